@@ -1,0 +1,116 @@
+# synack — the commands a person types. The real build is CMake; this file only drives it.
+#
+#   make / make build   configure and build ./build (RelWithDebInfo); the tool is build/synack
+#   make demo           build, then run `./build/synack demo`
+#   make test           build ./build and ./build-asan (ASan+UBSan, Debug), run ctest in both
+#   make valgrind       run every unit/scenario test under valgrind (in ./build)
+#   make fuzz           build ./build-fuzz with clang + libFuzzer, run each target FUZZ_SECONDS
+#   make bench          build, then run `./build/synack bench all`
+#   make format         clang-format -i every C source and header (format-check: just check)
+#   make install        install ./build into PREFIX (default /usr/local)
+#   make clean          remove every build directory
+
+JOBS         ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+CTEST_JOBS   ?= 2
+BUILD_TYPE   ?= RelWithDebInfo
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+PREFIX       ?= /usr/local
+CMAKE        ?= cmake
+CTEST        ?= ctest
+CLANG_FORMAT ?= clang-format
+
+# Keep the output readable: no "Entering directory" lines from the CMake-generated makefiles.
+MAKEFLAGS += --no-print-directory
+
+BUILD_DIR := build
+ASAN_DIR  := build-asan
+FUZZ_DIR  := build-fuzz
+
+FUZZ_SOURCES   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS   := $(notdir $(FUZZ_SOURCES:.c=))
+FORMAT_SOURCES  = $(shell find src include tools tests -name '*.[ch]' 2>/dev/null)
+
+.PHONY: all build build-asan demo test valgrind fuzz bench format format-check install clean
+
+all: build
+
+build:
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan:
+	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON
+	$(CMAKE) --build $(ASAN_DIR) -j $(JOBS)
+
+demo: build
+	@if [ ! -x $(BUILD_DIR)/synack ]; then \
+	    echo "make demo: $(BUILD_DIR)/synack was not built (tools/synack has no sources yet)" >&2; \
+	    exit 1; \
+	fi
+	./$(BUILD_DIR)/synack demo
+
+# Both trees are built and tested even when the first fails, then the result is the worst.
+test: build build-asan
+	@status=0; \
+	for dir in $(BUILD_DIR) $(ASAN_DIR); do \
+	    echo "==> ctest in $$dir"; \
+	    $(CTEST) --test-dir $$dir --output-on-failure -j $(CTEST_JOBS) -LE valgrind || status=1; \
+	done; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)" >&2; fi; \
+	exit $$status
+
+valgrind:
+	@command -v valgrind >/dev/null || { echo "make valgrind: valgrind is not installed (apt-get install -y valgrind)" >&2; exit 1; }
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSYNACK_VALGRIND=ON
+	$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(CTEST_JOBS) -L valgrind
+
+# Each target runs for FUZZ_SECONDS on a scratch copy of tests/fuzz/corpus/<target>/ (so
+# the repository corpus is not modified), with tests/fuzz/<target>.dict when present.
+# Crashes are written to build-fuzz/artifacts/<target>/.
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC) is not installed (apt-get install -y clang)" >&2; exit 1; }
+	@if [ -z "$(FUZZ_TARGETS)" ]; then echo "make fuzz: no tests/fuzz/fuzz_*.c targets yet"; exit 0; fi; \
+	set -e; \
+	$(CMAKE) -S . -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=$(FUZZ_CC) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DSYNACK_FUZZ=ON -DSYNACK_TESTS=OFF; \
+	$(CMAKE) --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_targets; \
+	status=0; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	    work=$$(mktemp -d "$${TMPDIR:-/tmp}/synack-fuzz-$$t.XXXXXX"); \
+	    if [ -d tests/fuzz/corpus/$$t ]; then cp -R tests/fuzz/corpus/$$t/. "$$work/"; fi; \
+	    dict=""; if [ -f tests/fuzz/$$t.dict ]; then dict="-dict=tests/fuzz/$$t.dict"; fi; \
+	    mkdir -p $(FUZZ_DIR)/artifacts/$$t; \
+	    echo "==> fuzz $$t for $(FUZZ_SECONDS)s (corpus: $$(ls -A "$$work" | wc -l) files)"; \
+	    if ./$(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=25 -rss_limit_mb=2048 \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ $$dict "$$work"; then \
+	        echo "==> fuzz $$t: ok"; \
+	    else \
+	        echo "==> fuzz $$t: FAILED, reproducer in $(FUZZ_DIR)/artifacts/$$t/" >&2; \
+	        ls -l $(FUZZ_DIR)/artifacts/$$t/ >&2 || true; \
+	        status=1; failed="$$failed $$t"; \
+	    fi; \
+	    rm -rf "$$work"; \
+	done; \
+	if [ $$status -ne 0 ]; then echo "make fuzz: FAILED:$$failed" >&2; fi; \
+	exit $$status
+
+bench: build
+	@if [ ! -x $(BUILD_DIR)/synack ]; then \
+	    echo "make bench: $(BUILD_DIR)/synack was not built (tools/synack has no sources yet)" >&2; \
+	    exit 1; \
+	fi
+	./$(BUILD_DIR)/synack bench all
+
+format:
+	@files="$(FORMAT_SOURCES)"; [ -z "$$files" ] || $(CLANG_FORMAT) -i $$files
+
+format-check:
+	@files="$(FORMAT_SOURCES)"; [ -z "$$files" ] || $(CLANG_FORMAT) --dry-run --Werror $$files
+
+install: build
+	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

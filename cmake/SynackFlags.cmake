@@ -1,0 +1,18 @@
+# Compiler flags shared by every synack target.
+#
+# synack_flags is an INTERFACE target that carries the warning set and feature macros;
+# link it PRIVATE into anything compiled from this tree. SYNACK_SANITIZE adds ASan+UBSan
+# to every target globally (compile and link), so the library, the tool and the tests all
+# agree.
+
+add_library(synack_flags INTERFACE)
+target_compile_options(synack_flags INTERFACE -Wall -Wextra -Werror -Wshadow)
+target_compile_definitions(synack_flags INTERFACE _GNU_SOURCE)
+
+# Flags used for sanitized builds; also reused by the fuzz build.
+set(SYNACK_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+
+if(SYNACK_SANITIZE)
+    add_compile_options(${SYNACK_SANITIZER_FLAGS})
+    add_link_options(-fsanitize=address,undefined)
+endif()

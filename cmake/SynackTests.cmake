@@ -1,0 +1,122 @@
+# Test registration: cmocka unit and scenario programs, interop shell scripts, and the
+# optional second run of every unit/scenario program under valgrind.
+#
+# Each test gets, in its environment:
+#   ASAN_OPTIONS, UBSAN_OPTIONS   so sanitizer builds report leaks and stop on UB
+#   SYNACK_SOURCE_DIR             the source tree (for golden files, corpora)
+#   SYNACK_BUILD_DIR              this build tree
+#   SYNACK_BIN                    the synack tool (empty when tools/synack has no sources)
+# and C test programs are compiled with SYNACK_SOURCE_DIR="<source tree>" defined too.
+# Interop scripts may exit 77 to be reported as skipped (e.g. not root).
+
+set(SYNACK_TEST_ENV
+    "ASAN_OPTIONS=detect_leaks=1"
+    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
+    "SYNACK_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    "SYNACK_BUILD_DIR=${PROJECT_BINARY_DIR}"
+    "SYNACK_BIN=${SYNACK_BIN}")
+
+file(GLOB SYNACK_UNIT_TESTS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/unit/test_*.c")
+file(GLOB SYNACK_SCENARIO_TESTS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/scenario/test_*.c")
+file(GLOB SYNACK_INTEROP_TESTS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/interop/*.sh")
+list(SORT SYNACK_UNIT_TESTS)
+list(SORT SYNACK_SCENARIO_TESTS)
+list(SORT SYNACK_INTEROP_TESTS)
+
+# --- cmocka ------------------------------------------------------------------------------------
+
+if(SYNACK_UNIT_TESTS OR SYNACK_SCENARIO_TESTS)
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+        pkg_check_modules(CMOCKA QUIET IMPORTED_TARGET cmocka)
+    endif()
+    if(TARGET PkgConfig::CMOCKA)
+        set(SYNACK_CMOCKA PkgConfig::CMOCKA)
+    else()
+        find_path(SYNACK_CMOCKA_INCLUDE_DIR cmocka.h)
+        find_library(SYNACK_CMOCKA_LIBRARY cmocka)
+        if(NOT SYNACK_CMOCKA_INCLUDE_DIR OR NOT SYNACK_CMOCKA_LIBRARY)
+            message(FATAL_ERROR "synack: cmocka not found; install it with "
+                                "`apt-get install -y libcmocka-dev pkg-config`, "
+                                "or configure with -DSYNACK_TESTS=OFF")
+        endif()
+        add_library(synack_cmocka INTERFACE)
+        target_include_directories(synack_cmocka INTERFACE "${SYNACK_CMOCKA_INCLUDE_DIR}")
+        target_link_libraries(synack_cmocka INTERFACE "${SYNACK_CMOCKA_LIBRARY}")
+        set(SYNACK_CMOCKA synack_cmocka)
+    endif()
+endif()
+
+# --- valgrind ----------------------------------------------------------------------------------
+
+set(SYNACK_VALGRIND_COMMAND "")
+if(SYNACK_VALGRIND AND NOT SYNACK_SANITIZE AND NOT SYNACK_FUZZ)
+    find_program(SYNACK_VALGRIND_EXECUTABLE valgrind)
+    if(SYNACK_VALGRIND_EXECUTABLE)
+        set(SYNACK_VALGRIND_COMMAND
+            "${SYNACK_VALGRIND_EXECUTABLE}" --quiet --error-exitcode=1 --leak-check=full
+            --show-leak-kinds=definite,indirect,possible
+            --errors-for-leak-kinds=definite,indirect,possible)
+    else()
+        message(STATUS "synack: valgrind not found, no valgrind tests registered")
+    endif()
+endif()
+
+# --- C test programs ---------------------------------------------------------------------------
+
+# synack_add_c_test(<kind> <source>): one standalone program, built at
+# <build>/tests/<kind>/<name>, registered as <kind>.<name> with label <kind>, and again as
+# valgrind.<kind>.<name> with label valgrind when valgrind is in use.
+function(synack_add_c_test kind source)
+    get_filename_component(name "${source}" NAME_WE)
+    set(target "${kind}_${name}")
+    add_executable(${target} "${source}")
+    set_target_properties(${target} PROPERTIES
+        OUTPUT_NAME "${name}"
+        RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/tests/${kind}")
+    target_include_directories(${target} PRIVATE
+        "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}/tests/${kind}" "${PROJECT_SOURCE_DIR}/tests")
+    target_compile_definitions(${target} PRIVATE SYNACK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    target_link_libraries(${target} PRIVATE synack_static ${SYNACK_CMOCKA} synack_flags)
+
+    add_test(NAME "${kind}.${name}" COMMAND ${target})
+    set_tests_properties("${kind}.${name}" PROPERTIES
+        LABELS "${kind}"
+        TIMEOUT 300
+        WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
+        ENVIRONMENT "${SYNACK_TEST_ENV}")
+
+    if(SYNACK_VALGRIND_COMMAND)
+        add_test(NAME "valgrind.${kind}.${name}" COMMAND ${SYNACK_VALGRIND_COMMAND} $<TARGET_FILE:${target}>)
+        set_tests_properties("valgrind.${kind}.${name}" PROPERTIES
+            LABELS "valgrind"
+            TIMEOUT 1200
+            WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
+            ENVIRONMENT "${SYNACK_TEST_ENV}")
+    endif()
+endfunction()
+
+foreach(_src IN LISTS SYNACK_UNIT_TESTS)
+    synack_add_c_test(unit "${_src}")
+endforeach()
+foreach(_src IN LISTS SYNACK_SCENARIO_TESTS)
+    synack_add_c_test(scenario "${_src}")
+endforeach()
+
+# --- interop shell tests -----------------------------------------------------------------------
+
+if(SYNACK_INTEROP_TESTS)
+    find_program(SYNACK_BASH bash REQUIRED)
+endif()
+foreach(_script IN LISTS SYNACK_INTEROP_TESTS)
+    get_filename_component(_name "${_script}" NAME_WE)
+    add_test(NAME "interop.${_name}" COMMAND "${SYNACK_BASH}" "${_script}")
+    set_tests_properties("interop.${_name}" PROPERTIES
+        LABELS "interop"
+        TIMEOUT 600
+        SKIP_RETURN_CODE 77
+        # Interop tests share network namespaces, TAP names and ports: run them one at a time.
+        RESOURCE_LOCK "synack_netns"
+        WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
+        ENVIRONMENT "${SYNACK_TEST_ENV}")
+endforeach()

@@ -1,0 +1,212 @@
+/* synack — a sans-I/O TCP/IPv4 stack.
+ *
+ * The stack never reads a clock or touches a device: the host passes the time (in
+ * microseconds, monotonic) to synack_input() and synack_poll(), and asks
+ * synack_next_deadline() when to call synack_poll() again. Frames leave through the
+ * netif's output callback; trace events through the event callback.
+ *
+ * Socket calls act at the time of the latest synack_input()/synack_poll() (or
+ * synack_set_time()). Every call returns >= 0 on success or a negative errno. */
+#ifndef SYNACK_SYNACK_H
+#define SYNACK_SYNACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "synack/alloc.h"
+#include "synack/event.h"
+#include "synack/netif.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct synack_stack synack_stack;
+
+/* Fills buf with len unpredictable bytes; returns 0 or a negative errno. */
+typedef int (*synack_entropy_fn)(void *ctx, void *buf, size_t len);
+
+/* Every tunable, with its default (set by synack_config_default) and where it comes from. */
+typedef struct synack_config {
+    synack_netif netif;                 /* the one interface (see netif.h) */
+    const synack_allocator *allocator;  /* NULL: malloc/free */
+    synack_entropy_fn entropy;          /* secrets for ISNs, cookies, ports; NULL: a fixed,
+                                           insecure seed (for deterministic tests only) */
+    void *entropy_ctx;                  /* passed to entropy */
+    synack_event_fn on_event;           /* trace events; NULL: none (and no formatting cost) */
+    void *event_ctx;                    /* passed to on_event */
+    uint64_t seed;                      /* used instead of entropy when entropy is NULL */
+
+    /* --- limits: exceeding one drops and counts, never allocates without bound --- */
+    uint32_t max_sockets;       /* socket ids; default 1024 */
+    uint32_t max_conns;         /* connections of any state, incl. half-open; default 65536 */
+    uint32_t max_syn_backlog;   /* cap on a listener's SYN queue; default 256
+                                   (Linux tcp_max_syn_backlog scaled down) */
+    uint32_t max_accept_backlog; /* cap on listen()'s backlog; default 4096 (Linux somaxconn) */
+    uint32_t max_time_wait;     /* TIME-WAIT entries; the oldest is recycled; default 32768 */
+    uint32_t max_buffer_bytes;  /* send+receive buffer bytes for the whole stack;
+                                   default 256 MiB */
+    uint32_t arp_cache_size;    /* ARP entries; default 64 */
+    uint32_t arp_pending_max;   /* frames waiting for ARP resolution; default 32 */
+
+    /* --- buffers --- */
+    uint32_t sndbuf;            /* default SO_SNDBUF, bytes; default 256 KiB */
+    uint32_t rcvbuf;            /* default SO_RCVBUF, bytes; default 256 KiB */
+
+    /* --- timers (microseconds) --- */
+    uint64_t rto_initial_us;    /* RFC 6298 2.1: 1 s */
+    uint64_t rto_min_us;        /* RFC 6298 2.4 says 1 s; default 200 ms as Linux */
+    uint64_t rto_max_us;        /* RFC 6298 2.5 allows a cap >= 60 s; default 120 s as Linux */
+    uint64_t msl_us;            /* maximum segment lifetime; TIME-WAIT is 2*MSL; default 30 s */
+    uint64_t delack_us;         /* delayed-ACK timer, RFC 1122 4.2.3.2 (< 500 ms); default 40 ms */
+    uint64_t fin_wait2_us;      /* orphaned FIN-WAIT-2 lifetime; default 60 s (Linux tcp_fin_timeout) */
+    uint64_t keepidle_us;       /* TCP_KEEPIDLE default, RFC 1122 4.2.3.6: 7200 s */
+    uint64_t keepintvl_us;      /* TCP_KEEPINTVL default: 75 s */
+    uint32_t keepcnt;           /* TCP_KEEPCNT default: 9 */
+    uint32_t syn_retries;       /* SYN retransmissions before ETIMEDOUT; default 6 */
+    uint32_t synack_retries;    /* SYN-ACK retransmissions before giving up; default 5 */
+    uint32_t data_retries;      /* data retransmissions before ETIMEDOUT; default 15 (Linux
+                                   tcp_retries2) */
+
+    /* --- behaviour --- */
+    uint16_t mss;               /* our MSS; 0: MTU - 40 */
+    uint8_t wscale;             /* our window-scale shift, RFC 7323; default 7; > 14 turns the
+                                   option off */
+    uint8_t timestamps;         /* offer RFC 7323 timestamps; default 1 */
+    uint8_t sack;               /* offer SACK-permitted, RFC 2018; default 1 */
+    uint8_t synack_giveup_rst;  /* send RST when a half-open connection times out; default 1
+                                   (Linux: 0) */
+    uint8_t syncookies;         /* 0 never, 1 when the SYN queue is full (default), 2 always */
+    uint8_t abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue
+                                   is full; default 0 (Linux tcp_abort_on_overflow) */
+    uint8_t linux_profile;      /* choose as Linux does where the RFCs leave a choice */
+    uint16_t ephemeral_lo;      /* ephemeral port range, RFC 6056; default 49152 */
+    uint16_t ephemeral_hi;      /* default 65535 */
+    uint32_t challenge_ack_limit; /* challenge ACKs per second, RFC 5961 7; default 1000 */
+    uint32_t initial_cwnd_segs; /* initial window, RFC 6928; default 10 */
+} synack_config;
+
+void synack_config_default(synack_config *cfg);
+
+/* NULL when the config is unusable or memory is short. */
+synack_stack *synack_stack_new(const synack_config *cfg);
+/* Frees everything, sockets and connections included, without sending anything. */
+void synack_stack_free(synack_stack *st);
+
+/* Sets the stack's notion of now without doing anything else (socket calls use it). */
+void synack_set_time(synack_stack *st, uint64_t now_us);
+/* Hands the stack one frame that arrived at now_us. Returns 0, or a negative errno for a
+ * frame that was dropped (it is also counted and traced). */
+int synack_input(synack_stack *st, uint64_t now_us, const void *frame, size_t len);
+/* Runs the timers due at now_us and sends what is pending. Returns 0. */
+int synack_poll(synack_stack *st, uint64_t now_us);
+/* When synack_poll() must next be called; UINT64_MAX if nothing is pending. */
+uint64_t synack_next_deadline(synack_stack *st);
+
+/* ---- sockets (BSD-like; ids are small integers >= 0) ---- */
+int synack_socket(synack_stack *st, int type);
+int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len);
+int synack_listen(synack_stack *st, int s, int backlog);
+int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
+int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len);
+ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags);
+ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
+int synack_shutdown(synack_stack *st, int s, int how);
+int synack_close(synack_stack *st, int s);
+int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,
+                      socklen_t len);
+int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
+                      socklen_t *len);
+int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
+int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
+
+/* Readiness, as poll(2): events/revents use POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
+typedef struct synack_pollfd {
+    int sock;       /* socket id */
+    short events;   /* requested */
+    short revents;  /* returned */
+} synack_pollfd;
+/* Fills revents; returns how many entries have a non-zero revents. Never blocks.
+ * (Named apart from synack_poll(), which drives the stack's timers.) */
+int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n);
+
+/* TCP_INFO (getsockopt IPPROTO_TCP, TCP_INFO) fills this, not Linux's struct tcp_info. */
+typedef struct synack_tcp_info {
+    uint8_t state;            /* synack_tcp_state */
+    uint8_t ca_state;         /* 0 open, 1 disorder, 3 recovery, 4 loss (Linux numbering) */
+    uint8_t snd_wscale;       /* peer's window-scale shift */
+    uint8_t rcv_wscale;       /* ours */
+    uint8_t options;          /* bit 0 timestamps, bit 1 SACK, bit 2 window scale */
+    char ca_name[16];         /* congestion control algorithm */
+    uint32_t rto_us;          /* current retransmission timeout */
+    uint32_t rtt_us;          /* smoothed RTT */
+    uint32_t rttvar_us;       /* RTT variation */
+    uint32_t snd_mss;         /* MSS we send with */
+    uint32_t rcv_mss;         /* MSS we advertised */
+    uint32_t snd_cwnd;        /* congestion window, bytes */
+    uint32_t snd_ssthresh;    /* slow-start threshold, bytes */
+    uint32_t snd_wnd;         /* peer's window, bytes */
+    uint32_t rcv_wnd;         /* our advertised window, bytes */
+    uint32_t unacked;         /* bytes sent and not acknowledged */
+    uint32_t retransmits;     /* consecutive retransmissions of the current segment */
+    uint64_t total_retrans;   /* segments retransmitted in the connection's life */
+    uint64_t bytes_acked;     /* bytes sent and acknowledged */
+    uint64_t bytes_received;  /* bytes received in order */
+    uint64_t segs_out;        /* segments sent */
+    uint64_t segs_in;         /* segments received */
+} synack_tcp_info;
+
+/* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */
+#define SYNACK_TCP_INFO 0x5301 /* getsockopt fills struct synack_tcp_info */
+
+/* ---- counters (nstat names) ---- */
+#define SYNACK_COUNTERS(X)                                                                  \
+    X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) X(InSegs)    \
+    X(OutSegs) X(RetransSegs) X(InErrs) X(OutRsts) X(InCsumErrors) X(InReceives)            \
+    X(InHdrErrors) X(InAddrErrors) X(InUnknownProtos) X(InDiscards) X(OutDiscards)          \
+    X(ReasmFails) X(ListenOverflows) X(ListenDrops) X(SyncookiesSent) X(SyncookiesRecv)     \
+    X(SyncookiesFailed) X(TCPChallengeACK) X(TCPSYNChallenge) X(TCPTimeWaitReused)          \
+    X(TCPKeepAliveTimeouts) X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose)             \
+    X(TCPAbortOnLinger) X(TCPAbortOnTimeout) X(TCPAbortFailed) X(TCPOFOQueue)              \
+    X(TCPOFODrop) X(TCPRcvQDrop) X(TCPFastRetrans) X(TCPLossProbes) X(TCPDSACKRecv)        \
+    X(TCPSACKRecv) X(TCPPureAcks) X(TCPHPHits) X(TCPDelayedACKs) X(TCPZeroWindowDrop)      \
+    X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
+    X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory)
+
+typedef enum synack_counter {
+#define SYNACK_COUNTER_ENUM(name) SYNACK_CTR_##name,
+    SYNACK_COUNTERS(SYNACK_COUNTER_ENUM)
+#undef SYNACK_COUNTER_ENUM
+    SYNACK_CTR_COUNT
+} synack_counter;
+
+const char *synack_counter_name(synack_counter c);
+uint64_t synack_counter_get(const synack_stack *st, synack_counter c);
+/* Emits one SYNACK_EV_COUNTER event for every non-zero counter. */
+void synack_emit_counters(synack_stack *st);
+
+/* ---- introspection: the connection table, like `ss -tan` ---- */
+typedef struct synack_conn_view {
+    synack_endpoints ep;      /* addresses */
+    synack_tcp_state state;   /* state */
+    int sock;                 /* socket id, -1 for orphans and embryos */
+    uint32_t recv_q;          /* bytes received, not yet read (listeners: accept queue) */
+    uint32_t send_q;          /* bytes not yet acknowledged (listeners: backlog) */
+    const char *timer;        /* the next timer: "rexmit", "keepalive", "time-wait", ... or "" */
+    uint64_t timer_at;        /* when it fires */
+} synack_conn_view;
+typedef void (*synack_conn_visit_fn)(void *ctx, const synack_conn_view *v);
+/* Visits listeners, connections and TIME-WAIT entries. */
+void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx);
+/* Bytes the stack holds from its allocator right now, and at most so far. */
+size_t synack_mem_in_use(const synack_stack *st);
+size_t synack_mem_high_water(const synack_stack *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,196 @@
+/* ARP (RFC 826): answer requests for our address, learn from what we hear, resolve next
+ * hops with a bounded cache and a bounded queue of waiting frames. */
+#include <errno.h>
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "wire/arp.h"
+#include "wire/eth.h"
+
+static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+int arp_cache_init(synack_stack *st)
+{
+    arp_cache *a = &st->arp;
+    memset(a, 0, sizeof(*a));
+    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
+        return 0;
+    a->size = st->cfg.arp_cache_size ? st->cfg.arp_cache_size : 1;
+    a->entries = stack_alloc(st, sizeof(arp_entry) * a->size);
+    if (!a->entries)
+        return -ENOMEM;
+    memset(a->entries, 0, sizeof(arp_entry) * a->size);
+    return 0;
+}
+
+static void pending_free(synack_stack *st, arp_pending *p)
+{
+    stack_free(st, p, sizeof(*p) + p->len);
+}
+
+void arp_cache_destroy(synack_stack *st)
+{
+    arp_cache *a = &st->arp;
+    while (a->head) {
+        arp_pending *p = a->head;
+        a->head = p->next;
+        pending_free(st, p);
+    }
+    if (a->entries)
+        stack_free(st, a->entries, sizeof(arp_entry) * a->size);
+    memset(a, 0, sizeof(*a));
+}
+
+static arp_entry *find(arp_cache *a, uint32_t ip)
+{
+    for (uint32_t i = 0; i < a->size; i++)
+        if (a->entries[i].ip == ip)
+            return &a->entries[i];
+    return NULL;
+}
+
+static arp_entry *slot_for(synack_stack *st, uint32_t ip)
+{
+    arp_cache *a = &st->arp;
+    arp_entry *e = find(a, ip);
+    if (e)
+        return e;
+    arp_entry *victim = &a->entries[0];
+    for (uint32_t i = 0; i < a->size; i++) {
+        if (a->entries[i].ip == 0) {
+            victim = &a->entries[i];
+            break;
+        }
+        if (a->entries[i].used < victim->used)
+            victim = &a->entries[i];
+    }
+    memset(victim, 0, sizeof(*victim));
+    victim->ip = ip;
+    victim->used = st->now;
+    return victim;
+}
+
+static int send_frame(synack_stack *st, const uint8_t *frame, size_t len)
+{
+    int rc = st->cfg.netif.output(st->cfg.netif.output_ctx, frame, len);
+    if (rc < 0)
+        stack_count(st, SYNACK_CTR_OutDiscards);
+    return rc;
+}
+
+static void send_arp(synack_stack *st, uint16_t op, const uint8_t *tha, uint32_t tpa,
+                     const uint8_t *dst_mac)
+{
+    uint8_t buf[ETH_HDR_LEN + ARP_LEN];
+    eth_hdr eh;
+    memcpy(eh.dst, dst_mac, 6);
+    memcpy(eh.src, st->cfg.netif.mac, 6);
+    eh.ethertype = ETHERTYPE_ARP;
+    arp_pkt ap = {.op = op, .spa = st->cfg.netif.addr, .tpa = tpa};
+    memcpy(ap.sha, st->cfg.netif.mac, 6);
+    memcpy(ap.tha, tha, 6);
+    size_t n = eth_emit(buf, sizeof(buf), &eh);
+    n += arp_emit(buf + n, sizeof(buf) - n, &ap);
+    send_frame(st, buf, n);
+}
+
+static void flush_pending(synack_stack *st, const arp_entry *e)
+{
+    arp_cache *a = &st->arp;
+    arp_pending **pp = &a->head;
+    a->tail = NULL;
+    while (*pp) {
+        arp_pending *p = *pp;
+        if (p->ip == e->ip) {
+            *pp = p->next;
+            a->npending--;
+            memcpy(p->frame, e->mac, 6);
+            send_frame(st, p->frame, p->len);
+            pending_free(st, p);
+        } else {
+            a->tail = p;
+            pp = &p->next;
+        }
+    }
+}
+
+void arp_input(synack_stack *st, const uint8_t *pkt, size_t len)
+{
+    arp_pkt ap;
+    wire_result r = arp_parse(pkt, len, &ap);
+    if (r != WIRE_OK) {
+        stack_drop(st, NULL, SYNACK_CTR_ArpDrops, wire_result_name(r));
+        return;
+    }
+    uint32_t me = st->cfg.netif.addr;
+    if (ap.spa == 0 || ap.spa == me) {
+        stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-bad-sender");
+        return;
+    }
+    /* RFC 826 "Packet Reception": update an entry we have; add one if it is for us. */
+    arp_entry *e = find(&st->arp, ap.spa);
+    if (!e && ap.tpa == me)
+        e = slot_for(st, ap.spa);
+    if (e) {
+        memcpy(e->mac, ap.sha, 6);
+        e->resolved = 1;
+        e->used = st->now;
+        flush_pending(st, e);
+    }
+    if (ap.op == ARP_OP_REQUEST && ap.tpa == me)
+        send_arp(st, ARP_OP_REPLY, ap.sha, ap.spa, ap.sha);
+}
+
+int arp_output(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len)
+{
+    arp_cache *a = &st->arp;
+    arp_entry *e = find(a, nexthop);
+    if (e && e->resolved) {
+        e->used = st->now;
+        memcpy(frame, e->mac, 6);
+        return send_frame(st, frame, len);
+    }
+    if (!e)
+        e = slot_for(st, nexthop);
+    if (e->requested == 0 || st->now - e->requested >= ARP_RETRY_US) {
+        static const uint8_t zero[6] = {0};
+        e->requested = st->now ? st->now : 1;
+        send_arp(st, ARP_OP_REQUEST, zero, nexthop, broadcast);
+    }
+    if (a->npending >= st->cfg.arp_pending_max) {
+        stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-queue-full");
+        return -ENOBUFS;
+    }
+    arp_pending *p = stack_alloc(st, sizeof(*p) + len);
+    if (!p) {
+        stack_drop(st, NULL, SYNACK_CTR_NoMemory, "no-memory");
+        return -ENOMEM;
+    }
+    p->next = NULL;
+    p->ip = nexthop;
+    p->len = (uint32_t)len;
+    p->queued = st->now;
+    memcpy(p->frame, frame, len);
+    if (a->tail)
+        a->tail->next = p;
+    else
+        a->head = p;
+    a->tail = p;
+    a->npending++;
+    return 0;
+}
+
+uint64_t arp_poll(synack_stack *st)
+{
+    arp_cache *a = &st->arp;
+    while (a->head && st->now - a->head->queued >= ARP_PENDING_US) {
+        arp_pending *p = a->head;
+        a->head = p->next;
+        if (!a->head)
+            a->tail = NULL;
+        a->npending--;
+        stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-timeout");
+        pending_free(st, p);
+    }
+    return a->head ? a->head->queued + ARP_PENDING_US : UINT64_MAX;
+}

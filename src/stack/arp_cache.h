@@ -1,0 +1,47 @@
+/* IPv4-to-Ethernet address resolution (RFC 826) for SYNACK_LINK_ETHERNET netifs: a
+ * bounded cache and a bounded queue of frames waiting for an answer. */
+#ifndef SYNACK_STACK_ARP_CACHE_H
+#define SYNACK_STACK_ARP_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct synack_stack;
+
+typedef struct arp_entry {
+    uint32_t ip;          /* protocol address, host order; 0 = free slot */
+    uint8_t mac[6];       /* hardware address, valid when resolved */
+    uint8_t resolved;     /* mac is known */
+    uint64_t used;        /* last use or update, for LRU replacement */
+    uint64_t requested;   /* when we last asked for it */
+} arp_entry;
+
+typedef struct arp_pending {
+    struct arp_pending *next; /* FIFO link */
+    uint32_t ip;          /* next hop it waits for */
+    uint32_t len;         /* frame bytes */
+    uint64_t queued;      /* when it was queued (dropped after ARP_PENDING_US) */
+    uint8_t frame[];      /* the Ethernet frame, destination MAC still to fill */
+} arp_pending;
+
+typedef struct arp_cache {
+    arp_entry *entries;   /* cfg.arp_cache_size slots */
+    uint32_t size;        /* number of slots */
+    arp_pending *head, *tail; /* frames waiting, oldest first */
+    uint32_t npending;    /* frames waiting */
+} arp_cache;
+
+#define ARP_PENDING_US 3000000u /* give up on a frame after 3 s without an answer */
+#define ARP_RETRY_US 1000000u   /* ask again at most once a second */
+
+int arp_cache_init(struct synack_stack *st);
+void arp_cache_destroy(struct synack_stack *st);
+/* Handles one ARP packet (the Ethernet payload). */
+void arp_input(struct synack_stack *st, const uint8_t *pkt, size_t len);
+/* Sends an Ethernet frame (14-byte header at `frame`, source and type filled) to the
+ * next hop, resolving it first if needed. */
+int arp_output(struct synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len);
+/* Drops frames that waited too long; returns when to call again (UINT64_MAX: never). */
+uint64_t arp_poll(struct synack_stack *st);
+
+#endif

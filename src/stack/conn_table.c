@@ -1,0 +1,150 @@
+/* synack — 4-tuple connection table with keyed hashing and doubling. */
+#include "stack/conn_table.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "util/siphash.h"
+
+/* Buckets used when the caller asks for 0. */
+#define CT_DEFAULT_BUCKETS 64
+
+/* SipHash of the tuple serialized in a fixed byte order, so struct padding
+ * never reaches the hash and results do not depend on the host. */
+static uint64_t tuple_hash(const uint8_t hash_key[16], const ct_key *k)
+{
+    const uint8_t b[12] = {
+        (uint8_t)(k->laddr >> 24), (uint8_t)(k->laddr >> 16),
+        (uint8_t)(k->laddr >> 8),  (uint8_t)k->laddr,
+        (uint8_t)(k->raddr >> 24), (uint8_t)(k->raddr >> 16),
+        (uint8_t)(k->raddr >> 8),  (uint8_t)k->raddr,
+        (uint8_t)(k->lport >> 8),  (uint8_t)k->lport,
+        (uint8_t)(k->rport >> 8),  (uint8_t)k->rport,
+    };
+    return siphash24(hash_key, b, sizeof b);
+}
+
+static int key_equal(const ct_key *a, const ct_key *b)
+{
+    return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport &&
+           a->rport == b->rport;
+}
+
+/* Bucket index of a tuple in a table of nbuckets (a power of two). */
+static size_t bucket_of(const uint8_t hash_key[16], const ct_key *k, size_t nbuckets)
+{
+    return (size_t)(tuple_hash(hash_key, k) & (nbuckets - 1));
+}
+
+/* A zeroed array of n chain heads, or NULL. Zeroed by hand: all-bits-zero is
+ * not promised to be a null pointer by C11, and the allocator need not zero. */
+static ct_node **alloc_buckets(const synack_allocator *a, size_t n)
+{
+    if (n > SIZE_MAX / sizeof(ct_node *))
+        return NULL;
+    ct_node **b = a->alloc(a->ctx, n * sizeof(ct_node *));
+    if (b)
+        for (size_t i = 0; i < n; i++)
+            b[i] = NULL;
+    return b;
+}
+
+int ct_init(conn_table *t, const synack_allocator *a, const uint8_t hash_key[16],
+            size_t initial_buckets)
+{
+    size_t n = initial_buckets ? 1 : CT_DEFAULT_BUCKETS;
+    while (n < initial_buckets) {
+        if (n > SIZE_MAX / 2)
+            return -ENOMEM;
+        n *= 2;
+    }
+    t->alloc = a;
+    memcpy(t->hash_key, hash_key, sizeof t->hash_key);
+    t->count = 0;
+    t->nbuckets = 0;
+    t->buckets = alloc_buckets(a, n);
+    if (!t->buckets)
+        return -ENOMEM;
+    t->nbuckets = n;
+    return 0;
+}
+
+void ct_destroy(conn_table *t)
+{
+    if (t->buckets)
+        t->alloc->free(t->alloc->ctx, t->buckets, t->nbuckets * sizeof(ct_node *));
+    t->buckets = NULL;
+    t->nbuckets = 0;
+    t->count = 0;
+}
+
+/* Doubles the bucket array and refiles every node; on allocation failure the
+ * table stays as it was, still correct, only with longer chains. */
+static void grow(conn_table *t)
+{
+    if (t->nbuckets > SIZE_MAX / 2)
+        return;
+    const size_t n = t->nbuckets * 2;
+    ct_node **b = alloc_buckets(t->alloc, n);
+    if (!b)
+        return;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        ct_node *node = t->buckets[i];
+        while (node) {
+            ct_node *next = node->next;
+            size_t j = bucket_of(t->hash_key, &node->key, n);
+            node->next = b[j];
+            b[j] = node;
+            node = next;
+        }
+    }
+    t->alloc->free(t->alloc->ctx, t->buckets, t->nbuckets * sizeof(ct_node *));
+    t->buckets = b;
+    t->nbuckets = n;
+}
+
+int ct_insert(conn_table *t, ct_node *n)
+{
+    if (ct_lookup(t, &n->key))
+        return -EEXIST;
+    if (t->count >= t->nbuckets)
+        grow(t);
+    const size_t i = bucket_of(t->hash_key, &n->key, t->nbuckets);
+    n->next = t->buckets[i];
+    t->buckets[i] = n;
+    t->count++;
+    return 0;
+}
+
+void ct_remove(conn_table *t, ct_node *n)
+{
+    ct_node **pp = &t->buckets[bucket_of(t->hash_key, &n->key, t->nbuckets)];
+    for (; *pp; pp = &(*pp)->next) {
+        if (*pp == n) {
+            *pp = n->next;
+            n->next = NULL;
+            t->count--;
+            return;
+        }
+    }
+}
+
+ct_node *ct_lookup(const conn_table *t, const ct_key *k)
+{
+    ct_node *n = t->buckets[bucket_of(t->hash_key, k, t->nbuckets)];
+    while (n && !key_equal(&n->key, k))
+        n = n->next;
+    return n;
+}
+
+size_t ct_count(const conn_table *t)
+{
+    return t->count;
+}
+
+void ct_foreach(conn_table *t, ct_visit_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < t->nbuckets; i++)
+        for (ct_node *n = t->buckets[i]; n; n = n->next)
+            fn(n, ctx);
+}

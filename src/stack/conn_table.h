@@ -1,0 +1,83 @@
+/* synack — the connection table: TCBs found by their 4-tuple.
+ *
+ * RFC 9293 section 3.10.7 starts segment processing by finding the connection
+ * a segment belongs to; this is that lookup. Remote peers choose the tuples,
+ * so buckets are picked by SipHash-2-4 under a per-stack secret key: an
+ * attacker cannot aim many tuples at one bucket (hash flooding, Crosby &
+ * Wallach, USENIX Security 2003).
+ *
+ * Chaining is intrusive (a ct_node sits inside each connection), so inserting
+ * never allocates except when the bucket array doubles; the table never
+ * shrinks, since its size is bounded by the stack's connection limit. */
+#ifndef SYNACK_STACK_CONN_TABLE_H
+#define SYNACK_STACK_CONN_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synack/alloc.h"
+
+/* A connection's 4-tuple, in host byte order. */
+typedef struct ct_key {
+    /* Local IPv4 address. */
+    uint32_t laddr;
+    /* Remote IPv4 address. */
+    uint32_t raddr;
+    /* Local TCP port. */
+    uint16_t lport;
+    /* Remote TCP port. */
+    uint16_t rport;
+} ct_key;
+
+/* Embedded in each connection. */
+typedef struct ct_node {
+    /* Next node in the same bucket, NULL at the end. */
+    struct ct_node *next;
+    /* The tuple this node is filed under; set before ct_insert, left alone
+     * while inserted. */
+    ct_key key;
+} ct_node;
+
+typedef struct conn_table {
+    /* Where the bucket array comes from. */
+    const synack_allocator *alloc;
+    /* Secret SipHash key choosing buckets. */
+    uint8_t hash_key[16];
+    /* Array of nbuckets chain heads. */
+    ct_node **buckets;
+    /* Number of buckets, a power of two so that a mask selects one. */
+    size_t nbuckets;
+    /* Number of nodes in the table. */
+    size_t count;
+} conn_table;
+
+/* Sets up an empty table with at least initial_buckets buckets (rounded up to
+ * a power of two; 0 picks a small default). Returns 0 or -ENOMEM. */
+int ct_init(conn_table *t, const synack_allocator *a, const uint8_t hash_key[16],
+            size_t initial_buckets);
+
+/* Frees the bucket array; the nodes belong to their owners and are untouched. */
+void ct_destroy(conn_table *t);
+
+/* Files n under n->key. Returns -EEXIST if that tuple is already present,
+ * else 0. Doubles the bucket array when the load factor passes 1; if that
+ * allocation fails the table keeps its size and still inserts. */
+int ct_insert(conn_table *t, ct_node *n);
+
+/* Removes n, which must be in the table (a node not found is left alone). */
+void ct_remove(conn_table *t, ct_node *n);
+
+/* The node filed under *k, or NULL. */
+ct_node *ct_lookup(const conn_table *t, const ct_key *k);
+
+/* Number of nodes in the table. */
+size_t ct_count(const conn_table *t);
+
+/* Called once per node by ct_foreach. */
+typedef void (*ct_visit_fn)(ct_node *n, void *ctx);
+
+/* Calls fn on every node, in no particular order; fn must not insert or
+ * remove nodes. */
+void ct_foreach(conn_table *t, ct_visit_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,177 @@
+/* IPv4 in and out (RFC 791, RFC 1122 3.2), ICMP echo and unreachables (RFC 792), and
+ * the frame entry point synack_input(). */
+#include <errno.h>
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+#include "wire/eth.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/tcp_wire.h"
+
+size_t ip_headroom(const synack_stack *st)
+{
+    return (st->cfg.netif.type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0) + IPV4_HDR_LEN;
+}
+
+uint32_t ip_max_l4(const synack_stack *st) { return st->cfg.netif.mtu - IPV4_HDR_LEN; }
+
+static int on_link(const synack_stack *st, uint32_t dst)
+{
+    uint8_t p = st->cfg.netif.prefix_len;
+    uint32_t mask = p == 0 ? 0 : p >= 32 ? 0xffffffffu : ~((1u << (32 - p)) - 1);
+    return (dst & mask) == (st->cfg.netif.addr & mask);
+}
+
+int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len)
+{
+    const synack_netif *nif = &st->cfg.netif;
+    if (l4_len + IPV4_HDR_LEN > nif->mtu) {
+        stack_count(st, SYNACK_CTR_OutDiscards);
+        return -EMSGSIZE;
+    }
+    uint8_t *ip = l4 - IPV4_HDR_LEN;
+    ipv4_hdr h = {.ttl = 64, .proto = proto, .src = nif->addr, .dst = dst,
+                  .frag = IPV4_FLAG_DF, .id = st->ip_id++};
+    ipv4_emit(ip, IPV4_HDR_LEN, &h, l4_len);
+    if (nif->type != SYNACK_LINK_ETHERNET) {
+        int rc = nif->output(nif->output_ctx, ip, IPV4_HDR_LEN + l4_len);
+        if (rc < 0)
+            stack_count(st, SYNACK_CTR_OutDiscards);
+        return rc;
+    }
+    uint8_t *frame = ip - ETH_HDR_LEN;
+    eth_hdr eh = {.ethertype = ETHERTYPE_IPV4};
+    memcpy(eh.src, nif->mac, 6);
+    eth_emit(frame, ETH_HDR_LEN, &eh);
+    uint32_t nexthop = on_link(st, dst) ? dst : nif->gateway;
+    if (nexthop == 0) {
+        stack_count(st, SYNACK_CTR_OutDiscards);
+        return -ENETUNREACH;
+    }
+    return arp_output(st, nexthop, frame, ETH_HDR_LEN + IPV4_HDR_LEN + l4_len);
+}
+
+/* An ICMP message back to the sender of `ip` (echo reply or an error quoting it). */
+static void icmp_send(synack_stack *st, uint32_t dst, uint8_t type, uint8_t code,
+                      uint32_t rest, const uint8_t *data, size_t len)
+{
+    uint8_t *l4 = st->txbuf + ip_headroom(st);
+    size_t cap = st->txcap - ip_headroom(st);
+    if (len + ICMP_HDR_LEN > ip_max_l4(st))
+        len = ip_max_l4(st) - ICMP_HDR_LEN;
+    icmp_msg m = {.type = type, .code = code, .rest = rest, .payload = data,
+                  .payload_len = len};
+    size_t n = icmp_emit(l4, cap, &m);
+    if (n)
+        ip_output(st, dst, IP_PROTO_ICMP, l4, n);
+}
+
+static void icmp_unreachable(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt,
+                             uint8_t code)
+{
+    /* RFC 1122 3.2.2: the original header and at least 8 bytes of its payload. */
+    size_t quote = ip->hdr_len + (ip->payload_len < 8 ? ip->payload_len : 8);
+    stack_count(st, SYNACK_CTR_OutDestUnreachs);
+    icmp_send(st, ip->src, ICMP_DEST_UNREACH, code, 0, pkt, quote);
+}
+
+static void icmp_input(synack_stack *st, const ipv4_hdr *ip)
+{
+    icmp_msg m;
+    wire_result r = icmp_parse(ip->payload, ip->payload_len, &m);
+    if (r != WIRE_OK) {
+        stack_count(st, SYNACK_CTR_InErrs);
+        stack_drop(st, NULL, r == WIRE_BAD_ICMP_CSUM ? SYNACK_CTR_InCsumErrors : SYNACK_CTR_COUNT,
+                   wire_result_name(r));
+        return;
+    }
+    if (m.type == ICMP_ECHO_REQUEST) {
+        stack_count(st, SYNACK_CTR_InEchos);
+        stack_count(st, SYNACK_CTR_OutEchoReps);
+        /* the payload lives in the frame being processed, not in txbuf: safe to copy */
+        icmp_send(st, ip->src, ICMP_ECHO_REPLY, 0, m.rest, m.payload, m.payload_len);
+        return;
+    }
+    if (m.type == ICMP_DEST_UNREACH) {
+        /* Soft errors for TCP (RFC 1122 4.2.3.9); PMTU handling is not done yet. */
+        stack_count(st, SYNACK_CTR_InDestUnreachs);
+        return;
+    }
+    stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ignored");
+}
+
+static int for_us(const synack_stack *st, uint32_t dst)
+{
+    return dst == st->cfg.netif.addr;
+}
+
+static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len)
+{
+    ipv4_hdr ip;
+    stack_count(st, SYNACK_CTR_InReceives);
+    wire_result r = ipv4_parse(pkt, len, &ip);
+    if (r != WIRE_OK) {
+        synack_counter c = r == WIRE_FRAGMENT ? SYNACK_CTR_ReasmFails : SYNACK_CTR_InHdrErrors;
+        stack_drop(st, NULL, c, wire_result_name(r));
+        return -EINVAL;
+    }
+    if (!for_us(st, ip.dst)) {
+        stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
+        return -EINVAL;
+    }
+    switch (ip.proto) {
+    case IP_PROTO_TCP: {
+        tcp_seg seg;
+        r = tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &seg);
+        if (r != WIRE_OK) {
+            stack_count(st, SYNACK_CTR_InErrs);
+            stack_drop(st, NULL,
+                       r == WIRE_BAD_TCP_CSUM ? SYNACK_CTR_InCsumErrors : SYNACK_CTR_COUNT,
+                       wire_result_name(r));
+            return -EINVAL;
+        }
+        tcp_input(st, &ip, &seg);
+        return 0;
+    }
+    case IP_PROTO_ICMP:
+        icmp_input(st, &ip);
+        return 0;
+    case IP_PROTO_UDP:
+        icmp_unreachable(st, &ip, pkt, ICMP_CODE_PORT_UNREACH);
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "udp-no-port");
+        return 0;
+    default:
+        icmp_unreachable(st, &ip, pkt, ICMP_CODE_PROTO_UNREACH);
+        stack_drop(st, NULL, SYNACK_CTR_InUnknownProtos, "unknown-protocol");
+        return 0;
+    }
+}
+
+int synack_input(synack_stack *st, uint64_t now, const void *frame, size_t len)
+{
+    synack_set_time(st, now);
+    const uint8_t *p = frame;
+    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
+        return ip_input(st, p, len);
+    eth_hdr eh;
+    wire_result r = eth_parse(p, len, &eh);
+    if (r != WIRE_OK) {
+        stack_drop(st, NULL, SYNACK_CTR_InDiscards, wire_result_name(r));
+        return -EINVAL;
+    }
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    if (memcmp(eh.dst, st->cfg.netif.mac, 6) != 0 && memcmp(eh.dst, bcast, 6) != 0) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "not-our-mac");
+        return 0;
+    }
+    if (eh.ethertype == ETHERTYPE_ARP) {
+        arp_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN);
+        return 0;
+    }
+    if (eh.ethertype == ETHERTYPE_IPV4)
+        return ip_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN);
+    stack_drop(st, NULL, SYNACK_CTR_InDiscards, "unknown-ethertype");
+    return 0;
+}

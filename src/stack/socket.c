@@ -1,0 +1,764 @@
+/* The socket API (DESIGN.md §3): BSD-like calls with negative-errno returns over the TCP
+ * engine. User calls are RFC 9293 3.10.1-3.10.6 (OPEN, SEND, RECEIVE, CLOSE, ABORT). */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+
+static synack_sock *sock_get(synack_stack *st, int s)
+{
+    if (s < 0 || (uint32_t)s >= st->cfg.max_sockets || !st->socks[s].in_use)
+        return NULL;
+    return &st->socks[s];
+}
+
+static long ret_event(synack_stack *st, const char *call, int s, long ret)
+{
+    stack_app_event(st, call, s, ret);
+    return ret;
+}
+
+int synack_socket(synack_stack *st, int type)
+{
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (base != SOCK_STREAM)
+        return (int)ret_event(st, "socket", -1, -EPROTONOSUPPORT);
+    if (st->sock_free < 0)
+        return (int)ret_event(st, "socket", -1, -EMFILE);
+    int s = st->sock_free;
+    synack_sock *so = &st->socks[s];
+    st->sock_free = so->next_free;
+    memset(so, 0, sizeof(*so));
+    so->in_use = 1;
+    so->next_free = -1;
+    so->sndbuf = st->cfg.sndbuf;
+    so->rcvbuf = st->cfg.rcvbuf;
+    so->keepidle_us = st->cfg.keepidle_us;
+    so->keepintvl_us = st->cfg.keepintvl_us;
+    so->keepcnt = st->cfg.keepcnt;
+    return (int)ret_event(st, "socket", s, s);
+}
+
+static void sock_release(synack_stack *st, int s)
+{
+    synack_sock *so = &st->socks[s];
+    memset(so, 0, sizeof(*so));
+    so->next_free = st->sock_free;
+    st->sock_free = s;
+}
+
+static int sin_from(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port)
+{
+    if (!addr || len < (socklen_t)sizeof(struct sockaddr_in))
+        return -EINVAL;
+    struct sockaddr_in sin;
+    memcpy(&sin, addr, sizeof(sin));
+    if (sin.sin_family != AF_INET)
+        return -EAFNOSUPPORT;
+    *ip = ntohl(sin.sin_addr.s_addr);
+    *port = ntohs(sin.sin_port);
+    return 0;
+}
+
+static int sin_to(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
+{
+    if (!addr || !len)
+        return 0;
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(ip);
+    sin.sin_port = htons(port);
+    size_t n = *len < sizeof(sin) ? *len : sizeof(sin);
+    memcpy(addr, &sin, n);
+    *len = sizeof(sin);
+    return 0;
+}
+
+#define CONN_OF_NODE(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
+
+struct port_check {
+    uint16_t port;      /* the port asked for */
+    int time_wait;      /* a TIME-WAIT connection holds it */
+    int active;         /* another connection holds it */
+};
+
+static void port_visit(ct_node *n, void *arg)
+{
+    struct port_check *pc = arg;
+    tcp_conn *c = CONN_OF_NODE(n);
+    if (c->node.key.lport != pc->port)
+        return;
+    if (c->state == SYNACK_TIME_WAIT)
+        pc->time_wait = 1;
+    else
+        pc->active = 1;
+}
+
+/* Can socket `self` take lport? (-EADDRINUSE unless free; SO_REUSEADDR lets it share with
+ * TIME-WAIT and, as in Linux, with connections when no listener holds the port.) */
+static int port_available(synack_stack *st, int self, uint16_t lport, int reuse)
+{
+    for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {
+        synack_sock *o = &st->socks[i];
+        if ((int)i == self || !o->in_use || !o->bound || o->lport != lport)
+            continue;
+        if (o->lst || !reuse || !o->reuseaddr)
+            return -EADDRINUSE;
+    }
+    struct port_check pc = {.port = lport};
+    ct_foreach(&st->conns, port_visit, &pc);
+    if ((pc.time_wait || pc.active) && !reuse)
+        return -EADDRINUSE;
+    return 0;
+}
+
+static int pick_ephemeral(synack_stack *st, int self, uint32_t raddr, uint16_t rport)
+{
+    /* RFC 6056 3.3.2-style: a random starting point, then a linear search. */
+    uint32_t lo = st->cfg.ephemeral_lo, span = (uint32_t)st->cfg.ephemeral_hi - lo + 1;
+    uint32_t start = rng_below(&st->rng, span);
+    for (uint32_t i = 0; i < span; i++) {
+        uint16_t port = (uint16_t)(lo + (start + i) % span);
+        if (raddr) {
+            ct_key k = {.laddr = st->cfg.netif.addr, .raddr = raddr, .lport = port,
+                        .rport = rport};
+            if (ct_lookup(&st->conns, &k))
+                continue;
+        }
+        int bound_elsewhere = 0;
+        for (uint32_t s = 0; s < st->cfg.max_sockets; s++) {
+            synack_sock *o = &st->socks[s];
+            if ((int)s != self && o->in_use && o->bound && o->lport == port) {
+                bound_elsewhere = 1;
+                break;
+            }
+        }
+        if (bound_elsewhere || tcp_listener_find(st, st->cfg.netif.addr, port))
+            continue;
+        return port;
+    }
+    return -EADDRNOTAVAIL;
+}
+
+int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return (int)ret_event(st, "bind", s, -EBADF);
+    uint32_t ip;
+    uint16_t port;
+    int rc = sin_from(addr, len, &ip, &port);
+    if (rc == 0 && (so->bound || so->conn || so->lst))
+        rc = -EINVAL;
+    if (rc == 0 && ip != 0 && ip != st->cfg.netif.addr)
+        rc = -EADDRNOTAVAIL;
+    if (rc == 0 && port == 0) {
+        int p = pick_ephemeral(st, s, 0, 0);
+        if (p < 0)
+            rc = p;
+        else
+            port = (uint16_t)p;
+    } else if (rc == 0) {
+        rc = port_available(st, s, port, so->reuseaddr);
+    }
+    if (rc == 0) {
+        so->bound = 1;
+        so->laddr = ip;
+        so->lport = port;
+    }
+    return (int)ret_event(st, "bind", s, rc);
+}
+
+int synack_listen(synack_stack *st, int s, int backlog)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return (int)ret_event(st, "listen", s, -EBADF);
+    if (so->conn || so->was_connected)
+        return (int)ret_event(st, "listen", s, -EINVAL);
+    uint32_t bl = backlog < 1 ? 1 : (uint32_t)backlog;
+    if (bl > st->cfg.max_accept_backlog)
+        bl = st->cfg.max_accept_backlog;
+    if (so->lst) { /* listen() again changes the backlog, as in Linux */
+        so->lst->backlog = bl;
+        return (int)ret_event(st, "listen", s, 0);
+    }
+    if (!so->bound) {
+        int p = pick_ephemeral(st, s, 0, 0);
+        if (p < 0)
+            return (int)ret_event(st, "listen", s, p);
+        so->bound = 1;
+        so->lport = (uint16_t)p;
+    }
+    for (tcp_listener *o = st->listeners; o; o = o->next)
+        if (o->lport == so->lport)
+            return (int)ret_event(st, "listen", s, -EADDRINUSE);
+    tcp_listener *l = stack_alloc(st, sizeof(*l));
+    if (!l)
+        return (int)ret_event(st, "listen", s, -ENOMEM);
+    memset(l, 0, sizeof(*l));
+    l->laddr = so->laddr;
+    l->lport = so->lport;
+    l->sock = s;
+    l->backlog = bl;
+    uint32_t syn = bl < 8 ? 8 : bl;
+    l->syn_max = syn < st->cfg.max_syn_backlog ? syn : st->cfg.max_syn_backlog;
+    l->nodelay = so->nodelay;
+    l->keepalive = so->keepalive;
+    l->sndbuf = so->sndbuf;
+    l->rcvbuf = so->rcvbuf;
+    l->keepidle_us = so->keepidle_us;
+    l->keepintvl_us = so->keepintvl_us;
+    l->keepcnt = so->keepcnt;
+    l->next = st->listeners;
+    st->listeners = l;
+    so->lst = l;
+    return (int)ret_event(st, "listen", s, 0);
+}
+
+int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return (int)ret_event(st, "accept", s, -EBADF);
+    if (!so->lst)
+        return (int)ret_event(st, "accept", s, -EINVAL);
+    tcp_listener *l = so->lst;
+    if (!l->acc_head)
+        return (int)ret_event(st, "accept", s, -EAGAIN);
+    if (st->sock_free < 0)
+        return (int)ret_event(st, "accept", s, -EMFILE);
+    tcp_conn *c = l->acc_head;
+    tcp_listen_unlink(c);
+    int ns = synack_socket(st, SOCK_STREAM);
+    synack_sock *nso = &st->socks[ns];
+    nso->bound = 1;
+    nso->laddr = c->node.key.laddr;
+    nso->lport = c->node.key.lport;
+    nso->nodelay = c->nodelay;
+    nso->keepalive = c->keepalive;
+    nso->sndbuf = l->sndbuf;
+    nso->rcvbuf = l->rcvbuf;
+    nso->keepidle_us = c->keepidle_us;
+    nso->keepintvl_us = c->keepintvl_us;
+    nso->keepcnt = c->keepcnt;
+    nso->conn = c;
+    c->sock = ns;
+    sin_to(addr, len, c->node.key.raddr, c->node.key.rport);
+    return (int)ret_event(st, "accept", s, ns);
+}
+
+static void conn_take_options(tcp_conn *c, const synack_sock *so)
+{
+    c->nodelay = so->nodelay;
+    c->keepalive = so->keepalive;
+    c->keepidle_us = so->keepidle_us;
+    c->keepintvl_us = so->keepintvl_us;
+    c->keepcnt = so->keepcnt;
+    c->user_timeout_us = so->user_timeout_us;
+}
+
+int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return (int)ret_event(st, "connect", s, -EBADF);
+    if (so->lst)
+        return (int)ret_event(st, "connect", s, -EINVAL);
+    if (so->conn) {
+        int rc = so->conn->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
+        return (int)ret_event(st, "connect", s, rc);
+    }
+    uint32_t rip;
+    uint16_t rport;
+    int rc = sin_from(addr, len, &rip, &rport);
+    if (rc == 0 && (rip == 0 || rport == 0))
+        rc = -EINVAL;
+    if (rc)
+        return (int)ret_event(st, "connect", s, rc);
+    uint16_t lport = so->lport;
+    if (!so->bound) {
+        int p = pick_ephemeral(st, s, rip, rport);
+        if (p < 0)
+            return (int)ret_event(st, "connect", s, p);
+        lport = (uint16_t)p;
+    }
+    synack_endpoints ep = {.laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport,
+                           .rport = rport};
+    ct_key k = {.laddr = ep.laddr, .raddr = ep.raddr, .lport = ep.lport, .rport = ep.rport};
+    if (ct_lookup(&st->conns, &k))
+        return (int)ret_event(st, "connect", s, -EADDRNOTAVAIL);
+    tcp_conn *c = tcp_conn_new(st, &ep);
+    if (!c)
+        return (int)ret_event(st, "connect", s, -ENOBUFS);
+    so->bound = 1;
+    so->lport = lport;
+    so->laddr = ep.laddr;
+    so->error = 0;
+    so->was_connected = 0;
+    so->conn = c;
+    c->sock = s;
+    conn_take_options(c, so);
+    sendbuf_set_cap(&c->snd, &st->mem, so->sndbuf);
+    recvbuf_set_cap(&c->rcv, &st->mem, so->rcvbuf);
+    c->rcv_mss = tcp_our_mss(st, so->maxseg);
+    c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
+    c->iss = tcp_isn(st, &ep);
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_buf_seq = c->iss + 1;
+    c->snd_recover = c->iss;
+    c->rtt_start = st->now;
+    c->rtt_timing = 0;
+    stack_count(st, SYNACK_CTR_ActiveOpens);
+    tcp_set_state(c, SYNACK_SYN_SENT, "connect");
+    tcp_send_syn(c);
+    tcp_arm_rexmit(c);
+    return (int)ret_event(st, "connect", s, -EINPROGRESS);
+}
+
+static int take_error(synack_sock *so)
+{
+    int e = so->error;
+    so->error = 0;
+    return e;
+}
+
+ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
+{
+    (void)flags;
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return ret_event(st, "send", s, -EBADF);
+    tcp_conn *c = so->conn;
+    if (!c) {
+        long rc = so->error ? take_error(so) : so->was_connected ? -EPIPE : -ENOTCONN;
+        return ret_event(st, "send", s, rc);
+    }
+    if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED)
+        return ret_event(st, "send", s, -EAGAIN);
+    if (c->fin_queued || (c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
+        return ret_event(st, "send", s, -EPIPE);
+    if (len == 0)
+        return ret_event(st, "send", s, 0);
+    if (!buf)
+        return ret_event(st, "send", s, -EFAULT);
+    long n = sendbuf_append(&c->snd, &st->mem, buf, len);
+    if (n == 0)
+        n = -EAGAIN;
+    if (n > 0)
+        tcp_output(c);
+    return ret_event(st, "send", s, n);
+}
+
+/* After the application reads, tell the peer about a window that opened by enough to
+ * matter (RFC 1122 4.2.3.3 receiver-side SWS avoidance). */
+static void window_update(tcp_conn *c)
+{
+    uint32_t offered = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    uint32_t now = tcp_rcv_window(c);
+    uint32_t thresh = c->rcv.cap / 2 < c->rcv_mss ? c->rcv.cap / 2 : c->rcv_mss;
+    if (now > offered && now - offered >= thresh)
+        tcp_send_ack(c);
+}
+
+ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return ret_event(st, "recv", s, -EBADF);
+    tcp_conn *c = so->conn;
+    if (!c) {
+        long rc = so->error ? take_error(so) : so->was_connected ? 0 : -ENOTCONN;
+        return ret_event(st, "recv", s, rc);
+    }
+    if (so->shut_rd)
+        return ret_event(st, "recv", s, 0);
+    uint32_t ready = recvbuf_ready(&c->rcv);
+    if (ready == 0) {
+        if (c->rd_closed)
+            return ret_event(st, "recv", s, 0);
+        return ret_event(st, "recv", s, -EAGAIN);
+    }
+    if (len == 0)
+        return ret_event(st, "recv", s, 0);
+    if (!buf)
+        return ret_event(st, "recv", s, -EFAULT);
+    uint32_t want = len > ready ? ready : (uint32_t)len;
+    uint32_t n;
+    if (flags & MSG_PEEK) {
+        n = recvbuf_peek(&c->rcv, buf, want);
+    } else {
+        n = recvbuf_read(&c->rcv, buf, want);
+        if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED)
+            window_update(c);
+    }
+    return ret_event(st, "recv", s, (long)n);
+}
+
+int synack_shutdown(synack_stack *st, int s, int how)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return (int)ret_event(st, "shutdown", s, -EBADF);
+    if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+        return (int)ret_event(st, "shutdown", s, -EINVAL);
+    tcp_conn *c = so->conn;
+    if (!c)
+        return (int)ret_event(st, "shutdown", s, -ENOTCONN);
+    if (how == SHUT_RD || how == SHUT_RDWR)
+        so->shut_rd = 1;
+    if (how == SHUT_WR || how == SHUT_RDWR) {
+        if (c->state == SYNACK_SYN_SENT) {
+            tcp_conn_close(c, 0, "shutdown");
+            return (int)ret_event(st, "shutdown", s, 0);
+        }
+        c->fin_queued = 1;
+        tcp_output(c);
+    }
+    return (int)ret_event(st, "shutdown", s, 0);
+}
+
+int synack_close(synack_stack *st, int s)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return (int)ret_event(st, "close", s, -EBADF);
+    if (so->lst) {
+        tcp_listener_destroy(st, so->lst);
+        sock_release(st, s);
+        return (int)ret_event(st, "close", s, 0);
+    }
+    tcp_conn *c = so->conn;
+    sock_release(st, s);
+    if (!c)
+        return (int)ret_event(st, "close", s, 0);
+    c->sock = -1;
+    int unread = recvbuf_ready(&c->rcv) > 0 || c->rcv.nranges > 0;
+    int linger0 = so->linger_on && so->linger_s == 0;
+    switch (c->state) {
+    case SYNACK_SYN_SENT:
+        tcp_conn_close(c, 0, "close");
+        break;
+    case SYNACK_TIME_WAIT:
+        break; /* TIME-WAIT runs out by itself */
+    default:
+        if (linger0 || unread) {
+            /* RFC 9293 3.10.5 ABORT; RFC 2525 2.17 when data would be lost unread. */
+            stack_count(st, linger0 ? SYNACK_CTR_TCPAbortOnLinger : SYNACK_CTR_TCPAbortOnClose);
+            if (c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT)
+                stack_count(st, SYNACK_CTR_EstabResets);
+            tcp_send_rst(c);
+            tcp_conn_close(c, 0, linger0 ? "abort" : "close-with-unread-data");
+            break;
+        }
+        c->fin_queued = 1;
+        if (c->state == SYNACK_FIN_WAIT_2 && c->deadline[TT_2MSL] == UINT64_MAX)
+            tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
+        tcp_output(c);
+        break;
+    }
+    return (int)ret_event(st, "close", s, 0);
+}
+
+static int get_int(const void *val, socklen_t len, int *out)
+{
+    if (!val || len < (socklen_t)sizeof(int))
+        return -EINVAL;
+    memcpy(out, val, sizeof(int));
+    return 0;
+}
+
+static int put_int(void *val, socklen_t *len, int v)
+{
+    if (!val || !len || *len < (socklen_t)sizeof(int))
+        return -EINVAL;
+    memcpy(val, &v, sizeof(int));
+    *len = sizeof(int);
+    return 0;
+}
+
+static void keepalive_changed(tcp_conn *c)
+{
+    if (c)
+        tcp_arm_keepalive(c);
+}
+
+int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,
+                      socklen_t len)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return (int)ret_event(st, "setsockopt", s, -EBADF);
+    tcp_conn *c = so->conn;
+    int v = 0, rc = 0;
+    if (level == SOL_SOCKET && name == SO_LINGER) {
+        struct linger lg;
+        if (!val || len < (socklen_t)sizeof(lg))
+            return (int)ret_event(st, "setsockopt", s, -EINVAL);
+        memcpy(&lg, val, sizeof(lg));
+        so->linger_on = lg.l_onoff != 0;
+        so->linger_s = lg.l_linger;
+        return (int)ret_event(st, "setsockopt", s, 0);
+    }
+    if ((rc = get_int(val, len, &v)) != 0)
+        return (int)ret_event(st, "setsockopt", s, rc);
+    if (level == SOL_SOCKET) {
+        switch (name) {
+        case SO_REUSEADDR:
+            so->reuseaddr = v != 0;
+            break;
+        case SO_KEEPALIVE:
+            so->keepalive = v != 0;
+            if (so->lst)
+                so->lst->keepalive = so->keepalive;
+            if (c) {
+                c->keepalive = so->keepalive;
+                keepalive_changed(c);
+            }
+            break;
+        case SO_SNDBUF:
+        case SO_RCVBUF: {
+            uint32_t b = v < 2048 ? 2048 : (uint32_t)v;
+            if (b > (64u << 20))
+                b = 64u << 20;
+            if (name == SO_SNDBUF) {
+                so->sndbuf = b;
+                if (so->lst)
+                    so->lst->sndbuf = b;
+                if (c)
+                    sendbuf_set_cap(&c->snd, &st->mem, b);
+            } else {
+                so->rcvbuf = b;
+                if (so->lst)
+                    so->lst->rcvbuf = b;
+                if (c && c->state == SYNACK_CLOSED)
+                    recvbuf_set_cap(&c->rcv, &st->mem, b);
+            }
+            break;
+        }
+        default:
+            rc = -ENOPROTOOPT;
+        }
+    } else if (level == IPPROTO_TCP) {
+        switch (name) {
+        case TCP_NODELAY:
+            so->nodelay = v != 0;
+            if (so->lst)
+                so->lst->nodelay = so->nodelay;
+            if (c) {
+                c->nodelay = so->nodelay;
+                tcp_output(c);
+            }
+            break;
+        case TCP_MAXSEG:
+            if (v < 88 || v > 65495)
+                rc = -EINVAL;
+            else
+                so->maxseg = (uint16_t)v;
+            break;
+        case TCP_KEEPIDLE:
+        case TCP_KEEPINTVL:
+            /* Linux's limits: 1 .. 32767 seconds. */
+            if (v < 1 || v > 32767) {
+                rc = -EINVAL;
+                break;
+            }
+            if (name == TCP_KEEPIDLE) {
+                so->keepidle_us = (uint64_t)v * 1000000;
+                if (so->lst)
+                    so->lst->keepidle_us = so->keepidle_us;
+                if (c) {
+                    c->keepidle_us = so->keepidle_us;
+                    if (c->keep_probes == 0)
+                        keepalive_changed(c);
+                }
+            } else {
+                so->keepintvl_us = (uint64_t)v * 1000000;
+                if (so->lst)
+                    so->lst->keepintvl_us = so->keepintvl_us;
+                if (c)
+                    c->keepintvl_us = so->keepintvl_us;
+            }
+            break;
+        case TCP_KEEPCNT:
+            if (v < 1 || v > 127) {
+                rc = -EINVAL;
+                break;
+            }
+            so->keepcnt = (uint32_t)v;
+            if (so->lst)
+                so->lst->keepcnt = so->keepcnt;
+            if (c)
+                c->keepcnt = so->keepcnt;
+            break;
+        case TCP_USER_TIMEOUT:
+            if (v < 0) {
+                rc = -EINVAL;
+                break;
+            }
+            so->user_timeout_us = (uint64_t)v * 1000;
+            if (c)
+                c->user_timeout_us = so->user_timeout_us;
+            break;
+        default:
+            rc = -ENOPROTOOPT;
+        }
+    } else {
+        rc = -ENOPROTOOPT;
+    }
+    return (int)ret_event(st, "setsockopt", s, rc);
+}
+
+static void fill_info(const tcp_conn *c, synack_tcp_info *i)
+{
+    memset(i, 0, sizeof(*i));
+    i->state = (uint8_t)c->state;
+    i->ca_state = c->in_recovery ? 3 : c->backoff ? 4 : 0;
+    i->snd_wscale = c->snd_wscale;
+    i->rcv_wscale = c->rcv_wscale;
+    i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0));
+    strncpy(i->ca_name, c->cc->name, sizeof(i->ca_name) - 1);
+    i->rto_us = (uint32_t)tcp_rto_backed_off(c);
+    i->rtt_us = c->srtt_us;
+    i->rttvar_us = c->rttvar_us;
+    i->snd_mss = c->snd_mss;
+    i->rcv_mss = c->rcv_mss;
+    i->snd_cwnd = c->cwnd;
+    i->snd_ssthresh = c->ssthresh;
+    i->snd_wnd = c->snd_wnd;
+    i->rcv_wnd = tcp_rcv_window(c);
+    i->unacked = c->snd_max - c->snd_una;
+    i->retransmits = c->backoff;
+    i->total_retrans = c->total_retrans;
+    i->bytes_acked = c->bytes_acked;
+    i->bytes_received = c->bytes_received;
+    i->segs_out = c->segs_out;
+    i->segs_in = c->segs_in;
+}
+
+int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
+                      socklen_t *len)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return -EBADF;
+    tcp_conn *c = so->conn;
+    if (level == SOL_SOCKET) {
+        switch (name) {
+        case SO_REUSEADDR:
+            return put_int(val, len, so->reuseaddr);
+        case SO_KEEPALIVE:
+            return put_int(val, len, so->keepalive);
+        case SO_SNDBUF:
+            return put_int(val, len, (int)so->sndbuf);
+        case SO_RCVBUF:
+            return put_int(val, len, (int)so->rcvbuf);
+        case SO_TYPE:
+            return put_int(val, len, SOCK_STREAM);
+        case SO_ERROR: {
+            int e = c ? -c->error : -take_error(so);
+            return put_int(val, len, e);
+        }
+        case SO_LINGER: {
+            struct linger lg = {.l_onoff = so->linger_on, .l_linger = so->linger_s};
+            if (!val || !len || *len < (socklen_t)sizeof(lg))
+                return -EINVAL;
+            memcpy(val, &lg, sizeof(lg));
+            *len = sizeof(lg);
+            return 0;
+        }
+        default:
+            return -ENOPROTOOPT;
+        }
+    }
+    if (level != IPPROTO_TCP)
+        return -ENOPROTOOPT;
+    switch (name) {
+    case TCP_NODELAY:
+        return put_int(val, len, so->nodelay);
+    case TCP_MAXSEG:
+        return put_int(val, len, c ? c->snd_mss : so->maxseg ? so->maxseg : tcp_our_mss(st, 0));
+    case TCP_KEEPIDLE:
+        return put_int(val, len, (int)(so->keepidle_us / 1000000));
+    case TCP_KEEPINTVL:
+        return put_int(val, len, (int)(so->keepintvl_us / 1000000));
+    case TCP_KEEPCNT:
+        return put_int(val, len, (int)so->keepcnt);
+    case TCP_USER_TIMEOUT:
+        return put_int(val, len, (int)(so->user_timeout_us / 1000));
+    case TCP_INFO:
+    case SYNACK_TCP_INFO: {
+        if (!val || !len || *len < (socklen_t)sizeof(synack_tcp_info))
+            return -EINVAL;
+        synack_tcp_info info;
+        if (c) {
+            fill_info(c, &info);
+        } else {
+            memset(&info, 0, sizeof(info));
+            info.state = so->lst ? SYNACK_LISTEN : SYNACK_CLOSED;
+        }
+        memcpy(val, &info, sizeof(info));
+        *len = sizeof(info);
+        return 0;
+    }
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return -EBADF;
+    uint32_t ip = so->conn ? so->conn->node.key.laddr : so->laddr;
+    return sin_to(addr, len, ip, so->lport);
+}
+
+int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
+{
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return -EBADF;
+    if (!so->conn)
+        return -ENOTCONN;
+    return sin_to(addr, len, so->conn->node.key.raddr, so->conn->node.key.rport);
+}
+
+int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n)
+{
+    int ready = 0;
+    for (int i = 0; i < n; i++) {
+        synack_pollfd *p = &fds[i];
+        synack_sock *so = sock_get(st, p->sock);
+        short ev = 0;
+        if (!so) {
+            ev = POLLNVAL;
+        } else if (so->lst) {
+            if (so->lst->acc_head)
+                ev |= POLLIN;
+        } else if (so->conn) {
+            tcp_conn *c = so->conn;
+            if (recvbuf_ready(&c->rcv) > 0 || c->rd_closed)
+                ev |= POLLIN;
+            if (c->rd_closed)
+                ev |= POLLRDHUP;
+            if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) &&
+                !c->fin_queued && sendbuf_space(&c->snd) > 0)
+                ev |= POLLOUT;
+            if (c->rd_closed && c->fin_queued)
+                ev |= POLLHUP;
+        } else if (so->was_connected || so->error) {
+            ev |= POLLIN | POLLHUP;
+            if (so->error)
+                ev |= POLLERR;
+        }
+        p->revents = (short)(ev & (p->events | POLLERR | POLLHUP | POLLNVAL));
+        if (p->revents)
+            ready++;
+    }
+    return ready;
+}

@@ -1,0 +1,339 @@
+/* The stack instance: configuration, creation and teardown, the counting allocator, the
+ * event and drop paths, and the timer-driven poll. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+#include "util/siphash.h"
+
+void synack_config_default(synack_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->netif.type = SYNACK_LINK_IP;
+    c->netif.prefix_len = 24;
+    c->netif.mtu = 1500;
+    c->seed = 1;
+    c->max_sockets = 1024;
+    c->max_conns = 65536;
+    c->max_syn_backlog = 256;
+    c->max_accept_backlog = 4096;
+    c->max_time_wait = 32768;
+    c->max_buffer_bytes = 256u << 20;
+    c->arp_cache_size = 64;
+    c->arp_pending_max = 32;
+    c->sndbuf = 256u << 10;
+    c->rcvbuf = 256u << 10;
+    c->rto_initial_us = 1000000;
+    c->rto_min_us = 200000;
+    c->rto_max_us = 120000000;
+    c->msl_us = 30000000;
+    c->delack_us = 40000;
+    c->fin_wait2_us = 60000000;
+    c->keepidle_us = 7200ull * 1000000;
+    c->keepintvl_us = 75ull * 1000000;
+    c->keepcnt = 9;
+    c->syn_retries = 6;
+    c->synack_retries = 5;
+    c->data_retries = 15;
+    c->wscale = 7;
+    c->timestamps = 1;
+    c->sack = 1;
+    c->synack_giveup_rst = 1;
+    c->syncookies = 1;
+    c->ephemeral_lo = 49152;
+    c->ephemeral_hi = 65535;
+    c->challenge_ack_limit = 1000;
+    c->initial_cwnd_segs = 10;
+}
+
+static void *counted_alloc(void *ctx, size_t size)
+{
+    synack_stack *st = ctx;
+    void *p = st->user_alloc->alloc(st->user_alloc->ctx, size);
+    if (!p)
+        return NULL;
+    st->mem_in_use += size;
+    if (st->mem_in_use > st->mem_high)
+        st->mem_high = st->mem_in_use;
+    return p;
+}
+
+static void counted_free(void *ctx, void *p, size_t size)
+{
+    synack_stack *st = ctx;
+    st->mem_in_use -= size;
+    st->user_alloc->free(st->user_alloc->ctx, p, size);
+}
+
+void *stack_alloc(synack_stack *st, size_t size)
+{
+    void *p = st->mem.alloc(st->mem.ctx, size);
+    if (!p)
+        stack_count(st, SYNACK_CTR_NoMemory);
+    return p;
+}
+
+void stack_free(synack_stack *st, void *p, size_t size)
+{
+    if (p)
+        st->mem.free(st->mem.ctx, p, size);
+}
+
+void stack_emit(synack_stack *st, synack_event *ev)
+{
+    if (!st->cfg.on_event)
+        return;
+    ev->t_us = st->now;
+    st->cfg.on_event(st->cfg.event_ctx, ev);
+}
+
+void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
+                const char *reason)
+{
+    if (c < SYNACK_CTR_COUNT)
+        st->counters[c]++;
+    if (!stack_tracing(st))
+        return;
+    synack_event ev = {.type = SYNACK_EV_DROP};
+    if (ep) {
+        ev.has_conn = 1;
+        ev.conn = *ep;
+    }
+    ev.u.drop.reason = reason;
+    stack_emit(st, &ev);
+}
+
+void stack_note(synack_stack *st, const char *text)
+{
+    synack_event ev = {.type = SYNACK_EV_NOTE};
+    ev.u.note.text = text;
+    stack_emit(st, &ev);
+}
+
+void stack_app_event(synack_stack *st, const char *call, int sock, long ret)
+{
+    if (!stack_tracing(st))
+        return;
+    synack_event ev = {.type = SYNACK_EV_APP};
+    ev.u.app.call = call;
+    ev.u.app.sock = sock;
+    ev.u.app.ret = ret;
+    stack_emit(st, &ev);
+}
+
+static int get_entropy(synack_stack *st, void *buf, size_t len)
+{
+    if (st->cfg.entropy)
+        return st->cfg.entropy(st->cfg.entropy_ctx, buf, len);
+    /* Deterministic: derived from the seed (simulation and tests only). */
+    uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++) {
+        if (i % 8 == 0) {
+            uint64_t v = rng_next(&st->rng);
+            for (size_t k = 0; k < 8 && i + k < len; k++)
+                b[i + k] = (uint8_t)(v >> (8 * k));
+        }
+    }
+    return 0;
+}
+
+synack_stack *synack_stack_new(const synack_config *cfg)
+{
+    const synack_allocator *ua = cfg->allocator ? cfg->allocator : synack_allocator_libc();
+    if (!cfg->netif.output || cfg->netif.mtu < 68 || cfg->max_sockets == 0 ||
+        cfg->max_sockets > (1u << 24) || cfg->ephemeral_lo == 0 ||
+        cfg->ephemeral_lo > cfg->ephemeral_hi)
+        return NULL;
+    synack_stack *st = ua->alloc(ua->ctx, sizeof(*st));
+    if (!st)
+        return NULL;
+    memset(st, 0, sizeof(*st));
+    st->cfg = *cfg;
+    st->user_alloc = ua;
+    st->mem.alloc = counted_alloc;
+    st->mem.free = counted_free;
+    st->mem.ctx = st;
+    st->mem_in_use = st->mem_high = sizeof(*st);
+    rng_seed(&st->rng, cfg->seed);
+    uint8_t seed[8];
+    if (get_entropy(st, st->isn_key, 16) || get_entropy(st, st->cookie_key, 16) ||
+        get_entropy(st, st->hash_key, 16) || get_entropy(st, seed, 8)) {
+        ua->free(ua->ctx, st, sizeof(*st));
+        return NULL;
+    }
+    uint64_t s = 0;
+    memcpy(&s, seed, sizeof(s));
+    rng_seed(&st->rng, s ^ cfg->seed);
+    tw_init(&st->wheel, 0);
+    st->sock_free = -1;
+    st->txcap = cfg->netif.mtu + 64;
+    st->txbuf = stack_alloc(st, st->txcap);
+    st->socks = stack_alloc(st, sizeof(synack_sock) * cfg->max_sockets);
+    if (!st->txbuf || !st->socks || ct_init(&st->conns, &st->mem, st->hash_key, 64) != 0 ||
+        arp_cache_init(st) != 0) {
+        stack_free(st, st->txbuf, st->txcap);
+        stack_free(st, st->socks,
+                   st->socks ? sizeof(synack_sock) * cfg->max_sockets : 0);
+        ct_destroy(&st->conns);
+        ua->free(ua->ctx, st, sizeof(*st));
+        return NULL;
+    }
+    memset(st->socks, 0, sizeof(synack_sock) * cfg->max_sockets);
+    for (int i = (int)cfg->max_sockets - 1; i >= 0; i--) {
+        st->socks[i].next_free = st->sock_free;
+        st->sock_free = i;
+    }
+    uint32_t span = (uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;
+    st->next_port = (uint16_t)(cfg->ephemeral_lo + rng_below(&st->rng, span));
+    return st;
+}
+
+#define CONN_OF_NODE(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
+
+static void collect(ct_node *n, void *ctx)
+{
+    tcp_conn **list = ctx;
+    tcp_conn *c = CONN_OF_NODE(n);
+    c->q_next = *list; /* reuse the queue link: everything is being freed */
+    *list = c;
+}
+
+void synack_stack_free(synack_stack *st)
+{
+    if (!st)
+        return;
+    tcp_conn *list = NULL;
+    /* Detach every connection from its queues first, then free them. */
+    for (tcp_listener *l = st->listeners; l; l = l->next) {
+        l->syn_head = l->syn_tail = l->acc_head = l->acc_tail = NULL;
+    }
+    ct_foreach(&st->conns, collect, &list);
+    while (list) {
+        tcp_conn *c = list;
+        list = c->q_next;
+        c->queue = TCPQ_NONE;
+        c->q_prev = c->q_next = NULL;
+        c->listener = NULL;
+        c->sock = -1;
+        tcp_conn_free(c);
+    }
+    while (st->listeners) {
+        tcp_listener *l = st->listeners;
+        st->listeners = l->next;
+        stack_free(st, l, sizeof(*l));
+    }
+    arp_cache_destroy(st);
+    ct_destroy(&st->conns);
+    stack_free(st, st->socks, sizeof(synack_sock) * st->cfg.max_sockets);
+    stack_free(st, st->txbuf, st->txcap);
+    const synack_allocator *ua = st->user_alloc;
+    ua->free(ua->ctx, st, sizeof(*st));
+}
+
+void synack_set_time(synack_stack *st, uint64_t now)
+{
+    if (now > st->now)
+        st->now = now;
+}
+
+#define CONN_OF_TIMER(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, tnode)))
+
+int synack_poll(synack_stack *st, uint64_t now)
+{
+    synack_set_time(st, now);
+    tw_node *n;
+    while ((n = tw_expire(&st->wheel, st->now)) != NULL)
+        tcp_timers_run(CONN_OF_TIMER(n), st->now);
+    if (st->arp.head)
+        arp_poll(st);
+    return 0;
+}
+
+uint64_t synack_next_deadline(synack_stack *st)
+{
+    uint64_t t = tw_next_deadline(&st->wheel);
+    if (st->arp.head) {
+        uint64_t a = st->arp.head->queued + ARP_PENDING_US;
+        if (a < t)
+            t = a;
+    }
+    return t;
+}
+
+static const char *const counter_names[SYNACK_CTR_COUNT] = {
+#define SYNACK_COUNTER_NAME(name) #name,
+    SYNACK_COUNTERS(SYNACK_COUNTER_NAME)
+#undef SYNACK_COUNTER_NAME
+};
+
+const char *synack_counter_name(synack_counter c)
+{
+    return (unsigned)c < SYNACK_CTR_COUNT ? counter_names[c] : "?";
+}
+
+uint64_t synack_counter_get(const synack_stack *st, synack_counter c)
+{
+    return (unsigned)c < SYNACK_CTR_COUNT ? st->counters[c] : 0;
+}
+
+void synack_emit_counters(synack_stack *st)
+{
+    for (int i = 0; i < SYNACK_CTR_COUNT; i++) {
+        if (!st->counters[i])
+            continue;
+        synack_event ev = {.type = SYNACK_EV_COUNTER};
+        ev.u.counter.name = counter_names[i];
+        ev.u.counter.value = st->counters[i];
+        stack_emit(st, &ev);
+    }
+}
+
+size_t synack_mem_in_use(const synack_stack *st) { return st->mem_in_use; }
+size_t synack_mem_high_water(const synack_stack *st) { return st->mem_high; }
+
+struct visit_ctx {
+    synack_conn_visit_fn fn;
+    void *ctx;
+};
+
+static void visit_conn(ct_node *n, void *arg)
+{
+    struct visit_ctx *v = arg;
+    tcp_conn *c = CONN_OF_NODE(n);
+    synack_conn_view view = {0};
+    tcp_conn_endpoints(c, &view.ep);
+    view.state = c->state;
+    view.sock = c->sock;
+    view.recv_q = recvbuf_ready(&c->rcv);
+    view.send_q = c->snd_max - c->snd_una;
+    view.timer = "";
+    uint64_t best = UINT64_MAX;
+    for (int t = 0; t < TT_COUNT; t++) {
+        if (c->deadline[t] < best) {
+            best = c->deadline[t];
+            view.timer = tcp_timer_name((tcp_timer)t);
+        }
+    }
+    view.timer_at = best;
+    v->fn(v->ctx, &view);
+}
+
+void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx)
+{
+    for (tcp_listener *l = st->listeners; l; l = l->next) {
+        synack_conn_view view = {0};
+        view.ep.laddr = l->laddr;
+        view.ep.lport = l->lport;
+        view.state = SYNACK_LISTEN;
+        view.sock = l->sock;
+        view.recv_q = l->acc_len;
+        view.send_q = l->backlog;
+        view.timer = "";
+        view.timer_at = UINT64_MAX;
+        fn(ctx, &view);
+    }
+    struct visit_ctx v = {fn, ctx};
+    ct_foreach(&st->conns, visit_conn, &v);
+}

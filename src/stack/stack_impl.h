@@ -1,0 +1,94 @@
+/* The stack instance: everything a stack owns hangs off struct synack_stack. */
+#ifndef SYNACK_STACK_IMPL_H
+#define SYNACK_STACK_IMPL_H
+
+#include <stdint.h>
+
+#include "stack/arp_cache.h"
+#include "stack/conn_table.h"
+#include "stack/timer_wheel.h"
+#include "synack/synack.h"
+#include "tcp/tcb.h"
+#include "util/rng.h"
+
+/* What a socket id refers to. */
+typedef struct synack_sock {
+    uint8_t in_use;             /* the id is allocated */
+    uint8_t bound;              /* laddr/lport are set */
+    uint8_t reuseaddr;          /* SO_REUSEADDR */
+    uint8_t keepalive;          /* SO_KEEPALIVE */
+    uint8_t nodelay;            /* TCP_NODELAY */
+    uint8_t linger_on;          /* SO_LINGER l_onoff */
+    uint8_t shut_rd;            /* shutdown(SHUT_RD) */
+    uint8_t was_connected;      /* had a connection that is gone: reads return EOF */
+    int linger_s;               /* SO_LINGER l_linger */
+    uint32_t laddr;             /* bound address (host order), 0 = any */
+    uint16_t lport;             /* bound port, 0 = none yet */
+    uint16_t maxseg;            /* TCP_MAXSEG, 0 = from the MTU */
+    uint32_t sndbuf;            /* SO_SNDBUF */
+    uint32_t rcvbuf;            /* SO_RCVBUF */
+    uint64_t keepidle_us;       /* TCP_KEEPIDLE */
+    uint64_t keepintvl_us;      /* TCP_KEEPINTVL */
+    uint32_t keepcnt;           /* TCP_KEEPCNT */
+    uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT */
+    int error;                  /* SO_ERROR left by a connection that died */
+    tcp_conn *conn;             /* the connection, or NULL */
+    tcp_listener *lst;          /* the listener, or NULL */
+    int next_free;              /* free-list link when !in_use */
+} synack_sock;
+
+struct synack_stack {
+    synack_config cfg;          /* the configuration, defaults filled in */
+    synack_allocator mem;       /* counting wrapper around cfg.allocator */
+    const synack_allocator *user_alloc; /* the allocator behind `mem` */
+    size_t mem_in_use;          /* bytes currently allocated */
+    size_t mem_high;            /* high-water mark of mem_in_use */
+    uint64_t now;               /* the latest time the host gave us */
+    uint64_t counters[SYNACK_CTR_COUNT]; /* nstat-style counters */
+
+    uint8_t isn_key[16];        /* RFC 6528 secret */
+    uint8_t cookie_key[16];     /* SYN-cookie secret */
+    uint8_t hash_key[16];       /* connection-table hash secret */
+    synack_rng rng;             /* ports, timestamps offsets, challenge-ACK budget */
+
+    timer_wheel wheel;          /* connection timers */
+    conn_table conns;           /* every connection, keyed by 4-tuple */
+    uint32_t nconns;            /* connections allocated (any state) */
+    tcp_listener *listeners;    /* listening sockets */
+    tcp_conn *tw_head, *tw_tail; /* TIME-WAIT connections, oldest first */
+    uint32_t tw_len;            /* entries in the TIME-WAIT list */
+
+    synack_sock *socks;         /* socket table, cfg.max_sockets entries */
+    int sock_free;              /* head of the free list, -1 when full */
+
+    arp_cache arp;              /* IPv4 -> MAC, Ethernet links only */
+    uint16_t ip_id;             /* IPv4 identification counter */
+    uint16_t next_port;         /* ephemeral-port search start */
+
+    uint64_t chack_window;      /* start of the current challenge-ACK second */
+    uint32_t chack_budget;      /* challenge ACKs left in this second */
+
+    uint8_t *txbuf;             /* one frame being built */
+    uint32_t txcap;             /* its size */
+};
+
+/* --- helpers shared by the stack's files --- */
+void *stack_alloc(synack_stack *st, size_t size);
+void stack_free(synack_stack *st, void *p, size_t size);
+static inline void stack_count(synack_stack *st, synack_counter c) { st->counters[c]++; }
+void stack_emit(synack_stack *st, synack_event *ev);
+static inline int stack_tracing(const synack_stack *st) { return st->cfg.on_event != NULL; }
+/* Counts `c` (unless SYNACK_CTR_COUNT) and emits a drop event. */
+void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
+                const char *reason);
+void stack_note(synack_stack *st, const char *text);
+void stack_app_event(synack_stack *st, const char *call, int sock, long ret);
+
+/* IPv4 output: `pkt` has IP-header room at its start; fills it in and sends. */
+int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len);
+/* Room a caller leaves before its layer-4 header in st->txbuf. */
+size_t ip_headroom(const synack_stack *st);
+/* Largest layer-4 payload for the netif. */
+uint32_t ip_max_l4(const synack_stack *st);
+
+#endif

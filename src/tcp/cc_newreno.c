@@ -1,0 +1,70 @@
+/* NewReno congestion control: RFC 5681 slow start and congestion avoidance, RFC 6582 fast
+ * recovery. Fast retransmit itself and the partial-ACK retransmissions live in input.c;
+ * this file only moves cwnd and ssthresh. */
+#include "tcp/tcp.h"
+
+uint32_t tcp_flight_size(const tcp_conn *c) { return c->snd_max - c->snd_una; }
+
+static void newreno_init(tcp_conn *c)
+{
+    /* RFC 6928 initial window; RFC 5681 3.1: ssthresh starts arbitrarily high. */
+    c->cwnd = c->st->cfg.initial_cwnd_segs * c->snd_mss;
+    c->ssthresh = UINT32_MAX / 2;
+    c->bytes_acked_ca = 0;
+}
+
+static void newreno_on_ack(tcp_conn *c, uint32_t acked)
+{
+    uint32_t mss = c->snd_mss;
+    if (c->cwnd < c->ssthresh) {
+        /* RFC 5681 3.1 slow start, with appropriate byte counting limited to one SMSS. */
+        c->cwnd += acked < mss ? acked : mss;
+        return;
+    }
+    /* Congestion avoidance: one SMSS per cwnd of bytes acknowledged (RFC 5681 eq. 3
+     * by byte counting, RFC 3465). */
+    c->bytes_acked_ca += acked;
+    if (c->bytes_acked_ca >= c->cwnd) {
+        c->bytes_acked_ca -= c->cwnd;
+        c->cwnd += mss;
+    }
+}
+
+static uint32_t half_flight(const tcp_conn *c)
+{
+    /* RFC 5681 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS). */
+    uint32_t half = tcp_flight_size(c) / 2;
+    uint32_t floor = 2u * c->snd_mss;
+    return half > floor ? half : floor;
+}
+
+static void newreno_enter_recovery(tcp_conn *c)
+{
+    c->ssthresh = half_flight(c);
+    /* RFC 5681 3.2 step 3: inflate by the three segments that left the network. */
+    c->cwnd = c->ssthresh + 3u * c->snd_mss;
+}
+
+static void newreno_exit_recovery(tcp_conn *c)
+{
+    /* RFC 6582 3.2 step 3, option (1): deflate to ssthresh. */
+    c->cwnd = c->ssthresh;
+    c->bytes_acked_ca = 0;
+}
+
+static void newreno_on_rto(tcp_conn *c)
+{
+    /* RFC 5681 3.1 eq. 4 and: cwnd = loss window = 1 SMSS. */
+    c->ssthresh = half_flight(c);
+    c->cwnd = c->snd_mss;
+    c->bytes_acked_ca = 0;
+}
+
+const tcp_cc_ops tcp_cc_newreno = {
+    .name = "newreno",
+    .init = newreno_init,
+    .on_ack = newreno_on_ack,
+    .on_enter_recovery = newreno_enter_recovery,
+    .on_exit_recovery = newreno_exit_recovery,
+    .on_rto = newreno_on_rto,
+};

@@ -1,0 +1,528 @@
+/* Segment arrival, RFC 9293 3.10.7: one function per group of states, and the checks of
+ * 3.10.7.4 in the RFC's order, with RFC 5961's defences against blind injection. */
+#include <errno.h>
+#include <stddef.h>
+
+#include "tcp/tcp.h"
+
+#define CONN_OF(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
+
+static uint32_t seg_len(const tcp_seg *s)
+{
+    return (uint32_t)s->payload_len + ((s->flags & TCP_SYN) ? 1u : 0u) +
+           ((s->flags & TCP_FIN) ? 1u : 0u);
+}
+
+static void drop(tcp_conn *c, synack_counter ctr, const char *reason)
+{
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    stack_drop(c->st, &ep, ctr, reason);
+}
+
+void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
+{
+    const synack_config *cfg = &c->st->cfg;
+    const tcp_opts *o = &seg->opts;
+    /* RFC 9293 3.7.1: without an MSS option the peer takes 536. */
+    uint32_t peer_mss = o->has_mss ? o->mss : 536;
+    uint32_t mss = c->rcv_mss < peer_mss ? c->rcv_mss : peer_mss;
+    c->ws_ok = o->has_wscale && cfg->wscale <= TCP_MAX_WSCALE;
+    c->snd_wscale = c->ws_ok ? o->wscale : 0;
+    c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;
+    c->sack_ok = o->sack_ok && cfg->sack;
+    c->ts_ok = o->has_ts && cfg->timestamps;
+    if (c->ts_ok) {
+        c->ts_recent = o->ts_val;
+        c->ts_recent_age = c->st->now;
+        mss -= 12; /* RFC 6691: the timestamps option comes out of each segment's room */
+    }
+    if (mss < 64)
+        mss = 64;
+    c->snd_mss = (uint16_t)mss;
+}
+
+/* RFC 9293 3.10.7.4 "first, check sequence number". */
+static int seq_acceptable(const tcp_conn *c, const tcp_seg *seg)
+{
+    uint32_t len = seg_len(seg);
+    uint32_t wnd = tcp_rcv_window(c);
+    uint32_t offered = c->rcv_adv - c->rcv_nxt;
+    if (seq_gt(c->rcv_adv, c->rcv_nxt) && offered > wnd)
+        wnd = offered;
+    if (len == 0) {
+        if (wnd == 0)
+            return seg->seq == c->rcv_nxt;
+        return seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd);
+    }
+    if (wnd == 0)
+        return 0;
+    return seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd) ||
+           seq_in(seg->seq + len - 1, c->rcv_nxt, c->rcv_nxt + wnd);
+}
+
+/* The SYN-SENT state, RFC 9293 3.10.7.3. */
+static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    int acceptable = 0;
+    if (seg->flags & TCP_ACK) {
+        /* first: an ACK for something we never sent gets a RST (unless it is one) */
+        if (seq_le(seg->ack, c->iss) || seq_gt(seg->ack, c->snd_max)) {
+            if (!(seg->flags & TCP_RST)) {
+                ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
+                tcp_reset_reply(st, &ip, seg);
+            }
+            drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-sent");
+            return;
+        }
+        acceptable = 1;
+    }
+    if (seg->flags & TCP_RST) {
+        /* second: RFC 5961 3.2 — in SYN-SENT a RST counts only if it ACKs our SYN */
+        if (acceptable) {
+            stack_count(st, SYNACK_CTR_AttemptFails);
+            tcp_conn_close(c, -ECONNREFUSED, "rcv-rst");
+        } else {
+            drop(c, SYNACK_CTR_COUNT, "rst-without-ack");
+        }
+        return;
+    }
+    if (!(seg->flags & TCP_SYN)) {
+        drop(c, SYNACK_CTR_COUNT, "no-syn-in-syn-sent");
+        return;
+    }
+    /* fourth: the SYN */
+    c->irs = seg->seq;
+    c->rcv_nxt = seg->seq + 1;
+    c->rcv_adv = c->rcv_nxt;
+    tcp_negotiate_syn_opts(c, seg);
+    c->snd_wnd = seg->win; /* RFC 7323 2.2: a SYN's window is not scaled */
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = seg->ack;
+    if (acceptable) {
+        c->snd_una = seg->ack;
+        if (c->backoff == 0 && c->rtt_timing == 0)
+            tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
+        c->backoff = 0;
+        tcp_timer_stop(c, TT_REXMIT);
+        c->cc->init(c);
+        tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-syn-ack");
+        tcp_arm_keepalive(c);
+        c->ack_now = 1;
+        /* Data on a SYN-ACK is rare; it is not accepted here and the peer resends it. */
+        tcp_output(c);
+        return;
+    }
+    /* Simultaneous open (RFC 9293 Figure 7): answer with SYN-ACK from our ISS. */
+    tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
+    c->backoff = 0;
+    tcp_send_syn(c);
+    tcp_arm_rexmit(c);
+}
+
+/* An acceptable ACK advances SND.UNA: release acknowledged bytes, sample the RTT, move the
+ * congestion window and the retransmission timer. Returns 1 if our FIN is now acked. */
+static int ack_advance(tcp_conn *c, uint32_t ack)
+{
+    synack_stack *st = c->st;
+    uint32_t acked = ack - c->snd_una;
+    uint32_t data_end = tcp_snd_data_end(c);
+    uint32_t data_acked = seq_gt(ack, data_end) ? data_end - c->snd_buf_seq
+                                                : ack - c->snd_buf_seq;
+    if (seq_lt(ack, c->snd_buf_seq))
+        data_acked = 0;
+    sendbuf_consume(&c->snd, data_acked);
+    c->snd_buf_seq += data_acked;
+    c->bytes_acked += data_acked;
+    c->snd_una = ack;
+    if (seq_lt(c->snd_nxt, ack))
+        c->snd_nxt = ack;
+    if (c->rtt_timing && seq_gt(ack, c->rtt_seq)) {
+        c->rtt_timing = 0;
+        tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
+    }
+    c->backoff = 0;
+    c->persist_backoff = 0;
+    if (c->in_recovery) {
+        if (seq_ge(ack, c->snd_recover)) {
+            /* RFC 6582 3.2 step 3: a full acknowledgment ends recovery. */
+            c->in_recovery = 0;
+            c->cc->on_exit_recovery(c);
+        } else {
+            /* RFC 6582 3.2 step 4: a partial acknowledgment — resend the next hole,
+             * deflate by the amount acknowledged, add back one SMSS. */
+            tcp_retransmit_first(c);
+            c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+            c->cwnd += c->snd_mss;
+        }
+    } else {
+        c->cc->on_ack(c, acked);
+    }
+    c->dupacks = 0;
+    /* RFC 6298 5.2/5.3 */
+    if (c->snd_una == c->snd_max)
+        tcp_timer_stop(c, TT_REXMIT);
+    else
+        tcp_arm_rexmit(c);
+    return c->fin_queued && seq_gt(c->snd_max, data_end) && ack == data_end + 1;
+}
+
+/* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. */
+static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win)
+{
+    synack_stack *st = c->st;
+    if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) || win != c->snd_wnd ||
+        c->snd_una == c->snd_max)
+        return;
+    c->dupacks++;
+    if (c->in_recovery) {
+        c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
+        return;
+    }
+    /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
+    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1) ) {
+        stack_count(st, SYNACK_CTR_TCPFastRetrans);
+        c->in_recovery = 1;
+        c->snd_recover = c->snd_max;
+        c->cc->on_enter_recovery(c);
+        tcp_retransmit_first(c);
+        tcp_arm_rexmit(c);
+    }
+}
+
+/* RFC 9293 3.10.7.4 "seventh, process the segment text". Returns 0 if c was freed. */
+static int process_text(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    const uint8_t *data = seg->payload;
+    uint32_t len = (uint32_t)seg->payload_len;
+    uint32_t seq = seg->seq;
+    if (seg->flags & TCP_SYN)
+        seq++;
+    if (seq_lt(seq, c->rcv_nxt)) { /* trim what we already have */
+        uint32_t skip = c->rcv_nxt - seq;
+        if (skip >= len)
+            return 1;
+        data += skip;
+        len -= skip;
+        seq = c->rcv_nxt;
+        c->ack_now = 1; /* partly duplicate: tell the peer where we are */
+    }
+    if (len == 0)
+        return 1;
+    if (c->sock < 0 && c->queue == TCPQ_NONE) {
+        /* Nobody will ever read this: the application closed the socket (RFC 9293
+         * 3.10.4 leaves this to the implementation; Linux resets, RFC 2525 2.17). */
+        stack_count(st, SYNACK_CTR_TCPAbortOnData);
+        tcp_send_rst(c);
+        tcp_conn_close(c, -ECONNRESET, "data-after-close");
+        return 0;
+    }
+    uint32_t off = seq - c->rcv_nxt;
+    int had_ooo = c->rcv.nranges != 0;
+    uint32_t stored = 0;
+    long adv = recvbuf_write(&c->rcv, &st->mem, off, data, len, &stored);
+    if (adv < 0) {
+        drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
+             adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");
+        c->ack_now = 1;
+        return 1;
+    }
+    if (stored < len && off == 0 && adv == 0)
+        stack_count(st, SYNACK_CTR_TCPRcvQDrop);
+    c->rcv_nxt += (uint32_t)adv;
+    c->bytes_received += (uint64_t)adv;
+    if (off > 0) {
+        /* RFC 5681 4.2: out-of-order data is ACKed at once (a duplicate ACK). */
+        stack_count(st, SYNACK_CTR_TCPOFOQueue);
+        c->ack_now = 1;
+    } else if (had_ooo || adv == 0) {
+        c->ack_now = 1; /* filled a hole (RFC 5681 4.2) or the window is full */
+    } else {
+        /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment, else
+         * within the delayed-ACK time. */
+        if (len >= c->rcv_mss - (c->ts_ok ? 12u : 0u))
+            c->segs_since_ack++;
+        if (c->segs_since_ack >= 2 || c->quickack) {
+            c->ack_now = 1;
+        } else {
+            c->delack_pending = 1;
+            if (c->deadline[TT_DELACK] == UINT64_MAX)
+                tcp_timer_set(c, TT_DELACK, st->now + st->cfg.delack_us);
+        }
+    }
+    return 1;
+}
+
+/* RFC 9293 3.10.7.4 "eighth, check the FIN bit", once all data before it is in. */
+static void process_fin(tcp_conn *c)
+{
+    c->rcv_nxt++;
+    c->rd_closed = 1;
+    c->fin_rcvd_ooo = 0;
+    c->ack_now = 1;
+    switch (c->state) {
+    case SYNACK_SYN_RECEIVED:
+    case SYNACK_ESTABLISHED:
+        tcp_set_state(c, SYNACK_CLOSE_WAIT, "rcv-fin");
+        break;
+    case SYNACK_FIN_WAIT_1:
+        /* our FIN is not yet acknowledged (else we would be in FIN-WAIT-2) */
+        tcp_set_state(c, SYNACK_CLOSING, "rcv-fin");
+        break;
+    case SYNACK_FIN_WAIT_2:
+        tcp_timer_stop(c, TT_2MSL);
+        tcp_send_ack(c);
+        tcp_enter_time_wait(c, "rcv-fin");
+        break;
+    default:
+        break;
+    }
+}
+
+/* TIME-WAIT meets a new SYN (RFC 9293 3.10.7.4 note, RFC 1122 4.2.2.13, RFC 6191): a
+ * higher sequence number (or newer timestamp) may reopen the 4-tuple. Returns 1 if the
+ * TIME-WAIT entry was released and the SYN should go to the listener. */
+static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
+{
+    int newer = seq_gt(seg->seq, c->rcv_nxt);
+    if (c->ts_ok && seg->opts.has_ts)
+        newer = seq_gt(seg->opts.ts_val, c->ts_recent) ||
+                (seg->opts.ts_val == c->ts_recent && newer);
+    if (!newer)
+        return 0;
+    stack_count(c->st, SYNACK_CTR_TCPTimeWaitReused);
+    tcp_conn_close(c, 0, "time-wait-reused");
+    return 1;
+}
+
+/* Segment arrival for SYN-RECEIVED and every synchronized state. */
+static void synchronized_input(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    uint8_t f = seg->flags;
+
+    /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
+    if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
+        seq_lt(seg->opts.ts_val, c->ts_recent) &&
+        st->now - c->ts_recent_age < 24ull * 24 * 3600 * 1000000) {
+        drop(c, SYNACK_CTR_COUNT, "paws");
+        tcp_send_ack(c);
+        return;
+    }
+
+    /* first, check the sequence number */
+    if (!seq_acceptable(c, seg)) {
+        if (!(f & TCP_RST)) {
+            if (c->state == SYNACK_TIME_WAIT && (f & TCP_FIN)) {
+                /* A retransmitted FIN: our last ACK was lost. Re-ACK, restart 2*MSL. */
+                tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
+            }
+            tcp_send_ack(c);
+        }
+        drop(c, SYNACK_CTR_COUNT, "out-of-window");
+        return;
+    }
+    /* RFC 7323 4.3: remember the timestamp of an in-order segment. */
+    if (c->ts_ok && seg->opts.has_ts && seq_le(seg->seq, c->rcv_adv) &&
+        seq_le(seg->seq, c->rcv_nxt) && seq_ge(seg->opts.ts_val, c->ts_recent)) {
+        c->ts_recent = seg->opts.ts_val;
+        c->ts_recent_age = st->now;
+    }
+
+    /* second, check the RST bit (RFC 5961 3.2) */
+    if (f & TCP_RST) {
+        if (seg->seq != c->rcv_nxt) {
+            tcp_send_challenge_ack(c);
+            return;
+        }
+        switch (c->state) {
+        case SYNACK_SYN_RECEIVED:
+            if (c->passive) { /* back to LISTEN: the embryo just goes away */
+                tcp_conn_close(c, 0, "rcv-rst");
+            } else {
+                stack_count(st, SYNACK_CTR_AttemptFails);
+                tcp_conn_close(c, -ECONNREFUSED, "rcv-rst");
+            }
+            return;
+        case SYNACK_ESTABLISHED:
+        case SYNACK_CLOSE_WAIT:
+            stack_count(st, SYNACK_CTR_EstabResets);
+            tcp_conn_close(c, -ECONNRESET, "rcv-rst");
+            return;
+        case SYNACK_FIN_WAIT_1:
+        case SYNACK_FIN_WAIT_2:
+            tcp_conn_close(c, -ECONNRESET, "rcv-rst");
+            return;
+        case SYNACK_TIME_WAIT:
+            /* RFC 1337: TIME-WAIT assassination — ignore it. */
+            drop(c, SYNACK_CTR_COUNT, "rst-in-time-wait");
+            return;
+        default: /* CLOSING, LAST-ACK */
+            tcp_conn_close(c, 0, "rcv-rst");
+            return;
+        }
+    }
+
+    /* fourth, check the SYN bit (RFC 5961 4) */
+    if (f & TCP_SYN) {
+        if (c->state == SYNACK_SYN_RECEIVED && c->passive && seg->seq == c->irs &&
+            !(f & TCP_ACK)) {
+            tcp_send_syn(c); /* the peer did not hear our SYN-ACK */
+            return;
+        }
+        stack_count(st, SYNACK_CTR_TCPSYNChallenge);
+        tcp_send_challenge_ack(c);
+        return;
+    }
+
+    /* fifth, check the ACK field */
+    if (!(f & TCP_ACK)) {
+        drop(c, SYNACK_CTR_COUNT, "no-ack");
+        return;
+    }
+    uint32_t win = (uint32_t)seg->win << c->snd_wscale;
+    if (c->state == SYNACK_SYN_RECEIVED) {
+        if (!(seq_lt(c->snd_una, seg->ack) && seq_le(seg->ack, c->snd_max))) {
+            ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
+            tcp_reset_reply(st, &ip, seg);
+            drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-received");
+            return;
+        }
+        if (c->passive) {
+            int r = tcp_listen_established(c);
+            if (r != 0)
+                return; /* accept queue full: dropped (and maybe reset) */
+        }
+        if (c->backoff == 0 && c->rtt_timing == 0)
+            tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
+        c->snd_una = seg->ack;
+        c->backoff = 0;
+        tcp_timer_stop(c, TT_REXMIT);
+        c->snd_wnd = win;
+        c->max_snd_wnd = win;
+        c->snd_wl1 = seg->seq;
+        c->snd_wl2 = seg->ack;
+        c->cc->init(c);
+        tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-ack");
+        tcp_arm_keepalive(c);
+    } else {
+        /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
+        if (seq_gt(seg->ack, c->snd_max) ||
+            seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
+            drop(c, SYNACK_CTR_TCPOldAckDrop, "ack-out-of-range");
+            tcp_send_challenge_ack(c);
+            return;
+        }
+        int fin_acked = 0;
+        if (seq_gt(seg->ack, c->snd_una))
+            fin_acked = ack_advance(c, seg->ack);
+        else if (seg->ack == c->snd_una)
+            dup_ack(c, seg, win);
+        /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
+        if (seq_lt(c->snd_wl1, seg->seq) ||
+            (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {
+            c->snd_wnd = win;
+            if (win > c->max_snd_wnd)
+                c->max_snd_wnd = win;
+            c->snd_wl1 = seg->seq;
+            c->snd_wl2 = seg->ack;
+            if (win > 0)
+                tcp_timer_stop(c, TT_PERSIST);
+        }
+        if (fin_acked) {
+            switch (c->state) {
+            case SYNACK_FIN_WAIT_1:
+                tcp_set_state(c, SYNACK_FIN_WAIT_2, "rcv-ack");
+                if (c->sock < 0) /* an orphan may not wait forever for the peer's FIN */
+                    tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
+                break;
+            case SYNACK_CLOSING:
+                tcp_enter_time_wait(c, "rcv-ack");
+                break;
+            case SYNACK_LAST_ACK:
+                tcp_conn_close(c, 0, "rcv-ack");
+                return;
+            default:
+                break;
+            }
+        }
+    }
+
+    /* seventh, the segment text */
+    switch (c->state) {
+    case SYNACK_ESTABLISHED:
+    case SYNACK_FIN_WAIT_1:
+    case SYNACK_FIN_WAIT_2:
+        if (!process_text(c, seg))
+            return;
+        break;
+    default:
+        break;
+    }
+
+    /* eighth, the FIN bit */
+    if (f & TCP_FIN) {
+        uint32_t fin_seq = seg->seq + (uint32_t)seg->payload_len;
+        if (c->state == SYNACK_TIME_WAIT) {
+            tcp_send_ack(c);
+            tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
+            return;
+        }
+        if (!c->rd_closed && seq_gt(fin_seq, c->rcv_nxt) &&
+            fin_seq - c->rcv_nxt < recvbuf_space(&c->rcv) + 1) {
+            c->fin_rcvd_ooo = 1;
+            c->rcv_fin_seq = fin_seq;
+        }
+        if (!c->rd_closed && fin_seq == c->rcv_nxt)
+            process_fin(c);
+    }
+    if (c->fin_rcvd_ooo && c->rcv_fin_seq == c->rcv_nxt && !c->rd_closed)
+        process_fin(c);
+    if (c->state == SYNACK_TIME_WAIT)
+        return;
+    tcp_output(c);
+}
+
+void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
+{
+    synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
+                           .rport = seg->sport};
+    stack_count(st, SYNACK_CTR_InSegs);
+    if (stack_tracing(st))
+        tcp_trace_seg(st, SYNACK_EV_RX, &ep, seg);
+    ct_key key = {.laddr = ep.laddr, .raddr = ep.raddr, .lport = ep.lport, .rport = ep.rport};
+    ct_node *n = ct_lookup(&st->conns, &key);
+    if (n) {
+        tcp_conn *c = CONN_OF(n);
+        c->segs_in++;
+        c->last_rcv = st->now;
+        c->keep_probes = 0;
+        if (c->state == SYNACK_SYN_SENT) {
+            syn_sent_input(c, seg);
+            return;
+        }
+        if (c->state == SYNACK_TIME_WAIT && (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+                                                TCP_SYN) {
+            if (!time_wait_syn(c, seg)) {
+                tcp_send_ack(c);
+                drop(c, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
+                return;
+            }
+            n = NULL; /* the SYN now goes to the listener */
+        } else {
+            synchronized_input(c, seg);
+            return;
+        }
+    }
+    tcp_listener *l = tcp_listener_find(st, ep.laddr, ep.lport);
+    if (l) {
+        tcp_listen_input(st, l, ip, seg);
+        return;
+    }
+    /* RFC 9293 3.10.7.1: CLOSED — no such connection. */
+    stack_drop(st, &ep, SYNACK_CTR_COUNT, "no-socket");
+    tcp_reset_reply(st, ip, seg);
+}

@@ -1,0 +1,189 @@
+/* Listeners: passive open (RFC 9293 3.10.7.2), the SYN (half-open) queue and the accept
+ * (full) queue, each bounded, with the Linux counters for what they turn away. */
+#include <errno.h>
+
+#include "tcp/tcp.h"
+
+void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
+
+tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport)
+{
+    tcp_listener *any = NULL;
+    for (tcp_listener *l = st->listeners; l; l = l->next) {
+        if (l->lport != lport)
+            continue;
+        if (l->laddr == laddr)
+            return l;
+        if (l->laddr == 0)
+            any = l;
+    }
+    return any;
+}
+
+static void q_append(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
+{
+    c->q_next = NULL;
+    c->q_prev = *tail;
+    if (*tail)
+        (*tail)->q_next = c;
+    else
+        *head = c;
+    *tail = c;
+}
+
+static void q_remove(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
+{
+    if (c->q_prev)
+        c->q_prev->q_next = c->q_next;
+    else
+        *head = c->q_next;
+    if (c->q_next)
+        c->q_next->q_prev = c->q_prev;
+    else
+        *tail = c->q_prev;
+    c->q_prev = c->q_next = NULL;
+}
+
+void tcp_listen_unlink(tcp_conn *c)
+{
+    tcp_listener *l = c->listener;
+    if (!l)
+        return;
+    if (c->queue == TCPQ_SYN) {
+        q_remove(&l->syn_head, &l->syn_tail, c);
+        l->syn_len--;
+    } else if (c->queue == TCPQ_ACCEPT) {
+        q_remove(&l->acc_head, &l->acc_tail, c);
+        l->acc_len--;
+    }
+    c->queue = TCPQ_NONE;
+    c->listener = NULL;
+}
+
+static void listen_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
+                        const char *why)
+{
+    /* Linux counts every refused SYN or ACK of a listener in ListenDrops as well. */
+    if (c != SYNACK_CTR_ListenDrops)
+        stack_count(st, SYNACK_CTR_ListenDrops);
+    stack_drop(st, ep, c, why);
+}
+
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
+                      const tcp_seg *seg)
+{
+    synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
+                           .rport = seg->sport};
+    /* RFC 9293 3.10.7.2: first check for a RST — ignore it */
+    if (seg->flags & TCP_RST) {
+        stack_drop(st, &ep, SYNACK_CTR_COUNT, "rst-to-listener");
+        return;
+    }
+    /* second, an ACK to a listener is bad: <SEQ=SEG.ACK><CTL=RST> */
+    if (seg->flags & TCP_ACK) {
+        stack_drop(st, &ep, SYNACK_CTR_COUNT, "ack-to-listener");
+        tcp_reset_reply(st, ip, seg);
+        return;
+    }
+    /* third, a SYN */
+    if (!(seg->flags & TCP_SYN)) {
+        stack_drop(st, &ep, SYNACK_CTR_COUNT, "no-syn-to-listener");
+        return;
+    }
+    if (l->acc_len >= l->backlog) {
+        /* Linux drops new SYNs while the accept queue is full: completing them could
+         * only end in a dropped ACK. */
+        listen_drop(st, &ep, SYNACK_CTR_ListenOverflows, "accept-queue-full");
+        return;
+    }
+    if (l->syn_len >= l->syn_max) {
+        listen_drop(st, &ep, SYNACK_CTR_ListenDrops, "syn-queue-full");
+        return;
+    }
+    tcp_conn *c = tcp_conn_new(st, &ep);
+    if (!c) {
+        listen_drop(st, &ep, SYNACK_CTR_ListenDrops, "conn-limit");
+        return;
+    }
+    c->passive = 1;
+    c->listener = l;
+    c->queue = TCPQ_SYN;
+    q_append(&l->syn_head, &l->syn_tail, c);
+    l->syn_len++;
+
+    c->nodelay = l->nodelay;
+    c->keepalive = l->keepalive;
+    c->keepidle_us = l->keepidle_us;
+    c->keepintvl_us = l->keepintvl_us;
+    c->keepcnt = l->keepcnt;
+    sendbuf_set_cap(&c->snd, &st->mem, l->sndbuf);
+    recvbuf_set_cap(&c->rcv, &st->mem, l->rcvbuf);
+    c->rcv_mss = tcp_our_mss(st, 0);
+
+    c->irs = seg->seq;
+    c->rcv_nxt = seg->seq + 1;
+    c->rcv_adv = c->rcv_nxt;
+    tcp_negotiate_syn_opts(c, seg);
+    c->snd_wnd = seg->win; /* RFC 7323 2.2: not scaled in a SYN */
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = seg->seq;
+    c->iss = tcp_isn(st, &ep);
+    c->snd_una = c->iss;
+    c->snd_nxt = c->iss;
+    c->snd_max = c->iss;
+    c->snd_buf_seq = c->iss + 1;
+    c->snd_recover = c->iss;
+    c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
+    tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
+    /* Data on a SYN is not accepted without Fast Open; the peer sends it again. */
+    c->rtt_timing = 0;
+    c->rtt_start = st->now;
+    tcp_send_syn(c);
+    tcp_arm_rexmit(c);
+}
+
+int tcp_listen_established(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    tcp_listener *l = c->listener;
+    if (!l)
+        return 0;
+    if (l->acc_len >= l->backlog) {
+        synack_endpoints ep;
+        tcp_conn_endpoints(c, &ep);
+        listen_drop(st, &ep, SYNACK_CTR_ListenOverflows, "accept-queue-full");
+        if (st->cfg.abort_on_overflow) {
+            tcp_send_rst(c);
+            tcp_conn_close(c, 0, "accept-queue-full");
+            return -1;
+        }
+        /* Drop the ACK and stay half-open: our SYN-ACK retransmission gives the
+         * application time to accept, and the peer's ACK comes again. */
+        return 1;
+    }
+    q_remove(&l->syn_head, &l->syn_tail, c);
+    l->syn_len--;
+    q_append(&l->acc_head, &l->acc_tail, c);
+    l->acc_len++;
+    c->queue = TCPQ_ACCEPT;
+    stack_count(st, SYNACK_CTR_PassiveOpens);
+    return 0;
+}
+
+void tcp_listener_destroy(synack_stack *st, tcp_listener *l)
+{
+    while (l->syn_head)
+        tcp_conn_close(l->syn_head, 0, "listener-closed");
+    while (l->acc_head) {
+        tcp_conn *c = l->acc_head;
+        tcp_send_rst(c);
+        stack_count(st, SYNACK_CTR_TCPAbortOnClose);
+        tcp_conn_close(c, 0, "listener-closed");
+    }
+    tcp_listener **pp = &st->listeners;
+    while (*pp && *pp != l)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = l->next;
+    stack_free(st, l, sizeof(*l));
+}

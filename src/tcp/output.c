@@ -1,0 +1,350 @@
+/* Segment output: what to send (RFC 9293 3.8.6, RFC 1122 4.2.3.4 Nagle and sender SWS
+ * avoidance, RFC 5681 windows) and how a segment is built. */
+#include <errno.h>
+#include <string.h>
+
+#include "tcp/tcp.h"
+
+static tcp_opt_layout opt_layout(const synack_stack *st)
+{
+    (void)st;
+    return TCP_OPTS_LINUX;
+}
+
+uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg)
+{
+    uint32_t mss = st->cfg.mss ? st->cfg.mss : ip_max_l4(st) - TCP_HDR_LEN;
+    if (mss > ip_max_l4(st) - TCP_HDR_LEN)
+        mss = ip_max_l4(st) - TCP_HDR_LEN;
+    if (maxseg && maxseg < mss)
+        mss = maxseg;
+    return (uint16_t)mss;
+}
+
+void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep,
+                   const tcp_seg *seg)
+{
+    synack_event ev = {.type = type, .has_conn = 1, .conn = *ep};
+    synack_seg_info *i = &ev.u.seg;
+    i->flags = seg->flags;
+    i->seq = seg->seq;
+    i->ack = seg->ack;
+    i->len = (uint32_t)seg->payload_len;
+    i->win = seg->win;
+    i->has_mss = seg->opts.has_mss;
+    i->mss = seg->opts.mss;
+    i->has_wscale = seg->opts.has_wscale;
+    i->wscale = seg->opts.wscale;
+    i->sack_ok = seg->opts.sack_ok;
+    i->has_ts = seg->opts.has_ts;
+    i->ts_val = seg->opts.ts_val;
+    i->ts_ecr = seg->opts.ts_ecr;
+    i->nsack = seg->opts.nsack;
+    for (int k = 0; k < seg->opts.nsack && k < 4; k++) {
+        i->sack[k][0] = seg->opts.sack[k].left;
+        i->sack[k][1] = seg->opts.sack[k].right;
+    }
+    stack_emit(st, &ev);
+}
+
+/* Builds one segment in the stack's frame buffer and hands it to IP. The payload, if any,
+ * is copied from c's send buffer at offset `data_off`. */
+static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
+                uint32_t data_off)
+{
+    uint8_t *l4 = st->txbuf + ip_headroom(st);
+    size_t cap = st->txcap - ip_headroom(st);
+    size_t hdr = TCP_HDR_LEN + tcp_opts_len(&seg->opts, opt_layout(st));
+    if (hdr + seg->payload_len > cap)
+        return -EMSGSIZE;
+    if (seg->payload_len) {
+        sendbuf_peek(&c->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
+        seg->payload = l4 + hdr;
+    }
+    size_t n = tcp_emit(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr);
+    if (n == 0)
+        return -EMSGSIZE;
+    if (stack_tracing(st))
+        tcp_trace_seg(st, SYNACK_EV_TX, ep, seg);
+    stack_count(st, SYNACK_CTR_OutSegs);
+    if (seg->flags & TCP_RST)
+        stack_count(st, SYNACK_CTR_OutRsts);
+    return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+}
+
+/* SACK blocks for the out-of-order data we hold (RFC 2018 4). */
+static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
+{
+    recvbuf_range r[TCP_MAX_SACK];
+    uint32_t max = o->has_ts ? 3 : 4;
+    uint32_t n = recvbuf_sack_ranges(&c->rcv, r, max);
+    for (uint32_t i = 0; i < n; i++) {
+        o->sack[i].left = c->rcv_nxt + r[i].start;
+        o->sack[i].right = c->rcv_nxt + r[i].end;
+    }
+    o->nsack = (uint8_t)n;
+}
+
+static uint16_t window_field(tcp_conn *c, int syn)
+{
+    uint32_t wnd = tcp_rcv_window(c);
+    /* RFC 9293 3.8.6.2.2: never shrink the window we already offered. */
+    uint32_t offered = c->rcv_adv - c->rcv_nxt;
+    if (seq_gt(c->rcv_adv, c->rcv_nxt) && wnd < offered)
+        wnd = offered;
+    if (syn) /* RFC 7323 2.2: the window in a SYN is never scaled */
+        return (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
+    uint32_t field = wnd >> c->rcv_wscale;
+    if (field > 0xffff)
+        field = 0xffff;
+    uint32_t edge = c->rcv_nxt + (field << c->rcv_wscale);
+    if (seq_gt(edge, c->rcv_adv))
+        c->rcv_adv = edge;
+    return (uint16_t)field;
+}
+
+int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+    synack_stack *st = c->st;
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    tcp_seg seg = {0};
+    seg.sport = ep.lport;
+    seg.dport = ep.rport;
+    seg.seq = seq;
+    seg.flags = flags;
+    seg.payload_len = len;
+    if (flags & TCP_ACK)
+        seg.ack = c->rcv_nxt;
+    if (c->ts_ok) {
+        seg.opts.has_ts = 1;
+        seg.opts.ts_val = tcp_ts_now(c);
+        seg.opts.ts_ecr = c->ts_recent;
+    }
+    if (c->sack_ok && c->rcv.nranges)
+        add_sack_blocks(c, &seg.opts);
+    seg.win = window_field(c, 0);
+
+    /* Karn's algorithm (RFC 6298 3): only time segments sent for the first time. */
+    uint32_t end = seq + len + ((flags & TCP_FIN) ? 1 : 0);
+    if (!c->rtt_timing && len && seq == c->snd_max) {
+        c->rtt_timing = 1;
+        c->rtt_seq = seq;
+        c->rtt_start = st->now;
+    }
+    int rc = emit(st, &ep, &seg, c, seq - c->snd_buf_seq);
+    c->segs_out++;
+    if (seq_gt(end, c->snd_max))
+        c->snd_max = end;
+    if (flags & TCP_ACK) {
+        c->ack_now = 0;
+        c->delack_pending = 0;
+        c->segs_since_ack = 0;
+        tcp_timer_stop(c, TT_DELACK);
+    }
+    return rc;
+}
+
+void tcp_send_syn(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    tcp_seg seg = {0};
+    seg.sport = ep.lport;
+    seg.dport = ep.rport;
+    seg.seq = c->iss;
+    seg.flags = TCP_SYN;
+    int synack = c->state == SYNACK_SYN_RECEIVED;
+    if (synack) {
+        seg.flags |= TCP_ACK;
+        seg.ack = c->rcv_nxt;
+    }
+    seg.opts.has_mss = 1;
+    seg.opts.mss = c->rcv_mss;
+    /* RFC 7323 2.2 / 3.2 and RFC 2018 2: offer on a SYN; answer in kind on a SYN-ACK. */
+    if (synack ? c->ws_ok : st->cfg.wscale <= TCP_MAX_WSCALE) {
+        seg.opts.has_wscale = 1;
+        seg.opts.wscale = c->rcv_wscale;
+    }
+    if (synack ? c->sack_ok : st->cfg.sack) {
+        seg.opts.sack_ok = 1;
+    }
+    if (synack ? c->ts_ok : st->cfg.timestamps) {
+        seg.opts.has_ts = 1;
+        seg.opts.ts_val = tcp_ts_now(c);
+        seg.opts.ts_ecr = synack ? c->ts_recent : 0;
+    }
+    seg.win = window_field(c, 1);
+    c->segs_out++;
+    if (c->snd_max == c->iss)
+        c->snd_max = c->iss + 1;
+    c->snd_nxt = c->iss + 1;
+    emit(st, &ep, &seg, c, 0);
+}
+
+void tcp_send_ack(tcp_conn *c)
+{
+    tcp_xmit(c, c->snd_nxt, 0, TCP_ACK);
+}
+
+void tcp_send_rst(tcp_conn *c)
+{
+    /* RFC 9293 3.10.4/3.10.5: an abort sends <SEQ=SND.NXT><CTL=RST>. */
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    tcp_seg seg = {0};
+    seg.sport = ep.lport;
+    seg.dport = ep.rport;
+    seg.seq = c->snd_nxt;
+    seg.flags = TCP_RST;
+    if (c->state != SYNACK_SYN_SENT) {
+        seg.flags |= TCP_ACK;
+        seg.ack = c->rcv_nxt;
+    }
+    c->segs_out++;
+    emit(c->st, &ep, &seg, c, 0);
+}
+
+void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *in)
+{
+    /* RFC 9293 3.10.7.1: never answer a RST; otherwise
+     * ACK set:   <SEQ=SEG.ACK><CTL=RST>
+     * ACK clear: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+    if (in->flags & TCP_RST)
+        return;
+    synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = in->dport,
+                           .rport = in->sport};
+    tcp_seg seg = {0};
+    seg.sport = in->dport;
+    seg.dport = in->sport;
+    if (in->flags & TCP_ACK) {
+        seg.seq = in->ack;
+        seg.flags = TCP_RST;
+    } else {
+        uint32_t seglen = (uint32_t)in->payload_len + ((in->flags & TCP_SYN) ? 1 : 0) +
+                          ((in->flags & TCP_FIN) ? 1 : 0);
+        seg.seq = 0;
+        seg.ack = in->seq + seglen;
+        seg.flags = TCP_RST | TCP_ACK;
+    }
+    emit(st, &ep, &seg, NULL, 0);
+}
+
+void tcp_send_challenge_ack(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    /* RFC 5961 7: a per-stack budget per second. The budget is randomised each second so
+     * the limit cannot serve as a side channel (CVE-2016-5696). */
+    if (st->now - st->chack_window >= 1000000 || st->chack_window > st->now) {
+        uint32_t lim = st->cfg.challenge_ack_limit;
+        st->chack_window = st->now;
+        st->chack_budget = lim ? lim / 2 + rng_below(&st->rng, lim / 2 + 1) : 0;
+        if (st->chack_budget > lim)
+            st->chack_budget = lim;
+    }
+    if (st->chack_budget == 0) {
+        synack_endpoints ep;
+        tcp_conn_endpoints(c, &ep);
+        stack_drop(st, &ep, SYNACK_CTR_TCPACKSkippedChallenge, "challenge-ack-limit");
+        return;
+    }
+    st->chack_budget--;
+    stack_count(st, SYNACK_CTR_TCPChallengeACK);
+    tcp_send_ack(c);
+}
+
+static int can_send_data(synack_tcp_state s)
+{
+    return s == SYNACK_ESTABLISHED || s == SYNACK_CLOSE_WAIT || s == SYNACK_FIN_WAIT_1 ||
+           s == SYNACK_CLOSING || s == SYNACK_LAST_ACK;
+}
+
+void tcp_retransmit_first(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    stack_count(st, SYNACK_CTR_RetransSegs);
+    c->total_retrans++;
+    c->rtt_timing = 0; /* Karn */
+    if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
+        tcp_send_syn(c);
+        return;
+    }
+    uint32_t end = tcp_snd_data_end(c);
+    uint32_t len = seq_lt(c->snd_una, end) ? end - c->snd_una : 0;
+    if (len > c->snd_mss)
+        len = c->snd_mss;
+    uint8_t flags = TCP_ACK;
+    if (c->fin_queued && c->snd_una + len == end && seq_gt(c->snd_max, end))
+        flags |= TCP_FIN;
+    if (len == 0 && !(flags & TCP_FIN))
+        return;
+    if (len && c->snd_una + len == end)
+        flags |= TCP_PSH;
+    tcp_xmit(c, c->snd_una, len, flags);
+    if (seq_lt(c->snd_nxt, c->snd_una + len + ((flags & TCP_FIN) ? 1 : 0)))
+        c->snd_nxt = c->snd_una + len + ((flags & TCP_FIN) ? 1 : 0);
+}
+
+void tcp_output(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    int sent = 0;
+    if (can_send_data(c->state)) {
+        for (;;) {
+            uint32_t end = tcp_snd_data_end(c);
+            uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+            int fin = c->fin_queued && seq_le(c->snd_nxt, end);
+            uint32_t inflight = c->snd_nxt - c->snd_una;
+            uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+            uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+            uint32_t len = avail < c->snd_mss ? avail : c->snd_mss;
+            if (len > usable)
+                len = usable;
+            int with_fin = fin && len == avail;
+            if (len == 0 && !(with_fin && avail == 0))
+                break;
+            if (len > 0 && len < c->snd_mss && !with_fin) {
+                /* RFC 1122 4.2.3.4: Nagle, and sender-side SWS avoidance. */
+                int all_queued = len == avail;
+                if (!(all_queued && (c->nodelay || inflight == 0)) &&
+                    len < c->max_snd_wnd / 2)
+                    break;
+            }
+            uint8_t flags = TCP_ACK;
+            if (with_fin)
+                flags |= TCP_FIN;
+            if (len > 0 && c->snd_nxt + len == end)
+                flags |= TCP_PSH;
+            uint32_t seq = c->snd_nxt;
+            c->snd_nxt = seq + len + (with_fin ? 1 : 0);
+            if (seq_lt(seq, c->snd_max)) { /* resending after an RTO went back */
+                c->total_retrans++;
+                stack_count(st, SYNACK_CTR_RetransSegs);
+            }
+            tcp_xmit(c, seq, len, flags);
+            sent = 1;
+            if (c->deadline[TT_REXMIT] == UINT64_MAX)
+                tcp_arm_rexmit(c);
+            tcp_timer_stop(c, TT_PERSIST);
+            if (with_fin) {
+                if (c->state == SYNACK_ESTABLISHED)
+                    tcp_set_state(c, SYNACK_FIN_WAIT_1, "close");
+                else if (c->state == SYNACK_CLOSE_WAIT)
+                    tcp_set_state(c, SYNACK_LAST_ACK, "close");
+                break;
+            }
+        }
+        /* RFC 9293 3.8.6.1: a zero window with data waiting starts the persist timer. */
+        uint32_t end = tcp_snd_data_end(c);
+        if (!sent && c->snd_wnd == 0 && seq_lt(c->snd_nxt, end) &&
+            c->snd_nxt == c->snd_una && c->deadline[TT_PERSIST] == UINT64_MAX &&
+            c->deadline[TT_REXMIT] == UINT64_MAX) {
+            uint64_t t = tcp_rto_backed_off(c);
+            tcp_timer_set(c, TT_PERSIST, st->now + t);
+        }
+    }
+    if (!sent && c->ack_now && c->state != SYNACK_SYN_SENT && c->state != SYNACK_CLOSED &&
+        c->state != SYNACK_LISTEN)
+        tcp_send_ack(c);
+}

@@ -1,0 +1,204 @@
+/* synack — TCP receive buffer with in-place reassembly (see recvbuf.h). */
+#include "tcp/recvbuf.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Ring index of offset off from head. Needs head < cap and off <= cap; with
+ * cap <= RECVBUF_MAX_CAP the sum cannot overflow 32 bits. */
+static uint32_t ring_index(uint32_t cap, uint32_t head, uint32_t off)
+{
+    uint32_t i = head + off;
+    return i >= cap ? i - cap : i;
+}
+
+/* Copies n bytes to offset off from RCV.NXT, in at most two chunks. */
+static void copy_in(recvbuf *b, uint32_t off, const uint8_t *src, uint32_t n)
+{
+    uint32_t start = ring_index(b->cap, b->head, b->ready + off);
+    uint32_t first = b->cap - start;
+    if (first > n)
+        first = n;
+    memcpy(b->data + start, src, first);
+    if (n > first)
+        memcpy(b->data, src + first, n - first);
+}
+
+/* Copies the first n ready bytes to dst, in at most two chunks. */
+static void copy_out(const recvbuf *b, uint8_t *dst, uint32_t n)
+{
+    uint32_t first = b->cap - b->head;
+    if (first > n)
+        first = n;
+    memcpy(dst, b->data + b->head, first);
+    if (n > first)
+        memcpy(dst + first, b->data, n - first);
+}
+
+void recvbuf_init(recvbuf *b, uint32_t cap)
+{
+    memset(b, 0, sizeof(*b));
+    b->cap = cap > RECVBUF_MAX_CAP ? RECVBUF_MAX_CAP : cap;
+}
+
+void recvbuf_free(recvbuf *b, const synack_allocator *a)
+{
+    if (b->data != NULL)
+        a->free(a->ctx, b->data, b->cap);
+    recvbuf_init(b, b->cap);
+}
+
+int recvbuf_set_cap(recvbuf *b, const synack_allocator *a, uint32_t cap)
+{
+    if (b->ready > 0 || b->nranges > 0)
+        return -EBUSY;
+    if (cap > RECVBUF_MAX_CAP)
+        return -EINVAL;
+    recvbuf_free(b, a);
+    b->cap = cap;
+    return 0;
+}
+
+uint32_t recvbuf_space(const recvbuf *b)
+{
+    return b->cap - b->ready;
+}
+
+uint32_t recvbuf_ready(const recvbuf *b)
+{
+    return b->ready;
+}
+
+long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const void *src, uint32_t n,
+                   uint32_t *stored_out)
+{
+    if (stored_out != NULL)
+        *stored_out = 0;
+    uint32_t space = b->cap - b->ready;
+    if (n == 0 || off >= space)
+        return 0;
+    /* The segment, cut to the buffer: [s, e) from RCV.NXT. */
+    uint32_t s = off;
+    uint32_t e = off + (n < space - off ? n : space - off);
+
+    /* Ranges i..j-1 touch [s, e): they overlap it or adjoin it, and so merge with it. */
+    uint32_t i = 0;
+    while (i < b->nranges && b->ranges[i].end < s)
+        i++;
+    uint32_t j = i;
+    while (j < b->nranges && b->ranges[j].start <= e)
+        j++;
+    if (s > 0 && i == j && b->nranges == RECVBUF_MAX_RANGES)
+        return -ENOSPC;
+
+    if (b->data == NULL) {
+        /* First byte stored: the buffer is empty, so nothing needs to move. */
+        b->data = a->alloc(a->ctx, b->cap);
+        if (b->data == NULL)
+            return -ENOMEM;
+        b->head = 0;
+    }
+
+    /* Fill only the holes between the touching ranges: the first copy wins. */
+    const uint8_t *p = src;
+    uint32_t stored = 0;
+    uint32_t cur = s;
+    for (uint32_t k = i; k < j; k++) {
+        const recvbuf_range *r = &b->ranges[k];
+        if (r->start > cur) {
+            copy_in(b, cur, p + (cur - s), r->start - cur);
+            stored += r->start - cur;
+        }
+        if (r->end > cur)
+            cur = r->end;
+    }
+    if (cur < e) {
+        copy_in(b, cur, p + (cur - s), e - cur);
+        stored += e - cur;
+    }
+    if (stored_out != NULL)
+        *stored_out = stored;
+
+    if (s == 0) {
+        /* RFC 9293 3.10.7.4: RCV.NXT advances over the data accepted, and over the
+         * held ranges that are now contiguous with it (here i == 0). */
+        uint32_t adv = e;
+        if (j > 0 && b->ranges[j - 1].end > adv)
+            adv = b->ranges[j - 1].end;
+        for (uint32_t k = 0; k < j; k++)
+            b->ooo_bytes -= b->ranges[k].end - b->ranges[k].start;
+        uint32_t left = b->nranges - j;
+        for (uint32_t k = 0; k < left; k++) {
+            b->ranges[k].start = b->ranges[j + k].start - adv;
+            b->ranges[k].end = b->ranges[j + k].end - adv;
+        }
+        b->nranges = left;
+        b->ready += adv;
+        return (long)adv;
+    }
+
+    /* Out of order: the segment and ranges i..j-1 become one range at i. */
+    recvbuf_range merged = {s, e};
+    if (i < j) {
+        if (b->ranges[i].start < merged.start)
+            merged.start = b->ranges[i].start;
+        if (b->ranges[j - 1].end > merged.end)
+            merged.end = b->ranges[j - 1].end;
+    }
+    uint32_t tail = b->nranges - j; /* ranges after the merged ones */
+    if (tail > 0 && j != i + 1)
+        memmove(&b->ranges[i + 1], &b->ranges[j], tail * sizeof(b->ranges[0]));
+    b->ranges[i] = merged;
+    b->nranges = i + 1 + tail;
+    b->ooo_bytes += stored;
+    return 0;
+}
+
+uint32_t recvbuf_read(recvbuf *b, void *dst, uint32_t n)
+{
+    uint32_t take = n < b->ready ? n : b->ready;
+    if (take == 0)
+        return 0;
+    if (dst != NULL)
+        copy_out(b, dst, take);
+    b->ready -= take;
+    /* Held ranges sit at fixed ring slots relative to head + ready, which does not
+     * move; only a wholly empty ring may restart at index 0. */
+    if (b->ready == 0 && b->nranges == 0)
+        b->head = 0;
+    else
+        b->head = ring_index(b->cap, b->head, take);
+    return take;
+}
+
+uint32_t recvbuf_peek(const recvbuf *b, void *dst, uint32_t n)
+{
+    uint32_t take = n < b->ready ? n : b->ready;
+    if (take > 0 && dst != NULL)
+        copy_out(b, dst, take);
+    return take;
+}
+
+uint32_t recvbuf_sack_ranges(const recvbuf *b, recvbuf_range *out, uint32_t max)
+{
+    uint32_t count = b->nranges < max ? b->nranges : max;
+    if (count > 0)
+        memcpy(out, b->ranges, count * sizeof(b->ranges[0]));
+    return count;
+}
+
+uint32_t recvbuf_drop_ooo(recvbuf *b)
+{
+    uint32_t dropped = b->ooo_bytes;
+    b->nranges = 0;
+    b->ooo_bytes = 0;
+    if (b->ready == 0)
+        b->head = 0;
+    return dropped;
+}
+
+void recvbuf_shrink(recvbuf *b, const synack_allocator *a)
+{
+    if (b->ready == 0 && b->nranges == 0)
+        recvbuf_free(b, a);
+}

@@ -1,0 +1,103 @@
+/* synack — TCP send buffer: a ring holding SND.UNA onwards (see sendbuf.h). */
+#include "tcp/sendbuf.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Ring index of offset off from head. Needs head < cap and off <= cap; with
+ * cap <= SENDBUF_MAX_CAP the sum cannot overflow 32 bits. */
+static uint32_t ring_index(uint32_t cap, uint32_t head, uint32_t off)
+{
+    uint32_t i = head + off;
+    return i >= cap ? i - cap : i;
+}
+
+void sendbuf_init(sendbuf *b, uint32_t cap)
+{
+    b->data = NULL;
+    b->cap = cap > SENDBUF_MAX_CAP ? SENDBUF_MAX_CAP : cap;
+    b->head = 0;
+    b->len = 0;
+}
+
+void sendbuf_free(sendbuf *b, const synack_allocator *a)
+{
+    if (b->data != NULL)
+        a->free(a->ctx, b->data, b->cap);
+    b->data = NULL;
+    b->head = 0;
+    b->len = 0;
+}
+
+int sendbuf_set_cap(sendbuf *b, const synack_allocator *a, uint32_t cap)
+{
+    if (b->len > 0)
+        return -EBUSY;
+    if (cap > SENDBUF_MAX_CAP)
+        return -EINVAL;
+    sendbuf_free(b, a);
+    b->cap = cap;
+    return 0;
+}
+
+long sendbuf_append(sendbuf *b, const synack_allocator *a, const void *src, size_t n)
+{
+    uint32_t space = b->cap - b->len;
+    if (n == 0 || space == 0)
+        return 0;
+    if (b->data == NULL) {
+        /* First use: the ring is empty, so head is 0 and nothing moves. */
+        b->data = a->alloc(a->ctx, b->cap);
+        if (b->data == NULL)
+            return -ENOMEM;
+        b->head = 0;
+    }
+    uint32_t take = n < space ? (uint32_t)n : space;
+    uint32_t tail = ring_index(b->cap, b->head, b->len);
+    uint32_t first = b->cap - tail;
+    if (first > take)
+        first = take;
+    const uint8_t *s = src;
+    memcpy(b->data + tail, s, first);
+    if (take > first)
+        memcpy(b->data, s + first, take - first);
+    b->len += take;
+    return (long)take;
+}
+
+uint32_t sendbuf_len(const sendbuf *b)
+{
+    return b->len;
+}
+
+uint32_t sendbuf_space(const sendbuf *b)
+{
+    return b->cap - b->len;
+}
+
+void sendbuf_peek(const sendbuf *b, uint32_t off, void *dst, uint32_t n)
+{
+    if (n == 0)
+        return;
+    uint32_t start = ring_index(b->cap, b->head, off);
+    uint32_t first = b->cap - start;
+    if (first > n)
+        first = n;
+    uint8_t *d = dst;
+    memcpy(d, b->data + start, first);
+    if (n > first)
+        memcpy(d + first, b->data, n - first);
+}
+
+void sendbuf_consume(sendbuf *b, uint32_t n)
+{
+    b->len -= n;
+    /* An empty ring restarts at index 0, so the next appends stay in one chunk. */
+    b->head = b->len == 0 ? 0 : ring_index(b->cap, b->head, n);
+}
+
+void sendbuf_shrink(sendbuf *b, const synack_allocator *a)
+{
+    if (b->len == 0)
+        sendbuf_free(b, a);
+}

@@ -1,0 +1,53 @@
+/* synack — TCP send buffer.
+ *
+ * Holds the bytes the application wrote and the peer has not acknowledged yet
+ * (RFC 9293 3.3.1: the send sequence space from SND.UNA on). Offset 0 is the
+ * byte at SND.UNA; bytes before SND.NXT are in flight, the rest are not yet
+ * sent. Retransmission peeks at any offset again until an ACK consumes it.
+ *
+ * A ring of `cap` bytes. Storage is allocated on the first append, so an idle
+ * connection costs nothing, and is kept when the ring drains (no churn); a
+ * caller under memory pressure gives it back with sendbuf_shrink(). */
+#ifndef SYNACK_TCP_SENDBUF_H
+#define SYNACK_TCP_SENDBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synack/alloc.h"
+
+/* Largest capacity: sequence comparisons (RFC 9293 3.4) only order bytes less
+ * than 2^31 apart, and it keeps every count representable as a long. */
+#define SENDBUF_MAX_CAP 0x7fffffffu
+
+typedef struct sendbuf {
+    uint8_t *data; /* Ring storage of cap bytes, or NULL until the first append. */
+    uint32_t cap;  /* Ring size in bytes, fixed while the buffer holds data. */
+    uint32_t head; /* Ring index of the byte at SND.UNA (offset 0). */
+    uint32_t len;  /* Bytes held: written by the application, not yet acknowledged. */
+} sendbuf;
+
+/* Sets an empty buffer of capacity cap (clamped to SENDBUF_MAX_CAP); allocates nothing. */
+void sendbuf_init(sendbuf *b, uint32_t cap);
+/* Releases the storage and empties the buffer; the capacity stays. */
+void sendbuf_free(sendbuf *b, const synack_allocator *a);
+/* Changes the capacity of an empty buffer (e.g. SO_SNDBUF) and frees its storage.
+ * Returns 0, -EBUSY if it holds data, or -EINVAL if cap > SENDBUF_MAX_CAP. */
+int sendbuf_set_cap(sendbuf *b, const synack_allocator *a, uint32_t cap);
+/* Copies up to n bytes in after the last byte held; allocates on first use.
+ * Returns bytes taken (0 when full or n == 0) or -ENOMEM (nothing taken). */
+long sendbuf_append(sendbuf *b, const synack_allocator *a, const void *src, size_t n);
+/* Bytes held, from SND.UNA on. */
+uint32_t sendbuf_len(const sendbuf *b);
+/* Bytes that can still be appended: cap - len. */
+uint32_t sendbuf_space(const sendbuf *b);
+/* Copies n bytes starting at offset off (0 = SND.UNA) to dst; caller guarantees
+ * off + n <= len. */
+void sendbuf_peek(const sendbuf *b, uint32_t off, void *dst, uint32_t n);
+/* Drops n acknowledged bytes from the front (n <= len), i.e. SND.UNA advances by n.
+ * The storage is kept even when the buffer becomes empty. */
+void sendbuf_consume(sendbuf *b, uint32_t n);
+/* Frees the storage if the buffer is empty; a later append allocates it again. */
+void sendbuf_shrink(sendbuf *b, const synack_allocator *a);
+
+#endif

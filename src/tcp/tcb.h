@@ -1,0 +1,146 @@
+/* The transmission control block (RFC 9293 3.3.1) and the listener. */
+#ifndef SYNACK_TCP_TCB_H
+#define SYNACK_TCP_TCB_H
+
+#include <stdint.h>
+
+#include "stack/conn_table.h"
+#include "stack/timer_wheel.h"
+#include "synack/synack.h"
+#include "tcp/recvbuf.h"
+#include "tcp/sendbuf.h"
+
+struct synack_stack;
+struct tcp_listener;
+struct tcp_cc_ops;
+
+/* Where a connection sits besides the connection table. */
+typedef enum tcp_queue {
+    TCPQ_NONE,      /* owned by a socket, or an orphan */
+    TCPQ_SYN,       /* a listener's SYN (half-open) queue */
+    TCPQ_ACCEPT,    /* a listener's accept (full) queue */
+    TCPQ_TIME_WAIT, /* the stack's TIME-WAIT list, oldest first */
+} tcp_queue;
+
+/* Timers a connection can have running; each has its own deadline, and the connection's
+ * one wheel node is armed at the earliest of them. */
+typedef enum tcp_timer {
+    TT_REXMIT,    /* retransmission (SYN, SYN-ACK, data, FIN), RFC 6298 */
+    TT_PERSIST,   /* zero-window probe, RFC 9293 3.8.6.1 */
+    TT_DELACK,    /* delayed ACK, RFC 1122 4.2.3.2 */
+    TT_KEEPALIVE, /* keepalive idle/interval, RFC 1122 4.2.3.6 */
+    TT_2MSL,      /* TIME-WAIT and the orphaned FIN-WAIT-2 limit */
+    TT_COUNT
+} tcp_timer;
+
+typedef struct tcp_conn {
+    ct_node node;               /* connection-table entry; key = the 4-tuple */
+    tw_node tnode;              /* wheel entry, armed at the earliest of deadline[] */
+    struct synack_stack *st;    /* owning stack */
+    synack_tcp_state state;     /* RFC 9293 state */
+    int sock;                   /* socket id, -1 for orphans, embryos and accept-queue entries */
+    struct tcp_listener *listener; /* the listener whose queue holds us, or NULL */
+    struct tcp_conn *q_prev, *q_next; /* links in the queue named by `queue` */
+    tcp_queue queue;            /* which queue the links belong to */
+
+    /* --- send sequence space, RFC 9293 3.3.1 --- */
+    uint32_t iss;               /* initial send sequence number */
+    uint32_t snd_una;           /* oldest unacknowledged sequence number */
+    uint32_t snd_nxt;           /* next sequence number to send (moved back on RTO) */
+    uint32_t snd_max;           /* highest sequence number sent + 1 */
+    uint32_t snd_wnd;           /* peer's window, bytes (scaled) */
+    uint32_t max_snd_wnd;       /* largest window the peer offered (RFC 5961 5.2) */
+    uint32_t snd_wl1;           /* segment sequence number used for the last window update */
+    uint32_t snd_wl2;           /* segment acknowledgment number used for the last window update */
+    uint32_t snd_buf_seq;       /* sequence number of the first byte in `snd` */
+    uint32_t snd_recover;       /* NewReno "recover", RFC 6582 */
+
+    /* --- receive sequence space --- */
+    uint32_t irs;               /* initial receive sequence number */
+    uint32_t rcv_nxt;           /* next sequence number expected */
+    uint32_t rcv_adv;           /* right edge of the window we advertised last */
+    uint32_t rcv_fin_seq;       /* sequence number of a FIN that arrived ahead of data */
+
+    /* --- negotiated options --- */
+    uint16_t snd_mss;           /* largest segment payload we send */
+    uint16_t rcv_mss;           /* the MSS we advertised */
+    uint8_t snd_wscale;         /* peer's shift, applied to windows it sends */
+    uint8_t rcv_wscale;         /* our shift, applied to windows we send */
+    uint32_t ts_recent;         /* TS.Recent, RFC 7323 4.3 */
+    uint64_t ts_recent_age;     /* when TS.Recent was set (PAWS 24-day rule) */
+    uint32_t ts_offset;         /* random offset added to our TSval clock */
+
+    /* --- flags --- */
+    unsigned ws_ok : 1;         /* both sides sent window scale */
+    unsigned ts_ok : 1;         /* both sides sent timestamps */
+    unsigned sack_ok : 1;       /* both sides sent SACK-permitted */
+    unsigned passive : 1;       /* opened from a listener */
+    unsigned fin_queued : 1;    /* the application shut down writing: FIN follows the data */
+    unsigned fin_rcvd_ooo : 1;  /* rcv_fin_seq is valid */
+    unsigned rd_closed : 1;     /* FIN received and consumed: no more data will arrive */
+    unsigned nodelay : 1;       /* TCP_NODELAY: no Nagle */
+    unsigned keepalive : 1;     /* SO_KEEPALIVE */
+    unsigned in_recovery : 1;   /* NewReno fast recovery */
+    unsigned rtt_timing : 1;    /* rtt_seq is being timed (Karn's algorithm) */
+    unsigned ack_now : 1;       /* an ACK must go out at the next output */
+    unsigned delack_pending : 1; /* an ACK is owed but may wait for the delayed-ACK timer */
+    unsigned quickack : 1;      /* first segments are ACKed at once (Linux quick-ACK) */
+
+    /* --- retransmission, RFC 6298 --- */
+    uint32_t srtt_us;           /* smoothed RTT, 0 before the first sample */
+    uint32_t rttvar_us;         /* RTT variation */
+    uint32_t rto_us;            /* current RTO before backoff */
+    uint32_t rtt_seq;           /* the sequence number being timed */
+    uint64_t rtt_start;         /* when rtt_seq was sent */
+    uint32_t backoff;           /* consecutive RTO expiries */
+    uint32_t dupacks;           /* duplicate ACKs in a row, RFC 5681 */
+
+    /* --- congestion control --- */
+    const struct tcp_cc_ops *cc; /* the algorithm */
+    uint32_t cwnd;              /* congestion window, bytes */
+    uint32_t ssthresh;          /* slow-start threshold, bytes */
+    uint32_t bytes_acked_ca;    /* RFC 5681 3.1 appropriate byte counting in avoidance */
+
+    /* --- timers --- */
+    uint64_t deadline[TT_COUNT]; /* absolute time per timer, UINT64_MAX when stopped */
+    uint32_t keep_probes;       /* unanswered keepalive probes */
+    uint32_t persist_backoff;   /* zero-window probes sent in a row */
+    uint64_t last_rcv;          /* when a segment last arrived (keepalive idle) */
+    uint32_t segs_since_ack;    /* full segments received since we last ACKed */
+
+    /* --- application --- */
+    sendbuf snd;                /* bytes written, not yet acknowledged */
+    recvbuf rcv;                /* bytes received, not yet read, plus out-of-order ranges */
+    int error;                  /* pending error (negative errno) for the socket */
+    uint64_t keepidle_us;       /* TCP_KEEPIDLE */
+    uint64_t keepintvl_us;      /* TCP_KEEPINTVL */
+    uint32_t keepcnt;           /* TCP_KEEPCNT */
+    uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT, 0 = use retry counts */
+    uint64_t first_rexmit_at;   /* when the current run of retransmissions started */
+
+    /* --- statistics for TCP_INFO --- */
+    uint64_t bytes_acked;       /* bytes sent and acknowledged */
+    uint64_t bytes_received;    /* bytes received in order */
+    uint64_t segs_out;          /* segments sent */
+    uint64_t segs_in;           /* segments received */
+    uint64_t total_retrans;     /* segments retransmitted */
+} tcp_conn;
+
+typedef struct tcp_listener {
+    struct tcp_listener *next;  /* next listener of the stack */
+    uint32_t laddr;             /* bound address, 0 = any */
+    uint16_t lport;             /* bound port */
+    int sock;                   /* socket id */
+    uint32_t backlog;           /* accept-queue limit, from listen() */
+    uint32_t syn_max;           /* SYN-queue limit */
+    tcp_conn *syn_head, *syn_tail;       /* half-open connections, oldest first */
+    uint32_t syn_len;           /* entries in the SYN queue */
+    tcp_conn *acc_head, *acc_tail;       /* established, not yet accepted, oldest first */
+    uint32_t acc_len;           /* entries in the accept queue */
+    uint8_t nodelay, keepalive; /* inherited options */
+    uint32_t sndbuf, rcvbuf;    /* inherited buffer sizes */
+    uint64_t keepidle_us, keepintvl_us; /* inherited keepalive knobs */
+    uint32_t keepcnt;           /* inherited keepalive count */
+} tcp_listener;
+
+#endif

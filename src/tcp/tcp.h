@@ -1,0 +1,111 @@
+/* The TCP engine's internal interface: one header for the files of src/tcp. */
+#ifndef SYNACK_TCP_TCP_H
+#define SYNACK_TCP_TCP_H
+
+#include <stdint.h>
+
+#include "stack/stack_impl.h"
+#include "tcp/seq.h"
+#include "tcp/tcb.h"
+#include "wire/ipv4.h"
+#include "wire/tcp_wire.h"
+
+/* --- conn.c: life cycle, state, timers --- */
+tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep);
+/* Unlinks the connection from everything and frees it. Sends nothing. */
+void tcp_conn_free(tcp_conn *c);
+/* The one place that changes TCP state (DESIGN.md §1.4); emits the state event. */
+void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why);
+/* Ends the connection: reports err (negative errno, 0 for none) to its socket, moves it to
+ * CLOSED and frees it. The caller must not touch c afterwards. */
+void tcp_conn_close(tcp_conn *c, int err, const char *why);
+void tcp_timer_set(tcp_conn *c, tcp_timer t, uint64_t when);
+void tcp_timer_stop(tcp_conn *c, tcp_timer t);
+/* Re-arms the wheel node at the earliest deadline (after timers ran). */
+void tcp_timers_rearm(tcp_conn *c);
+const char *tcp_timer_name(tcp_timer t);
+void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep);
+/* Moves the connection to TIME-WAIT and starts 2*MSL (recycling the oldest entry when the
+ * TIME-WAIT table is full). */
+void tcp_enter_time_wait(tcp_conn *c, const char *why);
+/* Options inherited at creation from a socket or listener. */
+void tcp_conn_apply_defaults(tcp_conn *c);
+/* Bytes of window we can advertise now (before scaling). */
+uint32_t tcp_rcv_window(const tcp_conn *c);
+/* Sequence number just past the data the application has written. */
+static inline uint32_t tcp_snd_data_end(const tcp_conn *c)
+{
+    return c->snd_buf_seq + sendbuf_len(&c->snd);
+}
+/* The connection's TSval clock: milliseconds, RFC 7323 5.4. */
+uint32_t tcp_ts_now(const tcp_conn *c);
+
+/* --- input.c: segment arrival, RFC 9293 3.10.7 --- */
+/* Takes the peer's SYN options (MSS, window scale, SACK, timestamps). */
+void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
+void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
+/* Emits an rx event for seg. */
+void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep,
+                   const tcp_seg *seg);
+
+/* --- output.c --- */
+/* Sends the data, FIN and ACK that the windows and Nagle allow. */
+void tcp_output(tcp_conn *c);
+/* An ACK at once (RCV.NXT, our window). */
+void tcp_send_ack(tcp_conn *c);
+/* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with our options. */
+void tcp_send_syn(tcp_conn *c);
+/* A RST from the connection's current SND.NXT (abort, RFC 9293 3.10.5). */
+void tcp_send_rst(tcp_conn *c);
+/* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
+void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
+/* A RFC 5961 challenge ACK, rate-limited per stack. */
+void tcp_send_challenge_ack(tcp_conn *c);
+/* Sends one segment of len data bytes starting at seq (data from the send buffer; FIN is
+ * added when flags has it). Returns 0 or a negative errno. */
+int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+/* Retransmits the first unacknowledged segment (fast retransmit, RTO). */
+void tcp_retransmit_first(tcp_conn *c);
+/* The MSS option we put on a SYN. */
+uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
+
+/* --- timers.c --- */
+/* Runs every expired timer of c; returns 0 if c was freed. */
+int tcp_timers_run(tcp_conn *c, uint64_t now);
+/* RTO with exponential backoff, clamped to rto_max. */
+uint64_t tcp_rto_backed_off(const tcp_conn *c);
+void tcp_arm_rexmit(tcp_conn *c);
+void tcp_arm_keepalive(tcp_conn *c);
+
+/* --- rtt.c, RFC 6298 --- */
+void tcp_rtt_init(tcp_conn *c);
+void tcp_rtt_sample(tcp_conn *c, uint32_t rtt_us);
+
+/* --- congestion control (cc_*.c) --- */
+typedef struct tcp_cc_ops {
+    const char *name;                                 /* "newreno", "cubic" */
+    void (*init)(tcp_conn *c);                        /* connection established */
+    void (*on_ack)(tcp_conn *c, uint32_t acked);      /* new data acknowledged, not in recovery */
+    void (*on_enter_recovery)(tcp_conn *c);           /* third duplicate ACK, RFC 5681 3.2 */
+    void (*on_exit_recovery)(tcp_conn *c);            /* full ACK, RFC 6582 3.2 step 3 */
+    void (*on_rto)(tcp_conn *c);                      /* retransmission timeout, RFC 5681 3.1 */
+} tcp_cc_ops;
+extern const tcp_cc_ops tcp_cc_newreno;
+uint32_t tcp_flight_size(const tcp_conn *c);
+
+/* --- listen.c: listeners, SYN queue, accept queue --- */
+tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport);
+/* A segment for a listener (RFC 9293 3.10.7.2). */
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
+                      const tcp_seg *seg);
+/* A half-open connection completed its handshake: SYN queue -> accept queue. Returns 0, or
+ * -1 when the accept queue is full (the connection was dropped or reset and freed). */
+int tcp_listen_established(tcp_conn *c);
+void tcp_listen_unlink(tcp_conn *c);
+/* Frees the listener's queues (RST to accept-queue entries, as Linux does). */
+void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
+
+/* --- isn.c, RFC 6528 --- */
+uint32_t tcp_isn(synack_stack *st, const synack_endpoints *ep);
+
+#endif

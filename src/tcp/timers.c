@@ -1,0 +1,188 @@
+/* Timer expiry: retransmission (RFC 6298 5), persist (RFC 9293 3.8.6.1), delayed ACK
+ * (RFC 1122 4.2.3.2), keepalive (RFC 1122 4.2.3.6), TIME-WAIT and FIN-WAIT-2. */
+#include <errno.h>
+
+#include "tcp/tcp.h"
+
+uint64_t tcp_rto_backed_off(const tcp_conn *c)
+{
+    uint64_t max = c->st->cfg.rto_max_us;
+    uint64_t rto = c->rto_us;
+    for (uint32_t i = 0; i < c->backoff && rto < max; i++)
+        rto *= 2; /* RFC 6298 5.5 */
+    return rto < max ? rto : max;
+}
+
+void tcp_arm_rexmit(tcp_conn *c)
+{
+    tcp_timer_set(c, TT_REXMIT, c->st->now + tcp_rto_backed_off(c));
+}
+
+static int keepalive_state(synack_tcp_state s)
+{
+    return s == SYNACK_ESTABLISHED || s == SYNACK_CLOSE_WAIT || s == SYNACK_FIN_WAIT_2;
+}
+
+void tcp_arm_keepalive(tcp_conn *c)
+{
+    if (c->keepalive && keepalive_state(c->state))
+        tcp_timer_set(c, TT_KEEPALIVE, c->last_rcv + c->keepidle_us);
+    else
+        tcp_timer_stop(c, TT_KEEPALIVE);
+}
+
+static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
+{
+    if (!stack_tracing(c->st))
+        return;
+    synack_event ev = {.type = SYNACK_EV_TIMER, .has_conn = 1};
+    tcp_conn_endpoints(c, &ev.conn);
+    ev.u.timer.timer = tcp_timer_name(t);
+    ev.u.timer.n = n;
+    stack_emit(c->st, &ev);
+}
+
+/* Returns 0 when the connection was freed. */
+static int on_rexmit(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    const synack_config *cfg = &st->cfg;
+    if (c->backoff == 0)
+        c->first_rexmit_at = st->now;
+    if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
+        uint32_t limit = c->state == SYNACK_SYN_SENT ? cfg->syn_retries : cfg->synack_retries;
+        if (c->backoff >= limit) {
+            stack_count(st, SYNACK_CTR_TCPTimeouts);
+            if (c->state == SYNACK_SYN_SENT || !c->passive) {
+                stack_count(st, SYNACK_CTR_AttemptFails);
+                tcp_conn_close(c, -ETIMEDOUT, "syn-timeout");
+            } else {
+                /* An embryo nobody completed: free it; tell the peer unless configured
+                 * to keep quiet as Linux does. */
+                stack_count(st, SYNACK_CTR_AttemptFails);
+                if (cfg->synack_giveup_rst)
+                    tcp_send_rst(c);
+                tcp_conn_close(c, -ETIMEDOUT, "synack-timeout");
+            }
+            return 0;
+        }
+        c->backoff++;
+        tcp_retransmit_first(c);
+        tcp_arm_rexmit(c);
+        return 1;
+    }
+    if (c->snd_una == c->snd_max)
+        return 1; /* nothing outstanding any more */
+    int expired = c->backoff >= cfg->data_retries;
+    if (c->user_timeout_us && st->now - c->first_rexmit_at >= c->user_timeout_us)
+        expired = 1;
+    if (expired) {
+        stack_count(st, SYNACK_CTR_TCPTimeouts);
+        stack_count(st, SYNACK_CTR_TCPAbortOnTimeout);
+        if (c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT)
+            stack_count(st, SYNACK_CTR_EstabResets);
+        tcp_conn_close(c, -ETIMEDOUT, "rexmit-timeout");
+        return 0;
+    }
+    stack_count(st, SYNACK_CTR_TCPTimeouts);
+    /* RFC 5681 3.1 / RFC 6582 4: a timeout ends recovery and collapses the window; only
+     * the first timeout of a run halves ssthresh. */
+    if (c->backoff == 0)
+        c->cc->on_rto(c);
+    else
+        c->cwnd = c->snd_mss;
+    c->in_recovery = 0;
+    c->dupacks = 0;
+    c->snd_recover = c->snd_max;
+    c->backoff++;
+    c->snd_nxt = c->snd_una; /* go back: resend from the first unacknowledged byte */
+    tcp_retransmit_first(c);
+    tcp_arm_rexmit(c);
+    return 1;
+}
+
+static void on_persist(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    uint32_t end = tcp_snd_data_end(c);
+    if (c->snd_wnd != 0 || !seq_lt(c->snd_nxt, end)) {
+        c->persist_backoff = 0;
+        tcp_output(c);
+        return;
+    }
+    /* RFC 9293 3.8.6.1: probe the zero window with one byte beyond it; the peer ACKs it
+     * (accepting it if the window opened), which tells us the window. */
+    stack_count(st, SYNACK_CTR_TCPWinProbe);
+    tcp_xmit(c, c->snd_nxt, 1, TCP_ACK);
+    if (c->persist_backoff < 16)
+        c->persist_backoff++;
+    uint64_t t = (uint64_t)c->rto_us << c->persist_backoff;
+    if (t > st->cfg.rto_max_us)
+        t = st->cfg.rto_max_us;
+    tcp_timer_set(c, TT_PERSIST, st->now + t);
+}
+
+static int on_keepalive(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    if (!c->keepalive || !keepalive_state(c->state))
+        return 1;
+    if (c->keep_probes == 0 && st->now < c->last_rcv + c->keepidle_us) {
+        /* Traffic arrived since the timer was set: wait out the rest of the idle time. */
+        tcp_timer_set(c, TT_KEEPALIVE, c->last_rcv + c->keepidle_us);
+        return 1;
+    }
+    if (c->keep_probes >= c->keepcnt) {
+        /* RFC 1122 4.2.3.6: the peer is dead. Linux resets it on the way out. */
+        stack_count(st, SYNACK_CTR_TCPKeepAliveTimeouts);
+        tcp_send_rst(c);
+        tcp_conn_close(c, -ETIMEDOUT, "keepalive-timeout");
+        return 0;
+    }
+    /* The probe: SEG.SEQ = SND.NXT - 1, no data, which an alive peer must ACK. */
+    c->keep_probes++;
+    tcp_xmit(c, c->snd_una - 1, 0, TCP_ACK);
+    tcp_timer_set(c, TT_KEEPALIVE, st->now + c->keepintvl_us);
+    return 1;
+}
+
+int tcp_timers_run(tcp_conn *c, uint64_t now)
+{
+    for (int t = 0; t < TT_COUNT; t++) {
+        if (c->deadline[t] > now)
+            continue;
+        c->deadline[t] = UINT64_MAX;
+        switch ((tcp_timer)t) {
+        case TT_REXMIT:
+            emit_timer(c, TT_REXMIT, c->backoff + 1);
+            if (!on_rexmit(c))
+                return 0;
+            break;
+        case TT_PERSIST:
+            emit_timer(c, TT_PERSIST, c->persist_backoff + 1);
+            on_persist(c);
+            break;
+        case TT_DELACK:
+            emit_timer(c, TT_DELACK, 1);
+            if (c->delack_pending) {
+                stack_count(c->st, SYNACK_CTR_TCPDelayedACKs);
+                tcp_send_ack(c);
+            }
+            break;
+        case TT_KEEPALIVE:
+            emit_timer(c, TT_KEEPALIVE, c->keep_probes + 1);
+            if (!on_keepalive(c))
+                return 0;
+            break;
+        case TT_2MSL:
+            emit_timer(c, TT_2MSL, 1);
+            tcp_conn_close(c, 0,
+                           c->state == SYNACK_TIME_WAIT ? "time-wait-expired" : "fin-wait-2-timeout");
+            return 0;
+        case TT_COUNT:
+            break;
+        }
+    }
+    tcp_timers_rearm(c);
+    return 1;
+}

@@ -1,0 +1,26 @@
+/* synack — names of wire parse results, used as trace drop reasons. */
+#include "wire/result.h"
+
+/* Indexed by wire_result; keep in enum order. */
+static const char *const wire_result_names[WIRE_RESULT_COUNT] = {
+    [WIRE_OK] = "ok",
+    [WIRE_TRUNCATED] = "truncated",
+    [WIRE_BAD_VERSION] = "bad-ip-version",
+    [WIRE_BAD_IHL] = "bad-ihl",
+    [WIRE_BAD_TOTAL_LEN] = "bad-total-length",
+    [WIRE_BAD_IP_CSUM] = "bad-ip-checksum",
+    [WIRE_FRAGMENT] = "fragment",
+    [WIRE_BAD_TCP_CSUM] = "bad-tcp-checksum",
+    [WIRE_BAD_DOFF] = "bad-data-offset",
+    [WIRE_BAD_OPTLEN] = "bad-option-length",
+    [WIRE_BAD_ICMP_CSUM] = "bad-icmp-checksum",
+    [WIRE_BAD_ARP] = "bad-arp",
+    [WIRE_UNKNOWN_ETHERTYPE] = "unknown-ethertype",
+};
+
+const char *wire_result_name(wire_result r)
+{
+    if ((unsigned)r >= (unsigned)WIRE_RESULT_COUNT)
+        return "unknown";
+    return wire_result_names[r];
+}

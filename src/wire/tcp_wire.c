@@ -1,0 +1,275 @@
+/* synack — TCP header and option parse and emit (RFC 9293 3.1 and 3.2,
+ * RFC 7323 2-3, RFC 2018 2-3). */
+#include "wire/tcp_wire.h"
+
+#include <string.h>
+
+#include "wire/bytes.h"
+#include "wire/checksum.h"
+#include "wire/ipv4.h"
+
+/* Field offsets within the fixed header (RFC 9293 3.1 figure 1). */
+enum {
+    TCP_OFF_SPORT = 0,
+    TCP_OFF_DPORT = 2,
+    TCP_OFF_SEQ = 4,
+    TCP_OFF_ACK = 8,
+    TCP_OFF_DOFF = 12,
+    TCP_OFF_FLAGS = 13,
+    TCP_OFF_WIN = 14,
+    TCP_OFF_CSUM = 16,
+    TCP_OFF_URG = 18,
+};
+
+/* Bytes of one SACK block and of the SACK option's kind+length prefix. */
+#define TCP_SACK_BLOCK_LEN 8
+#define TCP_OPTLEN_SACK_BASE 2
+
+/* Parses the option list opt[0..n) into o (zeroed first). RFC 9293 3.2: every
+ * kind but EOL and NOP carries a length octet that counts kind and length. */
+static wire_result parse_options(const uint8_t *opt, size_t n, tcp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    size_t i = 0;
+    while (i < n) {
+        uint8_t kind = opt[i];
+        if (kind == TCP_OPT_EOL)
+            break;
+        if (kind == TCP_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (n - i < 2)
+            return WIRE_BAD_OPTLEN; /* The length octet is missing. */
+        size_t olen = opt[i + 1];
+        if (olen < 2 || olen > n - i)
+            return WIRE_BAD_OPTLEN; /* Would loop forever or overrun the header. */
+        const uint8_t *v = opt + i + 2;
+        switch (kind) {
+        case TCP_OPT_MSS:
+            if (olen != TCP_OPTLEN_MSS)
+                return WIRE_BAD_OPTLEN;
+            o->has_mss = 1;
+            o->mss = rd16(v);
+            break;
+        case TCP_OPT_WSCALE:
+            if (olen != TCP_OPTLEN_WSCALE)
+                return WIRE_BAD_OPTLEN;
+            o->has_wscale = 1;
+            /* RFC 7323 2.3: a shift above 14 MUST be used as 14. */
+            o->wscale = v[0] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : v[0];
+            break;
+        case TCP_OPT_SACK_PERM:
+            if (olen != TCP_OPTLEN_SACK_PERM)
+                return WIRE_BAD_OPTLEN;
+            o->sack_ok = 1;
+            break;
+        case TCP_OPT_SACK: {
+            size_t body = olen - TCP_OPTLEN_SACK_BASE;
+            size_t nblk = body / TCP_SACK_BLOCK_LEN;
+            if (body % TCP_SACK_BLOCK_LEN != 0 || nblk < 1 || nblk > TCP_MAX_SACK)
+                return WIRE_BAD_OPTLEN;
+            o->nsack = (uint8_t)nblk;
+            for (size_t b = 0; b < nblk; b++) {
+                o->sack[b].left = rd32(v + b * TCP_SACK_BLOCK_LEN);
+                o->sack[b].right = rd32(v + b * TCP_SACK_BLOCK_LEN + 4);
+            }
+            break;
+        }
+        case TCP_OPT_TS:
+            if (olen != TCP_OPTLEN_TS)
+                return WIRE_BAD_OPTLEN;
+            o->has_ts = 1;
+            o->ts_val = rd32(v);
+            o->ts_ecr = rd32(v + 4);
+            break;
+        default:
+            break; /* RFC 9293 3.2: unknown options are skipped by length. */
+        }
+        i += olen;
+    }
+    return WIRE_OK;
+}
+
+wire_result tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, tcp_seg *out)
+{
+    if (len < TCP_HDR_LEN)
+        return WIRE_TRUNCATED;
+    size_t hdr_len = (size_t)(seg[TCP_OFF_DOFF] >> 4) * 4;
+    if (hdr_len < TCP_HDR_LEN || hdr_len > len)
+        return WIRE_BAD_DOFF;
+    /* RFC 9293 3.1: the checksum covers pseudo-header, header and data; the
+     * pseudo-header's 16-bit TCP length cannot describe a longer segment. */
+    if (len > 0xffffu)
+        return WIRE_BAD_TCP_CSUM;
+    uint64_t acc = csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len);
+    if (csum_finish(csum_add(acc, seg, len)) != 0)
+        return WIRE_BAD_TCP_CSUM;
+    tcp_opts opts;
+    wire_result r = parse_options(seg + TCP_HDR_LEN, hdr_len - TCP_HDR_LEN, &opts);
+    if (r != WIRE_OK)
+        return r;
+
+    out->sport = rd16(seg + TCP_OFF_SPORT);
+    out->dport = rd16(seg + TCP_OFF_DPORT);
+    out->seq = rd32(seg + TCP_OFF_SEQ);
+    out->ack = rd32(seg + TCP_OFF_ACK);
+    out->flags = seg[TCP_OFF_FLAGS];
+    out->win = rd16(seg + TCP_OFF_WIN);
+    out->urg = rd16(seg + TCP_OFF_URG);
+    out->hdr_len = (uint8_t)hdr_len;
+    out->opts = opts;
+    out->payload = seg + hdr_len;
+    out->payload_len = len - hdr_len;
+    return WIRE_OK;
+}
+
+/* Appends SACK blocks from o at opt[n], after `lead` NOPs, keeping as many of
+ * the first blocks as fit in TCP_MAX_OPT_LEN (RFC 2018 4: the first block is
+ * the most recent, so it is the one to keep). Returns the new length. */
+static size_t put_sack(uint8_t *opt, size_t n, const tcp_opts *o, size_t lead)
+{
+    size_t want = o->nsack > TCP_MAX_SACK ? TCP_MAX_SACK : o->nsack;
+    size_t room = TCP_MAX_OPT_LEN - n;
+    if (want == 0 || room < lead + TCP_OPTLEN_SACK_BASE + TCP_SACK_BLOCK_LEN)
+        return n;
+    size_t fit = (room - lead - TCP_OPTLEN_SACK_BASE) / TCP_SACK_BLOCK_LEN;
+    size_t nblk = want < fit ? want : fit;
+    for (size_t k = 0; k < lead; k++)
+        opt[n++] = TCP_OPT_NOP;
+    opt[n++] = TCP_OPT_SACK;
+    opt[n++] = (uint8_t)(TCP_OPTLEN_SACK_BASE + nblk * TCP_SACK_BLOCK_LEN);
+    for (size_t b = 0; b < nblk; b++) {
+        wr32(opt + n, o->sack[b].left);
+        wr32(opt + n + 4, o->sack[b].right);
+        n += TCP_SACK_BLOCK_LEN;
+    }
+    return n;
+}
+
+/* Linux's arrangement (every option starts its own 32-bit word): MSS;
+ * sackOK+TS or NOP,NOP,TS; NOP,NOP,sackOK when there is no TS; NOP,WS;
+ * NOP,NOP,SACK. A SYN with all four is "mss,sackOK,TS,nop,wscale". */
+static size_t build_linux(uint8_t *opt, const tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->has_mss) {
+        opt[n++] = TCP_OPT_MSS;
+        opt[n++] = TCP_OPTLEN_MSS;
+        wr16(opt + n, o->mss);
+        n += 2;
+    }
+    if (o->has_ts) {
+        if (o->sack_ok) {
+            opt[n++] = TCP_OPT_SACK_PERM;
+            opt[n++] = TCP_OPTLEN_SACK_PERM;
+        } else {
+            opt[n++] = TCP_OPT_NOP;
+            opt[n++] = TCP_OPT_NOP;
+        }
+        opt[n++] = TCP_OPT_TS;
+        opt[n++] = TCP_OPTLEN_TS;
+        wr32(opt + n, o->ts_val);
+        wr32(opt + n + 4, o->ts_ecr);
+        n += 8;
+    } else if (o->sack_ok) {
+        opt[n++] = TCP_OPT_NOP;
+        opt[n++] = TCP_OPT_NOP;
+        opt[n++] = TCP_OPT_SACK_PERM;
+        opt[n++] = TCP_OPTLEN_SACK_PERM;
+    }
+    if (o->has_wscale) {
+        opt[n++] = TCP_OPT_NOP;
+        opt[n++] = TCP_OPT_WSCALE;
+        opt[n++] = TCP_OPTLEN_WSCALE;
+        opt[n++] = o->wscale;
+    }
+    return put_sack(opt, n, o, 2);
+}
+
+/* Options back to back without alignment NOPs, then EOL padding. */
+static size_t build_compact(uint8_t *opt, const tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->has_mss) {
+        opt[n++] = TCP_OPT_MSS;
+        opt[n++] = TCP_OPTLEN_MSS;
+        wr16(opt + n, o->mss);
+        n += 2;
+    }
+    if (o->has_wscale) {
+        opt[n++] = TCP_OPT_WSCALE;
+        opt[n++] = TCP_OPTLEN_WSCALE;
+        opt[n++] = o->wscale;
+    }
+    if (o->sack_ok) {
+        opt[n++] = TCP_OPT_SACK_PERM;
+        opt[n++] = TCP_OPTLEN_SACK_PERM;
+    }
+    if (o->has_ts) {
+        opt[n++] = TCP_OPT_TS;
+        opt[n++] = TCP_OPTLEN_TS;
+        wr32(opt + n, o->ts_val);
+        wr32(opt + n + 4, o->ts_ecr);
+        n += 8;
+    }
+    return put_sack(opt, n, o, 0);
+}
+
+/* Builds the options for o into opt (TCP_MAX_OPT_LEN bytes) and pads them to
+ * a 32-bit boundary, since data offset counts words (RFC 9293 3.1). */
+static size_t build_options(uint8_t opt[TCP_MAX_OPT_LEN], const tcp_opts *o, tcp_opt_layout layout)
+{
+    size_t n = layout == TCP_OPTS_COMPACT ? build_compact(opt, o) : build_linux(opt, o);
+    /* MSS, WS, sackOK and TS together take at most 4 + 4 + 4 + 12 = 24 bytes
+     * in either layout, and put_sack only fills what is left of 40; the
+     * bound therefore holds and padding stays within it. */
+    while (n % 4 != 0)
+        opt[n++] = TCP_OPT_EOL;
+    return n;
+}
+
+size_t tcp_opts_len(const tcp_opts *o, tcp_opt_layout layout)
+{
+    uint8_t opt[TCP_MAX_OPT_LEN];
+    return build_options(opt, o, layout);
+}
+
+size_t tcp_opts_emit(uint8_t *buf, size_t cap, const tcp_opts *o, tcp_opt_layout layout)
+{
+    uint8_t opt[TCP_MAX_OPT_LEN];
+    size_t n = build_options(opt, o, layout);
+    if (n > cap)
+        return 0;
+    memcpy(buf, opt, n);
+    return n;
+}
+
+size_t tcp_emit(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout, uint32_t src,
+                uint32_t dst)
+{
+    uint8_t opt[TCP_MAX_OPT_LEN];
+    size_t olen = build_options(opt, &s->opts, layout);
+    size_t hdr_len = TCP_HDR_LEN + olen;
+    if (cap < hdr_len || s->payload_len > cap - hdr_len || s->payload_len > 0xffffu - hdr_len)
+        return 0;
+    size_t len = hdr_len + s->payload_len;
+
+    /* Payload first: it may already live in buf, even where the header goes. */
+    if (s->payload_len > 0 && s->payload != buf + hdr_len)
+        memmove(buf + hdr_len, s->payload, s->payload_len);
+    wr16(buf + TCP_OFF_SPORT, s->sport);
+    wr16(buf + TCP_OFF_DPORT, s->dport);
+    wr32(buf + TCP_OFF_SEQ, s->seq);
+    wr32(buf + TCP_OFF_ACK, s->ack);
+    buf[TCP_OFF_DOFF] = (uint8_t)((hdr_len / 4) << 4); /* Reserved bits zero. */
+    buf[TCP_OFF_FLAGS] = s->flags;
+    wr16(buf + TCP_OFF_WIN, s->win);
+    wr16(buf + TCP_OFF_CSUM, 0);
+    wr16(buf + TCP_OFF_URG, s->urg);
+    memcpy(buf + TCP_HDR_LEN, opt, olen);
+
+    uint64_t acc = csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len);
+    wr16(buf + TCP_OFF_CSUM, csum_finish(csum_add(acc, buf, len)));
+    return len;
+}

@@ -1,0 +1,110 @@
+/* synack — TCP header and option parse and emit (RFC 9293 3.1, RFC 7323,
+ * RFC 2018). Pure functions over bytes; the state machine lives in src/tcp. */
+#ifndef SYNACK_WIRE_TCP_WIRE_H
+#define SYNACK_WIRE_TCP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire/result.h"
+
+#define TCP_HDR_LEN 20     /* Header without options (data offset 5). */
+#define TCP_MAX_OPT_LEN 40 /* Option space: data offset 15 minus the fixed header. */
+
+/* Control bits, as in byte 13 of the header (RFC 9293 3.1, RFC 3168 6.1). */
+enum {
+    TCP_FIN = 0x01, /* No more data from sender. */
+    TCP_SYN = 0x02, /* Synchronize sequence numbers. */
+    TCP_RST = 0x04, /* Reset the connection. */
+    TCP_PSH = 0x08, /* Push function. */
+    TCP_ACK = 0x10, /* Acknowledgment field is significant. */
+    TCP_URG = 0x20, /* Urgent pointer field is significant. */
+    TCP_ECE = 0x40, /* ECN-Echo (RFC 3168). */
+    TCP_CWR = 0x80, /* Congestion Window Reduced (RFC 3168). */
+};
+
+/* Option kinds (RFC 9293 3.2, RFC 7323, RFC 2018). */
+enum {
+    TCP_OPT_EOL = 0,       /* End of option list. */
+    TCP_OPT_NOP = 1,       /* No-operation, used for alignment. */
+    TCP_OPT_MSS = 2,       /* Maximum segment size, length 4. */
+    TCP_OPT_WSCALE = 3,    /* Window scale, length 3 (RFC 7323 2.2). */
+    TCP_OPT_SACK_PERM = 4, /* SACK permitted, length 2 (RFC 2018 2). */
+    TCP_OPT_SACK = 5,      /* SACK blocks, length 2 + 8n (RFC 2018 3). */
+    TCP_OPT_TS = 8,        /* Timestamps, length 10 (RFC 7323 3.2). */
+};
+
+#define TCP_OPTLEN_MSS 4       /* Length of the MSS option. */
+#define TCP_OPTLEN_WSCALE 3    /* Length of the window scale option. */
+#define TCP_OPTLEN_SACK_PERM 2 /* Length of the SACK-permitted option. */
+#define TCP_OPTLEN_TS 10       /* Length of the timestamps option. */
+#define TCP_MAX_WSCALE 14      /* Largest shift count honoured (RFC 7323 2.3). */
+#define TCP_MAX_SACK 4         /* Most SACK blocks an option can carry (RFC 2018 3). */
+
+typedef struct tcp_sack_block {
+    uint32_t left;  /* Left edge: first sequence number of the block. */
+    uint32_t right; /* Right edge: sequence number just past the block. */
+} tcp_sack_block;
+
+typedef struct tcp_opts {
+    uint16_t mss;    /* Maximum segment size; valid if has_mss. */
+    uint8_t wscale;  /* Window shift count, at most 14 after parsing; valid if has_wscale. */
+    uint32_t ts_val; /* TSval, the sender's timestamp; valid if has_ts. */
+    uint32_t ts_ecr; /* TSecr, the echoed timestamp; valid if has_ts. */
+    uint8_t nsack;   /* Number of SACK blocks in sack[], 0 to TCP_MAX_SACK. */
+    tcp_sack_block sack[TCP_MAX_SACK]; /* SACK blocks in the order they appear on the wire. */
+    uint8_t has_mss;                   /* 1 if an MSS option is present. */
+    uint8_t has_wscale;                /* 1 if a window scale option is present. */
+    uint8_t sack_ok;                   /* 1 if a SACK-permitted option is present. */
+    uint8_t has_ts;                    /* 1 if a timestamps option is present. */
+} tcp_opts;
+
+typedef struct tcp_seg {
+    uint16_t sport;         /* Source port. */
+    uint16_t dport;         /* Destination port. */
+    uint32_t seq;           /* Sequence number. */
+    uint32_t ack;           /* Acknowledgment number, meaningful if TCP_ACK is set. */
+    uint8_t flags;          /* Control bits (TCP_FIN ... TCP_CWR). */
+    uint16_t win;           /* Window field as on the wire, before scaling. */
+    uint16_t urg;           /* Urgent pointer, meaningful if TCP_URG is set. */
+    uint8_t hdr_len;        /* Data offset * 4; set by parse, ignored (computed) by emit. */
+    tcp_opts opts;          /* Options that synack understands; others are skipped. */
+    const uint8_t *payload; /* First data byte: in the parsed buffer, or what emit copies. */
+    size_t payload_len;     /* Number of data bytes. */
+} tcp_seg;
+
+/* How tcp_opts_emit arranges options. */
+typedef enum tcp_opt_layout {
+    TCP_OPTS_LINUX = 0,   /* Byte-for-byte what Linux sends, NOP-aligned (for interop diffs). */
+    TCP_OPTS_COMPACT = 1, /* No alignment NOPs; EOL-padded to a multiple of 4. */
+} tcp_opt_layout;
+
+/* Parses the segment at seg (len bytes: the whole IPv4 payload), verifying the
+ * checksum with the pseudo-header for src and dst (host byte order). Checks,
+ * in order: len >= 20 (WIRE_TRUNCATED); 5 <= data offset and offset*4 <= len
+ * (WIRE_BAD_DOFF); checksum over all len bytes (WIRE_BAD_TCP_CSUM; also when
+ * len > 65535, which the pseudo-header cannot express); options
+ * (WIRE_BAD_OPTLEN). Unknown option kinds are skipped by their length; a
+ * window scale above 14 is clamped to 14 (RFC 7323 2.3); a repeated option
+ * replaces the earlier one. On WIRE_OK out->payload points into seg. */
+wire_result tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, tcp_seg *out);
+
+/* Number of option bytes tcp_opts_emit writes for o (a multiple of 4, at most
+ * TCP_MAX_OPT_LEN, 0 if no options). */
+size_t tcp_opts_len(const tcp_opts *o, tcp_opt_layout layout);
+
+/* Writes o's options in the given layout, padded to a multiple of 4. SACK
+ * blocks that do not fit in TCP_MAX_OPT_LEN are left out (the first ones are
+ * kept). Returns the bytes written: 0 if there are no options, or if cap is
+ * smaller than tcp_opts_len() (nothing is written then). */
+size_t tcp_opts_emit(uint8_t *buf, size_t cap, const tcp_opts *o, tcp_opt_layout layout);
+
+/* Writes the header of s (hdr_len computed from s->opts; s->hdr_len is
+ * ignored), its options, and s->payload_len bytes from s->payload, then the
+ * checksum with the pseudo-header for src and dst (host byte order). s->payload
+ * may already sit in buf at its final place. Returns the total bytes written,
+ * or 0 (writing nothing) if they exceed cap or 65535. */
+size_t tcp_emit(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout, uint32_t src,
+                uint32_t dst);
+
+#endif
