@@ -62,6 +62,19 @@ if(SYNACK_VALGRIND AND NOT SYNACK_SANITIZE AND NOT SYNACK_FUZZ)
     endif()
 endif()
 
+# --- test support library (tests/support/*.c: harnesses shared by the test programs) ---------
+
+file(GLOB SYNACK_TEST_SUPPORT CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/support/*.c")
+if(SYNACK_TEST_SUPPORT)
+    add_library(synack_testsupport STATIC ${SYNACK_TEST_SUPPORT})
+    target_include_directories(synack_testsupport PUBLIC
+        "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}/tests")
+    target_link_libraries(synack_testsupport PUBLIC synack_static PRIVATE synack_flags)
+    set(SYNACK_TESTSUPPORT_LIB synack_testsupport)
+else()
+    set(SYNACK_TESTSUPPORT_LIB "")
+endif()
+
 # --- C test programs ---------------------------------------------------------------------------
 
 # synack_add_c_test(<kind> <source>): one standalone program, built at
@@ -77,7 +90,7 @@ function(synack_add_c_test kind source)
     target_include_directories(${target} PRIVATE
         "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}/tests/${kind}" "${PROJECT_SOURCE_DIR}/tests")
     target_compile_definitions(${target} PRIVATE SYNACK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-    target_link_libraries(${target} PRIVATE synack_static ${SYNACK_CMOCKA} synack_flags)
+    target_link_libraries(${target} PRIVATE ${SYNACK_TESTSUPPORT_LIB} synack_static ${SYNACK_CMOCKA} synack_flags)
 
     add_test(NAME "${kind}.${name}" COMMAND ${target})
     set_tests_properties("${kind}.${name}" PROPERTIES

@@ -44,7 +44,7 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->keepintvl_us = st->cfg.keepintvl_us;
     c->keepcnt = st->cfg.keepcnt;
     c->cc = &tcp_cc_newreno;
-    c->quickack = 1;
+    c->quickack = st->cfg.linux_profile;
     c->last_rcv = st->now;
     c->ts_offset = (uint32_t)rng_next(&st->rng);
     tcp_rtt_init(c);

@@ -259,17 +259,23 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
 /* RFC 9293 3.10.7.4 "eighth, check the FIN bit", once all data before it is in. */
 static void process_fin(tcp_conn *c)
 {
+    synack_stack *st = c->st;
     c->rcv_nxt++;
     c->rd_closed = 1;
     c->fin_rcvd_ooo = 0;
-    c->ack_now = 1;
     switch (c->state) {
     case SYNACK_SYN_RECEIVED:
     case SYNACK_ESTABLISHED:
         tcp_set_state(c, SYNACK_CLOSE_WAIT, "rcv-fin");
+        /* Delay the ACK of a FIN (as Linux does): an application that closes at once
+         * sends its FIN on the same segment (RFC 9293 3.6 "FIN+ACK"). */
+        c->delack_pending = 1;
+        if (c->deadline[TT_DELACK] == UINT64_MAX)
+            tcp_timer_set(c, TT_DELACK, st->now + st->cfg.delack_us);
         break;
     case SYNACK_FIN_WAIT_1:
         /* our FIN is not yet acknowledged (else we would be in FIN-WAIT-2) */
+        c->ack_now = 1;
         tcp_set_state(c, SYNACK_CLOSING, "rcv-fin");
         break;
     case SYNACK_FIN_WAIT_2:

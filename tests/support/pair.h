@@ -1,0 +1,79 @@
+/* Test harness: a client stack (side 0, 192.0.2.1) and a server stack (side 1, 192.0.2.2)
+ * over the in-memory link, with every segment sent and every state change recorded so a
+ * test can assert the exact exchange. */
+#ifndef SYNACK_TEST_PAIR_H
+#define SYNACK_TEST_PAIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synack/link.h"
+#include "synack/synack.h"
+
+#define PAIR_CLIENT 0
+#define PAIR_SERVER 1
+#define PAIR_CLIENT_ADDR 0xc0000201u /* 192.0.2.1 */
+#define PAIR_SERVER_ADDR 0xc0000202u /* 192.0.2.2 */
+
+typedef struct pair_seg {
+    int from;          /* PAIR_CLIENT or PAIR_SERVER */
+    uint64_t t;        /* when it was sent */
+    synack_seg_info s; /* header fields */
+    int dropped;       /* the link's filter dropped it */
+} pair_seg;
+
+typedef struct pair_state {
+    int host;               /* PAIR_CLIENT or PAIR_SERVER */
+    uint64_t t;             /* when */
+    synack_tcp_state from;  /* old state */
+    synack_tcp_state to;    /* new state */
+    synack_endpoints ep;    /* which connection */
+} pair_state;
+
+typedef struct pair pair;
+/* Decides per delivered segment whether to drop it (return 1). n is the index in segs. */
+typedef int (*pair_filter_fn)(pair *p, const pair_seg *seg, size_t n, void *ctx);
+
+struct pair {
+    synack_memlink *link;    /* the wire */
+    synack_stack *st[2];     /* client, server */
+    uint64_t now;            /* current time */
+    pair_seg *segs;          /* every TCP segment sent, in order */
+    size_t nsegs, capsegs;   /* count and capacity */
+    pair_state *states;      /* every state change */
+    size_t nstates, capstates; /* count and capacity */
+    pair_filter_fn filter;   /* optional loss */
+    void *filter_ctx;        /* its context */
+    int verbose;             /* print events (PAIR_VERBOSE=1 in the environment) */
+    uint64_t counters_dummy; /* unused */
+};
+
+/* cfg may be NULL (defaults). Both stacks get the same config except addresses. */
+void pair_init(pair *p, const synack_config *cfg, uint64_t delay_us);
+void pair_free(pair *p);
+/* Runs until `until`. */
+void pair_run_until(pair *p, uint64_t until);
+/* Runs for `us` more microseconds. */
+void pair_run_for(pair *p, uint64_t us);
+/* Server: socket, bind(port), listen(backlog). Returns the listening socket. */
+int pair_listen(pair *p, uint16_t port, int backlog);
+/* Client: socket + connect to the server's port. Returns the socket. */
+int pair_connect(pair *p, uint16_t port);
+/* Sets up one established connection (listen, connect, run, accept); returns the
+ * accepted server socket and stores the client socket in *cs. */
+int pair_establish(pair *p, uint16_t port, int *cs);
+/* The state of the host's connection on sock (CLOSED if none). */
+synack_tcp_state pair_sock_state(pair *p, int host, int sock);
+/* The count of connections in `state` on `host` (incl. orphans, TIME-WAIT). */
+int pair_count_state(pair *p, int host, synack_tcp_state state);
+/* Writes a segment as "C>S S seq=1 ack=0 len=0" into buf. */
+void pair_seg_str(const pair_seg *s, char *buf, size_t cap);
+/* Segments from index `from` on as a '|'-joined string of "C:S." style entries
+ * ("C:" or "S:" then flags, then "/len" if len>0): a compact exchange to compare. */
+void pair_flow(const pair *p, size_t from, char *buf, size_t cap);
+/* Did `host` pass through state `to` at some point? */
+int pair_saw_state(const pair *p, int host, synack_tcp_state to);
+/* Time of the first transition of host into `to`, or UINT64_MAX. */
+uint64_t pair_state_time(const pair *p, int host, synack_tcp_state to);
+
+#endif
