@@ -65,6 +65,7 @@ struct synack_stack {
     uint16_t ip_id;             /* IPv4 identification counter */
     uint16_t next_port;         /* ephemeral-port search start */
 
+    uint64_t cookie_sent_at;    /* when we last answered a SYN with a cookie (0: never) */
     uint64_t chack_window;      /* start of the current challenge-ACK second */
     uint32_t chack_budget;      /* challenge ACKs left in this second */
 

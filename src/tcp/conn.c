@@ -46,7 +46,7 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->cc = &tcp_cc_newreno;
     c->quickack = st->cfg.linux_profile;
     c->last_rcv = st->now;
-    c->ts_offset = (uint32_t)rng_next(&st->rng);
+    c->ts_offset = tcp_ts_offset(st, ep);
     tcp_rtt_init(c);
     if (ct_insert(&st->conns, &c->node) != 0) {
         stack_free(st, c, sizeof(*c));

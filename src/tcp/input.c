@@ -305,7 +305,7 @@ static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
 }
 
 /* Segment arrival for SYN-RECEIVED and every synchronized state. */
-static void synchronized_input(tcp_conn *c, const tcp_seg *seg)
+void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     uint8_t f = seg->flags;
@@ -519,7 +519,7 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
             }
             n = NULL; /* the SYN now goes to the listener */
         } else {
-            synchronized_input(c, seg);
+            tcp_conn_input(c, seg);
             return;
         }
     }

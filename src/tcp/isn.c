@@ -3,9 +3,8 @@
 #include "tcp/tcp.h"
 #include "util/siphash.h"
 
-uint32_t tcp_isn(synack_stack *st, const synack_endpoints *ep)
+static void tuple_bytes(const synack_endpoints *ep, uint8_t tuple[13])
 {
-    uint8_t tuple[12];
     tuple[0] = (uint8_t)(ep->laddr >> 24);
     tuple[1] = (uint8_t)(ep->laddr >> 16);
     tuple[2] = (uint8_t)(ep->laddr >> 8);
@@ -18,7 +17,22 @@ uint32_t tcp_isn(synack_stack *st, const synack_endpoints *ep)
     tuple[9] = (uint8_t)ep->raddr;
     tuple[10] = (uint8_t)(ep->rport >> 8);
     tuple[11] = (uint8_t)ep->rport;
-    uint32_t f = (uint32_t)siphash24(st->isn_key, tuple, sizeof(tuple));
+    tuple[12] = 0;
+}
+
+uint32_t tcp_isn(synack_stack *st, const synack_endpoints *ep)
+{
+    uint8_t tuple[13];
+    tuple_bytes(ep, tuple);
+    uint32_t f = (uint32_t)siphash24(st->isn_key, tuple, 12);
     uint32_t m = (uint32_t)(st->now / 4); /* RFC 9293 3.4.1: the clock ticks every 4 µs */
     return m + f;
+}
+
+uint32_t tcp_ts_offset(const synack_stack *st, const synack_endpoints *ep)
+{
+    uint8_t tuple[13];
+    tuple_bytes(ep, tuple);
+    tuple[12] = 0x75; /* a different domain from the ISN's hash */
+    return (uint32_t)siphash24(st->isn_key, tuple, sizeof(tuple));
 }

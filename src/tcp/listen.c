@@ -2,9 +2,8 @@
  * (full) queue, each bounded, with the Linux counters for what they turn away. */
 #include <errno.h>
 
+#include "tcp/syncookie.h"
 #include "tcp/tcp.h"
-
-void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
 
 tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport)
 {
@@ -69,6 +68,123 @@ static void listen_drop(synack_stack *st, const synack_endpoints *ep, synack_cou
     stack_drop(st, ep, c, why);
 }
 
+/* Cookies are checked while any we sent may still come back, or when always on. */
+static int cookies_live(const synack_stack *st)
+{
+    if (st->cfg.syncookies == 2)
+        return 1;
+    return st->cfg.syncookies == 1 && st->cookie_sent_at != 0 &&
+           st->now - st->cookie_sent_at <= (SYNCOOKIE_MAX_AGE + 1) * SYNCOOKIE_PERIOD_US;
+}
+
+static void inherit(tcp_conn *c, const tcp_listener *l)
+{
+    synack_stack *st = c->st;
+    c->passive = 1;
+    c->nodelay = l->nodelay;
+    c->keepalive = l->keepalive;
+    c->keepidle_us = l->keepidle_us;
+    c->keepintvl_us = l->keepintvl_us;
+    c->keepcnt = l->keepcnt;
+    sendbuf_set_cap(&c->snd, &st->mem, l->sndbuf);
+    recvbuf_set_cap(&c->rcv, &st->mem, l->rcvbuf);
+    c->rcv_mss = tcp_our_mss(st, 0);
+}
+
+/* Answers a SYN without keeping state: everything is in the ISN (and in the TSval). */
+static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tcp_seg *seg)
+{
+    const synack_config *cfg = &st->cfg;
+    uint16_t our_mss = tcp_our_mss(st, 0);
+    uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : 536;
+    uint32_t idx = syncookie_mss_index(peer_mss < our_mss ? peer_mss : our_mss);
+    uint32_t iss = syncookie_make(st, ep, seg->seq, idx);
+    tcp_opts o = {0};
+    o.has_mss = 1;
+    o.mss = our_mss;
+    /* Without timestamps there is nowhere to keep window scale and SACK: offer neither
+     * (as Linux does), so both sides agree on what the connection uses. */
+    if (seg->opts.has_ts && cfg->timestamps) {
+        int ws = seg->opts.has_wscale && cfg->wscale <= TCP_MAX_WSCALE ? seg->opts.wscale : -1;
+        int sack = seg->opts.sack_ok && cfg->sack;
+        o.has_ts = 1;
+        uint32_t clock = (uint32_t)(st->now / 1000) + tcp_ts_offset(st, ep);
+        o.ts_val = syncookie_ts_encode(clock, ws, sack);
+        o.ts_ecr = seg->opts.ts_val;
+        if (ws >= 0) {
+            o.has_wscale = 1;
+            o.wscale = cfg->wscale;
+        }
+        o.sack_ok = (uint8_t)sack;
+    }
+    uint32_t rcvbuf = cfg->rcvbuf;
+    uint16_t win = (uint16_t)(rcvbuf > 0xffff ? 0xffff : rcvbuf);
+    st->cookie_sent_at = st->now ? st->now : 1;
+    stack_count(st, SYNACK_CTR_SyncookiesSent);
+    tcp_send_synack_stateless(st, ep, iss, seg->seq + 1, &o, win);
+}
+
+/* An ACK that may return a cookie. Returns 1 if it was consumed (a connection was made, or
+ * it was dropped for a full accept queue), 0 if it is not a valid cookie. */
+static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints *ep,
+                      const tcp_seg *seg)
+{
+    int idx = syncookie_check(st, ep, seg->seq - 1, seg->ack - 1);
+    if (idx < 0) {
+        stack_count(st, SYNACK_CTR_SyncookiesFailed);
+        return 0;
+    }
+    if (l->acc_len >= l->backlog) {
+        listen_drop(st, ep, SYNACK_CTR_ListenOverflows, "accept-queue-full");
+        return 1;
+    }
+    tcp_conn *c = tcp_conn_new(st, ep);
+    if (!c) {
+        listen_drop(st, ep, SYNACK_CTR_ListenDrops, "conn-limit");
+        return 1;
+    }
+    stack_count(st, SYNACK_CTR_SyncookiesRecv);
+    inherit(c, l);
+    const synack_config *cfg = &st->cfg;
+    c->irs = seg->seq - 1;
+    c->rcv_nxt = seg->seq;
+    c->rcv_adv = c->rcv_nxt;
+    c->iss = seg->ack - 1;
+    c->snd_una = c->snd_nxt = c->snd_max = seg->ack;
+    c->snd_buf_seq = seg->ack;
+    c->snd_recover = seg->ack;
+    uint32_t mss = syncookie_mss_table[idx];
+    if (seg->opts.has_ts && cfg->timestamps) {
+        int ws, sack;
+        syncookie_ts_decode(seg->opts.ts_ecr, &ws, &sack);
+        c->ts_ok = 1;
+        c->ts_recent = seg->opts.ts_val;
+        c->ts_recent_age = st->now;
+        c->ws_ok = ws >= 0 && cfg->wscale <= TCP_MAX_WSCALE;
+        c->snd_wscale = c->ws_ok ? (uint8_t)ws : 0;
+        c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;
+        c->sack_ok = sack && cfg->sack;
+        mss -= 12;
+    }
+    c->snd_mss = (uint16_t)mss;
+    c->snd_wnd = (uint32_t)seg->win << c->snd_wscale;
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = seg->ack;
+    c->listener = l;
+    c->queue = TCPQ_ACCEPT;
+    q_append(&l->acc_head, &l->acc_tail, c);
+    l->acc_len++;
+    stack_count(st, SYNACK_CTR_PassiveOpens);
+    c->cc->init(c);
+    c->state = SYNACK_LISTEN;
+    tcp_set_state(c, SYNACK_ESTABLISHED, "syncookie-ack");
+    tcp_arm_keepalive(c);
+    /* The rest of the segment (data riding on the ACK) is handled as in ESTABLISHED. */
+    tcp_conn_input(c, seg);
+    return 1;
+}
+
 void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
                       const tcp_seg *seg)
 {
@@ -79,8 +195,11 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "rst-to-listener");
         return;
     }
-    /* second, an ACK to a listener is bad: <SEQ=SEG.ACK><CTL=RST> */
+    /* second, an ACK to a listener is bad: <SEQ=SEG.ACK><CTL=RST> — unless it returns
+     * one of our SYN cookies (RFC 4987 3.6) */
     if (seg->flags & TCP_ACK) {
+        if (!(seg->flags & TCP_SYN) && cookies_live(st) && cookie_ack(st, l, &ep, seg))
+            return;
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "ack-to-listener");
         tcp_reset_reply(st, ip, seg);
         return;
@@ -96,6 +215,10 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
         listen_drop(st, &ep, SYNACK_CTR_ListenOverflows, "accept-queue-full");
         return;
     }
+    if (st->cfg.syncookies == 2 || (l->syn_len >= l->syn_max && st->cfg.syncookies == 1)) {
+        cookie_synack(st, &ep, seg);
+        return;
+    }
     if (l->syn_len >= l->syn_max) {
         listen_drop(st, &ep, SYNACK_CTR_ListenDrops, "syn-queue-full");
         return;
@@ -105,20 +228,11 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
         listen_drop(st, &ep, SYNACK_CTR_ListenDrops, "conn-limit");
         return;
     }
-    c->passive = 1;
     c->listener = l;
     c->queue = TCPQ_SYN;
     q_append(&l->syn_head, &l->syn_tail, c);
     l->syn_len++;
-
-    c->nodelay = l->nodelay;
-    c->keepalive = l->keepalive;
-    c->keepidle_us = l->keepidle_us;
-    c->keepintvl_us = l->keepintvl_us;
-    c->keepcnt = l->keepcnt;
-    sendbuf_set_cap(&c->snd, &st->mem, l->sndbuf);
-    recvbuf_set_cap(&c->rcv, &st->mem, l->rcvbuf);
-    c->rcv_mss = tcp_our_mss(st, 0);
+    inherit(c, l);
 
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;

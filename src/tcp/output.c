@@ -92,8 +92,14 @@ static uint16_t window_field(tcp_conn *c, int syn)
     uint32_t offered = c->rcv_adv - c->rcv_nxt;
     if (seq_gt(c->rcv_adv, c->rcv_nxt) && wnd < offered)
         wnd = offered;
-    if (syn) /* RFC 7323 2.2: the window in a SYN is never scaled */
-        return (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
+    if (syn) { /* RFC 7323 2.2: the window in a SYN is never scaled */
+        uint32_t syn_field = wnd > 0xffff ? 0xffff : wnd;
+        /* A SYN-ACK offers a window too: remember its right edge, or the first read
+         * would look like a window opening and send a needless update. */
+        if (c->state == SYNACK_SYN_RECEIVED && seq_gt(c->rcv_nxt + syn_field, c->rcv_adv))
+            c->rcv_adv = c->rcv_nxt + syn_field;
+        return (uint16_t)syn_field;
+    }
     uint32_t field = wnd >> c->rcv_wscale;
     if (field > 0xffff)
         field = 0xffff;
@@ -181,6 +187,20 @@ void tcp_send_syn(tcp_conn *c)
         c->snd_max = c->iss + 1;
     c->snd_nxt = c->iss + 1;
     emit(st, &ep, &seg, c, 0);
+}
+
+void tcp_send_synack_stateless(synack_stack *st, const synack_endpoints *ep, uint32_t iss,
+                               uint32_t ack, const tcp_opts *opts, uint16_t win)
+{
+    tcp_seg seg = {0};
+    seg.sport = ep->lport;
+    seg.dport = ep->rport;
+    seg.seq = iss;
+    seg.ack = ack;
+    seg.flags = TCP_SYN | TCP_ACK;
+    seg.win = win;
+    seg.opts = *opts;
+    emit(st, ep, &seg, NULL, 0);
 }
 
 void tcp_send_ack(tcp_conn *c)

@@ -44,6 +44,8 @@ uint32_t tcp_ts_now(const tcp_conn *c);
 /* Takes the peer's SYN options (MSS, window scale, SACK, timestamps). */
 void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
 void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
+/* Segment arrival for a connection past SYN-SENT (3.10.7.4). */
+void tcp_conn_input(tcp_conn *c, const tcp_seg *seg);
 /* Emits an rx event for seg. */
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep,
                    const tcp_seg *seg);
@@ -59,6 +61,9 @@ void tcp_send_syn(tcp_conn *c);
 void tcp_send_rst(tcp_conn *c);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
+/* A SYN-ACK that no TCB remembers (SYN cookies). */
+void tcp_send_synack_stateless(synack_stack *st, const synack_endpoints *ep, uint32_t iss,
+                               uint32_t ack, const tcp_opts *opts, uint16_t win);
 /* A RFC 5961 challenge ACK, rate-limited per stack. */
 void tcp_send_challenge_ack(tcp_conn *c);
 /* Sends one segment of len data bytes starting at seq (data from the send buffer; FIN is
@@ -107,5 +112,8 @@ void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
 
 /* --- isn.c, RFC 6528 --- */
 uint32_t tcp_isn(synack_stack *st, const synack_endpoints *ep);
+/* Per-connection offset of the TSval clock (RFC 7323 5.4), a keyed hash of the 4-tuple so
+ * a SYN cookie and the connection built from it agree. */
+uint32_t tcp_ts_offset(const synack_stack *st, const synack_endpoints *ep);
 
 #endif
