@@ -107,6 +107,11 @@ int synack_poll(synack_stack *st, uint64_t now_us);
 /* When synack_poll() must next be called; UINT64_MAX if nothing is pending. */
 uint64_t synack_next_deadline(synack_stack *st);
 
+/* Draws new ISN and SYN-cookie secrets from the entropy source. Live connections are not
+ * affected; cookies already sent stay valid for their lifetime. Returns 0 or the entropy
+ * callback's negative errno. */
+int synack_rotate_secrets(synack_stack *st);
+
 /* ---- sockets (BSD-like; ids are small integers >= 0) ---- */
 int synack_socket(synack_stack *st, int type);
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len);

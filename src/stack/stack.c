@@ -232,6 +232,23 @@ void synack_stack_free(synack_stack *st)
     ua->free(ua->ctx, st, sizeof(*st));
 }
 
+int synack_rotate_secrets(synack_stack *st)
+{
+    uint8_t isn[16], cookie[16];
+    int rc = get_entropy(st, isn, sizeof(isn));
+    if (rc == 0)
+        rc = get_entropy(st, cookie, sizeof(cookie));
+    if (rc)
+        return rc;
+    /* ISNs of new connections change; established ones keep their sequence space, and
+     * each TCB stores its own TSval offset. */
+    memcpy(st->isn_key, isn, sizeof(isn));
+    memcpy(st->cookie_key_old, st->cookie_key, sizeof(cookie));
+    memcpy(st->cookie_key, cookie, sizeof(cookie));
+    st->cookie_key_since = st->now ? st->now : 1;
+    return 0;
+}
+
 void synack_set_time(synack_stack *st, uint64_t now)
 {
     if (now > st->now)

@@ -48,6 +48,8 @@ struct synack_stack {
 
     uint8_t isn_key[16];        /* RFC 6528 secret */
     uint8_t cookie_key[16];     /* SYN-cookie secret */
+    uint8_t cookie_key_old[16]; /* the previous one: cookies in flight stay valid */
+    uint64_t cookie_key_since;  /* when cookie_key was installed */
     uint8_t hash_key[16];       /* connection-table hash secret */
     synack_rng rng;             /* ports, timestamps offsets, challenge-ACK budget */
 

@@ -33,6 +33,8 @@ uint32_t tcp_ts_offset(const synack_stack *st, const synack_endpoints *ep)
 {
     uint8_t tuple[13];
     tuple_bytes(ep, tuple);
-    tuple[12] = 0x75; /* a different domain from the ISN's hash */
-    return (uint32_t)siphash24(st->isn_key, tuple, sizeof(tuple));
+    tuple[12] = 0x75; /* a different domain from the connection table's hash */
+    /* Not the ISN key: that one rotates, and the offset must not change between a SYN
+     * cookie's TSval and the connection built from it. */
+    return (uint32_t)siphash24(st->hash_key, tuple, sizeof(tuple));
 }

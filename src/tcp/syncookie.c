@@ -19,7 +19,7 @@ uint32_t syncookie_mss_index(uint16_t mss)
     return idx;
 }
 
-static uint32_t cookie_hash(const synack_stack *st, const synack_endpoints *ep, uint64_t tick,
+static uint32_t cookie_hash(const uint8_t key[16], const synack_endpoints *ep, uint64_t tick,
                             uint32_t peer_isn, uint32_t mss_idx)
 {
     uint8_t m[25];
@@ -30,7 +30,7 @@ static uint32_t cookie_hash(const synack_stack *st, const synack_endpoints *ep, 
     for (int k = 0; k < 8; k++)
         m[16 + k] = (uint8_t)(tick >> (56 - 8 * k));
     m[24] = (uint8_t)mss_idx;
-    return (uint32_t)siphash24(st->cookie_key, m, sizeof(m)) & 0xffffffu;
+    return (uint32_t)siphash24(key, m, sizeof(m)) & 0xffffffu;
 }
 
 uint32_t syncookie_make(const synack_stack *st, const synack_endpoints *ep, uint32_t peer_isn,
@@ -38,7 +38,7 @@ uint32_t syncookie_make(const synack_stack *st, const synack_endpoints *ep, uint
 {
     uint64_t tick = st->now / SYNCOOKIE_PERIOD_US;
     return ((uint32_t)(tick & 0x1f) << 27) | ((mss_idx & 7u) << 24) |
-           cookie_hash(st, ep, tick, peer_isn, mss_idx & 7u);
+           cookie_hash(st->cookie_key, ep, tick, peer_isn, mss_idx & 7u);
 }
 
 int syncookie_check(const synack_stack *st, const synack_endpoints *ep, uint32_t peer_isn,
@@ -51,9 +51,16 @@ int syncookie_check(const synack_stack *st, const synack_endpoints *ep, uint32_t
     uint32_t idx = (cookie >> 24) & 7u;
     if (idx > 3)
         return -1;
-    if (cookie_hash(st, ep, now_tick - age, peer_isn, idx) != (cookie & 0xffffffu))
-        return -1;
-    return (int)idx;
+    uint32_t h = cookie & 0xffffffu;
+    if (cookie_hash(st->cookie_key, ep, now_tick - age, peer_isn, idx) == h)
+        return (int)idx;
+    /* After a rotation, cookies minted under the previous key are honoured while they
+     * can still be young enough. */
+    if (st->cookie_key_since &&
+        st->now - st->cookie_key_since <= (SYNCOOKIE_MAX_AGE + 1) * SYNCOOKIE_PERIOD_US &&
+        cookie_hash(st->cookie_key_old, ep, now_tick - age, peer_isn, idx) == h)
+        return (int)idx;
+    return -1;
 }
 
 uint32_t syncookie_ts_encode(uint32_t ts_now, int wscale, int sack_ok)

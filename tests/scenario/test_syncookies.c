@@ -131,6 +131,56 @@ static void test_cookie_codec(void **state)
     assert_int_equal(sack, 0);
 }
 
+static void test_rotation_keeps_cookies_and_connections(void **state)
+{
+    (void)state;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.syncookies = 2;
+    pair p;
+    pair_init(&p, &cfg, 1000);
+    int ls = pair_listen(&p, 80, 8);
+    int cs1 = pair_connect(&p, 80);
+    pair_run_for(&p, 10000);
+    int ss1 = synack_accept(p.st[1], ls, NULL, NULL);
+    assert_true(ss1 >= 0);
+    /* a second client's SYN-ACK is in flight when the server rotates its secrets */
+    int cs2 = pair_connect(&p, 80);
+    pair_run_for(&p, 1500); /* the SYN-ACK left the server; the ACK is on its way */
+    assert_int_equal(synack_rotate_secrets(p.st[1]), 0);
+    pair_run_for(&p, 10000);
+    int ss2 = synack_accept(p.st[1], ls, NULL, NULL);
+    assert_true(ss2 >= 0);
+    assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesFailed), 0);
+    exchange(&p, cs1, ss1);
+    exchange(&p, cs2, ss2);
+    pair_free(&p);
+}
+
+static void test_stale_cookie_rejected(void **state)
+{
+    (void)state;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.syncookies = 2;
+    pair p;
+    pair_init(&p, &cfg, 1000);
+    pair_listen(&p, 80, 8);
+    /* the client's ACK is held back for longer than a cookie lives (2 x 64 s ticks) */
+    uint8_t frame[SEG_FRAME_MAX];
+    size_t n = seg_build(frame, sizeof(frame), PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, 5555, 80,
+                         1000, 0, 0x02, 65535, NULL, 0, NULL);
+    synack_input(p.st[1], 0, frame, n);
+    assert_true(p.nsegs >= 1);
+    uint32_t cookie = p.segs[p.nsegs - 1].s.seq;
+    n = seg_build(frame, sizeof(frame), PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, 5555, 80, 1001,
+                  cookie + 1, 0x10, 65535, NULL, 0, NULL);
+    synack_input(p.st[1], 4 * 64000000ull, frame, n);
+    assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesFailed), 1);
+    assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesRecv), 0);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +188,8 @@ int main(void)
         cmocka_unit_test(test_always_without_timestamps),
         cmocka_unit_test(test_full_syn_queue),
         cmocka_unit_test(test_cookie_codec),
+        cmocka_unit_test(test_rotation_keeps_cookies_and_connections),
+        cmocka_unit_test(test_stale_cookie_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
