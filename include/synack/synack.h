@@ -88,6 +88,9 @@ typedef struct synack_config {
     uint16_t ephemeral_hi;      /* default 65535 */
     uint32_t challenge_ack_limit; /* challenge ACKs per second, RFC 5961 7; default 1000 */
     uint32_t initial_cwnd_segs; /* initial window, RFC 6928; default 10 */
+    char cc[16];                /* congestion control: "cubic" (RFC 9438 + HyStart++, the
+                                   default) or "newreno" (RFC 5681/6582); per socket with
+                                   TCP_CONGESTION */
 } synack_config;
 
 void synack_config_default(synack_config *cfg);

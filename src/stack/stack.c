@@ -46,6 +46,7 @@ void synack_config_default(synack_config *c)
     c->ephemeral_hi = 65535;
     c->challenge_ack_limit = 1000;
     c->initial_cwnd_segs = 10;
+    memcpy(c->cc, "cubic", 6);
 }
 
 static void *counted_alloc(void *ctx, size_t size)
@@ -145,6 +146,10 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     if (!cfg->netif.output || cfg->netif.mtu < 68 || cfg->max_sockets == 0 ||
         cfg->max_sockets > (1u << 24) || cfg->ephemeral_lo == 0 ||
         cfg->ephemeral_lo > cfg->ephemeral_hi)
+        return NULL;
+    char ccname[sizeof(cfg->cc) + 1] = {0};
+    memcpy(ccname, cfg->cc, sizeof(cfg->cc));
+    if (ccname[0] && !tcp_cc_find(ccname))
         return NULL;
     synack_stack *st = ua->alloc(ua->ctx, sizeof(*st));
     if (!st)

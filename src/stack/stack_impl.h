@@ -32,6 +32,7 @@ typedef struct synack_sock {
     uint32_t keepcnt;           /* TCP_KEEPCNT */
     uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT */
     int error;                  /* SO_ERROR left by a connection that died */
+    const struct tcp_cc_ops *cc; /* TCP_CONGESTION, NULL = stack default */
     tcp_conn *conn;             /* the connection, or NULL */
     tcp_listener *lst;          /* the listener, or NULL */
     int next_free;              /* free-list link when !in_use */

@@ -43,7 +43,11 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->keepidle_us = st->cfg.keepidle_us;
     c->keepintvl_us = st->cfg.keepintvl_us;
     c->keepcnt = st->cfg.keepcnt;
-    c->cc = &tcp_cc_newreno;
+    char ccname[sizeof(st->cfg.cc) + 1] = {0};
+    memcpy(ccname, st->cfg.cc, sizeof(st->cfg.cc));
+    c->cc = ccname[0] ? tcp_cc_find(ccname) : &tcp_cc_cubic;
+    if (!c->cc)
+        c->cc = &tcp_cc_cubic;
     c->quickack = st->cfg.linux_profile;
     c->last_rcv = st->now;
     c->ts_offset = tcp_ts_offset(st, ep);

@@ -81,6 +81,8 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
 {
     synack_stack *st = c->st;
     c->passive = 1;
+    if (l->cc)
+        c->cc = l->cc;
     c->nodelay = l->nodelay;
     c->keepalive = l->keepalive;
     c->keepidle_us = l->keepidle_us;

@@ -100,6 +100,7 @@ typedef struct tcp_conn {
     uint32_t cwnd;              /* congestion window, bytes */
     uint32_t ssthresh;          /* slow-start threshold, bytes */
     uint32_t bytes_acked_ca;    /* RFC 5681 3.1 appropriate byte counting in avoidance */
+    uint64_t cc_priv[8];        /* the algorithm's own state */
 
     /* --- timers --- */
     uint64_t deadline[TT_COUNT]; /* absolute time per timer, UINT64_MAX when stopped */
@@ -141,6 +142,7 @@ typedef struct tcp_listener {
     uint32_t sndbuf, rcvbuf;    /* inherited buffer sizes */
     uint64_t keepidle_us, keepintvl_us; /* inherited keepalive knobs */
     uint32_t keepcnt;           /* inherited keepalive count */
+    const struct tcp_cc_ops *cc; /* inherited congestion control, NULL = stack default */
 } tcp_listener;
 
 #endif

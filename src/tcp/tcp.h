@@ -94,8 +94,12 @@ typedef struct tcp_cc_ops {
     void (*on_enter_recovery)(tcp_conn *c);           /* third duplicate ACK, RFC 5681 3.2 */
     void (*on_exit_recovery)(tcp_conn *c);            /* full ACK, RFC 6582 3.2 step 3 */
     void (*on_rto)(tcp_conn *c);                      /* retransmission timeout, RFC 5681 3.1 */
+    void (*on_rtt)(tcp_conn *c, uint32_t rtt_us);     /* an RTT sample (may be NULL) */
 } tcp_cc_ops;
 extern const tcp_cc_ops tcp_cc_newreno;
+extern const tcp_cc_ops tcp_cc_cubic;
+/* The algorithm named `name` ("cubic", "newreno"), or NULL. */
+const tcp_cc_ops *tcp_cc_find(const char *name);
 uint32_t tcp_flight_size(const tcp_conn *c);
 
 /* --- listen.c: listeners, SYN queue, accept queue --- */
