@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "tcp/sack.h"
 #include "tcp/tcp.h"
 
 #define CONN_OF(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
@@ -61,6 +62,18 @@ static int seq_acceptable(const tcp_conn *c, const tcp_seg *seg)
            seq_in(seg->seq + len - 1, c->rcv_nxt, c->rcv_nxt + wnd);
 }
 
+/* Our SYN (or SYN-ACK) had to be retransmitted, so there is no RTT sample: RFC 6298 5.7
+ * starts data transfer with an RTO of at least 3 s, and RFC 5681 3.1 (RFC 6928 2) with
+ * an initial window of one segment. */
+static void syn_loss_fallback(tcp_conn *c)
+{
+    if (c->total_retrans == 0 || c->srtt_us != 0)
+        return;
+    if (c->rto_us < 3000000)
+        c->rto_us = 3000000;
+    c->cwnd = c->snd_mss;
+}
+
 /* The SYN-SENT state, RFC 9293 3.10.7.3. */
 static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
 {
@@ -108,6 +121,7 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
         c->backoff = 0;
         tcp_timer_stop(c, TT_REXMIT);
         c->cc->init(c);
+        syn_loss_fallback(c);
         tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-syn-ack");
         tcp_arm_keepalive(c);
         c->ack_now = 1;
@@ -139,6 +153,8 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack;
+    if (c->nsb || seq_lt(c->high_rxt, ack))
+        tcp_sack_prune(c);
     if (c->rtt_timing && seq_gt(ack, c->rtt_seq)) {
         c->rtt_timing = 0;
         tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
@@ -150,9 +166,10 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
             /* RFC 6582 3.2 step 3: a full acknowledgment ends recovery. */
             c->in_recovery = 0;
             c->cc->on_exit_recovery(c);
-        } else {
+        } else if (!c->sack_ok) {
             /* RFC 6582 3.2 step 4: a partial acknowledgment — resend the next hole,
-             * deflate by the amount acknowledged, add back one SMSS. */
+             * deflate by the amount acknowledged, add back one SMSS. (With SACK, RFC 6675
+             * sends by the pipe estimate instead: tcp_output.) */
             tcp_retransmit_first(c);
             c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
             c->cwnd += c->snd_mss;
@@ -169,27 +186,38 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
     return c->fin_queued && seq_gt(c->snd_max, data_end) && ack == data_end + 1;
 }
 
+/* Fast retransmit and the start of loss recovery: RFC 5681 3.2 / RFC 6582 3.2, or
+ * RFC 6675 5 when SACK is in use. */
+static void enter_recovery(tcp_conn *c)
+{
+    stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
+    c->in_recovery = 1;
+    c->snd_recover = c->snd_max;
+    c->cc->on_enter_recovery(c);
+    if (c->sack_ok) {
+        /* RFC 6675 5 (4.2): cwnd = ssthresh; the pipe estimate decides what is sent. */
+        c->cwnd = c->ssthresh;
+        c->high_rxt = c->snd_una;
+    }
+    tcp_retransmit_first(c);
+    tcp_arm_rexmit(c);
+}
+
 /* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. */
 static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win)
 {
-    synack_stack *st = c->st;
     if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) || win != c->snd_wnd ||
         c->snd_una == c->snd_max)
         return;
     c->dupacks++;
     if (c->in_recovery) {
-        c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
+        if (!c->sack_ok)
+            c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
         return;
     }
     /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
-    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1) ) {
-        stack_count(st, SYNACK_CTR_TCPFastRetrans);
-        c->in_recovery = 1;
-        c->snd_recover = c->snd_max;
-        c->cc->on_enter_recovery(c);
-        tcp_retransmit_first(c);
-        tcp_arm_rexmit(c);
-    }
+    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1))
+        enter_recovery(c);
 }
 
 /* RFC 9293 3.10.7.4 "seventh, process the segment text". Returns 0 if c was freed. */
@@ -412,6 +440,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = seg->ack;
         c->cc->init(c);
+        syn_loss_fallback(c);
         tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-ack");
         tcp_arm_keepalive(c);
     } else {
@@ -423,10 +452,16 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             return;
         }
         int fin_acked = 0;
+        if (c->sack_ok && seg->opts.nsack)
+            tcp_sack_update(c, seg);
         if (seq_gt(seg->ack, c->snd_una))
             fin_acked = ack_advance(c, seg->ack);
         else if (seg->ack == c->snd_una)
             dup_ack(c, seg, win);
+        /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive. */
+        if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
+            seq_gt(c->snd_una, c->snd_recover - 1) && tcp_sack_first_lost(c))
+            enter_recovery(c);
         /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
         if (seq_lt(c->snd_wl1, seg->seq) ||
             (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {

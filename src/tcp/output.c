@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/sack.h"
 #include "tcp/tcp.h"
 
 static tcp_opt_layout opt_layout(const synack_stack *st)
@@ -83,6 +84,21 @@ static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
         o->sack[i].right = c->rcv_nxt + r[i].end;
     }
     o->nsack = (uint8_t)n;
+}
+
+/* Data bytes that fit in a segment now. snd_mss already has the timestamps option taken
+ * out (RFC 6691); the SACK blocks we echo while holding out-of-order data (RFC 2018 4)
+ * come out of the data too, or the segment would exceed the MTU. */
+static uint32_t send_mss(const tcp_conn *c)
+{
+    if (!c->sack_ok || !c->rcv.nranges)
+        return c->snd_mss;
+    tcp_opts o = {0};
+    o.has_ts = c->ts_ok;
+    size_t base = tcp_opts_len(&o, opt_layout(c->st));
+    add_sack_blocks(c, &o);
+    uint32_t extra = (uint32_t)(tcp_opts_len(&o, opt_layout(c->st)) - base);
+    return c->snd_mss > extra ? c->snd_mss - extra : 1;
 }
 
 static uint16_t window_field(tcp_conn *c, int syn)
@@ -205,18 +221,24 @@ void tcp_send_synack_stateless(synack_stack *st, const synack_endpoints *ep, uin
 
 void tcp_send_ack(tcp_conn *c)
 {
-    tcp_xmit(c, c->snd_nxt, 0, TCP_ACK);
+    /* <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 3.10.7.4) with the RFC's SND.NXT, the next new
+     * sequence number: that is snd_max here, since snd_nxt goes back on an RTO. An ACK
+     * carrying the rewound snd_nxt falls below the peer's RCV.NXT, fails its acceptability
+     * test and is dropped with the acknowledgment in it (as BSD does, use snd_max). */
+    tcp_xmit(c, c->snd_max, 0, TCP_ACK);
 }
 
 void tcp_send_rst(tcp_conn *c)
 {
-    /* RFC 9293 3.10.4/3.10.5: an abort sends <SEQ=SND.NXT><CTL=RST>. */
+    /* RFC 9293 3.10.4/3.10.5: an abort sends <SEQ=SND.NXT><CTL=RST>; the RFC's SND.NXT
+     * is snd_max here (see tcp_send_ack), and RFC 5961 3.2 wants it exactly at the
+     * peer's RCV.NXT. */
     synack_endpoints ep;
     tcp_conn_endpoints(c, &ep);
     tcp_seg seg = {0};
     seg.sport = ep.lport;
     seg.dport = ep.rport;
-    seg.seq = c->snd_nxt;
+    seg.seq = c->snd_max;
     seg.flags = TCP_RST;
     if (c->state != SYNACK_SYN_SENT) {
         seg.flags |= TCP_ACK;
@@ -292,8 +314,8 @@ void tcp_retransmit_first(tcp_conn *c)
     }
     uint32_t end = tcp_snd_data_end(c);
     uint32_t len = seq_lt(c->snd_una, end) ? end - c->snd_una : 0;
-    if (len > c->snd_mss)
-        len = c->snd_mss;
+    if (len > send_mss(c))
+        len = send_mss(c);
     uint8_t flags = TCP_ACK;
     if (c->fin_queued && c->snd_una + len == end && seq_gt(c->snd_max, end))
         flags |= TCP_FIN;
@@ -302,8 +324,35 @@ void tcp_retransmit_first(tcp_conn *c)
     if (len && c->snd_una + len == end)
         flags |= TCP_PSH;
     tcp_xmit(c, c->snd_una, len, flags);
+    if (seq_lt(c->high_rxt, c->snd_una + len))
+        c->high_rxt = c->snd_una + len;
     if (seq_lt(c->snd_nxt, c->snd_una + len + ((flags & TCP_FIN) ? 1 : 0)))
         c->snd_nxt = c->snd_una + len + ((flags & TCP_FIN) ? 1 : 0);
+}
+
+/* RFC 6675 5 (C): while the pipe leaves room in cwnd, resend lost holes (NextSeg rule 1).
+ * Returns 1 if something was sent. */
+static int sack_retransmit(tcp_conn *c, uint32_t mss)
+{
+    int sent = 0;
+    uint32_t pipe = tcp_sack_pipe(c);
+    uint32_t end = tcp_snd_data_end(c);
+    while (c->cwnd > pipe && c->cwnd - pipe >= mss) {
+        uint32_t seq;
+        uint32_t len = tcp_sack_next_hole(c, &seq, mss);
+        if (len && seq_gt(seq + len, end))
+            len = seq_lt(seq, end) ? end - seq : 0;
+        if (len == 0)
+            break;
+        stack_count(c->st, SYNACK_CTR_RetransSegs);
+        c->total_retrans++;
+        c->rtt_timing = 0; /* Karn */
+        tcp_xmit(c, seq, len, TCP_ACK);
+        c->high_rxt = seq + len;
+        pipe += len;
+        sent = 1;
+    }
+    return sent;
 }
 
 void tcp_output(tcp_conn *c)
@@ -311,20 +360,24 @@ void tcp_output(tcp_conn *c)
     synack_stack *st = c->st;
     int sent = 0;
     if (can_send_data(c->state)) {
+        uint32_t mss = send_mss(c);
+        int sack_recovery = c->in_recovery && c->sack_ok;
+        if (sack_recovery)
+            sent = sack_retransmit(c, mss);
         for (;;) {
             uint32_t end = tcp_snd_data_end(c);
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
             int fin = c->fin_queued && seq_le(c->snd_nxt, end);
-            uint32_t inflight = c->snd_nxt - c->snd_una;
+            uint32_t inflight = sack_recovery ? tcp_sack_pipe(c) : c->snd_nxt - c->snd_una;
             uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
-            uint32_t len = avail < c->snd_mss ? avail : c->snd_mss;
+            uint32_t len = avail < mss ? avail : mss;
             if (len > usable)
                 len = usable;
             int with_fin = fin && len == avail;
             if (len == 0 && !(with_fin && avail == 0))
                 break;
-            if (len > 0 && len < c->snd_mss && !with_fin) {
+            if (len > 0 && len < mss && !with_fin) {
                 /* RFC 1122 4.2.3.4: Nagle, and sender-side SWS avoidance. */
                 int all_queued = len == avail;
                 if (!(all_queued && (c->nodelay || inflight == 0)) &&

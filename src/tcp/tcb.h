@@ -9,6 +9,7 @@
 #include "synack/synack.h"
 #include "tcp/recvbuf.h"
 #include "tcp/sendbuf.h"
+#include "wire/tcp_wire.h"
 
 struct synack_stack;
 struct tcp_listener;
@@ -95,6 +96,12 @@ typedef struct tcp_conn {
     uint32_t backoff;           /* consecutive RTO expiries */
     uint32_t dupacks;           /* duplicate ACKs in a row, RFC 5681 */
 
+    /* --- SACK scoreboard, RFC 6675 (sack.c) --- */
+    tcp_sack_block sb[8];       /* SACKed ranges above snd_una, sorted, disjoint */
+    uint32_t nsb;               /* ranges in sb */
+    uint32_t sacked_bytes;      /* bytes the ranges cover */
+    uint32_t high_rxt;          /* lost bytes below this were resent in this recovery */
+
     /* --- congestion control --- */
     const struct tcp_cc_ops *cc; /* the algorithm */
     uint32_t cwnd;              /* congestion window, bytes */
@@ -113,6 +120,7 @@ typedef struct tcp_conn {
     sendbuf snd;                /* bytes written, not yet acknowledged */
     recvbuf rcv;                /* bytes received, not yet read, plus out-of-order ranges */
     int error;                  /* pending error (negative errno) for the socket */
+    int soft_error;             /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
     uint64_t keepidle_us;       /* TCP_KEEPIDLE */
     uint64_t keepintvl_us;      /* TCP_KEEPINTVL */
     uint32_t keepcnt;           /* TCP_KEEPCNT */

@@ -2,6 +2,7 @@
  * (RFC 1122 4.2.3.2), keepalive (RFC 1122 4.2.3.6), TIME-WAIT and FIN-WAIT-2. */
 #include <errno.h>
 
+#include "tcp/sack.h"
 #include "tcp/tcp.h"
 
 uint64_t tcp_rto_backed_off(const tcp_conn *c)
@@ -55,7 +56,7 @@ static int on_rexmit(tcp_conn *c)
             stack_count(st, SYNACK_CTR_TCPTimeouts);
             if (c->state == SYNACK_SYN_SENT || !c->passive) {
                 stack_count(st, SYNACK_CTR_AttemptFails);
-                tcp_conn_close(c, -ETIMEDOUT, "syn-timeout");
+                tcp_conn_close(c, tcp_timeout_error(c), "syn-timeout");
             } else {
                 /* An embryo nobody completed: free it; tell the peer unless configured
                  * to keep quiet as Linux does. */
@@ -81,7 +82,7 @@ static int on_rexmit(tcp_conn *c)
         stack_count(st, SYNACK_CTR_TCPAbortOnTimeout);
         if (c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT)
             stack_count(st, SYNACK_CTR_EstabResets);
-        tcp_conn_close(c, -ETIMEDOUT, "rexmit-timeout");
+        tcp_conn_close(c, tcp_timeout_error(c), "rexmit-timeout");
         return 0;
     }
     stack_count(st, SYNACK_CTR_TCPTimeouts);
@@ -96,6 +97,7 @@ static int on_rexmit(tcp_conn *c)
     c->snd_recover = c->snd_max;
     c->backoff++;
     c->snd_nxt = c->snd_una; /* go back: resend from the first unacknowledged byte */
+    tcp_sack_clear(c);       /* RFC 2018 8: after a timeout, SACK information may be stale */
     tcp_retransmit_first(c);
     tcp_arm_rexmit(c);
     return 1;
@@ -136,7 +138,7 @@ static int on_keepalive(tcp_conn *c)
         /* RFC 1122 4.2.3.6: the peer is dead. Linux resets it on the way out. */
         stack_count(st, SYNACK_CTR_TCPKeepAliveTimeouts);
         tcp_send_rst(c);
-        tcp_conn_close(c, -ETIMEDOUT, "keepalive-timeout");
+        tcp_conn_close(c, tcp_timeout_error(c), "keepalive-timeout");
         return 0;
     }
     /* The probe: SEG.SEQ = SND.NXT - 1, no data, which an alive peer must ACK. */

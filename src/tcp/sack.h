@@ -1,0 +1,27 @@
+/* The sender's SACK scoreboard (RFC 2018) and SACK-based loss recovery (RFC 6675). */
+#ifndef SYNACK_TCP_SACK_H
+#define SYNACK_TCP_SACK_H
+
+#include <stdint.h>
+
+struct tcp_conn;
+struct tcp_seg;
+
+#define TCP_SACK_SCOREBOARD 8 /* SACKed ranges remembered above SND.UNA */
+
+/* Takes the SACK blocks of an acceptable ACK into the scoreboard (D-SACKs, RFC 2883, are
+ * counted and skipped). */
+void tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg);
+/* Forgets ranges below SND.UNA (call after SND.UNA moved). */
+void tcp_sack_prune(struct tcp_conn *c);
+/* Forgets everything (RTO: the receiver may renege, RFC 2018 8). */
+void tcp_sack_clear(struct tcp_conn *c);
+/* RFC 6675 IsLost(SND.UNA): enough SACKed above the first unacknowledged byte. */
+int tcp_sack_first_lost(const struct tcp_conn *c);
+/* RFC 6675 SetPipe(): bytes believed to be in the network. */
+uint32_t tcp_sack_pipe(const struct tcp_conn *c);
+/* RFC 6675 NextSeg() rule 1: the next lost, not yet retransmitted bytes; returns their
+ * length (0: none) and the start in *seq. At most max bytes. */
+uint32_t tcp_sack_next_hole(const struct tcp_conn *c, uint32_t *seq, uint32_t max);
+
+#endif
