@@ -244,6 +244,12 @@ void tcp_send_rst(tcp_conn *c)
         seg.flags |= TCP_ACK;
         seg.ack = c->rcv_nxt;
     }
+    /* RFC 7323 5.2: a RST from a user abort carries timestamps when Snd.TS.OK. */
+    if (c->ts_ok) {
+        seg.opts.has_ts = 1;
+        seg.opts.ts_val = tcp_ts_now(c);
+        seg.opts.ts_ecr = c->ts_recent;
+    }
     c->segs_out++;
     emit(c->st, &ep, &seg, c, 0);
 }
@@ -332,14 +338,14 @@ void tcp_retransmit_first(tcp_conn *c)
 
 /* RFC 6675 5 (C): while the pipe leaves room in cwnd, resend lost holes (NextSeg rule 1).
  * Returns 1 if something was sent. */
-static int sack_retransmit(tcp_conn *c, uint32_t mss)
+static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
 {
     int sent = 0;
     uint32_t pipe = tcp_sack_pipe(c);
     uint32_t end = tcp_snd_data_end(c);
     while (c->cwnd > pipe && c->cwnd - pipe >= mss) {
         uint32_t seq;
-        uint32_t len = tcp_sack_next_hole(c, &seq, mss);
+        uint32_t len = tcp_sack_next_hole(c, &seq, mss, rule3);
         if (len && seq_gt(seq + len, end))
             len = seq_lt(seq, end) ? end - seq : 0;
         if (len == 0)
@@ -351,6 +357,8 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss)
         c->high_rxt = seq + len;
         pipe += len;
         sent = 1;
+        if (rule3)
+            break; /* rule 3 sends one segment at a time */
     }
     return sent;
 }
@@ -363,7 +371,8 @@ void tcp_output(tcp_conn *c)
         uint32_t mss = send_mss(c);
         int sack_recovery = c->in_recovery && c->sack_ok;
         if (sack_recovery)
-            sent = sack_retransmit(c, mss);
+            sent = sack_retransmit(c, mss, 0);
+        uint32_t burst = 0; /* segments sent by this loop so far */
         for (;;) {
             uint32_t end = tcp_snd_data_end(c);
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
@@ -380,8 +389,11 @@ void tcp_output(tcp_conn *c)
             if (len > 0 && len < mss && !with_fin) {
                 /* RFC 1122 4.2.3.4: Nagle, and sender-side SWS avoidance. */
                 int all_queued = len == avail;
-                if (!(all_queued && (c->nodelay || inflight == 0)) &&
-                    len < c->max_snd_wnd / 2)
+                /* The linux profile uses Minshall's variant (as Linux's tcp_nagle_check):
+                 * hold a small segment only while an earlier small one is unacknowledged. */
+                int idle = st->cfg.linux_profile ? !seq_gt(c->snd_sml, c->snd_una)
+                                                 : inflight == 0;
+                if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2)
                     break;
             }
             uint8_t flags = TCP_ACK;
@@ -389,7 +401,15 @@ void tcp_output(tcp_conn *c)
                 flags |= TCP_FIN;
             if (len > 0 && c->snd_nxt + len == end)
                 flags |= TCP_PSH;
+            uint32_t rest = avail - len;
+            if (st->cfg.linux_profile && len > 0 && rest > 0 && burst > 0 &&
+                usable - len < (rest < mss ? rest : mss))
+                flags |= TCP_PSH; /* Linux: a window-limited burst (one TSO frame) ends
+                                     with PSH, as GSO leaves it on the last segment */
+            burst++;
             uint32_t seq = c->snd_nxt;
+            if (len > 0 && len < mss)
+                c->snd_sml = seq + len;
             c->snd_nxt = seq + len + (with_fin ? 1 : 0);
             if (seq_lt(seq, c->snd_max)) { /* resending after an RTO went back */
                 c->total_retrans++;
@@ -408,6 +428,10 @@ void tcp_output(tcp_conn *c)
                 break;
             }
         }
+        /* RFC 6675 NextSeg rule 3: with no lost hole and no new data left to send, resend
+         * the next unSACKed segment rather than wait for the RTO. */
+        if (sack_recovery && !seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
+            sent |= sack_retransmit(c, mss, 1);
         /* RFC 9293 3.8.6.1: a zero window with data waiting starts the persist timer. */
         uint32_t end = tcp_snd_data_end(c);
         if (!sent && c->snd_wnd == 0 && seq_lt(c->snd_nxt, end) &&

@@ -135,7 +135,7 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
     return pipe;
 }
 
-uint32_t tcp_sack_next_hole(const tcp_conn *c, uint32_t *seq, uint32_t max)
+uint32_t tcp_sack_next_hole(const tcp_conn *c, uint32_t *seq, uint32_t max, int any)
 {
     uint32_t prev = c->snd_una;
     for (uint32_t i = 0; i < c->nsb; i++) {
@@ -143,7 +143,7 @@ uint32_t tcp_sack_next_hole(const tcp_conn *c, uint32_t *seq, uint32_t max)
         prev = c->sb[i].right;
         if (seq_gt(c->high_rxt, hl))
             hl = c->high_rxt;
-        if (!seq_lt(hl, hr) || !is_lost(c, hl))
+        if (!seq_lt(hl, hr) || (!any && !is_lost(c, hl)))
             continue;
         uint32_t len = hr - hl;
         *seq = hl;

@@ -21,7 +21,8 @@ int tcp_sack_first_lost(const struct tcp_conn *c);
 /* RFC 6675 SetPipe(): bytes believed to be in the network. */
 uint32_t tcp_sack_pipe(const struct tcp_conn *c);
 /* RFC 6675 NextSeg() rule 1: the next lost, not yet retransmitted bytes; returns their
- * length (0: none) and the start in *seq. At most max bytes. */
-uint32_t tcp_sack_next_hole(const struct tcp_conn *c, uint32_t *seq, uint32_t max);
+ * length (0: none) and the start in *seq. At most max bytes. With `any`, rule 3: the next
+ * unSACKed bytes below the highest SACKed one, lost or not. */
+uint32_t tcp_sack_next_hole(const struct tcp_conn *c, uint32_t *seq, uint32_t max, int any);
 
 #endif
