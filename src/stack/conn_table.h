@@ -36,7 +36,13 @@ typedef struct ct_node {
     /* The tuple this node is filed under; set before ct_insert, left alone
      * while inserted. */
     ct_key key;
+    /* What embeds the node (the table ignores it): CT_CONN or CT_TIME_WAIT. It sits in
+     * what would otherwise be padding. */
+    uint8_t kind;
 } ct_node;
+
+#define CT_CONN 0      /* a full TCB (tcp_conn) */
+#define CT_TIME_WAIT 1 /* a compact TIME-WAIT record (tcp_tw) */
 
 typedef struct conn_table {
     /* Where the bucket array comes from. */

@@ -1,5 +1,6 @@
-/* IPv4 in and out (RFC 791, RFC 1122 3.2), ICMP echo and unreachables (RFC 792), and
- * the frame entry point synack_input(). */
+/* IPv4 in and out (RFC 791, RFC 1122 3.2), ICMP echo and unreachables (RFC 792), ICMP
+ * errors handed to TCP (RFC 1122 4.2.3.9, RFC 1191), and the frame entry point
+ * synack_input(). */
 #include <errno.h>
 #include <string.h>
 
@@ -77,6 +78,43 @@ static void icmp_unreachable(synack_stack *st, const ipv4_hdr *ip, const uint8_t
     icmp_send(st, ip->src, ICMP_DEST_UNREACH, code, 0, pkt, quote);
 }
 
+/* An ICMP error quotes the IP header of the datagram that caused it and at least 8 bytes
+ * of its payload (RFC 792; RFC 1122 3.2.2). If that was a TCP segment of ours, TCP hears
+ * about it (RFC 1122 4.2.3.9, RFC 1191); the quote is read byte by byte because it is
+ * truncated by design, so ipv4_parse would refuse it. */
+static void icmp_error_to_tcp(synack_stack *st, const icmp_msg *m)
+{
+    const uint8_t *q = m->payload;
+    size_t n = m->payload_len;
+    if (n < IPV4_HDR_LEN || (q[0] >> 4) != 4) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-bad-quote");
+        return;
+    }
+    size_t ihl = (size_t)(q[0] & 0x0f) * 4;
+    if (ihl < IPV4_HDR_LEN || n < ihl + 8 || q[9] != IP_PROTO_TCP) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-bad-quote");
+        return;
+    }
+    uint32_t src = (uint32_t)q[12] << 24 | (uint32_t)q[13] << 16 | (uint32_t)q[14] << 8 | q[15];
+    uint32_t dst = (uint32_t)q[16] << 24 | (uint32_t)q[17] << 16 | (uint32_t)q[18] << 8 | q[19];
+    const uint8_t *t = q + ihl;
+    tcp_icmp_err e = {
+        .type = m->type,
+        .code = m->code,
+        .next_mtu = (uint16_t)(m->rest & 0xffff),
+        .quoted_len = (uint16_t)((uint16_t)q[2] << 8 | q[3]),
+        .ep = {.laddr = src, .raddr = dst, .lport = (uint16_t)((uint16_t)t[0] << 8 | t[1]),
+               .rport = (uint16_t)((uint16_t)t[2] << 8 | t[3])},
+        .seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7],
+    };
+    /* The quoted datagram must be one we sent (RFC 5927 4.1 starts with the addresses). */
+    if (src != st->cfg.netif.addr) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
+        return;
+    }
+    tcp_icmp_input(st, &e);
+}
+
 static void icmp_input(synack_stack *st, const ipv4_hdr *ip)
 {
     icmp_msg m;
@@ -94,9 +132,10 @@ static void icmp_input(synack_stack *st, const ipv4_hdr *ip)
         icmp_send(st, ip->src, ICMP_ECHO_REPLY, 0, m.rest, m.payload, m.payload_len);
         return;
     }
-    if (m.type == ICMP_DEST_UNREACH) {
-        /* Soft errors for TCP (RFC 1122 4.2.3.9); PMTU handling is not done yet. */
-        stack_count(st, SYNACK_CTR_InDestUnreachs);
+    if (m.type == ICMP_DEST_UNREACH || m.type == ICMP_TIME_EXCEEDED) {
+        if (m.type == ICMP_DEST_UNREACH)
+            stack_count(st, SYNACK_CTR_InDestUnreachs);
+        icmp_error_to_tcp(st, &m);
         return;
     }
     stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ignored");

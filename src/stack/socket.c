@@ -6,6 +6,7 @@
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "tcp/timewait.h"
 
 static synack_sock *sock_get(synack_stack *st, int s)
 {
@@ -88,9 +89,13 @@ struct port_check {
 static void port_visit(ct_node *n, void *arg)
 {
     struct port_check *pc = arg;
-    tcp_conn *c = CONN_OF_NODE(n);
-    if (c->node.key.lport != pc->port)
+    if (n->key.lport != pc->port)
         return;
+    if (n->kind == CT_TIME_WAIT) {
+        pc->time_wait = 1;
+        return;
+    }
+    tcp_conn *c = CONN_OF_NODE(n);
     if (c->state == SYNACK_TIME_WAIT)
         pc->time_wait = 1;
     else
@@ -207,6 +212,7 @@ int synack_listen(synack_stack *st, int s, int backlog)
     uint32_t syn = bl < 8 ? 8 : bl;
     l->syn_max = syn < st->cfg.max_syn_backlog ? syn : st->cfg.max_syn_backlog;
     l->nodelay = so->nodelay;
+    l->cc = so->cc;
     l->keepalive = so->keepalive;
     l->sndbuf = so->sndbuf;
     l->rcvbuf = so->rcvbuf;
@@ -245,6 +251,7 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     nso->keepidle_us = c->keepidle_us;
     nso->keepintvl_us = c->keepintvl_us;
     nso->keepcnt = c->keepcnt;
+    nso->cc = c->cc;
     nso->conn = c;
     c->sock = ns;
     sin_to(addr, len, c->node.key.raddr, c->node.key.rport);
@@ -259,6 +266,8 @@ static void conn_take_options(tcp_conn *c, const synack_sock *so)
     c->keepintvl_us = so->keepintvl_us;
     c->keepcnt = so->keepcnt;
     c->user_timeout_us = so->user_timeout_us;
+    if (so->cc)
+        c->cc = so->cc;
 }
 
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -308,6 +317,7 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
     c->iss = tcp_isn(st, &ep);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_sml = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->snd_recover = c->iss;
     c->rtt_start = st->now;
@@ -337,9 +347,14 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
         long rc = so->error ? take_error(so) : so->was_connected ? -EPIPE : -ENOTCONN;
         return ret_event(st, "send", s, rc);
     }
-    if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED)
+    int opening = c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;
+    /* RFC 9293 3.10.2: in SYN-SENT and SYN-RECEIVED, queue the data for transmission after
+     * ESTABLISHED (it rides on the third segment of the handshake). Linux makes a
+     * non-blocking sender wait instead, and so does the linux profile. */
+    if (opening && st->cfg.linux_profile)
         return ret_event(st, "send", s, -EAGAIN);
-    if (c->fin_queued || (c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
+    if (c->fin_queued ||
+        (!opening && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
         return ret_event(st, "send", s, -EPIPE);
     if (len == 0)
         return ret_event(st, "send", s, 0);
@@ -360,6 +375,16 @@ static void window_update(tcp_conn *c)
     uint32_t offered = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     uint32_t now = tcp_rcv_window(c);
     uint32_t thresh = c->rcv.cap / 2 < c->rcv_mss ? c->rcv.cap / 2 : c->rcv_mss;
+    if (c->st->cfg.linux_profile) {
+        /* Linux (tcp_cleanup_rbuf): only when the offered window has fallen to half the
+         * largest one or less, and reading at least doubled it. */
+        uint32_t clamp = (uint32_t)0xffff << c->rcv_wscale;
+        if (clamp > c->rcv.cap)
+            clamp = c->rcv.cap;
+        if (2 * (uint64_t)offered <= clamp && now > 0 && now >= 2 * (uint64_t)offered)
+            tcp_send_ack(c);
+        return;
+    }
     if (now > offered && now - offered >= thresh)
         tcp_send_ack(c);
 }
@@ -374,11 +399,11 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
         long rc = so->error ? take_error(so) : so->was_connected ? 0 : -ENOTCONN;
         return ret_event(st, "recv", s, rc);
     }
-    if (so->shut_rd)
-        return ret_event(st, "recv", s, 0);
     uint32_t ready = recvbuf_ready(&c->rcv);
     if (ready == 0) {
-        if (c->rd_closed)
+        /* After shutdown(SHUT_RD) recv says end of stream once nothing is queued; data
+         * that still arrives can be read, as on Linux (POSIX leaves this open). */
+        if (c->rd_closed || so->shut_rd)
             return ret_event(st, "recv", s, 0);
         return ret_event(st, "recv", s, -EAGAIN);
     }
@@ -432,18 +457,20 @@ int synack_close(synack_stack *st, int s)
         return (int)ret_event(st, "close", s, 0);
     }
     tcp_conn *c = so->conn;
+    /* read SO_LINGER before sock_release() wipes the socket */
+    int linger0 = so->linger_on && so->linger_s == 0;
     sock_release(st, s);
     if (!c)
         return (int)ret_event(st, "close", s, 0);
     c->sock = -1;
     int unread = recvbuf_ready(&c->rcv) > 0 || c->rcv.nranges > 0;
-    int linger0 = so->linger_on && so->linger_s == 0;
     switch (c->state) {
     case SYNACK_SYN_SENT:
         tcp_conn_close(c, 0, "close");
         break;
     case SYNACK_TIME_WAIT:
-        break; /* TIME-WAIT runs out by itself */
+        tcp_tw_compact(c); /* TIME-WAIT runs out by itself, now in a compact record */
+        break;
     default:
         if (linger0 || unread) {
             /* RFC 9293 3.10.5 ABORT; RFC 2525 2.17 when data would be lost unread. */
@@ -501,6 +528,29 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         memcpy(&lg, val, sizeof(lg));
         so->linger_on = lg.l_onoff != 0;
         so->linger_s = lg.l_linger;
+        return (int)ret_event(st, "setsockopt", s, 0);
+    }
+    if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+        char cname[16] = {0};
+        if (!val || len < 1)
+            return (int)ret_event(st, "setsockopt", s, -EINVAL);
+        memcpy(cname, val, len < (socklen_t)sizeof(cname) - 1 ? (size_t)len : sizeof(cname) - 1);
+        const tcp_cc_ops *ops = tcp_cc_find(cname);
+        if (!ops)
+            return (int)ret_event(st, "setsockopt", s, -ENOENT);
+        so->cc = ops;
+        if (so->lst)
+            so->lst->cc = ops;
+        if (c && c->cc != ops) {
+            /* Switching in flight keeps the window; the new algorithm starts an epoch. */
+            uint32_t cwnd = c->cwnd, ssthresh = c->ssthresh;
+            c->cc = ops;
+            ops->init(c);
+            if (c->state != SYNACK_SYN_SENT && c->state != SYNACK_SYN_RECEIVED) {
+                c->cwnd = cwnd;
+                c->ssthresh = ssthresh;
+            }
+        }
         return (int)ret_event(st, "setsockopt", s, 0);
     }
     if ((rc = get_int(val, len, &v)) != 0)
@@ -660,6 +710,11 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
             return put_int(val, len, SOCK_STREAM);
         case SO_ERROR: {
             int e = c ? -c->error : -take_error(so);
+            if (c && e == 0 && c->soft_error) {
+                /* No hard error: the last ICMP soft error, read once (as Linux). */
+                e = -c->soft_error;
+                c->soft_error = 0;
+            }
             return put_int(val, len, e);
         }
         case SO_LINGER: {
@@ -689,6 +744,19 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
         return put_int(val, len, (int)so->keepcnt);
     case TCP_USER_TIMEOUT:
         return put_int(val, len, (int)(so->user_timeout_us / 1000));
+    case TCP_CONGESTION: {
+        char dflt[sizeof(st->cfg.cc) + 1] = {0};
+        memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));
+        const char *algo = c ? c->cc->name : so->cc ? so->cc->name : dflt[0] ? dflt : "cubic";
+        if (!val || !len || *len < 1)
+            return -EINVAL;
+        size_t n = strlen(algo) + 1;
+        if (n > (size_t)*len)
+            n = (size_t)*len;
+        memcpy(val, algo, n);
+        *len = (socklen_t)n;
+        return 0;
+    }
     case TCP_INFO:
     case SYNACK_TCP_INFO: {
         if (!val || !len || *len < (socklen_t)sizeof(synack_tcp_info))

@@ -6,6 +6,7 @@
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "tcp/timewait.h"
 #include "util/siphash.h"
 
 void synack_config_default(synack_config *c)
@@ -173,6 +174,7 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     rng_seed(&st->rng, s ^ cfg->seed);
     tw_init(&st->wheel, 0);
     st->sock_free = -1;
+    st->chack_window = UINT64_MAX; /* the first challenge ACK opens the first one-second window */
     st->txcap = cfg->netif.mtu + 64;
     st->txbuf = stack_alloc(st, st->txcap);
     st->socks = stack_alloc(st, sizeof(synack_sock) * cfg->max_sockets);
@@ -210,6 +212,7 @@ void synack_stack_free(synack_stack *st)
     if (!st)
         return;
     tcp_conn *list = NULL;
+    tcp_tw_free_all(st);
     /* Detach every connection from its queues first, then free them. */
     for (tcp_listener *l = st->listeners; l; l = l->next) {
         l->syn_head = l->syn_tail = l->acc_head = l->acc_tail = NULL;
@@ -268,6 +271,7 @@ int synack_poll(synack_stack *st, uint64_t now)
     tw_node *n;
     while ((n = tw_expire(&st->wheel, st->now)) != NULL)
         tcp_timers_run(CONN_OF_TIMER(n), st->now);
+    tcp_tw_expire(st);
     if (st->arp.head)
         arp_poll(st);
     return 0;
@@ -276,6 +280,9 @@ int synack_poll(synack_stack *st, uint64_t now)
 uint64_t synack_next_deadline(synack_stack *st)
 {
     uint64_t t = tw_next_deadline(&st->wheel);
+    uint64_t tw = tcp_tw_next_deadline(st);
+    if (tw < t)
+        t = tw;
     if (st->arp.head) {
         uint64_t a = st->arp.head->queued + ARP_PENDING_US;
         if (a < t)
@@ -323,8 +330,21 @@ struct visit_ctx {
 static void visit_conn(ct_node *n, void *arg)
 {
     struct visit_ctx *v = arg;
-    tcp_conn *c = CONN_OF_NODE(n);
     synack_conn_view view = {0};
+    if (n->kind == CT_TIME_WAIT) {
+        const tcp_tw *tw = (const tcp_tw *)(const void *)((const char *)n - offsetof(tcp_tw, node));
+        view.ep.laddr = n->key.laddr;
+        view.ep.raddr = n->key.raddr;
+        view.ep.lport = n->key.lport;
+        view.ep.rport = n->key.rport;
+        view.state = SYNACK_TIME_WAIT;
+        view.sock = -1;
+        view.timer = "time-wait";
+        view.timer_at = tw->expires;
+        v->fn(v->ctx, &view);
+        return;
+    }
+    tcp_conn *c = CONN_OF_NODE(n);
     tcp_conn_endpoints(c, &view.ep);
     view.state = c->state;
     view.sock = c->sock;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tcp/tcp.h"
+#include "tcp/timewait.h"
 
 static const char *const timer_names[TT_COUNT] = {
     [TT_REXMIT] = "rexmit",       [TT_PERSIST] = "persist", [TT_DELACK] = "delack",
@@ -48,7 +49,7 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->cc = ccname[0] ? tcp_cc_find(ccname) : &tcp_cc_cubic;
     if (!c->cc)
         c->cc = &tcp_cc_cubic;
-    c->quickack = st->cfg.linux_profile;
+    c->quickacks = st->cfg.linux_profile ? 16 : 0; /* see ARCHITECTURE.md "Profiles" */
     c->last_rcv = st->now;
     c->ts_offset = tcp_ts_offset(st, ep);
     tcp_rtt_init(c);
@@ -78,6 +79,8 @@ static void tw_list_unlink(synack_stack *st, tcp_conn *c)
 void tcp_conn_free(tcp_conn *c)
 {
     synack_stack *st = c->st;
+    if (st->tw_pending == c)
+        st->tw_pending = NULL;
     if (c->queue == TCPQ_TIME_WAIT)
         tw_list_unlink(st, c);
     else if (c->queue != TCPQ_NONE)
@@ -167,10 +170,13 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     if (c->queue == TCPQ_TIME_WAIT)
         return;
     /* A bounded table: the oldest TIME-WAIT entry makes room, never a live connection. */
-    if (st->tw_len >= st->cfg.max_time_wait && st->tw_head) {
-        tcp_conn *old = st->tw_head;
-        stack_count(st, SYNACK_CTR_TCPTimeWaitRecycled);
-        tcp_conn_close(old, 0, "time-wait-recycled");
+    if (st->tw_len + st->twc_len >= st->cfg.max_time_wait) {
+        if (st->twc_head) {
+            tcp_tw_recycle_oldest(st);
+        } else if (st->tw_head) {
+            stack_count(st, SYNACK_CTR_TCPTimeWaitRecycled);
+            tcp_conn_close(st->tw_head, 0, "time-wait-recycled");
+        }
     }
     /* Everything sent is acknowledged; unread received data stays for the application. */
     sendbuf_free(&c->snd, &st->mem);
@@ -184,6 +190,9 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     st->tw_tail = c;
     c->queue = TCPQ_TIME_WAIT;
     st->tw_len++;
+    /* Orphans shrink to a compact record once the segment that got us here is done. */
+    if (c->sock < 0)
+        st->tw_pending = c;
 }
 
 uint32_t tcp_rcv_window(const tcp_conn *c)

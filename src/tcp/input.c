@@ -5,6 +5,7 @@
 
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
+#include "tcp/timewait.h"
 
 #define CONN_OF(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
 
@@ -178,6 +179,7 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
         c->cc->on_ack(c, acked);
     }
     c->dupacks = 0;
+    c->limited_xmit = 0;
     /* RFC 6298 5.2/5.3 */
     if (c->snd_una == c->snd_max)
         tcp_timer_stop(c, TT_REXMIT);
@@ -215,6 +217,10 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win)
             c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
         return;
     }
+    /* RFC 3042 / RFC 5681 3.2: on the first two duplicate ACKs, send one new segment each
+     * beyond cwnd (tcp_output, after this segment is processed). */
+    if (c->dupacks <= 2)
+        c->limited_xmit = c->dupacks * c->snd_mss;
     /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
     if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1))
         enter_recovery(c);
@@ -265,6 +271,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     if (off > 0) {
         /* RFC 5681 4.2: out-of-order data is ACKed at once (a duplicate ACK). */
         stack_count(st, SYNACK_CTR_TCPOFOQueue);
+        c->sack_recent = seq;
         c->ack_now = 1;
     } else if (had_ooo || adv == 0) {
         c->ack_now = 1; /* filled a hole (RFC 5681 4.2) or the window is full */
@@ -273,7 +280,9 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
          * within the delayed-ACK time. */
         if (len >= c->rcv_mss - (c->ts_ok ? 12u : 0u))
             c->segs_since_ack++;
-        if (c->segs_since_ack >= 2 || c->quickack) {
+        if (c->segs_since_ack >= 2 || c->quickacks) {
+            if (c->quickacks)
+                c->quickacks--; /* Linux: quick-ACK mode lasts a bounded number of ACKs */
             c->ack_now = 1;
         } else {
             c->delack_pending = 1;
@@ -295,6 +304,12 @@ static void process_fin(tcp_conn *c)
     case SYNACK_SYN_RECEIVED:
     case SYNACK_ESTABLISHED:
         tcp_set_state(c, SYNACK_CLOSE_WAIT, "rcv-fin");
+        if (st->cfg.linux_profile && c->bytes_received == 0) {
+            /* Linux's delayed-ACK timeout (ato) is 0 until data has arrived: a FIN
+             * on a connection that carried no data is ACKed at once. */
+            c->ack_now = 1;
+            break;
+        }
         /* Delay the ACK of a FIN (as Linux does): an application that closes at once
          * sends its FIN on the same segment (RFC 9293 3.6 "FIN+ACK"). */
         c->delack_pending = 1;
@@ -336,6 +351,18 @@ static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
 void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
+    tcp_seg trimmed;
+    if (c->state == SYNACK_SYN_RECEIVED && !c->passive && (seg->flags & TCP_SYN) &&
+        seg->seq == c->irs) {
+        /* Simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK repeats the SYN we
+         * already took. Trim it off, as 3.10.7.4 allows ("trimming off any portions that
+         * lie outside the window (including SYN and FIN)"), so the ACK completes the
+         * handshake instead of failing the sequence check. */
+        trimmed = *seg;
+        trimmed.flags &= (uint8_t)~TCP_SYN;
+        trimmed.seq++;
+        seg = &trimmed;
+    }
     uint8_t f = seg->flags;
 
     /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
@@ -344,6 +371,15 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
         st->now - c->ts_recent_age < 24ull * 24 * 3600 * 1000000) {
         drop(c, SYNACK_CTR_COUNT, "paws");
         tcp_send_ack(c);
+        return;
+    }
+
+    /* A retransmission of the SYN that made this embryo: the peer did not hear our SYN-ACK.
+     * Send it again, as Linux does; the sequence check below would answer a bare ACK,
+     * which a peer in SYN-SENT drops (RFC 9293 3.10.7.3 fifth). */
+    if (c->state == SYNACK_SYN_RECEIVED && c->passive && seg->seq == c->irs &&
+        (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+        tcp_retransmit_first(c);
         return;
     }
 
@@ -359,7 +395,10 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
         drop(c, SYNACK_CTR_COUNT, "out-of-window");
         return;
     }
-    /* RFC 7323 4.3: remember the timestamp of an in-order segment. */
+    /* RFC 7323 4.3: remember the timestamp of an in-order segment. (Linux does so only
+     * once the ACK proved valid; the linux profile restores it below otherwise.) */
+    uint32_t old_ts_recent = c->ts_recent;
+    uint64_t old_ts_recent_age = c->ts_recent_age;
     if (c->ts_ok && seg->opts.has_ts && seq_le(seg->seq, c->rcv_adv) &&
         seq_le(seg->seq, c->rcv_nxt) && seq_ge(seg->opts.ts_val, c->ts_recent)) {
         c->ts_recent = seg->opts.ts_val;
@@ -374,12 +413,12 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
         }
         switch (c->state) {
         case SYNACK_SYN_RECEIVED:
-            if (c->passive) { /* back to LISTEN: the embryo just goes away */
+            /* RFC 1213 tcpAttemptFails counts SYN-RECEIVED -> LISTEN as well */
+            stack_count(st, SYNACK_CTR_AttemptFails);
+            if (c->passive) /* back to LISTEN: the embryo just goes away */
                 tcp_conn_close(c, 0, "rcv-rst");
-            } else {
-                stack_count(st, SYNACK_CTR_AttemptFails);
+            else
                 tcp_conn_close(c, -ECONNREFUSED, "rcv-rst");
-            }
             return;
         case SYNACK_ESTABLISHED:
         case SYNACK_CLOSE_WAIT:
@@ -402,9 +441,11 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
 
     /* fourth, check the SYN bit (RFC 5961 4) */
     if (f & TCP_SYN) {
-        if (c->state == SYNACK_SYN_RECEIVED && c->passive && seg->seq == c->irs &&
-            !(f & TCP_ACK)) {
-            tcp_send_syn(c); /* the peer did not hear our SYN-ACK */
+        if (c->state == SYNACK_SYN_RECEIVED && c->passive) {
+            /* RFC 9293 3.10.7.4: not yet synchronized, so no challenge ACK (RFC 5961 4
+             * is for synchronized states): a passive open returns to LISTEN. */
+            stack_count(st, SYNACK_CTR_AttemptFails);
+            tcp_conn_close(c, 0, "rcv-syn");
             return;
         }
         stack_count(st, SYNACK_CTR_TCPSYNChallenge);
@@ -430,7 +471,8 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             if (r != 0)
                 return; /* accept queue full: dropped (and maybe reset) */
         }
-        if (c->backoff == 0 && c->rtt_timing == 0)
+        /* Karn (RFC 6298 3): no sample if the SYN-ACK was ever sent twice */
+        if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
             tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
         c->snd_una = seg->ack;
         c->backoff = 0;
@@ -447,6 +489,14 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
         /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
         if (seq_gt(seg->ack, c->snd_max) ||
             seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
+            if (st->cfg.linux_profile && seq_gt(seg->ack, c->snd_max)) {
+                /* Linux (tcp_ack) discards an ACK of unsent data silently, and keeps
+                 * TS.Recent as it was. */
+                c->ts_recent = old_ts_recent;
+                c->ts_recent_age = old_ts_recent_age;
+                drop(c, SYNACK_CTR_COUNT, "ack-of-unsent-data");
+                return;
+            }
             drop(c, SYNACK_CTR_TCPOldAckDrop, "ack-out-of-range");
             tcp_send_challenge_ack(c);
             return;
@@ -527,6 +577,14 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
     tcp_output(c);
 }
 
+static void compact_pending(synack_stack *st)
+{
+    tcp_conn *c = st->tw_pending;
+    st->tw_pending = NULL;
+    if (c)
+        tcp_tw_compact(c);
+}
+
 void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
 {
     synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
@@ -536,6 +594,11 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, seg);
     ct_key key = {.laddr = ep.laddr, .raddr = ep.raddr, .lport = ep.lport, .rport = ep.rport};
     ct_node *n = ct_lookup(&st->conns, &key);
+    if (n && n->kind == CT_TIME_WAIT) {
+        if (!tcp_tw_input(st, (tcp_tw *)(void *)((char *)n - offsetof(tcp_tw, node)), seg))
+            return;
+        n = NULL; /* reopened: the SYN goes to the listener */
+    }
     if (n) {
         tcp_conn *c = CONN_OF(n);
         c->segs_in++;
@@ -543,6 +606,7 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
         c->keep_probes = 0;
         if (c->state == SYNACK_SYN_SENT) {
             syn_sent_input(c, seg);
+            compact_pending(st);
             return;
         }
         if (c->state == SYNACK_TIME_WAIT && (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
@@ -555,6 +619,7 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
             n = NULL; /* the SYN now goes to the listener */
         } else {
             tcp_conn_input(c, seg);
+            compact_pending(st);
             return;
         }
     }

@@ -153,6 +153,7 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     c->rcv_adv = c->rcv_nxt;
     c->iss = seg->ack - 1;
     c->snd_una = c->snd_nxt = c->snd_max = seg->ack;
+    c->snd_sml = seg->ack;
     c->snd_buf_seq = seg->ack;
     c->snd_recover = seg->ack;
     uint32_t mss = syncookie_mss_table[idx];
@@ -235,6 +236,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     q_append(&l->syn_head, &l->syn_tail, c);
     l->syn_len++;
     inherit(c, l);
+    c->segs_in = 1; /* the SYN, which reached the listener before this TCB existed */
 
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
@@ -245,6 +247,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     c->snd_wl1 = seg->seq;
     c->iss = tcp_isn(st, &ep);
     c->snd_una = c->iss;
+    c->snd_sml = c->iss;
     c->snd_nxt = c->iss;
     c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;

@@ -73,17 +73,38 @@ static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_
     return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
 }
 
+int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg)
+{
+    return emit(st, ep, seg, NULL, 0);
+}
+
 /* SACK blocks for the out-of-order data we hold (RFC 2018 4). */
 static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
 {
-    recvbuf_range r[TCP_MAX_SACK];
+    /* RFC 2018 4: the first block MUST hold the segment that triggered the ACK (the latest
+     * out-of-order arrival); the others follow highest first, since newer data usually sits
+     * higher. With more holes than blocks, lower ranges are left out, never the newest. */
+    recvbuf_range r[RECVBUF_MAX_RANGES];
     uint32_t max = o->has_ts ? 3 : 4;
-    uint32_t n = recvbuf_sack_ranges(&c->rcv, r, max);
-    for (uint32_t i = 0; i < n; i++) {
-        o->sack[i].left = c->rcv_nxt + r[i].start;
-        o->sack[i].right = c->rcv_nxt + r[i].end;
+    uint32_t n = recvbuf_sack_ranges(&c->rcv, r, RECVBUF_MAX_RANGES);
+    uint32_t recent = c->sack_recent - c->rcv_nxt, first = n;
+    for (uint32_t i = 0; i < n; i++)
+        if (recent >= r[i].start && recent < r[i].end)
+            first = i;
+    uint32_t k = 0;
+    if (first < n) {
+        o->sack[k].left = c->rcv_nxt + r[first].start;
+        o->sack[k].right = c->rcv_nxt + r[first].end;
+        k++;
     }
-    o->nsack = (uint8_t)n;
+    for (uint32_t i = n; i-- > 0 && k < max;) {
+        if (i == first)
+            continue;
+        o->sack[k].left = c->rcv_nxt + r[i].start;
+        o->sack[k].right = c->rcv_nxt + r[i].end;
+        k++;
+    }
+    o->nsack = (uint8_t)k;
 }
 
 /* Data bytes that fit in a segment now. snd_mss already has the timestamps option taken
@@ -378,7 +399,8 @@ void tcp_output(tcp_conn *c)
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
             int fin = c->fin_queued && seq_le(c->snd_nxt, end);
             uint32_t inflight = sack_recovery ? tcp_sack_pipe(c) : c->snd_nxt - c->snd_una;
-            uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+            uint32_t cw = c->cwnd + (c->in_recovery ? 0 : c->limited_xmit);
+            uint32_t wnd = c->snd_wnd < cw ? c->snd_wnd : cw;
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
             uint32_t len = avail < mss ? avail : mss;
             if (len > usable)
@@ -393,7 +415,8 @@ void tcp_output(tcp_conn *c)
                  * hold a small segment only while an earlier small one is unacknowledged. */
                 int idle = st->cfg.linux_profile ? !seq_gt(c->snd_sml, c->snd_una)
                                                  : inflight == 0;
-                if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2)
+                if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2 &&
+                    !c->sws_override)
                     break;
             }
             uint8_t flags = TCP_ACK;
@@ -432,9 +455,11 @@ void tcp_output(tcp_conn *c)
          * the next unSACKed segment rather than wait for the RTO. */
         if (sack_recovery && !seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
             sent |= sack_retransmit(c, mss, 1);
-        /* RFC 9293 3.8.6.1: a zero window with data waiting starts the persist timer. */
+        /* RFC 9293 3.8.6.1: a zero window with data waiting starts the persist timer; so
+         * does a window that SWS avoidance will not use (RFC 1122 4.2.3.4 wants an
+         * override timeout, or a lost window update leaves both ends waiting). */
         uint32_t end = tcp_snd_data_end(c);
-        if (!sent && c->snd_wnd == 0 && seq_lt(c->snd_nxt, end) &&
+        if (!sent && seq_lt(c->snd_nxt, end) &&
             c->snd_nxt == c->snd_una && c->deadline[TT_PERSIST] == UINT64_MAX &&
             c->deadline[TT_REXMIT] == UINT64_MAX) {
             uint64_t t = tcp_rto_backed_off(c);

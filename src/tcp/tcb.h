@@ -54,6 +54,8 @@ typedef struct tcp_conn {
     uint32_t snd_wl1;           /* segment sequence number used for the last window update */
     uint32_t snd_wl2;           /* segment acknowledgment number used for the last window update */
     uint32_t snd_buf_seq;       /* sequence number of the first byte in `snd` */
+    uint32_t snd_sml;           /* end of the last sub-MSS segment sent (Minshall's Nagle,
+                                   linux profile) */
     uint32_t snd_recover;       /* NewReno "recover", RFC 6582 */
 
     /* --- receive sequence space --- */
@@ -61,6 +63,8 @@ typedef struct tcp_conn {
     uint32_t rcv_nxt;           /* next sequence number expected */
     uint32_t rcv_adv;           /* right edge of the window we advertised last */
     uint32_t rcv_fin_seq;       /* sequence number of a FIN that arrived ahead of data */
+    uint32_t sack_recent;       /* first byte of the latest out-of-order segment: the first
+                                   SACK block reports its range (RFC 2018 4) */
 
     /* --- negotiated options --- */
     uint16_t snd_mss;           /* largest segment payload we send */
@@ -85,7 +89,8 @@ typedef struct tcp_conn {
     unsigned rtt_timing : 1;    /* rtt_seq is being timed (Karn's algorithm) */
     unsigned ack_now : 1;       /* an ACK must go out at the next output */
     unsigned delack_pending : 1; /* an ACK is owed but may wait for the delayed-ACK timer */
-    unsigned quickack : 1;      /* first segments are ACKed at once (Linux quick-ACK) */
+    unsigned sws_override : 1;  /* the persist timer fired on a small open window: send what
+                                   fits, SWS avoidance aside (RFC 1122 4.2.3.4) */
 
     /* --- retransmission, RFC 6298 --- */
     uint32_t srtt_us;           /* smoothed RTT, 0 before the first sample */
@@ -95,6 +100,8 @@ typedef struct tcp_conn {
     uint64_t rtt_start;         /* when rtt_seq was sent */
     uint32_t backoff;           /* consecutive RTO expiries */
     uint32_t dupacks;           /* duplicate ACKs in a row, RFC 5681 */
+    uint32_t limited_xmit;      /* bytes beyond cwnd that RFC 3042 limited transmit allows
+                                   after the first two duplicate ACKs */
 
     /* --- SACK scoreboard, RFC 6675 (sack.c) --- */
     tcp_sack_block sb[8];       /* SACKed ranges above snd_una, sorted, disjoint */
@@ -115,6 +122,8 @@ typedef struct tcp_conn {
     uint32_t persist_backoff;   /* zero-window probes sent in a row */
     uint64_t last_rcv;          /* when a segment last arrived (keepalive idle) */
     uint32_t segs_since_ack;    /* full segments received since we last ACKed */
+    uint32_t quickacks;         /* data segments still ACKed at once (Linux quick-ACK at the
+                                   start of a connection, TCP_MAX_QUICKACKS = 16) */
 
     /* --- application --- */
     sendbuf snd;                /* bytes written, not yet acknowledged */

@@ -61,6 +61,8 @@ void tcp_send_syn(tcp_conn *c);
 void tcp_send_rst(tcp_conn *c);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
+/* Sends a header-only segment that belongs to no TCB (TIME-WAIT records, cookies). */
+int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg);
 /* A SYN-ACK that no TCB remembers (SYN cookies). */
 void tcp_send_synack_stateless(synack_stack *st, const synack_endpoints *ep, uint32_t iss,
                                uint32_t ack, const tcp_opts *opts, uint16_t win);
@@ -113,6 +115,24 @@ int tcp_listen_established(tcp_conn *c);
 void tcp_listen_unlink(tcp_conn *c);
 /* Frees the listener's queues (RST to accept-queue entries, as Linux does). */
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
+
+/* --- icmp_error.c: ICMP errors about our segments, RFC 1122 4.2.3.9, RFC 5927, RFC 1191 --- */
+/* What an ICMP error says about a segment we sent (RFC 792: it quotes our IP header and
+ * the first 8 bytes of the TCP header). */
+typedef struct tcp_icmp_err {
+    uint8_t type;          /* ICMP type: destination unreachable or time exceeded */
+    uint8_t code;          /* ICMP code */
+    uint16_t next_mtu;     /* fragmentation needed: next-hop MTU (RFC 1191 4), 0 if unsaid */
+    uint16_t quoted_len;   /* total length of the quoted datagram (RFC 1191 7 plateaus) */
+    synack_endpoints ep;   /* the connection, from our side */
+    uint32_t seq;          /* sequence number of the quoted segment */
+} tcp_icmp_err;
+/* Validates the error against the connection (RFC 5927 4.1) and acts on it: a smaller
+ * path MTU lowers snd_mss; a hard error aborts a connection in SYN-SENT; any other error
+ * is recorded as the connection's soft error. */
+void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e);
+/* The error a timed-out connection reports: its soft error if any, else -ETIMEDOUT. */
+int tcp_timeout_error(const tcp_conn *c);
 
 /* --- isn.c, RFC 6528 --- */
 uint32_t tcp_isn(synack_stack *st, const synack_endpoints *ep);

@@ -94,6 +94,7 @@ static int on_rexmit(tcp_conn *c)
         c->cwnd = c->snd_mss;
     c->in_recovery = 0;
     c->dupacks = 0;
+    c->limited_xmit = 0;
     c->snd_recover = c->snd_max;
     c->backoff++;
     c->snd_nxt = c->snd_una; /* go back: resend from the first unacknowledged byte */
@@ -108,8 +109,12 @@ static void on_persist(tcp_conn *c)
     synack_stack *st = c->st;
     uint32_t end = tcp_snd_data_end(c);
     if (c->snd_wnd != 0 || !seq_lt(c->snd_nxt, end)) {
+        /* RFC 1122 4.2.3.4: a window open but too small for SWS avoidance, and nothing in
+         * flight to bring an update: the override timeout sends what fits. */
         c->persist_backoff = 0;
+        c->sws_override = 1;
         tcp_output(c);
+        c->sws_override = 0;
         return;
     }
     /* RFC 9293 3.8.6.1: probe the zero window with one byte beyond it; the peer ACKs it

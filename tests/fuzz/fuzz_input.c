@@ -55,7 +55,7 @@ static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lp
     ct_key k = {.laddr = SERVER, .raddr = CLIENT, .lport = lport, .rport = rport};
     ct_node *node = ct_lookup(&st->conns, &k);
     uint32_t rcv_nxt = 1000, snd_una = 0;
-    if (node) {
+    if (node && node->kind == CT_CONN) {
         tcp_conn *c = (tcp_conn *)((char *)node - offsetof(tcp_conn, node));
         rcv_nxt = c->rcv_nxt;
         snd_una = c->snd_una;

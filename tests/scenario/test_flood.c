@@ -188,7 +188,7 @@ static tcp_conn *server_conn(synack_stack *sst, uint16_t cport)
 {
     ct_key k = {.laddr = SERVER_ADDR, .raddr = CLIENT_ADDR, .lport = 80, .rport = cport};
     ct_node *node = ct_lookup(&sst->conns, &k);
-    return node ? (tcp_conn *)((char *)node - offsetof(tcp_conn, node)) : NULL;
+    return node && node->kind == CT_CONN ? (tcp_conn *)((char *)node - offsetof(tcp_conn, node)) : NULL;
 }
 
 static void test_blind_rst_syn_flood(void **state)

@@ -106,8 +106,67 @@ void pair_init(pair *p, const synack_config *cfg, uint64_t delay_us)
     synack_memlink_set_tap(p->link, tap, &host_ctx[slot][0]);
 }
 
+/* The simnet's send filter: the frame a host sends is the TCP segment it traced last. */
+static int sim_filter(void *ctx, int from, int to, uint64_t t, const uint8_t *frame, size_t len)
+{
+    (void)to;
+    (void)t;
+    pair_host_ctx *hc = ctx;
+    pair *p = hc->p;
+    if (!p->filter || len < 20 || frame[9] != 6 /* TCP */)
+        return 0;
+    size_t i = p->nsegs;
+    while (i > 0 && p->segs[i - 1].from != from)
+        i--;
+    if (i == 0)
+        return 0;
+    int drop = p->filter(p, &p->segs[i - 1], i - 1, p->filter_ctx);
+    p->segs[i - 1].dropped = drop;
+    return drop;
+}
+
+void pair_init_faults(pair *p, const synack_config *cfg, const synack_fault_config *c2s,
+                      const synack_fault_config *s2c)
+{
+    memset(p, 0, sizeof(*p));
+    const char *v = getenv("PAIR_VERBOSE");
+    p->verbose = v && *v == '1';
+    int slot = host_ctx_used++ % 64;
+    memset(&taps[slot], 0, sizeof(taps[slot]));
+    p->net = synack_simnet_new(NULL, cfg ? cfg->seed : 1, 100000);
+    if (!p->net)
+        abort();
+    for (int h = 0; h < 2; h++) {
+        synack_config c;
+        if (cfg)
+            c = *cfg;
+        else
+            synack_config_default(&c);
+        host_ctx[slot][h].p = p;
+        host_ctx[slot][h].host = h;
+        c.netif.type = SYNACK_LINK_IP;
+        c.netif.addr = h ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
+        c.seed = (cfg ? cfg->seed : 1) * 2 + (uint64_t)h;
+        c.on_event = on_event;
+        c.event_ctx = &host_ctx[slot][h];
+        if (synack_simnet_add_host(p->net, &c) != h)
+            abort();
+        p->st[h] = synack_simnet_stack(p->net, h);
+    }
+    synack_simnet_set_link(p->net, PAIR_CLIENT, PAIR_SERVER, c2s);
+    synack_simnet_set_link(p->net, PAIR_SERVER, PAIR_CLIENT, s2c);
+    synack_simnet_set_filter(p->net, sim_filter, &host_ctx[slot][0]);
+}
+
 void pair_free(pair *p)
 {
+    if (p->net) {
+        synack_simnet_free(p->net); /* the network owns the stacks */
+        free(p->segs);
+        free(p->states);
+        memset(p, 0, sizeof(*p));
+        return;
+    }
     synack_stack_free(p->st[0]);
     synack_stack_free(p->st[1]);
     synack_memlink_free(p->link);
@@ -118,6 +177,12 @@ void pair_free(pair *p)
 
 void pair_run_until(pair *p, uint64_t until)
 {
+    if (p->net) {
+        synack_simnet_run(p->net, until);
+        if (synack_simnet_now(p->net) > p->now)
+            p->now = synack_simnet_now(p->net);
+        return;
+    }
     p->now = synack_memlink_run(p->link, p->now, until);
 }
 
@@ -231,4 +296,28 @@ uint64_t pair_state_time(const pair *p, int host, synack_tcp_state to)
         if (p->states[i].host == host && p->states[i].to == to)
             return p->states[i].t;
     return UINT64_MAX;
+}
+
+uint64_t pair_transition_time(const pair *p, int host, synack_tcp_state from,
+                              synack_tcp_state to)
+{
+    for (size_t i = 0; i < p->nstates; i++)
+        if (p->states[i].host == host && p->states[i].from == from && p->states[i].to == to)
+            return p->states[i].t;
+    return UINT64_MAX;
+}
+
+size_t pair_next_seg(const pair *p, size_t i, int host)
+{
+    while (i < p->nsegs && p->segs[i].from != host)
+        i++;
+    return i;
+}
+
+size_t pair_count_segs(const pair *p, size_t i, int host)
+{
+    size_t n = 0;
+    for (; i < p->nsegs; i++)
+        n += p->segs[i].from == host;
+    return n;
 }

@@ -1,6 +1,7 @@
 /* Test harness: a client stack (side 0, 192.0.2.1) and a server stack (side 1, 192.0.2.2)
- * over the in-memory link, with every segment sent and every state change recorded so a
- * test can assert the exact exchange. */
+ * over the in-memory link (pair_init) or over a two-host simulated network with faults
+ * (pair_init_faults), with every segment sent and every state change recorded so a test
+ * can assert the exact exchange. Every pair_* function works with both. */
 #ifndef SYNACK_TEST_PAIR_H
 #define SYNACK_TEST_PAIR_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 
 #include "synack/link.h"
+#include "synack/simnet.h"
 #include "synack/synack.h"
 
 #define PAIR_CLIENT 0
@@ -46,10 +48,18 @@ struct pair {
     void *filter_ctx;        /* its context */
     int verbose;             /* print events (PAIR_VERBOSE=1 in the environment) */
     uint64_t counters_dummy; /* unused */
+    synack_simnet *net;      /* the simulated network (pair_init_faults), else NULL */
 };
 
 /* cfg may be NULL (defaults). Both stacks get the same config except addresses. */
 void pair_init(pair *p, const synack_config *cfg, uint64_t delay_us);
+/* The same pair on a simulated network (hosts PAIR_CLIENT and PAIR_SERVER of p->net)
+ * whose client-to-server and server-to-client links have the given faults (NULL: none).
+ * The network's PRNG is seeded from cfg->seed (1 without cfg). p->link stays NULL; the
+ * filter, if set, is asked when a segment is sent rather than when it arrives (the link
+ * may still lose, delay or duplicate it afterwards). */
+void pair_init_faults(pair *p, const synack_config *cfg, const synack_fault_config *c2s,
+                      const synack_fault_config *s2c);
 void pair_free(pair *p);
 /* Runs until `until`. */
 void pair_run_until(pair *p, uint64_t until);
@@ -75,5 +85,13 @@ void pair_flow(const pair *p, size_t from, char *buf, size_t cap);
 int pair_saw_state(const pair *p, int host, synack_tcp_state to);
 /* Time of the first transition of host into `to`, or UINT64_MAX. */
 uint64_t pair_state_time(const pair *p, int host, synack_tcp_state to);
+
+/* Time of the first transition of host from `from` into `to`, or UINT64_MAX. */
+uint64_t pair_transition_time(const pair *p, int host, synack_tcp_state from,
+                              synack_tcp_state to);
+/* Index of the first segment sent by `host` at index `i` or later; p->nsegs if none. */
+size_t pair_next_seg(const pair *p, size_t i, int host);
+/* Segments sent by `host` from index `i` on. */
+size_t pair_count_segs(const pair *p, size_t i, int host);
 
 #endif

@@ -1,0 +1,49 @@
+# libsynack_packetdrill.so: the shared object through which Google's packetdrill drives
+# synack (packetdrill --so_filename=<build>/libsynack_packetdrill.so). Not part of the core
+# library: it uses threads, eventfds and /proc. It carries its own copy of the core objects
+# and exports only packetdrill_interface_init (tools/packetdrill/exports.map).
+#
+# Also wires the shim's tests:
+#   scenario.test_packetdrill_shim  loads the .so with dlopen (path compiled in as
+#                                   SYNACK_PACKETDRILL_SO, or $SYNACK_PACKETDRILL_SO)
+#   interop.packetdrill             runs tests/packetdrill/*.pkt when `packetdrill` is on
+#                                   PATH (skipped otherwise); it finds the .so through
+#                                   $SYNACK_PACKETDRILL_SO
+
+file(GLOB SYNACK_PD_SOURCES CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tools/packetdrill/*.c")
+list(SORT SYNACK_PD_SOURCES)
+
+if(SYNACK_PD_SOURCES)
+    find_package(Threads REQUIRED)
+    set(_pd_map "${PROJECT_SOURCE_DIR}/tools/packetdrill/exports.map")
+    add_library(synack_packetdrill SHARED ${SYNACK_PD_SOURCES} $<TARGET_OBJECTS:synack_objects>)
+    set_target_properties(synack_packetdrill PROPERTIES
+        OUTPUT_NAME synack_packetdrill
+        LIBRARY_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}"
+        C_VISIBILITY_PRESET hidden
+        LINK_DEPENDS "${_pd_map}")
+    target_include_directories(synack_packetdrill PRIVATE
+        "${PROJECT_SOURCE_DIR}/include" "${PROJECT_SOURCE_DIR}/src"
+        "${PROJECT_SOURCE_DIR}/tools/packetdrill")
+    target_link_options(synack_packetdrill PRIVATE "-Wl,--version-script=${_pd_map}")
+    target_link_libraries(synack_packetdrill PRIVATE synack_flags Threads::Threads ${CMAKE_DL_LIBS})
+    if(SYNACK_LIBM)
+        target_link_libraries(synack_packetdrill PRIVATE m)
+    endif()
+    set(SYNACK_PACKETDRILL_SO "$<TARGET_FILE:synack_packetdrill>")
+
+    if(SYNACK_TESTS AND TARGET scenario_test_packetdrill_shim)
+        target_compile_definitions(scenario_test_packetdrill_shim PRIVATE
+            SYNACK_PACKETDRILL_SO="${SYNACK_PACKETDRILL_SO}")
+        target_include_directories(scenario_test_packetdrill_shim PRIVATE
+            "${PROJECT_SOURCE_DIR}/tools/packetdrill")
+        target_link_libraries(scenario_test_packetdrill_shim PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
+        add_dependencies(scenario_test_packetdrill_shim synack_packetdrill)
+    endif()
+    foreach(_t IN ITEMS interop.packetdrill)
+        if(TEST ${_t})
+            set_property(TEST ${_t} APPEND PROPERTY ENVIRONMENT
+                "SYNACK_PACKETDRILL_SO=${SYNACK_PACKETDRILL_SO}")
+        endif()
+    endforeach()
+endif()

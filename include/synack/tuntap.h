@@ -1,0 +1,61 @@
+/* synack — Linux TUN/TAP devices: a real network interface for a stack.
+ *
+ * Host glue, not core: this uses open(2), ioctl(2), read(2) and write(2) on
+ * /dev/net/tun (Documentation/networking/tuntap.rst). A TAP device carries Ethernet
+ * frames (a stack with SYNACK_LINK_ETHERNET answers ARP on it); a TUN device carries
+ * bare IPv4 packets (SYNACK_LINK_IP). Both are opened with IFF_NO_PI (no packet-info
+ * prefix) and O_NONBLOCK, so reads return -EAGAIN when nothing is queued.
+ *
+ * The device is created in the caller's network namespace (or attached to an existing
+ * persistent device of that name there); the kernel side of it is configured with
+ * `ip link` / `ip addr` as for any interface. Needs CAP_NET_ADMIN unless the device
+ * already exists and belongs to the caller. */
+#ifndef SYNACK_TUNTAP_H
+#define SYNACK_TUNTAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synack/netif.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest frame a device hands over: an IPv4 packet of 65535 bytes behind an Ethernet
+ * header. Frames are normally up to the interface MTU (+14 on TAP). */
+#define SYNACK_TUNTAP_MAX_FRAME (65535 + 14)
+
+typedef struct synack_tuntap {
+    int fd;                /* the open /dev/net/tun file, non-blocking */
+    synack_link_type type; /* SYNACK_LINK_ETHERNET (TAP) or SYNACK_LINK_IP (TUN) */
+    char name[16];         /* the interface name the kernel gave (IFNAMSIZ) */
+    uint32_t mtu;          /* the interface MTU when it was opened */
+} synack_tuntap;
+
+/* Opens (creating if needed) the TAP (SYNACK_LINK_ETHERNET) or TUN (SYNACK_LINK_IP) device
+ * `name` ("" or NULL lets the kernel choose, e.g. tap0). Returns 0 and fills *dev, or a
+ * negative errno (-ENOENT without /dev/net/tun, -EPERM without CAP_NET_ADMIN, -EBUSY when
+ * another process holds the device, -EINVAL for a bad name or type). */
+int synack_tuntap_open(synack_tuntap *dev, const char *name, synack_link_type type);
+/* Closes the device (a non-persistent device disappears with it). */
+void synack_tuntap_close(synack_tuntap *dev);
+/* Reads one frame into buf (cap bytes). Returns its length, -EAGAIN when none is queued,
+ * -EMSGSIZE when it was longer than cap (the frame is lost), or another negative errno. */
+long synack_tuntap_read(synack_tuntap *dev, void *buf, size_t cap);
+/* Writes one frame. Returns 0, or a negative errno (-EAGAIN when the kernel's queue is
+ * full, -EIO when the interface is down): the frame is then lost, as on a wire. Fits
+ * synack_output_fn with the device as ctx. */
+int synack_tuntap_write(void *dev, const uint8_t *frame, size_t len);
+/* Fills a netif to send through dev: type, output and output_ctx, and the MTU (when
+ * nif->mtu is 0 or larger than the device's). Address, prefix, gateway and MAC stay the
+ * caller's. */
+void synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif);
+/* A locally administered, unicast MAC address (IEEE 802 U/L bit set) made from 5 bytes
+ * of `seed`, for a stack on a TAP device (it must differ from the kernel side's). */
+void synack_tuntap_make_mac(uint8_t mac[6], uint64_t seed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,311 @@
+/* The real-time event loop around one stack and one TUN/TAP device (see loop.h). Host
+ * glue: it reads clocks and sleeps in ppoll(2); the stack itself never does. */
+#include "synack/loop.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "link/fault.h"
+#include "link/holdq.h"
+#include "util/rng.h"
+
+#define LOOP_MAX_EXTRA 16
+#define LOOP_DEFAULT_HELD 8192u
+#define LOOP_DEFAULT_BATCH 64u
+
+/* Direction tags of held frames. */
+enum { DIR_TX = 0, DIR_RX = 1 };
+
+struct synack_loop {
+    synack_tuntap *dev;       /* the device */
+    synack_stack *st;         /* the stack fed by the device (NULL until attached) */
+    synack_pcap *pcap;        /* capture, or NULL */
+    fault_link tx;            /* fault stage for frames the stack sends */
+    fault_link rx;            /* fault stage for frames that arrive */
+    int tx_faulty, rx_faulty; /* the stage has any fault switched on */
+    synack_rng rng;           /* the faults' randomness */
+    holdq held;               /* frames delayed or reordered, both directions */
+    uint32_t rx_batch;        /* frames read per wake-up */
+    uint64_t now;             /* the time of the current round (the stack's now) */
+    uint64_t wall_offset;     /* realtime - monotonic at creation, for captures */
+    synack_loop_stats stats;  /* what happened */
+    uint8_t *buf;             /* one received frame */
+};
+
+static uint64_t clock_us(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t synack_loop_clock(void)
+{
+    return clock_us(CLOCK_MONOTONIC);
+}
+uint64_t synack_loop_wallclock(void)
+{
+    return clock_us(CLOCK_REALTIME);
+}
+
+static int fault_on(const synack_fault_config *f)
+{
+    static const synack_fault_config none;
+    return memcmp(f, &none, sizeof(none)) != 0;
+}
+
+static void capture(synack_loop *lp, const uint8_t *frame, size_t len)
+{
+    /* The moment it crosses the device, not the round's time: a round handles a batch. */
+    if (lp->pcap)
+        synack_pcap_write(lp->pcap, synack_loop_clock() + lp->wall_offset, frame, len);
+}
+
+/* Puts a frame on the device now. */
+static int device_send(synack_loop *lp, const uint8_t *frame, size_t len)
+{
+    int rc = synack_tuntap_write(lp->dev, frame, len);
+    if (rc < 0) {
+        lp->stats.tx_errors++;
+        return rc;
+    }
+    lp->stats.tx_frames++;
+    lp->stats.tx_bytes += len;
+    lp->stats.tx_link.delivered++;
+    lp->stats.tx_link.bytes += len;
+    capture(lp, frame, len);
+    return 0;
+}
+
+/* Hands a frame to the stack now. */
+static void stack_deliver(synack_loop *lp, const uint8_t *frame, size_t len)
+{
+    lp->stats.rx_link.delivered++;
+    lp->stats.rx_link.bytes += len;
+    capture(lp, frame, len);
+    if (lp->st)
+        synack_input(lp->st, lp->now, frame, len);
+}
+
+static void hold(synack_loop *lp, uint64_t at, int dir, const uint8_t *frame, size_t len,
+                 long flip_bit)
+{
+    uint8_t *copy = holdq_push(&lp->held, at, dir, frame, len);
+    if (!copy) {
+        lp->stats.held_drops++;
+        return;
+    }
+    if (flip_bit >= 0 && (size_t)flip_bit / 8 < len)
+        copy[flip_bit / 8] ^= (uint8_t)(0x80u >> (flip_bit % 8));
+}
+
+/* A frame entering a fault stage: decides its fate and sends, delivers or holds it. */
+static void through_faults(synack_loop *lp, fault_link *fl, int dir, const uint8_t *frame,
+                           size_t len)
+{
+    fault_verdict v;
+    /* fault_decide reads TCP flags for scripted rules from an IPv4 packet: skip the
+     * Ethernet header on a TAP device. */
+    size_t l2 = lp->dev->type == SYNACK_LINK_ETHERNET ? 14 : 0;
+    if (len < l2)
+        l2 = 0;
+    fault_decide(fl, synack_allocator_libc(), &lp->rng, lp->now, frame + l2, len - l2, &v);
+    if (v.fate != FAULT_PASS)
+        return;
+    long flip = v.flip_bit >= 0 ? v.flip_bit + (long)l2 * 8 : -1;
+    if (v.at <= lp->now && flip < 0) {
+        if (dir == DIR_TX)
+            device_send(lp, frame, len);
+        else
+            stack_deliver(lp, frame, len);
+    } else {
+        hold(lp, v.at, dir, frame, len, flip);
+    }
+    if (v.dup)
+        hold(lp, v.dup_at, dir, frame, len, -1);
+}
+
+/* The stack's output callback. */
+static int loop_output(void *ctx, const uint8_t *frame, size_t len)
+{
+    synack_loop *lp = ctx;
+    if (!lp->tx_faulty)
+        return device_send(lp, frame, len);
+    through_faults(lp, &lp->tx, DIR_TX, frame, len);
+    return 0; /* a frame the link lost is lost on the wire, not refused */
+}
+
+synack_loop *synack_loop_new(const synack_loop_config *cfg)
+{
+    if (!cfg || !cfg->dev || cfg->dev->fd < 0)
+        return NULL;
+    synack_loop *lp = calloc(1, sizeof(*lp));
+    if (!lp)
+        return NULL;
+    lp->buf = malloc(SYNACK_TUNTAP_MAX_FRAME + 1);
+    if (!lp->buf) {
+        free(lp);
+        return NULL;
+    }
+    lp->dev = cfg->dev;
+    lp->pcap = cfg->pcap;
+    fault_link_init(&lp->tx);
+    fault_link_init(&lp->rx);
+    fault_link_configure(&lp->tx, &cfg->tx_fault);
+    fault_link_configure(&lp->rx, &cfg->rx_fault);
+    lp->tx_faulty = fault_on(&cfg->tx_fault);
+    lp->rx_faulty = fault_on(&cfg->rx_fault);
+    rng_seed(&lp->rng, cfg->fault_seed);
+    holdq_init(&lp->held, cfg->max_held ? cfg->max_held : LOOP_DEFAULT_HELD);
+    lp->rx_batch = cfg->rx_batch ? cfg->rx_batch : LOOP_DEFAULT_BATCH;
+    lp->now = synack_loop_clock();
+    lp->wall_offset = synack_loop_wallclock() - lp->now;
+    return lp;
+}
+
+void synack_loop_free(synack_loop *lp)
+{
+    if (!lp)
+        return;
+    holdq_destroy(&lp->held);
+    fault_link_destroy(&lp->tx, synack_allocator_libc());
+    fault_link_destroy(&lp->rx, synack_allocator_libc());
+    free(lp->buf);
+    free(lp);
+}
+
+void synack_loop_netif(synack_loop *lp, synack_netif *nif)
+{
+    synack_tuntap_netif(lp->dev, nif);
+    nif->output = loop_output;
+    nif->output_ctx = lp;
+}
+
+void synack_loop_attach(synack_loop *lp, synack_stack *st)
+{
+    lp->st = st;
+    synack_set_time(st, lp->now);
+}
+
+static void release_held(synack_loop *lp)
+{
+    holdq_item it;
+    while (holdq_pop_due(&lp->held, lp->now, &it)) {
+        if (it.dir == DIR_TX)
+            device_send(lp, it.frame, it.len);
+        else
+            stack_deliver(lp, it.frame, it.len);
+        free(it.frame);
+    }
+}
+
+static void run_timers(synack_loop *lp)
+{
+    if (lp->st && synack_next_deadline(lp->st) <= lp->now)
+        synack_poll(lp->st, lp->now);
+}
+
+void synack_loop_service(synack_loop *lp)
+{
+    uint64_t t = synack_loop_clock();
+    if (t > lp->now)
+        lp->now = t;
+    if (lp->st)
+        synack_set_time(lp->st, lp->now);
+    release_held(lp);
+    run_timers(lp);
+}
+
+/* Reads up to rx_batch frames. Returns frames handed on, or a negative errno. */
+static int read_frames(synack_loop *lp)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < lp->rx_batch; i++) {
+        long len = synack_tuntap_read(lp->dev, lp->buf, SYNACK_TUNTAP_MAX_FRAME + 1);
+        if (len == -EAGAIN)
+            break;
+        if (len < 0) {
+            lp->stats.rx_errors++;
+            if (len == -EMSGSIZE)
+                continue;
+            return (int)len;
+        }
+        lp->stats.rx_frames++;
+        lp->stats.rx_bytes += (uint64_t)len;
+        if (lp->rx_faulty)
+            through_faults(lp, &lp->rx, DIR_RX, lp->buf, (size_t)len);
+        else
+            stack_deliver(lp, lp->buf, (size_t)len);
+        n++;
+    }
+    return n;
+}
+
+int synack_loop_run_once(synack_loop *lp, uint64_t max_wait_us, struct pollfd *extra, int nextra)
+{
+    if (nextra < 0 || nextra > LOOP_MAX_EXTRA || (nextra > 0 && !extra))
+        return -EINVAL;
+    uint64_t now = synack_loop_clock();
+    uint64_t until = max_wait_us > UINT64_MAX - now ? UINT64_MAX : now + max_wait_us;
+    uint64_t d = lp->st ? synack_next_deadline(lp->st) : UINT64_MAX;
+    if (d < until)
+        until = d;
+    d = holdq_next(&lp->held);
+    if (d < until)
+        until = d;
+
+    struct pollfd fds[1 + LOOP_MAX_EXTRA];
+    fds[0] = (struct pollfd){.fd = lp->dev->fd, .events = POLLIN};
+    for (int i = 0; i < nextra; i++) {
+        fds[1 + i] = extra[i];
+        fds[1 + i].revents = 0;
+    }
+    uint64_t wait = until > now ? until - now : 0;
+    struct timespec ts = {.tv_sec = (time_t)(wait / 1000000u),
+                          .tv_nsec = (long)(wait % 1000000u) * 1000};
+    int pr = ppoll(fds, (nfds_t)(1 + nextra), &ts, NULL);
+    lp->stats.wakeups++;
+    if (pr < 0 && errno != EINTR)
+        return -errno;
+    for (int i = 0; i < nextra; i++)
+        extra[i].revents = pr > 0 ? fds[1 + i].revents : 0;
+
+    lp->now = synack_loop_clock();
+    if (lp->st)
+        synack_set_time(lp->st, lp->now);
+    release_held(lp);
+    int n = 0;
+    if (pr > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP))) {
+        n = read_frames(lp);
+        if (n < 0)
+            return n;
+    }
+    run_timers(lp);
+    return n;
+}
+
+size_t synack_loop_held(const synack_loop *lp)
+{
+    return lp->held.len;
+}
+
+void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out)
+{
+    *out = lp->stats;
+    /* Frames offered, lost and reordered are the fault stages' counts; delivered and
+     * bytes are counted here as frames leave a stage. */
+    const fault_link *stage[2] = {&lp->tx, &lp->rx};
+    synack_link_stats *dst[2] = {&out->tx_link, &out->rx_link};
+    const int faulty[2] = {lp->tx_faulty, lp->rx_faulty};
+    for (int i = 0; i < 2; i++) {
+        uint64_t delivered = dst[i]->delivered, bytes = dst[i]->bytes;
+        *dst[i] = stage[i]->stats;
+        dst[i]->delivered = delivered;
+        dst[i]->bytes = bytes;
+        if (!faulty[i])
+            dst[i]->sent = delivered;
+    }
+}

@@ -1,0 +1,44 @@
+/* Compact TIME-WAIT records (RFC 9293 3.6, RFC 1337, RFC 6191): once a connection in
+ * TIME-WAIT has no socket and no unread data, its TCB is replaced by 64 bytes that are
+ * enough to re-ACK a retransmitted FIN, ignore RSTs, and judge a new SYN for reuse. */
+#ifndef SYNACK_TCP_TIMEWAIT_H
+#define SYNACK_TCP_TIMEWAIT_H
+
+#include <stdint.h>
+
+#include "stack/conn_table.h"
+
+struct synack_stack;
+struct tcp_conn;
+struct ipv4_hdr;
+struct tcp_seg;
+
+typedef struct tcp_tw {
+    ct_node node;            /* connection-table entry, kind CT_TIME_WAIT */
+    struct tcp_tw *prev;     /* FIFO links; the FIFO is in expiry order */
+    struct tcp_tw *next;
+    uint64_t expires;        /* end of 2*MSL */
+    uint32_t snd_nxt;        /* our next sequence number (for the ACKs we send) */
+    uint32_t rcv_nxt;        /* past the peer's FIN */
+    uint32_t ts_recent;      /* the peer's last TSval (PAWS, RFC 6191 reuse test) */
+    uint16_t win;            /* the window field we last sent */
+    uint8_t ts_ok;           /* timestamps in use */
+    uint8_t unused;          /* padding */
+} tcp_tw;
+
+/* Replaces c (orphaned, in TIME-WAIT) by a compact record; keeps c when memory is short.
+ * Returns 1 if c was freed. */
+int tcp_tw_compact(struct tcp_conn *c);
+/* A segment for a compact record. Returns 1 if the record was released to let a new SYN
+ * reopen the 4-tuple (the caller then hands the SYN to the listener). */
+int tcp_tw_input(struct synack_stack *st, tcp_tw *tw, const struct tcp_seg *seg);
+/* Expires records due at st->now. */
+void tcp_tw_expire(struct synack_stack *st);
+/* When the oldest record expires, UINT64_MAX if none. */
+uint64_t tcp_tw_next_deadline(const struct synack_stack *st);
+/* Releases the oldest record (the table is full). */
+void tcp_tw_recycle_oldest(struct synack_stack *st);
+/* Frees every record (stack teardown). */
+void tcp_tw_free_all(struct synack_stack *st);
+
+#endif

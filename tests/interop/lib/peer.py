@@ -1,0 +1,101 @@
+"""The Linux kernel's side of the interop tests: small TCP clients and servers on ordinary
+sockets, bounded in count and time.
+
+  peer.py clients HOST PORT N MODE   N connections one after the other; MODE
+      echo   send a line, read it back, close first (the kernel holds TIME-WAIT)
+      http   GET / with "Connection: close", read to EOF (the server closes first)
+  peer.py server PORT N MODE         accept N connections one after the other; MODE
+      sink   read to EOF, then close (the client closed first)
+      greet  send a line and close at once (the kernel closes first)
+      hold   keep one connection open until the peer goes or 60 s pass
+Prints one summary line; exits 1 when a connection failed.
+"""
+import socket
+import sys
+import time
+
+DEADLINE = time.monotonic() + 120  # no test step runs longer
+
+
+def left():
+    return max(0.1, DEADLINE - time.monotonic())
+
+
+def clients(host, port, n, mode):
+    ok = 0
+    for i in range(n):
+        try:
+            with socket.create_connection((host, port), timeout=min(5, left())) as s:
+                if mode == "echo":
+                    line = b"hello %d\n" % i
+                    s.sendall(line)
+                    got = b""
+                    while len(got) < len(line):
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        got += chunk
+                    if got != line:
+                        raise RuntimeError("echo mismatch: %r" % got)
+                else:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: synack\r\nConnection: close\r\n\r\n")
+                    got = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        got += chunk
+                    if not got.startswith(b"HTTP/1.1 200 "):
+                        raise RuntimeError("bad response: %r" % got[:40])
+            ok += 1
+        except (OSError, RuntimeError) as e:
+            print("connection %d failed: %s" % (i, e), file=sys.stderr)
+    print("clients: %d of %d ok" % (ok, n))
+    return 0 if ok == n else 1
+
+
+def server(port, n, mode):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(128)
+    print("listening", flush=True)
+    ok = 0
+    for i in range(n):
+        ls.settimeout(left())
+        try:
+            c, _ = ls.accept()
+        except OSError as e:
+            print("accept %d failed: %s" % (i, e), file=sys.stderr)
+            break
+        with c:
+            c.settimeout(min(60, left()))
+            try:
+                if mode == "sink":
+                    while c.recv(65536):
+                        pass
+                elif mode == "greet":
+                    c.sendall(b"hello %d\n" % i)
+                else:  # hold: until the peer closes or resets, or the time is up
+                    while c.recv(65536):
+                        pass
+                ok += 1
+            except OSError as e:
+                print("connection %d: %s" % (i, e), file=sys.stderr)
+                if mode == "hold":
+                    ok += 1
+    print("server: %d of %d ok" % (ok, n), flush=True)
+    return 0 if ok == n else 1
+
+
+def main(argv):
+    if len(argv) == 5 and argv[0] == "clients":
+        return clients(argv[1], int(argv[2]), int(argv[3]), argv[4])
+    if len(argv) == 4 and argv[0] == "server":
+        return server(int(argv[1]), int(argv[2]), argv[3])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

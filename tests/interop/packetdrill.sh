@@ -1,0 +1,55 @@
+#!/bin/bash
+# Runs every tests/packetdrill/*.pkt against synack through libsynack_packetdrill.so with
+# Google's packetdrill. Skipped (exit 77) when no `packetdrill` is on PATH, when not root
+# (packetdrill calls mlockall), or when the shared object has not been built.
+#
+# Each script runs with --so_flags=addr=192.168.0.2,profile=linux unless it contains the
+# line "// synack-profile: rfc". The scripts use no backtick commands, so nothing here
+# touches the host's sysctls.
+#
+# Environment: SYNACK_PACKETDRILL_SO (set by CMake) or SYNACK_BUILD_DIR locate the .so;
+# PACKETDRILL overrides the binary; SYNACK_SOURCE_DIR the tree.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=${SYNACK_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+pd=${PACKETDRILL:-$(command -v packetdrill || true)}
+so=${SYNACK_PACKETDRILL_SO:-${SYNACK_BUILD_DIR:-$src/build}/libsynack_packetdrill.so}
+
+if [ -z "$pd" ]; then
+    echo "SKIP: no packetdrill on PATH (set PACKETDRILL to use one elsewhere)"
+    exit 77
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: packetdrill needs root (mlockall)"
+    exit 77
+fi
+if [ ! -f "$so" ]; then
+    echo "SKIP: $so not built"
+    exit 77
+fi
+
+local_ip=192.168.0.2
+remote_ip=192.0.2.1
+fails=0
+total=0
+for script in "$src"/tests/packetdrill/*.pkt; do
+    total=$((total + 1))
+    profile=linux
+    if grep -q '^// synack-profile: rfc' "$script"; then
+        profile=rfc
+    fi
+    name=$(basename "$script")
+    if out=$(cd "$(dirname "$script")" && timeout 120 "$pd" \
+            --so_filename="$so" --so_flags="addr=$local_ip,profile=$profile" \
+            --ip_version=ipv4 --local_ip=$local_ip --remote_ip=$remote_ip \
+            "$name" 2>&1); then
+        echo "PASS $name ($profile)"
+    else
+        echo "FAIL $name ($profile)"
+        echo "$out" | sed 's/^/    /'
+        fails=$((fails + 1))
+    fi
+done
+echo "packetdrill: $((total - fails))/$total scripts passed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,218 @@
+/* ICMP errors about segments the stack sent (src/tcp/icmp_error.c): "fragmentation needed"
+ * lowers the MSS and resends what was too big (RFC 1191 6.4/6.5), bounded below by a floor
+ * and validated against the send window (RFC 5927 4.1); a hard error aborts a connection
+ * only in SYN-SENT (RFC 1122 4.2.3.9, RFC 5927 5.2); other errors are soft: recorded,
+ * reported once by SO_ERROR, and given as the reason when the connection times out. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support/seghost.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+
+#define PEER_ISS 5000u
+#define PORT 80
+#define PPORT 40000
+
+typedef struct conn {
+    seghost h;     /* the stack */
+    int s;         /* its accepted socket */
+    uint32_t siss; /* its ISS */
+} conn;
+
+/* The peer opens a connection announcing MSS 1460 (no timestamps, so the stack sends
+ * 1460-byte segments); the stack accepts it. */
+static void open_conn(conn *c, const synack_config *cfg)
+{
+    sh_init(&c->h, cfg);
+    int ls = sh_listen(&c->h, PORT, 4);
+    tcp_opts o;
+    memset(&o, 0, sizeof(o));
+    o.has_mss = 1;
+    o.mss = 1460;
+    sh_send(&c->h, PPORT, PORT, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, &o);
+    const sh_seg *sa = sh_last(&c->h);
+    assert_non_null(sa);
+    assert_int_equal(sa->s.flags, TCP_SYN | TCP_ACK);
+    c->siss = sa->s.seq;
+    sh_send(&c->h, PPORT, PORT, PEER_ISS + 1, c->siss + 1, TCP_ACK, 65535, NULL, 0, NULL);
+    c->s = synack_accept(c->h.st, ls, NULL, NULL);
+    assert_true(c->s >= 0);
+}
+
+/* An ICMP message from the peer's address (as a router on the path would send it) quoting
+ * the first 8 bytes of a TCP segment of ours with sequence number seq and `len` payload. */
+static void send_icmp(seghost *h, uint8_t type, uint8_t code, uint16_t mtu, uint16_t sport,
+                      uint16_t dport, uint32_t seq, uint16_t len)
+{
+    uint8_t quote[28];
+    ipv4_hdr q = {
+        .ttl = 63, .proto = IP_PROTO_TCP, .src = SH_ADDR, .dst = SH_PEER, .frag = IPV4_FLAG_DF};
+    assert_int_equal(ipv4_emit(quote, sizeof(quote), &q, 20u + len), IPV4_HDR_LEN);
+    uint8_t *t = quote + IPV4_HDR_LEN;
+    t[0] = (uint8_t)(sport >> 8);
+    t[1] = (uint8_t)sport;
+    t[2] = (uint8_t)(dport >> 8);
+    t[3] = (uint8_t)dport;
+    for (int i = 0; i < 4; i++)
+        t[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+    uint8_t frame[IPV4_HDR_LEN + ICMP_HDR_LEN + sizeof(quote)];
+    icmp_msg m = {
+        .type = type, .code = code, .rest = mtu, .payload = quote, .payload_len = sizeof(quote)};
+    size_t n = icmp_emit(frame + IPV4_HDR_LEN, sizeof(frame) - IPV4_HDR_LEN, &m);
+    assert_int_equal(n, ICMP_HDR_LEN + sizeof(quote));
+    ipv4_hdr o = {.ttl = 64, .proto = IP_PROTO_ICMP, .src = SH_PEER, .dst = SH_ADDR};
+    ipv4_emit(frame, sizeof(frame), &o, n);
+    assert_int_equal(synack_input(h->st, h->now, frame, IPV4_HDR_LEN + n), 0);
+}
+
+static int maxseg(conn *c)
+{
+    int v = 0;
+    socklen_t len = sizeof(v);
+    assert_int_equal(synack_getsockopt(c->h.st, c->s, IPPROTO_TCP, TCP_MAXSEG, &v, &len), 0);
+    return v;
+}
+
+static int so_error(seghost *h, int s)
+{
+    int v = -1;
+    socklen_t len = sizeof(v);
+    assert_int_equal(synack_getsockopt(h->st, s, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+    return v;
+}
+
+/* Sends 4000 bytes: the stack puts out 1460-byte segments. Returns the index of the first. */
+static size_t send_data(conn *c)
+{
+    static uint8_t data[4000];
+    memset(data, 'x', sizeof(data));
+    size_t mark = c->h.nout;
+    assert_int_equal(synack_send(c->h.st, c->s, data, sizeof(data), 0), (ssize_t)sizeof(data));
+    assert_true(c->h.nout > mark);
+    assert_int_equal(c->h.out[mark].s.payload_len, 1460);
+    return mark;
+}
+
+static void test_frag_needed_lowers_mss_and_resends(void **state)
+{
+    (void)state;
+    conn c;
+    open_conn(&c, NULL);
+    assert_int_equal(maxseg(&c), 1460);
+    send_data(&c);
+    size_t mark = c.h.nout;
+    /* RFC 1191 4: the router's next-hop MTU is 1280, so 1240 bytes of data per segment. */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 1280, PORT, PPORT, c.siss + 1, 1460);
+    assert_int_equal(maxseg(&c), 1240);
+    assert_true(c.h.nout > mark);
+    const sh_seg *r = &c.h.out[mark];
+    assert_int_equal(r->s.seq, c.siss + 1); /* from SND.UNA again */
+    for (size_t i = mark; i < c.h.nout; i++)
+        assert_true(c.h.out[i].s.payload_len <= 1240);
+    assert_int_equal(synack_counter_get(c.h.st, SYNACK_CTR_InDestUnreachs), 1);
+    assert_int_equal(so_error(&c.h, c.s), 0); /* not an error for the application */
+    sh_free(&c.h);
+}
+
+static void test_frag_needed_outside_window_is_ignored(void **state)
+{
+    (void)state;
+    conn c;
+    open_conn(&c, NULL);
+    send_data(&c);
+    size_t mark = c.h.nout;
+    /* RFC 5927 4.1: SEG.SEQ below SND.UNA or at/after SND.NXT is stale or forged. */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 576, PORT, PPORT, c.siss, 1460);
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 576, PORT, PPORT, c.siss + 1 + 100000,
+              1460);
+    /* ... and so is one for a connection that does not exist. */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 576, PORT, PPORT + 1, c.siss + 1,
+              1460);
+    assert_int_equal(maxseg(&c), 1460);
+    assert_int_equal(c.h.nout, mark);
+    sh_free(&c.h);
+}
+
+static void test_frag_needed_floor_and_plateau(void **state)
+{
+    (void)state;
+    conn c;
+    open_conn(&c, NULL);
+    send_data(&c);
+    /* RFC 1191 7: a router that says 0 gets the plateau below the quoted length, 1492. */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 0, PORT, PPORT, c.siss + 1, 1460);
+    assert_int_equal(maxseg(&c), 1452);
+    /* A claim of 68 bytes is held at the 552-byte floor (RFC 5927 7.2): MSS 512. */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 68, PORT, PPORT, c.siss + 1, 1452);
+    assert_int_equal(maxseg(&c), 512);
+    /* A larger MTU never raises it again. */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 1400, PORT, PPORT, c.siss + 1, 512);
+    assert_int_equal(maxseg(&c), 512);
+    sh_free(&c.h);
+}
+
+static void test_port_unreachable_aborts_syn_sent(void **state)
+{
+    (void)state;
+    seghost h;
+    sh_init(&h, NULL);
+    int s = synack_socket(h.st, SOCK_STREAM);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(PORT), .sin_addr.s_addr = htonl(SH_PEER)};
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&sin, sizeof(sin)), -EINPROGRESS);
+    const sh_seg *syn = sh_last(&h);
+    assert_int_equal(syn->s.flags, TCP_SYN);
+    /* RFC 1122 4.2.3.9: port unreachable is a hard error; before synchronization it ends
+     * the attempt (RFC 5927 5.2). */
+    send_icmp(&h, ICMP_DEST_UNREACH, ICMP_CODE_PORT_UNREACH, 0, syn->s.sport, PORT, syn->s.seq, 0);
+    char b[8];
+    assert_int_equal(synack_recv(h.st, s, b, sizeof(b), 0), -ECONNREFUSED);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_AttemptFails), 1);
+    sh_free(&h);
+}
+
+static void test_soft_error_in_established(void **state)
+{
+    (void)state;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.data_retries = 2;
+    conn c;
+    open_conn(&c, &cfg);
+    send_data(&c);
+    /* Host unreachable, even port unreachable: soft in a synchronized state (RFC 5927 5.2). */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_PORT_UNREACH, 0, PORT, PPORT, c.siss + 1, 1460);
+    send_icmp(&c.h, ICMP_DEST_UNREACH, 1, 0, PORT, PPORT, c.siss + 1, 1460);
+    synack_tcp_info i;
+    socklen_t len = sizeof(i);
+    assert_int_equal(synack_getsockopt(c.h.st, c.s, IPPROTO_TCP, SYNACK_TCP_INFO, &i, &len), 0);
+    assert_int_equal(i.state, SYNACK_ESTABLISHED);
+    /* SO_ERROR reports the last soft error once, as Linux does. */
+    assert_int_equal(so_error(&c.h, c.s), EHOSTUNREACH);
+    assert_int_equal(so_error(&c.h, c.s), 0);
+    /* It comes back as the reason when the retransmissions run out (RFC 1122 4.2.3.9). */
+    send_icmp(&c.h, ICMP_DEST_UNREACH, 1, 0, PORT, PPORT, c.siss + 1, 1460);
+    sh_run_for(&c.h, 60ull * 1000000);
+    char b[8];
+    assert_int_equal(synack_recv(c.h.st, c.s, b, sizeof(b), 0), -EHOSTUNREACH);
+    sh_free(&c.h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_frag_needed_lowers_mss_and_resends),
+        cmocka_unit_test(test_frag_needed_outside_window_is_ignored),
+        cmocka_unit_test(test_frag_needed_floor_and_plateau),
+        cmocka_unit_test(test_port_unreachable_aborts_syn_sent),
+        cmocka_unit_test(test_soft_error_in_established),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

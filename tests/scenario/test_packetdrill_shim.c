@@ -1,0 +1,369 @@
+/* The packetdrill shim without packetdrill: loads libsynack_packetdrill.so with dlopen,
+ * calls packetdrill_interface_init and drives synack through the function table as
+ * packetdrill would — packets in with netdev_send, out with netdev_receive, socket calls
+ * with fds, time through gettimeofday/usleep — for a passive open, data both ways, a
+ * close, a blocking accept on a second thread, SYN retransmission timing and errno.
+ *
+ * The .so's path is compiled in (SYNACK_PACKETDRILL_SO); $SYNACK_PACKETDRILL_SO wins. */
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pd_abi.h"
+#include "support/segbuild.h"
+#include "wire/ipv4.h"
+#include "wire/tcp_wire.h"
+
+#ifndef SYNACK_PACKETDRILL_SO
+#define SYNACK_PACKETDRILL_SO "libsynack_packetdrill.so"
+#endif
+
+#define LOCAL 0xc0a80002u  /* 192.168.0.2: synack */
+#define REMOTE 0xc0000201u /* 192.0.2.1: the "packetdrill" side */
+#define LPORT 8080
+#define RPORT 40000
+
+typedef struct fixture {
+    void *dl;          /* the loaded shim */
+    pd_interface ifc;  /* its function table */
+    void *u;           /* ifc.userdata */
+} fixture;
+
+typedef struct pkt {
+    ipv4_hdr ip;      /* the parsed IPv4 header */
+    tcp_seg seg;      /* the parsed TCP segment (payload points into buf) */
+    long long t_us;   /* the timestamp netdev_receive gave */
+    uint8_t buf[2048]; /* the raw packet */
+    size_t len;       /* its length */
+} pkt;
+
+static fixture *load(const char *flags)
+{
+    const char *path = getenv("SYNACK_PACKETDRILL_SO");
+    if (!path || !*path)
+        path = SYNACK_PACKETDRILL_SO;
+    fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!f->dl)
+        fail_msg("dlopen %s: %s", path, dlerror());
+    pd_interface_init_fn init;
+    void *sym = dlsym(f->dl, "packetdrill_interface_init");
+    assert_non_null(sym);
+    memcpy(&init, &sym, sizeof(init));
+    init(flags, &f->ifc);
+    f->u = f->ifc.userdata;
+    /* every member of the table is filled */
+    void *raw[33];
+    memcpy(raw, &f->ifc, sizeof(raw));
+    for (int i = 1; i < 33; i++)
+        assert_non_null(raw[i]);
+    return f;
+}
+
+static void unload(fixture *f)
+{
+    f->ifc.free(f->u);
+    dlclose(f->dl);
+    free(f);
+}
+
+/* Injects one segment from REMOTE:RPORT to LOCAL:LPORT. */
+static void inject(fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, const char *data,
+                   const tcp_opts *o)
+{
+    uint8_t frame[SEG_FRAME_MAX];
+    size_t dlen = data ? strlen(data) : 0;
+    size_t n = seg_build(frame, sizeof(frame), REMOTE, LOCAL, RPORT, LPORT, seq, ack, flags,
+                         29200, data, dlen, o);
+    assert_true(n > 0);
+    assert_int_equal(f->ifc.netdev_send(f->u, frame, n), 0);
+}
+
+/* The next packet synack sends (the shim jumps its clock to the next timer if needed). */
+static void sniff(fixture *f, pkt *p)
+{
+    p->len = sizeof(p->buf);
+    assert_int_equal(f->ifc.netdev_receive(f->u, p->buf, &p->len, &p->t_us), 0);
+    assert_true(p->len > 0);
+    assert_int_equal(ipv4_parse(p->buf, p->len, &p->ip), WIRE_OK);
+    assert_int_equal(p->ip.src, LOCAL);
+    assert_int_equal(p->ip.dst, REMOTE);
+    assert_int_equal(tcp_parse(p->ip.payload, p->ip.payload_len, p->ip.src, p->ip.dst,
+                               &p->seg),
+                     WIRE_OK);
+}
+
+static long long now_us(fixture *f)
+{
+    struct timeval tv;
+    assert_int_equal(f->ifc.gettimeofday(f->u, &tv, NULL), 0);
+    return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static int listener(fixture *f)
+{
+    int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_true(fd >= 0);
+    assert_true(fcntl(fd, F_GETFD) >= 0); /* a real kernel fd */
+    int one = 1;
+    assert_int_equal(f->ifc.setsockopt(f->u, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(LPORT),
+                              .sin_addr.s_addr = htonl(LOCAL)};
+    assert_int_equal(f->ifc.bind(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    assert_int_equal(f->ifc.listen(f->u, fd, 1), 0);
+    return fd;
+}
+
+/* SYN in, SYN-ACK out (checked), ACK in. Returns our ISS. */
+static uint32_t handshake(fixture *f)
+{
+    tcp_opts o = {.has_mss = 1, .mss = 1000, .sack_ok = 1, .has_wscale = 1, .wscale = 7};
+    inject(f, TCP_SYN, 0, 0, NULL, &o);
+    pkt p;
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(p.seg.ack, 1);
+    assert_int_equal(p.seg.sport, LPORT);
+    assert_int_equal(p.seg.opts.mss, 1460);
+    assert_true(p.seg.opts.sack_ok);
+    assert_int_equal(p.seg.opts.wscale, 8); /* profile=linux */
+    /* Linux's layout without timestamps: mss, nop, nop, sackOK, nop, wscale */
+    static const uint8_t linux_opts[] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 8};
+    assert_int_equal(p.seg.hdr_len, TCP_HDR_LEN + sizeof(linux_opts));
+    assert_memory_equal(p.buf + IPV4_HDR_LEN + TCP_HDR_LEN, linux_opts, sizeof(linux_opts));
+    uint32_t iss = p.seg.seq;
+    inject(f, TCP_ACK, 1, iss + 1, NULL, NULL);
+    return iss;
+}
+
+static void test_passive_open_data_close(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.168.0.2,profile=linux");
+    int lfd = listener(f);
+    uint32_t iss = handshake(f);
+
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof(peer);
+    memset(&peer, 0, sizeof(peer));
+    int fd = f->ifc.accept(f->u, lfd, (struct sockaddr *)&peer, &plen);
+    assert_true(fd >= 0);
+    assert_int_equal(plen, sizeof(peer));
+    assert_int_equal(ntohl(peer.sin_addr.s_addr), REMOTE);
+    assert_int_equal(ntohs(peer.sin_port), RPORT);
+
+    /* data in: ACKed at once (quick-ACK at the start of a connection) */
+    long long t0 = now_us(f);
+    inject(f, TCP_ACK | TCP_PSH, 1, iss + 1, "hello", NULL);
+    pkt p;
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_ACK);
+    assert_int_equal(p.seg.ack, 6);
+    assert_true(p.t_us - t0 < 1000);
+    char buf[64];
+    assert_int_equal(f->ifc.read(f->u, fd, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "hello", 5);
+
+    /* nothing more to read: a non-blocking fd says EAGAIN */
+    assert_int_equal(f->ifc.fcntl(f->u, fd, F_SETFL, O_RDWR | O_NONBLOCK), 0);
+    assert_true(f->ifc.fcntl(f->u, fd, F_GETFL) & O_NONBLOCK);
+    errno = 0;
+    assert_int_equal(f->ifc.read(f->u, fd, buf, sizeof(buf)), -1);
+    assert_int_equal(errno, EAGAIN);
+
+    /* data out, PSH on the last segment of the write */
+    assert_int_equal(f->ifc.write(f->u, fd, "world!", 6), 6);
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_ACK | TCP_PSH);
+    assert_int_equal(p.seg.seq, iss + 1);
+    assert_int_equal(p.seg.payload_len, 6);
+    assert_memory_equal(p.seg.payload, "world!", 6);
+    inject(f, TCP_ACK, 6, iss + 7, NULL, NULL);
+
+    /* poll: writable, not readable */
+    struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLOUT};
+    assert_int_equal(f->ifc.poll(f->u, &pfd, 1, 0), 1);
+    assert_int_equal(pfd.revents, POLLOUT);
+
+    /* close: FIN, its ACK, the peer's FIN, our ACK from TIME-WAIT */
+    assert_int_equal(f->ifc.close(f->u, fd), 0);
+    assert_true(fcntl(fd, F_GETFD) < 0); /* the placeholder fd is gone too */
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_FIN | TCP_ACK);
+    assert_int_equal(p.seg.seq, iss + 7);
+    inject(f, TCP_ACK, 6, iss + 8, NULL, NULL);
+    inject(f, TCP_FIN | TCP_ACK, 6, iss + 8, NULL, NULL);
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_ACK);
+    assert_int_equal(p.seg.ack, 7);
+
+    /* errno for a bad fd */
+    errno = 0;
+    assert_int_equal(f->ifc.listen(f->u, 1000, 1), -1);
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(f->ifc.close(f->u, lfd), 0);
+    unload(f);
+}
+
+struct accept_arg {
+    fixture *f;  /* the shim */
+    int lfd;     /* listening fd */
+    int fd;      /* what accept returned */
+    int err;     /* its errno */
+};
+
+static void *accept_thread(void *arg)
+{
+    struct accept_arg *a = arg;
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof(peer);
+    a->fd = a->f->ifc.accept(a->f->u, a->lfd, (struct sockaddr *)&peer, &plen);
+    a->err = errno;
+    return NULL;
+}
+
+static void test_blocking_accept_on_second_thread(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.168.0.2,profile=linux");
+    struct accept_arg a = {.f = f, .lfd = listener(f), .fd = -2};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, accept_thread, &a), 0);
+    /* let the thread block; the connection arrives 100 ms later in virtual time */
+    usleep(20000);
+    assert_int_equal(f->ifc.usleep(f->u, 100000), 0);
+    handshake(f);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(a.fd >= 0);
+    assert_int_equal(f->ifc.close(f->u, a.fd), 0);
+    pkt p;
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_FIN | TCP_ACK);
+    unload(f);
+}
+
+static void test_syn_backoff_and_virtual_time(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.168.0.2,mss=1000,profile=linux");
+    int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(RPORT),
+                              .sin_addr.s_addr = htonl(REMOTE)};
+    long long t0 = now_us(f);
+    errno = 0;
+    assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+    assert_int_equal(errno, EINPROGRESS);
+    pkt p[4];
+    for (int i = 0; i < 4; i++) {
+        sniff(f, &p[i]);
+        assert_int_equal(p[i].seg.flags, TCP_SYN);
+        assert_int_equal(p[i].seg.opts.mss, 1000);
+        assert_true(p[i].seg.opts.has_ts);
+    }
+    /* Linux's SYN layout with timestamps: mss, sackOK, TS, nop, wscale */
+    static const uint8_t syn_opts[] = {2, 4, 0x03, 0xe8, 4, 2, 8, 10};
+    assert_memory_equal(p[0].buf + IPV4_HDR_LEN + TCP_HDR_LEN, syn_opts, sizeof(syn_opts));
+    /* sent at once, then after 1 s, 2 s, 4 s: each stamped with its deadline */
+    assert_true(p[0].t_us - t0 < 100);
+    assert_int_equal(p[1].t_us - p[0].t_us, 1000000);
+    assert_int_equal(p[2].t_us - p[1].t_us, 2000000);
+    assert_int_equal(p[3].t_us - p[2].t_us, 4000000);
+    /* the clock moved with the timers; usleep moves it exactly */
+    long long t1 = now_us(f);
+    assert_true(t1 >= p[3].t_us);
+    assert_int_equal(f->ifc.usleep(f->u, 250000), 0);
+    long long t2 = now_us(f);
+    assert_true(t2 - t1 >= 250000 && t2 - t1 < 250100);
+    /* a SYN-ACK completes the open; poll says writable */
+    tcp_opts o = {.has_mss = 1, .mss = 1460};
+    uint8_t frame[SEG_FRAME_MAX];
+    size_t n = seg_build(frame, sizeof(frame), REMOTE, LOCAL, RPORT, p[0].seg.sport, 0,
+                         p[0].seg.seq + 1, TCP_SYN | TCP_ACK, 5840, NULL, 0, &o);
+    assert_int_equal(f->ifc.netdev_send(f->u, frame, n), 0);
+    pkt ack;
+    sniff(f, &ack);
+    assert_int_equal(ack.seg.flags, TCP_ACK);
+    assert_int_equal(ack.seg.ack, 1);
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    assert_int_equal(f->ifc.poll(f->u, &pfd, 1, 0), 1);
+    /* Linux's struct tcp_info through getsockopt */
+    struct tcp_info ti;
+    socklen_t tl = sizeof(ti);
+    assert_int_equal(f->ifc.getsockopt(f->u, fd, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
+    assert_int_equal(ti.tcpi_state, 1); /* TCP_ESTABLISHED */
+    assert_int_equal(ti.tcpi_snd_mss, 1460 < 1000 ? 1460 : 1000);
+    unload(f);
+}
+
+static void test_nothing_to_send_fails_fast(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.168.0.2");
+    uint8_t buf[64];
+    size_t n = sizeof(buf);
+    long long t;
+    /* no timer, no other thread: an empty packet (packetdrill fails at once) */
+    assert_int_equal(f->ifc.netdev_receive(f->u, buf, &n, &t), 0);
+    assert_int_equal(n, 0);
+    unload(f);
+}
+
+static void test_epoll_and_pipe(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.168.0.2,profile=linux");
+    int lfd = listener(f);
+    int ep = f->ifc.epoll_create(f->u, 1);
+    assert_true(ep >= 0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42};
+    assert_int_equal(f->ifc.epoll_ctl(f->u, ep, EPOLL_CTL_ADD, lfd, &ev), 0);
+    errno = 0;
+    assert_int_equal(f->ifc.epoll_ctl(f->u, ep, EPOLL_CTL_ADD, lfd, &ev), -1);
+    assert_int_equal(errno, EEXIST);
+    struct epoll_event out[4];
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 4, 0), 0);
+    /* a timeout moves virtual time on the clock-driving thread */
+    long long t0 = now_us(f);
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 4, 50), 0);
+    assert_true(now_us(f) - t0 >= 50000);
+    handshake(f);
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 4, 0), 1);
+    assert_int_equal(out[0].data.u64, 42);
+    assert_true(out[0].events & EPOLLIN);
+    int pfds[2];
+    assert_int_equal(f->ifc.pipe(f->u, pfds), 0);
+    assert_int_equal(f->ifc.write(f->u, pfds[1], "x", 1), 1);
+    char c = 0;
+    assert_int_equal(f->ifc.read(f->u, pfds[0], &c, 1), 1);
+    assert_int_equal(c, 'x');
+    assert_int_equal(f->ifc.close(f->u, pfds[0]), 0);
+    assert_int_equal(f->ifc.close(f->u, pfds[1]), 0);
+    assert_int_equal(f->ifc.close(f->u, ep), 0);
+    unload(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_passive_open_data_close),
+        cmocka_unit_test(test_blocking_accept_on_second_thread),
+        cmocka_unit_test(test_syn_backoff_and_virtual_time),
+        cmocka_unit_test(test_nothing_to_send_fails_fast),
+        cmocka_unit_test(test_epoll_and_pipe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

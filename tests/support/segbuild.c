@@ -1,0 +1,38 @@
+#include "support/segbuild.h"
+
+#include <string.h>
+
+#include "wire/ipv4.h"
+
+size_t seg_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst, uint16_t sport,
+                 uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+                 const void *payload, size_t len, const tcp_opts *opts)
+{
+    if (cap < IPV4_HDR_LEN || (len && !payload))
+        return 0;
+    tcp_seg seg;
+    memset(&seg, 0, sizeof(seg));
+    seg.sport = sport;
+    seg.dport = dport;
+    seg.seq = seq;
+    seg.ack = ack;
+    seg.flags = flags;
+    seg.win = win;
+    if (opts)
+        seg.opts = *opts;
+    seg.payload = payload;
+    seg.payload_len = len;
+    size_t n = tcp_emit(buf + IPV4_HDR_LEN, cap - IPV4_HDR_LEN, &seg, TCP_OPTS_LINUX, src, dst);
+    if (n == 0)
+        return 0;
+    ipv4_hdr ip;
+    memset(&ip, 0, sizeof(ip));
+    ip.ttl = 64;
+    ip.proto = IP_PROTO_TCP;
+    ip.frag = IPV4_FLAG_DF;
+    ip.src = src;
+    ip.dst = dst;
+    if (ipv4_emit(buf, IPV4_HDR_LEN, &ip, n) != IPV4_HDR_LEN)
+        return 0;
+    return IPV4_HDR_LEN + n;
+}

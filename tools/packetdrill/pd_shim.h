@@ -1,0 +1,107 @@
+/* The packetdrill shim's shared state: one synack stack on a virtual clock, the queue of
+ * packets it sent, and the table mapping kernel file descriptors to synack sockets.
+ *
+ * Every call takes the one mutex; a call that must block (accept, connect, read, write,
+ * poll, epoll_wait on a blocking fd) waits on the condition variable, which is broadcast
+ * whenever the stack may have changed (a packet arrived, time moved, a socket call ran). */
+#ifndef SYNACK_PD_SHIM_H
+#define SYNACK_PD_SHIM_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#include "pd_abi.h"
+#include "synack/synack.h"
+
+/* One packet the stack sent, waiting for netdev_receive. */
+typedef struct pd_pkt {
+    struct pd_pkt *next; /* the next packet sent */
+    uint64_t t_us;       /* virtual time at which the stack sent it */
+    size_t len;          /* bytes in data */
+    uint8_t data[];      /* the IPv4 packet */
+} pd_pkt;
+
+/* What a kernel fd stands for. */
+typedef enum pd_fd_kind {
+    PD_FD_NONE,  /* not ours: calls go to libc */
+    PD_FD_SOCK,  /* a synack socket (the fd is an eventfd placeholder) */
+    PD_FD_EPOLL, /* an epoll instance emulated over synack sockets */
+} pd_fd_kind;
+
+/* One fd registered with an emulated epoll instance. */
+typedef struct pd_epoll_item {
+    int fd;                 /* the watched fd */
+    struct epoll_event ev;  /* events asked for and the user's data */
+    uint32_t last;          /* events reported last time (EPOLLET reports changes only) */
+} pd_epoll_item;
+
+/* Per-fd state. */
+typedef struct pd_fd {
+    pd_fd_kind kind;        /* what the fd is */
+    int sock;               /* synack socket id (PD_FD_SOCK) */
+    int nonblock;           /* O_NONBLOCK: never wait */
+    pd_epoll_item *items;   /* watched fds (PD_FD_EPOLL) */
+    size_t nitems;          /* entries in items */
+    size_t cap;             /* room in items */
+} pd_fd;
+
+typedef struct pd_shim {
+    pthread_mutex_t mu;     /* guards everything below */
+    pthread_cond_t cv;      /* broadcast when the stack may have changed */
+    pthread_t main_thread;  /* the thread that called init: it drives the clock */
+    synack_stack *st;       /* the stack under test */
+    uint64_t now;           /* virtual time, microseconds */
+    uint64_t epoch_us;      /* wall-clock time that gettimeofday reports at now == 0 */
+    pd_pkt *head, *tail;    /* packets sent and not yet received by packetdrill */
+    pd_fd *fds;             /* indexed by kernel fd */
+    int nfds;               /* entries in fds */
+    pthread_cond_t settled; /* signalled when the last woken waiter has run */
+    int waiters;            /* threads blocked in pd_block */
+    int woken;              /* waiters woken by pd_changed that have not run yet */
+    int rx_waiting;         /* netdev_receive waits for another thread to send */
+    int closing;            /* free() has started: blocked calls return EINTR */
+    uint32_t addr;          /* our IPv4 address, host order (so_flags addr=) */
+    uint16_t mss;           /* our MSS (so_flags mss=), 0 from the MTU */
+    int linux_profile;      /* so_flags profile=linux */
+} pd_shim;
+
+/* Marker value of our eventfds, checked before closing one at free time. */
+#define PD_EVENTFD_TAG 0x53594e41u
+
+/* --- pd_core.c --- */
+void pd_lock(pd_shim *sh);
+void pd_unlock(pd_shim *sh);
+/* Wakes every blocked call (after anything that may have changed the stack). */
+void pd_changed(pd_shim *sh);
+/* Before the clock-driving thread moves time on: lets every waiter woken by the last
+ * change run first, so a blocked call returns at the virtual time it was released. */
+void pd_settle(pd_shim *sh);
+/* Moves virtual time to t, running every timer due on the way at its own deadline. */
+void pd_advance(pd_shim *sh, uint64_t t);
+/* A blocking call cannot go on yet: waits for a change (another thread), or moves time
+ * to the next timer (the clock-driving thread). Returns 0 to retry, -ETIMEDOUT once
+ * virtual time reaches until_us, -EAGAIN when nothing could ever change, -EINTR when the
+ * shim is being freed. */
+int pd_block(pd_shim *sh, uint64_t until_us);
+/* Sets errno and returns -1 for a negative errno, else returns rc. */
+long pd_ret(long rc);
+/* The entry for fd, growing the table; NULL for a negative fd or no memory. */
+pd_fd *pd_fd_slot(pd_shim *sh, int fd);
+/* The entry for fd if it is one of ours of the given kind, else NULL. */
+pd_fd *pd_fd_get(pd_shim *sh, int fd, pd_fd_kind kind);
+/* Forgets fd's entry (closing nothing). */
+void pd_fd_forget(pd_shim *sh, int fd);
+
+/* --- pd_sock.c: the socket calls --- */
+void pd_sock_install(pd_interface *ifc);
+/* Readiness of a synack-backed fd as poll(2) events (0 when not ready). */
+short pd_sock_revents(pd_shim *sh, int fd, short events);
+
+/* --- pd_poll.c: poll, epoll, pipe, splice --- */
+void pd_poll_install(pd_interface *ifc);
+/* Releases an emulated epoll's entries. */
+void pd_epoll_release(pd_fd *f);
+
+#endif

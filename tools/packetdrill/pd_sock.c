@@ -1,0 +1,626 @@
+/* The socket calls of the packetdrill shim: each one maps a kernel fd (an eventfd that
+ * stands in for the socket, so packetdrill can close it with libc) to a synack socket id,
+ * calls synack, and turns a negative errno into -1 and errno.
+ *
+ * Blocking: on an fd without O_NONBLOCK, accept, connect, read and write wait (pd_block)
+ * until the stack lets them go on, as the Linux calls do. Calls on fds that are not ours
+ * (pipes) go to libc. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "pd_shim.h"
+
+/* A fresh kernel fd for synack socket s. Returns the fd or a negative errno. */
+static int fd_for_sock(pd_shim *sh, int s, int nonblock)
+{
+    int fd = eventfd(PD_EVENTFD_TAG, EFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    pd_fd *slot = pd_fd_slot(sh, fd);
+    if (!slot) {
+        close(fd);
+        return -ENOMEM;
+    }
+    if (slot->kind == PD_FD_SOCK) {
+        /* packetdrill closed the old fd with libc and the kernel reused the number: that
+         * socket is gone for the application, as close() would have made it. */
+        synack_close(sh->st, slot->sock);
+    }
+    pd_fd_forget(sh, fd);
+    slot->kind = PD_FD_SOCK;
+    slot->sock = s;
+    slot->nonblock = nonblock;
+    return fd;
+}
+
+static int pd_socket(void *ud, int domain, int type, int protocol)
+{
+    pd_shim *sh = ud;
+    if (domain != AF_INET)
+        return (int)pd_ret(-EAFNOSUPPORT);
+    if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
+        (protocol != 0 && protocol != IPPROTO_TCP))
+        return (int)pd_ret(-EPROTONOSUPPORT);
+    pd_lock(sh);
+    int s = synack_socket(sh->st, SOCK_STREAM);
+    int rc = s;
+    if (s >= 0) {
+        rc = fd_for_sock(sh, s, (type & SOCK_NONBLOCK) != 0);
+        if (rc < 0)
+            synack_close(sh->st, s);
+    }
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+/* The socket behind fd, or a negative errno (EBADF for fds we do not know). */
+static int sock_of(pd_shim *sh, int fd, pd_fd **out)
+{
+    pd_fd *f = pd_fd_get(sh, fd, PD_FD_SOCK);
+    if (!f)
+        return fcntl(fd, F_GETFD) < 0 ? -EBADF : -ENOTSOCK;
+    *out = f;
+    return f->sock;
+}
+
+static int pd_bind(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    pd_shim *sh = ud;
+    pd_fd *f;
+    pd_lock(sh);
+    int s = sock_of(sh, fd, &f);
+    int rc = s < 0 ? s : synack_bind(sh->st, s, addr, len);
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+static int pd_listen(void *ud, int fd, int backlog)
+{
+    pd_shim *sh = ud;
+    pd_fd *f;
+    pd_lock(sh);
+    int s = sock_of(sh, fd, &f);
+    int rc = s < 0 ? s : synack_listen(sh->st, s, backlog);
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *len)
+{
+    pd_shim *sh = ud;
+    pd_fd *f;
+    pd_lock(sh);
+    int s = sock_of(sh, fd, &f);
+    int rc = s;
+    while (s >= 0) {
+        rc = synack_accept(sh->st, s, addr, len);
+        if (rc != -EAGAIN || f->nonblock)
+            break;
+        int b = pd_block(sh, UINT64_MAX);
+        if (b != 0) {
+            rc = b;
+            break;
+        }
+        f = pd_fd_get(sh, fd, PD_FD_SOCK); /* the table may have moved */
+        if (!f) {
+            rc = -EBADF;
+            break;
+        }
+    }
+    if (rc >= 0) {
+        int ns = rc;
+        rc = fd_for_sock(sh, ns, 0);
+        if (rc < 0)
+            synack_close(sh->st, ns);
+    }
+    pd_changed(sh);
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+short pd_sock_revents(pd_shim *sh, int fd, short events)
+{
+    pd_fd *f = pd_fd_get(sh, fd, PD_FD_SOCK);
+    if (!f)
+        return POLLNVAL;
+    synack_pollfd p = {.sock = f->sock, .events = events};
+    synack_sock_poll(sh->st, &p, 1);
+    return p.revents;
+}
+
+static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    pd_shim *sh = ud;
+    pd_fd *f;
+    pd_lock(sh);
+    int s = sock_of(sh, fd, &f);
+    int rc = s < 0 ? s : synack_connect(sh->st, s, addr, len);
+    if (rc == -EINPROGRESS && !f->nonblock) {
+        /* A blocking connect returns when the handshake ends, one way or the other. */
+        for (;;) {
+            if (pd_sock_revents(sh, fd, POLLOUT) & (POLLOUT | POLLERR | POLLHUP)) {
+                int err = 0;
+                socklen_t el = sizeof(err);
+                synack_getsockopt(sh->st, s, SOL_SOCKET, SO_ERROR, &err, &el);
+                rc = err ? -err : 0;
+                break;
+            }
+            int b = pd_block(sh, UINT64_MAX);
+            if (b != 0) {
+                rc = b;
+                break;
+            }
+        }
+    }
+    pd_changed(sh);
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+/* recv(2) on a synack socket, blocking unless the fd or the flags say not to. */
+static ssize_t sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
+{
+    pd_fd *f;
+    int s = sock_of(sh, fd, &f);
+    if (s < 0)
+        return s;
+    int nonblock = f->nonblock || (flags & MSG_DONTWAIT);
+    int sflags = flags & MSG_PEEK;
+    ssize_t rc;
+    for (;;) {
+        rc = synack_recv(sh->st, s, buf, n, sflags);
+        if (rc != -EAGAIN || nonblock)
+            break;
+        int b = pd_block(sh, UINT64_MAX);
+        if (b != 0)
+            return b;
+    }
+    pd_changed(sh);
+    return rc;
+}
+
+/* send(2) on a synack socket: a blocking call queues everything before it returns. */
+static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int flags)
+{
+    pd_fd *f;
+    int s = sock_of(sh, fd, &f);
+    if (s < 0)
+        return s;
+    int nonblock = f->nonblock || (flags & MSG_DONTWAIT);
+    size_t done = 0;
+    ssize_t rc = 0;
+    for (;;) {
+        rc = synack_send(sh->st, s, (const char *)buf + done, n - done, 0);
+        if (rc > 0)
+            done += (size_t)rc;
+        if (done == n || (rc < 0 && rc != -EAGAIN) || (rc == -EAGAIN && nonblock))
+            break;
+        if (rc == -EAGAIN || rc == 0) {
+            int b = pd_block(sh, UINT64_MAX);
+            if (b != 0) {
+                rc = b;
+                break;
+            }
+        }
+    }
+    pd_changed(sh);
+    return done > 0 ? (ssize_t)done : rc;
+}
+
+static ssize_t pd_read(void *ud, int fd, void *buf, size_t n)
+{
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
+        pd_unlock(sh);
+        return read(fd, buf, n);
+    }
+    ssize_t rc = sock_recv(sh, fd, buf, n, 0);
+    pd_unlock(sh);
+    return pd_ret(rc);
+}
+
+static ssize_t pd_recv(void *ud, int fd, void *buf, size_t n, int flags)
+{
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    ssize_t rc = sock_recv(sh, fd, buf, n, flags);
+    pd_unlock(sh);
+    return pd_ret(rc);
+}
+
+static ssize_t pd_recvfrom(void *ud, int fd, void *buf, size_t n, int flags,
+                           struct sockaddr *from, socklen_t *fromlen)
+{
+    (void)from;
+    ssize_t rc = pd_recv(ud, fd, buf, n, flags);
+    if (rc >= 0 && fromlen)
+        *fromlen = 0; /* Linux gives no address for a TCP recvfrom */
+    return rc;
+}
+
+static size_t iov_total(const struct iovec *iov, int cnt)
+{
+    size_t t = 0;
+    for (int i = 0; i < cnt; i++)
+        t += iov[i].iov_len;
+    return t;
+}
+
+/* Reads into one buffer, then scatters it over iov. */
+static ssize_t recv_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, int flags)
+{
+    if (cnt < 0 || (cnt > 0 && !iov))
+        return -EINVAL;
+    size_t total = iov_total(iov, cnt);
+    char *tmp = malloc(total ? total : 1);
+    if (!tmp)
+        return -ENOMEM;
+    ssize_t rc = sock_recv(sh, fd, tmp, total, flags);
+    size_t off = 0;
+    for (int i = 0; rc > 0 && i < cnt && off < (size_t)rc; i++) {
+        size_t k = iov[i].iov_len < (size_t)rc - off ? iov[i].iov_len : (size_t)rc - off;
+        memcpy(iov[i].iov_base, tmp + off, k);
+        off += k;
+    }
+    free(tmp);
+    return rc;
+}
+
+/* Gathers iov into one buffer, then sends it. */
+static ssize_t send_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, int flags)
+{
+    if (cnt < 0 || (cnt > 0 && !iov))
+        return -EINVAL;
+    size_t total = iov_total(iov, cnt);
+    char *tmp = malloc(total ? total : 1);
+    if (!tmp)
+        return -ENOMEM;
+    size_t off = 0;
+    for (int i = 0; i < cnt; i++) {
+        if (iov[i].iov_len)
+            memcpy(tmp + off, iov[i].iov_base, iov[i].iov_len);
+        off += iov[i].iov_len;
+    }
+    ssize_t rc = sock_send(sh, fd, tmp, total, flags);
+    free(tmp);
+    return rc;
+}
+
+static ssize_t pd_readv(void *ud, int fd, const struct iovec *iov, int cnt)
+{
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
+        pd_unlock(sh);
+        return readv(fd, iov, cnt);
+    }
+    ssize_t rc = recv_iov(sh, fd, iov, cnt, 0);
+    pd_unlock(sh);
+    return pd_ret(rc);
+}
+
+static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
+{
+    pd_shim *sh = ud;
+    if (!msg)
+        return pd_ret(-EFAULT);
+    pd_lock(sh);
+    ssize_t rc = recv_iov(sh, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+    pd_unlock(sh);
+    if (rc >= 0) {
+        msg->msg_namelen = 0;
+        msg->msg_controllen = 0;
+        msg->msg_flags = 0;
+    }
+    return pd_ret(rc);
+}
+
+static ssize_t pd_write(void *ud, int fd, const void *buf, size_t n)
+{
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
+        pd_unlock(sh);
+        return write(fd, buf, n);
+    }
+    ssize_t rc = sock_send(sh, fd, buf, n, 0);
+    pd_unlock(sh);
+    return pd_ret(rc);
+}
+
+static ssize_t pd_writev(void *ud, int fd, const struct iovec *iov, int cnt)
+{
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
+        pd_unlock(sh);
+        return writev(fd, iov, cnt);
+    }
+    ssize_t rc = send_iov(sh, fd, iov, cnt, 0);
+    pd_unlock(sh);
+    return pd_ret(rc);
+}
+
+static ssize_t pd_send(void *ud, int fd, const void *buf, size_t n, int flags)
+{
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    ssize_t rc = sock_send(sh, fd, buf, n, flags);
+    pd_unlock(sh);
+    return pd_ret(rc);
+}
+
+static ssize_t pd_sendto(void *ud, int fd, const void *buf, size_t n, int flags,
+                         const struct sockaddr *to, socklen_t tolen)
+{
+    (void)to; /* a connected TCP socket ignores the address, as Linux does */
+    (void)tolen;
+    return pd_send(ud, fd, buf, n, flags);
+}
+
+static ssize_t pd_sendmsg(void *ud, int fd, const struct msghdr *msg, int flags)
+{
+    pd_shim *sh = ud;
+    if (!msg)
+        return pd_ret(-EFAULT);
+    pd_lock(sh);
+    ssize_t rc = send_iov(sh, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+    pd_unlock(sh);
+    return pd_ret(rc);
+}
+
+static int pd_fcntl(void *ud, int fd, int cmd, ...)
+{
+    pd_shim *sh = ud;
+    long arg = 0;
+    /* Only the commands packetdrill passes a third (int) argument to read one. */
+    if (cmd == F_SETFL || cmd == F_SETFD || cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ||
+        cmd == F_SETOWN) {
+        va_list ap;
+        va_start(ap, cmd);
+        arg = va_arg(ap, int);
+        va_end(ap);
+    }
+    pd_lock(sh);
+    pd_fd *f = pd_fd_get(sh, fd, PD_FD_SOCK);
+    int rc;
+    if (!f) {
+        pd_unlock(sh);
+        return fcntl(fd, cmd, arg);
+    }
+    switch (cmd) {
+    case F_GETFL:
+        rc = O_RDWR | (f->nonblock ? O_NONBLOCK : 0);
+        break;
+    case F_SETFL:
+        f->nonblock = (arg & O_NONBLOCK) != 0;
+        rc = 0;
+        break;
+    case F_GETFD:
+    case F_SETFD:
+        rc = fcntl(fd, cmd, arg);
+        if (rc < 0)
+            rc = -errno;
+        break;
+    default:
+        rc = -EINVAL;
+        break;
+    }
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+struct queue_find {
+    int sock;       /* the socket looked for */
+    int found;      /* 1 once seen */
+    uint32_t recv_q; /* its unread bytes */
+    uint32_t send_q; /* its unacknowledged bytes */
+};
+
+static void queue_visit(void *ctx, const synack_conn_view *v)
+{
+    struct queue_find *q = ctx;
+    if (v->sock != q->sock || v->state == SYNACK_LISTEN)
+        return;
+    q->found = 1;
+    q->recv_q = v->recv_q;
+    q->send_q = v->send_q;
+}
+
+static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
+{
+    pd_shim *sh = ud;
+    /* The requests handled here all take a pointer; others are passed on without one. */
+    int has_arg = request == FIONBIO || request == FIONREAD || request == SIOCOUTQ;
+    void *argp = NULL;
+    if (has_arg) {
+        va_list ap;
+        va_start(ap, request);
+        argp = va_arg(ap, void *);
+        va_end(ap);
+    }
+    pd_lock(sh);
+    pd_fd *f = pd_fd_get(sh, fd, PD_FD_SOCK);
+    if (!f) {
+        pd_unlock(sh);
+        return has_arg ? ioctl(fd, request, argp) : ioctl(fd, request);
+    }
+    if (has_arg && !argp) {
+        pd_unlock(sh);
+        return (int)pd_ret(-EFAULT);
+    }
+    int rc = 0;
+    if (request == FIONBIO) {
+        int v;
+        memcpy(&v, argp, sizeof(v));
+        f->nonblock = v != 0;
+    } else if (request == FIONREAD || request == SIOCOUTQ) {
+        struct queue_find q = {.sock = f->sock};
+        synack_foreach_conn(sh->st, queue_visit, &q);
+        if (!q.found) {
+            rc = -EINVAL;
+        } else {
+            int v = (int)(request == FIONREAD ? q.recv_q : q.send_q);
+            memcpy(argp, &v, sizeof(v));
+        }
+    } else {
+        rc = -ENOTTY;
+    }
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+static int pd_close(void *ud, int fd)
+{
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    pd_fd *f = fd >= 0 && fd < sh->nfds ? &sh->fds[fd] : NULL;
+    if (f && f->kind == PD_FD_SOCK)
+        synack_close(sh->st, f->sock);
+    pd_fd_forget(sh, fd);
+    int rc = close(fd);
+    pd_changed(sh);
+    pd_unlock(sh);
+    return rc;
+}
+
+static int pd_shutdown(void *ud, int fd, int how)
+{
+    pd_shim *sh = ud;
+    pd_fd *f;
+    pd_lock(sh);
+    int s = sock_of(sh, fd, &f);
+    int rc = s < 0 ? s : synack_shutdown(sh->st, s, how);
+    pd_changed(sh);
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+/* Linux's tcpi_state numbers for synack's states. */
+static uint8_t linux_state(synack_tcp_state s)
+{
+    switch (s) {
+    case SYNACK_ESTABLISHED: return 1;
+    case SYNACK_SYN_SENT: return 2;
+    case SYNACK_SYN_RECEIVED: return 3;
+    case SYNACK_FIN_WAIT_1: return 4;
+    case SYNACK_FIN_WAIT_2: return 5;
+    case SYNACK_TIME_WAIT: return 6;
+    case SYNACK_CLOSE_WAIT: return 8;
+    case SYNACK_LAST_ACK: return 9;
+    case SYNACK_LISTEN: return 10;
+    case SYNACK_CLOSING: return 11;
+    default: return 7; /* TCP_CLOSE */
+    }
+}
+
+/* Scripts read Linux's struct tcp_info: fill the fields synack knows. */
+static int linux_tcp_info(pd_shim *sh, int s, void *val, socklen_t *len)
+{
+    synack_tcp_info si;
+    socklen_t sl = sizeof(si);
+    int rc = synack_getsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &si, &sl);
+    if (rc < 0)
+        return rc;
+    struct tcp_info li;
+    memset(&li, 0, sizeof(li));
+    li.tcpi_state = linux_state((synack_tcp_state)si.state);
+    li.tcpi_ca_state = si.ca_state;
+    li.tcpi_retransmits = (uint8_t)si.retransmits;
+    li.tcpi_backoff = (uint8_t)si.retransmits;
+    li.tcpi_options = (uint8_t)(((si.options & 1) ? TCPI_OPT_TIMESTAMPS : 0) |
+                                ((si.options & 2) ? TCPI_OPT_SACK : 0) |
+                                ((si.options & 4) ? TCPI_OPT_WSCALE : 0));
+    li.tcpi_snd_wscale = si.snd_wscale & 0xf;
+    li.tcpi_rcv_wscale = si.rcv_wscale & 0xf;
+    li.tcpi_rto = si.rto_us;
+    li.tcpi_snd_mss = si.snd_mss;
+    li.tcpi_rcv_mss = si.rcv_mss;
+    li.tcpi_unacked = si.snd_mss ? (si.unacked + si.snd_mss - 1) / si.snd_mss : 0;
+    li.tcpi_rtt = si.rtt_us;
+    li.tcpi_rttvar = si.rttvar_us;
+    li.tcpi_snd_ssthresh = si.snd_mss ? si.snd_ssthresh / si.snd_mss : 0;
+    li.tcpi_snd_cwnd = si.snd_mss ? si.snd_cwnd / si.snd_mss : 0;
+    li.tcpi_advmss = si.rcv_mss;
+    li.tcpi_total_retrans = (uint32_t)si.total_retrans;
+    socklen_t n = *len < (socklen_t)sizeof(li) ? *len : (socklen_t)sizeof(li);
+    memcpy(val, &li, (size_t)n);
+    *len = n;
+    return 0;
+}
+
+static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
+{
+    pd_shim *sh = ud;
+    pd_fd *f;
+    pd_lock(sh);
+    int s = sock_of(sh, fd, &f);
+    int rc = s;
+    if (s >= 0) {
+        if (level == IPPROTO_TCP && name == TCP_INFO && val && len)
+            rc = linux_tcp_info(sh, s, val, len);
+        else
+            rc = synack_getsockopt(sh->st, s, level, name, val, len);
+        if (rc == 0 && sh->linux_profile && level == SOL_SOCKET &&
+            (name == SO_SNDBUF || name == SO_RCVBUF) && val && len &&
+            *len >= (socklen_t)sizeof(int)) {
+            /* Linux doubles the value set (room for its bookkeeping) and reports that
+             * (socket(7)); scripts written for Linux expect it. */
+            int v;
+            memcpy(&v, val, sizeof(v));
+            v = v > INT32_MAX / 2 ? INT32_MAX : v * 2;
+            memcpy(val, &v, sizeof(v));
+        }
+    }
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
+                         socklen_t len)
+{
+    pd_shim *sh = ud;
+    pd_fd *f;
+    pd_lock(sh);
+    int s = sock_of(sh, fd, &f);
+    int rc = s < 0 ? s : synack_setsockopt(sh->st, s, level, name, val, len);
+    pd_changed(sh);
+    pd_unlock(sh);
+    return (int)pd_ret(rc);
+}
+
+void pd_sock_install(pd_interface *ifc)
+{
+    ifc->socket = pd_socket;
+    ifc->bind = pd_bind;
+    ifc->listen = pd_listen;
+    ifc->accept = pd_accept;
+    ifc->connect = pd_connect;
+    ifc->read = pd_read;
+    ifc->readv = pd_readv;
+    ifc->recv = pd_recv;
+    ifc->recvfrom = pd_recvfrom;
+    ifc->recvmsg = pd_recvmsg;
+    ifc->write = pd_write;
+    ifc->writev = pd_writev;
+    ifc->send = pd_send;
+    ifc->sendto = pd_sendto;
+    ifc->sendmsg = pd_sendmsg;
+    ifc->fcntl = pd_fcntl;
+    ifc->ioctl = pd_ioctl;
+    ifc->close = pd_close;
+    ifc->shutdown = pd_shutdown;
+    ifc->getsockopt = pd_getsockopt;
+    ifc->setsockopt = pd_setsockopt;
+}

@@ -1,0 +1,204 @@
+/* synack bench — the report (table or JSON) and the small helpers every benchmark uses:
+ * clocks, CPU time, pinning, quantiles. */
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd_bench.h"
+
+bench_row *bench_row_add(bench_report *r, const char *metric, const char *unit, double synack,
+                         double kernel, bench_better better)
+{
+    if (r->nrows >= BENCH_MAX_ROWS)
+        return &r->rows[BENCH_MAX_ROWS - 1];
+    bench_row *row = &r->rows[r->nrows++];
+    memset(row, 0, sizeof(*row));
+    snprintf(row->metric, sizeof row->metric, "%s", metric);
+    snprintf(row->unit, sizeof row->unit, "%s", unit);
+    row->synack = synack;
+    row->kernel = kernel;
+    row->better = better;
+    row->met = -1;
+    return row;
+}
+
+void bench_row_target(bench_row *row, const char *text, int met)
+{
+    snprintf(row->target, sizeof row->target, "%s", text);
+    row->met = met;
+}
+
+void bench_note(bench_report *r, const char *fmt, ...)
+{
+    if (r->nnotes >= BENCH_MAX_NOTES)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->notes[r->nnotes++], sizeof r->notes[0], fmt, ap);
+    va_end(ap);
+}
+
+double bench_ratio(const bench_row *row)
+{
+    if (isnan(row->synack) || isnan(row->kernel) || row->synack <= 0 || row->kernel <= 0)
+        return NAN;
+    return row->better == BENCH_HIGHER ? row->synack / row->kernel : row->kernel / row->synack;
+}
+
+/* A number with 4 significant digits, or "-" when missing. */
+static void fmt_num(char *buf, size_t cap, double v)
+{
+    if (isnan(v))
+        snprintf(buf, cap, "-");
+    else if (v != 0 && (fabs(v) >= 1e7 || fabs(v) < 1e-3))
+        snprintf(buf, cap, "%.4g", v);
+    else if (fabs(v) >= 1000)
+        snprintf(buf, cap, "%.0f", v);
+    else
+        snprintf(buf, cap, "%.4g", v);
+}
+
+/* Writes s as a JSON string. */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void json_num(double v)
+{
+    if (isnan(v) || isinf(v))
+        printf("null");
+    else
+        printf("%.6g", v);
+}
+
+static void print_json(const bench_report *r)
+{
+    printf("{\"bench\":");
+    json_str(r->name);
+    printf(",\"other\":");
+    json_str(r->other ? r->other : "Linux kernel");
+    printf(",\"rows\":[");
+    for (int i = 0; i < r->nrows; i++) {
+        const bench_row *row = &r->rows[i];
+        printf("%s{\"metric\":", i ? "," : "");
+        json_str(row->metric);
+        printf(",\"unit\":");
+        json_str(row->unit);
+        printf(",\"synack\":");
+        json_num(row->synack);
+        printf(",\"kernel\":");
+        json_num(row->kernel);
+        printf(",\"ratio\":");
+        json_num(bench_ratio(row));
+        printf(",\"better\":\"%s\"", row->better == BENCH_HIGHER ? "higher" : "lower");
+        if (row->target[0]) {
+            printf(",\"target\":");
+            json_str(row->target);
+            printf(",\"met\":%s", row->met == 1 ? "true" : row->met == 0 ? "false" : "null");
+        }
+        printf("}");
+    }
+    printf("],\"notes\":[");
+    for (int i = 0; i < r->nnotes; i++) {
+        if (i)
+            putchar(',');
+        json_str(r->notes[i]);
+    }
+    printf("],\"ok\":%s}\n", r->failed ? "false" : "true");
+}
+
+static void print_table(const bench_report *r)
+{
+    const char *other = r->other ? r->other : "Linux kernel";
+    printf("== bench %s ==\n", r->name);
+    printf("%-44s %-9s %12s %12s %8s  %s\n", "metric", "unit", "synack", other, "ratio",
+           "target");
+    for (int i = 0; i < r->nrows; i++) {
+        const bench_row *row = &r->rows[i];
+        char a[32], b[32], c[32];
+        fmt_num(a, sizeof a, row->synack);
+        fmt_num(b, sizeof b, row->kernel);
+        double ratio = bench_ratio(row);
+        if (isnan(ratio))
+            snprintf(c, sizeof c, "-");
+        else
+            snprintf(c, sizeof c, "%.2fx", ratio);
+        printf("%-44s %-9s %12s %12s %8s  %s%s\n", row->metric, row->unit, a, b, c, row->target,
+               row->met == 1 ? " (met)" : row->met == 0 ? " (MISSED)" : "");
+    }
+    for (int i = 0; i < r->nnotes; i++)
+        printf("  note: %s\n", r->notes[i]);
+    printf("  (ratio: how many times better synack is; > 1 means synack is ahead)\n\n");
+}
+
+void bench_print(const bench_report *r, int json)
+{
+    if (json)
+        print_json(r);
+    else
+        print_table(r);
+    fflush(stdout);
+}
+
+uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bench_cpu_ns(void)
+{
+    /* Every thread of the process; precise, unlike getrusage's tick sampling. */
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int bench_pin(int cpu)
+{
+    if (cpu < 0)
+        return 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        return -errno;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bench_quantile_u32(uint32_t *v, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof v[0], cmp_u32);
+    size_t rank = (size_t)ceil(q * (double)n);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return v[rank - 1];
+}
