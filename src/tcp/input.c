@@ -205,11 +205,14 @@ static void enter_recovery(tcp_conn *c)
     tcp_arm_rexmit(c);
 }
 
-/* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. */
-static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win)
+/* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. With SACK,
+ * RFC 6675 2: an ACK that SACKs new data counts even if the window changed (Linux's
+ * receive window grows while it queues out-of-order data, so its duplicate ACKs rarely
+ * repeat the window). */
+static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
 {
-    if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) || win != c->snd_wnd ||
-        c->snd_una == c->snd_max)
+    if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) ||
+        (win != c->snd_wnd && !new_sack) || c->snd_una == c->snd_max)
         return;
     c->dupacks++;
     if (c->in_recovery) {
@@ -347,10 +350,52 @@ static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
     return 1;
 }
 
+/* Header prediction (Van Jacobson; RFC 9293 leaves it to implementations): in ESTABLISHED,
+ * the next in-order segment that only acknowledges new data, or only carries new data, with
+ * nothing unusual about it, skips the general checks — they would all pass. Returns 1 when
+ * it handled the segment. */
+static int fast_path(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    if (c->state != SYNACK_ESTABLISHED ||
+        (seg->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) != TCP_ACK ||
+        seg->seq != c->rcv_nxt || ((uint32_t)seg->win << c->snd_wscale) != c->snd_wnd ||
+        c->snd_nxt != c->snd_max || c->in_recovery || c->dupacks || c->nsb ||
+        seg->opts.nsack || c->fin_queued || c->rcv.nranges || c->sock < 0)
+        return 0;
+    if (c->ts_ok) {
+        if (!seg->opts.has_ts || seq_lt(seg->opts.ts_val, c->ts_recent))
+            return 0;
+        c->ts_recent = seg->opts.ts_val; /* RFC 7323 4.3: SEG.SEQ == RCV.NXT here */
+        c->ts_recent_age = st->now;
+    }
+    if (seg->payload_len == 0) {
+        if (!seq_gt(seg->ack, c->snd_una) || seq_gt(seg->ack, c->snd_max))
+            return 0;
+        stack_count(st, SYNACK_CTR_TCPHPHits);
+        stack_count(st, SYNACK_CTR_TCPPureAcks);
+        ack_advance(c, seg->ack);
+        c->snd_wl1 = seg->seq;
+        c->snd_wl2 = seg->ack;
+        tcp_output(c);
+        return 1;
+    }
+    if (seg->ack != c->snd_una || seg->payload_len > recvbuf_space(&c->rcv))
+        return 0;
+    stack_count(st, SYNACK_CTR_TCPHPHits);
+    c->snd_wl1 = seg->seq;
+    if (!process_text(c, seg))
+        return 1;
+    tcp_output(c);
+    return 1;
+}
+
 /* Segment arrival for SYN-RECEIVED and every synchronized state. */
 void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
+    if (fast_path(c, seg))
+        return;
     tcp_seg trimmed;
     if (c->state == SYNACK_SYN_RECEIVED && !c->passive && (seg->flags & TCP_SYN) &&
         seg->seq == c->irs) {
@@ -502,12 +547,13 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             return;
         }
         int fin_acked = 0;
+        uint32_t sacked_before = c->sacked_bytes;
         if (c->sack_ok && seg->opts.nsack)
             tcp_sack_update(c, seg);
         if (seq_gt(seg->ack, c->snd_una))
             fin_acked = ack_advance(c, seg->ack);
         else if (seg->ack == c->snd_una)
-            dup_ack(c, seg, win);
+            dup_ack(c, seg, win, c->sacked_bytes > sacked_before);
         /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive. */
         if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
             seq_gt(c->snd_una, c->snd_recover - 1) && tcp_sack_first_lost(c))

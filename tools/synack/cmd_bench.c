@@ -10,9 +10,9 @@
 #include "cmd_bench.h"
 
 typedef struct bench_entry {
-    const char *name;                                   /* what the user types */
-    int (*run)(const bench_opts *o, bench_report *r);   /* the benchmark */
-    const char *summary;                                /* one line for --list */
+    const char *name;                                 /* what the user types */
+    int (*run)(const bench_opts *o, bench_report *r); /* the benchmark */
+    const char *summary;                              /* one line for --list */
 } bench_entry;
 
 static const bench_entry benches[] = {
@@ -43,18 +43,16 @@ static double load_average(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: synack bench NAME|all|--list [--json] [--quick] [--no-kernel]\n"
-            "                    [--bytes N] [--count N] [--conns N] [--mtu N]\n"
-            "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--step-us N]\n"
-            "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
-            "                    [--lwip-src DIR]\n"
-            "benchmarks:\n");
+    fprintf(out, "usage: synack bench NAME|all|--list [--json] [--quick] [--no-kernel]\n"
+                 "                    [--bytes N] [--count N] [--conns N] [--mtu N]\n"
+                 "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--step-us N]\n"
+                 "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
+                 "                    [--lwip-src DIR]\n"
+                 "benchmarks:\n");
     for (size_t i = 0; i < NBENCHES; i++)
         fprintf(out, "  %-11s %s\n", benches[i].name, benches[i].summary);
-    fprintf(out,
-            "sizes accept suffixes k, M, G (powers of 1024 for --bytes and buffers, of 1000\n"
-            "for counts). --quick scales every default down for a run of seconds.\n");
+    fprintf(out, "sizes accept suffixes k, M, G (powers of 1024 for --bytes and buffers, of 1000\n"
+                 "for counts). --quick scales every default down for a run of seconds.\n");
 }
 
 /* Parses a non-negative number with an optional k/M/G suffix (base 1024 or 1000). */

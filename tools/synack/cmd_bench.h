@@ -15,22 +15,22 @@
 /* ---- options ---- */
 
 typedef struct bench_opts {
-    int json;              /* --json: JSON objects instead of tables */
-    int quick;             /* --quick: every size scaled down for a run of seconds */
-    int no_kernel;         /* --no-kernel: skip the Linux side */
-    uint64_t bytes;        /* --bytes N: throughput/tap transfer size (0 = default) */
-    uint64_t count;        /* --count N: churn lifecycles / latency round trips (0 = default) */
-    uint64_t conns;        /* --conns N: scale's concurrent connections (0 = default) */
-    double max_seconds;    /* --max-seconds S: bound on any one phase (0 = default) */
-    uint32_t mtu;          /* --mtu N: run throughput at this MTU only (0 = both) */
-    uint32_t sndbuf;       /* --sndbuf BYTES: synack socket buffers (0 = stack default) */
-    uint32_t rcvbuf;       /* --rcvbuf BYTES (0 = stack default) */
-    int copy_link;         /* --copy-link: queue every frame instead of handing it over */
-    uint64_t step_us;      /* --step-us N: virtual time per delivery round (default 1) */
-    int cpu;               /* --cpu N: CPU to pin to (-1: none; latency pins to 0 anyway) */
-    const char *src;       /* --src DIR: the source tree (size), default from __FILE__ */
-    const char *cc;        /* --cc NAME: C compiler for size, default "cc" */
-    const char *lwip_src;  /* --lwip-src DIR: an lwIP source tree to build for size */
+    int json;             /* --json: JSON objects instead of tables */
+    int quick;            /* --quick: every size scaled down for a run of seconds */
+    int no_kernel;        /* --no-kernel: skip the Linux side */
+    uint64_t bytes;       /* --bytes N: throughput/tap transfer size (0 = default) */
+    uint64_t count;       /* --count N: churn lifecycles / latency round trips (0 = default) */
+    uint64_t conns;       /* --conns N: scale's concurrent connections (0 = default) */
+    double max_seconds;   /* --max-seconds S: bound on any one phase (0 = default) */
+    uint32_t mtu;         /* --mtu N: run throughput at this MTU only (0 = both) */
+    uint32_t sndbuf;      /* --sndbuf BYTES: synack socket buffers (0 = stack default) */
+    uint32_t rcvbuf;      /* --rcvbuf BYTES (0 = stack default) */
+    int copy_link;        /* --copy-link: queue every frame instead of handing it over */
+    uint64_t step_us;     /* --step-us N: virtual time per delivery round (default 1) */
+    int cpu;              /* --cpu N: CPU to pin to (-1: none; latency pins to 0 anyway) */
+    const char *src;      /* --src DIR: the source tree (size), default from __FILE__ */
+    const char *cc;       /* --cc NAME: C compiler for size, default "cc" */
+    const char *lwip_src; /* --lwip-src DIR: an lwIP source tree to build for size */
 } bench_opts;
 
 /* ---- report ---- */
@@ -45,23 +45,23 @@ typedef enum bench_better {
 } bench_better;
 
 typedef struct bench_row {
-    char metric[56];       /* what was measured */
-    char unit[16];         /* its unit */
-    double synack;         /* synack's value, NAN when not measured */
-    double kernel;         /* the kernel's (or the comparison's) value, NAN when none */
-    bench_better better;   /* direction of "better" */
-    char target[40];       /* the target, "" when none */
-    int met;               /* 1 target met, 0 missed, -1 no target or not measured */
+    char metric[56];     /* what was measured */
+    char unit[16];       /* its unit */
+    double synack;       /* synack's value, NAN when not measured */
+    double kernel;       /* the kernel's (or the comparison's) value, NAN when none */
+    bench_better better; /* direction of "better" */
+    char target[40];     /* the target, "" when none */
+    int met;             /* 1 target met, 0 missed, -1 no target or not measured */
 } bench_row;
 
 typedef struct bench_report {
-    const char *name;                  /* the benchmark's name */
-    const char *other;                 /* the comparison column's title ("Linux kernel") */
-    bench_row rows[BENCH_MAX_ROWS];    /* the figures */
-    int nrows;                         /* rows used */
-    char notes[BENCH_MAX_NOTES][200];  /* settings and caveats, one line each */
-    int nnotes;                        /* notes used */
-    int failed;                        /* a part could not run (exit code 1) */
+    const char *name;                 /* the benchmark's name */
+    const char *other;                /* the comparison column's title ("Linux kernel") */
+    bench_row rows[BENCH_MAX_ROWS];   /* the figures */
+    int nrows;                        /* rows used */
+    char notes[BENCH_MAX_NOTES][200]; /* settings and caveats, one line each */
+    int nnotes;                       /* notes used */
+    int failed;                       /* a part could not run (exit code 1) */
 } bench_report;
 
 /* Adds a row; returns it so the caller can set a target. */
@@ -89,19 +89,19 @@ int bench_pin(int cpu);
 
 /* A FIFO of frames in one preallocated byte ring: no allocation per frame. */
 typedef struct bench_q {
-    uint8_t *buf;    /* ring storage */
-    size_t cap;      /* its size */
-    size_t head;     /* offset of the oldest record */
-    size_t tail;     /* offset where the next record goes */
-    size_t count;    /* records held */
+    uint8_t *buf; /* ring storage */
+    size_t cap;   /* its size */
+    size_t head;  /* offset of the oldest record */
+    size_t tail;  /* offset where the next record goes */
+    size_t count; /* records held */
 } bench_q;
 
 typedef struct bench_pair bench_pair;
 
 /* What bench_pair_output needs to know which side sent. */
 typedef struct bench_out_ctx {
-    bench_pair *p;   /* the pair */
-    int side;        /* the sending side, 0 or 1 */
+    bench_pair *p; /* the pair */
+    int side;      /* the sending side, 0 or 1 */
 } bench_out_ctx;
 
 /* Two stacks joined back to back. Side 0 is 192.0.2.1 (client), side 1 192.0.2.2 (server).
@@ -110,16 +110,16 @@ typedef struct bench_out_ctx {
  * is copied into the ring towards it and delivered by bench_pair_pump(). The virtual clock
  * advances by step_us per delivery round and jumps to the next deadline when idle. */
 struct bench_pair {
-    synack_stack *st[2];     /* client, server */
-    bench_q q[2];            /* frames travelling towards side i */
-    int busy[2];             /* a call into stack i is on the C stack */
-    int direct;              /* hand frames over directly when possible */
-    uint64_t now;            /* virtual time, microseconds */
-    uint64_t step_us;        /* virtual time per delivery round */
-    uint64_t frames[2];      /* frames delivered to side i */
-    uint64_t bytes[2];       /* their bytes */
-    uint64_t drops;          /* frames lost because a ring was full */
-    bench_out_ctx ctx[2];    /* output contexts */
+    synack_stack *st[2];  /* client, server */
+    bench_q q[2];         /* frames travelling towards side i */
+    int busy[2];          /* a call into stack i is on the C stack */
+    int direct;           /* hand frames over directly when possible */
+    uint64_t now;         /* virtual time, microseconds */
+    uint64_t step_us;     /* virtual time per delivery round */
+    uint64_t frames[2];   /* frames delivered to side i */
+    uint64_t bytes[2];    /* their bytes */
+    uint64_t drops;       /* frames lost because a ring was full */
+    bench_out_ctx ctx[2]; /* output contexts */
 };
 
 #define BENCH_CLIENT_ADDR 0xc0000201u /* 192.0.2.1 */
@@ -140,8 +140,14 @@ uint64_t bench_pair_pump(bench_pair *p);
 int bench_pair_wait(bench_pair *p, uint64_t limit);
 /* Marks the start and end of a socket call into side `side` (so that frames towards it
  * are queued, never delivered re-entrantly). */
-static inline void bench_enter(bench_pair *p, int side) { p->busy[side] = 1; }
-static inline void bench_leave(bench_pair *p, int side) { p->busy[side] = 0; }
+static inline void bench_enter(bench_pair *p, int side)
+{
+    p->busy[side] = 1;
+}
+static inline void bench_leave(bench_pair *p, int side)
+{
+    p->busy[side] = 0;
+}
 /* Socket calls on one side, bracketed by bench_enter/bench_leave. */
 ssize_t bench_send(bench_pair *p, int side, int s, const void *buf, size_t len);
 ssize_t bench_recv(bench_pair *p, int side, int s, void *buf, size_t len);
@@ -175,15 +181,15 @@ int bench_size(const bench_opts *o, bench_report *r);
 /* ---- the kernel side (cmd_bench_kernel.c): loopback, 127.0.0.1, in this process ---- */
 
 typedef struct kbench_result {
-    double seconds;          /* wall time */
-    double cpu_seconds;      /* user + system CPU time of the process meanwhile */
-    uint64_t bytes;          /* payload moved */
-    uint64_t count;          /* lifecycles or round trips done */
-    char cc[16];             /* congestion control of the connection */
-    int mss;                 /* TCP_MAXSEG read back on the sender after connect */
-    double median_ns;        /* latency: median round trip */
-    double p99_ns;           /* latency: 99th percentile */
-    char error[120];         /* what failed, "" when it worked */
+    double seconds;     /* wall time */
+    double cpu_seconds; /* user + system CPU time of the process meanwhile */
+    uint64_t bytes;     /* payload moved */
+    uint64_t count;     /* lifecycles or round trips done */
+    char cc[16];        /* congestion control of the connection */
+    int mss;            /* TCP_MAXSEG read back on the sender after connect */
+    double median_ns;   /* latency: median round trip */
+    double p99_ns;      /* latency: 99th percentile */
+    char error[120];    /* what failed, "" when it worked */
 } kbench_result;
 
 /* One connection over loopback, a writer thread and a reader thread, `bytes` bytes;

@@ -28,9 +28,9 @@ static int run_until(bench_pair *p, ready_fn ready, void *ctx)
 
 /* One lifecycle's sockets and progress. */
 typedef struct life {
-    int ls;        /* server listener */
-    int cs;        /* client socket */
-    int ss;        /* accepted server socket, -1 until accepted */
+    int ls;           /* server listener */
+    int cs;           /* client socket */
+    int ss;           /* accepted server socket, -1 until accepted */
     uint8_t buf[128]; /* scratch */
 } life;
 
@@ -126,13 +126,13 @@ static uint64_t synack_churn(bench_pair *p, uint64_t count, double max_seconds, 
 
 /* What one synack run measured. */
 typedef struct churn_result {
-    uint64_t done;       /* lifecycles completed */
-    double seconds;      /* wall time */
-    double cpu_seconds;  /* CPU time */
-    double segs;         /* segments sent per lifecycle, both stacks */
-    uint64_t recycled;   /* TIME-WAIT entries recycled */
-    double vtime;        /* virtual time at the end, seconds */
-    char err[120];       /* "" when all completed */
+    uint64_t done;      /* lifecycles completed */
+    double seconds;     /* wall time */
+    double cpu_seconds; /* CPU time */
+    double segs;        /* segments sent per lifecycle, both stacks */
+    uint64_t recycled;  /* TIME-WAIT entries recycled */
+    double vtime;       /* virtual time at the end, seconds */
+    char err[120];      /* "" when all completed */
 } churn_result;
 
 static int churn_run(const bench_opts *o, uint64_t count, double max_s, int cached,
@@ -172,7 +172,10 @@ static int churn_run(const bench_opts *o, uint64_t count, double max_s, int cach
     return res->err[0] ? -1 : 0;
 }
 
-static double rate(uint64_t n, double s) { return n && s > 0 ? (double)n / s : NAN; }
+static double rate(uint64_t n, double s)
+{
+    return n && s > 0 ? (double)n / s : NAN;
+}
 
 int bench_churn(const bench_opts *o, bench_report *r)
 {
@@ -194,19 +197,20 @@ int bench_churn(const bench_opts *o, bench_report *r)
     for (int c = 0; c < 2; c++) {
         char m[64];
         snprintf(m, sizeof m, "lifecycles per second (%s)", names[c]);
-        bench_row *row = bench_row_add(r, m, "1/s", rate(sr[c].done, sr[c].seconds), krate,
-                                       BENCH_HIGHER);
+        bench_row *row =
+            bench_row_add(r, m, "1/s", rate(sr[c].done, sr[c].seconds), krate, BENCH_HIGHER);
         double v = rate(sr[c].done, sr[c].seconds);
         bench_row_target(row, "synack >= 1000000", isnan(v) ? -1 : v >= 1e6);
         snprintf(m, sizeof m, "  per CPU-second (%s)", names[c]);
         bench_row_add(r, m, "1/cpu-s", rate(sr[c].done, sr[c].cpu_seconds), kcpu, BENCH_HIGHER);
     }
     for (int c = 0; c < 2; c++) {
-        bench_note(r, "synack (%s): %llu of %llu lifecycles in %.3f s (%.3f CPU-s), %.1f "
-                      "segments each, %llu TIME-WAIT entries recycled, virtual time %.3f s",
+        bench_note(r,
+                   "synack (%s): %llu of %llu lifecycles in %.3f s (%.3f CPU-s), %.1f "
+                   "segments each, %llu TIME-WAIT entries recycled, virtual time %.3f s",
                    names[c], (unsigned long long)sr[c].done, (unsigned long long)count,
-                   sr[c].seconds, sr[c].cpu_seconds, sr[c].segs,
-                   (unsigned long long)sr[c].recycled, sr[c].vtime);
+                   sr[c].seconds, sr[c].cpu_seconds, sr[c].segs, (unsigned long long)sr[c].recycled,
+                   sr[c].vtime);
         if (sr[c].err[0])
             bench_note(r, "synack (%s) stopped: %s", names[c], sr[c].err);
     }
@@ -214,8 +218,9 @@ int bench_churn(const bench_opts *o, bench_report *r)
                   "Nagle on, delayed ACK 40 ms, timestamps, SACK, wscale; 256 KiB buffer rings "
                   "allocated on first use)");
     if (!o->no_kernel) {
-        bench_note(r, "kernel: %llu of %llu lifecycles in %.3f s (%.3f CPU-s), loopback, one "
-                      "client thread and one server thread",
+        bench_note(r,
+                   "kernel: %llu of %llu lifecycles in %.3f s (%.3f CPU-s), loopback, one "
+                   "client thread and one server thread",
                    (unsigned long long)k.count, (unsigned long long)count, k.seconds,
                    k.cpu_seconds);
         if (krv != 0 || k.error[0]) {

@@ -15,13 +15,13 @@
 
 /* What the server thread needs and reports. */
 typedef struct kserver {
-    int lfd;              /* listening socket */
-    int cpu;              /* pin to this CPU, -1 none */
-    uint64_t count;       /* lifecycles or round trips to serve */
-    uint64_t bytes;       /* bytes read (throughput) */
-    uint64_t served;      /* lifecycles served (churn) */
-    volatile int stop;    /* churn: the client gave up early */
-    int err;              /* errno of a failure, 0 none */
+    int lfd;           /* listening socket */
+    int cpu;           /* pin to this CPU, -1 none */
+    uint64_t count;    /* lifecycles or round trips to serve */
+    uint64_t bytes;    /* bytes read (throughput) */
+    uint64_t served;   /* lifecycles served (churn) */
+    volatile int stop; /* churn: the client gave up early */
+    int err;           /* errno of a failure, 0 none */
 } kserver;
 
 /* A listening socket on 127.0.0.1 with an ephemeral port; maxseg > 0 sets TCP_MAXSEG
@@ -248,8 +248,8 @@ int kbench_churn(uint64_t count, double max_seconds, kbench_result *res)
     while (done < count) {
         int fd = connect_loopback(port, 0, 0);
         if (fd < 0) {
-            snprintf(res->error, sizeof res->error, "connect #%llu: %s",
-                     (unsigned long long)done, strerror(-fd));
+            snprintf(res->error, sizeof res->error, "connect #%llu: %s", (unsigned long long)done,
+                     strerror(-fd));
             rc = -1;
             break;
         }

@@ -82,19 +82,21 @@ int bench_latency(const bench_opts *o, bench_report *r)
     int krv = o->no_kernel ? -1 : kbench_latency(count, cpu, &k);
     double kmed = krv == 0 ? k.median_ns : NAN, kp99 = krv == 0 ? k.p99_ns : NAN;
 
-    bench_row *row = bench_row_add(r, "round trip, median", "us", med / 1e3, kmed / 1e3,
-                                   BENCH_LOWER);
+    bench_row *row =
+        bench_row_add(r, "round trip, median", "us", med / 1e3, kmed / 1e3, BENCH_LOWER);
     bench_row_target(row, "synack <= 0.5 us", done ? med <= 500 : -1);
     bench_row_add(r, "round trip, p99", "us", p99 / 1e3, kp99 / 1e3, BENCH_LOWER);
     bench_row_add(r, "round trip, mean", "us", done ? secs * 1e6 / (double)done : NAN,
                   krv == 0 && k.count ? k.seconds * 1e6 / (double)k.count : NAN, BENCH_LOWER);
-    bench_note(r, "%llu round trips, 1 byte each way, TCP_NODELAY on both ends, pinned to CPU %d; "
-                  "synack: %.2f segments per round trip (delayed ACKs ride on the reply)",
+    bench_note(r,
+               "%llu round trips, 1 byte each way, TCP_NODELAY on both ends, pinned to CPU %d; "
+               "synack: %.2f segments per round trip (delayed ACKs ride on the reply)",
                (unsigned long long)done, cpu, done ? (double)segs / (double)(done + 1000) : 0.0);
     if (!o->no_kernel) {
         if (krv == 0)
-            bench_note(r, "kernel: loopback, echo thread and client thread both on CPU %d, "
-                          "%.3f s",
+            bench_note(r,
+                       "kernel: loopback, echo thread and client thread both on CPU %d, "
+                       "%.3f s",
                        cpu, k.seconds);
         else {
             bench_note(r, "kernel failed: %s", k.error);

@@ -18,9 +18,15 @@
 #define RING_HDR 8u
 #define RING_WRAP 0xffffffffu
 
-static size_t rec_size(size_t len) { return RING_HDR + ((len + 7u) & ~(size_t)7u); }
+static size_t rec_size(size_t len)
+{
+    return RING_HDR + ((len + 7u) & ~(size_t)7u);
+}
 
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+static void put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
 static uint32_t get32(const uint8_t *p)
 {
     uint32_t v;
@@ -298,8 +304,8 @@ int bench_pair_connect_one(bench_pair *p, uint16_t port, int *cs, int *ss)
 
 /* One size class: blocks of exactly `size` bytes. */
 typedef struct cache_class {
-    size_t size;  /* block size */
-    void *head;   /* free blocks, linked through their first word */
+    size_t size; /* block size */
+    void *head;  /* free blocks, linked through their first word */
 } cache_class;
 
 #define CACHE_CLASSES 64
@@ -355,7 +361,10 @@ bench_cache *bench_cache_new(void)
     return c;
 }
 
-const synack_allocator *bench_cache_allocator(bench_cache *c) { return &c->a; }
+const synack_allocator *bench_cache_allocator(bench_cache *c)
+{
+    return &c->a;
+}
 
 void bench_cache_free(bench_cache *c)
 {

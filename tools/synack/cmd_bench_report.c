@@ -97,7 +97,10 @@ static void print_json(const bench_report *r)
     for (int i = 0; i < r->nrows; i++) {
         const bench_row *row = &r->rows[i];
         printf("%s{\"metric\":", i ? "," : "");
-        json_str(row->metric);
+        const char *m = row->metric;
+        while (*m == ' ') /* the table's indentation of sub-rows */
+            m++;
+        json_str(m);
         printf(",\"unit\":");
         json_str(row->unit);
         printf(",\"synack\":");
@@ -127,8 +130,7 @@ static void print_table(const bench_report *r)
 {
     const char *other = r->other ? r->other : "Linux kernel";
     printf("== bench %s ==\n", r->name);
-    printf("%-44s %-9s %12s %12s %8s  %s\n", "metric", "unit", "synack", other, "ratio",
-           "target");
+    printf("%-44s %-9s %12s %12s %8s  %s\n", "metric", "unit", "synack", other, "ratio", "target");
     for (int i = 0; i < r->nrows; i++) {
         const bench_row *row = &r->rows[i];
         char a[32], b[32], c[32];
@@ -140,7 +142,9 @@ static void print_table(const bench_report *r)
         else
             snprintf(c, sizeof c, "%.2fx", ratio);
         printf("%-44s %-9s %12s %12s %8s  %s%s\n", row->metric, row->unit, a, b, c, row->target,
-               row->met == 1 ? " (met)" : row->met == 0 ? " (MISSED)" : "");
+               row->met == 1   ? " (met)"
+               : row->met == 0 ? " (MISSED)"
+                               : "");
     }
     for (int i = 0; i < r->nnotes; i++)
         printf("  note: %s\n", r->notes[i]);

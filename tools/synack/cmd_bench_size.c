@@ -15,9 +15,9 @@
 
 /* Section sizes of one ELF file. */
 typedef struct elf_sizes {
-    uint64_t text;    /* .text and .text.* (code) */
-    uint64_t rodata;  /* .rodata and .rodata.* (constants, tables, strings) */
-    uint64_t data;    /* .data, .data.rel.ro and .bss */
+    uint64_t text;   /* .text and .text.* (code) */
+    uint64_t rodata; /* .rodata and .rodata.* (constants, tables, strings) */
+    uint64_t data;   /* .data, .data.rel.ro and .bss */
 } elf_sizes;
 
 /* Reads a 64-bit little-endian ELF file's section headers; returns 0 or -1. */
@@ -88,8 +88,8 @@ static void source_root(const bench_opts *o, char *buf, size_t cap)
 
 /* Per-file result, for the breakdown. */
 typedef struct file_size {
-    char name[64];   /* dir/file.c */
-    elf_sizes sz;    /* its sections */
+    char name[64]; /* dir/file.c */
+    elf_sizes sz;  /* its sections */
 } file_size;
 
 #define MAX_FILES 128
@@ -147,11 +147,11 @@ static int build_core(const char *cc, const char *root, const char *flags, const
  * netconn; ARP and Ethernet kept, as synack has them; window scaling and timestamps on, as
  * synack offers them), the same compiler and -Os. */
 static const char *const lwip_files[] = {
-    "src/core/init.c",       "src/core/def.c",          "src/core/inet_chksum.c",
-    "src/core/ip.c",         "src/core/mem.c",          "src/core/memp.c",
-    "src/core/netif.c",      "src/core/pbuf.c",         "src/core/tcp.c",
-    "src/core/tcp_in.c",     "src/core/tcp_out.c",      "src/core/timeouts.c",
-    "src/core/ipv4/ip4.c",   "src/core/ipv4/ip4_addr.c", "src/core/ipv4/icmp.c",
+    "src/core/init.c",        "src/core/def.c",           "src/core/inet_chksum.c",
+    "src/core/ip.c",          "src/core/mem.c",           "src/core/memp.c",
+    "src/core/netif.c",       "src/core/pbuf.c",          "src/core/tcp.c",
+    "src/core/tcp_in.c",      "src/core/tcp_out.c",       "src/core/timeouts.c",
+    "src/core/ipv4/ip4.c",    "src/core/ipv4/ip4_addr.c", "src/core/ipv4/icmp.c",
     "src/core/ipv4/etharp.c", "src/netif/ethernet.c",
 };
 
@@ -182,8 +182,8 @@ static int write_file(const char *path, const char *text)
 }
 
 /* Builds lwIP's TCP/IPv4 core from `src` into tmp; returns 0 and the totals, or -1. */
-static int build_lwip(const char *cc, const char *src, const char *tmp, elf_sizes *total,
-                      char *msg, size_t msgcap)
+static int build_lwip(const char *cc, const char *src, const char *tmp, elf_sizes *total, char *msg,
+                      size_t msgcap)
 {
     memset(total, 0, sizeof(*total));
     char path[1100], obj[1100], cmd[4096];
@@ -199,8 +199,8 @@ static int build_lwip(const char *cc, const char *src, const char *tmp, elf_size
     for (size_t i = 0; rc == 0 && i < sizeof lwip_files / sizeof lwip_files[0]; i++) {
         snprintf(obj, sizeof obj, "%s/lwip.o", tmp);
         snprintf(cmd, sizeof cmd,
-                 "'%s' -std=c11 -Os -I'%s' -I'%s/src/include' -c '%s/%s' -o '%s' 2>/dev/null",
-                 cc, tmp, src, src, lwip_files[i], obj);
+                 "'%s' -std=c11 -Os -I'%s' -I'%s/src/include' -c '%s/%s' -o '%s' 2>/dev/null", cc,
+                 tmp, src, src, lwip_files[i], obj);
         elf_sizes one;
         if (system(cmd) != 0 || elf_read_sizes(obj, &one) != 0) {
             snprintf(msg, msgcap, "lwIP: %s failed on %s", cc, lwip_files[i]);
@@ -252,9 +252,9 @@ int bench_size(const bench_opts *o, bench_report *r)
     }
 
     /* lwIP: Debian's liblwip0 (what liblwip-dev links against), if installed. */
-    static const char *const lwip_paths[] = {
-        "/usr/lib/x86_64-linux-gnu/liblwip.so.0.0.0", "/usr/lib/x86_64-linux-gnu/liblwip.so",
-        "/usr/lib/liblwip.so"};
+    static const char *const lwip_paths[] = {"/usr/lib/x86_64-linux-gnu/liblwip.so.0.0.0",
+                                             "/usr/lib/x86_64-linux-gnu/liblwip.so",
+                                             "/usr/lib/liblwip.so"};
     elf_sizes lw;
     const char *lwp = NULL;
     for (size_t i = 0; i < sizeof lwip_paths / sizeof lwip_paths[0] && !lwp; i++)
@@ -268,20 +268,20 @@ int bench_size(const bench_opts *o, bench_report *r)
     bench_row *row = bench_row_add(r, "core .text at -Os", "KiB", (double)os.text / 1024,
                                    ref ? (double)ref->text / 1024 : NAN, BENCH_LOWER);
     bench_row_target(row, "synack <= 64 KiB", os.text <= 64 * 1024);
-    bench_row_add(r, "core .text + .rodata at -Os", "KiB",
-                  (double)(os.text + os.rodata) / 1024,
+    bench_row_add(r, "core .text + .rodata at -Os", "KiB", (double)(os.text + os.rodata) / 1024,
                   ref ? (double)(ref->text + ref->rodata) / 1024 : NAN, BENCH_LOWER);
     bench_row_add(r, "core .data + .bss at -Os", "B", (double)os.data,
                   ref ? (double)ref->data : NAN, BENCH_LOWER);
     if (same && lwp)
-        bench_row_add(r, "  lwIP as Debian built it (.text)", "KiB", NAN,
-                      (double)lw.text / 1024, BENCH_LOWER);
+        bench_row_add(r, "  lwIP as Debian built it (.text)", "KiB", NAN, (double)lw.text / 1024,
+                      BENCH_LOWER);
     bench_row_add(r, "core .text at -O2 (for reference)", "KiB",
                   n2 > 0 ? (double)o2.text / 1024 : NAN, NAN, BENCH_LOWER);
 
-    bench_note(r, "%d files of src/wire, src/tcp, src/stack, src/util from %s, each compiled "
-                  "with `%s -std=c11 -Os -c`, section sizes summed (no link, no "
-                  "--gc-sections)",
+    bench_note(r,
+               "%d files of src/wire, src/tcp, src/stack, src/util from %s, each compiled "
+               "with `%s -std=c11 -Os -c`, section sizes summed (no link, no "
+               "--gc-sections)",
                n, root, cc);
     qsort(files, (size_t)n, sizeof files[0], by_text_desc);
     char line[200];
@@ -292,13 +292,13 @@ int bench_size(const bench_opts *o, bench_report *r)
                                  files[i].name, (double)files[i].sz.text / 1024);
     bench_note(r, "largest at -Os (KiB .text): %s", line);
     if (same) {
-        bench_note(r, "lwIP: %zu core files of %s at -Os, TCP/IPv4 only (no UDP/raw/DNS/DHCP/"
-                      "IPv6/sockets; ARP, wscale, timestamps, SACK-out on)",
+        bench_note(r,
+                   "lwIP: %zu core files of %s at -Os, TCP/IPv4 only (no UDP/raw/DNS/DHCP/"
+                   "IPv6/sockets; ARP, wscale, timestamps, SACK-out on)",
                    sizeof lwip_files / sizeof lwip_files[0], o->lwip_src);
         bench_note(r, "lwIP's .bss is its static heap and pools (MEM_SIZE 256 KiB, MEMP_*); "
                       "synack takes its memory from the allocator at run time");
-    }
-    else if (o->lwip_src)
+    } else if (o->lwip_src)
         bench_note(r, "lwIP build from --lwip-src failed: %s", lmsg);
     if (lwp)
         bench_note(r, "lwIP %s: %s (-O2, IPv4+IPv6, UDP, DNS, sockets, ...: not like-for-like)",

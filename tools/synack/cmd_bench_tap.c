@@ -83,13 +83,13 @@ static int tcp_socket_to(uint32_t addr, uint16_t port, int do_connect)
 
 /* Shared between the loop thread and the kernel thread. */
 typedef struct tap_shared {
-    uint64_t bytes;          /* transfer size */
-    _Atomic uint64_t t0_ns;  /* when the sender started */
-    _Atomic uint64_t t1_ns;  /* when the receiver saw the end of the stream */
-    _Atomic uint64_t got;    /* bytes the kernel side read */
-    _Atomic int done;        /* the kernel thread finished */
-    _Atomic int ready;       /* the kernel listener is up */
-    int err;                 /* errno of a kernel-side failure */
+    uint64_t bytes;         /* transfer size */
+    _Atomic uint64_t t0_ns; /* when the sender started */
+    _Atomic uint64_t t1_ns; /* when the receiver saw the end of the stream */
+    _Atomic uint64_t got;   /* bytes the kernel side read */
+    _Atomic int done;       /* the kernel thread finished */
+    _Atomic int ready;      /* the kernel listener is up */
+    int err;                /* errno of a kernel-side failure */
 } tap_shared;
 
 static void *kernel_sender(void *arg)
@@ -387,15 +387,17 @@ static int run_child(void (*fn)(uint64_t, double, tap_result *), uint64_t bytes,
     if (ready == 1 && read(p[0], res, sizeof *res) == (ssize_t)sizeof *res)
         rc = 0;
     else
-        snprintf(res->err, sizeof res->err, "child %d gave no result in time: killed",
-                 (int)pid);
+        snprintf(res->err, sizeof res->err, "child %d gave no result in time: killed", (int)pid);
     kill(pid, SIGKILL); /* by PID: it has exited already, or it is stuck */
     waitpid(pid, NULL, 0);
     close(p[0]);
     return rc;
 }
 
-static double gbit(uint64_t bytes, double s) { return s > 0 ? (double)bytes * 8 / s / 1e9 : NAN; }
+static double gbit(uint64_t bytes, double s)
+{
+    return s > 0 ? (double)bytes * 8 / s / 1e9 : NAN;
+}
 
 int bench_tap(const bench_opts *o, bench_report *r)
 {
@@ -416,9 +418,10 @@ int bench_tap(const bench_opts *o, bench_report *r)
     bench_row_add(r, "synack -> kernel over TAP", "Gbit/s",
                   trc == 0 && t.s2k_bytes == bytes ? gbit(t.s2k_bytes, t.s2k_s) : NAN, vg,
                   BENCH_HIGHER);
-    bench_note(r, "%llu bytes each way, MTU 1500, 192.0.2.1 (kernel) <-> 192.0.2.2; synack runs "
-                  "on the TAP with its real-time loop (synack_loop), one thread; the kernel end "
-                  "is a thread of the same process",
+    bench_note(r,
+               "%llu bytes each way, MTU 1500, 192.0.2.1 (kernel) <-> 192.0.2.2; synack runs "
+               "on the TAP with its real-time loop (synack_loop), one thread; the kernel end "
+               "is a thread of the same process",
                (unsigned long long)bytes);
     bench_note(r, "comparison column: kernel -> kernel over a veth pair between two network "
                   "namespaces, offloads off (ethtool -K tx off tso off gso off gro off)");

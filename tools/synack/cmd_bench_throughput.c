@@ -14,14 +14,14 @@
 
 /* What one synack run measured. */
 typedef struct tput_result {
-    double seconds;      /* wall time from connect to the last byte read */
-    double cpu_seconds;  /* CPU time meanwhile */
-    uint64_t bytes;      /* bytes read by the server application */
-    uint64_t frames[2];  /* frames delivered to client (ACKs) and server (data) */
-    uint64_t drops;      /* frames lost in the driver's rings (should be 0) */
-    uint64_t retrans;    /* RetransSegs of the sender */
-    uint32_t mss;        /* the sender's MSS */
-    char error[120];     /* "" when it worked */
+    double seconds;     /* wall time from connect to the last byte read */
+    double cpu_seconds; /* CPU time meanwhile */
+    uint64_t bytes;     /* bytes read by the server application */
+    uint64_t frames[2]; /* frames delivered to client (ACKs) and server (data) */
+    uint64_t drops;     /* frames lost in the driver's rings (should be 0) */
+    uint64_t retrans;   /* RetransSegs of the sender */
+    uint32_t mss;       /* the sender's MSS */
+    char error[120];    /* "" when it worked */
 } tput_result;
 
 static int synack_tput(const bench_opts *o, uint32_t mtu, uint64_t total, tput_result *res)
@@ -121,8 +121,9 @@ int bench_throughput(const bench_opts *o, bench_report *r)
         nmtu = 1;
     }
     int failed = 0;
-    bench_note(r, "%llu bytes, one connection; synack: two stacks, one thread, %s hand-off, "
-                  "virtual clock step %llu us",
+    bench_note(r,
+               "%llu bytes, one connection; synack: two stacks, one thread, %s hand-off, "
+               "virtual clock step %llu us",
                (unsigned long long)total, o->copy_link ? "copying" : "direct",
                (unsigned long long)o->step_us);
     for (int m = 0; m < nmtu; m++) {
@@ -147,8 +148,7 @@ int bench_throughput(const bench_opts *o, bench_report *r)
         bench_row_target(row, t, isnan(ratio) ? -1 : ratio >= want);
         snprintf(metric, sizeof metric, "  per CPU-second, MTU %u", mtu);
         bench_row_add(r, metric, "Gbit/cpu-s", srv == 0 ? gbit(s.bytes, s.cpu_seconds) : NAN,
-                      !o->no_kernel && krv == 0 ? gbit(k.bytes, k.cpu_seconds) : NAN,
-                      BENCH_HIGHER);
+                      !o->no_kernel && krv == 0 ? gbit(k.bytes, k.cpu_seconds) : NAN, BENCH_HIGHER);
         if (srv == 0) {
             bench_note(r,
                        "synack MTU %u: MSS %u, %.3f s, %llu data frames, %llu ACK frames, "

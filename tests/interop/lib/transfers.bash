@@ -5,6 +5,10 @@
 # run_transfers "SYNACK FAULT OPTIONS" "ALLOWED ANALYSIS FLAGS" [NOISE_MAX]
 # (NOISE_MAX: see check_capture; used without faults.)
 
+# 100 MiB; a sanitizer build (several times slower) moves 25 MiB, unless told otherwise.
+if [ -z "${SYNACK_INTEROP_BYTES:-}" ] && grep -q -a __asan_init "${SYNACK_BIN:-}" 2>/dev/null; then
+    SYNACK_INTEROP_BYTES=26214400
+fi
 SIZE=${SYNACK_INTEROP_BYTES:-104857600}
 
 # rate NAME START_MS: logs the throughput of a transfer of $SIZE bytes.
