@@ -42,9 +42,29 @@ int synack_socket(synack_stack *st, int type)
     return (int)ret_event(st, "socket", s, s);
 }
 
+static int port_bit(const synack_stack *st, uint16_t port)
+{
+    return (int)((st->bound_ports[port >> 6] >> (port & 63)) & 1);
+}
+
+static void mark_explicit(synack_stack *st, synack_sock *so)
+{
+    so->explicit_bind = 1;
+    st->bound_ports[so->lport >> 6] |= 1ull << (so->lport & 63);
+}
+
 static void sock_release(synack_stack *st, int s)
 {
     synack_sock *so = &st->socks[s];
+    if (so->explicit_bind) {
+        /* the port stays marked while another socket bound it explicitly too */
+        int others = 0;
+        for (uint32_t i = 0; i < st->cfg.max_sockets && !others; i++)
+            others = (int)i != s && st->socks[i].in_use && st->socks[i].explicit_bind &&
+                     st->socks[i].lport == so->lport;
+        if (!others)
+            st->bound_ports[so->lport >> 6] &= ~(1ull << (so->lport & 63));
+    }
     memset(so, 0, sizeof(*so));
     so->next_free = st->sock_free;
     st->sock_free = s;
@@ -133,16 +153,12 @@ static int pick_ephemeral(synack_stack *st, int self, uint32_t raddr, uint16_t r
             if (ct_lookup(&st->conns, &k))
                 continue;
         }
-        int bound_elsewhere = 0;
-        for (uint32_t s = 0; s < st->cfg.max_sockets; s++) {
-            synack_sock *o = &st->socks[s];
-            if ((int)s != self && o->in_use && o->bound && o->lport == port) {
-                bound_elsewhere = 1;
-                break;
-            }
-        }
-        if (bound_elsewhere || tcp_listener_find(st, st->cfg.netif.addr, port))
+        /* Connected sockets share ephemeral ports as long as their 4-tuples differ (as in
+         * Linux); a port some socket bound explicitly, or a listener's, is left alone. */
+        if (port_bit(st, port) || tcp_listener_find(st, st->cfg.netif.addr, port))
             continue;
+        if (!raddr && port_available(st, self, port, 0) != 0)
+            continue; /* bind(port 0)/listen(): the port must be wholly unused */
         return port;
     }
     return -EADDRNOTAVAIL;
@@ -173,6 +189,7 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
         so->bound = 1;
         so->laddr = ip;
         so->lport = port;
+        mark_explicit(st, so);
     }
     return (int)ret_event(st, "bind", s, rc);
 }
@@ -197,6 +214,7 @@ int synack_listen(synack_stack *st, int s, int backlog)
             return (int)ret_event(st, "listen", s, p);
         so->bound = 1;
         so->lport = (uint16_t)p;
+        mark_explicit(st, so);
     }
     for (tcp_listener *o = st->listeners; o; o = o->next)
         if (o->lport == so->lport)

@@ -21,6 +21,7 @@ typedef struct synack_sock {
     uint8_t linger_on;          /* SO_LINGER l_onoff */
     uint8_t shut_rd;            /* shutdown(SHUT_RD) */
     uint8_t was_connected;      /* had a connection that is gone: reads return EOF */
+    uint8_t explicit_bind;      /* bind()/listen() chose the port (connect() binds implicitly) */
     int linger_s;               /* SO_LINGER l_linger */
     uint32_t laddr;             /* bound address (host order), 0 = any */
     uint16_t lport;             /* bound port, 0 = none yet */
@@ -70,6 +71,8 @@ struct synack_stack {
     arp_cache arp;              /* IPv4 -> MAC, Ethernet links only */
     uint16_t ip_id;             /* IPv4 identification counter */
     uint16_t next_port;         /* ephemeral-port search start */
+    uint64_t bound_ports[1024]; /* bitmap: ports some socket bound explicitly (O(1) checks
+                                   when connect() picks an ephemeral port) */
 
     uint64_t cookie_sent_at;    /* when we last answered a SYN with a cookie (0: never) */
     uint64_t chack_window;      /* start of the current challenge-ACK second */

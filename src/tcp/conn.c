@@ -140,10 +140,16 @@ void tcp_timers_rearm(tcp_conn *c)
     for (int i = 0; i < TT_COUNT; i++)
         if (c->deadline[i] < min)
             min = c->deadline[i];
-    if (min == UINT64_MAX)
-        tw_cancel(&c->st->wheel, &c->tnode);
-    else if (!tw_armed(&c->tnode) || c->tnode.when != min)
+    /* Lazy: a deadline that moved later (the retransmission timer restarted by an ACK, a
+     * delayed ACK that went out) leaves the wheel node where it is. It then fires early,
+     * finds nothing due, and is armed at the real deadline — one spurious expiry instead
+     * of a wheel operation per segment. */
+    if (!tw_armed(&c->tnode)) {
+        if (min != UINT64_MAX)
+            tw_arm(&c->st->wheel, &c->tnode, min);
+    } else if (min < c->tnode.when) {
         tw_arm(&c->st->wheel, &c->tnode, min);
+    }
 }
 
 void tcp_timer_set(tcp_conn *c, tcp_timer t, uint64_t when)

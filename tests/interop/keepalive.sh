@@ -15,9 +15,13 @@ bg connect "$SYNACK_BIN" connect --tap "$TAP" --addr "$SYNACK_IP/24" --quiet \
     --to "$KERNEL_IP:5004" --send /dev/null --wait-eof --recv /dev/null \
     --keepalive 1,1,3 --pcap "$WORK/synack.pcap"
 CONNECT=$BG_PID
-sleep 3.5 # three probes, answered
+for _ in $(seq 1 100); do
+    nsx ss -Htan state established "( dport = :5004 or sport = :5004 )" | grep -q . && break
+    sleep 0.05
+done
 nsx ss -Htan state established "( dport = :5004 or sport = :5004 )" | grep -q . ||
     fail "no established connection on the kernel's side"
+sleep 3.5 # three probes, answered
 kill -0 "$CONNECT" 2>/dev/null || fail "synack connect ended early: $(cat "$WORK/connect.err")"
 cut_ms=$(now_ms)
 nsx ip link set "$TAP" down
