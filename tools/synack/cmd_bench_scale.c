@@ -22,6 +22,12 @@
 #define QUICK_CONNS 10000u
 #define BASE_IDLE 100u
 #define PORT 9000
+#define PER_PORT 60000u /* connections per listening port: a 4-tuple needs a distinct
+                           client port, so 1,000,000 connections spread over 17 ports */
+#define MAX_LISTENERS 64
+
+static int listeners[MAX_LISTENERS]; /* listening sockets on PORT+2 .. */
+static int nlisteners;
 #define PINGS 200000u
 #define QUICK_PINGS 50000u
 
@@ -88,9 +94,22 @@ typedef struct conns {
 /* Opens idle connections until c->n == want, time runs out, or connect fails. Accepts in
  * batches of 128 so neither the SYN queue (max_syn_backlog 256) nor the accept queue
  * overflows. Returns 0, or the connect error. */
+/* Accepts up to max connections from every listener into out; returns how many. */
+static uint64_t accept_all(bench_pair *p, int *out, uint64_t max)
+{
+    uint64_t got = 0;
+    for (int k = 0; k < nlisteners && got < max; k++) {
+        int a;
+        while (got < max && (a = synack_accept(p->st[1], listeners[k], NULL, NULL)) >= 0)
+            out[got++] = a;
+    }
+    return got;
+}
+
 static int open_conns(bench_pair *p, int ls, conns *c, uint64_t want, uint64_t deadline_ns,
                       uint64_t *opened_at_half_ns)
 {
+    (void)ls;
     uint64_t pending = 0, t0 = bench_now_ns();
     int rc = 0;
     while (c->n + pending < want) {
@@ -99,7 +118,8 @@ static int open_conns(bench_pair *p, int ls, conns *c, uint64_t want, uint64_t d
             rc = s;
             break;
         }
-        int r = bench_connect(p, s, PORT);
+        uint64_t idx = c->n + pending;
+        int r = bench_connect(p, s, (uint16_t)(PORT + 2 + idx / PER_PORT));
         if (r < 0 && r != -EINPROGRESS) {
             synack_close(p->st[0], s);
             rc = r;
@@ -109,12 +129,9 @@ static int open_conns(bench_pair *p, int ls, conns *c, uint64_t want, uint64_t d
         pending++;
         if (pending == 128 || c->n + pending == want) {
             bench_pair_pump(p);
-            for (uint64_t i = 0; i < pending; i++) {
-                int a = synack_accept(p->st[1], ls, NULL, NULL);
-                if (a < 0)
-                    return a;
-                c->ss[c->n + i] = a;
-            }
+            uint64_t got = accept_all(p, c->ss + c->n, pending);
+            if (got != pending)
+                return -EAGAIN;
             c->n += pending;
             pending = 0;
             if (opened_at_half_ns && *opened_at_half_ns == 0 && c->n >= want / 2)
@@ -125,12 +142,8 @@ static int open_conns(bench_pair *p, int ls, conns *c, uint64_t want, uint64_t d
     }
     if (pending) {
         bench_pair_pump(p);
-        for (uint64_t i = 0; i < pending; i++) {
-            int a = synack_accept(p->st[1], ls, NULL, NULL);
-            if (a < 0)
-                return a;
-            c->ss[c->n + i] = a;
-        }
+        if (accept_all(p, c->ss + c->n, pending) != pending)
+            return -EAGAIN;
         c->n += pending;
     }
     return rc;
@@ -155,18 +168,15 @@ int bench_scale(const bench_opts *o, bench_report *r)
     bench_config(&cfg, 1500);
     cfg.ephemeral_lo = 1024;
     cfg.ephemeral_hi = 65535;
-    /* A client address has one port per connection (socket.c pick_ephemeral skips a port
-     * any socket holds), so the client can open at most the ephemeral range. */
-    uint64_t span = (uint64_t)cfg.ephemeral_hi - cfg.ephemeral_lo + 1;
-    uint64_t cap = want + BASE_IDLE + 1 < span ? want + BASE_IDLE + 1 : span;
+    /* Connected sockets share ephemeral ports across 4-tuples, so the connections are
+     * spread over several listening ports, PER_PORT each. */
+    uint64_t cap = want + BASE_IDLE + 1;
     uint64_t target = want;
-    if (want + BASE_IDLE + 1 > span) {
-        bench_note(r,
-                   "asked for %llu connections; one client address gives at most %llu "
-                   "(ephemeral ports 1024-65535, one per connection: socket.c "
-                   "pick_ephemeral), so the run stops there",
-                   (unsigned long long)want, (unsigned long long)span);
-        want = span - BASE_IDLE - 1;
+    nlisteners = (int)((cap + PER_PORT - 1) / PER_PORT);
+    if (nlisteners > MAX_LISTENERS) {
+        nlisteners = MAX_LISTENERS;
+        want = (uint64_t)MAX_LISTENERS * PER_PORT - BASE_IDLE - 1;
+        cap = want + BASE_IDLE + 1;
     }
     cfg.max_sockets = (uint32_t)cap + 16;
     cfg.max_conns = (uint32_t)cap + 16;
@@ -186,6 +196,8 @@ int bench_scale(const bench_opts *o, bench_report *r)
     }
     int failed = 0;
     int ls = bench_listen(&p, PORT, 4096);
+    for (int k = 0; k < nlisteners; k++)
+        listeners[k] = bench_listen(&p, (uint16_t)(PORT + 2 + k), 4096);
     int acs = -1, ass = -1;
     if (ls < 0 || bench_pair_connect_one(&p, PORT + 1, &acs, &ass) != 0) {
         bench_note(r, "could not set up the listener or the active connection");
