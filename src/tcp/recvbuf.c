@@ -4,19 +4,19 @@
 #include <errno.h>
 #include <string.h>
 
-/* Ring index of offset off from head. Needs head < cap and off <= cap; with
- * cap <= RECVBUF_MAX_CAP the sum cannot overflow 32 bits. */
-static uint32_t ring_index(uint32_t cap, uint32_t head, uint32_t off)
+/* Ring index of offset off from head. Needs head < size and off <= size; with
+ * size <= RECVBUF_MAX_CAP the sum cannot overflow 32 bits. */
+static uint32_t ring_index(uint32_t size, uint32_t head, uint32_t off)
 {
     uint32_t i = head + off;
-    return i >= cap ? i - cap : i;
+    return i >= size ? i - size : i;
 }
 
 /* Copies n bytes to offset off from RCV.NXT, in at most two chunks. */
 static void copy_in(recvbuf *b, uint32_t off, const uint8_t *src, uint32_t n)
 {
-    uint32_t start = ring_index(b->cap, b->head, b->ready + off);
-    uint32_t first = b->cap - start;
+    uint32_t start = ring_index(b->size, b->head, b->ready + off);
+    uint32_t first = b->size - start;
     if (first > n)
         first = n;
     memcpy(b->data + start, src, first);
@@ -24,15 +24,61 @@ static void copy_in(recvbuf *b, uint32_t off, const uint8_t *src, uint32_t n)
         memcpy(b->data, src + first, n - first);
 }
 
-/* Copies the first n ready bytes to dst, in at most two chunks. */
-static void copy_out(const recvbuf *b, uint8_t *dst, uint32_t n)
+/* Copies n bytes from offset off after head (not RCV.NXT) to dst, in at most two
+ * chunks. */
+static void ring_read(const recvbuf *b, uint32_t off, uint8_t *dst, uint32_t n)
 {
-    uint32_t first = b->cap - b->head;
+    if (n == 0)
+        return;
+    uint32_t start = ring_index(b->size, b->head, off);
+    uint32_t first = b->size - start;
     if (first > n)
         first = n;
-    memcpy(dst, b->data + b->head, first);
+    memcpy(dst, b->data + start, first);
     if (n > first)
         memcpy(dst + first, b->data, n - first);
+}
+
+/* Copies the first n ready bytes to dst. */
+static void copy_out(const recvbuf *b, uint8_t *dst, uint32_t n)
+{
+    ring_read(b, 0, dst, n);
+}
+
+/* Storage size to reach need bytes from head (need <= cap, need > size): powers
+ * of two from RECVBUF_MIN_STORAGE, at least double the current size, never more
+ * than cap. 64-bit so doubling 2^30 cannot overflow. */
+static uint32_t storage_for(uint32_t size, uint32_t need, uint32_t cap)
+{
+    uint64_t s = size > 0 ? (uint64_t)size * 2 : RECVBUF_MIN_STORAGE;
+    while (s < need)
+        s *= 2;
+    return s < cap ? (uint32_t)s : cap;
+}
+
+/* Moves the ring into new storage that reaches need bytes from head, linearised
+ * so head becomes index 0. The ready bytes and every held range keep their
+ * offsets (ranges are relative to RCV.NXT, which stays `ready` past head); the
+ * holes between them hold nothing yet and are not copied. Returns 0, or -ENOMEM
+ * with the buffer unchanged. */
+static int grow(recvbuf *b, const synack_allocator *a, uint32_t need)
+{
+    uint32_t size = storage_for(b->size, need, b->cap);
+    uint8_t *data = a->alloc(a->ctx, size);
+    if (data == NULL)
+        return -ENOMEM;
+    if (b->data != NULL) {
+        ring_read(b, 0, data, b->ready);
+        for (uint32_t k = 0; k < b->nranges; k++) {
+            uint32_t off = b->ready + b->ranges[k].start;
+            ring_read(b, off, data + off, b->ranges[k].end - b->ranges[k].start);
+        }
+        a->free(a->ctx, b->data, b->size);
+    }
+    b->data = data;
+    b->size = size;
+    b->head = 0;
+    return 0;
 }
 
 void recvbuf_init(recvbuf *b, uint32_t cap)
@@ -44,7 +90,7 @@ void recvbuf_init(recvbuf *b, uint32_t cap)
 void recvbuf_free(recvbuf *b, const synack_allocator *a)
 {
     if (b->data != NULL)
-        a->free(a->ctx, b->data, b->cap);
+        a->free(a->ctx, b->data, b->size);
     recvbuf_init(b, b->cap);
 }
 
@@ -91,13 +137,10 @@ long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const vo
     if (s > 0 && i == j && b->nranges == RECVBUF_MAX_RANGES)
         return -ENOSPC;
 
-    if (b->data == NULL) {
-        /* First byte stored: the buffer is empty, so nothing needs to move. */
-        b->data = a->alloc(a->ctx, b->cap);
-        if (b->data == NULL)
-            return -ENOMEM;
-        b->head = 0;
-    }
+    /* The storage must reach the segment's end; what is held already lies within
+     * it, and ready + e <= cap. */
+    if (b->ready + e > b->size && grow(b, a, b->ready + e) != 0)
+        return -ENOMEM;
 
     /* Fill only the holes between the touching ranges: the first copy wins. */
     const uint8_t *p = src;
@@ -167,7 +210,7 @@ uint32_t recvbuf_read(recvbuf *b, void *dst, uint32_t n)
     if (b->ready == 0 && b->nranges == 0)
         b->head = 0;
     else
-        b->head = ring_index(b->cap, b->head, take);
+        b->head = ring_index(b->size, b->head, take);
     return take;
 }
 

@@ -6,15 +6,21 @@
  * number). Here they are held in place, in the ring slot they will occupy, so
  * filling a hole never copies the data again.
  *
- * A ring of cap bytes. Offset 0 is the first byte not yet read by the
- * application. The first `ready` bytes are in order and readable; beyond them,
- * out-of-order ranges already received are tracked as a sorted list of at most
- * RECVBUF_MAX_RANGES disjoint, non-adjacent [start,end) byte ranges, with
- * offsets relative to the end of the ready data, i.e. relative to RCV.NXT.
+ * A ring that may span up to cap bytes. Offset 0 is the first byte not yet
+ * read by the application. The first `ready` bytes are in order and readable;
+ * beyond them, out-of-order ranges already received are tracked as a sorted
+ * list of at most RECVBUF_MAX_RANGES disjoint, non-adjacent [start,end) byte
+ * ranges, with offsets relative to the end of the ready data, i.e. relative to
+ * RCV.NXT.
  * A range never starts at 0: data at RCV.NXT is in order and becomes ready.
  *
- * Storage is allocated on the first write that stores a byte, so an idle
- * connection costs nothing. */
+ * Storage grows progressively: nothing is allocated until the first write that
+ * stores a byte, which takes the smallest power of two that reaches the byte and
+ * is at least RECVBUF_MIN_STORAGE; a write that lands beyond the storage doubles
+ * it (or more, as needed), never past cap. Growing linearises the ring from
+ * head, so every byte keeps its offset and the ranges stay valid. So an idle
+ * connection costs nothing and a short request/reply touches a few pages, not
+ * cap bytes. The window offered is still derived from cap, not the storage. */
 #ifndef SYNACK_TCP_RECVBUF_H
 #define SYNACK_TCP_RECVBUF_H
 
@@ -30,15 +36,20 @@
  * count fits a long and ring indices cannot overflow. */
 #define RECVBUF_MAX_CAP 0x7fffffffu
 
+/* Smallest storage allocated (unless cap is smaller): a power of two that holds a
+ * full Ethernet-sized segment (MSS 1460), so small exchanges never grow. */
+#define RECVBUF_MIN_STORAGE 2048u
+
 typedef struct recvbuf_range {
     uint32_t start; /* First byte held, as an offset from RCV.NXT (always > 0). */
     uint32_t end;   /* One past the last byte held, as an offset from RCV.NXT. */
 } recvbuf_range;
 
 typedef struct recvbuf {
-    uint8_t *data;    /* Ring storage of cap bytes, or NULL until the first stored byte. */
-    uint32_t cap;     /* Ring size in bytes, fixed while the buffer holds data. */
-    uint32_t head;    /* Ring index of the first byte not yet read by the application. */
+    uint8_t *data;    /* Ring storage of size bytes; NULL (size 0) until a byte is stored. */
+    uint32_t cap;     /* Most bytes the ring may span (ready + window); fixed unless empty. */
+    uint32_t size;    /* Storage bytes allocated, the ring's modulus: 0, a power of two, or cap. */
+    uint32_t head;    /* Ring index of the first unread byte; < size, or 0 without storage. */
     uint32_t ready;   /* In-order bytes from head on, readable; RCV.NXT is just past them. */
     uint32_t nranges; /* Entries in use in ranges[]. */
     recvbuf_range ranges[RECVBUF_MAX_RANGES]; /* Out-of-order data held, ascending. */
@@ -53,7 +64,8 @@ void recvbuf_free(recvbuf *b, const synack_allocator *a);
  * Returns 0, -EBUSY unless empty (no ready and no out-of-order data), or -EINVAL
  * if cap > RECVBUF_MAX_CAP. */
 int recvbuf_set_cap(recvbuf *b, const synack_allocator *a, uint32_t cap);
-/* Free space after the ready bytes: cap - ready. (The receive window is derived from it.) */
+/* Free space after the ready bytes: cap - ready, whatever storage is allocated. (The
+ * receive window is derived from it.) */
 uint32_t recvbuf_space(const recvbuf *b);
 /* In-order bytes the application can read. */
 uint32_t recvbuf_ready(const recvbuf *b);
@@ -63,10 +75,11 @@ uint32_t recvbuf_ready(const recvbuf *b);
  * all RECVBUF_MAX_RANGES are used, the segment is refused (nothing stored) and
  * -ENOSPC returned; bytes that touch (overlap or adjoin) an existing range merge
  * with it and are accepted. Returns how far RCV.NXT advances: the growth of the
- * ready data, including out-of-order ranges that became contiguous; or -ENOMEM
- * (nothing stored) if storage could not be allocated. Range offsets are rebased
- * when RCV.NXT advances. *stored_out (may be NULL) receives how many of the n
- * bytes were newly stored (0 on error). src may be NULL only when n is 0. */
+ * ready data, including out-of-order ranges that became contiguous. Range offsets
+ * are rebased when RCV.NXT advances. Allocates or grows the storage when the bytes
+ * land beyond it; if that allocation fails, returns -ENOMEM with nothing stored and
+ * the buffer unchanged. *stored_out (may be NULL) receives how many of the n bytes
+ * were newly stored (0 on error). src may be NULL only when n is 0. */
 long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const void *src, uint32_t n,
                    uint32_t *stored_out);
 /* Copies up to n ready bytes to dst (dst may be NULL to discard) and frees them.
@@ -80,7 +93,8 @@ uint32_t recvbuf_sack_ranges(const recvbuf *b, recvbuf_range *out, uint32_t max)
 /* Drops all out-of-order data (e.g. under memory pressure; RFC 2018 8 allows
  * reneging); returns bytes dropped. */
 uint32_t recvbuf_drop_ooo(recvbuf *b);
-/* Frees the storage if there is neither ready nor out-of-order data. */
+/* Frees the storage if there is neither ready nor out-of-order data; a later write
+ * allocates it again (starting small). */
 void recvbuf_shrink(recvbuf *b, const synack_allocator *a);
 
 #endif

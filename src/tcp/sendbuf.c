@@ -4,18 +4,48 @@
 #include <errno.h>
 #include <string.h>
 
-/* Ring index of offset off from head. Needs head < cap and off <= cap; with
- * cap <= SENDBUF_MAX_CAP the sum cannot overflow 32 bits. */
-static uint32_t ring_index(uint32_t cap, uint32_t head, uint32_t off)
+/* Ring index of offset off from head. Needs head < size and off <= size; with
+ * size <= SENDBUF_MAX_CAP the sum cannot overflow 32 bits. */
+static uint32_t ring_index(uint32_t size, uint32_t head, uint32_t off)
 {
     uint32_t i = head + off;
-    return i >= cap ? i - cap : i;
+    return i >= size ? i - size : i;
+}
+
+/* Storage size to hold need bytes (need <= cap, need > size): powers of two from
+ * SENDBUF_MIN_STORAGE, at least double the current size, never more than cap.
+ * 64-bit so doubling 2^30 cannot overflow. */
+static uint32_t storage_for(uint32_t size, uint32_t need, uint32_t cap)
+{
+    uint64_t s = size > 0 ? (uint64_t)size * 2 : SENDBUF_MIN_STORAGE;
+    while (s < need)
+        s *= 2;
+    return s < cap ? (uint32_t)s : cap;
+}
+
+/* Moves the ring into new storage big enough for need bytes, linearised so that
+ * SND.UNA is at index 0. Returns 0, or -ENOMEM with the buffer unchanged. */
+static int grow(sendbuf *b, const synack_allocator *a, uint32_t need)
+{
+    uint32_t size = storage_for(b->size, need, b->cap);
+    uint8_t *data = a->alloc(a->ctx, size);
+    if (data == NULL)
+        return -ENOMEM;
+    if (b->data != NULL) {
+        sendbuf_peek(b, 0, data, b->len);
+        a->free(a->ctx, b->data, b->size);
+    }
+    b->data = data;
+    b->size = size;
+    b->head = 0;
+    return 0;
 }
 
 void sendbuf_init(sendbuf *b, uint32_t cap)
 {
     b->data = NULL;
     b->cap = cap > SENDBUF_MAX_CAP ? SENDBUF_MAX_CAP : cap;
+    b->size = 0;
     b->head = 0;
     b->len = 0;
 }
@@ -23,8 +53,9 @@ void sendbuf_init(sendbuf *b, uint32_t cap)
 void sendbuf_free(sendbuf *b, const synack_allocator *a)
 {
     if (b->data != NULL)
-        a->free(a->ctx, b->data, b->cap);
+        a->free(a->ctx, b->data, b->size);
     b->data = NULL;
+    b->size = 0;
     b->head = 0;
     b->len = 0;
 }
@@ -45,16 +76,15 @@ long sendbuf_append(sendbuf *b, const synack_allocator *a, const void *src, size
     uint32_t space = b->cap - b->len;
     if (n == 0 || space == 0)
         return 0;
-    if (b->data == NULL) {
-        /* First use: the ring is empty, so head is 0 and nothing moves. */
-        b->data = a->alloc(a->ctx, b->cap);
-        if (b->data == NULL)
-            return -ENOMEM;
-        b->head = 0;
-    }
     uint32_t take = n < space ? (uint32_t)n : space;
-    uint32_t tail = ring_index(b->cap, b->head, b->len);
-    uint32_t first = b->cap - tail;
+    if (b->len + take > b->size && grow(b, a, b->len + take) != 0) {
+        /* No bigger storage: fill what the current one has (none before the first append). */
+        take = b->size - b->len;
+        if (take == 0)
+            return -ENOMEM;
+    }
+    uint32_t tail = ring_index(b->size, b->head, b->len);
+    uint32_t first = b->size - tail;
     if (first > take)
         first = take;
     const uint8_t *s = src;
@@ -79,8 +109,8 @@ void sendbuf_peek(const sendbuf *b, uint32_t off, void *dst, uint32_t n)
 {
     if (n == 0)
         return;
-    uint32_t start = ring_index(b->cap, b->head, off);
-    uint32_t first = b->cap - start;
+    uint32_t start = ring_index(b->size, b->head, off);
+    uint32_t first = b->size - start;
     if (first > n)
         first = n;
     uint8_t *d = dst;
@@ -93,7 +123,7 @@ void sendbuf_consume(sendbuf *b, uint32_t n)
 {
     b->len -= n;
     /* An empty ring restarts at index 0, so the next appends stay in one chunk. */
-    b->head = b->len == 0 ? 0 : ring_index(b->cap, b->head, n);
+    b->head = b->len == 0 ? 0 : ring_index(b->size, b->head, n);
 }
 
 void sendbuf_shrink(sendbuf *b, const synack_allocator *a)

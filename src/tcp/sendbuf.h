@@ -5,9 +5,13 @@
  * byte at SND.UNA; bytes before SND.NXT are in flight, the rest are not yet
  * sent. Retransmission peeks at any offset again until an ACK consumes it.
  *
- * A ring of `cap` bytes. Storage is allocated on the first append, so an idle
- * connection costs nothing, and is kept when the ring drains (no churn); a
- * caller under memory pressure gives it back with sendbuf_shrink(). */
+ * A ring that may hold up to `cap` bytes. Its storage grows progressively:
+ * nothing is allocated until the first append, which takes the smallest power
+ * of two that fits the data and is at least SENDBUF_MIN_STORAGE; an append that
+ * needs more doubles it (or more, as needed), never past cap. So an idle
+ * connection costs nothing and a short request/reply touches a few pages, not
+ * cap bytes. Storage is kept when the ring drains (no churn); a caller under
+ * memory pressure gives it back with sendbuf_shrink(). */
 #ifndef SYNACK_TCP_SENDBUF_H
 #define SYNACK_TCP_SENDBUF_H
 
@@ -20,10 +24,15 @@
  * than 2^31 apart, and it keeps every count representable as a long. */
 #define SENDBUF_MAX_CAP 0x7fffffffu
 
+/* Smallest storage allocated (unless cap is smaller): a power of two that holds a
+ * full Ethernet-sized segment (MSS 1460), so small exchanges never grow. */
+#define SENDBUF_MIN_STORAGE 2048u
+
 typedef struct sendbuf {
-    uint8_t *data; /* Ring storage of cap bytes, or NULL until the first append. */
-    uint32_t cap;  /* Ring size in bytes, fixed while the buffer holds data. */
-    uint32_t head; /* Ring index of the byte at SND.UNA (offset 0). */
+    uint8_t *data; /* Ring storage of size bytes, or NULL (size 0) until the first append. */
+    uint32_t cap;  /* Most bytes the buffer may hold; fixed while it holds data. */
+    uint32_t size; /* Bytes of storage allocated (the ring's modulus): 0, a power of two, or cap. */
+    uint32_t head; /* Ring index of the byte at SND.UNA (offset 0); < size, or 0 with no storage. */
     uint32_t len;  /* Bytes held: written by the application, not yet acknowledged. */
 } sendbuf;
 
@@ -34,12 +43,14 @@ void sendbuf_free(sendbuf *b, const synack_allocator *a);
 /* Changes the capacity of an empty buffer (e.g. SO_SNDBUF) and frees its storage.
  * Returns 0, -EBUSY if it holds data, or -EINVAL if cap > SENDBUF_MAX_CAP. */
 int sendbuf_set_cap(sendbuf *b, const synack_allocator *a, uint32_t cap);
-/* Copies up to n bytes in after the last byte held; allocates on first use.
- * Returns bytes taken (0 when full or n == 0) or -ENOMEM (nothing taken). */
+/* Copies up to n bytes (at most cap - len) in after the last byte held, allocating
+ * or growing the storage as needed. If growing fails, takes only what fits in the
+ * storage it has. Returns bytes taken (0 when full or n == 0) or -ENOMEM (nothing
+ * taken: the allocation failed and the storage had no room). */
 long sendbuf_append(sendbuf *b, const synack_allocator *a, const void *src, size_t n);
 /* Bytes held, from SND.UNA on. */
 uint32_t sendbuf_len(const sendbuf *b);
-/* Bytes that can still be appended: cap - len. */
+/* Bytes that can still be appended: cap - len (whatever storage is allocated). */
 uint32_t sendbuf_space(const sendbuf *b);
 /* Copies n bytes starting at offset off (0 = SND.UNA) to dst; caller guarantees
  * off + n <= len. */
@@ -47,7 +58,8 @@ void sendbuf_peek(const sendbuf *b, uint32_t off, void *dst, uint32_t n);
 /* Drops n acknowledged bytes from the front (n <= len), i.e. SND.UNA advances by n.
  * The storage is kept even when the buffer becomes empty. */
 void sendbuf_consume(sendbuf *b, uint32_t n);
-/* Frees the storage if the buffer is empty; a later append allocates it again. */
+/* Frees the storage if the buffer is empty; a later append allocates it again
+ * (starting small). */
 void sendbuf_shrink(sendbuf *b, const synack_allocator *a);
 
 #endif

@@ -571,6 +571,277 @@ static void test_sack_ranges_max(void **state)
     recvbuf_free(&b, &A);
 }
 
+/* ---- progressive storage ---- */
+
+/* The storage the header promises to reach need bytes from a ring of old bytes:
+ * the smallest power of two that is >= need, >= RECVBUF_MIN_STORAGE and more
+ * than old, but never more than cap. */
+static uint32_t expect_storage(uint32_t old, uint32_t need, uint32_t cap)
+{
+    uint64_t p = 1;
+    while (p < need || p < RECVBUF_MIN_STORAGE || p <= old)
+        p <<= 1;
+    return p < cap ? (uint32_t)p : cap;
+}
+
+/* Byte i of the peer's stream: varies with both low and high bits of i, so a
+ * block copied to the wrong offset (even a multiple of 256 away) shows. */
+static uint8_t pat(uint32_t i)
+{
+    return (uint8_t)(i * 131u + (i >> 8) * 7u + (i >> 16));
+}
+
+/* Writes stream bytes [seq, seq + n) with RCV.NXT at stream position nxt. */
+static long put_pat(recvbuf *b, uint32_t nxt, uint32_t seq, uint32_t n, uint32_t *stored)
+{
+    uint8_t *in = malloc(n ? n : 1);
+    assert_non_null(in);
+    for (uint32_t i = 0; i < n; i++)
+        in[i] = pat(seq + i);
+    long got = recvbuf_write(b, &A, seq - nxt, in, n, stored);
+    free(in);
+    return got;
+}
+
+/* Fills every hole in [nxt, nxt + n) in order. The bytes offered where data is
+ * held already are wrong, so they only read back right if the held copy (which
+ * wins) survived. Returns how far RCV.NXT advanced. */
+static long fill_holes(recvbuf *b, uint32_t nxt, uint32_t n)
+{
+    uint8_t *in = malloc(n ? n : 1);
+    assert_non_null(in);
+    for (uint32_t i = 0; i < n; i++) {
+        int held = 0;
+        for (uint32_t k = 0; k < b->nranges; k++)
+            if (i >= b->ranges[k].start && i < b->ranges[k].end)
+                held = 1;
+        in[i] = held ? (uint8_t)~pat(nxt + i) : pat(nxt + i);
+    }
+    long got = recvbuf_write(b, &A, 0, in, n, NULL);
+    free(in);
+    return got;
+}
+
+/* Reads n ready bytes and checks they are stream bytes [rd, rd + n). */
+static void read_pat(recvbuf *b, uint32_t rd, uint32_t n)
+{
+    uint8_t *out = malloc(n + 1u);
+    assert_non_null(out);
+    out[n] = 0xAA;
+    assert_int_equal(recvbuf_read(b, out, n), n);
+    for (uint32_t i = 0; i < n; i++)
+        if (out[i] != pat(rd + i))
+            fail_msg("byte %u is %u, want %u", rd + i, out[i], pat(rd + i));
+    assert_int_equal(out[n], 0xAA);
+    free(out);
+}
+
+/* Peeks at every ready byte and checks they are stream bytes [rd, ...). */
+static void peek_pat(const recvbuf *b, uint32_t rd)
+{
+    uint32_t n = recvbuf_ready(b);
+    uint8_t *out = malloc(n + 1u);
+    assert_non_null(out);
+    assert_int_equal(recvbuf_peek(b, out, n + 1u), n);
+    for (uint32_t i = 0; i < n; i++)
+        if (out[i] != pat(rd + i))
+            fail_msg("ready byte %u is %u, want %u", rd + i, out[i], pat(rd + i));
+    free(out);
+}
+
+static void test_first_storage_is_small(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t cap, off, n, size;
+    } cases[] = {
+        {256u * 1024u, 0, 64, 2048}, /* a small request: the minimum, not cap */
+        {256u * 1024u, 0, 2048, 2048},
+        {256u * 1024u, 0, 2049, 4096},
+        {256u * 1024u, 3000, 10, 4096},          /* out of order: must reach the segment's end */
+        {256u * 1024u, 0, 300000, 256u * 1024u}, /* cut at cap, storage is cap */
+        {1000, 0, 1, 1000},                      /* cap below the minimum: cap */
+        {3000, 5, 10, 2048},                     /* cap not a power of two */
+        {3000, 2500, 10, 3000},                  /* 4096 would pass cap */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        recvbuf b;
+        recvbuf_init(&b, cases[i].cap);
+        uint32_t stored = 0;
+        long adv = put_pat(&b, 0, cases[i].off, cases[i].n, &stored);
+        uint32_t end = cases[i].off + cases[i].n;
+        if (end > cases[i].cap)
+            end = cases[i].cap;
+        assert_int_equal(stored, end - cases[i].off);
+        assert_int_equal(adv, cases[i].off == 0 ? end : 0);
+        assert_int_equal(b.size, cases[i].size);
+        assert_int_equal(b.size, expect_storage(0, end, cases[i].cap));
+        assert_int_equal(ta.last_size, cases[i].size);
+        assert_int_equal(ta.live_bytes, cases[i].size);
+        /* the window still comes from cap, whatever the storage */
+        assert_int_equal(recvbuf_space(&b), cases[i].cap - (uint32_t)adv);
+        if (cases[i].off > 0)
+            assert_int_equal(fill_holes(&b, 0, end), end);
+        read_pat(&b, 0, end);
+        recvbuf_free(&b, &A);
+        assert_int_equal(b.size, 0);
+        assert_int_equal(ta.live_bytes, 0);
+    }
+}
+
+static void test_growth_keeps_data_and_ranges(void **state)
+{
+    (void)state;
+    /* cap not a power of two: 2048, 4096, 8192, 16384, then cap itself */
+    const uint32_t cap = 20000;
+    recvbuf b;
+    recvbuf_init(&b, cap);
+    uint32_t rd = 0, nxt = 0; /* stream positions of head and RCV.NXT */
+    assert_int_equal(put_pat(&b, nxt, nxt, 100, NULL), 100);
+    nxt += 100;
+    read_pat(&b, rd, 100);
+    rd += 100;
+    assert_int_equal(b.size, 2048);
+    unsigned stages = 0;
+    for (int layout = 0;; layout ^= 1) {
+        uint32_t size = b.size;
+        unsigned allocs = ta.allocs;
+        assert_int_equal(b.head, 0); /* empty: the ring restarted at index 0 */
+        /* move head to the middle of the storage */
+        assert_int_equal(put_pat(&b, nxt, nxt, size / 2 + 5, NULL), size / 2 + 5);
+        nxt += size / 2 + 5;
+        read_pat(&b, rd, size / 2 + 4);
+        rd += size / 2 + 4;
+        assert_int_equal(b.head, size / 2 + 4);
+        /* layout 0: the ready bytes run across the storage's end;
+         * layout 1: the first held range does */
+        uint32_t more = layout == 0 ? size / 2 : size / 2 - 31;
+        assert_int_equal(put_pat(&b, nxt, nxt, more, NULL), more);
+        nxt += more;
+        uint32_t ready = recvbuf_ready(&b);
+        if (layout == 0)
+            assert_true(b.head + ready > b.size);
+        else
+            assert_true(b.head + ready + 10 < b.size && b.head + ready + 50 > b.size);
+        assert_int_equal(put_pat(&b, nxt, nxt + 10, 40, NULL), 0);
+        assert_int_equal(put_pat(&b, nxt, nxt + 100, 20, NULL), 0);
+        uint32_t last = size - ready; /* the storage ends this far past RCV.NXT */
+        assert_int_equal(put_pat(&b, nxt, nxt + last - 30, 20, NULL), 0);
+        assert_int_equal(b.size, size);
+        assert_int_equal(ta.allocs, allocs);
+        recvbuf_range held[RECVBUF_MAX_RANGES];
+        uint32_t nheld = recvbuf_sack_ranges(&b, held, RECVBUF_MAX_RANGES);
+        assert_int_equal(nheld, 3);
+        uint32_t ooo = b.ooo_bytes;
+        assert_int_equal(ooo, 80);
+
+        if (size < cap) {
+            /* a segment beyond the storage: it grows, keeping ready data and ranges */
+            unsigned frees = ta.frees;
+            uint32_t stored = 0;
+            assert_int_equal(put_pat(&b, nxt, nxt + last + 50, 30, &stored), 0);
+            assert_int_equal(stored, 30);
+            uint32_t want = expect_storage(size, ready + last + 80, cap);
+            assert_int_equal(want, size * 2 < cap ? size * 2 : cap);
+            assert_int_equal(b.size, want);
+            assert_int_equal(ta.allocs, allocs + 1);
+            assert_int_equal(ta.frees, frees + 1); /* the old storage, with its size */
+            assert_int_equal(ta.live_bytes, want);
+            assert_int_equal(b.head, 0);
+            assert_int_equal(recvbuf_ready(&b), ready);
+            assert_int_equal(recvbuf_space(&b), cap - ready);
+            held[nheld].start = last + 50;
+            held[nheld].end = last + 80;
+            nheld++;
+            assert_ranges(&b, held, nheld);
+            stages++;
+        }
+        peek_pat(&b, rd);
+        /* fill every hole: RCV.NXT runs to the end of the last range */
+        uint32_t span = held[nheld - 1].end;
+        assert_int_equal(fill_holes(&b, nxt, span), span);
+        nxt += span;
+        read_pat(&b, rd, nxt - rd);
+        rd = nxt;
+        if (size == cap)
+            break;
+    }
+    assert_int_equal(stages, 4);
+    assert_int_equal(b.size, cap);
+    /* at cap: data past cap is cut, the storage does not grow past it */
+    uint32_t stored = 0;
+    assert_int_equal(put_pat(&b, nxt, nxt, cap + 100, &stored), cap);
+    assert_int_equal(stored, cap);
+    assert_int_equal(b.size, cap);
+    assert_int_equal(ta.live_bytes, cap);
+    read_pat(&b, rd, cap);
+    recvbuf_free(&b, &A);
+}
+
+static void test_growth_failure_leaves_buffer_intact(void **state)
+{
+    (void)state;
+    recvbuf b;
+    recvbuf_init(&b, 20000);
+    uint32_t rd = 0, nxt = 0;
+    assert_int_equal(put_pat(&b, nxt, nxt, 1500, NULL), 1500);
+    nxt += 1500;
+    read_pat(&b, rd, 1000);
+    rd += 1000;
+    assert_int_equal(put_pat(&b, nxt, nxt, 1000, NULL), 1000); /* wraps: head 1000 */
+    nxt += 1000;
+    assert_true(b.head + recvbuf_ready(&b) > b.size);
+    assert_int_equal(put_pat(&b, nxt, nxt + 100, 50, NULL), 0);
+    assert_int_equal(b.size, 2048);
+    unsigned allocs = ta.allocs, frees = ta.frees;
+    recvbuf before = b;
+
+    ta.fail = 1;
+    uint32_t stored = 99;
+    /* out of order, beyond the storage: refused whole, nothing changed */
+    assert_int_equal(put_pat(&b, nxt, nxt + 600, 10, &stored), -ENOMEM);
+    assert_int_equal(stored, 0);
+    assert_memory_equal(&b, &before, sizeof(b));
+    /* in order, partly within the storage: refused whole too */
+    stored = 99;
+    assert_int_equal(put_pat(&b, nxt, nxt, 600, &stored), -ENOMEM);
+    assert_int_equal(stored, 0);
+    assert_memory_equal(&b, &before, sizeof(b));
+    assert_int_equal(ta.failed, 2);
+    assert_int_equal(ta.allocs, allocs);
+    assert_int_equal(ta.frees, frees);
+    assert_int_equal(ta.live_bytes, 2048);
+    /* within the storage nothing is allocated, so nothing fails */
+    assert_int_equal(put_pat(&b, nxt, nxt + 200, 10, &stored), 0);
+    assert_int_equal(stored, 10);
+    assert_int_equal(ta.failed, 2);
+    peek_pat(&b, rd);
+
+    /* memory comes back: the same segments are taken, everything intact */
+    ta.fail = 0;
+    assert_int_equal(put_pat(&b, nxt, nxt + 600, 10, &stored), 0);
+    assert_int_equal(b.size, 4096);
+    assert_int_equal(ta.live_bytes, 4096);
+    assert_ranges(&b, (recvbuf_range[]){{100, 150}, {200, 210}, {600, 610}}, 3);
+    assert_int_equal(fill_holes(&b, nxt, 610), 610);
+    nxt += 610;
+    read_pat(&b, rd, nxt - rd);
+    rd = nxt;
+
+    /* an empty ring whose storage must grow fails the same way and keeps its storage */
+    uint8_t *storage = b.data;
+    before = b;
+    ta.fail = 1;
+    assert_int_equal(put_pat(&b, nxt, nxt, 5000, &stored), -ENOMEM);
+    assert_memory_equal(&b, &before, sizeof(b));
+    assert_ptr_equal(b.data, storage);
+    ta.fail = 0;
+    assert_int_equal(put_pat(&b, nxt, nxt, 5000, &stored), 5000);
+    assert_int_equal(b.size, 8192);
+    read_pat(&b, rd, 5000);
+    recvbuf_free(&b, &A);
+}
+
 /* ---- randomized model check ----
  * The reference holds, for every absolute stream position, whether a byte was
  * received and which (the first copy). RCV.NXT, the reads and every range the
@@ -580,6 +851,7 @@ static void test_sack_ranges_max(void **state)
 
 typedef struct model {
     uint32_t cap;  /* buffer capacity */
+    uint32_t size; /* storage the buffer should have allocated */
     uint32_t rd;   /* stream position of the first unread byte */
     uint32_t nxt;  /* stream position of RCV.NXT */
     uint8_t *val;  /* byte received at each position (first copy) */
@@ -626,20 +898,27 @@ static void check_against_model(const recvbuf *b, const model *m)
         assert_int_equal(got[i].end, want[i].end);
     }
     assert_int_equal(b->ooo_bytes, bytes);
-    assert_true(b->head < m->cap || m->cap == 0);
+    assert_int_equal(b->size, m->size);
+    assert_int_equal(ta.live_bytes, m->size); /* one block, freed with its own size */
+    assert_true(b->head < m->size || b->head == 0);
+    /* everything held lies within the storage */
+    assert_true(m->nxt - m->rd + (n > 0 ? want[n - 1].end : 0) <= m->size || m->size == 0);
 }
 
 typedef struct run_stats {
-    unsigned enospc;   /* writes refused for lack of a range entry */
-    unsigned enomem;   /* writes refused for lack of memory */
-    unsigned advanced; /* writes that filled a hole and advanced past held data */
-    unsigned wrapped;  /* operations after which held data straddled the ring end */
+    unsigned enospc;      /* writes refused for lack of a range entry */
+    unsigned enomem;      /* writes refused for lack of memory */
+    unsigned advanced;    /* writes that filled a hole and advanced past held data */
+    unsigned wrapped;     /* operations after which held data straddled the ring end */
+    unsigned grew;        /* writes that moved held data to bigger storage */
+    unsigned grew_ooo;    /* ... with out-of-order ranges among it */
+    unsigned grow_failed; /* writes refused because bigger storage was refused */
 } run_stats;
 
 static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
 {
     rng_state = seed;
-    model m = {cap, 0, 0, calloc(STREAM_LIMIT + cap, 1), calloc(STREAM_LIMIT + cap, 1)};
+    model m = {cap, 0, 0, 0, calloc(STREAM_LIMIT + cap, 1), calloc(STREAM_LIMIT + cap, 1)};
     assert_non_null(m.val);
     assert_non_null(m.have);
     uint32_t bufsz = cap + 16;
@@ -659,7 +938,11 @@ static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
         uint32_t space = cap - (m.nxt - m.rd);
         if (r < 55) {
             uint32_t off = rnd() % in_order_1_in == 0 ? 0 : rnd() % (space + 4);
-            uint32_t n = rnd() % large_1_in ? rnd() % (small + 1) : rnd() % (cap + 8);
+            /* large ones are sometimes medium-sized, so storage grows a stage at a time */
+            uint32_t medium = cap < 1200 ? cap + 8 : 1200;
+            uint32_t n = rnd() % large_1_in ? rnd() % (small + 1)
+                         : rnd() % 2        ? rnd() % (cap + 8)
+                                            : rnd() % medium;
             for (uint32_t i = 0; i < n; i++)
                 in[i] = (uint8_t)rnd(); /* new contents each time: first copy must win */
             /* what the model expects */
@@ -674,12 +957,23 @@ static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
                 for (uint32_t i = 0; i < nr && i < 64; i++)
                     if (rs[i].start <= e && rs[i].end >= s)
                         touches = 1;
-                if (off > 0 && !touches && nr == RECVBUF_MAX_RANGES)
+                uint32_t need = m.nxt - m.rd + e; /* storage must reach the segment's end */
+                if (off > 0 && !touches && nr == RECVBUF_MAX_RANGES) {
                     want = -ENOSPC;
-                else if (b.data == NULL && (ta.fail = (int)(rnd() % 3 == 0)))
+                } else if (need > m.size && (ta.fail = (int)(rnd() % 3 == 0))) {
                     want = -ENOMEM;
-                else
+                    if (m.size > 0)
+                        st->grow_failed++;
+                } else {
                     apply = 1;
+                    if (need > m.size) {
+                        if (m.nxt > m.rd || nr > 0)
+                            st->grew++;
+                        if (nr > 0)
+                            st->grew_ooo++;
+                        m.size = expect_storage(m.size, need, cap);
+                    }
+                }
                 if (apply) {
                     for (uint32_t p = s; p < e; p++)
                         if (!m.have[m.nxt + p]) {
@@ -698,6 +992,7 @@ static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
             }
             uint32_t stored = 12345;
             uint32_t *sp = rnd() % 8 ? &stored : NULL;
+            recvbuf before = b;
             long got = recvbuf_write(&b, &A, off, in, n, sp);
             ta.fail = 0;
             assert_int_equal(got, want);
@@ -707,8 +1002,7 @@ static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
                 st->enospc++;
             if (want == -ENOMEM) {
                 st->enomem++;
-                assert_null(b.data);
-                assert_int_equal(ta.live_bytes, 0);
+                assert_memory_equal(&b, &before, sizeof(b)); /* nothing changed */
             }
         } else if (r < 80) {
             uint32_t n = rnd() % (cap + 3);
@@ -741,14 +1035,16 @@ static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
             recvbuf_range rs[64];
             uint32_t nr = model_ranges(&m, rs, 64, &bytes);
             recvbuf_shrink(&b, &A);
-            if (m.nxt == m.rd && nr == 0)
+            if (m.nxt == m.rd && nr == 0) {
                 assert_null(b.data);
-            else
+                m.size = 0;
+            } else {
                 assert_non_null(b.data);
+            }
         }
         check_against_model(&b, &m);
         uint32_t held_end = m.nxt - m.rd + b.ooo_bytes; /* lower bound on extent held */
-        if (b.data != NULL && b.head + held_end > cap)
+        if (b.data != NULL && b.head + held_end > b.size)
             st->wrapped++;
     }
     recvbuf_free(&b, &A);
@@ -761,7 +1057,10 @@ static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
 static void test_random_model(void **state)
 {
     (void)state;
-    static const uint32_t caps[] = {1, 2, 3, 5, 7, 10, 17, 31, 64, 100, 127, 256, 1000, 4096};
+    /* small caps (storage is cap at once) and caps the storage grows towards,
+     * powers of two or not */
+    static const uint32_t caps[] = {1,   2,   3,   5,    7,    10,   17,   31,  64,
+                                    100, 127, 256, 1000, 2048, 3000, 4096, 5000};
     run_stats total = {0};
     for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
         run_stats st = {0};
@@ -769,6 +1068,11 @@ static void test_random_model(void **state)
             run_model(caps[c], seed * 0x9E3779B97F4A7C15ull ^ caps[c], 4000, &st);
         if (caps[c] > 2)
             assert_true(st.wrapped > 0); /* the ring really wrapped at this capacity */
+        if (caps[c] > RECVBUF_MIN_STORAGE) {
+            assert_true(st.grew > 0); /* growth moved held data at this capacity */
+            assert_true(st.grew_ooo > 0);
+            assert_true(st.grow_failed > 0);
+        }
         total.enospc += st.enospc;
         total.enomem += st.enomem;
         total.advanced += st.advanced;
@@ -801,6 +1105,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shrink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sack_ranges_max, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_storage_is_small, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_growth_keeps_data_and_ranges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_growth_failure_leaves_buffer_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
