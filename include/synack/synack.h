@@ -123,6 +123,16 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len);
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags);
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
+/* Zero-copy variants. synack_send_reserve() lends up to `want` bytes of the socket's send
+ * buffer (contiguous; maybe fewer at a wrap) and synack_send_commit() queues the first n of
+ * them, as send() would have; nothing else may run on the stack in between. Errors as
+ * synack_send(). synack_recv_borrow() points *data at the next received bytes without
+ * copying (returns how many are contiguous there, 0 at end of stream, errors as
+ * synack_recv()); synack_recv_release() consumes n of them and opens the window. */
+ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want);
+ssize_t synack_send_commit(synack_stack *st, int s, size_t n);
+ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data);
+ssize_t synack_recv_release(synack_stack *st, int s, size_t n);
 int synack_shutdown(synack_stack *st, int s, int how);
 int synack_close(synack_stack *st, int s);
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,

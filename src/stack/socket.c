@@ -354,26 +354,68 @@ static int take_error(synack_sock *so)
     return e;
 }
 
-ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
+/* Whether the socket may queue data now: 0 with *cp set, or the negative errno. */
+static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
 {
-    (void)flags;
     synack_sock *so = sock_get(st, s);
     if (!so)
-        return ret_event(st, "send", s, -EBADF);
+        return -EBADF;
     tcp_conn *c = so->conn;
-    if (!c) {
-        long rc = so->error ? take_error(so) : so->was_connected ? -EPIPE : -ENOTCONN;
-        return ret_event(st, "send", s, rc);
-    }
+    if (!c)
+        return so->error ? take_error(so) : so->was_connected ? -EPIPE : -ENOTCONN;
     int opening = c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;
     /* RFC 9293 3.10.2: in SYN-SENT and SYN-RECEIVED, queue the data for transmission after
      * ESTABLISHED (it rides on the third segment of the handshake). Linux makes a
      * non-blocking sender wait instead, and so does the linux profile. */
     if (opening && st->cfg.linux_profile)
-        return ret_event(st, "send", s, -EAGAIN);
+        return -EAGAIN;
     if (c->fin_queued ||
         (!opening && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
-        return ret_event(st, "send", s, -EPIPE);
+        return -EPIPE;
+    *cp = c;
+    return 0;
+}
+
+ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
+{
+    tcp_conn *c = NULL;
+    long rc = send_allowed(st, s, &c);
+    if (rc == 0 && !buf)
+        rc = -EFAULT;
+    if (rc == 0) {
+        uint8_t *p = NULL;
+        rc = sendbuf_reserve(&c->snd, &st->mem, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want,
+                             &p);
+        if (rc == 0 && want)
+            rc = -EAGAIN;
+        *buf = p;
+    }
+    return ret_event(st, "send_reserve", s, rc);
+}
+
+ssize_t synack_send_commit(synack_stack *st, int s, size_t n)
+{
+    tcp_conn *c = NULL;
+    long rc = send_allowed(st, s, &c);
+    if (rc == 0 && n > UINT32_MAX)
+        rc = -EINVAL;
+    if (rc == 0 && n) {
+        rc = sendbuf_commit(&c->snd, (uint32_t)n);
+        if (rc == 0) {
+            tcp_output(c);
+            rc = (long)n;
+        }
+    }
+    return ret_event(st, "send_commit", s, rc);
+}
+
+ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
+{
+    (void)flags;
+    tcp_conn *c = NULL;
+    long rc = send_allowed(st, s, &c);
+    if (rc)
+        return ret_event(st, "send", s, rc);
     if (len == 0)
         return ret_event(st, "send", s, 0);
     if (!buf)
@@ -407,24 +449,65 @@ static void window_update(tcp_conn *c)
         tcp_send_ack(c);
 }
 
-ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
+/* Whether there is something to read: 1 with *cp set (data ready), or 0 (end of stream),
+ * or the negative errno (-EAGAIN when nothing is ready yet). */
+static long recv_ready(synack_stack *st, int s, tcp_conn **cp)
 {
     synack_sock *so = sock_get(st, s);
     if (!so)
-        return ret_event(st, "recv", s, -EBADF);
+        return -EBADF;
     tcp_conn *c = so->conn;
-    if (!c) {
-        long rc = so->error ? take_error(so) : so->was_connected ? 0 : -ENOTCONN;
-        return ret_event(st, "recv", s, rc);
-    }
-    uint32_t ready = recvbuf_ready(&c->rcv);
-    if (ready == 0) {
+    if (!c)
+        return so->error ? take_error(so) : so->was_connected ? 0 : -ENOTCONN;
+    if (recvbuf_ready(&c->rcv) == 0) {
         /* After shutdown(SHUT_RD) recv says end of stream once nothing is queued; data
          * that still arrives can be read, as on Linux (POSIX leaves this open). */
         if (c->rd_closed || so->shut_rd)
-            return ret_event(st, "recv", s, 0);
-        return ret_event(st, "recv", s, -EAGAIN);
+            return 0;
+        return -EAGAIN;
     }
+    *cp = c;
+    return 1;
+}
+
+ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
+{
+    tcp_conn *c = NULL;
+    long rc = recv_ready(st, s, &c);
+    if (rc == 1) {
+        const uint8_t *p = NULL;
+        rc = !data ? -EFAULT : (long)recvbuf_contig(&c->rcv, &p);
+        if (data)
+            *data = p;
+    }
+    return ret_event(st, "recv_borrow", s, rc);
+}
+
+ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
+{
+    tcp_conn *c = NULL;
+    long rc = recv_ready(st, s, &c);
+    if (rc == 1) {
+        if (n > recvbuf_ready(&c->rcv)) {
+            rc = -EINVAL;
+        } else {
+            rc = (long)recvbuf_read(&c->rcv, NULL, (uint32_t)n);
+            if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED)
+                window_update(c);
+        }
+    } else if (rc == 0 && n > 0) {
+        rc = -EINVAL;
+    }
+    return ret_event(st, "recv_release", s, rc);
+}
+
+ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
+{
+    tcp_conn *c = NULL;
+    long rc = recv_ready(st, s, &c);
+    if (rc != 1)
+        return ret_event(st, "recv", s, rc);
+    uint32_t ready = recvbuf_ready(&c->rcv);
     if (len == 0)
         return ret_event(st, "recv", s, 0);
     if (!buf)

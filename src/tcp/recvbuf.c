@@ -245,3 +245,12 @@ void recvbuf_shrink(recvbuf *b, const synack_allocator *a)
     if (b->ready == 0 && b->nranges == 0)
         recvbuf_free(b, a);
 }
+
+uint32_t recvbuf_contig(const recvbuf *b, const uint8_t **p)
+{
+    if (b->ready == 0)
+        return 0;
+    uint32_t first = b->size - b->head;
+    *p = b->data + b->head;
+    return b->ready < first ? b->ready : first;
+}

@@ -97,4 +97,8 @@ uint32_t recvbuf_drop_ooo(recvbuf *b);
  * allocates it again (starting small). */
 void recvbuf_shrink(recvbuf *b, const synack_allocator *a);
 
+/* Zero-copy read: points *p at the first ready bytes and returns how many lie
+ * contiguously there (0: none). recvbuf_read(b, NULL, n) then releases them. */
+uint32_t recvbuf_contig(const recvbuf *b, const uint8_t **p);
+
 #endif

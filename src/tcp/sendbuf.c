@@ -131,3 +131,37 @@ void sendbuf_shrink(sendbuf *b, const synack_allocator *a)
     if (b->len == 0)
         sendbuf_free(b, a);
 }
+
+long sendbuf_reserve(sendbuf *b, const synack_allocator *a, uint32_t want, uint8_t **p)
+{
+    uint32_t space = b->cap - b->len;
+    if (want == 0 || space == 0)
+        return 0;
+    uint32_t take = want < space ? want : space;
+    if (b->len + take > b->size && grow(b, a, b->len + take) != 0) {
+        take = b->size - b->len;
+        if (take == 0)
+            return -ENOMEM;
+    }
+    uint32_t tail = ring_index(b->size, b->head, b->len);
+    uint32_t contiguous = b->size - tail;
+    if (contiguous > b->size - b->len)
+        contiguous = b->size - b->len;
+    if (take > contiguous)
+        take = contiguous;
+    *p = b->data + tail;
+    return (long)take;
+}
+
+int sendbuf_commit(sendbuf *b, uint32_t n)
+{
+    /* Only bytes a reserve could have lent: allocated, free, contiguous at the tail. */
+    uint32_t tail = b->size ? ring_index(b->size, b->head, b->len) : 0;
+    uint32_t room = b->size - tail;
+    if (room > b->size - b->len)
+        room = b->size - b->len;
+    if (n > room)
+        return -EINVAL;
+    b->len += n;
+    return 0;
+}

@@ -62,4 +62,11 @@ void sendbuf_consume(sendbuf *b, uint32_t n);
  * (starting small). */
 void sendbuf_shrink(sendbuf *b, const synack_allocator *a);
 
+/* Zero-copy append: lends up to `want` contiguous free bytes at the tail (growing the
+ * storage if it can) and sets *p to them. Returns how many (maybe fewer than asked, at a
+ * wrap-around; 0 when full) or -ENOMEM. The caller writes there, then calls
+ * sendbuf_commit() with how many it wrote; nothing else may touch the buffer in between. */
+long sendbuf_reserve(sendbuf *b, const synack_allocator *a, uint32_t want, uint8_t **p);
+int sendbuf_commit(sendbuf *b, uint32_t n); /* 0, or -EINVAL past what was lent */
+
 #endif

@@ -45,7 +45,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: synack bench NAME|all|--list [--json] [--quick] [--no-kernel]\n"
                  "                    [--bytes N] [--count N] [--conns N] [--mtu N]\n"
-                 "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--step-us N]\n"
+                 "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--zero-copy] [--step-us N]\n"
                  "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
                  "                    [--lwip-src DIR]\n"
                  "benchmarks:\n");
@@ -94,6 +94,8 @@ int cmd_bench(int argc, char **argv)
             o.no_kernel = 1;
         } else if (strcmp(a, "--copy-link") == 0) {
             o.copy_link = 1;
+        } else if (strcmp(a, "--zero-copy") == 0) {
+            bench_zero_copy = 1;
         } else if (strcmp(a, "--list") == 0) {
             for (size_t k = 0; k < NBENCHES; k++)
                 printf("%-11s %s\n", benches[k].name, benches[k].summary);

@@ -149,6 +149,9 @@ static inline void bench_leave(bench_pair *p, int side)
     p->busy[side] = 0;
 }
 /* Socket calls on one side, bracketed by bench_enter/bench_leave. */
+/* --zero-copy: bench_send/bench_recv use synack_send_reserve/_commit and
+ * synack_recv_borrow/_release (the application produces and consumes data in place). */
+extern int bench_zero_copy;
 ssize_t bench_send(bench_pair *p, int side, int s, const void *buf, size_t len);
 ssize_t bench_recv(bench_pair *p, int side, int s, void *buf, size_t len);
 int bench_close(bench_pair *p, int side, int s);

@@ -216,10 +216,20 @@ int bench_pair_wait(bench_pair *p, uint64_t limit)
     return 1;
 }
 
+int bench_zero_copy;
+
 ssize_t bench_send(bench_pair *p, int side, int s, const void *buf, size_t len)
 {
     bench_enter(p, side);
-    ssize_t n = synack_send(p->st[side], s, buf, len, 0);
+    ssize_t n;
+    if (bench_zero_copy) {
+        void *room;
+        n = synack_send_reserve(p->st[side], s, &room, len);
+        if (n > 0)
+            n = synack_send_commit(p->st[side], s, (size_t)n);
+    } else {
+        n = synack_send(p->st[side], s, buf, len, 0);
+    }
     bench_leave(p, side);
     return n;
 }
@@ -227,7 +237,17 @@ ssize_t bench_send(bench_pair *p, int side, int s, const void *buf, size_t len)
 ssize_t bench_recv(bench_pair *p, int side, int s, void *buf, size_t len)
 {
     bench_enter(p, side);
-    ssize_t n = synack_recv(p->st[side], s, buf, len, 0);
+    ssize_t n;
+    if (bench_zero_copy) {
+        const void *data;
+        n = synack_recv_borrow(p->st[side], s, &data);
+        if (n > (ssize_t)len)
+            n = (ssize_t)len;
+        if (n > 0)
+            n = synack_recv_release(p->st[side], s, (size_t)n);
+    } else {
+        n = synack_recv(p->st[side], s, buf, len, 0);
+    }
     bench_leave(p, side);
     return n;
 }
