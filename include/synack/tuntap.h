@@ -51,6 +51,12 @@ int synack_tuntap_write(void *dev, const uint8_t *frame, size_t len);
  * nif->mtu is 0 or larger than the device's). Address, prefix, gateway and MAC stay the
  * caller's. */
 void synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif);
+/* Waits until the kernel reports the interface operationally up (sysfs operstate "up" or
+ * "unknown"), at most timeout_ms. Attaching to a TAP device raises its carrier, but the
+ * kernel activates the interface's queue a moment later (linkwatch): what it sends before
+ * that, such as the reply to our first ARP request, is dropped. Returns 0, or -ETIMEDOUT
+ * (e.g. the interface is administratively down), or -ENOENT when sysfs does not show it. */
+int synack_tuntap_wait_up(const synack_tuntap *dev, unsigned timeout_ms);
 /* A locally administered, unicast MAC address (IEEE 802 U/L bit set) made from 5 bytes
  * of `seed`, for a stack on a TAP device (it must differ from the kernel side's). */
 void synack_tuntap_make_mac(uint8_t mac[6], uint64_t seed);

@@ -8,9 +8,11 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Copies an interface name into an ifreq's IFNAMSIZ field, NUL-terminated. */
@@ -111,6 +113,27 @@ void synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif)
     nif->output_ctx = dev;
     if (nif->mtu == 0 || nif->mtu > dev->mtu)
         nif->mtu = dev->mtu;
+}
+
+int synack_tuntap_wait_up(const synack_tuntap *dev, unsigned timeout_ms)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", dev->name);
+    for (unsigned waited = 0;; waited += 10) {
+        char state[16] = "";
+        FILE *f = fopen(path, "re");
+        if (!f)
+            return -ENOENT;
+        if (!fgets(state, sizeof(state), f))
+            state[0] = '\0';
+        fclose(f);
+        if (!strncmp(state, "up", 2) || !strncmp(state, "unknown", 7))
+            return 0;
+        if (waited >= timeout_ms)
+            return -ETIMEDOUT;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void synack_tuntap_make_mac(uint8_t mac[6], uint64_t seed)

@@ -197,12 +197,51 @@ static void enter_recovery(tcp_conn *c)
     c->snd_recover = c->snd_max;
     c->cc->on_enter_recovery(c);
     if (c->sack_ok) {
-        /* RFC 6675 5 (4.2): cwnd = ssthresh; the pipe estimate decides what is sent. */
+        /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and RFC 6937
+         * Proportional Rate Reduction paces it: cwnd is recomputed on every ACK. */
         c->cwnd = c->ssthresh;
         c->high_rxt = c->snd_una;
+        c->recover_fs = c->snd_max - c->snd_una;
+        c->prr_delivered = 0;
+        c->prr_out = 0;
     }
     tcp_retransmit_first(c);
     tcp_arm_rexmit(c);
+}
+
+/* RFC 6937 Proportional Rate Reduction: during SACK recovery, send in proportion to what
+ * the network delivers, so the window comes down to ssthresh smoothly instead of in one
+ * burst (a burst into a full bottleneck queue loses the retransmissions too). */
+static void prr_update(tcp_conn *c, uint32_t delivered)
+{
+    c->prr_delivered += delivered;
+    uint32_t pipe = tcp_sack_pipe(c);
+    uint64_t sndcnt;
+    if (pipe > c->ssthresh) {
+        uint64_t fs = c->recover_fs ? c->recover_fs : 1;
+        uint64_t target = ((uint64_t)c->prr_delivered * c->ssthresh + fs - 1) / fs;
+        sndcnt = target > c->prr_out ? target - c->prr_out : 0;
+    } else {
+        /* slow-start reduction bound (PRR-SSRB) */
+        uint64_t limit = c->prr_delivered > c->prr_out ? c->prr_delivered - c->prr_out : 0;
+        if (limit < delivered)
+            limit = delivered;
+        limit += c->snd_mss;
+        sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
+    }
+    c->cwnd = pipe + (uint32_t)sndcnt;
+}
+
+/* RFC 7323 4 (RTTM): every ACK that echoes a timestamp measures the round trip, not just
+ * the one segment Karn's timer follows. The congestion controller's delay signal
+ * (HyStart++) needs several samples per round; the RTO keeps its µs-precise samples. */
+static void ts_rtt_sample(tcp_conn *c, const tcp_seg *seg)
+{
+    if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt)
+        return;
+    uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
+    if (ms < 60000)
+        c->cc->on_rtt(c, (ms ? ms : 1) * 1000u);
 }
 
 /* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. With SACK,
@@ -375,6 +414,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         stack_count(st, SYNACK_CTR_TCPHPHits);
         stack_count(st, SYNACK_CTR_TCPPureAcks);
         ack_advance(c, seg->ack);
+        ts_rtt_sample(c, seg);
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = seg->ack;
         tcp_output(c);
@@ -547,13 +587,21 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             return;
         }
         int fin_acked = 0;
-        uint32_t sacked_before = c->sacked_bytes;
+        uint32_t sacked_before = c->sacked_bytes, una_before = c->snd_una;
+        int was_in_recovery = c->in_recovery && c->sack_ok;
         if (c->sack_ok && seg->opts.nsack)
             tcp_sack_update(c, seg);
-        if (seq_gt(seg->ack, c->snd_una))
+        if (seq_gt(seg->ack, c->snd_una)) {
             fin_acked = ack_advance(c, seg->ack);
-        else if (seg->ack == c->snd_una)
+            ts_rtt_sample(c, seg);
+        } else if (seg->ack == c->snd_una)
             dup_ack(c, seg, win, c->sacked_bytes > sacked_before);
+        if (was_in_recovery && c->in_recovery) {
+            /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
+            int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->sacked_bytes -
+                        (int64_t)sacked_before;
+            prr_update(c, d > 0 ? (uint32_t)d : 0);
+        }
         /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive. */
         if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
             seq_gt(c->snd_una, c->snd_recover - 1) && tcp_sack_first_lost(c))

@@ -177,6 +177,8 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     }
     int rc = emit(st, &ep, &seg, c, seq - c->snd_buf_seq);
     c->segs_out++;
+    if (c->in_recovery)
+        c->prr_out += len; /* RFC 6937 prr_out */
     if (seq_gt(end, c->snd_max))
         c->snd_max = end;
     if (flags & TCP_ACK) {

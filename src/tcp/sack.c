@@ -59,6 +59,8 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     const tcp_opts *o = &seg->opts;
+    if (c->nsb == 0 && !seq_gt(c->high_sacked, c->snd_una))
+        c->high_sacked = c->snd_una;
     for (uint32_t i = 0; i < o->nsack; i++) {
         uint32_t l = o->sack[i].left, r = o->sack[i].right;
         /* RFC 2883: a first block below the cumulative ACK, or inside the second, reports a
@@ -72,6 +74,8 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
         if (!seq_lt(l, r) || seq_lt(l, c->snd_una) || seq_gt(r, c->snd_max))
             continue; /* not about data we have outstanding */
         insert(c, l, r);
+        if (seq_gt(r, c->high_sacked))
+            c->high_sacked = r;
         stack_count(st, SYNACK_CTR_TCPSACKRecv);
     }
     recount(c);
@@ -91,6 +95,8 @@ void tcp_sack_prune(tcp_conn *c)
     c->nsb = k;
     if (seq_lt(c->high_rxt, c->snd_una))
         c->high_rxt = c->snd_una;
+    if (seq_lt(c->high_sacked, c->snd_una))
+        c->high_sacked = c->snd_una;
     recount(c);
 }
 
@@ -99,12 +105,23 @@ void tcp_sack_clear(tcp_conn *c)
     c->nsb = 0;
     c->sacked_bytes = 0;
     c->high_rxt = c->snd_una;
+    c->high_sacked = c->snd_una;
+}
+
+/* Bytes between the top of the scoreboard and the highest byte ever SACKed: the ranges
+ * there were forgotten when the scoreboard filled up. They are SACKed or lost, and in
+ * neither case in the network (the FACK view), so they count as SACKed for IsLost and
+ * leave the pipe. */
+static uint32_t untracked(const tcp_conn *c)
+{
+    uint32_t top = c->nsb ? c->sb[c->nsb - 1].right : c->snd_una;
+    return seq_gt(c->high_sacked, top) ? c->high_sacked - top : 0;
 }
 
 /* Is the byte at seq lost? Counts the SACKed bytes and ranges above it. */
 static int is_lost(const tcp_conn *c, uint32_t seq)
 {
-    uint32_t bytes = 0, ranges = 0;
+    uint32_t bytes = untracked(c), ranges = bytes ? 1 : 0;
     for (uint32_t i = 0; i < c->nsb; i++) {
         if (seq_le(c->sb[i].right, seq))
             continue;
@@ -121,6 +138,8 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
     /* RFC 6675 SetPipe: every outstanding byte counts unless it is SACKed, or lost and not
      * yet retransmitted; retransmitted lost bytes count once (their original is gone). */
     uint32_t pipe = c->snd_max - c->snd_una - c->sacked_bytes;
+    uint32_t gone = untracked(c);
+    pipe = pipe > gone ? pipe - gone : 0;
     uint32_t prev = c->snd_una;
     for (uint32_t i = 0; i < c->nsb; i++) {
         uint32_t hl = prev, hr = c->sb[i].left;
@@ -130,7 +149,7 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
         /* the part of the hole above high_rxt is lost and not resent yet */
         uint32_t from = seq_gt(c->high_rxt, hl) ? c->high_rxt : hl;
         if (seq_lt(from, hr))
-            pipe -= hr - from;
+            pipe = pipe > hr - from ? pipe - (hr - from) : 0;
     }
     return pipe;
 }

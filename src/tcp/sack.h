@@ -7,7 +7,7 @@
 struct tcp_conn;
 struct tcp_seg;
 
-#define TCP_SACK_SCOREBOARD 8 /* SACKed ranges remembered above SND.UNA */
+#define TCP_SACK_SCOREBOARD 32 /* SACKed ranges remembered above SND.UNA */
 
 /* Takes the SACK blocks of an acceptable ACK into the scoreboard (D-SACKs, RFC 2883, are
  * counted and skipped). */

@@ -104,10 +104,17 @@ typedef struct tcp_conn {
                                    after the first two duplicate ACKs */
 
     /* --- SACK scoreboard, RFC 6675 (sack.c) --- */
-    tcp_sack_block sb[8];       /* SACKed ranges above snd_una, sorted, disjoint */
+    tcp_sack_block sb[32];      /* SACKed ranges above snd_una, sorted, disjoint
+                                   (TCP_SACK_SCOREBOARD) */
     uint32_t nsb;               /* ranges in sb */
     uint32_t sacked_bytes;      /* bytes the ranges cover */
     uint32_t high_rxt;          /* lost bytes below this were resent in this recovery */
+    uint32_t prr_delivered;     /* RFC 6937: bytes delivered since recovery began */
+    uint32_t prr_out;           /* RFC 6937: bytes sent since recovery began */
+    uint32_t recover_fs;        /* RFC 6937 RecoverFS: the flight when recovery began */
+    uint32_t high_sacked;       /* highest sequence number ever SACKed (the forward-most
+                                   byte the receiver holds; ranges above sb[] are forgotten
+                                   when the scoreboard is full) */
 
     /* --- congestion control --- */
     const struct tcp_cc_ops *cc; /* the algorithm */

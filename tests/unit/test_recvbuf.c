@@ -380,44 +380,45 @@ static void test_range_limit(void **state)
 {
     (void)state;
     recvbuf b;
-    recvbuf_init(&b, 100);
+    recvbuf_init(&b, 4 * RECVBUF_MAX_RANGES + 100);
+    const uint32_t T = 2 * RECVBUF_MAX_RANGES + 1; /* end of the last range */
     uint32_t stored = 0;
     for (uint32_t i = 0; i < RECVBUF_MAX_RANGES; i++) {
         assert_int_equal(recvbuf_write(&b, &A, 2 + 2 * i, "x", 1, &stored), 0);
         assert_int_equal(stored, 1);
     }
-    assert_int_equal(b.nranges, RECVBUF_MAX_RANGES); /* [2,3) [4,5) ... [32,33) */
+    assert_int_equal(b.nranges, RECVBUF_MAX_RANGES); /* [2,3) [4,5) ... [T-1,T) */
     recvbuf before = b;
 
     /* a new hole is refused whole: nothing stored, nothing changed */
     stored = 99;
-    assert_int_equal(recvbuf_write(&b, &A, 40, "yyyy", 4, &stored), -ENOSPC);
+    assert_int_equal(recvbuf_write(&b, &A, T + 7, "yyyy", 4, &stored), -ENOSPC);
     assert_int_equal(stored, 0);
     assert_memory_equal(&b, &before, sizeof(b));
-    assert_int_equal(recvbuf_write(&b, &A, 34, "y", 1, NULL), -ENOSPC); /* not adjacent */
+    assert_int_equal(recvbuf_write(&b, &A, T + 1, "y", 1, NULL), -ENOSPC); /* not adjacent */
     assert_memory_equal(&b, &before, sizeof(b));
 
     /* a duplicate inside a range is fine */
-    assert_int_equal(recvbuf_write(&b, &A, 32, "y", 1, &stored), 0);
+    assert_int_equal(recvbuf_write(&b, &A, T - 1, "y", 1, &stored), 0);
     assert_int_equal(stored, 0);
     /* one that extends a range is accepted */
-    assert_int_equal(recvbuf_write(&b, &A, 33, "ab", 2, &stored), 0);
+    assert_int_equal(recvbuf_write(&b, &A, T, "ab", 2, &stored), 0);
     assert_int_equal(stored, 2);
     assert_int_equal(b.nranges, RECVBUF_MAX_RANGES);
-    assert_int_equal(b.ranges[RECVBUF_MAX_RANGES - 1].end, 35);
+    assert_int_equal(b.ranges[RECVBUF_MAX_RANGES - 1].end, T + 2);
     /* one overlapping the end of a range and running on is accepted too */
-    assert_int_equal(recvbuf_write(&b, &A, 32, "abcd", 4, &stored), 0);
+    assert_int_equal(recvbuf_write(&b, &A, T - 1, "abcd", 4, &stored), 0);
     assert_int_equal(stored, 1);
-    assert_int_equal(b.ranges[RECVBUF_MAX_RANGES - 1].end, 36);
+    assert_int_equal(b.ranges[RECVBUF_MAX_RANGES - 1].end, T + 3);
     /* one that bridges two frees an entry, so a new hole fits again */
     assert_int_equal(recvbuf_write(&b, &A, 3, "b", 1, &stored), 0);
     assert_int_equal(b.nranges, RECVBUF_MAX_RANGES - 1);
     assert_int_equal(b.ranges[0].start, 2);
     assert_int_equal(b.ranges[0].end, 5);
-    assert_int_equal(recvbuf_write(&b, &A, 40, "yyyy", 4, &stored), 0);
+    assert_int_equal(recvbuf_write(&b, &A, T + 7, "yyyy", 4, &stored), 0);
     assert_int_equal(stored, 4);
     assert_int_equal(b.nranges, RECVBUF_MAX_RANGES);
-    assert_int_equal(recvbuf_write(&b, &A, 50, "z", 1, &stored), -ENOSPC);
+    assert_int_equal(recvbuf_write(&b, &A, T + 17, "z", 1, &stored), -ENOSPC);
     /* in-order data is never refused, even with every entry in use */
     assert_int_equal(recvbuf_write(&b, &A, 0, "0", 1, &stored), 1);
     assert_int_equal(stored, 1);
@@ -951,10 +952,10 @@ static void run_model(uint32_t cap, uint64_t seed, int ops, run_stats *st)
             int apply = 0;
             if (n > 0 && off < space) {
                 uint32_t s = off, e = off + n < space ? off + n : space;
-                recvbuf_range rs[64];
-                uint32_t nr = model_ranges(&m, rs, 64, NULL);
+                recvbuf_range rs[RECVBUF_MAX_RANGES + 1];
+                uint32_t nr = model_ranges(&m, rs, RECVBUF_MAX_RANGES + 1, NULL);
                 int touches = 0;
-                for (uint32_t i = 0; i < nr && i < 64; i++)
+                for (uint32_t i = 0; i < nr; i++)
                     if (rs[i].start <= e && rs[i].end >= s)
                         touches = 1;
                 uint32_t need = m.nxt - m.rd + e; /* storage must reach the segment's end */
@@ -1079,6 +1080,13 @@ static void test_random_model(void **state)
         total.wrapped += st.wrapped;
     }
     /* the interesting paths were all taken */
+    /* a long run with many small out-of-order writes into a large buffer fills every
+     * range entry, so the refusal path is exercised too */
+    for (uint64_t seed = 3; total.enospc == 0 && seed < 3 + 6 * 20; seed += 6) {
+        run_stats st = {0};
+        run_model(20000, seed, 40000, &st);
+        total.enospc += st.enospc;
+    }
     assert_true(total.enospc > 0);
     assert_true(total.enomem > 0);
     assert_true(total.advanced > 0);

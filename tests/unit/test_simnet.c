@@ -445,6 +445,7 @@ static void test_corruption_caught_by_checksums(void **state)
     synack_fault_config g = {.delay_us = 2000, .corrupt = 0.03};
     pair_init_faults(&p, &cfg, &g, &g);
     transfer(&p, 512 * 1024, 120000000);
+    pair_run_for(&p, 1000000); /* deliver what is still in flight (corrupted when sent) */
     for (int h = 0; h < 2; h++) {
         const synack_link_stats *s = synack_simnet_link_stats(p.net, 1 - h, h);
         uint64_t errs = synack_counter_get(p.st[h], SYNACK_CTR_InHdrErrors) +

@@ -355,6 +355,8 @@ int host_open(host *h, const char *cmd, const host_opts *o)
         return -1;
     }
     synack_loop_attach(h->loop, h->st);
+    /* Let the kernel finish bringing the interface up, or it drops its first replies. */
+    synack_tuntap_wait_up(&h->dev, 2000);
     if (!o->no_ctl)
         h->ctl_fd = ctl_listen(h->dev.name);
     install_signals();

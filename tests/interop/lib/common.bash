@@ -70,6 +70,7 @@ cleanup() {
     done
     [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null || true
     if [ -n "$WORK" ]; then
+        rm -f "$WORK/data" "$WORK/echoed" "$WORK/received" # bulk payloads, not evidence
         if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
             echo "(scratch files kept in $WORK)" >&2
         else
@@ -217,6 +218,10 @@ tshark_bad() {
 # synack process is descheduled for a few milliseconds, Linux's tail-loss probe (RFC 8985)
 # resends its last segment (a spurious retransmission, which synack answers with a
 # duplicate ACK as RFC 9293 3.10.7.4 asks), and a TAP queue that overflowed loses a frame.
+# The analysis flags of flow control working: a receiver slower than its sender fills its
+# buffer and advertises a zero window; the sender fills the window and probes it.
+FLOW_CONTROL="zero_window|window_full|zero_window_probe|zero_window_probe_ack"
+
 HOST_NOISE="retransmission|spurious_retransmission|fast_retransmission|duplicate_ack|lost_segment|ack_lost_segment|out_of_order"
 
 # check_capture FILE [ALLOWED] [NOISE_MAX]: tshark reads FILE without error and finds no
