@@ -48,8 +48,9 @@ typedef struct synack_config {
                                    (Linux tcp_max_syn_backlog scaled down) */
     uint32_t max_accept_backlog; /* cap on listen()'s backlog; default 4096 (Linux somaxconn) */
     uint32_t max_time_wait;     /* TIME-WAIT entries; the oldest is recycled; default 32768 */
-    uint32_t max_buffer_bytes;  /* send+receive buffer bytes for the whole stack;
-                                   default 256 MiB */
+    uint32_t max_buffer_bytes;  /* send+receive ring storage for the whole stack; past it a
+                                   segment is dropped (NoMemory) and a send is short or
+                                   -ENOMEM; default 256 MiB */
     uint32_t arp_cache_size;    /* ARP entries; default 64 */
     uint32_t arp_pending_max;   /* frames waiting for ARP resolution; default 32 */
 

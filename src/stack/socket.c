@@ -329,8 +329,8 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
     so->conn = c;
     c->sock = s;
     conn_take_options(c, so);
-    sendbuf_set_cap(&c->snd, &st->mem, so->sndbuf);
-    recvbuf_set_cap(&c->rcv, &st->mem, so->rcvbuf);
+    sendbuf_set_cap(&c->snd, &st->bufmem, so->sndbuf);
+    recvbuf_set_cap(&c->rcv, &st->bufmem, so->rcvbuf);
     c->rcv_mss = tcp_our_mss(st, so->maxseg);
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
     c->iss = tcp_isn(st, &ep);
@@ -384,7 +384,7 @@ ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
         rc = -EFAULT;
     if (rc == 0) {
         uint8_t *p = NULL;
-        rc = sendbuf_reserve(&c->snd, &st->mem, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want,
+        rc = sendbuf_reserve(&c->snd, &st->bufmem, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want,
                              &p);
         if (rc == 0 && want)
             rc = -EAGAIN;
@@ -420,7 +420,7 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
         return ret_event(st, "send", s, 0);
     if (!buf)
         return ret_event(st, "send", s, -EFAULT);
-    long n = sendbuf_append(&c->snd, &st->mem, buf, len);
+    long n = sendbuf_append(&c->snd, &st->bufmem, buf, len);
     if (n == 0)
         n = -EAGAIN;
     if (n > 0)
@@ -680,13 +680,13 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
                 if (so->lst)
                     so->lst->sndbuf = b;
                 if (c)
-                    sendbuf_set_cap(&c->snd, &st->mem, b);
+                    sendbuf_set_cap(&c->snd, &st->bufmem, b);
             } else {
                 so->rcvbuf = b;
                 if (so->lst)
                     so->lst->rcvbuf = b;
                 if (c && c->state == SYNACK_CLOSED)
-                    recvbuf_set_cap(&c->rcv, &st->mem, b);
+                    recvbuf_set_cap(&c->rcv, &st->bufmem, b);
             }
             break;
         }

@@ -69,6 +69,27 @@ static void counted_free(void *ctx, void *p, size_t size)
     st->user_alloc->free(st->user_alloc->ctx, p, size);
 }
 
+/* Ring storage: counted like everything else, and bounded as a whole by max_buffer_bytes,
+ * so many connections' windows cannot add up to unbounded memory. A refused growth shows
+ * up as a dropped segment (NoMemory) or a short send, never as a crash. */
+static void *buffer_alloc(void *ctx, size_t size)
+{
+    synack_stack *st = ctx;
+    if (st->buf_in_use + size > st->cfg.max_buffer_bytes)
+        return NULL; /* the caller counts what it had to drop */
+    void *p = counted_alloc(ctx, size);
+    if (p)
+        st->buf_in_use += size;
+    return p;
+}
+
+static void buffer_free(void *ctx, void *p, size_t size)
+{
+    synack_stack *st = ctx;
+    st->buf_in_use -= size;
+    counted_free(ctx, p, size);
+}
+
 void *stack_alloc(synack_stack *st, size_t size)
 {
     void *p = st->mem.alloc(st->mem.ctx, size);
@@ -161,6 +182,9 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->mem.alloc = counted_alloc;
     st->mem.free = counted_free;
     st->mem.ctx = st;
+    st->bufmem.alloc = buffer_alloc;
+    st->bufmem.free = buffer_free;
+    st->bufmem.ctx = st;
     st->mem_in_use = st->mem_high = sizeof(*st);
     rng_seed(&st->rng, cfg->seed);
     uint8_t seed[8];

@@ -42,6 +42,9 @@ typedef struct synack_sock {
 struct synack_stack {
     synack_config cfg;          /* the configuration, defaults filled in */
     synack_allocator mem;       /* counting wrapper around cfg.allocator */
+    synack_allocator bufmem;    /* the same for send/receive ring storage, which also
+                                   enforces cfg.max_buffer_bytes */
+    size_t buf_in_use;          /* bytes of ring storage allocated */
     const synack_allocator *user_alloc; /* the allocator behind `mem` */
     size_t mem_in_use;          /* bytes currently allocated */
     size_t mem_high;            /* high-water mark of mem_in_use */

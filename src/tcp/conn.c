@@ -94,8 +94,8 @@ void tcp_conn_free(tcp_conn *c)
     }
     tw_cancel(&st->wheel, &c->tnode);
     ct_remove(&st->conns, &c->node);
-    sendbuf_free(&c->snd, &st->mem);
-    recvbuf_free(&c->rcv, &st->mem);
+    sendbuf_free(&c->snd, &st->bufmem);
+    recvbuf_free(&c->rcv, &st->bufmem);
     st->nconns--;
     stack_free(st, c, sizeof(*c));
 }
@@ -185,8 +185,8 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
         }
     }
     /* Everything sent is acknowledged; unread received data stays for the application. */
-    sendbuf_free(&c->snd, &st->mem);
-    recvbuf_shrink(&c->rcv, &st->mem);
+    sendbuf_free(&c->snd, &st->bufmem);
+    recvbuf_shrink(&c->rcv, &st->bufmem);
     c->q_prev = st->tw_tail;
     c->q_next = NULL;
     if (st->tw_tail)

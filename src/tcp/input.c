@@ -299,7 +299,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     uint32_t off = seq - c->rcv_nxt;
     int had_ooo = c->rcv.nranges != 0;
     uint32_t stored = 0;
-    long adv = recvbuf_write(&c->rcv, &st->mem, off, data, len, &stored);
+    long adv = recvbuf_write(&c->rcv, &st->bufmem, off, data, len, &stored);
     if (adv < 0) {
         drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
              adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");

@@ -88,8 +88,8 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
     c->keepidle_us = l->keepidle_us;
     c->keepintvl_us = l->keepintvl_us;
     c->keepcnt = l->keepcnt;
-    sendbuf_set_cap(&c->snd, &st->mem, l->sndbuf);
-    recvbuf_set_cap(&c->rcv, &st->mem, l->rcvbuf);
+    sendbuf_set_cap(&c->snd, &st->bufmem, l->sndbuf);
+    recvbuf_set_cap(&c->rcv, &st->bufmem, l->rcvbuf);
     c->rcv_mss = tcp_our_mss(st, 0);
 }
 

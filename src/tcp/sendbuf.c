@@ -41,6 +41,18 @@ static int grow(sendbuf *b, const synack_allocator *a, uint32_t need)
     return 0;
 }
 
+/* Grows towards need; when that much storage cannot be had, tries the next step up so a
+ * stack near its buffer budget still makes progress. On success the storage may still be
+ * smaller than need: callers take what fits. */
+static int grow_some(sendbuf *b, const synack_allocator *a, uint32_t need)
+{
+    if (grow(b, a, need) == 0)
+        return 0;
+    if (need > b->len + 1 && b->len + 1 > b->size)
+        return grow(b, a, b->len + 1);
+    return -ENOMEM;
+}
+
 void sendbuf_init(sendbuf *b, uint32_t cap)
 {
     b->data = NULL;
@@ -77,12 +89,14 @@ long sendbuf_append(sendbuf *b, const synack_allocator *a, const void *src, size
     if (n == 0 || space == 0)
         return 0;
     uint32_t take = n < space ? (uint32_t)n : space;
-    if (b->len + take > b->size && grow(b, a, b->len + take) != 0) {
+    if (b->len + take > b->size && grow_some(b, a, b->len + take) != 0) {
         /* No bigger storage: fill what the current one has (none before the first append). */
         take = b->size - b->len;
         if (take == 0)
             return -ENOMEM;
     }
+    if (b->len + take > b->size)
+        take = b->size - b->len; /* grew by one step only */
     uint32_t tail = ring_index(b->size, b->head, b->len);
     uint32_t first = b->size - tail;
     if (first > take)
@@ -138,7 +152,7 @@ long sendbuf_reserve(sendbuf *b, const synack_allocator *a, uint32_t want, uint8
     if (want == 0 || space == 0)
         return 0;
     uint32_t take = want < space ? want : space;
-    if (b->len + take > b->size && grow(b, a, b->len + take) != 0) {
+    if (b->len + take > b->size && grow_some(b, a, b->len + take) != 0) {
         take = b->size - b->len;
         if (take == 0)
             return -ENOMEM;
