@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/sack.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
@@ -96,6 +97,7 @@ void tcp_conn_free(tcp_conn *c)
     ct_remove(&st->conns, &c->node);
     sendbuf_free(&c->snd, &st->bufmem);
     recvbuf_free(&c->rcv, &st->bufmem);
+    tcp_sack_free(c);
     st->nconns--;
     stack_free(st, c, sizeof(*c));
 }

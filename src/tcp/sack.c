@@ -73,6 +73,11 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
         }
         if (!seq_lt(l, r) || seq_lt(l, c->snd_una) || seq_gt(r, c->snd_max))
             continue; /* not about data we have outstanding */
+        if (!c->sb) {
+            c->sb = stack_alloc(st, TCP_SACK_SCOREBOARD * sizeof(tcp_sack_block));
+            if (!c->sb)
+                return; /* counted (NoMemory); recovery works from duplicate ACKs alone */
+        }
         insert(c, l, r);
         if (seq_gt(r, c->high_sacked))
             c->high_sacked = r;
@@ -106,6 +111,15 @@ void tcp_sack_clear(tcp_conn *c)
     c->sacked_bytes = 0;
     c->high_rxt = c->snd_una;
     c->high_sacked = c->snd_una;
+}
+
+void tcp_sack_free(tcp_conn *c)
+{
+    if (c->sb)
+        stack_free(c->st, c->sb, TCP_SACK_SCOREBOARD * sizeof(tcp_sack_block));
+    c->sb = NULL;
+    c->nsb = 0;
+    c->sacked_bytes = 0;
 }
 
 /* Bytes between the top of the scoreboard and the highest byte ever SACKed: the ranges

@@ -16,6 +16,8 @@ void tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg);
 void tcp_sack_prune(struct tcp_conn *c);
 /* Forgets everything (RTO: the receiver may renege, RFC 2018 8). */
 void tcp_sack_clear(struct tcp_conn *c);
+/* Releases the scoreboard's storage (connection teardown). */
+void tcp_sack_free(struct tcp_conn *c);
 /* RFC 6675 IsLost(SND.UNA): enough SACKed above the first unacknowledged byte. */
 int tcp_sack_first_lost(const struct tcp_conn *c);
 /* RFC 6675 SetPipe(): bytes believed to be in the network. */

@@ -104,8 +104,9 @@ typedef struct tcp_conn {
                                    after the first two duplicate ACKs */
 
     /* --- SACK scoreboard, RFC 6675 (sack.c) --- */
-    tcp_sack_block sb[32];      /* SACKed ranges above snd_una, sorted, disjoint
-                                   (TCP_SACK_SCOREBOARD) */
+    tcp_sack_block *sb;         /* SACKed ranges above snd_una, sorted, disjoint; room for
+                                   TCP_SACK_SCOREBOARD, allocated on the first SACK block
+                                   (an idle or loss-free connection never pays for it) */
     uint32_t nsb;               /* ranges in sb */
     uint32_t sacked_bytes;      /* bytes the ranges cover */
     uint32_t high_rxt;          /* lost bytes below this were resent in this recovery */
