@@ -89,6 +89,8 @@ typedef struct synack_config {
     uint16_t ephemeral_hi;      /* default 65535 */
     uint32_t challenge_ack_limit; /* challenge ACKs per second, RFC 5961 7; default 1000 */
     uint32_t initial_cwnd_segs; /* initial window, RFC 6928; default 10 */
+    uint8_t tail_loss_probe;    /* RFC 8985 7 Tail Loss Probe: a lost last segment is probed
+                                   after ~2 SRTT instead of waiting for the RTO; default 0 */
     char cc[16];                /* congestion control: "cubic" (RFC 9438 + HyStart++, the
                                    default) or "newreno" (RFC 5681/6582); per socket with
                                    TCP_CONGESTION */

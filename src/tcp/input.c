@@ -162,6 +162,7 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
     }
     c->backoff = 0;
     c->persist_backoff = 0;
+    c->tlp_out = 0; /* new data acknowledged: the next tail may be probed again */
     if (c->in_recovery) {
         if (seq_ge(ack, c->snd_recover)) {
             /* RFC 6582 3.2 step 3: a full acknowledgment ends recovery. */

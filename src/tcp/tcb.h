@@ -89,6 +89,8 @@ typedef struct tcp_conn {
     unsigned rtt_timing : 1;    /* rtt_seq is being timed (Karn's algorithm) */
     unsigned ack_now : 1;       /* an ACK must go out at the next output */
     unsigned delack_pending : 1; /* an ACK is owed but may wait for the delayed-ACK timer */
+    unsigned tlp_armed : 1;     /* the REXMIT deadline is a tail-loss probe (RFC 8985 7) */
+    unsigned tlp_out : 1;       /* a probe was sent and nothing new was acknowledged since */
     unsigned sws_override : 1;  /* the persist timer fired on a small open window: send what
                                    fits, SWS avoidance aside (RFC 1122 4.2.3.4) */
 

@@ -14,9 +14,61 @@ uint64_t tcp_rto_backed_off(const tcp_conn *c)
     return rto < max ? rto : max;
 }
 
+/* RFC 8985 7.2: a probe timeout of two smoothed RTTs (plus the worst-case delayed-ACK time
+ * when only one segment is out), never later than the RTO (then the probe takes the
+ * RTO's place without collapsing the window); only in the open state, with an RTT
+ * sample, and at most one probe per tail. */
+static uint64_t tlp_pto(const tcp_conn *c, uint64_t rto)
+{
+    if (!c->st->cfg.tail_loss_probe || c->tlp_out || c->in_recovery || c->backoff ||
+        !c->srtt_us || (c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
+        return 0;
+    uint64_t pto = 2ull * c->srtt_us;
+    if (c->snd_max - c->snd_una <= c->snd_mss)
+        pto += 200000; /* WCDelAckT */
+    return pto < rto ? pto : rto;
+}
+
 void tcp_arm_rexmit(tcp_conn *c)
 {
-    tcp_timer_set(c, TT_REXMIT, c->st->now + tcp_rto_backed_off(c));
+    uint64_t rto = tcp_rto_backed_off(c);
+    uint64_t pto = tlp_pto(c, rto);
+    c->tlp_armed = pto != 0;
+    tcp_timer_set(c, TT_REXMIT, c->st->now + (pto ? pto : rto));
+}
+
+/* RFC 8985 7.3: send one probe — new data if the windows allow, else the last segment
+ * again — so the ACK it draws reveals a tail loss to SACK/duplicate-ACK recovery. */
+static void send_probe(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    stack_count(st, SYNACK_CTR_TCPLossProbes);
+    c->tlp_armed = 0;
+    c->tlp_out = 1;
+    uint32_t end = tcp_snd_data_end(c);
+    uint32_t wnd = c->snd_wnd, inflight = c->snd_nxt - c->snd_una;
+    if (seq_lt(c->snd_nxt, end) && wnd > inflight) {
+        uint32_t len = end - c->snd_nxt;
+        if (len > c->snd_mss)
+            len = c->snd_mss;
+        if (len > wnd - inflight)
+            len = wnd - inflight;
+        uint32_t seq = c->snd_nxt;
+        c->snd_nxt += len;
+        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0));
+    } else {
+        uint32_t top = seq_lt(c->snd_max, end) ? c->snd_max : end;
+        uint32_t len = top - c->snd_una;
+        if (len > c->snd_mss)
+            len = c->snd_mss;
+        if (len) {
+            stack_count(st, SYNACK_CTR_RetransSegs);
+            c->total_retrans++;
+            c->rtt_timing = 0;
+            tcp_xmit(c, top - len, len, TCP_ACK | TCP_PSH);
+        }
+    }
+    tcp_timer_set(c, TT_REXMIT, st->now + tcp_rto_backed_off(c));
 }
 
 static int keepalive_state(synack_tcp_state s)
@@ -38,7 +90,7 @@ static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
         return;
     synack_event ev = {.type = SYNACK_EV_TIMER, .has_conn = 1};
     tcp_conn_endpoints(c, &ev.conn);
-    ev.u.timer.timer = tcp_timer_name(t);
+    ev.u.timer.timer = t == TT_REXMIT && c->tlp_armed ? "loss-probe" : tcp_timer_name(t);
     ev.u.timer.n = n;
     stack_emit(c->st, &ev);
 }
@@ -48,6 +100,12 @@ static int on_rexmit(tcp_conn *c)
 {
     synack_stack *st = c->st;
     const synack_config *cfg = &st->cfg;
+    if (c->tlp_armed) {
+        if (c->snd_una != c->snd_max)
+            send_probe(c);
+        c->tlp_armed = 0;
+        return 1;
+    }
     if (c->backoff == 0)
         c->first_rexmit_at = st->now;
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
