@@ -233,6 +233,18 @@ static void prr_update(tcp_conn *c, uint32_t delivered)
     c->cwnd = pipe + (uint32_t)sndcnt;
 }
 
+/* RFC 5827 (SACK-based Early Retransmit): oseg < 4 segments outstanding, no unsent data,
+ * and SACKs for oseg - 1 of them. */
+static int early_retransmit(const tcp_conn *c)
+{
+    uint32_t mss = c->snd_mss ? c->snd_mss : 1;
+    uint32_t oseg = (c->snd_max - c->snd_una + mss - 1) / mss;
+    if (oseg < 2 || oseg >= 4 || c->nsb == 0 || seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
+        return 0;
+    uint32_t sacked = (c->sacked_bytes + mss - 1) / mss;
+    return sacked >= oseg - 1;
+}
+
 /* RFC 7323 4 (RTTM): every ACK that echoes a timestamp measures the round trip, not just
  * the one segment Karn's timer follows. The congestion controller's delay signal
  * (HyStart++) needs several samples per round; the RTO keeps its µs-precise samples. */
@@ -603,9 +615,12 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
                         (int64_t)sacked_before;
             prr_update(c, d > 0 ? (uint32_t)d : 0);
         }
-        /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive. */
+        /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive; and with
+         * fewer than four segments out and nothing new to send, RFC 5827 Early
+         * Retransmit lowers the threshold to what can still come back. */
         if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
-            seq_gt(c->snd_una, c->snd_recover - 1) && tcp_sack_first_lost(c))
+            seq_gt(c->snd_una, c->snd_recover - 1) &&
+            (tcp_sack_first_lost(c) || early_retransmit(c)))
             enter_recovery(c);
         /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
         if (seq_lt(c->snd_wl1, seg->seq) ||

@@ -59,8 +59,8 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     const tcp_opts *o = &seg->opts;
-    if (c->nsb == 0 && !seq_gt(c->high_sacked, c->snd_una))
-        c->high_sacked = c->snd_una;
+    if (c->nsb == 0)
+        c->high_sacked = c->snd_una; /* nothing is known above SND.UNA yet */
     for (uint32_t i = 0; i < o->nsack; i++) {
         uint32_t l = o->sack[i].left, r = o->sack[i].right;
         /* RFC 2883: a first block below the cumulative ACK, or inside the second, reports a
@@ -100,7 +100,7 @@ void tcp_sack_prune(tcp_conn *c)
     c->nsb = k;
     if (seq_lt(c->high_rxt, c->snd_una))
         c->high_rxt = c->snd_una;
-    if (seq_lt(c->high_sacked, c->snd_una))
+    if (k == 0 || seq_lt(c->high_sacked, c->snd_una))
         c->high_sacked = c->snd_una;
     recount(c);
 }
@@ -128,7 +128,9 @@ void tcp_sack_free(tcp_conn *c)
  * leave the pipe. */
 static uint32_t untracked(const tcp_conn *c)
 {
-    uint32_t top = c->nsb ? c->sb[c->nsb - 1].right : c->snd_una;
+    if (c->nsb == 0)
+        return 0;
+    uint32_t top = c->sb[c->nsb - 1].right;
     return seq_gt(c->high_sacked, top) ? c->high_sacked - top : 0;
 }
 

@@ -3,7 +3,7 @@
 # Google's packetdrill. Skipped (exit 77) when no `packetdrill` is on PATH, when not root
 # (packetdrill calls mlockall), or when the shared object has not been built.
 #
-# Each script runs with --so_flags=addr=192.168.0.2,profile=linux unless it contains the
+# Each script runs with --so_flags=addr=192.0.2.2,profile=linux unless it contains the
 # line "// synack-profile: rfc". The scripts use no backtick commands, so nothing here
 # touches the host's sysctls.
 #
@@ -29,8 +29,13 @@ if [ ! -f "$so" ]; then
     exit 77
 fi
 
-local_ip=192.168.0.2
+local_ip=192.0.2.2
 remote_ip=192.0.2.1
+# packetdrill runs in a namespace of its own, so nothing it might configure reaches the host.
+NS="synack-packetdrill-$$"
+ip netns add "$NS"
+trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
+ip netns exec "$NS" ip link set lo up
 fails=0
 total=0
 for script in "$src"/tests/packetdrill/*.pkt; do
@@ -40,7 +45,7 @@ for script in "$src"/tests/packetdrill/*.pkt; do
         profile=rfc
     fi
     name=$(basename "$script")
-    if out=$(cd "$(dirname "$script")" && timeout 120 "$pd" \
+    if out=$(cd "$(dirname "$script")" && timeout 120 ip netns exec "$NS" "$pd" \
             --so_filename="$so" --so_flags="addr=$local_ip,profile=$profile" \
             --ip_version=ipv4 --local_ip=$local_ip --remote_ip=$remote_ip \
             "$name" 2>&1); then

@@ -30,7 +30,7 @@
 #define SYNACK_PACKETDRILL_SO "libsynack_packetdrill.so"
 #endif
 
-#define LOCAL 0xc0a80002u  /* 192.168.0.2: synack */
+#define LOCAL 0xc0000202u  /* 192.0.2.2: synack */
 #define REMOTE 0xc0000201u /* 192.0.2.1: the "packetdrill" side */
 #define LPORT 8080
 #define RPORT 40000
@@ -152,7 +152,7 @@ static uint32_t handshake(fixture *f)
 static void test_passive_open_data_close(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.168.0.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux");
     int lfd = listener(f);
     uint32_t iss = handshake(f);
 
@@ -238,7 +238,7 @@ static void *accept_thread(void *arg)
 static void test_blocking_accept_on_second_thread(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.168.0.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux");
     struct accept_arg a = {.f = f, .lfd = listener(f), .fd = -2};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, accept_thread, &a), 0);
@@ -258,7 +258,7 @@ static void test_blocking_accept_on_second_thread(void **state)
 static void test_syn_backoff_and_virtual_time(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.168.0.2,mss=1000,profile=linux");
+    fixture *f = load("addr=192.0.2.2,mss=1000,profile=linux");
     int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(fd >= 0);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(RPORT),
@@ -312,7 +312,7 @@ static void test_syn_backoff_and_virtual_time(void **state)
 static void test_nothing_to_send_fails_fast(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.168.0.2");
+    fixture *f = load("addr=192.0.2.2");
     uint8_t buf[64];
     size_t n = sizeof(buf);
     long long t;
@@ -325,7 +325,7 @@ static void test_nothing_to_send_fails_fast(void **state)
 static void test_epoll_and_pipe(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.168.0.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux");
     int lfd = listener(f);
     int ep = f->ifc.epoll_create(f->u, 1);
     assert_true(ep >= 0);

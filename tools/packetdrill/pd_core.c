@@ -417,7 +417,7 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
         fprintf(stderr, "synack-packetdrill: out of memory\n");
         abort();
     }
-    sh->addr = 0xc0a80002; /* 192.168.0.2 unless addr= says otherwise */
+    sh->addr = 0xc0000202; /* 192.0.2.2 unless addr= says otherwise */
     if (parse_flags(sh, flags) != 0)
         abort(); /* packetdrill has no way to hear about a bad init */
     pthread_mutex_init(&sh->mu, NULL);
