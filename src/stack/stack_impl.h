@@ -65,7 +65,8 @@ struct synack_stack {
     tcp_conn *tw_head, *tw_tail; /* TIME-WAIT connections, oldest first */
     uint32_t tw_len;            /* entries in the TIME-WAIT list */
     struct tcp_tw *twc_head, *twc_tail; /* compact TIME-WAIT records, oldest first */
-    uint32_t twc_len;           /* their number */
+    uint32_t twc_len;           /* their number (live ones) */
+    uint32_t twc_dead;          /* released records still in the FIFO, freed at its head */
     tcp_conn *tw_pending;       /* entered TIME-WAIT during this input; compacted after it */
 
     synack_sock *socks;         /* socket table, cfg.max_sockets entries */

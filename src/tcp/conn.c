@@ -178,7 +178,7 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     if (c->queue == TCPQ_TIME_WAIT)
         return;
     /* A bounded table: the oldest TIME-WAIT entry makes room, never a live connection. */
-    if (st->tw_len + st->twc_len >= st->cfg.max_time_wait) {
+    if (st->tw_len + st->twc_len + st->twc_dead >= st->cfg.max_time_wait) {
         if (st->twc_head) {
             tcp_tw_recycle_oldest(st);
         } else if (st->tw_head) {

@@ -7,30 +7,30 @@
 
 #include "tcp/tcp.h"
 
-_Static_assert(sizeof(tcp_tw) <= 64, "a TIME-WAIT record must fit in 64 bytes");
+/* 56 bytes, so a record plus its share of the connection table stays within 64. */
+_Static_assert(sizeof(tcp_tw) <= 56, "a TIME-WAIT record must fit in 56 bytes");
 
-static void fifo_unlink(synack_stack *st, tcp_tw *tw)
-{
-    if (tw->prev)
-        tw->prev->next = tw->next;
-    else
-        st->twc_head = tw->next;
-    if (tw->next)
-        tw->next->prev = tw->prev;
-    else
-        st->twc_tail = tw->prev;
-    tw->prev = tw->next = NULL;
-}
-
+/* The FIFO is singly linked: records leave from the head only. A restarted record is
+ * flagged and moved to the tail when it reaches the head; a released one is flagged dead
+ * and freed there. Every record still moves through in O(1) amortised. */
 static void fifo_append(synack_stack *st, tcp_tw *tw)
 {
     tw->next = NULL;
-    tw->prev = st->twc_tail;
     if (st->twc_tail)
         st->twc_tail->next = tw;
     else
         st->twc_head = tw;
     st->twc_tail = tw;
+}
+
+static tcp_tw *fifo_pop(synack_stack *st)
+{
+    tcp_tw *tw = st->twc_head;
+    st->twc_head = tw->next;
+    if (!st->twc_head)
+        st->twc_tail = NULL;
+    tw->next = NULL;
+    return tw;
 }
 
 static void endpoints(const tcp_tw *tw, synack_endpoints *ep)
@@ -52,10 +52,15 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
         ev.u.state.why = why;
         stack_emit(st, &ev);
     }
-    fifo_unlink(st, tw);
     ct_remove(&st->conns, &tw->node);
     st->twc_len--;
-    stack_free(st, tw, sizeof(*tw));
+    if (tw == st->twc_head) {
+        fifo_pop(st);
+        stack_free(st, tw, sizeof(*tw));
+    } else {
+        tw->flags |= TW_DEAD; /* freed when it reaches the head */
+        st->twc_dead++;
+    }
 }
 
 int tcp_tw_compact(tcp_conn *c)
@@ -73,7 +78,7 @@ int tcp_tw_compact(tcp_conn *c)
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_recent = c->ts_recent;
-    tw->ts_ok = c->ts_ok;
+    tw->flags = c->ts_ok ? TW_TS_OK : 0;
     uint32_t w = tcp_rcv_window(c) >> c->rcv_wscale;
     tw->win = (uint16_t)(w > 0xffff ? 0xffff : w);
     /* the TCB leaves without a state event: the connection stays in TIME-WAIT */
@@ -95,7 +100,7 @@ static void send_ack(synack_stack *st, const tcp_tw *tw)
     seg.ack = tw->rcv_nxt;
     seg.flags = TCP_ACK;
     seg.win = tw->win;
-    if (tw->ts_ok) {
+    if (tw->flags & TW_TS_OK) {
         seg.opts.has_ts = 1;
         seg.opts.ts_val = (uint32_t)(st->now / 1000) + tcp_ts_offset(st, &ep);
         seg.opts.ts_ecr = tw->ts_recent;
@@ -117,7 +122,7 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
         /* RFC 1122 4.2.2.13 / RFC 6191: a SYN beyond everything the old connection used
          * (higher sequence number, or a newer timestamp) may reopen the 4-tuple. */
         int newer = seq_gt(seg->seq, tw->rcv_nxt);
-        if (tw->ts_ok && seg->opts.has_ts)
+        if ((tw->flags & TW_TS_OK) && seg->opts.has_ts)
             newer = seq_gt(seg->opts.ts_val, tw->ts_recent) ||
                     (seg->opts.ts_val == tw->ts_recent && newer);
         if (newer) {
@@ -129,7 +134,7 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
         return 0;
     }
-    if (tw->ts_ok && seg->opts.has_ts && seq_lt(seg->opts.ts_val, tw->ts_recent)) {
+    if ((tw->flags & TW_TS_OK) && seg->opts.has_ts && seq_lt(seg->opts.ts_val, tw->ts_recent)) {
         send_ack(st, tw); /* RFC 7323 5.3 PAWS */
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "paws");
         return 0;
@@ -138,8 +143,8 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
         /* The peer did not get our last ACK: ACK again and restart 2*MSL (RFC 9293
          * 3.10.7.4 "eighth", TIME-WAIT). */
         tw->expires = st->now + 2 * st->cfg.msl_us;
-        fifo_unlink(st, tw);
-        fifo_append(st, tw);
+        if (tw != st->twc_tail)
+            tw->flags |= TW_MOVED;
         send_ack(st, tw);
         return 0;
     }
@@ -150,17 +155,41 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
 
 void tcp_tw_expire(synack_stack *st)
 {
-    while (st->twc_head && st->twc_head->expires <= st->now)
-        release(st, st->twc_head, "time-wait-expired");
+    while (st->twc_head) {
+        tcp_tw *tw = st->twc_head;
+        if (tw->flags & TW_DEAD) {
+            fifo_pop(st);
+            st->twc_dead--;
+            stack_free(st, tw, sizeof(*tw));
+        } else if (tw->flags & TW_MOVED) {
+            fifo_pop(st);
+            tw->flags &= (uint8_t)~TW_MOVED;
+            fifo_append(st, tw);
+        } else if (tw->expires <= st->now) {
+            release(st, tw, "time-wait-expired");
+        } else {
+            break;
+        }
+    }
 }
 
 uint64_t tcp_tw_next_deadline(const synack_stack *st)
 {
-    return st->twc_head ? st->twc_head->expires : UINT64_MAX;
+    const tcp_tw *tw = st->twc_head;
+    if (!tw)
+        return UINT64_MAX;
+    /* a flagged head is housekeeping: have it done at once */
+    return tw->flags & (TW_DEAD | TW_MOVED) ? st->now : tw->expires;
 }
 
 void tcp_tw_recycle_oldest(synack_stack *st)
 {
+    if (st->twc_head && (st->twc_head->flags & TW_DEAD)) {
+        tcp_tw *tw = fifo_pop(st);
+        st->twc_dead--;
+        stack_free(st, tw, sizeof(*tw));
+        return; /* freeing a dead record made the room */
+    }
     if (!st->twc_head)
         return;
     stack_count(st, SYNACK_CTR_TCPTimeWaitRecycled);
@@ -170,10 +199,11 @@ void tcp_tw_recycle_oldest(synack_stack *st)
 void tcp_tw_free_all(synack_stack *st)
 {
     while (st->twc_head) {
-        tcp_tw *tw = st->twc_head;
-        fifo_unlink(st, tw);
-        ct_remove(&st->conns, &tw->node);
+        tcp_tw *tw = fifo_pop(st);
+        if (!(tw->flags & TW_DEAD))
+            ct_remove(&st->conns, &tw->node);
         stack_free(st, tw, sizeof(*tw));
     }
     st->twc_len = 0;
+    st->twc_dead = 0;
 }

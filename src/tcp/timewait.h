@@ -1,5 +1,5 @@
 /* Compact TIME-WAIT records (RFC 9293 3.6, RFC 1337, RFC 6191): once a connection in
- * TIME-WAIT has no socket and no unread data, its TCB is replaced by 64 bytes that are
+ * TIME-WAIT has no socket and no unread data, its TCB is replaced by 56 bytes that are
  * enough to re-ACK a retransmitted FIN, ignore RSTs, and judge a new SYN for reuse. */
 #ifndef SYNACK_TCP_TIMEWAIT_H
 #define SYNACK_TCP_TIMEWAIT_H
@@ -13,16 +13,19 @@ struct tcp_conn;
 struct ipv4_hdr;
 struct tcp_seg;
 
+#define TW_TS_OK 0x01 /* timestamps in use */
+#define TW_MOVED 0x02 /* 2*MSL restarted: goes to the FIFO's tail when it reaches the head */
+#define TW_DEAD 0x04  /* released (reused): out of the table, freed when it reaches the head */
+
 typedef struct tcp_tw {
     ct_node node;            /* connection-table entry, kind CT_TIME_WAIT */
-    struct tcp_tw *prev;     /* FIFO links; the FIFO is in expiry order */
-    struct tcp_tw *next;
+    struct tcp_tw *next;     /* FIFO link: records in the order they entered (or restarted) */
     uint64_t expires;        /* end of 2*MSL */
     uint32_t snd_nxt;        /* our next sequence number (for the ACKs we send) */
     uint32_t rcv_nxt;        /* past the peer's FIN */
     uint32_t ts_recent;      /* the peer's last TSval (PAWS, RFC 6191 reuse test) */
     uint16_t win;            /* the window field we last sent */
-    uint8_t ts_ok;           /* timestamps in use */
+    uint8_t flags;           /* TW_* */
     uint8_t unused;          /* padding */
 } tcp_tw;
 
