@@ -98,8 +98,6 @@ static int sin_to(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t p
     return 0;
 }
 
-#define CONN_OF_NODE(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
-
 struct port_check {
     uint16_t port;      /* the port asked for */
     int time_wait;      /* a TIME-WAIT connection holds it */
@@ -115,7 +113,7 @@ static void port_visit(ct_node *n, void *arg)
         pc->time_wait = 1;
         return;
     }
-    tcp_conn *c = CONN_OF_NODE(n);
+    tcp_conn *c = tcp_conn_of(n);
     if (c->state == SYNACK_TIME_WAIT)
         pc->time_wait = 1;
     else

@@ -221,12 +221,10 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     return st;
 }
 
-#define CONN_OF_NODE(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
-
 static void collect(ct_node *n, void *ctx)
 {
     tcp_conn **list = ctx;
-    tcp_conn *c = CONN_OF_NODE(n);
+    tcp_conn *c = tcp_conn_of(n);
     c->q_next = *list; /* reuse the queue link: everything is being freed */
     *list = c;
 }
@@ -287,14 +285,12 @@ void synack_set_time(synack_stack *st, uint64_t now)
         st->now = now;
 }
 
-#define CONN_OF_TIMER(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, tnode)))
-
 int synack_poll(synack_stack *st, uint64_t now)
 {
     synack_set_time(st, now);
     tw_node *n;
     while ((n = tw_expire(&st->wheel, st->now)) != NULL)
-        tcp_timers_run(CONN_OF_TIMER(n), st->now);
+        tcp_timers_run(tcp_conn_of_timer(n), st->now);
     tcp_tw_expire(st);
     if (st->arp.head)
         arp_poll(st);
@@ -356,7 +352,7 @@ static void visit_conn(ct_node *n, void *arg)
     struct visit_ctx *v = arg;
     synack_conn_view view = {0};
     if (n->kind == CT_TIME_WAIT) {
-        const tcp_tw *tw = (const tcp_tw *)(const void *)((const char *)n - offsetof(tcp_tw, node));
+        const tcp_tw *tw = tcp_tw_of(n);
         view.ep.laddr = n->key.laddr;
         view.ep.raddr = n->key.raddr;
         view.ep.lport = n->key.lport;
@@ -368,7 +364,7 @@ static void visit_conn(ct_node *n, void *arg)
         v->fn(v->ctx, &view);
         return;
     }
-    tcp_conn *c = CONN_OF_NODE(n);
+    tcp_conn *c = tcp_conn_of(n);
     tcp_conn_endpoints(c, &view.ep);
     view.state = c->state;
     view.sock = c->sock;

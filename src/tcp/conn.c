@@ -62,6 +62,13 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     return c;
 }
 
+tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
+{
+    ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
+    ct_node *n = ct_lookup(&st->conns, &k);
+    return n && n->kind == CT_CONN ? tcp_conn_of(n) : NULL;
+}
+
 static void tw_list_unlink(synack_stack *st, tcp_conn *c)
 {
     if (c->q_prev)

@@ -69,14 +69,12 @@ static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
 
 void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e)
 {
-    ct_key key = {
-        .laddr = e->ep.laddr, .raddr = e->ep.raddr, .lport = e->ep.lport, .rport = e->ep.rport};
-    ct_node *n = ct_lookup(&st->conns, &key);
-    if (!n) {
+    /* A compact TIME-WAIT record has no send state to check against: treated as none. */
+    tcp_conn *c = tcp_conn_find(st, &e->ep);
+    if (!c) {
         stack_drop(st, &e->ep, SYNACK_CTR_COUNT, "icmp-no-connection");
         return;
     }
-    tcp_conn *c = (tcp_conn *)((char *)n - offsetof(tcp_conn, node));
     /* RFC 5927 4.1: the quoted segment must be one we sent and that is not yet
      * acknowledged, SND.UNA <= SEG.SEQ < SND.NXT; anything else is stale or forged. */
     if (c->state == SYNACK_TIME_WAIT || seq_lt(e->seq, c->snd_una) || !seq_lt(e->seq, c->snd_max)) {

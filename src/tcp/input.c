@@ -7,8 +7,6 @@
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
-#define CONN_OF(n) ((tcp_conn *)((char *)(n) - offsetof(tcp_conn, node)))
-
 static uint32_t seg_len(const tcp_seg *s)
 {
     return (uint32_t)s->payload_len + ((s->flags & TCP_SYN) ? 1u : 0u) +
@@ -705,12 +703,12 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
     ct_key key = {.laddr = ep.laddr, .raddr = ep.raddr, .lport = ep.lport, .rport = ep.rport};
     ct_node *n = ct_lookup(&st->conns, &key);
     if (n && n->kind == CT_TIME_WAIT) {
-        if (!tcp_tw_input(st, (tcp_tw *)(void *)((char *)n - offsetof(tcp_tw, node)), seg))
+        if (!tcp_tw_input(st, tcp_tw_of(n), seg))
             return;
         n = NULL; /* reopened: the SYN goes to the listener */
     }
     if (n) {
-        tcp_conn *c = CONN_OF(n);
+        tcp_conn *c = tcp_conn_of(n);
         c->segs_in++;
         c->last_rcv = st->now;
         c->keep_probes = 0;

@@ -2,6 +2,7 @@
 #ifndef SYNACK_TCP_TCB_H
 #define SYNACK_TCP_TCB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "stack/conn_table.h"
@@ -171,5 +172,17 @@ typedef struct tcp_listener {
     uint32_t keepcnt;           /* inherited keepalive count */
     const struct tcp_cc_ops *cc; /* inherited congestion control, NULL = stack default */
 } tcp_listener;
+
+/* The TCB that embeds a connection-table node of kind CT_CONN. */
+static inline tcp_conn *tcp_conn_of(ct_node *n)
+{
+    return (tcp_conn *)(void *)((char *)n - offsetof(tcp_conn, node));
+}
+
+/* The TCB whose wheel node this is. */
+static inline tcp_conn *tcp_conn_of_timer(tw_node *n)
+{
+    return (tcp_conn *)(void *)((char *)n - offsetof(tcp_conn, tnode));
+}
 
 #endif

@@ -12,6 +12,8 @@
 
 /* --- conn.c: life cycle, state, timers --- */
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep);
+/* The full TCB for a 4-tuple, or NULL (none, or only a compact TIME-WAIT record). */
+tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep);
 /* Unlinks the connection from everything and frees it. Sends nothing. */
 void tcp_conn_free(tcp_conn *c);
 /* The one place that changes TCP state (DESIGN.md §1.4); emits the state event. */

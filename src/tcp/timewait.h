@@ -4,6 +4,7 @@
 #ifndef SYNACK_TCP_TIMEWAIT_H
 #define SYNACK_TCP_TIMEWAIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "stack/conn_table.h"
@@ -28,6 +29,12 @@ typedef struct tcp_tw {
     uint8_t flags;           /* TW_* */
     uint8_t unused;          /* padding */
 } tcp_tw;
+
+/* The record that embeds a connection-table node of kind CT_TIME_WAIT. */
+static inline tcp_tw *tcp_tw_of(ct_node *n)
+{
+    return (tcp_tw *)(void *)((char *)n - offsetof(tcp_tw, node));
+}
 
 /* Replaces c (orphaned, in TIME-WAIT) by a compact record; keeps c when memory is short.
  * Returns 1 if c was freed. */

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "stack/stack_impl.h"
+#include "tcp/tcp.h"
 #include "synack/link.h"
 #include "synack/synack.h"
 #include "wire/checksum.h"
@@ -52,11 +53,10 @@ static uint32_t rd32(reader *r)
 static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lport,
                      reader *r)
 {
-    ct_key k = {.laddr = SERVER, .raddr = CLIENT, .lport = lport, .rport = rport};
-    ct_node *node = ct_lookup(&st->conns, &k);
+    synack_endpoints ep = {.laddr = SERVER, .raddr = CLIENT, .lport = lport, .rport = rport};
+    tcp_conn *c = tcp_conn_find(st, &ep);
     uint32_t rcv_nxt = 1000, snd_una = 0;
-    if (node && node->kind == CT_CONN) {
-        tcp_conn *c = (tcp_conn *)((char *)node - offsetof(tcp_conn, node));
+    if (c) {
         rcv_nxt = c->rcv_nxt;
         snd_una = c->snd_una;
     }

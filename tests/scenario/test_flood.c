@@ -186,9 +186,9 @@ static void test_syn_flood_with_cookies(void **state)
  * blind; the test peeks so that half of its guesses are in the window). */
 static tcp_conn *server_conn(synack_stack *sst, uint16_t cport)
 {
-    ct_key k = {.laddr = SERVER_ADDR, .raddr = CLIENT_ADDR, .lport = 80, .rport = cport};
-    ct_node *node = ct_lookup(&sst->conns, &k);
-    return node && node->kind == CT_CONN ? (tcp_conn *)((char *)node - offsetof(tcp_conn, node)) : NULL;
+    synack_endpoints ep = {.laddr = SERVER_ADDR, .raddr = CLIENT_ADDR, .lport = 80,
+                           .rport = cport};
+    return tcp_conn_find(sst, &ep);
 }
 
 static void test_blind_rst_syn_flood(void **state)

@@ -72,6 +72,12 @@ static void send_icmp(seghost *h, uint8_t type, uint8_t code, uint16_t mtu, uint
     assert_int_equal(synack_input(h->st, h->now, frame, IPV4_HDR_LEN + n), 0);
 }
 
+static void count_time_wait(void *ctx, const synack_conn_view *v)
+{
+    if (v->state == SYNACK_TIME_WAIT)
+        ++*(int *)ctx;
+}
+
 static int maxseg(conn *c)
 {
     int v = 0;
@@ -205,6 +211,28 @@ static void test_soft_error_in_established(void **state)
     sh_free(&c.h);
 }
 
+/* An ICMP error naming a 4-tuple that is only a compact TIME-WAIT record now (no TCB, no
+ * send window) is dropped as having no connection. */
+static void test_error_for_time_wait_record_is_ignored(void **state)
+{
+    (void)state;
+    conn c;
+    open_conn(&c, NULL);
+    assert_int_equal(synack_close(c.h.st, c.s), 0); /* our FIN: seq = ISS + 1 */
+    const sh_seg *fin = sh_last(&c.h);
+    assert_non_null(fin);
+    assert_true(fin->s.flags & TCP_FIN);
+    sh_send(&c.h, PPORT, PORT, PEER_ISS + 1, c.siss + 2, TCP_FIN | TCP_ACK, 65535, NULL, 0,
+            NULL);
+    sh_run_for(&c.h, 1000);
+    send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 576, PORT, PPORT, c.siss + 1, 0);
+    send_icmp(&c.h, ICMP_DEST_UNREACH, 1, 0, PORT, PPORT, c.siss + 1, 0);
+    int tw = 0;
+    synack_foreach_conn(c.h.st, count_time_wait, &tw);
+    assert_int_equal(tw, 1); /* still there, untouched */
+    sh_free(&c.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_frag_needed_floor_and_plateau),
         cmocka_unit_test(test_port_unreachable_aborts_syn_sent),
         cmocka_unit_test(test_soft_error_in_established),
+        cmocka_unit_test(test_error_for_time_wait_record_is_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
