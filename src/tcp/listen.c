@@ -123,7 +123,9 @@ static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tc
     uint16_t win = (uint16_t)(rcvbuf > 0xffff ? 0xffff : rcvbuf);
     st->cookie_sent_at = st->now ? st->now : 1;
     stack_count(st, SYNACK_CTR_SyncookiesSent);
-    tcp_send_synack_stateless(st, ep, iss, seg->seq + 1, &o, win);
+    tcp_seg synack = {.seq = iss, .ack = seg->seq + 1, .flags = TCP_SYN | TCP_ACK, .win = win,
+                      .opts = o};
+    tcp_emit_segment(st, ep, &synack);
 }
 
 /* An ACK that may return a cookie. Returns 1 if it was consumed (a connection was made, or

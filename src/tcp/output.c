@@ -75,6 +75,8 @@ static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_
 
 int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg)
 {
+    seg->sport = ep->lport;
+    seg->dport = ep->rport;
     return emit(st, ep, seg, NULL, 0);
 }
 
@@ -226,20 +228,6 @@ void tcp_send_syn(tcp_conn *c)
         c->snd_max = c->iss + 1;
     c->snd_nxt = c->iss + 1;
     emit(st, &ep, &seg, c, 0);
-}
-
-void tcp_send_synack_stateless(synack_stack *st, const synack_endpoints *ep, uint32_t iss,
-                               uint32_t ack, const tcp_opts *opts, uint16_t win)
-{
-    tcp_seg seg = {0};
-    seg.sport = ep->lport;
-    seg.dport = ep->rport;
-    seg.seq = iss;
-    seg.ack = ack;
-    seg.flags = TCP_SYN | TCP_ACK;
-    seg.win = win;
-    seg.opts = *opts;
-    emit(st, ep, &seg, NULL, 0);
 }
 
 void tcp_send_ack(tcp_conn *c)

@@ -63,11 +63,9 @@ void tcp_send_syn(tcp_conn *c);
 void tcp_send_rst(tcp_conn *c);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
-/* Sends a header-only segment that belongs to no TCB (TIME-WAIT records, cookies). */
+/* Sends a header-only segment that belongs to no TCB (TIME-WAIT records, SYN cookies);
+ * the ports come from ep. */
 int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg);
-/* A SYN-ACK that no TCB remembers (SYN cookies). */
-void tcp_send_synack_stateless(synack_stack *st, const synack_endpoints *ep, uint32_t iss,
-                               uint32_t ack, const tcp_opts *opts, uint16_t win);
 /* A RFC 5961 challenge ACK, rate-limited per stack. */
 void tcp_send_challenge_ack(tcp_conn *c);
 /* Sends one segment of len data bytes starting at seq (data from the send buffer; FIN is

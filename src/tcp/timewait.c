@@ -94,8 +94,6 @@ static void send_ack(synack_stack *st, const tcp_tw *tw)
     synack_endpoints ep;
     endpoints(tw, &ep);
     tcp_seg seg = {0};
-    seg.sport = ep.lport;
-    seg.dport = ep.rport;
     seg.seq = tw->snd_nxt;
     seg.ack = tw->rcv_nxt;
     seg.flags = TCP_ACK;
