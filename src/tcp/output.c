@@ -319,12 +319,16 @@ static int can_send_data(synack_tcp_state s)
            s == SYNACK_CLOSING || s == SYNACK_LAST_ACK;
 }
 
+void tcp_count_retransmission(tcp_conn *c)
+{
+    stack_count(c->st, SYNACK_CTR_RetransSegs);
+    c->total_retrans++;
+    c->rtt_timing = 0; /* Karn (RFC 6298 3): no sample from a range sent twice */
+}
+
 void tcp_retransmit_first(tcp_conn *c)
 {
-    synack_stack *st = c->st;
-    stack_count(st, SYNACK_CTR_RetransSegs);
-    c->total_retrans++;
-    c->rtt_timing = 0; /* Karn */
+    tcp_count_retransmission(c);
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
         tcp_send_syn(c);
         return;
@@ -361,9 +365,7 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
             len = seq_lt(seq, end) ? end - seq : 0;
         if (len == 0)
             break;
-        stack_count(c->st, SYNACK_CTR_RetransSegs);
-        c->total_retrans++;
-        c->rtt_timing = 0; /* Karn */
+        tcp_count_retransmission(c);
         tcp_xmit(c, seq, len, TCP_ACK);
         c->high_rxt = seq + len;
         pipe += len;
@@ -424,10 +426,8 @@ void tcp_output(tcp_conn *c)
             if (len > 0 && len < mss)
                 c->snd_sml = seq + len;
             c->snd_nxt = seq + len + (with_fin ? 1 : 0);
-            if (seq_lt(seq, c->snd_max)) { /* resending after an RTO went back */
-                c->total_retrans++;
-                stack_count(st, SYNACK_CTR_RetransSegs);
-            }
+            if (seq_lt(seq, c->snd_max)) /* resending after an RTO went back */
+                tcp_count_retransmission(c);
             tcp_xmit(c, seq, len, flags);
             sent = 1;
             if (c->deadline[TT_REXMIT] == UINT64_MAX)

@@ -71,6 +71,8 @@ void tcp_send_challenge_ack(tcp_conn *c);
 /* Sends one segment of len data bytes starting at seq (data from the send buffer; FIN is
  * added when flags has it). Returns 0 or a negative errno. */
 int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+/* Counts a segment about to be sent again (RetransSegs, TCP_INFO) and stops RTT timing. */
+void tcp_count_retransmission(tcp_conn *c);
 /* Retransmits the first unacknowledged segment (fast retransmit, RTO). */
 void tcp_retransmit_first(tcp_conn *c);
 /* The MSS option we put on a SYN. */

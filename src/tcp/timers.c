@@ -62,9 +62,7 @@ static void send_probe(tcp_conn *c)
         if (len > c->snd_mss)
             len = c->snd_mss;
         if (len) {
-            stack_count(st, SYNACK_CTR_RetransSegs);
-            c->total_retrans++;
-            c->rtt_timing = 0;
+            tcp_count_retransmission(c);
             tcp_xmit(c, top - len, len, TCP_ACK | TCP_PSH);
         }
     }
