@@ -70,6 +70,10 @@ if(SYNACK_TEST_SUPPORT)
     target_include_directories(synack_testsupport PUBLIC
         "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}/tests")
     target_link_libraries(synack_testsupport PUBLIC synack_static PRIVATE synack_flags)
+    if(SYNACK_CMOCKA)
+        # fixtures (test_alloc.c, fixture.c) fail the running cmocka test themselves
+        target_link_libraries(synack_testsupport PUBLIC ${SYNACK_CMOCKA})
+    endif()
     set(SYNACK_TESTSUPPORT_LIB synack_testsupport)
 else()
     set(SYNACK_TESTSUPPORT_LIB "")

@@ -24,6 +24,67 @@ typedef enum synack_link_type {
  * counted (OutDiscards) — the frame is then lost, as on a real wire. */
 typedef int (*synack_output_fn)(void *ctx, const uint8_t *frame, size_t len);
 
+/* ---- offloads (all optional: a netif that leaves them zero gets today's frames) ----
+ *
+ * A device that checks or completes checksums and cuts or coalesces TCP segments (a TAP
+ * device with IFF_VNET_HDR, a virtio NIC) says so per frame. The names follow
+ * struct virtio_net_hdr (virtio 1.x 5.1.6), which carries the same facts. */
+
+/* What the device vouches for in a received frame (synack_rx_meta.flags). */
+enum {
+    /* The device verified the TCP checksum (virtio VIRTIO_NET_HDR_F_DATA_VALID): the stack
+     * does not verify it again. */
+    SYNACK_RX_CSUM_VERIFIED = 1u << 0,
+    /* The TCP checksum field holds only the pseudo-header sum, to be completed by a device
+     * that never ran (virtio VIRTIO_NET_HDR_F_NEEDS_CSUM): the bytes came from a sender on
+     * this host through memory, not over a wire. The stack does not verify it. */
+    SYNACK_RX_CSUM_PARTIAL = 1u << 1,
+};
+
+/* Per-frame receive metadata for synack_input_ex(). All zero: an ordinary frame. */
+typedef struct synack_rx_meta {
+    uint32_t flags;    /* SYNACK_RX_* bits */
+    /* Non-zero: the frame is a super-packet (GRO/GSO) standing for TCP segments of
+     * gso_size payload bytes each, the last one shorter; its IP packet may exceed the MTU
+     * (up to 65535 bytes). Counters count the segments it stands for. */
+    uint16_t gso_size;
+    /* SYNACK_RX_CSUM_PARTIAL: where the sum starts (from the frame's first byte) and where
+     * its field lies from there. The stack does not need them; a host that wants the frame
+     * whole (say, to corrupt it on purpose) completes the checksum with them. */
+    uint16_t csum_start;
+    uint16_t csum_offset;
+} synack_rx_meta;
+
+/* What the device must do to a frame the stack sends (synack_tx_meta.flags). */
+enum {
+    /* Complete the checksum (virtio VIRTIO_NET_HDR_F_NEEDS_CSUM): sum the bytes from
+     * csum_start to the end of the frame (the 16-bit field at csum_start + csum_offset
+     * holds the folded, uncomplemented pseudo-header sum, RFC 9293 3.1) and store the
+     * complement of the total there. */
+    SYNACK_TX_CSUM_PARTIAL = 1u << 0,
+    /* Cut the TCP payload into segments of gso_size bytes, copying the headers and fixing
+     * sequence numbers, IP lengths and IDs, and checksums (virtio
+     * VIRTIO_NET_HDR_GSO_TCPV4). Always comes with SYNACK_TX_CSUM_PARTIAL; the
+     * pseudo-header sum then uses the whole frame's TCP length, as Linux's does. */
+    SYNACK_TX_GSO_TCPV4 = 1u << 1,
+};
+
+/* Per-frame transmit metadata passed to output_ex. All zero: an ordinary frame. */
+typedef struct synack_tx_meta {
+    uint32_t flags;       /* SYNACK_TX_* bits */
+    uint16_t gso_size;    /* SYNACK_TX_GSO_TCPV4: payload bytes per segment (the MSS) */
+    uint16_t hdr_len;     /* SYNACK_TX_GSO_TCPV4: bytes of headers before the payload
+                             (link, IPv4 and TCP with options) */
+    uint16_t csum_start;  /* SYNACK_TX_CSUM_PARTIAL: offset of the TCP header in the frame */
+    uint16_t csum_offset; /* SYNACK_TX_CSUM_PARTIAL: offset of the checksum field from
+                             csum_start (16 for TCP) */
+} synack_tx_meta;
+
+/* Like synack_output_fn, with the frame's metadata (never NULL; zero for an ordinary
+ * frame). */
+typedef int (*synack_output_ex_fn)(void *ctx, const uint8_t *frame, size_t len,
+                                   const synack_tx_meta *meta);
+
 typedef struct synack_netif {
     /* What the frames look like on this interface. Default SYNACK_LINK_IP. */
     synack_link_type type;
@@ -37,10 +98,20 @@ typedef struct synack_netif {
     uint32_t gateway;
     /* Largest IP packet the link carries, bytes. Default 1500. */
     uint32_t mtu;
-    /* Where frames go. Required. */
+    /* Where frames go. Required unless output_ex is set. */
     synack_output_fn output;
-    /* Passed back to `output`. */
+    /* Passed back to `output` and `output_ex`. */
     void *output_ctx;
+    /* Where frames go with their metadata; when set, the stack calls it instead of
+     * `output` for every frame. Default NULL. The offloads below need it. */
+    synack_output_ex_fn output_ex;
+    /* Largest TCP payload per frame the device cuts into segments for us (TSO,
+     * SYNACK_TX_GSO_TCPV4); 0 = none (default). Used when larger than the MSS, and capped
+     * so that the IP packet stays within 65535 bytes. Needs output_ex. */
+    uint32_t tso_max;
+    /* Non-zero: the device completes TCP checksums (SYNACK_TX_CSUM_PARTIAL on every TCP
+     * frame); the stack only writes the pseudo-header sum. Default 0. Needs output_ex. */
+    uint8_t tx_csum;
 } synack_netif;
 
 #ifdef __cplusplus

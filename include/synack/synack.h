@@ -91,9 +91,18 @@ typedef struct synack_config {
     uint32_t initial_cwnd_segs; /* initial window, RFC 6928; default 10 */
     uint8_t tail_loss_probe;    /* RFC 8985 7 Tail Loss Probe: a lost last segment is probed
                                    after ~2 SRTT instead of waiting for the RTO; default 0 */
+    uint8_t rack;               /* RFC 8985 RACK-TLP on SACK connections: a segment is lost once
+                                   one sent RTT + min_RTT/4 later was delivered (replaces the
+                                   3-duplicate-ACK rule and Early Retransmit), and implies the
+                                   tail loss probe; default 0 */
+    uint8_t pacing;             /* pace every connection's data segments: at most 2 x cwnd/SRTT
+                                   in slow start, 1.2 x after (Linux's rule), in bursts of at
+                                   most max(2 segments, 1 ms of the rate); per socket with
+                                   SO_MAX_PACING_RATE; BBR paces regardless; default 0 */
     char cc[16];                /* congestion control: "cubic" (RFC 9438 + HyStart++, the
-                                   default) or "newreno" (RFC 5681/6582); per socket with
-                                   TCP_CONGESTION */
+                                   default), "newreno" (RFC 5681/6582) or "bbr" (BBR v1,
+                                   draft-cardwell-iccrg-bbr-congestion-control-00; paces);
+                                   per socket with TCP_CONGESTION */
 } synack_config;
 
 void synack_config_default(synack_config *cfg);
@@ -108,6 +117,11 @@ void synack_set_time(synack_stack *st, uint64_t now_us);
 /* Hands the stack one frame that arrived at now_us. Returns 0, or a negative errno for a
  * frame that was dropped (it is also counted and traced). */
 int synack_input(synack_stack *st, uint64_t now_us, const void *frame, size_t len);
+/* synack_input() for a frame with what the device vouches for (netif.h: checksum already
+ * verified or only partial, a GRO/GSO super-packet). meta NULL or all zero is
+ * synack_input(). */
+int synack_input_ex(synack_stack *st, uint64_t now_us, const void *frame, size_t len,
+                    const synack_rx_meta *meta);
 /* Runs the timers due at now_us and sends what is pending. Returns 0. */
 int synack_poll(synack_stack *st, uint64_t now_us);
 /* When synack_poll() must next be called; UINT64_MAX if nothing is pending. */
@@ -196,7 +210,9 @@ typedef struct synack_tcp_info {
     X(TCPOFODrop) X(TCPRcvQDrop) X(TCPFastRetrans) X(TCPLossProbes) X(TCPDSACKRecv)        \
     X(TCPSACKRecv) X(TCPPureAcks) X(TCPHPHits) X(TCPDelayedACKs) X(TCPZeroWindowDrop)      \
     X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
-    X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory)
+    X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
+    X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
+    X(RackReorderTimeouts) X(RackRecordOverflows)
 
 typedef enum synack_counter {
 #define SYNACK_COUNTER_ENUM(name) SYNACK_CTR_##name,

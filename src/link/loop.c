@@ -33,6 +33,8 @@ struct synack_loop {
     uint64_t wall_offset;     /* realtime - monotonic at creation, for captures */
     synack_loop_stats stats;  /* what happened */
     uint8_t *buf;             /* one received frame */
+    uint8_t *capbuf;          /* a sent frame's copy whose partial checksum a capture
+                                 completes (offloads with a capture only), or NULL */
 };
 
 static uint64_t clock_us(clockid_t id)
@@ -64,10 +66,31 @@ static void capture(synack_loop *lp, const uint8_t *frame, size_t len)
         synack_pcap_write(lp->pcap, synack_loop_clock() + lp->wall_offset, frame, len);
 }
 
-/* Puts a frame on the device now. */
-static int device_send(synack_loop *lp, const uint8_t *frame, size_t len)
+/* Captures a sent frame whose checksum the device completes: a capture shows what the
+ * wire will carry, so the copy gets the whole checksum (a super-frame stays whole). */
+static void capture_partial(synack_loop *lp, const uint8_t *frame, size_t len,
+                            const synack_tx_meta *meta)
 {
-    int rc = synack_tuntap_write(lp->dev, frame, len);
+    if (!lp->pcap)
+        return;
+    if (!lp->capbuf && !(lp->capbuf = malloc(SYNACK_TUNTAP_MAX_FRAME)))
+        return;
+    if (len > SYNACK_TUNTAP_MAX_FRAME)
+        return;
+    memcpy(lp->capbuf, frame, len);
+    synack_rx_meta m = {.flags = SYNACK_RX_CSUM_PARTIAL,
+                        .csum_start = meta->csum_start,
+                        .csum_offset = meta->csum_offset};
+    synack_tuntap_csum_complete(lp->capbuf, len, &m);
+    capture(lp, lp->capbuf, len);
+}
+
+/* Puts a frame on the device now (meta NULL: an ordinary frame). */
+static int device_send(synack_loop *lp, const uint8_t *frame, size_t len,
+                       const synack_tx_meta *meta)
+{
+    int rc = meta ? synack_tuntap_write_meta(lp->dev, frame, len, meta)
+                  : synack_tuntap_write(lp->dev, frame, len);
     if (rc < 0) {
         lp->stats.tx_errors++;
         return rc;
@@ -76,18 +99,23 @@ static int device_send(synack_loop *lp, const uint8_t *frame, size_t len)
     lp->stats.tx_bytes += len;
     lp->stats.tx_link.delivered++;
     lp->stats.tx_link.bytes += len;
-    capture(lp, frame, len);
+    if (meta && (meta->flags & SYNACK_TX_CSUM_PARTIAL))
+        capture_partial(lp, frame, len, meta);
+    else
+        capture(lp, frame, len);
     return 0;
 }
 
-/* Hands a frame to the stack now. */
-static void stack_deliver(synack_loop *lp, const uint8_t *frame, size_t len)
+/* Hands a frame to the stack now (meta NULL: an ordinary frame). */
+static void stack_deliver(synack_loop *lp, uint8_t *frame, size_t len, synack_rx_meta *meta)
 {
     lp->stats.rx_link.delivered++;
     lp->stats.rx_link.bytes += len;
+    if (lp->pcap && meta)
+        synack_tuntap_csum_complete(frame, len, meta); /* the capture shows it whole */
     capture(lp, frame, len);
     if (lp->st)
-        synack_input(lp->st, lp->now, frame, len);
+        synack_input_ex(lp->st, lp->now, frame, len, meta);
 }
 
 static void hold(synack_loop *lp, uint64_t at, int dir, const uint8_t *frame, size_t len,
@@ -118,9 +146,9 @@ static void through_faults(synack_loop *lp, fault_link *fl, int dir, const uint8
     long flip = v.flip_bit >= 0 ? v.flip_bit + (long)l2 * 8 : -1;
     if (v.at <= lp->now && flip < 0) {
         if (dir == DIR_TX)
-            device_send(lp, frame, len);
+            device_send(lp, frame, len, NULL);
         else
-            stack_deliver(lp, frame, len);
+            stack_deliver(lp, (uint8_t *)(uintptr_t)frame, len, NULL);
     } else {
         hold(lp, v.at, dir, frame, len, flip);
     }
@@ -128,12 +156,19 @@ static void through_faults(synack_loop *lp, fault_link *fl, int dir, const uint8
         hold(lp, v.dup_at, dir, frame, len, -1);
 }
 
+/* The stack's output callback with offloads (never with tx faults: a held frame keeps no
+ * metadata, and the fault model works on wire segments). */
+static int loop_output_ex(void *ctx, const uint8_t *frame, size_t len, const synack_tx_meta *meta)
+{
+    return device_send(ctx, frame, len, meta);
+}
+
 /* The stack's output callback. */
 static int loop_output(void *ctx, const uint8_t *frame, size_t len)
 {
     synack_loop *lp = ctx;
     if (!lp->tx_faulty)
-        return device_send(lp, frame, len);
+        return device_send(lp, frame, len, NULL);
     through_faults(lp, &lp->tx, DIR_TX, frame, len);
     return 0; /* a frame the link lost is lost on the wire, not refused */
 }
@@ -174,6 +209,7 @@ void synack_loop_free(synack_loop *lp)
     fault_link_destroy(&lp->tx, synack_allocator_libc());
     fault_link_destroy(&lp->rx, synack_allocator_libc());
     free(lp->buf);
+    free(lp->capbuf);
     free(lp);
 }
 
@@ -182,6 +218,13 @@ void synack_loop_netif(synack_loop *lp, synack_netif *nif)
     synack_tuntap_netif(lp->dev, nif);
     nif->output = loop_output;
     nif->output_ctx = lp;
+    if (nif->output_ex) {
+        nif->output_ex = lp->tx_faulty ? NULL : loop_output_ex;
+        if (lp->tx_faulty) {
+            nif->tso_max = 0;
+            nif->tx_csum = 0;
+        }
+    }
 }
 
 void synack_loop_attach(synack_loop *lp, synack_stack *st)
@@ -195,9 +238,9 @@ static void release_held(synack_loop *lp)
     holdq_item it;
     while (holdq_pop_due(&lp->held, lp->now, &it)) {
         if (it.dir == DIR_TX)
-            device_send(lp, it.frame, it.len);
+            device_send(lp, it.frame, it.len, NULL);
         else
-            stack_deliver(lp, it.frame, it.len);
+            stack_deliver(lp, it.frame, it.len, NULL);
         free(it.frame);
     }
 }
@@ -224,7 +267,8 @@ static int read_frames(synack_loop *lp)
 {
     int n = 0;
     for (uint32_t i = 0; i < lp->rx_batch; i++) {
-        long len = synack_tuntap_read(lp->dev, lp->buf, SYNACK_TUNTAP_MAX_FRAME + 1);
+        synack_rx_meta meta;
+        long len = synack_tuntap_read_meta(lp->dev, lp->buf, SYNACK_TUNTAP_MAX_FRAME + 1, &meta);
         if (len == -EAGAIN)
             break;
         if (len < 0) {
@@ -235,10 +279,13 @@ static int read_frames(synack_loop *lp)
         }
         lp->stats.rx_frames++;
         lp->stats.rx_bytes += (uint64_t)len;
-        if (lp->rx_faulty)
+        if (lp->rx_faulty) {
+            /* Faults may flip bits: the frame must carry a checksum that tells. */
+            synack_tuntap_csum_complete(lp->buf, (size_t)len, &meta);
             through_faults(lp, &lp->rx, DIR_RX, lp->buf, (size_t)len);
-        else
-            stack_deliver(lp, lp->buf, (size_t)len);
+        } else {
+            stack_deliver(lp, lp->buf, (size_t)len, &meta);
+        }
         n++;
     }
     return n;

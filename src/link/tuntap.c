@@ -1,19 +1,24 @@
 /* Linux TUN/TAP devices (host glue: system calls, not part of the sans-I/O core).
  * See Documentation/networking/tuntap.rst: open /dev/net/tun, TUNSETIFF with IFF_TAP or
  * IFF_TUN and IFF_NO_PI, then every read(2) returns one frame and every write(2) sends
- * one. */
+ * one. With offloads (IFF_VNET_HDR) each frame has a struct virtio_net_hdr in front; it is
+ * read and written with the frame in one readv(2)/writev(2). */
 #include "synack/tuntap.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "wire/checksum.h"
 
 /* Copies an interface name into an ifreq's IFNAMSIZ field, NUL-terminated. */
 static void copy_name(char dst[IFNAMSIZ], const char *name)
@@ -39,7 +44,31 @@ static uint32_t device_mtu(const char *name)
     return mtu;
 }
 
+/* The header's 16-bit fields are in the host's order: a TAP device without TUNSETVNETLE
+ * speaks legacy virtio, whose byte order is the host's (virtio 1.x 2.4.3, "legacy"). */
+typedef struct virtio_net_hdr vnet_hdr;
+
+/* Turns on IFF_VNET_HDR's companions: the header size and the offloads we accept. */
+static int enable_offloads(int fd)
+{
+    int sz = (int)sizeof(vnet_hdr);
+    if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0)
+        return -errno;
+    /* TUN_F_CSUM: partial checksums are fine; TUN_F_TSO4: so are TCP/IPv4 super-packets.
+     * The kernel turns on tx-checksumming, TSO and GSO of the device to match. No ECN
+     * (TUN_F_TSO_ECN): synack never sets CWR. */
+    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) < 0)
+        return -errno;
+    return 0;
+}
+
 int synack_tuntap_open(synack_tuntap *dev, const char *name, synack_link_type type)
+{
+    return synack_tuntap_open_ex(dev, name, type, 0);
+}
+
+int synack_tuntap_open_ex(synack_tuntap *dev, const char *name, synack_link_type type,
+                          unsigned flags)
 {
     memset(dev, 0, sizeof(*dev));
     dev->fd = -1;
@@ -53,13 +82,28 @@ int synack_tuntap_open(synack_tuntap *dev, const char *name, synack_link_type ty
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
     /* IFF_NO_PI: frames without the 4-byte flags/protocol prefix. */
-    ifr.ifr_flags = (short)((type == SYNACK_LINK_ETHERNET ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
+    int offload = (flags & SYNACK_TUNTAP_OFFLOAD) != 0;
+    ifr.ifr_flags = (short)((type == SYNACK_LINK_ETHERNET ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
+                            (offload ? IFF_VNET_HDR : 0));
     if (name)
         copy_name(ifr.ifr_name, name);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;
         close(fd);
         return -e;
+    }
+    if (offload) {
+        int rc = enable_offloads(fd);
+        if (rc < 0) {
+            close(fd);
+            return rc;
+        }
+        dev->vnet_hdr_len = (uint32_t)sizeof(vnet_hdr);
+    } else {
+        /* A persistent device keeps the offloads an earlier reader turned on; without a
+         * virtio header we could neither see nor finish its partial checksums and
+         * super-packets. (A fresh device has none: then this changes nothing.) */
+        ioctl(fd, TUNSETOFFLOAD, 0ul);
     }
     dev->fd = fd;
     dev->type = type;
@@ -76,8 +120,44 @@ void synack_tuntap_close(synack_tuntap *dev)
     dev->fd = -1;
 }
 
+/* What a received header says, in the stack's terms. */
+static void rx_meta_of(const vnet_hdr *h, synack_rx_meta *meta)
+{
+    memset(meta, 0, sizeof(*meta));
+    if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID)
+        meta->flags |= SYNACK_RX_CSUM_VERIFIED;
+    if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        meta->flags |= SYNACK_RX_CSUM_PARTIAL;
+        meta->csum_start = h->csum_start;
+        meta->csum_offset = h->csum_offset;
+    }
+    if ((h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4)
+        meta->gso_size = h->gso_size;
+}
+
+void synack_tuntap_csum_complete(uint8_t *frame, size_t len, synack_rx_meta *meta)
+{
+    if (!(meta->flags & SYNACK_RX_CSUM_PARTIAL))
+        return;
+    size_t start = meta->csum_start, field = start + meta->csum_offset;
+    meta->flags &= ~(uint32_t)SYNACK_RX_CSUM_PARTIAL;
+    if (start >= len || field + 2 > len)
+        return; /* nonsense offsets: left as is, the stack's check drops it */
+    /* The field holds the pseudo-header sum; summing it with the rest gives the total. */
+    uint16_t c = csum_finish(csum_add(0, frame + start, len - start));
+    frame[field] = (uint8_t)(c >> 8);
+    frame[field + 1] = (uint8_t)c;
+}
+
 long synack_tuntap_read(synack_tuntap *dev, void *buf, size_t cap)
 {
+    if (dev->vnet_hdr_len) {
+        synack_rx_meta meta;
+        long n = synack_tuntap_read_meta(dev, buf, cap, &meta);
+        if (n > 0)
+            synack_tuntap_csum_complete(buf, (size_t)n, &meta);
+        return n;
+    }
     for (;;) {
         ssize_t n = read(dev->fd, buf, cap);
         if (n >= 0) {
@@ -93,9 +173,66 @@ long synack_tuntap_read(synack_tuntap *dev, void *buf, size_t cap)
     }
 }
 
+long synack_tuntap_read_meta(synack_tuntap *dev, void *buf, size_t cap, synack_rx_meta *meta)
+{
+    if (!dev->vnet_hdr_len) {
+        memset(meta, 0, sizeof(*meta));
+        return synack_tuntap_read(dev, buf, cap);
+    }
+    vnet_hdr h;
+    struct iovec iov[2] = {{.iov_base = &h, .iov_len = sizeof(h)},
+                           {.iov_base = buf, .iov_len = cap}};
+    for (;;) {
+        ssize_t n = readv(dev->fd, iov, 2);
+        if (n >= 0) {
+            if ((size_t)n < sizeof(h))
+                return -EIO;
+            if ((size_t)n - sizeof(h) == cap)
+                return -EMSGSIZE; /* maybe cut, as in synack_tuntap_read */
+            rx_meta_of(&h, meta);
+            return (long)((size_t)n - sizeof(h));
+        }
+        if (errno == EINTR)
+            continue;
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    }
+}
+
+int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
+                             const synack_tx_meta *meta)
+{
+    synack_tuntap *dev = ctx;
+    if (!dev->vnet_hdr_len)
+        return meta && meta->flags ? -EINVAL : synack_tuntap_write(dev, frame, len);
+    vnet_hdr h;
+    memset(&h, 0, sizeof(h));
+    if (meta && (meta->flags & SYNACK_TX_CSUM_PARTIAL)) {
+        h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        h.csum_start = meta->csum_start;
+        h.csum_offset = meta->csum_offset;
+    }
+    if (meta && (meta->flags & SYNACK_TX_GSO_TCPV4)) {
+        h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+        h.gso_size = meta->gso_size;
+        h.hdr_len = meta->hdr_len;
+    }
+    struct iovec iov[2] = {{.iov_base = &h, .iov_len = sizeof(h)},
+                           {.iov_base = (void *)(uintptr_t)frame, .iov_len = len}};
+    for (;;) {
+        ssize_t n = writev(dev->fd, iov, 2);
+        if (n >= 0)
+            return (size_t)n == len + sizeof(h) ? 0 : -EIO;
+        if (errno == EINTR)
+            continue;
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    }
+}
+
 int synack_tuntap_write(void *ctx, const uint8_t *frame, size_t len)
 {
     synack_tuntap *dev = ctx;
+    if (dev->vnet_hdr_len)
+        return synack_tuntap_write_meta(dev, frame, len, NULL);
     for (;;) {
         ssize_t n = write(dev->fd, frame, len);
         if (n >= 0)
@@ -113,6 +250,11 @@ void synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif)
     nif->output_ctx = dev;
     if (nif->mtu == 0 || nif->mtu > dev->mtu)
         nif->mtu = dev->mtu;
+    if (dev->vnet_hdr_len) {
+        nif->output_ex = synack_tuntap_write_meta;
+        nif->tso_max = 65535; /* the IPv4 total length; the stack takes the headers off */
+        nif->tx_csum = 1;
+    }
 }
 
 int synack_tuntap_wait_up(const synack_tuntap *dev, unsigned timeout_ms)

@@ -70,9 +70,10 @@ static arp_entry *slot_for(synack_stack *st, uint32_t ip)
     return victim;
 }
 
-static int send_frame(synack_stack *st, const uint8_t *frame, size_t len)
+static int send_frame(synack_stack *st, const uint8_t *frame, size_t len,
+                      const synack_tx_meta *meta)
 {
-    int rc = st->cfg.netif.output(st->cfg.netif.output_ctx, frame, len);
+    int rc = ip_send_frame(st, frame, len, meta);
     if (rc < 0)
         stack_count(st, SYNACK_CTR_OutDiscards);
     return rc;
@@ -91,7 +92,7 @@ static void send_arp(synack_stack *st, uint16_t op, const uint8_t *tha, uint32_t
     memcpy(ap.tha, tha, 6);
     size_t n = eth_emit(buf, sizeof(buf), &eh);
     n += arp_emit(buf + n, sizeof(buf) - n, &ap);
-    send_frame(st, buf, n);
+    send_frame(st, buf, n, NULL);
 }
 
 static void flush_pending(synack_stack *st, const arp_entry *e)
@@ -105,7 +106,7 @@ static void flush_pending(synack_stack *st, const arp_entry *e)
             *pp = p->next;
             a->npending--;
             memcpy(p->frame, e->mac, 6);
-            send_frame(st, p->frame, p->len);
+            send_frame(st, p->frame, p->len, &p->meta);
             pending_free(st, p);
         } else {
             a->tail = p;
@@ -143,12 +144,18 @@ void arp_input(synack_stack *st, const uint8_t *pkt, size_t len)
 
 int arp_output(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len)
 {
+    return arp_output_meta(st, nexthop, frame, len, NULL);
+}
+
+int arp_output_meta(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len,
+                    const synack_tx_meta *meta)
+{
     arp_cache *a = &st->arp;
     arp_entry *e = find(a, nexthop);
     if (e && e->resolved) {
         e->used = st->now;
         memcpy(frame, e->mac, 6);
-        return send_frame(st, frame, len);
+        return send_frame(st, frame, len, meta);
     }
     if (!e)
         e = slot_for(st, nexthop);
@@ -170,6 +177,10 @@ int arp_output(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len)
     p->ip = nexthop;
     p->len = (uint32_t)len;
     p->queued = st->now;
+    if (meta)
+        p->meta = *meta;
+    else
+        memset(&p->meta, 0, sizeof(p->meta));
     memcpy(p->frame, frame, len);
     if (a->tail)
         a->tail->next = p;

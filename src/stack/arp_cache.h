@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/netif.h"
+
 struct synack_stack;
 
 typedef struct arp_entry {
@@ -21,6 +23,7 @@ typedef struct arp_pending {
     uint32_t ip;          /* next hop it waits for */
     uint32_t len;         /* frame bytes */
     uint64_t queued;      /* when it was queued (dropped after ARP_PENDING_US) */
+    synack_tx_meta meta;  /* what the device must do to it (offloads; zero: nothing) */
     uint8_t frame[];      /* the Ethernet frame, destination MAC still to fill */
 } arp_pending;
 
@@ -41,6 +44,10 @@ void arp_input(struct synack_stack *st, const uint8_t *pkt, size_t len);
 /* Sends an Ethernet frame (14-byte header at `frame`, source and type filled) to the
  * next hop, resolving it first if needed. */
 int arp_output(struct synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len);
+/* arp_output() for a frame with offload metadata (NULL: none); a frame that waits for
+ * the answer keeps its metadata. */
+int arp_output_meta(struct synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len,
+                    const synack_tx_meta *meta);
 /* Drops frames that waited too long; returns when to call again (UINT64_MAX: never). */
 uint64_t arp_poll(struct synack_stack *st);
 

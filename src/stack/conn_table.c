@@ -2,7 +2,6 @@
 #include "stack/conn_table.h"
 
 #include <errno.h>
-#include <string.h>
 
 
 /* Buckets used when the caller asks for 0. */
@@ -21,9 +20,9 @@ static uint64_t key_word(const uint8_t *b)
 /* A keyed multiply-xorshift mix of the 4-tuple. Remote peers choose raddr and rport, so
  * the bucket must not be predictable without the per-stack secret; this is the strength
  * class of Linux's seeded jhash, at a tenth of SipHash's cost on the per-segment path. */
-static uint64_t tuple_hash(const uint8_t hash_key[16], const ct_key *k)
+static uint64_t tuple_hash(const conn_table *t, const ct_key *k)
 {
-    uint64_t k0 = key_word(hash_key), k1 = key_word(hash_key + 8) | 1;
+    uint64_t k0 = t->hk0, k1 = t->hk1;
     uint64_t x = (((uint64_t)k->laddr << 32) | k->raddr) ^ k0;
     uint64_t y = (((uint64_t)k->lport << 16) | k->rport) ^ (k1 >> 7);
     x *= 0x9e3779b97f4a7c15ull;
@@ -43,9 +42,9 @@ static int key_equal(const ct_key *a, const ct_key *b)
 }
 
 /* Bucket index of a tuple in a table of nbuckets (a power of two). */
-static size_t bucket_of(const uint8_t hash_key[16], const ct_key *k, size_t nbuckets)
+static size_t bucket_of(const conn_table *t, const ct_key *k, size_t nbuckets)
 {
-    return (size_t)(tuple_hash(hash_key, k) & (nbuckets - 1));
+    return (size_t)(tuple_hash(t, k) & (nbuckets - 1));
 }
 
 /* A zeroed array of n chain heads, or NULL. Zeroed by hand: all-bits-zero is
@@ -71,7 +70,8 @@ int ct_init(conn_table *t, const synack_allocator *a, const uint8_t hash_key[16]
         n *= 2;
     }
     t->alloc = a;
-    memcpy(t->hash_key, hash_key, sizeof t->hash_key);
+    t->hk0 = key_word(hash_key);
+    t->hk1 = key_word(hash_key + 8) | 1; /* odd: a multiplier that loses no bits */
     t->count = 0;
     t->nbuckets = 0;
     t->buckets = alloc_buckets(a, n);
@@ -104,7 +104,7 @@ static void grow(conn_table *t)
         ct_node *node = t->buckets[i];
         while (node) {
             ct_node *next = node->next;
-            size_t j = bucket_of(t->hash_key, &node->key, n);
+            size_t j = bucket_of(t, &node->key, n);
             node->next = b[j];
             b[j] = node;
             node = next;
@@ -121,7 +121,7 @@ int ct_insert(conn_table *t, ct_node *n)
         return -EEXIST;
     if (t->count >= t->nbuckets)
         grow(t);
-    const size_t i = bucket_of(t->hash_key, &n->key, t->nbuckets);
+    const size_t i = bucket_of(t, &n->key, t->nbuckets);
     n->next = t->buckets[i];
     t->buckets[i] = n;
     t->count++;
@@ -130,7 +130,7 @@ int ct_insert(conn_table *t, ct_node *n)
 
 void ct_remove(conn_table *t, ct_node *n)
 {
-    ct_node **pp = &t->buckets[bucket_of(t->hash_key, &n->key, t->nbuckets)];
+    ct_node **pp = &t->buckets[bucket_of(t, &n->key, t->nbuckets)];
     for (; *pp; pp = &(*pp)->next) {
         if (*pp == n) {
             *pp = n->next;
@@ -143,7 +143,7 @@ void ct_remove(conn_table *t, ct_node *n)
 
 ct_node *ct_lookup(const conn_table *t, const ct_key *k)
 {
-    ct_node *n = t->buckets[bucket_of(t->hash_key, k, t->nbuckets)];
+    ct_node *n = t->buckets[bucket_of(t, k, t->nbuckets)];
     while (n && !key_equal(&n->key, k))
         n = n->next;
     return n;

@@ -47,8 +47,9 @@ typedef struct ct_node {
 typedef struct conn_table {
     /* Where the bucket array comes from. */
     const synack_allocator *alloc;
-    /* Secret SipHash key choosing buckets. */
-    uint8_t hash_key[16];
+    /* The secret choosing buckets, as the two words the hash mixes in (read from the
+     * 16-byte key once, not on every lookup). */
+    uint64_t hk0, hk1;
     /* Array of nbuckets chain heads. */
     ct_node **buckets;
     /* Number of buckets, a power of two so that a mask selects one. */

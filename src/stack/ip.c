@@ -18,6 +18,26 @@ size_t ip_headroom(const synack_stack *st)
 
 uint32_t ip_max_l4(const synack_stack *st) { return st->cfg.netif.mtu - IPV4_HDR_LEN; }
 
+uint32_t ip_tso_max(const synack_stack *st)
+{
+    const synack_netif *nif = &st->cfg.netif;
+    if (!nif->output_ex)
+        return 0;
+    /* The super-frame is one IPv4 packet: its total length field bounds it. */
+    uint32_t cap = 0xffffu - IPV4_HDR_LEN - TCP_HDR_LEN - TCP_MAX_OPT_LEN;
+    return nif->tso_max < cap ? nif->tso_max : cap;
+}
+
+int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta)
+{
+    const synack_netif *nif = &st->cfg.netif;
+    if (nif->output_ex) {
+        static const synack_tx_meta none;
+        return nif->output_ex(nif->output_ctx, frame, len, meta ? meta : &none);
+    }
+    return nif->output(nif->output_ctx, frame, len);
+}
+
 static int on_link(const synack_stack *st, uint32_t dst)
 {
     uint8_t p = st->cfg.netif.prefix_len;
@@ -27,8 +47,16 @@ static int on_link(const synack_stack *st, uint32_t dst)
 
 int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len)
 {
+    return ip_output_meta(st, dst, proto, l4, l4_len, NULL);
+}
+
+int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
+                   synack_tx_meta *meta)
+{
     const synack_netif *nif = &st->cfg.netif;
-    if (l4_len + IPV4_HDR_LEN > nif->mtu) {
+    /* A TSO super-frame is cut to the MTU by the device. */
+    int gso = meta && (meta->flags & SYNACK_TX_GSO_TCPV4);
+    if (l4_len + IPV4_HDR_LEN > (gso ? 0xffffu : nif->mtu)) {
         stack_count(st, SYNACK_CTR_OutDiscards);
         return -EMSGSIZE;
     }
@@ -36,8 +64,13 @@ int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t
     ipv4_hdr h = {.ttl = 64, .proto = proto, .src = nif->addr, .dst = dst,
                   .frag = IPV4_FLAG_DF, .id = st->ip_id++};
     ipv4_emit(ip, IPV4_HDR_LEN, &h, l4_len);
+    size_t l2 = nif->type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0;
+    if (meta && meta->flags) { /* offsets were relative to the TCP header */
+        meta->csum_start = (uint16_t)(meta->csum_start + l2 + IPV4_HDR_LEN);
+        meta->hdr_len = (uint16_t)(meta->hdr_len + l2 + IPV4_HDR_LEN);
+    }
     if (nif->type != SYNACK_LINK_ETHERNET) {
-        int rc = nif->output(nif->output_ctx, ip, IPV4_HDR_LEN + l4_len);
+        int rc = ip_send_frame(st, ip, IPV4_HDR_LEN + l4_len, meta);
         if (rc < 0)
             stack_count(st, SYNACK_CTR_OutDiscards);
         return rc;
@@ -51,7 +84,7 @@ int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t
         stack_count(st, SYNACK_CTR_OutDiscards);
         return -ENETUNREACH;
     }
-    return arp_output(st, nexthop, frame, ETH_HDR_LEN + IPV4_HDR_LEN + l4_len);
+    return arp_output_meta(st, nexthop, frame, ETH_HDR_LEN + IPV4_HDR_LEN + l4_len, meta);
 }
 
 /* An ICMP message back to the sender of `ip` (echo reply or an error quoting it). */
@@ -146,7 +179,7 @@ static int for_us(const synack_stack *st, uint32_t dst)
     return dst == st->cfg.netif.addr;
 }
 
-static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len)
+static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta)
 {
     ipv4_hdr ip;
     stack_count(st, SYNACK_CTR_InReceives);
@@ -163,7 +196,8 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len)
     switch (ip.proto) {
     case IP_PROTO_TCP: {
         tcp_seg seg;
-        r = tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &seg);
+        int vouched = meta && (meta->flags & (SYNACK_RX_CSUM_VERIFIED | SYNACK_RX_CSUM_PARTIAL));
+        r = tcp_parse_ex(ip.payload, ip.payload_len, ip.src, ip.dst, vouched, &seg);
         if (r != WIRE_OK) {
             stack_count(st, SYNACK_CTR_InErrs);
             stack_drop(st, NULL,
@@ -171,7 +205,9 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len)
                        wire_result_name(r));
             return -EINVAL;
         }
+        st->rx_gso_size = meta ? meta->gso_size : 0;
         tcp_input(st, &ip, &seg);
+        st->rx_gso_size = 0;
         return 0;
     }
     case IP_PROTO_ICMP:
@@ -190,10 +226,16 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len)
 
 int synack_input(synack_stack *st, uint64_t now, const void *frame, size_t len)
 {
+    return synack_input_ex(st, now, frame, len, NULL);
+}
+
+int synack_input_ex(synack_stack *st, uint64_t now, const void *frame, size_t len,
+                    const synack_rx_meta *meta)
+{
     synack_set_time(st, now);
     const uint8_t *p = frame;
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
-        return ip_input(st, p, len);
+        return ip_input(st, p, len, meta);
     eth_hdr eh;
     wire_result r = eth_parse(p, len, &eh);
     if (r != WIRE_OK) {
@@ -210,7 +252,7 @@ int synack_input(synack_stack *st, uint64_t now, const void *frame, size_t len)
         return 0;
     }
     if (eh.ethertype == ETHERTYPE_IPV4)
-        return ip_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN);
+        return ip_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN, meta);
     stack_drop(st, NULL, SYNACK_CTR_InDiscards, "unknown-ethertype");
     return 0;
 }

@@ -274,6 +274,15 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     return (int)ret_event(st, "accept", s, ns);
 }
 
+/* SO_MAX_PACING_RATE (bytes/s): a cap on the pacing rate, and, there being no fq qdisc
+ * here to do it, pacing itself: a connection with a cap paces. ~0 lifts the cap; the
+ * connection then paces only if the config or its controller says so. */
+static void set_max_pacing_rate(tcp_conn *c, uint32_t rate)
+{
+    c->pacing_max = rate == UINT32_MAX ? 0 : rate;
+    c->pacing = rate != UINT32_MAX || c->st->cfg.pacing;
+}
+
 static void conn_take_options(tcp_conn *c, const synack_sock *so)
 {
     c->nodelay = so->nodelay;
@@ -284,6 +293,8 @@ static void conn_take_options(tcp_conn *c, const synack_sock *so)
     c->user_timeout_us = so->user_timeout_us;
     if (so->cc)
         c->cc = so->cc;
+    if (so->max_pacing_rate)
+        set_max_pacing_rate(c, so->max_pacing_rate);
 }
 
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -629,6 +640,27 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         so->linger_s = lg.l_linger;
         return (int)ret_event(st, "setsockopt", s, 0);
     }
+#ifdef SO_MAX_PACING_RATE
+    if (level == SOL_SOCKET && name == SO_MAX_PACING_RATE) {
+        /* a 32-bit value, or 64 bits as Linux takes since 4.20; ~0 = no cap */
+        uint64_t rate;
+        if (val && len >= (socklen_t)sizeof(uint64_t)) {
+            memcpy(&rate, val, sizeof(rate));
+        } else if (val && len >= (socklen_t)sizeof(uint32_t)) {
+            uint32_t r32;
+            memcpy(&r32, val, sizeof(r32));
+            rate = r32 == UINT32_MAX ? UINT64_MAX : r32;
+        } else {
+            return (int)ret_event(st, "setsockopt", s, -EINVAL);
+        }
+        if (rate == 0)
+            return (int)ret_event(st, "setsockopt", s, -EINVAL);
+        so->max_pacing_rate = rate >= UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
+        if (c)
+            set_max_pacing_rate(c, so->max_pacing_rate);
+        return (int)ret_event(st, "setsockopt", s, 0);
+    }
+#endif
     if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
         char cname[16] = {0};
         if (!val || len < 1)
@@ -807,6 +839,18 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
             return put_int(val, len, (int)so->rcvbuf);
         case SO_TYPE:
             return put_int(val, len, SOCK_STREAM);
+#ifdef SO_MAX_PACING_RATE
+        case SO_MAX_PACING_RATE: {
+            uint32_t r = so->max_pacing_rate ? so->max_pacing_rate : UINT32_MAX;
+            if (val && len && *len >= (socklen_t)sizeof(uint64_t)) {
+                uint64_t r64 = r == UINT32_MAX ? UINT64_MAX : r;
+                memcpy(val, &r64, sizeof(r64));
+                *len = sizeof(r64);
+                return 0;
+            }
+            return put_int(val, len, (int)r);
+        }
+#endif
         case SO_ERROR: {
             int e = c ? -c->error : -take_error(so);
             if (c && e == 0 && c->soft_error) {

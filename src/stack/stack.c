@@ -165,7 +165,7 @@ static int get_entropy(synack_stack *st, void *buf, size_t len)
 synack_stack *synack_stack_new(const synack_config *cfg)
 {
     const synack_allocator *ua = cfg->allocator ? cfg->allocator : synack_allocator_libc();
-    if (!cfg->netif.output || cfg->netif.mtu < 68 || cfg->max_sockets == 0 ||
+    if ((!cfg->netif.output && !cfg->netif.output_ex) || cfg->netif.mtu < 68 || cfg->max_sockets == 0 ||
         cfg->max_sockets > (1u << 24) || cfg->ephemeral_lo == 0 ||
         cfg->ephemeral_lo > cfg->ephemeral_hi)
         return NULL;
@@ -200,6 +200,8 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->sock_free = -1;
     st->chack_window = UINT64_MAX; /* the first challenge ACK opens the first one-second window */
     st->txcap = cfg->netif.mtu + 64;
+    if (ip_tso_max(st) > 0 && ip_tso_max(st) + 160 > st->txcap)
+        st->txcap = ip_tso_max(st) + 160; /* headers of a TSO super-frame */
     st->txbuf = stack_alloc(st, st->txcap);
     st->socks = stack_alloc(st, sizeof(synack_sock) * cfg->max_sockets);
     if (!st->txbuf || !st->socks || ct_init(&st->conns, &st->mem, st->hash_key, 64) != 0 ||

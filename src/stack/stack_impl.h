@@ -34,6 +34,7 @@ typedef struct synack_sock {
     uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT */
     int error;                  /* SO_ERROR left by a connection that died */
     const struct tcp_cc_ops *cc; /* TCP_CONGESTION, NULL = stack default */
+    uint32_t max_pacing_rate;   /* SO_MAX_PACING_RATE, bytes/s; 0 = never set (no cap) */
     tcp_conn *conn;             /* the connection, or NULL */
     tcp_listener *lst;          /* the listener, or NULL */
     int next_free;              /* free-list link when !in_use */
@@ -84,6 +85,8 @@ struct synack_stack {
 
     uint8_t *txbuf;             /* one frame being built */
     uint32_t txcap;             /* its size */
+    uint16_t rx_gso_size;       /* gso_size of the super-packet being input (synack_rx_meta),
+                                   0 for an ordinary frame */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -104,5 +107,15 @@ int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t
 size_t ip_headroom(const synack_stack *st);
 /* Largest layer-4 payload for the netif. */
 uint32_t ip_max_l4(const synack_stack *st);
+/* Largest TCP payload of one TSO super-frame the netif takes (0: no TSO). */
+uint32_t ip_tso_max(const synack_stack *st);
+/* ip_output() for a TCP frame with offload metadata (NULL: none). meta's csum_start and
+ * hdr_len count from the layer-4 header on entry; they are moved to count from the frame's
+ * start. A SYNACK_TX_GSO_TCPV4 frame may exceed the MTU. */
+int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
+                   synack_tx_meta *meta);
+/* Hands a finished frame to the netif: output_ex with meta when the netif has it, else
+ * output. Does not count. */
+int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta);
 
 #endif

@@ -9,7 +9,7 @@ uint32_t tcp_flight_size(const tcp_conn *c) { return c->snd_max - c->snd_una; }
 
 const tcp_cc_ops *tcp_cc_find(const char *name)
 {
-    static const tcp_cc_ops *const all[] = {&tcp_cc_cubic, &tcp_cc_newreno};
+    static const tcp_cc_ops *const all[] = {&tcp_cc_cubic, &tcp_cc_newreno, &tcp_cc_bbr};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (strcmp(all[i]->name, name) == 0)
             return all[i];

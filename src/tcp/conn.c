@@ -3,13 +3,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/rack.h"
+#include "tcp/rate.h"
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
 static const char *const timer_names[TT_COUNT] = {
     [TT_REXMIT] = "rexmit",       [TT_PERSIST] = "persist", [TT_DELACK] = "delack",
-    [TT_KEEPALIVE] = "keepalive", [TT_2MSL] = "time-wait",
+    [TT_KEEPALIVE] = "keepalive", [TT_2MSL] = "time-wait", [TT_PACE] = "pace",
 };
 
 const char *tcp_timer_name(tcp_timer t) { return t < TT_COUNT ? timer_names[t] : "?"; }
@@ -50,6 +52,7 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->cc = ccname[0] ? tcp_cc_find(ccname) : &tcp_cc_cubic;
     if (!c->cc)
         c->cc = &tcp_cc_cubic;
+    c->pacing = st->cfg.pacing != 0;
     c->quickacks = st->cfg.linux_profile ? 16 : 0; /* see ARCHITECTURE.md "Profiles" */
     c->last_rcv = st->now;
     c->ts_offset = tcp_ts_offset(st, ep);
@@ -105,6 +108,8 @@ void tcp_conn_free(tcp_conn *c)
     sendbuf_free(&c->snd, &st->bufmem);
     recvbuf_free(&c->rcv, &st->bufmem);
     tcp_sack_free(c);
+    tcp_rack_free(c);
+    tcp_rate_free(c);
     st->nconns--;
     stack_free(st, c, sizeof(*c));
 }
@@ -196,6 +201,7 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     /* Everything sent is acknowledged; unread received data stays for the application. */
     sendbuf_free(&c->snd, &st->bufmem);
     recvbuf_shrink(&c->rcv, &st->bufmem);
+    tcp_rate_free(c); /* nothing more will be sent to sample */
     c->q_prev = st->tw_tail;
     c->q_next = NULL;
     if (st->tw_tail)

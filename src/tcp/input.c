@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "tcp/rack.h"
+#include "tcp/rate.h"
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
@@ -171,8 +173,10 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
              * deflate by the amount acknowledged, add back one SMSS. (With SACK, RFC 6675
              * sends by the pipe estimate instead: tcp_output.) */
             tcp_retransmit_first(c);
-            c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-            c->cwnd += c->snd_mss;
+            if (!c->cc->cong_control) {
+                c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+                c->cwnd += c->snd_mss;
+            }
         }
     } else {
         c->cc->on_ack(c, acked);
@@ -197,16 +201,23 @@ static void enter_recovery(tcp_conn *c)
     c->cc->on_enter_recovery(c);
     if (c->sack_ok) {
         /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and RFC 6937
-         * Proportional Rate Reduction paces it: cwnd is recomputed on every ACK. */
-        c->cwnd = c->ssthresh;
+         * Proportional Rate Reduction paces it: cwnd is recomputed on every ACK (unless
+         * the controller owns cwnd: cong_control). */
+        if (!c->cc->cong_control)
+            c->cwnd = c->ssthresh;
         c->high_rxt = c->snd_una;
         c->recover_fs = c->snd_max - c->snd_una;
         c->prr_delivered = 0;
         c->prr_out = 0;
     }
-    tcp_retransmit_first(c);
+    if (c->rack)
+        tcp_rack_enter_recovery(c); /* RFC 8985: the first segment RACK marked lost */
+    else
+        tcp_retransmit_first(c);
     tcp_arm_rexmit(c);
 }
+
+void tcp_enter_recovery(tcp_conn *c) { enter_recovery(c); }
 
 /* RFC 6937 Proportional Rate Reduction: during SACK recovery, send in proportion to what
  * the network delivers, so the window comes down to ssthresh smoothly instead of in one
@@ -243,6 +254,19 @@ static int early_retransmit(const tcp_conn *c)
     return sacked >= oseg - 1;
 }
 
+/* The delivery-rate sample of an acceptable ACK (rate.c), for a controller that models the
+ * path (cong_control: BBR), which then sets cwnd and the pacing rate. */
+static void rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
+                        uint32_t sacked_before)
+{
+    if (!c->rate)
+        return;
+    tcp_rate_sample rs;
+    tcp_rate_on_ack(c, seg, una_before, sacked_before, &rs);
+    if (c->cc->cong_control)
+        c->cc->cong_control(c, &rs);
+}
+
 /* RFC 7323 4 (RTTM): every ACK that echoes a timestamp measures the round trip, not just
  * the one segment Karn's timer follows. The congestion controller's delay signal
  * (HyStart++) needs several samples per round; the RTO keeps its µs-precise samples. */
@@ -266,7 +290,7 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
         return;
     c->dupacks++;
     if (c->in_recovery) {
-        if (!c->sack_ok)
+        if (!c->sack_ok && !c->cc->cong_control)
             c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
         return;
     }
@@ -275,7 +299,7 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
     if (c->dupacks <= 2)
         c->limited_xmit = c->dupacks * c->snd_mss;
     /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
-    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1))
+    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1) && !c->rack)
         enter_recovery(c);
 }
 
@@ -331,8 +355,9 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     } else {
         /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment, else
          * within the delayed-ACK time. */
-        if (len >= c->rcv_mss - (c->ts_ok ? 12u : 0u))
-            c->segs_since_ack++;
+        uint32_t full = c->rcv_mss - (c->ts_ok ? 12u : 0u);
+        c->segs_since_ack += full ? len / full : 1; /* a GRO/GSO super-packet: its full
+                                                       segments, so it is ACKed at once */
         if (c->segs_since_ack >= 2 || c->quickacks) {
             if (c->quickacks)
                 c->quickacks--; /* Linux: quick-ACK mode lasts a bounded number of ACKs */
@@ -424,8 +449,12 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
             return 0;
         stack_count(st, SYNACK_CTR_TCPHPHits);
         stack_count(st, SYNACK_CTR_TCPPureAcks);
+        uint32_t una_before = c->snd_una;
         ack_advance(c, seg->ack);
+        if (c->rack)
+            tcp_rack_on_ack(c, seg); /* no SACK here: nothing can be found lost */
         ts_rtt_sample(c, seg);
+        rate_sample(c, seg, una_before, 0); /* nsb == 0: nothing was SACKed */
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = seg->ack;
         tcp_output(c);
@@ -607,7 +636,9 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             ts_rtt_sample(c, seg);
         } else if (seg->ack == c->snd_una)
             dup_ack(c, seg, win, c->sacked_bytes > sacked_before);
-        if (was_in_recovery && c->in_recovery) {
+        /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
+        int rack_lost = c->rack ? tcp_rack_on_ack(c, seg) : 0;
+        if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
             /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
             int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->sacked_bytes -
                         (int64_t)sacked_before;
@@ -618,8 +649,9 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
          * Retransmit lowers the threshold to what can still come back. */
         if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
             seq_gt(c->snd_una, c->snd_recover - 1) &&
-            (tcp_sack_first_lost(c) || early_retransmit(c)))
+            (c->rack ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
             enter_recovery(c);
+        rate_sample(c, seg, una_before, sacked_before);
         /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
         if (seq_lt(c->snd_wl1, seg->seq) ||
             (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {
@@ -697,7 +729,11 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
 {
     synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
                            .rport = seg->sport};
-    stack_count(st, SYNACK_CTR_InSegs);
+    /* A super-packet counts as the segments it stands for (as Linux's gso_segs). */
+    uint32_t segs = st->rx_gso_size && seg->payload_len > st->rx_gso_size
+                        ? (uint32_t)((seg->payload_len + st->rx_gso_size - 1) / st->rx_gso_size)
+                        : 1;
+    st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, seg);
     ct_key key = {.laddr = ep.laddr, .raddr = ep.raddr, .lport = ep.lport, .rport = ep.rport};
@@ -709,7 +745,7 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
     }
     if (n) {
         tcp_conn *c = tcp_conn_of(n);
-        c->segs_in++;
+        c->segs_in += segs;
         c->last_rcv = st->now;
         c->keep_probes = 0;
         if (c->state == SYNACK_SYN_SENT) {

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/pacing.h"
+#include "tcp/rack.h"
+#include "tcp/rate.h"
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
 
@@ -49,28 +52,61 @@ void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoi
 }
 
 /* Builds one segment in the stack's frame buffer and hands it to IP. The payload, if any,
- * is copied from c's send buffer at offset `data_off`. */
-static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
-                uint32_t data_off)
+ * is copied from c's send buffer at offset `data_off`. gso non-zero makes it a TSO
+ * super-frame the device cuts into segments of gso payload bytes (netif.tso_max). */
+static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
+                    uint32_t data_off, uint32_t gso)
 {
     uint8_t *l4 = st->txbuf + ip_headroom(st);
     size_t cap = st->txcap - ip_headroom(st);
     size_t hdr = TCP_HDR_LEN + tcp_opts_len(&seg->opts, opt_layout(st));
     if (hdr + seg->payload_len > cap)
         return -EMSGSIZE;
-    if (seg->payload_len) {
-        sendbuf_peek(&c->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
+    size_t n;
+    /* The device completes the checksum (always for the segments it cuts): only the
+     * pseudo-header sum is written, and the payload is copied without being summed. */
+    int partial = gso || (st->cfg.netif.tx_csum && st->cfg.netif.output_ex);
+    if (partial) {
+        if (seg->payload_len) {
+            sendbuf_peek(&c->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
+            seg->payload = l4 + hdr;
+        }
+        n = tcp_emit_summed(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr, 0);
+        if (n)
+            tcp_set_csum(l4, tcp_csum_pseudo_partial(ep->laddr, ep->raddr, n));
+    } else if (seg->payload_len) {
+        /* The copy out of the send ring also sums the payload: the frame's data is read
+         * once, not once to copy and once to checksum. */
+        uint64_t sum = sendbuf_peek_csum(&c->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
         seg->payload = l4 + hdr;
+        n = tcp_emit_summed(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr, sum);
+    } else {
+        n = tcp_emit(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr);
     }
-    size_t n = tcp_emit(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr);
     if (n == 0)
         return -EMSGSIZE;
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_TX, ep, seg);
-    stack_count(st, SYNACK_CTR_OutSegs);
+    /* A super-frame counts as the segments the device makes of it (as Linux's
+     * tcp_skb_pcount); the tx trace event shows it once, as a capture on the host would. */
+    st->counters[SYNACK_CTR_OutSegs] += gso ? (seg->payload_len + gso - 1) / gso : 1;
     if (seg->flags & TCP_RST)
         stack_count(st, SYNACK_CTR_OutRsts);
-    return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+    if (!partial)
+        return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+    synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL, .csum_start = 0,
+                           .csum_offset = 16, .hdr_len = (uint16_t)hdr};
+    if (gso) {
+        meta.flags |= SYNACK_TX_GSO_TCPV4;
+        meta.gso_size = (uint16_t)gso;
+    }
+    return ip_output_meta(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta);
+}
+
+static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
+                uint32_t data_off)
+{
+    return emit_gso(st, ep, seg, c, data_off, 0);
 }
 
 int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg)
@@ -123,6 +159,8 @@ static uint32_t send_mss(const tcp_conn *c)
     uint32_t extra = (uint32_t)(tcp_opts_len(&o, opt_layout(c->st)) - base);
     return c->snd_mss > extra ? c->snd_mss - extra : 1;
 }
+
+uint32_t tcp_send_mss(const tcp_conn *c) { return send_mss(c); }
 
 static uint16_t window_field(tcp_conn *c, int syn)
 {
@@ -177,10 +215,21 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         c->rtt_seq = seq;
         c->rtt_start = st->now;
     }
-    int rc = emit(st, &ep, &seg, c, seq - c->snd_buf_seq);
-    c->segs_out++;
+    uint32_t gso = 0; /* a TSO super-frame: the MSS the device cuts it into */
+    if (ip_tso_max(st) && len) {
+        uint32_t m = send_mss(c);
+        gso = len > m ? m : 0;
+    }
+    int rc = emit_gso(st, &ep, &seg, c, seq - c->snd_buf_seq, gso);
+    c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
     if (c->in_recovery)
         c->prr_out += len; /* RFC 6937 prr_out */
+    if (end != seq && st->cfg.rack)
+        tcp_rack_on_xmit(c, seq, end); /* RFC 8985: the segment's transmit time */
+    if (len && c->rate)
+        tcp_rate_on_send(c, seq, len); /* the delivery-rate snapshot (rate.c) */
+    if (len && tcp_pacing_on(c))
+        tcp_pace_sent(c, len);
     if (seq_gt(end, c->snd_max))
         c->snd_max = end;
     if (flags & TCP_ACK) {
@@ -365,15 +414,39 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
             len = seq_lt(seq, end) ? end - seq : 0;
         if (len == 0)
             break;
+        if (tcp_pacing_on(c) && !tcp_pace_allow(c, len, mss))
+            break; /* the pacer's timer (TT_PACE) comes back for it */
         tcp_count_retransmission(c);
         tcp_xmit(c, seq, len, TCP_ACK);
-        c->high_rxt = seq + len;
+        if (seq_lt(c->high_rxt, seq + len)) /* RACK may resend below it (a lost resend) */
+            c->high_rxt = seq + len;
         pipe += len;
         sent = 1;
         if (rule3)
             break; /* rule 3 sends one segment at a time */
     }
     return sent;
+}
+
+/* draft-cheng-iccrg-delivery-rate-estimation 3.4: less than a segment left to send and room
+ * in cwnd means the application, not the path, sets the pace of what is in flight now. */
+static void check_app_limited(tcp_conn *c, uint32_t end, uint32_t mss)
+{
+    uint32_t unsent = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+    uint32_t flight = c->snd_nxt - c->snd_una;
+    if (unsent < mss && flight < c->cwnd && !c->in_recovery)
+        tcp_rate_app_limited(c, flight);
+}
+
+/* Payload bytes one frame may carry at SND.NXT: one MSS, or with TSO (netif.tso_max) as
+ * many whole MSS as the device takes. Resends after an RTO and loss recovery stay one MSS
+ * per frame, so each retransmitted segment is counted, timed and measured on its own. */
+static uint32_t frame_max(const tcp_conn *c, uint32_t mss)
+{
+    uint32_t tso = ip_tso_max(c->st);
+    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max))
+        return mss;
+    return tso / mss * mss;
 }
 
 void tcp_output(tcp_conn *c)
@@ -386,6 +459,7 @@ void tcp_output(tcp_conn *c)
         if (sack_recovery)
             sent = sack_retransmit(c, mss, 0);
         uint32_t burst = 0; /* segments sent by this loop so far */
+        int paced = 0;      /* the pacer held the next segment back */
         for (;;) {
             uint32_t end = tcp_snd_data_end(c);
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
@@ -394,9 +468,20 @@ void tcp_output(tcp_conn *c)
             uint32_t cw = c->cwnd + (c->in_recovery ? 0 : c->limited_xmit);
             uint32_t wnd = c->snd_wnd < cw ? c->snd_wnd : cw;
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
-            uint32_t len = avail < mss ? avail : mss;
+            uint32_t fmax = frame_max(c, mss);
+            uint32_t len = avail < fmax ? avail : fmax;
             if (len > usable)
                 len = usable;
+            if (len > mss)
+                len -= len % mss; /* TSO: whole segments; a short tail meets Nagle alone */
+            if (len > 0 && tcp_pacing_on(c)) {
+                uint32_t now_ok = tcp_pace_allow(c, len, mss);
+                if (now_ok == 0) {
+                    paced = 1; /* TT_PACE is armed for the next segment */
+                    break;
+                }
+                len = now_ok;
+            }
             int with_fin = fin && len == avail;
             if (len == 0 && !(with_fin && avail == 0))
                 break;
@@ -449,7 +534,9 @@ void tcp_output(tcp_conn *c)
          * does a window that SWS avoidance will not use (RFC 1122 4.2.3.4 wants an
          * override timeout, or a lost window update leaves both ends waiting). */
         uint32_t end = tcp_snd_data_end(c);
-        if (!sent && seq_lt(c->snd_nxt, end) &&
+        if (c->rate && !paced)
+            check_app_limited(c, end, mss);
+        if (!sent && !paced && seq_lt(c->snd_nxt, end) &&
             c->snd_nxt == c->snd_una && c->deadline[TT_PERSIST] == UINT64_MAX &&
             c->deadline[TT_REXMIT] == UINT64_MAX) {
             uint64_t t = tcp_rto_backed_off(c);

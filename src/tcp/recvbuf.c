@@ -87,10 +87,21 @@ void recvbuf_init(recvbuf *b, uint32_t cap)
     b->cap = cap > RECVBUF_MAX_CAP ? RECVBUF_MAX_CAP : cap;
 }
 
+/* Bytes of the range table, allocated on the first out-of-order segment. */
+#define RANGES_BYTES (RECVBUF_MAX_RANGES * sizeof(recvbuf_range))
+
+static void free_ranges(recvbuf *b, const synack_allocator *a)
+{
+    if (b->ranges != NULL)
+        a->free(a->ctx, b->ranges, RANGES_BYTES);
+    b->ranges = NULL;
+}
+
 void recvbuf_free(recvbuf *b, const synack_allocator *a)
 {
     if (b->data != NULL)
         a->free(a->ctx, b->data, b->size);
+    free_ranges(b, a);
     recvbuf_init(b, b->cap);
 }
 
@@ -136,11 +147,21 @@ long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const vo
         j++;
     if (s > 0 && i == j && b->nranges == RECVBUF_MAX_RANGES)
         return -ENOSPC;
+    /* The range table exists only while data is held out of order: in-order connections,
+     * the common case, never pay for it. */
+    if (s > 0 && b->ranges == NULL) {
+        b->ranges = a->alloc(a->ctx, RANGES_BYTES);
+        if (b->ranges == NULL)
+            return -ENOMEM;
+    }
 
     /* The storage must reach the segment's end; what is held already lies within
      * it, and ready + e <= cap. */
-    if (b->ready + e > b->size && grow(b, a, b->ready + e) != 0)
+    if (b->ready + e > b->size && grow(b, a, b->ready + e) != 0) {
+        if (b->nranges == 0)
+            free_ranges(b, a);
         return -ENOMEM;
+    }
 
     /* Fill only the holes between the touching ranges: the first copy wins. */
     const uint8_t *p = src;
@@ -177,6 +198,8 @@ long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const vo
         }
         b->nranges = left;
         b->ready += adv;
+        if (left == 0)
+            free_ranges(b, a); /* the holes are filled: back to the in-order footprint */
         return (long)adv;
     }
 

@@ -20,7 +20,8 @@
  * it (or more, as needed), never past cap. Growing linearises the ring from
  * head, so every byte keeps its offset and the ranges stay valid. So an idle
  * connection costs nothing and a short request/reply touches a few pages, not
- * cap bytes. The window offered is still derived from cap, not the storage. */
+ * cap bytes. The window offered is still derived from cap, not the storage. The range
+ * table likewise exists only while out-of-order data is held. */
 #ifndef SYNACK_TCP_RECVBUF_H
 #define SYNACK_TCP_RECVBUF_H
 
@@ -52,8 +53,10 @@ typedef struct recvbuf {
     uint32_t head;    /* Ring index of the first unread byte; < size, or 0 without storage. */
     uint32_t ready;   /* In-order bytes from head on, readable; RCV.NXT is just past them. */
     uint32_t nranges; /* Entries in use in ranges[]. */
-    recvbuf_range ranges[RECVBUF_MAX_RANGES]; /* Out-of-order data held, ascending. */
-    uint32_t ooo_bytes;                       /* Bytes held in ranges (the sum of their lengths). */
+    recvbuf_range *ranges; /* Out-of-order data held, ascending: room for RECVBUF_MAX_RANGES,
+                              allocated with the first out-of-order byte, freed when the
+                              last hole fills (NULL while everything is in order). */
+    uint32_t ooo_bytes;    /* Bytes held in ranges (the sum of their lengths). */
 } recvbuf;
 
 /* Sets an empty buffer of capacity cap (clamped to RECVBUF_MAX_CAP); allocates nothing. */

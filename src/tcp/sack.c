@@ -7,6 +7,7 @@
  * this recovery, so each lost byte is resent once per recovery episode. */
 #include "tcp/sack.h"
 
+#include "tcp/rack.h"
 #include "tcp/tcp.h"
 
 #define DUPTHRESH 3
@@ -55,6 +56,17 @@ static void insert(tcp_conn *c, uint32_t l, uint32_t r)
     c->nsb = n + 1;
 }
 
+int tcp_sack_is_dsack(const tcp_seg *seg)
+{
+    /* RFC 2883: a first block below the cumulative ACK, or inside the second, reports a
+     * duplicate: the receiver got something twice. */
+    const tcp_opts *o = &seg->opts;
+    uint32_t l = o->sack[0].left, r = o->sack[0].right;
+    return o->nsack > 0 &&
+           (seq_le(r, seg->ack) ||
+            (o->nsack > 1 && seq_ge(l, o->sack[1].left) && seq_le(r, o->sack[1].right)));
+}
+
 void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
@@ -63,11 +75,7 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
         c->high_sacked = c->snd_una; /* nothing is known above SND.UNA yet */
     for (uint32_t i = 0; i < o->nsack; i++) {
         uint32_t l = o->sack[i].left, r = o->sack[i].right;
-        /* RFC 2883: a first block below the cumulative ACK, or inside the second, reports a
-         * duplicate: the receiver got something twice. */
-        if (i == 0 && (seq_le(r, seg->ack) ||
-                       (o->nsack > 1 && seq_ge(l, o->sack[1].left) &&
-                        seq_le(r, o->sack[1].right)))) {
+        if (i == 0 && tcp_sack_is_dsack(seg)) {
             stack_count(st, SYNACK_CTR_TCPDSACKRecv);
             continue;
         }
@@ -155,7 +163,11 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
      * yet retransmitted; retransmitted lost bytes count once (their original is gone). */
     uint32_t pipe = c->snd_max - c->snd_una - c->sacked_bytes;
     uint32_t gone = untracked(c);
+    if (c->rack) /* RFC 8985: RACK's marks say which bytes are lost */
+        gone += tcp_rack_lost_bytes(c);
     pipe = pipe > gone ? pipe - gone : 0;
+    if (c->rack)
+        return pipe;
     uint32_t prev = c->snd_una;
     for (uint32_t i = 0; i < c->nsb; i++) {
         uint32_t hl = prev, hr = c->sb[i].left;
@@ -172,6 +184,8 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
 
 uint32_t tcp_sack_next_hole(const tcp_conn *c, uint32_t *seq, uint32_t max, int any)
 {
+    if (c->rack && !any)
+        return tcp_rack_next_lost(c, seq, max);
     uint32_t prev = c->snd_una;
     for (uint32_t i = 0; i < c->nsb; i++) {
         uint32_t hl = prev, hr = c->sb[i].left;

@@ -9,6 +9,8 @@ struct tcp_seg;
 
 #define TCP_SACK_SCOREBOARD 32 /* SACKed ranges remembered above SND.UNA */
 
+/* Whether the segment's first SACK block is a D-SACK (RFC 2883 4). */
+int tcp_sack_is_dsack(const struct tcp_seg *seg);
 /* Takes the SACK blocks of an acceptable ACK into the scoreboard (D-SACKs, RFC 2883, are
  * counted and skipped). */
 void tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *seg);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "wire/checksum.h"
+
 /* Ring index of offset off from head. Needs head < size and off <= size; with
  * size <= SENDBUF_MAX_CAP the sum cannot overflow 32 bits. */
 static uint32_t ring_index(uint32_t size, uint32_t head, uint32_t off)
@@ -131,6 +133,21 @@ void sendbuf_peek(const sendbuf *b, uint32_t off, void *dst, uint32_t n)
     memcpy(d, b->data + start, first);
     if (n > first)
         memcpy(d + first, b->data, n - first);
+}
+
+uint64_t sendbuf_peek_csum(const sendbuf *b, uint32_t off, void *dst, uint32_t n)
+{
+    if (n == 0)
+        return 0;
+    uint32_t start = ring_index(b->size, b->head, off);
+    uint32_t first = b->size - start;
+    if (first > n)
+        first = n;
+    uint8_t *d = dst;
+    uint64_t acc = csum_copy(0, d, b->data + start, first);
+    if (n > first)
+        acc = csum_add_partial(acc, csum_copy(0, d + first, b->data, n - first), first & 1);
+    return acc;
 }
 
 void sendbuf_consume(sendbuf *b, uint32_t n)

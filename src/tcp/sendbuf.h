@@ -55,6 +55,9 @@ uint32_t sendbuf_space(const sendbuf *b);
 /* Copies n bytes starting at offset off (0 = SND.UNA) to dst; caller guarantees
  * off + n <= len. */
 void sendbuf_peek(const sendbuf *b, uint32_t off, void *dst, uint32_t n);
+/* sendbuf_peek() that also returns the Internet checksum partial sum of the n bytes (as
+ * csum_add(0, dst, n) would), computed in the same pass as the copy. */
+uint64_t sendbuf_peek_csum(const sendbuf *b, uint32_t off, void *dst, uint32_t n);
 /* Drops n acknowledged bytes from the front (n <= len), i.e. SND.UNA advances by n.
  * The storage is kept even when the buffer becomes empty. */
 void sendbuf_consume(sendbuf *b, uint32_t n);

@@ -15,6 +15,8 @@
 struct synack_stack;
 struct tcp_listener;
 struct tcp_cc_ops;
+struct tcp_rack;
+struct tcp_rate;
 
 /* Where a connection sits besides the connection table. */
 typedef enum tcp_queue {
@@ -32,6 +34,7 @@ typedef enum tcp_timer {
     TT_DELACK,    /* delayed ACK, RFC 1122 4.2.3.2 */
     TT_KEEPALIVE, /* keepalive idle/interval, RFC 1122 4.2.3.6 */
     TT_2MSL,      /* TIME-WAIT and the orphaned FIN-WAIT-2 limit */
+    TT_PACE,      /* pacing: the next data segment may leave (pacing.c) */
     TT_COUNT
 } tcp_timer;
 
@@ -92,8 +95,11 @@ typedef struct tcp_conn {
     unsigned delack_pending : 1; /* an ACK is owed but may wait for the delayed-ACK timer */
     unsigned tlp_armed : 1;     /* the REXMIT deadline is a tail-loss probe (RFC 8985 7) */
     unsigned tlp_out : 1;       /* a probe was sent and nothing new was acknowledged since */
+    unsigned rack_reo : 1;      /* the REXMIT deadline is RACK's reordering timer (rack.c) */
     unsigned sws_override : 1;  /* the persist timer fired on a small open window: send what
                                    fits, SWS avoidance aside (RFC 1122 4.2.3.4) */
+    unsigned pacing : 1;        /* data segments leave no faster than the pacing rate
+                                   (config `pacing`, SO_MAX_PACING_RATE; BBR always paces) */
 
     /* --- retransmission, RFC 6298 --- */
     uint32_t srtt_us;           /* smoothed RTT, 0 before the first sample */
@@ -119,6 +125,8 @@ typedef struct tcp_conn {
     uint32_t high_sacked;       /* highest sequence number ever SACKed (the forward-most
                                    byte the receiver holds; ranges above sb[] are forgotten
                                    when the scoreboard is full) */
+    struct tcp_rack *rack;      /* RACK-TLP state and transmit records (rack.c), allocated
+                                   on the first data segment when the config asks for RACK */
 
     /* --- congestion control --- */
     const struct tcp_cc_ops *cc; /* the algorithm */
@@ -126,6 +134,16 @@ typedef struct tcp_conn {
     uint32_t ssthresh;          /* slow-start threshold, bytes */
     uint32_t bytes_acked_ca;    /* RFC 5681 3.1 appropriate byte counting in avoidance */
     uint64_t cc_priv[8];        /* the algorithm's own state */
+    struct tcp_rate *rate;      /* delivery-rate sampling (rate.c), allocated by a congestion
+                                   controller that needs it (BBR); NULL otherwise */
+
+    /* --- pacing (pacing.c): a token bucket in payload bytes --- */
+    uint32_t pacing_rate;       /* bytes/s set by a controller with cong_control (BBR) */
+    uint32_t pacing_max;        /* SO_MAX_PACING_RATE, bytes/s; 0 = no cap */
+    int32_t pace_credit;        /* what may leave now, in 1/64 bytes; below 0 after a
+                                   retransmission that did not wait */
+    uint32_t pace_stamp;        /* when pace_credit was last brought up to date: the low 32
+                                   bits of the µs clock (only differences are used) */
 
     /* --- timers --- */
     uint64_t deadline[TT_COUNT]; /* absolute time per timer, UINT64_MAX when stopped */

@@ -48,6 +48,9 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
 void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
 /* Segment arrival for a connection past SYN-SENT (3.10.7.4). */
 void tcp_conn_input(tcp_conn *c, const tcp_seg *seg);
+/* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK
+ * does; RACK's reordering timer calls it too. */
+void tcp_enter_recovery(tcp_conn *c);
 /* Emits an rx event for seg. */
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep,
                    const tcp_seg *seg);
@@ -75,6 +78,8 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
 void tcp_count_retransmission(tcp_conn *c);
 /* Retransmits the first unacknowledged segment (fast retransmit, RTO). */
 void tcp_retransmit_first(tcp_conn *c);
+/* Data bytes that fit in one segment now (snd_mss less the SACK blocks we echo). */
+uint32_t tcp_send_mss(const tcp_conn *c);
 /* The MSS option we put on a SYN. */
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
 
@@ -91,15 +96,33 @@ void tcp_rtt_init(tcp_conn *c);
 void tcp_rtt_sample(tcp_conn *c, uint32_t rtt_us);
 
 /* --- congestion control (cc_*.c) --- */
+struct tcp_rate_sample;
 typedef struct tcp_cc_ops {
-    const char *name;                                 /* "newreno", "cubic" */
+    const char *name;                                 /* "newreno", "cubic", "bbr" */
     void (*init)(tcp_conn *c);                        /* connection established */
     void (*on_ack)(tcp_conn *c, uint32_t acked);      /* new data acknowledged, not in recovery */
     void (*on_enter_recovery)(tcp_conn *c);           /* third duplicate ACK, RFC 5681 3.2 */
     void (*on_exit_recovery)(tcp_conn *c);            /* full ACK, RFC 6582 3.2 step 3 */
     void (*on_rto)(tcp_conn *c);                      /* retransmission timeout, RFC 5681 3.1 */
     void (*on_rtt)(tcp_conn *c, uint32_t rtt_us);     /* an RTT sample (may be NULL) */
+    /* Model-based control (may be NULL): called once per acceptable ACK, in recovery too,
+     * with its delivery-rate sample (rate.h). A controller that has it owns cwnd and the
+     * pacing rate outright: input.c then leaves cwnd alone in recovery (no PRR, no
+     * inflation), and the connection always paces. */
+    void (*cong_control)(tcp_conn *c, const struct tcp_rate_sample *rs);
 } tcp_cc_ops;
+extern const tcp_cc_ops tcp_cc_bbr;
+/* What BBR (cc_bbr.c) currently thinks, for tests and tools. */
+typedef struct tcp_bbr_view {
+    int mode;             /* 0 Startup, 1 Drain, 2 ProbeBW, 3 ProbeRTT */
+    uint32_t bw;          /* bottleneck bandwidth estimate, payload bytes/s */
+    uint32_t min_rtt_us;  /* RTprop estimate, UINT32_MAX before a sample */
+    uint32_t rounds;      /* round trips counted (low 16 bits) */
+    uint32_t pacing_gain; /* x 1/256 */
+    uint32_t cwnd_gain;   /* x 1/256 */
+} tcp_bbr_view;
+/* Fills *v and returns 0, or returns -1 when c does not run BBR. */
+int tcp_bbr_state(const tcp_conn *c, tcp_bbr_view *v);
 extern const tcp_cc_ops tcp_cc_newreno;
 extern const tcp_cc_ops tcp_cc_cubic;
 /* The algorithm named `name` ("cubic", "newreno"), or NULL. */

@@ -2,6 +2,7 @@
  * (RFC 1122 4.2.3.2), keepalive (RFC 1122 4.2.3.6), TIME-WAIT and FIN-WAIT-2. */
 #include <errno.h>
 
+#include "tcp/rack.h"
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
 
@@ -17,10 +18,10 @@ uint64_t tcp_rto_backed_off(const tcp_conn *c)
 /* RFC 8985 7.2: a probe timeout of two smoothed RTTs (plus the worst-case delayed-ACK time
  * when only one segment is out), never later than the RTO (then the probe takes the
  * RTO's place without collapsing the window); only in the open state, with an RTT
- * sample, and at most one probe per tail. */
+ * sample, and at most one probe per tail. RACK implies the probe (RACK-TLP). */
 static uint64_t tlp_pto(const tcp_conn *c, uint64_t rto)
 {
-    if (!c->st->cfg.tail_loss_probe || c->tlp_out || c->in_recovery || c->backoff ||
+    if (!(c->st->cfg.tail_loss_probe || c->rack) || c->tlp_out || c->in_recovery || c->backoff ||
         !c->srtt_us || (c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
         return 0;
     uint64_t pto = 2ull * c->srtt_us;
@@ -34,7 +35,10 @@ void tcp_arm_rexmit(tcp_conn *c)
     uint64_t rto = tcp_rto_backed_off(c);
     uint64_t pto = tlp_pto(c, rto);
     c->tlp_armed = pto != 0;
-    tcp_timer_set(c, TT_REXMIT, c->st->now + (pto ? pto : rto));
+    uint64_t at = c->st->now + (pto ? pto : rto);
+    if (c->rack)
+        at = tcp_rack_timer(c, at); /* RACK's reordering timer shares the deadline */
+    tcp_timer_set(c, TT_REXMIT, at);
 }
 
 /* RFC 8985 7.3: send one probe — new data if the windows allow, else the last segment
@@ -45,6 +49,7 @@ static void send_probe(tcp_conn *c)
     stack_count(st, SYNACK_CTR_TCPLossProbes);
     c->tlp_armed = 0;
     c->tlp_out = 1;
+    int retrans = 0;
     uint32_t end = tcp_snd_data_end(c);
     uint32_t wnd = c->snd_wnd, inflight = c->snd_nxt - c->snd_una;
     if (seq_lt(c->snd_nxt, end) && wnd > inflight) {
@@ -64,8 +69,11 @@ static void send_probe(tcp_conn *c)
         if (len) {
             tcp_count_retransmission(c);
             tcp_xmit(c, top - len, len, TCP_ACK | TCP_PSH);
+            retrans = 1;
         }
     }
+    if (c->rack)
+        tcp_rack_on_probe(c, retrans); /* RFC 8985 7.3: TLP.end_seq, TLP.is_retrans */
     tcp_timer_set(c, TT_REXMIT, st->now + tcp_rto_backed_off(c));
 }
 
@@ -88,7 +96,9 @@ static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
         return;
     synack_event ev = {.type = SYNACK_EV_TIMER, .has_conn = 1};
     tcp_conn_endpoints(c, &ev.conn);
-    ev.u.timer.timer = t == TT_REXMIT && c->tlp_armed ? "loss-probe" : tcp_timer_name(t);
+    ev.u.timer.timer = t == TT_REXMIT && c->rack_reo    ? "reorder"
+                       : t == TT_REXMIT && c->tlp_armed ? "loss-probe"
+                                                        : tcp_timer_name(t);
     ev.u.timer.n = n;
     stack_emit(c->st, &ev);
 }
@@ -98,6 +108,10 @@ static int on_rexmit(tcp_conn *c)
 {
     synack_stack *st = c->st;
     const synack_config *cfg = &st->cfg;
+    if (c->rack_reo) {
+        tcp_rack_reo_timeout(c); /* RFC 8985 6.2 step 5: the reordering timer */
+        return 1;
+    }
     if (c->tlp_armed) {
         if (c->snd_una != c->snd_max)
             send_probe(c);
@@ -155,6 +169,8 @@ static int on_rexmit(tcp_conn *c)
     c->backoff++;
     c->snd_nxt = c->snd_una; /* go back: resend from the first unacknowledged byte */
     tcp_sack_clear(c);       /* RFC 2018 8: after a timeout, SACK information may be stale */
+    if (c->rack)
+        tcp_rack_on_rto(c);
     tcp_retransmit_first(c);
     tcp_arm_rexmit(c);
     return 1;
@@ -242,6 +258,10 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
             tcp_conn_close(c, 0,
                            c->state == SYNACK_TIME_WAIT ? "time-wait-expired" : "fin-wait-2-timeout");
             return 0;
+        case TT_PACE: /* the pacer has credit for the next segment (pacing.c); no trace
+                         event: it fires once per segment or two */
+            tcp_output(c);
+            break;
         case TT_COUNT:
             break;
         }

@@ -18,6 +18,17 @@
  * octet (RFC 9293 3.1). data needs no alignment. Returns the new accumulator. */
 uint64_t csum_add(uint64_t acc, const void *data, size_t len);
 
+/* Copies len bytes from src to dst (which must not overlap) and adds them to acc in the
+ * same pass, exactly as csum_add(acc, src, len) would: one read of the data instead of
+ * two, for payloads copied into a frame or out of one (the send path's copy from the send
+ * ring, the receive fast path's copy into the receive ring). Same chunk rules as csum_add. */
+uint64_t csum_copy(uint64_t acc, void *dst, const void *src, size_t len);
+
+/* Adds a chunk's partial sum, as returned by csum_add(0, chunk, n) or csum_copy(0, ...),
+ * to acc; odd says the chunk started at an odd offset of the message, so its bytes sit in
+ * the other halves of their 16-bit words (RFC 1071 2(B): a byte swap). */
+uint64_t csum_add_partial(uint64_t acc, uint64_t chunk, int odd);
+
 /* Adds one 16-bit word, given in host order, to acc (RFC 1624 updates). */
 uint64_t csum_add16(uint64_t acc, uint16_t word);
 

@@ -30,6 +30,15 @@ enum {
 static wire_result parse_options(const uint8_t *opt, size_t n, tcp_opts *o)
 {
     memset(o, 0, sizeof *o);
+    /* The layout nearly every segment of an established connection carries (RFC 7323
+     * Appendix A: NOP, NOP, timestamps): read it without walking the list. */
+    if (n == 12 && rd32(opt) == ((uint32_t)TCP_OPT_NOP << 24 | (uint32_t)TCP_OPT_NOP << 16 |
+                                 (uint32_t)TCP_OPT_TS << 8 | TCP_OPTLEN_TS)) {
+        o->has_ts = 1;
+        o->ts_val = rd32(opt + 4);
+        o->ts_ecr = rd32(opt + 8);
+        return WIRE_OK;
+    }
     size_t i = 0;
     while (i < n) {
         uint8_t kind = opt[i];
@@ -93,6 +102,12 @@ static wire_result parse_options(const uint8_t *opt, size_t n, tcp_opts *o)
 
 wire_result tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, tcp_seg *out)
 {
+    return tcp_parse_ex(seg, len, src, dst, 0, out);
+}
+
+wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                         int csum_vouched, tcp_seg *out)
+{
     if (len < TCP_HDR_LEN)
         return WIRE_TRUNCATED;
     size_t hdr_len = (size_t)(seg[TCP_OFF_DOFF] >> 4) * 4;
@@ -103,7 +118,7 @@ wire_result tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst
     if (len > 0xffffu)
         return WIRE_BAD_TCP_CSUM;
     uint64_t acc = csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len);
-    if (csum_finish(csum_add(acc, seg, len)) != 0)
+    if (!csum_vouched && csum_finish(csum_add(acc, seg, len)) != 0)
         return WIRE_BAD_TCP_CSUM;
     tcp_opts opts;
     wire_result r = parse_options(seg + TCP_HDR_LEN, hdr_len - TCP_HDR_LEN, &opts);
@@ -245,8 +260,10 @@ size_t tcp_opts_emit(uint8_t *buf, size_t cap, const tcp_opts *o, tcp_opt_layout
     return n;
 }
 
-size_t tcp_emit(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout, uint32_t src,
-                uint32_t dst)
+/* Writes the header and options and the checksum; payload_sum is the payload's partial
+ * sum, or UINT64_MAX to sum the payload here (after moving it into place). */
+static size_t emit_segment(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout,
+                           uint32_t src, uint32_t dst, uint64_t payload_sum)
 {
     uint8_t opt[TCP_MAX_OPT_LEN];
     size_t olen = build_options(opt, &s->opts, layout);
@@ -270,6 +287,38 @@ size_t tcp_emit(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layou
     memcpy(buf + TCP_HDR_LEN, opt, olen);
 
     uint64_t acc = csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len);
-    wr16(buf + TCP_OFF_CSUM, csum_finish(csum_add(acc, buf, len)));
+    if (payload_sum == UINT64_MAX) {
+        acc = csum_add(acc, buf, len);
+    } else {
+        /* hdr_len is a multiple of 4, so the payload starts on a word boundary. */
+        acc = csum_add(acc, buf, hdr_len);
+        acc = csum_add_partial(acc, payload_sum, 0);
+    }
+    wr16(buf + TCP_OFF_CSUM, csum_finish(acc));
     return len;
+}
+
+size_t tcp_emit(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout, uint32_t src,
+                uint32_t dst)
+{
+    return emit_segment(buf, cap, s, layout, src, dst, UINT64_MAX);
+}
+
+size_t tcp_emit_summed(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout,
+                       uint32_t src, uint32_t dst, uint64_t payload_sum)
+{
+    if (s->payload_len > 0 && s->payload != buf + TCP_HDR_LEN + tcp_opts_len(&s->opts, layout))
+        return 0; /* the sum describes bytes that are not where the caller said */
+    return emit_segment(buf, cap, s, layout, src, dst, payload_sum);
+}
+
+uint16_t tcp_csum_pseudo_partial(uint32_t src, uint32_t dst, size_t len)
+{
+    /* csum_finish complements the folded sum; the device wants it uncomplemented. */
+    return (uint16_t)~csum_finish(csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len));
+}
+
+void tcp_set_csum(uint8_t *seg, uint16_t csum)
+{
+    wr16(seg + TCP_OFF_CSUM, csum);
 }

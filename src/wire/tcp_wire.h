@@ -89,6 +89,13 @@ typedef enum tcp_opt_layout {
  * replaces the earlier one. On WIRE_OK out->payload points into seg. */
 wire_result tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, tcp_seg *out);
 
+/* tcp_parse(), except that with csum_vouched non-zero the checksum is not verified: the
+ * device that delivered the segment checked it, or it never crossed a wire
+ * (SYNACK_RX_CSUM_VERIFIED / SYNACK_RX_CSUM_PARTIAL in netif.h). A segment longer than
+ * 65535 bytes is still refused. */
+wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                         int csum_vouched, tcp_seg *out);
+
 /* Number of option bytes tcp_opts_emit writes for o (a multiple of 4, at most
  * TCP_MAX_OPT_LEN, 0 if no options). */
 size_t tcp_opts_len(const tcp_opts *o, tcp_opt_layout layout);
@@ -106,5 +113,18 @@ size_t tcp_opts_emit(uint8_t *buf, size_t cap, const tcp_opts *o, tcp_opt_layout
  * or 0 (writing nothing) if they exceed cap or 65535. */
 size_t tcp_emit(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout, uint32_t src,
                 uint32_t dst);
+/* tcp_emit() for a payload the caller already placed at buf + tcp_hdr_len(&s->opts) and
+ * summed while copying it there: payload_sum is csum_add(0, payload, payload_len), so the
+ * data is not read a second time. */
+size_t tcp_emit_summed(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layout layout,
+                       uint32_t src, uint32_t dst, uint64_t payload_sum);
+
+/* The checksum field of a segment whose checksum a device completes (checksum offload,
+ * virtio NEEDS_CSUM): the folded, uncomplemented sum of the pseudo-header for a segment of
+ * len bytes (header included) from src to dst (RFC 9293 3.1), in host order for wr16. */
+uint16_t tcp_csum_pseudo_partial(uint32_t src, uint32_t dst, size_t len);
+
+/* Overwrites the checksum field of the segment at seg with csum (host order). */
+void tcp_set_csum(uint8_t *seg, uint16_t csum);
 
 #endif

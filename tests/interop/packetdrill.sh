@@ -4,7 +4,8 @@
 # (packetdrill calls mlockall), or when the shared object has not been built.
 #
 # Each script runs with --so_flags=addr=192.0.2.2,profile=linux unless it contains the
-# line "// synack-profile: rfc". The scripts use no backtick commands, so nothing here
+# line "// synack-profile: rfc"; a line "// synack-flags: k=v,..." appends shim flags
+# (e.g. rack=1). The scripts use no backtick commands, so nothing here
 # touches the host's sysctls.
 #
 # Environment: SYNACK_PACKETDRILL_SO (set by CMake) or SYNACK_BUILD_DIR locate the .so;
@@ -44,9 +45,11 @@ for script in "$src"/tests/packetdrill/*.pkt; do
     if grep -q '^// synack-profile: rfc' "$script"; then
         profile=rfc
     fi
+    # "// synack-flags: rack=1" adds shim flags (config knobs the script needs)
+    extra=$(sed -n 's|^// synack-flags: *\([a-z0-9=,]*\)$|,\1|p' "$script" | head -n 1)
     name=$(basename "$script")
     if out=$(cd "$(dirname "$script")" && timeout 120 ip netns exec "$NS" "$pd" \
-            --so_filename="$so" --so_flags="addr=$local_ip,profile=$profile" \
+            --so_filename="$so" --so_flags="addr=$local_ip,profile=$profile$extra" \
             --ip_version=ipv4 --local_ip=$local_ip --remote_ip=$remote_ip \
             "$name" 2>&1); then
         echo "PASS $name ($profile)"

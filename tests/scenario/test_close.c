@@ -13,32 +13,20 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "support/seghost.h"
 #include "wire/tcp_wire.h"
 
 #define DELAY 1000 /* one-way link delay, µs */
 
-static void assert_seg(const pair_seg *s, int from, uint8_t flags, uint32_t seq, uint32_t ack,
-                       uint32_t len)
-{
-    char got[96];
-    pair_seg_str(s, got, sizeof(got));
-    if (s->from != from || s->s.flags != flags || s->s.seq != seq || s->s.ack != ack ||
-        s->s.len != len)
-        fail_msg("unexpected segment %s (want from %d flags %#x seq %u ack %u len %u)", got,
-                 from, flags, seq, ack, len);
-}
-
 /* `a` closes first at 1 s; `b` reads the EOF and closes 0.5 s later. */
 static void active_close(int a)
 {
     int b = 1 - a;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int sock[2];
-    sock[PAIR_SERVER] = pair_establish(&p, 80, &sock[PAIR_CLIENT]);
-    assert_true(sock[PAIR_SERVER] >= 0);
+    fx_established_socks(&p, NULL, DELAY, sock);
     /* some data first, so the FIN does not sit right after the ISS */
     assert_int_equal(synack_send(p.st[a], sock[a], "0123456789", 10, 0), 10);
     assert_int_equal(synack_send(p.st[b], sock[b], "abc", 3, 0), 3);
@@ -46,16 +34,8 @@ static void active_close(int a)
     char buf[32];
     assert_int_equal(synack_recv(p.st[b], sock[b], buf, sizeof(buf), 0), 10);
     assert_int_equal(synack_recv(p.st[a], sock[a], buf, sizeof(buf), 0), 3);
-    size_t last = p.nsegs - 1;
     /* a's next sequence number and what it acknowledges, from the last exchange */
-    uint32_t a_nxt = 0, b_nxt = 0;
-    for (size_t i = 0; i <= last; i++) {
-        const pair_seg *s = &p.segs[i];
-        if (s->from == a)
-            a_nxt = s->s.seq + s->s.len + ((s->s.flags & TCP_SYN) ? 1 : 0);
-        else
-            b_nxt = s->s.seq + s->s.len + ((s->s.flags & TCP_SYN) ? 1 : 0);
-    }
+    uint32_t a_nxt = fx_next_seq(&p, a), b_nxt = fx_next_seq(&p, b);
 
     size_t mark = p.nsegs;
     uint64_t t1 = p.now;
@@ -65,9 +45,9 @@ static void active_close(int a)
 
     /* a: <SEQ=a_nxt><ACK=b_nxt><CTL=FIN,ACK>; b ACKs it after its delayed-ACK time */
     assert_int_equal(p.nsegs, mark + 2);
-    assert_seg(&p.segs[mark], a, TCP_FIN | TCP_ACK, a_nxt, b_nxt, 0);
+    fx_assert_seg(&p.segs[mark], a, TCP_FIN | TCP_ACK, a_nxt, b_nxt, 0);
     assert_int_equal(p.segs[mark].t, t1);
-    assert_seg(&p.segs[mark + 1], b, TCP_ACK, b_nxt, a_nxt + 1, 0);
+    fx_assert_seg(&p.segs[mark + 1], b, TCP_ACK, b_nxt, a_nxt + 1, 0);
     assert_int_equal(p.segs[mark + 1].t, t1 + DELAY + 40000);
     assert_int_equal(pair_transition_time(&p, a, SYNACK_ESTABLISHED, SYNACK_FIN_WAIT_1), t1);
     assert_int_equal(pair_transition_time(&p, b, SYNACK_ESTABLISHED, SYNACK_CLOSE_WAIT),
@@ -78,18 +58,17 @@ static void active_close(int a)
     assert_int_equal(pair_sock_state(&p, b, sock[b]), SYNACK_CLOSE_WAIT);
 
     /* b sees the end of the stream: EOF, readable, read-hung-up; it may still write */
-    synack_pollfd pf = {.sock = sock[b], .events = POLLIN | POLLOUT | POLLRDHUP};
-    assert_int_equal(synack_sock_poll(p.st[b], &pf, 1), 1);
-    assert_int_equal(pf.revents, POLLIN | POLLOUT | POLLRDHUP);
+    assert_int_equal(fx_poll(p.st[b], sock[b], POLLIN | POLLOUT | POLLRDHUP),
+                     POLLIN | POLLOUT | POLLRDHUP);
     assert_int_equal(synack_recv(p.st[b], sock[b], buf, sizeof(buf), 0), 0);
 
     uint64_t t2 = p.now;
     assert_int_equal(synack_close(p.st[b], sock[b]), 0);
     pair_run_until(&p, t2 + 500000);
     assert_int_equal(p.nsegs, mark + 4);
-    assert_seg(&p.segs[mark + 2], b, TCP_FIN | TCP_ACK, b_nxt, a_nxt + 1, 0);
+    fx_assert_seg(&p.segs[mark + 2], b, TCP_FIN | TCP_ACK, b_nxt, a_nxt + 1, 0);
     assert_int_equal(p.segs[mark + 2].t, t2);
-    assert_seg(&p.segs[mark + 3], a, TCP_ACK, a_nxt + 1, b_nxt + 1, 0);
+    fx_assert_seg(&p.segs[mark + 3], a, TCP_ACK, a_nxt + 1, b_nxt + 1, 0);
     assert_int_equal(p.segs[mark + 3].t, t2 + DELAY);
     assert_int_equal(pair_transition_time(&p, b, SYNACK_CLOSE_WAIT, SYNACK_LAST_ACK), t2);
     assert_int_equal(pair_transition_time(&p, a, SYNACK_FIN_WAIT_2, SYNACK_TIME_WAIT),
@@ -136,10 +115,8 @@ static void test_close_merged_fin_ack(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     pair_run_until(&p, 1000000);
     uint32_t c_nxt = p.segs[2].s.seq, s_nxt = p.segs[2].s.ack;
     size_t mark = p.nsegs;
@@ -151,13 +128,11 @@ static void test_close_merged_fin_ack(void **state)
     assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
     pair_run_until(&p, 2000000);
 
-    char flow[128];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|S:F.|C:.");
-    assert_seg(&p.segs[mark], PAIR_CLIENT, TCP_FIN | TCP_ACK, c_nxt, s_nxt, 0);
-    assert_seg(&p.segs[mark + 1], PAIR_SERVER, TCP_FIN | TCP_ACK, s_nxt, c_nxt + 1, 0);
+    fx_assert_flow(&p, mark, "C:F.|S:F.|C:.");
+    fx_assert_seg(&p.segs[mark], PAIR_CLIENT, TCP_FIN | TCP_ACK, c_nxt, s_nxt, 0);
+    fx_assert_seg(&p.segs[mark + 1], PAIR_SERVER, TCP_FIN | TCP_ACK, s_nxt, c_nxt + 1, 0);
     assert_int_equal(p.segs[mark + 1].t, 1000000 + DELAY + 10000);
-    assert_seg(&p.segs[mark + 2], PAIR_CLIENT, TCP_ACK, c_nxt + 1, s_nxt + 1, 0);
+    fx_assert_seg(&p.segs[mark + 2], PAIR_CLIENT, TCP_ACK, c_nxt + 1, s_nxt + 1, 0);
     uint64_t t_fin = 1000000 + 2 * DELAY + 10000;
     assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_FIN_WAIT_1, SYNACK_FIN_WAIT_2),
                      t_fin);
@@ -180,10 +155,8 @@ static void test_close_after_send(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     uint32_t c_nxt = p.segs[2].s.seq;
     size_t mark = p.nsegs;
     assert_int_equal(synack_send(p.st[PAIR_CLIENT], cs, "last words", 10, 0), 10);
@@ -217,10 +190,8 @@ static void test_orphan_fin_wait_2_timeout(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_run_for(&p, 100000);
     uint64_t t = pair_transition_time(&p, PAIR_CLIENT, SYNACK_FIN_WAIT_1, SYNACK_FIN_WAIT_2);
@@ -238,38 +209,22 @@ static void test_orphan_fin_wait_2_timeout(void **state)
     pair_free(&p);
 }
 
-static int drop_first_fin(pair *p, const pair_seg *seg, size_t n, void *ctx)
-{
-    (void)p;
-    (void)n;
-    int *dropped = ctx;
-    if ((seg->s.flags & TCP_FIN) && !*dropped) {
-        *dropped = 1;
-        return 1;
-    }
-    return 0;
-}
-
 /* The first FIN is lost: it is retransmitted after the RTO (200 ms, the minimum, as the
  * handshake measured 2 ms), with the same sequence number. */
 static void test_fin_retransmitted(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    fx_established(&p, NULL, DELAY, &cs);
     int dropped = 0;
-    p.filter = drop_first_fin;
+    p.filter = fx_drop_first_fin;
     p.filter_ctx = &dropped;
     size_t mark = p.nsegs;
     uint64_t t = p.now;
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_run_for(&p, 500000);
-    char flow[64];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|C:F.|S:.");
+    fx_assert_flow(&p, mark, "C:F.|C:F.|S:.");
     assert_true(p.segs[mark].dropped);
     assert_int_equal(p.segs[mark + 1].t, t + 200000);
     assert_int_equal(p.segs[mark + 1].s.seq, p.segs[mark].s.seq);
@@ -293,9 +248,7 @@ static void test_close_in_syn_sent(void **state)
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_SYN_SENT), 0);
     pair_run_for(&p, 100000);
-    char flow[64];
-    pair_flow(&p, 0, flow, sizeof(flow));
-    assert_string_equal(flow, "C:S|S:S.|C:R");
+    fx_assert_flow(&p, 0, "C:S|S:S.|C:R");
     assert_int_equal(p.segs[2].s.seq, p.segs[1].s.ack);
     assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED), 0);
     assert_int_equal(synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL), -EAGAIN);
@@ -312,26 +265,19 @@ static void test_fin_after_hole(void **state)
 {
     (void)state;
     seghost h;
-    sh_init(&h, NULL);
-    int ls = sh_listen(&h, 80, 4);
     uint32_t siss;
-    int s = sh_handshake(&h, ls, 80, 40000, 1000, 65535, &siss);
-    assert_true(s >= 0);
+    int s = fx_sh_established(&h, NULL, &siss); /* peer 40000 -> 80, ISS 1000 */
     sh_send(&h, 40000, 80, 1006, siss + 1, TCP_ACK | TCP_FIN, 65535, "world", 5, NULL);
     const sh_seg *a = sh_last(&h);
     assert_int_equal(a->s.ack, 1001); /* a duplicate ACK: the hole is at 1001 */
-    synack_tcp_info i;
-    socklen_t len = sizeof(i);
-    assert_int_equal(synack_getsockopt(h.st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &i, &len), 0);
-    assert_int_equal(i.state, SYNACK_ESTABLISHED);
+    assert_int_equal(fx_tcp_info(h.st, s).state, SYNACK_ESTABLISHED);
     char buf[16];
     assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), -EAGAIN);
     size_t mark = h.nout;
     sh_send(&h, 40000, 80, 1001, siss + 1, TCP_ACK, 65535, "hello", 5, NULL);
     assert_int_equal(h.nout, mark + 1);
     assert_int_equal(h.out[mark].s.ack, 1012); /* ten bytes and the FIN */
-    assert_int_equal(synack_getsockopt(h.st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &i, &len), 0);
-    assert_int_equal(i.state, SYNACK_CLOSE_WAIT);
+    assert_int_equal(fx_tcp_info(h.st, s).state, SYNACK_CLOSE_WAIT);
     assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), 10);
     assert_memory_equal(buf, "helloworld", 10);
     assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), 0);

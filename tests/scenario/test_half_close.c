@@ -11,26 +11,18 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "wire/tcp_wire.h"
 
 #define DELAY 1000
 
-static short poll_one(synack_stack *st, int s, short events)
-{
-    synack_pollfd pf = {.sock = s, .events = events};
-    synack_sock_poll(st, &pf, 1);
-    return pf.revents;
-}
-
 static void test_shutdown_wr_data_other_way(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     synack_stack *cst = p.st[PAIR_CLIENT], *sst = p.st[PAIR_SERVER];
     uint32_t c_nxt = p.segs[2].s.seq, s_nxt = p.segs[2].s.ack;
 
@@ -39,11 +31,9 @@ static void test_shutdown_wr_data_other_way(void **state)
     assert_int_equal(synack_shutdown(cst, cs, SHUT_WR), 0);
     /* RFC 9293 3.10.4: after CLOSE (here, of the sending half) SEND is an error */
     assert_int_equal(synack_send(cst, cs, "x", 1, 0), -EPIPE);
-    assert_int_equal(poll_one(cst, cs, POLLIN | POLLOUT), 0);
+    assert_int_equal(fx_poll(cst, cs, POLLIN | POLLOUT), 0);
     pair_run_until(&p, t1 + 100000);
-    char flow[256];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|S:.");
+    fx_assert_flow(&p, mark, "C:F.|S:.");
     assert_int_equal(p.segs[mark].s.seq, c_nxt);
     assert_int_equal(p.segs[mark + 1].s.ack, c_nxt + 1);
     assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_FIN_WAIT_2);
@@ -51,7 +41,7 @@ static void test_shutdown_wr_data_other_way(void **state)
 
     char buf[8192];
     assert_int_equal(synack_recv(sst, ss, buf, sizeof(buf), 0), 0);
-    assert_int_equal(poll_one(sst, ss, POLLIN | POLLOUT | POLLRDHUP),
+    assert_int_equal(fx_poll(sst, ss, POLLIN | POLLOUT | POLLRDHUP),
                      POLLIN | POLLOUT | POLLRDHUP);
 
     /* The server still writes: 5000 bytes in four segments (MSS 1448) */
@@ -82,7 +72,7 @@ static void test_shutdown_wr_data_other_way(void **state)
         if (p.segs[i].from == PAIR_CLIENT)
             last_c = i;
     assert_int_equal(p.segs[last_c].s.ack, s_nxt + sizeof(data));
-    assert_int_equal(poll_one(cst, cs, POLLIN | POLLOUT), POLLIN);
+    assert_int_equal(fx_poll(cst, cs, POLLIN | POLLOUT), POLLIN);
     assert_int_equal(synack_recv(cst, cs, buf, sizeof(buf), 0), (ssize_t)sizeof(data));
     assert_memory_equal(buf, data, sizeof(data));
     assert_int_equal(synack_recv(cst, cs, buf, sizeof(buf), 0), -EAGAIN);
@@ -102,7 +92,7 @@ static void test_shutdown_wr_data_other_way(void **state)
     assert_int_equal(synack_recv(cst, cs, buf, sizeof(buf), 0), 3);
     assert_memory_equal(buf, "bye", 3);
     assert_int_equal(synack_recv(cst, cs, buf, sizeof(buf), 0), 0);
-    short ev = poll_one(cst, cs, POLLIN | POLLOUT | POLLRDHUP);
+    short ev = fx_poll(cst, cs, POLLIN | POLLOUT | POLLRDHUP);
     assert_true(ev & POLLIN);
     assert_true(ev & POLLRDHUP);
     assert_true(ev & POLLHUP);
@@ -122,10 +112,8 @@ static void test_shutdown_rd(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     size_t mark = p.nsegs;
     assert_int_equal(synack_shutdown(p.st[PAIR_SERVER], ss, SHUT_RD), 0);
     pair_run_for(&p, 100000);

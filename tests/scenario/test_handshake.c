@@ -12,18 +12,9 @@
 
 #include <arpa/inet.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "support/seghost.h"
-
-static synack_tcp_info info_of(synack_stack *st, int s)
-{
-    synack_tcp_info i;
-    socklen_t len = sizeof(i);
-    memset(&i, 0, sizeof(i));
-    assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &i, &len), 0);
-    assert_int_equal(len, sizeof(i));
-    return i;
-}
 
 /* Client 192.0.2.1 connects to 192.0.2.2:80 over a 1 ms link. */
 static void test_handshake_segments(void **state)
@@ -38,9 +29,7 @@ static void test_handshake_segments(void **state)
     assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_SYN_SENT);
     pair_run_for(&p, 10000);
 
-    char flow[256];
-    pair_flow(&p, 0, flow, sizeof(flow));
-    assert_string_equal(flow, "C:S|S:S.|C:.");
+    fx_assert_flow(&p, 0, "C:S|S:S.|C:.");
     const synack_seg_info *syn = &p.segs[0].s, *synack = &p.segs[1].s, *ack = &p.segs[2].s;
 
     /* <SEQ=ISS><CTL=SYN>, our options offered (RFC 9293 3.7.1, RFC 7323, RFC 2018) */
@@ -101,7 +90,7 @@ static void test_handshake_segments(void **state)
 
     /* ISS/IRS consistency as each side sees it: the next byte each sends is the other's
      * RCV.NXT, shown by the first data segment and its acknowledgment. */
-    synack_tcp_info ci = info_of(p.st[PAIR_CLIENT], cs), si = info_of(p.st[PAIR_SERVER], ss);
+    synack_tcp_info ci = fx_tcp_info(p.st[PAIR_CLIENT], cs), si = fx_tcp_info(p.st[PAIR_SERVER], ss);
     assert_int_equal(ci.state, SYNACK_ESTABLISHED);
     assert_int_equal(si.state, SYNACK_ESTABLISHED);
     assert_int_equal(ci.options, 7); /* timestamps, SACK, window scale */
@@ -119,8 +108,7 @@ static void test_handshake_segments(void **state)
     assert_int_equal(synack_send(p.st[PAIR_CLIENT], cs, "abc", 3, 0), 3);
     assert_int_equal(synack_send(p.st[PAIR_SERVER], ss, "xy", 2, 0), 2);
     pair_run_for(&p, 100000);
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:P./3|S:P./2|C:.|S:.");
+    fx_assert_flow(&p, mark, "C:P./3|S:P./2|C:.|S:.");
     assert_int_equal(p.segs[mark].s.seq, c_iss + 1);
     assert_int_equal(p.segs[mark].s.ack, s_iss + 1);
     assert_int_equal(p.segs[mark + 1].s.seq, s_iss + 1);
@@ -202,7 +190,7 @@ static void test_out_of_order_data_in_syn_received(void **state)
     sh_send(&h, 40001, 80, 5006, siss + 1, TCP_ACK | TCP_PSH, 65535, "world", 5, NULL);
     int s = synack_accept(h.st, ls, NULL, NULL);
     assert_true(s >= 0);
-    assert_int_equal(info_of(h.st, s).state, SYNACK_ESTABLISHED);
+    assert_int_equal(fx_tcp_info(h.st, s).state, SYNACK_ESTABLISHED);
     char buf[16];
     assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), -EAGAIN);
     /* RFC 5681 4.2: out-of-order data is acknowledged at once (a duplicate ACK). */
@@ -260,10 +248,8 @@ static void test_data_reaches_syn_received(void **state)
     assert_int_equal(synack_recv(p.st[PAIR_SERVER], ss, buf, sizeof(buf), 0), 5);
     assert_memory_equal(buf, "hello", 5);
     pair_run_until(&p, 5000000);
-    char flow[256];
-    pair_flow(&p, 0, flow, sizeof(flow));
     /* no SYN-ACK retransmission, no data retransmission: one delayed ACK of the data */
-    assert_string_equal(flow, "C:S|S:S.|C:.|C:P./5|S:.");
+    fx_assert_flow(&p, 0, "C:S|S:S.|C:.|C:P./5|S:.");
     assert_true(p.segs[2].dropped);
     assert_int_equal(p.segs[4].t, 43000);
     assert_int_equal(p.segs[4].s.ack, p.segs[3].s.seq + 5);
@@ -300,7 +286,7 @@ static void test_duplicate_syn_in_syn_received(void **state)
     int s = synack_accept(h.st, ls, NULL, NULL);
     assert_true(s >= 0);
     assert_int_equal(synack_accept(h.st, ls, NULL, NULL), -EAGAIN);
-    synack_tcp_info i = info_of(h.st, s);
+    synack_tcp_info i = fx_tcp_info(h.st, s);
     assert_int_equal(i.state, SYNACK_ESTABLISHED);
     assert_int_equal(i.rtt_us, 0);
     assert_int_equal(i.rto_us, 3000000);
@@ -376,7 +362,7 @@ static void test_data_and_fin_on_third_segment(void **state)
     sh_send(&h, 40005, 80, 3001, siss + 1, TCP_ACK | TCP_PSH | TCP_FIN, 65535, "bye", 3, NULL);
     int s = synack_accept(h.st, ls, NULL, NULL);
     assert_true(s >= 0);
-    assert_int_equal(info_of(h.st, s).state, SYNACK_CLOSE_WAIT);
+    assert_int_equal(fx_tcp_info(h.st, s).state, SYNACK_CLOSE_WAIT);
     char buf[8];
     assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), 3);
     assert_memory_equal(buf, "bye", 3);

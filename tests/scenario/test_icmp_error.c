@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/seghost.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
@@ -86,14 +87,6 @@ static int maxseg(conn *c)
     return v;
 }
 
-static int so_error(seghost *h, int s)
-{
-    int v = -1;
-    socklen_t len = sizeof(v);
-    assert_int_equal(synack_getsockopt(h->st, s, SOL_SOCKET, SO_ERROR, &v, &len), 0);
-    return v;
-}
-
 /* Sends 4000 bytes: the stack puts out 1460-byte segments. Returns the index of the first. */
 static size_t send_data(conn *c)
 {
@@ -123,7 +116,7 @@ static void test_frag_needed_lowers_mss_and_resends(void **state)
     for (size_t i = mark; i < c.h.nout; i++)
         assert_true(c.h.out[i].s.payload_len <= 1240);
     assert_int_equal(synack_counter_get(c.h.st, SYNACK_CTR_InDestUnreachs), 1);
-    assert_int_equal(so_error(&c.h, c.s), 0); /* not an error for the application */
+    assert_int_equal(fx_so_error(c.h.st, c.s), 0); /* not an error for the application */
     sh_free(&c.h);
 }
 
@@ -196,13 +189,10 @@ static void test_soft_error_in_established(void **state)
     /* Host unreachable, even port unreachable: soft in a synchronized state (RFC 5927 5.2). */
     send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_PORT_UNREACH, 0, PORT, PPORT, c.siss + 1, 1460);
     send_icmp(&c.h, ICMP_DEST_UNREACH, 1, 0, PORT, PPORT, c.siss + 1, 1460);
-    synack_tcp_info i;
-    socklen_t len = sizeof(i);
-    assert_int_equal(synack_getsockopt(c.h.st, c.s, IPPROTO_TCP, SYNACK_TCP_INFO, &i, &len), 0);
-    assert_int_equal(i.state, SYNACK_ESTABLISHED);
+    assert_int_equal(fx_tcp_info(c.h.st, c.s).state, SYNACK_ESTABLISHED);
     /* SO_ERROR reports the last soft error once, as Linux does. */
-    assert_int_equal(so_error(&c.h, c.s), EHOSTUNREACH);
-    assert_int_equal(so_error(&c.h, c.s), 0);
+    assert_int_equal(fx_so_error(c.h.st, c.s), EHOSTUNREACH);
+    assert_int_equal(fx_so_error(c.h.st, c.s), 0);
     /* It comes back as the reason when the retransmissions run out (RFC 1122 4.2.3.9). */
     send_icmp(&c.h, ICMP_DEST_UNREACH, 1, 0, PORT, PPORT, c.siss + 1, 1460);
     sh_run_for(&c.h, 60ull * 1000000);

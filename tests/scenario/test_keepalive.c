@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "wire/tcp_wire.h"
 
@@ -136,11 +137,9 @@ static void test_keepalive_live_peer(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     vanished = 0;
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     synack_stack *cst = p.st[PAIR_CLIENT];
     set_int(cst, cs, IPPROTO_TCP, TCP_KEEPIDLE, 10);
     set_int(cst, cs, IPPROTO_TCP, TCP_KEEPINTVL, 5);
@@ -185,10 +184,9 @@ static void test_keepalive_idle_counts_from_last_segment(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     vanished = 0;
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     synack_stack *cst = p.st[PAIR_CLIENT];
     set_int(cst, cs, IPPROTO_TCP, TCP_KEEPIDLE, 10);
     set_int(cst, cs, SOL_SOCKET, SO_KEEPALIVE, 1);
@@ -197,9 +195,7 @@ static void test_keepalive_idle_counts_from_last_segment(void **state)
     size_t mark = p.nsegs;
     assert_int_equal(synack_send(p.st[PAIR_SERVER], ss, "tick", 4, 0), 4);
     pair_run_until(&p, 8 * SEC + DELAY + 10 * SEC - 1);
-    char flow[64];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "S:P./4|C:."); /* data and its delayed ACK; no probe */
+    fx_assert_flow(&p, mark, "S:P./4|C:."); /* data and its delayed ACK; no probe */
     pair_run_until(&p, 8 * SEC + DELAY + 10 * SEC);
     assert_int_equal(p.nsegs, mark + 3);
     assert_int_equal(p.segs[mark + 2].from, PAIR_CLIENT);

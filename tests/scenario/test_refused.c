@@ -12,26 +12,16 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "support/seghost.h"
 
 #define DELAY 1000
 
-static int so_error(synack_stack *st, int s)
-{
-    int e = -1;
-    socklen_t len = sizeof(e);
-    assert_int_equal(synack_getsockopt(st, s, SOL_SOCKET, SO_ERROR, &e, &len), 0);
-    assert_int_equal(len, sizeof(int));
-    return e;
-}
-
 static void refused_exchange(pair *p, int cs)
 {
     pair_run_until(p, 100000);
-    char flow[64];
-    pair_flow(p, 0, flow, sizeof(flow));
-    assert_string_equal(flow, "C:S|S:R.");
+    fx_assert_flow(p, 0, "C:S|S:R.");
     const pair_seg *syn = &p->segs[0], *rst = &p->segs[1];
     assert_int_equal(rst->t, DELAY);
     assert_int_equal(rst->s.seq, 0);
@@ -54,7 +44,7 @@ static void test_refused_so_error(void **state)
     pair_init(&p, NULL, DELAY);
     int cs = pair_connect(&p, 81);
     assert_true(cs >= 0);
-    assert_int_equal(so_error(p.st[PAIR_CLIENT], cs), 0);
+    assert_int_equal(fx_so_error(p.st[PAIR_CLIENT], cs), 0);
     refused_exchange(&p, cs);
     synack_pollfd pf = {.sock = cs, .events = POLLIN | POLLOUT};
     assert_int_equal(synack_sock_poll(p.st[PAIR_CLIENT], &pf, 1), 1);
@@ -62,8 +52,8 @@ static void test_refused_so_error(void **state)
     assert_true(pf.revents & POLLHUP);
     assert_false(pf.revents & POLLOUT);
     /* SO_ERROR reports the failure once and clears it */
-    assert_int_equal(so_error(p.st[PAIR_CLIENT], cs), ECONNREFUSED);
-    assert_int_equal(so_error(p.st[PAIR_CLIENT], cs), 0);
+    assert_int_equal(fx_so_error(p.st[PAIR_CLIENT], cs), ECONNREFUSED);
+    assert_int_equal(fx_so_error(p.st[PAIR_CLIENT], cs), 0);
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_free(&p);
 }
@@ -78,7 +68,7 @@ static void test_refused_recv(void **state)
     refused_exchange(&p, cs);
     char buf[4];
     assert_int_equal(synack_recv(p.st[PAIR_CLIENT], cs, buf, sizeof(buf), 0), -ECONNREFUSED);
-    assert_int_equal(so_error(p.st[PAIR_CLIENT], cs), 0); /* consumed by recv */
+    assert_int_equal(fx_so_error(p.st[PAIR_CLIENT], cs), 0); /* consumed by recv */
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_free(&p);
 }

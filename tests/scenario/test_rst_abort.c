@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "wire/tcp_wire.h"
 
@@ -22,10 +23,9 @@ static void assert_peer_reset(pair *p, int peer, int ps)
 {
     synack_stack *st = p->st[peer];
     assert_int_equal(pair_sock_state(p, peer, ps), SYNACK_CLOSED);
-    synack_pollfd pf = {.sock = ps, .events = POLLIN | POLLOUT};
-    assert_int_equal(synack_sock_poll(st, &pf, 1), 1);
-    assert_true(pf.revents & POLLERR);
-    assert_true(pf.revents & POLLHUP);
+    short ev = fx_poll(st, ps, POLLIN | POLLOUT);
+    assert_true(ev & POLLERR);
+    assert_true(ev & POLLHUP);
     char buf[8];
     assert_int_equal(synack_recv(st, ps, buf, sizeof(buf), 0), -ECONNRESET);
     assert_int_equal(synack_recv(st, ps, buf, sizeof(buf), 0), 0);
@@ -41,10 +41,8 @@ static void test_linger_zero_abort(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     assert_int_equal(synack_send(p.st[PAIR_CLIENT], cs, "12345", 5, 0), 5);
     pair_run_until(&p, 1000000);
     uint32_t c_nxt = p.segs[3].s.seq + 5;
@@ -66,9 +64,7 @@ static void test_linger_zero_abort(void **state)
     /* no FIN handshake: one RST, and the client's connection is gone at once */
     assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_ESTABLISHED, SYNACK_CLOSED), t);
     pair_run_for(&p, 100000);
-    char flow[64];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:R.");
+    fx_assert_flow(&p, mark, "C:R.");
     assert_int_equal(p.segs[mark].s.seq, c_nxt);
     assert_int_equal(p.segs[mark].s.ack, s_nxt);
     assert_int_equal(p.segs[mark].s.len, 0);
@@ -87,10 +83,8 @@ static void test_close_with_unread_data(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     assert_int_equal(synack_send(p.st[PAIR_CLIENT], cs, "hello", 5, 0), 5);
     pair_run_until(&p, 1000000);
     uint32_t c_nxt = p.segs[3].s.seq + 5;
@@ -99,9 +93,7 @@ static void test_close_with_unread_data(void **state)
     uint64_t t = p.now;
     assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
     pair_run_for(&p, 100000);
-    char flow[64];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "S:R.");
+    fx_assert_flow(&p, mark, "S:R.");
     assert_int_equal(p.segs[mark].t, t);
     assert_int_equal(p.segs[mark].s.seq, s_nxt);
     assert_int_equal(p.segs[mark].s.ack, c_nxt);
@@ -117,19 +109,15 @@ static void test_linger_nonzero_is_graceful(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    fx_established(&p, NULL, DELAY, &cs);
     struct linger lg = {.l_onoff = 1, .l_linger = 5};
     assert_int_equal(
         synack_setsockopt(p.st[PAIR_CLIENT], cs, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
     size_t mark = p.nsegs;
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_run_for(&p, 100000);
-    char flow[64];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|S:.");
+    fx_assert_flow(&p, mark, "C:F.|S:.");
     assert_int_equal(synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_OutRsts), 0);
     pair_free(&p);
 }
@@ -140,19 +128,15 @@ static void test_data_to_orphan_resets(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_run_for(&p, 100000);
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_FIN_WAIT_2), 1);
     size_t mark = p.nsegs;
     assert_int_equal(synack_send(p.st[PAIR_SERVER], ss, "late", 4, 0), 4);
     pair_run_for(&p, 100000);
-    char flow[64];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "S:P./4|C:R.");
+    fx_assert_flow(&p, mark, "S:P./4|C:R.");
     assert_int_equal(p.segs[mark + 1].s.seq, p.segs[mark].s.ack);
     assert_int_equal(synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_TCPAbortOnData), 1);
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_FIN_WAIT_2), 0);

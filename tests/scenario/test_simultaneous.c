@@ -10,20 +10,11 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "wire/tcp_wire.h"
 
 #define DELAY 1000
-
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(addr);
-    sin.sin_port = htons(port);
-    return sin;
-}
 
 /* Each host binds a fixed port and connects to the other's at t = 0. */
 static void open_simultaneously(pair *p, int sock[2])
@@ -33,11 +24,11 @@ static void open_simultaneously(pair *p, int sock[2])
     for (int h = 0; h < 2; h++) {
         sock[h] = synack_socket(p->st[h], SOCK_STREAM);
         assert_true(sock[h] >= 0);
-        struct sockaddr_in me = sin_of(0, port[h]);
+        struct sockaddr_in me = pair_sin(0, port[h]);
         assert_int_equal(synack_bind(p->st[h], sock[h], (struct sockaddr *)&me, sizeof(me)), 0);
     }
     for (int h = 0; h < 2; h++) {
-        struct sockaddr_in to = sin_of(addr[1 - h], port[1 - h]);
+        struct sockaddr_in to = pair_sin(addr[1 - h], port[1 - h]);
         assert_int_equal(synack_connect(p->st[h], sock[h], (struct sockaddr *)&to, sizeof(to)),
                          -EINPROGRESS);
     }
@@ -56,9 +47,7 @@ static void test_simultaneous_open(void **state)
      * SYN-RECEIVED and answers <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK>. Each SYN-ACK then meets
      * a SYN-RECEIVED side that already has the SYN: it is trimmed off (RFC 9293 3.10.7.4),
      * and the ACK completes the open — RFC 9293 Figure 7, four segments in all. */
-    char flow[256];
-    pair_flow(&p, 0, flow, sizeof(flow));
-    assert_string_equal(flow, "C:S|S:S|C:S.|S:S.");
+    fx_assert_flow(&p, 0, "C:S|S:S|C:S.|S:S.");
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_ESTABLISHED), 1);
     assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_ESTABLISHED), 1);
     uint32_t iss[2];
@@ -106,10 +95,8 @@ static void test_simultaneous_close(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     pair_run_until(&p, 1000000);
     uint32_t nxt[2] = {p.segs[2].s.seq, p.segs[2].s.ack};
     size_t mark = p.nsegs;
@@ -118,9 +105,7 @@ static void test_simultaneous_close(void **state)
     assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
     pair_run_until(&p, t + 100000);
 
-    char flow[128];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|S:F.|C:.|S:.");
+    fx_assert_flow(&p, mark, "C:F.|S:F.|C:.|S:.");
     for (size_t i = mark; i < mark + 4; i++) {
         const pair_seg *s = &p.segs[i];
         int h = s->from;
@@ -150,17 +135,6 @@ static void test_simultaneous_close(void **state)
     pair_free(&p);
 }
 
-struct drop_idx {
-    size_t n; /* segment index to drop */
-};
-
-static int drop_index(pair *p, const pair_seg *seg, size_t n, void *ctx)
-{
-    (void)p;
-    (void)seg;
-    return n == ((struct drop_idx *)ctx)->n;
-}
-
 /* Simultaneous close where the server's ACK of the client's FIN is lost: the client stays
  * in CLOSING and retransmits its FIN after the RTO; the server, already in TIME-WAIT,
  * acknowledges it again (and restarts its 2*MSL), which takes the client to TIME-WAIT. */
@@ -168,22 +142,18 @@ static void test_simultaneous_close_lost_ack(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     pair_run_until(&p, 1000000);
     size_t mark = p.nsegs;
-    struct drop_idx d = {mark + 3}; /* C:F. S:F. C:. S:. -> the server's ACK */
-    p.filter = drop_index;
-    p.filter_ctx = &d;
+    size_t drop = mark + 3; /* C:F. S:F. C:. S:. -> the server's ACK */
+    p.filter = fx_drop_nth;
+    p.filter_ctx = &drop;
     uint64_t t = p.now;
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
     pair_run_until(&p, t + 1000000);
-    char flow[128];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|S:F.|C:.|S:.|C:F.|S:.");
+    fx_assert_flow(&p, mark, "C:F.|S:F.|C:.|S:.|C:F.|S:.");
     assert_true(p.segs[mark + 3].dropped);
     assert_int_equal(p.segs[mark + 4].t, t + 200000);
     assert_int_equal(p.segs[mark + 4].s.seq, p.segs[mark].s.seq);

@@ -7,19 +7,16 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 
 static void test_open_data_close(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, 1000);
-    int cs = -1;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
-    char flow[4096];
-    pair_flow(&p, 0, flow, sizeof(flow));
-    assert_string_equal(flow, "C:S|S:S.|C:.");
+    int cs;
+    int ss = fx_established(&p, NULL, 1000, &cs);
+    fx_assert_flow(&p, 0, "C:S|S:S.|C:.");
     assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_ESTABLISHED);
     assert_int_equal(pair_sock_state(&p, PAIR_SERVER, ss), SYNACK_ESTABLISHED);
 
@@ -39,8 +36,7 @@ static void test_open_data_close(void **state)
     assert_int_equal(synack_recv(p.st[1], ss, buf, sizeof(buf), 0), 0);
     assert_int_equal(synack_close(p.st[1], ss), 0);
     pair_run_for(&p, 10000);
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|S:.|S:F.|C:.");
+    fx_assert_flow(&p, mark, "C:F.|S:.|S:F.|C:.");
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_TIME_WAIT), 1);
     assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_LAST_ACK), 0);
     pair_run_for(&p, 61000000);

@@ -11,29 +11,12 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 
 #define DELAY 1000
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(addr);
-    sin.sin_port = htons(port);
-    return sin;
-}
-
 #define SA(x) ((struct sockaddr *)&(x))
-
-static short poll_one(synack_stack *st, int s, short events)
-{
-    synack_pollfd pf = {.sock = s, .events = events, .revents = 0x7fff};
-    int n = synack_sock_poll(st, &pf, 1);
-    assert_int_equal(n, pf.revents != 0);
-    return pf.revents;
-}
 
 static void test_ebadf(void **state)
 {
@@ -44,7 +27,7 @@ static void test_ebadf(void **state)
     int closed = synack_socket(st, SOCK_STREAM);
     assert_int_equal(synack_close(st, closed), 0);
     const int bad[] = {-1, closed, 1023, 1024, 1 << 20};
-    struct sockaddr_in sin = sin_of(0, 1234);
+    struct sockaddr_in sin = pair_sin(0, 1234);
     socklen_t len = sizeof(sin);
     int v = 1;
     socklen_t vl = sizeof(v);
@@ -64,7 +47,7 @@ static void test_ebadf(void **state)
         assert_int_equal(synack_getsockname(st, s, SA(sin), &len), -EBADF);
         assert_int_equal(synack_getpeername(st, s, SA(sin), &len), -EBADF);
         assert_int_equal(synack_close(st, s), -EBADF);
-        assert_int_equal(poll_one(st, s, POLLIN), POLLNVAL);
+        assert_int_equal(fx_poll(st, s, POLLIN), POLLNVAL);
     }
     assert_int_equal(p.nsegs, 0);
     pair_free(&p);
@@ -91,15 +74,15 @@ static void test_socket_and_bind_errors(void **state)
     assert_int_equal(synack_getsockopt(st, s[0], SOL_SOCKET, SO_TYPE, &t, &tl), 0);
     assert_int_equal(t, SOCK_STREAM);
 
-    struct sockaddr_in a = sin_of(0, 7000);
+    struct sockaddr_in a = pair_sin(0, 7000);
     assert_int_equal(synack_bind(st, s[0], SA(a), sizeof(a) - 1), -EINVAL);
     assert_int_equal(synack_bind(st, s[0], NULL, sizeof(a)), -EINVAL);
     struct sockaddr_in a6 = a;
     a6.sin_family = AF_INET6;
     assert_int_equal(synack_bind(st, s[0], SA(a6), sizeof(a6)), -EAFNOSUPPORT);
-    struct sockaddr_in other = sin_of(0x0a000001u, 7000); /* not our address */
+    struct sockaddr_in other = pair_sin(0x0a000001u, 7000); /* not our address */
     assert_int_equal(synack_bind(st, s[0], SA(other), sizeof(other)), -EADDRNOTAVAIL);
-    struct sockaddr_in mine = sin_of(PAIR_SERVER_ADDR, 7000);
+    struct sockaddr_in mine = pair_sin(PAIR_SERVER_ADDR, 7000);
     assert_int_equal(synack_bind(st, s[0], SA(mine), sizeof(mine)), 0);
     assert_int_equal(synack_bind(st, s[0], SA(a), sizeof(a)), -EINVAL); /* bound already */
     assert_int_equal(synack_bind(st, s[1], SA(a), sizeof(a)), -EADDRINUSE);
@@ -112,7 +95,7 @@ static void test_socket_and_bind_errors(void **state)
     /* SO_REUSEADDR on both lets two sockets share a port until one listens */
     int one = 1;
     assert_int_equal(synack_setsockopt(st, s[0], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-    struct sockaddr_in b = sin_of(0, 7001);
+    struct sockaddr_in b = pair_sin(0, 7001);
     assert_int_equal(synack_setsockopt(st, s[1], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
     assert_int_equal(synack_setsockopt(st, s[2], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
     assert_int_equal(synack_bind(st, s[1], SA(b), sizeof(b)), 0);
@@ -149,7 +132,7 @@ static void test_call_order_errors(void **state)
     assert_int_equal(synack_getpeername(cst, s, SA(peer), &pl), -ENOTCONN);
     assert_int_equal(synack_accept(cst, s, NULL, NULL), -EINVAL); /* not listening */
     assert_int_equal(synack_shutdown(cst, s, 7), -EINVAL);
-    assert_int_equal(poll_one(cst, s, POLLIN | POLLOUT), 0);
+    assert_int_equal(fx_poll(cst, s, POLLIN | POLLOUT), 0);
 
     /* a listener is not a connection */
     assert_int_equal(synack_recv(sst, ls, buf, sizeof(buf), 0), -ENOTCONN);
@@ -157,7 +140,7 @@ static void test_call_order_errors(void **state)
     assert_int_equal(synack_accept(sst, ls, NULL, NULL), -EAGAIN);
 
     /* bad destinations */
-    struct sockaddr_in to = sin_of(PAIR_SERVER_ADDR, 80);
+    struct sockaddr_in to = pair_sin(PAIR_SERVER_ADDR, 80);
     assert_int_equal(synack_connect(cst, s, SA(to), sizeof(to) - 1), -EINVAL);
     struct sockaddr_in to6 = to;
     to6.sin_family = AF_INET6;
@@ -171,9 +154,9 @@ static void test_call_order_errors(void **state)
     assert_int_equal(synack_send(cst, s, "x", 1, 0), 1);
     assert_int_equal(synack_recv(cst, s, buf, sizeof(buf), 0), -EAGAIN);
     assert_int_equal(synack_listen(cst, s, 4), -EINVAL);
-    struct sockaddr_in b = sin_of(0, 9999);
+    struct sockaddr_in b = pair_sin(0, 9999);
     assert_int_equal(synack_bind(cst, s, SA(b), sizeof(b)), -EINVAL);
-    assert_int_equal(poll_one(cst, s, POLLIN | POLLOUT), 0);
+    assert_int_equal(fx_poll(cst, s, POLLIN | POLLOUT), 0);
     pair_run_for(&p, 10000);
     assert_int_equal(synack_connect(cst, s, SA(to), sizeof(to)), -EISCONN);
     assert_int_equal(synack_listen(cst, s, 4), -EINVAL);
@@ -190,7 +173,7 @@ static void test_call_order_errors(void **state)
     assert_int_equal(synack_getsockname(cst, s, SA(mine), &ml), 0);
     assert_int_equal(ntohl(mine.sin_addr.s_addr), PAIR_CLIENT_ADDR);
     int s2 = synack_socket(cst, SOCK_STREAM);
-    struct sockaddr_in same = sin_of(0, ntohs(mine.sin_port));
+    struct sockaddr_in same = pair_sin(0, ntohs(mine.sin_port));
     assert_int_equal(synack_bind(cst, s2, SA(same), sizeof(same)), -EADDRINUSE);
 
     /* EPIPE after shutdown(SHUT_WR); reads still work */
@@ -220,18 +203,18 @@ static void test_send_buffer_full(void **state)
     sz = 0;
     assert_int_equal(synack_getsockopt(cst, s, SOL_SOCKET, SO_SNDBUF, &sz, &l), 0);
     assert_int_equal(sz, 4096);
-    struct sockaddr_in to = sin_of(PAIR_SERVER_ADDR, 80);
+    struct sockaddr_in to = pair_sin(PAIR_SERVER_ADDR, 80);
     synack_connect(cst, s, SA(to), sizeof(to));
     pair_run_for(&p, 10000);
     int ss = synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL);
     assert_true(ss >= 0);
     static uint8_t big[10000];
-    assert_int_equal(poll_one(cst, s, POLLOUT), POLLOUT);
+    assert_int_equal(fx_poll(cst, s, POLLOUT), POLLOUT);
     assert_int_equal(synack_send(cst, s, big, sizeof(big), 0), 4096); /* a partial write */
     assert_int_equal(synack_send(cst, s, big, 10, 0), -EAGAIN);
-    assert_int_equal(poll_one(cst, s, POLLOUT), 0);
+    assert_int_equal(fx_poll(cst, s, POLLOUT), 0);
     pair_run_for(&p, 100000); /* acknowledged: room again */
-    assert_int_equal(poll_one(cst, s, POLLOUT), POLLOUT);
+    assert_int_equal(fx_poll(cst, s, POLLOUT), POLLOUT);
     assert_int_equal(synack_send(cst, s, big, 10, 0), 10);
     pair_free(&p);
 }
@@ -244,21 +227,21 @@ static void test_poll_readiness(void **state)
     synack_stack *cst = p.st[PAIR_CLIENT], *sst = p.st[PAIR_SERVER];
     int ls = pair_listen(&p, 80, 4);
     const short all = POLLIN | POLLOUT | POLLRDHUP;
-    assert_int_equal(poll_one(sst, ls, all), 0);
+    assert_int_equal(fx_poll(sst, ls, all), 0);
     int cs = pair_connect(&p, 80);
-    assert_int_equal(poll_one(cst, cs, all), 0); /* SYN-SENT: neither */
+    assert_int_equal(fx_poll(cst, cs, all), 0); /* SYN-SENT: neither */
     pair_run_for(&p, 10000);
-    assert_int_equal(poll_one(sst, ls, all), POLLIN); /* a connection to accept */
-    assert_int_equal(poll_one(sst, ls, POLLOUT), 0);
+    assert_int_equal(fx_poll(sst, ls, all), POLLIN); /* a connection to accept */
+    assert_int_equal(fx_poll(sst, ls, POLLOUT), 0);
     int ss = synack_accept(sst, ls, NULL, NULL);
-    assert_int_equal(poll_one(sst, ls, all), 0);
-    assert_int_equal(poll_one(cst, cs, all), POLLOUT);
-    assert_int_equal(poll_one(sst, ss, all), POLLOUT);
+    assert_int_equal(fx_poll(sst, ls, all), 0);
+    assert_int_equal(fx_poll(cst, cs, all), POLLOUT);
+    assert_int_equal(fx_poll(sst, ss, all), POLLOUT);
 
     assert_int_equal(synack_send(cst, cs, "abc", 3, 0), 3);
     pair_run_for(&p, 100000);
-    assert_int_equal(poll_one(sst, ss, all), POLLIN | POLLOUT);
-    assert_int_equal(poll_one(sst, ss, POLLOUT), POLLOUT); /* only what was asked */
+    assert_int_equal(fx_poll(sst, ss, all), POLLIN | POLLOUT);
+    assert_int_equal(fx_poll(sst, ss, POLLOUT), POLLOUT); /* only what was asked */
 
     /* several at once: the count of entries with events */
     synack_pollfd fds[4] = {{.sock = ls, .events = POLLIN},
@@ -272,20 +255,20 @@ static void test_poll_readiness(void **state)
 
     char buf[8];
     assert_int_equal(synack_recv(sst, ss, buf, sizeof(buf), MSG_PEEK), 3);
-    assert_int_equal(poll_one(sst, ss, POLLIN), POLLIN);
+    assert_int_equal(fx_poll(sst, ss, POLLIN), POLLIN);
     assert_int_equal(synack_recv(sst, ss, buf, sizeof(buf), 0), 3);
-    assert_int_equal(poll_one(sst, ss, all), POLLOUT);
+    assert_int_equal(fx_poll(sst, ss, all), POLLOUT);
 
     /* the peer's FIN: readable (EOF) and read-hung-up */
     assert_int_equal(synack_shutdown(cst, cs, SHUT_WR), 0);
-    assert_int_equal(poll_one(cst, cs, all), 0);
+    assert_int_equal(fx_poll(cst, cs, all), 0);
     pair_run_for(&p, 100000);
-    assert_int_equal(poll_one(sst, ss, all), POLLIN | POLLOUT | POLLRDHUP);
+    assert_int_equal(fx_poll(sst, ss, all), POLLIN | POLLOUT | POLLRDHUP);
     /* both directions closed: hung up */
     assert_int_equal(synack_shutdown(sst, ss, SHUT_WR), 0);
     pair_run_for(&p, 100000);
-    assert_true(poll_one(sst, ss, POLLIN) & POLLHUP);
-    short ev = poll_one(cst, cs, all);
+    assert_true(fx_poll(sst, ss, POLLIN) & POLLHUP);
+    short ev = fx_poll(cst, cs, all);
     assert_true(ev & POLLIN);
     assert_true(ev & POLLRDHUP);
     assert_true(ev & POLLHUP);
@@ -334,7 +317,7 @@ static void test_options(void **state)
 
     /* TCP_MAXSEG shapes the MSS the SYN offers */
     int ls = pair_listen(&p, 80, 4);
-    struct sockaddr_in to = sin_of(PAIR_SERVER_ADDR, 80);
+    struct sockaddr_in to = pair_sin(PAIR_SERVER_ADDR, 80);
     synack_connect(st, s, SA(to), sizeof(to));
     assert_int_equal(p.segs[0].s.mss, 1000);
     pair_run_for(&p, 10000);
@@ -352,9 +335,8 @@ static void test_tcp_info(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     synack_stack *cst = p.st[PAIR_CLIENT], *sst = p.st[PAIR_SERVER];
     static uint8_t data[3000];
     assert_int_equal(synack_send(cst, cs, data, sizeof(data), 0), 3000);

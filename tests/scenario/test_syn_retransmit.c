@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "wire/tcp_wire.h"
 
@@ -114,9 +115,7 @@ static void test_syn_retransmit_then_open(void **state)
     int ls = pair_listen(&p, 80, 16);
     int cs = pair_connect(&p, 80);
     pair_run_until(&p, 3 * SEC + 10000);
-    char flow[64];
-    pair_flow(&p, 0, flow, sizeof(flow));
-    assert_string_equal(flow, "C:S|C:S|C:S|S:S.|C:.");
+    fx_assert_flow(&p, 0, "C:S|C:S|C:S|S:S.|C:.");
     assert_int_equal(p.segs[2].t, 3 * SEC);
     assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_SYN_SENT, SYNACK_ESTABLISHED),
                      3 * SEC + 2000);

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "wire/tcp_wire.h"
 
@@ -82,9 +83,7 @@ static void giveup(int rst)
     if (rst) {
         /* <SEQ=ISS+1><ACK=RCV.NXT><CTL=RST,ACK>: exactly at the client's RCV.NXT, so it
          * resets the client's connection. */
-        char flow[32];
-        pair_flow(&p, mark, flow, sizeof(flow));
-        assert_string_equal(flow, "S:R.");
+        fx_assert_flow(&p, mark, "S:R.");
         assert_int_equal(p.segs[mark].t, DELAY + 63 * SEC);
         assert_int_equal(p.segs[mark].s.seq, s_iss + 1);
         assert_int_equal(p.segs[mark].s.ack, c_iss + 1);
@@ -102,10 +101,8 @@ static void giveup(int rst)
         p.filter = NULL;
         assert_int_equal(synack_send(p.st[PAIR_CLIENT], cs, "hi", 2, 0), 2);
         pair_run_for(&p, 100000);
-        char flow[32];
-        pair_flow(&p, mark, flow, sizeof(flow));
         /* an ACK to a listener: <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.2) */
-        assert_string_equal(flow, "C:P./2|S:R");
+        fx_assert_flow(&p, mark, "C:P./2|S:R");
         assert_int_equal(p.segs[mark + 1].s.seq, s_iss + 1);
         assert_int_equal(synack_recv(p.st[PAIR_CLIENT], cs, buf, sizeof(buf), 0),
                          -ECONNRESET);
@@ -146,9 +143,7 @@ static void test_synack_retransmit_then_open(void **state)
     int cs = pair_connect(&p, 80);
     assert_true(cs >= 0);
     pair_run_until(&p, 2 * SEC);
-    char flow[64];
-    pair_flow(&p, 0, flow, sizeof(flow));
-    assert_string_equal(flow, "C:S|S:S.|C:.|S:S.|C:.");
+    fx_assert_flow(&p, 0, "C:S|S:S.|C:.|S:S.|C:.");
     assert_int_equal(p.segs[3].t, DELAY + SEC);
     assert_int_equal(
         pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED),

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
-#include "support/segbuild.h"
 #include "tcp/syncookie.h"
 
 static void exchange(pair *p, int cs, int ss)
@@ -23,24 +23,27 @@ static void exchange(pair *p, int cs, int ss)
     assert_int_equal(synack_recv(p->st[0], cs, buf, sizeof(buf), 0), 100);
 }
 
-static void test_always_with_timestamps(void **state)
+/* A server config that answers every SYN with a cookie. */
+static synack_config cookies_always(void)
 {
-    (void)state;
     synack_config cfg;
     synack_config_default(&cfg);
     cfg.syncookies = 2;
+    return cfg;
+}
+
+static void test_always_with_timestamps(void **state)
+{
+    (void)state;
+    synack_config cfg = cookies_always();
     pair p;
-    pair_init(&p, &cfg, 1000);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, &cfg, 1000, &cs);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesSent), 1);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesRecv), 1);
     /* no half-open state was kept: the SYN-ACK came from nothing */
     assert_int_equal(pair_saw_state(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED), 0);
-    synack_tcp_info info;
-    socklen_t len = sizeof(info);
-    assert_int_equal(synack_getsockopt(p.st[1], ss, IPPROTO_TCP, TCP_INFO, &info, &len), 0);
+    synack_tcp_info info = fx_tcp_info(p.st[1], ss);
     assert_int_equal(info.options, 7); /* ts, sack and window scale came back in the TSecr */
     assert_int_equal(info.snd_wscale, 7);
     assert_int_equal(info.snd_mss, 1460 - 12);
@@ -51,24 +54,17 @@ static void test_always_with_timestamps(void **state)
 static void test_always_without_timestamps(void **state)
 {
     (void)state;
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.syncookies = 2;
+    synack_config cfg = cookies_always();
     cfg.timestamps = 0;
     pair p;
-    pair_init(&p, &cfg, 1000);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, &cfg, 1000, &cs);
     /* the cookie SYN-ACK carries only the MSS: nothing else could be remembered */
     assert_int_equal(p.segs[1].s.flags, 0x12);
     assert_int_equal(p.segs[1].s.has_wscale, 0);
     assert_int_equal(p.segs[1].s.sack_ok, 0);
     assert_int_equal(p.segs[1].s.has_mss, 1);
-    synack_tcp_info info;
-    socklen_t len = sizeof(info);
-    assert_int_equal(synack_getsockopt(p.st[0], cs, IPPROTO_TCP, TCP_INFO, &info, &len), 0);
-    assert_int_equal(info.options, 0);
+    assert_int_equal(fx_tcp_info(p.st[0], cs).options, 0);
     exchange(&p, cs, ss);
     pair_free(&p);
 }
@@ -83,13 +79,9 @@ static void test_full_syn_queue(void **state)
     pair_init(&p, &cfg, 1000);
     int ls = pair_listen(&p, 80, 8);
     /* eight spoofed SYNs from addresses that never answer fill the SYN queue */
-    uint8_t frame[SEG_FRAME_MAX];
-    for (uint32_t i = 0; i < 8; i++) {
-        size_t n = seg_build(frame, sizeof(frame), 0xc6120000u + i, PAIR_SERVER_ADDR,
-                             (uint16_t)(1000 + i), 80, 12345u * i, 0, 0x02, 65535, NULL, 0,
-                             NULL);
-        synack_input(p.st[1], 0, frame, n);
-    }
+    for (uint32_t i = 0; i < 8; i++)
+        fx_inject(&p, PAIR_SERVER, 0, 0xc6120000u + i, (uint16_t)(1000 + i), 80, 12345u * i, 0,
+                  0x02, 65535);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesSent), 0);
     int cs = pair_connect(&p, 80);
     pair_run_for(&p, 10000);
@@ -100,10 +92,8 @@ static void test_full_syn_queue(void **state)
     exchange(&p, cs, ss);
 
     /* a forged ACK that guesses a cookie is refused with a RST and counted */
-    size_t n = seg_build(frame, sizeof(frame), PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, 4444, 80,
-                         777, 0x12345678u, 0x10, 65535, NULL, 0, NULL);
     size_t before = p.nsegs;
-    synack_input(p.st[1], p.now, frame, n);
+    fx_inject(&p, PAIR_SERVER, p.now, PAIR_CLIENT_ADDR, 4444, 80, 777, 0x12345678u, 0x10, 65535);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesFailed), 1);
     assert_int_equal(p.nsegs, before + 1);
     assert_int_equal(p.segs[before].s.flags, 0x04);
@@ -134,9 +124,7 @@ static void test_cookie_codec(void **state)
 static void test_rotation_keeps_cookies_and_connections(void **state)
 {
     (void)state;
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.syncookies = 2;
+    synack_config cfg = cookies_always();
     pair p;
     pair_init(&p, &cfg, 1000);
     int ls = pair_listen(&p, 80, 8);
@@ -160,22 +148,16 @@ static void test_rotation_keeps_cookies_and_connections(void **state)
 static void test_stale_cookie_rejected(void **state)
 {
     (void)state;
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.syncookies = 2;
+    synack_config cfg = cookies_always();
     pair p;
     pair_init(&p, &cfg, 1000);
     pair_listen(&p, 80, 8);
     /* the client's ACK is held back for longer than a cookie lives (2 x 64 s ticks) */
-    uint8_t frame[SEG_FRAME_MAX];
-    size_t n = seg_build(frame, sizeof(frame), PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, 5555, 80,
-                         1000, 0, 0x02, 65535, NULL, 0, NULL);
-    synack_input(p.st[1], 0, frame, n);
+    fx_inject(&p, PAIR_SERVER, 0, PAIR_CLIENT_ADDR, 5555, 80, 1000, 0, 0x02, 65535);
     assert_true(p.nsegs >= 1);
     uint32_t cookie = p.segs[p.nsegs - 1].s.seq;
-    n = seg_build(frame, sizeof(frame), PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, 5555, 80, 1001,
-                  cookie + 1, 0x10, 65535, NULL, 0, NULL);
-    synack_input(p.st[1], 4 * 64000000ull, frame, n);
+    fx_inject(&p, PAIR_SERVER, 4 * 64000000ull, PAIR_CLIENT_ADDR, 5555, 80, 1001, cookie + 1,
+              0x10, 65535);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesFailed), 1);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesRecv), 0);
     pair_free(&p);

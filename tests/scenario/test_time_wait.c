@@ -12,23 +12,13 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
-#include "support/segbuild.h"
 #include "support/seghost.h"
 
 #define SEC 1000000ull
 #define DELAY 1000
 #define TWO_MSL (60 * SEC)
-
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(addr);
-    sin.sin_port = htons(port);
-    return sin;
-}
 
 struct tw_view {
     int n;              /* TIME-WAIT entries seen */
@@ -75,16 +65,20 @@ static void close_to_time_wait(pair *p, int closer, int sock[2], uint64_t *t_tw)
     assert_true(*t_tw != UINT64_MAX);
 }
 
+/* A pair whose client closed first and is now in TIME-WAIT (both sockets are closed). */
+static void client_in_time_wait(pair *p, uint64_t *t_tw)
+{
+    int sock[2];
+    fx_established_socks(p, NULL, DELAY, sock);
+    close_to_time_wait(p, PAIR_CLIENT, sock, t_tw);
+}
+
 static void test_time_wait_lasts_2msl(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
-    int sock[2];
-    sock[1] = pair_establish(&p, 80, &sock[0]);
-    assert_true(sock[1] >= 0);
     uint64_t t_tw;
-    close_to_time_wait(&p, PAIR_CLIENT, sock, &t_tw);
+    client_in_time_wait(&p, &t_tw);
     struct tw_view v = time_wait_of(&p, PAIR_CLIENT);
     assert_int_equal(v.n, 1);
     assert_string_equal(v.timer, "time-wait");
@@ -101,17 +95,6 @@ static void test_time_wait_lasts_2msl(void **state)
     pair_free(&p);
 }
 
-struct drop_nth {
-    size_t n; /* segment index to drop */
-};
-
-static int drop_nth_seg(pair *p, const pair_seg *seg, size_t n, void *ctx)
-{
-    (void)p;
-    (void)seg;
-    return n == ((struct drop_nth *)ctx)->n;
-}
-
 /* The client's last ACK is lost: the server in LAST-ACK retransmits its FIN after its RTO
  * (200 ms: the minimum, the handshake measured 2 ms); the client, in TIME-WAIT, ACKs it
  * again and restarts 2*MSL from that moment. */
@@ -119,27 +102,23 @@ static void test_time_wait_reacks_retransmitted_fin(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
     int cs;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int ss = fx_established(&p, NULL, DELAY, &cs);
     pair_run_until(&p, SEC);
     size_t mark = p.nsegs;
     assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_run_until(&p, SEC + 100000);
     /* C:F. S:. so far; the server's FIN is mark+2 and the client's ACK of it mark+3 */
-    struct drop_nth d = {mark + 3};
-    p.filter = drop_nth_seg;
-    p.filter_ctx = &d;
+    size_t drop = mark + 3;
+    p.filter = fx_drop_nth;
+    p.filter_ctx = &drop;
     char buf[4];
     assert_int_equal(synack_recv(p.st[PAIR_SERVER], ss, buf, sizeof(buf), 0), 0);
     uint64_t t2 = p.now;
     assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
     pair_run_until(&p, t2 + SEC);
 
-    char flow[128];
-    pair_flow(&p, mark, flow, sizeof(flow));
-    assert_string_equal(flow, "C:F.|S:.|S:F.|C:.|S:F.|C:.");
+    fx_assert_flow(&p, mark, "C:F.|S:.|S:F.|C:.|S:F.|C:.");
     const pair_seg *fin1 = &p.segs[mark + 2], *ack1 = &p.segs[mark + 3];
     const pair_seg *fin2 = &p.segs[mark + 4], *ack2 = &p.segs[mark + 5];
     assert_true(ack1->dropped);
@@ -172,11 +151,8 @@ static void test_time_wait_ignores_rst(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, DELAY);
-    int sock[2];
-    sock[1] = pair_establish(&p, 80, &sock[0]);
     uint64_t t_tw;
-    close_to_time_wait(&p, PAIR_CLIENT, sock, &t_tw);
+    client_in_time_wait(&p, &t_tw);
     const pair_seg *last = &p.segs[p.nsegs - 1]; /* the client's final ACK */
     assert_int_equal(last->from, PAIR_CLIENT);
     uint32_t rcv_nxt = last->s.ack, snd_nxt = last->s.seq;
@@ -184,14 +160,10 @@ static void test_time_wait_ignores_rst(void **state)
 
     pair_run_until(&p, t_tw + 10 * SEC);
     size_t mark = p.nsegs;
-    uint8_t frame[SEG_FRAME_MAX];
     const uint8_t flags[2] = {TCP_RST, TCP_RST | TCP_ACK};
-    for (int i = 0; i < 2; i++) {
-        size_t n = seg_build(frame, sizeof(frame), PAIR_SERVER_ADDR, PAIR_CLIENT_ADDR, 80, cport,
-                             rcv_nxt, snd_nxt, flags[i], 1000, NULL, 0, NULL);
-        assert_true(n > 0);
-        synack_input(p.st[PAIR_CLIENT], p.now, frame, n);
-    }
+    for (int i = 0; i < 2; i++)
+        fx_inject(&p, PAIR_CLIENT, p.now, PAIR_SERVER_ADDR, 80, cport, rcv_nxt, snd_nxt, flags[i],
+                  1000);
     pair_run_for(&p, 100000);
     assert_int_equal(p.nsegs, mark);
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_TIME_WAIT), 1);
@@ -211,7 +183,7 @@ static int bind_port(synack_stack *st, int reuse, uint16_t port)
         assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
                          0);
     }
-    struct sockaddr_in sin = sin_of(0, port);
+    struct sockaddr_in sin = pair_sin(0, port);
     int rc = synack_bind(st, s, (struct sockaddr *)&sin, sizeof(sin));
     synack_close(st, s);
     return rc;
@@ -228,7 +200,7 @@ static void test_time_wait_bind(void **state)
     int ls = pair_listen(&p, 80, 4);
     int sock[2];
     sock[0] = synack_socket(p.st[PAIR_CLIENT], SOCK_STREAM);
-    struct sockaddr_in cb = sin_of(0, 5000), to = sin_of(PAIR_SERVER_ADDR, 80);
+    struct sockaddr_in cb = pair_sin(0, 5000), to = pair_sin(PAIR_SERVER_ADDR, 80);
     assert_int_equal(synack_bind(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&cb, sizeof(cb)),
                      0);
     assert_int_equal(synack_connect(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&to,
@@ -276,7 +248,7 @@ static void test_time_wait_reopened_by_new_syn(void **state)
         pair p;
         pair_init(&p, NULL, DELAY);
         int ls = pair_listen(&p, 80, 4);
-        struct sockaddr_in cb = sin_of(0, port), to = sin_of(PAIR_SERVER_ADDR, 80);
+        struct sockaddr_in cb = pair_sin(0, port), to = pair_sin(PAIR_SERVER_ADDR, 80);
         int sock[2];
         sock[0] = synack_socket(p.st[PAIR_CLIENT], SOCK_STREAM);
         synack_bind(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&cb, sizeof(cb));
@@ -296,9 +268,7 @@ static void test_time_wait_reopened_by_new_syn(void **state)
         assert_int_equal(synack_connect(p.st[PAIR_CLIENT], s, (struct sockaddr *)&to, sizeof(to)),
                          -EINPROGRESS);
         pair_run_for(&p, 10000);
-        char flow[64];
-        pair_flow(&p, mark, flow, sizeof(flow));
-        assert_string_equal(flow, "C:S|S:S.|C:.");
+        fx_assert_flow(&p, mark, "C:S|S:S.|C:.");
         assert_true(p.segs[mark].s.seq - old_iss < 0x80000000u);
         assert_int_equal(p.segs[mark + 1].s.ack, p.segs[mark].s.seq + 1);
         assert_int_equal(synack_counter_get(p.st[PAIR_SERVER], SYNACK_CTR_TCPTimeWaitReused), 1);

@@ -11,8 +11,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
-#include "support/segbuild.h"
 
 #define MSL 1000000ull /* 1 s: TIME-WAIT lasts 2 s */
 
@@ -43,20 +43,28 @@ static void server_closes(pair *p, int cs, int ss)
     pair_run_for(p, 100000);
 }
 
-static void test_restarted_record_does_not_block_others(void **state)
+/* A server with MSL 1 s holding two TIME-WAIT records, from client ports 40001 (record A,
+ * the FIFO's head) and 40002 (record B). Returns the listening socket. */
+static int two_records(pair *p)
 {
-    (void)state;
     synack_config cfg;
     synack_config_default(&cfg);
     cfg.msl_us = MSL;
-    pair p;
-    pair_init(&p, &cfg, 1000);
-    int ls = pair_listen(&p, 80, 8);
+    pair_init(p, &cfg, 1000);
+    int ls = pair_listen(p, 80, 8);
     int cs1, cs2;
-    int ss1 = open_from(&p, ls, 40001, &cs1);
-    int ss2 = open_from(&p, ls, 40002, &cs2);
-    server_closes(&p, cs1, ss1); /* record A (the FIFO's head) */
-    server_closes(&p, cs2, ss2); /* record B */
+    int ss1 = open_from(p, ls, 40001, &cs1);
+    int ss2 = open_from(p, ls, 40002, &cs2);
+    server_closes(p, cs1, ss1);
+    server_closes(p, cs2, ss2);
+    return ls;
+}
+
+static void test_restarted_record_does_not_block_others(void **state)
+{
+    (void)state;
+    pair p;
+    two_records(&p);
     assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_TIME_WAIT), 2);
     /* A hears a retransmitted FIN from the client half-way through: its 2*MSL restarts */
     size_t i = p.nsegs;
@@ -64,16 +72,14 @@ static void test_restarted_record_does_not_block_others(void **state)
                       p.segs[i - 1].s.ack != 0 && p.segs[i - 1].t < p.segs[p.nsegs - 1].t - 150000))
         i--;
     assert_true(i > 0);
-    const synack_seg_info *fin = &p.segs[i - 1].s; /* client 40001's FIN */
+    /* client 40001's FIN (a copy: p.segs moves as it grows) */
+    const synack_seg_info fin = p.segs[i - 1].s;
     pair_run_for(&p, MSL);
-    uint8_t frame[SEG_FRAME_MAX];
-    size_t n = seg_build(frame, sizeof(frame), PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, 40001, 80,
-                         fin->seq, fin->ack, 0x11, 512, NULL, 0, NULL);
     size_t before = p.nsegs;
-    synack_input(p.st[1], p.now, frame, n);
+    fx_inject(&p, PAIR_SERVER, p.now, PAIR_CLIENT_ADDR, 40001, 80, fin.seq, fin.ack, 0x11, 512);
     assert_int_equal(p.nsegs, before + 1); /* re-ACKed, not reset: the record knew it */
     assert_int_equal(p.segs[before].s.flags, 0x10);
-    assert_int_equal(p.segs[before].s.ack, fin->seq + 1);
+    assert_int_equal(p.segs[before].s.ack, fin.seq + 1);
     /* B still expires on time, although A, ahead of it, now runs longer */
     pair_run_for(&p, MSL + 100000);
     assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_TIME_WAIT), 1);
@@ -85,17 +91,8 @@ static void test_restarted_record_does_not_block_others(void **state)
 static void test_reuse_in_the_middle_frees_the_record(void **state)
 {
     (void)state;
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.msl_us = MSL;
     pair p;
-    pair_init(&p, &cfg, 1000);
-    int ls = pair_listen(&p, 80, 8);
-    int cs1, cs2;
-    int ss1 = open_from(&p, ls, 40001, &cs1);
-    int ss2 = open_from(&p, ls, 40002, &cs2);
-    server_closes(&p, cs1, ss1);
-    server_closes(&p, cs2, ss2);
+    int ls = two_records(&p);
     size_t mem = synack_mem_in_use(p.st[1]);
     /* the client reopens 40002 (the second record, not the head): a higher ISN reuses it */
     int cs3;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 
 static uint8_t pattern(size_t i) { return (uint8_t)(i * 131 + (i >> 9)); }
@@ -17,10 +18,8 @@ static void test_zero_copy_transfer(void **state)
 {
     (void)state;
     pair p;
-    pair_init(&p, NULL, 1000);
-    int cs = -1;
-    int ss = pair_establish(&p, 80, &cs);
-    assert_true(ss >= 0);
+    int cs;
+    int ss = fx_established(&p, NULL, 1000, &cs);
     const size_t total = 3u << 20; /* more than the rings: both wrap many times */
     size_t sent = 0, got = 0;
     while (got < total) {

@@ -77,26 +77,41 @@ static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len
     return drop;
 }
 
-void pair_init(pair *p, const synack_config *cfg, uint64_t delay_us)
+/* What both kinds of pair start with: an empty pair, PAIR_VERBOSE, and a context slot
+ * (returned) for its hosts' event callbacks and its tap. */
+static int pair_begin(pair *p)
 {
     memset(p, 0, sizeof(*p));
     const char *v = getenv("PAIR_VERBOSE");
     p->verbose = v && *v == '1';
     int slot = host_ctx_used++ % 64;
     memset(&taps[slot], 0, sizeof(taps[slot]));
+    return slot;
+}
+
+/* Host h's config: cfg (or the defaults) with h's address, seed and event callback. */
+static synack_config host_config(pair *p, const synack_config *cfg, int slot, int h)
+{
+    synack_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        synack_config_default(&c);
+    host_ctx[slot][h].p = p;
+    host_ctx[slot][h].host = h;
+    c.netif.addr = h ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
+    c.seed = (cfg ? cfg->seed : 1) * 2 + (uint64_t)h;
+    c.on_event = on_event;
+    c.event_ctx = &host_ctx[slot][h];
+    return c;
+}
+
+void pair_init(pair *p, const synack_config *cfg, uint64_t delay_us)
+{
+    int slot = pair_begin(p);
     p->link = synack_memlink_new(NULL, delay_us, 65536 + 64, 100000);
     for (int h = 0; h < 2; h++) {
-        synack_config c;
-        if (cfg)
-            c = *cfg;
-        else
-            synack_config_default(&c);
-        host_ctx[slot][h].p = p;
-        host_ctx[slot][h].host = h;
-        c.netif.addr = h ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
-        c.seed = (cfg ? cfg->seed : 1) * 2 + (uint64_t)h;
-        c.on_event = on_event;
-        c.event_ctx = &host_ctx[slot][h];
+        synack_config c = host_config(p, cfg, slot, h);
         synack_memlink_netif(p->link, h, &c.netif);
         p->st[h] = synack_stack_new(&c);
         if (!p->st[h])
@@ -128,27 +143,13 @@ static int sim_filter(void *ctx, int from, int to, uint64_t t, const uint8_t *fr
 void pair_init_faults(pair *p, const synack_config *cfg, const synack_fault_config *c2s,
                       const synack_fault_config *s2c)
 {
-    memset(p, 0, sizeof(*p));
-    const char *v = getenv("PAIR_VERBOSE");
-    p->verbose = v && *v == '1';
-    int slot = host_ctx_used++ % 64;
-    memset(&taps[slot], 0, sizeof(taps[slot]));
+    int slot = pair_begin(p);
     p->net = synack_simnet_new(NULL, cfg ? cfg->seed : 1, 100000);
     if (!p->net)
         abort();
     for (int h = 0; h < 2; h++) {
-        synack_config c;
-        if (cfg)
-            c = *cfg;
-        else
-            synack_config_default(&c);
-        host_ctx[slot][h].p = p;
-        host_ctx[slot][h].host = h;
+        synack_config c = host_config(p, cfg, slot, h);
         c.netif.type = SYNACK_LINK_IP;
-        c.netif.addr = h ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
-        c.seed = (cfg ? cfg->seed : 1) * 2 + (uint64_t)h;
-        c.on_event = on_event;
-        c.event_ctx = &host_ctx[slot][h];
         if (synack_simnet_add_host(p->net, &c) != h)
             abort();
         p->st[h] = synack_simnet_stack(p->net, h);
@@ -188,7 +189,7 @@ void pair_run_until(pair *p, uint64_t until)
 
 void pair_run_for(pair *p, uint64_t us) { pair_run_until(p, p->now + us); }
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
+struct sockaddr_in pair_sin(uint32_t addr, uint16_t port)
 {
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof(sin));
@@ -202,7 +203,7 @@ int pair_listen(pair *p, uint16_t port, int backlog)
 {
     synack_stack *st = p->st[PAIR_SERVER];
     int s = synack_socket(st, SOCK_STREAM);
-    struct sockaddr_in sin = sin_of(0, port);
+    struct sockaddr_in sin = pair_sin(0, port);
     if (synack_bind(st, s, (struct sockaddr *)&sin, sizeof(sin)) != 0)
         return -1;
     if (synack_listen(st, s, backlog) != 0)
@@ -214,7 +215,7 @@ int pair_connect(pair *p, uint16_t port)
 {
     synack_stack *st = p->st[PAIR_CLIENT];
     int s = synack_socket(st, SOCK_STREAM);
-    struct sockaddr_in sin = sin_of(PAIR_SERVER_ADDR, port);
+    struct sockaddr_in sin = pair_sin(PAIR_SERVER_ADDR, port);
     int rc = synack_connect(st, s, (struct sockaddr *)&sin, sizeof(sin));
     return rc == -115 /* EINPROGRESS */ ? s : -1;
 }

@@ -5,6 +5,7 @@
 #ifndef SYNACK_TEST_PAIR_H
 #define SYNACK_TEST_PAIR_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,8 @@ void pair_free(pair *p);
 void pair_run_until(pair *p, uint64_t until);
 /* Runs for `us` more microseconds. */
 void pair_run_for(pair *p, uint64_t us);
+/* An IPv4 socket address from a host-order address and port. */
+struct sockaddr_in pair_sin(uint32_t addr, uint16_t port);
 /* Server: socket, bind(port), listen(backlog). Returns the listening socket. */
 int pair_listen(pair *p, uint16_t port, int backlog);
 /* Client: socket + connect to the server's port. Returns the socket. */

@@ -109,6 +109,52 @@ static void test_alignments_vs_naive(void **state)
     free(buf);
 }
 
+/* The fused copy: same bytes as memcpy, same sum as csum_add, every alignment of source
+ * and destination, nothing written past the end. */
+static void test_copy_vs_naive(void **state)
+{
+    (void)state;
+    enum { MAXLEN = 1500, SLACK = 8 };
+    uint8_t *src = malloc(MAXLEN + SLACK), *dst = malloc(MAXLEN + 2 * SLACK);
+    assert_non_null(src);
+    assert_non_null(dst);
+    uint32_t seed = 0xc0f1u;
+    for (int round = 0; round < 2; round++) {
+        if (round == 0)
+            fill_random(src, MAXLEN + SLACK, &seed);
+        else
+            memset(src, 0xff, MAXLEN + SLACK);
+        for (size_t so = 0; so < SLACK; so += 3) {
+            for (size_t d = 0; d < SLACK; d += 5) {
+                for (size_t n = 0; n <= MAXLEN; n = n < 40 ? n + 1 : n + 53) {
+                    memset(dst, 0x5a, MAXLEN + 2 * SLACK);
+                    uint16_t got = csum_finish(csum_copy(0, dst + d, src + so, n));
+                    assert_int_equal(got, naive_csum(src + so, n));
+                    assert_memory_equal(dst + d, src + so, n);
+                    assert_int_equal(dst[d + n], 0x5a);
+                }
+            }
+        }
+    }
+    free(src);
+    free(dst);
+}
+
+/* A message summed in two chunks, the second starting at an odd offset, equals the sum of
+ * the whole (RFC 1071 2(B)): the send ring's wrap can fall anywhere. */
+static void test_partial_odd_split(void **state)
+{
+    (void)state;
+    uint8_t buf[301];
+    uint32_t seed = 0x2b;
+    fill_random(buf, sizeof buf, &seed);
+    for (size_t cut = 0; cut <= sizeof buf; cut++) {
+        uint64_t acc = csum_add(0, buf, cut);
+        acc = csum_add_partial(acc, csum_add(0, buf + cut, sizeof buf - cut), (int)(cut & 1));
+        assert_int_equal(csum_finish(acc), naive_csum(buf, sizeof buf));
+    }
+}
+
 /* Large buffers of 0xff must not lose carries. */
 static void test_large_all_ones(void **state)
 {
@@ -214,7 +260,8 @@ int main(void)
         cmocka_unit_test(test_odd_lengths),       cmocka_unit_test(test_alignments_vs_naive),
         cmocka_unit_test(test_large_all_ones),    cmocka_unit_test(test_incremental_chunks),
         cmocka_unit_test(test_accumulator_carry), cmocka_unit_test(test_pseudo_header),
-        cmocka_unit_test(test_rfc1624_update),
+        cmocka_unit_test(test_rfc1624_update),    cmocka_unit_test(test_copy_vs_naive),
+        cmocka_unit_test(test_partial_odd_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

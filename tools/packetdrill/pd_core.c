@@ -324,7 +324,7 @@ static int entropy(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-/* Parses "addr=A,mss=N,profile=rfc|linux". Returns 0 or -1 (message on stderr). */
+/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1". Returns 0 or -1 (message on stderr). */
 static int parse_flags(pd_shim *sh, const char *flags)
 {
     if (!flags)
@@ -360,6 +360,13 @@ static int parse_flags(pd_shim *sh, const char *flags)
                 break;
             }
             sh->mss = (uint16_t)m;
+        } else if (strcmp(k, "rack") == 0) {
+            if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+                rc = -1;
+                fprintf(stderr, "synack-packetdrill: rack must be 0 or 1\n");
+                break;
+            }
+            sh->rack = v[0] == '1';
         } else if (strcmp(k, "profile") == 0) {
             if (strcmp(v, "linux") == 0) {
                 sh->linux_profile = 1;
@@ -392,6 +399,7 @@ static void configure(const pd_shim *sh, synack_config *cfg)
     cfg->netif.mtu = 1500;
     cfg->mss = sh->mss;
     cfg->entropy = entropy;
+    cfg->rack = (uint8_t)sh->rack;
     if (sh->linux_profile) {
         cfg->linux_profile = 1;
         cfg->wscale = 8;              /* what Linux offers with its default buffers */

@@ -33,6 +33,18 @@ static uint64_t until_of(const pd_shim *sh, int timeout_ms)
     return timeout_ms < 0 ? UINT64_MAX : sh->now + (uint64_t)timeout_ms * 1000;
 }
 
+/* Nothing was ready: waits for a change, or moves time on. Returns 1 to look again;
+ * otherwise 0 with *rc set to what the call returns (0 once the timeout passed, or the
+ * error). */
+static int wait_for_change(pd_shim *sh, uint64_t until, int *rc)
+{
+    int b = pd_block(sh, until);
+    if (b == 0)
+        return 1;
+    *rc = b == -ETIMEDOUT ? 0 : b;
+    return 0;
+}
+
 static int pd_poll(void *ud, struct pollfd *fds, nfds_t nfds, int timeout)
 {
     pd_shim *sh = ud;
@@ -48,17 +60,8 @@ static int pd_poll(void *ud, struct pollfd *fds, nfds_t nfds, int timeout)
             if (fds[i].revents)
                 rc++;
         }
-        if (rc > 0 || timeout == 0)
+        if (rc > 0 || timeout == 0 || !wait_for_change(sh, until, &rc))
             break;
-        int b = pd_block(sh, until);
-        if (b == -ETIMEDOUT) {
-            rc = 0;
-            break;
-        }
-        if (b != 0) {
-            rc = b;
-            break;
-        }
     }
     pd_unlock(sh);
     return (int)pd_ret(rc);
@@ -206,17 +209,8 @@ static int pd_epoll_wait(void *ud, int epfd, struct epoll_event *evs, int max, i
             break;
         }
         rc = epoll_scan(sh, ep, evs, max);
-        if (rc > 0 || timeout == 0)
+        if (rc > 0 || timeout == 0 || !wait_for_change(sh, until, &rc))
             break;
-        int b = pd_block(sh, until);
-        if (b == -ETIMEDOUT) {
-            rc = 0;
-            break;
-        }
-        if (b != 0) {
-            rc = b;
-            break;
-        }
     }
     pd_unlock(sh);
     return (int)pd_ret(rc);

@@ -65,6 +65,7 @@ typedef struct pd_shim {
     uint32_t addr;          /* our IPv4 address, host order (so_flags addr=) */
     uint16_t mss;           /* our MSS (so_flags mss=), 0 from the MTU */
     int linux_profile;      /* so_flags profile=linux */
+    int rack;               /* so_flags rack=1: RACK-TLP loss detection (config `rack`) */
 } pd_shim;
 
 /* Marker value of our eventfds, checked before closing one at free time. */

@@ -217,14 +217,22 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     return done > 0 ? (ssize_t)done : rc;
 }
 
+/* Takes the lock and returns 1 when fd stands for a synack socket; otherwise returns 0
+ * with the lock released, so the caller hands the call to libc. */
+static int lock_sock(pd_shim *sh, int fd)
+{
+    pd_lock(sh);
+    if (pd_fd_get(sh, fd, PD_FD_SOCK))
+        return 1;
+    pd_unlock(sh);
+    return 0;
+}
+
 static ssize_t pd_read(void *ud, int fd, void *buf, size_t n)
 {
     pd_shim *sh = ud;
-    pd_lock(sh);
-    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
-        pd_unlock(sh);
+    if (!lock_sock(sh, fd))
         return read(fd, buf, n);
-    }
     ssize_t rc = sock_recv(sh, fd, buf, n, 0);
     pd_unlock(sh);
     return pd_ret(rc);
@@ -249,24 +257,32 @@ static ssize_t pd_recvfrom(void *ud, int fd, void *buf, size_t n, int flags,
     return rc;
 }
 
-static size_t iov_total(const struct iovec *iov, int cnt)
+/* A buffer for all of iov's bytes (*total of them; at least one byte is allocated), or
+ * NULL with *err set to the negative errno. */
+static char *iov_buffer(const struct iovec *iov, int cnt, size_t *total, ssize_t *err)
 {
-    size_t t = 0;
+    if (cnt < 0 || (cnt > 0 && !iov)) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    *total = 0;
     for (int i = 0; i < cnt; i++)
-        t += iov[i].iov_len;
-    return t;
+        *total += iov[i].iov_len;
+    char *tmp = malloc(*total ? *total : 1);
+    if (!tmp)
+        *err = -ENOMEM;
+    return tmp;
 }
 
 /* Reads into one buffer, then scatters it over iov. */
 static ssize_t recv_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, int flags)
 {
-    if (cnt < 0 || (cnt > 0 && !iov))
-        return -EINVAL;
-    size_t total = iov_total(iov, cnt);
-    char *tmp = malloc(total ? total : 1);
+    size_t total;
+    ssize_t rc;
+    char *tmp = iov_buffer(iov, cnt, &total, &rc);
     if (!tmp)
-        return -ENOMEM;
-    ssize_t rc = sock_recv(sh, fd, tmp, total, flags);
+        return rc;
+    rc = sock_recv(sh, fd, tmp, total, flags);
     size_t off = 0;
     for (int i = 0; rc > 0 && i < cnt && off < (size_t)rc; i++) {
         size_t k = iov[i].iov_len < (size_t)rc - off ? iov[i].iov_len : (size_t)rc - off;
@@ -280,19 +296,18 @@ static ssize_t recv_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, i
 /* Gathers iov into one buffer, then sends it. */
 static ssize_t send_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, int flags)
 {
-    if (cnt < 0 || (cnt > 0 && !iov))
-        return -EINVAL;
-    size_t total = iov_total(iov, cnt);
-    char *tmp = malloc(total ? total : 1);
+    size_t total;
+    ssize_t rc;
+    char *tmp = iov_buffer(iov, cnt, &total, &rc);
     if (!tmp)
-        return -ENOMEM;
+        return rc;
     size_t off = 0;
     for (int i = 0; i < cnt; i++) {
         if (iov[i].iov_len)
             memcpy(tmp + off, iov[i].iov_base, iov[i].iov_len);
         off += iov[i].iov_len;
     }
-    ssize_t rc = sock_send(sh, fd, tmp, total, flags);
+    rc = sock_send(sh, fd, tmp, total, flags);
     free(tmp);
     return rc;
 }
@@ -300,11 +315,8 @@ static ssize_t send_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, i
 static ssize_t pd_readv(void *ud, int fd, const struct iovec *iov, int cnt)
 {
     pd_shim *sh = ud;
-    pd_lock(sh);
-    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
-        pd_unlock(sh);
+    if (!lock_sock(sh, fd))
         return readv(fd, iov, cnt);
-    }
     ssize_t rc = recv_iov(sh, fd, iov, cnt, 0);
     pd_unlock(sh);
     return pd_ret(rc);
@@ -329,11 +341,8 @@ static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
 static ssize_t pd_write(void *ud, int fd, const void *buf, size_t n)
 {
     pd_shim *sh = ud;
-    pd_lock(sh);
-    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
-        pd_unlock(sh);
+    if (!lock_sock(sh, fd))
         return write(fd, buf, n);
-    }
     ssize_t rc = sock_send(sh, fd, buf, n, 0);
     pd_unlock(sh);
     return pd_ret(rc);
@@ -342,11 +351,8 @@ static ssize_t pd_write(void *ud, int fd, const void *buf, size_t n)
 static ssize_t pd_writev(void *ud, int fd, const struct iovec *iov, int cnt)
 {
     pd_shim *sh = ud;
-    pd_lock(sh);
-    if (!pd_fd_get(sh, fd, PD_FD_SOCK)) {
-        pd_unlock(sh);
+    if (!lock_sock(sh, fd))
         return writev(fd, iov, cnt);
-    }
     ssize_t rc = send_iov(sh, fd, iov, cnt, 0);
     pd_unlock(sh);
     return pd_ret(rc);

@@ -22,7 +22,7 @@ static const bench_entry benches[] = {
     {"latency", bench_latency, "one-byte ping-pong round trips, median and p99"},
     {"scale", bench_scale,
      "many concurrent connections: bytes per idle/TIME-WAIT connection, ping-pong cost"},
-    {"tap", bench_tap, "kernel <-> synack bulk transfer over a TAP device (root)"},
+    {"tap", bench_tap, "kernel <-> synack (and <-> lwIP) bulk transfer over TAP (root)"},
     {"size", bench_size, "text size of the core library at -Os"},
 };
 #define NBENCHES (sizeof benches / sizeof benches[0])

@@ -52,6 +52,7 @@ typedef struct bench_row {
     bench_better better; /* direction of "better" */
     char target[40];     /* the target, "" when none */
     int met;             /* 1 target met, 0 missed, -1 no target or not measured */
+    char other[16];      /* this row's comparison when it is not the report's, else "" */
 } bench_row;
 
 typedef struct bench_report {

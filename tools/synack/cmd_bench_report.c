@@ -110,6 +110,10 @@ static void print_json(const bench_report *r)
         printf(",\"ratio\":");
         json_num(bench_ratio(row));
         printf(",\"better\":\"%s\"", row->better == BENCH_HIGHER ? "higher" : "lower");
+        if (row->other[0]) { /* the "kernel" value is this comparison's, not the report's */
+            printf(",\"other\":");
+            json_str(row->other);
+        }
         if (row->target[0]) {
             printf(",\"target\":");
             json_str(row->target);

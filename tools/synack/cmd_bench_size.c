@@ -301,7 +301,9 @@ int bench_size(const bench_opts *o, bench_report *r)
     } else if (o->lwip_src)
         bench_note(r, "lwIP build from --lwip-src failed: %s", lmsg);
     if (lwp)
-        bench_note(r, "lwIP %s: %s (-O2, IPv4+IPv6, UDP, DNS, sockets, ...: not like-for-like)",
+        bench_note(r,
+                   "lwIP %s: %s, whole library as Debian built it (-O2; also IPv6, 6LoWPAN, "
+                   "UDP, IGMP/MLD, netconn+sockets): not like-for-like; --lwip-src DIR is",
                    same ? "row" : "column", lwp);
     else if (!same)
         bench_note(r, "lwIP: no column (apt-get install liblwip-dev, or --lwip-src DIR)");

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_lwip_tap.h"
 #include "cmd_bench.h"
 #include "synack/loop.h"
 #include "synack/tuntap.h"
@@ -34,13 +35,14 @@
 
 /* What a child sends back through its pipe. */
 typedef struct tap_result {
-    double k2s_s;        /* kernel -> synack seconds (TAP) */
-    double s2k_s;        /* synack -> kernel seconds (TAP) */
-    double veth_s;       /* kernel -> kernel seconds (veth) */
-    uint64_t k2s_bytes;  /* bytes synack read */
-    uint64_t s2k_bytes;  /* bytes the kernel read */
-    uint64_t veth_bytes; /* bytes read over veth */
-    char err[160];       /* "" when it worked */
+    double k2s_s;           /* kernel -> synack seconds (TAP) */
+    double s2k_s;           /* synack -> kernel seconds (TAP) */
+    double veth_s;          /* kernel -> kernel seconds (veth) */
+    uint64_t k2s_bytes;     /* bytes synack read */
+    uint64_t s2k_bytes;     /* bytes the kernel read */
+    uint64_t veth_bytes;    /* bytes read over veth */
+    bench_lwip_result lwip; /* kernel <-> lwIP over TAP (lwip_child) */
+    char err[160];          /* "" when it worked */
 } tap_result;
 
 /* Runs a shell command in the caller's (the child's) namespace; 0 when it succeeded. */
@@ -145,6 +147,9 @@ static void *kernel_receiver(void *arg)
     return NULL;
 }
 
+/* tap_child opens its TAP with IFF_VNET_HDR offloads (set by tap_offload_child). */
+static int tap_offloads;
+
 static void tap_child(uint64_t bytes, double max_s, tap_result *res)
 {
     if (unshare(CLONE_NEWNET) != 0) {
@@ -152,7 +157,8 @@ static void tap_child(uint64_t bytes, double max_s, tap_result *res)
         return;
     }
     synack_tuntap dev;
-    int rc = synack_tuntap_open(&dev, "sbtap0", SYNACK_LINK_ETHERNET);
+    int rc = synack_tuntap_open_ex(&dev, "sbtap0", SYNACK_LINK_ETHERNET,
+                                   tap_offloads ? SYNACK_TUNTAP_OFFLOAD : 0);
     if (rc < 0) {
         snprintf(res->err, sizeof res->err, "TAP open: %s", strerror(-rc));
         return;
@@ -274,6 +280,14 @@ static void tap_child(uint64_t bytes, double max_s, tap_result *res)
     synack_tuntap_close(&dev);
 }
 
+/* tap_child with checksum offload and TSO/GSO super-packets both ways (the kernel turns
+ * on its side's tx checksumming, TSO and GSO when the TAP is opened so). */
+static void tap_offload_child(uint64_t bytes, double max_s, tap_result *res)
+{
+    tap_offloads = 1; /* a child process of its own: the flag dies with it */
+    tap_child(bytes, max_s, res);
+}
+
 /* ---- veth: namespace A (this child) and B (a grandchild), kernel on both ends ---- */
 
 static void veth_child(uint64_t bytes, double max_s, tap_result *res)
@@ -356,6 +370,31 @@ static void veth_child(uint64_t bytes, double max_s, tap_result *res)
     waitpid(g, NULL, 0);
 }
 
+/* ---- lwIP: the same TAP setup as tap_child, lwIP (bench_lwip_tap.c) in synack's place ---- */
+
+static void lwip_child(uint64_t bytes, double max_s, tap_result *res)
+{
+    bench_lwip_result *lw = &res->lwip;
+    if (unshare(CLONE_NEWNET) != 0) {
+        snprintf(lw->err, sizeof lw->err, "unshare(CLONE_NEWNET): %s", strerror(errno));
+        return;
+    }
+    synack_tuntap dev;
+    int rc = synack_tuntap_open(&dev, "sbtap1", SYNACK_LINK_ETHERNET);
+    if (rc < 0) {
+        snprintf(lw->err, sizeof lw->err, "TAP open: %s", strerror(-rc));
+        return;
+    }
+    if (sh("ip link set lo up && ip addr add 192.0.2.1/24 dev sbtap1 && "
+           "ip link set sbtap1 up") != 0) {
+        snprintf(lw->err, sizeof lw->err, "ip addr/link on the TAP failed");
+    } else {
+        synack_tuntap_wait_up(&dev, 2000);
+        bench_lwip_tap_run(&dev, KERNEL_ADDR, SYNACK_ADDR, bytes, max_s, lw);
+    }
+    synack_tuntap_close(&dev);
+}
+
 /* Runs fn in a child process and waits at most max_s + 30 s for its result. */
 static int run_child(void (*fn)(uint64_t, double, tap_result *), uint64_t bytes, double max_s,
                      tap_result *res)
@@ -399,6 +438,62 @@ static double gbit(uint64_t bytes, double s)
     return s > 0 ? (double)bytes * 8 / s / 1e9 : NAN;
 }
 
+/* Runs the TAP child with offloads and adds its two rows (target: kernel -> synack at
+ * least 10 Gbit/s). Returns 1 when it failed. */
+static int add_offload_rows(bench_report *r, uint64_t bytes, double max_s)
+{
+    tap_result t;
+    int trc = run_child(tap_offload_child, bytes, max_s, &t);
+    double k2s = trc == 0 && t.k2s_bytes == bytes ? gbit(t.k2s_bytes, t.k2s_s) : NAN;
+    double s2k = trc == 0 && t.s2k_bytes == bytes ? gbit(t.s2k_bytes, t.s2k_s) : NAN;
+    bench_row *row = bench_row_add(r, "kernel -> synack over TAP (offloads)", "Gbit/s", k2s,
+                                   NAN, BENCH_HIGHER);
+    bench_row_target(row, ">= 10 Gbit/s", isnan(k2s) ? -1 : k2s >= 10);
+    bench_row_add(r, "synack -> kernel over TAP (offloads)", "Gbit/s", s2k, NAN, BENCH_HIGHER);
+    bench_note(r, "offloads rows: the TAP opened with IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM|"
+                  "TUN_F_TSO4); partial checksums and TSO/GSO super-packets of up to 64 KiB "
+                  "both ways (synack_tuntap_open_ex, SYNACK_TUNTAP_OFFLOAD)");
+    if (t.err[0]) {
+        bench_note(r, "TAP (offloads): %s", t.err);
+        return 1;
+    }
+    return trc != 0;
+}
+
+/* Runs lwIP's child and adds its two rows: synack's figure beside lwIP's for the same
+ * transfer, target synack >= 3x lwIP. Returns 1 when lwIP was there but failed. */
+static int add_lwip_rows(bench_report *r, const tap_result *t, int trc, uint64_t bytes,
+                         double max_s)
+{
+    tap_result l;
+    memset(&l, 0, sizeof l);
+    int built = bench_lwip_built(), lrc = -1;
+    const bench_lwip_result *lw = &l.lwip;
+    const char *err = "not built (no lwIP headers at build time: apt-get install liblwip-dev)";
+    if (built) {
+        lrc = run_child(lwip_child, bytes, max_s, &l);
+        err = lrc != 0 ? l.err : lw->err;
+    }
+    double syn[2] = {trc == 0 && t->k2s_bytes == bytes ? gbit(t->k2s_bytes, t->k2s_s) : NAN,
+                     trc == 0 && t->s2k_bytes == bytes ? gbit(t->s2k_bytes, t->s2k_s) : NAN};
+    double lwg[2] = {lrc == 0 && lw->k2l_bytes == bytes ? gbit(lw->k2l_bytes, lw->k2l_s) : NAN,
+                     lrc == 0 && lw->l2k_bytes == bytes ? gbit(lw->l2k_bytes, lw->l2k_s) : NAN};
+    static const char *const names[2] = {"kernel -> lwIP over TAP (other col: lwIP)",
+                                         "lwIP -> kernel over TAP (other col: lwIP)"};
+    for (int i = 0; i < 2; i++) {
+        bench_row *row = bench_row_add(r, names[i], "Gbit/s", syn[i], lwg[i], BENCH_HIGHER);
+        snprintf(row->other, sizeof row->other, "lwIP");
+        double ratio = bench_ratio(row);
+        bench_row_target(row, ">= 3x lwIP", isnan(ratio) ? -1 : ratio >= 3);
+    }
+    bench_note(r, "lwIP rows: synack's figure beside lwIP 2.1.3 (Debian liblwip via dlopen, "
+                  "raw API, TCP_WND 64 KiB) on a TAP with our one-thread poll loop; both "
+                  "ends check the bytes");
+    if (err[0])
+        bench_note(r, "lwIP: %s", err);
+    return built && err[0] && strncmp(err, "lwIP not installed", 18) != 0;
+}
+
 int bench_tap(const bench_opts *o, bench_report *r)
 {
     uint64_t bytes = o->bytes ? o->bytes : o->quick ? QUICK_BYTES : DEFAULT_BYTES;
@@ -425,9 +520,8 @@ int bench_tap(const bench_opts *o, bench_report *r)
                (unsigned long long)bytes);
     bench_note(r, "comparison column: kernel -> kernel over a veth pair between two network "
                   "namespaces, offloads off (ethtool -K tx off tso off gso off gro off)");
-    bench_note(r, "lwIP over TAP: not done (Debian's liblwip is built for the Hurd's socket "
-                  "layer; small TAP glue for it was left for later)");
-    int failed = 0;
+    int failed = add_offload_rows(r, bytes, max_s);
+    failed |= add_lwip_rows(r, &t, trc, bytes, max_s);
     if (t.err[0]) {
         bench_note(r, "TAP: %s", t.err);
         failed = 1;

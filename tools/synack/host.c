@@ -58,6 +58,8 @@ void host_usage(FILE *out)
             "  --keepalive I,N,C      SO_KEEPALIVE with TCP_KEEPIDLE I s, TCP_KEEPINTVL N s,\n"
             "                         TCP_KEEPCNT C\n"
             "  --nodelay              TCP_NODELAY\n"
+            "  --offload              checksum offload and TSO/GSO super-packets with the\n"
+            "                         kernel (IFF_VNET_HDR; a new device or one made so)\n"
             "faults (the simulator's model, on both directions of the device):\n"
             "  --loss P, --reorder P  probabilities in [0,1]; --delay MS one-way delay;\n"
             "  --seed N               seed of their choices (default 1)\n"
@@ -113,7 +115,7 @@ static int bad(const char *cmd, const char *opt, const char *want, const char *v
 int host_parse_opt(host_opts *o, const char *cmd, int argc, char **argv, int *i)
 {
     static const char *const flags[] = {"--nodelay", "--trace",  "--status",
-                                        "--quiet",   "--no-ctl", "--sha256"};
+                                        "--quiet",   "--no-ctl", "--sha256", "--offload"};
     static const char *const valued[] = {
         "--tap",     "--tun",   "--addr", "--gw",  "--mtu",    "--mss",    "--pcap",      "--loss",
         "--reorder", "--delay", "--seed", "--msl", "--sndbuf", "--rcvbuf", "--keepalive",
@@ -143,6 +145,8 @@ int host_parse_opt(host_opts *o, const char *cmd, int argc, char **argv, int *i)
             o->status = 0;
         else if (!strcmp(name, "--sha256"))
             o->digest = 1;
+        else if (!strcmp(name, "--offload"))
+            o->offload = 1;
         else
             o->no_ctl = 1;
         return 1;
@@ -295,7 +299,8 @@ int host_open(host *h, const char *cmd, const host_opts *o)
     h->opt = *o;
     h->ctl_fd = -1;
     h->dev.fd = -1;
-    int rc = synack_tuntap_open(&h->dev, o->ifname, o->type);
+    int rc = synack_tuntap_open_ex(&h->dev, o->ifname, o->type,
+                                   o->offload ? SYNACK_TUNTAP_OFFLOAD : 0);
     if (rc < 0) {
         fprintf(stderr, "synack %s: cannot open %s %s: %s%s\n", cmd,
                 o->type == SYNACK_LINK_ETHERNET ? "TAP" : "TUN", o->ifname, strerror(-rc),

@@ -40,6 +40,7 @@ typedef struct host_opts {
     int status;              /* -1 when stderr is a terminal (default), 0 --quiet,
                                 1 --status */
     int no_ctl;              /* --no-ctl: no control socket for `synack stat` */
+    int offload;             /* --offload: IFF_VNET_HDR, checksum offload and TSO/GSO */
 } host_opts;
 
 /* A stack running on a device. */

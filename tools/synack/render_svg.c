@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render_layout.h"
 #include "sim_run.h"
 
 #define TIME_COL 92   /* width of the time column */
@@ -45,15 +46,7 @@ typedef struct layout {
 
 static srow *add_row(layout *L, uint64_t t, int exclusive)
 {
-    if (L->n == L->cap) {
-        L->cap = L->cap ? L->cap * 2 : 64;
-        srow *nr = realloc(L->rows, L->cap * sizeof(*nr));
-        if (!nr) {
-            fprintf(stderr, "synack sim: out of memory\n");
-            exit(2);
-        }
-        L->rows = nr;
-    }
+    L->rows = render_grow(L->rows, L->n, &L->cap, sizeof(*L->rows));
     srow *r = &L->rows[L->n++];
     memset(r, 0, sizeof(*r));
     r->t = t;
@@ -169,54 +162,36 @@ static void xml_text(FILE *out, const char *s)
     }
 }
 
-static const char *state_fill(synack_tcp_state s)
-{
-    switch (s) {
-    case SYNACK_CLOSED:
-        return "#e0e0e0";
-    case SYNACK_LISTEN:
-        return "#c6dbef";
-    case SYNACK_SYN_SENT:
-    case SYNACK_SYN_RECEIVED:
-        return "#fdd9a8";
-    case SYNACK_ESTABLISHED:
-        return "#b5e0ad";
-    case SYNACK_FIN_WAIT_1:
-    case SYNACK_FIN_WAIT_2:
-    case SYNACK_CLOSING:
-        return "#dcdcf0";
-    case SYNACK_TIME_WAIT:
-        return "#c4c3e3";
-    case SYNACK_CLOSE_WAIT:
-    case SYNACK_LAST_ACK:
-        return "#fcc5b0";
-    default:
-        return "#ffffff";
-    }
-}
+/* A state's colours (its band on the lifeline and its box): one hue per phase of a
+ * connection — opening, established, closing actively, closing passively. */
+typedef struct state_colors {
+    const char *fill;   /* inside */
+    const char *stroke; /* outline */
+} state_colors;
 
-static const char *state_stroke(synack_tcp_state s)
+static state_colors colors_of(synack_tcp_state s)
 {
     switch (s) {
     case SYNACK_CLOSED:
-        return "#8c8c8c";
+        return (state_colors){"#e0e0e0", "#8c8c8c"};
     case SYNACK_LISTEN:
-        return "#4a7fb5";
+        return (state_colors){"#c6dbef", "#4a7fb5"};
     case SYNACK_SYN_SENT:
     case SYNACK_SYN_RECEIVED:
-        return "#d9822b";
+        return (state_colors){"#fdd9a8", "#d9822b"};
     case SYNACK_ESTABLISHED:
-        return "#3f9a38";
+        return (state_colors){"#b5e0ad", "#3f9a38"};
     case SYNACK_FIN_WAIT_1:
     case SYNACK_FIN_WAIT_2:
     case SYNACK_CLOSING:
+        return (state_colors){"#dcdcf0", "#6a5fb0"};
     case SYNACK_TIME_WAIT:
-        return "#6a5fb0";
+        return (state_colors){"#c4c3e3", "#6a5fb0"};
     case SYNACK_CLOSE_WAIT:
     case SYNACK_LAST_ACK:
-        return "#c8553d";
+        return (state_colors){"#fcc5b0", "#c8553d"};
     default:
-        return "#555555";
+        return (state_colors){"#ffffff", "#555555"};
     }
 }
 
@@ -265,7 +240,7 @@ static void draw_band(FILE *out, const sim_trace *t, const layout *L, int lane, 
             fprintf(out,
                     "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\" fill=\"%s\" "
                     "stroke=\"%s\" stroke-width=\"0.8\"/>\n",
-                    x - 4, y, yy - y, state_fill(cur), state_stroke(cur));
+                    x - 4, y, yy - y, colors_of(cur).fill, colors_of(cur).stroke);
         y = yy;
         cur = it->ev.u.state.to;
     }
@@ -273,7 +248,7 @@ static void draw_band(FILE *out, const sim_trace *t, const layout *L, int lane, 
         fprintf(out,
                 "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\" fill=\"%s\" stroke=\"%s\" "
                 "stroke-width=\"0.8\"/>\n",
-                x - 4, y, y_bot - y, state_fill(cur), state_stroke(cur));
+                x - 4, y, y_bot - y, colors_of(cur).fill, colors_of(cur).stroke);
 }
 
 /* An axis-aligned rectangle: something an arrow label should not cover. */
@@ -290,15 +265,7 @@ typedef struct boxes {
 
 static void boxes_add(boxes *bs, box b)
 {
-    if (bs->n == bs->cap) {
-        bs->cap = bs->cap ? bs->cap * 2 : 64;
-        box *nb = realloc(bs->b, bs->cap * sizeof(*nb));
-        if (!nb) {
-            fprintf(stderr, "synack sim: out of memory\n");
-            exit(2);
-        }
-        bs->b = nb;
-    }
+    bs->b = render_grow(bs->b, bs->n, &bs->cap, sizeof(*bs->b));
     bs->b[bs->n++] = b;
 }
 
@@ -321,7 +288,7 @@ static box side_rect(const sim_trace *t, const layout *L, int lane, int y, const
                      char kind)
 {
     int x = L->x[lane];
-    int mid = lane > 0 && lane < t->nlanes - 1;
+    int mid = middle_lane(t, lane);
     box b;
     if (kind == 's') {
         int w = text_w(text, 12) + 16;
@@ -354,12 +321,12 @@ static void draw_side(FILE *out, const sim_trace *t, const layout *L, int lane, 
     int x = L->x[lane];
     int mid = middle_lane(t, lane);
     if (kind == 's') {
-        int w = text_w(text, 12) + 16;
-        int bx = mid ? x - w / 2 : lane == 0 ? x - 12 - w : x + 12;
+        box b = side_rect(t, L, lane, y, text, kind);
+        int bx = (int)b.x0, w = (int)(b.x1 - b.x0);
         fprintf(out,
                 "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" rx=\"5\" fill=\"%s\" "
                 "stroke=\"%s\" stroke-width=\"1.2\"/>\n",
-                bx, y - 10, w, state_fill(st), state_stroke(st));
+                bx, y - 10, w, colors_of(st).fill, colors_of(st).stroke);
         fprintf(out,
                 "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"12\" "
                 "font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222\">",
@@ -370,7 +337,7 @@ static void draw_side(FILE *out, const sim_trace *t, const layout *L, int lane, 
             fprintf(out,
                     "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
                     "stroke-width=\"1.2\"/>\n",
-                    lane == 0 ? bx + w : bx, y, lane == 0 ? x - 4 : x + 4, y, state_stroke(st));
+                    lane == 0 ? bx + w : bx, y, lane == 0 ? x - 4 : x + 4, y, colors_of(st).stroke);
         return;
     }
     const char *color = kind == 'a' ? "#1f3c88" : kind == 't' ? "#b35900" : kind == 'd' ? "#b00020"
@@ -397,11 +364,7 @@ static void draw_arrow(FILE *out, const sim_trace *t, const layout *L, const sim
     int from = it->lane;
     int to = it->to;
     int x1 = L->x[from];
-    int x2;
-    if (to >= 0 && to != from)
-        x2 = L->x[to];
-    else
-        x2 = from < t->nlanes - 1 ? L->x[from + 1] : L->x[from - 1];
+    int x2 = render_arrow_x(L->x, t->nlanes, from, to);
     int lost = it->lost || to < 0 || y2_arrive < 0;
     double ex = x2, ey = y2_arrive;
     if (lost) {
@@ -498,26 +461,34 @@ static void svg_wrap_line(void *ctx, const char *line)
     *w->y += 17;
 }
 
+/* One connection's line of the legend. */
+static void svg_legend_line(void *ctx, const char *line)
+{
+    struct svg_wrap *w = ctx;
+    fprintf(w->out,
+            "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"11.5\" fill=\"#555\">",
+            w->x, *w->y, MONO);
+    xml_text(w->out, line);
+    fputs("</text>\n", w->out);
+    *w->y += 17;
+}
+
 void render_svg(const sim_trace *t, FILE *out)
 {
     layout L;
     memset(&L, 0, sizeof(L));
-    int gap = t->nlanes > 2 ? 340 : 420;
-    for (int l = 0; l < t->nlanes; l++)
-        L.x[l] = TIME_COL + MARGIN + l * gap;
-    L.width = L.x[t->nlanes - 1] + MARGIN + 30;
+    L.width = render_lanes_x(t->nlanes, TIME_COL + MARGIN, 420, 340, L.x) + MARGIN + 30;
     if (L.width < 820)
         L.width = 820;
     do_layout(t, &L);
 
     int rows_bottom = L.n ? row_y(&L, (int)L.n - 1) + ROW_H : TOP + ROW_H;
     /* Legend and explanation below. */
-    uint32_t show = t->ndisp <= 4 ? t->ndisp : 3;
     int text_cols = (L.width - 60) / 7;
     int explain_lines = 0;
     render_wrap(t->scn->explain, (size_t)(text_cols > 20 ? text_cols : 20), count_line,
                 &explain_lines);
-    int height = rows_bottom + 40 + 28 + (int)(show + (show < t->ndisp)) * 17 + 30 +
+    int height = rows_bottom + 40 + 28 + (int)render_legend_lines(t) * 17 + 30 +
                  explain_lines * 17 + 30;
 
     fprintf(out,
@@ -726,22 +697,8 @@ void render_svg(const sim_trace *t, FILE *out)
             "duplicate or forged</text>\n",
             lx + 44, y, FONT);
     y += 24;
-    for (uint32_t d = 1; d <= show; d++) {
-        for (size_t i = 0; i < t->nconns; i++) {
-            if (t->conns[i].disp != d)
-                continue;
-            char buf[200];
-            render_conn_legend(t, i, buf, sizeof(buf));
-            fprintf(out,
-                    "<text x=\"24\" y=\"%d\" font-family=\"%s\" font-size=\"11.5\" "
-                    "fill=\"#555\">",
-                    y, MONO);
-            xml_text(out, buf);
-            fputs("</text>\n", out);
-            y += 17;
-        }
-    }
-    if (show < t->ndisp) {
+    struct svg_wrap legend = {out, 24, &y};
+    if (render_legend(t, svg_legend_line, &legend)) {
         fprintf(out,
                 "<text x=\"24\" y=\"%d\" font-family=\"%s\" font-size=\"11.5\" fill=\"#555\">... "
                 "%u connections in all</text>\n",

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render_layout.h"
 #include "sim_run.h"
 
 #define TIME_W 11   /* time column, right-aligned, then two spaces */
@@ -30,15 +31,7 @@ typedef struct canvas {
 
 static row *new_row(canvas *c, uint64_t t, int owner)
 {
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        row *nr = realloc(c->rows, c->cap * sizeof(*nr));
-        if (!nr) {
-            fprintf(stderr, "synack sim: out of memory\n");
-            exit(2);
-        }
-        c->rows = nr;
-    }
+    c->rows = render_grow(c->rows, c->n, &c->cap, sizeof(*c->rows));
     row *r = &c->rows[c->n++];
     memset(r, 0, sizeof(*r));
     r->t = t;
@@ -108,11 +101,8 @@ static void text_span(const canvas *c, int lane, size_t len, int *a, int *b)
     if (lane == 0 && x - 2 - (int)len >= TIME_W + 2) {
         *b = x - 2;
         *a = *b - (int)len + 1;
-    } else if (lane == 0 || lane < c->nlanes - 1) {
-        *a = x + 2; /* a middle lane, or too long for the margin: inside the gap */
-        *b = *a + (int)len - 1;
     } else {
-        *a = x + 2;
+        *a = x + 2; /* lane 0's text too long for the margin goes inside the gap */
         *b = *a + (int)len - 1;
     }
 }
@@ -142,11 +132,7 @@ static void place_arrow(canvas *c, const sim_item *it, const char *label)
 {
     int from = it->lane, to = it->to;
     int xa = c->x[from];
-    int xb;
-    if (to >= 0 && to != from)
-        xb = c->x[to];
-    else /* nobody owns the address: point outward */
-        xb = from < c->nlanes - 1 ? c->x[from + 1] : c->x[from] - (c->x[1] - c->x[0]);
+    int xb = render_arrow_x(c->x, c->nlanes, from, to);
     int lo = (xa < xb ? xa : xb) + 1, hi = (xa < xb ? xb : xa) - 1;
     row *r = c->n ? &c->rows[c->n - 1] : NULL;
     if (!r || r->t != it->t || r->owner != from || r->sealed || !span_free(r, lo, hi))
@@ -255,16 +241,17 @@ static void print_row(FILE *out, const canvas *c, const row *r, const row *prev,
     fputc('\n', out);
 }
 
+static void legend_line(void *ctx, const char *line) { fprintf(ctx, "  %s\n", line); }
+
 void render_text(const sim_trace *t, FILE *out)
 {
     const sim_scenario *s = t->scn;
     canvas c;
     memset(&c, 0, sizeof(c));
     c.nlanes = t->nlanes;
-    int gap = t->nlanes > 2 ? 36 : 44;
-    for (int l = 0; l < t->nlanes; l++)
-        c.x[l] = TIME_W + 2 + MARGIN_W + l * (gap + 1);
-    c.width = c.x[t->nlanes - 1] + 1 + MARGIN_W + 8;
+    /* 44 (or, with more lanes, 36) columns between lifelines */
+    c.width = render_lanes_x(t->nlanes, TIME_W + 2 + MARGIN_W, 44 + 1, 36 + 1, c.x) + 1 +
+              MARGIN_W + 8;
     if (c.width > MAX_W)
         c.width = MAX_W;
 
@@ -285,17 +272,7 @@ void render_text(const sim_trace *t, FILE *out)
             t->overridden ? " (from the command line)" : "");
     fprintf(out, "Sequence numbers are relative to each sender's initial sequence number "
                  "(ISN); json shows them absolute.\n");
-    uint32_t show = t->ndisp <= 4 ? t->ndisp : 3;
-    for (uint32_t d = 1; d <= show; d++) {
-        for (size_t i = 0; i < t->nconns; i++) {
-            if (t->conns[i].disp != d)
-                continue;
-            char buf[200];
-            render_conn_legend(t, i, buf, sizeof(buf));
-            fprintf(out, "  %s\n", buf);
-        }
-    }
-    if (show < t->ndisp)
+    if (render_legend(t, legend_line, out))
         fprintf(out, "  ... %u connections in all\n", t->ndisp);
     fputc('\n', out);
 

@@ -14,7 +14,7 @@ void cmd_sim_usage(void)
     printf("usage: synack sim --list\n"
            "       synack sim NAME [--seed N] [--format text|json|mermaid|svg] [--pcap FILE]\n"
            "                       [--loss P] [--reorder P] [--dup P] [--delay MS] [--jitter MS]\n"
-           "                       [--rate MBIT]\n"
+           "                       [--rate MBIT] [--cc cubic|newreno|bbr]\n"
            "\n"
            "Plays a TCP connection-management scenario between simulated hosts in virtual\n"
            "time and draws it. The same seed gives byte-identical output.\n"
@@ -29,6 +29,7 @@ void cmd_sim_usage(void)
            "  --rate MBIT    bottleneck rate of every link, Mbit/s\n"
            "These six replace the scenario's own link settings; checks that only the\n"
            "scenario's links guarantee are then reported as skipped.\n"
+           "  --cc NAME      every host's congestion control (default cubic; bbr paces)\n"
            "Exit codes: 0 the stack behaved as expected, 1 a check failed (named on stderr),\n"
            "2 usage error.\n");
 }
@@ -166,6 +167,11 @@ int cmd_sim(int argc, char **argv)
                     return usage_error("--rate must be above 0, not '%s'", val);
                 o.rate_bps = (uint64_t)llround(d * 1e6);
                 o.has_rate = 1;
+            } else if (strcmp(optname, "--cc") == 0) {
+                if (strcmp(val, "cubic") != 0 && strcmp(val, "newreno") != 0 &&
+                    strcmp(val, "bbr") != 0)
+                    return usage_error("--cc is cubic, newreno or bbr, not '%s'", val);
+                o.cc = val;
             } else {
                 return usage_error("unknown option '%s'", optname);
             }

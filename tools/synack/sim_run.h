@@ -32,6 +32,7 @@ typedef struct sim_options {
     uint64_t delay_us;      /* one-way delay */
     uint64_t jitter_us;     /* jitter */
     uint64_t rate_bps;      /* bottleneck rate */
+    const char *cc;         /* --cc NAME: every host's congestion control, or NULL */
 } sim_options;
 
 /* Runs scn and writes the chosen rendering to out. Returns the exit code: 0 when every

@@ -489,6 +489,10 @@ int sim_add_host(sim *w, const char *name, uint32_t addr, const synack_config *c
         c = *cfg;
     else
         sim_host_config(w, &c);
+    if (w->opt && w->opt->cc) { /* --cc: checked by cmd_sim, shorter than cc[] */
+        memset(c.cc, 0, sizeof(c.cc));
+        memcpy(c.cc, w->opt->cc, strlen(w->opt->cc));
+    }
     int idx = w->nhosts;
     w->hctx[idx].w = w;
     w->hctx[idx].host = idx;

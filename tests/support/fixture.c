@@ -1,0 +1,121 @@
+#include "support/fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support/segbuild.h"
+#include "wire/tcp_wire.h"
+
+int fx_established(pair *p, const synack_config *cfg, uint64_t delay_us, int *cs)
+{
+    pair_init(p, cfg, delay_us);
+    *cs = -1;
+    int ss = pair_establish(p, FX_PORT, cs);
+    assert_true(*cs >= 0);
+    assert_true(ss >= 0);
+    return ss;
+}
+
+void fx_established_socks(pair *p, const synack_config *cfg, uint64_t delay_us, int sock[2])
+{
+    sock[PAIR_SERVER] = fx_established(p, cfg, delay_us, &sock[PAIR_CLIENT]);
+}
+
+int fx_sh_established(seghost *h, const synack_config *cfg, uint32_t *server_iss)
+{
+    sh_init(h, cfg);
+    int ls = sh_listen(h, FX_PORT, 4);
+    assert_true(ls >= 0);
+    int s = sh_handshake(h, ls, FX_PORT, FX_PEER_PORT, FX_PEER_ISS, 65535, server_iss);
+    assert_true(s >= 0);
+    return s;
+}
+
+void fx_assert_seg(const pair_seg *s, int from, uint8_t flags, uint32_t seq, uint32_t ack,
+                   uint32_t len)
+{
+    char got[96];
+    pair_seg_str(s, got, sizeof(got));
+    if (s->from != from || s->s.flags != flags || s->s.seq != seq || s->s.ack != ack ||
+        s->s.len != len)
+        fail_msg("unexpected segment %s (want from %d flags %#x seq %u ack %u len %u)", got,
+                 from, flags, seq, ack, len);
+}
+
+void fx_assert_flow(const pair *p, size_t from, const char *want)
+{
+    char flow[1024];
+    pair_flow(p, from, flow, sizeof(flow));
+    assert_string_equal(flow, want);
+}
+
+uint32_t fx_next_seq(const pair *p, int host)
+{
+    for (size_t i = p->nsegs; i > 0; i--) {
+        const synack_seg_info *s = &p->segs[i - 1].s;
+        if (p->segs[i - 1].from == host)
+            return s->seq + s->len + ((s->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+    }
+    fail_msg("host %d sent nothing", host);
+    return 0;
+}
+
+int fx_drop_nth(pair *p, const pair_seg *seg, size_t n, void *ctx)
+{
+    (void)p;
+    (void)seg;
+    return n == *(const size_t *)ctx;
+}
+
+int fx_drop_first_fin(pair *p, const pair_seg *seg, size_t n, void *ctx)
+{
+    (void)p;
+    (void)n;
+    int *dropped = ctx;
+    if ((seg->s.flags & TCP_FIN) && !*dropped) {
+        *dropped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int fx_inject(pair *p, int host, uint64_t t, uint32_t src, uint16_t sport, uint16_t dport,
+              uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win)
+{
+    uint8_t frame[SEG_FRAME_MAX];
+    uint32_t dst = host == PAIR_SERVER ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
+    size_t n = seg_build(frame, sizeof(frame), src, dst, sport, dport, seq, ack, flags, win,
+                         NULL, 0, NULL);
+    assert_true(n > 0);
+    return synack_input(p->st[host], t, frame, n);
+}
+
+short fx_poll(synack_stack *st, int s, short events)
+{
+    synack_pollfd pf = {.sock = s, .events = events, .revents = 0x7fff};
+    int n = synack_sock_poll(st, &pf, 1);
+    assert_int_equal(n, pf.revents != 0);
+    return pf.revents;
+}
+
+synack_tcp_info fx_tcp_info(synack_stack *st, int s)
+{
+    synack_tcp_info i;
+    socklen_t len = sizeof(i);
+    memset(&i, 0, sizeof(i));
+    assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &i, &len), 0);
+    assert_int_equal(len, sizeof(i));
+    return i;
+}
+
+int fx_so_error(synack_stack *st, int s)
+{
+    int e = -1;
+    socklen_t len = sizeof(e);
+    assert_int_equal(synack_getsockopt(st, s, SOL_SOCKET, SO_ERROR, &e, &len), 0);
+    assert_int_equal(len, sizeof(int));
+    return e;
+}
