@@ -208,11 +208,12 @@ typedef struct synack_tcp_info {
     X(TCPKeepAliveTimeouts) X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose)             \
     X(TCPAbortOnLinger) X(TCPAbortOnTimeout) X(TCPAbortFailed) X(TCPOFOQueue)              \
     X(TCPOFODrop) X(TCPRcvQDrop) X(TCPFastRetrans) X(TCPLossProbes) X(TCPDSACKRecv)        \
+    X(TCPDSACKOldSent) X(TCPDSACKOfoSent) X(PAWSEstab)                                     \
     X(TCPSACKRecv) X(TCPPureAcks) X(TCPHPHits) X(TCPDelayedACKs) X(TCPZeroWindowDrop)      \
     X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
-    X(RackReorderTimeouts) X(RackRecordOverflows)
+    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)
 
 typedef enum synack_counter {
 #define SYNACK_COUNTER_ENUM(name) SYNACK_CTR_##name,

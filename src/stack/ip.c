@@ -197,7 +197,15 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const syna
     case IP_PROTO_TCP: {
         tcp_seg seg;
         int vouched = meta && (meta->flags & (SYNACK_RX_CSUM_VERIFIED | SYNACK_RX_CSUM_PARTIAL));
-        r = tcp_parse_ex(ip.payload, ip.payload_len, ip.src, ip.dst, vouched, &seg);
+        /* Unless a device vouched for it, the payload's checksum is completed by
+         * tcp_input(), fused with the copy into the receive ring where there is one. */
+        uint64_t hdr_sum = 0;
+        if (vouched)
+            r = tcp_parse_ex(ip.payload, ip.payload_len, ip.src, ip.dst, 1, &seg);
+        else
+            r = tcp_parse_deferred(ip.payload, ip.payload_len, ip.src, ip.dst, &seg, &hdr_sum);
+        if (r != WIRE_OK && !vouched) /* a corrupt header is a checksum error first */
+            r = tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &seg);
         if (r != WIRE_OK) {
             stack_count(st, SYNACK_CTR_InErrs);
             stack_drop(st, NULL,
@@ -206,9 +214,9 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const syna
             return -EINVAL;
         }
         st->rx_gso_size = meta ? meta->gso_size : 0;
-        tcp_input(st, &ip, &seg);
+        int rc = tcp_input(st, &ip, &seg, vouched ? NULL : &hdr_sum);
         st->rx_gso_size = 0;
-        return 0;
+        return rc;
     }
     case IP_PROTO_ICMP:
         icmp_input(st, &ip);

@@ -87,6 +87,9 @@ struct synack_stack {
     uint32_t txcap;             /* its size */
     uint16_t rx_gso_size;       /* gso_size of the super-packet being input (synack_rx_meta),
                                    0 for an ordinary frame */
+    const uint8_t *rx_staged;   /* payload of the segment being input whose bytes were already
+                                   copied into its connection's receive ring while its
+                                   checksum was verified (tcp_input); NULL otherwise */
 };
 
 /* --- helpers shared by the stack's files --- */

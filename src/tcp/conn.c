@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tcp/rack.h"
-#include "tcp/rate.h"
+#include "tcp/txlog.h"
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
@@ -108,8 +108,7 @@ void tcp_conn_free(tcp_conn *c)
     sendbuf_free(&c->snd, &st->bufmem);
     recvbuf_free(&c->rcv, &st->bufmem);
     tcp_sack_free(c);
-    tcp_rack_free(c);
-    tcp_rate_free(c);
+    tcp_txlog_free(c);
     st->nconns--;
     stack_free(st, c, sizeof(*c));
 }
@@ -201,7 +200,7 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     /* Everything sent is acknowledged; unread received data stays for the application. */
     sendbuf_free(&c->snd, &st->bufmem);
     recvbuf_shrink(&c->rcv, &st->bufmem);
-    tcp_rate_free(c); /* nothing more will be sent to sample */
+    tcp_txlog_free(c); /* nothing more will be sent: no loss to detect, no rate to sample */
     c->q_prev = st->tw_tail;
     c->q_next = NULL;
     if (st->tw_tail)

@@ -8,6 +8,9 @@
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
+#include "tcp/txlog.h"
+#include "wire/checksum.h"
+#include "wire/result.h"
 
 static uint32_t seg_len(const tcp_seg *s)
 {
@@ -20,6 +23,59 @@ static void drop(tcp_conn *c, synack_counter ctr, const char *reason)
     synack_endpoints ep;
     tcp_conn_endpoints(c, &ep);
     stack_drop(c->st, &ep, ctr, reason);
+}
+
+/* RFC 2883: [left, right) arrived twice. The next ACK, sent at once, reports it in its
+ * first SACK block, so the sender can tell a spurious retransmission and undo its window
+ * reduction. A second duplicate before that ACK widens the range when the two touch
+ * (as Linux's tcp_dsack_extend); otherwise the first one is reported. */
+static void note_dsack(tcp_conn *c, uint32_t left, uint32_t right)
+{
+    /* TIME-WAIT answers a repeated FIN as its compact record (timewait.c) would: plainly */
+    if (!c->sack_ok || c->state == SYNACK_TIME_WAIT || !seq_lt(left, right))
+        return;
+    c->ack_now = 1;
+    if (c->dsack_pending) {
+        if (seq_le(left, c->dsack_right) && seq_ge(right, c->dsack_left)) {
+            if (seq_lt(left, c->dsack_left))
+                c->dsack_left = left;
+            if (seq_gt(right, c->dsack_right))
+                c->dsack_right = right;
+        }
+        return;
+    }
+    c->dsack_pending = 1;
+    c->dsack_left = left;
+    c->dsack_right = right;
+    stack_count(c->st, seq_lt(left, c->rcv_nxt) ? SYNACK_CTR_TCPDSACKOldSent
+                                                : SYNACK_CTR_TCPDSACKOfoSent);
+}
+
+/* The part of a segment below RCV.NXT, reported as a duplicate (RFC 2883 4.1.1: an ACK
+ * that does not advance still tells the sender which bytes came twice). */
+static void note_dsack_old(tcp_conn *c, const tcp_seg *seg)
+{
+    uint32_t len = seg_len(seg);
+    if (len == 0 || (seg->flags & TCP_SYN) || !seq_lt(seg->seq, c->rcv_nxt))
+        return; /* a SYN is answered by the handshake's rules, not reported */
+    uint32_t end = seq_lt(seg->seq + len, c->rcv_nxt) ? seg->seq + len : c->rcv_nxt;
+    note_dsack(c, seg->seq, end);
+}
+
+/* RFC 2883 4.1.2: bytes [off, off + len) after RCV.NXT that overlap out-of-order data
+ * already held. Reported before the write, which moves RCV.NXT over filled holes. */
+static void note_dsack_ofo(tcp_conn *c, uint32_t off, uint32_t len)
+{
+    recvbuf_range r[RECVBUF_MAX_RANGES];
+    uint32_t n = recvbuf_sack_ranges(&c->rcv, r, RECVBUF_MAX_RANGES);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t lo = off > r[i].start ? off : r[i].start;
+        uint32_t hi = off + len < r[i].end ? off + len : r[i].end;
+        if (lo < hi) {
+            note_dsack(c, c->rcv_nxt + lo, c->rcv_nxt + hi);
+            return;
+        }
+    }
 }
 
 void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
@@ -210,7 +266,7 @@ static void enter_recovery(tcp_conn *c)
         c->prr_delivered = 0;
         c->prr_out = 0;
     }
-    if (c->rack)
+    if (tcp_rack_on(c))
         tcp_rack_enter_recovery(c); /* RFC 8985: the first segment RACK marked lost */
     else
         tcp_retransmit_first(c);
@@ -259,7 +315,7 @@ static int early_retransmit(const tcp_conn *c)
 static void rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
                         uint32_t sacked_before)
 {
-    if (!c->rate)
+    if (!tcp_rate_on(c))
         return;
     tcp_rate_sample rs;
     tcp_rate_on_ack(c, seg, una_before, sacked_before, &rs);
@@ -299,7 +355,7 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
     if (c->dupacks <= 2)
         c->limited_xmit = c->dupacks * c->snd_mss;
     /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
-    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1) && !c->rack)
+    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1) && !tcp_rack_on(c))
         enter_recovery(c);
 }
 
@@ -314,6 +370,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         seq++;
     if (seq_lt(seq, c->rcv_nxt)) { /* trim what we already have */
         uint32_t skip = c->rcv_nxt - seq;
+        note_dsack(c, seq, skip < len ? c->rcv_nxt : seq + len);
         if (skip >= len)
             return 1;
         data += skip;
@@ -333,8 +390,17 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     }
     uint32_t off = seq - c->rcv_nxt;
     int had_ooo = c->rcv.nranges != 0;
+    if (had_ooo && c->sack_ok)
+        note_dsack_ofo(c, off, len);
     uint32_t stored = 0;
-    long adv = recvbuf_write(&c->rcv, &st->bufmem, off, data, len, &stored);
+    long adv = -1;
+    if (off == 0 && data == st->rx_staged && len == seg->payload_len) {
+        /* tcp_input already copied these bytes into the ring while summing them */
+        adv = recvbuf_commit_staged(&c->rcv, len);
+        stored = adv > 0 ? len : 0;
+    }
+    if (adv < 0)
+        adv = recvbuf_write(&c->rcv, &st->bufmem, off, data, len, &stored);
     if (adv < 0) {
         drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
              adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");
@@ -451,8 +517,9 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         stack_count(st, SYNACK_CTR_TCPPureAcks);
         uint32_t una_before = c->snd_una;
         ack_advance(c, seg->ack);
-        if (c->rack)
-            tcp_rack_on_ack(c, seg); /* no SACK here: nothing can be found lost */
+        /* RACK and rate sampling read the transmit log (no SACK here: nothing can be
+         * found lost) */
+        tcp_txlog_on_ack(c, seg, una_before, 0);
         ts_rtt_sample(c, seg);
         rate_sample(c, seg, una_before, 0); /* nsb == 0: nothing was SACKed */
         c->snd_wl1 = seg->seq;
@@ -468,6 +535,24 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         return 1;
     tcp_output(c);
     return 1;
+}
+
+/* A duplicate pure ACK that the network reordered behind a newer segment (Linux's
+ * tcp_disordered_ack): SEG.SEQ = RCV.NXT, no data, SEG.ACK = SND.UNA, a window that updates
+ * nothing, and a TSval at most one RTO older than TS.Recent. It changes no state but the
+ * duplicate-ACK count and the SACK scoreboard, and its TSval places it in the current
+ * flight, not in an earlier wrap of the sequence space that PAWS guards against; dropping
+ * it loses a duplicate ACK, and with it fast retransmit, for an RTO.
+ * Only the linux profile exempts it: RFC 7323 5.3 says PAWS "MUST be performed on all
+ * incoming segments" and names no exception; its discussion after R5 accepts that segments
+ * delayed past a newer one are "discarded unnecessarily". */
+static int disordered_ack(const tcp_conn *c, const tcp_seg *seg)
+{
+    uint32_t win = (uint32_t)seg->win << c->snd_wscale;
+    uint32_t age_ms = (uint32_t)(tcp_rto_backed_off(c) / 1000);
+    return (seg->flags & TCP_ACK) && seg_len(seg) == 0 && seg->seq == c->rcv_nxt &&
+           seg->ack == c->snd_una && !seq_gt(seg->seq, c->snd_wl1) && win == c->snd_wnd &&
+           win != 0 && c->ts_recent - seg->opts.ts_val <= age_ms;
 }
 
 /* Segment arrival for SYN-RECEIVED and every synchronized state. */
@@ -493,8 +578,10 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
     /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
     if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
         seq_lt(seg->opts.ts_val, c->ts_recent) &&
-        st->now - c->ts_recent_age < 24ull * 24 * 3600 * 1000000) {
-        drop(c, SYNACK_CTR_COUNT, "paws");
+        st->now - c->ts_recent_age < 24ull * 24 * 3600 * 1000000 &&
+        !(st->cfg.linux_profile && disordered_ack(c, seg))) {
+        note_dsack_old(c, seg); /* as Linux's tcp_send_dupack: data we already have */
+        drop(c, SYNACK_CTR_PAWSEstab, "paws");
         tcp_send_ack(c);
         return;
     }
@@ -515,6 +602,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
                 /* A retransmitted FIN: our last ACK was lost. Re-ACK, restart 2*MSL. */
                 tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
             }
+            note_dsack_old(c, seg); /* RFC 2883: an old duplicate is reported */
             tcp_send_ack(c);
         }
         drop(c, SYNACK_CTR_COUNT, "out-of-window");
@@ -637,7 +725,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
         } else if (seg->ack == c->snd_una)
             dup_ack(c, seg, win, c->sacked_bytes > sacked_before);
         /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
-        int rack_lost = c->rack ? tcp_rack_on_ack(c, seg) : 0;
+        int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
         if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
             /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
             int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->sacked_bytes -
@@ -649,7 +737,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
          * Retransmit lowers the threshold to what can still come back. */
         if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
             seq_gt(c->snd_una, c->snd_recover - 1) &&
-            (c->rack ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
+            (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
             enter_recovery(c);
         rate_sample(c, seg, una_before, sacked_before);
         /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
@@ -725,7 +813,52 @@ static void compact_pending(synack_stack *st)
         tcp_tw_compact(c);
 }
 
-void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
+/* The next in-order data of an established connection, which the fast path or process_text
+ * would copy into the receive ring at RCV.NXT: its copy can verify the checksum too. */
+static int rx_fusable(const tcp_conn *c, const tcp_seg *seg)
+{
+    return c->state == SYNACK_ESTABLISHED &&
+           (seg->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) == TCP_ACK &&
+           seg->seq == c->rcv_nxt && seg->payload_len > 0 && c->rcv.nranges == 0 &&
+           c->sock >= 0 && seg->payload_len <= recvbuf_space(&c->rcv);
+}
+
+/* Completes a deferred checksum: 1 if the segment is intact. */
+static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum)
+{
+    uint64_t sum;
+    if (n && n->kind == CT_CONN) {
+        tcp_conn *c = tcp_conn_of(n);
+        if (rx_fusable(c, seg) && recvbuf_stage(&c->rcv, &st->bufmem, seg->payload,
+                                                (uint32_t)seg->payload_len, &sum) == 0) {
+            if (!tcp_csum_complete(hdr_sum, sum)) {
+                c->rcv.staged = 0; /* the bytes sit past RCV.NXT, invisible; forget them */
+                return 0;
+            }
+            st->rx_staged = seg->payload;
+            return 1;
+        }
+    }
+    return tcp_csum_complete(hdr_sum, csum_add(0, seg->payload, seg->payload_len));
+}
+
+static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n);
+
+int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum)
+{
+    ct_key key = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
+    ct_node *n = ct_lookup(&st->conns, &key);
+    if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum)) {
+        stack_count(st, SYNACK_CTR_InErrs);
+        stack_drop(st, NULL, SYNACK_CTR_InCsumErrors, wire_result_name(WIRE_BAD_TCP_CSUM));
+        return -EINVAL;
+    }
+    segment_input(st, ip, seg, n);
+    st->rx_staged = NULL;
+    return 0;
+}
+
+static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n)
 {
     synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
                            .rport = seg->sport};
@@ -736,8 +869,6 @@ void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg)
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, seg);
-    ct_key key = {.laddr = ep.laddr, .raddr = ep.raddr, .lport = ep.lport, .rport = ep.rport};
-    ct_node *n = ct_lookup(&st->conns, &key);
     if (n && n->kind == CT_TIME_WAIT) {
         if (!tcp_tw_input(st, tcp_tw_of(n), seg))
             return;

@@ -8,6 +8,7 @@
 #include "tcp/rate.h"
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
+#include "tcp/txlog.h"
 
 static tcp_opt_layout opt_layout(const synack_stack *st)
 {
@@ -124,19 +125,35 @@ static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
      * higher. With more holes than blocks, lower ranges are left out, never the newest. */
     recvbuf_range r[RECVBUF_MAX_RANGES];
     uint32_t max = o->has_ts ? 3 : 4;
-    uint32_t n = recvbuf_sack_ranges(&c->rcv, r, RECVBUF_MAX_RANGES);
+    uint32_t n = c->rcv.nranges ? recvbuf_sack_ranges(&c->rcv, r, RECVBUF_MAX_RANGES) : 0;
     uint32_t recent = c->sack_recent - c->rcv_nxt, first = n;
     for (uint32_t i = 0; i < n; i++)
         if (recent >= r[i].start && recent < r[i].end)
             first = i;
-    uint32_t k = 0;
-    if (first < n) {
+    uint32_t k = 0, holder = n;
+    if (c->dsack_pending) {
+        /* RFC 2883 4: the D-SACK block comes first; when the duplicate lies in a range
+         * still held above RCV.NXT, that (larger) range comes second. */
+        o->sack[k].left = c->dsack_left;
+        o->sack[k].right = c->dsack_right;
+        k++;
+        uint32_t dl = c->dsack_left - c->rcv_nxt, dr = c->dsack_right - c->rcv_nxt;
+        for (uint32_t i = 0; i < n && seq_ge(c->dsack_left, c->rcv_nxt); i++)
+            if (dl >= r[i].start && dr <= r[i].end)
+                holder = i;
+        if (holder < n) {
+            o->sack[k].left = c->rcv_nxt + r[holder].start;
+            o->sack[k].right = c->rcv_nxt + r[holder].end;
+            k++;
+        }
+    }
+    if (first < n && first != holder) {
         o->sack[k].left = c->rcv_nxt + r[first].start;
         o->sack[k].right = c->rcv_nxt + r[first].end;
         k++;
     }
     for (uint32_t i = n; i-- > 0 && k < max;) {
-        if (i == first)
+        if (i == first || i == holder)
             continue;
         o->sack[k].left = c->rcv_nxt + r[i].start;
         o->sack[k].right = c->rcv_nxt + r[i].end;
@@ -150,7 +167,7 @@ static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
  * come out of the data too, or the segment would exceed the MTU. */
 static uint32_t send_mss(const tcp_conn *c)
 {
-    if (!c->sack_ok || !c->rcv.nranges)
+    if (!c->sack_ok || (!c->rcv.nranges && !c->dsack_pending))
         return c->snd_mss;
     tcp_opts o = {0};
     o.has_ts = c->ts_ok;
@@ -204,7 +221,7 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         seg.opts.ts_val = tcp_ts_now(c);
         seg.opts.ts_ecr = c->ts_recent;
     }
-    if (c->sack_ok && c->rcv.nranges)
+    if (c->sack_ok && (c->rcv.nranges || c->dsack_pending))
         add_sack_blocks(c, &seg.opts);
     seg.win = window_field(c, 0);
 
@@ -224,15 +241,15 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
     if (c->in_recovery)
         c->prr_out += len; /* RFC 6937 prr_out */
-    if (end != seq && st->cfg.rack)
-        tcp_rack_on_xmit(c, seq, end); /* RFC 8985: the segment's transmit time */
-    if (len && c->rate)
-        tcp_rate_on_send(c, seq, len); /* the delivery-rate snapshot (rate.c) */
+    if (end != seq)
+        tcp_txlog_on_xmit(c, seq, end, (flags & TCP_FIN) != 0); /* RACK's transmit time,
+                                                                  the rate snapshot */
     if (len && tcp_pacing_on(c))
         tcp_pace_sent(c, len);
     if (seq_gt(end, c->snd_max))
         c->snd_max = end;
     if (flags & TCP_ACK) {
+        c->dsack_pending = 0; /* RFC 2883 4: each duplicate is reported in one ACK only */
         c->ack_now = 0;
         c->delack_pending = 0;
         c->segs_since_ack = 0;
@@ -455,7 +472,8 @@ void tcp_output(tcp_conn *c)
     int sent = 0;
     if (can_send_data(c->state)) {
         uint32_t mss = send_mss(c);
-        int sack_recovery = c->in_recovery && c->sack_ok;
+        /* RFC 6675 recovery, or RACK's after an RTO (RFC 8985 6.3) */
+        int sack_recovery = (c->in_recovery || tcp_rack_rto_recovery(c)) && c->sack_ok;
         if (sack_recovery)
             sent = sack_retransmit(c, mss, 0);
         uint32_t burst = 0; /* segments sent by this loop so far */
@@ -534,7 +552,7 @@ void tcp_output(tcp_conn *c)
          * does a window that SWS avoidance will not use (RFC 1122 4.2.3.4 wants an
          * override timeout, or a lost window update leaves both ends waiting). */
         uint32_t end = tcp_snd_data_end(c);
-        if (c->rate && !paced)
+        if (tcp_rate_on(c) && !paced)
             check_app_limited(c, end, mss);
         if (!sent && !paced && seq_lt(c->snd_nxt, end) &&
             c->snd_nxt == c->snd_una && c->deadline[TT_PERSIST] == UINT64_MAX &&

@@ -3,14 +3,11 @@
  * controller (BBR).
  *
  * Every data segment sent takes a snapshot of the connection's delivery counters (the
- * draft's per-packet P.delivered, P.delivered_time, P.first_sent_time, P.is_app_limited);
- * an ACK that delivers data finds the snapshot of the most recently sent segment it
- * delivered and turns the difference into a sample. Snapshots live in a block allocated
- * when a controller asks for rate sampling (the TCB pays one pointer): first transmissions
- * in a ring ordered by sequence number that grows to TCP_RATE_MAX_RECORDS and then merges
- * new segments into its newest record, retransmissions in a small ring of their own. A
- * merged or missing snapshot only makes a sample span a longer interval (an average over
- * more data), never a faster one. */
+ * draft's per-packet P.delivered, P.delivered_time, P.first_sent_time, P.is_app_limited),
+ * kept beside the segment's record in the transmit log (txlog.c); an ACK that delivers
+ * data finds the snapshot of the most recently sent segment it delivered and turns the
+ * difference into a sample. A merged or missing snapshot only makes a sample span a longer
+ * interval (an average over more data), never a faster one. */
 #ifndef SYNACK_TCP_RATE_H
 #define SYNACK_TCP_RATE_H
 
@@ -18,10 +15,27 @@
 
 struct tcp_conn;
 struct tcp_seg;
+struct tcp_txsnap;
 
-/* Records of first transmissions at most (28 bytes each): enough for the flight of a
- * 100 Mbit/s x 100 ms path at 1448-byte segments. */
-#define TCP_RATE_MAX_RECORDS 1024u
+/* Rate sampling's connection state (the draft's C.*); it lives in the transmit log's
+ * header. */
+typedef struct tcp_rate {
+    uint64_t delivered;       /* C.delivered: bytes delivered in the connection's life */
+    uint64_t una_acked;       /* bytes SND.UNA has moved over since sampling began */
+    uint64_t app_limited;     /* C.app_limited: delivered count that ends the app-limited
+                                 phase; 0 = not app-limited */
+    uint32_t delivered_time;  /* C.delivered_time */
+    uint32_t first_sent;      /* C.first_sent_time */
+    uint32_t min_rtt;         /* smallest RTT measured, µs; UINT32_MAX = none */
+    uint32_t pick_sent;       /* the snapshot the current ACK samples (valid with has_pick):
+                                 its P.sent_time, */
+    uint32_t pick_delivered;  /* P.delivered, */
+    uint32_t pick_delivered_time; /* P.delivered_time, */
+    uint32_t pick_first_sent; /* P.first_sent_time, */
+    uint8_t pick_app_limited; /* P.is_app_limited, */
+    uint8_t pick_resent;      /* and whether those bytes were resent (Karn) */
+    uint8_t has_pick;         /* tcp_rate_pick found a snapshot for the current ACK */
+} tcp_rate;
 
 /* What one ACK says (the draft's rate sample "rs"). */
 typedef struct tcp_rate_sample {
@@ -35,14 +49,20 @@ typedef struct tcp_rate_sample {
     uint8_t is_app_limited;   /* the segment left while the application had nothing more */
 } tcp_rate_sample;
 
-/* Starts rate sampling on c (idempotent). Returns 0 or -ENOMEM (then c samples nothing). */
+/* Starts rate sampling on c (idempotent): the transmit log's header holds the state, its
+ * records the snapshots. Returns 0 or -ENOMEM (then c samples nothing). */
 int tcp_rate_enable(struct tcp_conn *c);
-/* Releases the block (connection teardown). */
-void tcp_rate_free(struct tcp_conn *c);
-/* A data segment [seq, seq + len) is about to leave; seq below SND.MAX is a resend. */
-void tcp_rate_on_send(struct tcp_conn *c, uint32_t seq, uint32_t len);
-/* An acceptable ACK was processed (scoreboard updated, SND.UNA moved). una_before and
- * sacked_before are SND.UNA and the SACKed byte count before it. Fills *rs. */
+/* Rate sampling is on for c. */
+int tcp_rate_on(const struct tcp_conn *c);
+/* A data segment is about to leave (before SND.MAX moves): fills its snapshot. */
+void tcp_rate_on_send(struct tcp_conn *c, struct tcp_txsnap *snap);
+/* An acceptable ACK was processed, before the transmit log drops what it acknowledged:
+ * finds the snapshot the ACK's sample is about (tcp_txlog_on_ack calls it). */
+void tcp_rate_pick(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t una_before,
+                   uint32_t sacked_before);
+/* An acceptable ACK was processed (scoreboard updated, SND.UNA moved, tcp_txlog_on_ack
+ * done). una_before and sacked_before are SND.UNA and the SACKed byte count before it.
+ * Fills *rs. */
 void tcp_rate_on_ack(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t una_before,
                      uint32_t sacked_before, tcp_rate_sample *rs);
 /* tcp_output found nothing more to send with room left in cwnd: samples taken until what

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "wire/checksum.h"
+
 /* Ring index of offset off from head. Needs head < size and off <= size; with
  * size <= RECVBUF_MAX_CAP the sum cannot overflow 32 bits. */
 static uint32_t ring_index(uint32_t size, uint32_t head, uint32_t off)
@@ -126,9 +128,40 @@ uint32_t recvbuf_ready(const recvbuf *b)
     return b->ready;
 }
 
+int recvbuf_stage(recvbuf *b, const synack_allocator *a, const void *src, uint32_t n,
+                  uint64_t *sum)
+{
+    b->staged = 0;
+    if (n == 0 || b->nranges != 0 || n > b->cap - b->ready)
+        return -EINVAL;
+    if (b->ready + n > b->size && grow(b, a, b->ready + n) != 0)
+        return -ENOMEM;
+    uint32_t start = ring_index(b->size, b->head, b->ready);
+    uint32_t first = b->size - start;
+    if (first > n)
+        first = n;
+    const uint8_t *s = src;
+    uint64_t acc = csum_copy(0, b->data + start, s, first);
+    if (n > first)
+        acc = csum_add_partial(acc, csum_copy(0, b->data, s + first, n - first), first & 1);
+    *sum = acc;
+    b->staged = n;
+    return 0;
+}
+
+long recvbuf_commit_staged(recvbuf *b, uint32_t n)
+{
+    if (n == 0 || b->staged != n || b->nranges != 0 || n > b->cap - b->ready)
+        return -1;
+    b->staged = 0;
+    b->ready += n;
+    return (long)n;
+}
+
 long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const void *src, uint32_t n,
                    uint32_t *stored_out)
 {
+    b->staged = 0;
     if (stored_out != NULL)
         *stored_out = 0;
     uint32_t space = b->cap - b->ready;
@@ -222,6 +255,7 @@ long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const vo
 
 uint32_t recvbuf_read(recvbuf *b, void *dst, uint32_t n)
 {
+    b->staged = 0; /* a read may empty the ring and restart it at index 0 */
     uint32_t take = n < b->ready ? n : b->ready;
     if (take == 0)
         return 0;
@@ -255,6 +289,7 @@ uint32_t recvbuf_sack_ranges(const recvbuf *b, recvbuf_range *out, uint32_t max)
 
 uint32_t recvbuf_drop_ooo(recvbuf *b)
 {
+    b->staged = 0;
     uint32_t dropped = b->ooo_bytes;
     b->nranges = 0;
     b->ooo_bytes = 0;

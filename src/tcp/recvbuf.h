@@ -57,6 +57,8 @@ typedef struct recvbuf {
                               allocated with the first out-of-order byte, freed when the
                               last hole fills (NULL while everything is in order). */
     uint32_t ooo_bytes;    /* Bytes held in ranges (the sum of their lengths). */
+    uint32_t staged;       /* Bytes recvbuf_stage() placed after the ready data and no call
+                              has disturbed since; 0 otherwise. */
 } recvbuf;
 
 /* Sets an empty buffer of capacity cap (clamped to RECVBUF_MAX_CAP); allocates nothing. */
@@ -99,6 +101,19 @@ uint32_t recvbuf_drop_ooo(recvbuf *b);
 /* Frees the storage if there is neither ready nor out-of-order data; a later write
  * allocates it again (starting small). */
 void recvbuf_shrink(recvbuf *b, const synack_allocator *a);
+
+/* The receive fast path's fused copy: places n in-order bytes (at RCV.NXT) in the ring
+ * without making them readable, and sets *sum to their Internet checksum partial sum
+ * (csum_add(0, src, n)), computed in the same pass. Only for a buffer holding no
+ * out-of-order data, with n <= recvbuf_space(). recvbuf_commit_staged(b, n) then makes them
+ * readable without copying again. Returns 0, -EINVAL (preconditions), or -ENOMEM (storage
+ * could not grow; nothing placed). */
+int recvbuf_stage(recvbuf *b, const synack_allocator *a, const void *src, uint32_t n,
+                  uint64_t *sum);
+/* Makes the n bytes the last recvbuf_stage() placed readable (RCV.NXT advances by n) and
+ * returns n; returns -1 (nothing changed) if no call staged exactly n bytes or another call
+ * touched the buffer since: the caller then writes the bytes normally. */
+long recvbuf_commit_staged(recvbuf *b, uint32_t n);
 
 /* Zero-copy read: points *p at the first ready bytes and returns how many lie
  * contiguously there (0: none). recvbuf_read(b, NULL, n) then releases them. */

@@ -15,8 +15,7 @@
 struct synack_stack;
 struct tcp_listener;
 struct tcp_cc_ops;
-struct tcp_rack;
-struct tcp_rate;
+struct tcp_txlog;
 
 /* Where a connection sits besides the connection table. */
 typedef enum tcp_queue {
@@ -69,6 +68,9 @@ typedef struct tcp_conn {
     uint32_t rcv_fin_seq;       /* sequence number of a FIN that arrived ahead of data */
     uint32_t sack_recent;       /* first byte of the latest out-of-order segment: the first
                                    SACK block reports its range (RFC 2018 4) */
+    uint32_t dsack_left;        /* RFC 2883: a duplicate range received, reported as the
+                                   first SACK block of the next ACK (while dsack_pending) */
+    uint32_t dsack_right;       /* one past its last byte */
 
     /* --- negotiated options --- */
     uint16_t snd_mss;           /* largest segment payload we send */
@@ -100,6 +102,7 @@ typedef struct tcp_conn {
                                    fits, SWS avoidance aside (RFC 1122 4.2.3.4) */
     unsigned pacing : 1;        /* data segments leave no faster than the pacing rate
                                    (config `pacing`, SO_MAX_PACING_RATE; BBR always paces) */
+    unsigned dsack_pending : 1; /* dsack_left..dsack_right goes out once, on the next ACK */
 
     /* --- retransmission, RFC 6298 --- */
     uint32_t srtt_us;           /* smoothed RTT, 0 before the first sample */
@@ -114,7 +117,8 @@ typedef struct tcp_conn {
 
     /* --- SACK scoreboard, RFC 6675 (sack.c) --- */
     tcp_sack_block *sb;         /* SACKed ranges above snd_una, sorted, disjoint; room for
-                                   TCP_SACK_SCOREBOARD, allocated on the first SACK block
+                                   TCP_SACK_SCOREBOARD and, after them, the span of ranges
+                                   forgotten when it was full; allocated on the first SACK block
                                    (an idle or loss-free connection never pays for it) */
     uint32_t nsb;               /* ranges in sb */
     uint32_t sacked_bytes;      /* bytes the ranges cover */
@@ -123,10 +127,11 @@ typedef struct tcp_conn {
     uint32_t prr_out;           /* RFC 6937: bytes sent since recovery began */
     uint32_t recover_fs;        /* RFC 6937 RecoverFS: the flight when recovery began */
     uint32_t high_sacked;       /* highest sequence number ever SACKed (the forward-most
-                                   byte the receiver holds; ranges above sb[] are forgotten
-                                   when the scoreboard is full) */
-    struct tcp_rack *rack;      /* RACK-TLP state and transmit records (rack.c), allocated
-                                   on the first data segment when the config asks for RACK */
+                                   byte the receiver holds; when the scoreboard is full its
+                                   highest ranges are forgotten, sack.c) */
+    struct tcp_txlog *txlog;    /* the transmit log (txlog.c): per-segment records plus the
+                                   state of RACK-TLP (rack.c) and rate sampling (rate.c);
+                                   NULL until one of them needs it */
 
     /* --- congestion control --- */
     const struct tcp_cc_ops *cc; /* the algorithm */
@@ -134,8 +139,6 @@ typedef struct tcp_conn {
     uint32_t ssthresh;          /* slow-start threshold, bytes */
     uint32_t bytes_acked_ca;    /* RFC 5681 3.1 appropriate byte counting in avoidance */
     uint64_t cc_priv[8];        /* the algorithm's own state */
-    struct tcp_rate *rate;      /* delivery-rate sampling (rate.c), allocated by a congestion
-                                   controller that needs it (BBR); NULL otherwise */
 
     /* --- pacing (pacing.c): a token bucket in payload bytes --- */
     uint32_t pacing_rate;       /* bytes/s set by a controller with cong_control (BBR) */

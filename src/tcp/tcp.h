@@ -45,7 +45,12 @@ uint32_t tcp_ts_now(const tcp_conn *c);
 /* --- input.c: segment arrival, RFC 9293 3.10.7 --- */
 /* Takes the peer's SYN options (MSS, window scale, SACK, timestamps). */
 void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
-void tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
+/* hdr_sum is NULL when the segment's checksum was verified (or a device vouched for it);
+ * else it is the pseudo-header + header sum from tcp_parse_deferred(), and the payload is
+ * verified here before anything acts on the segment — for the next in-order data of an
+ * established connection, in the same pass that copies it into the receive ring. Returns 0,
+ * or -EINVAL when the checksum is bad (dropped and counted as ip.c counts it). */
+int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum);
 /* Segment arrival for a connection past SYN-SENT (3.10.7.4). */
 void tcp_conn_input(tcp_conn *c, const tcp_seg *seg);
 /* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK

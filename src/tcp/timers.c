@@ -21,8 +21,9 @@ uint64_t tcp_rto_backed_off(const tcp_conn *c)
  * sample, and at most one probe per tail. RACK implies the probe (RACK-TLP). */
 static uint64_t tlp_pto(const tcp_conn *c, uint64_t rto)
 {
-    if (!(c->st->cfg.tail_loss_probe || c->rack) || c->tlp_out || c->in_recovery || c->backoff ||
-        !c->srtt_us || (c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
+    if (!(c->st->cfg.tail_loss_probe || tcp_rack_on(c)) || c->tlp_out || c->in_recovery ||
+        c->backoff || !c->srtt_us ||
+        (c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
         return 0;
     uint64_t pto = 2ull * c->srtt_us;
     if (c->snd_max - c->snd_una <= c->snd_mss)
@@ -36,7 +37,7 @@ void tcp_arm_rexmit(tcp_conn *c)
     uint64_t pto = tlp_pto(c, rto);
     c->tlp_armed = pto != 0;
     uint64_t at = c->st->now + (pto ? pto : rto);
-    if (c->rack)
+    if (tcp_rack_on(c))
         at = tcp_rack_timer(c, at); /* RACK's reordering timer shares the deadline */
     tcp_timer_set(c, TT_REXMIT, at);
 }
@@ -72,7 +73,7 @@ static void send_probe(tcp_conn *c)
             retrans = 1;
         }
     }
-    if (c->rack)
+    if (tcp_rack_on(c))
         tcp_rack_on_probe(c, retrans); /* RFC 8985 7.3: TLP.end_seq, TLP.is_retrans */
     tcp_timer_set(c, TT_REXMIT, st->now + tcp_rto_backed_off(c));
 }
@@ -167,10 +168,19 @@ static int on_rexmit(tcp_conn *c)
     c->limited_xmit = 0;
     c->snd_recover = c->snd_max;
     c->backoff++;
+    if (tcp_rack_on(c) && c->backoff == 1) {
+        /* RFC 8985 6.3: RACK marks lost what was sent long enough ago and resends the
+         * first; SACKed data is not sent again (output.c resends the rest as the pipe
+         * allows). A second timeout in a row falls back to going back: the receiver may
+         * have reneged on what it SACKed (RFC 2018 8). */
+        tcp_rack_on_rto(c);
+        tcp_arm_rexmit(c);
+        return 1;
+    }
     c->snd_nxt = c->snd_una; /* go back: resend from the first unacknowledged byte */
     tcp_sack_clear(c);       /* RFC 2018 8: after a timeout, SACK information may be stale */
-    if (c->rack)
-        tcp_rack_on_rto(c);
+    if (tcp_rack_on(c))
+        tcp_rack_forget(c);
     tcp_retransmit_first(c);
     tcp_arm_rexmit(c);
     return 1;

@@ -105,8 +105,36 @@ wire_result tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst
     return tcp_parse_ex(seg, len, src, dst, 0, out);
 }
 
+/* How parse() treats the checksum. */
+typedef enum csum_mode {
+    CSUM_VERIFY,  /* the whole segment, here */
+    CSUM_VOUCHED, /* not at all: the device checked it */
+    CSUM_DEFER,   /* pseudo-header and header here; the caller adds the payload */
+} csum_mode;
+
+static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                         csum_mode mode, tcp_seg *out, uint64_t *hdr_sum);
+
 wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                          int csum_vouched, tcp_seg *out)
+{
+    return parse(seg, len, src, dst, csum_vouched ? CSUM_VOUCHED : CSUM_VERIFY, out, NULL);
+}
+
+wire_result tcp_parse_deferred(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                               tcp_seg *out, uint64_t *hdr_sum)
+{
+    return parse(seg, len, src, dst, CSUM_DEFER, out, hdr_sum);
+}
+
+int tcp_csum_complete(uint64_t hdr_sum, uint64_t payload_sum)
+{
+    /* The header is a multiple of 4 bytes, so the payload starts on an even offset. */
+    return csum_finish(csum_add_partial(hdr_sum, payload_sum, 0)) == 0;
+}
+
+static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                         csum_mode mode, tcp_seg *out, uint64_t *hdr_sum)
 {
     if (len < TCP_HDR_LEN)
         return WIRE_TRUNCATED;
@@ -118,8 +146,10 @@ wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t 
     if (len > 0xffffu)
         return WIRE_BAD_TCP_CSUM;
     uint64_t acc = csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len);
-    if (!csum_vouched && csum_finish(csum_add(acc, seg, len)) != 0)
+    if (mode == CSUM_VERIFY && csum_finish(csum_add(acc, seg, len)) != 0)
         return WIRE_BAD_TCP_CSUM;
+    if (mode == CSUM_DEFER)
+        *hdr_sum = csum_add(acc, seg, hdr_len);
     tcp_opts opts;
     wire_result r = parse_options(seg + TCP_HDR_LEN, hdr_len - TCP_HDR_LEN, &opts);
     if (r != WIRE_OK)

@@ -96,6 +96,16 @@ wire_result tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst
 wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                          int csum_vouched, tcp_seg *out);
 
+/* tcp_parse() that leaves the payload's share of the checksum to the caller, so that it can
+ * be summed while the payload is copied where it is going (the receive fast path). Sets
+ * *hdr_sum to the sum of the pseudo-header and the TCP header; the segment is intact
+ * exactly when tcp_csum_complete(*hdr_sum, csum_add(0, payload, payload_len)) is 1. Until
+ * then nothing in *out may be acted on. */
+wire_result tcp_parse_deferred(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
+                               tcp_seg *out, uint64_t *hdr_sum);
+/* 1 when a header sum from tcp_parse_deferred() and its payload's sum make a valid checksum. */
+int tcp_csum_complete(uint64_t hdr_sum, uint64_t payload_sum);
+
 /* Number of option bytes tcp_opts_emit writes for o (a multiple of 4, at most
  * TCP_MAX_OPT_LEN, 0 if no options). */
 size_t tcp_opts_len(const tcp_opts *o, tcp_opt_layout layout);

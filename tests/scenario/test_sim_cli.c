@@ -233,6 +233,7 @@ static int deliberate(const char *scenario, const char *summary)
         "suspected) out-of-order segment",    /* retransmissions after loss */
         "suspected) retransmission",
         "Duplicate ACK",
+        "D-SACK Sequence", /* a receiver reports a duplicate (RFC 2883) */
     };
     for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
         if (strstr(summary, always[i]))

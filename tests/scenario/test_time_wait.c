@@ -160,12 +160,27 @@ static void test_time_wait_ignores_rst(void **state)
 
     pair_run_until(&p, t_tw + 10 * SEC);
     size_t mark = p.nsegs;
+    uint64_t in_segs = synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_InSegs);
     const uint8_t flags[2] = {TCP_RST, TCP_RST | TCP_ACK};
     for (int i = 0; i < 2; i++)
-        fx_inject(&p, PAIR_CLIENT, p.now, PAIR_SERVER_ADDR, 80, cport, rcv_nxt, snd_nxt, flags[i],
-                  1000);
+        assert_int_equal(fx_inject(&p, PAIR_CLIENT, p.now, PAIR_SERVER_ADDR, 80, cport, rcv_nxt,
+                                   snd_nxt, flags[i], 1000),
+                         0);
+    /* Both RSTs reached TCP (a frame lost before it would pass this test unnoticed)... */
+    assert_int_equal(synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_InSegs), in_segs + 2);
     pair_run_for(&p, 100000);
     assert_int_equal(p.nsegs, mark);
+    /* ...and their 4-tuple is the TIME-WAIT connection's: a segment on it that is not a
+     * bare in-order ACK is answered with the connection's state (RFC 9293 3.10.7.4), where
+     * an unknown 4-tuple would get a RST. */
+    assert_int_equal(fx_inject(&p, PAIR_CLIENT, p.now, PAIR_SERVER_ADDR, 80, cport, rcv_nxt + 1,
+                               snd_nxt, TCP_ACK, 1000),
+                     0);
+    pair_run_for(&p, 100000);
+    /* (The server, long closed, resets that ACK; the RST is ignored in turn.) */
+    fx_assert_flow(&p, mark, "C:.|S:R");
+    assert_int_equal(p.segs[mark].s.seq, snd_nxt);
+    assert_int_equal(p.segs[mark].s.ack, rcv_nxt);
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_TIME_WAIT), 1);
     assert_int_equal(time_wait_of(&p, PAIR_CLIENT).timer_at, t_tw + TWO_MSL);
     pair_run_until(&p, t_tw + TWO_MSL);

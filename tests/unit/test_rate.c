@@ -13,6 +13,7 @@
 
 #include "tcp/rate.h"
 #include "tcp/tcp.h"
+#include "tcp/txlog.h"
 
 #define T0 1000000u /* the clock at the first send, µs */
 #define ISS 1000u   /* SND.UNA at the start */
@@ -57,7 +58,7 @@ static void teardown(fixture *f)
 static void send_at(fixture *f, uint32_t ms)
 {
     synack_set_time(f->st, T0 + ms * 1000ull);
-    tcp_rate_on_send(f->c, f->c->snd_max, 1000);
+    tcp_txlog_on_xmit(f->c, f->c->snd_max, f->c->snd_max + 1000, 0);
     f->c->snd_max += 1000;
     f->c->snd_nxt = f->c->snd_max;
 }
@@ -80,6 +81,7 @@ static tcp_rate_sample ack_at(fixture *f, uint32_t ms, uint32_t una, uint32_t sa
     f->c->snd_una = una;
     f->c->sacked_bytes = sacked;
     tcp_rate_sample rs;
+    tcp_txlog_on_ack(f->c, &seg, una_before, sacked_before);
     tcp_rate_on_ack(f->c, &seg, una_before, sacked_before, &rs);
     return rs;
 }
@@ -140,7 +142,7 @@ static void test_sack_and_resend(void **state)
     /* the resend, and the ACK it draws: only its 1000 bytes are new, and its RTT is
      * ambiguous */
     synack_set_time(f.st, T0 + 25000);
-    tcp_rate_on_send(f.c, ISS + 2000, 1000);
+    tcp_txlog_on_xmit(f.c, ISS + 2000, ISS + 3000, 0);
     rs = ack_at(&f, 45, ISS + 5000, 0, 0, 0);
     assert_int_equal(rs.acked, 1000);
     assert_int_equal(rs.has_prior, 1);
@@ -190,23 +192,26 @@ static void test_app_limited(void **state)
     teardown(&f);
 }
 
-/* More segments in flight than records: the newest record stands for the rest, whose
- * samples then span a longer interval. */
+/* More segments in flight than the transmit log's records (it grows to TCP_TXLOG_MAX for
+ * rate sampling): the newest record stands for the rest, whose samples then span a longer
+ * interval. */
 static void test_records_bounded(void **state)
 {
     (void)state;
     fixture f;
     setup(&f);
-    for (uint32_t k = 0; k < TCP_RATE_MAX_RECORDS + 100; k++) {
+    for (uint32_t k = 0; k < TCP_TXLOG_MAX + 100; k++) {
         synack_set_time(f.st, T0 + k * 10ull);
-        tcp_rate_on_send(f.c, f.c->snd_max, 1000);
+        tcp_txlog_on_xmit(f.c, f.c->snd_max, f.c->snd_max + 1000, 0);
         f.c->snd_max += 1000;
     }
     uint32_t last = f.c->snd_max;
     tcp_rate_sample rs = ack_at(&f, 100, last, 0, 0, 0);
     assert_int_equal(rs.has_prior, 1);
+    assert_int_equal(f.c->txlog->cap, TCP_TXLOG_MAX);
+    assert_int_equal(synack_counter_get(f.st, SYNACK_CTR_RackRecordOverflows), 100);
     /* the record of segment 1023, sent at +10.23 ms, stands for the last 100 too */
-    assert_int_equal(rs.rtt_us, 100000 - (TCP_RATE_MAX_RECORDS - 1) * 10);
+    assert_int_equal(rs.rtt_us, 100000 - (TCP_TXLOG_MAX - 1) * 10);
     teardown(&f);
 }
 

@@ -1,6 +1,7 @@
 /* Unit tests for the TCP receive buffer (src/tcp/recvbuf.c): in-order data — the window,
  * reads and peeks, the ring wrapping around, and capacities at the edges (0, 1, clamped). */
 #include "recvbuf_test.h"
+#include "wire/checksum.h"
 
 static void test_init_allocates_nothing(void **state)
 {
@@ -162,6 +163,69 @@ static void test_read_discard(void **state)
     recvbuf_free(&b, &A);
 }
 
+/* The fused copy of the receive fast path: staged bytes are invisible until committed,
+ * their sum is the checksum partial sum even across the ring's end (at an odd offset), and
+ * any other call in between cancels the commit so the caller writes normally. */
+static void test_stage_and_commit(void **state)
+{
+    (void)state;
+    recvbuf b;
+    recvbuf_init(&b, 4096);
+    uint64_t sum = 0;
+    /* head at an odd place near the storage's end, so the next bytes wrap there */
+    static uint8_t fill[2045];
+    memset(fill, 'f', sizeof fill);
+    assert_int_equal(recvbuf_write(&b, &A, 0, fill, sizeof fill, NULL), 2045);
+    assert_int_equal(recvbuf_read(&b, NULL, 2044), 2044);
+    assert_int_equal(recvbuf_write(&b, &A, 0, "hi", 2, NULL), 2); /* ready "fhi" */
+    assert_int_equal(b.size, 2048);
+    assert_int_equal(b.head, 2044); /* staged bytes start at index 2047: 1 byte, then wrap */
+    assert_int_equal(recvbuf_stage(&b, &A, STREAM + 7, 9, &sum), 0);
+    assert_int_equal(csum_finish(sum), csum_finish(csum_add(0, STREAM + 7, 9)));
+    assert_int_equal(recvbuf_ready(&b), 3); /* staged bytes are not readable yet */
+    assert_int_equal(recvbuf_commit_staged(&b, 8), -1); /* not what was staged */
+    assert_int_equal(recvbuf_commit_staged(&b, 9), 9);
+    assert_int_equal(recvbuf_commit_staged(&b, 9), -1); /* once */
+    char out[12];
+    assert_int_equal(recvbuf_read(&b, out, sizeof out), 12);
+    assert_memory_equal(out, "fhi", 3);
+    assert_memory_equal(out + 3, STREAM + 7, 9);
+
+    /* a write, a read or a drop in between cancels the commit */
+    assert_int_equal(recvbuf_stage(&b, &A, "abcd", 4, &sum), 0);
+    assert_int_equal(recvbuf_write(&b, &A, 0, "wxyz", 4, NULL), 4);
+    assert_int_equal(recvbuf_commit_staged(&b, 4), -1);
+    assert_int_equal(recvbuf_read(&b, out, 4), 4);
+    assert_memory_equal(out, "wxyz", 4);
+    assert_int_equal(recvbuf_stage(&b, &A, "abcd", 4, &sum), 0);
+    assert_int_equal(recvbuf_read(&b, NULL, 1), 0);
+    assert_int_equal(recvbuf_commit_staged(&b, 4), -1);
+    assert_int_equal(recvbuf_stage(&b, &A, "abcd", 4, &sum), 0);
+    recvbuf_drop_ooo(&b);
+    assert_int_equal(recvbuf_commit_staged(&b, 4), -1);
+    assert_int_equal(recvbuf_ready(&b), 0);
+
+    /* refused: out-of-order data held, more than the window, nothing to stage */
+    assert_int_equal(recvbuf_write(&b, &A, 3, "q", 1, NULL), 0);
+    assert_int_equal(recvbuf_stage(&b, &A, "abcd", 4, &sum), -EINVAL);
+    recvbuf_drop_ooo(&b);
+    assert_int_equal(recvbuf_stage(&b, &A, STREAM, 0, &sum), -EINVAL);
+    assert_int_equal(recvbuf_stage(&b, &A, STREAM, 4097, &sum), -EINVAL);
+
+    /* the storage grows for staged bytes; when it cannot, nothing is staged */
+    static uint8_t big[3000];
+    memset(big, 0x5c, sizeof big);
+    ta.fail = 1;
+    assert_int_equal(recvbuf_stage(&b, &A, big, sizeof big, &sum), -ENOMEM);
+    assert_int_equal(recvbuf_commit_staged(&b, sizeof big), -1);
+    ta.fail = 0;
+    assert_int_equal(recvbuf_stage(&b, &A, big, sizeof big, &sum), 0);
+    assert_int_equal(b.size, 4096);
+    assert_int_equal(recvbuf_commit_staged(&b, sizeof big), (long)sizeof big);
+    assert_int_equal(recvbuf_ready(&b), sizeof big);
+    recvbuf_free(&b, &A);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +237,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cap_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_discard, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage_and_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
