@@ -264,12 +264,13 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     nso->keepalive = c->keepalive;
     nso->sndbuf = l->sndbuf;
     nso->rcvbuf = l->rcvbuf;
-    nso->keepidle_us = c->keepidle_us;
-    nso->keepintvl_us = c->keepintvl_us;
-    nso->keepcnt = c->keepcnt;
+    nso->keepidle_us = tcp_keepidle_us(c);
+    nso->keepintvl_us = tcp_keepintvl_us(c);
+    nso->keepcnt = tcp_keepcnt(c);
     nso->cc = c->cc;
     nso->conn = c;
     c->sock = ns;
+    tcp_xfer_release(c); /* out of the accept queue: an idle connection drops its block */
     sin_to(addr, len, c->node.key.raddr, c->node.key.rport);
     return (int)ret_event(st, "accept", s, ns);
 }
@@ -277,24 +278,23 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
 /* SO_MAX_PACING_RATE (bytes/s): a cap on the pacing rate, and, there being no fq qdisc
  * here to do it, pacing itself: a connection with a cap paces. ~0 lifts the cap; the
  * connection then paces only if the config or its controller says so. */
-static void set_max_pacing_rate(tcp_conn *c, uint32_t rate)
+static int set_max_pacing_rate(tcp_conn *c, uint32_t rate)
 {
-    c->pacing_max = rate == UINT32_MAX ? 0 : rate;
+    if (tcp_xfer_attach(c) != 0) /* the cap and the bucket live in the transfer block */
+        return -ENOMEM;
+    c->x->pacing_max = rate == UINT32_MAX ? 0 : rate;
     c->pacing = rate != UINT32_MAX || c->st->cfg.pacing;
+    return 0;
 }
 
 static void conn_take_options(tcp_conn *c, const synack_sock *so)
 {
     c->nodelay = so->nodelay;
     c->keepalive = so->keepalive;
-    c->keepidle_us = so->keepidle_us;
-    c->keepintvl_us = so->keepintvl_us;
-    c->keepcnt = so->keepcnt;
-    c->user_timeout_us = so->user_timeout_us;
     if (so->cc)
         c->cc = so->cc;
     if (so->max_pacing_rate)
-        set_max_pacing_rate(c, so->max_pacing_rate);
+        (void)set_max_pacing_rate(c, so->max_pacing_rate); /* a new connection has its block */
 }
 
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -338,16 +338,16 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
     so->conn = c;
     c->sock = s;
     conn_take_options(c, so);
-    sendbuf_set_cap(&c->snd, &st->bufmem, so->sndbuf);
-    recvbuf_set_cap(&c->rcv, &st->bufmem, so->rcvbuf);
+    sendbuf_set_cap(&c->x->snd, &st->bufmem, so->sndbuf);
+    recvbuf_set_cap(&c->x->rcv, &st->bufmem, so->rcvbuf);
     c->rcv_mss = tcp_our_mss(st, so->maxseg);
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
-    c->iss = tcp_isn(st, &ep);
-    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-    c->snd_sml = c->iss;
-    c->snd_buf_seq = c->iss + 1;
-    c->snd_recover = c->iss;
-    c->rtt_start = st->now;
+    c->x->iss = tcp_isn(st, &ep);
+    c->snd_una = c->snd_nxt = c->snd_max = c->x->iss;
+    c->x->snd_sml = c->x->iss;
+    c->x->snd_buf_seq = c->x->iss + 1;
+    c->x->snd_recover = c->x->iss;
+    c->x->rtt_start = st->now;
     c->rtt_timing = 0;
     stack_count(st, SYNACK_CTR_ActiveOpens);
     tcp_set_state(c, SYNACK_SYN_SENT, "connect");
@@ -381,6 +381,8 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
     if (c->fin_queued ||
         (!opening && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
         return -EPIPE;
+    if (tcp_xfer_attach(c) != 0) /* the send buffer is in the transfer block */
+        return -ENOMEM;
     *cp = c;
     return 0;
 }
@@ -393,7 +395,7 @@ ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
         rc = -EFAULT;
     if (rc == 0) {
         uint8_t *p = NULL;
-        rc = sendbuf_reserve(&c->snd, &st->bufmem, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want,
+        rc = sendbuf_reserve(&c->x->snd, &st->bufmem, want > UINT32_MAX ? UINT32_MAX : (uint32_t)want,
                              &p);
         if (rc == 0 && want)
             rc = -EAGAIN;
@@ -409,7 +411,7 @@ ssize_t synack_send_commit(synack_stack *st, int s, size_t n)
     if (rc == 0 && n > UINT32_MAX)
         rc = -EINVAL;
     if (rc == 0 && n) {
-        rc = sendbuf_commit(&c->snd, (uint32_t)n);
+        rc = sendbuf_commit(&c->x->snd, (uint32_t)n);
         if (rc == 0) {
             tcp_output(c);
             rc = (long)n;
@@ -429,7 +431,7 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
         return ret_event(st, "send", s, 0);
     if (!buf)
         return ret_event(st, "send", s, -EFAULT);
-    long n = sendbuf_append(&c->snd, &st->bufmem, buf, len);
+    long n = sendbuf_append(&c->x->snd, &st->bufmem, buf, len);
     if (n == 0)
         n = -EAGAIN;
     if (n > 0)
@@ -443,13 +445,13 @@ static void window_update(tcp_conn *c)
 {
     uint32_t offered = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     uint32_t now = tcp_rcv_window(c);
-    uint32_t thresh = c->rcv.cap / 2 < c->rcv_mss ? c->rcv.cap / 2 : c->rcv_mss;
+    uint32_t thresh = c->x->rcv.cap / 2 < c->rcv_mss ? c->x->rcv.cap / 2 : c->rcv_mss;
     if (c->st->cfg.linux_profile) {
         /* Linux (tcp_cleanup_rbuf): only when the offered window has fallen to half the
          * largest one or less, and reading at least doubled it. */
         uint32_t clamp = (uint32_t)0xffff << c->rcv_wscale;
-        if (clamp > c->rcv.cap)
-            clamp = c->rcv.cap;
+        if (clamp > c->x->rcv.cap)
+            clamp = c->x->rcv.cap;
         if (2 * (uint64_t)offered <= clamp && now > 0 && now >= 2 * (uint64_t)offered)
             tcp_send_ack(c);
         return;
@@ -468,7 +470,7 @@ static long recv_ready(synack_stack *st, int s, tcp_conn **cp)
     tcp_conn *c = so->conn;
     if (!c)
         return so->error ? take_error(so) : so->was_connected ? 0 : -ENOTCONN;
-    if (recvbuf_ready(&c->rcv) == 0) {
+    if (!c->x || recvbuf_ready(&c->x->rcv) == 0) {
         /* After shutdown(SHUT_RD) recv says end of stream once nothing is queued; data
          * that still arrives can be read, as on Linux (POSIX leaves this open). */
         if (c->rd_closed || so->shut_rd)
@@ -485,7 +487,7 @@ ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
     long rc = recv_ready(st, s, &c);
     if (rc == 1) {
         const uint8_t *p = NULL;
-        rc = !data ? -EFAULT : (long)recvbuf_contig(&c->rcv, &p);
+        rc = !data ? -EFAULT : (long)recvbuf_contig(&c->x->rcv, &p);
         if (data)
             *data = p;
     }
@@ -497,12 +499,13 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
     tcp_conn *c = NULL;
     long rc = recv_ready(st, s, &c);
     if (rc == 1) {
-        if (n > recvbuf_ready(&c->rcv)) {
+        if (n > recvbuf_ready(&c->x->rcv)) {
             rc = -EINVAL;
         } else {
-            rc = (long)recvbuf_read(&c->rcv, NULL, (uint32_t)n);
+            rc = (long)recvbuf_read(&c->x->rcv, NULL, (uint32_t)n);
             if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED)
                 window_update(c);
+            tcp_xfer_release(c); /* reading the last byte may leave it idle */
         }
     } else if (rc == 0 && n > 0) {
         rc = -EINVAL;
@@ -516,7 +519,7 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
     long rc = recv_ready(st, s, &c);
     if (rc != 1)
         return ret_event(st, "recv", s, rc);
-    uint32_t ready = recvbuf_ready(&c->rcv);
+    uint32_t ready = recvbuf_ready(&c->x->rcv);
     if (len == 0)
         return ret_event(st, "recv", s, 0);
     if (!buf)
@@ -524,11 +527,12 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
     uint32_t want = len > ready ? ready : (uint32_t)len;
     uint32_t n;
     if (flags & MSG_PEEK) {
-        n = recvbuf_peek(&c->rcv, buf, want);
+        n = recvbuf_peek(&c->x->rcv, buf, want);
     } else {
-        n = recvbuf_read(&c->rcv, buf, want);
+        n = recvbuf_read(&c->x->rcv, buf, want);
         if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED)
             window_update(c);
+        tcp_xfer_release(c); /* reading the last byte may leave it idle */
     }
     return ret_event(st, "recv", s, (long)n);
 }
@@ -569,11 +573,19 @@ int synack_close(synack_stack *st, int s)
     tcp_conn *c = so->conn;
     /* read SO_LINGER before sock_release() wipes the socket */
     int linger0 = so->linger_on && so->linger_s == 0;
+    /* An orphan keeps its socket's knobs in its transfer block (without memory for one:
+     * the stack's defaults). */
+    if (so->conn && tcp_xfer_attach(so->conn) == 0) {
+        so->conn->x->keepidle_us = so->keepidle_us;
+        so->conn->x->keepintvl_us = so->keepintvl_us;
+        so->conn->x->keepcnt = so->keepcnt;
+        so->conn->x->user_timeout_us = so->user_timeout_us;
+    }
     sock_release(st, s);
     if (!c)
         return (int)ret_event(st, "close", s, 0);
     c->sock = -1;
-    int unread = recvbuf_ready(&c->rcv) > 0 || c->rcv.nranges > 0;
+    int unread = c->x && (recvbuf_ready(&c->x->rcv) > 0 || c->x->rcv.nranges > 0);
     switch (c->state) {
     case SYNACK_SYN_SENT:
         tcp_conn_close(c, 0, "close");
@@ -592,7 +604,7 @@ int synack_close(synack_stack *st, int s)
             break;
         }
         c->fin_queued = 1;
-        if (c->state == SYNACK_FIN_WAIT_2 && c->deadline[TT_2MSL] == UINT64_MAX)
+        if (c->state == SYNACK_FIN_WAIT_2 && tcp_deadline(c, TT_2MSL) == UINT64_MAX)
             tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
         tcp_output(c);
         break;
@@ -656,9 +668,8 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         if (rate == 0)
             return (int)ret_event(st, "setsockopt", s, -EINVAL);
         so->max_pacing_rate = rate >= UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
-        if (c)
-            set_max_pacing_rate(c, so->max_pacing_rate);
-        return (int)ret_event(st, "setsockopt", s, 0);
+        return (int)ret_event(st, "setsockopt", s,
+                              c ? set_max_pacing_rate(c, so->max_pacing_rate) : 0);
     }
 #endif
     if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
@@ -672,6 +683,8 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         so->cc = ops;
         if (so->lst)
             so->lst->cc = ops;
+        if (c && c->cc != ops && tcp_xfer_attach(c) != 0)
+            return (int)ret_event(st, "setsockopt", s, -ENOMEM); /* cc_priv is in the block */
         if (c && c->cc != ops) {
             /* Switching in flight keeps the window; the new algorithm starts an epoch. */
             uint32_t cwnd = c->cwnd, ssthresh = c->ssthresh;
@@ -709,14 +722,16 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
                 so->sndbuf = b;
                 if (so->lst)
                     so->lst->sndbuf = b;
-                if (c)
-                    sendbuf_set_cap(&c->snd, &st->bufmem, b);
+                if (c && c->x)
+                    sendbuf_set_cap(&c->x->snd, &st->bufmem, b);
+                else if (c)
+                    c->snd_cap = b; /* idle: empty, so the change applies now */
             } else {
                 so->rcvbuf = b;
                 if (so->lst)
                     so->lst->rcvbuf = b;
-                if (c && c->state == SYNACK_CLOSED)
-                    recvbuf_set_cap(&c->rcv, &st->bufmem, b);
+                if (c && c->x && c->state == SYNACK_CLOSED)
+                    recvbuf_set_cap(&c->x->rcv, &st->bufmem, b);
             }
             break;
         }
@@ -751,17 +766,12 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
                 so->keepidle_us = (uint64_t)v * 1000000;
                 if (so->lst)
                     so->lst->keepidle_us = so->keepidle_us;
-                if (c) {
-                    c->keepidle_us = so->keepidle_us;
-                    if (c->keep_probes == 0)
-                        keepalive_changed(c);
-                }
+                if (c && c->keep_probes == 0)
+                    keepalive_changed(c);
             } else {
                 so->keepintvl_us = (uint64_t)v * 1000000;
                 if (so->lst)
                     so->lst->keepintvl_us = so->keepintvl_us;
-                if (c)
-                    c->keepintvl_us = so->keepintvl_us;
             }
             break;
         case TCP_KEEPCNT:
@@ -772,8 +782,6 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
             so->keepcnt = (uint32_t)v;
             if (so->lst)
                 so->lst->keepcnt = so->keepcnt;
-            if (c)
-                c->keepcnt = so->keepcnt;
             break;
         case TCP_USER_TIMEOUT:
             if (v < 0) {
@@ -781,8 +789,6 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
                 break;
             }
             so->user_timeout_us = (uint64_t)v * 1000;
-            if (c)
-                c->user_timeout_us = so->user_timeout_us;
             break;
         default:
             rc = -ENOPROTOOPT;
@@ -953,12 +959,12 @@ int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n)
                 ev |= POLLIN;
         } else if (so->conn) {
             tcp_conn *c = so->conn;
-            if (recvbuf_ready(&c->rcv) > 0 || c->rd_closed)
+            if ((c->x && recvbuf_ready(&c->x->rcv) > 0) || c->rd_closed)
                 ev |= POLLIN;
             if (c->rd_closed)
                 ev |= POLLRDHUP;
             if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) &&
-                !c->fin_queued && sendbuf_space(&c->snd) > 0)
+                !c->fin_queued && (!c->x || sendbuf_space(&c->x->snd) > 0))
                 ev |= POLLOUT;
             if (c->rd_closed && c->fin_queued)
                 ev |= POLLHUP;

@@ -227,7 +227,10 @@ static void collect(ct_node *n, void *ctx)
 {
     tcp_conn **list = ctx;
     tcp_conn *c = tcp_conn_of(n);
-    c->q_next = *list; /* reuse the queue link: everything is being freed */
+    /* Link through the wheel node (an idle connection has no queue links): its timer is
+     * cancelled first, so tcp_conn_free's cancel finds it unarmed. */
+    tw_cancel(&c->st->wheel, &c->tnode);
+    c->tnode.next = (tw_node *)(void *)*list;
     *list = c;
 }
 
@@ -244,10 +247,13 @@ void synack_stack_free(synack_stack *st)
     ct_foreach(&st->conns, collect, &list);
     while (list) {
         tcp_conn *c = list;
-        list = c->q_next;
+        list = (tcp_conn *)(void *)c->tnode.next;
+        c->tnode.next = NULL;
         c->queue = TCPQ_NONE;
-        c->q_prev = c->q_next = NULL;
-        c->listener = NULL;
+        if (c->x) {
+            c->x->q_prev = c->x->q_next = NULL;
+            c->x->listener = NULL;
+        }
         c->sock = -1;
         tcp_conn_free(c);
     }
@@ -370,13 +376,13 @@ static void visit_conn(ct_node *n, void *arg)
     tcp_conn_endpoints(c, &view.ep);
     view.state = c->state;
     view.sock = c->sock;
-    view.recv_q = recvbuf_ready(&c->rcv);
+    view.recv_q = c->x ? recvbuf_ready(&c->x->rcv) : 0;
     view.send_q = c->snd_max - c->snd_una;
     view.timer = "";
     uint64_t best = UINT64_MAX;
     for (int t = 0; t < TT_COUNT; t++) {
-        if (c->deadline[t] < best) {
-            best = c->deadline[t];
+        if (tcp_deadline(c, (tcp_timer)t) < best) {
+            best = tcp_deadline(c, (tcp_timer)t);
             view.timer = tcp_timer_name((tcp_timer)t);
         }
     }

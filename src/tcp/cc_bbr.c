@@ -63,9 +63,9 @@ typedef struct bbr {
                                     the recovery point */
 } bbr;
 
-_Static_assert(sizeof(bbr) <= sizeof(((tcp_conn *)0)->cc_priv), "cc_priv too small");
+_Static_assert(sizeof(bbr) <= sizeof(((tcp_xfer *)0)->cc_priv), "cc_priv too small");
 
-static bbr *bb(tcp_conn *c) { return (bbr *)(void *)c->cc_priv; }
+static bbr *bb(tcp_conn *c) { return (bbr *)(void *)c->x->cc_priv; }
 
 static uint32_t ms_now(const tcp_conn *c) { return (uint32_t)(c->st->now / 1000); }
 
@@ -90,7 +90,7 @@ static void set_mode(tcp_conn *c, bbr *b, uint8_t mode, uint16_t pacing_gain,
  * since SND.UNA (after an RTO, SND.NXT went back: only the resent part counts). */
 static uint32_t inflight_now(const tcp_conn *c)
 {
-    if (c->sack_ok && c->nsb)
+    if (c->sack_ok && c->x->nsb)
         return tcp_sack_pipe(c);
     return c->snd_nxt - c->snd_una;
 }
@@ -98,7 +98,7 @@ static uint32_t inflight_now(const tcp_conn *c)
 /* Draft 4.2.2.1: how much a pacer burst may hold. */
 static uint32_t send_quantum(const tcp_conn *c)
 {
-    uint32_t rate = c->pacing_rate;
+    uint32_t rate = c->x->pacing_rate;
     if (rate < 150000) /* 1.2 Mbit/s */
         return c->snd_mss;
     if (rate < 3000000) /* 24 Mbit/s */
@@ -297,15 +297,15 @@ static void set_pacing_rate(tcp_conn *c, const bbr *b)
     uint64_t rate = (uint64_t)b->bw[0] * b->pacing_gain / UNIT * PACING_MARGIN_PCT / 100;
     if (rate > UINT32_MAX)
         rate = UINT32_MAX;
-    if (rate && (b->filled_pipe || rate > c->pacing_rate))
-        c->pacing_rate = (uint32_t)rate;
+    if (rate && (b->filled_pipe || rate > c->x->pacing_rate))
+        c->x->pacing_rate = (uint32_t)rate;
 }
 
 /* Draft 4.2.3: cwnd towards cwnd_gain x BDP, by at most what this ACK delivered. */
 static void set_cwnd(tcp_conn *c, bbr *b, const tcp_rate_sample *rs, uint32_t inflight)
 {
     uint32_t mss = c->snd_mss, cwnd = c->cwnd, acked = rs->acked;
-    if (b->rto_restore && seq_ge(c->snd_una, c->snd_recover)) {
+    if (b->rto_restore && seq_ge(c->snd_una, c->x->snd_recover)) {
         b->rto_restore = 0; /* the timeout's losses are all repaired */
         if (cwnd < b->prior_cwnd)
             cwnd = b->prior_cwnd;
@@ -352,13 +352,13 @@ static void bbr_init(tcp_conn *c)
     b->next_round_delivered = tcp_rate_delivered(c);
     c->cwnd = c->st->cfg.initial_cwnd_segs * c->snd_mss;
     c->ssthresh = UINT32_MAX / 2;
-    c->bytes_acked_ca = 0;
+    c->x->bytes_acked_ca = 0;
     (void)tcp_rate_enable(c); /* without memory no samples: cwnd stays at its start */
     enter_startup(c, b);
     /* draft 4.2.1 BBRInitPacingRate: the initial window per SRTT (1 ms without one) */
     uint64_t rate = (uint64_t)c->cwnd * 1000000u / (c->srtt_us ? c->srtt_us : 1000u);
     rate = rate * HIGH_GAIN / UNIT;
-    c->pacing_rate = rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
+    c->x->pacing_rate = rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
 }
 
 /* The window moves only in cong_control. */
@@ -413,7 +413,7 @@ int tcp_bbr_state(const tcp_conn *c, tcp_bbr_view *v)
 {
     if (c->cc != &tcp_cc_bbr)
         return -1;
-    const bbr *b = (const bbr *)(const void *)c->cc_priv;
+    const bbr *b = (const bbr *)(const void *)c->x->cc_priv;
     v->mode = b->mode;
     v->bw = b->bw[0];
     v->min_rtt_us = b->min_rtt_us;

@@ -21,9 +21,9 @@ typedef struct cubic {
     uint32_t css_rounds;      /* rounds spent in CSS */
 } cubic;
 
-_Static_assert(sizeof(cubic) <= sizeof(((tcp_conn *)0)->cc_priv), "cc_priv too small");
+_Static_assert(sizeof(cubic) <= sizeof(((tcp_xfer *)0)->cc_priv), "cc_priv too small");
 
-static cubic *cub(tcp_conn *c) { return (cubic *)(void *)c->cc_priv; }
+static cubic *cub(tcp_conn *c) { return (cubic *)(void *)c->x->cc_priv; }
 
 static uint32_t icbrt64(uint64_t x)
 {
@@ -37,16 +37,23 @@ static uint32_t icbrt64(uint64_t x)
     return (uint32_t)r;
 }
 
-static void cubic_init(tcp_conn *c)
+/* After idle too (RFC 9438 5.8): no epoch (the next ACK in avoidance starts one at the
+ * current window, as after a reduction with W_max forgotten) and fresh HyStart++ rounds. */
+static void cubic_restart(tcp_conn *c)
 {
     cubic *k = cub(c);
     *k = (cubic){0};
     k->last_round_min = UINT32_MAX;
     k->cur_round_min = UINT32_MAX;
     k->round_end = c->snd_max;
+    c->x->bytes_acked_ca = 0;
+}
+
+static void cubic_init(tcp_conn *c)
+{
+    cubic_restart(c);
     c->cwnd = c->st->cfg.initial_cwnd_segs * c->snd_mss;
     c->ssthresh = UINT32_MAX / 2;
-    c->bytes_acked_ca = 0;
 }
 
 static uint64_t now_ms(const tcp_conn *c) { return c->st->now / 1000 + 1; }
@@ -116,10 +123,10 @@ static void cubic_on_ack(tcp_conn *c, uint32_t acked)
         return;
     }
     /* RFC 9438 4.4/4.5: cwnd += (target - cwnd) / cwnd per SMSS acked, in bytes */
-    c->bytes_acked_ca += (uint32_t)((uint64_t)(target - c->cwnd) * acked / c->cwnd);
-    if (c->bytes_acked_ca >= mss / 8 || target - c->cwnd >= mss) {
-        c->cwnd += c->bytes_acked_ca;
-        c->bytes_acked_ca = 0;
+    c->x->bytes_acked_ca += (uint32_t)((uint64_t)(target - c->cwnd) * acked / c->cwnd);
+    if (c->x->bytes_acked_ca >= mss / 8 || target - c->cwnd >= mss) {
+        c->cwnd += c->x->bytes_acked_ca;
+        c->x->bytes_acked_ca = 0;
     }
 }
 
@@ -140,7 +147,7 @@ static void reduce(tcp_conn *c)
     c->ssthresh = ss;
     k->epoch_start_ms = 0;
     k->css_baseline = 0;
-    c->bytes_acked_ca = 0;
+    c->x->bytes_acked_ca = 0;
 }
 
 static void cubic_enter_recovery(tcp_conn *c)
@@ -204,4 +211,5 @@ const tcp_cc_ops tcp_cc_cubic = {
     .on_exit_recovery = cubic_exit_recovery,
     .on_rto = cubic_on_rto,
     .on_rtt = cubic_on_rtt,
+    .restart = cubic_restart,
 };

@@ -21,8 +21,11 @@ static void newreno_init(tcp_conn *c)
     /* RFC 6928 initial window; RFC 5681 3.1: ssthresh starts arbitrarily high. */
     c->cwnd = c->st->cfg.initial_cwnd_segs * c->snd_mss;
     c->ssthresh = UINT32_MAX / 2;
-    c->bytes_acked_ca = 0;
+    c->x->bytes_acked_ca = 0;
 }
+
+/* After idle: the avoidance byte count starts over; the window is the TCB's. */
+static void newreno_restart(tcp_conn *c) { c->x->bytes_acked_ca = 0; }
 
 static void newreno_on_ack(tcp_conn *c, uint32_t acked)
 {
@@ -34,9 +37,9 @@ static void newreno_on_ack(tcp_conn *c, uint32_t acked)
     }
     /* Congestion avoidance: one SMSS per cwnd of bytes acknowledged (RFC 5681 eq. 3
      * by byte counting, RFC 3465). */
-    c->bytes_acked_ca += acked;
-    if (c->bytes_acked_ca >= c->cwnd) {
-        c->bytes_acked_ca -= c->cwnd;
+    c->x->bytes_acked_ca += acked;
+    if (c->x->bytes_acked_ca >= c->cwnd) {
+        c->x->bytes_acked_ca -= c->cwnd;
         c->cwnd += mss;
     }
 }
@@ -60,7 +63,7 @@ static void newreno_exit_recovery(tcp_conn *c)
 {
     /* RFC 6582 3.2 step 3, option (1): deflate to ssthresh. */
     c->cwnd = c->ssthresh;
-    c->bytes_acked_ca = 0;
+    c->x->bytes_acked_ca = 0;
 }
 
 static void newreno_on_rto(tcp_conn *c)
@@ -68,7 +71,7 @@ static void newreno_on_rto(tcp_conn *c)
     /* RFC 5681 3.1 eq. 4 and: cwnd = loss window = 1 SMSS. */
     c->ssthresh = half_flight(c);
     c->cwnd = c->snd_mss;
-    c->bytes_acked_ca = 0;
+    c->x->bytes_acked_ca = 0;
 }
 
 const tcp_cc_ops tcp_cc_newreno = {
@@ -78,4 +81,5 @@ const tcp_cc_ops tcp_cc_newreno = {
     .on_enter_recovery = newreno_enter_recovery,
     .on_exit_recovery = newreno_exit_recovery,
     .on_rto = newreno_on_rto,
+    .restart = newreno_restart,
 };

@@ -41,12 +41,9 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->node.key.rport = ep->rport;
     tw_node_init(&c->tnode);
     for (int i = 0; i < TT_COUNT; i++)
-        c->deadline[i] = UINT64_MAX;
-    sendbuf_init(&c->snd, st->cfg.sndbuf);
-    recvbuf_init(&c->rcv, st->cfg.rcvbuf);
-    c->keepidle_us = st->cfg.keepidle_us;
-    c->keepintvl_us = st->cfg.keepintvl_us;
-    c->keepcnt = st->cfg.keepcnt;
+        tcp_deadline_put(c, (tcp_timer)i, UINT64_MAX);
+    c->snd_cap = st->cfg.sndbuf;
+    c->rcv_cap = st->cfg.rcvbuf;
     char ccname[sizeof(st->cfg.cc) + 1] = {0};
     memcpy(ccname, st->cfg.cc, sizeof(st->cfg.cc));
     c->cc = ccname[0] ? tcp_cc_find(ccname) : &tcp_cc_cubic;
@@ -57,12 +54,128 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->last_rcv = st->now;
     c->ts_offset = tcp_ts_offset(st, ep);
     tcp_rtt_init(c);
+    /* Until the handshake completes a connection is busy: it owns a transfer block. */
+    if (tcp_xfer_attach(c) != 0) {
+        stack_free(st, c, sizeof(*c));
+        return NULL;
+    }
     if (ct_insert(&st->conns, &c->node) != 0) {
+        stack_free(st, c->x, sizeof(*c->x));
         stack_free(st, c, sizeof(*c));
         return NULL;
     }
     st->nconns++;
     return c;
+}
+
+int tcp_xfer_attach(tcp_conn *c)
+{
+    if (c->x)
+        return 0;
+    tcp_xfer *x = stack_alloc(c->st, sizeof(*x));
+    if (!x)
+        return -ENOMEM; /* counted (NoMemory) by stack_alloc */
+    /* The values an idle connection implies: nothing timed, SACKed, resent or owed. */
+    memset(x, 0, sizeof(*x));
+    for (int i = 0; i < TT_COUNT; i++)
+        x->deadline[i] = UINT64_MAX;
+    x->high_rxt = c->snd_una;
+    x->high_sacked = c->snd_una;
+    x->snd_sml = c->snd_una;
+    sendbuf_init(&x->snd, c->snd_cap);
+    recvbuf_init(&x->rcv, c->rcv_cap);
+    x->snd_buf_seq = c->snd_una; /* an idle connection's FIN is not queued */
+    x->snd_recover = c->snd_una;
+    const synack_config *cfg = &c->st->cfg;
+    x->keepidle_us = cfg->keepidle_us;
+    x->keepintvl_us = cfg->keepintvl_us;
+    x->keepcnt = cfg->keepcnt;
+    c->x = x;
+    if (c->cc->restart)
+        c->cc->restart(c);
+    return 0;
+}
+
+/* Idle: ESTABLISHED and accepted, nothing in flight or queued to send, nothing out of
+ * order or owed to the peer, no recovery, retransmission run or probe, and no timer but
+ * the keepalive. Then every transfer-block field holds the value tcp_xfer_attach gives
+ * it (or one no code reads before setting it), so dropping the block loses nothing. */
+static int xfer_idle(const tcp_conn *c)
+{
+    const tcp_xfer *x = c->x;
+    return c->state == SYNACK_ESTABLISHED && c->queue == TCPQ_NONE && !x->listener &&
+           c->sock >= 0 &&
+           c->cc->restart && !c->pacing &&
+           c->snd_una == c->snd_max && c->snd_nxt == c->snd_max && c->x->snd.len == 0 &&
+           !c->fin_queued && c->x->rcv.nranges == 0 && recvbuf_ready(&c->x->rcv) == 0 && !c->fin_rcvd_ooo && !c->in_recovery &&
+           !c->rtt_timing && !c->ack_now && !c->delack_pending && !c->dsack_pending &&
+           !c->tlp_armed && !c->tlp_out && !c->rack_reo && !c->sws_override && c->backoff == 0 &&
+           x->nsb == 0 && x->sacked_bytes == 0 && x->dupacks == 0 && x->limited_xmit == 0 &&
+           x->segs_since_ack == 0 && x->persist_backoff == 0 && tcp_txlog_forgettable(c) &&
+           tcp_deadline(c, TT_REXMIT) == UINT64_MAX && tcp_deadline(c, TT_PERSIST) == UINT64_MAX &&
+           tcp_deadline(c, TT_DELACK) == UINT64_MAX && tcp_deadline(c, TT_2MSL) == UINT64_MAX &&
+           tcp_deadline(c, TT_PACE) == UINT64_MAX;
+}
+
+void tcp_xfer_release(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    if (!x)
+        return;
+    if (!xfer_idle(c)) {
+        x->idle_at = 0;
+        return;
+    }
+    if (c->rexmit_recent) {
+        c->rexmit_recent = 0;
+        return;
+    }
+    synack_stack *st = c->st;
+    if ((x->snd.data || x->rcv.data || x->sb || x->txlog) && (!x->idle_at || st->now < x->idle_at)) {
+        if (!x->idle_at)
+            x->idle_at = st->now + TCP_XFER_LINGER_US;
+        /* tcp_timers_run gives it back then, if nothing happens before */
+        if (!tw_armed(&c->tnode) || c->tnode.when > x->idle_at)
+            tw_arm(&st->wheel, &c->tnode, x->idle_at);
+        return;
+    }
+    tcp_sack_free(c); /* empty: the next loss starts a fresh scoreboard */
+    tcp_txlog_free(c); /* nothing in flight: RACK starts again with the next data */
+    c->snd_cap = c->x->snd.cap;
+    c->rcv_cap = c->x->rcv.cap;
+    sendbuf_free(&c->x->snd, &c->st->bufmem); /* empty buffers: only the storage goes */
+    recvbuf_free(&c->x->rcv, &c->st->bufmem);
+    stack_free(c->st, c->x, sizeof(*c->x));
+    c->x = NULL;
+}
+
+static const synack_sock *sock_of(const tcp_conn *c)
+{
+    return c->sock >= 0 ? &c->st->socks[c->sock] : NULL;
+}
+
+uint64_t tcp_keepidle_us(const tcp_conn *c)
+{
+    const synack_sock *so = sock_of(c);
+    return so ? so->keepidle_us : c->x ? c->x->keepidle_us : c->st->cfg.keepidle_us;
+}
+
+uint64_t tcp_keepintvl_us(const tcp_conn *c)
+{
+    const synack_sock *so = sock_of(c);
+    return so ? so->keepintvl_us : c->x ? c->x->keepintvl_us : c->st->cfg.keepintvl_us;
+}
+
+uint32_t tcp_keepcnt(const tcp_conn *c)
+{
+    const synack_sock *so = sock_of(c);
+    return so ? so->keepcnt : c->x ? c->x->keepcnt : c->st->cfg.keepcnt;
+}
+
+uint64_t tcp_user_timeout_us(const tcp_conn *c)
+{
+    const synack_sock *so = sock_of(c);
+    return so ? so->user_timeout_us : c->x ? c->x->user_timeout_us : 0;
 }
 
 tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
@@ -74,15 +187,15 @@ tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
 
 static void tw_list_unlink(synack_stack *st, tcp_conn *c)
 {
-    if (c->q_prev)
-        c->q_prev->q_next = c->q_next;
+    if (c->x->q_prev)
+        c->x->q_prev->x->q_next = c->x->q_next;
     else
-        st->tw_head = c->q_next;
-    if (c->q_next)
-        c->q_next->q_prev = c->q_prev;
+        st->tw_head = c->x->q_next;
+    if (c->x->q_next)
+        c->x->q_next->x->q_prev = c->x->q_prev;
     else
-        st->tw_tail = c->q_prev;
-    c->q_prev = c->q_next = NULL;
+        st->tw_tail = c->x->q_prev;
+    c->x->q_prev = c->x->q_next = NULL;
     c->queue = TCPQ_NONE;
     st->tw_len--;
 }
@@ -105,10 +218,14 @@ void tcp_conn_free(tcp_conn *c)
     }
     tw_cancel(&st->wheel, &c->tnode);
     ct_remove(&st->conns, &c->node);
-    sendbuf_free(&c->snd, &st->bufmem);
-    recvbuf_free(&c->rcv, &st->bufmem);
-    tcp_sack_free(c);
-    tcp_txlog_free(c);
+    if (c->x) {
+        sendbuf_free(&c->x->snd, &st->bufmem);
+        recvbuf_free(&c->x->rcv, &st->bufmem);
+        tcp_sack_free(c);
+        tcp_txlog_free(c);
+        stack_free(st, c->x, sizeof(*c->x));
+        c->x = NULL;
+    }
     st->nconns--;
     stack_free(st, c, sizeof(*c));
 }
@@ -142,7 +259,7 @@ void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why)
 
 void tcp_conn_close(tcp_conn *c, int err, const char *why)
 {
-    c->error = err;
+    c->error = (int16_t)err;
     tcp_set_state(c, SYNACK_CLOSED, why);
     tcp_conn_free(c);
 }
@@ -151,8 +268,8 @@ void tcp_timers_rearm(tcp_conn *c)
 {
     uint64_t min = UINT64_MAX;
     for (int i = 0; i < TT_COUNT; i++)
-        if (c->deadline[i] < min)
-            min = c->deadline[i];
+        if (tcp_deadline(c, (tcp_timer)i) < min)
+            min = tcp_deadline(c, (tcp_timer)i);
     /* Lazy: a deadline that moved later (the retransmission timer restarted by an ACK, a
      * delayed ACK that went out) leaves the wheel node where it is. It then fires early,
      * finds nothing due, and is armed at the real deadline — one spurious expiry instead
@@ -167,15 +284,19 @@ void tcp_timers_rearm(tcp_conn *c)
 
 void tcp_timer_set(tcp_conn *c, tcp_timer t, uint64_t when)
 {
-    c->deadline[t] = when;
+    /* Only a busy connection runs these, and a busy connection has its block already;
+     * should it not, the timer is lost like a segment to a memory drop (counted). */
+    if (t != TT_KEEPALIVE && tcp_xfer_attach(c) != 0)
+        return;
+    tcp_deadline_put(c, (tcp_timer)t, when);
     tcp_timers_rearm(c);
 }
 
 void tcp_timer_stop(tcp_conn *c, tcp_timer t)
 {
-    if (c->deadline[t] == UINT64_MAX)
+    if (tcp_deadline(c, (tcp_timer)t) == UINT64_MAX)
         return;
-    c->deadline[t] = UINT64_MAX;
+    tcp_deadline_put(c, (tcp_timer)t, UINT64_MAX);
     tcp_timers_rearm(c);
 }
 
@@ -184,7 +305,7 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     synack_stack *st = c->st;
     tcp_set_state(c, SYNACK_TIME_WAIT, why);
     for (int i = 0; i < TT_COUNT; i++)
-        c->deadline[i] = UINT64_MAX;
+        tcp_deadline_put(c, (tcp_timer)i, UINT64_MAX);
     tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
     if (c->queue == TCPQ_TIME_WAIT)
         return;
@@ -198,13 +319,13 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
         }
     }
     /* Everything sent is acknowledged; unread received data stays for the application. */
-    sendbuf_free(&c->snd, &st->bufmem);
-    recvbuf_shrink(&c->rcv, &st->bufmem);
+    sendbuf_free(&c->x->snd, &st->bufmem);
+    recvbuf_shrink(&c->x->rcv, &st->bufmem);
     tcp_txlog_free(c); /* nothing more will be sent: no loss to detect, no rate to sample */
-    c->q_prev = st->tw_tail;
-    c->q_next = NULL;
+    c->x->q_prev = st->tw_tail;
+    c->x->q_next = NULL;
     if (st->tw_tail)
-        st->tw_tail->q_next = c;
+        st->tw_tail->x->q_next = c;
     else
         st->tw_head = c;
     st->tw_tail = c;
@@ -217,7 +338,10 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
 
 uint32_t tcp_rcv_window(const tcp_conn *c)
 {
-    uint32_t space = recvbuf_space(&c->rcv);
+    recvbuf idle; /* no block: empty, of the capacity the block will have */
+    if (!c->x)
+        recvbuf_init(&idle, c->rcv_cap);
+    uint32_t space = recvbuf_space(c->x ? &c->x->rcv : &idle);
     uint32_t max = (uint32_t)0xffff << c->rcv_wscale;
     if (space > max)
         space = max;

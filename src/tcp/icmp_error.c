@@ -97,7 +97,7 @@ void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e)
     }
     /* RFC 1122 4.2.3.9 soft error (RFC 5927 5.2: hard errors in synchronized states too):
      * keep going, remember it for the application and for a later timeout. */
-    c->soft_error = err;
+    c->soft_error = (int16_t)err;
 }
 
 int tcp_timeout_error(const tcp_conn *c)

@@ -36,17 +36,17 @@ static void note_dsack(tcp_conn *c, uint32_t left, uint32_t right)
         return;
     c->ack_now = 1;
     if (c->dsack_pending) {
-        if (seq_le(left, c->dsack_right) && seq_ge(right, c->dsack_left)) {
-            if (seq_lt(left, c->dsack_left))
-                c->dsack_left = left;
-            if (seq_gt(right, c->dsack_right))
-                c->dsack_right = right;
+        if (seq_le(left, c->x->dsack_right) && seq_ge(right, c->x->dsack_left)) {
+            if (seq_lt(left, c->x->dsack_left))
+                c->x->dsack_left = left;
+            if (seq_gt(right, c->x->dsack_right))
+                c->x->dsack_right = right;
         }
         return;
     }
     c->dsack_pending = 1;
-    c->dsack_left = left;
-    c->dsack_right = right;
+    c->x->dsack_left = left;
+    c->x->dsack_right = right;
     stack_count(c->st, seq_lt(left, c->rcv_nxt) ? SYNACK_CTR_TCPDSACKOldSent
                                                 : SYNACK_CTR_TCPDSACKOfoSent);
 }
@@ -67,7 +67,7 @@ static void note_dsack_old(tcp_conn *c, const tcp_seg *seg)
 static void note_dsack_ofo(tcp_conn *c, uint32_t off, uint32_t len)
 {
     recvbuf_range r[RECVBUF_MAX_RANGES];
-    uint32_t n = recvbuf_sack_ranges(&c->rcv, r, RECVBUF_MAX_RANGES);
+    uint32_t n = recvbuf_sack_ranges(&c->x->rcv, r, RECVBUF_MAX_RANGES);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t lo = off > r[i].start ? off : r[i].start;
         uint32_t hi = off + len < r[i].end ? off + len : r[i].end;
@@ -138,7 +138,7 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
     int acceptable = 0;
     if (seg->flags & TCP_ACK) {
         /* first: an ACK for something we never sent gets a RST (unless it is one) */
-        if (seq_le(seg->ack, c->iss) || seq_gt(seg->ack, c->snd_max)) {
+        if (seq_le(seg->ack, c->x->iss) || seq_gt(seg->ack, c->snd_max)) {
             if (!(seg->flags & TCP_RST)) {
                 ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
                 tcp_reset_reply(st, &ip, seg);
@@ -163,7 +163,7 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
         return;
     }
     /* fourth: the SYN */
-    c->irs = seg->seq;
+    c->x->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
     c->rcv_adv = c->rcv_nxt;
     tcp_negotiate_syn_opts(c, seg);
@@ -174,7 +174,7 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
     if (acceptable) {
         c->snd_una = seg->ack;
         if (c->backoff == 0 && c->rtt_timing == 0)
-            tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
+            tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
         c->backoff = 0;
         tcp_timer_stop(c, TT_REXMIT);
         c->cc->init(c);
@@ -200,27 +200,27 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
     synack_stack *st = c->st;
     uint32_t acked = ack - c->snd_una;
     uint32_t data_end = tcp_snd_data_end(c);
-    uint32_t data_acked = seq_gt(ack, data_end) ? data_end - c->snd_buf_seq
-                                                : ack - c->snd_buf_seq;
-    if (seq_lt(ack, c->snd_buf_seq))
+    uint32_t data_acked = seq_gt(ack, data_end) ? data_end - c->x->snd_buf_seq
+                                                : ack - c->x->snd_buf_seq;
+    if (seq_lt(ack, c->x->snd_buf_seq))
         data_acked = 0;
-    sendbuf_consume(&c->snd, data_acked);
-    c->snd_buf_seq += data_acked;
+    sendbuf_consume(&c->x->snd, data_acked);
+    c->x->snd_buf_seq += data_acked;
     c->bytes_acked += data_acked;
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack;
-    if (c->nsb || seq_lt(c->high_rxt, ack))
+    if (c->x->nsb || seq_lt(c->x->high_rxt, ack))
         tcp_sack_prune(c);
-    if (c->rtt_timing && seq_gt(ack, c->rtt_seq)) {
+    if (c->rtt_timing && seq_gt(ack, c->x->rtt_seq)) {
         c->rtt_timing = 0;
-        tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
+        tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
     }
     c->backoff = 0;
-    c->persist_backoff = 0;
+    c->x->persist_backoff = 0;
     c->tlp_out = 0; /* new data acknowledged: the next tail may be probed again */
     if (c->in_recovery) {
-        if (seq_ge(ack, c->snd_recover)) {
+        if (seq_ge(ack, c->x->snd_recover)) {
             /* RFC 6582 3.2 step 3: a full acknowledgment ends recovery. */
             c->in_recovery = 0;
             c->cc->on_exit_recovery(c);
@@ -237,8 +237,8 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
     } else {
         c->cc->on_ack(c, acked);
     }
-    c->dupacks = 0;
-    c->limited_xmit = 0;
+    c->x->dupacks = 0;
+    c->x->limited_xmit = 0;
     /* RFC 6298 5.2/5.3 */
     if (c->snd_una == c->snd_max)
         tcp_timer_stop(c, TT_REXMIT);
@@ -253,7 +253,7 @@ static void enter_recovery(tcp_conn *c)
 {
     stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
     c->in_recovery = 1;
-    c->snd_recover = c->snd_max;
+    c->x->snd_recover = c->snd_max;
     c->cc->on_enter_recovery(c);
     if (c->sack_ok) {
         /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and RFC 6937
@@ -261,10 +261,10 @@ static void enter_recovery(tcp_conn *c)
          * the controller owns cwnd: cong_control). */
         if (!c->cc->cong_control)
             c->cwnd = c->ssthresh;
-        c->high_rxt = c->snd_una;
-        c->recover_fs = c->snd_max - c->snd_una;
-        c->prr_delivered = 0;
-        c->prr_out = 0;
+        c->x->high_rxt = c->snd_una;
+        c->x->recover_fs = c->snd_max - c->snd_una;
+        c->x->prr_delivered = 0;
+        c->x->prr_out = 0;
     }
     if (tcp_rack_on(c))
         tcp_rack_enter_recovery(c); /* RFC 8985: the first segment RACK marked lost */
@@ -280,16 +280,16 @@ void tcp_enter_recovery(tcp_conn *c) { enter_recovery(c); }
  * burst (a burst into a full bottleneck queue loses the retransmissions too). */
 static void prr_update(tcp_conn *c, uint32_t delivered)
 {
-    c->prr_delivered += delivered;
+    c->x->prr_delivered += delivered;
     uint32_t pipe = tcp_sack_pipe(c);
     uint64_t sndcnt;
     if (pipe > c->ssthresh) {
-        uint64_t fs = c->recover_fs ? c->recover_fs : 1;
-        uint64_t target = ((uint64_t)c->prr_delivered * c->ssthresh + fs - 1) / fs;
-        sndcnt = target > c->prr_out ? target - c->prr_out : 0;
+        uint64_t fs = c->x->recover_fs ? c->x->recover_fs : 1;
+        uint64_t target = ((uint64_t)c->x->prr_delivered * c->ssthresh + fs - 1) / fs;
+        sndcnt = target > c->x->prr_out ? target - c->x->prr_out : 0;
     } else {
         /* slow-start reduction bound (PRR-SSRB) */
-        uint64_t limit = c->prr_delivered > c->prr_out ? c->prr_delivered - c->prr_out : 0;
+        uint64_t limit = c->x->prr_delivered > c->x->prr_out ? c->x->prr_delivered - c->x->prr_out : 0;
         if (limit < delivered)
             limit = delivered;
         limit += c->snd_mss;
@@ -304,9 +304,9 @@ static int early_retransmit(const tcp_conn *c)
 {
     uint32_t mss = c->snd_mss ? c->snd_mss : 1;
     uint32_t oseg = (c->snd_max - c->snd_una + mss - 1) / mss;
-    if (oseg < 2 || oseg >= 4 || c->nsb == 0 || seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
+    if (oseg < 2 || oseg >= 4 || c->x->nsb == 0 || seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
         return 0;
-    uint32_t sacked = (c->sacked_bytes + mss - 1) / mss;
+    uint32_t sacked = (c->x->sacked_bytes + mss - 1) / mss;
     return sacked >= oseg - 1;
 }
 
@@ -344,7 +344,7 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
     if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) ||
         (win != c->snd_wnd && !new_sack) || c->snd_una == c->snd_max)
         return;
-    c->dupacks++;
+    c->x->dupacks++;
     if (c->in_recovery) {
         if (!c->sack_ok && !c->cc->cong_control)
             c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
@@ -352,10 +352,10 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
     }
     /* RFC 3042 / RFC 5681 3.2: on the first two duplicate ACKs, send one new segment each
      * beyond cwnd (tcp_output, after this segment is processed). */
-    if (c->dupacks <= 2)
-        c->limited_xmit = c->dupacks * c->snd_mss;
+    if (c->x->dupacks <= 2)
+        c->x->limited_xmit = c->x->dupacks * c->snd_mss;
     /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
-    if (c->dupacks == 3 && seq_gt(seg->ack, c->snd_recover - 1) && !tcp_rack_on(c))
+    if (c->x->dupacks == 3 && seq_gt(seg->ack, c->x->snd_recover - 1) && !tcp_rack_on(c))
         enter_recovery(c);
 }
 
@@ -389,18 +389,18 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         return 0;
     }
     uint32_t off = seq - c->rcv_nxt;
-    int had_ooo = c->rcv.nranges != 0;
+    int had_ooo = c->x->rcv.nranges != 0;
     if (had_ooo && c->sack_ok)
         note_dsack_ofo(c, off, len);
     uint32_t stored = 0;
     long adv = -1;
     if (off == 0 && data == st->rx_staged && len == seg->payload_len) {
         /* tcp_input already copied these bytes into the ring while summing them */
-        adv = recvbuf_commit_staged(&c->rcv, len);
+        adv = recvbuf_commit_staged(&c->x->rcv, len);
         stored = adv > 0 ? len : 0;
     }
     if (adv < 0)
-        adv = recvbuf_write(&c->rcv, &st->bufmem, off, data, len, &stored);
+        adv = recvbuf_write(&c->x->rcv, &st->bufmem, off, data, len, &stored);
     if (adv < 0) {
         drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
              adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");
@@ -414,7 +414,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     if (off > 0) {
         /* RFC 5681 4.2: out-of-order data is ACKed at once (a duplicate ACK). */
         stack_count(st, SYNACK_CTR_TCPOFOQueue);
-        c->sack_recent = seq;
+        c->x->sack_recent = seq;
         c->ack_now = 1;
     } else if (had_ooo || adv == 0) {
         c->ack_now = 1; /* filled a hole (RFC 5681 4.2) or the window is full */
@@ -422,15 +422,15 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment, else
          * within the delayed-ACK time. */
         uint32_t full = c->rcv_mss - (c->ts_ok ? 12u : 0u);
-        c->segs_since_ack += full ? len / full : 1; /* a GRO/GSO super-packet: its full
+        c->x->segs_since_ack += full ? len / full : 1; /* a GRO/GSO super-packet: its full
                                                        segments, so it is ACKed at once */
-        if (c->segs_since_ack >= 2 || c->quickacks) {
+        if (c->x->segs_since_ack >= 2 || c->quickacks) {
             if (c->quickacks)
                 c->quickacks--; /* Linux: quick-ACK mode lasts a bounded number of ACKs */
             c->ack_now = 1;
         } else {
             c->delack_pending = 1;
-            if (c->deadline[TT_DELACK] == UINT64_MAX)
+            if (tcp_deadline(c, TT_DELACK) == UINT64_MAX)
                 tcp_timer_set(c, TT_DELACK, st->now + st->cfg.delack_us);
         }
     }
@@ -457,7 +457,7 @@ static void process_fin(tcp_conn *c)
         /* Delay the ACK of a FIN (as Linux does): an application that closes at once
          * sends its FIN on the same segment (RFC 9293 3.6 "FIN+ACK"). */
         c->delack_pending = 1;
-        if (c->deadline[TT_DELACK] == UINT64_MAX)
+        if (tcp_deadline(c, TT_DELACK) == UINT64_MAX)
             tcp_timer_set(c, TT_DELACK, st->now + st->cfg.delack_us);
         break;
     case SYNACK_FIN_WAIT_1:
@@ -501,8 +501,8 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
     if (c->state != SYNACK_ESTABLISHED ||
         (seg->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) != TCP_ACK ||
         seg->seq != c->rcv_nxt || ((uint32_t)seg->win << c->snd_wscale) != c->snd_wnd ||
-        c->snd_nxt != c->snd_max || c->in_recovery || c->dupacks || c->nsb ||
-        seg->opts.nsack || c->fin_queued || c->rcv.nranges || c->sock < 0)
+        c->snd_nxt != c->snd_max || c->in_recovery || c->x->dupacks || c->x->nsb ||
+        seg->opts.nsack || c->fin_queued || c->x->rcv.nranges || c->sock < 0)
         return 0;
     if (c->ts_ok) {
         if (!seg->opts.has_ts || seq_lt(seg->opts.ts_val, c->ts_recent))
@@ -527,7 +527,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         tcp_output(c);
         return 1;
     }
-    if (seg->ack != c->snd_una || seg->payload_len > recvbuf_space(&c->rcv))
+    if (seg->ack != c->snd_una || seg->payload_len > recvbuf_space(&c->x->rcv))
         return 0;
     stack_count(st, SYNACK_CTR_TCPHPHits);
     c->snd_wl1 = seg->seq;
@@ -556,14 +556,14 @@ static int disordered_ack(const tcp_conn *c, const tcp_seg *seg)
 }
 
 /* Segment arrival for SYN-RECEIVED and every synchronized state. */
-void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
+static void conn_input(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     if (fast_path(c, seg))
         return;
     tcp_seg trimmed;
     if (c->state == SYNACK_SYN_RECEIVED && !c->passive && (seg->flags & TCP_SYN) &&
-        seg->seq == c->irs) {
+        seg->seq == c->x->irs) {
         /* Simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK repeats the SYN we
          * already took. Trim it off, as 3.10.7.4 allows ("trimming off any portions that
          * lie outside the window (including SYN and FIN)"), so the ACK completes the
@@ -589,7 +589,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
     /* A retransmission of the SYN that made this embryo: the peer did not hear our SYN-ACK.
      * Send it again, as Linux does; the sequence check below would answer a bare ACK,
      * which a peer in SYN-SENT drops (RFC 9293 3.10.7.3 fifth). */
-    if (c->state == SYNACK_SYN_RECEIVED && c->passive && seg->seq == c->irs &&
+    if (c->state == SYNACK_SYN_RECEIVED && c->passive && seg->seq == c->x->irs &&
         (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
         tcp_retransmit_first(c);
         return;
@@ -686,7 +686,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
         }
         /* Karn (RFC 6298 3): no sample if the SYN-ACK was ever sent twice */
         if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
-            tcp_rtt_sample(c, (uint32_t)(st->now - c->rtt_start));
+            tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
         c->snd_una = seg->ack;
         c->backoff = 0;
         tcp_timer_stop(c, TT_REXMIT);
@@ -715,7 +715,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             return;
         }
         int fin_acked = 0;
-        uint32_t sacked_before = c->sacked_bytes, una_before = c->snd_una;
+        uint32_t sacked_before = c->x->sacked_bytes, una_before = c->snd_una;
         int was_in_recovery = c->in_recovery && c->sack_ok;
         if (c->sack_ok && seg->opts.nsack)
             tcp_sack_update(c, seg);
@@ -723,12 +723,12 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             fin_acked = ack_advance(c, seg->ack);
             ts_rtt_sample(c, seg);
         } else if (seg->ack == c->snd_una)
-            dup_ack(c, seg, win, c->sacked_bytes > sacked_before);
+            dup_ack(c, seg, win, c->x->sacked_bytes > sacked_before);
         /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
         int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
         if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
             /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
-            int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->sacked_bytes -
+            int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes -
                         (int64_t)sacked_before;
             prr_update(c, d > 0 ? (uint32_t)d : 0);
         }
@@ -736,7 +736,7 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
          * fewer than four segments out and nothing new to send, RFC 5827 Early
          * Retransmit lowers the threshold to what can still come back. */
         if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
-            seq_gt(c->snd_una, c->snd_recover - 1) &&
+            seq_gt(c->snd_una, c->x->snd_recover - 1) &&
             (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
             enter_recovery(c);
         rate_sample(c, seg, una_before, sacked_before);
@@ -791,18 +791,34 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
             return;
         }
         if (!c->rd_closed && seq_gt(fin_seq, c->rcv_nxt) &&
-            fin_seq - c->rcv_nxt < recvbuf_space(&c->rcv) + 1) {
+            fin_seq - c->rcv_nxt < recvbuf_space(&c->x->rcv) + 1) {
             c->fin_rcvd_ooo = 1;
-            c->rcv_fin_seq = fin_seq;
+            c->x->rcv_fin_seq = fin_seq;
         }
         if (!c->rd_closed && fin_seq == c->rcv_nxt)
             process_fin(c);
     }
-    if (c->fin_rcvd_ooo && c->rcv_fin_seq == c->rcv_nxt && !c->rd_closed)
+    if (c->fin_rcvd_ooo && c->x->rcv_fin_seq == c->rcv_nxt && !c->rd_closed)
         process_fin(c);
     if (c->state == SYNACK_TIME_WAIT)
         return;
     tcp_output(c);
+}
+
+/* The transfer block is there for the whole segment and given back if the segment left
+ * the connection idle. A connection count that changed means c may be gone (closed, or a
+ * TIME-WAIT entry recycled): the block then waits for the next event. */
+void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    if (tcp_xfer_attach(c) != 0) {
+        drop(c, SYNACK_CTR_COUNT, "no-memory"); /* counted (NoMemory) by stack_alloc */
+        return;
+    }
+    uint32_t nconns = st->nconns;
+    conn_input(c, seg);
+    if (st->nconns == nconns)
+        tcp_xfer_release(c);
 }
 
 static void compact_pending(synack_stack *st)
@@ -817,10 +833,10 @@ static void compact_pending(synack_stack *st)
  * would copy into the receive ring at RCV.NXT: its copy can verify the checksum too. */
 static int rx_fusable(const tcp_conn *c, const tcp_seg *seg)
 {
-    return c->state == SYNACK_ESTABLISHED &&
+    return c->x && c->state == SYNACK_ESTABLISHED &&
            (seg->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) == TCP_ACK &&
-           seg->seq == c->rcv_nxt && seg->payload_len > 0 && c->rcv.nranges == 0 &&
-           c->sock >= 0 && seg->payload_len <= recvbuf_space(&c->rcv);
+           seg->seq == c->rcv_nxt && seg->payload_len > 0 && c->x->rcv.nranges == 0 &&
+           c->sock >= 0 && seg->payload_len <= recvbuf_space(&c->x->rcv);
 }
 
 /* Completes a deferred checksum: 1 if the segment is intact. */
@@ -829,10 +845,10 @@ static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t 
     uint64_t sum;
     if (n && n->kind == CT_CONN) {
         tcp_conn *c = tcp_conn_of(n);
-        if (rx_fusable(c, seg) && recvbuf_stage(&c->rcv, &st->bufmem, seg->payload,
+        if (rx_fusable(c, seg) && recvbuf_stage(&c->x->rcv, &st->bufmem, seg->payload,
                                                 (uint32_t)seg->payload_len, &sum) == 0) {
             if (!tcp_csum_complete(hdr_sum, sum)) {
-                c->rcv.staged = 0; /* the bytes sit past RCV.NXT, invisible; forget them */
+                c->x->rcv.staged = 0; /* the bytes sit past RCV.NXT, invisible; forget them */
                 return 0;
             }
             st->rx_staged = seg->payload;
@@ -880,7 +896,10 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         c->last_rcv = st->now;
         c->keep_probes = 0;
         if (c->state == SYNACK_SYN_SENT) {
+            uint32_t nconns = st->nconns;
             syn_sent_input(c, seg);
+            if (st->nconns == nconns)
+                tcp_xfer_release(c);
             compact_pending(st);
             return;
         }

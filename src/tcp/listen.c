@@ -21,10 +21,10 @@ tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport
 
 static void q_append(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
 {
-    c->q_next = NULL;
-    c->q_prev = *tail;
+    c->x->q_next = NULL;
+    c->x->q_prev = *tail;
     if (*tail)
-        (*tail)->q_next = c;
+        (*tail)->x->q_next = c;
     else
         *head = c;
     *tail = c;
@@ -32,20 +32,20 @@ static void q_append(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
 
 static void q_remove(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
 {
-    if (c->q_prev)
-        c->q_prev->q_next = c->q_next;
+    if (c->x->q_prev)
+        c->x->q_prev->x->q_next = c->x->q_next;
     else
-        *head = c->q_next;
-    if (c->q_next)
-        c->q_next->q_prev = c->q_prev;
+        *head = c->x->q_next;
+    if (c->x->q_next)
+        c->x->q_next->x->q_prev = c->x->q_prev;
     else
-        *tail = c->q_prev;
-    c->q_prev = c->q_next = NULL;
+        *tail = c->x->q_prev;
+    c->x->q_prev = c->x->q_next = NULL;
 }
 
 void tcp_listen_unlink(tcp_conn *c)
 {
-    tcp_listener *l = c->listener;
+    tcp_listener *l = c->x->listener;
     if (!l)
         return;
     if (c->queue == TCPQ_SYN) {
@@ -56,7 +56,7 @@ void tcp_listen_unlink(tcp_conn *c)
         l->acc_len--;
     }
     c->queue = TCPQ_NONE;
-    c->listener = NULL;
+    c->x->listener = NULL;
 }
 
 static void listen_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
@@ -85,11 +85,11 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
         c->cc = l->cc;
     c->nodelay = l->nodelay;
     c->keepalive = l->keepalive;
-    c->keepidle_us = l->keepidle_us;
-    c->keepintvl_us = l->keepintvl_us;
-    c->keepcnt = l->keepcnt;
-    sendbuf_set_cap(&c->snd, &st->bufmem, l->sndbuf);
-    recvbuf_set_cap(&c->rcv, &st->bufmem, l->rcvbuf);
+    c->x->keepidle_us = l->keepidle_us;
+    c->x->keepintvl_us = l->keepintvl_us;
+    c->x->keepcnt = l->keepcnt;
+    sendbuf_set_cap(&c->x->snd, &st->bufmem, l->sndbuf);
+    recvbuf_set_cap(&c->x->rcv, &st->bufmem, l->rcvbuf);
     c->rcv_mss = tcp_our_mss(st, 0);
 }
 
@@ -150,14 +150,14 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     stack_count(st, SYNACK_CTR_SyncookiesRecv);
     inherit(c, l);
     const synack_config *cfg = &st->cfg;
-    c->irs = seg->seq - 1;
+    c->x->irs = seg->seq - 1;
     c->rcv_nxt = seg->seq;
     c->rcv_adv = c->rcv_nxt;
-    c->iss = seg->ack - 1;
+    c->x->iss = seg->ack - 1;
     c->snd_una = c->snd_nxt = c->snd_max = seg->ack;
-    c->snd_sml = seg->ack;
-    c->snd_buf_seq = seg->ack;
-    c->snd_recover = seg->ack;
+    c->x->snd_sml = seg->ack;
+    c->x->snd_buf_seq = seg->ack;
+    c->x->snd_recover = seg->ack;
     uint32_t mss = syncookie_mss_table[idx];
     if (seg->opts.has_ts && cfg->timestamps) {
         int ws, sack;
@@ -176,7 +176,7 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = seg->seq;
     c->snd_wl2 = seg->ack;
-    c->listener = l;
+    c->x->listener = l;
     c->queue = TCPQ_ACCEPT;
     q_append(&l->acc_head, &l->acc_tail, c);
     l->acc_len++;
@@ -233,32 +233,32 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
         listen_drop(st, &ep, SYNACK_CTR_ListenDrops, "conn-limit");
         return;
     }
-    c->listener = l;
+    c->x->listener = l;
     c->queue = TCPQ_SYN;
     q_append(&l->syn_head, &l->syn_tail, c);
     l->syn_len++;
     inherit(c, l);
     c->segs_in = 1; /* the SYN, which reached the listener before this TCB existed */
 
-    c->irs = seg->seq;
+    c->x->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
     c->rcv_adv = c->rcv_nxt;
     tcp_negotiate_syn_opts(c, seg);
     c->snd_wnd = seg->win; /* RFC 7323 2.2: not scaled in a SYN */
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = seg->seq;
-    c->iss = tcp_isn(st, &ep);
-    c->snd_una = c->iss;
-    c->snd_sml = c->iss;
-    c->snd_nxt = c->iss;
-    c->snd_max = c->iss;
-    c->snd_buf_seq = c->iss + 1;
-    c->snd_recover = c->iss;
+    c->x->iss = tcp_isn(st, &ep);
+    c->snd_una = c->x->iss;
+    c->x->snd_sml = c->x->iss;
+    c->snd_nxt = c->x->iss;
+    c->snd_max = c->x->iss;
+    c->x->snd_buf_seq = c->x->iss + 1;
+    c->x->snd_recover = c->x->iss;
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
     /* Data on a SYN is not accepted without Fast Open; the peer sends it again. */
     c->rtt_timing = 0;
-    c->rtt_start = st->now;
+    c->x->rtt_start = st->now;
     tcp_send_syn(c);
     tcp_arm_rexmit(c);
 }
@@ -266,7 +266,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
 int tcp_listen_established(tcp_conn *c)
 {
     synack_stack *st = c->st;
-    tcp_listener *l = c->listener;
+    tcp_listener *l = c->x->listener;
     if (!l)
         return 0;
     if (l->acc_len >= l->backlog) {

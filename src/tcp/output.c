@@ -69,7 +69,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     int partial = gso || (st->cfg.netif.tx_csum && st->cfg.netif.output_ex);
     if (partial) {
         if (seg->payload_len) {
-            sendbuf_peek(&c->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
+            sendbuf_peek(&c->x->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
             seg->payload = l4 + hdr;
         }
         n = tcp_emit_summed(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr, 0);
@@ -78,7 +78,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     } else if (seg->payload_len) {
         /* The copy out of the send ring also sums the payload: the frame's data is read
          * once, not once to copy and once to checksum. */
-        uint64_t sum = sendbuf_peek_csum(&c->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
+        uint64_t sum = sendbuf_peek_csum(&c->x->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
         seg->payload = l4 + hdr;
         n = tcp_emit_summed(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr, sum);
     } else {
@@ -125,8 +125,8 @@ static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
      * higher. With more holes than blocks, lower ranges are left out, never the newest. */
     recvbuf_range r[RECVBUF_MAX_RANGES];
     uint32_t max = o->has_ts ? 3 : 4;
-    uint32_t n = c->rcv.nranges ? recvbuf_sack_ranges(&c->rcv, r, RECVBUF_MAX_RANGES) : 0;
-    uint32_t recent = c->sack_recent - c->rcv_nxt, first = n;
+    uint32_t n = c->x->rcv.nranges ? recvbuf_sack_ranges(&c->x->rcv, r, RECVBUF_MAX_RANGES) : 0;
+    uint32_t recent = c->x->sack_recent - c->rcv_nxt, first = n;
     for (uint32_t i = 0; i < n; i++)
         if (recent >= r[i].start && recent < r[i].end)
             first = i;
@@ -134,11 +134,11 @@ static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
     if (c->dsack_pending) {
         /* RFC 2883 4: the D-SACK block comes first; when the duplicate lies in a range
          * still held above RCV.NXT, that (larger) range comes second. */
-        o->sack[k].left = c->dsack_left;
-        o->sack[k].right = c->dsack_right;
+        o->sack[k].left = c->x->dsack_left;
+        o->sack[k].right = c->x->dsack_right;
         k++;
-        uint32_t dl = c->dsack_left - c->rcv_nxt, dr = c->dsack_right - c->rcv_nxt;
-        for (uint32_t i = 0; i < n && seq_ge(c->dsack_left, c->rcv_nxt); i++)
+        uint32_t dl = c->x->dsack_left - c->rcv_nxt, dr = c->x->dsack_right - c->rcv_nxt;
+        for (uint32_t i = 0; i < n && seq_ge(c->x->dsack_left, c->rcv_nxt); i++)
             if (dl >= r[i].start && dr <= r[i].end)
                 holder = i;
         if (holder < n) {
@@ -167,7 +167,7 @@ static void add_sack_blocks(const tcp_conn *c, tcp_opts *o)
  * come out of the data too, or the segment would exceed the MTU. */
 static uint32_t send_mss(const tcp_conn *c)
 {
-    if (!c->sack_ok || (!c->rcv.nranges && !c->dsack_pending))
+    if (!c->sack_ok || !c->x || (!c->x->rcv.nranges && !c->dsack_pending))
         return c->snd_mss;
     tcp_opts o = {0};
     o.has_ts = c->ts_ok;
@@ -206,6 +206,9 @@ static uint16_t window_field(tcp_conn *c, int syn)
 int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 {
     synack_stack *st = c->st;
+    /* Sequence space leaving makes the connection busy; a bare ACK or RST does not. */
+    if (!c->x && (len || (flags & (TCP_SYN | TCP_FIN))) && tcp_xfer_attach(c) != 0)
+        return -ENOMEM;
     synack_endpoints ep;
     tcp_conn_endpoints(c, &ep);
     tcp_seg seg = {0};
@@ -221,7 +224,7 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         seg.opts.ts_val = tcp_ts_now(c);
         seg.opts.ts_ecr = c->ts_recent;
     }
-    if (c->sack_ok && (c->rcv.nranges || c->dsack_pending))
+    if (c->sack_ok && c->x && (c->x->rcv.nranges || c->dsack_pending))
         add_sack_blocks(c, &seg.opts);
     seg.win = window_field(c, 0);
 
@@ -229,18 +232,18 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     uint32_t end = seq + len + ((flags & TCP_FIN) ? 1 : 0);
     if (!c->rtt_timing && len && seq == c->snd_max) {
         c->rtt_timing = 1;
-        c->rtt_seq = seq;
-        c->rtt_start = st->now;
+        c->x->rtt_seq = seq;
+        c->x->rtt_start = st->now;
     }
     uint32_t gso = 0; /* a TSO super-frame: the MSS the device cuts it into */
     if (ip_tso_max(st) && len) {
         uint32_t m = send_mss(c);
         gso = len > m ? m : 0;
     }
-    int rc = emit_gso(st, &ep, &seg, c, seq - c->snd_buf_seq, gso);
+    int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso);
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
     if (c->in_recovery)
-        c->prr_out += len; /* RFC 6937 prr_out */
+        c->x->prr_out += len; /* RFC 6937 prr_out */
     if (end != seq)
         tcp_txlog_on_xmit(c, seq, end, (flags & TCP_FIN) != 0); /* RACK's transmit time,
                                                                   the rate snapshot */
@@ -252,7 +255,8 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         c->dsack_pending = 0; /* RFC 2883 4: each duplicate is reported in one ACK only */
         c->ack_now = 0;
         c->delack_pending = 0;
-        c->segs_since_ack = 0;
+        if (c->x)
+            c->x->segs_since_ack = 0;
         tcp_timer_stop(c, TT_DELACK);
     }
     return rc;
@@ -266,7 +270,7 @@ void tcp_send_syn(tcp_conn *c)
     tcp_seg seg = {0};
     seg.sport = ep.lport;
     seg.dport = ep.rport;
-    seg.seq = c->iss;
+    seg.seq = c->x->iss;
     seg.flags = TCP_SYN;
     int synack = c->state == SYNACK_SYN_RECEIVED;
     if (synack) {
@@ -290,9 +294,9 @@ void tcp_send_syn(tcp_conn *c)
     }
     seg.win = window_field(c, 1);
     c->segs_out++;
-    if (c->snd_max == c->iss)
-        c->snd_max = c->iss + 1;
-    c->snd_nxt = c->iss + 1;
+    if (c->snd_max == c->x->iss)
+        c->snd_max = c->x->iss + 1;
+    c->snd_nxt = c->x->iss + 1;
     emit(st, &ep, &seg, c, 0);
 }
 
@@ -389,6 +393,7 @@ void tcp_count_retransmission(tcp_conn *c)
 {
     stack_count(c->st, SYNACK_CTR_RetransSegs);
     c->total_retrans++;
+    c->rexmit_recent = 1;
     c->rtt_timing = 0; /* Karn (RFC 6298 3): no sample from a range sent twice */
 }
 
@@ -411,8 +416,8 @@ void tcp_retransmit_first(tcp_conn *c)
     if (len && c->snd_una + len == end)
         flags |= TCP_PSH;
     tcp_xmit(c, c->snd_una, len, flags);
-    if (seq_lt(c->high_rxt, c->snd_una + len))
-        c->high_rxt = c->snd_una + len;
+    if (seq_lt(c->x->high_rxt, c->snd_una + len))
+        c->x->high_rxt = c->snd_una + len;
     if (seq_lt(c->snd_nxt, c->snd_una + len + ((flags & TCP_FIN) ? 1 : 0)))
         c->snd_nxt = c->snd_una + len + ((flags & TCP_FIN) ? 1 : 0);
 }
@@ -435,8 +440,8 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
             break; /* the pacer's timer (TT_PACE) comes back for it */
         tcp_count_retransmission(c);
         tcp_xmit(c, seq, len, TCP_ACK);
-        if (seq_lt(c->high_rxt, seq + len)) /* RACK may resend below it (a lost resend) */
-            c->high_rxt = seq + len;
+        if (seq_lt(c->x->high_rxt, seq + len)) /* RACK may resend below it (a lost resend) */
+            c->x->high_rxt = seq + len;
         pipe += len;
         sent = 1;
         if (rule3)
@@ -470,6 +475,14 @@ void tcp_output(tcp_conn *c)
 {
     synack_stack *st = c->st;
     int sent = 0;
+    if (!c->x && tcp_xfer_attach(c) != 0) {
+        /* Treated like a dropped transmission: the wheel node wakes tcp_timers_run an RTO
+         * later, which attaches the block and calls us again, so queued data or a FIN does
+         * not stall. */
+        if (!tw_armed(&c->tnode) || c->tnode.when > st->now + c->rto_us)
+            tw_arm(&st->wheel, &c->tnode, st->now + c->rto_us);
+        return;
+    }
     if (can_send_data(c->state)) {
         uint32_t mss = send_mss(c);
         /* RFC 6675 recovery, or RACK's after an RTO (RFC 8985 6.3) */
@@ -483,7 +496,7 @@ void tcp_output(tcp_conn *c)
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
             int fin = c->fin_queued && seq_le(c->snd_nxt, end);
             uint32_t inflight = sack_recovery ? tcp_sack_pipe(c) : c->snd_nxt - c->snd_una;
-            uint32_t cw = c->cwnd + (c->in_recovery ? 0 : c->limited_xmit);
+            uint32_t cw = c->cwnd + (c->in_recovery ? 0 : c->x->limited_xmit);
             uint32_t wnd = c->snd_wnd < cw ? c->snd_wnd : cw;
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
             uint32_t fmax = frame_max(c, mss);
@@ -508,7 +521,7 @@ void tcp_output(tcp_conn *c)
                 int all_queued = len == avail;
                 /* The linux profile uses Minshall's variant (as Linux's tcp_nagle_check):
                  * hold a small segment only while an earlier small one is unacknowledged. */
-                int idle = st->cfg.linux_profile ? !seq_gt(c->snd_sml, c->snd_una)
+                int idle = st->cfg.linux_profile ? !seq_gt(c->x->snd_sml, c->snd_una)
                                                  : inflight == 0;
                 if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2 &&
                     !c->sws_override)
@@ -527,13 +540,13 @@ void tcp_output(tcp_conn *c)
             burst++;
             uint32_t seq = c->snd_nxt;
             if (len > 0 && len < mss)
-                c->snd_sml = seq + len;
+                c->x->snd_sml = seq + len;
             c->snd_nxt = seq + len + (with_fin ? 1 : 0);
             if (seq_lt(seq, c->snd_max)) /* resending after an RTO went back */
                 tcp_count_retransmission(c);
             tcp_xmit(c, seq, len, flags);
             sent = 1;
-            if (c->deadline[TT_REXMIT] == UINT64_MAX)
+            if (tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
                 tcp_arm_rexmit(c);
             tcp_timer_stop(c, TT_PERSIST);
             if (with_fin) {
@@ -555,8 +568,8 @@ void tcp_output(tcp_conn *c)
         if (tcp_rate_on(c) && !paced)
             check_app_limited(c, end, mss);
         if (!sent && !paced && seq_lt(c->snd_nxt, end) &&
-            c->snd_nxt == c->snd_una && c->deadline[TT_PERSIST] == UINT64_MAX &&
-            c->deadline[TT_REXMIT] == UINT64_MAX) {
+            c->snd_nxt == c->snd_una && tcp_deadline(c, TT_PERSIST) == UINT64_MAX &&
+            tcp_deadline(c, TT_REXMIT) == UINT64_MAX) {
             uint64_t t = tcp_rto_backed_off(c);
             tcp_timer_set(c, TT_PERSIST, st->now + t);
         }

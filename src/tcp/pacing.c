@@ -13,7 +13,7 @@ uint32_t tcp_pacing_rate(const tcp_conn *c)
 {
     uint64_t rate;
     if (c->cc->cong_control) {
-        rate = c->pacing_rate;
+        rate = c->x->pacing_rate;
     } else if (!c->pacing || !c->srtt_us) {
         rate = 0;
     } else {
@@ -25,8 +25,8 @@ uint32_t tcp_pacing_rate(const tcp_conn *c)
         if (rate == 0)
             rate = 1;
     }
-    if (c->pacing_max && (rate == 0 || rate > c->pacing_max))
-        rate = c->pacing_max;
+    if (c->x->pacing_max && (rate == 0 || rate > c->x->pacing_max))
+        rate = c->x->pacing_max;
     return rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
 }
 
@@ -48,13 +48,13 @@ uint32_t tcp_pacing_quantum(const tcp_conn *c, uint32_t rate)
 static void refresh(tcp_conn *c, uint32_t rate)
 {
     uint32_t now = (uint32_t)c->st->now;
-    uint32_t el = now - c->pace_stamp;
+    uint32_t el = now - c->x->pace_stamp;
     if (el > 1000000u)
         el = 1000000u; /* a second refills any bucket (the quantum is at most 1 ms) */
-    c->pace_stamp = now;
+    c->x->pace_stamp = now;
     int64_t q = (int64_t)tcp_pacing_quantum(c, rate) * UNIT;
-    int64_t credit = (int64_t)c->pace_credit + (int64_t)((uint64_t)rate * el * UNIT / 1000000u);
-    c->pace_credit = (int32_t)(credit < q ? credit : q);
+    int64_t credit = (int64_t)c->x->pace_credit + (int64_t)((uint64_t)rate * el * UNIT / 1000000u);
+    c->x->pace_credit = (int32_t)(credit < q ? credit : q);
 }
 
 uint32_t tcp_pace_allow(tcp_conn *c, uint32_t len, uint32_t mss)
@@ -63,7 +63,7 @@ uint32_t tcp_pace_allow(tcp_conn *c, uint32_t len, uint32_t mss)
     if (rate == 0 || len == 0)
         return len;
     refresh(c, rate);
-    int64_t credit = c->pace_credit;
+    int64_t credit = c->x->pace_credit;
     if (credit >= (int64_t)len * UNIT)
         return len;
     uint32_t need = len < mss ? len : mss;
@@ -73,7 +73,7 @@ uint32_t tcp_pace_allow(tcp_conn *c, uint32_t len, uint32_t mss)
     uint64_t short_by = (uint64_t)((int64_t)need * UNIT - credit);
     uint64_t wait = (short_by * 1000000u + (uint64_t)rate * UNIT - 1) / ((uint64_t)rate * UNIT);
     uint64_t when = c->st->now + (wait ? wait : 1);
-    if (c->deadline[TT_PACE] <= c->st->now || c->deadline[TT_PACE] > when)
+    if (tcp_deadline(c, TT_PACE) <= c->st->now || tcp_deadline(c, TT_PACE) > when)
         tcp_timer_set(c, TT_PACE, when);
     return 0;
 }
@@ -87,6 +87,6 @@ void tcp_pace_sent(tcp_conn *c, uint32_t len)
     /* A segment that went without waiting (a fast retransmission, a probe) overdraws the
      * bucket, by at most one quantum so that a burst of them is not remembered forever. */
     int64_t floor = -(int64_t)tcp_pacing_quantum(c, rate) * UNIT;
-    int64_t credit = (int64_t)c->pace_credit - (int64_t)len * UNIT;
-    c->pace_credit = (int32_t)(credit < floor ? floor : credit);
+    int64_t credit = (int64_t)c->x->pace_credit - (int64_t)len * UNIT;
+    c->x->pace_credit = (int32_t)(credit < floor ? floor : credit);
 }

@@ -16,11 +16,11 @@
 /* recoveries without a D-SACK before the window shrinks back to min_RTT/4 */
 #define REO_PERSIST 16
 
-int tcp_rack_on(const tcp_conn *c) { return c->txlog && c->txlog->rack_on; }
+int tcp_rack_on(const tcp_conn *c) { return c->x && c->x->txlog && c->x->txlog->rack_on; }
 
 void tcp_rack_init(tcp_conn *c)
 {
-    tcp_rack *r = &c->txlog->rack;
+    tcp_rack *r = &c->x->txlog->rack;
     memset(r, 0, sizeof(*r));
     /* the handshake's sample until data gives one (RFC 8985 6.2 step 1) */
     r->min_rtt = c->srtt_us ? c->srtt_us : UINT32_MAX;
@@ -37,7 +37,7 @@ static int sent_after(uint64_t t1, uint32_t seq1, uint64_t t2, uint32_t seq2)
 /* In fast recovery, or in the go-back after an RTO (SND.UNA below "recover"). */
 static int recovering(const tcp_conn *c)
 {
-    return c->in_recovery || seq_lt(c->snd_una, c->snd_recover);
+    return c->in_recovery || seq_lt(c->snd_una, c->x->snd_recover);
 }
 
 /* RFC 8985 6.2 steps 1-3 for one segment this ACK delivered. */
@@ -73,10 +73,10 @@ static void delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_se
  * against the merged range, so one whose bytes came in two blocks still counts. */
 static void widen(const tcp_conn *c, uint32_t *l, uint32_t *r)
 {
-    for (uint32_t i = 0; i < c->nsb; i++) {
-        if (seq_le(c->sb[i].left, *l) && seq_ge(c->sb[i].right, *r)) {
-            *l = c->sb[i].left;
-            *r = c->sb[i].right;
+    for (uint32_t i = 0; i < c->x->nsb; i++) {
+        if (seq_le(c->x->sb[i].left, *l) && seq_ge(c->x->sb[i].right, *r)) {
+            *l = c->x->sb[i].left;
+            *r = c->x->sb[i].right;
             return;
         }
     }
@@ -149,7 +149,7 @@ static void detect_loss(tcp_conn *c, tcp_txlog *l)
 
 uint64_t tcp_rack_timer(tcp_conn *c, uint64_t when)
 {
-    tcp_rack *r = &c->txlog->rack;
+    tcp_rack *r = &c->x->txlog->rack;
     r->rto_at = when;
     c->rack_reo = r->reo_at < when;
     return c->rack_reo ? r->reo_at : when;
@@ -192,7 +192,7 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
 {
     if (!tcp_rack_on(c))
         return 0;
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x->txlog;
     tcp_rack *r = &l->rack;
     int dsack = seg->opts.nsack && tcp_sack_is_dsack(seg);
     /* cumulatively acknowledged, in sequence order (an ACK cannot tell the order in which
@@ -231,14 +231,14 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
     tlp_ack(c, r, seg, dsack);
     r->recovering = (uint8_t)recovering(c);
     r->last_una = c->snd_una;
-    if (r->rto_recovery && seq_ge(c->snd_una, c->snd_recover))
+    if (r->rto_recovery && seq_ge(c->snd_una, c->x->snd_recover))
         r->rto_recovery = 0; /* everything outstanding at the timeout is delivered */
     if (c->snd_una == c->snd_max) {
         r->reo_at = UINT64_MAX; /* nothing outstanding; TT_REXMIT was stopped */
         c->rack_reo = 0;
         return 0;
     }
-    uint64_t fallback = c->rack_reo ? r->rto_at : c->deadline[TT_REXMIT];
+    uint64_t fallback = c->rack_reo ? r->rto_at : tcp_deadline(c, TT_REXMIT);
     detect_loss(c, l);
     arm(c, fallback);
     return l->lost_bytes != 0;
@@ -246,7 +246,7 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
 
 void tcp_rack_reo_timeout(tcp_conn *c)
 {
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x->txlog;
     tcp_rack *r = &l->rack;
     uint64_t fallback = r->rto_at;
     c->rack_reo = 0;
@@ -258,7 +258,7 @@ void tcp_rack_reo_timeout(tcp_conn *c)
     if (!l->lost_bytes)
         return;
     /* RFC 8985 6.2 step 5 on expiry: losses start recovery as they would on an ACK */
-    if (!c->in_recovery && seq_ge(c->snd_una, c->snd_recover))
+    if (!c->in_recovery && seq_ge(c->snd_una, c->x->snd_recover))
         tcp_enter_recovery(c);
     tcp_output(c);
 }
@@ -275,26 +275,26 @@ static int resend_first_lost(tcp_conn *c)
         return 0;
     tcp_count_retransmission(c);
     tcp_xmit(c, seq, len, TCP_ACK);
-    if (seq_lt(c->high_rxt, seq + len))
-        c->high_rxt = seq + len;
+    if (seq_lt(c->x->high_rxt, seq + len))
+        c->x->high_rxt = seq + len;
     return 1;
 }
 
 void tcp_rack_enter_recovery(tcp_conn *c)
 {
-    c->txlog->rack.tlp_on = 0; /* recovery is the congestion response (RFC 8985 7.4) */
-    c->txlog->rack.rto_recovery = 0;
+    c->x->txlog->rack.tlp_on = 0; /* recovery is the congestion response (RFC 8985 7.4) */
+    c->x->txlog->rack.rto_recovery = 0;
     (void)resend_first_lost(c); /* without one, only a FIN is lost: the RTO resends it */
 }
 
 int tcp_rack_rto_recovery(const tcp_conn *c)
 {
-    return tcp_rack_on(c) && c->txlog->rack.rto_recovery;
+    return tcp_rack_on(c) && c->x->txlog->rack.rto_recovery;
 }
 
 void tcp_rack_on_probe(tcp_conn *c, int retrans)
 {
-    tcp_rack *r = &c->txlog->rack;
+    tcp_rack *r = &c->x->txlog->rack;
     r->tlp_on = 1;
     r->tlp_is_retrans = (uint8_t)(retrans != 0);
     r->tlp_end_seq = c->snd_max;
@@ -302,7 +302,7 @@ void tcp_rack_on_probe(tcp_conn *c, int retrans)
 
 void tcp_rack_forget(tcp_conn *c)
 {
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x->txlog;
     tcp_txlog_clear_marks(l);
     l->rack.reo_at = UINT64_MAX;
     l->rack.tlp_on = 0;
@@ -312,7 +312,7 @@ void tcp_rack_forget(tcp_conn *c)
 
 void tcp_rack_on_rto(tcp_conn *c)
 {
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x->txlog;
     tcp_rack *r = &l->rack;
     /* RFC 8985 6.3 RACK_mark_losses_on_RTO: the first outstanding segment was sent an RTO
      * ago; any other not yet acknowledged is lost once RACK.rtt + reo_wnd have passed
@@ -331,21 +331,21 @@ void tcp_rack_on_rto(tcp_conn *c)
     r->tlp_on = 0;
     r->rto_recovery = 1;
     c->rack_reo = 0;
-    c->high_rxt = c->snd_una;
+    c->x->high_rxt = c->snd_una;
     if (!resend_first_lost(c))
         tcp_retransmit_first(c); /* only the FIN is outstanding */
 }
 
 uint32_t tcp_rack_lost_bytes(const tcp_conn *c)
 {
-    return tcp_rack_on(c) ? c->txlog->lost_bytes : 0;
+    return tcp_rack_on(c) ? c->x->txlog->lost_bytes : 0;
 }
 
 uint32_t tcp_rack_next_lost(const tcp_conn *c, uint32_t *seq, uint32_t max)
 {
-    if (!tcp_rack_on(c) || !c->txlog->lost_bytes)
+    if (!tcp_rack_on(c) || !c->x->txlog->lost_bytes)
         return 0;
-    const tcp_txlog *l = c->txlog;
+    const tcp_txlog *l = c->x->txlog;
     for (uint32_t i = 0; i < l->n; i++) {
         const tcp_txrec *x = tcp_txlog_at(l, i);
         if (!(x->flags & TXREC_LOST))

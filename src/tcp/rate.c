@@ -29,11 +29,11 @@ int tcp_rate_enable(tcp_conn *c)
     return 0;
 }
 
-int tcp_rate_on(const tcp_conn *c) { return c->txlog && c->txlog->rate_on; }
+int tcp_rate_on(const tcp_conn *c) { return c->x && c->x->txlog && c->x->txlog->rate_on; }
 
 void tcp_rate_on_send(tcp_conn *c, tcp_txsnap *snap)
 {
-    tcp_rate *r = &c->txlog->rate;
+    tcp_rate *r = &c->x->txlog->rate;
     uint32_t now = now32(c);
     /* draft 3.2: a transmission that starts from an empty pipe starts the clocks anew */
     if (c->snd_max == c->snd_una)
@@ -75,7 +75,7 @@ static void lookup(tcp_txlog *l, uint32_t seq)
 static int sampled_seq(const tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
                        uint32_t sacked_before, uint32_t *seq)
 {
-    if (seg->opts.nsack && c->sacked_bytes > sacked_before) {
+    if (seg->opts.nsack && c->x->sacked_bytes > sacked_before) {
         uint32_t right = seg->opts.sack[0].right;
         if (seq_gt(right, c->snd_una) && seq_le(right, c->snd_max)) {
             *seq = right - 1;
@@ -91,7 +91,7 @@ static int sampled_seq(const tcp_conn *c, const tcp_seg *seg, uint32_t una_befor
 void tcp_rate_pick(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
                    uint32_t sacked_before)
 {
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x->txlog;
     uint32_t seq;
     l->rate.has_pick = 0;
     if (sampled_seq(c, seg, una_before, sacked_before, &seq))
@@ -106,14 +106,14 @@ void tcp_rate_on_ack(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
     memset(rs, 0, sizeof(*rs));
     if (!tcp_rate_on(c))
         return;
-    tcp_rate *r = &c->txlog->rate;
+    tcp_rate *r = &c->x->txlog->rate;
     /* Delivered is what SND.UNA passed plus what is SACKed above it, never counted twice:
      * SACK ranges the scoreboard forgets (an RTO that goes back clears it; a full one
      * forgets its highest ranges) are delivered again when SND.UNA passes them, so the
      * count only moves once the sum exceeds its old high-water mark. A forgotten range
      * delays the count of what arrives meanwhile: samples come out low, never high. */
     r->una_acked += (uint32_t)(c->snd_una - una_before);
-    uint64_t sum = r->una_acked + c->sacked_bytes;
+    uint64_t sum = r->una_acked + c->x->sacked_bytes;
     int64_t d = sum > r->delivered ? (int64_t)(sum - r->delivered) : 0;
     uint32_t now = now32(c);
     int has_pick = r->has_pick;
@@ -152,7 +152,7 @@ void tcp_rate_app_limited(tcp_conn *c, uint32_t inflight)
 {
     if (!tcp_rate_on(c))
         return;
-    tcp_rate *r = &c->txlog->rate;
+    tcp_rate *r = &c->x->txlog->rate;
     /* draft 3.4: the phase lasts until everything in flight now has been delivered */
     r->app_limited = r->delivered + inflight;
     if (r->app_limited == 0)
@@ -161,10 +161,10 @@ void tcp_rate_app_limited(tcp_conn *c, uint32_t inflight)
 
 uint32_t tcp_rate_delivered(const tcp_conn *c)
 {
-    return tcp_rate_on(c) ? (uint32_t)c->txlog->rate.delivered : 0;
+    return tcp_rate_on(c) ? (uint32_t)c->x->txlog->rate.delivered : 0;
 }
 
 uint32_t tcp_rate_min_rtt(const tcp_conn *c)
 {
-    return tcp_rate_on(c) ? c->txlog->rate.min_rtt : UINT32_MAX;
+    return tcp_rate_on(c) ? c->x->txlog->rate.min_rtt : UINT32_MAX;
 }

@@ -23,7 +23,7 @@
 
 #define DUPTHRESH 3
 /* the span of forgotten ranges: the slot after the scoreboard's last */
-#define FORGOT(c) ((c)->sb[TCP_SACK_SCOREBOARD])
+#define FORGOT(c) ((c)->x->sb[TCP_SACK_SCOREBOARD])
 #define SB_BYTES ((TCP_SACK_SCOREBOARD + 1) * sizeof(tcp_sack_block))
 
 /* A range [l, r) the receiver holds is not remembered: widen the forgotten span. */
@@ -43,15 +43,15 @@ static void forget(tcp_conn *c, uint32_t l, uint32_t r)
 static void recount(tcp_conn *c)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < c->nsb; i++)
-        n += c->sb[i].right - c->sb[i].left;
-    c->sacked_bytes = n;
+    for (uint32_t i = 0; i < c->x->nsb; i++)
+        n += c->x->sb[i].right - c->x->sb[i].left;
+    c->x->sacked_bytes = n;
 }
 
 static void insert(tcp_conn *c, uint32_t l, uint32_t r)
 {
-    tcp_sack_block *sb = c->sb;
-    uint32_t n = c->nsb;
+    tcp_sack_block *sb = c->x->sb;
+    uint32_t n = c->x->nsb;
     /* merge with every overlapping or adjacent range */
     uint32_t i = 0;
     while (i < n) {
@@ -72,7 +72,7 @@ static void insert(tcp_conn *c, uint32_t l, uint32_t r)
         pos++;
     if (n == TCP_SACK_SCOREBOARD) {
         if (pos == n) {
-            c->nsb = n;
+            c->x->nsb = n;
             forget(c, l, r);
             return;
         }
@@ -83,7 +83,7 @@ static void insert(tcp_conn *c, uint32_t l, uint32_t r)
         sb[k] = sb[k - 1];
     sb[pos].left = l;
     sb[pos].right = r;
-    c->nsb = n + 1;
+    c->x->nsb = n + 1;
 }
 
 int tcp_sack_is_dsack(const tcp_seg *seg)
@@ -101,8 +101,8 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     const tcp_opts *o = &seg->opts;
-    if (c->nsb == 0)
-        c->high_sacked = c->snd_una; /* nothing is known above SND.UNA yet */
+    if (c->x->nsb == 0)
+        c->x->high_sacked = c->snd_una; /* nothing is known above SND.UNA yet */
     for (uint32_t i = 0; i < o->nsack; i++) {
         uint32_t l = o->sack[i].left, r = o->sack[i].right;
         if (i == 0 && tcp_sack_is_dsack(seg)) {
@@ -111,15 +111,15 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
         }
         if (!seq_lt(l, r) || seq_lt(l, c->snd_una) || seq_gt(r, c->snd_max))
             continue; /* not about data we have outstanding */
-        if (!c->sb) {
-            c->sb = stack_alloc(st, SB_BYTES);
-            if (!c->sb)
+        if (!c->x->sb) {
+            c->x->sb = stack_alloc(st, SB_BYTES);
+            if (!c->x->sb)
                 return; /* counted (NoMemory); recovery works from duplicate ACKs alone */
             FORGOT(c).left = FORGOT(c).right = c->snd_una;
         }
         insert(c, l, r);
-        if (seq_gt(r, c->high_sacked))
-            c->high_sacked = r;
+        if (seq_gt(r, c->x->high_sacked))
+            c->x->high_sacked = r;
         stack_count(st, SYNACK_CTR_TCPSACKRecv);
     }
     recount(c);
@@ -128,20 +128,20 @@ void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)
 void tcp_sack_prune(tcp_conn *c)
 {
     uint32_t k = 0;
-    for (uint32_t i = 0; i < c->nsb; i++) {
-        if (seq_le(c->sb[i].right, c->snd_una))
+    for (uint32_t i = 0; i < c->x->nsb; i++) {
+        if (seq_le(c->x->sb[i].right, c->snd_una))
             continue;
-        c->sb[k] = c->sb[i];
-        if (seq_lt(c->sb[k].left, c->snd_una))
-            c->sb[k].left = c->snd_una;
+        c->x->sb[k] = c->x->sb[i];
+        if (seq_lt(c->x->sb[k].left, c->snd_una))
+            c->x->sb[k].left = c->snd_una;
         k++;
     }
-    c->nsb = k;
-    if (seq_lt(c->high_rxt, c->snd_una))
-        c->high_rxt = c->snd_una;
-    if (k == 0 || seq_lt(c->high_sacked, c->snd_una))
-        c->high_sacked = c->snd_una;
-    if (c->sb) {
+    c->x->nsb = k;
+    if (seq_lt(c->x->high_rxt, c->snd_una))
+        c->x->high_rxt = c->snd_una;
+    if (k == 0 || seq_lt(c->x->high_sacked, c->snd_una))
+        c->x->high_sacked = c->snd_una;
+    if (c->x->sb) {
         tcp_sack_block *f = &FORGOT(c);
         if (!seq_lt(c->snd_una, f->right))
             f->left = f->right = c->snd_una; /* all of it acknowledged */
@@ -153,21 +153,21 @@ void tcp_sack_prune(tcp_conn *c)
 
 void tcp_sack_clear(tcp_conn *c)
 {
-    c->nsb = 0;
-    c->sacked_bytes = 0;
-    c->high_rxt = c->snd_una;
-    c->high_sacked = c->snd_una;
-    if (c->sb)
+    c->x->nsb = 0;
+    c->x->sacked_bytes = 0;
+    c->x->high_rxt = c->snd_una;
+    c->x->high_sacked = c->snd_una;
+    if (c->x->sb)
         FORGOT(c).left = FORGOT(c).right = c->snd_una;
 }
 
 void tcp_sack_free(tcp_conn *c)
 {
-    if (c->sb)
-        stack_free(c->st, c->sb, SB_BYTES);
-    c->sb = NULL;
-    c->nsb = 0;
-    c->sacked_bytes = 0;
+    if (c->x->sb)
+        stack_free(c->st, c->x->sb, SB_BYTES);
+    c->x->sb = NULL;
+    c->x->nsb = 0;
+    c->x->sacked_bytes = 0;
 }
 
 /* Bytes of the forgotten span at or above seq that no kept range covers: SACKed or lost,
@@ -175,7 +175,7 @@ void tcp_sack_free(tcp_conn *c)
  * leave the pipe. */
 static uint32_t unknown(const tcp_conn *c, uint32_t seq)
 {
-    if (!c->sb)
+    if (!c->x->sb)
         return 0;
     uint32_t l = FORGOT(c).left, r = FORGOT(c).right;
     if (seq_gt(seq, l))
@@ -183,8 +183,8 @@ static uint32_t unknown(const tcp_conn *c, uint32_t seq)
     if (!seq_lt(l, r))
         return 0;
     uint32_t n = r - l;
-    for (uint32_t i = 0; i < c->nsb; i++) {
-        uint32_t ol = seq_max(l, c->sb[i].left), orr = seq_min(r, c->sb[i].right);
+    for (uint32_t i = 0; i < c->x->nsb; i++) {
+        uint32_t ol = seq_max(l, c->x->sb[i].left), orr = seq_min(r, c->x->sb[i].right);
         if (seq_lt(ol, orr))
             n -= orr - ol;
     }
@@ -197,7 +197,7 @@ static int resendable(const tcp_conn *c, uint32_t *hl, uint32_t *hr)
 {
     if (!seq_lt(*hl, *hr))
         return 0;
-    if (!c->sb)
+    if (!c->x->sb)
         return 1;
     uint32_t fl = FORGOT(c).left, fr = FORGOT(c).right;
     if (!seq_lt(fl, fr) || !seq_lt(*hl, fr) || !seq_gt(*hr, fl))
@@ -219,25 +219,25 @@ static int resendable(const tcp_conn *c, uint32_t *hl, uint32_t *hr)
 static int is_lost(const tcp_conn *c, uint32_t seq)
 {
     uint32_t bytes = unknown(c, seq), ranges = bytes ? 1 : 0;
-    for (uint32_t i = 0; i < c->nsb; i++) {
-        if (seq_le(c->sb[i].right, seq))
+    for (uint32_t i = 0; i < c->x->nsb; i++) {
+        if (seq_le(c->x->sb[i].right, seq))
             continue;
         ranges++;
-        bytes += c->sb[i].right - (seq_gt(c->sb[i].left, seq) ? c->sb[i].left : seq);
+        bytes += c->x->sb[i].right - (seq_gt(c->x->sb[i].left, seq) ? c->x->sb[i].left : seq);
     }
     return ranges >= DUPTHRESH || bytes > (DUPTHRESH - 1) * (uint32_t)c->snd_mss;
 }
 
 int tcp_sack_first_lost(const tcp_conn *c)
 {
-    return (c->nsb || unknown(c, c->snd_una)) && is_lost(c, c->snd_una);
+    return (c->x->nsb || unknown(c, c->snd_una)) && is_lost(c, c->snd_una);
 }
 
 /* The top of what the scoreboard knows about: its last range, or the forgotten span. */
 static uint32_t known_top(const tcp_conn *c)
 {
-    uint32_t top = c->nsb ? c->sb[c->nsb - 1].right : c->snd_una;
-    if (c->sb && seq_gt(FORGOT(c).right, top))
+    uint32_t top = c->x->nsb ? c->x->sb[c->x->nsb - 1].right : c->snd_una;
+    if (c->x->sb && seq_gt(FORGOT(c).right, top))
         top = FORGOT(c).right;
     return top;
 }
@@ -246,7 +246,7 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
 {
     /* RFC 6675 SetPipe: every outstanding byte counts unless it is SACKed, or lost and not
      * yet retransmitted; retransmitted lost bytes count once (their original is gone). */
-    uint32_t pipe = c->snd_max - c->snd_una - c->sacked_bytes;
+    uint32_t pipe = c->snd_max - c->snd_una - c->x->sacked_bytes;
     uint32_t gone = unknown(c, c->snd_una);
     if (tcp_rack_on(c)) /* RFC 8985: RACK's marks say which bytes are lost */
         gone += tcp_rack_lost_bytes(c);
@@ -254,15 +254,15 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
     if (tcp_rack_on(c))
         return pipe;
     uint32_t prev = c->snd_una;
-    for (uint32_t i = 0; i < c->nsb; i++) {
-        uint32_t hl = prev, hr = c->sb[i].left;
-        prev = c->sb[i].right;
+    for (uint32_t i = 0; i < c->x->nsb; i++) {
+        uint32_t hl = prev, hr = c->x->sb[i].left;
+        prev = c->x->sb[i].right;
         if (hl == c->snd_una && unknown(c, hl) && seq_ge(hl, FORGOT(c).left))
             continue; /* inside the span: already counted out */
         if (!resendable(c, &hl, &hr) || !is_lost(c, hl))
             continue;
         /* the part of the hole above high_rxt is lost and not resent yet */
-        uint32_t from = seq_gt(c->high_rxt, hl) ? c->high_rxt : hl;
+        uint32_t from = seq_gt(c->x->high_rxt, hl) ? c->x->high_rxt : hl;
         if (seq_lt(from, hr))
             pipe = pipe > hr - from ? pipe - (hr - from) : 0;
     }
@@ -274,13 +274,13 @@ uint32_t tcp_sack_next_hole(const tcp_conn *c, uint32_t *seq, uint32_t max, int 
     if (tcp_rack_on(c) && !any)
         return tcp_rack_next_lost(c, seq, max);
     uint32_t prev = c->snd_una, top = known_top(c);
-    for (uint32_t i = 0; i <= c->nsb; i++) {
+    for (uint32_t i = 0; i <= c->x->nsb; i++) {
         /* the holes below each range, then the one below the top of the forgotten span */
-        uint32_t hl = prev, hr = i < c->nsb ? c->sb[i].left : top;
-        if (i < c->nsb)
-            prev = c->sb[i].right;
-        if (seq_gt(c->high_rxt, hl))
-            hl = c->high_rxt;
+        uint32_t hl = prev, hr = i < c->x->nsb ? c->x->sb[i].left : top;
+        if (i < c->x->nsb)
+            prev = c->x->sb[i].right;
+        if (seq_gt(c->x->high_rxt, hl))
+            hl = c->x->high_rxt;
         if (!resendable(c, &hl, &hr) || (!any && !is_lost(c, hl)))
             continue;
         uint32_t len = hr - hl;

@@ -16,6 +16,20 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep);
 tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep);
 /* Unlinks the connection from everything and frees it. Sends nothing. */
 void tcp_conn_free(tcp_conn *c);
+/* Gives c its transfer block (tcb.h tcp_xfer) if it has none: 0, or -ENOMEM (counted as
+ * NoMemory; the caller treats the event like a memory drop). */
+int tcp_xfer_attach(tcp_conn *c);
+/* How long an idle connection keeps a block that holds storage (conn.c). */
+#define TCP_XFER_LINGER_US 1000000u
+/* Gives the transfer block back if c is idle (conn.c xfer_idle); c stays usable, but code
+ * that touches c->x must attach again first. */
+void tcp_xfer_release(tcp_conn *c);
+/* Keepalive and user-timeout knobs: the socket's, else the transfer block's copy (embryo,
+ * orphan), else the stack's defaults. */
+uint64_t tcp_keepidle_us(const tcp_conn *c);
+uint64_t tcp_keepintvl_us(const tcp_conn *c);
+uint32_t tcp_keepcnt(const tcp_conn *c);
+uint64_t tcp_user_timeout_us(const tcp_conn *c);
 /* The one place that changes TCP state (DESIGN.md §1.4); emits the state event. */
 void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why);
 /* Ends the connection: reports err (negative errno, 0 for none) to its socket, moves it to
@@ -37,7 +51,7 @@ uint32_t tcp_rcv_window(const tcp_conn *c);
 /* Sequence number just past the data the application has written. */
 static inline uint32_t tcp_snd_data_end(const tcp_conn *c)
 {
-    return c->snd_buf_seq + sendbuf_len(&c->snd);
+    return c->x ? c->x->snd_buf_seq + sendbuf_len(&c->x->snd) : c->snd_una;
 }
 /* The connection's TSval clock: milliseconds, RFC 7323 5.4. */
 uint32_t tcp_ts_now(const tcp_conn *c);
@@ -115,6 +129,10 @@ typedef struct tcp_cc_ops {
      * pacing rate outright: input.c then leaves cwnd alone in recovery (no PRR, no
      * inflation), and the connection always paces. */
     void (*cong_control)(tcp_conn *c, const struct tcp_rate_sample *rs);
+    /* The transfer block came back after an idle period (conn.c tcp_xfer_attach): fresh
+     * private state, cwnd and ssthresh left as they are. NULL: the state must outlive idle
+     * periods, and the connection keeps its block. */
+    void (*restart)(tcp_conn *c);
 } tcp_cc_ops;
 extern const tcp_cc_ops tcp_cc_bbr;
 /* What BBR (cc_bbr.c) currently thinks, for tests and tools. */

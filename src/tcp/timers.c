@@ -86,7 +86,7 @@ static int keepalive_state(synack_tcp_state s)
 void tcp_arm_keepalive(tcp_conn *c)
 {
     if (c->keepalive && keepalive_state(c->state))
-        tcp_timer_set(c, TT_KEEPALIVE, c->last_rcv + c->keepidle_us);
+        tcp_timer_set(c, TT_KEEPALIVE, c->last_rcv + tcp_keepidle_us(c));
     else
         tcp_timer_stop(c, TT_KEEPALIVE);
 }
@@ -120,7 +120,7 @@ static int on_rexmit(tcp_conn *c)
         return 1;
     }
     if (c->backoff == 0)
-        c->first_rexmit_at = st->now;
+        c->x->first_rexmit_at = st->now;
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
         uint32_t limit = c->state == SYNACK_SYN_SENT ? cfg->syn_retries : cfg->synack_retries;
         if (c->backoff >= limit) {
@@ -146,7 +146,7 @@ static int on_rexmit(tcp_conn *c)
     if (c->snd_una == c->snd_max)
         return 1; /* nothing outstanding any more */
     int expired = c->backoff >= cfg->data_retries;
-    if (c->user_timeout_us && st->now - c->first_rexmit_at >= c->user_timeout_us)
+    if (tcp_user_timeout_us(c) && st->now - c->x->first_rexmit_at >= tcp_user_timeout_us(c))
         expired = 1;
     if (expired) {
         stack_count(st, SYNACK_CTR_TCPTimeouts);
@@ -164,9 +164,9 @@ static int on_rexmit(tcp_conn *c)
     else
         c->cwnd = c->snd_mss;
     c->in_recovery = 0;
-    c->dupacks = 0;
-    c->limited_xmit = 0;
-    c->snd_recover = c->snd_max;
+    c->x->dupacks = 0;
+    c->x->limited_xmit = 0;
+    c->x->snd_recover = c->snd_max;
     c->backoff++;
     if (tcp_rack_on(c) && c->backoff == 1) {
         /* RFC 8985 6.3: RACK marks lost what was sent long enough ago and resends the
@@ -193,7 +193,7 @@ static void on_persist(tcp_conn *c)
     if (c->snd_wnd != 0 || !seq_lt(c->snd_nxt, end)) {
         /* RFC 1122 4.2.3.4: a window open but too small for SWS avoidance, and nothing in
          * flight to bring an update: the override timeout sends what fits. */
-        c->persist_backoff = 0;
+        c->x->persist_backoff = 0;
         c->sws_override = 1;
         tcp_output(c);
         c->sws_override = 0;
@@ -203,9 +203,9 @@ static void on_persist(tcp_conn *c)
      * (accepting it if the window opened), which tells us the window. */
     stack_count(st, SYNACK_CTR_TCPWinProbe);
     tcp_xmit(c, c->snd_nxt, 1, TCP_ACK);
-    if (c->persist_backoff < 16)
-        c->persist_backoff++;
-    uint64_t t = (uint64_t)c->rto_us << c->persist_backoff;
+    if (c->x->persist_backoff < 16)
+        c->x->persist_backoff++;
+    uint64_t t = (uint64_t)c->rto_us << c->x->persist_backoff;
     if (t > st->cfg.rto_max_us)
         t = st->cfg.rto_max_us;
     tcp_timer_set(c, TT_PERSIST, st->now + t);
@@ -216,12 +216,12 @@ static int on_keepalive(tcp_conn *c)
     synack_stack *st = c->st;
     if (!c->keepalive || !keepalive_state(c->state))
         return 1;
-    if (c->keep_probes == 0 && st->now < c->last_rcv + c->keepidle_us) {
+    if (c->keep_probes == 0 && st->now < c->last_rcv + tcp_keepidle_us(c)) {
         /* Traffic arrived since the timer was set: wait out the rest of the idle time. */
-        tcp_timer_set(c, TT_KEEPALIVE, c->last_rcv + c->keepidle_us);
+        tcp_timer_set(c, TT_KEEPALIVE, c->last_rcv + tcp_keepidle_us(c));
         return 1;
     }
-    if (c->keep_probes >= c->keepcnt) {
+    if (c->keep_probes >= tcp_keepcnt(c)) {
         /* RFC 1122 4.2.3.6: the peer is dead. Linux resets it on the way out. */
         stack_count(st, SYNACK_CTR_TCPKeepAliveTimeouts);
         tcp_send_rst(c);
@@ -231,16 +231,28 @@ static int on_keepalive(tcp_conn *c)
     /* The probe: SEG.SEQ = SND.NXT - 1, no data, which an alive peer must ACK. */
     c->keep_probes++;
     tcp_xmit(c, c->snd_una - 1, 0, TCP_ACK);
-    tcp_timer_set(c, TT_KEEPALIVE, st->now + c->keepintvl_us);
+    tcp_timer_set(c, TT_KEEPALIVE, st->now + tcp_keepintvl_us(c));
     return 1;
 }
 
 int tcp_timers_run(tcp_conn *c, uint64_t now)
 {
+    int was_idle = !c->x;
+    if (tcp_xfer_attach(c) != 0) {
+        /* No memory for the transfer block (only the keepalive runs without one): what is
+         * due runs one RTO later. */
+        if (c->keep_at <= now)
+            c->keep_at = now + c->rto_us;
+        tw_arm(&c->st->wheel, &c->tnode, now + c->rto_us);
+        return 1;
+    }
+    /* tcp_output found no memory for the block earlier and left data or a FIN queued. */
+    if (was_idle && (c->x->snd.len || c->fin_queued))
+        tcp_output(c);
     for (int t = 0; t < TT_COUNT; t++) {
-        if (c->deadline[t] > now)
+        if (tcp_deadline(c, (tcp_timer)t) > now)
             continue;
-        c->deadline[t] = UINT64_MAX;
+        tcp_deadline_put(c, (tcp_timer)t, UINT64_MAX);
         switch ((tcp_timer)t) {
         case TT_REXMIT:
             emit_timer(c, TT_REXMIT, c->backoff + 1);
@@ -248,7 +260,7 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
                 return 0;
             break;
         case TT_PERSIST:
-            emit_timer(c, TT_PERSIST, c->persist_backoff + 1);
+            emit_timer(c, TT_PERSIST, c->x->persist_backoff + 1);
             on_persist(c);
             break;
         case TT_DELACK:
@@ -277,5 +289,6 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
         }
     }
     tcp_timers_rearm(c);
+    tcp_xfer_release(c);
     return 1;
 }

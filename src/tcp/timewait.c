@@ -66,7 +66,7 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
 int tcp_tw_compact(tcp_conn *c)
 {
     synack_stack *st = c->st;
-    if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || recvbuf_ready(&c->rcv) > 0)
+    if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || (c->x && recvbuf_ready(&c->x->rcv) > 0))
         return 0;
     tcp_tw *tw = stack_alloc(st, sizeof(*tw));
     if (!tw)
@@ -74,7 +74,7 @@ int tcp_tw_compact(tcp_conn *c)
     memset(tw, 0, sizeof(*tw));
     tw->node.key = c->node.key;
     tw->node.kind = CT_TIME_WAIT;
-    tw->expires = c->deadline[TT_2MSL];
+    tw->expires = tcp_deadline(c, TT_2MSL);
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_recent = c->ts_recent;

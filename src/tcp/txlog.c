@@ -17,13 +17,13 @@ static int rack_wanted(const tcp_conn *c)
 
 tcp_txlog *tcp_txlog_get(tcp_conn *c)
 {
-    if (c->txlog)
-        return c->txlog;
+    if (c->x->txlog)
+        return c->x->txlog;
     tcp_txlog *l = stack_alloc(c->st, sizeof(*l));
     if (!l)
         return NULL; /* counted (NoMemory) */
     memset(l, 0, sizeof(*l));
-    c->txlog = l;
+    c->x->txlog = l;
     return l;
 }
 
@@ -31,7 +31,7 @@ tcp_txlog *tcp_txlog_get(tcp_conn *c)
 static uint32_t log_cap(const tcp_conn *c)
 {
     uint32_t mss = c->snd_mss ? c->snd_mss : 536;
-    uint32_t cap = c->snd.cap / mss + 8;
+    uint32_t cap = c->x->snd.cap / mss + 8;
     return cap > TCP_TXLOG_MAX ? TCP_TXLOG_MAX : cap;
 }
 
@@ -82,9 +82,22 @@ static int grow(tcp_conn *c, tcp_txlog *l)
     return 1;
 }
 
+int tcp_txlog_forgettable(const tcp_conn *c)
+{
+    const tcp_txlog *l = c->x ? c->x->txlog : NULL;
+    if (!l)
+        return 1;
+    if (l->rate_on || l->n)
+        return 0;
+    const tcp_rack *r = &l->rack;
+    return !l->rack_on || (r->reo_wnd_mult == 1 && r->reo_wnd_persist == 0 &&
+                           !r->reordering_seen && !r->dsack_round_on && !r->tlp_on &&
+                           !r->recovering && !r->rto_recovery);
+}
+
 void tcp_txlog_free(tcp_conn *c)
 {
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x ? c->x->txlog : NULL;
     if (!l)
         return;
     if (l->rec)
@@ -92,7 +105,7 @@ void tcp_txlog_free(tcp_conn *c)
     if (l->snap)
         stack_free(c->st, l->snap, (size_t)l->cap * sizeof(tcp_txsnap));
     stack_free(c->st, l, sizeof(*l));
-    c->txlog = NULL;
+    c->x->txlog = NULL;
     c->rack_reo = 0;
 }
 
@@ -111,7 +124,7 @@ uint32_t tcp_txlog_find(const tcp_txlog *l, uint32_t seq)
 
 uint32_t tcp_txlog_seg_end(const tcp_conn *c, uint32_t seq)
 {
-    const tcp_txlog *l = c->txlog;
+    const tcp_txlog *l = c->x->txlog;
     if (!l || !l->rec)
         return seq;
     uint32_t i = tcp_txlog_find(l, seq);
@@ -259,7 +272,7 @@ static void resent(tcp_txlog *l, uint32_t seq, uint32_t end, uint64_t now, const
 
 void tcp_txlog_on_xmit(tcp_conn *c, uint32_t seq, uint32_t end, int fin)
 {
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x->txlog;
     if (!l && (!rack_wanted(c) || c->snd_una != c->snd_max))
         return;
     if (!l && !(l = tcp_txlog_get(c)))
@@ -293,7 +306,7 @@ void tcp_txlog_on_xmit(tcp_conn *c, uint32_t seq, uint32_t end, int fin)
 
 int tcp_txlog_on_ack(tcp_conn *c, const tcp_seg *seg, uint32_t una_before, uint32_t sacked_before)
 {
-    tcp_txlog *l = c->txlog;
+    tcp_txlog *l = c->x->txlog;
     if (!l)
         return 0;
     /* the rate sample may be about bytes this ACK passes: find it before they go */

@@ -83,6 +83,10 @@ int tcp_txlog_on_ack(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t una
 uint32_t tcp_txlog_seg_end(const struct tcp_conn *c, uint32_t seq);
 /* Releases the log (TIME-WAIT, teardown). */
 void tcp_txlog_free(struct tcp_conn *c);
+/* 1 if freeing the log loses nothing a later flight needs: no log, or RACK state that
+ * tcp_rack_init would recreate (no reordering seen or widened window, no probe or recovery
+ * episode open) and no rate sampling. RACK.min_RTT then restarts from SRTT. */
+int tcp_txlog_forgettable(const struct tcp_conn *c);
 
 /* --- for the readers (rack.c, rate.c) and tests --- */
 

@@ -99,11 +99,42 @@ static inline uint64_t native_to_be16(uint64_t s)
     return folded;
 }
 
+/* The last len (< 4) bytes as a native word, zero-padded: an odd final byte becomes the
+ * high octet of its big-endian word, as RFC 1071 requires. A byte loop, not memcpy with a
+ * variable length, so it stays inline. */
+static inline uint32_t tail_word(const uint8_t *p, size_t len)
+{
+    uint8_t tail[4] = {0};
+    for (size_t i = 0; i < len; i++)
+        tail[i] = p[i];
+    uint32_t w;
+    memcpy(&w, tail, sizeof w);
+    return w;
+}
+
 uint64_t csum_copy(uint64_t acc, void *dst, const void *src, size_t len)
 {
     uint8_t *d = dst;
     const uint8_t *p = src;
     uint64_t s = 0;
+    if (len < CSUM_SHORT) {
+        /* Small payloads (a request, a keystroke): word by word, no vector loop to enter. */
+        for (; len >= 8; p += 8, d += 8, len -= 8) {
+            uint64_t w;
+            memcpy(&w, p, sizeof w);
+            memcpy(d, &w, sizeof w);
+            s = add_carry(s, w);
+        }
+        if (len >= 4) {
+            uint32_t w;
+            memcpy(&w, p, sizeof w);
+            memcpy(d, &w, sizeof w);
+            s = add_carry(s, w);
+            p += 4;
+            d += 4;
+            len -= 4;
+        }
+    }
     while (len >= 4) {
         size_t n = len & ~(size_t)3;
         if (n > CSUM_BLOCK)
@@ -113,15 +144,9 @@ uint64_t csum_copy(uint64_t acc, void *dst, const void *src, size_t len)
         d += n;
         len -= n;
     }
-    if (len > 0) {
-        uint8_t tail[4] = {0};
-        memcpy(tail, p, len);
-        memcpy(d, p, len);
-        uint32_t w;
-        memcpy(&w, tail, sizeof w);
-        s = add_carry(s, w);
-    }
-    return add_carry(acc, native_to_be16(s));
+    for (size_t i = 0; i < len; i++)
+        d[i] = p[i];
+    return add_carry(acc, native_to_be16(add_carry(s, tail_word(p, len))));
 }
 
 uint64_t csum_add_partial(uint64_t acc, uint64_t chunk, int odd)
@@ -161,16 +186,7 @@ uint64_t csum_add(uint64_t acc, const void *data, size_t len)
         p += n;
         len -= n;
     }
-    if (len > 0) {
-        /* The tail, zero-padded: an odd final byte becomes the high octet of its
-         * big-endian word, as RFC 1071 requires. */
-        uint8_t tail[4] = {0};
-        memcpy(tail, p, len);
-        uint32_t w;
-        memcpy(&w, tail, sizeof w);
-        s = add_carry(s, w);
-    }
-    return add_carry(acc, native_to_be16(s));
+    return add_carry(acc, native_to_be16(add_carry(s, tail_word(p, len))));
 }
 
 uint64_t csum_add16(uint64_t acc, uint16_t word)

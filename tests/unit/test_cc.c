@@ -126,7 +126,7 @@ static void test_cubic_plateau_and_convergence(void **state)
     /* a second loss below the previous W_max: fast convergence releases bandwidth */
     c->cwnd = 150000;
     c->cc->on_enter_recovery(c);
-    uint32_t *w_max = (uint32_t *)(void *)((char *)c->cc_priv + 8);
+    uint32_t *w_max = (uint32_t *)(void *)((char *)c->x->cc_priv + 8);
     assert_int_equal(*w_max, 150000 * 17 / 20);
     c->cc->on_rto(c);
     assert_int_equal(c->cwnd, 1000);

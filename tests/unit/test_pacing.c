@@ -40,7 +40,7 @@ static void setup(fixture *f, uint32_t rate)
     assert_non_null(f->c);
     f->c->snd_mss = 1000;
     f->c->pacing = 1;
-    f->c->pacing_max = rate;
+    f->c->x->pacing_max = rate;
 }
 
 static void teardown(fixture *f)
@@ -73,7 +73,7 @@ static void test_rate_and_quantum(void **state)
     /* a full bucket lets the quantum go at once, and no more */
     assert_int_equal(drain(c), 2);
     /* the next segment waits exactly until the credit covers it: 1000 bytes at 1 MB/s */
-    assert_int_equal(c->deadline[TT_PACE], 1000000 + 1000);
+    assert_int_equal(c->x->deadline[TT_PACE], 1000000 + 1000);
     at(&f, 1000999);
     assert_int_equal(drain(c), 0);
     at(&f, 1001000);
@@ -122,11 +122,11 @@ static void test_tso_trim_and_overdraw(void **state)
     tcp_pace_sent(c, 6000);
     for (int i = 0; i < 20; i++)
         tcp_pace_sent(c, 1000); /* resends that did not wait */
-    assert_int_equal(c->pace_credit, -6000 * 64);
+    assert_int_equal(c->x->pace_credit, -6000 * 64);
     /* the debt is paid at the rate: 1.2 ms back to zero, 0.2 ms more for a segment */
     at(&f, 1000000 + 1200);
     assert_int_equal(tcp_pace_allow(c, 1000, 1000), 0);
-    assert_int_equal(c->deadline[TT_PACE], 1000000 + 1400);
+    assert_int_equal(c->x->deadline[TT_PACE], 1000000 + 1400);
     at(&f, 1000000 + 1400);
     assert_int_equal(tcp_pace_allow(c, 8000, 1000), 1000);
     teardown(&f);
@@ -146,7 +146,7 @@ static void test_default_rate_rule(void **state)
     assert_int_equal(tcp_pacing_rate(c), 2000000); /* 200% of 1 MB/s */
     c->ssthresh = 30000;
     assert_int_equal(tcp_pacing_rate(c), 1200000); /* 120% */
-    c->pacing_max = 1000000;
+    c->x->pacing_max = 1000000;
     assert_int_equal(tcp_pacing_rate(c), 1000000); /* the cap */
     c->pacing = 0;
     assert_int_equal(tcp_pacing_on(c), 0);

@@ -77,9 +77,9 @@ static tcp_rate_sample ack_at(fixture *f, uint32_t ms, uint32_t una, uint32_t sa
         seg.opts.sack[0].left = l;
         seg.opts.sack[0].right = r;
     }
-    uint32_t una_before = f->c->snd_una, sacked_before = f->c->sacked_bytes;
+    uint32_t una_before = f->c->snd_una, sacked_before = f->c->x->sacked_bytes;
     f->c->snd_una = una;
-    f->c->sacked_bytes = sacked;
+    f->c->x->sacked_bytes = sacked;
     tcp_rate_sample rs;
     tcp_txlog_on_ack(f->c, &seg, una_before, sacked_before);
     tcp_rate_on_ack(f->c, &seg, una_before, sacked_before, &rs);
@@ -165,7 +165,7 @@ static void test_forgotten_sack_not_counted_twice(void **state)
     ack_at(&f, 20, ISS + 1000, 0, 0, 0);
     ack_at(&f, 24, ISS + 1000, 3000, ISS + 2000, ISS + 5000);
     assert_int_equal(tcp_rate_delivered(f.c), 4000);
-    f.c->sacked_bytes = 0; /* the RTO's tcp_sack_clear */
+    f.c->x->sacked_bytes = 0; /* the RTO's tcp_sack_clear */
     tcp_rate_sample rs = ack_at(&f, 300, ISS + 5000, 0, 0, 0);
     assert_int_equal(rs.acked, 1000);
     assert_int_equal(tcp_rate_delivered(f.c), 5000);
@@ -208,7 +208,7 @@ static void test_records_bounded(void **state)
     uint32_t last = f.c->snd_max;
     tcp_rate_sample rs = ack_at(&f, 100, last, 0, 0, 0);
     assert_int_equal(rs.has_prior, 1);
-    assert_int_equal(f.c->txlog->cap, TCP_TXLOG_MAX);
+    assert_int_equal(f.c->x->txlog->cap, TCP_TXLOG_MAX);
     assert_int_equal(synack_counter_get(f.st, SYNACK_CTR_RackRecordOverflows), 100);
     /* the record of segment 1023, sent at +10.23 ms, stands for the last 100 too */
     assert_int_equal(rs.rtt_us, 100000 - (TCP_TXLOG_MAX - 1) * 10);

@@ -69,8 +69,8 @@ static void send_new(fixture *f, uint32_t us, uint32_t len)
 
 static const tcp_txrec *rec(const fixture *f, uint32_t i)
 {
-    assert_true(i < f->c->txlog->n);
-    return tcp_txlog_at(f->c->txlog, i);
+    assert_true(i < f->c->x->txlog->n);
+    return tcp_txlog_at(f->c->x->txlog, i);
 }
 
 static void test_nothing_without_a_reader(void **state)
@@ -79,7 +79,7 @@ static void test_nothing_without_a_reader(void **state)
     fixture f;
     setup(&f, 0);
     send_new(&f, 0, SEG);
-    assert_null(f.c->txlog);
+    assert_null(f.c->x->txlog);
     assert_int_equal(synack_mem_in_use(f.st), f.mem0);
     teardown(&f);
 }
@@ -89,15 +89,15 @@ static void test_append_resend_marks_and_pop(void **state)
     (void)state;
     fixture f;
     setup(&f, 1);
-    assert_null(f.c->txlog);
+    assert_null(f.c->x->txlog);
     for (uint32_t k = 0; k < 3; k++)
         send_new(&f, k * 10, SEG);
-    tcp_txlog *l = f.c->txlog;
+    tcp_txlog *l = f.c->x->txlog;
     assert_non_null(l);
     assert_int_equal(l->rack_on, 1);
     assert_int_equal(l->rate_on, 0);
     assert_null(l->snap); /* no rate sampling: no snapshots */
-    assert_int_equal(l->cap, f.c->snd.cap / SEG + 8);
+    assert_int_equal(l->cap, f.c->x->snd.cap / SEG + 8);
     assert_int_equal(synack_mem_in_use(f.st) - f.mem0,
                      sizeof(tcp_txlog) + l->cap * sizeof(tcp_txrec));
     assert_int_equal(l->n, 3);
@@ -158,7 +158,7 @@ static void test_append_resend_marks_and_pop(void **state)
     assert_int_equal(rec(&f, 2)->flags & (TXREC_SACKED | TXREC_LOST), 0);
 
     tcp_txlog_free(f.c);
-    assert_null(f.c->txlog);
+    assert_null(f.c->x->txlog);
     assert_int_equal(synack_mem_in_use(f.st), f.mem0);
     teardown(&f);
 }
@@ -169,7 +169,7 @@ static void test_ring_wraps_and_overflows(void **state)
     fixture f;
     setup(&f, 1);
     send_new(&f, 0, SEG);
-    tcp_txlog *l = f.c->txlog;
+    tcp_txlog *l = f.c->x->txlog;
     uint32_t cap = l->cap;
     for (uint32_t k = 1; k < cap; k++)
         send_new(&f, k, SEG);
@@ -208,7 +208,7 @@ static void test_rate_snapshots_beside_records(void **state)
     fixture f;
     setup(&f, 0);
     assert_int_equal(tcp_rate_enable(f.c), 0);
-    tcp_txlog *l = f.c->txlog;
+    tcp_txlog *l = f.c->x->txlog;
     assert_non_null(l); /* the header: rate sampling's state */
     assert_null(l->rec);
     send_new(&f, 7, SEG);
@@ -233,7 +233,7 @@ static void test_ring_grows_for_rate_sampling(void **state)
     setup(&f, 0);
     assert_int_equal(tcp_rate_enable(f.c), 0);
     send_new(&f, 0, SEG);
-    tcp_txlog *l = f.c->txlog;
+    tcp_txlog *l = f.c->x->txlog;
     uint32_t cap = l->cap;
     for (uint32_t k = 1; k < cap; k++)
         send_new(&f, k, SEG);

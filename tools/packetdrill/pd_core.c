@@ -399,7 +399,9 @@ static void configure(const pd_shim *sh, synack_config *cfg)
     cfg->netif.mtu = 1500;
     cfg->mss = sh->mss;
     cfg->entropy = entropy;
-    cfg->rack = (uint8_t)sh->rack;
+    /* Linux detects loss with RACK-TLP by default (net.ipv4.tcp_recovery = 1), so the
+     * linux profile does too; the rfc profile keeps RFC 6675's duplicate-ACK rule. */
+    cfg->rack = (uint8_t)(sh->rack >= 0 ? sh->rack : sh->linux_profile);
     if (sh->linux_profile) {
         cfg->linux_profile = 1;
         cfg->wscale = 8;              /* what Linux offers with its default buffers */
@@ -426,6 +428,7 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
         abort();
     }
     sh->addr = 0xc0000202; /* 192.0.2.2 unless addr= says otherwise */
+    sh->rack = -1;         /* the profile's choice unless rack= says otherwise */
     if (parse_flags(sh, flags) != 0)
         abort(); /* packetdrill has no way to hear about a bad init */
     pthread_mutex_init(&sh->mu, NULL);

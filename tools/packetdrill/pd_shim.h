@@ -65,7 +65,8 @@ typedef struct pd_shim {
     uint32_t addr;          /* our IPv4 address, host order (so_flags addr=) */
     uint16_t mss;           /* our MSS (so_flags mss=), 0 from the MTU */
     int linux_profile;      /* so_flags profile=linux */
-    int rack;               /* so_flags rack=1: RACK-TLP loss detection (config `rack`) */
+    int rack;               /* so_flags rack=0|1: RACK-TLP loss detection (config `rack`);
+                               -1 (no flag): on with profile=linux, off with profile=rfc */
 } pd_shim;
 
 /* Marker value of our eventfds, checked before closing one at free time. */
