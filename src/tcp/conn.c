@@ -289,15 +289,19 @@ void tcp_timer_set(tcp_conn *c, tcp_timer t, uint64_t when)
     if (t != TT_KEEPALIVE && tcp_xfer_attach(c) != 0)
         return;
     tcp_deadline_put(c, (tcp_timer)t, when);
-    tcp_timers_rearm(c);
+    /* The wheel node is armed no later than the earliest deadline, or unarmed when no
+     * deadline is set (tcp_timers_rearm keeps this; tcp_timers_run re-arms after it runs
+     * timers). So only a deadline earlier than the node's moves it: no scan of the others,
+     * which this call runs several times per segment. */
+    if (when != UINT64_MAX && (!tw_armed(&c->tnode) || when < c->tnode.when))
+        tw_arm(&c->st->wheel, &c->tnode, when);
 }
 
 void tcp_timer_stop(tcp_conn *c, tcp_timer t)
 {
-    if (tcp_deadline(c, (tcp_timer)t) == UINT64_MAX)
-        return;
+    /* A later (here: no) deadline leaves the node where it is; it fires early, finds
+     * nothing due and is re-armed at the real earliest deadline (tcp_timers_run). */
     tcp_deadline_put(c, (tcp_timer)t, UINT64_MAX);
-    tcp_timers_rearm(c);
 }
 
 void tcp_enter_time_wait(tcp_conn *c, const char *why)
