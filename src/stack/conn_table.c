@@ -119,7 +119,7 @@ int ct_insert(conn_table *t, ct_node *n)
 {
     if (ct_lookup(t, &n->key))
         return -EEXIST;
-    if (t->count >= t->nbuckets)
+    if (t->count >= CT_MAX_LOAD * t->nbuckets)
         grow(t);
     const size_t i = bucket_of(t, &n->key, t->nbuckets);
     n->next = t->buckets[i];
