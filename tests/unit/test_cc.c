@@ -9,41 +9,21 @@
 
 #include <cmocka.h>
 
+#include "support/tcb_fixture.h"
 #include "tcp/tcp.h"
 
-static int sink(void *ctx, const uint8_t *f, size_t len)
-{
-    (void)ctx;
-    (void)f;
-    (void)len;
-    return 0;
-}
-
-typedef struct fixture {
-    synack_stack *st;
-    tcp_conn *c;
-} fixture;
+typedef tcb_fixture fixture;
 
 static void setup(fixture *f, const tcp_cc_ops *ops)
 {
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.netif.addr = 0xc0000202u;
-    cfg.netif.output = sink;
-    f->st = synack_stack_new(&cfg);
-    assert_non_null(f->st);
-    synack_endpoints ep = {0xc0000202u, 0xc0000201u, 80, 5000};
-    f->c = tcp_conn_new(f->st, &ep);
-    assert_non_null(f->c);
-    f->c->snd_mss = 1000;
+    tcb_fixture_init(f, NULL, 0, 1000);
     f->c->cc = ops;
     ops->init(f->c);
 }
 
 static void teardown(fixture *f)
 {
-    tcp_conn_free(f->c);
-    synack_stack_free(f->st);
+    tcb_fixture_free(f);
 }
 
 static void test_newreno_growth(void **state)

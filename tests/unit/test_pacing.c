@@ -9,44 +9,23 @@
 
 #include <cmocka.h>
 
+#include "support/tcb_fixture.h"
 #include "tcp/pacing.h"
 #include "tcp/tcp.h"
 
-static int sink(void *ctx, const uint8_t *f, size_t len)
-{
-    (void)ctx;
-    (void)f;
-    (void)len;
-    return 0;
-}
-
-typedef struct fixture {
-    synack_stack *st;
-    tcp_conn *c;
-} fixture;
+typedef tcb_fixture fixture;
 
 /* A connection pacing at `rate` bytes/s (the SO_MAX_PACING_RATE cap), MSS 1000, at t = 1 s. */
 static void setup(fixture *f, uint32_t rate)
 {
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.netif.addr = 0xc0000202u;
-    cfg.netif.output = sink;
-    f->st = synack_stack_new(&cfg);
-    assert_non_null(f->st);
-    synack_set_time(f->st, 1000000);
-    synack_endpoints ep = {0xc0000202u, 0xc0000201u, 80, 5000};
-    f->c = tcp_conn_new(f->st, &ep);
-    assert_non_null(f->c);
-    f->c->snd_mss = 1000;
+    tcb_fixture_init(f, NULL, 1000000, 1000);
     f->c->pacing = 1;
     f->c->x->pacing_max = rate;
 }
 
 static void teardown(fixture *f)
 {
-    tcp_conn_free(f->c);
-    synack_stack_free(f->st);
+    tcb_fixture_free(f);
 }
 
 static void at(fixture *f, uint64_t t) { synack_set_time(f->st, t); }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "support/tcb_fixture.h"
 #include "tcp/rate.h"
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
@@ -18,40 +19,18 @@
 #define T0 1000000u /* the clock at the first send, µs */
 #define ISS 1000u   /* SND.UNA at the start */
 
-static int sink(void *ctx, const uint8_t *f, size_t len)
-{
-    (void)ctx;
-    (void)f;
-    (void)len;
-    return 0;
-}
-
-typedef struct fixture {
-    synack_stack *st;
-    tcp_conn *c;
-} fixture;
+typedef tcb_fixture fixture;
 
 static void setup(fixture *f)
 {
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.netif.addr = 0xc0000202u;
-    cfg.netif.output = sink;
-    f->st = synack_stack_new(&cfg);
-    assert_non_null(f->st);
-    synack_set_time(f->st, T0);
-    synack_endpoints ep = {0xc0000202u, 0xc0000201u, 80, 5000};
-    f->c = tcp_conn_new(f->st, &ep);
-    assert_non_null(f->c);
-    f->c->snd_mss = 1000;
+    tcb_fixture_init(f, NULL, T0, 1000);
     f->c->snd_una = f->c->snd_max = f->c->snd_nxt = ISS;
     assert_int_equal(tcp_rate_enable(f->c), 0);
 }
 
 static void teardown(fixture *f)
 {
-    tcp_conn_free(f->c);
-    synack_stack_free(f->st);
+    tcb_fixture_free(f);
 }
 
 /* One 1000-byte segment at SND.MAX, at T0 + ms. */

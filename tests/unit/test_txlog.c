@@ -12,20 +12,13 @@
 
 #include <cmocka.h>
 
+#include "support/tcb_fixture.h"
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
 
 #define T0 1000000u
 #define ISS 1000u
 #define SEG 1000u
-
-static int sink(void *ctx, const uint8_t *f, size_t len)
-{
-    (void)ctx;
-    (void)f;
-    (void)len;
-    return 0;
-}
 
 typedef struct fixture {
     synack_stack *st;
@@ -37,16 +30,11 @@ static void setup(fixture *f, int rack)
 {
     synack_config cfg;
     synack_config_default(&cfg);
-    cfg.netif.addr = 0xc0000202u;
-    cfg.netif.output = sink;
     cfg.rack = (uint8_t)rack;
-    f->st = synack_stack_new(&cfg);
-    assert_non_null(f->st);
-    synack_set_time(f->st, T0);
-    synack_endpoints ep = {0xc0000202u, 0xc0000201u, 80, 5000};
-    f->c = tcp_conn_new(f->st, &ep);
-    assert_non_null(f->c);
-    f->c->snd_mss = SEG;
+    tcb_fixture t;
+    tcb_fixture_init(&t, &cfg, T0, SEG);
+    f->st = t.st;
+    f->c = t.c;
     f->c->sack_ok = 1;
     f->c->snd_una = f->c->snd_max = f->c->snd_nxt = ISS;
     f->mem0 = synack_mem_in_use(f->st);
@@ -54,8 +42,7 @@ static void setup(fixture *f, int rack)
 
 static void teardown(fixture *f)
 {
-    tcp_conn_free(f->c);
-    synack_stack_free(f->st);
+    tcb_fixture_free(&(tcb_fixture){f->st, f->c});
 }
 
 /* One new segment of len bytes at SND.MAX, at T0 + us. */
