@@ -1,16 +1,9 @@
 /* half-close: the client shuts down its sending direction (shutdown SHUT_WR) after its
  * request; the server reads to end-of-stream and still sends its answer, which the client
  * receives in FIN-WAIT-2 (RFC 9293 3.6: a half-closed connection). */
-#include <poll.h>
 #include <string.h>
 
 #include "sim.h"
-
-static int readable(sim *w, void *ctx)
-{
-    synack_pollfd p = {.sock = *(int *)ctx, .events = POLLIN};
-    return synack_sock_poll(sim_stack(w, SIM_CLIENT), &p, 1) > 0;
-}
 
 static void run(sim *w)
 {
@@ -28,7 +21,7 @@ static void run(sim *w)
     sim_run_for(w, 5 * SIM_MS);
     static const char resp[] = "please sort these words";
     long sent = sim_send(w, SIM_SERVER, ss, resp, sizeof(resp) - 1);
-    sim_wait(w, sim_now(w) + 300 * SIM_S, readable, &cs);
+    sim_wait_readable(w, SIM_CLIENT, cs, sim_now(w) + 300 * SIM_S);
     int client_state_during = sim_sock_state(w, SIM_CLIENT, cs);
     char got[64] = {0};
     long rn = sim_recv(w, SIM_CLIENT, cs, got, sizeof(got));

@@ -1,15 +1,8 @@
 /* rst-abort: close() with SO_LINGER {1, 0} aborts the connection (RFC 9293 3.10.5 ABORT):
  * a RST instead of a FIN, no TIME-WAIT, and the peer sees ECONNRESET. */
 #include <errno.h>
-#include <poll.h>
 
 #include "sim.h"
-
-static int readable(sim *w, void *ctx)
-{
-    synack_pollfd p = {.sock = *(int *)ctx, .events = POLLIN};
-    return synack_sock_poll(sim_stack(w, SIM_SERVER), &p, 1) > 0;
-}
 
 static void run(sim *w)
 {
@@ -19,7 +12,7 @@ static void run(sim *w)
     sim_open(w, SIM_CLIENT, SIM_SERVER, ls, SIM_SERVER_ADDR, SIM_PORT, &cs, &ss);
     static const char msg[] = "hello";
     sim_send(w, SIM_CLIENT, cs, msg, sizeof(msg) - 1);
-    sim_wait(w, sim_now(w) + 300 * SIM_S, readable, &ss);
+    sim_wait_readable(w, SIM_SERVER, ss, sim_now(w) + 300 * SIM_S);
     sim_run_for(w, 100 * SIM_MS);
     char buf[32];
     long n = sim_recv(w, SIM_SERVER, ss, buf, sizeof(buf));

@@ -160,6 +160,9 @@ int sim_wait_state(sim *w, int host, int s, synack_tcp_state state, uint64_t lim
 /* Runs until the listener ls has a connection to accept, and accepts it. Returns the new
  * socket or a negative errno at `limit`. */
 int sim_wait_accept(sim *w, int host, int ls, uint64_t limit);
+/* Runs until recv() on socket s of host would not block: data, end-of-stream or an error.
+ * Returns 1 if so, 0 at `limit`. */
+int sim_wait_readable(sim *w, int host, int s, uint64_t limit);
 
 /* ---- application calls: traced as the script makes them --------------------------------- */
 

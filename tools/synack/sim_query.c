@@ -257,24 +257,41 @@ int sim_wait_state(sim *w, int host, int s, synack_tcp_state state, uint64_t lim
     return sim_wait(w, limit, state_reached, &sw);
 }
 
-struct accept_wait {
-    int host; /* the server */
-    int ls;   /* its listener */
+struct sock_wait {
+    int host; /* whose socket */
+    int s;    /* which: a listener or a connection */
 };
+
+/* The poll events of a POLLIN poll on sw's socket (0 when none). */
+static short poll_in(sim *w, const struct sock_wait *sw)
+{
+    synack_pollfd p = {.sock = sw->s, .events = POLLIN};
+    return synack_sock_poll(sim_stack(w, sw->host), &p, 1) > 0 ? p.revents : 0;
+}
 
 static int acceptable(sim *w, void *ctx)
 {
-    struct accept_wait *aw = ctx;
-    synack_pollfd p = {.sock = aw->ls, .events = POLLIN};
-    return synack_sock_poll(sim_stack(w, aw->host), &p, 1) > 0 && (p.revents & POLLIN);
+    return (poll_in(w, ctx) & POLLIN) != 0;
 }
 
 int sim_wait_accept(sim *w, int host, int ls, uint64_t limit)
 {
-    struct accept_wait aw = {host, ls};
-    if (!sim_wait(w, limit, acceptable, &aw))
+    struct sock_wait sw = {host, ls};
+    if (!sim_wait(w, limit, acceptable, &sw))
         return -EAGAIN;
     return sim_accept(w, host, ls);
+}
+
+/* Any event counts: POLLERR/POLLHUP also mean recv() returns at once. */
+static int readable(sim *w, void *ctx)
+{
+    return poll_in(w, ctx) != 0;
+}
+
+int sim_wait_readable(sim *w, int host, int s, uint64_t limit)
+{
+    struct sock_wait sw = {host, s};
+    return sim_wait(w, limit, readable, &sw);
 }
 
 /* ---- compound checks --------------------------------------------------------------------- */
