@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "stack/stack_impl.h"
-#include "support/pair.h"
+#include "support/fixture.h"
 
 #define NCONN 4
 #define PER_CONN (96 * 1024)
@@ -24,15 +24,9 @@ static void test_ring_storage_bounded(void **state)
     cfg.max_buffer_bytes = 192 * 1024; /* less than the windows of four connections */
     pair p;
     pair_init(&p, &cfg, 1000);
-    int ls = pair_listen(&p, 80, 8);
+    int ls = pair_listen(&p, FX_PORT, 8);
     int cs[NCONN], ss[NCONN];
-    for (int i = 0; i < NCONN; i++)
-        cs[i] = pair_connect(&p, 80);
-    pair_run_for(&p, 10000);
-    for (int i = 0; i < NCONN; i++) {
-        ss[i] = synack_accept(p.st[1], ls, NULL, NULL);
-        assert_true(ss[i] >= 0);
-    }
+    fx_connect_accept(&p, ls, NCONN, cs, ss);
     static uint8_t data[PER_CONN];
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 7 + 1);

@@ -15,33 +15,16 @@
 #include "support/fixture.h"
 #include "support/seghost.h"
 
-#define PEER_ISS 7000u
-#define PORT 80
-#define PPORT 40000
+#define PEER_ISS FX_PEER_ISS
+#define PORT FX_PORT
+#define PPORT FX_PEER_PORT
 #define SEG 100u
 
 /* An accepted connection; the peer offers MSS 1460 and, as asked, SACK and timestamps.
  * Returns the accepted socket. */
 static int open_conn(seghost *h, int sack, int ts, uint32_t *siss)
 {
-    sh_init(h, NULL);
-    int ls = sh_listen(h, PORT, 4);
-    tcp_opts o;
-    memset(&o, 0, sizeof(o));
-    o.has_mss = 1;
-    o.mss = 1460;
-    o.sack_ok = (uint8_t)sack;
-    o.has_ts = (uint8_t)ts;
-    o.ts_val = 100;
-    sh_send(h, PPORT, PORT, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, &o);
-    *siss = sh_last(h)->s.seq;
-    o.has_mss = 0;
-    o.sack_ok = 0;
-    o.ts_ecr = sh_last(h)->s.opts.ts_val;
-    sh_send(h, PPORT, PORT, PEER_ISS + 1, *siss + 1, TCP_ACK, 65535, NULL, 0, ts ? &o : NULL);
-    int s = synack_accept(h->st, ls, NULL, NULL);
-    assert_true(s >= 0);
-    return s;
+    return fx_sh_established_opts(h, NULL, sack, ts, siss);
 }
 
 static uint32_t at(uint32_t k)

@@ -17,9 +17,9 @@
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 
-#define PEER_ISS 5000u
-#define PORT 80
-#define PPORT 40000
+#define PEER_ISS FX_PEER_ISS
+#define PORT FX_PORT
+#define PPORT FX_PEER_PORT
 
 typedef struct conn {
     seghost h;     /* the stack */
@@ -31,20 +31,7 @@ typedef struct conn {
  * 1460-byte segments); the stack accepts it. */
 static void open_conn(conn *c, const synack_config *cfg)
 {
-    sh_init(&c->h, cfg);
-    int ls = sh_listen(&c->h, PORT, 4);
-    tcp_opts o;
-    memset(&o, 0, sizeof(o));
-    o.has_mss = 1;
-    o.mss = 1460;
-    sh_send(&c->h, PPORT, PORT, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, &o);
-    const sh_seg *sa = sh_last(&c->h);
-    assert_non_null(sa);
-    assert_int_equal(sa->s.flags, TCP_SYN | TCP_ACK);
-    c->siss = sa->s.seq;
-    sh_send(&c->h, PPORT, PORT, PEER_ISS + 1, c->siss + 1, TCP_ACK, 65535, NULL, 0, NULL);
-    c->s = synack_accept(c->h.st, ls, NULL, NULL);
-    assert_true(c->s >= 0);
+    c->s = fx_sh_established_opts(&c->h, cfg, 0, 0, &c->siss);
 }
 
 /* An ICMP message from the peer's address (as a router on the path would send it) quoting

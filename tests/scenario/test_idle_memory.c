@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "stack/stack_impl.h"
-#include "support/pair.h"
+#include "support/fixture.h"
 #include "tcp/tcp.h"
 
 #define NCONN 32
@@ -48,18 +48,12 @@ static void test_idle_connection_holds_only_the_hot_tcb(void **state)
     (void)state;
     pair p;
     pair_init(&p, NULL, 1000);
-    int ls = pair_listen(&p, 80, 64);
+    int ls = pair_listen(&p, FX_PORT, 64);
     pair_run_for(&p, 1000);
     size_t m0[2] = {synack_mem_in_use(p.st[0]), synack_mem_in_use(p.st[1])};
     size_t nb0[2] = {p.st[0]->conns.nbuckets, p.st[1]->conns.nbuckets};
     int cs[NCONN], ss[NCONN];
-    for (int i = 0; i < NCONN; i++)
-        cs[i] = pair_connect(&p, 80);
-    pair_run_for(&p, 10000);
-    for (int i = 0; i < NCONN; i++) {
-        ss[i] = synack_accept(p.st[1], ls, NULL, NULL);
-        assert_true(ss[i] >= 0);
-    }
+    fx_connect_accept(&p, ls, NCONN, cs, ss);
     pair_run_for(&p, 10000);
     for (int i = 0; i < NCONN; i++) {
         assert_int_equal(pair_sock_state(&p, 0, cs[i]), SYNACK_ESTABLISHED);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 #include "support/seghost.h"
 
@@ -229,26 +230,6 @@ static void test_lost_retransmission_found_without_rto(void **state)
 
 /* ---- (4) the tail ---- */
 
-typedef struct tail {
-    uint32_t seq[2]; /* segments to lose once each (0: none) */
-    int done;        /* bit i: seq[i] lost */
-} tail;
-
-static int drop_tail(pair *p, const pair_seg *s, size_t n, void *ctx)
-{
-    (void)p;
-    (void)n;
-    tail *t = ctx;
-    for (int i = 0; i < 2; i++) {
-        if (t->seq[i] && !(t->done & (1 << i)) && s->from == PAIR_CLIENT && s->s.len &&
-            s->s.seq == t->seq[i]) {
-            t->done |= 1 << i;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static uint32_t cwnd_of(pair *p, int sock)
 {
     synack_tcp_info info;
@@ -269,12 +250,12 @@ static uint64_t run_tail(pair *p, int *cs, int *ss, int lose_last_two)
     pair_run_for(p, 3 * RTT_US);
     assert_int_equal(drain(p, *ss), 1);
     uint32_t base = p->segs[0].s.seq + 2;
-    static tail t;
+    static fx_drop_seqs t;
     memset(&t, 0, sizeof(t));
     t.seq[0] = base + 29 * MSS;
     if (lose_last_two)
         t.seq[1] = base + 28 * MSS;
-    p->filter = drop_tail;
+    p->filter = fx_drop_client_seqs;
     p->filter_ctx = &t;
     static char data[30 * MSS];
     memset(data, 't', sizeof(data));
@@ -336,18 +317,6 @@ static void test_probe_repairing_one_loss_reduces_cwnd(void **state)
 
 /* ---- D-SACK: a spurious resend widens the reordering window ---- */
 
-/* The peer (played by the test) acknowledges up to `ack`, SACKing [l, r) if r != l. */
-static void peer_ack(seghost *h, uint32_t ack, uint32_t l, uint32_t r)
-{
-    tcp_opts o = {0};
-    if (l != r) {
-        o.nsack = 1;
-        o.sack[0].left = l;
-        o.sack[0].right = r;
-    }
-    sh_send(h, 40000, 80, 1001, ack, TCP_ACK, 65535, NULL, 0, &o);
-}
-
 /* When the stack last sent a segment starting at seq (UINT64_MAX: never). */
 static uint64_t last_sent(const seghost *h, uint32_t seq)
 {
@@ -363,17 +332,8 @@ static void test_dsack_widens_reordering_window(void **state)
     (void)state;
     synack_config cfg = config(1);
     seghost h;
-    sh_init(&h, &cfg);
-    int ls = sh_listen(&h, 80, 4);
-    tcp_opts syn = {.has_mss = 1, .mss = MSS, .sack_ok = 1};
-    sh_send(&h, 40000, 80, 1000, 0, TCP_SYN, 65535, NULL, 0, &syn);
-    uint32_t base = sh_last(&h)->s.seq + 1;
-    sh_run_for(&h, RTT_US); /* the handshake measures 20 ms: min_RTT */
-    sh_send(&h, 40000, 80, 1001, base, TCP_ACK, 65535, NULL, 0, NULL);
-    int s = synack_accept(h.st, ls, NULL, NULL);
-    assert_true(s >= 0);
-    int one = 1;
-    synack_setsockopt(h.st, s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    uint32_t base;
+    int s = fx_sh_sack_rtt(&h, &cfg, MSS, RTT_US, &base); /* min_RTT: 20 ms */
     static char data[4 * MSS];
     memset(data, 'd', sizeof(data));
 
@@ -382,13 +342,13 @@ static void test_dsack_widens_reordering_window(void **state)
     uint64_t t1 = h.now;
     assert_int_equal(synack_send(h.st, s, data, sizeof(data), 0), sizeof(data));
     sh_run_for(&h, RTT_US);
-    peer_ack(&h, base + MSS, base + 2 * MSS, base + 4 * MSS);
+    fx_sh_peer_ack(&h, base + MSS, base + 2 * MSS, base + 4 * MSS);
     sh_run_for(&h, 10000);
     assert_int_equal(last_sent(&h, base + MSS) - t1, RTT_US + RTT_US / 4);
     /* the original arrives, then the copy: the receiver says so with a D-SACK */
-    peer_ack(&h, base + 4 * MSS, 0, 0);
+    fx_sh_peer_ack(&h, base + 4 * MSS, 0, 0);
     sh_run_for(&h, 10000);
-    peer_ack(&h, base + 4 * MSS, base + MSS, base + 2 * MSS);
+    fx_sh_peer_ack(&h, base + 4 * MSS, base + MSS, base + 2 * MSS);
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPDSACKRecv), 1);
     sh_run_for(&h, 10000);
 
@@ -398,13 +358,13 @@ static void test_dsack_widens_reordering_window(void **state)
     uint64_t t2 = h.now;
     assert_int_equal(synack_send(h.st, s, data, sizeof(data), 0), sizeof(data));
     sh_run_for(&h, RTT_US);
-    peer_ack(&h, base2 + MSS, base2 + 2 * MSS, base2 + 4 * MSS);
+    fx_sh_peer_ack(&h, base2 + MSS, base2 + 2 * MSS, base2 + 4 * MSS);
     sh_run_for(&h, 20000);
     assert_int_equal(last_sent(&h, base2 + MSS) - t2, RTT_US + RTT_US / 2);
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_RackReorderTimeouts), 2);
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_RackLossDetected), 2);
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPTimeouts), 0);
-    peer_ack(&h, base2 + 4 * MSS, 0, 0);
+    fx_sh_peer_ack(&h, base2 + 4 * MSS, 0, 0);
     sh_free(&h);
 }
 

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/seghost.h"
 
 #define RTT_US 20000
@@ -27,17 +28,6 @@ typedef struct run {
     uint32_t base; /* first data sequence number */
     int s;         /* the stack's socket */
 } run;
-
-static void peer_ack(run *r, uint32_t ack, uint32_t l, uint32_t rt)
-{
-    tcp_opts o = {0};
-    if (l != rt) {
-        o.nsack = 1;
-        o.sack[0].left = l;
-        o.sack[0].right = rt;
-    }
-    sh_send(&r->h, 40000, 80, 1001, ack, TCP_ACK, 65535, NULL, 0, &o);
-}
 
 static void send_segs(run *r, int n)
 {
@@ -69,21 +59,11 @@ static size_t to_rto(run *r, int rack)
     cfg.rack = (uint8_t)rack;
     cfg.timestamps = 0;
     cfg.tail_loss_probe = 0; /* (RACK implies it) */
-    sh_init(&r->h, &cfg);
-    int ls = sh_listen(&r->h, 80, 4);
-    tcp_opts syn = {.has_mss = 1, .mss = MSS, .sack_ok = 1};
-    sh_send(&r->h, 40000, 80, 1000, 0, TCP_SYN, 65535, NULL, 0, &syn);
-    r->base = sh_last(&r->h)->s.seq + 1;
-    sh_run_for(&r->h, RTT_US);
-    sh_send(&r->h, 40000, 80, 1001, r->base, TCP_ACK, 65535, NULL, 0, NULL);
-    r->s = synack_accept(r->h.st, ls, NULL, NULL);
-    assert_true(r->s >= 0);
-    int one = 1;
-    synack_setsockopt(r->h.st, r->s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    r->s = fx_sh_sack_rtt(&r->h, &cfg, MSS, RTT_US, &r->base);
     /* A: delivered after one RTT (RACK.rtt = 20 ms) */
     send_segs(r, 1);
     sh_run_for(&r->h, RTT_US);
-    peer_ack(r, r->base + MSS, 0, 0);
+    fx_sh_peer_ack(&r->h, r->base + MSS, 0, 0);
     /* B1..B3, all lost, and (with RACK) the probe */
     send_segs(r, 3);
     uint64_t tb = r->h.now;
@@ -122,12 +102,12 @@ static void test_rack_rto_resends_only_old_segments(void **state)
     /* B1 arrives, C1 too (SACKed): the lost B2 and B3 are resent, C1 is not */
     size_t j = r.h.nout;
     sh_run_for(&r.h, RTT_US);
-    peer_ack(&r, b2, c1, c1 + MSS);
+    fx_sh_peer_ack(&r.h, b2, c1, c1 + MSS);
     assert_int_equal(sends(&r, b2, j), 1);
     assert_int_equal(sends(&r, b3, j), 1);
     assert_int_equal(sends(&r, c1, i), 0);
     sh_run_for(&r.h, RTT_US);
-    peer_ack(&r, c1 + MSS, 0, 0);
+    fx_sh_peer_ack(&r.h, c1 + MSS, 0, 0);
     sh_run_for(&r.h, 1000000);
     /* B1..B3 each once after the RTO; the probe resent B3 before it */
     assert_int_equal(ctr(&r, SYNACK_CTR_RetransSegs), 4);
@@ -146,9 +126,9 @@ static void test_go_back_without_rack(void **state)
     /* RFC 2018 8: the scoreboard is forgotten and everything from SND.UNA on goes again,
      * C1 included although it was SACKed */
     sh_run_for(&r.h, RTT_US);
-    peer_ack(&r, b2, c1, c1 + MSS);
+    fx_sh_peer_ack(&r.h, b2, c1, c1 + MSS);
     sh_run_for(&r.h, RTT_US);
-    peer_ack(&r, c1, c1, c1 + MSS);
+    fx_sh_peer_ack(&r.h, c1, c1, c1 + MSS);
     sh_run_for(&r.h, RTT_US);
     assert_int_equal(sends(&r, b2, i), 1);
     assert_int_equal(sends(&r, b3, i), 1);

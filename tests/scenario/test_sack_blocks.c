@@ -11,30 +11,19 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/seghost.h"
 
-#define PEER_ISS 7000u
-#define PORT 80
-#define PPORT 40000
+#define PEER_ISS FX_PEER_ISS
+#define PORT FX_PORT
+#define PPORT FX_PEER_PORT
 #define SEG 100u
 
 /* An accepted connection whose peer offered SACK (and MSS 1460, no timestamps: four SACK
  * blocks fit in the options). */
 static int open_conn(seghost *h, uint32_t *siss)
 {
-    sh_init(h, NULL);
-    int ls = sh_listen(h, PORT, 4);
-    tcp_opts o;
-    memset(&o, 0, sizeof(o));
-    o.has_mss = 1;
-    o.mss = 1460;
-    o.sack_ok = 1;
-    sh_send(h, PPORT, PORT, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, &o);
-    *siss = sh_last(h)->s.seq;
-    sh_send(h, PPORT, PORT, PEER_ISS + 1, *siss + 1, TCP_ACK, 65535, NULL, 0, NULL);
-    int s = synack_accept(h->st, ls, NULL, NULL);
-    assert_true(s >= 0);
-    return s;
+    return fx_sh_established_opts(h, NULL, 1, 0, siss);
 }
 
 /* The peer sends segment k (SEG bytes at PEER_ISS + 1 + k * SEG). */

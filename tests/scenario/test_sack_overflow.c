@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/seghost.h"
 
 #define RTT_US 20000
@@ -90,17 +91,8 @@ static void transfer(int rack)
     cfg.timestamps = 0;
     cfg.initial_cwnd_segs = 100; /* the whole flight at once */
     seghost h;
-    sh_init(&h, &cfg);
-    int ls = sh_listen(&h, 80, 4);
-    tcp_opts syn = {.has_mss = 1, .mss = MSS, .sack_ok = 1};
-    sh_send(&h, 40000, 80, 1000, 0, TCP_SYN, 65535, NULL, 0, &syn);
-    uint32_t base = sh_last(&h)->s.seq + 1;
-    sh_run_for(&h, RTT_US);
-    sh_send(&h, 40000, 80, 1001, base, TCP_ACK, 65535, NULL, 0, NULL);
-    int s = synack_accept(h.st, ls, NULL, NULL);
-    assert_true(s >= 0);
-    int one = 1;
-    synack_setsockopt(h.st, s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    uint32_t base;
+    int s = fx_sh_sack_rtt(&h, &cfg, MSS, RTT_US, &base);
     static char data[TOTAL];
     memset(data, 'q', sizeof(data));
     size_t from = h.nout;

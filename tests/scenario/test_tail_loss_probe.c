@@ -10,29 +10,10 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/pair.h"
 
 #define RTT_US 20000
-
-typedef struct tail {
-    uint32_t seq[2]; /* the last two segments, to lose once each */
-    int done;        /* how many were lost */
-} tail;
-
-static int drop_tail(pair *p, const pair_seg *s, size_t n, void *ctx)
-{
-    (void)p;
-    (void)n;
-    tail *t = ctx;
-    for (int i = 0; i < 2; i++) {
-        if (!(t->done & (1 << i)) && s->from == PAIR_CLIENT && s->s.len &&
-            s->s.seq == t->seq[i]) {
-            t->done |= 1 << i;
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* Sends 30 segments with the last two lost; returns when the server has all of them. */
 static uint64_t run(int tlp, uint64_t *probes, uint64_t *timeouts)
@@ -56,8 +37,8 @@ static uint64_t run(int tlp, uint64_t *probes, uint64_t *timeouts)
     char b[16384];
     assert_int_equal(synack_recv(p.st[1], ss, b, sizeof(b), 0), 1);
     uint32_t base = p.segs[0].s.seq + 2;
-    tail t = {.seq = {base + 28 * 1460, base + 29 * 1460}};
-    p.filter = drop_tail;
+    fx_drop_seqs t = {.seq = {base + 28 * 1460, base + 29 * 1460}}; /* the last two */
+    p.filter = fx_drop_client_seqs;
     p.filter_ctx = &t;
     static char data[30 * 1460];
     memset(data, 't', sizeof(data));

@@ -24,6 +24,17 @@ void fx_established_socks(pair *p, const synack_config *cfg, uint64_t delay_us, 
     sock[PAIR_SERVER] = fx_established(p, cfg, delay_us, &sock[PAIR_CLIENT]);
 }
 
+void fx_connect_accept(pair *p, int ls, int n, int *cs, int *ss)
+{
+    for (int i = 0; i < n; i++)
+        cs[i] = pair_connect(p, FX_PORT);
+    pair_run_for(p, 10000);
+    for (int i = 0; i < n; i++) {
+        ss[i] = synack_accept(p->st[PAIR_SERVER], ls, NULL, NULL);
+        assert_true(ss[i] >= 0);
+    }
+}
+
 int fx_sh_established(seghost *h, const synack_config *cfg, uint32_t *server_iss)
 {
     sh_init(h, cfg);
@@ -32,6 +43,74 @@ int fx_sh_established(seghost *h, const synack_config *cfg, uint32_t *server_iss
     int s = sh_handshake(h, ls, FX_PORT, FX_PEER_PORT, FX_PEER_ISS, 65535, server_iss);
     assert_true(s >= 0);
     return s;
+}
+
+/* The passive open both option-carrying fixtures share: the peer's SYN carries `syn`
+ * (TSval echoed in the final ACK when it has a timestamp), and its final ACK goes
+ * ack_after_us after the SYN-ACK. */
+static int peer_open(seghost *h, const synack_config *cfg, tcp_opts syn, uint64_t ack_after_us,
+                     uint32_t *server_iss)
+{
+    sh_init(h, cfg);
+    int ls = sh_listen(h, FX_PORT, 4);
+    assert_true(ls >= 0);
+    sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, &syn);
+    const sh_seg *sa = sh_last(h);
+    assert_non_null(sa);
+    assert_int_equal(sa->s.flags, TCP_SYN | TCP_ACK);
+    *server_iss = sa->s.seq;
+    tcp_opts ack;
+    memset(&ack, 0, sizeof(ack));
+    ack.has_ts = syn.has_ts;
+    ack.ts_val = syn.ts_val;
+    ack.ts_ecr = sa->s.opts.ts_val;
+    if (ack_after_us)
+        sh_run_for(h, ack_after_us);
+    sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, *server_iss + 1, TCP_ACK, 65535, NULL, 0,
+            syn.has_ts ? &ack : NULL);
+    int s = synack_accept(h->st, ls, NULL, NULL);
+    assert_true(s >= 0);
+    return s;
+}
+
+int fx_sh_established_opts(seghost *h, const synack_config *cfg, int sack, int ts,
+                           uint32_t *server_iss)
+{
+    tcp_opts o;
+    memset(&o, 0, sizeof(o));
+    o.has_mss = 1;
+    o.mss = 1460;
+    o.sack_ok = (uint8_t)sack;
+    o.has_ts = (uint8_t)ts;
+    o.ts_val = 100;
+    return peer_open(h, cfg, o, 0, server_iss);
+}
+
+int fx_sh_sack_rtt(seghost *h, const synack_config *cfg, uint16_t mss, uint64_t rtt_us,
+                   uint32_t *base)
+{
+    tcp_opts o;
+    memset(&o, 0, sizeof(o));
+    o.has_mss = 1;
+    o.mss = mss;
+    o.sack_ok = 1;
+    uint32_t iss;
+    int s = peer_open(h, cfg, o, rtt_us, &iss);
+    *base = iss + 1;
+    int one = 1;
+    assert_int_equal(synack_setsockopt(h->st, s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+    return s;
+}
+
+void fx_sh_peer_ack(seghost *h, uint32_t ack, uint32_t l, uint32_t r)
+{
+    tcp_opts o = {0};
+    if (l != r) {
+        o.nsack = 1;
+        o.sack[0].left = l;
+        o.sack[0].right = r;
+    }
+    sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, ack, TCP_ACK, 65535, NULL, 0, &o);
 }
 
 void fx_assert_seg(const pair_seg *s, int from, uint8_t flags, uint32_t seq, uint32_t ack,
@@ -60,6 +139,21 @@ uint32_t fx_next_seq(const pair *p, int host)
             return s->seq + s->len + ((s->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
     }
     fail_msg("host %d sent nothing", host);
+    return 0;
+}
+
+int fx_drop_client_seqs(pair *p, const pair_seg *seg, size_t n, void *ctx)
+{
+    (void)p;
+    (void)n;
+    fx_drop_seqs *d = ctx;
+    for (int i = 0; i < 2; i++) {
+        if (d->seq[i] && !(d->done & (1 << i)) && seg->from == PAIR_CLIENT && seg->s.len &&
+            seg->s.seq == d->seq[i]) {
+            d->done |= 1 << i;
+            return 1;
+        }
+    }
     return 0;
 }
 

@@ -22,12 +22,33 @@ int fx_established(pair *p, const synack_config *cfg, uint64_t delay_us, int *cs
  * take either side's view (`a` closes, `1 - a` answers). */
 void fx_established_socks(pair *p, const synack_config *cfg, uint64_t delay_us, int sock[2]);
 
+/* n client connections to FX_PORT at once, 10 ms, then each accepted from the server's
+ * listener ls, asserting it was: client sockets to cs[i], server sockets to ss[i]. */
+void fx_connect_accept(pair *p, int ls, int n, int *cs, int *ss);
+
 /* sh_init(h, cfg), then the test's peer (port FX_PEER_PORT, ISS FX_PEER_ISS, no options,
  * window 65535) opens a connection to a listener on FX_PORT (sh_handshake), asserting it
  * was accepted. Returns the accepted socket; the stack's ISS goes to *server_iss. */
 #define FX_PEER_PORT 40000
 #define FX_PEER_ISS 1000u
 int fx_sh_established(seghost *h, const synack_config *cfg, uint32_t *server_iss);
+
+/* The same, but the peer's SYN carries MSS 1460 and, when asked, SACK-permitted and a
+ * timestamp (TSval 100; the final ACK then echoes the SYN-ACK's), so the connection uses
+ * them; asserts the stack answered with a SYN-ACK. */
+int fx_sh_established_opts(seghost *h, const synack_config *cfg, int sack, int ts,
+                           uint32_t *server_iss);
+
+/* sh_init(h, cfg), then the test's peer opens a connection to FX_PORT offering MSS `mss`
+ * and SACK (no timestamps), its final ACK rtt_us after the SYN-ACK so that the handshake
+ * measures the path's RTT; the accepted socket gets TCP_NODELAY. Returns it; the stack's
+ * first data sequence number (ISS + 1) goes to *base. */
+int fx_sh_sack_rtt(seghost *h, const synack_config *cfg, uint16_t mss, uint64_t rtt_us,
+                   uint32_t *base);
+
+/* The test's peer (from FX_PEER_PORT, at sequence number FX_PEER_ISS + 1, no data)
+ * acknowledges up to `ack`, SACKing [l, r) if r != l. */
+void fx_sh_peer_ack(seghost *h, uint32_t ack, uint32_t l, uint32_t r);
 
 /* Asserts segment s: sender, exact flags, seq, ack and payload length. */
 void fx_assert_seg(const pair_seg *s, int from, uint8_t flags, uint32_t seq, uint32_t ack,
@@ -44,6 +65,13 @@ uint32_t fx_next_seq(const pair *p, int host);
 /* Link filters (pair.filter): ctx is a size_t holding the index of the one segment to
  * drop (fx_drop_nth), or unused (fx_drop_first_fin drops the first FIN of the run; ctx is
  * an int set to 1 once it did). */
+/* Link filter: drops the client's data segment starting at seq[i], once for each i
+ * (seq[i] == 0: none); bit i of `done` records that seq[i] was dropped. ctx: fx_drop_seqs. */
+typedef struct fx_drop_seqs {
+    uint32_t seq[2];
+    int done;
+} fx_drop_seqs;
+int fx_drop_client_seqs(pair *p, const pair_seg *seg, size_t n, void *ctx);
 int fx_drop_nth(pair *p, const pair_seg *seg, size_t n, void *ctx);
 int fx_drop_first_fin(pair *p, const pair_seg *seg, size_t n, void *ctx);
 

@@ -1,15 +1,13 @@
 /* Unit tests for the TCP receive buffer (src/tcp/recvbuf.c): a randomized check of every
  * operation against a byte-by-byte model of the stream. */
 #include "recvbuf_test.h"
+#include "support/test_rng.h"
 
 static uint64_t rng_state;
 
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+    return test_rng_next(&rng_state);
 }
 
 /* ---- randomized model check ----

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "support/test_alloc.h"
+#include "support/test_rng.h"
 #include "tcp/sendbuf.h"
 #include "wire/checksum.h"
 
@@ -36,11 +37,7 @@ static uint64_t rng_state;
 
 static uint32_t rnd(void)
 {
-    /* xorshift64*: deterministic, so a failure reproduces. */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+    return test_rng_next(&rng_state);
 }
 
 /* ---- directed tests ---- */
