@@ -10,9 +10,6 @@
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
 
-/* RFC 8985 6.2 step 4: without reordering seen, DupThresh SACKed segments set the
- * reordering window to 0 */
-#define DUPTHRESH 3
 /* recoveries without a D-SACK before the window shrinks back to min_RTT/4 */
 #define REO_PERSIST 16
 
@@ -82,11 +79,12 @@ static void widen(const tcp_conn *c, uint32_t *l, uint32_t *r)
     }
 }
 
-/* RFC 8985 6.2 step 4: the reordering window. */
+/* RFC 8985 6.2 step 4: the reordering window; without reordering seen, 0 in recovery or
+ * once DupThresh segments are SACKed. */
 static uint64_t reo_wnd(const tcp_conn *c, const tcp_txlog *l)
 {
     const tcp_rack *r = &l->rack;
-    if (!r->reordering_seen && (recovering(c) || l->segs_sacked >= DUPTHRESH))
+    if (!r->reordering_seen && (recovering(c) || l->segs_sacked >= TCP_DUPTHRESH))
         return 0;
     uint64_t base = r->min_rtt != UINT32_MAX ? r->min_rtt : c->srtt_us;
     uint64_t w = (uint64_t)r->reo_wnd_mult * base / 4;
@@ -190,8 +188,6 @@ static void tlp_ack(tcp_conn *c, tcp_rack *r, const tcp_seg *seg, int dsack)
 
 int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
 {
-    if (!tcp_rack_on(c))
-        return 0;
     tcp_txlog *l = c->x->txlog;
     tcp_rack *r = &l->rack;
     int dsack = seg->opts.nsack && tcp_sack_is_dsack(seg);

@@ -44,9 +44,10 @@ typedef struct tcp_rack {
 int tcp_rack_on(const struct tcp_conn *c);
 /* The transmit log starts RACK on c's first data segment: initial state. */
 void tcp_rack_init(struct tcp_conn *c);
-/* An acceptable ACK was processed (scoreboard updated, SND.UNA moved): RFC 8985 6.2 steps
- * 1-5 and the TLP episode of 7.4. Marks lost segments, arms the reordering timer. Returns 1
- * when segments are marked lost and waiting to be resent. */
+/* An acceptable ACK was processed (scoreboard updated, SND.UNA moved) and RACK is on
+ * (tcp_txlog_on_ack calls it): RFC 8985 6.2 steps 1-5 and the TLP episode of 7.4. Marks
+ * lost segments, arms the reordering timer. Returns 1 when segments are marked lost and
+ * waiting to be resent. */
 int tcp_rack_on_ack(struct tcp_conn *c, const struct tcp_seg *seg);
 /* enter_recovery(): ends a TLP episode and resends the first segment RACK marked lost
  * (RFC 6675 5 (4.3) retransmits one segment before the pipe governs). */

@@ -56,13 +56,8 @@ static void lookup(tcp_txlog *l, uint32_t seq)
         return;
     if ((x->flags & TXREC_FIN) && seq == x->end - 1)
         return; /* the FIN's number: no data was delivered with it */
-    const tcp_txsnap *p = tcp_txlog_snap(l, i);
     tcp_rate *r = &l->rate;
-    r->pick_sent = p->sent;
-    r->pick_delivered = p->delivered;
-    r->pick_delivered_time = p->delivered_time;
-    r->pick_first_sent = p->first_sent;
-    r->pick_app_limited = p->app_limited;
+    r->pick = *tcp_txlog_snap(l, i);
     r->pick_resent = (x->flags & TXREC_RETRANS) != 0;
     r->has_pick = 1;
 }
@@ -124,16 +119,16 @@ void tcp_rate_on_ack(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
         r->delivered_time = now;
         if (has_pick) {
             /* draft 3.3 UpdateRateSample and GenerateRateSample */
-            uint32_t send_elapsed = r->pick_sent - r->pick_first_sent;
-            uint32_t ack_elapsed = now - r->pick_delivered_time;
+            uint32_t send_elapsed = r->pick.sent - r->pick.first_sent;
+            uint32_t ack_elapsed = now - r->pick.delivered_time;
             uint32_t interval = send_elapsed > ack_elapsed ? send_elapsed : ack_elapsed;
-            r->first_sent = r->pick_sent;
+            r->first_sent = r->pick.sent;
             rs->has_prior = 1;
-            rs->prior_delivered = r->pick_delivered;
-            rs->is_app_limited = r->pick_app_limited;
-            rs->delivered = (uint32_t)r->delivered - r->pick_delivered;
+            rs->prior_delivered = r->pick.delivered;
+            rs->is_app_limited = r->pick.app_limited;
+            rs->delivered = (uint32_t)r->delivered - r->pick.delivered;
             if (!r->pick_resent) {
-                uint32_t rtt = now - r->pick_sent;
+                uint32_t rtt = now - r->pick.sent;
                 rs->rtt_us = rtt ? rtt : 1;
                 if (rs->rtt_us < r->min_rtt)
                     r->min_rtt = rs->rtt_us;

@@ -15,7 +15,16 @@
 
 struct tcp_conn;
 struct tcp_seg;
-struct tcp_txsnap;
+
+/* The delivery counters when a record's bytes last left (the draft's per-packet state);
+ * the transmit log keeps one beside each record. */
+typedef struct tcp_txsnap {
+    uint32_t sent;           /* P.sent_time (of the first segment an overflow merged) */
+    uint32_t delivered;      /* P.delivered */
+    uint32_t delivered_time; /* P.delivered_time */
+    uint32_t first_sent;     /* P.first_sent_time */
+    uint8_t app_limited;     /* P.is_app_limited */
+} tcp_txsnap;
 
 /* Rate sampling's connection state (the draft's C.*); it lives in the transmit log's
  * header. */
@@ -27,13 +36,8 @@ typedef struct tcp_rate {
     uint32_t delivered_time;  /* C.delivered_time */
     uint32_t first_sent;      /* C.first_sent_time */
     uint32_t min_rtt;         /* smallest RTT measured, µs; UINT32_MAX = none */
-    uint32_t pick_sent;       /* the snapshot the current ACK samples (valid with has_pick):
-                                 its P.sent_time, */
-    uint32_t pick_delivered;  /* P.delivered, */
-    uint32_t pick_delivered_time; /* P.delivered_time, */
-    uint32_t pick_first_sent; /* P.first_sent_time, */
-    uint8_t pick_app_limited; /* P.is_app_limited, */
-    uint8_t pick_resent;      /* and whether those bytes were resent (Karn) */
+    tcp_txsnap pick;          /* the snapshot the current ACK samples (valid with has_pick) */
+    uint8_t pick_resent;      /* whether those bytes were resent (Karn) */
     uint8_t has_pick;         /* tcp_rate_pick found a snapshot for the current ACK */
 } tcp_rate;
 
@@ -55,7 +59,7 @@ int tcp_rate_enable(struct tcp_conn *c);
 /* Rate sampling is on for c. */
 int tcp_rate_on(const struct tcp_conn *c);
 /* A data segment is about to leave (before SND.MAX moves): fills its snapshot. */
-void tcp_rate_on_send(struct tcp_conn *c, struct tcp_txsnap *snap);
+void tcp_rate_on_send(struct tcp_conn *c, tcp_txsnap *snap);
 /* An acceptable ACK was processed, before the transmit log drops what it acknowledged:
  * finds the snapshot the ACK's sample is about (tcp_txlog_on_ack calls it). */
 void tcp_rate_pick(struct tcp_conn *c, const struct tcp_seg *seg, uint32_t una_before,

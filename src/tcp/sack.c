@@ -21,7 +21,6 @@
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
 
-#define DUPTHRESH 3
 /* the span of forgotten ranges: the slot after the scoreboard's last */
 #define FORGOT(c) ((c)->x->sb[TCP_SACK_SCOREBOARD])
 #define SB_BYTES ((TCP_SACK_SCOREBOARD + 1) * sizeof(tcp_sack_block))
@@ -225,7 +224,7 @@ static int is_lost(const tcp_conn *c, uint32_t seq)
         ranges++;
         bytes += c->x->sb[i].right - (seq_gt(c->x->sb[i].left, seq) ? c->x->sb[i].left : seq);
     }
-    return ranges >= DUPTHRESH || bytes > (DUPTHRESH - 1) * (uint32_t)c->snd_mss;
+    return ranges >= TCP_DUPTHRESH || bytes > (TCP_DUPTHRESH - 1) * (uint32_t)c->snd_mss;
 }
 
 int tcp_sack_first_lost(const tcp_conn *c)
@@ -247,9 +246,8 @@ uint32_t tcp_sack_pipe(const tcp_conn *c)
     /* RFC 6675 SetPipe: every outstanding byte counts unless it is SACKed, or lost and not
      * yet retransmitted; retransmitted lost bytes count once (their original is gone). */
     uint32_t pipe = c->snd_max - c->snd_una - c->x->sacked_bytes;
-    uint32_t gone = unknown(c, c->snd_una);
-    if (tcp_rack_on(c)) /* RFC 8985: RACK's marks say which bytes are lost */
-        gone += tcp_rack_lost_bytes(c);
+    /* RFC 8985: with RACK its marks say which bytes are lost (0 without RACK) */
+    uint32_t gone = unknown(c, c->snd_una) + tcp_rack_lost_bytes(c);
     pipe = pipe > gone ? pipe - gone : 0;
     if (tcp_rack_on(c))
         return pipe;

@@ -229,8 +229,7 @@ static void append(tcp_conn *c, tcp_txlog *l, uint32_t seq, uint32_t end, int fi
         if (last->flags & TXREC_SACKED)
             l->segs_sacked--;
         last->flags &= ~(uint32_t)TXREC_SACKED;
-        if (seq_gt(end, last->end))
-            last->end = end;
+        last->end = seq_max(last->end, end);
         if (fin)
             last->flags |= TXREC_FIN;
         last->xmit_ts = now;
@@ -291,12 +290,11 @@ void tcp_txlog_on_xmit(tcp_conn *c, uint32_t seq, uint32_t end, int fin)
         l->rack_on = 1;
         tcp_rack_init(c);
     }
-    if (seq_lt(seq, c->snd_una))
-        seq = c->snd_una;
+    seq = seq_max(seq, c->snd_una);
     if (!seq_lt(seq, end))
         return;
     if (seq_lt(seq, c->snd_max)) {
-        uint32_t top = seq_lt(end, c->snd_max) ? end : c->snd_max;
+        uint32_t top = seq_min(end, c->snd_max);
         resent(l, seq, top, c->st->now, sp);
         seq = top;
     }

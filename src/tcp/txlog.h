@@ -44,15 +44,6 @@ typedef struct tcp_txrec {
     uint32_t flags;   /* TXREC_* */
 } tcp_txrec;
 
-/* The delivery counters when the record's bytes last left (the draft's per-packet state). */
-typedef struct tcp_txsnap {
-    uint32_t sent;           /* P.sent_time (of the first segment an overflow merged) */
-    uint32_t delivered;      /* P.delivered */
-    uint32_t delivered_time; /* P.delivered_time */
-    uint32_t first_sent;     /* P.first_sent_time */
-    uint8_t app_limited;     /* P.is_app_limited */
-} tcp_txsnap;
-
 typedef struct tcp_txlog {
     tcp_rack rack;        /* RACK's connection state, valid with rack_on */
     tcp_rate rate;        /* rate sampling's connection state, valid with rate_on */
