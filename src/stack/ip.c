@@ -204,8 +204,6 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const syna
             r = tcp_parse_ex(ip.payload, ip.payload_len, ip.src, ip.dst, 1, &seg);
         else
             r = tcp_parse_deferred(ip.payload, ip.payload_len, ip.src, ip.dst, &seg, &hdr_sum);
-        if (r != WIRE_OK && !vouched) /* a corrupt header is a checksum error first */
-            r = tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &seg);
         if (r != WIRE_OK) {
             stack_count(st, SYNACK_CTR_InErrs);
             stack_drop(st, NULL,

@@ -361,10 +361,7 @@ static void visit_conn(ct_node *n, void *arg)
     synack_conn_view view = {0};
     if (n->kind == CT_TIME_WAIT) {
         const tcp_tw *tw = tcp_tw_of(n);
-        view.ep.laddr = n->key.laddr;
-        view.ep.raddr = n->key.raddr;
-        view.ep.lport = n->key.lport;
-        view.ep.rport = n->key.rport;
+        tcp_key_endpoints(&n->key, &view.ep);
         view.state = SYNACK_TIME_WAIT;
         view.sock = -1;
         view.timer = "time-wait";

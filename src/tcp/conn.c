@@ -18,10 +18,7 @@ const char *tcp_timer_name(tcp_timer t) { return t < TT_COUNT ? timer_names[t] :
 
 void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep)
 {
-    ep->laddr = c->node.key.laddr;
-    ep->raddr = c->node.key.raddr;
-    ep->lport = c->node.key.lport;
-    ep->rport = c->node.key.rport;
+    tcp_key_endpoints(&c->node.key, ep);
 }
 
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
@@ -96,6 +93,15 @@ int tcp_xfer_attach(tcp_conn *c)
     return 0;
 }
 
+/* The keepalive is the one timer an idle connection runs (tcp_conn.keep_at, not here). */
+static int only_keepalive_timed(const tcp_xfer *x)
+{
+    for (int i = 0; i < TT_COUNT; i++)
+        if (i != TT_KEEPALIVE && x->deadline[i] != UINT64_MAX)
+            return 0;
+    return 1;
+}
+
 /* Idle: ESTABLISHED and accepted, nothing in flight or queued to send, nothing out of
  * order or owed to the peer, no recovery, retransmission run or probe, and no timer but
  * the keepalive. Then every transfer-block field holds the value tcp_xfer_attach gives
@@ -106,15 +112,26 @@ static int xfer_idle(const tcp_conn *c)
     return c->state == SYNACK_ESTABLISHED && c->queue == TCPQ_NONE && !x->listener &&
            c->sock >= 0 &&
            c->cc->restart && !c->pacing &&
-           c->snd_una == c->snd_max && c->snd_nxt == c->snd_max && c->x->snd.len == 0 &&
-           !c->fin_queued && c->x->rcv.nranges == 0 && recvbuf_ready(&c->x->rcv) == 0 && !c->fin_rcvd_ooo && !c->in_recovery &&
+           c->snd_una == c->snd_max && c->snd_nxt == c->snd_max && x->snd.len == 0 &&
+           !c->fin_queued && x->rcv.nranges == 0 && recvbuf_ready(&x->rcv) == 0 &&
+           !c->fin_rcvd_ooo && !c->in_recovery &&
            !c->rtt_timing && !c->ack_now && !c->delack_pending && !c->dsack_pending &&
            !c->tlp_armed && !c->tlp_out && !c->rack_reo && !c->sws_override && c->backoff == 0 &&
            x->nsb == 0 && x->sacked_bytes == 0 && x->dupacks == 0 && x->limited_xmit == 0 &&
            x->segs_since_ack == 0 && x->persist_backoff == 0 && tcp_txlog_forgettable(c) &&
-           tcp_deadline(c, TT_REXMIT) == UINT64_MAX && tcp_deadline(c, TT_PERSIST) == UINT64_MAX &&
-           tcp_deadline(c, TT_DELACK) == UINT64_MAX && tcp_deadline(c, TT_2MSL) == UINT64_MAX &&
-           tcp_deadline(c, TT_PACE) == UINT64_MAX;
+           only_keepalive_timed(x);
+}
+
+/* Gives the block back with all it holds. */
+static void xfer_free(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    sendbuf_free(&c->x->snd, &st->bufmem);
+    recvbuf_free(&c->x->rcv, &st->bufmem);
+    tcp_sack_free(c);
+    tcp_txlog_free(c);
+    stack_free(st, c->x, sizeof(*c->x));
+    c->x = NULL;
 }
 
 void tcp_xfer_release(tcp_conn *c)
@@ -139,14 +156,11 @@ void tcp_xfer_release(tcp_conn *c)
             tw_arm(&st->wheel, &c->tnode, x->idle_at);
         return;
     }
-    tcp_sack_free(c); /* empty: the next loss starts a fresh scoreboard */
-    tcp_txlog_free(c); /* nothing in flight: RACK starts again with the next data */
-    c->snd_cap = c->x->snd.cap;
-    c->rcv_cap = c->x->rcv.cap;
-    sendbuf_free(&c->x->snd, &c->st->bufmem); /* empty buffers: only the storage goes */
-    recvbuf_free(&c->x->rcv, &c->st->bufmem);
-    stack_free(c->st, c->x, sizeof(*c->x));
-    c->x = NULL;
+    /* Empty buffers (only the storage goes), an empty scoreboard (the next loss starts a
+     * fresh one), nothing in flight (RACK starts again with the next data). */
+    c->snd_cap = x->snd.cap;
+    c->rcv_cap = x->rcv.cap;
+    xfer_free(c);
 }
 
 static const synack_sock *sock_of(const tcp_conn *c)
@@ -187,15 +201,7 @@ tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
 
 static void tw_list_unlink(synack_stack *st, tcp_conn *c)
 {
-    if (c->x->q_prev)
-        c->x->q_prev->x->q_next = c->x->q_next;
-    else
-        st->tw_head = c->x->q_next;
-    if (c->x->q_next)
-        c->x->q_next->x->q_prev = c->x->q_prev;
-    else
-        st->tw_tail = c->x->q_prev;
-    c->x->q_prev = c->x->q_next = NULL;
+    tcp_q_remove(&st->tw_head, &st->tw_tail, c);
     c->queue = TCPQ_NONE;
     st->tw_len--;
 }
@@ -218,14 +224,8 @@ void tcp_conn_free(tcp_conn *c)
     }
     tw_cancel(&st->wheel, &c->tnode);
     ct_remove(&st->conns, &c->node);
-    if (c->x) {
-        sendbuf_free(&c->x->snd, &st->bufmem);
-        recvbuf_free(&c->x->rcv, &st->bufmem);
-        tcp_sack_free(c);
-        tcp_txlog_free(c);
-        stack_free(st, c->x, sizeof(*c->x));
-        c->x = NULL;
-    }
+    if (c->x)
+        xfer_free(c);
     st->nconns--;
     stack_free(st, c, sizeof(*c));
 }
@@ -326,13 +326,7 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     sendbuf_free(&c->x->snd, &st->bufmem);
     recvbuf_shrink(&c->x->rcv, &st->bufmem);
     tcp_txlog_free(c); /* nothing more will be sent: no loss to detect, no rate to sample */
-    c->x->q_prev = st->tw_tail;
-    c->x->q_next = NULL;
-    if (st->tw_tail)
-        st->tw_tail->x->q_next = c;
-    else
-        st->tw_head = c;
-    st->tw_tail = c;
+    tcp_q_append(&st->tw_head, &st->tw_tail, c);
     c->queue = TCPQ_TIME_WAIT;
     st->tw_len++;
     /* Orphans shrink to a compact record once the segment that got us here is done. */

@@ -19,40 +19,16 @@ tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport
     return any;
 }
 
-static void q_append(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
-{
-    c->x->q_next = NULL;
-    c->x->q_prev = *tail;
-    if (*tail)
-        (*tail)->x->q_next = c;
-    else
-        *head = c;
-    *tail = c;
-}
-
-static void q_remove(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
-{
-    if (c->x->q_prev)
-        c->x->q_prev->x->q_next = c->x->q_next;
-    else
-        *head = c->x->q_next;
-    if (c->x->q_next)
-        c->x->q_next->x->q_prev = c->x->q_prev;
-    else
-        *tail = c->x->q_prev;
-    c->x->q_prev = c->x->q_next = NULL;
-}
-
 void tcp_listen_unlink(tcp_conn *c)
 {
     tcp_listener *l = c->x->listener;
     if (!l)
         return;
     if (c->queue == TCPQ_SYN) {
-        q_remove(&l->syn_head, &l->syn_tail, c);
+        tcp_q_remove(&l->syn_head, &l->syn_tail, c);
         l->syn_len--;
     } else if (c->queue == TCPQ_ACCEPT) {
-        q_remove(&l->acc_head, &l->acc_tail, c);
+        tcp_q_remove(&l->acc_head, &l->acc_tail, c);
         l->acc_len--;
     }
     c->queue = TCPQ_NONE;
@@ -178,7 +154,7 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     c->snd_wl2 = seg->ack;
     c->x->listener = l;
     c->queue = TCPQ_ACCEPT;
-    q_append(&l->acc_head, &l->acc_tail, c);
+    tcp_q_append(&l->acc_head, &l->acc_tail, c);
     l->acc_len++;
     stack_count(st, SYNACK_CTR_PassiveOpens);
     c->cc->init(c);
@@ -235,7 +211,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     }
     c->x->listener = l;
     c->queue = TCPQ_SYN;
-    q_append(&l->syn_head, &l->syn_tail, c);
+    tcp_q_append(&l->syn_head, &l->syn_tail, c);
     l->syn_len++;
     inherit(c, l);
     c->segs_in = 1; /* the SYN, which reached the listener before this TCB existed */
@@ -282,9 +258,9 @@ int tcp_listen_established(tcp_conn *c)
          * application time to accept, and the peer's ACK comes again. */
         return 1;
     }
-    q_remove(&l->syn_head, &l->syn_tail, c);
+    tcp_q_remove(&l->syn_head, &l->syn_tail, c);
     l->syn_len--;
-    q_append(&l->acc_head, &l->acc_tail, c);
+    tcp_q_append(&l->acc_head, &l->acc_tail, c);
     l->acc_len++;
     c->queue = TCPQ_ACCEPT;
     stack_count(st, SYNACK_CTR_PassiveOpens);

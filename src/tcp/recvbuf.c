@@ -4,15 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/ring.h"
 #include "wire/checksum.h"
-
-/* Ring index of offset off from head. Needs head < size and off <= size; with
- * size <= RECVBUF_MAX_CAP the sum cannot overflow 32 bits. */
-static uint32_t ring_index(uint32_t size, uint32_t head, uint32_t off)
-{
-    uint32_t i = head + off;
-    return i >= size ? i - size : i;
-}
 
 /* Copies n bytes to offset off from RCV.NXT, in at most two chunks. */
 static void copy_in(recvbuf *b, uint32_t off, const uint8_t *src, uint32_t n)
@@ -47,17 +40,6 @@ static void copy_out(const recvbuf *b, uint8_t *dst, uint32_t n)
     ring_read(b, 0, dst, n);
 }
 
-/* Storage size to reach need bytes from head (need <= cap, need > size): powers
- * of two from RECVBUF_MIN_STORAGE, at least double the current size, never more
- * than cap. 64-bit so doubling 2^30 cannot overflow. */
-static uint32_t storage_for(uint32_t size, uint32_t need, uint32_t cap)
-{
-    uint64_t s = size > 0 ? (uint64_t)size * 2 : RECVBUF_MIN_STORAGE;
-    while (s < need)
-        s *= 2;
-    return s < cap ? (uint32_t)s : cap;
-}
-
 /* Moves the ring into new storage that reaches need bytes from head, linearised
  * so head becomes index 0. The ready bytes and every held range keep their
  * offsets (ranges are relative to RCV.NXT, which stays `ready` past head); the
@@ -65,7 +47,7 @@ static uint32_t storage_for(uint32_t size, uint32_t need, uint32_t cap)
  * with the buffer unchanged. */
 static int grow(recvbuf *b, const synack_allocator *a, uint32_t need)
 {
-    uint32_t size = storage_for(b->size, need, b->cap);
+    uint32_t size = ring_storage_for(b->size, need, b->cap, RECVBUF_MIN_STORAGE);
     uint8_t *data = a->alloc(a->ctx, size);
     if (data == NULL)
         return -ENOMEM;

@@ -4,32 +4,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/ring.h"
 #include "wire/checksum.h"
-
-/* Ring index of offset off from head. Needs head < size and off <= size; with
- * size <= SENDBUF_MAX_CAP the sum cannot overflow 32 bits. */
-static uint32_t ring_index(uint32_t size, uint32_t head, uint32_t off)
-{
-    uint32_t i = head + off;
-    return i >= size ? i - size : i;
-}
-
-/* Storage size to hold need bytes (need <= cap, need > size): powers of two from
- * SENDBUF_MIN_STORAGE, at least double the current size, never more than cap.
- * 64-bit so doubling 2^30 cannot overflow. */
-static uint32_t storage_for(uint32_t size, uint32_t need, uint32_t cap)
-{
-    uint64_t s = size > 0 ? (uint64_t)size * 2 : SENDBUF_MIN_STORAGE;
-    while (s < need)
-        s *= 2;
-    return s < cap ? (uint32_t)s : cap;
-}
 
 /* Moves the ring into new storage big enough for need bytes, linearised so that
  * SND.UNA is at index 0. Returns 0, or -ENOMEM with the buffer unchanged. */
 static int grow(sendbuf *b, const synack_allocator *a, uint32_t need)
 {
-    uint32_t size = storage_for(b->size, need, b->cap);
+    uint32_t size = ring_storage_for(b->size, need, b->cap, SENDBUF_MIN_STORAGE);
     uint8_t *data = a->alloc(a->ctx, size);
     if (data == NULL)
         return -ENOMEM;

@@ -10,6 +10,42 @@
 #include "wire/ipv4.h"
 #include "wire/tcp_wire.h"
 
+/* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT
+ * record). */
+static inline void tcp_key_endpoints(const ct_key *k, synack_endpoints *ep)
+{
+    ep->laddr = k->laddr;
+    ep->raddr = k->raddr;
+    ep->lport = k->lport;
+    ep->rport = k->rport;
+}
+
+/* The doubly linked queues of x->q_prev/q_next (a listener's SYN and accept queues, the
+ * TIME-WAIT list), given by their head and tail pointers. */
+static inline void tcp_q_append(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
+{
+    c->x->q_next = NULL;
+    c->x->q_prev = *tail;
+    if (*tail)
+        (*tail)->x->q_next = c;
+    else
+        *head = c;
+    *tail = c;
+}
+
+static inline void tcp_q_remove(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
+{
+    if (c->x->q_prev)
+        c->x->q_prev->x->q_next = c->x->q_next;
+    else
+        *head = c->x->q_next;
+    if (c->x->q_next)
+        c->x->q_next->x->q_prev = c->x->q_prev;
+    else
+        *tail = c->x->q_prev;
+    c->x->q_prev = c->x->q_next = NULL;
+}
+
 /* --- conn.c: life cycle, state, timers --- */
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep);
 /* The full TCB for a 4-tuple, or NULL (none, or only a compact TIME-WAIT record). */

@@ -33,20 +33,12 @@ static tcp_tw *fifo_pop(synack_stack *st)
     return tw;
 }
 
-static void endpoints(const tcp_tw *tw, synack_endpoints *ep)
-{
-    ep->laddr = tw->node.key.laddr;
-    ep->raddr = tw->node.key.raddr;
-    ep->lport = tw->node.key.lport;
-    ep->rport = tw->node.key.rport;
-}
-
 /* Frees a record; `why` names the transition TIME-WAIT -> CLOSED in the trace. */
 static void release(synack_stack *st, tcp_tw *tw, const char *why)
 {
     if (stack_tracing(st)) {
         synack_event ev = {.type = SYNACK_EV_STATE, .has_conn = 1};
-        endpoints(tw, &ev.conn);
+        tcp_key_endpoints(&tw->node.key, &ev.conn);
         ev.u.state.from = SYNACK_TIME_WAIT;
         ev.u.state.to = SYNACK_CLOSED;
         ev.u.state.why = why;
@@ -92,7 +84,7 @@ int tcp_tw_compact(tcp_conn *c)
 static void send_ack(synack_stack *st, const tcp_tw *tw)
 {
     synack_endpoints ep;
-    endpoints(tw, &ep);
+    tcp_key_endpoints(&tw->node.key, &ep);
     tcp_seg seg = {0};
     seg.seq = tw->snd_nxt;
     seg.ack = tw->rcv_nxt;
@@ -109,7 +101,7 @@ static void send_ack(synack_stack *st, const tcp_tw *tw)
 int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
 {
     synack_endpoints ep;
-    endpoints(tw, &ep);
+    tcp_key_endpoints(&tw->node.key, &ep);
     uint8_t f = seg->flags;
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */

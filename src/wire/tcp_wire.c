@@ -152,6 +152,10 @@ static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t 
         *hdr_sum = csum_add(acc, seg, hdr_len);
     tcp_opts opts;
     wire_result r = parse_options(seg + TCP_HDR_LEN, hdr_len - TCP_HDR_LEN, &opts);
+    /* Bad options in a corrupt segment are a checksum error first, whatever the mode:
+     * no caller will complete the sum of a segment it cannot parse. */
+    if (r != WIRE_OK && mode == CSUM_DEFER && csum_finish(csum_add(acc, seg, len)) != 0)
+        return WIRE_BAD_TCP_CSUM;
     if (r != WIRE_OK)
         return r;
 

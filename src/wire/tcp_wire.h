@@ -100,7 +100,8 @@ wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t 
  * be summed while the payload is copied where it is going (the receive fast path). Sets
  * *hdr_sum to the sum of the pseudo-header and the TCP header; the segment is intact
  * exactly when tcp_csum_complete(*hdr_sum, csum_add(0, payload, payload_len)) is 1. Until
- * then nothing in *out may be acted on. */
+ * then nothing in *out may be acted on. A segment it rejects is checked whole, so a corrupt
+ * one is WIRE_BAD_TCP_CSUM, as from tcp_parse(). */
 wire_result tcp_parse_deferred(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                                tcp_seg *out, uint64_t *hdr_sum);
 /* 1 when a header sum from tcp_parse_deferred() and its payload's sum make a valid checksum. */
