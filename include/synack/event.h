@@ -72,6 +72,10 @@ typedef struct synack_event {
     uint64_t t_us;          /* stack time of the event, microseconds */
     uint8_t has_conn;       /* conn is valid */
     synack_endpoints conn;  /* the connection it concerns */
+    int sock;               /* the socket id of that connection (app, state, tx, rx, timer
+                               and note events), or of the call (app events: as u.app.sock);
+                               -1 when there is none: orphans, embryos and accept-queue
+                               entries, TIME-WAIT records, drops, counters */
     union {
         struct {
             const char *call; /* "socket", "connect", "accept", ... */

@@ -17,7 +17,13 @@
  *     synack_loop_netif(lp, &cfg.netif);             // the stack sends through the loop
  *     st = synack_stack_new(&cfg);
  *     synack_loop_attach(lp, st);
- *     for (;;) { synack_loop_run_once(lp, 100000, NULL, 0); ...socket calls... }
+ *     synack_sock_watch(st, ls, POLLIN, NULL);        // readiness, edge-triggered
+ *     for (;;) {
+ *         synack_loop_run_once(lp, 100000, NULL, 0);
+ *         synack_ready r[64];
+ *         int n = synack_loop_ready(lp, r, 64);      // only the sockets that changed
+ *         ...socket calls on r[0..n-1].sock until -EAGAIN...
+ *     }
  */
 #ifndef SYNACK_LOOP_H
 #define SYNACK_LOOP_H
@@ -78,12 +84,18 @@ void synack_loop_netif(synack_loop *lp, synack_netif *nif);
 /* The stack that receives the device's frames (created with synack_loop_netif's netif). */
 void synack_loop_attach(synack_loop *lp, synack_stack *st);
 /* One round: sleeps until a frame arrives, a deadline (the stack's or a held frame's)
- * comes, one of `extra` becomes ready, a signal arrives, or max_wait_us passes; then
+ * comes, one of `extra` becomes ready, a signal arrives, or max_wait_us passes (not at
+ * all while the stack has ready sockets not yet popped: synack_loop_ready()); then
  * releases due held frames, reads up to rx_batch frames into the stack, and runs its
  * timers when due. `extra` (may be NULL; at most 16 entries) has its revents filled as
  * poll(2) does. Returns the number of frames handed to the stack, or a negative errno
  * when the device failed (-EINTR is not a failure: it returns 0). */
 int synack_loop_run_once(synack_loop *lp, uint64_t max_wait_us, struct pollfd *extra, int nextra);
+/* The sockets of the attached stack that became ready (synack_sock_ready()): after
+ * run_once, a caller that watches its sockets (synack_sock_watch()) pops them here instead
+ * of trying every socket. run_once does not sleep while some are left unpopped. Returns
+ * how many entries it filled, or -EINVAL (no loop or no stack attached, or bad out/max). */
+int synack_loop_ready(synack_loop *lp, synack_ready *out, int max);
 /* Runs timers and sends held frames that are due, without sleeping or reading. Call it
  * after socket calls when the caller does not go back to run_once at once. */
 void synack_loop_service(synack_loop *lp);

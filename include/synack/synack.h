@@ -169,6 +169,30 @@ typedef struct synack_pollfd {
  * (Named apart from synack_poll(), which drives the stack's timers.) */
 int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n);
 
+/* Edge-triggered readiness, in the spirit of epoll with EPOLLET (docs/API.md, "Readiness"):
+ * a watched socket is queued, at most once, when its state really changes (in-order data
+ * or a FIN arrives, send space opens after a send found the buffer full, a connect
+ * completes, the connection dies, a listener's accept queue grows), and
+ * synack_sock_ready() pops the queued sockets with their readiness at that moment: O(1)
+ * per ready socket, whatever the number of idle ones. */
+typedef struct synack_ready {
+    int sock;      /* socket id */
+    short revents; /* its readiness when popped, as synack_sock_poll() (never 0) */
+    void *user;    /* the pointer given to synack_sock_watch() */
+} synack_ready;
+/* Watches socket s for `events` (POLLIN, POLLOUT, POLLRDHUP; POLLERR and POLLHUP are
+ * always included) with a pointer of the caller's; 0 stops watching. A socket already
+ * ready for them is queued at once. Calling it again replaces events and user (and so
+ * re-arms). Returns 0, -EBADF (no such socket), -EINVAL (st NULL or another bit). */
+int synack_sock_watch(synack_stack *st, int s, short events, void *user);
+/* Pops up to max queued sockets into out, oldest edge first, skipping those no longer
+ * ready. Returns how many it filled (0: none), or -EINVAL (st NULL, max < 0, out NULL
+ * with max > 0). */
+int synack_sock_ready(synack_stack *st, synack_ready *out, int max);
+/* Sockets on the ready list (an upper bound on what synack_sock_ready() returns), or
+ * -EINVAL for a NULL st. A host loop does not sleep while it is non-zero. */
+int synack_sock_ready_pending(const synack_stack *st);
+
 /* TCP_INFO (getsockopt IPPROTO_TCP, TCP_INFO) fills this, not Linux's struct tcp_info. */
 typedef struct synack_tcp_info {
     uint8_t state;            /* synack_tcp_state */

@@ -303,6 +303,10 @@ int synack_loop_run_once(synack_loop *lp, uint64_t max_wait_us, struct pollfd *e
     d = holdq_next(&lp->held);
     if (d < until)
         until = d;
+    /* Sockets the caller has not popped yet are work now: a caller that pops a bounded
+     * batch per round must not sleep on the rest. */
+    if (lp->st && synack_sock_ready_pending(lp->st) > 0)
+        until = now;
 
     struct pollfd fds[1 + LOOP_MAX_EXTRA];
     fds[0] = (struct pollfd){.fd = lp->dev->fd, .events = POLLIN};
@@ -332,6 +336,13 @@ int synack_loop_run_once(synack_loop *lp, uint64_t max_wait_us, struct pollfd *e
     }
     run_timers(lp);
     return n;
+}
+
+int synack_loop_ready(synack_loop *lp, synack_ready *out, int max)
+{
+    if (!lp || !lp->st)
+        return -EINVAL;
+    return synack_sock_ready(lp->st, out, max);
 }
 
 size_t synack_loop_held(const synack_loop *lp)

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "stack/ready.h"
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
@@ -56,6 +57,7 @@ static void mark_explicit(synack_stack *st, synack_sock *so)
 static void sock_release(synack_stack *st, int s)
 {
     synack_sock *so = &st->socks[s];
+    sock_ready_forget(st, s); /* a closed socket leaves the ready list */
     if (so->explicit_bind) {
         /* the port stays marked while another socket bound it explicitly too */
         int others = 0;
@@ -387,6 +389,15 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
     return 0;
 }
 
+/* A send that could not take everything: the next opening of send space is an edge
+ * (POLLOUT) for synack_sock_ready(), as Linux's SOCK_NOSPACE. */
+static void note_full(synack_stack *st, int s)
+{
+    synack_sock *so = sock_get(st, s);
+    if (so)
+        so->nospace = 1;
+}
+
 ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
 {
     tcp_conn *c = NULL;
@@ -401,6 +412,8 @@ ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
             rc = -EAGAIN;
         *buf = p;
     }
+    if (rc == -EAGAIN || (rc >= 0 && (size_t)rc < want))
+        note_full(st, s);
     return ret_event(st, "send_reserve", s, rc);
 }
 
@@ -425,6 +438,8 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
     (void)flags;
     tcp_conn *c = NULL;
     long rc = send_allowed(st, s, &c);
+    if (rc == -EAGAIN)
+        note_full(st, s);
     if (rc)
         return ret_event(st, "send", s, rc);
     if (len == 0)
@@ -434,6 +449,8 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
     long n = sendbuf_append(&c->x->snd, &st->bufmem, buf, len);
     if (n == 0)
         n = -EAGAIN;
+    if (n == -EAGAIN || (n > 0 && (size_t)n < len))
+        note_full(st, s);
     if (n > 0)
         tcp_output(c);
     return ret_event(st, "send", s, n);
@@ -951,28 +968,7 @@ int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n)
     for (int i = 0; i < n; i++) {
         synack_pollfd *p = &fds[i];
         synack_sock *so = sock_get(st, p->sock);
-        short ev = 0;
-        if (!so) {
-            ev = POLLNVAL;
-        } else if (so->lst) {
-            if (so->lst->acc_head)
-                ev |= POLLIN;
-        } else if (so->conn) {
-            tcp_conn *c = so->conn;
-            if ((c->x && recvbuf_ready(&c->x->rcv) > 0) || c->rd_closed)
-                ev |= POLLIN;
-            if (c->rd_closed)
-                ev |= POLLRDHUP;
-            if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) &&
-                !c->fin_queued && (!c->x || sendbuf_space(&c->x->snd) > 0))
-                ev |= POLLOUT;
-            if (c->rd_closed && c->fin_queued)
-                ev |= POLLHUP;
-        } else if (so->was_connected || so->error) {
-            ev |= POLLIN | POLLHUP;
-            if (so->error)
-                ev |= POLLERR;
-        }
+        short ev = so ? sock_ready_mask(so) : POLLNVAL;
         p->revents = (short)(ev & (p->events | POLLERR | POLLHUP | POLLNVAL));
         if (p->revents)
             ready++;

@@ -119,7 +119,7 @@ void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
         st->counters[c]++;
     if (!stack_tracing(st))
         return;
-    synack_event ev = {.type = SYNACK_EV_DROP};
+    synack_event ev = {.type = SYNACK_EV_DROP, .sock = -1};
     if (ep) {
         ev.has_conn = 1;
         ev.conn = *ep;
@@ -130,7 +130,7 @@ void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
 
 void stack_note(synack_stack *st, const char *text)
 {
-    synack_event ev = {.type = SYNACK_EV_NOTE};
+    synack_event ev = {.type = SYNACK_EV_NOTE, .sock = -1};
     ev.u.note.text = text;
     stack_emit(st, &ev);
 }
@@ -139,7 +139,7 @@ void stack_app_event(synack_stack *st, const char *call, int sock, long ret)
 {
     if (!stack_tracing(st))
         return;
-    synack_event ev = {.type = SYNACK_EV_APP};
+    synack_event ev = {.type = SYNACK_EV_APP, .sock = sock};
     ev.u.app.call = call;
     ev.u.app.sock = sock;
     ev.u.app.ret = ret;
@@ -198,6 +198,7 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     rng_seed(&st->rng, s ^ cfg->seed);
     tw_init(&st->wheel, 0);
     st->sock_free = -1;
+    st->ready_head = st->ready_tail = -1;
     st->chack_window = UINT64_MAX; /* the first challenge ACK opens the first one-second window */
     st->txcap = cfg->netif.mtu + 64;
     if (ip_tso_max(st) > 0 && ip_tso_max(st) + 160 > st->txcap)
@@ -340,7 +341,7 @@ void synack_emit_counters(synack_stack *st)
     for (int i = 0; i < SYNACK_CTR_COUNT; i++) {
         if (!st->counters[i])
             continue;
-        synack_event ev = {.type = SYNACK_EV_COUNTER};
+        synack_event ev = {.type = SYNACK_EV_COUNTER, .sock = -1};
         ev.u.counter.name = counter_names[i];
         ev.u.counter.value = st->counters[i];
         stack_emit(st, &ev);

@@ -38,6 +38,13 @@ typedef struct synack_sock {
     tcp_conn *conn;             /* the connection, or NULL */
     tcp_listener *lst;          /* the listener, or NULL */
     int next_free;              /* free-list link when !in_use */
+
+    /* --- readiness (ready.c): synack_sock_watch's interest and the ready list --- */
+    short watch;                /* events watched; 0: not watched, never queued */
+    uint8_t queued;             /* on the stack's ready list (at most once) */
+    uint8_t nospace;            /* a send found the buffer full: space opening raises POLLOUT */
+    int ready_prev, ready_next; /* ready-list links (socket ids, -1 at the ends) */
+    void *watch_user;           /* synack_sock_watch's user pointer */
 } synack_sock;
 
 struct synack_stack {
@@ -72,6 +79,9 @@ struct synack_stack {
 
     synack_sock *socks;         /* socket table, cfg.max_sockets entries */
     int sock_free;              /* head of the free list, -1 when full */
+    int ready_head, ready_tail; /* sockets whose readiness was raised, oldest first; -1:
+                                   none (ready.c) */
+    uint32_t ready_len;         /* sockets on that list */
 
     arp_cache arp;              /* IPv4 -> MAC, Ethernet links only */
     uint16_t ip_id;             /* IPv4 identification counter */

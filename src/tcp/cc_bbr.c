@@ -79,7 +79,7 @@ static void set_mode(tcp_conn *c, bbr *b, uint8_t mode, uint16_t pacing_gain,
     b->pacing_gain = pacing_gain;
     b->cwnd_gain = cwnd_gain;
     if (stack_tracing(c->st)) {
-        synack_event ev = {.type = SYNACK_EV_NOTE, .has_conn = 1};
+        synack_event ev = {.type = SYNACK_EV_NOTE, .has_conn = 1, .sock = c->sock};
         tcp_conn_endpoints(c, &ev.conn);
         ev.u.note.text = mode_note[mode];
         stack_emit(c->st, &ev);

@@ -1,8 +1,10 @@
 /* Connection life cycle: creation, the one state-change function, timers, TIME-WAIT
  * bookkeeping and the final free. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
+#include "stack/ready.h"
 #include "tcp/rack.h"
 #include "tcp/txlog.h"
 #include "tcp/sack.h"
@@ -221,6 +223,7 @@ void tcp_conn_free(tcp_conn *c)
         s->was_connected = 1;
         if (c->error && !s->error)
             s->error = c->error;
+        sock_ready_raise(st, c->sock, POLLIN | POLLHUP | POLLERR);
     }
     tw_cancel(&st->wheel, &c->tnode);
     ct_remove(&st->conns, &c->node);
@@ -247,8 +250,10 @@ void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why)
     else if (!is_synchronized_estab(from) && is_synchronized_estab(to))
         st->counters[SYNACK_CTR_CurrEstab]++;
     c->state = to;
+    if (to == SYNACK_ESTABLISHED)
+        sock_ready_raise(st, c->sock, POLLOUT); /* a connect completed (passive: sock -1) */
     if (stack_tracing(st)) {
-        synack_event ev = {.type = SYNACK_EV_STATE, .has_conn = 1};
+        synack_event ev = {.type = SYNACK_EV_STATE, .has_conn = 1, .sock = c->sock};
         tcp_conn_endpoints(c, &ev.conn);
         ev.u.state.from = from;
         ev.u.state.to = to;

@@ -1,8 +1,10 @@
 /* Segment arrival, RFC 9293 3.10.7: one function per group of states, and the checks of
  * 3.10.7.4 in the RFC's order, with RFC 5961's defences against blind injection. */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 
+#include "stack/ready.h"
 #include "tcp/rack.h"
 #include "tcp/rate.h"
 #include "tcp/sack.h"
@@ -205,6 +207,8 @@ static int ack_advance(tcp_conn *c, uint32_t ack)
     if (seq_lt(ack, c->x->snd_buf_seq))
         data_acked = 0;
     sendbuf_consume(&c->x->snd, data_acked);
+    if (data_acked)
+        sock_ready_space(st, c->sock);
     c->x->snd_buf_seq += data_acked;
     c->bytes_acked += data_acked;
     c->snd_una = ack;
@@ -411,6 +415,8 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         stack_count(st, SYNACK_CTR_TCPRcvQDrop);
     c->rcv_nxt += (uint32_t)adv;
     c->bytes_received += (uint64_t)adv;
+    if (adv > 0)
+        sock_ready_raise(st, c->sock, POLLIN);
     if (off > 0) {
         /* RFC 5681 4.2: out-of-order data is ACKed at once (a duplicate ACK). */
         stack_count(st, SYNACK_CTR_TCPOFOQueue);
@@ -444,6 +450,7 @@ static void process_fin(tcp_conn *c)
     c->rcv_nxt++;
     c->rd_closed = 1;
     c->fin_rcvd_ooo = 0;
+    sock_ready_raise(st, c->sock, POLLIN | POLLRDHUP);
     switch (c->state) {
     case SYNACK_SYN_RECEIVED:
     case SYNACK_ESTABLISHED:
@@ -884,7 +891,8 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
                         : 1;
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
-        tcp_trace_seg(st, SYNACK_EV_RX, &ep, seg);
+        tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && n->kind == CT_CONN ? tcp_conn_of(n)->sock : -1,
+                      seg);
     if (n && n->kind == CT_TIME_WAIT) {
         if (!tcp_tw_input(st, tcp_tw_of(n), seg))
             return;

@@ -1,7 +1,9 @@
 /* Listeners: passive open (RFC 9293 3.10.7.2), the SYN (half-open) queue and the accept
  * (full) queue, each bounded, with the Linux counters for what they turn away. */
 #include <errno.h>
+#include <poll.h>
 
+#include "stack/ready.h"
 #include "tcp/syncookie.h"
 #include "tcp/tcp.h"
 
@@ -156,6 +158,7 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     c->queue = TCPQ_ACCEPT;
     tcp_q_append(&l->acc_head, &l->acc_tail, c);
     l->acc_len++;
+    sock_ready_raise(st, l->sock, POLLIN);
     stack_count(st, SYNACK_CTR_PassiveOpens);
     c->cc->init(c);
     c->state = SYNACK_LISTEN;
@@ -262,6 +265,7 @@ int tcp_listen_established(tcp_conn *c)
     l->syn_len--;
     tcp_q_append(&l->acc_head, &l->acc_tail, c);
     l->acc_len++;
+    sock_ready_raise(st, l->sock, POLLIN);
     c->queue = TCPQ_ACCEPT;
     stack_count(st, SYNACK_CTR_PassiveOpens);
     return 0;

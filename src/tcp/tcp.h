@@ -106,9 +106,9 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg);
 /* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK
  * does; RACK's reordering timer calls it too. */
 void tcp_enter_recovery(tcp_conn *c);
-/* Emits an rx event for seg. */
+/* Emits a tx or rx event for seg; sock is its connection's socket id, or -1. */
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep,
-                   const tcp_seg *seg);
+                   int sock, const tcp_seg *seg);
 
 /* --- output.c --- */
 /* Sends the data, FIN and ACK that the windows and Nagle allow. */

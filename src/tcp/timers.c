@@ -95,7 +95,7 @@ static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
 {
     if (!stack_tracing(c->st))
         return;
-    synack_event ev = {.type = SYNACK_EV_TIMER, .has_conn = 1};
+    synack_event ev = {.type = SYNACK_EV_TIMER, .has_conn = 1, .sock = c->sock};
     tcp_conn_endpoints(c, &ev.conn);
     ev.u.timer.timer = t == TT_REXMIT && c->rack_reo    ? "reorder"
                        : t == TT_REXMIT && c->tlp_armed ? "loss-probe"

@@ -37,7 +37,7 @@ static tcp_tw *fifo_pop(synack_stack *st)
 static void release(synack_stack *st, tcp_tw *tw, const char *why)
 {
     if (stack_tracing(st)) {
-        synack_event ev = {.type = SYNACK_EV_STATE, .has_conn = 1};
+        synack_event ev = {.type = SYNACK_EV_STATE, .has_conn = 1, .sock = -1};
         tcp_key_endpoints(&tw->node.key, &ev.conn);
         ev.u.state.from = SYNACK_TIME_WAIT;
         ev.u.state.to = SYNACK_CLOSED;

@@ -1,0 +1,20 @@
+/* Readiness: the edge-triggered ready list behind synack_sock_watch()/synack_sock_ready().
+ * The TCP engine raises an edge where a socket's state really changes; the socket layer
+ * keeps the list consistent when sockets come and go. */
+#ifndef SYNACK_STACK_READY_H
+#define SYNACK_STACK_READY_H
+
+#include "stack/stack_impl.h"
+
+/* An edge on socket s (-1: none): queues it, once, when it is watched for any of `bits`
+ * (POLLERR and POLLHUP are always watched). O(1). */
+void sock_ready_raise(synack_stack *st, int s, short bits);
+/* Send space opened on s: raises POLLOUT if a send had found the buffer full. */
+void sock_ready_space(synack_stack *st, int s);
+/* Stops watching s and takes it off the ready list (close, or a socket id about to be
+ * reused). */
+void sock_ready_forget(synack_stack *st, int s);
+/* The socket's readiness now, as synack_sock_poll() reports it (before masking). */
+short sock_ready_mask(const synack_sock *so);
+
+#endif
