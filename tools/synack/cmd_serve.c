@@ -2,7 +2,11 @@
  * chargen (RFC 864) or a small HTTP/1.1 server. One line per finished connection on
  * stdout (bytes each way, with --sha256 their SHA-256), a status line per second on stderr
  * when it is a terminal, the connection table on SIGUSR1, and a summary with the table and
- * the counters at the end (SIGINT, SIGTERM, or --count connections served). */
+ * the counters at the end (SIGINT, SIGTERM, or --count connections served).
+ *
+ * Every socket is watched (synack_sock_watch) and each wake-up handles only the sockets
+ * the stack reports ready (synack_loop_ready): the work per wake-up follows the sockets
+ * that changed, not the number of connections open. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +30,7 @@ typedef struct conn {
     size_t pend_len;   /* bytes in pend */
     size_t pend_off;   /* bytes of pend already sent */
     http_conn *http;   /* the HTTP state (APP_HTTP) */
-    struct conn *next; /* the list of open connections */
+    struct conn *next, *prev; /* the list of open connections */
 } conn;
 
 #define ECHO_CHUNK 65536
@@ -170,12 +174,47 @@ static conn *conn_new(host *h, app_kind app, int s, const struct sockaddr_in *pe
         c->pend = malloc(ECHO_CHUNK);
     if (app == APP_HTTP)
         c->http = calloc(1, sizeof(*c->http));
-    if ((app == APP_ECHO && !c->pend) || (app == APP_HTTP && !c->http)) {
+    /* Edge-triggered: each step runs until the socket says -EAGAIN, and watching a socket
+     * that is ready already (data came with the handshake; it is writable) queues it now. */
+    if ((app == APP_ECHO && !c->pend) || (app == APP_HTTP && !c->http) ||
+        synack_sock_watch(h->st, s, POLLIN | POLLOUT | POLLRDHUP, c) != 0) {
         conn_free(c);
         return NULL;
     }
     host_sockopts(h, s);
     return c;
+}
+
+static void conn_unlink(conn **head, conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        *head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+}
+
+/* The listener became ready: accept until its queue is empty (edge-triggered). */
+static void accept_all(host *h, app_kind app, int ls, conn **conns)
+{
+    for (;;) {
+        struct sockaddr_in peer;
+        socklen_t plen = sizeof(peer);
+        int s = synack_accept(h->st, ls, (struct sockaddr *)&peer, &plen);
+        if (s < 0)
+            return;
+        conn *c = conn_new(h, app, s, &peer);
+        if (!c) {
+            synack_close(h->st, s);
+            continue;
+        }
+        c->prev = NULL;
+        c->next = *conns;
+        if (*conns)
+            (*conns)->prev = c;
+        *conns = c;
+    }
 }
 
 static int parse_count(const char *opt, const char *v, unsigned long long max,
@@ -274,44 +313,47 @@ int cmd_serve(int argc, char **argv)
 
     conn *conns = NULL;
     uint64_t finished = 0, errors = 0, rx_total = 0, tx_total = 0;
+    uint64_t live_bytes = 0; /* bytes moved so far by the connections still open */
     int exit_code = 0;
     uint64_t drain_until = 0; /* after --count: let closing connections finish */
+    /* The listener's user pointer is NULL; a connection's is its conn. */
+    if (synack_sock_watch(h.st, ls, POLLIN, NULL) != 0) {
+        fprintf(stderr, "synack serve: cannot watch the listening socket\n");
+        host_close(&h);
+        return 1;
+    }
     while (!host_stopping()) {
         if (host_run(&h, 1000000, NULL, 0) < 0) {
             fprintf(stderr, "synack serve: device error\n");
             exit_code = 1;
             break;
         }
-        for (;;) {
-            struct sockaddr_in peer;
-            socklen_t plen = sizeof(peer);
-            int s = synack_accept(h.st, ls, (struct sockaddr *)&peer, &plen);
-            if (s < 0)
-                break;
-            conn *c = conn_new(&h, app, s, &peer);
-            if (!c) {
-                synack_close(h.st, s);
-                continue;
+        synack_ready ready[64];
+        int nready;
+        while ((nready = synack_loop_ready(h.loop, ready, 64)) > 0) {
+            for (int i = 0; i < nready; i++) {
+                conn *c = ready[i].user;
+                if (!c) {
+                    accept_all(&h, app, ls, &conns);
+                    continue;
+                }
+                uint64_t before = c->io.rx + c->io.tx;
+                int r = conn_step(&h, app, c);
+                live_bytes += c->io.rx + c->io.tx - before;
+                if (r > 0)
+                    continue;
+                conn_finish(&h, c, r); /* closes: its socket leaves the ready list */
+                finished++;
+                errors += r < 0;
+                rx_total += c->io.rx;
+                tx_total += c->io.tx;
+                live_bytes -= c->io.rx + c->io.tx;
+                conn_unlink(&conns, c);
+                conn_free(c);
+                /* A socket id is free again: re-arm the listener, whose queue an accept
+                 * that failed with -EMFILE left non-empty without a new edge to come. */
+                synack_sock_watch(h.st, ls, POLLIN, NULL);
             }
-            c->next = conns;
-            conns = c;
-        }
-        uint64_t live_bytes = 0;
-        for (conn **pp = &conns; *pp;) {
-            conn *c = *pp;
-            int r = conn_step(&h, app, c);
-            if (r > 0) {
-                live_bytes += c->io.rx + c->io.tx;
-                pp = &c->next;
-                continue;
-            }
-            conn_finish(&h, c, r);
-            finished++;
-            errors += r < 0;
-            rx_total += c->io.rx;
-            tx_total += c->io.tx;
-            *pp = c->next;
-            conn_free(c);
         }
         host_status(&h, rx_total + tx_total + live_bytes, conns && !conns->next ? conns->sock : -1);
         if (count && finished >= count) {
