@@ -22,6 +22,8 @@ static const bench_entry benches[] = {
     {"latency", bench_latency, "one-byte ping-pong round trips, median and p99"},
     {"scale", bench_scale,
      "many concurrent connections: bytes per idle/TIME-WAIT connection, ping-pong cost"},
+    {"ready", bench_ready,
+     "100,000 idle connections + 1 busy: ready list vs sweeping every socket per wake-up"},
     {"tap", bench_tap, "kernel <-> synack (and <-> lwIP) bulk transfer over TAP (root)"},
     {"size", bench_size, "text size of the core library at -Os"},
 };

@@ -179,6 +179,7 @@ int bench_throughput(const bench_opts *o, bench_report *r);
 int bench_churn(const bench_opts *o, bench_report *r);
 int bench_latency(const bench_opts *o, bench_report *r);
 int bench_scale(const bench_opts *o, bench_report *r);
+int bench_ready(const bench_opts *o, bench_report *r);
 int bench_tap(const bench_opts *o, bench_report *r);
 int bench_size(const bench_opts *o, bench_report *r);
 
