@@ -486,6 +486,8 @@ static void test_ready_idle_many(void **state)
         assert_int_equal(synack_sock_watch(t->st[S], ss[i], POLLIN | POLLRDHUP, &ss[i]), 0);
     }
     expect_none(t, S);
+    assert_int_equal(synack_counter_get(t->st[S], SYNACK_CTR_PassiveOpens), IDLE + 1);
+    assert_int_equal(synack_counter_get(t->st[S], SYNACK_CTR_CurrEstab), IDLE + 1);
     /* accept() handed the connections out in the order they were established, which
      * is not necessarily connect order: find the busy one's peer by its address */
     int busy = ss[IDLE];
