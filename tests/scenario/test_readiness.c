@@ -30,10 +30,10 @@ typedef struct rec {
     int host;
     synack_event_type type;
     int sock;
-    uint8_t flags;        /* tx/rx: TCP flags */
-    uint32_t len;         /* tx/rx: payload bytes */
-    synack_tcp_state to;  /* state: the new state */
-    const char *what;     /* app: the call; timer: its name */
+    uint8_t flags;       /* tx/rx: TCP flags */
+    uint32_t len;        /* tx/rx: payload bytes */
+    synack_tcp_state to; /* state: the new state */
+    const char *what;    /* app: the call; timer: its name */
 } rec;
 
 /* Two stacks over a memlink, every event of either recorded (when `log`). */
@@ -218,11 +218,11 @@ static void test_event_sock_ids(void **state)
     mark = t->nev;
     rt_run(t, 3 * DELAY);
     size_t m = mark;
-    assert_int_equal(find(t, &m, S, SYNACK_EV_RX, 0x02, 0)->sock, -1);   /* SYN: no socket */
+    assert_int_equal(find(t, &m, S, SYNACK_EV_RX, 0x02, 0)->sock, -1); /* SYN: no socket */
     r = find(t, &m, S, SYNACK_EV_STATE, 0, -1);
     assert_int_equal(r->to, SYNACK_SYN_RECEIVED);
-    assert_int_equal(r->sock, -1);                                         /* an embryo */
-    assert_int_equal(find(t, &m, S, SYNACK_EV_TX, 0x12, 0)->sock, -1);    /* SYN-ACK */
+    assert_int_equal(r->sock, -1);                                     /* an embryo */
+    assert_int_equal(find(t, &m, S, SYNACK_EV_TX, 0x12, 0)->sock, -1); /* SYN-ACK */
     m = mark;
     assert_int_equal(find(t, &m, C, SYNACK_EV_RX, 0x12, 0)->sock, cs);
     r = find(t, &m, C, SYNACK_EV_STATE, 0, -1);
@@ -256,8 +256,8 @@ static void test_event_sock_ids(void **state)
     r = find(t, &m, S, SYNACK_EV_RX, 0x01, 0);
     assert_int_equal(r->sock, ss);
     m = 0;
-    while (m < t->nev && !(t->ev[m].host == C && t->ev[m].type == SYNACK_EV_TX &&
-                           (t->ev[m].flags & 0x01)))
+    while (m < t->nev &&
+           !(t->ev[m].host == C && t->ev[m].type == SYNACK_EV_TX && (t->ev[m].flags & 0x01)))
         m++;
     assert_true(m < t->nev);
     assert_int_equal(t->ev[m].sock, -1); /* the FIN left after close() */
@@ -286,8 +286,7 @@ static void test_ready_connect_accept(void **state)
     assert_int_equal(synack_sock_watch(t->st[C], cs, POLLIN | POLLOUT, &tag_c), 0);
     expect_none(t, C); /* an unconnected socket is not ready */
     struct sockaddr_in a = sin_of(SERVER_ADDR, PORT);
-    assert_int_equal(synack_connect(t->st[C], cs, (struct sockaddr *)&a, sizeof(a)),
-                     -EINPROGRESS);
+    assert_int_equal(synack_connect(t->st[C], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     expect_none(t, C);
     int cs2 = rt_connect(t, PORT); /* not watched */
     rt_run(t, 3 * DELAY);
@@ -358,8 +357,8 @@ static void test_ready_edges(void **state)
     /* send space: no edge while the buffer never filled; one when it opens after a send
      * found it full; none for a socket not watching POLLOUT */
     int small = 4096;
-    assert_int_equal(
-        synack_setsockopt(t->st[S], ss, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+    assert_int_equal(synack_setsockopt(t->st[S], ss, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)),
+                     0);
     send_bytes(t, S, ss, 100);
     rt_run(t, 3 * DELAY);
     expect_none(t, S); /* ACKed, but the buffer was never full */
@@ -407,8 +406,7 @@ static void test_ready_refused_close_unwatch(void **state)
     int cs = synack_socket(t->st[C], SOCK_STREAM);
     assert_int_equal(synack_sock_watch(t->st[C], cs, POLLOUT, &tag), 0);
     struct sockaddr_in a = sin_of(SERVER_ADDR, 81);
-    assert_int_equal(synack_connect(t->st[C], cs, (struct sockaddr *)&a, sizeof(a)),
-                     -EINPROGRESS);
+    assert_int_equal(synack_connect(t->st[C], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     rt_run(t, 3 * DELAY);
     expect_one(t, C, cs, POLLERR | POLLHUP, &tag);
 
@@ -523,10 +521,8 @@ static void test_ready_idle_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_event_sock_ids),
-        cmocka_unit_test(test_ready_connect_accept),
-        cmocka_unit_test(test_ready_edges),
-        cmocka_unit_test(test_ready_refused_close_unwatch),
+        cmocka_unit_test(test_event_sock_ids),  cmocka_unit_test(test_ready_connect_accept),
+        cmocka_unit_test(test_ready_edges),     cmocka_unit_test(test_ready_refused_close_unwatch),
         cmocka_unit_test(test_ready_idle_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,12 +61,12 @@ typedef struct run_result {
 /* The server's sockets and the busy pair. */
 typedef struct rb {
     bench_pair p;
-    int ls[MAX_LISTENERS];  /* listening sockets */
-    int nls;                /* their number */
-    int *ss;                /* accepted server sockets */
-    synack_pollfd *pfd;     /* the sweep's array: every server socket */
-    uint64_t n;             /* accepted so far */
-    int busy_c, busy_s;     /* the busy connection's client and server sockets */
+    int ls[MAX_LISTENERS]; /* listening sockets */
+    int nls;               /* their number */
+    int *ss;               /* accepted server sockets */
+    synack_pollfd *pfd;    /* the sweep's array: every server socket */
+    uint64_t n;            /* accepted so far */
+    int busy_c, busy_s;    /* the busy connection's client and server sockets */
 } rb;
 
 /* Accepts everything queued on every listener; each socket is watched for POLLIN. */
@@ -247,8 +247,7 @@ int bench_ready(const bench_opts *o, bench_report *r)
     synack_ready drain[64];
     while (synack_sock_ready(b.p.st[1], drain, 64) > 0) {
     }
-    if (b.busy_s < 0 ||
-        bench_setopt(&b.p, 1, b.busy_s, IPPROTO_TCP, TCP_NODELAY, 1) != 0) {
+    if (b.busy_s < 0 || bench_setopt(&b.p, 1, b.busy_s, IPPROTO_TCP, TCP_NODELAY, 1) != 0) {
         failed = 1;
         goto out;
     }
@@ -269,8 +268,8 @@ int bench_ready(const bench_opts *o, bench_report *r)
     char m[64];
     snprintf(m, sizeof m, "connections open (%llu idle + 1 busy)", (unsigned long long)idle);
     bench_row_add(r, m, "conns", (double)b.n, NAN, BENCH_HIGHER); /* the same stacks */
-    bench_row *row = bench_row_add(r, "sockets examined per wake-up", "socks", ready.per,
-                                   sweep.per, BENCH_LOWER);
+    bench_row *row = bench_row_add(r, "sockets examined per wake-up", "socks", ready.per, sweep.per,
+                                   BENCH_LOWER);
     bench_row_target(row, "= 1 (O(1))", isnan(ready.per) ? -1 : ready.per == 1.0);
     bench_row_add(r, "time to find the ready socket", "ns", ready.find_ns, sweep.find_ns,
                   BENCH_LOWER);
