@@ -26,8 +26,8 @@ uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg)
     return (uint16_t)mss;
 }
 
-void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep,
-                   int sock, const tcp_seg *seg)
+void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
+                   const tcp_seg *seg)
 {
     synack_event ev = {.type = type, .has_conn = 1, .conn = *ep, .sock = sock};
     synack_seg_info *i = &ev.u.seg;

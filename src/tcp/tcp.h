@@ -107,8 +107,8 @@ void tcp_conn_input(tcp_conn *c, const tcp_seg *seg);
  * does; RACK's reordering timer calls it too. */
 void tcp_enter_recovery(tcp_conn *c);
 /* Emits a tx or rx event for seg; sock is its connection's socket id, or -1. */
-void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep,
-                   int sock, const tcp_seg *seg);
+void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
+                   const tcp_seg *seg);
 
 /* --- output.c --- */
 /* Sends the data, FIN and ACK that the windows and Nagle allow. */
