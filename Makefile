@@ -55,7 +55,7 @@ test: build build-asan
 	@status=0; \
 	for dir in $(BUILD_DIR) $(ASAN_DIR); do \
 	    echo "==> ctest in $$dir"; \
-	    $(CTEST) --test-dir $$dir --output-on-failure -j $(CTEST_JOBS) -LE valgrind || status=1; \
+	    $(CTEST) --test-dir $$dir --output-on-failure -j $(CTEST_JOBS) -LE 'valgrind|exhaustive' || status=1; \
 	done; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)" >&2; fi; \
 	exit $$status

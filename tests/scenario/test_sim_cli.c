@@ -1,14 +1,21 @@
-/* `synack sim` end to end: every scenario, seeds 1..50, every format, run twice.
+/* `synack sim`: every scenario, a few seeds, every format, run twice -- in-process.
  *
+ * The simulator, the scenarios and the renderers are linked in (libsynack_sim, the same code
+ * the tool runs) and each run renders into memory, so the sweep costs no process starts.
  * Each scenario is one cmocka test (so a failure names it). For every seed and format the
- * tool must exit 0 and print byte-identical output both times; json lines must be JSON
+ * run must succeed and render byte-identical output both times; json lines must be JSON
  * objects, mermaid must start with sequenceDiagram, svg must be an <svg> document. With
- * tshark on PATH, the --pcap capture of seed 1 must open with no errors (malformed packets,
- * bad checksums) and no expert warnings other than the scenario's deliberate ones; with
+ * tshark on PATH, the capture of seed 1 must open with no errors (malformed packets, bad
+ * checksums) and no expert warnings other than the scenario's deliberate ones; with
  * rsvg-convert on PATH, the SVG of seed 1 must render to a PNG.
  *
- * The tool comes from $SYNACK_BIN (set by CMake); without it the tests are skipped.
- * SIM_CLI_SEEDS=N in the environment runs fewer seeds (for quick local runs). */
+ * A few real `synack sim` processes ($SYNACK_BIN, set by CMake; without it those tests are
+ * skipped) cover the command line: --list, usage errors, per-seed determinism, and that the
+ * tool prints exactly what the in-process run renders.
+ *
+ * Run with the argument "exhaustive" (ctest label exhaustive, not part of `make test`) it
+ * sweeps seeds 1..50 instead and skips the tool and tshark/rsvg checks. SIM_CLI_SEEDS=N
+ * overrides the number of seeds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -26,14 +33,18 @@
 
 #include <cmocka.h>
 
-#define MAX_SCENARIOS 64
+#include "sim_run.h"
 
 extern char **environ;
 
-static const char *bin;                 /* $SYNACK_BIN */
-static int nseeds = 50;                 /* seeds 1..nseeds */
-static char names[MAX_SCENARIOS][64];   /* from `synack sim --list` */
-static char tmpdir[256];                /* scratch files */
+static const char *bin;   /* $SYNACK_BIN */
+static int nseeds = 3;    /* seeds 1..nseeds */
+static char tmpdir[256];  /* scratch files */
+
+static const char *const formats[] = {"text", "json", "mermaid", "svg"};
+static const sim_format format_ids[] = {SIM_FMT_TEXT, SIM_FMT_JSON, SIM_FMT_MERMAID,
+                                        SIM_FMT_SVG};
+#define NFORMATS (sizeof formats / sizeof formats[0])
 
 /* Output of one run. */
 typedef struct run_out {
@@ -143,6 +154,25 @@ static int run(char *const argv[], run_out *r)
     return collect(&p, r);
 }
 
+/* Runs scenario name in-process with seed and format (and a capture when pcap is not NULL),
+ * rendering into r->out; r->status is sim_execute's exit code. */
+static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char *pcap,
+                    run_out *r)
+{
+    memset(r, 0, sizeof(*r));
+    const sim_scenario *scn = sim_find_scenario(name);
+    assert_non_null(scn);
+    sim_options o;
+    memset(&o, 0, sizeof(o));
+    o.seed = seed;
+    o.format = fmt;
+    o.pcap = pcap;
+    FILE *f = open_memstream(&r->out, &r->len);
+    assert_non_null(f);
+    r->status = sim_execute(scn, &o, f);
+    assert_int_equal(fclose(f), 0);
+}
+
 static int on_path(const char *prog)
 {
     const char *path = getenv("PATH");
@@ -190,25 +220,16 @@ static int check_format(const char *fmt, const run_out *r)
 static void test_scenario(void **state)
 {
     const char *name = *state;
-    static const char *const formats[] = {"text", "json", "mermaid", "svg"};
     int failures = 0;
     for (int seed = 1; seed <= nseeds; seed++) {
-        char seedbuf[16];
-        snprintf(seedbuf, sizeof(seedbuf), "%d", seed);
-        for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
-            char *argv[] = {(char *)bin, "sim", (char *)name, "--seed", seedbuf, "--format",
-                            (char *)formats[f], NULL};
-            /* The two runs go side by side (two CPUs halve the time). */
+        for (size_t f = 0; f < NFORMATS; f++) {
             run_out a, b;
-            proc pa, pb;
-            assert_int_equal(spawn(argv, &pa), 0);
-            assert_int_equal(spawn(argv, &pb), 0);
-            assert_int_equal(collect(&pa, &a), 0);
-            assert_int_equal(collect(&pb, &b), 0);
+            run_sim(name, (uint64_t)seed, format_ids[f], NULL, &a);
+            run_sim(name, (uint64_t)seed, format_ids[f], NULL, &b);
             if (a.status != 0) {
                 if (failures++ < 3)
-                    print_error("%s --seed %d --format %s: exit %d: %s\n", name, seed,
-                                formats[f], a.status, a.err);
+                    print_error("%s --seed %d --format %s: exit %d\n", name, seed, formats[f],
+                                a.status);
             } else if (a.len != b.len || memcmp(a.out, b.out, a.len) != 0) {
                 if (failures++ < 3)
                     print_error("%s --seed %d --format %s: two runs differ\n", name, seed,
@@ -257,9 +278,8 @@ static void test_pcap(void **state)
         skip();
     char pcap[512];
     snprintf(pcap, sizeof(pcap), "%s/%s.pcap", tmpdir, name);
-    char *argv[] = {(char *)bin, "sim", (char *)name, "--pcap", pcap, "--format", "json", NULL};
     run_out r;
-    assert_int_equal(run(argv, &r), 0);
+    run_sim(name, 1, SIM_FMT_JSON, pcap, &r);
     free(r.out);
     /* 1 is a failed behaviour check, reported by the other test; the capture is written. */
     assert_true(r.status == 0 || r.status == 1);
@@ -302,9 +322,8 @@ static void test_svg_renders(void **state)
     char svg[512], png[512];
     snprintf(svg, sizeof(svg), "%s/%s.svg", tmpdir, name);
     snprintf(png, sizeof(png), "%s/%s.png", tmpdir, name);
-    char *argv[] = {(char *)bin, "sim", (char *)name, "--format", "svg", NULL};
     run_out r;
-    assert_int_equal(run(argv, &r), 0);
+    run_sim(name, 1, SIM_FMT_SVG, NULL, &r);
     FILE *f = fopen(svg, "w");
     size_t wrote = f ? fwrite(r.out, 1, r.len, f) : 0;
     if (f)
@@ -331,6 +350,8 @@ static void test_svg_renders(void **state)
 static void test_cli(void **state)
 {
     (void)state;
+    if (!bin || !*bin)
+        skip();
     run_out r;
     char *l[] = {(char *)bin, "sim", "--list", NULL};
     assert_int_equal(run(l, &r), 0);
@@ -372,75 +393,62 @@ static void test_cli(void **state)
     if (r.status != 0)
         print_error("overrides: %s\n", r.err);
     assert_int_equal(r.status, 0);
+    /* The tool prints exactly what the in-process run renders, in every format. */
+    for (size_t f = 0; f < NFORMATS; f++) {
+        char *argv[] = {(char *)bin, "sim", "close", "--seed", "2", "--format",
+                        (char *)formats[f], NULL};
+        run_out in;
+        assert_int_equal(run(argv, &r), 0);
+        run_sim("close", 2, format_ids[f], NULL, &in);
+        int same = r.len == in.len && memcmp(r.out, in.out, r.len) == 0;
+        int status = r.status;
+        free(r.out);
+        free(in.out);
+        assert_int_equal(status, 0);
+        assert_true(same);
+    }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int exhaustive = argc > 1 && strcmp(argv[1], "exhaustive") == 0;
     bin = getenv("SYNACK_BIN");
-    /* A sanitizer build of the tool takes ~20 ms a run just to start; there the sweep
-     * covers seeds 1..10 (the plain build runs all 50). */
-    const char *bdir = getenv("SYNACK_BUILD_DIR");
-    if (bdir && *bdir) {
-        char path[1024], line[512];
-        snprintf(path, sizeof(path), "%s/CMakeCache.txt", bdir);
-        FILE *cache = fopen(path, "r");
-        while (cache && fgets(line, sizeof(line), cache))
-            if (strncmp(line, "SYNACK_SANITIZE:BOOL=ON", 23) == 0)
-                nseeds = 10;
-        if (cache)
-            fclose(cache);
-    }
+    if (exhaustive)
+        nseeds = 50;
     const char *ns = getenv("SIM_CLI_SEEDS");
     if (ns && atoi(ns) > 0)
         nseeds = atoi(ns);
-    printf("synack sim: every scenario, seeds 1..%d, every format, twice\n", nseeds);
-    if (!bin || !*bin) {
-        printf("SYNACK_BIN is not set (tools/synack not built): skipping\n");
-        return 0;
-    }
+    printf("synack sim: every scenario, seeds 1..%d, every format, twice (in-process)\n",
+           nseeds);
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/synack-sim-cli.XXXXXX");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;
     }
-    /* The scenario names, from the tool itself. */
-    char *argv[] = {(char *)bin, "sim", "--list", NULL};
-    run_out r;
-    if (run(argv, &r) != 0 || r.status != 0) {
-        fprintf(stderr, "%s sim --list failed\n", bin);
-        return 1;
-    }
-    size_t n = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(r.out, "\n", &save); line && n < MAX_SCENARIOS;
-         line = strtok_r(NULL, "\n", &save)) {
-        size_t k = strcspn(line, " ");
-        if (k == 0 || k >= sizeof(names[0]))
-            continue;
-        memcpy(names[n], line, k);
-        names[n][k] = '\0';
-        n++;
-    }
-    free(r.out);
-
+    size_t n = sim_scenario_count;
     struct CMUnitTest *tests = calloc(3 * n + 1, sizeof(*tests));
     char (*tnames)[96] = calloc(3 * n + 1, sizeof(*tnames));
     if (!tests || !tnames)
         return 1;
     size_t k = 0;
-    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cli);
+    if (!exhaustive)
+        tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cli);
     for (size_t i = 0; i < n; i++) {
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: seeds x formats", names[i]);
-        tests[k] = (struct CMUnitTest){tnames[k], test_scenario, NULL, NULL, names[i]};
+        void *name = (void *)sim_scenarios[i]->name;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: seeds x formats", sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_scenario, NULL, NULL, name};
         k++;
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: pcap opens in tshark", names[i]);
-        tests[k] = (struct CMUnitTest){tnames[k], test_pcap, NULL, NULL, names[i]};
+        if (exhaustive)
+            continue;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: pcap opens in tshark", sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_pcap, NULL, NULL, name};
         k++;
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: svg renders", names[i]);
-        tests[k] = (struct CMUnitTest){tnames[k], test_svg_renders, NULL, NULL, names[i]};
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: svg renders", sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_svg_renders, NULL, NULL, name};
         k++;
     }
-    int rc = _cmocka_run_group_tests("sim_cli", tests, k, NULL, NULL);
+    int rc = _cmocka_run_group_tests(exhaustive ? "sim_exhaustive" : "sim_cli", tests, k, NULL,
+                                     NULL);
     free(tests);
     free(tnames);
     rmdir(tmpdir);
