@@ -246,6 +246,75 @@ static void test_scenario(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Counts the json app records whose call (up to any '(') is `call` and whose ret, written
+ * as the text writes it, is `ret`. */
+static int json_app_count(const char *json, const char *call, size_t clen, const char *ret)
+{
+    int n = 0;
+    for (const char *p = json; (p = strstr(p, "\"ev\":\"app\",\"call\":\"")) != NULL;) {
+        p += strlen("\"ev\":\"app\",\"call\":\"");
+        size_t k = strcspn(p, "(\"");
+        const char *r = strstr(p, "\"ret\":");
+        if (!r)
+            break;
+        char rbuf[32];
+        if (k == clen && strncmp(p, call, clen) == 0 &&
+            strcmp(sim_ret_str(strtol(r + 6, NULL, 10), rbuf, sizeof(rbuf)), ret) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* Every application call the text timeline shows ("getsockopt(SO_ERROR) = -ECONNREFUSED")
+ * has its app record in the json stream. */
+static void test_json_carries_text(void **state)
+{
+    const char *name = *state;
+    run_out txt, js;
+    run_sim(name, 1, SIM_FMT_TEXT, NULL, &txt);
+    run_sim(name, 1, SIM_FMT_JSON, NULL, &js);
+    char *end = strstr(txt.out, "\nChecks:");
+    if (end)
+        *end = '\0';
+    int missing = 0, calls = 0;
+    for (char *eq = strstr(txt.out, ") = "); eq; eq = strstr(eq + 4, ") = ")) {
+        char *open = eq;
+        while (open > txt.out && *open != '(' && *open != '\n')
+            open--;
+        char *call = open;
+        while (call > txt.out && (call[-1] == '_' || (call[-1] >= 'a' && call[-1] <= 'z')))
+            call--;
+        if (*open != '(' || call == open)
+            continue;
+        char ret[32];
+        size_t rl = strcspn(eq + 4, " \n");
+        snprintf(ret, sizeof(ret), "%.*s", (int)rl, eq + 4);
+        calls++;
+        /* The same call with the same result as often in json as in the text so far. */
+        int in_text = 0;
+        for (char *q = strstr(txt.out, ") = "); q && q <= eq; q = strstr(q + 4, ") = ")) {
+            char *o = q;
+            while (o > txt.out && *o != '(' && *o != '\n')
+                o--;
+            char *c = o;
+            while (c > txt.out && (c[-1] == '_' || (c[-1] >= 'a' && c[-1] <= 'z')))
+                c--;
+            in_text += (size_t)(o - c) == (size_t)(open - call) &&
+                       strncmp(c, call, (size_t)(open - call)) == 0 &&
+                       strncmp(q + 4, ret, rl) == 0 && (q[4 + rl] == ' ' || q[4 + rl] == '\n' || !q[4 + rl]);
+        }
+        if (json_app_count(js.out, call, (size_t)(open - call), ret) < in_text) {
+            print_error("%s: '%.*s = %s' is in the text but not in the json\n", name,
+                        (int)(eq + 1 - call), call, ret);
+            missing++;
+        }
+    }
+    free(txt.out);
+    free(js.out);
+    assert_true(calls > 0);
+    assert_int_equal(missing, 0);
+}
+
 /* Expert warnings a scenario causes on purpose. */
 static int deliberate(const char *scenario, const char *summary)
 {
@@ -426,8 +495,8 @@ int main(int argc, char **argv)
         return 1;
     }
     size_t n = sim_scenario_count;
-    struct CMUnitTest *tests = calloc(3 * n + 1, sizeof(*tests));
-    char (*tnames)[96] = calloc(3 * n + 1, sizeof(*tnames));
+    struct CMUnitTest *tests = calloc(4 * n + 1, sizeof(*tests));
+    char (*tnames)[128] = calloc(4 * n + 1, sizeof(*tnames));
     if (!tests || !tnames)
         return 1;
     size_t k = 0;
@@ -442,6 +511,10 @@ int main(int argc, char **argv)
             continue;
         snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: pcap opens in tshark", sim_scenarios[i]->name);
         tests[k] = (struct CMUnitTest){tnames[k], test_pcap, NULL, NULL, name};
+        k++;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: json has every call the text shows",
+                 sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_json_carries_text, NULL, NULL, name};
         k++;
         snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: svg renders", sim_scenarios[i]->name);
         tests[k] = (struct CMUnitTest){tnames[k], test_svg_renders, NULL, NULL, name};

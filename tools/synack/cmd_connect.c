@@ -302,7 +302,8 @@ int cmd_connect(int argc, char **argv)
         int valued = !strcmp(a, "--to") || !strcmp(a, "--send") || !strcmp(a, "--recv") ||
                      !strcmp(a, "--bytes") || !strcmp(a, "--repeat") || !strcmp(a, "--hold");
         if (!valued) {
-            fprintf(stderr, "synack connect: unknown argument '%s' (`synack connect --help`)\n", a);
+            fprintf(stderr, "synack connect: %s '%s' (`synack connect --help`)\n",
+                    a[0] == '-' ? "unknown option" : "unexpected argument", a);
             return 2;
         }
         if (i + 1 >= argc) {

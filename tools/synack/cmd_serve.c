@@ -240,7 +240,8 @@ int cmd_serve(int argc, char **argv)
             if (parse_count(a, argv[++i], 1ull << 40, &count))
                 return 2;
         } else {
-            fprintf(stderr, "synack serve: unknown argument '%s' (`synack serve --help`)\n", a);
+            fprintf(stderr, "synack serve: %s '%s' (`synack serve --help`)\n",
+                    a[0] == '-' ? "unknown option" : "unexpected argument", a);
             return 2;
         }
     }

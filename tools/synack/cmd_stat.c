@@ -74,7 +74,8 @@ int cmd_stat(int argc, char **argv)
         } else if (!strcmp(a, "--counters")) {
             want_conns = 0;
         } else {
-            fprintf(stderr, "synack stat: unknown argument '%s'\n", a);
+            fprintf(stderr, "synack stat: %s '%s'\n",
+                    a[0] == '-' ? "unknown option" : "unexpected argument", a);
             usage(stderr);
             return 2;
         }
