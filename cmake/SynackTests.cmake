@@ -127,6 +127,12 @@ foreach(_src IN LISTS SYNACK_SCENARIO_TESTS)
     synack_add_c_test(scenario "${_src}")
 endforeach()
 
+# test_bench_report checks the report code of `synack bench` itself.
+if(TARGET unit_test_bench_report)
+    target_sources(unit_test_bench_report PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_bench_report.c")
+    target_include_directories(unit_test_bench_report PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_sim_cli drives the tool's simulator in-process (a few seeds per scenario); the same
 # program with the argument "exhaustive" sweeps every seed x every format (label exhaustive).
 if(TARGET scenario_test_sim_cli AND TARGET synack_sim)
