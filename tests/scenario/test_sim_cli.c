@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -34,8 +33,7 @@
 #include <cmocka.h>
 
 #include "sim_run.h"
-
-extern char **environ;
+#include "support/proc.h"
 
 static const char *bin;   /* $SYNACK_BIN */
 static int nseeds = 3;    /* seeds 1..nseeds */
@@ -46,118 +44,10 @@ static const sim_format format_ids[] = {SIM_FMT_TEXT, SIM_FMT_JSON, SIM_FMT_MERM
                                         SIM_FMT_SVG};
 #define NFORMATS (sizeof formats / sizeof formats[0])
 
-/* Output of one run. */
-typedef struct run_out {
-    char *out;    /* stdout, NUL-terminated */
-    size_t len;   /* its length */
-    char err[2048]; /* the start of stderr */
-    int status;   /* exit code, or -1 when it did not exit normally */
-} run_out;
-
-/* A child process whose output is being collected. */
-typedef struct proc {
-    pid_t pid; /* the child */
-    int out;   /* read end of its stdout */
-    int err;   /* read end of its stderr */
-} proc;
-
-/* Starts argv (argv[0] is a path or a name on PATH). posix_spawn, not fork: forking a
- * sanitizer-instrumented test copies huge page tables thousands of times. */
-static int spawn(char *const argv[], proc *p)
-{
-    int po[2], pe[2];
-    if (pipe(po) != 0)
-        return -1;
-    if (pipe(pe) != 0) {
-        close(po[0]);
-        close(po[1]);
-        return -1;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, po[0]);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-    posix_spawn_file_actions_addclose(&fa, po[1]);
-    posix_spawn_file_actions_addclose(&fa, pe[1]);
-    int rc = posix_spawnp(&p->pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(po[1]);
-    close(pe[1]);
-    if (rc != 0) {
-        close(po[0]);
-        close(pe[0]);
-        return -1;
-    }
-    p->out = po[0];
-    p->err = pe[0];
-    return 0;
-}
-
-static void drain(int fd, char *buf, size_t cap, size_t *len)
-{
-    char tmp[4096];
-    ssize_t e;
-    while ((e = read(fd, tmp, sizeof(tmp))) > 0)
-        for (ssize_t i = 0; i < e && *len + 1 < cap; i++)
-            buf[(*len)++] = tmp[i];
-}
-
-/* Reads everything the child prints and waits for it. */
-static int collect(proc *p, run_out *r)
-{
-    memset(r, 0, sizeof(*r));
-    r->status = -1;
-    size_t cap = 65536;
-    r->out = malloc(cap);
-    if (!r->out)
-        abort();
-    size_t elen = 0;
-    /* stderr is drained between reads so the child never blocks on it. */
-    fcntl(p->err, F_SETFL, O_NONBLOCK);
-    for (;;) {
-        if (r->len + 4096 > cap) {
-            cap *= 2;
-            r->out = realloc(r->out, cap);
-            if (!r->out)
-                abort();
-        }
-        ssize_t n = read(p->out, r->out + r->len, cap - r->len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        r->len += (size_t)n;
-        drain(p->err, r->err, sizeof(r->err), &elen);
-    }
-    r->out[r->len] = '\0';
-    fcntl(p->err, F_SETFL, 0);
-    drain(p->err, r->err, sizeof(r->err), &elen);
-    r->err[elen] = '\0';
-    close(p->out);
-    close(p->err);
-    int st = 0;
-    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(st))
-        r->status = WEXITSTATUS(st);
-    return 0;
-}
-
-/* Runs argv and collects its output. */
-static int run(char *const argv[], run_out *r)
-{
-    proc p;
-    if (spawn(argv, &p) != 0)
-        return -1;
-    return collect(&p, r);
-}
-
 /* Runs scenario name in-process with seed and format (and a capture when pcap is not NULL),
  * rendering into r->out; r->status is sim_execute's exit code. */
 static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char *pcap,
-                    run_out *r)
+                    proc_out *r)
 {
     memset(r, 0, sizeof(*r));
     const sim_scenario *scn = sim_find_scenario(name);
@@ -173,31 +63,7 @@ static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char 
     assert_int_equal(fclose(f), 0);
 }
 
-static int on_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char buf[1024];
-    const char *p = path;
-    while (*p) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        if (n > 0 && n + strlen(prog) + 2 < sizeof(buf)) {
-            memcpy(buf, p, n);
-            buf[n] = '/';
-            strcpy(buf + n + 1, prog);
-            if (access(buf, X_OK) == 0)
-                return 1;
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
-    return 0;
-}
-
-static int check_format(const char *fmt, const run_out *r)
+static int check_format(const char *fmt, const proc_out *r)
 {
     if (strcmp(fmt, "json") == 0) {
         /* One object per line. */
@@ -223,7 +89,7 @@ static void test_scenario(void **state)
     int failures = 0;
     for (int seed = 1; seed <= nseeds; seed++) {
         for (size_t f = 0; f < NFORMATS; f++) {
-            run_out a, b;
+            proc_out a, b;
             run_sim(name, (uint64_t)seed, format_ids[f], NULL, &a);
             run_sim(name, (uint64_t)seed, format_ids[f], NULL, &b);
             if (a.status != 0) {
@@ -270,7 +136,7 @@ static int json_app_count(const char *json, const char *call, size_t clen, const
 static void test_json_carries_text(void **state)
 {
     const char *name = *state;
-    run_out txt, js;
+    proc_out txt, js;
     run_sim(name, 1, SIM_FMT_TEXT, NULL, &txt);
     run_sim(name, 1, SIM_FMT_JSON, NULL, &js);
     char *end = strstr(txt.out, "\nChecks:");
@@ -343,18 +209,18 @@ static int deliberate(const char *scenario, const char *summary)
 static void test_pcap(void **state)
 {
     const char *name = *state;
-    if (!on_path("tshark"))
+    if (!proc_on_path("tshark"))
         skip();
     char pcap[512];
     snprintf(pcap, sizeof(pcap), "%s/%s.pcap", tmpdir, name);
-    run_out r;
+    proc_out r;
     run_sim(name, 1, SIM_FMT_JSON, pcap, &r);
     free(r.out);
     /* 1 is a failed behaviour check, reported by the other test; the capture is written. */
     assert_true(r.status == 0 || r.status == 1);
     char *targv[] = {"tshark", "-r", pcap, "-o", "tcp.check_checksum:TRUE", "-o",
                      "ip.check_checksum:TRUE", "-q", "-z", "expert", NULL};
-    assert_int_equal(run(targv, &r), 0);
+    assert_int_equal(proc_run(targv, &r), 0);
     if (r.status != 0) {
         print_error("%s: tshark exit %d: %s\n", name, r.status, r.err);
         free(r.out);
@@ -386,12 +252,12 @@ static void test_pcap(void **state)
 static void test_svg_renders(void **state)
 {
     const char *name = *state;
-    if (!on_path("rsvg-convert"))
+    if (!proc_on_path("rsvg-convert"))
         skip();
     char svg[512], png[512];
     snprintf(svg, sizeof(svg), "%s/%s.svg", tmpdir, name);
     snprintf(png, sizeof(png), "%s/%s.png", tmpdir, name);
-    run_out r;
+    proc_out r;
     run_sim(name, 1, SIM_FMT_SVG, NULL, &r);
     FILE *f = fopen(svg, "w");
     size_t wrote = f ? fwrite(r.out, 1, r.len, f) : 0;
@@ -403,7 +269,7 @@ static void test_svg_renders(void **state)
     assert_true(status == 0 || status == 1);
     assert_int_equal(wrote, len);
     char *rargv[] = {"rsvg-convert", "-o", png, svg, NULL};
-    assert_int_equal(run(rargv, &r), 0);
+    assert_int_equal(proc_run(rargv, &r), 0);
     if (r.status != 0)
         print_error("%s: rsvg-convert: %s\n", name, r.err);
     free(r.out);
@@ -421,9 +287,9 @@ static void test_cli(void **state)
     (void)state;
     if (!bin || !*bin)
         skip();
-    run_out r;
+    proc_out r;
     char *l[] = {(char *)bin, "sim", "--list", NULL};
-    assert_int_equal(run(l, &r), 0);
+    assert_int_equal(proc_run(l, &r), 0);
     free(r.out);
     assert_int_equal(r.status, 0);
     char *bad[][8] = {
@@ -437,7 +303,7 @@ static void test_cli(void **state)
         {(char *)bin, "nonsense", NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(run(bad[i], &r), 0);
+        assert_int_equal(proc_run(bad[i], &r), 0);
         free(r.out);
         if (r.status != 2 || r.err[0] == '\0')
             print_error("case %zu: exit %d, stderr '%s'\n", i, r.status, r.err);
@@ -447,9 +313,9 @@ static void test_cli(void **state)
     /* Different seeds give different ISNs, hence different json. */
     char *s1[] = {(char *)bin, "sim", "handshake", "--seed", "1", "--format", "json", NULL};
     char *s2[] = {(char *)bin, "sim", "handshake", "--seed", "2", "--format", "json", NULL};
-    run_out a, b;
-    assert_int_equal(run(s1, &a), 0);
-    assert_int_equal(run(s2, &b), 0);
+    proc_out a, b;
+    assert_int_equal(proc_run(s1, &a), 0);
+    assert_int_equal(proc_run(s2, &b), 0);
     int differ = a.len != b.len || memcmp(a.out, b.out, a.len) != 0;
     free(a.out);
     free(b.out);
@@ -457,7 +323,7 @@ static void test_cli(void **state)
     /* Link overrides are accepted; the handshake still forms over a lossy, slow link. */
     char *ov[] = {(char *)bin, "sim", "handshake", "--loss", "0.2", "--delay", "20",
                   "--jitter", "5", NULL};
-    assert_int_equal(run(ov, &r), 0);
+    assert_int_equal(proc_run(ov, &r), 0);
     free(r.out);
     if (r.status != 0)
         print_error("overrides: %s\n", r.err);
@@ -466,8 +332,8 @@ static void test_cli(void **state)
     for (size_t f = 0; f < NFORMATS; f++) {
         char *argv[] = {(char *)bin, "sim", "close", "--seed", "2", "--format",
                         (char *)formats[f], NULL};
-        run_out in;
-        assert_int_equal(run(argv, &r), 0);
+        proc_out in;
+        assert_int_equal(proc_run(argv, &r), 0);
         run_sim("close", 2, format_ids[f], NULL, &in);
         int same = r.len == in.len && memcmp(r.out, in.out, r.len) == 0;
         int status = r.status;

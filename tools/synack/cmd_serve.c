@@ -2,7 +2,11 @@
  * chargen (RFC 864) or a small HTTP/1.1 server. One line per finished connection on
  * stdout (bytes each way, with --sha256 their SHA-256), a status line per second on stderr
  * when it is a terminal, the connection table on SIGUSR1, and a summary with the table and
- * the counters at the end (SIGINT, SIGTERM, or --count connections served). */
+ * the counters at the end (SIGINT, SIGTERM, or --count connections served). Every report
+ * goes to stdout (with --json as one JSON object per line); stderr carries the start line,
+ * the status line and errors. Exit status 1 when it ended with errors: the device failed,
+ * the capture could not be written, or a connection ended with an error (reset, timed out,
+ * the application's send or receive failed, no memory for it). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -45,7 +49,13 @@ static void usage(FILE *out)
         "                 GET / is a page, GET /bytes/N returns N bytes\n"
         "  --port N       listening port (default: the application's)\n"
         "  --backlog N    listen backlog (default 128)\n"
-        "  --count N      exit after N connections have finished\n");
+        "  --count N      exit after N connections have finished\n"
+        "Every report goes to stdout; with --json each is one JSON object on a line: one\n"
+        "per finished connection ({\"conn\":..}), the SIGUSR1 table, and last the summary\n"
+        "({\"summary\":\"serve\",..} with the table and the counters).\n"
+        "Exit status 1 when it ended with errors: the device failed, the capture could not\n"
+        "be written, or a connection ended with an error (reset, timeout, a failed send or\n"
+        "receive, no memory for it); 0 otherwise, 2 for a usage error.\n");
     host_usage(out);
 }
 
@@ -74,6 +84,22 @@ static void conn_finish(host *h, conn *c, int err)
     }
     double secs = (double)(synack_loop_clock() - c->start_us) / 1e6;
     uint64_t most = c->io.rx > c->io.tx ? c->io.rx : c->io.tx;
+    if (h->opt.json) {
+        printf("{\"conn\":\"%s\",\"secs\":%.3f,\"rx_bytes\":%llu,\"tx_bytes\":%llu,"
+               "\"mbit_s\":%.1f",
+               c->peer, secs, (unsigned long long)c->io.rx, (unsigned long long)c->io.tx,
+               secs > 0 ? (double)most * 8.0 / secs / 1e6 : 0.0);
+        if (c->io.digest)
+            printf(",\"rx_sha256\":\"%s\",\"tx_sha256\":\"%s\"", rx + 8, tx + 8);
+        printf(",\"error\":");
+        if (err)
+            host_json_str(stdout, host_err_str(err));
+        else
+            printf("null");
+        printf("}\n");
+        synack_close(h->st, c->sock);
+        return;
+    }
     printf("conn %s closed after %.3f s: rx %llu bytes%s, tx %llu bytes%s, %.1f Mbit/s%s%s\n",
            c->peer, secs, (unsigned long long)c->io.rx, rx, (unsigned long long)c->io.tx, tx,
            secs > 0 ? (double)most * 8.0 / secs / 1e6 : 0.0, err ? ", error: " : "",
@@ -291,6 +317,8 @@ int cmd_serve(int argc, char **argv)
                 break;
             conn *c = conn_new(&h, app, s, &peer);
             if (!c) {
+                fprintf(stderr, "synack serve: no memory for a connection\n");
+                errors++;
                 synack_close(h.st, s);
                 continue;
             }
@@ -331,15 +359,34 @@ int cmd_serve(int argc, char **argv)
         tx_total += c->io.tx;
         conn_free(c);
     }
+    int device_error = exit_code;
+    if (errors)
+        exit_code = 1;
     double up = host_elapsed(&h);
-    printf("serve: %llu connections finished (%llu with errors), rx %llu bytes, tx %llu bytes, "
-           "up %.3f s\n",
-           (unsigned long long)finished, (unsigned long long)errors, (unsigned long long)rx_total,
-           (unsigned long long)tx_total, up);
-    host_print_table(&h, stdout);
-    host_print_counters(&h, stdout);
+    if (o.json) {
+        char fields[512];
+        snprintf(fields, sizeof(fields),
+                 "\"summary\":\"serve\",\"app\":\"%s\",\"finished\":%llu,\"errors\":%llu,"
+                 "\"rx_bytes\":%llu,\"tx_bytes\":%llu,\"device_error\":%s",
+                 app_name(app), (unsigned long long)finished, (unsigned long long)errors,
+                 (unsigned long long)rx_total, (unsigned long long)tx_total,
+                 device_error ? "true" : "false");
+        host_print_json(&h, stdout, fields);
+    } else {
+        printf("serve: %llu connections finished (%llu with errors), rx %llu bytes, tx %llu "
+               "bytes, up %.3f s%s\n",
+               (unsigned long long)finished, (unsigned long long)errors,
+               (unsigned long long)rx_total, (unsigned long long)tx_total, up,
+               device_error ? ", device error" : "");
+        host_print_table(&h, stdout);
+        host_print_counters(&h, stdout);
+    }
     synack_close(h.st, ls);
     if (host_close(&h))
         exit_code = 1;
+    if (exit_code)
+        fprintf(stderr, "synack serve: ended with errors (%llu connection%s%s)\n",
+                (unsigned long long)errors, errors == 1 ? "" : "s",
+                device_error ? ", device error" : "");
     return exit_code;
 }
