@@ -35,19 +35,17 @@
 #include "sim_run.h"
 #include "support/proc.h"
 
-static const char *bin;   /* $SYNACK_BIN */
-static int nseeds = 3;    /* seeds 1..nseeds */
-static char tmpdir[256];  /* scratch files */
+static const char *bin;  /* $SYNACK_BIN */
+static int nseeds = 3;   /* seeds 1..nseeds */
+static char tmpdir[256]; /* scratch files */
 
 static const char *const formats[] = {"text", "json", "mermaid", "svg"};
-static const sim_format format_ids[] = {SIM_FMT_TEXT, SIM_FMT_JSON, SIM_FMT_MERMAID,
-                                        SIM_FMT_SVG};
+static const sim_format format_ids[] = {SIM_FMT_TEXT, SIM_FMT_JSON, SIM_FMT_MERMAID, SIM_FMT_SVG};
 #define NFORMATS (sizeof formats / sizeof formats[0])
 
 /* Runs scenario name in-process with seed and format (and a capture when pcap is not NULL),
  * rendering into r->out; r->status is sim_execute's exit code. */
-static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char *pcap,
-                    proc_out *r)
+static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char *pcap, proc_out *r)
 {
     memset(r, 0, sizeof(*r));
     const sim_scenario *scn = sim_find_scenario(name);
@@ -167,7 +165,8 @@ static void test_json_carries_text(void **state)
                 c--;
             in_text += (size_t)(o - c) == (size_t)(open - call) &&
                        strncmp(c, call, (size_t)(open - call)) == 0 &&
-                       strncmp(q + 4, ret, rl) == 0 && (q[4 + rl] == ' ' || q[4 + rl] == '\n' || !q[4 + rl]);
+                       strncmp(q + 4, ret, rl) == 0 &&
+                       (q[4 + rl] == ' ' || q[4 + rl] == '\n' || !q[4 + rl]);
         }
         if (json_app_count(js.out, call, (size_t)(open - call), ret) < in_text) {
             print_error("%s: '%.*s = %s' is in the text but not in the json\n", name,
@@ -330,7 +329,7 @@ static void test_cli(void **state)
     assert_int_equal(r.status, 0);
     /* The tool prints exactly what the in-process run renders, in every format. */
     for (size_t f = 0; f < NFORMATS; f++) {
-        char *argv[] = {(char *)bin, "sim", "close", "--seed", "2", "--format",
+        char *argv[] = {(char *)bin,        "sim", "close", "--seed", "2", "--format",
                         (char *)formats[f], NULL};
         proc_out in;
         assert_int_equal(proc_run(argv, &r), 0);
@@ -353,8 +352,7 @@ int main(int argc, char **argv)
     const char *ns = getenv("SIM_CLI_SEEDS");
     if (ns && atoi(ns) > 0)
         nseeds = atoi(ns);
-    printf("synack sim: every scenario, seeds 1..%d, every format, twice (in-process)\n",
-           nseeds);
+    printf("synack sim: every scenario, seeds 1..%d, every format, twice (in-process)\n", nseeds);
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/synack-sim-cli.XXXXXX");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
@@ -362,7 +360,7 @@ int main(int argc, char **argv)
     }
     size_t n = sim_scenario_count;
     struct CMUnitTest *tests = calloc(4 * n + 1, sizeof(*tests));
-    char (*tnames)[128] = calloc(4 * n + 1, sizeof(*tnames));
+    char(*tnames)[128] = calloc(4 * n + 1, sizeof(*tnames));
     if (!tests || !tnames)
         return 1;
     size_t k = 0;
@@ -370,12 +368,14 @@ int main(int argc, char **argv)
         tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cli);
     for (size_t i = 0; i < n; i++) {
         void *name = (void *)sim_scenarios[i]->name;
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: seeds x formats", sim_scenarios[i]->name);
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: seeds x formats",
+                 sim_scenarios[i]->name);
         tests[k] = (struct CMUnitTest){tnames[k], test_scenario, NULL, NULL, name};
         k++;
         if (exhaustive)
             continue;
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: pcap opens in tshark", sim_scenarios[i]->name);
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: pcap opens in tshark",
+                 sim_scenarios[i]->name);
         tests[k] = (struct CMUnitTest){tnames[k], test_pcap, NULL, NULL, name};
         k++;
         snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: json has every call the text shows",
@@ -386,8 +386,8 @@ int main(int argc, char **argv)
         tests[k] = (struct CMUnitTest){tnames[k], test_svg_renders, NULL, NULL, name};
         k++;
     }
-    int rc = _cmocka_run_group_tests(exhaustive ? "sim_exhaustive" : "sim_cli", tests, k, NULL,
-                                     NULL);
+    int rc =
+        _cmocka_run_group_tests(exhaustive ? "sim_exhaustive" : "sim_cli", tests, k, NULL, NULL);
     free(tests);
     free(tnames);
     rmdir(tmpdir);

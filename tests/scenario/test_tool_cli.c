@@ -31,8 +31,7 @@ static void tool(proc_out *r, const char *a, const char *b, const char *c, const
 static void expect_usage(proc_out *r, const char *what)
 {
     if (r->status != 0 || r->err[0] || strncmp(r->out, "usage: synack", 13) != 0)
-        print_error("%s: exit %d, stdout '%.60s', stderr '%s'\n", what, r->status, r->out,
-                    r->err);
+        print_error("%s: exit %d, stdout '%.60s', stderr '%s'\n", what, r->status, r->out, r->err);
     assert_int_equal(r->status, 0);
     assert_string_equal(r->err, "");
     assert_memory_equal(r->out, "usage: synack", 13);
@@ -75,8 +74,7 @@ static void expect_unknown(proc_out *r, const char *what, const char *opt)
     char want[64];
     snprintf(want, sizeof want, "unknown option '%s'", opt);
     if (r->status != 2 || !strstr(r->err, want) || r->len != 0)
-        print_error("%s: exit %d, stdout '%.60s', stderr '%s'\n", what, r->status, r->out,
-                    r->err);
+        print_error("%s: exit %d, stdout '%.60s', stderr '%s'\n", what, r->status, r->out, r->err);
     assert_int_equal(r->status, 2);
     assert_non_null(strstr(r->err, want));
     assert_int_equal(r->len, 0);

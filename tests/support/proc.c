@@ -134,4 +134,3 @@ int proc_on_path(const char *prog)
     }
     return 0;
 }
-

@@ -68,7 +68,8 @@ static void test_json_keeps_the_label(void **state)
     bench_report r;
     one_row(&r, long_metric);
     char *out = printed(&r, 1);
-    assert_non_null(strstr(out, "\"metric\":\"kernel -> stack over TAP, synack offloads (other col: lwIP)\""));
+    assert_non_null(
+        strstr(out, "\"metric\":\"kernel -> stack over TAP, synack offloads (other col: lwIP)\""));
     free(out);
 }
 
@@ -83,8 +84,10 @@ static void test_too_long_ends_at_a_word(void **state)
     /* Shortened to the last whole word that fits, marked with "...". */
     assert_string_equal(r.rows[0].metric, "a label far longer than any row can hold, written "
                                           "to check where it is shortened: at a word,...");
-    bench_note(&r, "%0150d and then some words at the end of a very long note line that "
-                   "goes past two hundred characters", 0);
+    bench_note(&r,
+               "%0150d and then some words at the end of a very long note line that "
+               "goes past two hundred characters",
+               0);
     assert_string_equal(r.notes[0] + 150, " and then some words at the end of a very long...");
 }
 

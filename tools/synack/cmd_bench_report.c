@@ -195,8 +195,8 @@ static void print_table(const bench_report *r)
         const char *rest;
         size_t indent = strspn(row->metric, " ");
         int len = (int)wrap_line(row->metric, METRIC_WIDTH, &rest);
-        printf("%-*.*s %-9s %12s %12s %8s  %s%s\n", METRIC_WIDTH, len, row->metric, row->unit, a,
-               b, c, row->target,
+        printf("%-*.*s %-9s %12s %12s %8s  %s%s\n", METRIC_WIDTH, len, row->metric, row->unit, a, b,
+               c, row->target,
                row->met == 1   ? " (met)"
                : row->met == 0 ? " (MISSED)"
                                : "");

@@ -416,8 +416,7 @@ int cmd_connect(int argc, char **argv)
         free(fields);
     } else if (co.repeat == 1) {
         if (ok) {
-            fprintf(rep, "connected to %s in %.3f ms\n", to,
-                    (double)(x.t_estab - x.t_open) / 1e3);
+            fprintf(rep, "connected to %s in %.3f ms\n", to, (double)(x.t_estab - x.t_open) / 1e3);
             host_print_rate(rep, "sent", x.tx, dt);
             host_print_rate(rep, "received", x.rx, dt);
             if (h.opt.digest)

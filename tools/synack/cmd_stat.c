@@ -12,7 +12,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: synack stat --tap IF | --tun IF [--conns | --counters | --count STATE | --json]\n"
+            "usage: synack stat --tap IF | --tun IF [--conns | --counters | --count STATE]\n"
+            "                   [--json]\n"
             "\n"
             "Shows the connection table (like `ss -tan`) and the non-zero counters (like\n"
             "`nstat`) of the synack serve/connect running on device IF, read from its control\n"

@@ -108,9 +108,9 @@ int cmd_sim(int argc, char **argv)
                 list = 1;
                 continue;
             }
-            static const char *const valued[] = {"--seed",    "--format", "--pcap",
-                                                 "--loss",    "--reorder", "--dup",
-                                                 "--delay",   "--jitter", "--rate", "--cc"};
+            static const char *const valued[] = {"--seed",    "--format", "--pcap",  "--loss",
+                                                 "--reorder", "--dup",    "--delay", "--jitter",
+                                                 "--rate",    "--cc"};
             int known = 0;
             for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
                 known |= strcmp(optname, valued[k]) == 0;
