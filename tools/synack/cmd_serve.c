@@ -382,11 +382,12 @@ int cmd_serve(int argc, char **argv)
         host_print_counters(&h, stdout);
     }
     synack_close(h.st, ls);
-    if (host_close(&h))
+    int capture_error = host_close(&h) != 0;
+    if (capture_error)
         exit_code = 1;
     if (exit_code)
-        fprintf(stderr, "synack serve: ended with errors (%llu connection%s%s)\n",
+        fprintf(stderr, "synack serve: ended with errors (%llu connection%s%s%s)\n",
                 (unsigned long long)errors, errors == 1 ? "" : "s",
-                device_error ? ", device error" : "");
+                device_error ? ", device error" : "", capture_error ? ", capture error" : "");
     return exit_code;
 }
