@@ -3,6 +3,8 @@
 #   make / make build   configure and build ./build (RelWithDebInfo); the tool is build/synack
 #   make demo           build, then run `./build/synack demo`
 #   make test           build ./build and ./build-asan (ASan+UBSan, Debug), run ctest in both
+#                       (not the valgrind and exhaustive labels: `make valgrind`; CI runs
+#                       `ctest --test-dir build -L exhaustive`)
 #   make valgrind       run every unit/scenario test under valgrind (in ./build)
 #   make fuzz           build ./build-fuzz with clang + libFuzzer, run each target FUZZ_SECONDS
 #   make bench          build, then run `./build/synack bench all`
@@ -55,7 +57,7 @@ test: build build-asan
 	@status=0; \
 	for dir in $(BUILD_DIR) $(ASAN_DIR); do \
 	    echo "==> ctest in $$dir"; \
-	    $(CTEST) --test-dir $$dir --output-on-failure -j $(CTEST_JOBS) -LE valgrind || status=1; \
+	    $(CTEST) --test-dir $$dir --output-on-failure -j $(CTEST_JOBS) -LE 'valgrind|exhaustive' || status=1; \
 	done; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)" >&2; fi; \
 	exit $$status

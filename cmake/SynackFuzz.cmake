@@ -219,7 +219,7 @@ int main(int argc, char **argv)
         add_test(NAME "fuzz.${_name}" COMMAND ${_target} "${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${_name}")
         set_tests_properties("fuzz.${_name}" PROPERTIES
             LABELS "fuzz"
-            TIMEOUT 300
+            TIMEOUT 120
             WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
             ENVIRONMENT "${SYNACK_TEST_ENV}")
     endforeach()

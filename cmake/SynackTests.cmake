@@ -8,6 +8,13 @@
 #   SYNACK_BIN                    the synack tool (empty when tools/synack has no sources)
 # and C test programs are compiled with SYNACK_SOURCE_DIR="<source tree>" defined too.
 # Interop scripts may exit 77 to be reported as skipped (e.g. not root).
+#
+# Every test of `make test` must finish in well under a minute even in the sanitizer build
+# on a loaded 2-core machine; TIMEOUT (SYNACK_TEST_TIMEOUT seconds) makes a hang fail fast
+# instead of stalling the run. Long sweeps carry the label "exhaustive" instead, which
+# `make test` leaves out and CI runs on its own.
+
+set(SYNACK_TEST_TIMEOUT 120 CACHE STRING "Seconds before a unit, scenario or interop test counts as hung")
 
 set(SYNACK_TEST_ENV
     "ASAN_OPTIONS=detect_leaks=1"
@@ -99,7 +106,7 @@ function(synack_add_c_test kind source)
     add_test(NAME "${kind}.${name}" COMMAND ${target})
     set_tests_properties("${kind}.${name}" PROPERTIES
         LABELS "${kind}"
-        TIMEOUT 300
+        TIMEOUT ${SYNACK_TEST_TIMEOUT}
         WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
         ENVIRONMENT "${SYNACK_TEST_ENV}")
 
@@ -120,6 +127,24 @@ foreach(_src IN LISTS SYNACK_SCENARIO_TESTS)
     synack_add_c_test(scenario "${_src}")
 endforeach()
 
+# test_bench_report checks the report code of `synack bench` itself.
+if(TARGET unit_test_bench_report)
+    target_sources(unit_test_bench_report PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_bench_report.c")
+    target_include_directories(unit_test_bench_report PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
+# test_sim_cli drives the tool's simulator in-process (a few seeds per scenario); the same
+# program with the argument "exhaustive" sweeps every seed x every format (label exhaustive).
+if(TARGET scenario_test_sim_cli AND TARGET synack_sim)
+    target_link_libraries(scenario_test_sim_cli PRIVATE synack_sim)
+    add_test(NAME "exhaustive.test_sim_cli" COMMAND scenario_test_sim_cli exhaustive)
+    set_tests_properties("exhaustive.test_sim_cli" PROPERTIES
+        LABELS "exhaustive"
+        TIMEOUT 1800
+        WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
+        ENVIRONMENT "${SYNACK_TEST_ENV}")
+endif()
+
 # --- interop shell tests -----------------------------------------------------------------------
 
 if(SYNACK_INTEROP_TESTS)
@@ -130,7 +155,7 @@ foreach(_script IN LISTS SYNACK_INTEROP_TESTS)
     add_test(NAME "interop.${_name}" COMMAND "${SYNACK_BASH}" "${_script}")
     set_tests_properties("interop.${_name}" PROPERTIES
         LABELS "interop"
-        TIMEOUT 600
+        TIMEOUT ${SYNACK_TEST_TIMEOUT}
         SKIP_RETURN_CODE 77
         # Interop tests share network namespaces, TAP names and ports: run them one at a time.
         RESOURCE_LOCK "synack_netns"

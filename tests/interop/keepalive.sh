@@ -31,7 +31,7 @@ wait_exit "$CONNECT" 15 || rc=$?
 gone_ms=$(now_ms)
 [ "$rc" = 1 ] || fail "synack connect exited $rc, not 1: $(cat "$WORK/connect.err")"
 grep -q "ETIMEDOUT" "$WORK/connect.err" || fail "no ETIMEDOUT: $(head -5 "$WORK/connect.err")"
-grep -q "^TCPKeepAliveTimeouts *1$" "$WORK/connect.err" || fail "TCPKeepAliveTimeouts is not 1"
+grep -q "^TCPKeepAliveTimeouts *1$" "$WORK/connect.out" || fail "TCPKeepAliveTimeouts is not 1"
 took=$((gone_ms - cut_ms))
 log "synack: $(grep ETIMEDOUT "$WORK/connect.err") -- $took ms after the cut"
 # The last answered probe came at most 1 s before the cut: ETIMEDOUT 3..4 s after it
@@ -44,7 +44,7 @@ probes=$(tshark -n -r "$WORK/synack.pcap" -Y "tcp.analysis.keep_alive && ip.src 
 answers=$(tshark -n -r "$WORK/synack.pcap" -Y "tcp.analysis.keep_alive_ack && ip.src == $KERNEL_IP" 2>/dev/null | wc -l)
 [ "$probes" -ge 3 ] && [ "$answers" -ge 2 ] ||
     fail "$probes keep-alive probes and $answers answers before the cut, expected 3 and 2"
-refused=$(awk '/^DeviceTx/ {print $(NF-1)}' "$WORK/connect.err")
+refused=$(awk '/^DeviceTx/ {print $(NF-1)}' "$WORK/connect.out")
 [ "${refused:-0}" -ge 3 ] || fail "only ${refused:-0} frames after the cut, expected 3 probes and a RST"
 log "$probes probes answered before the cut, $refused frames (probes, RST) after it"
 check_capture "$WORK/synack.pcap"

@@ -56,10 +56,10 @@ tw_kernel=$(nsx ss -Htan state time-wait "( sport = :80 or dport = :80 )" | wc -
 [ "$tw_synack" -ge $((N * 9 / 10)) ] || fail "synack holds $tw_synack TIME-WAIT connections, expected about $N"
 [ "$tw_kernel" = 0 ] || fail "the kernel holds $tw_kernel TIME-WAIT connections to port 80"
 log "TIME-WAIT: synack $tw_synack, kernel $tw_kernel"
-# SIGUSR1 prints synack's connection table (like ss -tan) on stderr.
+# SIGUSR1 prints synack's connection table (like ss -tan) with its other reports, on stdout.
 kill -USR1 "$SERVE_PID"
-wait_for "$WORK/serve2.err" "^TIME-WAIT .*$SYNACK_IP:80 .*time-wait("
-log "SIGUSR1 table: $(grep -c '^TIME-WAIT' "$WORK/serve2.err") TIME-WAIT rows"
+wait_for "$WORK/serve2.out" "^TIME-WAIT .*$SYNACK_IP:80 .*time-wait("
+log "SIGUSR1 table: $(grep -c '^TIME-WAIT' "$WORK/serve2.out") TIME-WAIT rows"
 sleep $((2 * MSL / 1000 + 1))
 left=$(nsx "$SYNACK_BIN" stat --tap "$TAP" --conns | awk 'NR > 1 && $1 != "LISTEN" && $1 !~ /^\(/' | wc -l)
 [ "$left" = 0 ] || fail "after 2*MSL synack still holds $left connections"
@@ -75,7 +75,7 @@ t=$(now_ms)
 rc=0
 nsx timeout 120 "$SYNACK_BIN" connect --tap "$TAP" --addr "$SYNACK_IP/24" --quiet --msl "$MSL" \
     --to "$KERNEL_IP:5002" --send "$WORK/hello" --recv /dev/null --repeat "$N" \
-    --hold $((2 * MSL + 500)) 2>"$WORK/c3.err" &
+    --hold $((2 * MSL + 500)) >"$WORK/c3.err" 2>&1 &
 CONNECT=$!
 BG_PIDS+=("$CONNECT")
 # While it holds on, its table shows the TIME-WAIT connections.
@@ -102,7 +102,7 @@ t=$(now_ms)
 rc=0
 nsx timeout 120 "$SYNACK_BIN" connect --tap "$TAP" --addr "$SYNACK_IP/24" --quiet --msl "$MSL" \
     --to "$KERNEL_IP:5003" --send /dev/null --wait-eof --recv "$WORK/greetings" --repeat "$N" \
-    2>"$WORK/c4.err" || rc=$?
+    >"$WORK/c4.err" 2>&1 || rc=$?
 [ "$rc" = 0 ] || fail "synack connect --repeat --wait-eof failed: $(tail -5 "$WORK/c4.err")"
 wait_exit "$GREET" 10 || fail "kernel greeter: $(cat "$WORK/greet.out" "$WORK/greet.err")"
 [ "$(grep -c '^hello' "$WORK/greetings")" = "$N" ] || fail "not every greeting arrived"

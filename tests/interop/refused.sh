@@ -20,7 +20,7 @@ grep -q "^OutRsts *2$" "$WORK/serve.out" || fail "synack should have sent 2 RSTs
 
 rc=0
 nsx timeout 20 "$SYNACK_BIN" connect --tap "$TAP" --addr "$SYNACK_IP/24" --quiet \
-    --to "$KERNEL_IP:9" --send /dev/null --recv /dev/null 2>"$WORK/connect.err" || rc=$?
+    --to "$KERNEL_IP:9" --send /dev/null --recv /dev/null >"$WORK/connect.err" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "synack connect to a closed port exited $rc, not 1: $(cat "$WORK/connect.err")"
 grep -q "ECONNREFUSED" "$WORK/connect.err" || fail "no ECONNREFUSED: $(cat "$WORK/connect.err")"
 grep -q "^AttemptFails *1$" "$WORK/connect.err" || fail "AttemptFails is not 1"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The 100 MiB transfers of transfer.sh again, with synack's fault injector losing 2% and
-# reordering 2% of the frames in each direction of the TAP device (the simulator's fault
-# model). SHA-256 still matches; the captures show only what the faults cause: losses and
-# their retransmissions, duplicate ACKs, reordering, and -- while a hole is repaired and the
+# The transfers of transfer.sh again, with synack's fault injector losing 2% and reordering
+# 2% of the frames in each direction of the TAP device (the simulator's fault model).
+# SHA-256 still matches; the captures show only what the faults cause: losses and their
+# retransmissions, duplicate ACKs, reordering, and -- while a hole is repaired and the
 # receive buffer fills with the data above it -- a full window (zero window, window full),
-# flow control doing its job.
+# flow control doing its job. 25 MiB each (about 18,000 segments, some 360 of them lost
+# each way) exercises recovery as well as 100 MiB did, in a quarter of the time.
+SYNACK_INTEROP_BYTES=${SYNACK_INTEROP_BYTES:-26214400}
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/transfers.bash"
 require socat tshark sha256sum

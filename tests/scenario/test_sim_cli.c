@@ -1,14 +1,21 @@
-/* `synack sim` end to end: every scenario, seeds 1..50, every format, run twice.
+/* `synack sim`: every scenario, a few seeds, every format, run twice -- in-process.
  *
+ * The simulator, the scenarios and the renderers are linked in (libsynack_sim, the same code
+ * the tool runs) and each run renders into memory, so the sweep costs no process starts.
  * Each scenario is one cmocka test (so a failure names it). For every seed and format the
- * tool must exit 0 and print byte-identical output both times; json lines must be JSON
+ * run must succeed and render byte-identical output both times; json lines must be JSON
  * objects, mermaid must start with sequenceDiagram, svg must be an <svg> document. With
- * tshark on PATH, the --pcap capture of seed 1 must open with no errors (malformed packets,
- * bad checksums) and no expert warnings other than the scenario's deliberate ones; with
+ * tshark on PATH, the capture of seed 1 must open with no errors (malformed packets, bad
+ * checksums) and no expert warnings other than the scenario's deliberate ones; with
  * rsvg-convert on PATH, the SVG of seed 1 must render to a PNG.
  *
- * The tool comes from $SYNACK_BIN (set by CMake); without it the tests are skipped.
- * SIM_CLI_SEEDS=N in the environment runs fewer seeds (for quick local runs). */
+ * A few real `synack sim` processes ($SYNACK_BIN, set by CMake; without it those tests are
+ * skipped) cover the command line: --list, usage errors, per-seed determinism, and that the
+ * tool prints exactly what the in-process run renders.
+ *
+ * Run with the argument "exhaustive" (ctest label exhaustive, not part of `make test`) it
+ * sweeps seeds 1..50 instead and skips the tool and tshark/rsvg checks. SIM_CLI_SEEDS=N
+ * overrides the number of seeds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -18,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -26,148 +32,36 @@
 
 #include <cmocka.h>
 
-#define MAX_SCENARIOS 64
+#include "sim_run.h"
+#include "support/proc.h"
 
-extern char **environ;
+static const char *bin;  /* $SYNACK_BIN */
+static int nseeds = 3;   /* seeds 1..nseeds */
+static char tmpdir[256]; /* scratch files */
 
-static const char *bin;                 /* $SYNACK_BIN */
-static int nseeds = 50;                 /* seeds 1..nseeds */
-static char names[MAX_SCENARIOS][64];   /* from `synack sim --list` */
-static char tmpdir[256];                /* scratch files */
+static const char *const formats[] = {"text", "json", "mermaid", "svg"};
+static const sim_format format_ids[] = {SIM_FMT_TEXT, SIM_FMT_JSON, SIM_FMT_MERMAID, SIM_FMT_SVG};
+#define NFORMATS (sizeof formats / sizeof formats[0])
 
-/* Output of one run. */
-typedef struct run_out {
-    char *out;    /* stdout, NUL-terminated */
-    size_t len;   /* its length */
-    char err[2048]; /* the start of stderr */
-    int status;   /* exit code, or -1 when it did not exit normally */
-} run_out;
-
-/* A child process whose output is being collected. */
-typedef struct proc {
-    pid_t pid; /* the child */
-    int out;   /* read end of its stdout */
-    int err;   /* read end of its stderr */
-} proc;
-
-/* Starts argv (argv[0] is a path or a name on PATH). posix_spawn, not fork: forking a
- * sanitizer-instrumented test copies huge page tables thousands of times. */
-static int spawn(char *const argv[], proc *p)
-{
-    int po[2], pe[2];
-    if (pipe(po) != 0)
-        return -1;
-    if (pipe(pe) != 0) {
-        close(po[0]);
-        close(po[1]);
-        return -1;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, po[0]);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-    posix_spawn_file_actions_addclose(&fa, po[1]);
-    posix_spawn_file_actions_addclose(&fa, pe[1]);
-    int rc = posix_spawnp(&p->pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(po[1]);
-    close(pe[1]);
-    if (rc != 0) {
-        close(po[0]);
-        close(pe[0]);
-        return -1;
-    }
-    p->out = po[0];
-    p->err = pe[0];
-    return 0;
-}
-
-static void drain(int fd, char *buf, size_t cap, size_t *len)
-{
-    char tmp[4096];
-    ssize_t e;
-    while ((e = read(fd, tmp, sizeof(tmp))) > 0)
-        for (ssize_t i = 0; i < e && *len + 1 < cap; i++)
-            buf[(*len)++] = tmp[i];
-}
-
-/* Reads everything the child prints and waits for it. */
-static int collect(proc *p, run_out *r)
+/* Runs scenario name in-process with seed and format (and a capture when pcap is not NULL),
+ * rendering into r->out; r->status is sim_execute's exit code. */
+static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char *pcap, proc_out *r)
 {
     memset(r, 0, sizeof(*r));
-    r->status = -1;
-    size_t cap = 65536;
-    r->out = malloc(cap);
-    if (!r->out)
-        abort();
-    size_t elen = 0;
-    /* stderr is drained between reads so the child never blocks on it. */
-    fcntl(p->err, F_SETFL, O_NONBLOCK);
-    for (;;) {
-        if (r->len + 4096 > cap) {
-            cap *= 2;
-            r->out = realloc(r->out, cap);
-            if (!r->out)
-                abort();
-        }
-        ssize_t n = read(p->out, r->out + r->len, cap - r->len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        r->len += (size_t)n;
-        drain(p->err, r->err, sizeof(r->err), &elen);
-    }
-    r->out[r->len] = '\0';
-    fcntl(p->err, F_SETFL, 0);
-    drain(p->err, r->err, sizeof(r->err), &elen);
-    r->err[elen] = '\0';
-    close(p->out);
-    close(p->err);
-    int st = 0;
-    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(st))
-        r->status = WEXITSTATUS(st);
-    return 0;
+    const sim_scenario *scn = sim_find_scenario(name);
+    assert_non_null(scn);
+    sim_options o;
+    memset(&o, 0, sizeof(o));
+    o.seed = seed;
+    o.format = fmt;
+    o.pcap = pcap;
+    FILE *f = open_memstream(&r->out, &r->len);
+    assert_non_null(f);
+    r->status = sim_execute(scn, &o, f);
+    assert_int_equal(fclose(f), 0);
 }
 
-/* Runs argv and collects its output. */
-static int run(char *const argv[], run_out *r)
-{
-    proc p;
-    if (spawn(argv, &p) != 0)
-        return -1;
-    return collect(&p, r);
-}
-
-static int on_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char buf[1024];
-    const char *p = path;
-    while (*p) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        if (n > 0 && n + strlen(prog) + 2 < sizeof(buf)) {
-            memcpy(buf, p, n);
-            buf[n] = '/';
-            strcpy(buf + n + 1, prog);
-            if (access(buf, X_OK) == 0)
-                return 1;
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
-    return 0;
-}
-
-static int check_format(const char *fmt, const run_out *r)
+static int check_format(const char *fmt, const proc_out *r)
 {
     if (strcmp(fmt, "json") == 0) {
         /* One object per line. */
@@ -190,25 +84,16 @@ static int check_format(const char *fmt, const run_out *r)
 static void test_scenario(void **state)
 {
     const char *name = *state;
-    static const char *const formats[] = {"text", "json", "mermaid", "svg"};
     int failures = 0;
     for (int seed = 1; seed <= nseeds; seed++) {
-        char seedbuf[16];
-        snprintf(seedbuf, sizeof(seedbuf), "%d", seed);
-        for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
-            char *argv[] = {(char *)bin, "sim", (char *)name, "--seed", seedbuf, "--format",
-                            (char *)formats[f], NULL};
-            /* The two runs go side by side (two CPUs halve the time). */
-            run_out a, b;
-            proc pa, pb;
-            assert_int_equal(spawn(argv, &pa), 0);
-            assert_int_equal(spawn(argv, &pb), 0);
-            assert_int_equal(collect(&pa, &a), 0);
-            assert_int_equal(collect(&pb, &b), 0);
+        for (size_t f = 0; f < NFORMATS; f++) {
+            proc_out a, b;
+            run_sim(name, (uint64_t)seed, format_ids[f], NULL, &a);
+            run_sim(name, (uint64_t)seed, format_ids[f], NULL, &b);
             if (a.status != 0) {
                 if (failures++ < 3)
-                    print_error("%s --seed %d --format %s: exit %d: %s\n", name, seed,
-                                formats[f], a.status, a.err);
+                    print_error("%s --seed %d --format %s: exit %d\n", name, seed, formats[f],
+                                a.status);
             } else if (a.len != b.len || memcmp(a.out, b.out, a.len) != 0) {
                 if (failures++ < 3)
                     print_error("%s --seed %d --format %s: two runs differ\n", name, seed,
@@ -223,6 +108,76 @@ static void test_scenario(void **state)
         }
     }
     assert_int_equal(failures, 0);
+}
+
+/* Counts the json app records whose call (up to any '(') is `call` and whose ret, written
+ * as the text writes it, is `ret`. */
+static int json_app_count(const char *json, const char *call, size_t clen, const char *ret)
+{
+    int n = 0;
+    for (const char *p = json; (p = strstr(p, "\"ev\":\"app\",\"call\":\"")) != NULL;) {
+        p += strlen("\"ev\":\"app\",\"call\":\"");
+        size_t k = strcspn(p, "(\"");
+        const char *r = strstr(p, "\"ret\":");
+        if (!r)
+            break;
+        char rbuf[32];
+        if (k == clen && strncmp(p, call, clen) == 0 &&
+            strcmp(sim_ret_str(strtol(r + 6, NULL, 10), rbuf, sizeof(rbuf)), ret) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* Every application call the text timeline shows ("getsockopt(SO_ERROR) = -ECONNREFUSED")
+ * has its app record in the json stream. */
+static void test_json_carries_text(void **state)
+{
+    const char *name = *state;
+    proc_out txt, js;
+    run_sim(name, 1, SIM_FMT_TEXT, NULL, &txt);
+    run_sim(name, 1, SIM_FMT_JSON, NULL, &js);
+    char *end = strstr(txt.out, "\nChecks:");
+    if (end)
+        *end = '\0';
+    int missing = 0, calls = 0;
+    for (char *eq = strstr(txt.out, ") = "); eq; eq = strstr(eq + 4, ") = ")) {
+        char *open = eq;
+        while (open > txt.out && *open != '(' && *open != '\n')
+            open--;
+        char *call = open;
+        while (call > txt.out && (call[-1] == '_' || (call[-1] >= 'a' && call[-1] <= 'z')))
+            call--;
+        if (*open != '(' || call == open)
+            continue;
+        char ret[32];
+        size_t rl = strcspn(eq + 4, " \n");
+        snprintf(ret, sizeof(ret), "%.*s", (int)rl, eq + 4);
+        calls++;
+        /* The same call with the same result as often in json as in the text so far. */
+        int in_text = 0;
+        for (char *q = strstr(txt.out, ") = "); q && q <= eq; q = strstr(q + 4, ") = ")) {
+            char *o = q;
+            while (o > txt.out && *o != '(' && *o != '\n')
+                o--;
+            char *c = o;
+            while (c > txt.out && (c[-1] == '_' || (c[-1] >= 'a' && c[-1] <= 'z')))
+                c--;
+            in_text += (size_t)(o - c) == (size_t)(open - call) &&
+                       strncmp(c, call, (size_t)(open - call)) == 0 &&
+                       strncmp(q + 4, ret, rl) == 0 &&
+                       (q[4 + rl] == ' ' || q[4 + rl] == '\n' || !q[4 + rl]);
+        }
+        if (json_app_count(js.out, call, (size_t)(open - call), ret) < in_text) {
+            print_error("%s: '%.*s = %s' is in the text but not in the json\n", name,
+                        (int)(eq + 1 - call), call, ret);
+            missing++;
+        }
+    }
+    free(txt.out);
+    free(js.out);
+    assert_true(calls > 0);
+    assert_int_equal(missing, 0);
 }
 
 /* Expert warnings a scenario causes on purpose. */
@@ -253,19 +208,18 @@ static int deliberate(const char *scenario, const char *summary)
 static void test_pcap(void **state)
 {
     const char *name = *state;
-    if (!on_path("tshark"))
+    if (!proc_on_path("tshark"))
         skip();
     char pcap[512];
     snprintf(pcap, sizeof(pcap), "%s/%s.pcap", tmpdir, name);
-    char *argv[] = {(char *)bin, "sim", (char *)name, "--pcap", pcap, "--format", "json", NULL};
-    run_out r;
-    assert_int_equal(run(argv, &r), 0);
+    proc_out r;
+    run_sim(name, 1, SIM_FMT_JSON, pcap, &r);
     free(r.out);
     /* 1 is a failed behaviour check, reported by the other test; the capture is written. */
     assert_true(r.status == 0 || r.status == 1);
     char *targv[] = {"tshark", "-r", pcap, "-o", "tcp.check_checksum:TRUE", "-o",
                      "ip.check_checksum:TRUE", "-q", "-z", "expert", NULL};
-    assert_int_equal(run(targv, &r), 0);
+    assert_int_equal(proc_run(targv, &r), 0);
     if (r.status != 0) {
         print_error("%s: tshark exit %d: %s\n", name, r.status, r.err);
         free(r.out);
@@ -297,14 +251,13 @@ static void test_pcap(void **state)
 static void test_svg_renders(void **state)
 {
     const char *name = *state;
-    if (!on_path("rsvg-convert"))
+    if (!proc_on_path("rsvg-convert"))
         skip();
     char svg[512], png[512];
     snprintf(svg, sizeof(svg), "%s/%s.svg", tmpdir, name);
     snprintf(png, sizeof(png), "%s/%s.png", tmpdir, name);
-    char *argv[] = {(char *)bin, "sim", (char *)name, "--format", "svg", NULL};
-    run_out r;
-    assert_int_equal(run(argv, &r), 0);
+    proc_out r;
+    run_sim(name, 1, SIM_FMT_SVG, NULL, &r);
     FILE *f = fopen(svg, "w");
     size_t wrote = f ? fwrite(r.out, 1, r.len, f) : 0;
     if (f)
@@ -315,7 +268,7 @@ static void test_svg_renders(void **state)
     assert_true(status == 0 || status == 1);
     assert_int_equal(wrote, len);
     char *rargv[] = {"rsvg-convert", "-o", png, svg, NULL};
-    assert_int_equal(run(rargv, &r), 0);
+    assert_int_equal(proc_run(rargv, &r), 0);
     if (r.status != 0)
         print_error("%s: rsvg-convert: %s\n", name, r.err);
     free(r.out);
@@ -331,9 +284,11 @@ static void test_svg_renders(void **state)
 static void test_cli(void **state)
 {
     (void)state;
-    run_out r;
+    if (!bin || !*bin)
+        skip();
+    proc_out r;
     char *l[] = {(char *)bin, "sim", "--list", NULL};
-    assert_int_equal(run(l, &r), 0);
+    assert_int_equal(proc_run(l, &r), 0);
     free(r.out);
     assert_int_equal(r.status, 0);
     char *bad[][8] = {
@@ -347,7 +302,7 @@ static void test_cli(void **state)
         {(char *)bin, "nonsense", NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(run(bad[i], &r), 0);
+        assert_int_equal(proc_run(bad[i], &r), 0);
         free(r.out);
         if (r.status != 2 || r.err[0] == '\0')
             print_error("case %zu: exit %d, stderr '%s'\n", i, r.status, r.err);
@@ -357,9 +312,9 @@ static void test_cli(void **state)
     /* Different seeds give different ISNs, hence different json. */
     char *s1[] = {(char *)bin, "sim", "handshake", "--seed", "1", "--format", "json", NULL};
     char *s2[] = {(char *)bin, "sim", "handshake", "--seed", "2", "--format", "json", NULL};
-    run_out a, b;
-    assert_int_equal(run(s1, &a), 0);
-    assert_int_equal(run(s2, &b), 0);
+    proc_out a, b;
+    assert_int_equal(proc_run(s1, &a), 0);
+    assert_int_equal(proc_run(s2, &b), 0);
     int differ = a.len != b.len || memcmp(a.out, b.out, a.len) != 0;
     free(a.out);
     free(b.out);
@@ -367,80 +322,72 @@ static void test_cli(void **state)
     /* Link overrides are accepted; the handshake still forms over a lossy, slow link. */
     char *ov[] = {(char *)bin, "sim", "handshake", "--loss", "0.2", "--delay", "20",
                   "--jitter", "5", NULL};
-    assert_int_equal(run(ov, &r), 0);
+    assert_int_equal(proc_run(ov, &r), 0);
     free(r.out);
     if (r.status != 0)
         print_error("overrides: %s\n", r.err);
     assert_int_equal(r.status, 0);
+    /* The tool prints exactly what the in-process run renders, in every format. */
+    for (size_t f = 0; f < NFORMATS; f++) {
+        char *argv[] = {(char *)bin,        "sim", "close", "--seed", "2", "--format",
+                        (char *)formats[f], NULL};
+        proc_out in;
+        assert_int_equal(proc_run(argv, &r), 0);
+        run_sim("close", 2, format_ids[f], NULL, &in);
+        int same = r.len == in.len && memcmp(r.out, in.out, r.len) == 0;
+        int status = r.status;
+        free(r.out);
+        free(in.out);
+        assert_int_equal(status, 0);
+        assert_true(same);
+    }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int exhaustive = argc > 1 && strcmp(argv[1], "exhaustive") == 0;
     bin = getenv("SYNACK_BIN");
-    /* A sanitizer build of the tool takes ~20 ms a run just to start; there the sweep
-     * covers seeds 1..10 (the plain build runs all 50). */
-    const char *bdir = getenv("SYNACK_BUILD_DIR");
-    if (bdir && *bdir) {
-        char path[1024], line[512];
-        snprintf(path, sizeof(path), "%s/CMakeCache.txt", bdir);
-        FILE *cache = fopen(path, "r");
-        while (cache && fgets(line, sizeof(line), cache))
-            if (strncmp(line, "SYNACK_SANITIZE:BOOL=ON", 23) == 0)
-                nseeds = 10;
-        if (cache)
-            fclose(cache);
-    }
+    if (exhaustive)
+        nseeds = 50;
     const char *ns = getenv("SIM_CLI_SEEDS");
     if (ns && atoi(ns) > 0)
         nseeds = atoi(ns);
-    printf("synack sim: every scenario, seeds 1..%d, every format, twice\n", nseeds);
-    if (!bin || !*bin) {
-        printf("SYNACK_BIN is not set (tools/synack not built): skipping\n");
-        return 0;
-    }
+    printf("synack sim: every scenario, seeds 1..%d, every format, twice (in-process)\n", nseeds);
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/synack-sim-cli.XXXXXX");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;
     }
-    /* The scenario names, from the tool itself. */
-    char *argv[] = {(char *)bin, "sim", "--list", NULL};
-    run_out r;
-    if (run(argv, &r) != 0 || r.status != 0) {
-        fprintf(stderr, "%s sim --list failed\n", bin);
-        return 1;
-    }
-    size_t n = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(r.out, "\n", &save); line && n < MAX_SCENARIOS;
-         line = strtok_r(NULL, "\n", &save)) {
-        size_t k = strcspn(line, " ");
-        if (k == 0 || k >= sizeof(names[0]))
-            continue;
-        memcpy(names[n], line, k);
-        names[n][k] = '\0';
-        n++;
-    }
-    free(r.out);
-
-    struct CMUnitTest *tests = calloc(3 * n + 1, sizeof(*tests));
-    char (*tnames)[96] = calloc(3 * n + 1, sizeof(*tnames));
+    size_t n = sim_scenario_count;
+    struct CMUnitTest *tests = calloc(4 * n + 1, sizeof(*tests));
+    char(*tnames)[128] = calloc(4 * n + 1, sizeof(*tnames));
     if (!tests || !tnames)
         return 1;
     size_t k = 0;
-    tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cli);
+    if (!exhaustive)
+        tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cli);
     for (size_t i = 0; i < n; i++) {
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: seeds x formats", names[i]);
-        tests[k] = (struct CMUnitTest){tnames[k], test_scenario, NULL, NULL, names[i]};
+        void *name = (void *)sim_scenarios[i]->name;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: seeds x formats",
+                 sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_scenario, NULL, NULL, name};
         k++;
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: pcap opens in tshark", names[i]);
-        tests[k] = (struct CMUnitTest){tnames[k], test_pcap, NULL, NULL, names[i]};
+        if (exhaustive)
+            continue;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: pcap opens in tshark",
+                 sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_pcap, NULL, NULL, name};
         k++;
-        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: svg renders", names[i]);
-        tests[k] = (struct CMUnitTest){tnames[k], test_svg_renders, NULL, NULL, names[i]};
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: json has every call the text shows",
+                 sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_json_carries_text, NULL, NULL, name};
+        k++;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: svg renders", sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_svg_renders, NULL, NULL, name};
         k++;
     }
-    int rc = _cmocka_run_group_tests("sim_cli", tests, k, NULL, NULL);
+    int rc =
+        _cmocka_run_group_tests(exhaustive ? "sim_exhaustive" : "sim_cli", tests, k, NULL, NULL);
     free(tests);
     free(tnames);
     rmdir(tmpdir);

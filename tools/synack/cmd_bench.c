@@ -106,6 +106,16 @@ int cmd_bench(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (a[0] == '-' && a[1] == '-') {
+            static const char *const valued[] = {
+                "--bytes",   "--count",       "--conns", "--mtu", "--sndbuf", "--rcvbuf",
+                "--step-us", "--max-seconds", "--cpu",   "--src", "--cc",     "--lwip-src"};
+            int known = 0;
+            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+                known |= strcmp(a, valued[k]) == 0;
+            if (!known) {
+                fprintf(stderr, "synack bench: unknown option '%s' (`synack bench --help`)\n", a);
+                return 2;
+            }
             if (!val) {
                 fprintf(stderr, "synack bench: %s needs a value\n", a);
                 return 2;
@@ -144,10 +154,6 @@ int cmd_bench(int argc, char **argv)
                 o.cc = val;
             } else if (strcmp(a, "--lwip-src") == 0) {
                 o.lwip_src = val;
-            } else {
-                fprintf(stderr, "synack bench: unknown option %s\n", a);
-                usage(stderr);
-                return 2;
             }
             if (bad) {
                 fprintf(stderr, "synack bench: bad value for %s: %s\n", a, val);

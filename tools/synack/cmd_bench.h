@@ -45,7 +45,7 @@ typedef enum bench_better {
 } bench_better;
 
 typedef struct bench_row {
-    char metric[56];     /* what was measured */
+    char metric[96];     /* what was measured (the table wraps it at word boundaries) */
     char unit[16];       /* its unit */
     double synack;       /* synack's value, NAN when not measured */
     double kernel;       /* the kernel's (or the comparison's) value, NAN when none */

@@ -11,6 +11,24 @@
 
 #include "cmd_bench.h"
 
+/* Copies src into dst; when it does not fit, ends it at the last whole word that does,
+ * followed by "...", so no label is ever cut mid-word. */
+static void copy_words(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n < cap) {
+        memcpy(dst, src, n + 1);
+        return;
+    }
+    size_t keep = cap > 4 ? cap - 4 : 0; /* room for "..." and the NUL */
+    while (keep > 0 && src[keep] != ' ')
+        keep--;
+    while (keep > 0 && src[keep - 1] == ' ')
+        keep--;
+    memcpy(dst, src, keep);
+    snprintf(dst + keep, cap - keep, "%s", "...");
+}
+
 bench_row *bench_row_add(bench_report *r, const char *metric, const char *unit, double synack,
                          double kernel, bench_better better)
 {
@@ -18,8 +36,8 @@ bench_row *bench_row_add(bench_report *r, const char *metric, const char *unit, 
         return &r->rows[BENCH_MAX_ROWS - 1];
     bench_row *row = &r->rows[r->nrows++];
     memset(row, 0, sizeof(*row));
-    snprintf(row->metric, sizeof row->metric, "%s", metric);
-    snprintf(row->unit, sizeof row->unit, "%s", unit);
+    copy_words(row->metric, sizeof row->metric, metric);
+    copy_words(row->unit, sizeof row->unit, unit);
     row->synack = synack;
     row->kernel = kernel;
     row->better = better;
@@ -29,7 +47,7 @@ bench_row *bench_row_add(bench_report *r, const char *metric, const char *unit, 
 
 void bench_row_target(bench_row *row, const char *text, int met)
 {
-    snprintf(row->target, sizeof row->target, "%s", text);
+    copy_words(row->target, sizeof row->target, text);
     row->met = met;
 }
 
@@ -37,10 +55,12 @@ void bench_note(bench_report *r, const char *fmt, ...)
 {
     if (r->nnotes >= BENCH_MAX_NOTES)
         return;
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->notes[r->nnotes++], sizeof r->notes[0], fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    copy_words(r->notes[r->nnotes++], sizeof r->notes[0], line);
 }
 
 double bench_ratio(const bench_row *row)
@@ -130,11 +150,37 @@ static void print_json(const bench_report *r)
     printf("],\"ok\":%s}\n", r->failed ? "false" : "true");
 }
 
+#define METRIC_WIDTH 44
+
+/* The length of the first line of s when wrapped at word boundaries to `width` columns
+ * (a single longer word is kept whole); *next receives where the rest begins. */
+static size_t wrap_line(const char *s, size_t width, const char **next)
+{
+    size_t n = strlen(s);
+    if (n <= width) {
+        *next = s + n;
+        return n;
+    }
+    size_t cut = width;
+    while (cut > 0 && s[cut] != ' ')
+        cut--;
+    if (cut == 0) /* one word longer than the column: keep it whole */
+        cut = strcspn(s, " ");
+    size_t len = cut;
+    while (len > 0 && s[len - 1] == ' ')
+        len--;
+    while (s[cut] == ' ')
+        cut++;
+    *next = s + cut;
+    return len;
+}
+
 static void print_table(const bench_report *r)
 {
     const char *other = r->other ? r->other : "Linux kernel";
     printf("== bench %s ==\n", r->name);
-    printf("%-44s %-9s %12s %12s %8s  %s\n", "metric", "unit", "synack", other, "ratio", "target");
+    printf("%-*s %-9s %12s %12s %8s  %s\n", METRIC_WIDTH, "metric", "unit", "synack", other,
+           "ratio", "target");
     for (int i = 0; i < r->nrows; i++) {
         const bench_row *row = &r->rows[i];
         char a[32], b[32], c[32];
@@ -145,10 +191,20 @@ static void print_table(const bench_report *r)
             snprintf(c, sizeof c, "-");
         else
             snprintf(c, sizeof c, "%.2fx", ratio);
-        printf("%-44s %-9s %12s %12s %8s  %s%s\n", row->metric, row->unit, a, b, c, row->target,
+        /* A long metric wraps onto lines of its own below, indented like its first. */
+        const char *rest;
+        size_t indent = strspn(row->metric, " ");
+        int len = (int)wrap_line(row->metric, METRIC_WIDTH, &rest);
+        printf("%-*.*s %-9s %12s %12s %8s  %s%s\n", METRIC_WIDTH, len, row->metric, row->unit, a, b,
+               c, row->target,
                row->met == 1   ? " (met)"
                : row->met == 0 ? " (MISSED)"
                                : "");
+        while (*rest) {
+            const char *line = rest;
+            len = (int)wrap_line(line, METRIC_WIDTH - indent - 2, &rest);
+            printf("%*s%.*s\n", (int)indent + 2, "", len, line);
+        }
     }
     for (int i = 0; i < r->nnotes; i++)
         printf("  note: %s\n", r->notes[i]);

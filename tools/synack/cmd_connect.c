@@ -1,8 +1,9 @@
 /* synack connect — a netcat on synack: connects over a TUN/TAP device, sends a file (or
  * stdin, or a generated pattern) and writes what comes back to a file (or stdout). At the
- * end it prints, on stderr, the throughput each way (with --sha256 the digests of both
- * streams), TCP_INFO, the connection table and the counters. --repeat runs many short
- * connections in a row. */
+ * end it reports the throughput each way (with --sha256 the digests of both streams),
+ * TCP_INFO, the connection table and the counters (with --json as one JSON object), on
+ * stdout -- or on stderr when stdout carries the received bytes (--recv -, the default).
+ * --repeat runs many short connections in a row. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,8 +48,10 @@ static void usage(FILE *out)
         "                      [--bytes N] [--repeat N] [--wait-eof] [--hold MS] [options below]\n"
         "\n"
         "A netcat on synack. Sends FILE (default: stdin) and writes what it receives to\n"
-        "FILE (default: stdout); then prints throughput (and with --sha256 the digest of\n"
-        "each direction), TCP_INFO, the connection table and the counters on stderr.\n"
+        "FILE (default: stdout); then reports throughput (and with --sha256 the digest of\n"
+        "each direction), TCP_INFO, the connection table and the counters (--json: as one\n"
+        "JSON object, {\"summary\":\"connect\",..}). Reports go to stdout, or to stderr\n"
+        "when stdout carries the received bytes (--recv -, the default).\n"
         "Exit status 1 when a connection fails (refused, reset, timed out).\n"
         "  --to A:PORT    the server\n"
         "  --send FILE|-  what to send; we close our direction after it (half-close)\n"
@@ -302,7 +305,8 @@ int cmd_connect(int argc, char **argv)
         int valued = !strcmp(a, "--to") || !strcmp(a, "--send") || !strcmp(a, "--recv") ||
                      !strcmp(a, "--bytes") || !strcmp(a, "--repeat") || !strcmp(a, "--hold");
         if (!valued) {
-            fprintf(stderr, "synack connect: unknown argument '%s' (`synack connect --help`)\n", a);
+            fprintf(stderr, "synack connect: %s '%s' (`synack connect --help`)\n",
+                    a[0] == '-' ? "unknown option" : "unexpected argument", a);
             return 2;
         }
         if (i + 1 >= argc) {
@@ -357,10 +361,14 @@ int cmd_connect(int argc, char **argv)
             close(out_fd);
         return 1;
     }
+    /* Reports never mix with received bytes. */
+    h.report = out_fd == STDOUT_FILENO ? stderr : stdout;
+    FILE *rep = h.report;
     char to[32];
     host_ep_str(co.to_addr, co.to_port, to, sizeof(to));
     uint64_t ok = 0, failed = 0, tx = 0, rx = 0;
     xfer x;
+    memset(&x, 0, sizeof(x));
     uint64_t t0 = synack_loop_clock();
     for (uint64_t k = 0; k < co.repeat && !host_stopping(); k++) {
         int rc = one_connection(&h, &co, out_fd, tx + rx, &x);
@@ -377,31 +385,57 @@ int cmd_connect(int argc, char **argv)
     double secs = (double)(synack_loop_clock() - t0) / 1e6;
     linger(&h, 3000000, co.hold_us);
 
-    if (co.repeat == 1) {
-        char txh[65], rxh[65];
-        sha256_final_hex(&x.tx_sha, txh);
-        sha256_final_hex(&x.rx_sha, rxh);
-        double dt = (double)(x.t_end - x.t_estab) / 1e6;
+    char txh[65], rxh[65];
+    sha256_final_hex(&x.tx_sha, txh);
+    sha256_final_hex(&x.rx_sha, rxh);
+    double dt = (double)(x.t_end - x.t_estab) / 1e6;
+    if (o.json) {
+        char *fields = NULL;
+        size_t flen = 0;
+        FILE *f = open_memstream(&fields, &flen);
+        if (f) {
+            fprintf(f,
+                    "\"summary\":\"connect\",\"to\":\"%s\",\"connections\":%llu,\"ok\":%llu,"
+                    "\"failed\":%llu,\"secs\":%.3f,\"tx_bytes\":%llu,\"rx_bytes\":%llu",
+                    to, (unsigned long long)(ok + failed), (unsigned long long)ok,
+                    (unsigned long long)failed, secs, (unsigned long long)tx,
+                    (unsigned long long)rx);
+            if (co.repeat == 1 && ok) {
+                fprintf(f, ",\"connect_ms\":%.3f,\"transfer_s\":%.3f",
+                        (double)(x.t_estab - x.t_open) / 1e3, dt);
+                if (h.opt.digest)
+                    fprintf(f, ",\"tx_sha256\":\"%s\",\"rx_sha256\":\"%s\"", txh, rxh);
+            }
+            if (co.repeat == 1 && x.have_info && x.info.state != SYNACK_CLOSED) {
+                fprintf(f, ",\"tcp_info\":");
+                host_tcp_info_json(f, &x.info);
+            }
+            fclose(f);
+        }
+        host_print_json(&h, rep, fields);
+        free(fields);
+    } else if (co.repeat == 1) {
         if (ok) {
-            fprintf(stderr, "connected to %s in %.3f ms\n", to,
-                    (double)(x.t_estab - x.t_open) / 1e3);
-            host_print_rate(stderr, "sent", x.tx, dt);
-            host_print_rate(stderr, "received", x.rx, dt);
+            fprintf(rep, "connected to %s in %.3f ms\n", to, (double)(x.t_estab - x.t_open) / 1e3);
+            host_print_rate(rep, "sent", x.tx, dt);
+            host_print_rate(rep, "received", x.rx, dt);
             if (h.opt.digest)
-                fprintf(stderr, "sha256 sent %s\nsha256 received %s\n", txh, rxh);
+                fprintf(rep, "sha256 sent %s\nsha256 received %s\n", txh, rxh);
         }
         if (x.have_info && x.info.state != SYNACK_CLOSED)
-            host_print_tcp_info(stderr, &x.info);
+            host_print_tcp_info(rep, &x.info);
     } else {
-        fprintf(stderr,
+        fprintf(rep,
                 "%llu connections to %s: %llu ok, %llu failed, in %.3f s (%.0f/s); "
                 "sent %llu bytes, received %llu bytes\n",
                 (unsigned long long)co.repeat, to, (unsigned long long)ok,
                 (unsigned long long)failed, secs, secs > 0 ? (double)(ok + failed) / secs : 0.0,
                 (unsigned long long)tx, (unsigned long long)rx);
     }
-    host_print_table(&h, stderr);
-    host_print_counters(&h, stderr);
+    if (!o.json) {
+        host_print_table(&h, rep);
+        host_print_counters(&h, rep);
+    }
     if (out_fd > STDOUT_FILENO)
         close(out_fd);
     int close_rc = host_close(&h);

@@ -2,7 +2,11 @@
  * chargen (RFC 864) or a small HTTP/1.1 server. One line per finished connection on
  * stdout (bytes each way, with --sha256 their SHA-256), a status line per second on stderr
  * when it is a terminal, the connection table on SIGUSR1, and a summary with the table and
- * the counters at the end (SIGINT, SIGTERM, or --count connections served).
+ * the counters at the end (SIGINT, SIGTERM, or --count connections served). Every report
+ * goes to stdout (with --json as one JSON object per line); stderr carries the start line,
+ * the status line and errors. Exit status 1 when it ended with errors: the device failed,
+ * the capture could not be written, or a connection ended with an error (reset, timed out,
+ * the application's send or receive failed, no memory for it).
  *
  * Every socket is watched (synack_sock_watch) and each wake-up handles only the sockets
  * the stack reports ready (synack_loop_ready): the work per wake-up follows the sockets
@@ -49,7 +53,13 @@ static void usage(FILE *out)
         "                 GET / is a page, GET /bytes/N returns N bytes\n"
         "  --port N       listening port (default: the application's)\n"
         "  --backlog N    listen backlog (default 128)\n"
-        "  --count N      exit after N connections have finished\n");
+        "  --count N      exit after N connections have finished\n"
+        "Every report goes to stdout; with --json each is one JSON object on a line: one\n"
+        "per finished connection ({\"conn\":..}), the SIGUSR1 table, and last the summary\n"
+        "({\"summary\":\"serve\",..} with the table and the counters).\n"
+        "Exit status 1 when it ended with errors: the device failed, the capture could not\n"
+        "be written, or a connection ended with an error (reset, timeout, a failed send or\n"
+        "receive, no memory for it); 0 otherwise, 2 for a usage error.\n");
     host_usage(out);
 }
 
@@ -78,6 +88,22 @@ static void conn_finish(host *h, conn *c, int err)
     }
     double secs = (double)(synack_loop_clock() - c->start_us) / 1e6;
     uint64_t most = c->io.rx > c->io.tx ? c->io.rx : c->io.tx;
+    if (h->opt.json) {
+        printf("{\"conn\":\"%s\",\"secs\":%.3f,\"rx_bytes\":%llu,\"tx_bytes\":%llu,"
+               "\"mbit_s\":%.1f",
+               c->peer, secs, (unsigned long long)c->io.rx, (unsigned long long)c->io.tx,
+               secs > 0 ? (double)most * 8.0 / secs / 1e6 : 0.0);
+        if (c->io.digest)
+            printf(",\"rx_sha256\":\"%s\",\"tx_sha256\":\"%s\"", rx + 8, tx + 8);
+        printf(",\"error\":");
+        if (err)
+            host_json_str(stdout, host_err_str(err));
+        else
+            printf("null");
+        printf("}\n");
+        synack_close(h->st, c->sock);
+        return;
+    }
     printf("conn %s closed after %.3f s: rx %llu bytes%s, tx %llu bytes%s, %.1f Mbit/s%s%s\n",
            c->peer, secs, (unsigned long long)c->io.rx, rx, (unsigned long long)c->io.tx, tx,
            secs > 0 ? (double)most * 8.0 / secs / 1e6 : 0.0, err ? ", error: " : "",
@@ -196,16 +222,20 @@ static void conn_unlink(conn **head, conn *c)
 }
 
 /* The listener became ready: accept until its queue is empty (edge-triggered). */
-static void accept_all(host *h, app_kind app, int ls, conn **conns)
+/* Accepts every queued connection; returns how many could not be served (no memory). */
+static uint64_t accept_all(host *h, app_kind app, int ls, conn **conns)
 {
+    uint64_t errors = 0;
     for (;;) {
         struct sockaddr_in peer;
         socklen_t plen = sizeof(peer);
         int s = synack_accept(h->st, ls, (struct sockaddr *)&peer, &plen);
         if (s < 0)
-            return;
+            return errors;
         conn *c = conn_new(h, app, s, &peer);
         if (!c) {
+            fprintf(stderr, "synack serve: no memory for a connection\n");
+            errors++;
             synack_close(h->st, s);
             continue;
         }
@@ -279,7 +309,8 @@ int cmd_serve(int argc, char **argv)
             if (parse_count(a, argv[++i], 1ull << 40, &count))
                 return 2;
         } else {
-            fprintf(stderr, "synack serve: unknown argument '%s' (`synack serve --help`)\n", a);
+            fprintf(stderr, "synack serve: %s '%s' (`synack serve --help`)\n",
+                    a[0] == '-' ? "unknown option" : "unexpected argument", a);
             return 2;
         }
     }
@@ -334,7 +365,7 @@ int cmd_serve(int argc, char **argv)
             for (int i = 0; i < nready; i++) {
                 conn *c = ready[i].user;
                 if (!c) {
-                    accept_all(&h, app, ls, &conns);
+                    errors += accept_all(&h, app, ls, &conns);
                     continue;
                 }
                 uint64_t before = c->io.rx + c->io.tx;
@@ -372,15 +403,35 @@ int cmd_serve(int argc, char **argv)
         tx_total += c->io.tx;
         conn_free(c);
     }
-    double up = host_elapsed(&h);
-    printf("serve: %llu connections finished (%llu with errors), rx %llu bytes, tx %llu bytes, "
-           "up %.3f s\n",
-           (unsigned long long)finished, (unsigned long long)errors, (unsigned long long)rx_total,
-           (unsigned long long)tx_total, up);
-    host_print_table(&h, stdout);
-    host_print_counters(&h, stdout);
-    synack_close(h.st, ls);
-    if (host_close(&h))
+    int device_error = exit_code;
+    if (errors)
         exit_code = 1;
+    double up = host_elapsed(&h);
+    if (o.json) {
+        char fields[512];
+        snprintf(fields, sizeof(fields),
+                 "\"summary\":\"serve\",\"app\":\"%s\",\"finished\":%llu,\"errors\":%llu,"
+                 "\"rx_bytes\":%llu,\"tx_bytes\":%llu,\"device_error\":%s",
+                 app_name(app), (unsigned long long)finished, (unsigned long long)errors,
+                 (unsigned long long)rx_total, (unsigned long long)tx_total,
+                 device_error ? "true" : "false");
+        host_print_json(&h, stdout, fields);
+    } else {
+        printf("serve: %llu connections finished (%llu with errors), rx %llu bytes, tx %llu "
+               "bytes, up %.3f s%s\n",
+               (unsigned long long)finished, (unsigned long long)errors,
+               (unsigned long long)rx_total, (unsigned long long)tx_total, up,
+               device_error ? ", device error" : "");
+        host_print_table(&h, stdout);
+        host_print_counters(&h, stdout);
+    }
+    synack_close(h.st, ls);
+    int capture_error = host_close(&h) != 0;
+    if (capture_error)
+        exit_code = 1;
+    if (exit_code)
+        fprintf(stderr, "synack serve: ended with errors (%llu connection%s%s%s)\n",
+                (unsigned long long)errors, errors == 1 ? "" : "s",
+                device_error ? ", device error" : "", capture_error ? ", capture error" : "");
     return exit_code;
 }

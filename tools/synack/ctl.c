@@ -45,10 +45,27 @@ void ctl_serve(struct host *h)
     int c = accept4(h->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
     if (c < 0)
         return;
+    /* The request line; a client that sends none within 200 ms gets text. */
+    struct timeval rtv = {.tv_usec = 200000};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv));
+    char req[16] = "";
+    size_t rlen = 0;
+    while (rlen + 1 < sizeof(req) && !memchr(req, '\n', rlen)) {
+        ssize_t n = read(c, req + rlen, sizeof(req) - 1 - rlen);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        rlen += (size_t)n;
+    }
+    req[rlen] = '\0';
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
-    if (m) {
+    if (m && strncmp(req, "json\n", 5) == 0) {
+        host_print_json(h, m, "\"report\":\"stat\"");
+        fclose(m);
+    } else if (m) {
         fprintf(m, "%s (synack %s on %s, up %.3f s)\n", CTL_CONNS_HEADING, h->cmd, h->dev.name,
                 host_elapsed(h));
         host_print_table(h, m);
@@ -73,14 +90,16 @@ void ctl_serve(struct host *h)
     close(c);
 }
 
-int ctl_connect(const char *ifname)
+int ctl_connect(const char *ifname, const char *request)
 {
     struct sockaddr_un sa;
     socklen_t len = ctl_addr(&sa, ifname);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, len) != 0) {
+    char line[16];
+    int n = snprintf(line, sizeof(line), "%s\n", request);
+    if (connect(fd, (struct sockaddr *)&sa, len) != 0 || write(fd, line, (size_t)n) != n) {
         int e = errno;
         close(fd);
         return -e;

@@ -70,7 +70,9 @@ void host_usage(FILE *out)
             "  --status | --quiet     force the once-a-second status line on or off (default:\n"
             "                         on when stderr is a terminal)\n"
             "  --no-ctl               no control socket for `synack stat`\n"
-            "  SIGUSR1                prints the connection table on stderr\n");
+            "  --json                 the end summary (and each report) as JSON, one object\n"
+            "                         per line\n"
+            "  SIGUSR1                prints the connection table (with the other reports)\n");
 }
 
 int host_parse_ip(const char *s, uint32_t *out)
@@ -114,8 +116,8 @@ static int bad(const char *cmd, const char *opt, const char *want, const char *v
 
 int host_parse_opt(host_opts *o, const char *cmd, int argc, char **argv, int *i)
 {
-    static const char *const flags[] = {"--nodelay", "--trace",  "--status",
-                                        "--quiet",   "--no-ctl", "--sha256", "--offload"};
+    static const char *const flags[] = {"--nodelay", "--trace",  "--status",  "--quiet",
+                                        "--no-ctl",  "--sha256", "--offload", "--json"};
     static const char *const valued[] = {
         "--tap",     "--tun",   "--addr", "--gw",  "--mtu",    "--mss",    "--pcap",      "--loss",
         "--reorder", "--delay", "--seed", "--msl", "--sndbuf", "--rcvbuf", "--keepalive",
@@ -147,6 +149,8 @@ int host_parse_opt(host_opts *o, const char *cmd, int argc, char **argv, int *i)
             o->digest = 1;
         else if (!strcmp(name, "--offload"))
             o->offload = 1;
+        else if (!strcmp(name, "--json"))
+            o->json = 1;
         else
             o->no_ctl = 1;
         return 1;
@@ -297,6 +301,7 @@ int host_open(host *h, const char *cmd, const host_opts *o)
     memset(h, 0, sizeof(*h));
     h->cmd = cmd;
     h->opt = *o;
+    h->report = stdout;
     h->ctl_fd = -1;
     h->dev.fd = -1;
     int rc = synack_tuntap_open_ex(&h->dev, o->ifname, o->type,
@@ -415,8 +420,11 @@ int host_run(host *h, uint64_t max_wait_us, struct pollfd *extra, int nextra)
         ctl_serve(h);
     if (dump_flag) {
         dump_flag = 0;
-        host_print_table(h, stderr);
-        fflush(stderr);
+        if (h->opt.json)
+            host_print_json(h, h->report, "\"report\":\"SIGUSR1\"");
+        else
+            host_print_table(h, h->report);
+        fflush(h->report);
     }
     return rc;
 }

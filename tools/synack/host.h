@@ -41,6 +41,7 @@ typedef struct host_opts {
                                 1 --status */
     int no_ctl;              /* --no-ctl: no control socket for `synack stat` */
     int offload;             /* --offload: IFF_VNET_HDR, checksum offload and TSO/GSO */
+    int json;                /* --json: reports as JSON objects (host_print_json) */
 } host_opts;
 
 /* A stack running on a device. */
@@ -56,6 +57,8 @@ typedef struct host {
     uint64_t status_at;      /* when the next status line is due */
     uint64_t status_bytes;   /* bytes at the previous status line */
     uint64_t status_prev_at; /* time of the previous status line */
+    FILE *report;            /* where tables and summaries go (the SIGUSR1 table too):
+                                stdout, unless the command writes data there */
 } host;
 
 /* Fills the defaults. */
@@ -86,6 +89,16 @@ void host_status(host *h, uint64_t bytes, int sock);
 void host_print_table(host *h, FILE *out);
 /* Non-zero counters, like `nstat`, and the device's figures. */
 void host_print_counters(host *h, FILE *out);
+/* The table, the counters and the device's figures as one JSON object on one line:
+ * {FIELDS,"cmd":..,"device":..,"up_s":..,"conns":[{"state","recv_q","send_q","local","peer",
+ * "sock"[,"timer","timer_s"]}..],"counters":{NAME:N..},"device_rx":{..},"device_tx":{..}
+ * [,"faults":{..}]}. `fields` (may be NULL) is the command's own members, already JSON
+ * ("\"finished\":3,..."), written first. */
+void host_print_json(host *h, FILE *out, const char *fields);
+/* TCP_INFO as a JSON object (the fields host_print_tcp_info shows). */
+void host_tcp_info_json(FILE *out, const synack_tcp_info *ti);
+/* s as a JSON string, quotes included. */
+void host_json_str(FILE *out, const char *s);
 /* Connections in `state` right now (listeners included for SYNACK_LISTEN). */
 int host_count_state(host *h, synack_tcp_state state);
 /* Connections of any state other than LISTEN and TIME-WAIT. */

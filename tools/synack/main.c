@@ -18,7 +18,7 @@ static int cmd_help(int argc, char **argv);
 static const command commands[] = {
     {"sim", cmd_sim, "--list | NAME [--seed N] [--format text|json|mermaid|svg] [--pcap FILE] ...",
      "play a TCP scenario in the deterministic simulator and draw it"},
-    {"demo", cmd_demo, "", "the handshake and close scenarios as readable timelines"},
+    {"demo", cmd_demo, "", "the handshake, data exchange and close scenarios as timelines"},
     {"serve", cmd_serve, "--tap IF --addr A/LEN [--port N] [--app echo|discard|chargen|http]",
      "serve an application over a TAP device"},
     {"connect", cmd_connect, "--tap IF --addr A/LEN --to A:PORT [--send FILE|-] [--recv FILE|-]",
@@ -43,7 +43,7 @@ static void usage(FILE *out)
 
 static int cmd_help(int argc, char **argv)
 {
-    if (argc < 2) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;
     }

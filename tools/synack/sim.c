@@ -108,6 +108,14 @@ int cmd_sim(int argc, char **argv)
                 list = 1;
                 continue;
             }
+            static const char *const valued[] = {"--seed",    "--format", "--pcap",  "--loss",
+                                                 "--reorder", "--dup",    "--delay", "--jitter",
+                                                 "--rate",    "--cc"};
+            int known = 0;
+            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+                known |= strcmp(optname, valued[k]) == 0;
+            if (!known)
+                return usage_error("unknown option '%s'", optname);
             if (eq) {
                 val = eq + 1;
             } else {
@@ -172,9 +180,10 @@ int cmd_sim(int argc, char **argv)
                     strcmp(val, "bbr") != 0)
                     return usage_error("--cc is cubic, newreno or bbr, not '%s'", val);
                 o.cc = val;
-            } else {
-                return usage_error("unknown option '%s'", optname);
             }
+        } else if (strcmp(a, "-h") == 0) {
+            cmd_sim_usage();
+            return 0;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (!name) {
@@ -199,12 +208,20 @@ int cmd_sim(int argc, char **argv)
 
 int cmd_demo(int argc, char **argv)
 {
-    (void)argv;
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: synack demo\n"
+               "Plays three scenarios as text timelines (what `make demo` shows): the\n"
+               "handshake, data exchange (a request sent during the handshake, delivered to\n"
+               "the server and read) and close. `synack sim --list` shows the others.\n");
+        return 0;
+    }
     if (argc > 1) {
-        fprintf(stderr, "synack demo: takes no arguments\n");
+        fprintf(stderr, "synack demo: %s '%s' (`synack demo --help`)\n",
+                argv[1][0] == '-' ? "unknown option" : "takes no arguments, not", argv[1]);
         return 2;
     }
-    static const char *const names[] = {"handshake", "close"};
+    /* A connection's life as the README promises it: open, carry data, close. */
+    static const char *const names[] = {"handshake", "handshake-data", "close"};
     int rc = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         sim_options o;

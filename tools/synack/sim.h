@@ -194,7 +194,7 @@ int sim_shutdown(sim *w, int host, int s, int how);
 int sim_setsockopt_int(sim *w, int host, int s, int level, int name, const char *label, int v);
 /* SO_LINGER {on, secs}. */
 int sim_linger(sim *w, int host, int s, int on, int secs);
-/* SO_ERROR (consumes it). */
+/* SO_ERROR (consumes it), drawn as "getsockopt(SO_ERROR) = -ECONNREFUSED". */
 int sim_sock_error(sim *w, int host, int s);
 /* Marks an application call the script makes directly on sim_stack(): label shows in the
  * drawings; pass its return value to sim_app_ret(). */

@@ -1,6 +1,8 @@
 /* synack sim — application calls made by a scenario's script. Each is recorded as the
  * script makes it (so a drawing shows "connect()" before the SYN it causes) with its
- * return value; the stack's own app events still go to the json stream. */
+ * return value; the stack's own app events still go to the json stream. A call the stack
+ * does not trace itself (getsockopt) goes to the json stream as its own app event, so json
+ * carries every line the drawings show. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +21,12 @@ size_t sim_app_begin(sim *w, int host, const char *fmt, ...)
     sim_item *it = sim_push(w, SIM_IT_APP, host);
     it->text = sim_intern(w, buf);
     it->no_json = 1;
+    /* The json record, in case the stack traces none for this call: the label as the
+     * call, since e.g. "getsockopt(SO_ERROR)" is what its return value means. */
+    it->ev.type = SYNACK_EV_APP;
+    it->ev.t_us = it->t;
+    it->ev.u.app.call = it->text;
+    it->ev.u.app.sock = -1;
     w->in_call++;
     return (size_t)(it - w->items);
 }
@@ -26,8 +34,17 @@ size_t sim_app_begin(sim *w, int host, const char *fmt, ...)
 long sim_app_ret(sim *w, size_t mark, long ret)
 {
     if (mark < w->nitems && w->items[mark].kind == SIM_IT_APP) {
-        w->items[mark].ret = ret;
-        w->items[mark].has_ret = 1;
+        sim_item *it = &w->items[mark];
+        it->ret = ret;
+        it->has_ret = 1;
+        int traced = 0;
+        for (size_t i = mark + 1; i < w->nitems && !traced; i++)
+            traced = w->items[i].kind == SIM_IT_EVENT && w->items[i].lane == it->lane &&
+                     w->items[i].ev.type == SYNACK_EV_APP;
+        if (!traced) {
+            it->ev.u.app.ret = ret;
+            it->no_json = 0;
+        }
     }
     if (w->in_call > 0)
         w->in_call--;
@@ -189,13 +206,11 @@ int sim_sock_error(sim *w, int host, int s)
 {
     int v = 0;
     socklen_t len = sizeof(v);
-    w->in_call++;
+    size_t m = sim_app_begin(w, host, "getsockopt(SO_ERROR)");
+    w->items[m].ev.u.app.sock = s;
     int rc = synack_getsockopt(sim_stack(w, host), s, SOL_SOCKET, SO_ERROR, &v, &len);
-    w->in_call--;
-    if (rc < 0)
-        return rc;
     /* synack keeps SO_ERROR as a negative errno; accept a positive one as well. */
-    return v > 0 ? -v : v;
+    return (int)sim_app_ret(w, m, rc < 0 ? rc : v > 0 ? -v : v);
 }
 
 int sim_open(sim *w, int client, int server, int ls, uint32_t addr, uint16_t port, int *cs,

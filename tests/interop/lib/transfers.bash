@@ -62,7 +62,7 @@ run_transfers() {
     # shellcheck disable=SC2086
     nsx timeout 120 "$SYNACK_BIN" connect --tap "$TAP" --addr "$SYNACK_IP/24" --quiet \
         --to "$KERNEL_IP:5001" --send "$WORK/data" --recv /dev/null \
-        --pcap "$WORK/connect.pcap" $faults 2>"$WORK/connect.err" ||
+        --pcap "$WORK/connect.pcap" $faults >"$WORK/connect.err" 2>&1 ||
         fail "synack connect failed: $(tail -5 "$WORK/connect.err")"
     wait_exit "$sink" 30 || fail "the kernel's socat listener failed"
     rate "synack -> kernel" "$t"
