@@ -34,12 +34,19 @@ typedef int (*synack_entropy_fn)(void *ctx, void *buf, size_t len);
 typedef struct synack_config {
     synack_netif netif;                 /* the one interface (see netif.h) */
     const synack_allocator *allocator;  /* NULL: malloc/free */
-    synack_entropy_fn entropy;          /* secrets for ISNs, cookies, ports; NULL: a fixed,
-                                           insecure seed (for deterministic tests only) */
+    synack_entropy_fn entropy;          /* secrets for ISNs, cookies, ports; default
+                                           synack_entropy_os (NULL in a build without
+                                           getrandom(2)); NULL is refused unless
+                                           `deterministic` is set */
     void *entropy_ctx;                  /* passed to entropy */
     synack_event_fn on_event;           /* trace events; NULL: none (and no formatting cost) */
     void *event_ctx;                    /* passed to on_event */
-    uint64_t seed;                      /* used instead of entropy when entropy is NULL */
+    uint64_t seed;                      /* with entropy NULL and deterministic 1: every secret
+                                           is derived from it; default 1 */
+    uint8_t deterministic;              /* 1: entropy NULL is meant (simulation, tests,
+                                           benchmarks): ISNs, ports and secrets repeat run
+                                           after run; default 0. Set it with
+                                           synack_config_deterministic() */
 
     /* --- limits: exceeding one drops and counts, never allocates without bound --- */
     uint32_t max_sockets;       /* socket ids; default 1024 */
@@ -105,9 +112,27 @@ typedef struct synack_config {
                                    per socket with TCP_CONGESTION */
 } synack_config;
 
+/* Every field to its default; entropy is the OS's CSPRNG (synack_entropy_os) where the
+ * build has one, else NULL (and synack_stack_new refuses the config until the program
+ * gives a source or chooses determinism). */
 void synack_config_default(synack_config *cfg);
+/* The explicit opt-in to predictable secrets: entropy NULL, seed, deterministic 1. For
+ * simulations, tests and benchmarks only: an attacker who knows the seed can forge
+ * segments (RFC 6528). A NULL cfg is ignored. */
+void synack_config_deterministic(synack_config *cfg, uint64_t seed);
+/* The OS's CSPRNG (getrandom(2), retried on EINTR and short reads): 0, or a negative
+ * errno (-ENOSYS in a build without getrandom). ctx is unused. Host glue, not core. */
+int synack_entropy_os(void *ctx, void *buf, size_t len);
 
-/* NULL when the config is unusable or memory is short. */
+/* 0 if a stack can be made from cfg, else -EINVAL with *field (when field is not NULL)
+ * naming the first bad field as in C, e.g. "netif.addr", "entropy", "mss" ("cfg" for a
+ * NULL cfg). Does not allocate or call anything. */
+int synack_config_check(const synack_config *cfg, const char **field);
+/* Makes a stack: 0 with *out set; -EINVAL for a bad config (*field names it, as
+ * synack_config_check), -ENOMEM, or the entropy callback's negative errno (*field
+ * "entropy"). *out is NULL on failure; field may be NULL. */
+int synack_stack_create(const synack_config *cfg, synack_stack **out, const char **field);
+/* synack_stack_create() without the reason: NULL on any failure (cfg NULL included). */
 synack_stack *synack_stack_new(const synack_config *cfg);
 /* Frees everything, sockets and connections included, without sending anything. */
 void synack_stack_free(synack_stack *st);
