@@ -30,7 +30,9 @@ typedef struct synack_stack synack_stack;
 /* Fills buf with len unpredictable bytes; returns 0 or a negative errno. */
 typedef int (*synack_entropy_fn)(void *ctx, void *buf, size_t len);
 
-/* Every tunable, with its default (set by synack_config_default) and where it comes from. */
+/* Every tunable, with its default (set by synack_config_default) and where it comes from.
+ * The ranges each field must respect are in docs/API.md, "Configuration";
+ * synack_config_check() names the first field outside them. */
 typedef struct synack_config {
     synack_netif netif;                 /* the one interface (see netif.h) */
     const synack_allocator *allocator;  /* NULL: malloc/free */
@@ -81,9 +83,9 @@ typedef struct synack_config {
                                    tcp_retries2) */
 
     /* --- behaviour --- */
-    uint16_t mss;               /* our MSS; 0: MTU - 40 */
-    uint8_t wscale;             /* our window-scale shift, RFC 7323; default 7; > 14 turns the
-                                   option off */
+    uint16_t mss;               /* our MSS, 88..65495; 0 (default): MTU - 40 */
+    uint8_t wscale;             /* our window-scale shift, RFC 7323: 0..14, default 7; 255
+                                   turns the option off */
     uint8_t timestamps;         /* offer RFC 7323 timestamps; default 1 */
     uint8_t sack;               /* offer SACK-permitted, RFC 2018; default 1 */
     uint8_t synack_giveup_rst;  /* send RST when a half-open connection times out; default 1
@@ -168,9 +170,14 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
 /* Zero-copy variants. synack_send_reserve() lends up to `want` bytes of the socket's send
  * buffer (contiguous; maybe fewer at a wrap) and synack_send_commit() queues the first n of
  * them, as send() would have; nothing else may run on the stack in between. Errors as
- * synack_send(). synack_recv_borrow() points *data at the next received bytes without
- * copying (returns how many are contiguous there, 0 at end of stream, errors as
- * synack_recv()); synack_recv_release() consumes n of them and opens the window. */
+ * synack_send(); commit also gives -EINVAL (nothing queued) for n beyond what the last
+ * reserve lent, or with no loan outstanding (none, or already committed, or voided by a
+ * send() on the socket): each reserve allows one commit. synack_recv_borrow() points *data
+ * at the next received bytes without copying (returns how many are contiguous there, 0 at
+ * end of stream, errors as synack_recv()); the pointer is valid until the next call into
+ * the stack. synack_recv_release() consumes n of them and opens the window: -EINVAL
+ * (nothing consumed) for n beyond what the last borrow lent, or with no loan outstanding
+ * (none, already released, or voided by a recv()); each borrow allows one release. */
 ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want);
 ssize_t synack_send_commit(synack_stack *st, int s, size_t n);
 ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data);
