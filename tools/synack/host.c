@@ -329,12 +329,17 @@ int host_open(host *h, const char *cmd, const host_opts *o)
         cfg.sndbuf = o->sndbuf;
     if (o->rcvbuf)
         cfg.rcvbuf = o->rcvbuf;
+    const char *field = NULL;
+    int made = -ENOMEM;
     if (h->loop) {
         synack_loop_netif(h->loop, &cfg.netif);
-        h->st = synack_stack_new(&cfg);
+        made = synack_stack_create(&cfg, &h->st, &field);
     }
-    if (!h->loop || !h->st) {
-        fprintf(stderr, "synack %s: cannot create the stack (out of memory?)\n", cmd);
+    if (made != 0) {
+        if (made == -EINVAL && field) /* an option out of the stack's range */
+            fprintf(stderr, "synack %s: cannot create the stack: bad %s\n", cmd, field);
+        else
+            fprintf(stderr, "synack %s: cannot create the stack: %s\n", cmd, strerror(-made));
         synack_loop_free(h->loop);
         synack_pcap_close(h->pcap);
         synack_tuntap_close(&h->dev);
