@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "synack/simnet.h"
 #include "synack/synack.h"
 
 #define ADDR 0xc0000201u /* 192.0.2.1 */
@@ -455,6 +456,21 @@ static void test_range_edges_are_accepted(void **state)
     }
 }
 
+/* The simulated network passes the refusal on instead of calling it out-of-memory. */
+static void test_simnet_reports_a_bad_config(void **state)
+{
+    (void)state;
+    synack_simnet *n = synack_simnet_new(NULL, 1, 64);
+    assert_non_null(n);
+    synack_config c;
+    base(&c);
+    c.entropy = NULL;
+    assert_int_equal(synack_simnet_add_host(n, &c), -EINVAL);
+    synack_config_deterministic(&c, 3);
+    assert_int_equal(synack_simnet_add_host(n, &c), 0);
+    synack_simnet_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory_is_not_a_bad_config),
         cmocka_unit_test(test_each_bad_field_is_named),
         cmocka_unit_test(test_range_edges_are_accepted),
+        cmocka_unit_test(test_simnet_reports_a_bad_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
