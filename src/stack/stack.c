@@ -204,7 +204,8 @@ int synack_stack_create(const synack_config *cfg, synack_stack **out, const char
     st->mem_in_use = st->mem_high = sizeof(*st);
     rng_seed(&st->rng, cfg->seed);
     uint8_t seed[8];
-    if ((rc = get_entropy(st, st->isn_key, 16)) != 0 || (rc = get_entropy(st, st->cookie_key, 16)) != 0 ||
+    if ((rc = get_entropy(st, st->isn_key, 16)) != 0 ||
+        (rc = get_entropy(st, st->cookie_key, 16)) != 0 ||
         (rc = get_entropy(st, st->hash_key, 16)) != 0 || (rc = get_entropy(st, seed, 8)) != 0) {
         ua->free(ua->ctx, st, sizeof(*st));
         if (field)

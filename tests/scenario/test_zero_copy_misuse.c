@@ -93,7 +93,8 @@ static void test_commit_only_what_was_lent(void **state)
     char wire[16] = {0};
     for (size_t i = before; i < h.nout; i++) {
         const sh_seg *o = &h.out[i];
-        if (o->s.dport == FX_PEER_PORT && o->s.payload_len && got + o->s.payload_len < sizeof(wire)) {
+        if (o->s.dport == FX_PEER_PORT && o->s.payload_len &&
+            got + o->s.payload_len < sizeof(wire)) {
             memcpy(wire + got, o->data, o->s.payload_len);
             got += o->s.payload_len;
         }
@@ -152,8 +153,8 @@ static void test_new_connection_never_sends_the_old_ones_secret(void **state)
     assert_false(leaked(&h, 40001, secret, SECRET_LEN));
     for (size_t i = 0; i < h.nout; i++)
         assert_false(wire_has_poison(h.out[i].data, sizeof(h.out[i].data) < h.out[i].s.payload_len
-                                                         ? sizeof(h.out[i].data)
-                                                         : h.out[i].s.payload_len));
+                                                        ? sizeof(h.out[i].data)
+                                                        : h.out[i].s.payload_len));
     sh_free(&h);
 }
 
@@ -163,9 +164,8 @@ static void peer_data(seghost *h, uint32_t seq, uint32_t ack, char c, size_t len
     uint8_t d[200];
     assert_true(len <= sizeof(d));
     memset(d, c, len);
-    assert_int_equal(sh_send(h, FX_PEER_PORT, FX_PORT, seq, ack, TCP_ACK | TCP_PSH, 65535, d,
-                             len, NULL),
-                     0);
+    assert_int_equal(
+        sh_send(h, FX_PEER_PORT, FX_PORT, seq, ack, TCP_ACK | TCP_PSH, 65535, d, len, NULL), 0);
 }
 
 static void test_release_only_what_was_borrowed(void **state)
@@ -206,9 +206,9 @@ static void test_release_only_what_was_borrowed(void **state)
     assert_int_equal(synack_recv_borrow(h.st, s, &data), -EAGAIN);
 
     /* End of stream lends 0, so `release(borrow())` holds there too; 1 is too many. */
-    assert_int_equal(sh_send(&h, FX_PEER_PORT, FX_PORT, seq, iss + 1, TCP_FIN | TCP_ACK, 65535,
-                             NULL, 0, NULL),
-                     0);
+    assert_int_equal(
+        sh_send(&h, FX_PEER_PORT, FX_PORT, seq, iss + 1, TCP_FIN | TCP_ACK, 65535, NULL, 0, NULL),
+        0);
     assert_int_equal(synack_recv_borrow(h.st, s, &data), 0);
     assert_int_equal(synack_recv_release(h.st, s, 0), 0);
     assert_int_equal(synack_recv_borrow(h.st, s, &data), 0);

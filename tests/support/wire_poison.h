@@ -31,8 +31,9 @@ static inline int wire_has_poison(const uint8_t *frame, size_t len)
 static inline void wire_check_poison(const char *who, const uint8_t *frame, size_t len)
 {
     if (frame && wire_has_poison(frame, len)) {
-        fprintf(stderr, "%s: a %zu-byte frame carries ring poison (0x%02x x %d): unwritten "
-                        "ring storage reached the wire\n",
+        fprintf(stderr,
+                "%s: a %zu-byte frame carries ring poison (0x%02x x %d): unwritten "
+                "ring storage reached the wire\n",
                 who, len, (unsigned)POISON_BYTE, WIRE_POISON_RUN);
         abort();
     }

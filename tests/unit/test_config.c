@@ -100,8 +100,7 @@ static void test_default_draws_from_the_os(void **state)
         for (int j = i + 1; j < 4; j++)
             assert_int_not_equal(s[i].isn, s[j].isn); /* a collision is a 2^-32 event */
     /* 16384 ephemeral ports: all four equal by chance is a 2^-42 event. */
-    assert_false(s[0].sport == s[1].sport && s[1].sport == s[2].sport &&
-                 s[2].sport == s[3].sport);
+    assert_false(s[0].sport == s[1].sport && s[1].sport == s[2].sport && s[2].sport == s[3].sport);
 }
 
 static void test_deterministic_repeats(void **state)
@@ -261,7 +260,7 @@ static void test_out_of_memory_is_not_a_bad_config(void **state)
 /* ---- one bad field at a time ---- */
 
 typedef struct bad_case {
-    const char *field;           /* the name the check must give */
+    const char *field; /* the name the check must give */
     void (*mutate)(synack_config *c);
 } bad_case;
 
@@ -283,8 +282,11 @@ static void ethernet(synack_config *c)
 
 static const synack_allocator half_allocator = {refuse_alloc, NULL, NULL};
 
-#define MUT(name, stmt)                                                                     \
-    static void name(synack_config *c) { stmt; }
+#define MUT(name, stmt)                                                                            \
+    static void name(synack_config *c)                                                             \
+    {                                                                                              \
+        stmt;                                                                                      \
+    }
 MUT(type_zero, c->netif.type = (synack_link_type)0)
 MUT(type_three, c->netif.type = (synack_link_type)3)
 MUT(mac_zero, ethernet(c); memset(c->netif.mac, 0, 6))
@@ -349,37 +351,68 @@ MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
 static const bad_case bad_cases[] = {
-    {"netif.type", type_zero},        {"netif.type", type_three},
-    {"netif.mac", mac_zero},          {"netif.mac", mac_group},
-    {"netif.addr", addr_zero},        {"netif.addr", addr_this_net},
-    {"netif.addr", addr_multicast},   {"netif.addr", addr_broadcast},
-    {"netif.prefix_len", prefix_33},  {"netif.gateway", gw_self},
-    {"netif.gateway", gw_offlink},    {"netif.gateway", gw_multicast},
-    {"netif.mtu", mtu_67},            {"netif.mtu", mtu_65536},
-    {"netif.output", no_output},      {"netif.tso_max", tso_without_ex},
-    {"netif.tx_csum", csum_without_ex}, {"netif.tx_csum", csum_two},
-    {"allocator", alloc_half},        {"entropy", no_entropy},
-    {"deterministic", det_two},       {"max_sockets", socks_zero},
-    {"max_sockets", socks_huge},      {"max_conns", conns_zero},
-    {"max_syn_backlog", synq_zero},   {"max_accept_backlog", accq_zero},
-    {"max_time_wait", tw_zero},       {"max_buffer_bytes", bufbytes_small},
-    {"arp_cache_size", arp_zero},     {"sndbuf", sndbuf_small},
-    {"sndbuf", sndbuf_big},           {"rcvbuf", rcvbuf_small},
-    {"rto_min_us", rto_min_zero},     {"rto_max_us", rto_max_below_min},
-    {"rto_max_us", rto_max_huge},     {"rto_initial_us", rto_init_below},
-    {"rto_initial_us", rto_init_above}, {"msl_us", msl_huge},
-    {"delack_us", delack_long},       {"fin_wait2_us", fw2_zero},
-    {"keepidle_us", keepidle_zero},   {"keepintvl_us", keepintvl_zero},
-    {"keepcnt", keepcnt_zero},        {"keepcnt", keepcnt_128},
-    {"mss", mss_87},                  {"mss", mss_65496},
-    {"wscale", wscale_15},            {"timestamps", ts_two},
-    {"sack", sack_two},               {"synack_giveup_rst", giveup_two},
-    {"syncookies", cookies_three},    {"abort_on_overflow", abort_two},
-    {"linux_profile", linux_two},     {"ephemeral_lo", eph_zero},
-    {"ephemeral_lo", eph_reversed},   {"initial_cwnd_segs", iw_zero},
-    {"initial_cwnd_segs", iw_huge},   {"tail_loss_probe", tlp_two},
-    {"rack", rack_two},               {"pacing", pacing_two},
-    {"cc", cc_unknown},               {"cc", cc_unterminated},
+    {"netif.type", type_zero},
+    {"netif.type", type_three},
+    {"netif.mac", mac_zero},
+    {"netif.mac", mac_group},
+    {"netif.addr", addr_zero},
+    {"netif.addr", addr_this_net},
+    {"netif.addr", addr_multicast},
+    {"netif.addr", addr_broadcast},
+    {"netif.prefix_len", prefix_33},
+    {"netif.gateway", gw_self},
+    {"netif.gateway", gw_offlink},
+    {"netif.gateway", gw_multicast},
+    {"netif.mtu", mtu_67},
+    {"netif.mtu", mtu_65536},
+    {"netif.output", no_output},
+    {"netif.tso_max", tso_without_ex},
+    {"netif.tx_csum", csum_without_ex},
+    {"netif.tx_csum", csum_two},
+    {"allocator", alloc_half},
+    {"entropy", no_entropy},
+    {"deterministic", det_two},
+    {"max_sockets", socks_zero},
+    {"max_sockets", socks_huge},
+    {"max_conns", conns_zero},
+    {"max_syn_backlog", synq_zero},
+    {"max_accept_backlog", accq_zero},
+    {"max_time_wait", tw_zero},
+    {"max_buffer_bytes", bufbytes_small},
+    {"arp_cache_size", arp_zero},
+    {"sndbuf", sndbuf_small},
+    {"sndbuf", sndbuf_big},
+    {"rcvbuf", rcvbuf_small},
+    {"rto_min_us", rto_min_zero},
+    {"rto_max_us", rto_max_below_min},
+    {"rto_max_us", rto_max_huge},
+    {"rto_initial_us", rto_init_below},
+    {"rto_initial_us", rto_init_above},
+    {"msl_us", msl_huge},
+    {"delack_us", delack_long},
+    {"fin_wait2_us", fw2_zero},
+    {"keepidle_us", keepidle_zero},
+    {"keepintvl_us", keepintvl_zero},
+    {"keepcnt", keepcnt_zero},
+    {"keepcnt", keepcnt_128},
+    {"mss", mss_87},
+    {"mss", mss_65496},
+    {"wscale", wscale_15},
+    {"timestamps", ts_two},
+    {"sack", sack_two},
+    {"synack_giveup_rst", giveup_two},
+    {"syncookies", cookies_three},
+    {"abort_on_overflow", abort_two},
+    {"linux_profile", linux_two},
+    {"ephemeral_lo", eph_zero},
+    {"ephemeral_lo", eph_reversed},
+    {"initial_cwnd_segs", iw_zero},
+    {"initial_cwnd_segs", iw_huge},
+    {"tail_loss_probe", tlp_two},
+    {"rack", rack_two},
+    {"pacing", pacing_two},
+    {"cc", cc_unknown},
+    {"cc", cc_unterminated},
 };
 
 static void test_each_bad_field_is_named(void **state)
@@ -432,11 +465,10 @@ static void test_range_edges_are_accepted(void **state)
 {
     (void)state;
     void (*ok[])(synack_config *) = {
-        ok_mtu_68,      ok_mtu_65535,      ok_prefix_0,      ok_prefix_32,
-        ok_gateway,     ok_ethernet,       ok_arp_zero_on_ip, ok_output_ex_only,
-        ok_msl_zero,    ok_delack_zero,    ok_mss_edges,     ok_mss_top,
-        ok_wscale_off,  ok_wscale_14,      ok_cc_empty,      ok_cc_bbr,
-        ok_one_port,    ok_bufs,           ok_rto_equal,     ok_keepcnt_127,
+        ok_mtu_68,    ok_mtu_65535,      ok_prefix_0,       ok_prefix_32, ok_gateway,
+        ok_ethernet,  ok_arp_zero_on_ip, ok_output_ex_only, ok_msl_zero,  ok_delack_zero,
+        ok_mss_edges, ok_mss_top,        ok_wscale_off,     ok_wscale_14, ok_cc_empty,
+        ok_cc_bbr,    ok_one_port,       ok_bufs,           ok_rto_equal, ok_keepcnt_127,
         ok_iw_1024,
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
