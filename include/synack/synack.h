@@ -128,7 +128,7 @@ int synack_entropy_os(void *ctx, void *buf, size_t len);
 
 /* 0 if a stack can be made from cfg, else -EINVAL with *field (when field is not NULL)
  * naming the first bad field as in C, e.g. "netif.addr", "entropy", "mss" ("cfg" for a
- * NULL cfg). Does not allocate or call anything. */
+ * NULL cfg); *field is NULL on success. Does not allocate or call anything. */
 int synack_config_check(const synack_config *cfg, const char **field);
 /* Makes a stack: 0 with *out set; -EINVAL for a bad config (*field names it, as
  * synack_config_check), -ENOMEM, or the entropy callback's negative errno (*field
