@@ -76,7 +76,8 @@ void synack_simnet_free(synack_simnet *n);
 /* Creates a stack from cfg (netif.output is filled in; netif.type must be
  * SYNACK_LINK_IP; cfg->netif.addr is the host's address; a NULL cfg->allocator means the
  * network's). Returns the host index >= 0 or a negative errno (-EADDRINUSE for an address
- * taken, -EINVAL, -ENOMEM, -ENOSPC past 1024 hosts). The stack belongs to the network. */
+ * taken, -EINVAL (also for a config synack_config_check refuses), -ENOMEM, -ENOSPC past
+ * 1024 hosts, or the entropy callback's error). The stack belongs to the network. */
 int synack_simnet_add_host(synack_simnet *n, const synack_config *cfg);
 synack_stack *synack_simnet_stack(synack_simnet *n, int host);
 /* Sets the directed link from -> to (default: no delay, no faults). */

@@ -30,16 +30,25 @@ typedef struct synack_stack synack_stack;
 /* Fills buf with len unpredictable bytes; returns 0 or a negative errno. */
 typedef int (*synack_entropy_fn)(void *ctx, void *buf, size_t len);
 
-/* Every tunable, with its default (set by synack_config_default) and where it comes from. */
+/* Every tunable, with its default (set by synack_config_default) and where it comes from.
+ * The ranges each field must respect are in docs/API.md, "Configuration";
+ * synack_config_check() names the first field outside them. */
 typedef struct synack_config {
     synack_netif netif;                 /* the one interface (see netif.h) */
     const synack_allocator *allocator;  /* NULL: malloc/free */
-    synack_entropy_fn entropy;          /* secrets for ISNs, cookies, ports; NULL: a fixed,
-                                           insecure seed (for deterministic tests only) */
+    synack_entropy_fn entropy;          /* secrets for ISNs, cookies, ports; default
+                                           synack_entropy_os (NULL in a build without
+                                           getrandom(2)); NULL is refused unless
+                                           `deterministic` is set */
     void *entropy_ctx;                  /* passed to entropy */
     synack_event_fn on_event;           /* trace events; NULL: none (and no formatting cost) */
     void *event_ctx;                    /* passed to on_event */
-    uint64_t seed;                      /* used instead of entropy when entropy is NULL */
+    uint64_t seed;                      /* with entropy NULL and deterministic 1: every secret
+                                           is derived from it; default 1 */
+    uint8_t deterministic;              /* 1: entropy NULL is meant (simulation, tests,
+                                           benchmarks): ISNs, ports and secrets repeat run
+                                           after run; default 0. Set it with
+                                           synack_config_deterministic() */
 
     /* --- limits: exceeding one drops and counts, never allocates without bound --- */
     uint32_t max_sockets;       /* socket ids; default 1024 */
@@ -74,9 +83,9 @@ typedef struct synack_config {
                                    tcp_retries2) */
 
     /* --- behaviour --- */
-    uint16_t mss;               /* our MSS; 0: MTU - 40 */
-    uint8_t wscale;             /* our window-scale shift, RFC 7323; default 7; > 14 turns the
-                                   option off */
+    uint16_t mss;               /* our MSS, 88..65495; 0 (default): MTU - 40 */
+    uint8_t wscale;             /* our window-scale shift, RFC 7323: 0..14, default 7; 255
+                                   turns the option off */
     uint8_t timestamps;         /* offer RFC 7323 timestamps; default 1 */
     uint8_t sack;               /* offer SACK-permitted, RFC 2018; default 1 */
     uint8_t synack_giveup_rst;  /* send RST when a half-open connection times out; default 1
@@ -105,9 +114,27 @@ typedef struct synack_config {
                                    per socket with TCP_CONGESTION */
 } synack_config;
 
+/* Every field to its default; entropy is the OS's CSPRNG (synack_entropy_os) where the
+ * build has one, else NULL (and synack_stack_new refuses the config until the program
+ * gives a source or chooses determinism). */
 void synack_config_default(synack_config *cfg);
+/* The explicit opt-in to predictable secrets: entropy NULL, seed, deterministic 1. For
+ * simulations, tests and benchmarks only: an attacker who knows the seed can forge
+ * segments (RFC 6528). A NULL cfg is ignored. */
+void synack_config_deterministic(synack_config *cfg, uint64_t seed);
+/* The OS's CSPRNG (getrandom(2), retried on EINTR and short reads): 0, or a negative
+ * errno (-ENOSYS in a build without getrandom). ctx is unused. Host glue, not core. */
+int synack_entropy_os(void *ctx, void *buf, size_t len);
 
-/* NULL when the config is unusable or memory is short. */
+/* 0 if a stack can be made from cfg, else -EINVAL with *field (when field is not NULL)
+ * naming the first bad field as in C, e.g. "netif.addr", "entropy", "mss" ("cfg" for a
+ * NULL cfg); *field is NULL on success. Does not allocate or call anything. */
+int synack_config_check(const synack_config *cfg, const char **field);
+/* Makes a stack: 0 with *out set; -EINVAL for a bad config (*field names it, as
+ * synack_config_check), -ENOMEM, or the entropy callback's negative errno (*field
+ * "entropy"). *out is NULL on failure; field may be NULL. */
+int synack_stack_create(const synack_config *cfg, synack_stack **out, const char **field);
+/* synack_stack_create() without the reason: NULL on any failure (cfg NULL included). */
 synack_stack *synack_stack_new(const synack_config *cfg);
 /* Frees everything, sockets and connections included, without sending anything. */
 void synack_stack_free(synack_stack *st);
@@ -143,9 +170,14 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
 /* Zero-copy variants. synack_send_reserve() lends up to `want` bytes of the socket's send
  * buffer (contiguous; maybe fewer at a wrap) and synack_send_commit() queues the first n of
  * them, as send() would have; nothing else may run on the stack in between. Errors as
- * synack_send(). synack_recv_borrow() points *data at the next received bytes without
- * copying (returns how many are contiguous there, 0 at end of stream, errors as
- * synack_recv()); synack_recv_release() consumes n of them and opens the window. */
+ * synack_send(); commit also gives -EINVAL (nothing queued) for n beyond what the last
+ * reserve lent, or with no loan outstanding (none, or already committed, or voided by a
+ * send() on the socket): each reserve allows one commit. synack_recv_borrow() points *data
+ * at the next received bytes without copying (returns how many are contiguous there, 0 at
+ * end of stream, errors as synack_recv()); the pointer is valid until the next call into
+ * the stack. synack_recv_release() consumes n of them and opens the window: -EINVAL
+ * (nothing consumed) for n beyond what the last borrow lent, or with no loan outstanding
+ * (none, already released, or voided by a recv()); each borrow allows one release. */
 ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want);
 ssize_t synack_send_commit(synack_stack *st, int s, size_t n);
 ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data);

@@ -363,11 +363,8 @@ int synack_simnet_add_host(synack_simnet *n, const synack_config *cfg)
     c.netif.output_ctx = h;
     if (!c.allocator)
         c.allocator = n->a; /* one allocator for the whole simulation */
-    if (rc == 0) {
-        h->st = synack_stack_new(&c);
-        if (!h->st)
-            rc = -ENOMEM;
-    }
+    if (rc == 0)
+        rc = synack_stack_create(&c, &h->st, NULL); /* -EINVAL for a bad config */
     if (rc != 0) {
         for (int j = 0; j <= idx; j++) {
             size_t ats[2] = {(size_t)idx * (size_t)n->cap + (size_t)j,

@@ -421,11 +421,10 @@ ssize_t synack_send_commit(synack_stack *st, int s, size_t n)
 {
     tcp_conn *c = NULL;
     long rc = send_allowed(st, s, &c);
-    if (rc == 0 && n > UINT32_MAX)
-        rc = -EINVAL;
-    if (rc == 0 && n) {
-        rc = sendbuf_commit(&c->x->snd, (uint32_t)n);
-        if (rc == 0) {
+    if (rc == 0) {
+        /* Only what the last reserve lent: the rest of the storage is stale heap. */
+        rc = sendbuf_commit(&c->x->snd, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+        if (rc == 0 && n) {
             tcp_output(c);
             rc = (long)n;
         }
@@ -508,11 +507,23 @@ ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
         if (data)
             *data = p;
     }
+    synack_sock *so = sock_get(st, s);
+    if (so) /* end of stream lends 0 bytes, so `release(borrow())` works there too */
+        so->recv_lent = rc >= 0 ? (uint32_t)rc + 1 : 0;
     return ret_event(st, "recv_borrow", s, rc);
 }
 
 ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
 {
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return ret_event(st, "recv_release", s, -EBADF);
+    /* Only what the last borrow lent, once: anything else releases bytes the
+     * application never saw. */
+    uint32_t lent = so->recv_lent;
+    so->recv_lent = 0;
+    if (lent == 0 || n > lent - 1)
+        return ret_event(st, "recv_release", s, -EINVAL);
     tcp_conn *c = NULL;
     long rc = recv_ready(st, s, &c);
     if (rc == 1) {
@@ -546,6 +557,7 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
     if (flags & MSG_PEEK) {
         n = recvbuf_peek(&c->x->rcv, buf, want);
     } else {
+        sock_get(st, s)->recv_lent = 0; /* the borrowed bytes are gone */
         n = recvbuf_read(&c->x->rcv, buf, want);
         if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED)
             window_update(c);

@@ -7,6 +7,7 @@
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
+#include "util/poison.h"
 #include "util/siphash.h"
 
 void synack_config_default(synack_config *c)
@@ -15,6 +16,9 @@ void synack_config_default(synack_config *c)
     c->netif.type = SYNACK_LINK_IP;
     c->netif.prefix_len = 24;
     c->netif.mtu = 1500;
+#ifdef SYNACK_HAVE_GETRANDOM
+    c->entropy = synack_entropy_os; /* secure unless the program opts out by name */
+#endif
     c->seed = 1;
     c->max_sockets = 1024;
     c->max_conns = 65536;
@@ -78,8 +82,10 @@ static void *buffer_alloc(void *ctx, size_t size)
     if (st->buf_in_use + size > st->cfg.max_buffer_bytes)
         return NULL; /* the caller counts what it had to drop */
     void *p = counted_alloc(ctx, size);
-    if (p)
+    if (p) {
         st->buf_in_use += size;
+        ring_poison(p, size);
+    }
     return p;
 }
 
@@ -87,6 +93,7 @@ static void buffer_free(void *ctx, void *p, size_t size)
 {
     synack_stack *st = ctx;
     st->buf_in_use -= size;
+    ring_poison(p, size); /* what a connection carried must not outlive it in the heap */
     counted_free(ctx, p, size);
 }
 
@@ -162,20 +169,29 @@ static int get_entropy(synack_stack *st, void *buf, size_t len)
     return 0;
 }
 
-synack_stack *synack_stack_new(const synack_config *cfg)
+/* Frees a stack that failed half-way through creation (nothing else refers to it yet). */
+static void free_partial(synack_stack *st)
 {
+    const synack_allocator *ua = st->user_alloc;
+    stack_free(st, st->txbuf, st->txcap);
+    stack_free(st, st->socks, st->socks ? sizeof(synack_sock) * st->cfg.max_sockets : 0);
+    ct_destroy(&st->conns);
+    ua->free(ua->ctx, st, sizeof(*st));
+}
+
+int synack_stack_create(const synack_config *cfg, synack_stack **out, const char **field)
+{
+    if (out)
+        *out = NULL;
+    int rc = synack_config_check(cfg, field);
+    if (rc != 0)
+        return rc;
+    if (!out)
+        return -EINVAL; /* checked after the config, so *field stays meaningful */
     const synack_allocator *ua = cfg->allocator ? cfg->allocator : synack_allocator_libc();
-    if ((!cfg->netif.output && !cfg->netif.output_ex) || cfg->netif.mtu < 68 || cfg->max_sockets == 0 ||
-        cfg->max_sockets > (1u << 24) || cfg->ephemeral_lo == 0 ||
-        cfg->ephemeral_lo > cfg->ephemeral_hi)
-        return NULL;
-    char ccname[sizeof(cfg->cc) + 1] = {0};
-    memcpy(ccname, cfg->cc, sizeof(cfg->cc));
-    if (ccname[0] && !tcp_cc_find(ccname))
-        return NULL;
     synack_stack *st = ua->alloc(ua->ctx, sizeof(*st));
     if (!st)
-        return NULL;
+        return -ENOMEM;
     memset(st, 0, sizeof(*st));
     st->cfg = *cfg;
     st->user_alloc = ua;
@@ -188,10 +204,13 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->mem_in_use = st->mem_high = sizeof(*st);
     rng_seed(&st->rng, cfg->seed);
     uint8_t seed[8];
-    if (get_entropy(st, st->isn_key, 16) || get_entropy(st, st->cookie_key, 16) ||
-        get_entropy(st, st->hash_key, 16) || get_entropy(st, seed, 8)) {
+    if ((rc = get_entropy(st, st->isn_key, 16)) != 0 ||
+        (rc = get_entropy(st, st->cookie_key, 16)) != 0 ||
+        (rc = get_entropy(st, st->hash_key, 16)) != 0 || (rc = get_entropy(st, seed, 8)) != 0) {
         ua->free(ua->ctx, st, sizeof(*st));
-        return NULL;
+        if (field)
+            *field = "entropy";
+        return rc < 0 ? rc : -EIO; /* a callback that breaks its contract still fails */
     }
     uint64_t s = 0;
     memcpy(&s, seed, sizeof(s));
@@ -207,12 +226,8 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     st->socks = stack_alloc(st, sizeof(synack_sock) * cfg->max_sockets);
     if (!st->txbuf || !st->socks || ct_init(&st->conns, &st->mem, st->hash_key, 64) != 0 ||
         arp_cache_init(st) != 0) {
-        stack_free(st, st->txbuf, st->txcap);
-        stack_free(st, st->socks,
-                   st->socks ? sizeof(synack_sock) * cfg->max_sockets : 0);
-        ct_destroy(&st->conns);
-        ua->free(ua->ctx, st, sizeof(*st));
-        return NULL;
+        free_partial(st);
+        return -ENOMEM;
     }
     memset(st->socks, 0, sizeof(synack_sock) * cfg->max_sockets);
     for (int i = (int)cfg->max_sockets - 1; i >= 0; i--) {
@@ -221,7 +236,14 @@ synack_stack *synack_stack_new(const synack_config *cfg)
     }
     uint32_t span = (uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;
     st->next_port = (uint16_t)(cfg->ephemeral_lo + rng_below(&st->rng, span));
-    return st;
+    *out = st;
+    return 0;
+}
+
+synack_stack *synack_stack_new(const synack_config *cfg)
+{
+    synack_stack *st = NULL;
+    return synack_stack_create(cfg, &st, NULL) == 0 ? st : NULL;
 }
 
 static void collect(ct_node *n, void *ctx)

@@ -35,6 +35,7 @@ typedef struct synack_sock {
     int error;                  /* SO_ERROR left by a connection that died */
     const struct tcp_cc_ops *cc; /* TCP_CONGESTION, NULL = stack default */
     uint32_t max_pacing_rate;   /* SO_MAX_PACING_RATE, bytes/s; 0 = never set (no cap) */
+    uint32_t recv_lent;         /* 1 + bytes the last recv_borrow lent; 0: no loan */
     tcp_conn *conn;             /* the connection, or NULL */
     tcp_listener *lst;          /* the listener, or NULL */
     int next_free;              /* free-list link when !in_use */

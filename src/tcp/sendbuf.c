@@ -44,6 +44,7 @@ void sendbuf_init(sendbuf *b, uint32_t cap)
     b->size = 0;
     b->head = 0;
     b->len = 0;
+    b->lent = 0;
 }
 
 void sendbuf_free(sendbuf *b, const synack_allocator *a)
@@ -54,6 +55,7 @@ void sendbuf_free(sendbuf *b, const synack_allocator *a)
     b->size = 0;
     b->head = 0;
     b->len = 0;
+    b->lent = 0;
 }
 
 int sendbuf_set_cap(sendbuf *b, const synack_allocator *a, uint32_t cap)
@@ -70,6 +72,7 @@ int sendbuf_set_cap(sendbuf *b, const synack_allocator *a, uint32_t cap)
 long sendbuf_append(sendbuf *b, const synack_allocator *a, const void *src, size_t n)
 {
     uint32_t space = b->cap - b->len;
+    b->lent = 0; /* the tail moves (or the storage does): an earlier loan is void */
     if (n == 0 || space == 0)
         return 0;
     uint32_t take = n < space ? (uint32_t)n : space;
@@ -135,8 +138,9 @@ uint64_t sendbuf_peek_csum(const sendbuf *b, uint32_t off, void *dst, uint32_t n
 void sendbuf_consume(sendbuf *b, uint32_t n)
 {
     b->len -= n;
-    /* An empty ring restarts at index 0, so the next appends stay in one chunk. */
-    b->head = b->len == 0 ? 0 : ring_index(b->size, b->head, n);
+    /* An empty ring restarts at index 0, so the next appends stay in one chunk; but not
+     * under an outstanding loan, whose bytes must stay where the tail is. */
+    b->head = b->len == 0 && b->lent == 0 ? 0 : ring_index(b->size, b->head, n);
 }
 
 void sendbuf_shrink(sendbuf *b, const synack_allocator *a)
@@ -148,6 +152,7 @@ void sendbuf_shrink(sendbuf *b, const synack_allocator *a)
 long sendbuf_reserve(sendbuf *b, const synack_allocator *a, uint32_t want, uint8_t **p)
 {
     uint32_t space = b->cap - b->len;
+    b->lent = 0;
     if (want == 0 || space == 0)
         return 0;
     uint32_t take = want < space ? want : space;
@@ -163,12 +168,19 @@ long sendbuf_reserve(sendbuf *b, const synack_allocator *a, uint32_t want, uint8
     if (take > contiguous)
         take = contiguous;
     *p = b->data + tail;
+    if (take > 0)
+        b->lent = take + 1;
     return (long)take;
 }
 
 int sendbuf_commit(sendbuf *b, uint32_t n)
 {
-    /* Only bytes a reserve could have lent: allocated, free, contiguous at the tail. */
+    uint32_t lent = b->lent;
+    b->lent = 0; /* one commit per reserve, refused or not */
+    if (lent == 0 || n > lent - 1)
+        return -EINVAL;
+    /* Belt and braces: only bytes a reserve could have lent (allocated, free, contiguous
+     * at the tail), even if the loan's bookkeeping were wrong. */
     uint32_t tail = b->size ? ring_index(b->size, b->head, b->len) : 0;
     uint32_t room = b->size - tail;
     if (room > b->size - b->len)

@@ -34,6 +34,8 @@ typedef struct sendbuf {
     uint32_t size; /* Bytes of storage allocated (the ring's modulus): 0, a power of two, or cap. */
     uint32_t head; /* Ring index of the byte at SND.UNA (offset 0); < size, or 0 with no storage. */
     uint32_t len;  /* Bytes held: written by the application, not yet acknowledged. */
+    uint32_t lent; /* 1 + bytes the outstanding sendbuf_reserve() lent at the tail; 0: none
+                      (so a zeroed buffer lends nothing) */
 } sendbuf;
 
 /* Sets an empty buffer of capacity cap (clamped to SENDBUF_MAX_CAP); allocates nothing. */
@@ -68,8 +70,13 @@ void sendbuf_shrink(sendbuf *b, const synack_allocator *a);
 /* Zero-copy append: lends up to `want` contiguous free bytes at the tail (growing the
  * storage if it can) and sets *p to them. Returns how many (maybe fewer than asked, at a
  * wrap-around; 0 when full) or -ENOMEM. The caller writes there, then calls
- * sendbuf_commit() with how many it wrote; nothing else may touch the buffer in between. */
+ * sendbuf_commit() with how many it wrote; nothing else may touch the buffer in between.
+ * A reserve that lends nothing ends any earlier loan. */
 long sendbuf_reserve(sendbuf *b, const synack_allocator *a, uint32_t want, uint8_t **p);
-int sendbuf_commit(sendbuf *b, uint32_t n); /* 0, or -EINVAL past what was lent */
+/* Appends the first n bytes of the outstanding loan and ends it. 0, or -EINVAL (nothing
+ * appended) when no loan is outstanding or n exceeds it: bytes the caller never wrote are
+ * stale heap, maybe another connection's, and must never be queued. Appending, freeing or
+ * changing the capacity ends a loan too. */
+int sendbuf_commit(sendbuf *b, uint32_t n);
 
 #endif

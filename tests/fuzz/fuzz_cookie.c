@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!st) {
         synack_config cfg;
         synack_config_default(&cfg);
+        synack_config_deterministic(&cfg, 1); /* reproducible crashes */
         cfg.netif.addr = 0xc0000202u;
         cfg.netif.output = sink;
         cfg.max_sockets = 4;

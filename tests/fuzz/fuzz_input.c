@@ -119,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int h = 0; h < 2; h++) {
         synack_config_default(&cfg);
         cfg.netif.addr = h ? SERVER : CLIENT;
-        cfg.seed = (uint64_t)h + 7;
+        synack_config_deterministic(&cfg, (uint64_t)h + 7);
         cfg.sndbuf = cfg.rcvbuf = 8192;
         cfg.max_conns = 64;
         cfg.max_syn_backlog = 8;

@@ -55,6 +55,7 @@ static size_t run_life(failing *fa)
     for (int h = 0; h < 2; h++) {
         synack_config cfg;
         synack_config_default(&cfg);
+        synack_config_deterministic(&cfg, 1);
         cfg.allocator = &a;
         cfg.netif.addr = h ? 0xc0000202u : 0xc0000201u;
         cfg.sndbuf = cfg.rcvbuf = 16384;

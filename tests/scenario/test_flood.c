@@ -46,10 +46,10 @@ static synack_simnet *make_net(synack_stack **cst, synack_stack **sst, double lo
     synack_config cfg;
     synack_config_default(&cfg);
     cfg.netif.addr = CLIENT_ADDR;
-    cfg.seed = 11;
+    synack_config_deterministic(&cfg, 11);
     int c = synack_simnet_add_host(n, &cfg);
     cfg.netif.addr = SERVER_ADDR;
-    cfg.seed = 12;
+    synack_config_deterministic(&cfg, 12);
     cfg.sndbuf = cfg.rcvbuf = 16384;
     cfg.syncookies = 1;
     int s = synack_simnet_add_host(n, &cfg);

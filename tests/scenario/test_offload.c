@@ -90,7 +90,7 @@ static void host_init(host *h, long tso_max, int tx_csum)
         cfg.netif.tso_max = (uint32_t)tso_max;
         cfg.netif.tx_csum = (uint8_t)tx_csum;
     }
-    cfg.seed = 42;
+    synack_config_deterministic(&cfg, 42);
     cfg.sndbuf = 1u << 20;
     cfg.rcvbuf = 1u << 20;
     h->now = 1000000;
@@ -492,7 +492,7 @@ static void test_arp_pending_keeps_metadata(void **state)
     cfg.netif.output_ctx = &h;
     cfg.netif.tso_max = 65536;
     cfg.netif.tx_csum = 1;
-    cfg.seed = 42;
+    synack_config_deterministic(&cfg, 42);
     h.now = 1000000;
     h.st = synack_stack_new(&cfg);
     assert_non_null(h.st);

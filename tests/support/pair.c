@@ -1,4 +1,5 @@
 #include "support/pair.h"
+#include "support/wire_poison.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -60,8 +61,7 @@ static tap_state taps[64];
 static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
 {
     (void)t;
-    (void)frame;
-    (void)len;
+    wire_check_poison("pair", frame, len);
     pair_host_ctx *hc = ctx;
     pair *p = hc->p;
     tap_state *ts = &taps[hc - &host_ctx[0][0] < 0 ? 0 : (hc - &host_ctx[0][0]) / 2];
@@ -100,7 +100,8 @@ static synack_config host_config(pair *p, const synack_config *cfg, int slot, in
     host_ctx[slot][h].p = p;
     host_ctx[slot][h].host = h;
     c.netif.addr = h ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
-    c.seed = (cfg ? cfg->seed : 1) * 2 + (uint64_t)h;
+    /* Exact segments need reproducible ISNs and ports, whatever entropy cfg names. */
+    synack_config_deterministic(&c, (cfg ? cfg->seed : 1) * 2 + (uint64_t)h);
     c.on_event = on_event;
     c.event_ctx = &host_ctx[slot][h];
     return c;
@@ -128,6 +129,7 @@ static int sim_filter(void *ctx, int from, int to, uint64_t t, const uint8_t *fr
     (void)t;
     pair_host_ctx *hc = ctx;
     pair *p = hc->p;
+    wire_check_poison("pair", frame, len);
     if (!p->filter || len < 20 || frame[9] != 6 /* TCP */)
         return 0;
     size_t i = p->nsegs;

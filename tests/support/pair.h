@@ -52,7 +52,8 @@ struct pair {
     synack_simnet *net;      /* the simulated network (pair_init_faults), else NULL */
 };
 
-/* cfg may be NULL (defaults). Both stacks get the same config except addresses. */
+/* cfg may be NULL (defaults). Both stacks get the same config except addresses, and both
+ * are deterministic (synack_config_deterministic, seeded from cfg->seed): runs repeat. */
 void pair_init(pair *p, const synack_config *cfg, uint64_t delay_us);
 /* The same pair on a simulated network (hosts PAIR_CLIENT and PAIR_SERVER of p->net)
  * whose client-to-server and server-to-client links have the given faults (NULL: none).

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support/wire_poison.h"
 #include "wire/ipv4.h"
 
 static void sh_on_event(void *ctx, const synack_event *ev)
@@ -35,6 +36,7 @@ static int sh_output(void *ctx, const uint8_t *frame, size_t len)
     seghost *h = ctx;
     ipv4_hdr ip;
     tcp_seg seg;
+    wire_check_poison("seghost", frame, len);
     if (ipv4_parse(frame, len, &ip) != WIRE_OK || ip.proto != IP_PROTO_TCP ||
         tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &seg) != WIRE_OK) {
         h->bad_frames++;
@@ -68,6 +70,7 @@ void sh_init(seghost *h, const synack_config *cfg)
         c = *cfg;
     else
         synack_config_default(&c);
+    synack_config_deterministic(&c, c.seed); /* exact segments need reproducible ISNs */
     c.netif.addr = SH_ADDR;
     c.netif.output = sh_output;
     c.netif.output_ctx = h;

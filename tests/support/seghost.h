@@ -41,7 +41,8 @@ typedef struct seghost {
     int verbose;               /* PAIR_VERBOSE=1 */
 } seghost;
 
-/* cfg may be NULL (defaults); its address, output and event callbacks are replaced. */
+/* cfg may be NULL (defaults); its address, output and event callbacks are replaced, and
+ * the stack is deterministic (synack_config_deterministic with cfg->seed). */
 void sh_init(seghost *h, const synack_config *cfg);
 void sh_free(seghost *h);
 /* The peer sends one segment to the stack at h->now; returns synack_input()'s result. */

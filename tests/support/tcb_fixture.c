@@ -22,6 +22,7 @@ void tcb_fixture_init(tcb_fixture *f, const synack_config *cfg, uint64_t now, ui
         c = *cfg;
     else
         synack_config_default(&c);
+    synack_config_deterministic(&c, c.seed);
     c.netif.addr = 0xc0000202u;
     c.netif.output = discard;
     f->st = synack_stack_new(&c);

@@ -15,7 +15,8 @@ typedef struct tcb_fixture {
     tcp_conn *c;      /* the connection, SND.MSS as given */
 } tcb_fixture;
 
-/* cfg may be NULL (defaults); its address and output are replaced. Asserts that the stack
+/* cfg may be NULL (defaults); its address and output are replaced and it is made
+ * deterministic (synack_config_deterministic with cfg->seed). Asserts that the stack
  * and the connection were made. */
 void tcb_fixture_init(tcb_fixture *f, const synack_config *cfg, uint64_t now, uint16_t mss);
 void tcb_fixture_free(tcb_fixture *f);

@@ -114,7 +114,7 @@ static int add(synack_simnet *n, uint32_t addr)
     synack_config c;
     synack_config_default(&c);
     c.netif.addr = addr;
-    c.seed = addr;
+    synack_config_deterministic(&c, addr);
     return synack_simnet_add_host(n, &c);
 }
 
@@ -441,7 +441,7 @@ static void test_corruption_caught_by_checksums(void **state)
     pair p;
     synack_config cfg;
     synack_config_default(&cfg);
-    cfg.seed = 11;
+    synack_config_deterministic(&cfg, 11);
     synack_fault_config g = {.delay_us = 2000, .corrupt = 0.03};
     pair_init_faults(&p, &cfg, &g, &g);
     transfer(&p, 512 * 1024, 120000000);
@@ -521,7 +521,7 @@ static uint64_t run_seed(uint64_t seed)
     pair p;
     synack_config cfg;
     synack_config_default(&cfg);
-    cfg.seed = seed;
+    synack_config_deterministic(&cfg, seed);
     synack_fault_config f = {.delay_us = 3000, .jitter_us = 1000, .loss = 0.05,
                              .reorder = 0.05, .dup = 0.02};
     pair_init_faults(&p, &cfg, &f, &f);

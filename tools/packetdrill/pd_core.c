@@ -354,7 +354,7 @@ static int parse_flags(pd_shim *sh, const char *flags)
         } else if (strcmp(k, "mss") == 0) {
             char *end;
             unsigned long m = strtoul(v, &end, 10);
-            if (*end || m < 64 || m > 65495) {
+            if (*end || m < 88 || m > 65495) { /* synack_config_check's range */
                 rc = -1;
                 fprintf(stderr, "synack-packetdrill: bad mss '%s'\n", v);
                 break;
@@ -443,9 +443,11 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
     configure(sh, &cfg);
     cfg.netif.output = pd_output;
     cfg.netif.output_ctx = sh;
-    sh->st = synack_stack_new(&cfg);
-    if (!sh->st) {
-        fprintf(stderr, "synack-packetdrill: synack_stack_new failed\n");
+    const char *field = NULL;
+    int rc = synack_stack_create(&cfg, &sh->st, &field);
+    if (rc != 0) {
+        fprintf(stderr, "synack-packetdrill: synack_stack_create: %s%s%s\n", strerror(-rc),
+                field ? ", field " : "", field ? field : "");
         abort();
     }
     synack_set_time(sh->st, sh->now);

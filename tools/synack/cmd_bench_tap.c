@@ -177,7 +177,7 @@ static void tap_child(uint64_t bytes, double max_s, tap_result *res)
     synack_config_default(&cfg);
     cfg.netif.addr = SYNACK_ADDR;
     cfg.netif.prefix_len = 24;
-    cfg.seed = 7;
+    synack_config_deterministic(&cfg, 7);
     synack_tuntap_make_mac(cfg.netif.mac, 0x5eed);
     synack_stack *st = NULL;
     if (lp) {

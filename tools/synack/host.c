@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -257,23 +256,6 @@ int host_check_opts(const host_opts *o, const char *cmd)
     return 0;
 }
 
-static int entropy(void *ctx, void *buf, size_t len)
-{
-    (void)ctx;
-    uint8_t *p = buf;
-    while (len) {
-        ssize_t n = getrandom(p, len, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void on_event(void *ctx, const synack_event *ev)
 {
     const char *name = ctx;
@@ -338,9 +320,8 @@ int host_open(host *h, const char *cmd, const host_opts *o)
     cfg.netif.gateway = o->gateway;
     cfg.netif.mtu = o->mtu;
     uint64_t macseed = 0;
-    entropy(NULL, &macseed, sizeof(macseed));
+    synack_entropy_os(NULL, &macseed, sizeof(macseed));
     synack_tuntap_make_mac(cfg.netif.mac, macseed);
-    cfg.entropy = entropy;
     if (o->trace) {
         cfg.on_event = on_event;
         cfg.event_ctx = (void *)cmd;
@@ -353,12 +334,17 @@ int host_open(host *h, const char *cmd, const host_opts *o)
         cfg.sndbuf = o->sndbuf;
     if (o->rcvbuf)
         cfg.rcvbuf = o->rcvbuf;
+    const char *field = NULL;
+    int made = -ENOMEM;
     if (h->loop) {
         synack_loop_netif(h->loop, &cfg.netif);
-        h->st = synack_stack_new(&cfg);
+        made = synack_stack_create(&cfg, &h->st, &field);
     }
-    if (!h->loop || !h->st) {
-        fprintf(stderr, "synack %s: cannot create the stack (out of memory?)\n", cmd);
+    if (made != 0) {
+        if (made == -EINVAL && field) /* an option out of the stack's range */
+            fprintf(stderr, "synack %s: cannot create the stack: bad %s\n", cmd, field);
+        else
+            fprintf(stderr, "synack %s: cannot create the stack: %s\n", cmd, strerror(-made));
         synack_loop_free(h->loop);
         synack_pcap_close(h->pcap);
         synack_tuntap_close(&h->dev);

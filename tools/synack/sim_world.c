@@ -499,8 +499,8 @@ int sim_add_host(sim *w, const char *name, uint32_t addr, const synack_config *c
     c.netif.type = SYNACK_LINK_IP;
     c.netif.addr = addr;
     /* Each host gets its own secrets, all derived from --seed. */
-    c.seed = w->seed * 0x9e3779b97f4a7c15ull + (uint64_t)idx * 0x632be59bd9b4e019ull + 1;
-    c.entropy = NULL;
+    synack_config_deterministic(&c, w->seed * 0x9e3779b97f4a7c15ull +
+                                        (uint64_t)idx * 0x632be59bd9b4e019ull + 1);
     c.on_event = on_event;
     c.event_ctx = &w->hctx[idx];
     int h = synack_simnet_add_host(w->net, &c);

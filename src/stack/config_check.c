@@ -1,0 +1,185 @@
+/* Configuration validation and the deterministic opt-in: a config either makes a stack
+ * that behaves as documented or is refused with the name of the first bad field, so that
+ * a typo never turns into a silently different (or predictable) stack. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+#include "wire/tcp_wire.h"
+
+/* Every duration stays below this (about 12.7 days), so adding one to any plausible `now`
+ * cannot wrap the 64-bit clock. */
+#define CFG_MAX_US (1ull << 40)
+/* The range SO_SNDBUF/SO_RCVBUF clamp to; a config outside it is a mistake, not a wish. */
+#define CFG_MIN_BUF 2048u
+#define CFG_MAX_BUF (64u << 20)
+/* TCP_MAXSEG's range (Linux's: 88 is its TCP_MIN_MSS, 65495 fills a 65535-byte packet). */
+#define CFG_MIN_MSS 88u
+#define CFG_MAX_MSS 65495u
+/* RFC 7323 2.3 caps the shift at 14; 255 is the documented "off". */
+#define CFG_WSCALE_OFF 255u
+/* Large enough for any lab, small enough that segments x MSS fits 32 bits many times. */
+#define CFG_MAX_INITIAL_CWND 1024u
+/* TCP_KEEPCNT's range on Linux. */
+#define CFG_MAX_KEEPCNT 127u
+
+void synack_config_deterministic(synack_config *cfg, uint64_t seed)
+{
+    if (!cfg)
+        return;
+    cfg->entropy = NULL;
+    cfg->entropy_ctx = NULL;
+    cfg->seed = seed;
+    cfg->deterministic = 1;
+}
+
+/* A unicast address a host may own: not 0.0.0.0/8 (RFC 1122 3.2.1.3: "this network",
+ * a source only at boot), not multicast, reserved or broadcast (224.0.0.0 and up). */
+static int unicast(uint32_t a)
+{
+    return (a >> 24) != 0 && a < 0xe0000000u;
+}
+
+static int on_link(const synack_netif *n, uint32_t a)
+{
+    uint32_t mask = n->prefix_len == 0 ? 0 : ~0u << (32 - n->prefix_len);
+    return (a & mask) == (n->addr & mask);
+}
+
+static const char *check_netif(const synack_netif *n)
+{
+    if (n->type != SYNACK_LINK_ETHERNET && n->type != SYNACK_LINK_IP)
+        return "netif.type";
+    if (n->type == SYNACK_LINK_ETHERNET) {
+        static const uint8_t zero[6];
+        /* The group bit marks a multicast MAC, which no interface may own (IEEE 802). */
+        if (memcmp(n->mac, zero, 6) == 0 || (n->mac[0] & 1))
+            return "netif.mac";
+    }
+    if (!unicast(n->addr))
+        return "netif.addr";
+    if (n->prefix_len > 32)
+        return "netif.prefix_len";
+    /* A next hop must be a neighbour (RFC 1122 3.3.1.1), and not ourselves. */
+    if (n->gateway && (!unicast(n->gateway) || n->gateway == n->addr || !on_link(n, n->gateway)))
+        return "netif.gateway";
+    if (n->mtu < 68 || n->mtu > 65535) /* RFC 791: every host takes 68; 16-bit total length */
+        return "netif.mtu";
+    if (!n->output && !n->output_ex)
+        return "netif.output";
+    /* The offloads travel in the metadata only output_ex receives. */
+    if (n->tso_max && !n->output_ex)
+        return "netif.tso_max";
+    if (n->tx_csum > 1 || (n->tx_csum && !n->output_ex))
+        return "netif.tx_csum";
+    return NULL;
+}
+
+static const char *check_limits(const synack_config *c)
+{
+    if (c->max_sockets == 0 || c->max_sockets > (1u << 24))
+        return "max_sockets";
+    if (c->max_conns == 0)
+        return "max_conns";
+    if (c->max_syn_backlog == 0)
+        return "max_syn_backlog";
+    if (c->max_accept_backlog == 0)
+        return "max_accept_backlog";
+    if (c->max_time_wait == 0)
+        return "max_time_wait";
+    if (c->max_buffer_bytes < CFG_MIN_BUF)
+        return "max_buffer_bytes";
+    if (c->netif.type == SYNACK_LINK_ETHERNET && c->arp_cache_size == 0)
+        return "arp_cache_size";
+    if (c->sndbuf < CFG_MIN_BUF || c->sndbuf > CFG_MAX_BUF)
+        return "sndbuf";
+    if (c->rcvbuf < CFG_MIN_BUF || c->rcvbuf > CFG_MAX_BUF)
+        return "rcvbuf";
+    return NULL;
+}
+
+static const char *check_timers(const synack_config *c)
+{
+    if (c->rto_min_us == 0 || c->rto_min_us > CFG_MAX_US)
+        return "rto_min_us";
+    if (c->rto_max_us < c->rto_min_us || c->rto_max_us > CFG_MAX_US)
+        return "rto_max_us";
+    if (c->rto_initial_us < c->rto_min_us || c->rto_initial_us > c->rto_max_us)
+        return "rto_initial_us";
+    if (c->msl_us > CFG_MAX_US) /* 0 is allowed: no TIME-WAIT hold (simulations use it) */
+        return "msl_us";
+    if (c->delack_us > 500000) /* RFC 1122 4.2.3.2: less than 0.5 s */
+        return "delack_us";
+    if (c->fin_wait2_us == 0 || c->fin_wait2_us > CFG_MAX_US)
+        return "fin_wait2_us";
+    if (c->keepidle_us == 0 || c->keepidle_us > CFG_MAX_US)
+        return "keepidle_us";
+    if (c->keepintvl_us == 0 || c->keepintvl_us > CFG_MAX_US)
+        return "keepintvl_us";
+    if (c->keepcnt == 0 || c->keepcnt > CFG_MAX_KEEPCNT)
+        return "keepcnt";
+    return NULL;
+}
+
+static const char *check_behaviour(const synack_config *c)
+{
+    if (c->mss != 0 && (c->mss < CFG_MIN_MSS || c->mss > CFG_MAX_MSS))
+        return "mss";
+    if (c->wscale > TCP_MAX_WSCALE && c->wscale != CFG_WSCALE_OFF)
+        return "wscale";
+    if (c->timestamps > 1)
+        return "timestamps";
+    if (c->sack > 1)
+        return "sack";
+    if (c->synack_giveup_rst > 1)
+        return "synack_giveup_rst";
+    if (c->syncookies > 2)
+        return "syncookies";
+    if (c->abort_on_overflow > 1)
+        return "abort_on_overflow";
+    if (c->linux_profile > 1)
+        return "linux_profile";
+    if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
+        return "ephemeral_lo";
+    if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
+        return "initial_cwnd_segs";
+    if (c->tail_loss_probe > 1)
+        return "tail_loss_probe";
+    if (c->rack > 1)
+        return "rack";
+    if (c->pacing > 1)
+        return "pacing";
+    /* The name must be terminated inside the array and known; "" means the default. */
+    if (memchr(c->cc, '\0', sizeof(c->cc)) == NULL || (c->cc[0] && !tcp_cc_find(c->cc)))
+        return "cc";
+    return NULL;
+}
+
+static const char *first_bad(const synack_config *cfg)
+{
+    if (!cfg)
+        return "cfg";
+    const char *bad = check_netif(&cfg->netif);
+    if (bad)
+        return bad;
+    if (cfg->allocator && (!cfg->allocator->alloc || !cfg->allocator->free))
+        return "allocator";
+    /* Never silently predictable: no source is an error unless determinism was chosen. */
+    if (!cfg->entropy && !cfg->deterministic)
+        return "entropy";
+    if (cfg->deterministic > 1)
+        return "deterministic";
+    if ((bad = check_limits(cfg)) != NULL || (bad = check_timers(cfg)) != NULL)
+        return bad;
+    return check_behaviour(cfg);
+}
+
+int synack_config_check(const synack_config *cfg, const char **field)
+{
+    const char *bad = first_bad(cfg);
+    if (field)
+        *field = bad;
+    return bad ? -EINVAL : 0;
+}
