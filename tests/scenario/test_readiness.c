@@ -89,7 +89,7 @@ static rt *rt_new(uint32_t max_sockets, int log)
         synack_config c;
         synack_config_default(&c);
         c.netif.addr = h ? SERVER_ADDR : CLIENT_ADDR;
-        c.seed = 7 + (uint64_t)h;
+        synack_config_deterministic(&c, 7 + (uint64_t)h);
         c.max_sockets = max_sockets;
         c.max_syn_backlog = 16384;
         c.max_accept_backlog = 16384;
