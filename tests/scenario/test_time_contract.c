@@ -369,6 +369,35 @@ static void test_timer_reasons_match_timers(void **state)
     two_free(&t);
 }
 
+/* The FIN's state change names what queued it: shutdown(SHUT_WR) on a socket, or close(). */
+static void test_fin_reason_is_shutdown_or_close(void **state)
+{
+    (void)state;
+    two t;
+    two_init(&t, NULL);
+    int ss;
+    int cs = establish(&t, &ss);
+    assert_int_equal(synack_shutdown(t.st[0], cs, SHUT_WR), 0);
+    run_for(&t, 100000);
+    assert_int_equal(synack_close(t.st[1], ss), 0);
+    int seen = 0;
+    for (size_t i = 0; i < t.nev; i++) {
+        const rec *r = &t.ev[i];
+        if (r->type != SYNACK_EV_STATE)
+            continue;
+        if (r->host == 0 && r->to == SYNACK_FIN_WAIT_1) {
+            assert_string_equal(r->why, "shutdown");
+            seen |= 1;
+        }
+        if (r->host == 1 && r->to == SYNACK_LAST_ACK) {
+            assert_string_equal(r->why, "close");
+            seen |= 2;
+        }
+    }
+    assert_int_equal(seen, 3);
+    two_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_time_max_is_valid),
         cmocka_unit_test(test_backwards_time_refused),
         cmocka_unit_test(test_timer_reasons_match_timers),
+        cmocka_unit_test(test_fin_reason_is_shutdown_or_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
