@@ -193,9 +193,12 @@ uint64_t synack_memlink_run(synack_memlink *l, uint64_t now, uint64_t until)
                 l->a->free(l->a->ctx, f, sizeof(*f) + f->len);
             }
         }
+        int refused = 0;
         for (int i = 0; i < 2; i++)
             if (l->st[i] && synack_next_deadline(l->st[i]) <= l->now)
-                synack_poll(l->st[i], l->now);
+                refused |= synack_poll(l->st[i], l->now) < 0;
+        if (refused)
+            break; /* run from inside a stack's callback (-EBUSY): the deadline would stay */
     }
     if (!idle && until > l->now)
         l->now = until;

@@ -526,9 +526,12 @@ void synack_simnet_run(synack_simnet *n, uint64_t until)
             frame_free(n, f);
         }
         /* Then the timers, by host index. */
+        int refused = 0;
         for (int i = 0; i < n->nhosts; i++)
             if (synack_next_deadline(n->hosts[i]->st) <= n->now)
-                synack_poll(n->hosts[i]->st, n->now);
+                refused |= synack_poll(n->hosts[i]->st, n->now) < 0;
+        if (refused)
+            break; /* run from inside a stack's callback (-EBUSY): the deadline would stay */
     }
     if (!idle && until > n->now)
         n->now = until;
@@ -549,6 +552,8 @@ uint64_t synack_simnet_run_idle(synack_simnet *n, uint64_t limit)
             break;
         }
         synack_simnet_run(n, t);
+        if (synack_simnet_next(n) <= t)
+            break; /* a stack refused to run (called from its callback) */
     }
     return n->now;
 }

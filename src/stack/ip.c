@@ -271,6 +271,8 @@ int synack_input_ex(synack_stack *st, uint64_t now, const void *frame, size_t le
 {
     if (!st)
         return -EINVAL;
+    if (st->cb_depth > 0)
+        return -EBUSY; /* a frame delivered from inside our own callback would re-enter */
     /* Arguments first: a refused call changes nothing, not even the clock. */
     if (!frame && len > 0)
         return -EFAULT;

@@ -15,6 +15,18 @@ static synack_sock *sock_get(synack_stack *st, int s)
     return &st->socks[s];
 }
 
+/* The start of every socket call that changes something: a NULL stack is -EINVAL, and a
+ * call from inside one of the stack's callbacks (output, on_event, a foreach visitor) is
+ * -EBUSY: the engine is in the middle of changing a connection or walking a table there,
+ * and must not be re-entered. */
+#define API_ENTER(st)                                                                          \
+    do {                                                                                       \
+        if (!(st))                                                                             \
+            return -EINVAL;                                                                    \
+        if ((st)->cb_depth > 0)                                                                \
+            return -EBUSY;                                                                     \
+    } while (0)
+
 /* Every socket call that can reach a callback returns through here; st may be freed
  * on the way out (stack_api_return), so nothing may follow it. */
 static long ret_event(synack_stack *st, const char *call, int s, long ret)
@@ -49,8 +61,7 @@ static int sock_open(synack_stack *st, int type)
 
 int synack_socket(synack_stack *st, int type)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     int s = sock_open(st, type);
     return (int)ret_event(st, "socket", s < 0 ? -1 : s, s);
 }
@@ -177,8 +188,7 @@ static int pick_ephemeral(synack_stack *st, int self, uint32_t raddr, uint16_t r
 
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "bind", s, -EBADF);
@@ -209,8 +219,7 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
 
 int synack_listen(synack_stack *st, int s, int backlog)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "listen", s, -EBADF);
@@ -260,8 +269,7 @@ int synack_listen(synack_stack *st, int s, int backlog)
 
 int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "accept", s, -EBADF);
@@ -319,8 +327,7 @@ static void conn_take_options(tcp_conn *c, const synack_sock *so)
 
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "connect", s, -EBADF);
@@ -411,8 +418,7 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
 
 ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = send_allowed(st, s, &c);
     if (rc == 0 && !buf)
@@ -430,8 +436,7 @@ ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
 
 ssize_t synack_send_commit(synack_stack *st, int s, size_t n)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = send_allowed(st, s, &c);
     if (rc == 0 && n > UINT32_MAX)
@@ -465,8 +470,7 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
 
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
     if (rc == 0)
@@ -529,8 +533,7 @@ static long recv_ready(synack_stack *st, int s, tcp_conn **cp)
 
 ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = recv_ready(st, s, &c);
     if (rc == 1) {
@@ -544,8 +547,7 @@ ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
 
 ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = recv_ready(st, s, &c);
     if (rc == 1) {
@@ -565,8 +567,7 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
 
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, RECV_FLAGS);
     if (rc == 0 && !buf && len > 0)
@@ -595,8 +596,7 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
 
 int synack_shutdown(synack_stack *st, int s, int how)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "shutdown", s, -EBADF);
@@ -620,8 +620,7 @@ int synack_shutdown(synack_stack *st, int s, int how)
 
 int synack_close(synack_stack *st, int s)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "close", s, -EBADF);
@@ -711,8 +710,7 @@ static void keepalive_changed(tcp_conn *c)
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,
                       socklen_t len)
 {
-    if (!st)
-        return -EINVAL;
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "setsockopt", s, -EBADF);

@@ -335,6 +335,8 @@ int synack_rotate_secrets(synack_stack *st)
 {
     if (!st)
         return -EINVAL;
+    if (st->cb_depth > 0)
+        return -EBUSY; /* not from inside a callback: see stack_impl.h */
     uint8_t isn[16], cookie[16];
     int rc = get_entropy(st, isn, sizeof(isn));
     if (rc == 0)
@@ -363,6 +365,8 @@ int synack_set_time(synack_stack *st, uint64_t now)
 {
     if (!st)
         return -EINVAL;
+    if (st->cb_depth > 0)
+        return -EBUSY; /* the engine is mid-operation at the current time */
     int rc = stack_time_check(st, now);
     if (rc == 0)
         st->now = now;

@@ -94,7 +94,8 @@ struct synack_stack {
 
     stack_hook *hooks;          /* host glue pointing at this stack (lifetime.h) */
     uint32_t cb_depth;          /* host callbacks running now (output, on_event, entropy,
-                                   a foreach visitor): > 0 means the host re-entered us */
+                                   a foreach visitor): > 0 means the host re-entered us,
+                                   and calls that change the stack return -EBUSY */
     uint8_t free_pending;       /* synack_stack_free() came from a callback: the outermost
                                    public call frees the stack as it returns */
     uint8_t output_gone;        /* the netif's output_ctx was freed: frames are dropped */

@@ -1,10 +1,12 @@
 /* Lifetimes and re-entrancy: freeing a stack detaches it from the memlink or loop that
  * points at it; freeing the link or loop first leaves the stack dropping what it sends;
  * synack_stack_free() from inside one of the stack's own callbacks (output, on_event, a
- * foreach visitor) is deferred until the outermost call on the stack returns. Each case
- * was a use-after-free (ASan) before. */
+ * foreach visitor) is deferred until the outermost call on the stack returns, and calls
+ * that would re-enter the engine from there are -EBUSY. Each free case was a
+ * use-after-free (ASan) before. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -340,22 +342,30 @@ static void test_free_from_foreach_visitor(void **state)
 }
 
 /* A free from a callback of a call made inside another callback waits for the outermost
- * call: synack_poll fires the SYN timer, on_event (for the timer) calls connect, whose
- * state event frees the stack; connect returns to a live stack, and the poll frees it. */
+ * call: synack_poll fires the SYN timer, on_event (for the timer) walks the connections,
+ * and the visitor frees the stack; the walk returns to a live stack, on_event still reads
+ * it, and the poll frees it on its way out. */
 static int stage;
+
+static void free_in_nested_visit(void *arg, const synack_conn_view *v)
+{
+    (void)arg;
+    (void)v;
+    if (stage == 1) {
+        stage = 2;
+        synack_stack_free(victim);
+    }
+}
 
 static void nested_on_event(void *ctx, const synack_event *ev)
 {
     (void)ctx;
     if (ev->type == SYNACK_EV_TIMER && stage == 0) {
         stage = 1;
-        assert_int_equal(start_connect(victim), -EINPROGRESS); /* the inner call */
+        synack_foreach_conn(victim, free_in_nested_visit, NULL); /* the inner call */
         assert_int_equal(stage, 2);
         assert_true(outstanding > 0); /* not freed under the outer call's feet */
-        assert_int_equal(synack_counter_get(victim, SYNACK_CTR_ActiveOpens), 2);
-    } else if (ev->type == SYNACK_EV_STATE && stage == 1) {
-        stage = 2;
-        synack_stack_free(victim);
+        assert_int_equal(synack_counter_get(victim, SYNACK_CTR_ActiveOpens), 1);
     }
 }
 
@@ -378,6 +388,66 @@ static void test_free_deferred_to_outermost_call(void **state)
     assert_int_equal(outstanding, 0);
 }
 
+/* From inside a callback, calls that would re-enter the engine are refused with -EBUSY
+ * and change nothing; the read-only ones work. */
+static int busy_checked;
+
+static void busy_on_event(void *ctx, const synack_event *ev)
+{
+    int s = *(int *)ctx;
+    if (ev->type != SYNACK_EV_STATE || busy_checked)
+        return;
+    busy_checked = 1;
+    char b[4] = {0};
+    struct sockaddr_in a = sin_of(SERVER_ADDR, 80);
+    socklen_t len = sizeof(a);
+    int v = 1;
+    assert_int_equal(synack_close(victim, s), -EBUSY);
+    assert_int_equal(synack_send(victim, s, "x", 1, 0), -EBUSY);
+    assert_int_equal(synack_recv(victim, s, b, sizeof(b), 0), -EBUSY);
+    assert_int_equal(synack_shutdown(victim, s, SHUT_WR), -EBUSY);
+    assert_int_equal(synack_setsockopt(victim, s, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)),
+                     -EBUSY);
+    assert_int_equal(synack_socket(victim, SOCK_STREAM), -EBUSY);
+    assert_int_equal(synack_connect(victim, s, (struct sockaddr *)&a, sizeof(a)), -EBUSY);
+    assert_int_equal(synack_input(victim, 0, b, sizeof(b)), -EBUSY);
+    assert_int_equal(synack_poll(victim, 0), -EBUSY);
+    assert_int_equal(synack_set_time(victim, 0), -EBUSY);
+    assert_int_equal(synack_rotate_secrets(victim), -EBUSY);
+    /* reading is fine */
+    assert_int_equal(synack_getsockname(victim, s, (struct sockaddr *)&a, &len), 0);
+    assert_int_equal(synack_getsockopt(victim, s, SOL_SOCKET, SO_KEEPALIVE, &v, &len), 0);
+    synack_pollfd p = {.sock = s, .events = POLLIN};
+    assert_int_equal(synack_sock_poll(victim, &p, 1), 0);
+    assert_true(synack_next_deadline(victim) == UINT64_MAX); /* the SYN timer is not armed yet */
+}
+
+static void test_reentry_refused_with_ebusy(void **state)
+{
+    (void)state;
+    reset_callback_state();
+    busy_checked = 0;
+    int s = -1;
+    synack_config c;
+    synack_config_default(&c);
+    c.allocator = &counting;
+    c.netif.addr = CLIENT_ADDR;
+    c.netif.output = discard_output;
+    c.on_event = busy_on_event;
+    c.event_ctx = &s;
+    victim = synack_stack_new(&c);
+    assert_non_null(victim);
+    s = synack_socket(victim, SOCK_STREAM);
+    struct sockaddr_in a = sin_of(SERVER_ADDR, 80);
+    assert_int_equal(synack_connect(victim, s, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
+    assert_int_equal(busy_checked, 1);
+    /* nothing the refused calls asked for happened: the socket is open and connecting */
+    assert_int_equal(synack_send(victim, s, "y", 1, 0), 1);
+    assert_int_equal(synack_close(victim, s), 0);
+    synack_stack_free(victim);
+    assert_int_equal(outstanding, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_free_from_callback_during_memlink_run),
         cmocka_unit_test(test_free_from_foreach_visitor),
         cmocka_unit_test(test_free_deferred_to_outermost_call),
+        cmocka_unit_test(test_reentry_refused_with_ebusy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
