@@ -6,7 +6,11 @@
  * netif's output callback; trace events through the event callback.
  *
  * Socket calls act at the time of the latest synack_input()/synack_poll() (or
- * synack_set_time()). Every call returns >= 0 on success or a negative errno. */
+ * synack_set_time()). Every call returns >= 0 on success or a negative errno: -EINVAL for
+ * a NULL stack or another bad argument, -EBADF for a socket id that is not open, -EFAULT
+ * for a NULL data buffer with a non-zero length, and -EBUSY for a call that would change
+ * the stack made from inside one of its callbacks (output, on_event, entropy, a
+ * synack_foreach_conn visitor), which may only read it (docs/API.md has the table). */
 #ifndef SYNACK_SYNACK_H
 #define SYNACK_SYNACK_H
 
@@ -174,6 +178,11 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
                       socklen_t *len);
 int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
 int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
+
+/* send() takes MSG_DONTWAIT and MSG_NOSIGNAL (calls never block nor signal), recv()
+ * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.
+ * listen() on an unbound socket binds an ephemeral port first. Unknown options or levels
+ * are -ENOPROTOOPT, a value shorter than the option's -EINVAL. */
 
 /* Readiness, as poll(2): events/revents use POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
 typedef struct synack_pollfd {
