@@ -406,8 +406,7 @@ static void busy_on_event(void *ctx, const synack_event *ev)
     assert_int_equal(synack_send(victim, s, "x", 1, 0), -EBUSY);
     assert_int_equal(synack_recv(victim, s, b, sizeof(b), 0), -EBUSY);
     assert_int_equal(synack_shutdown(victim, s, SHUT_WR), -EBUSY);
-    assert_int_equal(synack_setsockopt(victim, s, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)),
-                     -EBUSY);
+    assert_int_equal(synack_setsockopt(victim, s, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), -EBUSY);
     assert_int_equal(synack_socket(victim, SOCK_STREAM), -EBUSY);
     assert_int_equal(synack_connect(victim, s, (struct sockaddr *)&a, sizeof(a)), -EBUSY);
     assert_int_equal(synack_input(victim, 0, b, sizeof(b)), -EBUSY);

@@ -85,8 +85,8 @@ M(set_time_null, synack_set_time(NULL, 1))
 M(input_null_stack, synack_input(NULL, 1, buf, 40))
 M(input_null_frame, synack_input(c->st, c->p.now, NULL, 40))
 M(input_ex_null_stack, synack_input_ex(NULL, 1, buf, 40, NULL))
-M(input_ex_bad_meta, synack_input_ex(c->st, c->p.now, buf, 40,
-                                     &(synack_rx_meta){.flags = 0x80000000u}))
+M(input_ex_bad_meta,
+  synack_input_ex(c->st, c->p.now, buf, 40, &(synack_rx_meta){.flags = 0x80000000u}))
 M(poll_null, synack_poll(NULL, 1))
 M(next_deadline_null, synack_next_deadline(NULL) == UINT64_MAX)
 M(rotate_null, synack_rotate_secrets(NULL))
@@ -173,8 +173,8 @@ M(opts_str_null_out, synack_opts_str(&(synack_seg_info){.has_mss = 1, .mss = 146
 V(endpoints_str_null, synack_endpoints_str(NULL, buf, sizeof(buf)))
 V(endpoints_str_null_out, synack_endpoints_str(&(synack_endpoints){0}, NULL, 48))
 M(event_json_null, synack_event_json(NULL, "h", buf, sizeof(buf)))
-M(event_json_null_out, synack_event_json(&(synack_event){.type = SYNACK_EV_NOTE}, NULL, NULL,
-                                         100) > 0)
+M(event_json_null_out,
+  synack_event_json(&(synack_event){.type = SYNACK_EV_NOTE}, NULL, NULL, 100) > 0)
 /* link.h */
 M(memlink_new_bad_alloc, synack_memlink_new(&(synack_allocator){0}, 0, 1500, 1) == NULL)
 V(memlink_free_null, synack_memlink_free(NULL))
@@ -206,7 +206,8 @@ M(simnet_add_null, synack_simnet_add_host(NULL, &cfg))
 M(simnet_add_null_cfg, synack_simnet_add_host(c->net, NULL))
 M(simnet_add_addr0, (cfg.netif.addr = 0, synack_simnet_add_host(c->net, &cfg)))
 M(simnet_stack_null, synack_simnet_stack(NULL, 0) == NULL)
-M(simnet_stack_range, synack_simnet_stack(c->net, 1) == NULL && synack_simnet_stack(c->net, -1) == NULL)
+M(simnet_stack_range,
+  synack_simnet_stack(c->net, 1) == NULL && synack_simnet_stack(c->net, -1) == NULL)
 M(simnet_set_link_null, synack_simnet_set_link(NULL, 0, 0, &fault))
 M(simnet_set_link_range, synack_simnet_set_link(c->net, 0, 9, &fault))
 M(simnet_set_path_range, synack_simnet_set_path(c->net, -1, 0, &fault))
@@ -248,7 +249,10 @@ M(tuntap_netif_null_nif, synack_tuntap_netif(&tdev, NULL))
 M(tuntap_wait_up_null, synack_tuntap_wait_up(NULL, 0))
 V(tuntap_make_mac_null, synack_tuntap_make_mac(NULL, 1))
 
-#define E(name, want) {#name, name, want}
+#define E(name, want)                                                                              \
+    {                                                                                              \
+#name, name, want                                                                          \
+    }
 static const misuse table[] = {
     E(stack_free_null, 0),
     E(set_time_null, -EINVAL),

@@ -112,14 +112,12 @@ static void test_unknown_options_and_lengths(void **state)
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, &v, 2), -EINVAL);
     assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_KEEPALIVE, &v, 0), -EINVAL);
     struct linger lg = {1, 0};
-    assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg) - 1),
-                     -EINVAL);
+    assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg) - 1), -EINVAL);
     len = 2;
     assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, &v, &len), -EINVAL);
     synack_tcp_info info;
     len = sizeof(info) - 1;
-    assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &info, &len),
-                     -EINVAL);
+    assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &info, &len), -EINVAL);
     len = sizeof(v);
     v = 7;
     assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);

@@ -26,9 +26,9 @@ typedef struct rec {
     int host;
     synack_event_type type;
     synack_endpoints conn;
-    const char *timer;        /* SYNACK_EV_TIMER */
+    const char *timer;         /* SYNACK_EV_TIMER */
     synack_tcp_state from, to; /* SYNACK_EV_STATE */
-    const char *why;          /* SYNACK_EV_STATE */
+    const char *why;           /* SYNACK_EV_STATE */
 } rec;
 
 typedef struct two {
@@ -119,8 +119,7 @@ static int establish(two *t, int *ss)
     }
     int cs = synack_socket(t->st[0], SOCK_STREAM);
     struct sockaddr_in a = sin_of(SERVER_ADDR, PORT);
-    assert_int_equal(synack_connect(t->st[0], cs, (struct sockaddr *)&a, sizeof(a)),
-                     -EINPROGRESS);
+    assert_int_equal(synack_connect(t->st[0], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     run_for(t, 10000);
     *ss = synack_accept(t->st[1], t->ls, NULL, NULL);
     assert_true(*ss >= 0);
@@ -348,8 +347,7 @@ static void test_timer_reasons_match_timers(void **state)
     cs = synack_socket(t.st[0], SOCK_STREAM);
     struct sockaddr_in a = sin_of(SERVER_ADDR, PORT);
     assert_int_equal(synack_memlink_attach(t.link, 1, t.st[1]), 0);
-    assert_int_equal(synack_connect(t.st[0], cs, (struct sockaddr *)&a, sizeof(a)),
-                     -EINPROGRESS);
+    assert_int_equal(synack_connect(t.st[0], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     run_for(&t, 10000);
     assert_int_equal(sock_state(t.st[0], cs), SYNACK_ESTABLISHED);
     assert_int_equal(synack_memlink_attach(t.link, 1, NULL), 0);
@@ -360,8 +358,7 @@ static void test_timer_reasons_match_timers(void **state)
 
     /* SYN retransmission: nobody answers */
     cs = synack_socket(t.st[0], SOCK_STREAM);
-    assert_int_equal(synack_connect(t.st[0], cs, (struct sockaddr *)&a, sizeof(a)),
-                     -EINPROGRESS);
+    assert_int_equal(synack_connect(t.st[0], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     run_for(&t, 60 * SEC);
     assert_true(saw(&t, 0, SYNACK_SYN_SENT, "syn-timeout"));
 
