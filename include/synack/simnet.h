@@ -85,6 +85,7 @@ synack_stack *synack_simnet_stack(synack_simnet *n, int host);
 int synack_simnet_set_link(synack_simnet *n, int from, int to, const synack_fault_config *f);
 /* Both directions at once; errors as synack_simnet_set_link (then neither changes). */
 int synack_simnet_set_path(synack_simnet *n, int a, int b, const synack_fault_config *f);
+/* The directed link's counts; all zero for a NULL network or a host index out of range. */
 const synack_link_stats *synack_simnet_link_stats(synack_simnet *n, int from, int to);
 /* Returns 0, or -EINVAL for a NULL network (as synack_simnet_set_filter). */
 int synack_simnet_set_tap(synack_simnet *n, synack_simnet_tap_fn fn, void *ctx);
