@@ -105,9 +105,15 @@ typedef struct synack_event {
     } u;
 } synack_event;
 
+/* Called synchronously from inside the stack's work: it may read the stack (getsockopt,
+ * synack_sock_poll, counters, ...) and may free it (deferred until the call that emitted
+ * the event returns), but calls that change it return -EBUSY here. */
 typedef void (*synack_event_fn)(void *ctx, const synack_event *ev);
 
-/* "CLOSED", "SYN-SENT", ... (RFC 9293 spelling). */
+/* The formatters below never crash on NULL: a NULL segment, endpoints or event renders
+ * as nothing, a NULL out is never written (the length is still counted). */
+
+/* "CLOSED", "SYN-SENT", ... (RFC 9293 spelling); "?" for a value out of range. */
 const char *synack_state_name(synack_tcp_state s);
 /* tcpdump letters in the order S F R P . U E W, e.g. "S." for SYN-ACK. out >= 9 bytes. */
 void synack_flags_str(uint8_t flags, char out[9]);

@@ -76,20 +76,24 @@ uint64_t synack_loop_wallclock(void);
 
 /* A loop on cfg->dev; NULL when memory is short or cfg is unusable (no device). */
 synack_loop *synack_loop_new(const synack_loop_config *cfg);
-/* Frees the loop and the frames it still holds (they are not sent). */
+/* Frees the loop and the frames it still holds (they are not sent). Free it after its
+ * stack: a stack that outlives the loop drops what it sends. NULL is accepted. */
 void synack_loop_free(synack_loop *lp);
 /* Fills a netif so that the stack sends through the loop: type and MTU from the device,
- * output and output_ctx. Address, prefix, gateway and MAC stay the caller's. */
-void synack_loop_netif(synack_loop *lp, synack_netif *nif);
-/* The stack that receives the device's frames (created with synack_loop_netif's netif). */
-void synack_loop_attach(synack_loop *lp, synack_stack *st);
+ * output and output_ctx. Address, prefix, gateway and MAC stay the caller's. Returns 0,
+ * or -EINVAL (NULL loop or netif). */
+int synack_loop_netif(synack_loop *lp, synack_netif *nif);
+/* The stack that receives the device's frames (created with synack_loop_netif's netif;
+ * NULL: none). synack_stack_free() on it detaches it. Returns 0, or -EINVAL (NULL loop). */
+int synack_loop_attach(synack_loop *lp, synack_stack *st);
 /* One round: sleeps until a frame arrives, a deadline (the stack's or a held frame's)
  * comes, one of `extra` becomes ready, a signal arrives, or max_wait_us passes (not at
  * all while the stack has ready sockets not yet popped: synack_loop_ready()); then
  * releases due held frames, reads up to rx_batch frames into the stack, and runs its
  * timers when due. `extra` (may be NULL; at most 16 entries) has its revents filled as
  * poll(2) does. Returns the number of frames handed to the stack, or a negative errno
- * when the device failed (-EINTR is not a failure: it returns 0). */
+ * when the device failed (-EINTR is not a failure: it returns 0), or -EINVAL (NULL loop,
+ * nextra outside 0..16, NULL extra with nextra > 0). */
 int synack_loop_run_once(synack_loop *lp, uint64_t max_wait_us, struct pollfd *extra, int nextra);
 /* The sockets of the attached stack that became ready (synack_sock_ready()): after
  * run_once, a caller that watches its sockets (synack_sock_watch()) pops them here instead
@@ -99,7 +103,8 @@ int synack_loop_ready(synack_loop *lp, synack_ready *out, int max);
 /* Runs timers and sends held frames that are due, without sleeping or reading. Call it
  * after socket calls when the caller does not go back to run_once at once. */
 void synack_loop_service(synack_loop *lp);
-/* Frames held back by faults right now. */
+/* Frames held back by faults right now (0 for a NULL loop); the stats of a NULL loop or
+ * into a NULL out are not written. synack_loop_service(NULL) does nothing. */
 size_t synack_loop_held(const synack_loop *lp);
 void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out);
 

@@ -79,19 +79,23 @@ void synack_simnet_free(synack_simnet *n);
  * taken, -EINVAL (also for a config synack_config_check refuses), -ENOMEM, -ENOSPC past
  * 1024 hosts, or the entropy callback's error). The stack belongs to the network. */
 int synack_simnet_add_host(synack_simnet *n, const synack_config *cfg);
+/* NULL for a NULL network or a host index out of range. */
 synack_stack *synack_simnet_stack(synack_simnet *n, int host);
-/* Sets the directed link from -> to (default: no delay, no faults). */
-void synack_simnet_set_link(synack_simnet *n, int from, int to, const synack_fault_config *f);
-/* Both directions at once. */
-void synack_simnet_set_path(synack_simnet *n, int a, int b, const synack_fault_config *f);
+/* Sets the directed link from -> to (f NULL or the default: no delay, no faults). Returns
+ * 0, or -EINVAL (NULL network, a host index out of range). */
+int synack_simnet_set_link(synack_simnet *n, int from, int to, const synack_fault_config *f);
+/* Both directions at once; errors as synack_simnet_set_link (then neither changes). */
+int synack_simnet_set_path(synack_simnet *n, int a, int b, const synack_fault_config *f);
+/* The directed link's counts; all zero for a NULL network or a host index out of range. */
 const synack_link_stats *synack_simnet_link_stats(synack_simnet *n, int from, int to);
-void synack_simnet_set_tap(synack_simnet *n, synack_simnet_tap_fn fn, void *ctx);
+/* Returns 0, or -EINVAL for a NULL network (as synack_simnet_set_filter). */
+int synack_simnet_set_tap(synack_simnet *n, synack_simnet_tap_fn fn, void *ctx);
 /* Decides, when host `from` sends a frame to host `to`, whether to drop it before the
  * link sees it (return non-zero; it counts as `lost`). For scripted drops that need more
  * than flags, e.g. the test harness's per-segment filter. */
 typedef int (*synack_simnet_filter_fn)(void *ctx, int from, int to, uint64_t t_us,
                                        const uint8_t *frame, size_t len);
-void synack_simnet_set_filter(synack_simnet *n, synack_simnet_filter_fn fn, void *ctx);
+int synack_simnet_set_filter(synack_simnet *n, synack_simnet_filter_fn fn, void *ctx);
 /* Number of hosts; the index of the host that owns addr (host order), or -1. */
 int synack_simnet_hosts(const synack_simnet *n);
 int synack_simnet_host_of(const synack_simnet *n, uint32_t addr);
@@ -112,7 +116,8 @@ uint64_t synack_simnet_now(const synack_simnet *n);
 /* Earliest pending arrival or stack deadline; UINT64_MAX if none. */
 uint64_t synack_simnet_next(synack_simnet *n);
 /* Delivers frames and fires timers in time order until `until` (inclusive) or nothing is
- * left before it; then sets every stack's time to `until` (when finite). Events at the same
+ * left before it; then sets every stack's time to `until` (when at most SYNACK_TIME_MAX;
+ * a larger `until`, e.g. UINT64_MAX, runs until nothing is left). Events at the same
  * time happen in a fixed order (arrivals by send order, then host index). */
 void synack_simnet_run(synack_simnet *n, uint64_t until);
 /* Runs until nothing is pending or `limit` is reached; returns the time reached. */

@@ -6,7 +6,11 @@
  * netif's output callback; trace events through the event callback.
  *
  * Socket calls act at the time of the latest synack_input()/synack_poll() (or
- * synack_set_time()). Every call returns >= 0 on success or a negative errno. */
+ * synack_set_time()). Every call returns >= 0 on success or a negative errno: -EINVAL for
+ * a NULL stack or another bad argument, -EBADF for a socket id that is not open, -EFAULT
+ * for a NULL data buffer with a non-zero length, and -EBUSY for a call that would change
+ * the stack made from inside one of its callbacks (output, on_event, entropy, a
+ * synack_foreach_conn visitor), which may only read it (docs/API.md has the table). */
 #ifndef SYNACK_SYNACK_H
 #define SYNACK_SYNACK_H
 
@@ -136,22 +140,38 @@ int synack_config_check(const synack_config *cfg, const char **field);
 int synack_stack_create(const synack_config *cfg, synack_stack **out, const char **field);
 /* synack_stack_create() without the reason: NULL on any failure (cfg NULL included). */
 synack_stack *synack_stack_new(const synack_config *cfg);
-/* Frees everything, sockets and connections included, without sending anything. */
+/* Frees everything, sockets and connections included, without sending anything. A memlink
+ * or loop attached to the stack forgets it (it stops delivering to it). Called from inside
+ * one of the stack's callbacks (output, on_event, entropy, a foreach visitor), the stack
+ * stops calling them at once and is freed when the outermost synack_* call on it returns.
+ * NULL is accepted. */
 void synack_stack_free(synack_stack *st);
 
-/* Sets the stack's notion of now without doing anything else (socket calls use it). */
-void synack_set_time(synack_stack *st, uint64_t now_us);
-/* Hands the stack one frame that arrived at now_us. Returns 0, or a negative errno for a
- * frame that was dropped (it is also counted and traced). */
+/* The contract of `now_us`, for every call that takes it: microseconds of a monotonic
+ * clock (any origin), never earlier than the latest value given to any call on the stack,
+ * and at most SYNACK_TIME_MAX (2^62 - 1, ~146,000 years), so that now plus any timeout
+ * cannot overflow. A time that breaks it (UINT64_MAX, time going backwards) is refused
+ * with -EINVAL and changes nothing. The same value again is fine. */
+#define SYNACK_TIME_MAX ((UINT64_C(1) << 62) - 1)
+
+/* Sets the stack's notion of now without doing anything else (socket calls use it).
+ * Returns 0, or -EINVAL (NULL stack, or a time against the contract above). */
+int synack_set_time(synack_stack *st, uint64_t now_us);
+/* Hands the stack one frame that arrived at now_us. Returns 0, or a negative errno: for a
+ * frame that was dropped (it is also counted and traced), -EINVAL for a bad time or
+ * unknown meta flags, -EFAULT for a NULL frame with len > 0 (refused calls count
+ * nothing and change nothing). */
 int synack_input(synack_stack *st, uint64_t now_us, const void *frame, size_t len);
 /* synack_input() for a frame with what the device vouches for (netif.h: checksum already
  * verified or only partial, a GRO/GSO super-packet). meta NULL or all zero is
  * synack_input(). */
 int synack_input_ex(synack_stack *st, uint64_t now_us, const void *frame, size_t len,
                     const synack_rx_meta *meta);
-/* Runs the timers due at now_us and sends what is pending. Returns 0. */
+/* Runs the timers due at now_us and sends what is pending. Returns 0, or -EINVAL (NULL
+ * stack, or a time against the contract: nothing runs). */
 int synack_poll(synack_stack *st, uint64_t now_us);
-/* When synack_poll() must next be called; UINT64_MAX if nothing is pending. */
+/* When synack_poll() must next be called; UINT64_MAX if nothing is pending (not a time to
+ * pass to synack_poll(), which refuses it). */
 uint64_t synack_next_deadline(synack_stack *st);
 
 /* Draws new ISN and SYN-cookie secrets from the entropy source. Live connections are not
@@ -190,6 +210,11 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
                       socklen_t *len);
 int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
 int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
+
+/* send() takes MSG_DONTWAIT and MSG_NOSIGNAL (calls never block nor signal), recv()
+ * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.
+ * listen() on an unbound socket binds an ephemeral port first. Unknown options or levels
+ * are -ENOPROTOOPT, a value shorter than the option's -EINVAL. */
 
 /* Readiness, as poll(2): events/revents use POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
 typedef struct synack_pollfd {

@@ -51,15 +51,16 @@ typedef struct synack_tuntap {
 /* Opens (creating if needed) the TAP (SYNACK_LINK_ETHERNET) or TUN (SYNACK_LINK_IP) device
  * `name` ("" or NULL lets the kernel choose, e.g. tap0). Returns 0 and fills *dev, or a
  * negative errno (-ENOENT without /dev/net/tun, -EPERM without CAP_NET_ADMIN, -EBUSY when
- * another process holds the device, -EINVAL for a bad name or type). */
+ * another process holds the device, -EINVAL for a NULL dev, a bad name or type). */
 int synack_tuntap_open(synack_tuntap *dev, const char *name, synack_link_type type);
 /* synack_tuntap_open() with SYNACK_TUNTAP_* flags (0: the same). With
  * SYNACK_TUNTAP_OFFLOAD, -EINVAL or -ENOTTY when the kernel refuses the offloads. */
 int synack_tuntap_open_ex(synack_tuntap *dev, const char *name, synack_link_type type,
                           unsigned flags);
-/* Closes the device (a non-persistent device disappears with it). */
+/* Closes the device (a non-persistent device disappears with it). NULL is accepted. */
 void synack_tuntap_close(synack_tuntap *dev);
-/* Reads one frame into buf (cap bytes). Returns its length, -EAGAIN when none is queued,
+/* Reads one frame into buf (cap bytes). Returns its length, -EINVAL for a NULL dev (or meta
+ * below), -EFAULT for a NULL buf with cap > 0, -EAGAIN when none is queued,
  * -EMSGSIZE when it was longer than cap (the frame is lost), or another negative errno.
  * On a device with offloads a partial checksum is completed here, so the frame is whole
  * (it may still be a super-packet longer than the MTU). */
@@ -81,8 +82,9 @@ int synack_tuntap_write_meta(void *dev, const uint8_t *frame, size_t len,
                              const synack_tx_meta *meta);
 /* Fills a netif to send through dev: type, output and output_ctx, and the MTU (when
  * nif->mtu is 0 or larger than the device's). Address, prefix, gateway and MAC stay the
- * caller's. On a device with offloads also output_ex, tso_max (64 KiB) and tx_csum. */
-void synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif);
+ * caller's. On a device with offloads also output_ex, tso_max (64 KiB) and tx_csum.
+ * Returns 0, or -EINVAL for a NULL dev or nif. */
+int synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif);
 /* Waits until the kernel reports the interface operationally up (sysfs operstate "up" or
  * "unknown"), at most timeout_ms. Attaching to a TAP device raises its carrier, but the
  * kernel activates the interface's queue a moment later (linkwatch): what it sends before

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "link/fault.h"
 #include "link/holdq.h"
+#include "stack/lifetime.h"
 #include "util/rng.h"
 
 #define LOOP_MAX_EXTRA 16
@@ -22,6 +24,7 @@ enum { DIR_TX = 0, DIR_RX = 1 };
 struct synack_loop {
     synack_tuntap *dev;       /* the device */
     synack_stack *st;         /* the stack fed by the device (NULL until attached) */
+    stack_hook hook;          /* registered with st: its free sets st to NULL */
     synack_pcap *pcap;        /* capture, or NULL */
     fault_link tx;            /* fault stage for frames the stack sends */
     fault_link rx;            /* fault stage for frames that arrive */
@@ -205,6 +208,11 @@ void synack_loop_free(synack_loop *lp)
 {
     if (!lp)
         return;
+    if (lp->st) {
+        /* A stack that outlives the loop must neither call its hook nor send into it. */
+        stack_hook_remove(lp->st, &lp->hook);
+        stack_output_gone(lp->st, lp);
+    }
     holdq_destroy(&lp->held);
     fault_link_destroy(&lp->tx, synack_allocator_libc());
     fault_link_destroy(&lp->rx, synack_allocator_libc());
@@ -213,8 +221,10 @@ void synack_loop_free(synack_loop *lp)
     free(lp);
 }
 
-void synack_loop_netif(synack_loop *lp, synack_netif *nif)
+int synack_loop_netif(synack_loop *lp, synack_netif *nif)
 {
+    if (!lp || !nif)
+        return -EINVAL;
     synack_tuntap_netif(lp->dev, nif);
     nif->output = loop_output;
     nif->output_ctx = lp;
@@ -225,12 +235,28 @@ void synack_loop_netif(synack_loop *lp, synack_netif *nif)
             nif->tx_csum = 0;
         }
     }
+    return 0;
 }
 
-void synack_loop_attach(synack_loop *lp, synack_stack *st)
+static void loop_stack_freed(stack_hook *h)
 {
+    synack_loop *lp = (synack_loop *)(void *)((char *)h - offsetof(synack_loop, hook));
+    lp->st = NULL;
+}
+
+int synack_loop_attach(synack_loop *lp, synack_stack *st)
+{
+    if (!lp)
+        return -EINVAL;
+    if (lp->st)
+        stack_hook_remove(lp->st, &lp->hook);
     lp->st = st;
-    synack_set_time(st, lp->now);
+    if (!st)
+        return 0;
+    lp->hook.on_free = loop_stack_freed;
+    stack_hook_add(st, &lp->hook);
+    (void)synack_set_time(st, lp->now); /* a stack already ahead keeps its time */
+    return 0;
 }
 
 static void release_held(synack_loop *lp)
@@ -253,6 +279,8 @@ static void run_timers(synack_loop *lp)
 
 void synack_loop_service(synack_loop *lp)
 {
+    if (!lp)
+        return;
     uint64_t t = synack_loop_clock();
     if (t > lp->now)
         lp->now = t;
@@ -293,7 +321,7 @@ static int read_frames(synack_loop *lp)
 
 int synack_loop_run_once(synack_loop *lp, uint64_t max_wait_us, struct pollfd *extra, int nextra)
 {
-    if (nextra < 0 || nextra > LOOP_MAX_EXTRA || (nextra > 0 && !extra))
+    if (!lp || nextra < 0 || nextra > LOOP_MAX_EXTRA || (nextra > 0 && !extra))
         return -EINVAL;
     uint64_t now = synack_loop_clock();
     uint64_t until = max_wait_us > UINT64_MAX - now ? UINT64_MAX : now + max_wait_us;
@@ -347,11 +375,13 @@ int synack_loop_ready(synack_loop *lp, synack_ready *out, int max)
 
 size_t synack_loop_held(const synack_loop *lp)
 {
-    return lp->held.len;
+    return lp ? lp->held.len : 0;
 }
 
 void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out)
 {
+    if (!lp || !out)
+        return;
     *out = lp->stats;
     /* Frames offered, lost and reordered are the fault stages' counts; delivered and
      * bytes are counted here as frames leave a stage. */

@@ -1,7 +1,9 @@
 /* The in-memory link: two bounded FIFOs of copied frames with a fixed delay. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "stack/lifetime.h"
 #include "synack/link.h"
 
 typedef struct frame {
@@ -14,6 +16,7 @@ typedef struct frame {
 struct endpoint {
     synack_memlink *link; /* back pointer */
     int side;             /* 0 or 1: the side that sends through this endpoint */
+    stack_hook hook;      /* registered with the stack attached at this side */
 };
 
 struct synack_memlink {
@@ -36,6 +39,8 @@ synack_memlink *synack_memlink_new(const synack_allocator *a, uint64_t delay_us,
 {
     if (!a)
         a = synack_allocator_libc();
+    if (!a->alloc || !a->free)
+        return NULL;
     synack_memlink *l = a->alloc(a->ctx, sizeof(*l));
     if (!l)
         return NULL;
@@ -51,10 +56,25 @@ synack_memlink *synack_memlink_new(const synack_allocator *a, uint64_t delay_us,
     return l;
 }
 
+/* The stack at this side is being freed: stop delivering to it. */
+static void side_stack_freed(stack_hook *h)
+{
+    struct endpoint *ep = (struct endpoint *)(void *)((char *)h - offsetof(struct endpoint, hook));
+    ep->link->st[ep->side] = NULL;
+}
+
 void synack_memlink_free(synack_memlink *l)
 {
     if (!l)
         return;
+    for (int i = 0; i < 2; i++) {
+        if (!l->st[i])
+            continue;
+        /* A stack that outlives the link must neither call its hook nor send into it. */
+        stack_hook_remove(l->st[i], &l->ep[i].hook);
+        for (int k = 0; k < 2; k++)
+            stack_output_gone(l->st[i], &l->ep[k]);
+    }
     for (int i = 0; i < 2; i++) {
         while (l->head[i]) {
             frame *f = l->head[i];
@@ -92,25 +112,46 @@ static int link_output(void *ctx, const uint8_t *data, size_t len)
     return 0;
 }
 
-void synack_memlink_netif(synack_memlink *l, int side, synack_netif *nif)
+int synack_memlink_netif(synack_memlink *l, int side, synack_netif *nif)
 {
+    if (!l || !nif || (side != 0 && side != 1))
+        return -EINVAL;
     nif->output = link_output;
     nif->output_ctx = &l->ep[side];
+    return 0;
 }
 
-void synack_memlink_attach(synack_memlink *l, int side, synack_stack *st) { l->st[side] = st; }
-
-void synack_memlink_set_tap(synack_memlink *l, synack_memlink_tap_fn fn, void *ctx)
+int synack_memlink_attach(synack_memlink *l, int side, synack_stack *st)
 {
+    if (!l || (side != 0 && side != 1))
+        return -EINVAL;
+    struct endpoint *ep = &l->ep[side];
+    if (l->st[side])
+        stack_hook_remove(l->st[side], &ep->hook);
+    l->st[side] = st;
+    if (st) {
+        ep->hook.on_free = side_stack_freed;
+        stack_hook_add(st, &ep->hook);
+    }
+    return 0;
+}
+
+int synack_memlink_set_tap(synack_memlink *l, synack_memlink_tap_fn fn, void *ctx)
+{
+    if (!l)
+        return -EINVAL;
     l->tap = fn;
     l->tap_ctx = ctx;
+    return 0;
 }
 
-uint64_t synack_memlink_dropped(const synack_memlink *l) { return l->dropped; }
+uint64_t synack_memlink_dropped(const synack_memlink *l) { return l ? l->dropped : 0; }
 
 uint64_t synack_memlink_next(synack_memlink *l)
 {
     uint64_t t = UINT64_MAX;
+    if (!l)
+        return t;
     for (int i = 0; i < 2; i++) {
         if (l->head[i] && l->head[i]->at < t)
             t = l->head[i]->at;
@@ -125,7 +166,13 @@ uint64_t synack_memlink_next(synack_memlink *l)
 
 uint64_t synack_memlink_run(synack_memlink *l, uint64_t now, uint64_t until)
 {
-    if (now > l->now)
+    if (!l)
+        return 0;
+    /* The stacks refuse times past SYNACK_TIME_MAX: "run until idle" stops there. */
+    int idle = until > SYNACK_TIME_MAX; /* run until nothing is left, not to a time */
+    if (idle)
+        until = SYNACK_TIME_MAX;
+    if (now > l->now && now <= SYNACK_TIME_MAX)
         l->now = now;
     for (;;) {
         uint64_t t = synack_memlink_next(l);
@@ -146,11 +193,14 @@ uint64_t synack_memlink_run(synack_memlink *l, uint64_t now, uint64_t until)
                 l->a->free(l->a->ctx, f, sizeof(*f) + f->len);
             }
         }
+        int refused = 0;
         for (int i = 0; i < 2; i++)
             if (l->st[i] && synack_next_deadline(l->st[i]) <= l->now)
-                synack_poll(l->st[i], l->now);
+                refused |= synack_poll(l->st[i], l->now) < 0;
+        if (refused)
+            break; /* run from inside a stack's callback (-EBUSY): the deadline would stay */
     }
-    if (until != UINT64_MAX && until > l->now)
+    if (!idle && until > l->now)
         l->now = until;
     for (int i = 0; i < 2; i++)
         if (l->st[i])

@@ -252,6 +252,8 @@ synack_simnet *synack_simnet_new(const synack_allocator *a, uint64_t seed, size_
 {
     if (!a)
         a = synack_allocator_libc();
+    if (!a->alloc || !a->free)
+        return NULL;
     synack_simnet *n = a->alloc(a->ctx, sizeof(*n));
     if (!n)
         return NULL;
@@ -326,7 +328,7 @@ static int grow(synack_simnet *n)
 
 int synack_simnet_add_host(synack_simnet *n, const synack_config *cfg)
 {
-    if (!cfg || cfg->netif.type != SYNACK_LINK_IP || cfg->netif.addr == 0)
+    if (!n || !cfg || cfg->netif.type != SYNACK_LINK_IP || cfg->netif.addr == 0)
         return -EINVAL;
     if (host_by_addr(n, cfg->netif.addr) >= 0)
         return -EADDRINUSE;
@@ -388,55 +390,74 @@ int synack_simnet_add_host(synack_simnet *n, const synack_config *cfg)
 
 synack_stack *synack_simnet_stack(synack_simnet *n, int host)
 {
-    if (host < 0 || host >= n->nhosts)
+    if (!n || host < 0 || host >= n->nhosts)
         return NULL;
     return n->hosts[host]->st;
 }
 
-int synack_simnet_hosts(const synack_simnet *n) { return n->nhosts; }
+int synack_simnet_hosts(const synack_simnet *n) { return n ? n->nhosts : 0; }
 
-int synack_simnet_host_of(const synack_simnet *n, uint32_t addr) { return host_by_addr(n, addr); }
-
-void synack_simnet_set_link(synack_simnet *n, int from, int to, const synack_fault_config *f)
+int synack_simnet_host_of(const synack_simnet *n, uint32_t addr)
 {
-    if (from < 0 || to < 0 || from >= n->nhosts || to >= n->nhosts)
-        return;
-    fault_link_configure(link_of(n, from, to), f);
+    return n ? host_by_addr(n, addr) : -1;
 }
 
-void synack_simnet_set_path(synack_simnet *n, int a, int b, const synack_fault_config *f)
+static int valid_link(const synack_simnet *n, int from, int to)
 {
+    return n && from >= 0 && to >= 0 && from < n->nhosts && to < n->nhosts;
+}
+
+int synack_simnet_set_link(synack_simnet *n, int from, int to, const synack_fault_config *f)
+{
+    if (!valid_link(n, from, to))
+        return -EINVAL;
+    fault_link_configure(link_of(n, from, to), f);
+    return 0;
+}
+
+int synack_simnet_set_path(synack_simnet *n, int a, int b, const synack_fault_config *f)
+{
+    /* both directions or neither */
+    if (!valid_link(n, a, b))
+        return -EINVAL;
     synack_simnet_set_link(n, a, b, f);
     synack_simnet_set_link(n, b, a, f);
+    return 0;
 }
 
 const synack_link_stats *synack_simnet_link_stats(synack_simnet *n, int from, int to)
 {
-    if (from < 0 || to < 0 || from >= n->nhosts || to >= n->nhosts)
+    if (!valid_link(n, from, to))
         return &no_stats;
     return &link_of(n, from, to)->stats;
 }
 
-void synack_simnet_set_tap(synack_simnet *n, synack_simnet_tap_fn fn, void *ctx)
+int synack_simnet_set_tap(synack_simnet *n, synack_simnet_tap_fn fn, void *ctx)
 {
+    if (!n)
+        return -EINVAL;
     n->tap = fn;
     n->tap_ctx = ctx;
+    return 0;
 }
 
-void synack_simnet_set_filter(synack_simnet *n, synack_simnet_filter_fn fn, void *ctx)
+int synack_simnet_set_filter(synack_simnet *n, synack_simnet_filter_fn fn, void *ctx)
 {
+    if (!n)
+        return -EINVAL;
     n->filter = fn;
     n->filter_ctx = ctx;
+    return 0;
 }
 
-uint64_t synack_simnet_unroutable(const synack_simnet *n) { return n->unroutable; }
+uint64_t synack_simnet_unroutable(const synack_simnet *n) { return n ? n->unroutable : 0; }
 
-size_t synack_simnet_inflight(const synack_simnet *n) { return n->nheap; }
+size_t synack_simnet_inflight(const synack_simnet *n) { return n ? n->nheap : 0; }
 
 int synack_simnet_inject(synack_simnet *n, int from, uint64_t delay_us, const uint8_t *pkt,
                          size_t len)
 {
-    if (!pkt || len == 0 || from < -1 || from >= n->nhosts)
+    if (!n || !pkt || len == 0 || from < -1 || from >= n->nhosts)
         return -EINVAL;
     int to = host_by_addr(n, frame_dst(pkt, len));
     if (to < 0) {
@@ -452,10 +473,12 @@ int synack_simnet_inject(synack_simnet *n, int from, uint64_t delay_us, const ui
     return rc;
 }
 
-uint64_t synack_simnet_now(const synack_simnet *n) { return n->now; }
+uint64_t synack_simnet_now(const synack_simnet *n) { return n ? n->now : 0; }
 
 uint64_t synack_simnet_next(synack_simnet *n)
 {
+    if (!n)
+        return UINT64_MAX;
     uint64_t t = n->nheap ? n->heap[0]->at : UINT64_MAX;
     for (int i = 0; i < n->nhosts; i++) {
         uint64_t d = synack_next_deadline(n->hosts[i]->st);
@@ -480,6 +503,13 @@ static void deliver(synack_simnet *n, sim_frame *f)
 
 void synack_simnet_run(synack_simnet *n, uint64_t until)
 {
+    if (!n)
+        return;
+    /* The stacks refuse times past SYNACK_TIME_MAX: a larger `until` runs until nothing is
+     * left and leaves the clock there. */
+    int idle = until > SYNACK_TIME_MAX;
+    if (idle)
+        until = SYNACK_TIME_MAX;
     for (;;) {
         uint64_t t = synack_simnet_next(n);
         if (t > until || t == UINT64_MAX)
@@ -493,11 +523,14 @@ void synack_simnet_run(synack_simnet *n, uint64_t until)
             frame_free(n, f);
         }
         /* Then the timers, by host index. */
+        int refused = 0;
         for (int i = 0; i < n->nhosts; i++)
             if (synack_next_deadline(n->hosts[i]->st) <= n->now)
-                synack_poll(n->hosts[i]->st, n->now);
+                refused |= synack_poll(n->hosts[i]->st, n->now) < 0;
+        if (refused)
+            break; /* run from inside a stack's callback (-EBUSY): the deadline would stay */
     }
-    if (until != UINT64_MAX && until > n->now)
+    if (!idle && until > n->now)
         n->now = until;
     for (int i = 0; i < n->nhosts; i++)
         synack_set_time(n->hosts[i]->st, n->now);
@@ -505,6 +538,8 @@ void synack_simnet_run(synack_simnet *n, uint64_t until)
 
 uint64_t synack_simnet_run_idle(synack_simnet *n, uint64_t limit)
 {
+    if (!n)
+        return 0;
     for (;;) {
         uint64_t t = synack_simnet_next(n);
         if (t == UINT64_MAX)
@@ -514,6 +549,8 @@ uint64_t synack_simnet_run_idle(synack_simnet *n, uint64_t limit)
             break;
         }
         synack_simnet_run(n, t);
+        if (synack_simnet_next(n) <= t)
+            break; /* a stack refused to run (called from its callback) */
     }
     return n->now;
 }

@@ -70,9 +70,13 @@ int synack_tuntap_open(synack_tuntap *dev, const char *name, synack_link_type ty
 int synack_tuntap_open_ex(synack_tuntap *dev, const char *name, synack_link_type type,
                           unsigned flags)
 {
+    if (!dev)
+        return -EINVAL;
     memset(dev, 0, sizeof(*dev));
     dev->fd = -1;
     if (type != SYNACK_LINK_ETHERNET && type != SYNACK_LINK_IP)
+        return -EINVAL;
+    if (flags & ~(unsigned)SYNACK_TUNTAP_OFFLOAD)
         return -EINVAL;
     if (name && strlen(name) >= IFNAMSIZ)
         return -EINVAL;
@@ -115,6 +119,8 @@ int synack_tuntap_open_ex(synack_tuntap *dev, const char *name, synack_link_type
 
 void synack_tuntap_close(synack_tuntap *dev)
 {
+    if (!dev)
+        return;
     if (dev->fd >= 0)
         close(dev->fd);
     dev->fd = -1;
@@ -137,7 +143,7 @@ static void rx_meta_of(const vnet_hdr *h, synack_rx_meta *meta)
 
 void synack_tuntap_csum_complete(uint8_t *frame, size_t len, synack_rx_meta *meta)
 {
-    if (!(meta->flags & SYNACK_RX_CSUM_PARTIAL))
+    if (!frame || !meta || !(meta->flags & SYNACK_RX_CSUM_PARTIAL))
         return;
     size_t start = meta->csum_start, field = start + meta->csum_offset;
     meta->flags &= ~(uint32_t)SYNACK_RX_CSUM_PARTIAL;
@@ -151,6 +157,10 @@ void synack_tuntap_csum_complete(uint8_t *frame, size_t len, synack_rx_meta *met
 
 long synack_tuntap_read(synack_tuntap *dev, void *buf, size_t cap)
 {
+    if (!dev)
+        return -EINVAL;
+    if (!buf && cap > 0)
+        return -EFAULT;
     if (dev->vnet_hdr_len) {
         synack_rx_meta meta;
         long n = synack_tuntap_read_meta(dev, buf, cap, &meta);
@@ -175,6 +185,10 @@ long synack_tuntap_read(synack_tuntap *dev, void *buf, size_t cap)
 
 long synack_tuntap_read_meta(synack_tuntap *dev, void *buf, size_t cap, synack_rx_meta *meta)
 {
+    if (!dev || !meta)
+        return -EINVAL;
+    if (!buf && cap > 0)
+        return -EFAULT;
     if (!dev->vnet_hdr_len) {
         memset(meta, 0, sizeof(*meta));
         return synack_tuntap_read(dev, buf, cap);
@@ -202,6 +216,10 @@ int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
                              const synack_tx_meta *meta)
 {
     synack_tuntap *dev = ctx;
+    if (!dev)
+        return -EINVAL;
+    if (!frame && len > 0)
+        return -EFAULT;
     if (!dev->vnet_hdr_len)
         return meta && meta->flags ? -EINVAL : synack_tuntap_write(dev, frame, len);
     vnet_hdr h;
@@ -231,6 +249,10 @@ int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
 int synack_tuntap_write(void *ctx, const uint8_t *frame, size_t len)
 {
     synack_tuntap *dev = ctx;
+    if (!dev)
+        return -EINVAL;
+    if (!frame && len > 0)
+        return -EFAULT;
     if (dev->vnet_hdr_len)
         return synack_tuntap_write_meta(dev, frame, len, NULL);
     for (;;) {
@@ -243,8 +265,10 @@ int synack_tuntap_write(void *ctx, const uint8_t *frame, size_t len)
     }
 }
 
-void synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif)
+int synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif)
 {
+    if (!dev || !nif)
+        return -EINVAL;
     nif->type = dev->type;
     nif->output = synack_tuntap_write;
     nif->output_ctx = dev;
@@ -255,10 +279,13 @@ void synack_tuntap_netif(synack_tuntap *dev, synack_netif *nif)
         nif->tso_max = 65535; /* the IPv4 total length; the stack takes the headers off */
         nif->tx_csum = 1;
     }
+    return 0;
 }
 
 int synack_tuntap_wait_up(const synack_tuntap *dev, unsigned timeout_ms)
 {
+    if (!dev)
+        return -EINVAL;
     char path[64];
     snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", dev->name);
     for (unsigned waited = 0;; waited += 10) {
@@ -281,6 +308,8 @@ int synack_tuntap_wait_up(const synack_tuntap *dev, unsigned timeout_ms)
 void synack_tuntap_make_mac(uint8_t mac[6], uint64_t seed)
 {
     /* IEEE 802 first octet: bit 0 = group (clear: unicast), bit 1 = locally administered. */
+    if (!mac)
+        return;
     mac[0] = 0x02;
     for (int i = 1; i < 6; i++)
         mac[i] = (uint8_t)(seed >> (8 * (i - 1)));

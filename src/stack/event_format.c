@@ -17,6 +17,8 @@ struct fmt {
 
 static struct fmt fmt_init(char *out, size_t cap)
 {
+    if (!out)
+        cap = 0; /* only count: a NULL buffer of any claimed size is never written */
     struct fmt f = {out, cap, 0};
     return f;
 }
@@ -163,7 +165,8 @@ static void put_opts(struct fmt *f, const synack_seg_info *seg)
 size_t synack_opts_str(const synack_seg_info *seg, char *out, size_t cap)
 {
     struct fmt f = fmt_init(out, cap);
-    put_opts(&f, seg);
+    if (seg)
+        put_opts(&f, seg);
     return fmt_finish(&f);
 }
 
@@ -181,7 +184,8 @@ static void put_endpoints(struct fmt *f, const synack_endpoints *ep)
 void synack_endpoints_str(const synack_endpoints *ep, char *out, size_t cap)
 {
     struct fmt f = fmt_init(out, cap);
-    put_endpoints(&f, ep);
+    if (ep)
+        put_endpoints(&f, ep);
     fmt_finish(&f);
 }
 
@@ -287,6 +291,8 @@ static void put_seg_members(struct fmt *f, const synack_seg_info *seg)
 size_t synack_event_json(const synack_event *ev, const char *host, char *out, size_t cap)
 {
     struct fmt f = fmt_init(out, cap);
+    if (!ev)
+        return fmt_finish(&f); /* nothing to render: "" */
     put_c(&f, '{');
     member_u64(&f, "t_us", ev->t_us);
     if (host != NULL)

@@ -31,11 +31,16 @@ uint32_t ip_tso_max(const synack_stack *st)
 int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta)
 {
     const synack_netif *nif = &st->cfg.netif;
-    if (nif->output_ex) {
-        static const synack_tx_meta none;
-        return nif->output_ex(nif->output_ctx, frame, len, meta ? meta : &none);
-    }
-    return nif->output(nif->output_ctx, frame, len);
+    /* The link behind output_ctx is gone, or the host is freeing the stack from a
+     * callback: the frame is lost as on a wire that was unplugged. */
+    if (st->output_gone || st->free_pending)
+        return -ENETDOWN;
+    static const synack_tx_meta none;
+    st->cb_depth++;
+    int rc = nif->output_ex ? nif->output_ex(nif->output_ctx, frame, len, meta ? meta : &none)
+                            : nif->output(nif->output_ctx, frame, len);
+    st->cb_depth--;
+    return rc;
 }
 
 static int on_link(const synack_stack *st, uint32_t dst)
@@ -235,11 +240,9 @@ int synack_input(synack_stack *st, uint64_t now, const void *frame, size_t len)
     return synack_input_ex(st, now, frame, len, NULL);
 }
 
-int synack_input_ex(synack_stack *st, uint64_t now, const void *frame, size_t len,
-                    const synack_rx_meta *meta)
+static int frame_input(synack_stack *st, const uint8_t *p, size_t len,
+                       const synack_rx_meta *meta)
 {
-    synack_set_time(st, now);
-    const uint8_t *p = frame;
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
         return ip_input(st, p, len, meta);
     eth_hdr eh;
@@ -261,4 +264,24 @@ int synack_input_ex(synack_stack *st, uint64_t now, const void *frame, size_t le
         return ip_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN, meta);
     stack_drop(st, NULL, SYNACK_CTR_InDiscards, "unknown-ethertype");
     return 0;
+}
+
+int synack_input_ex(synack_stack *st, uint64_t now, const void *frame, size_t len,
+                    const synack_rx_meta *meta)
+{
+    if (!st)
+        return -EINVAL;
+    if (st->cb_depth > 0)
+        return -EBUSY; /* a frame delivered from inside our own callback would re-enter */
+    /* Arguments first: a refused call changes nothing, not even the clock. */
+    if (!frame && len > 0)
+        return -EFAULT;
+    if (meta && (meta->flags & ~(uint32_t)(SYNACK_RX_CSUM_VERIFIED | SYNACK_RX_CSUM_PARTIAL)))
+        return -EINVAL;
+    int rc = synack_set_time(st, now);
+    if (rc)
+        return rc;
+    rc = frame_input(st, frame, len, meta);
+    stack_api_return(st);
+    return rc;
 }

@@ -16,19 +16,36 @@ static synack_sock *sock_get(synack_stack *st, int s)
     return &st->socks[s];
 }
 
+/* The start of every socket call that changes something: a NULL stack is -EINVAL, and a
+ * call from inside one of the stack's callbacks (output, on_event, a foreach visitor) is
+ * -EBUSY: the engine is in the middle of changing a connection or walking a table there,
+ * and must not be re-entered. */
+#define API_ENTER(st)                                                                          \
+    do {                                                                                       \
+        if (!(st))                                                                             \
+            return -EINVAL;                                                                    \
+        if ((st)->cb_depth > 0)                                                                \
+            return -EBUSY;                                                                     \
+    } while (0)
+
+/* Every socket call that can reach a callback returns through here; st may be freed
+ * on the way out (stack_api_return), so nothing may follow it. */
 static long ret_event(synack_stack *st, const char *call, int s, long ret)
 {
     stack_app_event(st, call, s, ret);
+    stack_api_return(st);
     return ret;
 }
 
-int synack_socket(synack_stack *st, int type)
+/* A new socket id, or a negative errno; does not return through ret_event, so accept()
+ * can go on using the stack. */
+static int sock_open(synack_stack *st, int type)
 {
     int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (base != SOCK_STREAM)
-        return (int)ret_event(st, "socket", -1, -EPROTONOSUPPORT);
+        return -EPROTONOSUPPORT;
     if (st->sock_free < 0)
-        return (int)ret_event(st, "socket", -1, -EMFILE);
+        return -EMFILE;
     int s = st->sock_free;
     synack_sock *so = &st->socks[s];
     st->sock_free = so->next_free;
@@ -40,7 +57,14 @@ int synack_socket(synack_stack *st, int type)
     so->keepidle_us = st->cfg.keepidle_us;
     so->keepintvl_us = st->cfg.keepintvl_us;
     so->keepcnt = st->cfg.keepcnt;
-    return (int)ret_event(st, "socket", s, s);
+    return s;
+}
+
+int synack_socket(synack_stack *st, int type)
+{
+    API_ENTER(st);
+    int s = sock_open(st, type);
+    return (int)ret_event(st, "socket", s < 0 ? -1 : s, s);
 }
 
 static int port_bit(const synack_stack *st, uint16_t port)
@@ -166,6 +190,7 @@ static int pick_ephemeral(synack_stack *st, int self, uint32_t raddr, uint16_t r
 
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "bind", s, -EBADF);
@@ -196,6 +221,7 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
 
 int synack_listen(synack_stack *st, int s, int backlog)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "listen", s, -EBADF);
@@ -245,10 +271,11 @@ int synack_listen(synack_stack *st, int s, int backlog)
 
 int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "accept", s, -EBADF);
-    if (!so->lst)
+    if (!so->lst || (addr && !len)) /* no room to say how long the address is */
         return (int)ret_event(st, "accept", s, -EINVAL);
     tcp_listener *l = so->lst;
     if (!l->acc_head)
@@ -257,7 +284,8 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
         return (int)ret_event(st, "accept", s, -EMFILE);
     tcp_conn *c = l->acc_head;
     tcp_listen_unlink(c);
-    int ns = synack_socket(st, SOCK_STREAM);
+    int ns = sock_open(st, SOCK_STREAM);
+    stack_app_event(st, "socket", ns, ns); /* the trace shows the new socket, as before */
     synack_sock *nso = &st->socks[ns];
     nso->bound = 1;
     nso->laddr = c->node.key.laddr;
@@ -301,6 +329,7 @@ static void conn_take_options(tcp_conn *c, const synack_sock *so)
 
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "connect", s, -EBADF);
@@ -400,6 +429,7 @@ static void note_full(synack_stack *st, int s)
 
 ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
 {
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = send_allowed(st, s, &c);
     if (rc == 0 && !buf)
@@ -419,6 +449,7 @@ ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
 
 ssize_t synack_send_commit(synack_stack *st, int s, size_t n)
 {
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = send_allowed(st, s, &c);
     if (rc == 0) {
@@ -432,11 +463,30 @@ ssize_t synack_send_commit(synack_stack *st, int s, size_t n)
     return ret_event(st, "send_commit", s, rc);
 }
 
+/* Flags a call honours; anything else is refused rather than ignored. Calls never block
+ * and never raise SIGPIPE, so MSG_DONTWAIT and MSG_NOSIGNAL are what they always do.
+ * MSG_OOB: urgent data (RFC 9293 3.8.5) is not implemented. */
+static long check_flags(synack_stack *st, int s, int flags, int allowed)
+{
+    if (!sock_get(st, s))
+        return -EBADF;
+    if (flags & MSG_OOB)
+        return -EOPNOTSUPP;
+    if (flags & ~allowed)
+        return -EINVAL;
+    return 0;
+}
+
+#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL)
+#define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK)
+
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
 {
-    (void)flags;
+    API_ENTER(st);
     tcp_conn *c = NULL;
-    long rc = send_allowed(st, s, &c);
+    long rc = check_flags(st, s, flags, SEND_FLAGS);
+    if (rc == 0)
+        rc = send_allowed(st, s, &c);
     if (rc == -EAGAIN)
         note_full(st, s);
     if (rc)
@@ -499,6 +549,7 @@ static long recv_ready(synack_stack *st, int s, tcp_conn **cp)
 
 ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
 {
+    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = recv_ready(st, s, &c);
     if (rc == 1) {
@@ -515,6 +566,7 @@ ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
 
 ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return ret_event(st, "recv_release", s, -EBADF);
@@ -543,8 +595,13 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
 
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
 {
+    API_ENTER(st);
     tcp_conn *c = NULL;
-    long rc = recv_ready(st, s, &c);
+    long rc = check_flags(st, s, flags, RECV_FLAGS);
+    if (rc == 0 && !buf && len > 0)
+        rc = -EFAULT;
+    if (rc == 0)
+        rc = recv_ready(st, s, &c);
     if (rc != 1)
         return ret_event(st, "recv", s, rc);
     uint32_t ready = recvbuf_ready(&c->x->rcv);
@@ -568,6 +625,7 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
 
 int synack_shutdown(synack_stack *st, int s, int how)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "shutdown", s, -EBADF);
@@ -591,6 +649,7 @@ int synack_shutdown(synack_stack *st, int s, int how)
 
 int synack_close(synack_stack *st, int s)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "close", s, -EBADF);
@@ -658,6 +717,19 @@ static int put_int(void *val, socklen_t *len, int v)
     return 0;
 }
 
+/* The int-valued options setsockopt knows; others are -ENOPROTOOPT whatever their
+ * length, so a caller learns the option is missing rather than that its size is off. */
+static int int_option(int level, int name)
+{
+    if (level == SOL_SOCKET)
+        return name == SO_REUSEADDR || name == SO_KEEPALIVE || name == SO_SNDBUF ||
+               name == SO_RCVBUF;
+    if (level == IPPROTO_TCP)
+        return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
+               name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT;
+    return 0;
+}
+
 static void keepalive_changed(tcp_conn *c)
 {
     if (c)
@@ -667,6 +739,7 @@ static void keepalive_changed(tcp_conn *c)
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,
                       socklen_t len)
 {
+    API_ENTER(st);
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "setsockopt", s, -EBADF);
@@ -726,6 +799,8 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         }
         return (int)ret_event(st, "setsockopt", s, 0);
     }
+    if (!int_option(level, name))
+        return (int)ret_event(st, "setsockopt", s, -ENOPROTOOPT);
     if ((rc = get_int(val, len, &v)) != 0)
         return (int)ret_event(st, "setsockopt", s, rc);
     if (level == SOL_SOCKET) {
@@ -858,6 +933,8 @@ static void fill_info(const tcp_conn *c, synack_tcp_info *i)
 int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
                       socklen_t *len)
 {
+    if (!st)
+        return -EINVAL;
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
@@ -957,25 +1034,37 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
 
 int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
 {
+    if (!st)
+        return -EINVAL;
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
+    if (!addr || !len)
+        return -EINVAL;
     uint32_t ip = so->conn ? so->conn->node.key.laddr : so->laddr;
     return sin_to(addr, len, ip, so->lport);
 }
 
 int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
 {
+    if (!st)
+        return -EINVAL;
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
     if (!so->conn)
         return -ENOTCONN;
+    if (!addr || !len)
+        return -EINVAL;
     return sin_to(addr, len, so->conn->node.key.raddr, so->conn->node.key.rport);
 }
 
 int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n)
 {
+    if (!st || n < 0)
+        return -EINVAL;
+    if (!fds && n > 0)
+        return -EFAULT; /* as poll(2) */
     int ready = 0;
     for (int i = 0; i < n; i++) {
         synack_pollfd *p = &fds[i];

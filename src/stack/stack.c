@@ -113,10 +113,13 @@ void stack_free(synack_stack *st, void *p, size_t size)
 
 void stack_emit(synack_stack *st, synack_event *ev)
 {
-    if (!st->cfg.on_event)
+    /* Once the host asked for the stack to be freed, its context may be gone too. */
+    if (!st->cfg.on_event || st->free_pending)
         return;
     ev->t_us = st->now;
+    st->cb_depth++;
     st->cfg.on_event(st->cfg.event_ctx, ev);
+    st->cb_depth--;
 }
 
 void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
@@ -155,8 +158,12 @@ void stack_app_event(synack_stack *st, const char *call, int sock, long ret)
 
 static int get_entropy(synack_stack *st, void *buf, size_t len)
 {
-    if (st->cfg.entropy)
-        return st->cfg.entropy(st->cfg.entropy_ctx, buf, len);
+    if (st->cfg.entropy) {
+        st->cb_depth++;
+        int rc = st->cfg.entropy(st->cfg.entropy_ctx, buf, len);
+        st->cb_depth--;
+        return rc;
+    }
     /* Deterministic: derived from the seed (simulation and tests only). */
     uint8_t *b = buf;
     for (size_t i = 0; i < len; i++) {
@@ -257,10 +264,64 @@ static void collect(ct_node *n, void *ctx)
     *list = c;
 }
 
+void stack_hook_add(synack_stack *st, stack_hook *h)
+{
+    h->next = st->hooks;
+    st->hooks = h;
+}
+
+void stack_hook_remove(synack_stack *st, stack_hook *h)
+{
+    for (stack_hook **pp = &st->hooks; *pp; pp = &(*pp)->next) {
+        if (*pp == h) {
+            *pp = h->next;
+            h->next = NULL;
+            return;
+        }
+    }
+}
+
+void stack_output_gone(synack_stack *st, const void *ctx)
+{
+    if (st->cfg.netif.output_ctx == ctx)
+        st->output_gone = 1;
+}
+
+/* Tells everything that points at the stack to forget it; each hook runs once. */
+static void run_free_hooks(synack_stack *st)
+{
+    while (st->hooks) {
+        stack_hook *h = st->hooks;
+        st->hooks = h->next;
+        h->next = NULL;
+        h->on_free(h);
+    }
+}
+
+static void stack_destroy(synack_stack *st);
+
 void synack_stack_free(synack_stack *st)
 {
     if (!st)
         return;
+    run_free_hooks(st);
+    if (st->cb_depth > 0) {
+        /* Called from inside one of our callbacks: the code that ran it still holds st.
+         * The outermost public call frees it on its way out (stack_api_return). */
+        st->free_pending = 1;
+        return;
+    }
+    stack_destroy(st);
+}
+
+void stack_api_return(synack_stack *st)
+{
+    if (st->free_pending && st->cb_depth == 0)
+        stack_destroy(st);
+}
+
+static void stack_destroy(synack_stack *st)
+{
     tcp_conn *list = NULL;
     tcp_tw_free_all(st);
     /* Detach every connection from its queues first, then free them. */
@@ -295,12 +356,18 @@ void synack_stack_free(synack_stack *st)
 
 int synack_rotate_secrets(synack_stack *st)
 {
+    if (!st)
+        return -EINVAL;
+    if (st->cb_depth > 0)
+        return -EBUSY; /* not from inside a callback: see stack_impl.h */
     uint8_t isn[16], cookie[16];
     int rc = get_entropy(st, isn, sizeof(isn));
     if (rc == 0)
         rc = get_entropy(st, cookie, sizeof(cookie));
-    if (rc)
+    if (rc || st->free_pending) {
+        stack_api_return(st);
         return rc;
+    }
     /* ISNs of new connections change; established ones keep their sequence space, and
      * each TCB stores its own TSval offset. */
     memcpy(st->isn_key, isn, sizeof(isn));
@@ -310,26 +377,47 @@ int synack_rotate_secrets(synack_stack *st)
     return 0;
 }
 
-void synack_set_time(synack_stack *st, uint64_t now)
+int stack_time_check(const synack_stack *st, uint64_t now)
 {
-    if (now > st->now)
+    /* Deadlines are now + a timeout; below the ceiling that sum cannot wrap, and a clock
+     * that went backwards would make every armed deadline wrong. */
+    return now > SYNACK_TIME_MAX || now < st->now ? -EINVAL : 0;
+}
+
+int synack_set_time(synack_stack *st, uint64_t now)
+{
+    if (!st)
+        return -EINVAL;
+    if (st->cb_depth > 0)
+        return -EBUSY; /* the engine is mid-operation at the current time */
+    int rc = stack_time_check(st, now);
+    if (rc == 0)
         st->now = now;
+    return rc;
 }
 
 int synack_poll(synack_stack *st, uint64_t now)
 {
-    synack_set_time(st, now);
+    if (!st)
+        return -EINVAL;
+    int rc = synack_set_time(st, now);
+    if (rc)
+        return rc;
     tw_node *n;
-    while ((n = tw_expire(&st->wheel, st->now)) != NULL)
+    while (!st->free_pending && (n = tw_expire(&st->wheel, st->now)) != NULL)
         tcp_timers_run(tcp_conn_of_timer(n), st->now);
-    tcp_tw_expire(st);
-    if (st->arp.head)
+    if (!st->free_pending)
+        tcp_tw_expire(st);
+    if (st->arp.head && !st->free_pending)
         arp_poll(st);
+    stack_api_return(st);
     return 0;
 }
 
 uint64_t synack_next_deadline(synack_stack *st)
 {
+    if (!st)
+        return UINT64_MAX;
     uint64_t t = tw_next_deadline(&st->wheel);
     uint64_t tw = tcp_tw_next_deadline(st);
     if (tw < t)
@@ -355,11 +443,13 @@ const char *synack_counter_name(synack_counter c)
 
 uint64_t synack_counter_get(const synack_stack *st, synack_counter c)
 {
-    return (unsigned)c < SYNACK_CTR_COUNT ? st->counters[c] : 0;
+    return st && (unsigned)c < SYNACK_CTR_COUNT ? st->counters[c] : 0;
 }
 
 void synack_emit_counters(synack_stack *st)
 {
+    if (!st)
+        return;
     for (int i = 0; i < SYNACK_CTR_COUNT; i++) {
         if (!st->counters[i])
             continue;
@@ -368,10 +458,11 @@ void synack_emit_counters(synack_stack *st)
         ev.u.counter.value = st->counters[i];
         stack_emit(st, &ev);
     }
+    stack_api_return(st);
 }
 
-size_t synack_mem_in_use(const synack_stack *st) { return st->mem_in_use; }
-size_t synack_mem_high_water(const synack_stack *st) { return st->mem_high; }
+size_t synack_mem_in_use(const synack_stack *st) { return st ? st->mem_in_use : 0; }
+size_t synack_mem_high_water(const synack_stack *st) { return st ? st->mem_high : 0; }
 
 struct visit_ctx {
     synack_conn_visit_fn fn;
@@ -412,7 +503,12 @@ static void visit_conn(ct_node *n, void *arg)
 
 void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx)
 {
-    for (tcp_listener *l = st->listeners; l; l = l->next) {
+    if (!st || !fn)
+        return;
+    /* The visitor may call back into the stack; a free it asks for waits until the walk
+     * is over (the tables are being walked). */
+    st->cb_depth++;
+    for (tcp_listener *l = st->listeners; l && !st->free_pending; l = l->next) {
         synack_conn_view view = {0};
         view.ep.laddr = l->laddr;
         view.ep.lport = l->lport;
@@ -425,5 +521,8 @@ void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx)
         fn(ctx, &view);
     }
     struct visit_ctx v = {fn, ctx};
-    ct_foreach(&st->conns, visit_conn, &v);
+    if (!st->free_pending)
+        ct_foreach(&st->conns, visit_conn, &v);
+    st->cb_depth--;
+    stack_api_return(st);
 }

@@ -6,6 +6,7 @@
 
 #include "stack/arp_cache.h"
 #include "stack/conn_table.h"
+#include "stack/lifetime.h"
 #include "stack/timer_wheel.h"
 #include "synack/synack.h"
 #include "tcp/tcb.h"
@@ -101,6 +102,14 @@ struct synack_stack {
     const uint8_t *rx_staged;   /* payload of the segment being input whose bytes were already
                                    copied into its connection's receive ring while its
                                    checksum was verified (tcp_input); NULL otherwise */
+
+    stack_hook *hooks;          /* host glue pointing at this stack (lifetime.h) */
+    uint32_t cb_depth;          /* host callbacks running now (output, on_event, entropy,
+                                   a foreach visitor): > 0 means the host re-entered us,
+                                   and calls that change the stack return -EBUSY */
+    uint8_t free_pending;       /* synack_stack_free() came from a callback: the outermost
+                                   public call frees the stack as it returns */
+    uint8_t output_gone;        /* the netif's output_ctx was freed: frames are dropped */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -114,6 +123,13 @@ void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
                 const char *reason);
 void stack_note(synack_stack *st, const char *text);
 void stack_app_event(synack_stack *st, const char *call, int sock, long ret);
+/* The last thing every public call that can run a host callback does: completes a
+ * synack_stack_free() deferred from inside a callback, once no callback is running (so
+ * only the outermost call does it). st must not be touched afterwards. */
+void stack_api_return(synack_stack *st);
+/* 0 when now is a valid time for the stack (at most SYNACK_TIME_MAX, not before the
+ * latest time given), else -EINVAL. */
+int stack_time_check(const synack_stack *st, uint64_t now);
 
 /* IPv4 output: `pkt` has IP-header room at its start; fills it in and sends. */
 int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len);

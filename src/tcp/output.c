@@ -550,10 +550,13 @@ void tcp_output(tcp_conn *c)
                 tcp_arm_rexmit(c);
             tcp_timer_stop(c, TT_PERSIST);
             if (with_fin) {
+                /* The FIN was queued by close() (the socket is gone) or by
+                 * shutdown(SHUT_WR) (the socket is still there). */
+                const char *why = c->sock < 0 ? "close" : "shutdown";
                 if (c->state == SYNACK_ESTABLISHED)
-                    tcp_set_state(c, SYNACK_FIN_WAIT_1, "close");
+                    tcp_set_state(c, SYNACK_FIN_WAIT_1, why);
                 else if (c->state == SYNACK_CLOSE_WAIT)
-                    tcp_set_state(c, SYNACK_LAST_ACK, "close");
+                    tcp_set_state(c, SYNACK_LAST_ACK, why);
                 break;
             }
         }

@@ -99,6 +99,7 @@ static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
     tcp_conn_endpoints(c, &ev.conn);
     ev.u.timer.timer = t == TT_REXMIT && c->rack_reo    ? "reorder"
                        : t == TT_REXMIT && c->tlp_armed ? "loss-probe"
+                       : t == TT_2MSL && c->state == SYNACK_FIN_WAIT_2 ? "fin-wait-2"
                                                         : tcp_timer_name(t);
     ev.u.timer.n = n;
     stack_emit(c->st, &ev);
@@ -250,7 +251,11 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
     if (was_idle && (c->x->snd.len || c->fin_queued))
         tcp_output(c);
     for (int t = 0; t < TT_COUNT; t++) {
-        if (tcp_deadline(c, (tcp_timer)t) > now)
+        /* UINT64_MAX marks a stopped timer, never a deadline: only a running timer whose
+         * time has come fires (the host's now is below SYNACK_TIME_MAX, so a due test
+         * alone would also hold, but a stopped timer must not depend on that). */
+        uint64_t at = tcp_deadline(c, (tcp_timer)t);
+        if (at == UINT64_MAX || at > now)
             continue;
         tcp_deadline_put(c, (tcp_timer)t, UINT64_MAX);
         switch ((tcp_timer)t) {
@@ -276,6 +281,10 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
                 return 0;
             break;
         case TT_2MSL:
+            /* Armed only in TIME-WAIT and in an orphan's FIN-WAIT-2; in any other state it
+             * is stale (the connection moved on) and ends nothing. */
+            if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_FIN_WAIT_2)
+                break;
             emit_timer(c, TT_2MSL, 1);
             tcp_conn_close(c, 0,
                            c->state == SYNACK_TIME_WAIT ? "time-wait-expired" : "fin-wait-2-timeout");
