@@ -107,6 +107,10 @@ typedef struct synack_config {
 
 void synack_config_default(synack_config *cfg);
 
+/* The library's version, "MAJOR.MINOR.PATCH" (static storage). synack/version.h has the
+ * version of the headers as SYNACK_VERSION_STRING and SYNACK_VERSION_MAJOR/MINOR/PATCH. */
+const char *synack_version(void);
+
 /* NULL when the config is unusable or memory is short. */
 synack_stack *synack_stack_new(const synack_config *cfg);
 /* Frees everything, sockets and connections included, without sending anything. */
