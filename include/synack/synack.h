@@ -163,7 +163,21 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
 int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
 int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
 
-/* Readiness, as poll(2): events/revents use POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
+/* Readiness, as poll(2), with poll(2)'s bits under synack's names. They have Linux's
+ * values, so on Linux POLLIN and SYNACK_POLLIN are interchangeable; defining them here
+ * keeps this header free of <poll.h> and of _GNU_SOURCE (which POLLRDHUP needs).
+ *   SYNACK_POLLIN     data to read, a connection to accept, or the peer's FIN (EOF)
+ *   SYNACK_POLLOUT    send() accepts at least one byte
+ *   SYNACK_POLLERR    a pending error (getsockopt SO_ERROR); always reported
+ *   SYNACK_POLLHUP    both directions closed (or reset); always reported
+ *   SYNACK_POLLRDHUP  the peer sent FIN: nothing more will arrive
+ *   SYNACK_POLLNVAL   not a valid socket id; always reported */
+#define SYNACK_POLLIN 0x001
+#define SYNACK_POLLOUT 0x004
+#define SYNACK_POLLERR 0x008
+#define SYNACK_POLLHUP 0x010
+#define SYNACK_POLLNVAL 0x020
+#define SYNACK_POLLRDHUP 0x2000
 typedef struct synack_pollfd {
     int sock;       /* socket id */
     short events;   /* requested */
