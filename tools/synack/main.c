@@ -1,5 +1,5 @@
 /* synack — the command-line tool: one binary, subcommands in the style of `ip` and `git`
- * (DESIGN.md §5). To add a subcommand, write cmd_<name>() in its own file, declare it in
+ * (docs/CLI.md). To add a subcommand, write cmd_<name>() in its own file, declare it in
  * cmd.h and give it a line in the table below. */
 #include <stdio.h>
 #include <string.h>
