@@ -8,6 +8,9 @@ require curl
 for ex in http_poll http_loop; do
     [ -x "$SYNACK_BUILD_DIR/examples/$ex" ] || skip "examples not built (SYNACK_EXAMPLES=OFF)"
 done
+probe="synack-probe-$$"
+ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces"
+ip netns del "$probe"
 version=$(sed -n 's/^project(synack VERSION \([0-9.]*\).*/\1/p' "$SYNACK_SOURCE_DIR/CMakeLists.txt")
 setup_ns
 
