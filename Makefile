@@ -5,6 +5,7 @@
 #   make test           build ./build and ./build-asan (ASan+UBSan, Debug), run ctest in both
 #                       (not the valgrind and exhaustive labels: `make valgrind`; CI runs
 #                       `ctest --test-dir build -L exhaustive`)
+#   make build-release  build ./build-release (Release, -O3) with CC (default cc); nothing runs
 #   make valgrind       run every unit/scenario test under valgrind (in ./build)
 #   make fuzz           build ./build-fuzz with clang + libFuzzer, run each target FUZZ_SECONDS
 #   make bench          build, then run `./build/synack bench all`
@@ -21,29 +22,37 @@ PREFIX       ?= /usr/local
 CMAKE        ?= cmake
 CTEST        ?= ctest
 CLANG_FORMAT ?= clang-format
+# This tree's own builds treat warnings as errors; a plain `cmake` build does not (SYNACK_WERROR).
+WERROR       ?= ON
 
 # Keep the output readable: no "Entering directory" lines from the CMake-generated makefiles.
 MAKEFLAGS += --no-print-directory
 
 BUILD_DIR := build
 ASAN_DIR  := build-asan
+REL_DIR   := build-release
 FUZZ_DIR  := build-fuzz
 
 FUZZ_SOURCES   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS   := $(notdir $(FUZZ_SOURCES:.c=))
 FORMAT_SOURCES  = $(shell find src include tools tests -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all build build-asan demo test valgrind fuzz bench format format-check install clean
+.PHONY: all build build-asan build-release demo test valgrind fuzz bench format format-check install clean
 
 all: build
 
 build:
-	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSYNACK_WERROR=$(WERROR)
 	$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
 
 build-asan:
-	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON
+	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON -DSYNACK_WERROR=$(WERROR)
 	$(CMAKE) --build $(ASAN_DIR) -j $(JOBS)
+
+# The build type packagers use: every target (tests included) must compile warning-free at -O3.
+build-release:
+	$(CMAKE) -S . -B $(REL_DIR) -DCMAKE_BUILD_TYPE=Release -DSYNACK_WERROR=$(WERROR)
+	$(CMAKE) --build $(REL_DIR) -j $(JOBS)
 
 demo: build
 	@if [ ! -x $(BUILD_DIR)/synack ]; then \
@@ -64,7 +73,7 @@ test: build build-asan
 
 valgrind:
 	@command -v valgrind >/dev/null || { echo "make valgrind: valgrind is not installed (apt-get install -y valgrind)" >&2; exit 1; }
-	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSYNACK_VALGRIND=ON
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSYNACK_WERROR=$(WERROR) -DSYNACK_VALGRIND=ON
 	$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(CTEST_JOBS) -L valgrind
 
@@ -76,7 +85,7 @@ fuzz:
 	@if [ -z "$(FUZZ_TARGETS)" ]; then echo "make fuzz: no tests/fuzz/fuzz_*.c targets yet"; exit 0; fi; \
 	set -e; \
 	$(CMAKE) -S . -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=$(FUZZ_CC) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	    -DSYNACK_FUZZ=ON -DSYNACK_TESTS=OFF; \
+	    -DSYNACK_FUZZ=ON -DSYNACK_TESTS=OFF -DSYNACK_WERROR=$(WERROR); \
 	$(CMAKE) --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_targets; \
 	status=0; failed=""; \
 	for t in $(FUZZ_TARGETS); do \
@@ -115,4 +124,4 @@ install: build
 	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(REL_DIR) $(FUZZ_DIR)

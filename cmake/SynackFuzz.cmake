@@ -23,7 +23,7 @@ if(SYNACK_FUZZ)
 
     add_library(synack_fuzz_objects OBJECT ${SYNACK_CORE_SOURCES})
     target_include_directories(synack_fuzz_objects
-        PUBLIC "${PROJECT_SOURCE_DIR}/include"
+        PUBLIC "${PROJECT_SOURCE_DIR}/include" "${SYNACK_GENERATED_INCLUDE_DIR}"
         PRIVATE "${PROJECT_SOURCE_DIR}/src")
     target_compile_options(synack_fuzz_objects PRIVATE -fsanitize=fuzzer-no-link,address,undefined ${_fuzz_common})
     target_compile_definitions(synack_fuzz_objects PUBLIC FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)

@@ -23,7 +23,7 @@ if(SYNACK_PD_SOURCES)
         C_VISIBILITY_PRESET hidden
         LINK_DEPENDS "${_pd_map}")
     target_include_directories(synack_packetdrill PRIVATE
-        "${PROJECT_SOURCE_DIR}/include" "${PROJECT_SOURCE_DIR}/src"
+        "${PROJECT_SOURCE_DIR}/include" "${SYNACK_GENERATED_INCLUDE_DIR}" "${PROJECT_SOURCE_DIR}/src"
         "${PROJECT_SOURCE_DIR}/tools/packetdrill")
     target_link_options(synack_packetdrill PRIVATE "-Wl,--version-script=${_pd_map}")
     target_link_libraries(synack_packetdrill PRIVATE synack_flags Threads::Threads ${CMAKE_DL_LIBS})

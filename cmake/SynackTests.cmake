@@ -6,6 +6,8 @@
 #   SYNACK_SOURCE_DIR             the source tree (for golden files, corpora)
 #   SYNACK_BUILD_DIR              this build tree
 #   SYNACK_BIN                    the synack tool (empty when tools/synack has no sources)
+#   SYNACK_CC, SYNACK_SANITIZE    the C compiler and whether this build is sanitized (for
+#                                 tests that compile a program of their own)
 # and C test programs are compiled with SYNACK_SOURCE_DIR="<source tree>" defined too.
 # Interop scripts may exit 77 to be reported as skipped (e.g. not root).
 #
@@ -16,19 +18,28 @@
 
 set(SYNACK_TEST_TIMEOUT 120 CACHE STRING "Seconds before a unit, scenario or interop test counts as hung")
 
+if(SYNACK_SANITIZE)
+    set(_synack_sanitized 1)
+else()
+    set(_synack_sanitized 0)
+endif()
 set(SYNACK_TEST_ENV
     "ASAN_OPTIONS=detect_leaks=1"
     "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
     "SYNACK_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     "SYNACK_BUILD_DIR=${PROJECT_BINARY_DIR}"
-    "SYNACK_BIN=${SYNACK_BIN}")
+    "SYNACK_BIN=${SYNACK_BIN}"
+    "SYNACK_CC=${CMAKE_C_COMPILER}"
+    "SYNACK_SANITIZE=${_synack_sanitized}")
 
 file(GLOB SYNACK_UNIT_TESTS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/unit/test_*.c")
 file(GLOB SYNACK_SCENARIO_TESTS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/scenario/test_*.c")
 file(GLOB SYNACK_INTEROP_TESTS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/interop/*.sh")
+file(GLOB SYNACK_PACKAGE_TESTS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/package/*.sh")
 list(SORT SYNACK_UNIT_TESTS)
 list(SORT SYNACK_SCENARIO_TESTS)
 list(SORT SYNACK_INTEROP_TESTS)
+list(SORT SYNACK_PACKAGE_TESTS)
 
 # --- cmocka ------------------------------------------------------------------------------------
 
@@ -159,6 +170,22 @@ foreach(_script IN LISTS SYNACK_INTEROP_TESTS)
         SKIP_RETURN_CODE 77
         # Interop tests share network namespaces, TAP names and ports: run them one at a time.
         RESOURCE_LOCK "synack_netns"
+        WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
+        ENVIRONMENT "${SYNACK_TEST_ENV}")
+endforeach()
+
+# --- package shell tests: the library as a user gets it (install, headers, version) -----------
+
+if(SYNACK_PACKAGE_TESTS)
+    find_program(SYNACK_BASH bash REQUIRED)
+endif()
+foreach(_script IN LISTS SYNACK_PACKAGE_TESTS)
+    get_filename_component(_name "${_script}" NAME_WE)
+    add_test(NAME "package.${_name}" COMMAND "${SYNACK_BASH}" "${_script}")
+    set_tests_properties("package.${_name}" PROPERTIES
+        LABELS "package"
+        TIMEOUT 120
+        SKIP_RETURN_CODE 77
         WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
         ENVIRONMENT "${SYNACK_TEST_ENV}")
 endforeach()

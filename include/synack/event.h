@@ -1,4 +1,4 @@
-/* synack — trace events (DESIGN.md §4).
+/* synack — trace events (docs/TRACE.md describes the JSON Lines format).
  *
  * A stack reports what it does through one callback: application calls, state
  * changes, segments sent and received, drops, timer expiries, counters and notes.
@@ -121,7 +121,7 @@ void synack_flags_str(uint8_t flags, char out[9]);
 size_t synack_opts_str(const synack_seg_info *seg, char *out, size_t cap);
 /* "192.0.2.1:49152>192.0.2.2:80". out >= 48 bytes. */
 void synack_endpoints_str(const synack_endpoints *ep, char *out, size_t cap);
-/* One JSON object (no newline) in the key order of DESIGN.md §4. Returns the length it
+/* One JSON object (no newline) in the key order of docs/TRACE.md. Returns the length it
  * needs (like snprintf); the output is truncated but NUL-terminated when cap is short. */
 size_t synack_event_json(const synack_event *ev, const char *host, char *out, size_t cap);
 

@@ -130,6 +130,11 @@ void synack_config_deterministic(synack_config *cfg, uint64_t seed);
  * errno (-ENOSYS in a build without getrandom). ctx is unused. Host glue, not core. */
 int synack_entropy_os(void *ctx, void *buf, size_t len);
 
+/* The library's version, "MAJOR.MINOR.PATCH" (static storage). synack/version.h has the
+ * version of the headers as SYNACK_VERSION_STRING and SYNACK_VERSION_MAJOR/MINOR/PATCH. */
+const char *synack_version(void);
+
+/* NULL when the config is unusable or memory is short. */
 /* 0 if a stack can be made from cfg, else -EINVAL with *field (when field is not NULL)
  * naming the first bad field as in C, e.g. "netif.addr", "entropy", "mss" ("cfg" for a
  * NULL cfg); *field is NULL on success. Does not allocate or call anything. */
@@ -217,6 +222,21 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t
  * are -ENOPROTOOPT, a value shorter than the option's -EINVAL. */
 
 /* Readiness, as poll(2): events/revents use POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
+/* Readiness, as poll(2), with poll(2)'s bits under synack's names. They have Linux's
+ * values, so on Linux POLLIN and SYNACK_POLLIN are interchangeable; defining them here
+ * keeps this header free of <poll.h> and of _GNU_SOURCE (which POLLRDHUP needs).
+ *   SYNACK_POLLIN     data to read, a connection to accept, or the peer's FIN (EOF)
+ *   SYNACK_POLLOUT    send() accepts at least one byte
+ *   SYNACK_POLLERR    a pending error (getsockopt SO_ERROR); always reported
+ *   SYNACK_POLLHUP    both directions closed (or reset); always reported
+ *   SYNACK_POLLRDHUP  the peer sent FIN: nothing more will arrive
+ *   SYNACK_POLLNVAL   not a valid socket id; always reported */
+#define SYNACK_POLLIN 0x001
+#define SYNACK_POLLOUT 0x004
+#define SYNACK_POLLERR 0x008
+#define SYNACK_POLLHUP 0x010
+#define SYNACK_POLLNVAL 0x020
+#define SYNACK_POLLRDHUP 0x2000
 typedef struct synack_pollfd {
     int sock;       /* socket id */
     short events;   /* requested */

@@ -1,4 +1,4 @@
-/* synack — text renderings of trace events (DESIGN.md §4, the trace contract).
+/* synack — text renderings of trace events (docs/TRACE.md, the trace contract).
  *
  * Everything here writes through one bounded writer (struct fmt) that behaves like
  * snprintf: it always counts the full length, stores only what fits below cap - 1 and

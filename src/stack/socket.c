@@ -1,4 +1,4 @@
-/* The socket API (DESIGN.md §3): BSD-like calls with negative-errno returns over the TCP
+/* The socket API (docs/API.md): BSD-like calls with negative-errno returns over the TCP
  * engine. User calls are RFC 9293 3.10.1-3.10.6 (OPEN, SEND, RECEIVE, CLOSE, ABORT). */
 #include <errno.h>
 #include <poll.h>

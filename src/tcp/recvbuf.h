@@ -30,7 +30,8 @@
 #include "synack/alloc.h"
 
 /* Most out-of-order ranges held at once; beyond that a segment that would open
- * a new hole is refused (a bound on reassembly state, DESIGN.md 1.3). */
+ * a new hole is refused (reassembly state is bounded like every queue; the drop
+ * reason is ofo-ranges-full, docs/TRACE.md). */
 #define RECVBUF_MAX_RANGES 32
 
 /* Largest capacity: RFC 7323 2.3 caps the window at 2^30, and under 2^31 every

@@ -66,7 +66,7 @@ uint64_t tcp_keepidle_us(const tcp_conn *c);
 uint64_t tcp_keepintvl_us(const tcp_conn *c);
 uint32_t tcp_keepcnt(const tcp_conn *c);
 uint64_t tcp_user_timeout_us(const tcp_conn *c);
-/* The one place that changes TCP state (DESIGN.md §1.4); emits the state event. */
+/* The one place that changes TCP state (docs/ARCHITECTURE.md); emits the state event. */
 void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why);
 /* Ends the connection: reports err (negative errno, 0 for none) to its socket, moves it to
  * CLOSED and frees it. The caller must not touch c afterwards. */

@@ -24,7 +24,7 @@ wire_result ipv4_parse(const uint8_t *pkt, size_t len, ipv4_hdr *out)
     if (csum_finish(csum_add(0, pkt, hdr_len)) != 0)
         return WIRE_BAD_IP_CSUM;
     uint16_t frag = rd16(pkt + 6);
-    /* synack does not reassemble (DESIGN: bounded by construction). */
+    /* synack does not reassemble: bounded by construction. */
     if ((frag & IPV4_FLAG_MF) || (frag & IPV4_FRAG_OFFSET))
         return WIRE_FRAGMENT;
 

@@ -2,7 +2,7 @@
  *
  * Every parser in src/wire returns one of these; anything but WIRE_OK means the
  * packet is dropped, and wire_result_name() gives the drop reason printed in
- * trace events (DESIGN.md section 4). */
+ * trace events (docs/TRACE.md). */
 #ifndef SYNACK_WIRE_RESULT_H
 #define SYNACK_WIRE_RESULT_H
 

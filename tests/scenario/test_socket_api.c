@@ -1,4 +1,4 @@
-/* The socket API's contract (DESIGN.md §3): every bad call returns a precise negative
+/* The socket API's contract (docs/API.md): every bad call returns a precise negative
  * errno, poll readiness follows the connection, and TCP_INFO reports what happened. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* Unit tests for src/stack/event_format.c: the exact text of the trace contract
- * (DESIGN.md §4), JSON escaping, and snprintf-style truncation. */
+ * (docs/TRACE.md), JSON escaping, and snprintf-style truncation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -108,12 +108,12 @@ static void test_wrap_around(void **state)
     assert_memory_equal(b.data + 8, "89", 2);
     assert_memory_equal(b.data, "ABCDE", 5);
     assert_int_equal(recvbuf_peek(&b, out, 10), 9); /* straddles the wrap */
-    assert_memory_equal(out, STREAM + 6, 9);
+    assert_memory_equal(out, &STREAM[6], 9);
     assert_int_equal(recvbuf_read(&b, out, 5), 5);
-    assert_memory_equal(out, STREAM + 6, 5);
+    assert_memory_equal(out, &STREAM[6], 5);
     assert_int_equal(b.head, 1);
     assert_int_equal(recvbuf_read(&b, out, 5), 4);
-    assert_memory_equal(out, STREAM + 11, 4);
+    assert_memory_equal(out, &STREAM[11], 4);
     recvbuf_free(&b, &A);
 }
 
@@ -159,7 +159,7 @@ static void test_read_discard(void **state)
     assert_int_equal(recvbuf_peek(&b, NULL, 100), 6);
     char out[16];
     assert_int_equal(recvbuf_read(&b, out, 16), 6);
-    assert_memory_equal(out, STREAM + 4, 6);
+    assert_memory_equal(out, &STREAM[4], 6);
     recvbuf_free(&b, &A);
 }
 
@@ -180,8 +180,8 @@ static void test_stage_and_commit(void **state)
     assert_int_equal(recvbuf_write(&b, &A, 0, "hi", 2, NULL), 2); /* ready "fhi" */
     assert_int_equal(b.size, 2048);
     assert_int_equal(b.head, 2044); /* staged bytes start at index 2047: 1 byte, then wrap */
-    assert_int_equal(recvbuf_stage(&b, &A, STREAM + 7, 9, &sum), 0);
-    assert_int_equal(csum_finish(sum), csum_finish(csum_add(0, STREAM + 7, 9)));
+    assert_int_equal(recvbuf_stage(&b, &A, &STREAM[7], 9, &sum), 0);
+    assert_int_equal(csum_finish(sum), csum_finish(csum_add(0, &STREAM[7], 9)));
     assert_int_equal(recvbuf_ready(&b), 3); /* staged bytes are not readable yet */
     assert_int_equal(recvbuf_commit_staged(&b, 8), -1); /* not what was staged */
     assert_int_equal(recvbuf_commit_staged(&b, 9), 9);
@@ -189,7 +189,7 @@ static void test_stage_and_commit(void **state)
     char out[12];
     assert_int_equal(recvbuf_read(&b, out, sizeof out), 12);
     assert_memory_equal(out, "fhi", 3);
-    assert_memory_equal(out + 3, STREAM + 7, 9);
+    assert_memory_equal(out + 3, &STREAM[7], 9);
 
     /* a write, a read or a drop in between cancels the commit */
     assert_int_equal(recvbuf_stage(&b, &A, "abcd", 4, &sum), 0);

@@ -1,4 +1,4 @@
-/* Unit tests for src/wire/result.c: drop-reason names (DESIGN.md section 4). */
+/* Unit tests for src/wire/result.c: drop-reason names (docs/TRACE.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* synack — the subcommands of the command-line tool (DESIGN.md §5). Each takes the
+/* synack — the subcommands of the command-line tool (docs/CLI.md). Each takes the
  * arguments after its name (argv[0] is the subcommand's name) and returns the exit code:
  * 0 success, 1 a behaviour check failed, 2 a usage error (message on stderr). */
 #ifndef SYNACK_TOOL_CMD_H

@@ -1,8 +1,10 @@
 /* synack — the command-line tool: one binary, subcommands in the style of `ip` and `git`
- * (DESIGN.md §5). To add a subcommand, write cmd_<name>() in its own file, declare it in
+ * (docs/CLI.md). To add a subcommand, write cmd_<name>() in its own file, declare it in
  * cmd.h and give it a line in the table below. */
 #include <stdio.h>
 #include <string.h>
+
+#include "synack/synack.h"
 
 #include "cmd.h"
 
@@ -71,6 +73,10 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)
         name = "help";
+    if (strcmp(name, "--version") == 0) {
+        printf("synack %s\n", synack_version());
+        return 0;
+    }
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(name, commands[i].name) != 0)
             continue;

@@ -10,7 +10,7 @@
 
 typedef enum sim_format {
     SIM_FMT_TEXT,    /* timeline with a sequence diagram, checks and an explanation */
-    SIM_FMT_JSON,    /* the DESIGN.md §4 event stream */
+    SIM_FMT_JSON,    /* the docs/TRACE.md event stream */
     SIM_FMT_MERMAID, /* a Mermaid sequenceDiagram */
     SIM_FMT_SVG,     /* a drawn sequence diagram */
 } sim_format;
