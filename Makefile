@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # synack — the commands a person types. The real build is CMake; this file only drives it.
 #
 #   make / make build   configure and build ./build (RelWithDebInfo); the tool is build/synack

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Compiler flags shared by every synack target.
 #
 # synack_flags is an INTERFACE target that carries the warning set and feature macros;

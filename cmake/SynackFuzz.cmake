@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fuzz harnesses: tests/fuzz/fuzz_*.c, each defining LLVMFuzzerTestOneInput (and optionally
 # LLVMFuzzerInitialize).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lwIP for `synack bench tap` (optional).
 #
 # The tool compiles tools/synack/bench_lwip_tap.c against the system's lwIP headers (their

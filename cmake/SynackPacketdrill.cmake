@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libsynack_packetdrill.so: the shared object through which Google's packetdrill drives
 # synack (packetdrill --so_filename=<build>/libsynack_packetdrill.so). Not part of the core
 # library: it uses threads, eventfds and /proc. It carries its own copy of the core objects

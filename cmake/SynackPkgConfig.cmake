@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Install-time script (run by `cmake --install`, included from an install(CODE) block in
 # CMakeLists.txt that sets the SYNACK_PC_* and PROJECT_* variables): writes synack.pc with
 # the prefix of this installation and installs it. CMAKE_INSTALL_PREFIX here is the one

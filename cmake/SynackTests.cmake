@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Test registration: cmocka unit and scenario programs, interop shell scripts, and the
 # optional second run of every unit/scenario program under valgrind.
 #

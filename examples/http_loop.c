@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The HTTP server of http_poll.c on the library's loop helper (synack/loop.h).
  *
  * synack_loop is host glue shipped beside the core: it owns the clock (CLOCK_MONOTONIC),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An HTTP server on a TAP device, driven by the application's own poll(2) loop.
  *
  * synack's core does no I/O: this program owns the device, the clock and the sleeping.

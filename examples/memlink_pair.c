@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two synack stacks joined by the in-memory link: a client connects to a server, sends a
  * line, reads it back echoed, and both close. Every TCP state change is printed as it
  * happens, from the stack's trace events.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — injectable memory allocator.
  *
  * Every byte synack holds comes through one of these, so an embedder can put the

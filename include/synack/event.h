@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — trace events (docs/TRACE.md describes the JSON Lines format).
  *
  * A stack reports what it does through one callback: application calls, state

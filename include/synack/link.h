@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — an in-memory link joining two stacks, for tests, the simulator and benchmarks.
  *
  * Each direction is a FIFO of frames with a propagation delay. Frames are copied when a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — a small event loop that runs one stack on a TUN/TAP device in real time.
  *
  * Host glue, not core. The loop owns the clock (CLOCK_MONOTONIC, in microseconds, is

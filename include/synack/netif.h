@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — the network interface a stack sends and receives through.
  *
  * A stack owns exactly one netif. Frames come in through synack_input() and leave

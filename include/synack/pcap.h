@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — capture files in the classic libpcap format.
  *
  * Frames are written with the host-supplied microsecond time, so a simulated

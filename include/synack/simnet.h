@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — a simulated network: any number of stacks joined by simulated links with
  * faults, in virtual time. Used by `synack sim`, the scenario tests and the benchmarks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — a sans-I/O TCP/IPv4 stack.
  *
  * The stack never reads a clock or touches a device: the host passes the time (in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — Linux TUN/TAP devices: a real network interface for a stack.
  *
  * Host glue, not core: this uses open(2), ioctl(2), read(2) and write(2) on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The per-link fault decisions of the simulated network (see fault.h for the order). */
 #include "link/fault.h"
 

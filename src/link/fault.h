@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The simulator's per-link fault injector: what happens to one frame offered to one
  * directed link (include/synack/simnet.h describes the settings).
  *

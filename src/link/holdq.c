@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A binary min-heap of held frames (see holdq.h). */
 #include "link/holdq.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Frames held back in time: a min-heap ordered by release time, then by arrival order, so
  * frames due at the same time leave in the order they came (delay alone never reorders).
  * Host glue for the event loop's fault stage (loop.c). */

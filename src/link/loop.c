@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The real-time event loop around one stack and one TUN/TAP device (see loop.h). Host
  * glue: it reads clocks and sleeps in ppoll(2); the stack itself never does. */
 #include "synack/loop.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The in-memory link: two bounded FIFOs of copied frames with a fixed delay. */
 #include <errno.h>
 #include <stddef.h>

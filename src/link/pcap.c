@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — classic libpcap capture writer (link-layer tooling: uses stdio). */
 #include "synack/pcap.h"
 

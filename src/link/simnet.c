@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The simulated network: hosts on one IPv4 segment, directed links with faults
  * (link/fault.c), and one time-ordered queue of frames in flight. */
 #include "synack/simnet.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linux TUN/TAP devices (host glue: system calls, not part of the sans-I/O core).
  * See Documentation/networking/tuntap.rst: open /dev/net/tun, TUNSETIFF with IFF_TAP or
  * IFF_TUN and IFF_NO_PI, then every read(2) returns one frame and every write(2) sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARP (RFC 826): answer requests for our address, learn from what we hear, resolve next
  * hops with a bounded cache and a bounded queue of waiting frames. */
 #include <errno.h>

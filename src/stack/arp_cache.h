@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4-to-Ethernet address resolution (RFC 826) for SYNACK_LINK_ETHERNET netifs: a
  * bounded cache and a bounded queue of frames waiting for an answer. */
 #ifndef SYNACK_STACK_ARP_CACHE_H

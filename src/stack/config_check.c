@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Configuration validation and the deterministic opt-in: a config either makes a stack
  * that behaves as documented or is refused with the name of the first bad field, so that
  * a typo never turns into a silently different (or predictable) stack. */

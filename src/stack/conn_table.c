@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — 4-tuple connection table with keyed hashing and doubling. */
 #include "stack/conn_table.h"
 

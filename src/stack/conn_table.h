@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — the connection table: TCBs found by their 4-tuple.
  *
  * RFC 9293 section 3.10.7 starts segment processing by finding the connection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — text renderings of trace events (docs/TRACE.md, the trace contract).
  *
  * Everything here writes through one bounded writer (struct fmt) that behaves like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IPv4 in and out (RFC 791, RFC 1122 3.2), ICMP echo and unreachables (RFC 792), ICMP
  * errors handed to TCP (RFC 1122 4.2.3.9, RFC 1191), and the frame entry point
  * synack_input(). */

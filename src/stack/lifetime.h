@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A stack's lifetime as seen by the host glue that keeps a pointer to it (the in-memory
  * link, the loop), and the guard that defers a synack_stack_free() made from inside one of
  * the stack's own callbacks until the public call that ran the callback returns. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack.h spells poll(2)'s bits itself (SYNACK_POLLIN ...) so that it needs neither
  * <poll.h> nor _GNU_SOURCE; the stack sets revents with <poll.h>'s names. This holds the
  * two to the same values, so an application may use either. */

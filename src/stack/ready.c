@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Edge-triggered readiness (synack_sock_watch, synack_sock_ready). The ready list is
  * intrusive: its links live in the socket table, so a socket is on it at most once and the
  * list can never hold more than max_sockets entries, whatever the network does. An edge

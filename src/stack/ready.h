@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Readiness: the edge-triggered ready list behind synack_sock_watch()/synack_sock_ready().
  * The TCP engine raises an edge where a socket's state really changes; the socket layer
  * keeps the list consistent when sockets come and go. */

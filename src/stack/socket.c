@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The socket API (docs/API.md): BSD-like calls with negative-errno returns over the TCP
  * engine. User calls are RFC 9293 3.10.1-3.10.6 (OPEN, SEND, RECEIVE, CLOSE, ABORT). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stack instance: configuration, creation and teardown, the counting allocator, the
  * event and drop paths, and the timer-driven poll. */
 #include <errno.h>

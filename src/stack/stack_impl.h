@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stack instance: everything a stack owns hangs off struct synack_stack. */
 #ifndef SYNACK_STACK_IMPL_H
 #define SYNACK_STACK_IMPL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — hierarchical timing wheel (see timer_wheel.h for the layout).
  *
  * Invariant: a timer with when <= now is on the due list; any other timer is

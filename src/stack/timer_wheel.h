@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — hierarchical timing wheel for all per-stack timers.
  *
  * Time is absolute microseconds (uint64_t) supplied by the host. Arm and

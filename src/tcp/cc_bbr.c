@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* BBR v1 congestion control (draft-cardwell-iccrg-bbr-congestion-control-00): a model of
  * the path — its bottleneck bandwidth (the windowed maximum of per-ACK delivery-rate
  * samples, rate.c) and its round-trip propagation time (the windowed minimum RTT) — sets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CUBIC congestion control (RFC 9438) with HyStart++ slow-start exit (RFC 9406).
  *
  * Integer arithmetic only (no libm): windows in bytes, time in milliseconds for the cubic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* NewReno congestion control: RFC 5681 slow start and congestion avoidance, RFC 6582 fast
  * recovery. Fast retransmit itself and the partial-ACK retransmissions live in input.c;
  * this file only moves cwnd and ssthresh. */

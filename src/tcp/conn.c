@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connection life cycle: creation, the one state-change function, timers, TIME-WAIT
  * bookkeeping and the final free. */
 #include <errno.h>

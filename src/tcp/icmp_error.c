@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP errors about segments we sent: RFC 1122 4.2.3.9 (soft and hard errors), RFC 5927
  * (validation against blind attacks), RFC 1191 (Path MTU Discovery: fragmentation
  * needed). ip.c parses the quoted datagram and calls tcp_icmp_input(). */

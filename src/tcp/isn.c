@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Initial sequence numbers, RFC 6528: ISN = M + F(localip, localport, remoteip,
  * remoteport, secretkey), with M a 4 µs timer and F SipHash-2-4 under a per-stack key. */
 #include "tcp/tcp.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segment output: what to send (RFC 9293 3.8.6, RFC 1122 4.2.3.4 Nagle and sender SWS
  * avoidance, RFC 5681 windows) and how a segment is built. */
 #include <errno.h>

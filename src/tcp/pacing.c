@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pacing, a token bucket in payload bytes (see pacing.h).
  *
  * pace_stamp is the low 32 bits of the µs clock. A connection idle for more than 71 minutes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pacing: data segments leave no faster than a rate, so that a window's worth of data
  * does not reach the bottleneck queue in one burst.
  *

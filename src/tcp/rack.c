@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RACK-TLP loss detection, RFC 8985 6 (RACK) and 7.4 (the ACK of a loss probe).
  *
  * Per-segment state (send times, SACKed/lost/resent marks) is in the transmit log

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RACK-TLP loss detection (RFC 8985), an option (`synack_config.rack`).
  *
  * RACK marks a segment lost when a segment sent sufficiently later has been delivered

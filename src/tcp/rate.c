@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Delivery-rate estimation, draft-cheng-iccrg-delivery-rate-estimation-02 (see rate.h).
  *
  * Times are the low 32 bits of the µs clock: every use is a difference of two stamps less

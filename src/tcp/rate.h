@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation-02): what each ACK
  * says about the rate at which the path delivers data, for a model-based congestion
  * controller (BBR).

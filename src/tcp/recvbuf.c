@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — TCP receive buffer with in-place reassembly (see recvbuf.h). */
 #include "tcp/recvbuf.h"
 

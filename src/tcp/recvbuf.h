@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — TCP receive buffer with in-place reassembly.
  *
  * RFC 9293 3.10.7.4 "seventh, process the segment text": data accepted moves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — index and sizing arithmetic shared by the send and receive rings
  * (sendbuf.c, recvbuf.c): storage grows in powers of two up to the capacity. */
 #ifndef SYNACK_TCP_RING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SACK scoreboard and RFC 6675 loss recovery helpers.
  *
  * The scoreboard keeps up to TCP_SACK_SCOREBOARD disjoint SACKed ranges above SND.UNA,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sender's SACK scoreboard (RFC 2018) and SACK-based loss recovery (RFC 6675). */
 #ifndef SYNACK_TCP_SACK_H
 #define SYNACK_TCP_SACK_H

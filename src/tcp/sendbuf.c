@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — TCP send buffer: a ring holding SND.UNA onwards (see sendbuf.h). */
 #include "tcp/sendbuf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — TCP send buffer.
  *
  * Holds the bytes the application wrote and the peer has not acknowledged yet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sequence-number arithmetic modulo 2^32 (RFC 9293 3.4). */
 #ifndef SYNACK_TCP_SEQ_H
 #define SYNACK_TCP_SEQ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SYN cookies, RFC 4987 3.6. Layout of the 32-bit cookie (our ISN):
  *   bits 31..27  the 64-second clock, modulo 32
  *   bits 26..24  MSS index

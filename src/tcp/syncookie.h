@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SYN cookies (RFC 4987 3.6): a listener whose SYN queue is full answers with a SYN-ACK
  * whose ISN encodes everything needed to build the connection when the ACK comes back,
  * and keeps no state until then. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The transmission control block (RFC 9293 3.3.1) and the listener. */
 #ifndef SYNACK_TCP_TCB_H
 #define SYNACK_TCP_TCB_H

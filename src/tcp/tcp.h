@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The TCP engine's internal interface: one header for the files of src/tcp. */
 #ifndef SYNACK_TCP_TCP_H
 #define SYNACK_TCP_TCP_H

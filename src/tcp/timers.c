@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Timer expiry: retransmission (RFC 6298 5), persist (RFC 9293 3.8.6.1), delayed ACK
  * (RFC 1122 4.2.3.2), keepalive (RFC 1122 4.2.3.6), TIME-WAIT and FIN-WAIT-2. */
 #include <errno.h>

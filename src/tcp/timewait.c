@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compact TIME-WAIT: see timewait.h. Records live in the connection table (kind
  * CT_TIME_WAIT) and in one FIFO per stack; all run for the same 2*MSL, so the FIFO is in
  * expiry order and a restart (a retransmitted FIN) just moves a record to the tail. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compact TIME-WAIT records (RFC 9293 3.6, RFC 1337, RFC 6191): once a connection in
  * TIME-WAIT has no socket and no unread data, its TCB is replaced by 56 bytes that are
  * enough to re-ACK a retransmitted FIN, ignore RSTs, and judge a new SYN for reuse. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The transmit log shared by RACK-TLP and delivery-rate sampling (see txlog.h).
  *
  * rec[] is a ring: record i (0 = oldest) is in slot (head + i) % cap, and snap[] (when

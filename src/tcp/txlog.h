@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The transmit log: one record per data segment in flight, shared by RACK-TLP loss
  * detection (rack.c, RFC 8985) and delivery-rate sampling (rate.c).
  *

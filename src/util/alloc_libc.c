@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — the allocator built on malloc/free: the one place core memory
  * comes from the C library. */
 #include <stdlib.h>

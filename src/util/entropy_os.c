@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The default entropy source: the OS's CSPRNG through getrandom(2). Host glue, like the
  * TUN/TAP code: the core only ever reaches it through the config's entropy callback. */
 #include <errno.h>

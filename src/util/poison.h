@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — defence in depth for the send and receive rings in sanitizer builds.
  *
  * With SYNACK_POISON_RINGS (set by SYNACK_SANITIZE), ring storage is filled with

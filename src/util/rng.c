@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — splitmix64 seeding and the xoshiro256** generator. */
 #include "util/rng.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — deterministic pseudo-random numbers.
  *
  * One generator per stack (and one per simulated link), seeded by the host, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — SipHash-2-4 (Aumasson & Bernstein, INDOCRYPT 2012). */
 #include "util/siphash.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — SipHash-2-4, a keyed pseudo-random function.
  *
  * Used wherever an attacker chooses the input to a hash (connection-table

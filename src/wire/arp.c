@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — ARP packet parse and emit (RFC 826 "Packet format"). */
 #include "wire/arp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — ARP for IPv4 over Ethernet (RFC 826). */
 #ifndef SYNACK_WIRE_ARP_H
 #define SYNACK_WIRE_ARP_H

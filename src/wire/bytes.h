@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — big-endian (network byte order) field access.
  *
  * Wire fields are read and written one byte at a time so that no pointer is ever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — Internet checksum, RFC 1071 with a 64-bit accumulator.
  *
  * Speed: within one csum_add() call the bytes are summed as the 16-bit halves of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — the Internet checksum (RFC 1071), shared by IPv4, ICMP and TCP.
  *
  * The running sum is kept in a 64-bit accumulator so callers can add a

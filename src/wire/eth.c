@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — Ethernet II header parse and emit. */
 #include "wire/eth.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — Ethernet II framing (IEEE 802.3 with a type field; RFC 894). */
 #ifndef SYNACK_WIRE_ETH_H
 #define SYNACK_WIRE_ETH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — ICMP message parse and emit (RFC 792; RFC 1122 3.2.2). */
 #include "wire/icmp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — ICMP message parse and emit (RFC 792). */
 #ifndef SYNACK_WIRE_ICMP_H
 #define SYNACK_WIRE_ICMP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — IPv4 header parse and emit (RFC 791 3.1; RFC 1122 3.2.1). */
 #include "wire/ipv4.h"
 

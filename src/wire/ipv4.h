@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — IPv4 header parse and emit (RFC 791 3.1). */
 #ifndef SYNACK_WIRE_IPV4_H
 #define SYNACK_WIRE_IPV4_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — names of wire parse results, used as trace drop reasons. */
 #include "wire/result.h"
 

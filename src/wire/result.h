@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — outcome of parsing a wire header.
  *
  * Every parser in src/wire returns one of these; anything but WIRE_OK means the

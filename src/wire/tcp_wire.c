@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — TCP header and option parse and emit (RFC 9293 3.1 and 3.2,
  * RFC 7323 2-3, RFC 2018 2-3). */
 #include "wire/tcp_wire.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — TCP header and option parse and emit (RFC 9293 3.1, RFC 7323,
  * RFC 2018). Pure functions over bytes; the state machine lives in src/tcp. */
 #ifndef SYNACK_WIRE_TCP_WIRE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the SYN-cookie validator. Arbitrary (4-tuple, peer ISN, cookie, time)
  * must never crash, and a cookie must validate only when it is one we made (or the
  * fuzzer found a 24-bit hash collision, which it would have to do by brute force). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: synack_input() of a stack that holds a listener and live connections.
  *
  * The input is a little program. Each step is one opcode byte and its operands:

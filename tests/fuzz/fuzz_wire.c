@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the wire parsers (src/wire).
  *
  * Every parser runs on the raw input. Because random bytes almost never carry

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The reports of `synack serve`, `synack connect` and `synack stat` (issue 11, item 14).
 # With --json, everything serve prints on stdout is a JSON object per line (one per finished
 # connection, the summary last), `stat --json` prints one object and `connect --json` one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # examples/http_poll (the application's own poll loop) and examples/http_loop (the
 # library's loop helper) serve HTTP on a TAP device: curl in the namespace gets the exact
 # answer, several times and several at once, and each program counts what it answered and

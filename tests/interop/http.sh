@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The kernel's curl fetches pages from `synack serve --app http`: the index page, a 100 MiB
 # body whose SHA-256 matches the pattern computed independently, two requests on one
 # persistent connection (HTTP/1.1 keep-alive), a 404, and HEAD. Captures are clean.

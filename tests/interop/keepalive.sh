@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Keepalive against a kernel peer that is then cut off. synack connects with
 # --keepalive 1,1,3 (TCP_KEEPIDLE 1 s, TCP_KEEPINTVL 1 s, TCP_KEEPCNT 3) and stays idle;
 # the kernel answers the probes (RFC 1122 4.2.3.6). Then the link goes down: the probes go

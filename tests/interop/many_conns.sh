@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # 1000 short connections in a row each way, and TIME-WAIT where RFC 9293 3.6 puts it: on
 # the side that closed first. TIME-WAIT lasts 2*MSL; synack runs with --msl 1000 (2 s), and
 # after it nothing is left in synack's table (the kernel's own TIME-WAIT lasts 60 s; only

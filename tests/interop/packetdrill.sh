@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Runs every tests/packetdrill/*.pkt against synack through libsynack_packetdrill.so with
 # Google's packetdrill. Skipped (exit 77) when no `packetdrill` is on PATH, when not root
 # (packetdrill calls mlockall), or when the shared object has not been built.

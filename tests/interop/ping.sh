@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The kernel pings synack on a TAP device: ARP resolves (RFC 826), ICMP echo requests of
 # several sizes up to the full MTU are answered (RFC 792), and the capture is clean.
 source "$(dirname "$0")/lib/common.bash"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Closed ports both ways. The kernel connects to a port synack does not listen on and gets
 # "Connection refused" (synack answers the SYN with RST+ACK, RFC 9293 3.10.7.1); synack
 # connects to a closed kernel port and reports ECONNREFUSED (RFC 9293 3.10.7.3: a RST that

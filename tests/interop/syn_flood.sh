@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # A SYN flood from the kernel side (hping3 --flood -S, bounded by count and by time) at
 # `synack serve --app http`, while curl keeps fetching pages: every fetch succeeds, because
 # the listener answers the flood with SYN cookies (RFC 4987 3.6) once its SYN queue is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The transfers of transfer.sh again, with synack's fault injector losing 2% and reordering
 # 2% of the frames in each direction of the TAP device (the simulator's fault model).
 # SHA-256 still matches; the captures show only what the faults cause: losses and their

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # transfer.sh with offloads: synack opens the TAP with IFF_VNET_HDR and
 # TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4) (`--offload`), so the kernel hands it TCP
 # super-packets of up to 64 KiB with partial checksums and takes TSO super-frames from it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every contract lives in the repository: no document, header, source or test cites a
 # design or style file that is not part of it, and every relative link in README.md and
 # docs/*.md opens a file that exists.

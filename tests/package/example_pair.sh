@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # examples/memlink_pair runs to completion: exit 0, the echo intact, and each end goes
 # through exactly the states of an active and a passive open and close (RFC 9293 3.3.2).
 source "$(dirname "$0")/lib.bash"

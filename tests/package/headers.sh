@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every public header compiles on its own in strict ISO C11 (no _GNU_SOURCE, no POSIX
 # feature macro, -pedantic-errors), and synack.h alone gives a program the poll bits of
 # synack_sock_poll(), with the values <poll.h> has on this system.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The library as a user installs it: `cmake --install --prefix DIR` (what `make install
 # PREFIX=DIR` runs) into a scratch prefix, then programs built outside the tree with
 # nothing but `pkg-config --cflags --libs synack`, against the shared library and against

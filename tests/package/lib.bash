@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by tests/package/*.sh: a scratch directory removed on exit, the project version
 # read from CMakeLists.txt (the one place it is written), and failing/skipping helpers.
 # Environment (set by ctest): SYNACK_SOURCE_DIR, SYNACK_BUILD_DIR, SYNACK_BIN, SYNACK_CC,

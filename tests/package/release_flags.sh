@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # A packager's plain `cmake -DCMAKE_BUILD_TYPE=Release` does not turn warnings into errors
 # (a newer compiler's new warning must not break it); -DSYNACK_WERROR=ON, what make and CI
 # use, does. And the file GCC 12 refused at -O3 (an unrolled byte loop it proved could

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `synack --version` exits 0 and prints "synack X.Y.Z" with the project version.
 source "$(dirname "$0")/lib.bash"
 [ -n "${SYNACK_BIN:-}" ] && [ -x "$SYNACK_BIN" ] || skip "SYNACK_BIN is not set or not executable"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory exhaustion: with an allocator that fails every Nth call, a full connection life
  * (listen, connect, data both ways, close, TIME-WAIT) never crashes, never leaks, and every
  * failure reaches the caller as NULL or a negative errno. */

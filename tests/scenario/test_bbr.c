@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* BBR (src/tcp/cc_bbr.c) over the simulated network, against the state machine of
  * draft-cardwell-iccrg-bbr-congestion-control-00: Startup leaves for Drain once the
  * bandwidth estimate stops growing (three rounds without 25% more), Drain for ProbeBW once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stack-wide bound on send/receive ring storage (max_buffer_bytes): however many
  * connections fill their windows, ring storage stays under the bound; what cannot be
  * stored is dropped, counted and sent again, and every byte still arrives. */

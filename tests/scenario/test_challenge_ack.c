@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RFC 5961 defences against blind injection, on an ESTABLISHED connection whose peer the
  * test plays: a RST in the window but not at RCV.NXT draws a challenge ACK and is
  * otherwise ignored (3.2); a RST exactly at RCV.NXT resets; a SYN draws a challenge ACK

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connection close (RFC 9293 3.6, Figure 12): active close from either side through
  * FIN-WAIT-1, FIN-WAIT-2 and TIME-WAIT while the other side passes CLOSE-WAIT and
  * LAST-ACK; the passive side closing within the delayed-ACK time, which merges its ACK

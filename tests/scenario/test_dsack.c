@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* D-SACK (RFC 2883): a receiver that gets data twice says so in the first SACK block of
  * the ACK it sends at once, so the sender can tell a spurious retransmission. A duplicate
  * below RCV.NXT is reported alone; a duplicate of out-of-order data is followed by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hostile networks in the simulator (issue "hostile networks" acceptance):
  * - 1,000,000 spoofed SYNs at a listener with backlog 128 and SYN cookies on, while 1,000
  *   legitimate clients connect over a path with 1% loss: at least 99.9% get through, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Half-close (RFC 9293 3.6: "a TCP connection ... may be half-closed"): the client
  * shuts down writing, its FIN is acknowledged, and data keeps flowing from the server to
  * the client in FIN-WAIT-2 until the server closes too. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Three-way handshake (RFC 9293 3.5, Figure 6): the exact segments, the ISS/IRS each side
  * learns, the states and their times; data on the third segment of the handshake; data
  * that reaches a passive side still in SYN-RECEIVED. */

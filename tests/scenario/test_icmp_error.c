@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ICMP errors about segments the stack sent (src/tcp/icmp_error.c): "fragmentation needed"
  * lowers the MSS and resends what was too big (RFC 1191 6.4/6.5), bounded below by a floor
  * and validated against the send window (RFC 5927 4.1); a hard error aborts a connection

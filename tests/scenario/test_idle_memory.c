@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The TCB's hot/cold split (tcb.h tcp_xfer): an idle ESTABLISHED connection holds only
  * the hot TCB and its share of the connection table (<= 256 bytes); the transfer block
  * comes back for the next transfer with RTT, window and SACK behaviour intact; and a

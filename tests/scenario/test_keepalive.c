@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Keep-alive (RFC 1122 4.2.3.6): after the idle time a probe <SEQ=SND.NXT-1><ACK> goes out
  * every interval; after `count` unanswered probes the connection is dropped with
  * ETIMEDOUT (TCPKeepAliveTimeouts). Defaults 7200 s / 75 s / 9 as Linux; TCP_KEEPIDLE,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lifetimes and re-entrancy: freeing a stack detaches it from the memlink or loop that
  * points at it; freeing the link or loop first leaves the stack dropping what it sends;
  * synack_stack_free() from inside one of the stack's own callbacks (output, on_event, a

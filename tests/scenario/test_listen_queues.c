@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A listener's two queues (RFC 9293 3.10.7.2 leaves their policy to the implementation;
  * these follow Linux): the SYN queue of half-open connections, bounded by
  * max(8, backlog) capped at max_syn_backlog, and the accept queue of completed ones,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loop helper and readiness: synack_loop_ready() pops the attached stack's ready list,
  * and synack_loop_run_once() does not sleep while sockets are left on it. Two stacks, each
  * on a loop whose "device" is one end of a datagram socket pair (a TUN device carries bare

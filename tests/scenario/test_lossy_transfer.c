@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Acceptance of the TCP core over a bad network (issue "core"): bulk data in both
  * directions at once over a path that loses and reorders frames, for many seeds; a smaller
  * transfer at 10% loss; and a bulk transfer through a 100 Mbit/s bottleneck, clean and with

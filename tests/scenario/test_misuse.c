@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every public entry point called wrongly: NULL handles, NULL buffers, out-of-range sides,
  * hosts, counts, socket ids and flags. Each call must return its documented error (or
  * NULL, or a neutral value for getters) and must not crash; the ASan/UBSan build runs the

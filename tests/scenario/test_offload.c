@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device offloads without a device (netif.h): receive metadata (a checksum the device
  * vouches for, GRO/GSO super-packets beyond the MTU) through synack_input_ex(), and
  * transmit metadata (TSO super-frames, partial checksums) through netif.output_ex. The

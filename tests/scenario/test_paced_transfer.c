@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pacing on the simulated link (src/tcp/pacing.c): the data segments a paced sender puts on
  * the wire conform to a token bucket of its rate and quantum — in any stretch of time,
  * no more than quantum + rate x duration bytes leave — where an unpaced sender sends its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The packetdrill shim without packetdrill: loads libsynack_packetdrill.so with dlopen,
  * calls packetdrill_interface_init and drives synack through the function table as
  * packetdrill would — packets in with netdev_send, out with netdev_receive, socket calls

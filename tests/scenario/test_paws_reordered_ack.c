@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PAWS (RFC 7323 5.3) and duplicate ACKs the network reordered: the third duplicate ACK
  * arrives behind the fourth, so its TSval is older than TS.Recent. The rfc profile drops
  * it, as 5.3 says for every segment (and answers with an ACK): only two duplicate ACKs

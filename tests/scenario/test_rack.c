@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RACK-TLP loss detection (RFC 8985), config `rack`: a segment is lost once a segment sent
  * RACK.rtt + reo_wnd later has been delivered, whatever the count of duplicate ACKs.
  * Asserted on exact segments and times: reordering inside the window is not resent (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RFC 8985 6.3, RACK and the RTO: when the retransmission timer fires on a RACK
  * connection, the first outstanding segment and every segment sent at least RACK.rtt +
  * reo_wnd ago are marked lost and resent as the window allows; a segment sent more

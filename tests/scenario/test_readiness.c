@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Readiness (issue 11 item 7): trace events name their socket, and the edge-triggered
  * ready list (synack_sock_watch / synack_sock_ready) reports exactly the sockets whose
  * state changed, once per edge, with the bits synack_sock_poll() would report — over the

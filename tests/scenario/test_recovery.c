@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loss recovery and window growth, asserted on the exact segments: slow start (RFC 5681
  * 3.1), fast retransmit on three duplicate ACKs (RFC 5681 3.2), SACK recovery of several
  * holes within one round trip (RFC 6675), and RTO backoff then recovery (RFC 6298 5). */

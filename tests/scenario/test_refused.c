@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A SYN to a port nobody listens on (RFC 9293 3.10.7.1, CLOSED state): the answer is
  * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, and the connecting side (RFC 9293 3.10.7.3,
  * SYN-SENT with an acceptable ACK and RST) reports "connection refused". */

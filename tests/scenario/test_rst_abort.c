@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Aborts (RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>, then CLOSED): close() with
  * SO_LINGER {1, 0}, and close() with data the application never read (RFC 2525 2.17);
  * the peer's RST processing (RFC 9293 3.10.7.4 second check) reports a reset. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The receive path verifies a segment's checksum before anything acts on it, also where
  * the check is fused with the copy into the receive ring (the next in-order data of an
  * established connection): a corrupt segment is refused with -EINVAL, counted as InErrs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SACK blocks a receiver sends (RFC 2018 4): the first block holds the segment that
  * triggered the ACK; with more out-of-order ranges than blocks fit, the newest data is
  * never the one left out. (Found against the Linux kernel on a TAP device: with three

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* More holes than the SACK scoreboard holds (TCP_SACK_SCOREBOARD = 32 ranges): the sender
  * must not resend data the receiver already SACKed. 80 segments leave in one flight and
  * every other one is lost: 40 holes, 40 SACKed ranges. The receiver is played by the test

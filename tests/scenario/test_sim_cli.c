@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `synack sim`: every scenario, a few seeds, every format, run twice -- in-process.
  *
  * The simulator, the scenarios and the renderers are linked in (libsynack_sim, the same code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Simultaneous open (RFC 9293 3.5, Figure 8) and simultaneous close (RFC 9293 3.6,
  * Figure 13): both sides act at the same instant and their segments cross. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Smoke: handshake, data both ways, close from the client, TIME-WAIT expiry. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The socket API's contract (docs/API.md): every bad call returns a precise negative
  * errno, poll readiness follows the connection, and TCP_INFO reports what happened. */
 #include <arpa/inet.h>

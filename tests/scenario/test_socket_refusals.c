@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Input the socket calls used to accept silently: listen() without bind() binds an
  * ephemeral port as BSD and Linux do (and getsockname shows it); MSG_OOB is -EOPNOTSUPP
  * (urgent data is not implemented) and unknown flag bits -EINVAL, neither queueing nor

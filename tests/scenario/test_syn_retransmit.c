@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SYN retransmission with the defaults (RFC 6298 2.1 initial RTO 1 s, 5.5 doubling;
  * syn_retries 6): towards a black hole the SYN goes out at exactly 0, 1, 3, 7, 15, 31 and
  * 63 s, and connect fails with ETIMEDOUT at 127 s. */

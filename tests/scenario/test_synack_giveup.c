@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A passive open whose final ACK never arrives: the server retransmits its SYN-ACK after
  * 1, 3, 7, 15 and 31 s (RFC 6298 backoff, synack_retries 5) and gives up at 63 s, with a
  * RST (synack_giveup_rst, the default) or silently (synack_giveup_rst = 0, as Linux). */

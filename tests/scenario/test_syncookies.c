@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SYN cookies (RFC 4987 3.6): a full SYN queue is answered statelessly, and the returning
  * ACK builds the connection with the options the cookie (and the TSval echo) carried. */
 #include <setjmp.h>

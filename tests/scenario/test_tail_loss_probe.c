@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tail Loss Probe (RFC 8985 7), an option: when the last segment of a burst is lost there
  * are no later segments to draw duplicate ACKs, so without a probe only the RTO repairs it.
  * With tail_loss_probe on, a probe goes out after about two smoothed RTTs instead. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The contract of `now` (synack.h): monotonic microseconds, never earlier than the latest
  * value given, at most SYNACK_TIME_MAX. A time that breaks it is refused with -EINVAL and
  * changes nothing; and every state change a timer causes names that timer's real reason. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TIME-WAIT (RFC 9293 3.6, 3.10.7.4): it lasts exactly 2*MSL (MSL 30 s by default);
  * a retransmitted FIN is acknowledged again and restarts the 2*MSL timer; a RST is
  * ignored (RFC 1337); the port cannot be bound again without SO_REUSEADDR; and a new SYN

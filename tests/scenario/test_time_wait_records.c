@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compact TIME-WAIT records out of FIFO order: a record whose 2*MSL restarts (a
  * retransmitted FIN) must not hold up the records behind it, and a record released for
  * reuse in the middle of the FIFO must not leak or linger in the table. */

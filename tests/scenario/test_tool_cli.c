@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The synack tool's command line ($SYNACK_BIN): --help on every command and subcommand
  * exits 0 with the usage on stdout; an unknown option is named as one and exits 2 with
  * nothing on stdout; `synack demo` shows a data exchange between its handshake and close;

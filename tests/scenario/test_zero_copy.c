@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zero-copy send and receive: the application writes straight into the send ring and
  * reads straight from the receive ring; the bytes arrive as with send()/recv(). */
 #include <errno.h>

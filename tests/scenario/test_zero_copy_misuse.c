@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zero-copy misuse: a commit may queue only what the last reserve lent, once, and a
  * release may consume only what the last borrow lent, once. Anything else is -EINVAL and
  * changes nothing — above all, bytes nobody wrote (stale heap, another connection's data)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test fixtures for the scenario tests, over the pair harness (pair.h): a pair with one
  * established connection, exact segment checks, the compact exchange compared as a whole,
  * the common link filters, and the socket queries the tests repeat. Each helper fails the

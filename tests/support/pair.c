@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "support/pair.h"
 #include "support/wire_poison.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test harness: a client stack (side 0, 192.0.2.1) and a server stack (side 1, 192.0.2.2)
  * over the in-memory link (pair_init) or over a two-host simulated network with faults
  * (pair_init_faults), with every segment sent and every state change recorded so a test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running a program and collecting what it prints (see proc.h). */
 #include "support/proc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests that run a program (the synack tool, tshark, rsvg-convert): start it, collect its
  * stdout and the start of its stderr, and its exit code. */
 #ifndef SYNACK_TEST_PROC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "support/segbuild.h"
 
 #include <string.h>

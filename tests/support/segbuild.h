@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test helper: builds one IPv4+TCP frame (the in-memory link's bare IPv4 framing) from
  * header fields, with the wire layer's own emitters, so a scenario test can hand a stack
  * exactly the segment it wants ("server receives this segment") through synack_input(). */

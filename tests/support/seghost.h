@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test harness: one stack (192.0.2.2, PAIR_SERVER_ADDR) whose peer (192.0.2.1) is played
  * by the test itself. The test hands the stack crafted segments with sh_send() and reads
  * back every segment the stack sent (parsed from its frames, checksums verified) and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* See tcb_fixture.h. */
 #include "support/tcb_fixture.h"
 

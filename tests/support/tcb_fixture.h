@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit-test fixture for the engine's per-connection parts (congestion control, pacing,
  * rate sampling, the transmit log): a stack whose frames go nowhere and one bare connection
  * 192.0.2.2:80 <-> 192.0.2.1:5000 made by tcp_conn_new, which the test then drives by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test helper: an allocator that counts what it hands out, checks that every block comes
  * back once and with the size it was allocated with, and can be told to refuse. The
  * buffer tests (tests/unit/test_sendbuf.c, test_recvbuf_*.c) pass it to the code under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test helper: xorshift64*, the pseudo-random source of the randomized model checks
  * (tests/unit/test_sendbuf.c, test_recvbuf_model.c). Deterministic from its seed, so a
  * failure reproduces; the caller owns the state and seeds it non-zero. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The wire check behind the sanitizer build's ring poisoning (src/util/poison.h): a frame
  * that carries a run of the poison byte carries ring storage nobody wrote — stale heap or
  * another connection's bytes. The harnesses (pair, seghost) abort on one, so every test

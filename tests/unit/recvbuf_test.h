@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the receive-buffer tests (test_recvbuf_*.c, one program each) share: the counting
  * allocator they pass to recvbuf, the per-test setup that resets it and the teardown that
  * checks every block came back, a known byte stream to write from, and range checks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench's report (tools/synack/cmd_bench_report.c, compiled into this test): a long
  * label is wrapped or shortened at word boundaries, never cut mid-word; the JSON report
  * carries it whole. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Congestion control against its formulas: NewReno (RFC 5681) slow start and congestion
  * avoidance, CUBIC's window curve W(t) = C (t - K)^3 + W_max (RFC 9438), its reduction by
  * beta = 0.7, fast convergence, and HyStart++'s slow-start exit (RFC 9406). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/wire/checksum.c: RFC 1071 sums against a naive reference. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Configuration: secure by default (OS entropy), determinism only by name, and a config
  * that cannot work is refused with the name of the field at fault — by
  * synack_config_check(), synack_stack_create() and synack_stack_new() alike. */

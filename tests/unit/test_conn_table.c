@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/stack/conn_table.c and src/util/alloc_libc.c. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/stack/event_format.c: the exact text of the trace contract
  * (docs/TRACE.md), JSON escaping, and snprintf-style truncation. */
 #include <setjmp.h>

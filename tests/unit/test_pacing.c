@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pacer's token bucket (src/tcp/pacing.c): credit accrues at the rate, up to a quantum
  * of max(2 segments, 1 ms of the rate); a segment that finds too little credit waits for
  * TT_PACE, armed at the exact microsecond the credit suffices; the rate is the controller's

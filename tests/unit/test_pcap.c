@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/link/pcap.c: write captures, read the bytes back. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Delivery-rate samples (src/tcp/rate.c) against draft-cheng-iccrg-delivery-rate-estimation:
  * the interval is the longer of the send and ACK intervals, delivered counts each byte
  * once (SACK ranges the scoreboard forgets are not counted again), a resent segment's

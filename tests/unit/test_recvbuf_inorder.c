@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the TCP receive buffer (src/tcp/recvbuf.c): in-order data — the window,
  * reads and peeks, the ring wrapping around, and capacities at the edges (0, 1, clamped). */
 #include "recvbuf_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the TCP receive buffer (src/tcp/recvbuf.c): a randomized check of every
  * operation against a byte-by-byte model of the stream. */
 #include "recvbuf_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the TCP receive buffer (src/tcp/recvbuf.c): out-of-order reassembly —
  * held ranges, merging, the first copy winning, the range limit, dropping held data, and
  * the SACK ranges it reports. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the TCP receive buffer (src/tcp/recvbuf.c): its storage — allocation
  * failure, giving storage back (shrink, set_cap), and progressive growth from a small
  * first block to cap that keeps ready data and held ranges intact. */

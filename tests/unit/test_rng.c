@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/util/rng.c: known answers, determinism, distribution. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the TCP send buffer (src/tcp/sendbuf.c). */
 #include <stdarg.h>
 #include <stddef.h>

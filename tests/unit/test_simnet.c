@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The simulated network: routing, each link fault, the bottleneck, scripted rules, the
  * event order, injection, the bounds, memory, and determinism under a seed. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/util/siphash.c against the SipHash-2-4 reference vectors. */
 #include <setjmp.h>
 #include <stdarg.h>

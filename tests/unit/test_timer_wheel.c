@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/stack/timer_wheel.c: behaviour cases and a randomized
  * model check against a plain array of deadlines. */
 #include <setjmp.h>

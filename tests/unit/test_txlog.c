@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The transmit log (src/tcp/txlog.c) shared by RACK and rate sampling: nothing is
  * allocated before the first data segment of a connection that needs it; segments append
  * records in sequence order; a retransmission splits a record at its edges and marks only

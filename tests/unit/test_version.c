@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack_version() and synack/version.h agree with each other and with the one place the
  * version is written down, project(synack VERSION x.y.z) in CMakeLists.txt. */
 #include <setjmp.h>

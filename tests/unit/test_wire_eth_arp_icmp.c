@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/wire/eth.c, arp.c and icmp.c. */
 #include <setjmp.h>
 #include <stdarg.h>

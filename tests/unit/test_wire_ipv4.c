@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/wire/ipv4.c: RFC 791 header parse, emit, malformed input. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/wire/result.c: drop-reason names (docs/TRACE.md). */
 #include <setjmp.h>
 #include <stdarg.h>

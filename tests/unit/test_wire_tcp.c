@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/wire/tcp_wire.c: RFC 9293 header, RFC 7323 and RFC 2018
  * options, Linux option layout, malformed input. */
 #include <setjmp.h>

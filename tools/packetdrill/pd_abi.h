@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The function table through which Google's packetdrill drives a TCP stack loaded from a
  * shared object (packetdrill --so_filename=... --so_flags=...).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libsynack_packetdrill.so: the entry point packetdrill looks up, the flags, the virtual
  * clock and the "network device" (packets in through netdev_send, out through
  * netdev_receive).

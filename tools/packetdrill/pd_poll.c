@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Readiness for the packetdrill shim: poll(2) over synack sockets and ordinary fds, a
  * level-triggered epoll emulated over the same (EPOLLET reports changes, EPOLLONESHOT
  * disarms after one report), and pipe/splice passed to libc. Timeouts are in the virtual

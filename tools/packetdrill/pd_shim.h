@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The packetdrill shim's shared state: one synack stack on a virtual clock, the queue of
  * packets it sent, and the table mapping kernel file descriptors to synack sockets.
  *

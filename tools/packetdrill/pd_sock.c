@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The socket calls of the packetdrill shim: each one maps a kernel fd (an eventfd that
  * stands in for the socket, so packetdrill can close it with libc) to a synack socket id,
  * calls synack, and turns a negative errno into -1 and errno.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench tap — lwIP on a TAP device (see bench_lwip_tap.h).
  *
  * Debian's liblwip is built with NO_SYS=0 and core locking, for the Hurd's socket layer.

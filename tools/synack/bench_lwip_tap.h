@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench tap — lwIP on a TAP device: the comparison rows "kernel -> lwIP" and
  * "lwIP -> kernel" beside synack's.
  *

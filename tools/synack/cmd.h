@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — the subcommands of the command-line tool (docs/CLI.md). Each takes the
  * arguments after its name (argv[0] is the subcommand's name) and returns the exit code:
  * 0 success, 1 a behaviour check failed, 2 a usage error (message on stderr). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench NAME [options] — side-by-side figures for synack and the Linux kernel
  * (issue 6; docs/PERFORMANCE.md says what each benchmark does and how to reproduce it). */
 #include <errno.h>

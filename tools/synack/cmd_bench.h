@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench — what the benchmark files share: the options, the report table, the lean
  * two-stack driver, and small helpers for the Linux-kernel side of each comparison.
  *

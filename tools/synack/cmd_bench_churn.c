@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench churn — sequential connection lifecycles: connect, a 64-byte request, a
  * 64-byte reply, close by the client (which keeps the TIME-WAIT), close by the server
  * after it read the end of the stream. Beside it the kernel doing the same on loopback. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench — the Linux kernel's side of each comparison, over loopback (127.0.0.1) in
  * this process: a server thread and the calling thread as client, blocking sockets. */
 #include <errno.h>

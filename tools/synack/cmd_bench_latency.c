@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench latency — one-byte ping-pong on one connection: the client sends a byte,
  * the server reads it and sends one back, the client reads it. Each round trip is timed
  * with CLOCK_MONOTONIC (the clock reads, ~20 ns each, are inside the figure). Beside it the

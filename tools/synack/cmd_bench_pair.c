@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench — the lean two-stack driver: two stacks back to back in one thread.
  *
  * The in-memory link (src/link/memlink.c) mallocs and copies every frame and delivers it

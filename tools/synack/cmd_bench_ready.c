@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench ready — finding the ready socket among many idle ones.
  *
  * A server holds --conns idle connections (default 100,000; --quick 10,000) and one busy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench — the report (table or JSON) and the small helpers every benchmark uses:
  * clocks, CPU time, pinning, quantiles. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench scale — many concurrent connections between two stacks.
  *
  * 1. One active connection and 100 idle ones; time a one-byte ping-pong on the active one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench size — code size of the core library (src/wire, src/tcp, src/stack,
  * src/util; not src/link, which is host glue) compiled with -Os, read from the object
  * files' ELF section headers. Beside it lwIP's, when Debian's liblwip is installed. */

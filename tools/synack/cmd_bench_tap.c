@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench tap — bulk transfers between the Linux kernel and synack over a TAP device,
  * beside kernel <-> kernel over a veth pair with offloads off.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack bench throughput — one connection, a bulk transfer from the client stack to the
  * server stack, both in this thread (one core), checksums computed on output and verified
  * on input as always; beside it the kernel over loopback with two threads. */

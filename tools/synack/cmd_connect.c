@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack connect — a netcat on synack: connects over a TUN/TAP device, sends a file (or
  * stdin, or a generated pattern) and writes what comes back to a file (or stdout). At the
  * end it reports the throughput each way (with --sha256 the digests of both streams),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack serve — a server on a TUN/TAP device: echo (RFC 862), discard (RFC 863),
  * chargen (RFC 864) or a small HTTP/1.1 server. One line per finished connection on
  * stdout (bytes each way, with --sha256 their SHA-256), a status line per second on stderr

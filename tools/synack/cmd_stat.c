@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack stat — the connection table and counters of a running `synack serve` or
  * `synack connect`, read from its control socket (ctl.h), like `ss -tan` and `nstat`. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket (see ctl.h). */
 #include "ctl.h"
 

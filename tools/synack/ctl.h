@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket of a running `synack serve` / `synack connect`: an abstract-namespace
  * Unix stream socket named "synack/IF" (so it needs no file and lives in the network
  * namespace of the device). A client that connects writes one request line, "text" or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack serve / connect — the shared host side (see host.h). */
 #include "host.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack serve / connect — what both commands share: the options that put a stack on a
  * TUN/TAP device, the device + loop + stack, signals (SIGUSR1 prints the connection
  * table, SIGINT/SIGTERM stop), the once-a-second status line, the `ss`/`nstat`-like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack serve / connect / stat --json: the connection table, the counters and the
  * device's figures as one JSON object (what host_print_table and host_print_counters show
  * as text), for scripts that would otherwise parse the tables. */

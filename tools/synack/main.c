@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack — the command-line tool: one binary, subcommands in the style of `ip` and `git`
  * (docs/CLI.md). To add a subcommand, write cmd_<name>() in its own file, declare it in
  * cmd.h and give it a line in the table below. */

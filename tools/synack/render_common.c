@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — what the text, Mermaid and SVG drawings share: which items they draw and the
  * words they put beside lanes and on arrows. */
 #include <stdio.h>

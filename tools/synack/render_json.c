@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim --format json: the docs/TRACE.md event stream, one JSON object per line, with
  * the hosts named by their lanes. The network's own doings appear as host "net" (a frame
  * the link lost: a drop event with reason "link-loss"; an injected packet: a note), and the

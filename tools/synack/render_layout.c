@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — layout arithmetic shared by render_text.c and render_svg.c. */
 #include "render_layout.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — the layout arithmetic the text and SVG diagrams share: where the lifelines
  * stand, which lifeline an arrow points at, growing the row arrays, and which connections
  * the legend lists. Positions are in the renderer's own unit (character cells for text,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim --format mermaid: a Mermaid sequenceDiagram (renders on GitHub inside a
  * ```mermaid block). Segments are messages (a lost one ends in a cross, an injected one is
  * dotted); state changes and application calls are notes beside their host; long pauses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim --format svg: a drawn sequence diagram for a slide. Hosts on top, a lifeline
  * each (coloured by the state the host's connection is in, when it has one), slanted arrows
  * from send to arrival labelled with flags and relative numbers, a lost segment drawn as an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim --format text: a timeline a person reads in ten seconds. One row per moment
  * and lane: time, a sequence diagram with one lifeline per host (arrows labelled with
  * flags, relative seq/ack and length; a lost segment ends in ✕), each side's state changes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — the table of scenarios. Adding one: write tools/synack/scn_<name>.c defining
  * `const sim_scenario scn_<name>` and add a line here (the order is the --list order). */
 #include <string.h>

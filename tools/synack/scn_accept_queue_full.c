@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* accept-queue-full: the application does not accept; completed connections fill the accept
  * queue (the listen backlog) and further SYNs are dropped until it accepts. */
 #include "sim.h"

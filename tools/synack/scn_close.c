@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* close: the four-way close, RFC 9293 3.6 Figure 12. The client closes first (active close)
  * and waits 2*MSL in TIME-WAIT; the server passes CLOSE-WAIT and LAST-ACK. */
 #include "sim.h"

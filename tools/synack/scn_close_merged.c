@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* close-merged: the passive side closes at once, inside the delayed-ACK time, so its FIN
  * rides on the ACK of the client's FIN: three segments instead of four. */
 #include "sim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* close-wait-leak: an application that never calls close() leaves every connection its
  * clients closed in CLOSE-WAIT, forever; the connection table shows them pile up until it
  * finally closes them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* connect-timeout: the server is a black hole; the SYN is retried with exponential backoff
  * (RFC 6298 5.5) and connect() fails with ETIMEDOUT after the last retry's timeout. */
 #include <errno.h>

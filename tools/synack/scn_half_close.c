@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* half-close: the client shuts down its sending direction (shutdown SHUT_WR) after its
  * request; the server reads to end-of-stream and still sends its answer, which the client
  * receives in FIN-WAIT-2 (RFC 9293 3.6: a half-closed connection). */

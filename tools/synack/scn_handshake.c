@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handshake: the three-way handshake, RFC 9293 3.5 Figure 6. */
 #include "sim.h"
 

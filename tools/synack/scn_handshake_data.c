@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handshake-data: data queued during SYN-SENT rides on the third segment of the handshake
  * (RFC 9293 3.10.2: SEND in SYN-SENT queues the data; 3.10.7.3: it MAY go with the ACK). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* isn: initial sequence numbers are unpredictable (RFC 6528), and a blind RST with a
  * guessed sequence number is answered with a challenge ACK, not obeyed (RFC 5961 3.2). */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keepalive: RFC 1122 4.2.3.6 keep-alive probes. A peer that vanishes without a word is
  * detected after keepidle + keepcnt * keepintvl (7200 + 9 * 75 = 7875 s); a live peer
  * answers every probe and its connection stays. */

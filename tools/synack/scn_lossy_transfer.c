@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lossy-transfer: 1 MiB over a link with 10% loss and reordering arrives intact and in
  * order: retransmission (RFC 6298, RFC 5681 fast retransmit, RFC 6582 NewReno) and
  * reassembly at work. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* no-time-wait-hazard: what TIME-WAIT prevents. With MSL 0 the active closer forgets the
  * connection at once; when its last ACK is lost, a new connection on the same 4-tuple meets
  * the old one's retransmitted FIN and the peer's leftover LAST-ACK state. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* refused: nobody listens on the port; the server's TCP answers the SYN with RST
  * (RFC 9293 3.10.7.1) and connect() fails with ECONNREFUSED. */
 #include <errno.h>

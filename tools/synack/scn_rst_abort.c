@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rst-abort: close() with SO_LINGER {1, 0} aborts the connection (RFC 9293 3.10.5 ABORT):
  * a RST instead of a FIN, no TIME-WAIT, and the peer sees ECONNRESET. */
 #include <errno.h>

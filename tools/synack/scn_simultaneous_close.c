@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* simultaneous-close: both sides close at the same moment; the FINs cross, both pass
  * CLOSING and both wait in TIME-WAIT (RFC 9293 3.6 Figure 13). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* simultaneous-open: both sides connect to each other at the same moment from fixed ports;
  * the SYNs cross and both pass SYN-RECEIVED to ESTABLISHED (RFC 9293 3.5 Figure 7). */
 #include <string.h>

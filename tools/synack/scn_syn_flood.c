@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* syn-flood: spoofed SYNs fill a listener's SYN queue (half-open connections). Without SYN
  * cookies a legitimate client's SYNs are dropped; with them it is served; memory stays
  * bounded either way. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* syn-lost: the first SYN is lost; the retransmission timer (RFC 6298 2.1, initial RTO 1 s)
  * sends it again and the connection forms. */
 #include "sim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack-timeout: the client's final ACK never arrives; the server retries its SYN-ACK with
  * backoff, then frees the half-open connection and tells the client with a RST. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* time-wait-lost-ack: the active closer's last ACK is lost; the peer's FIN comes again,
  * TIME-WAIT answers it and restarts its 2*MSL timer (RFC 9293 3.10.7.4, TIME-WAIT). */
 #include "sim.h"

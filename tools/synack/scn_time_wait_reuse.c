@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* time-wait-reuse: a server that closes first piles up TIME-WAIT entries; restarting it,
  * bind() fails with EADDRINUSE unless SO_REUSEADDR is set; a client's new SYN reopens a
  * 4-tuple still in TIME-WAIT (RFC 6191: it is newer by its timestamp). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* two-way-hazard: why the handshake has three segments — RFC 9293 3.5 Figure 8: an old
  * duplicate SYN reaches the server first; the client's RST to the SYN-ACK it did not ask
  * for tears the stale connection down, and the real one forms. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack serve — one accepted connection and the applications that run on it. */
 #ifndef SYNACK_TOOL_SERVE_H
 #define SYNACK_TOOL_SERVE_H

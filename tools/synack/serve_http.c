@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack serve --app http: a small HTTP/1.1 server (RFC 9112 message syntax, RFC 9110
  * semantics) with persistent connections, so curl and browsers can fetch
  *   /           a short HTML page

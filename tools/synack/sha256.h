@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 (FIPS 180-4), so serve and connect can print a digest of what they sent and
  * received and a test can compare it with sha256sum. */
 #ifndef SYNACK_TOOL_SHA256_H

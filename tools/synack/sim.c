@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — the command line: `synack sim --list`, `synack sim NAME [options]`, and
  * `synack demo` (what `make demo` runs). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — the scenario framework: a simulated network of named hosts (include/synack/
  * simnet.h), a recorded trace of everything they did, application calls made at given
  * virtual times, and checks of the expected outcome.

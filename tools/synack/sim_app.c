@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — application calls made by a scenario's script. Each is recorded as the
  * script makes it (so a drawing shows "connect()" before the SYN it causes) with its
  * return value; the stack's own app events still go to the json stream. A call the stack

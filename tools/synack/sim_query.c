@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — questions a scenario asks about what happened, for its checks. */
 #include <errno.h>
 #include <poll.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — running one scenario with the command line's options, and the renderers
  * that turn its trace into text, JSON Lines, Mermaid or SVG. */
 #ifndef SYNACK_TOOL_SIM_RUN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — the world a scenario runs in: hosts on a simulated network, the recorded
  * trace (stack events, and what the links did with every frame), and sim_execute(), which
  * runs a scenario and hands its trace to a renderer. */

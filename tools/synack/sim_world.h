@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* synack sim — the inside of a world (sim_world.c, sim_app.c, sim_query.c). Scenarios use
  * sim.h only. */
 #ifndef SYNACK_TOOL_SIM_WORLD_H

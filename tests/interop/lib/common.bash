@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the interop tests (tests/interop/*.sh): a fresh network namespace holding a TAP
 # device, the Linux kernel on one side (192.0.2.1/24) and synack on the other
 # (192.0.2.2/24), both inside the namespace. Only RFC 5737 TEST-NET-1 addresses are used and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The Linux kernel's side of the interop tests: small TCP clients and servers on ordinary
 sockets, bounded in count and time.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The 100 MiB transfers between the kernel and synack, both ways, each checked by SHA-256
 # and by a clean capture (synack's --pcap: every frame as it crossed the device, after
 # synack's fault injector). Used by transfer.sh (no faults) and transfer_faults.sh.
