@@ -13,6 +13,8 @@
 
 void synack_config_default(synack_config *c)
 {
+    if (!c)
+        return;
     memset(c, 0, sizeof(*c));
     c->netif.type = SYNACK_LINK_IP;
     c->netif.prefix_len = 24;

@@ -156,6 +156,18 @@ M(sock_poll_null_fds, synack_sock_poll(c->st, NULL, 2))
 M(sock_poll_negative, synack_sock_poll(c->st, pfd, -1))
 M(sock_poll_bad_id, (pfd[0] = (synack_pollfd){.sock = -3, .events = POLLIN},
                      synack_sock_poll(c->st, pfd, 1) == 1 && pfd[0].revents == POLLNVAL))
+static synack_ready rdy[2];
+V(config_default_null, synack_config_default(NULL))
+V(config_deterministic_null, synack_config_deterministic(NULL, 1))
+M(sock_watch_null_stack, synack_sock_watch(NULL, 0, POLLIN, NULL))
+M(sock_watch_bad_id, synack_sock_watch(c->st, 999, POLLIN, NULL))
+M(sock_watch_negative_id, synack_sock_watch(c->st, -1, POLLIN, NULL))
+M(sock_watch_bad_bits, synack_sock_watch(c->st, c->cs, 0x4000, NULL))
+M(sock_ready_null_stack, synack_sock_ready(NULL, rdy, 2))
+M(sock_ready_null_out, synack_sock_ready(c->st, NULL, 2))
+M(sock_ready_negative, synack_sock_ready(c->st, rdy, -1))
+M(sock_ready_pending_null, synack_sock_ready_pending(NULL))
+M(loop_ready_null, synack_loop_ready(NULL, rdy, 2))
 /* counters and introspection */
 M(counter_name_bad, strcmp(synack_counter_name((synack_counter)-1), "?") == 0)
 M(counter_get_null, synack_counter_get(NULL, SYNACK_CTR_InSegs))
@@ -327,6 +339,17 @@ static const misuse table[] = {
     E(sock_poll_null_fds, -EFAULT),
     E(sock_poll_negative, -EINVAL),
     E(sock_poll_bad_id, 1),
+    E(config_default_null, 0),
+    E(config_deterministic_null, 0),
+    E(sock_watch_null_stack, -EINVAL),
+    E(sock_watch_bad_id, -EBADF),
+    E(sock_watch_negative_id, -EBADF),
+    E(sock_watch_bad_bits, -EINVAL),
+    E(sock_ready_null_stack, -EINVAL),
+    E(sock_ready_null_out, -EINVAL),
+    E(sock_ready_negative, -EINVAL),
+    E(sock_ready_pending_null, -EINVAL),
+    E(loop_ready_null, -EINVAL),
     E(counter_name_bad, 1),
     E(counter_get_null, 0),
     E(counter_get_bad, 0),
