@@ -10,11 +10,13 @@ cd "$SYNACK_SOURCE_DIR"
 head -1 LICENSE | grep -qx 'MIT License' || fail "LICENSE is not the MIT License"
 grep -q 'the MIT License' README.md || fail "README.md does not name the licence"
 
-# Tracked files when this is a git checkout, else every file below the usual folders.
+# The project's own folders: in a git checkout their tracked files and new ones not ignored
+# (a build folder of any name elsewhere in the tree is not the project's), else every file.
+dirs=(src include tools tests examples cmake .ci CMakeLists.txt Makefile)
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    list=$(git ls-files -co --exclude-standard)
+    list=$(git ls-files -co --exclude-standard -- "${dirs[@]}")
 else
-    list=$(find . -type f | sed 's|^\./||')
+    list=$(find "${dirs[@]}" -type f 2>/dev/null)
 fi
 missing=""
 checked=0
