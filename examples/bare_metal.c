@@ -83,10 +83,10 @@ static uint16_t fold(uint32_t sum)
 static size_t peer_syn(uint8_t *f)
 {
     memset(f, 0, 44);
-    f[0] = 0x45;                  /* IPv4, 5-word header */
-    put16(f + 2, 44);             /* total length */
-    f[8] = 64;                    /* TTL */
-    f[9] = 6;                     /* TCP */
+    f[0] = 0x45;      /* IPv4, 5-word header */
+    put16(f + 2, 44); /* total length */
+    f[8] = 64;        /* TTL */
+    f[9] = 6;         /* TCP */
     put32(f + 12, PEER_ADDR);
     put32(f + 16, OUR_ADDR);
     put16(f + 10, fold(sum16(f, 20, 0)));
@@ -94,10 +94,10 @@ static size_t peer_syn(uint8_t *f)
     put16(t, PEER_PORT);
     put16(t + 2, OUR_PORT);
     put32(t + 4, PEER_ISS);
-    t[12] = 6 << 4;               /* data offset: 6 words */
-    t[13] = 0x02;                 /* SYN */
-    put16(t + 14, 8192);          /* window */
-    t[20] = 2;                    /* MSS option, length 4, 536 */
+    t[12] = 6 << 4;      /* data offset: 6 words */
+    t[13] = 0x02;        /* SYN */
+    put16(t + 14, 8192); /* window */
+    t[20] = 2;           /* MSS option, length 4, 536 */
     t[21] = 4;
     put16(t + 22, 536);
     uint8_t pseudo[12];
@@ -160,7 +160,8 @@ int main(void)
     const uint8_t *t = sent + 20;
     int ok = sent_frames == 1 && sent_len >= 40 && sent[9] == 6 && get32(sent + 12) == OUR_ADDR &&
              get32(sent + 16) == PEER_ADDR && get16(t) == OUR_PORT && get16(t + 2) == PEER_PORT &&
-             t[13] == 0x12 && get32(t + 8) == PEER_ISS + 1 && synack_next_deadline(st) != UINT64_MAX;
+             t[13] == 0x12 && get32(t + 8) == PEER_ISS + 1 &&
+             synack_next_deadline(st) != UINT64_MAX;
 
     synack_stack_free(st);
     if (synack_pool_free_bytes(&pool) != whole)

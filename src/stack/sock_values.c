@@ -46,7 +46,7 @@ SAME(SYNACK_SHUT_RDWR, SHUT_RDWR);
 _Static_assert(SYNACK_TCP_INFO != TCP_INFO, "SYNACK_TCP_INFO collides with TCP_INFO");
 
 /* The same type, not just the same size: a program passes &len of either kind. */
-_Static_assert(_Generic((socklen_t *)0, synack_socklen_t *: 1, default: 0),
+_Static_assert(_Generic((socklen_t *)0, synack_socklen_t * : 1, default : 0),
                "synack_socklen_t is not the host's socklen_t");
 
 SAME(sizeof(struct synack_sockaddr_in), sizeof(struct sockaddr_in));

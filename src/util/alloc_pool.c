@@ -18,7 +18,7 @@ typedef struct pool_node {
 
 /* Every block is aligned to and a multiple of this: any object fits (max_align_t), and so
  * does a free block's node. */
-#define POOL_BLOCK \
+#define POOL_BLOCK                                                                                 \
     (sizeof(pool_node) > alignof(max_align_t) ? sizeof(pool_node) : alignof(max_align_t))
 
 _Static_assert((POOL_BLOCK & (POOL_BLOCK - 1)) == 0, "the pool block must be a power of two");

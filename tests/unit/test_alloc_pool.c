@@ -19,7 +19,8 @@
 
 #define ARENA 65536
 /* The pool's block on this host: the larger of max_align_t's alignment and two pointers. */
-#define BLOCK (alignof(max_align_t) > 2 * sizeof(void *) ? alignof(max_align_t) : 2 * sizeof(void *))
+#define BLOCK                                                                                      \
+    (alignof(max_align_t) > 2 * sizeof(void *) ? alignof(max_align_t) : 2 * sizeof(void *))
 
 static alignas(max_align_t) unsigned char arena[ARENA];
 
@@ -239,10 +240,8 @@ static void test_stack_on_pool(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_refuses),
-        cmocka_unit_test(test_sizes_and_alignment),
-        cmocka_unit_test(test_fill_free_reuse),
-        cmocka_unit_test(test_first_fit_and_fragmentation),
+        cmocka_unit_test(test_init_refuses),    cmocka_unit_test(test_sizes_and_alignment),
+        cmocka_unit_test(test_fill_free_reuse), cmocka_unit_test(test_first_fit_and_fragmentation),
         cmocka_unit_test(test_stack_on_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
