@@ -10,6 +10,9 @@
 #   make valgrind       run every unit/scenario test under valgrind (in ./build)
 #   make fuzz           build ./build-fuzz with clang + libFuzzer, run each target FUZZ_SECONDS
 #   make bench          build, then run `./build/synack bench all`
+#   make embedded       cross-build the core for a Cortex-M4 (arm-none-eabi-gcc, newlib) into
+#                       ./build-embedded with examples/bare_metal.c as firmware, check it links
+#                       with no heap, print the size table (tools/embedded/report.sh)
 #   make format         clang-format -i every C source and header (format-check: just check)
 #   make install        install ./build into PREFIX (default /usr/local)
 #   make clean          remove every build directory
@@ -33,12 +36,14 @@ BUILD_DIR := build
 ASAN_DIR  := build-asan
 REL_DIR   := build-release
 FUZZ_DIR  := build-fuzz
+EMB_DIR   := build-embedded
+ARM_CC    ?= arm-none-eabi-gcc
 
 FUZZ_SOURCES   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS   := $(notdir $(FUZZ_SOURCES:.c=))
 FORMAT_SOURCES  = $(shell find src include tools tests -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all build build-asan build-release demo test valgrind fuzz bench format format-check install clean
+.PHONY: all build build-asan build-release demo test valgrind fuzz bench embedded format format-check install clean
 
 all: build
 
@@ -115,6 +120,12 @@ bench: build
 	fi
 	./$(BUILD_DIR)/synack bench all
 
+embedded:
+	@command -v $(ARM_CC) >/dev/null || { echo "make embedded: $(ARM_CC) is not installed (apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2; exit 1; }
+	$(CMAKE) -S tools/embedded -B $(EMB_DIR) -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel
+	$(CMAKE) --build $(EMB_DIR) -j $(JOBS)
+	tools/embedded/report.sh $(EMB_DIR)
+
 format:
 	@files="$(FORMAT_SOURCES)"; [ -z "$$files" ] || $(CLANG_FORMAT) -i $$files
 
@@ -125,4 +136,4 @@ install: build
 	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(REL_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(REL_DIR) $(FUZZ_DIR) $(EMB_DIR)

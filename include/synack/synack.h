@@ -17,10 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <sys/types.h> /* ssize_t: POSIX, and newlib has it on bare metal too */
 
 #include "synack/alloc.h"
 #include "synack/event.h"
@@ -31,6 +28,67 @@ extern "C" {
 #endif
 
 typedef struct synack_stack synack_stack;
+
+/* ---- the socket API's names, without the host's socket headers ----
+ * A bare-metal target has no <sys/socket.h> or <netinet/tcp.h>, so synack spells the
+ * numbers its socket calls take itself. They are Linux's values (src/stack/sock_values.c
+ * checks them against the host's headers at build time), so on Linux SOL_SOCKET and
+ * SYNACK_SOL_SOCKET, struct sockaddr_in and struct synack_sockaddr_in, socklen_t and
+ * synack_socklen_t are interchangeable. The calls take a `struct sockaddr *`: the host's
+ * when the program has <sys/socket.h>, otherwise a synack_sockaddr_in cast to it. */
+struct sockaddr;
+/* glibc's socklen_t is this same type, so a socklen_t * passes without a cast. */
+typedef uint32_t synack_socklen_t;
+
+#define SYNACK_AF_INET 2
+#define SYNACK_SOCK_STREAM 1           /* synack_socket()'s only type, with: */
+#define SYNACK_SOCK_NONBLOCK 0x800     /*   accepted and ignored: calls never block */
+#define SYNACK_SOCK_CLOEXEC 0x80000    /*   accepted and ignored: there is no exec */
+
+#define SYNACK_SOL_SOCKET 1            /* level of the SYNACK_SO_* options */
+#define SYNACK_SO_REUSEADDR 2          /* int */
+#define SYNACK_SO_TYPE 3               /* int, get only: SYNACK_SOCK_STREAM */
+#define SYNACK_SO_ERROR 4              /* int, get only: the pending error (positive errno) */
+#define SYNACK_SO_SNDBUF 7             /* int, bytes */
+#define SYNACK_SO_RCVBUF 8             /* int, bytes */
+#define SYNACK_SO_KEEPALIVE 9          /* int */
+#define SYNACK_SO_LINGER 13            /* struct synack_linger */
+#define SYNACK_SO_MAX_PACING_RATE 47   /* uint32_t or uint64_t, bytes/s */
+
+#define SYNACK_IPPROTO_TCP 6           /* level of the SYNACK_TCP_* options */
+#define SYNACK_TCP_NODELAY 1           /* int */
+#define SYNACK_TCP_MAXSEG 2            /* int */
+#define SYNACK_TCP_KEEPIDLE 4          /* int, seconds */
+#define SYNACK_TCP_KEEPINTVL 5         /* int, seconds */
+#define SYNACK_TCP_KEEPCNT 6           /* int */
+#define SYNACK_TCP_CONGESTION 13       /* char[16], the algorithm's name */
+#define SYNACK_TCP_USER_TIMEOUT 18     /* int, milliseconds */
+/* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
+
+#define SYNACK_MSG_OOB 0x1             /* refused: -EOPNOTSUPP */
+#define SYNACK_MSG_PEEK 0x2            /* recv: leave the data queued */
+#define SYNACK_MSG_DONTWAIT 0x40       /* accepted: calls never block */
+#define SYNACK_MSG_NOSIGNAL 0x4000     /* accepted: calls never signal */
+
+#define SYNACK_SHUT_RD 0
+#define SYNACK_SHUT_WR 1
+#define SYNACK_SHUT_RDWR 2
+
+/* Linux's struct in_addr and struct sockaddr_in, byte for byte (16 bytes). */
+struct synack_in_addr {
+    uint32_t s_addr;         /* network byte order */
+};
+struct synack_sockaddr_in {
+    uint16_t sin_family;     /* SYNACK_AF_INET */
+    uint16_t sin_port;       /* network byte order */
+    struct synack_in_addr sin_addr;
+    uint8_t sin_zero[8];
+};
+/* Linux's struct linger, for SYNACK_SO_LINGER. */
+struct synack_linger {
+    int l_onoff;             /* non-zero: linger on close */
+    int l_linger;            /* seconds; 0 with l_onoff: close() aborts (RST) */
+};
 
 /* Fills buf with len unpredictable bytes; returns 0 or a negative errno. */
 typedef int (*synack_entropy_fn)(void *ctx, void *buf, size_t len);
@@ -187,10 +245,10 @@ int synack_rotate_secrets(synack_stack *st);
 
 /* ---- sockets (BSD-like; ids are small integers >= 0) ---- */
 int synack_socket(synack_stack *st, int type);
-int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len);
+int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 int synack_listen(synack_stack *st, int s, int backlog);
-int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
-int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len);
+int synack_accept(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
+int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags);
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
 /* Zero-copy variants. synack_send_reserve() lends up to `want` bytes of the socket's send
@@ -211,11 +269,11 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n);
 int synack_shutdown(synack_stack *st, int s, int how);
 int synack_close(synack_stack *st, int s);
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,
-                      socklen_t len);
+                      synack_socklen_t len);
 int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
-                      socklen_t *len);
-int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
-int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len);
+                      synack_socklen_t *len);
+int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
+int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
 
 /* send() takes MSG_DONTWAIT and MSG_NOSIGNAL (calls never block nor signal), recv()
  * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.

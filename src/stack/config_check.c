@@ -167,6 +167,9 @@ static const char *first_bad(const synack_config *cfg)
         return bad;
     if (cfg->allocator && (!cfg->allocator->alloc || !cfg->allocator->free))
         return "allocator";
+    /* A build without the C library's heap has no default to fall back on. */
+    if (!cfg->allocator && !synack_allocator_libc())
+        return "allocator";
     /* Never silently predictable: no source is an error unless determinism was chosen. */
     if (!cfg->entropy && !cfg->deterministic)
         return "entropy";

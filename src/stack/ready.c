@@ -5,7 +5,7 @@
  * costs O(1); popping costs O(1) per entry, so an application with 100,000 idle sockets
  * pays only for the ones that changed. */
 #include <errno.h>
-#include <poll.h>
+#include "util/sockdefs.h"
 
 #include "stack/ready.h"
 #include "tcp/tcp.h"

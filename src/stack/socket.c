@@ -2,7 +2,7 @@
 /* The socket API (docs/API.md): BSD-like calls with negative-errno returns over the TCP
  * engine. User calls are RFC 9293 3.10.1-3.10.6 (OPEN, SEND, RECEIVE, CLOSE, ABORT). */
 #include <errno.h>
-#include <poll.h>
+#include "util/sockdefs.h"
 #include <string.h>
 
 #include "stack/ready.h"

@@ -2,7 +2,7 @@
 /* Connection life cycle: creation, the one state-change function, timers, TIME-WAIT
  * bookkeeping and the final free. */
 #include <errno.h>
-#include <poll.h>
+#include "util/sockdefs.h"
 #include <string.h>
 
 #include "stack/ready.h"

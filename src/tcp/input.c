@@ -2,7 +2,7 @@
 /* Segment arrival, RFC 9293 3.10.7: one function per group of states, and the checks of
  * 3.10.7.4 in the RFC's order, with RFC 5961's defences against blind injection. */
 #include <errno.h>
-#include <poll.h>
+#include "util/sockdefs.h"
 #include <stddef.h>
 
 #include "stack/ready.h"

@@ -2,7 +2,7 @@
 /* Listeners: passive open (RFC 9293 3.10.7.2), the SYN (half-open) queue and the accept
  * (full) queue, each bounded, with the Linux counters for what they turn away. */
 #include <errno.h>
-#include <poll.h>
+#include "util/sockdefs.h"
 
 #include "stack/ready.h"
 #include "tcp/syncookie.h"

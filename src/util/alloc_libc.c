@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* synack — the allocator built on malloc/free: the one place core memory
- * comes from the C library. */
-#include <stdlib.h>
+ * comes from the C library. A build for a target without a heap (SYNACK_NO_LIBC_ALLOC,
+ * `make embedded`) leaves it out, so that no program linked with the core pulls in malloc
+ * just because the config's default names it. */
+#include <stddef.h>
 
 #include "synack/alloc.h"
+
+#ifdef SYNACK_NO_LIBC_ALLOC
+const synack_allocator *synack_allocator_libc(void)
+{
+    return NULL;
+}
+#else
+#include <stdlib.h>
 
 static void *libc_alloc(void *ctx, size_t size)
 {
@@ -31,3 +41,4 @@ const synack_allocator *synack_allocator_libc(void)
 {
     return &libc_allocator;
 }
+#endif

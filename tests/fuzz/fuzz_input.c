@@ -8,9 +8,11 @@
  *   2  advance time by (1 byte) * 10 ms and run timers
  *   3  application call on the server's connection: send / recv / shutdown / close / accept
  * so the fuzzer reaches every state with segments that pass the checksum. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "stack/stack_impl.h"

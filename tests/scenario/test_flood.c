@@ -8,6 +8,8 @@
  *   configured rate in any second (RFC 5961 7).
  * Under AddressSanitizer the floods are 10x smaller (same shape) to keep the suite fast. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <cmocka.h>

@@ -5,11 +5,14 @@
  * only in SYN-SENT (RFC 1122 4.2.3.9, RFC 5927 5.2); other errors are soft: recorded,
  * reported once by SO_ERROR, and given as the reason when the connection times out. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 

@@ -6,6 +6,8 @@
  * sent, a lost retransmission is found without an RTO (DupThresh recovery needs the RTO),
  * a lost tail is probed then repaired, and a bulk transfer over loss and reordering arrives
  * intact. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 

@@ -2,12 +2,15 @@
 /* Loss recovery and window growth, asserted on the exact segments: slow start (RFC 5681
  * 3.1), fast retransmit on three duplicate ACKs (RFC 5681 3.2), SACK recovery of several
  * holes within one round trip (RFC 6675), and RTO backoff then recovery (RFC 6298 5). */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 

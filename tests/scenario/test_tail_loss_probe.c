@@ -2,12 +2,15 @@
 /* Tail Loss Probe (RFC 8985 7), an option: when the last segment of a burst is lost there
  * are no later segments to draw duplicate ACKs, so without a probe only the RTO repairs it.
  * With tail_loss_probe on, a probe goes out after about two smoothed RTTs instead. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 

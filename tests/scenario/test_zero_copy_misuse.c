@@ -5,12 +5,15 @@
  * never reach the wire. The test plays the peer (seghost), so it sees every byte sent; in
  * the sanitizer build the rings are also poisoned and the harness aborts on poison. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 

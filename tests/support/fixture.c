@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "support/fixture.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 

@@ -4,8 +4,11 @@
  * after it read the end of the stream. Beside it the kernel doing the same on loopback. */
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cmd_bench.h"
 

@@ -9,8 +9,11 @@
  * re-enter a stack) and nothing may be queued towards it (frames stay in order). Else it
  * is copied into a preallocated byte ring and delivered by bench_pair_pump(). */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cmd_bench.h"
 

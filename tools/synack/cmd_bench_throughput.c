@@ -3,9 +3,12 @@
  * server stack, both in this thread (one core), checksums computed on output and verified
  * on input as always; beside it the kernel over loopback with two threads. */
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cmd_bench.h"
 

@@ -2,7 +2,10 @@
 /* half-close: the client shuts down its sending direction (shutdown SHUT_WR) after its
  * request; the server reads to end-of-stream and still sends its answer, which the client
  * receives in FIN-WAIT-2 (RFC 9293 3.6: a half-closed connection). */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "sim.h"
 

@@ -3,6 +3,9 @@
  * detected after keepidle + keepcnt * keepintvl (7200 + 9 * 75 = 7875 s); a live peer
  * answers every probe and its connection stays. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "sim.h"
 

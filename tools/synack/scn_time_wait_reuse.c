@@ -3,6 +3,9 @@
  * bind() fails with EADDRINUSE unless SO_REUSEADDR is set; a client's new SYN reopens a
  * 4-tuple still in TIME-WAIT (RFC 6191: it is newer by its timestamp). */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "sim.h"
 

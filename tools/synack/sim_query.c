@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* synack sim — questions a scenario asks about what happened, for its checks. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "sim_world.h"
 
