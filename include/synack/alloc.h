@@ -8,9 +8,13 @@
 
 #include <stddef.h>
 
+#include "synack/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 typedef struct synack_allocator {
     /* Returns size bytes aligned for any object, or NULL. */
@@ -23,6 +27,8 @@ typedef struct synack_allocator {
 
 /* The allocator built on malloc/free, used when a config names none. */
 const synack_allocator *synack_allocator_libc(void);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }
