@@ -41,7 +41,6 @@ struct synack_loop {
                                  completes (offloads with a capture only), or NULL */
 };
 
-
 static int fault_on(const synack_fault_config *f)
 {
     static const synack_fault_config none;

@@ -200,7 +200,8 @@ int synack_stack_create(const synack_config *cfg, synack_stack **out, const char
         return rc;
     if (!out)
         return -EINVAL; /* checked after the config, so *field stays meaningful */
-    synack_config imported; /* the program's fields over this build's defaults */
+    /* The program's fields over this build's defaults (its synack.h may be older). */
+    synack_config imported;
     config_import(&imported, cfg, cfg->size);
     cfg = &imported;
     const synack_allocator *ua = cfg->allocator ? cfg->allocator : synack_allocator_libc();
