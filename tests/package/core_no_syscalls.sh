@@ -14,6 +14,7 @@ archive=${SYNACK_CORE_ARCHIVE:-$SYNACK_BUILD_DIR/libsynack_core.a}
 # What the core may take from outside, and why:
 #   memory and strings: pure functions of their arguments
 #   snprintf, vsnprintf: formatting into the caller's buffer (trace events), no stream
+#   htonl, htons, ntohl, ntohs: byte order (functions, not macros, in unoptimised builds)
 #   malloc, free, calloc, realloc: synack_allocator_libc, the default when a config names
 #     no allocator; heap memory, which a bare-metal C library serves from a static region
 #     (a program with its own allocator never calls them)
@@ -24,6 +25,7 @@ archive=${SYNACK_CORE_ARCHIVE:-$SYNACK_BUILD_DIR/libsynack_core.a}
 allowed='^('
 allowed+='memcpy|memmove|memset|memcmp|memchr|strlen|strnlen|strcmp|strncmp|strncpy|strchr|strrchr'
 allowed+='|snprintf|vsnprintf'
+allowed+='|htonl|htons|ntohl|ntohs'
 allowed+='|malloc|free|calloc|realloc'
 allowed+='|_GLOBAL_OFFSET_TABLE_|__cpu_indicator_init|__cpu_model|__stack_chk_fail|__stack_chk_guard'
 allowed+='|__(memcpy|memmove|memset|strncpy|snprintf|vsnprintf)_chk'
