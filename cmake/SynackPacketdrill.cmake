@@ -17,7 +17,7 @@ list(SORT SYNACK_PD_SOURCES)
 if(SYNACK_PD_SOURCES)
     find_package(Threads REQUIRED)
     set(_pd_map "${PROJECT_SOURCE_DIR}/tools/packetdrill/exports.map")
-    add_library(synack_packetdrill SHARED ${SYNACK_PD_SOURCES} $<TARGET_OBJECTS:synack_objects>)
+    add_library(synack_packetdrill SHARED ${SYNACK_PD_SOURCES} $<TARGET_OBJECTS:synack_core_objects>)
     set_target_properties(synack_packetdrill PROPERTIES
         OUTPUT_NAME synack_packetdrill
         LIBRARY_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}"

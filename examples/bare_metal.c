@@ -116,7 +116,9 @@ int main(void)
     const size_t whole = synack_pool_free_bytes(&pool);
 
     synack_config cfg;
-    synack_config_default(&cfg);
+    /* The core's defaults: synack_config_default() is host glue (it adds the OS's
+     * getrandom), and a board has no OS. */
+    synack_config_init(&cfg);
     cfg.netif.type = SYNACK_LINK_IP;
     cfg.netif.addr = OUR_ADDR;
     cfg.netif.prefix_len = 24;

@@ -8,9 +8,13 @@
 
 #include <stddef.h>
 
+#include "synack/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 typedef struct synack_allocator {
     /* Returns size bytes aligned for any object, or NULL. */
@@ -50,6 +54,7 @@ typedef struct synack_pool {
 int synack_allocator_pool_init(synack_pool *pool, void *mem, size_t len);
 /* Bytes not allocated right now (maybe fragmented); 0 for a NULL pool. */
 size_t synack_pool_free_bytes(const synack_pool *pool);
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

@@ -10,9 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 typedef enum synack_event_type {
     SYNACK_EV_APP,     /* a socket call returned */
@@ -125,6 +129,8 @@ void synack_endpoints_str(const synack_endpoints *ep, char *out, size_t cap);
 /* One JSON object (no newline) in the key order of docs/TRACE.md. Returns the length it
  * needs (like snprintf); the output is truncated but NUL-terminated when cap is short. */
 size_t synack_event_json(const synack_event *ev, const char *host, char *out, size_t cap);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

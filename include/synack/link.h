@@ -10,11 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/api.h"
 #include "synack/synack.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 typedef struct synack_memlink synack_memlink;
 
@@ -47,6 +50,8 @@ uint64_t synack_memlink_next(synack_memlink *l);
 uint64_t synack_memlink_run(synack_memlink *l, uint64_t now, uint64_t until);
 /* Frames dropped because a queue was full or a frame too big (0 for a NULL link). */
 uint64_t synack_memlink_dropped(const synack_memlink *l);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

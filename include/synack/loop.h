@@ -7,7 +7,7 @@
  * next frame, the next deadline, or a file descriptor of the caller's becomes ready.
  *
  * Between the device and the stack sits an optional impairment stage built on the
- * simulator's fault model (include/synack/simnet.h, src/link/fault.c): each direction
+ * simulator's fault model (include/synack/simnet.h, src/sim/fault.c): each direction
  * has a synack_fault_config, and frames it delays or reorders are held in a bounded
  * queue and released at their time. A capture file, when set, records the frames as
  * they cross the device: frames sent when they are written (after the faults), frames
@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/api.h"
 #include "synack/pcap.h"
 #include "synack/simnet.h"
 #include "synack/synack.h"
@@ -41,6 +42,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 typedef struct synack_loop synack_loop;
 
@@ -108,6 +111,8 @@ void synack_loop_service(synack_loop *lp);
  * into a NULL out are not written. synack_loop_service(NULL) does nothing. */
 size_t synack_loop_held(const synack_loop *lp);
 void synack_loop_get_stats(const synack_loop *lp, synack_loop_stats *out);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

@@ -10,9 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 typedef enum synack_link_type {
     /* Ethernet II frames; the stack answers and resolves ARP (RFC 826). A TAP device. */
@@ -116,6 +120,8 @@ typedef struct synack_netif {
      * frame); the stack only writes the pseudo-header sum. Default 0. Needs output_ex. */
     uint8_t tx_csum;
 } synack_netif;
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

@@ -11,9 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 /* LINKTYPE_ETHERNET: frames start with an Ethernet II header. */
 #define SYNACK_PCAP_ETHERNET 1
@@ -40,6 +44,8 @@ int synack_pcap_write(synack_pcap *p, uint64_t t_us, const void *frame, size_t l
  * the negative errno of the first failure, including an earlier failed
  * write, so a truncated capture is never reported as complete. */
 int synack_pcap_close(synack_pcap *p);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

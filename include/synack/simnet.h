@@ -15,11 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/api.h"
 #include "synack/synack.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 /* "Drop (or hold back) the Nth TCP segment on this link whose flags match." */
 typedef struct synack_fault_rule {
@@ -123,6 +126,8 @@ uint64_t synack_simnet_next(synack_simnet *n);
 void synack_simnet_run(synack_simnet *n, uint64_t until);
 /* Runs until nothing is pending or `limit` is reached; returns the time reached. */
 uint64_t synack_simnet_run_idle(synack_simnet *n, uint64_t limit);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

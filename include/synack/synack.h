@@ -20,12 +20,15 @@
 #include <sys/types.h> /* ssize_t: POSIX, and newlib has it on bare metal too */
 
 #include "synack/alloc.h"
+#include "synack/api.h"
 #include "synack/event.h"
 #include "synack/netif.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 typedef struct synack_stack synack_stack;
 
@@ -95,14 +98,22 @@ typedef int (*synack_entropy_fn)(void *ctx, void *buf, size_t len);
 
 /* Every tunable, with its default (set by synack_config_default) and where it comes from.
  * The ranges each field must respect are in docs/API.md, "Configuration";
- * synack_config_check() names the first field outside them. */
+ * synack_config_check() names the first field outside them.
+ *
+ * Versioned by `size`: new fields are only ever appended, and a program built against an
+ * older header passes its smaller size, so the library reads only the fields that program
+ * knows and gives the rest their defaults. Always start from synack_config_init() or
+ * synack_config_default(), which set it; a config whose size is not set (0) is refused. */
 typedef struct synack_config {
+    uint32_t size;                      /* sizeof(synack_config) of the program's build; set
+                                           by synack_config_init/_default, keep it */
     synack_netif netif;                 /* the one interface (see netif.h) */
     const synack_allocator *allocator;  /* NULL: malloc/free */
     synack_entropy_fn entropy;          /* secrets for ISNs, cookies, ports; default
-                                           synack_entropy_os (NULL in a build without
-                                           getrandom(2)); NULL is refused unless
-                                           `deterministic` is set */
+                                           synack_entropy_os with synack_config_default
+                                           (NULL in a build without getrandom(2)), NULL
+                                           with synack_config_init; NULL is refused
+                                           unless `deterministic` is set */
     void *entropy_ctx;                  /* passed to entropy */
     synack_event_fn on_event;           /* trace events; NULL: none (and no formatting cost) */
     void *event_ctx;                    /* passed to on_event */
@@ -177,9 +188,14 @@ typedef struct synack_config {
                                    per socket with TCP_CONGESTION */
 } synack_config;
 
-/* Every field to its default; entropy is the OS's CSPRNG (synack_entropy_os) where the
- * build has one, else NULL (and synack_stack_new refuses the config until the program
- * gives a source or chooses determinism). */
+/* Every field to its default and `size` to this build's sizeof(synack_config), with no
+ * entropy source: the core library's call (it knows no OS), for bare-metal programs. The
+ * stack refuses the config until the program sets `entropy` or chooses determinism.
+ * A NULL cfg is ignored. */
+void synack_config_init(synack_config *cfg);
+/* synack_config_init() plus the OS's defaults (host library): entropy is the OS's CSPRNG
+ * (synack_entropy_os) where the build has one, else NULL (and synack_stack_new refuses the
+ * config until the program gives a source or chooses determinism). A NULL cfg is ignored. */
 void synack_config_default(synack_config *cfg);
 /* The explicit opt-in to predictable secrets: entropy NULL, seed, deterministic 1. For
  * simulations, tests and benchmarks only: an attacker who knows the seed can forge
@@ -358,7 +374,10 @@ typedef struct synack_tcp_info {
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */
 #define SYNACK_TCP_INFO 0x5301 /* getsockopt fills struct synack_tcp_info */
 
-/* ---- counters (nstat names) ---- */
+/* ---- counters (nstat names) ----
+ * Append only: a counter's number (its synack_counter value) and name are ABI, so a new
+ * counter goes at the end of the list, and none is ever removed, renamed or reordered
+ * (tests/unit/test_counters_abi.c holds the released list). */
 #define SYNACK_COUNTERS(X)                                                                  \
     X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) X(InSegs)    \
     X(OutSegs) X(RetransSegs) X(InErrs) X(OutRsts) X(InCsumErrors) X(InReceives)            \
@@ -403,6 +422,8 @@ void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx);
 /* Bytes the stack holds from its allocator right now, and at most so far. */
 size_t synack_mem_in_use(const synack_stack *st);
 size_t synack_mem_high_water(const synack_stack *st);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

@@ -25,11 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/api.h"
 #include "synack/netif.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+SYNACK_API_BEGIN
 
 /* Largest frame a device hands over: an IPv4 packet of 65535 bytes behind an Ethernet
  * header. Frames are normally up to the interface MTU (+14 on TAP). */
@@ -95,6 +98,8 @@ int synack_tuntap_wait_up(const synack_tuntap *dev, unsigned timeout_ms);
 /* A locally administered, unicast MAC address (IEEE 802 U/L bit set) made from 5 bytes
  * of `seed`, for a stack on a TAP device (it must differ from the kernel side's). */
 void synack_tuntap_make_mac(uint8_t mac[6], uint64_t seed);
+
+SYNACK_API_END
 
 #ifdef __cplusplus
 }

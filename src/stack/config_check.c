@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "stack/config.h"
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
 #include "wire/tcp_wire.h"
@@ -158,10 +159,15 @@ static const char *check_behaviour(const synack_config *c)
     return NULL;
 }
 
-static const char *first_bad(const synack_config *cfg)
+void config_import(synack_config *out, const void *in, size_t n)
 {
-    if (!cfg)
-        return "cfg";
+    synack_config_init(out);
+    memcpy(out, in, n < sizeof(*out) ? n : sizeof(*out));
+    out->size = sizeof(*out);
+}
+
+static const char *first_bad_imported(const synack_config *cfg)
+{
     const char *bad = check_netif(&cfg->netif);
     if (bad)
         return bad;
@@ -178,6 +184,20 @@ static const char *first_bad(const synack_config *cfg)
     if ((bad = check_limits(cfg)) != NULL || (bad = check_timers(cfg)) != NULL)
         return bad;
     return check_behaviour(cfg);
+}
+
+static const char *first_bad(const synack_config *cfg)
+{
+    if (!cfg)
+        return "cfg";
+    /* 0 is a config that never went through synack_config_init/_default; smaller than the
+     * first versioned layout is garbage; larger is a program built against a newer
+     * synack.h than this library, whose extra settings would be silently ignored. */
+    if (cfg->size < CONFIG_SIZE_MIN || cfg->size > sizeof(synack_config))
+        return "size";
+    synack_config c;
+    config_import(&c, cfg, cfg->size);
+    return first_bad_imported(&c);
 }
 
 int synack_config_check(const synack_config *cfg, const char **field)

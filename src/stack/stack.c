@@ -5,23 +5,25 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "stack/config.h"
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 #include "util/poison.h"
 #include "util/siphash.h"
 
-void synack_config_default(synack_config *c)
+/* Core defaults only: no entropy source (the core knows no OS), so a config left as it is
+ * is refused until the program names a source or chooses determinism. The host library's
+ * synack_config_default() adds the OS's source. */
+void synack_config_init(synack_config *c)
 {
     if (!c)
         return;
     memset(c, 0, sizeof(*c));
+    c->size = sizeof(*c); /* this build's layout; see config_import */
     c->netif.type = SYNACK_LINK_IP;
     c->netif.prefix_len = 24;
     c->netif.mtu = 1500;
-#ifdef SYNACK_HAVE_GETRANDOM
-    c->entropy = synack_entropy_os; /* secure unless the program opts out by name */
-#endif
     c->seed = 1;
     c->max_sockets = 1024;
     c->max_conns = 65536;
@@ -198,6 +200,10 @@ int synack_stack_create(const synack_config *cfg, synack_stack **out, const char
         return rc;
     if (!out)
         return -EINVAL; /* checked after the config, so *field stays meaningful */
+    /* The program's fields over this build's defaults (its synack.h may be older). */
+    synack_config imported;
+    config_import(&imported, cfg, cfg->size);
+    cfg = &imported;
     const synack_allocator *ua = cfg->allocator ? cfg->allocator : synack_allocator_libc();
     synack_stack *st = ua->alloc(ua->ctx, sizeof(*st));
     if (!st)

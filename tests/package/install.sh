@@ -22,6 +22,7 @@ PKG_CONFIG_PATH=$(dirname "$pc")
 libdir=$(pkg-config --variable=libdir synack)
 [ -f "$libdir/libsynack.a" ] && [ -e "$libdir/libsynack.so" ] ||
     fail "libdir=$libdir from synack.pc does not hold libsynack.a and libsynack.so"
+[ -f "$libdir/libsynack_core.a" ] || fail "libdir=$libdir does not hold libsynack_core.a (bare-metal core)"
 log "installed into $PREFIX; pkg-config: $(pkg-config --cflags --libs synack)"
 
 # Programs of the user's own, in a directory outside the tree: the in-memory example and a

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/link/pcap.c: write captures, read the bytes back. */
+/* Unit tests for src/host/pcap.c: write captures, read the bytes back. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

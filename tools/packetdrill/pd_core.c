@@ -393,7 +393,7 @@ static int parse_flags(pd_shim *sh, const char *flags)
  * "Profiles"). */
 static void configure(const pd_shim *sh, synack_config *cfg)
 {
-    synack_config_default(cfg);
+    synack_config_init(cfg); /* core defaults: the shim brings its own entropy, below */
     cfg->netif.type = SYNACK_LINK_IP;
     cfg->netif.addr = sh->addr;
     cfg->netif.prefix_len = 0; /* everything is on the (virtual) link */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* synack bench — the lean two-stack driver: two stacks back to back in one thread.
  *
- * The in-memory link (src/link/memlink.c) mallocs and copies every frame and delivers it
+ * The in-memory link (src/sim/memlink.c) mallocs and copies every frame and delivers it
  * from its run loop; for the benchmarks that per-frame cost would be measured as if it
  * were the stack's. Here a frame goes straight into the other stack's synack_input()
  * while the sending stack's output callback runs, whenever that is safe: the receiving

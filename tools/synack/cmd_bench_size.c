@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* synack bench size — code size of the core library (src/wire, src/tcp, src/stack,
- * src/util; not src/link, which is host glue) compiled with -Os, read from the object
- * files' ELF section headers. Beside it lwIP's, when Debian's liblwip is installed. */
+ * src/util; not src/host or src/sim, the host glue and the simulator) compiled with -Os,
+ * read from the object files' ELF section headers. Beside it lwIP's, when Debian's liblwip
+ * is installed. */
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>

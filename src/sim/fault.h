@@ -12,8 +12,8 @@
  *   4. random loss (on the wire, after the bottleneck);
  *   5. propagation delay + jitter, then reordering (an extra hold-back);
  *   6. corruption of one bit, then duplication (the second copy is intact). */
-#ifndef SYNACK_LINK_FAULT_H
-#define SYNACK_LINK_FAULT_H
+#ifndef SYNACK_SIM_FAULT_H
+#define SYNACK_SIM_FAULT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Frames held back in time: a min-heap ordered by release time, then by arrival order, so
  * frames due at the same time leave in the order they came (delay alone never reorders).
- * Host glue for the event loop's fault stage (loop.c). */
-#ifndef SYNACK_LINK_HOLDQ_H
-#define SYNACK_LINK_HOLDQ_H
+ * Used by the event loop's fault stage (host/loop.c); pure data structure, no system calls. */
+#ifndef SYNACK_SIM_HOLDQ_H
+#define SYNACK_SIM_HOLDQ_H
 
 #include <stddef.h>
 #include <stdint.h>

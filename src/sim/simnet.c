@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The simulated network: hosts on one IPv4 segment, directed links with faults
- * (link/fault.c), and one time-ordered queue of frames in flight. */
+ * (sim/fault.c), and one time-ordered queue of frames in flight. */
 #include "synack/simnet.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "link/fault.h"
+#include "sim/fault.h"
 #include "util/rng.h"
 
 /* Frames up to this many bytes get a block of this size, and freed blocks are kept for

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The real-time event loop around one stack and one TUN/TAP device (see loop.h). Host
- * glue: it reads clocks and sleeps in ppoll(2); the stack itself never does. */
+ * glue: it sleeps in ppoll(2) and reads the clocks of clock.c; the stack itself never does. */
 #include "synack/loop.h"
 
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "link/fault.h"
-#include "link/holdq.h"
+#include "sim/fault.h"
+#include "sim/holdq.h"
 #include "stack/lifetime.h"
 #include "util/rng.h"
 
@@ -40,22 +40,6 @@ struct synack_loop {
     uint8_t *capbuf;          /* a sent frame's copy whose partial checksum a capture
                                  completes (offloads with a capture only), or NULL */
 };
-
-static uint64_t clock_us(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t synack_loop_clock(void)
-{
-    return clock_us(CLOCK_MONOTONIC);
-}
-uint64_t synack_loop_wallclock(void)
-{
-    return clock_us(CLOCK_REALTIME);
-}
 
 static int fault_on(const synack_fault_config *f)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A binary min-heap of held frames (see holdq.h). */
-#include "link/holdq.h"
+#include "sim/holdq.h"
 
 #include <stdlib.h>
 #include <string.h>

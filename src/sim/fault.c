@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The per-link fault decisions of the simulated network (see fault.h for the order). */
-#include "link/fault.h"
+#include "sim/fault.h"
 
 #include <string.h>
 

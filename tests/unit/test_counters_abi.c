@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* The counters are ABI: a program reads them by number (synack_counter_get) and tools
+ * keep their names, so a counter's number and name never change once released. This is
+ * the golden list as of issue 12; it may only grow at the end (they were renumbered once,
+ * which this test exists to prevent). A removed counter fails to compile here, a
+ * renumbered or renamed one fails at run time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "synack/synack.h"
+
+typedef struct golden_counter {
+    synack_counter ctr; /* the enumerator by name, as the header has it today */
+    int value;          /* its number when the list was pinned */
+    const char *name;   /* what synack_counter_name() says */
+} golden_counter;
+
+static const golden_counter golden[] = {
+    {SYNACK_CTR_ActiveOpens, 0, "ActiveOpens"},
+    {SYNACK_CTR_PassiveOpens, 1, "PassiveOpens"},
+    {SYNACK_CTR_AttemptFails, 2, "AttemptFails"},
+    {SYNACK_CTR_EstabResets, 3, "EstabResets"},
+    {SYNACK_CTR_CurrEstab, 4, "CurrEstab"},
+    {SYNACK_CTR_InSegs, 5, "InSegs"},
+    {SYNACK_CTR_OutSegs, 6, "OutSegs"},
+    {SYNACK_CTR_RetransSegs, 7, "RetransSegs"},
+    {SYNACK_CTR_InErrs, 8, "InErrs"},
+    {SYNACK_CTR_OutRsts, 9, "OutRsts"},
+    {SYNACK_CTR_InCsumErrors, 10, "InCsumErrors"},
+    {SYNACK_CTR_InReceives, 11, "InReceives"},
+    {SYNACK_CTR_InHdrErrors, 12, "InHdrErrors"},
+    {SYNACK_CTR_InAddrErrors, 13, "InAddrErrors"},
+    {SYNACK_CTR_InUnknownProtos, 14, "InUnknownProtos"},
+    {SYNACK_CTR_InDiscards, 15, "InDiscards"},
+    {SYNACK_CTR_OutDiscards, 16, "OutDiscards"},
+    {SYNACK_CTR_ReasmFails, 17, "ReasmFails"},
+    {SYNACK_CTR_ListenOverflows, 18, "ListenOverflows"},
+    {SYNACK_CTR_ListenDrops, 19, "ListenDrops"},
+    {SYNACK_CTR_SyncookiesSent, 20, "SyncookiesSent"},
+    {SYNACK_CTR_SyncookiesRecv, 21, "SyncookiesRecv"},
+    {SYNACK_CTR_SyncookiesFailed, 22, "SyncookiesFailed"},
+    {SYNACK_CTR_TCPChallengeACK, 23, "TCPChallengeACK"},
+    {SYNACK_CTR_TCPSYNChallenge, 24, "TCPSYNChallenge"},
+    {SYNACK_CTR_TCPTimeWaitReused, 25, "TCPTimeWaitReused"},
+    {SYNACK_CTR_TCPKeepAliveTimeouts, 26, "TCPKeepAliveTimeouts"},
+    {SYNACK_CTR_TCPTimeouts, 27, "TCPTimeouts"},
+    {SYNACK_CTR_TCPAbortOnData, 28, "TCPAbortOnData"},
+    {SYNACK_CTR_TCPAbortOnClose, 29, "TCPAbortOnClose"},
+    {SYNACK_CTR_TCPAbortOnLinger, 30, "TCPAbortOnLinger"},
+    {SYNACK_CTR_TCPAbortOnTimeout, 31, "TCPAbortOnTimeout"},
+    {SYNACK_CTR_TCPAbortFailed, 32, "TCPAbortFailed"},
+    {SYNACK_CTR_TCPOFOQueue, 33, "TCPOFOQueue"},
+    {SYNACK_CTR_TCPOFODrop, 34, "TCPOFODrop"},
+    {SYNACK_CTR_TCPRcvQDrop, 35, "TCPRcvQDrop"},
+    {SYNACK_CTR_TCPFastRetrans, 36, "TCPFastRetrans"},
+    {SYNACK_CTR_TCPLossProbes, 37, "TCPLossProbes"},
+    {SYNACK_CTR_TCPDSACKRecv, 38, "TCPDSACKRecv"},
+    {SYNACK_CTR_TCPDSACKOldSent, 39, "TCPDSACKOldSent"},
+    {SYNACK_CTR_TCPDSACKOfoSent, 40, "TCPDSACKOfoSent"},
+    {SYNACK_CTR_PAWSEstab, 41, "PAWSEstab"},
+    {SYNACK_CTR_TCPSACKRecv, 42, "TCPSACKRecv"},
+    {SYNACK_CTR_TCPPureAcks, 43, "TCPPureAcks"},
+    {SYNACK_CTR_TCPHPHits, 44, "TCPHPHits"},
+    {SYNACK_CTR_TCPDelayedACKs, 45, "TCPDelayedACKs"},
+    {SYNACK_CTR_TCPZeroWindowDrop, 46, "TCPZeroWindowDrop"},
+    {SYNACK_CTR_TCPWinProbe, 47, "TCPWinProbe"},
+    {SYNACK_CTR_TCPTimeWaitRecycled, 48, "TCPTimeWaitRecycled"},
+    {SYNACK_CTR_TCPACKSkippedChallenge, 49, "TCPACKSkippedChallenge"},
+    {SYNACK_CTR_TCPOldAckDrop, 50, "TCPOldAckDrop"},
+    {SYNACK_CTR_InEchos, 51, "InEchos"},
+    {SYNACK_CTR_OutEchoReps, 52, "OutEchoReps"},
+    {SYNACK_CTR_OutDestUnreachs, 53, "OutDestUnreachs"},
+    {SYNACK_CTR_InDestUnreachs, 54, "InDestUnreachs"},
+    {SYNACK_CTR_ArpDrops, 55, "ArpDrops"},
+    {SYNACK_CTR_NoMemory, 56, "NoMemory"},
+    {SYNACK_CTR_TCPLossProbeRecovery, 57, "TCPLossProbeRecovery"},
+    {SYNACK_CTR_TCPLostRetransmit, 58, "TCPLostRetransmit"},
+    {SYNACK_CTR_RackLossDetected, 59, "RackLossDetected"},
+    {SYNACK_CTR_RackReorderTimeouts, 60, "RackReorderTimeouts"},
+    {SYNACK_CTR_RackRecordOverflows, 61, "RackRecordOverflows"},
+    {SYNACK_CTR_SackScoreboardOverflows, 62, "SackScoreboardOverflows"},
+};
+
+#define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
+
+static void test_numbers_never_change(void **state)
+{
+    (void)state;
+    for (int i = 0; i < GOLDEN_COUNT; i++) {
+        if ((int)golden[i].ctr != golden[i].value)
+            fail_msg("counter %s is %d, was %d: counters may only be appended", golden[i].name,
+                     (int)golden[i].ctr, golden[i].value);
+        assert_int_equal(golden[i].value, i); /* the list itself is in number order */
+    }
+}
+
+static void test_names_never_change(void **state)
+{
+    (void)state;
+    for (int i = 0; i < GOLDEN_COUNT; i++)
+        assert_string_equal(synack_counter_name((synack_counter)golden[i].value), golden[i].name);
+}
+
+static void test_new_counters_only_at_the_end(void **state)
+{
+    (void)state;
+    assert_true(SYNACK_CTR_COUNT >= GOLDEN_COUNT);
+    /* Whatever was appended has a name of its own, none of the pinned ones. */
+    for (int i = GOLDEN_COUNT; i < SYNACK_CTR_COUNT; i++) {
+        const char *name = synack_counter_name((synack_counter)i);
+        assert_non_null(name);
+        for (int j = 0; j < GOLDEN_COUNT; j++)
+            assert_string_not_equal(name, golden[j].name);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers_never_change),
+        cmocka_unit_test(test_names_never_change),
+        cmocka_unit_test(test_new_counters_only_at_the_end),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
