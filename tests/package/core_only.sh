@@ -37,7 +37,7 @@ int main(void)
 {
     synack_config cfg;
     synack_config_init(&cfg);
-    cfg.netif.addr = 0x0a000001u;
+    cfg.netif.addr = 0xc0000201u; /* 192.0.2.1 */
     cfg.netif.output = out;
     const char *field = NULL;
     if (synack_config_check(&cfg, &field) != -EINVAL || !field || strcmp(field, "entropy") != 0) {
@@ -52,9 +52,12 @@ int main(void)
         printf("refused: %s\n", field);
         return 1;
     }
-    int s = synack_socket(st, SOCK_STREAM);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80)};
-    to.sin_addr.s_addr = htonl(0x0a000002u);
+    /* Only synack's own names: a core-only program may have no <sys/socket.h> (nor
+     * htons), so the port and address are written byte by byte in network order. */
+    int s = synack_socket(st, SYNACK_SOCK_STREAM);
+    struct synack_sockaddr_in to = {.sin_family = SYNACK_AF_INET};
+    memcpy(&to.sin_port, (const unsigned char[]){0, 80}, 2);
+    memcpy(&to.sin_addr.s_addr, (const unsigned char[]){192, 0, 2, 2}, 4);
     int rc = synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
     synack_stack_free(st);
     printf("connect %d, %d frame(s)\n", rc, frames);
