@@ -281,6 +281,7 @@ static void pd_free(void *ud)
     pd_shim *sh = ud;
     if (!sh)
         return;
+    pd_hook_remove(sh);
     pd_lock(sh);
     sh->closing = 1;
     pthread_cond_broadcast(&sh->cv);
@@ -397,7 +398,7 @@ static void configure(const pd_shim *sh, synack_config *cfg)
     cfg->netif.type = SYNACK_LINK_IP;
     cfg->netif.addr = sh->addr;
     cfg->netif.prefix_len = 0; /* everything is on the (virtual) link */
-    cfg->netif.mtu = 1500;
+    cfg->netif.mtu = PD_MTU;
     cfg->mss = sh->mss;
     cfg->entropy = entropy;
     /* Linux detects loss with RACK-TLP by default (net.ipv4.tcp_recovery = 1), so the
@@ -455,6 +456,7 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
 
     ifc->userdata = sh;
     ifc->free = pd_free;
+    pd_hook_install(sh);
     ifc->netdev_send = pd_netdev_send;
     ifc->netdev_receive = pd_netdev_receive;
     ifc->usleep = pd_usleep;

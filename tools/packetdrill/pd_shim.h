@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "pd_abi.h"
 #include "synack/synack.h"
@@ -70,6 +71,13 @@ typedef struct pd_shim {
                                -1 (no flag): on with profile=linux, off with profile=rfc */
 } pd_shim;
 
+/* The MTU of the shim's one (virtual) link. */
+#define PD_MTU 1500
+
+/* Most of a struct tcp_info a caller gets: a newer kernel's struct is larger than the
+ * <linux/tcp.h> the shim is built with, and packetdrill asks for its own, newer copy. */
+#define PD_TCP_INFO_MAX 512
+
 /* Marker value of our eventfds, checked before closing one at free time. */
 #define PD_EVENTFD_TAG 0x53594e41u
 
@@ -101,6 +109,26 @@ void pd_fd_forget(pd_shim *sh, int fd);
 void pd_sock_install(pd_interface *ifc);
 /* Readiness of a synack-backed fd as poll(2) events (0 when not ready). */
 short pd_sock_revents(pd_shim *sh, int fd, short events);
+
+/* 1 if fd stands for one of sh's synack sockets. */
+int pd_sock_owns(pd_shim *sh, int fd);
+/* getsockopt(2) on one of sh's socket fds, with Linux's layouts for TCP_INFO, TCP_CC_INFO
+ * and SO_MEMINFO: 0, or -1 and errno. */
+int pd_sock_getsockopt(pd_shim *sh, int fd, int level, int name, void *val, socklen_t *len);
+
+/* --- pd_tcpinfo.c: Linux's struct tcp_info from synack's --- */
+/* Fills out (out_len bytes, zero past what is known) with si in Linux's layout and units;
+ * pmtu is the path MTU to report. */
+void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, size_t out_len);
+/* getsockopt(IPPROTO_TCP, TCP_INFO) for socket s: 0 or a negative errno; *len becomes
+ * min(*len, PD_TCP_INFO_MAX). */
+int pd_linux_tcp_info(pd_shim *sh, int s, void *val, socklen_t *len);
+
+/* --- pd_hook.c: packetdrill's direct libc getsockopt on our fds --- */
+/* Routes the executable's getsockopt calls on sh's fds to pd_sock_getsockopt. */
+void pd_hook_install(pd_shim *sh);
+/* Gives the executable its getsockopt back (if sh still owns the hook). */
+void pd_hook_remove(pd_shim *sh);
 
 /* --- pd_poll.c: poll, epoll, pipe, splice --- */
 void pd_poll_install(pd_interface *ifc);
