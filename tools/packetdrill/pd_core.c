@@ -326,7 +326,7 @@ static int entropy(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1". Returns 0 or -1 (message on stderr). */
+/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR". Returns 0 or -1 (message on stderr). */
 static int parse_flags(pd_shim *sh, const char *flags)
 {
     if (!flags)
@@ -369,6 +369,13 @@ static int parse_flags(pd_shim *sh, const char *flags)
                 break;
             }
             sh->rack = v[0] == '1';
+        } else if (strcmp(k, "sysctl_dir") == 0) {
+            if (strlen(v) >= sizeof(sh->sysctl_dir)) {
+                rc = -1;
+                fprintf(stderr, "synack-packetdrill: sysctl_dir too long\n");
+                break;
+            }
+            strcpy(sh->sysctl_dir, v);
         } else if (strcmp(k, "profile") == 0) {
             if (strcmp(v, "linux") == 0) {
                 sh->linux_profile = 1;
@@ -416,6 +423,27 @@ static void configure(const pd_shim *sh, synack_config *cfg)
         cfg->synack_giveup_rst = 0;   /* Linux drops a timed-out embryo silently */
         cfg->msl_us = 30000000;       /* TCP_TIMEWAIT_LEN is 60 s = 2 MSL */
     }
+    pd_host_apply(sh, cfg);
+}
+
+int pd_stack_build(pd_shim *sh)
+{
+    synack_config cfg;
+    configure(sh, &cfg);
+    cfg.netif.output = pd_output;
+    cfg.netif.output_ctx = sh;
+    const char *field = NULL;
+    synack_stack *st = NULL;
+    int rc = synack_stack_create(&cfg, &st, &field);
+    if (rc != 0) {
+        fprintf(stderr, "synack-packetdrill: synack_stack_create: %s%s%s\n", strerror(-rc),
+                field ? ", field " : "", field ? field : "");
+        return rc;
+    }
+    synack_stack_free(sh->st);
+    sh->st = st;
+    synack_set_time(sh->st, sh->now);
+    return 0;
 }
 
 void packetdrill_interface_init(const char *flags, pd_interface *ifc)
@@ -441,18 +469,8 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
     gettimeofday(&tv, NULL);
     sh->epoch_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec - PD_T0_US;
     sh->now = PD_T0_US;
-    synack_config cfg;
-    configure(sh, &cfg);
-    cfg.netif.output = pd_output;
-    cfg.netif.output_ctx = sh;
-    const char *field = NULL;
-    int rc = synack_stack_create(&cfg, &sh->st, &field);
-    if (rc != 0) {
-        fprintf(stderr, "synack-packetdrill: synack_stack_create: %s%s%s\n", strerror(-rc),
-                field ? ", field " : "", field ? field : "");
+    if (pd_stack_build(sh) != 0)
         abort();
-    }
-    synack_set_time(sh->st, sh->now);
 
     ifc->userdata = sh;
     ifc->free = pd_free;

@@ -36,7 +36,9 @@ typedef enum pd_fd_kind {
 typedef struct pd_epoll_item {
     int fd;                 /* the watched fd */
     struct epoll_event ev;  /* events asked for and the user's data */
-    uint32_t last;          /* events reported last time (EPOLLET reports changes only) */
+    uint32_t last;          /* events ready at the last scan (EPOLLET) */
+    uint64_t rx_mark;       /* the socket's bytes received + state at the last scan: new
+                               data is an edge even when EPOLLIN was already set */
 } pd_epoll_item;
 
 /* Per-fd state. */
@@ -69,6 +71,9 @@ typedef struct pd_shim {
     int linux_profile;      /* so_flags profile=linux */
     int rack;               /* so_flags rack=0|1: RACK-TLP loss detection (config `rack`);
                                -1 (no flag): on with profile=linux, off with profile=rfc */
+    char sysctl_dir[256];   /* so_flags sysctl_dir=: where the host model reads net.ipv4
+                               sysctls; "" for /proc/sys/net/ipv4, "none" for no model */
+    int sockets_made;       /* socket() calls so far: the stack is rebuilt at the first */
 } pd_shim;
 
 /* The MTU of the shim's one (virtual) link. */
@@ -104,6 +109,14 @@ pd_fd *pd_fd_slot(pd_shim *sh, int fd);
 pd_fd *pd_fd_get(pd_shim *sh, int fd, pd_fd_kind kind);
 /* Forgets fd's entry (closing nothing). */
 void pd_fd_forget(pd_shim *sh, int fd);
+
+/* (Re)creates sh->st from the flags and, under profile=linux, the host's sysctls; the old
+ * stack, if any, is freed. Returns 0 or a negative errno (message on stderr). */
+int pd_stack_build(pd_shim *sh);
+
+/* --- pd_host.c: the host's sysctls under profile=linux --- */
+/* Overrides cfg's fields with the net.ipv4.tcp_* sysctls synack has a counterpart for. */
+void pd_host_apply(const pd_shim *sh, synack_config *cfg);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);

@@ -54,6 +54,15 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
         (protocol != 0 && protocol != IPPROTO_TCP))
         return (int)pd_ret(-EPROTONOSUPPORT);
     pd_lock(sh);
+    /* The script's sysctls are written by now (its first backtick block runs before its
+     * first socket): configure the stack from them while it holds no socket yet. */
+    if (sh->sockets_made++ == 0) {
+        int brc = pd_stack_build(sh);
+        if (brc < 0) {
+            pd_unlock(sh);
+            return (int)pd_ret(brc);
+        }
+    }
     int s = synack_socket(sh->st, SOCK_STREAM);
     int rc = s;
     if (s >= 0) {
