@@ -4,8 +4,8 @@
  * packetdrill would — packets in with netdev_send, out with netdev_receive, socket calls
  * with fds, time through gettimeofday/usleep — for a passive open, data both ways, a
  * close, a blocking accept on a second thread, SYN retransmission timing and errno; the
- * libc getsockopt(TCP_INFO) packetdrill makes for `%{ }%` blocks, the host's sysctls under
- * profile=linux and edge-triggered epoll.
+ * libc getsockopt(TCP_INFO) packetdrill makes for `%{ }%` blocks, its libc sendfile, the
+ * host's sysctls under profile=linux and edge-triggered epoll.
  *
  * The .so's path is compiled in (SYNACK_PACKETDRILL_SO); $SYNACK_PACKETDRILL_SO wins. */
 #include <arpa/inet.h>
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -572,6 +573,52 @@ static void test_epoll_edge_reports_every_ready_bit(void **state)
     unload(f);
 }
 
+/* A script's sendfile() is libc's sendfile on the fd: the shim sends the file's bytes. */
+static void test_libc_sendfile_reaches_synack(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
+    uint32_t iss;
+    int fd = accepted(f, &iss);
+    char path[] = "/tmp/synack-pd-sendfile-XXXXXX";
+    int file = mkstemp(path);
+    assert_true(file >= 0);
+    assert_int_equal(write(file, "0123456789", 10), 10);
+
+    /* with an offset: the file position stays, *offset moves */
+    off_t off = 2;
+    assert_int_equal(sendfile(fd, file, &off, 5), 5);
+    assert_int_equal(off, 7);
+    pkt p;
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_ACK | TCP_PSH);
+    assert_int_equal(p.seg.seq, iss + 1);
+    assert_int_equal(p.seg.payload_len, 5);
+    assert_memory_equal(p.seg.payload, "23456", 5);
+
+    /* without: from the file position, which moves past what was sent */
+    assert_int_equal(lseek(file, 8, SEEK_SET), 8);
+    assert_int_equal(sendfile(fd, file, NULL, 100), 2);
+    assert_int_equal(lseek(file, 0, SEEK_CUR), 10);
+    sniff(f, &p);
+    assert_int_equal(p.seg.seq, iss + 6);
+    assert_memory_equal(p.seg.payload, "89", 2);
+
+    /* other fds still reach the kernel */
+    int pfds[2];
+    assert_int_equal(pipe(pfds), 0);
+    off = 0;
+    assert_int_equal(sendfile(pfds[1], file, &off, 3), 3);
+    char buf[4] = {0};
+    assert_int_equal(read(pfds[0], buf, 3), 3);
+    assert_string_equal(buf, "012");
+    close(pfds[0]);
+    close(pfds[1]);
+    close(file);
+    unlink(path);
+    unload(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_libc_getsockopt_reaches_synack),
         cmocka_unit_test(test_host_sysctls_shape_the_stack),
         cmocka_unit_test(test_epoll_edge_reports_every_ready_bit),
+        cmocka_unit_test(test_libc_sendfile_reaches_synack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The one libc call packetdrill makes on a socket without going through the function
- * table: before each `%{ ... }%` block it reads TCP_INFO, TCP_CC_INFO and SO_MEMINFO with
- * plain getsockopt(2) on the socket's fd (packetdrill's code.c, get_data). Our fds are
- * eventfds, so the kernel says ENOTSOCK and the script fails with "can't find getsockopt
- * to get TCP info" before synack is ever asked.
+/* The libc calls packetdrill makes on a socket without going through the function table:
+ * before each `%{ ... }%` block it reads TCP_INFO, TCP_CC_INFO and SO_MEMINFO with plain
+ * getsockopt(2) on the socket's fd (packetdrill's code.c, get_data), and a script's
+ * sendfile() is libc's sendfile(2). Our fds are eventfds, so the kernel says ENOTSOCK or
+ * EINVAL ("can't find getsockopt to get TCP info") before synack is ever asked.
  *
  * A shared object loaded with dlopen cannot interpose on the executable's calls (the
- * executable binds getsockopt to libc first), so at init the shim rewrites the
- * executable's own relocation slots for getsockopt (the GOT entries its PLT jumps
- * through) to a function that answers for our fds and passes every other fd to libc. Only
+ * executable binds these to libc first), so at init the shim rewrites the executable's
+ * own relocation slots for them (the GOT entries its PLT jumps through) to functions that
+ * answer for our fds and pass every other fd to libc. Only
  * the main program is patched: libc's internal calls and other libraries are untouched.
  * At free the slots get their old values back, so an unloaded shim leaves no dangling
  * pointer behind.
@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,12 +33,13 @@
 #define PD_R_SYM(i) ELF32_R_SYM(i)
 #endif
 
-/* Relocation slots naming getsockopt in one executable: a PLT slot, maybe a GLOB_DAT. */
-#define PD_HOOK_MAX_SLOTS 8
+/* Relocation slots naming a hooked function in one executable: PLT slots, GLOB_DATs. */
+#define PD_HOOK_MAX_SLOTS 16
 
 typedef struct pd_hook_slot {
-    void **slot;   /* where the executable looks up getsockopt */
+    void **slot;   /* where the executable looks up a hooked function */
     void *orig;    /* what it held before the hook */
+    void *fn;      /* the hook */
     int relro;     /* the slot lies in PT_GNU_RELRO: read-only after start-up */
 } pd_hook_slot;
 
@@ -52,6 +54,24 @@ static int hooked_getsockopt(int fd, int level, int name, void *val, socklen_t *
         return pd_sock_getsockopt(sh, fd, level, name, val, len);
     return getsockopt(fd, level, name, val, len);
 }
+
+static ssize_t hooked_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+{
+    pd_shim *sh = __atomic_load_n(&pd_hook_owner, __ATOMIC_ACQUIRE);
+    if (sh && pd_sock_owns(sh, out_fd))
+        return pd_sock_sendfile(sh, out_fd, in_fd, offset, count);
+    return sendfile(out_fd, in_fd, offset, count);
+}
+
+/* The calls hooked, by the symbol name the executable imports them under. */
+static const struct {
+    const char *name;
+    void *fn;
+} pd_hooks[] = {
+    {"getsockopt", (void *)hooked_getsockopt},
+    {"sendfile", (void *)hooked_sendfile},
+    {"sendfile64", (void *)hooked_sendfile}, /* the same call where off_t is 64-bit */
+};
 
 /* Writes v into slot, opening a RELRO page for the moment of the write. */
 static void write_slot(pd_hook_slot *s, void *v)
@@ -81,11 +101,17 @@ typedef struct pd_reloc_scan {
 
 static void note_slot(pd_reloc_scan *sc, uintptr_t off, size_t sym)
 {
-    if (strcmp(sc->strtab + sc->symtab[sym].st_name, "getsockopt") != 0 ||
-        pd_hook_nslots == PD_HOOK_MAX_SLOTS)
+    const char *name = sc->strtab + sc->symtab[sym].st_name;
+    void *fn = NULL;
+    for (size_t i = 0; i < sizeof(pd_hooks) / sizeof(pd_hooks[0]); i++) {
+        if (strcmp(name, pd_hooks[i].name) == 0)
+            fn = pd_hooks[i].fn;
+    }
+    if (!fn || pd_hook_nslots == PD_HOOK_MAX_SLOTS)
         return;
     uintptr_t at = sc->info->dlpi_addr + off;
     pd_hook_slot *s = &pd_hook_slots[pd_hook_nslots++];
+    s->fn = fn;
     s->slot = (void **)at;
     s->orig = *s->slot;
     s->relro = at >= sc->relro_lo && at < sc->relro_hi;
@@ -161,7 +187,7 @@ void pd_hook_install(pd_shim *sh)
         dl_iterate_phdr(scan_executable, NULL);
     __atomic_store_n(&pd_hook_owner, sh, __ATOMIC_RELEASE);
     for (int i = 0; i < pd_hook_nslots; i++)
-        write_slot(&pd_hook_slots[i], (void *)hooked_getsockopt);
+        write_slot(&pd_hook_slots[i], pd_hook_slots[i].fn);
 }
 
 void pd_hook_remove(pd_shim *sh)

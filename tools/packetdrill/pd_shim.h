@@ -83,6 +83,9 @@ typedef struct pd_shim {
  * <linux/tcp.h> the shim is built with, and packetdrill asks for its own, newer copy. */
 #define PD_TCP_INFO_MAX 512
 
+/* Most one sendfile call on a shim socket moves (the copy goes through a heap buffer). */
+#define PD_SENDFILE_CHUNK (1u << 20)
+
 /* Marker value of our eventfds, checked before closing one at free time. */
 #define PD_EVENTFD_TAG 0x53594e41u
 
@@ -129,6 +132,10 @@ int pd_sock_owns(pd_shim *sh, int fd);
  * and SO_MEMINFO: 0, or -1 and errno. */
 int pd_sock_getsockopt(pd_shim *sh, int fd, int level, int name, void *val, socklen_t *len);
 
+/* sendfile(2) from in_fd (a file, read with libc) to one of sh's socket fds: the bytes
+ * sent (at most PD_SENDFILE_CHUNK), or -1 and errno. */
+ssize_t pd_sock_sendfile(pd_shim *sh, int out_fd, int in_fd, off_t *offset, size_t count);
+
 /* --- pd_tcpinfo.c: Linux's struct tcp_info from synack's --- */
 /* Fills out (out_len bytes, zero past what is known) with si in Linux's layout and units;
  * pmtu is the path MTU to report. */
@@ -137,10 +144,10 @@ void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, si
  * min(*len, PD_TCP_INFO_MAX). */
 int pd_linux_tcp_info(pd_shim *sh, int s, void *val, socklen_t *len);
 
-/* --- pd_hook.c: packetdrill's direct libc getsockopt on our fds --- */
-/* Routes the executable's getsockopt calls on sh's fds to pd_sock_getsockopt. */
+/* --- pd_hook.c: libc calls packetdrill makes on our fds outside the table --- */
+/* Routes the executable's getsockopt and sendfile calls on sh's fds to the shim. */
 void pd_hook_install(pd_shim *sh);
-/* Gives the executable its getsockopt back (if sh still owns the hook). */
+/* Gives the executable its libc calls back (if sh still owns the hook). */
 void pd_hook_remove(pd_shim *sh);
 
 /* --- pd_poll.c: poll, epoll, pipe, splice --- */

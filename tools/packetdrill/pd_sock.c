@@ -359,6 +359,35 @@ static ssize_t pd_write(void *ud, int fd, const void *buf, size_t n)
     return pd_ret(rc);
 }
 
+ssize_t pd_sock_sendfile(pd_shim *sh, int out_fd, int in_fd, off_t *offset, size_t count)
+{
+    /* One bounded chunk per call, as a short sendfile(2) may be: the caller loops. */
+    size_t want = count < PD_SENDFILE_CHUNK ? count : PD_SENDFILE_CHUNK;
+    char *buf = malloc(want ? want : 1);
+    if (!buf)
+        return pd_ret(-ENOMEM);
+    ssize_t got = offset ? pread(in_fd, buf, want, *offset) : read(in_fd, buf, want);
+    if (got < 0) {
+        int e = errno;
+        free(buf);
+        return pd_ret(-(e == EISDIR ? EINVAL : e));
+    }
+    pd_lock(sh);
+    ssize_t sent = sock_send(sh, out_fd, buf, (size_t)got, 0);
+    pd_unlock(sh);
+    free(buf);
+    if (sent < 0) {
+        if (!offset && got > 0)
+            lseek(in_fd, -(off_t)got, SEEK_CUR); /* nothing went out: nothing consumed */
+        return pd_ret(sent);
+    }
+    if (offset)
+        *offset += sent;
+    else if (sent < got)
+        lseek(in_fd, -(off_t)(got - sent), SEEK_CUR);
+    return sent;
+}
+
 static ssize_t pd_writev(void *ud, int fd, const struct iovec *iov, int cnt)
 {
     pd_shim *sh = ud;
