@@ -29,6 +29,9 @@
 /* How long netdev_receive waits, in real time, for a packet from another thread's socket
  * call before declaring that none will come. */
 #define PD_RECEIVE_GRACE_MS 1000
+/* Real time a usleep yields after a blocking call returned (see pd_usleep). */
+#define PD_RELEASE_GRACE_NS 2000000L
+
 /* The virtual clock starts here, so that no timestamp is 0. */
 #define PD_T0_US 1000000ull
 
@@ -104,6 +107,7 @@ int pd_block(pd_shim *sh, uint64_t until_us)
     sh->waiters++;
     pthread_cond_wait(&sh->cv, &sh->mu);
     sh->waiters--;
+    sh->released++;
     if (sh->woken > 0 && --sh->woken == 0)
         pthread_cond_broadcast(&sh->settled);
     return sh->closing ? -EINTR : 0;
@@ -236,6 +240,18 @@ static int pd_usleep(void *ud, useconds_t us)
 {
     pd_shim *sh = ud;
     pd_lock(sh);
+    pd_settle(sh);
+    if (sh->released) {
+        /* A blocking call returned to packetdrill's syscall thread, which records the
+         * result (the accepted fd, say) under packetdrill's lock, released only while
+         * this usleep runs. Virtual sleep takes no real time, so give that thread some:
+         * otherwise the next event can run before packetdrill knows the new fd. */
+        sh->released = 0;
+        pd_unlock(sh);
+        struct timespec ts = {0, PD_RELEASE_GRACE_NS};
+        nanosleep(&ts, NULL);
+        pd_lock(sh);
+    }
     pd_advance(sh, sh->now + us);
     pd_unlock(sh);
     return 0;

@@ -65,6 +65,8 @@ typedef struct pd_shim {
     int waiters;            /* threads blocked in pd_block */
     int woken;              /* waiters woken by pd_changed that have not run yet */
     int rx_waiting;         /* netdev_receive waits for another thread to send */
+    int released;           /* blocked calls let go since the last usleep: packetdrill's
+                               thread still has to record their result */
     int closing;            /* free() has started: blocked calls return EINTR */
     uint32_t addr;          /* our IPv4 address, host order (so_flags addr=) */
     uint16_t mss;           /* our MSS (so_flags mss=), 0 from the MTU */
