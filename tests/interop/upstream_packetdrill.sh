@@ -35,6 +35,7 @@ if [ "${UPSTREAM_INNER:-}" != 1 ]; then
     [ -x "$pd" ] || { echo "SKIP: no packetdrill at $pd (set PACKETDRILL)"; exit 77; }
     [ "$(id -u)" = 0 ] || { echo "SKIP: packetdrill needs root (mlockall)"; exit 77; }
     [ -f "$so" ] || { echo "SKIP: $so not built"; exit 77; }
+    so=$(readlink -f "$so") # the scripts run from their own folders
     tcpdir=${SYNACK_UPSTREAM_TCP_DIR:-$(cd "$(dirname "$pd")/../tcp" 2>/dev/null && pwd)}
     [ -n "$tcpdir" ] && [ -d "$tcpdir" ] ||
         { echo "SKIP: no upstream gtests/net/tcp beside $pd (set SYNACK_UPSTREAM_TCP_DIR)"; exit 77; }
