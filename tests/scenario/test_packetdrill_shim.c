@@ -7,7 +7,9 @@
  * libc getsockopt(TCP_INFO) packetdrill makes for `%{ }%` blocks, its libc sendfile, the
  * host's sysctls under profile=linux and edge-triggered epoll.
  *
- * The .so's path is compiled in (SYNACK_PACKETDRILL_SO); $SYNACK_PACKETDRILL_SO wins. */
+ * The .so's path is compiled in (SYNACK_PACKETDRILL_SO); $SYNACK_PACKETDRILL_SO wins.
+ * Every profile=linux load says sysctl_dir=none (or names its own directory), so the
+ * host's sysctls cannot change what these tests see. */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -158,7 +160,7 @@ static uint32_t handshake(fixture *f)
 static void test_passive_open_data_close(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
     int lfd = listener(f);
     uint32_t iss = handshake(f);
 
@@ -244,7 +246,7 @@ static void *accept_thread(void *arg)
 static void test_blocking_accept_on_second_thread(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
     struct accept_arg a = {.f = f, .lfd = listener(f), .fd = -2};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, accept_thread, &a), 0);
@@ -264,7 +266,7 @@ static void test_blocking_accept_on_second_thread(void **state)
 static void test_syn_backoff_and_virtual_time(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,mss=1000,profile=linux");
+    fixture *f = load("addr=192.0.2.2,mss=1000,profile=linux,sysctl_dir=none");
     int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(fd >= 0);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(RPORT),
@@ -331,7 +333,7 @@ static void test_nothing_to_send_fails_fast(void **state)
 static void test_epoll_and_pipe(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
     int lfd = listener(f);
     int ep = f->ifc.epoll_create(f->u, 1);
     assert_true(ep >= 0);
