@@ -10,8 +10,9 @@
 #
 # Skipped (77) without packetdrill ($PACKETDRILL, else
 # /tmp/packetdrill/gtests/net/packetdrill/packetdrill), without root (packetdrill calls
-# mlockall), without the shim, without the upstream gtests/net/tcp folder beside the binary
-# ($SYNACK_UPSTREAM_TCP_DIR overrides) or where namespaces cannot be made.
+# mlockall), without the shim or with a sanitizer build of it, without the upstream
+# gtests/net/tcp folder beside the binary ($SYNACK_UPSTREAM_TCP_DIR overrides) or where
+# namespaces cannot be made.
 #
 # The scripts' backtick commands (defaults.sh, set_sysctls.py, tc, nstat) write sysctls
 # and qdiscs: everything runs in a private network and mount namespace, so they reach only
@@ -36,6 +37,11 @@ if [ "${UPSTREAM_INNER:-}" != 1 ]; then
     [ "$(id -u)" = 0 ] || { echo "SKIP: packetdrill needs root (mlockall)"; exit 77; }
     [ -f "$so" ] || { echo "SKIP: $so not built"; exit 77; }
     so=$(readlink -f "$so") # the scripts run from their own folders
+    # A sanitizer build's shim needs its runtime loaded first, which packetdrill is not.
+    if readelf --dyn-syms "$so" 2> /dev/null | grep -q '__asan_\|__ubsan_'; then
+        echo "SKIP: $so is a sanitizer build (packetdrill cannot load it)"
+        exit 77
+    fi
     tcpdir=${SYNACK_UPSTREAM_TCP_DIR:-$(cd "$(dirname "$pd")/../tcp" 2>/dev/null && pwd)}
     [ -n "$tcpdir" ] && [ -d "$tcpdir" ] ||
         { echo "SKIP: no upstream gtests/net/tcp beside $pd (set SYNACK_UPSTREAM_TCP_DIR)"; exit 77; }

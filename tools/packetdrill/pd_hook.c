@@ -37,10 +37,10 @@
 #define PD_HOOK_MAX_SLOTS 16
 
 typedef struct pd_hook_slot {
-    void **slot;   /* where the executable looks up a hooked function */
-    void *orig;    /* what it held before the hook */
-    void *fn;      /* the hook */
-    int relro;     /* the slot lies in PT_GNU_RELRO: read-only after start-up */
+    void **slot; /* where the executable looks up a hooked function */
+    void *orig;  /* what it held before the hook */
+    void *fn;    /* the hook */
+    int relro;   /* the slot lies in PT_GNU_RELRO: read-only after start-up */
 } pd_hook_slot;
 
 static pd_shim *pd_hook_owner;
@@ -94,7 +94,7 @@ static uintptr_t dyn_ptr(const struct dl_phdr_info *info, ElfW(Addr) v)
 
 typedef struct pd_reloc_scan {
     const struct dl_phdr_info *info;
-    const ElfW(Sym) *symtab;
+    const ElfW(Sym) * symtab;
     const char *strtab;
     uintptr_t relro_lo, relro_hi;
 } pd_reloc_scan;
@@ -154,16 +154,35 @@ static int scan_executable(struct dl_phdr_info *info, size_t size, void *arg)
     long pltrel = 0;
     for (; dyn->d_tag != DT_NULL; dyn++) {
         switch (dyn->d_tag) {
-        case DT_SYMTAB: sc.symtab = (const ElfW(Sym) *)dyn_ptr(info, dyn->d_un.d_ptr); break;
-        case DT_STRTAB: sc.strtab = (const char *)dyn_ptr(info, dyn->d_un.d_ptr); break;
-        case DT_JMPREL: jmprel = dyn_ptr(info, dyn->d_un.d_ptr); break;
-        case DT_PLTRELSZ: pltrelsz = dyn->d_un.d_val; break;
-        case DT_PLTREL: pltrel = (long)dyn->d_un.d_val; break;
-        case DT_RELA: rela = dyn_ptr(info, dyn->d_un.d_ptr); break;
-        case DT_RELASZ: relasz = dyn->d_un.d_val; break;
-        case DT_REL: rel = dyn_ptr(info, dyn->d_un.d_ptr); break;
-        case DT_RELSZ: relsz = dyn->d_un.d_val; break;
-        default: break;
+        case DT_SYMTAB:
+            sc.symtab = (const ElfW(Sym) *)dyn_ptr(info, dyn->d_un.d_ptr);
+            break;
+        case DT_STRTAB:
+            sc.strtab = (const char *)dyn_ptr(info, dyn->d_un.d_ptr);
+            break;
+        case DT_JMPREL:
+            jmprel = dyn_ptr(info, dyn->d_un.d_ptr);
+            break;
+        case DT_PLTRELSZ:
+            pltrelsz = dyn->d_un.d_val;
+            break;
+        case DT_PLTREL:
+            pltrel = (long)dyn->d_un.d_val;
+            break;
+        case DT_RELA:
+            rela = dyn_ptr(info, dyn->d_un.d_ptr);
+            break;
+        case DT_RELASZ:
+            relasz = dyn->d_un.d_val;
+            break;
+        case DT_REL:
+            rel = dyn_ptr(info, dyn->d_un.d_ptr);
+            break;
+        case DT_RELSZ:
+            relsz = dyn->d_un.d_val;
+            break;
+        default:
+            break;
         }
     }
     if (!sc.symtab || !sc.strtab)

@@ -9,8 +9,9 @@
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
  * (the profile's default), and where the namespace may not load it the write fails and the
- * file keeps the host's choice, which is not what the script meant. The directory is /proc/sys/net/ipv4 unless so_flags sysctl_dir= names another
- * (tests) or "none" (no host model). */
+ * file keeps the host's choice, which is not what the script meant. The directory is
+ * /proc/sys/net/ipv4 unless so_flags sysctl_dir= names another (tests) or "none" (no host model).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

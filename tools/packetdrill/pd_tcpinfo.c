@@ -24,17 +24,28 @@
 static uint8_t linux_state(synack_tcp_state s)
 {
     switch (s) {
-    case SYNACK_ESTABLISHED: return 1;
-    case SYNACK_SYN_SENT: return 2;
-    case SYNACK_SYN_RECEIVED: return 3;
-    case SYNACK_FIN_WAIT_1: return 4;
-    case SYNACK_FIN_WAIT_2: return 5;
-    case SYNACK_TIME_WAIT: return 6;
-    case SYNACK_CLOSE_WAIT: return 8;
-    case SYNACK_LAST_ACK: return 9;
-    case SYNACK_LISTEN: return 10;
-    case SYNACK_CLOSING: return 11;
-    default: return 7; /* TCP_CLOSE */
+    case SYNACK_ESTABLISHED:
+        return 1;
+    case SYNACK_SYN_SENT:
+        return 2;
+    case SYNACK_SYN_RECEIVED:
+        return 3;
+    case SYNACK_FIN_WAIT_1:
+        return 4;
+    case SYNACK_FIN_WAIT_2:
+        return 5;
+    case SYNACK_TIME_WAIT:
+        return 6;
+    case SYNACK_CLOSE_WAIT:
+        return 8;
+    case SYNACK_LAST_ACK:
+        return 9;
+    case SYNACK_LISTEN:
+        return 10;
+    case SYNACK_CLOSING:
+        return 11;
+    default:
+        return 7; /* TCP_CLOSE */
     }
 }
 
