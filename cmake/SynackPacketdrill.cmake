@@ -10,6 +10,9 @@
 #   interop.packetdrill             runs tests/packetdrill/*.pkt when `packetdrill` is on
 #                                   PATH (skipped otherwise); it finds the .so through
 #                                   $SYNACK_PACKETDRILL_SO
+#   interop.upstream_packetdrill    (labels interop, conformance) Linux's own scripts from a
+#                                   packetdrill checkout ($PACKETDRILL or /tmp/packetdrill),
+#                                   compared with tests/packetdrill/upstream-expected.txt
 
 file(GLOB SYNACK_PD_SOURCES CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tools/packetdrill/*.c")
 list(SORT SYNACK_PD_SOURCES)
@@ -41,10 +44,15 @@ if(SYNACK_PD_SOURCES)
         target_link_libraries(scenario_test_packetdrill_shim PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
         add_dependencies(scenario_test_packetdrill_shim synack_packetdrill)
     endif()
-    foreach(_t IN ITEMS interop.packetdrill)
+    foreach(_t IN ITEMS interop.packetdrill interop.upstream_packetdrill)
         if(TEST ${_t})
             set_property(TEST ${_t} APPEND PROPERTY ENVIRONMENT
                 "SYNACK_PACKETDRILL_SO=${SYNACK_PACKETDRILL_SO}")
         endif()
     endforeach()
+    if(TEST interop.upstream_packetdrill)
+        # 137 upstream scripts, some with seconds of virtual time and a retry each.
+        set_property(TEST interop.upstream_packetdrill APPEND PROPERTY LABELS conformance)
+        set_tests_properties(interop.upstream_packetdrill PROPERTIES TIMEOUT 1800)
+    endif()
 endif()

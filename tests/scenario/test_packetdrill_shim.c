@@ -3,9 +3,13 @@
  * calls packetdrill_interface_init and drives synack through the function table as
  * packetdrill would — packets in with netdev_send, out with netdev_receive, socket calls
  * with fds, time through gettimeofday/usleep — for a passive open, data both ways, a
- * close, a blocking accept on a second thread, SYN retransmission timing and errno.
+ * close, a blocking accept on a second thread, SYN retransmission timing and errno; the
+ * libc getsockopt(TCP_INFO) packetdrill makes for `%{ }%` blocks, its libc sendfile, the
+ * host's sysctls under profile=linux and edge-triggered epoll.
  *
- * The .so's path is compiled in (SYNACK_PACKETDRILL_SO); $SYNACK_PACKETDRILL_SO wins. */
+ * The .so's path is compiled in (SYNACK_PACKETDRILL_SO); $SYNACK_PACKETDRILL_SO wins.
+ * Every profile=linux load says sysctl_dir=none (or names its own directory), so the
+ * host's sysctls cannot change what these tests see. */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,8 +20,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -153,7 +160,7 @@ static uint32_t handshake(fixture *f)
 static void test_passive_open_data_close(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
     int lfd = listener(f);
     uint32_t iss = handshake(f);
 
@@ -239,7 +246,7 @@ static void *accept_thread(void *arg)
 static void test_blocking_accept_on_second_thread(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
     struct accept_arg a = {.f = f, .lfd = listener(f), .fd = -2};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, accept_thread, &a), 0);
@@ -259,7 +266,7 @@ static void test_blocking_accept_on_second_thread(void **state)
 static void test_syn_backoff_and_virtual_time(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,mss=1000,profile=linux");
+    fixture *f = load("addr=192.0.2.2,mss=1000,profile=linux,sysctl_dir=none");
     int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(fd >= 0);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(RPORT),
@@ -326,7 +333,7 @@ static void test_nothing_to_send_fails_fast(void **state)
 static void test_epoll_and_pipe(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,profile=linux");
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
     int lfd = listener(f);
     int ep = f->ifc.epoll_create(f->u, 1);
     assert_true(ep >= 0);
@@ -357,6 +364,263 @@ static void test_epoll_and_pipe(void **state)
     unload(f);
 }
 
+/* The fixture's connection, accepted and non-blocking; returns its fd, *iss our ISS. */
+static int accepted(fixture *f, uint32_t *iss)
+{
+    int lfd = listener(f);
+    *iss = handshake(f);
+    int fd = f->ifc.accept(f->u, lfd, NULL, NULL);
+    assert_true(fd >= 0);
+    assert_int_equal(f->ifc.fcntl(f->u, fd, F_SETFL, O_RDWR | O_NONBLOCK), 0);
+    return fd;
+}
+
+/* Offsets of fields of Linux's struct tcp_info (<linux/tcp.h>) past the part glibc's
+ * <netinet/tcp.h> declares; the struct only grows at its end, so they are fixed. */
+#define LINUX_TCPI_BYTES_ACKED 120
+#define LINUX_TCPI_BYTES_RECEIVED 128
+#define LINUX_TCPI_SEGS_OUT 136
+#define LINUX_TCPI_SEGS_IN 140
+#define LINUX_TCPI_SND_WND 228
+#define LINUX_TCPI_RCV_WND 232
+
+static uint64_t u64_at(const uint8_t *b, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, b + off, sizeof(v));
+    return v;
+}
+
+static uint32_t u32_at(const uint8_t *b, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, b + off, sizeof(v));
+    return v;
+}
+
+/* packetdrill reads TCP_INFO for `%{ }%` blocks with libc's getsockopt on the fd, not
+ * through the function table: the shim must answer that call too. */
+static void test_libc_getsockopt_reaches_synack(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
+    uint32_t iss;
+    int fd = accepted(f, &iss);
+    inject(f, TCP_ACK | TCP_PSH, 1, iss + 1, "hello", NULL);
+    pkt p;
+    sniff(f, &p); /* our ACK */
+    assert_int_equal(f->ifc.write(f->u, fd, "abc", 3), 3);
+    sniff(f, &p);
+
+    /* packetdrill asks for its own copy of the struct, larger than this machine's */
+    uint8_t buf[300];
+    memset(buf, 0xee, sizeof(buf));
+    socklen_t len = sizeof(buf);
+    assert_int_equal(getsockopt(fd, SOL_TCP, TCP_INFO, buf, &len), 0);
+    assert_int_equal(len, sizeof(buf));
+    struct tcp_info ti;
+    memcpy(&ti, buf, sizeof(ti));
+    assert_int_equal(ti.tcpi_state, 1); /* TCP_ESTABLISHED */
+    assert_int_equal(ti.tcpi_ca_state, 0); /* TCP_CA_Open */
+    assert_int_equal(ti.tcpi_options, TCPI_OPT_SACK | TCPI_OPT_WSCALE);
+    assert_int_equal(ti.tcpi_snd_wscale, 7);
+    assert_int_equal(ti.tcpi_rcv_wscale, 8);
+    assert_int_equal(ti.tcpi_rto, 200000); /* the handshake's ~0 RTT: TCP_RTO_MIN, in us */
+    assert_int_equal(ti.tcpi_snd_mss, 1000);
+    assert_int_equal(ti.tcpi_rcv_mss, 1460);
+    assert_int_equal(ti.tcpi_advmss, 1460);
+    assert_int_equal(ti.tcpi_pmtu, 1500);
+    assert_int_equal(ti.tcpi_unacked, 1); /* 3 bytes: one segment */
+    assert_int_equal(ti.tcpi_snd_cwnd, 10); /* segments, not bytes */
+    assert_int_equal(ti.tcpi_snd_ssthresh, 0x7fffffff); /* TCP_INFINITE_SSTHRESH */
+    assert_int_equal(ti.tcpi_total_retrans, 0);
+    assert_int_equal(u64_at(buf, LINUX_TCPI_BYTES_ACKED), 0);
+    assert_int_equal(u64_at(buf, LINUX_TCPI_BYTES_RECEIVED), 5);
+    assert_int_equal(u32_at(buf, LINUX_TCPI_SEGS_IN), 3); /* SYN, ACK, data */
+    assert_int_equal(u32_at(buf, LINUX_TCPI_SEGS_OUT), 3); /* SYN-ACK, ACK, data */
+    assert_int_equal(u32_at(buf, LINUX_TCPI_SND_WND), 29200u << 7);
+    assert_true(u32_at(buf, LINUX_TCPI_RCV_WND) > 0);
+    for (size_t i = LINUX_TCPI_RCV_WND + 4; i < sizeof(buf); i++)
+        assert_int_equal(buf[i], 0); /* fields synack does not know */
+
+    /* the other two packetdrill reads before running a block */
+    uint8_t cc[64];
+    len = sizeof(cc);
+    assert_int_equal(getsockopt(fd, SOL_TCP, TCP_CC_INFO, cc, &len), 0);
+    assert_int_equal(len, 0); /* cubic has no cc info, as on Linux */
+    uint32_t mi[9];
+    len = sizeof(mi);
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, 55 /* SO_MEMINFO */, mi, &len), 0);
+    assert_int_equal(len, sizeof(mi));
+    assert_true(mi[1] > 0); /* SK_MEMINFO_RCVBUF */
+
+    /* an fd that is not the shim's still reaches the kernel */
+    int pfds[2];
+    assert_int_equal(pipe(pfds), 0);
+    len = sizeof(buf);
+    errno = 0;
+    assert_int_equal(getsockopt(pfds[0], SOL_TCP, TCP_INFO, buf, &len), -1);
+    assert_int_equal(errno, ENOTSOCK);
+    close(pfds[0]);
+    close(pfds[1]);
+    unload(f);
+    /* with the shim gone, the executable's getsockopt is libc's again */
+    len = sizeof(buf);
+    errno = 0;
+    assert_int_equal(getsockopt(fd, SOL_TCP, TCP_INFO, buf, &len), -1);
+    assert_true(errno == EBADF || errno == ENOTSOCK);
+}
+
+static void write_sysctl(const char *dir, const char *name, const char *value)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(value, fp);
+    fclose(fp);
+}
+
+/* Under profile=linux the shim follows the net.ipv4.tcp_* sysctls a script writes after
+ * packetdrill loaded it (its first backtick block), from the first socket on. */
+static void test_host_sysctls_shape_the_stack(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/synack-pd-sysctl-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char flags[128];
+    snprintf(flags, sizeof(flags), "addr=192.0.2.2,mss=1000,profile=linux,sysctl_dir=%s", dir);
+    fixture *f = load(flags);
+    write_sysctl(dir, "tcp_timestamps", "0\n");
+    write_sysctl(dir, "tcp_sack", "0\n");
+    write_sysctl(dir, "tcp_window_scaling", "0\n");
+    write_sysctl(dir, "tcp_syn_retries", "2\n");
+    write_sysctl(dir, "tcp_rmem", "4096 131072 6291456\n"); /* not followed: harmless */
+
+    int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(RPORT),
+                              .sin_addr.s_addr = htonl(REMOTE)};
+    errno = 0;
+    assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+    assert_int_equal(errno, EINPROGRESS);
+    pkt p[3];
+    for (int i = 0; i < 3; i++) {
+        sniff(f, &p[i]);
+        assert_int_equal(p[i].seg.flags, TCP_SYN);
+        /* the MSS option alone: no timestamps, SACK-permitted or window scale */
+        assert_int_equal(p[i].seg.hdr_len, TCP_HDR_LEN + 4);
+        assert_int_equal(p[i].seg.opts.mss, 1000);
+    }
+    /* two retransmissions (tcp_syn_retries=2, not the profile's 6), then ETIMEDOUT */
+    assert_int_equal(f->ifc.usleep(f->u, 4100000), 0);
+    int err = 0;
+    socklen_t el = sizeof(err);
+    assert_int_equal(f->ifc.getsockopt(f->u, fd, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+    assert_int_equal(err, ETIMEDOUT);
+    unload(f);
+
+    /* sysctl_dir=none: no host model, the profile's own choices (timestamps on) */
+    f = load("addr=192.0.2.2,mss=1000,profile=linux,sysctl_dir=none");
+    fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+    sniff(f, &p[0]);
+    assert_true(p[0].seg.opts.has_ts);
+    assert_true(p[0].seg.opts.sack_ok);
+    unload(f);
+
+    static const char *const names[] = {"tcp_timestamps", "tcp_sack", "tcp_window_scaling",
+                                        "tcp_syn_retries", "tcp_rmem"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        assert_int_equal(unlink(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* EPOLLET as Linux has it: each arrival of data is an edge even while EPOLLIN is already
+ * set, and the report carries every ready bit, EPOLLOUT too. */
+static void test_epoll_edge_reports_every_ready_bit(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
+    uint32_t iss;
+    int fd = accepted(f, &iss);
+    int ep = f->ifc.epoll_create(f->u, 1);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = 7};
+    assert_int_equal(f->ifc.epoll_ctl(f->u, ep, EPOLL_CTL_ADD, fd, &ev), 0);
+    struct epoll_event out[2];
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 2, 0), 1);
+    assert_int_equal(out[0].events, EPOLLOUT);
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 2, 0), 0);
+
+    pkt p;
+    inject(f, TCP_ACK | TCP_PSH, 1, iss + 1, "four", NULL);
+    sniff(f, &p);
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 2, 0), 1);
+    assert_int_equal(out[0].events, EPOLLIN | EPOLLOUT);
+    assert_int_equal(out[0].data.u64, 7);
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 2, 0), 0);
+
+    /* more data while the first is unread: a new edge, all bits again */
+    inject(f, TCP_ACK | TCP_PSH, 5, iss + 1, "more", NULL);
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 2, 0), 1);
+    assert_int_equal(out[0].events, EPOLLIN | EPOLLOUT);
+    /* reading some is no edge */
+    char buf[2];
+    assert_int_equal(f->ifc.read(f->u, fd, buf, sizeof(buf)), 2);
+    assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 2, 0), 0);
+    assert_int_equal(f->ifc.close(f->u, ep), 0);
+    unload(f);
+}
+
+/* A script's sendfile() is libc's sendfile on the fd: the shim sends the file's bytes. */
+static void test_libc_sendfile_reaches_synack(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
+    uint32_t iss;
+    int fd = accepted(f, &iss);
+    char path[] = "/tmp/synack-pd-sendfile-XXXXXX";
+    int file = mkstemp(path);
+    assert_true(file >= 0);
+    assert_int_equal(write(file, "0123456789", 10), 10);
+
+    /* with an offset: the file position stays, *offset moves */
+    off_t off = 2;
+    assert_int_equal(sendfile(fd, file, &off, 5), 5);
+    assert_int_equal(off, 7);
+    pkt p;
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_ACK | TCP_PSH);
+    assert_int_equal(p.seg.seq, iss + 1);
+    assert_int_equal(p.seg.payload_len, 5);
+    assert_memory_equal(p.seg.payload, "23456", 5);
+
+    /* without: from the file position, which moves past what was sent */
+    assert_int_equal(lseek(file, 8, SEEK_SET), 8);
+    assert_int_equal(sendfile(fd, file, NULL, 100), 2);
+    assert_int_equal(lseek(file, 0, SEEK_CUR), 10);
+    sniff(f, &p);
+    assert_int_equal(p.seg.seq, iss + 6);
+    assert_memory_equal(p.seg.payload, "89", 2);
+
+    /* other fds still reach the kernel */
+    int pfds[2];
+    assert_int_equal(pipe(pfds), 0);
+    off = 0;
+    assert_int_equal(sendfile(pfds[1], file, &off, 3), 3);
+    char buf[4] = {0};
+    assert_int_equal(read(pfds[0], buf, 3), 3);
+    assert_string_equal(buf, "012");
+    close(pfds[0]);
+    close(pfds[1]);
+    close(file);
+    unlink(path);
+    unload(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +629,10 @@ int main(void)
         cmocka_unit_test(test_syn_backoff_and_virtual_time),
         cmocka_unit_test(test_nothing_to_send_fails_fast),
         cmocka_unit_test(test_epoll_and_pipe),
+        cmocka_unit_test(test_libc_getsockopt_reaches_synack),
+        cmocka_unit_test(test_host_sysctls_shape_the_stack),
+        cmocka_unit_test(test_epoll_edge_reports_every_ready_bit),
+        cmocka_unit_test(test_libc_sendfile_reaches_synack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

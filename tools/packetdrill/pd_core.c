@@ -29,6 +29,9 @@
 /* How long netdev_receive waits, in real time, for a packet from another thread's socket
  * call before declaring that none will come. */
 #define PD_RECEIVE_GRACE_MS 1000
+/* Real time a usleep yields after a blocking call returned (see pd_usleep). */
+#define PD_RELEASE_GRACE_NS 2000000L
+
 /* The virtual clock starts here, so that no timestamp is 0. */
 #define PD_T0_US 1000000ull
 
@@ -104,6 +107,7 @@ int pd_block(pd_shim *sh, uint64_t until_us)
     sh->waiters++;
     pthread_cond_wait(&sh->cv, &sh->mu);
     sh->waiters--;
+    sh->released++;
     if (sh->woken > 0 && --sh->woken == 0)
         pthread_cond_broadcast(&sh->settled);
     return sh->closing ? -EINTR : 0;
@@ -236,6 +240,18 @@ static int pd_usleep(void *ud, useconds_t us)
 {
     pd_shim *sh = ud;
     pd_lock(sh);
+    pd_settle(sh);
+    if (sh->released) {
+        /* A blocking call returned to packetdrill's syscall thread, which records the
+         * result (the accepted fd, say) under packetdrill's lock, released only while
+         * this usleep runs. Virtual sleep takes no real time, so give that thread some:
+         * otherwise the next event can run before packetdrill knows the new fd. */
+        sh->released = 0;
+        pd_unlock(sh);
+        struct timespec ts = {0, PD_RELEASE_GRACE_NS};
+        nanosleep(&ts, NULL);
+        pd_lock(sh);
+    }
     pd_advance(sh, sh->now + us);
     pd_unlock(sh);
     return 0;
@@ -281,6 +297,7 @@ static void pd_free(void *ud)
     pd_shim *sh = ud;
     if (!sh)
         return;
+    pd_hook_remove(sh);
     pd_lock(sh);
     sh->closing = 1;
     pthread_cond_broadcast(&sh->cv);
@@ -325,7 +342,7 @@ static int entropy(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1". Returns 0 or -1 (message on stderr). */
+/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR". Returns 0 or -1 (message on stderr). */
 static int parse_flags(pd_shim *sh, const char *flags)
 {
     if (!flags)
@@ -368,6 +385,13 @@ static int parse_flags(pd_shim *sh, const char *flags)
                 break;
             }
             sh->rack = v[0] == '1';
+        } else if (strcmp(k, "sysctl_dir") == 0) {
+            if (strlen(v) >= sizeof(sh->sysctl_dir)) {
+                rc = -1;
+                fprintf(stderr, "synack-packetdrill: sysctl_dir too long\n");
+                break;
+            }
+            strcpy(sh->sysctl_dir, v);
         } else if (strcmp(k, "profile") == 0) {
             if (strcmp(v, "linux") == 0) {
                 sh->linux_profile = 1;
@@ -397,7 +421,7 @@ static void configure(const pd_shim *sh, synack_config *cfg)
     cfg->netif.type = SYNACK_LINK_IP;
     cfg->netif.addr = sh->addr;
     cfg->netif.prefix_len = 0; /* everything is on the (virtual) link */
-    cfg->netif.mtu = 1500;
+    cfg->netif.mtu = PD_MTU;
     cfg->mss = sh->mss;
     cfg->entropy = entropy;
     /* Linux detects loss with RACK-TLP by default (net.ipv4.tcp_recovery = 1), so the
@@ -415,6 +439,27 @@ static void configure(const pd_shim *sh, synack_config *cfg)
         cfg->synack_giveup_rst = 0;   /* Linux drops a timed-out embryo silently */
         cfg->msl_us = 30000000;       /* TCP_TIMEWAIT_LEN is 60 s = 2 MSL */
     }
+    pd_host_apply(sh, cfg);
+}
+
+int pd_stack_build(pd_shim *sh)
+{
+    synack_config cfg;
+    configure(sh, &cfg);
+    cfg.netif.output = pd_output;
+    cfg.netif.output_ctx = sh;
+    const char *field = NULL;
+    synack_stack *st = NULL;
+    int rc = synack_stack_create(&cfg, &st, &field);
+    if (rc != 0) {
+        fprintf(stderr, "synack-packetdrill: synack_stack_create: %s%s%s\n", strerror(-rc),
+                field ? ", field " : "", field ? field : "");
+        return rc;
+    }
+    synack_stack_free(sh->st);
+    sh->st = st;
+    synack_set_time(sh->st, sh->now);
+    return 0;
 }
 
 void packetdrill_interface_init(const char *flags, pd_interface *ifc)
@@ -440,21 +485,12 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
     gettimeofday(&tv, NULL);
     sh->epoch_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec - PD_T0_US;
     sh->now = PD_T0_US;
-    synack_config cfg;
-    configure(sh, &cfg);
-    cfg.netif.output = pd_output;
-    cfg.netif.output_ctx = sh;
-    const char *field = NULL;
-    int rc = synack_stack_create(&cfg, &sh->st, &field);
-    if (rc != 0) {
-        fprintf(stderr, "synack-packetdrill: synack_stack_create: %s%s%s\n", strerror(-rc),
-                field ? ", field " : "", field ? field : "");
+    if (pd_stack_build(sh) != 0)
         abort();
-    }
-    synack_set_time(sh->st, sh->now);
 
     ifc->userdata = sh;
     ifc->free = pd_free;
+    pd_hook_install(sh);
     ifc->netdev_send = pd_netdev_send;
     ifc->netdev_receive = pd_netdev_receive;
     ifc->usleep = pd_usleep;

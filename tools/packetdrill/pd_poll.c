@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Readiness for the packetdrill shim: poll(2) over synack sockets and ordinary fds, a
- * level-triggered epoll emulated over the same (EPOLLET reports changes, EPOLLONESHOT
+ * level-triggered epoll emulated over the same (EPOLLET reports on an edge, EPOLLONESHOT
  * disarms after one report), and pipe/splice passed to libc. Timeouts are in the virtual
  * clock's milliseconds. */
 #include <errno.h>
@@ -100,6 +100,20 @@ static int pd_epoll_create(void *ud, int size)
     return (int)pd_ret(rc);
 }
 
+/* What a socket has received so far and its state, folded into one value that changes
+ * whenever data or a FIN arrives; 0 for fds that are not synack sockets. */
+static uint64_t rx_mark(pd_shim *sh, int fd)
+{
+    pd_fd *f = pd_fd_get(sh, fd, PD_FD_SOCK);
+    if (!f)
+        return 0;
+    synack_tcp_info si;
+    socklen_t sl = sizeof(si);
+    if (synack_getsockopt(sh->st, f->sock, IPPROTO_TCP, SYNACK_TCP_INFO, &si, &sl) != 0)
+        return 0;
+    return (si.bytes_received << 8) ^ si.state;
+}
+
 static pd_epoll_item *find_item(pd_fd *ep, int fd)
 {
     for (size_t i = 0; i < ep->nitems; i++)
@@ -135,6 +149,7 @@ static int epoll_ctl_locked(pd_shim *sh, int epfd, int op, int fd, struct epoll_
         ep->items[ep->nitems].fd = fd;
         ep->items[ep->nitems].ev = *ev;
         ep->items[ep->nitems].last = 0;
+        ep->items[ep->nitems].rx_mark = rx_mark(sh, fd);
         ep->nitems++;
         return 0;
     case EPOLL_CTL_MOD:
@@ -144,6 +159,7 @@ static int epoll_ctl_locked(pd_shim *sh, int epfd, int op, int fd, struct epoll_
             return -EFAULT;
         it->ev = *ev;
         it->last = 0;
+        it->rx_mark = rx_mark(sh, fd);
         return 0;
     case EPOLL_CTL_DEL:
         if (!it)
@@ -178,9 +194,15 @@ static int epoll_scan(pd_shim *sh, pd_fd *ep, struct epoll_event *evs, int max)
         uint32_t got = (uint16_t)fd_revents(sh, it->fd, (short)want);
         got &= want | EPOLLERR | EPOLLHUP;
         if (it->ev.events & EPOLLET) {
-            uint32_t fresh = got & ~it->last;
+            /* Linux queues an edge-triggered item on each wakeup of the socket (new data,
+             * a state change, readiness that was not there) and then reports every ready
+             * bit, not only the new one. */
+            uint64_t mark = rx_mark(sh, it->fd);
+            int edge = (got & ~it->last) || mark != it->rx_mark;
             it->last = got;
-            got = fresh;
+            it->rx_mark = mark;
+            if (!edge)
+                got = 0;
         }
         if (!got)
             continue;

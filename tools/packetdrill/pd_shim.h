@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "pd_abi.h"
 #include "synack/synack.h"
@@ -35,7 +38,9 @@ typedef enum pd_fd_kind {
 typedef struct pd_epoll_item {
     int fd;                 /* the watched fd */
     struct epoll_event ev;  /* events asked for and the user's data */
-    uint32_t last;          /* events reported last time (EPOLLET reports changes only) */
+    uint32_t last;          /* events ready at the last scan (EPOLLET) */
+    uint64_t rx_mark;       /* the socket's bytes received + state at the last scan: new
+                               data is an edge even when EPOLLIN was already set */
 } pd_epoll_item;
 
 /* Per-fd state. */
@@ -62,13 +67,28 @@ typedef struct pd_shim {
     int waiters;            /* threads blocked in pd_block */
     int woken;              /* waiters woken by pd_changed that have not run yet */
     int rx_waiting;         /* netdev_receive waits for another thread to send */
+    int released;           /* blocked calls let go since the last usleep: packetdrill's
+                               thread still has to record their result */
     int closing;            /* free() has started: blocked calls return EINTR */
     uint32_t addr;          /* our IPv4 address, host order (so_flags addr=) */
     uint16_t mss;           /* our MSS (so_flags mss=), 0 from the MTU */
     int linux_profile;      /* so_flags profile=linux */
     int rack;               /* so_flags rack=0|1: RACK-TLP loss detection (config `rack`);
                                -1 (no flag): on with profile=linux, off with profile=rfc */
+    char sysctl_dir[256];   /* so_flags sysctl_dir=: where the host model reads net.ipv4
+                               sysctls; "" for /proc/sys/net/ipv4, "none" for no model */
+    int sockets_made;       /* socket() calls so far: the stack is rebuilt at the first */
 } pd_shim;
+
+/* The MTU of the shim's one (virtual) link. */
+#define PD_MTU 1500
+
+/* Most of a struct tcp_info a caller gets: a newer kernel's struct is larger than the
+ * <linux/tcp.h> the shim is built with, and packetdrill asks for its own, newer copy. */
+#define PD_TCP_INFO_MAX 512
+
+/* Most one sendfile call on a shim socket moves (the copy goes through a heap buffer). */
+#define PD_SENDFILE_CHUNK (1u << 20)
 
 /* Marker value of our eventfds, checked before closing one at free time. */
 #define PD_EVENTFD_TAG 0x53594e41u
@@ -97,10 +117,42 @@ pd_fd *pd_fd_get(pd_shim *sh, int fd, pd_fd_kind kind);
 /* Forgets fd's entry (closing nothing). */
 void pd_fd_forget(pd_shim *sh, int fd);
 
+/* (Re)creates sh->st from the flags and, under profile=linux, the host's sysctls; the old
+ * stack, if any, is freed. Returns 0 or a negative errno (message on stderr). */
+int pd_stack_build(pd_shim *sh);
+
+/* --- pd_host.c: the host's sysctls under profile=linux --- */
+/* Overrides cfg's fields with the net.ipv4.tcp_* sysctls synack has a counterpart for. */
+void pd_host_apply(const pd_shim *sh, synack_config *cfg);
+
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);
 /* Readiness of a synack-backed fd as poll(2) events (0 when not ready). */
 short pd_sock_revents(pd_shim *sh, int fd, short events);
+
+/* 1 if fd stands for one of sh's synack sockets. */
+int pd_sock_owns(pd_shim *sh, int fd);
+/* getsockopt(2) on one of sh's socket fds, with Linux's layouts for TCP_INFO, TCP_CC_INFO
+ * and SO_MEMINFO: 0, or -1 and errno. */
+int pd_sock_getsockopt(pd_shim *sh, int fd, int level, int name, void *val, socklen_t *len);
+
+/* sendfile(2) from in_fd (a file, read with libc) to one of sh's socket fds: the bytes
+ * sent (at most PD_SENDFILE_CHUNK), or -1 and errno. */
+ssize_t pd_sock_sendfile(pd_shim *sh, int out_fd, int in_fd, off_t *offset, size_t count);
+
+/* --- pd_tcpinfo.c: Linux's struct tcp_info from synack's --- */
+/* Fills out (out_len bytes, zero past what is known) with si in Linux's layout and units;
+ * pmtu is the path MTU to report. */
+void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, size_t out_len);
+/* getsockopt(IPPROTO_TCP, TCP_INFO) for socket s: 0 or a negative errno; *len becomes
+ * min(*len, PD_TCP_INFO_MAX). */
+int pd_linux_tcp_info(pd_shim *sh, int s, void *val, socklen_t *len);
+
+/* --- pd_hook.c: libc calls packetdrill makes on our fds outside the table --- */
+/* Routes the executable's getsockopt and sendfile calls on sh's fds to the shim. */
+void pd_hook_install(pd_shim *sh);
+/* Gives the executable its libc calls back (if sh still owns the hook). */
+void pd_hook_remove(pd_shim *sh);
 
 /* --- pd_poll.c: poll, epoll, pipe, splice --- */
 void pd_poll_install(pd_interface *ifc);

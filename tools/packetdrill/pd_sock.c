@@ -8,6 +8,7 @@
  * (pipes) go to libc. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -53,6 +54,15 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
         (protocol != 0 && protocol != IPPROTO_TCP))
         return (int)pd_ret(-EPROTONOSUPPORT);
     pd_lock(sh);
+    /* The script's sysctls are written by now (its first backtick block runs before its
+     * first socket): configure the stack from them while it holds no socket yet. */
+    if (sh->sockets_made++ == 0) {
+        int brc = pd_stack_build(sh);
+        if (brc < 0) {
+            pd_unlock(sh);
+            return (int)pd_ret(brc);
+        }
+    }
     int s = synack_socket(sh->st, SOCK_STREAM);
     int rc = s;
     if (s >= 0) {
@@ -349,6 +359,35 @@ static ssize_t pd_write(void *ud, int fd, const void *buf, size_t n)
     return pd_ret(rc);
 }
 
+ssize_t pd_sock_sendfile(pd_shim *sh, int out_fd, int in_fd, off_t *offset, size_t count)
+{
+    /* One bounded chunk per call, as a short sendfile(2) may be: the caller loops. */
+    size_t want = count < PD_SENDFILE_CHUNK ? count : PD_SENDFILE_CHUNK;
+    char *buf = malloc(want ? want : 1);
+    if (!buf)
+        return pd_ret(-ENOMEM);
+    ssize_t got = offset ? pread(in_fd, buf, want, *offset) : read(in_fd, buf, want);
+    if (got < 0) {
+        int e = errno;
+        free(buf);
+        return pd_ret(-(e == EISDIR ? EINVAL : e));
+    }
+    pd_lock(sh);
+    ssize_t sent = sock_send(sh, out_fd, buf, (size_t)got, 0);
+    pd_unlock(sh);
+    free(buf);
+    if (sent < 0) {
+        if (!offset && got > 0)
+            lseek(in_fd, -(off_t)got, SEEK_CUR); /* nothing went out: nothing consumed */
+        return pd_ret(sent);
+    }
+    if (offset)
+        *offset += sent;
+    else if (sent < got)
+        lseek(in_fd, -(off_t)(got - sent), SEEK_CUR);
+    return sent;
+}
+
 static ssize_t pd_writev(void *ud, int fd, const struct iovec *iov, int cnt)
 {
     pd_shim *sh = ud;
@@ -514,69 +553,45 @@ static int pd_shutdown(void *ud, int fd, int how)
     return (int)pd_ret(rc);
 }
 
-/* Linux's tcpi_state numbers for synack's states. */
-static uint8_t linux_state(synack_tcp_state s)
+int pd_sock_owns(pd_shim *sh, int fd)
 {
-    switch (s) {
-    case SYNACK_ESTABLISHED: return 1;
-    case SYNACK_SYN_SENT: return 2;
-    case SYNACK_SYN_RECEIVED: return 3;
-    case SYNACK_FIN_WAIT_1: return 4;
-    case SYNACK_FIN_WAIT_2: return 5;
-    case SYNACK_TIME_WAIT: return 6;
-    case SYNACK_CLOSE_WAIT: return 8;
-    case SYNACK_LAST_ACK: return 9;
-    case SYNACK_LISTEN: return 10;
-    case SYNACK_CLOSING: return 11;
-    default: return 7; /* TCP_CLOSE */
-    }
+    pd_lock(sh);
+    int ours = pd_fd_get(sh, fd, PD_FD_SOCK) != NULL;
+    pd_unlock(sh);
+    return ours;
 }
 
-/* Scripts read Linux's struct tcp_info: fill the fields synack knows. */
-static int linux_tcp_info(pd_shim *sh, int s, void *val, socklen_t *len)
+/* SO_MEMINFO: Linux's sk_meminfo array; synack can say only what its buffers may hold. */
+static int linux_meminfo(pd_shim *sh, int s, void *val, socklen_t *len)
 {
-    synack_tcp_info si;
-    socklen_t sl = sizeof(si);
-    int rc = synack_getsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &si, &sl);
-    if (rc < 0)
-        return rc;
-    struct tcp_info li;
-    memset(&li, 0, sizeof(li));
-    li.tcpi_state = linux_state((synack_tcp_state)si.state);
-    li.tcpi_ca_state = si.ca_state;
-    li.tcpi_retransmits = (uint8_t)si.retransmits;
-    li.tcpi_backoff = (uint8_t)si.retransmits;
-    li.tcpi_options = (uint8_t)(((si.options & 1) ? TCPI_OPT_TIMESTAMPS : 0) |
-                                ((si.options & 2) ? TCPI_OPT_SACK : 0) |
-                                ((si.options & 4) ? TCPI_OPT_WSCALE : 0));
-    li.tcpi_snd_wscale = si.snd_wscale & 0xf;
-    li.tcpi_rcv_wscale = si.rcv_wscale & 0xf;
-    li.tcpi_rto = si.rto_us;
-    li.tcpi_snd_mss = si.snd_mss;
-    li.tcpi_rcv_mss = si.rcv_mss;
-    li.tcpi_unacked = si.snd_mss ? (si.unacked + si.snd_mss - 1) / si.snd_mss : 0;
-    li.tcpi_rtt = si.rtt_us;
-    li.tcpi_rttvar = si.rttvar_us;
-    li.tcpi_snd_ssthresh = si.snd_mss ? si.snd_ssthresh / si.snd_mss : 0;
-    li.tcpi_snd_cwnd = si.snd_mss ? si.snd_cwnd / si.snd_mss : 0;
-    li.tcpi_advmss = si.rcv_mss;
-    li.tcpi_total_retrans = (uint32_t)si.total_retrans;
-    socklen_t n = *len < (socklen_t)sizeof(li) ? *len : (socklen_t)sizeof(li);
-    memcpy(val, &li, (size_t)n);
+    uint32_t mi[SK_MEMINFO_VARS];
+    memset(mi, 0, sizeof(mi));
+    int v;
+    socklen_t vl = sizeof(v);
+    if (synack_getsockopt(sh->st, s, SOL_SOCKET, SO_RCVBUF, &v, &vl) == 0)
+        mi[SK_MEMINFO_RCVBUF] = (uint32_t)v;
+    vl = sizeof(v);
+    if (synack_getsockopt(sh->st, s, SOL_SOCKET, SO_SNDBUF, &v, &vl) == 0)
+        mi[SK_MEMINFO_SNDBUF] = (uint32_t)v;
+    socklen_t n = *len < (socklen_t)sizeof(mi) ? *len : (socklen_t)sizeof(mi);
+    memcpy(val, mi, (size_t)n);
     *len = n;
     return 0;
 }
 
-static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
+int pd_sock_getsockopt(pd_shim *sh, int fd, int level, int name, void *val, socklen_t *len)
 {
-    pd_shim *sh = ud;
     pd_fd *f;
     pd_lock(sh);
     int s = sock_of(sh, fd, &f);
     int rc = s;
     if (s >= 0) {
         if (level == IPPROTO_TCP && name == TCP_INFO && val && len)
-            rc = linux_tcp_info(sh, s, val, len);
+            rc = pd_linux_tcp_info(sh, s, val, len);
+        else if (level == IPPROTO_TCP && name == TCP_CC_INFO && len)
+            *len = 0, rc = 0; /* what Linux says for an algorithm without cc info (cubic) */
+        else if (level == SOL_SOCKET && name == SO_MEMINFO && val && len)
+            rc = linux_meminfo(sh, s, val, len);
         else
             rc = synack_getsockopt(sh->st, s, level, name, val, len);
         if (rc == 0 && sh->linux_profile && level == SOL_SOCKET &&
@@ -592,6 +607,11 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     }
     pd_unlock(sh);
     return (int)pd_ret(rc);
+}
+
+static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
+{
+    return pd_sock_getsockopt(ud, fd, level, name, val, len);
 }
 
 static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,

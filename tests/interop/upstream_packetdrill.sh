@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Linux's own packetdrill suite against synack: runs the upstream scripts listed in
+# tests/packetdrill/upstream-expected.txt (google/packetdrill gtests/net/tcp/, the IPv4
+# ones Linux itself passes) through libsynack_packetdrill.so with profile=linux, and
+# compares each result with the file's PASS/FAIL.
+#
+#   expected PASS, fails twice      -> test failure (one retry absorbs a timing flake)
+#   expected FAIL, passes           -> reported as NEW PASS (update the file), not a failure
+#
+# Skipped (77) without packetdrill ($PACKETDRILL, else
+# /tmp/packetdrill/gtests/net/packetdrill/packetdrill), without root (packetdrill calls
+# mlockall), without the shim or with a sanitizer build of it, without the upstream
+# gtests/net/tcp folder beside the binary ($SYNACK_UPSTREAM_TCP_DIR overrides) or where
+# namespaces cannot be made.
+#
+# The scripts' backtick commands (defaults.sh, set_sysctls.py, tc, nstat) write sysctls
+# and qdiscs: everything runs in a private network and mount namespace, so they reach only
+# that namespace. The one global file a script writes (tcp_cubic's hystart_detect module
+# parameter) is hidden behind a bind-mounted scratch copy. A tun0 device is made for
+# each script because defaults.sh ends with `tc qdisc ... dev tun0` (packetdrill makes no
+# tun device when a shim carries the packets).
+#
+# Environment: SYNACK_PACKETDRILL_SO (set by CMake) or SYNACK_BUILD_DIR locate the .so;
+# UPSTREAM_TIMEOUT seconds per script (60); UPSTREAM_LOGDIR keeps each script's output;
+# UPSTREAM_ONLY=substring runs only the listed paths containing it.
+set -u
+
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+src=${SYNACK_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+expected="$src/tests/packetdrill/upstream-expected.txt"
+pd=${PACKETDRILL:-/tmp/packetdrill/gtests/net/packetdrill/packetdrill}
+so=${SYNACK_PACKETDRILL_SO:-${SYNACK_BUILD_DIR:-$src/build}/libsynack_packetdrill.so}
+
+if [ "${UPSTREAM_INNER:-}" != 1 ]; then
+    [ -x "$pd" ] || { echo "SKIP: no packetdrill at $pd (set PACKETDRILL)"; exit 77; }
+    [ "$(id -u)" = 0 ] || { echo "SKIP: packetdrill needs root (mlockall)"; exit 77; }
+    [ -f "$so" ] || { echo "SKIP: $so not built"; exit 77; }
+    so=$(readlink -f "$so") # the scripts run from their own folders
+    # A sanitizer build's shim needs its runtime loaded first, which packetdrill is not.
+    if readelf --dyn-syms "$so" 2> /dev/null | grep -q '__asan_\|__ubsan_'; then
+        echo "SKIP: $so is a sanitizer build (packetdrill cannot load it)"
+        exit 77
+    fi
+    tcpdir=${SYNACK_UPSTREAM_TCP_DIR:-$(cd "$(dirname "$pd")/../tcp" 2>/dev/null && pwd)}
+    [ -n "$tcpdir" ] && [ -d "$tcpdir" ] ||
+        { echo "SKIP: no upstream gtests/net/tcp beside $pd (set SYNACK_UPSTREAM_TCP_DIR)"; exit 77; }
+    command -v python3 > /dev/null || { echo "SKIP: python3 (for %{ }% blocks) missing"; exit 77; }
+    unshare -n true 2> /dev/null || { echo "SKIP: cannot create a network namespace"; exit 77; }
+    scratch=$(mktemp -d /tmp/synack-upstream.XXXXXX)
+    trap 'rm -rf "$scratch"' EXIT
+    UPSTREAM_INNER=1 UPSTREAM_SCRATCH="$scratch" UPSTREAM_TCP_DIR="$tcpdir" \
+        PACKETDRILL="$pd" SYNACK_PACKETDRILL_SO="$so" \
+        unshare -n -m --propagation private -- bash "$(readlink -f "$0")"
+    exit $?
+fi
+
+# --- inside the private namespaces ------------------------------------------------------
+scratch=$UPSTREAM_SCRATCH
+tcpdir=$UPSTREAM_TCP_DIR
+hystart=/sys/module/tcp_cubic/parameters/hystart_detect
+if [ -e "$hystart" ]; then
+    cat "$hystart" > "$scratch/hystart_detect" 2> /dev/null || echo 3 > "$scratch/hystart_detect"
+    mount --bind "$scratch/hystart_detect" "$hystart" ||
+        { echo "SKIP: cannot hide $hystart from the scripts"; exit 77; }
+fi
+ip link set lo up
+export NSTAT_HISTORY="$scratch/nstat"
+
+new_tun0() {
+    ip link del tun0 2> /dev/null
+    ip tuntap add dev tun0 mode tun && ip link set tun0 up
+}
+new_tun0 || { echo "SKIP: cannot create tun0 in the namespace"; exit 77; }
+
+# Runs one script (path relative to tcpdir); its output goes to $scratch/out.
+run_one() {
+    local rel=$1 dir
+    dir=$(dirname "$tcpdir/$rel")
+    new_tun0 || return 1
+    # The pid file names the /tmp/sysctl_restore_<pid>.sh that set_sysctls.py leaves.
+    (cd "$dir" && timeout "${UPSTREAM_TIMEOUT:-60}" bash -c 'echo $$ > "$0"; exec "$@"' \
+        "$scratch/pid" "$PACKETDRILL" --ip_version=ipv4 --send_omit_free \
+        --local_ip=192.168.0.1 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0 \
+        --remote_ip=192.0.2.1 -D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable \
+        -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR \
+        --so_filename="$SYNACK_PACKETDRILL_SO" --so_flags=addr=192.168.0.1,profile=linux \
+        "$(basename "$rel")" > "$scratch/out" 2>&1 < /dev/null)
+    local rc=$?
+    local p
+    p=$(cat "$scratch/pid" 2> /dev/null)
+    [ -n "$p" ] && rm -f "/tmp/sysctl_restore_$p.sh"
+    if [ -n "${UPSTREAM_LOGDIR:-}" ]; then
+        mkdir -p "$UPSTREAM_LOGDIR/$(dirname "$rel")"
+        cp "$scratch/out" "$UPSTREAM_LOGDIR/${rel%.pkt}.log"
+    fi
+    return $rc
+}
+
+declare -A folder_total folder_pass
+regressions=0 newpass=0 pass=0 total=0
+while read -r want rel _; do
+    case "$want" in PASS | FAIL) ;; *) continue ;; esac
+    [ -n "${UPSTREAM_ONLY:-}" ] && [[ "$rel" != *"$UPSTREAM_ONLY"* ]] && continue
+    folder=${rel%%/*}
+    total=$((total + 1))
+    folder_total[$folder]=$((${folder_total[$folder]:-0} + 1))
+    got=FAIL
+    if [ -f "$tcpdir/$rel" ] && run_one "$rel"; then
+        got=PASS
+    elif [ "$want" = PASS ] && [ -f "$tcpdir/$rel" ] && run_one "$rel"; then
+        got=PASS
+        echo "note: $rel passed on its retry (timing)"
+    fi
+    if [ "$got" = PASS ]; then
+        pass=$((pass + 1))
+        folder_pass[$folder]=$((${folder_pass[$folder]:-0} + 1))
+    fi
+    if [ "$want" = PASS ] && [ "$got" = FAIL ]; then
+        regressions=$((regressions + 1))
+        echo "REGRESSION $rel (expected to pass):"
+        grep -v '^sysctl: setting key' "$scratch/out" | head -n 8 | sed 's/^/    /'
+    elif [ "$want" = FAIL ] && [ "$got" = PASS ]; then
+        newpass=$((newpass + 1))
+        echo "NEW PASS $rel: mark it PASS in tests/packetdrill/upstream-expected.txt"
+    else
+        echo "$got $rel"
+    fi
+done < "$expected"
+
+echo "per folder (synack passes / listed):"
+for folder in $(printf '%s\n' "${!folder_total[@]}" | sort); do
+    printf '  %-20s %3d / %3d\n' "$folder" "${folder_pass[$folder]:-0}" "${folder_total[$folder]}"
+done
+echo "synack passes $pass of $total listed upstream scripts; $regressions regression(s), $newpass new pass(es)"
+[ "$regressions" -eq 0 ]
