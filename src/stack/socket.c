@@ -392,7 +392,7 @@ static int take_error(synack_sock *so)
 {
     int e = so->error;
     so->error = 0;
-    return e;
+    return e < 0 ? e : -EIO; /* always a negative errno: never "1, data ready" */
 }
 
 /* Whether the socket may queue data now: 0 with *cp set, or the negative errno. */
@@ -1070,7 +1070,7 @@ int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n)
     for (int i = 0; i < n; i++) {
         synack_pollfd *p = &fds[i];
         synack_sock *so = sock_get(st, p->sock);
-        short ev = so ? sock_ready_mask(so) : POLLNVAL;
+        short ev = (short)(so ? sock_ready_mask(so) : POLLNVAL);
         p->revents = (short)(ev & (p->events | POLLERR | POLLHUP | POLLNVAL));
         if (p->revents)
             ready++;
