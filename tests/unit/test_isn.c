@@ -94,7 +94,7 @@ static void test_each_tuple_field_changes_f(void **state)
         {EP.laddr, EP.raddr + 1, EP.lport, EP.rport},
         {EP.laddr, EP.raddr, (uint16_t)(EP.lport + 1), EP.rport},
         {EP.laddr, EP.raddr, EP.lport, (uint16_t)(EP.rport + 1)},
-        {EP.raddr, EP.laddr, EP.rport, EP.lport}, /* the same pair seen from the other end */
+        {EP.raddr, EP.laddr, EP.rport, EP.lport},     /* the same pair seen from the other end */
         {0x0a000001u, 0xac100002u, 0x1234u, 0xfedcu}, /* every byte distinct, in place */
         {0xac100002u, 0x0a000001u, 0xfedcu, 0x1234u},
     };

@@ -111,7 +111,7 @@ static void test_2_4_floor(void **state)
     assert_rtt(f.c, 10000, 5000, 200000);
     tcp_rtt_sample(f.c, 10000); /* 10000 + 4 * 3750 */
     assert_rtt(f.c, 10000, 3750, 200000);
-    tcp_rtt_sample(f.c, 90000); /* |d| = 80000: RTTVAR 2813 + 20000, SRTT 8750 + 11250 */
+    tcp_rtt_sample(f.c, 90000);            /* |d| = 80000: RTTVAR 2813 + 20000, SRTT 8750 + 11250 */
     assert_rtt(f.c, 20000, 22813, 200000); /* 20000 + 4 * 22813 is still below */
     tcp_rtt_sample(f.c, 300000); /* |d| = 280000: RTTVAR 17110 + 70000, SRTT 17500 + 37500 */
     assert_rtt(f.c, 55000, 87110, 55000 + 4 * 87110);
@@ -140,9 +140,8 @@ static void test_5_5_backoff_doubles_to_the_cap(void **state)
     (void)state;
     tcb_fixture f = make(200000, 120000000);
     tcp_rtt_sample(f.c, 100000); /* RTO 300 ms */
-    static const uint64_t want[] = {300000,   600000,   1200000,  2400000,  4800000,
-                                    9600000,  19200000, 38400000, 76800000, 120000000,
-                                    120000000};
+    static const uint64_t want[] = {300000,   600000,   1200000,  2400000,   4800000,  9600000,
+                                    19200000, 38400000, 76800000, 120000000, 120000000};
     for (uint32_t b = 0; b < sizeof(want) / sizeof(want[0]); b++) {
         f.c->backoff = b;
         assert_int_equal(tcp_rto_backed_off(f.c), want[b]);

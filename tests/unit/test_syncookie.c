@@ -42,8 +42,11 @@ static void test_mss_index_is_largest_entry_not_above(void **state)
     assert_int_equal(syncookie_mss_table[1], 1300);
     assert_int_equal(syncookie_mss_table[2], 1440);
     assert_int_equal(syncookie_mss_table[3], 1460);
-    static const struct { uint16_t mss; uint32_t idx; } v[] = {
-        {0, 0},    {535, 0},  {536, 0},  {1299, 0}, {1300, 1},   {1439, 1},
+    static const struct {
+        uint16_t mss;
+        uint32_t idx;
+    } v[] = {
+        {0, 0},    {535, 0},  {536, 0},  {1299, 0}, {1300, 1},  {1439, 1},
         {1440, 2}, {1459, 2}, {1460, 3}, {9000, 3}, {65535, 3},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -159,14 +162,14 @@ static void test_timestamp_carries_wscale_and_sack(void **state)
         uint32_t ts;
         int ws_back;
     } v[] = {
-        {0x1000u, 7, 1, 0x0fd7u, 7},      /* 0x1017 would be ahead: one 64-step back */
+        {0x1000u, 7, 1, 0x0fd7u, 7}, /* 0x1017 would be ahead: one 64-step back */
         {0x1040u, 7, 1, 0x1017u, 7},
-        {0x105fu, 0, 0, 0x1040u, 0},      /* at or below the clock: kept */
-        {0x1057u, 7, 1, 0x1057u, 7},      /* exactly the clock */
+        {0x105fu, 0, 0, 0x1040u, 0}, /* at or below the clock: kept */
+        {0x1057u, 7, 1, 0x1057u, 7}, /* exactly the clock */
         {0x1000u, 14, 0, 0x0fceu, 14},
-        {0x1000u, -1, 1, 0x0fdfu, -1},    /* no window scaling */
-        {0x1000u, 15, 0, 0x0fcfu, -1},    /* out of range: sent as none */
-        {5u, 7, 1, 0xffffffd7u, 7},       /* modulo 2^32: 46 behind, not ahead */
+        {0x1000u, -1, 1, 0x0fdfu, -1}, /* no window scaling */
+        {0x1000u, 15, 0, 0x0fcfu, -1}, /* out of range: sent as none */
+        {5u, 7, 1, 0xffffffd7u, 7},    /* modulo 2^32: 46 behind, not ahead */
         {0xffffffffu, 3, 1, 0xffffffd3u, 3},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
