@@ -14,6 +14,8 @@
 #                       ./build-embedded with examples/bare_metal.c as firmware, check it links
 #                       with no heap, print the size table (tools/embedded/report.sh)
 #   make format         clang-format -i every C source and header (format-check: just check)
+#   make tidy           clang-tidy (.clang-tidy) over src/ and the headers it includes, using
+#                       build/compile_commands.json; fails on any finding
 #   make install        install ./build into PREFIX (default /usr/local)
 #   make clean          remove every build directory
 
@@ -26,6 +28,9 @@ PREFIX       ?= /usr/local
 CMAKE        ?= cmake
 CTEST        ?= ctest
 CLANG_FORMAT ?= clang-format
+CLANG_TIDY   ?= clang-tidy
+RUN_CLANG_TIDY ?= run-clang-tidy
+TIDY_JOBS    ?= $(JOBS)
 # This tree's own builds treat warnings as errors; a plain `cmake` build does not (SYNACK_WERROR).
 WERROR       ?= ON
 
@@ -42,8 +47,9 @@ ARM_CC    ?= arm-none-eabi-gcc
 FUZZ_SOURCES   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS   := $(notdir $(FUZZ_SOURCES:.c=))
 FORMAT_SOURCES  = $(shell find src include tools tests -name '*.[ch]' 2>/dev/null)
+TIDY_SOURCES    = $(shell find src -name '*.c' 2>/dev/null | sort)
 
-.PHONY: all build build-asan build-release demo test valgrind fuzz bench embedded format format-check install clean
+.PHONY: all build build-asan build-release demo test valgrind fuzz bench embedded format format-check tidy install clean
 
 all: build
 
@@ -131,6 +137,25 @@ format:
 
 format-check:
 	@files="$(FORMAT_SOURCES)"; [ -z "$$files" ] || $(CLANG_FORMAT) --dry-run --Werror $$files
+
+# Configuring is enough: clang-tidy needs compile_commands.json and the generated headers,
+# not objects. run-clang-tidy runs TIDY_JOBS files at a time; without it, xargs does.
+tidy:
+	@command -v $(CLANG_TIDY) >/dev/null || { echo "make tidy: $(CLANG_TIDY) is not installed (apt-get install -y clang-tidy)" >&2; exit 1; }
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSYNACK_WERROR=$(WERROR) >/dev/null
+	@if command -v $(RUN_CLANG_TIDY) >/dev/null; then \
+	    $(RUN_CLANG_TIDY) -clang-tidy-binary $$(command -v $(CLANG_TIDY)) -p $(BUILD_DIR) \
+	        -j $(TIDY_JOBS) -quiet $(addprefix $(CURDIR)/,$(TIDY_SOURCES)) >$(BUILD_DIR)/tidy.log 2>&1; \
+	else \
+	    printf '%s\n' $(TIDY_SOURCES) | xargs -P $(TIDY_JOBS) -n 1 \
+	        $(CLANG_TIDY) -p $(BUILD_DIR) --quiet >$(BUILD_DIR)/tidy.log 2>&1; \
+	fi; \
+	status=$$?; \
+	grep -E '(warning|error): ' $(BUILD_DIR)/tidy.log | sed 's/\x1b\[[0-9;]*m//g' | sort -u; \
+	if [ $$status -ne 0 ]; then \
+	    echo "make tidy: FAILED (findings above; full log in $(BUILD_DIR)/tidy.log)" >&2; exit 1; \
+	fi; \
+	echo "make tidy: clean ($(words $(TIDY_SOURCES)) files)"
 
 install: build
 	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)

@@ -79,10 +79,10 @@ void synack_tuntap_csum_complete(uint8_t *frame, size_t len, synack_rx_meta *met
 /* Writes one frame. Returns 0, or a negative errno (-EAGAIN when the kernel's queue is
  * full, -EIO when the interface is down): the frame is then lost, as on a wire. Fits
  * synack_output_fn with the device as ctx. */
-int synack_tuntap_write(void *dev, const uint8_t *frame, size_t len);
+int synack_tuntap_write(void *ctx, const uint8_t *frame, size_t len);
 /* synack_tuntap_write() with the frame's offload metadata; fits synack_output_ex_fn. On a
  * device without offloads a frame that needs them is refused (-EINVAL). */
-int synack_tuntap_write_meta(void *dev, const uint8_t *frame, size_t len,
+int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
                              const synack_tx_meta *meta);
 /* Fills a netif to send through dev: type, output and output_ctx, and the MTU (when
  * nif->mtu is 0 or larger than the device's). Address, prefix, gateway and MAC stay the

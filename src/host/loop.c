@@ -41,10 +41,17 @@ struct synack_loop {
                                  completes (offloads with a capture only), or NULL */
 };
 
+/* Any field set, member by member: a memcmp against zero would also see the padding of a
+ * config built on the stack, and -0.0. A field added to synack_fault_config goes here. */
 static int fault_on(const synack_fault_config *f)
 {
-    static const synack_fault_config none;
-    return memcmp(f, &none, sizeof(none)) != 0;
+    int on = f->delay_us || f->jitter_us || f->loss != 0 || f->reorder != 0 || f->reorder_us ||
+             f->dup != 0 || f->corrupt != 0 || f->rate_bps || f->queue_frames || f->blackhole;
+    for (int i = 0; i < SYNACK_FAULT_MAX_RULES; i++) {
+        const synack_fault_rule *r = &f->rules[i];
+        on |= r->flags_mask || r->flags_value || r->nth || r->count || r->delay_us;
+    }
+    return on;
 }
 
 static void capture(synack_loop *lp, const uint8_t *frame, size_t len)
@@ -330,12 +337,12 @@ int synack_loop_run_once(synack_loop *lp, uint64_t max_wait_us, struct pollfd *e
     uint64_t wait = until > now ? until - now : 0;
     struct timespec ts = {.tv_sec = (time_t)(wait / 1000000u),
                           .tv_nsec = (long)(wait % 1000000u) * 1000};
-    int pr = ppoll(fds, (nfds_t)(1 + nextra), &ts, NULL);
+    int pr = ppoll(fds, 1 + (nfds_t)nextra, &ts, NULL);
     lp->stats.wakeups++;
     if (pr < 0 && errno != EINTR)
         return -errno;
     for (int i = 0; i < nextra; i++)
-        extra[i].revents = pr > 0 ? fds[1 + i].revents : 0;
+        extra[i].revents = (short)(pr > 0 ? fds[1 + i].revents : 0);
 
     lp->now = synack_loop_clock();
     if (lp->st)

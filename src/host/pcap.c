@@ -67,7 +67,7 @@ synack_pcap *synack_pcap_open(const char *path, int linktype)
     put_le32(h + 20, (uint32_t)linktype);
     int rc = write_all(p->f, h, sizeof h);
     if (rc != 0) {
-        fclose(p->f);
+        (void)fclose(p->f); /* the write error is the one to report */
         free(p);
         errno = -rc;
         return NULL;

@@ -99,6 +99,7 @@ static int ring_reserve(fault_link *l, const synack_allocator *a, uint32_t limit
     if (!ring)
         return -1;
     for (uint32_t i = 0; i < l->q_len; i++)
+        /* NOLINTNEXTLINE(clang-analyzer-core.DivideZero): q_len > 0 implies q_cap > 0 */
         ring[i] = l->q_done[(l->q_head + i) % l->q_cap];
     if (l->q_done)
         a->free(a->ctx, l->q_done, (size_t)l->q_cap * sizeof(*ring));

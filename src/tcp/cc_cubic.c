@@ -71,7 +71,7 @@ static uint32_t w_cubic(const tcp_conn *c, const cubic *k, uint64_t t_ms)
     int64_t delta = 4 * dt * dt * dt / 10000 * (int64_t)c->snd_mss / 1000000;
     int64_t w = (int64_t)k->w_max + delta;
     if (w < (int64_t)(2 * c->snd_mss))
-        w = 2 * c->snd_mss;
+        w = 2 * (int64_t)c->snd_mss;
     if (w > (int64_t)(UINT32_MAX / 2))
         w = UINT32_MAX / 2;
     return (uint32_t)w;

@@ -171,6 +171,7 @@ static void tlp_ack(tcp_conn *c, tcp_rack *r, const tcp_seg *seg, int dsack)
 {
     if (!r->tlp_on || seq_lt(seg->ack, r->tlp_end_seq))
         return;
+    /* NOLINTNEXTLINE(bugprone-branch-clone): two cases of RFC 8985 7.4, one outcome */
     if (!r->tlp_is_retrans) {
         r->tlp_on = 0; /* a probe of new data was delivered */
     } else if (dsack && seg->opts.sack[0].right == r->tlp_end_seq) {

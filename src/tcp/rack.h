@@ -53,9 +53,9 @@ int tcp_rack_on_ack(struct tcp_conn *c, const struct tcp_seg *seg);
 /* enter_recovery(): ends a TLP episode and resends the first segment RACK marked lost
  * (RFC 6675 5 (4.3) retransmits one segment before the pipe governs). */
 void tcp_rack_enter_recovery(struct tcp_conn *c);
-/* The RTO or probe deadline `at` is about to be armed: returns the deadline TT_REXMIT must
+/* The RTO or probe deadline `when` is about to be armed: returns the deadline TT_REXMIT must
  * really take (the reordering timer when it is earlier; rack_reo says so). */
-uint64_t tcp_rack_timer(struct tcp_conn *c, uint64_t at);
+uint64_t tcp_rack_timer(struct tcp_conn *c, uint64_t when);
 /* The TT_REXMIT deadline fired while it was the reordering timer (RFC 8985 6.2 step 5 on
  * expiry). Marks losses, starts recovery or resends, restores the RTO/probe deadline. */
 void tcp_rack_reo_timeout(struct tcp_conn *c);

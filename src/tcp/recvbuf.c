@@ -126,7 +126,7 @@ int recvbuf_stage(recvbuf *b, const synack_allocator *a, const void *src, uint32
     const uint8_t *s = src;
     uint64_t acc = csum_copy(0, b->data + start, s, first);
     if (n > first)
-        acc = csum_add_partial(acc, csum_copy(0, b->data, s + first, n - first), first & 1);
+        acc = csum_add_partial(acc, csum_copy(0, b->data, s + first, n - first), (int)(first & 1));
     *sum = acc;
     b->staged = n;
     return 0;

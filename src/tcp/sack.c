@@ -193,7 +193,7 @@ static uint32_t unknown(const tcp_conn *c, uint32_t seq)
 
 /* The part of hole [*hl, *hr) that may be resent: none inside the forgotten span (the
  * receiver may hold it), except at SND.UNA, which it cannot hold. Returns 0 for none. */
-static int resendable(const tcp_conn *c, uint32_t *hl, uint32_t *hr)
+static int resendable(const tcp_conn *c, const uint32_t *hl, uint32_t *hr)
 {
     if (!seq_lt(*hl, *hr))
         return 0;

@@ -132,7 +132,7 @@ uint64_t sendbuf_peek_csum(const sendbuf *b, uint32_t off, void *dst, uint32_t n
     uint8_t *d = dst;
     uint64_t acc = csum_copy(0, d, b->data + start, first);
     if (n > first)
-        acc = csum_add_partial(acc, csum_copy(0, d + first, b->data, n - first), first & 1);
+        acc = csum_add_partial(acc, csum_copy(0, d + first, b->data, n - first), (int)(first & 1));
     return acc;
 }
 

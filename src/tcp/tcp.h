@@ -121,7 +121,7 @@ void tcp_send_syn(tcp_conn *c);
 /* A RST from the connection's current SND.NXT (abort, RFC 9293 3.10.5). */
 void tcp_send_rst(tcp_conn *c);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
-void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg);
+void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *in);
 /* Sends a header-only segment that belongs to no TCB (TIME-WAIT records, SYN cookies);
  * the ports come from ep. */
 int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg);

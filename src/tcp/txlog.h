@@ -85,6 +85,7 @@ int tcp_txlog_forgettable(const struct tcp_conn *c);
 /* Record i counted from the oldest (i < n). */
 static inline tcp_txrec *tcp_txlog_at(const tcp_txlog *l, uint32_t i)
 {
+    /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): cap > i */
     return &l->rec[(l->head + i) % l->cap];
 }
 /* Its rate snapshot (snap must be allocated). */

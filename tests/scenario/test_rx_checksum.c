@@ -65,7 +65,8 @@ static void assert_reads(conn *c, const char *want)
     assert_string_equal(buf, want);
 }
 
-/* In-order data with a flipped payload byte: the fused path. */
+/* In-order data with a flipped payload byte reaching an idle connection (no transfer
+ * block yet: the checksum is verified whole, before any copy). */
 static void test_corrupt_in_order_payload_is_refused(void **state)
 {
     (void)state;
@@ -104,6 +105,37 @@ static void test_refused_bytes_never_surface(void **state)
     sh_free(&c.h);
 }
 
+/* The fused path itself: data is moving (the connection holds unread bytes and owes an
+ * ACK, so it has its transfer block and receive ring), and the next in-order segment is
+ * corrupt. Its checksum is completed by the copy into the ring; it must be refused exactly
+ * like the idle case, its bytes never readable, and the intact retransmission delivered. */
+static void test_corrupt_segment_while_data_moves(void **state)
+{
+    (void)state;
+    conn c;
+    open_conn(&c);
+    assert_int_equal(send_data(&c, c.rcv, "first", -1), 0);
+    uint64_t segs = ctr(&c, SYNACK_CTR_InSegs);
+    size_t out = c.h.nout;
+    assert_int_equal(send_data(&c, c.rcv + 5, "SECOND-corrupt", 20 + 2), -EINVAL);
+    assert_int_equal(ctr(&c, SYNACK_CTR_InCsumErrors), 1);
+    assert_int_equal(ctr(&c, SYNACK_CTR_InErrs), 1);
+    assert_int_equal(ctr(&c, SYNACK_CTR_InSegs), segs); /* never reached TCP */
+    assert_int_equal(c.h.nout, out);                    /* no ACK for it */
+    assert_reads(&c, "first");
+    assert_nothing_readable(&c);
+
+    /* a corrupt segment of the same length as the intact one that follows */
+    assert_int_equal(send_data(&c, c.rcv + 5, "second", 20 + 5), -EINVAL);
+    assert_int_equal(ctr(&c, SYNACK_CTR_InCsumErrors), 2);
+    assert_nothing_readable(&c);
+    assert_int_equal(send_data(&c, c.rcv + 5, "second", -1), 0);
+    assert_reads(&c, "second");
+    assert_nothing_readable(&c);
+    assert_int_equal(ctr(&c, SYNACK_CTR_InErrs), 2);
+    sh_free(&c.h);
+}
+
 /* A flipped header byte (the window field) and a corrupt out-of-order segment (verified
  * whole, not fused) are refused the same way. */
 static void test_corrupt_header_and_out_of_order(void **state)
@@ -128,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_in_order_payload_is_refused),
         cmocka_unit_test(test_refused_bytes_never_surface),
         cmocka_unit_test(test_corrupt_header_and_out_of_order),
+        cmocka_unit_test(test_corrupt_segment_while_data_moves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* TIME-WAIT (RFC 9293 3.6, 3.10.7.4): it lasts exactly 2*MSL (MSL 30 s by default);
- * a retransmitted FIN is acknowledged again and restarts the 2*MSL timer; a RST is
+ * a retransmitted FIN is acknowledged again and restarts the 2*MSL timer (in the compact
+ * record of a closed socket and in the full connection of one still open); a RST is
  * ignored (RFC 1337); the port cannot be bound again without SO_REUSEADDR; and a new SYN
  * with a higher sequence number reopens the 4-tuple (RFC 1122 4.2.2.13, RFC 6191). */
 #include <arpa/inet.h>
@@ -143,6 +144,61 @@ static void test_time_wait_reacks_retransmitted_fin(void **state)
     pair_run_until(&p, restart + TWO_MSL);
     assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_TIME_WAIT, SYNACK_CLOSED),
                      restart + TWO_MSL);
+    pair_free(&p);
+}
+
+/* The same with the client's socket still open (it shut down its sending side only), so
+ * its TIME-WAIT is the full connection, not the compact record an orphan shrinks to: the
+ * retransmitted FIN is ACKed again and 2*MSL restarts from it, and the socket reports
+ * TIME-WAIT until the timer ends it. */
+static void test_time_wait_full_tcb_reacks_retransmitted_fin(void **state)
+{
+    (void)state;
+    pair p;
+    int cs;
+    int ss = fx_established(&p, NULL, DELAY, &cs);
+    pair_run_until(&p, SEC);
+    size_t mark = p.nsegs;
+    assert_int_equal(synack_shutdown(p.st[PAIR_CLIENT], cs, SHUT_WR), 0);
+    pair_run_until(&p, SEC + 100000);
+    size_t drop = mark + 3; /* C:F. S:. S:F. then the client's ACK of that FIN */
+    p.filter = fx_drop_nth;
+    p.filter_ctx = &drop;
+    char buf[4];
+    assert_int_equal(synack_recv(p.st[PAIR_SERVER], ss, buf, sizeof(buf), 0), 0);
+    uint64_t t2 = p.now;
+    assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
+    pair_run_until(&p, t2 + 100000);
+    assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_TIME_WAIT);
+    assert_int_equal(time_wait_of(&p, PAIR_CLIENT).timer_at, t2 + DELAY + TWO_MSL);
+    pair_run_until(&p, t2 + SEC);
+
+    fx_assert_flow(&p, mark, "C:F.|S:.|S:F.|C:.|S:F.|C:.");
+    const pair_seg *fin1 = &p.segs[mark + 2], *ack1 = &p.segs[mark + 3];
+    const pair_seg *fin2 = &p.segs[mark + 4], *ack2 = &p.segs[mark + 5];
+    assert_true(ack1->dropped);
+    assert_int_equal(ack1->t, t2 + DELAY);
+    assert_int_equal(fin2->t, t2 + 200000);
+    assert_int_equal(fin2->s.seq, fin1->s.seq);
+    assert_int_equal(ack2->t, t2 + 200000 + DELAY);
+    assert_int_equal(ack2->s.seq, ack1->s.seq);
+    assert_int_equal(ack2->s.ack, fin1->s.seq + 1);
+    assert_int_equal(ack2->s.flags, TCP_ACK);
+    assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_TIME_WAIT);
+
+    uint64_t restart = t2 + 200000 + DELAY;
+    struct tw_view v = time_wait_of(&p, PAIR_CLIENT);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.timer, "time-wait");
+    assert_int_equal(v.timer_at, restart + TWO_MSL);
+    pair_run_until(&p, t2 + DELAY + TWO_MSL); /* where the first 2*MSL would have ended */
+    assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_TIME_WAIT);
+    pair_run_until(&p, restart + TWO_MSL - 1);
+    assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_TIME_WAIT);
+    pair_run_until(&p, restart + TWO_MSL);
+    assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_TIME_WAIT, SYNACK_CLOSED),
+                     restart + TWO_MSL);
+    assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
     pair_free(&p);
 }
 
@@ -388,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_wait_lasts_2msl),
         cmocka_unit_test(test_time_wait_reacks_retransmitted_fin),
+        cmocka_unit_test(test_time_wait_full_tcb_reacks_retransmitted_fin),
         cmocka_unit_test(test_time_wait_ignores_rst),
         cmocka_unit_test(test_time_wait_bind),
         cmocka_unit_test(test_time_wait_reopened_by_new_syn),

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* Initial sequence numbers (src/tcp/isn.c), RFC 6528 3: ISN = M + F(localip, localport,
+ * remoteip, remoteport, secretkey), where M is a timer that ticks every 4 microseconds
+ * (RFC 9293 3.4.1) and F is SipHash-2-4 under the stack's ISN key over the 4-tuple in
+ * network byte order. Exact: the value is M + F; the clock moves it by exactly one per
+ * 4 µs (and not at all within a tick) and wraps modulo 2^32; each tuple field changes F;
+ * a new key (synack_rotate_secrets) changes it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "stack/stack_impl.h"
+#include "support/tcb_fixture.h"
+#include "tcp/tcp.h"
+#include "util/siphash.h"
+
+static const synack_endpoints EP = {0xc0000202u, 0xc0000201u, 80, 5000};
+
+/* F of RFC 6528 3, computed here from its definition. */
+static uint32_t f_of(const synack_stack *st, const synack_endpoints *ep)
+{
+    const uint8_t tuple[12] = {
+        (uint8_t)(ep->laddr >> 24), (uint8_t)(ep->laddr >> 16), (uint8_t)(ep->laddr >> 8),
+        (uint8_t)ep->laddr,         (uint8_t)(ep->lport >> 8),  (uint8_t)ep->lport,
+        (uint8_t)(ep->raddr >> 24), (uint8_t)(ep->raddr >> 16), (uint8_t)(ep->raddr >> 8),
+        (uint8_t)ep->raddr,         (uint8_t)(ep->rport >> 8),  (uint8_t)ep->rport,
+    };
+    return (uint32_t)siphash24(st->isn_key, tuple, sizeof(tuple));
+}
+
+static tcb_fixture stack_at(uint64_t now, uint64_t seed)
+{
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.seed = seed;
+    tcb_fixture f;
+    tcb_fixture_init(&f, &cfg, now, 1000);
+    return f;
+}
+
+/* RFC 6528 3: ISN = M + F, with M = now / 4 µs. */
+static void test_isn_is_m_plus_f(void **state)
+{
+    (void)state;
+    tcb_fixture f = stack_at(1000003, 1);
+    assert_int_equal(tcp_isn(f.st, &EP), (uint32_t)(250000u + f_of(f.st, &EP)));
+    assert_int_equal(tcp_isn(f.st, &EP), tcp_isn(f.st, &EP)); /* same tuple, same time */
+    tcb_fixture_free(&f);
+}
+
+/* RFC 9293 3.4.1: the clock ticks every 4 µs: +1 per tick, nothing within one. */
+static void test_clock_advances_one_per_4us(void **state)
+{
+    (void)state;
+    tcb_fixture f = stack_at(4000000, 1);
+    uint32_t isn0 = tcp_isn(f.st, &EP);
+    synack_set_time(f.st, 4000003);
+    assert_int_equal(tcp_isn(f.st, &EP), isn0);
+    synack_set_time(f.st, 4000004);
+    assert_int_equal(tcp_isn(f.st, &EP), isn0 + 1);
+    synack_set_time(f.st, 4000000 + 4 * 1000);
+    assert_int_equal(tcp_isn(f.st, &EP), isn0 + 1000);
+    synack_set_time(f.st, 4000000 + 1000000); /* one second: 250000 ticks */
+    assert_int_equal(tcp_isn(f.st, &EP), isn0 + 250000);
+    tcb_fixture_free(&f);
+}
+
+/* M is 32 bits of a clock that runs past them (after ~4.8 hours): it wraps. */
+static void test_clock_wraps_modulo_2_32(void **state)
+{
+    (void)state;
+    uint64_t wrap = 4ull << 32; /* M = 2^32 = 0 */
+    tcb_fixture f = stack_at(wrap - 4, 1);
+    uint32_t f0 = f_of(f.st, &EP);
+    assert_int_equal(tcp_isn(f.st, &EP), (uint32_t)(0xffffffffu + f0));
+    synack_set_time(f.st, wrap);
+    assert_int_equal(tcp_isn(f.st, &EP), f0);
+    synack_set_time(f.st, wrap + 8);
+    assert_int_equal(tcp_isn(f.st, &EP), (uint32_t)(f0 + 2));
+    tcb_fixture_free(&f);
+}
+
+/* F depends on every field of the tuple, in its place (swapping the ends changes it). */
+static void test_each_tuple_field_changes_f(void **state)
+{
+    (void)state;
+    tcb_fixture f = stack_at(1000000, 1);
+    uint32_t isn = tcp_isn(f.st, &EP);
+    synack_endpoints v[] = {
+        {EP.laddr + 1, EP.raddr, EP.lport, EP.rport},
+        {EP.laddr, EP.raddr + 1, EP.lport, EP.rport},
+        {EP.laddr, EP.raddr, (uint16_t)(EP.lport + 1), EP.rport},
+        {EP.laddr, EP.raddr, EP.lport, (uint16_t)(EP.rport + 1)},
+        {EP.raddr, EP.laddr, EP.rport, EP.lport},     /* the same pair seen from the other end */
+        {0x0a000001u, 0xac100002u, 0x1234u, 0xfedcu}, /* every byte distinct, in place */
+        {0xac100002u, 0x0a000001u, 0xfedcu, 0x1234u},
+    };
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        uint32_t other = tcp_isn(f.st, &v[i]);
+        assert_int_equal(other, (uint32_t)(250000u + f_of(f.st, &v[i])));
+        assert_int_not_equal(other, isn);
+    }
+    tcb_fixture_free(&f);
+}
+
+/* RFC 6528 3: the secret decides F. A new key (synack_rotate_secrets) gives new ISNs for
+ * the same tuple and time; two stacks with different secrets disagree. */
+static void test_key_change_changes_isn(void **state)
+{
+    (void)state;
+    tcb_fixture f = stack_at(1000000, 1);
+    uint32_t before = tcp_isn(f.st, &EP);
+    assert_int_equal(synack_rotate_secrets(f.st), 0);
+    uint32_t after = tcp_isn(f.st, &EP);
+    assert_int_not_equal(after, before);
+    assert_int_equal(after, (uint32_t)(250000u + f_of(f.st, &EP)));
+
+    tcb_fixture g = stack_at(1000000, 2);
+    assert_int_not_equal(tcp_isn(g.st, &EP), before);
+    tcb_fixture h = stack_at(1000000, 1); /* the same seed: the same secret */
+    assert_int_equal(tcp_isn(h.st, &EP), before);
+    tcb_fixture_free(&h);
+    tcb_fixture_free(&g);
+    tcb_fixture_free(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_isn_is_m_plus_f),
+        cmocka_unit_test(test_clock_advances_one_per_4us),
+        cmocka_unit_test(test_clock_wraps_modulo_2_32),
+        cmocka_unit_test(test_each_tuple_field_changes_f),
+        cmocka_unit_test(test_key_change_changes_isn),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
