@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #include "stack/arp_cache.h"
-#include "stack/conn_table.h"
+#include "tcp/conn_table.h"
 #include "stack/lifetime.h"
-#include "stack/timer_wheel.h"
+#include "util/timer_wheel.h"
 #include "synack/synack.h"
 #include "tcp/tcb.h"
 #include "util/rng.h"

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stack/conn_table.h"
-#include "stack/timer_wheel.h"
+#include "tcp/conn_table.h"
+#include "util/timer_wheel.h"
 #include "synack/synack.h"
 #include "tcp/recvbuf.h"
 #include "tcp/sendbuf.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stack/conn_table.h"
+#include "tcp/conn_table.h"
 
 struct synack_stack;
 struct tcp_conn;

@@ -10,8 +10,8 @@
  * Chaining is intrusive (a ct_node sits inside each connection), so inserting
  * never allocates except when the bucket array doubles; the table never
  * shrinks, since its size is bounded by the stack's connection limit. */
-#ifndef SYNACK_STACK_CONN_TABLE_H
-#define SYNACK_STACK_CONN_TABLE_H
+#ifndef SYNACK_TCP_CONN_TABLE_H
+#define SYNACK_TCP_CONN_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
