@@ -86,7 +86,7 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
     const synack_config *cfg = &c->st->cfg;
     const tcp_opts *o = &seg->opts;
     /* RFC 9293 3.7.1: without an MSS option the peer takes 536. */
-    uint32_t peer_mss = o->has_mss ? o->mss : 536;
+    uint32_t peer_mss = o->has_mss ? o->mss : TCP_DEFAULT_MSS;
     uint32_t mss = c->rcv_mss < peer_mss ? c->rcv_mss : peer_mss;
     c->ws_ok = o->has_wscale && cfg->wscale <= TCP_MAX_WSCALE;
     c->snd_wscale = c->ws_ok ? o->wscale : 0;
@@ -96,10 +96,10 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
     if (c->ts_ok) {
         c->ts_recent = o->ts_val;
         c->ts_recent_age = c->st->now;
-        mss -= 12; /* RFC 6691: the timestamps option comes out of each segment's room */
+        mss -= TCP_TS_OPT_SPACE; /* RFC 6691: the timestamps option comes out of each segment's room */
     }
-    if (mss < 64)
-        mss = 64;
+    if (mss < TCP_MIN_SND_MSS)
+        mss = TCP_MIN_SND_MSS;
     c->snd_mss = (uint16_t)mss;
 }
 
@@ -129,8 +129,8 @@ static void syn_loss_fallback(tcp_conn *c)
 {
     if (c->total_retrans == 0 || c->srtt_us != 0)
         return;
-    if (c->rto_us < 3000000)
-        c->rto_us = 3000000;
+    if (c->rto_us < TCP_RTO_SYN_LOST_US)
+        c->rto_us = TCP_RTO_SYN_LOST_US;
     c->cwnd = c->snd_mss;
 }
 
@@ -357,10 +357,10 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
     }
     /* RFC 3042 / RFC 5681 3.2: on the first two duplicate ACKs, send one new segment each
      * beyond cwnd (tcp_output, after this segment is processed). */
-    if (c->x->dupacks <= 2)
+    if (c->x->dupacks < TCP_DUPTHRESH)
         c->x->limited_xmit = c->x->dupacks * c->snd_mss;
     /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
-    if (c->x->dupacks == 3 && seq_gt(seg->ack, c->x->snd_recover - 1) && !tcp_rack_on(c))
+    if (c->x->dupacks == TCP_DUPTHRESH && seq_gt(seg->ack, c->x->snd_recover - 1) && !tcp_rack_on(c))
         enter_recovery(c);
 }
 
@@ -428,7 +428,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     } else {
         /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment, else
          * within the delayed-ACK time. */
-        uint32_t full = c->rcv_mss - (c->ts_ok ? 12u : 0u);
+        uint32_t full = c->rcv_mss - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
         c->x->segs_since_ack += full ? len / full : 1; /* a GRO/GSO super-packet: its full
                                                        segments, so it is ACKed at once */
         if (c->x->segs_since_ack >= 2 || c->quickacks) {
@@ -586,7 +586,7 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
     /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
     if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
         seq_lt(seg->opts.ts_val, c->ts_recent) &&
-        st->now - c->ts_recent_age < 24ull * 24 * 3600 * 1000000 &&
+        st->now - c->ts_recent_age < TCP_PAWS_IDLE_US &&
         !(st->cfg.linux_profile && disordered_ack(c, seg))) {
         note_dsack_old(c, seg); /* as Linux's tcp_send_dupack: data we already have */
         drop(c, SYNACK_CTR_PAWSEstab, "paws");

@@ -77,7 +77,7 @@ static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tc
 {
     const synack_config *cfg = &st->cfg;
     uint16_t our_mss = tcp_our_mss(st, 0);
-    uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : 536;
+    uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : TCP_DEFAULT_MSS;
     uint32_t idx = syncookie_mss_index(peer_mss < our_mss ? peer_mss : our_mss);
     uint32_t iss = syncookie_make(st, ep, seg->seq, idx);
     tcp_opts o = {0};
@@ -148,7 +148,7 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
         c->snd_wscale = c->ws_ok ? (uint8_t)ws : 0;
         c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;
         c->sack_ok = sack && cfg->sack;
-        mss -= 12;
+        mss -= TCP_TS_OPT_SPACE;
     }
     c->snd_mss = (uint16_t)mss;
     c->snd_wnd = (uint32_t)seg->win << c->snd_wscale;

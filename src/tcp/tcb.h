@@ -151,7 +151,7 @@ typedef struct tcp_conn {
     uint8_t rcv_wscale;         /* our shift, applied to windows we send */
     uint8_t queue;              /* tcp_queue: which queue x->q_prev/q_next belong to */
     uint8_t quickacks;          /* data segments still ACKed at once (Linux quick-ACK at the
-                                   start of a connection, TCP_MAX_QUICKACKS = 16) */
+                                   start of a connection, at most TCP_MAX_QUICKACKS, tcp.h) */
     uint32_t ts_recent;         /* TS.Recent, RFC 7323 4.3 */
     uint32_t ts_offset;         /* random offset added to our TSval clock */
 

@@ -11,6 +11,21 @@
 #include "wire/ipv4.h"
 #include "wire/tcp_wire.h"
 
+/* --- numbers the RFCs (or Linux, for the profile) fix --- */
+/* RFC 9293 3.7.1: the MSS a peer takes when a SYN carries no MSS option. */
+#define TCP_DEFAULT_MSS 536u
+/* RFC 6691: room the timestamps option (10 bytes, padded to 12) takes from every segment. */
+#define TCP_TS_OPT_SPACE 12u
+/* The smallest send MSS a peer can talk us down to (a floor against tiny segments). */
+#define TCP_MIN_SND_MSS 64u
+/* RFC 7323 5.5: a TS.Recent older than 24 days is no longer valid for PAWS. */
+#define TCP_PAWS_IDLE_US (24ull * 24 * 3600 * 1000000)
+/* RFC 6298 5.7: after a lost SYN or SYN-ACK, data transfer starts with an RTO of 3 s. */
+#define TCP_RTO_SYN_LOST_US 3000000u
+/* Linux's quick-ACK mode at the start of a connection (linux profile): this many data
+ * segments are ACKed at once (tcb.h quickacks). */
+#define TCP_MAX_QUICKACKS 16
+
 /* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT
  * record). */
 static inline void tcp_key_endpoints(const ct_key *k, synack_endpoints *ep)
