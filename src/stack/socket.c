@@ -374,13 +374,7 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
     recvbuf_set_cap(&c->x->rcv, &st->bufmem, so->rcvbuf);
     c->rcv_mss = tcp_our_mss(st, so->maxseg);
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
-    c->x->iss = tcp_isn(st, &ep);
-    c->snd_una = c->snd_nxt = c->snd_max = c->x->iss;
-    c->x->snd_sml = c->x->iss;
-    c->x->snd_buf_seq = c->x->iss + 1;
-    c->x->snd_recover = c->x->iss;
-    c->x->rtt_start = st->now;
-    c->rtt_timing = 0;
+    tcp_sendseqinit(c, tcp_isn(st, &ep));
     stack_count(st, SYNACK_CTR_ActiveOpens);
     tcp_set_state(c, SYNACK_SYN_SENT, "connect");
     tcp_send_syn(c);

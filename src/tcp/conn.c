@@ -340,6 +340,18 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
         st->tw_pending = c;
 }
 
+void tcp_sendseqinit(tcp_conn *c, uint32_t iss)
+{
+    tcp_xfer *x = c->x; /* a new connection is busy: it has its block (tcp_conn_new) */
+    x->iss = iss;
+    c->snd_una = c->snd_nxt = c->snd_max = iss;
+    x->snd_sml = iss;
+    x->snd_buf_seq = iss + 1;
+    x->snd_recover = iss;
+    x->rtt_start = c->st->now; /* the SYN's round trip, sampled if it is sent once */
+    c->rtt_timing = 0;
+}
+
 uint32_t tcp_rcv_window(const tcp_conn *c)
 {
     recvbuf idle; /* no block: empty, of the capacity the block will have */

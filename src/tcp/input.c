@@ -81,10 +81,9 @@ static void note_dsack_ofo(tcp_conn *c, uint32_t off, uint32_t len)
     }
 }
 
-void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
+void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
 {
     const synack_config *cfg = &c->st->cfg;
-    const tcp_opts *o = &seg->opts;
     /* RFC 9293 3.7.1: without an MSS option the peer takes 536. */
     uint32_t peer_mss = o->has_mss ? o->mss : TCP_DEFAULT_MSS;
     uint32_t mss = c->rcv_mss < peer_mss ? c->rcv_mss : peer_mss;
@@ -101,6 +100,17 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
     if (mss < TCP_MIN_SND_MSS)
         mss = TCP_MIN_SND_MSS;
     c->snd_mss = (uint16_t)mss;
+}
+
+void tcp_rcvseqinit(tcp_conn *c, const tcp_seg *seg)
+{
+    c->x->irs = seg->seq;
+    c->rcv_nxt = seg->seq + 1;
+    c->rcv_adv = c->rcv_nxt;
+    tcp_negotiate_syn_opts(c, &seg->opts);
+    c->snd_wnd = seg->win; /* RFC 7323 2.2: a SYN's window is not scaled */
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = seg->seq;
 }
 
 /* RFC 9293 3.10.7.4 "first, check sequence number". */
@@ -132,6 +142,25 @@ static void syn_loss_fallback(tcp_conn *c)
     if (c->rto_us < TCP_RTO_SYN_LOST_US)
         c->rto_us = TCP_RTO_SYN_LOST_US;
     c->cwnd = c->snd_mss;
+}
+
+void tcp_establish(tcp_conn *c, const char *why)
+{
+    c->cc->init(c);
+    syn_loss_fallback(c);
+    tcp_set_state(c, SYNACK_ESTABLISHED, why);
+    tcp_arm_keepalive(c);
+}
+
+/* The peer acknowledged our SYN (or SYN-ACK): Karn (RFC 6298 3) takes an RTT sample only
+ * if it was sent once; the retransmission timer stops. */
+static void syn_acked(tcp_conn *c, uint32_t ack)
+{
+    if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
+        tcp_rtt_sample(c, (uint32_t)(c->st->now - c->x->rtt_start));
+    c->snd_una = ack;
+    c->backoff = 0;
+    tcp_timer_stop(c, TT_REXMIT);
 }
 
 /* The SYN-SENT state, RFC 9293 3.10.7.3. */
@@ -166,24 +195,11 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
         return;
     }
     /* fourth: the SYN */
-    c->x->irs = seg->seq;
-    c->rcv_nxt = seg->seq + 1;
-    c->rcv_adv = c->rcv_nxt;
-    tcp_negotiate_syn_opts(c, seg);
-    c->snd_wnd = seg->win; /* RFC 7323 2.2: a SYN's window is not scaled */
-    c->max_snd_wnd = c->snd_wnd;
-    c->snd_wl1 = seg->seq;
+    tcp_rcvseqinit(c, seg);
     c->snd_wl2 = seg->ack;
     if (acceptable) {
-        c->snd_una = seg->ack;
-        if (c->backoff == 0 && c->rtt_timing == 0)
-            tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
-        c->backoff = 0;
-        tcp_timer_stop(c, TT_REXMIT);
-        c->cc->init(c);
-        syn_loss_fallback(c);
-        tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-syn-ack");
-        tcp_arm_keepalive(c);
+        syn_acked(c, seg->ack);
+        tcp_establish(c, "rcv-syn-ack");
         c->ack_now = 1;
         /* Data on a SYN-ACK is rare; it is not accepted here and the peer resends it. */
         tcp_output(c);
@@ -692,20 +708,12 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
             if (r != 0)
                 return; /* accept queue full: dropped (and maybe reset) */
         }
-        /* Karn (RFC 6298 3): no sample if the SYN-ACK was ever sent twice */
-        if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
-            tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
-        c->snd_una = seg->ack;
-        c->backoff = 0;
-        tcp_timer_stop(c, TT_REXMIT);
+        syn_acked(c, seg->ack);
         c->snd_wnd = win;
         c->max_snd_wnd = win;
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = seg->ack;
-        c->cc->init(c);
-        syn_loss_fallback(c);
-        tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-ack");
-        tcp_arm_keepalive(c);
+        tcp_establish(c, "rcv-ack");
     } else {
         /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
         if (seq_gt(seg->ack, c->snd_max) ||

@@ -128,29 +128,28 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     }
     stack_count(st, SYNACK_CTR_SyncookiesRecv);
     inherit(c, l);
-    const synack_config *cfg = &st->cfg;
     c->x->irs = seg->seq - 1;
     c->rcv_nxt = seg->seq;
     c->rcv_adv = c->rcv_nxt;
-    c->x->iss = seg->ack - 1;
+    tcp_sendseqinit(c, seg->ack - 1);
+    /* the SYN-ACK the cookie stands for is acknowledged: everything starts past it */
     c->snd_una = c->snd_nxt = c->snd_max = seg->ack;
     c->x->snd_sml = seg->ack;
-    c->x->snd_buf_seq = seg->ack;
     c->x->snd_recover = seg->ack;
-    uint32_t mss = syncookie_mss_table[idx];
-    if (seg->opts.has_ts && cfg->timestamps) {
+    /* The options the SYN offered, as far as the cookie kept them: its MSS class, and in
+     * the TSval we sent (echoed back) window scale and SACK; none of those without
+     * timestamps (cookie_synack offered none). */
+    tcp_opts peer = {.has_mss = 1, .mss = syncookie_mss_table[idx]};
+    if (seg->opts.has_ts && st->cfg.timestamps) {
         int ws, sack;
         syncookie_ts_decode(seg->opts.ts_ecr, &ws, &sack);
-        c->ts_ok = 1;
-        c->ts_recent = seg->opts.ts_val;
-        c->ts_recent_age = st->now;
-        c->ws_ok = ws >= 0 && cfg->wscale <= TCP_MAX_WSCALE;
-        c->snd_wscale = c->ws_ok ? (uint8_t)ws : 0;
-        c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;
-        c->sack_ok = sack && cfg->sack;
-        mss -= TCP_TS_OPT_SPACE;
+        peer.has_ts = 1;
+        peer.ts_val = seg->opts.ts_val;
+        peer.has_wscale = ws >= 0;
+        peer.wscale = ws >= 0 ? (uint8_t)ws : 0;
+        peer.sack_ok = sack != 0;
     }
-    c->snd_mss = (uint16_t)mss;
+    tcp_negotiate_syn_opts(c, &peer);
     c->snd_wnd = (uint32_t)seg->win << c->snd_wscale;
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = seg->seq;
@@ -161,10 +160,8 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     l->acc_len++;
     sock_ready_raise(st, l->sock, POLLIN);
     stack_count(st, SYNACK_CTR_PassiveOpens);
-    c->cc->init(c);
-    c->state = SYNACK_LISTEN;
-    tcp_set_state(c, SYNACK_ESTABLISHED, "syncookie-ack");
-    tcp_arm_keepalive(c);
+    c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> ESTABLISHED for the new TCB */
+    tcp_establish(c, "syncookie-ack");
     /* The rest of the segment (data riding on the ACK) is handled as in ESTABLISHED. */
     tcp_conn_input(c, seg);
     return 1;
@@ -220,25 +217,11 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     inherit(c, l);
     c->segs_in = 1; /* the SYN, which reached the listener before this TCB existed */
 
-    c->x->irs = seg->seq;
-    c->rcv_nxt = seg->seq + 1;
-    c->rcv_adv = c->rcv_nxt;
-    tcp_negotiate_syn_opts(c, seg);
-    c->snd_wnd = seg->win; /* RFC 7323 2.2: not scaled in a SYN */
-    c->max_snd_wnd = c->snd_wnd;
-    c->snd_wl1 = seg->seq;
-    c->x->iss = tcp_isn(st, &ep);
-    c->snd_una = c->x->iss;
-    c->x->snd_sml = c->x->iss;
-    c->snd_nxt = c->x->iss;
-    c->snd_max = c->x->iss;
-    c->x->snd_buf_seq = c->x->iss + 1;
-    c->x->snd_recover = c->x->iss;
+    tcp_rcvseqinit(c, seg);
+    tcp_sendseqinit(c, tcp_isn(st, &ep));
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
     /* Data on a SYN is not accepted without Fast Open; the peer sends it again. */
-    c->rtt_timing = 0;
-    c->x->rtt_start = st->now;
     tcp_send_syn(c);
     tcp_arm_rexmit(c);
 }

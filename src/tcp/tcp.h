@@ -96,8 +96,10 @@ void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep);
 /* Moves the connection to TIME-WAIT and starts 2*MSL (recycling the oldest entry when the
  * TIME-WAIT table is full). */
 void tcp_enter_time_wait(tcp_conn *c, const char *why);
-/* Options inherited at creation from a socket or listener. */
-void tcp_conn_apply_defaults(tcp_conn *c);
+/* RFC 9293 3.4: starts the send sequence space at iss (our SYN takes iss; data starts at
+ * iss + 1) and times the SYN. Every opening (connect, a listener's SYN, a SYN cookie)
+ * goes through here. */
+void tcp_sendseqinit(tcp_conn *c, uint32_t iss);
 /* Bytes of window we can advertise now (before scaling). */
 uint32_t tcp_rcv_window(const tcp_conn *c);
 /* Sequence number just past the data the application has written. */
@@ -109,8 +111,15 @@ static inline uint32_t tcp_snd_data_end(const tcp_conn *c)
 uint32_t tcp_ts_now(const tcp_conn *c);
 
 /* --- input.c: segment arrival, RFC 9293 3.10.7 --- */
-/* Takes the peer's SYN options (MSS, window scale, SACK, timestamps). */
-void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
+/* Takes the peer's SYN options (MSS, window scale, SACK, timestamps) as far as our
+ * config allows: the one place a connection's options are negotiated (a SYN cookie's ACK
+ * passes the options its cookie encoded). */
+void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o);
+/* A SYN (or SYN-ACK) from the peer: its sequence space, options and unscaled window. */
+void tcp_rcvseqinit(tcp_conn *c, const tcp_seg *seg);
+/* Enters ESTABLISHED from SYN-SENT, SYN-RECEIVED or a SYN cookie: congestion control
+ * starts, the keepalive is armed. The one way into ESTABLISHED. */
+void tcp_establish(tcp_conn *c, const char *why);
 /* hdr_sum is NULL when the segment's checksum was verified (or a device vouched for it);
  * else it is the pseudo-header + header sum from tcp_parse_deferred(), and the payload is
  * verified here before anything acts on the segment — for the next in-order data of an
