@@ -504,11 +504,9 @@ static void process_fin(tcp_conn *c)
  * TIME-WAIT entry was released and the SYN should go to the listener. */
 static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
 {
-    int newer = seq_gt(seg->seq, c->rcv_nxt);
-    if (c->ts_ok && seg->opts.has_ts)
-        newer = seq_gt(seg->opts.ts_val, c->ts_recent) ||
-                (seg->opts.ts_val == c->ts_recent && newer);
-    if (!newer)
+    tcp_tw_view v = {.rcv_nxt = c->rcv_nxt, .ts_recent = c->ts_recent,
+                     .ts_recent_age = c->ts_recent_age, .ts_ok = c->ts_ok};
+    if (!tcp_tw_syn_reopens(&v, seg))
         return 0;
     stack_count(c->st, SYNACK_CTR_TCPTimeWaitReused);
     tcp_conn_close(c, 0, "time-wait-reused");
@@ -601,8 +599,7 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
 
     /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
     if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
-        seq_lt(seg->opts.ts_val, c->ts_recent) &&
-        st->now - c->ts_recent_age < TCP_PAWS_IDLE_US &&
+        tcp_paws_old(st->now, c->ts_recent, c->ts_recent_age, seg) &&
         !(st->cfg.linux_profile && disordered_ack(c, seg))) {
         note_dsack_old(c, seg); /* as Linux's tcp_send_dupack: data we already have */
         drop(c, SYNACK_CTR_PAWSEstab, "paws");

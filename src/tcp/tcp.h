@@ -62,6 +62,33 @@ static inline void tcp_q_remove(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
     c->x->q_prev = c->x->q_next = NULL;
 }
 
+/* --- rules both TIME-WAIT representations (a full TCB, a compact record) apply --- */
+/* RFC 7323 5.3 PAWS, as limited by 5.5: 1 if the segment's TSval is older than a TS.Recent
+ * (set at ts_recent_age) that is still valid, i.e. younger than 24 days. Callers check
+ * that timestamps are in use and the segment carries one. */
+static inline int tcp_paws_old(uint64_t now, uint32_t ts_recent, uint64_t ts_recent_age,
+                               const tcp_seg *seg)
+{
+    uint64_t idle = now > ts_recent_age ? now - ts_recent_age : 0;
+    return seq_lt(seg->opts.ts_val, ts_recent) && idle < TCP_PAWS_IDLE_US;
+}
+/* What TIME-WAIT knows of the old connection, whichever way it is kept. */
+typedef struct tcp_tw_view {
+    uint32_t rcv_nxt;        /* past the peer's FIN */
+    uint32_t ts_recent;      /* TS.Recent, when ts_ok */
+    uint64_t ts_recent_age;  /* when TS.Recent was set */
+    int ts_ok;               /* timestamps in use */
+} tcp_tw_view;
+/* RFC 9293 3.10.7.4 note, RFC 1122 4.2.2.13, RFC 6191: whether a SYN (no ACK) for a
+ * 4-tuple in TIME-WAIT may reopen it — a newer timestamp, or with equal (or no)
+ * timestamps a sequence number beyond the old connection's (timewait.c). */
+int tcp_tw_syn_reopens(const tcp_tw_view *v, const tcp_seg *seg);
+/* A TIME-WAIT segment that PAWS rejects (tcp_paws_old with the view). */
+static inline int tcp_tw_paws(uint64_t now, const tcp_tw_view *v, const tcp_seg *seg)
+{
+    return v->ts_ok && seg->opts.has_ts && tcp_paws_old(now, v->ts_recent, v->ts_recent_age, seg);
+}
+
 /* --- conn.c: life cycle, state, timers --- */
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep);
 /* The full TCB for a 4-tuple, or NULL (none, or only a compact TIME-WAIT record). */

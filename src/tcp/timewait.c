@@ -51,7 +51,7 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
         fifo_pop(st);
         stack_free(st, tw, sizeof(*tw));
     } else {
-        tw->flags |= TW_DEAD; /* freed when it reaches the head */
+        tw->node.tw_flags |= TW_DEAD; /* freed when it reaches the head */
         st->twc_dead++;
     }
 }
@@ -71,9 +71,11 @@ int tcp_tw_compact(tcp_conn *c)
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_recent = c->ts_recent;
-    tw->flags = c->ts_ok ? TW_TS_OK : 0;
+    uint64_t age_s = c->ts_recent_age / 1000000;
+    tw->ts_age_s = age_s >= UINT32_MAX ? UINT32_MAX : (uint32_t)age_s;
+    tw->node.tw_flags = c->ts_ok ? TW_TS_OK : 0;
     uint32_t w = tcp_rcv_window(c) >> c->rcv_wscale;
-    tw->win = (uint16_t)(w > 0xffff ? 0xffff : w);
+    tw->node.tw_win = (uint16_t)(w > 0xffff ? 0xffff : w);
     /* the TCB leaves without a state event: the connection stays in TIME-WAIT */
     tcp_conn_free(c);
     ct_insert(&st->conns, &tw->node);
@@ -90,8 +92,8 @@ static void send_ack(synack_stack *st, const tcp_tw *tw)
     seg.seq = tw->snd_nxt;
     seg.ack = tw->rcv_nxt;
     seg.flags = TCP_ACK;
-    seg.win = tw->win;
-    if (tw->flags & TW_TS_OK) {
+    seg.win = tw->node.tw_win;
+    if (tw->node.tw_flags & TW_TS_OK) {
         seg.opts.has_ts = 1;
         seg.opts.ts_val = (uint32_t)(st->now / 1000) + tcp_ts_offset(st, &ep);
         seg.opts.ts_ecr = tw->ts_recent;
@@ -99,10 +101,31 @@ static void send_ack(synack_stack *st, const tcp_tw *tw)
     tcp_emit_segment(st, &ep, &seg);
 }
 
+int tcp_tw_syn_reopens(const tcp_tw_view *v, const tcp_seg *seg)
+{
+    int newer = seq_gt(seg->seq, v->rcv_nxt);
+    if (v->ts_ok && seg->opts.has_ts)
+        newer = seq_gt(seg->opts.ts_val, v->ts_recent) ||
+                (seg->opts.ts_val == v->ts_recent && newer);
+    return newer;
+}
+
+/* The record as the shared TIME-WAIT rules see it. Its TS.Recent age is kept in whole
+ * seconds (rounded down: valid at most a second less than the TCB would keep it); an age
+ * past what 32 bits of seconds hold reads as fresh, so PAWS stays on. */
+static tcp_tw_view record_view(const synack_stack *st, const tcp_tw *tw)
+{
+    tcp_tw_view v = {.rcv_nxt = tw->rcv_nxt, .ts_recent = tw->ts_recent,
+                     .ts_ok = (tw->node.tw_flags & TW_TS_OK) != 0};
+    v.ts_recent_age = tw->ts_age_s == UINT32_MAX ? st->now : (uint64_t)tw->ts_age_s * 1000000;
+    return v;
+}
+
 int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
 {
     synack_endpoints ep;
     tcp_key_endpoints(&tw->node.key, &ep);
+    tcp_tw_view v = record_view(st, tw);
     uint8_t f = seg->flags;
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */
@@ -110,13 +133,7 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
         return 0;
     }
     if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-        /* RFC 1122 4.2.2.13 / RFC 6191: a SYN beyond everything the old connection used
-         * (higher sequence number, or a newer timestamp) may reopen the 4-tuple. */
-        int newer = seq_gt(seg->seq, tw->rcv_nxt);
-        if ((tw->flags & TW_TS_OK) && seg->opts.has_ts)
-            newer = seq_gt(seg->opts.ts_val, tw->ts_recent) ||
-                    (seg->opts.ts_val == tw->ts_recent && newer);
-        if (newer) {
+        if (tcp_tw_syn_reopens(&v, seg)) {
             stack_count(st, SYNACK_CTR_TCPTimeWaitReused);
             release(st, tw, "time-wait-reused");
             return 1;
@@ -125,7 +142,7 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
         return 0;
     }
-    if ((tw->flags & TW_TS_OK) && seg->opts.has_ts && seq_lt(seg->opts.ts_val, tw->ts_recent)) {
+    if (tcp_tw_paws(st->now, &v, seg)) {
         send_ack(st, tw); /* RFC 7323 5.3 PAWS */
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "paws");
         return 0;
@@ -135,7 +152,7 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
          * 3.10.7.4 "eighth", TIME-WAIT). */
         tw->expires = st->now + 2 * st->cfg.msl_us;
         if (tw != st->twc_tail)
-            tw->flags |= TW_MOVED;
+            tw->node.tw_flags |= TW_MOVED;
         send_ack(st, tw);
         return 0;
     }
@@ -148,13 +165,13 @@ void tcp_tw_expire(synack_stack *st)
 {
     while (st->twc_head) {
         tcp_tw *tw = st->twc_head;
-        if (tw->flags & TW_DEAD) {
+        if (tw->node.tw_flags & TW_DEAD) {
             fifo_pop(st);
             st->twc_dead--;
             stack_free(st, tw, sizeof(*tw));
-        } else if (tw->flags & TW_MOVED) {
+        } else if (tw->node.tw_flags & TW_MOVED) {
             fifo_pop(st);
-            tw->flags &= (uint8_t)~TW_MOVED;
+            tw->node.tw_flags &= (uint8_t)~TW_MOVED;
             fifo_append(st, tw);
         } else if (tw->expires <= st->now) {
             release(st, tw, "time-wait-expired");
@@ -170,12 +187,12 @@ uint64_t tcp_tw_next_deadline(const synack_stack *st)
     if (!tw)
         return UINT64_MAX;
     /* a flagged head is housekeeping: have it done at once */
-    return tw->flags & (TW_DEAD | TW_MOVED) ? st->now : tw->expires;
+    return tw->node.tw_flags & (TW_DEAD | TW_MOVED) ? st->now : tw->expires;
 }
 
 void tcp_tw_recycle_oldest(synack_stack *st)
 {
-    if (st->twc_head && (st->twc_head->flags & TW_DEAD)) {
+    if (st->twc_head && (st->twc_head->node.tw_flags & TW_DEAD)) {
         tcp_tw *tw = fifo_pop(st);
         st->twc_dead--;
         stack_free(st, tw, sizeof(*tw));
@@ -191,7 +208,7 @@ void tcp_tw_free_all(synack_stack *st)
 {
     while (st->twc_head) {
         tcp_tw *tw = fifo_pop(st);
-        if (!(tw->flags & TW_DEAD))
+        if (!(tw->node.tw_flags & TW_DEAD))
             ct_remove(&st->conns, &tw->node);
         stack_free(st, tw, sizeof(*tw));
     }

@@ -26,9 +26,9 @@ typedef struct tcp_tw {
     uint32_t snd_nxt;        /* our next sequence number (for the ACKs we send) */
     uint32_t rcv_nxt;        /* past the peer's FIN */
     uint32_t ts_recent;      /* the peer's last TSval (PAWS, RFC 6191 reuse test) */
-    uint16_t win;            /* the window field we last sent */
-    uint8_t flags;           /* TW_* */
-    uint8_t unused;          /* padding */
+    uint32_t ts_age_s;       /* when TS.Recent was set, in whole seconds (saturating):
+                                PAWS ignores a TS.Recent 24 days old (RFC 7323 5.5) */
+    /* node.tw_flags: TW_*; node.tw_win: the window field we last sent */
 } tcp_tw;
 
 /* The record that embeds a connection-table node of kind CT_TIME_WAIT. */
