@@ -86,10 +86,6 @@ int tcp_xfer_attach(tcp_conn *c)
     recvbuf_init(&x->rcv, c->rcv_cap);
     x->snd_buf_seq = c->snd_una; /* an idle connection's FIN is not queued */
     x->snd_recover = c->snd_una;
-    const synack_config *cfg = &c->st->cfg;
-    x->keepidle_us = cfg->keepidle_us;
-    x->keepintvl_us = cfg->keepintvl_us;
-    x->keepcnt = cfg->keepcnt;
     c->x = x;
     if (c->cc->restart)
         c->cc->restart(c);
@@ -166,33 +162,45 @@ void tcp_xfer_release(tcp_conn *c)
     xfer_free(c);
 }
 
-static const synack_sock *sock_of(const tcp_conn *c)
+void tcp_knobs_default(const synack_stack *st, tcp_knobs *k)
 {
-    return c->sock >= 0 ? &c->st->socks[c->sock] : NULL;
+    memset(k, 0, sizeof(*k));
+    k->sndbuf = st->cfg.sndbuf;
+    k->rcvbuf = st->cfg.rcvbuf;
+    k->keepidle_us = st->cfg.keepidle_us;
+    k->keepintvl_us = st->cfg.keepintvl_us;
+    k->keepcnt = st->cfg.keepcnt;
+}
+
+void tcp_knobs_inherit(tcp_knobs *to, const tcp_knobs *from)
+{
+    *to = *from;
+    /* Not passed on to what a listener accepts (docs/API.md "Options"). */
+    to->maxseg = 0;
+    to->user_timeout_us = 0;
+    to->max_pacing_rate = 0;
+    to->linger_on = 0;
+    to->linger_s = 0;
 }
 
 uint64_t tcp_keepidle_us(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->keepidle_us : c->x ? c->x->keepidle_us : c->st->cfg.keepidle_us;
+    return c->knobs ? c->knobs->keepidle_us : c->st->cfg.keepidle_us;
 }
 
 uint64_t tcp_keepintvl_us(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->keepintvl_us : c->x ? c->x->keepintvl_us : c->st->cfg.keepintvl_us;
+    return c->knobs ? c->knobs->keepintvl_us : c->st->cfg.keepintvl_us;
 }
 
 uint32_t tcp_keepcnt(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->keepcnt : c->x ? c->x->keepcnt : c->st->cfg.keepcnt;
+    return c->knobs ? c->knobs->keepcnt : c->st->cfg.keepcnt;
 }
 
 uint64_t tcp_user_timeout_us(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->user_timeout_us : c->x ? c->x->user_timeout_us : 0;
+    return c->knobs ? c->knobs->user_timeout_us : 0;
 }
 
 tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
@@ -218,14 +226,8 @@ void tcp_conn_free(tcp_conn *c)
         tw_list_unlink(st, c);
     else if (c->queue != TCPQ_NONE)
         tcp_listen_unlink(c);
-    if (c->sock >= 0) {
-        synack_sock *s = &st->socks[c->sock];
-        s->conn = NULL;
-        s->was_connected = 1;
-        if (c->error && !s->error)
-            s->error = c->error;
-        sock_ready_raise(st, c->sock, POLLIN | POLLHUP | POLLERR);
-    }
+    if (c->sock >= 0)
+        sock_conn_gone(st, c->sock, c->error);
     tw_cancel(&st->wheel, &c->tnode);
     ct_remove(&st->conns, &c->node);
     if (c->x)

@@ -94,7 +94,7 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     c->ts_ok = o->has_ts && cfg->timestamps;
     if (c->ts_ok) {
         c->ts_recent = o->ts_val;
-        c->ts_recent_age = c->st->now;
+        c->ts_recent_age_s = tcp_age_s(c->st->now);
         mss -= TCP_TS_OPT_SPACE; /* RFC 6691: the timestamps option comes out of each segment's room */
     }
     if (mss < TCP_MIN_SND_MSS)
@@ -505,7 +505,7 @@ static void process_fin(tcp_conn *c)
 static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
 {
     tcp_tw_view v = {.rcv_nxt = c->rcv_nxt, .ts_recent = c->ts_recent,
-                     .ts_recent_age = c->ts_recent_age, .ts_ok = c->ts_ok};
+                     .ts_recent_age = tcp_age_us(c->st->now, c->ts_recent_age_s), .ts_ok = c->ts_ok};
     if (!tcp_tw_syn_reopens(&v, seg))
         return 0;
     stack_count(c->st, SYNACK_CTR_TCPTimeWaitReused);
@@ -530,7 +530,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         if (!seg->opts.has_ts || seq_lt(seg->opts.ts_val, c->ts_recent))
             return 0;
         c->ts_recent = seg->opts.ts_val; /* RFC 7323 4.3: SEG.SEQ == RCV.NXT here */
-        c->ts_recent_age = st->now;
+        c->ts_recent_age_s = tcp_age_s(st->now);
     }
     if (seg->payload_len == 0) {
         if (!seq_gt(seg->ack, c->snd_una) || seq_gt(seg->ack, c->snd_max))
@@ -599,7 +599,7 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
 
     /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
     if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
-        tcp_paws_old(st->now, c->ts_recent, c->ts_recent_age, seg) &&
+        tcp_paws_old(st->now, c->ts_recent, tcp_age_us(st->now, c->ts_recent_age_s), seg) &&
         !(st->cfg.linux_profile && disordered_ack(c, seg))) {
         note_dsack_old(c, seg); /* as Linux's tcp_send_dupack: data we already have */
         drop(c, SYNACK_CTR_PAWSEstab, "paws");
@@ -632,11 +632,11 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
     /* RFC 7323 4.3: remember the timestamp of an in-order segment. (Linux does so only
      * once the ACK proved valid; the linux profile restores it below otherwise.) */
     uint32_t old_ts_recent = c->ts_recent;
-    uint64_t old_ts_recent_age = c->ts_recent_age;
+    uint32_t old_ts_recent_age_s = c->ts_recent_age_s;
     if (c->ts_ok && seg->opts.has_ts && seq_le(seg->seq, c->rcv_adv) &&
         seq_le(seg->seq, c->rcv_nxt) && seq_ge(seg->opts.ts_val, c->ts_recent)) {
         c->ts_recent = seg->opts.ts_val;
-        c->ts_recent_age = st->now;
+        c->ts_recent_age_s = tcp_age_s(st->now);
     }
 
     /* second, check the RST bit (RFC 5961 3.2) */
@@ -719,7 +719,7 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
                 /* Linux (tcp_ack) discards an ACK of unsent data silently, and keeps
                  * TS.Recent as it was. */
                 c->ts_recent = old_ts_recent;
-                c->ts_recent_age = old_ts_recent_age;
+                c->ts_recent_age_s = old_ts_recent_age_s;
                 drop(c, SYNACK_CTR_COUNT, "ack-of-unsent-data");
                 return;
             }

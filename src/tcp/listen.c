@@ -60,15 +60,15 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
 {
     synack_stack *st = c->st;
     c->passive = 1;
-    if (l->cc)
-        c->cc = l->cc;
-    c->nodelay = l->nodelay;
-    c->keepalive = l->keepalive;
-    c->x->keepidle_us = l->keepidle_us;
-    c->x->keepintvl_us = l->keepintvl_us;
-    c->x->keepcnt = l->keepcnt;
-    sendbuf_set_cap(&c->x->snd, &st->bufmem, l->sndbuf);
-    recvbuf_set_cap(&c->x->rcv, &st->bufmem, l->rcvbuf);
+    tcp_knobs_inherit(&c->x->knobs, &l->knobs);
+    c->knobs = &c->x->knobs; /* until accept() hands the connection to a socket */
+    const tcp_knobs *k = c->knobs;
+    if (k->cc)
+        c->cc = k->cc;
+    c->nodelay = k->nodelay;
+    c->keepalive = k->keepalive;
+    sendbuf_set_cap(&c->x->snd, &st->bufmem, k->sndbuf);
+    recvbuf_set_cap(&c->x->rcv, &st->bufmem, k->rcvbuf);
     c->rcv_mss = tcp_our_mss(st, 0);
 }
 

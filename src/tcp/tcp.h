@@ -62,6 +62,19 @@ static inline void tcp_q_remove(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
     c->x->q_prev = c->x->q_next = NULL;
 }
 
+/* A time in whole seconds, saturating: how TS.Recent's age is kept (tcp_conn and the
+ * compact TIME-WAIT record), since only the 24-day rule reads it. */
+static inline uint32_t tcp_age_s(uint64_t now)
+{
+    uint64_t s = now / 1000000;
+    return s >= UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+/* Back to microseconds; a saturated age (past 136 years) reads as now, so PAWS stays on. */
+static inline uint64_t tcp_age_us(uint64_t now, uint32_t age_s)
+{
+    return age_s == UINT32_MAX ? now : (uint64_t)age_s * 1000000;
+}
+
 /* --- rules both TIME-WAIT representations (a full TCB, a compact record) apply --- */
 /* RFC 7323 5.3 PAWS, as limited by 5.5: 1 if the segment's TSval is older than a TS.Recent
  * (set at ts_recent_age) that is still valid, i.e. younger than 24 days. Callers check
@@ -103,8 +116,13 @@ int tcp_xfer_attach(tcp_conn *c);
 /* Gives the transfer block back if c is idle (conn.c xfer_idle); c stays usable, but code
  * that touches c->x must attach again first. */
 void tcp_xfer_release(tcp_conn *c);
-/* Keepalive and user-timeout knobs: the socket's, else the transfer block's copy (embryo,
- * orphan), else the stack's defaults. */
+/* Fills k with what a new socket starts with: the stack's defaults. */
+void tcp_knobs_default(const synack_stack *st, tcp_knobs *k);
+/* What a connection a listener creates takes from the listener's knobs: all of them but
+ * TCP_MAXSEG, TCP_USER_TIMEOUT, SO_MAX_PACING_RATE and SO_LINGER. */
+void tcp_knobs_inherit(tcp_knobs *to, const tcp_knobs *from);
+/* Keepalive and user-timeout knobs: the connection's (c->knobs), else the stack's
+ * defaults. */
 uint64_t tcp_keepidle_us(const tcp_conn *c);
 uint64_t tcp_keepintvl_us(const tcp_conn *c);
 uint32_t tcp_keepcnt(const tcp_conn *c);
@@ -251,6 +269,93 @@ int tcp_listen_established(tcp_conn *c);
 void tcp_listen_unlink(tcp_conn *c);
 /* Frees the listener's queues (RST to accept-queue entries, as Linux does). */
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
+
+/* --- usrreq.c: the user requests of RFC 9293 3.10 as the socket layer makes them; its only
+ * way to change TCP (docs/ARCHITECTURE.md "Layers"). The socket owns its tcp_knobs; a
+ * connection it owns reads them through c->knobs. --- */
+/* Whether a connection or TIME-WAIT record uses local port lport / the 4-tuple ep, and
+ * whether a listener holds laddr:lport (bind, connect and listen pick ports by them). */
+int tcp_usr_port_used(synack_stack *st, uint16_t lport);
+int tcp_usr_tuple_used(synack_stack *st, const synack_endpoints *ep);
+int tcp_usr_listening(synack_stack *st, uint32_t laddr, uint16_t lport);
+/* OPEN, active (3.10.1): a connection from ep with the socket's knobs k (which must stay
+ * where they are while the socket owns the connection), stored in *cp (the socket's
+ * connection pointer) before its SYN is sent. Returns -EINPROGRESS, or -EADDRNOTAVAIL
+ * (the 4-tuple is taken) or -ENOBUFS with *cp untouched. */
+int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                    tcp_conn **cp);
+/* connect() on a socket that has a connection: -EALREADY while opening, else -EISCONN. */
+int tcp_usr_connect_again(const tcp_conn *c);
+/* OPEN, passive: a listener on laddr:lport with a copy of k. 0 with *lp set, or
+ * -EADDRINUSE (another listener has the port), -ENOMEM. */
+int tcp_usr_listen(synack_stack *st, int sock, const tcp_knobs *k, uint32_t laddr, uint16_t lport,
+                   uint32_t backlog, tcp_listener **lp);
+/* listen() again: a new accept-queue limit. */
+void tcp_usr_listen_backlog(tcp_listener *l, uint32_t backlog);
+/* The listening socket's knobs changed: the listener takes them (by assignment). */
+void tcp_usr_listen_knobs(tcp_listener *l, const tcp_knobs *k);
+/* Whether the accept queue holds a connection. */
+int tcp_usr_accept_ready(const tcp_listener *l);
+/* Takes the oldest connection off the accept queue for socket `sock`, whose knobs *k it
+ * fills from the connection's and which the connection reads from now on. The queue must
+ * not be empty (tcp_usr_accept_ready). */
+tcp_conn *tcp_usr_accept(tcp_listener *l, int sock, tcp_knobs *k);
+/* close() of a listening socket: its queues go (RST to accepted-not-yet entries). */
+void tcp_usr_listen_close(synack_stack *st, tcp_listener *l);
+/* Readiness bits (POLLIN, POLLOUT, POLLRDHUP, POLLHUP) of a listener / a connection. */
+short tcp_usr_listen_poll(const tcp_listener *l);
+short tcp_usr_poll(const tcp_conn *c);
+/* SEND (3.10.2): 0 if data may be queued now, else -EAGAIN, -EPIPE or -ENOMEM. */
+int tcp_usr_send_check(tcp_conn *c);
+/* After tcp_usr_send_check: queues what fits and sends what may go. Bytes taken, or
+ * -EAGAIN when none fit. */
+long tcp_usr_send(tcp_conn *c, const void *buf, size_t len);
+/* Zero-copy send (synack_send_reserve/_commit), after tcp_usr_send_check. */
+long tcp_usr_send_reserve(tcp_conn *c, size_t want, void **buf);
+long tcp_usr_send_commit(tcp_conn *c, size_t n);
+/* RECEIVE (3.10.3): 1 if data is ready, 0 at end of stream (or shut_rd), else -EAGAIN. */
+int tcp_usr_recv_check(const tcp_conn *c, int shut_rd);
+/* Bytes ready to read. */
+uint32_t tcp_usr_readable(const tcp_conn *c);
+/* After tcp_usr_recv_check said 1: copies (peek) or takes n <= readable bytes; taking
+ * them may open the window (an ACK) and leave the connection idle. */
+uint32_t tcp_usr_recv(tcp_conn *c, void *buf, uint32_t n, int peek);
+/* Zero-copy receive: the contiguous ready bytes, and giving n of them back (-EINVAL if
+ * more than are ready). */
+long tcp_usr_recv_borrow(tcp_conn *c, const void **data);
+long tcp_usr_recv_release(tcp_conn *c, size_t n);
+/* shutdown(SHUT_WR): the FIN follows the data (in SYN-SENT: the connection just goes). */
+void tcp_usr_shutdown(tcp_conn *c);
+/* CLOSE or ABORT (3.10.4, 3.10.5) of the socket's connection, decided here: SO_LINGER
+ * {1,0} or unread data (RFC 2525 2.17) abort with RST; SYN-SENT just goes; TIME-WAIT
+ * becomes a compact record; anything else sends its FIN and lives on as an orphan with a
+ * copy of the socket's knobs. Call before the socket's knobs go; c may be freed. */
+void tcp_usr_close(tcp_conn *c);
+/* The socket options a connection applies when they change (tcp_usr_knob_changed). */
+typedef enum tcp_knob {
+    TK_NODELAY,
+    TK_KEEPALIVE,
+    TK_KEEPIDLE,
+    TK_KEEPINTVL,
+    TK_KEEPCNT,
+    TK_USER_TIMEOUT,
+    TK_SNDBUF,
+    TK_RCVBUF,
+    TK_MAXSEG,
+    TK_CC,
+    TK_PACING,
+    TK_LINGER,
+} tcp_knob;
+/* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
+ * new congestion control or pacing rate needs the transfer block). */
+int tcp_usr_knob_changed(tcp_conn *c, tcp_knob which);
+/* SO_ERROR of a live connection: its hard error, else its last ICMP soft error, which
+ * this consumes (as Linux); positive errno or 0. */
+int tcp_usr_so_error(tcp_conn *c);
+/* STATUS (3.10.6): the MSS in use, the congestion control, TCP_INFO. */
+uint16_t tcp_usr_maxseg(const tcp_conn *c);
+const char *tcp_usr_cc_name(const tcp_conn *c);
+void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *info);
 
 /* --- icmp_error.c: ICMP errors about our segments, RFC 1122 4.2.3.9, RFC 5927, RFC 1191 --- */
 /* What an ICMP error says about a segment we sent (RFC 792: it quotes our IP header and

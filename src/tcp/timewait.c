@@ -71,8 +71,7 @@ int tcp_tw_compact(tcp_conn *c)
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_recent = c->ts_recent;
-    uint64_t age_s = c->ts_recent_age / 1000000;
-    tw->ts_age_s = age_s >= UINT32_MAX ? UINT32_MAX : (uint32_t)age_s;
+    tw->ts_age_s = c->ts_recent_age_s;
     tw->node.tw_flags = c->ts_ok ? TW_TS_OK : 0;
     uint32_t w = tcp_rcv_window(c) >> c->rcv_wscale;
     tw->node.tw_win = (uint16_t)(w > 0xffff ? 0xffff : w);
@@ -110,14 +109,12 @@ int tcp_tw_syn_reopens(const tcp_tw_view *v, const tcp_seg *seg)
     return newer;
 }
 
-/* The record as the shared TIME-WAIT rules see it. Its TS.Recent age is kept in whole
- * seconds (rounded down: valid at most a second less than the TCB would keep it); an age
- * past what 32 bits of seconds hold reads as fresh, so PAWS stays on. */
+/* The record as the shared TIME-WAIT rules see it. */
 static tcp_tw_view record_view(const synack_stack *st, const tcp_tw *tw)
 {
     tcp_tw_view v = {.rcv_nxt = tw->rcv_nxt, .ts_recent = tw->ts_recent,
+                     .ts_recent_age = tcp_age_us(st->now, tw->ts_age_s),
                      .ts_ok = (tw->node.tw_flags & TW_TS_OK) != 0};
-    v.ts_recent_age = tw->ts_age_s == UINT32_MAX ? st->now : (uint64_t)tw->ts_age_s * 1000000;
     return v;
 }
 

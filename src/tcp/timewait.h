@@ -26,8 +26,8 @@ typedef struct tcp_tw {
     uint32_t snd_nxt;        /* our next sequence number (for the ACKs we send) */
     uint32_t rcv_nxt;        /* past the peer's FIN */
     uint32_t ts_recent;      /* the peer's last TSval (PAWS, RFC 6191 reuse test) */
-    uint32_t ts_age_s;       /* when TS.Recent was set, in whole seconds (saturating):
-                                PAWS ignores a TS.Recent 24 days old (RFC 7323 5.5) */
+    uint32_t ts_age_s;       /* when TS.Recent was set, whole seconds (tcp_age_s): PAWS
+                                ignores a TS.Recent 24 days old (RFC 7323 5.5) */
     /* node.tw_flags: TW_*; node.tw_win: the window field we last sent */
 } tcp_tw;
 
