@@ -117,6 +117,28 @@ typedef struct synack_config {
                                    default), "newreno" (RFC 5681/6582) or "bbr" (BBR v1,
                                    draft-cardwell-iccrg-bbr-congestion-control-00; paces);
                                    per socket with TCP_CONGESTION */
+
+    /* --- choices the RFCs leave open (docs/ARCHITECTURE.md "Profiles"): each 0 (the
+     * default, the RFCs' reading) or 1 (what Linux does); linux_profile 1 turns every one
+     * on when the stack is made, whatever the field says --- */
+    uint8_t quickack_start;     /* ACK the first 16 data segments of a connection at once
+                                   (Linux's quick-ACK mode) instead of every second one */
+    uint8_t quickack_fin;       /* ACK a FIN at once when no data came before it (Linux's
+                                   delayed-ACK timeout is 0 until data has arrived) */
+    uint8_t ack_unsent_drop;    /* an ACK of data never sent (SEG.ACK > SND.NXT) is dropped
+                                   silently, TS.Recent unchanged, instead of a challenge ACK
+                                   (RFC 5961 5.2) */
+    uint8_t paws_disordered_ack; /* PAWS lets a reordered duplicate ACK through (Linux's
+                                   tcp_disordered_ack) instead of dropping it (RFC 7323 5.3) */
+    uint8_t nagle_minshall;     /* Nagle holds a small segment only while an earlier small
+                                   one is unacknowledged (Minshall), not while anything is */
+    uint8_t psh_burst_end;      /* PSH also on the last segment of a window-limited burst */
+    uint8_t window_update_double; /* after a read, a window update only when the offered
+                                   window was at most half the largest and at least doubles
+                                   (Linux's tcp_cleanup_rbuf), not when it opens by
+                                   min(buffer/2, MSS) (RFC 1122 4.2.3.3) */
+    uint8_t send_waits_open;    /* send() before the handshake completes is -EAGAIN, not
+                                   queued for after it (RFC 9293 3.10.2) */
 } synack_config;
 
 /* Every field to its default; entropy is the OS's CSPRNG (synack_entropy_os) where the

@@ -103,6 +103,9 @@ struct synack_stack {
 };
 
 /* --- helpers shared by the stack's files --- */
+/* linux_profile 1 turns on every choice it stands for (config_check.c); the stack calls
+ * this on its copy of the config, so the engine reads only the separate fields. */
+void config_apply_profile(synack_config *cfg);
 void *stack_alloc(synack_stack *st, size_t size);
 void stack_free(synack_stack *st, void *p, size_t size);
 static inline void stack_count(synack_stack *st, synack_counter c) { st->counters[c]++; }

@@ -50,7 +50,7 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     if (!c->cc)
         c->cc = &tcp_cc_cubic;
     c->pacing = st->cfg.pacing != 0;
-    c->quickacks = st->cfg.linux_profile ? TCP_MAX_QUICKACKS : 0; /* see ARCHITECTURE.md "Profiles" */
+    c->quickacks = st->cfg.quickack_start ? TCP_MAX_QUICKACKS : 0;
     c->last_rcv = st->now;
     c->ts_offset = tcp_ts_offset(st, ep);
     tcp_rtt_init(c);

@@ -472,7 +472,7 @@ static void process_fin(tcp_conn *c)
     case SYNACK_SYN_RECEIVED:
     case SYNACK_ESTABLISHED:
         tcp_set_state(c, SYNACK_CLOSE_WAIT, "rcv-fin");
-        if (st->cfg.linux_profile && c->bytes_received == 0) {
+        if (st->cfg.quickack_fin && c->bytes_received == 0) {
             /* Linux's delayed-ACK timeout (ato) is 0 until data has arrived: a FIN
              * on a connection that carried no data is ACKed at once. */
             c->ack_now = 1;
@@ -565,9 +565,9 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
  * duplicate-ACK count and the SACK scoreboard, and its TSval places it in the current
  * flight, not in an earlier wrap of the sequence space that PAWS guards against; dropping
  * it loses a duplicate ACK, and with it fast retransmit, for an RTO.
- * Only the linux profile exempts it: RFC 7323 5.3 says PAWS "MUST be performed on all
- * incoming segments" and names no exception; its discussion after R5 accepts that segments
- * delayed past a newer one are "discarded unnecessarily". */
+ * Only cfg.paws_disordered_ack (linux profile) exempts it: RFC 7323 5.3 says PAWS "MUST be
+ * performed on all incoming segments" and names no exception; its discussion after R5
+ * accepts that segments delayed past a newer one are "discarded unnecessarily". */
 static int disordered_ack(const tcp_conn *c, const tcp_seg *seg)
 {
     uint32_t win = (uint32_t)seg->win << c->snd_wscale;
@@ -600,7 +600,7 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
     /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
     if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
         tcp_paws_old(st->now, c->ts_recent, tcp_age_us(st->now, c->ts_recent_age_s), seg) &&
-        !(st->cfg.linux_profile && disordered_ack(c, seg))) {
+        !(st->cfg.paws_disordered_ack && disordered_ack(c, seg))) {
         note_dsack_old(c, seg); /* as Linux's tcp_send_dupack: data we already have */
         drop(c, SYNACK_CTR_PAWSEstab, "paws");
         tcp_send_ack(c);
@@ -630,7 +630,8 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
         return;
     }
     /* RFC 7323 4.3: remember the timestamp of an in-order segment. (Linux does so only
-     * once the ACK proved valid; the linux profile restores it below otherwise.) */
+     * once the ACK proved valid; cfg.ack_unsent_drop restores it below when it drops the
+     * ACK.) */
     uint32_t old_ts_recent = c->ts_recent;
     uint32_t old_ts_recent_age_s = c->ts_recent_age_s;
     if (c->ts_ok && seg->opts.has_ts && seq_le(seg->seq, c->rcv_adv) &&
@@ -715,7 +716,7 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
         /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
         if (seq_gt(seg->ack, c->snd_max) ||
             seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
-            if (st->cfg.linux_profile && seq_gt(seg->ack, c->snd_max)) {
+            if (st->cfg.ack_unsent_drop && seq_gt(seg->ack, c->snd_max)) {
                 /* Linux (tcp_ack) discards an ACK of unsent data silently, and keeps
                  * TS.Recent as it was. */
                 c->ts_recent = old_ts_recent;

@@ -115,7 +115,8 @@ typedef struct tcp_xfer {
     uint32_t snd_recover;       /* NewReno "recover", RFC 6582 (snd_una when idle: at or
                                    below it, every use reads the same) */
     uint32_t snd_sml;           /* end of the last sub-MSS segment sent (Minshall's Nagle,
-                                   linux profile); at or below snd_una means none in flight */
+                                   cfg.nagle_minshall); at or below snd_una means none in
+                                   flight */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window

@@ -22,8 +22,8 @@
 #define TCP_PAWS_IDLE_US (24ull * 24 * 3600 * 1000000)
 /* RFC 6298 5.7: after a lost SYN or SYN-ACK, data transfer starts with an RTO of 3 s. */
 #define TCP_RTO_SYN_LOST_US 3000000u
-/* Linux's quick-ACK mode at the start of a connection (linux profile): this many data
- * segments are ACKed at once (tcb.h quickacks). */
+/* Linux's quick-ACK mode at the start of a connection (cfg.quickack_start, linux
+ * profile): this many data segments are ACKed at once (tcb.h quickacks). */
 #define TCP_MAX_QUICKACKS 16
 
 /* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT

@@ -166,8 +166,8 @@ int tcp_usr_send_check(tcp_conn *c)
     int opening = c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;
     /* RFC 9293 3.10.2: in SYN-SENT and SYN-RECEIVED, queue the data for transmission after
      * ESTABLISHED (it rides on the third segment of the handshake). Linux makes a
-     * non-blocking sender wait instead, and so does the linux profile. */
-    if (opening && c->st->cfg.linux_profile)
+     * non-blocking sender wait instead, and so does cfg.send_waits_open (linux profile). */
+    if (opening && c->st->cfg.send_waits_open)
         return -EAGAIN;
     if (c->fin_queued ||
         (!opening && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
@@ -230,7 +230,7 @@ static void window_update(tcp_conn *c)
     uint32_t offered = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     uint32_t now = tcp_rcv_window(c);
     uint32_t thresh = c->x->rcv.cap / 2 < c->rcv_mss ? c->x->rcv.cap / 2 : c->rcv_mss;
-    if (c->st->cfg.linux_profile) {
+    if (c->st->cfg.window_update_double) {
         /* Linux (tcp_cleanup_rbuf): only when the offered window has fallen to half the
          * largest one or less, and reading at least doubled it. */
         uint32_t clamp = (uint32_t)0xffff << c->rcv_wscale;
