@@ -87,11 +87,6 @@ struct synack_stack {
 
     uint8_t *txbuf;             /* one frame being built */
     uint32_t txcap;             /* its size */
-    uint16_t rx_gso_size;       /* gso_size of the super-packet being input (synack_rx_meta),
-                                   0 for an ordinary frame */
-    const uint8_t *rx_staged;   /* payload of the segment being input whose bytes were already
-                                   copied into its connection's receive ring while its
-                                   checksum was verified (tcp_input); NULL otherwise */
 
     stack_hook *hooks;          /* host glue pointing at this stack (lifetime.h) */
     uint32_t cb_depth;          /* host callbacks running now (output, on_event, entropy,

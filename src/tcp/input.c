@@ -380,8 +380,8 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
         enter_recovery(c);
 }
 
-/* RFC 9293 3.10.7.4 "seventh, process the segment text". Returns 0 if c was freed. */
-static int process_text(tcp_conn *c, const tcp_seg *seg)
+/* RFC 9293 3.10.7.4 "seventh, process the segment text": TCP_FREED, or TCP_CONT. */
+static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     const uint8_t *data = seg->payload;
@@ -393,21 +393,21 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         uint32_t skip = c->rcv_nxt - seq;
         note_dsack(c, seq, skip < len ? c->rcv_nxt : seq + len);
         if (skip >= len)
-            return 1;
+            return TCP_CONT;
         data += skip;
         len -= skip;
         seq = c->rcv_nxt;
         c->ack_now = 1; /* partly duplicate: tell the peer where we are */
     }
     if (len == 0)
-        return 1;
+        return TCP_CONT;
     if (c->sock < 0 && c->queue == TCPQ_NONE) {
         /* Nobody will ever read this: the application closed the socket (RFC 9293
          * 3.10.4 leaves this to the implementation; Linux resets, RFC 2525 2.17). */
         stack_count(st, SYNACK_CTR_TCPAbortOnData);
         tcp_send_rst(c);
         tcp_conn_close(c, -ECONNRESET, "data-after-close");
-        return 0;
+        return TCP_FREED;
     }
     uint32_t off = seq - c->rcv_nxt;
     int had_ooo = c->x->rcv.nranges != 0;
@@ -415,7 +415,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         note_dsack_ofo(c, off, len);
     uint32_t stored = 0;
     long adv = -1;
-    if (off == 0 && data == st->rx_staged && len == seg->payload_len) {
+    if (off == 0 && data == rx->staged && len == seg->payload_len) {
         /* tcp_input already copied these bytes into the ring while summing them */
         adv = recvbuf_commit_staged(&c->x->rcv, len);
         stored = adv > 0 ? len : 0;
@@ -426,7 +426,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
              adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");
         c->ack_now = 1;
-        return 1;
+        return TCP_CONT;
     }
     if (stored < len && off == 0 && adv == 0)
         stack_count(st, SYNACK_CTR_TCPRcvQDrop);
@@ -457,7 +457,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
                 tcp_timer_set(c, TT_DELACK, st->now + st->cfg.delack_us);
         }
     }
-    return 1;
+    return TCP_CONT;
 }
 
 /* RFC 9293 3.10.7.4 "eighth, check the FIN bit", once all data before it is in. */
@@ -517,7 +517,7 @@ static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
  * the next in-order segment that only acknowledges new data, or only carries new data, with
  * nothing unusual about it, skips the general checks — they would all pass. Returns 1 when
  * it handled the segment. */
-static int fast_path(tcp_conn *c, const tcp_seg *seg)
+static int fast_path(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     if (c->state != SYNACK_ESTABLISHED ||
@@ -553,7 +553,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         return 0;
     stack_count(st, SYNACK_CTR_TCPHPHits);
     c->snd_wl1 = seg->seq;
-    if (!process_text(c, seg))
+    if (!process_text(c, seg, rx))
         return 1;
     tcp_output(c);
     return 1;
@@ -577,46 +577,28 @@ static int disordered_ack(const tcp_conn *c, const tcp_seg *seg)
            win != 0 && c->ts_recent - seg->opts.ts_val <= age_ms;
 }
 
-/* Segment arrival for SYN-RECEIVED and every synchronized state. */
-static void conn_input(tcp_conn *c, const tcp_seg *seg)
+/* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate, dropped and
+ * answered with an ACK. TCP_DONE when it was, else TCP_CONT. */
+static tcp_ret check_paws(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
-    if (fast_path(c, seg))
-        return;
-    tcp_seg trimmed;
-    if (c->state == SYNACK_SYN_RECEIVED && !c->passive && (seg->flags & TCP_SYN) &&
-        seg->seq == c->x->irs) {
-        /* Simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK repeats the SYN we
-         * already took. Trim it off, as 3.10.7.4 allows ("trimming off any portions that
-         * lie outside the window (including SYN and FIN)"), so the ACK completes the
-         * handshake instead of failing the sequence check. */
-        trimmed = *seg;
-        trimmed.flags &= (uint8_t)~TCP_SYN;
-        trimmed.seq++;
-        seg = &trimmed;
-    }
-    uint8_t f = seg->flags;
-
-    /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
-    if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
+    if (c->ts_ok && seg->opts.has_ts && !(seg->flags & TCP_RST) &&
         tcp_paws_old(st->now, c->ts_recent, tcp_age_us(st->now, c->ts_recent_age_s), seg) &&
         !(st->cfg.paws_disordered_ack && disordered_ack(c, seg))) {
         note_dsack_old(c, seg); /* as Linux's tcp_send_dupack: data we already have */
         drop(c, SYNACK_CTR_PAWSEstab, "paws");
         tcp_send_ack(c);
-        return;
+        return TCP_DONE;
     }
+    return TCP_CONT;
+}
 
-    /* A retransmission of the SYN that made this embryo: the peer did not hear our SYN-ACK.
-     * Send it again, as Linux does; the sequence check below would answer a bare ACK,
-     * which a peer in SYN-SENT drops (RFC 9293 3.10.7.3 fifth). */
-    if (c->state == SYNACK_SYN_RECEIVED && c->passive && seg->seq == c->x->irs &&
-        (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
-        tcp_retransmit_first(c);
-        return;
-    }
-
-    /* first, check the sequence number */
+/* "first, check the sequence number"; then RFC 7323 4.3: remember the timestamp of an
+ * in-order segment. TCP_DONE when the segment was unacceptable (answered and dropped). */
+static tcp_ret check_seq(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    uint8_t f = seg->flags;
     if (!seq_acceptable(c, seg)) {
         if (!(f & TCP_RST)) {
             if (c->state == SYNACK_TIME_WAIT && (f & TCP_FIN)) {
@@ -627,182 +609,145 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
             tcp_send_ack(c);
         }
         drop(c, SYNACK_CTR_COUNT, "out-of-window");
-        return;
+        return TCP_DONE;
     }
-    /* RFC 7323 4.3: remember the timestamp of an in-order segment. (Linux does so only
-     * once the ACK proved valid; cfg.ack_unsent_drop restores it below when it drops the
-     * ACK.) */
-    uint32_t old_ts_recent = c->ts_recent;
-    uint32_t old_ts_recent_age_s = c->ts_recent_age_s;
     if (c->ts_ok && seg->opts.has_ts && seq_le(seg->seq, c->rcv_adv) &&
         seq_le(seg->seq, c->rcv_nxt) && seq_ge(seg->opts.ts_val, c->ts_recent)) {
         c->ts_recent = seg->opts.ts_val;
         c->ts_recent_age_s = tcp_age_s(st->now);
     }
+    return TCP_CONT;
+}
 
-    /* second, check the RST bit (RFC 5961 3.2) */
-    if (f & TCP_RST) {
-        if (seg->seq != c->rcv_nxt) {
-            tcp_send_challenge_ack(c);
-            return;
-        }
-        switch (c->state) {
-        case SYNACK_SYN_RECEIVED:
-            /* RFC 1213 tcpAttemptFails counts SYN-RECEIVED -> LISTEN as well */
-            stack_count(st, SYNACK_CTR_AttemptFails);
-            if (c->passive) /* back to LISTEN: the embryo just goes away */
-                tcp_conn_close(c, 0, "rcv-rst");
-            else
-                tcp_conn_close(c, -ECONNREFUSED, "rcv-rst");
-            return;
-        case SYNACK_ESTABLISHED:
-        case SYNACK_CLOSE_WAIT:
-            stack_count(st, SYNACK_CTR_EstabResets);
-            tcp_conn_close(c, -ECONNRESET, "rcv-rst");
-            return;
-        case SYNACK_FIN_WAIT_1:
-        case SYNACK_FIN_WAIT_2:
-            tcp_conn_close(c, -ECONNRESET, "rcv-rst");
-            return;
-        case SYNACK_TIME_WAIT:
-            /* RFC 1337: TIME-WAIT assassination — ignore it. */
-            drop(c, SYNACK_CTR_COUNT, "rst-in-time-wait");
-            return;
-        default: /* CLOSING, LAST-ACK */
-            tcp_conn_close(c, 0, "rcv-rst");
-            return;
-        }
-    }
-
-    /* fourth, check the SYN bit (RFC 5961 4) */
-    if (f & TCP_SYN) {
-        if (c->state == SYNACK_SYN_RECEIVED && c->passive) {
-            /* RFC 9293 3.10.7.4: not yet synchronized, so no challenge ACK (RFC 5961 4
-             * is for synchronized states): a passive open returns to LISTEN. */
-            stack_count(st, SYNACK_CTR_AttemptFails);
-            tcp_conn_close(c, 0, "rcv-syn");
-            return;
-        }
-        stack_count(st, SYNACK_CTR_TCPSYNChallenge);
+/* "second, check the RST bit" (RFC 5961 3.2) in a synchronized state. TCP_CONT when the
+ * segment has no RST. */
+static tcp_ret check_rst(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    if (!(seg->flags & TCP_RST))
+        return TCP_CONT;
+    if (seg->seq != c->rcv_nxt) {
         tcp_send_challenge_ack(c);
-        return;
+        return TCP_DONE;
     }
+    switch (c->state) {
+    case SYNACK_ESTABLISHED:
+    case SYNACK_CLOSE_WAIT:
+        stack_count(st, SYNACK_CTR_EstabResets);
+        tcp_conn_close(c, -ECONNRESET, "rcv-rst");
+        return TCP_FREED;
+    case SYNACK_FIN_WAIT_1:
+    case SYNACK_FIN_WAIT_2:
+        tcp_conn_close(c, -ECONNRESET, "rcv-rst");
+        return TCP_FREED;
+    case SYNACK_TIME_WAIT:
+        /* RFC 1337: TIME-WAIT assassination — ignore it. */
+        drop(c, SYNACK_CTR_COUNT, "rst-in-time-wait");
+        return TCP_DONE;
+    default: /* CLOSING, LAST-ACK */
+        tcp_conn_close(c, 0, "rcv-rst");
+        return TCP_FREED;
+    }
+}
 
-    /* fifth, check the ACK field */
-    if (!(f & TCP_ACK)) {
-        drop(c, SYNACK_CTR_COUNT, "no-ack");
-        return;
-    }
+/* The ACK of a synchronized state (RFC 9293 3.10.7.4 "fifth", RFC 5961 5.2; RFC 5681,
+ * 6582, 6675, 6937, 8985 for what a duplicate or a partial ACK starts). */
+static tcp_ret ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
+                         uint32_t old_ts_recent_age_s)
+{
+    synack_stack *st = c->st;
     uint32_t win = (uint32_t)seg->win << c->snd_wscale;
-    if (c->state == SYNACK_SYN_RECEIVED) {
-        if (!(seq_lt(c->snd_una, seg->ack) && seq_le(seg->ack, c->snd_max))) {
-            ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
-            tcp_reset_reply(st, &ip, seg);
-            drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-received");
-            return;
+    /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
+    if (seq_gt(seg->ack, c->snd_max) || seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
+        if (st->cfg.ack_unsent_drop && seq_gt(seg->ack, c->snd_max)) {
+            /* Linux (tcp_ack) discards an ACK of unsent data silently, and keeps
+             * TS.Recent as it was. */
+            c->ts_recent = old_ts_recent;
+            c->ts_recent_age_s = old_ts_recent_age_s;
+            drop(c, SYNACK_CTR_COUNT, "ack-of-unsent-data");
+            return TCP_DONE;
         }
-        if (c->passive) {
-            int r = tcp_listen_established(c);
-            if (r != 0)
-                return; /* accept queue full: dropped (and maybe reset) */
-        }
-        syn_acked(c, seg->ack);
+        drop(c, SYNACK_CTR_TCPOldAckDrop, "ack-out-of-range");
+        tcp_send_challenge_ack(c);
+        return TCP_DONE;
+    }
+    int fin_acked = 0;
+    uint32_t sacked_before = c->x->sacked_bytes, una_before = c->snd_una;
+    int was_in_recovery = c->in_recovery && c->sack_ok;
+    if (c->sack_ok && seg->opts.nsack)
+        tcp_sack_update(c, seg);
+    if (seq_gt(seg->ack, c->snd_una)) {
+        fin_acked = ack_advance(c, seg->ack);
+        ts_rtt_sample(c, seg);
+    } else if (seg->ack == c->snd_una)
+        dup_ack(c, seg, win, c->x->sacked_bytes > sacked_before);
+    /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
+    int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
+    if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
+        /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
+        int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes -
+                    (int64_t)sacked_before;
+        prr_update(c, d > 0 ? (uint32_t)d : 0);
+    }
+    /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive; and with
+     * fewer than four segments out and nothing new to send, RFC 5827 Early
+     * Retransmit lowers the threshold to what can still come back. */
+    if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
+        seq_gt(c->snd_una, c->x->snd_recover - 1) &&
+        (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
+        enter_recovery(c);
+    rate_sample(c, seg, una_before, sacked_before);
+    /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
+    if (seq_lt(c->snd_wl1, seg->seq) ||
+        (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {
         c->snd_wnd = win;
-        c->max_snd_wnd = win;
+        if (win > c->max_snd_wnd)
+            c->max_snd_wnd = win;
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = seg->ack;
-        tcp_establish(c, "rcv-ack");
-    } else {
-        /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
-        if (seq_gt(seg->ack, c->snd_max) ||
-            seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
-            if (st->cfg.ack_unsent_drop && seq_gt(seg->ack, c->snd_max)) {
-                /* Linux (tcp_ack) discards an ACK of unsent data silently, and keeps
-                 * TS.Recent as it was. */
-                c->ts_recent = old_ts_recent;
-                c->ts_recent_age_s = old_ts_recent_age_s;
-                drop(c, SYNACK_CTR_COUNT, "ack-of-unsent-data");
-                return;
-            }
-            drop(c, SYNACK_CTR_TCPOldAckDrop, "ack-out-of-range");
-            tcp_send_challenge_ack(c);
-            return;
-        }
-        int fin_acked = 0;
-        uint32_t sacked_before = c->x->sacked_bytes, una_before = c->snd_una;
-        int was_in_recovery = c->in_recovery && c->sack_ok;
-        if (c->sack_ok && seg->opts.nsack)
-            tcp_sack_update(c, seg);
-        if (seq_gt(seg->ack, c->snd_una)) {
-            fin_acked = ack_advance(c, seg->ack);
-            ts_rtt_sample(c, seg);
-        } else if (seg->ack == c->snd_una)
-            dup_ack(c, seg, win, c->x->sacked_bytes > sacked_before);
-        /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
-        int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
-        if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
-            /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
-            int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes -
-                        (int64_t)sacked_before;
-            prr_update(c, d > 0 ? (uint32_t)d : 0);
-        }
-        /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive; and with
-         * fewer than four segments out and nothing new to send, RFC 5827 Early
-         * Retransmit lowers the threshold to what can still come back. */
-        if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
-            seq_gt(c->snd_una, c->x->snd_recover - 1) &&
-            (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
-            enter_recovery(c);
-        rate_sample(c, seg, una_before, sacked_before);
-        /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
-        if (seq_lt(c->snd_wl1, seg->seq) ||
-            (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {
-            c->snd_wnd = win;
-            if (win > c->max_snd_wnd)
-                c->max_snd_wnd = win;
-            c->snd_wl1 = seg->seq;
-            c->snd_wl2 = seg->ack;
-            if (win > 0)
-                tcp_timer_stop(c, TT_PERSIST);
-        }
-        if (fin_acked) {
-            switch (c->state) {
-            case SYNACK_FIN_WAIT_1:
-                tcp_set_state(c, SYNACK_FIN_WAIT_2, "rcv-ack");
-                if (c->sock < 0) /* an orphan may not wait forever for the peer's FIN */
-                    tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
-                break;
-            case SYNACK_CLOSING:
-                tcp_enter_time_wait(c, "rcv-ack");
-                break;
-            case SYNACK_LAST_ACK:
-                tcp_conn_close(c, 0, "rcv-ack");
-                return;
-            default:
-                break;
-            }
-        }
+        if (win > 0)
+            tcp_timer_stop(c, TT_PERSIST);
     }
+    if (!fin_acked)
+        return TCP_CONT;
+    switch (c->state) {
+    case SYNACK_FIN_WAIT_1:
+        tcp_set_state(c, SYNACK_FIN_WAIT_2, "rcv-ack");
+        if (c->sock < 0) /* an orphan may not wait forever for the peer's FIN */
+            tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
+        return TCP_CONT;
+    case SYNACK_CLOSING:
+        tcp_enter_time_wait(c, "rcv-ack");
+        return TCP_CONT;
+    case SYNACK_LAST_ACK:
+        tcp_conn_close(c, 0, "rcv-ack");
+        return TCP_FREED;
+    default:
+        return TCP_CONT;
+    }
+}
 
-    /* seventh, the segment text */
+/* "seventh, process the segment text" and "eighth, check the FIN bit", then what may be
+ * sent. */
+static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    synack_stack *st = c->st;
     switch (c->state) {
     case SYNACK_ESTABLISHED:
     case SYNACK_FIN_WAIT_1:
     case SYNACK_FIN_WAIT_2:
-        if (!process_text(c, seg))
-            return;
+        if (!process_text(c, seg, rx))
+            return TCP_FREED;
         break;
     default:
         break;
     }
-
-    /* eighth, the FIN bit */
-    if (f & TCP_FIN) {
+    if (seg->flags & TCP_FIN) {
         uint32_t fin_seq = seg->seq + (uint32_t)seg->payload_len;
         if (c->state == SYNACK_TIME_WAIT) {
             tcp_send_ack(c);
             tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
-            return;
+            return TCP_DONE;
         }
         if (!c->rd_closed && seq_gt(fin_seq, c->rcv_nxt) &&
             fin_seq - c->rcv_nxt < recvbuf_space(&c->x->rcv) + 1) {
@@ -815,24 +760,150 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
     if (c->fin_rcvd_ooo && c->x->rcv_fin_seq == c->rcv_nxt && !c->rd_closed)
         process_fin(c);
     if (c->state == SYNACK_TIME_WAIT)
-        return;
+        return TCP_DONE;
     tcp_output(c);
+    return TCP_DONE;
+}
+
+/* Segment arrival in a synchronized state (RFC 9293 3.10.7.4), after header prediction
+ * declined it. */
+static tcp_ret synchronized_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    tcp_ret r;
+    if ((r = check_paws(c, seg)) != TCP_CONT)
+        return r;
+    /* (Linux updates TS.Recent only once the ACK proved valid: ack_input puts it back when
+     * cfg.ack_unsent_drop drops the ACK.) */
+    uint32_t old_ts_recent = c->ts_recent, old_ts_recent_age_s = c->ts_recent_age_s;
+    if ((r = check_seq(c, seg)) != TCP_CONT || (r = check_rst(c, seg)) != TCP_CONT)
+        return r;
+    /* "fourth, check the SYN bit" (RFC 5961 4) */
+    if (seg->flags & TCP_SYN) {
+        stack_count(c->st, SYNACK_CTR_TCPSYNChallenge);
+        tcp_send_challenge_ack(c);
+        return TCP_DONE;
+    }
+    /* "fifth, check the ACK field" */
+    if (!(seg->flags & TCP_ACK)) {
+        drop(c, SYNACK_CTR_COUNT, "no-ack");
+        return TCP_DONE;
+    }
+    if ((r = ack_input(c, seg, old_ts_recent, old_ts_recent_age_s)) != TCP_CONT)
+        return r;
+    return text_and_fin(c, seg, rx);
+}
+
+/* The ACK that completes our SYN-ACK's handshake (RFC 9293 3.10.7.4 "fifth",
+ * SYN-RECEIVED): ESTABLISHED, or for a passive open the listener's accept queue first. */
+static tcp_ret syn_received_ack(tcp_conn *c, const tcp_seg *seg)
+{
+    if (!(seq_lt(c->snd_una, seg->ack) && seq_le(seg->ack, c->snd_max))) {
+        ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
+        tcp_reset_reply(c->st, &ip, seg);
+        drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-received");
+        return TCP_DONE;
+    }
+    if (c->passive) {
+        tcp_ret r = tcp_listen_established(c);
+        if (r != TCP_CONT)
+            return r; /* accept queue full: dropped (and maybe reset and freed) */
+    }
+    uint32_t win = (uint32_t)seg->win << c->snd_wscale;
+    syn_acked(c, seg->ack);
+    c->snd_wnd = win;
+    c->max_snd_wnd = win;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = seg->ack;
+    tcp_establish(c, "rcv-ack");
+    return TCP_CONT;
+}
+
+/* Segment arrival in SYN-RECEIVED: the checks of 3.10.7.4 in their order, with what
+ * differs before the connection is synchronized. */
+static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    synack_stack *st = c->st;
+    tcp_seg trimmed;
+    if (!c->passive && (seg->flags & TCP_SYN) && seg->seq == c->x->irs) {
+        /* Simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK repeats the SYN we
+         * already took. Trim it off, as 3.10.7.4 allows ("trimming off any portions that
+         * lie outside the window (including SYN and FIN)"), so the ACK completes the
+         * handshake instead of failing the sequence check. */
+        trimmed = *seg;
+        trimmed.flags &= (uint8_t)~TCP_SYN;
+        trimmed.seq++;
+        seg = &trimmed;
+    }
+    uint8_t f = seg->flags;
+    tcp_ret r;
+    if ((r = check_paws(c, seg)) != TCP_CONT)
+        return r;
+    /* A retransmission of the SYN that made this embryo: the peer did not hear our SYN-ACK.
+     * Send it again, as Linux does; the sequence check below would answer a bare ACK,
+     * which a peer in SYN-SENT drops (RFC 9293 3.10.7.3 fifth). */
+    if (c->passive && seg->seq == c->x->irs && (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+        tcp_retransmit_first(c);
+        return TCP_DONE;
+    }
+    if ((r = check_seq(c, seg)) != TCP_CONT)
+        return r;
+    if (f & TCP_RST) {
+        if (seg->seq != c->rcv_nxt) {
+            tcp_send_challenge_ack(c);
+            return TCP_DONE;
+        }
+        /* RFC 1213 tcpAttemptFails counts SYN-RECEIVED -> LISTEN as well */
+        stack_count(st, SYNACK_CTR_AttemptFails);
+        /* passive: back to LISTEN, the embryo just goes away */
+        tcp_conn_close(c, c->passive ? 0 : -ECONNREFUSED, "rcv-rst");
+        return TCP_FREED;
+    }
+    if (f & TCP_SYN) {
+        if (c->passive) {
+            /* RFC 9293 3.10.7.4: not yet synchronized, so no challenge ACK (RFC 5961 4 is
+             * for synchronized states): a passive open returns to LISTEN. */
+            stack_count(st, SYNACK_CTR_AttemptFails);
+            tcp_conn_close(c, 0, "rcv-syn");
+            return TCP_FREED;
+        }
+        stack_count(st, SYNACK_CTR_TCPSYNChallenge);
+        tcp_send_challenge_ack(c);
+        return TCP_DONE;
+    }
+    if (!(f & TCP_ACK)) {
+        drop(c, SYNACK_CTR_COUNT, "no-ack");
+        return TCP_DONE;
+    }
+    if ((r = syn_received_ack(c, seg)) != TCP_CONT)
+        return r;
+    return text_and_fin(c, seg, rx);
+}
+
+/* Segment arrival for SYN-RECEIVED and every synchronized state. */
+static tcp_ret conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    if (fast_path(c, seg, rx))
+        return TCP_DONE;
+    if (c->state == SYNACK_SYN_RECEIVED)
+        return syn_received_input(c, seg, rx);
+    return synchronized_input(c, seg, rx);
 }
 
 /* The transfer block is there for the whole segment and given back if the segment left
- * the connection idle. A connection count that changed means c may be gone (closed, or a
- * TIME-WAIT entry recycled): the block then waits for the next event. */
-void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
+ * the connection idle. A connection count that changed means another connection may have
+ * gone too (a TIME-WAIT entry recycled): the block then waits for the next event. */
+tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     if (tcp_xfer_attach(c) != 0) {
         drop(c, SYNACK_CTR_COUNT, "no-memory"); /* counted (NoMemory) by stack_alloc */
-        return;
+        return TCP_DONE;
     }
     uint32_t nconns = st->nconns;
-    conn_input(c, seg);
-    if (st->nconns == nconns)
+    tcp_ret r = conn_input(c, seg, rx);
+    if (r != TCP_FREED && st->nconns == nconns)
         tcp_xfer_release(c);
+    return r;
 }
 
 static void compact_pending(synack_stack *st)
@@ -853,8 +924,10 @@ static int rx_fusable(const tcp_conn *c, const tcp_seg *seg)
            c->sock >= 0 && seg->payload_len <= recvbuf_space(&c->x->rcv);
 }
 
-/* Completes a deferred checksum: 1 if the segment is intact. */
-static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum)
+/* Completes a deferred checksum: 1 if the segment is intact (rx->staged then says whether
+ * its payload was staged in the receive ring). */
+static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum,
+                     tcp_rx *rx)
 {
     uint64_t sum;
     if (n && n->kind == CT_CONN) {
@@ -865,36 +938,40 @@ static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t 
                 c->x->rcv.staged = 0; /* the bytes sit past RCV.NXT, invisible; forget them */
                 return 0;
             }
-            st->rx_staged = seg->payload;
+            rx->staged = seg->payload;
             return 1;
         }
     }
     return tcp_csum_complete(hdr_sum, csum_add(0, seg->payload, seg->payload_len));
 }
 
-static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n);
+static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n,
+                          const tcp_rx *rx);
 
-int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum)
+int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum,
+              uint16_t gso_size)
 {
     ct_key key = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
     ct_node *n = ct_lookup(&st->conns, &key);
-    if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum)) {
+    tcp_rx rx = {.staged = NULL, .gso_size = gso_size};
+    if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum, &rx)) {
         stack_count(st, SYNACK_CTR_InErrs);
         stack_drop(st, NULL, SYNACK_CTR_InCsumErrors, wire_result_name(WIRE_BAD_TCP_CSUM));
         return -EINVAL;
     }
-    segment_input(st, ip, seg, n);
-    st->rx_staged = NULL;
+    segment_input(st, ip, seg, n, &rx);
     return 0;
 }
 
-static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n)
+static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n,
+                          const tcp_rx *rx)
 {
     synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
                            .rport = seg->sport};
     /* A super-packet counts as the segments it stands for (as Linux's gso_segs). */
-    uint32_t segs = st->rx_gso_size && seg->payload_len > st->rx_gso_size
-                        ? (uint32_t)((seg->payload_len + st->rx_gso_size - 1) / st->rx_gso_size)
+    uint32_t gso = rx->gso_size;
+    uint32_t segs = gso && seg->payload_len > gso
+                        ? (uint32_t)((seg->payload_len + gso - 1) / gso)
                         : 1;
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
@@ -927,14 +1004,14 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
             }
             n = NULL; /* the SYN now goes to the listener */
         } else {
-            tcp_conn_input(c, seg);
+            tcp_conn_input(c, seg, rx);
             compact_pending(st);
             return;
         }
     }
     tcp_listener *l = tcp_listener_find(st, ep.laddr, ep.lport);
     if (l) {
-        tcp_listen_input(st, l, ip, seg);
+        tcp_listen_input(st, l, ip, seg, rx);
         return;
     }
     /* RFC 9293 3.10.7.1: CLOSED — no such connection. */

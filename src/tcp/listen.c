@@ -110,7 +110,7 @@ static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tc
 /* An ACK that may return a cookie. Returns 1 if it was consumed (a connection was made, or
  * it was dropped for a full accept queue), 0 if it is not a valid cookie. */
 static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints *ep,
-                      const tcp_seg *seg)
+                      const tcp_seg *seg, const tcp_rx *rx)
 {
     int idx = syncookie_check(st, ep, seg->seq - 1, seg->ack - 1);
     if (idx < 0) {
@@ -163,12 +163,12 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> ESTABLISHED for the new TCB */
     tcp_establish(c, "syncookie-ack");
     /* The rest of the segment (data riding on the ACK) is handled as in ESTABLISHED. */
-    tcp_conn_input(c, seg);
+    tcp_conn_input(c, seg, rx);
     return 1;
 }
 
-void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
-                      const tcp_seg *seg)
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
+                      const tcp_rx *rx)
 {
     synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
                            .rport = seg->sport};
@@ -180,7 +180,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     /* second, an ACK to a listener is bad: <SEQ=SEG.ACK><CTL=RST> — unless it returns
      * one of our SYN cookies (RFC 4987 3.6) */
     if (seg->flags & TCP_ACK) {
-        if (!(seg->flags & TCP_SYN) && cookies_live(st) && cookie_ack(st, l, &ep, seg))
+        if (!(seg->flags & TCP_SYN) && cookies_live(st) && cookie_ack(st, l, &ep, seg, rx))
             return;
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "ack-to-listener");
         tcp_reset_reply(st, ip, seg);
@@ -226,12 +226,12 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     tcp_arm_rexmit(c);
 }
 
-int tcp_listen_established(tcp_conn *c)
+tcp_ret tcp_listen_established(tcp_conn *c)
 {
     synack_stack *st = c->st;
     tcp_listener *l = c->x->listener;
     if (!l)
-        return 0;
+        return TCP_CONT;
     if (l->acc_len >= l->backlog) {
         synack_endpoints ep;
         tcp_conn_endpoints(c, &ep);
@@ -239,11 +239,11 @@ int tcp_listen_established(tcp_conn *c)
         if (st->cfg.abort_on_overflow) {
             tcp_send_rst(c);
             tcp_conn_close(c, 0, "accept-queue-full");
-            return -1;
+            return TCP_FREED;
         }
         /* Drop the ACK and stay half-open: our SYN-ACK retransmission gives the
          * application time to accept, and the peer's ACK comes again. */
-        return 1;
+        return TCP_DONE;
     }
     tcp_q_remove(&l->syn_head, &l->syn_tail, c);
     l->syn_len--;
@@ -252,7 +252,7 @@ int tcp_listen_established(tcp_conn *c)
     sock_ready_raise(st, l->sock, POLLIN);
     c->queue = TCPQ_ACCEPT;
     stack_count(st, SYNACK_CTR_PassiveOpens);
-    return 0;
+    return TCP_CONT;
 }
 
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l)

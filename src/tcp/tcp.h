@@ -26,6 +26,25 @@
  * profile): this many data segments are ACKed at once (tcb.h quickacks). */
 #define TCP_MAX_QUICKACKS 16
 
+/* Whether a call freed its connection: the one convention of every function in src/tcp
+ * that can free the connection it is given (segment processing, timers, TIME-WAIT
+ * compaction, the accept queue). TCP_FREED is 0, so `if (!f(c)) return;` reads "stop if
+ * c is gone"; after TCP_FREED the caller must not touch c. */
+typedef enum tcp_ret {
+    TCP_FREED = 0, /* the connection was freed */
+    TCP_DONE = 1,  /* the connection lives; the segment (or event) is finished with */
+    TCP_CONT = 2,  /* the connection lives; go on with the next step */
+} tcp_ret;
+
+/* What tcp_input knows about the segment it is processing, passed down with it. */
+typedef struct tcp_rx {
+    const uint8_t *staged; /* the payload, when its bytes were already copied into its
+                              connection's receive ring while the checksum was verified
+                              (recvbuf_stage); NULL otherwise */
+    uint16_t gso_size;     /* the gso_size of a super-packet (synack_rx_meta), 0 for an
+                              ordinary frame */
+} tcp_rx;
+
 /* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT
  * record). */
 static inline void tcp_key_endpoints(const ct_key *k, synack_endpoints *ep)
@@ -168,11 +187,14 @@ void tcp_establish(tcp_conn *c, const char *why);
 /* hdr_sum is NULL when the segment's checksum was verified (or a device vouched for it);
  * else it is the pseudo-header + header sum from tcp_parse_deferred(), and the payload is
  * verified here before anything acts on the segment — for the next in-order data of an
- * established connection, in the same pass that copies it into the receive ring. Returns 0,
- * or -EINVAL when the checksum is bad (dropped and counted as ip.c counts it). */
-int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum);
-/* Segment arrival for a connection past SYN-SENT (3.10.7.4). */
-void tcp_conn_input(tcp_conn *c, const tcp_seg *seg);
+ * established connection, in the same pass that copies it into the receive ring. gso_size
+ * is the device's for a super-packet (synack_rx_meta), else 0. Returns 0, or -EINVAL when
+ * the checksum is bad (dropped and counted as ip.c counts it). */
+int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum,
+              uint16_t gso_size);
+/* Segment arrival for a connection past SYN-SENT (3.10.7.4); rx is what tcp_input knows
+ * of the segment. */
+tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);
 /* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK
  * does; RACK's reordering timer calls it too. */
 void tcp_enter_recovery(tcp_conn *c);
@@ -209,8 +231,8 @@ uint32_t tcp_send_mss(const tcp_conn *c);
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
 
 /* --- timers.c --- */
-/* Runs every expired timer of c; returns 0 if c was freed. */
-int tcp_timers_run(tcp_conn *c, uint64_t now);
+/* Runs every expired timer of c: TCP_FREED, or TCP_DONE. */
+tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now);
 /* RTO with exponential backoff, clamped to rto_max. */
 uint64_t tcp_rto_backed_off(const tcp_conn *c);
 void tcp_arm_rexmit(tcp_conn *c);
@@ -261,11 +283,12 @@ uint32_t tcp_flight_size(const tcp_conn *c);
 /* --- listen.c: listeners, SYN queue, accept queue --- */
 tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport);
 /* A segment for a listener (RFC 9293 3.10.7.2). */
-void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
-                      const tcp_seg *seg);
-/* A half-open connection completed its handshake: SYN queue -> accept queue. Returns 0, or
- * -1 when the accept queue is full (the connection was dropped or reset and freed). */
-int tcp_listen_established(tcp_conn *c);
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
+                      const tcp_rx *rx);
+/* A half-open connection completed its handshake: SYN queue -> accept queue, TCP_CONT.
+ * With the accept queue full the ACK is dropped: TCP_DONE (the connection stays half-open),
+ * or TCP_FREED (abort_on_overflow: reset and freed). */
+tcp_ret tcp_listen_established(tcp_conn *c);
 void tcp_listen_unlink(tcp_conn *c);
 /* Frees the listener's queues (RST to accept-queue entries, as Linux does). */
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l);

@@ -60,10 +60,10 @@ int tcp_tw_compact(tcp_conn *c)
 {
     synack_stack *st = c->st;
     if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || (c->x && recvbuf_ready(&c->x->rcv) > 0))
-        return 0;
+        return TCP_DONE;
     tcp_tw *tw = stack_alloc(st, sizeof(*tw));
     if (!tw)
-        return 0; /* the full TCB keeps doing the job */
+        return TCP_DONE; /* the full TCB keeps doing the job */
     memset(tw, 0, sizeof(*tw));
     tw->node.key = c->node.key;
     tw->node.kind = CT_TIME_WAIT;
@@ -80,7 +80,7 @@ int tcp_tw_compact(tcp_conn *c)
     ct_insert(&st->conns, &tw->node);
     fifo_append(st, tw);
     st->twc_len++;
-    return 1;
+    return TCP_FREED;
 }
 
 static void send_ack(synack_stack *st, const tcp_tw *tw)

@@ -38,7 +38,7 @@ static inline tcp_tw *tcp_tw_of(ct_node *n)
 }
 
 /* Replaces c (orphaned, in TIME-WAIT) by a compact record; keeps c when memory is short.
- * Returns 1 if c was freed. */
+ * Returns TCP_FREED (tcp.h) if c was freed, else TCP_DONE. */
 int tcp_tw_compact(struct tcp_conn *c);
 /* A segment for a compact record. Returns 1 if the record was released to let a new SYN
  * reopen the 4-tuple (the caller then hands the SYN to the listener). */
