@@ -195,6 +195,23 @@ int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const ui
 /* Segment arrival for a connection past SYN-SENT (3.10.7.4); rx is what tcp_input knows
  * of the segment. */
 tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);
+/* Counts ctr (unless SYNACK_CTR_COUNT) and emits a drop event for the connection. */
+void tcp_drop(tcp_conn *c, synack_counter ctr, const char *reason);
+
+/* --- ack.c: the ACK of a synchronized state --- */
+/* The ACK step of 3.10.7.4 after the checks before it; old_ts_recent(_age_s) are TS.Recent
+ * before this segment updated it (cfg.ack_unsent_drop puts them back). TCP_CONT (go on
+ * with the text), TCP_DONE (the ACK was dropped) or TCP_FREED (LAST-ACK ended). */
+tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
+                      uint32_t old_ts_recent_age_s);
+/* An acceptable ACK advances SND.UNA to ack (header prediction calls it directly). Returns
+ * 1 if our FIN is now acknowledged. */
+int tcp_ack_advance(tcp_conn *c, uint32_t ack);
+/* RFC 7323 4 RTTM: the round trip an echoed timestamp measures, for the controller. */
+void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg);
+/* The delivery-rate sample of an acceptable ACK, for a controller with cong_control. */
+void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
+                         uint32_t sacked_before);
 /* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK
  * does; RACK's reordering timer calls it too. */
 void tcp_enter_recovery(tcp_conn *c);

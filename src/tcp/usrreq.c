@@ -118,11 +118,20 @@ int tcp_usr_listen(synack_stack *st, int sock, const tcp_knobs *k, uint32_t ladd
     return 0;
 }
 
-void tcp_usr_listen_backlog(tcp_listener *l, uint32_t backlog) { l->backlog = backlog; }
+void tcp_usr_listen_backlog(tcp_listener *l, uint32_t backlog)
+{
+    l->backlog = backlog;
+}
 
-void tcp_usr_listen_knobs(tcp_listener *l, const tcp_knobs *k) { l->knobs = *k; }
+void tcp_usr_listen_knobs(tcp_listener *l, const tcp_knobs *k)
+{
+    l->knobs = *k;
+}
 
-int tcp_usr_accept_ready(const tcp_listener *l) { return l->acc_head != NULL; }
+int tcp_usr_accept_ready(const tcp_listener *l)
+{
+    return l->acc_head != NULL;
+}
 
 tcp_conn *tcp_usr_accept(tcp_listener *l, int sock, tcp_knobs *k)
 {
@@ -142,9 +151,15 @@ tcp_conn *tcp_usr_accept(tcp_listener *l, int sock, tcp_knobs *k)
     return c;
 }
 
-void tcp_usr_listen_close(synack_stack *st, tcp_listener *l) { tcp_listener_destroy(st, l); }
+void tcp_usr_listen_close(synack_stack *st, tcp_listener *l)
+{
+    tcp_listener_destroy(st, l);
+}
 
-short tcp_usr_listen_poll(const tcp_listener *l) { return l->acc_head ? POLLIN : 0; }
+short tcp_usr_listen_poll(const tcp_listener *l)
+{
+    return l->acc_head ? POLLIN : 0;
+}
 
 short tcp_usr_poll(const tcp_conn *c)
 {
@@ -221,7 +236,10 @@ int tcp_usr_recv_check(const tcp_conn *c, int shut_rd)
     return 1;
 }
 
-uint32_t tcp_usr_readable(const tcp_conn *c) { return c->x ? recvbuf_ready(&c->x->rcv) : 0; }
+uint32_t tcp_usr_readable(const tcp_conn *c)
+{
+    return c->x ? recvbuf_ready(&c->x->rcv) : 0;
+}
 
 /* After the application reads, tell the peer about a window that opened by enough to
  * matter (RFC 1122 4.2.3.3 receiver-side SWS avoidance). */
@@ -390,9 +408,15 @@ int tcp_usr_so_error(tcp_conn *c)
     return e;
 }
 
-uint16_t tcp_usr_maxseg(const tcp_conn *c) { return c->snd_mss; }
+uint16_t tcp_usr_maxseg(const tcp_conn *c)
+{
+    return c->snd_mss;
+}
 
-const char *tcp_usr_cc_name(const tcp_conn *c) { return c->cc->name; }
+const char *tcp_usr_cc_name(const tcp_conn *c)
+{
+    return c->cc->name;
+}
 
 void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
 {

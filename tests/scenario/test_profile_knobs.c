@@ -21,8 +21,8 @@ static long send_while_opening(synack_config *cfg)
     seghost h;
     sh_init(&h, cfg);
     int s = synack_socket(h.st, SOCK_STREAM);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80),
-                             .sin_addr.s_addr = htonl(SH_PEER)};
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(SH_PEER)};
     assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
     long rc = synack_send(h.st, s, "x", 1, 0);
     sh_free(&h);

@@ -41,8 +41,8 @@ static uint32_t to_time_wait(seghost *h, int keep_socket)
     o.has_ts = 1;
     o.ts_val = PEER_FIN_TS;
     o.ts_ecr = fin->s.opts.ts_val;
-    sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, snd_end, TCP_ACK | TCP_FIN, 65535, NULL,
-            0, &o);
+    sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, snd_end, TCP_ACK | TCP_FIN, 65535, NULL, 0,
+            &o);
     assert_int_equal(sh_last(h)->s.flags, TCP_ACK);
     assert_int_equal(sh_last(h)->s.ack, FX_PEER_ISS + 2);
     assert_int_equal(h->states[h->nstates - 1].to, SYNACK_TIME_WAIT);
