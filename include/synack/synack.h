@@ -98,7 +98,8 @@ typedef struct synack_config {
     uint8_t syncookies;         /* 0 never, 1 when the SYN queue is full (default), 2 always */
     uint8_t abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue
                                    is full; default 0 (Linux tcp_abort_on_overflow) */
-    uint8_t linux_profile;      /* choose as Linux does where the RFCs leave a choice */
+    uint8_t linux_profile;      /* choose as Linux does where the RFCs leave a choice: sets
+                                   every field of the "choices" group below */
     uint16_t ephemeral_lo;      /* ephemeral port range, RFC 6056; default 49152 */
     uint16_t ephemeral_hi;      /* default 65535 */
     uint32_t challenge_ack_limit; /* challenge ACKs per second, RFC 5961 7; default 1000 */
@@ -320,7 +321,8 @@ typedef struct synack_tcp_info {
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */
-#define SYNACK_TCP_INFO 0x5301 /* getsockopt fills struct synack_tcp_info */
+#define SYNACK_TCP_INFO 0x5301 /* getsockopt fills struct synack_tcp_info: min(*len, sizeof)
+                                  bytes, *len set to that (the struct only grows at its end) */
 
 /* ---- counters (nstat names) ---- */
 #define SYNACK_COUNTERS(X)                                                                  \
