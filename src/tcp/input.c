@@ -328,20 +328,6 @@ static void process_fin(tcp_conn *c)
     }
 }
 
-/* TIME-WAIT meets a new SYN (RFC 9293 3.10.7.4 note, RFC 1122 4.2.2.13, RFC 6191): a
- * higher sequence number (or newer timestamp) may reopen the 4-tuple. Returns 1 if the
- * TIME-WAIT entry was released and the SYN should go to the listener. */
-static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
-{
-    tcp_tw_view v = {.rcv_nxt = c->rcv_nxt, .ts_recent = c->ts_recent,
-                     .ts_recent_age = tcp_age_us(c->st->now, c->ts_recent_age_s), .ts_ok = c->ts_ok};
-    if (!tcp_tw_syn_reopens(&v, seg))
-        return 0;
-    stack_count(c->st, SYNACK_CTR_TCPTimeWaitReused);
-    tcp_conn_close(c, 0, "time-wait-reused");
-    return 1;
-}
-
 /* Header prediction (Van Jacobson; RFC 9293 leaves it to implementations): in ESTABLISHED,
  * the next in-order segment that only acknowledges new data, or only carries new data, with
  * nothing unusual about it, skips the general checks — they would all pass. Returns 1 when
@@ -430,10 +416,6 @@ static tcp_ret check_seq(tcp_conn *c, const tcp_seg *seg)
     uint8_t f = seg->flags;
     if (!seq_acceptable(c, seg)) {
         if (!(f & TCP_RST)) {
-            if (c->state == SYNACK_TIME_WAIT && (f & TCP_FIN)) {
-                /* A retransmitted FIN: our last ACK was lost. Re-ACK, restart 2*MSL. */
-                tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
-            }
             note_dsack_old(c, seg); /* RFC 2883: an old duplicate is reported */
             tcp_send_ack(c);
         }
@@ -469,11 +451,7 @@ static tcp_ret check_rst(tcp_conn *c, const tcp_seg *seg)
     case SYNACK_FIN_WAIT_2:
         tcp_conn_close(c, -ECONNRESET, "rcv-rst");
         return TCP_FREED;
-    case SYNACK_TIME_WAIT:
-        /* RFC 1337: TIME-WAIT assassination — ignore it. */
-        tcp_drop(c, SYNACK_CTR_COUNT, "rst-in-time-wait");
-        return TCP_DONE;
-    default: /* CLOSING, LAST-ACK */
+    default: /* CLOSING, LAST-ACK (TIME-WAIT never comes here: timewait.c) */
         tcp_conn_close(c, 0, "rcv-rst");
         return TCP_FREED;
     }
@@ -518,7 +496,9 @@ static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 }
 
 /* Segment arrival in a synchronized state (RFC 9293 3.10.7.4), after header prediction
- * declined it. */
+ * declined it. TIME-WAIT has its own routine, shared with the compact record
+ * (timewait.c tcp_tw_conn_input); a connection may still enter it on the way (a FIN, or
+ * the ACK of ours in CLOSING). */
 static tcp_ret synchronized_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     tcp_ret r;
@@ -747,14 +727,10 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
             compact_pending(st);
             return;
         }
-        if (c->state == SYNACK_TIME_WAIT && (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
-                                                TCP_SYN) {
-            if (!time_wait_syn(c, seg)) {
-                tcp_send_ack(c);
-                tcp_drop(c, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
+        if (c->state == SYNACK_TIME_WAIT) {
+            if (!tcp_tw_conn_input(c, seg))
                 return;
-            }
-            n = NULL; /* the SYN now goes to the listener */
+            n = NULL; /* reopened: the SYN now goes to the listener */
         } else {
             tcp_conn_input(c, seg, rx);
             compact_pending(st);

@@ -118,11 +118,43 @@ static tcp_tw_view record_view(const synack_stack *st, const tcp_tw *tw)
     return v;
 }
 
-int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
+/* A connection in TIME-WAIT, in either representation: the full TCB (c) while a socket
+ * or unread data keeps it, else the compact record (tw). */
+typedef struct tw_ref {
+    synack_stack *st;
+    tcp_conn *c;
+    tcp_tw *tw;
+} tw_ref;
+
+static void tw_send_ack(const tw_ref *r)
 {
+    if (r->c)
+        tcp_send_ack(r->c);
+    else
+        send_ack(r->st, r->tw);
+}
+
+/* 2*MSL starts again (RFC 9293 3.10.7.4 "eighth", TIME-WAIT). */
+static void tw_restart(const tw_ref *r)
+{
+    uint64_t when = r->st->now + 2 * r->st->cfg.msl_us;
+    if (r->c) {
+        tcp_timer_set(r->c, TT_2MSL, when);
+        return;
+    }
+    r->tw->expires = when;
+    if (r->tw != r->st->twc_tail)
+        r->tw->node.tw_flags |= TW_MOVED;
+}
+
+/* The one TIME-WAIT input routine (RFC 9293 3.10.7.4 in TIME-WAIT, RFC 1337, RFC 6191,
+ * RFC 7323 5.3/5.5), for both representations. Returns 1 if the connection was released
+ * (freed) to let a new SYN reopen the 4-tuple: the caller hands the SYN to the listener. */
+static int time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_seg *seg)
+{
+    synack_stack *st = r->st;
     synack_endpoints ep;
-    tcp_key_endpoints(&tw->node.key, &ep);
-    tcp_tw_view v = record_view(st, tw);
+    tcp_key_endpoints(r->c ? &r->c->node.key : &r->tw->node.key, &ep);
     uint8_t f = seg->flags;
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */
@@ -130,32 +162,48 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
         return 0;
     }
     if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-        if (tcp_tw_syn_reopens(&v, seg)) {
+        if (tcp_tw_syn_reopens(v, seg)) {
             stack_count(st, SYNACK_CTR_TCPTimeWaitReused);
-            release(st, tw, "time-wait-reused");
+            if (r->c)
+                tcp_conn_close(r->c, 0, "time-wait-reused");
+            else
+                release(st, r->tw, "time-wait-reused");
             return 1;
         }
-        send_ack(st, tw);
+        tw_send_ack(r);
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
         return 0;
     }
-    if (tcp_tw_paws(st->now, &v, seg)) {
-        send_ack(st, tw); /* RFC 7323 5.3 PAWS */
-        stack_drop(st, &ep, SYNACK_CTR_COUNT, "paws");
+    if (tcp_tw_paws(st->now, v, seg)) {
+        tw_send_ack(r); /* RFC 7323 5.3 PAWS; counted as Linux's TIME-WAIT counts it */
+        stack_drop(st, &ep, SYNACK_CTR_PAWSEstab, "paws");
         return 0;
     }
     if (f & TCP_FIN) {
-        /* The peer did not get our last ACK: ACK again and restart 2*MSL (RFC 9293
-         * 3.10.7.4 "eighth", TIME-WAIT). */
-        tw->expires = st->now + 2 * st->cfg.msl_us;
-        if (tw != st->twc_tail)
-            tw->node.tw_flags |= TW_MOVED;
-        send_ack(st, tw);
+        /* The peer did not get our last ACK: ACK again and restart 2*MSL. */
+        tw_restart(r);
+        tw_send_ack(r);
         return 0;
     }
-    if (seg->payload_len || seg->seq != tw->rcv_nxt)
-        send_ack(st, tw); /* anything else that is not a bare ACK gets our state */
+    if (seg->payload_len || seg->seq != v->rcv_nxt)
+        tw_send_ack(r); /* anything else that is not a bare ACK gets our state */
     return 0;
+}
+
+int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
+{
+    tw_ref r = {.st = st, .tw = tw};
+    tcp_tw_view v = record_view(st, tw);
+    return time_wait_input(&r, &v, seg);
+}
+
+int tcp_tw_conn_input(tcp_conn *c, const tcp_seg *seg)
+{
+    tw_ref r = {.st = c->st, .c = c};
+    tcp_tw_view v = {.rcv_nxt = c->rcv_nxt, .ts_recent = c->ts_recent,
+                     .ts_recent_age = tcp_age_us(c->st->now, c->ts_recent_age_s),
+                     .ts_ok = c->ts_ok};
+    return time_wait_input(&r, &v, seg);
 }
 
 void tcp_tw_expire(synack_stack *st)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* PAWS in TIME-WAIT, in both of its representations: the full TCB (the socket is still
- * open) and the compact record (the socket was closed). RFC 7323 5.3 drops a segment
- * whose TSval is older than TS.Recent and answers it with an ACK; 5.5 makes a TS.Recent
- * that is 24 days old invalid, so PAWS no longer applies. A TIME-WAIT that long needs a
- * long MSL: 2^40 us, the largest the config takes, gives 2*MSL of about 25.4 days. */
+/* TIME-WAIT in both of its representations, the full TCB (the socket is still open) and
+ * the compact record (the socket was closed), which one routine serves: each test runs on
+ * both. RFC 7323 5.3 drops a segment whose TSval is older than TS.Recent and answers it
+ * with an ACK (counted as PAWSEstab); 5.5 makes a TS.Recent that is 24 days old invalid, so
+ * PAWS no longer applies. A TIME-WAIT that long needs a long MSL: 2^40 us, the largest the
+ * config takes, gives 2*MSL of about 25.4 days. RFC 1337: a RST is ignored, whatever its
+ * sequence number. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,12 +74,39 @@ static void paws_for_24_days(int keep_socket)
     assert_int_equal(sh_last(&h)->s.flags, TCP_ACK);
     assert_int_equal(sh_last(&h)->s.ack, FX_PEER_ISS + 2);
     assert_int_equal(sh_last(&h)->s.opts.ts_ecr, PEER_FIN_TS);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_PAWSEstab), 1);
     /* 25 days in, still in TIME-WAIT: TS.Recent is invalid, and a bare ACK at RCV.NXT
      * is taken silently, as without timestamps */
     sh_run_for(&h, 24 * DAY_US);
     assert_int_equal(h.states[h.nstates - 1].to, SYNACK_TIME_WAIT);
     assert_int_equal(old_ts_ack(&h, snd_end), 0);
     sh_free(&h);
+}
+
+/* A RST in the window but not at RCV.NXT, then one at RCV.NXT: neither is answered (no
+ * challenge ACK, RFC 1337 rather than RFC 5961 3.2) and TIME-WAIT stays. */
+static void rst_ignored(int keep_socket)
+{
+    seghost h;
+    uint32_t snd_end = to_time_wait(&h, keep_socket);
+    size_t before = h.nout, nstates = h.nstates;
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 2 + 100, snd_end, TCP_RST, 0, NULL, 0, NULL);
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 2, snd_end, TCP_RST, 0, NULL, 0, NULL);
+    assert_int_equal(h.nout, before);
+    assert_int_equal(h.nstates, nstates);
+    sh_free(&h);
+}
+
+static void test_full_tcb_ignores_rst(void **state)
+{
+    (void)state;
+    rst_ignored(1);
+}
+
+static void test_compact_record_ignores_rst(void **state)
+{
+    (void)state;
+    rst_ignored(0);
 }
 
 static void test_full_tcb_paws_expires_after_24_days(void **state)
@@ -97,6 +126,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_tcb_paws_expires_after_24_days),
         cmocka_unit_test(test_compact_record_paws_expires_after_24_days),
+        cmocka_unit_test(test_full_tcb_ignores_rst),
+        cmocka_unit_test(test_compact_record_ignores_rst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
