@@ -55,7 +55,7 @@ static int sock_open(synack_stack *st, int type)
     memset(so, 0, sizeof(*so));
     so->in_use = 1;
     so->next_free = -1;
-    tcp_knobs_default(st, &so->knobs);
+    tcp_usr_knobs_init(st, &so->knobs);
     return s;
 }
 
@@ -248,7 +248,7 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     synack_sock *nso = &st->socks[ns];
     tcp_conn *c = tcp_usr_accept(so->lst, ns, &nso->knobs);
     synack_endpoints ep;
-    tcp_conn_endpoints(c, &ep);
+    tcp_usr_endpoints(c, &ep);
     nso->bound = 1;
     nso->laddr = ep.laddr;
     nso->lport = ep.lport;
@@ -641,7 +641,7 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         if (!val || len < 1)
             return (int)ret_event(st, "setsockopt", s, -EINVAL);
         memcpy(cname, val, len < (socklen_t)sizeof(cname) - 1 ? (size_t)len : sizeof(cname) - 1);
-        const tcp_cc_ops *ops = tcp_cc_find(cname);
+        const tcp_cc_ops *ops = tcp_usr_cc_lookup(cname);
         if (!ops)
             return (int)ret_event(st, "setsockopt", s, -ENOENT);
         so->knobs.cc = ops;
@@ -722,7 +722,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
     case TCP_NODELAY:
         return put_int(val, len, k->nodelay);
     case TCP_MAXSEG:
-        return put_int(val, len, c ? tcp_usr_maxseg(c) : k->maxseg ? k->maxseg : tcp_our_mss(st, 0));
+        return put_int(val, len, c ? tcp_usr_maxseg(c) : k->maxseg ? k->maxseg : tcp_usr_default_maxseg(st));
     case TCP_KEEPIDLE:
         return put_int(val, len, (int)(k->keepidle_us / 1000000));
     case TCP_KEEPINTVL:
@@ -777,7 +777,7 @@ int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t
     uint32_t ip = so->laddr;
     if (so->conn) {
         synack_endpoints ep;
-        tcp_conn_endpoints(so->conn, &ep);
+        tcp_usr_endpoints(so->conn, &ep);
         ip = ep.laddr;
     }
     return sin_to(addr, len, ip, so->lport);
@@ -795,7 +795,7 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t
     if (!addr || !len)
         return -EINVAL;
     synack_endpoints ep;
-    tcp_conn_endpoints(so->conn, &ep);
+    tcp_usr_endpoints(so->conn, &ep);
     return sin_to(addr, len, ep.raddr, ep.rport);
 }
 

@@ -162,16 +162,6 @@ void tcp_xfer_release(tcp_conn *c)
     xfer_free(c);
 }
 
-void tcp_knobs_default(const synack_stack *st, tcp_knobs *k)
-{
-    memset(k, 0, sizeof(*k));
-    k->sndbuf = st->cfg.sndbuf;
-    k->rcvbuf = st->cfg.rcvbuf;
-    k->keepidle_us = st->cfg.keepidle_us;
-    k->keepintvl_us = st->cfg.keepintvl_us;
-    k->keepcnt = st->cfg.keepcnt;
-}
-
 void tcp_knobs_inherit(tcp_knobs *to, const tcp_knobs *from)
 {
     *to = *from;

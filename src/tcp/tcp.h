@@ -135,8 +135,6 @@ int tcp_xfer_attach(tcp_conn *c);
 /* Gives the transfer block back if c is idle (conn.c xfer_idle); c stays usable, but code
  * that touches c->x must attach again first. */
 void tcp_xfer_release(tcp_conn *c);
-/* Fills k with what a new socket starts with: the stack's defaults. */
-void tcp_knobs_default(const synack_stack *st, tcp_knobs *k);
 /* What a connection a listener creates takes from the listener's knobs: all of them but
  * TCP_MAXSEG, TCP_USER_TIMEOUT, SO_MAX_PACING_RATE and SO_LINGER. */
 void tcp_knobs_inherit(tcp_knobs *to, const tcp_knobs *from);
@@ -313,6 +311,14 @@ void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
 /* --- usrreq.c: the user requests of RFC 9293 3.10 as the socket layer makes them; its only
  * way to change TCP (docs/ARCHITECTURE.md "Layers"). The socket owns its tcp_knobs; a
  * connection it owns reads them through c->knobs. --- */
+/* What a new socket's knobs start as: the stack's defaults. */
+void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k);
+/* The MSS a socket without TCP_MAXSEG announces (from the MTU or cfg.mss). */
+uint16_t tcp_usr_default_maxseg(const synack_stack *st);
+/* The congestion control named `name` (TCP_CONGESTION), or NULL. */
+const tcp_cc_ops *tcp_usr_cc_lookup(const char *name);
+/* The connection's 4-tuple (getsockname, getpeername, accept). */
+void tcp_usr_endpoints(const tcp_conn *c, synack_endpoints *ep);
 /* Whether a connection or TIME-WAIT record uses local port lport / the 4-tuple ep, and
  * whether a listener holds laddr:lport (bind, connect and listen pick ports by them). */
 int tcp_usr_port_used(synack_stack *st, uint16_t lport);

@@ -37,6 +37,31 @@ static void take_knobs(tcp_conn *c, const tcp_knobs *k)
         (void)set_max_pacing_rate(c, k->max_pacing_rate); /* a new connection has its block */
 }
 
+void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->sndbuf = st->cfg.sndbuf;
+    k->rcvbuf = st->cfg.rcvbuf;
+    k->keepidle_us = st->cfg.keepidle_us;
+    k->keepintvl_us = st->cfg.keepintvl_us;
+    k->keepcnt = st->cfg.keepcnt;
+}
+
+uint16_t tcp_usr_default_maxseg(const synack_stack *st)
+{
+    return tcp_our_mss(st, 0);
+}
+
+const tcp_cc_ops *tcp_usr_cc_lookup(const char *name)
+{
+    return tcp_cc_find(name);
+}
+
+void tcp_usr_endpoints(const tcp_conn *c, synack_endpoints *ep)
+{
+    tcp_conn_endpoints(c, ep);
+}
+
 struct port_use {
     uint16_t port; /* the port asked about */
     int used;      /* a connection or a TIME-WAIT record holds it */
