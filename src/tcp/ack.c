@@ -124,13 +124,15 @@ static void prr_update(tcp_conn *c, uint32_t delivered)
     c->cwnd = pipe + (uint32_t)sndcnt;
 }
 
-/* RFC 5827 (SACK-based Early Retransmit): oseg < 4 segments outstanding, no unsent data,
- * and SACKs for oseg - 1 of them. */
+/* RFC 5827 (SACK-based Early Retransmit): oseg < DupThresh + 1 segments outstanding (and
+ * at least two: one to lose, one to SACK), no unsent data, and SACKs for oseg - 1 of
+ * them. */
 static int early_retransmit(const tcp_conn *c)
 {
     uint32_t mss = c->snd_mss ? c->snd_mss : 1;
     uint32_t oseg = (c->snd_max - c->snd_una + mss - 1) / mss;
-    if (oseg < 2 || oseg >= 4 || c->x->nsb == 0 || seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
+    if (oseg < 2 || oseg > TCP_DUPTHRESH || c->x->nsb == 0 ||
+        seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
         return 0;
     uint32_t sacked = (c->x->sacked_bytes + mss - 1) / mss;
     return sacked >= oseg - 1;
@@ -157,7 +159,7 @@ void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg)
     if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt)
         return;
     uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
-    if (ms < 60000)
+    if (ms < TCP_RTTM_MAX_MS) /* an echo older than that is not a round trip of ours */
         c->cc->on_rtt(c, (ms ? ms : 1) * 1000u);
 }
 

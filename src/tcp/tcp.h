@@ -20,6 +20,10 @@
 #define TCP_MIN_SND_MSS 64u
 /* RFC 7323 5.5: a TS.Recent older than 24 days is no longer valid for PAWS. */
 #define TCP_PAWS_IDLE_US (24ull * 24 * 3600 * 1000000)
+/* RFC 7323 4 RTTM: an echoed timestamp at least this old (ms) gives no RTT sample. */
+#define TCP_RTTM_MAX_MS 60000u
+/* RFC 1122 4.2.3.2 / RFC 5681 4.2: an ACK at least every this many full segments. */
+#define TCP_ACK_EVERY_SEGS 2u
 /* RFC 6298 5.7: after a lost SYN or SYN-ACK, data transfer starts with an RTO of 3 s. */
 #define TCP_RTO_SYN_LOST_US 3000000u
 /* Linux's quick-ACK mode at the start of a connection (cfg.quickack_start, linux
