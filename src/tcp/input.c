@@ -160,8 +160,8 @@ static void syn_acked(tcp_conn *c, uint32_t ack)
     tcp_timer_stop(c, TT_REXMIT);
 }
 
-/* The SYN-SENT state, RFC 9293 3.10.7.3. */
-static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
+/* The SYN-SENT state, RFC 9293 3.10.7.3: TCP_FREED or TCP_DONE. */
+static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     int acceptable = 0;
@@ -173,7 +173,7 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
                 tcp_reset_reply(st, &ip, seg);
             }
             tcp_drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-sent");
-            return;
+            return TCP_DONE;
         }
         acceptable = 1;
     }
@@ -182,14 +182,14 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
         if (acceptable) {
             stack_count(st, SYNACK_CTR_AttemptFails);
             tcp_conn_close(c, -ECONNREFUSED, "rcv-rst");
-        } else {
-            tcp_drop(c, SYNACK_CTR_COUNT, "rst-without-ack");
+            return TCP_FREED;
         }
-        return;
+        tcp_drop(c, SYNACK_CTR_COUNT, "rst-without-ack");
+        return TCP_DONE;
     }
     if (!(seg->flags & TCP_SYN)) {
         tcp_drop(c, SYNACK_CTR_COUNT, "no-syn-in-syn-sent");
-        return;
+        return TCP_DONE;
     }
     /* fourth: the SYN */
     tcp_rcvseqinit(c, seg);
@@ -200,13 +200,14 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
         c->ack_now = 1;
         /* Data on a SYN-ACK is rare; it is not accepted here and the peer resends it. */
         tcp_output(c);
-        return;
+        return TCP_DONE;
     }
     /* Simultaneous open (RFC 9293 Figure 7): answer with SYN-ACK from our ISS. */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
     c->backoff = 0;
     tcp_send_syn(c);
     tcp_arm_rexmit(c);
+    return TCP_DONE;
 }
 
 /* RFC 9293 3.10.7.4 "seventh, process the segment text": TCP_FREED, or TCP_CONT. */
@@ -710,7 +711,7 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && n->kind == CT_CONN ? tcp_conn_of(n)->sock : -1,
                       seg);
     if (n && n->kind == CT_TIME_WAIT) {
-        if (!tcp_tw_input(st, tcp_tw_of(n), seg))
+        if (tcp_tw_input(st, tcp_tw_of(n), seg) != TCP_FREED)
             return;
         n = NULL; /* reopened: the SYN goes to the listener */
     }
@@ -721,16 +722,15 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         c->keep_probes = 0;
         if (c->state == SYNACK_SYN_SENT) {
             uint32_t nconns = st->nconns;
-            syn_sent_input(c, seg);
-            if (st->nconns == nconns)
+            if (syn_sent_input(c, seg) != TCP_FREED && st->nconns == nconns)
                 tcp_xfer_release(c);
             compact_pending(st);
             return;
         }
         if (c->state == SYNACK_TIME_WAIT) {
-            if (!tcp_tw_conn_input(c, seg))
+            if (tcp_tw_conn_input(c, seg) != TCP_FREED)
                 return;
-            n = NULL; /* reopened: the SYN now goes to the listener */
+            n = NULL; /* released to reopen: the SYN now goes to the listener */
         } else {
             tcp_conn_input(c, seg, rx);
             compact_pending(st);

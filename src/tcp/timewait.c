@@ -148,9 +148,10 @@ static void tw_restart(const tw_ref *r)
 }
 
 /* The one TIME-WAIT input routine (RFC 9293 3.10.7.4 in TIME-WAIT, RFC 1337, RFC 6191,
- * RFC 7323 5.3/5.5), for both representations. Returns 1 if the connection was released
- * (freed) to let a new SYN reopen the 4-tuple: the caller hands the SYN to the listener. */
-static int time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_seg *seg)
+ * RFC 7323 5.3/5.5), for both representations. TCP_FREED when the connection was released
+ * to let a new SYN reopen the 4-tuple (the caller hands the SYN to the listener), else
+ * TCP_DONE. */
+static tcp_ret time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_seg *seg)
 {
     synack_stack *st = r->st;
     synack_endpoints ep;
@@ -159,7 +160,7 @@ static int time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_seg 
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "rst-in-time-wait");
-        return 0;
+        return TCP_DONE;
     }
     if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
         if (tcp_tw_syn_reopens(v, seg)) {
@@ -168,26 +169,26 @@ static int time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_seg 
                 tcp_conn_close(r->c, 0, "time-wait-reused");
             else
                 release(st, r->tw, "time-wait-reused");
-            return 1;
+            return TCP_FREED;
         }
         tw_send_ack(r);
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
-        return 0;
+        return TCP_DONE;
     }
     if (tcp_tw_paws(st->now, v, seg)) {
         tw_send_ack(r); /* RFC 7323 5.3 PAWS; counted as Linux's TIME-WAIT counts it */
         stack_drop(st, &ep, SYNACK_CTR_PAWSEstab, "paws");
-        return 0;
+        return TCP_DONE;
     }
     if (f & TCP_FIN) {
         /* The peer did not get our last ACK: ACK again and restart 2*MSL. */
         tw_restart(r);
         tw_send_ack(r);
-        return 0;
+        return TCP_DONE;
     }
     if (seg->payload_len || seg->seq != v->rcv_nxt)
         tw_send_ack(r); /* anything else that is not a bare ACK gets our state */
-    return 0;
+    return TCP_DONE;
 }
 
 int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)

@@ -40,11 +40,12 @@ static inline tcp_tw *tcp_tw_of(ct_node *n)
 /* Replaces c (orphaned, in TIME-WAIT) by a compact record; keeps c when memory is short.
  * Returns TCP_FREED (tcp.h) if c was freed, else TCP_DONE. */
 int tcp_tw_compact(struct tcp_conn *c);
-/* A segment for a compact record. Returns 1 if the record was released to let a new SYN
- * reopen the 4-tuple (the caller then hands the SYN to the listener). */
+/* A segment for a compact record. Returns TCP_FREED (tcp.h) if the record was released to
+ * let a new SYN reopen the 4-tuple (the caller then hands the SYN to the listener), else
+ * TCP_DONE. */
 int tcp_tw_input(struct synack_stack *st, tcp_tw *tw, const struct tcp_seg *seg);
 /* A segment for a full TCB in TIME-WAIT (a socket or unread data keeps it): the same
- * routine as tcp_tw_input. Returns 1 if c was freed to let a new SYN reopen the 4-tuple. */
+ * routine as tcp_tw_input, with the same result. */
 int tcp_tw_conn_input(struct tcp_conn *c, const struct tcp_seg *seg);
 /* Expires records due at st->now. */
 void tcp_tw_expire(struct synack_stack *st);
