@@ -5,10 +5,8 @@
  * tcp_usr_*; every TCB field is read and written here or deeper in src/tcp. The socket
  * layer checks its arguments first; these functions check TCP's state. */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 
-#include "stack/ready.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
@@ -183,21 +181,21 @@ void tcp_usr_listen_close(synack_stack *st, tcp_listener *l)
 
 short tcp_usr_listen_poll(const tcp_listener *l)
 {
-    return l->acc_head ? POLLIN : 0;
+    return l->acc_head ? SYNACK_POLLIN : 0;
 }
 
 short tcp_usr_poll(const tcp_conn *c)
 {
     short ev = 0;
     if ((c->x && recvbuf_ready(&c->x->rcv) > 0) || c->rd_closed)
-        ev |= POLLIN;
+        ev |= SYNACK_POLLIN;
     if (c->rd_closed)
-        ev |= POLLRDHUP;
+        ev |= SYNACK_POLLRDHUP;
     if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) && !c->fin_queued &&
         (!c->x || sendbuf_space(&c->x->snd) > 0))
-        ev |= POLLOUT;
+        ev |= SYNACK_POLLOUT;
     if (c->rd_closed && c->fin_queued)
-        ev |= POLLHUP;
+        ev |= SYNACK_POLLHUP;
     return ev;
 }
 
