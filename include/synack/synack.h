@@ -167,7 +167,8 @@ typedef struct synack_config {
     uint8_t syncookies;         /* 0 never, 1 when the SYN queue is full (default), 2 always */
     uint8_t abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue
                                    is full; default 0 (Linux tcp_abort_on_overflow) */
-    uint8_t linux_profile;      /* choose as Linux does where the RFCs leave a choice */
+    uint8_t linux_profile;      /* choose as Linux does where the RFCs leave a choice: sets
+                                   every field of the "choices" group below */
     uint16_t ephemeral_lo;      /* ephemeral port range, RFC 6056; default 49152 */
     uint16_t ephemeral_hi;      /* default 65535 */
     uint32_t challenge_ack_limit; /* challenge ACKs per second, RFC 5961 7; default 1000 */
@@ -186,6 +187,28 @@ typedef struct synack_config {
                                    default), "newreno" (RFC 5681/6582) or "bbr" (BBR v1,
                                    draft-cardwell-iccrg-bbr-congestion-control-00; paces);
                                    per socket with TCP_CONGESTION */
+
+    /* --- choices the RFCs leave open (docs/ARCHITECTURE.md "Profiles"): each 0 (the
+     * default, the RFCs' reading) or 1 (what Linux does); linux_profile 1 turns every one
+     * on when the stack is made, whatever the field says --- */
+    uint8_t quickack_start;     /* ACK the first 16 data segments of a connection at once
+                                   (Linux's quick-ACK mode) instead of every second one */
+    uint8_t quickack_fin;       /* ACK a FIN at once when no data came before it (Linux's
+                                   delayed-ACK timeout is 0 until data has arrived) */
+    uint8_t ack_unsent_drop;    /* an ACK of data never sent (SEG.ACK > SND.NXT) is dropped
+                                   silently, TS.Recent unchanged, instead of a challenge ACK
+                                   (RFC 5961 5.2) */
+    uint8_t paws_disordered_ack; /* PAWS lets a reordered duplicate ACK through (Linux's
+                                   tcp_disordered_ack) instead of dropping it (RFC 7323 5.3) */
+    uint8_t nagle_minshall;     /* Nagle holds a small segment only while an earlier small
+                                   one is unacknowledged (Minshall), not while anything is */
+    uint8_t psh_burst_end;      /* PSH also on the last segment of a window-limited burst */
+    uint8_t window_update_double; /* after a read, a window update only when the offered
+                                   window was at most half the largest and at least doubles
+                                   (Linux's tcp_cleanup_rbuf), not when it opens by
+                                   min(buffer/2, MSS) (RFC 1122 4.2.3.3) */
+    uint8_t send_waits_open;    /* send() before the handshake completes is -EAGAIN, not
+                                   queued for after it (RFC 9293 3.10.2) */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
@@ -372,7 +395,8 @@ typedef struct synack_tcp_info {
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */
-#define SYNACK_TCP_INFO 0x5301 /* getsockopt fills struct synack_tcp_info */
+#define SYNACK_TCP_INFO 0x5301 /* getsockopt fills struct synack_tcp_info: min(*len, sizeof)
+                                  bytes, *len set to that (the struct only grows at its end) */
 
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new

@@ -143,6 +143,22 @@ static const char *check_behaviour(const synack_config *c)
         return "abort_on_overflow";
     if (c->linux_profile > 1)
         return "linux_profile";
+    if (c->quickack_start > 1)
+        return "quickack_start";
+    if (c->quickack_fin > 1)
+        return "quickack_fin";
+    if (c->ack_unsent_drop > 1)
+        return "ack_unsent_drop";
+    if (c->paws_disordered_ack > 1)
+        return "paws_disordered_ack";
+    if (c->nagle_minshall > 1)
+        return "nagle_minshall";
+    if (c->psh_burst_end > 1)
+        return "psh_burst_end";
+    if (c->window_update_double > 1)
+        return "window_update_double";
+    if (c->send_waits_open > 1)
+        return "send_waits_open";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
@@ -206,4 +222,18 @@ int synack_config_check(const synack_config *cfg, const char **field)
     if (field)
         *field = bad;
     return bad ? -EINVAL : 0;
+}
+
+void config_apply_profile(synack_config *c)
+{
+    if (!c->linux_profile)
+        return;
+    c->quickack_start = 1;
+    c->quickack_fin = 1;
+    c->ack_unsent_drop = 1;
+    c->paws_disordered_ack = 1;
+    c->nagle_minshall = 1;
+    c->psh_burst_end = 1;
+    c->window_update_double = 1;
+    c->send_waits_open = 1;
 }

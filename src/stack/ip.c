@@ -217,10 +217,7 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const syna
                        wire_result_name(r));
             return -EINVAL;
         }
-        st->rx_gso_size = meta ? meta->gso_size : 0;
-        int rc = tcp_input(st, &ip, &seg, vouched ? NULL : &hdr_sum);
-        st->rx_gso_size = 0;
-        return rc;
+        return tcp_input(st, &ip, &seg, vouched ? NULL : &hdr_sum, meta ? meta->gso_size : 0);
     }
     case IP_PROTO_ICMP:
         icmp_input(st, &ip);

@@ -17,19 +17,9 @@ short sock_ready_mask(const synack_sock *so)
 {
     short ev = 0;
     if (so->lst) {
-        if (so->lst->acc_head)
-            ev |= POLLIN;
+        ev = tcp_usr_listen_poll(so->lst);
     } else if (so->conn) {
-        const tcp_conn *c = so->conn;
-        if ((c->x && recvbuf_ready(&c->x->rcv) > 0) || c->rd_closed)
-            ev |= POLLIN;
-        if (c->rd_closed)
-            ev |= POLLRDHUP;
-        if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) && !c->fin_queued &&
-            (!c->x || sendbuf_space(&c->x->snd) > 0))
-            ev |= POLLOUT;
-        if (c->rd_closed && c->fin_queued)
-            ev |= POLLHUP;
+        ev = tcp_usr_poll(so->conn);
     } else if (so->was_connected || so->error) {
         ev |= POLLIN | POLLHUP;
         if (so->error)

@@ -15,6 +15,10 @@ void sock_ready_space(synack_stack *st, int s);
 /* Stops watching s and takes it off the ready list (close, or a socket id about to be
  * reused). */
 void sock_ready_forget(synack_stack *st, int s);
+/* The connection of socket s was freed (socket.c): the socket keeps err (negative errno,
+ * 0 for none) for SO_ERROR unless it holds one, reads end of stream, and raises POLLIN,
+ * POLLHUP and POLLERR. */
+void sock_conn_gone(synack_stack *st, int s, int err);
 /* The socket's readiness now, as synack_sock_poll() reports it (before masking). */
 short sock_ready_mask(const synack_sock *so);
 

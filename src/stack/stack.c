@@ -210,6 +210,7 @@ int synack_stack_create(const synack_config *cfg, synack_stack **out, const char
         return -ENOMEM;
     memset(st, 0, sizeof(*st));
     st->cfg = *cfg;
+    config_apply_profile(&st->cfg);
     st->user_alloc = ua;
     st->mem.alloc = counted_alloc;
     st->mem.free = counted_free;

@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #include "stack/arp_cache.h"
-#include "stack/conn_table.h"
+#include "tcp/conn_table.h"
 #include "stack/lifetime.h"
-#include "stack/timer_wheel.h"
+#include "util/timer_wheel.h"
 #include "synack/synack.h"
 #include "tcp/tcb.h"
 #include "util/rng.h"
@@ -18,25 +18,14 @@ typedef struct synack_sock {
     uint8_t in_use;             /* the id is allocated */
     uint8_t bound;              /* laddr/lport are set */
     uint8_t reuseaddr;          /* SO_REUSEADDR */
-    uint8_t keepalive;          /* SO_KEEPALIVE */
-    uint8_t nodelay;            /* TCP_NODELAY */
-    uint8_t linger_on;          /* SO_LINGER l_onoff */
     uint8_t shut_rd;            /* shutdown(SHUT_RD) */
     uint8_t was_connected;      /* had a connection that is gone: reads return EOF */
     uint8_t explicit_bind;      /* bind()/listen() chose the port (connect() binds implicitly) */
-    int linger_s;               /* SO_LINGER l_linger */
     uint32_t laddr;             /* bound address (host order), 0 = any */
     uint16_t lport;             /* bound port, 0 = none yet */
-    uint16_t maxseg;            /* TCP_MAXSEG, 0 = from the MTU */
-    uint32_t sndbuf;            /* SO_SNDBUF */
-    uint32_t rcvbuf;            /* SO_RCVBUF */
-    uint64_t keepidle_us;       /* TCP_KEEPIDLE */
-    uint64_t keepintvl_us;      /* TCP_KEEPINTVL */
-    uint32_t keepcnt;           /* TCP_KEEPCNT */
-    uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT */
     int error;                  /* SO_ERROR left by a connection that died */
-    const struct tcp_cc_ops *cc; /* TCP_CONGESTION, NULL = stack default */
-    uint32_t max_pacing_rate;   /* SO_MAX_PACING_RATE, bytes/s; 0 = never set (no cap) */
+    tcp_knobs knobs;            /* the TCP options set on the socket; its connection reads
+                                   them in place, its listener keeps a copy */
     uint32_t recv_lent;         /* 1 + bytes the last recv_borrow lent; 0: no loan */
     tcp_conn *conn;             /* the connection, or NULL */
     tcp_listener *lst;          /* the listener, or NULL */
@@ -98,11 +87,6 @@ struct synack_stack {
 
     uint8_t *txbuf;             /* one frame being built */
     uint32_t txcap;             /* its size */
-    uint16_t rx_gso_size;       /* gso_size of the super-packet being input (synack_rx_meta),
-                                   0 for an ordinary frame */
-    const uint8_t *rx_staged;   /* payload of the segment being input whose bytes were already
-                                   copied into its connection's receive ring while its
-                                   checksum was verified (tcp_input); NULL otherwise */
 
     stack_hook *hooks;          /* host glue pointing at this stack (lifetime.h) */
     uint32_t cb_depth;          /* host callbacks running now (output, on_event, entropy,
@@ -114,6 +98,9 @@ struct synack_stack {
 };
 
 /* --- helpers shared by the stack's files --- */
+/* linux_profile 1 turns on every choice it stands for (config_check.c); the stack calls
+ * this on its copy of the config, so the engine reads only the separate fields. */
+void config_apply_profile(synack_config *cfg);
 void *stack_alloc(synack_stack *st, size_t size);
 void stack_free(synack_stack *st, void *p, size_t size);
 static inline void stack_count(synack_stack *st, synack_counter c) { st->counters[c]++; }

@@ -50,7 +50,7 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     if (!c->cc)
         c->cc = &tcp_cc_cubic;
     c->pacing = st->cfg.pacing != 0;
-    c->quickacks = st->cfg.linux_profile ? 16 : 0; /* see ARCHITECTURE.md "Profiles" */
+    c->quickacks = st->cfg.quickack_start ? TCP_MAX_QUICKACKS : 0;
     c->last_rcv = st->now;
     c->ts_offset = tcp_ts_offset(st, ep);
     tcp_rtt_init(c);
@@ -86,10 +86,6 @@ int tcp_xfer_attach(tcp_conn *c)
     recvbuf_init(&x->rcv, c->rcv_cap);
     x->snd_buf_seq = c->snd_una; /* an idle connection's FIN is not queued */
     x->snd_recover = c->snd_una;
-    const synack_config *cfg = &c->st->cfg;
-    x->keepidle_us = cfg->keepidle_us;
-    x->keepintvl_us = cfg->keepintvl_us;
-    x->keepcnt = cfg->keepcnt;
     c->x = x;
     if (c->cc->restart)
         c->cc->restart(c);
@@ -166,33 +162,35 @@ void tcp_xfer_release(tcp_conn *c)
     xfer_free(c);
 }
 
-static const synack_sock *sock_of(const tcp_conn *c)
+void tcp_knobs_inherit(tcp_knobs *to, const tcp_knobs *from)
 {
-    return c->sock >= 0 ? &c->st->socks[c->sock] : NULL;
+    *to = *from;
+    /* Not passed on to what a listener accepts (docs/API.md "Options"). */
+    to->maxseg = 0;
+    to->user_timeout_us = 0;
+    to->max_pacing_rate = 0;
+    to->linger_on = 0;
+    to->linger_s = 0;
 }
 
 uint64_t tcp_keepidle_us(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->keepidle_us : c->x ? c->x->keepidle_us : c->st->cfg.keepidle_us;
+    return c->knobs ? c->knobs->keepidle_us : c->st->cfg.keepidle_us;
 }
 
 uint64_t tcp_keepintvl_us(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->keepintvl_us : c->x ? c->x->keepintvl_us : c->st->cfg.keepintvl_us;
+    return c->knobs ? c->knobs->keepintvl_us : c->st->cfg.keepintvl_us;
 }
 
 uint32_t tcp_keepcnt(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->keepcnt : c->x ? c->x->keepcnt : c->st->cfg.keepcnt;
+    return c->knobs ? c->knobs->keepcnt : c->st->cfg.keepcnt;
 }
 
 uint64_t tcp_user_timeout_us(const tcp_conn *c)
 {
-    const synack_sock *so = sock_of(c);
-    return so ? so->user_timeout_us : c->x ? c->x->user_timeout_us : 0;
+    return c->knobs ? c->knobs->user_timeout_us : 0;
 }
 
 tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
@@ -218,14 +216,8 @@ void tcp_conn_free(tcp_conn *c)
         tw_list_unlink(st, c);
     else if (c->queue != TCPQ_NONE)
         tcp_listen_unlink(c);
-    if (c->sock >= 0) {
-        synack_sock *s = &st->socks[c->sock];
-        s->conn = NULL;
-        s->was_connected = 1;
-        if (c->error && !s->error)
-            s->error = c->error;
-        sock_ready_raise(st, c->sock, POLLIN | POLLHUP | POLLERR);
-    }
+    if (c->sock >= 0)
+        sock_conn_gone(st, c->sock, c->error);
     tw_cancel(&st->wheel, &c->tnode);
     ct_remove(&st->conns, &c->node);
     if (c->x)
@@ -338,6 +330,18 @@ void tcp_enter_time_wait(tcp_conn *c, const char *why)
     /* Orphans shrink to a compact record once the segment that got us here is done. */
     if (c->sock < 0)
         st->tw_pending = c;
+}
+
+void tcp_sendseqinit(tcp_conn *c, uint32_t iss)
+{
+    tcp_xfer *x = c->x; /* a new connection is busy: it has its block (tcp_conn_new) */
+    x->iss = iss;
+    c->snd_una = c->snd_nxt = c->snd_max = iss;
+    x->snd_sml = iss;
+    x->snd_buf_seq = iss + 1;
+    x->snd_recover = iss;
+    x->rtt_start = c->st->now; /* the SYN's round trip, sampled if it is sent once */
+    c->rtt_timing = 0;
 }
 
 uint32_t tcp_rcv_window(const tcp_conn *c)

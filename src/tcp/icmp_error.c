@@ -56,7 +56,7 @@ static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
     if (mtu > c->st->cfg.netif.mtu)
         return;
     /* RFC 6691: the MSS excludes IP and TCP options; ours are only timestamps. */
-    uint32_t mss = mtu - IPV4_HDR_LEN - TCP_HDR_LEN - (c->ts_ok ? 12u : 0u);
+    uint32_t mss = mtu - IPV4_HDR_LEN - TCP_HDR_LEN - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
     if (mss >= c->snd_mss)
         return; /* not smaller than what we use: stale or bogus */
     c->snd_mss = (uint16_t)mss;

@@ -6,9 +6,6 @@
 #include <stddef.h>
 
 #include "stack/ready.h"
-#include "tcp/rack.h"
-#include "tcp/rate.h"
-#include "tcp/sack.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 #include "tcp/txlog.h"
@@ -21,7 +18,7 @@ static uint32_t seg_len(const tcp_seg *s)
            ((s->flags & TCP_FIN) ? 1u : 0u);
 }
 
-static void drop(tcp_conn *c, synack_counter ctr, const char *reason)
+void tcp_drop(tcp_conn *c, synack_counter ctr, const char *reason)
 {
     synack_endpoints ep;
     tcp_conn_endpoints(c, &ep);
@@ -81,12 +78,11 @@ static void note_dsack_ofo(tcp_conn *c, uint32_t off, uint32_t len)
     }
 }
 
-void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
+void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
 {
     const synack_config *cfg = &c->st->cfg;
-    const tcp_opts *o = &seg->opts;
     /* RFC 9293 3.7.1: without an MSS option the peer takes 536. */
-    uint32_t peer_mss = o->has_mss ? o->mss : 536;
+    uint32_t peer_mss = o->has_mss ? o->mss : TCP_DEFAULT_MSS;
     uint32_t mss = c->rcv_mss < peer_mss ? c->rcv_mss : peer_mss;
     c->ws_ok = o->has_wscale && cfg->wscale <= TCP_MAX_WSCALE;
     c->snd_wscale = c->ws_ok ? o->wscale : 0;
@@ -95,12 +91,23 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg)
     c->ts_ok = o->has_ts && cfg->timestamps;
     if (c->ts_ok) {
         c->ts_recent = o->ts_val;
-        c->ts_recent_age = c->st->now;
-        mss -= 12; /* RFC 6691: the timestamps option comes out of each segment's room */
+        c->ts_recent_age_s = tcp_age_s(c->st->now);
+        mss -= TCP_TS_OPT_SPACE; /* RFC 6691: the timestamps option comes out of each segment's room */
     }
-    if (mss < 64)
-        mss = 64;
+    if (mss < TCP_MIN_SND_MSS)
+        mss = TCP_MIN_SND_MSS;
     c->snd_mss = (uint16_t)mss;
+}
+
+void tcp_rcvseqinit(tcp_conn *c, const tcp_seg *seg)
+{
+    c->x->irs = seg->seq;
+    c->rcv_nxt = seg->seq + 1;
+    c->rcv_adv = c->rcv_nxt;
+    tcp_negotiate_syn_opts(c, &seg->opts);
+    c->snd_wnd = seg->win; /* RFC 7323 2.2: a SYN's window is not scaled */
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = seg->seq;
 }
 
 /* RFC 9293 3.10.7.4 "first, check sequence number". */
@@ -129,13 +136,32 @@ static void syn_loss_fallback(tcp_conn *c)
 {
     if (c->total_retrans == 0 || c->srtt_us != 0)
         return;
-    if (c->rto_us < 3000000)
-        c->rto_us = 3000000;
+    if (c->rto_us < TCP_RTO_SYN_LOST_US)
+        c->rto_us = TCP_RTO_SYN_LOST_US;
     c->cwnd = c->snd_mss;
 }
 
-/* The SYN-SENT state, RFC 9293 3.10.7.3. */
-static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
+void tcp_establish(tcp_conn *c, const char *why)
+{
+    c->cc->init(c);
+    syn_loss_fallback(c);
+    tcp_set_state(c, SYNACK_ESTABLISHED, why);
+    tcp_arm_keepalive(c);
+}
+
+/* The peer acknowledged our SYN (or SYN-ACK): Karn (RFC 6298 3) takes an RTT sample only
+ * if it was sent once; the retransmission timer stops. */
+static void syn_acked(tcp_conn *c, uint32_t ack)
+{
+    if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
+        tcp_rtt_sample(c, (uint32_t)(c->st->now - c->x->rtt_start));
+    c->snd_una = ack;
+    c->backoff = 0;
+    tcp_timer_stop(c, TT_REXMIT);
+}
+
+/* The SYN-SENT state, RFC 9293 3.10.7.3: TCP_FREED or TCP_DONE. */
+static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     int acceptable = 0;
@@ -146,8 +172,8 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
                 ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
                 tcp_reset_reply(st, &ip, seg);
             }
-            drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-sent");
-            return;
+            tcp_drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-sent");
+            return TCP_DONE;
         }
         acceptable = 1;
     }
@@ -156,216 +182,36 @@ static void syn_sent_input(tcp_conn *c, const tcp_seg *seg)
         if (acceptable) {
             stack_count(st, SYNACK_CTR_AttemptFails);
             tcp_conn_close(c, -ECONNREFUSED, "rcv-rst");
-        } else {
-            drop(c, SYNACK_CTR_COUNT, "rst-without-ack");
+            return TCP_FREED;
         }
-        return;
+        tcp_drop(c, SYNACK_CTR_COUNT, "rst-without-ack");
+        return TCP_DONE;
     }
     if (!(seg->flags & TCP_SYN)) {
-        drop(c, SYNACK_CTR_COUNT, "no-syn-in-syn-sent");
-        return;
+        tcp_drop(c, SYNACK_CTR_COUNT, "no-syn-in-syn-sent");
+        return TCP_DONE;
     }
     /* fourth: the SYN */
-    c->x->irs = seg->seq;
-    c->rcv_nxt = seg->seq + 1;
-    c->rcv_adv = c->rcv_nxt;
-    tcp_negotiate_syn_opts(c, seg);
-    c->snd_wnd = seg->win; /* RFC 7323 2.2: a SYN's window is not scaled */
-    c->max_snd_wnd = c->snd_wnd;
-    c->snd_wl1 = seg->seq;
+    tcp_rcvseqinit(c, seg);
     c->snd_wl2 = seg->ack;
     if (acceptable) {
-        c->snd_una = seg->ack;
-        if (c->backoff == 0 && c->rtt_timing == 0)
-            tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
-        c->backoff = 0;
-        tcp_timer_stop(c, TT_REXMIT);
-        c->cc->init(c);
-        syn_loss_fallback(c);
-        tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-syn-ack");
-        tcp_arm_keepalive(c);
+        syn_acked(c, seg->ack);
+        tcp_establish(c, "rcv-syn-ack");
         c->ack_now = 1;
         /* Data on a SYN-ACK is rare; it is not accepted here and the peer resends it. */
         tcp_output(c);
-        return;
+        return TCP_DONE;
     }
     /* Simultaneous open (RFC 9293 Figure 7): answer with SYN-ACK from our ISS. */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
     c->backoff = 0;
     tcp_send_syn(c);
     tcp_arm_rexmit(c);
+    return TCP_DONE;
 }
 
-/* An acceptable ACK advances SND.UNA: release acknowledged bytes, sample the RTT, move the
- * congestion window and the retransmission timer. Returns 1 if our FIN is now acked. */
-static int ack_advance(tcp_conn *c, uint32_t ack)
-{
-    synack_stack *st = c->st;
-    uint32_t acked = ack - c->snd_una;
-    uint32_t data_end = tcp_snd_data_end(c);
-    uint32_t data_acked = seq_gt(ack, data_end) ? data_end - c->x->snd_buf_seq
-                                                : ack - c->x->snd_buf_seq;
-    if (seq_lt(ack, c->x->snd_buf_seq))
-        data_acked = 0;
-    sendbuf_consume(&c->x->snd, data_acked);
-    if (data_acked)
-        sock_ready_space(st, c->sock);
-    c->x->snd_buf_seq += data_acked;
-    c->bytes_acked += data_acked;
-    c->snd_una = ack;
-    if (seq_lt(c->snd_nxt, ack))
-        c->snd_nxt = ack;
-    if (c->x->nsb || seq_lt(c->x->high_rxt, ack))
-        tcp_sack_prune(c);
-    if (c->rtt_timing && seq_gt(ack, c->x->rtt_seq)) {
-        c->rtt_timing = 0;
-        tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
-    }
-    c->backoff = 0;
-    c->x->persist_backoff = 0;
-    c->tlp_out = 0; /* new data acknowledged: the next tail may be probed again */
-    if (c->in_recovery) {
-        if (seq_ge(ack, c->x->snd_recover)) {
-            /* RFC 6582 3.2 step 3: a full acknowledgment ends recovery. */
-            c->in_recovery = 0;
-            c->cc->on_exit_recovery(c);
-        } else if (!c->sack_ok) {
-            /* RFC 6582 3.2 step 4: a partial acknowledgment — resend the next hole,
-             * deflate by the amount acknowledged, add back one SMSS. (With SACK, RFC 6675
-             * sends by the pipe estimate instead: tcp_output.) */
-            tcp_retransmit_first(c);
-            if (!c->cc->cong_control) {
-                c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-                c->cwnd += c->snd_mss;
-            }
-        }
-    } else {
-        c->cc->on_ack(c, acked);
-    }
-    c->x->dupacks = 0;
-    c->x->limited_xmit = 0;
-    /* RFC 6298 5.2/5.3 */
-    if (c->snd_una == c->snd_max)
-        tcp_timer_stop(c, TT_REXMIT);
-    else
-        tcp_arm_rexmit(c);
-    return c->fin_queued && seq_gt(c->snd_max, data_end) && ack == data_end + 1;
-}
-
-/* Fast retransmit and the start of loss recovery: RFC 5681 3.2 / RFC 6582 3.2, or
- * RFC 6675 5 when SACK is in use. */
-static void enter_recovery(tcp_conn *c)
-{
-    stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
-    c->in_recovery = 1;
-    c->x->snd_recover = c->snd_max;
-    c->cc->on_enter_recovery(c);
-    if (c->sack_ok) {
-        /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and RFC 6937
-         * Proportional Rate Reduction paces it: cwnd is recomputed on every ACK (unless
-         * the controller owns cwnd: cong_control). */
-        if (!c->cc->cong_control)
-            c->cwnd = c->ssthresh;
-        c->x->high_rxt = c->snd_una;
-        c->x->recover_fs = c->snd_max - c->snd_una;
-        c->x->prr_delivered = 0;
-        c->x->prr_out = 0;
-    }
-    if (tcp_rack_on(c))
-        tcp_rack_enter_recovery(c); /* RFC 8985: the first segment RACK marked lost */
-    else
-        tcp_retransmit_first(c);
-    tcp_arm_rexmit(c);
-}
-
-void tcp_enter_recovery(tcp_conn *c) { enter_recovery(c); }
-
-/* RFC 6937 Proportional Rate Reduction: during SACK recovery, send in proportion to what
- * the network delivers, so the window comes down to ssthresh smoothly instead of in one
- * burst (a burst into a full bottleneck queue loses the retransmissions too). */
-static void prr_update(tcp_conn *c, uint32_t delivered)
-{
-    c->x->prr_delivered += delivered;
-    uint32_t pipe = tcp_sack_pipe(c);
-    uint64_t sndcnt;
-    if (pipe > c->ssthresh) {
-        uint64_t fs = c->x->recover_fs ? c->x->recover_fs : 1;
-        uint64_t target = ((uint64_t)c->x->prr_delivered * c->ssthresh + fs - 1) / fs;
-        sndcnt = target > c->x->prr_out ? target - c->x->prr_out : 0;
-    } else {
-        /* slow-start reduction bound (PRR-SSRB) */
-        uint64_t limit = c->x->prr_delivered > c->x->prr_out ? c->x->prr_delivered - c->x->prr_out : 0;
-        if (limit < delivered)
-            limit = delivered;
-        limit += c->snd_mss;
-        sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
-    }
-    c->cwnd = pipe + (uint32_t)sndcnt;
-}
-
-/* RFC 5827 (SACK-based Early Retransmit): oseg < 4 segments outstanding, no unsent data,
- * and SACKs for oseg - 1 of them. */
-static int early_retransmit(const tcp_conn *c)
-{
-    uint32_t mss = c->snd_mss ? c->snd_mss : 1;
-    uint32_t oseg = (c->snd_max - c->snd_una + mss - 1) / mss;
-    if (oseg < 2 || oseg >= 4 || c->x->nsb == 0 || seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
-        return 0;
-    uint32_t sacked = (c->x->sacked_bytes + mss - 1) / mss;
-    return sacked >= oseg - 1;
-}
-
-/* The delivery-rate sample of an acceptable ACK (rate.c), for a controller that models the
- * path (cong_control: BBR), which then sets cwnd and the pacing rate. */
-static void rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
-                        uint32_t sacked_before)
-{
-    if (!tcp_rate_on(c))
-        return;
-    tcp_rate_sample rs;
-    tcp_rate_on_ack(c, seg, una_before, sacked_before, &rs);
-    if (c->cc->cong_control)
-        c->cc->cong_control(c, &rs);
-}
-
-/* RFC 7323 4 (RTTM): every ACK that echoes a timestamp measures the round trip, not just
- * the one segment Karn's timer follows. The congestion controller's delay signal
- * (HyStart++) needs several samples per round; the RTO keeps its µs-precise samples. */
-static void ts_rtt_sample(tcp_conn *c, const tcp_seg *seg)
-{
-    if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt)
-        return;
-    uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
-    if (ms < 60000)
-        c->cc->on_rtt(c, (ms ? ms : 1) * 1000u);
-}
-
-/* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. With SACK,
- * RFC 6675 2: an ACK that SACKs new data counts even if the window changed (Linux's
- * receive window grows while it queues out-of-order data, so its duplicate ACKs rarely
- * repeat the window). */
-static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
-{
-    if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) ||
-        (win != c->snd_wnd && !new_sack) || c->snd_una == c->snd_max)
-        return;
-    c->x->dupacks++;
-    if (c->in_recovery) {
-        if (!c->sack_ok && !c->cc->cong_control)
-            c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
-        return;
-    }
-    /* RFC 3042 / RFC 5681 3.2: on the first two duplicate ACKs, send one new segment each
-     * beyond cwnd (tcp_output, after this segment is processed). */
-    if (c->x->dupacks <= 2)
-        c->x->limited_xmit = c->x->dupacks * c->snd_mss;
-    /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
-    if (c->x->dupacks == 3 && seq_gt(seg->ack, c->x->snd_recover - 1) && !tcp_rack_on(c))
-        enter_recovery(c);
-}
-
-/* RFC 9293 3.10.7.4 "seventh, process the segment text". Returns 0 if c was freed. */
-static int process_text(tcp_conn *c, const tcp_seg *seg)
+/* RFC 9293 3.10.7.4 "seventh, process the segment text": TCP_FREED, or TCP_CONT. */
+static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     const uint8_t *data = seg->payload;
@@ -377,21 +223,21 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         uint32_t skip = c->rcv_nxt - seq;
         note_dsack(c, seq, skip < len ? c->rcv_nxt : seq + len);
         if (skip >= len)
-            return 1;
+            return TCP_CONT;
         data += skip;
         len -= skip;
         seq = c->rcv_nxt;
         c->ack_now = 1; /* partly duplicate: tell the peer where we are */
     }
     if (len == 0)
-        return 1;
+        return TCP_CONT;
     if (c->sock < 0 && c->queue == TCPQ_NONE) {
         /* Nobody will ever read this: the application closed the socket (RFC 9293
          * 3.10.4 leaves this to the implementation; Linux resets, RFC 2525 2.17). */
         stack_count(st, SYNACK_CTR_TCPAbortOnData);
         tcp_send_rst(c);
         tcp_conn_close(c, -ECONNRESET, "data-after-close");
-        return 0;
+        return TCP_FREED;
     }
     uint32_t off = seq - c->rcv_nxt;
     int had_ooo = c->x->rcv.nranges != 0;
@@ -399,7 +245,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
         note_dsack_ofo(c, off, len);
     uint32_t stored = 0;
     long adv = -1;
-    if (off == 0 && data == st->rx_staged && len == seg->payload_len) {
+    if (off == 0 && data == rx->staged && len == seg->payload_len) {
         /* tcp_input already copied these bytes into the ring while summing them */
         adv = recvbuf_commit_staged(&c->x->rcv, len);
         stored = adv > 0 ? len : 0;
@@ -407,10 +253,10 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     if (adv < 0)
         adv = recvbuf_write(&c->x->rcv, &st->bufmem, off, data, len, &stored);
     if (adv < 0) {
-        drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
+        tcp_drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
              adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");
         c->ack_now = 1;
-        return 1;
+        return TCP_CONT;
     }
     if (stored < len && off == 0 && adv == 0)
         stack_count(st, SYNACK_CTR_TCPRcvQDrop);
@@ -428,10 +274,10 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
     } else {
         /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment, else
          * within the delayed-ACK time. */
-        uint32_t full = c->rcv_mss - (c->ts_ok ? 12u : 0u);
+        uint32_t full = c->rcv_mss - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
         c->x->segs_since_ack += full ? len / full : 1; /* a GRO/GSO super-packet: its full
                                                        segments, so it is ACKed at once */
-        if (c->x->segs_since_ack >= 2 || c->quickacks) {
+        if (c->x->segs_since_ack >= TCP_ACK_EVERY_SEGS || c->quickacks) {
             if (c->quickacks)
                 c->quickacks--; /* Linux: quick-ACK mode lasts a bounded number of ACKs */
             c->ack_now = 1;
@@ -441,7 +287,7 @@ static int process_text(tcp_conn *c, const tcp_seg *seg)
                 tcp_timer_set(c, TT_DELACK, st->now + st->cfg.delack_us);
         }
     }
-    return 1;
+    return TCP_CONT;
 }
 
 /* RFC 9293 3.10.7.4 "eighth, check the FIN bit", once all data before it is in. */
@@ -456,7 +302,7 @@ static void process_fin(tcp_conn *c)
     case SYNACK_SYN_RECEIVED:
     case SYNACK_ESTABLISHED:
         tcp_set_state(c, SYNACK_CLOSE_WAIT, "rcv-fin");
-        if (st->cfg.linux_profile && c->bytes_received == 0) {
+        if (st->cfg.quickack_fin && c->bytes_received == 0) {
             /* Linux's delayed-ACK timeout (ato) is 0 until data has arrived: a FIN
              * on a connection that carried no data is ACKed at once. */
             c->ack_now = 1;
@@ -483,27 +329,11 @@ static void process_fin(tcp_conn *c)
     }
 }
 
-/* TIME-WAIT meets a new SYN (RFC 9293 3.10.7.4 note, RFC 1122 4.2.2.13, RFC 6191): a
- * higher sequence number (or newer timestamp) may reopen the 4-tuple. Returns 1 if the
- * TIME-WAIT entry was released and the SYN should go to the listener. */
-static int time_wait_syn(tcp_conn *c, const tcp_seg *seg)
-{
-    int newer = seq_gt(seg->seq, c->rcv_nxt);
-    if (c->ts_ok && seg->opts.has_ts)
-        newer = seq_gt(seg->opts.ts_val, c->ts_recent) ||
-                (seg->opts.ts_val == c->ts_recent && newer);
-    if (!newer)
-        return 0;
-    stack_count(c->st, SYNACK_CTR_TCPTimeWaitReused);
-    tcp_conn_close(c, 0, "time-wait-reused");
-    return 1;
-}
-
 /* Header prediction (Van Jacobson; RFC 9293 leaves it to implementations): in ESTABLISHED,
  * the next in-order segment that only acknowledges new data, or only carries new data, with
  * nothing unusual about it, skips the general checks — they would all pass. Returns 1 when
  * it handled the segment. */
-static int fast_path(tcp_conn *c, const tcp_seg *seg)
+static int fast_path(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     if (c->state != SYNACK_ESTABLISHED ||
@@ -516,7 +346,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         if (!seg->opts.has_ts || seq_lt(seg->opts.ts_val, c->ts_recent))
             return 0;
         c->ts_recent = seg->opts.ts_val; /* RFC 7323 4.3: SEG.SEQ == RCV.NXT here */
-        c->ts_recent_age = st->now;
+        c->ts_recent_age_s = tcp_age_s(st->now);
     }
     if (seg->payload_len == 0) {
         if (!seq_gt(seg->ack, c->snd_una) || seq_gt(seg->ack, c->snd_max))
@@ -524,12 +354,12 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         stack_count(st, SYNACK_CTR_TCPHPHits);
         stack_count(st, SYNACK_CTR_TCPPureAcks);
         uint32_t una_before = c->snd_una;
-        ack_advance(c, seg->ack);
+        tcp_ack_advance(c, seg->ack);
         /* RACK and rate sampling read the transmit log (no SACK here: nothing can be
          * found lost) */
         tcp_txlog_on_ack(c, seg, una_before, 0);
-        ts_rtt_sample(c, seg);
-        rate_sample(c, seg, una_before, 0); /* nsb == 0: nothing was SACKed */
+        tcp_ts_rtt_sample(c, seg);
+        tcp_ack_rate_sample(c, seg, una_before, 0); /* nsb == 0: nothing was SACKed */
         c->snd_wl1 = seg->seq;
         c->snd_wl2 = seg->ack;
         tcp_output(c);
@@ -539,7 +369,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
         return 0;
     stack_count(st, SYNACK_CTR_TCPHPHits);
     c->snd_wl1 = seg->seq;
-    if (!process_text(c, seg))
+    if (!process_text(c, seg, rx))
         return 1;
     tcp_output(c);
     return 1;
@@ -551,9 +381,9 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg)
  * duplicate-ACK count and the SACK scoreboard, and its TSval places it in the current
  * flight, not in an earlier wrap of the sequence space that PAWS guards against; dropping
  * it loses a duplicate ACK, and with it fast retransmit, for an RTO.
- * Only the linux profile exempts it: RFC 7323 5.3 says PAWS "MUST be performed on all
- * incoming segments" and names no exception; its discussion after R5 accepts that segments
- * delayed past a newer one are "discarded unnecessarily". */
+ * Only cfg.paws_disordered_ack (linux profile) exempts it: RFC 7323 5.3 says PAWS "MUST be
+ * performed on all incoming segments" and names no exception; its discussion after R5
+ * accepts that segments delayed past a newer one are "discarded unnecessarily". */
 static int disordered_ack(const tcp_conn *c, const tcp_seg *seg)
 {
     uint32_t win = (uint32_t)seg->win << c->snd_wscale;
@@ -563,240 +393,92 @@ static int disordered_ack(const tcp_conn *c, const tcp_seg *seg)
            win != 0 && c->ts_recent - seg->opts.ts_val <= age_ms;
 }
 
-/* Segment arrival for SYN-RECEIVED and every synchronized state. */
-static void conn_input(tcp_conn *c, const tcp_seg *seg)
+/* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate, dropped and
+ * answered with an ACK. TCP_DONE when it was, else TCP_CONT. */
+static tcp_ret check_paws(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
-    if (fast_path(c, seg))
-        return;
-    tcp_seg trimmed;
-    if (c->state == SYNACK_SYN_RECEIVED && !c->passive && (seg->flags & TCP_SYN) &&
-        seg->seq == c->x->irs) {
-        /* Simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK repeats the SYN we
-         * already took. Trim it off, as 3.10.7.4 allows ("trimming off any portions that
-         * lie outside the window (including SYN and FIN)"), so the ACK completes the
-         * handshake instead of failing the sequence check. */
-        trimmed = *seg;
-        trimmed.flags &= (uint8_t)~TCP_SYN;
-        trimmed.seq++;
-        seg = &trimmed;
-    }
-    uint8_t f = seg->flags;
-
-    /* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate. */
-    if (c->ts_ok && seg->opts.has_ts && !(f & TCP_RST) &&
-        seq_lt(seg->opts.ts_val, c->ts_recent) &&
-        st->now - c->ts_recent_age < 24ull * 24 * 3600 * 1000000 &&
-        !(st->cfg.linux_profile && disordered_ack(c, seg))) {
+    if (c->ts_ok && seg->opts.has_ts && !(seg->flags & TCP_RST) &&
+        tcp_paws_old(st->now, c->ts_recent, tcp_age_us(st->now, c->ts_recent_age_s), seg) &&
+        !(st->cfg.paws_disordered_ack && disordered_ack(c, seg))) {
         note_dsack_old(c, seg); /* as Linux's tcp_send_dupack: data we already have */
-        drop(c, SYNACK_CTR_PAWSEstab, "paws");
+        tcp_drop(c, SYNACK_CTR_PAWSEstab, "paws");
         tcp_send_ack(c);
-        return;
+        return TCP_DONE;
     }
+    return TCP_CONT;
+}
 
-    /* A retransmission of the SYN that made this embryo: the peer did not hear our SYN-ACK.
-     * Send it again, as Linux does; the sequence check below would answer a bare ACK,
-     * which a peer in SYN-SENT drops (RFC 9293 3.10.7.3 fifth). */
-    if (c->state == SYNACK_SYN_RECEIVED && c->passive && seg->seq == c->x->irs &&
-        (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
-        tcp_retransmit_first(c);
-        return;
-    }
-
-    /* first, check the sequence number */
+/* "first, check the sequence number"; then RFC 7323 4.3: remember the timestamp of an
+ * in-order segment. TCP_DONE when the segment was unacceptable (answered and dropped). */
+static tcp_ret check_seq(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    uint8_t f = seg->flags;
     if (!seq_acceptable(c, seg)) {
         if (!(f & TCP_RST)) {
-            if (c->state == SYNACK_TIME_WAIT && (f & TCP_FIN)) {
-                /* A retransmitted FIN: our last ACK was lost. Re-ACK, restart 2*MSL. */
-                tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
-            }
             note_dsack_old(c, seg); /* RFC 2883: an old duplicate is reported */
             tcp_send_ack(c);
         }
-        drop(c, SYNACK_CTR_COUNT, "out-of-window");
-        return;
+        tcp_drop(c, SYNACK_CTR_COUNT, "out-of-window");
+        return TCP_DONE;
     }
-    /* RFC 7323 4.3: remember the timestamp of an in-order segment. (Linux does so only
-     * once the ACK proved valid; the linux profile restores it below otherwise.) */
-    uint32_t old_ts_recent = c->ts_recent;
-    uint64_t old_ts_recent_age = c->ts_recent_age;
     if (c->ts_ok && seg->opts.has_ts && seq_le(seg->seq, c->rcv_adv) &&
         seq_le(seg->seq, c->rcv_nxt) && seq_ge(seg->opts.ts_val, c->ts_recent)) {
         c->ts_recent = seg->opts.ts_val;
-        c->ts_recent_age = st->now;
+        c->ts_recent_age_s = tcp_age_s(st->now);
     }
+    return TCP_CONT;
+}
 
-    /* second, check the RST bit (RFC 5961 3.2) */
-    if (f & TCP_RST) {
-        if (seg->seq != c->rcv_nxt) {
-            tcp_send_challenge_ack(c);
-            return;
-        }
-        switch (c->state) {
-        case SYNACK_SYN_RECEIVED:
-            /* RFC 1213 tcpAttemptFails counts SYN-RECEIVED -> LISTEN as well */
-            stack_count(st, SYNACK_CTR_AttemptFails);
-            if (c->passive) /* back to LISTEN: the embryo just goes away */
-                tcp_conn_close(c, 0, "rcv-rst");
-            else
-                tcp_conn_close(c, -ECONNREFUSED, "rcv-rst");
-            return;
-        case SYNACK_ESTABLISHED:
-        case SYNACK_CLOSE_WAIT:
-            stack_count(st, SYNACK_CTR_EstabResets);
-            tcp_conn_close(c, -ECONNRESET, "rcv-rst");
-            return;
-        case SYNACK_FIN_WAIT_1:
-        case SYNACK_FIN_WAIT_2:
-            tcp_conn_close(c, -ECONNRESET, "rcv-rst");
-            return;
-        case SYNACK_TIME_WAIT:
-            /* RFC 1337: TIME-WAIT assassination — ignore it. */
-            drop(c, SYNACK_CTR_COUNT, "rst-in-time-wait");
-            return;
-        default: /* CLOSING, LAST-ACK */
-            tcp_conn_close(c, 0, "rcv-rst");
-            return;
-        }
-    }
-
-    /* fourth, check the SYN bit (RFC 5961 4) */
-    if (f & TCP_SYN) {
-        if (c->state == SYNACK_SYN_RECEIVED && c->passive) {
-            /* RFC 9293 3.10.7.4: not yet synchronized, so no challenge ACK (RFC 5961 4
-             * is for synchronized states): a passive open returns to LISTEN. */
-            stack_count(st, SYNACK_CTR_AttemptFails);
-            tcp_conn_close(c, 0, "rcv-syn");
-            return;
-        }
-        stack_count(st, SYNACK_CTR_TCPSYNChallenge);
+/* "second, check the RST bit" (RFC 5961 3.2) in a synchronized state. TCP_CONT when the
+ * segment has no RST. */
+static tcp_ret check_rst(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    if (!(seg->flags & TCP_RST))
+        return TCP_CONT;
+    if (seg->seq != c->rcv_nxt) {
         tcp_send_challenge_ack(c);
-        return;
+        return TCP_DONE;
     }
+    switch (c->state) {
+    case SYNACK_ESTABLISHED:
+    case SYNACK_CLOSE_WAIT:
+        stack_count(st, SYNACK_CTR_EstabResets);
+        tcp_conn_close(c, -ECONNRESET, "rcv-rst");
+        return TCP_FREED;
+    case SYNACK_FIN_WAIT_1:
+    case SYNACK_FIN_WAIT_2:
+        tcp_conn_close(c, -ECONNRESET, "rcv-rst");
+        return TCP_FREED;
+    default: /* CLOSING, LAST-ACK (TIME-WAIT never comes here: timewait.c) */
+        tcp_conn_close(c, 0, "rcv-rst");
+        return TCP_FREED;
+    }
+}
 
-    /* fifth, check the ACK field */
-    if (!(f & TCP_ACK)) {
-        drop(c, SYNACK_CTR_COUNT, "no-ack");
-        return;
-    }
-    uint32_t win = (uint32_t)seg->win << c->snd_wscale;
-    if (c->state == SYNACK_SYN_RECEIVED) {
-        if (!(seq_lt(c->snd_una, seg->ack) && seq_le(seg->ack, c->snd_max))) {
-            ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
-            tcp_reset_reply(st, &ip, seg);
-            drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-received");
-            return;
-        }
-        if (c->passive) {
-            int r = tcp_listen_established(c);
-            if (r != 0)
-                return; /* accept queue full: dropped (and maybe reset) */
-        }
-        /* Karn (RFC 6298 3): no sample if the SYN-ACK was ever sent twice */
-        if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
-            tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
-        c->snd_una = seg->ack;
-        c->backoff = 0;
-        tcp_timer_stop(c, TT_REXMIT);
-        c->snd_wnd = win;
-        c->max_snd_wnd = win;
-        c->snd_wl1 = seg->seq;
-        c->snd_wl2 = seg->ack;
-        c->cc->init(c);
-        syn_loss_fallback(c);
-        tcp_set_state(c, SYNACK_ESTABLISHED, "rcv-ack");
-        tcp_arm_keepalive(c);
-    } else {
-        /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
-        if (seq_gt(seg->ack, c->snd_max) ||
-            seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
-            if (st->cfg.linux_profile && seq_gt(seg->ack, c->snd_max)) {
-                /* Linux (tcp_ack) discards an ACK of unsent data silently, and keeps
-                 * TS.Recent as it was. */
-                c->ts_recent = old_ts_recent;
-                c->ts_recent_age = old_ts_recent_age;
-                drop(c, SYNACK_CTR_COUNT, "ack-of-unsent-data");
-                return;
-            }
-            drop(c, SYNACK_CTR_TCPOldAckDrop, "ack-out-of-range");
-            tcp_send_challenge_ack(c);
-            return;
-        }
-        int fin_acked = 0;
-        uint32_t sacked_before = c->x->sacked_bytes, una_before = c->snd_una;
-        int was_in_recovery = c->in_recovery && c->sack_ok;
-        if (c->sack_ok && seg->opts.nsack)
-            tcp_sack_update(c, seg);
-        if (seq_gt(seg->ack, c->snd_una)) {
-            fin_acked = ack_advance(c, seg->ack);
-            ts_rtt_sample(c, seg);
-        } else if (seg->ack == c->snd_una)
-            dup_ack(c, seg, win, c->x->sacked_bytes > sacked_before);
-        /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
-        int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
-        if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
-            /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
-            int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes -
-                        (int64_t)sacked_before;
-            prr_update(c, d > 0 ? (uint32_t)d : 0);
-        }
-        /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive; and with
-         * fewer than four segments out and nothing new to send, RFC 5827 Early
-         * Retransmit lowers the threshold to what can still come back. */
-        if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
-            seq_gt(c->snd_una, c->x->snd_recover - 1) &&
-            (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
-            enter_recovery(c);
-        rate_sample(c, seg, una_before, sacked_before);
-        /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
-        if (seq_lt(c->snd_wl1, seg->seq) ||
-            (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {
-            c->snd_wnd = win;
-            if (win > c->max_snd_wnd)
-                c->max_snd_wnd = win;
-            c->snd_wl1 = seg->seq;
-            c->snd_wl2 = seg->ack;
-            if (win > 0)
-                tcp_timer_stop(c, TT_PERSIST);
-        }
-        if (fin_acked) {
-            switch (c->state) {
-            case SYNACK_FIN_WAIT_1:
-                tcp_set_state(c, SYNACK_FIN_WAIT_2, "rcv-ack");
-                if (c->sock < 0) /* an orphan may not wait forever for the peer's FIN */
-                    tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
-                break;
-            case SYNACK_CLOSING:
-                tcp_enter_time_wait(c, "rcv-ack");
-                break;
-            case SYNACK_LAST_ACK:
-                tcp_conn_close(c, 0, "rcv-ack");
-                return;
-            default:
-                break;
-            }
-        }
-    }
-
-    /* seventh, the segment text */
+/* "seventh, process the segment text" and "eighth, check the FIN bit", then what may be
+ * sent. */
+static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    synack_stack *st = c->st;
     switch (c->state) {
     case SYNACK_ESTABLISHED:
     case SYNACK_FIN_WAIT_1:
     case SYNACK_FIN_WAIT_2:
-        if (!process_text(c, seg))
-            return;
+        if (!process_text(c, seg, rx))
+            return TCP_FREED;
         break;
     default:
         break;
     }
-
-    /* eighth, the FIN bit */
-    if (f & TCP_FIN) {
+    if (seg->flags & TCP_FIN) {
         uint32_t fin_seq = seg->seq + (uint32_t)seg->payload_len;
         if (c->state == SYNACK_TIME_WAIT) {
             tcp_send_ack(c);
             tcp_timer_set(c, TT_2MSL, st->now + 2 * st->cfg.msl_us);
-            return;
+            return TCP_DONE;
         }
         if (!c->rd_closed && seq_gt(fin_seq, c->rcv_nxt) &&
             fin_seq - c->rcv_nxt < recvbuf_space(&c->x->rcv) + 1) {
@@ -809,24 +491,152 @@ static void conn_input(tcp_conn *c, const tcp_seg *seg)
     if (c->fin_rcvd_ooo && c->x->rcv_fin_seq == c->rcv_nxt && !c->rd_closed)
         process_fin(c);
     if (c->state == SYNACK_TIME_WAIT)
-        return;
+        return TCP_DONE;
     tcp_output(c);
+    return TCP_DONE;
+}
+
+/* Segment arrival in a synchronized state (RFC 9293 3.10.7.4), after header prediction
+ * declined it. TIME-WAIT has its own routine, shared with the compact record
+ * (timewait.c tcp_tw_conn_input); a connection may still enter it on the way (a FIN, or
+ * the ACK of ours in CLOSING). */
+static tcp_ret synchronized_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    tcp_ret r;
+    if ((r = check_paws(c, seg)) != TCP_CONT)
+        return r;
+    /* (Linux updates TS.Recent only once the ACK proved valid: ack_input puts it back when
+     * cfg.ack_unsent_drop drops the ACK.) */
+    uint32_t old_ts_recent = c->ts_recent, old_ts_recent_age_s = c->ts_recent_age_s;
+    if ((r = check_seq(c, seg)) != TCP_CONT || (r = check_rst(c, seg)) != TCP_CONT)
+        return r;
+    /* "fourth, check the SYN bit" (RFC 5961 4) */
+    if (seg->flags & TCP_SYN) {
+        stack_count(c->st, SYNACK_CTR_TCPSYNChallenge);
+        tcp_send_challenge_ack(c);
+        return TCP_DONE;
+    }
+    /* "fifth, check the ACK field" */
+    if (!(seg->flags & TCP_ACK)) {
+        tcp_drop(c, SYNACK_CTR_COUNT, "no-ack");
+        return TCP_DONE;
+    }
+    if ((r = tcp_ack_input(c, seg, old_ts_recent, old_ts_recent_age_s)) != TCP_CONT)
+        return r;
+    return text_and_fin(c, seg, rx);
+}
+
+/* The ACK that completes our SYN-ACK's handshake (RFC 9293 3.10.7.4 "fifth",
+ * SYN-RECEIVED): ESTABLISHED, or for a passive open the listener's accept queue first. */
+static tcp_ret syn_received_ack(tcp_conn *c, const tcp_seg *seg)
+{
+    if (!(seq_lt(c->snd_una, seg->ack) && seq_le(seg->ack, c->snd_max))) {
+        ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
+        tcp_reset_reply(c->st, &ip, seg);
+        tcp_drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-received");
+        return TCP_DONE;
+    }
+    if (c->passive) {
+        tcp_ret r = tcp_listen_established(c);
+        if (r != TCP_CONT)
+            return r; /* accept queue full: dropped (and maybe reset and freed) */
+    }
+    uint32_t win = (uint32_t)seg->win << c->snd_wscale;
+    syn_acked(c, seg->ack);
+    c->snd_wnd = win;
+    c->max_snd_wnd = win;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = seg->ack;
+    tcp_establish(c, "rcv-ack");
+    return TCP_CONT;
+}
+
+/* Segment arrival in SYN-RECEIVED: the checks of 3.10.7.4 in their order, with what
+ * differs before the connection is synchronized. */
+static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    synack_stack *st = c->st;
+    tcp_seg trimmed;
+    if (!c->passive && (seg->flags & TCP_SYN) && seg->seq == c->x->irs) {
+        /* Simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK repeats the SYN we
+         * already took. Trim it off, as 3.10.7.4 allows ("trimming off any portions that
+         * lie outside the window (including SYN and FIN)"), so the ACK completes the
+         * handshake instead of failing the sequence check. */
+        trimmed = *seg;
+        trimmed.flags &= (uint8_t)~TCP_SYN;
+        trimmed.seq++;
+        seg = &trimmed;
+    }
+    uint8_t f = seg->flags;
+    tcp_ret r;
+    if ((r = check_paws(c, seg)) != TCP_CONT)
+        return r;
+    /* A retransmission of the SYN that made this embryo: the peer did not hear our SYN-ACK.
+     * Send it again, as Linux does; the sequence check below would answer a bare ACK,
+     * which a peer in SYN-SENT drops (RFC 9293 3.10.7.3 fifth). */
+    if (c->passive && seg->seq == c->x->irs && (f & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+        tcp_retransmit_first(c);
+        return TCP_DONE;
+    }
+    if ((r = check_seq(c, seg)) != TCP_CONT)
+        return r;
+    if (f & TCP_RST) {
+        if (seg->seq != c->rcv_nxt) {
+            tcp_send_challenge_ack(c);
+            return TCP_DONE;
+        }
+        /* RFC 1213 tcpAttemptFails counts SYN-RECEIVED -> LISTEN as well */
+        stack_count(st, SYNACK_CTR_AttemptFails);
+        /* passive: back to LISTEN, the embryo just goes away */
+        tcp_conn_close(c, c->passive ? 0 : -ECONNREFUSED, "rcv-rst");
+        return TCP_FREED;
+    }
+    if (f & TCP_SYN) {
+        if (c->passive) {
+            /* RFC 9293 3.10.7.4: not yet synchronized, so no challenge ACK (RFC 5961 4 is
+             * for synchronized states): a passive open returns to LISTEN. */
+            stack_count(st, SYNACK_CTR_AttemptFails);
+            tcp_conn_close(c, 0, "rcv-syn");
+            return TCP_FREED;
+        }
+        stack_count(st, SYNACK_CTR_TCPSYNChallenge);
+        tcp_send_challenge_ack(c);
+        return TCP_DONE;
+    }
+    if (!(f & TCP_ACK)) {
+        tcp_drop(c, SYNACK_CTR_COUNT, "no-ack");
+        return TCP_DONE;
+    }
+    if ((r = syn_received_ack(c, seg)) != TCP_CONT)
+        return r;
+    return text_and_fin(c, seg, rx);
+}
+
+/* Segment arrival for SYN-RECEIVED and every synchronized state. */
+static tcp_ret conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
+{
+    if (fast_path(c, seg, rx))
+        return TCP_DONE;
+    if (c->state == SYNACK_SYN_RECEIVED)
+        return syn_received_input(c, seg, rx);
+    return synchronized_input(c, seg, rx);
 }
 
 /* The transfer block is there for the whole segment and given back if the segment left
- * the connection idle. A connection count that changed means c may be gone (closed, or a
- * TIME-WAIT entry recycled): the block then waits for the next event. */
-void tcp_conn_input(tcp_conn *c, const tcp_seg *seg)
+ * the connection idle. A connection count that changed means another connection may have
+ * gone too (a TIME-WAIT entry recycled): the block then waits for the next event. */
+tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     if (tcp_xfer_attach(c) != 0) {
-        drop(c, SYNACK_CTR_COUNT, "no-memory"); /* counted (NoMemory) by stack_alloc */
-        return;
+        tcp_drop(c, SYNACK_CTR_COUNT, "no-memory"); /* counted (NoMemory) by stack_alloc */
+        return TCP_DONE;
     }
     uint32_t nconns = st->nconns;
-    conn_input(c, seg);
-    if (st->nconns == nconns)
+    tcp_ret r = conn_input(c, seg, rx);
+    if (r != TCP_FREED && st->nconns == nconns)
         tcp_xfer_release(c);
+    return r;
 }
 
 static void compact_pending(synack_stack *st)
@@ -847,8 +657,10 @@ static int rx_fusable(const tcp_conn *c, const tcp_seg *seg)
            c->sock >= 0 && seg->payload_len <= recvbuf_space(&c->x->rcv);
 }
 
-/* Completes a deferred checksum: 1 if the segment is intact. */
-static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum)
+/* Completes a deferred checksum: 1 if the segment is intact (rx->staged then says whether
+ * its payload was staged in the receive ring). */
+static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum,
+                     tcp_rx *rx)
 {
     uint64_t sum;
     if (n && n->kind == CT_CONN) {
@@ -859,43 +671,47 @@ static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t 
                 c->x->rcv.staged = 0; /* the bytes sit past RCV.NXT, invisible; forget them */
                 return 0;
             }
-            st->rx_staged = seg->payload;
+            rx->staged = seg->payload;
             return 1;
         }
     }
     return tcp_csum_complete(hdr_sum, csum_add(0, seg->payload, seg->payload_len));
 }
 
-static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n);
+static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n,
+                          const tcp_rx *rx);
 
-int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum)
+int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum,
+              uint16_t gso_size)
 {
     ct_key key = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
     ct_node *n = ct_lookup(&st->conns, &key);
-    if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum)) {
+    tcp_rx rx = {.staged = NULL, .gso_size = gso_size};
+    if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum, &rx)) {
         stack_count(st, SYNACK_CTR_InErrs);
         stack_drop(st, NULL, SYNACK_CTR_InCsumErrors, wire_result_name(WIRE_BAD_TCP_CSUM));
         return -EINVAL;
     }
-    segment_input(st, ip, seg, n);
-    st->rx_staged = NULL;
+    segment_input(st, ip, seg, n, &rx);
     return 0;
 }
 
-static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n)
+static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n,
+                          const tcp_rx *rx)
 {
     synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
                            .rport = seg->sport};
     /* A super-packet counts as the segments it stands for (as Linux's gso_segs). */
-    uint32_t segs = st->rx_gso_size && seg->payload_len > st->rx_gso_size
-                        ? (uint32_t)((seg->payload_len + st->rx_gso_size - 1) / st->rx_gso_size)
+    uint32_t gso = rx->gso_size;
+    uint32_t segs = gso && seg->payload_len > gso
+                        ? (uint32_t)((seg->payload_len + gso - 1) / gso)
                         : 1;
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && n->kind == CT_CONN ? tcp_conn_of(n)->sock : -1,
                       seg);
     if (n && n->kind == CT_TIME_WAIT) {
-        if (!tcp_tw_input(st, tcp_tw_of(n), seg))
+        if (tcp_tw_input(st, tcp_tw_of(n), seg) != TCP_FREED)
             return;
         n = NULL; /* reopened: the SYN goes to the listener */
     }
@@ -906,29 +722,24 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         c->keep_probes = 0;
         if (c->state == SYNACK_SYN_SENT) {
             uint32_t nconns = st->nconns;
-            syn_sent_input(c, seg);
-            if (st->nconns == nconns)
+            if (syn_sent_input(c, seg) != TCP_FREED && st->nconns == nconns)
                 tcp_xfer_release(c);
             compact_pending(st);
             return;
         }
-        if (c->state == SYNACK_TIME_WAIT && (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
-                                                TCP_SYN) {
-            if (!time_wait_syn(c, seg)) {
-                tcp_send_ack(c);
-                drop(c, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
+        if (c->state == SYNACK_TIME_WAIT) {
+            if (tcp_tw_conn_input(c, seg) != TCP_FREED)
                 return;
-            }
-            n = NULL; /* the SYN now goes to the listener */
+            n = NULL; /* released to reopen: the SYN now goes to the listener */
         } else {
-            tcp_conn_input(c, seg);
+            tcp_conn_input(c, seg, rx);
             compact_pending(st);
             return;
         }
     }
     tcp_listener *l = tcp_listener_find(st, ep.laddr, ep.lport);
     if (l) {
-        tcp_listen_input(st, l, ip, seg);
+        tcp_listen_input(st, l, ip, seg, rx);
         return;
     }
     /* RFC 9293 3.10.7.1: CLOSED — no such connection. */

@@ -60,15 +60,15 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
 {
     synack_stack *st = c->st;
     c->passive = 1;
-    if (l->cc)
-        c->cc = l->cc;
-    c->nodelay = l->nodelay;
-    c->keepalive = l->keepalive;
-    c->x->keepidle_us = l->keepidle_us;
-    c->x->keepintvl_us = l->keepintvl_us;
-    c->x->keepcnt = l->keepcnt;
-    sendbuf_set_cap(&c->x->snd, &st->bufmem, l->sndbuf);
-    recvbuf_set_cap(&c->x->rcv, &st->bufmem, l->rcvbuf);
+    tcp_knobs_inherit(&c->x->knobs, &l->knobs);
+    c->knobs = &c->x->knobs; /* until accept() hands the connection to a socket */
+    const tcp_knobs *k = c->knobs;
+    if (k->cc)
+        c->cc = k->cc;
+    c->nodelay = k->nodelay;
+    c->keepalive = k->keepalive;
+    sendbuf_set_cap(&c->x->snd, &st->bufmem, k->sndbuf);
+    recvbuf_set_cap(&c->x->rcv, &st->bufmem, k->rcvbuf);
     c->rcv_mss = tcp_our_mss(st, 0);
 }
 
@@ -77,7 +77,7 @@ static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tc
 {
     const synack_config *cfg = &st->cfg;
     uint16_t our_mss = tcp_our_mss(st, 0);
-    uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : 536;
+    uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : TCP_DEFAULT_MSS;
     uint32_t idx = syncookie_mss_index(peer_mss < our_mss ? peer_mss : our_mss);
     uint32_t iss = syncookie_make(st, ep, seg->seq, idx);
     tcp_opts o = {0};
@@ -110,7 +110,7 @@ static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tc
 /* An ACK that may return a cookie. Returns 1 if it was consumed (a connection was made, or
  * it was dropped for a full accept queue), 0 if it is not a valid cookie. */
 static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints *ep,
-                      const tcp_seg *seg)
+                      const tcp_seg *seg, const tcp_rx *rx)
 {
     int idx = syncookie_check(st, ep, seg->seq - 1, seg->ack - 1);
     if (idx < 0) {
@@ -128,29 +128,28 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     }
     stack_count(st, SYNACK_CTR_SyncookiesRecv);
     inherit(c, l);
-    const synack_config *cfg = &st->cfg;
     c->x->irs = seg->seq - 1;
     c->rcv_nxt = seg->seq;
     c->rcv_adv = c->rcv_nxt;
-    c->x->iss = seg->ack - 1;
+    tcp_sendseqinit(c, seg->ack - 1);
+    /* the SYN-ACK the cookie stands for is acknowledged: everything starts past it */
     c->snd_una = c->snd_nxt = c->snd_max = seg->ack;
     c->x->snd_sml = seg->ack;
-    c->x->snd_buf_seq = seg->ack;
     c->x->snd_recover = seg->ack;
-    uint32_t mss = syncookie_mss_table[idx];
-    if (seg->opts.has_ts && cfg->timestamps) {
+    /* The options the SYN offered, as far as the cookie kept them: its MSS class, and in
+     * the TSval we sent (echoed back) window scale and SACK; none of those without
+     * timestamps (cookie_synack offered none). */
+    tcp_opts peer = {.has_mss = 1, .mss = syncookie_mss_table[idx]};
+    if (seg->opts.has_ts && st->cfg.timestamps) {
         int ws, sack;
         syncookie_ts_decode(seg->opts.ts_ecr, &ws, &sack);
-        c->ts_ok = 1;
-        c->ts_recent = seg->opts.ts_val;
-        c->ts_recent_age = st->now;
-        c->ws_ok = ws >= 0 && cfg->wscale <= TCP_MAX_WSCALE;
-        c->snd_wscale = c->ws_ok ? (uint8_t)ws : 0;
-        c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;
-        c->sack_ok = sack && cfg->sack;
-        mss -= 12;
+        peer.has_ts = 1;
+        peer.ts_val = seg->opts.ts_val;
+        peer.has_wscale = ws >= 0;
+        peer.wscale = ws >= 0 ? (uint8_t)ws : 0;
+        peer.sack_ok = sack != 0;
     }
-    c->snd_mss = (uint16_t)mss;
+    tcp_negotiate_syn_opts(c, &peer);
     c->snd_wnd = (uint32_t)seg->win << c->snd_wscale;
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = seg->seq;
@@ -161,17 +160,15 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     l->acc_len++;
     sock_ready_raise(st, l->sock, POLLIN);
     stack_count(st, SYNACK_CTR_PassiveOpens);
-    c->cc->init(c);
-    c->state = SYNACK_LISTEN;
-    tcp_set_state(c, SYNACK_ESTABLISHED, "syncookie-ack");
-    tcp_arm_keepalive(c);
+    c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> ESTABLISHED for the new TCB */
+    tcp_establish(c, "syncookie-ack");
     /* The rest of the segment (data riding on the ACK) is handled as in ESTABLISHED. */
-    tcp_conn_input(c, seg);
+    tcp_conn_input(c, seg, rx);
     return 1;
 }
 
-void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
-                      const tcp_seg *seg)
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
+                      const tcp_rx *rx)
 {
     synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
                            .rport = seg->sport};
@@ -183,7 +180,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     /* second, an ACK to a listener is bad: <SEQ=SEG.ACK><CTL=RST> — unless it returns
      * one of our SYN cookies (RFC 4987 3.6) */
     if (seg->flags & TCP_ACK) {
-        if (!(seg->flags & TCP_SYN) && cookies_live(st) && cookie_ack(st, l, &ep, seg))
+        if (!(seg->flags & TCP_SYN) && cookies_live(st) && cookie_ack(st, l, &ep, seg, rx))
             return;
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "ack-to-listener");
         tcp_reset_reply(st, ip, seg);
@@ -220,35 +217,21 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
     inherit(c, l);
     c->segs_in = 1; /* the SYN, which reached the listener before this TCB existed */
 
-    c->x->irs = seg->seq;
-    c->rcv_nxt = seg->seq + 1;
-    c->rcv_adv = c->rcv_nxt;
-    tcp_negotiate_syn_opts(c, seg);
-    c->snd_wnd = seg->win; /* RFC 7323 2.2: not scaled in a SYN */
-    c->max_snd_wnd = c->snd_wnd;
-    c->snd_wl1 = seg->seq;
-    c->x->iss = tcp_isn(st, &ep);
-    c->snd_una = c->x->iss;
-    c->x->snd_sml = c->x->iss;
-    c->snd_nxt = c->x->iss;
-    c->snd_max = c->x->iss;
-    c->x->snd_buf_seq = c->x->iss + 1;
-    c->x->snd_recover = c->x->iss;
+    tcp_rcvseqinit(c, seg);
+    tcp_sendseqinit(c, tcp_isn(st, &ep));
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
     /* Data on a SYN is not accepted without Fast Open; the peer sends it again. */
-    c->rtt_timing = 0;
-    c->x->rtt_start = st->now;
     tcp_send_syn(c);
     tcp_arm_rexmit(c);
 }
 
-int tcp_listen_established(tcp_conn *c)
+tcp_ret tcp_listen_established(tcp_conn *c)
 {
     synack_stack *st = c->st;
     tcp_listener *l = c->x->listener;
     if (!l)
-        return 0;
+        return TCP_CONT;
     if (l->acc_len >= l->backlog) {
         synack_endpoints ep;
         tcp_conn_endpoints(c, &ep);
@@ -256,11 +239,11 @@ int tcp_listen_established(tcp_conn *c)
         if (st->cfg.abort_on_overflow) {
             tcp_send_rst(c);
             tcp_conn_close(c, 0, "accept-queue-full");
-            return -1;
+            return TCP_FREED;
         }
         /* Drop the ACK and stay half-open: our SYN-ACK retransmission gives the
          * application time to accept, and the peer's ACK comes again. */
-        return 1;
+        return TCP_DONE;
     }
     tcp_q_remove(&l->syn_head, &l->syn_tail, c);
     l->syn_len--;
@@ -269,7 +252,7 @@ int tcp_listen_established(tcp_conn *c)
     sock_ready_raise(st, l->sock, POLLIN);
     c->queue = TCPQ_ACCEPT;
     stack_count(st, SYNACK_CTR_PassiveOpens);
-    return 0;
+    return TCP_CONT;
 }
 
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l)

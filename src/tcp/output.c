@@ -520,9 +520,10 @@ void tcp_output(tcp_conn *c)
             if (len > 0 && len < mss && !with_fin) {
                 /* RFC 1122 4.2.3.4: Nagle, and sender-side SWS avoidance. */
                 int all_queued = len == avail;
-                /* The linux profile uses Minshall's variant (as Linux's tcp_nagle_check):
-                 * hold a small segment only while an earlier small one is unacknowledged. */
-                int idle = st->cfg.linux_profile ? !seq_gt(c->x->snd_sml, c->snd_una)
+                /* cfg.nagle_minshall (linux profile): Minshall's variant (as Linux's
+                 * tcp_nagle_check) holds a small segment only while an earlier small one
+                 * is unacknowledged. */
+                int idle = st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una)
                                                  : inflight == 0;
                 if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2 &&
                     !c->sws_override)
@@ -534,7 +535,7 @@ void tcp_output(tcp_conn *c)
             if (len > 0 && c->snd_nxt + len == end)
                 flags |= TCP_PSH;
             uint32_t rest = avail - len;
-            if (st->cfg.linux_profile && len > 0 && rest > 0 && burst > 0 &&
+            if (st->cfg.psh_burst_end && len > 0 && rest > 0 && burst > 0 &&
                 usable - len < (rest < mss ? rest : mss))
                 flags |= TCP_PSH; /* Linux: a window-limited burst (one TSO frame) ends
                                      with PSH, as GSO leaves it on the last segment */

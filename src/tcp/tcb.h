@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stack/conn_table.h"
-#include "stack/timer_wheel.h"
+#include "tcp/conn_table.h"
+#include "util/timer_wheel.h"
 #include "synack/synack.h"
 #include "tcp/recvbuf.h"
 #include "tcp/sendbuf.h"
@@ -17,6 +17,26 @@ struct synack_stack;
 struct tcp_listener;
 struct tcp_cc_ops;
 struct tcp_txlog;
+
+/* The TCP settings a socket chooses (its options), in one struct so that they travel by
+ * assignment: a listener takes its socket's, a connection it creates takes the listener's
+ * (tcp_knobs_inherit says which), an accepted socket takes its connection's, and an orphan
+ * keeps a copy of its socket's. A connection reads them through tcp_conn.knobs. */
+typedef struct tcp_knobs {
+    uint64_t keepidle_us;       /* TCP_KEEPIDLE */
+    uint64_t keepintvl_us;      /* TCP_KEEPINTVL */
+    uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT, 0 = the retry counts decide */
+    const struct tcp_cc_ops *cc; /* TCP_CONGESTION, NULL = the stack's default */
+    uint32_t keepcnt;           /* TCP_KEEPCNT */
+    uint32_t sndbuf;            /* SO_SNDBUF */
+    uint32_t rcvbuf;            /* SO_RCVBUF */
+    uint32_t max_pacing_rate;   /* SO_MAX_PACING_RATE, bytes/s; 0 = never set (no cap) */
+    int32_t linger_s;           /* SO_LINGER l_linger */
+    uint16_t maxseg;            /* TCP_MAXSEG, 0 = from the MTU */
+    uint8_t nodelay;            /* TCP_NODELAY */
+    uint8_t keepalive;          /* SO_KEEPALIVE */
+    uint8_t linger_on;          /* SO_LINGER l_onoff */
+} tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
 typedef enum tcp_queue {
@@ -95,7 +115,8 @@ typedef struct tcp_xfer {
     uint32_t snd_recover;       /* NewReno "recover", RFC 6582 (snd_una when idle: at or
                                    below it, every use reads the same) */
     uint32_t snd_sml;           /* end of the last sub-MSS segment sent (Minshall's Nagle,
-                                   linux profile); at or below snd_una means none in flight */
+                                   cfg.nagle_minshall); at or below snd_una means none in
+                                   flight */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
@@ -113,13 +134,10 @@ typedef struct tcp_xfer {
                                    bits of the µs clock (only differences are used) */
     uint32_t pacing_max;        /* SO_MAX_PACING_RATE, bytes/s; 0 = no cap */
 
-    /* --- socket options, for a connection without a socket (an embryo inherits them from
-     * its listener, an orphan keeps its socket's last values); one with a socket reads
-     * them from the socket (tcp_keepidle_us() etc., conn.c) --- */
-    uint64_t keepidle_us;       /* TCP_KEEPIDLE */
-    uint64_t keepintvl_us;      /* TCP_KEEPINTVL */
-    uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT, 0 = use retry counts */
-    uint32_t keepcnt;           /* TCP_KEEPCNT */
+    /* --- the knobs of a connection without a socket (an embryo's, inherited from its
+     * listener; an orphan's, its socket's last): tcp_conn.knobs points here then. A
+     * connection without a socket is never idle, so it keeps this block. --- */
+    tcp_knobs knobs;
 } tcp_xfer;
 
 typedef struct tcp_conn {
@@ -151,7 +169,7 @@ typedef struct tcp_conn {
     uint8_t rcv_wscale;         /* our shift, applied to windows we send */
     uint8_t queue;              /* tcp_queue: which queue x->q_prev/q_next belong to */
     uint8_t quickacks;          /* data segments still ACKed at once (Linux quick-ACK at the
-                                   start of a connection, TCP_MAX_QUICKACKS = 16) */
+                                   start of a connection, at most TCP_MAX_QUICKACKS, tcp.h) */
     uint32_t ts_recent;         /* TS.Recent, RFC 7323 4.3 */
     uint32_t ts_offset;         /* random offset added to our TSval clock */
 
@@ -180,25 +198,30 @@ typedef struct tcp_conn {
     unsigned rexmit_recent : 1; /* something was resent since the block was last found idle:
                                    a D-SACK (RFC 2883) may still come for RACK to learn from,
                                    so the block stays until one more event (conn.c) */
-    uint64_t ts_recent_age;     /* when TS.Recent was set (PAWS 24-day rule) */
+    unsigned keep_probes : 8;   /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
+    uint32_t ts_recent_age_s;   /* when TS.Recent was set, whole seconds (tcp_age_s): only
+                                   the 24-day PAWS rule reads it (RFC 7323 5.5) */
 
     /* --- retransmission, RFC 6298 --- */
     uint32_t srtt_us;           /* smoothed RTT, 0 before the first sample */
     uint32_t rttvar_us;         /* RTT variation */
     uint32_t rto_us;            /* current RTO before backoff */
     uint32_t backoff;           /* consecutive RTO expiries */
-    uint32_t keep_probes;       /* unanswered keepalive probes */
     uint32_t cwnd;              /* congestion window, bytes */
-    const struct tcp_cc_ops *cc; /* the congestion control algorithm */
 
-    /* --- congestion control (cwnd and the algorithm are above, where they pack) --- */
+    /* --- congestion control (cwnd is above; fields are ordered to pack) --- */
     uint32_t ssthresh;          /* slow-start threshold, bytes */
+    uint32_t snd_cap;           /* x->snd's capacity while there is no block (an idle
+                                   connection's buffers are empty and hold no storage) */
+    const struct tcp_cc_ops *cc; /* the congestion control algorithm */
+    uint32_t rcv_cap;           /* x->rcv's capacity while there is no block (idem) */
 
     /* --- application --- */
-    uint32_t snd_cap;           /* x->snd's capacity while there is no block (an idle */
-    uint32_t rcv_cap;           /* connection's buffers are empty and hold no storage) */
     int16_t error;              /* pending error (negative errno) for the socket */
     int16_t soft_error;         /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
+    const tcp_knobs *knobs;     /* the socket options in force: the owning socket's (so a
+                                   setsockopt applies at once), else x->knobs; NULL: the
+                                   stack's defaults (an orphan that found no memory) */
 
     /* --- timers (the other deadlines are in x: an idle connection runs none of them) --- */
     uint64_t keep_at;           /* the keepalive deadline, UINT64_MAX when stopped */
@@ -223,11 +246,8 @@ typedef struct tcp_listener {
     uint32_t syn_len;           /* entries in the SYN queue */
     tcp_conn *acc_head, *acc_tail;       /* established, not yet accepted, oldest first */
     uint32_t acc_len;           /* entries in the accept queue */
-    uint8_t nodelay, keepalive; /* inherited options */
-    uint32_t sndbuf, rcvbuf;    /* inherited buffer sizes */
-    uint64_t keepidle_us, keepintvl_us; /* inherited keepalive knobs */
-    uint32_t keepcnt;           /* inherited keepalive count */
-    const struct tcp_cc_ops *cc; /* inherited congestion control, NULL = stack default */
+    tcp_knobs knobs;            /* its socket's, kept equal by every setsockopt; what the
+                                   connections it creates inherit (tcp_knobs_inherit) */
 } tcp_listener;
 
 /* When timer t fires, UINT64_MAX when stopped. */

@@ -11,6 +11,44 @@
 #include "wire/ipv4.h"
 #include "wire/tcp_wire.h"
 
+/* --- numbers the RFCs (or Linux, for the profile) fix --- */
+/* RFC 9293 3.7.1: the MSS a peer takes when a SYN carries no MSS option. */
+#define TCP_DEFAULT_MSS 536u
+/* RFC 6691: room the timestamps option (10 bytes, padded to 12) takes from every segment. */
+#define TCP_TS_OPT_SPACE 12u
+/* The smallest send MSS a peer can talk us down to (a floor against tiny segments). */
+#define TCP_MIN_SND_MSS 64u
+/* RFC 7323 5.5: a TS.Recent older than 24 days is no longer valid for PAWS. */
+#define TCP_PAWS_IDLE_US (24ull * 24 * 3600 * 1000000)
+/* RFC 7323 4 RTTM: an echoed timestamp at least this old (ms) gives no RTT sample. */
+#define TCP_RTTM_MAX_MS 60000u
+/* RFC 1122 4.2.3.2 / RFC 5681 4.2: an ACK at least every this many full segments. */
+#define TCP_ACK_EVERY_SEGS 2u
+/* RFC 6298 5.7: after a lost SYN or SYN-ACK, data transfer starts with an RTO of 3 s. */
+#define TCP_RTO_SYN_LOST_US 3000000u
+/* Linux's quick-ACK mode at the start of a connection (cfg.quickack_start, linux
+ * profile): this many data segments are ACKed at once (tcb.h quickacks). */
+#define TCP_MAX_QUICKACKS 16
+
+/* Whether a call freed its connection: the one convention of every function in src/tcp
+ * that can free the connection it is given (segment processing, timers, TIME-WAIT
+ * compaction, the accept queue). TCP_FREED is 0, so `if (!f(c)) return;` reads "stop if
+ * c is gone"; after TCP_FREED the caller must not touch c. */
+typedef enum tcp_ret {
+    TCP_FREED = 0, /* the connection was freed */
+    TCP_DONE = 1,  /* the connection lives; the segment (or event) is finished with */
+    TCP_CONT = 2,  /* the connection lives; go on with the next step */
+} tcp_ret;
+
+/* What tcp_input knows about the segment it is processing, passed down with it. */
+typedef struct tcp_rx {
+    const uint8_t *staged; /* the payload, when its bytes were already copied into its
+                              connection's receive ring while the checksum was verified
+                              (recvbuf_stage); NULL otherwise */
+    uint16_t gso_size;     /* the gso_size of a super-packet (synack_rx_meta), 0 for an
+                              ordinary frame */
+} tcp_rx;
+
 /* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT
  * record). */
 static inline void tcp_key_endpoints(const ct_key *k, synack_endpoints *ep)
@@ -47,6 +85,46 @@ static inline void tcp_q_remove(tcp_conn **head, tcp_conn **tail, tcp_conn *c)
     c->x->q_prev = c->x->q_next = NULL;
 }
 
+/* A time in whole seconds, saturating: how TS.Recent's age is kept (tcp_conn and the
+ * compact TIME-WAIT record), since only the 24-day rule reads it. */
+static inline uint32_t tcp_age_s(uint64_t now)
+{
+    uint64_t s = now / 1000000;
+    return s >= UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+/* Back to microseconds; a saturated age (past 136 years) reads as now, so PAWS stays on. */
+static inline uint64_t tcp_age_us(uint64_t now, uint32_t age_s)
+{
+    return age_s == UINT32_MAX ? now : (uint64_t)age_s * 1000000;
+}
+
+/* --- rules both TIME-WAIT representations (a full TCB, a compact record) apply --- */
+/* RFC 7323 5.3 PAWS, as limited by 5.5: 1 if the segment's TSval is older than a TS.Recent
+ * (set at ts_recent_age) that is still valid, i.e. younger than 24 days. Callers check
+ * that timestamps are in use and the segment carries one. */
+static inline int tcp_paws_old(uint64_t now, uint32_t ts_recent, uint64_t ts_recent_age,
+                               const tcp_seg *seg)
+{
+    uint64_t idle = now > ts_recent_age ? now - ts_recent_age : 0;
+    return seq_lt(seg->opts.ts_val, ts_recent) && idle < TCP_PAWS_IDLE_US;
+}
+/* What TIME-WAIT knows of the old connection, whichever way it is kept. */
+typedef struct tcp_tw_view {
+    uint32_t rcv_nxt;        /* past the peer's FIN */
+    uint32_t ts_recent;      /* TS.Recent, when ts_ok */
+    uint64_t ts_recent_age;  /* when TS.Recent was set */
+    int ts_ok;               /* timestamps in use */
+} tcp_tw_view;
+/* RFC 9293 3.10.7.4 note, RFC 1122 4.2.2.13, RFC 6191: whether a SYN (no ACK) for a
+ * 4-tuple in TIME-WAIT may reopen it — a newer timestamp, or with equal (or no)
+ * timestamps a sequence number beyond the old connection's (timewait.c). */
+int tcp_tw_syn_reopens(const tcp_tw_view *v, const tcp_seg *seg);
+/* A TIME-WAIT segment that PAWS rejects (tcp_paws_old with the view). */
+static inline int tcp_tw_paws(uint64_t now, const tcp_tw_view *v, const tcp_seg *seg)
+{
+    return v->ts_ok && seg->opts.has_ts && tcp_paws_old(now, v->ts_recent, v->ts_recent_age, seg);
+}
+
 /* --- conn.c: life cycle, state, timers --- */
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep);
 /* The full TCB for a 4-tuple, or NULL (none, or only a compact TIME-WAIT record). */
@@ -61,8 +139,11 @@ int tcp_xfer_attach(tcp_conn *c);
 /* Gives the transfer block back if c is idle (conn.c xfer_idle); c stays usable, but code
  * that touches c->x must attach again first. */
 void tcp_xfer_release(tcp_conn *c);
-/* Keepalive and user-timeout knobs: the socket's, else the transfer block's copy (embryo,
- * orphan), else the stack's defaults. */
+/* What a connection a listener creates takes from the listener's knobs: all of them but
+ * TCP_MAXSEG, TCP_USER_TIMEOUT, SO_MAX_PACING_RATE and SO_LINGER. */
+void tcp_knobs_inherit(tcp_knobs *to, const tcp_knobs *from);
+/* Keepalive and user-timeout knobs: the connection's (c->knobs), else the stack's
+ * defaults. */
 uint64_t tcp_keepidle_us(const tcp_conn *c);
 uint64_t tcp_keepintvl_us(const tcp_conn *c);
 uint32_t tcp_keepcnt(const tcp_conn *c);
@@ -81,8 +162,10 @@ void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep);
 /* Moves the connection to TIME-WAIT and starts 2*MSL (recycling the oldest entry when the
  * TIME-WAIT table is full). */
 void tcp_enter_time_wait(tcp_conn *c, const char *why);
-/* Options inherited at creation from a socket or listener. */
-void tcp_conn_apply_defaults(tcp_conn *c);
+/* RFC 9293 3.4: starts the send sequence space at iss (our SYN takes iss; data starts at
+ * iss + 1) and times the SYN. Every opening (connect, a listener's SYN, a SYN cookie)
+ * goes through here. */
+void tcp_sendseqinit(tcp_conn *c, uint32_t iss);
 /* Bytes of window we can advertise now (before scaling). */
 uint32_t tcp_rcv_window(const tcp_conn *c);
 /* Sequence number just past the data the application has written. */
@@ -94,16 +177,43 @@ static inline uint32_t tcp_snd_data_end(const tcp_conn *c)
 uint32_t tcp_ts_now(const tcp_conn *c);
 
 /* --- input.c: segment arrival, RFC 9293 3.10.7 --- */
-/* Takes the peer's SYN options (MSS, window scale, SACK, timestamps). */
-void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_seg *seg);
+/* Takes the peer's SYN options (MSS, window scale, SACK, timestamps) as far as our
+ * config allows: the one place a connection's options are negotiated (a SYN cookie's ACK
+ * passes the options its cookie encoded). */
+void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o);
+/* A SYN (or SYN-ACK) from the peer: its sequence space, options and unscaled window. */
+void tcp_rcvseqinit(tcp_conn *c, const tcp_seg *seg);
+/* Enters ESTABLISHED from SYN-SENT, SYN-RECEIVED or a SYN cookie: congestion control
+ * starts, the keepalive is armed. The one way into ESTABLISHED. */
+void tcp_establish(tcp_conn *c, const char *why);
 /* hdr_sum is NULL when the segment's checksum was verified (or a device vouched for it);
  * else it is the pseudo-header + header sum from tcp_parse_deferred(), and the payload is
  * verified here before anything acts on the segment — for the next in-order data of an
- * established connection, in the same pass that copies it into the receive ring. Returns 0,
- * or -EINVAL when the checksum is bad (dropped and counted as ip.c counts it). */
-int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum);
-/* Segment arrival for a connection past SYN-SENT (3.10.7.4). */
-void tcp_conn_input(tcp_conn *c, const tcp_seg *seg);
+ * established connection, in the same pass that copies it into the receive ring. gso_size
+ * is the device's for a super-packet (synack_rx_meta), else 0. Returns 0, or -EINVAL when
+ * the checksum is bad (dropped and counted as ip.c counts it). */
+int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum,
+              uint16_t gso_size);
+/* Segment arrival for a connection past SYN-SENT (3.10.7.4); rx is what tcp_input knows
+ * of the segment. */
+tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);
+/* Counts ctr (unless SYNACK_CTR_COUNT) and emits a drop event for the connection. */
+void tcp_drop(tcp_conn *c, synack_counter ctr, const char *reason);
+
+/* --- ack.c: the ACK of a synchronized state --- */
+/* The ACK step of 3.10.7.4 after the checks before it; old_ts_recent(_age_s) are TS.Recent
+ * before this segment updated it (cfg.ack_unsent_drop puts them back). TCP_CONT (go on
+ * with the text), TCP_DONE (the ACK was dropped) or TCP_FREED (LAST-ACK ended). */
+tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
+                      uint32_t old_ts_recent_age_s);
+/* An acceptable ACK advances SND.UNA to ack (header prediction calls it directly). Returns
+ * 1 if our FIN is now acknowledged. */
+int tcp_ack_advance(tcp_conn *c, uint32_t ack);
+/* RFC 7323 4 RTTM: the round trip an echoed timestamp measures, for the controller. */
+void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg);
+/* The delivery-rate sample of an acceptable ACK, for a controller with cong_control. */
+void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
+                         uint32_t sacked_before);
 /* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK
  * does; RACK's reordering timer calls it too. */
 void tcp_enter_recovery(tcp_conn *c);
@@ -140,8 +250,8 @@ uint32_t tcp_send_mss(const tcp_conn *c);
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
 
 /* --- timers.c --- */
-/* Runs every expired timer of c; returns 0 if c was freed. */
-int tcp_timers_run(tcp_conn *c, uint64_t now);
+/* Runs every expired timer of c: TCP_FREED, or TCP_DONE. */
+tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now);
 /* RTO with exponential backoff, clamped to rto_max. */
 uint64_t tcp_rto_backed_off(const tcp_conn *c);
 void tcp_arm_rexmit(tcp_conn *c);
@@ -192,14 +302,110 @@ uint32_t tcp_flight_size(const tcp_conn *c);
 /* --- listen.c: listeners, SYN queue, accept queue --- */
 tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport);
 /* A segment for a listener (RFC 9293 3.10.7.2). */
-void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip,
-                      const tcp_seg *seg);
-/* A half-open connection completed its handshake: SYN queue -> accept queue. Returns 0, or
- * -1 when the accept queue is full (the connection was dropped or reset and freed). */
-int tcp_listen_established(tcp_conn *c);
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
+                      const tcp_rx *rx);
+/* A half-open connection completed its handshake: SYN queue -> accept queue, TCP_CONT.
+ * With the accept queue full the ACK is dropped: TCP_DONE (the connection stays half-open),
+ * or TCP_FREED (abort_on_overflow: reset and freed). */
+tcp_ret tcp_listen_established(tcp_conn *c);
 void tcp_listen_unlink(tcp_conn *c);
 /* Frees the listener's queues (RST to accept-queue entries, as Linux does). */
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
+
+/* --- usrreq.c: the user requests of RFC 9293 3.10 as the socket layer makes them; its only
+ * way to change TCP (docs/ARCHITECTURE.md "Layers"). The socket owns its tcp_knobs; a
+ * connection it owns reads them through c->knobs. --- */
+/* What a new socket's knobs start as: the stack's defaults. */
+void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k);
+/* The MSS a socket without TCP_MAXSEG announces (from the MTU or cfg.mss). */
+uint16_t tcp_usr_default_maxseg(const synack_stack *st);
+/* The congestion control named `name` (TCP_CONGESTION), or NULL. */
+const tcp_cc_ops *tcp_usr_cc_lookup(const char *name);
+/* The connection's 4-tuple (getsockname, getpeername, accept). */
+void tcp_usr_endpoints(const tcp_conn *c, synack_endpoints *ep);
+/* Whether a connection or TIME-WAIT record uses local port lport / the 4-tuple ep, and
+ * whether a listener holds laddr:lport (bind, connect and listen pick ports by them). */
+int tcp_usr_port_used(synack_stack *st, uint16_t lport);
+int tcp_usr_tuple_used(synack_stack *st, const synack_endpoints *ep);
+int tcp_usr_listening(synack_stack *st, uint32_t laddr, uint16_t lport);
+/* OPEN, active (3.10.1): a connection from ep with the socket's knobs k (which must stay
+ * where they are while the socket owns the connection), stored in *cp (the socket's
+ * connection pointer) before its SYN is sent. Returns -EINPROGRESS, or -EADDRNOTAVAIL
+ * (the 4-tuple is taken) or -ENOBUFS with *cp untouched. */
+int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                    tcp_conn **cp);
+/* connect() on a socket that has a connection: -EALREADY while opening, else -EISCONN. */
+int tcp_usr_connect_again(const tcp_conn *c);
+/* OPEN, passive: a listener on laddr:lport with a copy of k. 0 with *lp set, or
+ * -EADDRINUSE (another listener has the port), -ENOMEM. */
+int tcp_usr_listen(synack_stack *st, int sock, const tcp_knobs *k, uint32_t laddr, uint16_t lport,
+                   uint32_t backlog, tcp_listener **lp);
+/* listen() again: a new accept-queue limit. */
+void tcp_usr_listen_backlog(tcp_listener *l, uint32_t backlog);
+/* The listening socket's knobs changed: the listener takes them (by assignment). */
+void tcp_usr_listen_knobs(tcp_listener *l, const tcp_knobs *k);
+/* Whether the accept queue holds a connection. */
+int tcp_usr_accept_ready(const tcp_listener *l);
+/* Takes the oldest connection off the accept queue for socket `sock`, whose knobs *k it
+ * fills from the connection's and which the connection reads from now on. The queue must
+ * not be empty (tcp_usr_accept_ready). */
+tcp_conn *tcp_usr_accept(tcp_listener *l, int sock, tcp_knobs *k);
+/* close() of a listening socket: its queues go (RST to accepted-not-yet entries). */
+void tcp_usr_listen_close(synack_stack *st, tcp_listener *l);
+/* Readiness bits (POLLIN, POLLOUT, POLLRDHUP, POLLHUP) of a listener / a connection. */
+short tcp_usr_listen_poll(const tcp_listener *l);
+short tcp_usr_poll(const tcp_conn *c);
+/* SEND (3.10.2): 0 if data may be queued now, else -EAGAIN, -EPIPE or -ENOMEM. */
+int tcp_usr_send_check(tcp_conn *c);
+/* After tcp_usr_send_check: queues what fits and sends what may go. Bytes taken, or
+ * -EAGAIN when none fit. */
+long tcp_usr_send(tcp_conn *c, const void *buf, size_t len);
+/* Zero-copy send (synack_send_reserve/_commit), after tcp_usr_send_check. */
+long tcp_usr_send_reserve(tcp_conn *c, size_t want, void **buf);
+long tcp_usr_send_commit(tcp_conn *c, size_t n);
+/* RECEIVE (3.10.3): 1 if data is ready, 0 at end of stream (or shut_rd), else -EAGAIN. */
+int tcp_usr_recv_check(const tcp_conn *c, int shut_rd);
+/* Bytes ready to read. */
+uint32_t tcp_usr_readable(const tcp_conn *c);
+/* After tcp_usr_recv_check said 1: copies (peek) or takes n <= readable bytes; taking
+ * them may open the window (an ACK) and leave the connection idle. */
+uint32_t tcp_usr_recv(tcp_conn *c, void *buf, uint32_t n, int peek);
+/* Zero-copy receive: the contiguous ready bytes, and giving n of them back (-EINVAL if
+ * more than are ready). */
+long tcp_usr_recv_borrow(tcp_conn *c, const void **data);
+long tcp_usr_recv_release(tcp_conn *c, size_t n);
+/* shutdown(SHUT_WR): the FIN follows the data (in SYN-SENT: the connection just goes). */
+void tcp_usr_shutdown(tcp_conn *c);
+/* CLOSE or ABORT (3.10.4, 3.10.5) of the socket's connection, decided here: SO_LINGER
+ * {1,0} or unread data (RFC 2525 2.17) abort with RST; SYN-SENT just goes; TIME-WAIT
+ * becomes a compact record; anything else sends its FIN and lives on as an orphan with a
+ * copy of the socket's knobs. Call before the socket's knobs go; c may be freed. */
+void tcp_usr_close(tcp_conn *c);
+/* The socket options a connection applies when they change (tcp_usr_knob_changed). */
+typedef enum tcp_knob {
+    TK_NODELAY,
+    TK_KEEPALIVE,
+    TK_KEEPIDLE,
+    TK_KEEPINTVL,
+    TK_KEEPCNT,
+    TK_USER_TIMEOUT,
+    TK_SNDBUF,
+    TK_RCVBUF,
+    TK_MAXSEG,
+    TK_CC,
+    TK_PACING,
+    TK_LINGER,
+} tcp_knob;
+/* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
+ * new congestion control or pacing rate needs the transfer block). */
+int tcp_usr_knob_changed(tcp_conn *c, tcp_knob which);
+/* SO_ERROR of a live connection: its hard error, else its last ICMP soft error, which
+ * this consumes (as Linux); positive errno or 0. */
+int tcp_usr_so_error(tcp_conn *c);
+/* STATUS (3.10.6): the MSS in use, the congestion control, TCP_INFO. */
+uint16_t tcp_usr_maxseg(const tcp_conn *c);
+const char *tcp_usr_cc_name(const tcp_conn *c);
+void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *info);
 
 /* --- icmp_error.c: ICMP errors about our segments, RFC 1122 4.2.3.9, RFC 5927, RFC 1191 --- */
 /* What an ICMP error says about a segment we sent (RFC 792: it quotes our IP header and

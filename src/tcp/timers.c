@@ -106,20 +106,19 @@ static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
     stack_emit(c->st, &ev);
 }
 
-/* Returns 0 when the connection was freed. */
-static int on_rexmit(tcp_conn *c)
+static tcp_ret on_rexmit(tcp_conn *c)
 {
     synack_stack *st = c->st;
     const synack_config *cfg = &st->cfg;
     if (c->rack_reo) {
         tcp_rack_reo_timeout(c); /* RFC 8985 6.2 step 5: the reordering timer */
-        return 1;
+        return TCP_DONE;
     }
     if (c->tlp_armed) {
         if (c->snd_una != c->snd_max)
             send_probe(c);
         c->tlp_armed = 0;
-        return 1;
+        return TCP_DONE;
     }
     if (c->backoff == 0)
         c->x->first_rexmit_at = st->now;
@@ -138,15 +137,15 @@ static int on_rexmit(tcp_conn *c)
                     tcp_send_rst(c);
                 tcp_conn_close(c, -ETIMEDOUT, "synack-timeout");
             }
-            return 0;
+            return TCP_FREED;
         }
         c->backoff++;
         tcp_retransmit_first(c);
         tcp_arm_rexmit(c);
-        return 1;
+        return TCP_DONE;
     }
     if (c->snd_una == c->snd_max)
-        return 1; /* nothing outstanding any more */
+        return TCP_DONE; /* nothing outstanding any more */
     int expired = c->backoff >= cfg->data_retries;
     if (tcp_user_timeout_us(c) && st->now - c->x->first_rexmit_at >= tcp_user_timeout_us(c))
         expired = 1;
@@ -156,7 +155,7 @@ static int on_rexmit(tcp_conn *c)
         if (c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT)
             stack_count(st, SYNACK_CTR_EstabResets);
         tcp_conn_close(c, tcp_timeout_error(c), "rexmit-timeout");
-        return 0;
+        return TCP_FREED;
     }
     stack_count(st, SYNACK_CTR_TCPTimeouts);
     /* RFC 5681 3.1 / RFC 6582 4: a timeout ends recovery and collapses the window; only
@@ -177,7 +176,7 @@ static int on_rexmit(tcp_conn *c)
          * have reneged on what it SACKed (RFC 2018 8). */
         tcp_rack_on_rto(c);
         tcp_arm_rexmit(c);
-        return 1;
+        return TCP_DONE;
     }
     c->snd_nxt = c->snd_una; /* go back: resend from the first unacknowledged byte */
     tcp_sack_clear(c);       /* RFC 2018 8: after a timeout, SACK information may be stale */
@@ -185,7 +184,7 @@ static int on_rexmit(tcp_conn *c)
         tcp_rack_forget(c);
     tcp_retransmit_first(c);
     tcp_arm_rexmit(c);
-    return 1;
+    return TCP_DONE;
 }
 
 static void on_persist(tcp_conn *c)
@@ -213,31 +212,31 @@ static void on_persist(tcp_conn *c)
     tcp_timer_set(c, TT_PERSIST, st->now + t);
 }
 
-static int on_keepalive(tcp_conn *c)
+static tcp_ret on_keepalive(tcp_conn *c)
 {
     synack_stack *st = c->st;
     if (!c->keepalive || !keepalive_state(c->state))
-        return 1;
+        return TCP_DONE;
     if (c->keep_probes == 0 && st->now < c->last_rcv + tcp_keepidle_us(c)) {
         /* Traffic arrived since the timer was set: wait out the rest of the idle time. */
         tcp_timer_set(c, TT_KEEPALIVE, c->last_rcv + tcp_keepidle_us(c));
-        return 1;
+        return TCP_DONE;
     }
     if (c->keep_probes >= tcp_keepcnt(c)) {
         /* RFC 1122 4.2.3.6: the peer is dead. Linux resets it on the way out. */
         stack_count(st, SYNACK_CTR_TCPKeepAliveTimeouts);
         tcp_send_rst(c);
         tcp_conn_close(c, tcp_timeout_error(c), "keepalive-timeout");
-        return 0;
+        return TCP_FREED;
     }
     /* The probe: SEG.SEQ = SND.NXT - 1, no data, which an alive peer must ACK. */
     c->keep_probes++;
     tcp_xmit(c, c->snd_una - 1, 0, TCP_ACK);
     tcp_timer_set(c, TT_KEEPALIVE, st->now + tcp_keepintvl_us(c));
-    return 1;
+    return TCP_DONE;
 }
 
-int tcp_timers_run(tcp_conn *c, uint64_t now)
+tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
 {
     int was_idle = !c->x;
     if (tcp_xfer_attach(c) != 0) {
@@ -246,7 +245,7 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
         if (c->keep_at <= now)
             c->keep_at = now + c->rto_us;
         tw_arm(&c->st->wheel, &c->tnode, now + c->rto_us);
-        return 1;
+        return TCP_DONE;
     }
     /* tcp_output found no memory for the block earlier and left data or a FIN queued. */
     if (was_idle && (c->x->snd.len || c->fin_queued))
@@ -263,7 +262,7 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
         case TT_REXMIT:
             emit_timer(c, TT_REXMIT, c->backoff + 1);
             if (!on_rexmit(c))
-                return 0;
+                return TCP_FREED;
             break;
         case TT_PERSIST:
             emit_timer(c, TT_PERSIST, c->x->persist_backoff + 1);
@@ -279,7 +278,7 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
         case TT_KEEPALIVE:
             emit_timer(c, TT_KEEPALIVE, c->keep_probes + 1);
             if (!on_keepalive(c))
-                return 0;
+                return TCP_FREED;
             break;
         case TT_2MSL:
             /* Armed only in TIME-WAIT and in an orphan's FIN-WAIT-2; in any other state it
@@ -289,7 +288,7 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
             emit_timer(c, TT_2MSL, 1);
             tcp_conn_close(c, 0,
                            c->state == SYNACK_TIME_WAIT ? "time-wait-expired" : "fin-wait-2-timeout");
-            return 0;
+            return TCP_FREED;
         case TT_PACE: /* the pacer has credit for the next segment (pacing.c); no trace
                          event: it fires once per segment or two */
             tcp_output(c);
@@ -300,5 +299,5 @@ int tcp_timers_run(tcp_conn *c, uint64_t now)
     }
     tcp_timers_rearm(c);
     tcp_xfer_release(c);
-    return 1;
+    return TCP_DONE;
 }

@@ -51,7 +51,7 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
         fifo_pop(st);
         stack_free(st, tw, sizeof(*tw));
     } else {
-        tw->flags |= TW_DEAD; /* freed when it reaches the head */
+        tw->node.tw_flags |= TW_DEAD; /* freed when it reaches the head */
         st->twc_dead++;
     }
 }
@@ -60,10 +60,10 @@ int tcp_tw_compact(tcp_conn *c)
 {
     synack_stack *st = c->st;
     if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || (c->x && recvbuf_ready(&c->x->rcv) > 0))
-        return 0;
+        return TCP_DONE;
     tcp_tw *tw = stack_alloc(st, sizeof(*tw));
     if (!tw)
-        return 0; /* the full TCB keeps doing the job */
+        return TCP_DONE; /* the full TCB keeps doing the job */
     memset(tw, 0, sizeof(*tw));
     tw->node.key = c->node.key;
     tw->node.kind = CT_TIME_WAIT;
@@ -71,15 +71,16 @@ int tcp_tw_compact(tcp_conn *c)
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_recent = c->ts_recent;
-    tw->flags = c->ts_ok ? TW_TS_OK : 0;
+    tw->ts_age_s = c->ts_recent_age_s;
+    tw->node.tw_flags = c->ts_ok ? TW_TS_OK : 0;
     uint32_t w = tcp_rcv_window(c) >> c->rcv_wscale;
-    tw->win = (uint16_t)(w > 0xffff ? 0xffff : w);
+    tw->node.tw_win = (uint16_t)(w > 0xffff ? 0xffff : w);
     /* the TCB leaves without a state event: the connection stays in TIME-WAIT */
     tcp_conn_free(c);
     ct_insert(&st->conns, &tw->node);
     fifo_append(st, tw);
     st->twc_len++;
-    return 1;
+    return TCP_FREED;
 }
 
 static void send_ack(synack_stack *st, const tcp_tw *tw)
@@ -90,8 +91,8 @@ static void send_ack(synack_stack *st, const tcp_tw *tw)
     seg.seq = tw->snd_nxt;
     seg.ack = tw->rcv_nxt;
     seg.flags = TCP_ACK;
-    seg.win = tw->win;
-    if (tw->flags & TW_TS_OK) {
+    seg.win = tw->node.tw_win;
+    if (tw->node.tw_flags & TW_TS_OK) {
         seg.opts.has_ts = 1;
         seg.opts.ts_val = (uint32_t)(st->now / 1000) + tcp_ts_offset(st, &ep);
         seg.opts.ts_ecr = tw->ts_recent;
@@ -99,62 +100,124 @@ static void send_ack(synack_stack *st, const tcp_tw *tw)
     tcp_emit_segment(st, &ep, &seg);
 }
 
-int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
+int tcp_tw_syn_reopens(const tcp_tw_view *v, const tcp_seg *seg)
 {
+    int newer = seq_gt(seg->seq, v->rcv_nxt);
+    if (v->ts_ok && seg->opts.has_ts)
+        newer = seq_gt(seg->opts.ts_val, v->ts_recent) ||
+                (seg->opts.ts_val == v->ts_recent && newer);
+    return newer;
+}
+
+/* The record as the shared TIME-WAIT rules see it. */
+static tcp_tw_view record_view(const synack_stack *st, const tcp_tw *tw)
+{
+    tcp_tw_view v = {.rcv_nxt = tw->rcv_nxt, .ts_recent = tw->ts_recent,
+                     .ts_recent_age = tcp_age_us(st->now, tw->ts_age_s),
+                     .ts_ok = (tw->node.tw_flags & TW_TS_OK) != 0};
+    return v;
+}
+
+/* A connection in TIME-WAIT, in either representation: the full TCB (c) while a socket
+ * or unread data keeps it, else the compact record (tw). */
+typedef struct tw_ref {
+    synack_stack *st;
+    tcp_conn *c;
+    tcp_tw *tw;
+} tw_ref;
+
+static void tw_send_ack(const tw_ref *r)
+{
+    if (r->c)
+        tcp_send_ack(r->c);
+    else
+        send_ack(r->st, r->tw);
+}
+
+/* 2*MSL starts again (RFC 9293 3.10.7.4 "eighth", TIME-WAIT). */
+static void tw_restart(const tw_ref *r)
+{
+    uint64_t when = r->st->now + 2 * r->st->cfg.msl_us;
+    if (r->c) {
+        tcp_timer_set(r->c, TT_2MSL, when);
+        return;
+    }
+    r->tw->expires = when;
+    if (r->tw != r->st->twc_tail)
+        r->tw->node.tw_flags |= TW_MOVED;
+}
+
+/* The one TIME-WAIT input routine (RFC 9293 3.10.7.4 in TIME-WAIT, RFC 1337, RFC 6191,
+ * RFC 7323 5.3/5.5), for both representations. TCP_FREED when the connection was released
+ * to let a new SYN reopen the 4-tuple (the caller hands the SYN to the listener), else
+ * TCP_DONE. */
+static tcp_ret time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_seg *seg)
+{
+    synack_stack *st = r->st;
     synack_endpoints ep;
-    tcp_key_endpoints(&tw->node.key, &ep);
+    tcp_key_endpoints(r->c ? &r->c->node.key : &r->tw->node.key, &ep);
     uint8_t f = seg->flags;
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "rst-in-time-wait");
-        return 0;
+        return TCP_DONE;
     }
     if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-        /* RFC 1122 4.2.2.13 / RFC 6191: a SYN beyond everything the old connection used
-         * (higher sequence number, or a newer timestamp) may reopen the 4-tuple. */
-        int newer = seq_gt(seg->seq, tw->rcv_nxt);
-        if ((tw->flags & TW_TS_OK) && seg->opts.has_ts)
-            newer = seq_gt(seg->opts.ts_val, tw->ts_recent) ||
-                    (seg->opts.ts_val == tw->ts_recent && newer);
-        if (newer) {
+        if (tcp_tw_syn_reopens(v, seg)) {
             stack_count(st, SYNACK_CTR_TCPTimeWaitReused);
-            release(st, tw, "time-wait-reused");
-            return 1;
+            if (r->c)
+                tcp_conn_close(r->c, 0, "time-wait-reused");
+            else
+                release(st, r->tw, "time-wait-reused");
+            return TCP_FREED;
         }
-        send_ack(st, tw);
+        tw_send_ack(r);
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "old-syn-in-time-wait");
-        return 0;
+        return TCP_DONE;
     }
-    if ((tw->flags & TW_TS_OK) && seg->opts.has_ts && seq_lt(seg->opts.ts_val, tw->ts_recent)) {
-        send_ack(st, tw); /* RFC 7323 5.3 PAWS */
-        stack_drop(st, &ep, SYNACK_CTR_COUNT, "paws");
-        return 0;
+    if (tcp_tw_paws(st->now, v, seg)) {
+        tw_send_ack(r); /* RFC 7323 5.3 PAWS; counted as Linux's TIME-WAIT counts it */
+        stack_drop(st, &ep, SYNACK_CTR_PAWSEstab, "paws");
+        return TCP_DONE;
     }
     if (f & TCP_FIN) {
-        /* The peer did not get our last ACK: ACK again and restart 2*MSL (RFC 9293
-         * 3.10.7.4 "eighth", TIME-WAIT). */
-        tw->expires = st->now + 2 * st->cfg.msl_us;
-        if (tw != st->twc_tail)
-            tw->flags |= TW_MOVED;
-        send_ack(st, tw);
-        return 0;
+        /* The peer did not get our last ACK: ACK again and restart 2*MSL. */
+        tw_restart(r);
+        tw_send_ack(r);
+        return TCP_DONE;
     }
-    if (seg->payload_len || seg->seq != tw->rcv_nxt)
-        send_ack(st, tw); /* anything else that is not a bare ACK gets our state */
-    return 0;
+    if (seg->payload_len || seg->seq != v->rcv_nxt)
+        tw_send_ack(r); /* anything else that is not a bare ACK gets our state */
+    return TCP_DONE;
+}
+
+int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
+{
+    tw_ref r = {.st = st, .tw = tw};
+    tcp_tw_view v = record_view(st, tw);
+    return time_wait_input(&r, &v, seg);
+}
+
+int tcp_tw_conn_input(tcp_conn *c, const tcp_seg *seg)
+{
+    tw_ref r = {.st = c->st, .c = c};
+    tcp_tw_view v = {.rcv_nxt = c->rcv_nxt, .ts_recent = c->ts_recent,
+                     .ts_recent_age = tcp_age_us(c->st->now, c->ts_recent_age_s),
+                     .ts_ok = c->ts_ok};
+    return time_wait_input(&r, &v, seg);
 }
 
 void tcp_tw_expire(synack_stack *st)
 {
     while (st->twc_head) {
         tcp_tw *tw = st->twc_head;
-        if (tw->flags & TW_DEAD) {
+        if (tw->node.tw_flags & TW_DEAD) {
             fifo_pop(st);
             st->twc_dead--;
             stack_free(st, tw, sizeof(*tw));
-        } else if (tw->flags & TW_MOVED) {
+        } else if (tw->node.tw_flags & TW_MOVED) {
             fifo_pop(st);
-            tw->flags &= (uint8_t)~TW_MOVED;
+            tw->node.tw_flags &= (uint8_t)~TW_MOVED;
             fifo_append(st, tw);
         } else if (tw->expires <= st->now) {
             release(st, tw, "time-wait-expired");
@@ -170,12 +233,12 @@ uint64_t tcp_tw_next_deadline(const synack_stack *st)
     if (!tw)
         return UINT64_MAX;
     /* a flagged head is housekeeping: have it done at once */
-    return tw->flags & (TW_DEAD | TW_MOVED) ? st->now : tw->expires;
+    return tw->node.tw_flags & (TW_DEAD | TW_MOVED) ? st->now : tw->expires;
 }
 
 void tcp_tw_recycle_oldest(synack_stack *st)
 {
-    if (st->twc_head && (st->twc_head->flags & TW_DEAD)) {
+    if (st->twc_head && (st->twc_head->node.tw_flags & TW_DEAD)) {
         tcp_tw *tw = fifo_pop(st);
         st->twc_dead--;
         stack_free(st, tw, sizeof(*tw));
@@ -191,7 +254,7 @@ void tcp_tw_free_all(synack_stack *st)
 {
     while (st->twc_head) {
         tcp_tw *tw = fifo_pop(st);
-        if (!(tw->flags & TW_DEAD))
+        if (!(tw->node.tw_flags & TW_DEAD))
             ct_remove(&st->conns, &tw->node);
         stack_free(st, tw, sizeof(*tw));
     }

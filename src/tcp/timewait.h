@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stack/conn_table.h"
+#include "tcp/conn_table.h"
 
 struct synack_stack;
 struct tcp_conn;
@@ -26,9 +26,9 @@ typedef struct tcp_tw {
     uint32_t snd_nxt;        /* our next sequence number (for the ACKs we send) */
     uint32_t rcv_nxt;        /* past the peer's FIN */
     uint32_t ts_recent;      /* the peer's last TSval (PAWS, RFC 6191 reuse test) */
-    uint16_t win;            /* the window field we last sent */
-    uint8_t flags;           /* TW_* */
-    uint8_t unused;          /* padding */
+    uint32_t ts_age_s;       /* when TS.Recent was set, whole seconds (tcp_age_s): PAWS
+                                ignores a TS.Recent 24 days old (RFC 7323 5.5) */
+    /* node.tw_flags: TW_*; node.tw_win: the window field we last sent */
 } tcp_tw;
 
 /* The record that embeds a connection-table node of kind CT_TIME_WAIT. */
@@ -38,11 +38,15 @@ static inline tcp_tw *tcp_tw_of(ct_node *n)
 }
 
 /* Replaces c (orphaned, in TIME-WAIT) by a compact record; keeps c when memory is short.
- * Returns 1 if c was freed. */
+ * Returns TCP_FREED (tcp.h) if c was freed, else TCP_DONE. */
 int tcp_tw_compact(struct tcp_conn *c);
-/* A segment for a compact record. Returns 1 if the record was released to let a new SYN
- * reopen the 4-tuple (the caller then hands the SYN to the listener). */
+/* A segment for a compact record. Returns TCP_FREED (tcp.h) if the record was released to
+ * let a new SYN reopen the 4-tuple (the caller then hands the SYN to the listener), else
+ * TCP_DONE. */
 int tcp_tw_input(struct synack_stack *st, tcp_tw *tw, const struct tcp_seg *seg);
+/* A segment for a full TCB in TIME-WAIT (a socket or unread data keeps it): the same
+ * routine as tcp_tw_input, with the same result. */
+int tcp_tw_conn_input(struct tcp_conn *c, const struct tcp_seg *seg);
 /* Expires records due at st->now. */
 void tcp_tw_expire(struct synack_stack *st);
 /* When the oldest record expires, UINT64_MAX if none. */

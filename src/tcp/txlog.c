@@ -31,7 +31,7 @@ tcp_txlog *tcp_txlog_get(tcp_conn *c)
 /* Slots: a full send buffer of full-sized segments, and a few short ones. */
 static uint32_t log_cap(const tcp_conn *c)
 {
-    uint32_t mss = c->snd_mss ? c->snd_mss : 536;
+    uint32_t mss = c->snd_mss ? c->snd_mss : TCP_DEFAULT_MSS;
     uint32_t cap = c->x->snd.cap / mss + 8;
     return cap > TCP_TXLOG_MAX ? TCP_TXLOG_MAX : cap;
 }

@@ -348,6 +348,14 @@ MUT(iw_huge, c->initial_cwnd_segs = 1025)
 MUT(tlp_two, c->tail_loss_probe = 2)
 MUT(rack_two, c->rack = 2)
 MUT(pacing_two, c->pacing = 2)
+MUT(quickack_start_two, c->quickack_start = 2)
+MUT(quickack_fin_two, c->quickack_fin = 2)
+MUT(ack_unsent_drop_two, c->ack_unsent_drop = 2)
+MUT(paws_disordered_ack_two, c->paws_disordered_ack = 2)
+MUT(nagle_minshall_two, c->nagle_minshall = 2)
+MUT(psh_burst_end_two, c->psh_burst_end = 2)
+MUT(window_update_double_two, c->window_update_double = 2)
+MUT(send_waits_open_two, c->send_waits_open = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -412,6 +420,14 @@ static const bad_case bad_cases[] = {
     {"tail_loss_probe", tlp_two},
     {"rack", rack_two},
     {"pacing", pacing_two},
+    {"quickack_start", quickack_start_two},
+    {"quickack_fin", quickack_fin_two},
+    {"ack_unsent_drop", ack_unsent_drop_two},
+    {"paws_disordered_ack", paws_disordered_ack_two},
+    {"nagle_minshall", nagle_minshall_two},
+    {"psh_burst_end", psh_burst_end_two},
+    {"window_update_double", window_update_double_two},
+    {"send_waits_open", send_waits_open_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/stack/conn_table.c and src/util/alloc_libc.c. */
+/* Unit tests for src/tcp/conn_table.c and src/util/alloc_libc.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "stack/conn_table.h"
+#include "tcp/conn_table.h"
 #include "synack/alloc.h"
 #include "util/rng.h"
 

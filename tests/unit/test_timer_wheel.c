@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/stack/timer_wheel.c: behaviour cases and a randomized
+/* Unit tests for src/util/timer_wheel.c: behaviour cases and a randomized
  * model check against a plain array of deadlines. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "stack/timer_wheel.h"
+#include "util/timer_wheel.h"
 #include "util/rng.h"
 
 static void test_empty_wheel(void **state)

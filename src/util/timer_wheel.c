@@ -6,7 +6,7 @@
  * of when. Advancing now to any time before the start of the earliest
  * occupied slot leaves every timer's level and slot unchanged, which is why
  * tw_expire may jump straight to that slot's start and cascade only it. */
-#include "stack/timer_wheel.h"
+#include "util/timer_wheel.h"
 
 #include <string.h>
 

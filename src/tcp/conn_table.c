@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* synack — 4-tuple connection table with keyed hashing and doubling. */
-#include "stack/conn_table.h"
+#include "tcp/conn_table.h"
 
 #include <errno.h>
 

@@ -10,8 +10,8 @@
  * Chaining is intrusive (a ct_node sits inside each connection), so inserting
  * never allocates except when the bucket array doubles; the table never
  * shrinks, since its size is bounded by the stack's connection limit. */
-#ifndef SYNACK_STACK_CONN_TABLE_H
-#define SYNACK_STACK_CONN_TABLE_H
+#ifndef SYNACK_TCP_CONN_TABLE_H
+#define SYNACK_TCP_CONN_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +40,11 @@ typedef struct ct_node {
     /* What embeds the node (the table ignores it): CT_CONN or CT_TIME_WAIT. It sits in
      * what would otherwise be padding. */
     uint8_t kind;
+    /* The rest of that padding, used by a compact TIME-WAIT record only (timewait.h), so
+     * that the record keeps its TS.Recent age within 56 bytes: its TW_* flags and the
+     * window field it sends. The table ignores them too. */
+    uint8_t tw_flags;
+    uint16_t tw_win;
 } ct_node;
 
 /* Entries per bucket on average before the bucket array doubles. 2, not 1: a lookup walks

@@ -16,8 +16,8 @@
  * Timers already due sit on a separate list until tw_expire() hands them out.
  *
  * Nodes are intrusive: the wheel never allocates. */
-#ifndef SYNACK_STACK_TIMER_WHEEL_H
-#define SYNACK_STACK_TIMER_WHEEL_H
+#ifndef SYNACK_UTIL_TIMER_WHEEL_H
+#define SYNACK_UTIL_TIMER_WHEEL_H
 
 #include <stddef.h>
 #include <stdint.h>

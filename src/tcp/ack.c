@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* ACK processing (RFC 9293 3.10.7.4 "fifth, check the ACK field") in a synchronized state:
+ * SND.UNA and the send window move, the RTT is sampled (RFC 6298, RFC 7323 4), and what a
+ * duplicate or partial ACK means for loss recovery is decided: RFC 5681 3.2 and RFC 6582
+ * (NewReno), RFC 6675 (SACK), RFC 6937 (PRR), RFC 5827 (Early Retransmit), RFC 8985 (RACK).
+ * input.c runs the checks before it and the segment text after it. */
+#include <stdint.h>
+
+#include "stack/ready.h"
+#include "tcp/rack.h"
+#include "tcp/rate.h"
+#include "tcp/sack.h"
+#include "tcp/tcp.h"
+#include "tcp/txlog.h"
+
+/* An acceptable ACK advances SND.UNA: release acknowledged bytes, sample the RTT, move the
+ * congestion window and the retransmission timer. Returns 1 if our FIN is now acked. */
+int tcp_ack_advance(tcp_conn *c, uint32_t ack)
+{
+    synack_stack *st = c->st;
+    uint32_t acked = ack - c->snd_una;
+    uint32_t data_end = tcp_snd_data_end(c);
+    uint32_t data_acked =
+        seq_gt(ack, data_end) ? data_end - c->x->snd_buf_seq : ack - c->x->snd_buf_seq;
+    if (seq_lt(ack, c->x->snd_buf_seq))
+        data_acked = 0;
+    sendbuf_consume(&c->x->snd, data_acked);
+    if (data_acked)
+        sock_ready_space(st, c->sock);
+    c->x->snd_buf_seq += data_acked;
+    c->bytes_acked += data_acked;
+    c->snd_una = ack;
+    if (seq_lt(c->snd_nxt, ack))
+        c->snd_nxt = ack;
+    if (c->x->nsb || seq_lt(c->x->high_rxt, ack))
+        tcp_sack_prune(c);
+    if (c->rtt_timing && seq_gt(ack, c->x->rtt_seq)) {
+        c->rtt_timing = 0;
+        tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
+    }
+    c->backoff = 0;
+    c->x->persist_backoff = 0;
+    c->tlp_out = 0; /* new data acknowledged: the next tail may be probed again */
+    if (c->in_recovery) {
+        if (seq_ge(ack, c->x->snd_recover)) {
+            /* RFC 6582 3.2 step 3: a full acknowledgment ends recovery. */
+            c->in_recovery = 0;
+            c->cc->on_exit_recovery(c);
+        } else if (!c->sack_ok) {
+            /* RFC 6582 3.2 step 4: a partial acknowledgment — resend the next hole,
+             * deflate by the amount acknowledged, add back one SMSS. (With SACK, RFC 6675
+             * sends by the pipe estimate instead: tcp_output.) */
+            tcp_retransmit_first(c);
+            if (!c->cc->cong_control) {
+                c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+                c->cwnd += c->snd_mss;
+            }
+        }
+    } else {
+        c->cc->on_ack(c, acked);
+    }
+    c->x->dupacks = 0;
+    c->x->limited_xmit = 0;
+    /* RFC 6298 5.2/5.3 */
+    if (c->snd_una == c->snd_max)
+        tcp_timer_stop(c, TT_REXMIT);
+    else
+        tcp_arm_rexmit(c);
+    return c->fin_queued && seq_gt(c->snd_max, data_end) && ack == data_end + 1;
+}
+
+/* Fast retransmit and the start of loss recovery: RFC 5681 3.2 / RFC 6582 3.2, or
+ * RFC 6675 5 when SACK is in use. */
+static void enter_recovery(tcp_conn *c)
+{
+    stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
+    c->in_recovery = 1;
+    c->x->snd_recover = c->snd_max;
+    c->cc->on_enter_recovery(c);
+    if (c->sack_ok) {
+        /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and RFC 6937
+         * Proportional Rate Reduction paces it: cwnd is recomputed on every ACK (unless
+         * the controller owns cwnd: cong_control). */
+        if (!c->cc->cong_control)
+            c->cwnd = c->ssthresh;
+        c->x->high_rxt = c->snd_una;
+        c->x->recover_fs = c->snd_max - c->snd_una;
+        c->x->prr_delivered = 0;
+        c->x->prr_out = 0;
+    }
+    if (tcp_rack_on(c))
+        tcp_rack_enter_recovery(c); /* RFC 8985: the first segment RACK marked lost */
+    else
+        tcp_retransmit_first(c);
+    tcp_arm_rexmit(c);
+}
+
+void tcp_enter_recovery(tcp_conn *c)
+{
+    enter_recovery(c);
+}
+
+/* RFC 6937 Proportional Rate Reduction: during SACK recovery, send in proportion to what
+ * the network delivers, so the window comes down to ssthresh smoothly instead of in one
+ * burst (a burst into a full bottleneck queue loses the retransmissions too). */
+static void prr_update(tcp_conn *c, uint32_t delivered)
+{
+    c->x->prr_delivered += delivered;
+    uint32_t pipe = tcp_sack_pipe(c);
+    uint64_t sndcnt;
+    if (pipe > c->ssthresh) {
+        uint64_t fs = c->x->recover_fs ? c->x->recover_fs : 1;
+        uint64_t target = ((uint64_t)c->x->prr_delivered * c->ssthresh + fs - 1) / fs;
+        sndcnt = target > c->x->prr_out ? target - c->x->prr_out : 0;
+    } else {
+        /* slow-start reduction bound (PRR-SSRB) */
+        uint64_t limit =
+            c->x->prr_delivered > c->x->prr_out ? c->x->prr_delivered - c->x->prr_out : 0;
+        if (limit < delivered)
+            limit = delivered;
+        limit += c->snd_mss;
+        sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
+    }
+    c->cwnd = pipe + (uint32_t)sndcnt;
+}
+
+/* RFC 5827 (SACK-based Early Retransmit): oseg < DupThresh + 1 segments outstanding (and
+ * at least two: one to lose, one to SACK), no unsent data, and SACKs for oseg - 1 of
+ * them. */
+static int early_retransmit(const tcp_conn *c)
+{
+    uint32_t mss = c->snd_mss ? c->snd_mss : 1;
+    uint32_t oseg = (c->snd_max - c->snd_una + mss - 1) / mss;
+    if (oseg < 2 || oseg > TCP_DUPTHRESH || c->x->nsb == 0 ||
+        seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
+        return 0;
+    uint32_t sacked = (c->x->sacked_bytes + mss - 1) / mss;
+    return sacked >= oseg - 1;
+}
+
+/* The delivery-rate sample of an acceptable ACK (rate.c), for a controller that models the
+ * path (cong_control: BBR), which then sets cwnd and the pacing rate. */
+void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
+                         uint32_t sacked_before)
+{
+    if (!tcp_rate_on(c))
+        return;
+    tcp_rate_sample rs;
+    tcp_rate_on_ack(c, seg, una_before, sacked_before, &rs);
+    if (c->cc->cong_control)
+        c->cc->cong_control(c, &rs);
+}
+
+/* RFC 7323 4 (RTTM): every ACK that echoes a timestamp measures the round trip, not just
+ * the one segment Karn's timer follows. The congestion controller's delay signal
+ * (HyStart++) needs several samples per round; the RTO keeps its µs-precise samples. */
+void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg)
+{
+    if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt)
+        return;
+    uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
+    if (ms < TCP_RTTM_MAX_MS) /* an echo older than that is not a round trip of ours */
+        c->cc->on_rtt(c, (ms ? ms : 1) * 1000u);
+}
+
+/* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. With SACK,
+ * RFC 6675 2: an ACK that SACKs new data counts even if the window changed (Linux's
+ * receive window grows while it queues out-of-order data, so its duplicate ACKs rarely
+ * repeat the window). */
+static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
+{
+    if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) ||
+        (win != c->snd_wnd && !new_sack) || c->snd_una == c->snd_max)
+        return;
+    c->x->dupacks++;
+    if (c->in_recovery) {
+        if (!c->sack_ok && !c->cc->cong_control)
+            c->cwnd += c->snd_mss; /* RFC 5681 3.2 step 4 */
+        return;
+    }
+    /* RFC 3042 / RFC 5681 3.2: on the first two duplicate ACKs, send one new segment each
+     * beyond cwnd (tcp_output, after this segment is processed). */
+    if (c->x->dupacks < TCP_DUPTHRESH)
+        c->x->limited_xmit = c->x->dupacks * c->snd_mss;
+    /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
+    if (c->x->dupacks == TCP_DUPTHRESH && seq_gt(seg->ack, c->x->snd_recover - 1) &&
+        !tcp_rack_on(c))
+        enter_recovery(c);
+}
+
+/* The ACK of a synchronized state (RFC 9293 3.10.7.4 "fifth", RFC 5961 5.2; RFC 5681,
+ * 6582, 6675, 6937, 8985 for what a duplicate or a partial ACK starts). */
+tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
+                      uint32_t old_ts_recent_age_s)
+{
+    synack_stack *st = c->st;
+    uint32_t win = (uint32_t)seg->win << c->snd_wscale;
+    /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is blind. */
+    if (seq_gt(seg->ack, c->snd_max) || seq_lt(seg->ack, c->snd_una - c->max_snd_wnd)) {
+        if (st->cfg.ack_unsent_drop && seq_gt(seg->ack, c->snd_max)) {
+            /* Linux (tcp_ack) discards an ACK of unsent data silently, and keeps
+             * TS.Recent as it was. */
+            c->ts_recent = old_ts_recent;
+            c->ts_recent_age_s = old_ts_recent_age_s;
+            tcp_drop(c, SYNACK_CTR_COUNT, "ack-of-unsent-data");
+            return TCP_DONE;
+        }
+        tcp_drop(c, SYNACK_CTR_TCPOldAckDrop, "ack-out-of-range");
+        tcp_send_challenge_ack(c);
+        return TCP_DONE;
+    }
+    int fin_acked = 0;
+    uint32_t sacked_before = c->x->sacked_bytes, una_before = c->snd_una;
+    int was_in_recovery = c->in_recovery && c->sack_ok;
+    if (c->sack_ok && seg->opts.nsack)
+        tcp_sack_update(c, seg);
+    if (seq_gt(seg->ack, c->snd_una)) {
+        fin_acked = tcp_ack_advance(c, seg->ack);
+        tcp_ts_rtt_sample(c, seg);
+    } else if (seg->ack == c->snd_una)
+        dup_ack(c, seg, win, c->x->sacked_bytes > sacked_before);
+    /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
+    int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
+    if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
+        /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
+        int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes -
+                    (int64_t)sacked_before;
+        prr_update(c, d > 0 ? (uint32_t)d : 0);
+    }
+    /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive; and with
+     * fewer than four segments out and nothing new to send, RFC 5827 Early
+     * Retransmit lowers the threshold to what can still come back. */
+    if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
+        seq_gt(c->snd_una, c->x->snd_recover - 1) &&
+        (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
+        enter_recovery(c);
+    tcp_ack_rate_sample(c, seg, una_before, sacked_before);
+    /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
+    if (seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {
+        c->snd_wnd = win;
+        if (win > c->max_snd_wnd)
+            c->max_snd_wnd = win;
+        c->snd_wl1 = seg->seq;
+        c->snd_wl2 = seg->ack;
+        if (win > 0)
+            tcp_timer_stop(c, TT_PERSIST);
+    }
+    if (!fin_acked)
+        return TCP_CONT;
+    switch (c->state) {
+    case SYNACK_FIN_WAIT_1:
+        tcp_set_state(c, SYNACK_FIN_WAIT_2, "rcv-ack");
+        if (c->sock < 0) /* an orphan may not wait forever for the peer's FIN */
+            tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
+        return TCP_CONT;
+    case SYNACK_CLOSING:
+        tcp_enter_time_wait(c, "rcv-ack");
+        return TCP_CONT;
+    case SYNACK_LAST_ACK:
+        tcp_conn_close(c, 0, "rcv-ack");
+        return TCP_FREED;
+    default:
+        return TCP_CONT;
+    }
+}
