@@ -35,8 +35,8 @@ const synack_allocator *synack_allocator_libc(void);
  * list; freeing merges a block with its free neighbours, so freeing everything gives back
  * one block the size of the arena. No per-allocation header (the stack passes the size to
  * free): a request costs its size rounded up to the pool's block, the larger of
- * _Alignof(max_align_t) and two pointers (16 bytes on x86-64, 8 on a Cortex-M). A request that does not
- * fit is refused (NULL), which the stack counts as NoMemory. Not thread-safe; one pool may
+ * _Alignof(max_align_t) and two pointers (16 bytes on x86-64, 8 on a Cortex-M). A request that does
+ * not fit is refused (NULL), which the stack counts as NoMemory. Not thread-safe; one pool may
  * serve several stacks driven from one thread. */
 typedef struct synack_pool {
     /* Give &pool.allocator to synack_config.allocator. */

@@ -55,20 +55,20 @@ typedef struct synack_endpoints {
 
 /* The TCP header fields a tx/rx event shows. */
 typedef struct synack_seg_info {
-    uint8_t flags;     /* TCP flag bits as on the wire (FIN=0x01 ... CWR=0x80) */
-    uint32_t seq;      /* absolute sequence number */
-    uint32_t ack;      /* absolute acknowledgment number */
-    uint32_t len;      /* payload bytes */
-    uint32_t win;      /* window field as sent (unscaled) */
-    uint16_t mss;      /* MSS option value, if has_mss */
-    uint8_t wscale;    /* window scale shift, if has_wscale */
-    uint8_t has_mss;   /* MSS option present */
-    uint8_t has_wscale; /* window-scale option present */
-    uint8_t sack_ok;   /* SACK-permitted option present */
-    uint8_t has_ts;    /* timestamps option present */
-    uint8_t nsack;     /* number of SACK blocks */
-    uint32_t ts_val;   /* TSval, if has_ts */
-    uint32_t ts_ecr;   /* TSecr, if has_ts */
+    uint8_t flags;       /* TCP flag bits as on the wire (FIN=0x01 ... CWR=0x80) */
+    uint32_t seq;        /* absolute sequence number */
+    uint32_t ack;        /* absolute acknowledgment number */
+    uint32_t len;        /* payload bytes */
+    uint32_t win;        /* window field as sent (unscaled) */
+    uint16_t mss;        /* MSS option value, if has_mss */
+    uint8_t wscale;      /* window scale shift, if has_wscale */
+    uint8_t has_mss;     /* MSS option present */
+    uint8_t has_wscale;  /* window-scale option present */
+    uint8_t sack_ok;     /* SACK-permitted option present */
+    uint8_t has_ts;      /* timestamps option present */
+    uint8_t nsack;       /* number of SACK blocks */
+    uint32_t ts_val;     /* TSval, if has_ts */
+    uint32_t ts_ecr;     /* TSecr, if has_ts */
     uint32_t sack[4][2]; /* SACK blocks (left, right) */
 } synack_seg_info;
 

@@ -28,8 +28,8 @@ typedef int (*synack_memlink_tap_fn)(void *ctx, int side, uint64_t t_us, const u
 
 /* A link with one-way delay delay_us; frames at most max_frame bytes; at most max_queue
  * frames in flight per direction (more are dropped and counted). */
-synack_memlink *synack_memlink_new(const synack_allocator *a, uint64_t delay_us,
-                                   size_t max_frame, size_t max_queue);
+synack_memlink *synack_memlink_new(const synack_allocator *a, uint64_t delay_us, size_t max_frame,
+                                   size_t max_queue);
 void synack_memlink_free(synack_memlink *l);
 /* Fills a netif's output/output_ctx so that `side` (0 or 1) sends into the link. Returns
  * 0, or -EINVAL (NULL link or netif, side not 0 or 1). */

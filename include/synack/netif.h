@@ -50,7 +50,7 @@ enum {
 
 /* Per-frame receive metadata for synack_input_ex(). All zero: an ordinary frame. */
 typedef struct synack_rx_meta {
-    uint32_t flags;    /* SYNACK_RX_* bits */
+    uint32_t flags; /* SYNACK_RX_* bits */
     /* Non-zero: the frame is a super-packet (GRO/GSO) standing for TCP segments of
      * gso_size payload bytes each, the last one shorter; its IP packet may exceed the MTU
      * (up to 65535 bytes). Counters count the segments it stands for. */

@@ -38,18 +38,18 @@ typedef struct synack_fault_rule {
 
 /* Per-direction link settings. All probabilities are in [0, 1]. */
 typedef struct synack_fault_config {
-    uint64_t delay_us;      /* one-way propagation delay */
-    uint64_t jitter_us;     /* extra delay, uniform in [0, jitter_us], per frame (may reorder) */
-    double loss;            /* frame loss probability */
-    double reorder;         /* probability a frame is held back by reorder_us (so later
-                               frames overtake it) */
-    uint64_t reorder_us;    /* how long a reordered frame is held; 0 = max(delay_us, 1 ms) */
-    double dup;             /* probability a frame is delivered twice */
-    double corrupt;         /* probability one random bit of the frame is flipped */
-    uint64_t rate_bps;      /* bottleneck rate in bit/s; 0 = unlimited. Frames serialise one
-                               after another, and wait in a queue */
-    uint32_t queue_frames;  /* bottleneck queue limit in frames (tail drop); 0 = 1000 */
-    uint8_t blackhole;      /* drop everything */
+    uint64_t delay_us;     /* one-way propagation delay */
+    uint64_t jitter_us;    /* extra delay, uniform in [0, jitter_us], per frame (may reorder) */
+    double loss;           /* frame loss probability */
+    double reorder;        /* probability a frame is held back by reorder_us (so later
+                              frames overtake it) */
+    uint64_t reorder_us;   /* how long a reordered frame is held; 0 = max(delay_us, 1 ms) */
+    double dup;            /* probability a frame is delivered twice */
+    double corrupt;        /* probability one random bit of the frame is flipped */
+    uint64_t rate_bps;     /* bottleneck rate in bit/s; 0 = unlimited. Frames serialise one
+                              after another, and wait in a queue */
+    uint32_t queue_frames; /* bottleneck queue limit in frames (tail drop); 0 = 1000 */
+    uint8_t blackhole;     /* drop everything */
     synack_fault_rule rules[SYNACK_FAULT_MAX_RULES]; /* scripted drops */
 } synack_fault_config;
 

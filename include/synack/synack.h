@@ -44,34 +44,34 @@ struct sockaddr;
 typedef uint32_t synack_socklen_t;
 
 #define SYNACK_AF_INET 2
-#define SYNACK_SOCK_STREAM 1           /* synack_socket()'s only type, with: */
-#define SYNACK_SOCK_NONBLOCK 0x800     /*   accepted and ignored: calls never block */
-#define SYNACK_SOCK_CLOEXEC 0x80000    /*   accepted and ignored: there is no exec */
+#define SYNACK_SOCK_STREAM 1        /* synack_socket()'s only type, with: */
+#define SYNACK_SOCK_NONBLOCK 0x800  /*   accepted and ignored: calls never block */
+#define SYNACK_SOCK_CLOEXEC 0x80000 /*   accepted and ignored: there is no exec */
 
-#define SYNACK_SOL_SOCKET 1            /* level of the SYNACK_SO_* options */
-#define SYNACK_SO_REUSEADDR 2          /* int */
-#define SYNACK_SO_TYPE 3               /* int, get only: SYNACK_SOCK_STREAM */
-#define SYNACK_SO_ERROR 4              /* int, get only: the pending error (positive errno) */
-#define SYNACK_SO_SNDBUF 7             /* int, bytes */
-#define SYNACK_SO_RCVBUF 8             /* int, bytes */
-#define SYNACK_SO_KEEPALIVE 9          /* int */
-#define SYNACK_SO_LINGER 13            /* struct synack_linger */
-#define SYNACK_SO_MAX_PACING_RATE 47   /* uint32_t or uint64_t, bytes/s */
+#define SYNACK_SOL_SOCKET 1          /* level of the SYNACK_SO_* options */
+#define SYNACK_SO_REUSEADDR 2        /* int */
+#define SYNACK_SO_TYPE 3             /* int, get only: SYNACK_SOCK_STREAM */
+#define SYNACK_SO_ERROR 4            /* int, get only: the pending error (positive errno) */
+#define SYNACK_SO_SNDBUF 7           /* int, bytes */
+#define SYNACK_SO_RCVBUF 8           /* int, bytes */
+#define SYNACK_SO_KEEPALIVE 9        /* int */
+#define SYNACK_SO_LINGER 13          /* struct synack_linger */
+#define SYNACK_SO_MAX_PACING_RATE 47 /* uint32_t or uint64_t, bytes/s */
 
-#define SYNACK_IPPROTO_TCP 6           /* level of the SYNACK_TCP_* options */
-#define SYNACK_TCP_NODELAY 1           /* int */
-#define SYNACK_TCP_MAXSEG 2            /* int */
-#define SYNACK_TCP_KEEPIDLE 4          /* int, seconds */
-#define SYNACK_TCP_KEEPINTVL 5         /* int, seconds */
-#define SYNACK_TCP_KEEPCNT 6           /* int */
-#define SYNACK_TCP_CONGESTION 13       /* char[16], the algorithm's name */
-#define SYNACK_TCP_USER_TIMEOUT 18     /* int, milliseconds */
+#define SYNACK_IPPROTO_TCP 6       /* level of the SYNACK_TCP_* options */
+#define SYNACK_TCP_NODELAY 1       /* int */
+#define SYNACK_TCP_MAXSEG 2        /* int */
+#define SYNACK_TCP_KEEPIDLE 4      /* int, seconds */
+#define SYNACK_TCP_KEEPINTVL 5     /* int, seconds */
+#define SYNACK_TCP_KEEPCNT 6       /* int */
+#define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
+#define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
 
-#define SYNACK_MSG_OOB 0x1             /* refused: -EOPNOTSUPP */
-#define SYNACK_MSG_PEEK 0x2            /* recv: leave the data queued */
-#define SYNACK_MSG_DONTWAIT 0x40       /* accepted: calls never block */
-#define SYNACK_MSG_NOSIGNAL 0x4000     /* accepted: calls never signal */
+#define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
+#define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
+#define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
+#define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -79,18 +79,18 @@ typedef uint32_t synack_socklen_t;
 
 /* Linux's struct in_addr and struct sockaddr_in, byte for byte (16 bytes). */
 struct synack_in_addr {
-    uint32_t s_addr;         /* network byte order */
+    uint32_t s_addr; /* network byte order */
 };
 struct synack_sockaddr_in {
-    uint16_t sin_family;     /* SYNACK_AF_INET */
-    uint16_t sin_port;       /* network byte order */
+    uint16_t sin_family; /* SYNACK_AF_INET */
+    uint16_t sin_port;   /* network byte order */
     struct synack_in_addr sin_addr;
     uint8_t sin_zero[8];
 };
 /* Linux's struct linger, for SYNACK_SO_LINGER. */
 struct synack_linger {
-    int l_onoff;             /* non-zero: linger on close */
-    int l_linger;            /* seconds; 0 with l_onoff: close() aborts (RST) */
+    int l_onoff;  /* non-zero: linger on close */
+    int l_linger; /* seconds; 0 with l_onoff: close() aborts (RST) */
 };
 
 /* Fills buf with len unpredictable bytes; returns 0 or a negative errno. */
@@ -105,110 +105,110 @@ typedef int (*synack_entropy_fn)(void *ctx, void *buf, size_t len);
  * knows and gives the rest their defaults. Always start from synack_config_init() or
  * synack_config_default(), which set it; a config whose size is not set (0) is refused. */
 typedef struct synack_config {
-    uint32_t size;                      /* sizeof(synack_config) of the program's build; set
-                                           by synack_config_init/_default, keep it */
-    synack_netif netif;                 /* the one interface (see netif.h) */
-    const synack_allocator *allocator;  /* NULL: malloc/free */
-    synack_entropy_fn entropy;          /* secrets for ISNs, cookies, ports; default
-                                           synack_entropy_os with synack_config_default
-                                           (NULL in a build without getrandom(2)), NULL
-                                           with synack_config_init; NULL is refused
-                                           unless `deterministic` is set */
-    void *entropy_ctx;                  /* passed to entropy */
-    synack_event_fn on_event;           /* trace events; NULL: none (and no formatting cost) */
-    void *event_ctx;                    /* passed to on_event */
-    uint64_t seed;                      /* with entropy NULL and deterministic 1: every secret
-                                           is derived from it; default 1 */
-    uint8_t deterministic;              /* 1: entropy NULL is meant (simulation, tests,
-                                           benchmarks): ISNs, ports and secrets repeat run
-                                           after run; default 0. Set it with
-                                           synack_config_deterministic() */
+    uint32_t size;                     /* sizeof(synack_config) of the program's build; set
+                                          by synack_config_init/_default, keep it */
+    synack_netif netif;                /* the one interface (see netif.h) */
+    const synack_allocator *allocator; /* NULL: malloc/free */
+    synack_entropy_fn entropy;         /* secrets for ISNs, cookies, ports; default
+                                          synack_entropy_os with synack_config_default
+                                          (NULL in a build without getrandom(2)), NULL
+                                          with synack_config_init; NULL is refused
+                                          unless `deterministic` is set */
+    void *entropy_ctx;                 /* passed to entropy */
+    synack_event_fn on_event;          /* trace events; NULL: none (and no formatting cost) */
+    void *event_ctx;                   /* passed to on_event */
+    uint64_t seed;                     /* with entropy NULL and deterministic 1: every secret
+                                          is derived from it; default 1 */
+    uint8_t deterministic;             /* 1: entropy NULL is meant (simulation, tests,
+                                          benchmarks): ISNs, ports and secrets repeat run
+                                          after run; default 0. Set it with
+                                          synack_config_deterministic() */
 
     /* --- limits: exceeding one drops and counts, never allocates without bound --- */
-    uint32_t max_sockets;       /* socket ids; default 1024 */
-    uint32_t max_conns;         /* connections of any state, incl. half-open; default 65536 */
-    uint32_t max_syn_backlog;   /* cap on a listener's SYN queue; default 256
-                                   (Linux tcp_max_syn_backlog scaled down) */
+    uint32_t max_sockets;        /* socket ids; default 1024 */
+    uint32_t max_conns;          /* connections of any state, incl. half-open; default 65536 */
+    uint32_t max_syn_backlog;    /* cap on a listener's SYN queue; default 256
+                                    (Linux tcp_max_syn_backlog scaled down) */
     uint32_t max_accept_backlog; /* cap on listen()'s backlog; default 4096 (Linux somaxconn) */
-    uint32_t max_time_wait;     /* TIME-WAIT entries; the oldest is recycled; default 32768 */
-    uint32_t max_buffer_bytes;  /* send+receive ring storage for the whole stack; past it a
-                                   segment is dropped (NoMemory) and a send is short or
-                                   -ENOMEM; default 256 MiB */
-    uint32_t arp_cache_size;    /* ARP entries; default 64 */
-    uint32_t arp_pending_max;   /* frames waiting for ARP resolution; default 32 */
+    uint32_t max_time_wait;      /* TIME-WAIT entries; the oldest is recycled; default 32768 */
+    uint32_t max_buffer_bytes;   /* send+receive ring storage for the whole stack; past it a
+                                    segment is dropped (NoMemory) and a send is short or
+                                    -ENOMEM; default 256 MiB */
+    uint32_t arp_cache_size;     /* ARP entries; default 64 */
+    uint32_t arp_pending_max;    /* frames waiting for ARP resolution; default 32 */
 
     /* --- buffers --- */
-    uint32_t sndbuf;            /* default SO_SNDBUF, bytes; default 256 KiB */
-    uint32_t rcvbuf;            /* default SO_RCVBUF, bytes; default 256 KiB */
+    uint32_t sndbuf; /* default SO_SNDBUF, bytes; default 256 KiB */
+    uint32_t rcvbuf; /* default SO_RCVBUF, bytes; default 256 KiB */
 
     /* --- timers (microseconds) --- */
-    uint64_t rto_initial_us;    /* RFC 6298 2.1: 1 s */
-    uint64_t rto_min_us;        /* RFC 6298 2.4 says 1 s; default 200 ms as Linux */
-    uint64_t rto_max_us;        /* RFC 6298 2.5 allows a cap >= 60 s; default 120 s as Linux */
-    uint64_t msl_us;            /* maximum segment lifetime; TIME-WAIT is 2*MSL; default 30 s */
-    uint64_t delack_us;         /* delayed-ACK timer, RFC 1122 4.2.3.2 (< 500 ms); default 40 ms */
-    uint64_t fin_wait2_us;      /* orphaned FIN-WAIT-2 lifetime; default 60 s (Linux tcp_fin_timeout) */
-    uint64_t keepidle_us;       /* TCP_KEEPIDLE default, RFC 1122 4.2.3.6: 7200 s */
-    uint64_t keepintvl_us;      /* TCP_KEEPINTVL default: 75 s */
-    uint32_t keepcnt;           /* TCP_KEEPCNT default: 9 */
-    uint32_t syn_retries;       /* SYN retransmissions before ETIMEDOUT; default 6 */
-    uint32_t synack_retries;    /* SYN-ACK retransmissions before giving up; default 5 */
-    uint32_t data_retries;      /* data retransmissions before ETIMEDOUT; default 15 (Linux
-                                   tcp_retries2) */
+    uint64_t rto_initial_us; /* RFC 6298 2.1: 1 s */
+    uint64_t rto_min_us;     /* RFC 6298 2.4 says 1 s; default 200 ms as Linux */
+    uint64_t rto_max_us;     /* RFC 6298 2.5 allows a cap >= 60 s; default 120 s as Linux */
+    uint64_t msl_us;         /* maximum segment lifetime; TIME-WAIT is 2*MSL; default 30 s */
+    uint64_t delack_us;      /* delayed-ACK timer, RFC 1122 4.2.3.2 (< 500 ms); default 40 ms */
+    uint64_t fin_wait2_us; /* orphaned FIN-WAIT-2 lifetime; default 60 s (Linux tcp_fin_timeout) */
+    uint64_t keepidle_us;  /* TCP_KEEPIDLE default, RFC 1122 4.2.3.6: 7200 s */
+    uint64_t keepintvl_us; /* TCP_KEEPINTVL default: 75 s */
+    uint32_t keepcnt;      /* TCP_KEEPCNT default: 9 */
+    uint32_t syn_retries;  /* SYN retransmissions before ETIMEDOUT; default 6 */
+    uint32_t synack_retries; /* SYN-ACK retransmissions before giving up; default 5 */
+    uint32_t data_retries;   /* data retransmissions before ETIMEDOUT; default 15 (Linux
+                                tcp_retries2) */
 
     /* --- behaviour --- */
-    uint16_t mss;               /* our MSS, 88..65495; 0 (default): MTU - 40 */
-    uint8_t wscale;             /* our window-scale shift, RFC 7323: 0..14, default 7; 255
-                                   turns the option off */
-    uint8_t timestamps;         /* offer RFC 7323 timestamps; default 1 */
-    uint8_t sack;               /* offer SACK-permitted, RFC 2018; default 1 */
-    uint8_t synack_giveup_rst;  /* send RST when a half-open connection times out; default 1
-                                   (Linux: 0) */
-    uint8_t syncookies;         /* 0 never, 1 when the SYN queue is full (default), 2 always */
-    uint8_t abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue
-                                   is full; default 0 (Linux tcp_abort_on_overflow) */
-    uint8_t linux_profile;      /* choose as Linux does where the RFCs leave a choice: sets
-                                   every field of the "choices" group below */
-    uint16_t ephemeral_lo;      /* ephemeral port range, RFC 6056; default 49152 */
-    uint16_t ephemeral_hi;      /* default 65535 */
+    uint16_t mss;                 /* our MSS, 88..65495; 0 (default): MTU - 40 */
+    uint8_t wscale;               /* our window-scale shift, RFC 7323: 0..14, default 7; 255
+                                     turns the option off */
+    uint8_t timestamps;           /* offer RFC 7323 timestamps; default 1 */
+    uint8_t sack;                 /* offer SACK-permitted, RFC 2018; default 1 */
+    uint8_t synack_giveup_rst;    /* send RST when a half-open connection times out; default 1
+                                     (Linux: 0) */
+    uint8_t syncookies;           /* 0 never, 1 when the SYN queue is full (default), 2 always */
+    uint8_t abort_on_overflow;    /* RST instead of dropping the final ACK when the accept queue
+                                     is full; default 0 (Linux tcp_abort_on_overflow) */
+    uint8_t linux_profile;        /* choose as Linux does where the RFCs leave a choice: sets
+                                     every field of the "choices" group below */
+    uint16_t ephemeral_lo;        /* ephemeral port range, RFC 6056; default 49152 */
+    uint16_t ephemeral_hi;        /* default 65535 */
     uint32_t challenge_ack_limit; /* challenge ACKs per second, RFC 5961 7; default 1000 */
-    uint32_t initial_cwnd_segs; /* initial window, RFC 6928; default 10 */
-    uint8_t tail_loss_probe;    /* RFC 8985 7 Tail Loss Probe: a lost last segment is probed
-                                   after ~2 SRTT instead of waiting for the RTO; default 0 */
-    uint8_t rack;               /* RFC 8985 RACK-TLP on SACK connections: a segment is lost once
-                                   one sent RTT + min_RTT/4 later was delivered (replaces the
-                                   3-duplicate-ACK rule and Early Retransmit), and implies the
-                                   tail loss probe; default 0 */
-    uint8_t pacing;             /* pace every connection's data segments: at most 2 x cwnd/SRTT
-                                   in slow start, 1.2 x after (Linux's rule), in bursts of at
-                                   most max(2 segments, 1 ms of the rate); per socket with
-                                   SO_MAX_PACING_RATE; BBR paces regardless; default 0 */
-    char cc[16];                /* congestion control: "cubic" (RFC 9438 + HyStart++, the
-                                   default), "newreno" (RFC 5681/6582) or "bbr" (BBR v1,
-                                   draft-cardwell-iccrg-bbr-congestion-control-00; paces);
-                                   per socket with TCP_CONGESTION */
+    uint32_t initial_cwnd_segs;   /* initial window, RFC 6928; default 10 */
+    uint8_t tail_loss_probe;      /* RFC 8985 7 Tail Loss Probe: a lost last segment is probed
+                                     after ~2 SRTT instead of waiting for the RTO; default 0 */
+    uint8_t rack;                 /* RFC 8985 RACK-TLP on SACK connections: a segment is lost once
+                                     one sent RTT + min_RTT/4 later was delivered (replaces the
+                                     3-duplicate-ACK rule and Early Retransmit), and implies the
+                                     tail loss probe; default 0 */
+    uint8_t pacing;               /* pace every connection's data segments: at most 2 x cwnd/SRTT
+                                     in slow start, 1.2 x after (Linux's rule), in bursts of at
+                                     most max(2 segments, 1 ms of the rate); per socket with
+                                     SO_MAX_PACING_RATE; BBR paces regardless; default 0 */
+    char cc[16];                  /* congestion control: "cubic" (RFC 9438 + HyStart++, the
+                                     default), "newreno" (RFC 5681/6582) or "bbr" (BBR v1,
+                                     draft-cardwell-iccrg-bbr-congestion-control-00; paces);
+                                     per socket with TCP_CONGESTION */
 
     /* --- choices the RFCs leave open (docs/ARCHITECTURE.md "Profiles"): each 0 (the
      * default, the RFCs' reading) or 1 (what Linux does); linux_profile 1 turns every one
      * on when the stack is made, whatever the field says --- */
-    uint8_t quickack_start;     /* ACK the first 16 data segments of a connection at once
-                                   (Linux's quick-ACK mode) instead of every second one */
-    uint8_t quickack_fin;       /* ACK a FIN at once when no data came before it (Linux's
-                                   delayed-ACK timeout is 0 until data has arrived) */
-    uint8_t ack_unsent_drop;    /* an ACK of data never sent (SEG.ACK > SND.NXT) is dropped
-                                   silently, TS.Recent unchanged, instead of a challenge ACK
-                                   (RFC 5961 5.2) */
-    uint8_t paws_disordered_ack; /* PAWS lets a reordered duplicate ACK through (Linux's
-                                   tcp_disordered_ack) instead of dropping it (RFC 7323 5.3) */
-    uint8_t nagle_minshall;     /* Nagle holds a small segment only while an earlier small
-                                   one is unacknowledged (Minshall), not while anything is */
-    uint8_t psh_burst_end;      /* PSH also on the last segment of a window-limited burst */
+    uint8_t quickack_start;       /* ACK the first 16 data segments of a connection at once
+                                     (Linux's quick-ACK mode) instead of every second one */
+    uint8_t quickack_fin;         /* ACK a FIN at once when no data came before it (Linux's
+                                     delayed-ACK timeout is 0 until data has arrived) */
+    uint8_t ack_unsent_drop;      /* an ACK of data never sent (SEG.ACK > SND.NXT) is dropped
+                                     silently, TS.Recent unchanged, instead of a challenge ACK
+                                     (RFC 5961 5.2) */
+    uint8_t paws_disordered_ack;  /* PAWS lets a reordered duplicate ACK through (Linux's
+                                    tcp_disordered_ack) instead of dropping it (RFC 7323 5.3) */
+    uint8_t nagle_minshall;       /* Nagle holds a small segment only while an earlier small
+                                     one is unacknowledged (Minshall), not while anything is */
+    uint8_t psh_burst_end;        /* PSH also on the last segment of a window-limited burst */
     uint8_t window_update_double; /* after a read, a window update only when the offered
                                    window was at most half the largest and at least doubles
                                    (Linux's tcp_cleanup_rbuf), not when it opens by
                                    min(buffer/2, MSS) (RFC 1122 4.2.3.3) */
-    uint8_t send_waits_open;    /* send() before the handshake completes is -EAGAIN, not
-                                   queued for after it (RFC 9293 3.10.2) */
+    uint8_t send_waits_open;      /* send() before the handshake completes is -EAGAIN, not
+                                     queued for after it (RFC 9293 3.10.2) */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
@@ -336,9 +336,9 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, synack_so
 #define SYNACK_POLLNVAL 0x020
 #define SYNACK_POLLRDHUP 0x2000
 typedef struct synack_pollfd {
-    int sock;       /* socket id */
-    short events;   /* requested */
-    short revents;  /* returned */
+    int sock;      /* socket id */
+    short events;  /* requested */
+    short revents; /* returned */
 } synack_pollfd;
 /* Fills revents; returns how many entries have a non-zero revents. Never blocks.
  * (Named apart from synack_poll(), which drives the stack's timers.) */
@@ -370,38 +370,41 @@ int synack_sock_ready_pending(const synack_stack *st);
 
 /* TCP_INFO (getsockopt IPPROTO_TCP, TCP_INFO) fills this, not Linux's struct tcp_info. */
 typedef struct synack_tcp_info {
-    uint8_t state;            /* synack_tcp_state */
-    uint8_t ca_state;         /* 0 open, 1 disorder, 3 recovery, 4 loss (Linux numbering) */
-    uint8_t snd_wscale;       /* peer's window-scale shift */
-    uint8_t rcv_wscale;       /* ours */
-    uint8_t options;          /* bit 0 timestamps, bit 1 SACK, bit 2 window scale */
-    char ca_name[16];         /* congestion control algorithm */
-    uint32_t rto_us;          /* current retransmission timeout */
-    uint32_t rtt_us;          /* smoothed RTT */
-    uint32_t rttvar_us;       /* RTT variation */
-    uint32_t snd_mss;         /* MSS we send with */
-    uint32_t rcv_mss;         /* MSS we advertised */
-    uint32_t snd_cwnd;        /* congestion window, bytes */
-    uint32_t snd_ssthresh;    /* slow-start threshold, bytes */
-    uint32_t snd_wnd;         /* peer's window, bytes */
-    uint32_t rcv_wnd;         /* our advertised window, bytes */
-    uint32_t unacked;         /* bytes sent and not acknowledged */
-    uint32_t retransmits;     /* consecutive retransmissions of the current segment */
-    uint64_t total_retrans;   /* segments retransmitted in the connection's life */
-    uint64_t bytes_acked;     /* bytes sent and acknowledged */
-    uint64_t bytes_received;  /* bytes received in order */
-    uint64_t segs_out;        /* segments sent */
-    uint64_t segs_in;         /* segments received */
+    uint8_t state;           /* synack_tcp_state */
+    uint8_t ca_state;        /* 0 open, 1 disorder, 3 recovery, 4 loss (Linux numbering) */
+    uint8_t snd_wscale;      /* peer's window-scale shift */
+    uint8_t rcv_wscale;      /* ours */
+    uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale */
+    char ca_name[16];        /* congestion control algorithm */
+    uint32_t rto_us;         /* current retransmission timeout */
+    uint32_t rtt_us;         /* smoothed RTT */
+    uint32_t rttvar_us;      /* RTT variation */
+    uint32_t snd_mss;        /* MSS we send with */
+    uint32_t rcv_mss;        /* MSS we advertised */
+    uint32_t snd_cwnd;       /* congestion window, bytes */
+    uint32_t snd_ssthresh;   /* slow-start threshold, bytes */
+    uint32_t snd_wnd;        /* peer's window, bytes */
+    uint32_t rcv_wnd;        /* our advertised window, bytes */
+    uint32_t unacked;        /* bytes sent and not acknowledged */
+    uint32_t retransmits;    /* consecutive retransmissions of the current segment */
+    uint64_t total_retrans;  /* segments retransmitted in the connection's life */
+    uint64_t bytes_acked;    /* bytes sent and acknowledged */
+    uint64_t bytes_received; /* bytes received in order */
+    uint64_t segs_out;       /* segments sent */
+    uint64_t segs_in;        /* segments received */
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */
-#define SYNACK_TCP_INFO 0x5301 /* getsockopt fills struct synack_tcp_info: min(*len, sizeof)
-                                  bytes, *len set to that (the struct only grows at its end) */
+#define SYNACK_TCP_INFO                                                                            \
+    0x5301 /* getsockopt fills struct synack_tcp_info: min(*len, sizeof)                           \
+              bytes, *len set to that (the struct only grows at its end) */
 
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new
  * counter goes at the end of the list, and none is ever removed, renamed or reordered
  * (tests/unit/test_counters_abi.c holds the released list). */
+/* One line per group of counters reads better than clang-format's reflow. */
+/* clang-format off */
 #define SYNACK_COUNTERS(X)                                                                  \
     X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) X(InSegs)    \
     X(OutSegs) X(RetransSegs) X(InErrs) X(OutRsts) X(InCsumErrors) X(InReceives)            \
@@ -417,12 +420,13 @@ typedef struct synack_tcp_info {
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
     X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)
+/* clang-format on */
 
 typedef enum synack_counter {
 #define SYNACK_COUNTER_ENUM(name) SYNACK_CTR_##name,
     SYNACK_COUNTERS(SYNACK_COUNTER_ENUM)
 #undef SYNACK_COUNTER_ENUM
-    SYNACK_CTR_COUNT
+        SYNACK_CTR_COUNT
 } synack_counter;
 
 const char *synack_counter_name(synack_counter c);
@@ -432,13 +436,13 @@ void synack_emit_counters(synack_stack *st);
 
 /* ---- introspection: the connection table, like `ss -tan` ---- */
 typedef struct synack_conn_view {
-    synack_endpoints ep;      /* addresses */
-    synack_tcp_state state;   /* state */
-    int sock;                 /* socket id, -1 for orphans and embryos */
-    uint32_t recv_q;          /* bytes received, not yet read (listeners: accept queue) */
-    uint32_t send_q;          /* bytes not yet acknowledged (listeners: backlog) */
-    const char *timer;        /* the next timer: "rexmit", "keepalive", "time-wait", ... or "" */
-    uint64_t timer_at;        /* when it fires */
+    synack_endpoints ep;    /* addresses */
+    synack_tcp_state state; /* state */
+    int sock;               /* socket id, -1 for orphans and embryos */
+    uint32_t recv_q;        /* bytes received, not yet read (listeners: accept queue) */
+    uint32_t send_q;        /* bytes not yet acknowledged (listeners: backlog) */
+    const char *timer;      /* the next timer: "rexmit", "keepalive", "time-wait", ... or "" */
+    uint64_t timer_at;      /* when it fires */
 } synack_conn_view;
 typedef void (*synack_conn_visit_fn)(void *ctx, const synack_conn_view *v);
 /* Visits listeners, connections and TIME-WAIT entries. */

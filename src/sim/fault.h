@@ -23,14 +23,14 @@
 
 /* One directed link's settings and state. */
 typedef struct fault_link {
-    synack_fault_config cfg;     /* the settings (set by synack_simnet_set_link) */
-    synack_link_stats stats;     /* what the link did */
+    synack_fault_config cfg;                    /* the settings (set by synack_simnet_set_link) */
+    synack_link_stats stats;                    /* what the link did */
     uint32_t rule_seen[SYNACK_FAULT_MAX_RULES]; /* matching TCP segments seen, per rule */
-    uint64_t busy_until;         /* when the bottleneck finishes the last frame it took */
-    uint64_t *q_done;            /* ring: when each frame in the bottleneck leaves it */
-    uint32_t q_cap;              /* ring size (grows by doubling up to the queue limit) */
-    uint32_t q_head;             /* ring index of the oldest frame */
-    uint32_t q_len;              /* frames in the bottleneck (waiting or being sent) */
+    uint64_t busy_until; /* when the bottleneck finishes the last frame it took */
+    uint64_t *q_done;    /* ring: when each frame in the bottleneck leaves it */
+    uint32_t q_cap;      /* ring size (grows by doubling up to the queue limit) */
+    uint32_t q_head;     /* ring index of the oldest frame */
+    uint32_t q_len;      /* frames in the bottleneck (waiting or being sent) */
 } fault_link;
 
 /* What happens to one frame. */
@@ -41,13 +41,13 @@ typedef enum fault_fate {
 } fault_fate;
 
 typedef struct fault_verdict {
-    fault_fate fate;   /* pass or why not */
-    uint64_t at;       /* arrival time of the (first) copy */
-    int dup;           /* a second, intact copy arrives at dup_at */
-    uint64_t dup_at;   /* arrival time of the duplicate */
-    int reordered;     /* held back by the reorder fault */
-    long flip_bit;     /* bit (0 = most significant of byte 0) to flip in the first copy,
-                          -1 for none */
+    fault_fate fate; /* pass or why not */
+    uint64_t at;     /* arrival time of the (first) copy */
+    int dup;         /* a second, intact copy arrives at dup_at */
+    uint64_t dup_at; /* arrival time of the duplicate */
+    int reordered;   /* held back by the reorder fault */
+    long flip_bit;   /* bit (0 = most significant of byte 0) to flip in the first copy,
+                        -1 for none */
 } fault_verdict;
 
 /* An ideal link: no delay, no faults, no state. */

@@ -21,22 +21,22 @@ struct endpoint {
 };
 
 struct synack_memlink {
-    const synack_allocator *a;   /* where frames come from */
-    uint64_t delay;              /* one-way delay */
-    size_t max_frame;            /* largest frame */
-    size_t max_queue;            /* frames in flight per direction */
-    uint64_t now;                /* the link's clock: the latest send or delivery time */
-    synack_stack *st[2];         /* receiving stack per side */
-    frame *head[2], *tail[2];    /* frames travelling towards side i */
-    size_t qlen[2];              /* their number */
-    struct endpoint ep[2];       /* output contexts */
-    uint64_t dropped;            /* frames dropped */
-    synack_memlink_tap_fn tap;   /* observer */
-    void *tap_ctx;               /* its context */
+    const synack_allocator *a; /* where frames come from */
+    uint64_t delay;            /* one-way delay */
+    size_t max_frame;          /* largest frame */
+    size_t max_queue;          /* frames in flight per direction */
+    uint64_t now;              /* the link's clock: the latest send or delivery time */
+    synack_stack *st[2];       /* receiving stack per side */
+    frame *head[2], *tail[2];  /* frames travelling towards side i */
+    size_t qlen[2];            /* their number */
+    struct endpoint ep[2];     /* output contexts */
+    uint64_t dropped;          /* frames dropped */
+    synack_memlink_tap_fn tap; /* observer */
+    void *tap_ctx;             /* its context */
 };
 
-synack_memlink *synack_memlink_new(const synack_allocator *a, uint64_t delay_us,
-                                   size_t max_frame, size_t max_queue)
+synack_memlink *synack_memlink_new(const synack_allocator *a, uint64_t delay_us, size_t max_frame,
+                                   size_t max_queue)
 {
     if (!a)
         a = synack_allocator_libc();
@@ -146,7 +146,10 @@ int synack_memlink_set_tap(synack_memlink *l, synack_memlink_tap_fn fn, void *ct
     return 0;
 }
 
-uint64_t synack_memlink_dropped(const synack_memlink *l) { return l ? l->dropped : 0; }
+uint64_t synack_memlink_dropped(const synack_memlink *l)
+{
+    return l ? l->dropped : 0;
+}
 
 uint64_t synack_memlink_next(synack_memlink *l)
 {

@@ -17,46 +17,46 @@
 /* A frame in flight. */
 typedef struct sim_frame {
     struct sim_frame *next_spare; /* link in the spare list while unused */
-    uint64_t at;     /* arrival time */
-    uint64_t seq;    /* network-wide send order: ties at equal `at` go in this order */
-    int from;        /* sending host, -1 for an injected frame */
-    int to;          /* receiving host */
-    size_t len;      /* bytes */
-    size_t cap;      /* room in data[] (SIM_SMALL_FRAME, or len for a larger frame) */
-    uint8_t data[];  /* the frame */
+    uint64_t at;                  /* arrival time */
+    uint64_t seq;                 /* network-wide send order: ties at equal `at` go in this order */
+    int from;                     /* sending host, -1 for an injected frame */
+    int to;                       /* receiving host */
+    size_t len;                   /* bytes */
+    size_t cap;                   /* room in data[] (SIM_SMALL_FRAME, or len for a larger frame) */
+    uint8_t data[];               /* the frame */
 } sim_frame;
 
 /* One host: a stack and the context its netif sends through. */
 typedef struct sim_host {
-    synack_simnet *net;  /* back pointer, for the output callback */
-    int index;           /* host index */
-    uint32_t addr;       /* IPv4 address, host byte order */
-    synack_stack *st;    /* the stack, owned by the network */
+    synack_simnet *net; /* back pointer, for the output callback */
+    int index;          /* host index */
+    uint32_t addr;      /* IPv4 address, host byte order */
+    synack_stack *st;   /* the stack, owned by the network */
 } sim_host;
 
 struct synack_simnet {
-    const synack_allocator *a;   /* where every byte comes from */
-    synack_rng rng;              /* the one PRNG behind every fault decision */
-    uint64_t now;                /* the network's clock */
-    uint64_t next_seq;           /* send-order stamp for the next frame */
-    size_t max_inflight;         /* bound on frames in flight */
+    const synack_allocator *a; /* where every byte comes from */
+    synack_rng rng;            /* the one PRNG behind every fault decision */
+    uint64_t now;              /* the network's clock */
+    uint64_t next_seq;         /* send-order stamp for the next frame */
+    size_t max_inflight;       /* bound on frames in flight */
 
-    sim_host **hosts;            /* hosts by index */
-    int nhosts;                  /* hosts in use */
-    int cap;                     /* room in hosts[] and in each dimension of links[] */
-    fault_link **links;          /* links[from * cap + to], allocated with each host */
+    sim_host **hosts;   /* hosts by index */
+    int nhosts;         /* hosts in use */
+    int cap;            /* room in hosts[] and in each dimension of links[] */
+    fault_link **links; /* links[from * cap + to], allocated with each host */
 
-    sim_frame *spare;            /* freed small frames, for reuse */
-    size_t nspare;               /* how many */
-    sim_frame **heap;            /* binary min-heap on (at, seq) */
-    size_t nheap;                /* frames in flight */
-    size_t heap_cap;             /* room in heap[] */
+    sim_frame *spare; /* freed small frames, for reuse */
+    size_t nspare;    /* how many */
+    sim_frame **heap; /* binary min-heap on (at, seq) */
+    size_t nheap;     /* frames in flight */
+    size_t heap_cap;  /* room in heap[] */
 
-    uint64_t unroutable;         /* frames to an address no host owns, or not IPv4 */
-    synack_simnet_tap_fn tap;    /* observer of every frame */
-    void *tap_ctx;               /* its context */
+    uint64_t unroutable;            /* frames to an address no host owns, or not IPv4 */
+    synack_simnet_tap_fn tap;       /* observer of every frame */
+    void *tap_ctx;                  /* its context */
     synack_simnet_filter_fn filter; /* drops frames at send time, before the link */
-    void *filter_ctx;            /* its context */
+    void *filter_ctx;               /* its context */
 };
 
 static const synack_link_stats no_stats;
@@ -150,8 +150,8 @@ static void frame_free(synack_simnet *n, sim_frame *f)
 }
 
 /* Copies a frame into the queue. Returns 0 or a negative errno (not queued). */
-static int enqueue(synack_simnet *n, int from, int to, uint64_t at, const uint8_t *data,
-                   size_t len, long flip_bit)
+static int enqueue(synack_simnet *n, int from, int to, uint64_t at, const uint8_t *data, size_t len,
+                   long flip_bit)
 {
     if (n->nheap >= n->max_inflight)
         return -ENOBUFS;
@@ -396,7 +396,10 @@ synack_stack *synack_simnet_stack(synack_simnet *n, int host)
     return n->hosts[host]->st;
 }
 
-int synack_simnet_hosts(const synack_simnet *n) { return n ? n->nhosts : 0; }
+int synack_simnet_hosts(const synack_simnet *n)
+{
+    return n ? n->nhosts : 0;
+}
 
 int synack_simnet_host_of(const synack_simnet *n, uint32_t addr)
 {
@@ -451,9 +454,15 @@ int synack_simnet_set_filter(synack_simnet *n, synack_simnet_filter_fn fn, void 
     return 0;
 }
 
-uint64_t synack_simnet_unroutable(const synack_simnet *n) { return n ? n->unroutable : 0; }
+uint64_t synack_simnet_unroutable(const synack_simnet *n)
+{
+    return n ? n->unroutable : 0;
+}
 
-size_t synack_simnet_inflight(const synack_simnet *n) { return n ? n->nheap : 0; }
+size_t synack_simnet_inflight(const synack_simnet *n)
+{
+    return n ? n->nheap : 0;
+}
 
 int synack_simnet_inject(synack_simnet *n, int from, uint64_t delay_us, const uint8_t *pkt,
                          size_t len)
@@ -474,7 +483,10 @@ int synack_simnet_inject(synack_simnet *n, int from, uint64_t delay_us, const ui
     return rc;
 }
 
-uint64_t synack_simnet_now(const synack_simnet *n) { return n ? n->now : 0; }
+uint64_t synack_simnet_now(const synack_simnet *n)
+{
+    return n ? n->now : 0;
+}
 
 uint64_t synack_simnet_next(synack_simnet *n)
 {

@@ -12,27 +12,27 @@
 struct synack_stack;
 
 typedef struct arp_entry {
-    uint32_t ip;          /* protocol address, host order; 0 = free slot */
-    uint8_t mac[6];       /* hardware address, valid when resolved */
-    uint8_t resolved;     /* mac is known */
-    uint64_t used;        /* last use or update, for LRU replacement */
-    uint64_t requested;   /* when we last asked for it */
+    uint32_t ip;        /* protocol address, host order; 0 = free slot */
+    uint8_t mac[6];     /* hardware address, valid when resolved */
+    uint8_t resolved;   /* mac is known */
+    uint64_t used;      /* last use or update, for LRU replacement */
+    uint64_t requested; /* when we last asked for it */
 } arp_entry;
 
 typedef struct arp_pending {
     struct arp_pending *next; /* FIFO link */
-    uint32_t ip;          /* next hop it waits for */
-    uint32_t len;         /* frame bytes */
-    uint64_t queued;      /* when it was queued (dropped after ARP_PENDING_US) */
-    synack_tx_meta meta;  /* what the device must do to it (offloads; zero: nothing) */
-    uint8_t frame[];      /* the Ethernet frame, destination MAC still to fill */
+    uint32_t ip;              /* next hop it waits for */
+    uint32_t len;             /* frame bytes */
+    uint64_t queued;          /* when it was queued (dropped after ARP_PENDING_US) */
+    synack_tx_meta meta;      /* what the device must do to it (offloads; zero: nothing) */
+    uint8_t frame[];          /* the Ethernet frame, destination MAC still to fill */
 } arp_pending;
 
 typedef struct arp_cache {
-    arp_entry *entries;   /* cfg.arp_cache_size slots */
-    uint32_t size;        /* number of slots */
+    arp_entry *entries;       /* cfg.arp_cache_size slots */
+    uint32_t size;            /* number of slots */
     arp_pending *head, *tail; /* frames waiting, oldest first */
-    uint32_t npending;    /* frames waiting */
+    uint32_t npending;        /* frames waiting */
 } arp_cache;
 
 #define ARP_PENDING_US 3000000u /* give up on a frame after 3 s without an answer */

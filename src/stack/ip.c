@@ -17,7 +17,10 @@ size_t ip_headroom(const synack_stack *st)
     return (st->cfg.netif.type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0) + IPV4_HDR_LEN;
 }
 
-uint32_t ip_max_l4(const synack_stack *st) { return st->cfg.netif.mtu - IPV4_HDR_LEN; }
+uint32_t ip_max_l4(const synack_stack *st)
+{
+    return st->cfg.netif.mtu - IPV4_HDR_LEN;
+}
 
 uint32_t ip_tso_max(const synack_stack *st)
 {
@@ -67,8 +70,12 @@ int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, s
         return -EMSGSIZE;
     }
     uint8_t *ip = l4 - IPV4_HDR_LEN;
-    ipv4_hdr h = {.ttl = 64, .proto = proto, .src = nif->addr, .dst = dst,
-                  .frag = IPV4_FLAG_DF, .id = st->ip_id++};
+    ipv4_hdr h = {.ttl = 64,
+                  .proto = proto,
+                  .src = nif->addr,
+                  .dst = dst,
+                  .frag = IPV4_FLAG_DF,
+                  .id = st->ip_id++};
     ipv4_emit(ip, IPV4_HDR_LEN, &h, l4_len);
     size_t l2 = nif->type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0;
     if (meta && meta->flags) { /* offsets were relative to the TCP header */
@@ -94,22 +101,20 @@ int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, s
 }
 
 /* An ICMP message back to the sender of `ip` (echo reply or an error quoting it). */
-static void icmp_send(synack_stack *st, uint32_t dst, uint8_t type, uint8_t code,
-                      uint32_t rest, const uint8_t *data, size_t len)
+static void icmp_send(synack_stack *st, uint32_t dst, uint8_t type, uint8_t code, uint32_t rest,
+                      const uint8_t *data, size_t len)
 {
     uint8_t *l4 = st->txbuf + ip_headroom(st);
     size_t cap = st->txcap - ip_headroom(st);
     if (len + ICMP_HDR_LEN > ip_max_l4(st))
         len = ip_max_l4(st) - ICMP_HDR_LEN;
-    icmp_msg m = {.type = type, .code = code, .rest = rest, .payload = data,
-                  .payload_len = len};
+    icmp_msg m = {.type = type, .code = code, .rest = rest, .payload = data, .payload_len = len};
     size_t n = icmp_emit(l4, cap, &m);
     if (n)
         ip_output(st, dst, IP_PROTO_ICMP, l4, n);
 }
 
-static void icmp_unreachable(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt,
-                             uint8_t code)
+static void icmp_unreachable(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, uint8_t code)
 {
     /* RFC 1122 3.2.2: the original header and at least 8 bytes of its payload. */
     size_t quote = ip->hdr_len + (ip->payload_len < 8 ? ip->payload_len : 8);
@@ -142,7 +147,9 @@ static void icmp_error_to_tcp(synack_stack *st, const icmp_msg *m)
         .code = m->code,
         .next_mtu = (uint16_t)(m->rest & 0xffff),
         .quoted_len = (uint16_t)((uint16_t)q[2] << 8 | q[3]),
-        .ep = {.laddr = src, .raddr = dst, .lport = (uint16_t)((uint16_t)t[0] << 8 | t[1]),
+        .ep = {.laddr = src,
+               .raddr = dst,
+               .lport = (uint16_t)((uint16_t)t[0] << 8 | t[1]),
                .rport = (uint16_t)((uint16_t)t[2] << 8 | t[3])},
         .seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7],
     };
@@ -238,8 +245,7 @@ int synack_input(synack_stack *st, uint64_t now, const void *frame, size_t len)
     return synack_input_ex(st, now, frame, len, NULL);
 }
 
-static int frame_input(synack_stack *st, const uint8_t *p, size_t len,
-                       const synack_rx_meta *meta)
+static int frame_input(synack_stack *st, const uint8_t *p, size_t len, const synack_rx_meta *meta)
 {
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
         return ip_input(st, p, len, meta);

@@ -23,12 +23,12 @@ static synack_sock *sock_get(synack_stack *st, int s)
  * call from inside one of the stack's callbacks (output, on_event, a foreach visitor) is
  * -EBUSY: the engine is in the middle of changing a connection or walking a table there,
  * and must not be re-entered. */
-#define API_ENTER(st)                                                                          \
-    do {                                                                                       \
-        if (!(st))                                                                             \
-            return -EINVAL;                                                                    \
-        if ((st)->cb_depth > 0)                                                                \
-            return -EBUSY;                                                                     \
+#define API_ENTER(st)                                                                              \
+    do {                                                                                           \
+        if (!(st))                                                                                 \
+            return -EINVAL;                                                                        \
+        if ((st)->cb_depth > 0)                                                                    \
+            return -EBUSY;                                                                         \
     } while (0)
 
 /* Every socket call that can reach a callback returns through here; st may be freed
@@ -157,8 +157,8 @@ static int pick_ephemeral(synack_stack *st, int self, uint32_t raddr, uint16_t r
     for (uint32_t i = 0; i < span; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % span);
         if (raddr) {
-            synack_endpoints ep = {.laddr = st->cfg.netif.addr, .raddr = raddr, .lport = port,
-                                   .rport = rport};
+            synack_endpoints ep = {
+                .laddr = st->cfg.netif.addr, .raddr = raddr, .lport = port, .rport = rport};
             if (tcp_usr_tuple_used(st, &ep))
                 continue;
         }
@@ -281,8 +281,8 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
             return (int)ret_event(st, "connect", s, p);
         lport = (uint16_t)p;
     }
-    synack_endpoints ep = {.laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport,
-                           .rport = rport};
+    synack_endpoints ep = {
+        .laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport, .rport = rport};
     rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
     if (so->conn) {
         so->bound = 1;
@@ -598,8 +598,7 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
     }
 }
 
-int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,
-                      socklen_t len)
+int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val, socklen_t len)
 {
     API_ENTER(st);
     synack_sock *so = sock_get(st, s);
@@ -668,8 +667,7 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
  * Linux); a larger buffer gets the whole struct. */
 #define TCP_INFO_MIN_LEN (offsetof(synack_tcp_info, segs_in) + sizeof(uint64_t))
 
-int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
-                      socklen_t *len)
+int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, socklen_t *len)
 {
     if (!st)
         return -EINVAL;
@@ -722,7 +720,10 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
     case TCP_NODELAY:
         return put_int(val, len, k->nodelay);
     case TCP_MAXSEG:
-        return put_int(val, len, c ? tcp_usr_maxseg(c) : k->maxseg ? k->maxseg : tcp_usr_default_maxseg(st));
+        return put_int(val, len,
+                       c           ? tcp_usr_maxseg(c)
+                       : k->maxseg ? k->maxseg
+                                   : tcp_usr_default_maxseg(st));
     case TCP_KEEPIDLE:
         return put_int(val, len, (int)(k->keepidle_us / 1000000));
     case TCP_KEEPINTVL:

@@ -127,8 +127,7 @@ void stack_emit(synack_stack *st, synack_event *ev)
     st->cb_depth--;
 }
 
-void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
-                const char *reason)
+void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c, const char *reason)
 {
     if (c < SYNACK_CTR_COUNT)
         st->counters[c]++;
@@ -471,8 +470,14 @@ void synack_emit_counters(synack_stack *st)
     stack_api_return(st);
 }
 
-size_t synack_mem_in_use(const synack_stack *st) { return st ? st->mem_in_use : 0; }
-size_t synack_mem_high_water(const synack_stack *st) { return st ? st->mem_high : 0; }
+size_t synack_mem_in_use(const synack_stack *st)
+{
+    return st ? st->mem_in_use : 0;
+}
+size_t synack_mem_high_water(const synack_stack *st)
+{
+    return st ? st->mem_high : 0;
+}
 
 struct visit_ctx {
     synack_conn_visit_fn fn;

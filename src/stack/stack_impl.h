@@ -15,21 +15,21 @@
 
 /* What a socket id refers to. */
 typedef struct synack_sock {
-    uint8_t in_use;             /* the id is allocated */
-    uint8_t bound;              /* laddr/lport are set */
-    uint8_t reuseaddr;          /* SO_REUSEADDR */
-    uint8_t shut_rd;            /* shutdown(SHUT_RD) */
-    uint8_t was_connected;      /* had a connection that is gone: reads return EOF */
-    uint8_t explicit_bind;      /* bind()/listen() chose the port (connect() binds implicitly) */
-    uint32_t laddr;             /* bound address (host order), 0 = any */
-    uint16_t lport;             /* bound port, 0 = none yet */
-    int error;                  /* SO_ERROR left by a connection that died */
-    tcp_knobs knobs;            /* the TCP options set on the socket; its connection reads
-                                   them in place, its listener keeps a copy */
-    uint32_t recv_lent;         /* 1 + bytes the last recv_borrow lent; 0: no loan */
-    tcp_conn *conn;             /* the connection, or NULL */
-    tcp_listener *lst;          /* the listener, or NULL */
-    int next_free;              /* free-list link when !in_use */
+    uint8_t in_use;        /* the id is allocated */
+    uint8_t bound;         /* laddr/lport are set */
+    uint8_t reuseaddr;     /* SO_REUSEADDR */
+    uint8_t shut_rd;       /* shutdown(SHUT_RD) */
+    uint8_t was_connected; /* had a connection that is gone: reads return EOF */
+    uint8_t explicit_bind; /* bind()/listen() chose the port (connect() binds implicitly) */
+    uint32_t laddr;        /* bound address (host order), 0 = any */
+    uint16_t lport;        /* bound port, 0 = none yet */
+    int error;             /* SO_ERROR left by a connection that died */
+    tcp_knobs knobs;       /* the TCP options set on the socket; its connection reads
+                              them in place, its listener keeps a copy */
+    uint32_t recv_lent;    /* 1 + bytes the last recv_borrow lent; 0: no loan */
+    tcp_conn *conn;        /* the connection, or NULL */
+    tcp_listener *lst;     /* the listener, or NULL */
+    int next_free;         /* free-list link when !in_use */
 
     /* --- readiness (ready.c): synack_sock_watch's interest and the ready list --- */
     short watch;                /* events watched; 0: not watched, never queued */
@@ -40,15 +40,15 @@ typedef struct synack_sock {
 } synack_sock;
 
 struct synack_stack {
-    synack_config cfg;          /* the configuration, defaults filled in */
-    synack_allocator mem;       /* counting wrapper around cfg.allocator */
-    synack_allocator bufmem;    /* the same for send/receive ring storage, which also
-                                   enforces cfg.max_buffer_bytes */
-    size_t buf_in_use;          /* bytes of ring storage allocated */
-    const synack_allocator *user_alloc; /* the allocator behind `mem` */
-    size_t mem_in_use;          /* bytes currently allocated */
-    size_t mem_high;            /* high-water mark of mem_in_use */
-    uint64_t now;               /* the latest time the host gave us */
+    synack_config cfg;                   /* the configuration, defaults filled in */
+    synack_allocator mem;                /* counting wrapper around cfg.allocator */
+    synack_allocator bufmem;             /* the same for send/receive ring storage, which also
+                                            enforces cfg.max_buffer_bytes */
+    size_t buf_in_use;                   /* bytes of ring storage allocated */
+    const synack_allocator *user_alloc;  /* the allocator behind `mem` */
+    size_t mem_in_use;                   /* bytes currently allocated */
+    size_t mem_high;                     /* high-water mark of mem_in_use */
+    uint64_t now;                        /* the latest time the host gave us */
     uint64_t counters[SYNACK_CTR_COUNT]; /* nstat-style counters */
 
     uint8_t isn_key[16];        /* RFC 6528 secret */
@@ -58,16 +58,16 @@ struct synack_stack {
     uint8_t hash_key[16];       /* connection-table hash secret */
     synack_rng rng;             /* ports, timestamps offsets, challenge-ACK budget */
 
-    timer_wheel wheel;          /* connection timers */
-    conn_table conns;           /* every connection, keyed by 4-tuple */
-    uint32_t nconns;            /* connections allocated (any state) */
-    tcp_listener *listeners;    /* listening sockets */
-    tcp_conn *tw_head, *tw_tail; /* TIME-WAIT connections, oldest first */
-    uint32_t tw_len;            /* entries in the TIME-WAIT list */
+    timer_wheel wheel;                  /* connection timers */
+    conn_table conns;                   /* every connection, keyed by 4-tuple */
+    uint32_t nconns;                    /* connections allocated (any state) */
+    tcp_listener *listeners;            /* listening sockets */
+    tcp_conn *tw_head, *tw_tail;        /* TIME-WAIT connections, oldest first */
+    uint32_t tw_len;                    /* entries in the TIME-WAIT list */
     struct tcp_tw *twc_head, *twc_tail; /* compact TIME-WAIT records, oldest first */
-    uint32_t twc_len;           /* their number (live ones) */
-    uint32_t twc_dead;          /* released records still in the FIFO, freed at its head */
-    tcp_conn *tw_pending;       /* entered TIME-WAIT during this input; compacted after it */
+    uint32_t twc_len;                   /* their number (live ones) */
+    uint32_t twc_dead;                  /* released records still in the FIFO, freed at its head */
+    tcp_conn *tw_pending; /* entered TIME-WAIT during this input; compacted after it */
 
     synack_sock *socks;         /* socket table, cfg.max_sockets entries */
     int sock_free;              /* head of the free list, -1 when full */
@@ -81,20 +81,20 @@ struct synack_stack {
     uint64_t bound_ports[1024]; /* bitmap: ports some socket bound explicitly (O(1) checks
                                    when connect() picks an ephemeral port) */
 
-    uint64_t cookie_sent_at;    /* when we last answered a SYN with a cookie (0: never) */
-    uint64_t chack_window;      /* start of the current challenge-ACK second */
-    uint32_t chack_budget;      /* challenge ACKs left in this second */
+    uint64_t cookie_sent_at; /* when we last answered a SYN with a cookie (0: never) */
+    uint64_t chack_window;   /* start of the current challenge-ACK second */
+    uint32_t chack_budget;   /* challenge ACKs left in this second */
 
-    uint8_t *txbuf;             /* one frame being built */
-    uint32_t txcap;             /* its size */
+    uint8_t *txbuf; /* one frame being built */
+    uint32_t txcap; /* its size */
 
-    stack_hook *hooks;          /* host glue pointing at this stack (lifetime.h) */
-    uint32_t cb_depth;          /* host callbacks running now (output, on_event, entropy,
-                                   a foreach visitor): > 0 means the host re-entered us,
-                                   and calls that change the stack return -EBUSY */
-    uint8_t free_pending;       /* synack_stack_free() came from a callback: the outermost
-                                   public call frees the stack as it returns */
-    uint8_t output_gone;        /* the netif's output_ctx was freed: frames are dropped */
+    stack_hook *hooks;    /* host glue pointing at this stack (lifetime.h) */
+    uint32_t cb_depth;    /* host callbacks running now (output, on_event, entropy,
+                             a foreach visitor): > 0 means the host re-entered us,
+                             and calls that change the stack return -EBUSY */
+    uint8_t free_pending; /* synack_stack_free() came from a callback: the outermost
+                             public call frees the stack as it returns */
+    uint8_t output_gone;  /* the netif's output_ctx was freed: frames are dropped */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -103,12 +103,17 @@ struct synack_stack {
 void config_apply_profile(synack_config *cfg);
 void *stack_alloc(synack_stack *st, size_t size);
 void stack_free(synack_stack *st, void *p, size_t size);
-static inline void stack_count(synack_stack *st, synack_counter c) { st->counters[c]++; }
+static inline void stack_count(synack_stack *st, synack_counter c)
+{
+    st->counters[c]++;
+}
 void stack_emit(synack_stack *st, synack_event *ev);
-static inline int stack_tracing(const synack_stack *st) { return st->cfg.on_event != NULL; }
+static inline int stack_tracing(const synack_stack *st)
+{
+    return st->cfg.on_event != NULL;
+}
 /* Counts `c` (unless SYNACK_CTR_COUNT) and emits a drop event. */
-void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c,
-                const char *reason);
+void stack_drop(synack_stack *st, const synack_endpoints *ep, synack_counter c, const char *reason);
 void stack_note(synack_stack *st, const char *text);
 void stack_app_event(synack_stack *st, const char *call, int sock, long ret);
 /* The last thing every public call that can run a host callback does: completes a

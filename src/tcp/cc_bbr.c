@@ -23,58 +23,63 @@
 enum { BBR_STARTUP, BBR_DRAIN, BBR_PROBE_BW, BBR_PROBE_RTT };
 
 #define UNIT 256u
-#define HIGH_GAIN 739u          /* 2/ln 2 = 2.885: doubles the delivery rate every round */
-#define DRAIN_GAIN 88u          /* ln 2/2 = 0.347: drains Startup's queue in one round */
-#define CWND_GAIN 512u          /* 2 x BDP: room for delayed and aggregated ACKs */
-#define BW_WINDOW_ROUNDS 10u    /* the bandwidth filter's window, round trips */
+#define HIGH_GAIN 739u           /* 2/ln 2 = 2.885: doubles the delivery rate every round */
+#define DRAIN_GAIN 88u           /* ln 2/2 = 0.347: drains Startup's queue in one round */
+#define CWND_GAIN 512u           /* 2 x BDP: room for delayed and aggregated ACKs */
+#define BW_WINDOW_ROUNDS 10u     /* the bandwidth filter's window, round trips */
 #define MIN_RTT_WINDOW_MS 10000u /* the min-RTT filter's window */
-#define PROBE_RTT_MS 200u       /* time at the ProbeRTT window */
-#define MIN_PIPE_SEGS 4u        /* ProbeRTT's window and the smallest cwnd */
-#define FULL_BW_GROWTH 320u     /* 1.25: Startup continues while bandwidth grows this much */
-#define FULL_BW_ROUNDS 3u       /* ... within this many rounds */
-#define PACING_MARGIN_PCT 99u   /* pace 1% below the estimate, so queues drain (as Linux) */
+#define PROBE_RTT_MS 200u        /* time at the ProbeRTT window */
+#define MIN_PIPE_SEGS 4u         /* ProbeRTT's window and the smallest cwnd */
+#define FULL_BW_GROWTH 320u      /* 1.25: Startup continues while bandwidth grows this much */
+#define FULL_BW_ROUNDS 3u        /* ... within this many rounds */
+#define PACING_MARGIN_PCT 99u    /* pace 1% below the estimate, so queues drain (as Linux) */
 
 static const uint16_t cycle_gain[8] = {320, 192, 256, 256, 256, 256, 256, 256};
 
 /* Per-connection BBR state, kept in tcp_conn.cc_priv. */
 typedef struct bbr {
-    uint32_t bw[3];              /* windowed max filter of the delivery rate, bytes/s: the
-                                    best in the window, then the best after it, and after
-                                    that (Kathleen Nichols' algorithm) */
-    uint16_t bw_round[3];        /* the round each of those was measured in */
-    uint16_t round_count;        /* round trips counted (wraps; compared by difference) */
-    uint32_t next_round_delivered; /* delivered count at which the current round ends */
-    uint32_t min_rtt_us;         /* RTprop estimate; UINT32_MAX before any sample */
-    uint32_t min_rtt_stamp;      /* when it was measured, ms clock (low 32 bits) */
-    uint32_t probe_rtt_done;     /* ms clock at which ProbeRTT may end, once timed */
-    uint32_t cycle_stamp;        /* when the current gain-cycle phase began, µs (low bits) */
-    uint32_t full_bw;            /* bandwidth at the last 25% growth in Startup */
-    uint32_t prior_cwnd;         /* cwnd before loss recovery or ProbeRTT, restored after */
-    uint16_t pacing_gain;        /* current pacing gain, x 1/256 */
-    uint16_t cwnd_gain;          /* current cwnd gain, x 1/256 */
-    uint8_t mode;                /* BBR_STARTUP ... BBR_PROBE_RTT */
-    uint8_t cycle_index;         /* phase of the ProbeBW gain cycle */
-    uint8_t full_bw_count;       /* rounds in Startup without 25% growth */
-    unsigned filled_pipe : 1;    /* Startup found the bottleneck bandwidth */
-    unsigned round_start : 1;    /* this ACK began a new round trip */
-    unsigned probe_rtt_timed : 1; /* ProbeRTT reached its window: probe_rtt_done is set */
+    uint32_t bw[3];                    /* windowed max filter of the delivery rate, bytes/s: the
+                                          best in the window, then the best after it, and after
+                                          that (Kathleen Nichols' algorithm) */
+    uint16_t bw_round[3];              /* the round each of those was measured in */
+    uint16_t round_count;              /* round trips counted (wraps; compared by difference) */
+    uint32_t next_round_delivered;     /* delivered count at which the current round ends */
+    uint32_t min_rtt_us;               /* RTprop estimate; UINT32_MAX before any sample */
+    uint32_t min_rtt_stamp;            /* when it was measured, ms clock (low 32 bits) */
+    uint32_t probe_rtt_done;           /* ms clock at which ProbeRTT may end, once timed */
+    uint32_t cycle_stamp;              /* when the current gain-cycle phase began, µs (low bits) */
+    uint32_t full_bw;                  /* bandwidth at the last 25% growth in Startup */
+    uint32_t prior_cwnd;               /* cwnd before loss recovery or ProbeRTT, restored after */
+    uint16_t pacing_gain;              /* current pacing gain, x 1/256 */
+    uint16_t cwnd_gain;                /* current cwnd gain, x 1/256 */
+    uint8_t mode;                      /* BBR_STARTUP ... BBR_PROBE_RTT */
+    uint8_t cycle_index;               /* phase of the ProbeBW gain cycle */
+    uint8_t full_bw_count;             /* rounds in Startup without 25% growth */
+    unsigned filled_pipe : 1;          /* Startup found the bottleneck bandwidth */
+    unsigned round_start : 1;          /* this ACK began a new round trip */
+    unsigned probe_rtt_timed : 1;      /* ProbeRTT reached its window: probe_rtt_done is set */
     unsigned probe_rtt_round_done : 1; /* ProbeRTT has also lasted a round trip */
-    unsigned packet_conservation : 1; /* first round of recovery: cwnd follows the flight */
-    unsigned rto_restore : 1;    /* after an RTO: restore prior_cwnd once SND.UNA passes
-                                    the recovery point */
+    unsigned packet_conservation : 1;  /* first round of recovery: cwnd follows the flight */
+    unsigned rto_restore : 1;          /* after an RTO: restore prior_cwnd once SND.UNA passes
+                                          the recovery point */
 } bbr;
 
 _Static_assert(sizeof(bbr) <= sizeof(((tcp_xfer *)0)->cc_priv), "cc_priv too small");
 
-static bbr *bb(tcp_conn *c) { return (bbr *)(void *)c->x->cc_priv; }
+static bbr *bb(tcp_conn *c)
+{
+    return (bbr *)(void *)c->x->cc_priv;
+}
 
-static uint32_t ms_now(const tcp_conn *c) { return (uint32_t)(c->st->now / 1000); }
+static uint32_t ms_now(const tcp_conn *c)
+{
+    return (uint32_t)(c->st->now / 1000);
+}
 
 static const char *const mode_note[] = {"bbr startup", "bbr drain", "bbr probe-bw",
                                         "bbr probe-rtt"};
 
-static void set_mode(tcp_conn *c, bbr *b, uint8_t mode, uint16_t pacing_gain,
-                     uint16_t cwnd_gain)
+static void set_mode(tcp_conn *c, bbr *b, uint8_t mode, uint16_t pacing_gain, uint16_t cwnd_gain)
 {
     b->mode = mode;
     b->pacing_gain = pacing_gain;

@@ -7,24 +7,27 @@
 
 /* Per-connection CUBIC state, kept in tcp_conn.cc_priv. */
 typedef struct cubic {
-    uint64_t epoch_start_ms;  /* start of the current congestion-avoidance epoch, 0 = none */
-    uint32_t w_max;           /* window before the last reduction, bytes */
-    uint32_t w_last_max;      /* w_max before that (fast convergence, RFC 9438 4.7) */
-    uint32_t k_ms;            /* time to return to w_max, ms (RFC 9438 eq. 2) */
-    uint32_t w_est;           /* Reno-friendly estimate, bytes (RFC 9438 4.3) */
-    uint32_t est_acked;       /* bytes acked towards the next W_est increase */
+    uint64_t epoch_start_ms; /* start of the current congestion-avoidance epoch, 0 = none */
+    uint32_t w_max;          /* window before the last reduction, bytes */
+    uint32_t w_last_max;     /* w_max before that (fast convergence, RFC 9438 4.7) */
+    uint32_t k_ms;           /* time to return to w_max, ms (RFC 9438 eq. 2) */
+    uint32_t w_est;          /* Reno-friendly estimate, bytes (RFC 9438 4.3) */
+    uint32_t est_acked;      /* bytes acked towards the next W_est increase */
     /* HyStart++ (RFC 9406 4.2) */
-    uint32_t round_end;       /* snd_max when the current round started */
-    uint32_t last_round_min;  /* minimum RTT of the previous round, µs (UINT32_MAX: none) */
-    uint32_t cur_round_min;   /* minimum RTT so far in this round, µs */
-    uint32_t rtt_samples;     /* samples in this round */
-    uint32_t css_baseline;    /* RTT that triggered Conservative Slow Start, 0 = not in CSS */
-    uint32_t css_rounds;      /* rounds spent in CSS */
+    uint32_t round_end;      /* snd_max when the current round started */
+    uint32_t last_round_min; /* minimum RTT of the previous round, µs (UINT32_MAX: none) */
+    uint32_t cur_round_min;  /* minimum RTT so far in this round, µs */
+    uint32_t rtt_samples;    /* samples in this round */
+    uint32_t css_baseline;   /* RTT that triggered Conservative Slow Start, 0 = not in CSS */
+    uint32_t css_rounds;     /* rounds spent in CSS */
 } cubic;
 
 _Static_assert(sizeof(cubic) <= sizeof(((tcp_xfer *)0)->cc_priv), "cc_priv too small");
 
-static cubic *cub(tcp_conn *c) { return (cubic *)(void *)c->x->cc_priv; }
+static cubic *cub(tcp_conn *c)
+{
+    return (cubic *)(void *)c->x->cc_priv;
+}
 
 static uint32_t icbrt64(uint64_t x)
 {
@@ -57,7 +60,10 @@ static void cubic_init(tcp_conn *c)
     c->ssthresh = UINT32_MAX / 2;
 }
 
-static uint64_t now_ms(const tcp_conn *c) { return c->st->now / 1000 + 1; }
+static uint64_t now_ms(const tcp_conn *c)
+{
+    return c->st->now / 1000 + 1;
+}
 
 /* RFC 9438 eq. 1: W_cubic(t) = C (t - K)^3 + W_max, in bytes, t in ms since the epoch. */
 static uint32_t w_cubic(const tcp_conn *c, const cubic *k, uint64_t t_ms)
@@ -157,7 +163,10 @@ static void cubic_enter_recovery(tcp_conn *c)
     c->cwnd = c->ssthresh + 3u * c->snd_mss;
 }
 
-static void cubic_exit_recovery(tcp_conn *c) { c->cwnd = c->ssthresh; }
+static void cubic_exit_recovery(tcp_conn *c)
+{
+    c->cwnd = c->ssthresh;
+}
 
 static void cubic_on_rto(tcp_conn *c)
 {

@@ -6,7 +6,10 @@
 
 #include <string.h>
 
-uint32_t tcp_flight_size(const tcp_conn *c) { return c->snd_max - c->snd_una; }
+uint32_t tcp_flight_size(const tcp_conn *c)
+{
+    return c->snd_max - c->snd_una;
+}
 
 const tcp_cc_ops *tcp_cc_find(const char *name)
 {
@@ -26,7 +29,10 @@ static void newreno_init(tcp_conn *c)
 }
 
 /* After idle: the avoidance byte count starts over; the window is the TCB's. */
-static void newreno_restart(tcp_conn *c) { c->x->bytes_acked_ca = 0; }
+static void newreno_restart(tcp_conn *c)
+{
+    c->x->bytes_acked_ca = 0;
+}
 
 static void newreno_on_ack(tcp_conn *c, uint32_t acked)
 {

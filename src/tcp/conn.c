@@ -14,10 +14,13 @@
 
 static const char *const timer_names[TT_COUNT] = {
     [TT_REXMIT] = "rexmit",       [TT_PERSIST] = "persist", [TT_DELACK] = "delack",
-    [TT_KEEPALIVE] = "keepalive", [TT_2MSL] = "time-wait", [TT_PACE] = "pace",
+    [TT_KEEPALIVE] = "keepalive", [TT_2MSL] = "time-wait",  [TT_PACE] = "pace",
 };
 
-const char *tcp_timer_name(tcp_timer t) { return t < TT_COUNT ? timer_names[t] : "?"; }
+const char *tcp_timer_name(tcp_timer t)
+{
+    return t < TT_COUNT ? timer_names[t] : "?";
+}
 
 void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep)
 {
@@ -109,14 +112,12 @@ static int xfer_idle(const tcp_conn *c)
 {
     const tcp_xfer *x = c->x;
     return c->state == SYNACK_ESTABLISHED && c->queue == TCPQ_NONE && !x->listener &&
-           c->sock >= 0 &&
-           c->cc->restart && !c->pacing &&
-           c->snd_una == c->snd_max && c->snd_nxt == c->snd_max && x->snd.len == 0 &&
-           !c->fin_queued && x->rcv.nranges == 0 && recvbuf_ready(&x->rcv) == 0 &&
-           !c->fin_rcvd_ooo && !c->in_recovery &&
-           !c->rtt_timing && !c->ack_now && !c->delack_pending && !c->dsack_pending &&
-           !c->tlp_armed && !c->tlp_out && !c->rack_reo && !c->sws_override && c->backoff == 0 &&
-           x->nsb == 0 && x->sacked_bytes == 0 && x->dupacks == 0 && x->limited_xmit == 0 &&
+           c->sock >= 0 && c->cc->restart && !c->pacing && c->snd_una == c->snd_max &&
+           c->snd_nxt == c->snd_max && x->snd.len == 0 && !c->fin_queued && x->rcv.nranges == 0 &&
+           recvbuf_ready(&x->rcv) == 0 && !c->fin_rcvd_ooo && !c->in_recovery && !c->rtt_timing &&
+           !c->ack_now && !c->delack_pending && !c->dsack_pending && !c->tlp_armed && !c->tlp_out &&
+           !c->rack_reo && !c->sws_override && c->backoff == 0 && x->nsb == 0 &&
+           x->sacked_bytes == 0 && x->dupacks == 0 && x->limited_xmit == 0 &&
            x->segs_since_ack == 0 && x->persist_backoff == 0 && tcp_txlog_forgettable(c) &&
            only_keepalive_timed(x);
 }
@@ -147,7 +148,8 @@ void tcp_xfer_release(tcp_conn *c)
         return;
     }
     synack_stack *st = c->st;
-    if ((x->snd.data || x->rcv.data || x->sb || x->txlog) && (!x->idle_at || st->now < x->idle_at)) {
+    if ((x->snd.data || x->rcv.data || x->sb || x->txlog) &&
+        (!x->idle_at || st->now < x->idle_at)) {
         if (!x->idle_at)
             x->idle_at = st->now + TCP_XFER_LINGER_US;
         /* tcp_timers_run gives it back then, if nothing happens before */

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 
-
 /* Buckets used when the caller asks for 0. */
 #define CT_DEFAULT_BUCKETS 64
 

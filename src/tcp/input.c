@@ -47,8 +47,8 @@ static void note_dsack(tcp_conn *c, uint32_t left, uint32_t right)
     c->dsack_pending = 1;
     c->x->dsack_left = left;
     c->x->dsack_right = right;
-    stack_count(c->st, seq_lt(left, c->rcv_nxt) ? SYNACK_CTR_TCPDSACKOldSent
-                                                : SYNACK_CTR_TCPDSACKOfoSent);
+    stack_count(c->st,
+                seq_lt(left, c->rcv_nxt) ? SYNACK_CTR_TCPDSACKOldSent : SYNACK_CTR_TCPDSACKOfoSent);
 }
 
 /* The part of a segment below RCV.NXT, reported as a duplicate (RFC 2883 4.1.1: an ACK
@@ -92,7 +92,8 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     if (c->ts_ok) {
         c->ts_recent = o->ts_val;
         c->ts_recent_age_s = tcp_age_s(c->st->now);
-        mss -= TCP_TS_OPT_SPACE; /* RFC 6691: the timestamps option comes out of each segment's room */
+        mss -=
+            TCP_TS_OPT_SPACE; /* RFC 6691: the timestamps option comes out of each segment's room */
     }
     if (mss < TCP_MIN_SND_MSS)
         mss = TCP_MIN_SND_MSS;
@@ -254,7 +255,7 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         adv = recvbuf_write(&c->x->rcv, &st->bufmem, off, data, len, &stored);
     if (adv < 0) {
         tcp_drop(c, adv == -ENOMEM ? SYNACK_CTR_NoMemory : SYNACK_CTR_TCPOFODrop,
-             adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");
+                 adv == -ENOMEM ? "no-memory" : "ofo-ranges-full");
         c->ack_now = 1;
         return TCP_CONT;
     }
@@ -659,8 +660,7 @@ static int rx_fusable(const tcp_conn *c, const tcp_seg *seg)
 
 /* Completes a deferred checksum: 1 if the segment is intact (rx->staged then says whether
  * its payload was staged in the receive ring). */
-static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum,
-                     tcp_rx *rx)
+static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum, tcp_rx *rx)
 {
     uint64_t sum;
     if (n && n->kind == CT_CONN) {
@@ -699,13 +699,12 @@ int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const ui
 static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n,
                           const tcp_rx *rx)
 {
-    synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
-                           .rport = seg->sport};
+    synack_endpoints ep = {
+        .laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
     /* A super-packet counts as the segments it stands for (as Linux's gso_segs). */
     uint32_t gso = rx->gso_size;
-    uint32_t segs = gso && seg->payload_len > gso
-                        ? (uint32_t)((seg->payload_len + gso - 1) / gso)
-                        : 1;
+    uint32_t segs =
+        gso && seg->payload_len > gso ? (uint32_t)((seg->payload_len + gso - 1) / gso) : 1;
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && n->kind == CT_CONN ? tcp_conn_of(n)->sock : -1,

@@ -102,8 +102,8 @@ static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tc
     uint16_t win = (uint16_t)(rcvbuf > 0xffff ? 0xffff : rcvbuf);
     st->cookie_sent_at = st->now ? st->now : 1;
     stack_count(st, SYNACK_CTR_SyncookiesSent);
-    tcp_seg synack = {.seq = iss, .ack = seg->seq + 1, .flags = TCP_SYN | TCP_ACK, .win = win,
-                      .opts = o};
+    tcp_seg synack = {
+        .seq = iss, .ack = seg->seq + 1, .flags = TCP_SYN | TCP_ACK, .win = win, .opts = o};
     tcp_emit_segment(st, ep, &synack);
 }
 
@@ -170,8 +170,8 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
 void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
                       const tcp_rx *rx)
 {
-    synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport,
-                           .rport = seg->sport};
+    synack_endpoints ep = {
+        .laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
     /* RFC 9293 3.10.7.2: first check for a RST — ignore it */
     if (seg->flags & TCP_RST) {
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "rst-to-listener");

@@ -79,7 +79,8 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     } else if (seg->payload_len) {
         /* The copy out of the send ring also sums the payload: the frame's data is read
          * once, not once to copy and once to checksum. */
-        uint64_t sum = sendbuf_peek_csum(&c->x->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
+        uint64_t sum =
+            sendbuf_peek_csum(&c->x->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
         seg->payload = l4 + hdr;
         n = tcp_emit_summed(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr, sum);
     } else {
@@ -96,8 +97,10 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         stack_count(st, SYNACK_CTR_OutRsts);
     if (!partial)
         return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
-    synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL, .csum_start = 0,
-                           .csum_offset = 16, .hdr_len = (uint16_t)hdr};
+    synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL,
+                           .csum_start = 0,
+                           .csum_offset = 16,
+                           .hdr_len = (uint16_t)hdr};
     if (gso) {
         meta.flags |= SYNACK_TX_GSO_TCPV4;
         meta.gso_size = (uint16_t)gso;
@@ -178,7 +181,10 @@ static uint32_t send_mss(const tcp_conn *c)
     return c->snd_mss > extra ? c->snd_mss - extra : 1;
 }
 
-uint32_t tcp_send_mss(const tcp_conn *c) { return send_mss(c); }
+uint32_t tcp_send_mss(const tcp_conn *c)
+{
+    return send_mss(c);
+}
 
 static uint16_t window_field(tcp_conn *c, int syn)
 {
@@ -343,8 +349,8 @@ void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *in)
      * ACK clear: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
     if (in->flags & TCP_RST)
         return;
-    synack_endpoints ep = {.laddr = ip->dst, .raddr = ip->src, .lport = in->dport,
-                           .rport = in->sport};
+    synack_endpoints ep = {
+        .laddr = ip->dst, .raddr = ip->src, .lport = in->dport, .rport = in->sport};
     tcp_seg seg = {0};
     seg.sport = in->dport;
     seg.dport = in->sport;
@@ -523,8 +529,8 @@ void tcp_output(tcp_conn *c)
                 /* cfg.nagle_minshall (linux profile): Minshall's variant (as Linux's
                  * tcp_nagle_check) holds a small segment only while an earlier small one
                  * is unacknowledged. */
-                int idle = st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una)
-                                                 : inflight == 0;
+                int idle =
+                    st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una) : inflight == 0;
                 if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2 &&
                     !c->sws_override)
                     break;
@@ -572,9 +578,8 @@ void tcp_output(tcp_conn *c)
         uint32_t end = tcp_snd_data_end(c);
         if (tcp_rate_on(c) && !paced)
             check_app_limited(c, end, mss);
-        if (!sent && !paced && seq_lt(c->snd_nxt, end) &&
-            c->snd_nxt == c->snd_una && tcp_deadline(c, TT_PERSIST) == UINT64_MAX &&
-            tcp_deadline(c, TT_REXMIT) == UINT64_MAX) {
+        if (!sent && !paced && seq_lt(c->snd_nxt, end) && c->snd_nxt == c->snd_una &&
+            tcp_deadline(c, TT_PERSIST) == UINT64_MAX && tcp_deadline(c, TT_REXMIT) == UINT64_MAX) {
             uint64_t t = tcp_rto_backed_off(c);
             tcp_timer_set(c, TT_PERSIST, st->now + t);
         }

@@ -8,7 +8,10 @@
 
 #include "tcp/tcp.h"
 
-int tcp_pacing_on(const tcp_conn *c) { return c->pacing || c->cc->cong_control != NULL; }
+int tcp_pacing_on(const tcp_conn *c)
+{
+    return c->pacing || c->cc->cong_control != NULL;
+}
 
 uint32_t tcp_pacing_rate(const tcp_conn *c)
 {

@@ -14,7 +14,10 @@
 /* recoveries without a D-SACK before the window shrinks back to min_RTT/4 */
 #define REO_PERSIST 16
 
-int tcp_rack_on(const tcp_conn *c) { return c->x && c->x->txlog && c->x->txlog->rack_on; }
+int tcp_rack_on(const tcp_conn *c)
+{
+    return c->x && c->x->txlog && c->x->txlog->rack_on;
+}
 
 void tcp_rack_init(tcp_conn *c)
 {

@@ -12,7 +12,10 @@
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
 
-static uint32_t now32(const tcp_conn *c) { return (uint32_t)c->st->now; }
+static uint32_t now32(const tcp_conn *c)
+{
+    return (uint32_t)c->st->now;
+}
 
 int tcp_rate_enable(tcp_conn *c)
 {
@@ -30,7 +33,10 @@ int tcp_rate_enable(tcp_conn *c)
     return 0;
 }
 
-int tcp_rate_on(const tcp_conn *c) { return c->x && c->x->txlog && c->x->txlog->rate_on; }
+int tcp_rate_on(const tcp_conn *c)
+{
+    return c->x && c->x->txlog && c->x->txlog->rate_on;
+}
 
 void tcp_rate_on_send(tcp_conn *c, tcp_txsnap *snap)
 {
@@ -84,8 +90,7 @@ static int sampled_seq(const tcp_conn *c, const tcp_seg *seg, uint32_t una_befor
     return 1;
 }
 
-void tcp_rate_pick(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
-                   uint32_t sacked_before)
+void tcp_rate_pick(tcp_conn *c, const tcp_seg *seg, uint32_t una_before, uint32_t sacked_before)
 {
     tcp_txlog *l = c->x->txlog;
     uint32_t seq;
@@ -94,8 +99,8 @@ void tcp_rate_pick(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
         lookup(l, seq);
 }
 
-void tcp_rate_on_ack(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
-                     uint32_t sacked_before, tcp_rate_sample *rs)
+void tcp_rate_on_ack(tcp_conn *c, const tcp_seg *seg, uint32_t una_before, uint32_t sacked_before,
+                     tcp_rate_sample *rs)
 {
     (void)seg;
     (void)sacked_before;

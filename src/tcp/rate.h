@@ -30,16 +30,16 @@ typedef struct tcp_txsnap {
 /* Rate sampling's connection state (the draft's C.*); it lives in the transmit log's
  * header. */
 typedef struct tcp_rate {
-    uint64_t delivered;       /* C.delivered: bytes delivered in the connection's life */
-    uint64_t una_acked;       /* bytes SND.UNA has moved over since sampling began */
-    uint64_t app_limited;     /* C.app_limited: delivered count that ends the app-limited
-                                 phase; 0 = not app-limited */
-    uint32_t delivered_time;  /* C.delivered_time */
-    uint32_t first_sent;      /* C.first_sent_time */
-    uint32_t min_rtt;         /* smallest RTT measured, µs; UINT32_MAX = none */
-    tcp_txsnap pick;          /* the snapshot the current ACK samples (valid with has_pick) */
-    uint8_t pick_resent;      /* whether those bytes were resent (Karn) */
-    uint8_t has_pick;         /* tcp_rate_pick found a snapshot for the current ACK */
+    uint64_t delivered;      /* C.delivered: bytes delivered in the connection's life */
+    uint64_t una_acked;      /* bytes SND.UNA has moved over since sampling began */
+    uint64_t app_limited;    /* C.app_limited: delivered count that ends the app-limited
+                                phase; 0 = not app-limited */
+    uint32_t delivered_time; /* C.delivered_time */
+    uint32_t first_sent;     /* C.first_sent_time */
+    uint32_t min_rtt;        /* smallest RTT measured, µs; UINT32_MAX = none */
+    tcp_txsnap pick;         /* the snapshot the current ACK samples (valid with has_pick) */
+    uint8_t pick_resent;     /* whether those bytes were resent (Karn) */
+    uint8_t has_pick;        /* tcp_rate_pick found a snapshot for the current ACK */
 } tcp_rate;
 
 /* What one ACK says (the draft's rate sample "rs"). */

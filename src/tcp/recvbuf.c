@@ -111,8 +111,7 @@ uint32_t recvbuf_ready(const recvbuf *b)
     return b->ready;
 }
 
-int recvbuf_stage(recvbuf *b, const synack_allocator *a, const void *src, uint32_t n,
-                  uint64_t *sum)
+int recvbuf_stage(recvbuf *b, const synack_allocator *a, const void *src, uint32_t n, uint64_t *sum)
 {
     b->staged = 0;
     if (n == 0 || b->nranges != 0 || n > b->cap - b->ready)

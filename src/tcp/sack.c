@@ -92,9 +92,8 @@ int tcp_sack_is_dsack(const tcp_seg *seg)
      * duplicate: the receiver got something twice. */
     const tcp_opts *o = &seg->opts;
     uint32_t l = o->sack[0].left, r = o->sack[0].right;
-    return o->nsack > 0 &&
-           (seq_le(r, seg->ack) ||
-            (o->nsack > 1 && seq_ge(l, o->sack[1].left) && seq_le(r, o->sack[1].right)));
+    return o->nsack > 0 && (seq_le(r, seg->ack) || (o->nsack > 1 && seq_ge(l, o->sack[1].left) &&
+                                                    seq_le(r, o->sack[1].right)));
 }
 
 void tcp_sack_update(tcp_conn *c, const tcp_seg *seg)

@@ -25,8 +25,8 @@ uint32_t syncookie_make(const struct synack_stack *st, const synack_endpoints *e
                         uint32_t peer_isn, uint32_t mss_idx);
 /* Validates a cookie; returns the MSS index (0..3), or -1 when the hash does not match
  * or the cookie is older than SYNCOOKIE_MAX_AGE ticks. */
-int syncookie_check(const struct synack_stack *st, const synack_endpoints *ep,
-                    uint32_t peer_isn, uint32_t cookie);
+int syncookie_check(const struct synack_stack *st, const synack_endpoints *ep, uint32_t peer_isn,
+                    uint32_t cookie);
 /* With timestamps, the window-scale shift (4 bits, 0xf = none) and SACK-permitted (1 bit)
  * ride in the low 6 bits of our TSval, which the peer echoes (as Linux does). ts_now is
  * the current TSval clock; the result is never above it. */

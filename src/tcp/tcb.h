@@ -23,19 +23,19 @@ struct tcp_txlog;
  * (tcp_knobs_inherit says which), an accepted socket takes its connection's, and an orphan
  * keeps a copy of its socket's. A connection reads them through tcp_conn.knobs. */
 typedef struct tcp_knobs {
-    uint64_t keepidle_us;       /* TCP_KEEPIDLE */
-    uint64_t keepintvl_us;      /* TCP_KEEPINTVL */
-    uint64_t user_timeout_us;   /* TCP_USER_TIMEOUT, 0 = the retry counts decide */
+    uint64_t keepidle_us;        /* TCP_KEEPIDLE */
+    uint64_t keepintvl_us;       /* TCP_KEEPINTVL */
+    uint64_t user_timeout_us;    /* TCP_USER_TIMEOUT, 0 = the retry counts decide */
     const struct tcp_cc_ops *cc; /* TCP_CONGESTION, NULL = the stack's default */
-    uint32_t keepcnt;           /* TCP_KEEPCNT */
-    uint32_t sndbuf;            /* SO_SNDBUF */
-    uint32_t rcvbuf;            /* SO_RCVBUF */
-    uint32_t max_pacing_rate;   /* SO_MAX_PACING_RATE, bytes/s; 0 = never set (no cap) */
-    int32_t linger_s;           /* SO_LINGER l_linger */
-    uint16_t maxseg;            /* TCP_MAXSEG, 0 = from the MTU */
-    uint8_t nodelay;            /* TCP_NODELAY */
-    uint8_t keepalive;          /* SO_KEEPALIVE */
-    uint8_t linger_on;          /* SO_LINGER l_onoff */
+    uint32_t keepcnt;            /* TCP_KEEPCNT */
+    uint32_t sndbuf;             /* SO_SNDBUF */
+    uint32_t rcvbuf;             /* SO_RCVBUF */
+    uint32_t max_pacing_rate;    /* SO_MAX_PACING_RATE, bytes/s; 0 = never set (no cap) */
+    int32_t linger_s;            /* SO_LINGER l_linger */
+    uint16_t maxseg;             /* TCP_MAXSEG, 0 = from the MTU */
+    uint8_t nodelay;             /* TCP_NODELAY */
+    uint8_t keepalive;           /* SO_KEEPALIVE */
+    uint8_t linger_on;           /* SO_LINGER l_onoff */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
@@ -65,74 +65,74 @@ typedef enum tcp_timer {
  * and tcp_xfer_release in conn.c), so an idle ESTABLISHED connection holds only the hot part
  * below. Every field has a value that is implied while idle (tcp_xfer_attach sets it). */
 typedef struct tcp_xfer {
-    struct tcp_listener *listener; /* the listener whose queue holds us, or NULL */
+    struct tcp_listener *listener;    /* the listener whose queue holds us, or NULL */
     struct tcp_conn *q_prev, *q_next; /* links in the queue named by `queue` */
-    tcp_sack_block *sb;         /* SACKed ranges above snd_una, sorted, disjoint; room for
-                                   TCP_SACK_SCOREBOARD and, after them, the span of ranges
-                                   forgotten when it was full; allocated on the first SACK block
-                                   (a loss-free connection never pays for it) */
-    uint64_t deadline[TT_COUNT]; /* absolute time per timer, UINT64_MAX when stopped;
-                                    [TT_KEEPALIVE] unused (tcp_conn.keep_at); read and
-                                    written through tcp_deadline and tcp_timer_set/stop */
-    uint64_t rtt_start;         /* when rtt_seq was sent */
-    uint64_t idle_at;           /* when an idle connection gives the block back (it lingers
-                                   while it holds buffer storage, a scoreboard or a transmit
-                                   log, so request/response traffic does not allocate per
-                                   exchange); 0 while busy */
-    uint64_t first_rexmit_at;   /* when the current run of retransmissions started */
-    uint32_t rtt_seq;           /* the sequence number being timed (while rtt_timing) */
-    uint32_t dupacks;           /* duplicate ACKs in a row, RFC 5681 */
-    uint32_t limited_xmit;      /* bytes beyond cwnd that RFC 3042 limited transmit allows
-                                   after the first two duplicate ACKs */
-    uint32_t nsb;               /* ranges in sb */
-    uint32_t sacked_bytes;      /* bytes the ranges cover */
-    uint32_t high_rxt;          /* lost bytes below this were resent in this recovery */
-    uint32_t prr_delivered;     /* RFC 6937: bytes delivered since recovery began */
-    uint32_t prr_out;           /* RFC 6937: bytes sent since recovery began */
-    uint32_t recover_fs;        /* RFC 6937 RecoverFS: the flight when recovery began */
-    uint32_t high_sacked;       /* highest sequence number ever SACKed (the forward-most
-                                   byte the receiver holds; when the scoreboard is full its
-                                   highest ranges are forgotten, sack.c) */
-    uint32_t segs_since_ack;    /* full segments received since we last ACKed */
-    uint32_t persist_backoff;   /* zero-window probes sent in a row */
-    uint32_t sack_recent;       /* first byte of the latest out-of-order segment: the first
-                                   SACK block reports its range (RFC 2018 4) */
-    uint32_t dsack_left;        /* RFC 2883: a duplicate range received, reported as the
-                                   first SACK block of the next ACK (while dsack_pending) */
-    uint32_t dsack_right;       /* one past its last byte */
-    uint32_t rcv_fin_seq;       /* sequence number of a FIN that arrived ahead of data
-                                   (while fin_rcvd_ooo) */
-    sendbuf snd;                /* bytes written, not yet acknowledged */
-    uint32_t snd_buf_seq;       /* sequence number of the first byte in `snd` (snd_una when
-                                   idle) */
-    recvbuf rcv;                /* bytes received, not yet read, plus out-of-order ranges */
-    struct tcp_txlog *txlog;    /* the transmit log (txlog.c): per-segment records plus the
-                                   state of RACK-TLP (rack.c) and rate sampling (rate.c);
-                                   NULL until one of them needs it; freed with the block
-                                   (RACK starts afresh after an idle period) */
-    uint32_t iss;               /* initial send sequence number (used before ESTABLISHED) */
-    uint32_t irs;               /* initial receive sequence number (idem) */
-    uint32_t snd_recover;       /* NewReno "recover", RFC 6582 (snd_una when idle: at or
-                                   below it, every use reads the same) */
-    uint32_t snd_sml;           /* end of the last sub-MSS segment sent (Minshall's Nagle,
-                                   cfg.nagle_minshall); at or below snd_una means none in
-                                   flight */
+    tcp_sack_block *sb;               /* SACKed ranges above snd_una, sorted, disjoint; room for
+                                         TCP_SACK_SCOREBOARD and, after them, the span of ranges
+                                         forgotten when it was full; allocated on the first SACK block
+                                         (a loss-free connection never pays for it) */
+    uint64_t deadline[TT_COUNT];      /* absolute time per timer, UINT64_MAX when stopped;
+                                         [TT_KEEPALIVE] unused (tcp_conn.keep_at); read and
+                                         written through tcp_deadline and tcp_timer_set/stop */
+    uint64_t rtt_start;               /* when rtt_seq was sent */
+    uint64_t idle_at;                 /* when an idle connection gives the block back (it lingers
+                                         while it holds buffer storage, a scoreboard or a transmit
+                                         log, so request/response traffic does not allocate per
+                                         exchange); 0 while busy */
+    uint64_t first_rexmit_at;         /* when the current run of retransmissions started */
+    uint32_t rtt_seq;                 /* the sequence number being timed (while rtt_timing) */
+    uint32_t dupacks;                 /* duplicate ACKs in a row, RFC 5681 */
+    uint32_t limited_xmit;            /* bytes beyond cwnd that RFC 3042 limited transmit allows
+                                         after the first two duplicate ACKs */
+    uint32_t nsb;                     /* ranges in sb */
+    uint32_t sacked_bytes;            /* bytes the ranges cover */
+    uint32_t high_rxt;                /* lost bytes below this were resent in this recovery */
+    uint32_t prr_delivered;           /* RFC 6937: bytes delivered since recovery began */
+    uint32_t prr_out;                 /* RFC 6937: bytes sent since recovery began */
+    uint32_t recover_fs;              /* RFC 6937 RecoverFS: the flight when recovery began */
+    uint32_t high_sacked;             /* highest sequence number ever SACKed (the forward-most
+                                         byte the receiver holds; when the scoreboard is full its
+                                         highest ranges are forgotten, sack.c) */
+    uint32_t segs_since_ack;          /* full segments received since we last ACKed */
+    uint32_t persist_backoff;         /* zero-window probes sent in a row */
+    uint32_t sack_recent;             /* first byte of the latest out-of-order segment: the first
+                                         SACK block reports its range (RFC 2018 4) */
+    uint32_t dsack_left;              /* RFC 2883: a duplicate range received, reported as the
+                                         first SACK block of the next ACK (while dsack_pending) */
+    uint32_t dsack_right;             /* one past its last byte */
+    uint32_t rcv_fin_seq;             /* sequence number of a FIN that arrived ahead of data
+                                         (while fin_rcvd_ooo) */
+    sendbuf snd;                      /* bytes written, not yet acknowledged */
+    uint32_t snd_buf_seq;             /* sequence number of the first byte in `snd` (snd_una when
+                                         idle) */
+    recvbuf rcv;                      /* bytes received, not yet read, plus out-of-order ranges */
+    struct tcp_txlog *txlog;          /* the transmit log (txlog.c): per-segment records plus the
+                                         state of RACK-TLP (rack.c) and rate sampling (rate.c);
+                                         NULL until one of them needs it; freed with the block
+                                         (RACK starts afresh after an idle period) */
+    uint32_t iss;                     /* initial send sequence number (used before ESTABLISHED) */
+    uint32_t irs;                     /* initial receive sequence number (idem) */
+    uint32_t snd_recover;             /* NewReno "recover", RFC 6582 (snd_una when idle: at or
+                                         below it, every use reads the same) */
+    uint32_t snd_sml;                 /* end of the last sub-MSS segment sent (Minshall's Nagle,
+                                         cfg.nagle_minshall); at or below snd_una means none in
+                                         flight */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
      * stays in the TCB, the epoch and counters do not); one without (BBR, whose model
      * must outlive idle periods) keeps the block. --- */
-    uint32_t bytes_acked_ca;    /* RFC 5681 3.1 appropriate byte counting in avoidance */
-    uint64_t cc_priv[8];        /* the algorithm's own state */
+    uint32_t bytes_acked_ca; /* RFC 5681 3.1 appropriate byte counting in avoidance */
+    uint64_t cc_priv[8];     /* the algorithm's own state */
 
     /* --- pacing (pacing.c): a token bucket in payload bytes; a pacing connection keeps
      * the block, so the bucket is never forgotten --- */
-    uint32_t pacing_rate;       /* bytes/s set by a controller with cong_control (BBR) */
-    int32_t pace_credit;        /* what may leave now, in 1/64 bytes; below 0 after a
-                                   retransmission that did not wait */
-    uint32_t pace_stamp;        /* when pace_credit was last brought up to date: the low 32
-                                   bits of the µs clock (only differences are used) */
-    uint32_t pacing_max;        /* SO_MAX_PACING_RATE, bytes/s; 0 = no cap */
+    uint32_t pacing_rate; /* bytes/s set by a controller with cong_control (BBR) */
+    int32_t pace_credit;  /* what may leave now, in 1/64 bytes; below 0 after a
+                             retransmission that did not wait */
+    uint32_t pace_stamp;  /* when pace_credit was last brought up to date: the low 32
+                             bits of the µs clock (only differences are used) */
+    uint32_t pacing_max;  /* SO_MAX_PACING_RATE, bytes/s; 0 = no cap */
 
     /* --- the knobs of a connection without a socket (an embryo's, inherited from its
      * listener; an orphan's, its socket's last): tcp_conn.knobs points here then. A
@@ -141,113 +141,113 @@ typedef struct tcp_xfer {
 } tcp_xfer;
 
 typedef struct tcp_conn {
-    ct_node node;               /* connection-table entry; key = the 4-tuple */
-    tw_node tnode;              /* wheel entry, armed at the earliest deadline (keep_at and
-                                   x->deadline[]) or at x->idle_at */
-    struct synack_stack *st;    /* owning stack */
-    tcp_xfer *x;                /* the transfer block, NULL while idle (see tcp_xfer) */
-    synack_tcp_state state;     /* RFC 9293 state */
-    int sock;                   /* socket id, -1 for orphans, embryos and accept-queue entries */
+    ct_node node;            /* connection-table entry; key = the 4-tuple */
+    tw_node tnode;           /* wheel entry, armed at the earliest deadline (keep_at and
+                                x->deadline[]) or at x->idle_at */
+    struct synack_stack *st; /* owning stack */
+    tcp_xfer *x;             /* the transfer block, NULL while idle (see tcp_xfer) */
+    synack_tcp_state state;  /* RFC 9293 state */
+    int sock;                /* socket id, -1 for orphans, embryos and accept-queue entries */
 
     /* --- send sequence space, RFC 9293 3.3.1 --- */
-    uint32_t snd_una;           /* oldest unacknowledged sequence number */
-    uint32_t snd_nxt;           /* next sequence number to send (moved back on RTO) */
-    uint32_t snd_max;           /* highest sequence number sent + 1 */
-    uint32_t snd_wnd;           /* peer's window, bytes (scaled) */
-    uint32_t max_snd_wnd;       /* largest window the peer offered (RFC 5961 5.2) */
-    uint32_t snd_wl1;           /* segment sequence number used for the last window update */
-    uint32_t snd_wl2;           /* segment acknowledgment number used for the last window update */
+    uint32_t snd_una;     /* oldest unacknowledged sequence number */
+    uint32_t snd_nxt;     /* next sequence number to send (moved back on RTO) */
+    uint32_t snd_max;     /* highest sequence number sent + 1 */
+    uint32_t snd_wnd;     /* peer's window, bytes (scaled) */
+    uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 5.2) */
+    uint32_t snd_wl1;     /* segment sequence number used for the last window update */
+    uint32_t snd_wl2;     /* segment acknowledgment number used for the last window update */
 
     /* --- receive sequence space --- */
-    uint32_t rcv_nxt;           /* next sequence number expected */
-    uint32_t rcv_adv;           /* right edge of the window we advertised last */
+    uint32_t rcv_nxt; /* next sequence number expected */
+    uint32_t rcv_adv; /* right edge of the window we advertised last */
 
     /* --- negotiated options --- */
-    uint16_t snd_mss;           /* largest segment payload we send */
-    uint16_t rcv_mss;           /* the MSS we advertised */
-    uint8_t snd_wscale;         /* peer's shift, applied to windows it sends */
-    uint8_t rcv_wscale;         /* our shift, applied to windows we send */
-    uint8_t queue;              /* tcp_queue: which queue x->q_prev/q_next belong to */
-    uint8_t quickacks;          /* data segments still ACKed at once (Linux quick-ACK at the
-                                   start of a connection, at most TCP_MAX_QUICKACKS, tcp.h) */
-    uint32_t ts_recent;         /* TS.Recent, RFC 7323 4.3 */
-    uint32_t ts_offset;         /* random offset added to our TSval clock */
+    uint16_t snd_mss;   /* largest segment payload we send */
+    uint16_t rcv_mss;   /* the MSS we advertised */
+    uint8_t snd_wscale; /* peer's shift, applied to windows it sends */
+    uint8_t rcv_wscale; /* our shift, applied to windows we send */
+    uint8_t queue;      /* tcp_queue: which queue x->q_prev/q_next belong to */
+    uint8_t quickacks;  /* data segments still ACKed at once (Linux quick-ACK at the
+                           start of a connection, at most TCP_MAX_QUICKACKS, tcp.h) */
+    uint32_t ts_recent; /* TS.Recent, RFC 7323 4.3 */
+    uint32_t ts_offset; /* random offset added to our TSval clock */
 
     /* --- flags --- */
-    unsigned ws_ok : 1;         /* both sides sent window scale */
-    unsigned ts_ok : 1;         /* both sides sent timestamps */
-    unsigned sack_ok : 1;       /* both sides sent SACK-permitted */
-    unsigned passive : 1;       /* opened from a listener */
-    unsigned fin_queued : 1;    /* the application shut down writing: FIN follows the data */
-    unsigned fin_rcvd_ooo : 1;  /* x->rcv_fin_seq is valid */
-    unsigned rd_closed : 1;     /* FIN received and consumed: no more data will arrive */
-    unsigned nodelay : 1;       /* TCP_NODELAY: no Nagle */
-    unsigned keepalive : 1;     /* SO_KEEPALIVE */
-    unsigned in_recovery : 1;   /* NewReno fast recovery */
-    unsigned rtt_timing : 1;    /* x->rtt_seq is being timed (Karn's algorithm) */
-    unsigned ack_now : 1;       /* an ACK must go out at the next output */
+    unsigned ws_ok : 1;          /* both sides sent window scale */
+    unsigned ts_ok : 1;          /* both sides sent timestamps */
+    unsigned sack_ok : 1;        /* both sides sent SACK-permitted */
+    unsigned passive : 1;        /* opened from a listener */
+    unsigned fin_queued : 1;     /* the application shut down writing: FIN follows the data */
+    unsigned fin_rcvd_ooo : 1;   /* x->rcv_fin_seq is valid */
+    unsigned rd_closed : 1;      /* FIN received and consumed: no more data will arrive */
+    unsigned nodelay : 1;        /* TCP_NODELAY: no Nagle */
+    unsigned keepalive : 1;      /* SO_KEEPALIVE */
+    unsigned in_recovery : 1;    /* NewReno fast recovery */
+    unsigned rtt_timing : 1;     /* x->rtt_seq is being timed (Karn's algorithm) */
+    unsigned ack_now : 1;        /* an ACK must go out at the next output */
     unsigned delack_pending : 1; /* an ACK is owed but may wait for the delayed-ACK timer */
-    unsigned tlp_armed : 1;     /* the REXMIT deadline is a tail-loss probe (RFC 8985 7) */
-    unsigned tlp_out : 1;       /* a probe was sent and nothing new was acknowledged since */
-    unsigned rack_reo : 1;      /* the REXMIT deadline is RACK's reordering timer (rack.c) */
-    unsigned sws_override : 1;  /* the persist timer fired on a small open window: send what
-                                   fits, SWS avoidance aside (RFC 1122 4.2.3.4) */
-    unsigned pacing : 1;        /* data segments leave no faster than the pacing rate
-                                   (config `pacing`, SO_MAX_PACING_RATE; BBR always paces) */
-    unsigned dsack_pending : 1; /* x->dsack_left..dsack_right goes out once, on the next ACK */
-    unsigned rexmit_recent : 1; /* something was resent since the block was last found idle:
-                                   a D-SACK (RFC 2883) may still come for RACK to learn from,
-                                   so the block stays until one more event (conn.c) */
-    unsigned keep_probes : 8;   /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
-    uint32_t ts_recent_age_s;   /* when TS.Recent was set, whole seconds (tcp_age_s): only
-                                   the 24-day PAWS rule reads it (RFC 7323 5.5) */
+    unsigned tlp_armed : 1;      /* the REXMIT deadline is a tail-loss probe (RFC 8985 7) */
+    unsigned tlp_out : 1;        /* a probe was sent and nothing new was acknowledged since */
+    unsigned rack_reo : 1;       /* the REXMIT deadline is RACK's reordering timer (rack.c) */
+    unsigned sws_override : 1;   /* the persist timer fired on a small open window: send what
+                                    fits, SWS avoidance aside (RFC 1122 4.2.3.4) */
+    unsigned pacing : 1;         /* data segments leave no faster than the pacing rate
+                                    (config `pacing`, SO_MAX_PACING_RATE; BBR always paces) */
+    unsigned dsack_pending : 1;  /* x->dsack_left..dsack_right goes out once, on the next ACK */
+    unsigned rexmit_recent : 1;  /* something was resent since the block was last found idle:
+                                    a D-SACK (RFC 2883) may still come for RACK to learn from,
+                                    so the block stays until one more event (conn.c) */
+    unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
+    uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
+                                    the 24-day PAWS rule reads it (RFC 7323 5.5) */
 
     /* --- retransmission, RFC 6298 --- */
-    uint32_t srtt_us;           /* smoothed RTT, 0 before the first sample */
-    uint32_t rttvar_us;         /* RTT variation */
-    uint32_t rto_us;            /* current RTO before backoff */
-    uint32_t backoff;           /* consecutive RTO expiries */
-    uint32_t cwnd;              /* congestion window, bytes */
+    uint32_t srtt_us;   /* smoothed RTT, 0 before the first sample */
+    uint32_t rttvar_us; /* RTT variation */
+    uint32_t rto_us;    /* current RTO before backoff */
+    uint32_t backoff;   /* consecutive RTO expiries */
+    uint32_t cwnd;      /* congestion window, bytes */
 
     /* --- congestion control (cwnd is above; fields are ordered to pack) --- */
-    uint32_t ssthresh;          /* slow-start threshold, bytes */
-    uint32_t snd_cap;           /* x->snd's capacity while there is no block (an idle
-                                   connection's buffers are empty and hold no storage) */
+    uint32_t ssthresh;           /* slow-start threshold, bytes */
+    uint32_t snd_cap;            /* x->snd's capacity while there is no block (an idle
+                                    connection's buffers are empty and hold no storage) */
     const struct tcp_cc_ops *cc; /* the congestion control algorithm */
-    uint32_t rcv_cap;           /* x->rcv's capacity while there is no block (idem) */
+    uint32_t rcv_cap;            /* x->rcv's capacity while there is no block (idem) */
 
     /* --- application --- */
-    int16_t error;              /* pending error (negative errno) for the socket */
-    int16_t soft_error;         /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
-    const tcp_knobs *knobs;     /* the socket options in force: the owning socket's (so a
-                                   setsockopt applies at once), else x->knobs; NULL: the
-                                   stack's defaults (an orphan that found no memory) */
+    int16_t error;          /* pending error (negative errno) for the socket */
+    int16_t soft_error;     /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
+    const tcp_knobs *knobs; /* the socket options in force: the owning socket's (so a
+                               setsockopt applies at once), else x->knobs; NULL: the
+                               stack's defaults (an orphan that found no memory) */
 
     /* --- timers (the other deadlines are in x: an idle connection runs none of them) --- */
-    uint64_t keep_at;           /* the keepalive deadline, UINT64_MAX when stopped */
-    uint64_t last_rcv;          /* when a segment last arrived (keepalive idle) */
+    uint64_t keep_at;  /* the keepalive deadline, UINT64_MAX when stopped */
+    uint64_t last_rcv; /* when a segment last arrived (keepalive idle) */
 
     /* --- statistics for TCP_INFO --- */
-    uint64_t bytes_acked;       /* bytes sent and acknowledged */
-    uint64_t bytes_received;    /* bytes received in order */
-    uint64_t segs_out;          /* segments sent */
-    uint64_t segs_in;           /* segments received */
-    uint64_t total_retrans;     /* segments retransmitted */
+    uint64_t bytes_acked;    /* bytes sent and acknowledged */
+    uint64_t bytes_received; /* bytes received in order */
+    uint64_t segs_out;       /* segments sent */
+    uint64_t segs_in;        /* segments received */
+    uint64_t total_retrans;  /* segments retransmitted */
 } tcp_conn;
 
 typedef struct tcp_listener {
-    struct tcp_listener *next;  /* next listener of the stack */
-    uint32_t laddr;             /* bound address, 0 = any */
-    uint16_t lport;             /* bound port */
-    int sock;                   /* socket id */
-    uint32_t backlog;           /* accept-queue limit, from listen() */
-    uint32_t syn_max;           /* SYN-queue limit */
-    tcp_conn *syn_head, *syn_tail;       /* half-open connections, oldest first */
-    uint32_t syn_len;           /* entries in the SYN queue */
-    tcp_conn *acc_head, *acc_tail;       /* established, not yet accepted, oldest first */
-    uint32_t acc_len;           /* entries in the accept queue */
-    tcp_knobs knobs;            /* its socket's, kept equal by every setsockopt; what the
-                                   connections it creates inherit (tcp_knobs_inherit) */
+    struct tcp_listener *next;     /* next listener of the stack */
+    uint32_t laddr;                /* bound address, 0 = any */
+    uint16_t lport;                /* bound port */
+    int sock;                      /* socket id */
+    uint32_t backlog;              /* accept-queue limit, from listen() */
+    uint32_t syn_max;              /* SYN-queue limit */
+    tcp_conn *syn_head, *syn_tail; /* half-open connections, oldest first */
+    uint32_t syn_len;              /* entries in the SYN queue */
+    tcp_conn *acc_head, *acc_tail; /* established, not yet accepted, oldest first */
+    uint32_t acc_len;              /* entries in the accept queue */
+    tcp_knobs knobs;               /* its socket's, kept equal by every setsockopt; what the
+                                      connections it creates inherit (tcp_knobs_inherit) */
 } tcp_listener;
 
 /* When timer t fires, UINT64_MAX when stopped. */

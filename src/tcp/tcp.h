@@ -110,10 +110,10 @@ static inline int tcp_paws_old(uint64_t now, uint32_t ts_recent, uint64_t ts_rec
 }
 /* What TIME-WAIT knows of the old connection, whichever way it is kept. */
 typedef struct tcp_tw_view {
-    uint32_t rcv_nxt;        /* past the peer's FIN */
-    uint32_t ts_recent;      /* TS.Recent, when ts_ok */
-    uint64_t ts_recent_age;  /* when TS.Recent was set */
-    int ts_ok;               /* timestamps in use */
+    uint32_t rcv_nxt;       /* past the peer's FIN */
+    uint32_t ts_recent;     /* TS.Recent, when ts_ok */
+    uint64_t ts_recent_age; /* when TS.Recent was set */
+    int ts_ok;              /* timestamps in use */
 } tcp_tw_view;
 /* RFC 9293 3.10.7.4 note, RFC 1122 4.2.2.13, RFC 6191: whether a SYN (no ACK) for a
  * 4-tuple in TIME-WAIT may reopen it — a newer timestamp, or with equal (or no)
@@ -264,13 +264,13 @@ void tcp_rtt_sample(tcp_conn *c, uint32_t rtt_us);
 /* --- congestion control (cc_*.c) --- */
 struct tcp_rate_sample;
 typedef struct tcp_cc_ops {
-    const char *name;                                 /* "newreno", "cubic", "bbr" */
-    void (*init)(tcp_conn *c);                        /* connection established */
-    void (*on_ack)(tcp_conn *c, uint32_t acked);      /* new data acknowledged, not in recovery */
-    void (*on_enter_recovery)(tcp_conn *c);           /* third duplicate ACK, RFC 5681 3.2 */
-    void (*on_exit_recovery)(tcp_conn *c);            /* full ACK, RFC 6582 3.2 step 3 */
-    void (*on_rto)(tcp_conn *c);                      /* retransmission timeout, RFC 5681 3.1 */
-    void (*on_rtt)(tcp_conn *c, uint32_t rtt_us);     /* an RTT sample (may be NULL) */
+    const char *name;                             /* "newreno", "cubic", "bbr" */
+    void (*init)(tcp_conn *c);                    /* connection established */
+    void (*on_ack)(tcp_conn *c, uint32_t acked);  /* new data acknowledged, not in recovery */
+    void (*on_enter_recovery)(tcp_conn *c);       /* third duplicate ACK, RFC 5681 3.2 */
+    void (*on_exit_recovery)(tcp_conn *c);        /* full ACK, RFC 6582 3.2 step 3 */
+    void (*on_rto)(tcp_conn *c);                  /* retransmission timeout, RFC 5681 3.1 */
+    void (*on_rtt)(tcp_conn *c, uint32_t rtt_us); /* an RTT sample (may be NULL) */
     /* Model-based control (may be NULL): called once per acceptable ACK, in recovery too,
      * with its delivery-rate sample (rate.h). A controller that has it owns cwnd and the
      * pacing rate outright: input.c then leaves cwnd alone in recovery (no PRR, no
@@ -411,12 +411,12 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *info);
 /* What an ICMP error says about a segment we sent (RFC 792: it quotes our IP header and
  * the first 8 bytes of the TCP header). */
 typedef struct tcp_icmp_err {
-    uint8_t type;          /* ICMP type: destination unreachable or time exceeded */
-    uint8_t code;          /* ICMP code */
-    uint16_t next_mtu;     /* fragmentation needed: next-hop MTU (RFC 1191 4), 0 if unsaid */
-    uint16_t quoted_len;   /* total length of the quoted datagram (RFC 1191 7 plateaus) */
-    synack_endpoints ep;   /* the connection, from our side */
-    uint32_t seq;          /* sequence number of the quoted segment */
+    uint8_t type;        /* ICMP type: destination unreachable or time exceeded */
+    uint8_t code;        /* ICMP code */
+    uint16_t next_mtu;   /* fragmentation needed: next-hop MTU (RFC 1191 4), 0 if unsaid */
+    uint16_t quoted_len; /* total length of the quoted datagram (RFC 1191 7 plateaus) */
+    synack_endpoints ep; /* the connection, from our side */
+    uint32_t seq;        /* sequence number of the quoted segment */
 } tcp_icmp_err;
 /* Validates the error against the connection (RFC 5927 4.1) and acts on it: a smaller
  * path MTU lowers snd_mss; a hard error aborts a connection in SYN-SENT; any other error

@@ -98,10 +98,10 @@ static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
         return;
     synack_event ev = {.type = SYNACK_EV_TIMER, .has_conn = 1, .sock = c->sock};
     tcp_conn_endpoints(c, &ev.conn);
-    ev.u.timer.timer = t == TT_REXMIT && c->rack_reo    ? "reorder"
-                       : t == TT_REXMIT && c->tlp_armed ? "loss-probe"
+    ev.u.timer.timer = t == TT_REXMIT && c->rack_reo                   ? "reorder"
+                       : t == TT_REXMIT && c->tlp_armed                ? "loss-probe"
                        : t == TT_2MSL && c->state == SYNACK_FIN_WAIT_2 ? "fin-wait-2"
-                                                        : tcp_timer_name(t);
+                                                                       : tcp_timer_name(t);
     ev.u.timer.n = n;
     stack_emit(c->st, &ev);
 }
@@ -286,8 +286,8 @@ tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
             if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_FIN_WAIT_2)
                 break;
             emit_timer(c, TT_2MSL, 1);
-            tcp_conn_close(c, 0,
-                           c->state == SYNACK_TIME_WAIT ? "time-wait-expired" : "fin-wait-2-timeout");
+            tcp_conn_close(
+                c, 0, c->state == SYNACK_TIME_WAIT ? "time-wait-expired" : "fin-wait-2-timeout");
             return TCP_FREED;
         case TT_PACE: /* the pacer has credit for the next segment (pacing.c); no trace
                          event: it fires once per segment or two */

@@ -104,15 +104,16 @@ int tcp_tw_syn_reopens(const tcp_tw_view *v, const tcp_seg *seg)
 {
     int newer = seq_gt(seg->seq, v->rcv_nxt);
     if (v->ts_ok && seg->opts.has_ts)
-        newer = seq_gt(seg->opts.ts_val, v->ts_recent) ||
-                (seg->opts.ts_val == v->ts_recent && newer);
+        newer =
+            seq_gt(seg->opts.ts_val, v->ts_recent) || (seg->opts.ts_val == v->ts_recent && newer);
     return newer;
 }
 
 /* The record as the shared TIME-WAIT rules see it. */
 static tcp_tw_view record_view(const synack_stack *st, const tcp_tw *tw)
 {
-    tcp_tw_view v = {.rcv_nxt = tw->rcv_nxt, .ts_recent = tw->ts_recent,
+    tcp_tw_view v = {.rcv_nxt = tw->rcv_nxt,
+                     .ts_recent = tw->ts_recent,
                      .ts_recent_age = tcp_age_us(st->now, tw->ts_age_s),
                      .ts_ok = (tw->node.tw_flags & TW_TS_OK) != 0};
     return v;
@@ -201,7 +202,8 @@ int tcp_tw_input(synack_stack *st, tcp_tw *tw, const tcp_seg *seg)
 int tcp_tw_conn_input(tcp_conn *c, const tcp_seg *seg)
 {
     tw_ref r = {.st = c->st, .c = c};
-    tcp_tw_view v = {.rcv_nxt = c->rcv_nxt, .ts_recent = c->ts_recent,
+    tcp_tw_view v = {.rcv_nxt = c->rcv_nxt,
+                     .ts_recent = c->ts_recent,
                      .ts_recent_age = tcp_age_us(c->st->now, c->ts_recent_age_s),
                      .ts_ok = c->ts_ok};
     return time_wait_input(&r, &v, seg);

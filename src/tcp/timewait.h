@@ -20,14 +20,14 @@ struct tcp_seg;
 #define TW_DEAD 0x04  /* released (reused): out of the table, freed when it reaches the head */
 
 typedef struct tcp_tw {
-    ct_node node;            /* connection-table entry, kind CT_TIME_WAIT */
-    struct tcp_tw *next;     /* FIFO link: records in the order they entered (or restarted) */
-    uint64_t expires;        /* end of 2*MSL */
-    uint32_t snd_nxt;        /* our next sequence number (for the ACKs we send) */
-    uint32_t rcv_nxt;        /* past the peer's FIN */
-    uint32_t ts_recent;      /* the peer's last TSval (PAWS, RFC 6191 reuse test) */
-    uint32_t ts_age_s;       /* when TS.Recent was set, whole seconds (tcp_age_s): PAWS
-                                ignores a TS.Recent 24 days old (RFC 7323 5.5) */
+    ct_node node;        /* connection-table entry, kind CT_TIME_WAIT */
+    struct tcp_tw *next; /* FIFO link: records in the order they entered (or restarted) */
+    uint64_t expires;    /* end of 2*MSL */
+    uint32_t snd_nxt;    /* our next sequence number (for the ACKs we send) */
+    uint32_t rcv_nxt;    /* past the peer's FIN */
+    uint32_t ts_recent;  /* the peer's last TSval (PAWS, RFC 6191 reuse test) */
+    uint32_t ts_age_s;   /* when TS.Recent was set, whole seconds (tcp_age_s): PAWS
+                            ignores a TS.Recent 24 days old (RFC 7323 5.5) */
     /* node.tw_flags: TW_*; node.tw_win: the window field we last sent */
 } tcp_tw;
 

@@ -91,9 +91,8 @@ int tcp_txlog_forgettable(const tcp_conn *c)
     if (l->rate_on || l->n)
         return 0;
     const tcp_rack *r = &l->rack;
-    return !l->rack_on || (r->reo_wnd_mult == 1 && r->reo_wnd_persist == 0 &&
-                           !r->reordering_seen && !r->dsack_round_on && !r->tlp_on &&
-                           !r->recovering && !r->rto_recovery);
+    return !l->rack_on || (r->reo_wnd_mult == 1 && r->reo_wnd_persist == 0 && !r->reordering_seen &&
+                           !r->dsack_round_on && !r->tlp_on && !r->recovering && !r->rto_recovery);
 }
 
 void tcp_txlog_free(tcp_conn *c)

@@ -48,7 +48,8 @@ static inline int host_is_little_endian(void)
 /* On x86-64 Linux the loops are also built for AVX2 and the loader picks the variant the
  * CPU runs (an ifunc): twice the width of the SSE2 baseline every x86-64 has. Elsewhere, and
  * under the fuzzing build, the one portable loop. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(SYNACK_NO_MULTIVERSION)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) &&                              \
+    !defined(SYNACK_NO_MULTIVERSION)
 #define SYNACK_MULTIVERSION __attribute__((target_clones("avx2", "default")))
 #else
 #define SYNACK_MULTIVERSION
@@ -78,8 +79,7 @@ SYNACK_MULTIVERSION SYNACK_VECTORIZE static uint64_t sum32(const uint8_t *p, siz
 
 /* sum32 and a copy in one loop: the words are loaded once, stored and summed. */
 SYNACK_MULTIVERSION SYNACK_VECTORIZE static uint64_t copy_sum32(uint8_t *restrict d,
-                                                                const uint8_t *restrict s,
-                                                                size_t n)
+                                                                const uint8_t *restrict s, size_t n)
 {
     uint32_t a = 0;
     for (size_t i = 0; i < n; i += 4) {

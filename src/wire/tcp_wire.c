@@ -113,8 +113,8 @@ typedef enum csum_mode {
     CSUM_DEFER,   /* pseudo-header and header here; the caller adds the payload */
 } csum_mode;
 
-static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
-                         csum_mode mode, tcp_seg *out, uint64_t *hdr_sum);
+static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, csum_mode mode,
+                         tcp_seg *out, uint64_t *hdr_sum);
 
 wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                          int csum_vouched, tcp_seg *out)
@@ -134,8 +134,8 @@ int tcp_csum_complete(uint64_t hdr_sum, uint64_t payload_sum)
     return csum_finish(csum_add_partial(hdr_sum, payload_sum, 0)) == 0;
 }
 
-static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
-                         csum_mode mode, tcp_seg *out, uint64_t *hdr_sum)
+static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, csum_mode mode,
+                         tcp_seg *out, uint64_t *hdr_sum)
 {
     if (len < TCP_HDR_LEN)
         return WIRE_TRUNCATED;

@@ -51,10 +51,8 @@ static uint32_t rd32(reader *r)
     return v;
 }
 
-
 /* Sends a crafted segment from `raddr:rport` to the server's `lport`. */
-static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lport,
-                     reader *r)
+static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lport, reader *r)
 {
     synack_endpoints ep = {.laddr = SERVER, .raddr = CLIENT, .lport = lport, .rport = rport};
     tcp_conn *c = tcp_conn_find(st, &ep);
@@ -136,8 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     synack_bind(st[1], ls, (struct sockaddr *)&sin, sizeof(sin));
     synack_listen(st[1], ls, 4);
     int cs = synack_socket(st[0], SOCK_STREAM);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80),
-                             .sin_addr.s_addr = htonl(SERVER)};
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(SERVER)};
     synack_connect(st[0], cs, (struct sockaddr *)&to, sizeof(to));
     uint64_t now = synack_memlink_run(link, 0, 20000);
     int ss = synack_accept(st[1], ls, NULL, NULL);

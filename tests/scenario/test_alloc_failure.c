@@ -73,8 +73,8 @@ static size_t run_life(failing *fa)
         long rc = synack_listen(st[1], ls, 4);
         assert_true(rc == 0 || rc == -ENOMEM);
         int cs = synack_socket(st[0], SOCK_STREAM);
-        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80),
-                                 .sin_addr.s_addr = htonl(0xc0000202u)};
+        struct sockaddr_in to = {
+            .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(0xc0000202u)};
         rc = synack_connect(st[0], cs, (struct sockaddr *)&to, sizeof(to));
         assert_true(rc == -EINPROGRESS || rc == -ENOBUFS);
         uint64_t now = synack_memlink_run(link, 0, 50000);

@@ -20,16 +20,19 @@
 #include "support/pair.h"
 #include "tcp/tcp.h"
 
-static uint8_t pattern_byte(uint64_t off) { return (uint8_t)((off * 2654435761u) >> 13); }
+static uint8_t pattern_byte(uint64_t off)
+{
+    return (uint8_t)((off * 2654435761u) >> 13);
+}
 
 /* One bulk connection client -> server, driven 1 ms at a time. */
 typedef struct flow {
     pair p;
-    int cs, ss;      /* client and accepted server sockets */
-    tcp_conn *c;     /* the client's TCB (the sender) */
-    uint64_t sent;   /* bytes the client's send() took */
-    uint64_t got;    /* bytes the server read, all checked */
-    uint64_t t0;     /* when the connection was established */
+    int cs, ss;    /* client and accepted server sockets */
+    tcp_conn *c;   /* the client's TCB (the sender) */
+    uint64_t sent; /* bytes the client's send() took */
+    uint64_t got;  /* bytes the server read, all checked */
+    uint64_t t0;   /* when the connection was established */
 } flow;
 
 static void flow_open(flow *f, uint64_t rate_bps, uint32_t queue, double loss)
@@ -40,8 +43,8 @@ static void flow_open(flow *f, uint64_t rate_bps, uint32_t queue, double loss)
     cfg.seed = 7;
     cfg.sndbuf = cfg.rcvbuf = 1u << 20;
     memcpy(cfg.cc, "bbr", 4);
-    synack_fault_config data = {.delay_us = 10000, .rate_bps = rate_bps, .queue_frames = queue,
-                                .loss = loss};
+    synack_fault_config data = {
+        .delay_us = 10000, .rate_bps = rate_bps, .queue_frames = queue, .loss = loss};
     synack_fault_config acks = {.delay_us = 10000};
     pair_init_faults(&f->p, &cfg, &data, &acks);
     int ls = pair_listen(&f->p, 80, 4);
@@ -55,8 +58,8 @@ static void flow_open(flow *f, uint64_t rate_bps, uint32_t queue, double loss)
     assert_true(f->ss >= 0);
     struct sockaddr_in sin;
     socklen_t len = sizeof(sin);
-    assert_int_equal(synack_getsockname(f->p.st[PAIR_CLIENT], f->cs, (struct sockaddr *)&sin,
-                                        &len), 0);
+    assert_int_equal(synack_getsockname(f->p.st[PAIR_CLIENT], f->cs, (struct sockaddr *)&sin, &len),
+                     0);
     synack_endpoints ep = {PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, ntohs(sin.sin_port), 80};
     f->c = tcp_conn_find(f->p.st[PAIR_CLIENT], &ep);
     assert_non_null(f->c);

@@ -20,11 +20,11 @@
 #define PPORT 40000
 
 typedef struct conn {
-    seghost h;      /* the stack */
-    int s;          /* its accepted socket */
-    uint32_t siss;  /* its ISS */
-    uint32_t rcv;   /* its RCV.NXT: the peer's next sequence number */
-    uint32_t snd;   /* its SND.NXT */
+    seghost h;     /* the stack */
+    int s;         /* its accepted socket */
+    uint32_t siss; /* its ISS */
+    uint32_t rcv;  /* its RCV.NXT: the peer's next sequence number */
+    uint32_t snd;  /* its SND.NXT */
 } conn;
 
 /* Established, the peer has sent 100 bytes that the application read. */
@@ -56,7 +56,10 @@ static synack_tcp_state state_of(conn *c)
     return (synack_tcp_state)i.state;
 }
 
-static uint64_t ctr(conn *c, synack_counter k) { return synack_counter_get(c->h.st, k); }
+static uint64_t ctr(conn *c, synack_counter k)
+{
+    return synack_counter_get(c->h.st, k);
+}
 
 static void assert_challenge(conn *c, size_t mark)
 {
@@ -151,10 +154,10 @@ static void test_rst_out_of_window_dropped(void **state)
     uint32_t wnd = last->s.win;
     assert_int_equal(last->s.ack, c.rcv);
     assert_int_equal(wnd, 65535);
-    sh_send(&c.h, PPORT, PORT, c.rcv + wnd, 0, TCP_RST, 0, NULL, 0, NULL);      /* just past */
+    sh_send(&c.h, PPORT, PORT, c.rcv + wnd, 0, TCP_RST, 0, NULL, 0, NULL); /* just past */
     sh_send(&c.h, PPORT, PORT, c.rcv + 100000, 0, TCP_RST, 0, NULL, 0, NULL);
     sh_send(&c.h, PPORT, PORT, c.rcv + 0x40000000u, 0, TCP_RST, 0, NULL, 0, NULL);
-    sh_send(&c.h, PPORT, PORT, c.rcv - 1, 0, TCP_RST, 0, NULL, 0, NULL);        /* just before */
+    sh_send(&c.h, PPORT, PORT, c.rcv - 1, 0, TCP_RST, 0, NULL, 0, NULL); /* just before */
     sh_send(&c.h, PPORT, PORT, c.rcv - 1, c.snd, TCP_RST | TCP_ACK, 0, NULL, 0, NULL);
     assert_int_equal(c.h.nout, mark);
     assert_int_equal(state_of(&c), SYNACK_ESTABLISHED);

@@ -72,10 +72,8 @@ static void active_close(int a)
     fx_assert_seg(&p.segs[mark + 3], a, TCP_ACK, a_nxt + 1, b_nxt + 1, 0);
     assert_int_equal(p.segs[mark + 3].t, t2 + DELAY);
     assert_int_equal(pair_transition_time(&p, b, SYNACK_CLOSE_WAIT, SYNACK_LAST_ACK), t2);
-    assert_int_equal(pair_transition_time(&p, a, SYNACK_FIN_WAIT_2, SYNACK_TIME_WAIT),
-                     t2 + DELAY);
-    assert_int_equal(pair_transition_time(&p, b, SYNACK_LAST_ACK, SYNACK_CLOSED),
-                     t2 + 2 * DELAY);
+    assert_int_equal(pair_transition_time(&p, a, SYNACK_FIN_WAIT_2, SYNACK_TIME_WAIT), t2 + DELAY);
+    assert_int_equal(pair_transition_time(&p, b, SYNACK_LAST_ACK, SYNACK_CLOSED), t2 + 2 * DELAY);
     assert_int_equal(pair_count_state(&p, a, SYNACK_TIME_WAIT), 1);
     assert_int_equal(pair_count_state(&p, b, SYNACK_LAST_ACK), 0);
     /* neither passed through CLOSING */

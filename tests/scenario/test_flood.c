@@ -80,8 +80,8 @@ static int connect_to(synack_stack *st, uint16_t port)
 {
     int s = synack_socket(st, SOCK_STREAM);
     assert_true(s >= 0);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port),
-                             .sin_addr.s_addr = htonl(SERVER_ADDR)};
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(SERVER_ADDR)};
     assert_int_equal(synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
     return s;
 }
@@ -102,8 +102,8 @@ static void test_syn_flood_with_cookies(void **state)
     int sent[NLEGIT] = {0}, done[NLEGIT] = {0};
     int started = 0, served = 0, npend = 0;
     struct {
-        int sock;  /* accepted socket */
-        long got;  /* request bytes read */
+        int sock; /* accepted socket */
+        long got; /* request bytes read */
     } pend[NLEGIT];
     uint8_t frame[SEG_FRAME_MAX];
     static const char req[100] = "GET / HTTP/1.1";
@@ -115,8 +115,7 @@ static void test_syn_flood_with_cookies(void **state)
                 uint32_t src = 0xc6120000u | rng_below(&rng, 1u << 17); /* 198.18.0.0/15 */
                 size_t len = seg_build(frame, sizeof(frame), src, SERVER_ADDR,
                                        (uint16_t)(1024 + rng_below(&rng, 60000)), 80,
-                                       (uint32_t)rng_next(&rng), 0, 0x02, 65535, NULL, 0,
-                                       NULL);
+                                       (uint32_t)rng_next(&rng), 0, 0x02, 65535, NULL, 0, NULL);
                 synack_simnet_inject(net, -1, 100, frame, len);
             }
             /* a legitimate client every 10 ms during the flood */
@@ -190,8 +189,7 @@ static void test_syn_flood_with_cookies(void **state)
  * blind; the test peeks so that half of its guesses are in the window). */
 static tcp_conn *server_conn(synack_stack *sst, uint16_t cport)
 {
-    synack_endpoints ep = {.laddr = SERVER_ADDR, .raddr = CLIENT_ADDR, .lport = 80,
-                           .rport = cport};
+    synack_endpoints ep = {.laddr = SERVER_ADDR, .raddr = CLIENT_ADDR, .lport = 80, .rport = cport};
     return tcp_conn_find(sst, &ep);
 }
 

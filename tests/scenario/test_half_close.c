@@ -42,8 +42,7 @@ static void test_shutdown_wr_data_other_way(void **state)
 
     char buf[8192];
     assert_int_equal(synack_recv(sst, ss, buf, sizeof(buf), 0), 0);
-    assert_int_equal(fx_poll(sst, ss, POLLIN | POLLOUT | POLLRDHUP),
-                     POLLIN | POLLOUT | POLLRDHUP);
+    assert_int_equal(fx_poll(sst, ss, POLLIN | POLLOUT | POLLRDHUP), POLLIN | POLLOUT | POLLRDHUP);
 
     /* The server still writes: 5000 bytes in four segments (MSS 1448) */
     uint8_t data[5000];

@@ -71,12 +71,12 @@ static void test_handshake_segments(void **state)
 
     /* States and when they were entered. */
     assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_CLOSED, SYNACK_SYN_SENT), 0);
-    assert_int_equal(
-        pair_transition_time(&p, PAIR_CLIENT, SYNACK_SYN_SENT, SYNACK_ESTABLISHED), 2000);
-    assert_int_equal(
-        pair_transition_time(&p, PAIR_SERVER, SYNACK_LISTEN, SYNACK_SYN_RECEIVED), 1000);
-    assert_int_equal(
-        pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED), 3000);
+    assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_SYN_SENT, SYNACK_ESTABLISHED),
+                     2000);
+    assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_LISTEN, SYNACK_SYN_RECEIVED),
+                     1000);
+    assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED),
+                     3000);
 
     struct sockaddr_in peer;
     socklen_t plen = sizeof(peer);
@@ -91,7 +91,8 @@ static void test_handshake_segments(void **state)
 
     /* ISS/IRS consistency as each side sees it: the next byte each sends is the other's
      * RCV.NXT, shown by the first data segment and its acknowledgment. */
-    synack_tcp_info ci = fx_tcp_info(p.st[PAIR_CLIENT], cs), si = fx_tcp_info(p.st[PAIR_SERVER], ss);
+    synack_tcp_info ci = fx_tcp_info(p.st[PAIR_CLIENT], cs),
+                    si = fx_tcp_info(p.st[PAIR_SERVER], ss);
     assert_int_equal(ci.state, SYNACK_ESTABLISHED);
     assert_int_equal(si.state, SYNACK_ESTABLISHED);
     assert_int_equal(ci.options, 7); /* timestamps, SACK, window scale */
@@ -238,8 +239,8 @@ static void test_data_reaches_syn_received(void **state)
     assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED), 1);
     assert_int_equal(synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL), -EAGAIN);
     pair_run_until(&p, 3000);
-    assert_int_equal(
-        pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED), 3000);
+    assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED),
+                     3000);
     int ss = synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL);
     assert_true(ss >= 0);
     /* Read after the delayed ACK: reading at once would also announce the full scaled

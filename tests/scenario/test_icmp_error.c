@@ -203,8 +203,7 @@ static void test_error_for_time_wait_record_is_ignored(void **state)
     const sh_seg *fin = sh_last(&c.h);
     assert_non_null(fin);
     assert_true(fin->s.flags & TCP_FIN);
-    sh_send(&c.h, PPORT, PORT, PEER_ISS + 1, c.siss + 2, TCP_FIN | TCP_ACK, 65535, NULL, 0,
-            NULL);
+    sh_send(&c.h, PPORT, PORT, PEER_ISS + 1, c.siss + 2, TCP_FIN | TCP_ACK, 65535, NULL, 0, NULL);
     sh_run_for(&c.h, 1000);
     send_icmp(&c.h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 576, PORT, PPORT, c.siss + 1, 0);
     send_icmp(&c.h, ICMP_DEST_UNREACH, 1, 0, PORT, PPORT, c.siss + 1, 0);

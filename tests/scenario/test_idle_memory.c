@@ -102,7 +102,7 @@ static void test_transfer_idle_transfer(void **state)
     assert_int_equal(transfer(&p, cs, ss, data, LEN, got), LEN);
     assert_memory_equal(got, data, LEN);
     pair_run_for(&p, 100000); /* the last ACKs */
-    assert_non_null(c->x); /* holding buffer storage: it lingers */
+    assert_non_null(c->x);    /* holding buffer storage: it lingers */
     uint32_t srtt = c->srtt_us, rttvar = c->rttvar_us, rto = c->rto_us;
     uint32_t cwnd = c->cwnd, ssthresh = c->ssthresh;
     assert_true(srtt > 0);

@@ -102,8 +102,7 @@ static void dead_peer(int idle_s, int intvl_s, int cnt)
     assert_int_equal(synack_counter_get(cst, SYNACK_CTR_TCPKeepAliveTimeouts), 0);
 
     pair_run_until(&p, end);
-    assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_ESTABLISHED, SYNACK_CLOSED),
-                     end);
+    assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_ESTABLISHED, SYNACK_CLOSED), end);
     /* Linux resets the connection on the way out: <SEQ=SND.NXT><CTL=RST,ACK> */
     assert_int_equal(p.nsegs, mark + (size_t)cnt + 1);
     const pair_seg *rst = &p.segs[p.nsegs - 1];
@@ -242,8 +241,7 @@ static void test_keepalive_inherited_from_listener(void **state)
     /* the server's last reception was the client's ACK at 3 ms */
     uint64_t t0 = 3 * DELAY, end = t0 + 20 * SEC + 4 * 2 * SEC;
     pair_run_until(&p, end);
-    assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_ESTABLISHED, SYNACK_CLOSED),
-                     end);
+    assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_ESTABLISHED, SYNACK_CLOSED), end);
     assert_int_equal(synack_counter_get(sst, SYNACK_CTR_TCPKeepAliveTimeouts), 1);
     assert_int_equal(pair_count_state(&p, PAIR_CLIENT, SYNACK_ESTABLISHED), 1); /* no probes */
     char buf[4];

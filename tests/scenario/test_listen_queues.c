@@ -58,7 +58,10 @@ static struct lview listener_of(pair *p)
     return l;
 }
 
-static uint64_t sctr(pair *p, synack_counter c) { return synack_counter_get(p->st[PAIR_SERVER], c); }
+static uint64_t sctr(pair *p, synack_counter c)
+{
+    return synack_counter_get(p->st[PAIR_SERVER], c);
+}
 
 static size_t count_flags(const pair *p, size_t from, int host, uint8_t flags)
 {

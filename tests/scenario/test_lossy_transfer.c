@@ -25,8 +25,8 @@
 #include "support/pair.h"
 
 #define MiB (1024u * 1024u)
-#define STEP_US 1000u          /* the driving loop advances the network 1 ms at a time */
-#define CHUNK 65536u           /* bytes generated / read per call */
+#define STEP_US 1000u /* the driving loop advances the network 1 ms at a time */
+#define CHUNK 65536u  /* bytes generated / read per call */
 
 /* ---- the byte streams ---- */
 
@@ -69,9 +69,9 @@ static void stream_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n)
  * byte-wise, which matters in the sanitizer build), over a byte stream that arrives in
  * pieces of any length. */
 typedef struct hasher {
-    uint64_t h;        /* the hash so far, over whole words */
-    uint8_t tail[8];   /* bytes of the unfinished word */
-    unsigned ntail;    /* how many (0..7) */
+    uint64_t h;      /* the hash so far, over whole words */
+    uint8_t tail[8]; /* bytes of the unfinished word */
+    unsigned ntail;  /* how many (0..7) */
 } hasher;
 
 static void hasher_init(hasher *x)
@@ -102,7 +102,7 @@ static void hasher_add(hasher *x, const uint8_t *p, size_t n)
     uint64_t h = x->h;
     for (; n - i >= 8; i += 8) {
         uint64_t w;
-        memcpy(&w, p + i, 8); /* one load (native order: the same on both ends) */
+        memcpy(&w, p + i, 8);           /* one load (native order: the same on both ends) */
         h = (h ^ w) * 0x100000001b3ull; /* hash_word(), by hand: the hot loop */
     }
     x->h = h;
@@ -132,18 +132,18 @@ static uint64_t hasher_final(const hasher *x, uint64_t len)
 /* ---- one end of a bulk connection ---- */
 
 typedef struct end {
-    synack_stack *st;     /* its stack */
-    int sock;             /* its socket, -1 once closed */
-    uint64_t seed;        /* the stream it sends */
-    uint64_t to_send;     /* stream length to send */
-    uint64_t sent;        /* bytes send() accepted */
-    uint8_t *pend;        /* generated, not yet accepted: pend[pend_off .. pend_len) */
+    synack_stack *st;          /* its stack */
+    int sock;                  /* its socket, -1 once closed */
+    uint64_t seed;             /* the stream it sends */
+    uint64_t to_send;          /* stream length to send */
+    uint64_t sent;             /* bytes send() accepted */
+    uint8_t *pend;             /* generated, not yet accepted: pend[pend_off .. pend_len) */
     size_t pend_off, pend_len; /* window into pend */
-    hasher tx_hash;       /* FNV-1a of what was accepted */
-    uint64_t got;         /* bytes received */
-    hasher rx_hash;       /* FNV-1a of what was received */
-    int eof;              /* recv() returned 0 */
-    uint8_t *rbuf;        /* receive scratch */
+    hasher tx_hash;            /* FNV-1a of what was accepted */
+    uint64_t got;              /* bytes received */
+    hasher rx_hash;            /* FNV-1a of what was received */
+    int eof;                   /* recv() returned 0 */
+    uint8_t *rbuf;             /* receive scratch */
 } end;
 
 static void end_init(end *e, synack_stack *st, int sock, uint64_t seed, uint64_t to_send)
@@ -187,8 +187,8 @@ static void end_push(end *e)
             e->pend_off = 0;
             stream_fill(e->seed, e->sent, e->pend, e->pend_len);
         }
-        ssize_t r = synack_send(e->st, e->sock, e->pend + e->pend_off,
-                                e->pend_len - e->pend_off, 0);
+        ssize_t r =
+            synack_send(e->st, e->sock, e->pend + e->pend_off, e->pend_len - e->pend_off, 0);
         if (r == -EAGAIN)
             return;
         if (r <= 0)
@@ -248,12 +248,22 @@ static int count_all(pair *p, int host)
 static void assert_no_data_loss(pair *p)
 {
     static const synack_counter bad[] = {
-        SYNACK_CTR_EstabResets,     SYNACK_CTR_AttemptFails,
-        SYNACK_CTR_TCPAbortOnData,  SYNACK_CTR_TCPAbortOnClose,  SYNACK_CTR_TCPAbortOnLinger,
-        SYNACK_CTR_TCPAbortOnTimeout, SYNACK_CTR_TCPAbortFailed, SYNACK_CTR_TCPRcvQDrop,
-        SYNACK_CTR_TCPZeroWindowDrop, SYNACK_CTR_NoMemory,       SYNACK_CTR_OutDiscards,
-        SYNACK_CTR_InDiscards,      SYNACK_CTR_InCsumErrors,     SYNACK_CTR_InHdrErrors,
-        SYNACK_CTR_InErrs,          SYNACK_CTR_TCPKeepAliveTimeouts,
+        SYNACK_CTR_EstabResets,
+        SYNACK_CTR_AttemptFails,
+        SYNACK_CTR_TCPAbortOnData,
+        SYNACK_CTR_TCPAbortOnClose,
+        SYNACK_CTR_TCPAbortOnLinger,
+        SYNACK_CTR_TCPAbortOnTimeout,
+        SYNACK_CTR_TCPAbortFailed,
+        SYNACK_CTR_TCPRcvQDrop,
+        SYNACK_CTR_TCPZeroWindowDrop,
+        SYNACK_CTR_NoMemory,
+        SYNACK_CTR_OutDiscards,
+        SYNACK_CTR_InDiscards,
+        SYNACK_CTR_InCsumErrors,
+        SYNACK_CTR_InHdrErrors,
+        SYNACK_CTR_InErrs,
+        SYNACK_CTR_TCPKeepAliveTimeouts,
     };
     for (int h = 0; h < 2; h++) {
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -300,8 +310,8 @@ static bulk_result bulk(pair *p, uint64_t seed, uint64_t c2s, uint64_t s2c, uint
         }
         if (sv.sock >= 0 && sv.eof && sv.sent == s2c) {
             if (!res.t_done || sv.got != c2s)
-                fail_msg("server saw EOF after %llu of %llu bytes",
-                         (unsigned long long)sv.got, (unsigned long long)c2s);
+                fail_msg("server saw EOF after %llu of %llu bytes", (unsigned long long)sv.got,
+                         (unsigned long long)c2s);
             assert_int_equal(synack_close(sv.st, sv.sock), 0);
             sv.sock = -1;
         }
@@ -385,8 +395,8 @@ static void test_16mib_each_way_5pct_loss_5pct_reorder(void **state)
         synack_config cfg;
         synack_config_default(&cfg);
         cfg.seed = (uint64_t)s;
-        synack_fault_config f = {.delay_us = 5000, .jitter_us = 1000, .loss = 0.05,
-                                 .reorder = 0.05};
+        synack_fault_config f = {
+            .delay_us = 5000, .jitter_us = 1000, .loss = 0.05, .reorder = 0.05};
         pair p;
         pair_init_faults(&p, &cfg, &f, &f);
         bulk_result r = bulk(&p, (uint64_t)s, 16 * MiB, 16 * MiB, 3600000000ull);
@@ -396,9 +406,9 @@ static void test_16mib_each_way_5pct_loss_5pct_reorder(void **state)
         assert_true(a->lost > 0 && b->lost > 0 && a->reordered > 0 && b->reordered > 0);
         printf("seed %2d: 2x16 MiB in %6.2f s virtual; lost %llu/%llu, reordered %llu/%llu; "
                "retrans %llu/%llu, timeouts %llu/%llu, ofo-drop %llu/%llu\n",
-               s, (double)(r.t_done - r.t_established) / 1e6,
-               (unsigned long long)a->lost, (unsigned long long)b->lost,
-               (unsigned long long)a->reordered, (unsigned long long)b->reordered,
+               s, (double)(r.t_done - r.t_established) / 1e6, (unsigned long long)a->lost,
+               (unsigned long long)b->lost, (unsigned long long)a->reordered,
+               (unsigned long long)b->reordered,
                (unsigned long long)synack_counter_get(p.st[0], SYNACK_CTR_RetransSegs),
                (unsigned long long)synack_counter_get(p.st[1], SYNACK_CTR_RetransSegs),
                (unsigned long long)synack_counter_get(p.st[0], SYNACK_CTR_TCPTimeouts),
@@ -416,8 +426,8 @@ static void test_1mib_10pct_loss_reorder(void **state)
         synack_config cfg;
         synack_config_default(&cfg);
         cfg.seed = 100 + (uint64_t)s;
-        synack_fault_config f = {.delay_us = 5000, .jitter_us = 1000, .loss = 0.10,
-                                 .reorder = 0.10};
+        synack_fault_config f = {
+            .delay_us = 5000, .jitter_us = 1000, .loss = 0.10, .reorder = 0.10};
         pair p;
         pair_init_faults(&p, &cfg, &f, &f);
         bulk_result r = bulk(&p, 100 + (uint64_t)s, 1 * MiB, 0, 3600000000ull);
@@ -463,8 +473,8 @@ static void test_bottleneck_with_random_loss(void **state)
     synack_config_default(&cfg);
     cfg.seed = 3;
     cfg.sndbuf = cfg.rcvbuf = 1u << 20; /* room for the bandwidth-delay product and more */
-    synack_fault_config data = {.delay_us = 10000, .rate_bps = 100000000, .queue_frames = 170,
-                                .loss = 0.001};
+    synack_fault_config data = {
+        .delay_us = 10000, .rate_bps = 100000000, .queue_frames = 170, .loss = 0.001};
     synack_fault_config acks = {.delay_us = 10000};
     pair p;
     pair_init_faults(&p, &cfg, &data, &acks);
@@ -496,8 +506,8 @@ static void test_bbr_fills_lossy_bottleneck(void **state)
     cfg.seed = 3;
     cfg.sndbuf = cfg.rcvbuf = 1u << 20;
     memcpy(cfg.cc, "bbr", 4);
-    synack_fault_config data = {.delay_us = 10000, .rate_bps = 100000000, .queue_frames = 170,
-                                .loss = 0.001};
+    synack_fault_config data = {
+        .delay_us = 10000, .rate_bps = 100000000, .queue_frames = 170, .loss = 0.001};
     synack_fault_config acks = {.delay_us = 10000};
     pair p;
     pair_init_faults(&p, &cfg, &data, &acks);

@@ -19,7 +19,10 @@
 
 #define MSS 1448u
 
-static uint8_t pattern_byte(uint64_t off) { return (uint8_t)((off * 0x9e3779b1u) >> 11); }
+static uint8_t pattern_byte(uint64_t off)
+{
+    return (uint8_t)((off * 0x9e3779b1u) >> 11);
+}
 
 /* Connects (with SO_MAX_PACING_RATE = cap first, if cap), moves `total` bytes client ->
  * server, checks them, and returns the index of the first segment after the handshake. */
@@ -31,12 +34,11 @@ static size_t transfer(pair *p, const synack_config *cfg, uint32_t cap, uint64_t
     synack_stack *cl = p->st[PAIR_CLIENT], *sv = p->st[PAIR_SERVER];
     int cs = synack_socket(cl, SOCK_STREAM);
     if (cap)
-        assert_int_equal(synack_setsockopt(cl, cs, SOL_SOCKET, SO_MAX_PACING_RATE, &cap,
-                                           sizeof(cap)), 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80),
-                              .sin_addr.s_addr = htonl(PAIR_SERVER_ADDR)};
-    assert_int_equal(synack_connect(cl, cs, (struct sockaddr *)&sin, sizeof(sin)),
-                     -EINPROGRESS);
+        assert_int_equal(
+            synack_setsockopt(cl, cs, SOL_SOCKET, SO_MAX_PACING_RATE, &cap, sizeof(cap)), 0);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(PAIR_SERVER_ADDR)};
+    assert_int_equal(synack_connect(cl, cs, (struct sockaddr *)&sin, sizeof(sin)), -EINPROGRESS);
     int ss = -EAGAIN;
     while (ss == -EAGAIN && p->now < 1000000) {
         pair_run_for(p, 1000);
@@ -105,7 +107,7 @@ static double bucket_excess(const pair *p, size_t first, double rate, uint64_t *
 static void test_max_pacing_rate_spaces_segments(void **state)
 {
     (void)state;
-    const uint32_t rate = 1250000; /* 10 Mbit/s */
+    const uint32_t rate = 1250000;  /* 10 Mbit/s */
     const double quantum = 2 * MSS; /* max(2 segments, 1 ms of the rate + 1 segment) */
     synack_config cfg;
     synack_config_default(&cfg);
@@ -116,7 +118,8 @@ static void test_max_pacing_rate_spaces_segments(void **state)
     double excess = bucket_excess(&p, first, rate, &bytes, &t0, &t1);
     double avg = (double)bytes / ((double)(t1 - t0) / 1e6);
     printf("paced at 10 Mbit/s: largest burst beyond the rate %.0f bytes (quantum %.0f), "
-           "average %.2f Mbit/s\n", excess, quantum, avg * 8 / 1e6);
+           "average %.2f Mbit/s\n",
+           excess, quantum, avg * 8 / 1e6);
     assert_true(excess <= quantum + 1);
     /* paced at the rate, not below it: slow start's first round trips are the only gap */
     assert_true(avg <= rate * 1.001 && avg >= rate * 0.9);
@@ -159,8 +162,8 @@ static void test_default_rule_spreads_initial_window(void **state)
     cfg.pacing = 1;
     first = transfer(&p, &cfg, 0, 64 * 1024);
     first_data_times(&p, first, t, 10);
-    printf("paced initial window: segments at +0 +%.3f ... +%.3f ms\n",
-           (double)(t[2] - t[0]) / 1e3, (double)(t[9] - t[0]) / 1e3);
+    printf("paced initial window: segments at +0 +%.3f ... +%.3f ms\n", (double)(t[2] - t[0]) / 1e3,
+           (double)(t[9] - t[0]) / 1e3);
     assert_true(t[1] == t[0]);
     for (int k = 2; k < 10; k++) {
         uint64_t gap = t[k] - t[k - 1];

@@ -44,17 +44,17 @@
 #define RPORT 40000
 
 typedef struct fixture {
-    void *dl;          /* the loaded shim */
-    pd_interface ifc;  /* its function table */
-    void *u;           /* ifc.userdata */
+    void *dl;         /* the loaded shim */
+    pd_interface ifc; /* its function table */
+    void *u;          /* ifc.userdata */
 } fixture;
 
 typedef struct pkt {
-    ipv4_hdr ip;      /* the parsed IPv4 header */
-    tcp_seg seg;      /* the parsed TCP segment (payload points into buf) */
-    long long t_us;   /* the timestamp netdev_receive gave */
+    ipv4_hdr ip;       /* the parsed IPv4 header */
+    tcp_seg seg;       /* the parsed TCP segment (payload points into buf) */
+    long long t_us;    /* the timestamp netdev_receive gave */
     uint8_t buf[2048]; /* the raw packet */
-    size_t len;       /* its length */
+    size_t len;        /* its length */
 } pkt;
 
 static fixture *load(const char *flags)
@@ -94,8 +94,8 @@ static void inject(fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, const 
 {
     uint8_t frame[SEG_FRAME_MAX];
     size_t dlen = data ? strlen(data) : 0;
-    size_t n = seg_build(frame, sizeof(frame), REMOTE, LOCAL, RPORT, LPORT, seq, ack, flags,
-                         29200, data, dlen, o);
+    size_t n = seg_build(frame, sizeof(frame), REMOTE, LOCAL, RPORT, LPORT, seq, ack, flags, 29200,
+                         data, dlen, o);
     assert_true(n > 0);
     assert_int_equal(f->ifc.netdev_send(f->u, frame, n), 0);
 }
@@ -109,8 +109,7 @@ static void sniff(fixture *f, pkt *p)
     assert_int_equal(ipv4_parse(p->buf, p->len, &p->ip), WIRE_OK);
     assert_int_equal(p->ip.src, LOCAL);
     assert_int_equal(p->ip.dst, REMOTE);
-    assert_int_equal(tcp_parse(p->ip.payload, p->ip.payload_len, p->ip.src, p->ip.dst,
-                               &p->seg),
+    assert_int_equal(tcp_parse(p->ip.payload, p->ip.payload_len, p->ip.src, p->ip.dst, &p->seg),
                      WIRE_OK);
 }
 
@@ -128,8 +127,8 @@ static int listener(fixture *f)
     assert_true(fcntl(fd, F_GETFD) >= 0); /* a real kernel fd */
     int one = 1;
     assert_int_equal(f->ifc.setsockopt(f->u, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(LPORT),
-                              .sin_addr.s_addr = htonl(LOCAL)};
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(LPORT), .sin_addr.s_addr = htonl(LOCAL)};
     assert_int_equal(f->ifc.bind(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
     assert_int_equal(f->ifc.listen(f->u, fd, 1), 0);
     return fd;
@@ -227,10 +226,10 @@ static void test_passive_open_data_close(void **state)
 }
 
 struct accept_arg {
-    fixture *f;  /* the shim */
-    int lfd;     /* listening fd */
-    int fd;      /* what accept returned */
-    int err;     /* its errno */
+    fixture *f; /* the shim */
+    int lfd;    /* listening fd */
+    int fd;     /* what accept returned */
+    int err;    /* its errno */
 };
 
 static void *accept_thread(void *arg)
@@ -269,8 +268,8 @@ static void test_syn_backoff_and_virtual_time(void **state)
     fixture *f = load("addr=192.0.2.2,mss=1000,profile=linux,sysctl_dir=none");
     int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(fd >= 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(RPORT),
-                              .sin_addr.s_addr = htonl(REMOTE)};
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(RPORT), .sin_addr.s_addr = htonl(REMOTE)};
     long long t0 = now_us(f);
     errno = 0;
     assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
@@ -420,7 +419,7 @@ static void test_libc_getsockopt_reaches_synack(void **state)
     assert_int_equal(len, sizeof(buf));
     struct tcp_info ti;
     memcpy(&ti, buf, sizeof(ti));
-    assert_int_equal(ti.tcpi_state, 1); /* TCP_ESTABLISHED */
+    assert_int_equal(ti.tcpi_state, 1);    /* TCP_ESTABLISHED */
     assert_int_equal(ti.tcpi_ca_state, 0); /* TCP_CA_Open */
     assert_int_equal(ti.tcpi_options, TCPI_OPT_SACK | TCPI_OPT_WSCALE);
     assert_int_equal(ti.tcpi_snd_wscale, 7);
@@ -430,13 +429,13 @@ static void test_libc_getsockopt_reaches_synack(void **state)
     assert_int_equal(ti.tcpi_rcv_mss, 1460);
     assert_int_equal(ti.tcpi_advmss, 1460);
     assert_int_equal(ti.tcpi_pmtu, 1500);
-    assert_int_equal(ti.tcpi_unacked, 1); /* 3 bytes: one segment */
-    assert_int_equal(ti.tcpi_snd_cwnd, 10); /* segments, not bytes */
+    assert_int_equal(ti.tcpi_unacked, 1);               /* 3 bytes: one segment */
+    assert_int_equal(ti.tcpi_snd_cwnd, 10);             /* segments, not bytes */
     assert_int_equal(ti.tcpi_snd_ssthresh, 0x7fffffff); /* TCP_INFINITE_SSTHRESH */
     assert_int_equal(ti.tcpi_total_retrans, 0);
     assert_int_equal(u64_at(buf, LINUX_TCPI_BYTES_ACKED), 0);
     assert_int_equal(u64_at(buf, LINUX_TCPI_BYTES_RECEIVED), 5);
-    assert_int_equal(u32_at(buf, LINUX_TCPI_SEGS_IN), 3); /* SYN, ACK, data */
+    assert_int_equal(u32_at(buf, LINUX_TCPI_SEGS_IN), 3);  /* SYN, ACK, data */
     assert_int_equal(u32_at(buf, LINUX_TCPI_SEGS_OUT), 3); /* SYN-ACK, ACK, data */
     assert_int_equal(u32_at(buf, LINUX_TCPI_SND_WND), 29200u << 7);
     assert_true(u32_at(buf, LINUX_TCPI_RCV_WND) > 0);
@@ -499,8 +498,8 @@ static void test_host_sysctls_shape_the_stack(void **state)
 
     int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(fd >= 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(RPORT),
-                              .sin_addr.s_addr = htonl(REMOTE)};
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(RPORT), .sin_addr.s_addr = htonl(REMOTE)};
     errno = 0;
     assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
     assert_int_equal(errno, EINPROGRESS);

@@ -125,8 +125,7 @@ static void test_fast_retransmit_three_dupacks(void **state)
     for (size_t i = mark; i < p.nsegs; i++) {
         if (p.segs[i].from == PAIR_SERVER && p.segs[i].s.ack == d.seqs[0])
             dupacks++;
-        if (p.segs[i].from == PAIR_CLIENT && p.segs[i].s.seq == d.seqs[0] &&
-            !p.segs[i].dropped)
+        if (p.segs[i].from == PAIR_CLIENT && p.segs[i].s.seq == d.seqs[0] && !p.segs[i].dropped)
             rexmit_at = (int)i;
     }
     assert_true(dupacks >= 3);

@@ -29,8 +29,8 @@ static void refused_exchange(pair *p, int cs)
     assert_int_equal(rst->s.ack, syn->s.seq + 1);
     assert_int_equal(rst->s.len, 0);
     assert_false(rst->s.has_mss || rst->s.has_ts);
-    assert_int_equal(
-        pair_transition_time(p, PAIR_CLIENT, SYNACK_SYN_SENT, SYNACK_CLOSED), 2 * DELAY);
+    assert_int_equal(pair_transition_time(p, PAIR_CLIENT, SYNACK_SYN_SENT, SYNACK_CLOSED),
+                     2 * DELAY);
     assert_int_equal(pair_sock_state(p, PAIR_CLIENT, cs), SYNACK_CLOSED);
     assert_int_equal(pair_count_state(p, PAIR_CLIENT, SYNACK_SYN_SENT), 0);
     assert_int_equal(synack_counter_get(p->st[PAIR_SERVER], SYNACK_CTR_OutRsts), 1);

@@ -54,8 +54,8 @@ static void test_linger_zero_abort(void **state)
         synack_setsockopt(p.st[PAIR_CLIENT], cs, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
     struct linger back;
     socklen_t len = sizeof(back);
-    assert_int_equal(
-        synack_getsockopt(p.st[PAIR_CLIENT], cs, SOL_SOCKET, SO_LINGER, &back, &len), 0);
+    assert_int_equal(synack_getsockopt(p.st[PAIR_CLIENT], cs, SOL_SOCKET, SO_LINGER, &back, &len),
+                     0);
     assert_int_equal(back.l_onoff, 1);
     assert_int_equal(back.l_linger, 0);
 

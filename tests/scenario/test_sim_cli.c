@@ -185,8 +185,8 @@ static void test_json_carries_text(void **state)
 static int deliberate(const char *scenario, const char *summary)
 {
     static const char *const always[] = {
-        "Connection reset (RST)",             /* refused, rst-abort, timeouts, isn */
-        "suspected) out-of-order segment",    /* retransmissions after loss */
+        "Connection reset (RST)",          /* refused, rst-abort, timeouts, isn */
+        "suspected) out-of-order segment", /* retransmissions after loss */
         "suspected) retransmission",
         "Duplicate ACK",
         "D-SACK Sequence", /* a receiver reports a duplicate (RFC 2883) */
@@ -218,8 +218,9 @@ static void test_pcap(void **state)
     free(r.out);
     /* 1 is a failed behaviour check, reported by the other test; the capture is written. */
     assert_true(r.status == 0 || r.status == 1);
-    char *targv[] = {"tshark", "-r", pcap, "-o", "tcp.check_checksum:TRUE", "-o",
-                     "ip.check_checksum:TRUE", "-q", "-z", "expert", NULL};
+    char *targv[] = {
+        "tshark", "-r", pcap,     "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
+        "-q",     "-z", "expert", NULL};
     assert_int_equal(proc_run(targv, &r), 0);
     if (r.status != 0) {
         print_error("%s: tshark exit %d: %s\n", name, r.status, r.err);
@@ -238,8 +239,8 @@ static void test_pcap(void **state)
         }
         if (!strstr(line, "TCP") && !strstr(line, "IP") && !strstr(line, "Malformed"))
             continue;
-        if (strcmp(section, "Error") == 0 || strstr(line, "Malformed") ||
-            strstr(line, "hecksum") || (strcmp(section, "Warns") == 0 && !deliberate(name, line))) {
+        if (strcmp(section, "Error") == 0 || strstr(line, "Malformed") || strstr(line, "hecksum") ||
+            (strcmp(section, "Warns") == 0 && !deliberate(name, line))) {
             print_error("%s: tshark: %s\n", name, line);
             bad++;
         }
@@ -321,8 +322,8 @@ static void test_cli(void **state)
     free(b.out);
     assert_true(differ);
     /* Link overrides are accepted; the handshake still forms over a lossy, slow link. */
-    char *ov[] = {(char *)bin, "sim", "handshake", "--loss", "0.2", "--delay", "20",
-                  "--jitter", "5", NULL};
+    char *ov[] = {(char *)bin, "sim", "handshake", "--loss", "0.2",
+                  "--delay",   "20",  "--jitter",  "5",      NULL};
     assert_int_equal(proc_run(ov, &r), 0);
     free(r.out);
     if (r.status != 0)

@@ -67,8 +67,7 @@ static void test_simultaneous_open(void **state)
     assert_true(p.segs[2].s.has_mss && p.segs[3].s.has_mss);
     for (int h = 0; h < 2; h++) {
         assert_int_equal(pair_transition_time(&p, h, SYNACK_CLOSED, SYNACK_SYN_SENT), 0);
-        assert_int_equal(pair_transition_time(&p, h, SYNACK_SYN_SENT, SYNACK_SYN_RECEIVED),
-                         DELAY);
+        assert_int_equal(pair_transition_time(&p, h, SYNACK_SYN_SENT, SYNACK_SYN_RECEIVED), DELAY);
         assert_int_equal(pair_transition_time(&p, h, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED),
                          2 * DELAY);
         assert_int_equal(pair_sock_state(&p, h, sock[h]), SYNACK_ESTABLISHED);
@@ -118,8 +117,7 @@ static void test_simultaneous_close(void **state)
     }
     for (int h = 0; h < 2; h++) {
         assert_int_equal(pair_transition_time(&p, h, SYNACK_ESTABLISHED, SYNACK_FIN_WAIT_1), t);
-        assert_int_equal(pair_transition_time(&p, h, SYNACK_FIN_WAIT_1, SYNACK_CLOSING),
-                         t + DELAY);
+        assert_int_equal(pair_transition_time(&p, h, SYNACK_FIN_WAIT_1, SYNACK_CLOSING), t + DELAY);
         assert_int_equal(pair_transition_time(&p, h, SYNACK_CLOSING, SYNACK_TIME_WAIT),
                          t + 2 * DELAY);
         assert_false(pair_saw_state(&p, h, SYNACK_FIN_WAIT_2));

@@ -45,8 +45,7 @@ static void test_ebadf(void **state)
         assert_int_equal(synack_send(st, s, "x", 1, 0), -EBADF);
         assert_int_equal(synack_recv(st, s, buf, sizeof(buf), 0), -EBADF);
         assert_int_equal(synack_shutdown(st, s, SHUT_RDWR), -EBADF);
-        assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)),
-                         -EBADF);
+        assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)), -EBADF);
         assert_int_equal(synack_getsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &v, &vl), -EBADF);
         assert_int_equal(synack_getsockname(st, s, SA(sin), &len), -EBADF);
         assert_int_equal(synack_getpeername(st, s, SA(sin), &len), -EBADF);
@@ -295,12 +294,10 @@ static void test_options(void **state)
     assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
     assert_int_equal(v, 1);
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, &v, 1), -EINVAL);
-    assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, NULL, sizeof(v)),
-                     -EINVAL);
+    assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, NULL, sizeof(v)), -EINVAL);
     v = 0;
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)), -EINVAL);
-    assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v)),
-                     -EINVAL);
+    assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v)), -EINVAL);
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v)), -EINVAL);
     v = 10;
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), -EINVAL);

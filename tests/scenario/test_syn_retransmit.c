@@ -76,8 +76,8 @@ static void syn_black_hole(int use_recv)
     } else {
         int e = 0;
         socklen_t el = sizeof(e);
-        assert_int_equal(
-            synack_getsockopt(p.st[PAIR_CLIENT], cs, SOL_SOCKET, SO_ERROR, &e, &el), 0);
+        assert_int_equal(synack_getsockopt(p.st[PAIR_CLIENT], cs, SOL_SOCKET, SO_ERROR, &e, &el),
+                         0);
         assert_int_equal(e, ETIMEDOUT);
     }
     assert_int_equal(synack_next_deadline(p.st[PAIR_CLIENT]), UINT64_MAX);

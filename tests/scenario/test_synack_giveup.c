@@ -73,9 +73,8 @@ static void giveup(int rst)
 
     size_t mark = p.nsegs;
     pair_run_until(&p, DELAY + 63 * SEC);
-    assert_int_equal(
-        pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_CLOSED),
-        DELAY + 63 * SEC);
+    assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_CLOSED),
+                     DELAY + 63 * SEC);
     assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED), 0);
     assert_int_equal(synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL), -EAGAIN);
     assert_int_equal(synack_counter_get(p.st[PAIR_SERVER], SYNACK_CTR_PassiveOpens), 0);
@@ -89,11 +88,9 @@ static void giveup(int rst)
         assert_int_equal(p.segs[mark].s.seq, s_iss + 1);
         assert_int_equal(p.segs[mark].s.ack, c_iss + 1);
         assert_int_equal(synack_counter_get(p.st[PAIR_SERVER], SYNACK_CTR_OutRsts), 1);
-        assert_int_equal(
-            pair_transition_time(&p, PAIR_CLIENT, SYNACK_ESTABLISHED, SYNACK_CLOSED),
-            2 * DELAY + 63 * SEC);
-        assert_int_equal(synack_recv(p.st[PAIR_CLIENT], cs, buf, sizeof(buf), 0),
-                         -ECONNRESET);
+        assert_int_equal(pair_transition_time(&p, PAIR_CLIENT, SYNACK_ESTABLISHED, SYNACK_CLOSED),
+                         2 * DELAY + 63 * SEC);
+        assert_int_equal(synack_recv(p.st[PAIR_CLIENT], cs, buf, sizeof(buf), 0), -ECONNRESET);
     } else {
         /* Silence: the client believes it is connected until it sends. */
         assert_int_equal(p.nsegs, mark);
@@ -105,8 +102,7 @@ static void giveup(int rst)
         /* an ACK to a listener: <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.2) */
         fx_assert_flow(&p, mark, "C:P./2|S:R");
         assert_int_equal(p.segs[mark + 1].s.seq, s_iss + 1);
-        assert_int_equal(synack_recv(p.st[PAIR_CLIENT], cs, buf, sizeof(buf), 0),
-                         -ECONNRESET);
+        assert_int_equal(synack_recv(p.st[PAIR_CLIENT], cs, buf, sizeof(buf), 0), -ECONNRESET);
     }
     pair_free(&p);
 }
@@ -146,9 +142,8 @@ static void test_synack_retransmit_then_open(void **state)
     pair_run_until(&p, 2 * SEC);
     fx_assert_flow(&p, 0, "C:S|S:S.|C:.|S:S.|C:.");
     assert_int_equal(p.segs[3].t, DELAY + SEC);
-    assert_int_equal(
-        pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED),
-        3 * DELAY + SEC);
+    assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_SYN_RECEIVED, SYNACK_ESTABLISHED),
+                     3 * DELAY + SEC);
     int ss = synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL);
     assert_true(ss >= 0);
     synack_tcp_info info;

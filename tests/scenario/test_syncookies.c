@@ -157,8 +157,8 @@ static void test_stale_cookie_rejected(void **state)
     fx_inject(&p, PAIR_SERVER, 0, PAIR_CLIENT_ADDR, 5555, 80, 1000, 0, 0x02, 65535);
     assert_true(p.nsegs >= 1);
     uint32_t cookie = p.segs[p.nsegs - 1].s.seq;
-    fx_inject(&p, PAIR_SERVER, 4 * 64000000ull, PAIR_CLIENT_ADDR, 5555, 80, 1001, cookie + 1,
-              0x10, 65535);
+    fx_inject(&p, PAIR_SERVER, 4 * 64000000ull, PAIR_CLIENT_ADDR, 5555, 80, 1001, cookie + 1, 0x10,
+              65535);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesFailed), 1);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesRecv), 0);
     pair_free(&p);

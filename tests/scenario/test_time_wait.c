@@ -23,10 +23,10 @@
 #define TWO_MSL (60 * SEC)
 
 struct tw_view {
-    int n;              /* TIME-WAIT entries seen */
-    uint64_t timer_at;  /* the last one's timer */
-    const char *timer;  /* and its name */
-    uint16_t lport;     /* and its local port */
+    int n;             /* TIME-WAIT entries seen */
+    uint64_t timer_at; /* the last one's timer */
+    const char *timer; /* and its name */
+    uint16_t lport;    /* and its local port */
 };
 
 static void tw_visit(void *ctx, const synack_conn_view *v)
@@ -252,8 +252,7 @@ static int bind_port(synack_stack *st, int reuse, uint16_t port)
     assert_true(s >= 0);
     if (reuse) {
         int one = 1;
-        assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
-                         0);
+        assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
     }
     struct sockaddr_in sin = pair_sin(0, port);
     int rc = synack_bind(st, s, (struct sockaddr *)&sin, sizeof(sin));
@@ -275,8 +274,7 @@ static void test_time_wait_bind(void **state)
     struct sockaddr_in cb = pair_sin(0, 5000), to = pair_sin(PAIR_SERVER_ADDR, 80);
     assert_int_equal(synack_bind(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&cb, sizeof(cb)),
                      0);
-    assert_int_equal(synack_connect(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&to,
-                                    sizeof(to)),
+    assert_int_equal(synack_connect(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&to, sizeof(to)),
                      -EINPROGRESS);
     pair_run_for(&p, 10000);
     sock[1] = synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL);
@@ -345,8 +343,8 @@ static void test_time_wait_reopened_by_new_syn(void **state)
         assert_int_equal(p.segs[mark + 1].s.ack, p.segs[mark].s.seq + 1);
         assert_int_equal(synack_counter_get(p.st[PAIR_SERVER], SYNACK_CTR_TCPTimeWaitReused), 1);
         assert_int_equal(pair_count_state(&p, PAIR_SERVER, SYNACK_TIME_WAIT), 0);
-        assert_int_equal(
-            pair_transition_time(&p, PAIR_SERVER, SYNACK_TIME_WAIT, SYNACK_CLOSED), p.segs[mark].t + DELAY);
+        assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_TIME_WAIT, SYNACK_CLOSED),
+                         p.segs[mark].t + DELAY);
         int ns = synack_accept(p.st[PAIR_SERVER], ls, NULL, NULL);
         assert_true(ns >= 0);
         assert_int_equal(pair_sock_state(&p, PAIR_SERVER, ns), SYNACK_ESTABLISHED);
@@ -423,9 +421,8 @@ static void test_time_wait_table_bounded(void **state)
         assert_true(sock[1] >= 0);
         struct sockaddr_in me;
         socklen_t ml = sizeof(me);
-        assert_int_equal(synack_getsockname(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&me,
-                                            &ml),
-                         0);
+        assert_int_equal(
+            synack_getsockname(p.st[PAIR_CLIENT], sock[0], (struct sockaddr *)&me, &ml), 0);
         ports[i] = ntohs(me.sin_port);
         uint64_t t_tw;
         close_to_time_wait(&p, PAIR_CLIENT, sock, &t_tw);

@@ -25,8 +25,8 @@ static int open_from(pair *p, int ls, uint16_t cport, int *cs)
     synack_setsockopt(p->st[0], *cs, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons(cport)};
     assert_int_equal(synack_bind(p->st[0], *cs, (struct sockaddr *)&me, sizeof(me)), 0);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80),
-                             .sin_addr.s_addr = htonl(PAIR_SERVER_ADDR)};
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(PAIR_SERVER_ADDR)};
     assert_int_equal(synack_connect(p->st[0], *cs, (struct sockaddr *)&to, sizeof(to)),
                      -EINPROGRESS);
     pair_run_for(p, 10000);

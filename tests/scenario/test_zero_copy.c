@@ -13,7 +13,10 @@
 #include "support/fixture.h"
 #include "support/pair.h"
 
-static uint8_t pattern(size_t i) { return (uint8_t)(i * 131 + (i >> 9)); }
+static uint8_t pattern(size_t i)
+{
+    return (uint8_t)(i * 131 + (i >> 9));
+}
 
 static void test_zero_copy_transfer(void **state)
 {

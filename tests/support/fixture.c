@@ -124,8 +124,8 @@ void fx_assert_seg(const pair_seg *s, int from, uint8_t flags, uint32_t seq, uin
     pair_seg_str(s, got, sizeof(got));
     if (s->from != from || s->s.flags != flags || s->s.seq != seq || s->s.ack != ack ||
         s->s.len != len)
-        fail_msg("unexpected segment %s (want from %d flags %#x seq %u ack %u len %u)", got,
-                 from, flags, seq, ack, len);
+        fail_msg("unexpected segment %s (want from %d flags %#x seq %u ack %u len %u)", got, from,
+                 flags, seq, ack, len);
 }
 
 void fx_assert_flow(const pair *p, size_t from, const char *want)
@@ -185,8 +185,8 @@ int fx_inject(pair *p, int host, uint64_t t, uint32_t src, uint16_t sport, uint1
 {
     uint8_t frame[SEG_FRAME_MAX];
     uint32_t dst = host == PAIR_SERVER ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
-    size_t n = seg_build(frame, sizeof(frame), src, dst, sport, dport, seq, ack, flags, win,
-                         NULL, 0, NULL);
+    size_t n = seg_build(frame, sizeof(frame), src, dst, sport, dport, seq, ack, flags, win, NULL,
+                         0, NULL);
     assert_true(n > 0);
     return synack_input(p->st[host], t, frame, n);
 }

@@ -190,7 +190,10 @@ void pair_run_until(pair *p, uint64_t until)
     p->now = synack_memlink_run(p->link, p->now, until);
 }
 
-void pair_run_for(pair *p, uint64_t us) { pair_run_until(p, p->now + us); }
+void pair_run_for(pair *p, uint64_t us)
+{
+    pair_run_until(p, p->now + us);
+}
 
 struct sockaddr_in pair_sin(uint32_t addr, uint16_t port)
 {
@@ -302,8 +305,7 @@ uint64_t pair_state_time(const pair *p, int host, synack_tcp_state to)
     return UINT64_MAX;
 }
 
-uint64_t pair_transition_time(const pair *p, int host, synack_tcp_state from,
-                              synack_tcp_state to)
+uint64_t pair_transition_time(const pair *p, int host, synack_tcp_state from, synack_tcp_state to)
 {
     for (size_t i = 0; i < p->nstates; i++)
         if (p->states[i].host == host && p->states[i].from == from && p->states[i].to == to)

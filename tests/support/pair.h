@@ -27,11 +27,11 @@ typedef struct pair_seg {
 } pair_seg;
 
 typedef struct pair_state {
-    int host;               /* PAIR_CLIENT or PAIR_SERVER */
-    uint64_t t;             /* when */
-    synack_tcp_state from;  /* old state */
-    synack_tcp_state to;    /* new state */
-    synack_endpoints ep;    /* which connection */
+    int host;              /* PAIR_CLIENT or PAIR_SERVER */
+    uint64_t t;            /* when */
+    synack_tcp_state from; /* old state */
+    synack_tcp_state to;   /* new state */
+    synack_endpoints ep;   /* which connection */
 } pair_state;
 
 typedef struct pair pair;
@@ -39,18 +39,18 @@ typedef struct pair pair;
 typedef int (*pair_filter_fn)(pair *p, const pair_seg *seg, size_t n, void *ctx);
 
 struct pair {
-    synack_memlink *link;    /* the wire */
-    synack_stack *st[2];     /* client, server */
-    uint64_t now;            /* current time */
-    pair_seg *segs;          /* every TCP segment sent, in order */
-    size_t nsegs, capsegs;   /* count and capacity */
-    pair_state *states;      /* every state change */
+    synack_memlink *link;      /* the wire */
+    synack_stack *st[2];       /* client, server */
+    uint64_t now;              /* current time */
+    pair_seg *segs;            /* every TCP segment sent, in order */
+    size_t nsegs, capsegs;     /* count and capacity */
+    pair_state *states;        /* every state change */
     size_t nstates, capstates; /* count and capacity */
-    pair_filter_fn filter;   /* optional loss */
-    void *filter_ctx;        /* its context */
-    int verbose;             /* print events (PAIR_VERBOSE=1 in the environment) */
-    uint64_t counters_dummy; /* unused */
-    synack_simnet *net;      /* the simulated network (pair_init_faults), else NULL */
+    pair_filter_fn filter;     /* optional loss */
+    void *filter_ctx;          /* its context */
+    int verbose;               /* print events (PAIR_VERBOSE=1 in the environment) */
+    uint64_t counters_dummy;   /* unused */
+    synack_simnet *net;        /* the simulated network (pair_init_faults), else NULL */
 };
 
 /* cfg may be NULL (defaults). Both stacks get the same config except addresses, and both
@@ -92,8 +92,7 @@ int pair_saw_state(const pair *p, int host, synack_tcp_state to);
 uint64_t pair_state_time(const pair *p, int host, synack_tcp_state to);
 
 /* Time of the first transition of host from `from` into `to`, or UINT64_MAX. */
-uint64_t pair_transition_time(const pair *p, int host, synack_tcp_state from,
-                              synack_tcp_state to);
+uint64_t pair_transition_time(const pair *p, int host, synack_tcp_state from, synack_tcp_state to);
 /* Index of the first segment sent by `host` at index `i` or later; p->nsegs if none. */
 size_t pair_next_seg(const pair *p, size_t i, int host);
 /* Segments sent by `host` from index `i` on. */

@@ -90,12 +90,12 @@ void sh_free(seghost *h)
     memset(h, 0, sizeof(*h));
 }
 
-int sh_send(seghost *h, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-            uint8_t flags, uint16_t win, const void *data, size_t len, const tcp_opts *opts)
+int sh_send(seghost *h, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+            uint16_t win, const void *data, size_t len, const tcp_opts *opts)
 {
     uint8_t frame[SEG_FRAME_MAX];
-    size_t n = seg_build(frame, sizeof(frame), SH_PEER, SH_ADDR, sport, dport, seq, ack, flags,
-                         win, data, len, opts);
+    size_t n = seg_build(frame, sizeof(frame), SH_PEER, SH_ADDR, sport, dport, seq, ack, flags, win,
+                         data, len, opts);
     if (n == 0)
         abort();
     return synack_input(h->st, h->now, frame, n);
@@ -116,9 +116,15 @@ void sh_run_until(seghost *h, uint64_t until)
     synack_set_time(h->st, h->now);
 }
 
-void sh_run_for(seghost *h, uint64_t us) { sh_run_until(h, h->now + us); }
+void sh_run_for(seghost *h, uint64_t us)
+{
+    sh_run_until(h, h->now + us);
+}
 
-const sh_seg *sh_last(const seghost *h) { return h->nout ? &h->out[h->nout - 1] : NULL; }
+const sh_seg *sh_last(const seghost *h)
+{
+    return h->nout ? &h->out[h->nout - 1] : NULL;
+}
 
 void sh_flow(const seghost *h, size_t from, char *buf, size_t cap)
 {
@@ -161,8 +167,8 @@ int sh_listen(seghost *h, uint16_t port, int backlog)
     return s;
 }
 
-int sh_handshake(seghost *h, int ls, uint16_t lport, uint16_t pport, uint32_t iss,
-                 uint16_t win, uint32_t *server_iss)
+int sh_handshake(seghost *h, int ls, uint16_t lport, uint16_t pport, uint32_t iss, uint16_t win,
+                 uint32_t *server_iss)
 {
     size_t mark = h->nout;
     sh_send(h, pport, lport, iss, 0, TCP_SYN, win, NULL, 0, NULL);

@@ -14,21 +14,21 @@
 #include "support/segbuild.h"
 #include "synack/synack.h"
 
-#define SH_ADDR PAIR_SERVER_ADDR  /* the stack */
-#define SH_PEER PAIR_CLIENT_ADDR  /* the test's fake peer */
+#define SH_ADDR PAIR_SERVER_ADDR /* the stack */
+#define SH_PEER PAIR_CLIENT_ADDR /* the test's fake peer */
 
 typedef struct sh_seg {
-    uint64_t t;          /* when the stack sent it */
-    tcp_seg s;           /* parsed header; s.payload is NULL, the bytes are in data */
-    uint8_t data[1500];  /* the first min(s.payload_len, 1500) payload bytes */
-    uint32_t dst;        /* destination address */
+    uint64_t t;         /* when the stack sent it */
+    tcp_seg s;          /* parsed header; s.payload is NULL, the bytes are in data */
+    uint8_t data[1500]; /* the first min(s.payload_len, 1500) payload bytes */
+    uint32_t dst;       /* destination address */
 } sh_seg;
 
 typedef struct sh_state {
-    uint64_t t;             /* when */
-    synack_tcp_state from;  /* old state */
-    synack_tcp_state to;    /* new state */
-    synack_endpoints ep;    /* which connection */
+    uint64_t t;            /* when */
+    synack_tcp_state from; /* old state */
+    synack_tcp_state to;   /* new state */
+    synack_endpoints ep;   /* which connection */
 } sh_state;
 
 typedef struct seghost {
@@ -47,8 +47,8 @@ typedef struct seghost {
 void sh_init(seghost *h, const synack_config *cfg);
 void sh_free(seghost *h);
 /* The peer sends one segment to the stack at h->now; returns synack_input()'s result. */
-int sh_send(seghost *h, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-            uint8_t flags, uint16_t win, const void *data, size_t len, const tcp_opts *opts);
+int sh_send(seghost *h, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+            uint16_t win, const void *data, size_t len, const tcp_opts *opts);
 /* Runs the stack's timers up to and including `until`. */
 void sh_run_until(seghost *h, uint64_t until);
 void sh_run_for(seghost *h, uint64_t us);
@@ -64,7 +64,7 @@ int sh_listen(seghost *h, uint16_t port, int backlog);
  * sequence number iss and no options (so no window scaling and no timestamps: windows
  * are bytes), the stack's SYN-ACK, the final ACK (window `win`). Stores the stack's ISS
  * in *server_iss and returns the accepted socket, or -1. */
-int sh_handshake(seghost *h, int ls, uint16_t lport, uint16_t pport, uint32_t iss,
-                 uint16_t win, uint32_t *server_iss);
+int sh_handshake(seghost *h, int ls, uint16_t lport, uint16_t pport, uint32_t iss, uint16_t win,
+                 uint32_t *server_iss);
 
 #endif

@@ -51,7 +51,10 @@ void test_alloc_free(void *ctx, void *p, size_t size)
     free(p);
 }
 
-void test_alloc_reset(test_alloc *t) { memset(t, 0, sizeof(*t)); }
+void test_alloc_reset(test_alloc *t)
+{
+    memset(t, 0, sizeof(*t));
+}
 
 void test_alloc_assert_clean(const test_alloc *t)
 {

@@ -48,8 +48,8 @@ static inline int teardown(void **state)
 /* The stream "0123456789ABCDEFGHIJ...": byte i of the sender's data. (A literal, not an
  * array, so the programs that never write from it do not warn; indexed as &STREAM[i],
  * since clang's -Wstring-plus-int flags "literal" + i.) */
-#define STREAM                                                                             \
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"                       \
+#define STREAM                                                                                     \
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"                               \
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 /* Writes STREAM[seq .. seq+n) where RCV.NXT is at stream position nxt. */

@@ -342,8 +342,7 @@ static ct_key model_key(uint32_t idx)
     const uint32_t rp = idx % M_RPORT, lp = idx / M_RPORT % M_LPORT;
     const uint32_t ra = idx / (M_RPORT * M_LPORT) % M_RADDR;
     const uint32_t la = idx / (M_RPORT * M_LPORT * M_RADDR);
-    return tuple(0x0a000001 + la, lp ? 443 : 80, 0xc0a80001 + (ra << 8),
-                 (uint16_t)(49152 + rp));
+    return tuple(0x0a000001 + la, lp ? 443 : 80, 0xc0a80001 + (ra << 8), (uint16_t)(49152 + rp));
 }
 
 /* 100k random inserts, lookups and removes on a few thousand tuples (so

@@ -29,7 +29,10 @@ static void teardown(fixture *f)
     tcb_fixture_free(f);
 }
 
-static void at(fixture *f, uint64_t t) { synack_set_time(f->st, t); }
+static void at(fixture *f, uint64_t t)
+{
+    synack_set_time(f->st, t);
+}
 
 /* Sends as many 1000-byte segments as the pacer allows now; returns how many. */
 static int drain(tcp_conn *c)

@@ -45,8 +45,8 @@ static void send_at(fixture *f, uint32_t ms)
 
 /* An ACK at T0 + ms: SND.UNA becomes una, the scoreboard holds `sacked` bytes, and the
  * segment reports SACK block [l, r) first (none when l == r). */
-static tcp_rate_sample ack_at(fixture *f, uint32_t ms, uint32_t una, uint32_t sacked,
-                              uint32_t l, uint32_t r)
+static tcp_rate_sample ack_at(fixture *f, uint32_t ms, uint32_t una, uint32_t sacked, uint32_t l,
+                              uint32_t r)
 {
     synack_set_time(f->st, T0 + ms * 1000ull);
     tcp_seg seg;

@@ -183,7 +183,7 @@ static void test_stage_and_commit(void **state)
     assert_int_equal(b.head, 2044); /* staged bytes start at index 2047: 1 byte, then wrap */
     assert_int_equal(recvbuf_stage(&b, &A, &STREAM[7], 9, &sum), 0);
     assert_int_equal(csum_finish(sum), csum_finish(csum_add(0, &STREAM[7], 9)));
-    assert_int_equal(recvbuf_ready(&b), 3); /* staged bytes are not readable yet */
+    assert_int_equal(recvbuf_ready(&b), 3);             /* staged bytes are not readable yet */
     assert_int_equal(recvbuf_commit_staged(&b, 8), -1); /* not what was staged */
     assert_int_equal(recvbuf_commit_staged(&b, 9), 9);
     assert_int_equal(recvbuf_commit_staged(&b, 9), -1); /* once */

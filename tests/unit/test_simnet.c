@@ -23,8 +23,8 @@
 /* ---- a counting allocator, to see that the network frees what it takes ---- */
 
 typedef struct counting {
-    size_t in_use; /* bytes held */
-    size_t calls;  /* allocations made */
+    size_t in_use;     /* bytes held */
+    size_t calls;      /* allocations made */
     size_t fail_after; /* allocations allowed before failing; SIZE_MAX = never fail */
 } counting;
 
@@ -50,11 +50,11 @@ static void c_free(void *ctx, void *p, size_t size)
 /* ---- deliveries seen through the tap ---- */
 
 typedef struct arrival {
-    int from, to;     /* hosts */
-    uint64_t t;       /* time */
-    size_t len;       /* bytes */
-    uint16_t tag;     /* the ICMP sequence number of our test frames */
-    int delivered;    /* tap's flag */
+    int from, to;  /* hosts */
+    uint64_t t;    /* time */
+    size_t len;    /* bytes */
+    uint16_t tag;  /* the ICMP sequence number of our test frames */
+    int delivered; /* tap's flag */
 } arrival;
 
 typedef struct taplog {
@@ -101,7 +101,9 @@ static size_t echo_reply(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst, u
     assert_true(payload <= sizeof(data));
     for (size_t i = 0; i < payload; i++)
         data[i] = (uint8_t)(i * 7 + tag);
-    icmp_msg m = {.type = ICMP_ECHO_REPLY, .rest = 0x1234u << 16 | tag, .payload = data,
+    icmp_msg m = {.type = ICMP_ECHO_REPLY,
+                  .rest = 0x1234u << 16 | tag,
+                  .payload = data,
                   .payload_len = payload};
     size_t n = icmp_emit(buf + IPV4_HDR_LEN, cap - IPV4_HDR_LEN, &m);
     assert_true(n > 0);
@@ -250,8 +252,8 @@ static void test_jitter_and_reorder(void **state)
     synack_simnet *n = synack_simnet_new(NULL, 3, 100000);
     add(n, A_ADDR);
     add(n, B_ADDR);
-    synack_fault_config f = {.delay_us = 2000, .jitter_us = 500, .reorder = 0.2,
-                             .reorder_us = 10000};
+    synack_fault_config f = {
+        .delay_us = 2000, .jitter_us = 500, .reorder = 0.2, .reorder_us = 10000};
     synack_simnet_set_link(n, 0, 1, &f);
     taplog *log = calloc(1, sizeof(*log));
     synack_simnet_set_tap(n, log_tap, log);
@@ -349,7 +351,7 @@ static void test_memory_through_allocator(void **state)
     synack_fault_config f = {.delay_us = 100, .rate_bps = 1000000, .dup = 0.5};
     synack_simnet_set_path(n, 0, 8, &f);
     send_echoes(n, 0, A_ADDR, A_ADDR + 8, 300, 100); /* ring grows past 64 */
-    static uint8_t big[3000]; /* larger than the reusable frame blocks */
+    static uint8_t big[3000];                        /* larger than the reusable frame blocks */
     ipv4_hdr h = {.ttl = 64, .proto = 253, .src = A_ADDR + 1, .dst = A_ADDR + 2};
     assert_int_equal(ipv4_emit(big, sizeof(big), &h, sizeof(big) - IPV4_HDR_LEN), IPV4_HDR_LEN);
     assert_int_equal(synack_simnet_inject(n, 1, 0, big, sizeof(big)), 0);
@@ -473,8 +475,8 @@ static void test_rules(void **state)
     synack_fault_config c2s = {.delay_us = 1000};
     c2s.rules[0] = (synack_fault_rule){.flags_mask = 0x12, .flags_value = 0x02, .nth = 1};
     synack_fault_config s2c = {.delay_us = 1000};
-    s2c.rules[0] = (synack_fault_rule){.flags_mask = 0x12, .flags_value = 0x12, .nth = 1,
-                                       .delay_us = 300000};
+    s2c.rules[0] =
+        (synack_fault_rule){.flags_mask = 0x12, .flags_value = 0x12, .nth = 1, .delay_us = 300000};
     pair p;
     pair_init_faults(&p, NULL, &c2s, &s2c);
     int ls = pair_listen(&p, 80, 4);
@@ -523,8 +525,8 @@ static uint64_t run_seed(uint64_t seed)
     synack_config cfg;
     synack_config_default(&cfg);
     synack_config_deterministic(&cfg, seed);
-    synack_fault_config f = {.delay_us = 3000, .jitter_us = 1000, .loss = 0.05,
-                             .reorder = 0.05, .dup = 0.02};
+    synack_fault_config f = {
+        .delay_us = 3000, .jitter_us = 1000, .loss = 0.05, .reorder = 0.05, .dup = 0.02};
     pair_init_faults(&p, &cfg, &f, &f);
     taplog *log = calloc(1, sizeof(*log));
     log->hash = 0xcbf29ce484222325ull;

@@ -14,15 +14,12 @@
  * message i is the i bytes 00 01 .. (i-1). Entry 15 is the worked example in
  * appendix A of the paper. */
 static const uint64_t sip24_vectors[] = {
-    UINT64_C(0x726fdb47dd0e0e31), UINT64_C(0x74f839c593dc67fd),
-    UINT64_C(0x0d6c8009d9a94f5a), UINT64_C(0x85676696d7fb7e2d),
-    UINT64_C(0xcf2794e0277187b7), UINT64_C(0x18765564cd99a68d),
-    UINT64_C(0xcbc9466e58fee3ce), UINT64_C(0xab0200f58b01d137),
-    UINT64_C(0x93f5f5799a932462), UINT64_C(0x9e0082df0ba9e4b0),
-    UINT64_C(0x7a5dbbc594ddb9f3), UINT64_C(0xf4b32f46226bada7),
-    UINT64_C(0x751e8fbc860ee5fb), UINT64_C(0x14ea5627c0843d90),
-    UINT64_C(0xf723ca908e7af2ee), UINT64_C(0xa129ca6149be45e5),
-    UINT64_C(0x3f2acc7f57c29bdb),
+    UINT64_C(0x726fdb47dd0e0e31), UINT64_C(0x74f839c593dc67fd), UINT64_C(0x0d6c8009d9a94f5a),
+    UINT64_C(0x85676696d7fb7e2d), UINT64_C(0xcf2794e0277187b7), UINT64_C(0x18765564cd99a68d),
+    UINT64_C(0xcbc9466e58fee3ce), UINT64_C(0xab0200f58b01d137), UINT64_C(0x93f5f5799a932462),
+    UINT64_C(0x9e0082df0ba9e4b0), UINT64_C(0x7a5dbbc594ddb9f3), UINT64_C(0xf4b32f46226bada7),
+    UINT64_C(0x751e8fbc860ee5fb), UINT64_C(0x14ea5627c0843d90), UINT64_C(0xf723ca908e7af2ee),
+    UINT64_C(0xa129ca6149be45e5), UINT64_C(0x3f2acc7f57c29bdb),
 };
 
 static void reference_key(uint8_t key[16])
@@ -95,10 +92,8 @@ static void test_length_is_hashed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_vectors),
-        cmocka_unit_test(test_empty_message_null_pointer),
-        cmocka_unit_test(test_unaligned_input),
-        cmocka_unit_test(test_key_sensitivity),
+        cmocka_unit_test(test_reference_vectors), cmocka_unit_test(test_empty_message_null_pointer),
+        cmocka_unit_test(test_unaligned_input),   cmocka_unit_test(test_key_sensitivity),
         cmocka_unit_test(test_length_is_hashed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,9 +102,8 @@ static void test_expires_in_deadline_order(void **state)
 {
     (void)state;
     const uint64_t when[] = {
-        70,          5,           4096 + 7,        64,        63,
-        UINT64_MAX,  1ull << 40,  (1ull << 40) + 1, 262144,    262143,
-        1ull << 63,  4095,        65,               100000000, 7,
+        70,     5,      4096 + 7,   64,   63, UINT64_MAX, 1ull << 40, (1ull << 40) + 1,
+        262144, 262143, 1ull << 63, 4095, 65, 100000000,  7,
     };
     enum { N = sizeof when / sizeof when[0] };
     timer_wheel w;
@@ -286,7 +285,7 @@ static int expire_one(model *md, timer_wheel *w)
     assert_true(x >= md->node && x < md->node + MODEL_NODES);
     int i = (int)(x - md->node);
     assert_false(tw_armed(x));
-    assert_true(md->m[i].armed);          /* fires at most once per arm */
+    assert_true(md->m[i].armed);           /* fires at most once per arm */
     assert_true(md->m[i].when <= md->now); /* never early */
     assert_int_equal(x->when, md->m[i].when);
     md->m[i].armed = 0;

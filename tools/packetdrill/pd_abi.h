@@ -40,8 +40,8 @@ typedef struct pd_interface {
     /* recv(2). */
     ssize_t (*recv)(void *ud, int fd, void *buf, size_t n, int flags);
     /* recvfrom(2). */
-    ssize_t (*recvfrom)(void *ud, int fd, void *buf, size_t n, int flags,
-                        struct sockaddr *from, socklen_t *fromlen);
+    ssize_t (*recvfrom)(void *ud, int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+                        socklen_t *fromlen);
     /* recvmsg(2). */
     ssize_t (*recvmsg)(void *ud, int fd, struct msghdr *msg, int flags);
     /* write(2). */
@@ -87,8 +87,8 @@ typedef struct pd_interface {
     /* pipe(2). */
     int (*pipe)(void *ud, int fds[2]);
     /* splice(2). */
-    int (*splice)(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
-                  size_t len, unsigned int flags);
+    int (*splice)(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len,
+                  unsigned int flags);
 } pd_interface;
 
 /* The ABI is one pointer of userdata and 32 function pointers, nothing else. */

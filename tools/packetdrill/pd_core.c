@@ -35,8 +35,14 @@
 /* The virtual clock starts here, so that no timestamp is 0. */
 #define PD_T0_US 1000000ull
 
-void pd_lock(pd_shim *sh) { pthread_mutex_lock(&sh->mu); }
-void pd_unlock(pd_shim *sh) { pthread_mutex_unlock(&sh->mu); }
+void pd_lock(pd_shim *sh)
+{
+    pthread_mutex_lock(&sh->mu);
+}
+void pd_unlock(pd_shim *sh)
+{
+    pthread_mutex_unlock(&sh->mu);
+}
 
 void pd_changed(pd_shim *sh)
 {
@@ -342,7 +348,8 @@ static int entropy(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR". Returns 0 or -1 (message on stderr). */
+/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR". Returns 0 or -1 (message on
+ * stderr). */
 static int parse_flags(pd_shim *sh, const char *flags)
 {
     if (!flags)
@@ -429,15 +436,15 @@ static void configure(const pd_shim *sh, synack_config *cfg)
     cfg->rack = (uint8_t)(sh->rack >= 0 ? sh->rack : sh->linux_profile);
     if (sh->linux_profile) {
         cfg->linux_profile = 1;
-        cfg->wscale = 8;              /* what Linux offers with its default buffers */
-        cfg->initial_cwnd_segs = 10;  /* TCP_INIT_CWND */
+        cfg->wscale = 8;               /* what Linux offers with its default buffers */
+        cfg->initial_cwnd_segs = 10;   /* TCP_INIT_CWND */
         cfg->rto_initial_us = 1000000; /* TCP_TIMEOUT_INIT */
-        cfg->rto_min_us = 200000;     /* TCP_RTO_MIN */
-        cfg->delack_us = 40000;       /* TCP_DELACK_MIN */
-        cfg->syn_retries = 6;         /* tcp_syn_retries */
-        cfg->synack_retries = 5;      /* tcp_synack_retries */
-        cfg->synack_giveup_rst = 0;   /* Linux drops a timed-out embryo silently */
-        cfg->msl_us = 30000000;       /* TCP_TIMEWAIT_LEN is 60 s = 2 MSL */
+        cfg->rto_min_us = 200000;      /* TCP_RTO_MIN */
+        cfg->delack_us = 40000;        /* TCP_DELACK_MIN */
+        cfg->syn_retries = 6;          /* tcp_syn_retries */
+        cfg->synack_retries = 5;       /* tcp_synack_retries */
+        cfg->synack_giveup_rst = 0;    /* Linux drops a timed-out embryo silently */
+        cfg->msl_us = 30000000;        /* TCP_TIMEWAIT_LEN is 60 s = 2 MSL */
     }
     pd_host_apply(sh, cfg);
 }

@@ -245,8 +245,8 @@ static int pd_pipe(void *ud, int fds[2])
     return pipe(fds);
 }
 
-static int pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
-                     size_t len, unsigned int flags)
+static int pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len,
+                     unsigned int flags)
 {
     pd_shim *sh = ud;
     pd_lock(sh);

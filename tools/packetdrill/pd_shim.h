@@ -36,21 +36,21 @@ typedef enum pd_fd_kind {
 
 /* One fd registered with an emulated epoll instance. */
 typedef struct pd_epoll_item {
-    int fd;                 /* the watched fd */
-    struct epoll_event ev;  /* events asked for and the user's data */
-    uint32_t last;          /* events ready at the last scan (EPOLLET) */
-    uint64_t rx_mark;       /* the socket's bytes received + state at the last scan: new
-                               data is an edge even when EPOLLIN was already set */
+    int fd;                /* the watched fd */
+    struct epoll_event ev; /* events asked for and the user's data */
+    uint32_t last;         /* events ready at the last scan (EPOLLET) */
+    uint64_t rx_mark;      /* the socket's bytes received + state at the last scan: new
+                              data is an edge even when EPOLLIN was already set */
 } pd_epoll_item;
 
 /* Per-fd state. */
 typedef struct pd_fd {
-    pd_fd_kind kind;        /* what the fd is */
-    int sock;               /* synack socket id (PD_FD_SOCK) */
-    int nonblock;           /* O_NONBLOCK: never wait */
-    pd_epoll_item *items;   /* watched fds (PD_FD_EPOLL) */
-    size_t nitems;          /* entries in items */
-    size_t cap;             /* room in items */
+    pd_fd_kind kind;      /* what the fd is */
+    int sock;             /* synack socket id (PD_FD_SOCK) */
+    int nonblock;         /* O_NONBLOCK: never wait */
+    pd_epoll_item *items; /* watched fds (PD_FD_EPOLL) */
+    size_t nitems;        /* entries in items */
+    size_t cap;           /* room in items */
 } pd_fd;
 
 typedef struct pd_shim {

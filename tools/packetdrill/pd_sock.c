@@ -258,8 +258,8 @@ static ssize_t pd_recv(void *ud, int fd, void *buf, size_t n, int flags)
     return pd_ret(rc);
 }
 
-static ssize_t pd_recvfrom(void *ud, int fd, void *buf, size_t n, int flags,
-                           struct sockaddr *from, socklen_t *fromlen)
+static ssize_t pd_recvfrom(void *ud, int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+                           socklen_t *fromlen)
 {
     (void)from;
     ssize_t rc = pd_recv(ud, fd, buf, n, flags);
@@ -468,8 +468,8 @@ static int pd_fcntl(void *ud, int fd, int cmd, ...)
 }
 
 struct queue_find {
-    int sock;       /* the socket looked for */
-    int found;      /* 1 once seen */
+    int sock;        /* the socket looked for */
+    int found;       /* 1 once seen */
     uint32_t recv_q; /* its unread bytes */
     uint32_t send_q; /* its unacknowledged bytes */
 };
@@ -614,8 +614,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     return pd_sock_getsockopt(ud, fd, level, name, val, len);
 }
 
-static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
-                         socklen_t len)
+static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val, socklen_t len)
 {
     pd_shim *sh = ud;
     pd_fd *f;

@@ -46,12 +46,14 @@ static double load_average(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: synack bench NAME|all|--list [--json] [--quick] [--no-kernel]\n"
-                 "                    [--bytes N] [--count N] [--conns N] [--mtu N]\n"
-                 "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--zero-copy] [--step-us N]\n"
-                 "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
-                 "                    [--lwip-src DIR]\n"
-                 "benchmarks:\n");
+    fprintf(
+        out,
+        "usage: synack bench NAME|all|--list [--json] [--quick] [--no-kernel]\n"
+        "                    [--bytes N] [--count N] [--conns N] [--mtu N]\n"
+        "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--zero-copy] [--step-us N]\n"
+        "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
+        "                    [--lwip-src DIR]\n"
+        "benchmarks:\n");
     for (size_t i = 0; i < NBENCHES; i++)
         fprintf(out, "  %-11s %s\n", benches[i].name, benches[i].summary);
     fprintf(out, "sizes accept suffixes k, M, G (powers of 1024 for --bytes and buffers, of 1000\n"

@@ -26,8 +26,9 @@
 #define QUICK_CONNS 10000u
 #define BASE_IDLE 100u
 #define PORT 9000
-#define PER_PORT 60000u /* connections per listening port: a 4-tuple needs a distinct
-                           client port, so 1,000,000 connections spread over 17 ports */
+#define PER_PORT                                                                                   \
+    60000u /* connections per listening port: a 4-tuple needs a distinct                           \
+              client port, so 1,000,000 connections spread over 17 ports */
 #define MAX_LISTENERS 64
 
 static int listeners[MAX_LISTENERS]; /* listening sockets on PORT+2 .. */

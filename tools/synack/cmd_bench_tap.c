@@ -466,8 +466,8 @@ static int add_offload_rows(bench_report *r, uint64_t bytes, double max_s, doubl
     double s2k = moved_gbit(trc, t.s2k_bytes, bytes, t.s2k_s);
     gbits[0] = k2s;
     gbits[1] = s2k;
-    bench_row *row = bench_row_add(r, "kernel -> synack over TAP (offloads)", "Gbit/s", k2s,
-                                   NAN, BENCH_HIGHER);
+    bench_row *row =
+        bench_row_add(r, "kernel -> synack over TAP (offloads)", "Gbit/s", k2s, NAN, BENCH_HIGHER);
     bench_row_target(row, ">= 10 Gbit/s", isnan(k2s) ? -1 : k2s >= 10);
     bench_row_add(r, "synack -> kernel over TAP (offloads)", "Gbit/s", s2k, NAN, BENCH_HIGHER);
     bench_note(r, "offloads rows: the TAP opened with IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM|"

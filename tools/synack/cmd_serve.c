@@ -26,15 +26,15 @@ typedef enum app_kind { APP_ECHO, APP_DISCARD, APP_CHARGEN, APP_HTTP } app_kind;
 
 /* One accepted connection. */
 typedef struct conn {
-    int sock;          /* socket id */
-    char peer[32];     /* "A.B.C.D:port" */
-    uint64_t start_us; /* when it was accepted */
-    serve_io io;       /* byte counts and digests */
-    int eof;           /* the peer finished sending (recv returned 0) */
-    uint8_t *pend;     /* echo: bytes received and not yet sent back */
-    size_t pend_len;   /* bytes in pend */
-    size_t pend_off;   /* bytes of pend already sent */
-    http_conn *http;   /* the HTTP state (APP_HTTP) */
+    int sock;                 /* socket id */
+    char peer[32];            /* "A.B.C.D:port" */
+    uint64_t start_us;        /* when it was accepted */
+    serve_io io;              /* byte counts and digests */
+    int eof;                  /* the peer finished sending (recv returned 0) */
+    uint8_t *pend;            /* echo: bytes received and not yet sent back */
+    size_t pend_len;          /* bytes in pend */
+    size_t pend_off;          /* bytes of pend already sent */
+    http_conn *http;          /* the HTTP state (APP_HTTP) */
     struct conn *next, *prev; /* the list of open connections */
 } conn;
 

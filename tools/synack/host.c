@@ -289,8 +289,8 @@ int host_open(host *h, const char *cmd, const host_opts *o)
     h->report = stdout;
     h->ctl_fd = -1;
     h->dev.fd = -1;
-    int rc = synack_tuntap_open_ex(&h->dev, o->ifname, o->type,
-                                   o->offload ? SYNACK_TUNTAP_OFFLOAD : 0);
+    int rc =
+        synack_tuntap_open_ex(&h->dev, o->ifname, o->type, o->offload ? SYNACK_TUNTAP_OFFLOAD : 0);
     if (rc < 0) {
         fprintf(stderr, "synack %s: cannot open %s %s: %s%s\n", cmd,
                 o->type == SYNACK_LINK_ETHERNET ? "TAP" : "TUN", o->ifname, strerror(-rc),

@@ -10,10 +10,10 @@
 #include "cmd.h"
 
 typedef struct command {
-    const char *name;                 /* what the user types */
+    const char *name;                  /* what the user types */
     int (*run)(int argc, char **argv); /* NULL: not implemented yet */
-    const char *args;                 /* argument synopsis for help */
-    const char *summary;              /* one line for help */
+    const char *args;                  /* argument synopsis for help */
+    const char *summary;               /* one line for help */
 } command;
 
 static int cmd_help(int argc, char **argv);

@@ -108,7 +108,8 @@ const char *render_lane_text(const sim_trace *t, const sim_item *it, char *buf, 
         return buf;
     case SYNACK_EV_APP:
         *kind = 'a';
-        snprintf(buf, cap, "%s() = %s", it->ev.u.app.call, sim_ret_str(it->ev.u.app.ret, r, sizeof(r)));
+        snprintf(buf, cap, "%s() = %s", it->ev.u.app.call,
+                 sim_ret_str(it->ev.u.app.ret, r, sizeof(r)));
         return buf;
     default:
         return NULL;
@@ -131,8 +132,7 @@ void render_conn_legend(const sim_trace *t, size_t i, char *buf, size_t cap)
              sim_addr_str(c->b_addr, b, sizeof(b)), c->b_port, ib);
 }
 
-void render_wrap(const char *text, size_t width, void (*fn)(void *ctx, const char *line),
-                 void *ctx)
+void render_wrap(const char *text, size_t width, void (*fn)(void *ctx, const char *line), void *ctx)
 {
     char line[256];
     if (width >= sizeof(line))

@@ -32,8 +32,8 @@ void render_json(const sim_trace *t, FILE *out)
         if (it->kind == SIM_IT_SEG && it->injected) {
             char label[96], text[160];
             render_seg_label(it, label, sizeof(label));
-            synack_event ev = {.type = SYNACK_EV_NOTE, .t_us = it->t, .has_conn = 1,
-                               .conn = it->ev.conn};
+            synack_event ev = {
+                .type = SYNACK_EV_NOTE, .t_us = it->t, .has_conn = 1, .conn = it->ev.conn};
             snprintf(text, sizeof(text), "injected %s (absolute seq=%u ack=%u)", label,
                      it->ev.u.seg.seq, it->ev.u.seg.ack);
             ev.u.note.text = text;

@@ -7,8 +7,8 @@
 
 #include "sim_run.h"
 
-#define LEGEND_ALL 4   /* up to this many connections, the legend lists them all */
-#define LEGEND_SOME 3  /* else it lists this many and says how many there are */
+#define LEGEND_ALL 4  /* up to this many connections, the legend lists them all */
+#define LEGEND_SOME 3 /* else it lists this many and says how many there are */
 
 void *render_grow(void *arr, size_t n, size_t *cap, size_t elem)
 {

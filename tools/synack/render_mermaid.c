@@ -58,9 +58,9 @@ void render_mermaid(const sim_trace *t, FILE *out)
                     sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)));
     }
     const char *first = t->lanes[0].name, *last = t->lanes[t->nlanes - 1].name;
-    int open_lane = -1;       /* a note being accumulated for this lane */
-    uint64_t open_t = 0;      /* at this time */
-    uint64_t marker_t = 0;    /* time of the last time marker */
+    int open_lane = -1;    /* a note being accumulated for this lane */
+    uint64_t open_t = 0;   /* at this time */
+    uint64_t marker_t = 0; /* time of the last time marker */
     int any = 0;
     for (size_t i = 0; i < t->nitems; i++) {
         const sim_item *it = &t->items[i];

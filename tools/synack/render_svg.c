@@ -15,10 +15,10 @@
 #include "render_layout.h"
 #include "sim_run.h"
 
-#define TIME_COL 92   /* width of the time column */
-#define MARGIN 200    /* room beside the outer lifelines for boxes and calls */
-#define ROW_H 30      /* height of one row */
-#define TOP 150       /* y of the first row */
+#define TIME_COL 92 /* width of the time column */
+#define MARGIN 200  /* room beside the outer lifelines for boxes and calls */
+#define ROW_H 30    /* height of one row */
+#define TOP 150     /* y of the first row */
 #define FONT "DejaVu Sans, Helvetica, Arial, sans-serif"
 #define MONO "DejaVu Sans Mono, Menlo, Consolas, monospace"
 
@@ -30,19 +30,19 @@ typedef struct slot {
 } slot;
 
 typedef struct srow {
-    uint64_t t;                 /* its time */
-    int exclusive;              /* a note or summary band */
-    slot s[SIM_MAX_LANES];      /* what each lane holds */
-    int gap_before;             /* extra space above for a long pause */
+    uint64_t t;            /* its time */
+    int exclusive;         /* a note or summary band */
+    slot s[SIM_MAX_LANES]; /* what each lane holds */
+    int gap_before;        /* extra space above for a long pause */
 } srow;
 
 typedef struct layout {
-    srow *rows;   /* rows */
-    size_t n;     /* count */
-    size_t cap;   /* capacity */
-    int *row_of;  /* per item: its row, or -1 */
+    srow *rows;           /* rows */
+    size_t n;             /* count */
+    size_t cap;           /* capacity */
+    int *row_of;          /* per item: its row, or -1 */
     int x[SIM_MAX_LANES]; /* lifeline x */
-    int width;    /* picture width */
+    int width;            /* picture width */
 } layout;
 
 static srow *add_row(layout *L, uint64_t t, int exclusive)
@@ -84,7 +84,10 @@ static int need_of(const sim_trace *t, const sim_item *it, int *lane)
     }
 }
 
-static int middle_lane(const sim_trace *t, int lane) { return lane > 0 && lane < t->nlanes - 1; }
+static int middle_lane(const sim_trace *t, int lane)
+{
+    return lane > 0 && lane < t->nlanes - 1;
+}
 
 static void do_layout(const sim_trace *t, layout *L)
 {
@@ -341,8 +344,10 @@ static void draw_side(FILE *out, const sim_trace *t, const layout *L, int lane, 
                     lane == 0 ? bx + w : bx, y, lane == 0 ? x - 4 : x + 4, y, colors_of(st).stroke);
         return;
     }
-    const char *color = kind == 'a' ? "#1f3c88" : kind == 't' ? "#b35900" : kind == 'd' ? "#b00020"
-                                                                                      : "#444";
+    const char *color = kind == 'a'   ? "#1f3c88"
+                        : kind == 't' ? "#b35900"
+                        : kind == 'd' ? "#b00020"
+                                      : "#444";
     const char *style = kind == 'a' ? "" : " font-style=\"italic\"";
     const char *anchor = mid ? "middle" : lane == 0 ? "end" : "start";
     int tx = mid ? x : lane == 0 ? x - 12 : x + 12;
@@ -359,8 +364,8 @@ static void draw_side(FILE *out, const sim_trace *t, const layout *L, int lane, 
     fputs("</text>\n", out);
 }
 
-static void draw_arrow(FILE *out, const sim_trace *t, const layout *L, const sim_item *it,
-                       int y1, int y2_arrive, boxes *taken)
+static void draw_arrow(FILE *out, const sim_trace *t, const layout *L, const sim_item *it, int y1,
+                       int y2_arrive, boxes *taken)
 {
     int from = it->lane;
     int to = it->to;
@@ -382,7 +387,9 @@ static void draw_arrow(FILE *out, const sim_trace *t, const layout *L, const sim
             "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
             "stroke-width=\"1.5\"%s%s/>\n",
             sx, y1, ex, ey, color, it->injected ? " stroke-dasharray=\"6,4\"" : "",
-            lost ? "" : it->injected ? " marker-end=\"url(#headp)\"" : " marker-end=\"url(#head)\"");
+            lost           ? ""
+            : it->injected ? " marker-end=\"url(#headp)\""
+                           : " marker-end=\"url(#head)\"");
     if (lost) {
         fprintf(out,
                 "<path d=\"M%.1f %.1f l10 10 M%.1f %.1f l10 -10\" stroke=\"#b00020\" "
@@ -405,8 +412,8 @@ static void draw_arrow(FILE *out, const sim_trace *t, const layout *L, const sim
     static const double fracs_full[] = {0.42, 0.3, 0.55, 0.2, 0.68, 0.12, 0.78};
     static const double fracs_lost[] = {0.5, 0.35, 0.65, 0.22};
     const double *fr = lost ? fracs_lost : fracs_full;
-    size_t nfr = lost ? sizeof fracs_lost / sizeof fracs_lost[0]
-                      : sizeof fracs_full / sizeof fracs_full[0];
+    size_t nfr =
+        lost ? sizeof fracs_lost / sizeof fracs_lost[0] : sizeof fracs_full / sizeof fracs_full[0];
     double rad = ang * M_PI / 180.0;
     double hw = text_w(label, 11) / 2.0, hh = 7.0;
     double ex_w = hw * fabs(cos(rad)) + hh * fabs(sin(rad));
@@ -433,7 +440,10 @@ static void draw_arrow(FILE *out, const sim_trace *t, const layout *L, const sim
             "<text x=\"%.1f\" y=\"%.1f\" transform=\"rotate(%.2f %.1f %.1f)\" font-family=\"%s\" "
             "font-size=\"11\" text-anchor=\"middle\" fill=\"%s\" stroke=\"#fff\" "
             "stroke-width=\"3\" paint-order=\"stroke\">",
-            px, py - 4, ang, px, py, MONO, it->injected ? "#7b2d8e" : lost ? "#b00020" : "#222");
+            px, py - 4, ang, px, py, MONO,
+            it->injected ? "#7b2d8e"
+            : lost       ? "#b00020"
+                         : "#222");
     xml_text(out, label);
     fputs("</text>\n", out);
 }
@@ -445,16 +455,17 @@ static void count_line(void *ctx, const char *line)
 }
 
 struct svg_wrap {
-    FILE *out;    /* where */
-    int x;        /* left edge */
-    int *y;       /* next baseline */
+    FILE *out; /* where */
+    int x;     /* left edge */
+    int *y;    /* next baseline */
 };
 
 static void svg_wrap_line(void *ctx, const char *line)
 {
     struct svg_wrap *w = ctx;
     if (line[0]) {
-        fprintf(w->out, "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"12.5\" fill=\"#333\">",
+        fprintf(w->out,
+                "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"12.5\" fill=\"#333\">",
                 w->x, *w->y, FONT);
         xml_text(w->out, line);
         fputs("</text>\n", w->out);
@@ -466,8 +477,7 @@ static void svg_wrap_line(void *ctx, const char *line)
 static void svg_legend_line(void *ctx, const char *line)
 {
     struct svg_wrap *w = ctx;
-    fprintf(w->out,
-            "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"11.5\" fill=\"#555\">",
+    fprintf(w->out, "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"11.5\" fill=\"#555\">",
             w->x, *w->y, MONO);
     xml_text(w->out, line);
     fputs("</text>\n", w->out);
@@ -489,8 +499,8 @@ void render_svg(const sim_trace *t, FILE *out)
     int explain_lines = 0;
     render_wrap(t->scn->explain, (size_t)(text_cols > 20 ? text_cols : 20), count_line,
                 &explain_lines);
-    int height = rows_bottom + 40 + 28 + (int)render_legend_lines(t) * 17 + 30 +
-                 explain_lines * 17 + 30;
+    int height =
+        rows_bottom + 40 + 28 + (int)render_legend_lines(t) * 17 + 30 + explain_lines * 17 + 30;
 
     fprintf(out,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -515,8 +525,10 @@ void render_svg(const sim_trace *t, FILE *out)
             "fill=\"#111\">synack sim ",
             FONT);
     xml_text(out, t->scn->name);
-    fprintf(out, "</text>\n<text x=\"24\" y=\"56\" font-family=\"%s\" font-size=\"13\" "
-                 "fill=\"#555\">", FONT);
+    fprintf(out,
+            "</text>\n<text x=\"24\" y=\"56\" font-family=\"%s\" font-size=\"13\" "
+            "fill=\"#555\">",
+            FONT);
     xml_text(out, t->scn->summary);
     fprintf(out, " (seed %llu; link ", (unsigned long long)t->seed);
     xml_text(out, t->link_desc);
@@ -553,7 +565,8 @@ void render_svg(const sim_trace *t, FILE *out)
         xml_text(out, addr);
         fputs("</text>\n", out);
         fprintf(out,
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.2\"%s/>\n",
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
+                "stroke-width=\"1.2\"%s/>\n",
                 x, life_top, x, rows_bottom, t->lanes[l].ghost ? "#aaa" : "#666",
                 t->lanes[l].ghost ? " stroke-dasharray=\"4,4\"" : "");
         if (!t->lanes[l].ghost && lane_conns(t, l) == 1)
@@ -626,10 +639,11 @@ void render_svg(const sim_trace *t, FILE *out)
                 "stroke=\"%s\"/>\n",
                 band_l, y - 11, band_r - band_l, summary ? "#f0f0f0" : "#fff8d6",
                 summary ? "#bbb" : "#e3c65a");
-        fprintf(out,
-                "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"12\" text-anchor=\"middle\" "
-                "fill=\"#333\"%s>",
-                (band_l + band_r) / 2, y + 4, FONT, summary ? " font-style=\"italic\"" : "");
+        fprintf(
+            out,
+            "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"12\" text-anchor=\"middle\" "
+            "fill=\"#333\"%s>",
+            (band_l + band_r) / 2, y + 4, FONT, summary ? " font-style=\"italic\"" : "");
         xml_text(out, it->text);
         fputs("</text>\n", out);
     }
@@ -666,8 +680,7 @@ void render_svg(const sim_trace *t, FILE *out)
 
     /* Legend. */
     int y = rows_bottom + 40;
-    fprintf(out,
-            "<line x1=\"24\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n", y - 22,
+    fprintf(out, "<line x1=\"24\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n", y - 22,
             L.width - 24, y - 22);
     int lx = 24;
     fprintf(out,
@@ -679,11 +692,12 @@ void render_svg(const sim_trace *t, FILE *out)
             "flags seq ack len (relative to each sender's ISN)</text>\n",
             lx + 44, y, FONT);
     lx += 44 + 380;
-    fprintf(out,
-            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#b00020\" stroke-width=\"1.5\"/>"
-            "<path d=\"M%d %d l10 10 M%d %d l10 -10\" stroke=\"#b00020\" stroke-width=\"2.5\" "
-            "stroke-linecap=\"round\"/>\n",
-            lx, y - 4, lx + 26, y - 4, lx + 24, y - 9, lx + 24, y + 1);
+    fprintf(
+        out,
+        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#b00020\" stroke-width=\"1.5\"/>"
+        "<path d=\"M%d %d l10 10 M%d %d l10 -10\" stroke=\"#b00020\" stroke-width=\"2.5\" "
+        "stroke-linecap=\"round\"/>\n",
+        lx, y - 4, lx + 26, y - 4, lx + 24, y - 9, lx + 24, y + 1);
     fprintf(out,
             "<text x=\"%d\" y=\"%d\" font-family=\"%s\" font-size=\"12\" fill=\"#333\">lost on "
             "the link</text>\n",

@@ -221,8 +221,7 @@ static void wrap_line(void *ctx, const char *line)
     fprintf(o->out, "%s%s\n", line[0] ? o->indent : "", line);
 }
 
-static void print_row(FILE *out, const canvas *c, const row *r, const row *prev,
-                      const sim_trace *t)
+static void print_row(FILE *out, const canvas *c, const row *r, const row *prev, const sim_trace *t)
 {
     uint32_t line[MAX_W];
     memcpy(line, r->cell, sizeof(line));
@@ -242,7 +241,10 @@ static void print_row(FILE *out, const canvas *c, const row *r, const row *prev,
     fputc('\n', out);
 }
 
-static void legend_line(void *ctx, const char *line) { fprintf(ctx, "  %s\n", line); }
+static void legend_line(void *ctx, const char *line)
+{
+    fprintf(ctx, "  %s\n", line);
+}
 
 void render_text(const sim_trace *t, FILE *out)
 {
@@ -251,8 +253,8 @@ void render_text(const sim_trace *t, FILE *out)
     memset(&c, 0, sizeof(c));
     c.nlanes = t->nlanes;
     /* 44 (or, with more lanes, 36) columns between lifelines */
-    c.width = render_lanes_x(t->nlanes, TIME_W + 2 + MARGIN_W, 44 + 1, 36 + 1, c.x) + 1 +
-              MARGIN_W + 8;
+    c.width =
+        render_lanes_x(t->nlanes, TIME_W + 2 + MARGIN_W, 44 + 1, 36 + 1, c.x) + 1 + MARGIN_W + 8;
     if (c.width > MAX_W)
         c.width = MAX_W;
 
@@ -269,8 +271,7 @@ void render_text(const sim_trace *t, FILE *out)
             fprintf(out, "%s%s %s", l ? ", " : "", t->lanes[l].name,
                     sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)));
     }
-    fprintf(out, "; link %s%s.\n", t->link_desc,
-            t->overridden ? " (from the command line)" : "");
+    fprintf(out, "; link %s%s.\n", t->link_desc, t->overridden ? " (from the command line)" : "");
     fprintf(out, "Sequence numbers are relative to each sender's initial sequence number "
                  "(ISN); json shows them absolute.\n");
     if (render_legend(t, legend_line, out))

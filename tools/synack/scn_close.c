@@ -25,8 +25,7 @@ static void run(sim *w)
     sim_expect(w, eof == 0, "the server reads end-of-stream (recv() = 0)");
     sim_expect_path(w, SIM_CLIENT, 0,
                     "CLOSED>SYN-SENT>ESTABLISHED>FIN-WAIT-1>FIN-WAIT-2>TIME-WAIT>CLOSED");
-    sim_expect_path(w, SIM_SERVER, 0,
-                    "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
+    sim_expect_path(w, SIM_SERVER, 0, "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
     sim_expect_flow(w, mark, "C:F.|S:.|S:F.|C:.");
     uint64_t tw = sim_state_time(w, SIM_CLIENT, SYNACK_TIME_WAIT, 1);
     uint64_t end = sim_state_time(w, SIM_CLIENT, SYNACK_CLOSED, 1);
@@ -42,14 +41,13 @@ const sim_scenario scn_close = {
     .name = "close",
     .summary = "four-way close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT (2*MSL) / CLOSE-WAIT, "
                "LAST-ACK",
-    .explain =
-        "Each direction of a TCP connection is closed on its own: a FIN says \"I will send "
-        "no more\" and is acknowledged like data. The client closes first: FIN-WAIT-1 until "
-        "its FIN is acknowledged, then FIN-WAIT-2 while the server may still send. The "
-        "server's application reads end-of-stream (CLOSE-WAIT), closes, and waits for the "
-        "acknowledgment of its own FIN (LAST-ACK). The side that closed first then waits "
-        "in TIME-WAIT for twice the maximum segment lifetime: long enough to acknowledge "
-        "the server's FIN again if its ACK was lost, and for any old segment of this "
-        "connection to die out before the same addresses and ports can be used again.",
+    .explain = "Each direction of a TCP connection is closed on its own: a FIN says \"I will send "
+               "no more\" and is acknowledged like data. The client closes first: FIN-WAIT-1 until "
+               "its FIN is acknowledged, then FIN-WAIT-2 while the server may still send. The "
+               "server's application reads end-of-stream (CLOSE-WAIT), closes, and waits for the "
+               "acknowledgment of its own FIN (LAST-ACK). The side that closed first then waits "
+               "in TIME-WAIT for twice the maximum segment lifetime: long enough to acknowledge "
+               "the server's FIN again if its ACK was lost, and for any old segment of this "
+               "connection to die out before the same addresses and ports can be used again.",
     .run = run,
 };

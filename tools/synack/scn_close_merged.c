@@ -25,13 +25,14 @@ static void run(sim *w)
     sim_expect_flow(w, mark, "C:F.|S:F.|C:.");
     const sim_item *fin = sim_nth_tx(w, SIM_SERVER, 0x01, 0x01, 1);
     const sim_item *cfin = sim_nth_tx(w, SIM_CLIENT, 0x01, 0x01, 1);
-    sim_expect(w, fin && cfin && (fin->ev.u.seg.flags & 0x10) &&
-                      fin->ev.u.seg.ack == cfin->ev.u.seg.seq + 1,
+    sim_expect(w,
+               fin && cfin && (fin->ev.u.seg.flags & 0x10) &&
+                   fin->ev.u.seg.ack == cfin->ev.u.seg.seq + 1,
                "the server's FIN also acknowledges the client's FIN");
-    sim_expect_path(w, SIM_SERVER, 0,
-                    "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
-    sim_expect(w, sim_state_entries(w, SIM_CLIENT, SYNACK_TIME_WAIT) == 1 &&
-                      sim_count_conns(w, SIM_CLIENT) == 0,
+    sim_expect_path(w, SIM_SERVER, 0, "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
+    sim_expect(w,
+               sim_state_entries(w, SIM_CLIENT, SYNACK_TIME_WAIT) == 1 &&
+                   sim_count_conns(w, SIM_CLIENT) == 0,
                "the client passes TIME-WAIT and ends CLOSED");
 }
 

@@ -50,8 +50,10 @@ static void run(sim *w)
     sim_run_until(w, 20 * SIM_S);
     struct table before = table(w);
     size_t mem_leak = synack_mem_in_use(sim_stack(w, SIM_SERVER));
-    sim_note(w, SIM_SERVER, "20 s later: still %d in CLOSE-WAIT; the bug is fixed, the server "
-                            "closes them", before.close_wait);
+    sim_note(w, SIM_SERVER,
+             "20 s later: still %d in CLOSE-WAIT; the bug is fixed, the server "
+             "closes them",
+             before.close_wait);
     for (int i = 0; i < N; i++)
         sim_close(w, SIM_SERVER, ss[i]);
     sim_run_for(w, 30 * SIM_S); /* room for retransmissions on a lossy link */
@@ -74,13 +76,12 @@ static void run(sim *w)
 const sim_scenario scn_close_wait_leak = {
     .name = "close-wait-leak",
     .summary = "a server that never calls close() leaves connections in CLOSE-WAIT, growing",
-    .explain =
-        "CLOSE-WAIT means: the peer has closed its side, and TCP is waiting for the local "
-        "application to close too. TCP cannot decide that on its own, because the "
-        "application may still want to send. No timer ends CLOSE-WAIT, so an application "
-        "that forgets to close sockets after reading end-of-stream leaks one connection, "
-        "with its buffers, per client, until it runs out of memory or file descriptors; "
-        "`ss -tan state close-wait` (or synack's connection table) shows them pile up. The "
-        "fix is in the application: close the socket when recv() returns 0.",
+    .explain = "CLOSE-WAIT means: the peer has closed its side, and TCP is waiting for the local "
+               "application to close too. TCP cannot decide that on its own, because the "
+               "application may still want to send. No timer ends CLOSE-WAIT, so an application "
+               "that forgets to close sockets after reading end-of-stream leaks one connection, "
+               "with its buffers, per client, until it runs out of memory or file descriptors; "
+               "`ss -tan state close-wait` (or synack's connection table) shows them pile up. The "
+               "fix is in the application: close the socket when recv() returns 0.",
     .run = run,
 };

@@ -40,15 +40,14 @@ static void run(sim *w)
     sim_expect(w, sent == (long)sizeof(resp) - 1,
                "the server can still send in CLOSE-WAIT (send() = %ld)", sent);
     sim_expect_exact(w, client_state_during == SYNACK_FIN_WAIT_2,
-               "the client is in FIN-WAIT-2 while the answer arrives (%s)",
-               synack_state_name((synack_tcp_state)client_state_during));
+                     "the client is in FIN-WAIT-2 while the answer arrives (%s)",
+                     synack_state_name((synack_tcp_state)client_state_during));
     sim_expect(w, rn == (long)sizeof(resp) - 1 && memcmp(got, resp, sizeof(resp) - 1) == 0,
                "the client receives the whole answer after its own FIN (recv() = %ld)", rn);
     sim_expect(w, ceof == 0, "then the client reads end-of-stream");
     sim_expect_path(w, SIM_CLIENT, 0,
                     "CLOSED>SYN-SENT>ESTABLISHED>FIN-WAIT-1>FIN-WAIT-2>TIME-WAIT>CLOSED");
-    sim_expect_path(w, SIM_SERVER, 0,
-                    "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
+    sim_expect_path(w, SIM_SERVER, 0, "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
 }
 
 const sim_scenario scn_half_close = {

@@ -31,12 +31,11 @@ static void run(sim *w)
 const sim_scenario scn_handshake = {
     .name = "handshake",
     .summary = "three-way handshake: SYN, SYN-ACK, ACK; both sides reach ESTABLISHED",
-    .explain =
-        "Each side picks its own initial sequence number (ISN) and must learn the other's "
-        "before data can be trusted. The client's SYN carries its ISN; the server's SYN-ACK "
-        "acknowledges it (ack = ISN + 1, because a SYN occupies one sequence number) and "
-        "carries the server's ISN; the client's ACK acknowledges that. Three segments are "
-        "the fewest that let both sides confirm that the other received their ISN. The "
-        "client is ESTABLISHED after one round trip, the server half a round trip later.",
+    .explain = "Each side picks its own initial sequence number (ISN) and must learn the other's "
+               "before data can be trusted. The client's SYN carries its ISN; the server's SYN-ACK "
+               "acknowledges it (ack = ISN + 1, because a SYN occupies one sequence number) and "
+               "carries the server's ISN; the client's ACK acknowledges that. Three segments are "
+               "the fewest that let both sides confirm that the other received their ISN. The "
+               "client is ESTABLISHED after one round trip, the server half a round trip later.",
     .run = run,
 };

@@ -28,8 +28,9 @@ static void run(sim *w)
     uint64_t heard2 = sim_state_time(w, SIM_SERVER, SYNACK_ESTABLISHED, 2);
 
     sim_run_until(w, 10 * SIM_S);
-    sim_note(w, SIM_CLIENT, "the client vanishes without a word (power cut): nothing gets "
-                            "through any more");
+    sim_note(w, SIM_CLIENT,
+             "the client vanishes without a word (power cut): nothing gets "
+             "through any more");
     synack_fault_config dead = f;
     dead.blackhole = 1;
     sim_path(w, SIM_CLIENT, SIM_SERVER, &dead);
@@ -59,16 +60,16 @@ static void run(sim *w)
     }
     char rs[32];
     sim_expect(w, probes1 == (int)cfg.keepcnt,
-               "the server sends %u probes to the vanished client (sent %d)", cfg.keepcnt,
-               probes1);
+               "the server sends %u probes to the vanished client (sent %d)", cfg.keepcnt, probes1);
     sim_expect_exact(w, probe_ok, "the first after 7200 s of silence, then one every 75 s");
-    sim_expect_exact(w, abort_t == expect_abort,
-               "the server gives up at %.3f s = 7200 + 9 x 75 s after the last word (at %.3f s)",
-               (double)expect_abort / 1e6, abort_t == UINT64_MAX ? -1.0 : (double)abort_t / 1e6);
+    sim_expect_exact(
+        w, abort_t == expect_abort,
+        "the server gives up at %.3f s = 7200 + 9 x 75 s after the last word (at %.3f s)",
+        (double)expect_abort / 1e6, abort_t == UINT64_MAX ? -1.0 : (double)abort_t / 1e6);
     sim_expect(w, r1 == -ETIMEDOUT, "the server's application sees ETIMEDOUT (%s)",
                sim_ret_str(r1, rs, sizeof(rs)));
     sim_expect_exact(w, probes2 == 2 && sim_count_tx(w, c2, 0x17, 0x10) >= 3,
-               "client2 answers each of its probes (at 7200 s and 14400 s)");
+                     "client2 answers each of its probes (at 7200 s and 14400 s)");
     sim_expect(w, sim_sock_state(w, SIM_SERVER, ss2) == SYNACK_ESTABLISHED && r2 == -EAGAIN,
                "and its connection stays ESTABLISHED");
     (void)heard2;
@@ -78,14 +79,13 @@ const sim_scenario scn_keepalive = {
     .name = "keepalive",
     .summary = "a peer vanishes silently: probes at 7200 s then every 75 s, abort at 7875 s; "
                "a live peer answers",
-    .explain =
-        "An idle TCP connection sends nothing, so a peer that crashed or lost power without "
-        "a FIN or RST is never noticed: the connection would stay ESTABLISHED forever. With "
-        "SO_KEEPALIVE, after two hours of silence (RFC 1122's minimum default) TCP sends a "
-        "probe: an ACK for a byte the peer already acknowledged, which any live peer must "
-        "answer. A live peer does, and the connection stays. A vanished one does not; after "
-        "nine unanswered probes 75 s apart the connection is aborted and the application "
-        "gets ETIMEDOUT, 7875 s after the last sign of life. Applications that need to know "
-        "sooner shorten TCP_KEEPIDLE or send their own heartbeats.",
+    .explain = "An idle TCP connection sends nothing, so a peer that crashed or lost power without "
+               "a FIN or RST is never noticed: the connection would stay ESTABLISHED forever. With "
+               "SO_KEEPALIVE, after two hours of silence (RFC 1122's minimum default) TCP sends a "
+               "probe: an ACK for a byte the peer already acknowledged, which any live peer must "
+               "answer. A live peer does, and the connection stays. A vanished one does not; after "
+               "nine unanswered probes 75 s apart the connection is aborted and the application "
+               "gets ETIMEDOUT, 7875 s after the last sign of life. Applications that need to know "
+               "sooner shorten TCP_KEEPIDLE or send their own heartbeats.",
     .run = run,
 };

@@ -9,7 +9,10 @@
 
 #define TOTAL (1u << 20)
 
-static uint8_t pattern(uint64_t i) { return (uint8_t)(i * 131u + (i >> 9) * 7u); }
+static uint8_t pattern(uint64_t i)
+{
+    return (uint8_t)(i * 131u + (i >> 9) * 7u);
+}
 
 static void run(sim *w)
 {

@@ -26,8 +26,7 @@ static void run(sim *w)
     synack_fault_config f;
     sim_default_link(&f);
     /* The client's pure ACKs: #1 ends the handshake, #2 acknowledges the server's FIN. */
-    f.rules[0] = (synack_fault_rule){.flags_mask = 0x1f, .flags_value = 0x10, .nth = 2,
-                                     .count = 1};
+    f.rules[0] = (synack_fault_rule){.flags_mask = 0x1f, .flags_value = 0x10, .nth = 2, .count = 1};
     sim_link(w, SIM_CLIENT, SIM_SERVER, &f);
     sim_note(w, SIM_CLIENT, "the client's MSL is 0: TIME-WAIT lasts no time at all");
     int ls = sim_listen(w, SIM_SERVER, SIM_PORT, 16);
@@ -59,7 +58,7 @@ static void run(sim *w)
     uint64_t t_est = sim_state_time(w, SIM_CLIENT, SYNACK_ESTABLISHED, 2);
 
     sim_expect_exact(w, tw_in != UINT64_MAX && tw_out == tw_in,
-               "the client leaves TIME-WAIT at once (MSL 0)");
+                     "the client leaves TIME-WAIT at once (MSL 0)");
     sim_expect_exact(w, cs2 >= 0, "bind() and connect() on the same 4-tuple succeed at once");
     int hit = 0;
     const sim_item *it;
@@ -67,14 +66,13 @@ static void run(sim *w)
         hit += it->t >= t_new;
     sim_expect_exact(w, hit >= 1,
                      "the new connection meets segments of the old one and the client must "
-                     "answer them with RST (%d RSTs)", hit);
+                     "answer them with RST (%d RSTs)",
+                     hit);
     sim_expect_exact(w, sim_count_tx(w, SIM_SERVER, 0x01, 0x01) >= 2,
                      "the server's retransmitted FIN reaches a client that has forgotten the "
                      "connection");
-    sim_expect_path(w, SIM_SERVER, 0,
-                    "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
-    sim_expect_exact(w, ss2 >= 0 && t_est != UINT64_MAX,
-               "the new connection forms in the end");
+    sim_expect_path(w, SIM_SERVER, 0, "LISTEN>SYN-RECEIVED>ESTABLISHED>CLOSE-WAIT>LAST-ACK>CLOSED");
+    sim_expect_exact(w, ss2 >= 0 && t_est != UINT64_MAX, "the new connection forms in the end");
     sim_expect_exact(w, t_est != UINT64_MAX && t_est - t_new >= 900 * SIM_MS,
                      "but only after a SYN retransmission: %.3f s instead of one round trip",
                      t_est == UINT64_MAX ? -1.0 : (double)(t_est - t_new) / 1e6);

@@ -21,8 +21,9 @@ static void run(sim *w)
     sim_expect_flow(w, mark, "C:S|S:R.");
     const sim_item *syn = sim_nth_tx(w, SIM_CLIENT, 0x02, 0x02, 1);
     const sim_item *rst = sim_nth_tx(w, SIM_SERVER, 0x04, 0x04, 1);
-    sim_expect(w, syn && rst && rst->ev.u.seg.seq == 0 && (rst->ev.u.seg.flags & 0x10) &&
-                      rst->ev.u.seg.ack == syn->ev.u.seg.seq + 1,
+    sim_expect(w,
+               syn && rst && rst->ev.u.seg.seq == 0 && (rst->ev.u.seg.flags & 0x10) &&
+                   rst->ev.u.seg.ack == syn->ev.u.seg.seq + 1,
                "the RST has seq 0 and acknowledges the SYN (RFC 9293 3.10.7.1)");
     sim_expect_exact(w, sim_state_time(w, SIM_CLIENT, SYNACK_CLOSED, 1) == 2 * SIM_MS,
                      "connect fails after one round trip (2 ms)");

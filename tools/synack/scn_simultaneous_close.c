@@ -26,8 +26,9 @@ static void run(sim *w)
     const char *ws = "LISTEN>SYN-RECEIVED>ESTABLISHED>FIN-WAIT-1>CLOSING>TIME-WAIT>CLOSED";
     sim_expect_exact(w, strcmp(pc, wc) == 0, "client passes %s (it went %s)", wc, pc);
     sim_expect_exact(w, strcmp(ps, ws) == 0, "server passes %s (it went %s)", ws, ps);
-    sim_expect(w, sim_state_entries(w, SIM_CLIENT, SYNACK_TIME_WAIT) == 1 &&
-                      sim_state_entries(w, SIM_SERVER, SYNACK_TIME_WAIT) == 1,
+    sim_expect(w,
+               sim_state_entries(w, SIM_CLIENT, SYNACK_TIME_WAIT) == 1 &&
+                   sim_state_entries(w, SIM_SERVER, SYNACK_TIME_WAIT) == 1,
                "both sides closed actively: both pass TIME-WAIT");
     sim_expect_flow(w, mark, "C:F.|S:F.|S:.|C:.");
     sim_expect(w, sim_count_conns(w, SIM_CLIENT) == 0 && sim_count_conns(w, SIM_SERVER) == 0,
@@ -37,11 +38,10 @@ static void run(sim *w)
 const sim_scenario scn_simultaneous_close = {
     .name = "simultaneous-close",
     .summary = "both sides close at once: FINs cross, both pass CLOSING and TIME-WAIT",
-    .explain =
-        "When both applications close at the same moment, each side sends its FIN before it "
-        "has seen the other's. Each then receives a FIN while its own is not yet "
-        "acknowledged: that is the CLOSING state. The ACKs cross as well, and since both "
-        "sides closed actively both wait in TIME-WAIT for 2*MSL. No side is the passive "
-        "closer, so neither passes CLOSE-WAIT or LAST-ACK.",
+    .explain = "When both applications close at the same moment, each side sends its FIN before it "
+               "has seen the other's. Each then receives a FIN while its own is not yet "
+               "acknowledged: that is the CLOSING state. The ACKs cross as well, and since both "
+               "sides closed actively both wait in TIME-WAIT for 2*MSL. No side is the passive "
+               "closer, so neither passes CLOSE-WAIT or LAST-ACK.",
     .run = run,
 };

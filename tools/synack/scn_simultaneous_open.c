@@ -20,8 +20,9 @@ static void run(sim *w)
     sim_state_path(w, SIM_CLIENT, 0, pc, sizeof(pc));
     sim_state_path(w, SIM_SERVER, 0, ps, sizeof(ps));
     const char *want = "CLOSED>SYN-SENT>SYN-RECEIVED>ESTABLISHED";
-    sim_expect(w, sim_sock_state(w, SIM_CLIENT, a) == SYNACK_ESTABLISHED &&
-                      sim_sock_state(w, SIM_SERVER, b) == SYNACK_ESTABLISHED,
+    sim_expect(w,
+               sim_sock_state(w, SIM_CLIENT, a) == SYNACK_ESTABLISHED &&
+                   sim_sock_state(w, SIM_SERVER, b) == SYNACK_ESTABLISHED,
                "both sides reach ESTABLISHED");
     sim_expect_exact(w, strcmp(pc, want) == 0, "client passes %s (it went %s)", want, pc);
     sim_expect_exact(w, strcmp(ps, want) == 0, "server passes %s (it went %s)", want, ps);
@@ -40,12 +41,11 @@ static void run(sim *w)
 const sim_scenario scn_simultaneous_open = {
     .name = "simultaneous-open",
     .summary = "both sides connect() at once; SYNs cross; both pass SYN-RECEIVED",
-    .explain =
-        "TCP does not need a client and a server: a connection is just two endpoints that "
-        "have exchanged ISNs. When both sides send a SYN at the same moment each receives a "
-        "SYN while in SYN-SENT, moves to SYN-RECEIVED and answers with a SYN-ACK that "
-        "repeats its own ISN and acknowledges the other's; each SYN-ACK then completes the "
-        "handshake on the other side. The result is one connection, not two. It is rare on "
-        "the Internet but used by peer-to-peer programs to get through NATs.",
+    .explain = "TCP does not need a client and a server: a connection is just two endpoints that "
+               "have exchanged ISNs. When both sides send a SYN at the same moment each receives a "
+               "SYN while in SYN-SENT, moves to SYN-RECEIVED and answers with a SYN-ACK that "
+               "repeats its own ISN and acknowledges the other's; each SYN-ACK then completes the "
+               "handshake on the other side. The result is one connection, not two. It is rare on "
+               "the Internet but used by peer-to-peer programs to get through NATs.",
     .run = run,
 };

@@ -8,8 +8,7 @@ static void run(sim *w)
     sim_pair(w, NULL, NULL);
     synack_fault_config f;
     sim_default_link(&f);
-    f.rules[0] = (synack_fault_rule){.flags_mask = 0x12, .flags_value = 0x02, .nth = 1,
-                                     .count = 1};
+    f.rules[0] = (synack_fault_rule){.flags_mask = 0x12, .flags_value = 0x02, .nth = 1, .count = 1};
     sim_link(w, SIM_CLIENT, SIM_SERVER, &f);
     int ls = sim_listen(w, SIM_SERVER, SIM_PORT, 16);
     size_t mark = sim_mark(w);

@@ -11,8 +11,8 @@ static void run(sim *w)
     synack_fault_config f;
     sim_default_link(&f);
     /* Every pure ACK from the client is lost. */
-    f.rules[0] = (synack_fault_rule){.flags_mask = 0x1f, .flags_value = 0x10, .nth = 1,
-                                     .count = UINT32_MAX};
+    f.rules[0] =
+        (synack_fault_rule){.flags_mask = 0x1f, .flags_value = 0x10, .nth = 1, .count = UINT32_MAX};
     sim_link(w, SIM_CLIENT, SIM_SERVER, &f);
     sim_note(w, -1, "every pure ACK from the client is lost");
     int ls = sim_listen(w, SIM_SERVER, SIM_PORT, 16);
@@ -42,15 +42,18 @@ static void run(sim *w)
     sim_expect(w, ok, "SYN-ACKs leave at +0, 1, 3, 7, 15, 31 s: the RTO doubles each time");
     sim_expect_path(w, SIM_SERVER, 0, "LISTEN>SYN-RECEIVED>CLOSED");
     uint64_t freed = sim_state_time(w, SIM_SERVER, SYNACK_CLOSED, 1);
-    sim_expect(w, freed == t0 + t, "the server frees the half-open connection at %.3f s (at %.3f s)",
+    sim_expect(w, freed == t0 + t,
+               "the server frees the half-open connection at %.3f s (at %.3f s)",
                (double)(t0 + t) / 1e6, freed == UINT64_MAX ? -1.0 : (double)freed / 1e6);
     sim_expect(w, sim_count_tx(w, SIM_SERVER, 0x04, 0x04) == 1,
                "the server sends a RST when it gives up");
     sim_expect(w, sim_count_conns(w, SIM_SERVER) == 0 && as < 0,
                "nothing is left at the server: no connection, nothing to accept");
     char rs[32];
-    sim_expect_exact(w, r == -ECONNRESET, "the client, which thought it was connected, sees "
-               "ECONNRESET (recv() = %s)", sim_ret_str(r, rs, sizeof(rs)));
+    sim_expect_exact(w, r == -ECONNRESET,
+                     "the client, which thought it was connected, sees "
+                     "ECONNRESET (recv() = %s)",
+                     sim_ret_str(r, rs, sizeof(rs)));
 }
 
 const sim_scenario scn_synack_timeout = {

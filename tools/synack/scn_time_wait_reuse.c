@@ -49,8 +49,10 @@ static void run(sim *w)
     int l2 = sim_listen_sock(w, SIM_SERVER, s2, 16);
     sim_run_for(w, 100 * SIM_MS);
 
-    sim_note(w, SIM_CLIENT, "the client connects again from port %d, a 4-tuple the server "
-                            "still holds in TIME-WAIT", PORT0);
+    sim_note(w, SIM_CLIENT,
+             "the client connects again from port %d, a 4-tuple the server "
+             "still holds in TIME-WAIT",
+             PORT0);
     uint64_t reused0 = synack_counter_get(sim_stack(w, SIM_SERVER), SYNACK_CTR_TCPTimeWaitReused);
     int cs = sim_connect_from(w, SIM_CLIENT, PORT0, 0, SIM_SERVER_ADDR, SIM_PORT);
     int ss = sim_wait_accept(w, SIM_SERVER, s2, sim_now(w) + 300 * SIM_S);
@@ -60,7 +62,8 @@ static void run(sim *w)
     int tw_after = sim_count_state(w, SIM_SERVER, SYNACK_TIME_WAIT);
 
     char r[32];
-    sim_expect_exact(w, tw == N, "TIME-WAIT entries pile up at the server, one per connection (%d)", tw);
+    sim_expect_exact(w, tw == N, "TIME-WAIT entries pile up at the server, one per connection (%d)",
+                     tw);
     sim_expect(w, b1 == -EADDRINUSE, "bind(:80) without SO_REUSEADDR fails with EADDRINUSE (%s)",
                sim_ret_str(b1, r, sizeof(r)));
     sim_expect(w, b2 == 0 && l2 == 0, "with SO_REUSEADDR bind() and listen() succeed");
@@ -69,21 +72,20 @@ static void run(sim *w)
     sim_expect(w, reused == 1, "the server counts TCPTimeWaitReused (%llu)",
                (unsigned long long)reused);
     sim_expect_exact(w, tw_after == N - 1, "that TIME-WAIT entry is gone, the others stay (%d)",
-               tw_after);
+                     tw_after);
 }
 
 const sim_scenario scn_time_wait_reuse = {
     .name = "time-wait-reuse",
     .summary = "TIME-WAIT piles up at a server that closes first; EADDRINUSE vs SO_REUSEADDR; "
                "a SYN reopens a TIME-WAIT 4-tuple",
-    .explain =
-        "Whoever closes first keeps the connection in TIME-WAIT for 2*MSL. A busy server "
-        "that closes first therefore holds one entry per recent connection. Those entries "
-        "still own port 80, so a restarted server's bind() fails with EADDRINUSE unless it "
-        "sets SO_REUSEADDR, which lets a listener share the port with TIME-WAIT connections "
-        "(never with a live one). TIME-WAIT does not lock the 4-tuple out either: a new SYN "
-        "for it is accepted when it is clearly newer than the old connection, by its "
-        "timestamp or a higher sequence number (RFC 6191, RFC 1122 4.2.2.13), and the "
-        "TIME-WAIT entry makes way for the new connection.",
+    .explain = "Whoever closes first keeps the connection in TIME-WAIT for 2*MSL. A busy server "
+               "that closes first therefore holds one entry per recent connection. Those entries "
+               "still own port 80, so a restarted server's bind() fails with EADDRINUSE unless it "
+               "sets SO_REUSEADDR, which lets a listener share the port with TIME-WAIT connections "
+               "(never with a live one). TIME-WAIT does not lock the 4-tuple out either: a new SYN "
+               "for it is accepted when it is clearly newer than the old connection, by its "
+               "timestamp or a higher sequence number (RFC 6191, RFC 1122 4.2.2.13), and the "
+               "TIME-WAIT entry makes way for the new connection.",
     .run = run,
 };

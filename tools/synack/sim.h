@@ -19,15 +19,15 @@
 #include "synack/simnet.h"
 #include "synack/synack.h"
 
-#define SIM_CLIENT 0              /* host index of the client made by sim_pair() */
-#define SIM_SERVER 1              /* host index of the server made by sim_pair() */
+#define SIM_CLIENT 0                /* host index of the client made by sim_pair() */
+#define SIM_SERVER 1                /* host index of the server made by sim_pair() */
 #define SIM_CLIENT_ADDR 0xc0000201u /* 192.0.2.1 (RFC 5737 TEST-NET-1) */
 #define SIM_SERVER_ADDR 0xc0000202u /* 192.0.2.2 */
-#define SIM_PORT 80               /* the server's port in every scenario */
-#define SIM_MAX_LANES 8           /* hosts plus ghost lanes */
+#define SIM_PORT 80                 /* the server's port in every scenario */
+#define SIM_MAX_LANES 8             /* hosts plus ghost lanes */
 
-#define SIM_MS 1000ull            /* microseconds per millisecond */
-#define SIM_S 1000000ull          /* microseconds per second */
+#define SIM_MS 1000ull   /* microseconds per millisecond */
+#define SIM_S 1000000ull /* microseconds per second */
 
 typedef struct sim sim;
 
@@ -86,10 +86,10 @@ typedef struct sim_item {
 /* A lane of the drawings: a host, or a ghost (addresses that belong to no host, e.g.
  * spoofed sources or an attacker). */
 typedef struct sim_lane {
-    char name[16];      /* "client", "server", ... */
-    uint32_t addr_lo;   /* first address of the lane */
-    uint32_t addr_hi;   /* last address of the lane */
-    uint8_t ghost;      /* no stack behind it */
+    char name[16];    /* "client", "server", ... */
+    uint32_t addr_lo; /* first address of the lane */
+    uint32_t addr_hi; /* last address of the lane */
+    uint8_t ghost;    /* no stack behind it */
 } sim_lane;
 
 /* A connection incarnation seen on the wire, for the legend. */
@@ -105,20 +105,20 @@ typedef struct sim_conn_rec {
 
 /* Everything the renderers need, read-only. */
 typedef struct sim_trace {
-    const sim_scenario *scn;  /* what ran */
-    uint64_t seed;            /* --seed */
-    const sim_item *items;    /* in order */
-    size_t nitems;            /* count */
-    const sim_lane *lanes;    /* lanes, hosts first */
-    int nlanes;               /* count */
+    const sim_scenario *scn;   /* what ran */
+    uint64_t seed;             /* --seed */
+    const sim_item *items;     /* in order */
+    size_t nitems;             /* count */
+    const sim_lane *lanes;     /* lanes, hosts first */
+    int nlanes;                /* count */
     const sim_conn_rec *conns; /* connection incarnations */
-    size_t nconns;            /* count */
-    uint32_t ndisp;           /* connections the drawings show */
-    const char *link_desc;    /* "1 ms each way, no faults" */
-    int overridden;           /* link settings came from the command line */
+    size_t nconns;             /* count */
+    uint32_t ndisp;            /* connections the drawings show */
+    const char *link_desc;     /* "1 ms each way, no faults" */
+    int overridden;            /* link settings came from the command line */
     const char *const *checks; /* one line per check, "ok ..." / "FAIL ..." / "skip ..." */
-    size_t nchecks;           /* count */
-    int failed;               /* a check failed */
+    size_t nchecks;            /* count */
+    int failed;                /* a check failed */
 } sim_trace;
 
 /* ---- building a world ------------------------------------------------------------------- */
@@ -179,8 +179,7 @@ int sim_listen(sim *w, int host, uint16_t port, int backlog);
 int sim_connect(sim *w, int host, uint32_t addr, uint16_t port);
 /* socket [+ SO_REUSEADDR] + bind(lport) + connect: a fixed local port. Returns the socket
  * or a negative errno (the bind's or the connect's). */
-int sim_connect_from(sim *w, int host, uint16_t lport, int reuseaddr, uint32_t addr,
-                     uint16_t port);
+int sim_connect_from(sim *w, int host, uint16_t lport, int reuseaddr, uint32_t addr, uint16_t port);
 int sim_accept(sim *w, int host, int ls);
 /* connect() from host `client` to `server`'s listener ls (at addr:port), then run until the
  * server accepts (at most 300 s). Returns 0 with both sockets, or a negative errno. */
@@ -199,8 +198,7 @@ int sim_linger(sim *w, int host, int s, int on, int secs);
 int sim_sock_error(sim *w, int host, int s);
 /* Marks an application call the script makes directly on sim_stack(): label shows in the
  * drawings; pass its return value to sim_app_ret(). */
-size_t sim_app_begin(sim *w, int host, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+size_t sim_app_begin(sim *w, int host, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 long sim_app_ret(sim *w, size_t mark, long ret);
 
 /* ---- the wire ----------------------------------------------------------------------------- */

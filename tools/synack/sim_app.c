@@ -99,8 +99,7 @@ int sim_connect(sim *w, int host, uint32_t addr, uint16_t port)
     return rc == -EINPROGRESS || rc == 0 ? s : rc;
 }
 
-int sim_connect_from(sim *w, int host, uint16_t lport, int reuseaddr, uint32_t addr,
-                     uint16_t port)
+int sim_connect_from(sim *w, int host, uint16_t lport, int reuseaddr, uint32_t addr, uint16_t port)
 {
     synack_stack *st = sim_stack(w, host);
     int s = quiet_socket(w, host);
@@ -183,7 +182,9 @@ int sim_close(sim *w, int host, int s)
 int sim_shutdown(sim *w, int host, int s, int how)
 {
     size_t m = sim_app_begin(w, host, "shutdown(%s)",
-                             how == SHUT_WR ? "SHUT_WR" : how == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR");
+                             how == SHUT_WR   ? "SHUT_WR"
+                             : how == SHUT_RD ? "SHUT_RD"
+                                              : "SHUT_RDWR");
     return (int)sim_app_ret(w, m, synack_shutdown(sim_stack(w, host), s, how));
 }
 
@@ -214,8 +215,7 @@ int sim_sock_error(sim *w, int host, int s)
     return (int)sim_app_ret(w, m, rc < 0 ? rc : v > 0 ? -v : v);
 }
 
-int sim_open(sim *w, int client, int server, int ls, uint32_t addr, uint16_t port, int *cs,
-             int *ss)
+int sim_open(sim *w, int client, int server, int ls, uint32_t addr, uint16_t port, int *cs, int *ss)
 {
     *ss = -1;
     *cs = sim_connect(w, client, addr, port);
@@ -229,7 +229,10 @@ int sim_open(sim *w, int client, int server, int ls, uint32_t addr, uint16_t por
     return 0;
 }
 
-int sim_socket(sim *w, int host) { return quiet_socket(w, host); }
+int sim_socket(sim *w, int host)
+{
+    return quiet_socket(w, host);
+}
 
 int sim_bind(sim *w, int host, int s, uint16_t port)
 {

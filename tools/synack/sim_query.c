@@ -122,7 +122,10 @@ const sim_item *sim_nth_tx(const sim *w, int host, uint8_t mask, uint8_t value, 
     return NULL;
 }
 
-size_t sim_mark(const sim *w) { return w->nitems; }
+size_t sim_mark(const sim *w)
+{
+    return w->nitems;
+}
 
 const char *sim_flow(const sim *w, size_t mark, char *buf, size_t cap)
 {
@@ -181,17 +184,28 @@ const char *sim_ret_str(long ret, char *buf, size_t cap)
         int e;
         const char *name;
     } names[] = {
-        {EAGAIN, "EAGAIN"},           {EINPROGRESS, "EINPROGRESS"},
-        {ECONNREFUSED, "ECONNREFUSED"}, {ECONNRESET, "ECONNRESET"},
-        {ETIMEDOUT, "ETIMEDOUT"},     {EADDRINUSE, "EADDRINUSE"},
-        {EADDRNOTAVAIL, "EADDRNOTAVAIL"}, {EINVAL, "EINVAL"},
-        {EBADF, "EBADF"},             {EPIPE, "EPIPE"},
-        {ENOTCONN, "ENOTCONN"},       {EISCONN, "EISCONN"},
-        {EALREADY, "EALREADY"},       {ENOBUFS, "ENOBUFS"},
-        {EMFILE, "EMFILE"},           {ENOPROTOOPT, "ENOPROTOOPT"},
-        {EHOSTUNREACH, "EHOSTUNREACH"}, {ENETUNREACH, "ENETUNREACH"},
-        {ENOMEM, "ENOMEM"},           {EFAULT, "EFAULT"},
-        {EAFNOSUPPORT, "EAFNOSUPPORT"}, {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
+        {EAGAIN, "EAGAIN"},
+        {EINPROGRESS, "EINPROGRESS"},
+        {ECONNREFUSED, "ECONNREFUSED"},
+        {ECONNRESET, "ECONNRESET"},
+        {ETIMEDOUT, "ETIMEDOUT"},
+        {EADDRINUSE, "EADDRINUSE"},
+        {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+        {EINVAL, "EINVAL"},
+        {EBADF, "EBADF"},
+        {EPIPE, "EPIPE"},
+        {ENOTCONN, "ENOTCONN"},
+        {EISCONN, "EISCONN"},
+        {EALREADY, "EALREADY"},
+        {ENOBUFS, "ENOBUFS"},
+        {EMFILE, "EMFILE"},
+        {ENOPROTOOPT, "ENOPROTOOPT"},
+        {EHOSTUNREACH, "EHOSTUNREACH"},
+        {ENETUNREACH, "ENETUNREACH"},
+        {ENOMEM, "ENOMEM"},
+        {EFAULT, "EFAULT"},
+        {EAFNOSUPPORT, "EAFNOSUPPORT"},
+        {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
     };
     if (ret < 0) {
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

@@ -18,22 +18,22 @@ typedef enum sim_format {
 
 /* What the command line asked for. A has_* flag says the value overrides the scenario's. */
 typedef struct sim_options {
-    uint64_t seed;          /* --seed, default 1 */
-    sim_format format;      /* --format */
-    const char *pcap;       /* --pcap FILE or NULL */
-    uint8_t has_loss;       /* --loss given */
-    uint8_t has_reorder;    /* --reorder given */
-    uint8_t has_dup;        /* --dup given */
-    uint8_t has_delay;      /* --delay given */
-    uint8_t has_jitter;     /* --jitter given */
-    uint8_t has_rate;       /* --rate given */
-    double loss;            /* probability */
-    double reorder;         /* probability */
-    double dup;             /* probability */
-    uint64_t delay_us;      /* one-way delay */
-    uint64_t jitter_us;     /* jitter */
-    uint64_t rate_bps;      /* bottleneck rate */
-    const char *cc;         /* --cc NAME: every host's congestion control, or NULL */
+    uint64_t seed;       /* --seed, default 1 */
+    sim_format format;   /* --format */
+    const char *pcap;    /* --pcap FILE or NULL */
+    uint8_t has_loss;    /* --loss given */
+    uint8_t has_reorder; /* --reorder given */
+    uint8_t has_dup;     /* --dup given */
+    uint8_t has_delay;   /* --delay given */
+    uint8_t has_jitter;  /* --jitter given */
+    uint8_t has_rate;    /* --rate given */
+    double loss;         /* probability */
+    double reorder;      /* probability */
+    double dup;          /* probability */
+    uint64_t delay_us;   /* one-way delay */
+    uint64_t jitter_us;  /* jitter */
+    uint64_t rate_bps;   /* bottleneck rate */
+    const char *cc;      /* --cc NAME: every host's congestion control, or NULL */
 } sim_options;
 
 /* Runs scn and writes the chosen rendering to out. Returns the exit code: 0 when every

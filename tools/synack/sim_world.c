@@ -111,8 +111,7 @@ static int conn_side(const sim_conn_rec *c, uint32_t addr, uint16_t port)
     return 1;
 }
 
-static int conn_matches(const sim_conn_rec *c, uint32_t sa, uint16_t sp, uint32_t da,
-                        uint16_t dp)
+static int conn_matches(const sim_conn_rec *c, uint32_t sa, uint16_t sp, uint32_t da, uint16_t dp)
 {
     return (c->a_addr == sa && c->a_port == sp && c->b_addr == da && c->b_port == dp) ||
            (c->a_addr == da && c->a_port == dp && c->b_addr == sa && c->b_port == sp);
@@ -257,8 +256,8 @@ static void quiet_classify(sim *w, sim_item *it);
 
 static int hidden_call(const char *call, long ret)
 {
-    static const char *const quiet_calls[] = {"socket", "getsockopt", "getsockname",
-                                              "getpeername", "poll"};
+    static const char *const quiet_calls[] = {"socket", "getsockopt", "getsockname", "getpeername",
+                                              "poll"};
     if (call == NULL)
         return 1;
     for (size_t i = 0; i < sizeof quiet_calls / sizeof quiet_calls[0]; i++)
@@ -373,7 +372,10 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 static int parse_frame(const uint8_t *f, size_t len, wire_seg *s)
 {
@@ -603,8 +605,14 @@ void sim_pair(sim *w, const synack_config *client, const synack_config *server)
     sim_path(w, SIM_CLIENT, SIM_SERVER, &f);
 }
 
-synack_stack *sim_stack(sim *w, int host) { return synack_simnet_stack(w->net, host); }
-synack_simnet *sim_net(sim *w) { return w->net; }
+synack_stack *sim_stack(sim *w, int host)
+{
+    return synack_simnet_stack(w->net, host);
+}
+synack_simnet *sim_net(sim *w)
+{
+    return w->net;
+}
 
 int sim_overridden(const sim *w)
 {
@@ -615,7 +623,10 @@ int sim_overridden(const sim *w)
 
 /* ---- time ------------------------------------------------------------------------------------ */
 
-uint64_t sim_now(const sim *w) { return synack_simnet_now(w->net); }
+uint64_t sim_now(const sim *w)
+{
+    return synack_simnet_now(w->net);
+}
 
 void sim_run_until(sim *w, uint64_t t)
 {
@@ -623,9 +634,15 @@ void sim_run_until(sim *w, uint64_t t)
         synack_simnet_run(w->net, t);
 }
 
-void sim_run_for(sim *w, uint64_t dt) { sim_run_until(w, synack_simnet_now(w->net) + dt); }
+void sim_run_for(sim *w, uint64_t dt)
+{
+    sim_run_until(w, synack_simnet_now(w->net) + dt);
+}
 
-uint64_t sim_run_idle(sim *w, uint64_t limit) { return synack_simnet_run_idle(w->net, limit); }
+uint64_t sim_run_idle(sim *w, uint64_t limit)
+{
+    return synack_simnet_run_idle(w->net, limit);
+}
 
 /* ---- injection --------------------------------------------------------------------------- */
 
@@ -806,8 +823,8 @@ void sim_quiet_end(sim *w, const char *what)
     w->quiet = 0;
     w->quiet_addrs = 0;
     char buf[512];
-    int n = snprintf(buf, sizeof(buf), "%s, not drawn: %llu segments", what,
-                     (unsigned long long)segs);
+    int n =
+        snprintf(buf, sizeof(buf), "%s, not drawn: %llu segments", what, (unsigned long long)segs);
     if (bytes && n > 0 && (size_t)n < sizeof(buf))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %llu payload bytes",
                       (unsigned long long)bytes);
@@ -957,7 +974,10 @@ static void fill_trace(sim *w)
     t->failed = w->failed;
 }
 
-const sim_trace *sim_get_trace(const sim *w) { return &w->trace; }
+const sim_trace *sim_get_trace(const sim *w)
+{
+    return &w->trace;
+}
 
 static void sim_free(sim *w)
 {
