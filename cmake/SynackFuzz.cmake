@@ -22,7 +22,8 @@ if(SYNACK_FUZZ)
 
     set(_fuzz_common -fno-omit-frame-pointer -fno-sanitize-recover=all -g)
 
-    add_library(synack_fuzz_objects OBJECT ${SYNACK_CORE_SOURCES})
+    # The core and the simulation (fuzz_input drives two stacks over a memlink); no host glue.
+    add_library(synack_fuzz_objects OBJECT ${SYNACK_CORE_SOURCES} ${SYNACK_SIMNET_SOURCES})
     target_include_directories(synack_fuzz_objects
         PUBLIC "${PROJECT_SOURCE_DIR}/include" "${SYNACK_GENERATED_INCLUDE_DIR}"
         PRIVATE "${PROJECT_SOURCE_DIR}/src")
