@@ -142,7 +142,8 @@ void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-int parse_addr(const char *arg, uint32_t *addr, uint8_t *prefix_len)
+/* "192.0.2.2/24" -> address (host byte order) and prefix length. */
+static int parse_addr(const char *arg, uint32_t *addr, uint8_t *prefix_len)
 {
     char ip[32];
     const char *slash = strchr(arg, '/');
@@ -159,5 +160,16 @@ int parse_addr(const char *arg, uint32_t *addr, uint8_t *prefix_len)
         return -1;
     *addr = ntohl(in.s_addr);
     *prefix_len = (uint8_t)len;
+    return 0;
+}
+
+int parse_args(int argc, char **argv, const char *prog, uint32_t *addr, uint8_t *prefix_len,
+               long *port)
+{
+    *port = argc > 3 ? strtol(argv[3], NULL, 10) : 80;
+    if (argc < 3 || parse_addr(argv[2], addr, prefix_len) < 0 || *port < 1 || *port > 65535) {
+        fprintf(stderr, "usage: %s IFNAME ADDR/PREFIX [PORT]\n", prog);
+        return -1;
+    }
     return 0;
 }

@@ -43,7 +43,10 @@ extern volatile sig_atomic_t stop_requested;
 /* SIGINT and SIGTERM end the loop: without SA_RESTART the sleep returns with EINTR. */
 void catch_signals(void);
 
-/* "192.0.2.2/24" -> address (host byte order) and prefix length. Returns 0 or -1. */
-int parse_addr(const char *arg, uint32_t *addr, uint8_t *prefix_len);
+/* The command line both take, `prog IFNAME ADDR/PREFIX [PORT]`: ADDR/PREFIX as address
+ * (host byte order) and prefix length, PORT (80 when not given). Returns 0, or prints the
+ * usage line naming prog and returns -1. */
+int parse_args(int argc, char **argv, const char *prog, uint32_t *addr, uint8_t *prefix_len,
+               long *port);
 
 #endif

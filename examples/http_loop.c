@@ -13,7 +13,6 @@
  *     curl http://192.0.2.2/hello          # the kernel, at 192.0.2.1, asks
  * SIGINT or SIGTERM ends it; it then prints how many requests it answered. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <synack/loop.h>
@@ -28,11 +27,9 @@ int main(int argc, char **argv)
 {
     uint32_t addr;
     uint8_t prefix_len;
-    long port = argc > 3 ? strtol(argv[3], NULL, 10) : 80;
-    if (argc < 3 || parse_addr(argv[2], &addr, &prefix_len) < 0 || port < 1 || port > 65535) {
-        fprintf(stderr, "usage: http_loop IFNAME ADDR/PREFIX [PORT]\n");
+    long port;
+    if (parse_args(argc, argv, "http_loop", &addr, &prefix_len, &port) < 0)
         return 2;
-    }
 
     synack_tuntap dev;
     int rc = synack_tuntap_open(&dev, argv[1], SYNACK_LINK_ETHERNET);

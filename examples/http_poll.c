@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,11 +54,9 @@ int main(int argc, char **argv)
 {
     uint32_t addr;
     uint8_t prefix_len;
-    long port = argc > 3 ? strtol(argv[3], NULL, 10) : 80;
-    if (argc < 3 || parse_addr(argv[2], &addr, &prefix_len) < 0 || port < 1 || port > 65535) {
-        fprintf(stderr, "usage: http_poll IFNAME ADDR/PREFIX [PORT]\n");
+    long port;
+    if (parse_args(argc, argv, "http_poll", &addr, &prefix_len, &port) < 0)
         return 2;
-    }
 
     /* The device: a TAP interface carries Ethernet frames (the stack answers ARP). */
     synack_tuntap dev;
