@@ -5,7 +5,6 @@
  * foreach visitor) is deferred until the outermost call on the stack returns, and calls
  * that would re-enter the engine from there are -EBUSY. Each free case was a
  * use-after-free (ASan) before. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -18,12 +17,10 @@
 
 #include <cmocka.h>
 
+#include "support/pair.h"
 #include "synack/link.h"
 #include "synack/loop.h"
 #include "synack/synack.h"
-
-#define CLIENT_ADDR 0xc0000201u /* 192.0.2.1 */
-#define SERVER_ADDR 0xc0000202u /* 192.0.2.2 */
 
 /* An allocator that counts what is outstanding, so a test can see a deferred free happen. */
 static size_t outstanding;
@@ -46,29 +43,23 @@ static void count_free(void *ctx, void *p, size_t size)
 
 static const synack_allocator counting = {count_alloc, count_free, NULL};
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(addr);
-    a.sin_port = htons(port);
-    return a;
-}
-
 static int start_connect(synack_stack *st)
 {
     int s = synack_socket(st, SOCK_STREAM);
     assert_true(s >= 0);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, 80);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, 80);
     return synack_connect(st, s, (struct sockaddr *)&a, sizeof(a));
 }
 
-static synack_stack *memlink_stack(synack_memlink *l, int side, synack_config *c)
+/* A stack on the counting allocator attached to side `side` of l, with on_event (NULL:
+ * none). */
+static synack_stack *memlink_stack(synack_memlink *l, int side, synack_config *c,
+                                   synack_event_fn on_event)
 {
     synack_config_default(c);
     c->allocator = &counting;
-    c->netif.addr = side ? SERVER_ADDR : CLIENT_ADDR;
+    c->netif.addr = side ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
+    c->on_event = on_event;
     assert_int_equal(synack_memlink_netif(l, side, &c->netif), 0);
     synack_stack *st = synack_stack_new(c);
     assert_non_null(st);
@@ -83,8 +74,8 @@ static void test_free_stack_attached_to_memlink(void **state)
     (void)state;
     synack_memlink *l = synack_memlink_new(NULL, 1000, 65536, 64);
     synack_config c;
-    synack_stack *client = memlink_stack(l, 0, &c);
-    synack_stack *server = memlink_stack(l, 1, &c);
+    synack_stack *client = memlink_stack(l, 0, &c, NULL);
+    synack_stack *server = memlink_stack(l, 1, &c, NULL);
     assert_int_equal(start_connect(client), -EINPROGRESS); /* a SYN travels to the server */
     synack_stack_free(server);
     /* delivering the SYN, asking the server's deadline: both used the freed stack */
@@ -103,7 +94,7 @@ static void test_free_memlink_before_stack(void **state)
     (void)state;
     synack_memlink *l = synack_memlink_new(NULL, 1000, 65536, 64);
     synack_config c;
-    synack_stack *client = memlink_stack(l, 0, &c);
+    synack_stack *client = memlink_stack(l, 0, &c, NULL);
     synack_memlink_free(l);
     uint64_t discards = synack_counter_get(client, SYNACK_CTR_OutDiscards);
     assert_int_equal(start_connect(client), -EINPROGRESS);
@@ -146,7 +137,7 @@ static synack_loop *loop_with_stack(fake_dev *d, synack_stack **st)
     synack_config c;
     synack_config_default(&c);
     c.allocator = &counting;
-    c.netif.addr = CLIENT_ADDR;
+    c.netif.addr = PAIR_CLIENT_ADDR;
     assert_int_equal(synack_loop_netif(lp, &c.netif), 0);
     *st = synack_stack_new(&c);
     assert_non_null(*st);
@@ -234,6 +225,22 @@ static int discard_output(void *ctx, const uint8_t *frame, size_t len)
     return 0;
 }
 
+/* The stack a callback frees: the counting allocator, PAIR_CLIENT_ADDR, these callbacks
+ * (on_event may be NULL). */
+static synack_stack *victim_new(synack_output_fn output, synack_event_fn on_event, void *event_ctx)
+{
+    synack_config c;
+    synack_config_default(&c);
+    c.allocator = &counting;
+    c.netif.addr = PAIR_CLIENT_ADDR;
+    c.netif.output = output;
+    c.on_event = on_event;
+    c.event_ctx = event_ctx;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    return st;
+}
+
 static void reset_callback_state(void)
 {
     victim = NULL;
@@ -249,17 +256,11 @@ static void test_free_from_on_event(void **state)
 {
     (void)state;
     reset_callback_state();
-    synack_config c;
-    synack_config_default(&c);
-    c.allocator = &counting;
-    c.netif.addr = CLIENT_ADDR;
-    c.netif.output = free_on_output; /* counts; the stack is already being freed */
-    c.on_event = free_on_first_state;
-    victim = synack_stack_new(&c);
-    assert_non_null(victim);
+    /* output counts; the stack is already being freed */
+    victim = victim_new(free_on_output, free_on_first_state, NULL);
     int s = synack_socket(victim, SOCK_STREAM);
     assert_true(outstanding > 0);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, 80);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, 80);
     assert_int_equal(synack_connect(victim, s, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     assert_int_equal(freed_in_callback, 1);
     assert_int_equal(outputs, 0);         /* the SYN was not sent */
@@ -272,13 +273,7 @@ static void test_free_from_output(void **state)
 {
     (void)state;
     reset_callback_state();
-    synack_config c;
-    synack_config_default(&c);
-    c.allocator = &counting;
-    c.netif.addr = CLIENT_ADDR;
-    c.netif.output = free_on_output;
-    victim = synack_stack_new(&c);
-    assert_non_null(victim);
+    victim = victim_new(free_on_output, NULL, NULL);
     assert_int_equal(start_connect(victim), -EINPROGRESS);
     assert_int_equal(outputs, 1);
     assert_int_equal(outstanding, 0);
@@ -292,17 +287,11 @@ static void test_free_from_callback_during_memlink_run(void **state)
     reset_callback_state();
     synack_memlink *l = synack_memlink_new(NULL, 1000, 65536, 64);
     synack_config c;
-    synack_stack *client = memlink_stack(l, 0, &c);
-    synack_config_default(&c);
-    c.allocator = &counting;
-    c.netif.addr = SERVER_ADDR;
-    c.on_event = free_on_first_state; /* the listener's embryo: CLOSED -> SYN-RECEIVED */
-    assert_int_equal(synack_memlink_netif(l, 1, &c.netif), 0);
-    victim = synack_stack_new(&c);
-    assert_non_null(victim);
-    assert_int_equal(synack_memlink_attach(l, 1, victim), 0);
+    synack_stack *client = memlink_stack(l, 0, &c, NULL);
+    /* the listener's embryo: CLOSED -> SYN-RECEIVED */
+    victim = memlink_stack(l, 1, &c, free_on_first_state);
     int ls = synack_socket(victim, SOCK_STREAM);
-    struct sockaddr_in a = sin_of(0, 80);
+    struct sockaddr_in a = pair_sin(0, 80);
     assert_int_equal(synack_bind(victim, ls, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(synack_listen(victim, ls, 4), 0);
     assert_int_equal(start_connect(client), -EINPROGRESS);
@@ -327,13 +316,7 @@ static void test_free_from_foreach_visitor(void **state)
 {
     (void)state;
     reset_callback_state();
-    synack_config c;
-    synack_config_default(&c);
-    c.allocator = &counting;
-    c.netif.addr = CLIENT_ADDR;
-    c.netif.output = discard_output;
-    victim = synack_stack_new(&c);
-    assert_non_null(victim);
+    victim = victim_new(discard_output, NULL, NULL);
     for (int i = 0; i < 3; i++)
         assert_int_equal(start_connect(victim), -EINPROGRESS);
     int visits = 0;
@@ -375,14 +358,7 @@ static void test_free_deferred_to_outermost_call(void **state)
     (void)state;
     reset_callback_state();
     stage = 0;
-    synack_config c;
-    synack_config_default(&c);
-    c.allocator = &counting;
-    c.netif.addr = CLIENT_ADDR;
-    c.netif.output = discard_output;
-    c.on_event = nested_on_event;
-    victim = synack_stack_new(&c);
-    assert_non_null(victim);
+    victim = victim_new(discard_output, nested_on_event, NULL);
     assert_int_equal(start_connect(victim), -EINPROGRESS); /* SYN timer at 1 s */
     assert_int_equal(synack_poll(victim, synack_next_deadline(victim)), 0);
     assert_int_equal(stage, 2);
@@ -400,7 +376,7 @@ static void busy_on_event(void *ctx, const synack_event *ev)
         return;
     busy_checked = 1;
     char b[4] = {0};
-    struct sockaddr_in a = sin_of(SERVER_ADDR, 80);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, 80);
     socklen_t len = sizeof(a);
     int v = 1;
     assert_int_equal(synack_close(victim, s), -EBUSY);
@@ -428,17 +404,9 @@ static void test_reentry_refused_with_ebusy(void **state)
     reset_callback_state();
     busy_checked = 0;
     int s = -1;
-    synack_config c;
-    synack_config_default(&c);
-    c.allocator = &counting;
-    c.netif.addr = CLIENT_ADDR;
-    c.netif.output = discard_output;
-    c.on_event = busy_on_event;
-    c.event_ctx = &s;
-    victim = synack_stack_new(&c);
-    assert_non_null(victim);
+    victim = victim_new(discard_output, busy_on_event, &s);
     s = synack_socket(victim, SOCK_STREAM);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, 80);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, 80);
     assert_int_equal(synack_connect(victim, s, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     assert_int_equal(busy_checked, 1);
     /* nothing the refused calls asked for happened: the socket is open and connecting */

@@ -3,7 +3,6 @@
  * ready list (synack_sock_watch / synack_sock_ready) reports exactly the sockets whose
  * state changed, once per edge, with the bits synack_sock_poll() would report — over the
  * in-memory link, with 10,000 idle connections beside a busy one. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,12 +17,11 @@
 
 #include <cmocka.h>
 
+#include "support/pair.h"
 #include "synack/link.h"
 #include "synack/synack.h"
 
 #define DELAY 1000
-#define CLIENT_ADDR 0xc0000201u /* 192.0.2.1 */
-#define SERVER_ADDR 0xc0000202u /* 192.0.2.2 */
 #define PORT 80
 #define MAX_EVENTS 4096
 
@@ -92,7 +90,7 @@ static rt *rt_new(uint32_t max_sockets, int log)
     for (int h = 0; h < 2; h++) {
         synack_config c;
         synack_config_default(&c);
-        c.netif.addr = h ? SERVER_ADDR : CLIENT_ADDR;
+        c.netif.addr = h ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
         synack_config_deterministic(&c, 7 + (uint64_t)h);
         c.max_sockets = max_sockets;
         c.max_syn_backlog = 16384;
@@ -123,20 +121,10 @@ static void rt_run(rt *t, uint64_t us)
     t->now = synack_memlink_run(t->link, t->now, t->now + us);
 }
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(addr);
-    a.sin_port = htons(port);
-    return a;
-}
-
 static int rt_listen(rt *t)
 {
     int ls = synack_socket(t->st[S], SOCK_STREAM);
-    struct sockaddr_in a = sin_of(0, PORT);
+    struct sockaddr_in a = pair_sin(0, PORT);
     assert_int_equal(synack_bind(t->st[S], ls, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(synack_listen(t->st[S], ls, 16384), 0);
     return ls;
@@ -146,7 +134,7 @@ static int rt_connect(rt *t, uint16_t port)
 {
     int cs = synack_socket(t->st[C], SOCK_STREAM);
     assert_true(cs >= 0);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, port);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, port);
     int rc = synack_connect(t->st[C], cs, (struct sockaddr *)&a, sizeof(a));
     assert_true(rc == 0 || rc == -EINPROGRESS);
     int one = 1; /* no Nagle: each send leaves at once, one segment per edge */
@@ -289,7 +277,7 @@ static void test_ready_connect_accept(void **state)
     int cs = synack_socket(t->st[C], SOCK_STREAM);
     assert_int_equal(synack_sock_watch(t->st[C], cs, POLLIN | POLLOUT, &tag_c), 0);
     expect_none(t, C); /* an unconnected socket is not ready */
-    struct sockaddr_in a = sin_of(SERVER_ADDR, PORT);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, PORT);
     assert_int_equal(synack_connect(t->st[C], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     expect_none(t, C);
     int cs2 = rt_connect(t, PORT); /* not watched */
@@ -409,7 +397,7 @@ static void test_ready_refused_close_unwatch(void **state)
     int tag;
     int cs = synack_socket(t->st[C], SOCK_STREAM);
     assert_int_equal(synack_sock_watch(t->st[C], cs, POLLOUT, &tag), 0);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, 81);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, 81);
     assert_int_equal(synack_connect(t->st[C], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     rt_run(t, 3 * DELAY);
     expect_one(t, C, cs, POLLERR | POLLHUP, &tag);

@@ -2,7 +2,6 @@
 /* The contract of `now` (synack.h): monotonic microseconds, never earlier than the latest
  * value given, at most SYNACK_TIME_MAX. A time that breaks it is refused with -EINVAL and
  * changes nothing; and every state change a timer causes names that timer's real reason. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,12 +11,12 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
+#include "support/pair.h"
 #include "synack/link.h"
 #include "synack/synack.h"
 
 #define SEC 1000000ull
-#define CLIENT_ADDR 0xc0000201u /* 192.0.2.1 */
-#define SERVER_ADDR 0xc0000202u /* 192.0.2.2 */
 #define PORT 80
 #define MAX_EVENTS 8192
 
@@ -75,7 +74,7 @@ static void two_init(two *t, const synack_config *base)
             c = *base;
         else
             synack_config_default(&c);
-        c.netif.addr = h ? SERVER_ADDR : CLIENT_ADDR;
+        c.netif.addr = h ? PAIR_SERVER_ADDR : PAIR_CLIENT_ADDR;
         c.seed = 7 + (uint64_t)h;
         t->ctx_host[h] = h;
         c.on_event = on_event;
@@ -99,27 +98,17 @@ static void run_for(two *t, uint64_t us)
     t->now = synack_memlink_run(t->link, t->now, t->now + us);
 }
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(addr);
-    a.sin_port = htons(port);
-    return a;
-}
-
 /* One established connection; the server's accepted socket to *ss. Returns the client's. */
 static int establish(two *t, int *ss)
 {
     if (t->ls < 0) {
         t->ls = synack_socket(t->st[1], SOCK_STREAM);
-        struct sockaddr_in b = sin_of(0, PORT);
+        struct sockaddr_in b = pair_sin(0, PORT);
         assert_int_equal(synack_bind(t->st[1], t->ls, (struct sockaddr *)&b, sizeof(b)), 0);
         assert_int_equal(synack_listen(t->st[1], t->ls, 8), 0);
     }
     int cs = synack_socket(t->st[0], SOCK_STREAM);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, PORT);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, PORT);
     assert_int_equal(synack_connect(t->st[0], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     run_for(t, 10000);
     *ss = synack_accept(t->st[1], t->ls, NULL, NULL);
@@ -129,10 +118,7 @@ static int establish(two *t, int *ss)
 
 static synack_tcp_state sock_state(synack_stack *st, int s)
 {
-    synack_tcp_info info;
-    socklen_t len = sizeof(info);
-    assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &info, &len), 0);
-    return (synack_tcp_state)info.state;
+    return (synack_tcp_state)fx_tcp_info(st, s).state;
 }
 
 static size_t count_state_events(const two *t)
@@ -219,7 +205,7 @@ static void test_backwards_time_refused(void **state)
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_InHdrErrors), hdr);
     /* the clock stayed at 5000: a connect now arms its SYN timer from 5000 */
     int cs = synack_socket(st, SOCK_STREAM);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, PORT);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, PORT);
     assert_int_equal(synack_connect(st, cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     assert_int_equal(synack_next_deadline(st), 5000 + SEC); /* rto_initial_us */
     two_free(&t);
@@ -346,7 +332,7 @@ static void test_timer_reasons_match_timers(void **state)
 
     /* data retransmission: still cut off */
     cs = synack_socket(t.st[0], SOCK_STREAM);
-    struct sockaddr_in a = sin_of(SERVER_ADDR, PORT);
+    struct sockaddr_in a = pair_sin(PAIR_SERVER_ADDR, PORT);
     assert_int_equal(synack_memlink_attach(t.link, 1, t.st[1]), 0);
     assert_int_equal(synack_connect(t.st[0], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     run_for(&t, 10000);

@@ -97,32 +97,40 @@ static void test_time_wait_lasts_2msl(void **state)
     pair_free(&p);
 }
 
-/* The client's last ACK is lost: the server in LAST-ACK retransmits its FIN after its RTO
- * (200 ms: the minimum, the handshake measured 2 ms); the client, in TIME-WAIT, ACKs it
- * again and restarts 2*MSL from that moment. */
-static void test_time_wait_reacks_retransmitted_fin(void **state)
+/* An established pair whose client ends its sending side at 1 s, with shutdown(SHUT_WR)
+ * when `shut` (its socket stays open) or else with close(); the server reads the EOF and
+ * closes at the time returned, and the client's ACK of the server's FIN is to be lost
+ * (*drop is the filter's context: it must live as long as p). *mark: the index of the
+ * client's FIN. */
+static uint64_t server_fin_ack_lost(pair *p, int shut, int *cs, size_t *mark, size_t *drop)
 {
-    (void)state;
-    pair p;
-    int cs;
-    int ss = fx_established(&p, NULL, DELAY, &cs);
-    pair_run_until(&p, SEC);
-    size_t mark = p.nsegs;
-    assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
-    pair_run_until(&p, SEC + 100000);
+    int ss = fx_established(p, NULL, DELAY, cs);
+    pair_run_until(p, SEC);
+    *mark = p->nsegs;
+    if (shut)
+        assert_int_equal(synack_shutdown(p->st[PAIR_CLIENT], *cs, SHUT_WR), 0);
+    else
+        assert_int_equal(synack_close(p->st[PAIR_CLIENT], *cs), 0);
+    pair_run_until(p, SEC + 100000);
     /* C:F. S:. so far; the server's FIN is mark+2 and the client's ACK of it mark+3 */
-    size_t drop = mark + 3;
-    p.filter = fx_drop_nth;
-    p.filter_ctx = &drop;
+    *drop = *mark + 3;
+    p->filter = fx_drop_nth;
+    p->filter_ctx = drop;
     char buf[4];
-    assert_int_equal(synack_recv(p.st[PAIR_SERVER], ss, buf, sizeof(buf), 0), 0);
-    uint64_t t2 = p.now;
-    assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
-    pair_run_until(&p, t2 + SEC);
+    assert_int_equal(synack_recv(p->st[PAIR_SERVER], ss, buf, sizeof(buf), 0), 0);
+    uint64_t t2 = p->now;
+    assert_int_equal(synack_close(p->st[PAIR_SERVER], ss), 0);
+    return t2;
+}
 
-    fx_assert_flow(&p, mark, "C:F.|S:.|S:F.|C:.|S:F.|C:.");
-    const pair_seg *fin1 = &p.segs[mark + 2], *ack1 = &p.segs[mark + 3];
-    const pair_seg *fin2 = &p.segs[mark + 4], *ack2 = &p.segs[mark + 5];
+/* What follows from `mark` on: the server's FIN at t2, the client's ACK of it lost, the FIN
+ * again after the server's RTO (200 ms: the minimum, the handshake measured 2 ms), and
+ * the client's ACK of it again. */
+static void assert_fin_reacked(const pair *p, size_t mark, uint64_t t2)
+{
+    fx_assert_flow(p, mark, "C:F.|S:.|S:F.|C:.|S:F.|C:.");
+    const pair_seg *fin1 = &p->segs[mark + 2], *ack1 = &p->segs[mark + 3];
+    const pair_seg *fin2 = &p->segs[mark + 4], *ack2 = &p->segs[mark + 5];
     assert_true(ack1->dropped);
     assert_int_equal(fin1->t, t2);
     assert_int_equal(ack1->t, t2 + DELAY);
@@ -133,6 +141,20 @@ static void test_time_wait_reacks_retransmitted_fin(void **state)
     assert_int_equal(ack2->s.seq, ack1->s.seq);
     assert_int_equal(ack2->s.ack, fin1->s.seq + 1);
     assert_int_equal(ack2->s.flags, TCP_ACK);
+}
+
+/* The client's last ACK is lost: the server in LAST-ACK retransmits its FIN after its RTO;
+ * the client, in TIME-WAIT, ACKs it again and restarts 2*MSL from that moment. */
+static void test_time_wait_reacks_retransmitted_fin(void **state)
+{
+    (void)state;
+    pair p;
+    int cs;
+    size_t mark, drop;
+    uint64_t t2 = server_fin_ack_lost(&p, 0, &cs, &mark, &drop);
+    pair_run_until(&p, t2 + SEC);
+
+    assert_fin_reacked(&p, mark, t2);
     assert_int_equal(pair_transition_time(&p, PAIR_SERVER, SYNACK_LAST_ACK, SYNACK_CLOSED),
                      t2 + 200000 + 2 * DELAY);
     assert_int_equal(synack_counter_get(p.st[PAIR_SERVER], SYNACK_CTR_RetransSegs), 1);
@@ -156,34 +178,14 @@ static void test_time_wait_full_tcb_reacks_retransmitted_fin(void **state)
     (void)state;
     pair p;
     int cs;
-    int ss = fx_established(&p, NULL, DELAY, &cs);
-    pair_run_until(&p, SEC);
-    size_t mark = p.nsegs;
-    assert_int_equal(synack_shutdown(p.st[PAIR_CLIENT], cs, SHUT_WR), 0);
-    pair_run_until(&p, SEC + 100000);
-    size_t drop = mark + 3; /* C:F. S:. S:F. then the client's ACK of that FIN */
-    p.filter = fx_drop_nth;
-    p.filter_ctx = &drop;
-    char buf[4];
-    assert_int_equal(synack_recv(p.st[PAIR_SERVER], ss, buf, sizeof(buf), 0), 0);
-    uint64_t t2 = p.now;
-    assert_int_equal(synack_close(p.st[PAIR_SERVER], ss), 0);
+    size_t mark, drop;
+    uint64_t t2 = server_fin_ack_lost(&p, 1, &cs, &mark, &drop);
     pair_run_until(&p, t2 + 100000);
     assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_TIME_WAIT);
     assert_int_equal(time_wait_of(&p, PAIR_CLIENT).timer_at, t2 + DELAY + TWO_MSL);
     pair_run_until(&p, t2 + SEC);
 
-    fx_assert_flow(&p, mark, "C:F.|S:.|S:F.|C:.|S:F.|C:.");
-    const pair_seg *fin1 = &p.segs[mark + 2], *ack1 = &p.segs[mark + 3];
-    const pair_seg *fin2 = &p.segs[mark + 4], *ack2 = &p.segs[mark + 5];
-    assert_true(ack1->dropped);
-    assert_int_equal(ack1->t, t2 + DELAY);
-    assert_int_equal(fin2->t, t2 + 200000);
-    assert_int_equal(fin2->s.seq, fin1->s.seq);
-    assert_int_equal(ack2->t, t2 + 200000 + DELAY);
-    assert_int_equal(ack2->s.seq, ack1->s.seq);
-    assert_int_equal(ack2->s.ack, fin1->s.seq + 1);
-    assert_int_equal(ack2->s.flags, TCP_ACK);
+    assert_fin_reacked(&p, mark, t2);
     assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, cs), SYNACK_TIME_WAIT);
 
     uint64_t restart = t2 + 200000 + DELAY;

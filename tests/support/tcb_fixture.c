@@ -35,6 +35,16 @@ void tcb_fixture_init(tcb_fixture *f, const synack_config *cfg, uint64_t now, ui
     f->c->snd_mss = mss;
 }
 
+tcb_fixture tcb_fixture_seeded(uint64_t now, uint64_t seed)
+{
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.seed = seed;
+    tcb_fixture f;
+    tcb_fixture_init(&f, &cfg, now, 1000);
+    return f;
+}
+
 void tcb_fixture_free(tcb_fixture *f)
 {
     tcp_conn_free(f->c);

@@ -20,6 +20,9 @@ typedef struct tcb_fixture {
  * deterministic (synack_config_deterministic with cfg->seed). Asserts that the stack
  * and the connection were made. */
 void tcb_fixture_init(tcb_fixture *f, const synack_config *cfg, uint64_t now, uint16_t mss);
+/* tcb_fixture_init with the default configuration seeded with `seed`, SND.MSS 1000: for
+ * tests of what the seed and the clock decide (ISNs, SYN cookies). */
+tcb_fixture tcb_fixture_seeded(uint64_t now, uint64_t seed);
 void tcb_fixture_free(tcb_fixture *f);
 
 #endif

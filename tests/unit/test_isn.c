@@ -31,21 +31,11 @@ static uint32_t f_of(const synack_stack *st, const synack_endpoints *ep)
     return (uint32_t)siphash24(st->isn_key, tuple, sizeof(tuple));
 }
 
-static tcb_fixture stack_at(uint64_t now, uint64_t seed)
-{
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.seed = seed;
-    tcb_fixture f;
-    tcb_fixture_init(&f, &cfg, now, 1000);
-    return f;
-}
-
 /* RFC 6528 3: ISN = M + F, with M = now / 4 µs. */
 static void test_isn_is_m_plus_f(void **state)
 {
     (void)state;
-    tcb_fixture f = stack_at(1000003, 1);
+    tcb_fixture f = tcb_fixture_seeded(1000003, 1);
     assert_int_equal(tcp_isn(f.st, &EP), (uint32_t)(250000u + f_of(f.st, &EP)));
     assert_int_equal(tcp_isn(f.st, &EP), tcp_isn(f.st, &EP)); /* same tuple, same time */
     tcb_fixture_free(&f);
@@ -55,7 +45,7 @@ static void test_isn_is_m_plus_f(void **state)
 static void test_clock_advances_one_per_4us(void **state)
 {
     (void)state;
-    tcb_fixture f = stack_at(4000000, 1);
+    tcb_fixture f = tcb_fixture_seeded(4000000, 1);
     uint32_t isn0 = tcp_isn(f.st, &EP);
     synack_set_time(f.st, 4000003);
     assert_int_equal(tcp_isn(f.st, &EP), isn0);
@@ -73,7 +63,7 @@ static void test_clock_wraps_modulo_2_32(void **state)
 {
     (void)state;
     uint64_t wrap = 4ull << 32; /* M = 2^32 = 0 */
-    tcb_fixture f = stack_at(wrap - 4, 1);
+    tcb_fixture f = tcb_fixture_seeded(wrap - 4, 1);
     uint32_t f0 = f_of(f.st, &EP);
     assert_int_equal(tcp_isn(f.st, &EP), (uint32_t)(0xffffffffu + f0));
     synack_set_time(f.st, wrap);
@@ -87,7 +77,7 @@ static void test_clock_wraps_modulo_2_32(void **state)
 static void test_each_tuple_field_changes_f(void **state)
 {
     (void)state;
-    tcb_fixture f = stack_at(1000000, 1);
+    tcb_fixture f = tcb_fixture_seeded(1000000, 1);
     uint32_t isn = tcp_isn(f.st, &EP);
     synack_endpoints v[] = {
         {EP.laddr + 1, EP.raddr, EP.lport, EP.rport},
@@ -111,16 +101,16 @@ static void test_each_tuple_field_changes_f(void **state)
 static void test_key_change_changes_isn(void **state)
 {
     (void)state;
-    tcb_fixture f = stack_at(1000000, 1);
+    tcb_fixture f = tcb_fixture_seeded(1000000, 1);
     uint32_t before = tcp_isn(f.st, &EP);
     assert_int_equal(synack_rotate_secrets(f.st), 0);
     uint32_t after = tcp_isn(f.st, &EP);
     assert_int_not_equal(after, before);
     assert_int_equal(after, (uint32_t)(250000u + f_of(f.st, &EP)));
 
-    tcb_fixture g = stack_at(1000000, 2);
+    tcb_fixture g = tcb_fixture_seeded(1000000, 2);
     assert_int_not_equal(tcp_isn(g.st, &EP), before);
-    tcb_fixture h = stack_at(1000000, 1); /* the same seed: the same secret */
+    tcb_fixture h = tcb_fixture_seeded(1000000, 1); /* the same seed: the same secret */
     assert_int_equal(tcp_isn(h.st, &EP), before);
     tcb_fixture_free(&h);
     tcb_fixture_free(&g);

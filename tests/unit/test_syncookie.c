@@ -25,16 +25,6 @@
 
 static const synack_endpoints EP = {0xc0000202u, 0xc0000201u, 80, 40000};
 
-static tcb_fixture stack_at(uint64_t now, uint64_t seed)
-{
-    synack_config cfg;
-    synack_config_default(&cfg);
-    cfg.seed = seed;
-    tcb_fixture f;
-    tcb_fixture_init(&f, &cfg, now, 1000);
-    return f;
-}
-
 static void test_mss_index_is_largest_entry_not_above(void **state)
 {
     (void)state;
@@ -57,7 +47,7 @@ static void test_mss_index_is_largest_entry_not_above(void **state)
 static void test_roundtrip_every_mss_index(void **state)
 {
     (void)state;
-    tcb_fixture f = stack_at(37 * TICK + 5, 1);
+    tcb_fixture f = tcb_fixture_seeded(37 * TICK + 5, 1);
     for (uint32_t idx = 0; idx < 4; idx++) {
         uint32_t cookie = syncookie_make(f.st, &EP, PEER_ISN, idx);
         assert_int_equal(cookie >> 27, 37 & 0x1f);
@@ -74,7 +64,7 @@ static void test_expiry_after_its_lifetime(void **state)
     (void)state;
     assert_int_equal(SYNCOOKIE_MAX_AGE, 2);
     assert_int_equal(TICK, 64000000ull);
-    tcb_fixture f = stack_at(10 * TICK + TICK - 1, 1); /* the last µs of tick 10 */
+    tcb_fixture f = tcb_fixture_seeded(10 * TICK + TICK - 1, 1); /* the last µs of tick 10 */
     uint32_t cookie = syncookie_make(f.st, &EP, PEER_ISN, 3);
     assert_int_equal(syncookie_check(f.st, &EP, PEER_ISN, cookie), 3);
     synack_set_time(f.st, 11 * TICK);
@@ -93,7 +83,7 @@ static void test_expiry_after_its_lifetime(void **state)
 static void test_wrong_tuple_isn_or_index_refused(void **state)
 {
     (void)state;
-    tcb_fixture f = stack_at(5 * TICK, 1);
+    tcb_fixture f = tcb_fixture_seeded(5 * TICK, 1);
     uint32_t cookie = syncookie_make(f.st, &EP, PEER_ISN, 2);
     assert_int_equal(syncookie_check(f.st, &EP, PEER_ISN, cookie), 2);
     synack_endpoints v[] = {
@@ -117,7 +107,7 @@ static void test_wrong_tuple_isn_or_index_refused(void **state)
 static void test_wrong_secret_refused(void **state)
 {
     (void)state;
-    tcb_fixture a = stack_at(5 * TICK, 1), b = stack_at(5 * TICK, 2);
+    tcb_fixture a = tcb_fixture_seeded(5 * TICK, 1), b = tcb_fixture_seeded(5 * TICK, 2);
     uint32_t cookie = syncookie_make(a.st, &EP, PEER_ISN, 1);
     assert_int_equal(syncookie_check(a.st, &EP, PEER_ISN, cookie), 1);
     assert_int_equal(syncookie_check(b.st, &EP, PEER_ISN, cookie), -1);
@@ -130,7 +120,7 @@ static void test_wrong_secret_refused(void **state)
 static void test_rotation_keeps_cookies_in_flight(void **state)
 {
     (void)state;
-    tcb_fixture f = stack_at(10 * TICK, 1);
+    tcb_fixture f = tcb_fixture_seeded(10 * TICK, 1);
     uint32_t old = syncookie_make(f.st, &EP, PEER_ISN, 3);
     assert_int_equal(synack_rotate_secrets(f.st), 0);
     uint32_t fresh = syncookie_make(f.st, &EP, PEER_ISN, 3);

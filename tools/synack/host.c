@@ -526,6 +526,22 @@ const char *host_err_str(int e)
     return buf;
 }
 
+void host_view_ends(const synack_conn_view *v, char *l, char *r, size_t cap)
+{
+    host_ep_str(v->ep.laddr, v->ep.lport, l, cap);
+    if (v->state == SYNACK_LISTEN)
+        snprintf(r, cap, "0.0.0.0:*");
+    else
+        host_ep_str(v->ep.raddr, v->ep.rport, r, cap);
+}
+
+double host_view_timer_s(const synack_conn_view *v, uint64_t now)
+{
+    if (!v->timer || !v->timer[0] || v->timer_at == UINT64_MAX)
+        return -1;
+    return v->timer_at > now ? (double)(v->timer_at - now) / 1e6 : 0.0;
+}
+
 struct table_ctx {
     FILE *out;    /* where rows go */
     uint64_t now; /* for timer countdowns */
@@ -536,14 +552,10 @@ static void table_row(void *arg, const synack_conn_view *v)
 {
     struct table_ctx *t = arg;
     char l[32], r[32], timer[48] = "";
-    host_ep_str(v->ep.laddr, v->ep.lport, l, sizeof(l));
-    if (v->state == SYNACK_LISTEN)
-        snprintf(r, sizeof(r), "0.0.0.0:*");
-    else
-        host_ep_str(v->ep.raddr, v->ep.rport, r, sizeof(r));
-    if (v->timer && v->timer[0] && v->timer_at != UINT64_MAX)
-        snprintf(timer, sizeof(timer), "%s(%.3fs)", v->timer,
-                 v->timer_at > t->now ? (double)(v->timer_at - t->now) / 1e6 : 0.0);
+    host_view_ends(v, l, r, sizeof(l));
+    double left = host_view_timer_s(v, t->now);
+    if (left >= 0)
+        snprintf(timer, sizeof(timer), "%s(%.3fs)", v->timer, left);
     fprintf(t->out, "%-12s %7u %7u  %-21s %-21s %4d  %s\n", synack_state_name(v->state), v->recv_q,
             v->send_q, l, r, v->sock, timer);
     t->n++;

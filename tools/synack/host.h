@@ -108,6 +108,11 @@ int host_count_live(host *h);
 double host_elapsed(const host *h);
 /* "192.0.2.1:80" into buf. */
 const char *host_ep_str(uint32_t addr, uint16_t port, char *buf, size_t cap);
+/* A connection's two ends as the tables show them, each into a buffer of cap bytes: local,
+ * and peer ("0.0.0.0:*" for a listener). */
+void host_view_ends(const synack_conn_view *v, char *l, char *r, size_t cap);
+/* Seconds until the connection's timer fires at `now` (0 once due), or -1 when none runs. */
+double host_view_timer_s(const synack_conn_view *v, uint64_t now);
 /* "Connection refused (ECONNREFUSED)" for a negative errno. */
 const char *host_err_str(int neg_errno);
 /* Parses "A.B.C.D" (host order). 0, or -1. */

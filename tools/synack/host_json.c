@@ -31,20 +31,16 @@ static void json_row(void *arg, const synack_conn_view *v)
 {
     struct json_rows *t = arg;
     char l[32], r[32];
-    host_ep_str(v->ep.laddr, v->ep.lport, l, sizeof(l));
-    if (v->state == SYNACK_LISTEN)
-        snprintf(r, sizeof(r), "0.0.0.0:*");
-    else
-        host_ep_str(v->ep.raddr, v->ep.rport, r, sizeof(r));
+    host_view_ends(v, l, r, sizeof(l));
     fprintf(t->out, "%s{\"state\":", t->n ? "," : "");
     host_json_str(t->out, synack_state_name(v->state));
     fprintf(t->out, ",\"recv_q\":%u,\"send_q\":%u,\"local\":\"%s\",\"peer\":\"%s\",\"sock\":%d",
             v->recv_q, v->send_q, l, r, v->sock);
-    if (v->timer && v->timer[0] && v->timer_at != UINT64_MAX) {
+    double left = host_view_timer_s(v, t->now);
+    if (left >= 0) {
         fprintf(t->out, ",\"timer\":");
         host_json_str(t->out, v->timer);
-        fprintf(t->out, ",\"timer_s\":%.3f",
-                v->timer_at > t->now ? (double)(v->timer_at - t->now) / 1e6 : 0.0);
+        fprintf(t->out, ",\"timer_s\":%.3f", left);
     }
     fputc('}', t->out);
     t->n++;
