@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Runs every tests/packetdrill/*.pkt against synack through libsynack_packetdrill.so with
-# Google's packetdrill. Skipped (exit 77) when no `packetdrill` is on PATH, when not root
+# Google's packetdrill ($PACKETDRILL, else `packetdrill` on PATH, else the build under
+# /tmp/packetdrill that interop.upstream_packetdrill uses). Skipped (exit 77) without one, when not root
 # (packetdrill calls mlockall), or when the shared object has not been built.
 #
 # Each script runs with --so_flags=addr=192.0.2.2,profile=linux unless it contains the
@@ -16,10 +17,13 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${SYNACK_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 pd=${PACKETDRILL:-$(command -v packetdrill || true)}
+if [ -z "$pd" ] && [ -x /tmp/packetdrill/gtests/net/packetdrill/packetdrill ]; then
+    pd=/tmp/packetdrill/gtests/net/packetdrill/packetdrill
+fi
 so=${SYNACK_PACKETDRILL_SO:-${SYNACK_BUILD_DIR:-$src/build}/libsynack_packetdrill.so}
 
 if [ -z "$pd" ]; then
-    echo "SKIP: no packetdrill on PATH (set PACKETDRILL to use one elsewhere)"
+    echo "SKIP: no packetdrill on PATH or under /tmp/packetdrill (set PACKETDRILL to use one elsewhere)"
     exit 77
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -28,6 +32,11 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ ! -f "$so" ]; then
     echo "SKIP: $so not built"
+    exit 77
+fi
+# A sanitizer build's shim needs its runtime loaded first, which packetdrill does not do.
+if readelf --dyn-syms "$so" 2> /dev/null | grep -q '__asan_\|__ubsan_'; then
+    echo "SKIP: $so is a sanitizer build (packetdrill cannot load it)"
     exit 77
 fi
 
