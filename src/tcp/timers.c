@@ -68,9 +68,12 @@ static void send_probe(tcp_conn *c)
         uint32_t len = top - c->snd_una;
         if (len > c->snd_mss)
             len = c->snd_mss;
-        if (len) {
+        /* A FIN sent is part of the last segment: a probe that left it out would send
+         * nothing after a bare FIN, and the FIN would wait for the RTO after the probe. */
+        uint8_t fin = c->fin_queued && top == end && seq_gt(c->snd_max, end) ? TCP_FIN : 0;
+        if (len || fin) {
             tcp_count_retransmission(c);
-            tcp_xmit(c, top - len, len, TCP_ACK | TCP_PSH);
+            tcp_xmit(c, top - len, len, TCP_ACK | (len ? TCP_PSH : 0) | fin);
             retrans = 1;
         }
     }
