@@ -250,7 +250,7 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso);
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
     if (c->in_recovery)
-        c->x->prr_out += len; /* RFC 6937 prr_out */
+        c->x->prr_out += len; /* RFC 9937 prr_out */
     if (end != seq)
         tcp_txlog_on_xmit(c, seq, end, (flags & TCP_FIN) != 0); /* RACK's transmit time,
                                                                   the rate snapshot */
