@@ -497,6 +497,8 @@ void tcp_output(tcp_conn *c)
         if (sack_recovery)
             sent = sack_retransmit(c, mss, 0);
         uint32_t burst = 0; /* segments sent by this loop so far */
+        int arm = 0; /* nothing was outstanding: the timer starts after the burst, so that a
+                        tail-loss probe's timeout sees the whole flight (RFC 8985 7.2) */
         int paced = 0;      /* the pacer held the next segment back */
         for (;;) {
             uint32_t end = tcp_snd_data_end(c);
@@ -555,7 +557,7 @@ void tcp_output(tcp_conn *c)
             tcp_xmit(c, seq, len, flags);
             sent = 1;
             if (tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
-                tcp_arm_rexmit(c);
+                arm = 1;
             tcp_timer_stop(c, TT_PERSIST);
             if (with_fin) {
                 /* The FIN was queued by close() (the socket is gone) or by
@@ -568,6 +570,8 @@ void tcp_output(tcp_conn *c)
                 break;
             }
         }
+        if (arm && tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
+            tcp_arm_rexmit(c);
         /* RFC 6675 NextSeg rule 3: with no lost hole and no new data left to send, resend
          * the next unSACKed segment rather than wait for the RTO. */
         if (sack_recovery && !seq_lt(c->snd_nxt, tcp_snd_data_end(c)))
