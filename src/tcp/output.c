@@ -446,7 +446,9 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
         if (tcp_pacing_on(c) && !tcp_pace_allow(c, len, mss))
             break; /* the pacer's timer (TT_PACE) comes back for it */
         tcp_count_retransmission(c);
-        tcp_xmit(c, seq, len, TCP_ACK);
+        /* PSH as the segment first carried it when it ended the data written (Linux
+         * keeps an skb's PSH on its resends) */
+        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0));
         if (seq_lt(c->x->high_rxt, seq + len)) /* RACK may resend below it (a lost resend) */
             c->x->high_rxt = seq + len;
         pipe += len;

@@ -293,7 +293,7 @@ static int resend_first_lost(tcp_conn *c)
     if (!len)
         return 0;
     tcp_count_retransmission(c);
-    tcp_xmit(c, seq, len, TCP_ACK);
+    tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0)); /* as output.c's */
     if (seq_lt(c->x->high_rxt, seq + len))
         c->x->high_rxt = seq + len;
     return 1;

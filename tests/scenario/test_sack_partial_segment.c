@@ -3,7 +3,8 @@
  * last byte of a segment delivers no segment (Linux cuts SACK blocks to whole segments,
  * tcp_match_skb_to_sack), so it starts no loss detection; the tail-loss probe and the RTO
  * repair the losses instead. Counting that byte made RACK mark the three segments before
- * it lost a reordering window later. The exchange is Linux's
+ * it lost a reordering window later. A resend that ends the written data carries PSH, as
+ * the segment first did (Linux keeps PSH on an skb). The exchange is Linux's
  * fast_retransmit/fr-4pkt-fack-last-byte.pkt. */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -48,8 +49,23 @@ static void test_sack_of_a_segments_last_byte_is_not_a_delivery(void **state)
     assert_int_equal(p->s.seq, b + 3000);
     assert_int_equal(p->s.payload_len, 1000);
     assert_int_equal(p->t - t0, RTT_US);
+    uint64_t probe_t = p->t; /* h.out may move as it grows */
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPLossProbes), 1);
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPFastRetrans), 0);
+    /* then the RTO resends the first segment, and the ACKs of the resends draw the rest;
+     * the resend that ends the written data carries PSH as its first transmission did */
+    sh_run_until(&h, t0 + 5 * RTT_US);
+    assert_int_equal(h.nout, mark + 2);
+    assert_int_equal(h.out[mark + 1].t - probe_t, 3 * RTT_US); /* RTO: srtt + 4 rttvar */
+    assert_int_equal(h.out[mark + 1].s.seq, b);
+    assert_int_equal(h.out[mark + 1].s.flags, TCP_ACK);
+    mark = h.nout;
+    fx_sh_peer_ack(&h, b + 1000, b + 3999, b + 4000);
+    fx_sh_peer_ack(&h, b + 3000, b + 3999, b + 4000);
+    char flow[128];
+    sh_flow(&h, mark, flow, sizeof(flow));
+    assert_string_equal(flow, "./1000|./1000|P./1000");
+    assert_int_equal(h.out[mark + 2].s.seq, b + 3000);
     sh_free(&h);
 }
 
