@@ -233,8 +233,8 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
     int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
     int newly_lost = tcp_rack_on(c) && c->x->txlog->lost_marks != marks_before;
     /* RFC 9937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
-    int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes -
-                (int64_t)sacked_before;
+    int64_t d =
+        (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes - (int64_t)sacked_before;
     uint32_t delivered = d > 0 ? (uint32_t)d : 0;
     if (was_in_recovery && c->in_recovery && !c->cc->cong_control)
         prr_update(c, delivered, seq_gt(c->snd_una, una_before) && !newly_lost);

@@ -499,9 +499,10 @@ void tcp_output(tcp_conn *c)
         if (sack_recovery)
             sent = sack_retransmit(c, mss, 0);
         uint32_t burst = 0; /* segments sent by this loop so far */
-        int arm = 0; /* nothing was outstanding: the timer starts after the burst, so that a
-                        tail-loss probe's timeout sees the whole flight (RFC 8985 7.2) */
         int paced = 0;      /* the pacer held the next segment back */
+        /* Nothing was outstanding: the timer starts after the burst, so that a tail-loss
+         * probe's timeout sees the whole flight (RFC 8985 7.2). */
+        int arm = 0;
         for (;;) {
             uint32_t end = tcp_snd_data_end(c);
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;

@@ -21,8 +21,7 @@ static int reuse_socket(synack_stack *st, int reuse)
 {
     int s = synack_socket(st, SOCK_STREAM);
     assert_true(s >= 0);
-    assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)),
-                     0);
+    assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)), 0);
     return s;
 }
 

@@ -38,7 +38,7 @@ static void test_sack_of_a_segments_last_byte_is_not_a_delivery(void **state)
     assert_int_equal(h.nout, first + 4);
     sh_run_for(&h, RTT_US);
     size_t mark = h.nout;
-    uint64_t t0 = h.now; /* one RTT after the burst */
+    uint64_t t0 = h.now;                       /* one RTT after the burst */
     fx_sh_peer_ack(&h, b, b + 3999, b + 4000); /* the last byte of the fourth segment */
     sh_run_until(&h, t0 + 3 * RTT_US);
     assert_true(h.nout > mark);
