@@ -342,6 +342,19 @@ void tcp_send_rst(tcp_conn *c)
     emit(c->st, &ep, &seg, c, 0);
 }
 
+void tcp_send_rst_seq(tcp_conn *c, uint32_t seq)
+{
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    tcp_seg seg = {0};
+    seg.sport = ep.lport;
+    seg.dport = ep.rport;
+    seg.seq = seq;
+    seg.flags = TCP_RST;
+    c->segs_out++;
+    emit(c->st, &ep, &seg, c, 0);
+}
+
 void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *in)
 {
     /* RFC 9293 3.10.7.1: never answer a RST; otherwise
