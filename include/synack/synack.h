@@ -209,6 +209,10 @@ typedef struct synack_config {
                                    min(buffer/2, MSS) (RFC 1122 4.2.3.3) */
     uint8_t send_waits_open;      /* send() before the handshake completes is -EAGAIN, not
                                      queued for after it (RFC 9293 3.10.2) */
+    uint8_t rst_reply_orphan;     /* data reaching a connection whose socket was closed is
+                                     answered as a segment without a connection is
+                                     (<SEQ=SEG.ACK><CTL=RST>, Linux), not with the abort's
+                                     <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no

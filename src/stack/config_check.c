@@ -159,6 +159,8 @@ static const char *check_behaviour(const synack_config *c)
         return "window_update_double";
     if (c->send_waits_open > 1)
         return "send_waits_open";
+    if (c->rst_reply_orphan > 1)
+        return "rst_reply_orphan";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
@@ -236,4 +238,5 @@ void config_apply_profile(synack_config *c)
     c->psh_burst_end = 1;
     c->window_update_double = 1;
     c->send_waits_open = 1;
+    c->rst_reply_orphan = 1;
 }

@@ -250,6 +250,8 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     synack_endpoints ep;
     tcp_usr_endpoints(c, &ep);
     nso->bound = 1;
+    nso->reuseaddr = so->reuseaddr; /* inherited, as Linux's accept(): a later SO_REUSEADDR
+                                       listener may share the port with it */
     nso->laddr = ep.laddr;
     nso->lport = ep.lport;
     nso->conn = c;

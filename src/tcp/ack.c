@@ -69,24 +69,55 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     return c->fin_queued && seq_gt(c->snd_max, data_end) && ack == data_end + 1;
 }
 
+/* RFC 9937 (which obsoletes RFC 6937) Proportional Rate Reduction: during SACK recovery,
+ * send in proportion to what the network delivers, so the window comes down to ssthresh
+ * smoothly instead of in one burst (a burst into a full bottleneck queue loses the
+ * retransmissions too). Below ssthresh the conservative bound (PRR-CRB) holds unless the
+ * ACK is safe (SND.UNA advanced and no further loss shown): then the slow-start bound
+ * (PRR-SSRB) adds one segment. */
+static void prr_update(tcp_conn *c, uint32_t delivered, int safe)
+{
+    c->x->prr_delivered += delivered;
+    uint32_t pipe = tcp_sack_pipe(c);
+    uint64_t sndcnt;
+    if (pipe > c->ssthresh) {
+        uint64_t fs = c->x->recover_fs ? c->x->recover_fs : 1;
+        uint64_t target = ((uint64_t)c->x->prr_delivered * c->ssthresh + fs - 1) / fs;
+        sndcnt = target > c->x->prr_out ? target - c->x->prr_out : 0;
+    } else {
+        uint64_t limit =
+            c->x->prr_delivered > c->x->prr_out ? c->x->prr_delivered - c->x->prr_out : 0;
+        if (limit < delivered)
+            limit = delivered;
+        if (safe)
+            limit += c->snd_mss;
+        sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
+    }
+    if (c->x->prr_out == 0 && sndcnt == 0)
+        sndcnt = c->snd_mss; /* the fast retransmit that starts recovery always goes */
+    c->cwnd = pipe + (uint32_t)sndcnt;
+}
+
 /* Fast retransmit and the start of loss recovery: RFC 5681 3.2 / RFC 6582 3.2, or
- * RFC 6675 5 when SACK is in use. */
-static void enter_recovery(tcp_conn *c)
+ * RFC 6675 5 when SACK is in use. `delivered` is what the ACK that starts it delivered
+ * (RFC 9937 DeliveredData; 0 from the reordering timer). */
+static void enter_recovery(tcp_conn *c, uint32_t delivered)
 {
     stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
     c->in_recovery = 1;
     c->x->snd_recover = c->snd_max;
     c->cc->on_enter_recovery(c);
     if (c->sack_ok) {
-        /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and RFC 6937
-         * Proportional Rate Reduction paces it: cwnd is recomputed on every ACK (unless
-         * the controller owns cwnd: cong_control). */
-        if (!c->cc->cong_control)
-            c->cwnd = c->ssthresh;
+        /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and PRR paces it: cwnd
+         * is recomputed on every ACK (unless the controller owns cwnd: cong_control),
+         * this one included (RFC 9937 4: the ACK that starts recovery shows a loss, so it
+         * is not safe; after the losses it marked, cwnd = ssthresh could send a burst). */
         c->x->high_rxt = c->snd_una;
         c->x->recover_fs = c->snd_max - c->snd_una;
         c->x->prr_delivered = 0;
         c->x->prr_out = 0;
+        if (!c->cc->cong_control)
+            prr_update(c, delivered, 0);
     }
     if (tcp_rack_on(c))
         tcp_rack_enter_recovery(c); /* RFC 8985: the first segment RACK marked lost */
@@ -97,31 +128,7 @@ static void enter_recovery(tcp_conn *c)
 
 void tcp_enter_recovery(tcp_conn *c)
 {
-    enter_recovery(c);
-}
-
-/* RFC 6937 Proportional Rate Reduction: during SACK recovery, send in proportion to what
- * the network delivers, so the window comes down to ssthresh smoothly instead of in one
- * burst (a burst into a full bottleneck queue loses the retransmissions too). */
-static void prr_update(tcp_conn *c, uint32_t delivered)
-{
-    c->x->prr_delivered += delivered;
-    uint32_t pipe = tcp_sack_pipe(c);
-    uint64_t sndcnt;
-    if (pipe > c->ssthresh) {
-        uint64_t fs = c->x->recover_fs ? c->x->recover_fs : 1;
-        uint64_t target = ((uint64_t)c->x->prr_delivered * c->ssthresh + fs - 1) / fs;
-        sndcnt = target > c->x->prr_out ? target - c->x->prr_out : 0;
-    } else {
-        /* slow-start reduction bound (PRR-SSRB) */
-        uint64_t limit =
-            c->x->prr_delivered > c->x->prr_out ? c->x->prr_delivered - c->x->prr_out : 0;
-        if (limit < delivered)
-            limit = delivered;
-        limit += c->snd_mss;
-        sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
-    }
-    c->cwnd = pipe + (uint32_t)sndcnt;
+    enter_recovery(c, 0);
 }
 
 /* RFC 5827 (SACK-based Early Retransmit): oseg < DupThresh + 1 segments outstanding (and
@@ -167,8 +174,9 @@ void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg)
  * RFC 6675 2: an ACK that SACKs new data counts even if the window changed (Linux's
  * receive window grows while it queues out-of-order data, so its duplicate ACKs rarely
  * repeat the window). */
-static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
+static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, uint32_t new_sacked)
 {
+    int new_sack = new_sacked > 0;
     if (seg->payload_len || (seg->flags & (TCP_SYN | TCP_FIN)) ||
         (win != c->snd_wnd && !new_sack) || c->snd_una == c->snd_max)
         return;
@@ -185,7 +193,7 @@ static void dup_ack(tcp_conn *c, const tcp_seg *seg, uint32_t win, int new_sack)
     /* RFC 6582 4.1: only start a new recovery if this ACK covers more than recover. */
     if (c->x->dupacks == TCP_DUPTHRESH && seq_gt(seg->ack, c->x->snd_recover - 1) &&
         !tcp_rack_on(c))
-        enter_recovery(c);
+        enter_recovery(c, new_sacked);
 }
 
 /* The ACK of a synchronized state (RFC 9293 3.10.7.4 "fifth", RFC 5961 5.2; RFC 5681,
@@ -218,22 +226,25 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
         fin_acked = tcp_ack_advance(c, seg->ack);
         tcp_ts_rtt_sample(c, seg);
     } else if (seg->ack == c->snd_una)
-        dup_ack(c, seg, win, c->x->sacked_bytes > sacked_before);
+        dup_ack(c, seg, win,
+                c->x->sacked_bytes > sacked_before ? c->x->sacked_bytes - sacked_before : 0);
     /* RFC 8985 6.2: with RACK, time since transmission decides what is lost */
+    uint32_t marks_before = tcp_rack_on(c) ? c->x->txlog->lost_marks : 0;
     int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
-    if (was_in_recovery && c->in_recovery && !c->cc->cong_control) {
-        /* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
-        int64_t d = (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes -
-                    (int64_t)sacked_before;
-        prr_update(c, d > 0 ? (uint32_t)d : 0);
-    }
+    int newly_lost = tcp_rack_on(c) && c->x->txlog->lost_marks != marks_before;
+    /* RFC 9937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
+    int64_t d =
+        (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes - (int64_t)sacked_before;
+    uint32_t delivered = d > 0 ? (uint32_t)d : 0;
+    if (was_in_recovery && c->in_recovery && !c->cc->cong_control)
+        prr_update(c, delivered, seq_gt(c->snd_una, una_before) && !newly_lost);
     /* RFC 6675 5: SACK can show a loss before three duplicate ACKs arrive; and with
      * fewer than four segments out and nothing new to send, RFC 5827 Early
      * Retransmit lowers the threshold to what can still come back. */
     if (c->sack_ok && !c->in_recovery && c->snd_una != c->snd_max &&
         seq_gt(c->snd_una, c->x->snd_recover - 1) &&
         (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
-        enter_recovery(c);
+        enter_recovery(c, delivered);
     tcp_ack_rate_sample(c, seg, una_before, sacked_before);
     /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
     if (seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {

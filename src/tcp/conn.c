@@ -167,8 +167,8 @@ void tcp_xfer_release(tcp_conn *c)
 void tcp_knobs_inherit(tcp_knobs *to, const tcp_knobs *from)
 {
     *to = *from;
-    /* Not passed on to what a listener accepts (docs/API.md "Options"). */
-    to->maxseg = 0;
+    /* Not passed on to what a listener accepts (docs/API.md "Options"); TCP_MAXSEG is, as
+     * Linux passes its user MSS to the child. */
     to->user_timeout_us = 0;
     to->max_pacing_rate = 0;
     to->linger_on = 0;

@@ -236,7 +236,10 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         /* Nobody will ever read this: the application closed the socket (RFC 9293
          * 3.10.4 leaves this to the implementation; Linux resets, RFC 2525 2.17). */
         stack_count(st, SYNACK_CTR_TCPAbortOnData);
-        tcp_send_rst(c);
+        if (st->cfg.rst_reply_orphan && (seg->flags & TCP_ACK))
+            tcp_send_rst_seq(c, seg->ack); /* Linux: the reset of tcp_v4_do_rcv */
+        else
+            tcp_send_rst(c);
         tcp_conn_close(c, -ECONNRESET, "data-after-close");
         return TCP_FREED;
     }

@@ -69,14 +69,15 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
     c->keepalive = k->keepalive;
     sendbuf_set_cap(&c->x->snd, &st->bufmem, k->sndbuf);
     recvbuf_set_cap(&c->x->rcv, &st->bufmem, k->rcvbuf);
-    c->rcv_mss = tcp_our_mss(st, 0);
+    c->rcv_mss = tcp_our_mss(st, k->maxseg);
 }
 
 /* Answers a SYN without keeping state: everything is in the ISN (and in the TSval). */
-static void cookie_synack(synack_stack *st, const synack_endpoints *ep, const tcp_seg *seg)
+static void cookie_synack(synack_stack *st, const tcp_listener *l, const synack_endpoints *ep,
+                          const tcp_seg *seg)
 {
     const synack_config *cfg = &st->cfg;
-    uint16_t our_mss = tcp_our_mss(st, 0);
+    uint16_t our_mss = tcp_our_mss(st, l->knobs.maxseg);
     uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : TCP_DEFAULT_MSS;
     uint32_t idx = syncookie_mss_index(peer_mss < our_mss ? peer_mss : our_mss);
     uint32_t iss = syncookie_make(st, ep, seg->seq, idx);
@@ -198,7 +199,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
         return;
     }
     if (st->cfg.syncookies == 2 || (l->syn_len >= l->syn_max && st->cfg.syncookies == 1)) {
-        cookie_synack(st, &ep, seg);
+        cookie_synack(st, l, &ep, seg);
         return;
     }
     if (l->syn_len >= l->syn_max) {

@@ -250,7 +250,7 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso);
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
     if (c->in_recovery)
-        c->x->prr_out += len; /* RFC 6937 prr_out */
+        c->x->prr_out += len; /* RFC 9937 prr_out */
     if (end != seq)
         tcp_txlog_on_xmit(c, seq, end, (flags & TCP_FIN) != 0); /* RACK's transmit time,
                                                                   the rate snapshot */
@@ -338,6 +338,19 @@ void tcp_send_rst(tcp_conn *c)
         seg.opts.ts_val = tcp_ts_now(c);
         seg.opts.ts_ecr = c->ts_recent;
     }
+    c->segs_out++;
+    emit(c->st, &ep, &seg, c, 0);
+}
+
+void tcp_send_rst_seq(tcp_conn *c, uint32_t seq)
+{
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    tcp_seg seg = {0};
+    seg.sport = ep.lport;
+    seg.dport = ep.rport;
+    seg.seq = seq;
+    seg.flags = TCP_RST;
     c->segs_out++;
     emit(c->st, &ep, &seg, c, 0);
 }
@@ -446,7 +459,9 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
         if (tcp_pacing_on(c) && !tcp_pace_allow(c, len, mss))
             break; /* the pacer's timer (TT_PACE) comes back for it */
         tcp_count_retransmission(c);
-        tcp_xmit(c, seq, len, TCP_ACK);
+        /* PSH as the segment first carried it when it ended the data written (Linux
+         * keeps an skb's PSH on its resends) */
+        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0));
         if (seq_lt(c->x->high_rxt, seq + len)) /* RACK may resend below it (a lost resend) */
             c->x->high_rxt = seq + len;
         pipe += len;
@@ -498,6 +513,9 @@ void tcp_output(tcp_conn *c)
             sent = sack_retransmit(c, mss, 0);
         uint32_t burst = 0; /* segments sent by this loop so far */
         int paced = 0;      /* the pacer held the next segment back */
+        /* Nothing was outstanding: the timer starts after the burst, so that a tail-loss
+         * probe's timeout sees the whole flight (RFC 8985 7.2). */
+        int arm = 0;
         for (;;) {
             uint32_t end = tcp_snd_data_end(c);
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
@@ -555,7 +573,7 @@ void tcp_output(tcp_conn *c)
             tcp_xmit(c, seq, len, flags);
             sent = 1;
             if (tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
-                tcp_arm_rexmit(c);
+                arm = 1;
             tcp_timer_stop(c, TT_PERSIST);
             if (with_fin) {
                 /* The FIN was queued by close() (the socket is gone) or by
@@ -568,6 +586,8 @@ void tcp_output(tcp_conn *c)
                 break;
             }
         }
+        if (arm && tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
+            tcp_arm_rexmit(c);
         /* RFC 6675 NextSeg rule 3: with no lost hole and no new data left to send, resend
          * the next unSACKed segment rather than wait for the RTO. */
         if (sack_recovery && !seq_lt(c->snd_nxt, tcp_snd_data_end(c)))

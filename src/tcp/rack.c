@@ -191,6 +191,12 @@ static void tlp_ack(tcp_conn *c, tcp_rack *r, const tcp_seg *seg, int dsack)
     }
 }
 
+/* n rounded up to a whole number of segments of mss bytes. */
+static uint32_t mss_ceil(uint32_t n, uint32_t mss)
+{
+    return (n + mss - 1) / mss * mss;
+}
+
 int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
 {
     tcp_txlog *l = c->x->txlog;
@@ -211,16 +217,28 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
         uint32_t lft = seg->opts.sack[b].left, rt = seg->opts.sack[b].right;
         widen(c, &lft, &rt);
         uint32_t i = tcp_txlog_find(l, lft);
-        /* a record only partly SACKed (a TSO frame, a resend of another size) is cut at
-         * the block's edges, room permitting, so that its SACKed part counts */
-        if (i < l->n && seq_lt(tcp_txlog_at(l, i)->start, lft) && tcp_txlog_split(l, i, lft))
-            i++;
+        /* A record only partly SACKed (a TSO frame, a resend of another size) is cut at
+         * the block's edges, room permitting, so that its SACKed part counts; but only
+         * whole segments of it count (the cuts fall on MSS boundaries from its start, as
+         * Linux's tcp_match_skb_to_sack): a SACK of a segment's last byte shows no
+         * delivered segment, so it neither marks anything lost nor times anything. */
+        if (i < l->n && seq_lt(tcp_txlog_at(l, i)->start, lft)) {
+            const tcp_txrec *x = tcp_txlog_at(l, i);
+            uint32_t cut = x->start + mss_ceil(lft - x->start, c->snd_mss);
+            if (seq_lt(cut, x->end) && tcp_txlog_split(l, i, cut))
+                i++;
+        }
         for (; i < l->n; i++) {
             tcp_txrec *x = tcp_txlog_at(l, i);
             if (!seq_lt(x->start, rt))
                 break;
-            if (seq_gt(x->end, rt) && !tcp_txlog_split(l, i, rt))
-                break;
+            if (seq_lt(x->start, lft))
+                continue; /* less than a segment of it was SACKed */
+            if (seq_gt(x->end, rt)) {
+                uint32_t cut = x->start + (rt - x->start) / c->snd_mss * c->snd_mss;
+                if (cut == x->start || !tcp_txlog_split(l, i, cut))
+                    break;
+            }
             x = tcp_txlog_at(l, i);
             if ((x->flags & TXREC_SACKED) || seq_lt(x->start, lft))
                 continue;
@@ -275,7 +293,7 @@ static int resend_first_lost(tcp_conn *c)
     if (!len)
         return 0;
     tcp_count_retransmission(c);
-    tcp_xmit(c, seq, len, TCP_ACK);
+    tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0)); /* as output.c's */
     if (seq_lt(c->x->high_rxt, seq + len))
         c->x->high_rxt = seq + len;
     return 1;

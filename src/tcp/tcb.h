@@ -87,9 +87,9 @@ typedef struct tcp_xfer {
     uint32_t nsb;                     /* ranges in sb */
     uint32_t sacked_bytes;            /* bytes the ranges cover */
     uint32_t high_rxt;                /* lost bytes below this were resent in this recovery */
-    uint32_t prr_delivered;           /* RFC 6937: bytes delivered since recovery began */
-    uint32_t prr_out;                 /* RFC 6937: bytes sent since recovery began */
-    uint32_t recover_fs;              /* RFC 6937 RecoverFS: the flight when recovery began */
+    uint32_t prr_delivered;           /* RFC 9937: bytes delivered since recovery began */
+    uint32_t prr_out;                 /* RFC 9937: bytes sent since recovery began */
+    uint32_t recover_fs;              /* RFC 9937 RecoverFS: the flight when recovery began */
     uint32_t high_sacked;             /* highest sequence number ever SACKed (the forward-most
                                          byte the receiver holds; when the scoreboard is full its
                                          highest ranges are forgotten, sack.c) */

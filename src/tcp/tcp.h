@@ -230,6 +230,9 @@ void tcp_send_ack(tcp_conn *c);
 void tcp_send_syn(tcp_conn *c);
 /* A RST from the connection's current SND.NXT (abort, RFC 9293 3.10.5). */
 void tcp_send_rst(tcp_conn *c);
+/* <SEQ=seq><CTL=RST>, no options: the answer to a segment (RFC 9293 3.10.7.1's form), sent
+ * for connection c. */
+void tcp_send_rst_seq(tcp_conn *c, uint32_t seq);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *in);
 /* Sends a header-only segment that belongs to no TCB (TIME-WAIT records, SYN cookies);

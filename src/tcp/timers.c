@@ -16,6 +16,14 @@ uint64_t tcp_rto_backed_off(const tcp_conn *c)
     return rto < max ? rto : max;
 }
 
+/* Where data or a FIN can be outstanding: after close() too (a FIN is probed like data,
+ * as Linux probes in any state with something in flight). */
+static int tlp_state(synack_tcp_state s)
+{
+    return s == SYNACK_ESTABLISHED || s == SYNACK_CLOSE_WAIT || s == SYNACK_FIN_WAIT_1 ||
+           s == SYNACK_CLOSING || s == SYNACK_LAST_ACK;
+}
+
 /* RFC 8985 7.2: a probe timeout of two smoothed RTTs (plus the worst-case delayed-ACK time
  * when only one segment is out), never later than the RTO (then the probe takes the
  * RTO's place without collapsing the window); only in the open state, with an RTT
@@ -23,8 +31,7 @@ uint64_t tcp_rto_backed_off(const tcp_conn *c)
 static uint64_t tlp_pto(const tcp_conn *c, uint64_t rto)
 {
     if (!(c->st->cfg.tail_loss_probe || tcp_rack_on(c)) || c->tlp_out || c->in_recovery ||
-        c->backoff || !c->srtt_us ||
-        (c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
+        c->backoff || !c->srtt_us || !tlp_state(c->state))
         return 0;
     uint64_t pto = 2ull * c->srtt_us;
     if (c->snd_max - c->snd_una <= c->snd_mss)
@@ -68,9 +75,12 @@ static void send_probe(tcp_conn *c)
         uint32_t len = top - c->snd_una;
         if (len > c->snd_mss)
             len = c->snd_mss;
-        if (len) {
+        /* A FIN sent is part of the last segment: a probe that left it out would send
+         * nothing after a bare FIN, and the FIN would wait for the RTO after the probe. */
+        uint8_t fin = c->fin_queued && top == end && seq_gt(c->snd_max, end) ? TCP_FIN : 0;
+        if (len || fin) {
             tcp_count_retransmission(c);
-            tcp_xmit(c, top - len, len, TCP_ACK | TCP_PSH);
+            tcp_xmit(c, top - len, len, TCP_ACK | (len ? TCP_PSH : 0) | fin);
             retrans = 1;
         }
     }

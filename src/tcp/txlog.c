@@ -167,6 +167,7 @@ void tcp_txlog_mark_lost(tcp_txlog *l, tcp_txrec *x)
         return;
     x->flags |= TXREC_LOST;
     l->lost_bytes += rec_len(x);
+    l->lost_marks++;
 }
 
 void tcp_txlog_clear_lost(tcp_txlog *l, tcp_txrec *x)

@@ -55,6 +55,8 @@ typedef struct tcp_txlog {
     uint32_t n;           /* records held */
     uint32_t lost_bytes;  /* bytes in records marked TXREC_LOST */
     uint32_t segs_sacked; /* records marked TXREC_SACKED */
+    uint32_t lost_marks;  /* times a record was marked lost: an ACK that raised it showed a
+                             further loss (RFC 9937's safeACK test) */
     uint8_t rack_on;      /* RACK reads the log: every outstanding byte has a record */
     uint8_t rate_on;      /* rate sampling reads the log */
 } tcp_txlog;

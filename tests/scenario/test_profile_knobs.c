@@ -102,12 +102,49 @@ static void test_quickack_start(void **state)
     assert_int_equal(first_data(1), 1);
 }
 
+/* Closes the accepted connection (its FIN goes out and is not acknowledged), then the peer
+ * sends data to the orphan; returns the RST that answers it. */
+static sh_seg data_to_orphan(synack_config *cfg)
+{
+    seghost h;
+    uint32_t siss;
+    int s = fx_sh_established(&h, cfg, &siss);
+    assert_int_equal(synack_close(h.st, s), 0);
+    assert_int_equal(sh_last(&h)->s.flags, TCP_ACK | TCP_FIN);
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, siss + 1, TCP_ACK, 65535, "x", 1, NULL);
+    sh_seg rst = *sh_last(&h);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPAbortOnData), 1);
+    sh_free(&h);
+    rst.s.seq -= siss; /* relative: 1 is SEG.ACK, 2 is SND.NXT past the FIN */
+    return rst;
+}
+
+static void test_rst_reply_orphan(void **state)
+{
+    (void)state;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    sh_seg r = data_to_orphan(&cfg);
+    assert_int_equal(r.s.flags, TCP_RST | TCP_ACK); /* the abort: SND.NXT, past our FIN */
+    assert_int_equal(r.s.seq, 2);
+    assert_int_equal(r.s.ack, FX_PEER_ISS + 1);
+    cfg.rst_reply_orphan = 1;
+    r = data_to_orphan(&cfg);
+    assert_int_equal(r.s.flags, TCP_RST); /* the answer to the segment: SEG.ACK */
+    assert_int_equal(r.s.seq, 1);
+    synack_config_default(&cfg);
+    cfg.linux_profile = 1;
+    r = data_to_orphan(&cfg);
+    assert_int_equal(r.s.flags, TCP_RST);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_send_waits_open),
         cmocka_unit_test(test_linux_profile_sets_every_knob),
         cmocka_unit_test(test_ack_unsent_drop),
+        cmocka_unit_test(test_rst_reply_orphan),
         cmocka_unit_test(test_quickack_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

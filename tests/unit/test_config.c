@@ -356,6 +356,7 @@ MUT(nagle_minshall_two, c->nagle_minshall = 2)
 MUT(psh_burst_end_two, c->psh_burst_end = 2)
 MUT(window_update_double_two, c->window_update_double = 2)
 MUT(send_waits_open_two, c->send_waits_open = 2)
+MUT(rst_reply_orphan_two, c->rst_reply_orphan = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -428,6 +429,7 @@ static const bad_case bad_cases[] = {
     {"psh_burst_end", psh_burst_end_two},
     {"window_update_double", window_update_double_two},
     {"send_waits_open", send_waits_open_two},
+    {"rst_reply_orphan", rst_reply_orphan_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };
