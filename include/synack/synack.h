@@ -396,6 +396,9 @@ typedef struct synack_tcp_info {
     uint64_t bytes_received; /* bytes received in order */
     uint64_t segs_out;       /* segments sent */
     uint64_t segs_in;        /* segments received */
+    uint32_t sacked;         /* bytes above the cumulative ACK the peer has SACKed */
+    uint32_t lost;           /* bytes RACK marked lost (resent or not), not since SACKed */
+    uint32_t reordering;     /* segments: the reordering degree SACKs have shown (3 at first) */
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */

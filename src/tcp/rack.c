@@ -26,6 +26,7 @@ void tcp_rack_init(tcp_conn *c)
     /* the handshake's sample until data gives one (RFC 8985 6.2 step 1) */
     r->min_rtt = c->srtt_us ? c->srtt_us : UINT32_MAX;
     r->reo_wnd_mult = 1;
+    r->reordering = TCP_DUPTHRESH;
     r->reo_at = r->rto_at = UINT64_MAX;
     r->end_seq = r->fack = r->last_una = c->snd_una;
 }
@@ -49,8 +50,16 @@ static void delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_se
     /* step 3: a segment delivered below one delivered earlier, never resent, came late */
     if (seq_gt(x->end, r->fack))
         r->fack = x->end;
-    else if (seq_lt(x->end, r->fack) && !(x->flags & TXREC_RETRANS))
+    else if (seq_lt(x->end, r->fack) && !(x->flags & TXREC_RETRANS)) {
         r->reordering_seen = 1;
+        /* Linux's degree: the distance from this segment's start to the forward-most
+         * delivered byte, in whole segments, when it exceeds the degree known */
+        uint32_t metric = r->fack - x->start, mss = c->snd_mss;
+        if (mss && metric > r->reordering * mss) {
+            uint32_t deg = (metric + mss - 1) / mss;
+            r->reordering = deg < TCP_MAX_REORDERING ? deg : TCP_MAX_REORDERING;
+        }
+    }
     if (x->flags & TXREC_RETRANS) {
         /* step 2: the ACK may be for the original — skip what cannot be told apart: an
          * echoed timestamp older than the retransmission, or a sample shorter than any
@@ -358,6 +367,27 @@ void tcp_rack_on_rto(tcp_conn *c)
 uint32_t tcp_rack_lost_bytes(const tcp_conn *c)
 {
     return tcp_rack_on(c) ? c->x->txlog->lost_bytes : 0;
+}
+
+uint32_t tcp_rack_reordering(const tcp_conn *c)
+{
+    return tcp_rack_on(c) ? c->x->txlog->rack.reordering : TCP_DUPTHRESH;
+}
+
+uint32_t tcp_rack_lost_out(const tcp_conn *c)
+{
+    if (!tcp_rack_on(c))
+        return 0;
+    const tcp_txlog *l = c->x->txlog;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        const tcp_txrec *x = tcp_txlog_at(l, i);
+        /* A resend clears LOST so that RACK times the resend; Linux keeps counting the
+         * segment lost until the peer reports it. */
+        if ((x->flags & TXREC_LOST) || ((x->flags & TXREC_RETRANS) && !(x->flags & TXREC_SACKED)))
+            n += x->end - x->start;
+    }
+    return n;
 }
 
 uint32_t tcp_rack_next_lost(const tcp_conn *c, uint32_t *seq, uint32_t max)

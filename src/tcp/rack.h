@@ -29,6 +29,9 @@ typedef struct tcp_rack {
     uint32_t dsack_round;    /* RACK.dsack_round (valid with dsack_round_on) */
     uint32_t tlp_end_seq;    /* TLP.end_seq (valid with tlp_on) */
     uint32_t last_una;       /* SND.UNA at the previous ACK */
+    uint32_t reordering;     /* how far out of order SACKs showed delivery, in segments
+                                (Linux's tp->reordering, for TCP_INFO only): TCP_DUPTHRESH
+                                until a late segment shows more, at most TCP_MAX_REORDERING */
     uint8_t reo_wnd_mult;    /* RACK.reo_wnd_mult */
     uint8_t reo_wnd_persist; /* RACK.reo_wnd_persist */
     uint8_t reordering_seen; /* RACK.reordering_seen */
@@ -70,6 +73,11 @@ int tcp_rack_rto_recovery(const struct tcp_conn *c);
 void tcp_rack_forget(struct tcp_conn *c);
 /* Bytes marked lost and not resent since (they have left the pipe, RFC 6675 SetPipe). */
 uint32_t tcp_rack_lost_bytes(const struct tcp_conn *c);
+/* Bytes marked lost, resent since or not, and neither SACKed nor acknowledged: Linux's
+ * lost_out (TCP_INFO's tcpi_lost), which a retransmission does not lower. */
+uint32_t tcp_rack_lost_out(const struct tcp_conn *c);
+/* The reordering degree TCP_INFO reports (tcp_rack.reordering; TCP_DUPTHRESH without RACK). */
+uint32_t tcp_rack_reordering(const struct tcp_conn *c);
 /* NextSeg() rule 1 under RACK: the first lost, not yet resent bytes (at most max); returns
  * their length, 0 for none, and the start in *seq. */
 uint32_t tcp_rack_next_lost(const struct tcp_conn *c, uint32_t *seq, uint32_t max);

@@ -9,6 +9,7 @@ struct tcp_conn;
 struct tcp_seg;
 
 #define TCP_SACK_SCOREBOARD 32 /* SACKed ranges remembered above SND.UNA */
+#define TCP_MAX_REORDERING 300 /* the cap on TCP_INFO's reordering degree (Linux's default) */
 #define TCP_DUPTHRESH 3        /* RFC 6675 DupThresh (RACK's reordering window uses it too) */
 
 /* Whether the segment's first SACK block is a D-SACK (RFC 2883 4). */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/rack.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
@@ -445,7 +446,12 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
 {
     memset(i, 0, sizeof(*i));
     i->state = (uint8_t)c->state;
-    i->ca_state = c->in_recovery ? 3 : c->backoff ? 4 : 0;
+    i->sacked = c->x ? c->x->sacked_bytes : 0;
+    i->lost = tcp_rack_lost_out(c);
+    i->reordering = tcp_rack_reordering(c);
+    /* Linux's Disorder: SACKs, duplicate ACKs or losses seen, but no recovery (yet). */
+    int disorder = i->sacked || i->lost || (c->x && c->x->dupacks);
+    i->ca_state = c->in_recovery ? 3 : c->backoff ? 4 : disorder ? 1 : 0;
     i->snd_wscale = c->snd_wscale;
     i->rcv_wscale = c->rcv_wscale;
     i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0));

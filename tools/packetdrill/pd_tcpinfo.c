@@ -78,6 +78,9 @@ void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, si
     li.tcpi_snd_mss = si->snd_mss;
     li.tcpi_rcv_mss = si->rcv_mss;
     li.tcpi_unacked = segs(si->unacked, si->snd_mss);
+    li.tcpi_sacked = segs(si->sacked, si->snd_mss);
+    li.tcpi_lost = segs(si->lost, si->snd_mss);
+    li.tcpi_reordering = si->reordering;
     li.tcpi_pmtu = pmtu;
     li.tcpi_rtt = si->rtt_us;
     li.tcpi_rttvar = si->rttvar_us;
