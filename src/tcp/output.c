@@ -210,6 +210,15 @@ static uint16_t window_field(tcp_conn *c, int syn)
     return (uint16_t)field;
 }
 
+/* A segment of this connection with its ports, seq and flags set and nothing else; ep is
+ * filled for emit(). */
+static void seg_start(const tcp_conn *c, synack_endpoints *ep, tcp_seg *seg, uint32_t seq,
+                      uint8_t flags)
+{
+    tcp_conn_endpoints(c, ep);
+    *seg = (tcp_seg){.sport = ep->lport, .dport = ep->rport, .seq = seq, .flags = flags};
+}
+
 int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 {
     synack_stack *st = c->st;
@@ -217,12 +226,8 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     if (!c->x && (len || (flags & (TCP_SYN | TCP_FIN))) && tcp_xfer_attach(c) != 0)
         return -ENOMEM;
     synack_endpoints ep;
-    tcp_conn_endpoints(c, &ep);
-    tcp_seg seg = {0};
-    seg.sport = ep.lport;
-    seg.dport = ep.rport;
-    seg.seq = seq;
-    seg.flags = flags;
+    tcp_seg seg;
+    seg_start(c, &ep, &seg, seq, flags);
     seg.payload_len = len;
     if (flags & TCP_ACK)
         seg.ack = c->rcv_nxt;
@@ -273,12 +278,8 @@ void tcp_send_syn(tcp_conn *c)
 {
     synack_stack *st = c->st;
     synack_endpoints ep;
-    tcp_conn_endpoints(c, &ep);
-    tcp_seg seg = {0};
-    seg.sport = ep.lport;
-    seg.dport = ep.rport;
-    seg.seq = c->x->iss;
-    seg.flags = TCP_SYN;
+    tcp_seg seg;
+    seg_start(c, &ep, &seg, c->x->iss, TCP_SYN);
     int synack = c->state == SYNACK_SYN_RECEIVED;
     if (synack) {
         seg.flags |= TCP_ACK;
@@ -322,12 +323,8 @@ void tcp_send_rst(tcp_conn *c)
      * is snd_max here (see tcp_send_ack), and RFC 5961 3.2 wants it exactly at the
      * peer's RCV.NXT. */
     synack_endpoints ep;
-    tcp_conn_endpoints(c, &ep);
-    tcp_seg seg = {0};
-    seg.sport = ep.lport;
-    seg.dport = ep.rport;
-    seg.seq = c->snd_max;
-    seg.flags = TCP_RST;
+    tcp_seg seg;
+    seg_start(c, &ep, &seg, c->snd_max, TCP_RST);
     if (c->state != SYNACK_SYN_SENT) {
         seg.flags |= TCP_ACK;
         seg.ack = c->rcv_nxt;
@@ -345,12 +342,8 @@ void tcp_send_rst(tcp_conn *c)
 void tcp_send_rst_seq(tcp_conn *c, uint32_t seq)
 {
     synack_endpoints ep;
-    tcp_conn_endpoints(c, &ep);
-    tcp_seg seg = {0};
-    seg.sport = ep.lport;
-    seg.dport = ep.rport;
-    seg.seq = seq;
-    seg.flags = TCP_RST;
+    tcp_seg seg;
+    seg_start(c, &ep, &seg, seq, TCP_RST);
     c->segs_out++;
     emit(c->st, &ep, &seg, c, 0);
 }
