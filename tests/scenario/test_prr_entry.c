@@ -20,21 +20,6 @@
 #include "support/fixture.h"
 #include "support/seghost.h"
 
-/* The peer ACKs `ack` with up to two SACK blocks ([l1, r1) first). */
-static void peer_ack(seghost *h, uint32_t ack, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
-{
-    tcp_opts o = {0};
-    if (l1 != r1) {
-        o.sack[o.nsack].left = l1;
-        o.sack[o.nsack++].right = r1;
-    }
-    if (l2 != r2) {
-        o.sack[o.nsack].left = l2;
-        o.sack[o.nsack++].right = r2;
-    }
-    sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, ack, TCP_ACK, 65535, NULL, 0, &o);
-}
-
 /* Segments sent from index `from` on, as "seq-offset/len|..." relative to base. */
 static void sent(const seghost *h, size_t from, uint32_t base, char *buf, size_t cap)
 {
@@ -63,18 +48,18 @@ static void test_first_ack_of_rack_recovery_sends_one_segment(void **state)
 
     sh_run_for(&h, 10000);
     size_t mark = h.nout;
-    peer_ack(&h, b, b + 1000, b + 2000, 0, 0);
-    peer_ack(&h, b, b + 1000, b + 3000, 0, 0);
+    fx_sh_peer_ack2(&h, b, b + 1000, b + 2000, 0, 0);
+    fx_sh_peer_ack2(&h, b, b + 1000, b + 3000, 0, 0);
     assert_int_equal(h.nout, mark);
     /* 1:1001, 3001:8001 marked lost at once; 8001:9001 delivered: one segment goes */
-    peer_ack(&h, b, b + 1000, b + 3000, b + 8000, b + 9000);
+    fx_sh_peer_ack2(&h, b, b + 1000, b + 3000, b + 8000, b + 9000);
     sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "0/1000");
 
     sh_run_for(&h, 12000);
     mark = h.nout;
     /* SND.UNA advances, nothing newly lost: the slow-start bound adds a segment */
-    peer_ack(&h, b + 4000, b + 8000, b + 9000, 0, 0);
+    fx_sh_peer_ack2(&h, b + 4000, b + 8000, b + 9000, 0, 0);
     sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "4000/1000|5000/1000|6000/1000");
 
@@ -82,7 +67,7 @@ static void test_first_ack_of_rack_recovery_sends_one_segment(void **state)
     sh_run_for(&h, 2000);
     mark = h.nout;
     /* a reordered ACK below SND.UNA SACKs 2 MSS: not safe, so 2 MSS go, not 3 */
-    peer_ack(&h, b + 3000, b + 5000, b + 7000, 0, 0);
+    fx_sh_peer_ack2(&h, b + 3000, b + 5000, b + 7000, 0, 0);
     sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "7000/1000|10000/1000");
     sh_free(&h);

@@ -16,21 +16,6 @@
 #include "support/fixture.h"
 #include "support/seghost.h"
 
-/* The peer ACKs `ack` with up to two SACK blocks ([l1, r1) first). */
-static void peer_ack(seghost *h, uint32_t ack, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
-{
-    tcp_opts o = {0};
-    if (l1 != r1) {
-        o.sack[o.nsack].left = l1;
-        o.sack[o.nsack++].right = r1;
-    }
-    if (l2 != r2) {
-        o.sack[o.nsack].left = l2;
-        o.sack[o.nsack++].right = r2;
-    }
-    sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, ack, TCP_ACK, 65535, NULL, 0, &o);
-}
-
 static void test_sacked_lost_and_disorder(void **state)
 {
     (void)state;
@@ -51,20 +36,20 @@ static void test_sacked_lost_and_disorder(void **state)
     assert_int_equal(i.reordering, 3);
 
     sh_run_for(&h, 10000);
-    peer_ack(&h, b, b + 1000, b + 2000, 0, 0);
+    fx_sh_peer_ack2(&h, b, b + 1000, b + 2000, 0, 0);
     i = fx_tcp_info(h.st, s);
     assert_int_equal(i.sacked, 1000);
     assert_int_equal(i.lost, 0);
     assert_int_equal(i.ca_state, 1); /* Disorder: a SACK, no recovery yet */
 
-    peer_ack(&h, b, b + 1000, b + 3000, 0, 0);
+    fx_sh_peer_ack2(&h, b, b + 1000, b + 3000, 0, 0);
     i = fx_tcp_info(h.st, s);
     assert_int_equal(i.sacked, 2000);
     assert_int_equal(i.lost, 0);
     assert_int_equal(i.ca_state, 1);
 
     /* RACK marks 0:1000 and 3000:8000 lost at once and recovery starts */
-    peer_ack(&h, b, b + 1000, b + 3000, b + 8000, b + 9000);
+    fx_sh_peer_ack2(&h, b, b + 1000, b + 3000, b + 8000, b + 9000);
     i = fx_tcp_info(h.st, s);
     assert_int_equal(i.sacked, 3000);
     assert_int_equal(i.lost, 6000);
@@ -73,7 +58,7 @@ static void test_sacked_lost_and_disorder(void **state)
 
     /* everything acknowledged: back to Open with nothing SACKed or lost */
     sh_run_for(&h, 10000);
-    peer_ack(&h, b + 10000, 0, 0, 0, 0);
+    fx_sh_peer_ack2(&h, b + 10000, 0, 0, 0, 0);
     i = fx_tcp_info(h.st, s);
     assert_int_equal(i.sacked, 0);
     assert_int_equal(i.lost, 0);

@@ -106,15 +106,23 @@ int fx_sh_sack_rtt(seghost *h, const synack_config *cfg, uint16_t mss, uint64_t 
     return s;
 }
 
-void fx_sh_peer_ack(seghost *h, uint32_t ack, uint32_t l, uint32_t r)
+void fx_sh_peer_ack2(seghost *h, uint32_t ack, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
 {
     tcp_opts o = {0};
-    if (l != r) {
-        o.nsack = 1;
-        o.sack[0].left = l;
-        o.sack[0].right = r;
+    if (l1 != r1) {
+        o.sack[o.nsack].left = l1;
+        o.sack[o.nsack++].right = r1;
+    }
+    if (l2 != r2) {
+        o.sack[o.nsack].left = l2;
+        o.sack[o.nsack++].right = r2;
     }
     sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, ack, TCP_ACK, 65535, NULL, 0, &o);
+}
+
+void fx_sh_peer_ack(seghost *h, uint32_t ack, uint32_t l, uint32_t r)
+{
+    fx_sh_peer_ack2(h, ack, l, r, 0, 0);
 }
 
 void fx_assert_seg(const pair_seg *s, int from, uint8_t flags, uint32_t seq, uint32_t ack,

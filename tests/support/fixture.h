@@ -50,6 +50,8 @@ int fx_sh_sack_rtt(seghost *h, const synack_config *cfg, uint16_t mss, uint64_t 
 /* The test's peer (from FX_PEER_PORT, at sequence number FX_PEER_ISS + 1, no data)
  * acknowledges up to `ack`, SACKing [l, r) if r != l. */
 void fx_sh_peer_ack(seghost *h, uint32_t ack, uint32_t l, uint32_t r);
+/* The same with up to two SACK blocks, [l1, r1) first; an empty block (l == r) is left out. */
+void fx_sh_peer_ack2(seghost *h, uint32_t ack, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2);
 
 /* Asserts segment s: sender, exact flags, seq, ack and payload length. */
 void fx_assert_seg(const pair_seg *s, int from, uint8_t flags, uint32_t seq, uint32_t ack,
