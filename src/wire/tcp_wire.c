@@ -25,6 +25,24 @@ enum {
 /* Bytes of one SACK block and of the SACK option's kind+length prefix. */
 #define TCP_SACK_BLOCK_LEN 8
 #define TCP_OPTLEN_SACK_BASE 2
+/* Kind+length of the Fast Open option; kind+length+magic of its experimental form. */
+#define TCP_OPTLEN_FO_BASE 2
+#define TCP_OPTLEN_FO_EXP_BASE 4
+
+/* Records a Fast Open cookie of clen bytes at c. RFC 7413 4.1.1 allows an empty cookie
+ * (the request) or an even 4 to 16 bytes; any other length is ignored, as Linux ignores
+ * it, rather than failing the whole segment. */
+static void take_fastopen(tcp_opts *o, const uint8_t *c, size_t clen, uint8_t exp)
+{
+    if (clen != 0 &&
+        (clen < TCP_FASTOPEN_COOKIE_MIN || clen > TCP_FASTOPEN_COOKIE_MAX || clen % 2 != 0))
+        return;
+    o->has_fo = 1;
+    o->fo_exp = exp;
+    o->fo_len = (uint8_t)clen;
+    if (clen != 0)
+        memcpy(o->fo_cookie, c, clen);
+}
 
 /* Parses the option list opt[0..n) into o (zeroed first). RFC 9293 3.2: every
  * kind but EOL and NOP carries a length octet that counts kind and length. */
@@ -92,6 +110,14 @@ static wire_result parse_options(const uint8_t *opt, size_t n, tcp_opts *o)
             o->has_ts = 1;
             o->ts_val = rd32(v);
             o->ts_ecr = rd32(v + 4);
+            break;
+        case TCP_OPT_FASTOPEN:
+            take_fastopen(o, v, olen - TCP_OPTLEN_FO_BASE, 0);
+            break;
+        case TCP_OPT_EXP:
+            /* RFC 6994: an experimental option is Fast Open only with its identifier. */
+            if (olen >= TCP_OPTLEN_FO_EXP_BASE && rd16(v) == TCP_EXP_FASTOPEN_MAGIC)
+                take_fastopen(o, v + 2, olen - TCP_OPTLEN_FO_EXP_BASE, 1);
             break;
         default:
             break; /* RFC 9293 3.2: unknown options are skipped by length. */
@@ -197,6 +223,29 @@ static size_t put_sack(uint8_t *opt, size_t n, const tcp_opts *o, size_t lead)
     return n;
 }
 
+/* Appends the Fast Open option of o at opt[n]; with `align`, NOP-pads it to a 32-bit
+ * boundary as Linux does. Returns the new length. */
+static size_t put_fastopen(uint8_t *opt, size_t n, const tcp_opts *o, int align)
+{
+    if (!o->has_fo)
+        return n;
+    size_t clen = o->fo_len > TCP_FASTOPEN_COOKIE_MAX ? TCP_FASTOPEN_COOKIE_MAX : o->fo_len;
+    size_t olen = (o->fo_exp ? TCP_OPTLEN_FO_EXP_BASE : TCP_OPTLEN_FO_BASE) + clen;
+    if (n + olen > TCP_MAX_OPT_LEN)
+        return n; /* Unreachable with the SYN options; never overrun the header. */
+    opt[n++] = o->fo_exp ? TCP_OPT_EXP : TCP_OPT_FASTOPEN;
+    opt[n++] = (uint8_t)olen;
+    if (o->fo_exp) {
+        wr16(opt + n, TCP_EXP_FASTOPEN_MAGIC);
+        n += 2;
+    }
+    memcpy(opt + n, o->fo_cookie, clen);
+    n += clen;
+    while (align && n % 4 != 0 && n < TCP_MAX_OPT_LEN)
+        opt[n++] = TCP_OPT_NOP;
+    return n;
+}
+
 /* Linux's arrangement (every option starts its own 32-bit word): MSS;
  * sackOK+TS or NOP,NOP,TS; NOP,NOP,sackOK when there is no TS; NOP,WS;
  * NOP,NOP,SACK. A SYN with all four is "mss,sackOK,TS,nop,wscale". */
@@ -234,6 +283,7 @@ static size_t build_linux(uint8_t *opt, const tcp_opts *o)
         opt[n++] = TCP_OPTLEN_WSCALE;
         opt[n++] = o->wscale;
     }
+    n = put_fastopen(opt, n, o, 1);
     return put_sack(opt, n, o, 2);
 }
 
@@ -263,6 +313,7 @@ static size_t build_compact(uint8_t *opt, const tcp_opts *o)
         wr32(opt + n + 4, o->ts_ecr);
         n += 8;
     }
+    n = put_fastopen(opt, n, o, 0);
     return put_sack(opt, n, o, 0);
 }
 
@@ -271,9 +322,9 @@ static size_t build_compact(uint8_t *opt, const tcp_opts *o)
 static size_t build_options(uint8_t opt[TCP_MAX_OPT_LEN], const tcp_opts *o, tcp_opt_layout layout)
 {
     size_t n = layout == TCP_OPTS_COMPACT ? build_compact(opt, o) : build_linux(opt, o);
-    /* MSS, WS, sackOK and TS together take at most 4 + 4 + 4 + 12 = 24 bytes
-     * in either layout, and put_sack only fills what is left of 40; the
-     * bound therefore holds and padding stays within it. */
+    /* MSS, WS, sackOK and TS together take at most 4 + 4 + 4 + 12 = 24 bytes in either
+     * layout (20 in Linux's), a Fast Open option at most 20 more, and put_fastopen and
+     * put_sack only fill what is left of 40; padding therefore stays within it. */
     while (n % 4 != 0)
         opt[n++] = TCP_OPT_EOL;
     return n;

@@ -33,7 +33,15 @@ enum {
     TCP_OPT_SACK_PERM = 4, /* SACK permitted, length 2 (RFC 2018 2). */
     TCP_OPT_SACK = 5,      /* SACK blocks, length 2 + 8n (RFC 2018 3). */
     TCP_OPT_TS = 8,        /* Timestamps, length 10 (RFC 7323 3.2). */
+    TCP_OPT_FASTOPEN = 34, /* TCP Fast Open cookie, length 2 + cookie (RFC 7413 4.1.1). */
+    TCP_OPT_EXP = 254,     /* Experimental (RFC 6994); Fast Open before kind 34 was assigned. */
 };
+
+/* The experiment identifier that marks a kind-254 option as Fast Open (RFC 7413 4.1.1,
+ * RFC 6994); pre-RFC clients and Linux's `tcp_fastopen` 0x800-less peers still send it. */
+#define TCP_EXP_FASTOPEN_MAGIC 0xF989u
+#define TCP_FASTOPEN_COOKIE_MIN 4  /* Shortest cookie (RFC 7413 4.1.1). */
+#define TCP_FASTOPEN_COOKIE_MAX 16 /* Longest cookie (RFC 7413 4.1.1). */
 
 #define TCP_OPTLEN_MSS 4       /* Length of the MSS option. */
 #define TCP_OPTLEN_WSCALE 3    /* Length of the window scale option. */
@@ -58,6 +66,13 @@ typedef struct tcp_opts {
     uint8_t has_wscale;                /* 1 if a window scale option is present. */
     uint8_t sack_ok;                   /* 1 if a SACK-permitted option is present. */
     uint8_t has_ts;                    /* 1 if a timestamps option is present. */
+    /* Fast Open (RFC 7413): has_fo is 1 when the option is present with a usable length:
+     * fo_len 0 is a cookie request, otherwise an even 4..16 bytes of fo_cookie. fo_exp
+     * says it is (or is to be sent as) the experimental kind 254 form. */
+    uint8_t has_fo;
+    uint8_t fo_exp;
+    uint8_t fo_len;
+    uint8_t fo_cookie[TCP_FASTOPEN_COOKIE_MAX];
 } tcp_opts;
 
 typedef struct tcp_seg {

@@ -448,6 +448,109 @@ static void test_option_skipping(void **state)
     assert_int_equal(s.opts.sack[3].right, 0x08000000u);
 }
 
+/* RFC 7413 4.1.1: kind 34 carries an empty request or an even 4..16-byte cookie; the
+ * experimental kind 254 form is Fast Open only with the 0xF989 identifier. Bad lengths are
+ * ignored (Linux does the same), never a parse failure. */
+static void test_fastopen_parse(void **state)
+{
+    (void)state;
+    tcp_seg s;
+    const uint8_t req[4] = {34, 2, 1, 1};
+    assert_int_equal(parse_opts(req, 4, &s), WIRE_OK);
+    assert_true(s.opts.has_fo);
+    assert_int_equal(s.opts.fo_len, 0);
+    assert_false(s.opts.fo_exp);
+
+    const uint8_t c8[12] = {1, 1, 34, 10, 1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(parse_opts(c8, 12, &s), WIRE_OK);
+    assert_true(s.opts.has_fo);
+    assert_int_equal(s.opts.fo_len, 8);
+    assert_memory_equal(s.opts.fo_cookie, c8 + 4, 8);
+
+    const uint8_t exp[12] = {254, 12, 0xf9, 0x89, 9, 8, 7, 6, 5, 4, 3, 2};
+    assert_int_equal(parse_opts(exp, 12, &s), WIRE_OK);
+    assert_true(s.opts.has_fo);
+    assert_true(s.opts.fo_exp);
+    assert_int_equal(s.opts.fo_len, 8);
+    assert_memory_equal(s.opts.fo_cookie, exp + 4, 8);
+
+    const uint8_t exp_req[4] = {254, 4, 0xf9, 0x89};
+    assert_int_equal(parse_opts(exp_req, 4, &s), WIRE_OK);
+    assert_true(s.opts.has_fo && s.opts.fo_exp);
+    assert_int_equal(s.opts.fo_len, 0);
+
+    /* Another experiment's identifier, an odd length, too short, too long: ignored. */
+    const uint8_t other[8] = {254, 8, 0x12, 0x34, 1, 2, 3, 4};
+    assert_int_equal(parse_opts(other, 8, &s), WIRE_OK);
+    assert_false(s.opts.has_fo);
+    const uint8_t odd[8] = {34, 7, 1, 2, 3, 4, 5, 1};
+    assert_int_equal(parse_opts(odd, 8, &s), WIRE_OK);
+    assert_false(s.opts.has_fo);
+    const uint8_t shrt[4] = {34, 4, 1, 2};
+    assert_int_equal(parse_opts(shrt, 4, &s), WIRE_OK);
+    assert_false(s.opts.has_fo);
+    uint8_t lng[20] = {34, 20};
+    assert_int_equal(parse_opts(lng, 20, &s), WIRE_OK);
+    assert_false(s.opts.has_fo);
+    /* A length running past the header is still a bad option list. */
+    const uint8_t over[4] = {34, 10, 1, 2};
+    assert_int_equal(parse_opts(over, 4, &s), WIRE_BAD_OPTLEN);
+}
+
+/* Linux writes the cookie after wscale and NOP-pads it to a word: a SYN-ACK with every option
+ * and a 16-byte cookie fills all 40 bytes; the compact layout EOL-pads instead. */
+static void test_fastopen_emit(void **state)
+{
+    (void)state;
+    uint8_t b[TCP_MAX_OPT_LEN];
+    tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = 1, o.mss = 1460, o.sack_ok = 1, o.has_wscale = 1, o.wscale = 7;
+    o.has_ts = 1, o.ts_val = 0x01020304, o.ts_ecr = 0;
+    o.has_fo = 1, o.fo_len = 8;
+    for (int i = 0; i < 8; i++)
+        o.fo_cookie[i] = (uint8_t)(0xa0 + i);
+    static const uint8_t syn8[32] = {0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 1,    2,   3,
+                                     4,    0,    0,    0,    0,    0x01, 0x03, 0x03, 0x07, 34,  10,
+                                     0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0x01, 0x01};
+    assert_int_equal(tcp_opts_emit(b, sizeof b, &o, TCP_OPTS_LINUX), sizeof syn8);
+    assert_memory_equal(b, syn8, sizeof syn8);
+
+    o.fo_len = 16;
+    assert_int_equal(tcp_opts_emit(b, sizeof b, &o, TCP_OPTS_LINUX), 40);
+    assert_int_equal(b[20], 34);
+    assert_int_equal(b[21], 18);
+    assert_int_equal(b[38], 0x01);
+    o.fo_exp = 1;
+    assert_int_equal(tcp_opts_emit(b, sizeof b, &o, TCP_OPTS_LINUX), 40);
+    static const uint8_t exp_hdr[4] = {254, 20, 0xf9, 0x89};
+    assert_memory_equal(b + 20, exp_hdr, 4);
+    assert_int_equal(tcp_opts_emit(b, sizeof b, &o, TCP_OPTS_COMPACT), 40);
+    assert_memory_equal(b + 19, exp_hdr, 4);
+    assert_int_equal(b[39], 0x00);
+
+    /* A cookie request alone: kind 34, length 2, two NOPs. */
+    memset(&o, 0, sizeof o);
+    o.has_fo = 1;
+    static const uint8_t req[4] = {34, 2, 0x01, 0x01};
+    assert_int_equal(tcp_opts_emit(b, sizeof b, &o, TCP_OPTS_LINUX), 4);
+    assert_memory_equal(b, req, 4);
+
+    /* Round trip through a whole segment. */
+    memset(&o, 0, sizeof o);
+    o.has_mss = 1, o.mss = 1460, o.has_fo = 1, o.fo_len = 4;
+    memcpy(o.fo_cookie, "\x11\x22\x33\x44", 4);
+    tcp_seg s = {.sport = 1, .dport = 2, .seq = 7, .flags = TCP_SYN, .win = 100, .opts = o};
+    uint8_t seg[80];
+    size_t n = tcp_emit(seg, sizeof seg, &s, TCP_OPTS_LINUX, SRC, DST);
+    assert_int_equal(n, 32);
+    tcp_seg back;
+    assert_int_equal(tcp_parse(seg, n, SRC, DST, &back), WIRE_OK);
+    assert_true(back.opts.has_fo && back.opts.has_mss);
+    assert_int_equal(back.opts.fo_len, 4);
+    assert_memory_equal(back.opts.fo_cookie, "\x11\x22\x33\x44", 4);
+}
+
 /* RFC 7323 2.3: a shift count above 14 is used as 14. */
 static void test_wscale_clamped(void **state)
 {
@@ -504,6 +607,8 @@ int main(void)
         cmocka_unit_test(test_bad_header),
         cmocka_unit_test(test_bad_option_lengths),
         cmocka_unit_test(test_option_skipping),
+        cmocka_unit_test(test_fastopen_parse),
+        cmocka_unit_test(test_fastopen_emit),
         cmocka_unit_test(test_wscale_clamped),
         cmocka_unit_test(test_truncation_every_length),
     };
