@@ -57,6 +57,9 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_SO_KEEPALIVE 9        /* int */
 #define SYNACK_SO_LINGER 13          /* struct synack_linger */
 #define SYNACK_SO_MAX_PACING_RATE 47 /* uint32_t or uint64_t, bytes/s */
+#define SYNACK_SO_TIMESTAMPING 37    /* int, SYNACK_SOF_TIMESTAMPING_* bits: TX timestamp
+                                        records on the error queue (synack_recv_errqueue) */
+#define SYNACK_SO_ZEROCOPY 60        /* int 0/1: honour SYNACK_MSG_ZEROCOPY (error queue) */
 
 #define SYNACK_IPPROTO_TCP 6       /* level of the SYNACK_TCP_* options */
 #define SYNACK_TCP_NODELAY 1       /* int */
@@ -72,6 +75,8 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
 #define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
+#define SYNACK_MSG_ERRQUEUE 0x2000 /* Linux's recvmsg flag; synack: synack_recv_errqueue() */
+#define SYNACK_MSG_ZEROCOPY 0x4000000 /* send: a completion on the error queue once acked */
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -322,6 +327,47 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, synack_so
  * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.
  * listen() on an unbound socket binds an ephemeral port first. Unknown options or levels
  * are -ENOPROTOOPT, a value shorter than the option's -EINVAL. */
+
+/* ---- the error queue (docs/API.md, "Error queue"): MSG_ZEROCOPY completions and
+ * SO_TIMESTAMPING TX records, as Linux's recvmsg(MSG_ERRQUEUE) reports them ---- */
+#define SYNACK_SOF_TIMESTAMPING_TX_SOFTWARE (1u << 1) /* a record when the last byte leaves */
+#define SYNACK_SOF_TIMESTAMPING_SOFTWARE (1u << 4)    /* report the software time */
+#define SYNACK_SOF_TIMESTAMPING_OPT_ID (1u << 7)      /* ee_data: the last byte's number */
+#define SYNACK_SOF_TIMESTAMPING_TX_SCHED (1u << 8)    /* a record when it is scheduled */
+#define SYNACK_SOF_TIMESTAMPING_TX_ACK (1u << 9)      /* a record when it is acknowledged */
+#define SYNACK_SOF_TIMESTAMPING_OPT_TSONLY (1u << 11) /* no payload with the record */
+#define SYNACK_SOF_TIMESTAMPING_MASK 0x3ffffu /* Linux's bits; others are -EINVAL */
+#define SYNACK_SO_EE_ORIGIN_TIMESTAMPING 4
+#define SYNACK_SO_EE_ORIGIN_ZEROCOPY 5
+#define SYNACK_SO_EE_CODE_ZEROCOPY_COPIED 1 /* the bytes were copied (always, in synack) */
+#define SYNACK_SCM_TSTAMP_SND 0             /* ee_info of a timestamping record */
+#define SYNACK_SCM_TSTAMP_SCHED 1
+#define SYNACK_SCM_TSTAMP_ACK 2
+/* One error-queue record. Its first 16 bytes are Linux's struct sock_extended_err. */
+typedef struct synack_sock_err {
+    uint32_t ee_errno;  /* 0 (zerocopy) or ENOMSG (timestamping) */
+    uint8_t ee_origin;  /* SYNACK_SO_EE_ORIGIN_* */
+    uint8_t ee_type;    /* 0 */
+    uint8_t ee_code;    /* zerocopy: SYNACK_SO_EE_CODE_ZEROCOPY_COPIED; else 0 */
+    uint8_t ee_pad;     /* 0 */
+    uint32_t ee_info;   /* zerocopy: first send id of the range; timestamping: SCM_TSTAMP_* */
+    uint32_t ee_data;   /* zerocopy: last send id (inclusive); timestamping: with OPT_ID the
+                           number of the send's last byte counted from when OPT_ID was set */
+    uint64_t tstamp_us; /* timestamping: the stack time of the event; zerocopy: 0 */
+} synack_sock_err;
+/* Pops the oldest record into *out: 0, or -EAGAIN (empty), -EBADF, -EINVAL (NULL). */
+int synack_recv_errqueue(synack_stack *st, int s, synack_sock_err *out);
+typedef struct synack_errqueue_stat {
+    uint32_t queued;  /* records waiting to be read */
+    uint32_t pending; /* sends whose completion or records are still to come */
+    uint64_t raised;  /* records queued or merged into the last one, ever (each an edge) */
+    uint64_t dropped; /* records lost: the queue was full (SYNACK_ERRQUEUE_MAX) */
+} synack_errqueue_stat;
+#define SYNACK_ERRQUEUE_MAX 32    /* records a socket holds unread */
+#define SYNACK_ERRQUEUE_PENDING 64 /* sends awaiting their records; past it a
+                                      MSG_ZEROCOPY send is -ENOBUFS */
+/* The socket's error-queue figures: 0, -EBADF, -EINVAL (NULL). */
+int synack_errqueue_stat_get(const synack_stack *st, int s, synack_errqueue_stat *out);
 
 /* Readiness, as poll(2): events/revents use POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
 /* Readiness, as poll(2), with poll(2)'s bits under synack's names. They have Linux's

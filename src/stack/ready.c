@@ -8,6 +8,8 @@
 #include "util/sockdefs.h"
 
 #include "stack/ready.h"
+
+#include "stack/errqueue.h"
 #include "tcp/tcp.h"
 
 /* What an application may watch: the bits synack_sock_poll() reports. */
@@ -25,7 +27,7 @@ short sock_ready_mask(const synack_sock *so)
         if (so->error)
             ev |= POLLERR;
     }
-    return ev;
+    return (short)(ev | sock_errq_poll(so));
 }
 
 /* As poll(2) and epoll: errors and hang-ups are reported whether asked for or not. */

@@ -8,6 +8,7 @@
 #include "util/sockdefs.h"
 #include <string.h>
 
+#include "stack/errqueue.h"
 #include "stack/ready.h"
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
@@ -81,6 +82,7 @@ static void sock_release(synack_stack *st, int s)
 {
     synack_sock *so = &st->socks[s];
     sock_ready_forget(st, s); /* a closed socket leaves the ready list */
+    sock_errq_free(st, so);
     if (so->explicit_bind) {
         /* the port stays marked while another socket bound it explicitly too */
         int others = 0;
@@ -102,6 +104,7 @@ void sock_conn_gone(synack_stack *st, int s, int err)
     so->was_connected = 1;
     if (err && !so->error)
         so->error = err;
+    sock_errq_conn_gone(st, s);
     sock_ready_raise(st, s, POLLIN | POLLHUP | POLLERR);
 }
 
@@ -255,6 +258,10 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     nso->laddr = ep.laddr;
     nso->lport = ep.lport;
     nso->conn = c;
+    if (sock_errq_inherit(st, ns, so) != 0) { /* SO_ZEROCOPY, SO_TIMESTAMPING */
+        synack_close(st, ns);
+        return (int)ret_event(st, "accept", s, -ENOMEM);
+    }
     sin_to(addr, len, ep.raddr, ep.rport);
     return (int)ret_event(st, "accept", s, ns);
 }
@@ -365,7 +372,7 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
     return 0;
 }
 
-#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL)
+#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | SYNACK_MSG_ZEROCOPY)
 #define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK)
 
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
@@ -383,9 +390,15 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
         return ret_event(st, "send", s, 0);
     if (!buf)
         return ret_event(st, "send", s, -EFAULT);
+    int errq = 0;
+    rc = sock_errq_pre_send(&st->socks[s], flags, &errq);
+    if (rc)
+        return ret_event(st, "send", s, rc);
     long n = tcp_usr_send(c, buf, len);
     if (n == -EAGAIN || (n > 0 && (size_t)n < len))
         note_full(st, s);
+    if (n > 0 && errq)
+        sock_errq_post_send(st, s, flags);
     return ret_event(st, "send", s, n);
 }
 
@@ -637,6 +650,11 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
                               so->conn ? tcp_usr_knob_changed(so->conn, TK_PACING) : 0);
     }
 #endif
+    if (level == SOL_SOCKET && (name == SYNACK_SO_ZEROCOPY || name == SYNACK_SO_TIMESTAMPING)) {
+        if ((rc = get_int(val, len, &v)) == 0)
+            rc = sock_errq_setopt(st, s, name, v);
+        return (int)ret_event(st, "setsockopt", s, rc);
+    }
     if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
         char cname[16] = {0};
         if (!val || len < 1)
@@ -690,6 +708,9 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             return put_int(val, len, (int)k->rcvbuf);
         case SO_TYPE:
             return put_int(val, len, SOCK_STREAM);
+        case SYNACK_SO_ZEROCOPY:
+        case SYNACK_SO_TIMESTAMPING:
+            return put_int(val, len, sock_errq_getopt(so, name));
 #ifdef SO_MAX_PACING_RATE
         case SO_MAX_PACING_RATE: {
             uint32_t r = k->max_pacing_rate ? k->max_pacing_rate : UINT32_MAX;

@@ -37,6 +37,12 @@ typedef struct synack_sock {
     uint8_t nospace;            /* a send found the buffer full: space opening raises POLLOUT */
     int ready_prev, ready_next; /* ready-list links (socket ids, -1 at the ends) */
     void *watch_user;           /* synack_sock_watch's user pointer */
+
+    /* --- the error queue (errqueue.c): allocated when SO_ZEROCOPY or SO_TIMESTAMPING is
+     * first set, so a socket without them pays one pointer --- */
+    struct sock_errq *errq; /* records and pending sends, or NULL */
+    uint32_t tsflags;       /* SO_TIMESTAMPING */
+    uint8_t zerocopy;       /* SO_ZEROCOPY */
 } synack_sock;
 
 struct synack_stack {

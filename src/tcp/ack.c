@@ -6,6 +6,7 @@
  * input.c runs the checks before it and the segment text after it. */
 #include <stdint.h>
 
+#include "stack/errqueue.h"
 #include "stack/ready.h"
 #include "tcp/rack.h"
 #include "tcp/rate.h"
@@ -32,6 +33,8 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack;
+    if (c->errq_track)
+        sock_errq_acked(st, c->sock, ack);
     if (c->x->nsb || seq_lt(c->x->high_rxt, ack))
         tcp_sack_prune(c);
     if (c->rtt_timing && seq_gt(ack, c->x->rtt_seq)) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "stack/errqueue.h"
 #include "tcp/pacing.h"
 #include "tcp/rack.h"
 #include "tcp/rate.h"
@@ -261,8 +262,11 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
                                                                   the rate snapshot */
     if (len && tcp_pacing_on(c))
         tcp_pace_sent(c, len);
-    if (seq_gt(end, c->snd_max))
+    if (seq_gt(end, c->snd_max)) {
         c->snd_max = end;
+        if (c->errq_track)
+            sock_errq_sent(st, c->sock, end);
+    }
     if (flags & TCP_ACK) {
         c->dsack_pending = 0; /* RFC 2883 4: each duplicate is reported in one ACK only */
         c->ack_now = 0;

@@ -199,6 +199,8 @@ typedef struct tcp_conn {
                                     a D-SACK (RFC 2883) may still come for RACK to learn from,
                                     so the block stays until one more event (conn.c) */
     unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
+    unsigned errq_track : 1;     /* its socket awaits transmissions or acknowledgments of
+                                    sends for its error queue (stack/errqueue.c) */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */
 

@@ -248,6 +248,26 @@ long tcp_usr_send_commit(tcp_conn *c, size_t n)
     return rc;
 }
 
+uint32_t tcp_usr_send_end(const tcp_conn *c)
+{
+    return tcp_snd_data_end(c);
+}
+
+uint32_t tcp_usr_sent_end(const tcp_conn *c)
+{
+    return c->snd_max;
+}
+
+uint32_t tcp_usr_snd_una(const tcp_conn *c)
+{
+    return c->snd_una;
+}
+
+void tcp_usr_errq_track(tcp_conn *c, int on)
+{
+    c->errq_track = on != 0;
+}
+
 int tcp_usr_recv_check(const tcp_conn *c, int shut_rd)
 {
     if (!c->x || recvbuf_ready(&c->x->rcv) == 0) {

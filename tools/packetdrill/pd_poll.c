@@ -100,8 +100,9 @@ static int pd_epoll_create(void *ud, int size)
     return (int)pd_ret(rc);
 }
 
-/* What a socket has received so far and its state, folded into one value that changes
- * whenever data or a FIN arrives; 0 for fds that are not synack sockets. */
+/* What a socket has received so far, its state and its error-queue records, folded into
+ * one value that changes whenever data, a FIN or a record arrives; 0 for fds that are not
+ * synack sockets. */
 static uint64_t rx_mark(pd_shim *sh, int fd)
 {
     pd_fd *f = pd_fd_get(sh, fd, PD_FD_SOCK);
@@ -111,7 +112,10 @@ static uint64_t rx_mark(pd_shim *sh, int fd)
     socklen_t sl = sizeof(si);
     if (synack_getsockopt(sh->st, f->sock, IPPROTO_TCP, SYNACK_TCP_INFO, &si, &sl) != 0)
         return 0;
-    return (si.bytes_received << 8) ^ si.state;
+    /* An error-queue record (new, or merged into the unread one) is a wakeup too. */
+    synack_errqueue_stat es;
+    uint64_t errq = synack_errqueue_stat_get(sh->st, f->sock, &es) == 0 ? es.raised : 0;
+    return ((si.bytes_received << 8) ^ si.state) + (errq << 40);
 }
 
 static pd_epoll_item *find_item(pd_fd *ep, int fd)

@@ -140,6 +140,11 @@ int pd_sock_getsockopt(pd_shim *sh, int fd, int level, int name, void *val, sock
  * sent (at most PD_SENDFILE_CHUNK), or -1 and errno. */
 ssize_t pd_sock_sendfile(pd_shim *sh, int out_fd, int in_fd, off_t *offset, size_t count);
 
+/* --- pd_errq.c: recvmsg(MSG_ERRQUEUE) --- */
+/* Pops one record of socket s's error queue into msg's control buffer, as Linux: 0, or a
+ * negative errno (-EAGAIN: empty) with msg untouched. */
+ssize_t pd_sock_recv_errqueue(pd_shim *sh, int s, struct msghdr *msg);
+
 /* --- pd_tcpinfo.c: Linux's struct tcp_info from synack's --- */
 /* Fills out (out_len bytes, zero past what is known) with si in Linux's layout and units;
  * pmtu is the path MTU to report. */

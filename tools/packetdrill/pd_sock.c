@@ -211,7 +211,9 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     size_t done = 0;
     ssize_t rc = 0;
     for (;;) {
-        rc = synack_send(sh->st, s, (const char *)buf + done, n - done, 0);
+        rc = synack_send(sh->st, s, (const char *)buf + done, n - done, flags & MSG_ZEROCOPY);
+        if (rc == -ENOTCONN)
+            rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
         if (rc > 0)
             done += (size_t)rc;
         if (done == n || (rc < 0 && rc != -EAGAIN) || (rc == -EAGAIN && nonblock))
@@ -339,6 +341,13 @@ static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
     if (!msg)
         return pd_ret(-EFAULT);
     pd_lock(sh);
+    if (flags & MSG_ERRQUEUE) {
+        pd_fd *f;
+        int s = sock_of(sh, fd, &f);
+        ssize_t rc = s < 0 ? s : pd_sock_recv_errqueue(sh, s, msg);
+        pd_unlock(sh);
+        return pd_ret(rc);
+    }
     ssize_t rc = recv_iov(sh, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
     pd_unlock(sh);
     if (rc >= 0) {
@@ -621,6 +630,9 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     pd_lock(sh);
     int s = sock_of(sh, fd, &f);
     int rc = s < 0 ? s : synack_setsockopt(sh->st, s, level, name, val, len);
+    if (rc == -ENOPROTOOPT && level == SOL_SOCKET && name == SO_MARK)
+        rc = len >= (socklen_t)sizeof(int) ? 0 : -EINVAL; /* a routing mark: the shim's host
+                                                             has one route, nothing to mark */
     pd_changed(sh);
     pd_unlock(sh);
     return (int)pd_ret(rc);
