@@ -5,7 +5,7 @@
  * with fds, time through gettimeofday/usleep — for a passive open, data both ways, a
  * close, a blocking accept on a second thread, SYN retransmission timing and errno; the
  * libc getsockopt(TCP_INFO) packetdrill makes for `%{ }%` blocks, its libc sendfile, the
- * host's sysctls under profile=linux and edge-triggered epoll.
+ * host's sysctls under profile=linux, edge-triggered epoll and recvmsg(MSG_ERRQUEUE).
  *
  * The .so's path is compiled in (SYNACK_PACKETDRILL_SO); $SYNACK_PACKETDRILL_SO wins.
  * Every profile=linux load says sysctl_dir=none (or names its own directory), so the
@@ -14,6 +14,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -620,6 +624,80 @@ static void test_libc_sendfile_reaches_synack(void **state)
     unload(f);
 }
 
+/* recvmsg(MSG_ERRQUEUE) as Linux's: EAGAIN with the msghdr untouched when empty; a
+ * zerocopy completion as one IP_RECVERR cmsg (sock_extended_err and an offender address);
+ * a TX timestamp as SCM_TIMESTAMPING (the wall-clock time of the send) then IP_RECVERR,
+ * with MSG_TRUNC for the payload Linux would offer. Also what zerocopy scripts lean on:
+ * SO_MARK is accepted, a send before connect is EPIPE. */
+static void test_errqueue_recvmsg(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
+    int one = 1;
+    int lone = f->ifc.socket(f->u, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert_int_equal(f->ifc.setsockopt(f->u, lone, SOL_SOCKET, SO_MARK, &one, sizeof(one)), 0);
+    assert_int_equal(f->ifc.send(f->u, lone, "x", 1, MSG_ZEROCOPY), -1);
+    assert_int_equal(errno, EPIPE);
+    uint32_t iss;
+    int fd = accepted(f, &iss);
+    assert_int_equal(f->ifc.setsockopt(f->u, fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)), 0);
+
+    char ctl[256];
+    struct iovec iov = {.iov_base = ctl, .iov_len = 0};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                       .msg_controllen = sizeof(ctl), .msg_flags = 0x55};
+    assert_int_equal(f->ifc.recvmsg(f->u, fd, &m, MSG_ERRQUEUE), -1);
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(m.msg_controllen, sizeof(ctl));
+    assert_int_equal(m.msg_flags, 0x55);
+
+    assert_int_equal(f->ifc.send(f->u, fd, "four", 4, MSG_ZEROCOPY), 4);
+    pkt p;
+    sniff(f, &p);
+    inject(f, TCP_ACK, 1, iss + 5, NULL, NULL);
+    assert_int_equal(f->ifc.recvmsg(f->u, fd, &m, MSG_ERRQUEUE), 0);
+    assert_int_equal(m.msg_flags, MSG_ERRQUEUE);
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    assert_non_null(cm);
+    assert_int_equal(cm->cmsg_level, SOL_IP);
+    assert_int_equal(cm->cmsg_type, IP_RECVERR);
+    assert_int_equal(cm->cmsg_len, CMSG_LEN(sizeof(struct sock_extended_err) + 16));
+    struct sock_extended_err ee;
+    memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+    assert_int_equal(ee.ee_errno, 0);
+    assert_int_equal(ee.ee_origin, SO_EE_ORIGIN_ZEROCOPY);
+    assert_int_equal(ee.ee_code, SO_EE_CODE_ZEROCOPY_COPIED);
+    assert_int_equal(ee.ee_info, 0);
+    assert_int_equal(ee.ee_data, 0);
+    assert_null(CMSG_NXTHDR(&m, cm));
+
+    int ts = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID;
+    assert_int_equal(f->ifc.setsockopt(f->u, fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)), 0);
+    long long t = now_us(f);
+    assert_int_equal(f->ifc.send(f->u, fd, "abc", 3, 0), 3);
+    sniff(f, &p);
+    m.msg_controllen = sizeof(ctl);
+    assert_int_equal(f->ifc.recvmsg(f->u, fd, &m, MSG_ERRQUEUE), 0);
+    assert_int_equal(m.msg_flags, MSG_ERRQUEUE | MSG_TRUNC);
+    cm = CMSG_FIRSTHDR(&m);
+    assert_int_equal(cm->cmsg_level, SOL_SOCKET);
+    assert_int_equal(cm->cmsg_type, SCM_TIMESTAMPING);
+    assert_int_equal(cm->cmsg_len, CMSG_LEN(sizeof(struct scm_timestamping)));
+    struct scm_timestamping st;
+    memcpy(&st, CMSG_DATA(cm), sizeof(st));
+    long long got = (long long)st.ts[0].tv_sec * 1000000 + st.ts[0].tv_nsec / 1000;
+    assert_true(got >= t && got <= t + 10); /* the send's time (gettimeofday ticks 1 us) */
+    cm = CMSG_NXTHDR(&m, cm);
+    assert_non_null(cm);
+    assert_int_equal(cm->cmsg_type, IP_RECVERR);
+    memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+    assert_int_equal(ee.ee_errno, ENOMSG);
+    assert_int_equal(ee.ee_origin, SO_EE_ORIGIN_TIMESTAMPING);
+    assert_int_equal(ee.ee_info, SCM_TSTAMP_SND);
+    assert_int_equal(ee.ee_data, 2);
+    unload(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -632,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_host_sysctls_shape_the_stack),
         cmocka_unit_test(test_epoll_edge_reports_every_ready_bit),
         cmocka_unit_test(test_libc_sendfile_reaches_synack),
+        cmocka_unit_test(test_errqueue_recvmsg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
