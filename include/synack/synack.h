@@ -57,8 +57,7 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_SO_KEEPALIVE 9        /* int */
 #define SYNACK_SO_LINGER 13          /* struct synack_linger */
 #define SYNACK_SO_MAX_PACING_RATE 47 /* uint32_t or uint64_t, bytes/s */
-#define SYNACK_SO_TIMESTAMPING 37    /* int, SYNACK_SOF_TIMESTAMPING_* bits: TX timestamp
-                                        records on the error queue (synack_recv_errqueue) */
+#define SYNACK_SO_TIMESTAMPING 37    /* int, SYNACK_SOF_TIMESTAMPING_* (error queue) */
 #define SYNACK_SO_ZEROCOPY 60        /* int 0/1: honour SYNACK_MSG_ZEROCOPY (error queue) */
 
 #define SYNACK_IPPROTO_TCP 6       /* level of the SYNACK_TCP_* options */
@@ -75,7 +74,8 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
 #define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
-#define SYNACK_MSG_ERRQUEUE 0x2000 /* Linux's recvmsg flag; synack: synack_recv_errqueue() */
+/* The error queue's (synack_recv_errqueue stands for recvmsg with MSG_ERRQUEUE): */
+#define SYNACK_MSG_ERRQUEUE 0x2000
 #define SYNACK_MSG_ZEROCOPY 0x4000000 /* send: a completion on the error queue once acked */
 
 #define SYNACK_SHUT_RD 0
@@ -336,7 +336,7 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, synack_so
 #define SYNACK_SOF_TIMESTAMPING_TX_SCHED (1u << 8)    /* a record when it is scheduled */
 #define SYNACK_SOF_TIMESTAMPING_TX_ACK (1u << 9)      /* a record when it is acknowledged */
 #define SYNACK_SOF_TIMESTAMPING_OPT_TSONLY (1u << 11) /* no payload with the record */
-#define SYNACK_SOF_TIMESTAMPING_MASK 0x3ffffu /* Linux's bits; others are -EINVAL */
+#define SYNACK_SOF_TIMESTAMPING_MASK 0x3ffffu         /* Linux's bits; others are -EINVAL */
 #define SYNACK_SO_EE_ORIGIN_TIMESTAMPING 4
 #define SYNACK_SO_EE_ORIGIN_ZEROCOPY 5
 #define SYNACK_SO_EE_CODE_ZEROCOPY_COPIED 1 /* the bytes were copied (always, in synack) */
@@ -363,9 +363,9 @@ typedef struct synack_errqueue_stat {
     uint64_t raised;  /* records queued or merged into the last one, ever (each an edge) */
     uint64_t dropped; /* records lost: the queue was full (SYNACK_ERRQUEUE_MAX) */
 } synack_errqueue_stat;
-#define SYNACK_ERRQUEUE_MAX 32    /* records a socket holds unread */
-#define SYNACK_ERRQUEUE_PENDING 64 /* sends awaiting their records; past it a
-                                      MSG_ZEROCOPY send is -ENOBUFS */
+/* Records a socket holds unread; sends awaiting theirs (past it, MSG_ZEROCOPY: -ENOBUFS). */
+#define SYNACK_ERRQUEUE_MAX 32
+#define SYNACK_ERRQUEUE_PENDING 64
 /* The socket's error-queue figures: 0, -EBADF, -EINVAL (NULL). */
 int synack_errqueue_stat_get(const synack_stack *st, int s, synack_errqueue_stat *out);
 

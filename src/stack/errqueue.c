@@ -44,7 +44,7 @@ struct sock_errq {
     uint32_t rhead, rlen;
     errq_mark mark[SYNACK_ERRQUEUE_PENDING]; /* sends awaiting records, oldest first */
     uint32_t mhead, mlen;
-    uint32_t msent;  /* marks (from mhead) whose transmission is reported */
+    uint32_t msent;   /* marks (from mhead) whose transmission is reported */
     uint32_t zc_next; /* the next MSG_ZEROCOPY send's id */
     uint32_t ts_base; /* OPT_ID: the sequence number that is byte 0 */
     uint64_t raised, dropped;
@@ -198,8 +198,8 @@ int sock_errq_setopt(synack_stack *st, int s, int name, int v)
     uint32_t f = (uint32_t)v;
     if (v < 0 || (f & ~SYNACK_SOF_TIMESTAMPING_MASK))
         return -EINVAL;
-    int new_id = (f & SYNACK_SOF_TIMESTAMPING_OPT_ID) &&
-                 !(so->tsflags & SYNACK_SOF_TIMESTAMPING_OPT_ID);
+    int new_id =
+        (f & SYNACK_SOF_TIMESTAMPING_OPT_ID) && !(so->tsflags & SYNACK_SOF_TIMESTAMPING_OPT_ID);
     /* Linux: byte numbers count from the moment OPT_ID is set, which needs a connection
      * (not CLOSE or LISTEN). */
     if (new_id && !so->conn)

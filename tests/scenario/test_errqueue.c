@@ -248,13 +248,13 @@ static void test_tx_timestamps(void **state)
     int ls = sh_listen(&h, FX_PORT, 4);
     int bad = TS_ALL;
     /* OPT_ID needs a connection to count from (Linux: not in CLOSE or LISTEN) */
-    assert_int_equal(synack_setsockopt(h.st, ls, SYNACK_SOL_SOCKET, SYNACK_SO_TIMESTAMPING, &bad,
-                                       sizeof(bad)),
-                     -EINVAL);
+    assert_int_equal(
+        synack_setsockopt(h.st, ls, SYNACK_SOL_SOCKET, SYNACK_SO_TIMESTAMPING, &bad, sizeof(bad)),
+        -EINVAL);
     bad = 1 << 20;
-    assert_int_equal(synack_setsockopt(h.st, ls, SYNACK_SOL_SOCKET, SYNACK_SO_TIMESTAMPING, &bad,
-                                       sizeof(bad)),
-                     -EINVAL);
+    assert_int_equal(
+        synack_setsockopt(h.st, ls, SYNACK_SOL_SOCKET, SYNACK_SO_TIMESTAMPING, &bad, sizeof(bad)),
+        -EINVAL);
     bad = 2;
     assert_int_equal(
         synack_setsockopt(h.st, ls, SYNACK_SOL_SOCKET, SYNACK_SO_ZEROCOPY, &bad, sizeof(bad)),
@@ -267,8 +267,8 @@ static void test_tx_timestamps(void **state)
     set_int(h.st, s, SYNACK_SO_TIMESTAMPING, TS_ALL);
     int v = 0;
     synack_socklen_t vl = sizeof(v);
-    assert_int_equal(
-        synack_getsockopt(h.st, s, SYNACK_SOL_SOCKET, SYNACK_SO_TIMESTAMPING, &v, &vl), 0);
+    assert_int_equal(synack_getsockopt(h.st, s, SYNACK_SOL_SOCKET, SYNACK_SO_TIMESTAMPING, &v, &vl),
+                     0);
     assert_int_equal(v, TS_ALL);
 
     uint64_t t0 = h.now;
@@ -316,8 +316,7 @@ static void test_accepted_socket_inherits(void **state)
     int s = sh_handshake(&h, ls, FX_PORT, FX_PEER_PORT, FX_PEER_ISS, 65535, &iss);
     int v = 0;
     synack_socklen_t vl = sizeof(v);
-    assert_int_equal(synack_getsockopt(h.st, s, SYNACK_SOL_SOCKET, SYNACK_SO_ZEROCOPY, &v, &vl),
-                     0);
+    assert_int_equal(synack_getsockopt(h.st, s, SYNACK_SOL_SOCKET, SYNACK_SO_ZEROCOPY, &v, &vl), 0);
     assert_int_equal(v, 1);
     assert_int_equal(synack_send(h.st, s, data, 500, SYNACK_MSG_ZEROCOPY), 500);
     peer_ack(&h, iss + 501, 65535);

@@ -644,8 +644,11 @@ static void test_errqueue_recvmsg(void **state)
 
     char ctl[256];
     struct iovec iov = {.iov_base = ctl, .iov_len = 0};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-                       .msg_controllen = sizeof(ctl), .msg_flags = 0x55};
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl,
+                       .msg_controllen = sizeof(ctl),
+                       .msg_flags = 0x55};
     assert_int_equal(f->ifc.recvmsg(f->u, fd, &m, MSG_ERRQUEUE), -1);
     assert_int_equal(errno, EAGAIN);
     assert_int_equal(m.msg_controllen, sizeof(ctl));
