@@ -367,11 +367,10 @@ long tcp_usr_send(tcp_conn *c, const void *buf, size_t len);
 long tcp_usr_send_reserve(tcp_conn *c, size_t want, void **buf);
 long tcp_usr_send_commit(tcp_conn *c, size_t n);
 /* The error queue's view of the send sequence space (stack/errqueue.c): the sequence
- * number after the last byte queued, after the last byte sent, the oldest unacknowledged;
- * and whether c reports transmissions and acknowledgments to it (sock_errq_sent/_acked). */
+ * number after the last byte queued and after the last byte sent; and whether c reports
+ * transmissions and acknowledgments to it (sock_errq_sent/_acked). */
 uint32_t tcp_usr_send_end(const tcp_conn *c);
 uint32_t tcp_usr_sent_end(const tcp_conn *c);
-uint32_t tcp_usr_snd_una(const tcp_conn *c);
 void tcp_usr_errq_track(tcp_conn *c, int on);
 /* RECEIVE (3.10.3): 1 if data is ready, 0 at end of stream (or shut_rd), else -EAGAIN. */
 int tcp_usr_recv_check(const tcp_conn *c, int shut_rd);

@@ -258,11 +258,6 @@ uint32_t tcp_usr_sent_end(const tcp_conn *c)
     return c->snd_max;
 }
 
-uint32_t tcp_usr_snd_una(const tcp_conn *c)
-{
-    return c->snd_una;
-}
-
 void tcp_usr_errq_track(tcp_conn *c, int on)
 {
     c->errq_track = on != 0;
