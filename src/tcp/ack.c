@@ -13,6 +13,26 @@
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
 
+/* cfg.cwnd_limited_growth (linux profile), Linux's tcp_is_cwnd_limited: the window grows
+ * only if the flight filled it lately, or in slow start while it is below twice the largest
+ * flight (so it can still double what the application used). */
+static int cwnd_may_grow(const tcp_conn *c)
+{
+    if (!c->st->cfg.cwnd_limited_growth || c->x->cwnd_limited)
+        return 1;
+    return c->cwnd < c->ssthresh && c->cwnd < 2ull * c->x->max_flight;
+}
+
+uint32_t tcp_ss_increase(const tcp_conn *c, uint32_t acked)
+{
+    if (!c->st->cfg.ss_stretch_ack)
+        return acked < c->snd_mss ? acked : c->snd_mss;
+    /* cfg.ss_stretch_ack (linux profile): a stretch ACK's every segment counts (Linux's
+     * tcp_slow_start), as far as ssthresh */
+    uint32_t room = c->ssthresh > c->cwnd ? c->ssthresh - c->cwnd : 0;
+    return acked < room ? acked : room;
+}
+
 /* An acceptable ACK advances SND.UNA: release acknowledged bytes, sample the RTT, move the
  * congestion window and the retransmission timer. Returns 1 if our FIN is now acked. */
 int tcp_ack_advance(tcp_conn *c, uint32_t ack)
@@ -32,8 +52,25 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack;
+    uint32_t sacked_before = c->x->sacked_bytes;
     if (c->x->nsb || seq_lt(c->x->high_rxt, ack))
         tcp_sack_prune(c);
+    /* cfg.ss_stretch_ack (linux profile): the window grows by what this ACK delivers, as
+     * Linux's acked_sacked: bytes SACKed earlier were delivered then, and without SACK each
+     * duplicate ACK stood for a segment delivered (at least one segment counts, as Linux's
+     * tcp_remove_reno_sacks) */
+    uint32_t grow = acked;
+    if (st->cfg.ss_stretch_ack) {
+        uint32_t sacked_gone =
+            sacked_before > c->x->sacked_bytes ? sacked_before - c->x->sacked_bytes : 0;
+        uint32_t earlier = c->sack_ok ? sacked_gone
+                                      : (uint32_t)((uint64_t)c->x->dupacks * c->snd_mss > acked
+                                                       ? acked
+                                                       : c->x->dupacks * c->snd_mss);
+        grow = earlier < acked ? acked - earlier : 0;
+        if (!c->sack_ok && grow < c->snd_mss)
+            grow = acked < c->snd_mss ? acked : c->snd_mss;
+    }
     if (c->rtt_timing && seq_gt(ack, c->x->rtt_seq)) {
         c->rtt_timing = 0;
         tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
@@ -56,8 +93,8 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
                 c->cwnd += c->snd_mss;
             }
         }
-    } else {
-        c->cc->on_ack(c, acked);
+    } else if (cwnd_may_grow(c)) {
+        c->cc->on_ack(c, grow);
     }
     c->x->dupacks = 0;
     c->x->limited_xmit = 0;

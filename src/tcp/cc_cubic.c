@@ -104,7 +104,7 @@ static void cubic_on_ack(tcp_conn *c, uint32_t acked)
     uint32_t mss = c->snd_mss;
     if (c->cwnd < c->ssthresh) {
         /* slow start; HyStart++'s Conservative Slow Start grows at a quarter of the rate */
-        uint32_t inc = acked < mss ? acked : mss;
+        uint32_t inc = tcp_ss_increase(c, acked);
         c->cwnd += k->css_baseline ? (inc + 3) / 4 : inc;
         return;
     }

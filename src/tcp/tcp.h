@@ -301,6 +301,9 @@ extern const tcp_cc_ops tcp_cc_cubic;
 /* The algorithm named `name` ("cubic", "newreno"), or NULL. */
 const tcp_cc_ops *tcp_cc_find(const char *name);
 uint32_t tcp_flight_size(const tcp_conn *c);
+/* Slow start's cwnd increase for an ACK of `acked` bytes: at most one SMSS (RFC 3465 with
+ * L = 1 SMSS), or with cfg.ss_stretch_ack every byte up to ssthresh. */
+uint32_t tcp_ss_increase(const tcp_conn *c, uint32_t acked);
 
 /* --- listen.c: listeners, SYN queue, accept queue --- */
 tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport);
