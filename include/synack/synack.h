@@ -223,6 +223,11 @@ typedef struct synack_config {
     uint8_t cwnd_limited_growth;  /* cwnd grows only while cwnd-limited: the flight filled it
                                      in the current window, or (slow start) cwnd is below twice
                                      the largest flight (Linux's tcp_is_cwnd_limited) */
+    uint8_t hystart_linux;        /* cubic leaves slow start by Linux's HyStart (tcp_cubic.c:
+                                     an ACK train longer than half the minimum RTT, or a
+                                     round's minimum RTT 1/8 above it, clamped to 4..16 ms,
+                                     once cwnd reaches 16 segments) instead of RFC 9406's
+                                     HyStart++ with Conservative Slow Start */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no

@@ -167,6 +167,8 @@ static const char *check_behaviour(const synack_config *c)
         return "ss_stretch_ack";
     if (c->cwnd_limited_growth > 1)
         return "cwnd_limited_growth";
+    if (c->hystart_linux > 1)
+        return "hystart_linux";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
@@ -248,4 +250,5 @@ void config_apply_profile(synack_config *c)
     c->rto_var_floor = 1;
     c->ss_stretch_ack = 1;
     c->cwnd_limited_growth = 1;
+    c->hystart_linux = 1;
 }

@@ -52,6 +52,11 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack;
+    if (c->x->ack_rtt) { /* cfg.hystart_linux: tcp_hystart_sample */
+        uint32_t r = c->x->ack_rtt;
+        c->x->ack_rtt = 0;
+        c->cc->on_rtt(c, r);
+    }
     uint32_t sacked_before = c->x->sacked_bytes;
     if (c->x->nsb || seq_lt(c->x->high_rxt, ack))
         tcp_sack_prune(c);
@@ -200,11 +205,32 @@ void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
  * (HyStart++) needs several samples per round; the RTO keeps its µs-precise samples. */
 void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg)
 {
-    if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt)
+    /* with cfg.hystart_linux, tcp_hystart_sample gave the ACK's sample */
+    if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt ||
+        c->st->cfg.hystart_linux)
         return;
     uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
     if (ms < TCP_RTTM_MAX_MS) /* an echo older than that is not a round trip of ours */
         c->cc->on_rtt(c, (ms ? ms : 1) * 1000u);
+}
+
+/* cfg.hystart_linux (linux profile): Linux's HyStart sees the ACK's round trip after
+ * SND.UNA moves but before the window grows on it (tcp_clean_rtx_queue's pkts_acked runs
+ * before cong_avoid), so that the ACK that ends slow start does not also grow cwnd past
+ * the new ssthresh; tcp_ack_advance hands it over. The newest segment acknowledged times
+ * it, as Linux's per-skb stamps do; without a transmit log, the timestamp echo. */
+void tcp_hystart_sample(tcp_conn *c, const tcp_seg *seg)
+{
+    c->x->ack_rtt = 0;
+    if (!c->st->cfg.hystart_linux || !c->cc->on_rtt)
+        return;
+    uint32_t rtt = tcp_txlog_ack_rtt(c, seg->ack);
+    if (!rtt && !c->x->txlog && c->ts_ok && seg->opts.has_ts && seg->opts.ts_ecr) {
+        uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
+        if (ms < TCP_RTTM_MAX_MS)
+            rtt = (ms ? ms : 1) * 1000u;
+    }
+    c->x->ack_rtt = rtt;
 }
 
 /* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. With SACK,
@@ -260,6 +286,7 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
     if (c->sack_ok && seg->opts.nsack)
         tcp_sack_update(c, seg);
     if (seq_gt(seg->ack, c->snd_una)) {
+        tcp_hystart_sample(c, seg);
         fin_acked = tcp_ack_advance(c, seg->ack);
         tcp_ts_rtt_sample(c, seg);
     } else if (seg->ack == c->snd_una)

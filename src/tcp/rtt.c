@@ -42,6 +42,6 @@ void tcp_rtt_sample(tcp_conn *c, uint32_t r)
     if (rto > cfg->rto_max_us)
         rto = cfg->rto_max_us;
     c->rto_us = (uint32_t)rto;
-    if (c->cc->on_rtt)
+    if (c->cc->on_rtt && !cfg->hystart_linux) /* that has a sample per ACK */
         c->cc->on_rtt(c, r);
 }

@@ -121,6 +121,9 @@ typedef struct tcp_xfer {
                                          the window that ends at cwnd_usage_seq */
     uint32_t cwnd_usage_seq;          /* snd_nxt when that window began */
     uint8_t cwnd_limited;             /* the flight filled cwnd in that window */
+    uint32_t ack_rtt;                 /* cfg.hystart_linux: the round trip the ACK being
+                                         processed measured, for the controller once SND.UNA
+                                         has moved (0: none) */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window

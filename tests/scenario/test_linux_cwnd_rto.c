@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The linux profile's window and timer choices, each alone against the default: where
  * rto_min floors the RTO (rto_var_floor), how much a stretch ACK grows cwnd in slow start
- * (ss_stretch_ack) and whether an application-limited sender grows it at all
- * (cwnd_limited_growth). Each with exact windows, timeouts and segments. */
+ * (ss_stretch_ack), whether an application-limited sender grows it at all
+ * (cwnd_limited_growth), and where cubic leaves slow start (hystart_linux). Each with
+ * exact windows, timeouts and segments. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +18,13 @@
 #define MSS 1000u
 #define RTT_US 100000u
 
-enum { KNOB_VAR_FLOOR = 1, KNOB_STRETCH = 2, KNOB_CWND_LIMITED = 4, KNOB_PROFILE = 8 };
+enum {
+    KNOB_VAR_FLOOR = 1,
+    KNOB_STRETCH = 2,
+    KNOB_CWND_LIMITED = 4,
+    KNOB_PROFILE = 8,
+    KNOB_HYSTART = 16
+};
 
 static int open_conn(seghost *h, unsigned knobs, uint32_t *base)
 {
@@ -28,6 +35,18 @@ static int open_conn(seghost *h, unsigned knobs, uint32_t *base)
     cfg.cwnd_limited_growth = (knobs & KNOB_CWND_LIMITED) != 0;
     cfg.linux_profile = (knobs & KNOB_PROFILE) != 0;
     return fx_sh_sack_rtt(h, &cfg, MSS, RTT_US, base);
+}
+
+/* Cubic with RACK (its transmit log times every ACK), slow start by stretch ACKs, and
+ * HyStart++ or Linux's HyStart; the handshake measures rtt_us. */
+static int open_hystart(seghost *h, int linux_hystart, uint64_t rtt_us, uint32_t *base)
+{
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.rack = 1;
+    cfg.ss_stretch_ack = 1;
+    cfg.hystart_linux = (uint8_t)linux_hystart;
+    return fx_sh_sack_rtt(h, &cfg, MSS, rtt_us, base);
 }
 
 static void send_bytes(seghost *h, int s, size_t n)
@@ -151,6 +170,75 @@ static void test_stretch_ack_counts_delivered(void **state)
     assert_int_equal(cwnd_after_ack_of_reported(KNOB_PROFILE, 1), 11);
 }
 
+/* cubic-hystart-delay-rtt-jumps-upward: RTT 200 ms, then the second round's ACKs (two
+ * segments each, 1 ms apart) show 240, 241, ... ms. The ninth sample of the round, still
+ * >= 1.125 x 200 ms, ends slow start at cwnd 36 in Linux; HyStart++ is still in slow
+ * start. Returns ssthresh in segments after each ACK, into ss[9]; cwnd after the last. */
+static uint32_t delay_rise(int linux_hystart, uint32_t ss[9])
+{
+    seghost h;
+    uint32_t base;
+    int s = open_hystart(&h, linux_hystart, 200000, &base);
+    send_bytes(&h, s, 30 * MSS);
+    sh_run_for(&h, 200000);
+    fx_sh_peer_ack(&h, base + 10 * MSS, 0, 0);
+    assert_int_equal(fx_tcp_info(h.st, s).snd_cwnd, 20 * MSS);
+    assert_int_equal(sh_last(&h)->s.seq, base + 29 * MSS); /* all 30 are out */
+    sh_run_for(&h, 240000);
+    for (uint32_t i = 0; i < 9; i++) {
+        if (i)
+            sh_run_for(&h, 1000);
+        fx_sh_peer_ack(&h, base + (12 + 2 * i) * MSS, 0, 0);
+        uint32_t t = fx_tcp_info(h.st, s).snd_ssthresh;
+        ss[i] = t >= UINT32_MAX / 2 / MSS * MSS ? UINT32_MAX : t / MSS;
+    }
+    uint32_t cwnd = fx_tcp_info(h.st, s).snd_cwnd / MSS;
+    sh_free(&h);
+    return cwnd;
+}
+
+static void test_hystart_linux_delay(void **state)
+{
+    (void)state;
+    uint32_t ss[9];
+    assert_int_equal(delay_rise(1, ss), 36);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(ss[i], UINT32_MAX);
+    assert_int_equal(ss[8], 36);
+    /* HyStart++ needs a previous round's minimum to compare with: none yet */
+    assert_int_equal(delay_rise(0, ss), 38);
+    assert_int_equal(ss[8], UINT32_MAX);
+}
+
+/* An ACK train: RTT 10 ms; 20 segments out at once, then ACKed one by one 1 ms apart.
+ * Linux's HyStart ends slow start once the train has lasted longer than half the minimum
+ * RTT plus 0.5 ms (5.5 ms): on the seventh ACK, 6 ms into the round, at the cwnd of 20 + 6
+ * that ACK found (its own growth would come after). Returns ssthresh in segments. */
+static uint32_t ack_train(int linux_hystart)
+{
+    seghost h;
+    uint32_t base;
+    int s = open_hystart(&h, linux_hystart, 10000, &base);
+    send_bytes(&h, s, 30 * MSS);
+    sh_run_for(&h, 10000);
+    fx_sh_peer_ack(&h, base + 10 * MSS, 0, 0);
+    sh_run_for(&h, 10000);
+    for (uint32_t i = 1; i <= 12; i++) {
+        fx_sh_peer_ack(&h, base + (10 + i) * MSS, 0, 0);
+        sh_run_for(&h, 1000);
+    }
+    uint32_t t = fx_tcp_info(h.st, s).snd_ssthresh;
+    sh_free(&h);
+    return t >= UINT32_MAX / 2 / MSS * MSS ? UINT32_MAX : t / MSS;
+}
+
+static void test_hystart_linux_ack_train(void **state)
+{
+    (void)state;
+    assert_int_equal(ack_train(1), 26);
+    assert_int_equal(ack_train(0), UINT32_MAX);
+}
+
 /* `segs` segments written and sent (all of them: fewer than the initial window's 10), then
  * the peer acknowledges two; returns cwnd after that ACK. */
 static uint32_t cwnd_after_app_limited(unsigned knobs, uint32_t segs)
@@ -190,6 +278,8 @@ int main(void)
         cmocka_unit_test(test_ss_stretch_ack),
         cmocka_unit_test(test_cwnd_limited_growth),
         cmocka_unit_test(test_stretch_ack_counts_delivered),
+        cmocka_unit_test(test_hystart_linux_delay),
+        cmocka_unit_test(test_hystart_linux_ack_train),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

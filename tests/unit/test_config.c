@@ -360,6 +360,7 @@ MUT(rst_reply_orphan_two, c->rst_reply_orphan = 2)
 MUT(rto_var_floor_two, c->rto_var_floor = 2)
 MUT(ss_stretch_ack_two, c->ss_stretch_ack = 2)
 MUT(cwnd_limited_growth_two, c->cwnd_limited_growth = 2)
+MUT(hystart_linux_two, c->hystart_linux = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -436,6 +437,7 @@ static const bad_case bad_cases[] = {
     {"rto_var_floor", rto_var_floor_two},
     {"ss_stretch_ack", ss_stretch_ack_two},
     {"cwnd_limited_growth", cwnd_limited_growth_two},
+    {"hystart_linux", hystart_linux_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };
