@@ -218,6 +218,21 @@ typedef struct synack_config {
                                      answered as a segment without a connection is
                                      (<SEQ=SEG.ACK><CTL=RST>, Linux), not with the abort's
                                      <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> */
+    uint8_t rto_var_floor;        /* rto_min floors the variance term, RTO = SRTT +
+                                     max(4*RTTVAR, rto_min), and a sample below SRTT moves
+                                     RTTVAR by 1/32 (Linux's tcp_rtt_estimator), instead of
+                                     flooring the whole RTO (RFC 6298 2.4) */
+    uint8_t ss_stretch_ack;       /* slow start adds every byte an ACK covers, up to
+                                     ssthresh (Linux's tcp_slow_start), not at most one SMSS
+                                     per ACK (RFC 3465 L = 1 SMSS) */
+    uint8_t cwnd_limited_growth;  /* cwnd grows only while cwnd-limited: the flight filled it
+                                     in the current window, or (slow start) cwnd is below twice
+                                     the largest flight (Linux's tcp_is_cwnd_limited) */
+    uint8_t hystart_linux;        /* cubic leaves slow start by Linux's HyStart (tcp_cubic.c:
+                                     an ACK train longer than half the minimum RTT, or a
+                                     round's minimum RTT 1/8 above it, clamped to 4..16 ms,
+                                     once cwnd reaches 16 segments) instead of RFC 9406's
+                                     HyStart++ with Conservative Slow Start */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no

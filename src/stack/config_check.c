@@ -161,6 +161,14 @@ static const char *check_behaviour(const synack_config *c)
         return "send_waits_open";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
+    if (c->rto_var_floor > 1)
+        return "rto_var_floor";
+    if (c->ss_stretch_ack > 1)
+        return "ss_stretch_ack";
+    if (c->cwnd_limited_growth > 1)
+        return "cwnd_limited_growth";
+    if (c->hystart_linux > 1)
+        return "hystart_linux";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
@@ -239,4 +247,8 @@ void config_apply_profile(synack_config *c)
     c->window_update_double = 1;
     c->send_waits_open = 1;
     c->rst_reply_orphan = 1;
+    c->rto_var_floor = 1;
+    c->ss_stretch_ack = 1;
+    c->cwnd_limited_growth = 1;
+    c->hystart_linux = 1;
 }

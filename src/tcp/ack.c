@@ -14,6 +14,26 @@
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
 
+/* cfg.cwnd_limited_growth (linux profile), Linux's tcp_is_cwnd_limited: the window grows
+ * only if the flight filled it lately, or in slow start while it is below twice the largest
+ * flight (so it can still double what the application used). */
+static int cwnd_may_grow(const tcp_conn *c)
+{
+    if (!c->st->cfg.cwnd_limited_growth || c->x->cwnd_limited)
+        return 1;
+    return c->cwnd < c->ssthresh && c->cwnd < 2ull * c->x->max_flight;
+}
+
+uint32_t tcp_ss_increase(const tcp_conn *c, uint32_t acked)
+{
+    if (!c->st->cfg.ss_stretch_ack)
+        return acked < c->snd_mss ? acked : c->snd_mss;
+    /* cfg.ss_stretch_ack (linux profile): a stretch ACK's every segment counts (Linux's
+     * tcp_slow_start), as far as ssthresh */
+    uint32_t room = c->ssthresh > c->cwnd ? c->ssthresh - c->cwnd : 0;
+    return acked < room ? acked : room;
+}
+
 /* An acceptable ACK advances SND.UNA: release acknowledged bytes, sample the RTT, move the
  * congestion window and the retransmission timer. Returns 1 if our FIN is now acked. */
 int tcp_ack_advance(tcp_conn *c, uint32_t ack)
@@ -35,8 +55,30 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
         c->snd_nxt = ack;
     if (c->errq_track)
         sock_errq_acked(st, c->sock, ack);
+    if (c->x->ack_rtt) { /* cfg.hystart_linux: tcp_hystart_sample */
+        uint32_t r = c->x->ack_rtt;
+        c->x->ack_rtt = 0;
+        c->cc->on_rtt(c, r);
+    }
+    uint32_t sacked_before = c->x->sacked_bytes;
     if (c->x->nsb || seq_lt(c->x->high_rxt, ack))
         tcp_sack_prune(c);
+    /* cfg.ss_stretch_ack (linux profile): the window grows by what this ACK delivers, as
+     * Linux's acked_sacked: bytes SACKed earlier were delivered then, and without SACK each
+     * duplicate ACK stood for a segment delivered (at least one segment counts, as Linux's
+     * tcp_remove_reno_sacks) */
+    uint32_t grow = acked;
+    if (st->cfg.ss_stretch_ack) {
+        uint32_t sacked_gone =
+            sacked_before > c->x->sacked_bytes ? sacked_before - c->x->sacked_bytes : 0;
+        uint32_t earlier = c->sack_ok ? sacked_gone
+                                      : (uint32_t)((uint64_t)c->x->dupacks * c->snd_mss > acked
+                                                       ? acked
+                                                       : c->x->dupacks * c->snd_mss);
+        grow = earlier < acked ? acked - earlier : 0;
+        if (!c->sack_ok && grow < c->snd_mss)
+            grow = acked < c->snd_mss ? acked : c->snd_mss;
+    }
     if (c->rtt_timing && seq_gt(ack, c->x->rtt_seq)) {
         c->rtt_timing = 0;
         tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
@@ -59,8 +101,8 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
                 c->cwnd += c->snd_mss;
             }
         }
-    } else {
-        c->cc->on_ack(c, acked);
+    } else if (cwnd_may_grow(c)) {
+        c->cc->on_ack(c, grow);
     }
     c->x->dupacks = 0;
     c->x->limited_xmit = 0;
@@ -166,11 +208,32 @@ void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
  * (HyStart++) needs several samples per round; the RTO keeps its µs-precise samples. */
 void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg)
 {
-    if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt)
+    /* with cfg.hystart_linux, tcp_hystart_sample gave the ACK's sample */
+    if (!c->ts_ok || !seg->opts.has_ts || !seg->opts.ts_ecr || !c->cc->on_rtt ||
+        c->st->cfg.hystart_linux)
         return;
     uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
     if (ms < TCP_RTTM_MAX_MS) /* an echo older than that is not a round trip of ours */
         c->cc->on_rtt(c, (ms ? ms : 1) * 1000u);
+}
+
+/* cfg.hystart_linux (linux profile): Linux's HyStart sees the ACK's round trip after
+ * SND.UNA moves but before the window grows on it (tcp_clean_rtx_queue's pkts_acked runs
+ * before cong_avoid), so that the ACK that ends slow start does not also grow cwnd past
+ * the new ssthresh; tcp_ack_advance hands it over. The newest segment acknowledged times
+ * it, as Linux's per-skb stamps do; without a transmit log, the timestamp echo. */
+void tcp_hystart_sample(tcp_conn *c, const tcp_seg *seg)
+{
+    c->x->ack_rtt = 0;
+    if (!c->st->cfg.hystart_linux || !c->cc->on_rtt)
+        return;
+    uint32_t rtt = tcp_txlog_ack_rtt(c, seg->ack);
+    if (!rtt && !c->x->txlog && c->ts_ok && seg->opts.has_ts && seg->opts.ts_ecr) {
+        uint32_t ms = tcp_ts_now(c) - seg->opts.ts_ecr;
+        if (ms < TCP_RTTM_MAX_MS)
+            rtt = (ms ? ms : 1) * 1000u;
+    }
+    c->x->ack_rtt = rtt;
 }
 
 /* RFC 5681 3.2 duplicate ACK: nothing new acknowledged, no data, same window. With SACK,
@@ -226,6 +289,7 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
     if (c->sack_ok && seg->opts.nsack)
         tcp_sack_update(c, seg);
     if (seq_gt(seg->ack, c->snd_una)) {
+        tcp_hystart_sample(c, seg);
         fin_acked = tcp_ack_advance(c, seg->ack);
         tcp_ts_rtt_sample(c, seg);
     } else if (seg->ack == c->snd_una)

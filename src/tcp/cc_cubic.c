@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* CUBIC congestion control (RFC 9438) with HyStart++ slow-start exit (RFC 9406).
+/* CUBIC congestion control (RFC 9438) with HyStart++ slow-start exit (RFC 9406), or with
+ * Linux's HyStart (cfg.hystart_linux, the linux profile).
  *
  * Integer arithmetic only (no libm): windows in bytes, time in milliseconds for the cubic
  * function, with C = 0.4 and beta_cubic = 0.7 as the RFC recommends. */
+#include "tcp/pacing.h"
 #include "tcp/tcp.h"
 
 /* Per-connection CUBIC state, kept in tcp_conn.cc_priv. */
@@ -20,6 +22,11 @@ typedef struct cubic {
     uint32_t rtt_samples;    /* samples in this round */
     uint32_t css_baseline;   /* RTT that triggered Conservative Slow Start, 0 = not in CSS */
     uint32_t css_rounds;     /* rounds spent in CSS */
+    /* Linux's HyStart (cfg.hystart_linux) reuses round_end, cur_round_min, rtt_samples,
+     * and last_round_min as its delay_min: the smallest RTT seen (UINT32_MAX: none) */
+    uint32_t round_start; /* when the round began, µs clock (low 32 bits) */
+    uint32_t last_ack;    /* the latest ACK of the ACK train, µs clock (low 32 bits) */
+    uint8_t found;        /* slow start was ended by it */
 } cubic;
 
 _Static_assert(sizeof(cubic) <= sizeof(((tcp_xfer *)0)->cc_priv), "cc_priv too small");
@@ -41,6 +48,15 @@ static uint32_t icbrt64(uint64_t x)
     return (uint32_t)r;
 }
 
+/* Linux's bictcp_hystart_reset: a new round starts with the data sent from now on. */
+static void hystart_round(tcp_conn *c, cubic *k)
+{
+    k->round_start = k->last_ack = (uint32_t)c->st->now;
+    k->round_end = c->snd_nxt;
+    k->cur_round_min = UINT32_MAX;
+    k->rtt_samples = 0;
+}
+
 /* After idle too (RFC 9438 5.8): no epoch (the next ACK in avoidance starts one at the
  * current window, as after a reduction with W_max forgotten) and fresh HyStart++ rounds. */
 static void cubic_restart(tcp_conn *c)
@@ -50,6 +66,8 @@ static void cubic_restart(tcp_conn *c)
     k->last_round_min = UINT32_MAX;
     k->cur_round_min = UINT32_MAX;
     k->round_end = c->snd_max;
+    if (c->st->cfg.hystart_linux)
+        hystart_round(c, k);
     c->x->bytes_acked_ca = 0;
 }
 
@@ -103,8 +121,10 @@ static void cubic_on_ack(tcp_conn *c, uint32_t acked)
     cubic *k = cub(c);
     uint32_t mss = c->snd_mss;
     if (c->cwnd < c->ssthresh) {
+        if (c->st->cfg.hystart_linux && seq_gt(c->snd_una, k->round_end))
+            hystart_round(c, k);
         /* slow start; HyStart++'s Conservative Slow Start grows at a quarter of the rate */
-        uint32_t inc = acked < mss ? acked : mss;
+        uint32_t inc = tcp_ss_increase(c, acked);
         c->cwnd += k->css_baseline ? (inc + 3) / 4 : inc;
         return;
     }
@@ -171,7 +191,51 @@ static void cubic_exit_recovery(tcp_conn *c)
 static void cubic_on_rto(tcp_conn *c)
 {
     reduce(c);
+    /* Linux's bictcp_reset on TCP_CA_Loss: HyStart may end the next slow start again */
+    cub(c)->found = 0;
+    cub(c)->last_round_min = UINT32_MAX;
     c->cwnd = c->snd_mss; /* RFC 9438 4.8: the loss window */
+}
+
+/* Linux's HyStart (tcp_cubic.c hystart_update, detect = ACK train | delay), from cwnd 16
+ * segments on: slow start ends, ssthresh = cwnd, when ACKs arriving at most 2 ms apart have
+ * kept coming for longer than half the minimum RTT (plus the time a 64 KB burst takes at
+ * the slow-start pacing rate, at most 1 ms), or when the smallest of a round's RTT samples,
+ * after its first 8, is above the minimum RTT by 1/8 of it, clamped to 4..16 ms. */
+static void hystart_linux(tcp_conn *c, cubic *k, uint32_t rtt)
+{
+    if (k->epoch_start_ms && now_ms(c) - k->epoch_start_ms < 1000)
+        return; /* Linux: right after a reduction, delays are not the path's */
+    if (rtt < k->last_round_min)
+        k->last_round_min = rtt;
+    uint32_t delay_min = k->last_round_min;
+    if (k->found || c->cwnd >= c->ssthresh || c->cwnd < 16u * c->snd_mss)
+        return;
+    if (seq_gt(c->snd_una, k->round_end))
+        hystart_round(c, k);
+    uint32_t now = (uint32_t)c->st->now;
+    if (now - k->last_ack <= 2000) {
+        k->last_ack = now;
+        /* the ACK train may start after a burst the sender paced over up to RTT/2 */
+        uint64_t burst = c->cwnd ? 131072ull * c->srtt_us / c->cwnd : 1000;
+        uint64_t thresh = delay_min + (burst < 1000 ? burst : 1000);
+        if (!tcp_pacing_on(c))
+            thresh /= 2;
+        if (now - k->round_start > thresh)
+            k->found = 1;
+    }
+    if (rtt < k->cur_round_min)
+        k->cur_round_min = rtt;
+    if (k->rtt_samples < 8) {
+        k->rtt_samples++;
+    } else {
+        uint32_t eta = delay_min / 8;
+        eta = eta < 4000 ? 4000 : eta > 16000 ? 16000 : eta;
+        if (k->cur_round_min > delay_min + eta)
+            k->found = 1;
+    }
+    if (k->found)
+        c->ssthresh = c->cwnd;
 }
 
 /* HyStart++ (RFC 9406 4.2): watch each round's minimum RTT during slow start and leave
@@ -179,6 +243,10 @@ static void cubic_on_rto(tcp_conn *c)
 static void cubic_on_rtt(tcp_conn *c, uint32_t rtt)
 {
     cubic *k = cub(c);
+    if (c->st->cfg.hystart_linux) {
+        hystart_linux(c, k, rtt);
+        return;
+    }
     if (c->cwnd >= c->ssthresh)
         return;
     if (seq_ge(c->snd_una, k->round_end)) { /* a new round */

@@ -39,7 +39,7 @@ static void newreno_on_ack(tcp_conn *c, uint32_t acked)
     uint32_t mss = c->snd_mss;
     if (c->cwnd < c->ssthresh) {
         /* RFC 5681 3.1 slow start, with appropriate byte counting limited to one SMSS. */
-        c->cwnd += acked < mss ? acked : mss;
+        c->cwnd += tcp_ss_increase(c, acked);
         return;
     }
     /* Congestion avoidance: one SMSS per cwnd of bytes acknowledged (RFC 5681 eq. 3

@@ -358,6 +358,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         stack_count(st, SYNACK_CTR_TCPHPHits);
         stack_count(st, SYNACK_CTR_TCPPureAcks);
         uint32_t una_before = c->snd_una;
+        tcp_hystart_sample(c, seg);
         tcp_ack_advance(c, seg->ack);
         /* RACK and rate sampling read the transmit log (no SACK here: nothing can be
          * found lost) */

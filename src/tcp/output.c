@@ -479,6 +479,23 @@ static void check_app_limited(tcp_conn *c, uint32_t end, uint32_t mss)
         tcp_rate_app_limited(c, flight);
 }
 
+/* cfg.cwnd_limited_growth (linux profile), as Linux's tcp_cwnd_validate: remember, per
+ * window of data, whether the flight filled cwnd and else its largest size, so that an
+ * application-limited sender does not grow a cwnd it never used. */
+static void note_cwnd_use(tcp_conn *c, uint32_t inflight, int sent)
+{
+    tcp_xfer *x = c->x;
+    int limited = inflight >= c->cwnd;
+    if (!sent && !limited)
+        return;
+    if (seq_ge(c->snd_una, x->cwnd_usage_seq) || limited ||
+        (!x->cwnd_limited && inflight > x->max_flight)) {
+        x->cwnd_limited = (uint8_t)limited;
+        x->max_flight = inflight;
+        x->cwnd_usage_seq = c->snd_nxt;
+    }
+}
+
 /* Payload bytes one frame may carry at SND.NXT: one MSS, or with TSO (netif.tso_max) as
  * many whole MSS as the device takes. Resends after an RTO and loss recovery stay one MSS
  * per frame, so each retransmitted segment is counted, timed and measured on its own. */
@@ -585,6 +602,8 @@ void tcp_output(tcp_conn *c)
         }
         if (arm && tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
             tcp_arm_rexmit(c);
+        if (st->cfg.cwnd_limited_growth)
+            note_cwnd_use(c, sack_recovery ? tcp_sack_pipe(c) : c->snd_nxt - c->snd_una, burst > 0);
         /* RFC 6675 NextSeg rule 3: with no lost hole and no new data left to send, resend
          * the next unSACKed segment rather than wait for the RTO. */
         if (sack_recovery && !seq_lt(c->snd_nxt, tcp_snd_data_end(c)))

@@ -117,6 +117,13 @@ typedef struct tcp_xfer {
     uint32_t snd_sml;                 /* end of the last sub-MSS segment sent (Minshall's Nagle,
                                          cfg.nagle_minshall); at or below snd_una means none in
                                          flight */
+    uint32_t max_flight;              /* cfg.cwnd_limited_growth: the largest flight, bytes, in
+                                         the window that ends at cwnd_usage_seq */
+    uint32_t cwnd_usage_seq;          /* snd_nxt when that window began */
+    uint8_t cwnd_limited;             /* the flight filled cwnd in that window */
+    uint32_t ack_rtt;                 /* cfg.hystart_linux: the round trip the ACK being
+                                         processed measured, for the controller once SND.UNA
+                                         has moved (0: none) */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window

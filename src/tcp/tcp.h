@@ -211,6 +211,10 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
 int tcp_ack_advance(tcp_conn *c, uint32_t ack);
 /* RFC 7323 4 RTTM: the round trip an echoed timestamp measures, for the controller. */
 void tcp_ts_rtt_sample(tcp_conn *c, const tcp_seg *seg);
+/* cfg.hystart_linux: measures the ACK's round trip for the congestion controller, which
+ * tcp_ack_advance gives it once SND.UNA moved (call it just before); nothing without the
+ * knob. */
+void tcp_hystart_sample(tcp_conn *c, const tcp_seg *seg);
 /* The delivery-rate sample of an acceptable ACK, for a controller with cong_control. */
 void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
                          uint32_t sacked_before);
@@ -301,6 +305,9 @@ extern const tcp_cc_ops tcp_cc_cubic;
 /* The algorithm named `name` ("cubic", "newreno"), or NULL. */
 const tcp_cc_ops *tcp_cc_find(const char *name);
 uint32_t tcp_flight_size(const tcp_conn *c);
+/* Slow start's cwnd increase for an ACK of `acked` bytes: at most one SMSS (RFC 3465 with
+ * L = 1 SMSS), or with cfg.ss_stretch_ack every byte up to ssthresh. */
+uint32_t tcp_ss_increase(const tcp_conn *c, uint32_t acked);
 
 /* --- listen.c: listeners, SYN queue, accept queue --- */
 tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport);

@@ -109,6 +109,29 @@ void tcp_txlog_free(tcp_conn *c)
     c->rack_reo = 0;
 }
 
+uint32_t tcp_txlog_ack_rtt(const tcp_conn *c, uint32_t ack)
+{
+    const tcp_txlog *l = c->x->txlog;
+    uint64_t newest = 0;
+    int any = 0;
+    for (uint32_t i = 0; l && i < l->n; i++) {
+        const tcp_txrec *x = tcp_txlog_at(l, i);
+        if (seq_gt(x->end, ack))
+            break;
+        if (x->flags & TXREC_SACKED)
+            continue;
+        if (x->flags & TXREC_RETRANS)
+            return 0;
+        if (x->xmit_ts > newest)
+            newest = x->xmit_ts;
+        any = 1;
+    }
+    if (!any || newest > c->st->now)
+        return 0;
+    uint64_t d = c->st->now - newest;
+    return d == 0 ? 1 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
 uint32_t tcp_txlog_find(const tcp_txlog *l, uint32_t seq)
 {
     uint32_t lo = 0, hi = l->n;

@@ -95,6 +95,10 @@ static inline tcp_txsnap *tcp_txlog_snap(const tcp_txlog *l, uint32_t i)
 {
     return &l->snap[(l->head + i) % l->cap];
 }
+/* The round trip of the newest segment an ACK of `ack` covers cumulatively (Linux's
+ * ca_rtt_us, a sample per ACK without timestamps), in µs; 0 when it covers none not
+ * SACKed before, or a resent one (Karn). */
+uint32_t tcp_txlog_ack_rtt(const struct tcp_conn *c, uint32_t ack);
 /* The first record that ends after seq (n if none). */
 uint32_t tcp_txlog_find(const tcp_txlog *l, uint32_t seq);
 /* Splits record i at seq (inside it) into two with the same marks and snapshot; 0 when

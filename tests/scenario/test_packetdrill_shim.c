@@ -428,7 +428,9 @@ static void test_libc_getsockopt_reaches_synack(void **state)
     assert_int_equal(ti.tcpi_options, TCPI_OPT_SACK | TCPI_OPT_WSCALE);
     assert_int_equal(ti.tcpi_snd_wscale, 7);
     assert_int_equal(ti.tcpi_rcv_wscale, 8);
-    assert_int_equal(ti.tcpi_rto, 200000); /* the handshake's ~0 RTT: TCP_RTO_MIN, in us */
+    /* the handshake's ~0 RTT (SRTT 1 us): SRTT + TCP_RTO_MIN, in us, as Linux's RTO floors
+     * the variance term (rto_var_floor), not the sum */
+    assert_int_equal(ti.tcpi_rto, 200001);
     assert_int_equal(ti.tcpi_snd_mss, 1000);
     assert_int_equal(ti.tcpi_rcv_mss, 1460);
     assert_int_equal(ti.tcpi_advmss, 1460);

@@ -357,6 +357,10 @@ MUT(psh_burst_end_two, c->psh_burst_end = 2)
 MUT(window_update_double_two, c->window_update_double = 2)
 MUT(send_waits_open_two, c->send_waits_open = 2)
 MUT(rst_reply_orphan_two, c->rst_reply_orphan = 2)
+MUT(rto_var_floor_two, c->rto_var_floor = 2)
+MUT(ss_stretch_ack_two, c->ss_stretch_ack = 2)
+MUT(cwnd_limited_growth_two, c->cwnd_limited_growth = 2)
+MUT(hystart_linux_two, c->hystart_linux = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -430,6 +434,10 @@ static const bad_case bad_cases[] = {
     {"window_update_double", window_update_double_two},
     {"send_waits_open", send_waits_open_two},
     {"rst_reply_orphan", rst_reply_orphan_two},
+    {"rto_var_floor", rto_var_floor_two},
+    {"ss_stretch_ack", ss_stretch_ack_two},
+    {"cwnd_limited_growth", cwnd_limited_growth_two},
+    {"hystart_linux", hystart_linux_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };
