@@ -161,6 +161,8 @@ static const char *check_behaviour(const synack_config *c)
         return "send_waits_open";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
+    if (c->notsent_lowat == 0) /* nothing could ever be written */
+        return "notsent_lowat";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)

@@ -67,6 +67,9 @@ static void send_probe(tcp_conn *c)
             len = c->snd_mss;
         if (len > wnd - inflight)
             len = wnd - inflight;
+        uint32_t rec = tcp_eor_span(c, c->snd_nxt);
+        if (rec < len)
+            len = rec;
         uint32_t seq = c->snd_nxt;
         c->snd_nxt += len;
         tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0));
