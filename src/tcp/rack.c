@@ -299,11 +299,11 @@ static int resend_first_lost(tcp_conn *c)
     uint32_t end = tcp_snd_data_end(c);
     if (len && seq_gt(seq + len, end))
         len = seq_lt(seq, end) ? end - seq : 0;
+    if (!len)
+        return 0;
     uint32_t rec = tcp_eor_span(c, seq);
     if (rec < len)
         len = rec;
-    if (!len)
-        return 0;
     tcp_count_retransmission(c);
     tcp_xmit(c, seq, len,
              TCP_ACK | (seq + len == end || rec == len ? TCP_PSH : 0)); /* as output.c's */

@@ -51,3 +51,17 @@ uint32_t tcp_eor_span_slow(const tcp_conn *c, uint32_t seq)
     }
     return UINT32_MAX;
 }
+
+uint32_t tcp_eor_tail(const tcp_conn *c, uint32_t top, uint32_t len)
+{
+    const tcp_xfer *x = c->x;
+    if (!x || !x->eor_len)
+        return len;
+    /* the last record end inside (top - len, top) starts the segment that ends at top */
+    for (uint32_t i = x->eor_len; i-- > 0;) {
+        uint32_t e = x->eor[(x->eor_head + i) % TCP_EOR_MAX];
+        if (seq_lt(e, top) && seq_gt(e, top - len))
+            return top - e;
+    }
+    return len;
+}

@@ -196,6 +196,9 @@ int tcp_eor_full(const tcp_conn *c);
 /* Marks the end of the data queued so far as a record end (after tcp_eor_room said yes). */
 void tcp_eor_mark(tcp_conn *c);
 uint32_t tcp_eor_span_slow(const tcp_conn *c, uint32_t seq);
+/* How many of the len bytes before top a segment ending at top may carry without
+ * crossing a record end (a tail-loss probe resends the last segment). */
+uint32_t tcp_eor_tail(const tcp_conn *c, uint32_t top, uint32_t len);
 /* Bytes from seq to the first record end after it, UINT32_MAX when none: a segment
  * starting at seq carries at most that many. Free when no record ends are held. */
 static inline uint32_t tcp_eor_span(const tcp_conn *c, uint32_t seq)

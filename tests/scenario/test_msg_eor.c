@@ -102,6 +102,34 @@ static void test_resent_hole_keeps_record_ends(void **state)
     sh_free(&h);
 }
 
+static void test_loss_probe_resends_the_last_record_only(void **state)
+{
+    (void)state;
+    seghost h;
+    uint32_t b;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.tail_loss_probe = 1;
+    int s = fx_sh_sack_rtt(&h, &cfg, 1000, 10000, &b);
+    memset(data, 'e', sizeof(data));
+    /* an RTT sample first: the probe timeout is two of them */
+    assert_int_equal(synack_send(h.st, s, data, 1, 0), 1);
+    sh_run_for(&h, 10000);
+    fx_sh_peer_ack(&h, b + 1, 0, 0);
+    b++;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(synack_send(h.st, s, data, 400, MSG_EOR), 400);
+    /* no ACK: the probe (the timer the first send armed is a probe timer) resends the last
+     * segment sent, 800..1200, not 200..1200 */
+    size_t mark = h.nout;
+    sh_run_for(&h, 200000);
+    assert_true(h.nout > mark);
+    char got[64];
+    sent(&h, mark, b, got, sizeof(got));
+    assert_int_equal(strncmp(got, "800/400P", 8), 0);
+    sh_free(&h);
+}
+
 static void test_record_ends_in_flight_are_bounded(void **state)
 {
     (void)state;
@@ -136,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_end_is_a_segment_boundary),
         cmocka_unit_test(test_resent_hole_keeps_record_ends),
+        cmocka_unit_test(test_loss_probe_resends_the_last_record_only),
         cmocka_unit_test(test_record_ends_in_flight_are_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
