@@ -68,15 +68,34 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_KEEPCNT 6       /* int */
 #define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
 #define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
+/* int: hold partial segments until uncorked (or an RTO) */
+#define SYNACK_TCP_CORK 3
+/* int, bytes: writable only while fewer are queued and not sent (docs/API.md) */
+#define SYNACK_TCP_NOTSENT_LOWAT 25
+/* int: a flag for the host's recvmsg (the value: synack_recv_inq) */
+#define SYNACK_TCP_INQ 36
+
+#define SYNACK_IPPROTO_IP 0       /* level of the SYNACK_IP_* options (int or one byte) */
+#define SYNACK_IP_TOS 1           /* the TOS byte of outgoing headers (ECN bits kept 0) */
+#define SYNACK_IP_MTU_DISCOVER 10 /* SYNACK_IP_PMTUDISC_*: DONT clears DF */
+#define SYNACK_IP_FREEBIND 15     /* int: bind() to an address that is not the stack's */
+#define SYNACK_IP_PMTUDISC_DONT 0
+#define SYNACK_IP_PMTUDISC_WANT 1 /* the default */
+#define SYNACK_IP_PMTUDISC_DO 2
+#define SYNACK_IP_PMTUDISC_PROBE 3
+#define SYNACK_IP_PMTUDISC_INTERFACE 4
+#define SYNACK_IP_PMTUDISC_OMIT 5
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
 
 #define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
+#define SYNACK_MSG_EOR 0x80        /* send: the data ends a record; no segment spans its end */
 #define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
 /* The error queue's (synack_recv_errqueue stands for recvmsg with MSG_ERRQUEUE): */
 #define SYNACK_MSG_ERRQUEUE 0x2000
 #define SYNACK_MSG_ZEROCOPY 0x4000000 /* send: a completion on the error queue once acked */
+#define SYNACK_MSG_MORE 0x8000     /* send: more follows; hold a partial segment (per call) */
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -233,6 +252,9 @@ typedef struct synack_config {
                                      round's minimum RTT 1/8 above it, clamped to 4..16 ms,
                                      once cwnd reaches 16 segments) instead of RFC 9406's
                                      HyStart++ with Conservative Slow Start */
+    uint32_t notsent_lowat;       /* TCP_NOTSENT_LOWAT of sockets that set none: bytes not yet
+                                     sent below which a socket is writable (Linux's
+                                     net.ipv4.tcp_notsent_lowat); UINT32_MAX: no limit */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
@@ -329,6 +351,11 @@ ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want);
 ssize_t synack_send_commit(synack_stack *st, int s, size_t n);
 ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data);
 ssize_t synack_recv_release(synack_stack *st, int s, size_t n);
+/* Bytes a recv() would return now, plus 1 once the peer's FIN has arrived: Linux's TCP_INQ
+ * value (the TCP_CM_INQ control message), non-zero until a reader has seen end of stream.
+ * Also 1 after the connection ended; -EBADF, -ENOTCONN (never connected), -EINVAL (st NULL
+ * or a listening socket). */
+int synack_recv_inq(synack_stack *st, int s);
 int synack_shutdown(synack_stack *st, int s, int how);
 int synack_close(synack_stack *st, int s);
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,

@@ -169,6 +169,8 @@ static const char *check_behaviour(const synack_config *c)
         return "cwnd_limited_growth";
     if (c->hystart_linux > 1)
         return "hystart_linux";
+    if (c->notsent_lowat == 0) /* nothing could ever be written */
+        return "notsent_lowat";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)

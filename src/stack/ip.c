@@ -71,10 +71,11 @@ int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, s
     }
     uint8_t *ip = l4 - IPV4_HDR_LEN;
     ipv4_hdr h = {.ttl = 64,
+                  .tos = st->tx_tos,
                   .proto = proto,
                   .src = nif->addr,
                   .dst = dst,
-                  .frag = IPV4_FLAG_DF,
+                  .frag = st->tx_nodf ? 0 : IPV4_FLAG_DF,
                   .id = st->ip_id++};
     ipv4_emit(ip, IPV4_HDR_LEN, &h, l4_len);
     size_t l2 = nif->type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0;

@@ -81,6 +81,10 @@ void sock_ready_space(synack_stack *st, int s)
 {
     if (s < 0 || !st->socks[s].nospace)
         return;
+    /* Space opened, but a socket still not writable (TCP_NOTSENT_LOWAT, record ends) keeps
+     * its claim to the edge for when it is. */
+    if (st->socks[s].conn && tcp_usr_send_held(st->socks[s].conn))
+        return;
     st->socks[s].nospace = 0;
     sock_ready_raise(st, s, POLLOUT);
 }

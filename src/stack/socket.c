@@ -187,7 +187,7 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
     int rc = sin_from(addr, len, &ip, &port);
     if (rc == 0 && (so->bound || so->conn || so->lst))
         rc = -EINVAL;
-    if (rc == 0 && ip != 0 && ip != st->cfg.netif.addr)
+    if (rc == 0 && ip != 0 && ip != st->cfg.netif.addr && !so->freebind)
         rc = -EADDRNOTAVAIL;
     if (rc == 0 && port == 0) {
         int p = pick_ephemeral(st, s, 0, 0);
@@ -372,7 +372,7 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
     return 0;
 }
 
-#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | SYNACK_MSG_ZEROCOPY)
+#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | MSG_MORE | SYNACK_MSG_ZEROCOPY)
 #define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK)
 
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
@@ -394,7 +394,7 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
     rc = sock_errq_pre_send(&st->socks[s], flags, &errq);
     if (rc)
         return ret_event(st, "send", s, rc);
-    long n = tcp_usr_send(c, buf, len);
+    long n = tcp_usr_send(c, buf, len, flags & (MSG_EOR | MSG_MORE));
     if (n == -EAGAIN || (n > 0 && (size_t)n < len))
         note_full(st, s);
     if (n > 0 && errq)
@@ -476,6 +476,21 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
     return ret_event(st, "recv", s, (long)n);
 }
 
+int synack_recv_inq(synack_stack *st, int s)
+{
+    if (!st)
+        return -EINVAL;
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return -EBADF;
+    if (so->lst)
+        return -EINVAL;
+    if (!so->conn)
+        return so->was_connected ? 1 : -ENOTCONN;
+    uint32_t n = tcp_usr_inq(so->conn);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
 int synack_shutdown(synack_stack *st, int s, int how)
 {
     API_ENTER(st);
@@ -534,7 +549,8 @@ static int int_option(int level, int name)
                name == SO_RCVBUF;
     if (level == IPPROTO_TCP)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
-               name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT;
+               name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
+               name == TCP_CORK || name == TCP_NOTSENT_LOWAT || name == TCP_INQ;
     return 0;
 }
 
@@ -604,6 +620,21 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
         k->keepcnt = (uint32_t)v;
         *which = TK_KEEPCNT;
         return 0;
+    case TCP_CORK:
+        k->cork = v != 0;
+        *which = TK_CORK;
+        return 0;
+    case TCP_NOTSENT_LOWAT:
+        /* unsigned, as Linux reads it; 0 falls back to the stack's (cfg.notsent_lowat) */
+        k->notsent_lowat = (uint32_t)v;
+        *which = TK_NOTSENT_LOWAT;
+        return 0;
+    case TCP_INQ:
+        if (v < 0 || v > 1)
+            return -EINVAL; /* Linux's range */
+        k->inq = (uint8_t)v;
+        *which = TK_LINGER; /* nothing for the connection to apply */
+        return 0;
     default: /* TCP_USER_TIMEOUT (int_option) */
         if (v < 0)
             return -EINVAL;
@@ -611,6 +642,43 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
         *which = TK_USER_TIMEOUT;
         return 0;
     }
+}
+
+/* An IPPROTO_IP value: an int, or as Linux also takes, a single byte. */
+static int get_ip_int(const void *val, socklen_t len, int *out)
+{
+    if (val && len >= 1 && len < (socklen_t)sizeof(int)) {
+        uint8_t b;
+        memcpy(&b, val, 1);
+        *out = b;
+        return 0;
+    }
+    return get_int(val, len, out);
+}
+
+/* IP_TOS, IP_MTU_DISCOVER, IP_FREEBIND: read when a segment is built (TOS, DF) or at
+ * bind(), so a connection needs no notice. */
+static int set_ip_option(synack_sock *so, int name, const void *val, socklen_t len)
+{
+    if (name != IP_TOS && name != IP_MTU_DISCOVER && name != IP_FREEBIND)
+        return -ENOPROTOOPT;
+    int v;
+    int rc = get_ip_int(val, len, &v);
+    if (rc)
+        return rc;
+    if (name == IP_TOS) {
+        /* TCP owns the ECN field (RFC 3168 6.1.1: not the application's to set) */
+        so->knobs.tos = (uint8_t)(v & ~0x03);
+    } else if (name == IP_MTU_DISCOVER) {
+        if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT)
+            return -EINVAL;
+        so->knobs.pmtudisc = (uint8_t)v;
+    } else {
+        so->freebind = v != 0;
+    }
+    if (so->lst) /* what it accepts from now on takes them */
+        tcp_usr_listen_knobs(so->lst, &so->knobs);
+    return 0;
 }
 
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val, socklen_t len)
@@ -666,6 +734,8 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         so->knobs.cc = ops;
         return (int)ret_event(st, "setsockopt", s, knob_changed(so, TK_CC));
     }
+    if (level == IPPROTO_IP)
+        return (int)ret_event(st, "setsockopt", s, set_ip_option(so, name, val, len));
     if (!int_option(level, name))
         return (int)ret_event(st, "setsockopt", s, -ENOPROTOOPT);
     if ((rc = get_int(val, len, &v)) != 0)
@@ -679,6 +749,18 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
     if (rc == 0)
         rc = knob_changed(so, which);
     return (int)ret_event(st, "setsockopt", s, rc);
+}
+
+/* An IPPROTO_IP value: an int, or one byte for a shorter buffer (as Linux). */
+static int put_ip_int(void *val, socklen_t *len, int v)
+{
+    if (val && len && *len >= 1 && *len < (socklen_t)sizeof(int)) {
+        uint8_t b = (uint8_t)v;
+        memcpy(val, &b, 1);
+        *len = 1;
+        return 0;
+    }
+    return put_int(val, len, v);
 }
 
 /* The smallest TCP_INFO a caller may ask for: the struct as it was first published.
@@ -737,11 +819,29 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             return -ENOPROTOOPT;
         }
     }
+    if (level == IPPROTO_IP) {
+        switch (name) {
+        case IP_TOS:
+            return put_ip_int(val, len, k->tos);
+        case IP_MTU_DISCOVER:
+            return put_ip_int(val, len, k->pmtudisc);
+        case IP_FREEBIND:
+            return put_ip_int(val, len, so->freebind);
+        default:
+            return -ENOPROTOOPT;
+        }
+    }
     if (level != IPPROTO_TCP)
         return -ENOPROTOOPT;
     switch (name) {
     case TCP_NODELAY:
         return put_int(val, len, k->nodelay);
+    case TCP_CORK:
+        return put_int(val, len, k->cork);
+    case TCP_NOTSENT_LOWAT:
+        return put_int(val, len, (int)k->notsent_lowat);
+    case TCP_INQ:
+        return put_int(val, len, k->inq);
     case TCP_MAXSEG:
         return put_int(val, len,
                        c           ? tcp_usr_maxseg(c)

@@ -57,6 +57,7 @@ void synack_config_init(synack_config *c)
     c->ephemeral_hi = 65535;
     c->challenge_ack_limit = 1000;
     c->initial_cwnd_segs = 10;
+    c->notsent_lowat = UINT32_MAX;
     memcpy(c->cc, "cubic", 6);
 }
 

@@ -21,6 +21,7 @@ typedef struct synack_sock {
     uint8_t shut_rd;       /* shutdown(SHUT_RD) */
     uint8_t was_connected; /* had a connection that is gone: reads return EOF */
     uint8_t explicit_bind; /* bind()/listen() chose the port (connect() binds implicitly) */
+    uint8_t freebind;      /* IP_FREEBIND: bind() takes an address that is not ours */
     uint32_t laddr;        /* bound address (host order), 0 = any */
     uint16_t lport;        /* bound port, 0 = none yet */
     int error;             /* SO_ERROR left by a connection that died */
@@ -83,6 +84,8 @@ struct synack_stack {
 
     arp_cache arp;              /* IPv4 -> MAC, Ethernet links only */
     uint16_t ip_id;             /* IPv4 identification counter */
+    uint8_t tx_tos;             /* TOS byte of the datagram being sent (its socket's IP_TOS) */
+    uint8_t tx_nodf;            /* the datagram being sent goes without DF (IP_PMTUDISC_DONT) */
     uint16_t next_port;         /* ephemeral-port search start */
     uint64_t bound_ports[1024]; /* bitmap: ports some socket bound explicitly (O(1) checks
                                    when connect() picks an ephemeral port) */

@@ -46,9 +46,9 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     if (seq_lt(ack, c->x->snd_buf_seq))
         data_acked = 0;
     sendbuf_consume(&c->x->snd, data_acked);
+    c->x->snd_buf_seq += data_acked;
     if (data_acked)
         sock_ready_space(st, c->sock);
-    c->x->snd_buf_seq += data_acked;
     c->bytes_acked += data_acked;
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "stack/errqueue.h"
+#include "stack/ready.h"
 #include "tcp/pacing.h"
 #include "tcp/rack.h"
 #include "tcp/rate.h"
@@ -96,8 +97,17 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     st->counters[SYNACK_CTR_OutSegs] += gso ? (seg->payload_len + gso - 1) / gso : 1;
     if (seg->flags & TCP_RST)
         stack_count(st, SYNACK_CTR_OutRsts);
-    if (!partial)
-        return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+    /* The connection's IP_TOS and IP_MTU_DISCOVER, for this datagram only */
+    const tcp_knobs *k = c ? c->knobs : NULL;
+    st->tx_tos = k ? k->tos : 0;
+    st->tx_nodf = k && k->pmtudisc == SYNACK_IP_PMTUDISC_DONT;
+    int rc;
+    if (!partial) {
+        rc = ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+        st->tx_tos = 0;
+        st->tx_nodf = 0;
+        return rc;
+    }
     synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL,
                            .csum_start = 0,
                            .csum_offset = 16,
@@ -106,7 +116,10 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         meta.flags |= SYNACK_TX_GSO_TCPV4;
         meta.gso_size = (uint16_t)gso;
     }
-    return ip_output_meta(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta);
+    rc = ip_output_meta(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta);
+    st->tx_tos = 0;
+    st->tx_nodf = 0;
+    return rc;
 }
 
 static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
@@ -425,12 +438,15 @@ void tcp_retransmit_first(tcp_conn *c)
     uint32_t len = seq_lt(c->snd_una, end) ? end - c->snd_una : 0;
     if (len > send_mss(c))
         len = send_mss(c);
+    uint32_t rec = tcp_eor_span(c, c->snd_una);
+    if (rec < len)
+        len = rec;
     uint8_t flags = TCP_ACK;
     if (c->fin_queued && c->snd_una + len == end && seq_gt(c->snd_max, end))
         flags |= TCP_FIN;
     if (len == 0 && !(flags & TCP_FIN))
         return;
-    if (len && c->snd_una + len == end)
+    if (len && (c->snd_una + len == end || rec == len))
         flags |= TCP_PSH;
     tcp_xmit(c, c->snd_una, len, flags);
     if (seq_lt(c->x->high_rxt, c->snd_una + len))
@@ -451,14 +467,17 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
         uint32_t len = tcp_sack_next_hole(c, &seq, mss, rule3);
         if (len && seq_gt(seq + len, end))
             len = seq_lt(seq, end) ? end - seq : 0;
+        uint32_t rec = tcp_eor_span(c, seq);
+        if (rec < len)
+            len = rec; /* resends keep record ends too */
         if (len == 0)
             break;
         if (tcp_pacing_on(c) && !tcp_pace_allow(c, len, mss))
             break; /* the pacer's timer (TT_PACE) comes back for it */
         tcp_count_retransmission(c);
-        /* PSH as the segment first carried it when it ended the data written (Linux
-         * keeps an skb's PSH on its resends) */
-        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0));
+        /* PSH as the segment first carried it when it ended the data written or a record
+         * (Linux keeps an skb's PSH on its resends) */
+        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end || rec == len ? TCP_PSH : 0));
         if (seq_lt(c->x->high_rxt, seq + len)) /* RACK may resend below it (a lost resend) */
             c->x->high_rxt = seq + len;
         pipe += len;
@@ -542,7 +561,14 @@ void tcp_output(tcp_conn *c)
             uint32_t len = avail < fmax ? avail : fmax;
             if (len > usable)
                 len = usable;
-            if (len > mss)
+            /* A record end (MSG_EOR) closes the frame where it is, in whole segments or not;
+             * one with more data behind it is not the tail Nagle waits on (as Linux sends an
+             * skb that is not the last one). */
+            uint32_t rec = tcp_eor_span(c, c->snd_nxt);
+            int rec_end = rec <= len;
+            if (rec_end)
+                len = rec;
+            else if (len > mss)
                 len -= len % mss; /* TSO: whole segments; a short tail meets Nagle alone */
             if (len > 0 && tcp_pacing_on(c)) {
                 uint32_t now_ok = tcp_pace_allow(c, len, mss);
@@ -558,19 +584,26 @@ void tcp_output(tcp_conn *c)
             if (len > 0 && len < mss && !with_fin) {
                 /* RFC 1122 4.2.3.4: Nagle, and sender-side SWS avoidance. */
                 int all_queued = len == avail;
+                /* TCP_CORK and MSG_MORE hold a partial tail whatever Nagle says; the
+                 * persist timer (an RTO, as Linux's probe timer) lets it out at last. */
+                if (all_queued && (c->more_once || (c->knobs && c->knobs->cork)) && !c->push_once &&
+                    !c->sws_override)
+                    break;
                 /* cfg.nagle_minshall (linux profile): Minshall's variant (as Linux's
                  * tcp_nagle_check) holds a small segment only while an earlier small one
                  * is unacknowledged. */
                 int idle =
                     st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una) : inflight == 0;
                 if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2 &&
-                    !c->sws_override)
+                    !c->sws_override && !c->push_once && !(rec_end && !all_queued))
                     break;
             }
             uint8_t flags = TCP_ACK;
             if (with_fin)
                 flags |= TCP_FIN;
-            if (len > 0 && c->snd_nxt + len == end)
+            /* PSH where a send without MSG_MORE ended, or a timer forces the tail out */
+            if (len > 0 &&
+                ((c->snd_nxt + len == end && (!c->more_tail || c->sws_override)) || rec_end))
                 flags |= TCP_PSH;
             uint32_t rest = avail - len;
             if (st->cfg.psh_burst_end && len > 0 && rest > 0 && burst > 0 &&
@@ -623,4 +656,7 @@ void tcp_output(tcp_conn *c)
     if (!sent && c->ack_now && c->state != SYNACK_SYN_SENT && c->state != SYNACK_CLOSED &&
         c->state != SYNACK_LISTEN)
         tcp_send_ack(c);
+    /* Under TCP_NOTSENT_LOWAT, sending (not an ACK) is what makes a socket writable */
+    if (sent && c->sock >= 0 && tcp_notsent_lowat(c) != UINT32_MAX)
+        sock_ready_space(st, c->sock);
 }

@@ -301,8 +301,12 @@ static int resend_first_lost(tcp_conn *c)
         len = seq_lt(seq, end) ? end - seq : 0;
     if (!len)
         return 0;
+    uint32_t rec = tcp_eor_span(c, seq);
+    if (rec < len)
+        len = rec;
     tcp_count_retransmission(c);
-    tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0)); /* as output.c's */
+    tcp_xmit(c, seq, len,
+             TCP_ACK | (seq + len == end || rec == len ? TCP_PSH : 0)); /* as output.c's */
     if (seq_lt(c->x->high_rxt, seq + len))
         c->x->high_rxt = seq + len;
     return 1;

@@ -13,6 +13,10 @@
 #include "tcp/sendbuf.h"
 #include "wire/tcp_wire.h"
 
+/* Record ends (MSG_EOR) a connection keeps track of at once: a send that would add one
+ * more waits (-EAGAIN) until the peer acknowledges the oldest. */
+#define TCP_EOR_MAX 16
+
 struct synack_stack;
 struct tcp_listener;
 struct tcp_cc_ops;
@@ -36,6 +40,12 @@ typedef struct tcp_knobs {
     uint8_t nodelay;             /* TCP_NODELAY */
     uint8_t keepalive;           /* SO_KEEPALIVE */
     uint8_t linger_on;           /* SO_LINGER l_onoff */
+    uint32_t notsent_lowat;      /* TCP_NOTSENT_LOWAT, bytes; 0 = the stack's
+                                    (cfg.notsent_lowat) */
+    uint8_t cork;                /* TCP_CORK */
+    uint8_t inq;                 /* TCP_INQ (the host's recvmsg reads it) */
+    uint8_t tos;                 /* IP_TOS, ECN bits clear */
+    uint8_t pmtudisc;            /* IP_MTU_DISCOVER; IP_PMTUDISC_DONT clears DF */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
@@ -145,6 +155,13 @@ typedef struct tcp_xfer {
      * listener; an orphan's, its socket's last): tcp_conn.knobs points here then. A
      * connection without a socket is never idle, so it keeps this block. --- */
     tcp_knobs knobs;
+
+    /* --- record ends (MSG_EOR, record.c): the sequence number after each record's last
+     * byte, oldest first, a ring from eor_head; no segment, new or resent, carries bytes of
+     * two records. Marks at or below snd_una are stale and dropped as they are met. --- */
+    uint8_t eor_head; /* index of the oldest mark */
+    uint8_t eor_len;  /* marks held */
+    uint32_t eor[TCP_EOR_MAX];
 } tcp_xfer;
 
 typedef struct tcp_conn {
@@ -205,6 +222,10 @@ typedef struct tcp_conn {
     unsigned rexmit_recent : 1;  /* something was resent since the block was last found idle:
                                     a D-SACK (RFC 2883) may still come for RACK to learn from,
                                     so the block stays until one more event (conn.c) */
+    unsigned more_once : 1;      /* this send had MSG_MORE: its output holds the tail too */
+    unsigned push_once : 1;      /* TCP_NODELAY was just set: this output ignores corks */
+    unsigned more_tail : 1;      /* the last send had MSG_MORE: the data's end is no push
+                                    point (no PSH there, as Linux marks no push) */
     unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
     unsigned errq_track : 1;     /* its socket awaits transmissions or acknowledgments of
                                     sends for its error queue (stack/errqueue.c) */

@@ -173,6 +173,38 @@ static inline uint32_t tcp_snd_data_end(const tcp_conn *c)
 {
     return c->x ? c->x->snd_buf_seq + sendbuf_len(&c->x->snd) : c->snd_una;
 }
+/* --- notsent.c: TCP_NOTSENT_LOWAT --- */
+/* The mark in force: the socket's, else the stack's; UINT32_MAX: none. */
+static inline uint32_t tcp_notsent_lowat(const tcp_conn *c)
+{
+    const tcp_knobs *k = c->knobs;
+    return k && k->notsent_lowat ? k->notsent_lowat : c->st->cfg.notsent_lowat;
+}
+/* Bytes queued and never sent. */
+uint32_t tcp_notsent(const tcp_conn *c);
+/* Whether (not-sent bytes << wake) is below the mark: wake 0 lets a send start a chunk,
+ * wake 1 is poll()'s POLLOUT. Always 1 without a mark. */
+int tcp_notsent_ok(const tcp_conn *c, int wake);
+/* How many bytes a send fills before it checks the mark again (Linux's size goal). */
+uint32_t tcp_send_chunk(const tcp_conn *c);
+
+/* --- record.c: record ends (MSG_EOR) --- */
+/* Whether one more record end can be marked (drops the acknowledged ones first). */
+int tcp_eor_room(tcp_conn *c);
+/* Whether no record end could be marked now, even after dropping acknowledged ones. */
+int tcp_eor_full(const tcp_conn *c);
+/* Marks the end of the data queued so far as a record end (after tcp_eor_room said yes). */
+void tcp_eor_mark(tcp_conn *c);
+uint32_t tcp_eor_span_slow(const tcp_conn *c, uint32_t seq);
+/* How many of the len bytes before top a segment ending at top may carry without
+ * crossing a record end (a tail-loss probe resends the last segment). */
+uint32_t tcp_eor_tail(const tcp_conn *c, uint32_t top, uint32_t len);
+/* Bytes from seq to the first record end after it, UINT32_MAX when none: a segment
+ * starting at seq carries at most that many. Free when no record ends are held. */
+static inline uint32_t tcp_eor_span(const tcp_conn *c, uint32_t seq)
+{
+    return c->x && c->x->eor_len ? tcp_eor_span_slow(c, seq) : UINT32_MAX;
+}
 /* The connection's TSval clock: milliseconds, RFC 7323 5.4. */
 uint32_t tcp_ts_now(const tcp_conn *c);
 
@@ -365,11 +397,15 @@ void tcp_usr_listen_close(synack_stack *st, tcp_listener *l);
 /* Readiness bits (POLLIN, POLLOUT, POLLRDHUP, POLLHUP) of a listener / a connection. */
 short tcp_usr_listen_poll(const tcp_listener *l);
 short tcp_usr_poll(const tcp_conn *c);
+/* Whether c is not writable though its buffer has room: TCP_NOTSENT_LOWAT (as poll sees
+ * it) or no room for another record end. */
+int tcp_usr_send_held(const tcp_conn *c);
 /* SEND (3.10.2): 0 if data may be queued now, else -EAGAIN, -EPIPE or -ENOMEM. */
 int tcp_usr_send_check(tcp_conn *c);
-/* After tcp_usr_send_check: queues what fits and sends what may go. Bytes taken, or
- * -EAGAIN when none fit. */
-long tcp_usr_send(tcp_conn *c, const void *buf, size_t len);
+/* After tcp_usr_send_check: queues what fits (and TCP_NOTSENT_LOWAT lets in) and sends
+ * what may go; flags SYNACK_MSG_EOR (the data ends a record) and SYNACK_MSG_MORE (hold a
+ * partial tail). Bytes taken, or -EAGAIN when none fit. */
+long tcp_usr_send(tcp_conn *c, const void *buf, size_t len, int flags);
 /* Zero-copy send (synack_send_reserve/_commit), after tcp_usr_send_check. */
 long tcp_usr_send_reserve(tcp_conn *c, size_t want, void **buf);
 long tcp_usr_send_commit(tcp_conn *c, size_t n);
@@ -383,6 +419,8 @@ void tcp_usr_errq_track(tcp_conn *c, int on);
 int tcp_usr_recv_check(const tcp_conn *c, int shut_rd);
 /* Bytes ready to read. */
 uint32_t tcp_usr_readable(const tcp_conn *c);
+/* Bytes ready to read, plus 1 once the FIN has arrived (TCP_INQ). */
+uint32_t tcp_usr_inq(const tcp_conn *c);
 /* After tcp_usr_recv_check said 1: copies (peek) or takes n <= readable bytes; taking
  * them may open the window (an ACK) and leave the connection idle. */
 uint32_t tcp_usr_recv(tcp_conn *c, void *buf, uint32_t n, int peek);
@@ -411,6 +449,8 @@ typedef enum tcp_knob {
     TK_CC,
     TK_PACING,
     TK_LINGER,
+    TK_CORK,
+    TK_NOTSENT_LOWAT,
 } tcp_knob;
 /* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
  * new congestion control or pacing rate needs the transfer block). */

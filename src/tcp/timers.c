@@ -67,14 +67,18 @@ static void send_probe(tcp_conn *c)
             len = c->snd_mss;
         if (len > wnd - inflight)
             len = wnd - inflight;
+        uint32_t rec = tcp_eor_span(c, c->snd_nxt);
+        if (rec < len)
+            len = rec;
         uint32_t seq = c->snd_nxt;
         c->snd_nxt += len;
-        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end ? TCP_PSH : 0));
+        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end || rec == len ? TCP_PSH : 0));
     } else {
         uint32_t top = seq_lt(c->snd_max, end) ? c->snd_max : end;
         uint32_t len = top - c->snd_una;
         if (len > c->snd_mss)
             len = c->snd_mss;
+        len = tcp_eor_tail(c, top, len);
         /* A FIN sent is part of the last segment: a probe that left it out would send
          * nothing after a bare FIN, and the FIN would wait for the RTO after the probe. */
         uint8_t fin = c->fin_queued && top == end && seq_gt(c->snd_max, end) ? TCP_FIN : 0;

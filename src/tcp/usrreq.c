@@ -44,6 +44,7 @@ void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k)
     k->keepidle_us = st->cfg.keepidle_us;
     k->keepintvl_us = st->cfg.keepintvl_us;
     k->keepcnt = st->cfg.keepcnt;
+    k->pmtudisc = SYNACK_IP_PMTUDISC_WANT;
 }
 
 uint16_t tcp_usr_default_maxseg(const synack_stack *st)
@@ -185,6 +186,11 @@ short tcp_usr_listen_poll(const tcp_listener *l)
     return l->acc_head ? SYNACK_POLLIN : 0;
 }
 
+int tcp_usr_send_held(const tcp_conn *c)
+{
+    return c->x && (!tcp_notsent_ok(c, 1) || tcp_eor_full(c));
+}
+
 short tcp_usr_poll(const tcp_conn *c)
 {
     short ev = 0;
@@ -193,7 +199,7 @@ short tcp_usr_poll(const tcp_conn *c)
     if (c->rd_closed)
         ev |= SYNACK_POLLRDHUP;
     if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) && !c->fin_queued &&
-        (!c->x || sendbuf_space(&c->x->snd) > 0))
+        (!c->x || (sendbuf_space(&c->x->snd) > 0 && !tcp_usr_send_held(c))))
         ev |= SYNACK_POLLOUT;
     if (c->rd_closed && c->fin_queued)
         ev |= SYNACK_POLLHUP;
@@ -216,13 +222,54 @@ int tcp_usr_send_check(tcp_conn *c)
     return 0;
 }
 
-long tcp_usr_send(tcp_conn *c, const void *buf, size_t len)
+/* Appends what TCP_NOTSENT_LOWAT lets in: chunk by chunk (tcp_send_chunk), a new one
+ * only while the unsent bytes are below the mark, each sent as far as it may before the
+ * mark is checked again. Bytes taken, 0 when none. */
+static long append_below_lowat(tcp_conn *c, const uint8_t *buf, size_t len)
 {
-    long n = sendbuf_append(&c->x->snd, &c->st->bufmem, buf, len);
+    size_t done = 0;
+    while (done < len) {
+        uint32_t chunk = tcp_send_chunk(c), notsent = tcp_notsent(c);
+        uint32_t room = chunk - notsent % chunk;
+        if (room == chunk && !tcp_notsent_ok(c, 0))
+            break;
+        long n = sendbuf_append(&c->x->snd, &c->st->bufmem, buf + done,
+                                len - done < room ? len - done : room);
+        if (n <= 0)
+            return done ? (long)done : n;
+        done += (size_t)n;
+        tcp_output(c);
+        if ((uint32_t)n < room && done < len)
+            break; /* the buffer is full */
+    }
+    return (long)done;
+}
+
+long tcp_usr_send(tcp_conn *c, const void *buf, size_t len, int flags)
+{
+    int eor = (flags & SYNACK_MSG_EOR) != 0;
+    if (eor && !tcp_eor_room(c))
+        return -EAGAIN; /* as a full buffer: the peer's ACKs make room */
+    /* MSG_MORE holds a partial tail for this call's output only (Linux's per-call cork) */
+    c->more_once = (flags & SYNACK_MSG_MORE) != 0;
+    long n;
+    if (tcp_notsent_lowat(c) == UINT32_MAX) {
+        n = sendbuf_append(&c->x->snd, &c->st->bufmem, buf, len);
+    } else {
+        if (!tcp_notsent_ok(c, 0))
+            n = 0;
+        else
+            n = append_below_lowat(c, buf, len);
+    }
     if (n == 0)
         n = -EAGAIN;
-    if (n > 0)
+    if (n > 0) {
+        if (eor && (size_t)n == len)
+            tcp_eor_mark(c);
+        c->more_tail = c->more_once;
         tcp_output(c);
+    }
+    c->more_once = 0;
     return n;
 }
 
@@ -278,6 +325,12 @@ int tcp_usr_recv_check(const tcp_conn *c, int shut_rd)
 uint32_t tcp_usr_readable(const tcp_conn *c)
 {
     return c->x ? recvbuf_ready(&c->x->rcv) : 0;
+}
+
+uint32_t tcp_usr_inq(const tcp_conn *c)
+{
+    /* Linux's tcp_inq_hint counts up to RCV.NXT, and a FIN takes a sequence number */
+    return tcp_usr_readable(c) + (c->rd_closed ? 1u : 0u);
 }
 
 /* After the application reads, tell the peer about a window that opened by enough to
@@ -392,7 +445,15 @@ int tcp_usr_knob_changed(tcp_conn *c, tcp_knob which)
     switch (which) {
     case TK_NODELAY:
         c->nodelay = k->nodelay;
+        /* Setting it pushes out what a cork holds, once (Linux's TCP_NAGLE_PUSH) */
+        c->push_once = k->nodelay;
         tcp_output(c);
+        c->push_once = 0;
+        return 0;
+    case TK_CORK: /* uncorking sends what was held; corking only holds what comes */
+    case TK_NOTSENT_LOWAT:
+        if (c->x)
+            tcp_output(c);
         return 0;
     case TK_KEEPALIVE:
         c->keepalive = k->keepalive;

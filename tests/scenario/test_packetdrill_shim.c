@@ -703,6 +703,78 @@ static void test_errqueue_recvmsg(void **state)
     unload(f);
 }
 
+/* TCP_INQ: recvmsg carries Linux's TCP_CM_INQ control message (the bytes still to read);
+ * MSG_MORE reaches synack: a corked tail leaves only when the persist timer fires. */
+static void test_inq_cmsg_and_msg_more(void **state)
+{
+    (void)state;
+    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
+    int lfd = listener(f);
+    uint32_t iss = handshake(f);
+    int fd = f->ifc.accept(f->u, lfd, NULL, NULL);
+    assert_true(fd >= 0);
+    int one = 1;
+    assert_int_equal(f->ifc.setsockopt(f->u, fd, SOL_TCP, TCP_INQ, &one, sizeof(one)), 0);
+    inject(f, TCP_ACK | TCP_PSH, 1, iss + 1, "hello world", NULL);
+    pkt p;
+    sniff(f, &p);
+    char buf[16];
+    union {
+        char raw[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof(ctl));
+    struct iovec iov = {.iov_base = buf, .iov_len = 5};
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.raw,
+                       .msg_controllen = sizeof(ctl.raw)};
+    assert_int_equal(f->ifc.recvmsg(f->u, fd, &m, 0), 5);
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    assert_non_null(cm);
+    assert_int_equal(cm->cmsg_level, SOL_TCP);
+    assert_int_equal(cm->cmsg_type, TCP_CM_INQ);
+    int inq;
+    memcpy(&inq, CMSG_DATA(cm), sizeof(inq));
+    assert_int_equal(inq, 6);
+
+    long long t0 = now_us(f);
+    assert_int_equal(f->ifc.send(f->u, fd, "abc", 3, MSG_MORE), 3);
+    sniff(f, &p); /* the shim's clock jumps to the persist timer: one RTO */
+    assert_int_equal(p.seg.payload_len, 3);
+    assert_true(p.t_us - t0 >= 200000);
+    assert_int_equal(f->ifc.close(f->u, fd), 0);
+    assert_int_equal(f->ifc.close(f->u, lfd), 0);
+    unload(f);
+}
+
+/* net.ipv4.tcp_notsent_lowat: a write that leaves unsent data above half the mark leaves
+ * the socket not writable. */
+static void test_notsent_lowat_sysctl(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/synack-pd-lowat-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char flags[128];
+    snprintf(flags, sizeof(flags), "addr=192.0.2.2,profile=linux,sysctl_dir=%s", dir);
+    fixture *f = load(flags);
+    write_sysctl(dir, "tcp_notsent_lowat", "4000\n");
+    int lfd = listener(f);
+    handshake(f);
+    int fd = f->ifc.accept(f->u, lfd, NULL, NULL);
+    assert_true(fd >= 0);
+    assert_int_equal(f->ifc.fcntl(f->u, fd, F_SETFL, O_RDWR | O_NONBLOCK), 0);
+    static char data[20000];
+    assert_int_equal(f->ifc.write(f->u, fd, data, sizeof(data)), sizeof(data));
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    assert_int_equal(f->ifc.poll(f->u, &pfd, 1, 0), 0); /* 10000 of them not sent */
+    unload(f);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/tcp_notsent_lowat", dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,6 +788,8 @@ int main(void)
         cmocka_unit_test(test_epoll_edge_reports_every_ready_bit),
         cmocka_unit_test(test_libc_sendfile_reaches_synack),
         cmocka_unit_test(test_errqueue_recvmsg),
+        cmocka_unit_test(test_inq_cmsg_and_msg_more),
+        cmocka_unit_test(test_notsent_lowat_sysctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

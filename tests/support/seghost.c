@@ -53,6 +53,8 @@ static int sh_output(void *ctx, const uint8_t *frame, size_t len)
     memset(o, 0, sizeof(*o));
     o->t = h->now;
     o->dst = ip.dst;
+    o->tos = ip.tos;
+    o->frag = ip.frag;
     o->s = seg;
     o->s.payload = NULL;
     size_t n = seg.payload_len < sizeof(o->data) ? seg.payload_len : sizeof(o->data);

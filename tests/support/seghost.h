@@ -22,6 +22,8 @@ typedef struct sh_seg {
     tcp_seg s;          /* parsed header; s.payload is NULL, the bytes are in data */
     uint8_t data[1500]; /* the first min(s.payload_len, 1500) payload bytes */
     uint32_t dst;       /* destination address */
+    uint8_t tos;        /* the IPv4 header's TOS byte */
+    uint16_t frag;      /* its flags and fragment offset, raw (IPV4_FLAG_DF) */
 } sh_seg;
 
 typedef struct sh_state {

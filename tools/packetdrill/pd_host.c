@@ -73,6 +73,8 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->abort_on_overflow = v != 0;
     if (read_long(dir, "tcp_challenge_ack_limit", &v) && v > 0)
         cfg->challenge_ack_limit = clamp_u32(v, 1, UINT32_MAX);
+    if (read_long(dir, "tcp_notsent_lowat", &v) && v > 0)
+        cfg->notsent_lowat = clamp_u32(v, 1, UINT32_MAX);
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;

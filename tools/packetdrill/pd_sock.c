@@ -211,7 +211,8 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     size_t done = 0;
     ssize_t rc = 0;
     for (;;) {
-        rc = synack_send(sh->st, s, (const char *)buf + done, n - done, flags & MSG_ZEROCOPY);
+        rc = synack_send(sh->st, s, (const char *)buf + done, n - done,
+                         flags & (MSG_ZEROCOPY | MSG_EOR | MSG_MORE));
         if (rc == -ENOTCONN)
             rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
         if (rc > 0)
@@ -335,6 +336,19 @@ static ssize_t pd_readv(void *ud, int fd, const struct iovec *iov, int cnt)
     return pd_ret(rc);
 }
 
+/* The TCP_CM_INQ value for a socket with TCP_INQ set, else -1. */
+static int recv_inq_cmsg(pd_shim *sh, int fd)
+{
+    pd_fd *f;
+    int s = sock_of(sh, fd, &f);
+    int on = 0;
+    socklen_t len = sizeof(on);
+    if (s < 0 || synack_getsockopt(sh->st, s, IPPROTO_TCP, TCP_INQ, &on, &len) != 0 || !on)
+        return -1;
+    int n = synack_recv_inq(sh->st, s);
+    return n < 0 ? 0 : n;
+}
+
 static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
 {
     pd_shim *sh = ud;
@@ -349,11 +363,25 @@ static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
         return pd_ret(rc);
     }
     ssize_t rc = recv_iov(sh, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+    int inq = rc >= 0 ? recv_inq_cmsg(sh, fd) : -1;
     pd_unlock(sh);
     if (rc >= 0) {
         msg->msg_namelen = 0;
-        msg->msg_controllen = 0;
         msg->msg_flags = 0;
+        size_t room = msg->msg_control ? msg->msg_controllen : 0;
+        msg->msg_controllen = 0;
+        if (inq >= 0 && room >= CMSG_SPACE(sizeof(int))) {
+            /* TCP_INQ: Linux's TCP_CM_INQ control message, the bytes still to read */
+            struct cmsghdr *cm = msg->msg_control;
+            memset(cm, 0, CMSG_SPACE(sizeof(int)));
+            cm->cmsg_level = SOL_TCP;
+            cm->cmsg_type = TCP_CM_INQ;
+            cm->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(cm), &inq, sizeof(int));
+            msg->msg_controllen = CMSG_SPACE(sizeof(int));
+        } else if (inq >= 0) {
+            msg->msg_flags |= MSG_CTRUNC;
+        }
     }
     return pd_ret(rc);
 }
