@@ -61,8 +61,8 @@ static uint32_t plateau_below(uint32_t len)
     return 68;
 }
 
-uint32_t pmtu_update(pmtu_cache *c, const ipv6_addr *dst, uint32_t mtu, uint32_t orig_len,
-                     uint32_t link_mtu, uint64_t now)
+uint32_t pmtu_cache_update(pmtu_cache *c, const ipv6_addr *dst, uint32_t mtu, uint32_t orig_len,
+                           uint32_t link_mtu, uint64_t now)
 {
     int v4 = ipv6_addr_is_v4mapped(dst);
     if (v4 && mtu == 0) {
@@ -111,7 +111,7 @@ uint32_t pmtu_update(pmtu_cache *c, const ipv6_addr *dst, uint32_t mtu, uint32_t
     return mtu;
 }
 
-uint32_t pmtu_get(pmtu_cache *c, const ipv6_addr *dst, uint32_t link_mtu, uint64_t now)
+uint32_t pmtu_cache_get(pmtu_cache *c, const ipv6_addr *dst, uint32_t link_mtu, uint64_t now)
 {
     pmtu_entry *e = find(c, dst, now);
     if (!e)
@@ -120,7 +120,7 @@ uint32_t pmtu_get(pmtu_cache *c, const ipv6_addr *dst, uint32_t link_mtu, uint64
     return e->mtu < link_mtu ? e->mtu : link_mtu;
 }
 
-uint64_t pmtu_poll(pmtu_cache *c, uint64_t now)
+uint64_t pmtu_cache_poll(pmtu_cache *c, uint64_t now)
 {
     uint64_t next = UINT64_MAX;
     for (uint32_t i = 0; i < c->cfg.size; i++) {

@@ -61,13 +61,13 @@ void pmtu_cache_destroy(pmtu_cache *c);
  * report below 1280 sets 1280 (RFC 8201 4: never below the minimum link MTU; and, RFC
  * 8021 / RFC 6946, no atomic fragments are sent instead). Returns the new estimate, or 0
  * when the report is ignored (not below the current estimate). */
-uint32_t pmtu_update(pmtu_cache *c, const ipv6_addr *dst, uint32_t mtu, uint32_t orig_len,
-                     uint32_t link_mtu, uint64_t now);
+uint32_t pmtu_cache_update(pmtu_cache *c, const ipv6_addr *dst, uint32_t mtu, uint32_t orig_len,
+                           uint32_t link_mtu, uint64_t now);
 
 /* The path MTU to dst at now: the cached estimate (if any, not expired), at most link_mtu. */
-uint32_t pmtu_get(pmtu_cache *c, const ipv6_addr *dst, uint32_t link_mtu, uint64_t now);
+uint32_t pmtu_cache_get(pmtu_cache *c, const ipv6_addr *dst, uint32_t link_mtu, uint64_t now);
 
 /* Forgets expired estimates; returns the next expiry or UINT64_MAX. */
-uint64_t pmtu_poll(pmtu_cache *c, uint64_t now);
+uint64_t pmtu_cache_poll(pmtu_cache *c, uint64_t now);
 
 #endif
