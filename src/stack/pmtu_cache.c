@@ -100,6 +100,8 @@ uint32_t pmtu_cache_update(pmtu_cache *c, const ipv6_addr *dst, uint32_t mtu, ui
             if (!e || s->used < e->used)
                 e = s;
         }
+        if (!e) /* size 0: pmtu_cache_init refuses it */
+            return 0;
         if (e->mtu != 0)
             c->ctr.evictions++;
         e->dst = *dst;
