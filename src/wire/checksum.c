@@ -205,6 +205,17 @@ uint64_t csum_pseudo_ipv4(uint64_t acc, uint32_t src, uint32_t dst, uint8_t prot
     return add_carry(acc, len);
 }
 
+uint64_t csum_pseudo_ipv6(uint64_t acc, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                          uint32_t len)
+{
+    /* Both addresses start at even offsets of the pseudo-header; the 32-bit length and the
+     * zero-padded next header are added as words, congruent modulo 2^16 - 1. */
+    acc = csum_add(acc, src, 16);
+    acc = csum_add(acc, dst, 16);
+    acc = add_carry(acc, len);
+    return add_carry(acc, proto);
+}
+
 uint16_t csum_finish(uint64_t acc)
 {
     return (uint16_t)~fold16(acc);

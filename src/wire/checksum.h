@@ -37,6 +37,12 @@ uint64_t csum_add16(uint64_t acc, uint16_t word);
  * protocol, upper-layer length) to acc; src and dst are in host byte order. */
 uint64_t csum_pseudo_ipv4(uint64_t acc, uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
+/* Adds the IPv6 pseudo-header (RFC 8200 8.1: source, destination, 32-bit upper-layer
+ * length, three zero octets, next header) to acc; src and dst are 16 bytes each in
+ * network order, and len is the upper-layer packet length (extension headers excluded). */
+uint64_t csum_pseudo_ipv6(uint64_t acc, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                          uint32_t len);
+
 /* Folds acc to 16 bits with end-around carry and returns its one's complement,
  * in host order, ready for wr16(). Over a message whose checksum field holds a
  * correct checksum the result is 0. */

@@ -25,9 +25,6 @@ wire_result ipv4_parse(const uint8_t *pkt, size_t len, ipv4_hdr *out)
     if (csum_finish(csum_add(0, pkt, hdr_len)) != 0)
         return WIRE_BAD_IP_CSUM;
     uint16_t frag = rd16(pkt + 6);
-    /* synack does not reassemble: bounded by construction. */
-    if ((frag & IPV4_FLAG_MF) || (frag & IPV4_FRAG_OFFSET))
-        return WIRE_FRAGMENT;
 
     out->tos = pkt[1];
     out->total_len = (uint16_t)total_len;
@@ -40,6 +37,9 @@ wire_result ipv4_parse(const uint8_t *pkt, size_t len, ipv4_hdr *out)
     out->hdr_len = (uint8_t)hdr_len;
     out->payload = pkt + hdr_len;
     out->payload_len = total_len - hdr_len;
+    /* Filled in all the same, for reassembly (src/stack/reasm.c). */
+    if ((frag & IPV4_FLAG_MF) || (frag & IPV4_FRAG_OFFSET))
+        return WIRE_FRAGMENT;
     return WIRE_OK;
 }
 

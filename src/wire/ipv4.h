@@ -36,7 +36,8 @@ typedef struct ipv4_hdr {
  * IHL >= 5 (WIRE_BAD_IHL); 20 <= total_len <= len (WIRE_BAD_TOTAL_LEN);
  * IHL * 4 <= total_len (WIRE_BAD_IHL); header checksum (WIRE_BAD_IP_CSUM);
  * MF set or offset non-zero (WIRE_FRAGMENT; DF alone is fine). Options are
- * skipped unread. On WIRE_OK, out->payload points into pkt. */
+ * skipped unread. On WIRE_OK, out->payload points into pkt; on WIRE_FRAGMENT out is
+ * filled the same way, for reassembly. */
 wire_result ipv4_parse(const uint8_t *pkt, size_t len, ipv4_hdr *out);
 
 /* Writes a 20-byte header without options from h (tos, id, frag, ttl, proto,

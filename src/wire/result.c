@@ -17,6 +17,12 @@ static const char *const wire_result_names[WIRE_RESULT_COUNT] = {
     [WIRE_BAD_ICMP_CSUM] = "bad-icmp-checksum",
     [WIRE_BAD_ARP] = "bad-arp",
     [WIRE_UNKNOWN_ETHERTYPE] = "unknown-ethertype",
+    [WIRE_BAD_EXTHDR] = "bad-extension-header",
+    [WIRE_EXTHDR_LIMIT] = "extension-header-limit",
+    [WIRE_UNKNOWN_OPTION] = "unknown-ipv6-option",
+    [WIRE_INCOMPLETE_CHAIN] = "incomplete-header-chain",
+    [WIRE_BAD_FRAGMENT] = "bad-fragment",
+    [WIRE_BAD_ND] = "bad-neighbor-discovery",
 };
 
 const char *wire_result_name(wire_result r)

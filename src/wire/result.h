@@ -21,7 +21,13 @@ typedef enum wire_result {
     WIRE_BAD_ICMP_CSUM,     /* ICMP checksum does not verify (RFC 792). */
     WIRE_BAD_ARP,           /* ARP not Ethernet/IPv4 (htype, ptype, hlen, plen; RFC 826). */
     WIRE_UNKNOWN_ETHERTYPE, /* Ethernet frame carries neither IPv4 nor ARP. */
-    WIRE_RESULT_COUNT       /* Number of results; not a result. */
+    WIRE_BAD_EXTHDR,        /* IPv6 extension header malformed or misplaced (RFC 8200 4). */
+    WIRE_EXTHDR_LIMIT,     /* IPv6 header chain beyond synack's bounds (headers, bytes, options). */
+    WIRE_UNKNOWN_OPTION,   /* IPv6 option whose type says discard if unrecognized (RFC 8200 4.2). */
+    WIRE_INCOMPLETE_CHAIN, /* IPv6 first fragment without the whole header chain (RFC 7112). */
+    WIRE_BAD_FRAGMENT,     /* Fragment length or offset impossible (RFC 8200 4.5, RFC 791). */
+    WIRE_BAD_ND,           /* Neighbor Discovery message fails validation (RFC 4861 6.1, 7.1). */
+    WIRE_RESULT_COUNT      /* Number of results; not a result. */
 } wire_result;
 
 /* Returns the kebab-case name of r used as a drop reason, or "unknown" if r is

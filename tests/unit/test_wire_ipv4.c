@@ -210,6 +210,13 @@ static void test_malformed(void **state)
     wr16(pkt + 6, 185); /* Last fragment: offset only. */
     fix_csum(pkt);
     assert_int_equal(ipv4_parse(pkt, sizeof pkt, &out), WIRE_FRAGMENT);
+    /* Filled in all the same, for reassembly (src/stack/reasm.c). */
+    assert_int_equal(out.frag, 185);
+    assert_int_equal(out.id, 0);
+    assert_int_equal(out.proto, 17);
+    assert_int_equal(out.hdr_len, 20);
+    assert_int_equal(out.payload_len, 0x73 - 20);
+    assert_ptr_equal(out.payload, pkt + 20);
 
     build_example(pkt);
     wr16(pkt + 6, IPV4_FLAG_DF | 1); /* DF does not excuse an offset. */

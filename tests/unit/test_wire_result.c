@@ -27,6 +27,12 @@ static void test_names(void **state)
         "bad-icmp-checksum",
         "bad-arp",
         "unknown-ethertype",
+        "bad-extension-header",
+        "extension-header-limit",
+        "unknown-ipv6-option",
+        "incomplete-header-chain",
+        "bad-fragment",
+        "bad-neighbor-discovery",
     };
     for (int r = 0; r < WIRE_RESULT_COUNT; r++) {
         assert_non_null(want[r]);
@@ -34,6 +40,7 @@ static void test_names(void **state)
     }
     assert_int_equal(WIRE_OK, 0);
     assert_int_equal(WIRE_UNKNOWN_ETHERTYPE, 12);
+    assert_int_equal(WIRE_BAD_ND, 18);
 }
 
 static void test_out_of_range(void **state)
