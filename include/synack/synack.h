@@ -66,6 +66,14 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_KEEPCNT 6       /* int */
 #define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
 #define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
+/* Fast Open, the server side (RFC 7413): TCP_FASTOPEN (int) is a listener's Fast Open
+ * queue, the most requests pending at once (5.1), 0 = off, and needs
+ * SYNACK_TFO_SERVER_ENABLE in the config; TCP_FASTOPEN_NO_COOKIE (int, 0 or 1) accepts
+ * data in a SYN without a cookie; TCP_FASTOPEN_KEY (16 or 32 bytes, set only) is the
+ * stack's cookie key, as synack_fastopen_key(). */
+#define SYNACK_TCP_FASTOPEN 23
+#define SYNACK_TCP_FASTOPEN_KEY 33
+#define SYNACK_TCP_FASTOPEN_NO_COOKIE 34
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
 
 #define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
@@ -213,7 +221,22 @@ typedef struct synack_config {
                                      answered as a segment without a connection is
                                      (<SEQ=SEG.ACK><CTL=RST>, Linux), not with the abort's
                                      <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> */
+
+    /* --- TCP Fast Open, the server side (RFC 7413), in the bits of Linux's
+     * net.ipv4.tcp_fastopen (profile-independent) --- */
+    uint32_t fastopen_server; /* SYNACK_TFO_SERVER_* bits; default 0 (off, as Linux's default
+                                 0x1 is the client only). Without the enable bit a SYN's
+                                 data is never accepted and no cookie is sent */
 } synack_config;
+
+/* synack_config.fastopen_server, with Linux's values for the same bits of tcp_fastopen:
+ * ENABLE: listeners with TCP_FASTOPEN answer cookie requests and accept data in a SYN with
+ * a valid cookie; COOKIE_NOT_REQD: data in a SYN is accepted without a cookie (on every
+ * such listener, as TCP_FASTOPEN_NO_COOKIE); WO_SOCKOPT: a listener without TCP_FASTOPEN
+ * gets a Fast Open queue as long as its listen() backlog. */
+#define SYNACK_TFO_SERVER_ENABLE 0x2
+#define SYNACK_TFO_SERVER_COOKIE_NOT_REQD 0x200
+#define SYNACK_TFO_SERVER_WO_SOCKOPT 0x400
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
  * entropy source: the core library's call (it knows no OS), for bare-metal programs. The
@@ -285,6 +308,13 @@ uint64_t synack_next_deadline(synack_stack *st);
  * affected; cookies already sent stay valid for their lifetime. Returns 0 or the entropy
  * callback's negative errno. */
 int synack_rotate_secrets(synack_stack *st);
+/* Sets the Fast Open cookie key (RFC 7413 4.1.2), as Linux's net.ipv4.tcp_fastopen_key:
+ * len 16 (the key; the one it replaces is still accepted) or 32 (the key, then the previous
+ * key to accept). A cookie is the low 8 bytes of SipHash-2-4 over the client's and our
+ * IPv4 address under it, so hosts given one key issue the same cookies. Otherwise the key
+ * comes from the stack's entropy (and synack_rotate_secrets() replaces it). Returns 0, or
+ * -EINVAL (st or key NULL, another len), -EBUSY from a callback. */
+int synack_fastopen_key(synack_stack *st, const void *key, size_t len);
 
 /* ---- sockets (BSD-like; ids are small integers >= 0) ---- */
 int synack_socket(synack_stack *st, int type);
@@ -378,7 +408,9 @@ typedef struct synack_tcp_info {
     uint8_t ca_state;        /* 0 open, 1 disorder, 3 recovery, 4 loss (Linux numbering) */
     uint8_t snd_wscale;      /* peer's window-scale shift */
     uint8_t rcv_wscale;      /* ours */
-    uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale */
+    uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale, bit 5
+                                (0x20) data in the SYN was accepted (Fast Open); Linux's
+                                TCPI_OPT_* values */
     char ca_name[16];        /* congestion control algorithm */
     uint32_t rto_us;         /* current retransmission timeout */
     uint32_t rtt_us;         /* smoothed RTT */
@@ -426,7 +458,9 @@ typedef struct synack_tcp_info {
     X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
-    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)
+    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)               \
+    X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)           \
+    X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -159,6 +159,10 @@ static const char *check_behaviour(const synack_config *c)
         return "window_update_double";
     if (c->send_waits_open > 1)
         return "send_waits_open";
+    if (c->fastopen_server &
+        ~(uint32_t)(SYNACK_TFO_SERVER_ENABLE | SYNACK_TFO_SERVER_COOKIE_NOT_REQD |
+                    SYNACK_TFO_SERVER_WO_SOCKOPT))
+        return "fastopen_server";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)

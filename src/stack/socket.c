@@ -600,6 +600,36 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
     }
 }
 
+/* The Fast Open options (RFC 7413 server side): a listener's, or a socket's before
+ * listen(); Linux's ranges and errors. */
+static int set_fastopen(synack_stack *st, synack_sock *so, int name, const void *val, socklen_t len)
+{
+    if (name == SYNACK_TCP_FASTOPEN_KEY) {
+        if (!val || (len != 16 && len != 32))
+            return -EINVAL;
+        return synack_fastopen_key(st, val, (size_t)len);
+    }
+    int v, rc;
+    if ((rc = get_int(val, len, &v)) != 0)
+        return rc;
+    if (so->conn || so->was_connected)
+        return -EINVAL;
+    if (name == SYNACK_TCP_FASTOPEN) {
+        if (v < 0)
+            return -EINVAL;
+        /* the queue is bounded as the accept queue is (Linux: somaxconn) */
+        so->knobs.fastopen_qlen =
+            (uint32_t)v < st->cfg.max_accept_backlog ? (uint32_t)v : st->cfg.max_accept_backlog;
+    } else {
+        if (v < 0 || v > 1)
+            return -EINVAL;
+        so->knobs.fastopen_no_cookie = (uint8_t)v;
+    }
+    if (so->lst)
+        tcp_usr_listen_knobs(so->lst, &so->knobs);
+    return 0;
+}
+
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val, socklen_t len)
 {
     API_ENTER(st);
@@ -648,6 +678,10 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         so->knobs.cc = ops;
         return (int)ret_event(st, "setsockopt", s, knob_changed(so, TK_CC));
     }
+    if (level == IPPROTO_TCP &&
+        (name == SYNACK_TCP_FASTOPEN || name == SYNACK_TCP_FASTOPEN_NO_COOKIE ||
+         name == SYNACK_TCP_FASTOPEN_KEY))
+        return (int)ret_event(st, "setsockopt", s, set_fastopen(st, so, name, val, len));
     if (!int_option(level, name))
         return (int)ret_event(st, "setsockopt", s, -ENOPROTOOPT);
     if ((rc = get_int(val, len, &v)) != 0)
@@ -734,6 +768,10 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, (int)k->keepcnt);
     case TCP_USER_TIMEOUT:
         return put_int(val, len, (int)(k->user_timeout_us / 1000));
+    case SYNACK_TCP_FASTOPEN:
+        return put_int(val, len, (int)k->fastopen_qlen);
+    case SYNACK_TCP_FASTOPEN_NO_COOKIE:
+        return put_int(val, len, k->fastopen_no_cookie);
     case TCP_CONGESTION: {
         char dflt[sizeof(st->cfg.cc) + 1] = {0};
         memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));

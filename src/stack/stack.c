@@ -7,6 +7,7 @@
 
 #include "stack/config.h"
 #include "stack/stack_impl.h"
+#include "tcp/fastopen.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 #include "util/poison.h"
@@ -231,6 +232,7 @@ int synack_stack_create(const synack_config *cfg, synack_stack **out, const char
     uint64_t s = 0;
     memcpy(&s, seed, sizeof(s));
     rng_seed(&st->rng, s ^ cfg->seed);
+    tcp_fastopen_key_init(st);
     tw_init(&st->wheel, 0);
     st->sock_free = -1;
     st->ready_head = st->ready_tail = -1;
@@ -383,6 +385,7 @@ int synack_rotate_secrets(synack_stack *st)
     memcpy(st->cookie_key_old, st->cookie_key, sizeof(cookie));
     memcpy(st->cookie_key, cookie, sizeof(cookie));
     st->cookie_key_since = st->now ? st->now : 1;
+    tcp_fastopen_key_rotate(st);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "tcp/rack.h"
 #include "tcp/txlog.h"
 #include "tcp/sack.h"
+#include "tcp/fastopen.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
@@ -245,6 +246,8 @@ void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why)
     else if (!is_synchronized_estab(from) && is_synchronized_estab(to))
         st->counters[SYNACK_CTR_CurrEstab]++;
     c->state = to;
+    if (from == SYNACK_SYN_RECEIVED && c->tfo_child)
+        tcp_fastopen_child_done(c); /* out of the listener's Fast Open queue */
     if (to == SYNACK_ESTABLISHED)
         sock_ready_raise(st, c->sock, POLLOUT); /* a connect completed (passive: sock -1) */
     if (stack_tracing(st)) {

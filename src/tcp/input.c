@@ -306,9 +306,10 @@ static void process_fin(tcp_conn *c)
     case SYNACK_SYN_RECEIVED:
     case SYNACK_ESTABLISHED:
         tcp_set_state(c, SYNACK_CLOSE_WAIT, "rcv-fin");
-        if (st->cfg.quickack_fin && c->bytes_received == 0) {
+        if (st->cfg.quickack_fin && c->bytes_received == c->x->tfo_syn_len) {
             /* Linux's delayed-ACK timeout (ato) is 0 until data has arrived: a FIN
-             * on a connection that carried no data is ACKed at once. */
+             * on a connection that carried no data (past what a Fast Open SYN brought,
+             * which does not set it) is ACKed at once. */
             c->ack_now = 1;
             break;
         }
@@ -546,7 +547,10 @@ static tcp_ret syn_received_ack(tcp_conn *c, const tcp_seg *seg)
             return r; /* accept queue full: dropped (and maybe reset and freed) */
     }
     uint32_t win = (uint32_t)seg->win << c->snd_wscale;
-    syn_acked(c, seg->ack);
+    /* Only a Fast Open child has sent beyond its SYN; the ACK step takes the rest. */
+    syn_acked(c, c->x->iss + 1);
+    if (c->snd_max != c->snd_una)
+        tcp_arm_rexmit(c); /* data sent before the handshake is still outstanding */
     c->snd_wnd = win;
     c->max_snd_wnd = win;
     c->snd_wl1 = seg->seq;
@@ -591,8 +595,9 @@ static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
         }
         /* RFC 1213 tcpAttemptFails counts SYN-RECEIVED -> LISTEN as well */
         stack_count(st, SYNACK_CTR_AttemptFails);
-        /* passive: back to LISTEN, the embryo just goes away */
-        tcp_conn_close(c, c->passive ? 0 : -ECONNREFUSED, "rcv-rst");
+        /* passive: back to LISTEN, the embryo just goes away; a Fast Open child may have
+         * been accepted, and its socket learns of the reset */
+        tcp_conn_close(c, c->tfo_child ? -ECONNRESET : c->passive ? 0 : -ECONNREFUSED, "rcv-rst");
         return TCP_FREED;
     }
     if (f & TCP_SYN) {
@@ -612,6 +617,9 @@ static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
         return TCP_DONE;
     }
     if ((r = syn_received_ack(c, seg)) != TCP_CONT)
+        return r;
+    if (seq_gt(seg->ack, c->snd_una) &&
+        (r = tcp_ack_input(c, seg, c->ts_recent, c->ts_recent_age_s)) != TCP_CONT)
         return r;
     return text_and_fin(c, seg, rx);
 }

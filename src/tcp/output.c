@@ -300,6 +300,12 @@ void tcp_send_syn(tcp_conn *c)
         seg.opts.ts_val = tcp_ts_now(c);
         seg.opts.ts_ecr = synack ? c->ts_recent : 0;
     }
+    if (synack && c->x->tfo_reply_len) { /* RFC 7413 4.2.2: the cookie for the next SYN */
+        seg.opts.has_fo = 1;
+        seg.opts.fo_exp = c->x->tfo_reply_exp;
+        seg.opts.fo_len = c->x->tfo_reply_len;
+        memcpy(seg.opts.fo_cookie, c->x->tfo_reply, c->x->tfo_reply_len);
+    }
     seg.win = window_field(c, 1);
     c->segs_out++;
     if (c->snd_max == c->x->iss)
@@ -498,7 +504,7 @@ void tcp_output(tcp_conn *c)
             tw_arm(&st->wheel, &c->tnode, st->now + c->rto_us);
         return;
     }
-    if (can_send_data(c->state)) {
+    if (can_send_data(c->state) || tcp_fastopen_early_send(c)) {
         uint32_t mss = send_mss(c);
         /* RFC 6675 recovery, or RACK's after an RTO (RFC 8985 6.3) */
         int sack_recovery = (c->in_recovery || tcp_rack_rto_recovery(c)) && c->sack_ok;
@@ -540,8 +546,10 @@ void tcp_output(tcp_conn *c)
                 /* cfg.nagle_minshall (linux profile): Minshall's variant (as Linux's
                  * tcp_nagle_check) holds a small segment only while an earlier small one
                  * is unacknowledged. */
-                int idle =
-                    st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una) : inflight == 0;
+                /* a Fast Open child's unacknowledged SYN-ACK is no data in flight */
+                uint32_t syn_out = tcp_fastopen_early_send(c) && c->snd_una == c->x->iss;
+                int idle = st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una)
+                                                  : inflight == syn_out;
                 if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2 &&
                     !c->sws_override)
                     break;

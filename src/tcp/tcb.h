@@ -36,6 +36,8 @@ typedef struct tcp_knobs {
     uint8_t nodelay;             /* TCP_NODELAY */
     uint8_t keepalive;           /* SO_KEEPALIVE */
     uint8_t linger_on;           /* SO_LINGER l_onoff */
+    uint8_t fastopen_no_cookie;  /* TCP_FASTOPEN_NO_COOKIE */
+    uint32_t fastopen_qlen;      /* TCP_FASTOPEN: a listener's Fast Open queue, 0 = none */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
@@ -138,6 +140,14 @@ typedef struct tcp_xfer {
      * listener; an orphan's, its socket's last): tcp_conn.knobs points here then. A
      * connection without a socket is never idle, so it keeps this block. --- */
     tcp_knobs knobs;
+
+    /* --- Fast Open (fastopen.c), before ESTABLISHED --- */
+    uint32_t tfo_lid;      /* a Fast Open child still in SYN-RECEIVED: the id of the listener
+                              whose tfo_pending counts it (0: none) */
+    uint32_t tfo_syn_len;  /* bytes the SYN brought (quickack_fin: no data segment yet) */
+    uint8_t tfo_reply_len; /* a cookie for the SYN-ACK (0: none) */
+    uint8_t tfo_reply_exp; /* in the experimental form (the SYN's) */
+    uint8_t tfo_reply[8];  /* the cookie */
 } tcp_xfer;
 
 typedef struct tcp_conn {
@@ -198,6 +208,9 @@ typedef struct tcp_conn {
     unsigned rexmit_recent : 1;  /* something was resent since the block was last found idle:
                                     a D-SACK (RFC 2883) may still come for RACK to learn from,
                                     so the block stays until one more event (conn.c) */
+    unsigned tfo_child : 1;      /* created by a Fast Open SYN (RFC 7413 4.2.2): accepted and
+                                    able to send before the handshake completes */
+    unsigned syn_data : 1;       /* the SYN's data was accepted (TCP_INFO's 0x20 option) */
     unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */
@@ -248,6 +261,10 @@ typedef struct tcp_listener {
     uint32_t acc_len;              /* entries in the accept queue */
     tcp_knobs knobs;               /* its socket's, kept equal by every setsockopt; what the
                                       connections it creates inherit (tcp_knobs_inherit) */
+    uint32_t id;                   /* unique in the stack (never 0): Fast Open children name
+                                      their listener by it, since they outlive accept() */
+    uint32_t tfo_pending;          /* Fast Open children still in SYN-RECEIVED (RFC 7413 5.1:
+                                      bounded by the Fast Open queue) */
 } tcp_listener;
 
 /* When timer t fires, UINT64_MAX when stopped. */

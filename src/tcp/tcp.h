@@ -221,6 +221,13 @@ void tcp_enter_recovery(tcp_conn *c);
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
                    const tcp_seg *seg);
 
+/* A Fast Open child (RFC 7413 4.2.2) sends data in SYN-RECEIVED, before the handshake
+ * completes, as Linux lets it. */
+static inline int tcp_fastopen_early_send(const tcp_conn *c)
+{
+    return c->tfo_child && c->state == SYNACK_SYN_RECEIVED;
+}
+
 /* --- output.c --- */
 /* Sends the data, FIN and ACK that the windows and Nagle allow. */
 void tcp_output(tcp_conn *c);

@@ -136,6 +136,9 @@ int tcp_usr_listen(synack_stack *st, int sock, const tcp_knobs *k, uint32_t ladd
     uint32_t syn = backlog < 8 ? 8 : backlog;
     l->syn_max = syn < st->cfg.max_syn_backlog ? syn : st->cfg.max_syn_backlog;
     l->knobs = *k;
+    if (++st->listener_ids == 0)
+        st->listener_ids = 1; /* 0 means "no listener" to a Fast Open child */
+    l->id = st->listener_ids;
     l->next = st->listeners;
     st->listeners = l;
     *lp = l;
@@ -192,8 +195,9 @@ short tcp_usr_poll(const tcp_conn *c)
         ev |= SYNACK_POLLIN;
     if (c->rd_closed)
         ev |= SYNACK_POLLRDHUP;
-    if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) && !c->fin_queued &&
-        (!c->x || sendbuf_space(&c->x->snd) > 0))
+    if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT ||
+         tcp_fastopen_early_send(c)) &&
+        !c->fin_queued && (!c->x || sendbuf_space(&c->x->snd) > 0))
         ev |= SYNACK_POLLOUT;
     if (c->rd_closed && c->fin_queued)
         ev |= SYNACK_POLLHUP;
@@ -202,14 +206,15 @@ short tcp_usr_poll(const tcp_conn *c)
 
 int tcp_usr_send_check(tcp_conn *c)
 {
-    int opening = c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;
+    int early = tcp_fastopen_early_send(c);
+    int opening = (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) && !early;
     /* RFC 9293 3.10.2: in SYN-SENT and SYN-RECEIVED, queue the data for transmission after
      * ESTABLISHED (it rides on the third segment of the handshake). Linux makes a
      * non-blocking sender wait instead, and so does cfg.send_waits_open (linux profile). */
     if (opening && c->st->cfg.send_waits_open)
         return -EAGAIN;
     if (c->fin_queued ||
-        (!opening && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
+        (!opening && !early && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
         return -EPIPE;
     if (tcp_xfer_attach(c) != 0) /* the send buffer is in the transfer block */
         return -ENOMEM;
@@ -454,7 +459,8 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->ca_state = c->in_recovery ? 3 : c->backoff ? 4 : disorder ? 1 : 0;
     i->snd_wscale = c->snd_wscale;
     i->rcv_wscale = c->rcv_wscale;
-    i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0));
+    i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0) |
+                           (c->syn_data ? 0x20 : 0));
     strncpy(i->ca_name, c->cc->name, sizeof(i->ca_name) - 1);
     i->rto_us = (uint32_t)tcp_rto_backed_off(c);
     i->rtt_us = c->srtt_us;
