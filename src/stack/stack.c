@@ -7,7 +7,7 @@
 
 #include "stack/config.h"
 #include "stack/stack_impl.h"
-#include "tcp/fastopen.h"
+#include "tcp/fastopen_server.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 #include "util/poison.h"

@@ -56,7 +56,7 @@ struct synack_stack {
     uint8_t cookie_key_old[16]; /* the previous one: cookies in flight stay valid */
     uint64_t cookie_key_since;  /* when cookie_key was installed */
     uint8_t hash_key[16];       /* connection-table hash secret */
-    uint8_t tfo_key[16];        /* Fast Open cookie key (fastopen.c) */
+    uint8_t tfo_key[16];        /* Fast Open cookie key (fastopen_server.c) */
     uint8_t tfo_key_old[16];    /* the previous one, still accepted while tfo_key_old_ok */
     uint8_t tfo_key_old_ok;     /* a previous key was installed */
     uint32_t listener_ids;      /* the last tcp_listener.id given */

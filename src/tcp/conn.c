@@ -9,7 +9,7 @@
 #include "tcp/rack.h"
 #include "tcp/txlog.h"
 #include "tcp/sack.h"
-#include "tcp/fastopen.h"
+#include "tcp/fastopen_server.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 

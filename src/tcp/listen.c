@@ -6,7 +6,7 @@
 #include "util/sockdefs.h"
 
 #include "stack/ready.h"
-#include "tcp/fastopen.h"
+#include "tcp/fastopen_server.h"
 #include "tcp/syncookie.h"
 #include "tcp/tcp.h"
 

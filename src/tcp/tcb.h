@@ -141,7 +141,7 @@ typedef struct tcp_xfer {
      * connection without a socket is never idle, so it keeps this block. --- */
     tcp_knobs knobs;
 
-    /* --- Fast Open (fastopen.c), before ESTABLISHED --- */
+    /* --- Fast Open (fastopen_server.c), before ESTABLISHED --- */
     uint32_t tfo_lid;      /* a Fast Open child still in SYN-RECEIVED: the id of the listener
                               whose tfo_pending counts it (0: none) */
     uint32_t tfo_syn_len;  /* bytes the SYN brought (quickack_fin: no data segment yet) */

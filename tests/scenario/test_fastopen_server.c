@@ -479,6 +479,32 @@ static void test_sockopt_values_and_errors(void **state)
     sh_free(&h);
 }
 
+/* The linux profile's quick ACK of a FIN on a connection that carried no data: the SYN's
+ * data does not count (Linux's delayed-ACK timeout is still 0 then). */
+static void test_fin_after_syn_data_acked_at_once_linux(void **state)
+{
+    (void)state;
+    synack_config cfg = tfo_config();
+    cfg.linux_profile = 1;
+    seghost h;
+    sh_init(&h, &cfg);
+    int ls = tfo_listen(&h, 8, 4);
+    uint8_t cookie[8];
+    get_cookie(&h, 0, cookie);
+    sh_seg sa = fo_syn(&h, PPORT, PEER_ISS, cookie, 0, DATA, DLEN);
+    h.now += 100000;
+    size_t mark = h.nout;
+    sh_send(&h, PPORT, LPORT, PEER_ISS + 1 + DLEN, sa.s.seq + 1, TCP_FIN | TCP_ACK, 65535, NULL, 0,
+            NULL);
+    assert_int_equal(h.nout, mark + 1);
+    assert_int_equal(h.out[mark].t, h.now);
+    assert_int_equal(h.out[mark].s.flags, TCP_ACK);
+    assert_int_equal(h.out[mark].s.ack, PEER_ISS + 1 + DLEN + 1);
+    int s = synack_accept(h.st, ls, NULL, NULL);
+    assert_int_equal(fx_tcp_info(h.st, s).state, SYNACK_CLOSE_WAIT);
+    sh_free(&h);
+}
+
 static void test_config_refuses_unknown_bits(void **state)
 {
     (void)state;
@@ -507,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_no_cookie_mode),
         cmocka_unit_test(test_key_rotation_accepts_previous),
         cmocka_unit_test(test_sockopt_values_and_errors),
+        cmocka_unit_test(test_fin_after_syn_data_acked_at_once_linux),
         cmocka_unit_test(test_config_refuses_unknown_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "tcp/fastopen.h"
+#include "tcp/fastopen_server.h"
 
 /* net.ipv4.tcp_fastopen_key = a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4, each word stored
  * little-endian as Linux's proc handler does */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* TCP Fast Open, the server side (RFC 7413 4.1.2, 4.2.2): the cookie a listener gives a
  * client, and the decision what to do with a SYN that carries data or asks for a cookie. */
-#ifndef SYNACK_TCP_FASTOPEN_H
-#define SYNACK_TCP_FASTOPEN_H
+#ifndef SYNACK_TCP_FASTOPEN_SERVER_H
+#define SYNACK_TCP_FASTOPEN_SERVER_H
 
 #include <stdint.h>
 

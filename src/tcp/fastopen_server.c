@@ -4,7 +4,7 @@
  * address, so data in its SYN is not from a spoofed source and may be delivered before
  * the handshake completes (4.2.2). What bounds the damage of a replayed or flooded SYN
  * is the listener's Fast Open queue (5.1): past it, SYNs get the ordinary handshake. */
-#include "tcp/fastopen.h"
+#include "tcp/fastopen_server.h"
 
 #include <errno.h>
 #include <string.h>
