@@ -66,12 +66,16 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_KEEPCNT 6       /* int */
 #define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
 #define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
+#define SYNACK_TCP_FASTOPEN_CONNECT 30   /* int 0/1: connect() defers the SYN to the first
+                                            send, which rides in it (TCP Fast Open) */
+#define SYNACK_TCP_FASTOPEN_NO_COOKIE 34 /* int 0/1: SYN data without a cookie */
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
 
 #define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
 #define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
+#define SYNACK_MSG_FASTOPEN 0x20000000 /* sendto: connect, data in the SYN (TCP Fast Open) */
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -213,6 +217,17 @@ typedef struct synack_config {
                                      answered as a segment without a connection is
                                      (<SEQ=SEG.ACK><CTL=RST>, Linux), not with the abort's
                                      <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> */
+
+    /* --- TCP Fast Open, the client (RFC 7413) --- */
+#define SYNACK_TFO_CLIENT_ENABLE 0x1    /* fastopen_client: Fast Open on active opens */
+#define SYNACK_TFO_CLIENT_NO_COOKIE 0x4 /* fastopen_client: SYN data without a cookie */
+    uint8_t fastopen_client;     /* Linux's net.ipv4.tcp_fastopen client bits: 0x1 lets
+                                    MSG_FASTOPEN and TCP_FASTOPEN_CONNECT open with data in
+                                    the SYN, 0x4 sends that data without a cookie; default
+                                    0x1 (as Linux) */
+    uint32_t fastopen_cache_max; /* destinations whose cookie, MSS and SYN-loss history are
+                                    remembered (least recently used forgotten first); 0:
+                                    none, so every SYN only asks for a cookie; default 64 */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
@@ -293,6 +308,16 @@ int synack_listen(synack_stack *st, int s, int backlog);
 int synack_accept(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags);
+/* send() with an address, which TCP reads only with MSG_FASTOPEN on an unconnected socket
+ * (TCP Fast Open, RFC 7413, as Linux): connect to addr and put what fits of the data in
+ * the SYN. Returns the bytes that went in the SYN, or -EINPROGRESS when none did (no
+ * cookie for the destination yet: the SYN asks for one; send the data once connected).
+ * -EOPNOTSUPP when fastopen_client bit 0x1 is off or addr is AF_UNSPEC, -EALREADY while
+ * the handshake runs, connect()'s errors otherwise. Without MSG_FASTOPEN, or on a
+ * connected socket, it is send() and addr is ignored. On a socket whose connect() was
+ * deferred by TCP_FASTOPEN_CONNECT, send() and sendto() both send the SYN with data. */
+ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, synack_socklen_t addrlen);
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
 /* Zero-copy variants. synack_send_reserve() lends up to `want` bytes of the socket's send
  * buffer (contiguous; maybe fewer at a wrap) and synack_send_commit() queues the first n of
@@ -378,7 +403,8 @@ typedef struct synack_tcp_info {
     uint8_t ca_state;        /* 0 open, 1 disorder, 3 recovery, 4 loss (Linux numbering) */
     uint8_t snd_wscale;      /* peer's window-scale shift */
     uint8_t rcv_wscale;      /* ours */
-    uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale */
+    uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale, bit 5
+                                our SYN's data was acknowledged (Fast Open) */
     char ca_name[16];        /* congestion control algorithm */
     uint32_t rto_us;         /* current retransmission timeout */
     uint32_t rtt_us;         /* smoothed RTT */
@@ -426,7 +452,9 @@ typedef struct synack_tcp_info {
     X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
-    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)
+    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)               \
+    X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenActiveDisabled)            \
+    X(TCPFastOpenCacheEvict)
 /* clang-format on */
 
 typedef enum synack_counter {

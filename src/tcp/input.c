@@ -197,6 +197,8 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
     c->snd_wl2 = seg->ack;
     if (acceptable) {
         syn_acked(c, seg->ack);
+        if (c->tfo_opt || c->tfo_data)
+            tcp_fo_synack(c, seg);
         tcp_establish(c, "rcv-syn-ack");
         c->ack_now = 1;
         /* Data on a SYN-ACK is rare; it is not accepted here and the peer resends it. */

@@ -5,7 +5,7 @@
  *
  * Scripts set them after packetdrill has loaded the shim, so the stack is configured again
  * when the first socket is made (pd_sock.c); sysctls written after that are not seen.
- * Knobs without a synack counterpart (tcp_ecn, tcp_fastopen, tcp_syn_linear_timeouts,
+ * Knobs without a synack counterpart (tcp_ecn, tcp_syn_linear_timeouts,
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
  * (the profile's default), and where the namespace may not load it the write fails and the
@@ -41,6 +41,16 @@ static uint32_t clamp_u32(long v, uint32_t lo, uint32_t hi)
     return (uint32_t)v;
 }
 
+/* net.ipv4.tcp_fastopen's client bits (0x1 enable, 0x4 no cookie) as fastopen_client; the
+ * server bits are read apart. */
+static void fastopen_client_apply(const char *dir, synack_config *cfg)
+{
+    long v;
+    if (read_long(dir, "tcp_fastopen", &v))
+        cfg->fastopen_client =
+            (uint8_t)(v & (SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE));
+}
+
 void pd_host_apply(const pd_shim *sh, synack_config *cfg)
 {
     const char *dir = sh->sysctl_dir[0] ? sh->sysctl_dir : "/proc/sys/net/ipv4";
@@ -73,6 +83,7 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->abort_on_overflow = v != 0;
     if (read_long(dir, "tcp_challenge_ack_limit", &v) && v > 0)
         cfg->challenge_ack_limit = clamp_u32(v, 1, UINT32_MAX);
+    fastopen_client_apply(dir, cfg);
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
