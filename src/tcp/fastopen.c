@@ -88,8 +88,6 @@ long tcp_fo_open(tcp_conn *c, int no_cookie, const void *buf, size_t len)
     c->tfo_opt = p.fo.has_fo;
     c->tfo_exp = p.fo.has_fo && p.fo.fo_exp;
     c->tfo_data = room > 0;
-    if (p.fo.has_fo && !room)
-        p.fo.fo_len = 0; /* no data: the SYN asks for a fresh cookie instead (Linux) */
     note(c, room ? "fastopen: data in the SYN" : p.fo.has_fo ? "fastopen: cookie request" :
                                                                "fastopen: plain SYN");
     tcp_send_syn_fo(c, &p.fo, room);
@@ -125,10 +123,12 @@ void tcp_fo_synack(tcp_conn *c, const tcp_seg *seg)
     }
     tfo_cache_set(st, c->node.key.raddr, &l);
     consume(c, acked);
+    /* From the ACK on: a SYN resent without the data left SND.NXT below it, and what the
+     * peer did not take is sent again by tcp_output (counted as retransmitted). */
+    c->snd_nxt = seg->ack;
     if (acked < sent) {
         stack_count(st, SYNACK_CTR_TCPFastOpenActiveFail);
         note(c, "fastopen: SYN data not acknowledged, sent again");
-        c->snd_nxt = seg->ack; /* tcp_output resends the rest, counted as retransmitted */
     } else if (sent) {
         stack_count(st, SYNACK_CTR_TCPFastOpenActive);
         c->tfo_data_acked = 1;
