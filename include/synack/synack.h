@@ -66,16 +66,18 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_KEEPCNT 6       /* int */
 #define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
 #define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
-#define SYNACK_TCP_FASTOPEN_CONNECT 30   /* int 0/1: connect() defers the SYN to the first
-                                            send, which rides in it (TCP Fast Open) */
-#define SYNACK_TCP_FASTOPEN_NO_COOKIE 34 /* int 0/1: SYN data without a cookie */
+/* TCP Fast Open, the client (synack_sendto): int 0/1. CONNECT: connect() leaves the SYN
+ * for the first send, whose data it carries; NO_COOKIE: that data goes without a cookie. */
+#define SYNACK_TCP_FASTOPEN_CONNECT 30
+#define SYNACK_TCP_FASTOPEN_NO_COOKIE 34
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
 
 #define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
 #define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
-#define SYNACK_MSG_FASTOPEN 0x20000000 /* sendto: connect, data in the SYN (TCP Fast Open) */
+/* sendto: connect, with data in the SYN (TCP Fast Open, synack_sendto) */
+#define SYNACK_MSG_FASTOPEN 0x20000000
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -219,8 +221,6 @@ typedef struct synack_config {
                                      <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> */
 
     /* --- TCP Fast Open, the client (RFC 7413) --- */
-#define SYNACK_TFO_CLIENT_ENABLE 0x1    /* fastopen_client: Fast Open on active opens */
-#define SYNACK_TFO_CLIENT_NO_COOKIE 0x4 /* fastopen_client: SYN data without a cookie */
     uint8_t fastopen_client;     /* Linux's net.ipv4.tcp_fastopen client bits: 0x1 lets
                                     MSG_FASTOPEN and TCP_FASTOPEN_CONNECT open with data in
                                     the SYN, 0x4 sends that data without a cookie; default
@@ -229,6 +229,10 @@ typedef struct synack_config {
                                     remembered (least recently used forgotten first); 0:
                                     none, so every SYN only asks for a cookie; default 64 */
 } synack_config;
+
+/* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
+#define SYNACK_TFO_CLIENT_ENABLE 0x1    /* Fast Open on active opens */
+#define SYNACK_TFO_CLIENT_NO_COOKIE 0x4 /* SYN data without a cookie */
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
  * entropy source: the core library's call (it knows no OS), for bare-metal programs. The

@@ -392,8 +392,8 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
 
 /* sendto(MSG_FASTOPEN) on a socket without a connection: connect with data in the SYN
  * (RFC 7413). The checks come in Linux's order (tcp_sendmsg_fastopen, then connect's). */
-static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const void *buf,
-                             size_t len, const struct sockaddr *addr, socklen_t addrlen)
+static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const void *buf, size_t len,
+                             const struct sockaddr *addr, socklen_t addrlen)
 {
     if (!(st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
         return -EOPNOTSUPP;
@@ -672,8 +672,7 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
 
 /* TCP_FASTOPEN_CONNECT and TCP_FASTOPEN_NO_COOKIE: 0 or 1, set before the socket connects
  * (Linux's rules; a listener may take NO_COOKIE); CONNECT needs fastopen_client 0x1. */
-static int set_fastopen(synack_stack *st, synack_sock *so, int name, const void *val,
-                        socklen_t len)
+static int set_fastopen(synack_stack *st, synack_sock *so, int name, const void *val, socklen_t len)
 {
     int v;
     int rc = get_int(val, len, &v);

@@ -88,8 +88,9 @@ long tcp_fo_open(tcp_conn *c, int no_cookie, const void *buf, size_t len)
     c->tfo_opt = p.fo.has_fo;
     c->tfo_exp = p.fo.has_fo && p.fo.fo_exp;
     c->tfo_data = room > 0;
-    note(c, room ? "fastopen: data in the SYN" : p.fo.has_fo ? "fastopen: cookie request" :
-                                                               "fastopen: plain SYN");
+    note(c, room          ? "fastopen: data in the SYN"
+            : p.fo.has_fo ? "fastopen: cookie request"
+                          : "fastopen: plain SYN");
     tcp_send_syn_fo(c, &p.fo, room);
     tcp_arm_rexmit(c);
     return room ? (long)room : -EINPROGRESS;

@@ -37,6 +37,8 @@ static tfo_entry *take(synack_stack *st)
         if (!victim || e->used < victim->used)
             victim = e;
     }
+    if (!victim)
+        return NULL; /* no entries at all */
     stack_count(st, SYNACK_CTR_TCPFastOpenCacheEvict);
     memset(victim, 0, sizeof(*victim));
     return victim;
@@ -58,6 +60,8 @@ void tfo_cache_set(synack_stack *st, uint32_t raddr, const tfo_learnt *l)
     tfo_entry *e = find(tc, raddr);
     if (!e) {
         e = take(st);
+        if (!e)
+            return;
         e->raddr = raddr;
     }
     e->used = ++tc->clock;

@@ -33,10 +33,10 @@ typedef struct tfo_cache {
 
 /* What a SYN-ACK taught about its sender (tfo_cache_set). */
 typedef struct tfo_learnt {
-    uint16_t mss;          /* its MSS option, 0 if none */
-    const tcp_opts *fo;    /* its options when it carried a cookie to keep, else NULL */
-    uint8_t syn_lost;      /* our SYN with data was lost (timed out) */
-    uint8_t try_exp;       /* our request went unanswered (tfo_entry.try_exp) */
+    uint16_t mss;       /* its MSS option, 0 if none */
+    const tcp_opts *fo; /* its options when it carried a cookie to keep, else NULL */
+    uint8_t syn_lost;   /* our SYN with data was lost (timed out) */
+    uint8_t try_exp;    /* our request went unanswered (tfo_entry.try_exp) */
 } tfo_learnt;
 
 /* The destination's entry (its LRU stamp refreshed), or NULL. */
