@@ -66,12 +66,15 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_KEEPCNT 6       /* int */
 #define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
 #define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
-/* Fast Open, the server side (RFC 7413): TCP_FASTOPEN (int) is a listener's Fast Open
+/* TCP Fast Open (RFC 7413). The server side: TCP_FASTOPEN (int) is a listener's Fast Open
  * queue, the most requests pending at once (5.1), 0 = off, and needs
- * SYNACK_TFO_SERVER_ENABLE in the config; TCP_FASTOPEN_NO_COOKIE (int, 0 or 1) accepts
- * data in a SYN without a cookie; TCP_FASTOPEN_KEY (16 or 32 bytes, set only) is the
- * stack's cookie key, as synack_fastopen_key(). */
+ * SYNACK_TFO_SERVER_ENABLE in the config; TCP_FASTOPEN_KEY (16 or 32 bytes, set only) is
+ * the stack's cookie key, as synack_fastopen_key(). The client (synack_sendto): int 0/1,
+ * TCP_FASTOPEN_CONNECT: connect() leaves the SYN for the first send, whose data it
+ * carries. TCP_FASTOPEN_NO_COOKIE (int 0/1): a client's SYN data goes without a cookie, a
+ * listener accepts SYN data without one. */
 #define SYNACK_TCP_FASTOPEN 23
+#define SYNACK_TCP_FASTOPEN_CONNECT 30
 #define SYNACK_TCP_FASTOPEN_KEY 33
 #define SYNACK_TCP_FASTOPEN_NO_COOKIE 34
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
@@ -80,6 +83,8 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
 #define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
+/* sendto: connect, with data in the SYN (TCP Fast Open, synack_sendto) */
+#define SYNACK_MSG_FASTOPEN 0x20000000
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -222,12 +227,25 @@ typedef struct synack_config {
                                      (<SEQ=SEG.ACK><CTL=RST>, Linux), not with the abort's
                                      <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> */
 
+    /* --- TCP Fast Open, the client (RFC 7413) --- */
+    uint8_t fastopen_client;     /* Linux's net.ipv4.tcp_fastopen client bits: 0x1 lets
+                                    MSG_FASTOPEN and TCP_FASTOPEN_CONNECT open with data in
+                                    the SYN, 0x4 sends that data without a cookie; default
+                                    0x1 (as Linux) */
+    uint32_t fastopen_cache_max; /* destinations whose cookie, MSS and SYN-loss history are
+                                    remembered (least recently used forgotten first); 0:
+                                    none, so every SYN only asks for a cookie; default 64 */
+
     /* --- TCP Fast Open, the server side (RFC 7413), in the bits of Linux's
      * net.ipv4.tcp_fastopen (profile-independent) --- */
     uint32_t fastopen_server; /* SYNACK_TFO_SERVER_* bits; default 0 (off, as Linux's default
                                  0x1 is the client only). Without the enable bit a SYN's
                                  data is never accepted and no cookie is sent */
 } synack_config;
+
+/* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
+#define SYNACK_TFO_CLIENT_ENABLE 0x1    /* Fast Open on active opens */
+#define SYNACK_TFO_CLIENT_NO_COOKIE 0x4 /* SYN data without a cookie */
 
 /* synack_config.fastopen_server, with Linux's values for the same bits of tcp_fastopen:
  * ENABLE: listeners with TCP_FASTOPEN answer cookie requests and accept data in a SYN with
@@ -323,6 +341,16 @@ int synack_listen(synack_stack *st, int s, int backlog);
 int synack_accept(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags);
+/* send() with an address, which TCP reads only with MSG_FASTOPEN on an unconnected socket
+ * (TCP Fast Open, RFC 7413, as Linux): connect to addr and put what fits of the data in
+ * the SYN. Returns the bytes that went in the SYN, or -EINPROGRESS when none did (no
+ * cookie for the destination yet: the SYN asks for one; send the data once connected).
+ * -EOPNOTSUPP when fastopen_client bit 0x1 is off or addr is AF_UNSPEC, -EALREADY while
+ * the handshake runs, connect()'s errors otherwise. Without MSG_FASTOPEN, or on a
+ * connected socket, it is send() and addr is ignored. On a socket whose connect() was
+ * deferred by TCP_FASTOPEN_CONNECT, send() and sendto() both send the SYN with data. */
+ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, synack_socklen_t addrlen);
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
 /* Zero-copy variants. synack_send_reserve() lends up to `want` bytes of the socket's send
  * buffer (contiguous; maybe fewer at a wrap) and synack_send_commit() queues the first n of
@@ -409,8 +437,9 @@ typedef struct synack_tcp_info {
     uint8_t snd_wscale;      /* peer's window-scale shift */
     uint8_t rcv_wscale;      /* ours */
     uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale, bit 5
-                                (0x20) data in the SYN was accepted (Fast Open); Linux's
-                                TCPI_OPT_* values */
+                                (0x20) data in the SYN was accepted (a Fast Open
+                                listener's child) or our SYN's data was acknowledged (a
+                                Fast Open client); Linux's TCPI_OPT_* values */
     char ca_name[16];        /* congestion control algorithm */
     uint32_t rto_us;         /* current retransmission timeout */
     uint32_t rtt_us;         /* smoothed RTT */
@@ -459,6 +488,8 @@ typedef struct synack_tcp_info {
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
     X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)               \
+    X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenActiveDisabled)            \
+    X(TCPFastOpenCacheEvict)                                                               \
     X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)           \
     X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)
 /* clang-format on */

@@ -26,6 +26,8 @@
 #define CFG_MAX_INITIAL_CWND 1024u
 /* TCP_KEEPCNT's range on Linux. */
 #define CFG_MAX_KEEPCNT 127u
+/* Fast Open cache entries: a linear search per active open stays cheap. */
+#define CFG_MAX_TFO_CACHE 4096u
 
 void synack_config_deterministic(synack_config *cfg, uint64_t seed)
 {
@@ -165,6 +167,10 @@ static const char *check_behaviour(const synack_config *c)
         return "fastopen_server";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
+    if (c->fastopen_client & ~(SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE))
+        return "fastopen_client";
+    if (c->fastopen_cache_max > CFG_MAX_TFO_CACHE)
+        return "fastopen_cache_max";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)

@@ -259,6 +259,35 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     return (int)ret_event(st, "accept", s, ns);
 }
 
+/* The 4-tuple an active open from socket so to rip:rport uses (an ephemeral port if it is
+ * not bound): 0, or -EADDRNOTAVAIL. */
+static int connect_endpoints(synack_stack *st, int s, const synack_sock *so, uint32_t rip,
+                             uint16_t rport, synack_endpoints *ep)
+{
+    uint16_t lport = so->lport;
+    if (!so->bound) {
+        int p = pick_ephemeral(st, s, rip, rport);
+        if (p < 0)
+            return p;
+        lport = (uint16_t)p;
+    }
+    *ep = (synack_endpoints){
+        .laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport, .rport = rport};
+    return 0;
+}
+
+/* After an active open: the socket holds the port, if the open made a connection. */
+static void connected(synack_sock *so, const synack_endpoints *ep)
+{
+    if (!so->conn)
+        return;
+    so->bound = 1;
+    so->lport = ep->lport;
+    so->laddr = ep->laddr;
+    so->error = 0;
+    so->was_connected = 0;
+}
+
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
 {
     API_ENTER(st);
@@ -276,23 +305,16 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
         rc = -EINVAL;
     if (rc)
         return (int)ret_event(st, "connect", s, rc);
-    uint16_t lport = so->lport;
-    if (!so->bound) {
-        int p = pick_ephemeral(st, s, rip, rport);
-        if (p < 0)
-            return (int)ret_event(st, "connect", s, p);
-        lport = (uint16_t)p;
-    }
-    synack_endpoints ep = {
-        .laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport, .rport = rport};
-    rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
-    if (so->conn) {
-        so->bound = 1;
-        so->lport = lport;
-        so->laddr = ep.laddr;
-        so->error = 0;
-        so->was_connected = 0;
-    }
+    synack_endpoints ep;
+    rc = connect_endpoints(st, s, so, rip, rport, &ep);
+    if (rc)
+        return (int)ret_event(st, "connect", s, rc);
+    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand. */
+    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
+        rc = tcp_usr_connect_defer(st, s, &so->knobs, &ep, so->fo_no_cookie, &so->conn);
+    else
+        rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
+    connected(so, &ep);
     return (int)ret_event(st, "connect", s, rc);
 }
 
@@ -365,14 +387,57 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
     return 0;
 }
 
-#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL)
+#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_FASTOPEN)
 #define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK)
 
-ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
+/* sendto(MSG_FASTOPEN) on a socket without a connection: connect with data in the SYN
+ * (RFC 7413). The checks come in Linux's order (tcp_sendmsg_fastopen, then connect's). */
+static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const void *buf, size_t len,
+                             const struct sockaddr *addr, socklen_t addrlen)
+{
+    if (!(st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
+        return -EOPNOTSUPP;
+    if (addr && addrlen >= (socklen_t)sizeof(sa_family_t)) {
+        sa_family_t fam;
+        memcpy(&fam, addr, sizeof(fam));
+        if (fam == 0) /* AF_UNSPEC */
+            return -EOPNOTSUPP;
+    }
+    if (so->lst)
+        return -EINVAL;
+    if (!buf && len)
+        return -EFAULT;
+    uint32_t rip;
+    uint16_t rport;
+    long rc = sin_from(addr, addrlen, &rip, &rport);
+    if (rc == 0 && (rip == 0 || rport == 0))
+        rc = -EINVAL;
+    synack_endpoints ep;
+    if (rc == 0)
+        rc = connect_endpoints(st, s, so, rip, rport, &ep);
+    if (rc)
+        return rc;
+    rc = tcp_usr_connect_fo(st, s, &so->knobs, &ep, so->fo_no_cookie, buf, len, &so->conn);
+    connected(so, &ep);
+    return rc;
+}
+
+ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, socklen_t addrlen)
 {
     API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
+    synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
+    if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected)
+        return ret_event(st, "sendto", s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
+    if (so && so->conn && tcp_usr_deferred(so->conn)) {
+        /* TCP_FASTOPEN_CONNECT's connect() left the SYN for this send. */
+        rc = !buf && len ? -EFAULT : tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
+        return ret_event(st, "sendto", s, rc);
+    }
+    if (so && (flags & MSG_FASTOPEN) && so->conn && tcp_usr_opening(so->conn))
+        return ret_event(st, "sendto", s, -EALREADY);
     if (rc == 0)
         rc = send_allowed(st, s, &c);
     if (rc == -EAGAIN)
@@ -387,6 +452,11 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
     if (n == -EAGAIN || (n > 0 && (size_t)n < len))
         note_full(st, s);
     return ret_event(st, "send", s, n);
+}
+
+ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
+{
+    return synack_sendto(st, s, buf, len, flags, NULL, 0);
 }
 
 /* Whether there is something to read: 1 with *cp set (data ready), or 0 (end of stream),
@@ -600,8 +670,10 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
     }
 }
 
-/* The Fast Open options (RFC 7413 server side): a listener's, or a socket's before
- * listen(); Linux's ranges and errors. */
+/* The Fast Open options (RFC 7413), Linux's ranges and errors. TCP_FASTOPEN and
+ * TCP_FASTOPEN_KEY are a listener's (or a socket's before listen()); TCP_FASTOPEN_CONNECT a
+ * client's before it connects (needs fastopen_client 0x1); TCP_FASTOPEN_NO_COOKIE both's,
+ * set before a connection exists. */
 static int set_fastopen(synack_stack *st, synack_sock *so, int name, const void *val, socklen_t len)
 {
     if (name == SYNACK_TCP_FASTOPEN_KEY) {
@@ -612,6 +684,16 @@ static int set_fastopen(synack_stack *st, synack_sock *so, int name, const void 
     int v, rc;
     if ((rc = get_int(val, len, &v)) != 0)
         return rc;
+    if (name == SYNACK_TCP_FASTOPEN_CONNECT) {
+        if (v < 0 || v > 1)
+            return -EINVAL;
+        if (!(st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
+            return -EOPNOTSUPP;
+        if (so->conn || so->lst)
+            return -EINVAL;
+        so->fo_connect = (uint8_t)v;
+        return 0;
+    }
     if (so->conn || so->was_connected)
         return -EINVAL;
     if (name == SYNACK_TCP_FASTOPEN) {
@@ -623,7 +705,8 @@ static int set_fastopen(synack_stack *st, synack_sock *so, int name, const void 
     } else {
         if (v < 0 || v > 1)
             return -EINVAL;
-        so->knobs.fastopen_no_cookie = (uint8_t)v;
+        so->fo_no_cookie = (uint8_t)v;             /* a client's */
+        so->knobs.fastopen_no_cookie = (uint8_t)v; /* a listener's, which knobs carry */
     }
     if (so->lst)
         tcp_usr_listen_knobs(so->lst, &so->knobs);
@@ -679,8 +762,8 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         return (int)ret_event(st, "setsockopt", s, knob_changed(so, TK_CC));
     }
     if (level == IPPROTO_TCP &&
-        (name == SYNACK_TCP_FASTOPEN || name == SYNACK_TCP_FASTOPEN_NO_COOKIE ||
-         name == SYNACK_TCP_FASTOPEN_KEY))
+        (name == SYNACK_TCP_FASTOPEN || name == SYNACK_TCP_FASTOPEN_CONNECT ||
+         name == SYNACK_TCP_FASTOPEN_NO_COOKIE || name == SYNACK_TCP_FASTOPEN_KEY))
         return (int)ret_event(st, "setsockopt", s, set_fastopen(st, so, name, val, len));
     if (!int_option(level, name))
         return (int)ret_event(st, "setsockopt", s, -ENOPROTOOPT);
@@ -770,8 +853,10 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, (int)(k->user_timeout_us / 1000));
     case SYNACK_TCP_FASTOPEN:
         return put_int(val, len, (int)k->fastopen_qlen);
-    case SYNACK_TCP_FASTOPEN_NO_COOKIE:
-        return put_int(val, len, k->fastopen_no_cookie);
+    case TCP_FASTOPEN_CONNECT:
+        return put_int(val, len, so->fo_connect);
+    case TCP_FASTOPEN_NO_COOKIE:
+        return put_int(val, len, so->fo_no_cookie);
     case TCP_CONGESTION: {
         char dflt[sizeof(st->cfg.cc) + 1] = {0};
         memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));

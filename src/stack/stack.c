@@ -58,6 +58,8 @@ void synack_config_init(synack_config *c)
     c->challenge_ack_limit = 1000;
     c->initial_cwnd_segs = 10;
     memcpy(c->cc, "cubic", 6);
+    c->fastopen_client = SYNACK_TFO_CLIENT_ENABLE;
+    c->fastopen_cache_max = 64;
 }
 
 static void *counted_alloc(void *ctx, size_t size)
@@ -358,6 +360,7 @@ static void stack_destroy(synack_stack *st)
         stack_free(st, l, sizeof(*l));
     }
     arp_cache_destroy(st);
+    tfo_cache_free(st);
     ct_destroy(&st->conns);
     stack_free(st, st->socks, sizeof(synack_sock) * st->cfg.max_sockets);
     stack_free(st, st->txbuf, st->txcap);

@@ -7,6 +7,7 @@
 
 #include "stack/arp_cache.h"
 #include "tcp/conn_table.h"
+#include "tcp/fastopen_cache.h"
 #include "stack/lifetime.h"
 #include "util/timer_wheel.h"
 #include "synack/synack.h"
@@ -21,6 +22,8 @@ typedef struct synack_sock {
     uint8_t shut_rd;       /* shutdown(SHUT_RD) */
     uint8_t was_connected; /* had a connection that is gone: reads return EOF */
     uint8_t explicit_bind; /* bind()/listen() chose the port (connect() binds implicitly) */
+    uint8_t fo_connect;    /* TCP_FASTOPEN_CONNECT */
+    uint8_t fo_no_cookie;  /* TCP_FASTOPEN_NO_COOKIE */
     uint32_t laddr;        /* bound address (host order), 0 = any */
     uint16_t lport;        /* bound port, 0 = none yet */
     int error;             /* SO_ERROR left by a connection that died */
@@ -88,6 +91,8 @@ struct synack_stack {
     uint64_t cookie_sent_at; /* when we last answered a SYN with a cookie (0: never) */
     uint64_t chack_window;   /* start of the current challenge-ACK second */
     uint32_t chack_budget;   /* challenge ACKs left in this second */
+
+    tfo_cache tfo; /* Fast Open client: cookies, MSS and SYN-loss history per destination */
 
     uint8_t *txbuf; /* one frame being built */
     uint32_t txcap; /* its size */

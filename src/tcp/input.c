@@ -161,8 +161,10 @@ static void syn_acked(tcp_conn *c, uint32_t ack)
     tcp_timer_stop(c, TT_REXMIT);
 }
 
+static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);
+
 /* The SYN-SENT state, RFC 9293 3.10.7.3: TCP_FREED or TCP_DONE. */
-static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
+static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     int acceptable = 0;
@@ -197,9 +199,20 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
     c->snd_wl2 = seg->ack;
     if (acceptable) {
         syn_acked(c, seg->ack);
+        if (c->tfo_opt || c->tfo_data)
+            tcp_fo_synack(c, seg);
         tcp_establish(c, "rcv-syn-ack");
         c->ack_now = 1;
-        /* Data on a SYN-ACK is rare; it is not accepted here and the peer resends it. */
+        if ((c->tfo_opt || c->tfo_data) && (seg->payload_len || (seg->flags & TCP_FIN))) {
+            /* A Fast Open server may answer in its SYN-ACK (RFC 7413 4.2.2): the text and
+             * a FIN after the SYN are taken as from an established connection. */
+            tcp_seg text = *seg;
+            text.seq++;
+            text.flags &= (uint8_t)~TCP_SYN;
+            return text_and_fin(c, &text, rx) == TCP_FREED ? TCP_FREED : TCP_DONE;
+        }
+        /* Data on a SYN-ACK is rare otherwise; it is not accepted here and the peer
+         * resends it. */
         tcp_output(c);
         return TCP_DONE;
     }
@@ -732,7 +745,7 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         c->keep_probes = 0;
         if (c->state == SYNACK_SYN_SENT) {
             uint32_t nconns = st->nconns;
-            if (syn_sent_input(c, seg) != TCP_FREED && st->nconns == nconns)
+            if (syn_sent_input(c, seg, rx) != TCP_FREED && st->nconns == nconns)
                 tcp_xfer_release(c);
             compact_pending(st);
             return;

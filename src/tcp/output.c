@@ -274,7 +274,9 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     return rc;
 }
 
-void tcp_send_syn(tcp_conn *c)
+/* The SYN or SYN-ACK; fo, when not NULL, adds a Fast Open option and `len` bytes from the
+ * head of the send buffer (the client's first SYN, fastopen.c). */
+static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
 {
     synack_stack *st = c->st;
     synack_endpoints ep;
@@ -306,12 +308,30 @@ void tcp_send_syn(tcp_conn *c)
         seg.opts.fo_len = c->x->tfo_reply_len;
         memcpy(seg.opts.fo_cookie, c->x->tfo_reply, c->x->tfo_reply_len);
     }
+    if (fo && fo->has_fo) {
+        seg.opts.has_fo = 1;
+        seg.opts.fo_exp = fo->fo_exp;
+        seg.opts.fo_len = fo->fo_len;
+        memcpy(seg.opts.fo_cookie, fo->fo_cookie, fo->fo_len);
+    }
+    seg.payload_len = len;
     seg.win = window_field(c, 1);
     c->segs_out++;
-    if (c->snd_max == c->x->iss)
-        c->snd_max = c->x->iss + 1;
-    c->snd_nxt = c->x->iss + 1;
+    c->snd_nxt = c->x->iss + 1 + len;
+    /* A SYN resent without the data leaves SND.MAX past it: that data is still owed. */
+    if (seq_lt(c->snd_max, c->snd_nxt))
+        c->snd_max = c->snd_nxt;
     emit(st, &ep, &seg, c, 0);
+}
+
+void tcp_send_syn(tcp_conn *c)
+{
+    send_syn(c, NULL, 0);
+}
+
+void tcp_send_syn_fo(tcp_conn *c, const tcp_opts *fo, uint32_t len)
+{
+    send_syn(c, fo, len);
 }
 
 void tcp_send_ack(tcp_conn *c)

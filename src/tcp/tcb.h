@@ -212,6 +212,13 @@ typedef struct tcp_conn {
                                     able to send before the handshake completes */
     unsigned syn_data : 1;       /* the SYN's data was accepted (TCP_INFO's 0x20 option) */
     unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
+    /* Fast Open, the client (fastopen.c; RFC 7413) */
+    unsigned tfo_defer : 1;      /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the
+                                    first send, whose data it carries */
+    unsigned tfo_opt : 1;        /* our first SYN carried the option (a cookie or a request) */
+    unsigned tfo_exp : 1;        /* ... in the experimental kind-254 form */
+    unsigned tfo_data : 1;       /* our first SYN carried data */
+    unsigned tfo_data_acked : 1; /* the SYN-ACK acknowledged all of it (TCPI_OPT_SYN_DATA) */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */
 

@@ -91,8 +91,9 @@ int tcp_usr_listening(synack_stack *st, uint32_t laddr, uint16_t lport)
     return tcp_listener_find(st, laddr, lport) != NULL;
 }
 
-int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
-                    tcp_conn **cp)
+/* An active open up to SYN-SENT, its SYN not sent yet: 0, or -EADDRNOTAVAIL, -ENOBUFS. */
+static int open_active(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                       tcp_conn **cp)
 {
     if (tcp_usr_tuple_used(st, ep))
         return -EADDRNOTAVAIL;
@@ -109,13 +110,62 @@ int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack
     tcp_sendseqinit(c, tcp_isn(st, ep));
     stack_count(st, SYNACK_CTR_ActiveOpens);
     tcp_set_state(c, SYNACK_SYN_SENT, "connect");
-    tcp_send_syn(c);
-    tcp_arm_rexmit(c);
+    return 0;
+}
+
+int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                    tcp_conn **cp)
+{
+    int rc = open_active(st, sock, k, ep, cp);
+    if (rc)
+        return rc;
+    tcp_send_syn(*cp);
+    tcp_arm_rexmit(*cp);
     return -EINPROGRESS;
+}
+
+long tcp_usr_connect_fo(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                        int no_cookie, const void *buf, size_t len, tcp_conn **cp)
+{
+    int rc = open_active(st, sock, k, ep, cp);
+    if (rc)
+        return rc;
+    return tcp_fo_open(*cp, no_cookie, buf, len);
+}
+
+int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
+                          const synack_endpoints *ep, int no_cookie, tcp_conn **cp)
+{
+    int rc = open_active(st, sock, k, ep, cp);
+    if (rc)
+        return rc;
+    if (tcp_fo_cookie_usable(*cp, no_cookie)) {
+        (*cp)->tfo_defer = 1;
+        return 0;
+    }
+    return (int)tcp_fo_open(*cp, no_cookie, NULL, 0);
+}
+
+int tcp_usr_deferred(const tcp_conn *c)
+{
+    return c->tfo_defer;
+}
+
+long tcp_usr_send_deferred(tcp_conn *c, int no_cookie, const void *buf, size_t len)
+{
+    c->tfo_defer = 0;
+    return tcp_fo_open(c, no_cookie, buf, len);
+}
+
+int tcp_usr_opening(const tcp_conn *c)
+{
+    return c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;
 }
 
 int tcp_usr_connect_again(const tcp_conn *c)
 {
+    if (c->tfo_defer)
+        return -EISCONN;
     return c->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
 }
 
@@ -198,6 +248,8 @@ short tcp_usr_poll(const tcp_conn *c)
     if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT ||
          tcp_fastopen_early_send(c)) &&
         !c->fin_queued && (!c->x || sendbuf_space(&c->x->snd) > 0))
+        ev |= SYNACK_POLLOUT;
+    if (c->tfo_defer) /* writable: the first send is what sends the SYN (Linux) */
         ev |= SYNACK_POLLOUT;
     if (c->rd_closed && c->fin_queued)
         ev |= SYNACK_POLLHUP;
@@ -460,7 +512,7 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->snd_wscale = c->snd_wscale;
     i->rcv_wscale = c->rcv_wscale;
     i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0) |
-                           (c->syn_data ? 0x20 : 0));
+                           (c->syn_data || c->tfo_data_acked ? 0x20 : 0));
     strncpy(i->ca_name, c->cc->name, sizeof(i->ca_name) - 1);
     i->rto_us = (uint32_t)tcp_rto_backed_off(c);
     i->rtt_us = c->srtt_us;

@@ -357,6 +357,8 @@ MUT(psh_burst_end_two, c->psh_burst_end = 2)
 MUT(window_update_double_two, c->window_update_double = 2)
 MUT(send_waits_open_two, c->send_waits_open = 2)
 MUT(rst_reply_orphan_two, c->rst_reply_orphan = 2)
+MUT(fastopen_client_server_bit, c->fastopen_client = 0x2)
+MUT(fastopen_cache_huge, c->fastopen_cache_max = 4097)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -430,6 +432,8 @@ static const bad_case bad_cases[] = {
     {"window_update_double", window_update_double_two},
     {"send_waits_open", send_waits_open_two},
     {"rst_reply_orphan", rst_reply_orphan_two},
+    {"fastopen_client", fastopen_client_server_bit},
+    {"fastopen_cache_max", fastopen_cache_huge},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };

@@ -5,7 +5,8 @@
  *
  * Scripts set them after packetdrill has loaded the shim, so the stack is configured again
  * when the first socket is made (pd_sock.c); sysctls written after that are not seen.
- * tcp_fastopen gives its server bits (0x2, 0x200, 0x400) to fastopen_server, and
+ * tcp_fastopen gives its client bits to fastopen_client, its server bits (0x2, 0x200,
+ * 0x400) to fastopen_server, and
  * tcp_fastopen_key becomes the stack's Fast Open key (pd_host_apply_stack).
  * Knobs without a synack counterpart (tcp_ecn, tcp_syn_linear_timeouts,
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
@@ -41,6 +42,16 @@ static uint32_t clamp_u32(long v, uint32_t lo, uint32_t hi)
     if ((unsigned long)v > hi)
         return hi;
     return (uint32_t)v;
+}
+
+/* net.ipv4.tcp_fastopen's client bits (0x1 enable, 0x4 no cookie) as fastopen_client; the
+ * server bits are read apart. */
+static void fastopen_client_apply(const char *dir, synack_config *cfg)
+{
+    long v;
+    if (read_long(dir, "tcp_fastopen", &v))
+        cfg->fastopen_client =
+            (uint8_t)(v & (SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE));
 }
 
 void pd_host_apply(const pd_shim *sh, synack_config *cfg)
@@ -79,6 +90,7 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->fastopen_server =
             (uint32_t)v & (SYNACK_TFO_SERVER_ENABLE | SYNACK_TFO_SERVER_COOKIE_NOT_REQD |
                            SYNACK_TFO_SERVER_WO_SOCKOPT);
+    fastopen_client_apply(dir, cfg);
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
