@@ -346,7 +346,10 @@ static void window_update(tcp_conn *c)
 /* The application took bytes out of the receive ring. */
 static void rcvd(tcp_conn *c)
 {
-    if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED)
+    /* A Fast Open child read in SYN-RECEIVED: a client in SYN-SENT drops a bare ACK (RFC 9293
+     * 3.10.7.3), and the final ACK brings the window up to date anyway. */
+    if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED &&
+        c->state != SYNACK_SYN_RECEIVED)
         window_update(c);
     tcp_xfer_release(c); /* reading the last byte may leave it idle */
 }

@@ -132,11 +132,13 @@ static void test_valid_cookie_data_readable_before_third_segment(void **state)
     assert_int_equal(info.state, SYNACK_SYN_RECEIVED);
     assert_int_equal(info.options & 0x20, 0x20);
     char buf[64];
+    size_t mark = h.nout;
     assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), (ssize_t)DLEN);
     assert_memory_equal(buf, DATA, DLEN);
+    assert_int_equal(h.nout, mark); /* no window update to a peer still in SYN-SENT */
 
     /* and it may answer before the handshake completes */
-    size_t mark = h.nout;
+    mark = h.nout;
     assert_int_equal(synack_send(h.st, s, "HTTP/1.0 200", 12, 0), 12);
     assert_int_equal(h.nout, mark + 1);
     assert_int_equal(h.out[mark].s.flags, TCP_ACK | TCP_PSH);
