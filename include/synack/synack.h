@@ -241,6 +241,11 @@ typedef struct synack_config {
     uint32_t fastopen_server; /* SYNACK_TFO_SERVER_* bits; default 0 (off, as Linux's default
                                  0x1 is the client only). Without the enable bit a SYN's
                                  data is never accepted and no cookie is sent */
+
+    /* --- a later choice the RFCs leave open, as the group above (linux_profile sets it) --- */
+    uint8_t reset_keeps_data; /* after a RST, data received before it stays readable, then
+                                 the error comes (Linux), instead of RFC 9293 3.10.7.4's
+                                 flushed queues and the error at once */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

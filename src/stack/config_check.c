@@ -165,6 +165,8 @@ static const char *check_behaviour(const synack_config *c)
         ~(uint32_t)(SYNACK_TFO_SERVER_ENABLE | SYNACK_TFO_SERVER_COOKIE_NOT_REQD |
                     SYNACK_TFO_SERVER_WO_SOCKOPT))
         return "fastopen_server";
+    if (c->reset_keeps_data > 1)
+        return "reset_keeps_data";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
     if (c->fastopen_client & ~(SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE))
@@ -249,4 +251,5 @@ void config_apply_profile(synack_config *c)
     c->window_update_double = 1;
     c->send_waits_open = 1;
     c->rst_reply_orphan = 1;
+    c->reset_keeps_data = 1;
 }

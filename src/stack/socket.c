@@ -81,6 +81,7 @@ static void sock_release(synack_stack *st, int s)
 {
     synack_sock *so = &st->socks[s];
     sock_ready_forget(st, s); /* a closed socket leaves the ready list */
+    sock_left_free(st, so);
     if (so->explicit_bind) {
         /* the port stays marked while another socket bound it explicitly too */
         int others = 0;
@@ -103,6 +104,39 @@ void sock_conn_gone(synack_stack *st, int s, int err)
     if (err && !so->error)
         so->error = err;
     sock_ready_raise(st, s, POLLIN | POLLHUP | POLLERR);
+}
+
+void sock_keep_data(synack_stack *st, int s, recvbuf *rb)
+{
+    synack_sock *so = &st->socks[s];
+    if (so->left)
+        return; /* one connection per socket: cannot happen */
+    recvbuf *k = stack_alloc(st, sizeof(*k));
+    if (!k)
+        return; /* counted (NoMemory) by stack_alloc */
+    *k = *rb;   /* the storage moves with it */
+    recvbuf_init(rb, rb->cap);
+    so->left = k;
+}
+
+void sock_left_free(synack_stack *st, synack_sock *so)
+{
+    if (!so->left)
+        return;
+    recvbuf_free(so->left, &st->bufmem);
+    stack_free(st, so->left, sizeof(*so->left));
+    so->left = NULL;
+}
+
+/* Consumes n kept bytes (copied to buf unless NULL or peek); frees them once read. */
+static uint32_t left_read(synack_stack *st, synack_sock *so, void *buf, uint32_t n, int peek)
+{
+    if (peek)
+        return recvbuf_peek(so->left, buf, n);
+    uint32_t got = recvbuf_read(so->left, buf, n);
+    if (recvbuf_ready(so->left) == 0)
+        sock_left_free(st, so);
+    return got;
 }
 
 static int sin_from(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port)
@@ -459,14 +493,17 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
     return synack_sendto(st, s, buf, len, flags, NULL, 0);
 }
 
-/* Whether there is something to read: 1 with *cp set (data ready), or 0 (end of stream),
- * or the negative errno (-EAGAIN when nothing is ready yet). */
+/* Whether there is something to read: 1 with *cp set (data ready), 2 (data kept from a
+ * reset connection, so->left), or 0 (end of stream), or the negative errno (-EAGAIN when
+ * nothing is ready yet). */
 static long recv_ready(synack_stack *st, int s, tcp_conn **cp)
 {
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
     tcp_conn *c = so->conn;
+    if (!c && so->left)
+        return 2;
     if (!c)
         return so->error ? take_error(so) : so->was_connected ? 0 : -ENOTCONN;
     int rc = tcp_usr_recv_check(c, so->shut_rd);
@@ -480,9 +517,15 @@ ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
     API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = recv_ready(st, s, &c);
-    if (rc == 1)
-        rc = !data ? -EFAULT : tcp_usr_recv_borrow(c, data);
     synack_sock *so = sock_get(st, s);
+    if (rc == 1) {
+        rc = !data ? -EFAULT : tcp_usr_recv_borrow(c, data);
+    } else if (rc == 2) {
+        const uint8_t *p = NULL;
+        rc = !data ? -EFAULT : (long)recvbuf_contig(so->left, &p);
+        if (data)
+            *data = p;
+    }
     if (so) /* end of stream lends 0 bytes, so `release(borrow())` works there too */
         so->recv_lent = rc >= 0 ? (uint32_t)rc + 1 : 0;
     return ret_event(st, "recv_borrow", s, rc);
@@ -504,6 +547,8 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
     long rc = recv_ready(st, s, &c);
     if (rc == 1)
         rc = tcp_usr_recv_release(c, n);
+    else if (rc == 2)
+        rc = n > recvbuf_ready(so->left) ? -EINVAL : (long)left_read(st, so, NULL, (uint32_t)n, 0);
     else if (rc == 0 && n > 0) {
         rc = -EINVAL;
     }
@@ -519,17 +564,19 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
         rc = -EFAULT;
     if (rc == 0)
         rc = recv_ready(st, s, &c);
-    if (rc != 1)
+    if (rc != 1 && rc != 2)
         return ret_event(st, "recv", s, rc);
-    uint32_t ready = tcp_usr_readable(c);
+    synack_sock *so = sock_get(st, s);
+    uint32_t ready = rc == 2 ? recvbuf_ready(so->left) : tcp_usr_readable(c);
     if (len == 0)
         return ret_event(st, "recv", s, 0);
     if (!buf)
         return ret_event(st, "recv", s, -EFAULT);
     uint32_t want = len > ready ? ready : (uint32_t)len;
     if (!(flags & MSG_PEEK))
-        sock_get(st, s)->recv_lent = 0; /* the borrowed bytes are gone */
-    uint32_t n = tcp_usr_recv(c, buf, want, (flags & MSG_PEEK) != 0);
+        so->recv_lent = 0; /* the borrowed bytes are gone */
+    uint32_t n = rc == 2 ? left_read(st, so, buf, want, (flags & MSG_PEEK) != 0)
+                         : tcp_usr_recv(c, buf, want, (flags & MSG_PEEK) != 0);
     return ret_event(st, "recv", s, (long)n);
 }
 

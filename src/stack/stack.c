@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stack/config.h"
+#include "stack/ready.h"
 #include "stack/stack_impl.h"
 #include "tcp/fastopen_server.h"
 #include "tcp/tcp.h"
@@ -362,6 +363,8 @@ static void stack_destroy(synack_stack *st)
     arp_cache_destroy(st);
     tfo_cache_free(st);
     ct_destroy(&st->conns);
+    for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+        sock_left_free(st, &st->socks[i]);
     stack_free(st, st->socks, sizeof(synack_sock) * st->cfg.max_sockets);
     stack_free(st, st->txbuf, st->txcap);
     const synack_allocator *ua = st->user_alloc;

@@ -30,6 +30,8 @@ typedef struct synack_sock {
     tcp_knobs knobs;       /* the TCP options set on the socket; its connection reads
                               them in place, its listener keeps a copy */
     uint32_t recv_lent;    /* 1 + bytes the last recv_borrow lent; 0: no loan */
+    recvbuf *left;         /* data received before the connection was reset, read before
+                              the error (cfg.reset_keeps_data); NULL: none */
     tcp_conn *conn;        /* the connection, or NULL */
     tcp_listener *lst;     /* the listener, or NULL */
     int next_free;         /* free-list link when !in_use */

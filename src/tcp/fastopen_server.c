@@ -166,7 +166,6 @@ void tcp_fastopen_child_made(tcp_listener *l, tcp_conn *c)
 {
     l->tfo_pending++;
     c->x->tfo_lid = l->id;
-    c->tfo_child = 1;
 }
 
 void tcp_fastopen_child_done(tcp_conn *c)

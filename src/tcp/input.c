@@ -610,7 +610,11 @@ static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
         stack_count(st, SYNACK_CTR_AttemptFails);
         /* passive: back to LISTEN, the embryo just goes away; a Fast Open child may have
          * been accepted, and its socket learns of the reset */
-        tcp_conn_close(c, c->tfo_child ? -ECONNRESET : c->passive ? 0 : -ECONNREFUSED, "rcv-rst");
+        tcp_conn_close(c,
+                       tcp_fastopen_early_send(c) ? -ECONNRESET
+                       : c->passive               ? 0
+                                                  : -ECONNREFUSED,
+                       "rcv-rst");
         return TCP_FREED;
     }
     if (f & TCP_SYN) {

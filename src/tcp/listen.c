@@ -183,7 +183,7 @@ static void fastopen_child_start(synack_stack *st, tcp_listener *l, tcp_conn *c,
             c->rcv_nxt += (uint32_t)adv;
             c->bytes_received += (uint64_t)adv;
             c->x->tfo_syn_len = (uint32_t)adv;
-            c->syn_data = 1;
+            c->tfo_data_acked = 1; /* TCP_INFO's SYN-data bit, as the client's */
         }
     }
     stack_count(st, SYNACK_CTR_PassiveOpens);

@@ -142,8 +142,9 @@ typedef struct tcp_xfer {
     tcp_knobs knobs;
 
     /* --- Fast Open (fastopen_server.c), before ESTABLISHED --- */
-    uint32_t tfo_lid;      /* a Fast Open child still in SYN-RECEIVED: the id of the listener
-                              whose tfo_pending counts it (0: none) */
+    uint32_t tfo_lid;      /* a Fast Open child (RFC 7413 4.2.2: accepted and able to send
+                              before its handshake completes) still in SYN-RECEIVED: the id
+                              of the listener whose tfo_pending counts it (0: none) */
     uint32_t tfo_syn_len;  /* bytes the SYN brought (quickack_fin: no data segment yet) */
     uint8_t tfo_reply_len; /* a cookie for the SYN-ACK (0: none) */
     uint8_t tfo_reply_exp; /* in the experimental form (the SYN's) */
@@ -208,17 +209,16 @@ typedef struct tcp_conn {
     unsigned rexmit_recent : 1;  /* something was resent since the block was last found idle:
                                     a D-SACK (RFC 2883) may still come for RACK to learn from,
                                     so the block stays until one more event (conn.c) */
-    unsigned tfo_child : 1;      /* created by a Fast Open SYN (RFC 7413 4.2.2): accepted and
-                                    able to send before the handshake completes */
-    unsigned syn_data : 1;       /* the SYN's data was accepted (TCP_INFO's 0x20 option) */
-    unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
+    unsigned keep_probes : 7;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127:
+                                    7 bits, so the flags stay one word) */
     /* Fast Open, the client (fastopen.c; RFC 7413) */
     unsigned tfo_defer : 1;      /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the
                                     first send, whose data it carries */
     unsigned tfo_opt : 1;        /* our first SYN carried the option (a cookie or a request) */
     unsigned tfo_exp : 1;        /* ... in the experimental kind-254 form */
     unsigned tfo_data : 1;       /* our first SYN carried data */
-    unsigned tfo_data_acked : 1; /* the SYN-ACK acknowledged all of it (TCPI_OPT_SYN_DATA) */
+    unsigned tfo_data_acked : 1; /* the SYN-ACK acknowledged all of it (TCPI_OPT_SYN_DATA); a
+                                    Fast Open listener's child: its SYN's data was accepted */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */
 

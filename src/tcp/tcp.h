@@ -225,7 +225,7 @@ void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoi
  * completes, as Linux lets it. */
 static inline int tcp_fastopen_early_send(const tcp_conn *c)
 {
-    return c->tfo_child && c->state == SYNACK_SYN_RECEIVED;
+    return c->state == SYNACK_SYN_RECEIVED && c->x && c->x->tfo_lid != 0;
 }
 
 /* --- output.c --- */

@@ -515,7 +515,7 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->snd_wscale = c->snd_wscale;
     i->rcv_wscale = c->rcv_wscale;
     i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0) |
-                           (c->syn_data || c->tfo_data_acked ? 0x20 : 0));
+                           (c->tfo_data_acked ? 0x20 : 0));
     strncpy(i->ca_name, c->cc->name, sizeof(i->ca_name) - 1);
     i->rto_us = (uint32_t)tcp_rto_backed_off(c);
     i->rtt_us = c->srtt_us;
