@@ -104,12 +104,11 @@ static int cookie_valid(const synack_stack *st, const synack_endpoints *ep, cons
     return memcmp(want, o->fo_cookie, TFO_COOKIE_LEN) == 0 ? 2 : 0;
 }
 
-static void reply_cookie(const synack_stack *st, const synack_endpoints *ep, const tcp_seg *seg,
-                         tfo_verdict *v)
+/* The SYN-ACK's cookie is the current key's, computed as it goes out (output.c), in the
+ * form the SYN used: RFC 7413 has no negotiation, a client answers in kind. */
+static void reply_cookie(const tcp_seg *seg, tfo_verdict *v)
 {
-    tcp_fastopen_cookie(st->tfo_key, ep->raddr, ep->laddr, v->reply);
-    v->reply_len = TFO_COOKIE_LEN;
-    v->reply_exp = seg->opts.fo_exp; /* RFC 7413 has no negotiation: answer in kind */
+    v->reply = seg->opts.fo_exp ? TFO_REPLY_EXP : TFO_REPLY_34;
 }
 
 void tcp_fastopen_syn(synack_stack *st, tcp_listener *l, const synack_endpoints *ep,
@@ -141,7 +140,7 @@ void tcp_fastopen_syn(synack_stack *st, tcp_listener *l, const synack_endpoints 
     if (!o->has_fo)
         return; /* data without a cookie: dropped, the peer sends it again */
     if (o->fo_len == 0) {
-        reply_cookie(st, ep, seg, v);
+        reply_cookie(seg, v);
         note(st, l, ep, "tfo: cookie requested, cookie sent");
         return;
     }
@@ -149,7 +148,7 @@ void tcp_fastopen_syn(synack_stack *st, tcp_listener *l, const synack_endpoints 
     if (!valid) {
         /* 4.2.2: the data is not acknowledged; a fresh cookie comes with the SYN-ACK */
         stack_count(st, SYNACK_CTR_TCPFastOpenPassiveFail);
-        reply_cookie(st, ep, seg, v);
+        reply_cookie(seg, v);
         note(st, l, ep, "tfo: cookie invalid, data dropped, fresh cookie sent");
         return;
     }
@@ -157,7 +156,7 @@ void tcp_fastopen_syn(synack_stack *st, tcp_listener *l, const synack_endpoints 
     stack_count(st, SYNACK_CTR_TCPFastOpenPassive);
     if (valid == 2) { /* the previous key's: still good, but give the current one */
         stack_count(st, SYNACK_CTR_TCPFastOpenPassiveAltKey);
-        reply_cookie(st, ep, seg, v);
+        reply_cookie(seg, v);
     }
     note(st, l, ep, syn_data ? "tfo: cookie valid, data in SYN accepted" : "tfo: cookie valid");
 }

@@ -16,12 +16,14 @@ struct tcp_conn;
 /* The cookie length we issue (RFC 7413 4.1.1 allows 4..16; 8 as Linux). */
 #define TFO_COOKIE_LEN 8u
 
+/* tcp_xfer.tfo_reply: the SYN-ACK carries the cookie in kind 34, or the experimental form. */
+#define TFO_REPLY_34 1
+#define TFO_REPLY_EXP 2
+
 /* What a listener does with a SYN (tcp_fastopen_syn). */
 typedef struct tfo_verdict {
-    uint8_t child;     /* 1: create the child at once, its data accepted (RFC 7413 4.2.2) */
-    uint8_t reply_len; /* a cookie for the SYN-ACK: TFO_COOKIE_LEN, or 0 for none */
-    uint8_t reply_exp; /* in the experimental form, as the SYN asked */
-    uint8_t reply[TFO_COOKIE_LEN];
+    uint8_t child; /* 1: create the child at once, its data accepted (RFC 7413 4.2.2) */
+    uint8_t reply; /* the SYN-ACK carries a cookie: 0, TFO_REPLY_34 or TFO_REPLY_EXP */
 } tfo_verdict;
 
 /* Derives the stack's first key from its cookie secret (stack creation) and, on

@@ -2,7 +2,6 @@
 /* Listeners: passive open (RFC 9293 3.10.7.2), the SYN (half-open) queue and the accept
  * (full) queue, each bounded, with the Linux counters for what they turn away. */
 #include <errno.h>
-#include <string.h>
 #include "util/sockdefs.h"
 
 #include "stack/ready.h"
@@ -182,8 +181,8 @@ static void fastopen_child_start(synack_stack *st, tcp_listener *l, tcp_conn *c,
         if (adv > 0) {
             c->rcv_nxt += (uint32_t)adv;
             c->bytes_received += (uint64_t)adv;
-            c->x->tfo_syn_len = (uint32_t)adv;
-            c->tfo_data_acked = 1; /* TCP_INFO's SYN-data bit, as the client's */
+            c->x->tfo_syn_len = (uint16_t)adv; /* at most the SYN's payload */
+            c->tfo_data_acked = 1;             /* TCP_INFO's SYN-data bit, as the client's */
         }
     }
     stack_count(st, SYNACK_CTR_PassiveOpens);
@@ -254,11 +253,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
     tcp_sendseqinit(c, tcp_isn(st, &ep));
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
-    if (tfo.reply_len) {
-        c->x->tfo_reply_len = tfo.reply_len;
-        c->x->tfo_reply_exp = tfo.reply_exp;
-        memcpy(c->x->tfo_reply, tfo.reply, sizeof(tfo.reply));
-    }
+    c->x->tfo_reply = tfo.reply;
     /* Data on a SYN is accepted only by Fast Open; otherwise the peer sends it again. */
     if (tfo.child)
         fastopen_child_start(st, l, c, seg);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp/fastopen_server.h"
 #include "tcp/pacing.h"
 #include "tcp/rack.h"
 #include "tcp/rate.h"
@@ -302,11 +303,11 @@ static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
         seg.opts.ts_val = tcp_ts_now(c);
         seg.opts.ts_ecr = synack ? c->ts_recent : 0;
     }
-    if (synack && c->x->tfo_reply_len) { /* RFC 7413 4.2.2: the cookie for the next SYN */
+    if (synack && c->x->tfo_reply) { /* RFC 7413 4.2.2: the cookie for the next SYN */
         seg.opts.has_fo = 1;
-        seg.opts.fo_exp = c->x->tfo_reply_exp;
-        seg.opts.fo_len = c->x->tfo_reply_len;
-        memcpy(seg.opts.fo_cookie, c->x->tfo_reply, c->x->tfo_reply_len);
+        seg.opts.fo_exp = c->x->tfo_reply == TFO_REPLY_EXP;
+        seg.opts.fo_len = TFO_COOKIE_LEN;
+        tcp_fastopen_cookie(st->tfo_key, ep.raddr, ep.laddr, seg.opts.fo_cookie);
     }
     if (fo && fo->has_fo) {
         seg.opts.has_fo = 1;

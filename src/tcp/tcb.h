@@ -142,13 +142,12 @@ typedef struct tcp_xfer {
     tcp_knobs knobs;
 
     /* --- Fast Open (fastopen_server.c), before ESTABLISHED --- */
-    uint32_t tfo_lid;      /* a Fast Open child (RFC 7413 4.2.2: accepted and able to send
-                              before its handshake completes) still in SYN-RECEIVED: the id
-                              of the listener whose tfo_pending counts it (0: none) */
-    uint32_t tfo_syn_len;  /* bytes the SYN brought (quickack_fin: no data segment yet) */
-    uint8_t tfo_reply_len; /* a cookie for the SYN-ACK (0: none) */
-    uint8_t tfo_reply_exp; /* in the experimental form (the SYN's) */
-    uint8_t tfo_reply[8];  /* the cookie */
+    uint32_t tfo_lid;     /* a Fast Open child (RFC 7413 4.2.2: accepted and able to send
+                             before its handshake completes) still in SYN-RECEIVED: the id
+                             of the listener whose tfo_pending counts it (0: none) */
+    uint16_t tfo_syn_len; /* bytes the SYN brought (quickack_fin: no data segment yet) */
+    uint8_t tfo_reply;    /* the SYN-ACK carries our cookie (computed as it is sent): 0 no,
+                             TFO_REPLY_34 or TFO_REPLY_EXP, the form the SYN used */
 } tcp_xfer;
 
 typedef struct tcp_conn {
