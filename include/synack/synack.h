@@ -85,6 +85,17 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_IP_PMTUDISC_PROBE 3
 #define SYNACK_IP_PMTUDISC_INTERFACE 4
 #define SYNACK_IP_PMTUDISC_OMIT 5
+/* TCP Fast Open (RFC 7413). The server side: TCP_FASTOPEN (int) is a listener's Fast Open
+ * queue, the most requests pending at once (5.1), 0 = off, and needs
+ * SYNACK_TFO_SERVER_ENABLE in the config; TCP_FASTOPEN_KEY (16 or 32 bytes, set only) is
+ * the stack's cookie key, as synack_fastopen_key(). The client (synack_sendto): int 0/1,
+ * TCP_FASTOPEN_CONNECT: connect() leaves the SYN for the first send, whose data it
+ * carries. TCP_FASTOPEN_NO_COOKIE (int 0/1): a client's SYN data goes without a cookie, a
+ * listener accepts SYN data without one. */
+#define SYNACK_TCP_FASTOPEN 23
+#define SYNACK_TCP_FASTOPEN_CONNECT 30
+#define SYNACK_TCP_FASTOPEN_KEY 33
+#define SYNACK_TCP_FASTOPEN_NO_COOKIE 34
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
 
 #define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
@@ -96,6 +107,8 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_MSG_ERRQUEUE 0x2000
 #define SYNACK_MSG_ZEROCOPY 0x4000000 /* send: a completion on the error queue once acked */
 #define SYNACK_MSG_MORE 0x8000     /* send: more follows; hold a partial segment (per call) */
+/* sendto: connect, with data in the SYN (TCP Fast Open, synack_sendto) */
+#define SYNACK_MSG_FASTOPEN 0x20000000
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -255,7 +268,40 @@ typedef struct synack_config {
     uint32_t notsent_lowat;       /* TCP_NOTSENT_LOWAT of sockets that set none: bytes not yet
                                      sent below which a socket is writable (Linux's
                                      net.ipv4.tcp_notsent_lowat); UINT32_MAX: no limit */
+
+    /* --- TCP Fast Open, the client (RFC 7413) --- */
+    uint8_t fastopen_client;     /* Linux's net.ipv4.tcp_fastopen client bits: 0x1 lets
+                                    MSG_FASTOPEN and TCP_FASTOPEN_CONNECT open with data in
+                                    the SYN, 0x4 sends that data without a cookie; default
+                                    0x1 (as Linux) */
+    uint32_t fastopen_cache_max; /* destinations whose cookie, MSS and SYN-loss history are
+                                    remembered (least recently used forgotten first); 0:
+                                    none, so every SYN only asks for a cookie; default 64 */
+
+    /* --- TCP Fast Open, the server side (RFC 7413), in the bits of Linux's
+     * net.ipv4.tcp_fastopen (profile-independent) --- */
+    uint32_t fastopen_server; /* SYNACK_TFO_SERVER_* bits; default 0 (off, as Linux's default
+                                 0x1 is the client only). Without the enable bit a SYN's
+                                 data is never accepted and no cookie is sent */
+
+    /* --- a later choice the RFCs leave open, as the group above (linux_profile sets it) --- */
+    uint8_t reset_keeps_data; /* after a RST, data received before it stays readable, then
+                                 the error comes (Linux), instead of RFC 9293 3.10.7.4's
+                                 flushed queues and the error at once */
 } synack_config;
+
+/* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
+#define SYNACK_TFO_CLIENT_ENABLE 0x1    /* Fast Open on active opens */
+#define SYNACK_TFO_CLIENT_NO_COOKIE 0x4 /* SYN data without a cookie */
+
+/* synack_config.fastopen_server, with Linux's values for the same bits of tcp_fastopen:
+ * ENABLE: listeners with TCP_FASTOPEN answer cookie requests and accept data in a SYN with
+ * a valid cookie; COOKIE_NOT_REQD: data in a SYN is accepted without a cookie (on every
+ * such listener, as TCP_FASTOPEN_NO_COOKIE); WO_SOCKOPT: a listener without TCP_FASTOPEN
+ * gets a Fast Open queue as long as its listen() backlog. */
+#define SYNACK_TFO_SERVER_ENABLE 0x2
+#define SYNACK_TFO_SERVER_COOKIE_NOT_REQD 0x200
+#define SYNACK_TFO_SERVER_WO_SOCKOPT 0x400
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
  * entropy source: the core library's call (it knows no OS), for bare-metal programs. The
@@ -327,6 +373,13 @@ uint64_t synack_next_deadline(synack_stack *st);
  * affected; cookies already sent stay valid for their lifetime. Returns 0 or the entropy
  * callback's negative errno. */
 int synack_rotate_secrets(synack_stack *st);
+/* Sets the Fast Open cookie key (RFC 7413 4.1.2), as Linux's net.ipv4.tcp_fastopen_key:
+ * len 16 (the key; the one it replaces is still accepted) or 32 (the key, then the previous
+ * key to accept). A cookie is the low 8 bytes of SipHash-2-4 over the client's and our
+ * IPv4 address under it, so hosts given one key issue the same cookies. Otherwise the key
+ * comes from the stack's entropy (and synack_rotate_secrets() replaces it). Returns 0, or
+ * -EINVAL (st or key NULL, another len), -EBUSY from a callback. */
+int synack_fastopen_key(synack_stack *st, const void *key, size_t len);
 
 /* ---- sockets (BSD-like; ids are small integers >= 0) ---- */
 int synack_socket(synack_stack *st, int type);
@@ -335,6 +388,16 @@ int synack_listen(synack_stack *st, int s, int backlog);
 int synack_accept(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags);
+/* send() with an address, which TCP reads only with MSG_FASTOPEN on an unconnected socket
+ * (TCP Fast Open, RFC 7413, as Linux): connect to addr and put what fits of the data in
+ * the SYN. Returns the bytes that went in the SYN, or -EINPROGRESS when none did (no
+ * cookie for the destination yet: the SYN asks for one; send the data once connected).
+ * -EOPNOTSUPP when fastopen_client bit 0x1 is off or addr is AF_UNSPEC, -EALREADY while
+ * the handshake runs, connect()'s errors otherwise. Without MSG_FASTOPEN, or on a
+ * connected socket, it is send() and addr is ignored. On a socket whose connect() was
+ * deferred by TCP_FASTOPEN_CONNECT, send() and sendto() both send the SYN with data. */
+ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, synack_socklen_t addrlen);
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags);
 /* Zero-copy variants. synack_send_reserve() lends up to `want` bytes of the socket's send
  * buffer (contiguous; maybe fewer at a wrap) and synack_send_commit() queues the first n of
@@ -466,7 +529,10 @@ typedef struct synack_tcp_info {
     uint8_t ca_state;        /* 0 open, 1 disorder, 3 recovery, 4 loss (Linux numbering) */
     uint8_t snd_wscale;      /* peer's window-scale shift */
     uint8_t rcv_wscale;      /* ours */
-    uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale */
+    uint8_t options;         /* bit 0 timestamps, bit 1 SACK, bit 2 window scale, bit 5
+                                (0x20) data in the SYN was accepted (a Fast Open
+                                listener's child) or our SYN's data was acknowledged (a
+                                Fast Open client); Linux's TCPI_OPT_* values */
     char ca_name[16];        /* congestion control algorithm */
     uint32_t rto_us;         /* current retransmission timeout */
     uint32_t rtt_us;         /* smoothed RTT */
@@ -514,7 +580,11 @@ typedef struct synack_tcp_info {
     X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
-    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)
+    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)               \
+    X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenActiveDisabled)            \
+    X(TCPFastOpenCacheEvict)                                                               \
+    X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)           \
+    X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)
 /* clang-format on */
 
 typedef enum synack_counter {

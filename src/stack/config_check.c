@@ -26,6 +26,8 @@
 #define CFG_MAX_INITIAL_CWND 1024u
 /* TCP_KEEPCNT's range on Linux. */
 #define CFG_MAX_KEEPCNT 127u
+/* Fast Open cache entries: a linear search per active open stays cheap. */
+#define CFG_MAX_TFO_CACHE 4096u
 
 void synack_config_deterministic(synack_config *cfg, uint64_t seed)
 {
@@ -159,6 +161,12 @@ static const char *check_behaviour(const synack_config *c)
         return "window_update_double";
     if (c->send_waits_open > 1)
         return "send_waits_open";
+    if (c->fastopen_server &
+        ~(uint32_t)(SYNACK_TFO_SERVER_ENABLE | SYNACK_TFO_SERVER_COOKIE_NOT_REQD |
+                    SYNACK_TFO_SERVER_WO_SOCKOPT))
+        return "fastopen_server";
+    if (c->reset_keeps_data > 1)
+        return "reset_keeps_data";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
     if (c->rto_var_floor > 1)
@@ -171,6 +179,10 @@ static const char *check_behaviour(const synack_config *c)
         return "hystart_linux";
     if (c->notsent_lowat == 0) /* nothing could ever be written */
         return "notsent_lowat";
+    if (c->fastopen_client & ~(SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE))
+        return "fastopen_client";
+    if (c->fastopen_cache_max > CFG_MAX_TFO_CACHE)
+        return "fastopen_cache_max";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
@@ -253,4 +265,5 @@ void config_apply_profile(synack_config *c)
     c->ss_stretch_ack = 1;
     c->cwnd_limited_growth = 1;
     c->hystart_linux = 1;
+    c->reset_keeps_data = 1;
 }

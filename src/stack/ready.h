@@ -19,6 +19,12 @@ void sock_ready_forget(synack_stack *st, int s);
  * 0 for none) for SO_ERROR unless it holds one, reads end of stream, and raises POLLIN,
  * POLLHUP and POLLERR. */
 void sock_conn_gone(synack_stack *st, int s, int err);
+/* Before sock_conn_gone() for a reset: socket s takes over the data in rb (which is left
+ * empty), to be read before the error (cfg.reset_keeps_data). Without memory for it the
+ * data is lost, as without the option. */
+void sock_keep_data(synack_stack *st, int s, recvbuf *rb);
+/* Frees what sock_keep_data() kept, if anything. */
+void sock_left_free(synack_stack *st, synack_sock *so);
 /* The socket's readiness now, as synack_sock_poll() reports it (before masking). */
 short sock_ready_mask(const synack_sock *so);
 

@@ -83,6 +83,7 @@ static void sock_release(synack_stack *st, int s)
     synack_sock *so = &st->socks[s];
     sock_ready_forget(st, s); /* a closed socket leaves the ready list */
     sock_errq_free(st, so);
+    sock_left_free(st, so);
     if (so->explicit_bind) {
         /* the port stays marked while another socket bound it explicitly too */
         int others = 0;
@@ -106,6 +107,39 @@ void sock_conn_gone(synack_stack *st, int s, int err)
         so->error = err;
     sock_errq_conn_gone(st, s);
     sock_ready_raise(st, s, POLLIN | POLLHUP | POLLERR);
+}
+
+void sock_keep_data(synack_stack *st, int s, recvbuf *rb)
+{
+    synack_sock *so = &st->socks[s];
+    if (so->left)
+        return; /* one connection per socket: cannot happen */
+    recvbuf *k = stack_alloc(st, sizeof(*k));
+    if (!k)
+        return; /* counted (NoMemory) by stack_alloc */
+    *k = *rb;   /* the storage moves with it */
+    recvbuf_init(rb, rb->cap);
+    so->left = k;
+}
+
+void sock_left_free(synack_stack *st, synack_sock *so)
+{
+    if (!so->left)
+        return;
+    recvbuf_free(so->left, &st->bufmem);
+    stack_free(st, so->left, sizeof(*so->left));
+    so->left = NULL;
+}
+
+/* Consumes n kept bytes (copied to buf unless NULL or peek); frees them once read. */
+static uint32_t left_read(synack_stack *st, synack_sock *so, void *buf, uint32_t n, int peek)
+{
+    if (peek)
+        return recvbuf_peek(so->left, buf, n);
+    uint32_t got = recvbuf_read(so->left, buf, n);
+    if (recvbuf_ready(so->left) == 0)
+        sock_left_free(st, so);
+    return got;
 }
 
 static int sin_from(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port)
@@ -266,6 +300,35 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     return (int)ret_event(st, "accept", s, ns);
 }
 
+/* The 4-tuple an active open from socket so to rip:rport uses (an ephemeral port if it is
+ * not bound): 0, or -EADDRNOTAVAIL. */
+static int connect_endpoints(synack_stack *st, int s, const synack_sock *so, uint32_t rip,
+                             uint16_t rport, synack_endpoints *ep)
+{
+    uint16_t lport = so->lport;
+    if (!so->bound) {
+        int p = pick_ephemeral(st, s, rip, rport);
+        if (p < 0)
+            return p;
+        lport = (uint16_t)p;
+    }
+    *ep = (synack_endpoints){
+        .laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport, .rport = rport};
+    return 0;
+}
+
+/* After an active open: the socket holds the port, if the open made a connection. */
+static void connected(synack_sock *so, const synack_endpoints *ep)
+{
+    if (!so->conn)
+        return;
+    so->bound = 1;
+    so->lport = ep->lport;
+    so->laddr = ep->laddr;
+    so->error = 0;
+    so->was_connected = 0;
+}
+
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
 {
     API_ENTER(st);
@@ -283,23 +346,16 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
         rc = -EINVAL;
     if (rc)
         return (int)ret_event(st, "connect", s, rc);
-    uint16_t lport = so->lport;
-    if (!so->bound) {
-        int p = pick_ephemeral(st, s, rip, rport);
-        if (p < 0)
-            return (int)ret_event(st, "connect", s, p);
-        lport = (uint16_t)p;
-    }
-    synack_endpoints ep = {
-        .laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport, .rport = rport};
-    rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
-    if (so->conn) {
-        so->bound = 1;
-        so->lport = lport;
-        so->laddr = ep.laddr;
-        so->error = 0;
-        so->was_connected = 0;
-    }
+    synack_endpoints ep;
+    rc = connect_endpoints(st, s, so, rip, rport, &ep);
+    if (rc)
+        return (int)ret_event(st, "connect", s, rc);
+    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand. */
+    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
+        rc = tcp_usr_connect_defer(st, s, &so->knobs, &ep, so->fo_no_cookie, &so->conn);
+    else
+        rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
+    connected(so, &ep);
     return (int)ret_event(st, "connect", s, rc);
 }
 
@@ -372,14 +428,57 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
     return 0;
 }
 
-#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | MSG_MORE | SYNACK_MSG_ZEROCOPY)
+#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | MSG_MORE | SYNACK_MSG_ZEROCOPY | MSG_FASTOPEN)
 #define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK)
 
-ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
+/* sendto(MSG_FASTOPEN) on a socket without a connection: connect with data in the SYN
+ * (RFC 7413). The checks come in Linux's order (tcp_sendmsg_fastopen, then connect's). */
+static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const void *buf, size_t len,
+                             const struct sockaddr *addr, socklen_t addrlen)
+{
+    if (!(st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
+        return -EOPNOTSUPP;
+    if (addr && addrlen >= (socklen_t)sizeof(sa_family_t)) {
+        sa_family_t fam;
+        memcpy(&fam, addr, sizeof(fam));
+        if (fam == 0) /* AF_UNSPEC */
+            return -EOPNOTSUPP;
+    }
+    if (so->lst)
+        return -EINVAL;
+    if (!buf && len)
+        return -EFAULT;
+    uint32_t rip;
+    uint16_t rport;
+    long rc = sin_from(addr, addrlen, &rip, &rport);
+    if (rc == 0 && (rip == 0 || rport == 0))
+        rc = -EINVAL;
+    synack_endpoints ep;
+    if (rc == 0)
+        rc = connect_endpoints(st, s, so, rip, rport, &ep);
+    if (rc)
+        return rc;
+    rc = tcp_usr_connect_fo(st, s, &so->knobs, &ep, so->fo_no_cookie, buf, len, &so->conn);
+    connected(so, &ep);
+    return rc;
+}
+
+ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, socklen_t addrlen)
 {
     API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
+    synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
+    if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected)
+        return ret_event(st, "sendto", s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
+    if (so && so->conn && tcp_usr_deferred(so->conn)) {
+        /* TCP_FASTOPEN_CONNECT's connect() left the SYN for this send. */
+        rc = !buf && len ? -EFAULT : tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
+        return ret_event(st, "sendto", s, rc);
+    }
+    if (so && (flags & MSG_FASTOPEN) && so->conn && tcp_usr_opening(so->conn))
+        return ret_event(st, "sendto", s, -EALREADY);
     if (rc == 0)
         rc = send_allowed(st, s, &c);
     if (rc == -EAGAIN)
@@ -402,14 +501,22 @@ ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int fl
     return ret_event(st, "send", s, n);
 }
 
-/* Whether there is something to read: 1 with *cp set (data ready), or 0 (end of stream),
- * or the negative errno (-EAGAIN when nothing is ready yet). */
+ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
+{
+    return synack_sendto(st, s, buf, len, flags, NULL, 0);
+}
+
+/* Whether there is something to read: 1 with *cp set (data ready), 2 (data kept from a
+ * reset connection, so->left), or 0 (end of stream), or the negative errno (-EAGAIN when
+ * nothing is ready yet). */
 static long recv_ready(synack_stack *st, int s, tcp_conn **cp)
 {
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
     tcp_conn *c = so->conn;
+    if (!c && so->left)
+        return 2;
     if (!c)
         return so->error ? take_error(so) : so->was_connected ? 0 : -ENOTCONN;
     int rc = tcp_usr_recv_check(c, so->shut_rd);
@@ -423,9 +530,15 @@ ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data)
     API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = recv_ready(st, s, &c);
-    if (rc == 1)
-        rc = !data ? -EFAULT : tcp_usr_recv_borrow(c, data);
     synack_sock *so = sock_get(st, s);
+    if (rc == 1) {
+        rc = !data ? -EFAULT : tcp_usr_recv_borrow(c, data);
+    } else if (rc == 2) {
+        const uint8_t *p = NULL;
+        rc = !data ? -EFAULT : (long)recvbuf_contig(so->left, &p);
+        if (data)
+            *data = p;
+    }
     if (so) /* end of stream lends 0 bytes, so `release(borrow())` works there too */
         so->recv_lent = rc >= 0 ? (uint32_t)rc + 1 : 0;
     return ret_event(st, "recv_borrow", s, rc);
@@ -447,6 +560,8 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
     long rc = recv_ready(st, s, &c);
     if (rc == 1)
         rc = tcp_usr_recv_release(c, n);
+    else if (rc == 2)
+        rc = n > recvbuf_ready(so->left) ? -EINVAL : (long)left_read(st, so, NULL, (uint32_t)n, 0);
     else if (rc == 0 && n > 0) {
         rc = -EINVAL;
     }
@@ -462,17 +577,19 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
         rc = -EFAULT;
     if (rc == 0)
         rc = recv_ready(st, s, &c);
-    if (rc != 1)
+    if (rc != 1 && rc != 2)
         return ret_event(st, "recv", s, rc);
-    uint32_t ready = tcp_usr_readable(c);
+    synack_sock *so = sock_get(st, s);
+    uint32_t ready = rc == 2 ? recvbuf_ready(so->left) : tcp_usr_readable(c);
     if (len == 0)
         return ret_event(st, "recv", s, 0);
     if (!buf)
         return ret_event(st, "recv", s, -EFAULT);
     uint32_t want = len > ready ? ready : (uint32_t)len;
     if (!(flags & MSG_PEEK))
-        sock_get(st, s)->recv_lent = 0; /* the borrowed bytes are gone */
-    uint32_t n = tcp_usr_recv(c, buf, want, (flags & MSG_PEEK) != 0);
+        so->recv_lent = 0; /* the borrowed bytes are gone */
+    uint32_t n = rc == 2 ? left_read(st, so, buf, want, (flags & MSG_PEEK) != 0)
+                         : tcp_usr_recv(c, buf, want, (flags & MSG_PEEK) != 0);
     return ret_event(st, "recv", s, (long)n);
 }
 
@@ -681,6 +798,49 @@ static int set_ip_option(synack_sock *so, int name, const void *val, socklen_t l
     return 0;
 }
 
+/* The Fast Open options (RFC 7413), Linux's ranges and errors. TCP_FASTOPEN and
+ * TCP_FASTOPEN_KEY are a listener's (or a socket's before listen()); TCP_FASTOPEN_CONNECT a
+ * client's before it connects (needs fastopen_client 0x1); TCP_FASTOPEN_NO_COOKIE both's,
+ * set before a connection exists. */
+static int set_fastopen(synack_stack *st, synack_sock *so, int name, const void *val, socklen_t len)
+{
+    if (name == SYNACK_TCP_FASTOPEN_KEY) {
+        if (!val || (len != 16 && len != 32))
+            return -EINVAL;
+        return synack_fastopen_key(st, val, (size_t)len);
+    }
+    int v, rc;
+    if ((rc = get_int(val, len, &v)) != 0)
+        return rc;
+    if (name == SYNACK_TCP_FASTOPEN_CONNECT) {
+        if (v < 0 || v > 1)
+            return -EINVAL;
+        if (!(st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
+            return -EOPNOTSUPP;
+        if (so->conn || so->lst)
+            return -EINVAL;
+        so->fo_connect = (uint8_t)v;
+        return 0;
+    }
+    if (so->conn || so->was_connected)
+        return -EINVAL;
+    if (name == SYNACK_TCP_FASTOPEN) {
+        if (v < 0)
+            return -EINVAL;
+        /* the queue is bounded as the accept queue is (Linux: somaxconn) */
+        so->knobs.fastopen_qlen =
+            (uint32_t)v < st->cfg.max_accept_backlog ? (uint32_t)v : st->cfg.max_accept_backlog;
+    } else {
+        if (v < 0 || v > 1)
+            return -EINVAL;
+        so->fo_no_cookie = (uint8_t)v;             /* a client's */
+        so->knobs.fastopen_no_cookie = (uint8_t)v; /* a listener's, which knobs carry */
+    }
+    if (so->lst)
+        tcp_usr_listen_knobs(so->lst, &so->knobs);
+    return 0;
+}
+
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val, socklen_t len)
 {
     API_ENTER(st);
@@ -736,6 +896,10 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
     }
     if (level == IPPROTO_IP)
         return (int)ret_event(st, "setsockopt", s, set_ip_option(so, name, val, len));
+    if (level == IPPROTO_TCP &&
+        (name == SYNACK_TCP_FASTOPEN || name == SYNACK_TCP_FASTOPEN_CONNECT ||
+         name == SYNACK_TCP_FASTOPEN_NO_COOKIE || name == SYNACK_TCP_FASTOPEN_KEY))
+        return (int)ret_event(st, "setsockopt", s, set_fastopen(st, so, name, val, len));
     if (!int_option(level, name))
         return (int)ret_event(st, "setsockopt", s, -ENOPROTOOPT);
     if ((rc = get_int(val, len, &v)) != 0)
@@ -855,6 +1019,12 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, (int)k->keepcnt);
     case TCP_USER_TIMEOUT:
         return put_int(val, len, (int)(k->user_timeout_us / 1000));
+    case SYNACK_TCP_FASTOPEN:
+        return put_int(val, len, (int)k->fastopen_qlen);
+    case TCP_FASTOPEN_CONNECT:
+        return put_int(val, len, so->fo_connect);
+    case TCP_FASTOPEN_NO_COOKIE:
+        return put_int(val, len, so->fo_no_cookie);
     case TCP_CONGESTION: {
         char dflt[sizeof(st->cfg.cc) + 1] = {0};
         memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));

@@ -7,7 +7,9 @@
 
 #include "stack/config.h"
 #include "stack/errqueue.h"
+#include "stack/ready.h"
 #include "stack/stack_impl.h"
+#include "tcp/fastopen_server.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 #include "util/poison.h"
@@ -59,6 +61,8 @@ void synack_config_init(synack_config *c)
     c->initial_cwnd_segs = 10;
     c->notsent_lowat = UINT32_MAX;
     memcpy(c->cc, "cubic", 6);
+    c->fastopen_client = SYNACK_TFO_CLIENT_ENABLE;
+    c->fastopen_cache_max = 64;
 }
 
 static void *counted_alloc(void *ctx, size_t size)
@@ -233,6 +237,7 @@ int synack_stack_create(const synack_config *cfg, synack_stack **out, const char
     uint64_t s = 0;
     memcpy(&s, seed, sizeof(s));
     rng_seed(&st->rng, s ^ cfg->seed);
+    tcp_fastopen_key_init(st);
     tw_init(&st->wheel, 0);
     st->sock_free = -1;
     st->ready_head = st->ready_tail = -1;
@@ -358,9 +363,12 @@ static void stack_destroy(synack_stack *st)
         stack_free(st, l, sizeof(*l));
     }
     arp_cache_destroy(st);
+    tfo_cache_free(st);
     ct_destroy(&st->conns);
-    for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+    for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {
         sock_errq_free(st, &st->socks[i]);
+        sock_left_free(st, &st->socks[i]);
+    }
     stack_free(st, st->socks, sizeof(synack_sock) * st->cfg.max_sockets);
     stack_free(st, st->txbuf, st->txcap);
     const synack_allocator *ua = st->user_alloc;
@@ -387,6 +395,7 @@ int synack_rotate_secrets(synack_stack *st)
     memcpy(st->cookie_key_old, st->cookie_key, sizeof(cookie));
     memcpy(st->cookie_key, cookie, sizeof(cookie));
     st->cookie_key_since = st->now ? st->now : 1;
+    tcp_fastopen_key_rotate(st);
     return 0;
 }
 

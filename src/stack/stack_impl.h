@@ -7,6 +7,7 @@
 
 #include "stack/arp_cache.h"
 #include "tcp/conn_table.h"
+#include "tcp/fastopen_cache.h"
 #include "stack/lifetime.h"
 #include "util/timer_wheel.h"
 #include "synack/synack.h"
@@ -22,12 +23,16 @@ typedef struct synack_sock {
     uint8_t was_connected; /* had a connection that is gone: reads return EOF */
     uint8_t explicit_bind; /* bind()/listen() chose the port (connect() binds implicitly) */
     uint8_t freebind;      /* IP_FREEBIND: bind() takes an address that is not ours */
+    uint8_t fo_connect;    /* TCP_FASTOPEN_CONNECT */
+    uint8_t fo_no_cookie;  /* TCP_FASTOPEN_NO_COOKIE */
     uint32_t laddr;        /* bound address (host order), 0 = any */
     uint16_t lport;        /* bound port, 0 = none yet */
     int error;             /* SO_ERROR left by a connection that died */
     tcp_knobs knobs;       /* the TCP options set on the socket; its connection reads
                               them in place, its listener keeps a copy */
     uint32_t recv_lent;    /* 1 + bytes the last recv_borrow lent; 0: no loan */
+    recvbuf *left;         /* data received before the connection was reset, read before
+                              the error (cfg.reset_keeps_data); NULL: none */
     tcp_conn *conn;        /* the connection, or NULL */
     tcp_listener *lst;     /* the listener, or NULL */
     int next_free;         /* free-list link when !in_use */
@@ -63,6 +68,10 @@ struct synack_stack {
     uint8_t cookie_key_old[16]; /* the previous one: cookies in flight stay valid */
     uint64_t cookie_key_since;  /* when cookie_key was installed */
     uint8_t hash_key[16];       /* connection-table hash secret */
+    uint8_t tfo_key[16];        /* Fast Open cookie key (fastopen_server.c) */
+    uint8_t tfo_key_old[16];    /* the previous one, still accepted while tfo_key_old_ok */
+    uint8_t tfo_key_old_ok;     /* a previous key was installed */
+    uint32_t listener_ids;      /* the last tcp_listener.id given */
     synack_rng rng;             /* ports, timestamps offsets, challenge-ACK budget */
 
     timer_wheel wheel;                  /* connection timers */
@@ -93,6 +102,8 @@ struct synack_stack {
     uint64_t cookie_sent_at; /* when we last answered a SYN with a cookie (0: never) */
     uint64_t chack_window;   /* start of the current challenge-ACK second */
     uint32_t chack_budget;   /* challenge ACKs left in this second */
+
+    tfo_cache tfo; /* Fast Open client: cookies, MSS and SYN-loss history per destination */
 
     uint8_t *txbuf; /* one frame being built */
     uint32_t txcap; /* its size */

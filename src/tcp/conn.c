@@ -9,6 +9,7 @@
 #include "tcp/rack.h"
 #include "tcp/txlog.h"
 #include "tcp/sack.h"
+#include "tcp/fastopen_server.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
@@ -218,8 +219,12 @@ void tcp_conn_free(tcp_conn *c)
         tw_list_unlink(st, c);
     else if (c->queue != TCPQ_NONE)
         tcp_listen_unlink(c);
-    if (c->sock >= 0)
+    if (c->sock >= 0) {
+        if (c->error == -ECONNRESET && st->cfg.reset_keeps_data && c->x &&
+            recvbuf_ready(&c->x->rcv) > 0)
+            sock_keep_data(st, c->sock, &c->x->rcv);
         sock_conn_gone(st, c->sock, c->error);
+    }
     tw_cancel(&st->wheel, &c->tnode);
     ct_remove(&st->conns, &c->node);
     if (c->x)
@@ -245,6 +250,8 @@ void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why)
     else if (!is_synchronized_estab(from) && is_synchronized_estab(to))
         st->counters[SYNACK_CTR_CurrEstab]++;
     c->state = to;
+    if (from == SYNACK_SYN_RECEIVED)
+        tcp_fastopen_child_done(c); /* out of the listener's Fast Open queue */
     if (to == SYNACK_ESTABLISHED)
         sock_ready_raise(st, c->sock, POLLOUT); /* a connect completed (passive: sock -1) */
     if (stack_tracing(st)) {

@@ -161,8 +161,10 @@ static void syn_acked(tcp_conn *c, uint32_t ack)
     tcp_timer_stop(c, TT_REXMIT);
 }
 
+static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);
+
 /* The SYN-SENT state, RFC 9293 3.10.7.3: TCP_FREED or TCP_DONE. */
-static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
+static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     int acceptable = 0;
@@ -197,9 +199,20 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
     c->snd_wl2 = seg->ack;
     if (acceptable) {
         syn_acked(c, seg->ack);
+        if (c->tfo_opt || c->tfo_data)
+            tcp_fo_synack(c, seg);
         tcp_establish(c, "rcv-syn-ack");
         c->ack_now = 1;
-        /* Data on a SYN-ACK is rare; it is not accepted here and the peer resends it. */
+        if ((c->tfo_opt || c->tfo_data) && (seg->payload_len || (seg->flags & TCP_FIN))) {
+            /* A Fast Open server may answer in its SYN-ACK (RFC 7413 4.2.2): the text and
+             * a FIN after the SYN are taken as from an established connection. */
+            tcp_seg text = *seg;
+            text.seq++;
+            text.flags &= (uint8_t)~TCP_SYN;
+            return text_and_fin(c, &text, rx) == TCP_FREED ? TCP_FREED : TCP_DONE;
+        }
+        /* Data on a SYN-ACK is rare otherwise; it is not accepted here and the peer
+         * resends it. */
         tcp_output(c);
         return TCP_DONE;
     }
@@ -306,9 +319,10 @@ static void process_fin(tcp_conn *c)
     case SYNACK_SYN_RECEIVED:
     case SYNACK_ESTABLISHED:
         tcp_set_state(c, SYNACK_CLOSE_WAIT, "rcv-fin");
-        if (st->cfg.quickack_fin && c->bytes_received == 0) {
+        if (st->cfg.quickack_fin && c->bytes_received == c->x->tfo_syn_len) {
             /* Linux's delayed-ACK timeout (ato) is 0 until data has arrived: a FIN
-             * on a connection that carried no data is ACKed at once. */
+             * on a connection that carried no data (past what a Fast Open SYN brought,
+             * which does not set it) is ACKed at once. */
             c->ack_now = 1;
             break;
         }
@@ -547,7 +561,10 @@ static tcp_ret syn_received_ack(tcp_conn *c, const tcp_seg *seg)
             return r; /* accept queue full: dropped (and maybe reset and freed) */
     }
     uint32_t win = (uint32_t)seg->win << c->snd_wscale;
-    syn_acked(c, seg->ack);
+    /* Only a Fast Open child has sent beyond its SYN; the ACK step takes the rest. */
+    syn_acked(c, c->x->iss + 1);
+    if (c->snd_max != c->snd_una)
+        tcp_arm_rexmit(c); /* data sent before the handshake is still outstanding */
     c->snd_wnd = win;
     c->max_snd_wnd = win;
     c->snd_wl1 = seg->seq;
@@ -592,8 +609,13 @@ static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
         }
         /* RFC 1213 tcpAttemptFails counts SYN-RECEIVED -> LISTEN as well */
         stack_count(st, SYNACK_CTR_AttemptFails);
-        /* passive: back to LISTEN, the embryo just goes away */
-        tcp_conn_close(c, c->passive ? 0 : -ECONNREFUSED, "rcv-rst");
+        /* passive: back to LISTEN, the embryo just goes away; a Fast Open child may have
+         * been accepted, and its socket learns of the reset */
+        tcp_conn_close(c,
+                       tcp_fastopen_early_send(c) ? -ECONNRESET
+                       : c->passive               ? 0
+                                                  : -ECONNREFUSED,
+                       "rcv-rst");
         return TCP_FREED;
     }
     if (f & TCP_SYN) {
@@ -613,6 +635,9 @@ static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
         return TCP_DONE;
     }
     if ((r = syn_received_ack(c, seg)) != TCP_CONT)
+        return r;
+    if (seq_gt(seg->ack, c->snd_una) &&
+        (r = tcp_ack_input(c, seg, c->ts_recent, c->ts_recent_age_s)) != TCP_CONT)
         return r;
     return text_and_fin(c, seg, rx);
 }
@@ -725,7 +750,7 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         c->keep_probes = 0;
         if (c->state == SYNACK_SYN_SENT) {
             uint32_t nconns = st->nconns;
-            if (syn_sent_input(c, seg) != TCP_FREED && st->nconns == nconns)
+            if (syn_sent_input(c, seg, rx) != TCP_FREED && st->nconns == nconns)
                 tcp_xfer_release(c);
             compact_pending(st);
             return;

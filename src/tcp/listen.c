@@ -5,6 +5,7 @@
 #include "util/sockdefs.h"
 
 #include "stack/ready.h"
+#include "tcp/fastopen_server.h"
 #include "tcp/syncookie.h"
 #include "tcp/tcp.h"
 
@@ -168,6 +169,26 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
     return 1;
 }
 
+/* A Fast Open child: the SYN's data goes to the receive buffer (its SYN-ACK acknowledges
+ * what fitted), and it may send at once, so congestion control starts now. */
+static void fastopen_child_start(synack_stack *st, tcp_listener *l, tcp_conn *c, const tcp_seg *seg)
+{
+    c->cc->init(c);
+    if (seg->payload_len) {
+        uint32_t stored = 0;
+        long adv = recvbuf_write(&c->x->rcv, &st->bufmem, 0, seg->payload,
+                                 (uint32_t)seg->payload_len, &stored);
+        if (adv > 0) {
+            c->rcv_nxt += (uint32_t)adv;
+            c->bytes_received += (uint64_t)adv;
+            c->x->tfo_syn_len = (uint16_t)adv; /* at most the SYN's payload */
+            c->tfo_data_acked = 1;             /* TCP_INFO's SYN-data bit, as the client's */
+        }
+    }
+    stack_count(st, SYNACK_CTR_PassiveOpens);
+    sock_ready_raise(st, l->sock, POLLIN);
+}
+
 void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
                       const tcp_rx *rx)
 {
@@ -206,15 +227,25 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
         listen_drop(st, &ep, SYNACK_CTR_ListenDrops, "syn-queue-full");
         return;
     }
+    tfo_verdict tfo;
+    tcp_fastopen_syn(st, l, &ep, seg, &tfo);
     tcp_conn *c = tcp_conn_new(st, &ep);
     if (!c) {
         listen_drop(st, &ep, SYNACK_CTR_ListenDrops, "conn-limit");
         return;
     }
     c->x->listener = l;
-    c->queue = TCPQ_SYN;
-    tcp_q_append(&l->syn_head, &l->syn_tail, c);
-    l->syn_len++;
+    if (tfo.child) {
+        /* RFC 7413 4.2.2: acceptable (and its data readable) before the handshake ends */
+        c->queue = TCPQ_ACCEPT;
+        tcp_q_append(&l->acc_head, &l->acc_tail, c);
+        l->acc_len++;
+        tcp_fastopen_child_made(l, c);
+    } else {
+        c->queue = TCPQ_SYN;
+        tcp_q_append(&l->syn_head, &l->syn_tail, c);
+        l->syn_len++;
+    }
     inherit(c, l);
     c->segs_in = 1; /* the SYN, which reached the listener before this TCB existed */
 
@@ -222,7 +253,10 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
     tcp_sendseqinit(c, tcp_isn(st, &ep));
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
-    /* Data on a SYN is not accepted without Fast Open; the peer sends it again. */
+    c->x->tfo_reply = tfo.reply;
+    /* Data on a SYN is accepted only by Fast Open; otherwise the peer sends it again. */
+    if (tfo.child)
+        fastopen_child_start(st, l, c, seg);
     tcp_send_syn(c);
     tcp_arm_rexmit(c);
 }
@@ -231,7 +265,8 @@ tcp_ret tcp_listen_established(tcp_conn *c)
 {
     synack_stack *st = c->st;
     tcp_listener *l = c->x->listener;
-    if (!l)
+    /* A Fast Open child has been in the accept queue since its SYN (or was accepted). */
+    if (!l || c->queue == TCPQ_ACCEPT)
         return TCP_CONT;
     if (l->acc_len >= l->backlog) {
         synack_endpoints ep;

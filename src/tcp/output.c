@@ -6,6 +6,7 @@
 
 #include "stack/errqueue.h"
 #include "stack/ready.h"
+#include "tcp/fastopen_server.h"
 #include "tcp/pacing.h"
 #include "tcp/rack.h"
 #include "tcp/rate.h"
@@ -291,7 +292,9 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     return rc;
 }
 
-void tcp_send_syn(tcp_conn *c)
+/* The SYN or SYN-ACK; fo, when not NULL, adds a Fast Open option and `len` bytes from the
+ * head of the send buffer (the client's first SYN, fastopen.c). */
+static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
 {
     synack_stack *st = c->st;
     synack_endpoints ep;
@@ -317,12 +320,36 @@ void tcp_send_syn(tcp_conn *c)
         seg.opts.ts_val = tcp_ts_now(c);
         seg.opts.ts_ecr = synack ? c->ts_recent : 0;
     }
+    if (synack && c->x->tfo_reply) { /* RFC 7413 4.2.2: the cookie for the next SYN */
+        seg.opts.has_fo = 1;
+        seg.opts.fo_exp = c->x->tfo_reply == TFO_REPLY_EXP;
+        seg.opts.fo_len = TFO_COOKIE_LEN;
+        tcp_fastopen_cookie(st->tfo_key, ep.raddr, ep.laddr, seg.opts.fo_cookie);
+    }
+    if (fo && fo->has_fo) {
+        seg.opts.has_fo = 1;
+        seg.opts.fo_exp = fo->fo_exp;
+        seg.opts.fo_len = fo->fo_len;
+        memcpy(seg.opts.fo_cookie, fo->fo_cookie, fo->fo_len);
+    }
+    seg.payload_len = len;
     seg.win = window_field(c, 1);
     c->segs_out++;
-    if (c->snd_max == c->x->iss)
-        c->snd_max = c->x->iss + 1;
-    c->snd_nxt = c->x->iss + 1;
+    c->snd_nxt = c->x->iss + 1 + len;
+    /* A SYN resent without the data leaves SND.MAX past it: that data is still owed. */
+    if (seq_lt(c->snd_max, c->snd_nxt))
+        c->snd_max = c->snd_nxt;
     emit(st, &ep, &seg, c, 0);
+}
+
+void tcp_send_syn(tcp_conn *c)
+{
+    send_syn(c, NULL, 0);
+}
+
+void tcp_send_syn_fo(tcp_conn *c, const tcp_opts *fo, uint32_t len)
+{
+    send_syn(c, fo, len);
 }
 
 void tcp_send_ack(tcp_conn *c)
@@ -538,7 +565,7 @@ void tcp_output(tcp_conn *c)
             tw_arm(&st->wheel, &c->tnode, st->now + c->rto_us);
         return;
     }
-    if (can_send_data(c->state)) {
+    if (can_send_data(c->state) || tcp_fastopen_early_send(c)) {
         uint32_t mss = send_mss(c);
         /* RFC 6675 recovery, or RACK's after an RTO (RFC 8985 6.3) */
         int sack_recovery = (c->in_recovery || tcp_rack_rto_recovery(c)) && c->sack_ok;
@@ -592,8 +619,10 @@ void tcp_output(tcp_conn *c)
                 /* cfg.nagle_minshall (linux profile): Minshall's variant (as Linux's
                  * tcp_nagle_check) holds a small segment only while an earlier small one
                  * is unacknowledged. */
-                int idle =
-                    st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una) : inflight == 0;
+                /* a Fast Open child's unacknowledged SYN-ACK is no data in flight */
+                uint32_t syn_out = tcp_fastopen_early_send(c) && c->snd_una == c->x->iss;
+                int idle = st->cfg.nagle_minshall ? !seq_gt(c->x->snd_sml, c->snd_una)
+                                                  : inflight == syn_out;
                 if (!(all_queued && (c->nodelay || idle)) && len < c->max_snd_wnd / 2 &&
                     !c->sws_override && !c->push_once && !(rec_end && !all_queued))
                     break;

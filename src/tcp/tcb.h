@@ -46,6 +46,8 @@ typedef struct tcp_knobs {
     uint8_t inq;                 /* TCP_INQ (the host's recvmsg reads it) */
     uint8_t tos;                 /* IP_TOS, ECN bits clear */
     uint8_t pmtudisc;            /* IP_MTU_DISCOVER; IP_PMTUDISC_DONT clears DF */
+    uint8_t fastopen_no_cookie;  /* TCP_FASTOPEN_NO_COOKIE */
+    uint32_t fastopen_qlen;      /* TCP_FASTOPEN: a listener's Fast Open queue, 0 = none */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
@@ -162,6 +164,13 @@ typedef struct tcp_xfer {
     uint8_t eor_head; /* index of the oldest mark */
     uint8_t eor_len;  /* marks held */
     uint32_t eor[TCP_EOR_MAX];
+    /* --- Fast Open (fastopen_server.c), before ESTABLISHED --- */
+    uint32_t tfo_lid;     /* a Fast Open child (RFC 7413 4.2.2: accepted and able to send
+                             before its handshake completes) still in SYN-RECEIVED: the id
+                             of the listener whose tfo_pending counts it (0: none) */
+    uint16_t tfo_syn_len; /* bytes the SYN brought (quickack_fin: no data segment yet) */
+    uint8_t tfo_reply;    /* the SYN-ACK carries our cookie (computed as it is sent): 0 no,
+                             TFO_REPLY_34 or TFO_REPLY_EXP, the form the SYN used */
 } tcp_xfer;
 
 typedef struct tcp_conn {
@@ -226,9 +235,18 @@ typedef struct tcp_conn {
     unsigned push_once : 1;      /* TCP_NODELAY was just set: this output ignores corks */
     unsigned more_tail : 1;      /* the last send had MSG_MORE: the data's end is no push
                                     point (no PSH there, as Linux marks no push) */
-    unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
     unsigned errq_track : 1;     /* its socket awaits transmissions or acknowledgments of
                                     sends for its error queue (stack/errqueue.c) */
+    unsigned keep_probes : 7;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127:
+                                    7 bits, so the flags stay one word) */
+    /* Fast Open, the client (fastopen.c; RFC 7413) */
+    unsigned tfo_defer : 1;      /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the
+                                    first send, whose data it carries */
+    unsigned tfo_opt : 1;        /* our first SYN carried the option (a cookie or a request) */
+    unsigned tfo_exp : 1;        /* ... in the experimental kind-254 form */
+    unsigned tfo_data : 1;       /* our first SYN carried data */
+    unsigned tfo_data_acked : 1; /* the SYN-ACK acknowledged all of it (TCPI_OPT_SYN_DATA); a
+                                    Fast Open listener's child: its SYN's data was accepted */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */
 
@@ -278,6 +296,10 @@ typedef struct tcp_listener {
     uint32_t acc_len;              /* entries in the accept queue */
     tcp_knobs knobs;               /* its socket's, kept equal by every setsockopt; what the
                                       connections it creates inherit (tcp_knobs_inherit) */
+    uint32_t id;                   /* unique in the stack (never 0): Fast Open children name
+                                      their listener by it, since they outlive accept() */
+    uint32_t tfo_pending;          /* Fast Open children still in SYN-RECEIVED (RFC 7413 5.1:
+                                      bounded by the Fast Open queue) */
 } tcp_listener;
 
 /* When timer t fires, UINT64_MAX when stopped. */

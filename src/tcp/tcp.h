@@ -257,6 +257,13 @@ void tcp_enter_recovery(tcp_conn *c);
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
                    const tcp_seg *seg);
 
+/* A Fast Open child (RFC 7413 4.2.2) sends data in SYN-RECEIVED, before the handshake
+ * completes, as Linux lets it. */
+static inline int tcp_fastopen_early_send(const tcp_conn *c)
+{
+    return c->state == SYNACK_SYN_RECEIVED && c->x && c->x->tfo_lid != 0;
+}
+
 /* --- output.c --- */
 /* Sends the data, FIN and ACK that the windows and Nagle allow. */
 void tcp_output(tcp_conn *c);
@@ -264,6 +271,9 @@ void tcp_output(tcp_conn *c);
 void tcp_send_ack(tcp_conn *c);
 /* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with our options. */
 void tcp_send_syn(tcp_conn *c);
+/* The client's first SYN with Fast Open (fastopen.c): fo's option (if has_fo) and the
+ * first len bytes of the send buffer. */
+void tcp_send_syn_fo(tcp_conn *c, const tcp_opts *fo, uint32_t len);
 /* A RST from the connection's current SND.NXT (abort, RFC 9293 3.10.5). */
 void tcp_send_rst(tcp_conn *c);
 /* <SEQ=seq><CTL=RST>, no options: the answer to a segment (RFC 9293 3.10.7.1's form), sent
@@ -376,8 +386,25 @@ int tcp_usr_listening(synack_stack *st, uint32_t laddr, uint16_t lport);
  * (the 4-tuple is taken) or -ENOBUFS with *cp untouched. */
 int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
                     tcp_conn **cp);
-/* connect() on a socket that has a connection: -EALREADY while opening, else -EISCONN. */
+/* connect() on a socket that has a connection: -EALREADY while opening, else -EISCONN
+ * (a connect deferred by TCP_FASTOPEN_CONNECT is connected, as far as connect() goes). */
 int tcp_usr_connect_again(const tcp_conn *c);
+/* Fast Open, the client (RFC 7413; fastopen.c). tcp_usr_connect_fo: sendto(MSG_FASTOPEN)
+ * on an unconnected socket, tcp_usr_connect() whose SYN carries what fits of buf/len and
+ * the destination's cookie (or, without one, a cookie request and no data). Returns the
+ * bytes that went in the SYN, or -EINPROGRESS, or tcp_usr_connect()'s errors.
+ * tcp_usr_connect_defer: connect() with TCP_FASTOPEN_CONNECT; with a usable cookie the
+ * connection waits in SYN-SENT without sending (0), otherwise as tcp_usr_connect() with a
+ * cookie request in the SYN. tcp_usr_send_deferred: the first send on such a connection:
+ * the SYN goes with the data, as tcp_usr_connect_fo. no_cookie: TCP_FASTOPEN_NO_COOKIE. */
+long tcp_usr_connect_fo(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                        int no_cookie, const void *buf, size_t len, tcp_conn **cp);
+int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
+                          const synack_endpoints *ep, int no_cookie, tcp_conn **cp);
+int tcp_usr_deferred(const tcp_conn *c);
+long tcp_usr_send_deferred(tcp_conn *c, int no_cookie, const void *buf, size_t len);
+/* The state where a second MSG_FASTOPEN is -EALREADY: the handshake is running. */
+int tcp_usr_opening(const tcp_conn *c);
 /* OPEN, passive: a listener on laddr:lport with a copy of k. 0 with *lp set, or
  * -EADDRINUSE (another listener has the port), -ENOMEM. */
 int tcp_usr_listen(synack_stack *st, int sock, const tcp_knobs *k, uint32_t laddr, uint16_t lport,
@@ -462,6 +489,21 @@ int tcp_usr_so_error(tcp_conn *c);
 uint16_t tcp_usr_maxseg(const tcp_conn *c);
 const char *tcp_usr_cc_name(const tcp_conn *c);
 void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *info);
+
+/* --- fastopen.c: the client side of TCP Fast Open (RFC 7413) --- */
+/* A new SYN-SENT connection c (its SYN unsent) opens with Fast Open: decides the option
+ * and how much of buf goes in the SYN, queues that, sends the SYN and arms its timer.
+ * Returns the bytes in the SYN or -EINPROGRESS. */
+long tcp_fo_open(tcp_conn *c, int no_cookie, const void *buf, size_t len);
+/* Whether the destination has a cookie the next open may use (TCP_FASTOPEN_CONNECT
+ * defers only then). */
+int tcp_fo_cookie_usable(tcp_conn *c, int no_cookie);
+/* An acceptable SYN-ACK reached a Fast Open connection in SYN-SENT, SND.UNA already at its
+ * ACK: the cache learns, the acknowledged SYN data leaves the send buffer and the rest is
+ * sent again once established (SND.NXT goes back to SND.UNA). */
+void tcp_fo_synack(tcp_conn *c, const tcp_seg *seg);
+/* The SYN of a Fast Open connection timed out; expired: the connection gives up. */
+void tcp_fo_syn_timeout(tcp_conn *c, int expired);
 
 /* --- icmp_error.c: ICMP errors about our segments, RFC 1122 4.2.3.9, RFC 5927, RFC 1191 --- */
 /* What an ICMP error says about a segment we sent (RFC 792: it quotes our IP header and

@@ -138,6 +138,8 @@ static tcp_ret on_rexmit(tcp_conn *c)
         c->x->first_rexmit_at = st->now;
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
         uint32_t limit = c->state == SYNACK_SYN_SENT ? cfg->syn_retries : cfg->synack_retries;
+        if (c->state == SYNACK_SYN_SENT && (c->tfo_opt || c->tfo_data))
+            tcp_fo_syn_timeout(c, c->backoff >= limit);
         if (c->backoff >= limit) {
             stack_count(st, SYNACK_CTR_TCPTimeouts);
             if (c->state == SYNACK_SYN_SENT || !c->passive) {

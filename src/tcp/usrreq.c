@@ -92,8 +92,9 @@ int tcp_usr_listening(synack_stack *st, uint32_t laddr, uint16_t lport)
     return tcp_listener_find(st, laddr, lport) != NULL;
 }
 
-int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
-                    tcp_conn **cp)
+/* An active open up to SYN-SENT, its SYN not sent yet: 0, or -EADDRNOTAVAIL, -ENOBUFS. */
+static int open_active(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                       tcp_conn **cp)
 {
     if (tcp_usr_tuple_used(st, ep))
         return -EADDRNOTAVAIL;
@@ -110,13 +111,62 @@ int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack
     tcp_sendseqinit(c, tcp_isn(st, ep));
     stack_count(st, SYNACK_CTR_ActiveOpens);
     tcp_set_state(c, SYNACK_SYN_SENT, "connect");
-    tcp_send_syn(c);
-    tcp_arm_rexmit(c);
+    return 0;
+}
+
+int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                    tcp_conn **cp)
+{
+    int rc = open_active(st, sock, k, ep, cp);
+    if (rc)
+        return rc;
+    tcp_send_syn(*cp);
+    tcp_arm_rexmit(*cp);
     return -EINPROGRESS;
+}
+
+long tcp_usr_connect_fo(synack_stack *st, int sock, const tcp_knobs *k, const synack_endpoints *ep,
+                        int no_cookie, const void *buf, size_t len, tcp_conn **cp)
+{
+    int rc = open_active(st, sock, k, ep, cp);
+    if (rc)
+        return rc;
+    return tcp_fo_open(*cp, no_cookie, buf, len);
+}
+
+int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
+                          const synack_endpoints *ep, int no_cookie, tcp_conn **cp)
+{
+    int rc = open_active(st, sock, k, ep, cp);
+    if (rc)
+        return rc;
+    if (tcp_fo_cookie_usable(*cp, no_cookie)) {
+        (*cp)->tfo_defer = 1;
+        return 0;
+    }
+    return (int)tcp_fo_open(*cp, no_cookie, NULL, 0);
+}
+
+int tcp_usr_deferred(const tcp_conn *c)
+{
+    return c->tfo_defer;
+}
+
+long tcp_usr_send_deferred(tcp_conn *c, int no_cookie, const void *buf, size_t len)
+{
+    c->tfo_defer = 0;
+    return tcp_fo_open(c, no_cookie, buf, len);
+}
+
+int tcp_usr_opening(const tcp_conn *c)
+{
+    return c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;
 }
 
 int tcp_usr_connect_again(const tcp_conn *c)
 {
+    if (c->tfo_defer)
+        return -EISCONN;
     return c->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
 }
 
@@ -137,6 +187,9 @@ int tcp_usr_listen(synack_stack *st, int sock, const tcp_knobs *k, uint32_t ladd
     uint32_t syn = backlog < 8 ? 8 : backlog;
     l->syn_max = syn < st->cfg.max_syn_backlog ? syn : st->cfg.max_syn_backlog;
     l->knobs = *k;
+    if (++st->listener_ids == 0)
+        st->listener_ids = 1; /* 0 means "no listener" to a Fast Open child */
+    l->id = st->listener_ids;
     l->next = st->listeners;
     st->listeners = l;
     *lp = l;
@@ -198,8 +251,11 @@ short tcp_usr_poll(const tcp_conn *c)
         ev |= SYNACK_POLLIN;
     if (c->rd_closed)
         ev |= SYNACK_POLLRDHUP;
-    if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) && !c->fin_queued &&
-        (!c->x || (sendbuf_space(&c->x->snd) > 0 && !tcp_usr_send_held(c))))
+    if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT ||
+         tcp_fastopen_early_send(c)) &&
+        !c->fin_queued && (!c->x || (sendbuf_space(&c->x->snd) > 0 && !tcp_usr_send_held(c))))
+        ev |= SYNACK_POLLOUT;
+    if (c->tfo_defer) /* writable: the first send is what sends the SYN (Linux) */
         ev |= SYNACK_POLLOUT;
     if (c->rd_closed && c->fin_queued)
         ev |= SYNACK_POLLHUP;
@@ -208,14 +264,15 @@ short tcp_usr_poll(const tcp_conn *c)
 
 int tcp_usr_send_check(tcp_conn *c)
 {
-    int opening = c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;
+    int early = tcp_fastopen_early_send(c);
+    int opening = (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) && !early;
     /* RFC 9293 3.10.2: in SYN-SENT and SYN-RECEIVED, queue the data for transmission after
      * ESTABLISHED (it rides on the third segment of the handshake). Linux makes a
      * non-blocking sender wait instead, and so does cfg.send_waits_open (linux profile). */
     if (opening && c->st->cfg.send_waits_open)
         return -EAGAIN;
     if (c->fin_queued ||
-        (!opening && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
+        (!opening && !early && c->state != SYNACK_ESTABLISHED && c->state != SYNACK_CLOSE_WAIT))
         return -EPIPE;
     if (tcp_xfer_attach(c) != 0) /* the send buffer is in the transfer block */
         return -ENOMEM;
@@ -357,7 +414,10 @@ static void window_update(tcp_conn *c)
 /* The application took bytes out of the receive ring. */
 static void rcvd(tcp_conn *c)
 {
-    if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED)
+    /* A Fast Open child read in SYN-RECEIVED: a client in SYN-SENT drops a bare ACK (RFC 9293
+     * 3.10.7.3), and the final ACK brings the window up to date anyway. */
+    if (c->state != SYNACK_TIME_WAIT && c->state != SYNACK_CLOSED &&
+        c->state != SYNACK_SYN_RECEIVED)
         window_update(c);
     tcp_xfer_release(c); /* reading the last byte may leave it idle */
 }
@@ -530,7 +590,8 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->ca_state = c->in_recovery ? 3 : c->backoff ? 4 : disorder ? 1 : 0;
     i->snd_wscale = c->snd_wscale;
     i->rcv_wscale = c->rcv_wscale;
-    i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0));
+    i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0) |
+                           (c->tfo_data_acked ? 0x20 : 0));
     strncpy(i->ca_name, c->cc->name, sizeof(i->ca_name) - 1);
     i->rto_us = (uint32_t)tcp_rto_backed_off(c);
     i->rtt_us = c->srtt_us;

@@ -35,6 +35,7 @@
 
 #include "pd_abi.h"
 #include "support/segbuild.h"
+#include "tcp/fastopen_server.h"
 #include "wire/ipv4.h"
 #include "wire/tcp_wire.h"
 
@@ -544,6 +545,65 @@ static void test_host_sysctls_shape_the_stack(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* tcp_fastopen's server bits and tcp_fastopen_key reach the stack: with 0x70403 (as
+ * defaults.sh sets) a listener without TCP_FASTOPEN answers a cookie request with Linux's
+ * cookie for that key, data in a SYN with it is accepted, and TCP_INFO says so. */
+static void test_host_fastopen_sysctls(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/synack-pd-sysctl-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char flags[128];
+    snprintf(flags, sizeof(flags), "addr=192.0.2.2,profile=linux,sysctl_dir=%s", dir);
+    fixture *f = load(flags);
+    write_sysctl(dir, "tcp_fastopen", "0x70403\n");
+    write_sysctl(dir, "tcp_fastopen_key", "a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4\n");
+    int lfd = listener(f);
+
+    tcp_opts o = {.has_mss = 1, .mss = 1000, .has_fo = 1, .fo_exp = 1};
+    inject(f, TCP_SYN, 0, 0, "abc", &o);
+    pkt p;
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(p.seg.ack, 1); /* a request: its data is not taken */
+    assert_true(p.seg.opts.has_fo);
+    assert_true(p.seg.opts.fo_exp);
+    static const uint8_t key[16] = {0xa1, 0xa1, 0xa1, 0xa1, 0xb2, 0xb2, 0xb2, 0xb2,
+                                    0xc3, 0xc3, 0xc3, 0xc3, 0xd4, 0xd4, 0xd4, 0xd4};
+    uint8_t want[TFO_COOKIE_LEN];
+    tcp_fastopen_cookie(key, REMOTE, LOCAL, want);
+    assert_int_equal(p.seg.opts.fo_len, TFO_COOKIE_LEN);
+    assert_memory_equal(p.seg.opts.fo_cookie, want, TFO_COOKIE_LEN);
+    inject(f, TCP_RST, 1, 0, NULL, NULL); /* that embryo goes; the next SYN is new */
+
+    o.fo_len = TFO_COOKIE_LEN;
+    memcpy(o.fo_cookie, want, TFO_COOKIE_LEN);
+    inject(f, TCP_SYN, 1000, 0, "abc", &o);
+    sniff(f, &p);
+    assert_int_equal(p.seg.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(p.seg.ack, 1004);
+    assert_false(p.seg.opts.has_fo);
+    int fd = f->ifc.accept(f->u, lfd, NULL, NULL);
+    assert_true(fd >= 0);
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    assert_int_equal(f->ifc.getsockopt(f->u, fd, SOL_TCP, TCP_INFO, &ti, &len), 0);
+    assert_int_equal(ti.tcpi_state, 3); /* TCP_SYN_RECV */
+    assert_true(ti.tcpi_options & TCPI_OPT_SYN_DATA);
+    char buf[8];
+    assert_int_equal(f->ifc.read(f->u, fd, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "abc", 3);
+    unload(f);
+    static const char *const names[] = {"tcp_fastopen", "tcp_fastopen_key"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        assert_int_equal(unlink(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* EPOLLET as Linux has it: each arrival of data is an edge even while EPOLLIN is already
  * set, and the report carries every ready bit, EPOLLOUT too. */
 static void test_epoll_edge_reports_every_ready_bit(void **state)
@@ -785,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_epoll_and_pipe),
         cmocka_unit_test(test_libc_getsockopt_reaches_synack),
         cmocka_unit_test(test_host_sysctls_shape_the_stack),
+        cmocka_unit_test(test_host_fastopen_sysctls),
         cmocka_unit_test(test_epoll_edge_reports_every_ready_bit),
         cmocka_unit_test(test_libc_sendfile_reaches_synack),
         cmocka_unit_test(test_errqueue_recvmsg),

@@ -361,6 +361,8 @@ MUT(rto_var_floor_two, c->rto_var_floor = 2)
 MUT(ss_stretch_ack_two, c->ss_stretch_ack = 2)
 MUT(cwnd_limited_growth_two, c->cwnd_limited_growth = 2)
 MUT(hystart_linux_two, c->hystart_linux = 2)
+MUT(fastopen_client_server_bit, c->fastopen_client = 0x2)
+MUT(fastopen_cache_huge, c->fastopen_cache_max = 4097)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -438,6 +440,8 @@ static const bad_case bad_cases[] = {
     {"ss_stretch_ack", ss_stretch_ack_two},
     {"cwnd_limited_growth", cwnd_limited_growth_two},
     {"hystart_linux", hystart_linux_two},
+    {"fastopen_client", fastopen_client_server_bit},
+    {"fastopen_cache_max", fastopen_cache_huge},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };

@@ -463,6 +463,7 @@ int pd_stack_build(pd_shim *sh)
                 field ? ", field " : "", field ? field : "");
         return rc;
     }
+    pd_host_apply_stack(sh, st);
     synack_stack_free(sh->st);
     sh->st = st;
     synack_set_time(sh->st, sh->now);

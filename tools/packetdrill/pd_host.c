@@ -5,7 +5,10 @@
  *
  * Scripts set them after packetdrill has loaded the shim, so the stack is configured again
  * when the first socket is made (pd_sock.c); sysctls written after that are not seen.
- * Knobs without a synack counterpart (tcp_ecn, tcp_fastopen, tcp_syn_linear_timeouts,
+ * tcp_fastopen gives its client bits to fastopen_client, its server bits (0x2, 0x200,
+ * 0x400) to fastopen_server, and
+ * tcp_fastopen_key becomes the stack's Fast Open key (pd_host_apply_stack).
+ * Knobs without a synack counterpart (tcp_ecn, tcp_syn_linear_timeouts,
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
  * (the profile's default), and where the namespace may not load it the write fails and the
@@ -39,6 +42,16 @@ static uint32_t clamp_u32(long v, uint32_t lo, uint32_t hi)
     if ((unsigned long)v > hi)
         return hi;
     return (uint32_t)v;
+}
+
+/* net.ipv4.tcp_fastopen's client bits (0x1 enable, 0x4 no cookie) as fastopen_client; the
+ * server bits are read apart. */
+static void fastopen_client_apply(const char *dir, synack_config *cfg)
+{
+    long v;
+    if (read_long(dir, "tcp_fastopen", &v))
+        cfg->fastopen_client =
+            (uint8_t)(v & (SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE));
 }
 
 void pd_host_apply(const pd_shim *sh, synack_config *cfg)
@@ -75,7 +88,38 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->challenge_ack_limit = clamp_u32(v, 1, UINT32_MAX);
     if (read_long(dir, "tcp_notsent_lowat", &v) && v > 0)
         cfg->notsent_lowat = clamp_u32(v, 1, UINT32_MAX);
+    if (read_long(dir, "tcp_fastopen", &v))
+        cfg->fastopen_server =
+            (uint32_t)v & (SYNACK_TFO_SERVER_ENABLE | SYNACK_TFO_SERVER_COOKIE_NOT_REQD |
+                           SYNACK_TFO_SERVER_WO_SOCKOPT);
+    fastopen_client_apply(dir, cfg);
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
+}
+
+void pd_host_apply_stack(const pd_shim *sh, synack_stack *st)
+{
+    const char *dir = sh->sysctl_dir[0] ? sh->sysctl_dir : "/proc/sys/net/ipv4";
+    if (!sh->linux_profile || strcmp(dir, "none") == 0)
+        return;
+    char path[512];
+    if (snprintf(path, sizeof(path), "%s/tcp_fastopen_key", dir) >= (int)sizeof(path))
+        return;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    /* "%08x-%08x-%08x-%08x", then ",..." for the backup key: each word is stored
+     * little-endian, as Linux's proc handler does before it keys SipHash with the bytes */
+    unsigned w[8];
+    int n = fscanf(f, "%x-%x-%x-%x,%x-%x-%x-%x", &w[0], &w[1], &w[2], &w[3], &w[4], &w[5], &w[6],
+                   &w[7]);
+    fclose(f);
+    if (n != 4 && n != 8)
+        return;
+    uint8_t key[32];
+    for (int i = 0; i < n; i++)
+        for (int b = 0; b < 4; b++)
+            key[i * 4 + b] = (uint8_t)(w[i] >> (8 * b));
+    synack_fastopen_key(st, key, (size_t)n * 4);
 }

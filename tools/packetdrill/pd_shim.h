@@ -124,6 +124,8 @@ int pd_stack_build(pd_shim *sh);
 /* --- pd_host.c: the host's sysctls under profile=linux --- */
 /* Overrides cfg's fields with the net.ipv4.tcp_* sysctls synack has a counterpart for. */
 void pd_host_apply(const pd_shim *sh, synack_config *cfg);
+/* What the sysctls set on a stack rather than in its config: tcp_fastopen_key. */
+void pd_host_apply_stack(const pd_shim *sh, synack_stack *st);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);

@@ -200,8 +200,48 @@ static ssize_t sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
     return rc;
 }
 
-/* send(2) on a synack socket: a blocking call queues everything before it returns. */
-static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int flags)
+static synack_tcp_state sock_state(pd_shim *sh, int s)
+{
+    synack_tcp_info ti;
+    socklen_t tl = sizeof(ti);
+    if (synack_getsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &ti, &tl) != 0)
+        return SYNACK_CLOSED;
+    return (synack_tcp_state)ti.state;
+}
+
+/* connect() with TCP_FASTOPEN_CONNECT left the SYN for the first send: SYN-SENT with
+ * nothing sent yet. */
+static int sock_deferred(pd_shim *sh, int s)
+{
+    synack_tcp_info ti;
+    socklen_t tl = sizeof(ti);
+    return synack_getsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_INFO, &ti, &tl) == 0 &&
+           ti.state == SYNACK_SYN_SENT && ti.unacked == 0;
+}
+
+/* Waits, as a blocking connect does, until the handshake ends: 0, or the negative errno
+ * it ended with (or pd_block's). */
+static int wait_connected(pd_shim *sh, int fd, int s)
+{
+    for (;;) {
+        if (pd_sock_revents(sh, fd, POLLOUT) & (POLLOUT | POLLERR | POLLHUP)) {
+            int err = 0;
+            socklen_t el = sizeof(err);
+            synack_getsockopt(sh->st, s, SOL_SOCKET, SO_ERROR, &err, &el);
+            return -err;
+        }
+        int b = pd_block(sh, UINT64_MAX);
+        if (b != 0)
+            return b;
+    }
+}
+
+/* send(2)/sendto(2) on a synack socket: a blocking call queues everything before it
+ * returns. With MSG_FASTOPEN (or TCP_FASTOPEN_CONNECT) the first call may open the
+ * connection: a blocking one then waits for the handshake, as Linux's does, and fails with
+ * its error. */
+static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int flags,
+                         const struct sockaddr *to, socklen_t tolen)
 {
     pd_fd *f;
     int s = sock_of(sh, fd, &f);
@@ -209,7 +249,27 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
         return s;
     int nonblock = f->nonblock || (flags & MSG_DONTWAIT);
     size_t done = 0;
-    ssize_t rc = 0;
+    int fo = (flags & MSG_FASTOPEN) || sock_deferred(sh, s);
+    ssize_t rc = synack_sendto(sh->st, s, buf, n, flags & MSG_FASTOPEN, to, tolen);
+    if (fo && (rc >= 0 || rc == -EINPROGRESS) && sock_state(sh, s) == SYNACK_SYN_SENT) {
+        /* This call opened the connection: what went in the SYN is sent. */
+        if (nonblock) {
+            pd_changed(sh);
+            return rc;
+        }
+        int w = wait_connected(sh, fd, s);
+        if (w < 0) {
+            pd_changed(sh);
+            return w;
+        }
+        rc = rc > 0 ? rc : 0;
+    }
+    if (rc > 0)
+        done = (size_t)rc;
+    if ((rc >= 0 && done == n) || (rc < 0 && (rc != -EAGAIN || nonblock))) {
+        pd_changed(sh);
+        return rc < 0 ? rc : (ssize_t)done;
+    }
     for (;;) {
         rc = synack_send(sh->st, s, (const char *)buf + done, n - done,
                          flags & (MSG_ZEROCOPY | MSG_EOR | MSG_MORE));
@@ -308,7 +368,8 @@ static ssize_t recv_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, i
 }
 
 /* Gathers iov into one buffer, then sends it. */
-static ssize_t send_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, int flags)
+static ssize_t send_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, int flags,
+                        const struct sockaddr *to, socklen_t tolen)
 {
     size_t total;
     ssize_t rc;
@@ -321,7 +382,7 @@ static ssize_t send_iov(pd_shim *sh, int fd, const struct iovec *iov, int cnt, i
             memcpy(tmp + off, iov[i].iov_base, iov[i].iov_len);
         off += iov[i].iov_len;
     }
-    rc = sock_send(sh, fd, tmp, total, flags);
+    rc = sock_send(sh, fd, tmp, total, flags, to, tolen);
     free(tmp);
     return rc;
 }
@@ -391,7 +452,7 @@ static ssize_t pd_write(void *ud, int fd, const void *buf, size_t n)
     pd_shim *sh = ud;
     if (!lock_sock(sh, fd))
         return write(fd, buf, n);
-    ssize_t rc = sock_send(sh, fd, buf, n, 0);
+    ssize_t rc = sock_send(sh, fd, buf, n, 0, NULL, 0);
     pd_unlock(sh);
     return pd_ret(rc);
 }
@@ -410,7 +471,7 @@ ssize_t pd_sock_sendfile(pd_shim *sh, int out_fd, int in_fd, off_t *offset, size
         return pd_ret(-(e == EISDIR ? EINVAL : e));
     }
     pd_lock(sh);
-    ssize_t sent = sock_send(sh, out_fd, buf, (size_t)got, 0);
+    ssize_t sent = sock_send(sh, out_fd, buf, (size_t)got, 0, NULL, 0);
     pd_unlock(sh);
     free(buf);
     if (sent < 0) {
@@ -430,7 +491,7 @@ static ssize_t pd_writev(void *ud, int fd, const struct iovec *iov, int cnt)
     pd_shim *sh = ud;
     if (!lock_sock(sh, fd))
         return writev(fd, iov, cnt);
-    ssize_t rc = send_iov(sh, fd, iov, cnt, 0);
+    ssize_t rc = send_iov(sh, fd, iov, cnt, 0, NULL, 0);
     pd_unlock(sh);
     return pd_ret(rc);
 }
@@ -439,17 +500,20 @@ static ssize_t pd_send(void *ud, int fd, const void *buf, size_t n, int flags)
 {
     pd_shim *sh = ud;
     pd_lock(sh);
-    ssize_t rc = sock_send(sh, fd, buf, n, flags);
+    ssize_t rc = sock_send(sh, fd, buf, n, flags, NULL, 0);
     pd_unlock(sh);
     return pd_ret(rc);
 }
 
+/* TCP reads the address only with MSG_FASTOPEN (synack_sendto), as Linux does. */
 static ssize_t pd_sendto(void *ud, int fd, const void *buf, size_t n, int flags,
                          const struct sockaddr *to, socklen_t tolen)
 {
-    (void)to; /* a connected TCP socket ignores the address, as Linux does */
-    (void)tolen;
-    return pd_send(ud, fd, buf, n, flags);
+    pd_shim *sh = ud;
+    pd_lock(sh);
+    ssize_t rc = sock_send(sh, fd, buf, n, flags, to, tolen);
+    pd_unlock(sh);
+    return pd_ret(rc);
 }
 
 static ssize_t pd_sendmsg(void *ud, int fd, const struct msghdr *msg, int flags)
@@ -458,7 +522,8 @@ static ssize_t pd_sendmsg(void *ud, int fd, const struct msghdr *msg, int flags)
     if (!msg)
         return pd_ret(-EFAULT);
     pd_lock(sh);
-    ssize_t rc = send_iov(sh, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+    ssize_t rc = send_iov(sh, fd, msg->msg_iov, (int)msg->msg_iovlen, flags,
+                          (const struct sockaddr *)msg->msg_name, msg->msg_namelen);
     pd_unlock(sh);
     return pd_ret(rc);
 }

@@ -68,7 +68,8 @@ void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, si
     li.tcpi_backoff = li.tcpi_retransmits;
     li.tcpi_options = (uint8_t)(((si->options & 1) ? TCPI_OPT_TIMESTAMPS : 0) |
                                 ((si->options & 2) ? TCPI_OPT_SACK : 0) |
-                                ((si->options & 4) ? TCPI_OPT_WSCALE : 0));
+                                ((si->options & 4) ? TCPI_OPT_WSCALE : 0) |
+                                ((si->options & 0x20) ? TCPI_OPT_SYN_DATA : 0));
     if (si->options & 4) {
         /* Linux reports the shifts only once the option was agreed. */
         li.tcpi_snd_wscale = si->snd_wscale & 0xf;

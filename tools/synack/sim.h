@@ -99,6 +99,8 @@ typedef struct sim_conn_rec {
     int a_lane, b_lane;      /* their lanes (-1 if none) */
     uint32_t isn_a, isn_b;   /* initial sequence numbers */
     uint8_t has_a, has_b;    /* each is known */
+    uint32_t syn_len_a;      /* data in a's SYN (Fast Open): its SYN-ACK acknowledges it too */
+    uint32_t syn_len_b;      /* the same for b */
     uint64_t last_use;       /* order of the latest segment assigned to it */
     uint32_t disp;           /* its number in the drawings (c1, c2, ...); 0: not drawn */
 } sim_conn_rec;

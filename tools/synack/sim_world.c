@@ -152,9 +152,11 @@ static int syn_fits(const sim_conn_rec *c, uint32_t sa, uint16_t sp, uint32_t se
     int x = conn_side(c, sa, sp);
     uint8_t has_x = x == 0 ? c->has_a : c->has_b, has_y = x == 0 ? c->has_b : c->has_a;
     uint32_t isn_x = x == 0 ? c->isn_a : c->isn_b, isn_y = x == 0 ? c->isn_b : c->isn_a;
+    uint32_t data_y = x == 0 ? c->syn_len_b : c->syn_len_a;
     if (has_x && isn_x != seq)
         return 0;
-    if (ack && has_y && isn_y != ackno - 1)
+    /* the SYN-ACK acknowledges the SYN, and any data it carried (Fast Open) */
+    if (ack && has_y && ackno - 1 - isn_y > data_y)
         return 0;
     return 1;
 }
@@ -222,9 +224,11 @@ static void conn_track(sim *w, sim_item *it, uint32_t src, uint32_t dst)
         if (x == 0) {
             c->isn_a = s->seq;
             c->has_a = 1;
+            c->syn_len_a = s->len;
         } else {
             c->isn_b = s->seq;
             c->has_b = 1;
+            c->syn_len_b = s->len;
         }
         if (ack) { /* a SYN-ACK also tells the other side's ISN */
             if (x == 0 && !c->has_b) {
