@@ -64,6 +64,7 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_KEEPIDLE 4      /* int, seconds */
 #define SYNACK_TCP_KEEPINTVL 5     /* int, seconds */
 #define SYNACK_TCP_KEEPCNT 6       /* int */
+#define SYNACK_TCP_SYNCNT 7        /* int, SYN retransmissions before connect fails */
 #define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
 #define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
 /* TCP Fast Open, the client (synack_sendto): int 0/1. CONNECT: connect() leaves the SYN

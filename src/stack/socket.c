@@ -591,7 +591,8 @@ static int int_option(int level, int name)
                name == SO_RCVBUF;
     if (level == IPPROTO_TCP)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
-               name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT;
+               name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
+               name == TCP_SYNCNT;
     return 0;
 }
 
@@ -660,6 +661,12 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
             return -EINVAL;
         k->keepcnt = (uint32_t)v;
         *which = TK_KEEPCNT;
+        return 0;
+    case TCP_SYNCNT: /* Linux's limits: 1 .. 127 */
+        if (v < 1 || v > 127)
+            return -EINVAL;
+        k->syncnt = (uint8_t)v;
+        *which = TK_SYNCNT;
         return 0;
     default: /* TCP_USER_TIMEOUT (int_option) */
         if (v < 0)
@@ -828,6 +835,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, (int)(k->keepintvl_us / 1000000));
     case TCP_KEEPCNT:
         return put_int(val, len, (int)k->keepcnt);
+    case TCP_SYNCNT:
+        return put_int(val, len, k->syncnt ? k->syncnt : (int)st->cfg.syn_retries);
     case TCP_USER_TIMEOUT:
         return put_int(val, len, (int)(k->user_timeout_us / 1000));
     case TCP_FASTOPEN_CONNECT:

@@ -467,8 +467,8 @@ int tcp_usr_knob_changed(tcp_conn *c, tcp_knob which)
         }
         return 0;
     }
-    default: /* read when needed (keepalive interval and count, user timeout, linger) or
-                only at connect (MSS) */
+    default: /* read when needed (keepalive interval and count, user timeout, linger, SYN
+                count) or only at connect (MSS) */
         return 0;
     }
 }
