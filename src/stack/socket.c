@@ -98,6 +98,11 @@ static void sock_release(synack_stack *st, int s)
 void sock_conn_gone(synack_stack *st, int s, int err)
 {
     synack_sock *so = &st->socks[s];
+    if (so->conn) {
+        synack_tcp_info info;
+        tcp_usr_fill_info(so->conn, &info);
+        so->gone_options = info.options;
+    }
     so->conn = NULL;
     so->was_connected = 1;
     if (err && !so->error)
@@ -286,6 +291,7 @@ static void connected(synack_sock *so, const synack_endpoints *ep)
     so->laddr = ep->laddr;
     so->error = 0;
     so->was_connected = 0;
+    so->gone_options = 0;
 }
 
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -866,6 +872,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         } else {
             memset(&info, 0, sizeof(info));
             info.state = so->lst ? SYNACK_LISTEN : SYNACK_CLOSED;
+            info.options = so->gone_options;
         }
         size_t n = (size_t)*len < sizeof(info) ? (size_t)*len : sizeof(info);
         memcpy(val, &info, n);

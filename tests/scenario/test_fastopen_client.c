@@ -163,6 +163,13 @@ static void test_request_then_cookie_and_data(void **state)
     assert_int_equal(h.out[mark + 2].s.seq, syn->s.seq + 1161);
     assert_int_equal(h.out[mark + 2].s.payload_len, 100);
     assert_memory_equal(h.out[mark + 2].data, data + 1160, 100);
+    /* reset: the socket's TCP_INFO still says the SYN data was acknowledged (Linux) */
+    sh_send(&h, PORT, syn->s.sport, PEER_ISS + 1, 0, TCP_RST, 0, NULL, 0, NULL);
+    char b[4];
+    assert_int_equal(synack_recv(h.st, s, b, sizeof(b), 0), -ECONNRESET);
+    i = info_of(&h, s);
+    assert_int_equal(i.state, SYNACK_CLOSED);
+    assert_int_equal(i.options & 32, 32);
     sh_free(&h);
 }
 

@@ -124,6 +124,9 @@ int pd_stack_build(pd_shim *sh);
 /* --- pd_host.c: the host's sysctls under profile=linux --- */
 /* Overrides cfg's fields with the net.ipv4.tcp_* sysctls synack has a counterpart for. */
 void pd_host_apply(const pd_shim *sh, synack_config *cfg);
+/* net.ipv4.tcp_fastopen's client bits as they are now (scripts switch them mid-run), or -1
+ * without a host model. */
+int pd_host_fastopen_client(const pd_shim *sh);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);
