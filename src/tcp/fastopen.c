@@ -91,6 +91,7 @@ long tcp_fo_open(tcp_conn *c, int no_cookie, const void *buf, size_t len)
     note(c, room          ? "fastopen: data in the SYN"
             : p.fo.has_fo ? "fastopen: cookie request"
                           : "fastopen: plain SYN");
+    c->x->rtt_start = c->st->now; /* a deferred connect's SYN leaves only now */
     tcp_send_syn_fo(c, &p.fo, room);
     tcp_arm_rexmit(c);
     return room ? (long)room : -EINPROGRESS;

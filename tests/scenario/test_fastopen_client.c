@@ -329,15 +329,19 @@ static void test_fastopen_connect(void **state)
                      -EINVAL); /* connected */
     assert_int_equal(synack_send(h.st, s, NULL, 5, 0), -EFAULT);
     assert_int_equal(h.nout, mark);
+    h.now += SEC / 2; /* the SYN's round trip starts when it leaves, not at connect() */
+    synack_set_time(h.st, h.now);
     assert_int_equal(synack_send(h.st, s, data, 500, 0), 500);
     assert_int_equal(h.nout, mark + 1);
     const sh_seg *syn = &h.out[mark];
     assert_syn(syn, 1, sizeof(COOKIE), COOKIE, 500);
     o = synack_opts(1460, NULL, 0, 0);
+    h.now += 10000;
     answer(&h, syn, 500, &o, NULL, 0);
     assert_int_equal(h.out[mark + 1].s.flags, TCP_ACK);
     assert_int_equal(h.out[mark + 1].s.seq, syn->s.seq + 501);
     assert_int_equal(info_of(&h, s).options & 32, 32);
+    assert_int_equal(info_of(&h, s).rtt_us, 10000);
     sh_free(&h);
 }
 
