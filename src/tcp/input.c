@@ -199,11 +199,11 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
     c->snd_wl2 = seg->ack;
     if (acceptable) {
         syn_acked(c, seg->ack);
-        if (c->tfo_opt || c->tfo_data)
+        if (c->x->tfo_opt || c->x->tfo_data)
             tcp_fo_synack(c, seg);
         tcp_establish(c, "rcv-syn-ack");
         c->ack_now = 1;
-        if ((c->tfo_opt || c->tfo_data) && (seg->payload_len || (seg->flags & TCP_FIN))) {
+        if ((c->x->tfo_opt || c->x->tfo_data) && (seg->payload_len || (seg->flags & TCP_FIN))) {
             /* A Fast Open server may answer in its SYN-ACK (RFC 7413 4.2.2): the text and
              * a FIN after the SYN are taken as from an established connection. */
             tcp_seg text = *seg;

@@ -118,6 +118,12 @@ typedef struct tcp_xfer {
     uint32_t snd_sml;                 /* end of the last sub-MSS segment sent (Minshall's Nagle,
                                          cfg.nagle_minshall); at or below snd_una means none in
                                          flight */
+    /* Fast Open, the client (fastopen.c; RFC 7413), before ESTABLISHED: */
+    uint8_t tfo_defer; /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the first
+                          send, whose data it carries */
+    uint8_t tfo_opt;   /* our first SYN carried the option (a cookie or a request) */
+    uint8_t tfo_exp;   /* ... in the experimental kind-254 form */
+    uint8_t tfo_data;  /* our first SYN carried data */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
@@ -200,13 +206,8 @@ typedef struct tcp_conn {
                                     a D-SACK (RFC 2883) may still come for RACK to learn from,
                                     so the block stays until one more event (conn.c) */
     unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
-    /* Fast Open, the client (fastopen.c; RFC 7413) */
-    unsigned tfo_defer : 1;      /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the
-                                    first send, whose data it carries */
-    unsigned tfo_opt : 1;        /* our first SYN carried the option (a cookie or a request) */
-    unsigned tfo_exp : 1;        /* ... in the experimental kind-254 form */
-    unsigned tfo_data : 1;       /* our first SYN carried data */
-    unsigned tfo_data_acked : 1; /* the SYN-ACK acknowledged all of it (TCPI_OPT_SYN_DATA) */
+    unsigned tfo_data_acked : 1; /* Fast Open: the SYN-ACK acknowledged all the data our SYN
+                                    carried (TCP_INFO's TCPI_OPT_SYN_DATA) */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */
 

@@ -140,7 +140,7 @@ int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
     if (rc)
         return rc;
     if (tcp_fo_cookie_usable(*cp, no_cookie)) {
-        (*cp)->tfo_defer = 1;
+        (*cp)->x->tfo_defer = 1;
         return 0;
     }
     return (int)tcp_fo_open(*cp, no_cookie, NULL, 0);
@@ -148,12 +148,12 @@ int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
 
 int tcp_usr_deferred(const tcp_conn *c)
 {
-    return c->tfo_defer;
+    return c->x && c->x->tfo_defer;
 }
 
 long tcp_usr_send_deferred(tcp_conn *c, int no_cookie, const void *buf, size_t len)
 {
-    c->tfo_defer = 0;
+    c->x->tfo_defer = 0;
     return tcp_fo_open(c, no_cookie, buf, len);
 }
 
@@ -164,7 +164,7 @@ int tcp_usr_opening(const tcp_conn *c)
 
 int tcp_usr_connect_again(const tcp_conn *c)
 {
-    if (c->tfo_defer)
+    if (tcp_usr_deferred(c))
         return -EISCONN;
     return c->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
 }
@@ -245,7 +245,7 @@ short tcp_usr_poll(const tcp_conn *c)
     if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT) && !c->fin_queued &&
         (!c->x || sendbuf_space(&c->x->snd) > 0))
         ev |= SYNACK_POLLOUT;
-    if (c->tfo_defer) /* writable: the first send is what sends the SYN (Linux) */
+    if (tcp_usr_deferred(c)) /* writable: the first send is what sends the SYN (Linux) */
         ev |= SYNACK_POLLOUT;
     if (c->rd_closed && c->fin_queued)
         ev |= SYNACK_POLLHUP;
