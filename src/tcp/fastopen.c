@@ -137,6 +137,16 @@ void tcp_fo_synack(tcp_conn *c, const tcp_seg *seg)
     }
 }
 
+void tcp_fo_syn_too_big(tcp_conn *c, uint32_t mss)
+{
+    /* Linux (tcp_simple_retransmit): the SYN goes again at once, without the data, and
+     * announces the path's MSS; the data follows the handshake at the negotiated MSS. */
+    if (mss < c->rcv_mss)
+        c->x->tfo_syn_mss = (uint16_t)mss;
+    note(c, "fastopen: SYN with data too big for the path, sent again without");
+    tcp_retransmit_first(c);
+}
+
 void tcp_fo_syn_timeout(tcp_conn *c, int expired)
 {
     if (c->backoff == 0 && c->x->tfo_data) {

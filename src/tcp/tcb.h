@@ -119,11 +119,13 @@ typedef struct tcp_xfer {
                                          cfg.nagle_minshall); at or below snd_una means none in
                                          flight */
     /* Fast Open, the client (fastopen.c; RFC 7413), before ESTABLISHED: */
-    uint8_t tfo_defer; /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the first
-                          send, whose data it carries */
-    uint8_t tfo_opt;   /* our first SYN carried the option (a cookie or a request) */
-    uint8_t tfo_exp;   /* ... in the experimental kind-254 form */
-    uint8_t tfo_data;  /* our first SYN carried data */
+    uint8_t tfo_defer;    /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the first
+                             send, whose data it carries */
+    uint8_t tfo_opt;      /* our first SYN carried the option (a cookie or a request) */
+    uint8_t tfo_exp;      /* ... in the experimental kind-254 form */
+    uint8_t tfo_data;     /* our first SYN carried data */
+    uint16_t tfo_syn_mss; /* the MSS a SYN sent again announces after the one with data was
+                             too big for the path (ICMP), 0: rcv_mss */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
