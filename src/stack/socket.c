@@ -340,6 +340,12 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
     tcp_conn *c = so->conn;
     if (!c)
         return so->error ? take_error(so) : so->was_connected ? -EPIPE : -ENOTCONN;
+    if (tcp_usr_deferred(c)) {
+        /* A zero-copy send on a TCP_FASTOPEN_CONNECT socket: its SYN (with the cookie, no
+         * data) goes now, so the data queued behind it cannot wait for a send that may never
+         * come. */
+        (void)tcp_usr_send_deferred(c, so->fo_no_cookie, NULL, 0);
+    }
     int rc = tcp_usr_send_check(c);
     if (rc == 0)
         *cp = c;

@@ -168,6 +168,12 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     int acceptable = 0;
+    if (c->x->tfo_defer) {
+        /* TCP_FASTOPEN_CONNECT before the first send: no SYN left, so nothing can be
+         * acknowledged or answered yet. */
+        tcp_drop(c, SYNACK_CTR_COUNT, "fastopen-syn-not-sent");
+        return TCP_DONE;
+    }
     if (seg->flags & TCP_ACK) {
         /* first: an ACK for something we never sent gets a RST (unless it is one) */
         if (seq_le(seg->ack, c->x->iss) || seq_gt(seg->ack, c->snd_max)) {

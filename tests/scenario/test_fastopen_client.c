@@ -345,6 +345,41 @@ static void test_fastopen_connect(void **state)
     sh_free(&h);
 }
 
+/* A TCP_FASTOPEN_CONNECT socket before its first send: a segment for its 4-tuple is
+ * dropped (no SYN left yet); a zero-copy send starts the handshake with the cookie and no
+ * data, so the data it queues follows the handshake. */
+static void test_deferred_edges(void **state)
+{
+    (void)state;
+    seghost h;
+    synack_config c = fo_config(1);
+    sh_init(&h, &c);
+    warm_up(&h, 1460);
+    struct sockaddr_in sin = pair_sin(SH_PEER, PORT);
+    int one = 1;
+    int s = synack_socket(h.st, SOCK_STREAM);
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_TCP, SYNACK_TCP_FASTOPEN_CONNECT, &one, 4),
+                     0);
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    struct sockaddr_in me;
+    socklen_t ml = sizeof(me);
+    assert_int_equal(synack_getsockname(h.st, s, (struct sockaddr *)&me, &ml), 0);
+    uint16_t lport = (uint16_t)((me.sin_port >> 8) | (me.sin_port << 8));
+    size_t mark = h.nout;
+    sh_send(&h, PORT, lport, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, NULL);
+    sh_send(&h, PORT, lport, PEER_ISS, 12345, TCP_ACK, 65535, NULL, 0, NULL);
+    assert_int_equal(h.nout, mark); /* nothing answered */
+    assert_int_equal(info_of(&h, s).state, SYNACK_SYN_SENT);
+
+    void *p = NULL;
+    synack_send_reserve(h.st, s, &p, 100);
+    assert_int_equal(h.nout, mark + 1);
+    const sh_seg *syn = &h.out[mark];
+    assert_syn(syn, 1, sizeof(COOKIE), COOKIE, 0);
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&sin, sizeof(sin)), -EALREADY);
+    sh_free(&h);
+}
+
 /* Misuse: Linux's errnos. */
 static void test_misuse_errnos(void **state)
 {
@@ -482,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_partly_acked),
         cmocka_unit_test(test_syn_timeout_and_disable),
         cmocka_unit_test(test_fastopen_connect),
+        cmocka_unit_test(test_deferred_edges),
         cmocka_unit_test(test_misuse_errnos),
         cmocka_unit_test(test_no_cookie),
         cmocka_unit_test(test_synack_data),
