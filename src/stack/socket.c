@@ -434,41 +434,49 @@ static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const voi
     return rc;
 }
 
-ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
-                      const struct sockaddr *addr, socklen_t addrlen)
+/* send() and sendto(); `call` names the one in the trace. */
+static long send_to(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                    const struct sockaddr *addr, socklen_t addrlen, const char *call)
 {
-    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
     synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
     if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected)
-        return ret_event(st, "sendto", s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
+        return ret_event(st, call, s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
     if (so && so->conn && tcp_usr_deferred(so->conn)) {
         /* TCP_FASTOPEN_CONNECT's connect() left the SYN for this send. */
         rc = !buf && len ? -EFAULT : tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
-        return ret_event(st, "sendto", s, rc);
+        return ret_event(st, call, s, rc);
     }
     if (so && (flags & MSG_FASTOPEN) && so->conn && tcp_usr_opening(so->conn))
-        return ret_event(st, "sendto", s, -EALREADY);
+        return ret_event(st, call, s, -EALREADY);
     if (rc == 0)
         rc = send_allowed(st, s, &c);
     if (rc == -EAGAIN)
         note_full(st, s);
     if (rc)
-        return ret_event(st, "send", s, rc);
+        return ret_event(st, call, s, rc);
     if (len == 0)
-        return ret_event(st, "send", s, 0);
+        return ret_event(st, call, s, 0);
     if (!buf)
-        return ret_event(st, "send", s, -EFAULT);
+        return ret_event(st, call, s, -EFAULT);
     long n = tcp_usr_send(c, buf, len);
     if (n == -EAGAIN || (n > 0 && (size_t)n < len))
         note_full(st, s);
-    return ret_event(st, "send", s, n);
+    return ret_event(st, call, s, n);
+}
+
+ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, socklen_t addrlen)
+{
+    API_ENTER(st);
+    return send_to(st, s, buf, len, flags, addr, addrlen, "sendto");
 }
 
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
 {
-    return synack_sendto(st, s, buf, len, flags, NULL, 0);
+    API_ENTER(st);
+    return send_to(st, s, buf, len, flags, NULL, 0, "send");
 }
 
 /* Whether there is something to read: 1 with *cp set (data ready), or 0 (end of stream),
