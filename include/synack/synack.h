@@ -229,6 +229,10 @@ typedef struct synack_config {
     uint32_t fastopen_cache_max; /* destinations whose cookie, MSS and SYN-loss history are
                                     remembered (least recently used forgotten first); 0:
                                     none, so every SYN only asks for a cookie; default 64 */
+    uint8_t simopen_dsack;       /* profile choice (set by linux_profile): in a simultaneous
+                                    open, the peer's SYN-ACK, which repeats the SYN we have,
+                                    is answered at once with an ACK reporting that SYN in a
+                                    D-SACK block (Linux), not taken silently (RFC 9293 Fig. 7) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

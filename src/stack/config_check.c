@@ -167,6 +167,8 @@ static const char *check_behaviour(const synack_config *c)
         return "fastopen_client";
     if (c->fastopen_cache_max > CFG_MAX_TFO_CACHE)
         return "fastopen_cache_max";
+    if (c->simopen_dsack > 1)
+        return "simopen_dsack";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
@@ -245,4 +247,5 @@ void config_apply_profile(synack_config *c)
     c->window_update_double = 1;
     c->send_waits_open = 1;
     c->rst_reply_orphan = 1;
+    c->simopen_dsack = 1;
 }

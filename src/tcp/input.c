@@ -566,6 +566,8 @@ static tcp_ret syn_received_ack(tcp_conn *c, const tcp_seg *seg)
     }
     uint32_t win = (uint32_t)seg->win << c->snd_wscale;
     syn_acked(c, seg->ack);
+    if (!c->passive && (c->x->tfo_opt || c->x->tfo_data))
+        tcp_fo_synack(c, seg); /* simultaneous open: the SYN data it acknowledges is done */
     c->snd_wnd = win;
     c->max_snd_wnd = win;
     c->snd_wl1 = seg->seq;
@@ -589,6 +591,11 @@ static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
         trimmed.flags &= (uint8_t)~TCP_SYN;
         trimmed.seq++;
         seg = &trimmed;
+        if (st->cfg.simopen_dsack) {
+            /* Linux takes the SYN as a duplicate: an ACK at once, with a D-SACK for it. */
+            note_dsack(c, c->x->irs, c->x->irs + 1);
+            c->ack_now = 1;
+        }
     }
     uint8_t f = seg->flags;
     tcp_ret r;

@@ -380,6 +380,40 @@ static void test_deferred_edges(void **state)
     sh_free(&h);
 }
 
+/* Simultaneous open with SYN data (the peer's SYN crosses ours): our SYN-ACK goes without
+ * the data; the peer's SYN-ACK that acknowledges the data completes the open, the data
+ * leaves the send buffer, and the FIN follows it. */
+static void test_simultaneous_open_with_data(void **state)
+{
+    (void)state;
+    seghost h;
+    synack_config c = fo_config(1);
+    sh_init(&h, &c);
+    warm_up(&h, 1460);
+    int s = synack_socket(h.st, SOCK_STREAM);
+    size_t mark = h.nout;
+    assert_int_equal(fo_sendto(&h, s, data, 1000, 0), 1000);
+    const sh_seg *syn = &h.out[mark];
+    sh_send(&h, PORT, syn->s.sport, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, NULL);
+    assert_int_equal(h.nout, mark + 2);
+    const sh_seg *sa = &h.out[mark + 1];
+    assert_int_equal(sa->s.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(sa->s.seq, syn->s.seq);
+    assert_int_equal(sa->s.ack, PEER_ISS + 1);
+    assert_int_equal(sa->s.payload_len, 0);
+    sh_send(&h, PORT, syn->s.sport, PEER_ISS, syn->s.seq + 1001, TCP_SYN | TCP_ACK, 65535, NULL, 0,
+            NULL);
+    synack_tcp_info i = info_of(&h, s);
+    assert_int_equal(i.state, SYNACK_ESTABLISHED);
+    assert_int_equal(i.unacked, 0);
+    assert_int_equal(i.bytes_acked, 1000);
+    assert_int_equal(synack_close(h.st, s), 0);
+    const sh_seg *fin = sh_last(&h);
+    assert_int_equal(fin->s.flags, TCP_ACK | TCP_FIN);
+    assert_int_equal(fin->s.seq, syn->s.seq + 1001);
+    sh_free(&h);
+}
+
 /* Misuse: Linux's errnos. */
 static void test_misuse_errnos(void **state)
 {
@@ -518,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_syn_timeout_and_disable),
         cmocka_unit_test(test_fastopen_connect),
         cmocka_unit_test(test_deferred_edges),
+        cmocka_unit_test(test_simultaneous_open_with_data),
         cmocka_unit_test(test_misuse_errnos),
         cmocka_unit_test(test_no_cookie),
         cmocka_unit_test(test_synack_data),

@@ -359,6 +359,7 @@ MUT(send_waits_open_two, c->send_waits_open = 2)
 MUT(rst_reply_orphan_two, c->rst_reply_orphan = 2)
 MUT(fastopen_client_server_bit, c->fastopen_client = 0x2)
 MUT(fastopen_cache_huge, c->fastopen_cache_max = 4097)
+MUT(simopen_dsack_two, c->simopen_dsack = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -434,6 +435,7 @@ static const bad_case bad_cases[] = {
     {"rst_reply_orphan", rst_reply_orphan_two},
     {"fastopen_client", fastopen_client_server_bit},
     {"fastopen_cache_max", fastopen_cache_huge},
+    {"simopen_dsack", simopen_dsack_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };
