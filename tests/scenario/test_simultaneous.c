@@ -118,6 +118,14 @@ static void test_simultaneous_open_dsack(void **state)
         assert_int_equal(pair_sock_state(&p, h, sock[h]), SYNACK_ESTABLISHED);
     }
     pair_free(&p);
+
+    synack_config_default(&cfg); /* the linux profile sets it */
+    cfg.linux_profile = 1;
+    pair_init(&p, &cfg, DELAY);
+    open_simultaneously(&p, sock);
+    pair_run_until(&p, 100000);
+    fx_assert_flow(&p, 0, "C:S|S:S|C:S.|S:S.|C:.|S:.");
+    pair_free(&p);
 }
 
 /* Both sides close at the same instant: each FIN reaches a side in FIN-WAIT-1 that has
