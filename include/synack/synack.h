@@ -66,6 +66,7 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_KEEPIDLE 4      /* int, seconds */
 #define SYNACK_TCP_KEEPINTVL 5     /* int, seconds */
 #define SYNACK_TCP_KEEPCNT 6       /* int */
+#define SYNACK_TCP_SYNCNT 7        /* int, SYN retransmissions before connect fails */
 #define SYNACK_TCP_CONGESTION 13   /* char[16], the algorithm's name */
 #define SYNACK_TCP_USER_TIMEOUT 18 /* int, milliseconds */
 /* int: hold partial segments until uncorked (or an RTO) */
@@ -288,6 +289,10 @@ typedef struct synack_config {
     uint8_t reset_keeps_data; /* after a RST, data received before it stays readable, then
                                  the error comes (Linux), instead of RFC 9293 3.10.7.4's
                                  flushed queues and the error at once */
+    uint8_t simopen_dsack;       /* profile choice (set by linux_profile): in a simultaneous
+                                    open, the peer's SYN-ACK, which repeats the SYN we have,
+                                    is answered at once with an ACK reporting that SYN in a
+                                    D-SACK block (Linux), not taken silently (RFC 9293 Fig. 7) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

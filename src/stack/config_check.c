@@ -183,6 +183,8 @@ static const char *check_behaviour(const synack_config *c)
         return "fastopen_client";
     if (c->fastopen_cache_max > CFG_MAX_TFO_CACHE)
         return "fastopen_cache_max";
+    if (c->simopen_dsack > 1)
+        return "simopen_dsack";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)
@@ -266,4 +268,5 @@ void config_apply_profile(synack_config *c)
     c->cwnd_limited_growth = 1;
     c->hystart_linux = 1;
     c->reset_keeps_data = 1;
+    c->simopen_dsack = 1;
 }

@@ -101,6 +101,11 @@ static void sock_release(synack_stack *st, int s)
 void sock_conn_gone(synack_stack *st, int s, int err)
 {
     synack_sock *so = &st->socks[s];
+    if (so->conn) {
+        synack_tcp_info info;
+        tcp_usr_fill_info(so->conn, &info);
+        so->gone_options = info.options;
+    }
     so->conn = NULL;
     so->was_connected = 1;
     if (err && !so->error)
@@ -327,6 +332,7 @@ static void connected(synack_sock *so, const synack_endpoints *ep)
     so->laddr = ep->laddr;
     so->error = 0;
     so->was_connected = 0;
+    so->gone_options = 0;
 }
 
 int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -375,6 +381,12 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
     tcp_conn *c = so->conn;
     if (!c)
         return so->error ? take_error(so) : so->was_connected ? -EPIPE : -ENOTCONN;
+    if (tcp_usr_deferred(c)) {
+        /* A zero-copy send on a TCP_FASTOPEN_CONNECT socket: its SYN (with the cookie, no
+         * data) goes now, so the data queued behind it cannot wait for a send that may never
+         * come. */
+        (void)tcp_usr_send_deferred(c, so->fo_no_cookie, NULL, 0);
+    }
     int rc = tcp_usr_send_check(c);
     if (rc == 0)
         *cp = c;
@@ -463,47 +475,55 @@ static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const voi
     return rc;
 }
 
-ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
-                      const struct sockaddr *addr, socklen_t addrlen)
+/* send() and sendto(); `call` names the one in the trace. */
+static long send_to(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                    const struct sockaddr *addr, socklen_t addrlen, const char *call)
 {
-    API_ENTER(st);
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
     synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
     if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected)
-        return ret_event(st, "sendto", s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
+        return ret_event(st, call, s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
     if (so && so->conn && tcp_usr_deferred(so->conn)) {
         /* TCP_FASTOPEN_CONNECT's connect() left the SYN for this send. */
         rc = !buf && len ? -EFAULT : tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
-        return ret_event(st, "sendto", s, rc);
+        return ret_event(st, call, s, rc);
     }
     if (so && (flags & MSG_FASTOPEN) && so->conn && tcp_usr_opening(so->conn))
-        return ret_event(st, "sendto", s, -EALREADY);
+        return ret_event(st, call, s, -EALREADY);
     if (rc == 0)
         rc = send_allowed(st, s, &c);
     if (rc == -EAGAIN)
         note_full(st, s);
     if (rc)
-        return ret_event(st, "send", s, rc);
+        return ret_event(st, call, s, rc);
     if (len == 0)
-        return ret_event(st, "send", s, 0);
+        return ret_event(st, call, s, 0);
     if (!buf)
-        return ret_event(st, "send", s, -EFAULT);
+        return ret_event(st, call, s, -EFAULT);
     int errq = 0;
     rc = sock_errq_pre_send(&st->socks[s], flags, &errq);
     if (rc)
-        return ret_event(st, "send", s, rc);
+        return ret_event(st, call, s, rc);
     long n = tcp_usr_send(c, buf, len, flags & (MSG_EOR | MSG_MORE));
     if (n == -EAGAIN || (n > 0 && (size_t)n < len))
         note_full(st, s);
     if (n > 0 && errq)
         sock_errq_post_send(st, s, flags);
-    return ret_event(st, "send", s, n);
+    return ret_event(st, call, s, n);
+}
+
+ssize_t synack_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, socklen_t addrlen)
+{
+    API_ENTER(st);
+    return send_to(st, s, buf, len, flags, addr, addrlen, "sendto");
 }
 
 ssize_t synack_send(synack_stack *st, int s, const void *buf, size_t len, int flags)
 {
-    return synack_sendto(st, s, buf, len, flags, NULL, 0);
+    API_ENTER(st);
+    return send_to(st, s, buf, len, flags, NULL, 0, "send");
 }
 
 /* Whether there is something to read: 1 with *cp set (data ready), 2 (data kept from a
@@ -667,7 +687,8 @@ static int int_option(int level, int name)
     if (level == IPPROTO_TCP)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
                name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
-               name == TCP_CORK || name == TCP_NOTSENT_LOWAT || name == TCP_INQ;
+               name == TCP_CORK || name == TCP_NOTSENT_LOWAT || name == TCP_INQ ||
+               name == TCP_SYNCNT;
     return 0;
 }
 
@@ -751,6 +772,12 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
             return -EINVAL; /* Linux's range */
         k->inq = (uint8_t)v;
         *which = TK_LINGER; /* nothing for the connection to apply */
+        return 0;
+    case TCP_SYNCNT: /* Linux's limits: 1 .. 127 */
+        if (v < 1 || v > 127)
+            return -EINVAL;
+        k->syncnt = (uint8_t)v;
+        *which = TK_SYNCNT;
         return 0;
     default: /* TCP_USER_TIMEOUT (int_option) */
         if (v < 0)
@@ -1017,6 +1044,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, (int)(k->keepintvl_us / 1000000));
     case TCP_KEEPCNT:
         return put_int(val, len, (int)k->keepcnt);
+    case TCP_SYNCNT:
+        return put_int(val, len, k->syncnt ? k->syncnt : (int)st->cfg.syn_retries);
     case TCP_USER_TIMEOUT:
         return put_int(val, len, (int)(k->user_timeout_us / 1000));
     case SYNACK_TCP_FASTOPEN:
@@ -1048,6 +1077,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         } else {
             memset(&info, 0, sizeof(info));
             info.state = so->lst ? SYNACK_LISTEN : SYNACK_CLOSED;
+            info.options = so->gone_options;
         }
         size_t n = (size_t)*len < sizeof(info) ? (size_t)*len : sizeof(info);
         memcpy(val, &info, n);

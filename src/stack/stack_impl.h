@@ -25,6 +25,8 @@ typedef struct synack_sock {
     uint8_t freebind;      /* IP_FREEBIND: bind() takes an address that is not ours */
     uint8_t fo_connect;    /* TCP_FASTOPEN_CONNECT */
     uint8_t fo_no_cookie;  /* TCP_FASTOPEN_NO_COOKIE */
+    uint8_t gone_options;  /* TCP_INFO options of the connection it had (Linux keeps them,
+                              SYN data acknowledged included, after a reset) */
     uint32_t laddr;        /* bound address (host order), 0 = any */
     uint16_t lport;        /* bound port, 0 = none yet */
     int error;             /* SO_ERROR left by a connection that died */

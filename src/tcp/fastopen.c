@@ -85,12 +85,13 @@ long tcp_fo_open(tcp_conn *c, int no_cookie, const void *buf, size_t len)
             room = n > 0 ? (uint32_t)n : 0;
         }
     }
-    c->tfo_opt = p.fo.has_fo;
-    c->tfo_exp = p.fo.has_fo && p.fo.fo_exp;
-    c->tfo_data = room > 0;
+    c->x->tfo_opt = p.fo.has_fo;
+    c->x->tfo_exp = p.fo.has_fo && p.fo.fo_exp;
+    c->x->tfo_data = room > 0;
     note(c, room          ? "fastopen: data in the SYN"
             : p.fo.has_fo ? "fastopen: cookie request"
                           : "fastopen: plain SYN");
+    c->x->rtt_start = c->st->now; /* a deferred connect's SYN leaves only now */
     tcp_send_syn_fo(c, &p.fo, room);
     tcp_arm_rexmit(c);
     return room ? (long)room : -EINPROGRESS;
@@ -108,19 +109,19 @@ void tcp_fo_synack(tcp_conn *c, const tcp_seg *seg)
 {
     synack_stack *st = c->st;
     const tcp_opts *o = &seg->opts;
-    uint32_t sent = c->tfo_data ? c->snd_max - (c->x->iss + 1) : 0;
+    uint32_t sent = c->x->tfo_data ? c->snd_max - (c->x->iss + 1) : 0;
     uint32_t acked = seg->ack - (c->x->iss + 1);
     if (acked > sent)
         acked = sent;
-    int cookie = c->tfo_opt && o->has_fo && o->fo_len > 0; /* unsolicited ones are ignored */
+    int cookie = c->x->tfo_opt && o->has_fo && o->fo_len > 0; /* unsolicited ones are ignored */
     tfo_learnt l = {.mss = o->has_mss ? o->mss : 0, .fo = cookie ? o : NULL};
-    if (c->tfo_opt && c->total_retrans) {
+    if (c->x->tfo_opt && c->total_retrans) {
         /* Only the SYN without data got through, or its answer was lost: a SYN-ACK with
          * neither a cookie nor our data acknowledged counts against the destination. */
         l.syn_lost = !o->has_fo && acked < sent;
-    } else if (c->tfo_opt && !o->has_fo && !c->tfo_data) {
+    } else if (c->x->tfo_opt && !o->has_fo && !c->x->tfo_data) {
         /* A request went unanswered: ask in the other form next time (Linux's try_exp). */
-        l.try_exp = c->tfo_exp ? 2 : 1;
+        l.try_exp = c->x->tfo_exp ? 2 : 1;
     }
     tfo_cache_set(st, c->node.key.raddr, &l);
     consume(c, acked);
@@ -136,9 +137,19 @@ void tcp_fo_synack(tcp_conn *c, const tcp_seg *seg)
     }
 }
 
+void tcp_fo_syn_too_big(tcp_conn *c, uint32_t mss)
+{
+    /* Linux (tcp_simple_retransmit): the SYN goes again at once, without the data, and
+     * announces the path's MSS; the data follows the handshake at the negotiated MSS. */
+    if (mss < c->rcv_mss)
+        c->x->tfo_syn_mss = (uint16_t)mss;
+    note(c, "fastopen: SYN with data too big for the path, sent again without");
+    tcp_retransmit_first(c);
+}
+
 void tcp_fo_syn_timeout(tcp_conn *c, int expired)
 {
-    if (c->backoff == 0 && c->tfo_data) {
+    if (c->backoff == 0 && c->x->tfo_data) {
         stack_count(c->st, SYNACK_CTR_TCPFastOpenActiveFail);
         note(c, "fastopen: SYN with data timed out, sent again without");
     }

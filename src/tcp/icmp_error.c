@@ -57,6 +57,10 @@ static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
         return;
     /* RFC 6691: the MSS excludes IP and TCP options; ours are only timestamps. */
     uint32_t mss = mtu - IPV4_HDR_LEN - TCP_HDR_LEN - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
+    if (c->state == SYNACK_SYN_SENT && c->x->tfo_data && e->seq == c->x->iss) {
+        tcp_fo_syn_too_big(c, mss); /* our SYN with data was too big */
+        return;
+    }
     if (mss >= c->snd_mss)
         return; /* not smaller than what we use: stale or bogus */
     c->snd_mss = (uint16_t)mss;

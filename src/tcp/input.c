@@ -168,6 +168,12 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
 {
     synack_stack *st = c->st;
     int acceptable = 0;
+    if (c->x->tfo_defer) {
+        /* TCP_FASTOPEN_CONNECT before the first send: no SYN left, so nothing can be
+         * acknowledged or answered yet. */
+        tcp_drop(c, SYNACK_CTR_COUNT, "fastopen-syn-not-sent");
+        return TCP_DONE;
+    }
     if (seg->flags & TCP_ACK) {
         /* first: an ACK for something we never sent gets a RST (unless it is one) */
         if (seq_le(seg->ack, c->x->iss) || seq_gt(seg->ack, c->snd_max)) {
@@ -199,11 +205,11 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
     c->snd_wl2 = seg->ack;
     if (acceptable) {
         syn_acked(c, seg->ack);
-        if (c->tfo_opt || c->tfo_data)
+        if (c->x->tfo_opt || c->x->tfo_data)
             tcp_fo_synack(c, seg);
         tcp_establish(c, "rcv-syn-ack");
         c->ack_now = 1;
-        if ((c->tfo_opt || c->tfo_data) && (seg->payload_len || (seg->flags & TCP_FIN))) {
+        if ((c->x->tfo_opt || c->x->tfo_data) && (seg->payload_len || (seg->flags & TCP_FIN))) {
             /* A Fast Open server may answer in its SYN-ACK (RFC 7413 4.2.2): the text and
              * a FIN after the SYN are taken as from an established connection. */
             tcp_seg text = *seg;
@@ -561,10 +567,16 @@ static tcp_ret syn_received_ack(tcp_conn *c, const tcp_seg *seg)
             return r; /* accept queue full: dropped (and maybe reset and freed) */
     }
     uint32_t win = (uint32_t)seg->win << c->snd_wscale;
-    /* Only a Fast Open child has sent beyond its SYN; the ACK step takes the rest. */
-    syn_acked(c, c->x->iss + 1);
-    if (c->snd_max != c->snd_una)
-        tcp_arm_rexmit(c); /* data sent before the handshake is still outstanding */
+    if (c->passive) {
+        /* Only a Fast Open child has sent beyond its SYN; the ACK step takes the rest. */
+        syn_acked(c, c->x->iss + 1);
+        if (c->snd_max != c->snd_una)
+            tcp_arm_rexmit(c); /* data sent before the handshake is still outstanding */
+    } else {
+        syn_acked(c, seg->ack);
+        if (c->x->tfo_opt || c->x->tfo_data)
+            tcp_fo_synack(c, seg); /* simultaneous open: the SYN data it acknowledges is done */
+    }
     c->snd_wnd = win;
     c->max_snd_wnd = win;
     c->snd_wl1 = seg->seq;
@@ -588,6 +600,11 @@ static tcp_ret syn_received_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
         trimmed.flags &= (uint8_t)~TCP_SYN;
         trimmed.seq++;
         seg = &trimmed;
+        if (st->cfg.simopen_dsack) {
+            /* Linux takes the SYN as a duplicate: an ACK at once, with a D-SACK for it. */
+            note_dsack(c, c->x->irs, c->x->irs + 1);
+            c->ack_now = 1;
+        }
     }
     uint8_t f = seg->flags;
     tcp_ret r;

@@ -307,6 +307,8 @@ static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
     }
     seg.opts.has_mss = 1;
     seg.opts.mss = c->rcv_mss;
+    if (!synack && c->x->tfo_syn_mss)
+        seg.opts.mss = c->x->tfo_syn_mss; /* fastopen.c tcp_fo_syn_too_big */
     /* RFC 7323 2.2 / 3.2 and RFC 2018 2: offer on a SYN; answer in kind on a SYN-ACK. */
     if (synack ? c->ws_ok : st->cfg.wscale <= TCP_MAX_WSCALE) {
         seg.opts.has_wscale = 1;

@@ -48,6 +48,7 @@ typedef struct tcp_knobs {
     uint8_t pmtudisc;            /* IP_MTU_DISCOVER; IP_PMTUDISC_DONT clears DF */
     uint8_t fastopen_no_cookie;  /* TCP_FASTOPEN_NO_COOKIE */
     uint32_t fastopen_qlen;      /* TCP_FASTOPEN: a listener's Fast Open queue, 0 = none */
+    uint8_t syncnt;              /* TCP_SYNCNT, 0 = cfg.syn_retries */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
@@ -136,6 +137,14 @@ typedef struct tcp_xfer {
     uint32_t ack_rtt;                 /* cfg.hystart_linux: the round trip the ACK being
                                          processed measured, for the controller once SND.UNA
                                          has moved (0: none) */
+    /* Fast Open, the client (fastopen.c; RFC 7413), before ESTABLISHED: */
+    uint8_t tfo_defer;    /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the first
+                             send, whose data it carries */
+    uint8_t tfo_opt;      /* our first SYN carried the option (a cookie or a request) */
+    uint8_t tfo_exp;      /* ... in the experimental kind-254 form */
+    uint8_t tfo_data;     /* our first SYN carried data */
+    uint16_t tfo_syn_mss; /* the MSS a SYN sent again announces after the one with data was
+                             too big for the path (ICMP), 0: rcv_mss */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
@@ -239,12 +248,6 @@ typedef struct tcp_conn {
                                     sends for its error queue (stack/errqueue.c) */
     unsigned keep_probes : 7;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127:
                                     7 bits, so the flags stay one word) */
-    /* Fast Open, the client (fastopen.c; RFC 7413) */
-    unsigned tfo_defer : 1;      /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the
-                                    first send, whose data it carries */
-    unsigned tfo_opt : 1;        /* our first SYN carried the option (a cookie or a request) */
-    unsigned tfo_exp : 1;        /* ... in the experimental kind-254 form */
-    unsigned tfo_data : 1;       /* our first SYN carried data */
     unsigned tfo_data_acked : 1; /* the SYN-ACK acknowledged all of it (TCPI_OPT_SYN_DATA); a
                                     Fast Open listener's child: its SYN's data was accepted */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only

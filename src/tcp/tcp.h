@@ -478,6 +478,7 @@ typedef enum tcp_knob {
     TK_LINGER,
     TK_CORK,
     TK_NOTSENT_LOWAT,
+    TK_SYNCNT,
 } tcp_knob;
 /* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
  * new congestion control or pacing rate needs the transfer block). */
@@ -504,6 +505,8 @@ int tcp_fo_cookie_usable(tcp_conn *c, int no_cookie);
 void tcp_fo_synack(tcp_conn *c, const tcp_seg *seg);
 /* The SYN of a Fast Open connection timed out; expired: the connection gives up. */
 void tcp_fo_syn_timeout(tcp_conn *c, int expired);
+/* ICMP fragmentation needed quoting our SYN with data; mss is the path's. */
+void tcp_fo_syn_too_big(tcp_conn *c, uint32_t mss);
 
 /* --- icmp_error.c: ICMP errors about our segments, RFC 1122 4.2.3.9, RFC 5927, RFC 1191 --- */
 /* What an ICMP error says about a segment we sent (RFC 792: it quotes our IP header and

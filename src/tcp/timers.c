@@ -137,8 +137,9 @@ static tcp_ret on_rexmit(tcp_conn *c)
     if (c->backoff == 0)
         c->x->first_rexmit_at = st->now;
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
-        uint32_t limit = c->state == SYNACK_SYN_SENT ? cfg->syn_retries : cfg->synack_retries;
-        if (c->state == SYNACK_SYN_SENT && (c->tfo_opt || c->tfo_data))
+        uint32_t syn_limit = c->knobs && c->knobs->syncnt ? c->knobs->syncnt : cfg->syn_retries;
+        uint32_t limit = c->state == SYNACK_SYN_SENT ? syn_limit : cfg->synack_retries;
+        if (c->state == SYNACK_SYN_SENT && (c->x->tfo_opt || c->x->tfo_data))
             tcp_fo_syn_timeout(c, c->backoff >= limit);
         if (c->backoff >= limit) {
             stack_count(st, SYNACK_CTR_TCPTimeouts);

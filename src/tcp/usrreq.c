@@ -141,7 +141,7 @@ int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
     if (rc)
         return rc;
     if (tcp_fo_cookie_usable(*cp, no_cookie)) {
-        (*cp)->tfo_defer = 1;
+        (*cp)->x->tfo_defer = 1;
         return 0;
     }
     return (int)tcp_fo_open(*cp, no_cookie, NULL, 0);
@@ -149,12 +149,12 @@ int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
 
 int tcp_usr_deferred(const tcp_conn *c)
 {
-    return c->tfo_defer;
+    return c->x && c->x->tfo_defer;
 }
 
 long tcp_usr_send_deferred(tcp_conn *c, int no_cookie, const void *buf, size_t len)
 {
-    c->tfo_defer = 0;
+    c->x->tfo_defer = 0;
     return tcp_fo_open(c, no_cookie, buf, len);
 }
 
@@ -165,7 +165,7 @@ int tcp_usr_opening(const tcp_conn *c)
 
 int tcp_usr_connect_again(const tcp_conn *c)
 {
-    if (c->tfo_defer)
+    if (tcp_usr_deferred(c))
         return -EISCONN;
     return c->state == SYNACK_SYN_SENT ? -EALREADY : -EISCONN;
 }
@@ -255,7 +255,7 @@ short tcp_usr_poll(const tcp_conn *c)
          tcp_fastopen_early_send(c)) &&
         !c->fin_queued && (!c->x || (sendbuf_space(&c->x->snd) > 0 && !tcp_usr_send_held(c))))
         ev |= SYNACK_POLLOUT;
-    if (c->tfo_defer) /* writable: the first send is what sends the SYN (Linux) */
+    if (tcp_usr_deferred(c)) /* writable: the first send is what sends the SYN (Linux) */
         ev |= SYNACK_POLLOUT;
     if (c->rd_closed && c->fin_queued)
         ev |= SYNACK_POLLHUP;
@@ -551,8 +551,8 @@ int tcp_usr_knob_changed(tcp_conn *c, tcp_knob which)
         }
         return 0;
     }
-    default: /* read when needed (keepalive interval and count, user timeout, linger) or
-                only at connect (MSS) */
+    default: /* read when needed (keepalive interval and count, user timeout, linger, SYN
+                count) or only at connect (MSS) */
         return 0;
     }
 }

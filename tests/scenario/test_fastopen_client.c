@@ -163,6 +163,13 @@ static void test_request_then_cookie_and_data(void **state)
     assert_int_equal(h.out[mark + 2].s.seq, syn->s.seq + 1161);
     assert_int_equal(h.out[mark + 2].s.payload_len, 100);
     assert_memory_equal(h.out[mark + 2].data, data + 1160, 100);
+    /* reset: the socket's TCP_INFO still says the SYN data was acknowledged (Linux) */
+    sh_send(&h, PORT, syn->s.sport, PEER_ISS + 1, 0, TCP_RST, 0, NULL, 0, NULL);
+    char b[4];
+    assert_int_equal(synack_recv(h.st, s, b, sizeof(b), 0), -ECONNRESET);
+    i = info_of(&h, s);
+    assert_int_equal(i.state, SYNACK_CLOSED);
+    assert_int_equal(i.options & 32, 32);
     sh_free(&h);
 }
 
@@ -322,15 +329,88 @@ static void test_fastopen_connect(void **state)
                      -EINVAL); /* connected */
     assert_int_equal(synack_send(h.st, s, NULL, 5, 0), -EFAULT);
     assert_int_equal(h.nout, mark);
+    h.now += SEC / 2; /* the SYN's round trip starts when it leaves, not at connect() */
+    synack_set_time(h.st, h.now);
     assert_int_equal(synack_send(h.st, s, data, 500, 0), 500);
     assert_int_equal(h.nout, mark + 1);
     const sh_seg *syn = &h.out[mark];
     assert_syn(syn, 1, sizeof(COOKIE), COOKIE, 500);
     o = synack_opts(1460, NULL, 0, 0);
+    h.now += 10000;
     answer(&h, syn, 500, &o, NULL, 0);
     assert_int_equal(h.out[mark + 1].s.flags, TCP_ACK);
     assert_int_equal(h.out[mark + 1].s.seq, syn->s.seq + 501);
     assert_int_equal(info_of(&h, s).options & 32, 32);
+    assert_int_equal(info_of(&h, s).rtt_us, 10000);
+    sh_free(&h);
+}
+
+/* A TCP_FASTOPEN_CONNECT socket before its first send: a segment for its 4-tuple is
+ * dropped (no SYN left yet); a zero-copy send starts the handshake with the cookie and no
+ * data, so the data it queues follows the handshake. */
+static void test_deferred_edges(void **state)
+{
+    (void)state;
+    seghost h;
+    synack_config c = fo_config(1);
+    sh_init(&h, &c);
+    warm_up(&h, 1460);
+    struct sockaddr_in sin = pair_sin(SH_PEER, PORT);
+    int one = 1;
+    int s = synack_socket(h.st, SOCK_STREAM);
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_TCP, SYNACK_TCP_FASTOPEN_CONNECT, &one, 4),
+                     0);
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    struct sockaddr_in me;
+    socklen_t ml = sizeof(me);
+    assert_int_equal(synack_getsockname(h.st, s, (struct sockaddr *)&me, &ml), 0);
+    uint16_t lport = (uint16_t)((me.sin_port >> 8) | (me.sin_port << 8));
+    size_t mark = h.nout;
+    sh_send(&h, PORT, lport, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, NULL);
+    sh_send(&h, PORT, lport, PEER_ISS, 12345, TCP_ACK, 65535, NULL, 0, NULL);
+    assert_int_equal(h.nout, mark); /* nothing answered */
+    assert_int_equal(info_of(&h, s).state, SYNACK_SYN_SENT);
+
+    void *p = NULL;
+    synack_send_reserve(h.st, s, &p, 100);
+    assert_int_equal(h.nout, mark + 1);
+    const sh_seg *syn = &h.out[mark];
+    assert_syn(syn, 1, sizeof(COOKIE), COOKIE, 0);
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&sin, sizeof(sin)), -EALREADY);
+    sh_free(&h);
+}
+
+/* Simultaneous open with SYN data (the peer's SYN crosses ours): our SYN-ACK goes without
+ * the data; the peer's SYN-ACK that acknowledges the data completes the open, the data
+ * leaves the send buffer, and the FIN follows it. */
+static void test_simultaneous_open_with_data(void **state)
+{
+    (void)state;
+    seghost h;
+    synack_config c = fo_config(1);
+    sh_init(&h, &c);
+    warm_up(&h, 1460);
+    int s = synack_socket(h.st, SOCK_STREAM);
+    size_t mark = h.nout;
+    assert_int_equal(fo_sendto(&h, s, data, 1000, 0), 1000);
+    const sh_seg *syn = &h.out[mark];
+    sh_send(&h, PORT, syn->s.sport, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, NULL);
+    assert_int_equal(h.nout, mark + 2);
+    const sh_seg *sa = &h.out[mark + 1];
+    assert_int_equal(sa->s.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(sa->s.seq, syn->s.seq);
+    assert_int_equal(sa->s.ack, PEER_ISS + 1);
+    assert_int_equal(sa->s.payload_len, 0);
+    sh_send(&h, PORT, syn->s.sport, PEER_ISS, syn->s.seq + 1001, TCP_SYN | TCP_ACK, 65535, NULL, 0,
+            NULL);
+    synack_tcp_info i = info_of(&h, s);
+    assert_int_equal(i.state, SYNACK_ESTABLISHED);
+    assert_int_equal(i.unacked, 0);
+    assert_int_equal(i.bytes_acked, 1000);
+    assert_int_equal(synack_close(h.st, s), 0);
+    const sh_seg *fin = sh_last(&h);
+    assert_int_equal(fin->s.flags, TCP_ACK | TCP_FIN);
+    assert_int_equal(fin->s.seq, syn->s.seq + 1001);
     sh_free(&h);
 }
 
@@ -471,6 +551,8 @@ int main(void)
         cmocka_unit_test(test_partly_acked),
         cmocka_unit_test(test_syn_timeout_and_disable),
         cmocka_unit_test(test_fastopen_connect),
+        cmocka_unit_test(test_deferred_edges),
+        cmocka_unit_test(test_simultaneous_open_with_data),
         cmocka_unit_test(test_misuse_errnos),
         cmocka_unit_test(test_no_cookie),
         cmocka_unit_test(test_synack_data),

@@ -194,6 +194,58 @@ static void test_soft_error_in_established(void **state)
 
 /* An ICMP error naming a 4-tuple that is only a compact TIME-WAIT record now (no TCB, no
  * send window) is dropped as having no connection. */
+/* A Fast Open SYN with data too big for the path (Linux's tcp_simple_retransmit): the SYN
+ * goes again at once without the data or the option, announcing the path's MSS; the data
+ * follows the handshake at the negotiated MSS. */
+static void test_frag_needed_for_syn_with_data(void **state)
+{
+    (void)state;
+    seghost h;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.timestamps = 0;
+    sh_init(&h, &cfg);
+    static uint8_t buf[1000];
+    memset(buf, 0x5a, sizeof(buf));
+    struct sockaddr_in sin = pair_sin(SH_PEER, 80);
+    tcp_opts o = {.has_mss = 1, .mss = 1040, .has_fo = 1, .fo_len = 4, .fo_cookie = {1, 2, 3, 4}};
+    int s = synack_socket(h.st, SOCK_STREAM); /* learn a cookie */
+    assert_int_equal(
+        synack_sendto(h.st, s, buf, 10, SYNACK_MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof(sin)),
+        -EINPROGRESS);
+    sh_send(&h, 80, h.out[0].s.sport, 7000, h.out[0].s.seq + 1, TCP_SYN | TCP_ACK, 65535, NULL, 0,
+            &o);
+    synack_close(h.st, s);
+
+    s = synack_socket(h.st, SOCK_STREAM);
+    size_t mark = h.nout;
+    assert_int_equal(synack_sendto(h.st, s, buf, sizeof(buf), SYNACK_MSG_FASTOPEN,
+                                   (struct sockaddr *)&sin, sizeof(sin)),
+                     1000);
+    const sh_seg *syn = &h.out[mark];
+    assert_int_equal(syn->s.payload_len, 1000);
+    h.now += 10000;
+    send_icmp(&h, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, 800, syn->s.sport, 80, syn->s.seq,
+              1000);
+    assert_int_equal(h.nout, mark + 2);
+    const sh_seg *again = &h.out[mark + 1];
+    assert_int_equal(again->t, h.now);
+    assert_int_equal(again->s.flags, TCP_SYN);
+    assert_int_equal(again->s.seq, syn->s.seq);
+    assert_int_equal(again->s.payload_len, 0);
+    assert_int_equal(again->s.opts.has_fo, 0);
+    assert_int_equal(again->s.opts.mss, 760);
+    o.has_fo = 0;
+    sh_send(&h, 80, syn->s.sport, 9000, syn->s.seq + 1, TCP_SYN | TCP_ACK, 65535, NULL, 0, &o);
+    assert_int_equal(h.nout, mark + 3);
+    const sh_seg *data = &h.out[mark + 2];
+    assert_int_equal(data->s.flags, TCP_ACK | TCP_PSH);
+    assert_int_equal(data->s.seq, syn->s.seq + 1);
+    assert_int_equal(data->s.payload_len, 1000);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPFastOpenActiveFail), 1);
+    sh_free(&h);
+}
+
 static void test_error_for_time_wait_record_is_ignored(void **state)
 {
     (void)state;
@@ -217,6 +269,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frag_needed_lowers_mss_and_resends),
+        cmocka_unit_test(test_frag_needed_for_syn_with_data),
         cmocka_unit_test(test_frag_needed_outside_window_is_ignored),
         cmocka_unit_test(test_frag_needed_floor_and_plateau),
         cmocka_unit_test(test_port_unreachable_aborts_syn_sent),

@@ -88,6 +88,46 @@ static void test_simultaneous_open(void **state)
     pair_free(&p);
 }
 
+/* simopen_dsack (linux_profile): each side answers the crossing SYN-ACK, whose SYN it
+ * already has, with an ACK at once reporting that SYN in a D-SACK block, as Linux does. */
+static void test_simultaneous_open_dsack(void **state)
+{
+    (void)state;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.simopen_dsack = 1;
+    pair p;
+    pair_init(&p, &cfg, DELAY);
+    int sock[2];
+    open_simultaneously(&p, sock);
+    pair_run_until(&p, 100000);
+    fx_assert_flow(&p, 0, "C:S|S:S|C:S.|S:S.|C:.|S:.");
+    uint32_t iss[2];
+    iss[p.segs[0].from] = p.segs[0].s.seq;
+    iss[p.segs[1].from] = p.segs[1].s.seq;
+    for (size_t i = 4; i < 6; i++) {
+        const pair_seg *s = &p.segs[i];
+        int h = s->from;
+        assert_int_equal(s->t, 2 * DELAY);
+        assert_int_equal(s->s.seq, iss[h] + 1);
+        assert_int_equal(s->s.ack, iss[1 - h] + 1);
+        assert_int_equal(s->s.nsack, 1);
+        assert_int_equal(s->s.sack[0][0], iss[1 - h]); /* the repeated SYN */
+        assert_int_equal(s->s.sack[0][1], iss[1 - h] + 1);
+        assert_int_equal(synack_counter_get(p.st[h], SYNACK_CTR_TCPDSACKOldSent), 1);
+        assert_int_equal(pair_sock_state(&p, h, sock[h]), SYNACK_ESTABLISHED);
+    }
+    pair_free(&p);
+
+    synack_config_default(&cfg); /* the linux profile sets it */
+    cfg.linux_profile = 1;
+    pair_init(&p, &cfg, DELAY);
+    open_simultaneously(&p, sock);
+    pair_run_until(&p, 100000);
+    fx_assert_flow(&p, 0, "C:S|S:S|C:S.|S:S.|C:.|S:.");
+    pair_free(&p);
+}
+
 /* Both sides close at the same instant: each FIN reaches a side in FIN-WAIT-1 that has
  * not had its own FIN acknowledged, so both pass CLOSING, and each side's ACK of the
  * other's FIN moves it on to TIME-WAIT. */
@@ -175,6 +215,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_simultaneous_open_dsack),
         cmocka_unit_test(test_simultaneous_close),
         cmocka_unit_test(test_simultaneous_close_lost_ack),
     };

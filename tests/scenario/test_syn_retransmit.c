@@ -134,10 +134,44 @@ static void test_syn_retransmit_then_open(void **state)
     pair_free(&p);
 }
 
+/* TCP_SYNCNT (Linux's): the socket's own SYN retransmission count. With 1 the SYN goes at
+ * 0 and 1 s and connect fails with ETIMEDOUT at 3 s; 0 and 128 are refused; it reads back
+ * syn_retries until set. */
+static void test_syncnt(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, NULL, 1000);
+    p.filter = drop_client;
+    synack_stack *st = p.st[PAIR_CLIENT];
+    int s = synack_socket(st, SOCK_STREAM);
+    int v = 0, bad0 = 0, bad128 = 128, one = 1;
+    socklen_t vl = sizeof(v);
+    assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_SYNCNT, &v, &vl), 0);
+    assert_int_equal(v, 6);
+    assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_SYNCNT, &bad0, 4), -EINVAL);
+    assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_SYNCNT, &bad128, 4), -EINVAL);
+    assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_SYNCNT, &one, 4), 0);
+    assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, SYNACK_TCP_SYNCNT, &v, &vl), 0);
+    assert_int_equal(v, 1);
+    struct sockaddr_in sin = pair_sin(PAIR_SERVER_ADDR, 80);
+    assert_int_equal(synack_connect(st, s, (struct sockaddr *)&sin, sizeof(sin)), -EINPROGRESS);
+    pair_run_until(&p, 3 * SEC - 1);
+    assert_int_equal(p.nsegs, 2);
+    assert_int_equal(p.segs[1].t, 1 * SEC);
+    assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, s), SYNACK_SYN_SENT);
+    pair_run_until(&p, 3 * SEC);
+    assert_int_equal(pair_sock_state(&p, PAIR_CLIENT, s), SYNACK_CLOSED);
+    assert_int_equal(fx_so_error(st, s), ETIMEDOUT);
+    assert_int_equal(p.nsegs, 2);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_syn_retransmit_so_error),
+        cmocka_unit_test(test_syncnt),
         cmocka_unit_test(test_syn_retransmit_recv),
         cmocka_unit_test(test_syn_retransmit_then_open),
     };

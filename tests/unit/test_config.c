@@ -363,6 +363,7 @@ MUT(cwnd_limited_growth_two, c->cwnd_limited_growth = 2)
 MUT(hystart_linux_two, c->hystart_linux = 2)
 MUT(fastopen_client_server_bit, c->fastopen_client = 0x2)
 MUT(fastopen_cache_huge, c->fastopen_cache_max = 4097)
+MUT(simopen_dsack_two, c->simopen_dsack = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -442,6 +443,7 @@ static const bad_case bad_cases[] = {
     {"hystart_linux", hystart_linux_two},
     {"fastopen_client", fastopen_client_server_bit},
     {"fastopen_cache_max", fastopen_cache_huge},
+    {"simopen_dsack", simopen_dsack_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };

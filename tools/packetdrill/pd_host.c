@@ -44,14 +44,24 @@ static uint32_t clamp_u32(long v, uint32_t lo, uint32_t hi)
     return (uint32_t)v;
 }
 
-/* net.ipv4.tcp_fastopen's client bits (0x1 enable, 0x4 no cookie) as fastopen_client; the
- * server bits are read apart. */
-static void fastopen_client_apply(const char *dir, synack_config *cfg)
+static const char *host_dir(const pd_shim *sh)
 {
+    const char *dir = sh->sysctl_dir[0] ? sh->sysctl_dir : "/proc/sys/net/ipv4";
+    return !sh->linux_profile || strcmp(dir, "none") == 0 ? NULL : dir;
+}
+
+/* net.ipv4.tcp_fastopen's client bits (0x1 enable, 0x4 no cookie; the server bits are
+ * read apart). Scripts switch them between calls, so they are read at each Fast Open call
+ * (pd_sock.c) rather than once into the config: the stack is built with the client
+ * enabled, and the shim refuses (0x1 clear) or asks for cookie-less SYN data (0x4 set,
+ * TCP_FASTOPEN_NO_COOKIE) per call as the file says then. */
+int pd_host_fastopen_client(const pd_shim *sh)
+{
+    const char *dir = host_dir(sh);
     long v;
-    if (read_long(dir, "tcp_fastopen", &v))
-        cfg->fastopen_client =
-            (uint8_t)(v & (SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE));
+    if (!dir || !read_long(dir, "tcp_fastopen", &v))
+        return -1;
+    return (int)(v & (SYNACK_TFO_CLIENT_ENABLE | SYNACK_TFO_CLIENT_NO_COOKIE));
 }
 
 void pd_host_apply(const pd_shim *sh, synack_config *cfg)
@@ -88,11 +98,12 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->challenge_ack_limit = clamp_u32(v, 1, UINT32_MAX);
     if (read_long(dir, "tcp_notsent_lowat", &v) && v > 0)
         cfg->notsent_lowat = clamp_u32(v, 1, UINT32_MAX);
-    if (read_long(dir, "tcp_fastopen", &v))
+    if (read_long(dir, "tcp_fastopen", &v)) {
         cfg->fastopen_server =
             (uint32_t)v & (SYNACK_TFO_SERVER_ENABLE | SYNACK_TFO_SERVER_COOKIE_NOT_REQD |
                            SYNACK_TFO_SERVER_WO_SOCKOPT);
-    fastopen_client_apply(dir, cfg);
+        cfg->fastopen_client = SYNACK_TFO_CLIENT_ENABLE; /* the rest: pd_host_fastopen_client */
+    }
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;

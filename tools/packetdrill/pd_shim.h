@@ -126,6 +126,9 @@ int pd_stack_build(pd_shim *sh);
 void pd_host_apply(const pd_shim *sh, synack_config *cfg);
 /* What the sysctls set on a stack rather than in its config: tcp_fastopen_key. */
 void pd_host_apply_stack(const pd_shim *sh, synack_stack *st);
+/* net.ipv4.tcp_fastopen's client bits as they are now (scripts switch them mid-run), or -1
+ * without a host model. */
+int pd_host_fastopen_client(const pd_shim *sh);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);

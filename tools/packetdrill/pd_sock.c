@@ -84,6 +84,24 @@ static int sock_of(pd_shim *sh, int fd, pd_fd **out)
     return f->sock;
 }
 
+/* The host's tcp_fastopen as it is now (pd_host_fastopen_client) for a Fast Open call on
+ * socket s: -EOPNOTSUPP when the client bit is clear (Linux's tcp_sendmsg_fastopen), else 0,
+ * with TCP_FASTOPEN_NO_COOKIE set on s when the cookie-less bit is. */
+static int fastopen_host(pd_shim *sh, int s, int need_enable)
+{
+    int bits = pd_host_fastopen_client(sh);
+    if (bits < 0)
+        return 0;
+    if (need_enable && !(bits & SYNACK_TFO_CLIENT_ENABLE))
+        return -EOPNOTSUPP;
+    if (bits & SYNACK_TFO_CLIENT_NO_COOKIE) {
+        int one = 1; /* refused once connected: nothing to change then */
+        (void)synack_setsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_FASTOPEN_NO_COOKIE, &one,
+                                sizeof(one));
+    }
+    return 0;
+}
+
 static int pd_bind(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
 {
     pd_shim *sh = ud;
@@ -155,6 +173,8 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t l
     pd_fd *f;
     pd_lock(sh);
     int s = sock_of(sh, fd, &f);
+    if (s >= 0)
+        (void)fastopen_host(sh, s, 0); /* TCP_FASTOPEN_CONNECT may go cookie-less */
     int rc = s < 0 ? s : synack_connect(sh->st, s, addr, len);
     if (rc == -EINPROGRESS && !f->nonblock) {
         /* A blocking connect returns when the handshake ends, one way or the other. */
@@ -250,7 +270,16 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     int nonblock = f->nonblock || (flags & MSG_DONTWAIT);
     size_t done = 0;
     int fo = (flags & MSG_FASTOPEN) || sock_deferred(sh, s);
-    ssize_t rc = synack_sendto(sh->st, s, buf, n, flags & MSG_FASTOPEN, to, tolen);
+    if (fo) {
+        int h = fastopen_host(sh, s, 1);
+        if (h < 0)
+            return h;
+    }
+    ssize_t rc = synack_sendto(sh->st, s, buf, n,
+                               flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE), to,
+                               tolen);
+    if (rc == -ENOTCONN)
+        rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
     if (fo && (rc >= 0 || rc == -EINPROGRESS) && sock_state(sh, s) == SYNACK_SYN_SENT) {
         /* This call opened the connection: what went in the SYN is sent. */
         if (nonblock) {
@@ -722,7 +751,11 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     pd_fd *f;
     pd_lock(sh);
     int s = sock_of(sh, fd, &f);
-    int rc = s < 0 ? s : synack_setsockopt(sh->st, s, level, name, val, len);
+    int rc = s;
+    if (s >= 0 && level == IPPROTO_TCP && name == SYNACK_TCP_FASTOPEN_CONNECT)
+        rc = fastopen_host(sh, s, 1);
+    if (rc >= 0)
+        rc = s < 0 ? s : synack_setsockopt(sh->st, s, level, name, val, len);
     if (rc == -ENOPROTOOPT && level == SOL_SOCKET && name == SO_MARK)
         rc = len >= (socklen_t)sizeof(int) ? 0 : -EINVAL; /* a routing mark: the shim's host
                                                              has one route, nothing to mark */
