@@ -213,6 +213,10 @@ typedef struct synack_config {
                                      answered as a segment without a connection is
                                      (<SEQ=SEG.ACK><CTL=RST>, Linux), not with the abort's
                                      <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> */
+
+    uint8_t ecn; /* Explicit Congestion Notification (RFC 3168), as Linux's net.ipv4.tcp_ecn:
+                    0 off; 1 connect() asks for it (an ECN-setup SYN) and a listener grants
+                    it; 2 (the default) only granted to a peer that asks */
 } synack_config;
 
 /* Every field to its default and `size` to this build's sizeof(synack_config), with no
@@ -426,7 +430,8 @@ typedef struct synack_tcp_info {
     X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
-    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)
+    X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)                \
+    X(InECT1Pkts) X(InECT0Pkts) X(InCEPkts) X(TCPECNNegotiated) X(TCPECNReductions)
 /* clang-format on */
 
 typedef enum synack_counter {

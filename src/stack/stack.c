@@ -57,6 +57,7 @@ void synack_config_init(synack_config *c)
     c->challenge_ack_limit = 1000;
     c->initial_cwnd_segs = 10;
     memcpy(c->cc, "cubic", 6);
+    c->ecn = 2; /* Linux's default: never ask, so no path that drops ECT traffic is risked */
 }
 
 static void *counted_alloc(void *ctx, size_t size)

@@ -245,6 +245,7 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
         seq_gt(c->snd_una, c->x->snd_recover - 1) &&
         (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
         enter_recovery(c, delivered);
+    tcp_ecn_ece_rcvd(c, seg); /* RFC 3168 6.1.2, after loss recovery had its say */
     tcp_ack_rate_sample(c, seg, una_before, sacked_before);
     /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
     if (seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {

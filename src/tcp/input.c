@@ -194,6 +194,7 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg)
     }
     /* fourth: the SYN */
     tcp_rcvseqinit(c, seg);
+    tcp_ecn_syn_rcvd(c, seg);
     c->snd_wl2 = seg->ack;
     if (acceptable) {
         syn_acked(c, seg->ack);
@@ -344,7 +345,8 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         (seg->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) != TCP_ACK ||
         seg->seq != c->rcv_nxt || ((uint32_t)seg->win << c->snd_wscale) != c->snd_wnd ||
         c->snd_nxt != c->snd_max || c->in_recovery || c->x->dupacks || c->x->nsb ||
-        seg->opts.nsack || c->fin_queued || c->x->rcv.nranges || c->sock < 0)
+        seg->opts.nsack || c->fin_queued || c->x->rcv.nranges || c->sock < 0 ||
+        (c->ecn_ok && (seg->flags & TCP_ECE)))
         return 0;
     if (c->ts_ok) {
         if (!seg->opts.has_ts || seq_lt(seg->opts.ts_val, c->ts_recent))
@@ -636,6 +638,7 @@ tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         tcp_drop(c, SYNACK_CTR_COUNT, "no-memory"); /* counted (NoMemory) by stack_alloc */
         return TCP_DONE;
     }
+    tcp_ecn_rx(c, seg, rx->ecn);
     uint32_t nconns = st->nconns;
     tcp_ret r = conn_input(c, seg, rx);
     if (r != TCP_FREED && st->nconns == nconns)
@@ -689,7 +692,7 @@ int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const ui
 {
     ct_key key = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
     ct_node *n = ct_lookup(&st->conns, &key);
-    tcp_rx rx = {.staged = NULL, .gso_size = gso_size};
+    tcp_rx rx = {.staged = NULL, .gso_size = gso_size, .ecn = ip->tos & IP_ECN_MASK};
     if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum, &rx)) {
         stack_count(st, SYNACK_CTR_InErrs);
         stack_drop(st, NULL, SYNACK_CTR_InCsumErrors, wire_result_name(WIRE_BAD_TCP_CSUM));

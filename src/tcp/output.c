@@ -55,9 +55,10 @@ void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoi
 
 /* Builds one segment in the stack's frame buffer and hands it to IP. The payload, if any,
  * is copied from c's send buffer at offset `data_off`. gso non-zero makes it a TSO
- * super-frame the device cuts into segments of gso payload bytes (netif.tso_max). */
+ * super-frame the device cuts into segments of gso payload bytes (netif.tso_max). ecn is
+ * the datagram's ECN field (IP_ECN_*). */
 static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
-                    uint32_t data_off, uint32_t gso)
+                    uint32_t data_off, uint32_t gso, uint8_t ecn)
 {
     uint8_t *l4 = st->txbuf + ip_headroom(st);
     size_t cap = st->txcap - ip_headroom(st);
@@ -96,7 +97,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     if (seg->flags & TCP_RST)
         stack_count(st, SYNACK_CTR_OutRsts);
     if (!partial)
-        return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+        return ip_output_ecn(st, ep->raddr, IP_PROTO_TCP, l4, n, NULL, ecn);
     synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL,
                            .csum_start = 0,
                            .csum_offset = 16,
@@ -105,13 +106,13 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         meta.flags |= SYNACK_TX_GSO_TCPV4;
         meta.gso_size = (uint16_t)gso;
     }
-    return ip_output_meta(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta);
+    return ip_output_ecn(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta, ecn);
 }
 
 static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
                 uint32_t data_off)
 {
-    return emit_gso(st, ep, seg, c, data_off, 0);
+    return emit_gso(st, ep, seg, c, data_off, 0, IP_ECN_NOT_ECT);
 }
 
 int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg)
@@ -219,7 +220,7 @@ static void seg_start(const tcp_conn *c, synack_endpoints *ep, tcp_seg *seg, uin
     *seg = (tcp_seg){.sport = ep->lport, .dport = ep->rport, .seq = seq, .flags = flags};
 }
 
-int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int probe)
 {
     synack_stack *st = c->st;
     /* Sequence space leaving makes the connection busy; a bare ACK or RST does not. */
@@ -227,6 +228,7 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         return -ENOMEM;
     synack_endpoints ep;
     tcp_seg seg;
+    uint8_t ecn = tcp_ecn_data_ect(c, seq, len, probe, &flags);
     seg_start(c, &ep, &seg, seq, flags);
     seg.payload_len = len;
     if (flags & TCP_ACK)
@@ -252,7 +254,7 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         uint32_t m = send_mss(c);
         gso = len > m ? m : 0;
     }
-    int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso);
+    int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso, ecn);
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
     if (c->in_recovery)
         c->x->prr_out += len; /* RFC 9937 prr_out */
@@ -274,6 +276,16 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     return rc;
 }
 
+int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+    return xmit(c, seq, len, flags, 0);
+}
+
+int tcp_xmit_probe(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+    return xmit(c, seq, len, flags, 1);
+}
+
 void tcp_send_syn(tcp_conn *c)
 {
     synack_stack *st = c->st;
@@ -285,6 +297,7 @@ void tcp_send_syn(tcp_conn *c)
         seg.flags |= TCP_ACK;
         seg.ack = c->rcv_nxt;
     }
+    seg.flags |= tcp_ecn_syn_flags(c, synack, c->total_retrans != 0);
     seg.opts.has_mss = 1;
     seg.opts.mss = c->rcv_mss;
     /* RFC 7323 2.2 / 3.2 and RFC 2018 2: offer on a SYN; answer in kind on a SYN-ACK. */
@@ -481,7 +494,8 @@ static void check_app_limited(tcp_conn *c, uint32_t end, uint32_t mss)
 static uint32_t frame_max(const tcp_conn *c, uint32_t mss)
 {
     uint32_t tso = ip_tso_max(c->st);
-    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max))
+    /* (a CWR due goes on one segment, not on each a device cuts from a super-frame) */
+    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max) || c->ecn_cwr)
         return mss;
     return tso / mss * mss;
 }

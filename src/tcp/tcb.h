@@ -117,6 +117,11 @@ typedef struct tcp_xfer {
     uint32_t snd_sml;                 /* end of the last sub-MSS segment sent (Minshall's Nagle,
                                          cfg.nagle_minshall); at or below snd_una means none in
                                          flight */
+    uint32_t ecn_high;                /* RFC 3168 6.1.2: SND.NXT when ECE last reduced cwnd
+                                         (while ecn_cwr_window) */
+    uint8_t ecn_cwr_window;           /* an ECE reduced cwnd and nothing sent after it has
+                                         been acknowledged yet: further ECEs are the same
+                                         congestion (0 when idle: everything was acknowledged) */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
@@ -198,6 +203,11 @@ typedef struct tcp_conn {
     unsigned rexmit_recent : 1;  /* something was resent since the block was last found idle:
                                     a D-SACK (RFC 2883) may still come for RACK to learn from,
                                     so the block stays until one more event (conn.c) */
+    unsigned ecn_ok : 1;         /* RFC 3168 6.1.1: ECN was negotiated on the handshake */
+    unsigned ecn_ece : 1;        /* RFC 3168 6.1.3: a CE mark arrived; ACKs carry ECE until a
+                                    CWR arrives */
+    unsigned ecn_cwr : 1;        /* RFC 3168 6.1.2: cwnd was reduced for an ECE; the next new
+                                    data segment carries CWR */
     unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */

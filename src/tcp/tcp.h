@@ -47,6 +47,7 @@ typedef struct tcp_rx {
                               (recvbuf_stage); NULL otherwise */
     uint16_t gso_size;     /* the gso_size of a super-packet (synack_rx_meta), 0 for an
                               ordinary frame */
+    uint8_t ecn;           /* the datagram's ECN field (IP_ECN_*, RFC 3168 5) */
 } tcp_rx;
 
 /* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT
@@ -243,6 +244,8 @@ void tcp_send_challenge_ack(tcp_conn *c);
 /* Sends one segment of len data bytes starting at seq (data from the send buffer; FIN is
  * added when flags has it). Returns 0 or a negative errno. */
 int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+/* tcp_xmit for a zero-window probe (RFC 3168 6.1.6: never ECN-capable). */
+int tcp_xmit_probe(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
 /* Counts a segment about to be sent again (RetransSegs, TCP_INFO) and stops RTT timing. */
 void tcp_count_retransmission(tcp_conn *c);
 /* Retransmits the first unacknowledged segment (fast retransmit, RTO). */
@@ -251,6 +254,23 @@ void tcp_retransmit_first(tcp_conn *c);
 uint32_t tcp_send_mss(const tcp_conn *c);
 /* The MSS option we put on a SYN. */
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
+
+/* --- ecn.c: RFC 3168 6.1 --- */
+/* A SYN reached a listener: ECN is on if our mode grants it and the SYN asked for it. */
+void tcp_ecn_passive_open(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn);
+/* connect(): mode 1 asks for ECN on the SYN. */
+void tcp_ecn_active_open(tcp_conn *c);
+/* The peer's SYN-ACK (or, in a simultaneous open, SYN) in SYN-SENT says whether it agreed. */
+void tcp_ecn_syn_rcvd(tcp_conn *c, const tcp_seg *seg);
+/* The ECN flags of our SYN (synack 0) or SYN-ACK; resent: a retransmission. */
+uint8_t tcp_ecn_syn_flags(const tcp_conn *c, int synack, int resent);
+/* A segment arrived on a connection (ip_ecn: its datagram's ECN field): CE and CWR. */
+void tcp_ecn_rx(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn);
+/* An acceptable ACK (after SND.UNA moved): the sender's response to ECE. */
+void tcp_ecn_ece_rcvd(tcp_conn *c, const tcp_seg *seg);
+/* A segment of ours about to leave: adds ECE/CWR to *flags and returns the ECN field for
+ * its datagram (ECT(0) only on new data; probe: a zero-window probe). */
+uint8_t tcp_ecn_data_ect(tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags);
 
 /* --- timers.c --- */
 /* Runs every expired timer of c: TCP_FREED, or TCP_DONE. */

@@ -108,6 +108,7 @@ int tcp_usr_connect(synack_stack *st, int sock, const tcp_knobs *k, const synack
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
     tcp_sendseqinit(c, tcp_isn(st, ep));
     stack_count(st, SYNACK_CTR_ActiveOpens);
+    tcp_ecn_active_open(c);
     tcp_set_state(c, SYNACK_SYN_SENT, "connect");
     tcp_send_syn(c);
     tcp_arm_rexmit(c);

@@ -22,6 +22,7 @@ typedef struct sh_seg {
     tcp_seg s;          /* parsed header; s.payload is NULL, the bytes are in data */
     uint8_t data[1500]; /* the first min(s.payload_len, 1500) payload bytes */
     uint32_t dst;       /* destination address */
+    uint8_t ecn;        /* the datagram's ECN field (IP_ECN_*) */
 } sh_seg;
 
 typedef struct sh_state {
@@ -40,6 +41,7 @@ typedef struct seghost {
     size_t nstates, capstates; /* count and capacity */
     size_t bad_frames;         /* frames the stack sent that did not parse as IPv4+TCP */
     int verbose;               /* PAIR_VERBOSE=1 */
+    uint8_t peer_ecn;          /* the ECN field sh_send puts on the peer's datagrams */
 } seghost;
 
 /* cfg may be NULL (defaults); its address, output and event callbacks are replaced, and

@@ -5,7 +5,7 @@
  *
  * Scripts set them after packetdrill has loaded the shim, so the stack is configured again
  * when the first socket is made (pd_sock.c); sysctls written after that are not seen.
- * Knobs without a synack counterpart (tcp_ecn, tcp_fastopen, tcp_syn_linear_timeouts,
+ * Knobs without a synack counterpart (tcp_fastopen, tcp_syn_linear_timeouts,
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
  * (the profile's default), and where the namespace may not load it the write fails and the
@@ -73,6 +73,9 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->abort_on_overflow = v != 0;
     if (read_long(dir, "tcp_challenge_ack_limit", &v) && v > 0)
         cfg->challenge_ack_limit = clamp_u32(v, 1, UINT32_MAX);
+    /* 0, 1, 2 as synack's; Linux's AccECN modes (3 and up) are not modelled. */
+    if (read_long(dir, "tcp_ecn", &v) && v >= 0 && v <= 2)
+        cfg->ecn = (uint8_t)v;
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
