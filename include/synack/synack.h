@@ -403,6 +403,16 @@ typedef struct synack_tcp_info {
     uint32_t sacked;         /* bytes above the cumulative ACK the peer has SACKed */
     uint32_t lost;           /* bytes RACK marked lost (resent or not), not since SACKed */
     uint32_t reordering;     /* segments: the reordering degree SACKs have shown (3 at first) */
+    uint32_t last_data_sent_ms; /* since data last left (resent data too), or since the
+                                   connection was established */
+    uint32_t last_data_recv_ms; /* since in-order data last arrived, or idem */
+    uint32_t last_ack_recv_ms;  /* since a segment last arrived */
+    uint32_t reord_seen;        /* ACKs that showed segments delivered out of order */
+    uint64_t busy_time_us;      /* time with data to send or unacknowledged (Linux's chrono),
+                                   the two below included */
+    uint64_t rwnd_limited_us;   /* of it, the next segment held back by the peer's window */
+    uint64_t sndbuf_limited_us; /* of it, all data sent with cwnd to spare, the application
+                                   blocked by a full send buffer */
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */

@@ -323,8 +323,11 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
 static void note_full(synack_stack *st, int s)
 {
     synack_sock *so = sock_get(st, s);
-    if (so)
-        so->nospace = 1;
+    if (!so)
+        return;
+    so->nospace = 1;
+    if (so->conn)
+        tcp_chrono_sndbuf_check(so->conn); /* TCP_INFO sndbuf_limited */
 }
 
 ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)

@@ -37,6 +37,8 @@ typedef struct synack_sock {
     uint8_t nospace;            /* a send found the buffer full: space opening raises POLLOUT */
     int ready_prev, ready_next; /* ready-list links (socket ids, -1 at the ends) */
     void *watch_user;           /* synack_sock_watch's user pointer */
+
+    tcp_chrono chrono; /* its connection's TCP_INFO busy/limited times (tcp/chrono.c) */
 } synack_sock;
 
 struct synack_stack {

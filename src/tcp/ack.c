@@ -25,11 +25,16 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     if (seq_lt(ack, c->x->snd_buf_seq))
         data_acked = 0;
     sendbuf_consume(&c->x->snd, data_acked);
+    int was_full = data_acked && c->sock >= 0 && st->socks[c->sock].nospace;
     if (data_acked)
         sock_ready_space(st, c->sock);
     c->x->snd_buf_seq += data_acked;
     c->bytes_acked += data_acked;
     c->snd_una = ack;
+    if (was_full)
+        tcp_chrono_stop(c, TCP_CHRONO_SNDBUF); /* the application can write again */
+    if (ack == c->snd_max)
+        tcp_chrono_stop(c, TCP_CHRONO_BUSY);
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack;
     if (c->x->nsb || seq_lt(c->x->high_rxt, ack))

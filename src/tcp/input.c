@@ -144,6 +144,8 @@ static void syn_loss_fallback(tcp_conn *c)
 
 void tcp_establish(tcp_conn *c, const char *why)
 {
+    /* TCP_INFO's last_data_* count from here until data moves (Linux does the same) */
+    c->last_data_recv_ms = c->last_data_sent_ms = tcp_ms(c->st->now);
     c->cc->init(c);
     syn_loss_fallback(c);
     tcp_set_state(c, SYNACK_ESTABLISHED, why);
@@ -267,6 +269,8 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         stack_count(st, SYNACK_CTR_TCPRcvQDrop);
     c->rcv_nxt += (uint32_t)adv;
     c->bytes_received += (uint64_t)adv;
+    if (adv > 0)
+        c->last_data_recv_ms = tcp_ms(st->now);
     if (adv > 0)
         sock_ready_raise(st, c->sock, POLLIN);
     if (off > 0) {

@@ -256,6 +256,8 @@ static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int prob
     }
     int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso, ecn);
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
+    if (len)
+        c->last_data_sent_ms = tcp_ms(st->now); /* Linux's lsndtime: resent data too */
     if (c->in_recovery)
         c->x->prr_out += len; /* RFC 9937 prr_out */
     if (end != seq)
@@ -500,6 +502,30 @@ static uint32_t frame_max(const tcp_conn *c, uint32_t mss)
     return tso / mss * mss;
 }
 
+/* What held the data back after a send pass, for the chronographs (chrono.c), as Linux's
+ * tcp_write_xmit and tcp_cwnd_validate tell it: the peer's window when it, not cwnd, kept
+ * the next segment in; the send buffer when the pass sent what there was with cwnd to
+ * spare, after the application found the buffer full. */
+static void chrono_update(tcp_conn *c, uint32_t mss, int sent)
+{
+    if (c->sock < 0)
+        return;
+    uint32_t end = tcp_snd_data_end(c);
+    uint32_t inflight = c->snd_nxt - c->snd_una;
+    if (seq_lt(c->snd_nxt, end)) {
+        uint32_t avail = end - c->snd_nxt, need = avail < mss ? avail : mss;
+        uint32_t rwnd_room = c->snd_wnd > inflight ? c->snd_wnd - inflight : 0;
+        uint32_t cwnd_room = c->cwnd > inflight ? c->cwnd - inflight : 0;
+        if (rwnd_room < need && cwnd_room >= need) {
+            tcp_chrono_start(c, TCP_CHRONO_RWND);
+            return;
+        }
+    }
+    tcp_chrono_stop(c, TCP_CHRONO_RWND);
+    if (sent)
+        tcp_chrono_sndbuf_check(c);
+}
+
 void tcp_output(tcp_conn *c)
 {
     synack_stack *st = c->st;
@@ -605,6 +631,7 @@ void tcp_output(tcp_conn *c)
         uint32_t end = tcp_snd_data_end(c);
         if (tcp_rate_on(c) && !paced)
             check_app_limited(c, end, mss);
+        chrono_update(c, mss, sent);
         if (!sent && !paced && seq_lt(c->snd_nxt, end) && c->snd_nxt == c->snd_una &&
             tcp_deadline(c, TT_PERSIST) == UINT64_MAX && tcp_deadline(c, TT_REXMIT) == UINT64_MAX) {
             uint64_t t = tcp_rto_backed_off(c);

@@ -272,6 +272,19 @@ void tcp_ecn_ece_rcvd(tcp_conn *c, const tcp_seg *seg);
  * its datagram (ECT(0) only on new data; probe: a zero-window probe). */
 uint8_t tcp_ecn_data_ect(tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags);
 
+/* --- chrono.c: TCP_INFO busy/limited times (tcb.h tcp_chrono) --- */
+/* The condition `type` (TCP_CHRONO_*) began: it runs if it outranks the running one. */
+void tcp_chrono_start(tcp_conn *c, uint8_t type);
+/* The condition ended: nothing runs once nothing is left to send or acknowledge, else busy
+ * takes over if `type` was running. */
+void tcp_chrono_stop(tcp_conn *c, uint8_t type);
+/* Starts the sndbuf-limited time if the application waits for send-buffer room while
+ * everything it wrote has left with cwnd to spare: after a send pass, and when a send
+ * finds the buffer full. */
+void tcp_chrono_sndbuf_check(tcp_conn *c);
+/* µs per type ([type - 1]), the running one included. */
+void tcp_chrono_read(const tcp_conn *c, uint64_t us[TCP_CHRONO_N - 1]);
+
 /* --- timers.c --- */
 /* Runs every expired timer of c: TCP_FREED, or TCP_DONE. */
 tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now);

@@ -222,8 +222,10 @@ long tcp_usr_send(tcp_conn *c, const void *buf, size_t len)
     long n = sendbuf_append(&c->x->snd, &c->st->bufmem, buf, len);
     if (n == 0)
         n = -EAGAIN;
-    if (n > 0)
+    if (n > 0) {
+        tcp_chrono_start(c, TCP_CHRONO_BUSY);
         tcp_output(c);
+    }
     return n;
 }
 
@@ -243,6 +245,7 @@ long tcp_usr_send_commit(tcp_conn *c, size_t n)
     /* Only what the last reserve lent: the rest of the storage is stale heap. */
     long rc = sendbuf_commit(&c->x->snd, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
     if (rc == 0 && n) {
+        tcp_chrono_start(c, TCP_CHRONO_BUSY);
         tcp_output(c);
         rc = (long)n;
     }
@@ -473,4 +476,14 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->bytes_received = c->bytes_received;
     i->segs_out = c->segs_out;
     i->segs_in = c->segs_in;
+    uint64_t now = c->st->now;
+    i->last_data_sent_ms = tcp_ms(now) - c->last_data_sent_ms;
+    i->last_data_recv_ms = tcp_ms(now) - c->last_data_recv_ms;
+    i->last_ack_recv_ms = (uint32_t)((now - c->last_rcv) / 1000);
+    i->reord_seen = c->reord_seen;
+    uint64_t us[TCP_CHRONO_N - 1];
+    tcp_chrono_read(c, us);
+    i->busy_time_us = us[0] + us[1] + us[2];
+    i->rwnd_limited_us = us[TCP_CHRONO_RWND - 1];
+    i->sndbuf_limited_us = us[TCP_CHRONO_SNDBUF - 1];
 }
