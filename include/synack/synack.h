@@ -403,6 +403,7 @@ typedef struct synack_tcp_info {
     uint32_t sacked;         /* bytes above the cumulative ACK the peer has SACKed */
     uint32_t lost;           /* bytes RACK marked lost (resent or not), not since SACKed */
     uint32_t reordering;     /* segments: the reordering degree SACKs have shown (3 at first) */
+
     uint32_t last_data_sent_ms; /* since data last left (resent data too), or since the
                                    connection was established */
     uint32_t last_data_recv_ms; /* since in-order data last arrived, or idem */

@@ -239,15 +239,16 @@ typedef struct tcp_conn {
 
     /* --- statistics for TCP_INFO (32-bit where Linux keeps them so: an idle TCB has no
      * room to spare) --- */
-    uint64_t bytes_acked;        /* bytes sent and acknowledged */
-    uint64_t bytes_received;     /* bytes received in order */
-    uint32_t segs_out;           /* segments sent */
-    uint32_t segs_in;            /* segments received */
-    uint32_t total_retrans;      /* segments retransmitted */
-    uint32_t last_data_recv_ms;  /* when in-order data last arrived (or the connection was
-                                    established): tcp_ms() */
-    uint32_t last_data_sent_ms;  /* when data last left (idem) */
-    uint32_t reord_seen;         /* ACKs that showed reordering (RACK, rack.c) */
+    uint64_t bytes_acked;    /* bytes sent and acknowledged */
+    uint64_t bytes_received; /* bytes received in order */
+    uint32_t segs_out;       /* segments sent */
+    uint32_t segs_in;        /* segments received */
+    uint32_t total_retrans;  /* segments retransmitted */
+
+    uint32_t last_data_recv_ms; /* when in-order data last arrived (or the connection was
+                                   established): tcp_ms() */
+    uint32_t last_data_sent_ms; /* when data last left (idem) */
+    uint32_t reord_seen;        /* ACKs that showed reordering (RACK, rack.c) */
 } tcp_conn;
 
 /* Linux's chronographs (tcpi_busy_time and friends): time spent with data to send, the
@@ -256,9 +257,9 @@ typedef struct tcp_conn {
  * data and can be asked, so they live in the socket (synack_sock.chrono). */
 enum { TCP_CHRONO_NONE, TCP_CHRONO_BUSY, TCP_CHRONO_RWND, TCP_CHRONO_SNDBUF, TCP_CHRONO_N };
 typedef struct tcp_chrono {
-    uint64_t start;                      /* when `type` began */
-    uint64_t total[TCP_CHRONO_N - 1];    /* µs per type, [type - 1], the running one aside */
-    uint8_t type;                        /* TCP_CHRONO_* running */
+    uint64_t start;                   /* when `type` began */
+    uint64_t total[TCP_CHRONO_N - 1]; /* µs per type, [type - 1], the running one aside */
+    uint8_t type;                     /* TCP_CHRONO_* running */
 } tcp_chrono;
 
 /* A time in milliseconds, modulo 2^32 (only differences are used), for the TCB's 32-bit
