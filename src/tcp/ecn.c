@@ -90,17 +90,15 @@ void tcp_ecn_ece_rcvd(tcp_conn *c, const tcp_seg *seg)
     c->cc->on_exit_recovery(c);
 }
 
-uint8_t tcp_ecn_data_ect(tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags)
+uint8_t tcp_ecn_data_ect(const tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags)
 {
-    if (c->ecn_ok && (c->ecn_ece) && (*flags & TCP_ACK))
+    if (c->ecn_ok && c->ecn_ece && (*flags & TCP_ACK))
         *flags |= TCP_ECE; /* RFC 3168 6.1.3: every ACK until CWR arrives */
     /* RFC 3168 6.1.5 and 6.1.6: only new data is ECN-capable; retransmissions, pure
      * ACKs and window probes are not, and carry no CWR. */
     if (!c->ecn_ok || len == 0 || probe || seq != c->snd_max)
         return IP_ECN_NOT_ECT;
-    if (c->ecn_cwr) {
-        *flags |= TCP_CWR;
-        c->ecn_cwr = 0;
-    }
+    if (c->ecn_cwr)
+        *flags |= TCP_CWR; /* tcp_xmit clears ecn_cwr once it left */
     return IP_ECN_ECT0;
 }
