@@ -255,8 +255,8 @@ static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int prob
         gso = len > m ? m : 0;
     }
     int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso, ecn);
-    if (flags & TCP_CWR)
-        c->ecn_cwr = 0; /* RFC 3168 6.1.2: CWR goes on one segment */
+    if (flags & TCP_CWR) /* RFC 3168 6.1.2: CWR goes on one segment */
+        c->ecn_cwr = 0;
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
     if (len)
         c->last_data_sent_ms = tcp_ms(st->now); /* Linux's lsndtime: resent data too */

@@ -270,8 +270,7 @@ void tcp_ecn_rx(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn);
 void tcp_ecn_ece_rcvd(tcp_conn *c, const tcp_seg *seg);
 /* A segment of ours about to leave: adds ECE/CWR to *flags and returns the ECN field for
  * its datagram (ECT(0) only on new data; probe: a zero-window probe). */
-uint8_t tcp_ecn_data_ect(const tcp_conn *c, uint32_t seq, uint32_t len, int probe,
-                         uint8_t *flags);
+uint8_t tcp_ecn_data_ect(const tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags);
 
 /* --- chrono.c: TCP_INFO busy/limited times (tcb.h tcp_chrono) --- */
 /* The condition `type` (TCP_CHRONO_*) began: it runs if it outranks the running one. */
