@@ -718,7 +718,7 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && n->kind == CT_CONN ? tcp_conn_of(n)->sock : -1,
-                      seg);
+                      seg, rx->ecn);
     if (n && n->kind == CT_TIME_WAIT) {
         if (tcp_tw_input(st, tcp_tw_of(n), seg) != TCP_FREED)
             return;

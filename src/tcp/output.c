@@ -28,10 +28,11 @@ uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg)
 }
 
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
-                   const tcp_seg *seg)
+                   const tcp_seg *seg, uint8_t ecn)
 {
     synack_event ev = {.type = type, .has_conn = 1, .conn = *ep, .sock = sock};
     synack_seg_info *i = &ev.u.seg;
+    i->ecn = ecn;
     i->flags = seg->flags;
     i->seq = seg->seq;
     i->ack = seg->ack;
@@ -90,7 +91,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     if (n == 0)
         return -EMSGSIZE;
     if (stack_tracing(st))
-        tcp_trace_seg(st, SYNACK_EV_TX, ep, c ? c->sock : -1, seg);
+        tcp_trace_seg(st, SYNACK_EV_TX, ep, c ? c->sock : -1, seg, ecn);
     /* A super-frame counts as the segments the device makes of it (as Linux's
      * tcp_skb_pcount); the tx trace event shows it once, as a capture on the host would. */
     st->counters[SYNACK_CTR_OutSegs] += gso ? (seg->payload_len + gso - 1) / gso : 1;

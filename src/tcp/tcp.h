@@ -218,9 +218,10 @@ void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
 /* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK
  * does; RACK's reordering timer calls it too. */
 void tcp_enter_recovery(tcp_conn *c);
-/* Emits a tx or rx event for seg; sock is its connection's socket id, or -1. */
+/* Emits a tx or rx event for seg; sock is its connection's socket id, or -1; ecn is its
+ * datagram's ECN field. */
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
-                   const tcp_seg *seg);
+                   const tcp_seg *seg, uint8_t ecn);
 
 /* --- output.c --- */
 /* Sends the data, FIN and ACK that the windows and Nagle allow. */
