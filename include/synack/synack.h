@@ -420,6 +420,9 @@ typedef struct synack_tcp_info {
 #define SYNACK_TCP_INFO                                                                            \
     0x5301 /* getsockopt fills struct synack_tcp_info: min(*len, sizeof)                           \
               bytes, *len set to that (the struct only grows at its end) */
+#define SYNACK_TCP_ECN                                                                             \
+    0x5302 /* int 0..2, synack_config.ecn's modes for this socket (from the config at              \
+              first): read by connect(), and by a listener at each SYN */
 
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new

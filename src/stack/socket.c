@@ -524,7 +524,8 @@ static int int_option(int level, int name)
                name == SO_RCVBUF;
     if (level == IPPROTO_TCP)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
-               name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT;
+               name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
+               name == SYNACK_TCP_ECN;
     return 0;
 }
 
@@ -593,6 +594,12 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
             return -EINVAL;
         k->keepcnt = (uint32_t)v;
         *which = TK_KEEPCNT;
+        return 0;
+    case SYNACK_TCP_ECN:
+        if (v < 0 || v > 2)
+            return -EINVAL;
+        k->ecn = (uint8_t)v;
+        *which = TK_ECN; /* read at the next handshake: nothing to apply */
         return 0;
     default: /* TCP_USER_TIMEOUT (int_option) */
         if (v < 0)
@@ -737,6 +744,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, (int)k->keepcnt);
     case TCP_USER_TIMEOUT:
         return put_int(val, len, (int)(k->user_timeout_us / 1000));
+    case SYNACK_TCP_ECN:
+        return put_int(val, len, k->ecn);
     case TCP_CONGESTION: {
         char dflt[sizeof(st->cfg.cc) + 1] = {0};
         memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));

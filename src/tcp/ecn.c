@@ -5,6 +5,13 @@
  * the datagram (output.c). */
 #include "tcp/tcp.h"
 
+/* The mode in force: the socket's (SYNACK_TCP_ECN; a listener's passes to what it
+ * creates), else the stack's. */
+static uint8_t mode(const tcp_conn *c)
+{
+    return c->knobs ? c->knobs->ecn : c->st->cfg.ecn;
+}
+
 /* RFC 3168 6.1.1: an ECN-setup SYN has both ECE and CWR. */
 static int syn_asks_ecn(const tcp_seg *seg)
 {
@@ -15,14 +22,14 @@ void tcp_ecn_passive_open(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn)
 {
     /* A SYN must not be ECN-capable (RFC 3168 6.1.1): one that arrives marked went
      * through something that rewrites the field, and ECN is refused as Linux refuses it. */
-    c->ecn_ok = c->st->cfg.ecn != 0 && syn_asks_ecn(seg) && ip_ecn == IP_ECN_NOT_ECT;
+    c->ecn_ok = mode(c) != 0 && syn_asks_ecn(seg) && ip_ecn == IP_ECN_NOT_ECT;
     if (c->ecn_ok)
         stack_count(c->st, SYNACK_CTR_TCPECNNegotiated);
 }
 
 void tcp_ecn_active_open(tcp_conn *c)
 {
-    c->ecn_ok = c->st->cfg.ecn == 1;
+    c->ecn_ok = mode(c) == 1;
 }
 
 void tcp_ecn_syn_rcvd(tcp_conn *c, const tcp_seg *seg)

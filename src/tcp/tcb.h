@@ -36,6 +36,7 @@ typedef struct tcp_knobs {
     uint8_t nodelay;             /* TCP_NODELAY */
     uint8_t keepalive;           /* SO_KEEPALIVE */
     uint8_t linger_on;           /* SO_LINGER l_onoff */
+    uint8_t ecn;                 /* SYNACK_TCP_ECN (cfg.ecn's modes) */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */

@@ -432,6 +432,7 @@ typedef enum tcp_knob {
     TK_CC,
     TK_PACING,
     TK_LINGER,
+    TK_ECN,
 } tcp_knob;
 /* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
  * new congestion control or pacing rate needs the transfer block). */

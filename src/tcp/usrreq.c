@@ -44,6 +44,7 @@ void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k)
     k->keepidle_us = st->cfg.keepidle_us;
     k->keepintvl_us = st->cfg.keepintvl_us;
     k->keepcnt = st->cfg.keepcnt;
+    k->ecn = st->cfg.ecn;
 }
 
 uint16_t tcp_usr_default_maxseg(const synack_stack *st)

@@ -334,6 +334,42 @@ static void test_retransmissions_and_probes_not_ect(void **state)
     sh_free(&h);
 }
 
+/* SYNACK_TCP_ECN: the socket's own mode, from the config at first; a listener's reaches
+ * the SYN-ACKs of the connections it makes, a connecting socket's its SYN. */
+static void test_socket_option(void **state)
+{
+    (void)state;
+    synack_config cfg = mode_cfg(2);
+    seghost h;
+    sh_init(&h, &cfg);
+    int ls = sh_listen(&h, PORT, 4);
+    int v = -1;
+    socklen_t len = sizeof(v);
+    assert_int_equal(synack_getsockopt(h.st, ls, IPPROTO_TCP, SYNACK_TCP_ECN, &v, &len), 0);
+    assert_int_equal(v, 2);
+    v = 3;
+    assert_int_equal(synack_setsockopt(h.st, ls, IPPROTO_TCP, SYNACK_TCP_ECN, &v, sizeof(v)),
+                     -EINVAL);
+    v = 0;
+    assert_int_equal(synack_setsockopt(h.st, ls, IPPROTO_TCP, SYNACK_TCP_ECN, &v, sizeof(v)), 0);
+    tcp_opts o = {.has_mss = 1, .mss = 1000};
+    sh_send(&h, PPORT, PORT, PEER_ISS, 0, TCP_SYN | TCP_ECE | TCP_CWR, 65535, NULL, 0, &o);
+    assert_int_equal(sh_last(&h)->s.flags, TCP_SYN | TCP_ACK); /* off on this listener */
+    v = 2;
+    assert_int_equal(synack_setsockopt(h.st, ls, IPPROTO_TCP, SYNACK_TCP_ECN, &v, sizeof(v)), 0);
+    sh_send(&h, PPORT + 1, PORT, PEER_ISS, 0, TCP_SYN | TCP_ECE | TCP_CWR, 65535, NULL, 0, &o);
+    assert_int_equal(sh_last(&h)->s.flags, TCP_SYN | TCP_ACK | TCP_ECE);
+
+    int s = synack_socket(h.st, SOCK_STREAM);
+    v = 1;
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_TCP, SYNACK_TCP_ECN, &v, sizeof(v)), 0);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(PORT), .sin_addr.s_addr = htonl(SH_PEER)};
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&sin, sizeof(sin)), -EINPROGRESS);
+    assert_int_equal(sh_last(&h)->s.flags, TCP_SYN | TCP_ECE | TCP_CWR);
+    sh_free(&h);
+}
+
 /* Linux's default: a peer that asks gets ECN; connect() does not ask. (Values above 2
  * are refused: tests/unit/test_config.c.) */
 static void test_default_mode(void **state)
@@ -354,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_no_ecn_ignores_marks),
         cmocka_unit_test(test_sender_reduces_once_per_window),
         cmocka_unit_test(test_retransmissions_and_probes_not_ect),
+        cmocka_unit_test(test_socket_option),
         cmocka_unit_test(test_default_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

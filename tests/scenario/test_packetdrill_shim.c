@@ -519,6 +519,13 @@ static void test_host_sysctls_shape_the_stack(void **state)
     socklen_t el = sizeof(err);
     assert_int_equal(f->ifc.getsockopt(f->u, fd, SOL_SOCKET, SO_ERROR, &err, &el), 0);
     assert_int_equal(err, ETIMEDOUT);
+    /* tcp_ecn, read at each handshake on Linux, reaches sockets made after it changed */
+    write_sysctl(dir, "tcp_ecn", "0\n");
+    fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+    sniff(f, &p[0]);
+    assert_int_equal(p[0].seg.flags, TCP_SYN);
     unload(f);
 
     /* sysctl_dir=none: no host model, the profile's own choices (timestamps on) */

@@ -4,7 +4,9 @@
  * become the matching synack config fields, as a Linux socket would follow them.
  *
  * Scripts set them after packetdrill has loaded the shim, so the stack is configured again
- * when the first socket is made (pd_sock.c); sysctls written after that are not seen.
+ * when the first socket is made (pd_sock.c); sysctls written after that are not seen,
+ * but for tcp_ecn, which Linux reads at each handshake: every new socket takes its value
+ * then (SYNACK_TCP_ECN).
  * Knobs without a synack counterpart (tcp_fastopen, tcp_syn_linear_timeouts,
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
@@ -79,4 +81,15 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
+}
+
+void pd_host_socket(const pd_shim *sh, int s)
+{
+    const char *dir = sh->sysctl_dir[0] ? sh->sysctl_dir : "/proc/sys/net/ipv4";
+    long v;
+    if (!sh->linux_profile || strcmp(dir, "none") == 0 || !read_long(dir, "tcp_ecn", &v) || v < 0 ||
+        v > 2)
+        return;
+    int mode = (int)v;
+    synack_setsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_ECN, &mode, sizeof(mode));
 }

@@ -124,6 +124,8 @@ int pd_stack_build(pd_shim *sh);
 /* --- pd_host.c: the host's sysctls under profile=linux --- */
 /* Overrides cfg's fields with the net.ipv4.tcp_* sysctls synack has a counterpart for. */
 void pd_host_apply(const pd_shim *sh, synack_config *cfg);
+/* A new socket s takes the sysctls Linux reads per connection (tcp_ecn) as they are now. */
+void pd_host_socket(const pd_shim *sh, int s);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);
