@@ -111,7 +111,12 @@ static void enter_recovery(tcp_conn *c, uint32_t delivered)
     stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
     c->in_recovery = 1;
     c->x->snd_recover = c->snd_max;
-    c->cc->on_enter_recovery(c);
+    if (!c->cc->cong_control && tcp_ecn_in_reduction(c))
+        /* RFC 3168 6.1.2: one reduction per window, and an ECE made this one's; only
+         * RFC 5681 3.2's inflation by the three segments that left */
+        c->cwnd = c->ssthresh + 3u * c->snd_mss;
+    else
+        c->cc->on_enter_recovery(c);
     if (c->sack_ok) {
         /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and PRR paces it: cwnd
          * is recomputed on every ACK (unless the controller owns cwnd: cong_control),

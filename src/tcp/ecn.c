@@ -97,6 +97,11 @@ void tcp_ecn_ece_rcvd(tcp_conn *c, const tcp_seg *seg)
     c->cc->on_exit_recovery(c);
 }
 
+int tcp_ecn_in_reduction(const tcp_conn *c)
+{
+    return c->x->ecn_cwr_window && !seq_gt(c->snd_una, c->x->ecn_high);
+}
+
 uint8_t tcp_ecn_data_ect(const tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags)
 {
     if (c->ecn_ok && c->ecn_ece && (*flags & TCP_ACK))

@@ -269,6 +269,8 @@ uint8_t tcp_ecn_syn_flags(const tcp_conn *c, int synack, int resent);
 void tcp_ecn_rx(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn);
 /* An acceptable ACK (after SND.UNA moved): the sender's response to ECE. */
 void tcp_ecn_ece_rcvd(tcp_conn *c, const tcp_seg *seg);
+/* 1 while the window an ECE reduction was made for is not yet acknowledged. */
+int tcp_ecn_in_reduction(const tcp_conn *c);
 /* A segment of ours about to leave: adds ECE/CWR to *flags and returns the ECN field for
  * its datagram (ECT(0) only on new data; probe: a zero-window probe). */
 uint8_t tcp_ecn_data_ect(const tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags);

@@ -301,6 +301,39 @@ static void test_sender_reduces_once_per_window(void **state)
     sh_free(&h);
 }
 
+/* RFC 3168 6.1.2: a loss in the window an ECE already reduced is the same congestion:
+ * fast retransmit keeps that ssthresh (CUBIC would take 0.7 of it again) and only
+ * inflates cwnd by the three segments that left. */
+static void test_loss_after_ece_same_window(void **state)
+{
+    (void)state;
+    synack_config cfg = mode_cfg(2);
+    memcpy(cfg.cc, "cubic", 6);
+    seghost h;
+    uint32_t siss;
+    int s = ecn_open(&h, &cfg, 65535, &siss);
+    uint32_t base = siss + 1;
+    static char buf[6000];
+    assert_int_equal(synack_send(h.st, s, buf, sizeof(buf), 0), (long)sizeof(buf));
+    sh_send(&h, PPORT, PORT, PEER_ISS + 1, base + 1000, TCP_ACK | TCP_ECE, 65535, NULL, 0, NULL);
+    synack_tcp_info ti = fx_tcp_info(h.st, s);
+    uint32_t ss = ti.snd_ssthresh;
+    assert_true(ss < 10000);
+    assert_int_equal(ti.snd_cwnd, ss);
+    size_t mark = h.nout;
+    for (int i = 0; i < 3; i++) /* the second segment was lost */
+        sh_send(&h, PPORT, PORT, PEER_ISS + 1, base + 1000, TCP_ACK | TCP_ECE, 65535, NULL, 0,
+                NULL);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPFastRetrans), 1);
+    assert_int_equal(h.out[mark].s.seq, base + 1000);
+    assert_int_equal(h.out[mark].ecn, IP_ECN_NOT_ECT);
+    ti = fx_tcp_info(h.st, s);
+    assert_int_equal(ti.snd_ssthresh, ss);
+    assert_int_equal(ti.snd_cwnd, ss + 3000);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPECNReductions), 1);
+    sh_free(&h);
+}
+
 /* RFC 3168 6.1.5 and 6.1.6: retransmissions and zero-window probes are not ECN-capable. */
 static void test_retransmissions_and_probes_not_ect(void **state)
 {
@@ -390,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_no_ecn_ignores_marks),
         cmocka_unit_test(test_sender_reduces_once_per_window),
         cmocka_unit_test(test_retransmissions_and_probes_not_ect),
+        cmocka_unit_test(test_loss_after_ece_same_window),
         cmocka_unit_test(test_socket_option),
         cmocka_unit_test(test_default_mode),
     };
