@@ -70,6 +70,8 @@ typedef struct synack_seg_info {
     uint32_t ts_val;     /* TSval, if has_ts */
     uint32_t ts_ecr;     /* TSecr, if has_ts */
     uint32_t sack[4][2]; /* SACK blocks (left, right) */
+    uint8_t ecn;         /* the datagram's ECN field (RFC 3168 5): 0 Not-ECT, 1 ECT(1),
+                            2 ECT(0), 3 CE */
 } synack_seg_info;
 
 typedef struct synack_event {

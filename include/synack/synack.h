@@ -293,6 +293,10 @@ typedef struct synack_config {
                                     open, the peer's SYN-ACK, which repeats the SYN we have,
                                     is answered at once with an ACK reporting that SYN in a
                                     D-SACK block (Linux), not taken silently (RFC 9293 Fig. 7) */
+
+    uint8_t ecn; /* Explicit Congestion Notification (RFC 3168), as Linux's net.ipv4.tcp_ecn:
+                    0 off; 1 connect() asks for it (an ECN-setup SYN) and a listener grants
+                    it; 2 (the default) only granted to a peer that asks */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -558,12 +562,26 @@ typedef struct synack_tcp_info {
     uint32_t sacked;         /* bytes above the cumulative ACK the peer has SACKed */
     uint32_t lost;           /* bytes RACK marked lost (resent or not), not since SACKed */
     uint32_t reordering;     /* segments: the reordering degree SACKs have shown (3 at first) */
+
+    uint32_t last_data_sent_ms; /* since data last left (resent data too), or since the
+                                   connection was established */
+    uint32_t last_data_recv_ms; /* since in-order data last arrived, or idem */
+    uint32_t last_ack_recv_ms;  /* since a segment last arrived */
+    uint32_t reord_seen;        /* ACKs that showed segments delivered out of order */
+    uint64_t busy_time_us;      /* time with data to send or unacknowledged (Linux's chrono),
+                                   the two below included */
+    uint64_t rwnd_limited_us;   /* of it, the next segment held back by the peer's window */
+    uint64_t sndbuf_limited_us; /* of it, all data sent with cwnd to spare, the application
+                                   blocked by a full send buffer */
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */
 #define SYNACK_TCP_INFO                                                                            \
     0x5301 /* getsockopt fills struct synack_tcp_info: min(*len, sizeof)                           \
               bytes, *len set to that (the struct only grows at its end) */
+#define SYNACK_TCP_ECN                                                                             \
+    0x5302 /* int 0..2, synack_config.ecn's modes for this socket (from the config at              \
+              first): read by connect(), and by a listener at each SYN */
 
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new
@@ -589,7 +607,8 @@ typedef struct synack_tcp_info {
     X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenActiveDisabled)            \
     X(TCPFastOpenCacheEvict)                                                               \
     X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)           \
-    X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)
+    X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)                               \
+    X(InECT1Pkts) X(InECT0Pkts) X(InCEPkts) X(TCPECNNegotiated) X(TCPECNReductions)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -195,6 +195,8 @@ static const char *check_behaviour(const synack_config *c)
         return "rack";
     if (c->pacing > 1)
         return "pacing";
+    if (c->ecn > 2)
+        return "ecn";
     /* The name must be terminated inside the array and known; "" means the default. */
     if (memchr(c->cc, '\0', sizeof(c->cc)) == NULL || (c->cc[0] && !tcp_cc_find(c->cc)))
         return "cc";

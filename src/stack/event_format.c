@@ -288,6 +288,10 @@ static void put_seg_members(struct fmt *f, const synack_seg_info *seg)
     put_c(f, '"');
     put_opts(f, seg);
     put_c(f, '"');
+    /* only when set: a trace without ECN reads as it always did */
+    static const char *const ecn[4] = {"", "ect1", "ect0", "ce"};
+    if (seg->ecn & 3)
+        member_str(f, "ecn", ecn[seg->ecn & 3]);
 }
 
 size_t synack_event_json(const synack_event *ev, const char *host, char *out, size_t cap)

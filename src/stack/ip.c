@@ -62,6 +62,12 @@ int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t
 int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
                    synack_tx_meta *meta)
 {
+    return ip_output_ecn(st, dst, proto, l4, l4_len, meta, IP_ECN_NOT_ECT);
+}
+
+int ip_output_ecn(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
+                  synack_tx_meta *meta, uint8_t ecn)
+{
     const synack_netif *nif = &st->cfg.netif;
     /* A TSO super-frame is cut to the MTU by the device. */
     int gso = meta && (meta->flags & SYNACK_TX_GSO_TCPV4);
@@ -71,7 +77,7 @@ int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, s
     }
     uint8_t *ip = l4 - IPV4_HDR_LEN;
     ipv4_hdr h = {.ttl = 64,
-                  .tos = st->tx_tos,
+                  .tos = (uint8_t)(st->tx_tos | (ecn & IP_ECN_MASK)),
                   .proto = proto,
                   .src = nif->addr,
                   .dst = dst,
@@ -203,6 +209,12 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const syna
         stack_drop(st, NULL, c, wire_result_name(r));
         return -EINVAL;
     }
+    /* Linux's IpExt In*Pkts, by ECN codepoint (RFC 3168 5); Not-ECT, the common case, is
+     * not counted. */
+    static const synack_counter ecn_ctr[4] = {SYNACK_CTR_COUNT, SYNACK_CTR_InECT1Pkts,
+                                              SYNACK_CTR_InECT0Pkts, SYNACK_CTR_InCEPkts};
+    if (ip.tos & IP_ECN_MASK)
+        stack_count(st, ecn_ctr[ip.tos & IP_ECN_MASK]);
     if (!for_us(st, ip.dst)) {
         stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
         return -EINVAL;

@@ -398,8 +398,11 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
 static void note_full(synack_stack *st, int s)
 {
     synack_sock *so = sock_get(st, s);
-    if (so)
-        so->nospace = 1;
+    if (!so)
+        return;
+    so->nospace = 1;
+    if (so->conn)
+        tcp_chrono_sndbuf_check(so->conn); /* TCP_INFO sndbuf_limited */
 }
 
 ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want)
@@ -688,7 +691,8 @@ static int int_option(int level, int name)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
                name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
                name == TCP_CORK || name == TCP_NOTSENT_LOWAT || name == TCP_INQ ||
-               name == TCP_SYNCNT;
+               name == TCP_SYNCNT ||
+               name == SYNACK_TCP_ECN;
     return 0;
 }
 
@@ -778,6 +782,12 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
             return -EINVAL;
         k->syncnt = (uint8_t)v;
         *which = TK_SYNCNT;
+        return 0;
+    case SYNACK_TCP_ECN:
+        if (v < 0 || v > 2)
+            return -EINVAL;
+        k->ecn = (uint8_t)v;
+        *which = TK_ECN; /* read at the next handshake: nothing to apply */
         return 0;
     default: /* TCP_USER_TIMEOUT (int_option) */
         if (v < 0)
@@ -1054,6 +1064,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, so->fo_connect);
     case TCP_FASTOPEN_NO_COOKIE:
         return put_int(val, len, so->fo_no_cookie);
+    case SYNACK_TCP_ECN:
+        return put_int(val, len, k->ecn);
     case TCP_CONGESTION: {
         char dflt[sizeof(st->cfg.cc) + 1] = {0};
         memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));

@@ -63,6 +63,7 @@ void synack_config_init(synack_config *c)
     memcpy(c->cc, "cubic", 6);
     c->fastopen_client = SYNACK_TFO_CLIENT_ENABLE;
     c->fastopen_cache_max = 64;
+    c->ecn = 2; /* Linux's default: never ask, so no path that drops ECT traffic is risked */
 }
 
 static void *counted_alloc(void *ctx, size_t size)

@@ -51,6 +51,7 @@ typedef struct synack_sock {
     struct sock_errq *errq; /* records and pending sends, or NULL */
     uint32_t tsflags;       /* SO_TIMESTAMPING */
     uint8_t zerocopy;       /* SO_ZEROCOPY */
+    tcp_chrono chrono; /* its connection's TCP_INFO busy/limited times (tcp/chrono.c) */
 } synack_sock;
 
 struct synack_stack {
@@ -159,6 +160,10 @@ uint32_t ip_tso_max(const synack_stack *st);
  * start. A SYNACK_TX_GSO_TCPV4 frame may exceed the MTU. */
 int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
                    synack_tx_meta *meta);
+/* ip_output_meta() with the ECN field of the datagram (IP_ECN_*, RFC 3168 5; TCP sets
+ * ECT(0) on new data of an ECN connection). */
+int ip_output_ecn(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
+                  synack_tx_meta *meta, uint8_t ecn);
 /* Hands a finished frame to the netif: output_ex with meta when the netif has it, else
  * output. Does not count. */
 int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta);

@@ -47,10 +47,15 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
         data_acked = 0;
     sendbuf_consume(&c->x->snd, data_acked);
     c->x->snd_buf_seq += data_acked;
+    int was_full = data_acked && c->sock >= 0 && st->socks[c->sock].nospace;
     if (data_acked)
         sock_ready_space(st, c->sock);
     c->bytes_acked += data_acked;
     c->snd_una = ack;
+    if (was_full)
+        tcp_chrono_stop(c, TCP_CHRONO_SNDBUF); /* the application can write again */
+    if (ack == c->snd_max)
+        tcp_chrono_stop(c, TCP_CHRONO_BUSY);
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack;
     if (c->errq_track)
@@ -151,7 +156,12 @@ static void enter_recovery(tcp_conn *c, uint32_t delivered)
     stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
     c->in_recovery = 1;
     c->x->snd_recover = c->snd_max;
-    c->cc->on_enter_recovery(c);
+    if (!c->cc->cong_control && tcp_ecn_in_reduction(c))
+        /* RFC 3168 6.1.2: one reduction per window, and an ECE made this one's; only
+         * RFC 5681 3.2's inflation by the three segments that left */
+        c->cwnd = c->ssthresh + 3u * c->snd_mss;
+    else
+        c->cc->on_enter_recovery(c);
     if (c->sack_ok) {
         /* RFC 6675 5 (4.2): the pipe estimate decides what is sent, and PRR paces it: cwnd
          * is recomputed on every ACK (unless the controller owns cwnd: cong_control),
@@ -312,6 +322,7 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
         seq_gt(c->snd_una, c->x->snd_recover - 1) &&
         (tcp_rack_on(c) ? rack_lost : (tcp_sack_first_lost(c) || early_retransmit(c))))
         enter_recovery(c, delivered);
+    tcp_ecn_ece_rcvd(c, seg); /* RFC 3168 6.1.2, after loss recovery had its say */
     tcp_ack_rate_sample(c, seg, una_before, sacked_before);
     /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
     if (seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {

@@ -90,6 +90,16 @@ void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e)
         pmtu_update(c, e);
         return;
     }
+    if (e->type == ICMP_DEST_UNREACH && c->passive && c->state == SYNACK_SYN_RECEIVED) {
+        /* RFC 5927 5.2 leaves hard errors before synchronization to abort; for a request
+         * that only a SYN made (perhaps forged, SYN flooding) any unreachable is reason
+         * enough to free its slot, as Linux's tcp_req_err does: the window check above
+         * pinned the quoted SEQ to our SYN-ACK's ISS. The peer's later ACK then meets the
+         * listener and is reset. */
+        stack_drop(st, &e->ep, SYNACK_CTR_ListenDrops, "icmp-unreachable-syn-received");
+        tcp_conn_close(c, 0, "icmp-unreachable");
+        return;
+    }
     int err = e->type == ICMP_DEST_UNREACH ? unreach_errno(e->code) : -EHOSTUNREACH;
     int hard = e->type == ICMP_DEST_UNREACH &&
                (e->code == ICMP_CODE_PROTO_UNREACH || e->code == ICMP_CODE_PORT_UNREACH);

@@ -144,6 +144,8 @@ static void syn_loss_fallback(tcp_conn *c)
 
 void tcp_establish(tcp_conn *c, const char *why)
 {
+    /* TCP_INFO's last_data_* count from here until data moves (Linux does the same) */
+    c->last_data_recv_ms = c->last_data_sent_ms = tcp_ms(c->st->now);
     c->cc->init(c);
     syn_loss_fallback(c);
     tcp_set_state(c, SYNACK_ESTABLISHED, why);
@@ -202,6 +204,7 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
     }
     /* fourth: the SYN */
     tcp_rcvseqinit(c, seg);
+    tcp_ecn_syn_rcvd(c, seg);
     c->snd_wl2 = seg->ack;
     if (acceptable) {
         syn_acked(c, seg->ack);
@@ -286,6 +289,8 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
     c->rcv_nxt += (uint32_t)adv;
     c->bytes_received += (uint64_t)adv;
     if (adv > 0)
+        c->last_data_recv_ms = tcp_ms(st->now);
+    if (adv > 0)
         sock_ready_raise(st, c->sock, POLLIN);
     if (off > 0) {
         /* RFC 5681 4.2: out-of-order data is ACKed at once (a duplicate ACK). */
@@ -364,7 +369,8 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         (seg->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) != TCP_ACK ||
         seg->seq != c->rcv_nxt || ((uint32_t)seg->win << c->snd_wscale) != c->snd_wnd ||
         c->snd_nxt != c->snd_max || c->in_recovery || c->x->dupacks || c->x->nsb ||
-        seg->opts.nsack || c->fin_queued || c->x->rcv.nranges || c->sock < 0)
+        seg->opts.nsack || c->fin_queued || c->x->rcv.nranges || c->sock < 0 ||
+        (c->ecn_ok && (seg->flags & TCP_ECE)))
         return 0;
     if (c->ts_ok) {
         if (!seg->opts.has_ts || seq_lt(seg->opts.ts_val, c->ts_recent))
@@ -679,6 +685,7 @@ tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         tcp_drop(c, SYNACK_CTR_COUNT, "no-memory"); /* counted (NoMemory) by stack_alloc */
         return TCP_DONE;
     }
+    tcp_ecn_rx(c, seg, rx->ecn);
     uint32_t nconns = st->nconns;
     tcp_ret r = conn_input(c, seg, rx);
     if (r != TCP_FREED && st->nconns == nconns)
@@ -732,7 +739,7 @@ int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const ui
 {
     ct_key key = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
     ct_node *n = ct_lookup(&st->conns, &key);
-    tcp_rx rx = {.staged = NULL, .gso_size = gso_size};
+    tcp_rx rx = {.staged = NULL, .gso_size = gso_size, .ecn = ip->tos & IP_ECN_MASK};
     if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum, &rx)) {
         stack_count(st, SYNACK_CTR_InErrs);
         stack_drop(st, NULL, SYNACK_CTR_InCsumErrors, wire_result_name(WIRE_BAD_TCP_CSUM));
@@ -754,7 +761,7 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && n->kind == CT_CONN ? tcp_conn_of(n)->sock : -1,
-                      seg);
+                      seg, rx->ecn);
     if (n && n->kind == CT_TIME_WAIT) {
         if (tcp_tw_input(st, tcp_tw_of(n), seg) != TCP_FREED)
             return;

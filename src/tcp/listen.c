@@ -250,6 +250,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
     c->segs_in = 1; /* the SYN, which reached the listener before this TCB existed */
 
     tcp_rcvseqinit(c, seg);
+    tcp_ecn_passive_open(c, seg, rx->ecn);
     tcp_sendseqinit(c, tcp_isn(st, &ep));
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");

@@ -31,10 +31,11 @@ uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg)
 }
 
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
-                   const tcp_seg *seg)
+                   const tcp_seg *seg, uint8_t ecn)
 {
     synack_event ev = {.type = type, .has_conn = 1, .conn = *ep, .sock = sock};
     synack_seg_info *i = &ev.u.seg;
+    i->ecn = ecn;
     i->flags = seg->flags;
     i->seq = seg->seq;
     i->ack = seg->ack;
@@ -58,9 +59,10 @@ void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoi
 
 /* Builds one segment in the stack's frame buffer and hands it to IP. The payload, if any,
  * is copied from c's send buffer at offset `data_off`. gso non-zero makes it a TSO
- * super-frame the device cuts into segments of gso payload bytes (netif.tso_max). */
+ * super-frame the device cuts into segments of gso payload bytes (netif.tso_max). ecn is
+ * the datagram's ECN field (IP_ECN_*). */
 static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
-                    uint32_t data_off, uint32_t gso)
+                    uint32_t data_off, uint32_t gso, uint8_t ecn)
 {
     uint8_t *l4 = st->txbuf + ip_headroom(st);
     size_t cap = st->txcap - ip_headroom(st);
@@ -92,7 +94,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     if (n == 0)
         return -EMSGSIZE;
     if (stack_tracing(st))
-        tcp_trace_seg(st, SYNACK_EV_TX, ep, c ? c->sock : -1, seg);
+        tcp_trace_seg(st, SYNACK_EV_TX, ep, c ? c->sock : -1, seg, ecn);
     /* A super-frame counts as the segments the device makes of it (as Linux's
      * tcp_skb_pcount); the tx trace event shows it once, as a capture on the host would. */
     st->counters[SYNACK_CTR_OutSegs] += gso ? (seg->payload_len + gso - 1) / gso : 1;
@@ -104,7 +106,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     st->tx_nodf = k && k->pmtudisc == SYNACK_IP_PMTUDISC_DONT;
     int rc;
     if (!partial) {
-        rc = ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+        rc = ip_output_ecn(st, ep->raddr, IP_PROTO_TCP, l4, n, NULL, ecn);
         st->tx_tos = 0;
         st->tx_nodf = 0;
         return rc;
@@ -117,7 +119,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         meta.flags |= SYNACK_TX_GSO_TCPV4;
         meta.gso_size = (uint16_t)gso;
     }
-    rc = ip_output_meta(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta);
+    rc = ip_output_ecn(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta, ecn);
     st->tx_tos = 0;
     st->tx_nodf = 0;
     return rc;
@@ -126,7 +128,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
 static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,
                 uint32_t data_off)
 {
-    return emit_gso(st, ep, seg, c, data_off, 0);
+    return emit_gso(st, ep, seg, c, data_off, 0, IP_ECN_NOT_ECT);
 }
 
 int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg)
@@ -234,7 +236,7 @@ static void seg_start(const tcp_conn *c, synack_endpoints *ep, tcp_seg *seg, uin
     *seg = (tcp_seg){.sport = ep->lport, .dport = ep->rport, .seq = seq, .flags = flags};
 }
 
-int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int probe)
 {
     synack_stack *st = c->st;
     /* Sequence space leaving makes the connection busy; a bare ACK or RST does not. */
@@ -242,6 +244,7 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         return -ENOMEM;
     synack_endpoints ep;
     tcp_seg seg;
+    uint8_t ecn = tcp_ecn_data_ect(c, seq, len, probe, &flags);
     seg_start(c, &ep, &seg, seq, flags);
     seg.payload_len = len;
     if (flags & TCP_ACK)
@@ -267,8 +270,12 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         uint32_t m = send_mss(c);
         gso = len > m ? m : 0;
     }
-    int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso);
+    int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso, ecn);
+    if (flags & TCP_CWR) /* RFC 3168 6.1.2: CWR goes on one segment */
+        c->ecn_cwr = 0;
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
+    if (len)
+        c->last_data_sent_ms = tcp_ms(st->now); /* Linux's lsndtime: resent data too */
     if (c->in_recovery)
         c->x->prr_out += len; /* RFC 9937 prr_out */
     if (end != seq)
@@ -292,6 +299,16 @@ int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     return rc;
 }
 
+int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+    return xmit(c, seq, len, flags, 0);
+}
+
+int tcp_xmit_probe(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+    return xmit(c, seq, len, flags, 1);
+}
+
 /* The SYN or SYN-ACK; fo, when not NULL, adds a Fast Open option and `len` bytes from the
  * head of the send buffer (the client's first SYN, fastopen.c). */
 static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
@@ -305,6 +322,7 @@ static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
         seg.flags |= TCP_ACK;
         seg.ack = c->rcv_nxt;
     }
+    seg.flags |= tcp_ecn_syn_flags(c, synack, c->total_retrans != 0);
     seg.opts.has_mss = 1;
     seg.opts.mss = c->rcv_mss;
     if (!synack && c->x->tfo_syn_mss)
@@ -550,9 +568,34 @@ static void note_cwnd_use(tcp_conn *c, uint32_t inflight, int sent)
 static uint32_t frame_max(const tcp_conn *c, uint32_t mss)
 {
     uint32_t tso = ip_tso_max(c->st);
-    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max))
+    /* (a CWR due goes on one segment, not on each a device cuts from a super-frame) */
+    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max) || c->ecn_cwr)
         return mss;
     return tso / mss * mss;
+}
+
+/* What held the data back after a send pass, for the chronographs (chrono.c), as Linux's
+ * tcp_write_xmit and tcp_cwnd_validate tell it: the peer's window when it, not cwnd, kept
+ * the next segment in; the send buffer when the pass sent what there was with cwnd to
+ * spare, after the application found the buffer full. */
+static void chrono_update(tcp_conn *c, uint32_t mss, int sent)
+{
+    if (c->sock < 0)
+        return;
+    uint32_t end = tcp_snd_data_end(c);
+    uint32_t inflight = c->snd_nxt - c->snd_una;
+    if (seq_lt(c->snd_nxt, end)) {
+        uint32_t avail = end - c->snd_nxt, need = avail < mss ? avail : mss;
+        uint32_t rwnd_room = c->snd_wnd > inflight ? c->snd_wnd - inflight : 0;
+        uint32_t cwnd_room = c->cwnd > inflight ? c->cwnd - inflight : 0;
+        if (rwnd_room < need && cwnd_room >= need) {
+            tcp_chrono_start(c, TCP_CHRONO_RWND);
+            return;
+        }
+    }
+    tcp_chrono_stop(c, TCP_CHRONO_RWND);
+    if (sent)
+        tcp_chrono_sndbuf_check(c);
 }
 
 void tcp_output(tcp_conn *c)
@@ -678,6 +721,7 @@ void tcp_output(tcp_conn *c)
         uint32_t end = tcp_snd_data_end(c);
         if (tcp_rate_on(c) && !paced)
             check_app_limited(c, end, mss);
+        chrono_update(c, mss, sent);
         if (!sent && !paced && seq_lt(c->snd_nxt, end) && c->snd_nxt == c->snd_una &&
             tcp_deadline(c, TT_PERSIST) == UINT64_MAX && tcp_deadline(c, TT_REXMIT) == UINT64_MAX) {
             uint64_t t = tcp_rto_backed_off(c);

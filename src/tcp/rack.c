@@ -42,9 +42,10 @@ static int recovering(const tcp_conn *c)
     return c->in_recovery || seq_lt(c->snd_una, c->x->snd_recover);
 }
 
-/* RFC 8985 6.2 steps 1-3 for one segment this ACK delivered. */
-static void delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_seg *seg)
+/* RFC 8985 6.2 steps 1-3 for one segment this ACK delivered: 1 if it came out of order. */
+static int delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_seg *seg)
 {
+    int reordered = 0;
     uint64_t d = c->st->now - x->xmit_ts;
     uint32_t rtt = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
     /* step 3: a segment delivered below one delivered earlier, never resent, came late */
@@ -52,6 +53,7 @@ static void delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_se
         r->fack = x->end;
     else if (seq_lt(x->end, r->fack) && !(x->flags & TXREC_RETRANS)) {
         r->reordering_seen = 1;
+        reordered = 1;
         /* Linux's degree: the distance from this segment's start to the forward-most
          * delivered byte, in whole segments, when it exceeds the degree known */
         uint32_t metric = r->fack - x->start, mss = c->snd_mss;
@@ -66,9 +68,9 @@ static void delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_se
          * round trip seen */
         uint32_t ts_sent = (uint32_t)(x->xmit_ts / 1000) + c->ts_offset;
         if (c->ts_ok && seg->opts.has_ts && seq_lt(seg->opts.ts_ecr, ts_sent))
-            return;
+            return reordered;
         if (r->min_rtt == UINT32_MAX || rtt < r->min_rtt)
-            return;
+            return reordered;
     } else if (rtt < r->min_rtt) {
         r->min_rtt = rtt; /* step 1 */
     }
@@ -77,6 +79,7 @@ static void delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_se
         r->xmit_ts = x->xmit_ts;
         r->end_seq = x->end;
     }
+    return reordered;
 }
 
 /* The SACKed range of the scoreboard that holds [*l, *r), if any: records are marked
@@ -211,6 +214,9 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
     tcp_txlog *l = c->x->txlog;
     tcp_rack *r = &l->rack;
     int dsack = seg->opts.nsack && tcp_sack_is_dsack(seg);
+    /* TCP_INFO reord_seen, as Linux counts it: once for the cumulative part of an ACK and
+     * once for its SACK blocks, when either delivered something out of order */
+    int reo_cum = 0, reo_sack = 0;
     /* cumulatively acknowledged, in sequence order (an ACK cannot tell the order in which
      * the bytes it covers arrived: assume they came in order) */
     for (uint32_t i = 0; i < l->n; i++) {
@@ -218,7 +224,7 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
         if (seq_gt(x->end, c->snd_una))
             break;
         if (!(x->flags & TXREC_SACKED))
-            delivered(c, r, x, seg);
+            reo_cum |= delivered(c, r, x, seg);
     }
     tcp_txlog_pop(l, c->snd_una);
     /* selectively acknowledged (a D-SACK block is not about outstanding data) */
@@ -252,9 +258,10 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
             if ((x->flags & TXREC_SACKED) || seq_lt(x->start, lft))
                 continue;
             tcp_txlog_mark_sacked(l, x);
-            delivered(c, r, x, seg);
+            reo_sack |= delivered(c, r, x, seg);
         }
     }
+    c->reord_seen += (uint32_t)(reo_cum + reo_sack);
     update_reo_wnd(c, r, dsack);
     tlp_ack(c, r, seg, dsack);
     r->recovering = (uint8_t)recovering(c);

@@ -49,6 +49,7 @@ typedef struct tcp_knobs {
     uint8_t fastopen_no_cookie;  /* TCP_FASTOPEN_NO_COOKIE */
     uint32_t fastopen_qlen;      /* TCP_FASTOPEN: a listener's Fast Open queue, 0 = none */
     uint8_t syncnt;              /* TCP_SYNCNT, 0 = cfg.syn_retries */
+    uint8_t ecn;                 /* SYNACK_TCP_ECN (cfg.ecn's modes) */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
@@ -145,6 +146,11 @@ typedef struct tcp_xfer {
     uint8_t tfo_data;     /* our first SYN carried data */
     uint16_t tfo_syn_mss; /* the MSS a SYN sent again announces after the one with data was
                              too big for the path (ICMP), 0: rcv_mss */
+    uint32_t ecn_high;                /* RFC 3168 6.1.2: SND.NXT when ECE last reduced cwnd
+                                         (while ecn_cwr_window) */
+    uint8_t ecn_cwr_window;           /* an ECE reduced cwnd and nothing sent after it has
+                                         been acknowledged yet: further ECEs are the same
+                                         congestion (0 when idle: everything was acknowledged) */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
@@ -257,19 +263,29 @@ typedef struct tcp_conn {
     uint32_t srtt_us;   /* smoothed RTT, 0 before the first sample */
     uint32_t rttvar_us; /* RTT variation */
     uint32_t rto_us;    /* current RTO before backoff */
-    uint32_t backoff;   /* consecutive RTO expiries */
     uint32_t cwnd;      /* congestion window, bytes */
 
     /* --- congestion control (cwnd is above; fields are ordered to pack) --- */
     uint32_t ssthresh;           /* slow-start threshold, bytes */
     uint32_t snd_cap;            /* x->snd's capacity while there is no block (an idle
                                     connection's buffers are empty and hold no storage) */
-    const struct tcp_cc_ops *cc; /* the congestion control algorithm */
     uint32_t rcv_cap;            /* x->rcv's capacity while there is no block (idem) */
+    uint32_t reord_seen;        /* (stats, here to pack) ACKs that showed reordering (RACK, rack.c) */
+    uint32_t last_data_sent_ms; /* (stats, here to pack) when data last left (as
+                                   last_data_recv_ms) */
+    const struct tcp_cc_ops *cc; /* the congestion control algorithm */
 
     /* --- application --- */
     int16_t error;          /* pending error (negative errno) for the socket */
     int16_t soft_error;     /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
+    uint8_t backoff;        /* consecutive RTO expiries (at most the 255 retries allowed) */
+    /* ECN (ecn.c) in the word the two errors leave before `knobs`: the flags above fill
+     * theirs, and the idle TCB stays within its budget */
+    unsigned ecn_ok : 1;         /* RFC 3168 6.1.1: ECN was negotiated on the handshake */
+    unsigned ecn_ece : 1;        /* RFC 3168 6.1.3: a CE mark arrived; ACKs carry ECE until a
+                                    CWR arrives */
+    unsigned ecn_cwr : 1;        /* RFC 3168 6.1.2: cwnd was reduced for an ECE; the next new
+                                    data segment carries CWR */
     const tcp_knobs *knobs; /* the socket options in force: the owning socket's (so a
                                setsockopt applies at once), else x->knobs; NULL: the
                                stack's defaults (an orphan that found no memory) */
@@ -278,13 +294,35 @@ typedef struct tcp_conn {
     uint64_t keep_at;  /* the keepalive deadline, UINT64_MAX when stopped */
     uint64_t last_rcv; /* when a segment last arrived (keepalive idle) */
 
-    /* --- statistics for TCP_INFO --- */
+    /* --- statistics for TCP_INFO (32-bit where Linux keeps them so: an idle TCB has no
+     * room to spare) --- */
     uint64_t bytes_acked;    /* bytes sent and acknowledged */
     uint64_t bytes_received; /* bytes received in order */
-    uint64_t segs_out;       /* segments sent */
-    uint64_t segs_in;        /* segments received */
-    uint64_t total_retrans;  /* segments retransmitted */
+    uint32_t segs_out;       /* segments sent */
+    uint32_t segs_in;        /* segments received */
+    uint32_t total_retrans;  /* segments retransmitted */
+
+    uint32_t last_data_recv_ms; /* when in-order data last arrived (or the connection was
+                                   established): tcp_ms() */
 } tcp_conn;
+
+/* Linux's chronographs (tcpi_busy_time and friends): time spent with data to send, the
+ * part of it stalled by the peer's window, the part stalled by a full send buffer. At most
+ * one runs, the highest type whose condition holds. Only a connection with a socket sends
+ * data and can be asked, so they live in the socket (synack_sock.chrono). */
+enum { TCP_CHRONO_NONE, TCP_CHRONO_BUSY, TCP_CHRONO_RWND, TCP_CHRONO_SNDBUF, TCP_CHRONO_N };
+typedef struct tcp_chrono {
+    uint64_t start;                   /* when `type` began */
+    uint64_t total[TCP_CHRONO_N - 1]; /* µs per type, [type - 1], the running one aside */
+    uint8_t type;                     /* TCP_CHRONO_* running */
+} tcp_chrono;
+
+/* A time in milliseconds, modulo 2^32 (only differences are used), for the TCB's 32-bit
+ * stamps. */
+static inline uint32_t tcp_ms(uint64_t now)
+{
+    return (uint32_t)(now / 1000);
+}
 
 typedef struct tcp_listener {
     struct tcp_listener *next;     /* next listener of the stack */

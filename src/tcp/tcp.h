@@ -47,6 +47,7 @@ typedef struct tcp_rx {
                               (recvbuf_stage); NULL otherwise */
     uint16_t gso_size;     /* the gso_size of a super-packet (synack_rx_meta), 0 for an
                               ordinary frame */
+    uint8_t ecn;           /* the datagram's ECN field (IP_ECN_*, RFC 3168 5) */
 } tcp_rx;
 
 /* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT
@@ -253,9 +254,10 @@ void tcp_ack_rate_sample(tcp_conn *c, const tcp_seg *seg, uint32_t una_before,
 /* Starts loss recovery (fast retransmit; RFC 6675 5 with SACK), as a third duplicate ACK
  * does; RACK's reordering timer calls it too. */
 void tcp_enter_recovery(tcp_conn *c);
-/* Emits a tx or rx event for seg; sock is its connection's socket id, or -1. */
+/* Emits a tx or rx event for seg; sock is its connection's socket id, or -1; ecn is its
+ * datagram's ECN field. */
 void tcp_trace_seg(synack_stack *st, synack_event_type type, const synack_endpoints *ep, int sock,
-                   const tcp_seg *seg);
+                   const tcp_seg *seg, uint8_t ecn);
 
 /* A Fast Open child (RFC 7413 4.2.2) sends data in SYN-RECEIVED, before the handshake
  * completes, as Linux lets it. */
@@ -289,6 +291,8 @@ void tcp_send_challenge_ack(tcp_conn *c);
 /* Sends one segment of len data bytes starting at seq (data from the send buffer; FIN is
  * added when flags has it). Returns 0 or a negative errno. */
 int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+/* tcp_xmit for a zero-window probe (RFC 3168 6.1.6: never ECN-capable). */
+int tcp_xmit_probe(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
 /* Counts a segment about to be sent again (RetransSegs, TCP_INFO) and stops RTT timing. */
 void tcp_count_retransmission(tcp_conn *c);
 /* Retransmits the first unacknowledged segment (fast retransmit, RTO). */
@@ -297,6 +301,38 @@ void tcp_retransmit_first(tcp_conn *c);
 uint32_t tcp_send_mss(const tcp_conn *c);
 /* The MSS option we put on a SYN. */
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
+
+/* --- ecn.c: RFC 3168 6.1 --- */
+/* A SYN reached a listener: ECN is on if our mode grants it and the SYN asked for it. */
+void tcp_ecn_passive_open(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn);
+/* connect(): mode 1 asks for ECN on the SYN. */
+void tcp_ecn_active_open(tcp_conn *c);
+/* The peer's SYN-ACK (or, in a simultaneous open, SYN) in SYN-SENT says whether it agreed. */
+void tcp_ecn_syn_rcvd(tcp_conn *c, const tcp_seg *seg);
+/* The ECN flags of our SYN (synack 0) or SYN-ACK; resent: a retransmission. */
+uint8_t tcp_ecn_syn_flags(const tcp_conn *c, int synack, int resent);
+/* A segment arrived on a connection (ip_ecn: its datagram's ECN field): CE and CWR. */
+void tcp_ecn_rx(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn);
+/* An acceptable ACK (after SND.UNA moved): the sender's response to ECE. */
+void tcp_ecn_ece_rcvd(tcp_conn *c, const tcp_seg *seg);
+/* 1 while the window an ECE reduction was made for is not yet acknowledged. */
+int tcp_ecn_in_reduction(const tcp_conn *c);
+/* A segment of ours about to leave: adds ECE/CWR to *flags and returns the ECN field for
+ * its datagram (ECT(0) only on new data; probe: a zero-window probe). */
+uint8_t tcp_ecn_data_ect(const tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags);
+
+/* --- chrono.c: TCP_INFO busy/limited times (tcb.h tcp_chrono) --- */
+/* The condition `type` (TCP_CHRONO_*) began: it runs if it outranks the running one. */
+void tcp_chrono_start(tcp_conn *c, uint8_t type);
+/* The condition ended: nothing runs once nothing is left to send or acknowledge, else busy
+ * takes over if `type` was running. */
+void tcp_chrono_stop(tcp_conn *c, uint8_t type);
+/* Starts the sndbuf-limited time if the application waits for send-buffer room while
+ * everything it wrote has left with cwnd to spare: after a send pass, and when a send
+ * finds the buffer full. */
+void tcp_chrono_sndbuf_check(tcp_conn *c);
+/* µs per type ([type - 1]), the running one included. */
+void tcp_chrono_read(const tcp_conn *c, uint64_t us[TCP_CHRONO_N - 1]);
 
 /* --- timers.c --- */
 /* Runs every expired timer of c: TCP_FREED, or TCP_DONE. */
@@ -479,6 +515,7 @@ typedef enum tcp_knob {
     TK_CORK,
     TK_NOTSENT_LOWAT,
     TK_SYNCNT,
+    TK_ECN,
 } tcp_knob;
 /* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
  * new congestion control or pacing rate needs the transfer block). */

@@ -220,7 +220,7 @@ static void on_persist(tcp_conn *c)
     /* RFC 9293 3.8.6.1: probe the zero window with one byte beyond it; the peer ACKs it
      * (accepting it if the window opened), which tells us the window. */
     stack_count(st, SYNACK_CTR_TCPWinProbe);
-    tcp_xmit(c, c->snd_nxt, 1, TCP_ACK);
+    tcp_xmit_probe(c, c->snd_nxt, 1, TCP_ACK);
     if (c->x->persist_backoff < 16)
         c->x->persist_backoff++;
     uint64_t t = (uint64_t)c->rto_us << c->x->persist_backoff;

@@ -45,6 +45,7 @@ void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k)
     k->keepintvl_us = st->cfg.keepintvl_us;
     k->keepcnt = st->cfg.keepcnt;
     k->pmtudisc = SYNACK_IP_PMTUDISC_WANT;
+    k->ecn = st->cfg.ecn;
 }
 
 uint16_t tcp_usr_default_maxseg(const synack_stack *st)
@@ -110,6 +111,7 @@ static int open_active(synack_stack *st, int sock, const tcp_knobs *k, const syn
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
     tcp_sendseqinit(c, tcp_isn(st, ep));
     stack_count(st, SYNACK_CTR_ActiveOpens);
+    tcp_ecn_active_open(c);
     tcp_set_state(c, SYNACK_SYN_SENT, "connect");
     return 0;
 }
@@ -324,6 +326,7 @@ long tcp_usr_send(tcp_conn *c, const void *buf, size_t len, int flags)
         if (eor && (size_t)n == len)
             tcp_eor_mark(c);
         c->more_tail = c->more_once;
+        tcp_chrono_start(c, TCP_CHRONO_BUSY);
         tcp_output(c);
     }
     c->more_once = 0;
@@ -346,6 +349,7 @@ long tcp_usr_send_commit(tcp_conn *c, size_t n)
     /* Only what the last reserve lent: the rest of the storage is stale heap. */
     long rc = sendbuf_commit(&c->x->snd, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
     if (rc == 0 && n) {
+        tcp_chrono_start(c, TCP_CHRONO_BUSY);
         tcp_output(c);
         rc = (long)n;
     }
@@ -609,4 +613,14 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->bytes_received = c->bytes_received;
     i->segs_out = c->segs_out;
     i->segs_in = c->segs_in;
+    uint64_t now = c->st->now;
+    i->last_data_sent_ms = tcp_ms(now) - c->last_data_sent_ms;
+    i->last_data_recv_ms = tcp_ms(now) - c->last_data_recv_ms;
+    i->last_ack_recv_ms = (uint32_t)((now - c->last_rcv) / 1000);
+    i->reord_seen = c->reord_seen;
+    uint64_t us[TCP_CHRONO_N - 1];
+    tcp_chrono_read(c, us);
+    i->busy_time_us = us[0] + us[1] + us[2];
+    i->rwnd_limited_us = us[TCP_CHRONO_RWND - 1];
+    i->sndbuf_limited_us = us[TCP_CHRONO_SNDBUF - 1];
 }

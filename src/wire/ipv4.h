@@ -13,6 +13,11 @@
 #define IPV4_FLAG_DF 0x4000     /* Don't Fragment, in the raw frag field. */
 #define IPV4_FLAG_MF 0x2000     /* More Fragments, in the raw frag field. */
 #define IPV4_FRAG_OFFSET 0x1fff /* Fragment offset mask (8-octet units). */
+#define IP_ECN_MASK 0x03        /* The ECN field: the low two bits of the TOS octet (RFC 3168 5). */
+#define IP_ECN_NOT_ECT 0x00     /* Not ECN-capable transport. */
+#define IP_ECN_ECT1 0x01        /* ECN-capable transport, ECT(1). */
+#define IP_ECN_ECT0 0x02        /* ECN-capable transport, ECT(0). */
+#define IP_ECN_CE 0x03          /* Congestion experienced. */
 #define IP_PROTO_ICMP 1         /* Protocol number of ICMP (RFC 792). */
 #define IP_PROTO_TCP 6          /* Protocol number of TCP (RFC 9293). */
 #define IP_PROTO_UDP 17         /* Protocol number of UDP (RFC 768). */

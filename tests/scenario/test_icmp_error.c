@@ -2,7 +2,8 @@
 /* ICMP errors about segments the stack sent (src/tcp/icmp_error.c): "fragmentation needed"
  * lowers the MSS and resends what was too big (RFC 1191 6.4/6.5), bounded below by a floor
  * and validated against the send window (RFC 5927 4.1); a hard error aborts a connection
- * only in SYN-SENT (RFC 1122 4.2.3.9, RFC 5927 5.2); other errors are soft: recorded,
+ * only in SYN-SENT (RFC 1122 4.2.3.9, RFC 5927 5.2), and any unreachable frees a
+ * half-open connection a listener made (Linux's tcp_req_err); other errors are soft: recorded,
  * reported once by SO_ERROR, and given as the reason when the connection times out. */
 #include <errno.h>
 #include <netinet/in.h>
@@ -168,6 +169,38 @@ static void test_port_unreachable_aborts_syn_sent(void **state)
     sh_free(&h);
 }
 
+/* A half-open connection a SYN made: any destination unreachable quoting our SYN-ACK
+ * (SEQ = our ISS) frees it, counted as ListenDrops, so the peer's later ACK meets the
+ * listener and is reset (Linux's tcp_req_err). A quote with another SEQ is ignored. */
+static void test_unreachable_drops_syn_received(void **state)
+{
+    (void)state;
+    static const uint8_t codes[] = {0, 1, ICMP_CODE_PORT_UNREACH, 13};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        seghost h;
+        sh_init(&h, NULL);
+        int ls = sh_listen(&h, PORT, 4);
+        assert_true(ls >= 0);
+        sh_send(&h, PPORT, PORT, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, NULL);
+        const sh_seg *sa = sh_last(&h);
+        assert_int_equal(sa->s.flags, TCP_SYN | TCP_ACK);
+        uint32_t siss = sa->s.seq;
+        /* stale: the quoted SEQ is not our SYN-ACK's */
+        send_icmp(&h, ICMP_DEST_UNREACH, codes[i], 0, PORT, PPORT, siss + 1, 0);
+        assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_ListenDrops), 0);
+        send_icmp(&h, ICMP_DEST_UNREACH, codes[i], 0, PORT, PPORT, siss, 0);
+        assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_ListenDrops), 1);
+        size_t mark = h.nout;
+        sh_send(&h, PPORT, PORT, PEER_ISS + 1, siss + 1, TCP_ACK, 65535, NULL, 0, NULL);
+        assert_int_equal(h.nout, mark + 1);
+        assert_int_equal(h.out[mark].s.flags, TCP_RST);
+        assert_int_equal(h.out[mark].s.seq, siss + 1);
+        assert_int_equal(synack_accept(h.st, ls, NULL, NULL), -EAGAIN);
+        assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_PassiveOpens), 0);
+        sh_free(&h);
+    }
+}
+
 static void test_soft_error_in_established(void **state)
 {
     (void)state;
@@ -273,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_frag_needed_outside_window_is_ignored),
         cmocka_unit_test(test_frag_needed_floor_and_plateau),
         cmocka_unit_test(test_port_unreachable_aborts_syn_sent),
+        cmocka_unit_test(test_unreachable_drops_syn_received),
         cmocka_unit_test(test_soft_error_in_established),
         cmocka_unit_test(test_error_for_time_wait_record_is_ignored),
     };

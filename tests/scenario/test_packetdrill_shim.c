@@ -501,6 +501,7 @@ static void test_host_sysctls_shape_the_stack(void **state)
     write_sysctl(dir, "tcp_sack", "0\n");
     write_sysctl(dir, "tcp_window_scaling", "0\n");
     write_sysctl(dir, "tcp_syn_retries", "2\n");
+    write_sysctl(dir, "tcp_ecn", "1\n");
     write_sysctl(dir, "tcp_rmem", "4096 131072 6291456\n"); /* not followed: harmless */
 
     int fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -513,7 +514,8 @@ static void test_host_sysctls_shape_the_stack(void **state)
     pkt p[3];
     for (int i = 0; i < 3; i++) {
         sniff(f, &p[i]);
-        assert_int_equal(p[i].seg.flags, TCP_SYN);
+        /* tcp_ecn=1: an ECN-setup SYN, resent without ECE|CWR (RFC 3168 6.1.1.1) */
+        assert_int_equal(p[i].seg.flags, i == 0 ? TCP_SYN | TCP_ECE | TCP_CWR : TCP_SYN);
         /* the MSS option alone: no timestamps, SACK-permitted or window scale */
         assert_int_equal(p[i].seg.hdr_len, TCP_HDR_LEN + 4);
         assert_int_equal(p[i].seg.opts.mss, 1000);
@@ -524,6 +526,13 @@ static void test_host_sysctls_shape_the_stack(void **state)
     socklen_t el = sizeof(err);
     assert_int_equal(f->ifc.getsockopt(f->u, fd, SOL_SOCKET, SO_ERROR, &err, &el), 0);
     assert_int_equal(err, ETIMEDOUT);
+    /* tcp_ecn, read at each handshake on Linux, reaches sockets made after it changed */
+    write_sysctl(dir, "tcp_ecn", "0\n");
+    fd = f->ifc.socket(f->u, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+    sniff(f, &p[0]);
+    assert_int_equal(p[0].seg.flags, TCP_SYN);
     unload(f);
 
     /* sysctl_dir=none: no host model, the profile's own choices (timestamps on) */
@@ -535,8 +544,8 @@ static void test_host_sysctls_shape_the_stack(void **state)
     assert_true(p[0].seg.opts.sack_ok);
     unload(f);
 
-    static const char *const names[] = {"tcp_timestamps", "tcp_sack", "tcp_window_scaling",
-                                        "tcp_syn_retries", "tcp_rmem"};
+    static const char *const names[] = {"tcp_timestamps",  "tcp_sack", "tcp_window_scaling",
+                                        "tcp_syn_retries", "tcp_rmem", "tcp_ecn"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char path[512];
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "support/wire_poison.h"
+#include "wire/checksum.h"
 #include "wire/ipv4.h"
 
 static void sh_on_event(void *ctx, const synack_event *ev)
@@ -55,6 +56,7 @@ static int sh_output(void *ctx, const uint8_t *frame, size_t len)
     o->dst = ip.dst;
     o->tos = ip.tos;
     o->frag = ip.frag;
+    o->ecn = ip.tos & IP_ECN_MASK;
     o->s = seg;
     o->s.payload = NULL;
     size_t n = seg.payload_len < sizeof(o->data) ? seg.payload_len : sizeof(o->data);
@@ -100,6 +102,13 @@ int sh_send(seghost *h, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t a
                          data, len, opts);
     if (n == 0)
         abort();
+    if (h->peer_ecn) { /* the ECN field, and the header checksum over it again */
+        frame[1] = (uint8_t)((frame[1] & ~IP_ECN_MASK) | (h->peer_ecn & IP_ECN_MASK));
+        frame[10] = frame[11] = 0;
+        uint16_t sum = csum_finish(csum_add(0, frame, IPV4_HDR_LEN));
+        frame[10] = (uint8_t)(sum >> 8);
+        frame[11] = (uint8_t)sum;
+    }
     return synack_input(h->st, h->now, frame, n);
 }
 

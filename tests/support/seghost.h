@@ -24,6 +24,7 @@ typedef struct sh_seg {
     uint32_t dst;       /* destination address */
     uint8_t tos;        /* the IPv4 header's TOS byte */
     uint16_t frag;      /* its flags and fragment offset, raw (IPV4_FLAG_DF) */
+    uint8_t ecn;        /* the datagram's ECN field (IP_ECN_*) */
 } sh_seg;
 
 typedef struct sh_state {
@@ -42,6 +43,7 @@ typedef struct seghost {
     size_t nstates, capstates; /* count and capacity */
     size_t bad_frames;         /* frames the stack sent that did not parse as IPv4+TCP */
     int verbose;               /* PAIR_VERBOSE=1 */
+    uint8_t peer_ecn;          /* the ECN field sh_send puts on the peer's datagrams */
 } seghost;
 
 /* cfg may be NULL (defaults); its address, output and event callbacks are replaced, and

@@ -348,6 +348,7 @@ MUT(iw_huge, c->initial_cwnd_segs = 1025)
 MUT(tlp_two, c->tail_loss_probe = 2)
 MUT(rack_two, c->rack = 2)
 MUT(pacing_two, c->pacing = 2)
+MUT(ecn_three, c->ecn = 3)
 MUT(quickack_start_two, c->quickack_start = 2)
 MUT(quickack_fin_two, c->quickack_fin = 2)
 MUT(ack_unsent_drop_two, c->ack_unsent_drop = 2)
@@ -428,6 +429,7 @@ static const bad_case bad_cases[] = {
     {"tail_loss_probe", tlp_two},
     {"rack", rack_two},
     {"pacing", pacing_two},
+    {"ecn", ecn_three},
     {"quickack_start", quickack_start_two},
     {"quickack_fin", quickack_fin_two},
     {"ack_unsent_drop", ack_unsent_drop_two},

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,6 +223,26 @@ static void test_json_tx_rx(void **state)
                 "{\"t_us\":1000,\"ev\":\"rx\",\"conn\":\"192.0.2.2:80>192.0.2.1:49152\","
                 "\"flags\":\"P.\",\"seq\":4294967295,\"ack\":1,\"len\":1448,\"win\":502,"
                 "\"opts\":\"\"}");
+}
+
+/* The ECN field (RFC 3168 5) is a member only when set. */
+static void test_json_ecn(void **state)
+{
+    (void)state;
+    synack_event ev = tx_syn();
+    memset(&ev.u.seg, 0, sizeof ev.u.seg);
+    ev.u.seg.flags = 0x50; /* ECE + ACK */
+    static const char *const want[4] = {"", ",\"ecn\":\"ect1\"", ",\"ecn\":\"ect0\"",
+                                        ",\"ecn\":\"ce\""};
+    for (uint8_t e = 0; e < 4; e++) {
+        ev.u.seg.ecn = e;
+        char line[512];
+        snprintf(line, sizeof line,
+                 "{\"t_us\":0,\"ev\":\"tx\",\"conn\":\"192.0.2.1:49152>192.0.2.2:80\","
+                 "\"flags\":\".E\",\"seq\":0,\"ack\":0,\"len\":0,\"win\":0,\"opts\":\"\"%s}",
+                 want[e]);
+        assert_json(&ev, NULL, line);
+    }
 }
 
 static void test_json_app(void **state)
@@ -463,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_json_counter),     cmocka_unit_test(test_json_note),
         cmocka_unit_test(test_json_escaping),    cmocka_unit_test(test_json_truncation),
         cmocka_unit_test(test_opts_truncation),  cmocka_unit_test(test_json_unknown_type),
+        cmocka_unit_test(test_json_ecn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,11 +4,13 @@
  * become the matching synack config fields, as a Linux socket would follow them.
  *
  * Scripts set them after packetdrill has loaded the shim, so the stack is configured again
- * when the first socket is made (pd_sock.c); sysctls written after that are not seen.
+ * when the first socket is made (pd_sock.c); sysctls written after that are not seen,
+ * but for tcp_ecn, which Linux reads at each handshake: every new socket takes its value
+ * then (SYNACK_TCP_ECN).
  * tcp_fastopen gives its client bits to fastopen_client, its server bits (0x2, 0x200,
  * 0x400) to fastopen_server, and
  * tcp_fastopen_key becomes the stack's Fast Open key (pd_host_apply_stack).
- * Knobs without a synack counterpart (tcp_ecn, tcp_syn_linear_timeouts,
+ * Knobs without a synack counterpart (tcp_syn_linear_timeouts,
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
  * (the profile's default), and where the namespace may not load it the write fails and the
@@ -104,6 +106,9 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
                            SYNACK_TFO_SERVER_WO_SOCKOPT);
         cfg->fastopen_client = SYNACK_TFO_CLIENT_ENABLE; /* the rest: pd_host_fastopen_client */
     }
+    /* 0, 1, 2 as synack's; Linux's AccECN modes (3 and up) are not modelled. */
+    if (read_long(dir, "tcp_ecn", &v) && v >= 0 && v <= 2)
+        cfg->ecn = (uint8_t)v;
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
@@ -133,4 +138,15 @@ void pd_host_apply_stack(const pd_shim *sh, synack_stack *st)
         for (int b = 0; b < 4; b++)
             key[i * 4 + b] = (uint8_t)(w[i] >> (8 * b));
     synack_fastopen_key(st, key, (size_t)n * 4);
+}
+
+void pd_host_socket(const pd_shim *sh, int s)
+{
+    const char *dir = sh->sysctl_dir[0] ? sh->sysctl_dir : "/proc/sys/net/ipv4";
+    long v;
+    if (!sh->linux_profile || strcmp(dir, "none") == 0 || !read_long(dir, "tcp_ecn", &v) || v < 0 ||
+        v > 2)
+        return;
+    int mode = (int)v;
+    synack_setsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_ECN, &mode, sizeof(mode));
 }

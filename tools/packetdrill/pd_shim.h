@@ -129,6 +129,8 @@ void pd_host_apply_stack(const pd_shim *sh, synack_stack *st);
 /* net.ipv4.tcp_fastopen's client bits as they are now (scripts switch them mid-run), or -1
  * without a host model. */
 int pd_host_fastopen_client(const pd_shim *sh);
+/* A new socket s takes the sysctls Linux reads per connection (tcp_ecn) as they are now. */
+void pd_host_socket(const pd_shim *sh, int s);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);

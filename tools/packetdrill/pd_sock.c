@@ -66,6 +66,7 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
     int s = synack_socket(sh->st, SOCK_STREAM);
     int rc = s;
     if (s >= 0) {
+        pd_host_socket(sh, s);
         rc = fd_for_sock(sh, s, (type & SOCK_NONBLOCK) != 0);
         if (rc < 0)
             synack_close(sh->st, s);

@@ -97,6 +97,13 @@ void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, si
     li.tcpi_segs_out = (uint32_t)si->segs_out;
     li.tcpi_segs_in = (uint32_t)si->segs_in;
     li.tcpi_snd_wnd = si->snd_wnd;
+    li.tcpi_last_data_sent = si->last_data_sent_ms;
+    li.tcpi_last_data_recv = si->last_data_recv_ms;
+    li.tcpi_last_ack_recv = si->last_ack_recv_ms;
+    li.tcpi_reord_seen = si->reord_seen;
+    li.tcpi_busy_time = si->busy_time_us;
+    li.tcpi_rwnd_limited = si->rwnd_limited_us;
+    li.tcpi_sndbuf_limited = si->sndbuf_limited_us;
 
     size_t n = out_len < sizeof(li) ? out_len : sizeof(li);
     memcpy(out, &li, n);
