@@ -297,6 +297,20 @@ typedef struct synack_config {
     uint8_t ecn; /* Explicit Congestion Notification (RFC 3168), as Linux's net.ipv4.tcp_ecn:
                     0 off; 1 connect() asks for it (an ECN-setup SYN) and a listener grants
                     it; 2 (the default) only granted to a peer that asks */
+
+    /* --- IPv4 fragment reassembly (RFC 791 3.2, RFC 1122 3.3.2) and the path-MTU cache
+     * (RFC 1191); both allocated at their first use and bounded by these --- */
+    uint32_t reasm_max_datagrams; /* datagrams reassembled at once; 0: fragments are dropped
+                                     (counted in ReasmFails); default 64, at most 4096 */
+    uint32_t reasm_max_bytes;     /* bytes held over all of them, each fragment's bookkeeping
+                                     included; default 256 KiB, 1..64 MiB */
+    uint32_t reasm_max_frags;     /* fragments per datagram; default 64, 1..8192 */
+    uint64_t reasm_timeout_us;    /* a datagram's time to complete (Linux's ipfrag_time);
+                                     default 30 s, 1 ms..1 h; then Time Exceeded code 1 */
+    uint32_t pmtu_cache_size;     /* destinations whose lowered path MTU is remembered for new
+                                     connections; 0: none; default 64, at most 4096 */
+    uint64_t pmtu_expire_us;      /* an estimate's lifetime (RFC 1191 6.3: 10 min, Linux's
+                                     mtu_expires); default 600 s, 1 s..1 day */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -608,7 +622,9 @@ typedef struct synack_tcp_info {
     X(TCPFastOpenCacheEvict)                                                               \
     X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)           \
     X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)                               \
-    X(InECT1Pkts) X(InECT0Pkts) X(InCEPkts) X(TCPECNNegotiated) X(TCPECNReductions)
+    X(InECT1Pkts) X(InECT0Pkts) X(InCEPkts) X(TCPECNNegotiated) X(TCPECNReductions)                  \
+    X(ReasmReqds) X(ReasmOKs) X(ReasmTimeout) X(ReasmOverlaps) X(OutTimeExcds)             \
+    X(PmtuCacheUpdates) X(PmtuCacheExpired) X(PmtuCacheEvict)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -28,6 +28,10 @@
 #define CFG_MAX_KEEPCNT 127u
 /* Fast Open cache entries: a linear search per active open stays cheap. */
 #define CFG_MAX_TFO_CACHE 4096u
+/* Reassembly slots and path-MTU entries are searched linearly per fragment / per report. */
+#define CFG_MAX_REASM_DATAGRAMS 4096u
+#define CFG_MAX_REASM_BYTES (64u << 20)
+#define CFG_MAX_PMTU_CACHE 4096u
 
 void synack_config_deterministic(synack_config *cfg, uint64_t seed)
 {
@@ -185,6 +189,19 @@ static const char *check_behaviour(const synack_config *c)
         return "fastopen_cache_max";
     if (c->simopen_dsack > 1)
         return "simopen_dsack";
+    if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
+        return "reasm_max_datagrams";
+    if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
+        return "reasm_max_bytes";
+    /* 65535 bytes of 8-byte fragments: more can never be needed. */
+    if (c->reasm_max_frags == 0 || c->reasm_max_frags > 8192)
+        return "reasm_max_frags";
+    if (c->reasm_timeout_us < 1000 || c->reasm_timeout_us > 3600ull * 1000000)
+        return "reasm_timeout_us";
+    if (c->pmtu_cache_size > CFG_MAX_PMTU_CACHE)
+        return "pmtu_cache_size";
+    if (c->pmtu_expire_us < 1000000 || c->pmtu_expire_us > 86400ull * 1000000)
+        return "pmtu_expire_us";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)

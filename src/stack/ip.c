@@ -199,14 +199,14 @@ static int for_us(const synack_stack *st, uint32_t dst)
     return dst == st->cfg.netif.addr;
 }
 
-static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta)
+int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta)
 {
     ipv4_hdr ip;
-    stack_count(st, SYNACK_CTR_InReceives);
     wire_result r = ipv4_parse(pkt, len, &ip);
+    if (r == WIRE_FRAGMENT)
+        return ip_frag_input(st, pkt, &ip);
     if (r != WIRE_OK) {
-        synack_counter c = r == WIRE_FRAGMENT ? SYNACK_CTR_ReasmFails : SYNACK_CTR_InHdrErrors;
-        stack_drop(st, NULL, c, wire_result_name(r));
+        stack_drop(st, NULL, SYNACK_CTR_InHdrErrors, wire_result_name(r));
         return -EINVAL;
     }
     /* Linux's IpExt In*Pkts, by ECN codepoint (RFC 3168 5); Not-ECT, the common case, is
@@ -260,8 +260,10 @@ int synack_input(synack_stack *st, uint64_t now, const void *frame, size_t len)
 
 static int frame_input(synack_stack *st, const uint8_t *p, size_t len, const synack_rx_meta *meta)
 {
-    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
+    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET) {
+        stack_count(st, SYNACK_CTR_InReceives);
         return ip_input(st, p, len, meta);
+    }
     eth_hdr eh;
     wire_result r = eth_parse(p, len, &eh);
     if (r != WIRE_OK) {
@@ -277,8 +279,10 @@ static int frame_input(synack_stack *st, const uint8_t *p, size_t len, const syn
         arp_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN);
         return 0;
     }
-    if (eh.ethertype == ETHERTYPE_IPV4)
+    if (eh.ethertype == ETHERTYPE_IPV4) {
+        stack_count(st, SYNACK_CTR_InReceives);
         return ip_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN, meta);
+    }
     stack_drop(st, NULL, SYNACK_CTR_InDiscards, "unknown-ethertype");
     return 0;
 }

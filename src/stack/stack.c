@@ -64,6 +64,12 @@ void synack_config_init(synack_config *c)
     c->fastopen_client = SYNACK_TFO_CLIENT_ENABLE;
     c->fastopen_cache_max = 64;
     c->ecn = 2; /* Linux's default: never ask, so no path that drops ECT traffic is risked */
+    c->reasm_max_datagrams = 64;
+    c->reasm_max_bytes = 256u << 10;
+    c->reasm_max_frags = 64;
+    c->reasm_timeout_us = 30000000;
+    c->pmtu_cache_size = 64;
+    c->pmtu_expire_us = 600ull * 1000000;
 }
 
 static void *counted_alloc(void *ctx, size_t size)
@@ -365,6 +371,8 @@ static void stack_destroy(synack_stack *st)
     }
     arp_cache_destroy(st);
     tfo_cache_free(st);
+    ip_frag_destroy(st);
+    ip_pmtu_destroy(st);
     ct_destroy(&st->conns);
     for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {
         sock_errq_free(st, &st->socks[i]);
@@ -433,6 +441,8 @@ int synack_poll(synack_stack *st, uint64_t now)
         tcp_tw_expire(st);
     if (st->arp.head && !st->free_pending)
         arp_poll(st);
+    if (!st->free_pending)
+        ip_frag_poll(st);
     stack_api_return(st);
     return 0;
 }
@@ -450,7 +460,8 @@ uint64_t synack_next_deadline(synack_stack *st)
         if (a < t)
             t = a;
     }
-    return t;
+    uint64_t f = ip_frag_next_deadline(st);
+    return f < t ? f : t;
 }
 
 static const char *const counter_names[SYNACK_CTR_COUNT] = {

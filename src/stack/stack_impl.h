@@ -13,6 +13,7 @@
 #include "synack/synack.h"
 #include "tcp/tcb.h"
 #include "util/rng.h"
+#include "wire/ipv4.h"
 
 /* What a socket id refers to. */
 typedef struct synack_sock {
@@ -107,6 +108,8 @@ struct synack_stack {
     uint32_t chack_budget;   /* challenge ACKs left in this second */
 
     tfo_cache tfo; /* Fast Open client: cookies, MSS and SYN-loss history per destination */
+    struct ip_frag_state *frag; /* IPv4 reassembly (ip_frag.c); NULL while none is under way */
+    struct pmtu_cache *pmtu;    /* path MTUs lowered by ICMP (ip_pmtu.c); NULL until the first */
 
     uint8_t *txbuf; /* one frame being built */
     uint32_t txcap; /* its size */
@@ -164,6 +167,22 @@ int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, s
  * ECT(0) on new data of an ECN connection). */
 int ip_output_ecn(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
                   synack_tx_meta *meta, uint8_t ecn);
+/* An IPv4 datagram (not a frame) from its header on, InReceives already counted. */
+int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta);
+/* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
+ * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */
+int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip);
+/* Expires overdue datagrams (Time Exceeded for those whose first fragment came). */
+void ip_frag_poll(synack_stack *st);
+/* The earliest reassembly deadline, or UINT64_MAX. */
+uint64_t ip_frag_next_deadline(const synack_stack *st);
+void ip_frag_destroy(synack_stack *st);
+/* A fragmentation-needed report for dst (RFC 1191), validated against a connection:
+ * recorded for later connections. */
+void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_len);
+/* The path MTU to dst: a cached, unexpired estimate, else the link MTU. */
+uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst);
+void ip_pmtu_destroy(synack_stack *st);
 /* Hands a finished frame to the netif: output_ex with meta when the netif has it, else
  * output. Does not count. */
 int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta);

@@ -84,6 +84,10 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     /* RFC 9293 3.7.1: without an MSS option the peer takes 536. */
     uint32_t peer_mss = o->has_mss ? o->mss : TCP_DEFAULT_MSS;
     uint32_t mss = c->rcv_mss < peer_mss ? c->rcv_mss : peer_mss;
+    /* RFC 1191 6.3: a path MTU an earlier connection learned holds for this one too. */
+    uint32_t path = ip_pmtu_get(c->st, c->node.key.raddr) - IPV4_HDR_LEN - TCP_HDR_LEN;
+    if (path < mss)
+        mss = path;
     c->ws_ok = o->has_wscale && cfg->wscale <= TCP_MAX_WSCALE;
     c->snd_wscale = c->ws_ok ? o->wscale : 0;
     c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;

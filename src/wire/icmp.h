@@ -19,6 +19,8 @@
 #define ICMP_CODE_PORT_UNREACH 3  /* Destination Unreachable: port unreachable. */
 #define ICMP_CODE_FRAG_NEEDED 4   /* Destination Unreachable: DF set, too big (RFC 1191). */
 
+#define ICMP_CODE_FRAG_TIME_EXCEEDED 1 /* Time Exceeded: reassembly time exceeded (RFC 792). */
+
 typedef struct icmp_msg {
     uint8_t type; /* Message type (ICMP_ECHO_REPLY, ...). */
     uint8_t code; /* Type-specific code (ICMP_CODE_*). */

@@ -42,6 +42,8 @@ static int sh_output(void *ctx, const uint8_t *frame, size_t len)
     if (ipv4_parse(frame, len, &ip) != WIRE_OK || ip.proto != IP_PROTO_TCP ||
         tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &seg) != WIRE_OK) {
         h->bad_frames++;
+        h->other_len = len < sizeof(h->other) ? len : sizeof(h->other);
+        memcpy(h->other, frame, h->other_len);
         return 0;
     }
     if (h->nout == h->capout) {

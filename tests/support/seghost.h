@@ -44,6 +44,8 @@ typedef struct seghost {
     size_t bad_frames;         /* frames the stack sent that did not parse as IPv4+TCP */
     int verbose;               /* PAIR_VERBOSE=1 */
     uint8_t peer_ecn;          /* the ECN field sh_send puts on the peer's datagrams */
+    uint8_t other[1500];       /* the last frame that was not IPv4+TCP (ICMP), as sent */
+    size_t other_len;          /* its length (at most sizeof(other) kept); 0: none yet */
 } seghost;
 
 /* cfg may be NULL (defaults); its address, output and event callbacks are replaced, and

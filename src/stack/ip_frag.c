@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* IPv4 fragments into the stack (RFC 791 3.2, RFC 1122 3.3.2): reasm.c holds them, a
+ * completed datagram goes on through ip_input(), and a datagram that runs out of time
+ * with its first fragment gets ICMP Time Exceeded code 1 (RFC 792).
+ *
+ * The state (slot table and a 64 KiB output buffer) is allocated from the stack's
+ * allocator when a fragment comes and freed once no datagram is under way, so a stack
+ * that never sees a fragment pays one pointer. reasm.c keeps its own counters; their
+ * changes are added to the stack's, which outlive the state. */
+#include <errno.h>
+#include <string.h>
+
+#include "stack/reasm.h"
+#include "stack/stack_impl.h"
+#include "wire/icmp.h"
+
+struct ip_frag_state {
+    reasm r;
+    uint8_t out[0xffff]; /* a reassembled datagram, at most the total length field allows */
+};
+
+static struct ip_frag_state *frag_state(synack_stack *st)
+{
+    if (st->frag || st->cfg.reasm_max_datagrams == 0)
+        return st->frag;
+    struct ip_frag_state *fs = stack_alloc(st, sizeof(*fs));
+    if (!fs)
+        return NULL;
+    reasm_config rc;
+    reasm_config_default(&rc);
+    rc.max_datagrams = st->cfg.reasm_max_datagrams;
+    rc.max_bytes = st->cfg.reasm_max_bytes;
+    rc.max_frags = (uint16_t)st->cfg.reasm_max_frags;
+    rc.timeout_v4_us = st->cfg.reasm_timeout_us;
+    if (reasm_init(&fs->r, &rc, &st->mem) != 0) {
+        stack_free(st, fs, sizeof(*fs));
+        return NULL;
+    }
+    st->frag = fs;
+    return fs;
+}
+
+void ip_frag_destroy(synack_stack *st)
+{
+    if (!st->frag)
+        return;
+    reasm_destroy(&st->frag->r);
+    stack_free(st, st->frag, sizeof(*st->frag));
+    st->frag = NULL;
+}
+
+static void release_if_idle(synack_stack *st)
+{
+    if (st->frag && reasm_count(&st->frag->r) == 0)
+        ip_frag_destroy(st);
+}
+
+/* Adds what reasm.c counted since `was` to the stack's counters, with a drop event
+ * naming the reason for each kind of drop. */
+static void account(synack_stack *st, const reasm_counters *was)
+{
+    const reasm_counters *now = &st->frag->r.v4;
+    st->counters[SYNACK_CTR_ReasmReqds] += now->ReasmReqds - was->ReasmReqds;
+    st->counters[SYNACK_CTR_ReasmOKs] += now->ReasmOKs - was->ReasmOKs;
+    st->counters[SYNACK_CTR_ReasmFails] += now->ReasmFails - was->ReasmFails;
+    st->counters[SYNACK_CTR_ReasmTimeout] += now->ReasmTimeout - was->ReasmTimeout;
+    st->counters[SYNACK_CTR_ReasmOverlaps] += now->ReasmOverlaps - was->ReasmOverlaps;
+    static const struct {
+        size_t off;
+        const char *reason;
+    } why[] = {
+        {offsetof(reasm_counters, ReasmTimeout), "reasm-timeout"},
+        {offsetof(reasm_counters, ReasmOverlaps), "reasm-overlap"},
+        {offsetof(reasm_counters, ReasmDups), "reasm-duplicate"},
+        {offsetof(reasm_counters, ReasmNoSpace), "reasm-no-space"},
+        {offsetof(reasm_counters, ReasmTooBig), "reasm-bad-length"},
+        {offsetof(reasm_counters, ReasmTooMany), "reasm-too-many-fragments"},
+    };
+    if (!stack_tracing(st))
+        return;
+    for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++) {
+        uint64_t a, b;
+        memcpy(&a, (const char *)was + why[i].off, sizeof(a));
+        memcpy(&b, (const char *)now + why[i].off, sizeof(b));
+        for (; a < b; a++)
+            stack_drop(st, NULL, SYNACK_CTR_COUNT, why[i].reason);
+    }
+}
+
+/* RFC 1122 3.2.2: no ICMP error about a datagram from no single host. */
+static int unicast_source(uint32_t src)
+{
+    return src != 0 && src != 0xffffffffu && (src >> 28) != 0xe;
+}
+
+/* reasm_poll's report of an expired datagram: its first fragment, headers first. */
+static void send_time_exceeded(void *ctx, uint8_t family, const uint8_t *first, size_t len)
+{
+    synack_stack *st = ctx;
+    if (family != REASM_V4 || len < IPV4_HDR_LEN)
+        return;
+    uint32_t src = (uint32_t)first[12] << 24 | (uint32_t)first[13] << 16 |
+                   (uint32_t)first[14] << 8 | first[15];
+    if (!unicast_source(src))
+        return;
+    /* RFC 792: the internet header and the first 64 bits of the datagram's data. */
+    size_t quote = (size_t)(first[0] & 0x0f) * 4 + 8;
+    if (quote > len)
+        quote = len;
+    uint8_t *l4 = st->txbuf + ip_headroom(st);
+    icmp_msg m = {.type = ICMP_TIME_EXCEEDED,
+                  .code = ICMP_CODE_FRAG_TIME_EXCEEDED,
+                  .payload = first,
+                  .payload_len = quote};
+    size_t n = icmp_emit(l4, st->txcap - ip_headroom(st), &m);
+    if (n == 0)
+        return;
+    stack_count(st, SYNACK_CTR_OutTimeExcds);
+    ip_output(st, src, IP_PROTO_ICMP, l4, n);
+}
+
+static void expire(synack_stack *st)
+{
+    reasm_counters was = st->frag->r.v4;
+    uint8_t quote[60 + 8]; /* the largest IPv4 header and 8 bytes: all the message quotes */
+    reasm_poll(&st->frag->r, st->now, quote, sizeof(quote), send_time_exceeded, st);
+    account(st, &was);
+}
+
+int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip)
+{
+    if (ip->dst != st->cfg.netif.addr) {
+        stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
+        return -EINVAL;
+    }
+    struct ip_frag_state *fs = frag_state(st);
+    if (!fs) {
+        stack_count(st, SYNACK_CTR_ReasmReqds);
+        if (st->cfg.reasm_max_datagrams)
+            stack_count(st, SYNACK_CTR_NoMemory);
+        stack_drop(st, NULL, SYNACK_CTR_ReasmFails,
+                   st->cfg.reasm_max_datagrams ? "reasm-no-memory" : "reasm-off");
+        return -EINVAL;
+    }
+    /* Expired datagrams are reported before a new fragment could take their slot. */
+    expire(st);
+    reasm_frag f;
+    reasm_frag_ipv4(&f, pkt, ip);
+    reasm_counters was = fs->r.v4;
+    size_t len = 0;
+    reasm_result res = reasm_input(&fs->r, &f, st->now, fs->out, sizeof(fs->out), &len);
+    account(st, &was);
+    int rc = res == REASM_DROPPED ? -EINVAL : 0;
+    /* The checksum a device vouched for covered a fragment, not this datagram: NULL. */
+    if (res == REASM_DONE)
+        rc = ip_input(st, fs->out, len, NULL);
+    release_if_idle(st);
+    return rc;
+}
+
+void ip_frag_poll(synack_stack *st)
+{
+    if (!st->frag)
+        return;
+    expire(st);
+    release_if_idle(st);
+}
+
+uint64_t ip_frag_next_deadline(const synack_stack *st)
+{
+    uint64_t t = UINT64_MAX;
+    if (!st->frag)
+        return t;
+    const reasm *r = &st->frag->r;
+    for (uint32_t i = 0; i < r->cfg.max_datagrams; i++)
+        if (r->slots[i].in_use && r->slots[i].deadline < t)
+            t = r->slots[i].deadline;
+    return t;
+}

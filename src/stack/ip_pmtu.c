@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Path MTUs that ICMP fragmentation-needed lowered (RFC 1191), kept per destination in
+ * pmtu_cache.c so a new connection to that destination starts with the lowered MSS, and
+ * forgotten after cfg.pmtu_expire_us (RFC 1191 6.3). Allocated from the stack's allocator
+ * at the first report; pmtu_cache.c's counters are added to the stack's as they change. */
+#include "stack/pmtu_cache.h"
+#include "stack/stack_impl.h"
+
+static pmtu_cache *cache(synack_stack *st)
+{
+    if (st->pmtu || st->cfg.pmtu_cache_size == 0)
+        return st->pmtu;
+    pmtu_cache *c = stack_alloc(st, sizeof(*c));
+    if (!c)
+        return NULL;
+    pmtu_config pc;
+    pmtu_config_default(&pc);
+    pc.size = st->cfg.pmtu_cache_size;
+    pc.expire_us = st->cfg.pmtu_expire_us;
+    if (pmtu_cache_init(c, &pc, &st->mem) != 0) {
+        stack_free(st, c, sizeof(*c));
+        return NULL;
+    }
+    st->pmtu = c;
+    return c;
+}
+
+void ip_pmtu_destroy(synack_stack *st)
+{
+    if (!st->pmtu)
+        return;
+    pmtu_cache_destroy(st->pmtu);
+    stack_free(st, st->pmtu, sizeof(*st->pmtu));
+    st->pmtu = NULL;
+}
+
+static void account(synack_stack *st, const pmtu_counters *was)
+{
+    const pmtu_counters *now = &st->pmtu->ctr;
+    st->counters[SYNACK_CTR_PmtuCacheUpdates] += now->updates - was->updates;
+    st->counters[SYNACK_CTR_PmtuCacheExpired] += now->expirations - was->expirations;
+    st->counters[SYNACK_CTR_PmtuCacheEvict] += now->evictions - was->evictions;
+}
+
+void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_len)
+{
+    pmtu_cache *c = cache(st);
+    if (!c) {
+        if (st->cfg.pmtu_cache_size)
+            stack_count(st, SYNACK_CTR_NoMemory);
+        return;
+    }
+    ipv6_addr a;
+    ipv6_addr_v4mapped(&a, dst);
+    pmtu_counters was = c->ctr;
+    pmtu_cache_update(c, &a, mtu, orig_len, st->cfg.netif.mtu, st->now);
+    account(st, &was);
+}
+
+uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst)
+{
+    if (!st->pmtu)
+        return st->cfg.netif.mtu;
+    ipv6_addr a;
+    ipv6_addr_v4mapped(&a, dst);
+    pmtu_counters was = st->pmtu->ctr;
+    uint32_t mtu = pmtu_cache_get(st->pmtu, &a, st->cfg.netif.mtu, st->now);
+    account(st, &was);
+    return mtu;
+}
