@@ -603,26 +603,26 @@ typedef struct synack_tcp_info {
  * (tests/unit/test_counters_abi.c holds the released list). */
 /* One line per group of counters reads better than clang-format's reflow. */
 /* clang-format off */
-#define SYNACK_COUNTERS(X)                                                                  \
-    X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) X(InSegs)    \
-    X(OutSegs) X(RetransSegs) X(InErrs) X(OutRsts) X(InCsumErrors) X(InReceives)            \
-    X(InHdrErrors) X(InAddrErrors) X(InUnknownProtos) X(InDiscards) X(OutDiscards)          \
-    X(ReasmFails) X(ListenOverflows) X(ListenDrops) X(SyncookiesSent) X(SyncookiesRecv)     \
-    X(SyncookiesFailed) X(TCPChallengeACK) X(TCPSYNChallenge) X(TCPTimeWaitReused)          \
-    X(TCPKeepAliveTimeouts) X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose)             \
+#define SYNACK_COUNTERS(X)                                                                 \
+    X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) X(InSegs)   \
+    X(OutSegs) X(RetransSegs) X(InErrs) X(OutRsts) X(InCsumErrors) X(InReceives)           \
+    X(InHdrErrors) X(InAddrErrors) X(InUnknownProtos) X(InDiscards) X(OutDiscards)         \
+    X(ReasmFails) X(ListenOverflows) X(ListenDrops) X(SyncookiesSent) X(SyncookiesRecv)    \
+    X(SyncookiesFailed) X(TCPChallengeACK) X(TCPSYNChallenge) X(TCPTimeWaitReused)         \
+    X(TCPKeepAliveTimeouts) X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose)            \
     X(TCPAbortOnLinger) X(TCPAbortOnTimeout) X(TCPAbortFailed) X(TCPOFOQueue)              \
     X(TCPOFODrop) X(TCPRcvQDrop) X(TCPFastRetrans) X(TCPLossProbes) X(TCPDSACKRecv)        \
     X(TCPDSACKOldSent) X(TCPDSACKOfoSent) X(PAWSEstab)                                     \
     X(TCPSACKRecv) X(TCPPureAcks) X(TCPHPHits) X(TCPDelayedACKs) X(TCPZeroWindowDrop)      \
-    X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)        \
+    X(TCPWinProbe) X(TCPTimeWaitRecycled) X(TCPACKSkippedChallenge) X(TCPOldAckDrop)       \
     X(InEchos) X(OutEchoReps) X(OutDestUnreachs) X(InDestUnreachs) X(ArpDrops) X(NoMemory) \
     X(TCPLossProbeRecovery) X(TCPLostRetransmit) X(RackLossDetected)                       \
     X(RackReorderTimeouts) X(RackRecordOverflows) X(SackScoreboardOverflows)               \
-    X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenActiveDisabled)            \
+    X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenActiveDisabled)             \
     X(TCPFastOpenCacheEvict)                                                               \
     X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)           \
-    X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)                               \
-    X(InECT1Pkts) X(InECT0Pkts) X(InCEPkts) X(TCPECNNegotiated) X(TCPECNReductions)                  \
+    X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)                                   \
+    X(InECT1Pkts) X(InECT0Pkts) X(InCEPkts) X(TCPECNNegotiated) X(TCPECNReductions)        \
     X(ReasmReqds) X(ReasmOKs) X(ReasmTimeout) X(ReasmOverlaps) X(OutTimeExcds)             \
     X(PmtuCacheUpdates) X(PmtuCacheExpired) X(PmtuCacheEvict)
 /* clang-format on */
