@@ -62,6 +62,12 @@ int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t
 int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
                    synack_tx_meta *meta)
 {
+    return ip_output_src(st, st->cfg.netif.addr, dst, proto, l4, l4_len, meta);
+}
+
+int ip_output_src(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *l4,
+                  size_t l4_len, synack_tx_meta *meta)
+{
     const synack_netif *nif = &st->cfg.netif;
     /* A TSO super-frame is cut to the MTU by the device. */
     int gso = meta && (meta->flags & SYNACK_TX_GSO_TCPV4);
@@ -70,12 +76,8 @@ int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, s
         return -EMSGSIZE;
     }
     uint8_t *ip = l4 - IPV4_HDR_LEN;
-    ipv4_hdr h = {.ttl = 64,
-                  .proto = proto,
-                  .src = nif->addr,
-                  .dst = dst,
-                  .frag = IPV4_FLAG_DF,
-                  .id = st->ip_id++};
+    ipv4_hdr h = {
+        .ttl = 64, .proto = proto, .src = src, .dst = dst, .frag = IPV4_FLAG_DF, .id = st->ip_id++};
     ipv4_emit(ip, IPV4_HDR_LEN, &h, l4_len);
     size_t l2 = nif->type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0;
     if (meta && meta->flags) { /* offsets were relative to the TCP header */
@@ -114,12 +116,17 @@ static void icmp_send(synack_stack *st, uint32_t dst, uint8_t type, uint8_t code
         ip_output(st, dst, IP_PROTO_ICMP, l4, n);
 }
 
+void ip_send_unreach(synack_stack *st, uint32_t dst, uint8_t code, const uint8_t *quote, size_t len)
+{
+    stack_count(st, SYNACK_CTR_OutDestUnreachs);
+    icmp_send(st, dst, ICMP_DEST_UNREACH, code, 0, quote, len);
+}
+
 static void icmp_unreachable(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, uint8_t code)
 {
     /* RFC 1122 3.2.2: the original header and at least 8 bytes of its payload. */
     size_t quote = ip->hdr_len + (ip->payload_len < 8 ? ip->payload_len : 8);
-    stack_count(st, SYNACK_CTR_OutDestUnreachs);
-    icmp_send(st, ip->src, ICMP_DEST_UNREACH, code, 0, pkt, quote);
+    ip_send_unreach(st, ip->src, code, pkt, quote);
 }
 
 /* An ICMP error quotes the IP header of the datagram that caused it and at least 8 bytes
@@ -202,7 +209,7 @@ static int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const syna
         stack_drop(st, NULL, c, wire_result_name(r));
         return -EINVAL;
     }
-    if (!for_us(st, ip.dst)) {
+    if (!for_us(st, ip.dst) && !(ip.proto == IP_PROTO_TCP && tcp_catch_all_takes(st, ip.dst))) {
         stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
         return -EINVAL;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "stack/errqueue.h"
+#include "stack/hold_api.h"
 #include "stack/ready.h"
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
@@ -230,7 +231,11 @@ int synack_listen(synack_stack *st, int s, int backlog)
         so->lport = (uint16_t)p;
         mark_explicit(st, so);
     }
+    if (so->catch_all && st->catch_all)
+        return (int)ret_event(st, "listen", s, -EADDRINUSE); /* one catch-all per stack */
     int rc = tcp_usr_listen(st, s, &so->knobs, so->laddr, so->lport, bl, &so->lst);
+    if (rc == 0)
+        rc = sock_hold_listen(st, so);
     return (int)ret_event(st, "listen", s, rc);
 }
 
@@ -666,6 +671,11 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         so->knobs.cc = ops;
         return (int)ret_event(st, "setsockopt", s, knob_changed(so, TK_CC));
     }
+    if (sock_hold_option(level, name)) {
+        if ((rc = get_int(val, len, &v)) == 0)
+            rc = sock_hold_setopt(st, so, name, v);
+        return (int)ret_event(st, "setsockopt", s, rc);
+    }
     if (!int_option(level, name))
         return (int)ret_event(st, "setsockopt", s, -ENOPROTOOPT);
     if ((rc = get_int(val, len, &v)) != 0)
@@ -696,6 +706,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return -EBADF;
     tcp_conn *c = so->conn;
     const tcp_knobs *k = &so->knobs;
+    if (sock_hold_option(level, name))
+        return put_int(val, len, sock_hold_getopt(so, name));
     if (level == SOL_SOCKET) {
         switch (name) {
         case SO_REUSEADDR:

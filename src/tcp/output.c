@@ -97,7 +97,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     if (seg->flags & TCP_RST)
         stack_count(st, SYNACK_CTR_OutRsts);
     if (!partial)
-        return ip_output(st, ep->raddr, IP_PROTO_TCP, l4, n);
+        return ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, NULL);
     synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL,
                            .csum_start = 0,
                            .csum_offset = 16,
@@ -106,7 +106,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         meta.flags |= SYNACK_TX_GSO_TCPV4;
         meta.gso_size = (uint16_t)gso;
     }
-    return ip_output_meta(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta);
+    return ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, &meta);
 }
 
 static int emit(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, tcp_conn *c,

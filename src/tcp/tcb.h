@@ -138,6 +138,10 @@ typedef struct tcp_xfer {
      * listener; an orphan's, its socket's last): tcp_conn.knobs points here then. A
      * connection without a socket is never idle, so it keeps this block. --- */
     tcp_knobs knobs;
+
+    /* --- a held SYN (hold.c), while tcp_conn.held --- */
+    uint64_t held_since;   /* when the SYN arrived */
+    uint32_t held_retrans; /* retransmitted SYNs absorbed */
 } tcp_xfer;
 
 typedef struct tcp_conn {
@@ -201,6 +205,8 @@ typedef struct tcp_conn {
     unsigned keep_probes : 8;    /* unanswered keepalive probes (at most TCP_KEEPCNT, 127) */
     unsigned errq_track : 1;     /* its socket awaits transmissions or acknowledgments of
                                     sends for its error queue (stack/errqueue.c) */
+    unsigned held : 1;           /* a held SYN awaiting the application's verdict (hold.c):
+                                    nothing sent yet, TT_REXMIT is its expiry */
     uint32_t ts_recent_age_s;    /* when TS.Recent was set, whole seconds (tcp_age_s): only
                                     the 24-day PAWS rule reads it (RFC 7323 5.5) */
 
@@ -250,6 +256,8 @@ typedef struct tcp_listener {
     uint32_t acc_len;              /* entries in the accept queue */
     tcp_knobs knobs;               /* its socket's, kept equal by every setsockopt; what the
                                       connections it creates inherit (tcp_knobs_inherit) */
+    uint32_t hold_ms;              /* SYNACK_TCP_HOLD_SYN: hold SYNs this long; 0 = answer */
+    uint32_t held;                 /* SYN-queue entries still held (hold.c) */
 } tcp_listener;
 
 /* When timer t fires, UINT64_MAX when stopped. */
