@@ -3,9 +3,11 @@
 # `synack gateway` (issue 15, TCP): a "container" namespace gets the network through a
 # gateway that runs in a "host" namespace, where a server listens on 198.18.0.1 (RFC 2544
 # benchmarking space, on the host namespace's loopback: nothing leaves the two namespaces). Checked:
-# 100 MiB over HTTP by SHA-256, a refused port fails at once with ECONNREFUSED, half-close
+# 100 MiB over HTTP by SHA-256, a refused port fails at once with ECONNREFUSED and an
+# unroutable address with ENETUNREACH, half-close
 # (the server keeps sending after the client's FIN), and the host-side server killed
-# mid-transfer resets the container's connection.
+# mid-transfer resets the container's connection, and a reset from the container reaches the
+# host server.
 source "$(dirname "$0")/lib/common.bash"
 require curl socat python3 sha256sum
 
@@ -94,6 +96,22 @@ assert dt < 0.5, "refusal took %.3f s" % dt
 PY
 log "refused port: ECONNREFUSED at once"
 
+# 2b. An address the host namespace has no route to: ENETUNREACH, as the kernel's own.
+cx timeout 10 python3 - <<'PY' || fail "unreachable address"
+import socket, time
+t = time.monotonic()
+s = socket.socket()
+s.settimeout(5)
+try:
+    s.connect(("198.19.0.1", 80))
+    raise SystemExit("connected to an unroutable address")
+except OSError as e:
+    import errno
+    assert e.errno == errno.ENETUNREACH, e
+assert time.monotonic() - t < 0.5
+PY
+log "unroutable address: ENETUNREACH at once"
+
 # 3. Half-close: the client's FIN reaches the server, which then still sends.
 hbg halfsrv python3 -c '
 import socket, sys
@@ -149,12 +167,35 @@ wait "$CLIENT_PID" || fail "client: $(cat "$WORK/client.out")"
 grep -q "reset after" "$WORK/client.out" || fail "client: $(cat "$WORK/client.out")"
 log "server killed mid-transfer: $(cat "$WORK/client.out")"
 
+# 5. The container resets its connection (SO_LINGER {1, 0}): the host server sees a reset.
+hbg rstsrv python3 -c '
+import socket, sys
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], 7002)); l.listen(1); print("up", flush=True)
+c, _ = l.accept(); c.settimeout(10)
+try:
+    while c.recv(4096): pass
+    print("orderly EOF", flush=True)
+except ConnectionResetError:
+    print("reset", flush=True)' "$SERVER"
+wait_for "$WORK/rstsrv.out" up
+cx timeout 10 python3 - "$SERVER" <<'PY' || fail "container reset"
+import socket, struct, sys, time
+s = socket.create_connection((sys.argv[1], 7002), timeout=5)
+s.sendall(b"z" * 1000); time.sleep(0.3)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()
+PY
+wait_for "$WORK/rstsrv.out" "reset\|orderly" 10
+grep -q "^reset" "$WORK/rstsrv.out" || fail "host server saw: $(cat "$WORK/rstsrv.out")"
+log "container reset: the host server saw a reset"
+
 stop "$GW_PID" 10 || fail "gateway exited $?"
 python3 - "$WORK/gateway.out" <<'PY' || fail "gateway summary: $(cat "$WORK/gateway.out")"
 import json, sys
 s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 assert s["summary"] == "gateway", s
-assert s["accepted"] == 3 and s["refused"] >= 1 and s["resets"] >= 1, s
+assert s["accepted"] == 4 and s["refused"] == 1 and s["unreachable"] == 1, s
+assert s["resets"] == 2 and s["finished"] == 2 and s["open"] == 0, s
 assert s["down_bytes"] >= 100 << 20, s
 PY
 log "gateway summary: $(tail -1 "$WORK/gateway.out")"
