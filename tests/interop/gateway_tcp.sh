@@ -30,6 +30,11 @@ gw_cleanup() {
         kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
+    if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err >/dev/null 2>&1; then
+        grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err | head -40 >&2
+        log "FAIL: sanitizer report"
+        [ "$rc" -eq 0 ] && rc=1
+    fi
     ip netns del "$NS_C" 2>/dev/null || true
     ip netns del "$NS_H" 2>/dev/null || true
     rm -f "$WORK/data" "$WORK/got"
