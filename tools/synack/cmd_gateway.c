@@ -85,8 +85,18 @@ static int parse(gw_opts *o, int argc, char **argv)
             gw_usage(stdout);
             exit(0);
         }
+        static const char *const valued[] = {
+            "--netns", "--pid", "--ifname",    "--addr",
+            "--gw",    "--mtu", "--max-conns", "--connect-timeout"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+            known |= strcmp(a, valued[k]) == 0;
+        if (!known) {
+            fprintf(stderr, "synack gateway: unknown option '%s'\n", a);
+            return -1;
+        }
         if (!v) {
-            fprintf(stderr, "synack gateway: %s needs a value (or is unknown)\n", a);
+            fprintf(stderr, "synack gateway: %s needs a value\n", a);
             return -1;
         }
         i++;
@@ -106,7 +116,7 @@ static int parse(gw_opts *o, int argc, char **argv)
         } else if (strcmp(a, "--connect-timeout") == 0 && (n = num(v, 1, 300000)) > 0) {
             o->connect_ms = (uint32_t)n;
         } else {
-            fprintf(stderr, "synack gateway: bad option %s %s\n", a, v);
+            fprintf(stderr, "synack gateway: bad value for %s: '%s'\n", a, v);
             return -1;
         }
     }
