@@ -101,7 +101,7 @@ try:
 except ConnectionRefusedError:
     pass
 dt = time.monotonic() - t
-assert dt < 0.5, "refusal took %.3f s" % dt
+assert dt < 0.9, "refusal took %.3f s (not the first SYN's answer)" % dt
 PY
 log "refused port: ECONNREFUSED at once"
 
@@ -117,7 +117,7 @@ try:
 except OSError as e:
     import errno
     assert e.errno == errno.ENETUNREACH, e
-assert time.monotonic() - t < 0.5
+assert time.monotonic() - t < 0.9
 PY
 log "unroutable address: ENETUNREACH at once"
 
