@@ -98,6 +98,10 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_FASTOPEN_KEY 33
 #define SYNACK_TCP_FASTOPEN_NO_COOKIE 34
 /* TCP_INFO: SYNACK_TCP_INFO below (Linux's TCP_INFO, 11, is accepted too). */
+/* synack's own listener options (docs/API.md, "Catch-all listener and held SYNs"): */
+#define SYNACK_TCP_CATCH_ALL 0x5310   /* int 0/1: the listener takes SYNs to any address:port */
+#define SYNACK_TCP_HOLD_SYN 0x5311    /* int ms, 0 off: SYNs wait for synack_held_verdict() */
+#define SYNACK_HOLD_SYN_MAX_MS 600000 /* the longest a SYN may be held */
 
 #define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
@@ -506,8 +510,10 @@ int synack_errqueue_stat_get(const synack_stack *st, int s, synack_errqueue_stat
  *   SYNACK_POLLERR    a pending error (getsockopt SO_ERROR); always reported
  *   SYNACK_POLLHUP    both directions closed (or reset); always reported
  *   SYNACK_POLLRDHUP  the peer sent FIN: nothing more will arrive
- *   SYNACK_POLLNVAL   not a valid socket id; always reported */
+ *   SYNACK_POLLNVAL   not a valid socket id; always reported
+ *   SYNACK_POLLPRI    a listener holds SYNs that wait for a verdict */
 #define SYNACK_POLLIN 0x001
+#define SYNACK_POLLPRI 0x002 /* a listener holds SYNs awaiting a verdict (SYNACK_TCP_HOLD_SYN) */
 #define SYNACK_POLLOUT 0x004
 #define SYNACK_POLLERR 0x008
 #define SYNACK_POLLHUP 0x010
@@ -624,7 +630,9 @@ typedef struct synack_tcp_info {
     X(TCPFastOpenCookieReqd) X(TCPFastOpenPassiveAltKey)                                   \
     X(InECT1Pkts) X(InECT0Pkts) X(InCEPkts) X(TCPECNNegotiated) X(TCPECNReductions)        \
     X(ReasmReqds) X(ReasmOKs) X(ReasmTimeout) X(ReasmOverlaps) X(OutTimeExcds)             \
-    X(PmtuCacheUpdates) X(PmtuCacheExpired) X(PmtuCacheEvict)
+    X(PmtuCacheUpdates) X(PmtuCacheExpired) X(PmtuCacheEvict)                              \
+    X(TCPSynHeld) X(TCPSynHeldRetrans) X(TCPSynHeldExpired) X(TCPSynHeldRejected)          \
+    X(TCPSynHeldInvalid)
 /* clang-format on */
 
 typedef enum synack_counter {
@@ -638,6 +646,30 @@ const char *synack_counter_name(synack_counter c);
 uint64_t synack_counter_get(const synack_stack *st, synack_counter c);
 /* Emits one SYNACK_EV_COUNTER event for every non-zero counter. */
 void synack_emit_counters(synack_stack *st);
+
+/* ---- held SYNs: the application answers each SYN of a SYNACK_TCP_HOLD_SYN listener ----
+ * Such a listener keeps each new SYN in its SYN queue (bounded by the backlog) without
+ * answering it, raises POLLPRI, and waits: retransmitted SYNs are absorbed. A request with
+ * no verdict within the option's milliseconds is dropped silently (TCPSynHeldExpired). */
+typedef struct synack_held_syn {
+    synack_endpoints ep; /* laddr:lport is the SYN's destination, raddr:rport its source */
+    uint64_t since_us;   /* when the SYN arrived */
+    uint32_t retrans;    /* retransmitted SYNs absorbed since */
+} synack_held_syn;
+/* Fills out with up to max held requests, oldest first; returns how many, or -EBADF, or
+ * -EINVAL (st NULL, not a listener, max < 0, out NULL with max > 0). */
+int synack_held_list(synack_stack *st, int s, synack_held_syn *out, int max);
+typedef enum synack_verdict {
+    SYNACK_VERDICT_ACCEPT = 0, /* send the SYN-ACK now; accept() follows the handshake */
+    SYNACK_VERDICT_REFUSE,     /* RST, as a closed port: the client sees ECONNREFUSED */
+    SYNACK_VERDICT_UNREACH,    /* ICMP destination unreachable with icmp_code (0..15) */
+    SYNACK_VERDICT_DROP        /* forget it: the client's SYN retries and timeout apply */
+} synack_verdict;
+/* Answers the held request ep (as synack_held_list() gave it). Returns 0, -EBADF, -EINVAL
+ * (st or ep NULL, not a listener, unknown verdict, icmp_code > 15 for UNREACH), -ENOENT (no
+ * such held request: answered, expired, or reset by the peer). */
+int synack_held_verdict(synack_stack *st, int s, const synack_endpoints *ep, int verdict,
+                        int icmp_code);
 
 /* ---- introspection: the connection table, like `ss -tan` ---- */
 typedef struct synack_conn_view {

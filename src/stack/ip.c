@@ -68,6 +68,12 @@ int ip_output_meta(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, s
 int ip_output_ecn(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len,
                   synack_tx_meta *meta, uint8_t ecn)
 {
+    return ip_output_src(st, st->cfg.netif.addr, dst, proto, l4, l4_len, meta, ecn);
+}
+
+int ip_output_src(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *l4,
+                  size_t l4_len, synack_tx_meta *meta, uint8_t ecn)
+{
     const synack_netif *nif = &st->cfg.netif;
     /* A TSO super-frame is cut to the MTU by the device. */
     int gso = meta && (meta->flags & SYNACK_TX_GSO_TCPV4);
@@ -79,7 +85,7 @@ int ip_output_ecn(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, si
     ipv4_hdr h = {.ttl = 64,
                   .tos = (uint8_t)(st->tx_tos | (ecn & IP_ECN_MASK)),
                   .proto = proto,
-                  .src = nif->addr,
+                  .src = src,
                   .dst = dst,
                   .frag = st->tx_nodf ? 0 : IPV4_FLAG_DF,
                   .id = st->ip_id++};
@@ -121,12 +127,17 @@ static void icmp_send(synack_stack *st, uint32_t dst, uint8_t type, uint8_t code
         ip_output(st, dst, IP_PROTO_ICMP, l4, n);
 }
 
+void ip_send_unreach(synack_stack *st, uint32_t dst, uint8_t code, const uint8_t *quote, size_t len)
+{
+    stack_count(st, SYNACK_CTR_OutDestUnreachs);
+    icmp_send(st, dst, ICMP_DEST_UNREACH, code, 0, quote, len);
+}
+
 static void icmp_unreachable(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, uint8_t code)
 {
     /* RFC 1122 3.2.2: the original header and at least 8 bytes of its payload. */
     size_t quote = ip->hdr_len + (ip->payload_len < 8 ? ip->payload_len : 8);
-    stack_count(st, SYNACK_CTR_OutDestUnreachs);
-    icmp_send(st, ip->src, ICMP_DEST_UNREACH, code, 0, pkt, quote);
+    ip_send_unreach(st, ip->src, code, pkt, quote);
 }
 
 /* An ICMP error quotes the IP header of the datagram that caused it and at least 8 bytes
@@ -215,7 +226,7 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
                                               SYNACK_CTR_InECT0Pkts, SYNACK_CTR_InCEPkts};
     if (ip.tos & IP_ECN_MASK)
         stack_count(st, ecn_ctr[ip.tos & IP_ECN_MASK]);
-    if (!for_us(st, ip.dst)) {
+    if (!for_us(st, ip.dst) && !(ip.proto == IP_PROTO_TCP && tcp_catch_all_takes(st, ip.dst))) {
         stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
         return -EINVAL;
     }

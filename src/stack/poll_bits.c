@@ -13,6 +13,7 @@ _Static_assert(SYNACK_POLLERR == POLLERR, "SYNACK_POLLERR differs from <poll.h>"
 _Static_assert(SYNACK_POLLHUP == POLLHUP, "SYNACK_POLLHUP differs from <poll.h>");
 _Static_assert(SYNACK_POLLNVAL == POLLNVAL, "SYNACK_POLLNVAL differs from <poll.h>");
 _Static_assert(SYNACK_POLLRDHUP == POLLRDHUP, "SYNACK_POLLRDHUP differs from <poll.h>");
+_Static_assert(SYNACK_POLLPRI == POLLPRI, "SYNACK_POLLPRI differs from <poll.h>");
 #else
 #error "synack's socket layer and SYNACK_POLL* assume Linux's poll(2) bit values"
 #endif

@@ -13,7 +13,7 @@
 #include "tcp/tcp.h"
 
 /* What an application may watch: the bits synack_sock_poll() reports. */
-#define READY_BITS (POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP)
+#define READY_BITS (POLLIN | POLLPRI | POLLOUT | POLLERR | POLLHUP | POLLRDHUP)
 
 short sock_ready_mask(const synack_sock *so)
 {

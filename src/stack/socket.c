@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "stack/errqueue.h"
+#include "stack/hold_api.h"
 #include "stack/ready.h"
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
@@ -269,7 +270,11 @@ int synack_listen(synack_stack *st, int s, int backlog)
         so->lport = (uint16_t)p;
         mark_explicit(st, so);
     }
+    if (so->catch_all && st->catch_all)
+        return (int)ret_event(st, "listen", s, -EADDRINUSE); /* one catch-all per stack */
     int rc = tcp_usr_listen(st, s, &so->knobs, so->laddr, so->lport, bl, &so->lst);
+    if (rc == 0)
+        rc = sock_hold_listen(st, so);
     return (int)ret_event(st, "listen", s, rc);
 }
 
@@ -937,6 +942,11 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
         (name == SYNACK_TCP_FASTOPEN || name == SYNACK_TCP_FASTOPEN_CONNECT ||
          name == SYNACK_TCP_FASTOPEN_NO_COOKIE || name == SYNACK_TCP_FASTOPEN_KEY))
         return (int)ret_event(st, "setsockopt", s, set_fastopen(st, so, name, val, len));
+    if (sock_hold_option(level, name)) {
+        if ((rc = get_int(val, len, &v)) == 0)
+            rc = sock_hold_setopt(st, so, name, v);
+        return (int)ret_event(st, "setsockopt", s, rc);
+    }
     if (!int_option(level, name))
         return (int)ret_event(st, "setsockopt", s, -ENOPROTOOPT);
     if ((rc = get_int(val, len, &v)) != 0)
@@ -979,6 +989,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return -EBADF;
     tcp_conn *c = so->conn;
     const tcp_knobs *k = &so->knobs;
+    if (sock_hold_option(level, name))
+        return put_int(val, len, sock_hold_getopt(so, name));
     if (level == SOL_SOCKET) {
         switch (name) {
         case SO_REUSEADDR:

@@ -53,6 +53,9 @@ typedef struct synack_sock {
     uint32_t tsflags;       /* SO_TIMESTAMPING */
     uint8_t zerocopy;       /* SO_ZEROCOPY */
     tcp_chrono chrono; /* its connection's TCP_INFO busy/limited times (tcp/chrono.c) */
+
+    uint8_t catch_all; /* SYNACK_TCP_CATCH_ALL, applied to the listener by listen() */
+    uint32_t hold_ms;  /* SYNACK_TCP_HOLD_SYN, likewise */
 } synack_sock;
 
 struct synack_stack {
@@ -121,6 +124,10 @@ struct synack_stack {
     uint8_t free_pending; /* synack_stack_free() came from a callback: the outermost
                              public call frees the stack as it returns */
     uint8_t output_gone;  /* the netif's output_ctx was freed: frames are dropped */
+
+    tcp_listener *catch_all; /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
+    uint8_t catch_all_ever;  /* one existed: connections it made to foreign addresses may
+                                outlive it, so IPv4 keeps passing TCP for any address */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -152,6 +159,14 @@ int stack_time_check(const synack_stack *st, uint64_t now);
 
 /* IPv4 output: `pkt` has IP-header room at its start; fills it in and sends. */
 int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len);
+/* ip_output_ecn() from source address src: a catch-all listener's connections speak from
+ * the address their SYN was sent to (tcp/hold.c). */
+int ip_output_src(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *l4,
+                  size_t l4_len, synack_tx_meta *meta, uint8_t ecn);
+/* ICMP destination unreachable `code` to dst, quoting `quote` (an IP header and at least 8
+ * bytes of its payload); counts OutDestUnreachs. quote must not point into st->txbuf. */
+void ip_send_unreach(synack_stack *st, uint32_t dst, uint8_t code, const uint8_t *quote,
+                     size_t len);
 /* Room a caller leaves before its layer-4 header in st->txbuf. */
 size_t ip_headroom(const synack_stack *st);
 /* Largest layer-4 payload for the netif. */

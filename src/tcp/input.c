@@ -776,6 +776,10 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         c->segs_in += segs;
         c->last_rcv = st->now;
         c->keep_probes = 0;
+        if (c->held) {
+            tcp_held_input(c, seg);
+            return;
+        }
         if (c->state == SYNACK_SYN_SENT) {
             uint32_t nconns = st->nconns;
             if (syn_sent_input(c, seg, rx) != TCP_FREED && st->nconns == nconns)
@@ -794,6 +798,8 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
         }
     }
     tcp_listener *l = tcp_listener_find(st, ep.laddr, ep.lport);
+    if (!l)
+        l = st->catch_all; /* what no other socket claims (hold.c) */
     if (l) {
         tcp_listen_input(st, l, ip, seg, rx);
         return;

@@ -31,6 +31,10 @@ void tcp_listen_unlink(tcp_conn *c)
     if (c->queue == TCPQ_SYN) {
         tcp_q_remove(&l->syn_head, &l->syn_tail, c);
         l->syn_len--;
+        if (c->held) {
+            c->held = 0;
+            l->held--;
+        }
     } else if (c->queue == TCPQ_ACCEPT) {
         tcp_q_remove(&l->acc_head, &l->acc_tail, c);
         l->acc_len--;
@@ -219,7 +223,10 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
         listen_drop(st, &ep, SYNACK_CTR_ListenOverflows, "accept-queue-full");
         return;
     }
-    if (st->cfg.syncookies == 2 || (l->syn_len >= l->syn_max && st->cfg.syncookies == 1)) {
+    /* A cookie would answer before the application's verdict: a holding listener that is
+     * full drops instead. */
+    if (!l->hold_ms &&
+        (st->cfg.syncookies == 2 || (l->syn_len >= l->syn_max && st->cfg.syncookies == 1))) {
         cookie_synack(st, l, &ep, seg);
         return;
     }
@@ -255,6 +262,10 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
     c->state = SYNACK_LISTEN; /* the trace shows LISTEN -> SYN-RECEIVED for the new TCB */
     tcp_set_state(c, SYNACK_SYN_RECEIVED, "rcv-syn");
     c->x->tfo_reply = tfo.reply;
+    if (l->hold_ms && !tfo.child) {
+        tcp_hold_begin(c);
+        return;
+    }
     /* Data on a SYN is accepted only by Fast Open; otherwise the peer sends it again. */
     if (tfo.child)
         fastopen_child_start(st, l, c, seg);
@@ -294,6 +305,7 @@ tcp_ret tcp_listen_established(tcp_conn *c)
 
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l)
 {
+    tcp_catch_all_set(st, l, 0);
     while (l->syn_head)
         tcp_conn_close(l->syn_head, 0, "listener-closed");
     while (l->acc_head) {

@@ -106,7 +106,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     st->tx_nodf = k && k->pmtudisc == SYNACK_IP_PMTUDISC_DONT;
     int rc;
     if (!partial) {
-        rc = ip_output_ecn(st, ep->raddr, IP_PROTO_TCP, l4, n, NULL, ecn);
+        rc = ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, NULL, ecn);
         st->tx_tos = 0;
         st->tx_nodf = 0;
         return rc;
@@ -119,7 +119,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         meta.flags |= SYNACK_TX_GSO_TCPV4;
         meta.gso_size = (uint16_t)gso;
     }
-    rc = ip_output_ecn(st, ep->raddr, IP_PROTO_TCP, l4, n, &meta, ecn);
+    rc = ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, &meta, ecn);
     st->tx_tos = 0;
     st->tx_nodf = 0;
     return rc;

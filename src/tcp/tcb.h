@@ -186,6 +186,9 @@ typedef struct tcp_xfer {
     uint16_t tfo_syn_len; /* bytes the SYN brought (quickack_fin: no data segment yet) */
     uint8_t tfo_reply;    /* the SYN-ACK carries our cookie (computed as it is sent): 0 no,
                              TFO_REPLY_34 or TFO_REPLY_EXP, the form the SYN used */
+    /* --- a held SYN (hold.c), while tcp_conn.held --- */
+    uint64_t held_since;   /* when the SYN arrived */
+    uint32_t held_retrans; /* retransmitted SYNs absorbed */
 } tcp_xfer;
 
 typedef struct tcp_conn {
@@ -279,13 +282,15 @@ typedef struct tcp_conn {
     int16_t error;          /* pending error (negative errno) for the socket */
     int16_t soft_error;     /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
     uint8_t backoff;        /* consecutive RTO expiries (at most the 255 retries allowed) */
-    /* ECN (ecn.c) in the word the two errors leave before `knobs`: the flags above fill
+    /* ECN (ecn.c) and the held bit (hold.c) in the word the two errors leave before `knobs`: the flags above fill
      * theirs, and the idle TCB stays within its budget */
     unsigned ecn_ok : 1;         /* RFC 3168 6.1.1: ECN was negotiated on the handshake */
     unsigned ecn_ece : 1;        /* RFC 3168 6.1.3: a CE mark arrived; ACKs carry ECE until a
                                     CWR arrives */
     unsigned ecn_cwr : 1;        /* RFC 3168 6.1.2: cwnd was reduced for an ECE; the next new
                                     data segment carries CWR */
+    unsigned held : 1;           /* a held SYN awaiting the application's verdict (hold.c):
+                                    nothing sent yet, TT_REXMIT is its expiry */
     const tcp_knobs *knobs; /* the socket options in force: the owning socket's (so a
                                setsockopt applies at once), else x->knobs; NULL: the
                                stack's defaults (an orphan that found no memory) */
@@ -341,6 +346,8 @@ typedef struct tcp_listener {
                                       their listener by it, since they outlive accept() */
     uint32_t tfo_pending;          /* Fast Open children still in SYN-RECEIVED (RFC 7413 5.1:
                                       bounded by the Fast Open queue) */
+    uint32_t hold_ms;              /* SYNACK_TCP_HOLD_SYN: hold SYNs this long; 0 = answer */
+    uint32_t held;                 /* SYN-queue entries still held (hold.c) */
 } tcp_listener;
 
 /* When timer t fires, UINT64_MAX when stopped. */

@@ -400,6 +400,25 @@ void tcp_listen_unlink(tcp_conn *c);
 /* Frees the listener's queues (RST to accept-queue entries, as Linux does). */
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
 
+/* --- hold.c: the catch-all listener and held SYNs (SYNACK_TCP_CATCH_ALL, _HOLD_SYN) --- */
+/* Whether TCP to dst (not the netif's address) is taken: a catch-all listener exists or
+ * did, and dst is a unicast address. */
+int tcp_catch_all_takes(const synack_stack *st, uint32_t dst);
+/* Makes l the stack's catch-all listener (on) or not: 0, or -EADDRINUSE (another is). */
+int tcp_catch_all_set(synack_stack *st, tcp_listener *l, int on);
+/* c, just made SYN-RECEIVED by l, waits for a verdict instead of sending its SYN-ACK. */
+void tcp_hold_begin(tcp_conn *c);
+/* A segment for a held connection: absorbed or dropped (counted), or a RST frees it.
+ * TCP_FREED or TCP_DONE. */
+tcp_ret tcp_held_input(tcp_conn *c, const tcp_seg *seg);
+/* The hold expired without a verdict: freed silently. */
+void tcp_held_expire(tcp_conn *c);
+/* Held requests of l: up to max into out (oldest first); how many. */
+int tcp_held_list(const tcp_listener *l, synack_held_syn *out, int max);
+/* The verdict for l's held request ep: 0 or -ENOENT. */
+int tcp_held_verdict(synack_stack *st, tcp_listener *l, const synack_endpoints *ep, int verdict,
+                     uint8_t code);
+
 /* --- usrreq.c: the user requests of RFC 9293 3.10 as the socket layer makes them; its only
  * way to change TCP (docs/ARCHITECTURE.md "Layers"). The socket owns its tcp_knobs; a
  * connection it owns reads them through c->knobs. --- */

@@ -277,6 +277,10 @@ tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
         tcp_deadline_put(c, (tcp_timer)t, UINT64_MAX);
         switch ((tcp_timer)t) {
         case TT_REXMIT:
+            if (c->held) {
+                tcp_held_expire(c);
+                return TCP_FREED;
+            }
             emit_timer(c, TT_REXMIT, c->backoff + 1);
             if (!on_rexmit(c))
                 return TCP_FREED;

@@ -238,7 +238,7 @@ void tcp_usr_listen_close(synack_stack *st, tcp_listener *l)
 
 short tcp_usr_listen_poll(const tcp_listener *l)
 {
-    return l->acc_head ? SYNACK_POLLIN : 0;
+    return (short)((l->acc_head ? SYNACK_POLLIN : 0) | (l->held ? SYNACK_POLLPRI : 0));
 }
 
 int tcp_usr_send_held(const tcp_conn *c)

@@ -79,6 +79,7 @@
 #define POLLHUP SYNACK_POLLHUP
 #define POLLNVAL SYNACK_POLLNVAL
 #define POLLRDHUP SYNACK_POLLRDHUP
+#define POLLPRI SYNACK_POLLPRI
 
 typedef synack_socklen_t socklen_t;
 typedef uint16_t sa_family_t;

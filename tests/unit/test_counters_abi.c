@@ -83,6 +83,11 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_RackReorderTimeouts, 60, "RackReorderTimeouts"},
     {SYNACK_CTR_RackRecordOverflows, 61, "RackRecordOverflows"},
     {SYNACK_CTR_SackScoreboardOverflows, 62, "SackScoreboardOverflows"},
+    {SYNACK_CTR_TCPSynHeld, 63, "TCPSynHeld"},
+    {SYNACK_CTR_TCPSynHeldRetrans, 64, "TCPSynHeldRetrans"},
+    {SYNACK_CTR_TCPSynHeldExpired, 65, "TCPSynHeldExpired"},
+    {SYNACK_CTR_TCPSynHeldRejected, 66, "TCPSynHeldRejected"},
+    {SYNACK_CTR_TCPSynHeldInvalid, 67, "TCPSynHeldInvalid"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

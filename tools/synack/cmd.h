@@ -15,5 +15,7 @@ int cmd_connect(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 /* bench: side-by-side figures against the Linux kernel (cmd_bench*.c). */
 int cmd_bench(int argc, char **argv);
+/* gateway: a network namespace's TCP relayed to host sockets (cmd_gateway*.c). */
+int cmd_gateway(int argc, char **argv);
 
 #endif

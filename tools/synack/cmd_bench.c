@@ -26,6 +26,8 @@ static const bench_entry benches[] = {
     {"ready", bench_ready,
      "100,000 idle connections + 1 busy: ready list vs sweeping every socket per wake-up"},
     {"tap", bench_tap, "kernel <-> synack (and <-> lwIP) bulk transfer over TAP (root)"},
+    {"gateway", bench_gateway,
+     "namespace <-> host through `synack gateway` vs a veth pair, iperf3 (root)"},
     {"size", bench_size, "text size of the core library at -Os"},
 };
 #define NBENCHES (sizeof benches / sizeof benches[0])

@@ -177,6 +177,8 @@ void bench_cache_free(bench_cache *c);
 /* ---- the benchmarks ---- */
 
 int bench_throughput(const bench_opts *o, bench_report *r);
+/* cmd_bench_gateway.c: iperf3 through `synack gateway` beside a veth pair (root). */
+int bench_gateway(const bench_opts *o, bench_report *r);
 int bench_churn(const bench_opts *o, bench_report *r);
 int bench_latency(const bench_opts *o, bench_report *r);
 int bench_scale(const bench_opts *o, bench_report *r);

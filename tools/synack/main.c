@@ -30,6 +30,8 @@ static const command commands[] = {
      "side-by-side figures for synack and the Linux kernel"},
     {"stat", cmd_stat, "--tap IF | --tun IF [--conns | --counters | --count STATE]",
      "connection table and counters of a running serve/connect (ss/nstat-like)"},
+    {"gateway", cmd_gateway, "--netns PATH | --pid PID [--addr A/LEN] [--gw A] [--json]",
+     "give a network namespace TCP to the outside through synack"},
     {"help", cmd_help, "[COMMAND]", "this text, or a command's usage"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

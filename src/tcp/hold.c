@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* The catch-all listener (SYNACK_TCP_CATCH_ALL) and held SYNs (SYNACK_TCP_HOLD_SYN): what a
+ * gateway needs to stand in for every destination, and to answer a SYN only once it knows
+ * whether the real destination answers. A held SYN is an ordinary SYN-RECEIVED embryo in
+ * its listener's (bounded) SYN queue that has sent nothing; its retransmission timer is
+ * its expiry. */
+#include <errno.h>
+#include "util/sockdefs.h"
+
+#include "stack/ready.h"
+#include "tcp/tcp.h"
+#include "wire/ipv4.h"
+
+int tcp_catch_all_takes(const synack_stack *st, uint32_t dst)
+{
+    if (!st->catch_all_ever)
+        return 0;
+    /* A SYN to a broadcast, multicast, class E, "this network" or loopback address is
+     * bogus (RFC 1122 4.2.3.10, 3.2.1.3): no host would answer it, so neither do we. */
+    uint32_t top = dst >> 24;
+    if (top == 0 || top == 127 || (dst >> 28) >= 0xe)
+        return 0;
+    uint8_t p = st->cfg.netif.prefix_len;
+    if (p > 0 && p < 31) {
+        uint32_t host = (1u << (32 - p)) - 1;
+        if ((dst & ~host) == (st->cfg.netif.addr & ~host) && (dst & host) == host)
+            return 0; /* the directed broadcast of our own subnet */
+    }
+    return 1;
+}
+
+int tcp_catch_all_set(synack_stack *st, tcp_listener *l, int on)
+{
+    if (!on) {
+        if (st->catch_all == l)
+            st->catch_all = NULL;
+        return 0;
+    }
+    if (st->catch_all && st->catch_all != l)
+        return -EADDRINUSE;
+    st->catch_all = l;
+    st->catch_all_ever = 1;
+    return 0;
+}
+
+void tcp_hold_begin(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    tcp_listener *l = c->x->listener;
+    c->held = 1;
+    l->held++;
+    c->x->held_since = st->now;
+    c->x->held_retrans = 0;
+    stack_count(st, SYNACK_CTR_TCPSynHeld);
+    tcp_timer_set(c, TT_REXMIT, st->now + (uint64_t)l->hold_ms * 1000u);
+    sock_ready_raise(st, l->sock, POLLPRI);
+}
+
+tcp_ret tcp_held_input(tcp_conn *c, const tcp_seg *seg)
+{
+    synack_stack *st = c->st;
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    /* We sent nothing, so the only RST that can be the peer's is one at RCV.NXT (RFC 5961
+     * 3.2 with a window of one): it gave up, and the request goes. */
+    if ((seg->flags & TCP_RST) && seg->seq == c->rcv_nxt) {
+        stack_count(st, SYNACK_CTR_TCPSynHeldRejected);
+        tcp_conn_close(c, 0, "held-rst");
+        return TCP_FREED;
+    }
+    if ((seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && seg->seq == c->x->irs) {
+        c->x->held_retrans++;
+        stack_drop(st, &ep, SYNACK_CTR_TCPSynHeldRetrans, "held-syn-retransmit");
+        return TCP_DONE;
+    }
+    /* Anything else (an ACK of a SYN-ACK never sent, a SYN with another ISN) waits with
+     * the request: answering it would give away the verdict. */
+    stack_drop(st, &ep, SYNACK_CTR_TCPSynHeldInvalid, "held-no-verdict");
+    return TCP_DONE;
+}
+
+void tcp_held_expire(tcp_conn *c)
+{
+    stack_count(c->st, SYNACK_CTR_TCPSynHeldExpired);
+    tcp_conn_close(c, 0, "held-expired");
+}
+
+int tcp_held_list(const tcp_listener *l, synack_held_syn *out, int max)
+{
+    int n = 0;
+    for (tcp_conn *c = l->syn_head; c && n < max; c = c->x->q_next) {
+        if (!c->held)
+            continue;
+        tcp_conn_endpoints(c, &out[n].ep);
+        out[n].since_us = c->x->held_since;
+        out[n].retrans = c->x->held_retrans;
+        n++;
+    }
+    return n;
+}
+
+/* The SYN's IP header and first 8 TCP bytes, as an ICMP error quotes them (RFC 792): the
+ * peer matches the error to its connection by the addresses, ports and sequence number. */
+static size_t quote_syn(const tcp_conn *c, const synack_endpoints *ep, uint8_t *q)
+{
+    ipv4_hdr h = {
+        .ttl = 64, .proto = IP_PROTO_TCP, .src = ep->raddr, .dst = ep->laddr, .frag = IPV4_FLAG_DF};
+    ipv4_emit(q, IPV4_HDR_LEN, &h, TCP_HDR_LEN);
+    uint8_t *t = q + IPV4_HDR_LEN;
+    uint32_t seq = c->x->irs;
+    t[0] = (uint8_t)(ep->rport >> 8);
+    t[1] = (uint8_t)ep->rport;
+    t[2] = (uint8_t)(ep->lport >> 8);
+    t[3] = (uint8_t)ep->lport;
+    t[4] = (uint8_t)(seq >> 24);
+    t[5] = (uint8_t)(seq >> 16);
+    t[6] = (uint8_t)(seq >> 8);
+    t[7] = (uint8_t)seq;
+    return IPV4_HDR_LEN + 8;
+}
+
+int tcp_held_verdict(synack_stack *st, tcp_listener *l, const synack_endpoints *ep, int verdict,
+                     uint8_t code)
+{
+    ct_key key = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
+    ct_node *n = ct_lookup(&st->conns, &key);
+    tcp_conn *c = n && n->kind == CT_CONN ? tcp_conn_of(n) : NULL;
+    if (!c || !c->held || !c->x || c->x->listener != l)
+        return -ENOENT;
+    if (verdict == SYNACK_VERDICT_ACCEPT) {
+        c->held = 0;
+        l->held--;
+        tcp_send_syn(c);
+        tcp_arm_rexmit(c);
+        return 0;
+    }
+    stack_count(st, SYNACK_CTR_TCPSynHeldRejected);
+    if (verdict == SYNACK_VERDICT_REFUSE) {
+        /* As a closed port answers the SYN (RFC 9293 3.10.7.1), from the address it was
+         * sent to. */
+        ipv4_hdr ip = {.src = ep->raddr, .dst = ep->laddr};
+        tcp_seg syn = {.sport = ep->rport, .dport = ep->lport, .seq = c->x->irs, .flags = TCP_SYN};
+        tcp_reset_reply(st, &ip, &syn);
+    } else if (verdict == SYNACK_VERDICT_UNREACH) {
+        uint8_t q[IPV4_HDR_LEN + 8];
+        size_t len = quote_syn(c, ep, q);
+        ip_send_unreach(st, ep->raddr, code, q, len);
+    }
+    tcp_conn_close(c, 0,
+                   verdict == SYNACK_VERDICT_REFUSE    ? "held-refused"
+                   : verdict == SYNACK_VERDICT_UNREACH ? "held-unreachable"
+                                                       : "held-dropped");
+    return 0;
+}

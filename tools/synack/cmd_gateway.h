@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* synack gateway: the namespace side (cmd_gateway_ns.c), the relay of connections to host
+ * sockets (cmd_gateway_relay.c) and the command (cmd_gateway.c). */
+#ifndef SYNACK_TOOL_CMD_GATEWAY_H
+#define SYNACK_TOOL_CMD_GATEWAY_H
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "synack/synack.h"
+#include "synack/tuntap.h"
+
+typedef struct gw_opts {
+    const char *netns;   /* --netns PATH, or /proc/PID/ns/net for --pid PID */
+    char nsbuf[64];      /* storage for the --pid path */
+    const char *ifname;  /* --ifname: the TAP's name in the namespace (tap0) */
+    uint32_t addr;       /* --addr: the namespace's address (host order) */
+    uint8_t prefix_len;  /* its prefix length */
+    uint32_t gw;         /* --gw: the gateway's address, the namespace's default route */
+    uint32_t mtu;        /* --mtu */
+    uint32_t max_conns;  /* --max-conns: relayed connections (and host fds) at once */
+    uint32_t connect_ms; /* --connect-timeout: host-side connect, then the drop verdict */
+    int json;            /* --json: a summary object on stdout at exit */
+} gw_opts;
+
+/* Opens the TAP in the namespace o->netns (from a helper thread that enters it, so the
+ * gateway itself stays in its own namespace), and configures the namespace's side:
+ * lo up, the TAP's MTU, address and default route via o->gw (with `ip`, run from that
+ * thread). Returns 0 or -1 after a message. */
+int gw_ns_attach(const gw_opts *o, synack_tuntap *dev);
+
+/* What the relay counted. */
+typedef struct gw_stats {
+    uint64_t held;        /* SYNs seen held */
+    uint64_t accepted;    /* host connect succeeded: SYN-ACK */
+    uint64_t refused;     /* ECONNREFUSED: RST */
+    uint64_t unreachable; /* EHOSTUNREACH / ENETUNREACH: ICMP */
+    uint64_t dropped;     /* connect timeout or another error: silence */
+    uint64_t limit;       /* refused because --max-conns relays were open */
+    uint64_t resets;      /* relays ended by a reset (either side) */
+    uint64_t finished;    /* relays ended by FIN both ways */
+    uint64_t up_bytes;    /* namespace -> host */
+    uint64_t down_bytes;  /* host -> namespace */
+} gw_stats;
+
+typedef struct gw_relay gw_relay;
+/* A relay for the catch-all, holding listener ls of st; NULL when out of memory. */
+gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o);
+void gw_relay_free(gw_relay *r);
+/* One round at time now: new held SYNs get a host connect, finished connects a verdict,
+ * accepted connections their host socket, and data moves both ways as far as the other
+ * side takes it. */
+void gw_relay_step(gw_relay *r, uint64_t now);
+/* The host fds to poll and their events (at most max); how many. */
+int gw_relay_pollfds(gw_relay *r, struct pollfd *out, int max);
+/* The earliest connect deadline, UINT64_MAX if none. */
+uint64_t gw_relay_deadline(const gw_relay *r);
+const gw_stats *gw_relay_stats(const gw_relay *r);
+/* Relays open now. */
+uint32_t gw_relay_open(const gw_relay *r);
+
+#endif
