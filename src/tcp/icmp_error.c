@@ -55,14 +55,16 @@ static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
         mtu = TCP_MIN_PMTU;
     if (mtu > c->st->cfg.netif.mtu)
         return;
-    /* Validated against this connection (RFC 5927), so worth keeping for the next one. */
-    ip_pmtu_report(c->st, c->node.key.raddr, e->next_mtu, e->quoted_len);
     /* RFC 6691: the MSS excludes IP and TCP options; ours are only timestamps. */
     uint32_t mss = mtu - IPV4_HDR_LEN - TCP_HDR_LEN - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
     if (c->state == SYNACK_SYN_SENT && c->x->tfo_data && e->seq == c->x->iss) {
-        tcp_fo_syn_too_big(c, mss); /* our SYN with data was too big */
+        /* Our SYN with data was too big: a plain SYN goes at once, and the connection then
+         * uses the MSS the handshake gives, as Linux does; the estimate is not kept. */
+        tcp_fo_syn_too_big(c, mss);
         return;
     }
+    /* Validated against this connection (RFC 5927), so worth keeping for the next one. */
+    ip_pmtu_report(c->st, c->node.key.raddr, e->next_mtu, e->quoted_len);
     if (mss >= c->snd_mss)
         return; /* not smaller than what we use: stale or bogus */
     c->snd_mss = (uint16_t)mss;
