@@ -167,6 +167,8 @@ static const char *check_behaviour(const synack_config *c)
         return "fastopen_server";
     if (c->reset_keeps_data > 1)
         return "reset_keeps_data";
+    if (c->reset_child_stays > 1)
+        return "reset_child_stays";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
     if (c->rto_var_floor > 1)
@@ -266,4 +268,5 @@ void config_apply_profile(synack_config *c)
     c->cwnd_limited_growth = 1;
     c->hystart_linux = 1;
     c->reset_keeps_data = 1;
+    c->reset_child_stays = 1;
 }

@@ -292,6 +292,8 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     nso->laddr = ep.laddr;
     nso->lport = ep.lport;
     nso->conn = c;
+    /* reset while queued: gone now, nso left as any reset socket */
+    tcp_listen_accepted(c, &nso->left_options);
     if (sock_errq_inherit(st, ns, so) != 0) { /* SO_ZEROCOPY, SO_TIMESTAMPING */
         synack_close(st, ns);
         return (int)ret_event(st, "accept", s, -ENOMEM);
@@ -1048,6 +1050,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         } else {
             memset(&info, 0, sizeof(info));
             info.state = so->lst ? SYNACK_LISTEN : SYNACK_CLOSED;
+            info.options = so->left_options;
         }
         size_t n = (size_t)*len < sizeof(info) ? (size_t)*len : sizeof(info);
         memcpy(val, &info, n);

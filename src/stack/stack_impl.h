@@ -33,6 +33,8 @@ typedef struct synack_sock {
     uint32_t recv_lent;    /* 1 + bytes the last recv_borrow lent; 0: no loan */
     recvbuf *left;         /* data received before the connection was reset, read before
                               the error (cfg.reset_keeps_data); NULL: none */
+    uint8_t left_options;  /* TCP_INFO options of a connection reset before accept()
+                              (cfg.reset_child_stays), as Linux's closed child reports */
     tcp_conn *conn;        /* the connection, or NULL */
     tcp_listener *lst;     /* the listener, or NULL */
     int next_free;         /* free-list link when !in_use */
