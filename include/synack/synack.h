@@ -288,6 +288,7 @@ typedef struct synack_config {
     uint8_t reset_keeps_data; /* after a RST, data received before it stays readable, then
                                  the error comes (Linux), instead of RFC 9293 3.10.7.4's
                                  flushed queues and the error at once */
+
     uint8_t reset_child_stays; /* a connection reset before accept() stays in the accept
                                   queue (Linux's tcp_done on an unaccepted child): accept()
                                   returns it closed, reporting the reset (and its data, with
