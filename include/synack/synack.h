@@ -315,6 +315,11 @@ typedef struct synack_config {
                                      connections; 0: none; default 64, at most 4096 */
     uint64_t pmtu_expire_us;      /* an estimate's lifetime (RFC 1191 6.3: 10 min, Linux's
                                      mtu_expires); default 600 s, 1 s..1 day */
+
+    uint8_t reset_child_stays; /* a connection reset before accept() stays in the accept
+                                  queue (Linux's tcp_done on an unaccepted child): accept()
+                                  returns it closed, reporting the reset (and its data, with
+                                  reset_keeps_data), instead of its leaving the queue */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

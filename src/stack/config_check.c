@@ -171,6 +171,8 @@ static const char *check_behaviour(const synack_config *c)
         return "fastopen_server";
     if (c->reset_keeps_data > 1)
         return "reset_keeps_data";
+    if (c->reset_child_stays > 1)
+        return "reset_child_stays";
     if (c->rst_reply_orphan > 1)
         return "rst_reply_orphan";
     if (c->rto_var_floor > 1)
@@ -288,4 +290,5 @@ void config_apply_profile(synack_config *c)
     c->hystart_linux = 1;
     c->reset_keeps_data = 1;
     c->simopen_dsack = 1;
+    c->reset_child_stays = 1;
 }

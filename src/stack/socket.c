@@ -302,6 +302,8 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     nso->laddr = ep.laddr;
     nso->lport = ep.lport;
     nso->conn = c;
+    /* reset while queued: gone now, nso left as any reset socket */
+    tcp_listen_accepted(c, &nso->gone_options);
     if (sock_errq_inherit(st, ns, so) != 0) { /* SO_ZEROCOPY, SO_TIMESTAMPING */
         synack_close(st, ns);
         return (int)ret_event(st, "accept", s, -ENOMEM);

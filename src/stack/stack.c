@@ -349,6 +349,7 @@ static void stack_destroy(synack_stack *st)
     tcp_tw_free_all(st);
     /* Detach every connection from its queues first, then free them. */
     for (tcp_listener *l = st->listeners; l; l = l->next) {
+        tcp_listen_free_reset(l); /* out of the table, so not collected below */
         l->syn_head = l->syn_tail = l->acc_head = l->acc_tail = NULL;
     }
     ct_foreach(&st->conns, collect, &list);

@@ -213,6 +213,14 @@ static void tw_list_unlink(synack_stack *st, tcp_conn *c)
 void tcp_conn_free(tcp_conn *c)
 {
     synack_stack *st = c->st;
+    if (c->queue == TCPQ_ACCEPT && c->error == -ECONNRESET && st->cfg.reset_child_stays) {
+        /* Linux's child stays queued, closed and unhashed, until accept() or the listener
+         * takes it: out of the table (a new SYN for its 4-tuple reaches the listener) and
+         * off the timers, still counted in the queue's bound and in nconns. */
+        tw_cancel(&st->wheel, &c->tnode);
+        ct_remove(&st->conns, &c->node);
+        return;
+    }
     if (st->tw_pending == c)
         st->tw_pending = NULL;
     if (c->queue == TCPQ_TIME_WAIT)

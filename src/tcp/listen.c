@@ -303,11 +303,36 @@ tcp_ret tcp_listen_established(tcp_conn *c)
     return TCP_CONT;
 }
 
+int tcp_listen_accepted(tcp_conn *c, uint8_t *options)
+{
+    if (c->state != SYNACK_CLOSED)
+        return 0;
+    synack_tcp_info i;
+    tcp_usr_fill_info(c, &i);
+    *options = i.options;
+    tcp_conn_free(c); /* its socket now learns of the reset (cfg.reset_child_stays) */
+    return 1;
+}
+
+void tcp_listen_free_reset(tcp_listener *l)
+{
+    tcp_conn *c = l->acc_head;
+    while (c) {
+        tcp_conn *next = c->x->q_next;
+        if (c->state == SYNACK_CLOSED) {
+            c->error = 0; /* freed now, not kept queued again */
+            tcp_conn_free(c);
+        }
+        c = next;
+    }
+}
+
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l)
 {
     tcp_catch_all_set(st, l, 0);
     while (l->syn_head)
         tcp_conn_close(l->syn_head, 0, "listener-closed");
+    tcp_listen_free_reset(l); /* already reset: no RST for them */
     while (l->acc_head) {
         tcp_conn *c = l->acc_head;
         tcp_send_rst(c);

@@ -399,6 +399,12 @@ tcp_ret tcp_listen_established(tcp_conn *c);
 void tcp_listen_unlink(tcp_conn *c);
 /* Frees the listener's queues (RST to accept-queue entries, as Linux does). */
 void tcp_listener_destroy(synack_stack *st, tcp_listener *l);
+/* accept() gave c its socket: if c was reset while queued (cfg.reset_child_stays), it is
+ * freed now, its socket left as a reset connection's is, *options set to its TCP_INFO
+ * options; 1 then, else 0. */
+int tcp_listen_accepted(tcp_conn *c, uint8_t *options);
+/* Frees the listener's queued connections that were reset (stack teardown). */
+void tcp_listen_free_reset(tcp_listener *l);
 
 /* --- hold.c: the catch-all listener and held SYNs (SYNACK_TCP_CATCH_ALL, _HOLD_SYN) --- */
 /* Whether TCP to dst (not the netif's address) is taken: a catch-all listener exists or
