@@ -186,6 +186,11 @@ typedef struct tcp_xfer {
     uint16_t tfo_syn_len; /* bytes the SYN brought (quickack_fin: no data segment yet) */
     uint8_t tfo_reply;    /* the SYN-ACK carries our cookie (computed as it is sent): 0 no,
                              TFO_REPLY_34 or TFO_REPLY_EXP, the form the SYN used */
+    /* --- cfg.write_pending_delack (Linux's sk_write_pending and pingpong mode) --- */
+    uint8_t write_pending; /* SYN-SENT: the opening call blocks with data left to send */
+    uint8_t pingpong;      /* interactive: quick-ACK mode is off until a delayed ACK fires */
+    uint64_t reply_by;     /* data sent before this makes the connection interactive (0:
+                              not watching) */
 } tcp_xfer;
 
 typedef struct tcp_conn {
