@@ -114,6 +114,10 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_MSG_MORE 0x8000     /* send: more follows; hold a partial segment (per call) */
 /* sendto: connect, with data in the SYN (TCP Fast Open, synack_sendto) */
 #define SYNACK_MSG_FASTOPEN 0x20000000
+/* sendto/send that opens with Fast Open: the caller blocks until the handshake ends and
+ * then sends what did not fit in the SYN (as a blocking Linux call does); with
+ * cfg.write_pending_delack the SYN-ACK is then not answered with an ACK of its own */
+#define SYNACK_MSG_WAITOPEN 0x10000000
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -320,6 +324,13 @@ typedef struct synack_config {
                                   queue (Linux's tcp_done on an unaccepted child): accept()
                                   returns it closed, reporting the reset (and its data, with
                                   reset_keeps_data), instead of its leaving the queue */
+    uint8_t write_pending_delack; /* profile choice (set by linux_profile): when a Fast Open
+                                     sendto/send with SYNACK_MSG_WAITOPEN left data for after
+                                     the handshake, the SYN-ACK's ACK waits (up to 200 ms) for
+                                     that data, and data sent within 40 ms of it makes the
+                                     connection interactive: the next data received is ACKed
+                                     after the delayed-ACK time, not at once (Linux's
+                                     sk_write_pending and pingpong mode) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

@@ -191,6 +191,8 @@ static const char *check_behaviour(const synack_config *c)
         return "fastopen_cache_max";
     if (c->simopen_dsack > 1)
         return "simopen_dsack";
+    if (c->write_pending_delack > 1)
+        return "write_pending_delack";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
@@ -291,4 +293,5 @@ void config_apply_profile(synack_config *c)
     c->reset_keeps_data = 1;
     c->simopen_dsack = 1;
     c->reset_child_stays = 1;
+    c->write_pending_delack = 1;
 }

@@ -450,7 +450,9 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
     return 0;
 }
 
-#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | MSG_MORE | SYNACK_MSG_ZEROCOPY | MSG_FASTOPEN)
+#define SEND_FLAGS                                                                                 \
+    (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | MSG_MORE | SYNACK_MSG_ZEROCOPY | MSG_FASTOPEN |       \
+     SYNACK_MSG_WAITOPEN)
 #define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK)
 
 /* sendto(MSG_FASTOPEN) on a socket without a connection: connect with data in the SYN
@@ -485,6 +487,16 @@ static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const voi
     return rc;
 }
 
+/* After a Fast Open call sent the SYN with rc bytes (or -EINPROGRESS): a caller that
+ * waits for the handshake (SYNACK_MSG_WAITOPEN) and has data left will send it then. */
+static long fo_sent(synack_sock *so, int flags, size_t len, long rc)
+{
+    if ((flags & SYNACK_MSG_WAITOPEN) && so->conn &&
+        (rc == -EINPROGRESS ? len > 0 : rc >= 0 && (size_t)rc < len))
+        tcp_usr_write_pending(so->conn);
+    return rc;
+}
+
 /* send() and sendto(); `call` names the one in the trace. */
 static long send_to(synack_stack *st, int s, const void *buf, size_t len, int flags,
                     const struct sockaddr *addr, socklen_t addrlen, const char *call)
@@ -492,12 +504,14 @@ static long send_to(synack_stack *st, int s, const void *buf, size_t len, int fl
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
     synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
-    if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected)
-        return ret_event(st, call, s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
+    if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected) {
+        rc = fastopen_connect(st, s, so, buf, len, addr, addrlen);
+        return ret_event(st, call, s, fo_sent(so, flags, len, rc));
+    }
     if (so && so->conn && tcp_usr_deferred(so->conn)) {
         /* TCP_FASTOPEN_CONNECT's connect() left the SYN for this send. */
         rc = !buf && len ? -EFAULT : tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
-        return ret_event(st, call, s, rc);
+        return ret_event(st, call, s, fo_sent(so, flags, len, rc));
     }
     if (so && (flags & MSG_FASTOPEN) && so->conn && tcp_usr_opening(so->conn))
         return ret_event(st, call, s, -EALREADY);

@@ -215,7 +215,17 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         if (c->x->tfo_opt || c->x->tfo_data)
             tcp_fo_synack(c, seg);
         tcp_establish(c, "rcv-syn-ack");
-        c->ack_now = 1;
+        if (st->cfg.write_pending_delack && c->x->write_pending) {
+            /* Linux (tcp_rcv_synsent_state_process): the blocked writer's data follows at
+             * once and carries the ACK, so none is sent for the SYN-ACK; a reply that
+             * quick makes the connection interactive (tcp_output). */
+            c->x->write_pending = 0;
+            c->x->reply_by = st->now + TCP_ATO_MIN_US;
+            c->delack_pending = 1;
+            tcp_timer_set(c, TT_DELACK, st->now + TCP_DELACK_MAX_US);
+        } else {
+            c->ack_now = 1;
+        }
         if ((c->x->tfo_opt || c->x->tfo_data) && (seg->payload_len || (seg->flags & TCP_FIN))) {
             /* A Fast Open server may answer in its SYN-ACK (RFC 7413 4.2.2): the text and
              * a FIN after the SYN are taken as from an established connection. */
@@ -309,7 +319,7 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         uint32_t full = c->rcv_mss - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
         c->x->segs_since_ack += full ? len / full : 1; /* a GRO/GSO super-packet: its full
                                                        segments, so it is ACKed at once */
-        if (c->x->segs_since_ack >= TCP_ACK_EVERY_SEGS || c->quickacks) {
+        if (c->x->segs_since_ack >= TCP_ACK_EVERY_SEGS || (c->quickacks && !c->x->pingpong)) {
             if (c->quickacks)
                 c->quickacks--; /* Linux: quick-ACK mode lasts a bounded number of ACKs */
             c->ack_now = 1;

@@ -731,6 +731,10 @@ void tcp_output(tcp_conn *c)
     if (!sent && c->ack_now && c->state != SYNACK_SYN_SENT && c->state != SYNACK_CLOSED &&
         c->state != SYNACK_LISTEN)
         tcp_send_ack(c);
+    if (sent && c->x && c->x->reply_by) {
+        c->x->pingpong = st->now < c->x->reply_by; /* Linux's tcp_event_data_sent */
+        c->x->reply_by = 0;
+    }
     /* Under TCP_NOTSENT_LOWAT, sending (not an ACK) is what makes a socket writable */
     if (sent && c->sock >= 0 && tcp_notsent_lowat(c) != UINT32_MAX)
         sock_ready_space(st, c->sock);

@@ -189,6 +189,11 @@ typedef struct tcp_xfer {
     /* --- a held SYN (hold.c), while tcp_conn.held --- */
     uint64_t held_since;   /* when the SYN arrived */
     uint32_t held_retrans; /* retransmitted SYNs absorbed */
+    /* --- cfg.write_pending_delack (Linux's sk_write_pending and pingpong mode) --- */
+    uint8_t write_pending; /* SYN-SENT: the opening call blocks with data left to send */
+    uint8_t pingpong;      /* interactive: quick-ACK mode is off until a delayed ACK fires */
+    uint64_t reply_by;     /* data sent before this makes the connection interactive (0:
+                              not watching) */
 } tcp_xfer;
 
 typedef struct tcp_conn {

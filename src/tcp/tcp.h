@@ -29,6 +29,11 @@
 /* Linux's quick-ACK mode at the start of a connection (cfg.quickack_start, linux
  * profile): this many data segments are ACKed at once (tcb.h quickacks). */
 #define TCP_MAX_QUICKACKS 16
+/* Linux's delayed-ACK bounds (TCP_ATO_MIN, TCP_DELACK_MAX), for cfg.write_pending_delack:
+ * a reply sent within the first of the last arrival makes a connection interactive; the
+ * SYN-ACK's ACK waits at most the second for the blocked writer's data. */
+#define TCP_ATO_MIN_US 40000u
+#define TCP_DELACK_MAX_US 200000u
 
 /* Whether a call freed its connection: the one convention of every function in src/tcp
  * that can free the connection it is given (segment processing, timers, TIME-WAIT
@@ -464,6 +469,10 @@ int tcp_usr_connect_defer(synack_stack *st, int sock, const tcp_knobs *k,
                           const synack_endpoints *ep, int no_cookie, tcp_conn **cp);
 int tcp_usr_deferred(const tcp_conn *c);
 long tcp_usr_send_deferred(tcp_conn *c, int no_cookie, const void *buf, size_t len);
+/* The Fast Open call that sent c's SYN blocks and sends the rest of its data once the
+ * handshake ends (SYNACK_MSG_WAITOPEN): Linux's sk_write_pending, for
+ * cfg.write_pending_delack. */
+void tcp_usr_write_pending(tcp_conn *c);
 /* The state where a second MSG_FASTOPEN is -EALREADY: the handshake is running. */
 int tcp_usr_opening(const tcp_conn *c);
 /* OPEN, passive: a listener on laddr:lport with a copy of k. 0 with *lp set, or

@@ -294,6 +294,8 @@ tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
             if (c->delack_pending) {
                 stack_count(c->st, SYNACK_CTR_TCPDelayedACKs);
                 tcp_send_ack(c);
+                if (c->x)
+                    c->x->pingpong = 0; /* Linux: a delayed ACK that had to fire ends it */
             }
             break;
         case TT_KEEPALIVE:

@@ -160,6 +160,12 @@ long tcp_usr_send_deferred(tcp_conn *c, int no_cookie, const void *buf, size_t l
     return tcp_fo_open(c, no_cookie, buf, len);
 }
 
+void tcp_usr_write_pending(tcp_conn *c)
+{
+    if (c->x && c->state == SYNACK_SYN_SENT)
+        c->x->write_pending = 1;
+}
+
 int tcp_usr_opening(const tcp_conn *c)
 {
     return c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED;

@@ -276,9 +276,12 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
         if (h < 0)
             return h;
     }
+    /* A blocking call that opens waits for the handshake, then sends the rest: Linux's
+     * sk_write_pending, which the stack needs to know at the SYN-ACK. */
+    int wait = fo && !nonblock ? SYNACK_MSG_WAITOPEN : 0;
     ssize_t rc = synack_sendto(sh->st, s, buf, n,
-                               flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE), to,
-                               tolen);
+                               (flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE)) | wait,
+                               to, tolen);
     if (rc == -ENOTCONN)
         rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
     if (fo && (rc >= 0 || rc == -EINPROGRESS) && sock_state(sh, s) == SYNACK_SYN_SENT) {
