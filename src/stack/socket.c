@@ -692,7 +692,7 @@ static int int_option(int level, int name)
                name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
                name == TCP_CORK || name == TCP_NOTSENT_LOWAT || name == TCP_INQ ||
                name == TCP_SYNCNT ||
-               name == SYNACK_TCP_ECN;
+               name == SYNACK_TCP_ECN || name == SYNACK_TCP_TIMESTAMPS;
     return 0;
 }
 
@@ -788,6 +788,12 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
             return -EINVAL;
         k->ecn = (uint8_t)v;
         *which = TK_ECN; /* read at the next handshake: nothing to apply */
+        return 0;
+    case SYNACK_TCP_TIMESTAMPS:
+        if (v < 0 || v > 1)
+            return -EINVAL;
+        k->timestamps = (uint8_t)v;
+        *which = TK_TIMESTAMPS; /* idem */
         return 0;
     default: /* TCP_USER_TIMEOUT (int_option) */
         if (v < 0)
@@ -1066,6 +1072,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, so->fo_no_cookie);
     case SYNACK_TCP_ECN:
         return put_int(val, len, k->ecn);
+    case SYNACK_TCP_TIMESTAMPS:
+        return put_int(val, len, k->timestamps);
     case TCP_CONGESTION: {
         char dflt[sizeof(st->cfg.cc) + 1] = {0};
         memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));

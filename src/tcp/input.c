@@ -92,7 +92,8 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     c->snd_wscale = c->ws_ok ? o->wscale : 0;
     c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;
     c->sack_ok = o->sack_ok && cfg->sack;
-    c->ts_ok = o->has_ts && cfg->timestamps;
+    /* The socket's choice (SYNACK_TCP_TIMESTAMPS): a listener's passes to its embryos. */
+    c->ts_ok = o->has_ts && (c->knobs ? c->knobs->timestamps : cfg->timestamps);
     if (c->ts_ok) {
         c->ts_recent = o->ts_val;
         c->ts_recent_age_s = tcp_age_s(c->st->now);

@@ -516,6 +516,7 @@ typedef enum tcp_knob {
     TK_NOTSENT_LOWAT,
     TK_SYNCNT,
     TK_ECN,
+    TK_TIMESTAMPS,
 } tcp_knob;
 /* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
  * new congestion control or pacing rate needs the transfer block). */

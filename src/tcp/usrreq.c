@@ -46,6 +46,7 @@ void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k)
     k->keepcnt = st->cfg.keepcnt;
     k->pmtudisc = SYNACK_IP_PMTUDISC_WANT;
     k->ecn = st->cfg.ecn;
+    k->timestamps = st->cfg.timestamps;
 }
 
 uint16_t tcp_usr_default_maxseg(const synack_stack *st)
