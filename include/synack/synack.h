@@ -597,7 +597,7 @@ typedef struct synack_tcp_info {
     0x5302 /* int 0..2, synack_config.ecn's modes for this socket (from the config at              \
               first): read by connect(), and by a listener at each SYN */
 #define SYNACK_TCP_TIMESTAMPS                                                                      \
-    0x5303 /* int 0..1, synack_config.timestamps for this socket (from the config at first):      \
+    0x5303 /* int 0..1, synack_config.timestamps for this socket (from the config at first):       \
               read when connect() sends the SYN and when the SYN-ACK answers it */
 
 /* ---- counters (nstat names) ----

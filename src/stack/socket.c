@@ -691,8 +691,7 @@ static int int_option(int level, int name)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
                name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
                name == TCP_CORK || name == TCP_NOTSENT_LOWAT || name == TCP_INQ ||
-               name == TCP_SYNCNT ||
-               name == SYNACK_TCP_ECN || name == SYNACK_TCP_TIMESTAMPS;
+               name == TCP_SYNCNT || name == SYNACK_TCP_ECN || name == SYNACK_TCP_TIMESTAMPS;
     return 0;
 }
 
