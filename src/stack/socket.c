@@ -111,7 +111,7 @@ void sock_conn_gone(synack_stack *st, int s, int err)
     if (err && !so->error)
         so->error = err;
     sock_errq_conn_gone(st, s);
-    sock_ready_raise(st, s, POLLIN | POLLHUP | POLLERR);
+    sock_ready_raise(st, s, POLLIN | POLLOUT | POLLHUP | POLLERR);
 }
 
 void sock_keep_data(synack_stack *st, int s, recvbuf *rb)
