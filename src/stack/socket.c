@@ -485,11 +485,24 @@ static long send_to(synack_stack *st, int s, const void *buf, size_t len, int fl
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
     synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
-    if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected)
-        return ret_event(st, call, s, fastopen_connect(st, s, so, buf, len, addr, addrlen));
+    int errq = 0;
+    if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected) {
+        /* Data that rides on the SYN is tracked as any send's (MSG_ZEROCOPY, timestamps);
+         * none is when the SYN goes without it (-EINPROGRESS), as on Linux. */
+        rc = sock_errq_pre_send(so, flags, &errq);
+        if (rc == 0)
+            rc = fastopen_connect(st, s, so, buf, len, addr, addrlen);
+        if (rc > 0 && errq)
+            sock_errq_post_send(st, s, flags);
+        return ret_event(st, call, s, rc);
+    }
     if (so && so->conn && tcp_usr_deferred(so->conn)) {
         /* TCP_FASTOPEN_CONNECT's connect() left the SYN for this send. */
-        rc = !buf && len ? -EFAULT : tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
+        rc = !buf && len ? -EFAULT : sock_errq_pre_send(so, flags, &errq);
+        if (rc == 0)
+            rc = tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
+        if (rc > 0 && errq)
+            sock_errq_post_send(st, s, flags);
         return ret_event(st, call, s, rc);
     }
     if (so && (flags & MSG_FASTOPEN) && so->conn && tcp_usr_opening(so->conn))
@@ -504,7 +517,6 @@ static long send_to(synack_stack *st, int s, const void *buf, size_t len, int fl
         return ret_event(st, call, s, 0);
     if (!buf)
         return ret_event(st, call, s, -EFAULT);
-    int errq = 0;
     rc = sock_errq_pre_send(&st->socks[s], flags, &errq);
     if (rc)
         return ret_event(st, call, s, rc);

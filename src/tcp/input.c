@@ -5,6 +5,7 @@
 #include "util/sockdefs.h"
 #include <stddef.h>
 
+#include "stack/errqueue.h"
 #include "stack/ready.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
@@ -166,6 +167,8 @@ static void syn_acked(tcp_conn *c, uint32_t ack)
     c->snd_una = ack;
     c->backoff = 0;
     tcp_timer_stop(c, TT_REXMIT);
+    if (c->errq_track) /* sends whose data rode on the SYN (Fast Open) */
+        sock_errq_acked(c->st, c->sock, ack);
 }
 
 static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);
