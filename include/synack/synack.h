@@ -587,6 +587,8 @@ typedef struct synack_tcp_info {
     uint64_t rwnd_limited_us;   /* of it, the next segment held back by the peer's window */
     uint64_t sndbuf_limited_us; /* of it, all data sent with cwnd to spare, the application
                                    blocked by a full send buffer */
+    uint32_t delivered;         /* segments the peer acknowledged, SYN and FIN included (Linux's
+                                   tcpi_delivered; counted as SND.UNA passes them) */
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */

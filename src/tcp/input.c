@@ -164,6 +164,8 @@ static void syn_acked(tcp_conn *c, uint32_t ack)
 {
     if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
         tcp_rtt_sample(c, (uint32_t)(c->st->now - c->x->rtt_start));
+    /* the SYN, and data it carried (Linux queues that as a segment of its own) */
+    tcp_delivered_add(c, seq_gt(ack, c->x->iss + 1) ? 2 : 1);
     c->snd_una = ack;
     c->backoff = 0;
     tcp_timer_stop(c, TT_REXMIT);

@@ -154,6 +154,7 @@ static void test_request_then_cookie_and_data(void **state)
     assert_int_equal(i.options & 32, 32); /* TCPI_OPT_SYN_DATA */
     assert_int_equal(i.unacked, 0);
     assert_int_equal(i.bytes_acked, 1160);
+    assert_int_equal(i.delivered, 2);  /* the SYN and its data, two segments as Linux counts */
     assert_int_equal(i.rtt_us, 10000); /* the SYN with data gives an RTT sample */
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPFastOpenActive), 1);
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPFastOpenActiveFail), 0);
@@ -170,6 +171,7 @@ static void test_request_then_cookie_and_data(void **state)
     i = info_of(&h, s);
     assert_int_equal(i.state, SYNACK_CLOSED);
     assert_int_equal(i.options & 32, 32);
+    assert_int_equal(i.delivered, 2); /* kept; the 100 bytes were never acknowledged */
     sh_free(&h);
 }
 
@@ -248,6 +250,10 @@ static void lost_syn_data(seghost *h, uint64_t *t)
     assert_int_equal(re->s.seq, syn2->s.seq + 1);
     assert_int_equal(re->s.payload_len, 1000);
     assert_int_equal(info_of(h, s).options & 32, 0);
+    assert_int_equal(info_of(h, s).delivered, 1); /* the SYN */
+    uint32_t re_end = re->s.seq + 1000;
+    sh_send(h, PORT, syn2->s.sport, PEER_ISS + 1, re_end, TCP_ACK, 65535, NULL, 0, NULL);
+    assert_int_equal(info_of(h, s).delivered, 2);
     struct linger lg = {1, 0};
     synack_setsockopt(h->st, s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     synack_close(h->st, s);
