@@ -390,7 +390,8 @@ static void test_ready_edges(void **state)
 }
 
 /* A refused connect is an edge with POLLOUT | POLLERR | POLLHUP (the last two reported
- * whatever is watched; POLLOUT because a write fails at once, as on Linux); closing or unwatching a queued socket takes it off the list. */
+ * whatever is watched; POLLOUT because a write fails at once, as on Linux); closing or unwatching a
+ * queued socket takes it off the list. */
 static void test_ready_refused_close_unwatch(void **state)
 {
     (void)state;
