@@ -609,6 +609,8 @@ typedef struct synack_tcp_info {
     uint64_t rwnd_limited_us;   /* of it, the next segment held back by the peer's window */
     uint64_t sndbuf_limited_us; /* of it, all data sent with cwnd to spare, the application
                                    blocked by a full send buffer */
+    uint32_t delivered;         /* segments the peer acknowledged, SYN and FIN included (Linux's
+                                   tcpi_delivered; counted as SND.UNA passes them) */
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */
@@ -618,6 +620,9 @@ typedef struct synack_tcp_info {
 #define SYNACK_TCP_ECN                                                                             \
     0x5302 /* int 0..2, synack_config.ecn's modes for this socket (from the config at              \
               first): read by connect(), and by a listener at each SYN */
+#define SYNACK_TCP_TIMESTAMPS                                                                      \
+    0x5303 /* int 0..1, synack_config.timestamps for this socket (from the config at first):       \
+              read when connect() sends the SYN and when the SYN-ACK answers it */
 
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new

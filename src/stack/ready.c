@@ -23,7 +23,9 @@ short sock_ready_mask(const synack_sock *so)
     } else if (so->conn) {
         ev = tcp_usr_poll(so->conn);
     } else if (so->was_connected || so->error) {
-        ev |= POLLIN | POLLHUP;
+        /* A write returns at once (the error, or -EPIPE): POLLOUT, as Linux and the BSDs
+         * report it, so a writer that waits for room wakes up to learn that. */
+        ev |= POLLIN | POLLOUT | POLLHUP;
         if (so->error)
             ev |= POLLERR;
     }

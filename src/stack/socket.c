@@ -112,7 +112,7 @@ void sock_conn_gone(synack_stack *st, int s, int err)
     if (err && !so->error)
         so->error = err;
     sock_errq_conn_gone(st, s);
-    sock_ready_raise(st, s, POLLIN | POLLHUP | POLLERR);
+    sock_ready_raise(st, s, POLLIN | POLLOUT | POLLHUP | POLLERR);
 }
 
 void sock_keep_data(synack_stack *st, int s, recvbuf *rb)
@@ -504,13 +504,24 @@ static long send_to(synack_stack *st, int s, const void *buf, size_t len, int fl
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, SEND_FLAGS);
     synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
+    int errq = 0;
     if (so && (flags & MSG_FASTOPEN) && !so->conn && !so->was_connected) {
-        rc = fastopen_connect(st, s, so, buf, len, addr, addrlen);
+        /* Data that rides on the SYN is tracked as any send's (MSG_ZEROCOPY, timestamps);
+         * none is when the SYN goes without it (-EINPROGRESS), as on Linux. */
+        rc = sock_errq_pre_send(so, flags, &errq);
+        if (rc == 0)
+            rc = fastopen_connect(st, s, so, buf, len, addr, addrlen);
+        if (rc > 0 && errq)
+            sock_errq_post_send(st, s, flags);
         return ret_event(st, call, s, fo_sent(so, flags, len, rc));
     }
     if (so && so->conn && tcp_usr_deferred(so->conn)) {
         /* TCP_FASTOPEN_CONNECT's connect() left the SYN for this send. */
-        rc = !buf && len ? -EFAULT : tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
+        rc = !buf && len ? -EFAULT : sock_errq_pre_send(so, flags, &errq);
+        if (rc == 0)
+            rc = tcp_usr_send_deferred(so->conn, so->fo_no_cookie, buf, len);
+        if (rc > 0 && errq)
+            sock_errq_post_send(st, s, flags);
         return ret_event(st, call, s, fo_sent(so, flags, len, rc));
     }
     if (so && (flags & MSG_FASTOPEN) && so->conn && tcp_usr_opening(so->conn))
@@ -525,7 +536,6 @@ static long send_to(synack_stack *st, int s, const void *buf, size_t len, int fl
         return ret_event(st, call, s, 0);
     if (!buf)
         return ret_event(st, call, s, -EFAULT);
-    int errq = 0;
     rc = sock_errq_pre_send(&st->socks[s], flags, &errq);
     if (rc)
         return ret_event(st, call, s, rc);
@@ -712,8 +722,7 @@ static int int_option(int level, int name)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
                name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
                name == TCP_CORK || name == TCP_NOTSENT_LOWAT || name == TCP_INQ ||
-               name == TCP_SYNCNT ||
-               name == SYNACK_TCP_ECN;
+               name == TCP_SYNCNT || name == SYNACK_TCP_ECN || name == SYNACK_TCP_TIMESTAMPS;
     return 0;
 }
 
@@ -809,6 +818,12 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
             return -EINVAL;
         k->ecn = (uint8_t)v;
         *which = TK_ECN; /* read at the next handshake: nothing to apply */
+        return 0;
+    case SYNACK_TCP_TIMESTAMPS:
+        if (v < 0 || v > 1)
+            return -EINVAL;
+        k->timestamps = (uint8_t)v;
+        *which = TK_TIMESTAMPS; /* idem */
         return 0;
     default: /* TCP_USER_TIMEOUT (int_option) */
         if (v < 0)
@@ -1094,6 +1109,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return put_int(val, len, so->fo_no_cookie);
     case SYNACK_TCP_ECN:
         return put_int(val, len, k->ecn);
+    case SYNACK_TCP_TIMESTAMPS:
+        return put_int(val, len, k->timestamps);
     case TCP_CONGESTION: {
         char dflt[sizeof(st->cfg.cc) + 1] = {0};
         memcpy(dflt, st->cfg.cc, sizeof(st->cfg.cc));
@@ -1118,6 +1135,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             memset(&info, 0, sizeof(info));
             info.state = so->lst ? SYNACK_LISTEN : SYNACK_CLOSED;
             info.options = so->gone_options;
+            info.delivered = so->delivered; /* what the connection got to, as Linux keeps */
         }
         size_t n = (size_t)*len < sizeof(info) ? (size_t)*len : sizeof(info);
         memcpy(val, &info, n);

@@ -52,7 +52,9 @@ typedef struct synack_sock {
     struct sock_errq *errq; /* records and pending sends, or NULL */
     uint32_t tsflags;       /* SO_TIMESTAMPING */
     uint8_t zerocopy;       /* SO_ZEROCOPY */
-    tcp_chrono chrono; /* its connection's TCP_INFO busy/limited times (tcp/chrono.c) */
+    tcp_chrono chrono;      /* its connection's TCP_INFO busy/limited times (tcp/chrono.c) */
+    uint32_t delivered;     /* its connection's TCP_INFO delivered (tcp/ack.c): here, as the
+                               idle TCB has no room and only a socket is asked */
 
     uint8_t catch_all; /* SYNACK_TCP_CATCH_ALL, applied to the listener by listen() */
     uint32_t hold_ms;  /* SYNACK_TCP_HOLD_SYN, likewise */

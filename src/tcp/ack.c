@@ -34,11 +34,36 @@ uint32_t tcp_ss_increase(const tcp_conn *c, uint32_t acked)
     return acked < room ? acked : room;
 }
 
+void tcp_delivered_add(tcp_conn *c, uint32_t segs)
+{
+    if (c->sock >= 0)
+        c->st->socks[c->sock].delivered += segs;
+}
+
+/* Segments in [from, to) as they were sent: the transmit log's records, else (no log, or
+ * past what it holds) full-sized segments. Bounded by the log's records. */
+static uint32_t segs_in(const tcp_conn *c, uint32_t from, uint32_t to)
+{
+    uint32_t n = 0;
+    while (seq_lt(from, to)) {
+        uint32_t end = tcp_txlog_seg_end(c, from);
+        if (!seq_gt(end, from)) {
+            uint32_t mss = c->snd_mss ? c->snd_mss : 1;
+            return n + (to - from + mss - 1) / mss;
+        }
+        n++;
+        from = end;
+    }
+    return n;
+}
+
 /* An acceptable ACK advances SND.UNA: release acknowledged bytes, sample the RTT, move the
  * congestion window and the retransmission timer. Returns 1 if our FIN is now acked. */
 int tcp_ack_advance(tcp_conn *c, uint32_t ack)
 {
     synack_stack *st = c->st;
+    if (c->sock >= 0)
+        tcp_delivered_add(c, segs_in(c, c->snd_una, ack));
     uint32_t acked = ack - c->snd_una;
     uint32_t data_end = tcp_snd_data_end(c);
     uint32_t data_acked =

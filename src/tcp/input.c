@@ -5,6 +5,7 @@
 #include "util/sockdefs.h"
 #include <stddef.h>
 
+#include "stack/errqueue.h"
 #include "stack/ready.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
@@ -92,7 +93,8 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     c->snd_wscale = c->ws_ok ? o->wscale : 0;
     c->rcv_wscale = c->ws_ok ? cfg->wscale : 0;
     c->sack_ok = o->sack_ok && cfg->sack;
-    c->ts_ok = o->has_ts && cfg->timestamps;
+    /* The socket's choice (SYNACK_TCP_TIMESTAMPS): a listener's passes to its embryos. */
+    c->ts_ok = o->has_ts && (c->knobs ? c->knobs->timestamps : cfg->timestamps);
     if (c->ts_ok) {
         c->ts_recent = o->ts_val;
         c->ts_recent_age_s = tcp_age_s(c->st->now);
@@ -162,9 +164,13 @@ static void syn_acked(tcp_conn *c, uint32_t ack)
 {
     if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
         tcp_rtt_sample(c, (uint32_t)(c->st->now - c->x->rtt_start));
+    /* the SYN, and data it carried (Linux queues that as a segment of its own) */
+    tcp_delivered_add(c, seq_gt(ack, c->x->iss + 1) ? 2 : 1);
     c->snd_una = ack;
     c->backoff = 0;
     tcp_timer_stop(c, TT_REXMIT);
+    if (c->errq_track) /* sends whose data rode on the SYN (Fast Open) */
+        sock_errq_acked(c->st, c->sock, ack);
 }
 
 static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);

@@ -91,7 +91,7 @@ static void cookie_synack(synack_stack *st, const tcp_listener *l, const synack_
     o.mss = our_mss;
     /* Without timestamps there is nowhere to keep window scale and SACK: offer neither
      * (as Linux does), so both sides agree on what the connection uses. */
-    if (seg->opts.has_ts && cfg->timestamps) {
+    if (seg->opts.has_ts && l->knobs.timestamps) { /* SYNACK_TCP_TIMESTAMPS */
         int ws = seg->opts.has_wscale && cfg->wscale <= TCP_MAX_WSCALE ? seg->opts.wscale : -1;
         int sack = seg->opts.sack_ok && cfg->sack;
         o.has_ts = 1;
@@ -146,7 +146,7 @@ static int cookie_ack(synack_stack *st, tcp_listener *l, const synack_endpoints 
      * the TSval we sent (echoed back) window scale and SACK; none of those without
      * timestamps (cookie_synack offered none). */
     tcp_opts peer = {.has_mss = 1, .mss = syncookie_mss_table[idx]};
-    if (seg->opts.has_ts && st->cfg.timestamps) {
+    if (seg->opts.has_ts && l->knobs.timestamps) {
         int ws, sack;
         syncookie_ts_decode(seg->opts.ts_ecr, &ws, &sack);
         peer.has_ts = 1;

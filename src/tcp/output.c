@@ -335,7 +335,7 @@ static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
     if (synack ? c->sack_ok : st->cfg.sack) {
         seg.opts.sack_ok = 1;
     }
-    if (synack ? c->ts_ok : st->cfg.timestamps) {
+    if (synack ? c->ts_ok : c->knobs ? c->knobs->timestamps : st->cfg.timestamps) {
         seg.opts.has_ts = 1;
         seg.opts.ts_val = tcp_ts_now(c);
         seg.opts.ts_ecr = synack ? c->ts_recent : 0;

@@ -50,6 +50,7 @@ typedef struct tcp_knobs {
     uint32_t fastopen_qlen;      /* TCP_FASTOPEN: a listener's Fast Open queue, 0 = none */
     uint8_t syncnt;              /* TCP_SYNCNT, 0 = cfg.syn_retries */
     uint8_t ecn;                 /* SYNACK_TCP_ECN (cfg.ecn's modes) */
+    uint8_t timestamps;          /* SYNACK_TCP_TIMESTAMPS (cfg.timestamps) */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */

@@ -326,6 +326,10 @@ int tcp_ecn_in_reduction(const tcp_conn *c);
  * its datagram (ECT(0) only on new data; probe: a zero-window probe). */
 uint8_t tcp_ecn_data_ect(const tcp_conn *c, uint32_t seq, uint32_t len, int probe, uint8_t *flags);
 
+/* TCP_INFO delivered (ack.c): the socket's count of acknowledged segments grows by segs
+ * (nothing for a connection without a socket; accept counts its SYN-ACK). */
+void tcp_delivered_add(tcp_conn *c, uint32_t segs);
+
 /* --- chrono.c: TCP_INFO busy/limited times (tcb.h tcp_chrono) --- */
 /* The condition `type` (TCP_CHRONO_*) began: it runs if it outranks the running one. */
 void tcp_chrono_start(tcp_conn *c, uint8_t type);
@@ -550,6 +554,7 @@ typedef enum tcp_knob {
     TK_NOTSENT_LOWAT,
     TK_SYNCNT,
     TK_ECN,
+    TK_TIMESTAMPS,
 } tcp_knob;
 /* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
  * new congestion control or pacing rate needs the transfer block). */

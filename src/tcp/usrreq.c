@@ -46,6 +46,7 @@ void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k)
     k->keepcnt = st->cfg.keepcnt;
     k->pmtudisc = SYNACK_IP_PMTUDISC_WANT;
     k->ecn = st->cfg.ecn;
+    k->timestamps = st->cfg.timestamps;
 }
 
 uint16_t tcp_usr_default_maxseg(const synack_stack *st)
@@ -233,6 +234,8 @@ tcp_conn *tcp_usr_accept(tcp_listener *l, int sock, tcp_knobs *k)
     k->cc = c->cc;
     c->knobs = k;
     c->sock = sock;
+    /* TCP_INFO delivered: the SYN-ACK, if its ACK came before the socket (tcp_delivered_add) */
+    c->st->socks[sock].delivered = c->state == SYNACK_SYN_RECEIVED ? 0 : 1;
     tcp_xfer_release(c); /* out of the accept queue: an idle connection drops its block */
     return c;
 }
@@ -629,4 +632,5 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->busy_time_us = us[0] + us[1] + us[2];
     i->rwnd_limited_us = us[TCP_CHRONO_RWND - 1];
     i->sndbuf_limited_us = us[TCP_CHRONO_SNDBUF - 1];
+    i->delivered = c->sock >= 0 ? c->st->socks[c->sock].delivered : 0;
 }

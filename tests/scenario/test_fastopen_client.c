@@ -154,6 +154,7 @@ static void test_request_then_cookie_and_data(void **state)
     assert_int_equal(i.options & 32, 32); /* TCPI_OPT_SYN_DATA */
     assert_int_equal(i.unacked, 0);
     assert_int_equal(i.bytes_acked, 1160);
+    assert_int_equal(i.delivered, 2);  /* the SYN and its data, two segments as Linux counts */
     assert_int_equal(i.rtt_us, 10000); /* the SYN with data gives an RTT sample */
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPFastOpenActive), 1);
     assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPFastOpenActiveFail), 0);
@@ -170,6 +171,7 @@ static void test_request_then_cookie_and_data(void **state)
     i = info_of(&h, s);
     assert_int_equal(i.state, SYNACK_CLOSED);
     assert_int_equal(i.options & 32, 32);
+    assert_int_equal(i.delivered, 2); /* kept; the 100 bytes were never acknowledged */
     sh_free(&h);
 }
 
@@ -248,6 +250,10 @@ static void lost_syn_data(seghost *h, uint64_t *t)
     assert_int_equal(re->s.seq, syn2->s.seq + 1);
     assert_int_equal(re->s.payload_len, 1000);
     assert_int_equal(info_of(h, s).options & 32, 0);
+    assert_int_equal(info_of(h, s).delivered, 1); /* the SYN */
+    uint32_t re_end = re->s.seq + 1000;
+    sh_send(h, PORT, syn2->s.sport, PEER_ISS + 1, re_end, TCP_ACK, 65535, NULL, 0, NULL);
+    assert_int_equal(info_of(h, s).delivered, 2);
     struct linger lg = {1, 0};
     synack_setsockopt(h->st, s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     synack_close(h->st, s);
@@ -542,6 +548,51 @@ static void test_experimental_form(void **state)
     sh_free(&h);
 }
 
+/* MSG_ZEROCOPY with MSG_FASTOPEN: a SYN without data (no cookie yet) takes no id and
+ * completes nothing; data in the SYN is tracked as any send's and completes (id 0) when
+ * the SYN-ACK acknowledges it. */
+static void test_zerocopy(void **state)
+{
+    (void)state;
+    seghost h;
+    synack_config c = fo_config(1);
+    sh_init(&h, &c);
+    int one = 1;
+    int s = synack_socket(h.st, SOCK_STREAM);
+    assert_int_equal(synack_setsockopt(h.st, s, SOL_SOCKET, SYNACK_SO_ZEROCOPY, &one, 4), 0);
+    assert_int_equal(fo_sendto(&h, s, data, 500, SYNACK_MSG_ZEROCOPY), -EINPROGRESS);
+    tcp_opts o = synack_opts(1460, COOKIE, sizeof(COOKIE), 0);
+    answer(&h, &h.out[0], 0, &o, NULL, 0);
+    synack_sock_err e;
+    assert_int_equal(synack_recv_errqueue(h.st, s, &e), -EAGAIN);
+
+    s = synack_socket(h.st, SOCK_STREAM);
+    assert_int_equal(synack_setsockopt(h.st, s, SOL_SOCKET, SYNACK_SO_ZEROCOPY, &one, 4), 0);
+    size_t mark = h.nout;
+    assert_int_equal(fo_sendto(&h, s, data, 500, SYNACK_MSG_ZEROCOPY), 500);
+    assert_syn(&h.out[mark], 1, sizeof(COOKIE), COOKIE, 500);
+    assert_int_equal(synack_recv_errqueue(h.st, s, &e), -EAGAIN); /* not acknowledged yet */
+    o = synack_opts(1460, NULL, 0, 0);
+    answer(&h, &h.out[mark], 500, &o, NULL, 0);
+    assert_int_equal(h.out[h.nout - 1].s.flags, TCP_ACK);
+    memset(&e, 0xff, sizeof(e));
+    assert_int_equal(synack_recv_errqueue(h.st, s, &e), 0);
+    assert_int_equal(e.ee_errno, 0);
+    assert_int_equal(e.ee_origin, SYNACK_SO_EE_ORIGIN_ZEROCOPY);
+    assert_int_equal(e.ee_code, SYNACK_SO_EE_CODE_ZEROCOPY_COPIED);
+    assert_int_equal(e.ee_info, 0);
+    assert_int_equal(e.ee_data, 0);
+    assert_int_equal(synack_recv_errqueue(h.st, s, &e), -EAGAIN);
+    /* the next send's id follows */
+    assert_int_equal(synack_send(h.st, s, data, 100, SYNACK_MSG_ZEROCOPY), 100);
+    sh_send(&h, PORT, h.out[mark].s.sport, PEER_ISS + 1, h.out[mark].s.seq + 601, TCP_ACK, 65535,
+            NULL, 0, NULL);
+    assert_int_equal(synack_recv_errqueue(h.st, s, &e), 0);
+    assert_int_equal(e.ee_info, 1);
+    assert_int_equal(e.ee_data, 1);
+    sh_free(&h);
+}
+
 int main(void)
 {
     fill_data();
@@ -557,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_no_cookie),
         cmocka_unit_test(test_synack_data),
         cmocka_unit_test(test_experimental_form),
+        cmocka_unit_test(test_zerocopy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -385,9 +385,11 @@ static void test_tcp_info(void **state)
     size_t out = pair_count_segs(&p, 0, PAIR_CLIENT), in = pair_count_segs(&p, 0, PAIR_SERVER);
     assert_int_equal(i.segs_out, out);
     assert_int_equal(i.segs_in, in);
+    assert_int_equal(i.delivered, 4); /* the SYN and the three data segments */
     assert_int_equal(synack_getsockopt(sst, ss, IPPROTO_TCP, TCP_INFO, &i, &len), 0);
     assert_int_equal(i.bytes_received, 3000);
     assert_int_equal(i.bytes_acked, 100);
+    assert_int_equal(i.delivered, 2); /* the SYN-ACK (acknowledged before accept) and the data */
     assert_int_equal(i.segs_out, in);
     assert_int_equal(i.segs_in, out);
     pair_free(&p);

@@ -5,8 +5,8 @@
  *
  * Scripts set them after packetdrill has loaded the shim, so the stack is configured again
  * when the first socket is made (pd_sock.c); sysctls written after that are not seen,
- * but for tcp_ecn, which Linux reads at each handshake: every new socket takes its value
- * then (SYNACK_TCP_ECN).
+ * but for tcp_ecn and tcp_timestamps, which Linux reads at each handshake: every new
+ * socket takes their values then (SYNACK_TCP_ECN, SYNACK_TCP_TIMESTAMPS).
  * tcp_fastopen gives its client bits to fastopen_client, its server bits (0x2, 0x200,
  * 0x400) to fastopen_server, and
  * tcp_fastopen_key becomes the stack's Fast Open key (pd_host_apply_stack).
@@ -142,11 +142,16 @@ void pd_host_apply_stack(const pd_shim *sh, synack_stack *st)
 
 void pd_host_socket(const pd_shim *sh, int s)
 {
-    const char *dir = sh->sysctl_dir[0] ? sh->sysctl_dir : "/proc/sys/net/ipv4";
+    const char *dir = host_dir(sh);
     long v;
-    if (!sh->linux_profile || strcmp(dir, "none") == 0 || !read_long(dir, "tcp_ecn", &v) || v < 0 ||
-        v > 2)
+    if (!dir)
         return;
-    int mode = (int)v;
-    synack_setsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_ECN, &mode, sizeof(mode));
+    if (read_long(dir, "tcp_ecn", &v) && v >= 0 && v <= 2) {
+        int mode = (int)v;
+        synack_setsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_ECN, &mode, sizeof(mode));
+    }
+    if (read_long(dir, "tcp_timestamps", &v)) {
+        int on = v != 0;
+        synack_setsockopt(sh->st, s, IPPROTO_TCP, SYNACK_TCP_TIMESTAMPS, &on, sizeof(on));
+    }
 }

@@ -104,6 +104,7 @@ void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, si
     li.tcpi_busy_time = si->busy_time_us;
     li.tcpi_rwnd_limited = si->rwnd_limited_us;
     li.tcpi_sndbuf_limited = si->sndbuf_limited_us;
+    li.tcpi_delivered = si->delivered;
 
     size_t n = out_len < sizeof(li) ? out_len : sizeof(li);
     memcpy(out, &li, n);
