@@ -111,7 +111,7 @@ typedef uint32_t synack_socklen_t;
 /* The error queue's (synack_recv_errqueue stands for recvmsg with MSG_ERRQUEUE): */
 #define SYNACK_MSG_ERRQUEUE 0x2000
 #define SYNACK_MSG_ZEROCOPY 0x4000000 /* send: a completion on the error queue once acked */
-#define SYNACK_MSG_MORE 0x8000     /* send: more follows; hold a partial segment (per call) */
+#define SYNACK_MSG_MORE 0x8000        /* send: more follows; hold a partial segment (per call) */
 /* sendto: connect, with data in the SYN (TCP Fast Open, synack_sendto) */
 #define SYNACK_MSG_FASTOPEN 0x20000000
 /* sendto/send that opens with Fast Open: the caller blocks until the handshake ends and
@@ -297,10 +297,10 @@ typedef struct synack_config {
     uint8_t reset_keeps_data; /* after a RST, data received before it stays readable, then
                                  the error comes (Linux), instead of RFC 9293 3.10.7.4's
                                  flushed queues and the error at once */
-    uint8_t simopen_dsack;       /* profile choice (set by linux_profile): in a simultaneous
-                                    open, the peer's SYN-ACK, which repeats the SYN we have,
-                                    is answered at once with an ACK reporting that SYN in a
-                                    D-SACK block (Linux), not taken silently (RFC 9293 Fig. 7) */
+    uint8_t simopen_dsack;    /* profile choice (set by linux_profile): in a simultaneous
+                                 open, the peer's SYN-ACK, which repeats the SYN we have,
+                                 is answered at once with an ACK reporting that SYN in a
+                                 D-SACK block (Linux), not taken silently (RFC 9293 Fig. 7) */
 
     uint8_t ecn; /* Explicit Congestion Notification (RFC 3168), as Linux's net.ipv4.tcp_ecn:
                     0 off; 1 connect() asks for it (an ECN-setup SYN) and a listener grants
@@ -320,10 +320,10 @@ typedef struct synack_config {
     uint64_t pmtu_expire_us;      /* an estimate's lifetime (RFC 1191 6.3: 10 min, Linux's
                                      mtu_expires); default 600 s, 1 s..1 day */
 
-    uint8_t reset_child_stays; /* a connection reset before accept() stays in the accept
-                                  queue (Linux's tcp_done on an unaccepted child): accept()
-                                  returns it closed, reporting the reset (and its data, with
-                                  reset_keeps_data), instead of its leaving the queue */
+    uint8_t reset_child_stays;    /* a connection reset before accept() stays in the accept
+                                     queue (Linux's tcp_done on an unaccepted child): accept()
+                                     returns it closed, reporting the reset (and its data, with
+                                     reset_keeps_data), instead of its leaving the queue */
     uint8_t write_pending_delack; /* profile choice (set by linux_profile): when a Fast Open
                                      sendto/send with SYNACK_MSG_WAITOPEN left data for after
                                      the handshake, the SYN-ACK's ACK waits (up to 200 ms) for

@@ -140,18 +140,18 @@ typedef struct tcp_xfer {
                                          processed measured, for the controller once SND.UNA
                                          has moved (0: none) */
     /* Fast Open, the client (fastopen.c; RFC 7413), before ESTABLISHED: */
-    uint8_t tfo_defer;    /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the first
-                             send, whose data it carries */
-    uint8_t tfo_opt;      /* our first SYN carried the option (a cookie or a request) */
-    uint8_t tfo_exp;      /* ... in the experimental kind-254 form */
-    uint8_t tfo_data;     /* our first SYN carried data */
-    uint16_t tfo_syn_mss; /* the MSS a SYN sent again announces after the one with data was
-                             too big for the path (ICMP), 0: rcv_mss */
-    uint32_t ecn_high;                /* RFC 3168 6.1.2: SND.NXT when ECE last reduced cwnd
-                                         (while ecn_cwr_window) */
-    uint8_t ecn_cwr_window;           /* an ECE reduced cwnd and nothing sent after it has
-                                         been acknowledged yet: further ECEs are the same
-                                         congestion (0 when idle: everything was acknowledged) */
+    uint8_t tfo_defer;      /* TCP_FASTOPEN_CONNECT: SYN-SENT, but the SYN waits for the first
+                               send, whose data it carries */
+    uint8_t tfo_opt;        /* our first SYN carried the option (a cookie or a request) */
+    uint8_t tfo_exp;        /* ... in the experimental kind-254 form */
+    uint8_t tfo_data;       /* our first SYN carried data */
+    uint16_t tfo_syn_mss;   /* the MSS a SYN sent again announces after the one with data was
+                               too big for the path (ICMP), 0: rcv_mss */
+    uint32_t ecn_high;      /* RFC 3168 6.1.2: SND.NXT when ECE last reduced cwnd
+                               (while ecn_cwr_window) */
+    uint8_t ecn_cwr_window; /* an ECE reduced cwnd and nothing sent after it has
+                               been acknowledged yet: further ECEs are the same
+                               congestion (0 when idle: everything was acknowledged) */
 
     /* --- congestion control: the algorithm's own state. An algorithm with a `restart`
      * hook starts afresh after an idle period (RFC 5681 4.1, RFC 9438 5.8: the window
@@ -275,28 +275,28 @@ typedef struct tcp_conn {
     uint32_t cwnd;      /* congestion window, bytes */
 
     /* --- congestion control (cwnd is above; fields are ordered to pack) --- */
-    uint32_t ssthresh;           /* slow-start threshold, bytes */
-    uint32_t snd_cap;            /* x->snd's capacity while there is no block (an idle
-                                    connection's buffers are empty and hold no storage) */
-    uint32_t rcv_cap;            /* x->rcv's capacity while there is no block (idem) */
-    uint32_t reord_seen;        /* (stats, here to pack) ACKs that showed reordering (RACK, rack.c) */
-    uint32_t last_data_sent_ms; /* (stats, here to pack) when data last left (as
-                                   last_data_recv_ms) */
+    uint32_t ssthresh;   /* slow-start threshold, bytes */
+    uint32_t snd_cap;    /* x->snd's capacity while there is no block (an idle
+                            connection's buffers are empty and hold no storage) */
+    uint32_t rcv_cap;    /* x->rcv's capacity while there is no block (idem) */
+    uint32_t reord_seen; /* (stats, here to pack) ACKs that showed reordering (RACK, rack.c) */
+    uint32_t last_data_sent_ms;  /* (stats, here to pack) when data last left (as
+                                    last_data_recv_ms) */
     const struct tcp_cc_ops *cc; /* the congestion control algorithm */
 
     /* --- application --- */
-    int16_t error;          /* pending error (negative errno) for the socket */
-    int16_t soft_error;     /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
-    uint8_t backoff;        /* consecutive RTO expiries (at most the 255 retries allowed) */
-    /* ECN (ecn.c) and the held bit (hold.c) in the word the two errors leave before `knobs`: the flags above fill
-     * theirs, and the idle TCB stays within its budget */
-    unsigned ecn_ok : 1;         /* RFC 3168 6.1.1: ECN was negotiated on the handshake */
-    unsigned ecn_ece : 1;        /* RFC 3168 6.1.3: a CE mark arrived; ACKs carry ECE until a
-                                    CWR arrives */
-    unsigned ecn_cwr : 1;        /* RFC 3168 6.1.2: cwnd was reduced for an ECE; the next new
-                                    data segment carries CWR */
-    unsigned held : 1;           /* a held SYN awaiting the application's verdict (hold.c):
-                                    nothing sent yet, TT_REXMIT is its expiry */
+    int16_t error;      /* pending error (negative errno) for the socket */
+    int16_t soft_error; /* last ICMP soft error (negative errno), RFC 1122 4.2.3.9 */
+    uint8_t backoff;    /* consecutive RTO expiries (at most the 255 retries allowed) */
+    /* ECN (ecn.c) and the held bit (hold.c) in the word the two errors leave before `knobs`: the
+     * flags above fill theirs, and the idle TCB stays within its budget */
+    unsigned ecn_ok : 1;    /* RFC 3168 6.1.1: ECN was negotiated on the handshake */
+    unsigned ecn_ece : 1;   /* RFC 3168 6.1.3: a CE mark arrived; ACKs carry ECE until a
+                               CWR arrives */
+    unsigned ecn_cwr : 1;   /* RFC 3168 6.1.2: cwnd was reduced for an ECE; the next new
+                               data segment carries CWR */
+    unsigned held : 1;      /* a held SYN awaiting the application's verdict (hold.c):
+                               nothing sent yet, TT_REXMIT is its expiry */
     const tcp_knobs *knobs; /* the socket options in force: the owning socket's (so a
                                setsockopt applies at once), else x->knobs; NULL: the
                                stack's defaults (an orphan that found no memory) */
