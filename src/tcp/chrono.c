@@ -30,8 +30,8 @@ void tcp_chrono_start(tcp_conn *c, uint8_t type)
 void tcp_chrono_stop(tcp_conn *c, uint8_t type)
 {
     tcp_chrono *k = chrono_of(c);
-    if (!k)
-        return;
+    if (!k || k->type == TCP_CHRONO_NONE)
+        return; /* nothing runs (every output of an idle connection asks) */
     if (c->snd_una == tcp_snd_data_end(c))
         chrono_set(c->st, k, TCP_CHRONO_NONE); /* nothing sent or unsent is left */
     else if (type == k->type)
