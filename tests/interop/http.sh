@@ -13,7 +13,7 @@ start_capture tap
 synack_serve serve --app http --pcap "$WORK/synack.pcap"
 
 page=$(nsx timeout 10 curl -sS --fail http://$SYNACK_IP/) || fail "curl / failed"
-echo "$page" | grep -q "Hello from synack" || fail "unexpected page: $page"
+grep -q "Hello from synack" <<<"$page" || fail "unexpected page: $page"
 log "GET / ok"
 
 # Two requests, one connection: curl reuses it when the server keeps it alive.

@@ -35,7 +35,7 @@ if [ ! -f "$so" ]; then
     exit 77
 fi
 # A sanitizer build's shim needs its runtime loaded first, which packetdrill does not do.
-if readelf --dyn-syms "$so" 2> /dev/null | grep -q '__asan_\|__ubsan_'; then
+if grep -q '__asan_\|__ubsan_' <<<"$(readelf --dyn-syms "$so" 2> /dev/null)"; then
     echo "SKIP: $so is a sanitizer build (packetdrill cannot load it)"
     exit 77
 fi

@@ -12,7 +12,7 @@ synack_serve serve --app http --pcap "$WORK/synack.pcap"
 for size in 56 1 1000 1472; do
     out=$(nsx timeout 10 ping -n -c 5 -i 0.2 -W 1 -s "$size" "$SYNACK_IP") ||
         fail "ping -s $size: $out"
-    echo "$out" | grep -q " 0% packet loss" || fail "ping -s $size lost replies: $out"
+    grep -q " 0% packet loss" <<<"$out" || fail "ping -s $size lost replies: $out"
     log "ping -s $size: $(echo "$out" | tail -1)"
 done
 # A datagram larger than our MTU cannot be sent with DF; one that fits exactly can.

@@ -12,10 +12,10 @@ start_capture tap
 synack_serve serve --app http --port 80
 
 out=$(nsx timeout 10 curl -sS -v http://$SYNACK_IP:81/ 2>&1) && fail "curl to a closed port succeeded: $out"
-echo "$out" | grep -q "Connection refused" || fail "curl to a closed synack port: $out"
+grep -q "Connection refused" <<<"$out" || fail "curl to a closed synack port: $out"
 log "kernel -> closed synack port: $(echo "$out" | grep -m1 "Connection refused")"
 out=$(nsx timeout 10 socat -u /dev/null TCP:$SYNACK_IP:4242 2>&1) && fail "socat to a closed port succeeded"
-echo "$out" | grep -q "Connection refused" || fail "socat to a closed synack port: $out"
+grep -q "Connection refused" <<<"$out" || fail "socat to a closed synack port: $out"
 stop "$SERVE_PID" || fail "synack serve exited with an error"
 grep -q "^OutRsts *2$" "$WORK/serve.out" || fail "synack should have sent 2 RSTs: $(grep Rst "$WORK/serve.out")"
 

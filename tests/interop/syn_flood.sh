@@ -22,7 +22,7 @@ ok=0
 for i in $(seq 1 30); do
     page=$(nsx timeout 10 curl -sS --fail --max-time 8 http://$SYNACK_IP/) ||
         fail "fetch $i failed during the flood"
-    echo "$page" | grep -q "Hello from synack" ||
+    grep -q "Hello from synack" <<<"$page" ||
         fail "fetch $i: unexpected page (${#page} bytes: $(printf '%s' "$page" | head -c 200 | od -c | head -5))"
     ok=$((ok + 1))
     kill -0 "$FLOOD_PID" 2>/dev/null || break

@@ -38,7 +38,7 @@ if [ "${UPSTREAM_INNER:-}" != 1 ]; then
     [ -f "$so" ] || { echo "SKIP: $so not built"; exit 77; }
     so=$(readlink -f "$so") # the scripts run from their own folders
     # A sanitizer build's shim needs its runtime loaded first, which packetdrill is not.
-    if readelf --dyn-syms "$so" 2> /dev/null | grep -q '__asan_\|__ubsan_'; then
+    if grep -q '__asan_\|__ubsan_' <<<"$(readelf --dyn-syms "$so" 2> /dev/null)"; then
         echo "SKIP: $so is a sanitizer build (packetdrill cannot load it)"
         exit 77
     fi
