@@ -165,8 +165,8 @@ static void test_bench_gateway_flags(void **state)
     (void)state;
     if (!bin)
         skip();
-    static const char *const bad[][2] = {{"--runs", "0"},     {"--runs", "100"},
-                                         {"--runs", "x"},     {"--seconds", "0"},
+    static const char *const bad[][2] = {{"--runs", "0"},      {"--runs", "100"},
+                                         {"--runs", "x"},      {"--seconds", "0"},
                                          {"--seconds", "601"}, {"--seconds", "-1"}};
     proc_out r;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -200,10 +200,8 @@ int main(void)
     if (bin && !*bin)
         bin = NULL;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_help_everywhere),
-        cmocka_unit_test(test_unknown_option),
-        cmocka_unit_test(test_demo_exchanges_data),
-        cmocka_unit_test(test_stat_json),
+        cmocka_unit_test(test_help_everywhere),     cmocka_unit_test(test_unknown_option),
+        cmocka_unit_test(test_demo_exchanges_data), cmocka_unit_test(test_stat_json),
         cmocka_unit_test(test_bench_gateway_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

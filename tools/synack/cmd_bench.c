@@ -112,9 +112,9 @@ int cmd_bench(int argc, char **argv)
             return 0;
         } else if (a[0] == '-' && a[1] == '-') {
             static const char *const valued[] = {
-                "--bytes",   "--count",       "--conns", "--mtu", "--sndbuf", "--rcvbuf",
-                "--step-us", "--max-seconds", "--cpu",   "--src", "--cc",     "--lwip-src",
-                "--runs",    "--seconds"};
+                "--bytes",  "--count",    "--conns",       "--mtu",    "--sndbuf",
+                "--rcvbuf", "--step-us",  "--max-seconds", "--cpu",    "--src",
+                "--cc",     "--lwip-src", "--runs",        "--seconds"};
             int known = 0;
             for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
                 known |= strcmp(a, valued[k]) == 0;
