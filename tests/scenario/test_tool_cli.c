@@ -157,16 +157,52 @@ static void test_stat_json(void **state)
     free(r.out);
 }
 
+/* `synack bench gateway`'s --runs (1..99) and --seconds (1..600): out-of-range values and a
+ * missing value are refused with exit 2 before anything runs; values in range are accepted
+ * (checked against a benchmark name that does not exist, so nothing needs root). */
+static void test_bench_gateway_flags(void **state)
+{
+    (void)state;
+    if (!bin)
+        skip();
+    static const char *const bad[][2] = {{"--runs", "0"},      {"--runs", "100"},
+                                         {"--runs", "x"},      {"--seconds", "0"},
+                                         {"--seconds", "601"}, {"--seconds", "-1"}};
+    proc_out r;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tool(&r, "bench", "gateway", bad[i][0], bad[i][1]);
+        char want[64];
+        snprintf(want, sizeof want, "bad value for %s: %s", bad[i][0], bad[i][1]);
+        if (r.status != 2 || !strstr(r.err, want) || r.len != 0)
+            print_error("%s %s: exit %d, stderr '%s'\n", bad[i][0], bad[i][1], r.status, r.err);
+        assert_int_equal(r.status, 2);
+        assert_non_null(strstr(r.err, want));
+        assert_int_equal(r.len, 0);
+        free(r.out);
+    }
+    tool(&r, "bench", "gateway", "--runs", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--runs needs a value"));
+    free(r.out);
+    tool(&r, "bench", "nosuch", "--runs", "99");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no benchmark named 'nosuch'"));
+    free(r.out);
+    tool(&r, "bench", "nosuch", "--seconds", "600");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no benchmark named 'nosuch'"));
+    free(r.out);
+}
+
 int main(void)
 {
     bin = getenv("SYNACK_BIN");
     if (bin && !*bin)
         bin = NULL;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_help_everywhere),
-        cmocka_unit_test(test_unknown_option),
-        cmocka_unit_test(test_demo_exchanges_data),
-        cmocka_unit_test(test_stat_json),
+        cmocka_unit_test(test_help_everywhere),     cmocka_unit_test(test_unknown_option),
+        cmocka_unit_test(test_demo_exchanges_data), cmocka_unit_test(test_stat_json),
+        cmocka_unit_test(test_bench_gateway_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ static const bench_entry benches[] = {
      "100,000 idle connections + 1 busy: ready list vs sweeping every socket per wake-up"},
     {"tap", bench_tap, "kernel <-> synack (and <-> lwIP) bulk transfer over TAP (root)"},
     {"gateway", bench_gateway,
-     "namespace <-> host through `synack gateway` vs a veth pair, iperf3 (root)"},
+     "namespace <-> host: veth, `synack gateway`, slirp4netns, pasta side by side (root)"},
     {"size", bench_size, "text size of the core library at -Os"},
 };
 #define NBENCHES (sizeof benches / sizeof benches[0])
@@ -54,7 +54,7 @@ static void usage(FILE *out)
         "                    [--bytes N] [--count N] [--conns N] [--mtu N]\n"
         "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--zero-copy] [--step-us N]\n"
         "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
-        "                    [--lwip-src DIR]\n"
+        "                    [--lwip-src DIR] [--runs N] [--seconds S]\n"
         "benchmarks:\n");
     for (size_t i = 0; i < NBENCHES; i++)
         fprintf(out, "  %-11s %s\n", benches[i].name, benches[i].summary);
@@ -112,8 +112,9 @@ int cmd_bench(int argc, char **argv)
             return 0;
         } else if (a[0] == '-' && a[1] == '-') {
             static const char *const valued[] = {
-                "--bytes",   "--count",       "--conns", "--mtu", "--sndbuf", "--rcvbuf",
-                "--step-us", "--max-seconds", "--cpu",   "--src", "--cc",     "--lwip-src"};
+                "--bytes",  "--count",    "--conns",       "--mtu",    "--sndbuf",
+                "--rcvbuf", "--step-us",  "--max-seconds", "--cpu",    "--src",
+                "--cc",     "--lwip-src", "--runs",        "--seconds"};
             int known = 0;
             for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
                 known |= strcmp(a, valued[k]) == 0;
@@ -159,6 +160,12 @@ int cmd_bench(int argc, char **argv)
                 o.cc = val;
             } else if (strcmp(a, "--lwip-src") == 0) {
                 o.lwip_src = val;
+            } else if (strcmp(a, "--runs") == 0) {
+                bad = parse_size(val, 1000, &o.runs);
+                bad = bad || o.runs < 1 || o.runs > 99;
+            } else if (strcmp(a, "--seconds") == 0) {
+                bad = parse_size(val, 1000, &o.seconds);
+                bad = bad || o.seconds < 1 || o.seconds > 600;
             }
             if (bad) {
                 fprintf(stderr, "synack bench: bad value for %s: %s\n", a, val);

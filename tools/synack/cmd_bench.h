@@ -32,12 +32,14 @@ typedef struct bench_opts {
     const char *src;      /* --src DIR: the source tree (size), default from __FILE__ */
     const char *cc;       /* --cc NAME: C compiler for size, default "cc" */
     const char *lwip_src; /* --lwip-src DIR: an lwIP source tree to build for size */
+    uint64_t runs;        /* --runs N: gateway reports medians of N runs (0 = default) */
+    uint64_t seconds;     /* --seconds S: gateway's iperf3 duration (0 = default) */
 } bench_opts;
 
 /* ---- report ---- */
 
-#define BENCH_MAX_ROWS 16
-#define BENCH_MAX_NOTES 16
+#define BENCH_MAX_ROWS 32
+#define BENCH_MAX_NOTES 24
 
 /* Which way a figure is better, for the ratio column. */
 typedef enum bench_better {
@@ -177,7 +179,8 @@ void bench_cache_free(bench_cache *c);
 /* ---- the benchmarks ---- */
 
 int bench_throughput(const bench_opts *o, bench_report *r);
-/* cmd_bench_gateway.c: iperf3 through `synack gateway` beside a veth pair (root). */
+/* cmd_bench_gateway.c: a namespace's traffic through veth, `synack gateway`, slirp4netns
+ * and pasta, side by side (root). */
 int bench_gateway(const bench_opts *o, bench_report *r);
 int bench_churn(const bench_opts *o, bench_report *r);
 int bench_latency(const bench_opts *o, bench_report *r);

@@ -1,27 +1,63 @@
 /* SPDX-License-Identifier: MIT */
-/* synack bench gateway — a first slice of issue 15's benchmark: iperf3, one stream each
- * way, between a "container" namespace and a server at 198.18.0.1 in a "host" namespace,
- * once over a plain veth pair (the kernel-only ceiling) and once through `synack gateway`.
- * Everything runs in two namespaces made for the run and deleted after it; the processes
- * it starts (iperf3 server, gateway) are ended by their PIDs, each phase bounded by
- * timeout(1). Needs root and iperf3. */
+/* synack bench gateway — issue 15's benchmark: a "container" namespace reaching servers at
+ * 198.18.0.1 in a "host" namespace, side by side through a plain veth pair (the kernel-only
+ * ceiling), `synack gateway`, slirp4netns and pasta, each attached to a container namespace
+ * of its own, all in one run. Per run and tool: iperf3 with 1 and 4 streams both ways,
+ * connections per second, one-byte ping-pong p50/p99, and the translator's CPU seconds per
+ * GB (utime + stime from /proc/PID/stat around the 1-stream transfers); the figures are
+ * medians of --runs runs, the tools interleaved within each run so that load from other
+ * work on the machine falls on all of them alike.
+ *
+ * Everything runs in namespaces made for the run and deleted after it, with addresses in
+ * 192.0.2.0/24 and 198.18.0.0/15 only; the host namespace's default route points at a
+ * veth whose peer is in the same namespace and never answers, so nothing leaves. Every process
+ * started is bounded by alarm(2) or timeout(1) and ended by its PID. Needs root and iperf3; a rival
+ * that is not installed or does not come up is skipped with a note. */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd_bench.h"
+#include "cmd_bench_gwload.h"
+
+#define SERVER_ADDR 0xc6120001u /* 198.18.0.1, on the host namespace's loopback */
+#define MAX_RUNS 99
+
+enum { T_VETH, T_SYNACK, T_SLIRP, T_PASTA, NTOOLS };
+static const char *const tool_name[NTOOLS] = {"veth", "synack", "slirp4netns", "pasta"};
+
+enum { M_UP1, M_DOWN1, M_UP4, M_DOWN4, M_CPS, M_P50, M_P99, M_CPU_DOWN, M_CPU_UP, NMETRICS };
+static const struct {
+    const char *name, *unit;
+    bench_better better;
+} metric[NMETRICS] = {
+    {"namespace -> host, iperf3 1 stream", "Gbit/s", BENCH_HIGHER},
+    {"host -> namespace, iperf3 1 stream", "Gbit/s", BENCH_HIGHER},
+    {"namespace -> host, iperf3 4 streams", "Gbit/s", BENCH_HIGHER},
+    {"host -> namespace, iperf3 4 streams", "Gbit/s", BENCH_HIGHER},
+    {"connections/s (64 B each way)", "conn/s", BENCH_HIGHER},
+    {"1-byte RR p50", "us", BENCH_LOWER},
+    {"1-byte RR p99", "us", BENCH_LOWER},
+    {"translator CPU per GB, host -> namespace", "s/GB", BENCH_LOWER},
+    {"translator CPU per GB, namespace -> host", "s/GB", BENCH_LOWER},
+};
+
+typedef struct gw_tool {
+    int up;      /* attached and reachable */
+    pid_t pid;   /* the translator's process, -1 for veth */
+    char ns[48]; /* its container namespace */
+    double v[NMETRICS][MAX_RUNS];
+} gw_tool;
 
 static int gsh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int gsh(const char *fmt, ...)
 {
-    char cmd[768];
+    char cmd[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
@@ -29,74 +65,202 @@ static int gsh(const char *fmt, ...)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Starts argv in the background, its output discarded; its PID or -1. */
-static pid_t spawn(char *const argv[])
+static void nap_ms(long ms)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
-/* SIGTERM, a bounded wait, then SIGKILL. */
-static void end(pid_t pid)
-{
-    if (pid <= 0)
-        return;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 50; i++) {
-        if (waitpid(pid, NULL, WNOHANG) == pid)
-            return;
-        struct timespec ts = {0, 100000000};
-        nanosleep(&ts, NULL);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-}
-
-/* iperf3 from the container namespace to the server, `secs` seconds, -R for host ->
- * namespace; the receiver's Gbit/s, NAN when it failed. */
-static double iperf(const char *ns, int secs, int reverse)
+/* iperf3 from the container namespace, `secs` seconds, `streams` parallel, -R for host ->
+ * namespace; the receiver's Gbit/s (NAN when it failed) and bytes. */
+static double iperf(const char *ns, int secs, int streams, int reverse, double *bytes)
 {
     char cmd[256];
     snprintf(cmd, sizeof cmd,
-             "timeout %d ip netns exec %s iperf3 -c 198.18.0.1 -t %d -J %s 2>/dev/null", secs + 15,
-             ns, secs, reverse ? "-R" : "");
+             "timeout %d ip netns exec %s iperf3 -c 198.18.0.1 -t %d -P %d -J %s 2>/dev/null",
+             secs + 15, ns, secs, streams, reverse ? "-R" : "");
+    *bytes = NAN;
     FILE *p = popen(cmd, "r");
     if (!p)
         return NAN;
-    static char out[1 << 18];
+    static char out[1 << 20];
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
     pclose(p);
     const char *s = strstr(out, "\"sum_received\"");
+    const char *b = s ? strstr(s, "\"bytes\"") : NULL;
     s = s ? strstr(s, "\"bits_per_second\"") : NULL;
-    if (!s)
+    if (!s || !b)
         return NAN;
-    s = strchr(s, ':');
-    return s ? strtod(s + 1, NULL) / 1e9 : NAN;
+    *bytes = strtod(strchr(b, ':') + 1, NULL);
+    return strtod(strchr(s, ':') + 1, NULL) / 1e9;
 }
 
-static int wait_route(const char *ns)
+/* Waits (bounded) until `ns` has a default route and the echo server answers through it. */
+static int wait_ready(const char *ns)
 {
     for (int i = 0; i < 50; i++) {
-        if (gsh("ip -n %s route 2>/dev/null | grep -q default", ns) == 0)
-            return 0;
-        struct timespec ts = {0, 100000000};
-        nanosleep(&ts, NULL);
+        if (gsh("ip -n %s route 2>/dev/null | grep -q default", ns) == 0) {
+            gwload_result r;
+            if (gwload_pingpong(ns, SERVER_ADDR, 3, 2, &r) == 0 && !r.failed)
+                return 0;
+        }
+        nap_ms(100);
     }
     return -1;
+}
+
+static int has(const char *prog)
+{
+    return gsh("command -v %s >/dev/null 2>&1", prog) == 0;
+}
+
+static double median(double *v, int n)
+{
+    double s[MAX_RUNS];
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            s[k++] = v[i];
+    if (!k)
+        return NAN;
+    for (int i = 1; i < k; i++) /* insertion sort: n <= 99 */
+        for (int j = i; j > 0 && s[j - 1] > s[j]; j--) {
+            double t = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = t;
+        }
+    return k % 2 ? s[k / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
+}
+
+/* One run of every measurement for one tool, results into column `run`. */
+static void measure(gw_tool *t, int run, int secs, uint64_t nconn, uint64_t nrr, double max_s)
+{
+    static const int shape[4][2] = {{1, 0}, {1, 1}, {4, 0}, {4, 1}}; /* streams, reverse */
+    for (int m = M_UP1; m <= M_DOWN4; m++) {
+        double c0 = t->pid > 0 ? gwload_cpu_seconds(t->pid) : NAN, bytes;
+        t->v[m][run] = iperf(t->ns, secs, shape[m][0], shape[m][1], &bytes);
+        double c1 = t->pid > 0 ? gwload_cpu_seconds(t->pid) : NAN;
+        if (m == M_UP1 || m == M_DOWN1)
+            t->v[m == M_UP1 ? M_CPU_UP : M_CPU_DOWN][run] =
+                bytes > 0 ? (c1 - c0) / (bytes / 1e9) : NAN;
+    }
+    gwload_result r;
+    gwload_connect_rate(t->ns, SERVER_ADDR, nconn, max_s, &r);
+    t->v[M_CPS][run] = r.failed ? NAN : r.rate;
+    gwload_pingpong(t->ns, SERVER_ADDR, nrr, max_s, &r);
+    t->v[M_P50][run] = r.failed ? NAN : r.p50_us;
+    t->v[M_P99][run] = r.failed ? NAN : r.p99_us;
+}
+
+/* Attaches the translators (veth is wired by setup). */
+static void attach(gw_tool *tools, const char *h, const char *self, unsigned life, bench_report *r)
+{
+    char nspath[NTOOLS][80];
+    for (int i = 0; i < NTOOLS; i++)
+        snprintf(nspath[i], sizeof nspath[i], "/run/netns/%s", tools[i].ns);
+    char *const gw_argv[] = {(char *)self,     "gateway",   "--netns",
+                             nspath[T_SYNACK], "--addr",    "192.0.2.100/24",
+                             "--gw",           "192.0.2.2", NULL};
+    tools[T_SYNACK].pid = gwload_spawn(h, gw_argv, life);
+    /* slirp4netns: its own 192.0.2.0/24 (guest .100, gateway .2); MTU 65520 as podman
+     * and rootlesskit run it. */
+    char *const slirp_argv[] = {
+        "slirp4netns",       "--configure",   "--mtu=65520", "--cidr=192.0.2.0/24",
+        "--netns-type=path", nspath[T_SLIRP], "tap0",        NULL};
+    if (has("slirp4netns"))
+        tools[T_SLIRP].pid = gwload_spawn(h, slirp_argv, life);
+    else
+        bench_note(r, "slirp4netns row skipped: slirp4netns is not installed");
+    /* pasta copies the host namespace's addresses and routes (198.18.3.1/24 via
+     * 198.18.3.254 on the dead-end veth); --runas 0:0 because as root it would otherwise
+     * drop to nobody and then fail to join a namespace the initial user namespace owns. */
+    char *const pasta_argv[] = {
+        "pasta", "-f",   "-q", "--runas", "0:0", "--config-net", "--netns", nspath[T_PASTA],
+        "-t",    "none", "-u", "none",    "-T",  "none",         "-U",      "none",
+        NULL};
+    if (has("pasta"))
+        tools[T_PASTA].pid = gwload_spawn(h, pasta_argv, life);
+    else
+        bench_note(r, "pasta row skipped: pasta (package passt) is not installed");
+    for (int i = 0; i < NTOOLS; i++) {
+        if (i != T_VETH && tools[i].pid <= 0)
+            continue;
+        tools[i].up = wait_ready(tools[i].ns) == 0;
+        if (!tools[i].up)
+            bench_note(r, "%s row skipped: it did not connect its namespace to the host one",
+                       tool_name[i]);
+    }
+}
+
+static int setup(const char *h, gw_tool *tools)
+{
+    for (int i = 0; i < NTOOLS; i++)
+        if (gsh("ip netns add %s && ip -n %s link set lo up", tools[i].ns, tools[i].ns) != 0)
+            return -1;
+    const char *c = tools[T_VETH].ns;
+    if (gsh("ip netns add %s && ip -n %s link set lo up && "
+            "ip -n %s addr add 198.18.0.1/32 dev lo && "
+            "ip -n %s link add d0 type veth peer name d1 && ip -n %s link set d1 up && "
+            "ip -n %s addr add 198.18.3.1/24 dev d0 && ip -n %s link set d0 up && "
+            "ip -n %s route add default via 198.18.3.254",
+            h, h, h, h, h, h, h, h) != 0)
+        return -1;
+    return gsh("ip -n %s link add v0 mtu 65520 type veth peer name v1 mtu 65520 netns %s && "
+               "ip -n %s addr add 198.18.2.2/24 dev v0 && ip -n %s link set v0 up && "
+               "ip -n %s addr add 198.18.2.1/24 dev v1 && ip -n %s link set v1 up && "
+               "ip -n %s route add default via 198.18.2.1",
+               c, h, c, c, h, h, c);
+}
+
+static void report(bench_report *r, gw_tool *tools, int runs)
+{
+    double med[NTOOLS][NMETRICS];
+    for (int i = 0; i < NTOOLS; i++)
+        for (int m = 0; m < NMETRICS; m++)
+            med[i][m] = tools[i].up ? median(tools[i].v[m], runs) : NAN;
+    for (int m = 0; m < NMETRICS; m++) {
+        /* The table's "synack" column holds the tool named in the metric; "veth" the
+         * ceiling (translator CPU rows have none). */
+        for (int i = T_SYNACK; i < NTOOLS; i++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s: %s", tool_name[i], metric[m].name);
+            bench_row *row =
+                bench_row_add(r, name, metric[m].unit, med[i][m], med[T_VETH][m], metric[m].better);
+            if (i != T_SYNACK)
+                continue;
+            double q = bench_ratio(row);
+            if (m <= M_DOWN4)
+                bench_row_target(row, ">= 0.75x veth", isnan(q) ? -1 : q >= 0.75);
+            else if (m == M_CPS)
+                bench_row_target(row, ">= 0.8x veth", isnan(q) ? -1 : q >= 0.8);
+            else if (m == M_P50)
+                bench_row_target(row, "<= 1.4x veth", isnan(q) ? -1 : 1 / q <= 1.4);
+        }
+    }
+    /* The side-by-side view, one line per figure: values, then x veth. */
+    for (int m = 0; m < NMETRICS; m++) {
+        char line[200];
+        int n = snprintf(line, sizeof line, "%s (%s):", metric[m].name, metric[m].unit);
+        for (int i = 0; i < NTOOLS && n < (int)sizeof line; i++) {
+            double v = med[i][m], base = med[T_VETH][m];
+            if (isnan(v)) {
+                n += snprintf(line + n, sizeof line - (size_t)n, " %s -", tool_name[i]);
+                continue;
+            }
+            n += snprintf(line + n, sizeof line - (size_t)n, v >= 1000 ? " %s %.0f" : " %s %.3g",
+                          tool_name[i], v);
+            if (i != T_VETH && !isnan(base) && n < (int)sizeof line)
+                n += snprintf(line + n, sizeof line - (size_t)n, " (%.2fx)", v / base);
+        }
+        bench_note(r, "%s", line);
+    }
 }
 
 int bench_gateway(const bench_opts *o, bench_report *r)
 {
     r->other = "veth";
-    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0 ||
-        gsh("command -v iperf3 >/dev/null") != 0) {
+    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0 || !has("iperf3")) {
         bench_note(r, "skipped: needs root, /dev/net/tun and iperf3");
         return 0;
     }
@@ -105,59 +269,65 @@ int bench_gateway(const bench_opts *o, bench_report *r)
     if (sl <= 0)
         return bench_note(r, "skipped: /proc/self/exe unreadable"), 0;
     self[sl] = '\0';
-    int secs = o->quick ? 2 : 5;
-    char c[48], h[48], nspath[80];
-    snprintf(c, sizeof c, "synack-bgwc-%d", (int)getpid());
+    int runs = o->runs ? (int)o->runs : o->quick ? 1 : 3;
+    int secs = o->seconds ? (int)o->seconds : o->quick ? 2 : 5;
+    uint64_t nconn = o->count ? o->count : o->quick ? 300 : 2000;
+    uint64_t nrr = o->count ? o->count : o->quick ? 2000 : 10000;
+    double max_s = o->max_seconds > 0 ? o->max_seconds : 20;
+    /* Every process started lives at most this long, even if the bench is killed. */
+    unsigned life = (unsigned)(runs * NTOOLS * (4 * (secs + 15) + 2 * (max_s + 10)) + 120);
+
+    static gw_tool tools[NTOOLS];
+    memset(tools, 0, sizeof tools);
+    char h[48];
     snprintf(h, sizeof h, "synack-bgwh-%d", (int)getpid());
-    snprintf(nspath, sizeof nspath, "/run/netns/%s", c);
-    double vu = NAN, vd = NAN, gu = NAN, gd = NAN;
-    pid_t srv = -1, gw = -1;
-    if (gsh("ip netns add %s && ip netns add %s && ip -n %s link set lo up && "
-            "ip -n %s link set lo up && ip -n %s addr add 198.18.0.1/32 dev lo",
-            c, h, c, h, h) != 0 ||
-        gsh("ip -n %s link add v0 type veth peer name v1 netns %s && "
-            "ip -n %s addr add 192.0.2.100/24 dev v0 && ip -n %s link set v0 up && "
-            "ip -n %s addr add 192.0.2.2/24 dev v1 && ip -n %s link set v1 up && "
-            "ip -n %s route add default via 192.0.2.2",
-            c, h, c, c, h, h, c) != 0) {
-        bench_note(r, "failed: could not set up the namespaces and the veth pair");
+    for (int i = 0; i < NTOOLS; i++) {
+        snprintf(tools[i].ns, sizeof tools[i].ns, "synack-bgw%d-%d", i, (int)getpid());
+        tools[i].pid = -1;
+    }
+    pid_t srv = -1, echo = -1;
+    if (setup(h, tools) != 0) {
+        bench_note(r, "failed: could not set up the namespaces");
         r->failed = 1;
         goto out;
     }
-    char *const srv_argv[] = {"ip", "netns", "exec", h, "iperf3", "-s", "-B", "198.18.0.1", NULL};
-    srv = spawn(srv_argv);
-    sleep(1);
-    if (!o->no_kernel) {
-        vu = iperf(c, secs, 0);
-        vd = iperf(c, secs, 1);
-    }
-    gsh("ip -n %s link del v0", c);
-    char *const gw_argv[] = {"ip",      "netns",     "exec", h,        self,
-                             "gateway", "--netns",   nspath, "--addr", "192.0.2.100/24",
-                             "--gw",    "192.0.2.2", NULL};
-    gw = spawn(gw_argv);
-    if (wait_route(c) != 0) {
-        bench_note(r, "failed: the gateway did not configure the namespace");
+    char iperf_life[16];
+    snprintf(iperf_life, sizeof iperf_life, "%u", life);
+    char *const srv_argv[] = {"timeout", iperf_life, "iperf3", "-s", "-B", "198.18.0.1", NULL};
+    srv = gwload_spawn(h, srv_argv, life);
+    echo = gwload_echo_server(h, SERVER_ADDR, life);
+    nap_ms(500);
+    attach(tools, h, self, life, r);
+    if (!tools[T_VETH].up) {
+        bench_note(r, "failed: the veth path does not reach the host namespace's servers");
         r->failed = 1;
         goto out;
     }
-    gu = iperf(c, secs, 0);
-    gd = iperf(c, secs, 1);
-out:
-    end(gw);
-    end(srv);
-    gsh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", c, h);
-    bench_row *row =
-        bench_row_add(r, "namespace -> host, iperf3 1 stream", "Gbit/s", gu, vu, BENCH_HIGHER);
-    double q = bench_ratio(row);
-    bench_row_target(row, ">= 0.75x veth", isnan(q) ? -1 : q >= 0.75);
-    row = bench_row_add(r, "host -> namespace, iperf3 1 stream", "Gbit/s", gd, vd, BENCH_HIGHER);
-    q = bench_ratio(row);
-    bench_row_target(row, ">= 0.75x veth", isnan(q) ? -1 : q >= 0.75);
+    for (int run = 0; run < runs; run++)
+        for (int i = 0; i < NTOOLS; i++) {
+            if (!tools[i].up || (i == T_VETH && o->no_kernel))
+                continue;
+            if (!o->json)
+                fprintf(stderr, "synack bench gateway: run %d/%d, %s\n", run + 1, runs,
+                        tool_name[i]);
+            measure(&tools[i], run, secs, nconn, nrr, max_s);
+        }
+    if (o->no_kernel)
+        tools[T_VETH].up = 0;
+    report(r, tools, runs);
     bench_note(r,
-               "%d s each; synack column: `synack gateway` (one thread, MTU 1500, no "
-               "offloads) attached to the container namespace; veth: the same two namespaces "
-               "joined by a veth pair (kernel defaults)",
-               secs);
+               "medians of %d run(s); iperf3 -t %d; %llu connections and %llu round trips per "
+               "run; servers at 198.18.0.1 on the host namespace's loopback",
+               runs, secs, (unsigned long long)nconn, (unsigned long long)nrr);
+    bench_note(r, "synack: `synack gateway` defaults (one thread, MTU 1500, no offloads); "
+                  "veth MTU 65520; slirp4netns --mtu=65520; pasta defaults (MTU 65520)");
+out:
+    for (int i = 0; i < NTOOLS; i++)
+        gwload_end(tools[i].pid);
+    gwload_end(echo);
+    gwload_end(srv);
+    for (int i = 0; i < NTOOLS; i++)
+        gsh("ip netns del %s 2>/dev/null", tools[i].ns);
+    gsh("ip netns del %s 2>/dev/null", h);
     return 0;
 }
