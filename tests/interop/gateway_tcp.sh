@@ -17,24 +17,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-gateway.XXXXXX")
 SERVER=198.18.0.1
 gw_cleanup() {
     local rc=$?
-    local p
-    for p in "${BG_PIDS[@]:-}"; do
-        [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
-    done
-    for p in "${BG_PIDS[@]:-}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 1 30); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
-    if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err >/dev/null 2>&1; then
-        grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err | head -40 >&2
-        log "FAIL: sanitizer report"
-        [ "$rc" -eq 0 ] && rc=1
-    fi
+    stop_bg
+    sanitizer_reported && [ "$rc" -eq 0 ] && rc=1
     ip netns del "$NS_C" 2>/dev/null || true
     ip netns del "$NS_H" 2>/dev/null || true
     rm -f "$WORK/data" "$WORK/got"

@@ -48,15 +48,18 @@ require() {
 # Runs a command inside the test's namespace.
 nsx() { ip netns exec "$NS" "$@"; }
 
-cleanup() {
-    local rc=$?
+# 0 (and the report on stderr) when a log in $WORK holds a sanitizer report.
+sanitizer_reported() {
+    [ -n "$WORK" ] || return 1
+    grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err >/dev/null 2>&1 ||
+        return 1
+    grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err | head -40 >&2
+    log "FAIL: sanitizer report"
+}
+
+# Stops every process `bg` started, by PID: TERM, up to 3 s, then KILL.
+stop_bg() {
     local p
-    # A sanitizer report in any log fails the test (ASan exits 1, which some steps expect).
-    if [ -n "$WORK" ] && grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err >/dev/null 2>&1; then
-        grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.err | head -40 >&2
-        log "FAIL: sanitizer report"
-        [ "$rc" -eq 0 ] && rc=1
-    fi
     for p in "${BG_PIDS[@]:-}"; do
         [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
     done
@@ -69,6 +72,13 @@ cleanup() {
         kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
+}
+
+cleanup() {
+    local rc=$?
+    # A sanitizer report in any log fails the test (ASan exits 1, which some steps expect).
+    sanitizer_reported && [ "$rc" -eq 0 ] && rc=1
+    stop_bg
     [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null || true
     if [ -n "$WORK" ]; then
         rm -f "$WORK/data" "$WORK/echoed" "$WORK/received" # bulk payloads, not evidence
