@@ -331,6 +331,12 @@ typedef struct synack_config {
                                      connection interactive: the next data received is ACKed
                                      after the delayed-ACK time, not at once (Linux's
                                      sk_write_pending and pingpong mode) */
+    uint8_t synsent_paws;         /* profile choice (set by linux_profile): in SYN-SENT, a
+                                     SYN-ACK whose TSecr (when not 0) is not between our first
+                                     SYN's TSval and now is answered with a RST and dropped,
+                                     counted in PAWSActiveRejected (Linux's
+                                     tcp_rcv_synsent_state_process); RFC 7323 leaves SYN-SENT
+                                     to the implementation, and by default it is accepted */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -653,7 +659,7 @@ typedef struct synack_tcp_info {
     X(ReasmReqds) X(ReasmOKs) X(ReasmTimeout) X(ReasmOverlaps) X(OutTimeExcds)             \
     X(PmtuCacheUpdates) X(PmtuCacheExpired) X(PmtuCacheEvict)                              \
     X(TCPSynHeld) X(TCPSynHeldRetrans) X(TCPSynHeldExpired) X(TCPSynHeldRejected)          \
-    X(TCPSynHeldInvalid)
+    X(TCPSynHeldInvalid) X(PAWSActiveRejected)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -193,6 +193,8 @@ static const char *check_behaviour(const synack_config *c)
         return "simopen_dsack";
     if (c->write_pending_delack > 1)
         return "write_pending_delack";
+    if (c->synsent_paws > 1)
+        return "synsent_paws";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
@@ -294,4 +296,5 @@ void config_apply_profile(synack_config *c)
     c->simopen_dsack = 1;
     c->reset_child_stays = 1;
     c->write_pending_delack = 1;
+    c->synsent_paws = 1;
 }

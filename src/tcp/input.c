@@ -164,8 +164,9 @@ static void syn_acked(tcp_conn *c, uint32_t ack)
 {
     if (c->backoff == 0 && c->rtt_timing == 0 && c->total_retrans == 0)
         tcp_rtt_sample(c, (uint32_t)(c->st->now - c->x->rtt_start));
-    /* the SYN, and data it carried (Linux queues that as a segment of its own) */
-    tcp_delivered_add(c, seq_gt(ack, c->x->iss + 1) ? 2 : 1);
+    /* One segment, even when it carried data: the SYN-ACK acknowledges a single packet
+     * (Linux counts the SYN data's own queue entry only once it has been resent). */
+    tcp_delivered_add(c, 1);
     c->snd_una = ack;
     c->backoff = 0;
     tcp_timer_stop(c, TT_REXMIT);
@@ -197,6 +198,19 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
             return TCP_DONE;
         }
         acceptable = 1;
+        /* An echo of a TSval this connection never sent: the SYN-ACK answers no SYN of
+         * ours (Linux resets it; RFC 7323 leaves SYN-SENT open). */
+        uint32_t now_ts = tcp_ts_now(c);
+        if (st->cfg.synsent_paws && seg->opts.has_ts && seg->opts.ts_ecr != 0 &&
+            (c->knobs ? c->knobs->timestamps : st->cfg.timestamps) &&
+            seg->opts.ts_ecr - c->x->syn_stamp > now_ts - c->x->syn_stamp) {
+            if (!(seg->flags & TCP_RST)) {
+                ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
+                tcp_reset_reply(st, &ip, seg);
+            }
+            tcp_drop(c, SYNACK_CTR_PAWSActiveRejected, "paws-syn-sent");
+            return TCP_DONE;
+        }
     }
     if (seg->flags & TCP_RST) {
         /* second: RFC 5961 3.2 — in SYN-SENT a RST counts only if it ACKs our SYN */

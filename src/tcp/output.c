@@ -354,6 +354,8 @@ static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
     }
     seg.payload_len = len;
     seg.win = window_field(c, 1);
+    if (!synack && c->snd_max == c->x->iss) /* nothing sent yet: the first SYN */
+        c->x->syn_stamp = tcp_ts_now(c);
     c->segs_out++;
     c->snd_nxt = c->x->iss + 1 + len;
     /* A SYN resent without the data leaves SND.MAX past it: that data is still owed. */

@@ -147,6 +147,7 @@ typedef struct tcp_xfer {
     uint8_t tfo_data;       /* our first SYN carried data */
     uint16_t tfo_syn_mss;   /* the MSS a SYN sent again announces after the one with data was
                                too big for the path (ICMP), 0: rcv_mss */
+    uint32_t syn_stamp;     /* our TSval clock when the first SYN left (cfg.synsent_paws) */
     uint32_t ecn_high;      /* RFC 3168 6.1.2: SND.NXT when ECE last reduced cwnd
                                (while ecn_cwr_window) */
     uint8_t ecn_cwr_window; /* an ECE reduced cwnd and nothing sent after it has

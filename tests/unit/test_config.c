@@ -366,6 +366,7 @@ MUT(fastopen_client_server_bit, c->fastopen_client = 0x2)
 MUT(fastopen_cache_huge, c->fastopen_cache_max = 4097)
 MUT(simopen_dsack_two, c->simopen_dsack = 2)
 MUT(write_pending_delack_two, c->write_pending_delack = 2)
+MUT(synsent_paws_two, c->synsent_paws = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -448,6 +449,7 @@ static const bad_case bad_cases[] = {
     {"fastopen_cache_max", fastopen_cache_huge},
     {"simopen_dsack", simopen_dsack_two},
     {"write_pending_delack", write_pending_delack_two},
+    {"synsent_paws", synsent_paws_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };
