@@ -20,7 +20,7 @@
 
 #define PEER_ISS FX_PEER_ISS
 #define PORT FX_PORT
-#define MS 1000u
+#define MS UINT64_C(1000)
 
 static int open_syn_sent(seghost *h, int synsent_paws, int profile, const sh_seg **syn)
 {
