@@ -43,4 +43,11 @@ wire_result icmp_parse(const uint8_t *p, size_t len, icmp_msg *out);
  * m->payload may already sit at buf + 8. */
 size_t icmp_emit(uint8_t *buf, size_t cap, const icmp_msg *m);
 
+/* The header both ICMP families share (RFC 792, RFC 4443 2.1); each has its own checksum
+ * (ICMPv6 covers a pseudo-header). icmp_hdr_read fills out from the len >= 8 bytes at p;
+ * icmp_hdr_write writes m's header with a zero checksum and its payload as icmp_emit does,
+ * returning the length or 0. */
+void icmp_hdr_read(const uint8_t *p, size_t len, icmp_msg *out);
+size_t icmp_hdr_write(uint8_t *buf, size_t cap, const icmp_msg *m);
+
 #endif

@@ -23,28 +23,16 @@ wire_result icmp6_parse(const uint8_t *p, size_t len, const ipv6_addr *src, cons
         return WIRE_TRUNCATED;
     if (icmp6_csum(p, len, src, dst) != 0)
         return WIRE_BAD_ICMP_CSUM;
-    out->type = p[0];
-    out->code = p[1];
-    out->rest = rd32(p + 4);
-    out->payload = p + ICMP6_HDR_LEN;
-    out->payload_len = len - ICMP6_HDR_LEN;
+    icmp_hdr_read(p, len, out);
     return WIRE_OK;
 }
 
 size_t icmp6_emit(uint8_t *buf, size_t cap, const icmp6_msg *m, const ipv6_addr *src,
                   const ipv6_addr *dst)
 {
-    if (cap < ICMP6_HDR_LEN || m->payload_len > cap - ICMP6_HDR_LEN)
-        return 0;
-    size_t len = ICMP6_HDR_LEN + m->payload_len;
-    /* memmove: an echo reply is built over the request's own bytes. */
-    if (m->payload_len > 0 && m->payload != buf + ICMP6_HDR_LEN)
-        memmove(buf + ICMP6_HDR_LEN, m->payload, m->payload_len);
-    buf[0] = m->type;
-    buf[1] = m->code;
-    wr16(buf + 2, 0);
-    wr32(buf + 4, m->rest);
-    wr16(buf + 2, icmp6_csum(buf, len, src, dst));
+    size_t len = icmp_hdr_write(buf, cap, m);
+    if (len)
+        wr16(buf + 2, icmp6_csum(buf, len, src, dst));
     return len;
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire/icmp.h"
 #include "wire/ipv6.h"
 #include "wire/result.h"
 
@@ -41,15 +42,9 @@
  * minimum MTU (RFC 4443 2.4(c)): 1280 - 40 - 8. */
 #define ICMP6_ERROR_MAX_QUOTE (IPV6_MIN_MTU - IPV6_HDR_LEN - ICMP6_HDR_LEN)
 
-typedef struct icmp6_msg {
-    uint8_t type;
-    uint8_t code;
-    /* The 4 bytes after the checksum: identifier << 16 | sequence for echo, the MTU for
-     * Packet Too Big, the pointer for Parameter Problem, flags for NA. */
-    uint32_t rest;
-    const uint8_t *payload; /* Bytes after the 8-byte header, inside the parsed buffer. */
-    size_t payload_len;
-} icmp6_msg;
+/* The same header and fields as ICMPv4's: `rest` holds identifier << 16 | sequence for
+ * echo, the MTU for Packet Too Big, the pointer for Parameter Problem, flags for NA. */
+typedef icmp_msg icmp6_msg;
 
 /* Parses the ICMPv6 message at p (the whole upper-layer payload, len bytes) that came
  * from src to dst. WIRE_TRUNCATED if len < 8, WIRE_BAD_ICMP_CSUM unless the checksum
