@@ -21,16 +21,6 @@
 #include "support/fixture.h"
 #include "support/seghost.h"
 
-static void sent(const seghost *h, size_t from, uint32_t base, char *buf, size_t cap)
-{
-    size_t n = 0;
-    buf[0] = 0;
-    for (size_t i = from; i < h->nout && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%u/%u%s", i > from ? "|" : "",
-                              h->out[i].s.seq - base, (unsigned)h->out[i].s.payload_len,
-                              (h->out[i].s.flags & TCP_PSH) ? "P" : "");
-}
-
 static void set(synack_stack *st, int s, int name, int v)
 {
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, name, &v, sizeof(v)), 0);
@@ -67,7 +57,7 @@ static void test_cork_holds_until_uncorked_or_nodelay(void **state)
     assert_int_equal(h.nout, mark); /* Nagle alone would have sent the first 40 */
     set(h.st, s, TCP_CORK, 0);
     char got[128];
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "0/80P");
     fx_sh_peer_ack(&h, b + 80, 0, 0);
 
@@ -78,7 +68,7 @@ static void test_cork_holds_until_uncorked_or_nodelay(void **state)
     assert_int_equal(synack_send(h.st, s, data, 40, 0), 40);
     assert_int_equal(h.nout, mark);
     set(h.st, s, TCP_NODELAY, 1);
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "80/80P");
     sh_free(&h);
 }
@@ -99,7 +89,7 @@ static void test_corked_tail_leaves_after_an_rto(void **state)
     assert_int_equal(h.nout, mark + 1);
     assert_int_equal(h.out[mark].t - t0, 200000); /* the RTO: 200 ms floor */
     char got[64];
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "0/40P");
     sh_free(&h);
 }
@@ -116,14 +106,14 @@ static void test_msg_more_corks_one_call(void **state)
     assert_int_equal(h.nout, mark);
     assert_int_equal(synack_send(h.st, s, data, 5, 0), 5);
     char got[128];
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "0/265P");
     fx_sh_peer_ack(&h, b + 265, 0, 0);
 
     /* more than an MSS: whole segments go, the partial tail waits; no PSH (more follows) */
     mark = h.nout;
     assert_int_equal(synack_send(h.st, s, data, 3100, MSG_MORE), 3100);
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "265/1000|1265/1000|2265/1000");
     mark = h.nout;
     assert_int_equal(synack_send(h.st, s, data, 50, MSG_MORE), 50);
@@ -131,7 +121,7 @@ static void test_msg_more_corks_one_call(void **state)
     /* an ACK's output is not the MSG_MORE call's: TCP_NODELAY sends the tail, still no PSH */
     sh_run_for(&h, 3000);
     fx_sh_peer_ack(&h, b + 2265, 0, 0);
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_string_equal(got, "3265/150");
     sh_free(&h);
 }

@@ -23,16 +23,6 @@
 #include "support/seghost.h"
 
 /* Segments sent from index `from` on, as "seq-offset/len" relative to base, "P" for PSH. */
-static void sent(const seghost *h, size_t from, uint32_t base, char *buf, size_t cap)
-{
-    size_t n = 0;
-    buf[0] = 0;
-    for (size_t i = from; i < h->nout && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%u/%u%s", i > from ? "|" : "",
-                              h->out[i].s.seq - base, (unsigned)h->out[i].s.payload_len,
-                              (h->out[i].s.flags & TCP_PSH) ? "P" : "");
-}
-
 static char data[20000];
 
 /* An established connection (MSS 1000, SACK, RTT 10 ms, TCP_NODELAY) whose initial window
@@ -62,7 +52,7 @@ static void test_record_end_is_a_segment_boundary(void **state)
     size_t mark = h.nout;
     fx_sh_peer_ack(&h, b + 10000, 0, 0);
     char got[256];
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     /* without record ends: 10000/1000|11000/1000|12000/1000|13000/200P */
     assert_string_equal(got, "10000/800P|10800/400P|11200/1000|12200/1000P");
 
@@ -70,7 +60,7 @@ static void test_record_end_is_a_segment_boundary(void **state)
     mark = h.nout;
     sh_run_for(&h, 1000000);
     assert_true(h.nout > mark);
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_int_equal(strncmp(got, "10000/800P", 10), 0);
     sh_free(&h);
 }
@@ -95,7 +85,7 @@ static void test_resent_hole_keeps_record_ends(void **state)
     fx_sh_peer_ack(&h, b, b + 800, b + 1600);
     fx_sh_peer_ack(&h, b, b + 800, b + 2000);
     char got[256];
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     /* the hole 0..800 is two records: without record ends it went as one 800-byte segment */
     assert_int_equal(strncmp(got, "0/400P", 6), 0);
     assert_null(strstr(got, "/800"));
@@ -125,7 +115,7 @@ static void test_loss_probe_resends_the_last_record_only(void **state)
     sh_run_for(&h, 200000);
     assert_true(h.nout > mark);
     char got[64];
-    sent(&h, mark, b, got, sizeof(got));
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
     assert_int_equal(strncmp(got, "800/400P", 8), 0);
     sh_free(&h);
 }

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -224,4 +225,14 @@ int fx_so_error(synack_stack *st, int s)
     assert_int_equal(synack_getsockopt(st, s, SOL_SOCKET, SO_ERROR, &e, &len), 0);
     assert_int_equal(len, sizeof(int));
     return e;
+}
+
+void fx_sh_sent(const seghost *h, size_t from, uint32_t base, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t i = from; i < h->nout && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%u/%u%s", i > from ? "|" : "",
+                              h->out[i].s.seq - base, (unsigned)h->out[i].s.payload_len,
+                              (h->out[i].s.flags & TCP_PSH) ? "P" : "");
 }

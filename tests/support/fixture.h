@@ -47,6 +47,10 @@ int fx_sh_established_opts(seghost *h, const synack_config *cfg, int sack, int t
 int fx_sh_sack_rtt(seghost *h, const synack_config *cfg, uint16_t mss, uint64_t rtt_us,
                    uint32_t *base);
 
+/* The segments the stack sent from h->out[from] on, as "offset/len[P]|..." with offsets
+ * from base (the first data sequence number), written into buf (cap bytes). */
+void fx_sh_sent(const seghost *h, size_t from, uint32_t base, char *buf, size_t cap);
+
 /* The test's peer (from FX_PEER_PORT, at sequence number FX_PEER_ISS + 1, no data)
  * acknowledges up to `ack`, SACKing [l, r) if r != l. */
 void fx_sh_peer_ack(seghost *h, uint32_t ack, uint32_t l, uint32_t r);
