@@ -337,6 +337,20 @@ typedef struct synack_config {
                                      counted in PAWSActiveRejected (Linux's
                                      tcp_rcv_synsent_state_process); RFC 7323 leaves SYN-SENT
                                      to the implementation, and by default it is accepted */
+    uint8_t rack_reo_linux;       /* profile choice (set by linux_profile): RACK's reordering
+                                     timer as Linux runs it: RACK.rtt is the round trip of
+                                     the last segment Linux reads from an ACK (the highest
+                                     cumulatively acknowledged, else the highest SACKed), a
+                                     segment that left after it in the same burst is not yet
+                                     lost but waits (Linux stamps each packet in µs), and the
+                                     timer is set 2 ms (TCP_TIMEOUT_MIN_US) past the deadline,
+                                     rounded up to a millisecond; RFC 8985 6.2 marks such a
+                                     segment lost at once and sets the timer at the deadline */
+    uint8_t reorder_sack_growth;  /* profile choice (set by linux_profile): once SACKs showed
+                                     reordering beyond DupThresh (TCP_INFO reordering > 3),
+                                     an ACK that only SACKs new data grows cwnd by what it
+                                     SACKed, outside recovery (Linux's tcp_may_raise_cwnd);
+                                     by default only a cumulative ACK grows it (RFC 5681 3.1) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

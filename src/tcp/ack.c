@@ -334,6 +334,13 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
     uint32_t marks_before = tcp_rack_on(c) ? c->x->txlog->lost_marks : 0;
     int rack_lost = tcp_txlog_on_ack(c, seg, una_before, sacked_before);
     int newly_lost = tcp_rack_on(c) && c->x->txlog->lost_marks != marks_before;
+    /* cfg.reorder_sack_growth (linux profile): once reordering beyond DupThresh was seen,
+     * data SACKed is progress as much as data acknowledged (Linux's tcp_may_raise_cwnd),
+     * the SACK that showed it included (its degree is known by now) */
+    if (st->cfg.reorder_sack_growth && c->snd_una == una_before &&
+        c->x->sacked_bytes > sacked_before && !c->in_recovery && !c->cc->cong_control &&
+        tcp_rack_reordering(c) > TCP_DUPTHRESH && cwnd_may_grow(c))
+        c->cc->on_ack(c, c->x->sacked_bytes - sacked_before);
     /* RFC 9937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes */
     int64_t d =
         (int64_t)(c->snd_una - una_before) + (int64_t)c->x->sacked_bytes - (int64_t)sacked_before;

@@ -13,6 +13,8 @@
 
 /* recoveries without a D-SACK before the window shrinks back to min_RTT/4 */
 #define REO_PERSIST 16
+/* cfg.rack_reo_linux: Linux sets the reordering timer this far past the deadline */
+#define RACK_LINUX_TIMER_MIN_US 2000u
 
 int tcp_rack_on(const tcp_conn *c)
 {
@@ -42,8 +44,30 @@ static int recovering(const tcp_conn *c)
     return c->in_recovery || seq_lt(c->snd_una, c->x->snd_recover);
 }
 
-/* RFC 8985 6.2 steps 1-3 for one segment this ACK delivered: 1 if it came out of order. */
-static int delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_seg *seg)
+/* cfg.rack_reo_linux: which part of an ACK gave RACK.rtt so far (Linux reads the SACK
+ * blocks, in ascending order, before the cumulative part, and the last segment it reads
+ * sets RACK.rtt); RFC 8985 6.2 reads segments in send order. */
+enum { RTT_FROM_NONE, RTT_FROM_SACK, RTT_FROM_CUM };
+
+/* RACK.rtt from segment x, when it is the one its order says counts. */
+static void take_rtt(const tcp_conn *c, tcp_rack *r, const tcp_txrec *x, uint32_t rtt, int *from,
+                     int part)
+{
+    if (c->st->cfg.rack_reo_linux && *from == part && part == RTT_FROM_SACK &&
+        !seq_gt(x->end, r->rtt_end))
+        return; /* a lower block read after a higher one: Linux sorts them */
+    if (c->st->cfg.rack_reo_linux && *from > part)
+        return;
+    *from = part;
+    r->rtt = rtt;
+    r->rtt_ts = x->xmit_ts;
+    r->rtt_end = x->end;
+}
+
+/* RFC 8985 6.2 steps 1-3 for one segment this ACK delivered (`part`: RTT_FROM_CUM or
+ * RTT_FROM_SACK; *from: which part set RACK.rtt so far): 1 if it came out of order. */
+static int delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_seg *seg, int *from,
+                     int part)
 {
     int reordered = 0;
     uint64_t d = c->st->now - x->xmit_ts;
@@ -74,7 +98,7 @@ static int delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_seg
     } else if (rtt < r->min_rtt) {
         r->min_rtt = rtt; /* step 1 */
     }
-    r->rtt = rtt;
+    take_rtt(c, r, x, rtt, from, part);
     if (sent_after(x->xmit_ts, x->end, r->xmit_ts, r->end_seq)) {
         r->xmit_ts = x->xmit_ts;
         r->end_seq = x->end;
@@ -134,6 +158,15 @@ static void mark_lost(tcp_conn *c, tcp_txlog *l, tcp_txrec *x)
         stack_count(c->st, SYNACK_CTR_TCPLostRetransmit);
 }
 
+/* cfg.rack_reo_linux: x is due now, but it left in the same burst as the segment RACK.rtt
+ * came from, after it. Linux stamps each packet as it leaves, so its remaining time is a
+ * few µs above 0 and it waits for the timer; the stack has one time for the burst. */
+static int burst_later(const tcp_conn *c, const tcp_rack *r, const tcp_txrec *x, uint64_t deadline)
+{
+    return c->st->cfg.rack_reo_linux && deadline == c->st->now && x->xmit_ts == r->rtt_ts &&
+           seq_gt(x->end, r->rtt_end);
+}
+
 /* RFC 8985 6.2 step 5 (RACK_detect_loss): a segment sent before the most recently
  * delivered one is lost once RACK.rtt + reo_wnd have passed since it was sent; the latest
  * such deadline still ahead becomes the reordering timer. */
@@ -153,11 +186,15 @@ static void detect_loss(tcp_conn *c, tcp_txlog *l)
             break; /* never resent, so every later record went out later still */
         }
         uint64_t deadline = x->xmit_ts + r->rtt + wnd;
-        if (deadline <= now)
+        if (deadline <= now && !burst_later(c, r, x, deadline))
             mark_lost(c, l, x);
+        else if (deadline <= now)
+            timeout = timeout ? timeout : 1;
         else if (deadline - now > timeout)
             timeout = deadline - now;
     }
+    if (timeout && c->st->cfg.rack_reo_linux) /* usecs_to_jiffies(t + TCP_TIMEOUT_MIN_US) */
+        timeout = (timeout + RACK_LINUX_TIMER_MIN_US + 999) / 1000 * 1000;
     r->reo_at = timeout ? now + timeout : UINT64_MAX;
 }
 
@@ -216,7 +253,7 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
     int dsack = seg->opts.nsack && tcp_sack_is_dsack(seg);
     /* TCP_INFO reord_seen, as Linux counts it: once for the cumulative part of an ACK and
      * once for its SACK blocks, when either delivered something out of order */
-    int reo_cum = 0, reo_sack = 0;
+    int reo_cum = 0, reo_sack = 0, from = RTT_FROM_NONE;
     /* cumulatively acknowledged, in sequence order (an ACK cannot tell the order in which
      * the bytes it covers arrived: assume they came in order) */
     for (uint32_t i = 0; i < l->n; i++) {
@@ -224,7 +261,7 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
         if (seq_gt(x->end, c->snd_una))
             break;
         if (!(x->flags & TXREC_SACKED))
-            reo_cum |= delivered(c, r, x, seg);
+            reo_cum |= delivered(c, r, x, seg, &from, RTT_FROM_CUM);
     }
     tcp_txlog_pop(l, c->snd_una);
     /* selectively acknowledged (a D-SACK block is not about outstanding data) */
@@ -258,7 +295,7 @@ int tcp_rack_on_ack(tcp_conn *c, const tcp_seg *seg)
             if ((x->flags & TXREC_SACKED) || seq_lt(x->start, lft))
                 continue;
             tcp_txlog_mark_sacked(l, x);
-            reo_sack |= delivered(c, r, x, seg);
+            reo_sack |= delivered(c, r, x, seg, &from, RTT_FROM_SACK);
         }
     }
     c->reord_seen += (uint32_t)(reo_cum + reo_sack);

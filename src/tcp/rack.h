@@ -29,6 +29,9 @@ typedef struct tcp_rack {
     uint32_t dsack_round;    /* RACK.dsack_round (valid with dsack_round_on) */
     uint32_t tlp_end_seq;    /* TLP.end_seq (valid with tlp_on) */
     uint32_t last_una;       /* SND.UNA at the previous ACK */
+    uint64_t rtt_ts;         /* cfg.rack_reo_linux: the send time of the segment RACK.rtt
+                                came from */
+    uint32_t rtt_end;        /* ... and its end */
     uint32_t reordering;     /* how far out of order SACKs showed delivery, in segments
                                 (Linux's tp->reordering, for TCP_INFO only): TCP_DUPTHRESH
                                 until a late segment shows more, at most TCP_MAX_REORDERING */

@@ -367,6 +367,8 @@ MUT(fastopen_cache_huge, c->fastopen_cache_max = 4097)
 MUT(simopen_dsack_two, c->simopen_dsack = 2)
 MUT(write_pending_delack_two, c->write_pending_delack = 2)
 MUT(synsent_paws_two, c->synsent_paws = 2)
+MUT(rack_reo_linux_two, c->rack_reo_linux = 2)
+MUT(reorder_sack_growth_two, c->reorder_sack_growth = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -450,6 +452,8 @@ static const bad_case bad_cases[] = {
     {"simopen_dsack", simopen_dsack_two},
     {"write_pending_delack", write_pending_delack_two},
     {"synsent_paws", synsent_paws_two},
+    {"rack_reo_linux", rack_reo_linux_two},
+    {"reorder_sack_growth", reorder_sack_growth_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };
