@@ -169,7 +169,7 @@ static void icmp_error_to_tcp(synack_stack *st, const icmp_msg *m)
     uint32_t dst = (uint32_t)q[16] << 24 | (uint32_t)q[17] << 16 | (uint32_t)q[18] << 8 | q[19];
     const uint8_t *t = q + ihl;
     if (q[9] == IP_PROTO_UDP) {
-        if (src != st->cfg.netif.addr && !udp_catch_all_takes(st)) {
+        if (src != st->cfg.netif.addr && !udp_catch_all_takes(st, src)) {
             stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
             return;
         }
@@ -246,7 +246,7 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
     if (ip.tos & IP_ECN_MASK)
         stack_count(st, ecn_ctr[ip.tos & IP_ECN_MASK]);
     if (!for_us(st, ip.dst) && !(ip.proto == IP_PROTO_TCP && tcp_catch_all_takes(st, ip.dst)) &&
-        !(ip.proto == IP_PROTO_UDP && udp_catch_all_takes(st))) {
+        !(ip.proto == IP_PROTO_UDP && udp_catch_all_takes(st, ip.dst))) {
         stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
         return -EINVAL;
     }

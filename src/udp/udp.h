@@ -63,8 +63,9 @@ int udp_take_error(synack_sock *so);
 int udp_peer(const synack_sock *so, uint32_t *ip, uint16_t *port);
 
 /* --- datagrams in (udp_input.c) --- */
-/* Whether IPv4 should pass a UDP datagram to dst, not our address (the catch-all). */
-int udp_catch_all_takes(const synack_stack *st);
+/* Whether IPv4 should pass a UDP datagram to dst, not our address: a catch-all exists
+ * and dst is a unicast address. */
+int udp_catch_all_takes(const synack_stack *st, uint32_t dst);
 /* A UDP datagram for us; pkt is its IPv4 datagram (for the ICMP quote). */
 int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum_ok);
 /* An ICMP error quoting a UDP datagram of ours (RFC 1122 4.1.3.3). */

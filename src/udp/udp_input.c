@@ -12,9 +12,22 @@
 #include "wire/checksum.h"
 #include "wire/icmp.h"
 
-int udp_catch_all_takes(const synack_stack *st)
+int udp_catch_all_takes(const synack_stack *st, uint32_t dst)
 {
-    return st->udp && st->udp->catch_all >= 0;
+    if (!st->udp || st->udp->catch_all < 0)
+        return 0;
+    /* Unicast only, as the TCP catch-all (tcp/hold.c): broadcast, multicast, class E,
+     * "this network" and loopback destinations are nobody's (RFC 1122 3.2.1.3). */
+    uint32_t top = dst >> 24;
+    if (top == 0 || top == 127 || (dst >> 28) >= 0xe)
+        return 0;
+    uint8_t p = st->cfg.netif.prefix_len;
+    if (p > 0 && p < 31) {
+        uint32_t host = (1u << (32 - p)) - 1;
+        if ((dst & ~host) == (st->cfg.netif.addr & ~host) && (dst & host) == host)
+            return 0; /* the directed broadcast of our own subnet */
+    }
+    return 1;
 }
 
 /* Linux's compute_score, reduced to what a socket here can be bound to: a socket that
@@ -119,7 +132,7 @@ int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum
     }
     uint16_t sport = rd16(p), dport = rd16(p + 2);
     int s = udp_lookup(st, ip->dst, dport, ip->src, sport);
-    if (s < 0 && udp_catch_all_takes(st))
+    if (s < 0 && st->udp && st->udp->catch_all >= 0) /* IPv4 let only unicast by */
         s = st->udp->catch_all;
     if (s < 0) {
         /* RFC 1122 4.1.3.1: Port Unreachable, never for broadcast (only our own address

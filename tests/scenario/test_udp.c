@@ -511,6 +511,10 @@ static void test_catch_all(void **state)
         synack_setsockopt(h.st, o, IPPROTO_UDP, SYNACK_UDP_CATCH_ALL, &one, sizeof(one)),
         -EADDRINUSE);
     int b = udp_bound(&h, 5000);
+    /* broadcast and multicast are nobody's, catch-all or not */
+    assert_int_equal(peer_send(&h, 0xc00002ffu, 4444, 53, "b", 1, 1), -EINVAL);
+    assert_int_equal(peer_send(&h, 0xe0000001u, 4444, 53, "m", 1, 1), -EINVAL);
+    assert_int_equal(ctr(&h, SYNACK_CTR_InAddrErrors), 3);
     assert_int_equal(peer_send(&h, FAR, 4444, 53, "query", 5, 1), 0);
     assert_int_equal(peer_send(&h, ME, 4444, 5000, "mine", 4, 1), 0);
     assert_int_equal(peer_send(&h, FAR, 4444, 5000, "far", 3, 1), 0);
