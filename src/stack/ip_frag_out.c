@@ -7,9 +7,8 @@
 
 #include "stack/stack_impl.h"
 
-int ip_output_frags(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
-                    const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t dlen,
-                    uint32_t mtu)
+int ip_output_frags(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *hdr,
+                    size_t hlen, const uint8_t *data, size_t dlen, uint32_t mtu)
 {
     size_t total = hlen + dlen;
     if (mtu > st->cfg.netif.mtu)

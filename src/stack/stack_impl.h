@@ -177,9 +177,8 @@ int ip_output_frag(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, 
 /* A datagram of hlen header bytes and dlen data bytes (not in st->txbuf) from src to dst,
  * cut into fragments of at most mtu bytes each (RFC 791 3.2, fragmentation at the source;
  * sent without DF). 0, or the first fragment's negative errno. */
-int ip_output_frags(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
-                    const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t dlen,
-                    uint32_t mtu);
+int ip_output_frags(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *hdr,
+                    size_t hlen, const uint8_t *data, size_t dlen, uint32_t mtu);
 /* ICMP destination unreachable `code` to dst, quoting `quote` (an IP header and at least 8
  * bytes of its payload); counts OutDestUnreachs. quote must not point into st->txbuf. */
 void ip_send_unreach(synack_stack *st, uint32_t dst, uint8_t code, const uint8_t *quote,

@@ -150,8 +150,8 @@ static int autobind(synack_stack *st, int s)
 }
 
 /* A destination address: 0, -EINVAL (short), -EAFNOSUPPORT. */
-static int sin_read(const struct sockaddr *addr, synack_socklen_t len, uint16_t *fam,
-                    uint32_t *ip, uint16_t *port)
+static int sin_read(const struct sockaddr *addr, synack_socklen_t len, uint16_t *fam, uint32_t *ip,
+                    uint16_t *port)
 {
     if (!addr || len < (synack_socklen_t)sizeof(uint16_t))
         return -EINVAL;
@@ -324,9 +324,8 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
 
 #define UDP_RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC)
 
-long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags,
-                  struct sockaddr *src, synack_socklen_t *srclen, struct sockaddr *dst,
-                  synack_socklen_t *dstlen)
+long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, struct sockaddr *src,
+                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen)
 {
     synack_sock *so = &st->socks[s];
     udp_sock *u = so->udp;

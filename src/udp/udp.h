@@ -53,9 +53,8 @@ int udp_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_soc
 long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
                 const struct sockaddr *from, synack_socklen_t fromlen, const struct sockaddr *to,
                 synack_socklen_t tolen);
-long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags,
-                  struct sockaddr *src, synack_socklen_t *srclen, struct sockaddr *dst,
-                  synack_socklen_t *dstlen);
+long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, struct sockaddr *src,
+                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen);
 short udp_poll(const synack_sock *so);
 int udp_setopt(synack_stack *st, int s, int name, int v);
 /* The pending ICMP error, cleared (SO_ERROR). */

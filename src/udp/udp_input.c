@@ -161,8 +161,8 @@ static int icmp_errno(uint8_t type, uint8_t code, int *hard)
     static const struct {
         int err, hard;
     } tab[16] = {
-        {ENETUNREACH, 0},  {EHOSTUNREACH, 0}, {ENOPROTOOPT, 1}, {ECONNREFUSED, 1},
-        {EMSGSIZE, 0},     {EOPNOTSUPP, 0},   {ENETUNREACH, 1}, {EHOSTDOWN, 1},
+        {ENETUNREACH, 0},  {EHOSTUNREACH, 0}, {ENOPROTOOPT, 1},  {ECONNREFUSED, 1},
+        {EMSGSIZE, 0},     {EOPNOTSUPP, 0},   {ENETUNREACH, 1},  {EHOSTDOWN, 1},
         {ENONET, 1},       {ENETUNREACH, 1},  {EHOSTUNREACH, 1}, {ENETUNREACH, 0},
         {EHOSTUNREACH, 0}, {EHOSTUNREACH, 1}, {EHOSTUNREACH, 1}, {EHOSTUNREACH, 1},
     };
@@ -179,8 +179,11 @@ void udp_icmp_input(synack_stack *st, uint8_t type, uint8_t code, uint32_t src, 
     int err = icmp_errno(type, code, &hard);
     if (type == ICMP_DEST_UNREACH && code == ICMP_CODE_FRAG_NEEDED)
         return; /* the path MTU, recorded by the caller for later sends */
-    /* the datagram's sender: the socket that would receive the reply */
-    int s = udp_lookup(st, src, sport, dst, dport);
+    /* the datagram's sender: the socket that would receive the reply, so our end is the
+     * lookup's destination */
+    uint32_t ours = src, theirs = dst;
+    uint16_t our_port = sport, their_port = dport;
+    int s = udp_lookup(st, ours, our_port, theirs, their_port);
     if (s < 0) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-udp-no-socket");
         return;

@@ -201,9 +201,8 @@ static void test_send_exact(void **state)
                      -EINVAL);
     assert_int_equal(synack_send(h.st, s, "x", 1, 0), -EDESTADDRREQ);
     static char big[65508];
-    assert_int_equal(synack_sendto(h.st, s, big, sizeof(big), 0, (struct sockaddr *)&to,
-                                   sizeof(to)),
-                     -EMSGSIZE);
+    assert_int_equal(
+        synack_sendto(h.st, s, big, sizeof(big), 0, (struct sockaddr *)&to, sizeof(to)), -EMSGSIZE);
     assert_int_equal(synack_sendto(h.st, s, "x", 1, MSG_OOB, (struct sockaddr *)&to, sizeof(to)),
                      -EOPNOTSUPP);
     int type = 0;
@@ -230,8 +229,7 @@ static void test_recv(void **state)
     assert_int_equal(ctr(&h, SYNACK_CTR_UdpInDatagrams), 3);
     struct sockaddr_in from;
     socklen_t fl = sizeof(from);
-    assert_int_equal(synack_recvfrom(h.st, s, buf, 4, MSG_PEEK, (struct sockaddr *)&from, &fl),
-                     4);
+    assert_int_equal(synack_recvfrom(h.st, s, buf, 4, MSG_PEEK, (struct sockaddr *)&from, &fl), 4);
     assert_int_equal(fl, sizeof(from));
     assert_int_equal(ntohl(from.sin_addr.s_addr), PEER);
     assert_int_equal(ntohs(from.sin_port), 4444);
@@ -453,7 +451,7 @@ static void test_fragments(void **state)
         uint16_t fr = rd16(f + 6);
         assert_int_equal(fr & 0x1fff, i * 185);
         assert_int_equal(fr & 0xe000, i < 2 ? 0x2000 : 0); /* MF, never DF */
-        memcpy(whole + (fr & 0x1fff) * 8, f + 20, sizes[i]);
+        memcpy(whole + (size_t)(fr & 0x1fff) * 8, f + 20, sizes[i]);
     }
     assert_int_equal(rd16(whole), 5000);
     assert_int_equal(rd16(whole + 4), 3008);
@@ -464,8 +462,8 @@ static void test_fragments(void **state)
     assert_int_equal(
         synack_sendto(h.st, s, data, sizeof(data), 0, (struct sockaddr *)&to, sizeof(to)),
         -EMSGSIZE);
-    assert_int_equal(
-        synack_sendto(h.st, s, data, 1472, 0, (struct sockaddr *)&to, sizeof(to)), 1472);
+    assert_int_equal(synack_sendto(h.st, s, data, 1472, 0, (struct sockaddr *)&to, sizeof(to)),
+                     1472);
     assert_int_equal(ctr(&h, SYNACK_CTR_UdpOutDatagrams), 2);
     synack_stack_free(h.st);
 }
@@ -529,9 +527,9 @@ static void test_catch_all(void **state)
     assert_int_equal(ntohs(src.sin_port), 4444);
     assert_int_equal(ntohl(dst.sin_addr.s_addr), FAR);
     assert_int_equal(ntohs(dst.sin_port), 53);
-    assert_int_equal(synack_recvfrom_to(h.st, s, buf, sizeof(buf), 0, NULL, NULL,
-                                        (struct sockaddr *)&dst, &dl),
-                     3);
+    assert_int_equal(
+        synack_recvfrom_to(h.st, s, buf, sizeof(buf), 0, NULL, NULL, (struct sockaddr *)&dst, &dl),
+        3);
     assert_int_equal(ntohs(dst.sin_port), 5000);
     assert_int_equal(synack_recv(h.st, b, buf, sizeof(buf), 0), 4);
     /* the answer comes from FAR:53, as the client expects it */
@@ -548,8 +546,8 @@ static void test_catch_all(void **state)
     wr16(want + 6, udp_sum(FAR, PEER, want, 14));
     assert_memory_equal(f + 20, want, 14);
     /* only the catch-all may speak as another address */
-    assert_int_equal(synack_sendto_from(h.st, b, "x", 1, 0, (struct sockaddr *)&from,
-                                        sizeof(from), (struct sockaddr *)&src, sizeof(src)),
+    assert_int_equal(synack_sendto_from(h.st, b, "x", 1, 0, (struct sockaddr *)&from, sizeof(from),
+                                        (struct sockaddr *)&src, sizeof(src)),
                      -EINVAL);
     /* an ICMP error about the answer's flow is not a connected socket's: ignored */
     assert_int_equal(synack_close(h.st, s), 0);

@@ -34,7 +34,7 @@ static void gw_usage(FILE *out)
     fprintf(out, "usage: synack gateway (--netns PATH | --pid PID) [--ifname tap0]\n"
                  "                      [--addr 10.0.2.100/24] [--gw 10.0.2.2] [--mtu 1500]\n"
                  "                      [--max-conns 256] [--connect-timeout MS] [--json]\n"
-                 "                      [--dns A|none] [--dns-server A[:PORT]] [--max-udp-flows 256]\n"
+                 "                      [--dns A|none] [--dns-server A[:P]] [--max-udp-flows N]\n"
                  "Gives the namespace TCP to anywhere the gateway's own namespace reaches: a TAP\n"
                  "in it, its address and default route via --gw, and each connection relayed to a\n"
                  "host socket (SYN-ACK only once the host connect succeeded; refused -> RST;\n"
@@ -96,11 +96,13 @@ static int parse(gw_opts *o, int argc, char **argv)
         }
         static const char *const valued[] = {
             "--netns", "--pid", "--ifname",    "--addr",
-            "--gw",    "--mtu", "--max-conns", "--connect-timeout",
-            "--dns",   "--dns-server", "--max-udp-flows"};
+            "--gw",    "--mtu", "--max-conns", "--connect-timeout"};
+        static const char *const udp_valued[] = {"--dns", "--dns-server", "--max-udp-flows"};
         int known = 0;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
             known |= strcmp(a, valued[k]) == 0;
+        for (size_t k = 0; k < sizeof(udp_valued) / sizeof(udp_valued[0]); k++)
+            known |= strcmp(a, udp_valued[k]) == 0;
         if (!known) {
             fprintf(stderr, "synack gateway: unknown option '%s'\n", a);
             return -1;
@@ -127,7 +129,8 @@ static int parse(gw_opts *o, int argc, char **argv)
             o->connect_ms = (uint32_t)n;
         } else if (strcmp(a, "--dns") == 0 &&
                    (strcmp(v, "none") == 0 ? (o->dns = 0, 1) : parse_addr(v, &o->dns, NULL) == 0)) {
-        } else if (strcmp(a, "--dns-server") == 0 && gw_parse_hostport(v, &o->dns_server, &o->dns_port) == 0) {
+        } else if (strcmp(a, "--dns-server") == 0 &&
+                   gw_parse_hostport(v, &o->dns_server, &o->dns_port) == 0) {
         } else if (strcmp(a, "--max-udp-flows") == 0 && (n = num(v, 1, 4096)) > 0) {
             o->max_udp = (uint32_t)n;
         } else {

@@ -19,10 +19,10 @@
 #define GW_ICMP_IDLE_US (10ull * 1000000)
 
 typedef struct echo_flow {
-    int fd;        /* ping socket, -1: free */
-    uint32_t src;  /* the namespace's address */
-    uint32_t dst;  /* the address it pinged */
-    uint16_t id;   /* its identifier */
+    int fd;         /* ping socket, -1: free */
+    uint32_t src;   /* the namespace's address */
+    uint32_t dst;   /* the address it pinged */
+    uint16_t id;    /* its identifier */
     uint8_t mac[6]; /* its MAC, for the reply frames */
     uint8_t gwmac[6];
     uint64_t last;

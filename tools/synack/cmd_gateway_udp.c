@@ -53,8 +53,8 @@ gw_udp *gw_udp_new(synack_stack *st, const gw_udp_opts *o)
     int one = 1;
     u->s = synack_socket(st, SYNACK_SOCK_DGRAM);
     if (!u->f || !u->pf_flow || u->s < 0 ||
-        synack_setsockopt(st, u->s, SYNACK_IPPROTO_UDP, SYNACK_UDP_CATCH_ALL, &one,
-                          sizeof(one)) != 0) {
+        synack_setsockopt(st, u->s, SYNACK_IPPROTO_UDP, SYNACK_UDP_CATCH_ALL, &one, sizeof(one)) !=
+            0) {
         gw_udp_free(u);
         return NULL;
     }
@@ -124,8 +124,7 @@ static udp_flow *lookup(gw_udp *u, uint32_t caddr, uint16_t cport, uint32_t dadd
     return NULL;
 }
 
-static udp_flow *flow_new(gw_udp *u, uint32_t caddr, uint16_t cport, uint32_t daddr,
-                          uint16_t dport)
+static udp_flow *flow_new(gw_udp *u, uint32_t caddr, uint16_t cport, uint32_t daddr, uint16_t dport)
 {
     udp_flow *f = NULL, *lru = NULL;
     for (uint32_t i = 0; i < u->o.max_flows && !f; i++) {
@@ -134,6 +133,8 @@ static udp_flow *flow_new(gw_udp *u, uint32_t caddr, uint16_t cport, uint32_t da
         else if (!lru || u->f[i].last < lru->last)
             lru = &u->f[i];
     }
+    if (!f && !lru)
+        return NULL; /* max_flows 0: cannot happen (the option's floor is 1) */
     if (!f) { /* full: a flood from inside costs the oldest flow, never another fd */
         flow_close(u, lru);
         u->stats.evicted++;
@@ -199,12 +200,10 @@ static void outbound(gw_udp *u, uint64_t now)
 /* Replies on one flow's host socket, back into the namespace as from its destination. */
 static void inbound(gw_udp *u, udp_flow *f, uint64_t now)
 {
-    struct sockaddr_in from = {.sin_family = AF_INET,
-                               .sin_port = htons(f->dport),
-                               .sin_addr = {htonl(f->daddr)}};
-    struct sockaddr_in to = {.sin_family = AF_INET,
-                             .sin_port = htons(f->cport),
-                             .sin_addr = {htonl(f->caddr)}};
+    struct sockaddr_in from = {
+        .sin_family = AF_INET, .sin_port = htons(f->dport), .sin_addr = {htonl(f->daddr)}};
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(f->cport), .sin_addr = {htonl(f->caddr)}};
     for (int k = 0; k < 64; k++) {
         ssize_t n = recv(f->fd, u->buf, sizeof(u->buf), MSG_DONTWAIT);
         if (n < 0) {

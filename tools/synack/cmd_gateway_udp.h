@@ -18,21 +18,21 @@
 #define GW_UDP_DNS_US (10ull * 1000000)
 
 typedef struct gw_udp_opts {
-    uint32_t max_flows;   /* flows (host sockets) at once; the least recently used is evicted */
-    uint32_t gw;          /* the stack's own address: never forwarded (the host has no such) */
-    uint32_t dns;         /* the namespace's DNS address (0: none) */
-    uint32_t dns_server;  /* where its queries go (host order) */
-    uint16_t dns_port;    /* and the port (53) */
+    uint32_t max_flows;  /* flows (host sockets) at once; the least recently used is evicted */
+    uint32_t gw;         /* the stack's own address: never forwarded (the host has no such) */
+    uint32_t dns;        /* the namespace's DNS address (0: none) */
+    uint32_t dns_server; /* where its queries go (host order) */
+    uint16_t dns_port;   /* and the port (53) */
 } gw_udp_opts;
 
 typedef struct gw_udp_stats {
-    uint64_t flows;     /* flows opened */
-    uint64_t expired;   /* closed idle */
-    uint64_t evicted;   /* closed to make room */
-    uint64_t up, down;  /* datagrams namespace -> host, host -> namespace */
-    uint64_t dns;       /* datagrams to the DNS address */
-    uint64_t blocked;   /* datagrams to addresses never forwarded (loopback, multicast, ...) */
-    uint64_t errors;    /* host socket errors (send refused, no socket) */
+    uint64_t flows;    /* flows opened */
+    uint64_t expired;  /* closed idle */
+    uint64_t evicted;  /* closed to make room */
+    uint64_t up, down; /* datagrams namespace -> host, host -> namespace */
+    uint64_t dns;      /* datagrams to the DNS address */
+    uint64_t blocked;  /* datagrams to addresses never forwarded (loopback, multicast, ...) */
+    uint64_t errors;   /* host socket errors (send refused, no socket) */
 } gw_udp_stats;
 
 typedef struct gw_udp gw_udp;
