@@ -5,7 +5,9 @@
 # 198.18.0.1 (RFC 2544 benchmarking space, on the host namespace's loopback: nothing
 # leaves the two namespaces). Checked: a DNS query to the gateway's DNS address (192.0.2.3)
 # answered by a resolver the test runs in the host namespace, a UDP echo with socat, a ping
-# through an unprivileged ICMP socket, and the gateway's JSON counts.
+# through an unprivileged ICMP socket, the flow table's bound (--max-udp-flows 3: the least
+# recently used flow gives way, and every client still gets its answer), a datagram to the
+# gateway's own address not forwarded, and the gateway's JSON counts.
 source "$(dirname "$0")/lib/common.bash"
 require socat python3 ping
 
@@ -65,7 +67,7 @@ hbg echo timeout 60 socat UDP4-RECVFROM:7007,bind="$SERVER",fork EXEC:cat
 wait_for "$WORK/dns.out" up
 
 hbg gateway "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
-    --gw 192.0.2.2 --dns-server "$SERVER" --json
+    --gw 192.0.2.2 --dns-server "$SERVER" --max-udp-flows 3 --json
 GW_PID=$BG_PID
 wait_for "$WORK/gateway.err" "serving"
 log "gateway $GW_PID serves $NS_C"
@@ -104,13 +106,28 @@ case "$out" in
 esac
 log "ping: 2 of 2 answered"
 
+# 4. Three more flows with room for three: the two oldest (DNS, socat) are evicted; the
+# gateway's own address is nobody's on the host.
+cx timeout 10 python3 - "$SERVER" <<'PY' || fail "flows beyond the table"
+import socket, sys
+for i in range(3):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(b"flow %d" % i, (sys.argv[1], 7007))
+    r, a = s.recvfrom(100)
+    assert r == b"flow %d" % i and a == (sys.argv[1], 7007), (r, a)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.0.2.2", 9))
+PY
+log "three more flows answered through a table of three"
+
 stop "$GW_PID" 10 || fail "gateway exited $?"
 python3 - "$WORK/gateway.out" <<'PY' || fail "gateway summary: $(cat "$WORK/gateway.out")"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines() if l.startswith("{")]
 u = [l for l in lines if l["summary"] == "gateway_udp"][0]
 assert lines[-1]["summary"] == "gateway", lines
-assert u["flows"] >= 2 and u["dns"] >= 1 and u["up"] >= 2 and u["down"] >= 2, u
+assert u["flows"] == 5 and u["evicted"] == 2 and u["open"] == 3, u
+assert u["dns"] == 1 and u["up"] == 5 and u["down"] == 5 and u["blocked"] == 1, u
 assert u["echo_requests"] >= 2 and u["echo_replies"] >= 2, u
 assert u["errors"] == 0, u
 PY
