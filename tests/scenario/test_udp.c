@@ -8,6 +8,7 @@
  * peer, 192.0.2.1, and reads every frame the stack sent. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -325,8 +326,16 @@ static void test_connect_filter(void **state)
     synack_stack_free(h.st);
 }
 
-/* An ICMP error about a datagram of ours from `sport` to PEER:dport. */
+/* An ICMP error about a datagram of ours from `sport` to PEER:dport (a 32-byte one, or for
+ * fragmentation needed a 1428-byte one, with the next hop's MTU). */
+static void icmp_back_mtu(host *h, uint8_t code, uint16_t sport, uint16_t dport, uint16_t mtu);
+
 static void icmp_back(host *h, uint8_t code, uint16_t sport, uint16_t dport)
+{
+    icmp_back_mtu(h, code, sport, dport, 0);
+}
+
+static void icmp_back_mtu(host *h, uint8_t code, uint16_t sport, uint16_t dport, uint16_t mtu)
 {
     uint8_t udp[8] = {0};
     wr16(udp, sport);
@@ -334,8 +343,9 @@ static void icmp_back(host *h, uint8_t code, uint16_t sport, uint16_t dport)
     wr16(udp + 4, 12);
     uint8_t quoted[28];
     ip_wrap(quoted, ME, PEER, 17, udp, 8);
-    wr16(quoted + 2, 32);
+    wr16(quoted + 2, mtu ? 1428 : 32);
     uint8_t icmp[36] = {3, code};
+    wr16(icmp + 6, mtu);
     memcpy(icmp + 8, quoted, 28);
     wr16(icmp + 2, fold(sum16(0, icmp, sizeof(icmp))));
     uint8_t f[64];
@@ -468,6 +478,75 @@ static void test_fragments(void **state)
     synack_stack_free(h.st);
 }
 
+/* Fragmentation needed lowers the path MTU: later datagrams to that destination are cut
+ * to it (or refused with IP_PMTUDISC_DO); a datagram that fits still goes whole. */
+static void test_path_mtu(void **state)
+{
+    (void)state;
+    host h;
+    host_init(&h);
+    int s = udp_bound(&h, 5000);
+    icmp_back_mtu(&h, 4, 5000, 9, 1000);
+    static uint8_t data[1400];
+    struct sockaddr_in to = sin4(PEER, 9);
+    assert_int_equal(
+        synack_sendto(h.st, s, data, sizeof(data), 0, (struct sockaddr *)&to, sizeof(to)), 1400);
+    assert_int_equal(h.nout, 2);
+    assert_int_equal(h.out[0].len, 20 + 976);
+    assert_int_equal(rd16(h.out[0].b + 6), 0x2000);
+    assert_int_equal(h.out[1].len, 20 + 1408 - 976);
+    assert_int_equal(rd16(h.out[1].b + 6), 976 / 8);
+    assert_int_equal(synack_sendto(h.st, s, data, 972, 0, (struct sockaddr *)&to, sizeof(to)), 972);
+    assert_int_equal(h.nout, 3);
+    assert_int_equal(rd16(h.out[2].b + 6), 0x4000);
+    int v = IP_PMTUDISC_DO;
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v)), 0);
+    assert_int_equal(synack_sendto(h.st, s, data, 973, 0, (struct sockaddr *)&to, sizeof(to)),
+                     -EMSGSIZE);
+    synack_stack_free(h.st);
+}
+
+/* The calls that are TCP's on a UDP socket and the UDP ones on a TCP socket; shutdown. */
+static void test_other_calls(void **state)
+{
+    (void)state;
+    host h;
+    host_init(&h);
+    int s = udp_bound(&h, 5000), t = synack_socket(h.st, SOCK_STREAM);
+    char buf[8];
+    const void *p = NULL;
+    void *w = NULL;
+    assert_int_equal(synack_accept(h.st, s, NULL, NULL), -EOPNOTSUPP);
+    assert_int_equal(synack_recv_borrow(h.st, s, &p), -EOPNOTSUPP);
+    assert_int_equal(synack_send_reserve(h.st, s, &w, 4), -EOPNOTSUPP);
+    assert_int_equal(synack_recv_inq(h.st, s), -EOPNOTSUPP);
+    int one = 1;
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
+                     -ENOPROTOOPT);
+    assert_int_equal(
+        synack_setsockopt(h.st, t, IPPROTO_UDP, SYNACK_UDP_CATCH_ALL, &one, sizeof(one)),
+        -ENOPROTOOPT);
+    socklen_t sl = 16;
+    assert_int_equal(synack_recvfrom(h.st, t, buf, sizeof(buf), 0, NULL, &sl), -ENOTCONN);
+    assert_int_equal(sl, 0);
+    assert_int_equal(synack_recvfrom_to(h.st, t, buf, sizeof(buf), 0, NULL, NULL, NULL, NULL),
+                     -EOPNOTSUPP);
+    assert_int_equal(synack_shutdown(h.st, s, SHUT_RD), -ENOTCONN);
+    struct sockaddr_in peer = sin4(PEER, 7000);
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&peer, sizeof(peer)), 0);
+    assert_int_equal(peer_send(&h, ME, 7000, 5000, "kept", 4, 1), 0);
+    assert_int_equal(synack_shutdown(h.st, s, SHUT_RD), 0);
+    assert_int_equal(peer_send(&h, ME, 7000, 5000, "late", 4, 1), 0); /* dropped */
+    assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), 4);   /* queued before */
+    assert_int_equal(synack_recv(h.st, s, buf, sizeof(buf), 0), 0);   /* then EOF */
+    assert_int_equal(ctr(&h, SYNACK_CTR_UdpInDatagrams), 1);
+    /* a datagram left queued is freed with the stack (the sanitizers watch) */
+    int q = udp_bound(&h, 5001);
+    (void)q;
+    assert_int_equal(peer_send(&h, ME, 1, 5001, "left", 4, 1), 0);
+    synack_stack_free(h.st);
+}
+
 /* Readiness: POLLOUT always, POLLIN with a datagram queued, an edge when one arrives. */
 static void test_readiness(void **state)
 {
@@ -563,7 +642,8 @@ int main(void)
         cmocka_unit_test(test_connect_filter), cmocka_unit_test(test_icmp_refused),
         cmocka_unit_test(test_rcvbuf),         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_fragments),      cmocka_unit_test(test_readiness),
-        cmocka_unit_test(test_catch_all),
+        cmocka_unit_test(test_catch_all),      cmocka_unit_test(test_path_mtu),
+        cmocka_unit_test(test_other_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
