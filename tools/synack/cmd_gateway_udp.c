@@ -135,7 +135,7 @@ static udp_flow *flow_new(gw_udp *u, uint32_t caddr, uint16_t cport, uint32_t da
     }
     if (!f && !lru)
         return NULL; /* max_flows 0: cannot happen (the option's floor is 1) */
-    if (!f) { /* full: a flood from inside costs the oldest flow, never another fd */
+    if (!f) {        /* full: a flood from inside costs the oldest flow, never another fd */
         flow_close(u, lru);
         u->stats.evicted++;
         f = lru;
