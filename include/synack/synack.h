@@ -51,7 +51,7 @@ typedef uint32_t synack_socklen_t;
 
 #define SYNACK_SOL_SOCKET 1          /* level of the SYNACK_SO_* options */
 #define SYNACK_SO_REUSEADDR 2        /* int */
-#define SYNACK_SO_TYPE 3             /* int, get only: SYNACK_SOCK_STREAM */
+#define SYNACK_SO_TYPE 3             /* int, get only: SYNACK_SOCK_STREAM or _DGRAM */
 #define SYNACK_SO_ERROR 4            /* int, get only: the pending error (positive errno) */
 #define SYNACK_SO_SNDBUF 7           /* int, bytes */
 #define SYNACK_SO_RCVBUF 8           /* int, bytes */
