@@ -149,6 +149,10 @@ int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum
     return 0;
 }
 
+#ifndef ENONET /* Linux's "machine is not on the network"; newlib has none */
+#define ENONET EHOSTUNREACH
+#endif
+
 /* The errno an ICMP error stands for, and whether it is hard (Linux's icmp_err_convert:
  * only those are reported to a socket without IP_RECVERR). */
 static int icmp_errno(uint8_t type, uint8_t code, int *hard)
