@@ -503,6 +503,14 @@ ssize_t synack_recvfrom_to(synack_stack *st, int s, void *buf, size_t len, int f
 ssize_t synack_sendto_from(synack_stack *st, int s, const void *buf, size_t len, int flags,
                            const struct sockaddr *from, synack_socklen_t fromlen,
                            const struct sockaddr *to, synack_socklen_t tolen);
+/* ICMP destination unreachable `code` (0..15; 3: port) to `client`, from the stack's
+ * address, quoting a datagram from client to dst: a SYNACK_UDP_CATCH_ALL socket's way to
+ * tell a client its destination did not take what it sent (a connected Linux socket then
+ * fails with ECONNREFUSED for code 3). 0, -EINVAL (not the catch-all, a code above 15, a
+ * port 0), -EAFNOSUPPORT, -EOPNOTSUPP on TCP. */
+int synack_udp_unreach(synack_stack *st, int s, const struct sockaddr *client,
+                       synack_socklen_t clientlen, const struct sockaddr *dst,
+                       synack_socklen_t dstlen, int code);
 
 /* send() takes MSG_DONTWAIT and MSG_NOSIGNAL (calls never block nor signal), recv()
  * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.

@@ -710,6 +710,17 @@ ssize_t synack_sendto_from(synack_stack *st, int s, const void *buf, size_t len,
     return ret_event(st, "sendto", s, rc);
 }
 
+int synack_udp_unreach(synack_stack *st, int s, const struct sockaddr *client, socklen_t clientlen,
+                       const struct sockaddr *dst, socklen_t dstlen, int code)
+{
+    API_ENTER(st);
+    synack_sock *so = sock_get(st, s);
+    long rc = !so        ? -EBADF
+              : !so->udp ? -EOPNOTSUPP
+                         : udp_unreach(st, s, client, clientlen, dst, dstlen, code);
+    return (int)ret_event(st, "udp_unreach", s, rc);
+}
+
 int synack_recv_inq(synack_stack *st, int s)
 {
     if (!st)

@@ -356,6 +356,34 @@ long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, str
     return ret;
 }
 
+int udp_unreach(synack_stack *st, int s, const struct sockaddr *client, synack_socklen_t clen,
+                const struct sockaddr *dst, synack_socklen_t dlen, int code)
+{
+    uint32_t cip, dip;
+    uint16_t cport, dport, cfam, dfam;
+    int rc = sin_read(client, clen, &cfam, &cip, &cport);
+    if (rc == 0)
+        rc = sin_read(dst, dlen, &dfam, &dip, &dport);
+    if (rc)
+        return rc;
+    if (cfam != AF_INET || dfam != AF_INET)
+        return -EAFNOSUPPORT;
+    if (!st->socks[s].udp->catch_all || code < 0 || code > 15 || !cport || !dport || !cip)
+        return -EINVAL;
+    /* The datagram itself is gone: its IP header and UDP ports are what the client's stack
+     * matches an error against (RFC 1122 3.2.2, 4.1.3.3), so those are quoted. */
+    uint8_t quote[IPV4_HDR_LEN + UDP_HDR_LEN];
+    ipv4_hdr h = {.ttl = 64, .proto = 17, .src = cip, .dst = dip};
+    ipv4_emit(quote, sizeof(quote), &h, UDP_HDR_LEN);
+    uint8_t *u = quote + IPV4_HDR_LEN;
+    wr16(u, cport);
+    wr16(u + 2, dport);
+    wr16(u + 4, UDP_HDR_LEN);
+    wr16(u + 6, 0);
+    ip_send_unreach(st, cip, (uint8_t)code, quote, sizeof(quote));
+    return 0;
+}
+
 short udp_poll(const synack_sock *so)
 {
     const udp_sock *u = so->udp;

@@ -55,6 +55,9 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
                 synack_socklen_t tolen);
 long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, struct sockaddr *src,
                   synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen);
+/* ICMP unreachable `code` to client about a datagram it sent to dst (the catch-all's). */
+int udp_unreach(synack_stack *st, int s, const struct sockaddr *client, synack_socklen_t clen,
+                const struct sockaddr *dst, synack_socklen_t dlen, int code);
 short udp_poll(const synack_sock *so);
 int udp_setopt(synack_stack *st, int s, int name, int v);
 /* The pending ICMP error, cleared (SO_ERROR). */

@@ -7,7 +7,8 @@
 # answered by a resolver the test runs in the host namespace, a UDP echo with socat, a ping
 # through an unprivileged ICMP socket, the flow table's bound (--max-udp-flows 3: the least
 # recently used flow gives way, and every client still gets its answer), a datagram to the
-# gateway's own address not forwarded, and the gateway's JSON counts.
+# gateway's own address not forwarded, a closed port's ICMP error passed on to the
+# container (ECONNREFUSED), and the gateway's JSON counts.
 source "$(dirname "$0")/lib/common.bash"
 require socat python3 ping
 
@@ -120,14 +121,30 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.0.2.2", 9))
 PY
 log "three more flows answered through a table of three"
 
+# 5. A closed port: the host's Port Unreachable reaches the container's connected socket.
+cx timeout 10 python3 - "$SERVER" <<'PY' || fail "closed UDP port"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect((sys.argv[1], 7999))
+s.send(b"anyone?")
+try:
+    s.recv(100)
+    raise SystemExit("an answer from a closed port")
+except ConnectionRefusedError:
+    pass
+PY
+log "closed UDP port: ECONNREFUSED in the container"
+
 stop "$GW_PID" 10 || fail "gateway exited $?"
 python3 - "$WORK/gateway.out" <<'PY' || fail "gateway summary: $(cat "$WORK/gateway.out")"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines() if l.startswith("{")]
 u = [l for l in lines if l["summary"] == "gateway_udp"][0]
 assert lines[-1]["summary"] == "gateway", lines
-assert u["flows"] == 5 and u["evicted"] == 2 and u["open"] == 3, u
-assert u["dns"] == 1 and u["up"] == 5 and u["down"] == 5 and u["blocked"] == 1, u
+assert u["flows"] == 6 and u["evicted"] == 3 and u["open"] == 3, u
+assert u["dns"] == 1 and u["up"] == 6 and u["down"] == 5 and u["blocked"] == 1, u
+assert u["unreachable"] == 1, u
 assert u["echo_requests"] >= 2 and u["echo_replies"] >= 2, u
 assert u["errors"] == 0, u
 PY

@@ -628,7 +628,32 @@ static void test_catch_all(void **state)
     assert_int_equal(synack_sendto_from(h.st, b, "x", 1, 0, (struct sockaddr *)&from, sizeof(from),
                                         (struct sockaddr *)&src, sizeof(src)),
                      -EINVAL);
-    /* an ICMP error about the answer's flow is not a connected socket's: ignored */
+    /* the catch-all tells the client its destination refused: Port Unreachable from us,
+     * quoting a datagram PEER:4444 -> FAR:53 */
+    assert_int_equal(synack_udp_unreach(h.st, s, (struct sockaddr *)&src, sizeof(src),
+                                        (struct sockaddr *)&from, sizeof(from), 3),
+                     0);
+    assert_int_equal(h.nout, 2);
+    f = h.out[1].b;
+    assert_int_equal(h.out[1].len, 20 + 8 + 28);
+    assert_int_equal(f[9], 1);
+    assert_int_equal(rd16(f + 12), ME >> 16);
+    assert_int_equal(rd16(f + 16), PEER >> 16);
+    assert_int_equal(f[20], 3);
+    assert_int_equal(f[21], 3);
+    const uint8_t *q = f + 28;
+    assert_int_equal(q[9], 17);
+    assert_int_equal(rd16(q + 12), PEER >> 16);
+    assert_int_equal(rd16(q + 18), FAR & 0xffff);
+    assert_int_equal(rd16(q + 20), 4444);
+    assert_int_equal(rd16(q + 22), 53);
+    assert_int_equal(fold(sum16(0, q, 20)), 0);
+    assert_int_equal(synack_udp_unreach(h.st, b, (struct sockaddr *)&src, sizeof(src),
+                                        (struct sockaddr *)&from, sizeof(from), 3),
+                     -EINVAL);
+    assert_int_equal(synack_udp_unreach(h.st, s, (struct sockaddr *)&src, sizeof(src),
+                                        (struct sockaddr *)&from, sizeof(from), 16),
+                     -EINVAL);
     assert_int_equal(synack_close(h.st, s), 0);
     assert_int_equal(peer_send(&h, FAR, 4444, 53, "q", 1, 1), -EINVAL);
     synack_stack_free(h.st);

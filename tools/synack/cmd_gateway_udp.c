@@ -197,6 +197,23 @@ static void outbound(gw_udp *u, uint64_t now)
     }
 }
 
+/* The host socket heard an ICMP error for what the flow sent: the client hears it too, as
+ * the kernel's own socket would (a connected one fails with ECONNREFUSED). */
+static void unreachable(gw_udp *u, const udp_flow *f, int err, const struct sockaddr_in *client,
+                        const struct sockaddr_in *dst)
+{
+    int code = err == ECONNREFUSED ? 3 : err == EHOSTUNREACH ? 1 : err == ENETUNREACH ? 0 : -1;
+    if (code < 0 || f->dns) { /* a resolver that is not there: the client's timeout says it */
+        u->stats.errors++;
+        return;
+    }
+    if (synack_udp_unreach(u->st, u->s, (const struct sockaddr *)client, sizeof(*client),
+                           (const struct sockaddr *)dst, sizeof(*dst), code) == 0)
+        u->stats.unreachable++;
+    else
+        u->stats.errors++;
+}
+
 /* Replies on one flow's host socket, back into the namespace as from its destination. */
 static void inbound(gw_udp *u, udp_flow *f, uint64_t now)
 {
@@ -208,7 +225,7 @@ static void inbound(gw_udp *u, udp_flow *f, uint64_t now)
         ssize_t n = recv(f->fd, u->buf, sizeof(u->buf), MSG_DONTWAIT);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                u->stats.errors++; /* ECONNREFUSED: the host heard Port Unreachable */
+                unreachable(u, f, errno, &to, &from);
             return;
         }
         f->last = now;
@@ -317,12 +334,13 @@ void gw_udp_summary(int json, const gw_udp *u, const gw_icmp *ic, const synack_s
     }
     printf("{\"summary\":\"gateway_udp\",\"flows\":%llu,\"open\":%u,\"expired\":%llu,"
            "\"evicted\":%llu,\"up\":%llu,\"down\":%llu,\"dns\":%llu,\"blocked\":%llu,"
-           "\"errors\":%llu,\"rcvbuf_drops\":%llu,\"echo_requests\":%llu,"
+           "\"errors\":%llu,\"unreachable\":%llu,\"rcvbuf_drops\":%llu,\"echo_requests\":%llu,"
            "\"echo_replies\":%llu,\"echo_refused\":%llu}\n",
            (unsigned long long)s->flows, u->open, (unsigned long long)s->expired,
            (unsigned long long)s->evicted, (unsigned long long)s->up, (unsigned long long)s->down,
            (unsigned long long)s->dns, (unsigned long long)s->blocked,
-           (unsigned long long)s->errors, rcvbuf, (unsigned long long)e->requests,
-           (unsigned long long)e->replies, (unsigned long long)e->refused);
+           (unsigned long long)s->errors, (unsigned long long)s->unreachable, rcvbuf,
+           (unsigned long long)e->requests, (unsigned long long)e->replies,
+           (unsigned long long)e->refused);
     fflush(stdout);
 }

@@ -26,13 +26,14 @@ typedef struct gw_udp_opts {
 } gw_udp_opts;
 
 typedef struct gw_udp_stats {
-    uint64_t flows;    /* flows opened */
-    uint64_t expired;  /* closed idle */
-    uint64_t evicted;  /* closed to make room */
-    uint64_t up, down; /* datagrams namespace -> host, host -> namespace */
-    uint64_t dns;      /* datagrams to the DNS address */
-    uint64_t blocked;  /* datagrams to addresses never forwarded (loopback, multicast, ...) */
-    uint64_t errors;   /* host socket errors (send refused, no socket) */
+    uint64_t flows;       /* flows opened */
+    uint64_t expired;     /* closed idle */
+    uint64_t evicted;     /* closed to make room */
+    uint64_t up, down;    /* datagrams namespace -> host, host -> namespace */
+    uint64_t dns;         /* datagrams to the DNS address */
+    uint64_t blocked;     /* datagrams to addresses never forwarded (loopback, multicast, ...) */
+    uint64_t errors;      /* host socket errors (send refused, no socket) */
+    uint64_t unreachable; /* ICMP errors the host heard, passed on to the namespace */
 } gw_udp_stats;
 
 typedef struct gw_udp gw_udp;
