@@ -179,6 +179,10 @@ static void outbound(gw_udp *u, uint64_t now)
         int dns = u->o.dns && daddr == u->o.dns;
         if (dns ? dport != 53 || !u->o.dns_server : blocked(u, daddr)) {
             u->stats.blocked++;
+            /* the gateway's addresses answer as a host with no such port would */
+            if (dns || daddr == u->o.gw)
+                synack_udp_unreach(u->st, u->s, (struct sockaddr *)&src, sl,
+                                   (struct sockaddr *)&dst, dl, 3);
             continue;
         }
         udp_flow *f = lookup(u, caddr, cport, daddr, dport);
