@@ -169,6 +169,14 @@ static void test_icmp_frames(void **state)
     assert_int_equal(gw_icmp_frame(g, f, sizeof(f), 1), 1);
     assert_int_equal(gw_icmp_stats_get(g)->requests, 0);
     assert_int_equal(gw_icmp_stats_get(g)->refused, 0);
+    wr16(icmp + 2, 0);
+    wr16(icmp + 2, sum(icmp, 12));
+    wr32(ip + 16, 0xe0000001u); /* multicast: never sent out */
+    wr16(ip + 10, 0);
+    wr16(ip + 10, sum(ip, 20));
+    assert_int_equal(gw_icmp_frame(g, f, sizeof(f), 1), 1);
+    assert_int_equal(gw_icmp_stats_get(g)->refused, 1);
+    assert_int_equal(gw_icmp_stats_get(g)->requests, 0);
     gw_icmp_free(g);
 }
 

@@ -144,6 +144,10 @@ int gw_icmp_frame(gw_icmp *g, const uint8_t *fr, size_t len, uint64_t now)
         return 0;
     if (csum(ip, ihl) != 0 || csum(icmp, ilen) != 0)
         return 1; /* corrupt: dropped, as the kernel would */
+    if ((dst >> 24) == 0 || (dst >> 24) == 127 || dst >= 0xe0000000u) {
+        g->stats.refused++; /* this host, multicast, broadcast: never pinged for a namespace */
+        return 1;
+    }
     echo_flow *f = flow_for(g, src, dst, rd16(icmp + 4));
     if (!f) {
         g->stats.refused++;

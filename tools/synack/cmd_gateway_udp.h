@@ -60,7 +60,8 @@ uint32_t gw_resolv_conf(const char *path);
 typedef struct gw_icmp_stats {
     uint64_t requests; /* echo requests sent out through a ping socket */
     uint64_t replies;  /* echo replies written back into the namespace */
-    uint64_t refused;  /* requests dropped: no ping socket (net.ipv4.ping_group_range) */
+    uint64_t refused;  /* requests dropped: no ping socket (net.ipv4.ping_group_range), or
+                          to this host, multicast or broadcast */
 } gw_icmp_stats;
 
 /* ICMP echo through unprivileged ping sockets; frames for the namespace go to dev.
