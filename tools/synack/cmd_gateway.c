@@ -148,9 +148,10 @@ static int parse(gw_opts *o, int argc, char **argv)
         return -1;
     }
     if (o->dns == UINT32_MAX) /* slirp's 10.0.2.3: the subnet's .3, if that is free */
-        o->dns = (o->addr & mask) + 3 == o->addr || (o->addr & mask) + 3 == o->gw
-                     ? 0
-                     : (o->addr & mask) + 3;
+        o->dns =
+            o->prefix_len >= 30 || (o->addr & mask) + 3 == o->addr || (o->addr & mask) + 3 == o->gw
+                ? 0
+                : (o->addr & mask) + 3;
     if (o->dns == o->addr || o->dns == o->gw) {
         fprintf(stderr, "synack gateway: --dns must differ from --addr and --gw\n");
         return -1;
