@@ -145,6 +145,13 @@ if(TARGET unit_test_bench_report)
     target_include_directories(unit_test_bench_report PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_udp checks the gateway's UDP and ICMP decisions that need no network.
+if(TARGET unit_test_gateway_udp)
+    target_sources(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_udp.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_icmp.c")
+    target_include_directories(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_sim_cli drives the tool's simulator in-process (a few seeds per scenario); the same
 # program with the argument "exhaustive" sweeps every seed x every format (label exhaustive).
 if(TARGET scenario_test_sim_cli AND TARGET synack_sim)

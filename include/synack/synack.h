@@ -44,13 +44,14 @@ struct sockaddr;
 typedef uint32_t synack_socklen_t;
 
 #define SYNACK_AF_INET 2
-#define SYNACK_SOCK_STREAM 1        /* synack_socket()'s only type, with: */
+#define SYNACK_SOCK_STREAM 1        /* synack_socket()'s types: TCP, */
+#define SYNACK_SOCK_DGRAM 2         /*   UDP (RFC 768; docs/API.md, "UDP"), with: */
 #define SYNACK_SOCK_NONBLOCK 0x800  /*   accepted and ignored: calls never block */
 #define SYNACK_SOCK_CLOEXEC 0x80000 /*   accepted and ignored: there is no exec */
 
 #define SYNACK_SOL_SOCKET 1          /* level of the SYNACK_SO_* options */
 #define SYNACK_SO_REUSEADDR 2        /* int */
-#define SYNACK_SO_TYPE 3             /* int, get only: SYNACK_SOCK_STREAM */
+#define SYNACK_SO_TYPE 3             /* int, get only: SYNACK_SOCK_STREAM or _DGRAM */
 #define SYNACK_SO_ERROR 4            /* int, get only: the pending error (positive errno) */
 #define SYNACK_SO_SNDBUF 7           /* int, bytes */
 #define SYNACK_SO_RCVBUF 8           /* int, bytes */
@@ -102,10 +103,15 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_CATCH_ALL 0x5310   /* int 0/1: the listener takes SYNs to any address:port */
 #define SYNACK_TCP_HOLD_SYN 0x5311    /* int ms, 0 off: SYNs wait for synack_held_verdict() */
 #define SYNACK_HOLD_SYN_MAX_MS 600000 /* the longest a SYN may be held */
+#define SYNACK_IPPROTO_UDP 17         /* level of SYNACK_UDP_CATCH_ALL */
+/* int 0/1 on a SOCK_DGRAM socket: it receives datagrams to any address:port that no other
+ * socket claims (one per stack; synack_recvfrom_to() says where each was sent) */
+#define SYNACK_UDP_CATCH_ALL 0x5320
 
 #define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
+#define SYNACK_MSG_TRUNC 0x20      /* UDP recv: return the datagram's real length */
 #define SYNACK_MSG_EOR 0x80        /* send: the data ends a record; no segment spans its end */
 #define SYNACK_MSG_NOSIGNAL 0x4000 /* accepted: calls never signal */
 /* The error queue's (synack_recv_errqueue stands for recvmsg with MSG_ERRQUEUE): */
@@ -491,6 +497,35 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val,
 int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
 int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
 
+/* ---- UDP (SOCK_DGRAM; docs/API.md, "UDP") ----
+ * synack_sendto() sends one datagram to addr (or, with addr NULL, to the connect()ed
+ * peer); synack_send() to the connected peer. synack_recvfrom() pops one datagram: the
+ * bytes that fit in buf (the rest is lost; MSG_TRUNC returns its real length), its source
+ * in src and srclen (either may be NULL). On a TCP socket it is synack_recv() and *srclen is
+ * set to 0. */
+ssize_t synack_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags,
+                        struct sockaddr *src, synack_socklen_t *srclen);
+/* synack_recvfrom() that also gives the address and port the datagram was sent to (for a
+ * SYNACK_UDP_CATCH_ALL socket, a foreign one): dst/dstlen as src/srclen. UDP only
+ * (-EOPNOTSUPP on TCP). */
+ssize_t synack_recvfrom_to(synack_stack *st, int s, void *buf, size_t len, int flags,
+                           struct sockaddr *src, synack_socklen_t *srclen, struct sockaddr *dst,
+                           synack_socklen_t *dstlen);
+/* synack_sendto() from the address and port `from` instead of the socket's: a
+ * SYNACK_UDP_CATCH_ALL socket answering as the destination a datagram was sent to. -EINVAL
+ * on any other socket or for a port 0; -EOPNOTSUPP on TCP. */
+ssize_t synack_sendto_from(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                           const struct sockaddr *from, synack_socklen_t fromlen,
+                           const struct sockaddr *to, synack_socklen_t tolen);
+/* ICMP destination unreachable `code` (0..15; 3: port) to `client`, from the stack's
+ * address, quoting a datagram from client to dst: a SYNACK_UDP_CATCH_ALL socket's way to
+ * tell a client its destination did not take what it sent (a connected Linux socket then
+ * fails with ECONNREFUSED for code 3). 0, -EINVAL (not the catch-all, a code above 15, a
+ * port 0), -EAFNOSUPPORT, -EOPNOTSUPP on TCP. */
+int synack_udp_unreach(synack_stack *st, int s, const struct sockaddr *client,
+                       synack_socklen_t clientlen, const struct sockaddr *dst,
+                       synack_socklen_t dstlen, int code);
+
 /* send() takes MSG_DONTWAIT and MSG_NOSIGNAL (calls never block nor signal), recv()
  * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.
  * listen() on an unbound socket binds an ephemeral port first. Unknown options or levels
@@ -673,7 +708,9 @@ typedef struct synack_tcp_info {
     X(ReasmReqds) X(ReasmOKs) X(ReasmTimeout) X(ReasmOverlaps) X(OutTimeExcds)             \
     X(PmtuCacheUpdates) X(PmtuCacheExpired) X(PmtuCacheEvict)                              \
     X(TCPSynHeld) X(TCPSynHeldRetrans) X(TCPSynHeldExpired) X(TCPSynHeldRejected)          \
-    X(TCPSynHeldInvalid) X(PAWSActiveRejected)
+    X(TCPSynHeldInvalid) X(PAWSActiveRejected)                                             \
+    X(UdpInDatagrams) X(UdpNoPorts) X(UdpInErrors) X(UdpOutDatagrams) X(UdpRcvbufErrors)   \
+    X(UdpInCsumErrors)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -7,6 +7,7 @@
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "udp/udp.h"
 #include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
@@ -74,6 +75,13 @@ int ip_output_ecn(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, si
 int ip_output_src(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *l4,
                   size_t l4_len, synack_tx_meta *meta, uint8_t ecn)
 {
+    uint16_t frag = st->tx_nodf ? 0 : IPV4_FLAG_DF;
+    return ip_output_frag(st, src, dst, proto, l4, l4_len, meta, ecn, st->ip_id++, frag);
+}
+
+int ip_output_frag(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *l4,
+                   size_t l4_len, synack_tx_meta *meta, uint8_t ecn, uint16_t id, uint16_t frag)
+{
     const synack_netif *nif = &st->cfg.netif;
     /* A TSO super-frame is cut to the MTU by the device. */
     int gso = meta && (meta->flags & SYNACK_TX_GSO_TCPV4);
@@ -87,8 +95,8 @@ int ip_output_src(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, u
                   .proto = proto,
                   .src = src,
                   .dst = dst,
-                  .frag = st->tx_nodf ? 0 : IPV4_FLAG_DF,
-                  .id = st->ip_id++};
+                  .frag = frag,
+                  .id = id};
     ipv4_emit(ip, IPV4_HDR_LEN, &h, l4_len);
     size_t l2 = nif->type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0;
     if (meta && meta->flags) { /* offsets were relative to the TCP header */
@@ -153,13 +161,24 @@ static void icmp_error_to_tcp(synack_stack *st, const icmp_msg *m)
         return;
     }
     size_t ihl = (size_t)(q[0] & 0x0f) * 4;
-    if (ihl < IPV4_HDR_LEN || n < ihl + 8 || q[9] != IP_PROTO_TCP) {
+    if (ihl < IPV4_HDR_LEN || n < ihl + 8 || (q[9] != IP_PROTO_TCP && q[9] != IP_PROTO_UDP)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-bad-quote");
         return;
     }
     uint32_t src = (uint32_t)q[12] << 24 | (uint32_t)q[13] << 16 | (uint32_t)q[14] << 8 | q[15];
     uint32_t dst = (uint32_t)q[16] << 24 | (uint32_t)q[17] << 16 | (uint32_t)q[18] << 8 | q[19];
     const uint8_t *t = q + ihl;
+    if (q[9] == IP_PROTO_UDP) {
+        if (src != st->cfg.netif.addr && !udp_catch_all_takes(st, src)) {
+            stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
+            return;
+        }
+        if (m->type == ICMP_DEST_UNREACH && m->code == ICMP_CODE_FRAG_NEEDED)
+            ip_pmtu_report(st, dst, m->rest & 0xffff, (uint32_t)q[2] << 8 | q[3]);
+        udp_icmp_input(st, m->type, m->code, src, dst, (uint16_t)((uint16_t)t[0] << 8 | t[1]),
+                       (uint16_t)((uint16_t)t[2] << 8 | t[3]));
+        return;
+    }
     tcp_icmp_err e = {
         .type = m->type,
         .code = m->code,
@@ -226,7 +245,8 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
                                               SYNACK_CTR_InECT0Pkts, SYNACK_CTR_InCEPkts};
     if (ip.tos & IP_ECN_MASK)
         stack_count(st, ecn_ctr[ip.tos & IP_ECN_MASK]);
-    if (!for_us(st, ip.dst) && !(ip.proto == IP_PROTO_TCP && tcp_catch_all_takes(st, ip.dst))) {
+    if (!for_us(st, ip.dst) && !(ip.proto == IP_PROTO_TCP && tcp_catch_all_takes(st, ip.dst)) &&
+        !(ip.proto == IP_PROTO_UDP && udp_catch_all_takes(st, ip.dst))) {
         stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
         return -EINVAL;
     }
@@ -254,9 +274,7 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
         icmp_input(st, &ip);
         return 0;
     case IP_PROTO_UDP:
-        icmp_unreachable(st, &ip, pkt, ICMP_CODE_PORT_UNREACH);
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "udp-no-port");
-        return 0;
+        return udp_input(st, &ip, pkt, meta && (meta->flags & SYNACK_RX_CSUM_VERIFIED));
     default:
         icmp_unreachable(st, &ip, pkt, ICMP_CODE_PROTO_UNREACH);
         stack_drop(st, NULL, SYNACK_CTR_InUnknownProtos, "unknown-protocol");

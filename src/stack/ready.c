@@ -11,6 +11,7 @@
 
 #include "stack/errqueue.h"
 #include "tcp/tcp.h"
+#include "udp/udp.h"
 
 /* What an application may watch: the bits synack_sock_poll() reports. */
 #define READY_BITS (POLLIN | POLLPRI | POLLOUT | POLLERR | POLLHUP | POLLRDHUP)
@@ -18,7 +19,9 @@
 short sock_ready_mask(const synack_sock *so)
 {
     short ev = 0;
-    if (so->lst) {
+    if (so->udp) {
+        ev = udp_poll(so);
+    } else if (so->lst) {
         ev = tcp_usr_listen_poll(so->lst);
     } else if (so->conn) {
         ev = tcp_usr_poll(so->conn);

@@ -13,6 +13,7 @@
 #include "stack/ready.h"
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "udp/udp.h"
 
 static synack_sock *sock_get(synack_stack *st, int s)
 {
@@ -47,7 +48,7 @@ static long ret_event(synack_stack *st, const char *call, int s, long ret)
 static int sock_open(synack_stack *st, int type)
 {
     int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (base != SOCK_STREAM)
+    if (base != SOCK_STREAM && base != SOCK_DGRAM)
         return -EPROTONOSUPPORT;
     if (st->sock_free < 0)
         return -EMFILE;
@@ -58,6 +59,12 @@ static int sock_open(synack_stack *st, int type)
     so->in_use = 1;
     so->next_free = -1;
     tcp_usr_knobs_init(st, &so->knobs);
+    if (base == SOCK_DGRAM && udp_open(st, so) != 0) {
+        memset(so, 0, sizeof(*so));
+        so->next_free = st->sock_free;
+        st->sock_free = s;
+        return -ENOMEM;
+    }
     return s;
 }
 
@@ -82,6 +89,7 @@ static void mark_explicit(synack_stack *st, synack_sock *so)
 static void sock_release(synack_stack *st, int s)
 {
     synack_sock *so = &st->socks[s];
+    udp_release(st, s);
     sock_ready_forget(st, s); /* a closed socket leaves the ready list */
     sock_errq_free(st, so);
     sock_left_free(st, so);
@@ -182,8 +190,8 @@ static int port_available(synack_stack *st, int self, uint16_t lport, int reuse)
 {
     for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {
         synack_sock *o = &st->socks[i];
-        if ((int)i == self || !o->in_use || !o->bound || o->lport != lport)
-            continue;
+        if ((int)i == self || !o->in_use || !o->bound || o->lport != lport || o->udp)
+            continue; /* UDP's ports are its own */
         if (o->lst || !reuse || !o->reuseaddr)
             return -EADDRINUSE;
     }
@@ -225,6 +233,8 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
     uint32_t ip;
     uint16_t port;
     int rc = sin_from(addr, len, &ip, &port);
+    if (rc == 0 && so->udp)
+        return (int)ret_event(st, "bind", s, udp_bind(st, s, ip, port));
     if (rc == 0 && (so->bound || so->conn || so->lst))
         rc = -EINVAL;
     if (rc == 0 && ip != 0 && ip != st->cfg.netif.addr && !so->freebind)
@@ -253,6 +263,8 @@ int synack_listen(synack_stack *st, int s, int backlog)
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "listen", s, -EBADF);
+    if (so->udp)
+        return (int)ret_event(st, "listen", s, -EOPNOTSUPP);
     if (so->conn || so->was_connected)
         return (int)ret_event(st, "listen", s, -EINVAL);
     uint32_t bl = backlog < 1 ? 1 : (uint32_t)backlog;
@@ -284,6 +296,8 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "accept", s, -EBADF);
+    if (so->udp)
+        return (int)ret_event(st, "accept", s, -EOPNOTSUPP);
     if (!so->lst || (addr && !len)) /* no room to say how long the address is */
         return (int)ret_event(st, "accept", s, -EINVAL);
     if (!tcp_usr_accept_ready(so->lst))
@@ -348,6 +362,8 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "connect", s, -EBADF);
+    if (so->udp)
+        return (int)ret_event(st, "connect", s, udp_connect(st, s, addr, len));
     if (so->lst)
         return (int)ret_event(st, "connect", s, -EINVAL);
     if (so->conn)
@@ -385,6 +401,8 @@ static long send_allowed(synack_stack *st, int s, tcp_conn **cp)
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
+    if (so->udp)
+        return -EOPNOTSUPP; /* the zero-copy calls are TCP's */
     tcp_conn *c = so->conn;
     if (!c)
         return so->error ? take_error(so) : so->was_connected ? -EPIPE : -ENOTCONN;
@@ -502,6 +520,8 @@ static long send_to(synack_stack *st, int s, const void *buf, size_t len, int fl
                     const struct sockaddr *addr, socklen_t addrlen, const char *call)
 {
     tcp_conn *c = NULL;
+    if (sock_get(st, s) && st->socks[s].udp)
+        return ret_event(st, call, s, udp_sendto(st, s, buf, len, flags, NULL, 0, addr, addrlen));
     long rc = check_flags(st, s, flags, SEND_FLAGS);
     synack_sock *so = rc == 0 ? sock_get(st, s) : NULL;
     int errq = 0;
@@ -568,6 +588,8 @@ static long recv_ready(synack_stack *st, int s, tcp_conn **cp)
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
+    if (so->udp)
+        return -EOPNOTSUPP; /* the zero-copy calls are TCP's */
     tcp_conn *c = so->conn;
     if (!c && so->left)
         return 2;
@@ -625,6 +647,9 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n)
 ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
 {
     API_ENTER(st);
+    if (sock_get(st, s) && st->socks[s].udp)
+        return ret_event(st, "recv", s,
+                         udp_recvfrom(st, s, buf, len, flags, NULL, NULL, NULL, NULL));
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, RECV_FLAGS);
     if (rc == 0 && !buf && len > 0)
@@ -647,6 +672,55 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
     return ret_event(st, "recv", s, (long)n);
 }
 
+ssize_t synack_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags,
+                        struct sockaddr *src, socklen_t *srclen)
+{
+    API_ENTER(st);
+    if (!sock_get(st, s) || !st->socks[s].udp) {
+        if (srclen) /* a stream has no per-read source (Linux leaves msg_namelen 0) */
+            *srclen = 0;
+        return synack_recv(st, s, buf, len, flags);
+    }
+    return ret_event(st, "recvfrom", s,
+                     udp_recvfrom(st, s, buf, len, flags, src, srclen, NULL, NULL));
+}
+
+ssize_t synack_recvfrom_to(synack_stack *st, int s, void *buf, size_t len, int flags,
+                           struct sockaddr *src, socklen_t *srclen, struct sockaddr *dst,
+                           socklen_t *dstlen)
+{
+    API_ENTER(st);
+    synack_sock *so = sock_get(st, s);
+    long rc = !so        ? -EBADF
+              : !so->udp ? -EOPNOTSUPP
+                         : udp_recvfrom(st, s, buf, len, flags, src, srclen, dst, dstlen);
+    return ret_event(st, "recvfrom", s, rc);
+}
+
+ssize_t synack_sendto_from(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                           const struct sockaddr *from, socklen_t fromlen,
+                           const struct sockaddr *to, socklen_t tolen)
+{
+    API_ENTER(st);
+    synack_sock *so = sock_get(st, s);
+    long rc = !so        ? -EBADF
+              : !so->udp ? -EOPNOTSUPP
+              : !from    ? -EINVAL
+                         : udp_sendto(st, s, buf, len, flags, from, fromlen, to, tolen);
+    return ret_event(st, "sendto", s, rc);
+}
+
+int synack_udp_unreach(synack_stack *st, int s, const struct sockaddr *client, socklen_t clientlen,
+                       const struct sockaddr *dst, socklen_t dstlen, int code)
+{
+    API_ENTER(st);
+    synack_sock *so = sock_get(st, s);
+    long rc = !so        ? -EBADF
+              : !so->udp ? -EOPNOTSUPP
+                         : udp_unreach(st, s, client, clientlen, dst, dstlen, code);
+    return (int)ret_event(st, "udp_unreach", s, rc);
+}
+
 int synack_recv_inq(synack_stack *st, int s)
 {
     if (!st)
@@ -654,6 +728,8 @@ int synack_recv_inq(synack_stack *st, int s)
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
+    if (so->udp)
+        return -EOPNOTSUPP;
     if (so->lst)
         return -EINVAL;
     if (!so->conn)
@@ -670,6 +746,14 @@ int synack_shutdown(synack_stack *st, int s, int how)
         return (int)ret_event(st, "shutdown", s, -EBADF);
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
         return (int)ret_event(st, "shutdown", s, -EINVAL);
+    if (so->udp) { /* Linux: a connected datagram socket; SHUT_RD ends its reads */
+        if (!so->udp->raddr)
+            return (int)ret_event(st, "shutdown", s, -ENOTCONN);
+        if (how != SHUT_WR)
+            so->shut_rd = 1;
+        sock_ready_raise(st, s, POLLIN);
+        return (int)ret_event(st, "shutdown", s, 0);
+    }
     tcp_conn *c = so->conn;
     if (!c)
         return (int)ret_event(st, "shutdown", s, -ENOTCONN);
@@ -921,6 +1005,11 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
     if (!so)
         return (int)ret_event(st, "setsockopt", s, -EBADF);
     int v = 0, rc = 0;
+    if (level == IPPROTO_UDP || (so->udp && level == IPPROTO_TCP)) {
+        if (!so->udp || (rc = get_int(val, len, &v)) == 0)
+            rc = so->udp && level == IPPROTO_UDP ? udp_setopt(st, s, name, v) : -ENOPROTOOPT;
+        return (int)ret_event(st, "setsockopt", s, rc);
+    }
     if (level == SOL_SOCKET && name == SO_LINGER) {
         struct linger lg;
         if (!val || len < (socklen_t)sizeof(lg))
@@ -1020,6 +1109,15 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         return -EBADF;
     tcp_conn *c = so->conn;
     const tcp_knobs *k = &so->knobs;
+    if (level == IPPROTO_UDP || (so->udp && level == IPPROTO_TCP)) {
+        if (!so->udp || name != SYNACK_UDP_CATCH_ALL)
+            return -ENOPROTOOPT;
+        return put_int(val, len, so->udp->catch_all);
+    }
+    if (so->udp && level == SOL_SOCKET && name == SO_TYPE)
+        return put_int(val, len, SOCK_DGRAM);
+    if (so->udp && level == SOL_SOCKET && name == SO_ERROR)
+        return put_int(val, len, udp_take_error(so));
     if (sock_hold_option(level, name))
         return put_int(val, len, sock_hold_getopt(so, name));
     if (level == SOL_SOCKET) {
@@ -1172,6 +1270,12 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t
     synack_sock *so = sock_get(st, s);
     if (!so)
         return -EBADF;
+    if (so->udp) {
+        uint32_t ip;
+        uint16_t port;
+        int rc = udp_peer(so, &ip, &port);
+        return rc ? rc : !addr || !len ? -EINVAL : sin_to(addr, len, ip, port);
+    }
     if (!so->conn)
         return -ENOTCONN;
     if (!addr || !len)

@@ -12,6 +12,7 @@
 #include "tcp/fastopen_server.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
+#include "udp/udp.h"
 #include "util/poison.h"
 #include "util/siphash.h"
 
@@ -375,6 +376,7 @@ static void stack_destroy(synack_stack *st)
     ip_frag_destroy(st);
     ip_pmtu_destroy(st);
     ct_destroy(&st->conns);
+    udp_destroy(st);
     for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {
         sock_errq_free(st, &st->socks[i]);
         sock_left_free(st, &st->socks[i]);

@@ -58,6 +58,8 @@ typedef struct synack_sock {
 
     uint8_t catch_all; /* SYNACK_TCP_CATCH_ALL, applied to the listener by listen() */
     uint32_t hold_ms;  /* SYNACK_TCP_HOLD_SYN, likewise */
+
+    struct udp_sock *udp; /* a SOCK_DGRAM socket's state (src/udp/), NULL for TCP */
 } synack_sock;
 
 struct synack_stack {
@@ -130,6 +132,9 @@ struct synack_stack {
     tcp_listener *catch_all; /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
     uint8_t catch_all_ever;  /* one existed: connections it made to foreign addresses may
                                 outlive it, so IPv4 keeps passing TCP for any address */
+
+    struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
+                              UDP socket */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -165,6 +170,15 @@ int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t
  * the address their SYN was sent to (tcp/hold.c). */
 int ip_output_src(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *l4,
                   size_t l4_len, synack_tx_meta *meta, uint8_t ecn);
+/* ip_output_src() with the identification and the flags/offset field given: one fragment
+ * of a datagram cut by ip_output_frags(). */
+int ip_output_frag(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *l4,
+                   size_t l4_len, synack_tx_meta *meta, uint8_t ecn, uint16_t id, uint16_t frag);
+/* A datagram of hlen header bytes and dlen data bytes (not in st->txbuf) from src to dst,
+ * cut into fragments of at most mtu bytes each (RFC 791 3.2, fragmentation at the source;
+ * sent without DF). 0, or the first fragment's negative errno. */
+int ip_output_frags(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *hdr,
+                    size_t hlen, const uint8_t *data, size_t dlen, uint32_t mtu);
 /* ICMP destination unreachable `code` to dst, quoting `quote` (an IP header and at least 8
  * bytes of its payload); counts OutDestUnreachs. quote must not point into st->txbuf. */
 void ip_send_unreach(synack_stack *st, uint32_t dst, uint8_t code, const uint8_t *quote,

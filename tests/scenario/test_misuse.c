@@ -93,7 +93,7 @@ M(next_deadline_null, synack_next_deadline(NULL) == UINT64_MAX)
 M(rotate_null, synack_rotate_secrets(NULL))
 /* sockets */
 M(socket_null, synack_socket(NULL, SOCK_STREAM))
-M(socket_dgram, synack_socket(c->st, SOCK_DGRAM))
+M(socket_raw, synack_socket(c->st, SOCK_RAW))
 M(socket_negative, synack_socket(c->st, -1))
 M(bind_null_stack, synack_bind(NULL, c->cs, SA(sin4), sizeof(sin4)))
 M(bind_bad_id, synack_bind(c->st, -1, SA(sin4), sizeof(sin4)))
@@ -277,7 +277,7 @@ static const misuse table[] = {
     E(next_deadline_null, 1),
     E(rotate_null, -EINVAL),
     E(socket_null, -EINVAL),
-    E(socket_dgram, -EPROTONOSUPPORT),
+    E(socket_raw, -EPROTONOSUPPORT),
     E(socket_negative, -EPROTONOSUPPORT),
     E(bind_null_stack, -EINVAL),
     E(bind_bad_id, -EBADF),

@@ -65,7 +65,7 @@ static void test_socket_and_bind_errors(void **state)
     pair p;
     pair_init(&p, &cfg, DELAY);
     synack_stack *st = p.st[PAIR_SERVER];
-    assert_int_equal(synack_socket(st, SOCK_DGRAM), -EPROTONOSUPPORT);
+    assert_int_equal(synack_socket(st, SOCK_RAW), -EPROTONOSUPPORT);
     int s[4];
     for (int i = 0; i < 4; i++) {
         s[i] = synack_socket(st, i == 0 ? (SOCK_STREAM | SOCK_NONBLOCK) : SOCK_STREAM);

@@ -111,6 +111,12 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_TCPSynHeldRejected, 88, "TCPSynHeldRejected"},
     {SYNACK_CTR_TCPSynHeldInvalid, 89, "TCPSynHeldInvalid"},
     {SYNACK_CTR_PAWSActiveRejected, 90, "PAWSActiveRejected"},
+    {SYNACK_CTR_UdpInDatagrams, 91, "UdpInDatagrams"},
+    {SYNACK_CTR_UdpNoPorts, 92, "UdpNoPorts"},
+    {SYNACK_CTR_UdpInErrors, 93, "UdpInErrors"},
+    {SYNACK_CTR_UdpOutDatagrams, 94, "UdpOutDatagrams"},
+    {SYNACK_CTR_UdpRcvbufErrors, 95, "UdpRcvbufErrors"},
+    {SYNACK_CTR_UdpInCsumErrors, 96, "UdpInCsumErrors"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -15,9 +15,11 @@
 
 #include "cmd.h"
 #include "cmd_gateway.h"
+#include "cmd_gateway_udp.h"
 #include "synack/loop.h"
 
 #define GW_MAX_POLL 1025
+#define GW_POLL_SLOTS (GW_MAX_POLL + 4096 + 64) /* and UDP flows, ping sockets */
 
 static volatile sig_atomic_t gw_stop;
 
@@ -32,10 +34,14 @@ static void gw_usage(FILE *out)
     fprintf(out, "usage: synack gateway (--netns PATH | --pid PID) [--ifname tap0]\n"
                  "                      [--addr 10.0.2.100/24] [--gw 10.0.2.2] [--mtu 1500]\n"
                  "                      [--max-conns 256] [--connect-timeout MS] [--json]\n"
+                 "                      [--dns A|none] [--dns-server A[:P]] [--max-udp-flows N]\n"
                  "Gives the namespace TCP to anywhere the gateway's own namespace reaches: a TAP\n"
                  "in it, its address and default route via --gw, and each connection relayed to a\n"
                  "host socket (SYN-ACK only once the host connect succeeded; refused -> RST;\n"
-                 "unreachable -> ICMP; no answer -> silence). SIGINT/SIGTERM stop it.\n");
+                 "unreachable -> ICMP; no answer -> silence). UDP goes through NAT flows (a host\n"
+                 "socket each), DNS to --dns (default: the subnet's .3) to the host's resolver,\n"
+                 "ICMP echo through ping sockets where ping_group_range allows them.\n"
+                 "SIGINT/SIGTERM stop it.\n");
 }
 
 static int parse_addr(const char *s, uint32_t *a, uint8_t *len)
@@ -74,6 +80,9 @@ static int parse(gw_opts *o, int argc, char **argv)
     o->mtu = 1500;
     o->max_conns = 256;
     o->connect_ms = 10000;
+    o->max_udp = 256;
+    o->dns = UINT32_MAX; /* the subnet's .3 unless --dns says otherwise */
+    o->dns_port = 53;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n = 0;
@@ -88,9 +97,12 @@ static int parse(gw_opts *o, int argc, char **argv)
         static const char *const valued[] = {
             "--netns", "--pid", "--ifname",    "--addr",
             "--gw",    "--mtu", "--max-conns", "--connect-timeout"};
+        static const char *const udp_valued[] = {"--dns", "--dns-server", "--max-udp-flows"};
         int known = 0;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
             known |= strcmp(a, valued[k]) == 0;
+        for (size_t k = 0; k < sizeof(udp_valued) / sizeof(udp_valued[0]); k++)
+            known |= strcmp(a, udp_valued[k]) == 0;
         if (!known) {
             fprintf(stderr, "synack gateway: unknown option '%s'\n", a);
             return -1;
@@ -115,6 +127,12 @@ static int parse(gw_opts *o, int argc, char **argv)
             o->max_conns = (uint32_t)n;
         } else if (strcmp(a, "--connect-timeout") == 0 && (n = num(v, 1, 300000)) > 0) {
             o->connect_ms = (uint32_t)n;
+        } else if (strcmp(a, "--dns") == 0 &&
+                   (strcmp(v, "none") == 0 ? (o->dns = 0, 1) : parse_addr(v, &o->dns, NULL) == 0)) {
+        } else if (strcmp(a, "--dns-server") == 0 &&
+                   gw_parse_hostport(v, &o->dns_server, &o->dns_port) == 0) {
+        } else if (strcmp(a, "--max-udp-flows") == 0 && (n = num(v, 1, 4096)) > 0) {
+            o->max_udp = (uint32_t)n;
         } else {
             fprintf(stderr, "synack gateway: bad value for %s: '%s'\n", a, v);
             return -1;
@@ -129,6 +147,17 @@ static int parse(gw_opts *o, int argc, char **argv)
         fprintf(stderr, "synack gateway: --gw must be another address of --addr's subnet\n");
         return -1;
     }
+    if (o->dns == UINT32_MAX) /* slirp's 10.0.2.3: the subnet's .3, if that is free */
+        o->dns =
+            o->prefix_len >= 30 || (o->addr & mask) + 3 == o->addr || (o->addr & mask) + 3 == o->gw
+                ? 0
+                : (o->addr & mask) + 3;
+    if (o->dns == o->addr || o->dns == o->gw) {
+        fprintf(stderr, "synack gateway: --dns must differ from --addr and --gw\n");
+        return -1;
+    }
+    if (!o->dns_server)
+        o->dns_server = gw_resolv_conf("/etc/resolv.conf");
     return 0;
 }
 
@@ -195,13 +224,22 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
     int ls = -1;
     synack_stack *st = open_stack(o, dev, &ls);
     gw_relay *r = st ? gw_relay_new(st, ls, o) : NULL;
-    if (!r) {
+    gw_udp_opts uo = {.max_flows = o->max_udp,
+                      .gw = o->gw,
+                      .dns = o->dns,
+                      .dns_server = o->dns_server,
+                      .dns_port = o->dns_port};
+    gw_udp *u = r ? gw_udp_new(st, &uo) : NULL;
+    gw_icmp *ic = u ? gw_icmp_new(dev, o->gw) : NULL;
+    if (!ic) {
         fprintf(stderr, "synack gateway: cannot create the stack\n");
+        gw_udp_free(u);
+        gw_relay_free(r);
         synack_stack_free(st);
         return 1;
     }
     static uint8_t frame[SYNACK_TUNTAP_MAX_FRAME];
-    static struct pollfd pf[GW_MAX_POLL];
+    static struct pollfd pf[GW_POLL_SLOTS];
     fprintf(stderr, "synack gateway: serving %s on %s (gateway %u.%u.%u.%u)\n", o->netns, dev->name,
             o->gw >> 24, (o->gw >> 16) & 255, (o->gw >> 8) & 255, o->gw & 255);
     int rc = 0;
@@ -217,12 +255,15 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
                 gw_stop = 1;
                 break;
             }
-            synack_input(st, now, frame, (size_t)n);
+            if (!gw_icmp_frame(ic, frame, (size_t)n, now))
+                synack_input(st, now, frame, (size_t)n);
         }
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)
             synack_poll(st, now);
         gw_relay_step(r, now);
+        gw_udp_step(u, now);
+        gw_icmp_step(ic, now);
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)
             synack_poll(st, now);
@@ -230,16 +271,23 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         pf[0].events = POLLIN;
         pf[0].revents = 0;
         int n = 1 + gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1);
-        uint64_t d = synack_next_deadline(st), d2 = gw_relay_deadline(r);
+        n += gw_udp_pollfds(u, pf + n, GW_POLL_SLOTS - n);
+        n += gw_icmp_pollfds(ic, pf + n, GW_POLL_SLOTS - n);
+        uint64_t d = synack_next_deadline(st), d2 = gw_relay_deadline(r), d3 = gw_udp_deadline(u);
         if (d2 < d)
             d = d2;
+        if (d3 < d)
+            d = d3;
         int wait_ms = 1000;
         if (d != UINT64_MAX)
             wait_ms =
                 d <= now ? 0 : (int)((d - now + 999) / 1000 < 1000 ? (d - now + 999) / 1000 : 1000);
         poll(pf, (nfds_t)n, wait_ms);
     }
+    gw_udp_summary(o->json, u, ic, st); /* before the TCP line, which stays the last */
     summary(o, r, st, (int)gw_relay_open(r));
+    gw_icmp_free(ic);
+    gw_udp_free(u);
     gw_relay_free(r);
     synack_stack_free(st);
     return rc;

@@ -21,6 +21,10 @@ typedef struct gw_opts {
     uint32_t max_conns;  /* --max-conns: relayed connections (and host fds) at once */
     uint32_t connect_ms; /* --connect-timeout: host-side connect, then the drop verdict */
     int json;            /* --json: a summary object on stdout at exit */
+    uint32_t dns;        /* --dns: the namespace's DNS address, forwarded (0: none) */
+    uint32_t dns_server; /* --dns-server: the resolver behind it (/etc/resolv.conf's) */
+    uint16_t dns_port;   /* its port (53) */
+    uint32_t max_udp;    /* --max-udp-flows: UDP flows (host sockets) at once */
 } gw_opts;
 
 /* Opens the TAP in the namespace o->netns (from a helper thread that enters it, so the

@@ -77,8 +77,15 @@ static void *attach_thread(void *arg)
     char *const up[] = {"ip", "link", "set", (char *)dev, "mtu", mtu, "up", NULL};
     char *const ad[] = {"ip", "addr", "add", addr, "dev", (char *)dev, NULL};
     char *const rt[] = {"ip", "route", "add", "default", "via", gw, "dev", (char *)dev, NULL};
-    char *const *cmds[] = {lo, up, ad, rt};
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+    /* the DNS address lies in the subnet, where nobody answers ARP for it: routed via the
+     * gateway, whose catch-all takes it */
+    char dns[24];
+    ip4(dns, sizeof(dns), o->dns);
+    strcat(dns, "/32");
+    char *const dn[] = {"ip", "route", "add", dns, "via", gw, "dev", (char *)dev, NULL};
+    char *const *cmds[] = {lo, up, ad, rt, dn};
+    size_t ncmds = sizeof(cmds) / sizeof(cmds[0]) - (o->dns ? 0 : 1);
+    for (size_t i = 0; i < ncmds; i++) {
         if (run(cmds[i]) != 0) {
             snprintf(j->err, sizeof(j->err), "'ip %s %s' failed in %s", cmds[i][1], cmds[i][2],
                      o->netns);

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/* UDP sockets (RFC 768, RFC 1122 4.1): ports, the default peer of connect(), sending one
+ * datagram per call (fragmented at the source when it exceeds the path MTU and the
+ * socket allows it, as Linux's IP_PMTUDISC_WANT) and the bounded receive queue. The port
+ * space is UDP's own, apart from TCP's, as in Linux. */
+#include <errno.h>
+#include "util/sockdefs.h"
+#include <string.h>
+
+#include "stack/ready.h"
+#include "udp/udp.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
+
+static udp_table *table(synack_stack *st)
+{
+    if (st->udp)
+        return st->udp;
+    udp_table *t = stack_alloc(st, sizeof(*t));
+    if (!t)
+        return NULL;
+    for (int i = 0; i < UDP_HASH_BUCKETS; i++)
+        t->chain[i] = -1;
+    t->catch_all = -1;
+    st->udp = t;
+    return t;
+}
+
+int udp_open(synack_stack *st, synack_sock *so)
+{
+    if (!table(st))
+        return -ENOMEM;
+    udp_sock *u = stack_alloc(st, sizeof(*u));
+    if (!u)
+        return -ENOMEM;
+    memset(u, 0, sizeof(*u));
+    u->hnext = -1;
+    so->udp = u;
+    return 0;
+}
+
+static void unhash(synack_stack *st, int s)
+{
+    udp_sock *u = st->socks[s].udp;
+    if (!u->hashed)
+        return;
+    int *pp = &st->udp->chain[st->socks[s].lport % UDP_HASH_BUCKETS];
+    while (*pp != s)
+        pp = &st->socks[*pp].udp->hnext;
+    *pp = u->hnext;
+    u->hnext = -1;
+    u->hashed = 0;
+}
+
+static void hash(synack_stack *st, int s)
+{
+    udp_sock *u = st->socks[s].udp;
+    int *head = &st->udp->chain[st->socks[s].lport % UDP_HASH_BUCKETS];
+    u->hnext = *head;
+    *head = s;
+    u->hashed = 1;
+}
+
+static void queue_free(synack_stack *st, udp_sock *u)
+{
+    while (u->head) {
+        udp_dgram *d = u->head;
+        u->head = d->next;
+        st->bufmem.free(st->bufmem.ctx, d, sizeof(*d) + d->len);
+    }
+    u->tail = NULL;
+    u->qbytes = 0;
+}
+
+void udp_release(synack_stack *st, int s)
+{
+    synack_sock *so = &st->socks[s];
+    udp_sock *u = so->udp;
+    if (!u)
+        return;
+    unhash(st, s);
+    if (st->udp->catch_all == s)
+        st->udp->catch_all = -1;
+    queue_free(st, u);
+    stack_free(st, u, sizeof(*u));
+    so->udp = NULL;
+}
+
+void udp_destroy(synack_stack *st)
+{
+    for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+        if (st->socks[i].in_use && st->socks[i].udp)
+            udp_release(st, (int)i);
+    if (st->udp)
+        stack_free(st, st->udp, sizeof(*st->udp));
+    st->udp = NULL;
+}
+
+/* Whether a UDP socket other than self holds port (SO_REUSEADDR on both lets them share,
+ * as Linux's UDP). */
+static int port_taken(synack_stack *st, int self, uint16_t port, int reuse)
+{
+    for (int i = st->udp->chain[port % UDP_HASH_BUCKETS]; i >= 0; i = st->socks[i].udp->hnext) {
+        const synack_sock *o = &st->socks[i];
+        if (i != self && o->lport == port && !(reuse && o->reuseaddr))
+            return 1;
+    }
+    return 0;
+}
+
+/* RFC 6056 3.3.2 (Algorithm 2's simple form): a random start, then a linear search. */
+static int pick_port(synack_stack *st, int s)
+{
+    uint32_t lo = st->cfg.ephemeral_lo, span = (uint32_t)st->cfg.ephemeral_hi - lo + 1;
+    uint32_t start = rng_below(&st->rng, span);
+    for (uint32_t i = 0; i < span; i++) {
+        uint16_t port = (uint16_t)(lo + (start + i) % span);
+        if (!port_taken(st, s, port, 0))
+            return port;
+    }
+    return -EAGAIN; /* Linux's answer when the ephemeral range is exhausted */
+}
+
+int udp_bind(synack_stack *st, int s, uint32_t ip, uint16_t port)
+{
+    synack_sock *so = &st->socks[s];
+    if (so->bound)
+        return -EINVAL;
+    if (ip != 0 && ip != st->cfg.netif.addr && !so->freebind)
+        return -EADDRNOTAVAIL;
+    if (port == 0) {
+        int p = pick_port(st, s);
+        if (p < 0)
+            return p;
+        port = (uint16_t)p;
+    } else if (port_taken(st, s, port, so->reuseaddr)) {
+        return -EADDRINUSE;
+    }
+    so->bound = 1;
+    so->laddr = ip;
+    so->lport = port;
+    hash(st, s);
+    return 0;
+}
+
+/* An unbound socket that sends or connects gets an ephemeral port (Linux's autobind). */
+static int autobind(synack_stack *st, int s)
+{
+    return st->socks[s].bound ? 0 : udp_bind(st, s, 0, 0);
+}
+
+/* A destination address: 0, -EINVAL (short), -EAFNOSUPPORT. */
+static int sin_read(const struct sockaddr *addr, synack_socklen_t len, uint16_t *fam, uint32_t *ip,
+                    uint16_t *port)
+{
+    if (!addr || len < (synack_socklen_t)sizeof(uint16_t))
+        return -EINVAL;
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    memcpy(&sin, addr, len < sizeof(sin) ? len : sizeof(sin));
+    *fam = sin.sin_family;
+    if (sin.sin_family == AF_INET && len < (synack_socklen_t)sizeof(sin))
+        return -EINVAL;
+    *ip = ntohl(sin.sin_addr.s_addr);
+    *port = ntohs(sin.sin_port);
+    return 0;
+}
+
+static void sin_write(struct sockaddr *addr, synack_socklen_t *len, uint32_t ip, uint16_t port)
+{
+    if (!addr || !len)
+        return;
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(ip);
+    sin.sin_port = htons(port);
+    size_t n = *len < sizeof(sin) ? *len : sizeof(sin);
+    memcpy(addr, &sin, n);
+    *len = sizeof(sin);
+}
+
+int udp_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len)
+{
+    synack_sock *so = &st->socks[s];
+    udp_sock *u = so->udp;
+    uint16_t fam = 0, port = 0;
+    uint32_t ip = 0;
+    int rc = sin_read(addr, len, &fam, &ip, &port);
+    if (rc)
+        return rc;
+    if (fam == 0) { /* AF_UNSPEC dissolves the association (Linux's udp_disconnect) */
+        u->raddr = 0;
+        u->rport = 0;
+        return 0;
+    }
+    if (fam != AF_INET)
+        return -EAFNOSUPPORT;
+    if (port == 0 || ip == 0)
+        return -EINVAL; /* Linux connects to 0.0.0.0 as loopback; there is none here */
+    if ((rc = autobind(st, s)) != 0)
+        return rc;
+    u->raddr = ip;
+    u->rport = port;
+    u->err = 0;
+    return 0;
+}
+
+int udp_peer(const synack_sock *so, uint32_t *ip, uint16_t *port)
+{
+    if (!so->udp->raddr)
+        return -ENOTCONN;
+    *ip = so->udp->raddr;
+    *port = so->udp->rport;
+    return 0;
+}
+
+int udp_take_error(synack_sock *so)
+{
+    int e = so->udp->err;
+    so->udp->err = 0;
+    return e;
+}
+
+/* Builds and sends one datagram from src:sport to dst:dport. */
+static long emit(synack_stack *st, const synack_sock *so, uint32_t src, uint16_t sport,
+                 uint32_t dst, uint16_t dport, const uint8_t *buf, size_t len)
+{
+    uint16_t ulen = (uint16_t)(UDP_HDR_LEN + len);
+    uint32_t total = (uint32_t)ulen + IPV4_HDR_LEN;
+    uint8_t hdr[UDP_HDR_LEN];
+    wr16(hdr, sport);
+    wr16(hdr + 2, dport);
+    wr16(hdr + 4, ulen);
+    wr16(hdr + 6, 0);
+    uint64_t acc = csum_pseudo_ipv4(0, src, dst, 17, ulen);
+    acc = csum_add(acc, hdr, UDP_HDR_LEN);
+    uint32_t path = ip_pmtu_get(st, dst);
+    uint8_t pmtud = so->knobs.pmtudisc;
+    if (total > path) {
+        /* IP_PMTUDISC_DO refuses what exceeds the path MTU, PROBE what exceeds the
+         * link's; WANT and DONT fragment (Linux's __ip_append_data). */
+        if (pmtud == IP_PMTUDISC_DO || ((pmtud == IP_PMTUDISC_PROBE || pmtud == IP_PMTUDISC_OMIT) &&
+                                        total > st->cfg.netif.mtu))
+            return -EMSGSIZE;
+    }
+    uint32_t mtu = pmtud >= IP_PMTUDISC_PROBE ? st->cfg.netif.mtu : path;
+    st->tx_tos = so->knobs.tos;
+    int rc;
+    if (total > mtu) {
+        uint16_t sum = csum_finish(csum_add(acc, buf, len));
+        wr16(hdr + 6, sum ? sum : 0xffff); /* 0 means "no checksum" (RFC 768) */
+        rc = ip_output_frags(st, src, dst, 17, hdr, UDP_HDR_LEN, buf, len, mtu);
+    } else {
+        uint8_t *l4 = st->txbuf + ip_headroom(st);
+        memcpy(l4, hdr, UDP_HDR_LEN);
+        uint16_t sum = csum_finish(csum_copy(acc, l4 + UDP_HDR_LEN, buf, len));
+        wr16(l4 + 6, sum ? sum : 0xffff);
+        /* DF unless IP_PMTUDISC_DONT: a datagram that fits goes whole (as Linux) */
+        st->tx_nodf = pmtud == IP_PMTUDISC_DONT;
+        rc = ip_output_src(st, src, dst, 17, l4, ulen, NULL, 0);
+        st->tx_nodf = 0;
+    }
+    st->tx_tos = 0;
+    if (rc < 0 && rc != -EAGAIN)
+        return rc;
+    stack_count(st, SYNACK_CTR_UdpOutDatagrams);
+    return (long)len;
+}
+
+#define UDP_SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL)
+
+long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
+                const struct sockaddr *from, synack_socklen_t fromlen, const struct sockaddr *to,
+                synack_socklen_t tolen)
+{
+    synack_sock *so = &st->socks[s];
+    udp_sock *u = so->udp;
+    if (flags & MSG_OOB)
+        return -EOPNOTSUPP;
+    if (flags & ~UDP_SEND_FLAGS)
+        return -EINVAL;
+    if (u->err) /* an ICMP error on the association comes first (Linux's sock_error) */
+        return -udp_take_error(so);
+    uint32_t dst, src = so->laddr ? so->laddr : st->cfg.netif.addr;
+    uint16_t dport, fam;
+    if (to) {
+        int rc = sin_read(to, tolen, &fam, &dst, &dport);
+        if (rc)
+            return rc;
+        if (fam != AF_INET)
+            return -EAFNOSUPPORT;
+        if (dport == 0)
+            return -EINVAL;
+    } else {
+        if (!u->raddr)
+            return -EDESTADDRREQ;
+        dst = u->raddr;
+        dport = u->rport;
+    }
+    if (!buf && len)
+        return -EFAULT;
+    if (len > UDP_MAX_PAYLOAD)
+        return -EMSGSIZE;
+    uint16_t sport;
+    if (from) {
+        uint32_t fip;
+        int rc = sin_read(from, fromlen, &fam, &fip, &sport);
+        if (rc)
+            return rc;
+        if (fam != AF_INET)
+            return -EAFNOSUPPORT;
+        if (!u->catch_all || sport == 0 || fip == 0)
+            return -EINVAL;
+        src = fip;
+    } else {
+        int rc = autobind(st, s);
+        if (rc)
+            return rc;
+        sport = so->lport;
+    }
+    return emit(st, so, src, sport, dst, dport, buf, len);
+}
+
+#define UDP_RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC)
+
+long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, struct sockaddr *src,
+                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen)
+{
+    synack_sock *so = &st->socks[s];
+    udp_sock *u = so->udp;
+    if (flags & MSG_OOB)
+        return -EOPNOTSUPP;
+    if (flags & ~UDP_RECV_FLAGS)
+        return -EINVAL;
+    if (u->err)
+        return -udp_take_error(so);
+    udp_dgram *d = u->head;
+    if (!d)
+        return so->shut_rd ? 0 : -EAGAIN;
+    if (!buf && len)
+        return -EFAULT;
+    size_t n = len < d->len ? len : d->len;
+    if (n)
+        memcpy(buf, d + 1, n);
+    sin_write(src, srclen, d->saddr, d->sport);
+    sin_write(dst, dstlen, d->daddr, d->dport);
+    long ret = (flags & MSG_TRUNC) ? (long)d->len : (long)n;
+    if (!(flags & MSG_PEEK)) {
+        u->head = d->next;
+        if (!u->head)
+            u->tail = NULL;
+        u->qbytes -= udp_charge(d->len);
+        st->bufmem.free(st->bufmem.ctx, d, sizeof(*d) + d->len);
+    }
+    return ret;
+}
+
+int udp_unreach(synack_stack *st, int s, const struct sockaddr *client, synack_socklen_t clen,
+                const struct sockaddr *dst, synack_socklen_t dlen, int code)
+{
+    uint32_t cip, dip;
+    uint16_t cport, dport, cfam, dfam;
+    int rc = sin_read(client, clen, &cfam, &cip, &cport);
+    if (rc == 0)
+        rc = sin_read(dst, dlen, &dfam, &dip, &dport);
+    if (rc)
+        return rc;
+    if (cfam != AF_INET || dfam != AF_INET)
+        return -EAFNOSUPPORT;
+    if (!st->socks[s].udp->catch_all || code < 0 || code > 15 || !cport || !dport || !cip)
+        return -EINVAL;
+    /* The datagram itself is gone: its IP header and UDP ports are what the client's stack
+     * matches an error against (RFC 1122 3.2.2, 4.1.3.3), so those are quoted. */
+    uint8_t quote[IPV4_HDR_LEN + UDP_HDR_LEN];
+    ipv4_hdr h = {.ttl = 64, .proto = 17, .src = cip, .dst = dip};
+    ipv4_emit(quote, sizeof(quote), &h, UDP_HDR_LEN);
+    uint8_t *u = quote + IPV4_HDR_LEN;
+    wr16(u, cport);
+    wr16(u + 2, dport);
+    wr16(u + 4, UDP_HDR_LEN);
+    wr16(u + 6, 0);
+    ip_send_unreach(st, cip, (uint8_t)code, quote, sizeof(quote));
+    return 0;
+}
+
+short udp_poll(const synack_sock *so)
+{
+    const udp_sock *u = so->udp;
+    short ev = POLLOUT; /* a datagram is sent or dropped at once: never a full buffer */
+    if (u->head || so->shut_rd)
+        ev |= POLLIN;
+    if (u->err)
+        ev |= POLLERR;
+    return ev;
+}
+
+int udp_setopt(synack_stack *st, int s, int name, int v)
+{
+    synack_sock *so = &st->socks[s];
+    if (name != SYNACK_UDP_CATCH_ALL)
+        return -ENOPROTOOPT;
+    if (v < 0 || v > 1)
+        return -EINVAL;
+    int cur = st->udp->catch_all;
+    if (v && cur >= 0 && cur != s)
+        return -EADDRINUSE; /* one per stack */
+    so->udp->catch_all = (uint8_t)v;
+    st->udp->catch_all = v ? s : (cur == s ? -1 : cur);
+    return 0;
+}

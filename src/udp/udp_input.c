@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* UDP datagrams in (RFC 768, RFC 1122 4.1.3): length and checksum checks, the choice of
+ * socket, the receive queue bounded by SO_RCVBUF, Port Unreachable when no socket takes a
+ * datagram, and ICMP errors reported to connected sockets (Linux's udp_err). */
+#include <errno.h>
+#include "util/sockdefs.h"
+#include <string.h>
+
+#include "stack/ready.h"
+#include "udp/udp.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
+#include "wire/icmp.h"
+
+int udp_catch_all_takes(const synack_stack *st, uint32_t dst)
+{
+    if (!st->udp || st->udp->catch_all < 0)
+        return 0;
+    /* Unicast only, as the TCP catch-all (tcp/hold.c): broadcast, multicast, class E,
+     * "this network" and loopback destinations are nobody's (RFC 1122 3.2.1.3). */
+    uint32_t top = dst >> 24;
+    if (top == 0 || top == 127 || (dst >> 28) >= 0xe)
+        return 0;
+    uint8_t p = st->cfg.netif.prefix_len;
+    if (p > 0 && p < 31) {
+        uint32_t host = (1u << (32 - p)) - 1;
+        if ((dst & ~host) == (st->cfg.netif.addr & ~host) && (dst & host) == host)
+            return 0; /* the directed broadcast of our own subnet */
+    }
+    return 1;
+}
+
+/* Linux's compute_score, reduced to what a socket here can be bound to: a socket that
+ * names more of the 4-tuple wins; one that names something else does not match. */
+static int score(const synack_sock *so, uint32_t daddr, uint32_t saddr, uint16_t sport)
+{
+    int sc = 1;
+    if (so->laddr) {
+        if (so->laddr != daddr)
+            return -1;
+        sc += 4;
+    }
+    if (so->udp->raddr) {
+        if (so->udp->raddr != saddr || so->udp->rport != sport)
+            return -1;
+        sc += 8;
+    }
+    return sc;
+}
+
+int udp_lookup(synack_stack *st, uint32_t daddr, uint16_t dport, uint32_t saddr, uint16_t sport)
+{
+    if (!st->udp)
+        return -1;
+    int best = -1, best_sc = -1;
+    for (int i = st->udp->chain[dport % UDP_HASH_BUCKETS]; i >= 0; i = st->socks[i].udp->hnext) {
+        const synack_sock *so = &st->socks[i];
+        if (so->lport != dport)
+            continue;
+        /* a socket bound to our address does not take what the catch-all got for others */
+        if (daddr != st->cfg.netif.addr && !so->freebind && so->laddr != daddr)
+            continue;
+        int sc = score(so, daddr, saddr, sport);
+        if (sc > best_sc) { /* the first of equals: the most recently bound, as Linux */
+            best = i;
+            best_sc = sc;
+        }
+    }
+    return best;
+}
+
+/* Queues the datagram on socket s, or drops it for want of room (UdpRcvbufErrors). */
+static int enqueue(synack_stack *st, int s, const ipv4_hdr *ip, uint16_t sport, uint16_t dport,
+                   const uint8_t *data, uint32_t len)
+{
+    synack_sock *so = &st->socks[s];
+    udp_sock *u = so->udp;
+    /* Linux's __udp_enqueue_schedule_skb: refused once the queue is over SO_RCVBUF (an
+     * empty queue always takes one datagram) */
+    if (u->head && u->qbytes + udp_charge(len) > so->knobs.rcvbuf) {
+        stack_count(st, SYNACK_CTR_UdpInErrors);
+        stack_drop(st, NULL, SYNACK_CTR_UdpRcvbufErrors, "udp-rcvbuf");
+        return -ENOBUFS;
+    }
+    udp_dgram *d = st->bufmem.alloc(st->bufmem.ctx, sizeof(*d) + len);
+    if (!d) {
+        stack_count(st, SYNACK_CTR_UdpInErrors);
+        stack_drop(st, NULL, SYNACK_CTR_UdpRcvbufErrors, "udp-no-memory");
+        return -ENOBUFS;
+    }
+    d->next = NULL;
+    d->saddr = ip->src;
+    d->daddr = ip->dst;
+    d->sport = sport;
+    d->dport = dport;
+    d->len = len;
+    if (len)
+        memcpy(d + 1, data, len);
+    int was_empty = u->head == NULL;
+    if (u->tail)
+        u->tail->next = d;
+    else
+        u->head = d;
+    u->tail = d;
+    u->qbytes += udp_charge(len);
+    stack_count(st, SYNACK_CTR_UdpInDatagrams);
+    if (was_empty)
+        sock_ready_raise(st, s, POLLIN);
+    return 0;
+}
+
+int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum_ok)
+{
+    const uint8_t *p = ip->payload;
+    size_t plen = ip->payload_len;
+    uint16_t ulen = plen >= UDP_HDR_LEN ? rd16(p + 4) : 0;
+    /* RFC 768: the length covers header and data; a datagram shorter than it claims, or a
+     * length below the header's, is malformed (Linux: UdpInErrors). Link padding beyond
+     * it is ignored. */
+    if (plen < UDP_HDR_LEN || ulen < UDP_HDR_LEN || ulen > plen) {
+        stack_drop(st, NULL, SYNACK_CTR_UdpInErrors, "udp-bad-length");
+        return -EINVAL;
+    }
+    /* A zero checksum is "none computed", allowed over IPv4 (RFC 768, RFC 1122 4.1.3.4). */
+    if (!csum_ok && rd16(p + 6) != 0) {
+        uint64_t acc = csum_pseudo_ipv4(0, ip->src, ip->dst, 17, ulen);
+        if (csum_finish(csum_add(acc, p, ulen)) != 0) {
+            stack_count(st, SYNACK_CTR_UdpInErrors);
+            stack_drop(st, NULL, SYNACK_CTR_UdpInCsumErrors, "udp-bad-checksum");
+            return -EINVAL;
+        }
+    }
+    uint16_t sport = rd16(p), dport = rd16(p + 2);
+    int s = udp_lookup(st, ip->dst, dport, ip->src, sport);
+    if (s < 0 && st->udp && st->udp->catch_all >= 0) /* IPv4 let only unicast by */
+        s = st->udp->catch_all;
+    if (s < 0) {
+        /* RFC 1122 4.1.3.1: Port Unreachable, never for broadcast (only our own address
+         * gets this far without a catch-all) */
+        stack_count(st, SYNACK_CTR_UdpNoPorts);
+        size_t quote = ip->hdr_len + (plen < 8 ? plen : 8);
+        ip_send_unreach(st, ip->src, ICMP_CODE_PORT_UNREACH, pkt, quote);
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "udp-no-port");
+        return 0;
+    }
+    if (st->socks[s].shut_rd)
+        return 0;
+    enqueue(st, s, ip, sport, dport, p + UDP_HDR_LEN, (uint32_t)(ulen - UDP_HDR_LEN));
+    return 0;
+}
+
+#ifndef ENONET /* Linux's "machine is not on the network"; newlib has none */
+#define ENONET EHOSTUNREACH
+#endif
+
+/* The errno an ICMP error stands for, and whether it is hard (Linux's icmp_err_convert:
+ * only those are reported to a socket without IP_RECVERR). */
+static int icmp_errno(uint8_t type, uint8_t code, int *hard)
+{
+    *hard = 0;
+    if (type == ICMP_TIME_EXCEEDED)
+        return EHOSTUNREACH;
+    if (type != ICMP_DEST_UNREACH)
+        return 0;
+    static const struct {
+        int err, hard;
+    } tab[16] = {
+        {ENETUNREACH, 0},  {EHOSTUNREACH, 0}, {ENOPROTOOPT, 1},  {ECONNREFUSED, 1},
+        {EMSGSIZE, 0},     {EOPNOTSUPP, 0},   {ENETUNREACH, 1},  {EHOSTDOWN, 1},
+        {ENONET, 1},       {ENETUNREACH, 1},  {EHOSTUNREACH, 1}, {ENETUNREACH, 0},
+        {EHOSTUNREACH, 0}, {EHOSTUNREACH, 1}, {EHOSTUNREACH, 1}, {EHOSTUNREACH, 1},
+    };
+    if (code > 15)
+        return 0;
+    *hard = tab[code].hard;
+    return tab[code].err;
+}
+
+void udp_icmp_input(synack_stack *st, uint8_t type, uint8_t code, uint32_t src, uint32_t dst,
+                    uint16_t sport, uint16_t dport)
+{
+    int hard;
+    int err = icmp_errno(type, code, &hard);
+    if (type == ICMP_DEST_UNREACH && code == ICMP_CODE_FRAG_NEEDED)
+        return; /* the path MTU, recorded by the caller for later sends */
+    /* the datagram's sender: the socket that would receive the reply, so our end is the
+     * lookup's destination */
+    uint32_t ours = src, theirs = dst;
+    uint16_t our_port = sport, their_port = dport;
+    int s = udp_lookup(st, ours, our_port, theirs, their_port);
+    if (s < 0) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-udp-no-socket");
+        return;
+    }
+    synack_sock *so = &st->socks[s];
+    /* Linux (without IP_RECVERR): only hard errors, and only on a connected socket, whose
+     * association the error is about. */
+    if (!err || !hard || !so->udp->raddr) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-udp-ignored");
+        return;
+    }
+    so->udp->err = err;
+    sock_ready_raise(st, s, POLLERR);
+}

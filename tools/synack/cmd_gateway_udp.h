@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* synack gateway: UDP NAT flows and DNS forwarding (cmd_gateway_udp.c), ICMP echo
+ * (cmd_gateway_icmp.c). */
+#ifndef SYNACK_TOOL_CMD_GATEWAY_UDP_H
+#define SYNACK_TOOL_CMD_GATEWAY_UDP_H
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "synack/synack.h"
+#include "synack/tuntap.h"
+
+/* Idle timeouts of a flow, as Linux conntrack's UDP and pasta's: a flow that never got an
+ * answer (one-shot queries, scans) goes after 30 s, one with replies ("stream") after
+ * 180 s, a DNS flow 10 s after its last datagram (slirp's fast expiry for DNS). */
+#define GW_UDP_UNREPLIED_US (30ull * 1000000)
+#define GW_UDP_STREAM_US (180ull * 1000000)
+#define GW_UDP_DNS_US (10ull * 1000000)
+
+typedef struct gw_udp_opts {
+    uint32_t max_flows;  /* flows (host sockets) at once; the least recently used is evicted */
+    uint32_t gw;         /* the stack's own address: never forwarded (the host has no such) */
+    uint32_t dns;        /* the namespace's DNS address (0: none) */
+    uint32_t dns_server; /* where its queries go (host order) */
+    uint16_t dns_port;   /* and the port (53) */
+} gw_udp_opts;
+
+typedef struct gw_udp_stats {
+    uint64_t flows;       /* flows opened */
+    uint64_t expired;     /* closed idle */
+    uint64_t evicted;     /* closed to make room */
+    uint64_t up, down;    /* datagrams namespace -> host, host -> namespace */
+    uint64_t dns;         /* datagrams to the DNS address */
+    uint64_t blocked;     /* datagrams to addresses never forwarded (loopback, multicast, ...) */
+    uint64_t errors;      /* host socket errors (send refused, no socket) */
+    uint64_t unreachable; /* ICMP errors the host heard, passed on to the namespace */
+} gw_udp_stats;
+
+typedef struct gw_udp gw_udp;
+typedef struct gw_icmp gw_icmp;
+/* A catch-all UDP socket on st and an empty flow table; NULL on failure. */
+gw_udp *gw_udp_new(synack_stack *st, const gw_udp_opts *o);
+void gw_udp_free(gw_udp *u);
+/* One round at time now: datagrams from the namespace out through their flows' host
+ * sockets, replies (from the last poll's readable sockets) back, idle flows closed. */
+void gw_udp_step(gw_udp *u, uint64_t now);
+/* The flows' host fds to poll (at most max; the array is read back at the next step). */
+int gw_udp_pollfds(gw_udp *u, struct pollfd *out, int max);
+/* The earliest idle expiry, UINT64_MAX if none. */
+uint64_t gw_udp_deadline(const gw_udp *u);
+const gw_udp_stats *gw_udp_stats_get(const gw_udp *u);
+uint32_t gw_udp_open(const gw_udp *u);
+/* "A" or "A:PORT" into *addr (host order) and *port: 0, or -1. */
+int gw_parse_hostport(const char *v, uint32_t *addr, uint16_t *port);
+/* The UDP and ICMP lines of the exit summary (a JSON object with json). */
+void gw_udp_summary(int json, const gw_udp *u, const gw_icmp *ic, const synack_stack *st);
+/* The first IPv4 nameserver of a resolv.conf (host order), 0 if none. */
+uint32_t gw_resolv_conf(const char *path);
+
+typedef struct gw_icmp_stats {
+    uint64_t requests; /* echo requests sent out through a ping socket */
+    uint64_t replies;  /* echo replies written back into the namespace */
+    uint64_t refused;  /* requests dropped: no ping socket (net.ipv4.ping_group_range), or
+                          to this host, multicast or broadcast */
+} gw_icmp_stats;
+
+/* ICMP echo through unprivileged ping sockets; frames for the namespace go to dev.
+ * gw is the stack's address (whose echo the stack answers itself). */
+gw_icmp *gw_icmp_new(synack_tuntap *dev, uint32_t gw);
+void gw_icmp_free(gw_icmp *g);
+/* A frame read from the TAP: 1 if it was an echo request for elsewhere, handled here
+ * (the stack never sees it), else 0. */
+int gw_icmp_frame(gw_icmp *g, const uint8_t *frame, size_t len, uint64_t now);
+void gw_icmp_step(gw_icmp *g, uint64_t now);
+int gw_icmp_pollfds(gw_icmp *g, struct pollfd *out, int max);
+const gw_icmp_stats *gw_icmp_stats_get(const gw_icmp *g);
+
+#endif
