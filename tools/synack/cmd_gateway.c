@@ -30,12 +30,15 @@ static void on_signal(int sig)
 static void gw_usage(FILE *out)
 {
     fprintf(out, "usage: synack gateway (--netns PATH | --pid PID) [--ifname tap0]\n"
-                 "                      [--addr 10.0.2.100/24] [--gw 10.0.2.2] [--mtu 1500]\n"
+                 "                      [--addr 10.0.2.100/24] [--gw 10.0.2.2] [--mtu 65520]\n"
                  "                      [--max-conns 256] [--connect-timeout MS] [--json]\n"
+                 "                      [--no-offload] [--buffer 1M] [--max-buffer 256M]\n"
                  "Gives the namespace TCP to anywhere the gateway's own namespace reaches: a TAP\n"
                  "in it, its address and default route via --gw, and each connection relayed to a\n"
                  "host socket (SYN-ACK only once the host connect succeeded; refused -> RST;\n"
-                 "unreachable -> ICMP; no answer -> silence). SIGINT/SIGTERM stop it.\n");
+                 "unreachable -> ICMP; no answer -> silence). SIGINT/SIGTERM stop it.\n"
+                 "The TAP has checksum/TSO/GRO offloads unless --no-offload; --buffer is each\n"
+                 "connection's send and receive buffer, --max-buffer all of them together.\n");
 }
 
 static int parse_addr(const char *s, uint32_t *a, uint8_t *len)
@@ -65,13 +68,29 @@ static long num(const char *s, long lo, long hi)
     return *s && !*end && v >= lo && v <= hi ? v : -1;
 }
 
+/* A byte count with an optional k/M/G suffix (powers of 1024), lo..hi; -1 otherwise. */
+static long gw_size(const char *s, long lo, long hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    int shift = *end == 'k' || *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+    if (shift)
+        end++;
+    if (!*s || *end || v < 0 || v > (hi >> shift))
+        return -1;
+    v <<= shift;
+    return v >= lo ? v : -1;
+}
+
 static int parse(gw_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->ifname = "tap0";
     parse_addr("10.0.2.100/24", &o->addr, &o->prefix_len);
     parse_addr("10.0.2.2", &o->gw, NULL);
-    o->mtu = 1500;
+    o->mtu = 65520;
+    o->buffer = 1u << 20;
+    o->max_buffer = 256u << 20;
     o->max_conns = 256;
     o->connect_ms = 10000;
     for (int i = 1; i < argc; i++) {
@@ -81,13 +100,17 @@ static int parse(gw_opts *o, int argc, char **argv)
             o->json = 1;
             continue;
         }
+        if (strcmp(a, "--no-offload") == 0) {
+            o->no_offload = 1;
+            continue;
+        }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             gw_usage(stdout);
             exit(0);
         }
         static const char *const valued[] = {
-            "--netns", "--pid", "--ifname",    "--addr",
-            "--gw",    "--mtu", "--max-conns", "--connect-timeout"};
+            "--netns", "--pid",       "--ifname",          "--addr",   "--gw",
+            "--mtu",   "--max-conns", "--connect-timeout", "--buffer", "--max-buffer"};
         int known = 0;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
             known |= strcmp(a, valued[k]) == 0;
@@ -115,6 +138,10 @@ static int parse(gw_opts *o, int argc, char **argv)
             o->max_conns = (uint32_t)n;
         } else if (strcmp(a, "--connect-timeout") == 0 && (n = num(v, 1, 300000)) > 0) {
             o->connect_ms = (uint32_t)n;
+        } else if (strcmp(a, "--buffer") == 0 && (n = gw_size(v, 2048, 64l << 20)) > 0) {
+            o->buffer = (uint32_t)n;
+        } else if (strcmp(a, "--max-buffer") == 0 && (n = gw_size(v, 2048, 4095l << 20)) > 0) {
+            o->max_buffer = (uint32_t)n;
         } else {
             fprintf(stderr, "synack gateway: bad value for %s: '%s'\n", a, v);
             return -1;
@@ -132,12 +159,7 @@ static int parse(gw_opts *o, int argc, char **argv)
     return 0;
 }
 
-static int gw_output(void *ctx, const uint8_t *frame, size_t len)
-{
-    return synack_tuntap_write(ctx, frame, len);
-}
-
-static synack_stack *open_stack(const gw_opts *o, synack_tuntap *dev, int *ls)
+static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls)
 {
     synack_config cfg;
     synack_config_default(&cfg);
@@ -145,8 +167,10 @@ static synack_stack *open_stack(const gw_opts *o, synack_tuntap *dev, int *ls)
     cfg.netif.addr = o->gw;
     cfg.netif.prefix_len = o->prefix_len;
     cfg.netif.mtu = o->mtu;
-    cfg.netif.output = gw_output;
-    cfg.netif.output_ctx = dev;
+    gw_tap_netif(tap, &cfg.netif);
+    cfg.sndbuf = o->buffer;
+    cfg.rcvbuf = o->buffer;
+    cfg.max_buffer_bytes = o->max_buffer;
     synack_tuntap_make_mac(cfg.netif.mac, (uint64_t)o->gw * 2654435761u);
     synack_stack *st = synack_stack_new(&cfg);
     if (!st)
@@ -193,31 +217,25 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
 static int serve(const gw_opts *o, synack_tuntap *dev)
 {
     int ls = -1;
-    synack_stack *st = open_stack(o, dev, &ls);
+    gw_tap tap = {.dev = dev};
+    synack_stack *st = open_stack(o, &tap, &ls);
     gw_relay *r = st ? gw_relay_new(st, ls, o) : NULL;
     if (!r) {
         fprintf(stderr, "synack gateway: cannot create the stack\n");
         synack_stack_free(st);
         return 1;
     }
-    static uint8_t frame[SYNACK_TUNTAP_MAX_FRAME];
     static struct pollfd pf[GW_MAX_POLL];
     fprintf(stderr, "synack gateway: serving %s on %s (gateway %u.%u.%u.%u)\n", o->netns, dev->name,
             o->gw >> 24, (o->gw >> 16) & 255, (o->gw >> 8) & 255, o->gw & 255);
     int rc = 0;
     while (!gw_stop) {
         uint64_t now = synack_loop_clock();
-        for (int k = 0; k < 64; k++) {
-            long n = synack_tuntap_read(dev, frame, sizeof(frame));
-            if (n == -EAGAIN)
-                break;
-            if (n < 0) {
-                fprintf(stderr, "synack gateway: device: %s\n", strerror((int)-n));
-                rc = 1;
-                gw_stop = 1;
-                break;
-            }
-            synack_input(st, now, frame, (size_t)n);
+        int got = gw_tap_drain(&tap, st, now);
+        if (got < 0) {
+            fprintf(stderr, "synack gateway: device: %s\n", strerror(-got));
+            rc = 1;
+            break;
         }
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)

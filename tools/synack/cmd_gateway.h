@@ -21,6 +21,9 @@ typedef struct gw_opts {
     uint32_t max_conns;  /* --max-conns: relayed connections (and host fds) at once */
     uint32_t connect_ms; /* --connect-timeout: host-side connect, then the drop verdict */
     int json;            /* --json: a summary object on stdout at exit */
+    int no_offload;      /* --no-offload: a plain TAP, no virtio_net_hdr (cmd_gateway_tap.c) */
+    uint32_t buffer;     /* --buffer: each relayed connection's send and receive buffers */
+    uint32_t max_buffer; /* --max-buffer: all connections' buffers together */
 } gw_opts;
 
 /* Opens the TAP in the namespace o->netns (from a helper thread that enters it, so the
@@ -28,6 +31,32 @@ typedef struct gw_opts {
  * lo up, the TAP's MTU, address and default route via o->gw (with `ip`, run from that
  * thread). Returns 0 or -1 after a message. */
 int gw_ns_attach(const gw_opts *o, synack_tuntap *dev);
+
+/* The TAP's data path (cmd_gateway_tap.c). */
+#define GW_TAP_BATCH 64 /* frames read per wake-up before the relay runs */
+
+typedef struct gw_tap_stats {
+    uint64_t rx_frames, rx_bytes;
+    uint64_t rx_super;  /* of them, super-packets (GRO/GSO from the kernel) */
+    uint64_t rx_errors; /* frames lost: longer than any frame can be */
+    uint64_t tx_frames, tx_bytes;
+    uint64_t tx_super;  /* of them, TSO super-frames the kernel cuts */
+    uint64_t tx_errors; /* frames the kernel refused (queue full): lost, TCP resends */
+} gw_tap_stats;
+
+typedef struct gw_tap {
+    synack_tuntap *dev;
+    gw_tap_stats stats;
+} gw_tap;
+
+/* Opens the TAP named o->ifname in the calling thread's namespace, with offloads unless
+ * o->no_offload. 0 or a negative errno, as synack_tuntap_open_ex. */
+int gw_tap_open(synack_tuntap *dev, const gw_opts *o);
+/* Fills nif's output side for t (offloads as the device has them); nif->mtu stays. */
+void gw_tap_netif(gw_tap *t, synack_netif *nif);
+/* Reads up to GW_TAP_BATCH frames into st at time now. How many were read, or a negative
+ * errno when the device failed. */
+int gw_tap_drain(gw_tap *t, synack_stack *st, uint64_t now);
 
 /* What the relay counted. */
 typedef struct gw_stats {
