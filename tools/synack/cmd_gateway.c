@@ -257,6 +257,7 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
                 d <= now ? 0 : (int)((d - now + 999) / 1000 < 1000 ? (d - now + 999) / 1000 : 1000);
         poll(pf, (nfds_t)n, wait_ms);
     }
+    gw_tap_summary(&tap, o->json);
     summary(o, r, st, (int)gw_relay_open(r));
     gw_relay_free(r);
     synack_stack_free(st);

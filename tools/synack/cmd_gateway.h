@@ -37,11 +37,14 @@ int gw_ns_attach(const gw_opts *o, synack_tuntap *dev);
 
 typedef struct gw_tap_stats {
     uint64_t rx_frames, rx_bytes;
-    uint64_t rx_super;  /* of them, super-packets (GRO/GSO from the kernel) */
-    uint64_t rx_errors; /* frames lost: longer than any frame can be */
+    uint64_t rx_super;   /* of them, super-packets (GRO/GSO from the kernel) */
+    uint64_t rx_partial; /* of them, checksum left to us to trust (the kernel's own bytes) */
+    uint64_t rx_max;     /* the largest frame */
+    uint64_t rx_errors;  /* frames lost: longer than any frame can be */
     uint64_t tx_frames, tx_bytes;
-    uint64_t tx_super;  /* of them, TSO super-frames the kernel cuts */
-    uint64_t tx_errors; /* frames the kernel refused (queue full): lost, TCP resends */
+    uint64_t tx_super;   /* of them, TSO super-frames the kernel cuts */
+    uint64_t tx_partial; /* of them, checksum completed by the kernel (or not needed) */
+    uint64_t tx_errors;  /* frames the kernel refused (queue full): lost, TCP resends */
 } gw_tap_stats;
 
 typedef struct gw_tap {
@@ -57,6 +60,9 @@ void gw_tap_netif(gw_tap *t, synack_netif *nif);
 /* Reads up to GW_TAP_BATCH frames into st at time now. How many were read, or a negative
  * errno when the device failed. */
 int gw_tap_drain(gw_tap *t, synack_stack *st, uint64_t now);
+/* The TAP's counts at exit: a line on stderr, or with json a
+ * {"summary":"gateway_tap",...} line on stdout (before the relay's summary line). */
+void gw_tap_summary(const gw_tap *t, int json);
 
 /* What the relay counted. */
 typedef struct gw_stats {

@@ -5,6 +5,7 @@
  * ours the same way (TSO, tx checksum), so a 64 KiB burst costs one read or write instead
  * of 44, and no checksum pass on either side. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmd_gateway.h"
@@ -29,6 +30,8 @@ static int gw_tap_output_ex(void *ctx, const uint8_t *frame, size_t len, const s
     t->stats.tx_bytes += len;
     if (meta && (meta->flags & SYNACK_TX_GSO_TCPV4))
         t->stats.tx_super++;
+    if (meta && (meta->flags & SYNACK_TX_CSUM_PARTIAL))
+        t->stats.tx_partial++;
     return 0;
 }
 
@@ -70,7 +73,36 @@ int gw_tap_drain(gw_tap *t, synack_stack *st, uint64_t now)
         ts->rx_bytes += (uint64_t)n;
         if (meta.gso_size)
             ts->rx_super++;
+        if (meta.flags & SYNACK_RX_CSUM_PARTIAL)
+            ts->rx_partial++;
+        if ((uint64_t)n > ts->rx_max)
+            ts->rx_max = (uint64_t)n;
         synack_input_ex(st, now, gw_frame, (size_t)n, &meta);
     }
     return GW_TAP_BATCH;
+}
+
+void gw_tap_summary(const gw_tap *t, int json)
+{
+    const gw_tap_stats *s = &t->stats;
+    if (!json) {
+        fprintf(stderr,
+                "synack gateway: TAP %s: %llu frames in (%llu super), %llu out (%llu TSO), "
+                "%llu lost in, %llu refused out\n",
+                t->dev->vnet_hdr_len ? "with offloads" : "plain", (unsigned long long)s->rx_frames,
+                (unsigned long long)s->rx_super, (unsigned long long)s->tx_frames,
+                (unsigned long long)s->tx_super, (unsigned long long)s->rx_errors,
+                (unsigned long long)s->tx_errors);
+        return;
+    }
+    printf("{\"summary\":\"gateway_tap\",\"offload\":%d,\"rx_frames\":%llu,\"rx_bytes\":%llu,"
+           "\"rx_super\":%llu,\"rx_partial\":%llu,\"rx_max\":%llu,\"rx_errors\":%llu,"
+           "\"tx_frames\":%llu,\"tx_bytes\":%llu,\"tx_super\":%llu,\"tx_partial\":%llu,"
+           "\"tx_errors\":%llu}\n",
+           t->dev->vnet_hdr_len ? 1 : 0, (unsigned long long)s->rx_frames,
+           (unsigned long long)s->rx_bytes, (unsigned long long)s->rx_super,
+           (unsigned long long)s->rx_partial, (unsigned long long)s->rx_max,
+           (unsigned long long)s->rx_errors, (unsigned long long)s->tx_frames,
+           (unsigned long long)s->tx_bytes, (unsigned long long)s->tx_super,
+           (unsigned long long)s->tx_partial, (unsigned long long)s->tx_errors);
 }
