@@ -4,7 +4,9 @@
 # checksum/TSO offloads (IFF_VNET_HDR), so 64 KiB frames with partial checksums cross it
 # both ways; --no-offload --mtu 1500 gives a plain TAP. Either way 32 MiB go up and down
 # intact (SHA-256), and the gateway's TAP summary shows which frames crossed. Bad size
-# options are usage errors. Namespaces "container" and "host" only, servers at 198.18.0.1
+# options are usage errors. With strace installed: a one-byte round trip costs the gateway
+# at most 8 system calls (poll, TAP read and its EAGAIN, send, poll, recv, TAP write: no
+# reads for nothing on the side that did not wake it). Namespaces "container" and "host" only, servers at 198.18.0.1
 # on the host namespace's loopback: nothing leaves.
 source "$(dirname "$0")/lib/common.bash"
 require python3 ethtool sha256sum
@@ -60,7 +62,8 @@ hbg() {
 
 head -c $((32 << 20)) /dev/urandom >"$WORK/data"
 WANT=$(sha_of "$WORK/data")
-# Port 7100 sends the file and closes; port 7101 reads to EOF and answers its SHA-256.
+# Port 7100 sends the file and closes; port 7101 reads to EOF and answers its SHA-256;
+# port 7102 echoes.
 hbg srv python3 -c '
 import hashlib, socket, sys, threading
 def give(c):
@@ -80,7 +83,15 @@ def serve(port, fn):
     while True:
         c, _ = l.accept(); threading.Thread(target=fn, args=(c,), daemon=True).start()
 threading.Thread(target=serve, args=(7100, give), daemon=True).start()
+def echo(c):
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while True:
+        b = c.recv(4096)
+        if not b: break
+        c.sendall(b)
+    c.close()
 threading.Thread(target=serve, args=(7101, take), daemon=True).start()
+threading.Thread(target=serve, args=(7102, echo), daemon=True).start()
 print("up", flush=True)
 threading.Event().wait()' "$SERVER" "$WORK/data"
 wait_for "$WORK/srv.out" up
@@ -156,3 +167,73 @@ transfer plain
 stop "$GW" 10 || fail "gateway exited $?"
 check_summary "$WORK/gw2.out" plain
 log "--no-offload --mtu 1500: plain TAP, 32 MiB each way"
+
+# 3. System calls per one-byte round trip (needs strace; the count, not the time).
+if ! command -v strace >/dev/null 2>&1; then
+    log "strace not installed: the system-call count is not checked"
+    exit 0
+fi
+ip netns del "$NS_C"
+ip netns add "$NS_C"
+hbg gw3 "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
+    --gw 192.0.2.2 --json
+GW=$BG_PID
+wait_for "$WORK/gw3.err" "serving"
+RR=500
+cx timeout 30 python3 - "$SERVER" "$WORK/rr.go" "$WORK/rr.done" "$RR" >"$WORK/rr.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], 7102), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.sendall(b"w"); s.recv(1)  # connected and relayed before the count starts
+open(sys.argv[2] + ".ready", "w").close()
+for _ in range(200):
+    if os.path.exists(sys.argv[2]): break
+    time.sleep(0.05)
+for _ in range(int(sys.argv[4])):
+    s.sendall(b"x")
+    assert s.recv(1) == b"x"
+open(sys.argv[3], "w").close()
+time.sleep(0.5)  # connection still open while strace detaches
+PY
+RR_PID=$!
+BG_PIDS+=("$RR_PID")
+wait_for_file() {
+    for _ in $(seq 1 100); do
+        [ -e "$1" ] && return 0
+        sleep 0.05
+    done
+    fail "timed out waiting for $1"
+}
+wait_for_file "$WORK/rr.go.ready"
+strace -c -p "$GW" -o "$WORK/strace.txt" 2>"$WORK/strace.err" &
+ST_PID=$!
+BG_PIDS+=("$ST_PID")
+wait_for "$WORK/strace.err" "attached" 5
+touch "$WORK/rr.go"
+wait_for_file "$WORK/rr.done"
+kill -INT "$ST_PID"
+wait "$ST_PID" 2>/dev/null || true
+wait "$RR_PID" || fail "round trips: $(cat "$WORK/rr.out")"
+python3 - "$WORK/strace.txt" "$RR" <<'PY' || fail "system calls: $(cat "$WORK/strace.txt")"
+import sys
+calls = errors = 0
+per = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+        n = int(f[3]); e = int(f[4]) if len(f) == 6 else 0
+        per[f[-1]] = (n, e)
+        calls += n
+rr = int(sys.argv[2])
+assert calls <= 8 * rr, "%d system calls for %d round trips: %s" % (calls, rr, per)
+# recv(2) only when poll said the host socket had something
+assert per.get("recvfrom", (0, 0))[1] <= rr // 10, per
+print("%.2f system calls per round trip: %s" % (calls / rr, per))
+PY
+stop "$GW" 10 || fail "gateway exited $?"
+log "one-byte round trips: $(python3 - "$WORK/strace.txt" "$RR" <<'PY'
+import sys
+t = [l.split() for l in open(sys.argv[1]) if l.rstrip().endswith("total")][0]
+print("%.2f system calls each" % (int(t[3]) / int(sys.argv[2])))
+PY
+)"

@@ -228,10 +228,11 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
     static struct pollfd pf[GW_MAX_POLL];
     fprintf(stderr, "synack gateway: serving %s on %s (gateway %u.%u.%u.%u)\n", o->netns, dev->name,
             o->gw >> 24, (o->gw >> 16) & 255, (o->gw >> 8) & 255, o->gw & 255);
-    int rc = 0;
+    int rc = 0, tap_ready = 1;
     while (!gw_stop) {
         uint64_t now = synack_loop_clock();
-        int got = gw_tap_drain(&tap, st, now);
+        /* Only when poll said so: a wake for a host socket costs no empty TAP read. */
+        int got = tap_ready ? gw_tap_drain(&tap, st, now) : 0;
         if (got < 0) {
             fprintf(stderr, "synack gateway: device: %s\n", strerror(-got));
             rc = 1;
@@ -255,7 +256,10 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         if (d != UINT64_MAX)
             wait_ms =
                 d <= now ? 0 : (int)((d - now + 999) / 1000 < 1000 ? (d - now + 999) / 1000 : 1000);
-        poll(pf, (nfds_t)n, wait_ms);
+        if (poll(pf, (nfds_t)n, wait_ms) < 0)
+            pf[0].revents = POLLIN; /* EINTR: look at everything once more */
+        tap_ready = pf[0].revents != 0;
+        gw_relay_revents(r, pf + 1, n - 1);
     }
     gw_tap_summary(&tap, o->json);
     summary(o, r, st, (int)gw_relay_open(r));

@@ -88,6 +88,9 @@ void gw_relay_free(gw_relay *r);
 void gw_relay_step(gw_relay *r, uint64_t now);
 /* The host fds to poll and their events (at most max); how many. */
 int gw_relay_pollfds(gw_relay *r, struct pollfd *out, int max);
+/* What poll(2) said of the n entries gw_relay_pollfds filled (before the next step): the
+ * step then reads and writes only the host sockets that are ready. */
+void gw_relay_revents(gw_relay *r, const struct pollfd *pf, int n);
 /* The earliest connect deadline, UINT64_MAX if none. */
 uint64_t gw_relay_deadline(const gw_relay *r);
 const gw_stats *gw_relay_stats(const gw_relay *r);
