@@ -181,11 +181,15 @@ static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
         return;
     }
     /* A nearby host (loopback, a local bridge) has often answered within connect() itself:
-     * the SYN-ACK then goes out in this round instead of after another poll. */
-    struct pollfd pf = {.fd = c->hfd, .events = POLLOUT};
-    c->h_out = poll(&pf, 1, 0) == 1;
-    if (c->h_out)
-        connect_done(r, c);
+     * the SYN-ACK then goes out in this round instead of after another poll. Asking
+     * connect() again says it in one call: 0 connected, EALREADY still going, else the
+     * error the attempt ended with. */
+    if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0)
+        verdict(r, c, 0);
+    else if (errno == EISCONN)
+        verdict(r, c, 0);
+    else if (errno != EALREADY && errno != EINPROGRESS)
+        verdict(r, c, errno);
 }
 
 /* New held SYNs: only when the counter says one arrived (the list is not read for
