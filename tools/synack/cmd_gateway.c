@@ -138,9 +138,9 @@ static int parse(gw_opts *o, int argc, char **argv)
             o->max_conns = (uint32_t)n;
         } else if (strcmp(a, "--connect-timeout") == 0 && (n = num(v, 1, 300000)) > 0) {
             o->connect_ms = (uint32_t)n;
-        } else if (strcmp(a, "--buffer") == 0 && (n = gw_size(v, 2048, 64l << 20)) > 0) {
+        } else if (strcmp(a, "--buffer") == 0 && (n = gw_size(v, 2048, 64L << 20)) > 0) {
             o->buffer = (uint32_t)n;
-        } else if (strcmp(a, "--max-buffer") == 0 && (n = gw_size(v, 2048, 4095l << 20)) > 0) {
+        } else if (strcmp(a, "--max-buffer") == 0 && (n = gw_size(v, 2048, 4095L << 20)) > 0) {
             o->max_buffer = (uint32_t)n;
         } else {
             fprintf(stderr, "synack gateway: bad value for %s: '%s'\n", a, v);
