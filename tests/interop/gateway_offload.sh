@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `synack gateway`'s fast path (issue 15): by default the namespace's TAP has MTU 65520 and
 # checksum/TSO offloads (IFF_VNET_HDR), so 64 KiB frames with partial checksums cross it
-# both ways; --no-offload --mtu 1500 gives a plain TAP. Either way 32 MiB go up and down
+# both ways; --no-offload --mtu 1500 gives a plain TAP; offloads at --mtu 1500 carry
+# super-frames (GSO from the kernel, TSO from us) larger than the MTU. Each way 32 MiB go up and down
 # intact (SHA-256), and the gateway's TAP summary shows which frames crossed. Bad size
 # options are usage errors. With strace installed: a one-byte round trip costs the gateway
 # at most 8 system calls (poll, TAP read and its EAGAIN, send, poll, recv, TAP write: no
@@ -131,6 +132,9 @@ if sys.argv[2] == "offload":
     # 64 KiB frames, the checksums left to the device both ways
     assert t["rx_max"] > 60000, t
     assert t["rx_partial"] > 0 and t["tx_partial"] > 0, t
+elif sys.argv[2] == "super":
+    assert t["offload"] == 1 and t["rx_super"] > 0 and t["tx_super"] > 0, t
+    assert t["rx_max"] > 1514, t
 else:
     assert t["offload"] == 0 and t["rx_partial"] == 0 and t["tx_partial"] == 0, t
     assert t["rx_max"] <= 1514 and t["rx_super"] == 0 and t["tx_super"] == 0, t
@@ -167,6 +171,19 @@ transfer plain
 stop "$GW" 10 || fail "gateway exited $?"
 check_summary "$WORK/gw2.out" plain
 log "--no-offload --mtu 1500: plain TAP, 32 MiB each way"
+
+# 2b. Offloads at MTU 1500: the kernel hands over GSO super-packets (GRO-sized, larger than
+# the MTU) and takes TSO super-frames back.
+ip netns del "$NS_C"
+ip netns add "$NS_C"
+hbg gw2b "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
+    --gw 192.0.2.2 --mtu 1500 --json
+GW=$BG_PID
+wait_for "$WORK/gw2b.err" "serving"
+transfer super
+stop "$GW" 10 || fail "gateway exited $?"
+check_summary "$WORK/gw2b.out" super
+log "offloads at MTU 1500: $(grep gateway_tap "$WORK/gw2b.out")"
 
 # 3. System calls per one-byte round trip (needs strace; the count, not the time).
 if ! command -v strace >/dev/null 2>&1; then
