@@ -3,12 +3,12 @@
 # `synack gateway`'s fast path (issue 15): by default the namespace's TAP has MTU 65520 and
 # checksum/TSO offloads (IFF_VNET_HDR), so 64 KiB frames with partial checksums cross it
 # both ways; --no-offload --mtu 1500 gives a plain TAP; offloads at --mtu 1500 carry
-# super-frames (GSO from the kernel, TSO from us) larger than the MTU. Each way 32 MiB go up and down
-# intact (SHA-256), and the gateway's TAP summary shows which frames crossed. Bad size
-# options are usage errors. With strace installed: a one-byte round trip costs the gateway
-# at most 8 system calls (poll, TAP read and its EAGAIN, send, poll, recv, TAP write: no
-# reads for nothing on the side that did not wake it). Namespaces "container" and "host" only, servers at 198.18.0.1
-# on the host namespace's loopback: nothing leaves.
+# super-frames (GSO from the kernel, TSO from us) larger than the MTU. Each time 32 MiB go
+# down and up intact (SHA-256), and the gateway's TAP summary shows which frames crossed.
+# Bad size options are usage errors. With strace installed: a one-byte round trip costs
+# the gateway at most 8 system calls (poll, TAP read and its EAGAIN, send, poll, recv, TAP
+# write: no reads for nothing on the side that did not wake it). Namespaces "container"
+# and "host" only, servers at 198.18.0.1 on the host namespace's loopback: nothing leaves.
 source "$(dirname "$0")/lib/common.bash"
 require python3 ethtool sha256sum
 
