@@ -319,7 +319,7 @@ int bench_gateway(const bench_opts *o, bench_report *r)
                "medians of %d run(s); iperf3 -t %d; %llu connections and %llu round trips per "
                "run; servers at 198.18.0.1 on the host namespace's loopback",
                runs, secs, (unsigned long long)nconn, (unsigned long long)nrr);
-    bench_note(r, "synack: `synack gateway` defaults (one thread, MTU 1500, no offloads); "
+    bench_note(r, "synack: `synack gateway` defaults (one thread, MTU 65520, TAP offloads); "
                   "veth MTU 65520; slirp4netns --mtu=65520; pasta defaults (MTU 65520)");
 out:
     for (int i = 0; i < NTOOLS; i++)

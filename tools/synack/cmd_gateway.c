@@ -32,8 +32,9 @@ static void on_signal(int sig)
 static void gw_usage(FILE *out)
 {
     fprintf(out, "usage: synack gateway (--netns PATH | --pid PID) [--ifname tap0]\n"
-                 "                      [--addr 10.0.2.100/24] [--gw 10.0.2.2] [--mtu 1500]\n"
+                 "                      [--addr 10.0.2.100/24] [--gw 10.0.2.2] [--mtu 65520]\n"
                  "                      [--max-conns 256] [--connect-timeout MS] [--json]\n"
+                 "                      [--no-offload] [--buffer 1M] [--max-buffer 256M]\n"
                  "                      [--dns A|none] [--dns-server A[:P]] [--max-udp-flows N]\n"
                  "Gives the namespace TCP to anywhere the gateway's own namespace reaches: a TAP\n"
                  "in it, its address and default route via --gw, and each connection relayed to a\n"
@@ -41,6 +42,8 @@ static void gw_usage(FILE *out)
                  "unreachable -> ICMP; no answer -> silence). UDP goes through NAT flows (a host\n"
                  "socket each), DNS to --dns (default: the subnet's .3) to the host's resolver,\n"
                  "ICMP echo through ping sockets where ping_group_range allows them.\n"
+                 "The TAP has checksum/TSO/GRO offloads unless --no-offload; --buffer is each\n"
+                 "connection's send and receive buffer, --max-buffer all of them together.\n"
                  "SIGINT/SIGTERM stop it.\n");
 }
 
@@ -71,13 +74,29 @@ static long num(const char *s, long lo, long hi)
     return *s && !*end && v >= lo && v <= hi ? v : -1;
 }
 
+/* A byte count with an optional k/M/G suffix (powers of 1024), lo..hi; -1 otherwise. */
+static long gw_size(const char *s, long lo, long hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    int shift = *end == 'k' || *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+    if (shift)
+        end++;
+    if (!*s || *end || v < 0 || v > (hi >> shift))
+        return -1;
+    v <<= shift;
+    return v >= lo ? v : -1;
+}
+
 static int parse(gw_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->ifname = "tap0";
     parse_addr("10.0.2.100/24", &o->addr, &o->prefix_len);
     parse_addr("10.0.2.2", &o->gw, NULL);
-    o->mtu = 1500;
+    o->mtu = 65520;
+    o->buffer = 1u << 20;
+    o->max_buffer = 256u << 20;
     o->max_conns = 256;
     o->connect_ms = 10000;
     o->max_udp = 256;
@@ -90,13 +109,17 @@ static int parse(gw_opts *o, int argc, char **argv)
             o->json = 1;
             continue;
         }
+        if (strcmp(a, "--no-offload") == 0) {
+            o->no_offload = 1;
+            continue;
+        }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             gw_usage(stdout);
             exit(0);
         }
         static const char *const valued[] = {
-            "--netns", "--pid", "--ifname",    "--addr",
-            "--gw",    "--mtu", "--max-conns", "--connect-timeout"};
+            "--netns", "--pid",       "--ifname",          "--addr",   "--gw",
+            "--mtu",   "--max-conns", "--connect-timeout", "--buffer", "--max-buffer"};
         static const char *const udp_valued[] = {"--dns", "--dns-server", "--max-udp-flows"};
         int known = 0;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
@@ -133,6 +156,10 @@ static int parse(gw_opts *o, int argc, char **argv)
                    gw_parse_hostport(v, &o->dns_server, &o->dns_port) == 0) {
         } else if (strcmp(a, "--max-udp-flows") == 0 && (n = num(v, 1, 4096)) > 0) {
             o->max_udp = (uint32_t)n;
+        } else if (strcmp(a, "--buffer") == 0 && (n = gw_size(v, 2048, 64L << 20)) > 0) {
+            o->buffer = (uint32_t)n;
+        } else if (strcmp(a, "--max-buffer") == 0 && (n = gw_size(v, 2048, 4095L << 20)) > 0) {
+            o->max_buffer = (uint32_t)n;
         } else {
             fprintf(stderr, "synack gateway: bad value for %s: '%s'\n", a, v);
             return -1;
@@ -161,12 +188,7 @@ static int parse(gw_opts *o, int argc, char **argv)
     return 0;
 }
 
-static int gw_output(void *ctx, const uint8_t *frame, size_t len)
-{
-    return synack_tuntap_write(ctx, frame, len);
-}
-
-static synack_stack *open_stack(const gw_opts *o, synack_tuntap *dev, int *ls)
+static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls)
 {
     synack_config cfg;
     synack_config_default(&cfg);
@@ -174,8 +196,10 @@ static synack_stack *open_stack(const gw_opts *o, synack_tuntap *dev, int *ls)
     cfg.netif.addr = o->gw;
     cfg.netif.prefix_len = o->prefix_len;
     cfg.netif.mtu = o->mtu;
-    cfg.netif.output = gw_output;
-    cfg.netif.output_ctx = dev;
+    gw_tap_netif(tap, &cfg.netif);
+    cfg.sndbuf = o->buffer;
+    cfg.rcvbuf = o->buffer;
+    cfg.max_buffer_bytes = o->max_buffer;
     synack_tuntap_make_mac(cfg.netif.mac, (uint64_t)o->gw * 2654435761u);
     synack_stack *st = synack_stack_new(&cfg);
     if (!st)
@@ -222,7 +246,8 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
 static int serve(const gw_opts *o, synack_tuntap *dev)
 {
     int ls = -1;
-    synack_stack *st = open_stack(o, dev, &ls);
+    gw_tap tap = {.dev = dev};
+    synack_stack *st = open_stack(o, &tap, &ls);
     gw_relay *r = st ? gw_relay_new(st, ls, o) : NULL;
     gw_udp_opts uo = {.max_flows = o->max_udp,
                       .gw = o->gw,
@@ -238,25 +263,18 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         synack_stack_free(st);
         return 1;
     }
-    static uint8_t frame[SYNACK_TUNTAP_MAX_FRAME];
     static struct pollfd pf[GW_POLL_SLOTS];
     fprintf(stderr, "synack gateway: serving %s on %s (gateway %u.%u.%u.%u)\n", o->netns, dev->name,
             o->gw >> 24, (o->gw >> 16) & 255, (o->gw >> 8) & 255, o->gw & 255);
-    int rc = 0;
+    int rc = 0, tap_ready = 1;
     while (!gw_stop) {
         uint64_t now = synack_loop_clock();
-        for (int k = 0; k < 64; k++) {
-            long n = synack_tuntap_read(dev, frame, sizeof(frame));
-            if (n == -EAGAIN)
-                break;
-            if (n < 0) {
-                fprintf(stderr, "synack gateway: device: %s\n", strerror((int)-n));
-                rc = 1;
-                gw_stop = 1;
-                break;
-            }
-            if (!gw_icmp_frame(ic, frame, (size_t)n, now))
-                synack_input(st, now, frame, (size_t)n);
+        /* Only when poll said so: a wake for a host socket costs no empty TAP read. */
+        int got = tap_ready ? gw_tap_drain(&tap, ic, st, now) : 0;
+        if (got < 0) {
+            fprintf(stderr, "synack gateway: device: %s\n", strerror(-got));
+            rc = 1;
+            break;
         }
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)
@@ -270,7 +288,8 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         pf[0].fd = dev->fd;
         pf[0].events = POLLIN;
         pf[0].revents = 0;
-        int n = 1 + gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1);
+        int nrelay = gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1);
+        int n = 1 + nrelay;
         n += gw_udp_pollfds(u, pf + n, GW_POLL_SLOTS - n);
         n += gw_icmp_pollfds(ic, pf + n, GW_POLL_SLOTS - n);
         uint64_t d = synack_next_deadline(st), d2 = gw_relay_deadline(r), d3 = gw_udp_deadline(u);
@@ -282,8 +301,12 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         if (d != UINT64_MAX)
             wait_ms =
                 d <= now ? 0 : (int)((d - now + 999) / 1000 < 1000 ? (d - now + 999) / 1000 : 1000);
-        poll(pf, (nfds_t)n, wait_ms);
+        if (poll(pf, (nfds_t)n, wait_ms) < 0)
+            pf[0].revents = POLLIN; /* EINTR: look at everything once more */
+        tap_ready = pf[0].revents != 0;
+        gw_relay_revents(r, pf + 1, nrelay);
     }
+    gw_tap_summary(&tap, o->json);
     gw_udp_summary(o->json, u, ic, st); /* before the TCP line, which stays the last */
     summary(o, r, st, (int)gw_relay_open(r));
     gw_icmp_free(ic);

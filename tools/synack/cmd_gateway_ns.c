@@ -61,7 +61,7 @@ static void *attach_thread(void *arg)
         return NULL;
     }
     close(ns);
-    int rc = synack_tuntap_open(j->dev, o->ifname, SYNACK_LINK_ETHERNET);
+    int rc = gw_tap_open(j->dev, o);
     if (rc < 0) {
         snprintf(j->err, sizeof(j->err), "TAP %s: %s", o->ifname, strerror(-rc));
         return NULL;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ typedef struct gw_conn {
     uint8_t down_eof;    /* the host side's FIN was passed on (synack_shutdown) */
     uint8_t h_blocked;   /* send(2) to the host took less than offered: wait for POLLOUT */
     uint8_t s_full;      /* synack's send buffer was full: wait for its ACKs */
+    uint8_t h_in;        /* the last poll said hfd is readable (or failed, or at EOF) */
+    uint8_t h_out;       /* ... writable (or failed); for a connect: it finished */
 } gw_conn;
 
 struct gw_relay {
@@ -47,6 +50,7 @@ struct gw_relay {
     gw_stats stats;
     synack_held_syn *held;
     uint32_t nheld;
+    uint32_t *pidx; /* the slot of each entry gw_relay_pollfds filled */
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -61,7 +65,8 @@ gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
     r->c = calloc(r->n, sizeof(*r->c));
     r->nheld = 1024;
     r->held = calloc(r->nheld, sizeof(*r->held));
-    if (!r->c || !r->held) {
+    r->pidx = calloc(r->n, sizeof(*r->pidx));
+    if (!r->c || !r->held || !r->pidx) {
         gw_relay_free(r);
         return NULL;
     }
@@ -77,6 +82,7 @@ void gw_relay_free(gw_relay *r)
             close(r->c[i].hfd);
     free(r->c);
     free(r->held);
+    free(r->pidx);
     free(r);
 }
 
@@ -128,6 +134,15 @@ static void verdict(gw_relay *r, gw_conn *c, int err)
     release(r, c);
 }
 
+static void connect_done(gw_relay *r, gw_conn *c)
+{
+    int err = 0;
+    socklen_t el = sizeof(err);
+    if (getsockopt(c->hfd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+        err = errno;
+    verdict(r, c, err);
+}
+
 static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
 {
     if (r->open >= r->n) {
@@ -151,11 +166,29 @@ static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
         verdict(r, c, errno);
         return;
     }
+    /* The endpoint already chose how to coalesce its writes; Nagle here would only add a
+     * wait for our ACK on top of it (a round trip per small reply). */
+    int one = 1;
+    setsockopt(c->hfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     struct sockaddr_in a = {
         .sin_family = AF_INET, .sin_port = htons(h->ep.lport), .sin_addr = {htonl(h->ep.laddr)}};
+    if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+        verdict(r, c, 0);
+        return;
+    }
+    if (errno != EINPROGRESS) {
+        verdict(r, c, errno);
+        return;
+    }
+    /* A nearby host (loopback, a local bridge) has often answered within connect() itself:
+     * the SYN-ACK then goes out in this round instead of after another poll. Asking
+     * connect() again says it in one call: 0 connected, EALREADY still going, else the
+     * error the attempt ended with. */
     if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0)
         verdict(r, c, 0);
-    else if (errno != EINPROGRESS)
+    else if (errno == EISCONN)
+        verdict(r, c, 0);
+    else if (errno != EALREADY && errno != EINPROGRESS)
         verdict(r, c, errno);
 }
 
@@ -194,6 +227,9 @@ static void accept_new(gw_relay *r)
         }
         c->ss = ss;
         c->state = GW_RELAY;
+        c->h_in = 1; /* the host may have spoken first: try it once */
+        int one = 1;
+        synack_setsockopt(r->st, ss, SYNACK_IPPROTO_TCP, SYNACK_TCP_NODELAY, &one, sizeof(one));
     }
 }
 
@@ -211,6 +247,17 @@ static void reset_both(gw_relay *r, gw_conn *c)
 /* namespace -> host. Returns -1 after the relay was reset. */
 static int pump_up(gw_relay *r, gw_conn *c)
 {
+    if (c->h_blocked && !c->h_out) {
+        /* send(2) would only say EAGAIN again; but a reset from the namespace must still
+         * end the relay while the host is not reading. */
+        const void *p;
+        ssize_t n = synack_recv_borrow(r->st, c->ss, &p);
+        if (n < 0 && n != -EAGAIN) {
+            reset_both(r, c);
+            return -1;
+        }
+        return 0;
+    }
     c->h_blocked = 0;
     for (int k = 0; k < GW_CHUNKS && !c->up_eof; k++) {
         const void *p;
@@ -246,6 +293,8 @@ static int pump_up(gw_relay *r, gw_conn *c)
 /* host -> namespace. Returns -1 after the relay was reset. */
 static int pump_down(gw_relay *r, gw_conn *c)
 {
+    if (!c->h_in && !c->s_full)
+        return 0; /* nothing new from the host: no recv(2) for an EAGAIN */
     c->s_full = 0;
     for (int k = 0; k < GW_CHUNKS && !c->down_eof; k++) {
         void *buf;
@@ -261,8 +310,10 @@ static int pump_down(gw_relay *r, gw_conn *c)
         ssize_t n = recv(c->hfd, buf, (size_t)room, MSG_DONTWAIT);
         if (n < 0) {
             synack_send_commit(r->st, c->ss, 0);
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                c->h_in = 0;
                 return 0;
+            }
             reset_both(r, c);
             return -1;
         }
@@ -273,6 +324,12 @@ static int pump_down(gw_relay *r, gw_conn *c)
             return 0;
         }
         r->stats.down_bytes += (uint64_t)n;
+        if (n < room) {
+            /* A stream socket returns less than asked only when it had no more: the next
+             * poll says when there is. */
+            c->h_in = 0;
+            return 0;
+        }
     }
     return 0;
 }
@@ -283,13 +340,9 @@ void gw_relay_step(gw_relay *r, uint64_t now)
     for (uint32_t i = 0; i < r->n; i++) {
         gw_conn *c = &r->c[i];
         if (c->state == GW_CONNECTING) {
-            int err = 0;
-            socklen_t el = sizeof(err);
-            struct pollfd pf = {.fd = c->hfd, .events = POLLOUT};
-            if (poll(&pf, 1, 0) == 1) {
-                getsockopt(c->hfd, SOL_SOCKET, SO_ERROR, &err, &el);
-                verdict(r, c, err);
-            } else if (now >= c->deadline) {
+            if (c->h_out)
+                connect_done(r, c);
+            else if (now >= c->deadline) {
                 verdict(r, c, ETIMEDOUT);
             }
         } else if (c->state == GW_HANDSHAKE && now >= c->deadline) {
@@ -322,14 +375,26 @@ int gw_relay_pollfds(gw_relay *r, struct pollfd *out, int max)
             ev = POLLOUT;
         else if (c->state == GW_RELAY)
             ev = (short)((c->h_blocked ? POLLOUT : 0) | (c->s_full || c->down_eof ? 0 : POLLIN));
+        c->h_in = c->h_out = 0; /* until gw_relay_revents says otherwise */
         if (!ev)
             continue;
+        r->pidx[n] = i;
         out[n].fd = c->hfd;
         out[n].events = ev;
         out[n].revents = 0;
         n++;
     }
     return n;
+}
+
+void gw_relay_revents(gw_relay *r, const struct pollfd *pf, int n)
+{
+    for (int k = 0; k < n; k++) {
+        gw_conn *c = &r->c[r->pidx[k]];
+        short ev = pf[k].revents;
+        c->h_in = (ev & (POLLIN | POLLHUP | POLLERR)) != 0;
+        c->h_out = (ev & (POLLOUT | POLLHUP | POLLERR)) != 0;
+    }
 }
 
 uint64_t gw_relay_deadline(const gw_relay *r)

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `synack gateway`'s fast path (issue 15): by default the namespace's TAP has MTU 65520 and
+# checksum/TSO offloads (IFF_VNET_HDR), so 64 KiB frames with partial checksums cross it
+# both ways; --no-offload --mtu 1500 gives a plain TAP; offloads at --mtu 1500 carry
+# super-frames (GSO from the kernel, TSO from us) larger than the MTU. Each time 32 MiB go
+# down and up intact (SHA-256), and the gateway's TAP summary shows which frames crossed.
+# Bad size options are usage errors. With strace installed: a one-byte round trip costs
+# the gateway at most 8 system calls (poll, TAP read and its EAGAIN, send, poll, recv, TAP
+# write: no reads for nothing on the side that did not wake it). Namespaces "container"
+# and "host" only, servers at 198.18.0.1 on the host namespace's loopback: nothing leaves.
+source "$(dirname "$0")/lib/common.bash"
+require python3 ethtool sha256sum
+
+NS_C="synack-gwoc-$$"
+NS_H="synack-gwoh-$$"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-gwoffload.XXXXXX")
+SERVER=198.18.0.1
+gwo_cleanup() {
+    local rc=$?
+    stop_bg
+    sanitizer_reported && [ "$rc" -eq 0 ] && rc=1
+    ip netns del "$NS_C" 2>/dev/null || true
+    ip netns del "$NS_H" 2>/dev/null || true
+    rm -f "$WORK/data"
+    if [ "$rc" -ne 0 ]; then
+        for f in "$WORK"/*.err "$WORK"/*.out; do
+            [ -s "$f" ] && { echo "== $f" >&2; tail -5 "$f" >&2; }
+        done
+        echo "(scratch files kept in $WORK)" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap gwo_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Usage errors first: no namespace needed.
+for bad in "--buffer 1k" "--buffer 65M" "--max-buffer 1x" "--mtu 65521"; do
+    # shellcheck disable=SC2086 # word-split on purpose: option and value
+    if "$SYNACK_BIN" gateway --netns /nonexistent $bad 2>"$WORK/usage.err"; then
+        fail "'$bad' was accepted"
+    else
+        rc=$?
+        [ "$rc" -eq 2 ] || fail "'$bad': exit $rc, expected 2 (usage)"
+    fi
+done
+log "bad --buffer/--max-buffer/--mtu values: usage errors"
+
+ip netns add "$NS_C"
+ip netns add "$NS_H"
+ip netns exec "$NS_H" ip link set lo up
+ip netns exec "$NS_H" ip addr add "$SERVER/32" dev lo
+cx() { ip netns exec "$NS_C" "$@"; }
+hbg() {
+    local name=$1
+    shift
+    ip netns exec "$NS_H" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    BG_PID=$!
+    BG_PIDS+=("$BG_PID")
+}
+
+head -c $((32 << 20)) /dev/urandom >"$WORK/data"
+WANT=$(sha_of "$WORK/data")
+# Port 7100 sends the file and closes; port 7101 reads to EOF and answers its SHA-256;
+# port 7102 echoes.
+hbg srv python3 -c '
+import hashlib, socket, sys, threading
+def give(c):
+    with open(sys.argv[2], "rb") as f:
+        c.sendall(f.read())
+    c.close()
+def take(c):
+    h = hashlib.sha256()
+    while True:
+        b = c.recv(1 << 20)
+        if not b: break
+        h.update(b)
+    c.sendall(h.hexdigest().encode()); c.close()
+def serve(port, fn):
+    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((sys.argv[1], port)); l.listen(8)
+    while True:
+        c, _ = l.accept(); threading.Thread(target=fn, args=(c,), daemon=True).start()
+threading.Thread(target=serve, args=(7100, give), daemon=True).start()
+def echo(c):
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while True:
+        b = c.recv(4096)
+        if not b: break
+        c.sendall(b)
+    c.close()
+threading.Thread(target=serve, args=(7101, take), daemon=True).start()
+threading.Thread(target=serve, args=(7102, echo), daemon=True).start()
+print("up", flush=True)
+threading.Event().wait()' "$SERVER" "$WORK/data"
+wait_for "$WORK/srv.out" up
+
+# transfer TAG: 32 MiB down and up through the gateway, both checked by SHA-256.
+transfer() {
+    cx timeout 60 python3 - "$SERVER" "$WORK/data" "$WANT" <<'PY' || fail "$1: transfer"
+import hashlib, socket, sys
+srv, path, want = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.create_connection((srv, 7100), timeout=30)
+h = hashlib.sha256()
+while True:
+    b = s.recv(1 << 20)
+    if not b: break
+    h.update(b)
+assert h.hexdigest() == want, "download corrupted"
+s = socket.create_connection((srv, 7101), timeout=30)
+with open(path, "rb") as f:
+    s.sendall(f.read())
+s.shutdown(socket.SHUT_WR)
+got = s.recv(100).decode()
+assert got == want, "upload corrupted: %r" % got
+PY
+}
+
+# tap_summary FILE: the gateway_tap JSON line of a stopped gateway, as python literal.
+check_summary() {
+    python3 - "$1" "$2" <<'PY' || fail "gateway TAP summary ($2): $(cat "$1")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+t = [l for l in lines if l["summary"] == "gateway_tap"][0]
+assert lines[-1]["summary"] == "gateway", lines
+assert t["rx_errors"] == 0 and t["tx_errors"] == 0, t
+assert t["rx_bytes"] >= 32 << 20 and t["tx_bytes"] >= 32 << 20, t
+if sys.argv[2] == "offload":
+    assert t["offload"] == 1, t
+    # 64 KiB frames, the checksums left to the device both ways
+    assert t["rx_max"] > 60000, t
+    assert t["rx_partial"] > 0 and t["tx_partial"] > 0, t
+elif sys.argv[2] == "super":
+    assert t["offload"] == 1 and t["rx_super"] > 0 and t["tx_super"] > 0, t
+    assert t["rx_max"] > 1514, t
+else:
+    assert t["offload"] == 0 and t["rx_partial"] == 0 and t["tx_partial"] == 0, t
+    assert t["rx_max"] <= 1514 and t["rx_super"] == 0 and t["tx_super"] == 0, t
+PY
+}
+
+# 1. Defaults: MTU 65520 and the offloads on the namespace's side of the TAP.
+hbg gw1 "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
+    --gw 192.0.2.2 --json
+GW=$BG_PID
+wait_for "$WORK/gw1.err" "serving"
+link=$(cx ip -o link show tap0)
+[[ "$link" == *"mtu 65520"* ]] || fail "default MTU: $link"
+feat=$(cx ethtool -k tap0)
+[[ "$feat" == *"tx-checksumming: on"* ]] || fail "tx checksum offload off: $feat"
+[[ "$feat" == *"tcp-segmentation-offload: on"* ]] || fail "TSO off: $feat"
+transfer defaults
+stop "$GW" 10 || fail "gateway exited $?"
+check_summary "$WORK/gw1.out" offload
+log "defaults: MTU 65520, offloads on, 32 MiB each way; $(grep gateway_tap "$WORK/gw1.out")"
+
+# 2. --no-offload --mtu 1500: a plain TAP, ordinary frames.
+ip netns del "$NS_C"
+ip netns add "$NS_C"
+hbg gw2 "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
+    --gw 192.0.2.2 --no-offload --mtu 1500 --buffer 256k --max-buffer 64M --json
+GW=$BG_PID
+wait_for "$WORK/gw2.err" "serving"
+link=$(cx ip -o link show tap0)
+[[ "$link" == *"mtu 1500"* ]] || fail "--mtu 1500: $link"
+feat=$(cx ethtool -k tap0)
+[[ "$feat" == *"tcp-segmentation-offload: off"* ]] || fail "--no-offload: TSO on: $feat"
+transfer plain
+stop "$GW" 10 || fail "gateway exited $?"
+check_summary "$WORK/gw2.out" plain
+log "--no-offload --mtu 1500: plain TAP, 32 MiB each way"
+
+# 2b. Offloads at MTU 1500: the kernel hands over GSO super-packets (GRO-sized, larger than
+# the MTU) and takes TSO super-frames back.
+ip netns del "$NS_C"
+ip netns add "$NS_C"
+hbg gw2b "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
+    --gw 192.0.2.2 --mtu 1500 --json
+GW=$BG_PID
+wait_for "$WORK/gw2b.err" "serving"
+transfer super
+stop "$GW" 10 || fail "gateway exited $?"
+check_summary "$WORK/gw2b.out" super
+log "offloads at MTU 1500: $(grep gateway_tap "$WORK/gw2b.out")"
+
+# 3. System calls per one-byte round trip (needs strace; the count, not the time).
+if ! command -v strace >/dev/null 2>&1; then
+    log "strace not installed: the system-call count is not checked"
+    exit 0
+fi
+ip netns del "$NS_C"
+ip netns add "$NS_C"
+hbg gw3 "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
+    --gw 192.0.2.2 --json
+GW=$BG_PID
+wait_for "$WORK/gw3.err" "serving"
+RR=500
+cx timeout 30 python3 - "$SERVER" "$WORK/rr.go" "$WORK/rr.done" "$RR" >"$WORK/rr.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], 7102), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.sendall(b"w"); s.recv(1)  # connected and relayed before the count starts
+open(sys.argv[2] + ".ready", "w").close()
+for _ in range(200):
+    if os.path.exists(sys.argv[2]): break
+    time.sleep(0.05)
+for _ in range(int(sys.argv[4])):
+    s.sendall(b"x")
+    assert s.recv(1) == b"x"
+open(sys.argv[3], "w").close()
+time.sleep(0.5)  # connection still open while strace detaches
+PY
+RR_PID=$!
+BG_PIDS+=("$RR_PID")
+wait_for_file() {
+    for _ in $(seq 1 100); do
+        [ -e "$1" ] && return 0
+        sleep 0.05
+    done
+    fail "timed out waiting for $1"
+}
+wait_for_file "$WORK/rr.go.ready"
+strace -c -p "$GW" -o "$WORK/strace.txt" 2>"$WORK/strace.err" &
+ST_PID=$!
+BG_PIDS+=("$ST_PID")
+wait_for "$WORK/strace.err" "attached" 5
+touch "$WORK/rr.go"
+wait_for_file "$WORK/rr.done"
+kill -INT "$ST_PID"
+wait "$ST_PID" 2>/dev/null || true
+wait "$RR_PID" || fail "round trips: $(cat "$WORK/rr.out")"
+python3 - "$WORK/strace.txt" "$RR" <<'PY' || fail "system calls: $(cat "$WORK/strace.txt")"
+import sys
+calls = errors = 0
+per = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+        n = int(f[3]); e = int(f[4]) if len(f) == 6 else 0
+        per[f[-1]] = (n, e)
+        calls += n
+rr = int(sys.argv[2])
+assert calls <= 8 * rr, "%d system calls for %d round trips: %s" % (calls, rr, per)
+# recv(2) only when poll said the host socket had something
+assert per.get("recvfrom", (0, 0))[1] <= rr // 10, per
+print("%.2f system calls per round trip: %s" % (calls / rr, per))
+PY
+stop "$GW" 10 || fail "gateway exited $?"
+log "one-byte round trips: $(python3 - "$WORK/strace.txt" "$RR" <<'PY'
+import sys
+t = [l.split() for l in open(sys.argv[1]) if l.rstrip().endswith("total")][0]
+print("%.2f system calls each" % (int(t[3]) / int(sys.argv[2])))
+PY
+)"
