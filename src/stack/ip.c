@@ -273,8 +273,11 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
     case IP_PROTO_ICMP:
         icmp_input(st, &ip);
         return 0;
-    case IP_PROTO_UDP:
-        return udp_input(st, &ip, pkt, meta && (meta->flags & SYNACK_RX_CSUM_VERIFIED));
+    case IP_PROTO_UDP: {
+        /* A partial sum, like TCP's, came through memory from this host: nothing to verify */
+        int vouched = meta && (meta->flags & (SYNACK_RX_CSUM_VERIFIED | SYNACK_RX_CSUM_PARTIAL));
+        return udp_input(st, &ip, pkt, vouched);
+    }
     default:
         icmp_unreachable(st, &ip, pkt, ICMP_CODE_PROTO_UNREACH);
         stack_drop(st, NULL, SYNACK_CTR_InUnknownProtos, "unknown-protocol");
