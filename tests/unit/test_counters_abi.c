@@ -111,6 +111,8 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_TCPSynHeldRejected, 88, "TCPSynHeldRejected"},
     {SYNACK_CTR_TCPSynHeldInvalid, 89, "TCPSynHeldInvalid"},
     {SYNACK_CTR_PAWSActiveRejected, 90, "PAWSActiveRejected"},
+    {SYNACK_CTR_TCPMTUPFail, 91, "TCPMTUPFail"},
+    {SYNACK_CTR_TCPMTUPSuccess, 92, "TCPMTUPSuccess"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
