@@ -117,10 +117,10 @@ struct synack_stack {
     struct ip_frag_state *frag; /* IPv4 reassembly (ip_frag.c); NULL while none is under way */
     struct pmtu_cache *pmtu;    /* path MTUs lowered by ICMP (ip_pmtu.c); NULL until the first */
     synack_route *routes;       /* cfg.route_table_size slots (route.c); NULL until the first */
-    uint32_t nroutes;           /* routes in use, the first nroutes slots */
 
-    uint8_t *txbuf; /* one frame being built */
-    uint32_t txcap; /* its size */
+    uint8_t *txbuf;   /* one frame being built */
+    uint32_t txcap;   /* its size */
+    uint32_t nroutes; /* routes in use: the first nroutes slots of `routes` */
 
     stack_hook *hooks;    /* host glue pointing at this stack (lifetime.h) */
     uint32_t cb_depth;    /* host callbacks running now (output, on_event, entropy,

@@ -35,9 +35,12 @@ static uint32_t mtu_to_mss(const tcp_conn *c, uint32_t mtu)
     return mss < TCP_MIN_SND_MSS ? TCP_MIN_SND_MSS : mss;
 }
 
+/* At most 65535: the fields that hold MTUs are 16 bits (a base_mss near 65495 with
+ * timestamps would not fit). */
 static uint32_t mss_to_mtu(const tcp_conn *c, uint32_t mss)
 {
-    return mss + opt_space(c) + HDRS;
+    uint32_t mtu = mss + opt_space(c) + HDRS;
+    return mtu > 65535u ? 65535u : mtu;
 }
 
 uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr)
