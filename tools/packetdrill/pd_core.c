@@ -175,6 +175,7 @@ static int pd_netdev_send(void *ud, const void *buf, size_t n)
 {
     pd_shim *sh = ud;
     pd_lock(sh);
+    pd_route_sync(sh); /* what this packet makes the stack send meets today's routes */
     synack_input(sh->st, sh->now, buf, n);
     pd_changed(sh);
     pd_unlock(sh);

@@ -3,10 +3,10 @@
  * metrics (`ip route ... mtu [lock] N advmss N initcwnd N`) become the stack's route table
  * (synack_route_set), as a Linux socket would meet them. Scripts change routes between
  * calls, so the table is read again (one netlink dump of the main table, a handful of
- * routes) before the calls that make or use a connection (pd_sock.c); the stack is only
- * told when something changed. Routes past the stack's table size are left out; an MTU
- * above the shim's link is taken as the link's. Without sysctl_dir= only (the real host:
- * packetdrill's namespace). */
+ * routes) before the calls that make or use a connection (pd_sock.c) and before each
+ * packet packetdrill injects (pd_core.c); the stack is only told when something changed. Routes
+ * past the stack's table size are left out; an MTU above the shim's link is taken as the link's.
+ * Without sysctl_dir= only (the real host: packetdrill's namespace). */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
