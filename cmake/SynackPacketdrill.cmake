@@ -7,6 +7,7 @@
 # Also wires the shim's tests:
 #   scenario.test_packetdrill_shim  loads the .so with dlopen (path compiled in as
 #                                   SYNACK_PACKETDRILL_SO, or $SYNACK_PACKETDRILL_SO)
+#   scenario.test_packetdrill_routes  the same, in a namespace of its own (root)
 #   interop.packetdrill             runs tests/packetdrill/*.pkt when `packetdrill` is on
 #                                   PATH (skipped otherwise); it finds the .so through
 #                                   $SYNACK_PACKETDRILL_SO
@@ -36,14 +37,15 @@ if(SYNACK_PD_SOURCES)
     endif()
     set(SYNACK_PACKETDRILL_SO "$<TARGET_FILE:synack_packetdrill>")
 
-    if(SYNACK_TESTS AND TARGET scenario_test_packetdrill_shim)
-        target_compile_definitions(scenario_test_packetdrill_shim PRIVATE
-            SYNACK_PACKETDRILL_SO="${SYNACK_PACKETDRILL_SO}")
-        target_include_directories(scenario_test_packetdrill_shim PRIVATE
-            "${PROJECT_SOURCE_DIR}/tools/packetdrill")
-        target_link_libraries(scenario_test_packetdrill_shim PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
-        add_dependencies(scenario_test_packetdrill_shim synack_packetdrill)
-    endif()
+    foreach(_t IN ITEMS scenario_test_packetdrill_shim scenario_test_packetdrill_routes)
+        if(SYNACK_TESTS AND TARGET ${_t})
+            target_compile_definitions(${_t} PRIVATE
+                SYNACK_PACKETDRILL_SO="${SYNACK_PACKETDRILL_SO}")
+            target_include_directories(${_t} PRIVATE "${PROJECT_SOURCE_DIR}/tools/packetdrill")
+            target_link_libraries(${_t} PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
+            add_dependencies(${_t} synack_packetdrill)
+        endif()
+    endforeach()
     foreach(_t IN ITEMS interop.packetdrill interop.upstream_packetdrill)
         if(TEST ${_t})
             set_property(TEST ${_t} APPEND PROPERTY ENVIRONMENT

@@ -23,6 +23,7 @@
 #include "synack/api.h"
 #include "synack/event.h"
 #include "synack/netif.h"
+#include "synack/route.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -357,6 +358,20 @@ typedef struct synack_config {
                                      an ACK that only SACKs new data grows cwnd by what it
                                      SACKed, outside recovery (Linux's tcp_may_raise_cwnd);
                                      by default only a cumulative ACK grows it (RFC 5681 3.1) */
+
+    /* --- per-destination route metrics (synack/route.h) and Packetization-Layer Path MTU
+     * Discovery (RFC 4821), whose knobs are Linux's net.ipv4.tcp_mtu_probing, tcp_base_mss,
+     * tcp_probe_threshold and tcp_probe_interval --- */
+    uint32_t route_table_size;  /* routes synack_route_set can hold; 0: none; default 16, at
+                                   most 1024 */
+    uint8_t mtu_probing;        /* 0 off (the default, as Linux's); 1 on for a connection once
+                                   a retransmission timeout suggests a black hole; 2 always */
+    uint16_t base_mss;          /* the MSS a search starts from and falls back to; default
+                                   1024, 48..65495 */
+    uint32_t probe_threshold;   /* a search ends when what is left of its range is smaller
+                                   (bytes); default 8, at most 65535 */
+    uint64_t probe_interval_us; /* a search that ended starts again after this long; default
+                                   600 s, 1 s..1 day */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -710,7 +725,7 @@ typedef struct synack_tcp_info {
     X(TCPSynHeld) X(TCPSynHeldRetrans) X(TCPSynHeldExpired) X(TCPSynHeldRejected)          \
     X(TCPSynHeldInvalid) X(PAWSActiveRejected)                                             \
     X(UdpInDatagrams) X(UdpNoPorts) X(UdpInErrors) X(UdpOutDatagrams) X(UdpRcvbufErrors)   \
-    X(UdpInCsumErrors)
+    X(UdpInCsumErrors) X(TCPMTUPFail) X(TCPMTUPSuccess)
 /* clang-format on */
 
 typedef enum synack_counter {

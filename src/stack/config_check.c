@@ -32,6 +32,7 @@
 #define CFG_MAX_REASM_DATAGRAMS 4096u
 #define CFG_MAX_REASM_BYTES (64u << 20)
 #define CFG_MAX_PMTU_CACHE 4096u
+#define CFG_MAX_ROUTES 1024u
 
 void synack_config_deterministic(synack_config *cfg, uint64_t seed)
 {
@@ -212,6 +213,16 @@ static const char *check_behaviour(const synack_config *c)
         return "pmtu_cache_size";
     if (c->pmtu_expire_us < 1000000 || c->pmtu_expire_us > 86400ull * 1000000)
         return "pmtu_expire_us";
+    if (c->route_table_size > CFG_MAX_ROUTES)
+        return "route_table_size";
+    if (c->mtu_probing > 2)
+        return "mtu_probing";
+    if (c->base_mss < 48 || c->base_mss > 65495)
+        return "base_mss";
+    if (c->probe_threshold > 65535)
+        return "probe_threshold";
+    if (c->probe_interval_us < 1000000 || c->probe_interval_us > 86400ull * 1000000)
+        return "probe_interval_us";
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         return "ephemeral_lo";
     if (c->initial_cwnd_segs == 0 || c->initial_cwnd_segs > CFG_MAX_INITIAL_CWND)

@@ -59,12 +59,14 @@ void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_
 
 uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst)
 {
-    if (!st->pmtu)
-        return st->cfg.netif.mtu;
+    /* A route's MTU bounds the estimate; a locked one is the estimate (route.c). */
+    uint32_t base = route_mtu(st, dst);
+    if (!st->pmtu || route_mtu_locked(st, dst))
+        return base;
     ipv6_addr a;
     ipv6_addr_v4mapped(&a, dst);
     pmtu_counters was = st->pmtu->ctr;
-    uint32_t mtu = pmtu_cache_get(st->pmtu, &a, st->cfg.netif.mtu, st->now);
+    uint32_t mtu = pmtu_cache_get(st->pmtu, &a, base, st->now);
     account(st, &was);
     return mtu;
 }

@@ -71,6 +71,10 @@ void synack_config_init(synack_config *c)
     c->reasm_timeout_us = 30000000;
     c->pmtu_cache_size = 64;
     c->pmtu_expire_us = 600ull * 1000000;
+    c->route_table_size = 16;
+    c->base_mss = 1024;
+    c->probe_threshold = 8;
+    c->probe_interval_us = 600ull * 1000000;
 }
 
 static void *counted_alloc(void *ctx, size_t size)
@@ -375,6 +379,7 @@ static void stack_destroy(synack_stack *st)
     tfo_cache_free(st);
     ip_frag_destroy(st);
     ip_pmtu_destroy(st);
+    route_destroy(st);
     ct_destroy(&st->conns);
     udp_destroy(st);
     for (uint32_t i = 0; i < st->cfg.max_sockets; i++) {

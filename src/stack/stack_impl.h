@@ -10,6 +10,7 @@
 #include "tcp/fastopen_cache.h"
 #include "stack/lifetime.h"
 #include "util/timer_wheel.h"
+#include "synack/route.h"
 #include "synack/synack.h"
 #include "tcp/tcb.h"
 #include "util/rng.h"
@@ -117,9 +118,11 @@ struct synack_stack {
     tfo_cache tfo; /* Fast Open client: cookies, MSS and SYN-loss history per destination */
     struct ip_frag_state *frag; /* IPv4 reassembly (ip_frag.c); NULL while none is under way */
     struct pmtu_cache *pmtu;    /* path MTUs lowered by ICMP (ip_pmtu.c); NULL until the first */
+    synack_route *routes;       /* cfg.route_table_size slots (route.c); NULL until the first */
 
-    uint8_t *txbuf; /* one frame being built */
-    uint32_t txcap; /* its size */
+    uint8_t *txbuf;   /* one frame being built */
+    uint32_t txcap;   /* its size */
+    uint32_t nroutes; /* routes in use: the first nroutes slots of `routes` */
 
     stack_hook *hooks;    /* host glue pointing at this stack (lifetime.h) */
     uint32_t cb_depth;    /* host callbacks running now (output, on_event, entropy,
@@ -211,9 +214,16 @@ void ip_frag_destroy(synack_stack *st);
 /* A fragmentation-needed report for dst (RFC 1191), validated against a connection:
  * recorded for later connections. */
 void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_len);
-/* The path MTU to dst: a cached, unexpired estimate, else the link MTU. */
+/* The path MTU to dst: a cached, unexpired estimate, else the route's or link's MTU. */
 uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst);
 void ip_pmtu_destroy(synack_stack *st);
+/* The route whose prefix holds addr, longest first (route.c), or NULL. */
+const synack_route *route_find(const synack_stack *st, uint32_t addr);
+/* The path MTU to dst before ICMP: the route's (at most the link's), else the link's. */
+uint32_t route_mtu(const synack_stack *st, uint32_t dst);
+/* The route to dst has "mtu lock": ICMP does not lower its path MTU (Linux's RTAX_MTU lock). */
+int route_mtu_locked(const synack_stack *st, uint32_t dst);
+void route_destroy(synack_stack *st);
 /* Hands a finished frame to the netif: output_ex with meta when the netif has it, else
  * output. Does not count. */
 int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta);

@@ -77,6 +77,7 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
         sock_ready_space(st, c->sock);
     c->bytes_acked += data_acked;
     c->snd_una = ack;
+    tcp_mtu_acked(c);
     if (was_full)
         tcp_chrono_stop(c, TCP_CHRONO_SNDBUF); /* the application can write again */
     if (ack == c->snd_max)
@@ -178,6 +179,8 @@ static void prr_update(tcp_conn *c, uint32_t delivered, int safe)
  * (RFC 9937 DeliveredData; 0 from the reordering timer). */
 static void enter_recovery(tcp_conn *c, uint32_t delivered)
 {
+    if (tcp_mtu_probe_lost(c))
+        return;
     stack_count(c->st, SYNACK_CTR_TCPFastRetrans);
     c->in_recovery = 1;
     c->x->snd_recover = c->snd_max;

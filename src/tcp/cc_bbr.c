@@ -356,7 +356,7 @@ static void bbr_init(tcp_conn *c)
     b->min_rtt_us = c->srtt_us ? c->srtt_us : UINT32_MAX;
     b->min_rtt_stamp = ms_now(c);
     b->next_round_delivered = tcp_rate_delivered(c);
-    c->cwnd = c->st->cfg.initial_cwnd_segs * c->snd_mss;
+    c->cwnd = tcp_initial_cwnd(c);
     c->ssthresh = UINT32_MAX / 2;
     c->x->bytes_acked_ca = 0;
     (void)tcp_rate_enable(c); /* without memory no samples: cwnd stays at its start */

@@ -74,7 +74,7 @@ static void cubic_restart(tcp_conn *c)
 static void cubic_init(tcp_conn *c)
 {
     cubic_restart(c);
-    c->cwnd = c->st->cfg.initial_cwnd_segs * c->snd_mss;
+    c->cwnd = tcp_initial_cwnd(c);
     c->ssthresh = UINT32_MAX / 2;
 }
 

@@ -23,7 +23,7 @@ const tcp_cc_ops *tcp_cc_find(const char *name)
 static void newreno_init(tcp_conn *c)
 {
     /* RFC 6928 initial window; RFC 5681 3.1: ssthresh starts arbitrarily high. */
-    c->cwnd = c->st->cfg.initial_cwnd_segs * c->snd_mss;
+    c->cwnd = tcp_initial_cwnd(c);
     c->ssthresh = UINT32_MAX / 2;
     c->x->bytes_acked_ca = 0;
 }

@@ -63,11 +63,17 @@ static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
         tcp_fo_syn_too_big(c, mss);
         return;
     }
+    if (route_mtu_locked(c->st, c->node.key.raddr)) {
+        /* "mtu lock" (Linux's RTAX_MTU lock): the route's MTU is not to be lowered. */
+        stack_drop(c->st, &e->ep, SYNACK_CTR_COUNT, "icmp-mtu-locked");
+        return;
+    }
     /* Validated against this connection (RFC 5927), so worth keeping for the next one. */
     ip_pmtu_report(c->st, c->node.key.raddr, e->next_mtu, e->quoted_len);
     if (mss >= c->snd_mss)
         return; /* not smaller than what we use: stale or bogus */
     c->snd_mss = (uint16_t)mss;
+    tcp_mtu_icmp(c, mtu);
     stack_note(c->st, "pmtu: snd_mss lowered by ICMP fragmentation needed");
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED || c->snd_una == c->snd_max)
         return;

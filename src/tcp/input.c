@@ -84,7 +84,9 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     const synack_config *cfg = &c->st->cfg;
     /* RFC 9293 3.7.1: without an MSS option the peer takes 536. */
     uint32_t peer_mss = o->has_mss ? o->mss : TCP_DEFAULT_MSS;
-    uint32_t mss = c->rcv_mss < peer_mss ? c->rcv_mss : peer_mss;
+    uint32_t ours = tcp_mss_clamp_ours(c);
+    uint32_t mss = ours < peer_mss ? ours : peer_mss;
+    uint32_t clamp = mss;
     /* RFC 1191 6.3: a path MTU an earlier connection learned holds for this one too. */
     uint32_t path = ip_pmtu_get(c->st, c->node.key.raddr) - IPV4_HDR_LEN - TCP_HDR_LEN;
     if (path < mss)
@@ -104,6 +106,7 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     if (mss < TCP_MIN_SND_MSS)
         mss = TCP_MIN_SND_MSS;
     c->snd_mss = (uint16_t)mss;
+    tcp_mtu_init(c, clamp);
 }
 
 void tcp_rcvseqinit(tcp_conn *c, const tcp_seg *seg)

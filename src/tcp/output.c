@@ -613,11 +613,14 @@ void tcp_output(tcp_conn *c)
         return;
     }
     if (can_send_data(c->state) || tcp_fastopen_early_send(c)) {
+        tcp_mtu_before_output(c);
         uint32_t mss = send_mss(c);
         /* RFC 6675 recovery, or RACK's after an RTO (RFC 8985 6.3) */
         int sack_recovery = (c->in_recovery || tcp_rack_rto_recovery(c)) && c->sack_ok;
         if (sack_recovery)
             sent = sack_retransmit(c, mss, 0);
+        else
+            sent = tcp_mtu_probe(c);
         uint32_t burst = 0; /* segments sent by this loop so far */
         int paced = 0;      /* the pacer held the next segment back */
         /* Nothing was outstanding: the timer starts after the burst, so that a tail-loss
@@ -724,6 +727,8 @@ void tcp_output(tcp_conn *c)
         if (tcp_rate_on(c) && !paced)
             check_app_limited(c, end, mss);
         chrono_update(c, mss, sent);
+        if (sent)
+            tcp_mtu_sent(c);
         if (!sent && !paced && seq_lt(c->snd_nxt, end) && c->snd_nxt == c->snd_una &&
             tcp_deadline(c, TT_PERSIST) == UINT64_MAX && tcp_deadline(c, TT_REXMIT) == UINT64_MAX) {
             uint64_t t = tcp_rto_backed_off(c);

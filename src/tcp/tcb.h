@@ -196,6 +196,22 @@ typedef struct tcp_xfer {
     uint8_t pingpong;      /* interactive: quick-ACK mode is off until a delayed ACK fires */
     uint64_t reply_by;     /* data sent before this makes the connection interactive (0:
                               not watching) */
+    /* --- path MTU (mtu.c): what snd_mss comes from, and Packetization-Layer PMTUD
+     * (RFC 4821). All 0 in a block that came back after an idle period: mtu.c then takes
+     * the MSS in use as the largest and searches no more (a searching connection is
+     * never idle) --- */
+    uint16_t mss_clamp;   /* the largest MSS, before options: the peer's and ours */
+    uint16_t pmtu_cookie; /* the path MTU snd_mss was last computed from */
+    uint16_t route_mtu;   /* the route's MTU (synack_route) when snd_mss was computed */
+    uint16_t route_seen;  /* ... when we last sent: a change reaches snd_mss on the next
+                             send, as Linux's cached route does */
+    uint16_t search_low;  /* RFC 4821 7.2: an MTU known to work */
+    uint16_t search_high; /* ... the largest that may */
+    uint16_t probe_mtu;   /* the probe in flight (its MTU); 0: none */
+    uint8_t mtup_on;      /* probing (cfg.mtu_probing 2, or 1 after a black hole) */
+    uint32_t probe_start; /* the probe's sequence numbers */
+    uint32_t probe_end;
+    uint64_t probe_stamp; /* when the search last began (cfg.probe_interval_us) */
 } tcp_xfer;
 
 typedef struct tcp_conn {

@@ -307,6 +307,36 @@ uint32_t tcp_send_mss(const tcp_conn *c);
 /* The MSS option we put on a SYN. */
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
 
+/* --- mtu.c: the MSS from the path MTU; route metrics; PLPMTUD (RFC 4821) --- */
+/* The MSS option for a SYN to raddr: tcp_our_mss, and the route's advmss or MTU. */
+uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr);
+/* The initial window, bytes: the route's initcwnd or cfg.initial_cwnd_segs segments. */
+uint32_t tcp_initial_cwnd(const tcp_conn *c);
+/* Our side of the largest MSS we send (rcv_mss, unless a route's advmss lowered it). */
+uint32_t tcp_mss_clamp_ours(const tcp_conn *c);
+/* After the handshake set snd_mss: the clamp (options not taken out), the search range. */
+void tcp_mtu_init(tcp_conn *c, uint32_t clamp);
+/* snd_mss from a path MTU (Linux's tcp_sync_mss). */
+void tcp_sync_mss(tcp_conn *c, uint32_t pmtu);
+/* The block may go while idle: no search runs, and either no route could raise the MSS
+ * or it is already the largest (what mtu.c relearns when the block comes back). */
+int tcp_mtu_forgettable(const tcp_conn *c);
+/* tcp_output's start: a route MTU that changed since the last sync reaches snd_mss. */
+void tcp_mtu_before_output(tcp_conn *c);
+/* tcp_output sent something: the route as the segment met it. */
+void tcp_mtu_sent(tcp_conn *c);
+/* ICMP lowered snd_mss for this MTU: the search stays below it. */
+void tcp_mtu_icmp(tcp_conn *c, uint32_t mtu);
+/* Sends a probe if one is due: 1 if sent. */
+int tcp_mtu_probe(tcp_conn *c);
+/* SND.UNA advanced: a probe it covers succeeded. */
+void tcp_mtu_acked(tcp_conn *c);
+/* Recovery would start at a lost probe: handled as a too-big probe (1), not congestion. */
+int tcp_mtu_probe_lost(tcp_conn *c);
+/* A retransmission timeout (backoff already counted): a probe in flight failed; black
+ * holes (cfg.mtu_probing). */
+void tcp_mtu_on_rto(tcp_conn *c);
+
 /* --- ecn.c: RFC 3168 6.1 --- */
 /* A SYN reached a listener: ECN is on if our mode grants it and the SYN asked for it. */
 void tcp_ecn_passive_open(tcp_conn *c, const tcp_seg *seg, uint8_t ip_ecn);

@@ -186,6 +186,7 @@ static tcp_ret on_rexmit(tcp_conn *c)
     c->x->limited_xmit = 0;
     c->x->snd_recover = c->snd_max;
     c->backoff++;
+    tcp_mtu_on_rto(c);
     if (tcp_rack_on(c) && c->backoff == 1) {
         /* RFC 8985 6.3: RACK marks lost what was sent long enough ago and resends the
          * first; SACKed data is not sent again (output.c resends the rest as the pipe

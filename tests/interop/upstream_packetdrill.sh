@@ -19,7 +19,7 @@
 # that namespace. The one global file a script writes (tcp_cubic's hystart_detect module
 # parameter) is hidden behind a bind-mounted scratch copy. A tun0 device is made for
 # each script because defaults.sh ends with `tc qdisc ... dev tun0` (packetdrill makes no
-# tun device when a shim carries the packets).
+# tun device when a shim carries the packets), with the address and route tun mode gives it.
 #
 # Environment: SYNACK_PACKETDRILL_SO (set by CMake) or SYNACK_BUILD_DIR locate the .so;
 # UPSTREAM_TIMEOUT seconds per script (60); UPSTREAM_LOGDIR keeps each script's output;
@@ -67,9 +67,13 @@ fi
 ip link set lo up
 export NSTAT_HISTORY="$scratch/nstat"
 
+# packetdrill's tun mode also gives tun0 the local address and a route to the remote
+# (netdev.c); scripts change that route (`ip route change 192.0.2.1 via 192.168.0.2 ...
+# mtu lock 640`, mtu_probe/), and the shim reads it back (pd_route.c).
 new_tun0() {
     ip link del tun0 2> /dev/null
-    ip tuntap add dev tun0 mode tun && ip link set tun0 up
+    ip tuntap add dev tun0 mode tun && ip link set tun0 up &&
+        ip addr add 192.168.0.1/16 dev tun0 && ip route add 192.0.2.1 via 192.168.0.2 dev tun0
 }
 new_tun0 || { echo "SKIP: cannot create tun0 in the namespace"; exit 77; }
 

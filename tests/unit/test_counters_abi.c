@@ -117,6 +117,8 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_UdpOutDatagrams, 94, "UdpOutDatagrams"},
     {SYNACK_CTR_UdpRcvbufErrors, 95, "UdpRcvbufErrors"},
     {SYNACK_CTR_UdpInCsumErrors, 96, "UdpInCsumErrors"},
+    {SYNACK_CTR_TCPMTUPFail, 97, "TCPMTUPFail"},
+    {SYNACK_CTR_TCPMTUPSuccess, 98, "TCPMTUPSuccess"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -175,6 +175,7 @@ static int pd_netdev_send(void *ud, const void *buf, size_t n)
 {
     pd_shim *sh = ud;
     pd_lock(sh);
+    pd_route_sync(sh); /* what this packet makes the stack send meets today's routes */
     synack_input(sh->st, sh->now, buf, n);
     pd_changed(sh);
     pd_unlock(sh);
@@ -466,6 +467,7 @@ int pd_stack_build(pd_shim *sh)
     pd_host_apply_stack(sh, st);
     synack_stack_free(sh->st);
     sh->st = st;
+    sh->nroutes = 0; /* the new stack's table is empty */
     synack_set_time(sh->st, sh->now);
     return 0;
 }

@@ -10,6 +10,8 @@
  * tcp_fastopen gives its client bits to fastopen_client, its server bits (0x2, 0x200,
  * 0x400) to fastopen_server, and
  * tcp_fastopen_key becomes the stack's Fast Open key (pd_host_apply_stack).
+ * tcp_mtu_probing, tcp_base_mss, tcp_probe_threshold and tcp_probe_interval are the
+ * config's PLPMTUD knobs; the routes' metrics come from pd_route.c.
  * Knobs without a synack counterpart (tcp_syn_linear_timeouts,
  * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
@@ -109,6 +111,15 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
     /* 0, 1, 2 as synack's; Linux's AccECN modes (3 and up) are not modelled. */
     if (read_long(dir, "tcp_ecn", &v) && v >= 0 && v <= 2)
         cfg->ecn = (uint8_t)v;
+    /* Packetization-Layer Path MTU Discovery (RFC 4821), Linux's knobs as they are. */
+    if (read_long(dir, "tcp_mtu_probing", &v) && v >= 0 && v <= 2)
+        cfg->mtu_probing = (uint8_t)v;
+    if (read_long(dir, "tcp_base_mss", &v) && v >= 48 && v <= 65495)
+        cfg->base_mss = (uint16_t)v;
+    if (read_long(dir, "tcp_probe_threshold", &v) && v >= 0 && v <= 65535)
+        cfg->probe_threshold = (uint32_t)v;
+    if (read_long(dir, "tcp_probe_interval", &v) && v >= 1 && v <= 86400)
+        cfg->probe_interval_us = (uint64_t)v * 1000000;
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;

@@ -53,6 +53,9 @@ typedef struct pd_fd {
     size_t cap;           /* room in items */
 } pd_fd;
 
+/* Host routes with TCP metrics mirrored into the stack (its default route_table_size). */
+#define PD_ROUTES_MAX 16
+
 typedef struct pd_shim {
     pthread_mutex_t mu;     /* guards everything below */
     pthread_cond_t cv;      /* broadcast when the stack may have changed */
@@ -78,6 +81,8 @@ typedef struct pd_shim {
     char sysctl_dir[256];   /* so_flags sysctl_dir=: where the host model reads net.ipv4
                                sysctls; "" for /proc/sys/net/ipv4, "none" for no model */
     int sockets_made;       /* socket() calls so far: the stack is rebuilt at the first */
+    synack_route routes[PD_ROUTES_MAX]; /* the host's routes the stack holds (pd_route.c) */
+    int nroutes;                        /* entries in routes */
 } pd_shim;
 
 /* The MTU of the shim's one (virtual) link. */
@@ -120,6 +125,10 @@ void pd_fd_forget(pd_shim *sh, int fd);
 /* (Re)creates sh->st from the flags and, under profile=linux, the host's sysctls; the old
  * stack, if any, is freed. Returns 0 or a negative errno (message on stderr). */
 int pd_stack_build(pd_shim *sh);
+
+/* --- pd_route.c: the host's routes under profile=linux --- */
+/* Brings the stack's route table in line with the namespace's routes that carry metrics. */
+void pd_route_sync(pd_shim *sh);
 
 /* --- pd_host.c: the host's sysctls under profile=linux --- */
 /* Overrides cfg's fields with the net.ipv4.tcp_* sysctls synack has a counterpart for. */

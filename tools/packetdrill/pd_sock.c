@@ -63,6 +63,7 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
             return (int)pd_ret(brc);
         }
     }
+    pd_route_sync(sh);
     int s = synack_socket(sh->st, SOCK_STREAM);
     int rc = s;
     if (s >= 0) {
@@ -119,6 +120,7 @@ static int pd_listen(void *ud, int fd, int backlog)
     pd_shim *sh = ud;
     pd_fd *f;
     pd_lock(sh);
+    pd_route_sync(sh);
     int s = sock_of(sh, fd, &f);
     int rc = s < 0 ? s : synack_listen(sh->st, s, backlog);
     pd_unlock(sh);
@@ -173,6 +175,7 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t l
     pd_shim *sh = ud;
     pd_fd *f;
     pd_lock(sh);
+    pd_route_sync(sh);
     int s = sock_of(sh, fd, &f);
     if (s >= 0)
         (void)fastopen_host(sh, s, 0); /* TCP_FASTOPEN_CONNECT may go cookie-less */
@@ -265,6 +268,7 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
                          const struct sockaddr *to, socklen_t tolen)
 {
     pd_fd *f;
+    pd_route_sync(sh); /* a script may change a route between writes (mtu_probe/) */
     int s = sock_of(sh, fd, &f);
     if (s < 0)
         return s;

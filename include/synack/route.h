@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* synack — per-destination route metrics, as Linux keeps them on a route (`ip route ...
+ * mtu [lock] N advmss N initcwnd N`): the path MTU, whether ICMP may lower it, the MSS we
+ * announce and the initial congestion window of new connections. A bounded table
+ * (synack_config.route_table_size) of IPv4 prefixes, longest prefix first; all of them
+ * leave through the stack's one interface (netif.gateway still picks the next hop). */
+#ifndef SYNACK_ROUTE_H
+#define SYNACK_ROUTE_H
+
+#include <stdint.h>
+
+#include "synack/api.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+SYNACK_API_BEGIN
+
+typedef struct synack_stack synack_stack;
+
+/* synack_route.flags */
+#define SYNACK_ROUTE_MTU_LOCK 0x1 /* ICMP fragmentation needed does not lower `mtu` */
+
+typedef struct synack_route {
+    uint32_t dst;       /* destination prefix, host byte order; bits past prefix_len are 0 */
+    uint8_t prefix_len; /* 0..32 (0: every destination) */
+    uint8_t flags;      /* SYNACK_ROUTE_* */
+    uint16_t mtu;       /* path MTU, 68..netif.mtu; 0: the link's */
+    uint16_t advmss;    /* the MSS our SYN and SYN-ACK announce (at most what the MTU gives);
+                           0: from the MTU */
+    uint16_t initcwnd;  /* initial cwnd in segments, 1..1024; 0: cfg.initial_cwnd_segs */
+} synack_route;
+
+/* Adds r, or replaces the route with the same prefix. Connections that exist keep the
+ * metrics they started with, except the path MTU, which they follow as it changes. 0;
+ * -EINVAL (NULL, prefix_len > 32, host bits set, a field out of range, unknown flags);
+ * -ENOSPC (the table is full); -ENOMEM; -EBUSY (called from a callback). */
+int synack_route_set(synack_stack *st, const synack_route *r);
+
+/* Removes the route for exactly dst/prefix_len: 0; -EINVAL; -ENOENT; -EBUSY. */
+int synack_route_del(synack_stack *st, uint32_t dst, uint8_t prefix_len);
+
+/* The route addr takes (the longest prefix holding it) into *out: 0; -EINVAL; -ENOENT. */
+int synack_route_lookup(const synack_stack *st, uint32_t addr, synack_route *out);
+
+SYNACK_API_END
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* The MSS a connection sends with, from its path MTU: the route's metrics (synack/route.h:
+ * MTU, advmss, initcwnd), a route MTU that changes under a running connection, and
+ * Packetization-Layer Path MTU Discovery (RFC 4821), with Linux's tcp_mtu_probing as the
+ * reference for when and how big a probe is: a segment larger than the MSS, built from
+ * queued data, between an MTU known to work (search_low) and one that may (search_high);
+ * acknowledged, it raises the MSS; lost, it lowers search_high and is resent at the MSS in
+ * use, and that loss is not congestion (RFC 4821 7.5). */
+#include "tcp/pacing.h"
+#include "tcp/rack.h"
+#include "tcp/tcp.h"
+
+#define HDRS ((uint32_t)(IPV4_HDR_LEN + TCP_HDR_LEN))
+/* Linux's tcp_mtu_probe: a probe only with this many segments of cwnd, and this many
+ * segments after it to reveal its loss by duplicate ACKs (DupThresh + 1). */
+#define PROBE_MIN_CWND_SEGS 11u
+#define PROBE_TRAIL_SEGS 4u
+/* Black-hole detection (RFC 4821 7.7; Linux's tcp_retries1): the consecutive timeouts
+ * after which the path is suspected of dropping what is too big. */
+#define BLACK_HOLE_RTOS 3u
+#define PROBE_FLOOR_MSS 48u /* Linux's tcp_mtu_probe_floor */
+
+static uint32_t opt_space(const tcp_conn *c)
+{
+    return c->ts_ok ? TCP_TS_OPT_SPACE : 0u;
+}
+
+/* Linux's tcp_mtu_to_mss: the headers, the clamp, then the options. */
+static uint32_t mtu_to_mss(const tcp_conn *c, uint32_t mtu)
+{
+    uint32_t mss = mtu > HDRS ? mtu - HDRS : 0;
+    if (mss > c->x->mss_clamp)
+        mss = c->x->mss_clamp;
+    mss = mss > opt_space(c) ? mss - opt_space(c) : 0;
+    return mss < TCP_MIN_SND_MSS ? TCP_MIN_SND_MSS : mss;
+}
+
+/* At most 65535: the fields that hold MTUs are 16 bits (a base_mss near 65495 with
+ * timestamps would not fit). */
+static uint32_t mss_to_mtu(const tcp_conn *c, uint32_t mss)
+{
+    uint32_t mtu = mss + opt_space(c) + HDRS;
+    return mtu > 65535u ? 65535u : mtu;
+}
+
+uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr)
+{
+    uint16_t mss = tcp_our_mss(st, maxseg);
+    const synack_route *r = route_find(st, raddr);
+    if (!r)
+        return mss;
+    /* Linux's dst_metric_advmss: the route's advmss, else its MTU's. */
+    uint32_t adv = r->advmss ? r->advmss : (r->mtu > HDRS ? r->mtu - HDRS : 0u);
+    return adv && adv < mss ? (uint16_t)adv : mss;
+}
+
+uint32_t tcp_initial_cwnd(const tcp_conn *c)
+{
+    const synack_route *r = route_find(c->st, c->node.key.raddr);
+    uint32_t segs = r && r->initcwnd ? r->initcwnd : c->st->cfg.initial_cwnd_segs;
+    return segs * c->snd_mss;
+}
+
+uint32_t tcp_mss_clamp_ours(const tcp_conn *c)
+{
+    /* The MSS we announced may be a route's advmss: that limits what the peer sends, not
+     * what we send (Linux's mss_clamp holds only TCP_MAXSEG and the peer's MSS). */
+    if (!route_find(c->st, c->node.key.raddr))
+        return c->rcv_mss;
+    return tcp_our_mss(c->st, c->knobs ? c->knobs->maxseg : 0);
+}
+
+static void search_reset(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    x->search_high = (uint16_t)(x->mss_clamp + HDRS);
+    x->search_low = (uint16_t)mss_to_mtu(c, c->st->cfg.base_mss);
+    x->probe_mtu = 0;
+    x->probe_stamp = c->st->now;
+}
+
+void tcp_mtu_init(tcp_conn *c, uint32_t clamp)
+{
+    tcp_xfer *x = c->x;
+    synack_stack *st = c->st;
+    x->mss_clamp = (uint16_t)clamp;
+    x->pmtu_cookie = (uint16_t)ip_pmtu_get(st, c->node.key.raddr);
+    x->route_mtu = x->route_seen = (uint16_t)route_mtu(st, c->node.key.raddr);
+    search_reset(c);
+    x->mtup_on = st->cfg.mtu_probing == 2;
+}
+
+void tcp_sync_mss(tcp_conn *c, uint32_t pmtu)
+{
+    tcp_xfer *x = c->x;
+    if (x->search_high > pmtu)
+        x->search_high = (uint16_t)pmtu;
+    uint32_t mss = mtu_to_mss(c, pmtu);
+    if (x->mtup_on) {
+        uint32_t low = mtu_to_mss(c, x->search_low);
+        if (low < mss)
+            mss = low;
+    }
+    x->pmtu_cookie = (uint16_t)pmtu;
+    if (mss != c->snd_mss)
+        stack_note(c->st, "pmtu: snd_mss follows the path MTU");
+    c->snd_mss = (uint16_t)mss;
+}
+
+/* An active open starts a search at its base (Linux's tcp_connect_init syncs the MSS
+ * after tcp_mtup_init); a passive one keeps the handshake's MSS until the path changes. */
+void tcp_mtu_established(tcp_conn *c)
+{
+    if (c->x->mtup_on && !c->passive)
+        tcp_sync_mss(c, c->x->pmtu_cookie);
+}
+
+/* A block that came back after an idle period: what was known is gone, so the MSS in use
+ * is the largest (tcp_mtu_forgettable let it go only if nothing was lost by that). */
+static void relearn(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    x->mss_clamp = (uint16_t)(c->snd_mss + opt_space(c));
+    x->pmtu_cookie = (uint16_t)mss_to_mtu(c, c->snd_mss);
+    x->route_mtu = x->route_seen = (uint16_t)route_mtu(c->st, c->node.key.raddr);
+    search_reset(c);
+}
+
+int tcp_mtu_forgettable(const tcp_conn *c)
+{
+    const tcp_xfer *x = c->x;
+    if (x->mtup_on)
+        return 0;
+    return !x->mss_clamp || x->mss_clamp == c->snd_mss + opt_space(c) ||
+           !route_find(c->st, c->node.key.raddr);
+}
+
+void tcp_mtu_before_output(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    if (!x->mss_clamp)
+        relearn(c);
+    if (x->route_seen == x->route_mtu)
+        return;
+    x->route_mtu = x->route_seen;
+    tcp_sync_mss(c, ip_pmtu_get(c->st, c->node.key.raddr));
+}
+
+void tcp_mtu_sent(tcp_conn *c)
+{
+    if (c->x->mss_clamp)
+        c->x->route_seen = (uint16_t)route_mtu(c->st, c->node.key.raddr);
+}
+
+void tcp_mtu_icmp(tcp_conn *c, uint32_t mtu)
+{
+    tcp_xfer *x = c->x;
+    if (!x || !x->mss_clamp)
+        return;
+    if (x->search_high > mtu)
+        x->search_high = (uint16_t)mtu;
+    if (x->search_low > mtu)
+        x->search_low = (uint16_t)mtu;
+    x->pmtu_cookie = (uint16_t)mtu;
+}
+
+/* Linux's tcp_mtu_check_reprobe: a finished search starts again after probe_interval. */
+static void check_reprobe(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    if (c->st->now - x->probe_stamp < c->st->cfg.probe_interval_us)
+        return;
+    x->search_high = (uint16_t)(x->mss_clamp + HDRS);
+    x->search_low = (uint16_t)mss_to_mtu(c, c->snd_mss);
+    x->probe_stamp = c->st->now;
+}
+
+/* Congestion avoidance's "Open" state: nothing lost, reordered or reduced. */
+static int ca_open(const tcp_conn *c)
+{
+    return !c->in_recovery && !tcp_rack_rto_recovery(c) && c->backoff == 0 && c->x->dupacks == 0 &&
+           c->x->sacked_bytes == 0 && !tcp_ecn_in_reduction(c) &&
+           !seq_lt(c->snd_una, c->x->snd_recover);
+}
+
+int tcp_mtu_probe(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    uint32_t mss = c->snd_mss;
+    if (!x->mtup_on || x->probe_mtu || !ca_open(c) || c->cwnd / mss < PROBE_MIN_CWND_SEGS ||
+        x->rcv.nranges || c->dsack_pending || tcp_pacing_on(c))
+        return 0;
+    uint32_t probe = mtu_to_mss(c, ((uint32_t)x->search_high + x->search_low) / 2);
+    uint32_t needed = probe + PROBE_TRAIL_SEGS * mss;
+    if (probe > mtu_to_mss(c, x->search_high) || probe <= mss ||
+        (uint32_t)(x->search_high - x->search_low) < c->st->cfg.probe_threshold ||
+        x->search_high < x->search_low) {
+        check_reprobe(c);
+        return 0;
+    }
+    uint32_t end = tcp_snd_data_end(c);
+    if (!seq_lt(c->snd_nxt, end) || end - c->snd_nxt < needed || c->snd_wnd < needed ||
+        seq_gt(c->snd_nxt + needed, c->snd_una + c->snd_wnd))
+        return 0;
+    uint32_t inflight = (c->snd_nxt - c->snd_una + mss - 1) / mss;
+    if (inflight + 2 > c->cwnd / mss || tcp_eor_span(c, c->snd_nxt) < probe)
+        return 0;
+    uint32_t seq = c->snd_nxt;
+    c->snd_nxt = seq + probe;
+    /* One segment of the probe's size: a device that segments (TSO) must not cut it. */
+    c->snd_mss = (uint16_t)probe;
+    tcp_xmit(c, seq, probe, TCP_ACK);
+    c->snd_mss = (uint16_t)mss;
+    x->probe_mtu = (uint16_t)mss_to_mtu(c, probe);
+    x->probe_start = seq;
+    x->probe_end = seq + probe;
+    if (tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
+        tcp_arm_rexmit(c);
+    stack_note(c->st, "plpmtud: probe sent");
+    return 1;
+}
+
+void tcp_mtu_acked(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    if (!x->probe_mtu || seq_gt(x->probe_end, c->snd_una))
+        return;
+    /* RFC 4821 7.6.1: the probe arrived; its size works. cwnd is in bytes, so it stays
+     * what it was (Linux rescales its packet count to keep the same bytes). */
+    x->search_low = x->probe_mtu;
+    x->probe_mtu = 0;
+    tcp_sync_mss(c, x->pmtu_cookie);
+    stack_count(c->st, SYNACK_CTR_TCPMTUPSuccess);
+}
+
+static void probe_failed(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    x->search_high = (uint16_t)(x->probe_mtu - 1);
+    x->probe_mtu = 0;
+    stack_count(c->st, SYNACK_CTR_TCPMTUPFail);
+}
+
+int tcp_mtu_probe_lost(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    if (!x->probe_mtu || c->snd_una != x->probe_start)
+        return 0;
+    /* RFC 4821 7.5: a lost probe says the path is too small for it, not congested: no
+     * recovery, no window reduction; what followed it is resent at the MSS in use. */
+    probe_failed(c);
+    x->dupacks = 0;
+    x->snd_recover = c->snd_max;
+    c->snd_nxt = c->snd_una;
+    c->rtt_timing = 0;
+    stack_note(c->st, "plpmtud: probe lost, resent at the MSS");
+    return 1;
+}
+
+void tcp_mtu_on_rto(tcp_conn *c)
+{
+    tcp_xfer *x = c->x;
+    if (x->probe_mtu && !seq_lt(c->snd_una, x->probe_start))
+        probe_failed(c);
+    if (!c->st->cfg.mtu_probing || !x->mss_clamp || c->backoff < BLACK_HOLE_RTOS)
+        return;
+    if (!x->mtup_on) {
+        x->mtup_on = 1;
+        x->probe_stamp = c->st->now;
+    } else {
+        /* Linux's tcp_mtu_probing: still timing out at search_low; halve it. */
+        uint32_t mss = mtu_to_mss(c, x->search_low) / 2;
+        if (mss > c->st->cfg.base_mss)
+            mss = c->st->cfg.base_mss;
+        if (mss < PROBE_FLOOR_MSS)
+            mss = PROBE_FLOOR_MSS;
+        x->search_low = (uint16_t)mss_to_mtu(c, mss);
+    }
+    tcp_sync_mss(c, x->pmtu_cookie);
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/* The packetdrill shim follows the host's routes (tools/packetdrill/pd_route.c): in a
+ * network namespace of its own (a forked child, so the test's own namespace is untouched),
+ * a route to the remote with "advmss 700 mtu lock 1200 initcwnd 3" shapes the SYN-ACK's
+ * MSS, the MSS synack sends with and its first flight; a route changed between calls
+ * reaches a running connection. Skipped where namespaces or `ip` are not available (not root). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pd_abi.h"
+#include "support/segbuild.h"
+#include "wire/ipv4.h"
+#include "wire/tcp_wire.h"
+
+#ifndef SYNACK_PACKETDRILL_SO
+#define SYNACK_PACKETDRILL_SO "libsynack_packetdrill.so"
+#endif
+
+#define LOCAL 0xc0000202u  /* 192.0.2.2: synack */
+#define REMOTE 0xc0000201u /* 192.0.2.1 */
+#define LPORT 8080
+#define RPORT 40000
+#define SKIP 77
+
+/* The child reports the first check that failed as its exit status (line & 0x3f + 1). */
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
+            _exit(1);                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static pd_interface ifc;
+static void *u;
+
+static void inject(uint8_t flags, uint32_t seq, uint32_t ack, const tcp_opts *o)
+{
+    uint8_t frame[SEG_FRAME_MAX];
+    size_t n = seg_build(frame, sizeof(frame), REMOTE, LOCAL, RPORT, LPORT, seq, ack, flags, 65535,
+                         NULL, 0, o);
+    CHECK(n > 0);
+    CHECK(ifc.netdev_send(u, frame, n) == 0);
+}
+
+static tcp_seg sniff(void)
+{
+    static uint8_t buf[2048];
+    size_t len = sizeof(buf);
+    long long t;
+    CHECK(ifc.netdev_receive(u, buf, &len, &t) == 0);
+    ipv4_hdr ip;
+    CHECK(ipv4_parse(buf, len, &ip) == WIRE_OK);
+    tcp_seg s;
+    CHECK(tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &s) == WIRE_OK);
+    return s;
+}
+
+/* Everything the child does; returns only on success. */
+static void in_namespace(void)
+{
+    if (system("ip link set lo up && ip route add 192.0.2.1/32 dev lo advmss 700 mtu lock 1200 "
+               "initcwnd 3") != 0)
+        _exit(SKIP);
+    const char *path = getenv("SYNACK_PACKETDRILL_SO");
+    void *dl = dlopen(path && *path ? path : SYNACK_PACKETDRILL_SO, RTLD_NOW | RTLD_LOCAL);
+    CHECK(dl);
+    pd_interface_init_fn init;
+    void *sym = dlsym(dl, "packetdrill_interface_init");
+    CHECK(sym);
+    memcpy(&init, &sym, sizeof(init));
+    /* No sysctl_dir=: the real host, which is this namespace. */
+    init("addr=192.0.2.2,profile=linux", &ifc);
+    u = ifc.userdata;
+
+    int lfd = ifc.socket(u, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    CHECK(lfd >= 0);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(LPORT), .sin_addr.s_addr = htonl(LOCAL)};
+    CHECK(ifc.bind(u, lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+    CHECK(ifc.listen(u, lfd, 1) == 0);
+    tcp_opts o = {.has_mss = 1, .mss = 1460};
+    inject(TCP_SYN, 0, 0, &o);
+    tcp_seg sa = sniff();
+    CHECK(sa.flags == (TCP_SYN | TCP_ACK));
+    CHECK(sa.opts.mss == 700); /* the route's advmss */
+    uint32_t iss = sa.seq;
+    inject(TCP_ACK, 1, iss + 1, NULL);
+    int fd = ifc.accept(u, lfd, NULL, NULL);
+    CHECK(fd >= 0);
+    static char data[4000];
+    CHECK(ifc.write(u, fd, data, sizeof(data)) == (ssize_t)sizeof(data));
+    /* initcwnd 3 segments of 1200 - 40 bytes. */
+    for (int i = 0; i < 3; i++) {
+        tcp_seg d = sniff();
+        CHECK(d.seq == iss + 1 + 1160u * (uint32_t)i);
+        CHECK(d.payload_len == 1160);
+    }
+    /* The route grows between calls; the segment the ACK lets out meets it, and the
+     * next write goes at the new size. */
+    CHECK(system("ip route change 192.0.2.1/32 dev lo mtu lock 1500") == 0);
+    inject(TCP_ACK, 1, iss + 1 + 3 * 1160u, NULL);
+    tcp_seg rest = sniff();
+    CHECK(rest.seq == iss + 1 + 3 * 1160u && rest.payload_len == 4000 - 3 * 1160);
+    inject(TCP_ACK, 1, iss + 1 + 4000, NULL);
+    CHECK(ifc.write(u, fd, data, 3000) == 3000);
+    tcp_seg big = sniff();
+    CHECK(big.seq == iss + 1 + 4000 && big.payload_len == 1460);
+    ifc.free(u);
+    dlclose(dl);
+}
+
+static void test_host_routes_reach_the_stack(void **state)
+{
+    (void)state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNET) != 0)
+            _exit(SKIP);
+        in_namespace();
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == SKIP)
+        skip();
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_host_routes_reach_the_stack),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

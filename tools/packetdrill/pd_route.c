@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* The host's routes under profile=linux: the namespace's IPv4 routes that carry TCP
+ * metrics (`ip route ... mtu [lock] N advmss N initcwnd N`) become the stack's route table
+ * (synack_route_set), as a Linux socket would meet them. Scripts change routes between
+ * calls, so the table is read again (one netlink dump of the main table, a handful of
+ * routes) before the calls that make or use a connection (pd_sock.c) and before each
+ * packet packetdrill injects (pd_core.c); the stack is only told when something changed. Routes
+ * past the stack's table size are left out; an MTU above the shim's link is taken as the link's.
+ * Without sysctl_dir= only (the real host: packetdrill's namespace). */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pd_shim.h"
+
+/* Reads the metrics nested in RTA_METRICS into r; 1 if it has any we model. */
+static int read_metrics(struct rtattr *m, int len, synack_route *r)
+{
+    uint32_t lock = 0;
+    int any = 0;
+    for (; RTA_OK(m, len); m = RTA_NEXT(m, len)) {
+        if (RTA_PAYLOAD(m) < sizeof(uint32_t))
+            continue;
+        uint32_t v;
+        memcpy(&v, RTA_DATA(m), sizeof(v));
+        switch (m->rta_type) {
+        case RTAX_LOCK:
+            lock = v;
+            break;
+        case RTAX_MTU:
+            r->mtu = (uint16_t)(v > PD_MTU ? PD_MTU : v < 68 ? 68 : v);
+            any = 1;
+            break;
+        case RTAX_ADVMSS:
+            r->advmss = (uint16_t)(v > 65535 ? 65535 : v);
+            any = 1;
+            break;
+        case RTAX_INITCWND:
+            r->initcwnd = (uint16_t)(v > 1024 ? 1024 : v);
+            any = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    if (lock & (1u << RTAX_MTU))
+        r->flags |= SYNACK_ROUTE_MTU_LOCK;
+    return any;
+}
+
+/* One RTM_NEWROUTE of the main table into r; 1 if it is one to mirror. */
+static int read_route(struct nlmsghdr *h, synack_route *r)
+{
+    struct rtmsg *rt = NLMSG_DATA(h);
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) || rt->rtm_family != AF_INET ||
+        rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST || rt->rtm_dst_len > 32)
+        return 0;
+    memset(r, 0, sizeof(*r));
+    r->prefix_len = rt->rtm_dst_len;
+    int any = 0;
+    int len = (int)RTM_PAYLOAD(h);
+    for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+        if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) >= 4) {
+            uint8_t b[4];
+            memcpy(b, RTA_DATA(a), 4);
+            r->dst = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        } else if (a->rta_type == RTA_METRICS) {
+            any = read_metrics(RTA_DATA(a), (int)RTA_PAYLOAD(a), r);
+        }
+    }
+    if (r->prefix_len < 32)
+        r->dst &= r->prefix_len ? ~0u << (32 - r->prefix_len) : 0;
+    return any;
+}
+
+/* The namespace's routes with metrics into out (at most max): their number, or -1. */
+static int dump_routes(synack_route *out, int max)
+{
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return -1;
+    struct {
+        struct nlmsghdr h;
+        struct rtmsg r;
+    } req;
+    memset(&req, 0, sizeof(req));
+    req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r));
+    req.h.nlmsg_type = RTM_GETROUTE;
+    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req.h.nlmsg_seq = 1;
+    req.r.rtm_family = AF_INET;
+    int n = 0;
+    if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
+        close(fd);
+        return -1;
+    }
+    static char buf[32768];
+    /* A dump of the main table ends with NLMSG_DONE; the bound is only a guard. */
+    for (int rounds = 0; rounds < 64; rounds++) {
+        ssize_t got = recv(fd, buf, sizeof(buf), 0);
+        if (got <= 0)
+            break;
+        int len = (int)got;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
+             h = NLMSG_NEXT(h, len)) {
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+                close(fd);
+                return n;
+            }
+            if (h->nlmsg_type == RTM_NEWROUTE && n < max && read_route(h, &out[n]))
+                n++;
+        }
+    }
+    close(fd);
+    return n;
+}
+
+void pd_route_sync(pd_shim *sh)
+{
+    /* Only the real host's: a test that names its own sysctl_dir models a host of its
+     * own, whose routes are not the machine's. */
+    if (!sh->linux_profile || sh->sysctl_dir[0] || !sh->st)
+        return;
+    synack_route now[PD_ROUTES_MAX];
+    int n = dump_routes(now, PD_ROUTES_MAX);
+    if (n < 0)
+        return;
+    if (n == sh->nroutes && memcmp(now, sh->routes, (size_t)n * sizeof(now[0])) == 0)
+        return;
+    for (int i = 0; i < sh->nroutes; i++)
+        synack_route_del(sh->st, sh->routes[i].dst, sh->routes[i].prefix_len);
+    sh->nroutes = 0;
+    for (int i = 0; i < n; i++)
+        if (synack_route_set(sh->st, &now[i]) == 0)
+            sh->routes[sh->nroutes++] = now[i];
+}
