@@ -51,6 +51,12 @@ typedef struct synack_endpoints {
     uint32_t raddr; /* remote IPv4 address */
     uint16_t lport; /* local port */
     uint16_t rport; /* remote port */
+    /* 0 (or SYNACK_AF_INET): an IPv4 connection, laddr/raddr; SYNACK_AF_INET6 (10): an
+     * IPv6 one, laddr6/raddr6 (network byte order) and laddr/raddr 0. An IPv4 connection
+     * of an AF_INET6 socket is IPv4 here: the socket shows it as ::ffff:a.b.c.d. */
+    uint8_t family;
+    uint8_t laddr6[16]; /* local IPv6 address */
+    uint8_t raddr6[16]; /* remote IPv6 address */
 } synack_endpoints;
 
 /* The TCP header fields a tx/rx event shows. */

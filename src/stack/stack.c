@@ -553,6 +553,11 @@ void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx)
         synack_conn_view view = {0};
         view.ep.laddr = l->laddr;
         view.ep.lport = l->lport;
+        if (l->v6 && !l->laddr) { /* an AF_INET6 listener on :: or an IPv6 address */
+            view.ep.family = SYNACK_AF_INET6;
+            if (l->bound6)
+                memcpy(view.ep.laddr6, st->cfg.netif.addr6, 16);
+        }
         view.state = SYNACK_LISTEN;
         view.sock = l->sock;
         view.recv_q = l->acc_len;

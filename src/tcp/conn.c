@@ -25,7 +25,43 @@ const char *tcp_timer_name(tcp_timer t)
 
 void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep)
 {
-    tcp_key_endpoints(&c->node.key, ep);
+    if (c->node.kind != CT_CONN6) {
+        tcp_key_endpoints(&c->node.key, ep);
+        return;
+    }
+    const ct_key6 *k6 = ct_key6_of(&c->node);
+    memset(ep, 0, sizeof(*ep));
+    ep->family = SYNACK_AF_INET6;
+    memcpy(ep->laddr6, k6->laddr, 16);
+    memcpy(ep->raddr6, k6->raddr, 16);
+    ep->lport = k6->lport;
+    ep->rport = k6->rport;
+}
+
+/* The IPv6 tuple of ep, for the table. */
+static void key6_from(ct_key6 *k6, const synack_endpoints *ep)
+{
+    memcpy(k6->laddr, ep->laddr6, 16);
+    memcpy(k6->raddr, ep->raddr6, 16);
+    k6->lport = ep->lport;
+    k6->rport = ep->rport;
+}
+
+/* An IPv6 TCB's tuple, allocated beside it (conn_table.h ct_key6): 0 or -ENOMEM. */
+static int key6_attach(tcp_conn *c, const synack_endpoints *ep)
+{
+    ct_key6 *k6 = stack_alloc(c->st, sizeof(*k6));
+    if (!k6)
+        return -ENOMEM;
+    key6_from(k6, ep);
+    ct_set_key6(&c->node, k6);
+    return 0;
+}
+
+static void key6_free(tcp_conn *c)
+{
+    if (c->node.kind == CT_CONN6)
+        stack_free(c->st, (void *)(uintptr_t)ct_key6_of(&c->node), sizeof(ct_key6));
 }
 
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
@@ -43,6 +79,10 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->node.key.raddr = ep->raddr;
     c->node.key.lport = ep->lport;
     c->node.key.rport = ep->rport;
+    if (tcp_ep_v6(ep) && key6_attach(c, ep) != 0) {
+        stack_free(st, c, sizeof(*c));
+        return NULL;
+    }
     tw_node_init(&c->tnode);
     for (int i = 0; i < TT_COUNT; i++)
         tcp_deadline_put(c, (tcp_timer)i, UINT64_MAX);
@@ -60,11 +100,13 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     tcp_rtt_init(c);
     /* Until the handshake completes a connection is busy: it owns a transfer block. */
     if (tcp_xfer_attach(c) != 0) {
+        key6_free(c);
         stack_free(st, c, sizeof(*c));
         return NULL;
     }
     if (ct_insert(&st->conns, &c->node) != 0) {
         stack_free(st, c->x, sizeof(*c->x));
+        key6_free(c);
         stack_free(st, c, sizeof(*c));
         return NULL;
     }
@@ -198,9 +240,22 @@ uint64_t tcp_user_timeout_us(const tcp_conn *c)
 
 tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
 {
-    ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
-    ct_node *n = ct_lookup(&st->conns, &k);
-    return n && n->kind == CT_CONN ? tcp_conn_of(n) : NULL;
+    ct_node *n = tcp_node_find(st, ep);
+    return n && ct_is_conn(n) ? tcp_conn_of(n) : NULL;
+}
+
+ct_node *tcp_node_find(synack_stack *st, const synack_endpoints *ep)
+{
+    ct_node *n;
+    if (tcp_ep_v6(ep)) {
+        ct_key6 k6;
+        key6_from(&k6, ep);
+        n = ct_lookup6(&st->conns, &k6);
+    } else {
+        ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
+        n = ct_lookup(&st->conns, &k);
+    }
+    return n;
 }
 
 static void tw_list_unlink(synack_stack *st, tcp_conn *c)
@@ -238,6 +293,7 @@ void tcp_conn_free(tcp_conn *c)
     if (c->x)
         xfer_free(c);
     st->nconns--;
+    key6_free(c);
     stack_free(st, c, sizeof(*c));
 }
 

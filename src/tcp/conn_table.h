@@ -30,6 +30,19 @@ typedef struct ct_key {
     uint16_t rport;
 } ct_key;
 
+/* An IPv6 connection's 4-tuple (addresses in network byte order, ports in host order).
+ * It does not fit a ct_node, so it lives in a side allocation of its connection; the node's
+ * key.laddr and key.raddr (8 bytes, unused by an IPv6 node) hold a pointer to it, and
+ * key.lport/rport repeat its ports. Its node is of kind CT_CONN6, which is how the table
+ * and everyone else tell the two forms apart. Keeping it out of the node leaves the IPv4
+ * TCB and TIME-WAIT record at their sizes (docs/ARCHITECTURE.md, "Addresses"). */
+typedef struct ct_key6 {
+    uint8_t laddr[16];
+    uint8_t raddr[16];
+    uint16_t lport;
+    uint16_t rport;
+} ct_key6;
+
 /* Embedded in each connection. */
 typedef struct ct_node {
     /* Next node in the same bucket, NULL at the end. */
@@ -55,6 +68,13 @@ typedef struct ct_node {
 
 #define CT_CONN 0      /* a full TCB (tcp_conn) */
 #define CT_TIME_WAIT 1 /* a compact TIME-WAIT record (tcp_tw) */
+#define CT_CONN6 2     /* a full TCB of an IPv6 connection (tcp_conn); key points at a ct_key6 */
+
+/* Whether n is a full TCB (either family). */
+static inline int ct_is_conn(const ct_node *n)
+{
+    return n->kind == CT_CONN || n->kind == CT_CONN6;
+}
 
 typedef struct conn_table {
     /* Where the bucket array comes from. */
@@ -88,6 +108,12 @@ void ct_remove(conn_table *t, ct_node *n);
 
 /* The node filed under *k, or NULL. */
 ct_node *ct_lookup(const conn_table *t, const ct_key *k);
+
+/* IPv6: makes n (kind CT_CONN6) stand for the tuple *k6, which must outlive its time in
+ * the table; the IPv6 node filed under *k6, or NULL; the tuple an IPv6 node stands for. */
+void ct_set_key6(ct_node *n, const ct_key6 *k6);
+ct_node *ct_lookup6(const conn_table *t, const ct_key6 *k6);
+const ct_key6 *ct_key6_of(const ct_node *n);
 
 /* Number of nodes in the table. */
 size_t ct_count(const conn_table *t);

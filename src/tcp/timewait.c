@@ -59,7 +59,9 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
 int tcp_tw_compact(tcp_conn *c)
 {
     synack_stack *st = c->st;
-    if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || (c->x && recvbuf_ready(&c->x->rcv) > 0))
+    /* An IPv6 connection has no compact form yet: its full TCB serves out TIME-WAIT. */
+    if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || (c->x && recvbuf_ready(&c->x->rcv) > 0) ||
+        c->node.kind == CT_CONN6)
         return TCP_DONE;
     tcp_tw *tw = stack_alloc(st, sizeof(*tw));
     if (!tw)

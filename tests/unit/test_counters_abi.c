@@ -111,6 +111,16 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_TCPSynHeldRejected, 88, "TCPSynHeldRejected"},
     {SYNACK_CTR_TCPSynHeldInvalid, 89, "TCPSynHeldInvalid"},
     {SYNACK_CTR_PAWSActiveRejected, 90, "PAWSActiveRejected"},
+    {SYNACK_CTR_Ip6InReceives, 91, "Ip6InReceives"},
+    {SYNACK_CTR_Ip6InHdrErrors, 92, "Ip6InHdrErrors"},
+    {SYNACK_CTR_Ip6InAddrErrors, 93, "Ip6InAddrErrors"},
+    {SYNACK_CTR_Ip6InUnknownProtos, 94, "Ip6InUnknownProtos"},
+    {SYNACK_CTR_Ip6InTruncatedPkts, 95, "Ip6InTruncatedPkts"},
+    {SYNACK_CTR_Ip6InDiscards, 96, "Ip6InDiscards"},
+    {SYNACK_CTR_Ip6InDelivers, 97, "Ip6InDelivers"},
+    {SYNACK_CTR_Ip6OutRequests, 98, "Ip6OutRequests"},
+    {SYNACK_CTR_Ip6OutDiscards, 99, "Ip6OutDiscards"},
+    {SYNACK_CTR_Ip6OutNoRoutes, 100, "Ip6OutNoRoutes"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -15,7 +15,8 @@
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (d))
 
-static const synack_endpoints client_ep = {IP(192, 0, 2, 1), IP(192, 0, 2, 2), 49152, 80};
+static const synack_endpoints client_ep = {
+    .laddr = IP(192, 0, 2, 1), .raddr = IP(192, 0, 2, 2), .lport = 49152, .rport = 80};
 
 /* Renders ev and checks both the text and the returned length. */
 static void assert_json(const synack_event *ev, const char *host, const char *want)
@@ -159,11 +160,12 @@ static void test_endpoints(void **state)
     assert_string_equal(out, "192.0.2.1:49152>192.0.2.2:80");
 
     /* The longest possible rendering fits the documented 48 bytes. */
-    const synack_endpoints max = {0xffffffffu, 0xffffffffu, 65535, 65535};
+    const synack_endpoints max = {
+        .laddr = 0xffffffffu, .raddr = 0xffffffffu, .lport = 65535, .rport = 65535};
     synack_endpoints_str(&max, out, sizeof out);
     assert_string_equal(out, "255.255.255.255:65535>255.255.255.255:65535");
 
-    const synack_endpoints zero = {0, IP(10, 0, 0, 255), 0, 1};
+    const synack_endpoints zero = {.laddr = 0, .raddr = IP(10, 0, 0, 255), .lport = 0, .rport = 1};
     synack_endpoints_str(&zero, out, sizeof out);
     assert_string_equal(out, "0.0.0.0:0>10.0.0.255:1");
 
@@ -213,7 +215,8 @@ static void test_json_tx_rx(void **state)
     memset(&ev.u.seg, 0, sizeof ev.u.seg);
     ev.type = SYNACK_EV_RX;
     ev.t_us = 1000;
-    ev.conn = (synack_endpoints){IP(192, 0, 2, 2), IP(192, 0, 2, 1), 80, 49152};
+    ev.conn = (synack_endpoints){
+        .laddr = IP(192, 0, 2, 2), .raddr = IP(192, 0, 2, 1), .lport = 80, .rport = 49152};
     ev.u.seg.flags = 0x18;
     ev.u.seg.seq = 4294967295u;
     ev.u.seg.ack = 1;

@@ -17,7 +17,8 @@
 #include "tcp/tcp.h"
 #include "util/siphash.h"
 
-static const synack_endpoints EP = {0xc0000202u, 0xc0000201u, 80, 5000};
+static const synack_endpoints EP = {
+    .laddr = 0xc0000202u, .raddr = 0xc0000201u, .lport = 80, .rport = 5000};
 
 /* F of RFC 6528 3, computed here from its definition. */
 static uint32_t f_of(const synack_stack *st, const synack_endpoints *ep)
@@ -80,13 +81,25 @@ static void test_each_tuple_field_changes_f(void **state)
     tcb_fixture f = tcb_fixture_seeded(1000000, 1);
     uint32_t isn = tcp_isn(f.st, &EP);
     synack_endpoints v[] = {
-        {EP.laddr + 1, EP.raddr, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr + 1, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr, (uint16_t)(EP.lport + 1), EP.rport},
-        {EP.laddr, EP.raddr, EP.lport, (uint16_t)(EP.rport + 1)},
-        {EP.raddr, EP.laddr, EP.rport, EP.lport},     /* the same pair seen from the other end */
-        {0x0a000001u, 0xac100002u, 0x1234u, 0xfedcu}, /* every byte distinct, in place */
-        {0xac100002u, 0x0a000001u, 0xfedcu, 0x1234u},
+        {.laddr = EP.laddr + 1, .raddr = EP.raddr, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr, .raddr = EP.raddr + 1, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = (uint16_t)(EP.lport + 1),
+         .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = EP.lport,
+         .rport = (uint16_t)(EP.rport + 1)},
+        {.laddr = EP.raddr,
+         .raddr = EP.laddr,
+         .lport = EP.rport,
+         .rport = EP.lport}, /* the same pair seen from the other end */
+        {.laddr = 0x0a000001u,
+         .raddr = 0xac100002u,
+         .lport = 0x1234u,
+         .rport = 0xfedcu}, /* every byte distinct, in place */
+        {.laddr = 0xac100002u, .raddr = 0x0a000001u, .lport = 0xfedcu, .rport = 0x1234u},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         uint32_t other = tcp_isn(f.st, &v[i]);

@@ -23,7 +23,8 @@
 #define TICK SYNCOOKIE_PERIOD_US
 #define PEER_ISN 0x12345678u
 
-static const synack_endpoints EP = {0xc0000202u, 0xc0000201u, 80, 40000};
+static const synack_endpoints EP = {
+    .laddr = 0xc0000202u, .raddr = 0xc0000201u, .lport = 80, .rport = 40000};
 
 static void test_mss_index_is_largest_entry_not_above(void **state)
 {
@@ -87,10 +88,16 @@ static void test_wrong_tuple_isn_or_index_refused(void **state)
     uint32_t cookie = syncookie_make(f.st, &EP, PEER_ISN, 2);
     assert_int_equal(syncookie_check(f.st, &EP, PEER_ISN, cookie), 2);
     synack_endpoints v[] = {
-        {EP.laddr + 1, EP.raddr, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr + 1, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr, (uint16_t)(EP.lport + 1), EP.rport},
-        {EP.laddr, EP.raddr, EP.lport, (uint16_t)(EP.rport + 1)},
+        {.laddr = EP.laddr + 1, .raddr = EP.raddr, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr, .raddr = EP.raddr + 1, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = (uint16_t)(EP.lport + 1),
+         .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = EP.lport,
+         .rport = (uint16_t)(EP.rport + 1)},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         assert_int_equal(syncookie_check(f.st, &v[i], PEER_ISN, cookie), -1);
