@@ -65,6 +65,8 @@ static int bad_source(const ipv6_addr *a)
 static int tcp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, size_t len,
                       const synack_rx_meta *meta)
 {
+    /* Delivered to TCP, as Linux counts it: TCP's checksum is TCP's to check. */
+    stack_count(st, SYNACK_CTR_Ip6InDelivers);
     tcp_seg s;
     int vouched = meta && (meta->flags & (SYNACK_RX_CSUM_VERIFIED | SYNACK_RX_CSUM_PARTIAL));
     uint64_t hdr_sum = 0;
@@ -75,7 +77,6 @@ static int tcp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, s
                    wire_result_name(r));
         return -EINVAL;
     }
-    stack_count(st, SYNACK_CTR_Ip6InDelivers);
     synack_endpoints ep = {.family = SYNACK_AF_INET6, .lport = s.dport, .rport = s.sport};
     memcpy(ep.laddr6, h->dst.b, 16);
     memcpy(ep.raddr6, h->src.b, 16);
