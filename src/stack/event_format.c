@@ -9,6 +9,7 @@
 #include "synack/synack.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 /* A bounded output buffer that keeps counting past its end, like snprintf. */
 struct fmt {
@@ -87,6 +88,12 @@ static void put_ipv4(struct fmt *f, uint32_t a)
 static void put_ipv6(struct fmt *f, const uint8_t a[16])
 {
     static const char hex[] = "0123456789abcdef";
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, mapped, 12) == 0) { /* RFC 5952 5: IPv4-mapped in dotted form */
+        put_s(f, "::ffff:");
+        put_ipv4(f, (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15]);
+        return;
+    }
     unsigned g[8];
     for (int i = 0; i < 8; i++)
         g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];

@@ -180,6 +180,28 @@ static void test_timestamp_carries_wscale_and_sack(void **state)
     }
 }
 
+/* A cookie for an IPv6 4-tuple checks for that tuple only: every address byte counts. */
+static void test_ipv6_tuple(void **state)
+{
+    (void)state;
+    tcb_fixture f = tcb_fixture_seeded(5 * TICK, 1);
+    synack_endpoints ep = {.family = SYNACK_AF_INET6, .lport = 80, .rport = 40000};
+    for (int i = 0; i < 16; i++) {
+        ep.laddr6[i] = (uint8_t)(0x20 + i);
+        ep.raddr6[i] = (uint8_t)(0x80 + i);
+    }
+    uint32_t cookie = syncookie_make(f.st, &ep, PEER_ISN, 3);
+    assert_int_equal(syncookie_check(f.st, &ep, PEER_ISN, cookie), 3);
+    for (int i = 0; i < 32; i++) {
+        synack_endpoints v = ep;
+        (i < 16 ? v.laddr6 : v.raddr6)[i % 16] ^= 0x10;
+        assert_int_equal(syncookie_check(f.st, &v, PEER_ISN, cookie), -1);
+    }
+    synack_endpoints v4 = {.lport = 80, .rport = 40000}; /* IPv4 0.0.0.0: another tuple */
+    assert_int_equal(syncookie_check(f.st, &v4, PEER_ISN, cookie), -1);
+    tcb_fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_wrong_secret_refused),
         cmocka_unit_test(test_rotation_keeps_cookies_in_flight),
         cmocka_unit_test(test_timestamp_carries_wscale_and_sack),
+        cmocka_unit_test(test_ipv6_tuple),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
