@@ -513,15 +513,15 @@ static void test_json_unknown_type(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_state_names),       cmocka_unit_test(test_flags_examples),
-        cmocka_unit_test(test_flags_all_values),  cmocka_unit_test(test_opts),
-        cmocka_unit_test(test_endpoints),         cmocka_unit_test(test_json_tx_rx),
-        cmocka_unit_test(test_endpoints_ipv6),    cmocka_unit_test(test_json_app),
-        cmocka_unit_test(test_json_state),        cmocka_unit_test(test_json_drop),
-        cmocka_unit_test(test_json_timer),        cmocka_unit_test(test_json_counter),
-        cmocka_unit_test(test_json_note),         cmocka_unit_test(test_json_escaping),
-        cmocka_unit_test(test_json_truncation),   cmocka_unit_test(test_opts_truncation),
-        cmocka_unit_test(test_json_unknown_type), cmocka_unit_test(test_json_ecn),
+        cmocka_unit_test(test_state_names),      cmocka_unit_test(test_flags_examples),
+        cmocka_unit_test(test_flags_all_values), cmocka_unit_test(test_opts),
+        cmocka_unit_test(test_endpoints),        cmocka_unit_test(test_json_tx_rx),
+        cmocka_unit_test(test_json_app),         cmocka_unit_test(test_json_state),
+        cmocka_unit_test(test_json_drop),        cmocka_unit_test(test_json_timer),
+        cmocka_unit_test(test_json_counter),     cmocka_unit_test(test_json_note),
+        cmocka_unit_test(test_json_escaping),    cmocka_unit_test(test_json_truncation),
+        cmocka_unit_test(test_opts_truncation),  cmocka_unit_test(test_json_unknown_type),
+        cmocka_unit_test(test_json_ecn),         cmocka_unit_test(test_endpoints_ipv6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
