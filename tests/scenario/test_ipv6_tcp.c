@@ -59,6 +59,8 @@ typedef struct v6pair {
     uint64_t now;
 } v6pair;
 
+static int v6_syncookies; /* the server's cfg.syncookies for the next v6_init */
+
 static void v6_init(v6pair *p, uint32_t mtu)
 {
     memset(p, 0, sizeof(*p));
@@ -74,6 +76,8 @@ static void v6_init(v6pair *p, uint32_t mtu)
         c.netif.prefix6_len = 64;
         if (mtu)
             c.netif.mtu = mtu;
+        if (h == 1)
+            c.syncookies = (uint8_t)v6_syncookies;
         synack_memlink_netif(p->link, h, &c.netif);
         p->st[h] = synack_stack_new(&c);
         assert_non_null(p->st[h]);
@@ -493,6 +497,34 @@ static void test_mss_from_min_mtu(void **state)
     v6_free(&p);
 }
 
+/* SYN cookies over IPv6 (syncookies = 2: always): the SYN-ACK is stateless, its ISN a
+ * cookie over the 128-bit 4-tuple, and the ACK that returns it makes the connection. */
+static void test_syncookies(void **state)
+{
+    (void)state;
+    v6_syncookies = 2;
+    v6pair p;
+    v6_init(&p, 0);
+    v6_syncookies = 0;
+    int ls = listen6(&p, ANY6, 80, 0);
+    int cs = connect6(&p, 80);
+    v6_run_for(&p, 10 * DELAY);
+    char f[128];
+    flow(0, f, sizeof(f));
+    assert_string_equal(f, "C:S|S:S.|C:.");
+    assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesSent), 1);
+    assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesRecv), 1);
+    assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_SyncookiesFailed), 0);
+    int ss = synack_accept(p.st[1], ls, NULL, NULL);
+    assert_true(ss >= 0);
+    assert_int_equal(synack_send(p.st[0], cs, "ping", 4, 0), 4);
+    v6_run_for(&p, 10 * DELAY);
+    char buf[8];
+    assert_int_equal(synack_recv(p.st[1], ss, buf, sizeof(buf), 0), 4);
+    assert_memory_equal(buf, "ping", 4);
+    v6_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_socket_errnos),
         cmocka_unit_test(test_input_drops_counted),
         cmocka_unit_test(test_mss_from_min_mtu),
+        cmocka_unit_test(test_syncookies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
