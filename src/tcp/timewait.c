@@ -158,7 +158,10 @@ static tcp_ret time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_
 {
     synack_stack *st = r->st;
     synack_endpoints ep;
-    tcp_key_endpoints(r->c ? &r->c->node.key : &r->tw->node.key, &ep);
+    if (r->c)
+        tcp_conn_endpoints(r->c, &ep); /* either family */
+    else
+        tcp_key_endpoints(&r->tw->node.key, &ep);
     uint8_t f = seg->flags;
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */

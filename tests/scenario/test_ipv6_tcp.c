@@ -265,6 +265,19 @@ static void test_connection_handshake_data_close(void **state)
     assert_memory_equal(tw.ep.laddr6, A6[0], 16);
     assert_memory_equal(tw.ep.raddr6, A6[1], 16);
     assert_int_equal(tw.ep.rport, 80);
+    /* the server's FIN again (its ACK lost, say): TIME-WAIT ACKs it once more; the
+     * server, closed by then, answers that ACK with RST, which TIME-WAIT ignores
+     * (RFC 1337) */
+    const frame_rec *fin = &frames[nframes - 2];
+    assert_int_equal(fin->to, 0);
+    mark = nframes;
+    assert_int_equal(synack_input(p.st[0], p.now + 1, fin->b, fin->len), 0);
+    v6_run_for(&p, 10 * DELAY);
+    flow(mark, f, sizeof(f));
+    assert_string_equal(f, "C:.|S:R");
+    tw.found = 0;
+    synack_foreach_conn(p.st[0], find_tw, &tw);
+    assert_int_equal(tw.found, 1);
     /* 2*MSL later the 4-tuple is free again */
     v6_run_for(&p, 121ull * 1000000);
     tw.found = 0;
