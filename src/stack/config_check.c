@@ -65,7 +65,7 @@ static const char *check_netif6(const synack_netif *n)
     static const uint8_t zero[16];
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (memcmp(n->addr6, zero, 16) == 0)
-        return n->prefix6_len || memcmp(n->gateway6, zero, 16) ? "netif.addr6" : NULL;
+        return n->prefix6_len || memcmp(n->gateway6, zero, 16) != 0 ? "netif.addr6" : NULL;
     if (n->type != SYNACK_LINK_IP)
         return "netif.addr6";
     if (n->addr6[0] == 0xff || memcmp(n->addr6, mapped, 12) == 0 ||
@@ -73,8 +73,8 @@ static const char *check_netif6(const synack_netif *n)
         return "netif.addr6";
     if (n->prefix6_len > 128)
         return "netif.prefix6_len";
-    if (memcmp(n->gateway6, zero, 16) &&
-        (n->gateway6[0] == 0xff || !memcmp(n->gateway6, n->addr6, 16)))
+    if (memcmp(n->gateway6, zero, 16) != 0 &&
+        (n->gateway6[0] == 0xff || memcmp(n->gateway6, n->addr6, 16) == 0))
         return "netif.gateway6";
     if (n->mtu < 1280)
         return "netif.mtu";

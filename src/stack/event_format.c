@@ -95,7 +95,7 @@ static void put_ipv6(struct fmt *f, const uint8_t a[16])
         return;
     }
     unsigned g[8];
-    for (int i = 0; i < 8; i++)
+    for (size_t i = 0; i < 8; i++)
         g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
     int best = -1, best_len = 1;
     for (int i = 0; i < 8;) {

@@ -41,7 +41,7 @@ static uint64_t tuple_hash(const conn_table *t, const ct_key *k)
 static uint64_t tuple_hash6(const conn_table *t, const ct_key6 *k)
 {
     uint64_t x = t->hk0;
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 4; i++) {
         x ^= key_word(i < 2 ? k->laddr + 8 * i : k->raddr + 8 * (i - 2));
         x *= 0x9e3779b97f4a7c15ull;
         x ^= x >> 32;
