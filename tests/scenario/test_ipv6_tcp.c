@@ -377,7 +377,10 @@ static void test_socket_errnos(void **state)
     /* shorter than RFC 2133's 24 bytes; another family */
     assert_int_equal(synack_bind(st, s, (struct sockaddr *)&a, 23), -EINVAL);
     struct synack_sockaddr_in a4 = {.sin_family = SYNACK_AF_INET};
-    assert_int_equal(synack_bind(st, s, (struct sockaddr *)&a4, sizeof(a)), -EAFNOSUPPORT);
+    assert_int_equal(synack_bind(st, s, (struct sockaddr *)&a4, sizeof(a4)), -EINVAL);
+    struct synack_sockaddr_in6 wrong = a; /* long enough, another family */
+    wrong.sin6_family = SYNACK_AF_INET;
+    assert_int_equal(synack_bind(st, s, (struct sockaddr *)&wrong, sizeof(wrong)), -EAFNOSUPPORT);
     /* not our address */
     struct synack_sockaddr_in6 other = sin6(A6[1], 5000);
     assert_int_equal(synack_bind(st, s, (struct sockaddr *)&other, sizeof(other)), -EADDRNOTAVAIL);
