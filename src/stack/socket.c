@@ -317,8 +317,8 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     return (int)ret_event(st, "accept", s, ns);
 }
 
-/* The 4-tuple an active open from socket so to rip:rport uses (an ephemeral port if it is
- * not bound): 0, or -EADDRNOTAVAIL. */
+/* The 4-tuple an active open from socket so to `to` uses, in to's family (an ephemeral
+ * port if it is not bound): 0, or -EADDRNOTAVAIL. */
 static int connect_endpoints(synack_stack *st, int s, const synack_sock *so, const sock_addr *to,
                              synack_endpoints *ep)
 {
