@@ -514,9 +514,9 @@ static void visit_conn(ct_node *n, void *arg)
 {
     struct visit_ctx *v = arg;
     synack_conn_view view = {0};
-    if (n->kind == CT_TIME_WAIT) {
+    if (ct_is_tw(n)) {
         const tcp_tw *tw = tcp_tw_of(n);
-        tcp_key_endpoints(&n->key, &view.ep);
+        tcp_tw_endpoints(tw, &view.ep);
         view.state = SYNACK_TIME_WAIT;
         view.sock = -1;
         view.timer = "time-wait";

@@ -25,43 +25,28 @@ const char *tcp_timer_name(tcp_timer t)
 
 void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep)
 {
-    if (c->node.kind != CT_CONN6) {
+    if (c->node.kind != CT_CONN6)
         tcp_key_endpoints(&c->node.key, ep);
-        return;
-    }
-    const ct_key6 *k6 = ct_key6_of(&c->node);
-    memset(ep, 0, sizeof(*ep));
-    ep->family = SYNACK_AF_INET6;
-    memcpy(ep->laddr6, k6->laddr, 16);
-    memcpy(ep->raddr6, k6->raddr, 16);
-    ep->lport = k6->lport;
-    ep->rport = k6->rport;
+    else
+        tcp_node6_endpoints(&c->node, ep);
 }
 
-/* The IPv6 tuple of ep, for the table. */
-static void key6_from(ct_key6 *k6, const synack_endpoints *ep)
-{
-    memcpy(k6->laddr, ep->laddr6, 16);
-    memcpy(k6->raddr, ep->raddr6, 16);
-    k6->lport = ep->lport;
-    k6->rport = ep->rport;
-}
-
-/* An IPv6 TCB's tuple, allocated beside it (conn_table.h ct_key6): 0 or -ENOMEM. */
+/* An IPv6 TCB's addresses, allocated beside it (conn_table.h ct_addr6): 0 or -ENOMEM. */
 static int key6_attach(tcp_conn *c, const synack_endpoints *ep)
 {
-    ct_key6 *k6 = stack_alloc(c->st, sizeof(*k6));
-    if (!k6)
+    ct_addr6 *a = stack_alloc(c->st, sizeof(*a));
+    if (!a)
         return -ENOMEM;
-    key6_from(k6, ep);
-    ct_set_key6(&c->node, k6);
+    memcpy(a->laddr, ep->laddr6, 16);
+    memcpy(a->raddr, ep->raddr6, 16);
+    ct_set_key6(&c->node, a, ep->lport, ep->rport, CT_CONN6);
     return 0;
 }
 
 static void key6_free(tcp_conn *c)
 {
     if (c->node.kind == CT_CONN6)
-        stack_free(c->st, (void *)(uintptr_t)ct_key6_of(&c->node), sizeof(ct_key6));
+        stack_free(c->st, (void *)(uintptr_t)ct_addr6_of(&c->node), sizeof(ct_addr6));
 }
 
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
@@ -248,9 +233,10 @@ ct_node *tcp_node_find(synack_stack *st, const synack_endpoints *ep)
 {
     ct_node *n;
     if (tcp_ep_v6(ep)) {
-        ct_key6 k6;
-        key6_from(&k6, ep);
-        n = ct_lookup6(&st->conns, &k6);
+        ct_addr6 a;
+        memcpy(a.laddr, ep->laddr6, 16);
+        memcpy(a.raddr, ep->raddr6, 16);
+        n = ct_lookup6(&st->conns, &a, ep->lport, ep->rport);
     } else {
         ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
         n = ct_lookup(&st->conns, &k);

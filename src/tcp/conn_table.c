@@ -38,15 +38,15 @@ static uint64_t tuple_hash(const conn_table *t, const ct_key *k)
 
 /* The same mix over an IPv6 tuple: all 256 address bits go through the keyed multiply
  * (RFC 6056 and hash flooding alike want every bit the peer picks to count). */
-static uint64_t tuple_hash6(const conn_table *t, const ct_key6 *k)
+static uint64_t tuple_hash6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport)
 {
     uint64_t x = t->hk0;
     for (size_t i = 0; i < 4; i++) {
-        x ^= key_word(i < 2 ? k->laddr + 8 * i : k->raddr + 8 * (i - 2));
+        x ^= key_word(i < 2 ? a->laddr + 8 * i : a->raddr + 8 * (i - 2));
         x *= 0x9e3779b97f4a7c15ull;
         x ^= x >> 32;
     }
-    x += (((uint64_t)k->lport << 16) | k->rport) ^ (t->hk1 >> 7);
+    x += (((uint64_t)lport << 16) | rport) ^ (t->hk1 >> 7);
     x *= t->hk1;
     x ^= x >> 29;
     x *= 0xbf58476d1ce4e5b9ull;
@@ -54,23 +54,23 @@ static uint64_t tuple_hash6(const conn_table *t, const ct_key6 *k)
     return x;
 }
 
-_Static_assert(sizeof(const ct_key6 *) <= sizeof(uint32_t) * 2,
-               "an IPv6 tuple's pointer must fit in key.laddr and key.raddr");
+_Static_assert(sizeof(const ct_addr6 *) <= sizeof(uint32_t) * 2,
+               "an IPv6 node's address pointer must fit in key.laddr and key.raddr");
 
-void ct_set_key6(ct_node *n, const ct_key6 *k6)
+void ct_set_key6(ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport, uint8_t kind)
 {
     memset(&n->key, 0, sizeof(n->key));
-    memcpy(&n->key, &k6, sizeof(k6)); /* laddr and raddr, consecutive and unpadded */
-    n->key.lport = k6->lport;
-    n->key.rport = k6->rport;
-    n->kind = CT_CONN6;
+    memcpy(&n->key, &a, sizeof(a)); /* laddr and raddr, consecutive and unpadded */
+    n->key.lport = lport;
+    n->key.rport = rport;
+    n->kind = kind;
 }
 
-const ct_key6 *ct_key6_of(const ct_node *n)
+const ct_addr6 *ct_addr6_of(const ct_node *n)
 {
-    const ct_key6 *k6;
-    memcpy(&k6, &n->key, sizeof(k6));
-    return k6;
+    const ct_addr6 *a;
+    memcpy(&a, &n->key, sizeof(a));
+    return a;
 }
 
 static int key_equal(const ct_key *a, const ct_key *b)
@@ -79,10 +79,11 @@ static int key_equal(const ct_key *a, const ct_key *b)
            a->rport == b->rport;
 }
 
-static int key6_equal(const ct_key6 *a, const ct_key6 *b)
+static int key6_equal(const ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport)
 {
-    return a->lport == b->lport && a->rport == b->rport && memcmp(a->laddr, b->laddr, 16) == 0 &&
-           memcmp(a->raddr, b->raddr, 16) == 0;
+    const ct_addr6 *na = ct_addr6_of(n);
+    return n->key.lport == lport && n->key.rport == rport && memcmp(na->laddr, a->laddr, 16) == 0 &&
+           memcmp(na->raddr, a->raddr, 16) == 0;
 }
 
 /* Bucket index of a tuple in a table of nbuckets (a power of two). */
@@ -91,16 +92,17 @@ static size_t bucket_of(const conn_table *t, const ct_key *k, size_t nbuckets)
     return (size_t)(tuple_hash(t, k) & (nbuckets - 1));
 }
 
-static size_t bucket6_of(const conn_table *t, const ct_key6 *k, size_t nbuckets)
+static size_t bucket6_of(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport,
+                         size_t nbuckets)
 {
-    return (size_t)(tuple_hash6(t, k) & (nbuckets - 1));
+    return (size_t)(tuple_hash6(t, a, lport, rport) & (nbuckets - 1));
 }
 
 /* A node's bucket, by its family. */
 static size_t node_bucket(const conn_table *t, const ct_node *n, size_t nbuckets)
 {
-    return n->kind == CT_CONN6 ? bucket6_of(t, ct_key6_of(n), nbuckets)
-                               : bucket_of(t, &n->key, nbuckets);
+    return ct_is_v6(n) ? bucket6_of(t, ct_addr6_of(n), n->key.lport, n->key.rport, nbuckets)
+                       : bucket_of(t, &n->key, nbuckets);
 }
 
 /* A zeroed array of n chain heads, or NULL. Zeroed by hand: all-bits-zero is
@@ -173,7 +175,8 @@ static void grow(conn_table *t)
 
 int ct_insert(conn_table *t, ct_node *n)
 {
-    if (n->kind == CT_CONN6 ? ct_lookup6(t, ct_key6_of(n)) != NULL : ct_lookup(t, &n->key) != NULL)
+    if (ct_is_v6(n) ? ct_lookup6(t, ct_addr6_of(n), n->key.lport, n->key.rport) != NULL
+                    : ct_lookup(t, &n->key) != NULL)
         return -EEXIST;
     if (t->count >= CT_MAX_LOAD * t->nbuckets)
         grow(t);
@@ -200,15 +203,15 @@ void ct_remove(conn_table *t, ct_node *n)
 ct_node *ct_lookup(const conn_table *t, const ct_key *k)
 {
     ct_node *n = t->buckets[bucket_of(t, k, t->nbuckets)];
-    while (n && (n->kind == CT_CONN6 || !key_equal(&n->key, k)))
+    while (n && (ct_is_v6(n) || !key_equal(&n->key, k)))
         n = n->next;
     return n;
 }
 
-ct_node *ct_lookup6(const conn_table *t, const ct_key6 *k6)
+ct_node *ct_lookup6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport)
 {
-    ct_node *n = t->buckets[bucket6_of(t, k6, t->nbuckets)];
-    while (n && (n->kind != CT_CONN6 || !key6_equal(ct_key6_of(n), k6)))
+    ct_node *n = t->buckets[bucket6_of(t, a, lport, rport, t->nbuckets)];
+    while (n && (!ct_is_v6(n) || !key6_equal(n, a, lport, rport)))
         n = n->next;
     return n;
 }

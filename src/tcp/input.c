@@ -815,7 +815,7 @@ static void segment_input(synack_stack *st, const synack_endpoints *in_ep, const
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && ct_is_conn(n) ? tcp_conn_of(n)->sock : -1, seg,
                       rx->ecn);
-    if (n && n->kind == CT_TIME_WAIT) {
+    if (n && ct_is_tw(n)) {
         if (tcp_tw_input(st, tcp_tw_of(n), seg) != TCP_FREED)
             return;
         n = NULL; /* reopened: the SYN goes to the listener */

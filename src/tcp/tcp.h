@@ -4,6 +4,7 @@
 #define SYNACK_TCP_TCP_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "stack/stack_impl.h"
 #include "tcp/seq.h"
@@ -61,8 +62,18 @@ static inline int tcp_ep_v6(const synack_endpoints *ep)
     return ep->family == SYNACK_AF_INET6;
 }
 
+/* The 4-tuple of an IPv6 node (a TCB or a TIME-WAIT record), as events report it. */
+static inline void tcp_node6_endpoints(const ct_node *n, synack_endpoints *ep)
+{
+    const ct_addr6 *a = ct_addr6_of(n);
+    *ep =
+        (synack_endpoints){.family = SYNACK_AF_INET6, .lport = n->key.lport, .rport = n->key.rport};
+    memcpy(ep->laddr6, a->laddr, 16);
+    memcpy(ep->raddr6, a->raddr, 16);
+}
+
 /* The 4-tuple of an IPv4 connection-table key, as events report it (a TCB or a TIME-WAIT
- * record); an IPv6 TCB's is tcp_conn_endpoints'. */
+ * record); an IPv6 node's is tcp_node6_endpoints'. */
 static inline void tcp_key_endpoints(const ct_key *k, synack_endpoints *ep)
 {
     *ep = (synack_endpoints){0}; /* IPv4: family and the IPv6 fields zero */

@@ -541,6 +541,51 @@ static void test_syncookies(void **state)
     v6_free(&p);
 }
 
+/* The server closes first, 200 times: each IPv6 connection leaves a compact TIME-WAIT
+ * record (kind CT_TIME_WAIT6) of at most 96 bytes with its share of the connection
+ * table, as the issue asks (the IPv4 record: 64); they expire after 2*MSL. */
+static void test_time_wait_records(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    v6pair p;
+    v6_init(&p, 0);
+    int ls = listen6(&p, ANY6, 80, 0);
+    v6_run_for(&p, 1000);
+    size_t base = synack_mem_in_use(p.st[1]);
+    for (int i = 0; i < N; i++) {
+        /* distinct client ports: a random one repeated would reopen its record (RFC 6191) */
+        int cs = synack_socket_domain(p.st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+        struct synack_sockaddr_in6 me = sin6(ANY6, (uint16_t)(40000 + i));
+        assert_int_equal(synack_bind(p.st[0], cs, (struct sockaddr *)&me, sizeof(me)), 0);
+        struct synack_sockaddr_in6 to = sin6(A6[1], 80);
+        assert_int_equal(synack_connect(p.st[0], cs, (struct sockaddr *)&to, sizeof(to)),
+                         -EINPROGRESS);
+        v6_run_for(&p, 5 * DELAY);
+        int ss = synack_accept(p.st[1], ls, NULL, NULL);
+        assert_true(ss >= 0);
+        assert_int_equal(synack_close(p.st[1], ss), 0);
+        v6_run_for(&p, 5 * DELAY);
+        assert_int_equal(synack_close(p.st[0], cs), 0);
+        v6_run_for(&p, 5 * DELAY);
+    }
+    struct tw_find tw = {0};
+    synack_foreach_conn(p.st[1], find_tw, &tw);
+    assert_int_equal(tw.found, N);
+    assert_int_equal(tw.ep.family, SYNACK_AF_INET6);
+    assert_memory_equal(tw.ep.laddr6, A6[1], 16);
+    size_t per = (synack_mem_in_use(p.st[1]) - base) / N;
+    print_message("IPv6 TIME-WAIT: %zu bytes per record with the table's share\n", per);
+    assert_true(per <= 96);
+    v6_run_for(&p, 121ull * 1000000);
+    tw.found = 0;
+    synack_foreach_conn(p.st[1], find_tw, &tw);
+    assert_int_equal(tw.found, 0);
+    /* all given back but the table's grown bucket array (it never shrinks) */
+    assert_true(synack_mem_in_use(p.st[1]) <= base + 256 * sizeof(void *));
+    v6_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_input_drops_counted),
         cmocka_unit_test(test_mss_from_min_mtu),
         cmocka_unit_test(test_syncookies),
+        cmocka_unit_test(test_time_wait_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
