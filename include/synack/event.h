@@ -51,6 +51,12 @@ typedef struct synack_endpoints {
     uint32_t raddr; /* remote IPv4 address */
     uint16_t lport; /* local port */
     uint16_t rport; /* remote port */
+    /* 0 (or SYNACK_AF_INET): an IPv4 connection, laddr/raddr; SYNACK_AF_INET6 (10): an
+     * IPv6 one, laddr6/raddr6 (network byte order) and laddr/raddr 0. An IPv4 connection
+     * of an AF_INET6 socket is IPv4 here: the socket shows it as ::ffff:a.b.c.d. */
+    uint8_t family;
+    uint8_t laddr6[16]; /* local IPv6 address */
+    uint8_t raddr6[16]; /* remote IPv6 address */
 } synack_endpoints;
 
 /* The TCP header fields a tx/rx event shows. */
@@ -126,7 +132,8 @@ const char *synack_state_name(synack_tcp_state s);
 void synack_flags_str(uint8_t flags, char out[9]);
 /* "mss=1460,ws=7,sackok,ts=100:0,sack=1000-2000" — empty when no options. */
 size_t synack_opts_str(const synack_seg_info *seg, char *out, size_t cap);
-/* "192.0.2.1:49152>192.0.2.2:80". out >= 48 bytes. */
+/* "192.0.2.1:49152>192.0.2.2:80" (out >= 48 bytes), or for IPv6 (RFC 5952)
+ * "[2001:db8::1]:49152>[2001:db8::2]:80" (out >= 96 bytes). */
 void synack_endpoints_str(const synack_endpoints *ep, char *out, size_t cap);
 /* One JSON object (no newline) in the key order of docs/TRACE.md. Returns the length it
  * needs (like snprintf); the output is truncated but NUL-terminated when cap is short. */

@@ -119,6 +119,15 @@ typedef struct synack_netif {
     /* Non-zero: the device completes TCP checksums (SYNACK_TX_CSUM_PARTIAL on every TCP
      * frame); the stack only writes the pseudo-header sum. Default 0. Needs output_ex. */
     uint8_t tx_csum;
+    /* IPv6 (RFC 8200), static configuration; all zero (the default): no IPv6. Our global
+     * address, network byte order (SYNACK_LINK_IP links only for now: no Neighbor
+     * Discovery yet). */
+    uint8_t addr6[16];
+    /* Prefix length of addr6's on-link prefix (0..128). */
+    uint8_t prefix6_len;
+    /* Next hop for off-link IPv6 destinations; all zero means none. On a point-to-point
+     * SYNACK_LINK_IP link every packet goes out the one way regardless. */
+    uint8_t gateway6[16];
 } synack_netif;
 
 SYNACK_API_END

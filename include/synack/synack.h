@@ -45,6 +45,7 @@ struct sockaddr;
 typedef uint32_t synack_socklen_t;
 
 #define SYNACK_AF_INET 2
+#define SYNACK_AF_INET6 10          /* synack_socket_domain(); struct synack_sockaddr_in6 */
 #define SYNACK_SOCK_STREAM 1        /* synack_socket()'s types: TCP, */
 #define SYNACK_SOCK_DGRAM 2         /*   UDP (RFC 768; docs/API.md, "UDP"), with: */
 #define SYNACK_SOCK_NONBLOCK 0x800  /*   accepted and ignored: calls never block */
@@ -82,6 +83,8 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_IP_TOS 1           /* the TOS byte of outgoing headers (ECN bits kept 0) */
 #define SYNACK_IP_MTU_DISCOVER 10 /* SYNACK_IP_PMTUDISC_*: DONT clears DF */
 #define SYNACK_IP_FREEBIND 15     /* int: bind() to an address that is not the stack's */
+#define SYNACK_IPPROTO_IPV6 41    /* level of the SYNACK_IPV6_* options */
+#define SYNACK_IPV6_V6ONLY 26     /* int 0/1: an AF_INET6 socket refuses IPv4 (::ffff:a.b.c.d) */
 #define SYNACK_IP_PMTUDISC_DONT 0
 #define SYNACK_IP_PMTUDISC_WANT 1 /* the default */
 #define SYNACK_IP_PMTUDISC_DO 2
@@ -139,6 +142,17 @@ struct synack_sockaddr_in {
     uint16_t sin_port;   /* network byte order */
     struct synack_in_addr sin_addr;
     uint8_t sin_zero[8];
+};
+/* Linux's struct in6_addr and struct sockaddr_in6, byte for byte (28 bytes). */
+struct synack_in6_addr {
+    uint8_t s6_bytes[16]; /* network byte order (not s6_addr: <netinet/in.h> makes that a macro) */
+};
+struct synack_sockaddr_in6 {
+    uint16_t sin6_family;   /* SYNACK_AF_INET6 */
+    uint16_t sin6_port;     /* network byte order */
+    uint32_t sin6_flowinfo; /* ignored */
+    struct synack_in6_addr sin6_addr;
+    uint32_t sin6_scope_id; /* ignored (synack has one interface) */
 };
 /* Linux's struct linger, for SYNACK_SO_LINGER. */
 struct synack_linger {
@@ -467,6 +481,10 @@ int synack_fastopen_key(synack_stack *st, const void *key, size_t len);
 
 /* ---- sockets (BSD-like; ids are small integers >= 0) ---- */
 int synack_socket(synack_stack *st, int type);
+/* socket(domain, type, 0): SYNACK_AF_INET (as synack_socket) or SYNACK_AF_INET6, whose
+ * calls take and give struct synack_sockaddr_in6 (IPv4 peers as ::ffff:a.b.c.d unless
+ * SYNACK_IPV6_V6ONLY); another domain is -EAFNOSUPPORT. */
+int synack_socket_domain(synack_stack *st, int domain, int type);
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 int synack_listen(synack_stack *st, int s, int backlog);
 int synack_accept(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
@@ -725,7 +743,10 @@ typedef struct synack_tcp_info {
     X(TCPSynHeld) X(TCPSynHeldRetrans) X(TCPSynHeldExpired) X(TCPSynHeldRejected)          \
     X(TCPSynHeldInvalid) X(PAWSActiveRejected)                                             \
     X(UdpInDatagrams) X(UdpNoPorts) X(UdpInErrors) X(UdpOutDatagrams) X(UdpRcvbufErrors)   \
-    X(UdpInCsumErrors) X(TCPMTUPFail) X(TCPMTUPSuccess)
+    X(UdpInCsumErrors) X(TCPMTUPFail) X(TCPMTUPSuccess)                                     \
+    X(Ip6InReceives) X(Ip6InHdrErrors) X(Ip6InAddrErrors) X(Ip6InUnknownProtos)            \
+    X(Ip6InTruncatedPkts) X(Ip6InDiscards) X(Ip6InDelivers) X(Ip6OutRequests)              \
+    X(Ip6OutDiscards) X(Ip6OutNoRoutes)
 /* clang-format on */
 
 typedef enum synack_counter {

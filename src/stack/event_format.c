@@ -6,8 +6,10 @@
  * NUL-terminates. No malloc, no stdio: numbers are formatted by hand so the output is
  * independent of locale and the truncation rule is the same for every piece. */
 #include "synack/event.h"
+#include "synack/synack.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 /* A bounded output buffer that keeps counting past its end, like snprintf. */
 struct fmt {
@@ -78,6 +80,50 @@ static void put_ipv4(struct fmt *f, uint32_t a)
         put_u64(f, (a >> shift) & 0xffu);
         if (shift > 0)
             put_c(f, '.');
+    }
+}
+
+/* RFC 5952 4: lower-case hex without leading zeros, the longest run (the first of equal
+ * ones) of two or more zero groups as "::". */
+static void put_ipv6(struct fmt *f, const uint8_t a[16])
+{
+    static const char hex[] = "0123456789abcdef";
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, mapped, 12) == 0) { /* RFC 5952 5: IPv4-mapped in dotted form */
+        put_s(f, "::ffff:");
+        put_ipv4(f, (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15]);
+        return;
+    }
+    unsigned g[8];
+    for (size_t i = 0; i < 8; i++)
+        g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, best_len = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            put_s(f, "::");
+            i += best_len - 1;
+            continue;
+        }
+        if (i > 0 && i != best + best_len)
+            put_c(f, ':');
+        int started = 0;
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            unsigned d = (g[i] >> shift) & 0xfu;
+            if (d || started || shift == 0) {
+                put_c(f, hex[d]);
+                started = 1;
+            }
+        }
     }
 }
 
@@ -174,6 +220,17 @@ size_t synack_opts_str(const synack_seg_info *seg, char *out, size_t cap)
 
 static void put_endpoints(struct fmt *f, const synack_endpoints *ep)
 {
+    if (ep->family == SYNACK_AF_INET6) { /* RFC 5952 6: [address]:port */
+        put_c(f, '[');
+        put_ipv6(f, ep->laddr6);
+        put_s(f, "]:");
+        put_u64(f, ep->lport);
+        put_s(f, ">[");
+        put_ipv6(f, ep->raddr6);
+        put_s(f, "]:");
+        put_u64(f, ep->rport);
+        return;
+    }
     put_ipv4(f, ep->laddr);
     put_c(f, ':');
     put_u64(f, ep->lport);

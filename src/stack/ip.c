@@ -11,11 +11,15 @@
 #include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
 
 size_t ip_headroom(const synack_stack *st)
 {
-    return (st->cfg.netif.type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0) + IPV4_HDR_LEN;
+    /* Room for the longer IPv6 header only where IPv6 is on (an IPv4-only stack builds
+     * its frames exactly where it always did). */
+    return (st->cfg.netif.type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0) +
+           (ip6_enabled(st) ? IPV6_HDR_LEN : IPV4_HDR_LEN);
 }
 
 uint32_t ip_max_l4(const synack_stack *st)
@@ -293,6 +297,9 @@ int synack_input(synack_stack *st, uint64_t now, const void *frame, size_t len)
 static int frame_input(synack_stack *st, const uint8_t *p, size_t len, const synack_rx_meta *meta)
 {
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET) {
+        /* A bare IP link: the version nibble tells the families apart. */
+        if (len > 0 && (p[0] >> 4) == 6 && ip6_enabled(st))
+            return ip6_input(st, p, len, meta);
         stack_count(st, SYNACK_CTR_InReceives);
         return ip_input(st, p, len, meta);
     }

@@ -86,6 +86,18 @@ SAME(offsetof(struct synack_sockaddr_in, sin_addr), offsetof(struct sockaddr_in,
 SAME(sizeof(((struct synack_sockaddr_in *)0)->sin_family),
      sizeof(((struct sockaddr_in *)0)->sin_family));
 SAME(sizeof(struct synack_in_addr), sizeof(struct in_addr));
+SAME(SYNACK_AF_INET6, AF_INET6);
+SAME(SYNACK_IPPROTO_IPV6, IPPROTO_IPV6);
+SAME(SYNACK_IPV6_V6ONLY, IPV6_V6ONLY);
+SAME(sizeof(struct synack_sockaddr_in6), sizeof(struct sockaddr_in6));
+SAME(offsetof(struct synack_sockaddr_in6, sin6_family), offsetof(struct sockaddr_in6, sin6_family));
+SAME(offsetof(struct synack_sockaddr_in6, sin6_port), offsetof(struct sockaddr_in6, sin6_port));
+SAME(offsetof(struct synack_sockaddr_in6, sin6_flowinfo),
+     offsetof(struct sockaddr_in6, sin6_flowinfo));
+SAME(offsetof(struct synack_sockaddr_in6, sin6_addr), offsetof(struct sockaddr_in6, sin6_addr));
+SAME(offsetof(struct synack_sockaddr_in6, sin6_scope_id),
+     offsetof(struct sockaddr_in6, sin6_scope_id));
+SAME(sizeof(struct synack_in6_addr), sizeof(struct in6_addr));
 SAME(sizeof(struct synack_linger), sizeof(struct linger));
 SAME(offsetof(struct synack_linger, l_onoff), offsetof(struct linger, l_onoff));
 SAME(offsetof(struct synack_linger, l_linger), offsetof(struct linger, l_linger));

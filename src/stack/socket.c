@@ -75,6 +75,18 @@ int synack_socket(synack_stack *st, int type)
     return (int)ret_event(st, "socket", s < 0 ? -1 : s, s);
 }
 
+int synack_socket_domain(synack_stack *st, int domain, int type)
+{
+    API_ENTER(st);
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    /* UDP is IPv4's alone so far: an AF_INET6 datagram socket is the family it lacks */
+    int ok = domain == AF_INET || (domain == SYNACK_AF_INET6 && base != SOCK_DGRAM);
+    int s = ok ? sock_open(st, type) : -EAFNOSUPPORT;
+    if (s >= 0)
+        st->socks[s].v6 = domain == SYNACK_AF_INET6;
+    return (int)ret_event(st, "socket", s < 0 ? -1 : s, s);
+}
+
 static int port_bit(const synack_stack *st, uint16_t port)
 {
     return (int)((st->bound_ports[port >> 6] >> (port & 63)) & 1);
@@ -156,34 +168,6 @@ static uint32_t left_read(synack_stack *st, synack_sock *so, void *buf, uint32_t
     return got;
 }
 
-static int sin_from(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port)
-{
-    if (!addr || len < (socklen_t)sizeof(struct sockaddr_in))
-        return -EINVAL;
-    struct sockaddr_in sin;
-    memcpy(&sin, addr, sizeof(sin));
-    if (sin.sin_family != AF_INET)
-        return -EAFNOSUPPORT;
-    *ip = ntohl(sin.sin_addr.s_addr);
-    *port = ntohs(sin.sin_port);
-    return 0;
-}
-
-static int sin_to(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
-{
-    if (!addr || !len)
-        return 0;
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(ip);
-    sin.sin_port = htons(port);
-    size_t n = *len < sizeof(sin) ? *len : sizeof(sin);
-    memcpy(addr, &sin, n);
-    *len = sizeof(sin);
-    return 0;
-}
-
 /* Can socket `self` take lport? (-EADDRINUSE unless free; SO_REUSEADDR lets it share with
  * TIME-WAIT and, as in Linux, with connections when no listener holds the port.) */
 static int port_available(synack_stack *st, int self, uint16_t lport, int reuse)
@@ -200,16 +184,18 @@ static int port_available(synack_stack *st, int self, uint16_t lport, int reuse)
     return 0;
 }
 
-static int pick_ephemeral(synack_stack *st, int self, uint32_t raddr, uint16_t rport)
+/* A free local port: for a connection to `to` (its laddr/raddr/rport set; lport is
+ * tried), or with `to` NULL for bind() and listen(). */
+static int pick_ephemeral(synack_stack *st, int self, const synack_endpoints *to)
 {
     /* RFC 6056 3.3.2-style: a random starting point, then a linear search. */
     uint32_t lo = st->cfg.ephemeral_lo, span = (uint32_t)st->cfg.ephemeral_hi - lo + 1;
     uint32_t start = rng_below(&st->rng, span);
     for (uint32_t i = 0; i < span; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % span);
-        if (raddr) {
-            synack_endpoints ep = {
-                .laddr = st->cfg.netif.addr, .raddr = raddr, .lport = port, .rport = rport};
+        if (to) {
+            synack_endpoints ep = *to;
+            ep.lport = port;
             if (tcp_usr_tuple_used(st, &ep))
                 continue;
         }
@@ -217,11 +203,20 @@ static int pick_ephemeral(synack_stack *st, int self, uint32_t raddr, uint16_t r
          * Linux); a port some socket bound explicitly, or a listener's, is left alone. */
         if (port_bit(st, port) || tcp_usr_listening(st, st->cfg.netif.addr, port))
             continue;
-        if (!raddr && port_available(st, self, port, 0) != 0)
+        if (!to && port_available(st, self, port, 0) != 0)
             continue; /* bind(port 0)/listen(): the port must be wholly unused */
         return port;
     }
     return -EADDRNOTAVAIL;
+}
+
+/* Whether an AF_INET6 socket may bind a6: :: or our address (IP_FREEBIND is IPv4's for
+ * now: a socket keeps only whether it is bound to the one IPv6 address, synack_sock). */
+static int bindable6(const synack_stack *st, const uint8_t a6[16])
+{
+    static const uint8_t zero[16];
+    return memcmp(a6, zero, 16) == 0 ||
+           (ip6_enabled(st) && memcmp(a6, st->cfg.netif.addr6, 16) == 0);
 }
 
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -230,17 +225,22 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "bind", s, -EBADF);
-    uint32_t ip;
-    uint16_t port;
-    int rc = sin_from(addr, len, &ip, &port);
+    sock_addr a;
+    int rc = sock_addr_from(so, addr, len, &a);
+    uint32_t ip = a.v4;
+    uint16_t port = a.port;
     if (rc == 0 && so->udp)
         return (int)ret_event(st, "bind", s, udp_bind(st, s, ip, port));
     if (rc == 0 && (so->bound || so->conn || so->lst))
         rc = -EINVAL;
-    if (rc == 0 && ip != 0 && ip != st->cfg.netif.addr && !so->freebind)
+    if (rc == 0 && a.mapped && so->v6only)
+        rc = -EINVAL; /* as Linux: a v6-only socket cannot take an IPv4 address */
+    if (rc == 0 && a.v6 && !bindable6(st, a.a6))
+        rc = -EADDRNOTAVAIL;
+    if (rc == 0 && !a.v6 && ip != 0 && ip != st->cfg.netif.addr && !so->freebind)
         rc = -EADDRNOTAVAIL;
     if (rc == 0 && port == 0) {
-        int p = pick_ephemeral(st, s, 0, 0);
+        int p = pick_ephemeral(st, s, NULL);
         if (p < 0)
             rc = p;
         else
@@ -251,6 +251,7 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
     if (rc == 0) {
         so->bound = 1;
         so->laddr = ip;
+        so->bound6 = a.v6 && ip6_enabled(st) && memcmp(a.a6, st->cfg.netif.addr6, 16) == 0;
         so->lport = port;
         mark_explicit(st, so);
     }
@@ -275,7 +276,7 @@ int synack_listen(synack_stack *st, int s, int backlog)
         return (int)ret_event(st, "listen", s, 0);
     }
     if (!so->bound) {
-        int p = pick_ephemeral(st, s, 0, 0);
+        int p = pick_ephemeral(st, s, NULL);
         if (p < 0)
             return (int)ret_event(st, "listen", s, p);
         so->bound = 1;
@@ -285,6 +286,8 @@ int synack_listen(synack_stack *st, int s, int backlog)
     if (so->catch_all && st->catch_all)
         return (int)ret_event(st, "listen", s, -EADDRINUSE); /* one catch-all per stack */
     int rc = tcp_usr_listen(st, s, &so->knobs, so->laddr, so->lport, bl, &so->lst);
+    if (rc == 0 && so->v6)
+        tcp_usr_listen_v6(so->lst, so->v6only, so->bound6);
     if (rc == 0)
         rc = sock_hold_listen(st, so);
     return (int)ret_event(st, "listen", s, rc);
@@ -315,6 +318,9 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
                                        listener may share the port with it */
     nso->laddr = ep.laddr;
     nso->lport = ep.lport;
+    nso->v6 = so->v6; /* the listener's family, an IPv4 peer shown as ::ffff:a.b.c.d */
+    nso->v6only = so->v6only;
+    nso->bound6 = tcp_ep_v6(&ep);
     nso->conn = c;
     /* reset while queued: gone now, nso left as any reset socket */
     tcp_listen_accepted(c, &nso->gone_options);
@@ -322,24 +328,49 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
         synack_close(st, ns);
         return (int)ret_event(st, "accept", s, -ENOMEM);
     }
-    sin_to(addr, len, ep.raddr, ep.rport);
+    sock_addr peer;
+    sock_addr_of(&ep, 1, &peer);
+    sock_addr_to(nso, addr, len, &peer);
     return (int)ret_event(st, "accept", s, ns);
 }
 
-/* The 4-tuple an active open from socket so to rip:rport uses (an ephemeral port if it is
- * not bound): 0, or -EADDRNOTAVAIL. */
-static int connect_endpoints(synack_stack *st, int s, const synack_sock *so, uint32_t rip,
-                             uint16_t rport, synack_endpoints *ep)
+/* The 4-tuple an active open from socket so to `to` uses, in to's family (an ephemeral
+ * port if it is not bound): 0, or -EADDRNOTAVAIL. */
+static int connect_endpoints(synack_stack *st, int s, const synack_sock *so, const sock_addr *to,
+                             synack_endpoints *ep)
 {
-    uint16_t lport = so->lport;
+    if (to->v6) {
+        *ep = (synack_endpoints){.family = SYNACK_AF_INET6, .rport = to->port};
+        memcpy(ep->laddr6, st->cfg.netif.addr6, 16);
+        memcpy(ep->raddr6, to->a6, 16);
+    } else {
+        *ep = (synack_endpoints){.laddr = st->cfg.netif.addr, .raddr = to->v4, .rport = to->port};
+    }
+    ep->lport = so->lport;
     if (!so->bound) {
-        int p = pick_ephemeral(st, s, rip, rport);
+        int p = pick_ephemeral(st, s, ep);
         if (p < 0)
             return p;
-        lport = (uint16_t)p;
+        ep->lport = (uint16_t)p;
     }
-    *ep = (synack_endpoints){
-        .laddr = st->cfg.netif.addr, .raddr = rip, .lport = lport, .rport = rport};
+    return 0;
+}
+
+/* Whether an active open may go to `to` (an address sock_addr_from accepted): 0, or
+ * -EINVAL (no address or port), -ENETUNREACH (IPv4 on a v6-only socket, as Linux; IPv6
+ * without an IPv6 address or to a multicast one), -EADDRNOTAVAIL (a socket bound to one
+ * family's address connecting to the other). */
+static int connect_check(const synack_stack *st, const synack_sock *so, const sock_addr *to)
+{
+    static const uint8_t zero[16];
+    if (to->port == 0 || (to->v6 ? memcmp(to->a6, zero, 16) == 0 : to->v4 == 0))
+        return -EINVAL;
+    if (so->bound && (to->v6 ? so->laddr != 0 : so->bound6))
+        return -EADDRNOTAVAIL;
+    if (to->mapped && so->v6only)
+        return -ENETUNREACH;
+    if (to->v6 && (!ip6_enabled(st) || to->a6[0] == 0xff))
+        return -ENETUNREACH;
     return 0;
 }
 
@@ -351,6 +382,7 @@ static void connected(synack_sock *so, const synack_endpoints *ep)
     so->bound = 1;
     so->lport = ep->lport;
     so->laddr = ep->laddr;
+    so->bound6 = tcp_ep_v6(ep);
     so->error = 0;
     so->was_connected = 0;
     so->gone_options = 0;
@@ -368,19 +400,19 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
         return (int)ret_event(st, "connect", s, -EINVAL);
     if (so->conn)
         return (int)ret_event(st, "connect", s, tcp_usr_connect_again(so->conn));
-    uint32_t rip;
-    uint16_t rport;
-    int rc = sin_from(addr, len, &rip, &rport);
-    if (rc == 0 && (rip == 0 || rport == 0))
-        rc = -EINVAL;
+    sock_addr to;
+    int rc = sock_addr_from(so, addr, len, &to);
+    if (rc == 0)
+        rc = connect_check(st, so, &to);
     if (rc)
         return (int)ret_event(st, "connect", s, rc);
     synack_endpoints ep;
-    rc = connect_endpoints(st, s, so, rip, rport, &ep);
+    rc = connect_endpoints(st, s, so, &to, &ep);
     if (rc)
         return (int)ret_event(st, "connect", s, rc);
-    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand. */
-    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
+    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand.
+     * (Fast Open is IPv4's for now: an IPv6 connect is an ordinary one.) */
+    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE) && !to.v6)
         rc = tcp_usr_connect_defer(st, s, &so->knobs, &ep, so->fo_no_cookie, &so->conn);
     else
         rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
@@ -490,14 +522,15 @@ static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const voi
         return -EINVAL;
     if (!buf && len)
         return -EFAULT;
-    uint32_t rip;
-    uint16_t rport;
-    long rc = sin_from(addr, addrlen, &rip, &rport);
-    if (rc == 0 && (rip == 0 || rport == 0))
-        rc = -EINVAL;
+    sock_addr to;
+    long rc = sock_addr_from(so, addr, addrlen, &to);
+    if (rc == 0)
+        rc = connect_check(st, so, &to);
+    if (rc == 0 && to.v6)
+        rc = -EOPNOTSUPP; /* (no Fast Open over IPv6 yet) */
     synack_endpoints ep;
     if (rc == 0)
-        rc = connect_endpoints(st, s, so, rip, rport, &ep);
+        rc = connect_endpoints(st, s, so, &to, &ep);
     if (rc)
         return rc;
     rc = tcp_usr_connect_fo(st, s, &so->knobs, &ep, so->fo_no_cookie, buf, len, &so->conn);
@@ -918,6 +951,22 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
     }
 }
 
+/* IPPROTO_IPV6 options of an AF_INET6 socket: IPV6_V6ONLY, settable until the socket has
+ * a port (as Linux: -EINVAL after bind, listen or connect). */
+static int set_ipv6_option(synack_sock *so, int name, const void *val, socklen_t len)
+{
+    if (!so->v6 || name != SYNACK_IPV6_V6ONLY)
+        return -ENOPROTOOPT;
+    int v;
+    int rc = get_int(val, len, &v);
+    if (rc)
+        return rc;
+    if (so->bound || so->lst || so->conn)
+        return -EINVAL;
+    so->v6only = v != 0;
+    return 0;
+}
+
 /* An IPPROTO_IP value: an int, or as Linux also takes, a single byte. */
 static int get_ip_int(const void *val, socklen_t len, int *out)
 {
@@ -1058,6 +1107,8 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
     }
     if (level == IPPROTO_IP)
         return (int)ret_event(st, "setsockopt", s, set_ip_option(so, name, val, len));
+    if (level == SYNACK_IPPROTO_IPV6)
+        return (int)ret_event(st, "setsockopt", s, set_ipv6_option(so, name, val, len));
     if (level == IPPROTO_TCP &&
         (name == SYNACK_TCP_FASTOPEN || name == SYNACK_TCP_FASTOPEN_CONNECT ||
          name == SYNACK_TCP_FASTOPEN_NO_COOKIE || name == SYNACK_TCP_FASTOPEN_KEY))
@@ -1161,6 +1212,11 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             return -ENOPROTOOPT;
         }
     }
+    if (level == SYNACK_IPPROTO_IPV6) {
+        if (!so->v6 || name != SYNACK_IPV6_V6ONLY)
+            return -ENOPROTOOPT;
+        return put_int(val, len, so->v6only);
+    }
     if (level == IPPROTO_IP) {
         switch (name) {
         case IP_TOS:
@@ -1254,13 +1310,18 @@ int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t
         return -EBADF;
     if (!addr || !len)
         return -EINVAL;
-    uint32_t ip = so->laddr;
+    sock_addr a = {.v4 = so->laddr, .port = so->lport};
+    if (so->bound6) {
+        a.v6 = 1;
+        memcpy(a.a6, st->cfg.netif.addr6, 16);
+    }
     if (so->conn) {
         synack_endpoints ep;
         tcp_usr_endpoints(so->conn, &ep);
-        ip = ep.laddr;
+        sock_addr_of(&ep, 0, &a);
+        a.port = so->lport;
     }
-    return sin_to(addr, len, ip, so->lport);
+    return sock_addr_to(so, addr, len, &a);
 }
 
 int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len)
@@ -1282,7 +1343,9 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t
         return -EINVAL;
     synack_endpoints ep;
     tcp_usr_endpoints(so->conn, &ep);
-    return sin_to(addr, len, ep.raddr, ep.rport);
+    sock_addr a;
+    sock_addr_of(&ep, 1, &a);
+    return sock_addr_to(so, addr, len, &a);
 }
 
 int synack_sock_poll(synack_stack *st, synack_pollfd *fds, int n)

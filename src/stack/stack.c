@@ -521,9 +521,9 @@ static void visit_conn(ct_node *n, void *arg)
 {
     struct visit_ctx *v = arg;
     synack_conn_view view = {0};
-    if (n->kind == CT_TIME_WAIT) {
+    if (ct_is_tw(n)) {
         const tcp_tw *tw = tcp_tw_of(n);
-        tcp_key_endpoints(&n->key, &view.ep);
+        tcp_tw_endpoints(tw, &view.ep);
         view.state = SYNACK_TIME_WAIT;
         view.sock = -1;
         view.timer = "time-wait";
@@ -560,6 +560,11 @@ void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx)
         synack_conn_view view = {0};
         view.ep.laddr = l->laddr;
         view.ep.lport = l->lport;
+        if (l->v6 && !l->laddr) { /* an AF_INET6 listener on :: or an IPv6 address */
+            view.ep.family = SYNACK_AF_INET6;
+            if (l->bound6)
+                memcpy(view.ep.laddr6, st->cfg.netif.addr6, 16);
+        }
         view.state = SYNACK_LISTEN;
         view.sock = l->sock;
         view.recv_q = l->acc_len;

@@ -58,10 +58,35 @@ typedef struct synack_sock {
                                idle TCB has no room and only a socket is asked */
 
     uint8_t catch_all; /* SYNACK_TCP_CATCH_ALL, applied to the listener by listen() */
-    uint32_t hold_ms;  /* SYNACK_TCP_HOLD_SYN, likewise */
+    /* AF_INET6 (sock_inet6.c), in what was padding: the socket array does not grow */
+    uint8_t v6;       /* an AF_INET6 socket: its addresses are struct sockaddr_in6 */
+    uint8_t v6only;   /* IPV6_V6ONLY */
+    uint8_t bound6;   /* bound to the netif's IPv6 address (the only one a stack has); an
+                         AF_INET6 socket bound to ::ffff:a.b.c.d has it in laddr, to :: neither */
+    uint32_t hold_ms; /* SYNACK_TCP_HOLD_SYN, likewise */
 
     struct udp_sock *udp; /* a SOCK_DGRAM socket's state (src/udp/), NULL for TCP */
 } synack_sock;
+
+/* An address a socket call names, either family (sock_inet6.c). */
+typedef struct sock_addr {
+    uint8_t v6;     /* native IPv6: a6; else IPv4: v4 (a sockaddr_in, or ::ffff:a.b.c.d) */
+    uint8_t mapped; /* IPv4 given as ::ffff:a.b.c.d to an AF_INET6 socket */
+    uint32_t v4;    /* host order */
+    uint8_t a6[16]; /* network order */
+    uint16_t port;  /* host order */
+} sock_addr;
+/* The address in addr/len for socket so: a sockaddr_in for AF_INET (-EINVAL if shorter,
+ * -EAFNOSUPPORT for another family), a sockaddr_in6 for AF_INET6 (-EINVAL if shorter than
+ * its 24-byte RFC 2133 form, -EAFNOSUPPORT for another family). 0 with *out set. */
+int sock_addr_from(const synack_sock *so, const struct sockaddr *addr, synack_socklen_t len,
+                   sock_addr *out);
+/* Writes a in so's family (IPv4 as ::ffff:a.b.c.d on AF_INET6), truncated to *len, and
+ * sets *len to its full size. Nothing when addr or len is NULL. Returns 0. */
+int sock_addr_to(const synack_sock *so, struct sockaddr *addr, synack_socklen_t *len,
+                 const sock_addr *a);
+/* The local or remote side of a connection's endpoints. */
+void sock_addr_of(const synack_endpoints *ep, int remote, sock_addr *out);
 
 struct synack_stack {
     synack_config cfg;                   /* the configuration, defaults filled in */
@@ -203,6 +228,13 @@ int ip_output_ecn(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, si
                   synack_tx_meta *meta, uint8_t ecn);
 /* An IPv4 datagram (not a frame) from its header on, InReceives already counted. */
 int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta);
+/* ip6.c: IPv6 (RFC 8200) on SYNACK_LINK_IP links. Whether the netif has an IPv6 address;
+ * a packet in (it starts with the fixed header); l4 (with IPV6_HDR_LEN bytes of room
+ * before it, ip_headroom) out from src to dst. */
+int ip6_enabled(const synack_stack *st);
+int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta);
+int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                   uint8_t *l4, size_t l4_len, uint8_t ecn);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */
 int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip);

@@ -25,7 +25,28 @@ const char *tcp_timer_name(tcp_timer t)
 
 void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep)
 {
-    tcp_key_endpoints(&c->node.key, ep);
+    if (c->node.kind != CT_CONN6)
+        tcp_key_endpoints(&c->node.key, ep);
+    else
+        tcp_node6_endpoints(&c->node, ep);
+}
+
+/* An IPv6 TCB's addresses, allocated beside it (conn_table.h ct_addr6): 0 or -ENOMEM. */
+static int key6_attach(tcp_conn *c, const synack_endpoints *ep)
+{
+    ct_addr6 *a = stack_alloc(c->st, sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    memcpy(a->laddr, ep->laddr6, 16);
+    memcpy(a->raddr, ep->raddr6, 16);
+    ct_set_key6(&c->node, a, ep->lport, ep->rport, CT_CONN6);
+    return 0;
+}
+
+static void key6_free(tcp_conn *c)
+{
+    if (c->node.kind == CT_CONN6)
+        stack_free(c->st, (void *)(uintptr_t)ct_addr6_of(&c->node), sizeof(ct_addr6));
 }
 
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
@@ -43,6 +64,10 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     c->node.key.raddr = ep->raddr;
     c->node.key.lport = ep->lport;
     c->node.key.rport = ep->rport;
+    if (tcp_ep_v6(ep) && key6_attach(c, ep) != 0) {
+        stack_free(st, c, sizeof(*c));
+        return NULL;
+    }
     tw_node_init(&c->tnode);
     for (int i = 0; i < TT_COUNT; i++)
         tcp_deadline_put(c, (tcp_timer)i, UINT64_MAX);
@@ -60,11 +85,13 @@ tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
     tcp_rtt_init(c);
     /* Until the handshake completes a connection is busy: it owns a transfer block. */
     if (tcp_xfer_attach(c) != 0) {
+        key6_free(c);
         stack_free(st, c, sizeof(*c));
         return NULL;
     }
     if (ct_insert(&st->conns, &c->node) != 0) {
         stack_free(st, c->x, sizeof(*c->x));
+        key6_free(c);
         stack_free(st, c, sizeof(*c));
         return NULL;
     }
@@ -198,9 +225,23 @@ uint64_t tcp_user_timeout_us(const tcp_conn *c)
 
 tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep)
 {
-    ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
-    ct_node *n = ct_lookup(&st->conns, &k);
-    return n && n->kind == CT_CONN ? tcp_conn_of(n) : NULL;
+    ct_node *n = tcp_node_find(st, ep);
+    return n && ct_is_conn(n) ? tcp_conn_of(n) : NULL;
+}
+
+ct_node *tcp_node_find(synack_stack *st, const synack_endpoints *ep)
+{
+    ct_node *n;
+    if (tcp_ep_v6(ep)) {
+        ct_addr6 a;
+        memcpy(a.laddr, ep->laddr6, 16);
+        memcpy(a.raddr, ep->raddr6, 16);
+        n = ct_lookup6(&st->conns, &a, ep->lport, ep->rport);
+    } else {
+        ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
+        n = ct_lookup(&st->conns, &k);
+    }
+    return n;
 }
 
 static void tw_list_unlink(synack_stack *st, tcp_conn *c)
@@ -238,6 +279,7 @@ void tcp_conn_free(tcp_conn *c)
     if (c->x)
         xfer_free(c);
     st->nconns--;
+    key6_free(c);
     stack_free(st, c, sizeof(*c));
 }
 

@@ -3,6 +3,7 @@
 #include "tcp/conn_table.h"
 
 #include <errno.h>
+#include <string.h>
 
 /* Buckets used when the caller asks for 0. */
 #define CT_DEFAULT_BUCKETS 64
@@ -35,16 +36,73 @@ static uint64_t tuple_hash(const conn_table *t, const ct_key *k)
     return x;
 }
 
+/* The same mix over an IPv6 tuple: all 256 address bits go through the keyed multiply
+ * (RFC 6056 and hash flooding alike want every bit the peer picks to count). */
+static uint64_t tuple_hash6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport)
+{
+    uint64_t x = t->hk0;
+    for (size_t i = 0; i < 4; i++) {
+        x ^= key_word(i < 2 ? a->laddr + 8 * i : a->raddr + 8 * (i - 2));
+        x *= 0x9e3779b97f4a7c15ull;
+        x ^= x >> 32;
+    }
+    x += (((uint64_t)lport << 16) | rport) ^ (t->hk1 >> 7);
+    x *= t->hk1;
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 32;
+    return x;
+}
+
+_Static_assert(sizeof(const ct_addr6 *) <= sizeof(uint32_t) * 2,
+               "an IPv6 node's address pointer must fit in key.laddr and key.raddr");
+
+void ct_set_key6(ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport, uint8_t kind)
+{
+    memset(&n->key, 0, sizeof(n->key));
+    memcpy(&n->key, &a, sizeof(a)); /* laddr and raddr, consecutive and unpadded */
+    n->key.lport = lport;
+    n->key.rport = rport;
+    n->kind = kind;
+}
+
+const ct_addr6 *ct_addr6_of(const ct_node *n)
+{
+    const ct_addr6 *a;
+    memcpy(&a, &n->key, sizeof(a));
+    return a;
+}
+
 static int key_equal(const ct_key *a, const ct_key *b)
 {
     return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport &&
            a->rport == b->rport;
 }
 
+static int key6_equal(const ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport)
+{
+    const ct_addr6 *na = ct_addr6_of(n);
+    return n->key.lport == lport && n->key.rport == rport && memcmp(na->laddr, a->laddr, 16) == 0 &&
+           memcmp(na->raddr, a->raddr, 16) == 0;
+}
+
 /* Bucket index of a tuple in a table of nbuckets (a power of two). */
 static size_t bucket_of(const conn_table *t, const ct_key *k, size_t nbuckets)
 {
     return (size_t)(tuple_hash(t, k) & (nbuckets - 1));
+}
+
+static size_t bucket6_of(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport,
+                         size_t nbuckets)
+{
+    return (size_t)(tuple_hash6(t, a, lport, rport) & (nbuckets - 1));
+}
+
+/* A node's bucket, by its family. */
+static size_t node_bucket(const conn_table *t, const ct_node *n, size_t nbuckets)
+{
+    return ct_is_v6(n) ? bucket6_of(t, ct_addr6_of(n), n->key.lport, n->key.rport, nbuckets)
+                       : bucket_of(t, &n->key, nbuckets);
 }
 
 /* A zeroed array of n chain heads, or NULL. Zeroed by hand: all-bits-zero is
@@ -104,7 +162,7 @@ static void grow(conn_table *t)
         ct_node *node = t->buckets[i];
         while (node) {
             ct_node *next = node->next;
-            size_t j = bucket_of(t, &node->key, n);
+            size_t j = node_bucket(t, node, n);
             node->next = b[j];
             b[j] = node;
             node = next;
@@ -117,11 +175,12 @@ static void grow(conn_table *t)
 
 int ct_insert(conn_table *t, ct_node *n)
 {
-    if (ct_lookup(t, &n->key))
+    if (ct_is_v6(n) ? ct_lookup6(t, ct_addr6_of(n), n->key.lport, n->key.rport) != NULL
+                    : ct_lookup(t, &n->key) != NULL)
         return -EEXIST;
     if (t->count >= CT_MAX_LOAD * t->nbuckets)
         grow(t);
-    const size_t i = bucket_of(t, &n->key, t->nbuckets);
+    const size_t i = node_bucket(t, n, t->nbuckets);
     n->next = t->buckets[i];
     t->buckets[i] = n;
     t->count++;
@@ -130,7 +189,7 @@ int ct_insert(conn_table *t, ct_node *n)
 
 void ct_remove(conn_table *t, ct_node *n)
 {
-    ct_node **pp = &t->buckets[bucket_of(t, &n->key, t->nbuckets)];
+    ct_node **pp = &t->buckets[node_bucket(t, n, t->nbuckets)];
     for (; *pp; pp = &(*pp)->next) {
         if (*pp == n) {
             *pp = n->next;
@@ -144,7 +203,15 @@ void ct_remove(conn_table *t, ct_node *n)
 ct_node *ct_lookup(const conn_table *t, const ct_key *k)
 {
     ct_node *n = t->buckets[bucket_of(t, k, t->nbuckets)];
-    while (n && !key_equal(&n->key, k))
+    while (n && (ct_is_v6(n) || !key_equal(&n->key, k)))
+        n = n->next;
+    return n;
+}
+
+ct_node *ct_lookup6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport)
+{
+    ct_node *n = t->buckets[bucket6_of(t, a, lport, rport, t->nbuckets)];
+    while (n && (!ct_is_v6(n) || !key6_equal(n, a, lport, rport)))
         n = n->next;
     return n;
 }

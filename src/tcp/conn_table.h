@@ -30,6 +30,17 @@ typedef struct ct_key {
     uint16_t rport;
 } ct_key;
 
+/* An IPv6 connection's addresses (network byte order). They do not fit a ct_node, so they
+ * live beside it (a side allocation of a TCB, the tail of a TIME-WAIT record); the node's
+ * key.laddr and key.raddr (8 bytes an IPv6 node does not use) hold a pointer to them, and
+ * key.lport/rport are its ports as for IPv4. Its kind (CT_CONN6, CT_TIME_WAIT6) is how the
+ * table and everyone else tell the families apart. Keeping them out of the node leaves
+ * the IPv4 TCB and TIME-WAIT record at their sizes (docs/ARCHITECTURE.md, "Addresses"). */
+typedef struct ct_addr6 {
+    uint8_t laddr[16];
+    uint8_t raddr[16];
+} ct_addr6;
+
 /* Embedded in each connection. */
 typedef struct ct_node {
     /* Next node in the same bucket, NULL at the end. */
@@ -53,8 +64,24 @@ typedef struct ct_node {
  * of a compact record, the bytes matter more than half a pointer chase. */
 #define CT_MAX_LOAD 2
 
-#define CT_CONN 0      /* a full TCB (tcp_conn) */
-#define CT_TIME_WAIT 1 /* a compact TIME-WAIT record (tcp_tw) */
+#define CT_CONN 0       /* a full TCB (tcp_conn) */
+#define CT_TIME_WAIT 1  /* a compact TIME-WAIT record (tcp_tw) */
+#define CT_CONN6 2      /* a full TCB of an IPv6 connection (tcp_conn); key -> ct_addr6 */
+#define CT_TIME_WAIT6 3 /* a compact IPv6 TIME-WAIT record (tcp_tw6); key -> ct_addr6 */
+
+/* Whether n is a full TCB, a compact TIME-WAIT record, an IPv6 node. */
+static inline int ct_is_conn(const ct_node *n)
+{
+    return n->kind == CT_CONN || n->kind == CT_CONN6;
+}
+static inline int ct_is_tw(const ct_node *n)
+{
+    return n->kind == CT_TIME_WAIT || n->kind == CT_TIME_WAIT6;
+}
+static inline int ct_is_v6(const ct_node *n)
+{
+    return n->kind == CT_CONN6 || n->kind == CT_TIME_WAIT6;
+}
 
 typedef struct conn_table {
     /* Where the bucket array comes from. */
@@ -88,6 +115,13 @@ void ct_remove(conn_table *t, ct_node *n);
 
 /* The node filed under *k, or NULL. */
 ct_node *ct_lookup(const conn_table *t, const ct_key *k);
+
+/* IPv6: makes n an IPv6 node of `kind` (CT_CONN6 or CT_TIME_WAIT6) with addresses *a,
+ * which must outlive its time in the table, and ports lport/rport; the IPv6 node filed
+ * under a:lport, rport, or NULL; the addresses of an IPv6 node. */
+void ct_set_key6(ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport, uint8_t kind);
+ct_node *ct_lookup6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport);
+const ct_addr6 *ct_addr6_of(const ct_node *n);
 
 /* Number of nodes in the table. */
 size_t ct_count(const conn_table *t);

@@ -120,8 +120,10 @@ void tcp_fastopen_syn(synack_stack *st, tcp_listener *l, const synack_endpoints 
     if (o->has_fo && o->fo_len == 0)
         stack_count(st, SYNACK_CTR_TCPFastOpenCookieReqd);
     uint32_t qlen = queue_len(st, l);
+    /* (Cookies are over IPv4 addresses: no Fast Open over IPv6 yet, an ordinary
+     * handshake instead, the SYN's data dropped as RFC 7413 4.2.2 allows.) */
     if (!(st->cfg.fastopen_server & SYNACK_TFO_SERVER_ENABLE) || qlen == 0 ||
-        !(syn_data || o->has_fo))
+        !(syn_data || o->has_fo) || tcp_ep_v6(ep))
         return;
     if (l->tfo_pending >= qlen) {
         /* RFC 7413 5.1: the queue bounds what a SYN flood with valid cookies can make us

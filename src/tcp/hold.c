@@ -122,9 +122,7 @@ static size_t quote_syn(const tcp_conn *c, const synack_endpoints *ep, uint8_t *
 int tcp_held_verdict(synack_stack *st, tcp_listener *l, const synack_endpoints *ep, int verdict,
                      uint8_t code)
 {
-    ct_key key = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
-    ct_node *n = ct_lookup(&st->conns, &key);
-    tcp_conn *c = n && n->kind == CT_CONN ? tcp_conn_of(n) : NULL;
+    tcp_conn *c = tcp_conn_find(st, ep);
     if (!c || !c->held || !c->x || c->x->listener != l)
         return -ENOENT;
     if (verdict == SYNACK_VERDICT_ACCEPT) {
@@ -138,10 +136,10 @@ int tcp_held_verdict(synack_stack *st, tcp_listener *l, const synack_endpoints *
     if (verdict == SYNACK_VERDICT_REFUSE) {
         /* As a closed port answers the SYN (RFC 9293 3.10.7.1), from the address it was
          * sent to. */
-        ipv4_hdr ip = {.src = ep->raddr, .dst = ep->laddr};
         tcp_seg syn = {.sport = ep->rport, .dport = ep->lport, .seq = c->x->irs, .flags = TCP_SYN};
-        tcp_reset_reply(st, &ip, &syn);
-    } else if (verdict == SYNACK_VERDICT_UNREACH) {
+        tcp_reset_reply(st, ep, &syn);
+    } else if (verdict == SYNACK_VERDICT_UNREACH && !tcp_ep_v6(ep)) {
+        /* (ICMPv6 errors are not sent yet: an IPv6 SYN refused so is just dropped.) */
         uint8_t q[IPV4_HDR_LEN + 8];
         size_t len = quote_syn(c, ep, q);
         ip_send_unreach(st, ep->raddr, code, q, len);

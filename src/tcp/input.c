@@ -88,7 +88,10 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     uint32_t mss = ours < peer_mss ? ours : peer_mss;
     uint32_t clamp = mss;
     /* RFC 1191 6.3: a path MTU an earlier connection learned holds for this one too. */
-    uint32_t path = ip_pmtu_get(c->st, c->node.key.raddr) - IPV4_HDR_LEN - TCP_HDR_LEN;
+    /* (IPv6 has no path-MTU cache yet: its MTU is the link's, in rcv_mss already.) */
+    uint32_t path = c->node.kind == CT_CONN6
+                        ? mss
+                        : ip_pmtu_get(c->st, c->node.key.raddr) - IPV4_HDR_LEN - TCP_HDR_LEN;
     if (path < mss)
         mss = path;
     c->ws_ok = o->has_wscale && cfg->wscale <= TCP_MAX_WSCALE;
@@ -194,8 +197,9 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         /* first: an ACK for something we never sent gets a RST (unless it is one) */
         if (seq_le(seg->ack, c->x->iss) || seq_gt(seg->ack, c->snd_max)) {
             if (!(seg->flags & TCP_RST)) {
-                ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
-                tcp_reset_reply(st, &ip, seg);
+                synack_endpoints ep;
+                tcp_conn_endpoints(c, &ep);
+                tcp_reset_reply(st, &ep, seg);
             }
             tcp_drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-sent");
             return TCP_DONE;
@@ -208,8 +212,9 @@ static tcp_ret syn_sent_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
             (c->knobs ? c->knobs->timestamps : st->cfg.timestamps) &&
             seg->opts.ts_ecr - c->x->syn_stamp > now_ts - c->x->syn_stamp) {
             if (!(seg->flags & TCP_RST)) {
-                ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
-                tcp_reset_reply(st, &ip, seg);
+                synack_endpoints ep;
+                tcp_conn_endpoints(c, &ep);
+                tcp_reset_reply(st, &ep, seg);
             }
             tcp_drop(c, SYNACK_CTR_PAWSActiveRejected, "paws-syn-sent");
             return TCP_DONE;
@@ -599,8 +604,9 @@ static tcp_ret synchronized_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx 
 static tcp_ret syn_received_ack(tcp_conn *c, const tcp_seg *seg)
 {
     if (!(seq_lt(c->snd_una, seg->ack) && seq_le(seg->ack, c->snd_max))) {
-        ipv4_hdr ip = {.src = c->node.key.raddr, .dst = c->node.key.laddr};
-        tcp_reset_reply(c->st, &ip, seg);
+        synack_endpoints ep;
+        tcp_conn_endpoints(c, &ep);
+        tcp_reset_reply(c->st, &ep, seg);
         tcp_drop(c, SYNACK_CTR_COUNT, "bad-ack-syn-received");
         return TCP_DONE;
     }
@@ -753,7 +759,7 @@ static int rx_fusable(const tcp_conn *c, const tcp_seg *seg)
 static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t hdr_sum, tcp_rx *rx)
 {
     uint64_t sum;
-    if (n && n->kind == CT_CONN) {
+    if (n && ct_is_conn(n)) {
         tcp_conn *c = tcp_conn_of(n);
         if (rx_fusable(c, seg) && recvbuf_stage(&c->x->rcv, &st->bufmem, seg->payload,
                                                 (uint32_t)seg->payload_len, &sum) == 0) {
@@ -768,38 +774,51 @@ static int rx_verify(synack_stack *st, ct_node *n, const tcp_seg *seg, uint64_t 
     return tcp_csum_complete(hdr_sum, csum_add(0, seg->payload, seg->payload_len));
 }
 
-static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n,
-                          const tcp_rx *rx);
+static void segment_input(synack_stack *st, const synack_endpoints *in_ep, const tcp_seg *seg,
+                          ct_node *n, const tcp_rx *rx);
 
 int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum,
               uint16_t gso_size)
 {
-    ct_key key = {.laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
-    ct_node *n = ct_lookup(&st->conns, &key);
-    tcp_rx rx = {.staged = NULL, .gso_size = gso_size, .ecn = ip->tos & IP_ECN_MASK};
+    synack_endpoints ep = {
+        .laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
+    return tcp_input_ep(st, &ep, ip->tos & IP_ECN_MASK, seg, hdr_sum, gso_size);
+}
+
+int tcp_input_ep(synack_stack *st, const synack_endpoints *ep, uint8_t ecn, const tcp_seg *seg,
+                 const uint64_t *hdr_sum, uint16_t gso_size)
+{
+    ct_node *n;
+    if (tcp_ep_v6(ep)) {
+        n = tcp_node_find(st, ep);
+    } else {
+        ct_key key = {
+            .laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
+        n = ct_lookup(&st->conns, &key);
+    }
+    tcp_rx rx = {.staged = NULL, .gso_size = gso_size, .ecn = ecn};
     if (hdr_sum && !rx_verify(st, n, seg, *hdr_sum, &rx)) {
         stack_count(st, SYNACK_CTR_InErrs);
         stack_drop(st, NULL, SYNACK_CTR_InCsumErrors, wire_result_name(WIRE_BAD_TCP_CSUM));
         return -EINVAL;
     }
-    segment_input(st, ip, seg, n, &rx);
+    segment_input(st, ep, seg, n, &rx);
     return 0;
 }
 
-static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, ct_node *n,
-                          const tcp_rx *rx)
+static void segment_input(synack_stack *st, const synack_endpoints *in_ep, const tcp_seg *seg,
+                          ct_node *n, const tcp_rx *rx)
 {
-    synack_endpoints ep = {
-        .laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
+    const synack_endpoints ep = *in_ep;
     /* A super-packet counts as the segments it stands for (as Linux's gso_segs). */
     uint32_t gso = rx->gso_size;
     uint32_t segs =
         gso && seg->payload_len > gso ? (uint32_t)((seg->payload_len + gso - 1) / gso) : 1;
     st->counters[SYNACK_CTR_InSegs] += segs;
     if (stack_tracing(st))
-        tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && n->kind == CT_CONN ? tcp_conn_of(n)->sock : -1,
-                      seg, rx->ecn);
-    if (n && n->kind == CT_TIME_WAIT) {
+        tcp_trace_seg(st, SYNACK_EV_RX, &ep, n && ct_is_conn(n) ? tcp_conn_of(n)->sock : -1, seg,
+                      rx->ecn);
+    if (n && ct_is_tw(n)) {
         if (tcp_tw_input(st, tcp_tw_of(n), seg) != TCP_FREED)
             return;
         n = NULL; /* reopened: the SYN goes to the listener */
@@ -830,14 +849,14 @@ static void segment_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *s
             return;
         }
     }
-    tcp_listener *l = tcp_listener_find(st, ep.laddr, ep.lport);
-    if (!l)
+    tcp_listener *l = tcp_listener_find_ep(st, &ep);
+    if (!l && !tcp_ep_v6(&ep))
         l = st->catch_all; /* what no other socket claims (hold.c) */
     if (l) {
-        tcp_listen_input(st, l, ip, seg, rx);
+        tcp_listen_input(st, l, &ep, seg, rx);
         return;
     }
     /* RFC 9293 3.10.7.1: CLOSED — no such connection. */
     stack_drop(st, &ep, SYNACK_CTR_COUNT, "no-socket");
-    tcp_reset_reply(st, ip, seg);
+    tcp_reset_reply(st, &ep, seg);
 }

@@ -23,6 +23,39 @@ tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport
     return any;
 }
 
+tcp_listener *tcp_listener_find_ep(synack_stack *st, const synack_endpoints *ep)
+{
+    tcp_listener *any = NULL, *mapped = NULL, *dual = NULL;
+    const int v6 = tcp_ep_v6(ep);
+    for (tcp_listener *l = st->listeners; l; l = l->next) {
+        if (l->lport != ep->lport)
+            continue;
+        if (!l->v6) {
+            if (v6)
+                continue;
+            if (l->laddr == ep->laddr)
+                return l;
+            if (l->laddr == 0)
+                any = l;
+        } else if (v6) {
+            /* (ip6.c delivers only what is addressed to the netif's IPv6 address) */
+            if (l->bound6)
+                return l;
+            if (l->laddr == 0)
+                any = l;
+        } else if (!l->v6only && !l->bound6) {
+            /* IPv4 to a dual-stack socket: bound to ::ffff:laddr, or to :: */
+            if (l->laddr == ep->laddr)
+                mapped = l;
+            else if (l->laddr == 0)
+                dual = l;
+        }
+    }
+    /* Linux looks an address up exactly before the wildcards, and among sockets that
+     * score alike prefers the AF_INET one. */
+    return mapped ? mapped : any ? any : dual;
+}
+
 void tcp_listen_unlink(tcp_conn *c)
 {
     tcp_listener *l = c->x->listener;
@@ -74,7 +107,8 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
     c->keepalive = k->keepalive;
     sendbuf_set_cap(&c->x->snd, &st->bufmem, k->sndbuf);
     recvbuf_set_cap(&c->x->rcv, &st->bufmem, k->rcvbuf);
-    c->rcv_mss = tcp_route_mss(st, k->maxseg, c->node.key.raddr);
+    c->rcv_mss = ct_is_v6(&c->node) ? tcp_our_mss_af(st, k->maxseg, 1)
+                                    : tcp_route_mss(st, k->maxseg, c->node.key.raddr);
 }
 
 /* Answers a SYN without keeping state: everything is in the ISN (and in the TSval). */
@@ -82,7 +116,8 @@ static void cookie_synack(synack_stack *st, const tcp_listener *l, const synack_
                           const tcp_seg *seg)
 {
     const synack_config *cfg = &st->cfg;
-    uint16_t our_mss = tcp_route_mss(st, l->knobs.maxseg, ep->raddr);
+    uint16_t our_mss = tcp_ep_v6(ep) ? tcp_our_mss_af(st, l->knobs.maxseg, 1)
+                                     : tcp_route_mss(st, l->knobs.maxseg, ep->raddr);
     uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : TCP_DEFAULT_MSS;
     uint32_t idx = syncookie_mss_index(peer_mss < our_mss ? peer_mss : our_mss);
     uint32_t iss = syncookie_make(st, ep, seg->seq, idx);
@@ -193,11 +228,10 @@ static void fastopen_child_start(synack_stack *st, tcp_listener *l, tcp_conn *c,
     sock_ready_raise(st, l->sock, POLLIN);
 }
 
-void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
-                      const tcp_rx *rx)
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const synack_endpoints *in_ep,
+                      const tcp_seg *seg, const tcp_rx *rx)
 {
-    synack_endpoints ep = {
-        .laddr = ip->dst, .raddr = ip->src, .lport = seg->dport, .rport = seg->sport};
+    const synack_endpoints ep = *in_ep;
     /* RFC 9293 3.10.7.2: first check for a RST — ignore it */
     if (seg->flags & TCP_RST) {
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "rst-to-listener");
@@ -209,7 +243,7 @@ void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, con
         if (!(seg->flags & TCP_SYN) && cookies_live(st) && cookie_ack(st, l, &ep, seg, rx))
             return;
         stack_drop(st, &ep, SYNACK_CTR_COUNT, "ack-to-listener");
-        tcp_reset_reply(st, ip, seg);
+        tcp_reset_reply(st, &ep, seg);
         return;
     }
     /* third, a SYN */

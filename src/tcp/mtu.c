@@ -20,6 +20,23 @@
 #define BLACK_HOLE_RTOS 3u
 #define PROBE_FLOOR_MSS 48u /* Linux's tcp_mtu_probe_floor */
 
+/* Routes, the path-MTU cache and PLPMTUD are IPv4's so far: an IPv6 connection's key holds
+ * a reference to its addresses, not an address to look up (conn_table.h). */
+static const synack_route *conn_route(const tcp_conn *c)
+{
+    return ct_is_v6(&c->node) ? NULL : route_find(c->st, c->node.key.raddr);
+}
+
+static uint32_t conn_route_mtu(const tcp_conn *c)
+{
+    return ct_is_v6(&c->node) ? c->st->cfg.netif.mtu : route_mtu(c->st, c->node.key.raddr);
+}
+
+static uint32_t conn_pmtu(const tcp_conn *c)
+{
+    return ct_is_v6(&c->node) ? c->st->cfg.netif.mtu : ip_pmtu_get(c->st, c->node.key.raddr);
+}
+
 static uint32_t opt_space(const tcp_conn *c)
 {
     return c->ts_ok ? TCP_TS_OPT_SPACE : 0u;
@@ -56,7 +73,7 @@ uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr)
 
 uint32_t tcp_initial_cwnd(const tcp_conn *c)
 {
-    const synack_route *r = route_find(c->st, c->node.key.raddr);
+    const synack_route *r = conn_route(c);
     uint32_t segs = r && r->initcwnd ? r->initcwnd : c->st->cfg.initial_cwnd_segs;
     return segs * c->snd_mss;
 }
@@ -65,7 +82,7 @@ uint32_t tcp_mss_clamp_ours(const tcp_conn *c)
 {
     /* The MSS we announced may be a route's advmss: that limits what the peer sends, not
      * what we send (Linux's mss_clamp holds only TCP_MAXSEG and the peer's MSS). */
-    if (!route_find(c->st, c->node.key.raddr))
+    if (!conn_route(c))
         return c->rcv_mss;
     return tcp_our_mss(c->st, c->knobs ? c->knobs->maxseg : 0);
 }
@@ -84,10 +101,10 @@ void tcp_mtu_init(tcp_conn *c, uint32_t clamp)
     tcp_xfer *x = c->x;
     synack_stack *st = c->st;
     x->mss_clamp = (uint16_t)clamp;
-    x->pmtu_cookie = (uint16_t)ip_pmtu_get(st, c->node.key.raddr);
-    x->route_mtu = x->route_seen = (uint16_t)route_mtu(st, c->node.key.raddr);
+    x->pmtu_cookie = (uint16_t)conn_pmtu(c);
+    x->route_mtu = x->route_seen = (uint16_t)conn_route_mtu(c);
     search_reset(c);
-    x->mtup_on = st->cfg.mtu_probing == 2;
+    x->mtup_on = st->cfg.mtu_probing == 2 && !ct_is_v6(&c->node);
 }
 
 void tcp_sync_mss(tcp_conn *c, uint32_t pmtu)
@@ -122,7 +139,7 @@ static void relearn(tcp_conn *c)
     tcp_xfer *x = c->x;
     x->mss_clamp = (uint16_t)(c->snd_mss + opt_space(c));
     x->pmtu_cookie = (uint16_t)mss_to_mtu(c, c->snd_mss);
-    x->route_mtu = x->route_seen = (uint16_t)route_mtu(c->st, c->node.key.raddr);
+    x->route_mtu = x->route_seen = (uint16_t)conn_route_mtu(c);
     search_reset(c);
 }
 
@@ -132,7 +149,7 @@ int tcp_mtu_forgettable(const tcp_conn *c)
     if (x->mtup_on)
         return 0;
     return !x->mss_clamp || x->mss_clamp == c->snd_mss + opt_space(c) ||
-           !route_find(c->st, c->node.key.raddr);
+           !conn_route(c);
 }
 
 void tcp_mtu_before_output(tcp_conn *c)
@@ -143,13 +160,13 @@ void tcp_mtu_before_output(tcp_conn *c)
     if (x->route_seen == x->route_mtu)
         return;
     x->route_mtu = x->route_seen;
-    tcp_sync_mss(c, ip_pmtu_get(c->st, c->node.key.raddr));
+    tcp_sync_mss(c, conn_pmtu(c));
 }
 
 void tcp_mtu_sent(tcp_conn *c)
 {
     if (c->x->mss_clamp)
-        c->x->route_seen = (uint16_t)route_mtu(c->st, c->node.key.raddr);
+        c->x->route_seen = (uint16_t)conn_route_mtu(c);
 }
 
 void tcp_mtu_icmp(tcp_conn *c, uint32_t mtu)
@@ -262,7 +279,8 @@ void tcp_mtu_on_rto(tcp_conn *c)
     tcp_xfer *x = c->x;
     if (x->probe_mtu && !seq_lt(c->snd_una, x->probe_start))
         probe_failed(c);
-    if (!c->st->cfg.mtu_probing || !x->mss_clamp || c->backoff < BLACK_HOLE_RTOS)
+    if (!c->st->cfg.mtu_probing || !x->mss_clamp || c->backoff < BLACK_HOLE_RTOS ||
+        ct_is_v6(&c->node))
         return;
     if (!x->mtup_on) {
         x->mtup_on = 1;

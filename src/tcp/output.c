@@ -13,6 +13,7 @@
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
 #include "tcp/txlog.h"
+#include "wire/ipv6.h"
 
 static tcp_opt_layout opt_layout(const synack_stack *st)
 {
@@ -22,9 +23,16 @@ static tcp_opt_layout opt_layout(const synack_stack *st)
 
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg)
 {
-    uint32_t mss = st->cfg.mss ? st->cfg.mss : ip_max_l4(st) - TCP_HDR_LEN;
-    if (mss > ip_max_l4(st) - TCP_HDR_LEN)
-        mss = ip_max_l4(st) - TCP_HDR_LEN;
+    return tcp_our_mss_af(st, maxseg, 0);
+}
+
+uint16_t tcp_our_mss_af(const synack_stack *st, uint16_t maxseg, int v6)
+{
+    /* IPv6's fixed header is 20 bytes longer: MSS = MTU - 60 (RFC 8200 8.3) */
+    uint32_t room = ip_max_l4(st) - TCP_HDR_LEN - (v6 ? IPV6_HDR_LEN - IPV4_HDR_LEN : 0u);
+    uint32_t mss = st->cfg.mss ? st->cfg.mss : room;
+    if (mss > room)
+        mss = room;
     if (maxseg && maxseg < mss)
         mss = maxseg;
     return (uint16_t)mss;
@@ -71,8 +79,12 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         return -EMSGSIZE;
     size_t n;
     /* The device completes the checksum (always for the segments it cuts): only the
-     * pseudo-header sum is written, and the payload is copied without being summed. */
-    int partial = gso || (st->cfg.netif.tx_csum && st->cfg.netif.output_ex);
+     * pseudo-header sum is written, and the payload is copied without being summed.
+     * (IPv6 segments are summed here whole: the offloads are IPv4's for now.) */
+    const int v6 = tcp_ep_v6(ep);
+    if (v6)
+        gso = 0;
+    int partial = !v6 && (gso || (st->cfg.netif.tx_csum && st->cfg.netif.output_ex));
     if (partial) {
         if (seg->payload_len) {
             sendbuf_peek(&c->x->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
@@ -93,6 +105,8 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     }
     if (n == 0)
         return -EMSGSIZE;
+    if (v6) /* summed above over a zero IPv4 pseudo-header: add the IPv6 addresses */
+        tcp_csum_add_addrs6(l4, ep->laddr6, ep->raddr6);
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_TX, ep, c ? c->sock : -1, seg, ecn);
     /* A super-frame counts as the segments the device makes of it (as Linux's
@@ -105,6 +119,12 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     st->tx_tos = k ? k->tos : 0;
     st->tx_nodf = k && k->pmtudisc == SYNACK_IP_PMTUDISC_DONT;
     int rc;
+    if (v6) {
+        rc = ip6_output_src(st, ep->laddr6, ep->raddr6, IP_PROTO_TCP, l4, n, ecn);
+        st->tx_tos = 0;
+        st->tx_nodf = 0;
+        return rc;
+    }
     if (!partial) {
         rc = ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, NULL, ecn);
         st->tx_tos = 0;
@@ -266,7 +286,7 @@ static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int prob
         c->x->rtt_start = st->now;
     }
     uint32_t gso = 0; /* a TSO super-frame: the MSS the device cuts it into */
-    if (ip_tso_max(st) && len) {
+    if (ip_tso_max(st) && len && c->node.kind != CT_CONN6) {
         uint32_t m = send_mss(c);
         gso = len > m ? m : 0;
     }
@@ -414,15 +434,16 @@ void tcp_send_rst_seq(tcp_conn *c, uint32_t seq)
     emit(c->st, &ep, &seg, c, 0);
 }
 
-void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *in)
+void tcp_reset_reply(synack_stack *st, const synack_endpoints *in_ep, const tcp_seg *in)
 {
     /* RFC 9293 3.10.7.1: never answer a RST; otherwise
      * ACK set:   <SEQ=SEG.ACK><CTL=RST>
      * ACK clear: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
     if (in->flags & TCP_RST)
         return;
-    synack_endpoints ep = {
-        .laddr = ip->dst, .raddr = ip->src, .lport = in->dport, .rport = in->sport};
+    synack_endpoints ep = *in_ep;
+    ep.lport = in->dport;
+    ep.rport = in->sport;
     tcp_seg seg = {0};
     seg.sport = in->dport;
     seg.dport = in->sport;
@@ -571,7 +592,8 @@ static uint32_t frame_max(const tcp_conn *c, uint32_t mss)
 {
     uint32_t tso = ip_tso_max(c->st);
     /* (a CWR due goes on one segment, not on each a device cuts from a super-frame) */
-    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max) || c->ecn_cwr)
+    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max) || c->ecn_cwr ||
+        c->node.kind == CT_CONN6) /* (TSO is IPv4's for now) */
         return mss;
     return tso / mss * mss;
 }

@@ -6,6 +6,8 @@
  * An attacker without the key guesses the 24-bit hash with probability 2^-24 per ACK. */
 #include "tcp/syncookie.h"
 
+#include <string.h>
+
 #include "stack/stack_impl.h"
 #include "util/siphash.h"
 
@@ -23,15 +25,28 @@ uint32_t syncookie_mss_index(uint16_t mss)
 static uint32_t cookie_hash(const uint8_t key[16], const synack_endpoints *ep, uint64_t tick,
                             uint32_t peer_isn, uint32_t mss_idx)
 {
-    uint8_t m[25];
-    uint32_t w[4] = {ep->laddr, ep->raddr, ((uint32_t)ep->lport << 16) | ep->rport, peer_isn};
-    for (int i = 0; i < 4; i++)
+    /* IPv4: laddr raddr ports isn tick idx (25 bytes); IPv6: the 128-bit addresses in
+     * their place (49 bytes), so the hash covers the whole 4-tuple of either family. */
+    uint8_t m[49];
+    size_t n = 0;
+    if (ep->family == SYNACK_AF_INET6) {
+        memcpy(m, ep->laddr6, 16);
+        memcpy(m + 16, ep->raddr6, 16);
+        n = 32;
+    } else {
         for (int k = 0; k < 4; k++)
-            m[i * 4 + k] = (uint8_t)(w[i] >> (24 - 8 * k));
+            m[n++] = (uint8_t)(ep->laddr >> (24 - 8 * k));
+        for (int k = 0; k < 4; k++)
+            m[n++] = (uint8_t)(ep->raddr >> (24 - 8 * k));
+    }
+    uint32_t w[2] = {((uint32_t)ep->lport << 16) | ep->rport, peer_isn};
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 4; k++)
+            m[n++] = (uint8_t)(w[i] >> (24 - 8 * k));
     for (int k = 0; k < 8; k++)
-        m[16 + k] = (uint8_t)(tick >> (56 - 8 * k));
-    m[24] = (uint8_t)mss_idx;
-    return (uint32_t)siphash24(key, m, sizeof(m)) & 0xffffffu;
+        m[n++] = (uint8_t)(tick >> (56 - 8 * k));
+    m[n++] = (uint8_t)mss_idx;
+    return (uint32_t)siphash24(key, m, n) & 0xffffffu;
 }
 
 uint32_t syncookie_make(const synack_stack *st, const synack_endpoints *ep, uint32_t peer_isn,

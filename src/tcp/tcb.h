@@ -353,9 +353,12 @@ static inline uint32_t tcp_ms(uint64_t now)
 }
 
 typedef struct tcp_listener {
-    struct tcp_listener *next;     /* next listener of the stack */
-    uint32_t laddr;                /* bound address, 0 = any */
-    uint16_t lport;                /* bound port */
+    struct tcp_listener *next; /* next listener of the stack */
+    uint32_t laddr;            /* bound address, 0 = any */
+    uint16_t lport;            /* bound port */
+    /* An AF_INET6 socket's (in what was padding): v6only IPV6_V6ONLY; bound6 bound to the
+     * netif's IPv6 address, else to :: or (laddr set) ::ffff:laddr */
+    unsigned v6 : 1, v6only : 1, bound6 : 1;
     int sock;                      /* socket id */
     uint32_t backlog;              /* accept-queue limit, from listen() */
     uint32_t syn_max;              /* SYN-queue limit */

@@ -4,6 +4,7 @@
 #define SYNACK_TCP_TCP_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "stack/stack_impl.h"
 #include "tcp/seq.h"
@@ -55,10 +56,27 @@ typedef struct tcp_rx {
     uint8_t ecn;           /* the datagram's ECN field (IP_ECN_*, RFC 3168 5) */
 } tcp_rx;
 
-/* The 4-tuple of a connection-table key, as events report it (a TCB or a TIME-WAIT
- * record). */
+/* Whether endpoints are an IPv6 connection's (synack_endpoints.family). */
+static inline int tcp_ep_v6(const synack_endpoints *ep)
+{
+    return ep->family == SYNACK_AF_INET6;
+}
+
+/* The 4-tuple of an IPv6 node (a TCB or a TIME-WAIT record), as events report it. */
+static inline void tcp_node6_endpoints(const ct_node *n, synack_endpoints *ep)
+{
+    const ct_addr6 *a = ct_addr6_of(n);
+    *ep =
+        (synack_endpoints){.family = SYNACK_AF_INET6, .lport = n->key.lport, .rport = n->key.rport};
+    memcpy(ep->laddr6, a->laddr, 16);
+    memcpy(ep->raddr6, a->raddr, 16);
+}
+
+/* The 4-tuple of an IPv4 connection-table key, as events report it (a TCB or a TIME-WAIT
+ * record); an IPv6 node's is tcp_node6_endpoints'. */
 static inline void tcp_key_endpoints(const ct_key *k, synack_endpoints *ep)
 {
+    *ep = (synack_endpoints){0}; /* IPv4: family and the IPv6 fields zero */
     ep->laddr = k->laddr;
     ep->raddr = k->raddr;
     ep->lport = k->lport;
@@ -135,6 +153,8 @@ static inline int tcp_tw_paws(uint64_t now, const tcp_tw_view *v, const tcp_seg 
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep);
 /* The full TCB for a 4-tuple, or NULL (none, or only a compact TIME-WAIT record). */
 tcp_conn *tcp_conn_find(synack_stack *st, const synack_endpoints *ep);
+/* The table node (a TCB or a TIME-WAIT record) for a 4-tuple of either family, or NULL. */
+ct_node *tcp_node_find(synack_stack *st, const synack_endpoints *ep);
 /* Unlinks the connection from everything and frees it. Sends nothing. */
 void tcp_conn_free(tcp_conn *c);
 /* Gives c its transfer block (tcb.h tcp_xfer) if it has none: 0, or -ENOMEM (counted as
@@ -232,6 +252,10 @@ void tcp_establish(tcp_conn *c, const char *why);
  * the checksum is bad (dropped and counted as ip.c counts it). */
 int tcp_input(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *seg, const uint64_t *hdr_sum,
               uint16_t gso_size);
+/* tcp_input() for a segment of either family, its addresses already in ep (laddr:lport
+ * its destination) and ecn its datagram's ECN field: the IPv6 entry (ip6.c). */
+int tcp_input_ep(synack_stack *st, const synack_endpoints *ep, uint8_t ecn, const tcp_seg *seg,
+                 const uint64_t *hdr_sum, uint16_t gso_size);
 /* Segment arrival for a connection past SYN-SENT (3.10.7.4); rx is what tcp_input knows
  * of the segment. */
 tcp_ret tcp_conn_input(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx);
@@ -287,7 +311,7 @@ void tcp_send_rst(tcp_conn *c);
  * for connection c. */
 void tcp_send_rst_seq(tcp_conn *c, uint32_t seq);
 /* A RST answering a segment that has no connection (RFC 9293 3.10.7.1). */
-void tcp_reset_reply(synack_stack *st, const ipv4_hdr *ip, const tcp_seg *in);
+void tcp_reset_reply(synack_stack *st, const synack_endpoints *ep, const tcp_seg *in);
 /* Sends a header-only segment that belongs to no TCB (TIME-WAIT records, SYN cookies);
  * the ports come from ep. */
 int tcp_emit_segment(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg);
@@ -306,6 +330,8 @@ void tcp_retransmit_first(tcp_conn *c);
 uint32_t tcp_send_mss(const tcp_conn *c);
 /* The MSS option we put on a SYN. */
 uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
+/* tcp_our_mss() for a connection of either family (v6: 20 bytes less). */
+uint16_t tcp_our_mss_af(const synack_stack *st, uint16_t maxseg, int v6);
 
 /* --- mtu.c: the MSS from the path MTU; route metrics; PLPMTUD (RFC 4821) --- */
 /* The MSS option for a SYN to raddr: tcp_our_mss, and the route's advmss or MTU. */
@@ -428,9 +454,13 @@ uint32_t tcp_ss_increase(const tcp_conn *c, uint32_t acked);
 
 /* --- listen.c: listeners, SYN queue, accept queue --- */
 tcp_listener *tcp_listener_find(synack_stack *st, uint32_t laddr, uint16_t lport);
+/* The listener a segment to ep's laddr:lport goes to, either family: for IPv4 an exact
+ * IPv4 listener, a dual-stack one bound to ::ffff:laddr, a wildcard IPv4 one, a dual-stack
+ * one bound to :: (Linux's order); for IPv6 the IPv6 listeners (exact, then ::). */
+tcp_listener *tcp_listener_find_ep(synack_stack *st, const synack_endpoints *ep);
 /* A segment for a listener (RFC 9293 3.10.7.2). */
-void tcp_listen_input(synack_stack *st, tcp_listener *l, const ipv4_hdr *ip, const tcp_seg *seg,
-                      const tcp_rx *rx);
+void tcp_listen_input(synack_stack *st, tcp_listener *l, const synack_endpoints *ep,
+                      const tcp_seg *seg, const tcp_rx *rx);
 /* A half-open connection completed its handshake: SYN queue -> accept queue, TCP_CONT.
  * With the accept queue full the ACK is dropped: TCP_DONE (the connection stays half-open),
  * or TCP_FREED (abort_on_overflow: reset and freed). */
@@ -513,6 +543,9 @@ int tcp_usr_opening(const tcp_conn *c);
  * -EADDRINUSE (another listener has the port), -ENOMEM. */
 int tcp_usr_listen(synack_stack *st, int sock, const tcp_knobs *k, uint32_t laddr, uint16_t lport,
                    uint32_t backlog, tcp_listener **lp);
+/* The listener is an AF_INET6 socket's: v6only IPV6_V6ONLY; bound6 bound to the netif's
+ * IPv6 address (else to :: or, with its laddr set, ::ffff:laddr). */
+void tcp_usr_listen_v6(tcp_listener *l, int v6only, int bound6);
 /* listen() again: a new accept-queue limit. */
 void tcp_usr_listen_backlog(tcp_listener *l, uint32_t backlog);
 /* The listening socket's knobs changed: the listener takes them (by assignment). */

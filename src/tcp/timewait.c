@@ -8,8 +8,27 @@
 
 #include "tcp/tcp.h"
 
-/* 56 bytes, so a record plus its share of the connection table stays within 64. */
+/* 56 bytes, so a record plus its share of the connection table stays within 64; an IPv6
+ * one 88, within 96. */
 _Static_assert(sizeof(tcp_tw) <= 56, "a TIME-WAIT record must fit in 56 bytes");
+_Static_assert(sizeof(tcp_tw6) <= 88, "an IPv6 TIME-WAIT record must fit in 88 bytes");
+
+void tcp_tw_endpoints(const tcp_tw *tw, synack_endpoints *ep)
+{
+    if (tw->node.kind == CT_TIME_WAIT6)
+        tcp_node6_endpoints(&tw->node, ep);
+    else
+        tcp_key_endpoints(&tw->node.key, ep);
+}
+
+/* A record's memory goes back with the size it was allocated with (its family's). */
+static void tw_free(synack_stack *st, tcp_tw *tw)
+{
+    if (tw->node.kind == CT_TIME_WAIT6)
+        stack_free(st, tw, sizeof(tcp_tw6));
+    else
+        stack_free(st, tw, sizeof(*tw));
+}
 
 /* The FIFO is singly linked: records leave from the head only. A restarted record is
  * flagged and moved to the tail when it reaches the head; a released one is flagged dead
@@ -39,7 +58,7 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
 {
     if (stack_tracing(st)) {
         synack_event ev = {.type = SYNACK_EV_STATE, .has_conn = 1, .sock = -1};
-        tcp_key_endpoints(&tw->node.key, &ev.conn);
+        tcp_tw_endpoints(tw, &ev.conn);
         ev.u.state.from = SYNACK_TIME_WAIT;
         ev.u.state.to = SYNACK_CLOSED;
         ev.u.state.why = why;
@@ -49,7 +68,7 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
     st->twc_len--;
     if (tw == st->twc_head) {
         fifo_pop(st);
-        stack_free(st, tw, sizeof(*tw));
+        tw_free(st, tw);
     } else {
         tw->node.tw_flags |= TW_DEAD; /* freed when it reaches the head */
         st->twc_dead++;
@@ -61,12 +80,23 @@ int tcp_tw_compact(tcp_conn *c)
     synack_stack *st = c->st;
     if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || (c->x && recvbuf_ready(&c->x->rcv) > 0))
         return TCP_DONE;
-    tcp_tw *tw = stack_alloc(st, sizeof(*tw));
-    if (!tw)
-        return TCP_DONE; /* the full TCB keeps doing the job */
-    memset(tw, 0, sizeof(*tw));
-    tw->node.key = c->node.key;
-    tw->node.kind = CT_TIME_WAIT;
+    tcp_tw *tw;
+    if (c->node.kind == CT_CONN6) {
+        tcp_tw6 *t6 = stack_alloc(st, sizeof(*t6));
+        if (!t6)
+            return TCP_DONE; /* the full TCB keeps doing the job */
+        memset(t6, 0, sizeof(*t6));
+        t6->addr = *ct_addr6_of(&c->node);
+        tw = &t6->tw;
+        ct_set_key6(&tw->node, &t6->addr, c->node.key.lport, c->node.key.rport, CT_TIME_WAIT6);
+    } else {
+        tw = stack_alloc(st, sizeof(*tw));
+        if (!tw)
+            return TCP_DONE; /* the full TCB keeps doing the job */
+        memset(tw, 0, sizeof(*tw));
+        tw->node.key = c->node.key;
+        tw->node.kind = CT_TIME_WAIT;
+    }
     tw->expires = tcp_deadline(c, TT_2MSL);
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
@@ -86,7 +116,7 @@ int tcp_tw_compact(tcp_conn *c)
 static void send_ack(synack_stack *st, const tcp_tw *tw)
 {
     synack_endpoints ep;
-    tcp_key_endpoints(&tw->node.key, &ep);
+    tcp_tw_endpoints(tw, &ep);
     tcp_seg seg = {0};
     seg.seq = tw->snd_nxt;
     seg.ack = tw->rcv_nxt;
@@ -156,7 +186,10 @@ static tcp_ret time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_
 {
     synack_stack *st = r->st;
     synack_endpoints ep;
-    tcp_key_endpoints(r->c ? &r->c->node.key : &r->tw->node.key, &ep);
+    if (r->c)
+        tcp_conn_endpoints(r->c, &ep);
+    else
+        tcp_tw_endpoints(r->tw, &ep);
     uint8_t f = seg->flags;
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */
@@ -216,7 +249,7 @@ void tcp_tw_expire(synack_stack *st)
         if (tw->node.tw_flags & TW_DEAD) {
             fifo_pop(st);
             st->twc_dead--;
-            stack_free(st, tw, sizeof(*tw));
+            tw_free(st, tw);
         } else if (tw->node.tw_flags & TW_MOVED) {
             fifo_pop(st);
             tw->node.tw_flags &= (uint8_t)~TW_MOVED;
@@ -243,7 +276,7 @@ void tcp_tw_recycle_oldest(synack_stack *st)
     if (st->twc_head && (st->twc_head->node.tw_flags & TW_DEAD)) {
         tcp_tw *tw = fifo_pop(st);
         st->twc_dead--;
-        stack_free(st, tw, sizeof(*tw));
+        tw_free(st, tw);
         return; /* freeing a dead record made the room */
     }
     if (!st->twc_head)
@@ -258,7 +291,7 @@ void tcp_tw_free_all(synack_stack *st)
         tcp_tw *tw = fifo_pop(st);
         if (!(tw->node.tw_flags & TW_DEAD))
             ct_remove(&st->conns, &tw->node);
-        stack_free(st, tw, sizeof(*tw));
+        tw_free(st, tw);
     }
     st->twc_len = 0;
     st->twc_dead = 0;

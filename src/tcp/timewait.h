@@ -14,6 +14,7 @@ struct synack_stack;
 struct tcp_conn;
 struct ipv4_hdr;
 struct tcp_seg;
+struct synack_endpoints;
 
 #define TW_TS_OK 0x01 /* timestamps in use */
 #define TW_MOVED 0x02 /* 2*MSL restarted: goes to the FIFO's tail when it reaches the head */
@@ -31,12 +32,22 @@ typedef struct tcp_tw {
     /* node.tw_flags: TW_*; node.tw_win: the window field we last sent */
 } tcp_tw;
 
-/* The record that embeds a connection-table node of kind CT_TIME_WAIT. */
+/* An IPv6 record (node.kind CT_TIME_WAIT6): the same, its addresses after it, the node's
+ * key pointing at them (conn_table.h ct_addr6). 88 bytes, so with its share of the table
+ * it stays within 96. */
+typedef struct tcp_tw6 {
+    tcp_tw tw;
+    ct_addr6 addr;
+} tcp_tw6;
+
+/* The record that embeds a connection-table node of kind CT_TIME_WAIT or CT_TIME_WAIT6. */
 static inline tcp_tw *tcp_tw_of(ct_node *n)
 {
     return (tcp_tw *)(void *)((char *)n - offsetof(tcp_tw, node));
 }
 
+/* The 4-tuple of a record, either family. */
+void tcp_tw_endpoints(const tcp_tw *tw, struct synack_endpoints *ep);
 /* Replaces c (orphaned, in TIME-WAIT) by a compact record; keeps c when memory is short.
  * Returns TCP_FREED (tcp.h) if c was freed, else TCP_DONE. */
 int tcp_tw_compact(struct tcp_conn *c);

@@ -85,8 +85,14 @@ int tcp_usr_port_used(synack_stack *st, uint16_t lport)
 
 int tcp_usr_tuple_used(synack_stack *st, const synack_endpoints *ep)
 {
-    ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
-    return ct_lookup(&st->conns, &k) != NULL;
+    return tcp_node_find(st, ep) != NULL;
+}
+
+void tcp_usr_listen_v6(tcp_listener *l, int v6only, int bound6)
+{
+    l->v6 = 1;
+    l->v6only = v6only != 0;
+    l->bound6 = bound6 != 0;
 }
 
 int tcp_usr_listening(synack_stack *st, uint32_t laddr, uint16_t lport)
@@ -108,7 +114,8 @@ static int open_active(synack_stack *st, int sock, const tcp_knobs *k, const syn
     take_knobs(c, k);
     sendbuf_set_cap(&c->x->snd, &st->bufmem, k->sndbuf);
     recvbuf_set_cap(&c->x->rcv, &st->bufmem, k->rcvbuf);
-    c->rcv_mss = tcp_route_mss(st, k->maxseg, ep->raddr);
+    c->rcv_mss = tcp_ep_v6(ep) ? tcp_our_mss_af(st, k->maxseg, 1)
+                               : tcp_route_mss(st, k->maxseg, ep->raddr);
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
     tcp_sendseqinit(c, tcp_isn(st, ep));
     stack_count(st, SYNACK_CTR_ActiveOpens);

@@ -139,19 +139,39 @@ typedef enum csum_mode {
     CSUM_DEFER,   /* pseudo-header and header here; the caller adds the payload */
 } csum_mode;
 
-static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, csum_mode mode,
+static wire_result parse(const uint8_t *seg, size_t len, uint64_t pseudo, csum_mode mode,
                          tcp_seg *out, uint64_t *hdr_sum);
 
 wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                          int csum_vouched, tcp_seg *out)
 {
-    return parse(seg, len, src, dst, csum_vouched ? CSUM_VOUCHED : CSUM_VERIFY, out, NULL);
+    return parse(seg, len, csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len),
+                 csum_vouched ? CSUM_VOUCHED : CSUM_VERIFY, out, NULL);
 }
 
 wire_result tcp_parse_deferred(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                                tcp_seg *out, uint64_t *hdr_sum)
 {
-    return parse(seg, len, src, dst, CSUM_DEFER, out, hdr_sum);
+    return parse(seg, len, csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len), CSUM_DEFER,
+                 out, hdr_sum);
+}
+
+wire_result tcp_parse6(const uint8_t *seg, size_t len, const uint8_t src[16], const uint8_t dst[16],
+                       int csum_vouched, tcp_seg *out, uint64_t *hdr_sum)
+{
+    return parse(seg, len, csum_pseudo_ipv6(0, src, dst, IP_PROTO_TCP, (uint32_t)len),
+                 csum_vouched ? CSUM_VOUCHED : CSUM_DEFER, out, hdr_sum);
+}
+
+void tcp_csum_add_addrs6(uint8_t *seg, const uint8_t src[16], const uint8_t dst[16])
+{
+    /* RFC 1624 eqn. 3, HC' = ~(~HC + m'): the IPv4 pseudo-header with zero addresses and
+     * the IPv6 one differ by the address words alone (same protocol, same length, which
+     * fits 16 bits). */
+    uint64_t acc = csum_add16(0, (uint16_t)~rd16(seg + TCP_OFF_CSUM));
+    acc = csum_add(acc, src, 16);
+    acc = csum_add(acc, dst, 16);
+    wr16(seg + TCP_OFF_CSUM, csum_finish(acc));
 }
 
 int tcp_csum_complete(uint64_t hdr_sum, uint64_t payload_sum)
@@ -160,7 +180,7 @@ int tcp_csum_complete(uint64_t hdr_sum, uint64_t payload_sum)
     return csum_finish(csum_add_partial(hdr_sum, payload_sum, 0)) == 0;
 }
 
-static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, csum_mode mode,
+static wire_result parse(const uint8_t *seg, size_t len, uint64_t pseudo, csum_mode mode,
                          tcp_seg *out, uint64_t *hdr_sum)
 {
     if (len < TCP_HDR_LEN)
@@ -172,7 +192,7 @@ static wire_result parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t 
      * pseudo-header's 16-bit TCP length cannot describe a longer segment. */
     if (len > 0xffffu)
         return WIRE_BAD_TCP_CSUM;
-    uint64_t acc = csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len);
+    uint64_t acc = pseudo;
     if (mode == CSUM_VERIFY && csum_finish(csum_add(acc, seg, len)) != 0)
         return WIRE_BAD_TCP_CSUM;
     if (mode == CSUM_DEFER)

@@ -120,6 +120,11 @@ wire_result tcp_parse_ex(const uint8_t *seg, size_t len, uint32_t src, uint32_t 
  * one is WIRE_BAD_TCP_CSUM, as from tcp_parse(). */
 wire_result tcp_parse_deferred(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                                tcp_seg *out, uint64_t *hdr_sum);
+/* IPv6 (RFC 8200 8.1 pseudo-header, src and dst 16 bytes in network order): as
+ * tcp_parse_deferred(), or with csum_vouched non-zero as tcp_parse_ex() vouched (*hdr_sum
+ * untouched then). */
+wire_result tcp_parse6(const uint8_t *seg, size_t len, const uint8_t src[16], const uint8_t dst[16],
+                       int csum_vouched, tcp_seg *out, uint64_t *hdr_sum);
 /* 1 when a header sum from tcp_parse_deferred() and its payload's sum make a valid checksum. */
 int tcp_csum_complete(uint64_t hdr_sum, uint64_t payload_sum);
 
@@ -150,6 +155,11 @@ size_t tcp_emit_summed(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layou
  * virtio NEEDS_CSUM): the folded, uncomplemented sum of the pseudo-header for a segment of
  * len bytes (header included) from src to dst (RFC 9293 3.1), in host order for wr16. */
 uint16_t tcp_csum_pseudo_partial(uint32_t src, uint32_t dst, size_t len);
+
+/* A segment emitted with IPv4 addresses 0 and 0 gets the checksum of the same segment
+ * under the IPv6 pseudo-header for src and dst (network order): how IPv6 segments are
+ * built, with the same emit functions. */
+void tcp_csum_add_addrs6(uint8_t *seg, const uint8_t src[16], const uint8_t dst[16]);
 
 /* Overwrites the checksum field of the segment at seg with csum (host order). */
 void tcp_set_csum(uint8_t *seg, uint16_t csum);

@@ -3,8 +3,9 @@
  *
  * The input is a little program. Each step is one opcode byte and its operands:
  *   0  raw frame: len (1 byte) then bytes — checked by the wire layer like any frame
- *   1  TCP segment for a known 4-tuple with correct checksums: tuple, seq offset from
- *      RCV.NXT, ack offset from SND.UNA, flags, window, option bytes, payload length
+ *   1  TCP segment for a known 4-tuple with correct checksums: tuple (bit 3: over IPv6,
+ *      to the dual-stack listener's port 81 or a connection), seq offset from RCV.NXT,
+ *      ack offset from SND.UNA, flags, window, option bytes, payload length
  *   2  advance time by (1 byte) * 10 ms and run timers
  *   3  application call on the server's connection: send / recv / shutdown / close / accept
  * so the fuzzer reaches every state with segments that pass the checksum. */
@@ -21,10 +22,15 @@
 #include "synack/synack.h"
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
 
 #define CLIENT 0xc0000201u
 #define SERVER 0xc0000202u
+/* The same hosts' IPv6 addresses, 2001:db8::1 and 2001:db8::2: the server also listens
+ * on [::]:81 (dual stack), so IPv6 segments reach a listener and its connections. */
+static const uint8_t CLIENT6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+static const uint8_t SERVER6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
 
 typedef struct reader {
     const uint8_t *p;
@@ -51,10 +57,16 @@ static uint32_t rd32(reader *r)
     return v;
 }
 
-/* Sends a crafted segment from `raddr:rport` to the server's `lport`. */
-static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lport, reader *r)
+/* Sends a crafted segment from `raddr:rport` to the server's `lport`, over IPv6 if v6. */
+static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lport, int v6,
+                     reader *r)
 {
     synack_endpoints ep = {.laddr = SERVER, .raddr = CLIENT, .lport = lport, .rport = rport};
+    if (v6) {
+        ep = (synack_endpoints){.family = SYNACK_AF_INET6, .lport = lport, .rport = rport};
+        memcpy(ep.laddr6, SERVER6, 16);
+        memcpy(ep.raddr6, CLIENT6, 16);
+    }
     tcp_conn *c = tcp_conn_find(st, &ep);
     uint32_t rcv_nxt = 1000, snd_una = 0;
     if (c) {
@@ -74,7 +86,8 @@ static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lp
         rd(r, &opts[i]);
     rd(r, &plen);
     static uint8_t frame[1600];
-    uint8_t *tcp = frame + IPV4_HDR_LEN;
+    const size_t iphdr = v6 ? IPV6_HDR_LEN : IPV4_HDR_LEN;
+    uint8_t *tcp = frame + iphdr;
     /* Offsets are small most of the time so they land in the window. */
     uint32_t seq = rcv_nxt + (seqoff & 0x80000000u ? seqoff : (seqoff & 0xffff) - 0x100);
     uint32_t ack = snd_una + (ackoff & 0x80000000u ? ackoff : (ackoff & 0xffff) - 0x100);
@@ -98,14 +111,22 @@ static void send_seg(synack_stack *st, uint64_t now, uint16_t rport, uint16_t lp
         tcp[hdr + i] = (uint8_t)i;
     /* Re-emit through the wire layer to get a valid checksum, keeping raw options. */
     size_t seglen = hdr + plen;
-    uint64_t acc = csum_pseudo_ipv4(0, CLIENT, SERVER, IP_PROTO_TCP, (uint16_t)seglen);
+    uint64_t acc = v6 ? csum_pseudo_ipv6(0, CLIENT6, SERVER6, IP_PROTO_TCP, (uint32_t)seglen)
+                      : csum_pseudo_ipv4(0, CLIENT, SERVER, IP_PROTO_TCP, (uint16_t)seglen);
     acc = csum_add(acc, tcp, seglen);
     uint16_t ck = csum_finish(acc);
     tcp[16] = (uint8_t)(ck >> 8);
     tcp[17] = (uint8_t)ck;
-    ipv4_hdr ih = {.ttl = 64, .proto = IP_PROTO_TCP, .src = CLIENT, .dst = SERVER};
-    ipv4_emit(frame, IPV4_HDR_LEN, &ih, seglen);
-    synack_input(st, now, frame, IPV4_HDR_LEN + seglen);
+    if (v6) {
+        ipv6_hdr h6 = {.next = IP_PROTO_TCP, .hop_limit = 64};
+        memcpy(h6.src.b, CLIENT6, 16);
+        memcpy(h6.dst.b, SERVER6, 16);
+        ipv6_emit(frame, IPV6_HDR_LEN, &h6, seglen);
+    } else {
+        ipv4_hdr ih = {.ttl = 64, .proto = IP_PROTO_TCP, .src = CLIENT, .dst = SERVER};
+        ipv4_emit(frame, IPV4_HDR_LEN, &ih, seglen);
+    }
+    synack_input(st, now, frame, iphdr + seglen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -120,6 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int h = 0; h < 2; h++) {
         synack_config_init(&cfg); /* the core's defaults: the fuzz build links only the core */
         cfg.netif.addr = h ? SERVER : CLIENT;
+        memcpy(cfg.netif.addr6, h ? SERVER6 : CLIENT6, 16);
+        cfg.netif.prefix6_len = 64;
         synack_config_deterministic(&cfg, (uint64_t)h + 7);
         cfg.sndbuf = cfg.rcvbuf = 8192;
         cfg.max_conns = 64;
@@ -133,6 +156,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
     synack_bind(st[1], ls, (struct sockaddr *)&sin, sizeof(sin));
     synack_listen(st[1], ls, 4);
+    int ls6 = synack_socket_domain(st[1], SYNACK_AF_INET6, SOCK_STREAM);
+    struct synack_sockaddr_in6 any6 = {.sin6_family = SYNACK_AF_INET6, .sin6_port = htons(81)};
+    synack_bind(st[1], ls6, (struct sockaddr *)&any6, sizeof(any6));
+    synack_listen(st[1], ls6, 4);
     int cs = synack_socket(st[0], SOCK_STREAM);
     struct sockaddr_in to = {
         .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(SERVER)};
@@ -167,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rd(&r, &t);
             uint16_t rport = (t & 3) == 0 ? cport : (uint16_t)(40000 + (t & 3));
             uint16_t lport = (t & 4) ? 81 : 80;
-            send_seg(st[1], now, rport, lport, &r);
+            send_seg(st[1], now, rport, lport, (t & 8) != 0, &r);
             break;
         }
         case 2: {
@@ -201,6 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             case 4: {
                 int n = synack_accept(st[1], ls, NULL, NULL);
+                if (n < 0)
+                    n = synack_accept(st[1], ls6, NULL, NULL);
                 if (n >= 0) {
                     if (ss >= 0)
                         synack_close(st[1], ss);

@@ -60,7 +60,10 @@ static void flow_open(flow *f, uint64_t rate_bps, uint32_t queue, double loss)
     socklen_t len = sizeof(sin);
     assert_int_equal(synack_getsockname(f->p.st[PAIR_CLIENT], f->cs, (struct sockaddr *)&sin, &len),
                      0);
-    synack_endpoints ep = {PAIR_CLIENT_ADDR, PAIR_SERVER_ADDR, ntohs(sin.sin_port), 80};
+    synack_endpoints ep = {.laddr = PAIR_CLIENT_ADDR,
+                           .raddr = PAIR_SERVER_ADDR,
+                           .lport = ntohs(sin.sin_port),
+                           .rport = 80};
     f->c = tcp_conn_find(f->p.st[PAIR_CLIENT], &ep);
     assert_non_null(f->c);
     f->t0 = f->p.now;

@@ -29,7 +29,7 @@ void tcb_fixture_init(tcb_fixture *f, const synack_config *cfg, uint64_t now, ui
     f->st = synack_stack_new(&c);
     assert_non_null(f->st);
     synack_set_time(f->st, now);
-    synack_endpoints ep = {0xc0000202u, 0xc0000201u, 80, 5000};
+    synack_endpoints ep = {.laddr = 0xc0000202u, .raddr = 0xc0000201u, .lport = 80, .rport = 5000};
     f->c = tcp_conn_new(f->st, &ep);
     assert_non_null(f->c);
     f->c->snd_mss = mss;

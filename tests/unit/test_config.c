@@ -369,6 +369,20 @@ MUT(write_pending_delack_two, c->write_pending_delack = 2)
 MUT(synsent_paws_two, c->synsent_paws = 2)
 MUT(rack_reo_linux_two, c->rack_reo_linux = 2)
 MUT(reorder_sack_growth_two, c->reorder_sack_growth = 2)
+static void addr6(synack_config *c)
+{
+    static const uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    memcpy(c->netif.addr6, a, 16);
+}
+MUT(addr6_ethernet, ethernet(c); addr6(c))
+MUT(addr6_multicast, addr6(c); c->netif.addr6[0] = 0xff)
+MUT(addr6_loopback, memset(c->netif.addr6, 0, 16); c->netif.addr6[15] = 1)
+MUT(addr6_mapped, memset(c->netif.addr6, 0, 16); c->netif.addr6[10] = c->netif.addr6[11] = 0xff;
+    c->netif.addr6[12] = 192)
+MUT(prefix6_without_addr6, c->netif.prefix6_len = 64)
+MUT(prefix6_129, addr6(c); c->netif.prefix6_len = 129)
+MUT(gw6_self, addr6(c); memcpy(c->netif.gateway6, c->netif.addr6, 16))
+MUT(mtu6_1279, addr6(c); c->netif.mtu = 1279)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -456,6 +470,14 @@ static const bad_case bad_cases[] = {
     {"reorder_sack_growth", reorder_sack_growth_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
+    {"netif.addr6", addr6_ethernet},
+    {"netif.addr6", addr6_multicast},
+    {"netif.addr6", addr6_loopback},
+    {"netif.addr6", addr6_mapped},
+    {"netif.addr6", prefix6_without_addr6},
+    {"netif.prefix6_len", prefix6_129},
+    {"netif.gateway6", gw6_self},
+    {"netif.mtu", mtu6_1279},
 };
 
 static void test_each_bad_field_is_named(void **state)
@@ -531,6 +553,26 @@ static void test_range_edges_are_accepted(void **state)
     }
 }
 
+/* IPv6's edges: the minimum MTU, a /128, a link-local next hop. */
+static void test_ipv6_edges_are_accepted(void **state)
+{
+    (void)state;
+    synack_config c;
+    base(&c);
+    synack_config_deterministic(&c, 1);
+    addr6(&c);
+    c.netif.mtu = 1280;
+    c.netif.prefix6_len = 128;
+    c.netif.gateway6[0] = 0xfe;
+    c.netif.gateway6[1] = 0x80;
+    c.netif.gateway6[15] = 1;
+    const char *f = NULL;
+    assert_int_equal(synack_config_check(&c, &f), 0);
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    synack_stack_free(st);
+}
+
 /* The simulated network passes the refusal on instead of calling it out-of-memory. */
 static void test_simnet_reports_a_bad_config(void **state)
 {
@@ -559,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_each_bad_field_is_named),
         cmocka_unit_test(test_range_edges_are_accepted),
         cmocka_unit_test(test_simnet_reports_a_bad_config),
+        cmocka_unit_test(test_ipv6_edges_are_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,6 +119,16 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_UdpInCsumErrors, 96, "UdpInCsumErrors"},
     {SYNACK_CTR_TCPMTUPFail, 97, "TCPMTUPFail"},
     {SYNACK_CTR_TCPMTUPSuccess, 98, "TCPMTUPSuccess"},
+    {SYNACK_CTR_Ip6InReceives, 99, "Ip6InReceives"},
+    {SYNACK_CTR_Ip6InHdrErrors, 100, "Ip6InHdrErrors"},
+    {SYNACK_CTR_Ip6InAddrErrors, 101, "Ip6InAddrErrors"},
+    {SYNACK_CTR_Ip6InUnknownProtos, 102, "Ip6InUnknownProtos"},
+    {SYNACK_CTR_Ip6InTruncatedPkts, 103, "Ip6InTruncatedPkts"},
+    {SYNACK_CTR_Ip6InDiscards, 104, "Ip6InDiscards"},
+    {SYNACK_CTR_Ip6InDelivers, 105, "Ip6InDelivers"},
+    {SYNACK_CTR_Ip6OutRequests, 106, "Ip6OutRequests"},
+    {SYNACK_CTR_Ip6OutDiscards, 107, "Ip6OutDiscards"},
+    {SYNACK_CTR_Ip6OutNoRoutes, 108, "Ip6OutNoRoutes"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

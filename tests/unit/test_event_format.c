@@ -12,10 +12,12 @@
 #include <cmocka.h>
 
 #include "synack/event.h"
+#include "synack/synack.h"
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (d))
 
-static const synack_endpoints client_ep = {IP(192, 0, 2, 1), IP(192, 0, 2, 2), 49152, 80};
+static const synack_endpoints client_ep = {
+    .laddr = IP(192, 0, 2, 1), .raddr = IP(192, 0, 2, 2), .lport = 49152, .rport = 80};
 
 /* Renders ev and checks both the text and the returned length. */
 static void assert_json(const synack_event *ev, const char *host, const char *want)
@@ -159,11 +161,12 @@ static void test_endpoints(void **state)
     assert_string_equal(out, "192.0.2.1:49152>192.0.2.2:80");
 
     /* The longest possible rendering fits the documented 48 bytes. */
-    const synack_endpoints max = {0xffffffffu, 0xffffffffu, 65535, 65535};
+    const synack_endpoints max = {
+        .laddr = 0xffffffffu, .raddr = 0xffffffffu, .lport = 65535, .rport = 65535};
     synack_endpoints_str(&max, out, sizeof out);
     assert_string_equal(out, "255.255.255.255:65535>255.255.255.255:65535");
 
-    const synack_endpoints zero = {0, IP(10, 0, 0, 255), 0, 1};
+    const synack_endpoints zero = {.laddr = 0, .raddr = IP(10, 0, 0, 255), .lport = 0, .rport = 1};
     synack_endpoints_str(&zero, out, sizeof out);
     assert_string_equal(out, "0.0.0.0:0>10.0.0.255:1");
 
@@ -173,6 +176,39 @@ static void test_endpoints(void **state)
     assert_string_equal(out, "192.0");
     assert_int_equal(out[6], 'X');
     synack_endpoints_str(&client_ep, NULL, 0); /* must not crash */
+}
+
+/* IPv6 endpoints as RFC 5952 writes them: [addr]:port, lower-case hex without leading
+ * zeros, the longest (first of equal) run of two or more zero groups as ::, a single
+ * zero group as 0; the longest rendering fits the documented 96 bytes. */
+static void test_endpoints_ipv6(void **state)
+{
+    (void)state;
+    char out[96];
+    synack_endpoints ep = {.family = SYNACK_AF_INET6, .lport = 80, .rport = 49152};
+    const uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    const uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0};
+    memcpy(ep.laddr6, a, 16);
+    memcpy(ep.raddr6, b, 16);
+    synack_endpoints_str(&ep, out, sizeof out);
+    assert_string_equal(out, "[2001:db8::1]:80>[2001:db8:0:1::1:0]:49152");
+    const uint8_t c[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
+    const uint8_t d[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    memcpy(ep.laddr6, c, 16);
+    memcpy(ep.raddr6, d, 16);
+    synack_endpoints_str(&ep, out, sizeof out);
+    assert_string_equal(out, "[2001:db8:0:1:1::]:80>[::]:49152");
+    const uint8_t e[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xc0, 0, 2, 1};
+    const uint8_t g[16] = {0x20, 0x01, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+    memcpy(ep.laddr6, e, 16);
+    memcpy(ep.raddr6, g, 16);
+    synack_endpoints_str(&ep, out, sizeof out);
+    assert_string_equal(out, "[::ffff:192.0.2.1]:80>[2001:0:0:1::1]:49152"); /* RFC 5952 5 */
+    memset(ep.laddr6, 0xff, 16);
+    memset(ep.raddr6, 0xff, 16);
+    ep.lport = ep.rport = 65535;
+    synack_endpoints_str(&ep, out, sizeof out);
+    assert_int_equal(strlen(out), 95);
 }
 
 static synack_event tx_syn(void)
@@ -213,7 +249,8 @@ static void test_json_tx_rx(void **state)
     memset(&ev.u.seg, 0, sizeof ev.u.seg);
     ev.type = SYNACK_EV_RX;
     ev.t_us = 1000;
-    ev.conn = (synack_endpoints){IP(192, 0, 2, 2), IP(192, 0, 2, 1), 80, 49152};
+    ev.conn = (synack_endpoints){
+        .laddr = IP(192, 0, 2, 2), .raddr = IP(192, 0, 2, 1), .lport = 80, .rport = 49152};
     ev.u.seg.flags = 0x18;
     ev.u.seg.seq = 4294967295u;
     ev.u.seg.ack = 1;
@@ -484,7 +521,7 @@ int main(void)
         cmocka_unit_test(test_json_counter),     cmocka_unit_test(test_json_note),
         cmocka_unit_test(test_json_escaping),    cmocka_unit_test(test_json_truncation),
         cmocka_unit_test(test_opts_truncation),  cmocka_unit_test(test_json_unknown_type),
-        cmocka_unit_test(test_json_ecn),
+        cmocka_unit_test(test_json_ecn),         cmocka_unit_test(test_endpoints_ipv6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -17,7 +18,8 @@
 #include "tcp/tcp.h"
 #include "util/siphash.h"
 
-static const synack_endpoints EP = {0xc0000202u, 0xc0000201u, 80, 5000};
+static const synack_endpoints EP = {
+    .laddr = 0xc0000202u, .raddr = 0xc0000201u, .lport = 80, .rport = 5000};
 
 /* F of RFC 6528 3, computed here from its definition. */
 static uint32_t f_of(const synack_stack *st, const synack_endpoints *ep)
@@ -80,13 +82,25 @@ static void test_each_tuple_field_changes_f(void **state)
     tcb_fixture f = tcb_fixture_seeded(1000000, 1);
     uint32_t isn = tcp_isn(f.st, &EP);
     synack_endpoints v[] = {
-        {EP.laddr + 1, EP.raddr, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr + 1, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr, (uint16_t)(EP.lport + 1), EP.rport},
-        {EP.laddr, EP.raddr, EP.lport, (uint16_t)(EP.rport + 1)},
-        {EP.raddr, EP.laddr, EP.rport, EP.lport},     /* the same pair seen from the other end */
-        {0x0a000001u, 0xac100002u, 0x1234u, 0xfedcu}, /* every byte distinct, in place */
-        {0xac100002u, 0x0a000001u, 0xfedcu, 0x1234u},
+        {.laddr = EP.laddr + 1, .raddr = EP.raddr, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr, .raddr = EP.raddr + 1, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = (uint16_t)(EP.lport + 1),
+         .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = EP.lport,
+         .rport = (uint16_t)(EP.rport + 1)},
+        {.laddr = EP.raddr,
+         .raddr = EP.laddr,
+         .lport = EP.rport,
+         .rport = EP.lport}, /* the same pair seen from the other end */
+        {.laddr = 0x0a000001u,
+         .raddr = 0xac100002u,
+         .lport = 0x1234u,
+         .rport = 0xfedcu}, /* every byte distinct, in place */
+        {.laddr = 0xac100002u, .raddr = 0x0a000001u, .lport = 0xfedcu, .rport = 0x1234u},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         uint32_t other = tcp_isn(f.st, &v[i]);
@@ -117,6 +131,38 @@ static void test_key_change_changes_isn(void **state)
     tcb_fixture_free(&f);
 }
 
+/* RFC 6528 over an IPv6 4-tuple: F is SipHash of the 128-bit addresses and the ports
+ * (36 bytes), and every byte of either address changes it. */
+static void test_ipv6_tuple(void **state)
+{
+    (void)state;
+    tcb_fixture f = tcb_fixture_seeded(1000003, 1);
+    synack_endpoints ep = {.family = SYNACK_AF_INET6, .lport = 80, .rport = 5000};
+    for (int i = 0; i < 16; i++) {
+        ep.laddr6[i] = (uint8_t)(0x20 + i);
+        ep.raddr6[i] = (uint8_t)(0x80 + i);
+    }
+    uint8_t t[36];
+    memcpy(t, ep.laddr6, 16);
+    t[16] = 0;
+    t[17] = 80;
+    memcpy(t + 18, ep.raddr6, 16);
+    t[34] = 5000 >> 8;
+    t[35] = 5000 & 0xff;
+    uint32_t want = 250000u + (uint32_t)siphash24(f.st->isn_key, t, sizeof(t));
+    assert_int_equal(tcp_isn(f.st, &ep), want);
+    for (int i = 0; i < 32; i++) {
+        synack_endpoints v = ep;
+        (i < 16 ? v.laddr6 : v.raddr6)[i % 16] ^= 1;
+        assert_int_not_equal(tcp_isn(f.st, &v), want);
+        assert_int_not_equal(tcp_ts_offset(f.st, &v), tcp_ts_offset(f.st, &ep));
+    }
+    /* an IPv4 tuple whose words are zero is not the IPv6 one */
+    synack_endpoints v4 = {.lport = 80, .rport = 5000};
+    assert_int_not_equal(tcp_isn(f.st, &v4), want);
+    tcb_fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_clock_wraps_modulo_2_32),
         cmocka_unit_test(test_each_tuple_field_changes_f),
         cmocka_unit_test(test_key_change_changes_isn),
+        cmocka_unit_test(test_ipv6_tuple),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,7 +23,8 @@
 #define TICK SYNCOOKIE_PERIOD_US
 #define PEER_ISN 0x12345678u
 
-static const synack_endpoints EP = {0xc0000202u, 0xc0000201u, 80, 40000};
+static const synack_endpoints EP = {
+    .laddr = 0xc0000202u, .raddr = 0xc0000201u, .lport = 80, .rport = 40000};
 
 static void test_mss_index_is_largest_entry_not_above(void **state)
 {
@@ -87,10 +88,16 @@ static void test_wrong_tuple_isn_or_index_refused(void **state)
     uint32_t cookie = syncookie_make(f.st, &EP, PEER_ISN, 2);
     assert_int_equal(syncookie_check(f.st, &EP, PEER_ISN, cookie), 2);
     synack_endpoints v[] = {
-        {EP.laddr + 1, EP.raddr, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr + 1, EP.lport, EP.rport},
-        {EP.laddr, EP.raddr, (uint16_t)(EP.lport + 1), EP.rport},
-        {EP.laddr, EP.raddr, EP.lport, (uint16_t)(EP.rport + 1)},
+        {.laddr = EP.laddr + 1, .raddr = EP.raddr, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr, .raddr = EP.raddr + 1, .lport = EP.lport, .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = (uint16_t)(EP.lport + 1),
+         .rport = EP.rport},
+        {.laddr = EP.laddr,
+         .raddr = EP.raddr,
+         .lport = EP.lport,
+         .rport = (uint16_t)(EP.rport + 1)},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         assert_int_equal(syncookie_check(f.st, &v[i], PEER_ISN, cookie), -1);
@@ -173,6 +180,28 @@ static void test_timestamp_carries_wscale_and_sack(void **state)
     }
 }
 
+/* A cookie for an IPv6 4-tuple checks for that tuple only: every address byte counts. */
+static void test_ipv6_tuple(void **state)
+{
+    (void)state;
+    tcb_fixture f = tcb_fixture_seeded(5 * TICK, 1);
+    synack_endpoints ep = {.family = SYNACK_AF_INET6, .lport = 80, .rport = 40000};
+    for (int i = 0; i < 16; i++) {
+        ep.laddr6[i] = (uint8_t)(0x20 + i);
+        ep.raddr6[i] = (uint8_t)(0x80 + i);
+    }
+    uint32_t cookie = syncookie_make(f.st, &ep, PEER_ISN, 3);
+    assert_int_equal(syncookie_check(f.st, &ep, PEER_ISN, cookie), 3);
+    for (int i = 0; i < 32; i++) {
+        synack_endpoints v = ep;
+        (i < 16 ? v.laddr6 : v.raddr6)[i % 16] ^= 0x10;
+        assert_int_equal(syncookie_check(f.st, &v, PEER_ISN, cookie), -1);
+    }
+    synack_endpoints v4 = {.lport = 80, .rport = 40000}; /* IPv4 0.0.0.0: another tuple */
+    assert_int_equal(syncookie_check(f.st, &v4, PEER_ISN, cookie), -1);
+    tcb_fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_wrong_secret_refused),
         cmocka_unit_test(test_rotation_keeps_cookies_in_flight),
         cmocka_unit_test(test_timestamp_carries_wscale_and_sack),
+        cmocka_unit_test(test_ipv6_tuple),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* IPv6 in and out (RFC 8200) on a link without link-layer addresses (SYNACK_LINK_IP: a
+ * TUN device, the simulator's memory link): the fixed header, the extension-header chain
+ * walked with wire/ipv6.c's bounded walker, TCP delivered with the IPv6 pseudo-header
+ * checksum. Counters are Linux's Ip6* (nstat). Not yet here: Neighbor Discovery (so no
+ * Ethernet), ICMPv6, reassembly, path MTU. */
+#include <errno.h>
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+#include "wire/ipv4.h"
+#include "wire/ipv6.h"
+#include "wire/tcp_wire.h"
+
+/* The hop limit of what we send: Linux's default (net.ipv6.conf.*.hop_limit). */
+#define IP6_HOP_LIMIT 64
+
+int ip6_enabled(const synack_stack *st)
+{
+    static const uint8_t zero[16];
+    return memcmp(st->cfg.netif.addr6, zero, 16) != 0;
+}
+
+int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                   uint8_t *l4, size_t l4_len, uint8_t ecn)
+{
+    const synack_netif *nif = &st->cfg.netif;
+    stack_count(st, SYNACK_CTR_Ip6OutRequests);
+    if (!ip6_enabled(st) || nif->type != SYNACK_LINK_IP) {
+        stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
+        return -ENETUNREACH;
+    }
+    /* RFC 8200 5: no fragmentation by us here; TCP sizes its segments to the MTU. */
+    if (l4_len + IPV6_HDR_LEN > nif->mtu) {
+        stack_count(st, SYNACK_CTR_Ip6OutDiscards);
+        return -EMSGSIZE;
+    }
+    uint8_t *ip = l4 - IPV6_HDR_LEN;
+    ipv6_hdr h = {.tclass = (uint8_t)(st->tx_tos | (ecn & IP_ECN_MASK)),
+                  .next = proto,
+                  .hop_limit = IP6_HOP_LIMIT};
+    memcpy(h.src.b, src, 16);
+    memcpy(h.dst.b, dst, 16);
+    if (ipv6_emit(ip, IPV6_HDR_LEN, &h, l4_len) == 0) {
+        stack_count(st, SYNACK_CTR_Ip6OutDiscards);
+        return -EMSGSIZE;
+    }
+    int rc = ip_send_frame(st, ip, IPV6_HDR_LEN + l4_len, NULL);
+    if (rc < 0)
+        stack_count(st, SYNACK_CTR_Ip6OutDiscards);
+    return rc;
+}
+
+/* RFC 4291 2.5.2, 2.5.3, 2.7 and 2.5.5.2: what may not be the source of a packet from the
+ * wire (Linux's ipv6_rcv refuses the same; an IPv4-mapped source would let a peer pose as
+ * an IPv4 one to a dual-stack socket). The unspecified source is for DAD alone (RFC 4862
+ * 5.4), never for TCP. */
+static int bad_source(const ipv6_addr *a)
+{
+    return ipv6_addr_is_multicast(a) || ipv6_addr_is_loopback(a) || ipv6_addr_is_v4mapped(a) ||
+           ipv6_addr_is_unspecified(a);
+}
+
+static int tcp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, size_t len,
+                      const synack_rx_meta *meta)
+{
+    /* Delivered to TCP, as Linux counts it: TCP's checksum is TCP's to check. */
+    stack_count(st, SYNACK_CTR_Ip6InDelivers);
+    tcp_seg s;
+    int vouched = meta && (meta->flags & (SYNACK_RX_CSUM_VERIFIED | SYNACK_RX_CSUM_PARTIAL));
+    uint64_t hdr_sum = 0;
+    wire_result r = tcp_parse6(seg, len, h->src.b, h->dst.b, vouched, &s, &hdr_sum);
+    if (r != WIRE_OK) {
+        stack_count(st, SYNACK_CTR_InErrs);
+        stack_drop(st, NULL, r == WIRE_BAD_TCP_CSUM ? SYNACK_CTR_InCsumErrors : SYNACK_CTR_COUNT,
+                   wire_result_name(r));
+        return -EINVAL;
+    }
+    synack_endpoints ep = {.family = SYNACK_AF_INET6, .lport = s.dport, .rport = s.sport};
+    memcpy(ep.laddr6, h->dst.b, 16);
+    memcpy(ep.raddr6, h->src.b, 16);
+    return tcp_input_ep(st, &ep, h->tclass & IP_ECN_MASK, &s, vouched ? NULL : &hdr_sum,
+                        meta ? meta->gso_size : 0);
+}
+
+int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta)
+{
+    stack_count(st, SYNACK_CTR_Ip6InReceives);
+    ipv6_hdr h;
+    wire_result r = ipv6_parse(pkt, len, &h);
+    if (r != WIRE_OK) {
+        stack_drop(st, NULL,
+                   r == WIRE_BAD_TOTAL_LEN ? SYNACK_CTR_Ip6InTruncatedPkts
+                                           : SYNACK_CTR_Ip6InHdrErrors,
+                   wire_result_name(r));
+        return -EINVAL;
+    }
+    len = IPV6_HDR_LEN + (size_t)h.payload_len; /* link padding is not the packet's */
+    if (bad_source(&h.src)) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
+        return -EINVAL;
+    }
+    /* (No multicast group is joined yet: ND and MLD are not wired.) */
+    if (memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
+        return -EINVAL;
+    }
+    ipv6_chain ch;
+    ipv6_walk(pkt, len, 0, NULL, &ch);
+    switch (ch.verdict) {
+    case IPV6_WALK_UPPER:
+        break;
+    case IPV6_WALK_NO_NEXT:
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "ipv6-no-next-header");
+        return 0;
+    case IPV6_WALK_FRAGMENT:
+        /* (reasm.c is not wired yet) */
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InDiscards, "ipv6-fragment");
+        return 0;
+    case IPV6_WALK_DROP:
+    case IPV6_WALK_PARAM_PROBLEM: /* (the Parameter Problem is not sent yet) */
+    default:
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
+        return -EINVAL;
+    }
+    if (ch.proto == IP_PROTO_TCP)
+        return tcp6_input(st, &h, pkt + ch.offset, len - ch.offset, meta);
+    if (ch.proto == IP_PROTO_ICMPV6) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmpv6-ignored");
+        return 0;
+    }
+    stack_drop(st, NULL, SYNACK_CTR_Ip6InUnknownProtos, "unknown-protocol");
+    return 0;
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* synack's side of tests/interop/ipv6_tun.sh: a stack on a TUN device with an IPv6
+ * address, driven through AF_INET6 sockets (the synack tool's serve/connect speak IPv4
+ * only so far). Every run ends by itself within 30 s.
+ *
+ *   v6peer TUN ADDR6 sink PORT OUT      accept one connection on [::]:PORT (dual stack),
+ *                                       write what arrives to OUT until end of stream;
+ *                                       prints "listening", then "received N from PEER"
+ *   v6peer TUN ADDR6 send DST6 PORT IN  connect to [DST6]:PORT, send IN, close after the
+ *                                       peer's end of stream; exit 1 with the errno name
+ *                                       (e.g. ECONNREFUSED) when the connection fails */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synack/loop.h"
+#include "synack/synack.h"
+#include "synack/tuntap.h"
+
+#define RUN_US 30000000ull
+
+static synack_stack *st;
+static synack_loop *lp;
+
+static int parse6(const char *s, uint16_t port, struct synack_sockaddr_in6 *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->sin6_family = SYNACK_AF_INET6;
+    a->sin6_port = htons(port);
+    return inet_pton(AF_INET6, s, a->sin6_addr.s6_bytes) == 1 ? 0 : -1;
+}
+
+static const char *errname(int e)
+{
+    switch (e) {
+    case ECONNREFUSED:
+        return "ECONNREFUSED";
+    case ETIMEDOUT:
+        return "ETIMEDOUT";
+    case ECONNRESET:
+        return "ECONNRESET";
+    default:
+        return strerror(e);
+    }
+}
+
+/* One round of the loop: up to 10 ms of waiting. 0 once the 30 s are up. */
+static int step(uint64_t t0)
+{
+    synack_loop_run_once(lp, 10000, NULL, 0);
+    return synack_loop_clock() - t0 < RUN_US;
+}
+
+static int sink(uint16_t port, const char *out)
+{
+    FILE *f = fopen(out, "wb");
+    if (!f)
+        return 2;
+    int ls = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    struct synack_sockaddr_in6 any;
+    parse6("::", port, &any);
+    if (synack_bind(st, ls, (struct sockaddr *)&any, sizeof(any)) != 0 ||
+        synack_listen(st, ls, 4) != 0)
+        return 2;
+    printf("listening\n");
+    fflush(stdout);
+    uint64_t t0 = synack_loop_clock(), total = 0;
+    int s = -1;
+    struct synack_sockaddr_in6 peer;
+    synack_socklen_t plen = sizeof(peer);
+    while (step(t0)) {
+        if (s < 0) {
+            s = synack_accept(st, ls, (struct sockaddr *)&peer, &plen);
+            continue;
+        }
+        char buf[16384];
+        ssize_t n;
+        while ((n = synack_recv(st, s, buf, sizeof(buf), 0)) > 0) {
+            fwrite(buf, 1, (size_t)n, f);
+            total += (uint64_t)n;
+        }
+        if (n == 0) {
+            char a[64];
+            inet_ntop(AF_INET6, peer.sin6_addr.s6_bytes, a, sizeof(a));
+            printf("received %llu from [%s]:%u\n", (unsigned long long)total, a,
+                   ntohs(peer.sin6_port));
+            synack_close(st, s);
+            for (int i = 0; i < 50; i++) /* let our FIN and its ACK go */
+                step(t0);
+            fclose(f);
+            return 0;
+        }
+        if (n != -EAGAIN) {
+            printf("recv: %s\n", errname((int)-n));
+            break;
+        }
+    }
+    fclose(f);
+    return 1;
+}
+
+static int send_file(const char *dst, uint16_t port, const char *in)
+{
+    FILE *f = fopen(in, "rb");
+    struct synack_sockaddr_in6 to;
+    if (!f || parse6(dst, port, &to) != 0)
+        return 2;
+    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    int rc = synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
+    if (rc != -EINPROGRESS) {
+        printf("connect: %s\n", errname(-rc));
+        return 1;
+    }
+    uint64_t t0 = synack_loop_clock();
+    char buf[16384];
+    size_t have = 0, off = 0;
+    int eof = 0, shut = 0;
+    while (step(t0)) {
+        if (!eof && have == off) {
+            have = fread(buf, 1, sizeof(buf), f);
+            off = 0;
+            eof = have == 0;
+        }
+        while (off < have) {
+            ssize_t n = synack_send(st, s, buf + off, have - off, 0);
+            if (n == -EAGAIN || n == -ENOTCONN)
+                break;
+            if (n < 0) {
+                printf("send: %s\n", errname((int)-n));
+                return 1;
+            }
+            off += (size_t)n;
+        }
+        if (eof && !shut && synack_shutdown(st, s, SYNACK_SHUT_WR) == 0)
+            shut = 1;
+        char sink_buf[256];
+        ssize_t n = synack_recv(st, s, sink_buf, sizeof(sink_buf), 0);
+        if (n == 0 && shut) {
+            synack_close(st, s);
+            for (int i = 0; i < 20; i++)
+                step(t0);
+            printf("sent\n");
+            fclose(f);
+            return 0;
+        }
+        if (n < 0 && n != -EAGAIN && n != -ENOTCONN) {
+            printf("connect: %s\n", errname((int)-n));
+            fclose(f);
+            return 1;
+        }
+    }
+    fclose(f);
+    printf("timed out\n");
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 6)
+        return 2;
+    synack_tuntap dev;
+    int rc = synack_tuntap_open(&dev, argv[1], SYNACK_LINK_IP);
+    if (rc != 0) {
+        fprintf(stderr, "tun %s: %s\n", argv[1], strerror(-rc));
+        return 2;
+    }
+    synack_loop_config lc = {.dev = &dev};
+    lp = synack_loop_new(&lc);
+    synack_config cfg;
+    synack_config_default(&cfg);
+    synack_loop_netif(lp, &cfg.netif);
+    cfg.netif.addr = 0xc0000202u; /* 192.0.2.2: IPv4 is configured but unused here */
+    cfg.netif.prefix_len = 24;
+    if (inet_pton(AF_INET6, argv[2], cfg.netif.addr6) != 1)
+        return 2;
+    cfg.netif.prefix6_len = 64;
+    st = synack_stack_new(&cfg);
+    if (!st) {
+        const char *field = "?";
+        synack_config_check(&cfg, &field);
+        fprintf(stderr, "config: %s\n", field);
+        return 2;
+    }
+    synack_loop_attach(lp, st);
+    if (strcmp(argv[3], "sink") == 0)
+        rc = sink((uint16_t)atoi(argv[4]), argv[5]);
+    else if (strcmp(argv[3], "send") == 0 && argc >= 7)
+        rc = send_file(argv[4], (uint16_t)atoi(argv[5]), argv[6]);
+    else
+        rc = 2;
+    printf("Ip6InReceives %llu\nIp6InDelivers %llu\nOutRsts %llu\n",
+           (unsigned long long)synack_counter_get(st, SYNACK_CTR_Ip6InReceives),
+           (unsigned long long)synack_counter_get(st, SYNACK_CTR_Ip6InDelivers),
+           (unsigned long long)synack_counter_get(st, SYNACK_CTR_OutRsts));
+    synack_stack_free(st);
+    synack_loop_free(lp);
+    synack_tuntap_close(&dev);
+    return rc;
+}
