@@ -1335,7 +1335,12 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t
         uint32_t ip;
         uint16_t port;
         int rc = udp_peer(so, &ip, &port);
-        return rc ? rc : !addr || !len ? -EINVAL : sin_to(addr, len, ip, port);
+        if (rc)
+            return rc;
+        if (!addr || !len)
+            return -EINVAL;
+        sock_addr a = {.v4 = ip, .port = port};
+        return sock_addr_to(so, addr, len, &a);
     }
     if (!so->conn)
         return -ENOTCONN;
