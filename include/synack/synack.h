@@ -55,6 +55,7 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_SO_SNDBUF 7           /* int, bytes */
 #define SYNACK_SO_RCVBUF 8           /* int, bytes */
 #define SYNACK_SO_KEEPALIVE 9        /* int */
+#define SYNACK_SO_OOBINLINE 10       /* int: the urgent byte stays in line (no MSG_OOB read) */
 #define SYNACK_SO_LINGER 13          /* struct synack_linger */
 #define SYNACK_SO_MAX_PACING_RATE 47 /* uint32_t or uint64_t, bytes/s */
 #define SYNACK_SO_TIMESTAMPING 37    /* int, SYNACK_SOF_TIMESTAMPING_* (error queue) */
@@ -103,7 +104,7 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_HOLD_SYN 0x5311    /* int ms, 0 off: SYNs wait for synack_held_verdict() */
 #define SYNACK_HOLD_SYN_MAX_MS 600000 /* the longest a SYN may be held */
 
-#define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
+#define SYNACK_MSG_OOB 0x1         /* urgent data: send marks it, recv reads the urgent byte */
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
 #define SYNACK_MSG_EOR 0x80        /* send: the data ends a record; no segment spans its end */
@@ -482,6 +483,10 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n);
  * Also 1 after the connection ended; -EBADF, -ENOTCONN (never connected), -EINVAL (st NULL
  * or a listening socket). */
 int synack_recv_inq(synack_stack *st, int s);
+/* sockatmark(3) (Linux's ioctl SIOCATMARK): 1 when the next byte a recv reads is the peer's
+ * urgent mark (RFC 6093: the byte the urgent pointer follows), else 0; -EBADF, -EINVAL
+ * (st NULL, a listener). */
+int synack_sockatmark(synack_stack *st, int s);
 int synack_shutdown(synack_stack *st, int s, int how);
 int synack_close(synack_stack *st, int s);
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,

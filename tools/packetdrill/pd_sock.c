@@ -206,8 +206,9 @@ static ssize_t sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
     int s = sock_of(sh, fd, &f);
     if (s < 0)
         return s;
-    int nonblock = f->nonblock || (flags & MSG_DONTWAIT);
-    int sflags = flags & MSG_PEEK;
+    /* recv(MSG_OOB) never waits on Linux: no urgent byte yet is -EAGAIN */
+    int nonblock = f->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB));
+    int sflags = flags & (MSG_PEEK | MSG_OOB);
     ssize_t rc;
     for (;;) {
         rc = synack_recv(sh->st, s, buf, n, sflags);
@@ -219,6 +220,11 @@ static ssize_t sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
     }
     pd_changed(sh);
     return rc;
+}
+
+ssize_t pd_sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
+{
+    return sock_recv(sh, fd, buf, n, flags);
 }
 
 static synack_tcp_state sock_state(pd_shim *sh, int s)
@@ -623,7 +629,8 @@ static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
 {
     pd_shim *sh = ud;
     /* The requests handled here all take a pointer; others are passed on without one. */
-    int has_arg = request == FIONBIO || request == FIONREAD || request == SIOCOUTQ;
+    int has_arg = request == FIONBIO || request == FIONREAD || request == SIOCOUTQ ||
+                  request == SIOCATMARK;
     void *argp = NULL;
     if (has_arg) {
         va_list ap;
@@ -646,6 +653,12 @@ static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
         int v;
         memcpy(&v, argp, sizeof(v));
         f->nonblock = v != 0;
+    } else if (request == SIOCATMARK) {
+        int v = synack_sockatmark(sh->st, f->sock);
+        if (v >= 0)
+            memcpy(argp, &v, sizeof(v));
+        else
+            rc = v;
     } else if (request == FIONREAD || request == SIOCOUTQ) {
         struct queue_find q = {.sock = f->sock};
         synack_foreach_conn(sh->st, queue_visit, &q);
