@@ -286,7 +286,9 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
      * sk_write_pending, which the stack needs to know at the SYN-ACK. */
     int wait = fo && !nonblock ? SYNACK_MSG_WAITOPEN : 0;
     ssize_t rc = synack_sendto(sh->st, s, buf, n,
-                               (flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE)) | wait,
+                               (flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE |
+                                         MSG_OOB)) |
+                                   wait,
                                to, tolen);
     if (rc == -ENOTCONN)
         rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
@@ -311,7 +313,7 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     }
     for (;;) {
         rc = synack_send(sh->st, s, (const char *)buf + done, n - done,
-                         flags & (MSG_ZEROCOPY | MSG_EOR | MSG_MORE));
+                         flags & (MSG_ZEROCOPY | MSG_EOR | MSG_MORE | MSG_OOB));
         if (rc == -ENOTCONN)
             rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
         if (rc > 0)
