@@ -497,7 +497,7 @@ int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, synack_so
 int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
 
 /* send() takes MSG_DONTWAIT and MSG_NOSIGNAL (calls never block nor signal), recv()
- * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.
+ * MSG_DONTWAIT and MSG_PEEK; both MSG_OOB (urgent data, docs/API.md); other bits -EINVAL.
  * listen() on an unbound socket binds an ephemeral port first. Unknown options or levels
  * are -ENOPROTOOPT, a value shorter than the option's -EINVAL. */
 
@@ -552,9 +552,10 @@ int synack_errqueue_stat_get(const synack_stack *st, int s, synack_errqueue_stat
  *   SYNACK_POLLHUP    both directions closed (or reset); always reported
  *   SYNACK_POLLRDHUP  the peer sent FIN: nothing more will arrive
  *   SYNACK_POLLNVAL   not a valid socket id; always reported
- *   SYNACK_POLLPRI    a listener holds SYNs that wait for a verdict */
+ *   SYNACK_POLLPRI    a listener holds SYNs that wait for a verdict; a connection holds
+ *                     the peer's urgent byte unread */
 #define SYNACK_POLLIN 0x001
-#define SYNACK_POLLPRI 0x002 /* a listener holds SYNs awaiting a verdict (SYNACK_TCP_HOLD_SYN) */
+#define SYNACK_POLLPRI 0x002 /* held SYNs (SYNACK_TCP_HOLD_SYN); an unread urgent byte */
 #define SYNACK_POLLOUT 0x004
 #define SYNACK_POLLERR 0x008
 #define SYNACK_POLLHUP 0x010

@@ -199,7 +199,7 @@ typedef struct tcp_xfer {
                               not watching) */
     /* --- urgent data (urgent.c; RFC 9293 3.8.5, RFC 6093): the peer's mark; while
      * urg_state is not TCP_URG_NONE the block is kept --- */
-    uint32_t urg_seq; /* sequence number of the urgent byte (the pointer minus one) */
+    uint32_t urg_seq;  /* sequence number of the urgent byte (the pointer minus one) */
     uint8_t urg_state; /* TCP_URG_NONE, _NOTYET (byte not arrived), _VALID, _READ */
     uint8_t urg_byte;  /* the urgent byte, once TCP_URG_VALID */
     uint8_t snd_urg;   /* MSG_OOB was sent: snd_up is the sending mark until acked */

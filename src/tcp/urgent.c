@@ -25,6 +25,18 @@ static int skip_here(const tcp_conn *c)
            c->x->urg_seq == copied_seq(c);
 }
 
+/* MUST-33: the application learns of every new mark (the trace's note; POLLPRI follows
+ * once the byte is there, as Linux's SIGURG then POLLPRI). */
+static void note(tcp_conn *c, const char *text)
+{
+    if (!stack_tracing(c->st))
+        return;
+    synack_event ev = {.type = SYNACK_EV_NOTE, .has_conn = 1, .sock = c->sock};
+    tcp_conn_endpoints(c, &ev.conn);
+    ev.u.note.text = text;
+    stack_emit(c->st, &ev);
+}
+
 /* A segment with URG: RFC 6093's reading of the pointer (the byte before it is the urgent
  * one); pointers behind what was received, or not past the current mark, say nothing new. */
 static void check_urg(tcp_conn *c, const tcp_seg *seg)
@@ -41,6 +53,7 @@ static void check_urg(tcp_conn *c, const tcp_seg *seg)
         recvbuf_read(&x->rcv, NULL, 1);
     x->urg_state = TCP_URG_NOTYET;
     x->urg_seq = ptr;
+    note(c, "urgent-mark");
     sock_ready_raise(c->st, c->sock, SYNACK_POLLPRI);
 }
 
@@ -94,8 +107,7 @@ void tcp_urg_consumed(tcp_conn *c)
 long tcp_urg_recv_oob(tcp_conn *c, void *buf, size_t len, int peek)
 {
     tcp_xfer *x = c ? c->x : NULL;
-    if (!x || c->knobs->oobinline || x->urg_state == TCP_URG_NONE ||
-        x->urg_state == TCP_URG_READ)
+    if (!x || c->knobs->oobinline || x->urg_state == TCP_URG_NONE || x->urg_state == TCP_URG_READ)
         return -EINVAL;
     if (x->urg_state == TCP_URG_VALID) {
         if (!peek)

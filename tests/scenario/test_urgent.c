@@ -24,8 +24,8 @@
 /* The peer sends len bytes at seq; with urg, the URG flag and that urgent pointer (the
  * segment builder has no field for it: it is patched in, the checksum updated as RFC 1624
  * says for a 16-bit field that was 0). */
-static void peer_data(seghost *h, uint32_t seq, uint32_t ack, const void *data, size_t len,
-                      int urg, uint16_t ptr)
+static void peer_data(seghost *h, uint32_t seq, uint32_t ack, const void *data, size_t len, int urg,
+                      uint16_t ptr)
 {
     uint8_t frame[SEG_FRAME_MAX];
     size_t n = seg_build(frame, sizeof(frame), SH_PEER, SH_ADDR, FX_PEER_PORT, FX_PORT, seq, ack,
@@ -189,9 +189,8 @@ static void test_send_oob_marks_segments(void **state)
     assert_int_equal(d->s.flags & TCP_URG, TCP_URG);
     assert_int_equal(d->s.urg, 3);
     /* acknowledged: later data is not urgent */
-    assert_int_equal(sh_send(&h, FX_PEER_PORT, FX_PORT, PEER_DATA, iss + 4, TCP_ACK, 65535, NULL, 0,
-                             NULL),
-                     0);
+    assert_int_equal(
+        sh_send(&h, FX_PEER_PORT, FX_PORT, PEER_DATA, iss + 4, TCP_ACK, 65535, NULL, 0, NULL), 0);
     mark = h.nout;
     assert_int_equal(synack_send(h.st, s, "de", 2, 0), 2);
     assert_int_equal(h.nout, mark + 1);

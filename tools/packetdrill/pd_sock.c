@@ -285,11 +285,9 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     /* A blocking call that opens waits for the handshake, then sends the rest: Linux's
      * sk_write_pending, which the stack needs to know at the SYN-ACK. */
     int wait = fo && !nonblock ? SYNACK_MSG_WAITOPEN : 0;
-    ssize_t rc = synack_sendto(sh->st, s, buf, n,
-                               (flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE |
-                                         MSG_OOB)) |
-                                   wait,
-                               to, tolen);
+    ssize_t rc = synack_sendto(
+        sh->st, s, buf, n,
+        (flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE | MSG_OOB)) | wait, to, tolen);
     if (rc == -ENOTCONN)
         rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
     if (fo && (rc >= 0 || rc == -EINPROGRESS) && sock_state(sh, s) == SYNACK_SYN_SENT) {
@@ -631,8 +629,8 @@ static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
 {
     pd_shim *sh = ud;
     /* The requests handled here all take a pointer; others are passed on without one. */
-    int has_arg = request == FIONBIO || request == FIONREAD || request == SIOCOUTQ ||
-                  request == SIOCATMARK;
+    int has_arg =
+        request == FIONBIO || request == FIONREAD || request == SIOCOUTQ || request == SIOCATMARK;
     void *argp = NULL;
     if (has_arg) {
         va_list ap;
