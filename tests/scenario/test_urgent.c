@@ -59,9 +59,14 @@ static void test_mark_splits_reads_and_oob_byte_once(void **state)
     int s = fx_sh_established(&h, NULL, &iss);
     fill();
     assert_int_equal(synack_sockatmark(h.st, s), 0);
+    assert_int_equal(synack_sock_watch(h.st, s, POLLPRI, NULL), 0);
+    assert_int_equal(synack_sock_ready_pending(h.st), 0);
     /* 100 bytes, urgent pointer 100: the urgent byte is the last one (value 99) */
     peer_data(&h, PEER_DATA, iss + 1, bytes, 100, 1, 100);
     assert_int_equal(fx_poll(h.st, s, POLLIN | POLLPRI), POLLIN | POLLPRI);
+    synack_ready r;
+    assert_int_equal(synack_sock_ready(h.st, &r, 1), 1); /* the POLLPRI edge */
+    assert_true(r.revents & POLLPRI);
     assert_int_equal(synack_sockatmark(h.st, s), 0);
     uint8_t buf[256];
     /* a read stops before the mark, though 100 bytes are there */
