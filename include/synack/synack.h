@@ -58,6 +58,7 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_SO_SNDBUF 7           /* int, bytes */
 #define SYNACK_SO_RCVBUF 8           /* int, bytes */
 #define SYNACK_SO_KEEPALIVE 9        /* int */
+#define SYNACK_SO_OOBINLINE 10       /* int: the urgent byte stays in line (no MSG_OOB read) */
 #define SYNACK_SO_LINGER 13          /* struct synack_linger */
 #define SYNACK_SO_MAX_PACING_RATE 47 /* uint32_t or uint64_t, bytes/s */
 #define SYNACK_SO_TIMESTAMPING 37    /* int, SYNACK_SOF_TIMESTAMPING_* (error queue) */
@@ -112,7 +113,7 @@ typedef uint32_t synack_socklen_t;
  * socket claims (one per stack; synack_recvfrom_to() says where each was sent) */
 #define SYNACK_UDP_CATCH_ALL 0x5320
 
-#define SYNACK_MSG_OOB 0x1         /* refused: -EOPNOTSUPP */
+#define SYNACK_MSG_OOB 0x1         /* urgent data: send marks it, recv reads the urgent byte */
 #define SYNACK_MSG_PEEK 0x2        /* recv: leave the data queued */
 #define SYNACK_MSG_DONTWAIT 0x40   /* accepted: calls never block */
 #define SYNACK_MSG_TRUNC 0x20      /* UDP recv: return the datagram's real length */
@@ -521,6 +522,10 @@ ssize_t synack_recv_release(synack_stack *st, int s, size_t n);
  * Also 1 after the connection ended; -EBADF, -ENOTCONN (never connected), -EINVAL (st NULL
  * or a listening socket). */
 int synack_recv_inq(synack_stack *st, int s);
+/* sockatmark(3) (Linux's ioctl SIOCATMARK): 1 when the next byte a recv reads is the peer's
+ * urgent mark (RFC 6093: the byte the urgent pointer follows), else 0; -EBADF, -EINVAL
+ * (st NULL, a listener). */
+int synack_sockatmark(synack_stack *st, int s);
 int synack_shutdown(synack_stack *st, int s, int how);
 int synack_close(synack_stack *st, int s);
 int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *val,
@@ -560,7 +565,7 @@ int synack_udp_unreach(synack_stack *st, int s, const struct sockaddr *client,
                        synack_socklen_t dstlen, int code);
 
 /* send() takes MSG_DONTWAIT and MSG_NOSIGNAL (calls never block nor signal), recv()
- * MSG_DONTWAIT and MSG_PEEK; MSG_OOB is -EOPNOTSUPP (no urgent data), other bits -EINVAL.
+ * MSG_DONTWAIT and MSG_PEEK; both MSG_OOB (urgent data, docs/API.md); other bits -EINVAL.
  * listen() on an unbound socket binds an ephemeral port first. Unknown options or levels
  * are -ENOPROTOOPT, a value shorter than the option's -EINVAL. */
 
@@ -615,9 +620,10 @@ int synack_errqueue_stat_get(const synack_stack *st, int s, synack_errqueue_stat
  *   SYNACK_POLLHUP    both directions closed (or reset); always reported
  *   SYNACK_POLLRDHUP  the peer sent FIN: nothing more will arrive
  *   SYNACK_POLLNVAL   not a valid socket id; always reported
- *   SYNACK_POLLPRI    a listener holds SYNs that wait for a verdict */
+ *   SYNACK_POLLPRI    a listener holds SYNs that wait for a verdict; a connection holds
+ *                     the peer's urgent byte unread */
 #define SYNACK_POLLIN 0x001
-#define SYNACK_POLLPRI 0x002 /* a listener holds SYNs awaiting a verdict (SYNACK_TCP_HOLD_SYN) */
+#define SYNACK_POLLPRI 0x002 /* held SYNs (SYNACK_TCP_HOLD_SYN); an unread urgent byte */
 #define SYNACK_POLLOUT 0x004
 #define SYNACK_POLLERR 0x008
 #define SYNACK_POLLHUP 0x010

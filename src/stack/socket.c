@@ -488,13 +488,11 @@ ssize_t synack_send_commit(synack_stack *st, int s, size_t n)
 
 /* Flags a call honours; anything else is refused rather than ignored. Calls never block
  * and never raise SIGPIPE, so MSG_DONTWAIT and MSG_NOSIGNAL are what they always do.
- * MSG_OOB: urgent data (RFC 9293 3.8.5) is not implemented. */
+ * MSG_OOB: urgent data (RFC 9293 3.8.5, tcp/urgent.c). */
 static long check_flags(synack_stack *st, int s, int flags, int allowed)
 {
     if (!sock_get(st, s))
         return -EBADF;
-    if (flags & MSG_OOB)
-        return -EOPNOTSUPP;
     if (flags & ~allowed)
         return -EINVAL;
     return 0;
@@ -502,8 +500,8 @@ static long check_flags(synack_stack *st, int s, int flags, int allowed)
 
 #define SEND_FLAGS                                                                                 \
     (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | MSG_MORE | SYNACK_MSG_ZEROCOPY | MSG_FASTOPEN |       \
-     SYNACK_MSG_WAITOPEN)
-#define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK)
+     SYNACK_MSG_WAITOPEN | MSG_OOB)
+#define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK | MSG_OOB)
 
 /* sendto(MSG_FASTOPEN) on a socket without a connection: connect with data in the SYN
  * (RFC 7413). The checks come in Linux's order (tcp_sendmsg_fastopen, then connect's). */
@@ -592,7 +590,7 @@ static long send_to(synack_stack *st, int s, const void *buf, size_t len, int fl
     rc = sock_errq_pre_send(&st->socks[s], flags, &errq);
     if (rc)
         return ret_event(st, call, s, rc);
-    long n = tcp_usr_send(c, buf, len, flags & (MSG_EOR | MSG_MORE));
+    long n = tcp_usr_send(c, buf, len, flags & (MSG_EOR | MSG_MORE | MSG_OOB));
     if (n == -EAGAIN || (n > 0 && (size_t)n < len))
         note_full(st, s);
     if (n > 0 && errq)
@@ -687,6 +685,16 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
     long rc = check_flags(st, s, flags, RECV_FLAGS);
     if (rc == 0 && !buf && len > 0)
         rc = -EFAULT;
+    if (rc == 0 && (flags & MSG_OOB)) { /* the urgent byte, apart from the stream */
+        synack_sock *so = sock_get(st, s);
+        if (so->conn) {
+            so->recv_lent = 0;
+            rc = tcp_urg_recv_oob(so->conn, buf, len, (flags & MSG_PEEK) != 0);
+        } else {
+            rc = -EINVAL;
+        }
+        return ret_event(st, "recv", s, rc);
+    }
     if (rc == 0)
         rc = recv_ready(st, s, &c);
     if (rc != 1 && rc != 2)
@@ -771,6 +779,18 @@ int synack_recv_inq(synack_stack *st, int s)
     return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
+int synack_sockatmark(synack_stack *st, int s)
+{
+    if (!st)
+        return -EINVAL;
+    synack_sock *so = sock_get(st, s);
+    if (!so)
+        return -EBADF;
+    if (so->lst)
+        return -EINVAL;
+    return so->conn ? tcp_urg_atmark(so->conn) : 0;
+}
+
 int synack_shutdown(synack_stack *st, int s, int how)
 {
     API_ENTER(st);
@@ -834,7 +854,7 @@ static int int_option(int level, int name)
 {
     if (level == SOL_SOCKET)
         return name == SO_REUSEADDR || name == SO_KEEPALIVE || name == SO_SNDBUF ||
-               name == SO_RCVBUF;
+               name == SO_RCVBUF || name == SO_OOBINLINE;
     if (level == IPPROTO_TCP)
         return name == TCP_NODELAY || name == TCP_MAXSEG || name == TCP_KEEPIDLE ||
                name == TCP_KEEPINTVL || name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT ||
@@ -872,6 +892,10 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
         case SO_SNDBUF:
             k->sndbuf = clamp_buf(v);
             *which = TK_SNDBUF;
+            return 0;
+        case SO_OOBINLINE:
+            k->oobinline = v != 0;
+            *which = TK_OOBINLINE;
             return 0;
         default: /* SO_RCVBUF (int_option) */
             k->rcvbuf = clamp_buf(v);
@@ -1177,6 +1201,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             return put_int(val, len, so->reuseaddr);
         case SO_KEEPALIVE:
             return put_int(val, len, k->keepalive);
+        case SO_OOBINLINE:
+            return put_int(val, len, k->oobinline);
         case SO_SNDBUF:
             return put_int(val, len, (int)k->sndbuf);
         case SO_RCVBUF:

@@ -147,7 +147,7 @@ static int xfer_idle(const tcp_conn *c)
            !c->rack_reo && !c->sws_override && c->backoff == 0 && x->nsb == 0 &&
            x->sacked_bytes == 0 && x->dupacks == 0 && x->limited_xmit == 0 &&
            x->segs_since_ack == 0 && x->persist_backoff == 0 && tcp_txlog_forgettable(c) &&
-           tcp_mtu_forgettable(c) && only_keepalive_timed(x);
+           tcp_mtu_forgettable(c) && x->urg_state == TCP_URG_NONE && only_keepalive_timed(x);
 }
 
 /* Gives the block back with all it holds. */

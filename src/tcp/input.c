@@ -284,6 +284,9 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
     uint32_t seq = seg->seq;
     if (seg->flags & TCP_SYN)
         seq++;
+    /* RFC 9293 3.10.7.4 "sixth, check the URG bit", before the text moves RCV.NXT */
+    if ((seg->flags & TCP_URG) || c->x->urg_state == TCP_URG_NOTYET)
+        tcp_urg_input(c, seg);
     if (seq_lt(seq, c->rcv_nxt)) { /* trim what we already have */
         uint32_t skip = c->rcv_nxt - seq;
         note_dsack(c, seq, skip < len ? c->rcv_nxt : seq + len);

@@ -277,6 +277,7 @@ static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int prob
     if (c->sack_ok && c->x && (c->x->rcv.nranges || c->dsack_pending))
         add_sack_blocks(c, &seg.opts);
     seg.win = window_field(c, 0);
+    tcp_urg_stamp(c, &seg);
 
     /* Karn's algorithm (RFC 6298 3): only time segments sent for the first time. */
     uint32_t end = seq + len + ((flags & TCP_FIN) ? 1 : 0);

@@ -261,6 +261,16 @@ uint32_t recvbuf_peek(const recvbuf *b, void *dst, uint32_t n)
     return take;
 }
 
+uint32_t recvbuf_peek_at(const recvbuf *b, uint32_t skip, void *dst, uint32_t n)
+{
+    if (skip >= b->ready)
+        return 0;
+    uint32_t take = n < b->ready - skip ? n : b->ready - skip;
+    if (take > 0 && dst != NULL)
+        ring_read(b, skip, dst, take);
+    return take;
+}
+
 uint32_t recvbuf_sack_ranges(const recvbuf *b, recvbuf_range *out, uint32_t max)
 {
     uint32_t count = b->nranges < max ? b->nranges : max;

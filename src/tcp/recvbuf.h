@@ -94,6 +94,8 @@ long recvbuf_write(recvbuf *b, const synack_allocator *a, uint32_t off, const vo
 uint32_t recvbuf_read(recvbuf *b, void *dst, uint32_t n);
 /* Copies up to n ready bytes to dst without consuming them. Returns bytes copied. */
 uint32_t recvbuf_peek(const recvbuf *b, void *dst, uint32_t n);
+/* The same from `skip` bytes past the first ready one. */
+uint32_t recvbuf_peek_at(const recvbuf *b, uint32_t skip, void *dst, uint32_t n);
 /* Copies up to max out-of-order ranges, ascending, to out, for SACK blocks
  * (RFC 2018 4; offsets are from RCV.NXT, the caller adds it). Returns the count. */
 uint32_t recvbuf_sack_ranges(const recvbuf *b, recvbuf_range *out, uint32_t max);

@@ -51,6 +51,7 @@ typedef struct tcp_knobs {
     uint8_t syncnt;              /* TCP_SYNCNT, 0 = cfg.syn_retries */
     uint8_t ecn;                 /* SYNACK_TCP_ECN (cfg.ecn's modes) */
     uint8_t timestamps;          /* SYNACK_TCP_TIMESTAMPS (cfg.timestamps) */
+    uint8_t oobinline;           /* SO_OOBINLINE: the urgent byte stays in the stream */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */
@@ -212,6 +213,13 @@ typedef struct tcp_xfer {
     uint32_t probe_start; /* the probe's sequence numbers */
     uint32_t probe_end;
     uint64_t probe_stamp; /* when the search last began (cfg.probe_interval_us) */
+    /* --- urgent data (urgent.c; RFC 9293 3.8.5, RFC 6093): the peer's mark; while
+     * urg_state is not TCP_URG_NONE the block is kept --- */
+    uint32_t urg_seq;  /* sequence number of the urgent byte (the pointer minus one) */
+    uint8_t urg_state; /* TCP_URG_NONE, _NOTYET (byte not arrived), _VALID, _READ */
+    uint8_t urg_byte;  /* the urgent byte, once TCP_URG_VALID */
+    uint8_t snd_urg;   /* MSG_OOB was sent: snd_up is the sending mark until acked */
+    uint32_t snd_up;   /* sequence number after the last byte of the last MSG_OOB send */
 } tcp_xfer;
 
 typedef struct tcp_conn {

@@ -618,6 +618,7 @@ typedef enum tcp_knob {
     TK_SYNCNT,
     TK_ECN,
     TK_TIMESTAMPS,
+    TK_OOBINLINE,
 } tcp_knob;
 /* The socket changed knob `which` in the knobs c reads: c applies it. 0, or -ENOMEM (a
  * new congestion control or pacing rate needs the transfer block). */
@@ -670,5 +671,29 @@ uint32_t tcp_isn(synack_stack *st, const synack_endpoints *ep);
 /* Per-connection offset of the TSval clock (RFC 7323 5.4), a keyed hash of the 4-tuple so
  * a SYN cookie and the connection built from it agree. */
 uint32_t tcp_ts_offset(const synack_stack *st, const synack_endpoints *ep);
+
+/* Urgent data (urgent.c; RFC 9293 3.8.5, RFC 6093). tcp_xfer.urg_state: */
+enum { TCP_URG_NONE, TCP_URG_NOTYET, TCP_URG_VALID, TCP_URG_READ };
+/* A segment about to be processed for its text (before RCV.NXT moves): notes its urgent
+ * pointer and takes the urgent byte when it carries it; raises POLLPRI for a new mark. */
+void tcp_urg_input(tcp_conn *c, const tcp_seg *seg);
+/* What a read of n bytes from the read point may take: never past the mark; *skip is 1
+ * when the urgent byte, read out of band, comes first and must be stepped over. */
+uint32_t tcp_urg_clip(const tcp_conn *c, uint32_t n, uint32_t *skip);
+/* Ready bytes a read can return (the out-of-band byte at the read point not counted). */
+uint32_t tcp_urg_readable(const tcp_conn *c);
+/* After a read took bytes: a read point past the mark forgets it. */
+void tcp_urg_consumed(tcp_conn *c);
+/* recv(MSG_OOB): 1 (the byte), 0 (len 0, or EOF before it came), -EINVAL (none, already
+ * read, or SO_OOBINLINE), -EAGAIN (the pointer came, the byte not yet). */
+long tcp_urg_recv_oob(tcp_conn *c, void *buf, size_t len, int peek);
+/* sockatmark: the read point is at the mark. */
+int tcp_urg_atmark(const tcp_conn *c);
+/* The urgent byte has arrived and was not read (POLLPRI). */
+int tcp_urg_pending(const tcp_conn *c);
+/* An outgoing segment: URG and the pointer while it lies below the sending mark. */
+void tcp_urg_stamp(const tcp_conn *c, tcp_seg *seg);
+/* send(MSG_OOB) queued data up to `end`: the sending mark. */
+void tcp_urg_mark_send(tcp_conn *c, uint32_t end);
 
 #endif

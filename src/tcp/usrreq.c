@@ -265,8 +265,10 @@ int tcp_usr_send_held(const tcp_conn *c)
 short tcp_usr_poll(const tcp_conn *c)
 {
     short ev = 0;
-    if ((c->x && recvbuf_ready(&c->x->rcv) > 0) || c->rd_closed)
+    if ((c->x && tcp_urg_readable(c) > 0) || c->rd_closed)
         ev |= SYNACK_POLLIN;
+    if (tcp_urg_pending(c))
+        ev |= SYNACK_POLLPRI;
     if (c->rd_closed)
         ev |= SYNACK_POLLRDHUP;
     if ((c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT ||
@@ -341,6 +343,8 @@ long tcp_usr_send(tcp_conn *c, const void *buf, size_t len, int flags)
     if (n > 0) {
         if (eor && (size_t)n == len)
             tcp_eor_mark(c);
+        if (flags & SYNACK_MSG_OOB) /* the mark follows the last byte taken (Linux, BSD) */
+            tcp_urg_mark_send(c, tcp_usr_send_end(c));
         c->more_tail = c->more_once;
         tcp_chrono_start(c, TCP_CHRONO_BUSY);
         tcp_output(c);
@@ -389,7 +393,7 @@ void tcp_usr_errq_track(tcp_conn *c, int on)
 
 int tcp_usr_recv_check(const tcp_conn *c, int shut_rd)
 {
-    if (!c->x || recvbuf_ready(&c->x->rcv) == 0) {
+    if (!c->x || tcp_urg_readable(c) == 0) {
         /* After shutdown(SHUT_RD) recv says end of stream once nothing is queued; data
          * that still arrives can be read, as on Linux (POSIX leaves this open). */
         if (c->rd_closed || shut_rd)
@@ -444,9 +448,14 @@ static void rcvd(tcp_conn *c)
 
 uint32_t tcp_usr_recv(tcp_conn *c, void *buf, uint32_t n, int peek)
 {
+    uint32_t skip;
+    n = tcp_urg_clip(c, n, &skip); /* reads stop at the urgent mark (urgent.c) */
     if (peek)
-        return recvbuf_peek(&c->x->rcv, buf, n);
+        return recvbuf_peek_at(&c->x->rcv, skip, buf, n);
+    if (skip)
+        recvbuf_read(&c->x->rcv, NULL, skip);
     uint32_t got = recvbuf_read(&c->x->rcv, buf, n);
+    tcp_urg_consumed(c);
     rcvd(c);
     return got;
 }
@@ -454,7 +463,14 @@ uint32_t tcp_usr_recv(tcp_conn *c, void *buf, uint32_t n, int peek)
 long tcp_usr_recv_borrow(tcp_conn *c, const void **data)
 {
     const uint8_t *p = NULL;
-    long rc = (long)recvbuf_contig(&c->x->rcv, &p);
+    uint32_t skip;
+    (void)tcp_urg_clip(c, 0, &skip);
+    if (skip) { /* the out-of-band byte is not lent */
+        recvbuf_read(&c->x->rcv, NULL, skip);
+        tcp_urg_consumed(c);
+    }
+    uint32_t n = recvbuf_contig(&c->x->rcv, &p);
+    long rc = (long)tcp_urg_clip(c, n, &skip);
     *data = p;
     return rc;
 }
@@ -464,6 +480,7 @@ long tcp_usr_recv_release(tcp_conn *c, size_t n)
     if (n > recvbuf_ready(&c->x->rcv))
         return -EINVAL;
     long rc = (long)recvbuf_read(&c->x->rcv, NULL, (uint32_t)n);
+    tcp_urg_consumed(c);
     rcvd(c);
     return rc;
 }

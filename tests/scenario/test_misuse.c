@@ -113,7 +113,7 @@ M(connect_bad_id, synack_connect(c->st, 1 << 30, SA(sin4), sizeof(sin4)))
 M(send_null_stack, synack_send(NULL, c->cs, "x", 1, 0))
 M(send_bad_id, synack_send(c->st, -1, "x", 1, 0))
 M(send_null_buf, synack_send(c->st, c->cs, NULL, 40, 0))
-M(send_oob, synack_send(c->st, c->cs, "x", 1, MSG_OOB))
+M(send_oob_null_buf, synack_send(c->st, c->cs, NULL, 40, MSG_OOB))
 M(send_bad_flags, synack_send(c->st, c->cs, "x", 1, 0x40000000))
 M(recv_null_stack, synack_recv(NULL, c->cs, buf, 1, 0))
 M(recv_bad_id, synack_recv(c->st, 99999, buf, 1, 0))
@@ -297,12 +297,12 @@ static const misuse table[] = {
     E(send_null_stack, -EINVAL),
     E(send_bad_id, -EBADF),
     E(send_null_buf, -EFAULT),
-    E(send_oob, -EOPNOTSUPP),
+    E(send_oob_null_buf, -EFAULT),
     E(send_bad_flags, -EINVAL),
     E(recv_null_stack, -EINVAL),
     E(recv_bad_id, -EBADF),
     E(recv_null_buf, -EFAULT),
-    E(recv_oob, -EOPNOTSUPP),
+    E(recv_oob, -EINVAL), /* no urgent data */
     E(recv_bad_flags, -EINVAL),
     E(reserve_null_stack, -EINVAL),
     E(reserve_bad_id, -EBADF),

@@ -110,6 +110,10 @@ static void test_wrap_around(void **state)
     assert_memory_equal(b.data, "ABCDE", 5);
     assert_int_equal(recvbuf_peek(&b, out, 10), 9); /* straddles the wrap */
     assert_memory_equal(out, &STREAM[6], 9);
+    /* from an offset (a read stepping over the urgent byte), across the wrap */
+    assert_int_equal(recvbuf_peek_at(&b, 3, out, 10), 6);
+    assert_memory_equal(out, &STREAM[9], 6);
+    assert_int_equal(recvbuf_peek_at(&b, 9, out, 1), 0);
     assert_int_equal(recvbuf_read(&b, out, 5), 5);
     assert_memory_equal(out, &STREAM[6], 5);
     assert_int_equal(b.head, 1);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Readiness for the packetdrill shim: poll(2) over synack sockets and ordinary fds, a
  * level-triggered epoll emulated over the same (EPOLLET reports on an edge, EPOLLONESHOT
- * disarms after one report), and pipe/splice passed to libc. Timeouts are in the virtual
+ * disarms after one report), and pipe/splice passed to libc (splice from a synack
+ * socket: pd_splice.c). Timeouts are in the virtual
  * clock's milliseconds. */
 #include <errno.h>
 #include <fcntl.h>
@@ -256,8 +257,9 @@ static int pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *of
     pd_lock(sh);
     int ours = pd_fd_get(sh, fd_in, PD_FD_SOCK) || pd_fd_get(sh, fd_out, PD_FD_SOCK);
     pd_unlock(sh);
+    /* packetdrill passes the offsets by pointer even for NULL (0): a socket has none */
     if (ours)
-        return (int)pd_ret(-EINVAL); /* splicing a synack socket is not supported */
+        return pd_sock_splice(sh, fd_in, fd_out, len, flags);
     return (int)splice(fd_in, off_in, fd_out, off_out, len, flags);
 }
 

@@ -146,6 +146,14 @@ void pd_sock_install(pd_interface *ifc);
 /* Readiness of a synack-backed fd as poll(2) events (0 when not ready). */
 short pd_sock_revents(pd_shim *sh, int fd, short events);
 
+/* recv(2) on one of sh's socket fds, under the lock: blocking unless the fd or the flags
+ * say not to; the bytes, or a negative errno. */
+ssize_t pd_sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags);
+
+/* --- pd_splice.c --- */
+/* splice(2) with one of sh's socket fds at one end: 0 or more bytes, or -1 and errno. */
+int pd_sock_splice(pd_shim *sh, int fd_in, int fd_out, size_t len, unsigned int flags);
+
 /* 1 if fd stands for one of sh's synack sockets. */
 int pd_sock_owns(pd_shim *sh, int fd);
 /* getsockopt(2) on one of sh's socket fds, with Linux's layouts for TCP_INFO, TCP_CC_INFO

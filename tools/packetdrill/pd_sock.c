@@ -209,8 +209,9 @@ static ssize_t sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
     int s = sock_of(sh, fd, &f);
     if (s < 0)
         return s;
-    int nonblock = f->nonblock || (flags & MSG_DONTWAIT);
-    int sflags = flags & MSG_PEEK;
+    /* recv(MSG_OOB) never waits on Linux: no urgent byte yet is -EAGAIN */
+    int nonblock = f->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB));
+    int sflags = flags & (MSG_PEEK | MSG_OOB);
     ssize_t rc;
     for (;;) {
         rc = synack_recv(sh->st, s, buf, n, sflags);
@@ -222,6 +223,11 @@ static ssize_t sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
     }
     pd_changed(sh);
     return rc;
+}
+
+ssize_t pd_sock_recv(pd_shim *sh, int fd, void *buf, size_t n, int flags)
+{
+    return sock_recv(sh, fd, buf, n, flags);
 }
 
 static synack_tcp_state sock_state(pd_shim *sh, int s)
@@ -283,9 +289,9 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     /* A blocking call that opens waits for the handshake, then sends the rest: Linux's
      * sk_write_pending, which the stack needs to know at the SYN-ACK. */
     int wait = fo && !nonblock ? SYNACK_MSG_WAITOPEN : 0;
-    ssize_t rc = synack_sendto(sh->st, s, buf, n,
-                               (flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE)) | wait,
-                               to, tolen);
+    ssize_t rc = synack_sendto(
+        sh->st, s, buf, n,
+        (flags & (MSG_FASTOPEN | MSG_ZEROCOPY | MSG_EOR | MSG_MORE | MSG_OOB)) | wait, to, tolen);
     if (rc == -ENOTCONN)
         rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
     if (fo && (rc >= 0 || rc == -EINPROGRESS) && sock_state(sh, s) == SYNACK_SYN_SENT) {
@@ -309,7 +315,7 @@ static ssize_t sock_send(pd_shim *sh, int fd, const void *buf, size_t n, int fla
     }
     for (;;) {
         rc = synack_send(sh->st, s, (const char *)buf + done, n - done,
-                         flags & (MSG_ZEROCOPY | MSG_EOR | MSG_MORE));
+                         flags & (MSG_ZEROCOPY | MSG_EOR | MSG_MORE | MSG_OOB));
         if (rc == -ENOTCONN)
             rc = -EPIPE; /* Linux's tcp_sendmsg on a socket that never connected */
         if (rc > 0)
@@ -627,7 +633,8 @@ static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
 {
     pd_shim *sh = ud;
     /* The requests handled here all take a pointer; others are passed on without one. */
-    int has_arg = request == FIONBIO || request == FIONREAD || request == SIOCOUTQ;
+    int has_arg =
+        request == FIONBIO || request == FIONREAD || request == SIOCOUTQ || request == SIOCATMARK;
     void *argp = NULL;
     if (has_arg) {
         va_list ap;
@@ -650,6 +657,12 @@ static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
         int v;
         memcpy(&v, argp, sizeof(v));
         f->nonblock = v != 0;
+    } else if (request == SIOCATMARK) {
+        int v = synack_sockatmark(sh->st, f->sock);
+        if (v >= 0)
+            memcpy(argp, &v, sizeof(v));
+        else
+            rc = v;
     } else if (request == FIONREAD || request == SIOCOUTQ) {
         struct queue_find q = {.sock = f->sock};
         synack_foreach_conn(sh->st, queue_visit, &q);
