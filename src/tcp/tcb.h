@@ -196,6 +196,11 @@ typedef struct tcp_xfer {
     uint8_t pingpong;      /* interactive: quick-ACK mode is off until a delayed ACK fires */
     uint64_t reply_by;     /* data sent before this makes the connection interactive (0:
                               not watching) */
+    /* --- local drops (ldrop.c): the output callback refused a data segment --- */
+    uint8_t ldrop;          /* TT_PERSIST is the resource probe, not a window probe */
+    uint32_t ldrop_probes;  /* resource probes refused in a row (tcpi_probes) */
+    uint64_t ldrop_since;   /* when the first of them fired (TCP_USER_TIMEOUT counts from
+                               there, as Linux's icsk_probes_tstamp); while ldrop_probes */
 } tcp_xfer;
 
 typedef struct tcp_conn {
