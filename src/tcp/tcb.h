@@ -197,10 +197,10 @@ typedef struct tcp_xfer {
     uint64_t reply_by;     /* data sent before this makes the connection interactive (0:
                               not watching) */
     /* --- local drops (ldrop.c): the output callback refused a data segment --- */
-    uint8_t ldrop;          /* TT_PERSIST is the resource probe, not a window probe */
-    uint32_t ldrop_probes;  /* resource probes refused in a row (tcpi_probes) */
-    uint64_t ldrop_since;   /* when the first of them fired (TCP_USER_TIMEOUT counts from
-                               there, as Linux's icsk_probes_tstamp); while ldrop_probes */
+    uint8_t ldrop;         /* TT_PERSIST is the resource probe, not a window probe */
+    uint32_t ldrop_probes; /* resource probes refused in a row (tcpi_probes) */
+    uint64_t ldrop_since;  /* when the first of them fired (TCP_USER_TIMEOUT counts from
+                              there, as Linux's icsk_probes_tstamp); while ldrop_probes */
 } tcp_xfer;
 
 typedef struct tcp_conn {
