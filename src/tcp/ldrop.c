@@ -9,6 +9,7 @@
  * outstanding (RFC 9293 3.8.1 times only what was sent). */
 #include <errno.h>
 
+#include "stack/stack_impl.h"
 #include "tcp/tcp.h"
 
 /* Linux's TCP_RESOURCE_PROBE_INTERVAL */
@@ -58,6 +59,8 @@ tcp_ret tcp_ldrop_probe(tcp_conn *c)
         stack_count(st, SYNACK_CTR_TCPAbortOnTimeout);
         if (c->state == SYNACK_ESTABLISHED || c->state == SYNACK_CLOSE_WAIT)
             stack_count(st, SYNACK_CTR_EstabResets);
+        if (c->sock >= 0)
+            st->socks[c->sock].gone_probes = x->ldrop_probes;
         tcp_conn_close(c, tcp_timeout_error(c), "probe-timeout");
         return TCP_FREED;
     }

@@ -103,6 +103,9 @@ static void test_resource_probes_then_user_timeout(void **state)
     sh_run_until(&c.h, t0 + rto + 3000 * MS);
     assert_int_equal(sh_state_time(&c.h, SYNACK_CLOSED, t0), t0 + rto + 3000 * MS);
     assert_int_equal(synack_send(c.h.st, c.s, data, sizeof(data), 0), -ETIMEDOUT);
+    i = info_of(&c);
+    assert_int_equal(i.state, SYNACK_CLOSED);
+    assert_int_equal(i.probes, 6);    /* kept after the end, as Linux's tcpi_probes */
     assert_int_equal(c.h.nout, mark); /* nothing ever left, not even a RST */
     assert_int_equal(c.h.refused, 8);
     assert_int_equal(synack_counter_get(c.h.st, SYNACK_CTR_RetransSegs), 0);
