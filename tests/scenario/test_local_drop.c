@@ -83,7 +83,7 @@ static void test_resource_probes_then_user_timeout(void **state)
     sh_run_until(&c.h, t0 + rto - 1);
     assert_int_equal(c.h.refused, 1);
     for (uint32_t k = 0; k < 6; k++) {
-        uint64_t at = t0 + rto + k * 500 * MS;
+        uint64_t at = t0 + rto + (uint64_t)k * 500 * MS;
         sh_run_until(&c.h, at - 1);
         assert_int_equal(c.h.refused, 1 + k);
         sh_run_until(&c.h, at);
