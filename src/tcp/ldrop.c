@@ -34,7 +34,7 @@ void tcp_ldrop_note(tcp_conn *c)
     tcp_timer_set(c, TT_PERSIST, c->st->now + c->rto_us);
 }
 
-static void ldrop_reset(tcp_conn *c)
+void tcp_ldrop_clear(tcp_conn *c)
 {
     c->x->ldrop = 0;
     c->x->ldrop_probes = 0;
@@ -48,7 +48,7 @@ tcp_ret tcp_ldrop_probe(tcp_conn *c)
     uint32_t end = tcp_snd_data_end(c);
     int fin = c->fin_queued && seq_le(c->snd_nxt, end) && seq_le(c->snd_max, end);
     if (c->snd_max != c->snd_una || (!seq_lt(c->snd_nxt, end) && !fin)) {
-        ldrop_reset(c); /* sent after all, or nothing left to send */
+        tcp_ldrop_clear(c); /* sent after all, or nothing left to send */
         return TCP_DONE;
     }
     uint64_t ut = tcp_user_timeout_us(c);
@@ -72,9 +72,7 @@ tcp_ret tcp_ldrop_probe(tcp_conn *c)
     if (c->snd_max != c->snd_una || !x->ldrop) {
         /* It left (the RTO takes over), or something else holds it now (a window probe
          * tcp_output armed): the run of resource probes ends. */
-        x->ldrop_probes = 0;
-        x->ldrop_since = 0;
-        x->ldrop = 0;
+        tcp_ldrop_clear(c);
         return TCP_DONE;
     }
     x->ldrop_probes++;

@@ -710,6 +710,7 @@ void tcp_output(tcp_conn *c)
             if (tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
                 arm = 1;
             tcp_timer_stop(c, TT_PERSIST);
+            tcp_ldrop_clear(c);
             if (with_fin) {
                 /* The FIN was queued by close() (the socket is gone) or by
                  * shutdown(SHUT_WR) (the socket is still there). */

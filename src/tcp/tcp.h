@@ -306,6 +306,9 @@ void tcp_ldrop_note(tcp_conn *c);
 /* TT_PERSIST fired while it was the resource probe (c->x->ldrop): retry, or give up with
  * ETIMEDOUT after TCP_USER_TIMEOUT or data_retries probes. */
 tcp_ret tcp_ldrop_probe(tcp_conn *c);
+/* A segment left: the persist timer is no resource probe any more, the run of probes ends
+ * (Linux resets icsk_probes_out once something is in flight). */
+void tcp_ldrop_clear(tcp_conn *c);
 /* Counts a segment about to be sent again (RetransSegs, TCP_INFO) and stops RTT timing. */
 void tcp_count_retransmission(tcp_conn *c);
 /* Retransmits the first unacknowledged segment (fast retransmit, RTO). */

@@ -116,7 +116,7 @@ int pd_qdisc_pass(pd_shim *sh, const uint8_t *frame, size_t len)
     struct sockaddr_ll to;
     memset(&to, 0, sizeof(to));
     to.sll_family = AF_PACKET;
-    to.sll_protocol = htons(ETH_P_IP);
+    to.sll_protocol = htons(len && (frame[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP);
     to.sll_ifindex = sh->tun_ifindex;
     ssize_t n = sendto(sh->pkt_fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to));
     int err = n < 0 ? errno : 0;
