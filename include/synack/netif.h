@@ -26,7 +26,9 @@ typedef enum synack_link_type {
 } synack_link_type;
 
 /* Called for every frame the stack sends. Returns 0, or a negative errno that is
- * counted (OutDiscards) — the frame is then lost, as on a real wire. It may read the
+ * counted (OutDiscards) — the frame is then lost, as on a real wire, except -ENOBUFS:
+ * dropped locally, try later (a full queue): TCP counts such a data segment as never sent
+ * and retries it (docs/API.md). It may read the
  * stack but not drive it: synack_input() and the socket calls that change something
  * return -EBUSY from here (queue the frame, deliver it after the call returns). */
 typedef int (*synack_output_fn)(void *ctx, const uint8_t *frame, size_t len);

@@ -705,6 +705,9 @@ typedef struct synack_tcp_info {
                                    blocked by a full send buffer */
     uint32_t delivered;         /* segments the peer acknowledged, SYN and FIN included (Linux's
                                    tcpi_delivered; counted as SND.UNA passes them) */
+    uint32_t probes;            /* resource probes in a row the output callback refused
+                                   (-ENOBUFS) with nothing in flight (Linux's tcpi_probes
+                                   for a local drop; window probes are not counted here) */
 } synack_tcp_info;
 
 /* synack's own option names at level IPPROTO_TCP, beside the Linux ones. */

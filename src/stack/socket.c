@@ -1316,6 +1316,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             info.state = so->lst ? SYNACK_LISTEN : SYNACK_CLOSED;
             info.options = so->gone_options;
             info.delivered = so->delivered; /* what the connection got to, as Linux keeps */
+            info.probes = so->gone_probes;
         }
         size_t n = (size_t)*len < sizeof(info) ? (size_t)*len : sizeof(info);
         memcpy(val, &info, n);

@@ -56,6 +56,8 @@ typedef struct synack_sock {
     tcp_chrono chrono;      /* its connection's TCP_INFO busy/limited times (tcp/chrono.c) */
     uint32_t delivered;     /* its connection's TCP_INFO delivered (tcp/ack.c): here, as the
                                idle TCB has no room and only a socket is asked */
+    uint32_t gone_probes;   /* TCP_INFO probes its connection ended with (tcp/ldrop.c), kept
+                               as Linux keeps icsk_probes_out after a probe timeout */
 
     uint8_t catch_all; /* SYNACK_TCP_CATCH_ALL, applied to the listener by listen() */
     /* AF_INET6 (sock_inet6.c), in what was padding: the socket array does not grow */

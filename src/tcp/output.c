@@ -281,7 +281,8 @@ static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int prob
 
     /* Karn's algorithm (RFC 6298 3): only time segments sent for the first time. */
     uint32_t end = seq + len + ((flags & TCP_FIN) ? 1 : 0);
-    if (!c->rtt_timing && len && seq == c->snd_max) {
+    int timed = !c->rtt_timing && len && seq == c->snd_max;
+    if (timed) {
         c->rtt_timing = 1;
         c->x->rtt_seq = seq;
         c->x->rtt_start = st->now;
@@ -292,6 +293,11 @@ static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int prob
         gso = len > m ? m : 0;
     }
     int rc = emit_gso(st, &ep, &seg, c, c->x ? seq - c->x->snd_buf_seq : 0, gso, ecn);
+    if (end != seq && tcp_local_drop(rc)) {
+        if (timed)
+            c->rtt_timing = 0; /* never sent: nothing to time, log or count (ldrop.c) */
+        return rc;
+    }
     if (flags & TCP_CWR) /* RFC 3168 6.1.2: CWR goes on one segment */
         c->ecn_cwr = 0;
     c->segs_out += gso ? (len + gso - 1) / gso : 1; /* wire segments, as Linux counts */
@@ -713,17 +719,24 @@ void tcp_output(tcp_conn *c)
                 flags |= TCP_PSH; /* Linux: a window-limited burst (one TSO frame) ends
                                      with PSH, as GSO leaves it on the last segment */
             burst++;
-            uint32_t seq = c->snd_nxt;
+            uint32_t seq = c->snd_nxt, sml = c->x->snd_sml;
             if (len > 0 && len < mss)
                 c->x->snd_sml = seq + len;
             c->snd_nxt = seq + len + (with_fin ? 1 : 0);
-            if (seq_lt(seq, c->snd_max)) /* resending after an RTO went back */
+            int resend = seq_lt(seq, c->snd_max); /* after an RTO went back */
+            if (tcp_local_drop(tcp_xmit(c, seq, len, flags))) {
+                c->snd_nxt = seq; /* not sent: stop here, as Linux's tcp_write_xmit */
+                c->x->snd_sml = sml;
+                tcp_ldrop_note(c);
+                break;
+            }
+            if (resend)
                 tcp_count_retransmission(c);
-            tcp_xmit(c, seq, len, flags);
             sent = 1;
             if (tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
                 arm = 1;
             tcp_timer_stop(c, TT_PERSIST);
+            tcp_ldrop_clear(c);
             if (with_fin) {
                 /* The FIN was queued by close() (the socket is gone) or by
                  * shutdown(SHUT_WR) (the socket is still there). */

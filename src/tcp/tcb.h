@@ -220,6 +220,11 @@ typedef struct tcp_xfer {
     uint8_t urg_byte;  /* the urgent byte, once TCP_URG_VALID */
     uint8_t snd_urg;   /* MSG_OOB was sent: snd_up is the sending mark until acked */
     uint32_t snd_up;   /* sequence number after the last byte of the last MSG_OOB send */
+    /* --- local drops (ldrop.c): the output callback refused a data segment --- */
+    uint8_t ldrop;         /* TT_PERSIST is the resource probe, not a window probe */
+    uint32_t ldrop_probes; /* resource probes refused in a row (tcpi_probes) */
+    uint64_t ldrop_since;  /* when the first of them fired (TCP_USER_TIMEOUT counts from
+                              there, as Linux's icsk_probes_tstamp); while ldrop_probes */
 } tcp_xfer;
 
 typedef struct tcp_conn {

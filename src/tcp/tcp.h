@@ -322,6 +322,17 @@ void tcp_send_challenge_ack(tcp_conn *c);
 int tcp_xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
 /* tcp_xmit for a zero-window probe (RFC 3168 6.1.6: never ECN-capable). */
 int tcp_xmit_probe(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+/* ldrop.c: is rc (from tcp_xmit) the output callback's "dropped locally, try later"? */
+int tcp_local_drop(int rc);
+/* tcp_output found a data segment dropped locally: with nothing in flight, starts the
+ * resource probe (TT_PERSIST). */
+void tcp_ldrop_note(tcp_conn *c);
+/* TT_PERSIST fired while it was the resource probe (c->x->ldrop): retry, or give up with
+ * ETIMEDOUT after TCP_USER_TIMEOUT or data_retries probes. */
+tcp_ret tcp_ldrop_probe(tcp_conn *c);
+/* A segment left: the persist timer is no resource probe any more, the run of probes ends
+ * (Linux resets icsk_probes_out once something is in flight). */
+void tcp_ldrop_clear(tcp_conn *c);
 /* Counts a segment about to be sent again (RetransSegs, TCP_INFO) and stops RTT timing. */
 void tcp_count_retransmission(tcp_conn *c);
 /* Retransmits the first unacknowledged segment (fast retransmit, RTO). */

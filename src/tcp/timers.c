@@ -288,6 +288,11 @@ tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
             break;
         case TT_PERSIST:
             emit_timer(c, TT_PERSIST, c->x->persist_backoff + 1);
+            if (c->x->ldrop) {
+                if (!tcp_ldrop_probe(c))
+                    return TCP_FREED;
+                break;
+            }
             on_persist(c);
             break;
         case TT_DELACK:

@@ -657,4 +657,5 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->rwnd_limited_us = us[TCP_CHRONO_RWND - 1];
     i->sndbuf_limited_us = us[TCP_CHRONO_SNDBUF - 1];
     i->delivered = c->sock >= 0 ? c->st->socks[c->sock].delivered : 0;
+    i->probes = c->x ? c->x->ldrop_probes : 0;
 }

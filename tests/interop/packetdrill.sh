@@ -7,8 +7,9 @@
 #
 # Each script runs with --so_flags=addr=192.0.2.2,profile=linux unless it contains the
 # line "// synack-profile: rfc"; a line "// synack-flags: k=v,..." appends shim flags
-# (e.g. rack=1). The scripts use no backtick commands, so nothing here
-# touches the host's sysctls.
+# (e.g. rack=1). The only backtick commands the scripts run are `tc` on tun0, a tun device
+# made afresh for each script in the namespace (the shim writes its frames through tun0's
+# qdisc there, pd_qdisc.c), so nothing here touches the host.
 #
 # Environment: SYNACK_PACKETDRILL_SO (set by CMake) or SYNACK_BUILD_DIR locate the .so;
 # PACKETDRILL overrides the binary; SYNACK_SOURCE_DIR the tree.
@@ -58,6 +59,8 @@ for script in "$src"/tests/packetdrill/*.pkt; do
     # "// synack-flags: rack=1" adds shim flags (config knobs the script needs)
     extra=$(sed -n 's|^// synack-flags: *\([a-z0-9=,]*\)$|,\1|p' "$script" | head -n 1)
     name=$(basename "$script")
+    ip netns exec "$NS" ip link del tun0 2>/dev/null
+    ip netns exec "$NS" ip tuntap add dev tun0 mode tun && ip netns exec "$NS" ip link set tun0 up
     if out=$(cd "$(dirname "$script")" && timeout 120 ip netns exec "$NS" "$pd" \
             --so_filename="$so" --so_flags="addr=$local_ip,profile=$profile$extra" \
             --ip_version=ipv4 --local_ip=$local_ip --remote_ip=$remote_ip \

@@ -2,6 +2,7 @@
 #include "support/seghost.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,10 @@ static int sh_output(void *ctx, const uint8_t *frame, size_t len)
     ipv4_hdr ip;
     tcp_seg seg;
     wire_check_poison("seghost", frame, len);
+    if (h->refuse_tx) {
+        h->refused++;
+        return -ENOBUFS; /* a full device queue: the frame never left */
+    }
     if (ipv4_parse(frame, len, &ip) != WIRE_OK || ip.proto != IP_PROTO_TCP ||
         tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, &seg) != WIRE_OK) {
         h->bad_frames++;

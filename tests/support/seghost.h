@@ -46,6 +46,9 @@ typedef struct seghost {
     uint8_t peer_ecn;          /* the ECN field sh_send puts on the peer's datagrams */
     uint8_t other[1500];       /* the last frame that was not IPv4+TCP (ICMP), as sent */
     size_t other_len;          /* its length (at most sizeof(other) kept); 0: none yet */
+    int refuse_tx;             /* set: the output callback refuses every frame with -ENOBUFS
+                                  (a local drop, as a full qdisc); nothing is recorded */
+    size_t refused;            /* frames refused so */
 } seghost;
 
 /* cfg may be NULL (defaults); its address, output and event callbacks are replaced, and

@@ -156,6 +156,9 @@ void pd_fd_forget(pd_shim *sh, int fd)
 static int pd_output(void *ctx, const uint8_t *frame, size_t len)
 {
     pd_shim *sh = ctx;
+    int rc = pd_qdisc_pass(sh, frame, len);
+    if (rc < 0)
+        return rc; /* a local drop: packetdrill never sees the frame, as on Linux */
     pd_pkt *p = malloc(sizeof(*p) + len);
     if (!p)
         return -ENOMEM;
@@ -331,6 +334,7 @@ static void pd_free(void *ud)
         free(p);
     }
     synack_stack_free(sh->st);
+    pd_qdisc_close(sh);
     int waiters = sh->waiters;
     pd_unlock(sh);
     if (waiters)
@@ -495,6 +499,7 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
     gettimeofday(&tv, NULL);
     sh->epoch_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec - PD_T0_US;
     sh->now = PD_T0_US;
+    pd_qdisc_open(sh);
     if (pd_stack_build(sh) != 0)
         abort();
 

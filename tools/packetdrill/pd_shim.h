@@ -83,6 +83,9 @@ typedef struct pd_shim {
     int sockets_made;       /* socket() calls so far: the stack is rebuilt at the first */
     synack_route routes[PD_ROUTES_MAX]; /* the host's routes the stack holds (pd_route.c) */
     int nroutes;                        /* entries in routes */
+    int tun_fd;             /* tun0, held open (pd_qdisc.c); -1: frames cross no qdisc */
+    int pkt_fd;             /* the AF_PACKET socket that writes frames to tun0; -1 */
+    int tun_ifindex;        /* tun0's ifindex */
 } pd_shim;
 
 /* The MTU of the shim's one (virtual) link. */
@@ -140,6 +143,14 @@ void pd_host_apply_stack(const pd_shim *sh, synack_stack *st);
 int pd_host_fastopen_client(const pd_shim *sh);
 /* A new socket s takes the sysctls Linux reads per connection (tcp_ecn) as they are now. */
 void pd_host_socket(const pd_shim *sh, int s);
+
+/* --- pd_qdisc.c: frames through tun0's qdisc --- */
+/* Holds tun0 open and makes the AF_PACKET socket, in a private network namespace with a
+ * tun0 only; else leaves both fds -1. */
+void pd_qdisc_open(pd_shim *sh);
+void pd_qdisc_close(pd_shim *sh);
+/* Writes the frame through tun0's qdisc: -ENOBUFS if the qdisc dropped it, else 0. */
+int pd_qdisc_pass(pd_shim *sh, const uint8_t *frame, size_t len);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);

@@ -66,6 +66,7 @@ void pd_tcp_info_convert(const synack_tcp_info *si, uint32_t pmtu, void *out, si
     li.tcpi_ca_state = si->ca_state;
     li.tcpi_retransmits = (uint8_t)(si->retransmits > 255 ? 255 : si->retransmits);
     li.tcpi_backoff = li.tcpi_retransmits;
+    li.tcpi_probes = (uint8_t)(si->probes > 255 ? 255 : si->probes);
     li.tcpi_options = (uint8_t)(((si->options & 1) ? TCPI_OPT_TIMESTAMPS : 0) |
                                 ((si->options & 2) ? TCPI_OPT_SACK : 0) |
                                 ((si->options & 4) ? TCPI_OPT_WSCALE : 0) |
