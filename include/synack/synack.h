@@ -337,6 +337,14 @@ typedef struct synack_config {
                                      counted in PAWSActiveRejected (Linux's
                                      tcp_rcv_synsent_state_process); RFC 7323 leaves SYN-SENT
                                      to the implementation, and by default it is accepted */
+    uint8_t psh_skb_model;        /* profile choice (set by linux_profile; replaces
+                                     psh_burst_end): PSH also where Linux ends a transmission
+                                     unit of two or more segments (its TSO packets carry PSH),
+                                     units cut as Linux's tcp_write_xmit cuts its send queue
+                                     (half cwnd, cwnd room, tso_min_segs or 1 ms of the
+                                     pacing rate) and, on a SACK resend, as first sent */
+    uint8_t tso_min_segs;         /* Linux's net.ipv4.tcp_min_tso_segs, the smallest unit
+                                     psh_skb_model cuts (1..255; default 2) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -659,7 +667,7 @@ typedef struct synack_tcp_info {
     X(ReasmReqds) X(ReasmOKs) X(ReasmTimeout) X(ReasmOverlaps) X(OutTimeExcds)             \
     X(PmtuCacheUpdates) X(PmtuCacheExpired) X(PmtuCacheEvict)                              \
     X(TCPSynHeld) X(TCPSynHeldRetrans) X(TCPSynHeldExpired) X(TCPSynHeldRejected)          \
-    X(TCPSynHeldInvalid) X(PAWSActiveRejected)
+    X(TCPSynHeldInvalid) X(PAWSActiveRejected) X(SkbRecordFull)
 /* clang-format on */
 
 typedef enum synack_counter {

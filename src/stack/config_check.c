@@ -195,6 +195,10 @@ static const char *check_behaviour(const synack_config *c)
         return "write_pending_delack";
     if (c->synsent_paws > 1)
         return "synsent_paws";
+    if (c->psh_skb_model > 1)
+        return "psh_skb_model";
+    if (c->tso_min_segs == 0)
+        return "tso_min_segs";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
@@ -297,4 +301,5 @@ void config_apply_profile(synack_config *c)
     c->reset_child_stays = 1;
     c->write_pending_delack = 1;
     c->synsent_paws = 1;
+    c->psh_skb_model = 1;
 }

@@ -70,6 +70,7 @@ void synack_config_init(synack_config *c)
     c->reasm_timeout_us = 30000000;
     c->pmtu_cache_size = 64;
     c->pmtu_expire_us = 600ull * 1000000;
+    c->tso_min_segs = 2; /* Linux's tcp_min_tso_segs */
 }
 
 static void *counted_alloc(void *ctx, size_t size)

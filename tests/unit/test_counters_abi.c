@@ -111,6 +111,7 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_TCPSynHeldRejected, 88, "TCPSynHeldRejected"},
     {SYNACK_CTR_TCPSynHeldInvalid, 89, "TCPSynHeldInvalid"},
     {SYNACK_CTR_PAWSActiveRejected, 90, "PAWSActiveRejected"},
+    {SYNACK_CTR_SkbRecordFull, 91, "SkbRecordFull"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -11,7 +11,7 @@
  * 0x400) to fastopen_server, and
  * tcp_fastopen_key becomes the stack's Fast Open key (pd_host_apply_stack).
  * Knobs without a synack counterpart (tcp_syn_linear_timeouts,
- * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
+ * tcp_slow_start_after_idle, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
  * (the profile's default), and where the namespace may not load it the write fails and the
  * file keeps the host's choice, which is not what the script meant. The directory is
@@ -109,6 +109,8 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
     /* 0, 1, 2 as synack's; Linux's AccECN modes (3 and up) are not modelled. */
     if (read_long(dir, "tcp_ecn", &v) && v >= 0 && v <= 2)
         cfg->ecn = (uint8_t)v;
+    if (read_long(dir, "tcp_min_tso_segs", &v) && v > 0)
+        cfg->tso_min_segs = (uint8_t)clamp_u32(v, 1, 255);
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
