@@ -143,7 +143,7 @@ uint32_t tcp_skb_rtx_unit(tcp_conn *c, uint32_t seq, uint32_t mss, uint32_t room
         if (seq_gt(x->skb_end[k], seq)) {
             if (!seq_gt(x->skb_end[k], end)) {
                 end = x->skb_end[k];
-                first_psh = (x->skb_psh >> k) & 1;
+                first_psh = ((x->skb_psh >> k) & 1u) != 0;
             }
             break;
         }
