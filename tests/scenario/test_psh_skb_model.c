@@ -58,6 +58,24 @@ static void test_units_of_two_segments_end_with_psh(void **state)
     sh_free(&h);
 }
 
+/* linux_profile alone turns the model on (the field stays 0) */
+static void test_linux_profile_turns_it_on(void **state)
+{
+    (void)state;
+    seghost h;
+    uint32_t b;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.linux_profile = 1;
+    int s = fx_sh_sack_rtt(&h, &cfg, 1000, 10000, &b);
+    size_t mark = h.nout;
+    assert_int_equal(synack_send(h.st, s, data, 4000, 0), 4000);
+    char got[128];
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
+    assert_string_equal(got, "0/1000|1000/1000P|2000/1000|3000/1000P");
+    sh_free(&h);
+}
+
 static void test_half_cwnd_and_tso_size_cut_units(void **state)
 {
     (void)state;
@@ -110,6 +128,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_units_of_two_segments_end_with_psh),
+        cmocka_unit_test(test_linux_profile_turns_it_on),
         cmocka_unit_test(test_half_cwnd_and_tso_size_cut_units),
         cmocka_unit_test(test_sack_resends_keep_first_units),
     };

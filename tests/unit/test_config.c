@@ -367,6 +367,8 @@ MUT(fastopen_cache_huge, c->fastopen_cache_max = 4097)
 MUT(simopen_dsack_two, c->simopen_dsack = 2)
 MUT(write_pending_delack_two, c->write_pending_delack = 2)
 MUT(synsent_paws_two, c->synsent_paws = 2)
+MUT(psh_skb_model_two, c->psh_skb_model = 2)
+MUT(tso_min_segs_zero, c->tso_min_segs = 0)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -450,6 +452,8 @@ static const bad_case bad_cases[] = {
     {"simopen_dsack", simopen_dsack_two},
     {"write_pending_delack", write_pending_delack_two},
     {"synsent_paws", synsent_paws_two},
+    {"psh_skb_model", psh_skb_model_two},
+    {"tso_min_segs", tso_min_segs_zero},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
 };
