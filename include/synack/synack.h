@@ -387,6 +387,14 @@ typedef struct synack_config {
                                    (bytes); default 8, at most 65535 */
     uint64_t probe_interval_us; /* a search that ended starts again after this long; default
                                    600 s, 1 s..1 day */
+    uint8_t psh_skb_model;        /* profile choice (set by linux_profile; replaces
+                                     psh_burst_end): PSH also where Linux ends a transmission
+                                     unit of two or more segments (its TSO packets carry PSH),
+                                     units cut as Linux's tcp_write_xmit cuts its send queue
+                                     (half cwnd, cwnd room, tso_min_segs or 1 ms of the
+                                     pacing rate) and, on a SACK resend, as first sent */
+    uint8_t tso_min_segs;         /* Linux's net.ipv4.tcp_min_tso_segs, the smallest unit
+                                     psh_skb_model cuts (1..255; default 2) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -755,7 +763,7 @@ typedef struct synack_tcp_info {
     X(UdpInCsumErrors) X(TCPMTUPFail) X(TCPMTUPSuccess)                                     \
     X(Ip6InReceives) X(Ip6InHdrErrors) X(Ip6InAddrErrors) X(Ip6InUnknownProtos)            \
     X(Ip6InTruncatedPkts) X(Ip6InDiscards) X(Ip6InDelivers) X(Ip6OutRequests)              \
-    X(Ip6OutDiscards) X(Ip6OutNoRoutes)
+    X(Ip6OutDiscards) X(Ip6OutNoRoutes) X(SkbRecordFull)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -228,6 +228,10 @@ static const char *check_behaviour(const synack_config *c)
         return "rack_reo_linux";
     if (c->reorder_sack_growth > 1)
         return "reorder_sack_growth";
+    if (c->psh_skb_model > 1)
+        return "psh_skb_model";
+    if (c->tso_min_segs == 0)
+        return "tso_min_segs";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
@@ -342,4 +346,5 @@ void config_apply_profile(synack_config *c)
     c->synsent_paws = 1;
     c->rack_reo_linux = 1;
     c->reorder_sack_growth = 1;
+    c->psh_skb_model = 1;
 }

@@ -75,6 +75,7 @@ void synack_config_init(synack_config *c)
     c->base_mss = 1024;
     c->probe_threshold = 8;
     c->probe_interval_us = 600ull * 1000000;
+    c->tso_min_segs = 2; /* Linux's tcp_min_tso_segs */
 }
 
 static void *counted_alloc(void *ctx, size_t size)

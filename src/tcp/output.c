@@ -518,12 +518,19 @@ void tcp_retransmit_first(tcp_conn *c)
     uint32_t rec = tcp_eor_span(c, c->snd_una);
     if (rec < len)
         len = rec;
+    int unit_psh = 0;
+    if (c->st->cfg.psh_skb_model && len) { /* Linux resends the skb first sent there */
+        uint32_t unit = tcp_skb_rtx_unit(c, c->snd_una, send_mss(c), send_mss(c), &unit_psh);
+        if (unit < len)
+            len = unit;
+        unit_psh = unit_psh && unit == len;
+    }
     uint8_t flags = TCP_ACK;
     if (c->fin_queued && c->snd_una + len == end && seq_gt(c->snd_max, end))
         flags |= TCP_FIN;
     if (len == 0 && !(flags & TCP_FIN))
         return;
-    if (len && (c->snd_una + len == end || rec == len))
+    if (len && (c->snd_una + len == end || rec == len || unit_psh))
         flags |= TCP_PSH;
     tcp_xmit(c, c->snd_una, len, flags);
     if (seq_lt(c->x->high_rxt, c->snd_una + len))
@@ -539,6 +546,9 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
     int sent = 0;
     uint32_t pipe = tcp_sack_pipe(c);
     uint32_t end = tcp_snd_data_end(c);
+    /* cfg.psh_skb_model: the unit Linux resends, [unit_start, unit_end) */
+    uint32_t unit_start = 0, unit_end = 0, next = 0;
+    int unit_psh = 0;
     while (c->cwnd > pipe && c->cwnd - pipe >= mss) {
         uint32_t seq;
         uint32_t len = tcp_sack_next_hole(c, &seq, mss, rule3);
@@ -549,12 +559,24 @@ static int sack_retransmit(tcp_conn *c, uint32_t mss, int rule3)
             len = rec; /* resends keep record ends too */
         if (len == 0)
             break;
+        int multi_end = 0; /* ends a resent unit of two or more segments */
+        if (c->st->cfg.psh_skb_model) {
+            if (!sent || seq != next || !seq_lt(seq, unit_end)) {
+                unit_start = seq;
+                unit_end = seq + tcp_skb_rtx_unit(c, seq, mss, c->cwnd - pipe, &unit_psh);
+            }
+            if (len > unit_end - seq)
+                len = unit_end - seq;
+            multi_end = seq + len == unit_end && (unit_end - unit_start > mss || unit_psh);
+        }
         if (tcp_pacing_on(c) && !tcp_pace_allow(c, len, mss))
             break; /* the pacer's timer (TT_PACE) comes back for it */
         tcp_count_retransmission(c);
         /* PSH as the segment first carried it when it ended the data written or a record
          * (Linux keeps an skb's PSH on its resends) */
-        tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end || rec == len ? TCP_PSH : 0));
+        tcp_xmit(c, seq, len,
+                 TCP_ACK | (seq + len == end || rec == len || multi_end ? TCP_PSH : 0));
+        next = seq + len;
         if (seq_lt(c->x->high_rxt, seq + len)) /* RACK may resend below it (a lost resend) */
             c->x->high_rxt = seq + len;
         pipe += len;
@@ -655,6 +677,11 @@ void tcp_output(tcp_conn *c)
         /* Nothing was outstanding: the timer starts after the burst, so that a tail-loss
          * probe's timeout sees the whole flight (RFC 8985 7.2). */
         int arm = 0;
+        /* cfg.psh_skb_model: the unit Linux would send as one TSO packet, [unit_start,
+         * unit_end) (skbmodel.c); none yet in this pass */
+        int model = st->cfg.psh_skb_model;
+        uint32_t unit_start = c->snd_nxt, unit_end = c->snd_nxt, data_end = c->snd_nxt;
+        int unit_psh = 0, last_psh = 0;
         for (;;) {
             uint32_t end = tcp_snd_data_end(c);
             uint32_t avail = seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
@@ -683,6 +710,20 @@ void tcp_output(tcp_conn *c)
                     break;
                 }
                 len = now_ok;
+            }
+            if (model && len > 0) {
+                if (!seq_lt(c->snd_nxt, unit_end)) {
+                    uint32_t room = avail < usable ? avail : usable;
+                    room = rec < room ? rec : room;
+                    unit_start = c->snd_nxt;
+                    unit_psh = 0;
+                    unit_end =
+                        unit_start + (seq_lt(c->snd_nxt, c->snd_max)
+                                          ? tcp_skb_rtx_unit(c, c->snd_nxt, mss, usable, &unit_psh)
+                                          : tcp_skb_unit(c, mss, cw, inflight, room));
+                }
+                if (len > unit_end - c->snd_nxt)
+                    len = unit_end - c->snd_nxt; /* a TSO frame is one unit at most */
             }
             int with_fin = fin && len == avail;
             if (len == 0 && !(with_fin && avail == 0))
@@ -714,13 +755,21 @@ void tcp_output(tcp_conn *c)
                 ((c->snd_nxt + len == end && (!c->more_tail || c->sws_override)) || rec_end))
                 flags |= TCP_PSH;
             uint32_t rest = avail - len;
-            if (st->cfg.psh_burst_end && len > 0 && rest > 0 && burst > 0 &&
-                usable - len < (rest < mss ? rest : mss))
+            if (model) {
+                last_psh = (flags & TCP_PSH) != 0; /* as written: kept on resends */
+                /* Linux 6.18 sends a unit of two or more segments with PSH */
+                if (len > 0 && c->snd_nxt + len == unit_end &&
+                    (unit_end - unit_start > mss || unit_psh))
+                    flags |= TCP_PSH;
+            } else if (st->cfg.psh_burst_end && len > 0 && rest > 0 && burst > 0 &&
+                       usable - len < (rest < mss ? rest : mss))
                 flags |= TCP_PSH; /* Linux: a window-limited burst (one TSO frame) ends
                                      with PSH, as GSO leaves it on the last segment */
             burst++;
             uint32_t seq = c->snd_nxt, sml = c->x->snd_sml;
-            if (len > 0 && len < mss)
+            /* nagle_minshall: Linux notes a small segment only as new data leaves
+             * (tcp_minshall_update), not on a resend */
+            if (len > 0 && len < mss && !(st->cfg.nagle_minshall && seq_lt(seq, c->snd_max)))
                 c->x->snd_sml = seq + len;
             c->snd_nxt = seq + len + (with_fin ? 1 : 0);
             int resend = seq_lt(seq, c->snd_max); /* after an RTO went back */
@@ -733,6 +782,11 @@ void tcp_output(tcp_conn *c)
             if (resend)
                 tcp_count_retransmission(c);
             sent = 1;
+            if (model && len > 0) {
+                data_end = seq + len;
+                if (data_end == unit_end)
+                    tcp_skb_sent(c, unit_end, last_psh || unit_psh);
+            }
             if (tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
                 arm = 1;
             tcp_timer_stop(c, TT_PERSIST);
@@ -748,6 +802,9 @@ void tcp_output(tcp_conn *c)
                 break;
             }
         }
+        /* a unit this pass did not finish ends where sending stopped, as Linux's would */
+        if (model && seq_gt(data_end, unit_start) && seq_lt(data_end, unit_end))
+            tcp_skb_sent(c, data_end, last_psh);
         if (arm && tcp_deadline(c, TT_REXMIT) == UINT64_MAX)
             tcp_arm_rexmit(c);
         if (st->cfg.cwnd_limited_growth)

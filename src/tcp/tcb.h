@@ -16,6 +16,8 @@
 /* Record ends (MSG_EOR) a connection keeps track of at once: a send that would add one
  * more waits (-EAGAIN) until the peer acknowledges the oldest. */
 #define TCP_EOR_MAX 16
+/* Transmission units remembered for psh_skb_model (skbmodel.c). */
+#define TCP_SKB_MAX 32
 
 struct synack_stack;
 struct tcp_listener;
@@ -225,6 +227,17 @@ typedef struct tcp_xfer {
     uint32_t ldrop_probes; /* resource probes refused in a row (tcpi_probes) */
     uint64_t ldrop_since;  /* when the first of them fired (TCP_USER_TIMEOUT counts from
                               there, as Linux's icsk_probes_tstamp); while ldrop_probes */
+    /* --- cfg.psh_skb_model (skbmodel.c): where each first transmission of the data above
+     * snd_una ended, as Linux's skbs in its retransmit queue, oldest first, a ring from
+     * skb_head; a SACK resend is cut and flagged as Linux resends those skbs. Ends at or
+     * below snd_una are stale and dropped as they are met; when full the oldest goes
+     * (SkbRecordFull) and its unit merges into the next. --- */
+    uint8_t skb_head; /* index of the oldest end */
+    uint8_t skb_len;  /* ends held */
+    uint32_t skb_psh; /* bit i: the unit ending at skb_end[i] carried PSH as written (the
+                         end of a write or a record, Fast Open's SYN data), kept on resends */
+    uint32_t skb_end[TCP_SKB_MAX];
+    uint32_t skb_srtt; /* Linux's smoothed RTT, µs, sampled on every ACK (0: none yet) */
 } tcp_xfer;
 
 typedef struct tcp_conn {

@@ -214,6 +214,22 @@ int tcp_notsent_ok(const tcp_conn *c, int wake);
 /* How many bytes a send fills before it checks the mark again (Linux's size goal). */
 uint32_t tcp_send_chunk(const tcp_conn *c);
 
+/* --- skbmodel.c: Linux's transmission units, for cfg.psh_skb_model --- */
+/* Bytes of the unit Linux would send next as new data at SND.NXT: cw is cwnd (bytes, with
+ * limited transmit), inflight the bytes in flight, room what may be sent now at most. */
+uint32_t tcp_skb_unit(const tcp_conn *c, uint32_t mss, uint32_t cw, uint32_t inflight,
+                      uint32_t room);
+/* An ACK moved SND.UNA from una_before (before the transmit log forgets what it passed):
+ * Linux's RTT sample for the TSO size. */
+void tcp_skb_rtt(tcp_conn *c, uint32_t una_before);
+/* A first transmission's unit ended at end (psh: it carried PSH as written, not only as
+ * a unit of several segments): remembered for its resends. */
+void tcp_skb_sent(tcp_conn *c, uint32_t end, int psh);
+/* Bytes of the unit Linux would resend at seq (within the unit first sent there, below
+ * the next SACKed byte, as many whole segments as room bytes allow, at least one); *psh
+ * says whether that unit keeps the PSH it was first sent with. */
+uint32_t tcp_skb_rtx_unit(tcp_conn *c, uint32_t seq, uint32_t mss, uint32_t room, int *psh);
+
 /* --- record.c: record ends (MSG_EOR) --- */
 /* Whether one more record end can be marked (drops the acknowledged ones first). */
 int tcp_eor_room(tcp_conn *c);

@@ -331,6 +331,8 @@ int tcp_txlog_on_ack(tcp_conn *c, const tcp_seg *seg, uint32_t una_before, uint3
     tcp_txlog *l = c->x->txlog;
     if (!l)
         return 0;
+    if (c->st->cfg.psh_skb_model)
+        tcp_skb_rtt(c, una_before);
     /* the rate sample may be about bytes this ACK passes: find it before they go */
     if (l->rate_on)
         tcp_rate_pick(c, seg, una_before, sacked_before);

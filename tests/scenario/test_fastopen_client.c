@@ -226,6 +226,38 @@ static void test_partly_acked(void **state)
     only_part_acked(300);
 }
 
+/* nagle_minshall (linux profile): the resent SYN data is shorter than an MSS, but Linux
+ * notes a small segment only as new data leaves, so it does not hold a later write's
+ * short tail (fastopen/client/nonblocking-sendto-over-mss.pkt). */
+static void test_resent_syn_data_is_no_small_segment(void **state)
+{
+    (void)state;
+    seghost h;
+    synack_config c = fo_config(1);
+    c.nagle_minshall = 1;
+    sh_init(&h, &c);
+    fill_data();
+    warm_up(&h, 1460);
+    int s = synack_socket(h.st, SOCK_STREAM);
+    size_t mark = h.nout;
+    assert_int_equal(fo_sendto(&h, s, data, 700, 0), 700);
+    const sh_seg *syn = &h.out[mark];
+    uint32_t base = syn->s.seq + 1;
+    h.now += 20000;
+    tcp_opts o = synack_opts(1460, NULL, 0, 0);
+    answer(&h, syn, 0, &o, NULL, 0);
+    assert_int_equal(h.nout, mark + 2); /* the 700 bytes again */
+    assert_int_equal(h.out[mark + 1].s.payload_len, 700);
+    assert_int_equal(synack_send(h.st, s, data, 2000, 0), 2000);
+    assert_int_equal(h.nout, mark + 4);
+    assert_int_equal(h.out[mark + 2].s.seq, base + 700);
+    assert_int_equal(h.out[mark + 2].s.payload_len, 1460);
+    assert_int_equal(h.out[mark + 3].s.seq, base + 2160);
+    assert_int_equal(h.out[mark + 3].s.payload_len, 540);
+    assert_int_equal(h.out[mark + 3].s.flags, TCP_ACK | TCP_PSH);
+    sh_free(&h);
+}
+
 /* The SYN with data times out: it goes again without the option or the data (Linux), and
  * the SYN-ACK that acknowledges only the SYN gets the data at once. Two such losses in a
  * row turn Fast Open off for the destination: the next SYN is a plain one. */
@@ -599,6 +631,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_then_cookie_and_data),
         cmocka_unit_test(test_only_syn_acked),
+        cmocka_unit_test(test_resent_syn_data_is_no_small_segment),
         cmocka_unit_test(test_partly_acked),
         cmocka_unit_test(test_syn_timeout_and_disable),
         cmocka_unit_test(test_fastopen_connect),

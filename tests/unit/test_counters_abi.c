@@ -129,6 +129,7 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6OutRequests, 106, "Ip6OutRequests"},
     {SYNACK_CTR_Ip6OutDiscards, 107, "Ip6OutDiscards"},
     {SYNACK_CTR_Ip6OutNoRoutes, 108, "Ip6OutNoRoutes"},
+    {SYNACK_CTR_SkbRecordFull, 109, "SkbRecordFull"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -13,7 +13,7 @@
  * tcp_mtu_probing, tcp_base_mss, tcp_probe_threshold and tcp_probe_interval are the
  * config's PLPMTUD knobs; the routes' metrics come from pd_route.c.
  * Knobs without a synack counterpart (tcp_syn_linear_timeouts,
- * tcp_slow_start_after_idle, tcp_min_tso_segs, ...) are ignored; docs/CONFORMANCE.md lists
+ * tcp_slow_start_after_idle, ...) are ignored; docs/CONFORMANCE.md lists
  * them. tcp_congestion_control is not followed: every upstream script asks for cubic
  * (the profile's default), and where the namespace may not load it the write fails and the
  * file keeps the host's choice, which is not what the script meant. The directory is
@@ -120,6 +120,8 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->probe_threshold = (uint32_t)v;
     if (read_long(dir, "tcp_probe_interval", &v) && v >= 1 && v <= 86400)
         cfg->probe_interval_us = (uint64_t)v * 1000000;
+    if (read_long(dir, "tcp_min_tso_segs", &v) && v > 0)
+        cfg->tso_min_segs = (uint8_t)clamp_u32(v, 1, 255);
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
