@@ -67,13 +67,13 @@ fi
 ip link set lo up
 export NSTAT_HISTORY="$scratch/nstat"
 
-# packetdrill's tun mode also gives tun0 the local address and a route to the remote
-# (netdev.c); scripts change that route (`ip route change 192.0.2.1 via 192.168.0.2 ...
-# mtu lock 640`, mtu_probe/), and the shim reads it back (pd_route.c).
+# A bare tun0, as pd-sweep.sh makes it: the shim gives it the local address and the route
+# to the remote that packetdrill's tun mode would (pd_tunaddr.c), which scripts change
+# (`ip route change 192.0.2.1 via 192.168.0.2 ... mtu lock 640`, mtu_probe/) and the shim
+# reads back (pd_route.c).
 new_tun0() {
     ip link del tun0 2> /dev/null
-    ip tuntap add dev tun0 mode tun && ip link set tun0 up &&
-        ip addr add 192.168.0.1/16 dev tun0 && ip route add 192.0.2.1 via 192.168.0.2 dev tun0
+    ip tuntap add dev tun0 mode tun && ip link set tun0 up
 }
 new_tun0 || { echo "SKIP: cannot create tun0 in the namespace"; exit 77; }
 

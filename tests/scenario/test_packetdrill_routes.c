@@ -124,6 +124,75 @@ static void in_namespace(void)
     dlclose(dl);
 }
 
+/* Whether `cmd`'s output contains `want`. */
+static int output_has(const char *cmd, const char *want)
+{
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return 0;
+    static char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    pclose(f);
+    return strstr(buf, want) != NULL;
+}
+
+static pd_interface_init_fn load_init(void **dl)
+{
+    const char *path = getenv("SYNACK_PACKETDRILL_SO");
+    *dl = dlopen(path && *path ? path : SYNACK_PACKETDRILL_SO, RTLD_NOW | RTLD_LOCAL);
+    CHECK(*dl);
+    pd_interface_init_fn init;
+    void *sym = dlsym(*dl, "packetdrill_interface_init");
+    CHECK(sym);
+    memcpy(&init, &sym, sizeof(init));
+    return init;
+}
+
+/* A test namespace with a bare tun0, as pd-sweep.sh makes: the shim gives it its address
+ * and the route to the remote, as packetdrill's tun mode would (here through so_flags, in
+ * the documentation ranges); a tun0 that has an address already is left as it is. */
+static void tun_in_namespace(void)
+{
+    if (system("ip link set lo up && ip tuntap add dev tun0 mode tun && ip link set tun0 up") != 0)
+        _exit(SKIP);
+    void *dl;
+    pd_interface_init_fn init = load_init(&dl);
+    init("addr=198.18.0.1,prefix=15,remote=192.0.2.1,gateway=198.18.0.2,profile=linux", &ifc);
+    CHECK(output_has("ip -4 addr show dev tun0", "inet 198.18.0.1/15"));
+    CHECK(output_has("ip -4 route show 192.0.2.1", "192.0.2.1 via 198.18.0.2 dev tun0"));
+    /* what the script then does to it (mtu_probe/basic-v4.pkt) */
+    CHECK(system("ip route change 192.0.2.1 via 198.18.0.3 dev tun0 advmss 600 mtu lock 640") == 0);
+    ifc.free(ifc.userdata);
+    /* configured already: nothing added */
+    CHECK(system("ip route del 192.0.2.1") == 0);
+    init("addr=198.18.0.9,prefix=15,profile=linux", &ifc);
+    CHECK(!output_has("ip -4 addr show dev tun0", "198.18.0.9"));
+    CHECK(!output_has("ip -4 route show 192.0.2.1", "192.0.2.1"));
+    ifc.free(ifc.userdata);
+    dlclose(dl);
+}
+
+static void test_tun0_configured_as_packetdrill_does(void **state)
+{
+    (void)state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNET) != 0)
+            _exit(SKIP);
+        tun_in_namespace();
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == SKIP)
+        skip();
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_host_routes_reach_the_stack(void **state)
 {
     (void)state;
@@ -148,6 +217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_routes_reach_the_stack),
+        cmocka_unit_test(test_tun0_configured_as_packetdrill_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

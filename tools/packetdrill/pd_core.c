@@ -353,8 +353,19 @@ static int entropy(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR". Returns 0 or -1 (message on
- * stderr). */
+/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR,prefix=N,remote=A,gateway=A".
+ * Returns 0 or -1 (message on stderr). */
+static int parse_v4(const char *k, const char *v, uint32_t *out)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, v, &a) != 1) {
+        fprintf(stderr, "synack-packetdrill: bad %s '%s'\n", k, v);
+        return -1;
+    }
+    *out = ntohl(a.s_addr);
+    return 0;
+}
+
 static int parse_flags(pd_shim *sh, const char *flags)
 {
     if (!flags)
@@ -381,6 +392,20 @@ static int parse_flags(pd_shim *sh, const char *flags)
                 break;
             }
             sh->addr = ntohl(a.s_addr);
+        } else if (strcmp(k, "remote") == 0 || strcmp(k, "gateway") == 0) {
+            if (parse_v4(k, v, k[0] == 'r' ? &sh->tun_remote : &sh->tun_gateway) != 0) {
+                rc = -1;
+                break;
+            }
+        } else if (strcmp(k, "prefix") == 0) {
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end || n < 1 || n > 32) {
+                rc = -1;
+                fprintf(stderr, "synack-packetdrill: bad prefix '%s'\n", v);
+                break;
+            }
+            sh->tun_prefix = (uint8_t)n;
         } else if (strcmp(k, "mss") == 0) {
             char *end;
             unsigned long m = strtoul(v, &end, 10);
@@ -487,8 +512,11 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
         fprintf(stderr, "synack-packetdrill: out of memory\n");
         abort();
     }
-    sh->addr = 0xc0000202; /* 192.0.2.2 unless addr= says otherwise */
-    sh->rack = -1;         /* the profile's choice unless rack= says otherwise */
+    sh->addr = 0xc0000202;        /* 192.0.2.2 unless addr= says otherwise */
+    sh->rack = -1;                /* the profile's choice unless rack= says otherwise */
+    sh->tun_prefix = 16;          /* packetdrill's defaults: netmask 255.255.0.0, */
+    sh->tun_remote = 0xc0000201;  /* remote 192.0.2.1, */
+    sh->tun_gateway = 0xc0a80001; /* gateway 192.168.0.1 */
     if (parse_flags(sh, flags) != 0)
         abort(); /* packetdrill has no way to hear about a bad init */
     pthread_mutex_init(&sh->mu, NULL);
@@ -500,6 +528,7 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
     sh->epoch_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec - PD_T0_US;
     sh->now = PD_T0_US;
     pd_qdisc_open(sh);
+    pd_tunaddr_setup(sh);
     if (pd_stack_build(sh) != 0)
         abort();
 

@@ -86,6 +86,9 @@ typedef struct pd_shim {
     int tun_fd;             /* tun0, held open (pd_qdisc.c); -1: frames cross no qdisc */
     int pkt_fd;             /* the AF_PACKET socket that writes frames to tun0; -1 */
     int tun_ifindex;        /* tun0's ifindex */
+    uint8_t tun_prefix;     /* so_flags prefix=: tun0's prefix length (16, packetdrill's) */
+    uint32_t tun_remote;    /* so_flags remote=: the route's destination (192.0.2.1) */
+    uint32_t tun_gateway;   /* so_flags gateway=: its next hop (192.168.0.1) */
 } pd_shim;
 
 /* The MTU of the shim's one (virtual) link. */
@@ -151,6 +154,11 @@ void pd_qdisc_open(pd_shim *sh);
 void pd_qdisc_close(pd_shim *sh);
 /* Writes the frame through tun0's qdisc: -ENOBUFS if the qdisc dropped it, else 0. */
 int pd_qdisc_pass(pd_shim *sh, const uint8_t *frame, size_t len);
+
+/* --- pd_tunaddr.c: tun0 as packetdrill's tun mode leaves it --- */
+/* Gives tun0 (held by pd_qdisc_open) our address and a route to the remote through the
+ * gateway, as packetdrill's netdev does, unless it has an IPv4 address already. */
+void pd_tunaddr_setup(pd_shim *sh);
 
 /* --- pd_sock.c: the socket calls --- */
 void pd_sock_install(pd_interface *ifc);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* tun0 configured as packetdrill's own tun mode leaves it: the local address with the
+ * test's prefix, and a host route to the remote address through the gateway
+ * (packetdrill's netdev.c runs `ip addr add` and `ip route add REMOTE dev tun0 via GW`).
+ * Run with --so_filename, packetdrill makes no device, so a script that changes that route
+ * (`ip route change 192.0.2.1 via ... mtu lock 640`, mtu_probe/) would find none. The
+ * shim stands in for packetdrill's netdev and sets it up the same way, with packetdrill's
+ * IPv4 defaults (so_flags prefix=, remote=, gateway= override them).
+ *
+ * Only where pd_qdisc.c attached to tun0 (a namespace made for the test, lo and tun0
+ * alone) and only when tun0 has no IPv4 address yet: a runner that configured it keeps
+ * its own. The kernel never receives through tun0 (the shim only reads what it sends), so
+ * the address gives the kernel nothing to answer. */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pd_shim.h"
+
+#define NL_BUF 256
+
+typedef struct nl_req {
+    struct nlmsghdr h;
+    char body[NL_BUF];
+} nl_req;
+
+static void add_attr(nl_req *q, unsigned short type, const void *data, size_t len)
+{
+    struct rtattr *a = (struct rtattr *)((char *)q + NLMSG_ALIGN(q->h.nlmsg_len));
+    a->rta_type = type;
+    a->rta_len = (unsigned short)RTA_LENGTH(len);
+    memcpy(RTA_DATA(a), data, len);
+    q->h.nlmsg_len = NLMSG_ALIGN(q->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/* Sends one request and waits for its acknowledgement: 0 or a negative errno. */
+static int nl_talk(int fd, nl_req *q)
+{
+    if (send(fd, q, q->h.nlmsg_len, 0) < 0)
+        return -errno;
+    char buf[1024];
+    ssize_t got = recv(fd, buf, sizeof(buf), 0);
+    if (got < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+        return -EIO;
+    const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+    if (h->nlmsg_type != NLMSG_ERROR)
+        return -EIO;
+    const struct nlmsgerr *e = NLMSG_DATA(h);
+    return e->error;
+}
+
+/* Whether tun0 has an IPv4 address (one netlink dump of the namespace's few). */
+static int has_ipv4(int fd, int ifindex)
+{
+    nl_req q;
+    memset(&q, 0, sizeof(q));
+    q.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+    q.h.nlmsg_type = RTM_GETADDR;
+    q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    q.h.nlmsg_seq = 1;
+    ((struct ifaddrmsg *)NLMSG_DATA(&q.h))->ifa_family = AF_INET;
+    if (send(fd, &q, q.h.nlmsg_len, 0) < 0)
+        return -1;
+    static char buf[8192];
+    int found = 0;
+    /* The dump ends with NLMSG_DONE; the bound is only a guard. */
+    for (int rounds = 0; rounds < 16; rounds++) {
+        ssize_t got = recv(fd, buf, sizeof(buf), 0);
+        if (got <= 0)
+            return -1;
+        int len = (int)got;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
+             h = NLMSG_NEXT(h, len)) {
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+                return found;
+            const struct ifaddrmsg *a = NLMSG_DATA(h);
+            if (h->nlmsg_type == RTM_NEWADDR && (int)a->ifa_index == ifindex)
+                found = 1;
+        }
+    }
+    return found;
+}
+
+static int add_address(int fd, int ifindex, uint32_t addr, uint8_t prefix)
+{
+    nl_req q;
+    memset(&q, 0, sizeof(q));
+    q.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+    q.h.nlmsg_type = RTM_NEWADDR;
+    q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    q.h.nlmsg_seq = 2;
+    struct ifaddrmsg *a = NLMSG_DATA(&q.h);
+    a->ifa_family = AF_INET;
+    a->ifa_prefixlen = prefix;
+    a->ifa_index = (unsigned)ifindex;
+    uint32_t be = htonl(addr);
+    add_attr(&q, IFA_LOCAL, &be, 4);
+    add_attr(&q, IFA_ADDRESS, &be, 4);
+    return nl_talk(fd, &q);
+}
+
+static int add_route(int fd, int ifindex, uint32_t dst, uint32_t gw)
+{
+    nl_req q;
+    memset(&q, 0, sizeof(q));
+    q.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+    q.h.nlmsg_type = RTM_NEWROUTE;
+    q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+    q.h.nlmsg_seq = 3;
+    struct rtmsg *r = NLMSG_DATA(&q.h);
+    r->rtm_family = AF_INET;
+    r->rtm_dst_len = 32;
+    r->rtm_table = RT_TABLE_MAIN;
+    r->rtm_protocol = RTPROT_BOOT;
+    r->rtm_scope = RT_SCOPE_UNIVERSE;
+    r->rtm_type = RTN_UNICAST;
+    uint32_t d = htonl(dst), g = htonl(gw);
+    int oif = ifindex;
+    add_attr(&q, RTA_DST, &d, 4);
+    add_attr(&q, RTA_GATEWAY, &g, 4);
+    add_attr(&q, RTA_OIF, &oif, sizeof(oif));
+    return nl_talk(fd, &q);
+}
+
+void pd_tunaddr_setup(pd_shim *sh)
+{
+    if (sh->tun_fd < 0 || sh->tun_ifindex <= 0)
+        return;
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return;
+    /* Best effort, as packetdrill's own `ip` commands: a script that needs the route
+     * fails on its own line if it is missing, with the kernel's message. */
+    if (has_ipv4(fd, sh->tun_ifindex) == 0 &&
+        add_address(fd, sh->tun_ifindex, sh->addr, sh->tun_prefix) == 0)
+        (void)add_route(fd, sh->tun_ifindex, sh->tun_remote, sh->tun_gateway);
+    close(fd);
+}
