@@ -17,7 +17,8 @@
 #include "cmd_gateway.h"
 #include "synack/loop.h"
 
-#define GW_MAX_POLL 1025
+#define GW_EXTRA_POLL (GW_MAX_FORWARDS + 1) /* forward listeners, the control socket */
+#define GW_MAX_POLL (1025 + GW_EXTRA_POLL)
 
 static volatile sig_atomic_t gw_stop;
 
@@ -36,6 +37,7 @@ static void gw_usage(FILE *out)
                  "in it, its address and default route via --gw, and each connection relayed to a\n"
                  "host socket (SYN-ACK only once the host connect succeeded; refused -> RST;\n"
                  "unreachable -> ICMP; no answer -> silence). SIGINT/SIGTERM stop it.\n");
+    fputs(gw_opts_usage, out);
 }
 
 static int parse_addr(const char *s, uint32_t *a, uint8_t *len)
@@ -74,9 +76,17 @@ static int parse(gw_opts *o, int argc, char **argv)
     o->mtu = 1500;
     o->max_conns = 256;
     o->connect_ms = 10000;
+    gw_opts_defaults(o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n = 0;
+        int used = gw_opts_parse(o, a, v);
+        if (used < 0)
+            return -1;
+        if (used > 0) {
+            i += used - 1;
+            continue;
+        }
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
             continue;
@@ -111,7 +121,8 @@ static int parse(gw_opts *o, int argc, char **argv)
         } else if (strcmp(a, "--gw") == 0 && parse_addr(v, &o->gw, NULL) == 0) {
         } else if (strcmp(a, "--mtu") == 0 && (n = num(v, 576, 65520)) > 0) {
             o->mtu = (uint32_t)n;
-        } else if (strcmp(a, "--max-conns") == 0 && (n = num(v, 1, GW_MAX_POLL - 1)) > 0) {
+        } else if (strcmp(a, "--max-conns") == 0 &&
+                   (n = num(v, 1, GW_MAX_POLL - 1 - GW_EXTRA_POLL)) > 0) {
             o->max_conns = (uint32_t)n;
         } else if (strcmp(a, "--connect-timeout") == 0 && (n = num(v, 1, 300000)) > 0) {
             o->connect_ms = (uint32_t)n;
@@ -148,6 +159,8 @@ static synack_stack *open_stack(const gw_opts *o, synack_tuntap *dev, int *ls)
     cfg.netif.output = gw_output;
     cfg.netif.output_ctx = dev;
     synack_tuntap_make_mac(cfg.netif.mac, (uint64_t)o->gw * 2654435761u);
+    cfg.sndbuf = gw_conn_buffer(o, cfg.sndbuf);
+    cfg.rcvbuf = gw_conn_buffer(o, cfg.rcvbuf);
     synack_stack *st = synack_stack_new(&cfg);
     if (!st)
         return NULL;
@@ -180,13 +193,19 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
     printf("{\"summary\":\"gateway\",\"held\":%llu,\"accepted\":%llu,\"refused\":%llu,"
            "\"unreachable\":%llu,\"dropped\":%llu,\"limit_refused\":%llu,\"resets\":%llu,"
            "\"finished\":%llu,\"open\":%d,\"up_bytes\":%llu,\"down_bytes\":%llu,"
-           "\"expired\":%llu}\n",
+           "\"expired\":%llu,\"denied\":%llu,\"loopback\":%llu,\"deferred\":%llu,"
+           "\"evicted\":%llu,\"fwd_accepted\":%llu,\"fwd_connected\":%llu,\"fwd_failed\":%llu,"
+           "\"fds_peak\":%u}\n",
            (unsigned long long)s->held, (unsigned long long)s->accepted,
            (unsigned long long)s->refused, (unsigned long long)s->unreachable,
            (unsigned long long)s->dropped, (unsigned long long)s->limit,
            (unsigned long long)s->resets, (unsigned long long)s->finished, open_,
            (unsigned long long)s->up_bytes, (unsigned long long)s->down_bytes,
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_TCPSynHeldExpired));
+           (unsigned long long)synack_counter_get(st, SYNACK_CTR_TCPSynHeldExpired),
+           (unsigned long long)s->denied, (unsigned long long)s->loopback,
+           (unsigned long long)s->deferred, (unsigned long long)s->evicted,
+           (unsigned long long)s->fwd_accepted, (unsigned long long)s->fwd_connected,
+           (unsigned long long)s->fwd_failed, s->fds_peak);
     fflush(stdout);
 }
 
@@ -197,6 +216,14 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
     gw_relay *r = st ? gw_relay_new(st, ls, o) : NULL;
     if (!r) {
         fprintf(stderr, "synack gateway: cannot create the stack\n");
+        synack_stack_free(st);
+        return 1;
+    }
+    gw_fwd *fwd = gw_fwd_open(o, st, r);
+    gw_ctl *ctl = fwd ? gw_ctl_open(o, st, r, dev->name) : NULL;
+    if (!ctl) {
+        gw_fwd_free(fwd);
+        gw_relay_free(r);
         synack_stack_free(st);
         return 1;
     }
@@ -229,7 +256,11 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         pf[0].fd = dev->fd;
         pf[0].events = POLLIN;
         pf[0].revents = 0;
-        int n = 1 + gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1);
+        int n = 1 + gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1 - GW_EXTRA_POLL);
+        int nf = gw_fwd_pollfds(fwd, pf + n, GW_EXTRA_POLL - 1), fwd_at = n;
+        n += nf;
+        if (gw_ctl_fd(ctl) >= 0)
+            pf[n++] = (struct pollfd){.fd = gw_ctl_fd(ctl), .events = POLLIN};
         uint64_t d = synack_next_deadline(st), d2 = gw_relay_deadline(r);
         if (d2 < d)
             d = d2;
@@ -238,8 +269,11 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
             wait_ms =
                 d <= now ? 0 : (int)((d - now + 999) / 1000 < 1000 ? (d - now + 999) / 1000 : 1000);
         poll(pf, (nfds_t)n, wait_ms);
+        gw_extra_ready(fwd, ctl, pf + fwd_at, nf, n - fwd_at - nf);
     }
     summary(o, r, st, (int)gw_relay_open(r));
+    gw_ctl_free(ctl);
+    gw_fwd_free(fwd);
     gw_relay_free(r);
     synack_stack_free(st);
     return rc;
@@ -253,6 +287,8 @@ int cmd_gateway(int argc, char **argv)
         return 2;
     }
     synack_tuntap dev;
+    if (gw_fd_budget(&o) != 0)
+        return 1;
     if (gw_ns_attach(&o, &dev) != 0)
         return 1;
     struct sigaction sa;

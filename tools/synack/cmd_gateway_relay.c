@@ -16,13 +16,17 @@
 
 #include "cmd_gateway.h"
 
-enum { GW_FREE, GW_CONNECTING, GW_HANDSHAKE, GW_RELAY };
+/* GW_OUTBOUND: a --forward connection whose synack connect into the namespace runs. */
+enum { GW_FREE, GW_CONNECTING, GW_HANDSHAKE, GW_RELAY, GW_OUTBOUND };
 
 /* Frames' worth moved per connection and direction per round: fairness between relays. */
 #define GW_CHUNKS 16
 #define GW_CHUNK 65536
 /* An accepted verdict whose handshake never completes (the client vanished). */
 #define GW_HANDSHAKE_US 75000000ull
+/* A handshake pending this long may be given up for a new SYN when --max-pending is full:
+ * a real client answers a SYN-ACK within its RTT; a flood's spoofed sources never do. */
+#define GW_EVICT_US 1000000ull
 
 typedef struct gw_conn {
     int state;
@@ -34,6 +38,8 @@ typedef struct gw_conn {
     uint8_t down_eof;    /* the host side's FIN was passed on (synack_shutdown) */
     uint8_t h_blocked;   /* send(2) to the host took less than offered: wait for POLLOUT */
     uint8_t s_full;      /* synack's send buffer was full: wait for its ACKs */
+    uint8_t fwd;         /* came in on a --forward port */
+    uint64_t since;      /* when the handshake began (GW_HANDSHAKE) */
 } gw_conn;
 
 struct gw_relay {
@@ -47,6 +53,7 @@ struct gw_relay {
     gw_stats stats;
     synack_held_syn *held;
     uint32_t nheld;
+    int deferred; /* held SYNs wait for --max-pending room: read the list again */
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -94,10 +101,18 @@ static gw_conn *find(gw_relay *r, const synack_endpoints *ep, int state)
     return NULL;
 }
 
+static void fd_opened(gw_relay *r)
+{
+    if (++r->stats.fds > r->stats.fds_peak)
+        r->stats.fds_peak = r->stats.fds;
+}
+
 static void release(gw_relay *r, gw_conn *c)
 {
-    if (c->hfd >= 0)
+    if (c->hfd >= 0) {
         close(c->hfd);
+        r->stats.fds--;
+    }
     memset(c, 0, sizeof(*c));
     c->state = GW_FREE;
     r->open--;
@@ -122,20 +137,29 @@ static void verdict(gw_relay *r, gw_conn *c, int err)
     int rc = synack_held_verdict(r->st, r->ls, &c->ep, v, code);
     if (v == SYNACK_VERDICT_ACCEPT && rc == 0) {
         c->state = GW_HANDSHAKE;
+        c->since = c->deadline - (uint64_t)r->o.connect_ms * 1000;
         c->deadline = c->deadline + GW_HANDSHAKE_US;
         return;
     }
     release(r, c);
 }
 
-static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
+/* Returns the slot taken (free again if the verdict came at once), or NULL. */
+static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
 {
+    uint32_t dst = gw_dest(&r->o, h->ep.laddr);
+    if (!dst) {
+        r->stats.denied++;
+        synack_held_verdict(r->st, r->ls, &h->ep, SYNACK_VERDICT_REFUSE, 0);
+        return NULL;
+    }
     if (r->open >= r->n) {
         /* A SYN flood from inside may not exhaust the host's descriptors: refuse. */
         r->stats.limit++;
         synack_held_verdict(r->st, r->ls, &h->ep, SYNACK_VERDICT_REFUSE, 0);
-        return;
+        return NULL;
     }
+    r->stats.loopback += dst != h->ep.laddr;
     gw_conn *c = NULL;
     for (uint32_t i = 0; i < r->n && !c; i++)
         if (r->c[i].state == GW_FREE)
@@ -149,28 +173,86 @@ static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
     c->hfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->hfd < 0) {
         verdict(r, c, errno);
-        return;
+        return c;
     }
+    fd_opened(r);
     struct sockaddr_in a = {
-        .sin_family = AF_INET, .sin_port = htons(h->ep.lport), .sin_addr = {htonl(h->ep.laddr)}};
+        .sin_family = AF_INET, .sin_port = htons(h->ep.lport), .sin_addr = {htonl(dst)}};
     if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0)
         verdict(r, c, 0);
     else if (errno != EINPROGRESS)
         verdict(r, c, errno);
+    return c;
 }
 
 /* New held SYNs: only when the counter says one arrived (the list is not read for
  * nothing every round). */
+static int is_pending(const gw_conn *c)
+{
+    return c->state == GW_CONNECTING || c->state == GW_HANDSHAKE || c->state == GW_OUTBOUND;
+}
+
+uint32_t gw_relay_pending(const gw_relay *r)
+{
+    uint32_t p = 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        p += is_pending(&r->c[i]);
+    return p;
+}
+
+int gw_relay_room(const gw_relay *r)
+{
+    return r->open < r->n && gw_relay_pending(r) < r->o.max_pending;
+}
+
+/* Gives up the oldest handshake older than GW_EVICT_US (its host connection is reset; if
+ * its client does ACK later, accept_new resets it). 0 if there was one. */
+static int evict(gw_relay *r, uint64_t now)
+{
+    gw_conn *old = NULL;
+    for (uint32_t i = 0; i < r->n; i++) {
+        gw_conn *c = &r->c[i];
+        if (c->state == GW_HANDSHAKE && c->since + GW_EVICT_US <= now &&
+            (!old || c->since < old->since))
+            old = c;
+    }
+    if (!old)
+        return -1;
+    struct linger lg = {1, 0};
+    setsockopt(old->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    r->stats.evicted++;
+    release(r, old);
+    return 0;
+}
+
+/* New held SYNs: only when the counter says one arrived, or room appeared for SYNs that
+ * waited (the list is not read for nothing every round). Beyond --max-pending a SYN stays
+ * held, unanswered, in the listener's bounded SYN queue (its retransmissions absorbed)
+ * until room appears or the hold expires. */
 static void take_held(gw_relay *r, uint64_t now)
 {
     uint64_t held = synack_counter_get(r->st, SYNACK_CTR_TCPSynHeld);
-    if (held == r->seen)
+    uint32_t pending = 0;
+    if (held == r->seen && (!r->deferred || (pending = gw_relay_pending(r)) >= r->o.max_pending))
         return;
+    if (held != r->seen)
+        pending = gw_relay_pending(r);
     r->seen = held;
+    r->deferred = 0;
     int n = synack_held_list(r->st, r->ls, r->held, (int)r->nheld);
-    for (int i = 0; i < n; i++)
-        if (!find(r, &r->held[i].ep, GW_CONNECTING))
-            start_connect(r, &r->held[i], now);
+    for (int i = 0; i < n; i++) {
+        if (find(r, &r->held[i].ep, GW_CONNECTING))
+            continue;
+        if (pending >= r->o.max_pending && evict(r, now) != 0) {
+            r->deferred = 1;
+            r->stats.deferred++;
+            return;
+        }
+        if (pending >= r->o.max_pending)
+            pending--;
+        gw_conn *c = start_connect(r, &r->held[i], now);
+        pending += c && is_pending(c);
+    }
 }
 
 static void accept_new(gw_relay *r)
@@ -189,6 +271,9 @@ static void accept_new(gw_relay *r)
                                .rport = ntohs(p.sin_port)};
         gw_conn *c = find(r, &ep, GW_HANDSHAKE);
         if (!c) {
+            /* Given up (evicted or timed out): its host side is gone, so reset. */
+            struct linger lg = {1, 0};
+            synack_setsockopt(r->st, ss, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
             synack_close(r->st, ss);
             continue;
         }
@@ -198,14 +283,66 @@ static void accept_new(gw_relay *r)
 }
 
 /* Ends a relay with a reset on both sides: SO_LINGER {1, 0} makes close() send RST. */
-static void reset_both(gw_relay *r, gw_conn *c)
+static void reset_both(gw_relay *r, gw_conn *c);
+static void abort_both(gw_relay *r, gw_conn *c);
+
+/* A --forward connection's connect into the namespace: relay once it is up; when it
+ * fails (refused, unreachable, timed out) the host client gets a reset. */
+static void outbound(gw_relay *r, gw_conn *c, uint64_t now)
+{
+    synack_pollfd pf = {.sock = c->ss, .events = SYNACK_POLLOUT};
+    synack_sock_poll(r->st, &pf, 1);
+    if (!(pf.revents & (SYNACK_POLLERR | SYNACK_POLLHUP | SYNACK_POLLNVAL)) &&
+        (pf.revents & SYNACK_POLLOUT)) {
+        c->state = GW_RELAY;
+        r->stats.fwd_connected++;
+        return;
+    }
+    if (pf.revents || now >= c->deadline) {
+        r->stats.fwd_failed++;
+        abort_both(r, c);
+    }
+}
+
+int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now)
+{
+    if (!gw_relay_room(r))
+        return -1;
+    gw_conn *c = NULL;
+    for (uint32_t i = 0; i < r->n && !c; i++)
+        if (r->c[i].state == GW_FREE)
+            c = &r->c[i];
+    r->open++;
+    fd_opened(r);
+    c->state = GW_OUTBOUND;
+    c->fwd = 1;
+    c->hfd = hfd;
+    c->ss = ss;
+    c->deadline = now + (uint64_t)r->o.connect_ms * 1000;
+    struct sockaddr_in l, p;
+    synack_socklen_t ll = sizeof(l), pl = sizeof(p);
+    synack_getsockname(r->st, ss, (struct sockaddr *)&l, &ll);
+    synack_getpeername(r->st, ss, (struct sockaddr *)&p, &pl);
+    c->ep = (synack_endpoints){.laddr = ntohl(l.sin_addr.s_addr),
+                               .raddr = ntohl(p.sin_addr.s_addr),
+                               .lport = ntohs(l.sin_port),
+                               .rport = ntohs(p.sin_port)};
+    return 0;
+}
+
+static void abort_both(gw_relay *r, gw_conn *c)
 {
     struct linger lg = {1, 0};
     setsockopt(c->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     synack_setsockopt(r->st, c->ss, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     synack_close(r->st, c->ss);
-    r->stats.resets++;
     release(r, c);
+}
+
+static void reset_both(gw_relay *r, gw_conn *c)
+{
+    r->stats.resets++;
+    abort_both(r, c);
 }
 
 /* namespace -> host. Returns -1 after the relay was reset. */
@@ -294,6 +431,8 @@ void gw_relay_step(gw_relay *r, uint64_t now)
             }
         } else if (c->state == GW_HANDSHAKE && now >= c->deadline) {
             release(r, c);
+        } else if (c->state == GW_OUTBOUND) {
+            outbound(r, c, now);
         }
     }
     accept_new(r);
@@ -336,8 +475,7 @@ uint64_t gw_relay_deadline(const gw_relay *r)
 {
     uint64_t d = UINT64_MAX;
     for (uint32_t i = 0; i < r->n; i++)
-        if ((r->c[i].state == GW_CONNECTING || r->c[i].state == GW_HANDSHAKE) &&
-            r->c[i].deadline < d)
+        if (is_pending(&r->c[i]) && r->c[i].deadline < d)
             d = r->c[i].deadline;
     return d;
 }
@@ -350,4 +488,27 @@ const gw_stats *gw_relay_stats(const gw_relay *r)
 uint32_t gw_relay_open(const gw_relay *r)
 {
     return r->open;
+}
+
+gw_stats *gw_relay_stats_mut(gw_relay *r)
+{
+    return &r->stats;
+}
+
+void gw_relay_foreach(const gw_relay *r, void (*fn)(void *ctx, const gw_flow_view *v), void *ctx)
+{
+    static const char *const names[] = {"free", "connecting", "handshake", "relay",
+                                        "forward-connecting"};
+    for (uint32_t i = 0; i < r->n; i++) {
+        const gw_conn *c = &r->c[i];
+        if (c->state == GW_FREE)
+            continue;
+        gw_flow_view v = {.state = names[c->state],
+                          .forward = c->fwd,
+                          .ep = c->ep,
+                          .hfd = c->hfd,
+                          .up_eof = c->up_eof,
+                          .down_eof = c->down_eof};
+        fn(ctx, &v);
+    }
 }
