@@ -195,7 +195,7 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
            "\"finished\":%llu,\"open\":%d,\"up_bytes\":%llu,\"down_bytes\":%llu,"
            "\"expired\":%llu,\"denied\":%llu,\"loopback\":%llu,\"deferred\":%llu,"
            "\"evicted\":%llu,\"fwd_accepted\":%llu,\"fwd_connected\":%llu,\"fwd_failed\":%llu,"
-           "\"fds_peak\":%u}\n",
+           "\"vanished\":%llu,\"fds_peak\":%u}\n",
            (unsigned long long)s->held, (unsigned long long)s->accepted,
            (unsigned long long)s->refused, (unsigned long long)s->unreachable,
            (unsigned long long)s->dropped, (unsigned long long)s->limit,
@@ -205,7 +205,7 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
            (unsigned long long)s->denied, (unsigned long long)s->loopback,
            (unsigned long long)s->deferred, (unsigned long long)s->evicted,
            (unsigned long long)s->fwd_accepted, (unsigned long long)s->fwd_connected,
-           (unsigned long long)s->fwd_failed, s->fds_peak);
+           (unsigned long long)s->fwd_failed, (unsigned long long)s->vanished, s->fds_peak);
     fflush(stdout);
 }
 

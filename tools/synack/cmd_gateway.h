@@ -81,6 +81,7 @@ typedef struct gw_stats {
     uint64_t fwd_accepted;  /* host connections taken on a --forward port */
     uint64_t fwd_connected; /* ... whose namespace-side connect succeeded */
     uint64_t fwd_failed;    /* ... whose namespace-side connect failed: host side reset */
+    uint64_t vanished;      /* handshakes whose connection the client reset before accept */
     uint32_t fds;           /* host sockets of relays open now */
     uint32_t fds_peak;      /* the most at once */
 } gw_stats;

@@ -142,6 +142,7 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
         {"GwLoopback", s->loopback},
         {"GwDeferred", s->deferred},
         {"GwEvicted", s->evicted},
+        {"GwVanished", s->vanished},
         {"GwResets", s->resets},
         {"GwFinished", s->finished},
         {"GwUpBytes", s->up_bytes},

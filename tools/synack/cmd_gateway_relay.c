@@ -39,6 +39,7 @@ typedef struct gw_conn {
     uint8_t h_blocked;   /* send(2) to the host took less than offered: wait for POLLOUT */
     uint8_t s_full;      /* synack's send buffer was full: wait for its ACKs */
     uint8_t fwd;         /* came in on a --forward port */
+    uint8_t seen;        /* GW_HANDSHAKE: the stack still has its connection (sweep) */
     uint64_t since;      /* when the handshake began (GW_HANDSHAKE) */
 } gw_conn;
 
@@ -54,6 +55,7 @@ struct gw_relay {
     synack_held_syn *held;
     uint32_t nheld;
     int deferred; /* held SYNs wait for --max-pending room: read the list again */
+    uint64_t next_sweep; /* when handshakes whose connection vanished are looked for next */
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -282,6 +284,41 @@ static void accept_new(gw_relay *r)
     }
 }
 
+static void sweep_visit(void *ctx, const synack_conn_view *v)
+{
+    gw_conn *c = find(ctx, &v->ep, GW_HANDSHAKE);
+    if (c)
+        c->seen = 1;
+}
+
+/* An accepted connection can vanish before accept() takes it: its client reset it in the
+ * SYN queue or the accept queue. Its handshake would otherwise hold a host socket for
+ * GW_HANDSHAKE_US; so, at most once a second while handshakes older than GW_EVICT_US
+ * exist, those the stack no longer has are given up (their host side reset). */
+static void sweep(gw_relay *r, uint64_t now)
+{
+    if (now < r->next_sweep)
+        return;
+    int old = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        r->c[i].seen = 0;
+        old |= r->c[i].state == GW_HANDSHAKE && r->c[i].since + GW_EVICT_US <= now;
+    }
+    if (!old)
+        return;
+    r->next_sweep = now + GW_EVICT_US;
+    synack_foreach_conn(r->st, sweep_visit, r);
+    for (uint32_t i = 0; i < r->n; i++) {
+        gw_conn *c = &r->c[i];
+        if (c->state == GW_HANDSHAKE && !c->seen && c->since + GW_EVICT_US <= now) {
+            struct linger lg = {1, 0};
+            setsockopt(c->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+            r->stats.vanished++;
+            release(r, c);
+        }
+    }
+}
+
 /* Ends a relay with a reset on both sides: SO_LINGER {1, 0} makes close() send RST. */
 static void reset_both(gw_relay *r, gw_conn *c);
 static void abort_both(gw_relay *r, gw_conn *c);
@@ -436,6 +473,7 @@ void gw_relay_step(gw_relay *r, uint64_t now)
         }
     }
     accept_new(r);
+    sweep(r, now);
     for (uint32_t i = 0; i < r->n; i++) {
         gw_conn *c = &r->c[i];
         if (c->state != GW_RELAY)
