@@ -47,9 +47,9 @@ static int parse_forward(gw_forward *f, const char *spec)
     if (strncmp(spec, "tcp:", 4) != 0 || strlen(spec) >= sizeof(buf))
         return -1;
     snprintf(buf, sizeof(buf), "%s", spec + 4);
-    char *parts[3];
+    char *parts[4];
     int n = 0;
-    for (char *p = buf; n < 3;) {
+    for (char *p = buf; n < 4;) {
         parts[n++] = p;
         char *c = strchr(p, ':');
         if (!c)
@@ -57,7 +57,7 @@ static int parse_forward(gw_forward *f, const char *spec)
         *c = '\0';
         p = c + 1;
     }
-    if (strchr(parts[n - 1], ':'))
+    if (n > 3)
         return -1;
     memset(f, 0, sizeof(*f));
     if (n == 3) {
