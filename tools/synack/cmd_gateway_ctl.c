@@ -87,7 +87,7 @@ static void conn_row(void *arg, const synack_conn_view *v)
 /* The host socket's two ends, "A:P" each ("-" when unknown, e.g. not connected yet). */
 static void host_ends(int fd, char *l, char *p, size_t cap)
 {
-    struct sockaddr_in a;
+    struct sockaddr_in a = {.sin_family = AF_UNSPEC};
     socklen_t len = sizeof(a);
     snprintf(l, cap, "-");
     snprintf(p, cap, "-");

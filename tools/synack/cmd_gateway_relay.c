@@ -349,6 +349,8 @@ int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now)
     for (uint32_t i = 0; i < r->n && !c; i++)
         if (r->c[i].state == GW_FREE)
             c = &r->c[i];
+    if (!c)
+        return -1;
     r->open++;
     fd_opened(r);
     c->state = GW_OUTBOUND;
