@@ -67,7 +67,12 @@ gw_start() {
     hbg gateway "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr "$CONTAINER/24" \
         --gw 192.0.2.2 --connect-timeout 3000 --json "$@"
     GW_PID=$BG_PID
-    wait_for "$WORK/gateway.err" "serving" 20
+    for _ in $(seq 1 200); do
+        grep -q serving "$WORK/gateway.err" 2>/dev/null && return 0
+        kill -0 "$GW_PID" 2>/dev/null || fail "the gateway exited: $(cat "$WORK/gateway.err")"
+        sleep 0.1
+    done
+    fail "the gateway did not start serving within 20 s"
 }
 
 # wait_port NS ADDR PORT: until something accepts on ADDR:PORT in namespace NS (5 s at most).
