@@ -189,6 +189,15 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
 
 /* New held SYNs: only when the counter says one arrived (the list is not read for
  * nothing every round). */
+/* A handshake whose connection vanished: its host side is reset. */
+static void give_up(gw_relay *r, gw_conn *c)
+{
+    struct linger lg = {1, 0};
+    setsockopt(c->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    r->stats.vanished++;
+    release(r, c);
+}
+
 static int is_pending(const gw_conn *c)
 {
     return c->state == GW_CONNECTING || c->state == GW_HANDSHAKE || c->state == GW_OUTBOUND;
@@ -245,6 +254,14 @@ static void take_held(gw_relay *r, uint64_t now)
     for (int i = 0; i < n; i++) {
         if (find(r, &r->held[i].ep, GW_CONNECTING))
             continue;
+        /* A new SYN on the 4-tuple of a handshake: that connection is gone (the stack holds
+         * no SYN for a connection it has), so its host side goes before accept() could
+         * pair the new connection with it. */
+        gw_conn *stale = find(r, &r->held[i].ep, GW_HANDSHAKE);
+        if (stale) {
+            give_up(r, stale);
+            pending--;
+        }
         if (pending >= r->o.max_pending && evict(r, now) != 0) {
             r->deferred = 1;
             r->stats.deferred++;
@@ -310,12 +327,8 @@ static void sweep(gw_relay *r, uint64_t now)
     synack_foreach_conn(r->st, sweep_visit, r);
     for (uint32_t i = 0; i < r->n; i++) {
         gw_conn *c = &r->c[i];
-        if (c->state == GW_HANDSHAKE && !c->seen && c->since + GW_EVICT_US <= now) {
-            struct linger lg = {1, 0};
-            setsockopt(c->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-            r->stats.vanished++;
-            release(r, c);
-        }
+        if (c->state == GW_HANDSHAKE && !c->seen && c->since + GW_EVICT_US <= now)
+            give_up(r, c);
     }
 }
 
