@@ -5,14 +5,15 @@
 # uploaded into it (socat, SHA-256); half-close through a forward (the container's server
 # keeps sending after the host client's FIN); a forward to a port nobody listens on in the
 # container resets the host client at once; `synack stat --gateway PID` shows a live flow
-# with both sides' 4-tuples, as text and JSON; the JSON summary's forward counters.
+# with both sides' 4-tuples, as text and JSON; the container's server killed mid-transfer
+# resets the host client; the JSON summary's forward counters.
 source "$(dirname "$0")/lib/gateway.bash"
 require curl socat python3 sha256sum
 
 gw_setup
 gw_start --forward tcp:8080:80 --forward "tcp:$SERVER:8081:81" --forward tcp:8082:82 \
-    --forward tcp:8083:83
-log "gateway $GW_PID serves $NS_C with four forwards"
+    --forward tcp:8083:83 --forward tcp:8084:84
+log "gateway $GW_PID serves $NS_C with five forwards"
 
 # 1. 100 MiB out of the container through tcp:8080:80, by HTTP.
 head -c $((100 << 20)) /dev/urandom >"$WORK/data"
@@ -123,11 +124,51 @@ log "synack stat --gateway shows the flow 127.0.0.1:$cport -> 127.0.0.1:8080 -> 
 stop "$IDLECLI_PID" 5 || true
 stop "$IDLE_PID" 5 || true
 
+# 6. The container's server killed mid-transfer: the host client is reset.
+cbg killsrv python3 -c '
+import socket, sys, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], 84)); l.listen(1); print("up", flush=True)
+c, _ = l.accept()
+while True:
+    c.sendall(b"x" * 4096); time.sleep(0.01)' "$CONTAINER"
+KILL_PID=$BG_PID
+wait_for "$WORK/killsrv.out" up
+hx timeout 20 python3 - "$WORK/client.ready" >"$WORK/client.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 8084), timeout=10)
+s.sendall(b"y" * 65536)  # unread by the server: its death is a RST, not a FIN
+got = 0
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            sys.exit("orderly EOF, expected a reset")
+        got += len(b)
+        if got > 100000:
+            open(sys.argv[1], "w").close()
+except ConnectionResetError:
+    print("reset after %d bytes" % got)
+PY
+CLIENT_PID=$!
+BG_PIDS+=("$CLIENT_PID")
+for _ in $(seq 1 100); do
+    [ -e "$WORK/client.ready" ] && break
+    sleep 0.1
+done
+[ -e "$WORK/client.ready" ] || fail "no data from the container's server before the kill"
+kill -KILL "$KILL_PID"
+wait "$KILL_PID" 2>/dev/null || true
+wait "$CLIENT_PID" || fail "client: $(cat "$WORK/client.out")"
+grep -q "reset after" "$WORK/client.out" || fail "client: $(cat "$WORK/client.out")"
+log "container server killed mid-transfer: host client $(cat "$WORK/client.out")"
+
 stop "$GW_PID" 10 || fail "gateway exited $?"
 python3 - "$WORK/gateway.out" <<'PY' || fail "gateway summary: $(gw_summary)"
 import json, sys
 s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
-assert s["fwd_accepted"] == 5 and s["fwd_connected"] == 4 and s["fwd_failed"] == 1, s
+assert s["fwd_accepted"] == 6 and s["fwd_connected"] == 5 and s["fwd_failed"] == 1, s
+assert s["resets"] == 1, s
 assert s["held"] == 0 and s["open"] == 0, s
 PY
 log "gateway summary: $(gw_summary)"
