@@ -187,15 +187,19 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
     return c;
 }
 
-/* New held SYNs: only when the counter says one arrived (the list is not read for
- * nothing every round). */
-/* A handshake whose connection vanished: its host side is reset. */
-static void give_up(gw_relay *r, gw_conn *c)
+/* Ends a handshake: its host connection is reset (its client may never use it). */
+static void reset_host(gw_relay *r, gw_conn *c)
 {
     struct linger lg = {1, 0};
     setsockopt(c->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-    r->stats.vanished++;
     release(r, c);
+}
+
+/* A handshake whose connection vanished. */
+static void give_up(gw_relay *r, gw_conn *c)
+{
+    r->stats.vanished++;
+    reset_host(r, c);
 }
 
 static int is_pending(const gw_conn *c)
@@ -229,10 +233,8 @@ static int evict(gw_relay *r, uint64_t now)
     }
     if (!old)
         return -1;
-    struct linger lg = {1, 0};
-    setsockopt(old->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     r->stats.evicted++;
-    release(r, old);
+    reset_host(r, old);
     return 0;
 }
 
@@ -268,7 +270,7 @@ static void take_held(gw_relay *r, uint64_t now)
             return;
         }
         if (pending >= r->o.max_pending)
-            pending--;
+            pending--; /* evicted one */
         gw_conn *c = start_connect(r, &r->held[i], now);
         pending += c && is_pending(c);
     }
@@ -332,8 +334,6 @@ static void sweep(gw_relay *r, uint64_t now)
     }
 }
 
-/* Ends a relay with a reset on both sides: SO_LINGER {1, 0} makes close() send RST. */
-static void reset_both(gw_relay *r, gw_conn *c);
 static void abort_both(gw_relay *r, gw_conn *c);
 
 /* A --forward connection's connect into the namespace: relay once it is up; when it
@@ -382,6 +382,7 @@ int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now)
     return 0;
 }
 
+/* Ends a relay with a reset on both sides: SO_LINGER {1, 0} makes close() send RST. */
 static void abort_both(gw_relay *r, gw_conn *c)
 {
     struct linger lg = {1, 0};
