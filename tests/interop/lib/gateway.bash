@@ -63,6 +63,7 @@ gw_setup() {
 }
 
 # gw_start ARGS...: the gateway for NS_C, run in NS_H, with extra ARGS; waits until it serves.
+# shellcheck disable=SC2120 # (the extra ARGS are optional)
 gw_start() {
     hbg gateway "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr "$CONTAINER/24" \
         --gw 192.0.2.2 --connect-timeout 3000 --json "$@"
