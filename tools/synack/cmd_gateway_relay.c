@@ -156,7 +156,8 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
         return NULL;
     }
     if (r->open >= r->n) {
-        /* A SYN flood from inside may not exhaust the host's descriptors: refuse. */
+        /* A SYN flood from inside may not exhaust the host's descriptors (take_held waits
+         * for room first: this is the safety net). */
         r->stats.limit++;
         synack_held_verdict(r->st, r->ls, &h->ep, SYNACK_VERDICT_REFUSE, 0);
         return NULL;
@@ -245,11 +246,9 @@ static int evict(gw_relay *r, uint64_t now)
 static void take_held(gw_relay *r, uint64_t now)
 {
     uint64_t held = synack_counter_get(r->st, SYNACK_CTR_TCPSynHeld);
-    uint32_t pending = 0;
-    if (held == r->seen && (!r->deferred || (pending = gw_relay_pending(r)) >= r->o.max_pending))
+    if (held == r->seen && (!r->deferred || !gw_relay_room(r)))
         return;
-    if (held != r->seen)
-        pending = gw_relay_pending(r);
+    uint32_t pending = gw_relay_pending(r);
     r->seen = held;
     r->deferred = 0;
     int n = synack_held_list(r->st, r->ls, r->held, (int)r->nheld);
@@ -264,7 +263,9 @@ static void take_held(gw_relay *r, uint64_t now)
             give_up(r, stale);
             pending--;
         }
-        if (pending >= r->o.max_pending && evict(r, now) != 0) {
+        /* With --max-conns relays open, or --max-pending full and no handshake to give
+         * up, the rest wait. */
+        if (r->open >= r->n || (pending >= r->o.max_pending && evict(r, now) != 0)) {
             r->deferred = 1;
             r->stats.deferred++;
             return;
