@@ -4,7 +4,8 @@
 # SYNs at 2,000/s, to a host address whose connects hang) cannot exhaust the host's file
 # descriptors: the gateway's stay within --max-pending of its baseline while it runs, the
 # SYNs beyond wait in the bounded SYN queue (GwDeferred), and once the flood stops a new
-# client is served; `synack stat --gateway` counts it all.
+# client is served; `synack stat --gateway` counts it all. Then --keepalive frees the relay
+# of a container that vanished without a trace.
 source "$(dirname "$0")/lib/gateway.bash"
 require python3 hping3
 
@@ -23,7 +24,7 @@ l.bind((sys.argv[1], 7200)); l.listen(16); print("up", flush=True)
 while True:
     c, a = l.accept(); c.sendall(b"echo " + c.recv(100)); c.close()' "$SERVER"
 wait_for "$WORK/echo.out" up
-gw_start --max-conns 64 --max-pending "$PENDING" --connect-timeout 1000
+gw_start --max-conns 64 --max-pending "$PENDING" --connect-timeout 1000 --keepalive 1
 base=$(gw_fds)
 log "gateway $GW_PID: $base fds before the flood"
 
@@ -59,4 +60,25 @@ assert g["GwDeferred"] > 0 and g["GwDropped"] > 0, g
 assert 0 < g["GwHostFdsPeak"] <= int(sys.argv[2]), g
 PY
 log "stat: $(python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["gateway"]; print({k: g[k] for k in ("GwHeld","GwDropped","GwDeferred","GwHostFdsPeak")})' "$WORK/stat.json")"
+# --keepalive: a container that vanishes without a trace (its link down: no FIN, no RST)
+# frees its relay once the probes go unanswered (1 s idle, 3 probes 1 s apart).
+hbg idlesrv python3 -c '
+import socket, sys
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], 7201)); l.listen(1); print("up", flush=True)
+c, _ = l.accept(); c.settimeout(30)
+try:
+    print("eof" if not c.recv(10) else "data", flush=True)
+except ConnectionResetError:
+    print("reset", flush=True)' "$SERVER"
+wait_for "$WORK/idlesrv.out" up
+cbg idlecli python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 7201), timeout=5); print("connected", flush=True)
+time.sleep(60)' "$SERVER"
+wait_for "$WORK/idlecli.out" connected
+cx ip link set tap0 down
+wait_for "$WORK/idlesrv.out" "reset\|eof\|data" 20
+grep -q "^reset" "$WORK/idlesrv.out" || fail "host server saw: $(cat "$WORK/idlesrv.out")"
+log "keepalive: the vanished container's relay was reset ($(sed -n 2p "$WORK/idlesrv.out") at the host server)"
 stop "$GW_PID" 10 || fail "gateway exited $?"

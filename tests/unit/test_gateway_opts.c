@@ -68,6 +68,11 @@ static void test_limits_and_flags(void **state)
     assert_int_equal(o.max_buffer, 1048576);
     assert_int_equal(gw_opts_parse(&o, "--max-buffer", "1000"), -1);
     assert_int_equal(gw_opts_parse(&o, "--max-buffer", "1M"), -1);
+    assert_int_equal(o.keepalive_s, 0);
+    assert_int_equal(gw_opts_parse(&o, "--keepalive", "2"), 2);
+    assert_int_equal(o.keepalive_s, 2);
+    assert_int_equal(gw_opts_parse(&o, "--keepalive", "86401"), -1);
+    assert_int_equal(gw_opts_parse(&o, "--keepalive", "-1"), -1);
     /* Not these options': left to cmd_gateway.c. */
     assert_int_equal(gw_opts_parse(&o, "--max-conns", "10"), 0);
     assert_int_equal(gw_opts_parse(&o, "--gw", "10.0.2.2"), 0);

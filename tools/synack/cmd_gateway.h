@@ -35,6 +35,7 @@ typedef struct gw_opts {
     int host_loopback;    /* --enable-host-loopback: --gw reaches the host's 127.0.0.1 */
     uint32_t max_pending; /* --max-pending: host connects and handshakes in progress */
     uint64_t max_buffer;  /* --max-buffer: bytes all relayed connections may buffer */
+    uint32_t keepalive_s; /* --keepalive: idle seconds before probing the namespace side */
 } gw_opts;
 
 /* Sets the defaults of the options cmd_gateway_opts.c parses. */

@@ -16,6 +16,9 @@ const char gw_opts_usage[] =
     "  --enable-host-loopback   connections to --gw reach the host's 127.0.0.1 (off: reset;\n"
     "                  slirp4netns allows it unless --disable-host-loopback)\n"
     "  --max-pending N  host connects and handshakes under way at once (64); more SYNs wait\n"
+    "  --keepalive S   probe a relayed connection's namespace side after S idle seconds\n"
+    "                  (0, the default: never), so a peer gone without a trace (its RST\n"
+    "                  lost) frees its relay\n"
     "  --max-buffer BYTES  what all relayed connections may buffer together (128 MiB;\n"
     "                  at least 32 KiB per --max-conns)\n";
 
@@ -78,7 +81,7 @@ int gw_opts_parse(gw_opts *o, const char *a, const char *v)
         return 1;
     }
     if (strcmp(a, "--forward") != 0 && strcmp(a, "--max-pending") != 0 &&
-        strcmp(a, "--max-buffer") != 0)
+        strcmp(a, "--max-buffer") != 0 && strcmp(a, "--keepalive") != 0)
         return 0;
     if (!v) {
         fprintf(stderr, "synack gateway: %s needs a value\n", a);
@@ -90,6 +93,9 @@ int gw_opts_parse(gw_opts *o, const char *a, const char *v)
     if (strcmp(a, "--forward") == 0) {
         ok = o->nfwd < GW_MAX_FORWARDS && parse_forward(&o->fwd[o->nfwd], v) == 0;
         o->nfwd += ok;
+    } else if (strcmp(a, "--keepalive") == 0) {
+        ok = *v && !*end && n <= 86400;
+        o->keepalive_s = (uint32_t)n;
     } else if (strcmp(a, "--max-pending") == 0) {
         ok = *v && !*end && n >= 1 && n <= 1024;
         o->max_pending = (uint32_t)n;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,20 @@ static void fd_opened(gw_relay *r)
 {
     if (++r->stats.fds > r->stats.fds_peak)
         r->stats.fds_peak = r->stats.fds;
+}
+
+/* --keepalive on the namespace side: a peer that vanished without a trace (its RST lost
+ * on the way) otherwise holds its relay and host socket for good. Three probes a second
+ * apart, then the relay is reset. */
+static void keepalive(gw_relay *r, int ss)
+{
+    int on = 1, idle = (int)r->o.keepalive_s, intvl = 1, cnt = 3;
+    if (!idle)
+        return;
+    synack_setsockopt(r->st, ss, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    synack_setsockopt(r->st, ss, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    synack_setsockopt(r->st, ss, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    synack_setsockopt(r->st, ss, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
 static void release(gw_relay *r, gw_conn *c)
@@ -301,6 +316,7 @@ static void accept_new(gw_relay *r)
         }
         c->ss = ss;
         c->state = GW_RELAY;
+        keepalive(r, ss);
     }
 }
 
@@ -347,6 +363,7 @@ static void outbound(gw_relay *r, gw_conn *c, uint64_t now)
         (pf.revents & SYNACK_POLLOUT)) {
         c->state = GW_RELAY;
         r->stats.fwd_connected++;
+        keepalive(r, c->ss);
         return;
     }
     if (pf.revents || now >= c->deadline) {
