@@ -144,6 +144,11 @@ if(TARGET unit_test_bench_report)
     target_sources(unit_test_bench_report PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_bench_report.c")
     target_include_directories(unit_test_bench_report PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
+# test_gateway_opts checks `synack gateway`'s option parsing and destination policy.
+if(TARGET unit_test_gateway_opts)
+    target_sources(unit_test_gateway_opts PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c")
+    target_include_directories(unit_test_gateway_opts PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
 
 # test_gateway_udp checks the gateway's UDP and ICMP decisions that need no network.
 if(TARGET unit_test_gateway_udp)

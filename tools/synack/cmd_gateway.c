@@ -18,7 +18,8 @@
 #include "cmd_gateway_udp.h"
 #include "synack/loop.h"
 
-#define GW_MAX_POLL 1025
+#define GW_EXTRA_POLL (GW_MAX_FORWARDS + 1) /* forward listeners, the control socket */
+#define GW_MAX_POLL (1025 + GW_EXTRA_POLL)
 #define GW_POLL_SLOTS (GW_MAX_POLL + 4096 + 64) /* and UDP flows, ping sockets */
 
 static volatile sig_atomic_t gw_stop;
@@ -45,6 +46,7 @@ static void gw_usage(FILE *out)
                  "The TAP has checksum/TSO/GRO offloads unless --no-offload; --buffer is each\n"
                  "connection's send and receive buffer, --max-buffer all of them together.\n"
                  "SIGINT/SIGTERM stop it.\n");
+    fputs(gw_opts_usage, out);
 }
 
 static int parse_addr(const char *s, uint32_t *a, uint8_t *len)
@@ -102,9 +104,17 @@ static int parse(gw_opts *o, int argc, char **argv)
     o->max_udp = 256;
     o->dns = UINT32_MAX; /* the subnet's .3 unless --dns says otherwise */
     o->dns_port = 53;
+    gw_opts_defaults(o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n = 0;
+        int used = gw_opts_parse(o, a, v);
+        if (used < 0)
+            return -1;
+        if (used > 0) {
+            i += used - 1;
+            continue;
+        }
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
             continue;
@@ -146,7 +156,8 @@ static int parse(gw_opts *o, int argc, char **argv)
         } else if (strcmp(a, "--gw") == 0 && parse_addr(v, &o->gw, NULL) == 0) {
         } else if (strcmp(a, "--mtu") == 0 && (n = num(v, 576, 65520)) > 0) {
             o->mtu = (uint32_t)n;
-        } else if (strcmp(a, "--max-conns") == 0 && (n = num(v, 1, GW_MAX_POLL - 1)) > 0) {
+        } else if (strcmp(a, "--max-conns") == 0 &&
+                   (n = num(v, 1, GW_MAX_POLL - 1 - GW_EXTRA_POLL)) > 0) {
             o->max_conns = (uint32_t)n;
         } else if (strcmp(a, "--connect-timeout") == 0 && (n = num(v, 1, 300000)) > 0) {
             o->connect_ms = (uint32_t)n;
@@ -233,13 +244,19 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
     printf("{\"summary\":\"gateway\",\"held\":%llu,\"accepted\":%llu,\"refused\":%llu,"
            "\"unreachable\":%llu,\"dropped\":%llu,\"limit_refused\":%llu,\"resets\":%llu,"
            "\"finished\":%llu,\"open\":%d,\"up_bytes\":%llu,\"down_bytes\":%llu,"
-           "\"expired\":%llu}\n",
+           "\"expired\":%llu,\"denied\":%llu,\"loopback\":%llu,\"deferred\":%llu,"
+           "\"evicted\":%llu,\"fwd_accepted\":%llu,\"fwd_connected\":%llu,\"fwd_failed\":%llu,"
+           "\"vanished\":%llu,\"fds_peak\":%u}\n",
            (unsigned long long)s->held, (unsigned long long)s->accepted,
            (unsigned long long)s->refused, (unsigned long long)s->unreachable,
            (unsigned long long)s->dropped, (unsigned long long)s->limit,
            (unsigned long long)s->resets, (unsigned long long)s->finished, open_,
            (unsigned long long)s->up_bytes, (unsigned long long)s->down_bytes,
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_TCPSynHeldExpired));
+           (unsigned long long)synack_counter_get(st, SYNACK_CTR_TCPSynHeldExpired),
+           (unsigned long long)s->denied, (unsigned long long)s->loopback,
+           (unsigned long long)s->deferred, (unsigned long long)s->evicted,
+           (unsigned long long)s->fwd_accepted, (unsigned long long)s->fwd_connected,
+           (unsigned long long)s->fwd_failed, (unsigned long long)s->vanished, s->fds_peak);
     fflush(stdout);
 }
 
@@ -258,6 +275,16 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
     gw_icmp *ic = u ? gw_icmp_new(dev, o->gw) : NULL;
     if (!ic) {
         fprintf(stderr, "synack gateway: cannot create the stack\n");
+        gw_udp_free(u);
+        gw_relay_free(r);
+        synack_stack_free(st);
+        return 1;
+    }
+    gw_fwd *fwd = gw_fwd_open(o, st, r);
+    gw_ctl *ctl = fwd ? gw_ctl_open(o, st, r, dev->name) : NULL;
+    if (!ctl) {
+        gw_fwd_free(fwd);
+        gw_icmp_free(ic);
         gw_udp_free(u);
         gw_relay_free(r);
         synack_stack_free(st);
@@ -288,8 +315,13 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         pf[0].fd = dev->fd;
         pf[0].events = POLLIN;
         pf[0].revents = 0;
-        int nrelay = gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1);
+        int nrelay = gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1 - GW_EXTRA_POLL);
         int n = 1 + nrelay;
+        int nf = gw_fwd_pollfds(fwd, pf + n, GW_EXTRA_POLL - 1), fwd_at = n;
+        n += nf;
+        if (gw_ctl_fd(ctl) >= 0)
+            pf[n++] = (struct pollfd){.fd = gw_ctl_fd(ctl), .events = POLLIN};
+        int extra_end = n;
         n += gw_udp_pollfds(u, pf + n, GW_POLL_SLOTS - n);
         n += gw_icmp_pollfds(ic, pf + n, GW_POLL_SLOTS - n);
         uint64_t d = synack_next_deadline(st), d2 = gw_relay_deadline(r), d3 = gw_udp_deadline(u);
@@ -305,10 +337,13 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
             pf[0].revents = POLLIN; /* EINTR: look at everything once more */
         tap_ready = pf[0].revents != 0;
         gw_relay_revents(r, pf + 1, nrelay);
+        gw_extra_ready(fwd, ctl, pf + fwd_at, nf, extra_end - fwd_at - nf);
     }
     gw_tap_summary(&tap, o->json);
     gw_udp_summary(o->json, u, ic, st); /* before the TCP line, which stays the last */
     summary(o, r, st, (int)gw_relay_open(r));
+    gw_ctl_free(ctl);
+    gw_fwd_free(fwd);
     gw_icmp_free(ic);
     gw_udp_free(u);
     gw_relay_free(r);
@@ -324,6 +359,8 @@ int cmd_gateway(int argc, char **argv)
         return 2;
     }
     synack_tuntap dev;
+    if (gw_fd_budget(&o) != 0)
+        return 1;
     if (gw_ns_attach(&o, &dev) != 0)
         return 1;
     struct sigaction sa;

@@ -10,6 +10,14 @@
 #include "synack/synack.h"
 #include "synack/tuntap.h"
 
+/* --forward tcp:[HOSTADDR:]HOSTPORT:NSPORT (cmd_gateway_forward.c). */
+typedef struct gw_forward {
+    uint32_t host_addr; /* host order; 0 for any */
+    uint16_t host_port;
+    uint16_t ns_port;
+} gw_forward;
+#define GW_MAX_FORWARDS 16
+
 typedef struct gw_opts {
     const char *netns;   /* --netns PATH, or /proc/PID/ns/net for --pid PID */
     char nsbuf[64];      /* storage for the --pid path */
@@ -27,8 +35,30 @@ typedef struct gw_opts {
     uint32_t max_udp;    /* --max-udp-flows: UDP flows (host sockets) at once */
     int no_offload;      /* --no-offload: a plain TAP, no virtio_net_hdr (cmd_gateway_tap.c) */
     uint32_t buffer;     /* --buffer: each relayed connection's send and receive buffers */
-    uint32_t max_buffer; /* --max-buffer: all connections' buffers together */
+    uint32_t max_buffer; /* --max-buffer: all connections' buffers together (the stack's
+                            max_buffer_bytes: past it a segment waits, counted) */
+    /* cmd_gateway_opts.c */
+    gw_forward fwd[GW_MAX_FORWARDS]; /* --forward, repeatable */
+    uint32_t nfwd;
+    int host_loopback;    /* --enable-host-loopback: --gw reaches the host's 127.0.0.1 */
+    uint32_t max_pending; /* --max-pending: host connects and handshakes in progress */
+    uint32_t keepalive_s; /* --keepalive: idle seconds before probing the namespace side */
 } gw_opts;
+
+/* Sets the defaults of the options cmd_gateway_opts.c parses. */
+void gw_opts_defaults(gw_opts *o);
+/* Parses option a (with v its value, or NULL): returns how many arguments it used (1 or 2),
+ * 0 if a is not one of these, -1 after a message about a bad value. */
+int gw_opts_parse(gw_opts *o, const char *a, const char *v);
+/* The usage lines of these options. */
+extern const char gw_opts_usage[];
+/* What the namespace may reach at dst (host order): the address to connect to, or 0 when
+ * the destination is denied (loopback, multicast, the gateway itself without
+ * --enable-host-loopback). */
+uint32_t gw_dest(const gw_opts *o, uint32_t dst);
+/* Raises RLIMIT_NOFILE when it is too low for the host fds the options allow (relays,
+ * forward listeners and a few of our own); -1 after a message when it cannot. */
+int gw_fd_budget(const gw_opts *o);
 
 /* Opens the TAP in the namespace o->netns (from a helper thread that enters it, so the
  * gateway itself stays in its own namespace), and configures the namespace's side:
@@ -81,6 +111,17 @@ typedef struct gw_stats {
     uint64_t finished;    /* relays ended by FIN both ways */
     uint64_t up_bytes;    /* namespace -> host */
     uint64_t down_bytes;  /* host -> namespace */
+    /* policy, limits, forwards (cmd_gateway_opts.c, cmd_gateway_forward.c) */
+    uint64_t denied;        /* destination not allowed (gw_dest): RST */
+    uint64_t loopback;      /* connections to --gw relayed to the host's loopback */
+    uint64_t deferred;      /* rounds a held SYN waited for --max-pending room */
+    uint64_t evicted;       /* handshakes given up to make room (their client never ACKed) */
+    uint64_t fwd_accepted;  /* host connections taken on a --forward port */
+    uint64_t fwd_connected; /* ... whose namespace-side connect succeeded */
+    uint64_t fwd_failed;    /* ... whose namespace-side connect failed: host side reset */
+    uint64_t vanished;      /* handshakes whose connection the client reset before accept */
+    uint32_t fds;           /* host sockets of relays open now */
+    uint32_t fds_peak;      /* the most at once */
 } gw_stats;
 
 typedef struct gw_relay gw_relay;
@@ -101,5 +142,46 @@ uint64_t gw_relay_deadline(const gw_relay *r);
 const gw_stats *gw_relay_stats(const gw_relay *r);
 /* Relays open now. */
 uint32_t gw_relay_open(const gw_relay *r);
+/* Host connects and handshakes in progress now (bounded by --max-pending). */
+uint32_t gw_relay_pending(const gw_relay *r);
+/* Whether a new relay fits under --max-conns and --max-pending. */
+int gw_relay_room(const gw_relay *r);
+/* Takes a forwarded connection: host socket hfd (accepted) and synack socket ss, whose
+ * connect to the namespace is under way. The relay starts once ss connects; if it fails,
+ * hfd is reset. Returns 0, or -1 (no room: the caller closes both). */
+int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now);
+gw_stats *gw_relay_stats_mut(gw_relay *r);
+
+/* One relayed connection, for `synack stat`. */
+typedef struct gw_flow_view {
+    const char *state;   /* "connecting", "handshake", "relay", "forward-connecting" */
+    int forward;         /* 1 when it came in on a --forward port */
+    synack_endpoints ep; /* the namespace side (laddr:lport the destination of outbound) */
+    int hfd;             /* the host socket */
+    int up_eof, down_eof;
+} gw_flow_view;
+void gw_relay_foreach(const gw_relay *r, void (*fn)(void *ctx, const gw_flow_view *v), void *ctx);
+
+/* Port forwarding host -> namespace (cmd_gateway_forward.c). */
+typedef struct gw_fwd gw_fwd;
+/* Listens on each --forward port; NULL after a message. */
+gw_fwd *gw_fwd_open(const gw_opts *o, synack_stack *st, gw_relay *r);
+void gw_fwd_free(gw_fwd *f);
+/* The listeners to poll (only while the relay has room); how many. */
+int gw_fwd_pollfds(gw_fwd *f, struct pollfd *out, int max);
+/* Accepts waiting host connections and starts their namespace-side connects. */
+void gw_fwd_step(gw_fwd *f, uint64_t now);
+
+/* `synack stat --gateway PID` (cmd_gateway_ctl.c): the control socket "synack/gateway.PID". */
+typedef struct gw_ctl gw_ctl;
+gw_ctl *gw_ctl_open(const gw_opts *o, synack_stack *st, gw_relay *r, const char *ifname);
+void gw_ctl_free(gw_ctl *c);
+/* The control socket's fd to poll for POLLIN, or -1. */
+int gw_ctl_fd(const gw_ctl *c);
+/* Answers a waiting client. */
+void gw_ctl_step(gw_ctl *c);
+/* After poll(): pf holds the nfwd forward listeners gw_fwd_pollfds gave, then nctl (0 or 1)
+ * control sockets; whichever is ready gets its step (no syscalls for idle ones). */
+void gw_extra_ready(gw_fwd *f, gw_ctl *c, const struct pollfd *pf, int nfwd, int nctl);
 
 #endif

@@ -17,13 +17,17 @@
 
 #include "cmd_gateway.h"
 
-enum { GW_FREE, GW_CONNECTING, GW_HANDSHAKE, GW_RELAY };
+/* GW_OUTBOUND: a --forward connection whose synack connect into the namespace runs. */
+enum { GW_FREE, GW_CONNECTING, GW_HANDSHAKE, GW_RELAY, GW_OUTBOUND };
 
 /* Frames' worth moved per connection and direction per round: fairness between relays. */
 #define GW_CHUNKS 16
 #define GW_CHUNK 65536
 /* An accepted verdict whose handshake never completes (the client vanished). */
 #define GW_HANDSHAKE_US 75000000ull
+/* A handshake pending this long may be given up for a new SYN when --max-pending is full:
+ * a real client answers a SYN-ACK within its RTT; a flood's spoofed sources never do. */
+#define GW_EVICT_US 1000000ull
 
 typedef struct gw_conn {
     int state;
@@ -37,6 +41,9 @@ typedef struct gw_conn {
     uint8_t s_full;      /* synack's send buffer was full: wait for its ACKs */
     uint8_t h_in;        /* the last poll said hfd is readable (or failed, or at EOF) */
     uint8_t h_out;       /* ... writable (or failed); for a connect: it finished */
+    uint8_t fwd;         /* came in on a --forward port */
+    uint8_t seen;        /* GW_HANDSHAKE: the stack still has its connection (sweep) */
+    uint64_t since;      /* when the handshake began (GW_HANDSHAKE) */
 } gw_conn;
 
 struct gw_relay {
@@ -51,6 +58,8 @@ struct gw_relay {
     synack_held_syn *held;
     uint32_t nheld;
     uint32_t *pidx; /* the slot of each entry gw_relay_pollfds filled */
+    int deferred;        /* held SYNs wait for --max-pending room: read the list again */
+    uint64_t next_sweep; /* when handshakes whose connection vanished are looked for next */
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -100,10 +109,32 @@ static gw_conn *find(gw_relay *r, const synack_endpoints *ep, int state)
     return NULL;
 }
 
+static void fd_opened(gw_relay *r)
+{
+    if (++r->stats.fds > r->stats.fds_peak)
+        r->stats.fds_peak = r->stats.fds;
+}
+
+/* --keepalive on the namespace side: a peer that vanished without a trace (its RST lost
+ * on the way) otherwise holds its relay and host socket for good. Three probes a second
+ * apart, then the relay is reset. */
+static void keepalive(gw_relay *r, int ss)
+{
+    int on = 1, idle = (int)r->o.keepalive_s, intvl = 1, cnt = 3;
+    if (!idle)
+        return;
+    synack_setsockopt(r->st, ss, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    synack_setsockopt(r->st, ss, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    synack_setsockopt(r->st, ss, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    synack_setsockopt(r->st, ss, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static void release(gw_relay *r, gw_conn *c)
 {
-    if (c->hfd >= 0)
+    if (c->hfd >= 0) {
         close(c->hfd);
+        r->stats.fds--;
+    }
     memset(c, 0, sizeof(*c));
     c->state = GW_FREE;
     r->open--;
@@ -128,6 +159,7 @@ static void verdict(gw_relay *r, gw_conn *c, int err)
     int rc = synack_held_verdict(r->st, r->ls, &c->ep, v, code);
     if (v == SYNACK_VERDICT_ACCEPT && rc == 0) {
         c->state = GW_HANDSHAKE;
+        c->since = c->deadline - (uint64_t)r->o.connect_ms * 1000;
         c->deadline = c->deadline + GW_HANDSHAKE_US;
         return;
     }
@@ -143,14 +175,23 @@ static void connect_done(gw_relay *r, gw_conn *c)
     verdict(r, c, err);
 }
 
-static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
+/* Returns the slot taken (free again if the verdict came at once), or NULL. */
+static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
 {
+    uint32_t dst = gw_dest(&r->o, h->ep.laddr);
+    if (!dst) {
+        r->stats.denied++;
+        synack_held_verdict(r->st, r->ls, &h->ep, SYNACK_VERDICT_REFUSE, 0);
+        return NULL;
+    }
     if (r->open >= r->n) {
-        /* A SYN flood from inside may not exhaust the host's descriptors: refuse. */
+        /* A SYN flood from inside may not exhaust the host's descriptors (take_held waits
+         * for room first: this is the safety net). */
         r->stats.limit++;
         synack_held_verdict(r->st, r->ls, &h->ep, SYNACK_VERDICT_REFUSE, 0);
-        return;
+        return NULL;
     }
+    r->stats.loopback += dst != h->ep.laddr;
     gw_conn *c = NULL;
     for (uint32_t i = 0; i < r->n && !c; i++)
         if (r->c[i].state == GW_FREE)
@@ -164,21 +205,22 @@ static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
     c->hfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->hfd < 0) {
         verdict(r, c, errno);
-        return;
+        return c;
     }
+    fd_opened(r);
     /* The endpoint already chose how to coalesce its writes; Nagle here would only add a
      * wait for our ACK on top of it (a round trip per small reply). */
     int one = 1;
     setsockopt(c->hfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     struct sockaddr_in a = {
-        .sin_family = AF_INET, .sin_port = htons(h->ep.lport), .sin_addr = {htonl(h->ep.laddr)}};
+        .sin_family = AF_INET, .sin_port = htons(h->ep.lport), .sin_addr = {htonl(dst)}};
     if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0) {
         verdict(r, c, 0);
-        return;
+        return c;
     }
     if (errno != EINPROGRESS) {
         verdict(r, c, errno);
-        return;
+        return c;
     }
     /* A nearby host (loopback, a local bridge) has often answered within connect() itself:
      * the SYN-ACK then goes out in this round instead of after another poll. Asking
@@ -190,20 +232,96 @@ static void start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
         verdict(r, c, 0);
     else if (errno != EALREADY && errno != EINPROGRESS)
         verdict(r, c, errno);
+    return c;
 }
 
-/* New held SYNs: only when the counter says one arrived (the list is not read for
- * nothing every round). */
+/* Ends a handshake: its host connection is reset (its client may never use it). */
+static void reset_host(gw_relay *r, gw_conn *c)
+{
+    struct linger lg = {1, 0};
+    setsockopt(c->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    release(r, c);
+}
+
+/* A handshake whose connection vanished. */
+static void give_up(gw_relay *r, gw_conn *c)
+{
+    r->stats.vanished++;
+    reset_host(r, c);
+}
+
+static int is_pending(const gw_conn *c)
+{
+    return c->state == GW_CONNECTING || c->state == GW_HANDSHAKE || c->state == GW_OUTBOUND;
+}
+
+uint32_t gw_relay_pending(const gw_relay *r)
+{
+    uint32_t p = 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        p += is_pending(&r->c[i]);
+    return p;
+}
+
+int gw_relay_room(const gw_relay *r)
+{
+    return r->open < r->n && gw_relay_pending(r) < r->o.max_pending;
+}
+
+/* Gives up the oldest handshake older than GW_EVICT_US (its host connection is reset; if
+ * its client does ACK later, accept_new resets it). 0 if there was one. */
+static int evict(gw_relay *r, uint64_t now)
+{
+    gw_conn *old = NULL;
+    for (uint32_t i = 0; i < r->n; i++) {
+        gw_conn *c = &r->c[i];
+        if (c->state == GW_HANDSHAKE && c->since + GW_EVICT_US <= now &&
+            (!old || c->since < old->since))
+            old = c;
+    }
+    if (!old)
+        return -1;
+    r->stats.evicted++;
+    reset_host(r, old);
+    return 0;
+}
+
+/* New held SYNs: only when the counter says one arrived, or room appeared for SYNs that
+ * waited (the list is not read for nothing every round). Beyond --max-pending a SYN stays
+ * held, unanswered, in the listener's bounded SYN queue (its retransmissions absorbed)
+ * until room appears or the hold expires. */
 static void take_held(gw_relay *r, uint64_t now)
 {
     uint64_t held = synack_counter_get(r->st, SYNACK_CTR_TCPSynHeld);
-    if (held == r->seen)
+    if (held == r->seen && (!r->deferred || !gw_relay_room(r)))
         return;
+    uint32_t pending = gw_relay_pending(r);
     r->seen = held;
+    r->deferred = 0;
     int n = synack_held_list(r->st, r->ls, r->held, (int)r->nheld);
-    for (int i = 0; i < n; i++)
-        if (!find(r, &r->held[i].ep, GW_CONNECTING))
-            start_connect(r, &r->held[i], now);
+    for (int i = 0; i < n; i++) {
+        if (find(r, &r->held[i].ep, GW_CONNECTING))
+            continue;
+        /* A new SYN on the 4-tuple of a handshake: that connection is gone (the stack holds
+         * no SYN for a connection it has), so its host side goes before accept() could
+         * pair the new connection with it. */
+        gw_conn *stale = find(r, &r->held[i].ep, GW_HANDSHAKE);
+        if (stale) {
+            give_up(r, stale);
+            pending--;
+        }
+        /* With --max-conns relays open, or --max-pending full and no handshake to give
+         * up, the rest wait. */
+        if (r->open >= r->n || (pending >= r->o.max_pending && evict(r, now) != 0)) {
+            r->deferred = 1;
+            r->stats.deferred++;
+            return;
+        }
+        if (pending >= r->o.max_pending)
+            pending--; /* evicted one */
+        gw_conn *c = start_connect(r, &r->held[i], now);
+        pending += c && is_pending(c);
+    }
 }
 
 static void accept_new(gw_relay *r)
@@ -222,6 +340,9 @@ static void accept_new(gw_relay *r)
                                .rport = ntohs(p.sin_port)};
         gw_conn *c = find(r, &ep, GW_HANDSHAKE);
         if (!c) {
+            /* Given up (evicted or timed out): its host side is gone, so reset. */
+            struct linger lg = {1, 0};
+            synack_setsockopt(r->st, ss, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
             synack_close(r->st, ss);
             continue;
         }
@@ -230,18 +351,108 @@ static void accept_new(gw_relay *r)
         c->h_in = 1; /* the host may have spoken first: try it once */
         int one = 1;
         synack_setsockopt(r->st, ss, SYNACK_IPPROTO_TCP, SYNACK_TCP_NODELAY, &one, sizeof(one));
+        keepalive(r, ss);
     }
 }
 
+static void sweep_visit(void *ctx, const synack_conn_view *v)
+{
+    gw_conn *c = find(ctx, &v->ep, GW_HANDSHAKE);
+    if (c)
+        c->seen = 1;
+}
+
+/* An accepted connection can vanish before accept() takes it: its client reset it in the
+ * SYN queue or the accept queue. Its handshake would otherwise hold a host socket for
+ * GW_HANDSHAKE_US; so, at most once a second while handshakes older than GW_EVICT_US
+ * exist, those the stack no longer has are given up (their host side reset). */
+static void sweep(gw_relay *r, uint64_t now)
+{
+    if (now < r->next_sweep)
+        return;
+    int old = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        r->c[i].seen = 0;
+        old |= r->c[i].state == GW_HANDSHAKE && r->c[i].since + GW_EVICT_US <= now;
+    }
+    if (!old)
+        return;
+    r->next_sweep = now + GW_EVICT_US;
+    synack_foreach_conn(r->st, sweep_visit, r);
+    for (uint32_t i = 0; i < r->n; i++) {
+        gw_conn *c = &r->c[i];
+        if (c->state == GW_HANDSHAKE && !c->seen && c->since + GW_EVICT_US <= now)
+            give_up(r, c);
+    }
+}
+
+static void abort_both(gw_relay *r, gw_conn *c);
+
+/* A --forward connection's connect into the namespace: relay once it is up; when it
+ * fails (refused, unreachable, timed out) the host client gets a reset. */
+static void outbound(gw_relay *r, gw_conn *c, uint64_t now)
+{
+    synack_pollfd pf = {.sock = c->ss, .events = SYNACK_POLLOUT};
+    synack_sock_poll(r->st, &pf, 1);
+    if (!(pf.revents & (SYNACK_POLLERR | SYNACK_POLLHUP | SYNACK_POLLNVAL)) &&
+        (pf.revents & SYNACK_POLLOUT)) {
+        c->state = GW_RELAY;
+        r->stats.fwd_connected++;
+        c->h_in = 1; /* the host client may have spoken while the connect ran */
+        int one = 1;
+        setsockopt(c->hfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        synack_setsockopt(r->st, c->ss, SYNACK_IPPROTO_TCP, SYNACK_TCP_NODELAY, &one, sizeof(one));
+        keepalive(r, c->ss);
+        return;
+    }
+    if (pf.revents || now >= c->deadline) {
+        r->stats.fwd_failed++;
+        abort_both(r, c);
+    }
+}
+
+int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now)
+{
+    if (!gw_relay_room(r))
+        return -1;
+    gw_conn *c = NULL;
+    for (uint32_t i = 0; i < r->n && !c; i++)
+        if (r->c[i].state == GW_FREE)
+            c = &r->c[i];
+    if (!c)
+        return -1;
+    r->open++;
+    fd_opened(r);
+    c->state = GW_OUTBOUND;
+    c->fwd = 1;
+    c->hfd = hfd;
+    c->ss = ss;
+    c->deadline = now + (uint64_t)r->o.connect_ms * 1000;
+    struct sockaddr_in l, p;
+    synack_socklen_t ll = sizeof(l), pl = sizeof(p);
+    synack_getsockname(r->st, ss, (struct sockaddr *)&l, &ll);
+    synack_getpeername(r->st, ss, (struct sockaddr *)&p, &pl);
+    c->ep = (synack_endpoints){.laddr = ntohl(l.sin_addr.s_addr),
+                               .raddr = ntohl(p.sin_addr.s_addr),
+                               .lport = ntohs(l.sin_port),
+                               .rport = ntohs(p.sin_port)};
+    return 0;
+}
+
 /* Ends a relay with a reset on both sides: SO_LINGER {1, 0} makes close() send RST. */
-static void reset_both(gw_relay *r, gw_conn *c)
+static void abort_both(gw_relay *r, gw_conn *c)
 {
     struct linger lg = {1, 0};
     setsockopt(c->hfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     synack_setsockopt(r->st, c->ss, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     synack_close(r->st, c->ss);
-    r->stats.resets++;
     release(r, c);
+}
+
+static void reset_both(gw_relay *r, gw_conn *c)
+{
+    r->stats.resets++;
+    abort_both(r, c);
 }
 
 /* namespace -> host. Returns -1 after the relay was reset. */
@@ -347,9 +558,12 @@ void gw_relay_step(gw_relay *r, uint64_t now)
             }
         } else if (c->state == GW_HANDSHAKE && now >= c->deadline) {
             release(r, c);
+        } else if (c->state == GW_OUTBOUND) {
+            outbound(r, c, now);
         }
     }
     accept_new(r);
+    sweep(r, now);
     for (uint32_t i = 0; i < r->n; i++) {
         gw_conn *c = &r->c[i];
         if (c->state != GW_RELAY)
@@ -401,8 +615,7 @@ uint64_t gw_relay_deadline(const gw_relay *r)
 {
     uint64_t d = UINT64_MAX;
     for (uint32_t i = 0; i < r->n; i++)
-        if ((r->c[i].state == GW_CONNECTING || r->c[i].state == GW_HANDSHAKE) &&
-            r->c[i].deadline < d)
+        if (is_pending(&r->c[i]) && r->c[i].deadline < d)
             d = r->c[i].deadline;
     return d;
 }
@@ -415,4 +628,27 @@ const gw_stats *gw_relay_stats(const gw_relay *r)
 uint32_t gw_relay_open(const gw_relay *r)
 {
     return r->open;
+}
+
+gw_stats *gw_relay_stats_mut(gw_relay *r)
+{
+    return &r->stats;
+}
+
+void gw_relay_foreach(const gw_relay *r, void (*fn)(void *ctx, const gw_flow_view *v), void *ctx)
+{
+    static const char *const names[] = {"free", "connecting", "handshake", "relay",
+                                        "forward-connecting"};
+    for (uint32_t i = 0; i < r->n; i++) {
+        const gw_conn *c = &r->c[i];
+        if (c->state == GW_FREE)
+            continue;
+        gw_flow_view v = {.state = names[c->state],
+                          .forward = c->fwd,
+                          .ep = c->ep,
+                          .hfd = c->hfd,
+                          .up_eof = c->up_eof,
+                          .down_eof = c->down_eof};
+        fn(ctx, &v);
+    }
 }

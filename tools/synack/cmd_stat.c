@@ -13,12 +13,16 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: synack stat --tap IF | --tun IF [--conns | --counters | --count STATE]\n"
+            "usage: synack stat --tap IF | --tun IF | --gateway PID\n"
+            "                   [--conns | --counters | --count STATE]\n"
             "                   [--json]\n"
             "\n"
             "Shows the connection table (like `ss -tan`) and the non-zero counters (like\n"
             "`nstat`) of the synack serve/connect running on device IF, read from its control\n"
             "socket. Run it in the network namespace where that synack runs.\n"
+            "  --gateway PID   the synack gateway with that process id instead: its\n"
+            "                  connections, its relayed flows (both sides' addresses) and\n"
+            "                  its counters (the Gw* ones its own)\n"
             "  --conns         only the connection table\n"
             "  --counters      only the counters\n"
             "  --count STATE   only the number of connections in STATE (e.g. TIME-WAIT,\n"
@@ -57,6 +61,7 @@ static char *slurp(int fd)
 int cmd_stat(int argc, char **argv)
 {
     const char *ifname = NULL, *count = NULL;
+    char gwname[32];
     int want_conns = 1, want_counters = 1, json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -73,6 +78,16 @@ int cmd_stat(int argc, char **argv)
                 count = argv[++i];
             else
                 ifname = argv[++i];
+        } else if (!strcmp(a, "--gateway")) {
+            char *end = NULL;
+            long pid = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (pid <= 0 || *end) {
+                fprintf(stderr, "synack stat: --gateway needs a process id\n");
+                return 2;
+            }
+            i++;
+            snprintf(gwname, sizeof(gwname), "gateway.%ld", pid);
+            ifname = gwname;
         } else if (!strcmp(a, "--conns")) {
             want_counters = 0;
         } else if (!strcmp(a, "--counters")) {
@@ -87,7 +102,7 @@ int cmd_stat(int argc, char **argv)
         }
     }
     if (!ifname || strlen(ifname) >= 16) {
-        fprintf(stderr, "synack stat: which instance? (--tap IF or --tun IF)\n");
+        fprintf(stderr, "synack stat: which instance? (--tap IF, --tun IF or --gateway PID)\n");
         return 2;
     }
     if (json && (count || !want_conns || !want_counters)) {
