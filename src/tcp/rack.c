@@ -163,8 +163,12 @@ static void mark_lost(tcp_conn *c, tcp_txlog *l, tcp_txrec *x)
  * few µs above 0 and it waits for the timer; the stack has one time for the burst. */
 static int burst_later(const tcp_conn *c, const tcp_rack *r, const tcp_txrec *x, uint64_t deadline)
 {
-    return c->st->cfg.rack_reo_linux && deadline == c->st->now && x->xmit_ts == r->rtt_ts &&
-           seq_gt(x->end, r->rtt_end);
+    if (!c->st->cfg.rack_reo_linux || deadline != c->st->now || x->xmit_ts != r->rtt_ts ||
+        !seq_gt(x->end, r->rtt_end))
+        return 0;
+    /* With the model of Linux's skbs, segments of one TSO skb share its send time: only a
+     * segment of a later skb left after the one RACK.rtt came from */
+    return !c->st->cfg.psh_skb_model || tcp_skb_end_within(c, r->rtt_end, x->end);
 }
 
 /* RFC 8985 6.2 step 5 (RACK_detect_loss): a segment sent before the most recently

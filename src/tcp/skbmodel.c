@@ -159,3 +159,14 @@ uint32_t tcp_skb_rtx_unit(tcp_conn *c, uint32_t seq, uint32_t mss, uint32_t room
     *psh = first_psh;
     return end - seq;
 }
+
+int tcp_skb_end_within(const tcp_conn *c, uint32_t lo, uint32_t hi)
+{
+    const tcp_xfer *x = c->x;
+    for (uint32_t k = 0; x && k < x->skb_len; k++) {
+        uint32_t e = x->skb_end[(x->skb_head + k) % TCP_SKB_MAX];
+        if (seq_le(lo, e) && seq_lt(e, hi))
+            return 1;
+    }
+    return 0;
+}

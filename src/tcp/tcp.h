@@ -229,6 +229,9 @@ void tcp_skb_sent(tcp_conn *c, uint32_t end, int psh);
  * the next SACKed byte, as many whole segments as room bytes allow, at least one); *psh
  * says whether that unit keeps the PSH it was first sent with. */
 uint32_t tcp_skb_rtx_unit(tcp_conn *c, uint32_t seq, uint32_t mss, uint32_t room, int *psh);
+/* Whether a first-send unit ended in [lo, hi): the segments ending at lo and at hi then
+ * left in different Linux skbs, with different send times (RACK, rack_reo_linux). */
+int tcp_skb_end_within(const tcp_conn *c, uint32_t lo, uint32_t hi);
 
 /* --- record.c: record ends (MSG_EOR) --- */
 /* Whether one more record end can be marked (drops the acknowledged ones first). */

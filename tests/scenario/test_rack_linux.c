@@ -81,6 +81,33 @@ static void test_hole_after_acked_segment_waits_for_timer(void **state)
     assert_int_equal(hole_resent_after(1), 8000); /* Linux: 2 ms + 1 µs, in whole ms */
 }
 
+/* With psh_skb_model, segments Linux sends in one TSO skb share its send time: a hole in
+ * the same skb as the acknowledged segment RACK.rtt came from is not "sent after" it and is
+ * lost at once (sack/sack-route-refresh-ip-tos.pkt), where a hole in a later skb waits.
+ * Ten segments at t0 in units of two or more; three acknowledged (the third ends inside a
+ * unit), the fifth to seventh SACKed: the fourth, in the third's unit, goes at once. */
+static void test_hole_in_same_skb_lost_at_once(void **state)
+{
+    (void)state;
+    for (int model = 0; model <= 1; model++) {
+        synack_config cfg;
+        synack_config_default(&cfg);
+        cfg.rack_reo_linux = 1;
+        cfg.psh_skb_model = (uint8_t)model;
+        seghost h;
+        uint32_t b;
+        (void)ten_in_flight(&h, &cfg, 10000, &b);
+        sh_run_for(&h, 5000);
+        size_t mark = h.nout;
+        fx_sh_peer_ack(&h, b + 3 * MSS, b + 4 * MSS, b + 7 * MSS);
+        char got[128];
+        fx_sh_sent(&h, mark, b, got, sizeof(got));
+        /* without the model the burst is one time and the hole waits for the timer */
+        assert_string_equal(got, model ? "3000/1000" : "");
+        sh_free(&h);
+    }
+}
+
 /* Without a cumulative part, RACK.rtt comes from the highest SACKed segment, which left
  * after every hole below it: those are lost at once, with or without the choice. */
 static void test_hole_before_sacked_segment_lost_at_once(void **state)
@@ -148,6 +175,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hole_after_acked_segment_waits_for_timer),
+        cmocka_unit_test(test_hole_in_same_skb_lost_at_once),
         cmocka_unit_test(test_hole_before_sacked_segment_lost_at_once),
         cmocka_unit_test(test_sack_grows_cwnd_once_reordering_seen),
     };
