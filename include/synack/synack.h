@@ -746,7 +746,11 @@ typedef struct synack_tcp_info {
     X(UdpInCsumErrors) X(TCPMTUPFail) X(TCPMTUPSuccess)                                     \
     X(Ip6InReceives) X(Ip6InHdrErrors) X(Ip6InAddrErrors) X(Ip6InUnknownProtos)            \
     X(Ip6InTruncatedPkts) X(Ip6InDiscards) X(Ip6InDelivers) X(Ip6OutRequests)              \
-    X(Ip6OutDiscards) X(Ip6OutNoRoutes)
+    X(Ip6OutDiscards) X(Ip6OutNoRoutes)                                                    \
+    X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6InCsumErrors) X(Icmp6OutMsgs)                   \
+    X(Icmp6InEchos) X(Icmp6OutEchoReplies) X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs)     \
+    X(Icmp6InTimeExcds) X(Icmp6InParmProblems) X(Icmp6OutDestUnreachs)                     \
+    X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)
 /* clang-format on */
 
 typedef enum synack_counter {

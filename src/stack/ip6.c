@@ -2,13 +2,14 @@
 /* IPv6 in and out (RFC 8200) on a link without link-layer addresses (SYNACK_LINK_IP: a
  * TUN device, the simulator's memory link): the fixed header, the extension-header chain
  * walked with wire/ipv6.c's bounded walker, TCP delivered with the IPv6 pseudo-header
- * checksum. Counters are Linux's Ip6* (nstat). Not yet here: Neighbor Discovery (so no
- * Ethernet), ICMPv6, reassembly, path MTU. */
+ * checksum, ICMPv6 to icmp6.c. Counters are Linux's Ip6* (nstat). Not yet here: Neighbor
+ * Discovery (so no Ethernet), reassembly, a path-MTU cache. */
 #include <errno.h>
 #include <string.h>
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
@@ -118,8 +119,11 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         /* (reasm.c is not wired yet) */
         stack_drop(st, NULL, SYNACK_CTR_Ip6InDiscards, "ipv6-fragment");
         return 0;
+    case IPV6_WALK_PARAM_PROBLEM:
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
+        icmp6_send_error(st, pkt, len, ICMP6_PARAM_PROBLEM, ch.icmp_code, ch.pointer);
+        return -EINVAL;
     case IPV6_WALK_DROP:
-    case IPV6_WALK_PARAM_PROBLEM: /* (the Parameter Problem is not sent yet) */
     default:
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
         return -EINVAL;
@@ -127,9 +131,19 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
     if (ch.proto == IP_PROTO_TCP)
         return tcp6_input(st, &h, pkt + ch.offset, len - ch.offset, meta);
     if (ch.proto == IP_PROTO_ICMPV6) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmpv6-ignored");
+        stack_count(st, SYNACK_CTR_Ip6InDelivers);
+        icmp6_input(st, &h, pkt + ch.offset, len - ch.offset);
         return 0;
     }
+    if (ch.proto == IP_PROTO_UDP) {
+        /* No AF_INET6 datagram socket exists, so no port is open: RFC 4443 3.1 code 4. */
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "udp6-no-port");
+        icmp6_send_error(st, pkt, len, ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0);
+        return 0;
+    }
+    /* RFC 8200 4: an unrecognized Next Header is answered with Parameter Problem code 1
+     * pointing at the octet that named it. */
     stack_drop(st, NULL, SYNACK_CTR_Ip6InUnknownProtos, "unknown-protocol");
+    icmp6_send_error(st, pkt, len, ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_NH, ch.nh_field);
     return 0;
 }

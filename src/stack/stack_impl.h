@@ -15,6 +15,7 @@
 #include "tcp/tcb.h"
 #include "util/rng.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 
 /* What a socket id refers to. */
 typedef struct synack_sock {
@@ -163,6 +164,9 @@ struct synack_stack {
 
     struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
                               UDP socket */
+
+    uint32_t icmp6_debt;  /* ICMPv6 errors' token bucket, as tokens spent (icmp6.c) */
+    uint64_t icmp6_stamp; /* when it was last refilled */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -235,6 +239,12 @@ int ip6_enabled(const synack_stack *st);
 int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta);
 int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
                    uint8_t *l4, size_t l4_len, uint8_t ecn);
+/* icmp6.c (RFC 4443): an ICMPv6 message that came in h, its len bytes at p; an error
+ * (type, code, rest: the MTU or pointer) quoting the invoking packet inv, subject to 2.4(e)
+ * and the rate limit. inv must not point into st->txbuf. */
+void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t len);
+void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
+                      uint8_t code, uint32_t rest);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */
 int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip);

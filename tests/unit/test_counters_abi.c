@@ -129,6 +129,19 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6OutRequests, 106, "Ip6OutRequests"},
     {SYNACK_CTR_Ip6OutDiscards, 107, "Ip6OutDiscards"},
     {SYNACK_CTR_Ip6OutNoRoutes, 108, "Ip6OutNoRoutes"},
+    {SYNACK_CTR_Icmp6InMsgs, 109, "Icmp6InMsgs"},
+    {SYNACK_CTR_Icmp6InErrors, 110, "Icmp6InErrors"},
+    {SYNACK_CTR_Icmp6InCsumErrors, 111, "Icmp6InCsumErrors"},
+    {SYNACK_CTR_Icmp6OutMsgs, 112, "Icmp6OutMsgs"},
+    {SYNACK_CTR_Icmp6InEchos, 113, "Icmp6InEchos"},
+    {SYNACK_CTR_Icmp6OutEchoReplies, 114, "Icmp6OutEchoReplies"},
+    {SYNACK_CTR_Icmp6InDestUnreachs, 115, "Icmp6InDestUnreachs"},
+    {SYNACK_CTR_Icmp6InPktTooBigs, 116, "Icmp6InPktTooBigs"},
+    {SYNACK_CTR_Icmp6InTimeExcds, 117, "Icmp6InTimeExcds"},
+    {SYNACK_CTR_Icmp6InParmProblems, 118, "Icmp6InParmProblems"},
+    {SYNACK_CTR_Icmp6OutDestUnreachs, 119, "Icmp6OutDestUnreachs"},
+    {SYNACK_CTR_Icmp6OutParmProblems, 120, "Icmp6OutParmProblems"},
+    {SYNACK_CTR_IcmpOutRateLimitGlobal, 121, "IcmpOutRateLimitGlobal"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
