@@ -22,7 +22,7 @@
 #include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
 
-#define DELAY 1000u
+#define DELAY UINT64_C(1000)
 
 static const uint8_t A6[2][16] = {
     {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
@@ -134,7 +134,7 @@ static void test_echo_reply_exact(void **state)
     size_t n = icmp6_emit(l4, sizeof(l4), &req, &c, &s);
     assert_int_equal(n, 8 + sizeof(data));
     to_stack(&p, 1, pkt, pkt6(pkt, IP_PROTO_ICMPV6, l4, n, 0));
-    v6_run_for(&p, 2u * DELAY);
+    v6_run_for(&p, 2 * DELAY);
     assert_int_equal(nframes, 1);
     /* the reply: server to client, hop limit 64, type 129, identifier, sequence and data
      * unchanged, the checksum over the pseudo-header */
@@ -158,7 +158,7 @@ static void test_echo_reply_exact(void **state)
     /* a corrupted checksum: dropped, counted, no reply */
     l4[2] ^= 0xff;
     to_stack(&p, 1, pkt, pkt6(pkt, IP_PROTO_ICMPV6, l4, n, 0));
-    v6_run_for(&p, 2u * DELAY);
+    v6_run_for(&p, 2 * DELAY);
     assert_int_equal(nframes, 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InCsumErrors), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InErrors), 1);
@@ -187,7 +187,7 @@ static void test_unknown_next_header_parameter_problem(void **state)
     uint8_t junk[16] = {1, 2, 3, 4}, pkt[128];
     size_t len = pkt6(pkt, 253, junk, sizeof(junk), 0);
     to_stack(&p, 1, pkt, len);
-    v6_run_for(&p, 2u * DELAY);
+    v6_run_for(&p, 2 * DELAY);
     assert_int_equal(nframes, 1);
     /* RFC 8200 4: code 1, the pointer at the fixed header's Next Header octet (6) */
     expect_error(&frames[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_NH, 6, pkt, len);
@@ -202,7 +202,7 @@ static void test_unknown_next_header_parameter_problem(void **state)
     nframes = 0;
     len = pkt6(pkt, IP_PROTO_UDP, junk, sizeof(junk), 0);
     to_stack(&p, 1, pkt, len);
-    v6_run_for(&p, 2u * DELAY);
+    v6_run_for(&p, 2 * DELAY);
     assert_int_equal(nframes, 1);
     expect_error(&frames[0], ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0, pkt, len);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutDestUnreachs), 1);
@@ -220,7 +220,7 @@ static void test_bad_extension_header_parameter_problem(void **state)
     uint8_t pkt[128];
     size_t len = pkt6(pkt, 60, ext, sizeof(ext), 0);
     to_stack(&p, 1, pkt, len);
-    v6_run_for(&p, 2u * DELAY);
+    v6_run_for(&p, 2 * DELAY);
     assert_int_equal(nframes, 1);
     /* the pointer at the option's type octet: 40 + 2 */
     expect_error(&frames[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_OPT, 42, pkt, len);
@@ -247,7 +247,7 @@ static void test_errors_rate_limited(void **state)
         to_stack(&p, 1, pkt, len);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutParmProblems), 55);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_IcmpOutRateLimitGlobal), 11);
-    v6_run_for(&p, 2u * DELAY);
+    v6_run_for(&p, 2 * DELAY);
     assert_int_equal(nframes, 55);
     v6_free(&p);
 }
@@ -307,7 +307,7 @@ static void packet_too_big(uint32_t mtu)
     assert_int_equal(synack_bind(p.st[1], ls, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(synack_listen(p.st[1], ls, 8), 0);
     int cs = connect6(&p, 80);
-    v6_run_for(&p, 10u * DELAY);
+    v6_run_for(&p, 10 * DELAY);
     tcp_seg syn;
     uint64_t hs;
     assert_int_equal(tcp_parse6(frames[0].b + IPV6_HDR_LEN, frames[0].len - IPV6_HDR_LEN, A6[0],
@@ -369,7 +369,7 @@ static void test_port_unreachable_aborts_syn_sent(void **state)
     v6_init(&p);
     drop_to_server = 1;
     int cs = connect6(&p, 80);
-    v6_run_for(&p, 2u * DELAY);
+    v6_run_for(&p, 2 * DELAY);
     assert_int_equal(nframes, 1);
     tcp_seg syn;
     uint64_t hs;
