@@ -750,7 +750,9 @@ typedef struct synack_tcp_info {
     X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6InCsumErrors) X(Icmp6OutMsgs)                   \
     X(Icmp6InEchos) X(Icmp6OutEchoReplies) X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs)     \
     X(Icmp6InTimeExcds) X(Icmp6InParmProblems) X(Icmp6OutDestUnreachs)                     \
-    X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)
+    X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)                                      \
+    X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
+    X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -44,12 +44,11 @@ static size_t l4_room(const synack_stack *st)
     return cap < mtu ? cap : mtu;
 }
 
-static void send6(synack_stack *st, const ipv6_addr *dst, uint8_t *l4, size_t n)
+static void send6(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, uint8_t *l4,
+                  size_t n)
 {
     stack_count(st, SYNACK_CTR_Icmp6OutMsgs);
-    ipv6_addr src;
-    memcpy(src.b, st->cfg.netif.addr6, 16);
-    (void)ip6_output_src(st, src.b, dst->b, IP_PROTO_ICMPV6, l4, n, 0);
+    (void)ip6_output_src(st, src->b, dst->b, IP_PROTO_ICMPV6, l4, n, 0);
 }
 
 void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
@@ -73,7 +72,7 @@ void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint
         stack_count(st, SYNACK_CTR_Icmp6OutDestUnreachs);
     else if (type == ICMP6_PARAM_PROBLEM)
         stack_count(st, SYNACK_CTR_Icmp6OutParmProblems);
-    send6(st, &dst, l4, n);
+    send6(st, &src, &dst, l4, n);
 }
 
 /* The ICMPv6 error's code as the ICMP one TCP's error handling knows (icmp_error.c keeps
@@ -154,13 +153,17 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
                          .rest = m.rest,
                          .payload = m.payload,
                          .payload_len = m.payload_len};
-        size_t n = icmp6_emit(l4, l4_room(st), &rep, &h->dst, &h->src);
+        /* A request to a group (all-nodes) is answered from our own address. */
+        ipv6_addr from = h->dst;
+        if (ipv6_addr_is_multicast(&from))
+            memcpy(from.b, st->cfg.netif.addr6, 16);
+        size_t n = icmp6_emit(l4, l4_room(st), &rep, &from, &h->src);
         if (!n) {
             stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-echo-too-big");
             return;
         }
         stack_count(st, SYNACK_CTR_Icmp6OutEchoReplies);
-        send6(st, &h->src, l4, n);
+        send6(st, &from, &h->src, l4, n);
         return;
     }
     case ICMP6_DEST_UNREACH:
@@ -178,6 +181,10 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
     case ICMP6_PARAM_PROBLEM:
         stack_count(st, SYNACK_CTR_Icmp6InParmProblems);
         error_to_tcp(st, &m);
+        return;
+    case ICMP6_ND_NS:
+    case ICMP6_ND_NA:
+        ip6_nd_input(st, h, &m);
         return;
     default:
         /* RFC 4443 2.4(b): unknown informational messages are dropped silently. */

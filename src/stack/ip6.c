@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* IPv6 in and out (RFC 8200) on a link without link-layer addresses (SYNACK_LINK_IP: a
- * TUN device, the simulator's memory link): the fixed header, the extension-header chain
- * walked with wire/ipv6.c's bounded walker, TCP delivered with the IPv6 pseudo-header
- * checksum, ICMPv6 to icmp6.c. Counters are Linux's Ip6* (nstat). Not yet here: Neighbor
- * Discovery (so no Ethernet), reassembly, a path-MTU cache. */
+ * TUN device, the simulator's memory link) or on Ethernet through nd.c: the fixed header,
+ * the extension-header chain walked with wire/ipv6.c's bounded walker, TCP delivered with
+ * the IPv6 pseudo-header checksum, ICMPv6 to icmp6.c. Counters are Linux's Ip6* (nstat).
+ * Not yet here: reassembly, a path-MTU cache. */
 #include <errno.h>
 #include <string.h>
 
@@ -28,7 +28,7 @@ int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16
 {
     const synack_netif *nif = &st->cfg.netif;
     stack_count(st, SYNACK_CTR_Ip6OutRequests);
-    if (!ip6_enabled(st) || nif->type != SYNACK_LINK_IP) {
+    if (!ip6_enabled(st)) {
         stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
         return -ENETUNREACH;
     }
@@ -47,6 +47,8 @@ int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
         return -EMSGSIZE;
     }
+    if (nif->type == SYNACK_LINK_ETHERNET)
+        return ip6_eth_output(st, ip, IPV6_HDR_LEN + l4_len, dst);
     int rc = ip_send_frame(st, ip, IPV6_HDR_LEN + l4_len, NULL);
     if (rc < 0)
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
@@ -102,8 +104,7 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
         return -EINVAL;
     }
-    /* (No multicast group is joined yet: ND and MLD are not wired.) */
-    if (memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
+    if (!ip6_is_our_dst(st, &h.dst)) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
         return -EINVAL;
     }
@@ -128,8 +129,14 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
         return -EINVAL;
     }
-    if (ch.proto == IP_PROTO_TCP)
+    if (ch.proto == IP_PROTO_TCP) {
+        /* TCP is for the configured address only (not multicast, not yet link-local). */
+        if (memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
+            stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "tcp-not-our-address");
+            return -EINVAL;
+        }
         return tcp6_input(st, &h, pkt + ch.offset, len - ch.offset, meta);
+    }
     if (ch.proto == IP_PROTO_ICMPV6) {
         stack_count(st, SYNACK_CTR_Ip6InDelivers);
         icmp6_input(st, &h, pkt + ch.offset, len - ch.offset);

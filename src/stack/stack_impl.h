@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "stack/arp_cache.h"
+#include "stack/nd_cache.h"
 #include "tcp/conn_table.h"
 #include "tcp/fastopen_cache.h"
 #include "stack/lifetime.h"
@@ -165,8 +166,10 @@ struct synack_stack {
     struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
                               UDP socket */
 
-    uint32_t icmp6_debt;  /* ICMPv6 errors' token bucket, as tokens spent (icmp6.c) */
-    uint64_t icmp6_stamp; /* when it was last refilled */
+    nd_cache nd;          /* IPv6 neighbors, Ethernet links with addr6 only (nd.c) */
+    uint64_t icmp6_stamp; /* when the ICMPv6 errors' token bucket was last refilled */
+    uint32_t icmp6_debt;  /* its tokens spent (icmp6.c) */
+    uint8_t nd_on;        /* nd is initialized */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -245,6 +248,20 @@ int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16
 void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t len);
 void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
                       uint8_t code, uint32_t rest);
+/* nd.c: IPv6 on Ethernet (RFC 4861). The neighbor cache's life and timers; whether a
+ * destination address or a 33:33 MAC is the netif's; the link-local address (EUI-64);
+ * ip (len bytes, ETH_HDR_LEN of room before it) out to dst6 through resolution; an NS or
+ * NA in. */
+int ip6_nd_init(synack_stack *st);
+void ip6_nd_destroy(synack_stack *st);
+void ip6_nd_poll(synack_stack *st);
+uint64_t ip6_nd_deadline(const synack_stack *st);
+int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a);
+int ip6_mac_ours(const synack_stack *st, const uint8_t mac[6]);
+void ip6_link_local(const synack_stack *st, ipv6_addr *out);
+int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16]);
+struct icmp_msg;
+void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */
 int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip);

@@ -142,6 +142,10 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6OutDestUnreachs, 119, "Icmp6OutDestUnreachs"},
     {SYNACK_CTR_Icmp6OutParmProblems, 120, "Icmp6OutParmProblems"},
     {SYNACK_CTR_IcmpOutRateLimitGlobal, 121, "IcmpOutRateLimitGlobal"},
+    {SYNACK_CTR_Icmp6InNeighborSolicits, 122, "Icmp6InNeighborSolicits"},
+    {SYNACK_CTR_Icmp6InNeighborAdvertisements, 123, "Icmp6InNeighborAdvertisements"},
+    {SYNACK_CTR_Icmp6OutNeighborSolicits, 124, "Icmp6OutNeighborSolicits"},
+    {SYNACK_CTR_Icmp6OutNeighborAdvertisements, 125, "Icmp6OutNeighborAdvertisements"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
