@@ -143,6 +143,10 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
                    wire_result_name(r));
         return;
     }
+    if (ipv6_addr_is_unspecified(&h->src) && m.type != ICMP6_ND_NS) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
+        return;
+    }
     switch (m.type) {
     case ICMP6_ECHO_REQUEST: {
         stack_count(st, SYNACK_CTR_Icmp6InEchos);
@@ -155,8 +159,11 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
                          .payload_len = m.payload_len};
         /* A request to a group (all-nodes) is answered from our own address. */
         ipv6_addr from = h->dst;
-        if (ipv6_addr_is_multicast(&from))
+        if (ipv6_addr_is_multicast(&from)) {
             memcpy(from.b, st->cfg.netif.addr6, 16);
+            if (ipv6_addr_is_link_local(&h->src))
+                ip6_link_local(st, &from);
+        }
         size_t n = icmp6_emit(l4, l4_room(st), &rep, &from, &h->src);
         if (!n) {
             stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-echo-too-big");

@@ -100,7 +100,9 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         return -EINVAL;
     }
     len = IPV6_HDR_LEN + (size_t)h.payload_len; /* link padding is not the packet's */
-    if (bad_source(&h.src)) {
+    /* A DAD probe (RFC 4862 5.4) comes from :: as an NS; icmp6.c lets nothing else in. */
+    int dad = ipv6_addr_is_unspecified(&h.src) && h.next == IP_PROTO_ICMPV6 && st->nd_on;
+    if (bad_source(&h.src) && !dad) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
         return -EINVAL;
     }

@@ -5,7 +5,8 @@
  * are checked by wire/icmpv6.c's nd_parse (hop limit 255, 7.1.1). The netif answers to
  * its configured address and to a link-local one made from its MAC (modified EUI-64,
  * RFC 4291 appendix A), to their solicited-node groups and to all-nodes (RFC 4291 2.7.1),
- * each on its 33:33 MAC (RFC 2464 7). Not here: DAD, MLD reports, router discovery. */
+ * each on its 33:33 MAC (RFC 2464 7). Another node's DAD probe (from ::) is answered, as
+ * 7.2.4 says. Not here: DAD of our own addresses, MLD reports, router discovery. */
 #include <errno.h>
 #include <string.h>
 
@@ -132,7 +133,7 @@ static void nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst
     uint8_t f[ETH_HDR_LEN + IPV6_HDR_LEN + 64];
     uint8_t *ip = f + ETH_HDR_LEN;
     ipv6_hdr h = {.next = IP_PROTO_ICMPV6, .hop_limit = ND_HOP_LIMIT, .src = *src, .dst = *dst};
-    if (n > 64 || ipv6_emit(ip, IPV6_HDR_LEN, &h, n) == 0)
+    if (n == 0 || n > 64 || ipv6_emit(ip, IPV6_HDR_LEN, &h, n) == 0)
         return;
     memcpy(ip + IPV6_HDR_LEN, l4, n);
     stack_count(st, SYNACK_CTR_Ip6OutRequests);

@@ -170,13 +170,40 @@ static void test_ns_answered_with_na(void **state)
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InNeighborSolicits), 1);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutNeighborAdvertisements), 1);
 
+    /* a DAD probe for our address (from ::, to the solicited-node group): defended with
+     * an NA to all-nodes, override but not solicited (RFC 4861 7.2.4) */
+    ipv6_addr unspec;
+    memset(&unspec, 0, sizeof(unspec));
+    n = nd_ns_emit(l4, sizeof(l4), &us, NULL, &unspec, &sn);
+    fl = frame6(f, sn_mac, MAC_PEER, &unspec, &sn, 255, l4, n);
+    synack_input(st, 2500, f, fl);
+    assert_int_equal(nout, 2);
+    ipv6_addr all;
+    memset(&all, 0, sizeof(all));
+    all.b[0] = 0xff;
+    all.b[1] = 0x02;
+    all.b[15] = 1;
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    m = nd_na_emit(want + 100, 64, ND_NA_OVERRIDE, &us, MAC_US, &us, &all);
+    memcpy(l4, want + 100, m);
+    wl = frame6(want, all_mac, MAC_US, &us, &all, 255, l4, m);
+    assert_int_equal(out[1].len, wl);
+    assert_memory_equal(out[1].b, want, wl);
+    /* but nothing else from ::, an echo request included */
+    const uint8_t d[2] = {9, 9};
+    icmp6_msg req = {.type = ICMP6_ECHO_REQUEST, .rest = 1, .payload = d, .payload_len = 2};
+    n = icmp6_emit(l4, sizeof(l4), &req, &unspec, &us);
+    fl = frame6(f, MAC_US, MAC_PEER, &unspec, &us, 64, l4, n);
+    synack_input(st, 2600, f, fl);
+    assert_int_equal(nout, 2);
+
     /* an NS for an address not ours: nothing */
     ipv6_addr other = peer;
     other.b[15] = 9;
     n = nd_ns_emit(l4, sizeof(l4), &other, MAC_PEER, &peer, &us);
     fl = frame6(f, MAC_US, MAC_PEER, &peer, &us, 255, l4, n);
     synack_input(st, 3000, f, fl);
-    assert_int_equal(nout, 1);
+    assert_int_equal(nout, 2);
     synack_stack_free(st);
 }
 
