@@ -760,10 +760,16 @@ typedef struct synack_tcp_info {
     X(TCPSynHeld) X(TCPSynHeldRetrans) X(TCPSynHeldExpired) X(TCPSynHeldRejected)          \
     X(TCPSynHeldInvalid) X(PAWSActiveRejected)                                             \
     X(UdpInDatagrams) X(UdpNoPorts) X(UdpInErrors) X(UdpOutDatagrams) X(UdpRcvbufErrors)   \
-    X(UdpInCsumErrors) X(TCPMTUPFail) X(TCPMTUPSuccess)                                     \
+    X(UdpInCsumErrors) X(TCPMTUPFail) X(TCPMTUPSuccess)                                    \
     X(Ip6InReceives) X(Ip6InHdrErrors) X(Ip6InAddrErrors) X(Ip6InUnknownProtos)            \
     X(Ip6InTruncatedPkts) X(Ip6InDiscards) X(Ip6InDelivers) X(Ip6OutRequests)              \
-    X(Ip6OutDiscards) X(Ip6OutNoRoutes) X(SkbRecordFull)
+    X(Ip6OutDiscards) X(Ip6OutNoRoutes) X(SkbRecordFull)                                   \
+    X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6InCsumErrors) X(Icmp6OutMsgs)                   \
+    X(Icmp6InEchos) X(Icmp6OutEchoReplies) X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs)     \
+    X(Icmp6InTimeExcds) X(Icmp6InParmProblems) X(Icmp6OutDestUnreachs)                     \
+    X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)                                      \
+    X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
+    X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -59,16 +59,14 @@ static int on_link(const synack_netif *n, uint32_t a)
 
 /* IPv6 is optional (addr6 all zero: none). The address must be one a host may own
  * (RFC 4291 2.5: not unspecified, loopback, multicast or IPv4-mapped), and the link must
- * carry IPv6's minimum MTU (RFC 8200 5). Neighbor Discovery is not wired yet, so only a
- * link without link-layer addresses (SYNACK_LINK_IP) can carry it. */
+ * carry IPv6's minimum MTU (RFC 8200 5). On Ethernet, Neighbor Discovery (nd.c) resolves
+ * next hops. */
 static const char *check_netif6(const synack_netif *n)
 {
     static const uint8_t zero[16];
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (memcmp(n->addr6, zero, 16) == 0)
         return n->prefix6_len || memcmp(n->gateway6, zero, 16) != 0 ? "netif.addr6" : NULL;
-    if (n->type != SYNACK_LINK_IP)
-        return "netif.addr6";
     if (n->addr6[0] == 0xff || memcmp(n->addr6, mapped, 12) == 0 ||
         (memcmp(n->addr6, zero, 15) == 0 && n->addr6[15] == 1))
         return "netif.addr6";

@@ -305,15 +305,19 @@ static int frame_input(synack_stack *st, const uint8_t *p, size_t len, const syn
     }
     eth_hdr eh;
     wire_result r = eth_parse(p, len, &eh);
-    if (r != WIRE_OK) {
+    int v6 = r == WIRE_UNKNOWN_ETHERTYPE && eh.ethertype == ETHERTYPE_IPV6 && st->nd_on;
+    if (r != WIRE_OK && !v6) {
         stack_drop(st, NULL, SYNACK_CTR_InDiscards, wire_result_name(r));
         return -EINVAL;
     }
     static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    if (memcmp(eh.dst, st->cfg.netif.mac, 6) != 0 && memcmp(eh.dst, bcast, 6) != 0) {
+    if (memcmp(eh.dst, st->cfg.netif.mac, 6) != 0 && memcmp(eh.dst, bcast, 6) != 0 &&
+        !(v6 && ip6_mac_ours(st, eh.dst))) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "not-our-mac");
         return 0;
     }
+    if (v6)
+        return ip6_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN, meta);
     if (eh.ethertype == ETHERTYPE_ARP) {
         arp_input(st, p + ETH_HDR_LEN, len - ETH_HDR_LEN);
         return 0;

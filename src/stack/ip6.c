@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* IPv6 in and out (RFC 8200) on a link without link-layer addresses (SYNACK_LINK_IP: a
- * TUN device, the simulator's memory link): the fixed header, the extension-header chain
- * walked with wire/ipv6.c's bounded walker, TCP delivered with the IPv6 pseudo-header
- * checksum. Counters are Linux's Ip6* (nstat). Not yet here: Neighbor Discovery (so no
- * Ethernet), ICMPv6, reassembly, path MTU. */
+ * TUN device, the simulator's memory link) or on Ethernet through nd.c: the fixed header,
+ * the extension-header chain walked with wire/ipv6.c's bounded walker, TCP delivered with
+ * the IPv6 pseudo-header checksum, ICMPv6 to icmp6.c. Counters are Linux's Ip6* (nstat).
+ * Not yet here: reassembly, a path-MTU cache. */
 #include <errno.h>
 #include <string.h>
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
@@ -27,7 +28,7 @@ int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16
 {
     const synack_netif *nif = &st->cfg.netif;
     stack_count(st, SYNACK_CTR_Ip6OutRequests);
-    if (!ip6_enabled(st) || nif->type != SYNACK_LINK_IP) {
+    if (!ip6_enabled(st)) {
         stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
         return -ENETUNREACH;
     }
@@ -46,6 +47,8 @@ int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
         return -EMSGSIZE;
     }
+    if (nif->type == SYNACK_LINK_ETHERNET)
+        return ip6_eth_output(st, ip, IPV6_HDR_LEN + l4_len, dst);
     int rc = ip_send_frame(st, ip, IPV6_HDR_LEN + l4_len, NULL);
     if (rc < 0)
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
@@ -97,12 +100,13 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         return -EINVAL;
     }
     len = IPV6_HDR_LEN + (size_t)h.payload_len; /* link padding is not the packet's */
-    if (bad_source(&h.src)) {
+    /* A DAD probe (RFC 4862 5.4) comes from :: as an NS; icmp6.c lets nothing else in. */
+    int dad = ipv6_addr_is_unspecified(&h.src) && h.next == IP_PROTO_ICMPV6 && st->nd_on;
+    if (bad_source(&h.src) && !dad) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
         return -EINVAL;
     }
-    /* (No multicast group is joined yet: ND and MLD are not wired.) */
-    if (memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
+    if (!ip6_is_our_dst(st, &h.dst)) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
         return -EINVAL;
     }
@@ -118,18 +122,37 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         /* (reasm.c is not wired yet) */
         stack_drop(st, NULL, SYNACK_CTR_Ip6InDiscards, "ipv6-fragment");
         return 0;
+    case IPV6_WALK_PARAM_PROBLEM:
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
+        icmp6_send_error(st, pkt, len, ICMP6_PARAM_PROBLEM, ch.icmp_code, ch.pointer);
+        return -EINVAL;
     case IPV6_WALK_DROP:
-    case IPV6_WALK_PARAM_PROBLEM: /* (the Parameter Problem is not sent yet) */
     default:
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
         return -EINVAL;
     }
-    if (ch.proto == IP_PROTO_TCP)
+    if (ch.proto == IP_PROTO_TCP) {
+        /* TCP is for the configured address only (not multicast, not yet link-local). */
+        if (memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
+            stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "tcp-not-our-address");
+            return -EINVAL;
+        }
         return tcp6_input(st, &h, pkt + ch.offset, len - ch.offset, meta);
+    }
     if (ch.proto == IP_PROTO_ICMPV6) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmpv6-ignored");
+        stack_count(st, SYNACK_CTR_Ip6InDelivers);
+        icmp6_input(st, &h, pkt + ch.offset, len - ch.offset);
         return 0;
     }
+    if (ch.proto == IP_PROTO_UDP) {
+        /* No AF_INET6 datagram socket exists, so no port is open: RFC 4443 3.1 code 4. */
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "udp6-no-port");
+        icmp6_send_error(st, pkt, len, ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0);
+        return 0;
+    }
+    /* RFC 8200 4: an unrecognized Next Header is answered with Parameter Problem code 1
+     * pointing at the octet that named it. */
     stack_drop(st, NULL, SYNACK_CTR_Ip6InUnknownProtos, "unknown-protocol");
+    icmp6_send_error(st, pkt, len, ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_NH, ch.nh_field);
     return 0;
 }

@@ -261,7 +261,7 @@ int synack_stack_create(const synack_config *cfg, synack_stack **out, const char
     st->txbuf = stack_alloc(st, st->txcap);
     st->socks = stack_alloc(st, sizeof(synack_sock) * cfg->max_sockets);
     if (!st->txbuf || !st->socks || ct_init(&st->conns, &st->mem, st->hash_key, 64) != 0 ||
-        arp_cache_init(st) != 0) {
+        arp_cache_init(st) != 0 || ip6_nd_init(st) != 0) {
         free_partial(st);
         return -ENOMEM;
     }
@@ -377,6 +377,7 @@ static void stack_destroy(synack_stack *st)
         stack_free(st, l, sizeof(*l));
     }
     arp_cache_destroy(st);
+    ip6_nd_destroy(st);
     tfo_cache_free(st);
     ip_frag_destroy(st);
     ip_pmtu_destroy(st);
@@ -452,6 +453,8 @@ int synack_poll(synack_stack *st, uint64_t now)
         arp_poll(st);
     if (!st->free_pending)
         ip_frag_poll(st);
+    if (!st->free_pending)
+        ip6_nd_poll(st);
     stack_api_return(st);
     return 0;
 }
@@ -464,6 +467,9 @@ uint64_t synack_next_deadline(synack_stack *st)
     uint64_t tw = tcp_tw_next_deadline(st);
     if (tw < t)
         t = tw;
+    uint64_t nd = ip6_nd_deadline(st);
+    if (nd < t)
+        t = nd;
     if (st->arp.head) {
         uint64_t a = st->arp.head->queued + ARP_PENDING_US;
         if (a < t)

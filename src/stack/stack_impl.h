@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "stack/arp_cache.h"
+#include "stack/nd_cache.h"
 #include "tcp/conn_table.h"
 #include "tcp/fastopen_cache.h"
 #include "stack/lifetime.h"
@@ -15,6 +16,7 @@
 #include "tcp/tcb.h"
 #include "util/rng.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 
 /* What a socket id refers to. */
 typedef struct synack_sock {
@@ -165,6 +167,11 @@ struct synack_stack {
 
     struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
                               UDP socket */
+
+    nd_cache nd;          /* IPv6 neighbors, Ethernet links with addr6 only (nd.c) */
+    uint64_t icmp6_stamp; /* when the ICMPv6 errors' token bucket was last refilled */
+    uint32_t icmp6_debt;  /* its tokens spent (icmp6.c) */
+    uint8_t nd_on;        /* nd is initialized */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -237,6 +244,26 @@ int ip6_enabled(const synack_stack *st);
 int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta);
 int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
                    uint8_t *l4, size_t l4_len, uint8_t ecn);
+/* icmp6.c (RFC 4443): an ICMPv6 message that came in h, its len bytes at p; an error
+ * (type, code, rest: the MTU or pointer) quoting the invoking packet inv, subject to 2.4(e)
+ * and the rate limit. inv must not point into st->txbuf. */
+void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t len);
+void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
+                      uint8_t code, uint32_t rest);
+/* nd.c: IPv6 on Ethernet (RFC 4861). The neighbor cache's life and timers; whether a
+ * destination address or a 33:33 MAC is the netif's; the link-local address (EUI-64);
+ * ip (len bytes, ETH_HDR_LEN of room before it) out to dst6 through resolution; an NS or
+ * NA in. */
+int ip6_nd_init(synack_stack *st);
+void ip6_nd_destroy(synack_stack *st);
+void ip6_nd_poll(synack_stack *st);
+uint64_t ip6_nd_deadline(const synack_stack *st);
+int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a);
+int ip6_mac_ours(const synack_stack *st, const uint8_t mac[6]);
+void ip6_link_local(const synack_stack *st, ipv6_addr *out);
+int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16]);
+struct icmp_msg;
+void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */
 int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip);

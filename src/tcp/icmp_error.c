@@ -7,6 +7,7 @@
 
 #include "tcp/tcp.h"
 #include "wire/icmp.h"
+#include "wire/ipv6.h"
 
 /* Linux's net.ipv4.route.min_pmtu: a forged "fragmentation needed" cannot push the MSS
  * below what this allows (RFC 5927 7.2 recommends such a floor). */
@@ -48,28 +49,34 @@ static int unreach_errno(uint8_t code)
  * ssthresh stay). */
 static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
 {
+    int v6 = tcp_ep_v6(&e->ep);
     uint32_t mtu = e->next_mtu;
     if (mtu == 0)
         mtu = plateau_below(e->quoted_len);
-    if (mtu < TCP_MIN_PMTU)
-        mtu = TCP_MIN_PMTU;
+    /* RFC 8201 4: an IPv6 path MTU is never taken below the minimum link MTU. */
+    if (mtu < (v6 ? IPV6_MIN_MTU : TCP_MIN_PMTU))
+        mtu = v6 ? IPV6_MIN_MTU : TCP_MIN_PMTU;
     if (mtu > c->st->cfg.netif.mtu)
         return;
     /* RFC 6691: the MSS excludes IP and TCP options; ours are only timestamps. */
-    uint32_t mss = mtu - IPV4_HDR_LEN - TCP_HDR_LEN - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
+    uint32_t hdrs = (v6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
+    uint32_t mss = mtu - hdrs - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
     if (c->state == SYNACK_SYN_SENT && c->x->tfo_data && e->seq == c->x->iss) {
         /* Our SYN with data was too big: a plain SYN goes at once, and the connection then
          * uses the MSS the handshake gives, as Linux does; the estimate is not kept. */
         tcp_fo_syn_too_big(c, mss);
         return;
     }
-    if (route_mtu_locked(c->st, c->node.key.raddr)) {
+    /* Routes and the path-MTU cache are IPv4's so far (mtu.c): an IPv6 connection has
+     * neither to consult nor to teach. */
+    if (!v6 && route_mtu_locked(c->st, c->node.key.raddr)) {
         /* "mtu lock" (Linux's RTAX_MTU lock): the route's MTU is not to be lowered. */
         stack_drop(c->st, &e->ep, SYNACK_CTR_COUNT, "icmp-mtu-locked");
         return;
     }
     /* Validated against this connection (RFC 5927), so worth keeping for the next one. */
-    ip_pmtu_report(c->st, c->node.key.raddr, e->next_mtu, e->quoted_len);
+    if (!v6)
+        ip_pmtu_report(c->st, c->node.key.raddr, e->next_mtu, e->quoted_len);
     if (mss >= c->snd_mss)
         return; /* not smaller than what we use: stale or bogus */
     c->snd_mss = (uint16_t)mss;

@@ -12,6 +12,7 @@
 #define ETH_ADDR_LEN 6        /* Octets in a MAC address. */
 #define ETHERTYPE_IPV4 0x0800 /* Type field of an IPv4 datagram (RFC 894). */
 #define ETHERTYPE_ARP 0x0806  /* Type field of an ARP packet (RFC 826). */
+#define ETHERTYPE_IPV6 0x86dd /* Type field of an IPv6 packet (RFC 2464 3). */
 
 typedef struct eth_hdr {
     uint8_t dst[6];     /* Destination MAC address, as on the wire. */

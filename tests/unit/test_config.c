@@ -374,7 +374,6 @@ static void addr6(synack_config *c)
     static const uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
     memcpy(c->netif.addr6, a, 16);
 }
-MUT(addr6_ethernet, ethernet(c); addr6(c))
 MUT(addr6_multicast, addr6(c); c->netif.addr6[0] = 0xff)
 MUT(addr6_loopback, memset(c->netif.addr6, 0, 16); c->netif.addr6[15] = 1)
 MUT(addr6_mapped, memset(c->netif.addr6, 0, 16); c->netif.addr6[10] = c->netif.addr6[11] = 0xff;
@@ -474,7 +473,6 @@ static const bad_case bad_cases[] = {
     {"tso_min_segs", tso_min_segs_zero},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
-    {"netif.addr6", addr6_ethernet},
     {"netif.addr6", addr6_multicast},
     {"netif.addr6", addr6_loopback},
     {"netif.addr6", addr6_mapped},

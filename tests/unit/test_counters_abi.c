@@ -130,6 +130,23 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6OutDiscards, 107, "Ip6OutDiscards"},
     {SYNACK_CTR_Ip6OutNoRoutes, 108, "Ip6OutNoRoutes"},
     {SYNACK_CTR_SkbRecordFull, 109, "SkbRecordFull"},
+    {SYNACK_CTR_Icmp6InMsgs, 110, "Icmp6InMsgs"},
+    {SYNACK_CTR_Icmp6InErrors, 111, "Icmp6InErrors"},
+    {SYNACK_CTR_Icmp6InCsumErrors, 112, "Icmp6InCsumErrors"},
+    {SYNACK_CTR_Icmp6OutMsgs, 113, "Icmp6OutMsgs"},
+    {SYNACK_CTR_Icmp6InEchos, 114, "Icmp6InEchos"},
+    {SYNACK_CTR_Icmp6OutEchoReplies, 115, "Icmp6OutEchoReplies"},
+    {SYNACK_CTR_Icmp6InDestUnreachs, 116, "Icmp6InDestUnreachs"},
+    {SYNACK_CTR_Icmp6InPktTooBigs, 117, "Icmp6InPktTooBigs"},
+    {SYNACK_CTR_Icmp6InTimeExcds, 118, "Icmp6InTimeExcds"},
+    {SYNACK_CTR_Icmp6InParmProblems, 119, "Icmp6InParmProblems"},
+    {SYNACK_CTR_Icmp6OutDestUnreachs, 120, "Icmp6OutDestUnreachs"},
+    {SYNACK_CTR_Icmp6OutParmProblems, 121, "Icmp6OutParmProblems"},
+    {SYNACK_CTR_IcmpOutRateLimitGlobal, 122, "IcmpOutRateLimitGlobal"},
+    {SYNACK_CTR_Icmp6InNeighborSolicits, 123, "Icmp6InNeighborSolicits"},
+    {SYNACK_CTR_Icmp6InNeighborAdvertisements, 124, "Icmp6InNeighborAdvertisements"},
+    {SYNACK_CTR_Icmp6OutNeighborSolicits, 125, "Icmp6OutNeighborSolicits"},
+    {SYNACK_CTR_Icmp6OutNeighborAdvertisements, 126, "Icmp6OutNeighborAdvertisements"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -8,7 +8,9 @@
  *                                       prints "listening", then "received N from PEER"
  *   v6peer TUN ADDR6 send DST6 PORT IN  connect to [DST6]:PORT, send IN, close after the
  *                                       peer's end of stream; exit 1 with the errno name
- *                                       (e.g. ECONNREFUSED) when the connection fails */
+ *                                       (e.g. ECONNREFUSED) when the connection fails
+ * With V6PEER_TAP in the environment, TUN is a TAP device and the stack an Ethernet one
+ * (MAC 02:00:00:00:00:02). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -161,7 +163,9 @@ int main(int argc, char **argv)
     if (argc < 6)
         return 2;
     synack_tuntap dev;
-    int rc = synack_tuntap_open(&dev, argv[1], SYNACK_LINK_IP);
+    /* V6PEER_TAP set: a TAP device, so Ethernet with Neighbor Discovery (ipv6_tap.sh) */
+    int tap = getenv("V6PEER_TAP") != NULL;
+    int rc = synack_tuntap_open(&dev, argv[1], tap ? SYNACK_LINK_ETHERNET : SYNACK_LINK_IP);
     if (rc != 0) {
         fprintf(stderr, "tun %s: %s\n", argv[1], strerror(-rc));
         return 2;
@@ -176,6 +180,10 @@ int main(int argc, char **argv)
     if (inet_pton(AF_INET6, argv[2], cfg.netif.addr6) != 1)
         return 2;
     cfg.netif.prefix6_len = 64;
+    if (tap) {
+        static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x02}; /* link-local fe80::ff:fe00:2 */
+        memcpy(cfg.netif.mac, mac, 6);
+    }
     st = synack_stack_new(&cfg);
     if (!st) {
         const char *field = "?";

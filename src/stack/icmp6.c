@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* ICMPv6 in the stack (RFC 4443): echo replies, the errors IPv6 input sends (rate
+ * limited, 2.4(f)), and received errors handed to TCP as ICMP's are (RFC 1122 4.2.3.9,
+ * RFC 5927; Packet Too Big lowers the connection's MSS, RFC 8201). The messages
+ * themselves are wire/icmpv6.c's. Counters are Linux's Icmp6* (nstat). */
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/icmpv6.h"
+#include "wire/ipv4.h"
+
+/* Linux's net.ipv4.icmp_msgs_burst and icmp_msgs_per_sec (its global bucket covers
+ * ICMPv6 too): a burst of 50 errors, then one a millisecond. */
+#define ICMP6_BURST 50u
+#define ICMP6_TOKEN_US 1000u
+
+/* The bucket is kept as its debt, so a zeroed stack starts with a full burst. */
+static int error_allowed(synack_stack *st)
+{
+    uint64_t refill = (st->now - st->icmp6_stamp) / ICMP6_TOKEN_US;
+    if (refill >= st->icmp6_debt) {
+        st->icmp6_debt = 0;
+        st->icmp6_stamp = st->now;
+    } else {
+        st->icmp6_debt -= (uint32_t)refill;
+        st->icmp6_stamp += refill * ICMP6_TOKEN_US;
+    }
+    if (st->icmp6_debt >= ICMP6_BURST) {
+        stack_count(st, SYNACK_CTR_IcmpOutRateLimitGlobal);
+        return 0;
+    }
+    st->icmp6_debt++;
+    return 1;
+}
+
+/* Room for an ICMPv6 message in st->txbuf: the link MTU less the IPv6 header. */
+static size_t l4_room(const synack_stack *st)
+{
+    size_t cap = st->txcap - ip_headroom(st);
+    size_t mtu = st->cfg.netif.mtu > IPV6_HDR_LEN ? st->cfg.netif.mtu - IPV6_HDR_LEN : 0;
+    return cap < mtu ? cap : mtu;
+}
+
+static void send6(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, uint8_t *l4,
+                  size_t n)
+{
+    stack_count(st, SYNACK_CTR_Icmp6OutMsgs);
+    (void)ip6_output_src(st, src->b, dst->b, IP_PROTO_ICMPV6, l4, n, 0);
+}
+
+void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
+                      uint8_t code, uint32_t rest)
+{
+    /* RFC 4443 2.4(e): never about an error, a multicast or an unspecified source. */
+    if (!icmp6_error_allowed(inv, inv_len, 0, type, code)) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-error-not-allowed");
+        return;
+    }
+    if (!error_allowed(st))
+        return;
+    ipv6_addr src, dst;
+    memcpy(src.b, st->cfg.netif.addr6, 16);
+    memcpy(dst.b, inv + 8, 16); /* the invoking packet's source */
+    uint8_t *l4 = st->txbuf + ip_headroom(st);
+    size_t n = icmp6_error_emit(l4, l4_room(st), type, code, rest, inv, inv_len, &src, &dst);
+    if (!n)
+        return;
+    if (type == ICMP6_DEST_UNREACH)
+        stack_count(st, SYNACK_CTR_Icmp6OutDestUnreachs);
+    else if (type == ICMP6_PARAM_PROBLEM)
+        stack_count(st, SYNACK_CTR_Icmp6OutParmProblems);
+    send6(st, &src, &dst, l4, n);
+}
+
+/* The ICMPv6 error's code as the ICMP one TCP's error handling knows (icmp_error.c keeps
+ * one table of errnos and hard errors): no route is network unreachable, port unreachable
+ * is itself, an unrecognized next header is protocol unreachable (Linux makes both hard
+ * errors, as RFC 1122 does ICMP's), the rest host unreachable. */
+static void as_icmp(const icmp6_msg *m, tcp_icmp_err *e)
+{
+    e->type = ICMP_DEST_UNREACH;
+    switch (m->type) {
+    case ICMP6_PACKET_TOO_BIG:
+        e->code = ICMP_CODE_FRAG_NEEDED;
+        /* Any MTU above 16 bits is above our link's and is ignored there. */
+        e->next_mtu = m->rest > 0xffff ? 0xffff : (uint16_t)m->rest;
+        if (e->next_mtu == 0)
+            e->next_mtu = 1; /* not "unsaid": 0 would pick an IPv4 plateau */
+        break;
+    case ICMP6_DEST_UNREACH:
+        e->code = m->code == ICMP6_UNREACH_PORT       ? ICMP_CODE_PORT_UNREACH
+                  : m->code == ICMP6_UNREACH_NO_ROUTE ? 0
+                                                      : 1;
+        break;
+    case ICMP6_PARAM_PROBLEM:
+        e->code = m->code == ICMP6_PARAM_UNKNOWN_NH ? ICMP_CODE_PROTO_UNREACH : 1;
+        break;
+    default:
+        e->type = ICMP_TIME_EXCEEDED;
+        e->code = m->code;
+        break;
+    }
+}
+
+/* An error quotes the packet that caused it from its IPv6 header on. If that was a TCP
+ * segment of ours (TCP right after the fixed header, as we send it), TCP hears of it. */
+static void error_to_tcp(synack_stack *st, const icmp6_msg *m)
+{
+    const uint8_t *q = m->payload;
+    size_t n = m->payload_len;
+    if (n < IPV6_HDR_LEN + 8 || (q[0] >> 4) != 6 || q[6] != IP_PROTO_TCP) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-bad-quote");
+        return;
+    }
+    if (memcmp(q + 8, st->cfg.netif.addr6, 16) != 0) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
+        return;
+    }
+    const uint8_t *t = q + IPV6_HDR_LEN;
+    tcp_icmp_err e = {
+        .quoted_len = (uint16_t)(IPV6_HDR_LEN + rd16(q + 4)),
+        .ep = {.family = SYNACK_AF_INET6, .lport = rd16(t), .rport = rd16(t + 2)},
+        .seq = rd32(t + 4),
+    };
+    memcpy(e.ep.laddr6, q + 8, 16);
+    memcpy(e.ep.raddr6, q + 24, 16);
+    as_icmp(m, &e);
+    tcp_icmp_input(st, &e);
+}
+
+void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t len)
+{
+    stack_count(st, SYNACK_CTR_Icmp6InMsgs);
+    icmp6_msg m;
+    wire_result r = icmp6_parse(p, len, &h->src, &h->dst, &m);
+    if (r != WIRE_OK) {
+        stack_count(st, SYNACK_CTR_Icmp6InErrors);
+        stack_drop(st, NULL,
+                   r == WIRE_BAD_ICMP_CSUM ? SYNACK_CTR_Icmp6InCsumErrors : SYNACK_CTR_COUNT,
+                   wire_result_name(r));
+        return;
+    }
+    if (ipv6_addr_is_unspecified(&h->src) && m.type != ICMP6_ND_NS) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
+        return;
+    }
+    switch (m.type) {
+    case ICMP6_ECHO_REQUEST: {
+        stack_count(st, SYNACK_CTR_Icmp6InEchos);
+        /* RFC 4443 4.2: the identifier, sequence number and data back, unchanged; the
+         * request lives in the frame being processed, not in txbuf. */
+        uint8_t *l4 = st->txbuf + ip_headroom(st);
+        icmp6_msg rep = {.type = ICMP6_ECHO_REPLY,
+                         .rest = m.rest,
+                         .payload = m.payload,
+                         .payload_len = m.payload_len};
+        /* A request to a group (all-nodes) is answered from our own address. */
+        ipv6_addr from = h->dst;
+        if (ipv6_addr_is_multicast(&from)) {
+            memcpy(from.b, st->cfg.netif.addr6, 16);
+            if (ipv6_addr_is_link_local(&h->src))
+                ip6_link_local(st, &from);
+        }
+        size_t n = icmp6_emit(l4, l4_room(st), &rep, &from, &h->src);
+        if (!n) {
+            stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-echo-too-big");
+            return;
+        }
+        stack_count(st, SYNACK_CTR_Icmp6OutEchoReplies);
+        send6(st, &from, &h->src, l4, n);
+        return;
+    }
+    case ICMP6_DEST_UNREACH:
+        stack_count(st, SYNACK_CTR_Icmp6InDestUnreachs);
+        error_to_tcp(st, &m);
+        return;
+    case ICMP6_PACKET_TOO_BIG:
+        stack_count(st, SYNACK_CTR_Icmp6InPktTooBigs);
+        error_to_tcp(st, &m);
+        return;
+    case ICMP6_TIME_EXCEEDED:
+        stack_count(st, SYNACK_CTR_Icmp6InTimeExcds);
+        error_to_tcp(st, &m);
+        return;
+    case ICMP6_PARAM_PROBLEM:
+        stack_count(st, SYNACK_CTR_Icmp6InParmProblems);
+        error_to_tcp(st, &m);
+        return;
+    case ICMP6_ND_NS:
+    case ICMP6_ND_NA:
+        ip6_nd_input(st, h, &m);
+        return;
+    default:
+        /* RFC 4443 2.4(b): unknown informational messages are dropped silently. */
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-ignored");
+        return;
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# IPv6 on Ethernet against the kernel (issue 14): synack on a TAP device in a private
+# namespace, 2001:db8::2 beside the kernel's 2001:db8::1. Neighbor Discovery both ways
+# (the kernel resolves synack to ping it and to connect; synack resolves the kernel to
+# connect), `ping -6` of synack's global and link-local addresses, and 1 MiB each way by
+# socat, checked by SHA-256. Skips (77) without root or namespaces.
+source "$(dirname "$0")/lib/common.bash"
+require socat sha256sum ping "${SYNACK_CC:-cc}"
+
+K6=2001:db8::1
+S6=2001:db8::2
+SLL=fe80::ff:fe00:2
+SMAC=02:00:00:00:00:02
+TAP=tap6
+
+NS="synack-ipv6_tap-$$"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-ipv6_tap.XXXXXX")
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+lib="$SYNACK_BUILD_DIR/libsynack.a"
+[ -f "$lib" ] || skip "no $lib"
+cflags=(-std=c11 -D_GNU_SOURCE -O1)
+[ "${SYNACK_SANITIZE:-0}" = 1 ] && cflags+=(-fsanitize=address,undefined)
+"${SYNACK_CC:-cc}" "${cflags[@]}" -I "$SYNACK_SOURCE_DIR/include" \
+    "$SYNACK_SOURCE_DIR/tests/interop/lib/v6peer.c" "$lib" -o "$WORK/v6peer" ||
+    fail "cannot build v6peer"
+export V6PEER_TAP=1
+
+ip netns add "$NS"
+nsx ip link set lo up
+nsx ip tuntap add dev "$TAP" mode tap
+nsx ip link set "$TAP" up
+nsx ip -6 addr add "$K6/64" dev "$TAP" nodad
+log "namespace $NS ready (work dir $WORK)"
+
+head -c $((1 << 20)) /dev/urandom >"$WORK/data"
+want=$(sha256sum <"$WORK/data" | cut -d' ' -f1)
+
+# 1. kernel -> synack: ping (global and link-local), then a transfer
+bg sink "$WORK/v6peer" "$TAP" "$S6" sink 8080 "$WORK/received"
+SINK_PID=$BG_PID
+wait_for "$WORK/sink.out" listening
+nsx ping -6 -c 3 -i 0.2 -W 2 "$S6" >"$WORK/ping.out" 2>&1 ||
+    fail "ping -6 $S6: $(cat "$WORK/ping.out")"
+nsx ping -6 -c 2 -i 0.2 -W 2 "$SLL%$TAP" >"$WORK/ping_ll.out" 2>&1 ||
+    fail "ping -6 $SLL: $(cat "$WORK/ping_ll.out")"
+log "kernel pings synack (global and link-local)"
+neigh=$(nsx ip -6 neigh show "$S6" dev "$TAP")
+grep -qi "lladdr $SMAC" <<<"$neigh" || fail "kernel did not resolve synack: $neigh"
+log "kernel resolved synack: $neigh"
+nsx timeout 25 socat -u "OPEN:$WORK/data" "TCP6:[$S6]:8080" ||
+    fail "socat to synack: $(cat "$WORK/sink.out" "$WORK/sink.err")"
+wait "$SINK_PID" || fail "v6peer sink failed: $(cat "$WORK/sink.out" "$WORK/sink.err")"
+got=$(sha256sum <"$WORK/received" | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "kernel -> synack: SHA-256 differs"
+log "kernel -> synack: 1 MiB over IPv6 on Ethernet, SHA-256 equal"
+
+# 2. synack -> kernel: synack resolves the kernel first
+nsx ip -6 neigh flush dev "$TAP"
+rm -f "$WORK/received"
+bg klisten timeout 25 socat -u "TCP6-LISTEN:9090,bind=[$K6],reuseaddr" "CREATE:$WORK/received"
+KL_PID=$BG_PID
+for _ in $(seq 1 100); do
+    nsx ss -Hltn "sport = :9090" 2>/dev/null | grep -q 9090 && break
+    sleep 0.05
+done
+nsx "$WORK/v6peer" "$TAP" "$S6" send "$K6" 9090 "$WORK/data" >"$WORK/send.out" 2>"$WORK/send.err" ||
+    fail "synack -> kernel: $(cat "$WORK/send.out" "$WORK/send.err")"
+wait "$KL_PID" || fail "kernel socat listener failed: $(cat "$WORK/klisten.err")"
+got=$(sha256sum <"$WORK/received" | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "synack -> kernel: SHA-256 differs"
+log "synack -> kernel: 1 MiB over IPv6 on Ethernet, SHA-256 equal"
+log "PASS"
