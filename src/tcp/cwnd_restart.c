@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* cwnd after an idle period (cfg.cwnd_restart). A sender that has not sent for longer
  * than an RTO no longer knows what the path holds: a full-cwnd burst could overrun a
- * queue that has since filled (RFC 5681 4.1). The check runs when the application writes
- * to a connection with nothing in flight, where Linux checks it (tcp_skb_entail), so a
- * window held shut by the peer is not an idle period. */
+ * queue that has since filled (RFC 5681 4.1). The check runs where Linux checks it: when
+ * the application writes to a connection with nothing in flight (tcp_skb_entail), and
+ * when the peer's window changes with data waiting and nothing in flight
+ * (tcp_ack_update_window): a window held shut for long is an idle period too. */
 #include "tcp.h"
 
 /* Linux's tcp_cwnd_restart: cwnd halves once per RTO of the idle time, not below the

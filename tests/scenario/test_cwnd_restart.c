@@ -13,6 +13,7 @@
 
 #include "support/fixture.h"
 #include "support/seghost.h"
+#include "wire/tcp_wire.h"
 
 static char data[26000];
 
@@ -141,6 +142,45 @@ static void test_linux_profile_picks_linux_form(void **state)
     sh_free(&h);
 }
 
+/* The peer's window held the data back (closed after the 36-segment round, 20000 bytes
+ * written), then opens after 3 s: nothing was sent meanwhile (the zero-window probes are
+ * no data), so cwnd restarts before the data leaves, as Linux's tcp_ack_update_window
+ * checks (slow_start/slow-start-after-win-update.pkt). Linux's form: 3010 ms since data
+ * left, RTO 200 ms: 36 -> 18 -> 9, the restart window 10. */
+static void test_window_update_after_idle(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode <= 2; mode++) {
+        seghost h;
+        uint32_t b;
+        synack_config cfg;
+        synack_config_default(&cfg);
+        cfg.cwnd_restart = (uint8_t)mode;
+        cfg.ss_stretch_ack = 1;
+        cfg.persist_bare_ack = 1;
+        int s = fx_sh_sack_rtt(&h, &cfg, 1000, 10000, &b);
+        assert_int_equal(synack_send(h.st, s, data, 26000, 0), 26000);
+        sh_run_for(&h, 10000);
+        fx_sh_peer_ack(&h, b + 10000, 0, 0);
+        sh_run_for(&h, 10000);
+        sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, b + 26000, TCP_ACK, 0, NULL, 0, NULL);
+        assert_int_equal(synack_send(h.st, s, data, 20000, 0), 20000);
+        sh_run_for(&h, 3000000);
+        assert_int_equal(fx_tcp_info(h.st, s).snd_cwnd, 36000); /* the probes left it */
+        size_t mark = h.nout;
+        fx_sh_peer_ack(&h, b + 26000, 0, 0);
+        char got[512];
+        fx_sh_sent(&h, mark, b, got, sizeof(got));
+        assert_int_equal(fx_tcp_info(h.st, s).snd_cwnd, mode ? 10000 : 36000);
+        if (mode)
+            assert_string_equal(got, "26000/1000|27000/1000|28000/1000|29000/1000|30000/1000|"
+                                     "31000/1000|32000/1000|33000/1000|34000/1000|35000/1000");
+        else
+            assert_int_equal(h.nout - mark, 20);
+        sh_free(&h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_off_keeps_cwnd),
         cmocka_unit_test(test_linux_halves_per_rto),
         cmocka_unit_test(test_linux_profile_picks_linux_form),
+        cmocka_unit_test(test_window_update_after_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
