@@ -230,6 +230,10 @@ static const char *check_behaviour(const synack_config *c)
         return "psh_skb_model";
     if (c->tso_min_segs == 0)
         return "tso_min_segs";
+    if (c->cwnd_restart > 2)
+        return "cwnd_restart";
+    if (c->persist_bare_ack > 1)
+        return "persist_bare_ack";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
@@ -345,4 +349,7 @@ void config_apply_profile(synack_config *c)
     c->rack_reo_linux = 1;
     c->reorder_sack_growth = 1;
     c->psh_skb_model = 1;
+    c->persist_bare_ack = 1;
+    if (c->cwnd_restart == 1) /* 0 stays: tcp_slow_start_after_idle=0 */
+        c->cwnd_restart = 2;
 }

@@ -361,7 +361,13 @@ tcp_ret tcp_ack_input(tcp_conn *c, const tcp_seg *seg, uint32_t old_ts_recent,
     tcp_ack_rate_sample(c, seg, una_before, sacked_before);
     /* RFC 9293 3.10.7.4: update the send window from the freshest segment. */
     if (seq_lt(c->snd_wl1, seg->seq) || (c->snd_wl1 == seg->seq && seq_le(c->snd_wl2, seg->ack))) {
+        /* Data the window held back, nothing in flight: it leaves after an idle period
+         * too (as Linux's tcp_ack_update_window checks) */
+        int restart = win != c->snd_wnd && una_before == c->snd_max &&
+                      seq_lt(c->snd_nxt, tcp_snd_data_end(c));
         c->snd_wnd = win;
+        if (restart)
+            tcp_cwnd_restart_check(c);
         if (win > c->max_snd_wnd)
             c->max_snd_wnd = win;
         c->snd_wl1 = seg->seq;

@@ -368,6 +368,11 @@ uint16_t tcp_our_mss_af(const synack_stack *st, uint16_t maxseg, int v6);
 uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr);
 /* The initial window, bytes: the route's initcwnd or cfg.initial_cwnd_segs segments. */
 uint32_t tcp_initial_cwnd(const tcp_conn *c);
+/* --- cwnd_restart.c --- */
+/* A write, or a window update with data waiting, on a connection with nothing in flight:
+ * after more than an RTO without sending, cwnd restarts (cfg.cwnd_restart: RFC 5681 4.1,
+ * or Linux's tcp_cwnd_restart). */
+void tcp_cwnd_restart_check(tcp_conn *c);
 /* Our side of the largest MSS we send (rcv_mss, unless a route's advmss lowered it). */
 uint32_t tcp_mss_clamp_ours(const tcp_conn *c);
 /* After the handshake set snd_mss: the clamp (options not taken out), the search range. */

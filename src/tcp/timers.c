@@ -219,9 +219,14 @@ static void on_persist(tcp_conn *c)
         return;
     }
     /* RFC 9293 3.8.6.1: probe the zero window with one byte beyond it; the peer ACKs it
-     * (accepting it if the window opened), which tells us the window. */
+     * (accepting it if the window opened), which tells us the window. Linux sends a bare
+     * ACK at SND.UNA - 1 instead (tcp_xmit_probe_skb), an old sequence number the peer
+     * must answer with an ACK, which carries the window too (cfg.persist_bare_ack). */
     stack_count(st, SYNACK_CTR_TCPWinProbe);
-    tcp_xmit_probe(c, c->snd_nxt, 1, TCP_ACK);
+    if (st->cfg.persist_bare_ack)
+        tcp_xmit_probe(c, c->snd_una - 1, 0, TCP_ACK);
+    else
+        tcp_xmit_probe(c, c->snd_nxt, 1, TCP_ACK);
     if (c->x->persist_backoff < 16)
         c->x->persist_backoff++;
     uint64_t t = (uint64_t)c->rto_us << c->x->persist_backoff;

@@ -329,6 +329,7 @@ long tcp_usr_send(tcp_conn *c, const void *buf, size_t len, int flags)
         return -EAGAIN; /* as a full buffer: the peer's ACKs make room */
     /* MSG_MORE holds a partial tail for this call's output only (Linux's per-call cork) */
     c->more_once = (flags & SYNACK_MSG_MORE) != 0;
+    tcp_cwnd_restart_check(c);
     long n;
     if (tcp_notsent_lowat(c) == UINT32_MAX) {
         n = sendbuf_append(&c->x->snd, &c->st->bufmem, buf, len);
@@ -369,6 +370,7 @@ long tcp_usr_send_commit(tcp_conn *c, size_t n)
     /* Only what the last reserve lent: the rest of the storage is stale heap. */
     long rc = sendbuf_commit(&c->x->snd, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
     if (rc == 0 && n) {
+        tcp_cwnd_restart_check(c);
         tcp_chrono_start(c, TCP_CHRONO_BUSY);
         tcp_output(c);
         rc = (long)n;

@@ -844,6 +844,44 @@ static void test_notsent_lowat_sysctl(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* net.ipv4.tcp_slow_start_after_idle: 0 keeps cwnd across an idle period; otherwise the
+ * profile's cwnd_restart (Linux's tcp_cwnd_restart) takes it back to the initial window. */
+static unsigned cwnd_after_idle(const char *value)
+{
+    char dir[] = "/tmp/synack-pd-ssai-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char flags[128];
+    snprintf(flags, sizeof(flags), "addr=192.0.2.2,profile=linux,sysctl_dir=%s", dir);
+    fixture *f = load(flags);
+    write_sysctl(dir, "tcp_slow_start_after_idle", value);
+    int lfd = listener(f);
+    uint32_t iss = handshake(f);
+    int fd = f->ifc.accept(f->u, lfd, NULL, NULL);
+    assert_true(fd >= 0);
+    static char data[20000];
+    assert_int_equal(f->ifc.write(f->u, fd, data, sizeof(data)), sizeof(data));
+    inject(f, TCP_ACK, 1, iss + 1 + 10000, NULL, NULL); /* cwnd 10 -> 20 segments */
+    inject(f, TCP_ACK, 1, iss + 1 + 20000, NULL, NULL); /* (not cwnd-limited: stays) */
+    assert_int_equal(f->ifc.usleep(f->u, 2000000), 0);
+    assert_int_equal(f->ifc.write(f->u, fd, data, 1000), 1000);
+    struct tcp_info ti;
+    socklen_t tl = sizeof(ti);
+    assert_int_equal(f->ifc.getsockopt(f->u, fd, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
+    unload(f);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/tcp_slow_start_after_idle", dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    return ti.tcpi_snd_cwnd;
+}
+
+static void test_slow_start_after_idle_sysctl(void **state)
+{
+    (void)state;
+    assert_int_equal(cwnd_after_idle("0\n"), 20);
+    assert_int_equal(cwnd_after_idle("1\n"), 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_errqueue_recvmsg),
         cmocka_unit_test(test_inq_cmsg_and_msg_more),
         cmocka_unit_test(test_notsent_lowat_sysctl),
+        cmocka_unit_test(test_slow_start_after_idle_sysctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -384,6 +384,8 @@ MUT(gw6_self, addr6(c); memcpy(c->netif.gateway6, c->netif.addr6, 16))
 MUT(mtu6_1279, addr6(c); c->netif.mtu = 1279)
 MUT(psh_skb_model_two, c->psh_skb_model = 2)
 MUT(tso_min_segs_zero, c->tso_min_segs = 0)
+MUT(cwnd_restart_three, c->cwnd_restart = 3)
+MUT(persist_bare_ack_two, c->persist_bare_ack = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -471,6 +473,8 @@ static const bad_case bad_cases[] = {
     {"reorder_sack_growth", reorder_sack_growth_two},
     {"psh_skb_model", psh_skb_model_two},
     {"tso_min_segs", tso_min_segs_zero},
+    {"cwnd_restart", cwnd_restart_three},
+    {"persist_bare_ack", persist_bare_ack_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
     {"netif.addr6", addr6_multicast},

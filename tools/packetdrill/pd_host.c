@@ -122,6 +122,9 @@ void pd_host_apply(const pd_shim *sh, synack_config *cfg)
         cfg->probe_interval_us = (uint64_t)v * 1000000;
     if (read_long(dir, "tcp_min_tso_segs", &v) && v > 0)
         cfg->tso_min_segs = (uint8_t)clamp_u32(v, 1, 255);
+    /* 1 is the profile's restart (Linux's form), 0 none */
+    if (read_long(dir, "tcp_slow_start_after_idle", &v) && v == 0)
+        cfg->cwnd_restart = 0;
     /* tcp_recovery bit 0 is RACK-TLP; an explicit rack= flag still wins. */
     if (sh->rack < 0 && read_long(dir, "tcp_recovery", &v))
         cfg->rack = (v & 1) != 0;
