@@ -148,8 +148,7 @@ int tcp_mtu_forgettable(const tcp_conn *c)
     const tcp_xfer *x = c->x;
     if (x->mtup_on)
         return 0;
-    return !x->mss_clamp || x->mss_clamp == c->snd_mss + opt_space(c) ||
-           !conn_route(c);
+    return !x->mss_clamp || x->mss_clamp == c->snd_mss + opt_space(c) || !conn_route(c);
 }
 
 void tcp_mtu_before_output(tcp_conn *c)

@@ -83,12 +83,12 @@ typedef struct pd_shim {
     int sockets_made;       /* socket() calls so far: the stack is rebuilt at the first */
     synack_route routes[PD_ROUTES_MAX]; /* the host's routes the stack holds (pd_route.c) */
     int nroutes;                        /* entries in routes */
-    int tun_fd;             /* tun0, held open (pd_qdisc.c); -1: frames cross no qdisc */
-    int pkt_fd;             /* the AF_PACKET socket that writes frames to tun0; -1 */
-    int tun_ifindex;        /* tun0's ifindex */
-    uint8_t tun_prefix;     /* so_flags prefix=: tun0's prefix length (16, packetdrill's) */
-    uint32_t tun_remote;    /* so_flags remote=: the route's destination (192.0.2.1) */
-    uint32_t tun_gateway;   /* so_flags gateway=: its next hop (192.168.0.1) */
+    int tun_fd;           /* tun0, held open (pd_qdisc.c); -1: frames cross no qdisc */
+    int pkt_fd;           /* the AF_PACKET socket that writes frames to tun0; -1 */
+    int tun_ifindex;      /* tun0's ifindex */
+    uint8_t tun_prefix;   /* so_flags prefix=: tun0's prefix length (16, packetdrill's) */
+    uint32_t tun_remote;  /* so_flags remote=: the route's destination (192.0.2.1) */
+    uint32_t tun_gateway; /* so_flags gateway=: its next hop (192.168.0.1) */
 } pd_shim;
 
 /* The MTU of the shim's one (virtual) link. */

@@ -57,7 +57,7 @@ struct gw_relay {
     gw_stats stats;
     synack_held_syn *held;
     uint32_t nheld;
-    uint32_t *pidx; /* the slot of each entry gw_relay_pollfds filled */
+    uint32_t *pidx;      /* the slot of each entry gw_relay_pollfds filled */
     int deferred;        /* held SYNs wait for --max-pending room: read the list again */
     uint64_t next_sweep; /* when handshakes whose connection vanished are looked for next */
 };
