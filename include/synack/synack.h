@@ -374,37 +374,40 @@ typedef struct synack_config {
                                      SACKed, outside recovery (Linux's tcp_may_raise_cwnd);
                                      by default only a cumulative ACK grows it (RFC 5681 3.1) */
 
+    uint8_t psh_skb_model; /* profile choice (set by linux_profile; replaces
+                              psh_burst_end): PSH also where Linux ends a transmission
+                              unit of two or more segments (its TSO packets carry PSH),
+                              units cut as Linux's tcp_write_xmit cuts its send queue
+                              (half cwnd, cwnd room, tso_min_segs or 1 ms of the
+                              pacing rate) and, on a SACK resend, as first sent */
+    uint8_t tso_min_segs;  /* Linux's net.ipv4.tcp_min_tso_segs, the smallest unit
+                              psh_skb_model cuts (1..255; default 2) */
+
     /* --- per-destination route metrics (synack/route.h) and Packetization-Layer Path MTU
      * Discovery (RFC 4821), whose knobs are Linux's net.ipv4.tcp_mtu_probing, tcp_base_mss,
      * tcp_probe_threshold and tcp_probe_interval --- */
-    uint32_t route_table_size;  /* routes synack_route_set can hold; 0: none; default 16, at
-                                   most 1024 */
     uint8_t mtu_probing;        /* 0 off (the default, as Linux's); 1 on for a connection once
                                    a retransmission timeout suggests a black hole; 2 always */
-    uint16_t base_mss;          /* the MSS a search starts from and falls back to; default
-                                   1024, 48..65495 */
-    uint32_t probe_threshold;   /* a search ends when what is left of its range is smaller
-                                   (bytes); default 8, at most 65535 */
     uint64_t probe_interval_us; /* a search that ended starts again after this long; default
                                    600 s, 1 s..1 day */
-    uint8_t psh_skb_model;      /* profile choice (set by linux_profile; replaces
-                                   psh_burst_end): PSH also where Linux ends a transmission
-                                   unit of two or more segments (its TSO packets carry PSH),
-                                   units cut as Linux's tcp_write_xmit cuts its send queue
-                                   (half cwnd, cwnd room, tso_min_segs or 1 ms of the
-                                   pacing rate) and, on a SACK resend, as first sent */
-    uint8_t tso_min_segs;       /* Linux's net.ipv4.tcp_min_tso_segs, the smallest unit
-                                   psh_skb_model cuts (1..255; default 2) */
-    uint8_t cwnd_restart;       /* a write after more than an RTO without sending data:
-                                   0 keeps cwnd; 1 (default) cwnd = min(initial window,
-                                   cwnd) (RFC 5681 4.1); 2 Linux's tcp_cwnd_restart
-                                   (halved per RTO idle, not below that, ssthresh at
-                                   least 3/4 of the old cwnd). linux_profile turns 1
-                                   into 2; 0 is Linux's tcp_slow_start_after_idle=0 */
-    uint8_t persist_bare_ack;   /* profile choice (set by linux_profile): a zero-window
-                                   probe is a bare ACK at SND.UNA - 1, as Linux's
-                                   tcp_xmit_probe_skb, not one byte of data beyond the
-                                   window (RFC 9293 3.8.6.1) */
+    uint32_t route_table_size;  /* routes synack_route_set can hold; 0: none; default 16, at
+                                   most 1024 */
+    uint32_t probe_threshold;   /* a search ends when what is left of its range is smaller
+                                   (bytes); default 8, at most 65535 */
+    uint16_t base_mss;          /* the MSS a search starts from and falls back to; default
+                                   1024, 48..65495 */
+
+    /* --- after idle, and zero-window probes --- */
+    uint8_t cwnd_restart;     /* a write after more than an RTO without sending data:
+                                 0 keeps cwnd; 1 (default) cwnd = min(initial window,
+                                 cwnd) (RFC 5681 4.1); 2 Linux's tcp_cwnd_restart
+                                 (halved per RTO idle, not below that, ssthresh at
+                                 least 3/4 of the old cwnd). linux_profile turns 1
+                                 into 2; 0 is Linux's tcp_slow_start_after_idle=0 */
+    uint8_t persist_bare_ack; /* profile choice (set by linux_profile): a zero-window
+                                 probe is a bare ACK at SND.UNA - 1, as Linux's
+                                 tcp_xmit_probe_skb, not one byte of data beyond the
+                                 window (RFC 9293 3.8.6.1) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

@@ -199,45 +199,51 @@ typedef struct tcp_xfer {
     uint8_t pingpong;      /* interactive: quick-ACK mode is off until a delayed ACK fires */
     uint64_t reply_by;     /* data sent before this makes the connection interactive (0:
                               not watching) */
-    /* --- path MTU (mtu.c): what snd_mss comes from, and Packetization-Layer PMTUD
-     * (RFC 4821). All 0 in a block that came back after an idle period: mtu.c then takes
-     * the MSS in use as the largest and searches no more (a searching connection is
-     * never idle) --- */
-    uint16_t mss_clamp;   /* the largest MSS, before options: the peer's and ours */
-    uint16_t pmtu_cookie; /* the path MTU snd_mss was last computed from */
-    uint16_t route_mtu;   /* the route's MTU (synack_route) when snd_mss was computed */
-    uint16_t route_seen;  /* ... when we last sent: a change reaches snd_mss on the next
-                             send, as Linux's cached route does */
-    uint16_t search_low;  /* RFC 4821 7.2: an MTU known to work */
-    uint16_t search_high; /* ... the largest that may */
-    uint16_t probe_mtu;   /* the probe in flight (its MTU); 0: none */
-    uint8_t mtup_on;      /* probing (cfg.mtu_probing 2, or 1 after a black hole) */
-    uint32_t probe_start; /* the probe's sequence numbers */
+    /* --- four parts, their fields ordered by size so that the block packs tightly; each
+     * field names its part:
+     * mtu: path MTU (mtu.c), what snd_mss comes from, and Packetization-Layer PMTUD
+     *   (RFC 4821). All 0 in a block that came back after an idle period: mtu.c then takes
+     *   the MSS in use as the largest and searches no more (a searching connection is
+     *   never idle).
+     * ldrop: local drops (ldrop.c), the output callback refused a data segment.
+     * urg: urgent data (urgent.c; RFC 9293 3.8.5, RFC 6093), the peer's mark; while
+     *   urg_state is not TCP_URG_NONE the block is kept.
+     * skb: cfg.psh_skb_model (skbmodel.c), where each first transmission of the data above
+     *   snd_una ended, as Linux's skbs in its retransmit queue, oldest first, a ring from
+     *   skb_head; a SACK resend is cut and flagged as Linux resends those skbs. Ends at or
+     *   below snd_una are stale and dropped as they are met; when full the oldest goes
+     *   (SkbRecordFull) and its unit merges into the next. --- */
+    uint64_t probe_stamp; /* mtu: when the search last began (cfg.probe_interval_us) */
+    uint64_t ldrop_since; /* ldrop: when the first refused resource probe fired
+                             (TCP_USER_TIMEOUT counts from there, as Linux's
+                             icsk_probes_tstamp); while ldrop_probes */
+    uint32_t probe_start; /* mtu: the probe's sequence numbers */
     uint32_t probe_end;
-    uint64_t probe_stamp; /* when the search last began (cfg.probe_interval_us) */
-    /* --- urgent data (urgent.c; RFC 9293 3.8.5, RFC 6093): the peer's mark; while
-     * urg_state is not TCP_URG_NONE the block is kept --- */
-    uint32_t urg_seq;  /* sequence number of the urgent byte (the pointer minus one) */
-    uint8_t urg_state; /* TCP_URG_NONE, _NOTYET (byte not arrived), _VALID, _READ */
-    uint8_t urg_byte;  /* the urgent byte, once TCP_URG_VALID */
-    uint8_t snd_urg;   /* MSG_OOB was sent: snd_up is the sending mark until acked */
-    uint32_t snd_up;   /* sequence number after the last byte of the last MSG_OOB send */
-    /* --- local drops (ldrop.c): the output callback refused a data segment --- */
-    uint8_t ldrop;         /* TT_PERSIST is the resource probe, not a window probe */
-    uint32_t ldrop_probes; /* resource probes refused in a row (tcpi_probes) */
-    uint64_t ldrop_since;  /* when the first of them fired (TCP_USER_TIMEOUT counts from
-                              there, as Linux's icsk_probes_tstamp); while ldrop_probes */
-    /* --- cfg.psh_skb_model (skbmodel.c): where each first transmission of the data above
-     * snd_una ended, as Linux's skbs in its retransmit queue, oldest first, a ring from
-     * skb_head; a SACK resend is cut and flagged as Linux resends those skbs. Ends at or
-     * below snd_una are stale and dropped as they are met; when full the oldest goes
-     * (SkbRecordFull) and its unit merges into the next. --- */
-    uint8_t skb_head; /* index of the oldest end */
-    uint8_t skb_len;  /* ends held */
-    uint32_t skb_psh; /* bit i: the unit ending at skb_end[i] carried PSH as written (the
-                         end of a write or a record, Fast Open's SYN data), kept on resends */
+    uint32_t ldrop_probes; /* ldrop: resource probes refused in a row (tcpi_probes) */
+    uint32_t urg_seq;      /* urg: sequence number of the urgent byte (the pointer minus one) */
+    uint32_t snd_up;       /* urg: sequence number after the last byte of the last MSG_OOB
+                              send */
+    uint32_t skb_psh;      /* skb: bit i: the unit ending at skb_end[i] carried PSH as written
+                              (the end of a write or a record, Fast Open's SYN data), kept on
+                              resends */
     uint32_t skb_end[TCP_SKB_MAX];
-    uint32_t skb_srtt; /* Linux's smoothed RTT, µs, sampled on every ACK (0: none yet) */
+    uint32_t skb_srtt;    /* skb: Linux's smoothed RTT, µs, sampled on every ACK (0: none
+                             yet) */
+    uint16_t mss_clamp;   /* mtu: the largest MSS, before options: the peer's and ours */
+    uint16_t pmtu_cookie; /* mtu: the path MTU snd_mss was last computed from */
+    uint16_t route_mtu;   /* mtu: the route's MTU (synack_route) when snd_mss was computed */
+    uint16_t route_seen;  /* mtu: ... when we last sent: a change reaches snd_mss on the
+                             next send, as Linux's cached route does */
+    uint16_t search_low;  /* mtu: RFC 4821 7.2: an MTU known to work */
+    uint16_t search_high; /* mtu: ... the largest that may */
+    uint16_t probe_mtu;   /* mtu: the probe in flight (its MTU); 0: none */
+    uint8_t mtup_on;      /* mtu: probing (cfg.mtu_probing 2, or 1 after a black hole) */
+    uint8_t ldrop;        /* ldrop: TT_PERSIST is the resource probe, not a window probe */
+    uint8_t urg_state;    /* urg: TCP_URG_NONE, _NOTYET (byte not arrived), _VALID, _READ */
+    uint8_t urg_byte;     /* urg: the urgent byte, once TCP_URG_VALID */
+    uint8_t snd_urg;      /* urg: MSG_OOB was sent: snd_up is the sending mark until acked */
+    uint8_t skb_head;     /* skb: index of the oldest end */
+    uint8_t skb_len;      /* skb: ends held */
 } tcp_xfer;
 
 typedef struct tcp_conn {
