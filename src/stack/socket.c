@@ -691,7 +691,7 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
             so->recv_lent = 0;
             rc = tcp_urg_recv_oob(so->conn, buf, len, (flags & MSG_PEEK) != 0);
         } else {
-            rc = -EINVAL;
+            rc = so->lst ? -ENOTCONN : -EINVAL; /* Linux checks LISTEN before urgent data */
         }
         return ret_event(st, "recv", s, rc);
     }

@@ -220,6 +220,8 @@ static void test_sockatmark_refusals(void **state)
     assert_int_equal(synack_sockatmark(h.st, fresh), 0);
     uint8_t b;
     assert_int_equal(synack_recv(h.st, fresh, &b, 1, MSG_OOB), -EINVAL);
+    /* a listener has no stream at all: Linux's tcp_recvmsg says so before urgent data */
+    assert_int_equal(synack_recv(h.st, ls, &b, 1, MSG_OOB), -ENOTCONN);
     sh_free(&h);
 }
 
