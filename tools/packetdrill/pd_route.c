@@ -103,9 +103,9 @@ static int dump_routes(synack_route *out, int max)
         ssize_t got = recv(fd, buf, sizeof(buf), 0);
         if (got <= 0)
             break;
-        int len = (int)got;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
-             h = NLMSG_NEXT(h, len)) {
+        size_t len = (size_t)got;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; pd_nl_ok(h, len);
+             h = pd_nl_next(h, &len)) {
             if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
                 close(fd);
                 return n;

@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 
 #include "pd_abi.h"
@@ -154,6 +155,20 @@ void pd_qdisc_open(pd_shim *sh);
 void pd_qdisc_close(pd_shim *sh);
 /* Writes the frame through tun0's qdisc: -ENOBUFS if the qdisc dropped it, else 0. */
 int pd_qdisc_pass(pd_shim *sh, const uint8_t *frame, size_t len);
+
+/* --- netlink replies (pd_route.c, pd_tunaddr.c): NLMSG_OK/NLMSG_NEXT with a size_t length
+ * (the macros compare the header's u32 with an int) --- */
+static inline int pd_nl_ok(const struct nlmsghdr *h, size_t len)
+{
+    return len >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= len;
+}
+
+static inline struct nlmsghdr *pd_nl_next(struct nlmsghdr *h, size_t *len)
+{
+    size_t step = NLMSG_ALIGN(h->nlmsg_len);
+    *len = step < *len ? *len - step : 0;
+    return (struct nlmsghdr *)((char *)h + step);
+}
 
 /* --- pd_tunaddr.c: tun0 as packetdrill's tun mode leaves it --- */
 /* Gives tun0 (held by pd_qdisc_open) our address and a route to the remote through the

@@ -71,9 +71,9 @@ static int has_ipv4(int fd, int ifindex)
         ssize_t got = recv(fd, buf, sizeof(buf), 0);
         if (got <= 0)
             return -1;
-        int len = (int)got;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
-             h = NLMSG_NEXT(h, len)) {
+        size_t len = (size_t)got;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; pd_nl_ok(h, len);
+             h = pd_nl_next(h, &len)) {
             if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
                 return found;
             const struct ifaddrmsg *a = NLMSG_DATA(h);
