@@ -9,33 +9,10 @@
 # the gateway at most 8 system calls (poll, TAP read and its EAGAIN, send, poll, recv, TAP
 # write: no reads for nothing on the side that did not wake it). Namespaces "container"
 # and "host" only, servers at 198.18.0.1 on the host namespace's loopback: nothing leaves.
-source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/gateway.bash"
 require python3 ethtool sha256sum
 
-NS_C="synack-gwoc-$$"
-NS_H="synack-gwoh-$$"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-gwoffload.XXXXXX")
-SERVER=198.18.0.1
-gwo_cleanup() {
-    local rc=$?
-    stop_bg
-    sanitizer_reported && [ "$rc" -eq 0 ] && rc=1
-    ip netns del "$NS_C" 2>/dev/null || true
-    ip netns del "$NS_H" 2>/dev/null || true
-    rm -f "$WORK/data"
-    if [ "$rc" -ne 0 ]; then
-        for f in "$WORK"/*.err "$WORK"/*.out; do
-            [ -s "$f" ] && { echo "== $f" >&2; tail -5 "$f" >&2; }
-        done
-        echo "(scratch files kept in $WORK)" >&2
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap gwo_cleanup EXIT
-trap 'exit 130' INT TERM
-
+gw_setup
 # Usage errors first: no namespace needed.
 for bad in "--buffer 1k" "--buffer 65M" "--max-buffer 1x" "--mtu 65521"; do
     # shellcheck disable=SC2086 # word-split on purpose: option and value
@@ -47,19 +24,6 @@ for bad in "--buffer 1k" "--buffer 65M" "--max-buffer 1x" "--mtu 65521"; do
     fi
 done
 log "bad --buffer/--max-buffer/--mtu values: usage errors"
-
-ip netns add "$NS_C"
-ip netns add "$NS_H"
-ip netns exec "$NS_H" ip link set lo up
-ip netns exec "$NS_H" ip addr add "$SERVER/32" dev lo
-cx() { ip netns exec "$NS_C" "$@"; }
-hbg() {
-    local name=$1
-    shift
-    ip netns exec "$NS_H" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-    BG_PID=$!
-    BG_PIDS+=("$BG_PID")
-}
 
 head -c $((32 << 20)) /dev/urandom >"$WORK/data"
 WANT=$(sha_of "$WORK/data")

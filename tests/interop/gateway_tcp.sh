@@ -8,52 +8,11 @@
 # (the server keeps sending after the client's FIN), and the host-side server killed
 # mid-transfer resets the container's connection, and a reset from the container reaches the
 # host server.
-source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/gateway.bash"
 require curl socat python3 sha256sum
 
-NS_C="synack-gwc-$$"
-NS_H="synack-gwh-$$"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-gateway.XXXXXX")
-SERVER=198.18.0.1
-gw_cleanup() {
-    local rc=$?
-    stop_bg
-    sanitizer_reported && [ "$rc" -eq 0 ] && rc=1
-    ip netns del "$NS_C" 2>/dev/null || true
-    ip netns del "$NS_H" 2>/dev/null || true
-    rm -f "$WORK/data" "$WORK/got"
-    if [ "$rc" -ne 0 ]; then
-        for f in "$WORK"/*.err "$WORK"/*.out; do
-            [ -s "$f" ] && { echo "== $f" >&2; tail -5 "$f" >&2; }
-        done
-        echo "(scratch files kept in $WORK)" >&2
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap gw_cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$NS_C"
-ip netns add "$NS_H"
-ip netns exec "$NS_H" ip link set lo up
-ip netns exec "$NS_H" ip addr add "$SERVER/32" dev lo
-cx() { ip netns exec "$NS_C" "$@"; }
-hx() { ip netns exec "$NS_H" "$@"; }
-# hbg NAME CMD...: CMD in the host namespace, in the background, logs in $WORK/NAME.*
-hbg() {
-    local name=$1
-    shift
-    ip netns exec "$NS_H" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-    BG_PID=$!
-    BG_PIDS+=("$BG_PID")
-}
-
-hbg gateway "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
-    --gw 192.0.2.2 --connect-timeout 3000 --json
-GW_PID=$BG_PID
-wait_for "$WORK/gateway.err" "serving"
+gw_setup
+gw_start
 routes=$(cx ip -4 route) # not piped into grep -q: with pipefail, ip's SIGPIPE would fail it
 case "$routes" in
 *"default via 192.0.2.2 dev tap0"*) ;;
@@ -64,10 +23,7 @@ log "gateway $GW_PID serves $NS_C"
 # 1. 100 MiB over HTTP, checked by SHA-256.
 head -c $((100 << 20)) /dev/urandom >"$WORK/data"
 hbg http python3 -m http.server --bind "$SERVER" --directory "$WORK" 8080
-for _ in $(seq 1 50); do
-    hx python3 -c "import socket,sys; socket.create_connection(('$SERVER', 8080), 1)" 2>/dev/null && break
-    sleep 0.1
-done
+wait_port "$NS_H" "$SERVER" 8080
 cx timeout 120 curl -sS --max-time 100 -o "$WORK/got" "http://$SERVER:8080/data" ||
     fail "curl through the gateway failed"
 [ "$(sha_of "$WORK/got")" = "$(sha_of "$WORK/data")" ] || fail "100 MiB arrived corrupted"

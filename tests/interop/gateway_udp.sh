@@ -9,46 +9,12 @@
 # recently used flow gives way, and every client still gets its answer), a datagram to the
 # gateway's own address not forwarded, a closed port's ICMP error passed on to the
 # container (ECONNREFUSED), and the gateway's JSON counts.
-source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/gateway.bash"
 require socat python3 ping
 
-NS_C="synack-guc-$$"
-NS_H="synack-guh-$$"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-gateway-udp.XXXXXX")
-SERVER=198.18.0.1
-gw_cleanup() {
-    local rc=$?
-    stop_bg
-    sanitizer_reported && [ "$rc" -eq 0 ] && rc=1
-    ip netns del "$NS_C" 2>/dev/null || true
-    ip netns del "$NS_H" 2>/dev/null || true
-    if [ "$rc" -ne 0 ]; then
-        for f in "$WORK"/*.err "$WORK"/*.out; do
-            [ -s "$f" ] && { echo "== $f" >&2; tail -5 "$f" >&2; }
-        done
-        echo "(scratch files kept in $WORK)" >&2
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap gw_cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$NS_C"
-ip netns add "$NS_H"
-ip netns exec "$NS_H" ip link set lo up
-ip netns exec "$NS_H" ip addr add "$SERVER/32" dev lo
+gw_setup
 # unprivileged ICMP sockets for the gateway (a new namespace starts with none allowed)
-ip netns exec "$NS_H" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-cx() { ip netns exec "$NS_C" "$@"; }
-hbg() {
-    local name=$1
-    shift
-    ip netns exec "$NS_H" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-    BG_PID=$!
-    BG_PIDS+=("$BG_PID")
-}
+hx sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 
 # The resolver: A 192.0.2.77 for any name, 60 s of life at most.
 hbg dns timeout 60 python3 -c '
@@ -67,10 +33,7 @@ while True:
 hbg echo timeout 60 socat UDP4-RECVFROM:7007,bind="$SERVER",fork EXEC:cat
 wait_for "$WORK/dns.out" up
 
-hbg gateway "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr 192.0.2.100/24 \
-    --gw 192.0.2.2 --dns-server "$SERVER" --max-udp-flows 3 --json
-GW_PID=$BG_PID
-wait_for "$WORK/gateway.err" "serving"
+gw_start --dns-server "$SERVER" --max-udp-flows 3
 log "gateway $GW_PID serves $NS_C"
 
 # 1. DNS: a query to the gateway's DNS address, answered by the host's resolver.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Shared by the gateway_*.sh tests (gateway_tcp.sh has its own copy of the same setup): a
+# Shared by the gateway_*.sh tests: a
 # "container" namespace NS_C served by `synack gateway` (192.0.2.100/24, gateway 192.0.2.2),
 # and a "host" namespace NS_H where the gateway runs and the host's servers listen on
 # 198.18.0.1 (RFC 2544 space, on NS_H's loopback). Nothing leaves the two namespaces; every
