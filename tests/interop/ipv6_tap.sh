@@ -6,10 +6,9 @@
 # connect), `ping -6` of synack's global and link-local addresses, and 1 MiB each way by
 # socat, checked by SHA-256. Skips (77) without root or namespaces.
 source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/v6.bash"
 require socat sha256sum ping "${SYNACK_CC:-cc}"
 
-K6=2001:db8::1
-S6=2001:db8::2
 SLL=fe80::ff:fe00:2
 SMAC=02:00:00:00:00:02
 TAP=tap6
@@ -19,13 +18,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-ipv6_tap.XXXXXX")
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-lib="$SYNACK_BUILD_DIR/libsynack.a"
-[ -f "$lib" ] || skip "no $lib"
-cflags=(-std=c11 -D_GNU_SOURCE -O1)
-[ "${SYNACK_SANITIZE:-0}" = 1 ] && cflags+=(-fsanitize=address,undefined)
-"${SYNACK_CC:-cc}" "${cflags[@]}" -I "$SYNACK_SOURCE_DIR/include" \
-    "$SYNACK_SOURCE_DIR/tests/interop/lib/v6peer.c" "$lib" -o "$WORK/v6peer" ||
-    fail "cannot build v6peer"
+v6_build_peer
 export V6PEER_TAP=1
 
 ip netns add "$NS"

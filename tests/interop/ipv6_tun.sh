@@ -6,10 +6,9 @@
 # "Connection refused" / ECONNREFUSED). synack's side is tests/interop/lib/v6peer.c, built
 # here from the library (the synack tool speaks IPv4 only so far).
 source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/v6.bash"
 require socat sha256sum "${SYNACK_CC:-cc}"
 
-K6=2001:db8::1
-S6=2001:db8::2
 TUN=tun6
 
 NS="synack-ipv6_tun-$$"
@@ -17,13 +16,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-ipv6_tun.XXXXXX")
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-lib="$SYNACK_BUILD_DIR/libsynack.a"
-[ -f "$lib" ] || skip "no $lib"
-cflags=(-std=c11 -D_GNU_SOURCE -O1)
-[ "${SYNACK_SANITIZE:-0}" = 1 ] && cflags+=(-fsanitize=address,undefined)
-"${SYNACK_CC:-cc}" "${cflags[@]}" -I "$SYNACK_SOURCE_DIR/include" \
-    "$SYNACK_SOURCE_DIR/tests/interop/lib/v6peer.c" "$lib" -o "$WORK/v6peer" ||
-    fail "cannot build v6peer"
+v6_build_peer
 
 ip netns add "$NS"
 nsx ip link set lo up
