@@ -70,19 +70,26 @@ static tcp_seg sniff(void)
     return s;
 }
 
+static pd_interface_init_fn load_init(void **dl)
+{
+    const char *path = getenv("SYNACK_PACKETDRILL_SO");
+    *dl = dlopen(path && *path ? path : SYNACK_PACKETDRILL_SO, RTLD_NOW | RTLD_LOCAL);
+    CHECK(*dl);
+    pd_interface_init_fn init;
+    void *sym = dlsym(*dl, "packetdrill_interface_init");
+    CHECK(sym);
+    memcpy(&init, &sym, sizeof(init));
+    return init;
+}
+
 /* Everything the child does; returns only on success. */
 static void in_namespace(void)
 {
     if (system("ip link set lo up && ip route add 192.0.2.1/32 dev lo advmss 700 mtu lock 1200 "
                "initcwnd 3") != 0)
         _exit(SKIP);
-    const char *path = getenv("SYNACK_PACKETDRILL_SO");
-    void *dl = dlopen(path && *path ? path : SYNACK_PACKETDRILL_SO, RTLD_NOW | RTLD_LOCAL);
-    CHECK(dl);
-    pd_interface_init_fn init;
-    void *sym = dlsym(dl, "packetdrill_interface_init");
-    CHECK(sym);
-    memcpy(&init, &sym, sizeof(init));
+    void *dl;
+    pd_interface_init_fn init = load_init(&dl);
     /* No sysctl_dir=: the real host, which is this namespace. */
     init("addr=192.0.2.2,profile=linux", &ifc);
     u = ifc.userdata;
@@ -137,18 +144,6 @@ static int output_has(const char *cmd, const char *want)
     return strstr(buf, want) != NULL;
 }
 
-static pd_interface_init_fn load_init(void **dl)
-{
-    const char *path = getenv("SYNACK_PACKETDRILL_SO");
-    *dl = dlopen(path && *path ? path : SYNACK_PACKETDRILL_SO, RTLD_NOW | RTLD_LOCAL);
-    CHECK(*dl);
-    pd_interface_init_fn init;
-    void *sym = dlsym(*dl, "packetdrill_interface_init");
-    CHECK(sym);
-    memcpy(&init, &sym, sizeof(init));
-    return init;
-}
-
 /* A test namespace with a bare tun0, as pd-sweep.sh makes: the shim gives it its address
  * and the route to the remote, as packetdrill's tun mode would (here through so_flags, in
  * the documentation ranges); a tun0 that has an address already is left as it is. */
@@ -173,16 +168,17 @@ static void tun_in_namespace(void)
     dlclose(dl);
 }
 
-static void test_tun0_configured_as_packetdrill_does(void **state)
+/* Runs body in a forked child with a network namespace of its own (the test's own stays
+ * untouched); the child's exit status is the verdict, SKIP without namespaces or `ip`. */
+static void in_own_netns(void (*body)(void))
 {
-    (void)state;
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         if (unshare(CLONE_NEWNET) != 0)
             _exit(SKIP);
-        tun_in_namespace();
+        body();
         _exit(0);
     }
     int status = 0;
@@ -193,24 +189,16 @@ static void test_tun0_configured_as_packetdrill_does(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static void test_tun0_configured_as_packetdrill_does(void **state)
+{
+    (void)state;
+    in_own_netns(tun_in_namespace);
+}
+
 static void test_host_routes_reach_the_stack(void **state)
 {
     (void)state;
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (unshare(CLONE_NEWNET) != 0)
-            _exit(SKIP);
-        in_namespace();
-        _exit(0);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == SKIP)
-        skip();
-    assert_int_equal(WEXITSTATUS(status), 0);
+    in_own_netns(in_namespace);
 }
 
 int main(void)
