@@ -5,8 +5,12 @@
 # /tmp/packetdrill that interop.upstream_packetdrill uses). Skipped (exit 77) without one, when not root
 # (packetdrill calls mlockall), or when the shared object has not been built.
 #
-# Each script runs with --so_flags=addr=192.0.2.2,profile=linux unless it contains the
-# line "// synack-profile: rfc"; a line "// synack-flags: k=v,..." appends shim flags
+# Each script runs in packetdrill's three modes, as its run_all.py plays every script:
+# ipv4 (192.0.2.2 <-> 192.0.2.1), ipv4-mapped-ipv6 (AF_INET6 sockets, ::ffff:192.0.2.2 in
+# the API, IPv4 on the wire) and ipv6 (2001:db8:1::2 <-> 2001:db8::1, --mtu=1520 as
+# run_all.py gives it, so the MSS is 1460 in every mode). PD_MODES (space-separated)
+# narrows that. The shim's flags are addr=<local>,profile=linux unless the script contains
+# the line "// synack-profile: rfc"; a line "// synack-flags: k=v,..." appends shim flags
 # (e.g. rack=1). The only backtick commands the scripts run are `tc` on tun0, a tun device
 # made afresh for each script in the namespace (the shim writes its frames through tun0's
 # qdisc there, pd_qdisc.c), so nothing here touches the host.
@@ -41,8 +45,28 @@ if grep -q '__asan_\|__ubsan_' <<<"$(readelf --dyn-syms "$so" 2> /dev/null)"; th
     exit 77
 fi
 
-local_ip=192.0.2.2
-remote_ip=192.0.2.1
+# The packetdrill arguments and shim flags of one mode (documentation prefixes only). An
+# error-queue record is IP_RECVERR on an AF_INET socket, IPV6_RECVERR on an AF_INET6 one:
+# scripts name it CMSG_LEVEL_IP/CMSG_TYPE_RECVERR, as upstream's do.
+v4err="-D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR"
+v6err="-D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR"
+mode_args() {
+    case "$1" in
+    ipv4) echo "--ip_version=ipv4 --local_ip=192.0.2.2 --remote_ip=192.0.2.1 $v4err" ;;
+    ipv4-mapped-ipv6) echo "--ip_version=ipv4-mapped-ipv6 --local_ip=192.0.2.2 --remote_ip=192.0.2.1 $v6err" ;;
+    ipv6) echo "--ip_version=ipv6 --mtu=1520 --local_ip=2001:db8:1::2 --gateway_ip=2001:db8:1:8888::1 --remote_ip=2001:db8::1 $v6err" ;;
+    esac
+}
+mode_flags() {
+    case "$1" in
+    ipv4 | ipv4-mapped-ipv6) echo "addr=192.0.2.2" ;;
+    ipv6) echo "addr=2001:db8:1::2,gateway=2001:db8:1:8888::1,remote=2001:db8::1,mtu=1520" ;;
+    esac
+}
+modes=${PD_MODES:-ipv4 ipv4-mapped-ipv6 ipv6}
+for m in $modes; do
+    [ -n "$(mode_args "$m")" ] || { echo "packetdrill.sh: unknown mode '$m' in PD_MODES" >&2; exit 2; }
+done
 # packetdrill runs in a namespace of its own, so nothing it might configure reaches the host.
 NS="synack-packetdrill-$$"
 ip netns add "$NS"
@@ -51,7 +75,6 @@ ip netns exec "$NS" ip link set lo up
 fails=0
 total=0
 for script in "$src"/tests/packetdrill/*.pkt; do
-    total=$((total + 1))
     profile=linux
     if grep -q '^// synack-profile: rfc' "$script"; then
         profile=rfc
@@ -59,18 +82,21 @@ for script in "$src"/tests/packetdrill/*.pkt; do
     # "// synack-flags: rack=1" adds shim flags (config knobs the script needs)
     extra=$(sed -n 's|^// synack-flags: *\([a-z0-9=,]*\)$|,\1|p' "$script" | head -n 1)
     name=$(basename "$script")
-    ip netns exec "$NS" ip link del tun0 2>/dev/null
-    ip netns exec "$NS" ip tuntap add dev tun0 mode tun && ip netns exec "$NS" ip link set tun0 up
-    if out=$(cd "$(dirname "$script")" && timeout 120 ip netns exec "$NS" "$pd" \
-            --so_filename="$so" --so_flags="addr=$local_ip,profile=$profile$extra" \
-            --ip_version=ipv4 --local_ip=$local_ip --remote_ip=$remote_ip \
-            "$name" 2>&1); then
-        echo "PASS $name ($profile)"
-    else
-        echo "FAIL $name ($profile)"
-        echo "$out" | sed 's/^/    /'
-        fails=$((fails + 1))
-    fi
+    for mode in $modes; do
+        total=$((total + 1))
+        ip netns exec "$NS" ip link del tun0 2>/dev/null
+        ip netns exec "$NS" ip tuntap add dev tun0 mode tun && ip netns exec "$NS" ip link set tun0 up
+        # shellcheck disable=SC2046 # mode_args is a list of arguments
+        if out=$(cd "$(dirname "$script")" && timeout 120 ip netns exec "$NS" "$pd" \
+                --so_filename="$so" --so_flags="$(mode_flags "$mode"),profile=$profile$extra" \
+                $(mode_args "$mode") "$name" 2>&1); then
+            echo "PASS $name ($profile, $mode)"
+        else
+            echo "FAIL $name ($profile, $mode)"
+            sed 's/^/    /' <<<"$out"
+            fails=$((fails + 1))
+        fi
+    done
 done
 echo "packetdrill: $((total - fails))/$total scripts passed"
 [ "$fails" -eq 0 ]

@@ -353,16 +353,46 @@ static int entropy(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR,prefix=N,remote=A,gateway=A".
- * Returns 0 or -1 (message on stderr). */
-static int parse_v4(const char *k, const char *v, uint32_t *out)
+/* Parses "addr=A,mss=N,profile=rfc|linux,rack=0|1,sysctl_dir=DIR,prefix=N,prefix6=N,remote=A,
+ * gateway=A,mtu=N" (A: IPv4, or IPv6 for addr, remote and gateway). Returns 0 or -1
+ * (message on stderr). */
+static int parse_addr(pd_shim *sh, const char *k, const char *v)
 {
     struct in_addr a;
-    if (inet_pton(AF_INET, v, &a) != 1) {
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, v, &a) == 1) {
+        uint32_t h = ntohl(a.s_addr);
+        if (k[0] == 'a') {
+            sh->addr = h;
+            sh->v6 = 0;
+        } else {
+            *(k[0] == 'r' ? &sh->tun_remote : &sh->tun_gateway) = h;
+        }
+        return 0;
+    }
+    if (inet_pton(AF_INET6, v, &a6) == 1) {
+        /* addr= picks the mode: an IPv6 address is packetdrill's --ip_version=ipv6 */
+        uint8_t *to = k[0] == 'a' ? sh->addr6 : k[0] == 'r' ? sh->tun_remote6 : sh->tun_gateway6;
+        memcpy(to, &a6, 16);
+        if (k[0] == 'a')
+            sh->v6 = 1;
+        return 0;
+    }
+    fprintf(stderr, "synack-packetdrill: bad %s '%s'\n", k, v);
+    return -1;
+}
+
+/* A decimal flag value in lo..hi: 0 and *out, or -1 (message on stderr). */
+static int parse_num(const char *k, const char *v, unsigned long lo, unsigned long hi,
+                     unsigned long *out)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || n < lo || n > hi) {
         fprintf(stderr, "synack-packetdrill: bad %s '%s'\n", k, v);
         return -1;
     }
-    *out = ntohl(a.s_addr);
+    *out = n;
     return 0;
 }
 
@@ -384,28 +414,32 @@ static int parse_flags(pd_shim *sh, const char *flags)
         }
         *eq = '\0';
         const char *k = kv, *v = eq + 1;
-        if (strcmp(k, "addr") == 0) {
-            struct in_addr a;
-            if (inet_pton(AF_INET, v, &a) != 1) {
-                rc = -1;
-                fprintf(stderr, "synack-packetdrill: bad addr '%s'\n", v);
-                break;
-            }
-            sh->addr = ntohl(a.s_addr);
-        } else if (strcmp(k, "remote") == 0 || strcmp(k, "gateway") == 0) {
-            if (parse_v4(k, v, k[0] == 'r' ? &sh->tun_remote : &sh->tun_gateway) != 0) {
+        unsigned long n;
+        if (strcmp(k, "addr") == 0 || strcmp(k, "remote") == 0 || strcmp(k, "gateway") == 0) {
+            if (parse_addr(sh, k, v) != 0) {
                 rc = -1;
                 break;
             }
         } else if (strcmp(k, "prefix") == 0) {
-            char *end;
-            unsigned long n = strtoul(v, &end, 10);
-            if (*end || n < 1 || n > 32) {
+            if (parse_num(k, v, 1, 32, &n) != 0) {
                 rc = -1;
-                fprintf(stderr, "synack-packetdrill: bad prefix '%s'\n", v);
                 break;
             }
             sh->tun_prefix = (uint8_t)n;
+        } else if (strcmp(k, "prefix6") == 0) {
+            if (parse_num(k, v, 1, 128, &n) != 0) {
+                rc = -1;
+                break;
+            }
+            sh->tun_prefix6 = (uint8_t)n;
+        } else if (strcmp(k, "mtu") == 0) {
+            /* an IPv6 run needs 1280 at least (RFC 8200 5): the stack's config check says
+             * so at build time */
+            if (parse_num(k, v, 576, PD_MTU_MAX, &n) != 0) {
+                rc = -1;
+                break;
+            }
+            sh->mtu = (uint32_t)n;
         } else if (strcmp(k, "mss") == 0) {
             char *end;
             unsigned long m = strtoul(v, &end, 10);
@@ -458,7 +492,11 @@ static void configure(const pd_shim *sh, synack_config *cfg)
     cfg->netif.type = SYNACK_LINK_IP;
     cfg->netif.addr = sh->addr;
     cfg->netif.prefix_len = 0; /* everything is on the (virtual) link */
-    cfg->netif.mtu = PD_MTU;
+    cfg->netif.mtu = sh->mtu;
+    if (sh->v6) {
+        /* an IPv6 peer is on the one (virtual) link as well: prefix 0 */
+        memcpy(cfg->netif.addr6, sh->addr6, 16);
+    }
     cfg->mss = sh->mss;
     cfg->entropy = entropy;
     /* Linux detects loss with RACK-TLP by default (net.ipv4.tcp_recovery = 1), so the
@@ -517,6 +555,13 @@ void packetdrill_interface_init(const char *flags, pd_interface *ifc)
     sh->tun_prefix = 16;          /* packetdrill's defaults: netmask 255.255.0.0, */
     sh->tun_remote = 0xc0000201;  /* remote 192.0.2.1, */
     sh->tun_gateway = 0xc0a80001; /* gateway 192.168.0.1 */
+    sh->tun_prefix6 = 48;         /* packetdrill's IPv6 defaults: prefix /48, */
+    sh->tun_remote6[0] = 0x20;    /* remote 2001:db8::1 */
+    sh->tun_remote6[1] = 0x01;
+    sh->tun_remote6[2] = 0x0d;
+    sh->tun_remote6[3] = 0xb8;
+    sh->tun_remote6[15] = 0x01;
+    sh->mtu = PD_MTU;
     if (parse_flags(sh, flags) != 0)
         abort(); /* packetdrill has no way to hear about a bad init */
     pthread_mutex_init(&sh->mu, NULL);

@@ -33,7 +33,7 @@ static size_t put_cmsg(struct msghdr *msg, size_t off, int level, int type, cons
     return off + need;
 }
 
-ssize_t pd_sock_recv_errqueue(pd_shim *sh, int s, struct msghdr *msg)
+ssize_t pd_sock_recv_errqueue(pd_shim *sh, int s, int domain, struct msghdr *msg)
 {
     synack_sock_err e;
     int rc = synack_recv_errqueue(sh->st, s, &e);
@@ -58,14 +58,20 @@ ssize_t pd_sock_recv_errqueue(pd_shim *sh, int s, struct msghdr *msg)
         if (!(tsflags & SYNACK_SOF_TIMESTAMPING_OPT_TSONLY))
             flags |= MSG_TRUNC;
     }
+    /* The offender's family is the socket's: ipv6_recv_error hands an AF_INET6 socket (an
+     * ipv4-mapped one too) a sockaddr_in6 under SOL_IPV6/IPV6_RECVERR. */
     struct {
         struct sock_extended_err ee;
-        struct sockaddr_in offender;
+        struct sockaddr_in6 offender;
     } rec;
     _Static_assert(sizeof(struct sock_extended_err) == 16, "Linux's layout");
     memset(&rec, 0, sizeof(rec));
     memcpy(&rec.ee, &e, sizeof(rec.ee)); /* synack_sock_err starts with the same 16 bytes */
-    size_t end = truncated ? 0 : put_cmsg(msg, off, SOL_IP, IP_RECVERR, &rec, sizeof(rec));
+    int v6 = domain == AF_INET6;
+    size_t rlen = sizeof(rec.ee) + (v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+    size_t end = truncated ? 0
+                           : put_cmsg(msg, off, v6 ? SOL_IPV6 : SOL_IP,
+                                      v6 ? IPV6_RECVERR : IP_RECVERR, &rec, rlen);
     if (end == 0 && msg->msg_controllen > 0)
         flags |= MSG_CTRUNC;
     msg->msg_controllen = end ? end : off;

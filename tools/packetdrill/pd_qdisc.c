@@ -120,7 +120,7 @@ int pd_qdisc_pass(pd_shim *sh, const uint8_t *frame, size_t len)
     to.sll_ifindex = sh->tun_ifindex;
     ssize_t n = sendto(sh->pkt_fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to));
     int err = n < 0 ? errno : 0;
-    uint8_t sink[PD_MTU];
+    uint8_t sink[PD_MTU_MAX];
     for (int i = 0; i < PD_QDISC_DRAIN_MAX && read(sh->tun_fd, sink, sizeof(sink)) >= 0; i++)
         ;
     /* Only the qdisc's refusal is a local drop; any other failure of this extra path

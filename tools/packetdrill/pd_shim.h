@@ -25,7 +25,7 @@ typedef struct pd_pkt {
     struct pd_pkt *next; /* the next packet sent */
     uint64_t t_us;       /* virtual time at which the stack sent it */
     size_t len;          /* bytes in data */
-    uint8_t data[];      /* the IPv4 packet */
+    uint8_t data[];      /* the IP packet (IPv4 or IPv6) */
 } pd_pkt;
 
 /* What a kernel fd stands for. */
@@ -49,6 +49,7 @@ typedef struct pd_fd {
     pd_fd_kind kind;      /* what the fd is */
     int sock;             /* synack socket id (PD_FD_SOCK) */
     int nonblock;         /* O_NONBLOCK: never wait */
+    int domain;           /* AF_INET or AF_INET6 (PD_FD_SOCK): which cmsgs Linux gives */
     pd_epoll_item *items; /* watched fds (PD_FD_EPOLL) */
     size_t nitems;        /* entries in items */
     size_t cap;           /* room in items */
@@ -90,10 +91,19 @@ typedef struct pd_shim {
     uint8_t tun_prefix;   /* so_flags prefix=: tun0's prefix length (16, packetdrill's) */
     uint32_t tun_remote;  /* so_flags remote=: the route's destination (192.0.2.1) */
     uint32_t tun_gateway; /* so_flags gateway=: its next hop (192.168.0.1) */
+    int v6;               /* so_flags addr= was an IPv6 address: packetdrill's ipv6 mode */
+    uint8_t addr6[16];    /* that address (the netif's addr6); all zero without v6 */
+    uint8_t tun_prefix6;  /* so_flags prefix6=: tun0's IPv6 prefix length (48, packetdrill's) */
+    uint8_t tun_remote6[16];  /* so_flags remote= (IPv6): the route's destination */
+    uint8_t tun_gateway6[16]; /* so_flags gateway= (IPv6): its next hop; zero: on-link */
+    uint32_t mtu;             /* so_flags mtu=: the link's MTU (PD_MTU; 1520 in ipv6 mode
+                                 as packetdrill's run_all.py, so the MSS stays 1460) */
 } pd_shim;
 
-/* The MTU of the shim's one (virtual) link. */
+/* The MTU of the shim's one (virtual) link unless so_flags mtu= says otherwise. */
 #define PD_MTU 1500
+/* Largest mtu= taken: a frame must fit the qdisc's drain buffer (pd_qdisc.c). */
+#define PD_MTU_MAX 9000
 
 /* Most of a struct tcp_info a caller gets: a newer kernel's struct is larger than the
  * <linux/tcp.h> the shim is built with, and packetdrill asks for its own, newer copy. */
@@ -172,7 +182,8 @@ static inline struct nlmsghdr *pd_nl_next(struct nlmsghdr *h, size_t *len)
 
 /* --- pd_tunaddr.c: tun0 as packetdrill's tun mode leaves it --- */
 /* Gives tun0 (held by pd_qdisc_open) our address and a route to the remote through the
- * gateway, as packetdrill's netdev does, unless it has an IPv4 address already. */
+ * gateway, as packetdrill's netdev does, unless it has an address of that family already
+ * (IPv6 when addr= was one, else IPv4); and the MTU of so_flags mtu=. */
 void pd_tunaddr_setup(pd_shim *sh);
 
 /* --- pd_sock.c: the socket calls --- */
@@ -200,8 +211,9 @@ ssize_t pd_sock_sendfile(pd_shim *sh, int out_fd, int in_fd, off_t *offset, size
 
 /* --- pd_errq.c: recvmsg(MSG_ERRQUEUE) --- */
 /* Pops one record of socket s's error queue into msg's control buffer, as Linux: 0, or a
- * negative errno (-EAGAIN: empty) with msg untouched. */
-ssize_t pd_sock_recv_errqueue(pd_shim *sh, int s, struct msghdr *msg);
+ * negative errno (-EAGAIN: empty) with msg untouched. domain is the socket's: an AF_INET6
+ * socket's record is IPV6_RECVERR (ipv6_recv_error), an AF_INET one's IP_RECVERR. */
+ssize_t pd_sock_recv_errqueue(pd_shim *sh, int s, int domain, struct msghdr *msg);
 
 /* --- pd_tcpinfo.c: Linux's struct tcp_info from synack's --- */
 /* Fills out (out_len bytes, zero past what is known) with si in Linux's layout and units;

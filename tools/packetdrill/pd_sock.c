@@ -22,8 +22,9 @@
 
 #include "pd_shim.h"
 
-/* A fresh kernel fd for synack socket s. Returns the fd or a negative errno. */
-static int fd_for_sock(pd_shim *sh, int s, int nonblock)
+/* A fresh kernel fd for synack socket s of the given domain. Returns the fd or a negative
+ * errno. */
+static int fd_for_sock(pd_shim *sh, int s, int domain, int nonblock)
 {
     int fd = eventfd(PD_EVENTFD_TAG, EFD_CLOEXEC);
     if (fd < 0)
@@ -41,6 +42,7 @@ static int fd_for_sock(pd_shim *sh, int s, int nonblock)
     pd_fd_forget(sh, fd);
     slot->kind = PD_FD_SOCK;
     slot->sock = s;
+    slot->domain = domain;
     slot->nonblock = nonblock;
     return fd;
 }
@@ -48,7 +50,9 @@ static int fd_for_sock(pd_shim *sh, int s, int nonblock)
 static int pd_socket(void *ud, int domain, int type, int protocol)
 {
     pd_shim *sh = ud;
-    if (domain != AF_INET)
+    /* AF_INET6 carries packetdrill's ipv6 and ipv4-mapped-ipv6 modes: the stack's AF_INET6
+     * sockets take IPv4 peers as ::ffff:a.b.c.d, as Linux's do */
+    if (domain != AF_INET && domain != AF_INET6)
         return (int)pd_ret(-EAFNOSUPPORT);
     if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
         (protocol != 0 && protocol != IPPROTO_TCP))
@@ -64,11 +68,12 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
         }
     }
     pd_route_sync(sh);
-    int s = synack_socket(sh->st, SOCK_STREAM);
+    int s = synack_socket_domain(sh->st, domain == AF_INET6 ? SYNACK_AF_INET6 : SYNACK_AF_INET,
+                                 SOCK_STREAM);
     int rc = s;
     if (s >= 0) {
         pd_host_socket(sh, s);
-        rc = fd_for_sock(sh, s, (type & SOCK_NONBLOCK) != 0);
+        rc = fd_for_sock(sh, s, domain, (type & SOCK_NONBLOCK) != 0);
         if (rc < 0)
             synack_close(sh->st, s);
     }
@@ -151,7 +156,7 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *len)
     }
     if (rc >= 0) {
         int ns = rc;
-        rc = fd_for_sock(sh, ns, 0);
+        rc = fd_for_sock(sh, ns, f->domain, 0); /* an accepted socket is its listener's kind */
         if (rc < 0)
             synack_close(sh->st, ns);
     }
@@ -462,7 +467,7 @@ static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
     if (flags & MSG_ERRQUEUE) {
         pd_fd *f;
         int s = sock_of(sh, fd, &f);
-        ssize_t rc = s < 0 ? s : pd_sock_recv_errqueue(sh, s, msg);
+        ssize_t rc = s < 0 ? s : pd_sock_recv_errqueue(sh, s, f->domain, msg);
         pd_unlock(sh);
         return pd_ret(rc);
     }

@@ -129,7 +129,7 @@ int pd_linux_tcp_info(pd_shim *sh, int s, void *val, socklen_t *len)
         return rc;
     /* Up to the size a caller asks for, bounded so a wild length is not zero-filled. */
     size_t n = *len > PD_TCP_INFO_MAX ? PD_TCP_INFO_MAX : (size_t)*len;
-    pd_tcp_info_convert(&si, PD_MTU, val, n);
+    pd_tcp_info_convert(&si, sh->mtu, val, n);
     *len = (socklen_t)n;
     return 0;
 }

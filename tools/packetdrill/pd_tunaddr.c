@@ -7,14 +7,21 @@
  * shim stands in for packetdrill's netdev and sets it up the same way, with packetdrill's
  * IPv4 defaults (so_flags prefix=, remote=, gateway= override them).
  *
+ * In ipv6 mode (addr= an IPv6 address) tun0 gets that address with prefix6= (48, as
+ * packetdrill's) and a route to remote= (2001:db8::1 by default) via gateway=, or on-link
+ * without one; `mtu=` becomes tun0's MTU as packetdrill's --mtu does (run_all.py gives
+ * 1520 in ipv6 mode), so the stack's frames still fit the qdisc path.
+ *
  * Only where pd_qdisc.c attached to tun0 (a namespace made for the test, lo and tun0
- * alone) and only when tun0 has no IPv4 address yet: a runner that configured it keeps
- * its own. The kernel never receives through tun0 (the shim only reads what it sends), so
+ * alone) and only when tun0 has no address of that family yet (the kernel's own
+ * link-local IPv6 address does not count): a runner that configured it keeps its own. The kernel never receives through tun0 (the shim only reads what it sends), so
  * the address gives the kernel nothing to answer. */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,8 +59,9 @@ static int nl_talk(int fd, nl_req *q)
     return e->error;
 }
 
-/* Whether tun0 has an IPv4 address (one netlink dump of the namespace's few). */
-static int has_ipv4(int fd, int ifindex)
+/* Whether tun0 has an address of the family with global scope (one netlink dump of the
+ * namespace's few). */
+static int has_addr(int fd, int ifindex, int family)
 {
     nl_req q;
     memset(&q, 0, sizeof(q));
@@ -61,7 +69,7 @@ static int has_ipv4(int fd, int ifindex)
     q.h.nlmsg_type = RTM_GETADDR;
     q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     q.h.nlmsg_seq = 1;
-    ((struct ifaddrmsg *)NLMSG_DATA(&q.h))->ifa_family = AF_INET;
+    ((struct ifaddrmsg *)NLMSG_DATA(&q.h))->ifa_family = (unsigned char)family;
     if (send(fd, &q, q.h.nlmsg_len, 0) < 0)
         return -1;
     static char buf[8192];
@@ -77,14 +85,16 @@ static int has_ipv4(int fd, int ifindex)
             if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
                 return found;
             const struct ifaddrmsg *a = NLMSG_DATA(h);
-            if (h->nlmsg_type == RTM_NEWADDR && (int)a->ifa_index == ifindex)
+            if (h->nlmsg_type == RTM_NEWADDR && (int)a->ifa_index == ifindex &&
+                a->ifa_family == family && a->ifa_scope == RT_SCOPE_UNIVERSE)
                 found = 1;
         }
     }
     return found;
 }
 
-static int add_address(int fd, int ifindex, uint32_t addr, uint8_t prefix)
+/* addr: 4 or 16 bytes, network order, of the family */
+static int add_address(int fd, int ifindex, int family, const void *addr, uint8_t prefix)
 {
     nl_req q;
     memset(&q, 0, sizeof(q));
@@ -93,16 +103,20 @@ static int add_address(int fd, int ifindex, uint32_t addr, uint8_t prefix)
     q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
     q.h.nlmsg_seq = 2;
     struct ifaddrmsg *a = NLMSG_DATA(&q.h);
-    a->ifa_family = AF_INET;
+    size_t n = family == AF_INET6 ? 16 : 4;
+    a->ifa_family = (unsigned char)family;
     a->ifa_prefixlen = prefix;
+    /* no Duplicate Address Detection: nobody answers on tun0, and a tentative address would
+     * hold up the route below */
+    a->ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
     a->ifa_index = (unsigned)ifindex;
-    uint32_t be = htonl(addr);
-    add_attr(&q, IFA_LOCAL, &be, 4);
-    add_attr(&q, IFA_ADDRESS, &be, 4);
+    add_attr(&q, IFA_LOCAL, addr, n);
+    add_attr(&q, IFA_ADDRESS, addr, n);
     return nl_talk(fd, &q);
 }
 
-static int add_route(int fd, int ifindex, uint32_t dst, uint32_t gw)
+/* dst and gw (NULL: on-link): 4 or 16 bytes, network order, of the family */
+static int add_route(int fd, int ifindex, int family, const void *dst, const void *gw)
 {
     nl_req q;
     memset(&q, 0, sizeof(q));
@@ -111,18 +125,34 @@ static int add_route(int fd, int ifindex, uint32_t dst, uint32_t gw)
     q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
     q.h.nlmsg_seq = 3;
     struct rtmsg *r = NLMSG_DATA(&q.h);
-    r->rtm_family = AF_INET;
-    r->rtm_dst_len = 32;
+    size_t n = family == AF_INET6 ? 16 : 4;
+    r->rtm_family = (unsigned char)family;
+    r->rtm_dst_len = (unsigned char)(n * 8);
     r->rtm_table = RT_TABLE_MAIN;
     r->rtm_protocol = RTPROT_BOOT;
     r->rtm_scope = RT_SCOPE_UNIVERSE;
     r->rtm_type = RTN_UNICAST;
-    uint32_t d = htonl(dst), g = htonl(gw);
     int oif = ifindex;
-    add_attr(&q, RTA_DST, &d, 4);
-    add_attr(&q, RTA_GATEWAY, &g, 4);
+    add_attr(&q, RTA_DST, dst, n);
+    if (gw)
+        add_attr(&q, RTA_GATEWAY, gw, n);
     add_attr(&q, RTA_OIF, &oif, sizeof(oif));
     return nl_talk(fd, &q);
+}
+
+/* tun0's MTU, as packetdrill's netdev sets it from --mtu; best effort. */
+static void set_mtu(int ifindex, uint32_t mtu)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    if (if_indextoname((unsigned)ifindex, ifr.ifr_name)) {
+        ifr.ifr_mtu = (int)mtu;
+        (void)ioctl(fd, SIOCSIFMTU, &ifr);
+    }
+    close(fd);
 }
 
 void pd_tunaddr_setup(pd_shim *sh)
@@ -134,8 +164,19 @@ void pd_tunaddr_setup(pd_shim *sh)
         return;
     /* Best effort, as packetdrill's own `ip` commands: a script that needs the route
      * fails on its own line if it is missing, with the kernel's message. */
-    if (has_ipv4(fd, sh->tun_ifindex) == 0 &&
-        add_address(fd, sh->tun_ifindex, sh->addr, sh->tun_prefix) == 0)
-        (void)add_route(fd, sh->tun_ifindex, sh->tun_remote, sh->tun_gateway);
+    if (sh->v6) {
+        static const uint8_t zero[16];
+        const void *gw = memcmp(sh->tun_gateway6, zero, 16) != 0 ? sh->tun_gateway6 : NULL;
+        if (has_addr(fd, sh->tun_ifindex, AF_INET6) == 0 &&
+            add_address(fd, sh->tun_ifindex, AF_INET6, sh->addr6, sh->tun_prefix6) == 0)
+            (void)add_route(fd, sh->tun_ifindex, AF_INET6, sh->tun_remote6, gw);
+    } else {
+        uint32_t a = htonl(sh->addr), d = htonl(sh->tun_remote), g = htonl(sh->tun_gateway);
+        if (has_addr(fd, sh->tun_ifindex, AF_INET) == 0 &&
+            add_address(fd, sh->tun_ifindex, AF_INET, &a, sh->tun_prefix) == 0)
+            (void)add_route(fd, sh->tun_ifindex, AF_INET, &d, &g);
+    }
     close(fd);
+    if (sh->mtu != PD_MTU)
+        set_mtu(sh->tun_ifindex, sh->mtu);
 }
