@@ -8,7 +8,9 @@
 #   scenario.test_packetdrill_shim  loads the .so with dlopen (path compiled in as
 #                                   SYNACK_PACKETDRILL_SO, or $SYNACK_PACKETDRILL_SO)
 #   scenario.test_packetdrill_routes  the same, in a namespace of its own (root)
-#   interop.packetdrill             runs tests/packetdrill/*.pkt when `packetdrill` is on
+#   scenario.test_packetdrill_v6    the same, in packetdrill's ipv6 and ipv4-mapped-ipv6 modes
+#   interop.packetdrill             runs tests/packetdrill/*.pkt in the three modes (ipv4,
+#                                   ipv4-mapped-ipv6, ipv6) when `packetdrill` is on
 #                                   PATH (skipped otherwise); it finds the .so through
 #                                   $SYNACK_PACKETDRILL_SO
 #   interop.upstream_packetdrill    (labels interop, conformance) Linux's own scripts from a
@@ -37,7 +39,8 @@ if(SYNACK_PD_SOURCES)
     endif()
     set(SYNACK_PACKETDRILL_SO "$<TARGET_FILE:synack_packetdrill>")
 
-    foreach(_t IN ITEMS scenario_test_packetdrill_shim scenario_test_packetdrill_routes)
+    foreach(_t IN ITEMS scenario_test_packetdrill_shim scenario_test_packetdrill_routes
+                    scenario_test_packetdrill_v6)
         if(SYNACK_TESTS AND TARGET ${_t})
             target_compile_definitions(${_t} PRIVATE
                 SYNACK_PACKETDRILL_SO="${SYNACK_PACKETDRILL_SO}")

@@ -91,13 +91,16 @@ typedef struct pd_shim {
     uint8_t tun_prefix;   /* so_flags prefix=: tun0's prefix length (16, packetdrill's) */
     uint32_t tun_remote;  /* so_flags remote=: the route's destination (192.0.2.1) */
     uint32_t tun_gateway; /* so_flags gateway=: its next hop (192.168.0.1) */
-    int v6;               /* so_flags addr= was an IPv6 address: packetdrill's ipv6 mode */
-    uint8_t addr6[16];    /* that address (the netif's addr6); all zero without v6 */
-    uint8_t tun_prefix6;  /* so_flags prefix6=: tun0's IPv6 prefix length (48, packetdrill's) */
+
+    /* packetdrill's ipv6 mode (so_flags addr= an IPv6 address) */
+    int v6;                   /* addr= was an IPv6 address */
+    uint8_t addr6[16];        /* that address (the netif's addr6); all zero without v6 */
+    uint8_t tun_prefix6;      /* so_flags prefix6=: tun0's IPv6 prefix length (48) */
     uint8_t tun_remote6[16];  /* so_flags remote= (IPv6): the route's destination */
     uint8_t tun_gateway6[16]; /* so_flags gateway= (IPv6): its next hop; zero: on-link */
-    uint32_t mtu;             /* so_flags mtu=: the link's MTU (PD_MTU; 1520 in ipv6 mode
-                                 as packetdrill's run_all.py, so the MSS stays 1460) */
+    /* so_flags mtu=: the link's MTU, PD_MTU unless given (run_all.py's ipv6 mode says
+     * --mtu=1520, so that the MSS stays 1460) */
+    uint32_t mtu;
 } pd_shim;
 
 /* The MTU of the shim's one (virtual) link unless so_flags mtu= says otherwise. */

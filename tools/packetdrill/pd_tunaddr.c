@@ -14,8 +14,9 @@
  *
  * Only where pd_qdisc.c attached to tun0 (a namespace made for the test, lo and tun0
  * alone) and only when tun0 has no address of that family yet (the kernel's own
- * link-local IPv6 address does not count): a runner that configured it keeps its own. The kernel never receives through tun0 (the shim only reads what it sends), so
- * the address gives the kernel nothing to answer. */
+ * link-local IPv6 address does not count): a runner that configured it keeps its own.
+ * The kernel never receives through tun0 (the shim only reads what it sends), so the
+ * address gives the kernel nothing to answer. */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
