@@ -168,6 +168,41 @@ static void tun_in_namespace(void)
     dlclose(dl);
 }
 
+/* ipv6 mode: tun0 gets the IPv6 address (no DAD: usable at once), the route to the remote
+ * through the gateway, and mtu= as its MTU (packetdrill's --mtu); the kernel's own
+ * link-local address does not count as one configured already, a global one does. */
+static void tun6_in_namespace(void)
+{
+    if (system("ip link set lo up && ip tuntap add dev tun0 mode tun && ip link set tun0 up") != 0)
+        _exit(SKIP);
+    void *dl;
+    pd_interface_init_fn init = load_init(&dl);
+    init("addr=2001:db8:1::2,remote=2001:db8::1,gateway=2001:db8:1:8888::1,mtu=1520,"
+         "profile=linux",
+         &ifc);
+    CHECK(output_has("ip -6 addr show dev tun0", "inet6 2001:db8:1::2/48 scope global nodad"));
+    CHECK(
+        output_has("ip -6 route show 2001:db8::1", "2001:db8::1 via 2001:db8:1:8888::1 dev tun0"));
+    CHECK(output_has("ip link show dev tun0", "mtu 1520"));
+    CHECK(!output_has("ip -4 addr show dev tun0", "inet ")); /* no IPv4 set up in ipv6 mode */
+    /* what mtu_probe/basic-v6.pkt then does to it */
+    CHECK(system("ip -6 route change 2001:db8::1 via 2001:db8:1:8888::1 dev tun0 advmss 600 "
+                 "mtu lock 660") == 0);
+    ifc.free(ifc.userdata);
+    /* configured already: nothing added; without gateway= the route is on-link */
+    CHECK(system("ip -6 route del 2001:db8::1") == 0);
+    init("addr=2001:db8:1::9,remote=2001:db8::1,prefix6=64,profile=linux", &ifc);
+    CHECK(!output_has("ip -6 addr show dev tun0", "2001:db8:1::9"));
+    CHECK(!output_has("ip -6 route show 2001:db8::1", "2001:db8::1"));
+    ifc.free(ifc.userdata);
+    CHECK(system("ip -6 addr del 2001:db8:1::2/48 dev tun0") == 0);
+    init("addr=2001:db8:1::9,remote=2001:db8::1,prefix6=64,profile=linux", &ifc);
+    CHECK(output_has("ip -6 addr show dev tun0", "inet6 2001:db8:1::9/64"));
+    CHECK(output_has("ip -6 route show 2001:db8::1", "2001:db8::1 dev tun0"));
+    ifc.free(ifc.userdata);
+    dlclose(dl);
+}
+
 /* Runs body in a forked child with a network namespace of its own (the test's own stays
  * untouched); the child's exit status is the verdict, SKIP without namespaces or `ip`. */
 static void in_own_netns(void (*body)(void))
@@ -195,6 +230,12 @@ static void test_tun0_configured_as_packetdrill_does(void **state)
     in_own_netns(tun_in_namespace);
 }
 
+static void test_tun0_configured_for_ipv6(void **state)
+{
+    (void)state;
+    in_own_netns(tun6_in_namespace);
+}
+
 static void test_host_routes_reach_the_stack(void **state)
 {
     (void)state;
@@ -206,6 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_routes_reach_the_stack),
         cmocka_unit_test(test_tun0_configured_as_packetdrill_does),
+        cmocka_unit_test(test_tun0_configured_for_ipv6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,8 +60,8 @@ static int nl_talk(int fd, nl_req *q)
     return e->error;
 }
 
-/* Whether tun0 has an address of the family with global scope (one netlink dump of the
- * namespace's few). */
+/* Whether tun0 has an address of the family (for IPv6 one of global scope: the kernel gives
+ * tun0 a link-local one of its own) — one netlink dump of the namespace's few. */
 static int has_addr(int fd, int ifindex, int family)
 {
     nl_req q;
@@ -87,7 +87,8 @@ static int has_addr(int fd, int ifindex, int family)
                 return found;
             const struct ifaddrmsg *a = NLMSG_DATA(h);
             if (h->nlmsg_type == RTM_NEWADDR && (int)a->ifa_index == ifindex &&
-                a->ifa_family == family && a->ifa_scope == RT_SCOPE_UNIVERSE)
+                a->ifa_family == family &&
+                (family != AF_INET6 || a->ifa_scope == RT_SCOPE_UNIVERSE))
                 found = 1;
         }
     }
