@@ -7,8 +7,9 @@
 # 198.18.0.1 see the proxy, never the gateway. Checked: 100 MiB over HTTP by SHA-256
 # through the proxy (its log and the server's both show it), a refused port fails at once
 # with ECONNREFUSED and an unroutable address with ENETUNREACH (the proxy's replies 5 and
-# 3), half-close with socat, 200 connections 50 at a time, and the proxy killed: the
-# container's open connection is reset and a new one refused at once.
+# 3), a proxy that never replies leaves the SYN unanswered, half-close with socat, 200
+# connections 50 at a time, the handshakes' counters in `synack stat --gateway`, and the
+# proxy killed: the container's open connection is reset and a new one refused at once.
 source "$(dirname "$0")/lib/gateway.bash"
 require curl socat python3 sha256sum
 
@@ -18,7 +19,7 @@ SOCKS5D="$(dirname "$0")/lib/socks5d.py"
 gw_setup
 hx ip addr add "$PROXY/32" dev lo
 hbg socks python3 "$SOCKS5D" --listen "$PROXY:1080" --source "$PROXY" --user synack \
-    --password s3cret --max-clients 128 --lifetime 300
+    --password s3cret --max-clients 128 --lifetime 300 --stall-port 7999
 SOCKS_PID=$BG_PID
 wait_for "$WORK/socks.out" listening
 export SYNACK_SOCKS5_PASSWORD=s3cret
@@ -67,6 +68,21 @@ PY
 grep -q "CONNECT $SERVER:9 rep=5" "$WORK/socks.out" || fail "no refused CONNECT in the proxy's log"
 grep -q "CONNECT 198.19.0.1:80 rep=3" "$WORK/socks.out" || fail "no unreachable CONNECT in the log"
 log "refused port: ECONNREFUSED at once; unroutable address: ENETUNREACH at once"
+
+# 2b. A proxy that never replies (its own connect hangs): the SYN goes unanswered past
+# --connect-timeout (3 s), so the client's own timeout applies, as for a silent host.
+cx timeout 10 python3 - "$SERVER" <<'PY' || fail "stalled proxy"
+import socket, sys
+s = socket.socket()
+s.settimeout(4.5)
+try:
+    s.connect((sys.argv[1], 7999))
+    sys.exit("connected through a proxy that never replied")
+except socket.timeout:
+    pass
+PY
+grep -q "STALL $SERVER:7999" "$WORK/socks.out" || fail "the proxy saw no CONNECT to 7999"
+log "a proxy that never replies: the client's connect times out (nothing was sent back)"
 
 # 3. Half-close: the client's FIN reaches the server through the proxy; it then still sends.
 hbg halfsrv python3 -c '
@@ -118,6 +134,20 @@ PY
 n=$(grep -c "CONNECT $SERVER:7300 rep=0" "$WORK/socks.out") || true
 [ "$n" = 200 ] || fail "the proxy logged $n of the 200 connections"
 log "200 connections, 50 at a time, all echoed through the proxy"
+
+# `synack stat --gateway` shows the handshakes' outcomes; the gateway's own address answers
+# ping over the TUN.
+hx "$SYNACK_BIN" stat --gateway "$GW_PID" >"$WORK/stat.txt" || fail "synack stat --gateway"
+grep -q "^GwSocksOk  *202$" "$WORK/stat.txt" || fail "stat: $(grep GwSocks "$WORK/stat.txt")"
+grep -q "^GwSocksRefused  *1$" "$WORK/stat.txt" || fail "stat: $(grep GwSocks "$WORK/stat.txt")"
+hx "$SYNACK_BIN" stat --gateway "$GW_PID" --json >"$WORK/stat.json" || fail "stat --json"
+python3 - "$WORK/stat.json" <<'PY' || fail "stat --json: $(cat "$WORK/stat.json")"
+import json, sys
+g = json.load(open(sys.argv[1]))["gateway"]
+assert g["GwSocksOk"] == 202 and g["GwSocksNetUnreach"] == 1 and g["GwSocksProxyDown"] == 0, g
+PY
+cx ping -c 1 -W 2 192.0.2.2 >/dev/null || fail "the gateway's address does not answer ping on tun0"
+log "stat --gateway: $(grep -c '^GwSocks' "$WORK/stat.txt") GwSocks counters; ping of 192.0.2.2 answered"
 
 # 5. The proxy killed while a connection is open: the container's connection is reset
 # (the server never reads, so the proxy dies with unread bytes: its kernel resets), and a
@@ -179,6 +209,7 @@ assert g["summary"] == "gateway" and s5["summary"] == "gateway_socks5", lines
 # curl, socat, 200 echoes, the upload; refused 9 and the one with the proxy gone; 198.19.
 assert s5["ok"] == 203 and s5["refused"] == 1 and s5["net_unreach"] == 1, s5
 assert s5["proxy_down"] == 1 and s5["protocol"] == 0 and s5["auth_failed"] == 0, s5
+assert s5["timeout"] >= 1 and g["dropped"] == s5["timeout"], (s5, g)
 assert g["accepted"] == 203 and g["refused"] == 2 and g["unreachable"] == 1, g
 assert g["open"] == 0 and g["down_bytes"] >= 100 << 20, g
 PY

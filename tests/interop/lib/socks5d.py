@@ -8,7 +8,8 @@
 # connections leave from --source, so the destination sees the proxy, not the client.
 # Replies rotate through the three bound-address forms (IPv4, domain, IPv6) so a client
 # parses each of them. Half-close is passed on (shutdown(SHUT_WR)); a reset is passed on
-# as a reset (SO_LINGER {1, 0}).
+# as a reset (SO_LINGER {1, 0}). CONNECTs to --stall-port never get a reply (a proxy stuck in its
+# own connect), until the client closes or the handshake timeout.
 import argparse
 import errno
 import os
@@ -156,6 +157,16 @@ def serve_client(c, args, n, done):
         if ver != 5 or cmd != 1:
             reply(c, 7, "ipv4", 0)
             raise EOFError("command %d" % cmd)
+        if port == args.stall_port:
+            # A proxy whose own connect never ends: no reply until the client gives up.
+            log("STALL %s:%d" % (host, port))
+            c.settimeout(args.handshake_timeout)
+            try:
+                while c.recv(4096):
+                    pass
+            except OSError:
+                pass
+            raise EOFError("stalled")
         out = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         try:
             if args.source and ":" not in host:
@@ -191,6 +202,7 @@ def main():
     ap.add_argument("--max-clients", type=int, default=256)
     ap.add_argument("--handshake-timeout", type=float, default=10.0)
     ap.add_argument("--lifetime", type=float, default=600.0)
+    ap.add_argument("--stall-port", type=int, default=0, help="CONNECTs to it get no reply")
     args = ap.parse_args()
     addr, port = args.listen.rsplit(":", 1)
     ls = socket.socket()
