@@ -10,6 +10,7 @@
 # 3), a proxy that never replies leaves the SYN unanswered, half-close with socat, 200
 # connections 50 at a time, the handshakes' counters in `synack stat --gateway`, and the
 # proxy killed: the container's open connection is reset and a new one refused at once.
+# First, --tun without --socks5: 1 MiB direct.
 source "$(dirname "$0")/lib/gateway.bash"
 require curl socat python3 sha256sum
 
@@ -22,6 +23,22 @@ hbg socks python3 "$SOCKS5D" --listen "$PROXY:1080" --source "$PROXY" --user syn
     --password s3cret --max-clients 128 --lifetime 300 --stall-port 7999
 SOCKS_PID=$BG_PID
 wait_for "$WORK/socks.out" listening
+head -c $((100 << 20)) /dev/urandom >"$WORK/data"
+hbg http python3 -m http.server --bind "$SERVER" --directory "$WORK" 8080
+wait_port "$NS_H" "$SERVER" 8080
+
+# 0. --tun alone: direct host connects over a TUN (the server sees the gateway's namespace
+# itself, 198.18.0.1, not the proxy).
+gw_start --tun
+head -c $((1 << 20)) "$WORK/data" >"$WORK/small"
+cx timeout 20 curl -sS --max-time 15 -o "$WORK/got" "http://$SERVER:8080/small" ||
+    fail "curl over --tun without a proxy failed"
+[ "$(sha_of "$WORK/got")" = "$(sha_of "$WORK/small")" ] || fail "1 MiB over --tun arrived corrupted"
+grep -q "^$SERVER - - .*GET /small" "$WORK/http.err" || fail "not direct: $(cat "$WORK/http.err")"
+stop "$GW_PID" 10 || fail "the --tun gateway exited $?"
+grep -q '"summary":"gateway_socks5"' "$WORK/gateway.out" && fail "a socks5 summary without --socks5"
+log "--tun alone: 1 MiB direct over the TUN"
+
 export SYNACK_SOCKS5_PASSWORD=s3cret
 gw_start --tun --socks5 "$PROXY:1080" --socks5-user synack
 unset SYNACK_SOCKS5_PASSWORD
@@ -38,9 +55,6 @@ esac
 log "gateway $GW_PID serves $NS_C on tun0 through the proxy at $PROXY:1080"
 
 # 1. 100 MiB over HTTP, checked by SHA-256; the server saw the proxy's address.
-head -c $((100 << 20)) /dev/urandom >"$WORK/data"
-hbg http python3 -m http.server --bind "$SERVER" --directory "$WORK" 8080
-wait_port "$NS_H" "$SERVER" 8080
 cx timeout 100 curl -sS --max-time 90 -o "$WORK/got" "http://$SERVER:8080/data" ||
     fail "curl through the gateway and the proxy failed"
 [ "$(sha_of "$WORK/got")" = "$(sha_of "$WORK/data")" ] || fail "100 MiB arrived corrupted"
