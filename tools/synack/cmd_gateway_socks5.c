@@ -127,15 +127,14 @@ static void send_auth(gw_socks5 *s)
 
 static void method_chosen(gw_socks5 *s)
 {
-    if (s->in[0] != S5_VERSION)
-        gw_s5_fail(s, GW_S5_PROTOCOL);
-    else if (s->in[1] == S5_NO_AUTH)
+    uint8_t m = s->in[1];
+    if (s->in[0] == S5_VERSION && m == S5_NO_AUTH)
         send_request(s);
-    else if (s->in[1] == S5_USERPASS && s->user)
+    else if (s->in[0] == S5_VERSION && m == S5_USERPASS && s->user)
         send_auth(s);
-    else if (s->in[1] == S5_NO_ACCEPTABLE)
+    else if (s->in[0] == S5_VERSION && m == S5_NO_ACCEPTABLE)
         gw_s5_fail(s, GW_S5_NO_METHOD);
-    else /* a method we never offered */
+    else /* another version, or a method we never offered */
         gw_s5_fail(s, GW_S5_PROTOCOL);
 }
 
