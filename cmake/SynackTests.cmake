@@ -150,6 +150,13 @@ if(TARGET unit_test_gateway_opts)
     target_include_directories(unit_test_gateway_opts PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_socks5 checks the SOCKS5 client's state machine and the tun2socks options.
+if(TARGET unit_test_gateway_socks5)
+    target_sources(unit_test_gateway_socks5 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_tun.c")
+    target_include_directories(unit_test_gateway_socks5 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_gateway_udp checks the gateway's UDP and ICMP decisions that need no network.
 if(TARGET unit_test_gateway_udp)
     target_sources(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_udp.c"

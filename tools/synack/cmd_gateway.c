@@ -47,6 +47,7 @@ static void gw_usage(FILE *out)
                  "connection's send and receive buffer, --max-buffer all of them together.\n"
                  "SIGINT/SIGTERM stop it.\n");
     fputs(gw_opts_usage, out);
+    fputs(gw_tun_opts_usage, out);
 }
 
 static int parse_addr(const char *s, uint32_t *a, uint8_t *len)
@@ -109,6 +110,8 @@ static int parse(gw_opts *o, int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n = 0;
         int used = gw_opts_parse(o, a, v);
+        if (used == 0)
+            used = gw_tun_opts_parse(o, a, v);
         if (used < 0)
             return -1;
         if (used > 0) {
@@ -341,6 +344,7 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
     }
     gw_tap_summary(&tap, o->json);
     gw_udp_summary(o->json, u, ic, st); /* before the TCP line, which stays the last */
+    gw_socks5_summary(o, gw_relay_stats(r));
     summary(o, r, st, (int)gw_relay_open(r));
     gw_ctl_free(ctl);
     gw_fwd_free(fwd);

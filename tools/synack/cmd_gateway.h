@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdint.h>
 
+#include "cmd_gateway_socks5.h"
 #include "synack/synack.h"
 #include "synack/tuntap.h"
 
@@ -43,6 +44,13 @@ typedef struct gw_opts {
     int host_loopback;    /* --enable-host-loopback: --gw reaches the host's 127.0.0.1 */
     uint32_t max_pending; /* --max-pending: host connects and handshakes in progress */
     uint32_t keepalive_s; /* --keepalive: idle seconds before probing the namespace side */
+    /* tun2socks mode (cmd_gateway_tun.c) */
+    int tun;                 /* --tun: a TUN device (bare IP packets), not a TAP */
+    uint32_t socks5_addr;    /* --socks5: the proxy every connection goes through (host
+                                order); 0: direct host connects */
+    uint16_t socks5_port;    /* its port */
+    const char *socks5_user; /* --socks5-user (RFC 1929), or NULL */
+    const char *socks5_pass; /* its password, from SYNACK_SOCKS5_PASSWORD */
 } gw_opts;
 
 /* Sets the defaults of the options cmd_gateway_opts.c parses. */
@@ -52,6 +60,14 @@ void gw_opts_defaults(gw_opts *o);
 int gw_opts_parse(gw_opts *o, const char *a, const char *v);
 /* The usage lines of these options. */
 extern const char gw_opts_usage[];
+/* The same for tun2socks mode's options (cmd_gateway_tun.c): --tun, --socks5 HOST:PORT,
+ * --socks5-user NAME. Checks what they need of the environment (the password) too. */
+int gw_tun_opts_parse(gw_opts *o, const char *a, const char *v);
+extern const char gw_tun_opts_usage[];
+/* At exit, with --socks5: the handshakes' outcomes, a line on stderr or with json a
+ * {"summary":"gateway_socks5",...} line on stdout. */
+struct gw_stats;
+void gw_socks5_summary(const gw_opts *o, const struct gw_stats *s);
 /* What the namespace may reach at dst (host order): the address to connect to, or 0 when
  * the destination is denied (loopback, multicast, the gateway itself without
  * --enable-host-loopback). */
@@ -122,6 +138,7 @@ typedef struct gw_stats {
     uint64_t vanished;      /* handshakes whose connection the client reset before accept */
     uint32_t fds;           /* host sockets of relays open now */
     uint32_t fds_peak;      /* the most at once */
+    uint64_t socks[GW_S5_NOUTCOMES]; /* --socks5 handshakes by outcome (gw_s5_outcome) */
 } gw_stats;
 
 typedef struct gw_relay gw_relay;
@@ -154,7 +171,8 @@ gw_stats *gw_relay_stats_mut(gw_relay *r);
 
 /* One relayed connection, for `synack stat`. */
 typedef struct gw_flow_view {
-    const char *state;   /* "connecting", "handshake", "relay", "forward-connecting" */
+    const char *state;   /* "connecting", "handshake", "relay", "forward-connecting",
+                            "socks" (the proxy's CONNECT handshake, --socks5) */
     int forward;         /* 1 when it came in on a --forward port */
     synack_endpoints ep; /* the namespace side (laddr:lport the destination of outbound) */
     int hfd;             /* the host socket */

@@ -163,6 +163,14 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
         else
             fprintf(out, "%-24s %llu\n", f[i].name, (unsigned long long)f[i].v);
     }
+    for (int k = 0; c->o.socks5_addr && k < GW_S5_NOUTCOMES; k++) {
+        char name[40];
+        snprintf(name, sizeof(name), "GwSocks%s", gw_s5_outcome_name((gw_s5_outcome)k));
+        if (json)
+            fprintf(out, ",\"%s\":%llu", name, (unsigned long long)s->socks[k]);
+        else
+            fprintf(out, "%-24s %llu\n", name, (unsigned long long)s->socks[k]);
+    }
 }
 
 static void report(gw_ctl *c, FILE *m, int json)

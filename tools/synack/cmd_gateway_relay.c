@@ -17,8 +17,10 @@
 
 #include "cmd_gateway.h"
 
-/* GW_OUTBOUND: a --forward connection whose synack connect into the namespace runs. */
-enum { GW_FREE, GW_CONNECTING, GW_HANDSHAKE, GW_RELAY, GW_OUTBOUND };
+/* GW_OUTBOUND: a --forward connection whose synack connect into the namespace runs.
+ * GW_SOCKS: connected to the --socks5 proxy, its CONNECT handshake runs (the SYN still
+ * held: the verdict is the proxy's reply). */
+enum { GW_FREE, GW_CONNECTING, GW_HANDSHAKE, GW_RELAY, GW_OUTBOUND, GW_SOCKS };
 
 /* Frames' worth moved per connection and direction per round: fairness between relays. */
 #define GW_CHUNKS 16
@@ -60,6 +62,7 @@ struct gw_relay {
     uint32_t *pidx;      /* the slot of each entry gw_relay_pollfds filled */
     int deferred;        /* held SYNs wait for --max-pending room: read the list again */
     uint64_t next_sweep; /* when handshakes whose connection vanished are looked for next */
+    gw_socks5 *s5;       /* with --socks5: each slot's SOCKS5 handshake */
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -75,7 +78,9 @@ gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
     r->nheld = 1024;
     r->held = calloc(r->nheld, sizeof(*r->held));
     r->pidx = calloc(r->n, sizeof(*r->pidx));
-    if (!r->c || !r->held || !r->pidx) {
+    if (o->socks5_addr)
+        r->s5 = calloc(r->n, sizeof(*r->s5));
+    if (!r->c || !r->held || !r->pidx || (o->socks5_addr && !r->s5)) {
         gw_relay_free(r);
         return NULL;
     }
@@ -92,6 +97,7 @@ void gw_relay_free(gw_relay *r)
     free(r->c);
     free(r->held);
     free(r->pidx);
+    free(r->s5);
     free(r);
 }
 
@@ -166,13 +172,53 @@ static void verdict(gw_relay *r, gw_conn *c, int err)
     release(r, c);
 }
 
+/* --socks5: the handshake went as far as the socket allows; once it ended, its outcome
+ * is the verdict (cmd_gateway_socks5.c maps the reply to a direct connect's errno). */
+static void socks_step(gw_relay *r, gw_conn *c)
+{
+    gw_socks5 *s = &r->s5[c - r->c];
+    if (!gw_s5_io(s, c->hfd))
+        return;
+    r->stats.socks[s->outcome]++;
+    verdict(r, c, gw_s5_errno((gw_s5_outcome)s->outcome));
+}
+
+/* The host connect succeeded: the verdict, or with --socks5 (it was the proxy's) the
+ * CONNECT handshake to the destination, whose first message goes out at once. */
+static void connected(gw_relay *r, gw_conn *c)
+{
+    if (!r->s5) {
+        verdict(r, c, 0);
+        return;
+    }
+    uint32_t dst = htonl(gw_dest(&r->o, c->ep.laddr));
+    gw_s5_begin(&r->s5[c - r->c], (const uint8_t *)&dst, 4, c->ep.lport, r->o.socks5_user,
+                r->o.socks5_pass);
+    c->state = GW_SOCKS;
+    socks_step(r, c);
+}
+
+/* The host connect failed. With --socks5 the failure is the proxy's, not the
+ * destination's: a reset (ICMP unreachable would name the destination unreachable). */
+static void connect_failed(gw_relay *r, gw_conn *c, int err)
+{
+    if (r->s5) {
+        r->stats.socks[GW_S5_PROXY_DOWN]++;
+        err = ECONNREFUSED;
+    }
+    verdict(r, c, err);
+}
+
 static void connect_done(gw_relay *r, gw_conn *c)
 {
     int err = 0;
     socklen_t el = sizeof(err);
     if (getsockopt(c->hfd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
         err = errno;
-    verdict(r, c, err);
+    if (err == 0)
+        connected(r, c);
+    else
+        connect_failed(r, c, err);
 }
 
 /* Returns the slot taken (free again if the verdict came at once), or NULL. */
@@ -214,12 +260,16 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
     setsockopt(c->hfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     struct sockaddr_in a = {
         .sin_family = AF_INET, .sin_port = htons(h->ep.lport), .sin_addr = {htonl(dst)}};
+    if (r->s5)
+        a = (struct sockaddr_in){.sin_family = AF_INET,
+                                 .sin_port = htons(r->o.socks5_port),
+                                 .sin_addr = {htonl(r->o.socks5_addr)}};
     if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-        verdict(r, c, 0);
+        connected(r, c);
         return c;
     }
     if (errno != EINPROGRESS) {
-        verdict(r, c, errno);
+        connect_failed(r, c, errno);
         return c;
     }
     /* A nearby host (loopback, a local bridge) has often answered within connect() itself:
@@ -227,11 +277,11 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
      * connect() again says it in one call: 0 connected, EALREADY still going, else the
      * error the attempt ended with. */
     if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0)
-        verdict(r, c, 0);
+        connected(r, c);
     else if (errno == EISCONN)
-        verdict(r, c, 0);
+        connected(r, c);
     else if (errno != EALREADY && errno != EINPROGRESS)
-        verdict(r, c, errno);
+        connect_failed(r, c, errno);
     return c;
 }
 
@@ -252,7 +302,8 @@ static void give_up(gw_relay *r, gw_conn *c)
 
 static int is_pending(const gw_conn *c)
 {
-    return c->state == GW_CONNECTING || c->state == GW_HANDSHAKE || c->state == GW_OUTBOUND;
+    return c->state == GW_CONNECTING || c->state == GW_HANDSHAKE || c->state == GW_OUTBOUND ||
+           c->state == GW_SOCKS;
 }
 
 uint32_t gw_relay_pending(const gw_relay *r)
@@ -300,7 +351,7 @@ static void take_held(gw_relay *r, uint64_t now)
     r->deferred = 0;
     int n = synack_held_list(r->st, r->ls, r->held, (int)r->nheld);
     for (int i = 0; i < n; i++) {
-        if (find(r, &r->held[i].ep, GW_CONNECTING))
+        if (find(r, &r->held[i].ep, GW_CONNECTING) || find(r, &r->held[i].ep, GW_SOCKS))
             continue;
         /* A new SYN on the 4-tuple of a handshake: that connection is gone (the stack holds
          * no SYN for a connection it has), so its host side goes before accept() could
@@ -554,7 +605,16 @@ void gw_relay_step(gw_relay *r, uint64_t now)
             if (c->h_out)
                 connect_done(r, c);
             else if (now >= c->deadline) {
+                r->stats.socks[GW_S5_TIMEOUT] += r->s5 != NULL;
                 verdict(r, c, ETIMEDOUT);
+            }
+        } else if (c->state == GW_SOCKS) {
+            /* The deadline is the connect's: proxy connect and handshake together. */
+            if (c->h_in || c->h_out)
+                socks_step(r, c);
+            if (c->state == GW_SOCKS && now >= c->deadline) {
+                gw_s5_fail(&r->s5[i], GW_S5_TIMEOUT);
+                socks_step(r, c);
             }
         } else if (c->state == GW_HANDSHAKE && now >= c->deadline) {
             release(r, c);
@@ -587,6 +647,8 @@ int gw_relay_pollfds(gw_relay *r, struct pollfd *out, int max)
         short ev = 0;
         if (c->state == GW_CONNECTING)
             ev = POLLOUT;
+        else if (c->state == GW_SOCKS)
+            ev = gw_s5_events(&r->s5[i]);
         else if (c->state == GW_RELAY)
             ev = (short)((c->h_blocked ? POLLOUT : 0) | (c->s_full || c->down_eof ? 0 : POLLIN));
         c->h_in = c->h_out = 0; /* until gw_relay_revents says otherwise */
@@ -637,8 +699,8 @@ gw_stats *gw_relay_stats_mut(gw_relay *r)
 
 void gw_relay_foreach(const gw_relay *r, void (*fn)(void *ctx, const gw_flow_view *v), void *ctx)
 {
-    static const char *const names[] = {"free", "connecting", "handshake", "relay",
-                                        "forward-connecting"};
+    static const char *const names[] = {"free",  "connecting",         "handshake",
+                                        "relay", "forward-connecting", "socks"};
     for (uint32_t i = 0; i < r->n; i++) {
         const gw_conn *c = &r->c[i];
         if (c->state == GW_FREE)

@@ -13,7 +13,7 @@
 
 int gw_tap_open(synack_tuntap *dev, const gw_opts *o)
 {
-    return synack_tuntap_open_ex(dev, o->ifname, SYNACK_LINK_ETHERNET,
+    return synack_tuntap_open_ex(dev, o->ifname, o->tun ? SYNACK_LINK_IP : SYNACK_LINK_ETHERNET,
                                  o->no_offload ? 0 : SYNACK_TUNTAP_OFFLOAD);
 }
 
@@ -78,7 +78,10 @@ int gw_tap_drain(gw_tap *t, gw_icmp *ic, synack_stack *st, uint64_t now)
             ts->rx_partial++;
         if ((uint64_t)n > ts->rx_max)
             ts->rx_max = (uint64_t)n;
-        if (!ic || !gw_icmp_frame(ic, gw_frame, (size_t)n, now))
+        /* The echo relay reads Ethernet frames: not on a TUN (--tun), whose echo requests
+         * for elsewhere the stack drops. */
+        if (!ic || t->dev->type != SYNACK_LINK_ETHERNET ||
+            !gw_icmp_frame(ic, gw_frame, (size_t)n, now))
             synack_input_ex(st, now, gw_frame, (size_t)n, &meta);
     }
     return GW_TAP_BATCH;
