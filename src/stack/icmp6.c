@@ -72,6 +72,8 @@ void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint
         stack_count(st, SYNACK_CTR_Icmp6OutDestUnreachs);
     else if (type == ICMP6_PARAM_PROBLEM)
         stack_count(st, SYNACK_CTR_Icmp6OutParmProblems);
+    else if (type == ICMP6_TIME_EXCEEDED)
+        stack_count(st, SYNACK_CTR_Icmp6OutTimeExcds);
     send6(st, &src, &dst, l4, n);
 }
 
