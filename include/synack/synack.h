@@ -784,7 +784,8 @@ typedef struct synack_tcp_info {
     X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)                                      \
     X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
     X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                          \
-    X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Icmp6OutTimeExcds)
+    X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Icmp6OutTimeExcds) \
+    X(OutOfWindowIcmps)
 /* clang-format on */
 
 typedef enum synack_counter {

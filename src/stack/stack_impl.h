@@ -283,6 +283,10 @@ void ip_frag_destroy(synack_stack *st);
 void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_len);
 /* The path MTU to dst: a cached, unexpired estimate, else the route's or link's MTU. */
 uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst);
+/* The same for an IPv6 destination (Packet Too Big, RFC 8201), and its path MTU: a
+ * cached, unexpired estimate (never below 1280), else the link's. */
+void ip6_pmtu_report(synack_stack *st, const uint8_t dst[16], uint32_t mtu);
+uint32_t ip6_pmtu_get(synack_stack *st, const uint8_t dst[16]);
 void ip_pmtu_destroy(synack_stack *st);
 /* The route whose prefix holds addr, longest first (route.c), or NULL. */
 const synack_route *route_find(const synack_stack *st, uint32_t addr);

@@ -152,6 +152,7 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6ReasmFails, 129, "Ip6ReasmFails"},
     {SYNACK_CTR_Ip6ReasmTimeout, 130, "Ip6ReasmTimeout"},
     {SYNACK_CTR_Icmp6OutTimeExcds, 131, "Icmp6OutTimeExcds"},
+    {SYNACK_CTR_OutOfWindowIcmps, 132, "OutOfWindowIcmps"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
