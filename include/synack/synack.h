@@ -328,8 +328,9 @@ typedef struct synack_config {
                     0 off; 1 connect() asks for it (an ECN-setup SYN) and a listener grants
                     it; 2 (the default) only granted to a peer that asks */
 
-    /* --- IPv4 fragment reassembly (RFC 791 3.2, RFC 1122 3.3.2) and the path-MTU cache
-     * (RFC 1191); both allocated at their first use and bounded by these --- */
+    /* --- IPv4 and IPv6 fragment reassembly (RFC 791 3.2, RFC 1122 3.3.2, RFC 8200 4.5)
+     * and the path-MTU cache (RFC 1191, RFC 8201); both allocated at their first use and
+     * bounded by these --- */
     uint32_t reasm_max_datagrams; /* datagrams reassembled at once; 0: fragments are dropped
                                      (counted in ReasmFails); default 64, at most 4096 */
     uint32_t reasm_max_bytes;     /* bytes held over all of them, each fragment's bookkeeping
@@ -782,7 +783,9 @@ typedef struct synack_tcp_info {
     X(Icmp6InTimeExcds) X(Icmp6InParmProblems) X(Icmp6OutDestUnreachs)                     \
     X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)                                      \
     X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
-    X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)
+    X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                          \
+    X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Icmp6OutTimeExcds) \
+    X(OutOfWindowIcmps)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -72,6 +72,8 @@ void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint
         stack_count(st, SYNACK_CTR_Icmp6OutDestUnreachs);
     else if (type == ICMP6_PARAM_PROBLEM)
         stack_count(st, SYNACK_CTR_Icmp6OutParmProblems);
+    else if (type == ICMP6_TIME_EXCEEDED)
+        stack_count(st, SYNACK_CTR_Icmp6OutTimeExcds);
     send6(st, &src, &dst, l4, n);
 }
 
@@ -111,12 +113,19 @@ static void error_to_tcp(synack_stack *st, const icmp6_msg *m)
 {
     const uint8_t *q = m->payload;
     size_t n = m->payload_len;
-    if (n < IPV6_HDR_LEN + 8 || (q[0] >> 4) != 6 || q[6] != IP_PROTO_TCP) {
+    /* Too short to name a connection: malformed, as Linux's icmpv6_rcv counts it. */
+    if (n < IPV6_HDR_LEN + 8 || (q[0] >> 4) != 6) {
+        stack_drop(st, NULL, SYNACK_CTR_Icmp6InErrors, "icmp6-bad-quote");
+        return;
+    }
+    if (q[6] != IP_PROTO_TCP) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-bad-quote");
         return;
     }
+    /* A TCP segment we did not send matches no connection: counted as tcp_icmp_input
+     * counts one that names none. */
     if (memcmp(q + 8, st->cfg.netif.addr6, 16) != 0) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
+        stack_drop(st, NULL, SYNACK_CTR_Icmp6InErrors, "icmp-not-ours");
         return;
     }
     const uint8_t *t = q + IPV6_HDR_LEN;

@@ -2,8 +2,9 @@
 /* IPv6 in and out (RFC 8200) on a link without link-layer addresses (SYNACK_LINK_IP: a
  * TUN device, the simulator's memory link) or on Ethernet through nd.c: the fixed header,
  * the extension-header chain walked with wire/ipv6.c's bounded walker, TCP delivered with
- * the IPv6 pseudo-header checksum, ICMPv6 to icmp6.c. Counters are Linux's Ip6* (nstat).
- * Not yet here: reassembly, a path-MTU cache. */
+ * the IPv6 pseudo-header checksum, ICMPv6 to icmp6.c, fragments to ip_frag.c's reassembly
+ * (RFC 8200 4.5), whose datagrams come back here to walk on past where the Fragment
+ * header was. Counters are Linux's Ip6* (nstat). */
 #include <errno.h>
 #include <string.h>
 
@@ -87,9 +88,11 @@ static int tcp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, s
                         meta ? meta->gso_size : 0);
 }
 
-int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta)
+/* reassembled: pkt is a datagram reassembly put together, already counted in
+ * Ip6InReceives fragment by fragment. */
+static int ip6_receive(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta,
+                       int reassembled)
 {
-    stack_count(st, SYNACK_CTR_Ip6InReceives);
     ipv6_hdr h;
     wire_result r = ipv6_parse(pkt, len, &h);
     if (r != WIRE_OK) {
@@ -119,9 +122,7 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "ipv6-no-next-header");
         return 0;
     case IPV6_WALK_FRAGMENT:
-        /* (reasm.c is not wired yet) */
-        stack_drop(st, NULL, SYNACK_CTR_Ip6InDiscards, "ipv6-fragment");
-        return 0;
+        return ip6_frag_input(st, pkt, len, &ch);
     case IPV6_WALK_PARAM_PROBLEM:
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
         icmp6_send_error(st, pkt, len, ICMP6_PARAM_PROBLEM, ch.icmp_code, ch.pointer);
@@ -130,6 +131,11 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
     default:
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, wire_result_name(ch.reason));
         return -EINVAL;
+    }
+    if (ch.atomic && !reassembled) {
+        /* RFC 6946 4: no reassembly state; counted as Linux's ipv6_frag_rcv does. */
+        stack_count(st, SYNACK_CTR_Ip6ReasmReqds);
+        stack_count(st, SYNACK_CTR_Ip6ReasmOKs);
     }
     if (ch.proto == IP_PROTO_TCP) {
         /* TCP is for the configured address only (not multicast, not yet link-local). */
@@ -155,4 +161,16 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
     stack_drop(st, NULL, SYNACK_CTR_Ip6InUnknownProtos, "unknown-protocol");
     icmp6_send_error(st, pkt, len, ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_NH, ch.nh_field);
     return 0;
+}
+
+int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta)
+{
+    stack_count(st, SYNACK_CTR_Ip6InReceives);
+    return ip6_receive(st, pkt, len, meta, 0);
+}
+
+int ip6_input_reassembled(synack_stack *st, const uint8_t *pkt, size_t len)
+{
+    /* The checksum a device vouched for covered a fragment, not this datagram: no meta. */
+    return ip6_receive(st, pkt, len, NULL, 1);
 }

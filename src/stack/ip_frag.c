@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* IPv4 fragments into the stack (RFC 791 3.2, RFC 1122 3.3.2): reasm.c holds them, a
- * completed datagram goes on through ip_input(), and a datagram that runs out of time
- * with its first fragment gets ICMP Time Exceeded code 1 (RFC 792).
+/* IPv4 fragments (RFC 791 3.2, RFC 1122 3.3.2) and IPv6 ones (RFC 8200 4.5) into the
+ * stack: reasm.c holds them, a completed datagram goes on through ip_input() or
+ * ip6_input_reassembled(), and a datagram that runs out of time with its first fragment
+ * gets Time Exceeded code 1 (RFC 792, RFC 4443 3.3). Both families share one table and
+ * one byte budget, so the bounds in synack_config hold over all fragments together.
  *
  * The state (slot table and a 64 KiB output buffer) is allocated from the stack's
  * allocator when a fragment comes and freed once no datagram is under way, so a stack
@@ -13,10 +15,13 @@
 #include "stack/reasm.h"
 #include "stack/stack_impl.h"
 #include "wire/icmp.h"
+#include "wire/icmpv6.h"
 
 struct ip_frag_state {
     reasm r;
-    uint8_t out[0xffff]; /* a reassembled datagram, at most the total length field allows */
+    /* A reassembled datagram: IPv4's total length, or IPv6's fixed header and payload
+     * length, allow no more. Also the scratch for a Time Exceeded quote. */
+    uint8_t out[IPV6_HDR_LEN + 0xffff];
 };
 
 static struct ip_frag_state *frag_state(synack_stack *st)
@@ -55,16 +60,23 @@ static void release_if_idle(synack_stack *st)
         ip_frag_destroy(st);
 }
 
-/* Adds what reasm.c counted since `was` to the stack's counters, with a drop event
- * naming the reason for each kind of drop. */
-static void account(synack_stack *st, const reasm_counters *was)
+/* Adds what reasm.c counted for family since `was` to the stack's counters, with a drop
+ * event naming the reason for each kind of drop. Linux's nstat has no Ip6ReasmOverlaps:
+ * IPv6 overlaps are in Ip6ReasmFails alone. */
+static void account(synack_stack *st, uint8_t family, const reasm_counters *was)
 {
-    const reasm_counters *now = &st->frag->r.v4;
-    st->counters[SYNACK_CTR_ReasmReqds] += now->ReasmReqds - was->ReasmReqds;
-    st->counters[SYNACK_CTR_ReasmOKs] += now->ReasmOKs - was->ReasmOKs;
-    st->counters[SYNACK_CTR_ReasmFails] += now->ReasmFails - was->ReasmFails;
-    st->counters[SYNACK_CTR_ReasmTimeout] += now->ReasmTimeout - was->ReasmTimeout;
-    st->counters[SYNACK_CTR_ReasmOverlaps] += now->ReasmOverlaps - was->ReasmOverlaps;
+    int v6 = family == REASM_V6;
+    const reasm_counters *now = v6 ? &st->frag->r.v6 : &st->frag->r.v4;
+    st->counters[v6 ? SYNACK_CTR_Ip6ReasmReqds : SYNACK_CTR_ReasmReqds] +=
+        now->ReasmReqds - was->ReasmReqds;
+    st->counters[v6 ? SYNACK_CTR_Ip6ReasmOKs : SYNACK_CTR_ReasmOKs] +=
+        now->ReasmOKs - was->ReasmOKs;
+    st->counters[v6 ? SYNACK_CTR_Ip6ReasmFails : SYNACK_CTR_ReasmFails] +=
+        now->ReasmFails - was->ReasmFails;
+    st->counters[v6 ? SYNACK_CTR_Ip6ReasmTimeout : SYNACK_CTR_ReasmTimeout] +=
+        now->ReasmTimeout - was->ReasmTimeout;
+    if (!v6)
+        st->counters[SYNACK_CTR_ReasmOverlaps] += now->ReasmOverlaps - was->ReasmOverlaps;
     static const struct {
         size_t off;
         const char *reason;
@@ -97,7 +109,13 @@ static int unicast_source(uint32_t src)
 static void send_time_exceeded(void *ctx, uint8_t family, const uint8_t *first, size_t len)
 {
     synack_stack *st = ctx;
-    if (family != REASM_V4 || len < IPV4_HDR_LEN)
+    if (family == REASM_V6) {
+        /* RFC 8200 4.5; icmp6.c applies RFC 4443 2.4(e) and the rate limit. */
+        if (len >= IPV6_HDR_LEN)
+            icmp6_send_error(st, first, len, ICMP6_TIME_EXCEEDED, ICMP6_TIME_REASSEMBLY, 0);
+        return;
+    }
+    if (len < IPV4_HDR_LEN)
         return;
     uint32_t src = (uint32_t)first[12] << 24 | (uint32_t)first[13] << 16 |
                    (uint32_t)first[14] << 8 | first[15];
@@ -121,10 +139,13 @@ static void send_time_exceeded(void *ctx, uint8_t family, const uint8_t *first, 
 
 static void expire(synack_stack *st)
 {
-    reasm_counters was = st->frag->r.v4;
-    uint8_t quote[60 + 8]; /* the largest IPv4 header and 8 bytes: all the message quotes */
-    reasm_poll(&st->frag->r, st->now, quote, sizeof(quote), send_time_exceeded, st);
-    account(st, &was);
+    struct ip_frag_state *fs = st->frag;
+    reasm_counters was4 = fs->r.v4, was6 = fs->r.v6;
+    /* out is free between datagrams; an ICMPv6 error quotes no more than this (RFC 4443
+     * 2.4(c)), an IPv4 one much less. */
+    reasm_poll(&fs->r, st->now, fs->out, ICMP6_ERROR_MAX_QUOTE, send_time_exceeded, st);
+    account(st, REASM_V4, &was4);
+    account(st, REASM_V6, &was6);
 }
 
 int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip)
@@ -149,11 +170,42 @@ int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip)
     reasm_counters was = fs->r.v4;
     size_t len = 0;
     reasm_result res = reasm_input(&fs->r, &f, st->now, fs->out, sizeof(fs->out), &len);
-    account(st, &was);
+    account(st, REASM_V4, &was);
     int rc = res == REASM_DROPPED ? -EINVAL : 0;
     /* The checksum a device vouched for covered a fragment, not this datagram: NULL. */
     if (res == REASM_DONE)
         rc = ip_input(st, fs->out, len, NULL);
+    release_if_idle(st);
+    return rc;
+}
+
+int ip6_frag_input(synack_stack *st, const uint8_t *pkt, size_t len, const ipv6_chain *ch)
+{
+    struct ip_frag_state *fs = frag_state(st);
+    if (!fs) {
+        stack_count(st, SYNACK_CTR_Ip6ReasmReqds);
+        if (st->cfg.reasm_max_datagrams)
+            stack_count(st, SYNACK_CTR_NoMemory);
+        stack_drop(st, NULL, SYNACK_CTR_Ip6ReasmFails,
+                   st->cfg.reasm_max_datagrams ? "reasm-no-memory" : "reasm-off");
+        return -EINVAL;
+    }
+    /* A Fragment header inside a reassembled datagram: pkt is fs->out, which reassembly
+     * would overwrite, and no sender has a reason to nest them. */
+    if (pkt == fs->out) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6ReasmFails, "reasm-nested-fragment");
+        return -EINVAL;
+    }
+    expire(st);
+    reasm_frag f;
+    reasm_frag_ipv6(&f, pkt, len, ch);
+    reasm_counters was = fs->r.v6;
+    size_t out_len = 0;
+    reasm_result res = reasm_input(&fs->r, &f, st->now, fs->out, sizeof(fs->out), &out_len);
+    account(st, REASM_V6, &was);
+    int rc = res == REASM_DROPPED ? -EINVAL : 0;
+    if (res == REASM_DONE)
+        rc = ip6_input_reassembled(st, fs->out, out_len);
     release_if_idle(st);
     return rc;
 }

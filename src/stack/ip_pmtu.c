@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Path MTUs that ICMP fragmentation-needed lowered (RFC 1191), kept per destination in
- * pmtu_cache.c so a new connection to that destination starts with the lowered MSS, and
- * forgotten after cfg.pmtu_expire_us (RFC 1191 6.3). Allocated from the stack's allocator
- * at the first report; pmtu_cache.c's counters are added to the stack's as they change. */
+/* Path MTUs that ICMP fragmentation-needed (RFC 1191) or ICMPv6 Packet Too Big (RFC 8201)
+ * lowered, kept per destination in one pmtu_cache.c (IPv4 destinations v4-mapped) so a new
+ * connection to that destination starts with the lowered MSS, and forgotten after
+ * cfg.pmtu_expire_us (RFC 1191 6.3, RFC 8201 4). Allocated from the stack's allocator at
+ * the first report; pmtu_cache.c's counters are added to the stack's as they change. */
+#include <string.h>
+
 #include "stack/pmtu_cache.h"
 #include "stack/stack_impl.h"
 
@@ -65,6 +68,36 @@ uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst)
         return base;
     ipv6_addr a;
     ipv6_addr_v4mapped(&a, dst);
+    pmtu_counters was = st->pmtu->ctr;
+    uint32_t mtu = pmtu_cache_get(st->pmtu, &a, base, st->now);
+    account(st, &was);
+    return mtu;
+}
+
+void ip6_pmtu_report(synack_stack *st, const uint8_t dst[16], uint32_t mtu)
+{
+    pmtu_cache *c = cache(st);
+    if (!c) {
+        if (st->cfg.pmtu_cache_size)
+            stack_count(st, SYNACK_CTR_NoMemory);
+        return;
+    }
+    ipv6_addr a;
+    memcpy(a.b, dst, 16);
+    pmtu_counters was = c->ctr;
+    /* pmtu_cache_update keeps an IPv6 estimate at 1280 or above (RFC 8201 4). */
+    pmtu_cache_update(c, &a, mtu, 0, st->cfg.netif.mtu, st->now);
+    account(st, &was);
+}
+
+uint32_t ip6_pmtu_get(synack_stack *st, const uint8_t dst[16])
+{
+    /* No IPv6 routes yet: the link's MTU is the bound. */
+    uint32_t base = st->cfg.netif.mtu;
+    if (!st->pmtu)
+        return base;
+    ipv6_addr a;
+    memcpy(a.b, dst, 16);
     pmtu_counters was = st->pmtu->ctr;
     uint32_t mtu = pmtu_cache_get(st->pmtu, &a, base, st->now);
     account(st, &was);

@@ -6,7 +6,7 @@
  * estimate never rises from a message (RFC 8201 4, RFC 1191 6.3) and is forgotten after
  * expire_us (10 min, RFC 8201 4's "increase attempt" as Linux's ip6_mtu_expires /
  * mtu_expires do it: the path then starts again at the link MTU). Full: the least recently
- * used entry is replaced. Sans-I/O: time is an argument. Not yet wired into the stack. */
+ * used entry is replaced. Sans-I/O: time is an argument. The stack's is ip_pmtu.c's. */
 #ifndef SYNACK_STACK_PMTU_CACHE_H
 #define SYNACK_STACK_PMTU_CACHE_H
 

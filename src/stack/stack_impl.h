@@ -145,7 +145,7 @@ struct synack_stack {
     uint32_t chack_budget;   /* challenge ACKs left in this second */
 
     tfo_cache tfo; /* Fast Open client: cookies, MSS and SYN-loss history per destination */
-    struct ip_frag_state *frag; /* IPv4 reassembly (ip_frag.c); NULL while none is under way */
+    struct ip_frag_state *frag; /* IPv4 and IPv6 reassembly (ip_frag.c); NULL while idle */
     struct pmtu_cache *pmtu;    /* path MTUs lowered by ICMP (ip_pmtu.c); NULL until the first */
     synack_route *routes;       /* cfg.route_table_size slots (route.c); NULL until the first */
 
@@ -242,6 +242,8 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
  * before it, ip_headroom) out from src to dst. */
 int ip6_enabled(const synack_stack *st);
 int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta);
+/* A datagram reassembly put together (its fragments were counted in Ip6InReceives). */
+int ip6_input_reassembled(synack_stack *st, const uint8_t *pkt, size_t len);
 int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
                    uint8_t *l4, size_t l4_len, uint8_t ecn);
 /* icmp6.c (RFC 4443): an ICMPv6 message that came in h, its len bytes at p; an error
@@ -267,6 +269,10 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m)
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */
 int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip);
+/* An IPv6 fragment (ipv6_walk said IPV6_WALK_FRAGMENT in ch; len = 40 + payload length)
+ * into the same reassembly; a completed datagram goes on through ip6_input_reassembled.
+ * Returns as ip_frag_input. */
+int ip6_frag_input(synack_stack *st, const uint8_t *pkt, size_t len, const ipv6_chain *ch);
 /* Expires overdue datagrams (Time Exceeded for those whose first fragment came). */
 void ip_frag_poll(synack_stack *st);
 /* The earliest reassembly deadline, or UINT64_MAX. */
@@ -277,6 +283,10 @@ void ip_frag_destroy(synack_stack *st);
 void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_len);
 /* The path MTU to dst: a cached, unexpired estimate, else the route's or link's MTU. */
 uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst);
+/* The same for an IPv6 destination (Packet Too Big, RFC 8201), and its path MTU: a
+ * cached, unexpired estimate (never below 1280), else the link's. */
+void ip6_pmtu_report(synack_stack *st, const uint8_t dst[16], uint32_t mtu);
+uint32_t ip6_pmtu_get(synack_stack *st, const uint8_t dst[16]);
 void ip_pmtu_destroy(synack_stack *st);
 /* The route whose prefix holds addr, longest first (route.c), or NULL. */
 const synack_route *route_find(const synack_stack *st, uint32_t addr);

@@ -67,15 +67,16 @@ static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
         tcp_fo_syn_too_big(c, mss);
         return;
     }
-    /* Routes and the path-MTU cache are IPv4's so far (mtu.c): an IPv6 connection has
-     * neither to consult nor to teach. */
+    /* Routes are IPv4's so far (mtu.c): an IPv6 connection has no lock to honour. */
     if (!v6 && route_mtu_locked(c->st, c->node.key.raddr)) {
         /* "mtu lock" (Linux's RTAX_MTU lock): the route's MTU is not to be lowered. */
         stack_drop(c->st, &e->ep, SYNACK_CTR_COUNT, "icmp-mtu-locked");
         return;
     }
     /* Validated against this connection (RFC 5927), so worth keeping for the next one. */
-    if (!v6)
+    if (v6)
+        ip6_pmtu_report(c->st, e->ep.raddr6, mtu);
+    else
         ip_pmtu_report(c->st, c->node.key.raddr, e->next_mtu, e->quoted_len);
     if (mss >= c->snd_mss)
         return; /* not smaller than what we use: stale or bogus */
@@ -94,13 +95,16 @@ void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e)
     /* A compact TIME-WAIT record has no send state to check against: treated as none. */
     tcp_conn *c = tcp_conn_find(st, &e->ep);
     if (!c) {
-        stack_drop(st, &e->ep, SYNACK_CTR_COUNT, "icmp-no-connection");
+        /* Linux's tcp_v6_err counts Icmp6InErrors here (its IPv4 side counts nothing
+         * synack has a counter for). */
+        stack_drop(st, &e->ep, tcp_ep_v6(&e->ep) ? SYNACK_CTR_Icmp6InErrors : SYNACK_CTR_COUNT,
+                   "icmp-no-connection");
         return;
     }
     /* RFC 5927 4.1: the quoted segment must be one we sent and that is not yet
      * acknowledged, SND.UNA <= SEG.SEQ < SND.NXT; anything else is stale or forged. */
     if (c->state == SYNACK_TIME_WAIT || seq_lt(e->seq, c->snd_una) || !seq_lt(e->seq, c->snd_max)) {
-        stack_drop(st, &e->ep, SYNACK_CTR_COUNT, "icmp-out-of-window");
+        stack_drop(st, &e->ep, SYNACK_CTR_OutOfWindowIcmps, "icmp-out-of-window");
         return;
     }
     if (e->type == ICMP_DEST_UNREACH && e->code == ICMP_CODE_FRAG_NEEDED) {

@@ -87,11 +87,12 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
     uint32_t ours = tcp_mss_clamp_ours(c);
     uint32_t mss = ours < peer_mss ? ours : peer_mss;
     uint32_t clamp = mss;
-    /* RFC 1191 6.3: a path MTU an earlier connection learned holds for this one too. */
-    /* (IPv6 has no path-MTU cache yet: its MTU is the link's, in rcv_mss already.) */
-    uint32_t path = c->node.kind == CT_CONN6
-                        ? mss
-                        : ip_pmtu_get(c->st, c->node.key.raddr) - IPV4_HDR_LEN - TCP_HDR_LEN;
+    /* RFC 1191 6.3, RFC 8201 4: a path MTU an earlier connection learned holds for this
+     * one too. */
+    uint32_t path =
+        c->node.kind == CT_CONN6
+            ? ip6_pmtu_get(c->st, ct_addr6_of(&c->node)->raddr) - IPV6_HDR_LEN - TCP_HDR_LEN
+            : ip_pmtu_get(c->st, c->node.key.raddr) - IPV4_HDR_LEN - TCP_HDR_LEN;
     if (path < mss)
         mss = path;
     c->ws_ok = o->has_wscale && cfg->wscale <= TCP_MAX_WSCALE;

@@ -467,13 +467,14 @@ static void test_input_drops_counted(void **state)
     n = craft(b, A6[0], A6[1], 253, tcp, sizeof(tcp));
     synack_input(st, 4, b, n);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6InUnknownProtos), 1);
-    /* a (second) fragment: reassembly is not wired yet */
+    /* a (second) fragment: held by reassembly, not discarded */
     uint8_t fr[8 + 20];
     assert_int_equal(ipv6_frag_emit(fr, 8, 6, 16, 1, 77), 8);
     memcpy(fr + 8, tcp, sizeof(tcp));
     n = craft(b, A6[0], A6[1], IP_PROTO_FRAGMENT, fr, sizeof(fr) - 4); /* 8 + 16: multiple of 8 */
     synack_input(st, 5, b, n);
-    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6InDiscards), 1);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6ReasmReqds), 1);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6InDiscards), 0);
     /* a TCP segment whose checksum is wrong (left 0) */
     n = craft(b, A6[0], A6[1], 6, tcp, sizeof(tcp));
     synack_input(st, 6, b, n);

@@ -127,6 +127,7 @@ static void test_cache_off_and_forged_reports(void **state)
     /* Out of the send window (RFC 5927 4.1): neither this connection nor the cache. */
     frag_needed(&h, 1280, FX_PEER_PORT, siss + 1 + 100000);
     assert_int_equal(maxseg(&h, a), 1460);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_OutOfWindowIcmps), 1);
     /* A valid one lowers this connection's MSS only: no cache, no memory. */
     frag_needed(&h, 1280, FX_PEER_PORT, siss + 1);
     assert_int_equal(maxseg(&h, a), 1240);

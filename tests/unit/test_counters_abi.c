@@ -147,6 +147,12 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6InNeighborAdvertisements, 124, "Icmp6InNeighborAdvertisements"},
     {SYNACK_CTR_Icmp6OutNeighborSolicits, 125, "Icmp6OutNeighborSolicits"},
     {SYNACK_CTR_Icmp6OutNeighborAdvertisements, 126, "Icmp6OutNeighborAdvertisements"},
+    {SYNACK_CTR_Ip6ReasmReqds, 127, "Ip6ReasmReqds"},
+    {SYNACK_CTR_Ip6ReasmOKs, 128, "Ip6ReasmOKs"},
+    {SYNACK_CTR_Ip6ReasmFails, 129, "Ip6ReasmFails"},
+    {SYNACK_CTR_Ip6ReasmTimeout, 130, "Ip6ReasmTimeout"},
+    {SYNACK_CTR_Icmp6OutTimeExcds, 131, "Icmp6OutTimeExcds"},
+    {SYNACK_CTR_OutOfWindowIcmps, 132, "OutOfWindowIcmps"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -7,7 +7,8 @@
  *                                       write what arrives to OUT until end of stream;
  *                                       prints "listening", then "received N from PEER"
  *   v6peer TUN ADDR6 send DST6 PORT IN  connect to [DST6]:PORT, send IN, close after the
- *                                       peer's end of stream; exit 1 with the errno name
+ *                                       peer's end of stream; prints "mss N" (TCP_MAXSEG
+ *                                       at the end) and "sent"; exit 1 with the errno name
  *                                       (e.g. ECONNREFUSED) when the connection fails
  * With V6PEER_TAP in the environment, TUN is a TAP device and the stack an Ethernet one
  * (MAC 02:00:00:00:00:02). */
@@ -140,6 +141,10 @@ static int send_file(const char *dst, uint16_t port, const char *in)
         char sink_buf[256];
         ssize_t n = synack_recv(st, s, sink_buf, sizeof(sink_buf), 0);
         if (n == 0 && shut) {
+            int mss = 0;
+            synack_socklen_t ml = sizeof(mss);
+            synack_getsockopt(st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &mss, &ml);
+            printf("mss %d\n", mss);
             synack_close(st, s);
             for (int i = 0; i < 20; i++)
                 step(t0);
@@ -202,6 +207,9 @@ int main(int argc, char **argv)
            (unsigned long long)synack_counter_get(st, SYNACK_CTR_Ip6InReceives),
            (unsigned long long)synack_counter_get(st, SYNACK_CTR_Ip6InDelivers),
            (unsigned long long)synack_counter_get(st, SYNACK_CTR_OutRsts));
+    printf("Icmp6InPktTooBigs %llu\nPmtuCacheUpdates %llu\n",
+           (unsigned long long)synack_counter_get(st, SYNACK_CTR_Icmp6InPktTooBigs),
+           (unsigned long long)synack_counter_get(st, SYNACK_CTR_PmtuCacheUpdates));
     synack_stack_free(st);
     synack_loop_free(lp);
     synack_tuntap_close(&dev);
