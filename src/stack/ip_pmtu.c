@@ -3,6 +3,8 @@
  * pmtu_cache.c so a new connection to that destination starts with the lowered MSS, and
  * forgotten after cfg.pmtu_expire_us (RFC 1191 6.3). Allocated from the stack's allocator
  * at the first report; pmtu_cache.c's counters are added to the stack's as they change. */
+#include <string.h>
+
 #include "stack/pmtu_cache.h"
 #include "stack/stack_impl.h"
 
@@ -67,6 +69,33 @@ uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst)
     ipv6_addr_v4mapped(&a, dst);
     pmtu_counters was = st->pmtu->ctr;
     uint32_t mtu = pmtu_cache_get(st->pmtu, &a, base, st->now);
+    account(st, &was);
+    return mtu;
+}
+
+void ip_pmtu_report6(synack_stack *st, const uint8_t dst[16], uint32_t mtu)
+{
+    pmtu_cache *c = cache(st);
+    if (!c) {
+        if (st->cfg.pmtu_cache_size)
+            stack_count(st, SYNACK_CTR_NoMemory);
+        return;
+    }
+    ipv6_addr a;
+    memcpy(a.b, dst, 16);
+    pmtu_counters was = c->ctr;
+    pmtu_cache_update(c, &a, mtu, 0, st->cfg.netif.mtu, st->now);
+    account(st, &was);
+}
+
+uint32_t ip_pmtu_get6(synack_stack *st, const uint8_t dst[16])
+{
+    if (!st->pmtu)
+        return st->cfg.netif.mtu;
+    ipv6_addr a;
+    memcpy(a.b, dst, 16);
+    pmtu_counters was = st->pmtu->ctr;
+    uint32_t mtu = pmtu_cache_get(st->pmtu, &a, st->cfg.netif.mtu, st->now);
     account(st, &was);
     return mtu;
 }

@@ -147,6 +147,16 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6InNeighborAdvertisements, 124, "Icmp6InNeighborAdvertisements"},
     {SYNACK_CTR_Icmp6OutNeighborSolicits, 125, "Icmp6OutNeighborSolicits"},
     {SYNACK_CTR_Icmp6OutNeighborAdvertisements, 126, "Icmp6OutNeighborAdvertisements"},
+    {SYNACK_CTR_Udp6InDatagrams, 127, "Udp6InDatagrams"},
+    {SYNACK_CTR_Udp6NoPorts, 128, "Udp6NoPorts"},
+    {SYNACK_CTR_Udp6InErrors, 129, "Udp6InErrors"},
+    {SYNACK_CTR_Udp6OutDatagrams, 130, "Udp6OutDatagrams"},
+    {SYNACK_CTR_Udp6RcvbufErrors, 131, "Udp6RcvbufErrors"},
+    {SYNACK_CTR_Udp6InCsumErrors, 132, "Udp6InCsumErrors"},
+    {SYNACK_CTR_Ip6FragOKs, 133, "Ip6FragOKs"},
+    {SYNACK_CTR_Ip6FragFails, 134, "Ip6FragFails"},
+    {SYNACK_CTR_Ip6FragCreates, 135, "Ip6FragCreates"},
+    {SYNACK_CTR_Icmp6OutRateLimitHost, 136, "Icmp6OutRateLimitHost"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
