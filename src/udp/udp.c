@@ -458,16 +458,20 @@ long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, str
 int udp_unreach(synack_stack *st, int s, const struct sockaddr *client, synack_socklen_t clen,
                 const struct sockaddr *dst, synack_socklen_t dlen, int code)
 {
-    uint32_t cip, dip;
-    uint16_t cport, dport, cfam, dfam;
-    int rc = sin_read(client, clen, &cfam, &cip, &cport);
+    const synack_sock *so = &st->socks[s];
+    sock_addr c, d;
+    int rc = dest_read(st, so, client, clen, 0, &c);
     if (rc == 0)
-        rc = sin_read(dst, dlen, &dfam, &dip, &dport);
+        rc = dest_read(st, so, dst, dlen, 0, &d);
     if (rc)
-        return rc;
-    if (cfam != AF_INET || dfam != AF_INET)
-        return -EAFNOSUPPORT;
-    if (!st->socks[s].udp->catch_all || code < 0 || code > 15 || !cport || !dport || !cip)
+        return rc == 1 ? -EAFNOSUPPORT : rc;
+    if (!so->udp->catch_all || !c.port || !d.port || c.v6 != d.v6)
+        return -EINVAL;
+    if (c.v6) /* an ICMPv6 Destination Unreachable code (RFC 4443 3.1: 4 is the port) */
+        return code < 0 || code > 6 ? -EINVAL : udp6_unreach(st, &c, &d, (uint8_t)code);
+    uint32_t cip = c.v4, dip = d.v4;
+    uint16_t cport = c.port, dport = d.port;
+    if (code < 0 || code > 15 || !cip)
         return -EINVAL;
     /* The datagram itself is gone: its IP header and UDP ports are what the client's stack
      * matches an error against (RFC 1122 3.2.2, 4.1.3.3), so those are quoted. */

@@ -126,6 +126,8 @@ void udp6_icmp_input(synack_stack *st, uint8_t type, uint8_t code, const uint8_t
  * the path MTU, RFC 8200 4.5, unless IPV6_DONTFRAG's kin IP_PMTUDISC_DO forbids it). */
 long udp6_emit(synack_stack *st, const synack_sock *so, const uint8_t src[16], uint16_t sport,
                const uint8_t dst[16], uint16_t dport, const uint8_t *buf, size_t len);
+/* ICMPv6 Destination Unreachable `code` to client about a datagram it sent to dst. */
+int udp6_unreach(synack_stack *st, const sock_addr *client, const sock_addr *dst, uint8_t code);
 /* Queues a datagram on socket s (either family): 0 or -ENOBUFS, counted. */
 int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *dst,
                 const uint8_t *data, uint32_t len);

@@ -184,3 +184,21 @@ long udp6_emit(synack_stack *st, const synack_sock *so, const uint8_t src[16], u
     stack_count(st, SYNACK_CTR_Udp6OutDatagrams);
     return (long)len;
 }
+
+int udp6_unreach(synack_stack *st, const sock_addr *client, const sock_addr *dst, uint8_t code)
+{
+    /* the datagram itself is gone: its IPv6 header and UDP ports are what the client's
+     * stack matches the error against, so those are quoted (as udp_unreach does) */
+    uint8_t quote[IPV6_HDR_LEN + UDP_HDR_LEN];
+    ipv6_hdr h = {.next = IP_PROTO_UDP, .hop_limit = 64};
+    memcpy(h.src.b, client->a6, 16);
+    memcpy(h.dst.b, dst->a6, 16);
+    ipv6_emit(quote, IPV6_HDR_LEN, &h, UDP_HDR_LEN);
+    uint8_t *u = quote + IPV6_HDR_LEN;
+    wr16(u, client->port);
+    wr16(u + 2, dst->port);
+    wr16(u + 4, UDP_HDR_LEN);
+    wr16(u + 6, 0);
+    icmp6_send_error(st, quote, sizeof(quote), ICMP6_DEST_UNREACH, code, 0);
+    return 0;
+}

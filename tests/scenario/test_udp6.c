@@ -726,22 +726,45 @@ static void test_catch_all(void **state)
     assert_int_equal(
         synack_recvfrom(p.st[0], cli, buf, sizeof(buf), 0, (struct sockaddr *)&src, &sl), 6);
     assert_memory_equal(&src, &dst, sizeof(dst));
+    /* the catch-all tells the client its destination took nothing: ICMPv6 code 4 from the
+     * stack's own address, and the client's connected socket fails with ECONNREFUSED */
+    assert_int_equal(synack_connect(p.st[0], cli, SA(dst), dl), 0);
+    struct synack_sockaddr_in6 client = sin6(A6[0], 4000);
+    assert_int_equal(synack_udp_unreach(p.st[1], ca, SA(client), sizeof(client), SA(dst), dl, 7),
+                     -EINVAL);
+    assert_int_equal(synack_udp_unreach(p.st[1], ca, SA(client), sizeof(client), SA(dst), dl, 4),
+                     0);
+    run(&p);
+    assert_int_equal(nframes, 2);
+    const uint8_t *e = frames[1].b;
+    assert_int_equal(frames[1].len, IPV6_HDR_LEN + 8 + IPV6_HDR_LEN + 8);
+    assert_int_equal(e[6], IP_PROTO_ICMPV6);
+    assert_memory_equal(e + 8, A6[1], 16);
+    assert_memory_equal(e + 24, A6[0], 16);
+    assert_int_equal(e[40], ICMP6_DEST_UNREACH);
+    assert_int_equal(e[41], ICMP6_UNREACH_PORT);
+    assert_memory_equal(e + 48 + 8, A6[0], 16); /* the quote: client to FAR6, 4000 to 53 */
+    assert_memory_equal(e + 48 + 24, FAR6, 16);
+    assert_int_equal(rd16(e + 88), 4000);
+    assert_int_equal(rd16(e + 90), 53);
+    assert_int_equal(synack_recv(p.st[0], cli, buf, sizeof(buf), 0), -ECONNREFUSED);
     /* a family of its own per datagram */
     struct synack_sockaddr_in6 m = sin6_mapped(V4_CLIENT, 4000);
     assert_int_equal(synack_sendto_from(p.st[1], ca, "x", 1, 0, SA(dst), dl, SA(m), sizeof(m)),
                      -EINVAL);
     /* a group, a link-local address: nobody's */
     uint8_t group[16] = {0xff, 0x0e, [15] = 5}, ll[16] = {0xfe, 0x80, [15] = 5};
+    uint64_t addr_errors = ctr(&p, 1, SYNACK_CTR_Ip6InAddrErrors);
     n = udp6_pkt(f, A6[0], group, 4000, 53, "m", 1, 1);
     synack_input(p.st[1], p.now, f, n);
     n = udp6_pkt(f, A6[0], ll, 4000, 53, "l", 1, 1);
     synack_input(p.st[1], p.now, f, n);
-    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Ip6InAddrErrors), 2);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Ip6InAddrErrors), addr_errors + 2);
     /* nor any other protocol to a foreign address */
     n = udp6_pkt(f, A6[0], FAR6, 4000, 53, "t", 1, 1);
     f[6] = 6;
     synack_input(p.st[1], p.now, f, n);
-    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Ip6InAddrErrors), 3);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Ip6InAddrErrors), addr_errors + 3);
     assert_int_equal(synack_recv(p.st[1], ca, buf, sizeof(buf), 0), -EAGAIN);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6InDatagrams), 1);
     v6_free(&p);
