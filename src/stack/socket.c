@@ -409,9 +409,8 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
     rc = connect_endpoints(st, s, so, &to, &ep);
     if (rc)
         return (int)ret_event(st, "connect", s, rc);
-    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand.
-     * (Fast Open is IPv4's for now: an IPv6 connect is an ordinary one.) */
-    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE) && !to.v6)
+    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand. */
+    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
         rc = tcp_usr_connect_defer(st, s, &so->knobs, &ep, so->fo_no_cookie, &so->conn);
     else
         rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
@@ -523,8 +522,6 @@ static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const voi
     long rc = sock_addr_from(so, addr, addrlen, &to);
     if (rc == 0)
         rc = connect_check(st, so, &to);
-    if (rc == 0 && to.v6)
-        rc = -EOPNOTSUPP; /* (no Fast Open over IPv6 yet) */
     synack_endpoints ep;
     if (rc == 0)
         rc = connect_endpoints(st, s, so, &to, &ep);
