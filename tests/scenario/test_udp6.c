@@ -324,6 +324,40 @@ static void test_checksum_mandatory(void **state)
     v6_free(&p);
 }
 
+/* SO_RCVBUF bounds the queue; an IPv6 datagram is charged its two addresses too (32
+ * bytes beyond an IPv4 one's record), so 3 of 480 bytes fit in 2048 where 4 IPv4 ones
+ * would; the rest is dropped and counted (Udp6RcvbufErrors, Udp6InErrors). */
+static void test_rcvbuf(void **state)
+{
+    (void)state;
+    v6pair p;
+    v6_init(&p);
+    int s = udp6_socket(&p, 1, ANY6, 7);
+    int v = 2048;
+    assert_int_equal(
+        synack_setsockopt(p.st[1], s, SYNACK_SOL_SOCKET, SYNACK_SO_RCVBUF, &v, sizeof(v)), 0);
+    static char data[480];
+    memset(data, 'r', sizeof(data));
+    uint8_t f[600];
+    size_t n = udp6_pkt(f, A6[0], A6[1], 4000, 7, data, sizeof(data), 1);
+    for (int i = 0; i < 5; i++)
+        synack_input(p.st[1], p.now, f, n);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6InDatagrams), 3);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6RcvbufErrors), 2);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6InErrors), 2);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_UdpRcvbufErrors), 0);
+    char buf[600];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(synack_recv(p.st[1], s, buf, sizeof(buf), 0), 480);
+    assert_int_equal(synack_recv(p.st[1], s, buf, sizeof(buf), 0), -EAGAIN);
+    /* the charges all came back: the queue takes 3 again */
+    for (int i = 0; i < 4; i++)
+        synack_input(p.st[1], p.now, f, n);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6InDatagrams), 6);
+    assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6RcvbufErrors), 3);
+    v6_free(&p);
+}
+
 static void test_port_unreachable_refused(void **state)
 {
     (void)state;
@@ -775,6 +809,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_echo_exact),
         cmocka_unit_test(test_checksum_mandatory),
+        cmocka_unit_test(test_rcvbuf),
         cmocka_unit_test(test_port_unreachable_refused),
         cmocka_unit_test(test_errors_limited_per_destination),
         cmocka_unit_test(test_dual_stack_and_v6only),
