@@ -404,6 +404,14 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
         if (rc)
             return rc;
         sport = so->lport;
+        /* RFC 6724 rule 2, as Linux picks: a link-local destination hears from our
+         * link-local address (Ethernet has one), unless the socket is bound to addr6 */
+        if (d.v6 && !so->bound6 && st->cfg.netif.type == SYNACK_LINK_ETHERNET && d.a6[0] == 0xfe &&
+            (d.a6[1] & 0xc0) == 0x80) {
+            ipv6_addr ll;
+            ip6_link_local(st, &ll);
+            memcpy(src6, ll.b, 16);
+        }
     }
     if (d.v6)
         return udp6_emit(st, so, src6, sport, d.a6, d.port, buf, len);

@@ -11,6 +11,7 @@ source "$(dirname "$0")/lib/v6.bash"
 require socat sha256sum "${SYNACK_CC:-cc}"
 
 TAP=tap6u
+SLL=fe80::ff:fe00:2
 
 NS="synack-udp6_tap-$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/synack-udp6_tap.XXXXXX")
@@ -27,8 +28,9 @@ nsx ip link set "$TAP" up
 nsx ip -6 addr add "$K6/64" dev "$TAP" nodad
 log "namespace $NS ready (work dir $WORK)"
 
-# 1. kernel -> synack -> kernel: two datagrams echoed
-bg echo "$WORK/v6peer" "$TAP" "$S6" udpecho 7 2
+# 1. kernel -> synack -> kernel: two datagrams echoed, and one to the link-local address
+# answered from it (a reply from the global address would not reach socat's socket)
+bg echo "$WORK/v6peer" "$TAP" "$S6" udpecho 7 3
 ECHO_PID=$BG_PID
 wait_for "$WORK/echo.out" listening
 for word in hello-over-ipv6 second; do
@@ -36,9 +38,12 @@ for word in hello-over-ipv6 second; do
         fail "socat UDP6 to synack: $(cat "$WORK/socat.err" "$WORK/echo.out" "$WORK/echo.err")"
     [ "$got" = "$word" ] || fail "echo: sent '$word', got '$got'"
 done
+got=$(nsx timeout 5 socat -t 2 - "UDP6:[$SLL%$TAP]:7" <<<link-local 2>"$WORK/socat.err") ||
+    fail "socat UDP6 to synack's link-local: $(cat "$WORK/socat.err" "$WORK/echo.out")"
+[ "$got" = link-local ] || fail "link-local echo: got '$got'"
 wait "$ECHO_PID" || fail "v6peer udpecho: $(cat "$WORK/echo.out" "$WORK/echo.err")"
-grep -q "echoed 2" "$WORK/echo.out" || fail "v6peer udpecho: $(cat "$WORK/echo.out")"
-log "kernel -> synack: two UDP6 datagrams echoed"
+grep -q "echoed 3" "$WORK/echo.out" || fail "v6peer udpecho: $(cat "$WORK/echo.out")"
+log "kernel -> synack: UDP6 datagrams echoed (global and link-local)"
 
 # 2. synack -> kernel: 3000 bytes in three fragments, reassembled by the kernel
 bg krecv timeout 6 socat -u "UDP6-RECV:9090,bind=[$K6]" "CREATE:$WORK/received"

@@ -19,6 +19,7 @@
 #include "synack/link.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
+#include "wire/eth.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv6.h"
 
@@ -804,6 +805,90 @@ static void test_catch_all(void **state)
     v6_free(&p);
 }
 
+/* One stack on Ethernet (02:00:00:00:00:02, fe80::ff:fe00:2), its frames captured. */
+static frame_rec eth_out[8];
+static size_t eth_nout;
+
+static int eth_capture(void *ctx, const uint8_t *f, size_t len)
+{
+    (void)ctx;
+    if (eth_nout < 8) {
+        eth_out[eth_nout].len = len < sizeof(eth_out[0].b) ? len : sizeof(eth_out[0].b);
+        memcpy(eth_out[eth_nout].b, f, eth_out[eth_nout].len);
+    }
+    eth_nout++;
+    return 0;
+}
+
+static size_t eth_wrap(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6], const uint8_t *ip,
+                       size_t n)
+{
+    eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
+    memcpy(eh.dst, dst, 6);
+    memcpy(eh.src, src, 6);
+    assert_int_equal(eth_emit(buf, ETH_HDR_LEN, &eh), ETH_HDR_LEN);
+    memcpy(buf + ETH_HDR_LEN, ip, n);
+    return ETH_HDR_LEN + n;
+}
+
+/* A datagram from a link-local peer is answered from our link-local address (RFC 6724
+ * rule 2), once Neighbor Discovery has found the peer. */
+static void test_link_local_source(void **state)
+{
+    (void)state;
+    static const uint8_t mac_us[6] = {2, 0, 0, 0, 0, 2}, mac_peer[6] = {2, 0, 0, 0, 0, 1};
+    static const uint8_t ll_us[16] = {0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [15] = 2};
+    static const uint8_t ll_peer[16] = {0xfe, 0x80, [15] = 1};
+    eth_nout = 0;
+    synack_config c;
+    synack_config_default(&c);
+    synack_config_deterministic(&c, 11);
+    c.netif.type = SYNACK_LINK_ETHERNET;
+    memcpy(c.netif.mac, mac_us, 6);
+    c.netif.addr = 0xc0000202u;
+    c.netif.prefix_len = 24;
+    memcpy(c.netif.addr6, A6[1], 16);
+    c.netif.prefix6_len = 64;
+    c.netif.output = eth_capture;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
+    struct synack_sockaddr_in6 b = sin6(ANY6, 7);
+    assert_int_equal(synack_bind(st, s, SA(b), sizeof(b)), 0);
+    uint8_t ip[128], f[160];
+    size_t n = udp6_pkt(ip, ll_peer, ll_us, 4000, 7, "ll?", 3, 1);
+    size_t fl = eth_wrap(f, mac_us, mac_peer, ip, n);
+    assert_int_equal(synack_input(st, 1000, f, fl), 0);
+    char buf[8];
+    struct synack_sockaddr_in6 src, dst;
+    synack_socklen_t sl = sizeof(src), dl = sizeof(dst);
+    assert_int_equal(synack_recvfrom_to(st, s, buf, sizeof(buf), 0, (struct sockaddr *)&src, &sl,
+                                        (struct sockaddr *)&dst, &dl),
+                     3);
+    assert_memory_equal(src.sin6_addr.s6_bytes, ll_peer, 16);
+    assert_memory_equal(dst.sin6_addr.s6_bytes, ll_us, 16);
+    assert_int_equal(synack_sendto(st, s, "ll!", 3, 0, SA(src), sl), 3);
+    /* the reply waits for the peer's MAC: a Neighbor Solicitation went first */
+    assert_int_equal(eth_nout, 1);
+    ipv6_addr peer, us;
+    memcpy(peer.b, ll_peer, 16);
+    memcpy(us.b, ll_us, 16);
+    uint8_t l4[64];
+    size_t m =
+        nd_na_emit(l4, sizeof(l4), ND_NA_SOLICITED | ND_NA_OVERRIDE, &peer, mac_peer, &peer, &us);
+    ipv6_hdr h = {.next = IP_PROTO_ICMPV6, .hop_limit = 255, .src = peer, .dst = us};
+    assert_int_equal(ipv6_emit(ip, IPV6_HDR_LEN, &h, m), IPV6_HDR_LEN);
+    memcpy(ip + IPV6_HDR_LEN, l4, m);
+    fl = eth_wrap(f, mac_us, mac_peer, ip, IPV6_HDR_LEN + m);
+    assert_int_equal(synack_input(st, 2000, f, fl), 0);
+    assert_int_equal(eth_nout, 2);
+    assert_memory_equal(eth_out[1].b, mac_peer, 6);
+    frame_rec r = {.len = eth_out[1].len - ETH_HDR_LEN};
+    memcpy(r.b, eth_out[1].b + ETH_HDR_LEN, r.len);
+    assert_int_equal(expect_udp6(&r, ll_us, ll_peer, 4000, "ll!", 3), 7);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_fragmented_at_source),
         cmocka_unit_test(test_packet_too_big_lowers_path_mtu),
         cmocka_unit_test(test_catch_all),
+        cmocka_unit_test(test_link_local_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
