@@ -785,7 +785,10 @@ typedef struct synack_tcp_info {
     X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
     X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                          \
     X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Icmp6OutTimeExcds) \
-    X(OutOfWindowIcmps)
+    X(OutOfWindowIcmps)                                                                    \
+    X(Udp6InDatagrams) X(Udp6NoPorts) X(Udp6InErrors) X(Udp6OutDatagrams)                  \
+    X(Udp6RcvbufErrors) X(Udp6InCsumErrors) X(Ip6FragOKs) X(Ip6FragFails)                  \
+    X(Ip6FragCreates) X(Icmp6OutRateLimitHost)
 /* clang-format on */
 
 typedef enum synack_counter {

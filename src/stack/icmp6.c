@@ -7,6 +7,7 @@
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "udp/udp.h"
 #include "wire/bytes.h"
 #include "wire/icmp.h"
 #include "wire/icmpv6.h"
@@ -17,8 +18,15 @@
 #define ICMP6_BURST 50u
 #define ICMP6_TOKEN_US 1000u
 
+/* Linux's per-destination limit (icmpv6_xrlim_allow over inet_peer_xrlim_allow): a
+ * burst of 6 errors, then one per net.ipv6.icmp.ratelimit (1 s) shortened by the route's
+ * prefix length: on the link (prefix6_len) 1 s >> ((128 - len) / 32), 250 ms for a /64;
+ * through the default route (/0) 1 s >> 4. */
+#define ICMP6_HOST_BURST 6u
+#define ICMP6_RATELIMIT_US 1000000u
+
 /* The bucket is kept as its debt, so a zeroed stack starts with a full burst. */
-static int error_allowed(synack_stack *st)
+static int global_allowed(synack_stack *st)
 {
     uint64_t refill = (st->now - st->icmp6_stamp) / ICMP6_TOKEN_US;
     if (refill >= st->icmp6_debt) {
@@ -32,6 +40,62 @@ static int error_allowed(synack_stack *st)
         stack_count(st, SYNACK_CTR_IcmpOutRateLimitGlobal);
         return 0;
     }
+    return 1;
+}
+
+static uint64_t host_interval(const synack_stack *st, const uint8_t dst[16])
+{
+    uint8_t plen = st->cfg.netif.prefix6_len;
+    int onlink = plen <= 128;
+    for (unsigned i = 0; onlink && i < plen; i++) {
+        unsigned bit = 0x80u >> (i & 7);
+        onlink = (dst[i / 8] & bit) == (st->cfg.netif.addr6[i / 8] & bit);
+    }
+    if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+        onlink = 1, plen = 64; /* fe80::/64 is every link's */
+    return ICMP6_RATELIMIT_US >> ((128u - (onlink ? plen : 0u)) >> 5);
+}
+
+/* The destination's bucket: its slot, or a free one, or the least recently refilled (the
+ * table is bounded; a host pushed out starts again with a full burst, the global bucket
+ * still bounding the total). */
+static struct icmp6_host *host_slot(synack_stack *st, const uint8_t dst[16])
+{
+    struct icmp6_host *victim = &st->icmp6_hosts[0];
+    for (unsigned i = 0; i < ICMP6_HOSTS; i++) {
+        struct icmp6_host *e = &st->icmp6_hosts[i];
+        if (e->last && memcmp(e->addr, dst, 16) == 0)
+            return e;
+        if (victim->last && (!e->last || e->last < victim->last))
+            victim = e;
+    }
+    memcpy(victim->addr, dst, 16);
+    victim->last = 0;
+    return victim;
+}
+
+static int host_allowed(synack_stack *st, const uint8_t dst[16])
+{
+    uint64_t tmo = host_interval(st, dst);
+    struct icmp6_host *e = host_slot(st, dst);
+    uint64_t cap = ICMP6_HOST_BURST * tmo;
+    uint64_t tokens = e->last ? e->tokens + (st->now - e->last) : cap;
+    e->tokens = tokens > cap ? cap : tokens;
+    e->last = st->now ? st->now : 1;
+    if (e->tokens < tmo) {
+        stack_count(st, SYNACK_CTR_Icmp6OutRateLimitHost);
+        return 0;
+    }
+    e->tokens -= tmo;
+    return 1;
+}
+
+/* RFC 4443 2.4(f): the global bucket, then the destination's; a token is taken from the
+ * global one only when both allow (as Linux since 6.9). */
+static int error_allowed(synack_stack *st, const uint8_t dst[16])
+{
+    if (!global_allowed(st) || !host_allowed(st, dst))
+        return 0;
     st->icmp6_debt++;
     return 1;
 }
@@ -59,7 +123,7 @@ void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-error-not-allowed");
         return;
     }
-    if (!error_allowed(st))
+    if (!error_allowed(st, inv + 8))
         return;
     ipv6_addr src, dst;
     memcpy(src.b, st->cfg.netif.addr6, 16);
@@ -107,12 +171,43 @@ static void as_icmp(const icmp6_msg *m, tcp_icmp_err *e)
     }
 }
 
+/* A UDP datagram of ours the error quotes (right after the fixed header, or after a
+ * first fragment's Fragment header, as we send them): its socket hears of it, and a
+ * Packet Too Big lowers the destination's path MTU for later datagrams (RFC 8201). */
+static void error_to_udp(synack_stack *st, const icmp6_msg *m)
+{
+    const uint8_t *q = m->payload;
+    size_t n = m->payload_len;
+    const uint8_t *t = q + IPV6_HDR_LEN;
+    if (q[6] == IP_PROTO_FRAGMENT) {
+        if (n < IPV6_HDR_LEN + 16 || t[0] != IP_PROTO_UDP || (rd16(t + 2) & 0xfff8) != 0) {
+            stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-bad-quote");
+            return;
+        }
+        t += 8;
+    }
+    ipv6_addr src;
+    memcpy(src.b, q + 8, 16);
+    if (memcmp(src.b, st->cfg.netif.addr6, 16) != 0 && !udp6_catch_all_takes(st, &src)) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
+        return;
+    }
+    if (m->type == ICMP6_PACKET_TOO_BIG)
+        ip6_pmtu_report(st, q + 24, m->rest);
+    udp6_icmp_input(st, m->type, m->code, q + 8, q + 24, rd16(t), rd16(t + 2));
+}
+
 /* An error quotes the packet that caused it from its IPv6 header on. If that was a TCP
  * segment of ours (TCP right after the fixed header, as we send it), TCP hears of it. */
 static void error_to_tcp(synack_stack *st, const icmp6_msg *m)
 {
     const uint8_t *q = m->payload;
     size_t n = m->payload_len;
+    if (n >= IPV6_HDR_LEN + 8 && (q[0] >> 4) == 6 &&
+        (q[6] == IP_PROTO_UDP || q[6] == IP_PROTO_FRAGMENT)) {
+        error_to_udp(st, m);
+        return;
+    }
     /* Too short to name a connection: malformed, as Linux's icmpv6_rcv counts it. */
     if (n < IPV6_HDR_LEN + 8 || (q[0] >> 4) != 6) {
         stack_drop(st, NULL, SYNACK_CTR_Icmp6InErrors, "icmp6-bad-quote");

@@ -10,6 +10,7 @@
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "udp/udp.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
@@ -109,12 +110,18 @@ static int ip6_receive(synack_stack *st, const uint8_t *pkt, size_t len, const s
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
         return -EINVAL;
     }
-    if (!ip6_is_our_dst(st, &h.dst)) {
+    /* a UDP catch-all socket takes datagrams to any unicast address (udp6.c) */
+    int foreign = !ip6_is_our_dst(st, &h.dst);
+    if (foreign && !udp6_catch_all_takes(st, &h.dst)) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
         return -EINVAL;
     }
     ipv6_chain ch;
     ipv6_walk(pkt, len, 0, NULL, &ch);
+    if (foreign && (ch.verdict != IPV6_WALK_UPPER || ch.proto != IP_PROTO_UDP)) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
+        return -EINVAL;
+    }
     switch (ch.verdict) {
     case IPV6_WALK_UPPER:
         break;
@@ -151,10 +158,10 @@ static int ip6_receive(synack_stack *st, const uint8_t *pkt, size_t len, const s
         return 0;
     }
     if (ch.proto == IP_PROTO_UDP) {
-        /* No AF_INET6 datagram socket exists, so no port is open: RFC 4443 3.1 code 4. */
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "udp6-no-port");
-        icmp6_send_error(st, pkt, len, ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0);
-        return 0;
+        stack_count(st, SYNACK_CTR_Ip6InDelivers);
+        /* a partial sum came through memory from this host: nothing to verify */
+        int vouched = meta && (meta->flags & (SYNACK_RX_CSUM_VERIFIED | SYNACK_RX_CSUM_PARTIAL));
+        return udp6_input(st, &h, pkt + ch.offset, len - ch.offset, pkt, len, vouched);
     }
     /* RFC 8200 4: an unrecognized Next Header is answered with Parameter Problem code 1
      * pointing at the octet that named it. */

@@ -78,9 +78,7 @@ int synack_socket(synack_stack *st, int type)
 int synack_socket_domain(synack_stack *st, int domain, int type)
 {
     API_ENTER(st);
-    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    /* UDP is IPv4's alone so far: an AF_INET6 datagram socket is the family it lacks */
-    int ok = domain == AF_INET || (domain == SYNACK_AF_INET6 && base != SOCK_DGRAM);
+    int ok = domain == AF_INET || domain == SYNACK_AF_INET6;
     int s = ok ? sock_open(st, type) : -EAFNOSUPPORT;
     if (s >= 0)
         st->socks[s].v6 = domain == SYNACK_AF_INET6;
@@ -230,7 +228,8 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
     uint32_t ip = a.v4;
     uint16_t port = a.port;
     if (rc == 0 && so->udp)
-        return (int)ret_event(st, "bind", s, udp_bind(st, s, ip, port));
+        return (int)ret_event(st, "bind", s,
+                              so->v6 ? udp_bind6(st, s, &a) : udp_bind(st, s, ip, port));
     if (rc == 0 && (so->bound || so->conn || so->lst))
         rc = -EINVAL;
     if (rc == 0 && a.mapped && so->v6only)
@@ -410,9 +409,8 @@ int synack_connect(synack_stack *st, int s, const struct sockaddr *addr, socklen
     rc = connect_endpoints(st, s, so, &to, &ep);
     if (rc)
         return (int)ret_event(st, "connect", s, rc);
-    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand.
-     * (Fast Open is IPv4's for now: an IPv6 connect is an ordinary one.) */
-    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE) && !to.v6)
+    /* TCP_FASTOPEN_CONNECT: the SYN waits for the first send when a cookie is at hand. */
+    if (so->fo_connect && (st->cfg.fastopen_client & SYNACK_TFO_CLIENT_ENABLE))
         rc = tcp_usr_connect_defer(st, s, &so->knobs, &ep, so->fo_no_cookie, &so->conn);
     else
         rc = tcp_usr_connect(st, s, &so->knobs, &ep, &so->conn);
@@ -524,8 +522,6 @@ static long fastopen_connect(synack_stack *st, int s, synack_sock *so, const voi
     long rc = sock_addr_from(so, addr, addrlen, &to);
     if (rc == 0)
         rc = connect_check(st, so, &to);
-    if (rc == 0 && to.v6)
-        rc = -EOPNOTSUPP; /* (no Fast Open over IPv6 yet) */
     synack_endpoints ep;
     if (rc == 0)
         rc = connect_endpoints(st, s, so, &to, &ep);
@@ -800,7 +796,7 @@ int synack_shutdown(synack_stack *st, int s, int how)
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
         return (int)ret_event(st, "shutdown", s, -EINVAL);
     if (so->udp) { /* Linux: a connected datagram socket; SHUT_RD ends its reads */
-        if (!so->udp->raddr)
+        if (!udp_connected(so->udp))
             return (int)ret_event(st, "shutdown", s, -ENOTCONN);
         if (how != SHUT_WR)
             so->shut_rd = 1;
@@ -1359,14 +1355,12 @@ int synack_getpeername(synack_stack *st, int s, struct sockaddr *addr, socklen_t
     if (!so)
         return -EBADF;
     if (so->udp) {
-        uint32_t ip;
-        uint16_t port;
-        int rc = udp_peer(so, &ip, &port);
+        sock_addr a;
+        int rc = udp_peer(so, &a);
         if (rc)
             return rc;
         if (!addr || !len)
             return -EINVAL;
-        sock_addr a = {.v4 = ip, .port = port};
         return sock_addr_to(so, addr, len, &a);
     }
     if (!so->conn)

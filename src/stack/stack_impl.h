@@ -92,6 +92,15 @@ int sock_addr_to(const synack_sock *so, struct sockaddr *addr, synack_socklen_t 
 /* The local or remote side of a connection's endpoints. */
 void sock_addr_of(const synack_endpoints *ep, int remote, sock_addr *out);
 
+/* One destination's ICMPv6 error bucket (RFC 4443 2.4(f), Linux's inet_peer rate_tokens):
+ * microseconds of credit, each error spending one interval. */
+#define ICMP6_HOSTS 16
+struct icmp6_host {
+    uint8_t addr[16];
+    uint64_t last;   /* when credit was last added; 0: a free slot */
+    uint64_t tokens; /* credit, in microseconds */
+};
+
 struct synack_stack {
     synack_config cfg;                   /* the configuration, defaults filled in */
     synack_allocator mem;                /* counting wrapper around cfg.allocator */
@@ -172,6 +181,7 @@ struct synack_stack {
     uint64_t icmp6_stamp; /* when the ICMPv6 errors' token bucket was last refilled */
     uint32_t icmp6_debt;  /* its tokens spent (icmp6.c) */
     uint8_t nd_on;        /* nd is initialized */
+    struct icmp6_host icmp6_hosts[ICMP6_HOSTS]; /* per-destination error limits (icmp6.c) */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -288,6 +298,11 @@ uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst);
 void ip6_pmtu_report(synack_stack *st, const uint8_t dst[16], uint32_t mtu);
 uint32_t ip6_pmtu_get(synack_stack *st, const uint8_t dst[16]);
 void ip_pmtu_destroy(synack_stack *st);
+/* ip_output_frags() for IPv6 (RFC 8200 4.5): each fragment carries a Fragment header of
+ * one unpredictable identification (RFC 7739) (ip6_frag_out.c). */
+int ip6_output_frags(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                     const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t dlen,
+                     uint32_t mtu);
 /* The route whose prefix holds addr, longest first (route.c), or NULL. */
 const synack_route *route_find(const synack_stack *st, uint32_t addr);
 /* The path MTU to dst before ICMP: the route's (at most the link's), else the link's. */

@@ -32,13 +32,30 @@ static void note(tcp_conn *c, const char *text)
     stack_emit(c->st, &ev);
 }
 
+/* The cache's key for the connection's peer: its IPv6 address, or ::ffff:a.b.c.d. */
+static void peer_key(const tcp_conn *c, uint8_t out[16])
+{
+    synack_endpoints ep;
+    tcp_conn_endpoints(c, &ep);
+    if (tcp_ep_v6(&ep)) {
+        memcpy(out, ep.raddr6, 16);
+        return;
+    }
+    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memcpy(out, prefix, 12);
+    for (int i = 0; i < 4; i++)
+        out[12 + i] = (uint8_t)(ep.raddr >> (24 - 8 * i));
+}
+
 /* Linux's tcp_fastopen_cookie_check and its fallback: a cookie and data; without one a
  * request (in the form the cache says to try); after repeated SYN losses, or in cookie-less
  * mode, no option at all (with data in the latter). */
 static void plan(tcp_conn *c, int no_cookie, tfo_plan *p)
 {
     synack_stack *st = c->st;
-    const tfo_entry *e = tfo_cache_get(st, c->node.key.raddr);
+    uint8_t key[16];
+    peer_key(c, key);
+    const tfo_entry *e = tfo_cache_get6(st, key);
     memset(p, 0, sizeof(*p));
     p->fo.has_fo = 1;
     if (e) {
@@ -123,7 +140,9 @@ void tcp_fo_synack(tcp_conn *c, const tcp_seg *seg)
         /* A request went unanswered: ask in the other form next time (Linux's try_exp). */
         l.try_exp = c->x->tfo_exp ? 2 : 1;
     }
-    tfo_cache_set(st, c->node.key.raddr, &l);
+    uint8_t key[16];
+    peer_key(c, key);
+    tfo_cache_set6(st, key, &l);
     consume(c, acked);
     /* From the ACK on: a SYN resent without the data left SND.NXT below it, and what the
      * peer did not take is sent again by tcp_output (counted as retransmitted). */
@@ -155,6 +174,8 @@ void tcp_fo_syn_timeout(tcp_conn *c, int expired)
     }
     if (expired) {
         tfo_learnt l = {.syn_lost = 1};
-        tfo_cache_set(c->st, c->node.key.raddr, &l);
+        uint8_t key[16];
+        peer_key(c, key);
+        tfo_cache_set6(c->st, key, &l);
     }
 }

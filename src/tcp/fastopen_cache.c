@@ -9,20 +9,38 @@
 #define TFO_LOSS_BASE_US (60ull * 1000000) /* the disable period after the second loss */
 #define TFO_LOSS_MAX_SHIFT 10              /* caps the doubling (and the shift) */
 
-static tfo_entry *find(tfo_cache *tc, uint32_t raddr)
+static const uint8_t unset[16];
+
+static tfo_entry *find(tfo_cache *tc, const uint8_t raddr[16])
 {
     for (uint32_t i = 0; tc->e && i < tc->cap; i++)
-        if (tc->e[i].raddr == raddr)
+        if (memcmp(tc->e[i].raddr, raddr, 16) == 0)
             return &tc->e[i];
     return NULL;
 }
 
-const tfo_entry *tfo_cache_get(synack_stack *st, uint32_t raddr)
+/* ::ffff:a.b.c.d, the key of an IPv4 destination */
+static void mapped(uint8_t out[16], uint32_t v4)
 {
-    tfo_entry *e = raddr ? find(&st->tfo, raddr) : NULL;
+    memset(out, 0, 10);
+    out[10] = out[11] = 0xff;
+    for (int i = 0; i < 4; i++)
+        out[12 + i] = (uint8_t)(v4 >> (24 - 8 * i));
+}
+
+const tfo_entry *tfo_cache_get6(synack_stack *st, const uint8_t raddr[16])
+{
+    tfo_entry *e = memcmp(raddr, unset, 16) ? find(&st->tfo, raddr) : NULL;
     if (e)
         e->used = ++st->tfo.clock;
     return e;
+}
+
+const tfo_entry *tfo_cache_get(synack_stack *st, uint32_t raddr)
+{
+    uint8_t a[16];
+    mapped(a, raddr);
+    return raddr ? tfo_cache_get6(st, a) : NULL;
 }
 
 /* A free entry, or the least recently used one emptied (counted as an eviction). */
@@ -32,7 +50,7 @@ static tfo_entry *take(synack_stack *st)
     tfo_entry *victim = NULL;
     for (uint32_t i = 0; i < tc->cap; i++) {
         tfo_entry *e = &tc->e[i];
-        if (e->raddr == 0)
+        if (memcmp(e->raddr, unset, 16) == 0)
             return e;
         if (!victim || e->used < victim->used)
             victim = e;
@@ -46,8 +64,16 @@ static tfo_entry *take(synack_stack *st)
 
 void tfo_cache_set(synack_stack *st, uint32_t raddr, const tfo_learnt *l)
 {
+    uint8_t a[16];
+    mapped(a, raddr);
+    if (raddr)
+        tfo_cache_set6(st, a, l);
+}
+
+void tfo_cache_set6(synack_stack *st, const uint8_t raddr[16], const tfo_learnt *l)
+{
     tfo_cache *tc = &st->tfo;
-    if (raddr == 0 || st->cfg.fastopen_cache_max == 0)
+    if (memcmp(raddr, unset, 16) == 0 || st->cfg.fastopen_cache_max == 0)
         return;
     if (!tc->e) {
         size_t sz = sizeof(tfo_entry) * st->cfg.fastopen_cache_max;
@@ -62,7 +88,7 @@ void tfo_cache_set(synack_stack *st, uint32_t raddr, const tfo_learnt *l)
         e = take(st);
         if (!e)
             return;
-        e->raddr = raddr;
+        memcpy(e->raddr, raddr, 16);
     }
     e->used = ++tc->clock;
     if (l->mss)

@@ -15,7 +15,7 @@ struct synack_stack;
 typedef struct tfo_entry {
     uint64_t used;         /* LRU stamp: the cache's clock at the last get or set */
     uint64_t last_loss_us; /* when a SYN with data to it was last lost */
-    uint32_t raddr;        /* the destination (host order); 0: a free entry */
+    uint8_t raddr[16];     /* the destination (IPv4 as ::ffff:a.b.c.d); all zero: free */
     uint16_t mss;          /* the MSS option of its last SYN-ACK, 0 if none seen */
     uint8_t cookie_len;    /* 0: no cookie */
     uint8_t exp;           /* the cookie came in the experimental (254) form */
@@ -39,12 +39,15 @@ typedef struct tfo_learnt {
     uint8_t try_exp;    /* our request went unanswered (tfo_entry.try_exp) */
 } tfo_learnt;
 
-/* The destination's entry (its LRU stamp refreshed), or NULL. */
+/* The destination's entry (its LRU stamp refreshed), or NULL. raddr in host order; the
+ *6 forms take a 16-byte address (an IPv4 one as ::ffff:a.b.c.d). */
 const tfo_entry *tfo_cache_get(struct synack_stack *st, uint32_t raddr);
+const tfo_entry *tfo_cache_get6(struct synack_stack *st, const uint8_t raddr[16]);
 /* Records what a SYN-ACK (or a SYN timeout) showed; a new destination takes a free entry or
  * evicts the least recently used (counted). Nothing when the cache is 0 entries or out of
  * memory. */
 void tfo_cache_set(struct synack_stack *st, uint32_t raddr, const tfo_learnt *l);
+void tfo_cache_set6(struct synack_stack *st, const uint8_t raddr[16], const tfo_learnt *l);
 /* 1 while Fast Open to the destination is off after repeated SYN losses (RFC 7413 4.1.3):
  * from the second loss in a row, for 60 s doubled per loss (Linux's rule). */
 int tfo_cache_disabled(const tfo_entry *e, uint64_t now_us);

@@ -70,6 +70,29 @@ void tcp_fastopen_cookie(const uint8_t key[16], uint32_t raddr, uint32_t laddr,
         out[i] = (uint8_t)(v >> (8 * i));
 }
 
+void tcp_fastopen_cookie6(const uint8_t key[16], const uint8_t raddr[16], const uint8_t laddr[16],
+                          uint8_t out[TFO_COOKIE_LEN])
+{
+    /* Linux's IPv6 cookie: the MAC of the SYN's source and destination as they sit in
+     * its header, 32 bytes */
+    uint8_t m[32];
+    memcpy(m, raddr, 16);
+    memcpy(m + 16, laddr, 16);
+    uint64_t v = siphash24(key, m, sizeof(m));
+    for (unsigned i = 0; i < TFO_COOKIE_LEN; i++)
+        out[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The cookie for the peer of ep under key, in ep's family. */
+void tcp_fastopen_cookie_ep(const uint8_t key[16], const synack_endpoints *ep,
+                            uint8_t out[TFO_COOKIE_LEN])
+{
+    if (tcp_ep_v6(ep))
+        tcp_fastopen_cookie6(key, ep->raddr6, ep->laddr6, out);
+    else
+        tcp_fastopen_cookie(key, ep->raddr, ep->laddr, out);
+}
+
 static void note(synack_stack *st, const tcp_listener *l, const synack_endpoints *ep,
                  const char *text)
 {
@@ -95,12 +118,12 @@ static int cookie_valid(const synack_stack *st, const synack_endpoints *ep, cons
     uint8_t want[TFO_COOKIE_LEN];
     if (o->fo_len != TFO_COOKIE_LEN)
         return 0;
-    tcp_fastopen_cookie(st->tfo_key, ep->raddr, ep->laddr, want);
+    tcp_fastopen_cookie_ep(st->tfo_key, ep, want);
     if (memcmp(want, o->fo_cookie, TFO_COOKIE_LEN) == 0)
         return 1;
     if (!st->tfo_key_old_ok)
         return 0;
-    tcp_fastopen_cookie(st->tfo_key_old, ep->raddr, ep->laddr, want);
+    tcp_fastopen_cookie_ep(st->tfo_key_old, ep, want);
     return memcmp(want, o->fo_cookie, TFO_COOKIE_LEN) == 0 ? 2 : 0;
 }
 
@@ -120,10 +143,8 @@ void tcp_fastopen_syn(synack_stack *st, tcp_listener *l, const synack_endpoints 
     if (o->has_fo && o->fo_len == 0)
         stack_count(st, SYNACK_CTR_TCPFastOpenCookieReqd);
     uint32_t qlen = queue_len(st, l);
-    /* (Cookies are over IPv4 addresses: no Fast Open over IPv6 yet, an ordinary
-     * handshake instead, the SYN's data dropped as RFC 7413 4.2.2 allows.) */
     if (!(st->cfg.fastopen_server & SYNACK_TFO_SERVER_ENABLE) || qlen == 0 ||
-        !(syn_data || o->has_fo) || tcp_ep_v6(ep))
+        !(syn_data || o->has_fo))
         return;
     if (l->tfo_pending >= qlen) {
         /* RFC 7413 5.1: the queue bounds what a SYN flood with valid cookies can make us

@@ -33,6 +33,12 @@ void tcp_fastopen_key_rotate(struct synack_stack *st);
 /* The cookie for a client at raddr reaching us at laddr under key. */
 void tcp_fastopen_cookie(const uint8_t key[16], uint32_t raddr, uint32_t laddr,
                          uint8_t out[TFO_COOKIE_LEN]);
+/* The same for IPv6 addresses (network order), as Linux computes it. */
+void tcp_fastopen_cookie6(const uint8_t key[16], const uint8_t raddr[16], const uint8_t laddr[16],
+                          uint8_t out[TFO_COOKIE_LEN]);
+/* The cookie for the peer of ep under key, in ep's family. */
+void tcp_fastopen_cookie_ep(const uint8_t key[16], const synack_endpoints *ep,
+                            uint8_t out[TFO_COOKIE_LEN]);
 /* RFC 7413 4.2.2 for a SYN to listener l (which will be answered statefully): counts and
  * traces, and says whether its data is accepted and what cookie the SYN-ACK carries. */
 void tcp_fastopen_syn(struct synack_stack *st, struct tcp_listener *l, const synack_endpoints *ep,

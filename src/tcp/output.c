@@ -371,7 +371,7 @@ static void send_syn(tcp_conn *c, const tcp_opts *fo, uint32_t len)
         seg.opts.has_fo = 1;
         seg.opts.fo_exp = c->x->tfo_reply == TFO_REPLY_EXP;
         seg.opts.fo_len = TFO_COOKIE_LEN;
-        tcp_fastopen_cookie(st->tfo_key, ep.raddr, ep.laddr, seg.opts.fo_cookie);
+        tcp_fastopen_cookie_ep(st->tfo_key, &ep, seg.opts.fo_cookie);
     }
     if (fo && fo->has_fo) {
         seg.opts.has_fo = 1;

@@ -66,7 +66,7 @@ static void queue_free(synack_stack *st, udp_sock *u)
     while (u->head) {
         udp_dgram *d = u->head;
         u->head = d->next;
-        st->bufmem.free(st->bufmem.ctx, d, sizeof(*d) + d->len);
+        st->bufmem.free(st->bufmem.ctx, d, udp_dgram_size(d));
     }
     u->tail = NULL;
     u->qbytes = 0;
@@ -96,13 +96,24 @@ void udp_destroy(synack_stack *st)
     st->udp = NULL;
 }
 
+int udp_families(const synack_sock *so)
+{
+    if (!so->v6 || so->udp->v4only)
+        return UDP_FAM_V4;
+    if (so->bound6 || so->v6only)
+        return UDP_FAM_V6;
+    return UDP_FAM_V4 | UDP_FAM_V6;
+}
+
 /* Whether a UDP socket other than self holds port (SO_REUSEADDR on both lets them share,
- * as Linux's UDP). */
+ * as Linux's UDP). An IPv4-only and an IPv6-only socket never collide (Linux's
+ * ipv6_rcv_saddr_equal: a v6-only socket shares a port with an AF_INET one). */
 static int port_taken(synack_stack *st, int self, uint16_t port, int reuse)
 {
+    int fams = udp_families(&st->socks[self]);
     for (int i = st->udp->chain[port % UDP_HASH_BUCKETS]; i >= 0; i = st->socks[i].udp->hnext) {
         const synack_sock *o = &st->socks[i];
-        if (i != self && o->lport == port && !(reuse && o->reuseaddr))
+        if (i != self && o->lport == port && !(reuse && o->reuseaddr) && (udp_families(o) & fams))
             return 1;
     }
     return 0;
@@ -143,6 +154,32 @@ int udp_bind(synack_stack *st, int s, uint32_t ip, uint16_t port)
     return 0;
 }
 
+int udp_bind6(synack_stack *st, int s, const sock_addr *a)
+{
+    static const uint8_t zero[16];
+    synack_sock *so = &st->socks[s];
+    if (so->bound)
+        return -EINVAL;
+    if (!a->v6) {
+        if (a->mapped && so->v6only)
+            return -EINVAL; /* Linux: a v6-only socket cannot take an IPv4 address */
+        /* ::ffff:a.b.c.d: IPv4 only from then on; the wildcard :: takes both */
+        so->udp->v4only = a->mapped;
+        int rc = udp_bind(st, s, a->v4, a->port);
+        if (rc)
+            so->udp->v4only = 0;
+        return rc;
+    }
+    int ours = ip6_enabled(st) && memcmp(a->a6, st->cfg.netif.addr6, 16) == 0;
+    if (!ours && memcmp(a->a6, zero, 16) != 0)
+        return -EADDRNOTAVAIL;
+    so->bound6 = (uint8_t)ours;
+    int rc = udp_bind(st, s, 0, a->port);
+    if (rc)
+        so->bound6 = 0;
+    return rc;
+}
+
 /* An unbound socket that sends or connects gets an ephemeral port (Linux's autobind). */
 static int autobind(synack_stack *st, int s)
 {
@@ -180,38 +217,86 @@ static void sin_write(struct sockaddr *addr, synack_socklen_t *len, uint32_t ip,
     *len = sizeof(sin);
 }
 
+/* A destination of socket so in its family: 0 with *out set, 1 for AF_UNSPEC, or the
+ * negative errno. An AF_INET6 socket takes a sockaddr_in6 (IPv4 as ::ffff:a.b.c.d) or, as
+ * Linux's udpv6_sendmsg and ip6_datagram_connect do, a sockaddr_in for IPv4. */
+static int dest_read(const synack_stack *st, const synack_sock *so, const struct sockaddr *addr,
+                     synack_socklen_t len, int connect, sock_addr *out)
+{
+    static const uint8_t zero[16];
+    uint16_t fam = 0;
+    memset(out, 0, sizeof(*out));
+    if (!so->v6 || (addr && len >= (synack_socklen_t)sizeof(fam) &&
+                    (memcpy(&fam, addr, sizeof(fam)), fam == AF_INET))) {
+        int rc = sin_read(addr, len, &fam, &out->v4, &out->port);
+        if (rc)
+            return rc;
+        if (fam == 0)
+            return 1;
+        if (fam != AF_INET)
+            return -EAFNOSUPPORT;
+        if (so->v6 && so->v6only)
+            return connect ? -EAFNOSUPPORT : -ENETUNREACH;
+        out->mapped = (uint8_t)so->v6;
+    } else if (fam == 0 && addr && len >= (synack_socklen_t)sizeof(fam)) {
+        return 1;
+    } else {
+        int rc = sock_addr_from(so, addr, len, out);
+        if (rc)
+            return rc;
+        if (out->mapped && so->v6only)
+            return -ENETUNREACH; /* as Linux's udpv6_sendmsg and ip6_datagram_connect */
+    }
+    if (out->v6) {
+        if (memcmp(out->a6, zero, 16) == 0)
+            return -EINVAL; /* :: would be loopback in Linux; there is none here */
+        if (!ip6_enabled(st) || out->a6[0] == 0xff)
+            return -ENETUNREACH; /* no IPv6 address; multicast is not supported */
+        if (so->udp->v4only)
+            return -EADDRNOTAVAIL; /* bound to an IPv4 address (as TCP's connect) */
+    } else if (so->bound6) {
+        return -EADDRNOTAVAIL;
+    }
+    return 0;
+}
+
 int udp_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len)
 {
     synack_sock *so = &st->socks[s];
     udp_sock *u = so->udp;
-    uint16_t fam = 0, port = 0;
-    uint32_t ip = 0;
-    int rc = sin_read(addr, len, &fam, &ip, &port);
-    if (rc)
+    sock_addr to;
+    int rc = dest_read(st, so, addr, len, 1, &to);
+    if (rc < 0)
         return rc;
-    if (fam == 0) { /* AF_UNSPEC dissolves the association (Linux's udp_disconnect) */
+    if (rc == 1) { /* AF_UNSPEC dissolves the association (Linux's udp_disconnect) */
         u->raddr = 0;
         u->rport = 0;
+        u->rv6 = 0;
+        memset(u->raddr6, 0, sizeof(u->raddr6));
         return 0;
     }
-    if (fam != AF_INET)
-        return -EAFNOSUPPORT;
-    if (port == 0 || ip == 0)
+    if (to.port == 0 || (!to.v6 && to.v4 == 0))
         return -EINVAL; /* Linux connects to 0.0.0.0 as loopback; there is none here */
     if ((rc = autobind(st, s)) != 0)
         return rc;
-    u->raddr = ip;
-    u->rport = port;
+    u->rv6 = to.v6;
+    u->raddr = to.v6 ? 0 : to.v4;
+    memcpy(u->raddr6, to.v6 ? to.a6 : (const uint8_t[16]){0}, 16);
+    u->rport = to.port;
     u->err = 0;
     return 0;
 }
 
-int udp_peer(const synack_sock *so, uint32_t *ip, uint16_t *port)
+int udp_peer(const synack_sock *so, sock_addr *peer)
 {
-    if (!so->udp->raddr)
+    const udp_sock *u = so->udp;
+    if (!udp_connected(u))
         return -ENOTCONN;
-    *ip = so->udp->raddr;
-    *port = so->udp->rport;
+    memset(peer, 0, sizeof(*peer));
+    peer->v6 = u->rv6;
+    peer->v4 = u->raddr;
+    memcpy(peer->a6, u->raddr6, 16);
+    peer->port = u->rport;
     return 0;
 }
 
@@ -282,44 +367,55 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
         return -EINVAL;
     if (u->err) /* an ICMP error on the association comes first (Linux's sock_error) */
         return -udp_take_error(so);
-    uint32_t dst, src = so->laddr ? so->laddr : st->cfg.netif.addr;
-    uint16_t dport, fam;
-    if (to) {
-        int rc = sin_read(to, tolen, &fam, &dst, &dport);
-        if (rc)
-            return rc;
-        if (fam != AF_INET)
-            return -EAFNOSUPPORT;
-        if (dport == 0)
+    sock_addr d, f;
+    int rc = to ? dest_read(st, so, to, tolen, 0, &d) : 1;
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && to && !so->v6)
+        return -EAFNOSUPPORT; /* (an AF_INET6 socket's AF_UNSPEC is no address, as Linux) */
+    if (rc == 0) {
+        if (d.port == 0)
             return -EINVAL;
     } else {
-        if (!u->raddr)
+        if (udp_peer(so, &d) != 0)
             return -EDESTADDRREQ;
-        dst = u->raddr;
-        dport = u->rport;
     }
     if (!buf && len)
         return -EFAULT;
-    if (len > UDP_MAX_PAYLOAD)
+    if (len > (d.v6 ? UDP6_MAX_PAYLOAD : UDP_MAX_PAYLOAD))
         return -EMSGSIZE;
+    uint32_t src = so->laddr ? so->laddr : st->cfg.netif.addr;
+    uint8_t src6[16];
+    memcpy(src6, st->cfg.netif.addr6, 16);
     uint16_t sport;
     if (from) {
-        uint32_t fip;
-        int rc = sin_read(from, fromlen, &fam, &fip, &sport);
+        rc = dest_read(st, so, from, fromlen, 0, &f);
         if (rc)
-            return rc;
-        if (fam != AF_INET)
-            return -EAFNOSUPPORT;
-        if (!u->catch_all || sport == 0 || fip == 0)
+            return rc == 1 ? -EAFNOSUPPORT : rc;
+        if (!u->catch_all || f.port == 0 || (!f.v6 && f.v4 == 0))
             return -EINVAL;
-        src = fip;
+        if (f.v6 != d.v6)
+            return -EINVAL; /* a datagram has one family */
+        src = f.v4;
+        memcpy(src6, f.a6, 16);
+        sport = f.port;
     } else {
-        int rc = autobind(st, s);
+        rc = autobind(st, s);
         if (rc)
             return rc;
         sport = so->lport;
+        /* RFC 6724 rule 2, as Linux picks: a link-local destination hears from our
+         * link-local address (Ethernet has one), unless the socket is bound to addr6 */
+        if (d.v6 && !so->bound6 && st->cfg.netif.type == SYNACK_LINK_ETHERNET && d.a6[0] == 0xfe &&
+            (d.a6[1] & 0xc0) == 0x80) {
+            ipv6_addr ll;
+            ip6_link_local(st, &ll);
+            memcpy(src6, ll.b, 16);
+        }
     }
-    return emit(st, so, src, sport, dst, dport, buf, len);
+    if (d.v6)
+        return udp6_emit(st, so, src6, sport, d.a6, d.port, buf, len);
+    return emit(st, so, src, sport, d.v4, d.port, buf, len);
 }
 
 #define UDP_RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC)
@@ -342,16 +438,27 @@ long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, str
         return -EFAULT;
     size_t n = len < d->len ? len : d->len;
     if (n)
-        memcpy(buf, d + 1, n);
-    sin_write(src, srclen, d->saddr, d->sport);
-    sin_write(dst, dstlen, d->daddr, d->dport);
+        memcpy(buf, udp_dgram_data(d), n);
+    if (so->v6) {
+        sock_addr a = {.v6 = d->v6, .v4 = d->saddr, .port = d->sport};
+        if (d->v6)
+            memcpy(a.a6, d + 1, 16);
+        sock_addr_to(so, src, srclen, &a);
+        a = (sock_addr){.v6 = d->v6, .v4 = d->daddr, .port = d->dport};
+        if (d->v6)
+            memcpy(a.a6, (const uint8_t *)(d + 1) + 16, 16);
+        sock_addr_to(so, dst, dstlen, &a);
+    } else {
+        sin_write(src, srclen, d->saddr, d->sport);
+        sin_write(dst, dstlen, d->daddr, d->dport);
+    }
     long ret = (flags & MSG_TRUNC) ? (long)d->len : (long)n;
     if (!(flags & MSG_PEEK)) {
         u->head = d->next;
         if (!u->head)
             u->tail = NULL;
-        u->qbytes -= udp_charge(d->len);
-        st->bufmem.free(st->bufmem.ctx, d, sizeof(*d) + d->len);
+        u->qbytes -= (uint32_t)udp_dgram_size(d);
+        st->bufmem.free(st->bufmem.ctx, d, udp_dgram_size(d));
     }
     return ret;
 }
@@ -359,16 +466,20 @@ long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, str
 int udp_unreach(synack_stack *st, int s, const struct sockaddr *client, synack_socklen_t clen,
                 const struct sockaddr *dst, synack_socklen_t dlen, int code)
 {
-    uint32_t cip, dip;
-    uint16_t cport, dport, cfam, dfam;
-    int rc = sin_read(client, clen, &cfam, &cip, &cport);
+    const synack_sock *so = &st->socks[s];
+    sock_addr c, d;
+    int rc = dest_read(st, so, client, clen, 0, &c);
     if (rc == 0)
-        rc = sin_read(dst, dlen, &dfam, &dip, &dport);
+        rc = dest_read(st, so, dst, dlen, 0, &d);
     if (rc)
-        return rc;
-    if (cfam != AF_INET || dfam != AF_INET)
-        return -EAFNOSUPPORT;
-    if (!st->socks[s].udp->catch_all || code < 0 || code > 15 || !cport || !dport || !cip)
+        return rc == 1 ? -EAFNOSUPPORT : rc;
+    if (!so->udp->catch_all || !c.port || !d.port || c.v6 != d.v6)
+        return -EINVAL;
+    if (c.v6) /* an ICMPv6 Destination Unreachable code (RFC 4443 3.1: 4 is the port) */
+        return code < 0 || code > 6 ? -EINVAL : udp6_unreach(st, &c, &d, (uint8_t)code);
+    uint32_t cip = c.v4, dip = d.v4;
+    uint16_t cport = c.port, dport = d.port;
+    if (code < 0 || code > 15 || !cip)
         return -EINVAL;
     /* The datagram itself is gone: its IP header and UDP ports are what the client's stack
      * matches an error against (RFC 1122 3.2.2, 4.1.3.3), so those are quoted. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* UDP (RFC 768, RFC 1122 4.1): the engine's interface to the socket layer and to IPv4. */
+/* UDP (RFC 768, RFC 1122 4.1; over IPv6, RFC 8200 8.1): the engine's interface to the
+ * socket layer, to IPv4 and to IPv6. */
 #ifndef SYNACK_UDP_UDP_H
 #define SYNACK_UDP_UDP_H
 
@@ -10,15 +11,26 @@
 
 #define UDP_HDR_LEN 8
 #define UDP_MAX_PAYLOAD (0xffff - IPV4_HDR_LEN - UDP_HDR_LEN) /* 65507 */
+#define UDP6_MAX_PAYLOAD (0xffff - UDP_HDR_LEN) /* 65527: IPv6's length excludes its header */
 #define UDP_HASH_BUCKETS 256
 
-/* One queued datagram; its bytes follow the struct. */
+/* One queued datagram; its bytes follow the struct, after an IPv6 one's two addresses
+ * (source, then destination: UDP_DGRAM_V6_EXTRA bytes), so an IPv4 one costs no more. */
 typedef struct udp_dgram {
     struct udp_dgram *next;
-    uint32_t saddr, daddr; /* host order: where it came from, where it was sent */
+    uint32_t saddr, daddr; /* host order: where it came from, where it was sent (IPv4) */
     uint16_t sport, dport;
-    uint32_t len; /* payload bytes */
+    uint16_t len; /* payload bytes (at most 65527) */
+    uint8_t v6;   /* came over IPv6 */
 } udp_dgram;
+
+#define UDP_DGRAM_V6_EXTRA 32u
+
+/* The payload of d, after its addresses if it came over IPv6. */
+static inline uint8_t *udp_dgram_data(udp_dgram *d)
+{
+    return (uint8_t *)(d + 1) + (d->v6 ? UDP_DGRAM_V6_EXTRA : 0);
+}
 
 /* A SOCK_DGRAM socket's state (synack_sock.udp). */
 typedef struct udp_sock {
@@ -28,8 +40,11 @@ typedef struct udp_sock {
     uint16_t rport;
     uint8_t catch_all; /* SYNACK_UDP_CATCH_ALL */
     uint8_t hashed;    /* on a port chain of the table */
-    int err;           /* pending error from ICMP (positive errno), 0: none */
-    int hnext;         /* next socket id on its port chain, -1: end */
+    uint8_t rv6;       /* connect()ed to raddr6 (IPv6), rport */
+    uint8_t v4only;    /* an AF_INET6 socket bound to an IPv4-mapped address */
+    uint8_t raddr6[16];
+    int err;   /* pending error from ICMP (positive errno), 0: none */
+    int hnext; /* next socket id on its port chain, -1: end */
 } udp_sock;
 
 /* The stack's UDP table (synack_stack.udp), allocated with the first UDP socket. */
@@ -44,11 +59,29 @@ static inline uint32_t udp_charge(uint32_t len)
     return len + (uint32_t)sizeof(udp_dgram);
 }
 
+/* The bytes a queued datagram holds (and its charge): payload, struct, IPv6 addresses. */
+static inline size_t udp_dgram_size(const udp_dgram *d)
+{
+    return sizeof(*d) + d->len + (d->v6 ? UDP_DGRAM_V6_EXTRA : 0);
+}
+
+/* Families a socket takes datagrams of (Linux's ipv6_only_sock and the mapped bind). */
+#define UDP_FAM_V4 1
+#define UDP_FAM_V6 2
+int udp_families(const synack_sock *so);
+/* Whether the socket has a default peer (connect()). */
+static inline int udp_connected(const udp_sock *u)
+{
+    return u->raddr != 0 || u->rv6;
+}
+
 /* --- socket side (udp.c) --- */
 int udp_open(synack_stack *st, synack_sock *so);
 void udp_release(synack_stack *st, int s);
 void udp_destroy(synack_stack *st);
 int udp_bind(synack_stack *st, int s, uint32_t ip, uint16_t port);
+/* bind() of an AF_INET6 socket: a as sock_addr_from read it. */
+int udp_bind6(synack_stack *st, int s, const sock_addr *a);
 int udp_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
                 const struct sockaddr *from, synack_socklen_t fromlen, const struct sockaddr *to,
@@ -62,7 +95,7 @@ short udp_poll(const synack_sock *so);
 int udp_setopt(synack_stack *st, int s, int name, int v);
 /* The pending ICMP error, cleared (SO_ERROR). */
 int udp_take_error(synack_sock *so);
-int udp_peer(const synack_sock *so, uint32_t *ip, uint16_t *port);
+int udp_peer(const synack_sock *so, sock_addr *peer);
 
 /* --- datagrams in (udp_input.c) --- */
 /* Whether IPv4 should pass a UDP datagram to dst, not our address: a catch-all exists
@@ -75,5 +108,28 @@ void udp_icmp_input(synack_stack *st, uint8_t type, uint8_t code, uint32_t src, 
                     uint16_t sport, uint16_t dport);
 /* The socket a datagram to daddr:dport from saddr:sport goes to, or -1. */
 int udp_lookup(synack_stack *st, uint32_t daddr, uint16_t dport, uint32_t saddr, uint16_t sport);
+/* The same for either family: dst and src carry addresses and ports. */
+int udp_lookup_any(synack_stack *st, const sock_addr *dst, const sock_addr *src);
+
+/* --- IPv6 (udp6.c) --- */
+/* Whether IPv6 should pass a UDP datagram to dst, not our address: a catch-all socket
+ * that takes IPv6 exists and dst is a global unicast address. */
+int udp6_catch_all_takes(const synack_stack *st, const ipv6_addr *dst);
+/* A UDP datagram over IPv6 for us (seg, len: from the UDP header on; pkt, pkt_len: the
+ * whole packet, for the ICMPv6 quote). */
+int udp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, size_t len,
+               const uint8_t *pkt, size_t pkt_len, int csum_ok);
+/* An ICMPv6 error (as the ICMP type and code it stands for) quoting a datagram of ours. */
+void udp6_icmp_input(synack_stack *st, uint8_t type, uint8_t code, const uint8_t src[16],
+                     const uint8_t dst[16], uint16_t sport, uint16_t dport);
+/* Sends one datagram over IPv6 from src:sport to dst:dport (fragmented at the source past
+ * the path MTU, RFC 8200 4.5, unless IPV6_DONTFRAG's kin IP_PMTUDISC_DO forbids it). */
+long udp6_emit(synack_stack *st, const synack_sock *so, const uint8_t src[16], uint16_t sport,
+               const uint8_t dst[16], uint16_t dport, const uint8_t *buf, size_t len);
+/* ICMPv6 Destination Unreachable `code` to client about a datagram it sent to dst. */
+int udp6_unreach(synack_stack *st, const sock_addr *client, const sock_addr *dst, uint8_t code);
+/* Queues a datagram on socket s (either family): 0 or -ENOBUFS, counted. */
+int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *dst,
+                const uint8_t *data, uint32_t len);
 
 #endif

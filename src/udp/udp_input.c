@@ -31,17 +31,25 @@ int udp_catch_all_takes(const synack_stack *st, uint32_t dst)
 }
 
 /* Linux's compute_score, reduced to what a socket here can be bound to: a socket that
- * names more of the 4-tuple wins; one that names something else does not match. */
-static int score(const synack_sock *so, uint32_t daddr, uint32_t saddr, uint16_t sport)
+ * names more of the 4-tuple wins; one that names something else, or takes only the other
+ * family (IPV6_V6ONLY, AF_INET), does not match. */
+static int score(const synack_stack *st, const synack_sock *so, const sock_addr *d,
+                 const sock_addr *s)
 {
     int sc = 1;
-    if (so->laddr) {
-        if (so->laddr != daddr)
+    if (!(udp_families(so) & (d->v6 ? UDP_FAM_V6 : UDP_FAM_V4)))
+        return -1;
+    if (!so->v6)
+        sc++; /* Linux scores an AF_INET socket above a dual-stack one for IPv4 */
+    if (d->v6 ? so->bound6 : so->laddr != 0) {
+        if (d->v6 ? memcmp(d->a6, st->cfg.netif.addr6, 16) != 0 : so->laddr != d->v4)
             return -1;
         sc += 4;
     }
-    if (so->udp->raddr) {
-        if (so->udp->raddr != saddr || so->udp->rport != sport)
+    const udp_sock *u = so->udp;
+    if (udp_connected(u)) {
+        if (u->rv6 != d->v6 || u->rport != s->port ||
+            (d->v6 ? memcmp(u->raddr6, s->a6, 16) != 0 : u->raddr != s->v4))
             return -1;
         sc += 8;
     }
@@ -50,17 +58,27 @@ static int score(const synack_sock *so, uint32_t daddr, uint32_t saddr, uint16_t
 
 int udp_lookup(synack_stack *st, uint32_t daddr, uint16_t dport, uint32_t saddr, uint16_t sport)
 {
+    sock_addr d = {.v4 = daddr, .port = dport}, s = {.v4 = saddr, .port = sport};
+    return udp_lookup_any(st, &d, &s);
+}
+
+int udp_lookup_any(synack_stack *st, const sock_addr *dst, const sock_addr *src)
+{
     if (!st->udp)
         return -1;
+    uint16_t dport = dst->port;
     int best = -1, best_sc = -1;
+    ipv6_addr d6;
+    memcpy(d6.b, dst->a6, 16);
+    int foreign = dst->v6 ? !ip6_is_our_dst(st, &d6) : dst->v4 != st->cfg.netif.addr;
     for (int i = st->udp->chain[dport % UDP_HASH_BUCKETS]; i >= 0; i = st->socks[i].udp->hnext) {
         const synack_sock *so = &st->socks[i];
         if (so->lport != dport)
             continue;
         /* a socket bound to our address does not take what the catch-all got for others */
-        if (daddr != st->cfg.netif.addr && !so->freebind && so->laddr != daddr)
+        if (foreign && !so->freebind && (dst->v6 || so->laddr != dst->v4))
             continue;
-        int sc = score(so, daddr, saddr, sport);
+        int sc = score(st, so, dst, src);
         if (sc > best_sc) { /* the first of equals: the most recently bound, as Linux */
             best = i;
             best_sc = sc;
@@ -69,41 +87,48 @@ int udp_lookup(synack_stack *st, uint32_t daddr, uint16_t dport, uint32_t saddr,
     return best;
 }
 
-/* Queues the datagram on socket s, or drops it for want of room (UdpRcvbufErrors). */
-static int enqueue(synack_stack *st, int s, const ipv4_hdr *ip, uint16_t sport, uint16_t dport,
-                   const uint8_t *data, uint32_t len)
+int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *dst,
+                const uint8_t *data, uint32_t len)
 {
     synack_sock *so = &st->socks[s];
     udp_sock *u = so->udp;
+    udp_dgram hd = {.v6 = src->v6, .len = (uint16_t)len};
+    size_t size = udp_dgram_size(&hd);
+    int v6 = src->v6;
     /* Linux's __udp_enqueue_schedule_skb: refused once the queue is over SO_RCVBUF (an
      * empty queue always takes one datagram) */
-    if (u->head && u->qbytes + udp_charge(len) > so->knobs.rcvbuf) {
-        stack_count(st, SYNACK_CTR_UdpInErrors);
-        stack_drop(st, NULL, SYNACK_CTR_UdpRcvbufErrors, "udp-rcvbuf");
+    if (u->head && u->qbytes + size > so->knobs.rcvbuf) {
+        stack_count(st, v6 ? SYNACK_CTR_Udp6InErrors : SYNACK_CTR_UdpInErrors);
+        stack_drop(st, NULL, v6 ? SYNACK_CTR_Udp6RcvbufErrors : SYNACK_CTR_UdpRcvbufErrors,
+                   "udp-rcvbuf");
         return -ENOBUFS;
     }
-    udp_dgram *d = st->bufmem.alloc(st->bufmem.ctx, sizeof(*d) + len);
+    udp_dgram *d = st->bufmem.alloc(st->bufmem.ctx, size);
     if (!d) {
-        stack_count(st, SYNACK_CTR_UdpInErrors);
-        stack_drop(st, NULL, SYNACK_CTR_UdpRcvbufErrors, "udp-no-memory");
+        stack_count(st, v6 ? SYNACK_CTR_Udp6InErrors : SYNACK_CTR_UdpInErrors);
+        stack_drop(st, NULL, v6 ? SYNACK_CTR_Udp6RcvbufErrors : SYNACK_CTR_UdpRcvbufErrors,
+                   "udp-no-memory");
         return -ENOBUFS;
     }
-    d->next = NULL;
-    d->saddr = ip->src;
-    d->daddr = ip->dst;
-    d->sport = sport;
-    d->dport = dport;
-    d->len = len;
+    *d = hd;
+    d->saddr = src->v4;
+    d->daddr = dst->v4;
+    d->sport = src->port;
+    d->dport = dst->port;
+    if (v6) {
+        memcpy(d + 1, src->a6, 16);
+        memcpy((uint8_t *)(d + 1) + 16, dst->a6, 16);
+    }
     if (len)
-        memcpy(d + 1, data, len);
+        memcpy(udp_dgram_data(d), data, len);
     int was_empty = u->head == NULL;
     if (u->tail)
         u->tail->next = d;
     else
         u->head = d;
     u->tail = d;
-    u->qbytes += udp_charge(len);
-    stack_count(st, SYNACK_CTR_UdpInDatagrams);
+    u->qbytes += (uint32_t)size;
+    stack_count(st, v6 ? SYNACK_CTR_Udp6InDatagrams : SYNACK_CTR_UdpInDatagrams);
     if (was_empty)
         sock_ready_raise(st, s, POLLIN);
     return 0;
@@ -145,7 +170,8 @@ int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum
     }
     if (st->socks[s].shut_rd)
         return 0;
-    enqueue(st, s, ip, sport, dport, p + UDP_HDR_LEN, (uint32_t)(ulen - UDP_HDR_LEN));
+    sock_addr from = {.v4 = ip->src, .port = sport}, to = {.v4 = ip->dst, .port = dport};
+    udp_enqueue(st, s, &from, &to, p + UDP_HDR_LEN, (uint32_t)(ulen - UDP_HDR_LEN));
     return 0;
 }
 
@@ -195,7 +221,7 @@ void udp_icmp_input(synack_stack *st, uint8_t type, uint8_t code, uint32_t src, 
     synack_sock *so = &st->socks[s];
     /* Linux (without IP_RECVERR): only hard errors, and only on a connected socket, whose
      * association the error is about. */
-    if (!err || !hard || !so->udp->raddr) {
+    if (!err || !hard || !udp_connected(so->udp)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-udp-ignored");
         return;
     }

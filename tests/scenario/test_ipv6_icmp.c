@@ -17,6 +17,7 @@
 #include "synack/link.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
+#include "wire/checksum.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
@@ -198,8 +199,17 @@ static void test_unknown_next_header_parameter_problem(void **state)
      * nothing back (RFC 4443 2.4(e.1): never an error about an error) */
     assert_int_equal(ctr(&p, 0, SYNACK_CTR_Icmp6OutMsgs), 0);
 
-    /* UDP: no AF_INET6 datagram socket exists, so port unreachable */
+    /* UDP: no AF_INET6 datagram socket has port 9, so port unreachable (the datagram is
+     * a well-formed one now that UDP over IPv6 checks length and checksum) */
     nframes = 0;
+    wr16(junk, 4000);
+    wr16(junk + 2, 9);
+    wr16(junk + 4, sizeof(junk));
+    wr16(junk + 6, 0);
+    ipv6_addr c = addr(0), sv = addr(1);
+    uint16_t sum = csum_finish(
+        csum_add(csum_pseudo_ipv6(0, c.b, sv.b, IP_PROTO_UDP, sizeof(junk)), junk, sizeof(junk)));
+    wr16(junk + 6, sum);
     len = pkt6(pkt, IP_PROTO_UDP, junk, sizeof(junk), 0);
     to_stack(&p, 1, pkt, len);
     v6_run_for(&p, 2 * DELAY);
@@ -236,15 +246,20 @@ static void test_errors_rate_limited(void **state)
     v6_init(&p);
     uint8_t junk[8] = {0}, pkt[64];
     size_t len = pkt6(pkt, 253, junk, sizeof(junk), 0);
-    /* a burst of 50, then none until the bucket refills at one a millisecond */
-    for (int i = 0; i < 60; i++)
+    /* a burst of 50, then none until the bucket refills at one a millisecond (each from
+     * a source of its own: one source alone meets its per-destination limit first) */
+    for (int i = 0; i < 60; i++) {
+        pkt[23] = (uint8_t)(0x10 + i);
         to_stack(&p, 1, pkt, len);
+    }
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutParmProblems), 50);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_IcmpOutRateLimitGlobal), 10);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Ip6InUnknownProtos), 60);
     p.now += 5000;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 6; i++) {
+        pkt[23] = (uint8_t)(0x80 + i);
         to_stack(&p, 1, pkt, len);
+    }
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutParmProblems), 55);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_IcmpOutRateLimitGlobal), 11);
     v6_run_for(&p, 2 * DELAY);

@@ -153,6 +153,16 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6ReasmTimeout, 130, "Ip6ReasmTimeout"},
     {SYNACK_CTR_Icmp6OutTimeExcds, 131, "Icmp6OutTimeExcds"},
     {SYNACK_CTR_OutOfWindowIcmps, 132, "OutOfWindowIcmps"},
+    {SYNACK_CTR_Udp6InDatagrams, 133, "Udp6InDatagrams"},
+    {SYNACK_CTR_Udp6NoPorts, 134, "Udp6NoPorts"},
+    {SYNACK_CTR_Udp6InErrors, 135, "Udp6InErrors"},
+    {SYNACK_CTR_Udp6OutDatagrams, 136, "Udp6OutDatagrams"},
+    {SYNACK_CTR_Udp6RcvbufErrors, 137, "Udp6RcvbufErrors"},
+    {SYNACK_CTR_Udp6InCsumErrors, 138, "Udp6InCsumErrors"},
+    {SYNACK_CTR_Ip6FragOKs, 139, "Ip6FragOKs"},
+    {SYNACK_CTR_Ip6FragFails, 140, "Ip6FragFails"},
+    {SYNACK_CTR_Ip6FragCreates, 141, "Ip6FragCreates"},
+    {SYNACK_CTR_Icmp6OutRateLimitHost, 142, "Icmp6OutRateLimitHost"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -27,6 +27,19 @@ static void test_linux_vector(void **state)
     assert_memory_equal(c, want, 8);
 }
 
+static void test_linux_vector_ipv6(void **state)
+{
+    (void)state;
+    /* packetdrill's IPv6 mode: client fd3d:fa7b:d17d::1 reaching the server at
+     * fd3d:a0b:17d6::1 under the same key: TFO_COOKIE=c1d1e9742a47a9bc */
+    static const uint8_t client[16] = {0xfd, 0x3d, 0xfa, 0x7b, 0xd1, 0x7d, [15] = 1};
+    static const uint8_t server[16] = {0xfd, 0x3d, 0x0a, 0x0b, 0x17, 0xd6, [15] = 1};
+    uint8_t c[TFO_COOKIE_LEN];
+    tcp_fastopen_cookie6(key, client, server, c);
+    static const uint8_t want[8] = {0xc1, 0xd1, 0xe9, 0x74, 0x2a, 0x47, 0xa9, 0xbc};
+    assert_memory_equal(c, want, 8);
+}
+
 static void test_depends_on_both_addresses(void **state)
 {
     (void)state;
@@ -42,6 +55,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linux_vector),
+        cmocka_unit_test(test_linux_vector_ipv6),
         cmocka_unit_test(test_depends_on_both_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Shared by the IPv6 interop tests (ipv6_tun.sh, ipv6_tap.sh): the addresses, and synack's
+# Shared by the IPv6 interop tests (ipv6_tun.sh, ipv6_tap.sh, udp6_tap.sh): the addresses, and synack's
 # side, tests/interop/lib/v6peer.c, built from the library into $WORK/v6peer (the synack
 # tool speaks IPv4 only so far).
 K6=2001:db8::1

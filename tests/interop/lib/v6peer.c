@@ -10,6 +10,12 @@
  *                                       peer's end of stream; prints "mss N" (TCP_MAXSEG
  *                                       at the end) and "sent"; exit 1 with the errno name
  *                                       (e.g. ECONNREFUSED) when the connection fails
+ *   v6peer TUN ADDR6 udpecho PORT N     UDP on [::]:PORT: send each of N datagrams back to
+ *                                       its source; prints "listening", then "echoed N"
+ *   v6peer TUN ADDR6 udpsend DST6 PORT SIZE  one datagram of SIZE bytes from a socket
+ *                                       connected to [DST6]:PORT (fragmented past the MTU);
+ *                                       prints "sent", or the errno name an ICMPv6 error
+ *                                       gave the socket within 2 s (e.g. ECONNREFUSED)
  * With V6PEER_TAP in the environment, TUN is a TAP device and the stack an Ethernet one
  * (MAC 02:00:00:00:00:02). */
 #include <arpa/inet.h>
@@ -163,6 +169,62 @@ static int send_file(const char *dst, uint16_t port, const char *in)
     return 1;
 }
 
+static int udp_echo(uint16_t port, int count)
+{
+    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
+    struct synack_sockaddr_in6 any;
+    parse6("::", port, &any);
+    if (synack_bind(st, s, (struct sockaddr *)&any, sizeof(any)) != 0)
+        return 2;
+    printf("listening\n");
+    fflush(stdout);
+    uint64_t t0 = synack_loop_clock();
+    int done = 0;
+    while (done < count && step(t0)) {
+        char buf[2048];
+        struct synack_sockaddr_in6 from;
+        synack_socklen_t fl = sizeof(from);
+        ssize_t n = synack_recvfrom(st, s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+        if (n >= 0 && synack_sendto(st, s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl) == n)
+            done++;
+    }
+    for (int i = 0; i < 20; i++)
+        step(t0);
+    printf("echoed %d\n", done);
+    return done == count ? 0 : 1;
+}
+
+static int udp_send(const char *dst, uint16_t port, size_t size)
+{
+    static char buf[65527];
+    struct synack_sockaddr_in6 to;
+    if (size > sizeof(buf) || parse6(dst, port, &to) != 0)
+        return 2;
+    for (size_t i = 0; i < size; i++)
+        buf[i] = (char)('a' + i % 26);
+    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
+    if (synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)) != 0)
+        return 2;
+    uint64_t t0 = synack_loop_clock();
+    ssize_t n = -EAGAIN;
+    /* the first datagram may wait in the neighbor queue: the loop sends it once resolved */
+    while (n == -EAGAIN && step(t0))
+        n = synack_send(st, s, buf, size, 0);
+    if (n != (ssize_t)size) {
+        printf("send: %s\n", errname((int)-n));
+        return 1;
+    }
+    while (synack_loop_clock() - t0 < 2000000ull && step(t0)) {
+        ssize_t r = synack_recv(st, s, buf, sizeof(buf), 0);
+        if (r < 0 && r != -EAGAIN) {
+            printf("%s\n", errname((int)-r));
+            return 1;
+        }
+    }
+    printf("sent\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 6)
@@ -201,6 +263,10 @@ int main(int argc, char **argv)
         rc = sink((uint16_t)atoi(argv[4]), argv[5]);
     else if (strcmp(argv[3], "send") == 0 && argc >= 7)
         rc = send_file(argv[4], (uint16_t)atoi(argv[5]), argv[6]);
+    else if (strcmp(argv[3], "udpecho") == 0)
+        rc = udp_echo((uint16_t)atoi(argv[4]), atoi(argv[5]));
+    else if (strcmp(argv[3], "udpsend") == 0 && argc >= 7)
+        rc = udp_send(argv[4], (uint16_t)atoi(argv[5]), (size_t)atol(argv[6]));
     else
         rc = 2;
     printf("Ip6InReceives %llu\nIp6InDelivers %llu\nOutRsts %llu\n",
