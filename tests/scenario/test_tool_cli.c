@@ -194,6 +194,64 @@ static void test_bench_gateway_flags(void **state)
     free(r.out);
 }
 
+/* The IPv6 options of serve and connect are checked before any device is opened: a bare
+ * IPv6 address with a port (RFC 5952 6 wants brackets), a bad port, an IPv6 --to without
+ * our own IPv6 address, and a bad --addr6 or --gw6 are usage errors (exit 2) naming the
+ * form wanted; `--help` documents --addr6 and [IPV6]:PORT. */
+static void test_ipv6_options(void **state)
+{
+    (void)state;
+    if (!bin)
+        skip();
+    static const struct {
+        const char *argv[10];
+        const char *err; /* part of stderr */
+    } cases[] = {
+        {{"connect", "--tun", "t0", "--addr", "192.0.2.2/24", "--addr6", "2001:db8::2/64", "--to",
+          "2001:db8::1:80"},
+         "[IPV6]:PORT"},
+        {{"connect", "--tun", "t0", "--addr", "192.0.2.2/24", "--addr6", "2001:db8::2/64", "--to",
+          "[2001:db8::1]:0"},
+         "[IPV6]:PORT"},
+        {{"connect", "--tun", "t0", "--addr", "192.0.2.2/24", "--addr6", "2001:db8::2/64", "--to",
+          "[2001:db8::1:80"},
+         "[IPV6]:PORT"},
+        {{"connect", "--tun", "t0", "--addr", "192.0.2.2/24", "--to", "[2001:db8::1]:80"},
+         "--addr6"},
+        {{"connect", "--tun", "t0", "--addr", "192.0.2.2/24", "--addr6", "2001:db8::zz/64", "--to",
+          "[2001:db8::1]:80"},
+         "an IPv6 address/LEN"},
+        {{"serve", "--tun", "t0", "--addr", "192.0.2.2/24", "--addr6", "2001:db8::2/129"},
+         "an IPv6 address/LEN"},
+        {{"serve", "--tun", "t0", "--addr", "192.0.2.2/24", "--gw6", "192.0.2.1"},
+         "--gw6 wants an IPv6 address"},
+        {{"serve", "--tun", "t0", "--addr", "2001:db8::2/64"}, "IPv6 goes in --addr6"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[12] = {(char *)bin};
+        for (size_t k = 0; k < 10 && cases[i].argv[k]; k++)
+            argv[k + 1] = (char *)cases[i].argv[k];
+        proc_out r;
+        assert_int_equal(proc_run(argv, &r), 0);
+        if (r.status != 2 || !strstr(r.err, cases[i].err))
+            print_error("case %zu: exit %d, stderr '%s'\n", i, r.status, r.err);
+        free(r.out);
+        assert_int_equal(r.status, 2);
+        assert_non_null(strstr(r.err, cases[i].err));
+    }
+    const char *help[] = {"serve", "connect"};
+    for (size_t i = 0; i < 2; i++) {
+        proc_out r;
+        tool(&r, help[i], "--help", NULL, NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "--addr6 A/LEN"));
+        assert_non_null(strstr(r.out, "--gw6 A"));
+        if (i == 1)
+            assert_non_null(strstr(r.out, "[IPV6]:PORT"));
+        free(r.out);
+    }
+}
+
 int main(void)
 {
     bin = getenv("SYNACK_BIN");
@@ -202,7 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_everywhere),     cmocka_unit_test(test_unknown_option),
         cmocka_unit_test(test_demo_exchanges_data), cmocka_unit_test(test_stat_json),
-        cmocka_unit_test(test_bench_gateway_flags),
+        cmocka_unit_test(test_bench_gateway_flags), cmocka_unit_test(test_ipv6_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
