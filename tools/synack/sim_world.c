@@ -360,7 +360,8 @@ static int frame_cmp(const void *a, const void *b)
 
 static void write_frames(sim *w)
 {
-    qsort(w->frames, w->nframes, sizeof(*w->frames), frame_cmp);
+    if (w->nframes) /* a run that sent nothing has no array: qsort's pointer may not be NULL */
+        qsort(w->frames, w->nframes, sizeof(*w->frames), frame_cmp);
     for (size_t i = 0; i < w->nframes && !w->pcap_err; i++) {
         int rc = synack_pcap_write(w->pcap, w->frames[i].t, w->frames[i].data, w->frames[i].len);
         if (rc < 0)
