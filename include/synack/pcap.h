@@ -23,6 +23,10 @@ SYNACK_API_BEGIN
 #define SYNACK_PCAP_ETHERNET 1
 /* LINKTYPE_IPV4: frames are bare IPv4 packets (TUN devices, raw links). */
 #define SYNACK_PCAP_RAW_IPV4 228
+/* LINKTYPE_IPV6: frames are bare IPv6 packets. */
+#define SYNACK_PCAP_RAW_IPV6 229
+/* LINKTYPE_RAW: bare IPv4 or IPv6 packets, told apart by their version (a dual-stack TUN). */
+#define SYNACK_PCAP_RAW_IP 101
 
 /* Largest number of bytes kept per frame; longer frames are truncated in the
  * file and keep their original length in the record header. */

@@ -2,8 +2,8 @@
 /* synack — a simulated network: any number of stacks joined by simulated links with
  * faults, in virtual time. Used by `synack sim`, the scenario tests and the benchmarks.
  *
- * Topology: every host sits on one shared IPv4 segment (L3 frames, no link header). A frame
- * a host sends is routed by its IPv4 destination address to the host that owns it, over
+ * Topology: every host sits on one shared IP segment (L3 frames, no link header). A frame
+ * a host sends is routed by its IPv4 or IPv6 destination address to the host that owns it, over
  * the directed link (src host -> dst host), whose fault settings decide whether it
  * arrives, when, how often and intact. Frames to an unknown address are dropped and counted.
  * Delivery happens only in synack_simnet_run(), never inside the sending call, so a stack is
@@ -78,7 +78,8 @@ synack_simnet *synack_simnet_new(const synack_allocator *a, uint64_t seed, size_
 /* Frees the network and every stack it created. */
 void synack_simnet_free(synack_simnet *n);
 /* Creates a stack from cfg (netif.output is filled in; netif.type must be
- * SYNACK_LINK_IP; cfg->netif.addr is the host's address; a NULL cfg->allocator means the
+ * SYNACK_LINK_IP; cfg->netif.addr is the host's address, and cfg->netif.addr6, when not
+ * all zero, its IPv6 address too; a NULL cfg->allocator means the
  * network's). Returns the host index >= 0 or a negative errno (-EADDRINUSE for an address
  * taken, -EINVAL (also for a config synack_config_check refuses), -ENOMEM, -ENOSPC past
  * 1024 hosts, or the entropy callback's error). The stack belongs to the network. */
@@ -103,11 +104,11 @@ int synack_simnet_set_filter(synack_simnet *n, synack_simnet_filter_fn fn, void 
 /* Number of hosts; the index of the host that owns addr (host order), or -1. */
 int synack_simnet_hosts(const synack_simnet *n);
 int synack_simnet_host_of(const synack_simnet *n, uint32_t addr);
-/* Frames dropped because no host owns their destination (or they were not IPv4). */
+/* Frames dropped because no host owns their destination (or they were not IP). */
 uint64_t synack_simnet_unroutable(const synack_simnet *n);
 /* Frames in flight right now. */
 size_t synack_simnet_inflight(const synack_simnet *n);
-/* Puts a raw IPv4 packet on the wire as if `from` had sent it (from may be -1 for an
+/* Puts a raw IPv4 or IPv6 packet on the wire as if `from` had sent it (from may be -1 for an
  * outside attacker: then it goes straight to the owner of the destination address, after
  * `delay_us`, with no faults; from >= 0 goes through from's link, delay_us on top of its
  * faults). Used for spoofed floods and old duplicates. Returns 0 (also when the link lost

@@ -32,6 +32,10 @@ void fault_link_destroy(fault_link *l, const synack_allocator *a)
 
 int fault_tcp_flags(const uint8_t *frame, size_t len)
 {
+    /* RFC 8200 3: a 40-byte fixed header, Next Header in byte 6 (a TCP segment behind
+     * extension headers is not matched: the simulated hosts send none). */
+    if (len >= 60 && (frame[0] >> 4) == 6)
+        return frame[6] == 6 ? frame[40 + 13] : -1;
     /* RFC 791 3.1: version/IHL in byte 0, protocol in byte 9; RFC 9293 3.1: flags in
      * byte 13 of the TCP header. */
     if (len < 20 || (frame[0] >> 4) != 4 || frame[9] != 6)

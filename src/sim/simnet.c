@@ -31,6 +31,7 @@ typedef struct sim_host {
     synack_simnet *net; /* back pointer, for the output callback */
     int index;          /* host index */
     uint32_t addr;      /* IPv4 address, host byte order */
+    uint8_t addr6[16];  /* IPv6 address (netif.addr6); all zero: none */
     synack_stack *st;   /* the stack, owned by the network */
 } sim_host;
 
@@ -52,7 +53,7 @@ struct synack_simnet {
     size_t nheap;     /* frames in flight */
     size_t heap_cap;  /* room in heap[] */
 
-    uint64_t unroutable;            /* frames to an address no host owns, or not IPv4 */
+    uint64_t unroutable;            /* frames to an address no host owns, or not IP */
     synack_simnet_tap_fn tap;       /* observer of every frame */
     void *tap_ctx;                  /* its context */
     synack_simnet_filter_fn filter; /* drops frames at send time, before the link */
@@ -188,12 +189,27 @@ static int host_by_addr(const synack_simnet *n, uint32_t addr)
     return -1;
 }
 
-/* IPv4 destination of a frame (RFC 791 3.1, bytes 16-19), or 0 if it is not IPv4. */
-static uint32_t frame_dst(const uint8_t *p, size_t len)
+static int host_by_addr6(const synack_simnet *n, const uint8_t addr6[16])
 {
+    static const uint8_t none[16];
+    if (memcmp(addr6, none, 16) == 0)
+        return -1;
+    for (int i = 0; i < n->nhosts; i++)
+        if (memcmp(n->hosts[i]->addr6, addr6, 16) == 0)
+            return i;
+    return -1;
+}
+
+/* The host a frame is for: by its IPv4 destination (RFC 791 3.1, bytes 16-19) or its
+ * IPv6 one (RFC 8200 3, bytes 24-39); -1 for no host or another version. */
+static int frame_host(const synack_simnet *n, const uint8_t *p, size_t len)
+{
+    if (len >= 40 && (p[0] >> 4) == 6)
+        return host_by_addr6(n, p + 24);
     if (len < 20 || (p[0] >> 4) != 4)
-        return 0;
-    return (uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19];
+        return -1;
+    uint32_t dst = (uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19];
+    return dst == 0 ? -1 : host_by_addr(n, dst);
 }
 
 static void tap_call(synack_simnet *n, int from, int to, uint64_t t, const uint8_t *frame,
@@ -234,7 +250,7 @@ static int host_output(void *ctx, const uint8_t *frame, size_t len)
 {
     sim_host *h = ctx;
     synack_simnet *n = h->net;
-    int to = host_by_addr(n, frame_dst(frame, len));
+    int to = frame_host(n, frame, len);
     if (to < 0) {
         n->unroutable++;
         tap_call(n, h->index, -1, n->now, frame, len, 0);
@@ -331,7 +347,7 @@ int synack_simnet_add_host(synack_simnet *n, const synack_config *cfg)
 {
     if (!n || !cfg || cfg->netif.type != SYNACK_LINK_IP || cfg->netif.addr == 0)
         return -EINVAL;
-    if (host_by_addr(n, cfg->netif.addr) >= 0)
+    if (host_by_addr(n, cfg->netif.addr) >= 0 || host_by_addr6(n, cfg->netif.addr6) >= 0)
         return -EADDRINUSE;
     int rc = grow(n);
     if (rc != 0)
@@ -344,6 +360,7 @@ int synack_simnet_add_host(synack_simnet *n, const synack_config *cfg)
     h->net = n;
     h->index = idx;
     h->addr = cfg->netif.addr;
+    memcpy(h->addr6, cfg->netif.addr6, 16);
     /* The links to and from every host, this one included, before anything can fail
      * half-way: a failure frees exactly what this call made. */
     for (int j = 0; j <= idx && rc == 0; j++) {
@@ -469,7 +486,7 @@ int synack_simnet_inject(synack_simnet *n, int from, uint64_t delay_us, const ui
 {
     if (!n || !pkt || len == 0 || from < -1 || from >= n->nhosts)
         return -EINVAL;
-    int to = host_by_addr(n, frame_dst(pkt, len));
+    int to = frame_host(n, pkt, len);
     if (to < 0) {
         n->unroutable++;
         tap_call(n, from, -1, n->now, pkt, len, 0);

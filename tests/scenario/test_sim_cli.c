@@ -8,7 +8,9 @@
  * objects, mermaid must start with sequenceDiagram, svg must be an <svg> document. With
  * tshark on PATH, the capture of seed 1 must open with no errors (malformed packets, bad
  * checksums) and no expert warnings other than the scenario's deliberate ones; with
- * rsvg-convert on PATH, the SVG of seed 1 must render to a PNG.
+ * rsvg-convert on PATH, the SVG of seed 1 must render to a PNG. With --ipv6 (seed 1) every
+ * scenario's checks hold in every format, only IPv6 addresses show, and its capture is
+ * LINKTYPE_IPV6 and as clean in tshark.
  *
  * A few real `synack sim` processes ($SYNACK_BIN, set by CMake; without it those tests are
  * skipped) cover the command line: --list, usage errors, per-seed determinism, and that the
@@ -45,8 +47,9 @@ static const sim_format format_ids[] = {SIM_FMT_TEXT, SIM_FMT_JSON, SIM_FMT_MERM
 #define NFORMATS (sizeof formats / sizeof formats[0])
 
 /* Runs scenario name in-process with seed and format (and a capture when pcap is not NULL),
- * rendering into r->out; r->status is sim_execute's exit code. */
-static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char *pcap, proc_out *r)
+ * over IPv6 when ipv6, rendering into r->out; r->status is sim_execute's exit code. */
+static void run_sim_ip(const char *name, uint64_t seed, sim_format fmt, const char *pcap, int ipv6,
+                       proc_out *r)
 {
     memset(r, 0, sizeof(*r));
     const sim_scenario *scn = sim_find_scenario(name);
@@ -56,10 +59,16 @@ static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char 
     o.seed = seed;
     o.format = fmt;
     o.pcap = pcap;
+    o.ipv6 = (uint8_t)ipv6;
     FILE *f = open_memstream(&r->out, &r->len);
     assert_non_null(f);
     r->status = sim_execute(scn, &o, f);
     assert_int_equal(fclose(f), 0);
+}
+
+static void run_sim(const char *name, uint64_t seed, sim_format fmt, const char *pcap, proc_out *r)
+{
+    run_sim_ip(name, seed, fmt, pcap, 0, r);
 }
 
 static int check_format(const char *fmt, const proc_out *r)
@@ -206,15 +215,14 @@ static int deliberate(const char *scenario, const char *summary)
     return 0;
 }
 
-static void test_pcap(void **state)
+static void check_pcap(const char *name, int ipv6)
 {
-    const char *name = *state;
     if (!proc_on_path("tshark"))
         skip();
     char pcap[512];
-    snprintf(pcap, sizeof(pcap), "%s/%s.pcap", tmpdir, name);
+    snprintf(pcap, sizeof(pcap), "%s/%s%s.pcap", tmpdir, name, ipv6 ? "-v6" : "");
     proc_out r;
-    run_sim(name, 1, SIM_FMT_JSON, pcap, &r);
+    run_sim_ip(name, 1, SIM_FMT_JSON, pcap, ipv6, &r);
     free(r.out);
     /* 1 is a failed behaviour check, reported by the other test; the capture is written. */
     assert_true(r.status == 0 || r.status == 1);
@@ -222,6 +230,16 @@ static void test_pcap(void **state)
         "tshark", "-r", pcap,     "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
         "-q",     "-z", "expert", NULL};
     assert_int_equal(proc_run(targv, &r), 0);
+    if (ipv6) {
+        /* LINKTYPE_IPV6 in the file header: tshark reads every frame as IPv6 (so a frame
+         * that is not would be malformed above), not as the IPv4 of a LINKTYPE 228 file. */
+        uint8_t hdr[24] = {0};
+        FILE *f = fopen(pcap, "rb");
+        assert_non_null(f);
+        assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+        fclose(f);
+        assert_int_equal(hdr[20] | hdr[21] << 8 | hdr[22] << 16 | hdr[23] << 24, 229);
+    }
     if (r.status != 0) {
         print_error("%s: tshark exit %d: %s\n", name, r.status, r.err);
         free(r.out);
@@ -248,6 +266,73 @@ static void test_pcap(void **state)
     free(r.out);
     unlink(pcap);
     assert_int_equal(bad, 0);
+}
+
+static void test_pcap(void **state)
+{
+    check_pcap(*state, 0);
+}
+
+static void test_pcap_v6(void **state)
+{
+    check_pcap(*state, 1);
+}
+
+/* --ipv6: the scenario's checks hold over IPv6 in every format (twice the same bytes), and
+ * every address shown is the IPv6 one (RFC 5952 text), none the IPv4 one it stands for. */
+static void test_ipv6(void **state)
+{
+    const char *name = *state;
+    int failures = 0;
+    for (size_t f = 0; f < NFORMATS; f++) {
+        proc_out a, b;
+        run_sim_ip(name, 1, format_ids[f], NULL, 1, &a);
+        run_sim_ip(name, 1, format_ids[f], NULL, 1, &b);
+        const char *why = NULL;
+        if (a.status != 0)
+            why = "exit status";
+        else if (a.len != b.len || memcmp(a.out, b.out, a.len) != 0)
+            why = "two runs differ";
+        else if (!check_format(formats[f], &a))
+            why = "not the format";
+        else if ((!strstr(a.out, "2001:db8::1") || !strstr(a.out, "2001:db8::2")) &&
+                 (format_ids[f] != SIM_FMT_JSON || strstr(a.out, "\"conn\":")))
+            why = "no 2001:db8::1 and ::2"; /* json names addresses with connections only */
+        else if (strstr(a.out, "192.0.2.") || strstr(a.out, "198.51.100.") ||
+                 strstr(a.out, "203.0.113.") || strstr(a.out, "2001:0db8"))
+            why = "an IPv4 address or a non-RFC 5952 IPv6 one";
+        if (why && failures++ < 3)
+            print_error("%s --ipv6 --format %s: %s (exit %d)\n", name, formats[f], why, a.status);
+        free(a.out);
+        free(b.out);
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* Over IPv6 the MSS a host offers is the MTU less 60 (RFC 8200's 40-byte header and TCP's
+ * 20), 1440 on the simulated 1500-byte links, where IPv4 offers 1460; and the connection
+ * legend brackets IPv6 addresses before their ports (RFC 5952 6). */
+static void test_ipv6_mss(void **state)
+{
+    (void)state;
+    proc_out v4, v6, txt;
+    run_sim_ip("handshake", 1, SIM_FMT_JSON, NULL, 0, &v4);
+    run_sim_ip("handshake", 1, SIM_FMT_JSON, NULL, 1, &v6);
+    run_sim_ip("handshake", 1, SIM_FMT_TEXT, NULL, 1, &txt);
+    assert_non_null(strstr(v4.out, "\"conn\":\"192.0.2.1:"));
+    assert_non_null(strstr(v4.out, "\"flags\":\"S\""));
+    assert_non_null(strstr(v4.out, "\"opts\":\"mss=1460,"));
+    assert_null(strstr(v4.out, "mss=1440"));
+    assert_non_null(strstr(v6.out, "\"conn\":\"[2001:db8::1]:"));
+    assert_non_null(strstr(v6.out, ">[2001:db8::2]:80\",\"flags\":\"S\""));
+    assert_non_null(strstr(v6.out, "\"opts\":\"mss=1440,"));
+    assert_null(strstr(v6.out, "mss=1460"));
+    assert_non_null(strstr(txt.out, "\nclient 2001:db8::1, server 2001:db8::2; link"));
+    assert_non_null(strstr(txt.out, "c1: client [2001:db8::1]:"));
+    assert_non_null(strstr(txt.out, "; server [2001:db8::2]:80 ISN "));
+    free(v4.out);
+    free(v6.out);
+    free(txt.out);
 }
 
 static void test_svg_renders(void **state)
@@ -301,6 +386,7 @@ static void test_cli(void **state)
         {(char *)bin, "sim", "handshake", "--seed", "x", NULL},
         {(char *)bin, "sim", "handshake", "--bogus", NULL},
         {(char *)bin, "sim", "handshake", "--delay", NULL},
+        {(char *)bin, "sim", "handshake", "--ipv6=1", NULL},
         {(char *)bin, "nonsense", NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -361,13 +447,15 @@ int main(int argc, char **argv)
         return 1;
     }
     size_t n = sim_scenario_count;
-    struct CMUnitTest *tests = calloc(4 * n + 1, sizeof(*tests));
-    char(*tnames)[128] = calloc(4 * n + 1, sizeof(*tnames));
+    struct CMUnitTest *tests = calloc(6 * n + 2, sizeof(*tests));
+    char(*tnames)[128] = calloc(6 * n + 2, sizeof(*tnames));
     if (!tests || !tnames)
         return 1;
     size_t k = 0;
-    if (!exhaustive)
+    if (!exhaustive) {
         tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cli);
+        tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_ipv6_mss);
+    }
     for (size_t i = 0; i < n; i++) {
         void *name = (void *)sim_scenarios[i]->name;
         snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: seeds x formats",
@@ -386,6 +474,14 @@ int main(int argc, char **argv)
         k++;
         snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s: svg renders", sim_scenarios[i]->name);
         tests[k] = (struct CMUnitTest){tnames[k], test_svg_renders, NULL, NULL, name};
+        k++;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s --ipv6: every format",
+                 sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_ipv6, NULL, NULL, name};
+        k++;
+        snprintf(tnames[k], sizeof(tnames[k]), "sim %.60s --ipv6: pcap opens in tshark",
+                 sim_scenarios[i]->name);
+        tests[k] = (struct CMUnitTest){tnames[k], test_pcap_v6, NULL, NULL, name};
         k++;
     }
     int rc =

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The simulated network: routing, each link fault, the bottleneck, scripted rules, the
  * event order, injection, the bounds, memory, and determinism under a seed. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -518,6 +519,70 @@ static void test_rules(void **state)
     pair_free(&p);
 }
 
+static int add6(synack_simnet *n, uint32_t addr, uint8_t last)
+{
+    synack_config c;
+    synack_config_default(&c);
+    c.netif.addr = addr;
+    static const uint8_t prefix[4] = {0x20, 0x01, 0x0d, 0xb8}; /* 2001:db8::/32 */
+    memcpy(c.netif.addr6, prefix, 4);
+    c.netif.addr6[15] = last;
+    c.netif.prefix6_len = 64;
+    synack_config_deterministic(&c, addr);
+    return synack_simnet_add_host(n, &c);
+}
+
+/* IPv6 frames go to the host whose netif.addr6 they are for (an address taken twice is
+ * -EADDRINUSE, one nobody owns is unroutable), and a rule matches TCP flags over IPv6: the
+ * first SYN from 2001:db8::1 to [2001:db8::2]:80 is dropped, its retransmission at the
+ * initial RTO (1 s) gets through. */
+static void test_ipv6_route_and_rules(void **state)
+{
+    (void)state;
+    synack_simnet *n = synack_simnet_new(NULL, 1, 1000);
+    assert_int_equal(add6(n, A_ADDR, 1), 0);
+    assert_int_equal(add6(n, B_ADDR, 2), 1);
+    assert_int_equal(add6(n, C_ADDR, 2), -EADDRINUSE);
+    synack_fault_config c2s = {.delay_us = 1000};
+    c2s.rules[0] = (synack_fault_rule){.flags_mask = 0x12, .flags_value = 0x02, .nth = 1};
+    synack_fault_config s2c = {.delay_us = 1000};
+    assert_int_equal(synack_simnet_set_link(n, 0, 1, &c2s), 0);
+    assert_int_equal(synack_simnet_set_link(n, 1, 0, &s2c), 0);
+    synack_stack *cl = synack_simnet_stack(n, 0), *sv = synack_simnet_stack(n, 1);
+
+    struct synack_sockaddr_in6 sa = {.sin6_family = SYNACK_AF_INET6, .sin6_port = htons(80)};
+    int ls = synack_socket_domain(sv, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    assert_int_equal(synack_bind(sv, ls, (const struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(synack_listen(sv, ls, 4), 0);
+    sa.sin6_addr.s6_bytes[0] = 0x20;
+    sa.sin6_addr.s6_bytes[1] = 0x01;
+    sa.sin6_addr.s6_bytes[2] = 0x0d;
+    sa.sin6_addr.s6_bytes[3] = 0xb8;
+    sa.sin6_addr.s6_bytes[15] = 2;
+    int cs = synack_socket_domain(cl, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    assert_int_equal(synack_connect(cl, cs, (const struct sockaddr *)&sa, sizeof(sa)),
+                     -EINPROGRESS);
+    synack_simnet_run(n, 999999);
+    assert_int_equal(synack_accept(sv, ls, NULL, NULL), -EAGAIN);
+    assert_int_equal(synack_simnet_link_stats(n, 0, 1)->lost, 1);
+    synack_simnet_run(n, 1003000);
+    assert_true(synack_accept(sv, ls, NULL, NULL) >= 0);
+    assert_int_equal(synack_simnet_link_stats(n, 0, 1)->delivered, 2); /* SYN, ACK */
+    assert_int_equal(synack_simnet_link_stats(n, 1, 0)->delivered, 1); /* SYN-ACK */
+    assert_int_equal(synack_simnet_unroutable(n), 0);
+
+    /* a bare IPv6 header to 2001:db8::9, which no host owns */
+    uint8_t pkt[40] = {0x60};
+    pkt[6] = 59; /* no next header */
+    pkt[7] = 64;
+    memcpy(pkt + 8, sa.sin6_addr.s6_bytes, 16);
+    memcpy(pkt + 24, sa.sin6_addr.s6_bytes, 16);
+    pkt[39] = 9;
+    assert_int_equal(synack_simnet_inject(n, -1, 0, pkt, sizeof(pkt)), -EHOSTUNREACH);
+    assert_int_equal(synack_simnet_unroutable(n), 1);
+    synack_simnet_free(n);
+}
+
 /* One lossy, reordering, duplicating, jittery transfer; the hash of every delivery. */
 static uint64_t run_seed(uint64_t seed)
 {
@@ -561,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_memory_through_allocator),
         cmocka_unit_test(test_corruption_caught_by_checksums),
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_ipv6_route_and_rules),
         cmocka_unit_test(test_same_seed_same_deliveries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

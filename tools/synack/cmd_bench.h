@@ -124,13 +124,22 @@ struct bench_pair {
     uint64_t bytes[2];    /* their bytes */
     uint64_t drops;       /* frames lost because a ring was full */
     bench_out_ctx ctx[2]; /* output contexts */
+    int ipv6;             /* the sockets are AF_INET6 between 2001:db8::1 and ::2 */
 };
 
 #define BENCH_CLIENT_ADDR 0xc0000201u /* 192.0.2.1 */
 #define BENCH_SERVER_ADDR 0xc0000202u /* 192.0.2.2 */
+/* The IPv6 pair (RFC 3849 documentation prefix): 2001:db8::1 is the client, ::2 the server. */
+#define BENCH_ADDR6(last)                                                                          \
+    {                                                                                              \
+        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (last)                            \
+    }
 
 /* Fills cfg with the stack defaults plus what the bench needs (no events, fixed seed). */
 void bench_config(synack_config *cfg, uint32_t mtu);
+/* Asks bench_pair_init for an IPv6 pair: both stacks get their IPv6 address (and keep
+ * their IPv4 one) and the bench's sockets are AF_INET6. */
+void bench_config_ipv6(synack_config *cfg);
 /* Creates both stacks from base (netif address and output are filled in per side) with
  * rings of ring_bytes each. Returns 0 or -ENOMEM. */
 int bench_pair_init(bench_pair *p, const synack_config *base, size_t ring_bytes, int direct,
@@ -159,6 +168,8 @@ extern int bench_zero_copy;
 ssize_t bench_send(bench_pair *p, int side, int s, const void *buf, size_t len);
 ssize_t bench_recv(bench_pair *p, int side, int s, void *buf, size_t len);
 int bench_close(bench_pair *p, int side, int s);
+/* A stream socket of the pair's family on side. */
+int bench_socket(bench_pair *p, int side);
 int bench_connect(bench_pair *p, int s, uint16_t port);
 /* Server: a listening socket on port with the given backlog; negative errno on failure. */
 int bench_listen(bench_pair *p, uint16_t port, int backlog);
@@ -189,7 +200,8 @@ int bench_ready(const bench_opts *o, bench_report *r);
 int bench_tap(const bench_opts *o, bench_report *r);
 int bench_size(const bench_opts *o, bench_report *r);
 
-/* ---- the kernel side (cmd_bench_kernel.c): loopback, 127.0.0.1, in this process ---- */
+/* ---- the kernel side (cmd_bench_kernel.c): loopback, 127.0.0.1 (::1 when v6), in this
+ * process ---- */
 
 typedef struct kbench_result {
     double seconds;     /* wall time */
@@ -205,11 +217,11 @@ typedef struct kbench_result {
 
 /* One connection over loopback, a writer thread and a reader thread, `bytes` bytes;
  * maxseg > 0 sets TCP_MAXSEG on both sockets before the handshake. */
-int kbench_throughput(uint64_t bytes, int maxseg, kbench_result *res);
+int kbench_throughput(uint64_t bytes, int maxseg, int v6, kbench_result *res);
 /* `count` sequential connect / 64-byte request / 64-byte reply / client close. */
-int kbench_churn(uint64_t count, double max_seconds, kbench_result *res);
+int kbench_churn(uint64_t count, double max_seconds, int v6, kbench_result *res);
 /* `count` one-byte round trips, both threads pinned to `cpu`. */
-int kbench_latency(uint64_t count, int cpu, kbench_result *res);
+int kbench_latency(uint64_t count, int cpu, int v6, kbench_result *res);
 
 /* Sorts v and returns the q-quantile (0..1) by nearest rank. */
 double bench_quantile_u32(uint32_t *v, size_t n, double q);

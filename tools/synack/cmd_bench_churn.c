@@ -94,7 +94,7 @@ static uint64_t synack_churn(bench_pair *p, uint64_t count, double max_seconds, 
     for (; done < count; done++) {
         if ((done & 1023) == 0 && bench_now_ns() - t0 > limit)
             break;
-        l.cs = synack_socket(p->st[0], SOCK_STREAM);
+        l.cs = bench_socket(p, 0);
         l.ss = -1;
         if (l.cs < 0) {
             snprintf(err, errcap, "socket #%llu: %d", (unsigned long long)done, l.cs);
@@ -139,12 +139,14 @@ typedef struct churn_result {
     char err[120];      /* "" when all completed */
 } churn_result;
 
-static int churn_run(const bench_opts *o, uint64_t count, double max_s, int cached,
+static int churn_run(const bench_opts *o, uint64_t count, double max_s, int cached, int v6,
                      churn_result *res)
 {
     memset(res, 0, sizeof(*res));
     synack_config cfg;
     bench_config(&cfg, 1500);
+    if (v6)
+        bench_config_ipv6(&cfg);
     /* Every lifecycle leaves a TIME-WAIT entry on the client, and the virtual clock moves
      * far less than 2 MSL during the run: the port range must exceed max_time_wait, or
      * connect() finds every port of the default range (16384) held by TIME-WAIT. */
@@ -181,56 +183,67 @@ static double rate(uint64_t n, double s)
     return n && s > 0 ? (double)n / s : NAN;
 }
 
-int bench_churn(const bench_opts *o, bench_report *r)
+/* One family's rows (IPv4, or IPv6 beside the kernel's ::1) and notes. */
+static int churn_family(const bench_opts *o, bench_report *r, uint64_t count, double max_s, int v6)
 {
-    uint64_t count = o->count ? o->count : o->quick ? QUICK_COUNT : DEFAULT_COUNT;
-    double max_s = o->max_seconds > 0 ? o->max_seconds : 120;
     churn_result sr[2];
     int failed = 0;
     for (int cached = 0; cached < 2; cached++)
-        if (churn_run(o, count, max_s, cached, &sr[cached]) != 0)
+        if (churn_run(o, count, max_s, cached, v6, &sr[cached]) != 0)
             failed = 1;
 
     kbench_result k;
     memset(&k, 0, sizeof k);
-    int krv = o->no_kernel ? -1 : kbench_churn(count, max_s, &k);
+    int krv = o->no_kernel ? -1 : kbench_churn(count, max_s, v6, &k);
     double krate = !o->no_kernel ? rate(k.count, k.seconds) : NAN;
     double kcpu = !o->no_kernel ? rate(k.count, k.cpu_seconds) : NAN;
 
-    static const char *const names[2] = {"malloc", "caching allocator"};
+    static const char *const names[2][2] = {{"malloc", "caching allocator"},
+                                            {"malloc, IPv6", "caching allocator, IPv6"}};
     for (int c = 0; c < 2; c++) {
         char m[64];
-        snprintf(m, sizeof m, "lifecycles per second (%s)", names[c]);
+        snprintf(m, sizeof m, "lifecycles per second (%s)", names[v6][c]);
         bench_row *row =
             bench_row_add(r, m, "1/s", rate(sr[c].done, sr[c].seconds), krate, BENCH_HIGHER);
         double v = rate(sr[c].done, sr[c].seconds);
         bench_row_target(row, "synack >= 1000000", isnan(v) ? -1 : v >= 1e6);
-        snprintf(m, sizeof m, "  per CPU-second (%s)", names[c]);
+        snprintf(m, sizeof m, "  per CPU-second (%s)", names[v6][c]);
         bench_row_add(r, m, "1/cpu-s", rate(sr[c].done, sr[c].cpu_seconds), kcpu, BENCH_HIGHER);
     }
     for (int c = 0; c < 2; c++) {
         bench_note(r,
                    "synack (%s): %llu of %llu lifecycles in %.3f s (%.3f CPU-s), %.1f "
                    "segments each, %llu TIME-WAIT entries recycled, virtual time %.3f s",
-                   names[c], (unsigned long long)sr[c].done, (unsigned long long)count,
+                   names[v6][c], (unsigned long long)sr[c].done, (unsigned long long)count,
                    sr[c].seconds, sr[c].cpu_seconds, sr[c].segs, (unsigned long long)sr[c].recycled,
                    sr[c].vtime);
         if (sr[c].err[0])
-            bench_note(r, "synack (%s) stopped: %s", names[c], sr[c].err);
+            bench_note(r, "synack (%s) stopped: %s", names[v6][c], sr[c].err);
     }
-    bench_note(r, "synack: ephemeral ports 1024-65535, defaults otherwise (max_time_wait 32768, "
-                  "Nagle on, delayed ACK 40 ms, timestamps, SACK, wscale; 256 KiB buffer rings "
-                  "allocated on first use)");
+    if (!v6)
+        bench_note(r,
+                   "synack: ephemeral ports 1024-65535, defaults otherwise (max_time_wait 32768, "
+                   "Nagle on, delayed ACK 40 ms, timestamps, SACK, wscale; 256 KiB buffer rings "
+                   "allocated on first use)");
     if (!o->no_kernel) {
         bench_note(r,
-                   "kernel: %llu of %llu lifecycles in %.3f s (%.3f CPU-s), loopback, one "
-                   "client thread and one server thread",
-                   (unsigned long long)k.count, (unsigned long long)count, k.seconds,
-                   k.cpu_seconds);
+                   "kernel%s: %llu of %llu lifecycles in %.3f s (%.3f CPU-s), loopback %s, "
+                   "one client thread and one server thread",
+                   v6 ? " (IPv6)" : "", (unsigned long long)k.count, (unsigned long long)count,
+                   k.seconds, k.cpu_seconds, v6 ? "::1" : "127.0.0.1");
         if (krv != 0 || k.error[0]) {
-            bench_note(r, "kernel stopped: %s", k.error);
+            bench_note(r, "kernel%s stopped: %s", v6 ? " (IPv6)" : "", k.error);
             failed = 1;
         }
     }
+    return failed ? -1 : 0;
+}
+
+int bench_churn(const bench_opts *o, bench_report *r)
+{
+    uint64_t count = o->count ? o->count : o->quick ? QUICK_COUNT : DEFAULT_COUNT;
+    double max_s = o->max_seconds > 0 ? o->max_seconds : 120;
+    int failed = churn_family(o, r, count, max_s, 0) != 0;
+    failed |= churn_family(o, r, count, max_s, 1) != 0;
     return failed ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* synack bench — the Linux kernel's side of each comparison, over loopback (127.0.0.1) in
- * this process: a server thread and the calling thread as client, blocking sockets. */
+/* synack bench — the Linux kernel's side of each comparison, over loopback (127.0.0.1, or
+ * ::1 for the IPv6 rows) in this process: a server thread and the calling thread as
+ * client, blocking sockets. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,27 +26,46 @@ typedef struct kserver {
     int err;           /* errno of a failure, 0 none */
 } kserver;
 
-/* A listening socket on 127.0.0.1 with an ephemeral port; maxseg > 0 sets TCP_MAXSEG
- * (accepted sockets inherit it). Returns the fd and fills *port, or -errno. */
-static int listen_loopback(int maxseg, uint16_t *port)
+/* The loopback address and a port: 127.0.0.1, or ::1 when v6. */
+typedef union kaddr {
+    struct sockaddr sa;
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+} kaddr;
+
+static socklen_t loopback_addr(kaddr *a, int v6, uint16_t port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    memset(a, 0, sizeof(*a));
+    if (v6) {
+        a->v6.sin6_family = AF_INET6;
+        a->v6.sin6_port = htons(port);
+        a->v6.sin6_addr = in6addr_loopback;
+        return sizeof(a->v6);
+    }
+    a->v4.sin_family = AF_INET;
+    a->v4.sin_port = htons(port);
+    a->v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return sizeof(a->v4);
+}
+
+/* A listening socket on 127.0.0.1 (::1 when v6) with an ephemeral port; maxseg > 0 sets
+ * TCP_MAXSEG (accepted sockets inherit it). Returns the fd and fills *port, or -errno. */
+static int listen_loopback(int maxseg, int v6, uint16_t *port)
+{
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (maxseg > 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &maxseg, sizeof maxseg) != 0)
         goto fail;
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 || listen(fd, 1024) != 0)
+    kaddr a;
+    socklen_t len = loopback_addr(&a, v6, 0);
+    if (bind(fd, &a.sa, len) != 0 || listen(fd, 1024) != 0)
         goto fail;
-    socklen_t len = sizeof sin;
-    if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+    if (getsockname(fd, &a.sa, &len) != 0)
         goto fail;
-    *port = ntohs(sin.sin_port);
+    *port = ntohs(v6 ? a.v6.sin6_port : a.v4.sin_port);
     return fd;
 fail:;
     int e = errno;
@@ -53,21 +73,18 @@ fail:;
     return -e;
 }
 
-static int connect_loopback(uint16_t port, int maxseg, int nodelay)
+static int connect_loopback(uint16_t port, int maxseg, int nodelay, int v6)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     if (maxseg > 0)
         setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &maxseg, sizeof maxseg);
     if (nodelay)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+    kaddr a;
+    socklen_t len = loopback_addr(&a, v6, port);
+    if (connect(fd, &a.sa, len) != 0) {
         int e = errno;
         close(fd);
         return -e;
@@ -139,11 +156,11 @@ static void *sink_thread(void *arg)
     return NULL;
 }
 
-int kbench_throughput(uint64_t bytes, int maxseg, kbench_result *res)
+int kbench_throughput(uint64_t bytes, int maxseg, int v6, kbench_result *res)
 {
     memset(res, 0, sizeof(*res));
     uint16_t port;
-    int lfd = listen_loopback(maxseg, &port);
+    int lfd = listen_loopback(maxseg, v6, &port);
     if (lfd < 0) {
         snprintf(res->error, sizeof res->error, "listen: %s", strerror(-lfd));
         return -1;
@@ -158,7 +175,7 @@ int kbench_throughput(uint64_t bytes, int maxseg, kbench_result *res)
     size_t chunk = 128u << 10;
     uint8_t *buf = calloc(1, chunk);
     uint64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
-    int fd = connect_loopback(port, maxseg, 0);
+    int fd = connect_loopback(port, maxseg, 0, v6);
     int rc = 0;
     if (fd < 0 || !buf) {
         snprintf(res->error, sizeof res->error, "connect: %s", strerror(fd < 0 ? -fd : ENOMEM));
@@ -224,11 +241,11 @@ static void *churn_server(void *arg)
     return NULL;
 }
 
-int kbench_churn(uint64_t count, double max_seconds, kbench_result *res)
+int kbench_churn(uint64_t count, double max_seconds, int v6, kbench_result *res)
 {
     memset(res, 0, sizeof(*res));
     uint16_t port;
-    int lfd = listen_loopback(0, &port);
+    int lfd = listen_loopback(0, v6, &port);
     if (lfd < 0) {
         snprintf(res->error, sizeof res->error, "listen: %s", strerror(-lfd));
         return -1;
@@ -247,7 +264,7 @@ int kbench_churn(uint64_t count, double max_seconds, kbench_result *res)
     uint64_t done = 0;
     int rc = 0;
     while (done < count) {
-        int fd = connect_loopback(port, 0, 0);
+        int fd = connect_loopback(port, 0, 0, v6);
         if (fd < 0) {
             snprintf(res->error, sizeof res->error, "connect #%llu: %s", (unsigned long long)done,
                      strerror(-fd));
@@ -304,7 +321,7 @@ static void *echo_server(void *arg)
     return NULL;
 }
 
-int kbench_latency(uint64_t count, int cpu, kbench_result *res)
+int kbench_latency(uint64_t count, int cpu, int v6, kbench_result *res)
 {
     memset(res, 0, sizeof(*res));
     uint32_t *rtt = malloc(count * sizeof *rtt);
@@ -313,7 +330,7 @@ int kbench_latency(uint64_t count, int cpu, kbench_result *res)
         return -1;
     }
     uint16_t port;
-    int lfd = listen_loopback(0, &port);
+    int lfd = listen_loopback(0, v6, &port);
     if (lfd < 0) {
         free(rtt);
         snprintf(res->error, sizeof res->error, "listen: %s", strerror(-lfd));
@@ -330,7 +347,7 @@ int kbench_latency(uint64_t count, int cpu, kbench_result *res)
     cpu_set_t old;
     sched_getaffinity(0, sizeof old, &old);
     bench_pin(cpu);
-    int fd = connect_loopback(port, 0, 1);
+    int fd = connect_loopback(port, 0, 1, v6);
     int rc = 0;
     uint64_t done = 0;
     uint64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();

@@ -2,7 +2,8 @@
 /* synack bench latency — one-byte ping-pong on one connection: the client sends a byte,
  * the server reads it and sends one back, the client reads it. Each round trip is timed
  * with CLOCK_MONOTONIC (the clock reads, ~20 ns each, are inside the figure). Beside it the
- * kernel over loopback with both threads pinned to one CPU. */
+ * kernel over loopback with both threads pinned to one CPU. Over IPv4, then over IPv6
+ * (2001:db8::1 to ::2 beside the kernel's ::1), with the same target. */
 #include <errno.h>
 #include <math.h>
 #include <sched.h>
@@ -32,14 +33,16 @@ static int ping_pong(bench_pair *p, int cs, int ss)
     return 0;
 }
 
-int bench_latency(const bench_opts *o, bench_report *r)
+static int latency_family(const bench_opts *o, bench_report *r, uint64_t count, int v6)
 {
-    uint64_t count = o->count ? o->count : o->quick ? QUICK_COUNT : DEFAULT_COUNT;
     uint32_t *rtt = malloc(count * sizeof *rtt);
     if (!rtt)
         return -1;
+    const char *fam = v6 ? ", IPv6" : "";
     synack_config cfg;
     bench_config(&cfg, 1500);
+    if (v6)
+        bench_config_ipv6(&cfg);
     bench_pair p;
     if (bench_pair_init(&p, &cfg, 1u << 20, !o->copy_link, o->step_us) != 0) {
         free(rtt);
@@ -53,7 +56,7 @@ int bench_latency(const bench_opts *o, bench_report *r)
     uint64_t done = 0;
     double secs = NAN;
     if (bench_pair_connect_one(&p, PORT, &cs, &ss) != 0) {
-        bench_note(r, "synack: could not establish the connection");
+        bench_note(r, "synack%s: could not establish the connection", fam);
         failed = 1;
     } else {
         for (int i = 0; i < 1000; i++) /* warm the caches and the branch predictors */
@@ -62,7 +65,7 @@ int bench_latency(const bench_opts *o, bench_report *r)
         for (; done < count; done++) {
             uint64_t a = bench_now_ns();
             if (ping_pong(&p, cs, ss) != 0) {
-                bench_note(r, "synack: round trip #%llu failed", (unsigned long long)done);
+                bench_note(r, "synack%s: round trip #%llu failed", fam, (unsigned long long)done);
                 failed = 1;
                 break;
             }
@@ -80,30 +83,42 @@ int bench_latency(const bench_opts *o, bench_report *r)
 
     kbench_result k;
     memset(&k, 0, sizeof k);
-    int krv = o->no_kernel ? -1 : kbench_latency(count, cpu, &k);
+    int krv = o->no_kernel ? -1 : kbench_latency(count, cpu, v6, &k);
     double kmed = krv == 0 ? k.median_ns : NAN, kp99 = krv == 0 ? k.p99_ns : NAN;
 
-    bench_row *row =
-        bench_row_add(r, "round trip, median", "us", med / 1e3, kmed / 1e3, BENCH_LOWER);
+    char m[48];
+    snprintf(m, sizeof m, "round trip, median%s", fam);
+    bench_row *row = bench_row_add(r, m, "us", med / 1e3, kmed / 1e3, BENCH_LOWER);
     bench_row_target(row, "synack <= 0.5 us", done ? med <= 500 : -1);
-    bench_row_add(r, "round trip, p99", "us", p99 / 1e3, kp99 / 1e3, BENCH_LOWER);
-    bench_row_add(r, "round trip, mean", "us", done ? secs * 1e6 / (double)done : NAN,
+    snprintf(m, sizeof m, "round trip, p99%s", fam);
+    bench_row_add(r, m, "us", p99 / 1e3, kp99 / 1e3, BENCH_LOWER);
+    snprintf(m, sizeof m, "round trip, mean%s", fam);
+    bench_row_add(r, m, "us", done ? secs * 1e6 / (double)done : NAN,
                   krv == 0 && k.count ? k.seconds * 1e6 / (double)k.count : NAN, BENCH_LOWER);
     bench_note(r,
-               "%llu round trips, 1 byte each way, TCP_NODELAY on both ends, pinned to CPU %d; "
+               "%s%llu round trips, 1 byte each way, TCP_NODELAY on both ends, pinned to CPU %d; "
                "synack: %.2f segments per round trip (delayed ACKs ride on the reply)",
-               (unsigned long long)done, cpu, done ? (double)segs / (double)(done + 1000) : 0.0);
+               v6 ? "IPv6: " : "", (unsigned long long)done, cpu,
+               done ? (double)segs / (double)(done + 1000) : 0.0);
     if (!o->no_kernel) {
         if (krv == 0)
             bench_note(r,
-                       "kernel: loopback, echo thread and client thread both on CPU %d, "
+                       "kernel%s: loopback %s, echo thread and client thread both on CPU %d, "
                        "%.3f s",
-                       cpu, k.seconds);
+                       fam, v6 ? "::1" : "127.0.0.1", cpu, k.seconds);
         else {
-            bench_note(r, "kernel failed: %s", k.error);
+            bench_note(r, "kernel%s failed: %s", fam, k.error);
             failed = 1;
         }
     }
     free(rtt);
+    return failed ? -1 : 0;
+}
+
+int bench_latency(const bench_opts *o, bench_report *r)
+{
+    uint64_t count = o->count ? o->count : o->quick ? QUICK_COUNT : DEFAULT_COUNT;
+    int failed = latency_family(o, r, count, 0) != 0;
+    failed |= latency_family(o, r, count, 1) != 0;
     return failed ? -1 : 0;
 }

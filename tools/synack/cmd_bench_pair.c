@@ -122,6 +122,13 @@ void bench_config(synack_config *cfg, uint32_t mtu)
     cfg->on_event = NULL;
 }
 
+void bench_config_ipv6(synack_config *cfg)
+{
+    static const uint8_t client6[16] = BENCH_ADDR6(1);
+    memcpy(cfg->netif.addr6, client6, 16);
+    cfg->netif.prefix6_len = 64;
+}
+
 int bench_pair_init(bench_pair *p, const synack_config *base, size_t ring_bytes, int direct,
                     uint64_t step_us)
 {
@@ -129,6 +136,8 @@ int bench_pair_init(bench_pair *p, const synack_config *base, size_t ring_bytes,
     p->direct = direct;
     p->step_us = step_us;
     p->now = 1000000; /* start at 1 s: a zero time is nothing special, but is unusual */
+    static const uint8_t none[16];
+    p->ipv6 = memcmp(base->netif.addr6, none, 16) != 0;
     for (int i = 0; i < 2; i++) {
         p->ctx[i].p = p;
         p->ctx[i].side = i;
@@ -140,6 +149,10 @@ int bench_pair_init(bench_pair *p, const synack_config *base, size_t ring_bytes,
     for (int i = 0; i < 2; i++) {
         synack_config cfg = *base;
         cfg.netif.addr = i == 0 ? BENCH_CLIENT_ADDR : BENCH_SERVER_ADDR;
+        if (p->ipv6) {
+            static const uint8_t a6[2][16] = {BENCH_ADDR6(1), BENCH_ADDR6(2)};
+            memcpy(cfg.netif.addr6, a6[i], 16);
+        }
         cfg.netif.output = pair_output;
         cfg.netif.output_ctx = &p->ctx[i];
         cfg.seed = base->seed + (uint64_t)i;
@@ -264,15 +277,40 @@ int bench_close(bench_pair *p, int side, int s)
     return rc;
 }
 
+int bench_socket(bench_pair *p, int side)
+{
+    return p->ipv6 ? synack_socket_domain(p->st[side], SYNACK_AF_INET6, SOCK_STREAM)
+                   : synack_socket(p->st[side], SOCK_STREAM);
+}
+
+/* The server's address and port in the pair's family. */
+typedef union pair_addr {
+    struct sockaddr_in v4;
+    struct synack_sockaddr_in6 v6;
+} pair_addr;
+
+static synack_socklen_t server_addr(const bench_pair *p, uint16_t port, pair_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (p->ipv6) {
+        static const uint8_t server6[16] = BENCH_ADDR6(2);
+        a->v6.sin6_family = SYNACK_AF_INET6;
+        a->v6.sin6_port = htons(port);
+        memcpy(a->v6.sin6_addr.s6_bytes, server6, 16);
+        return (synack_socklen_t)sizeof(a->v6);
+    }
+    a->v4.sin_family = AF_INET;
+    a->v4.sin_port = htons(port);
+    a->v4.sin_addr.s_addr = htonl(BENCH_SERVER_ADDR);
+    return (synack_socklen_t)sizeof(a->v4);
+}
+
 int bench_connect(bench_pair *p, int s, uint16_t port)
 {
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(BENCH_SERVER_ADDR);
+    pair_addr a;
+    synack_socklen_t len = server_addr(p, port, &a);
     bench_enter(p, 0);
-    int rc = synack_connect(p->st[0], s, (const struct sockaddr *)&sin, sizeof sin);
+    int rc = synack_connect(p->st[0], s, (const struct sockaddr *)&a, len);
     bench_leave(p, 0);
     return rc;
 }
@@ -280,15 +318,12 @@ int bench_connect(bench_pair *p, int s, uint16_t port)
 int bench_listen(bench_pair *p, uint16_t port, int backlog)
 {
     synack_stack *st = p->st[1];
-    int s = synack_socket(st, SOCK_STREAM);
+    int s = bench_socket(p, 1);
     if (s < 0)
         return s;
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(BENCH_SERVER_ADDR);
-    int rc = synack_bind(st, s, (const struct sockaddr *)&sin, sizeof sin);
+    pair_addr a;
+    synack_socklen_t len = server_addr(p, port, &a);
+    int rc = synack_bind(st, s, (const struct sockaddr *)&a, len);
     if (rc == 0)
         rc = synack_listen(st, s, backlog);
     if (rc < 0) {
@@ -309,7 +344,7 @@ int bench_pair_connect_one(bench_pair *p, uint16_t port, int *cs, int *ss)
     if (ls < 0)
         return ls;
     bench_setopt(p, 1, ls, IPPROTO_TCP, TCP_NODELAY, 1);
-    *cs = synack_socket(p->st[0], SOCK_STREAM);
+    *cs = bench_socket(p, 0);
     if (*cs < 0)
         return *cs;
     bench_setopt(p, 0, *cs, IPPROTO_TCP, TCP_NODELAY, 1);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* synack bench throughput — one connection, a bulk transfer from the client stack to the
  * server stack, both in this thread (one core), checksums computed on output and verified
- * on input as always; beside it the kernel over loopback with two threads. */
+ * on input as always; beside it the kernel over loopback with two threads. Over IPv4, then
+ * over IPv6 (2001:db8::1 to ::2 beside the kernel's ::1), with the same targets. */
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,11 +29,13 @@ typedef struct tput_result {
     char error[120];    /* "" when it worked */
 } tput_result;
 
-static int synack_tput(const bench_opts *o, uint32_t mtu, uint64_t total, tput_result *res)
+static int synack_tput(const bench_opts *o, uint32_t mtu, uint64_t total, int v6, tput_result *res)
 {
     memset(res, 0, sizeof(*res));
     synack_config cfg;
     bench_config(&cfg, mtu);
+    if (v6)
+        bench_config_ipv6(&cfg);
     if (o->sndbuf)
         cfg.sndbuf = o->sndbuf;
     if (o->rcvbuf)
@@ -51,7 +54,7 @@ static int synack_tput(const bench_opts *o, uint32_t mtu, uint64_t total, tput_r
         sbuf[i] = (uint8_t)(i * 7u + 1u);
 
     int ls = bench_listen(&p, PORT, 16);
-    int cs = synack_socket(p.st[0], SOCK_STREAM);
+    int cs = bench_socket(&p, 0);
     if (ls < 0 || cs < 0) {
         snprintf(res->error, sizeof res->error, "socket/listen failed");
         goto out;
@@ -130,50 +133,56 @@ int bench_throughput(const bench_opts *o, bench_report *r)
                "virtual clock step %llu us",
                (unsigned long long)total, o->copy_link ? "copying" : "direct",
                (unsigned long long)o->step_us);
-    for (int m = 0; m < nmtu; m++) {
-        uint32_t mtu = mtus[m];
+    for (int run = 0; run < 2 * nmtu; run++) {
+        int v6 = run >= nmtu;
+        uint32_t mtu = mtus[run % nmtu];
+        const char *fam = v6 ? ", IPv6" : "";
         tput_result s;
         kbench_result k;
         memset(&k, 0, sizeof k);
-        int srv = synack_tput(o, mtu, total, &s);
+        int srv = synack_tput(o, mtu, total, v6, &s);
         int krv = 0;
-        int maxseg = mtu == 1500 ? 1448 : 0;
+        /* At MTU 1500 the kernel's segments carry what synack's do: MTU - 40 (IPv4) or - 60
+         * (IPv6) less 12 bytes of timestamps. */
+        int maxseg = mtu == 1500 ? (v6 ? 1428 : 1448) : 0;
         if (!o->no_kernel)
-            krv = kbench_throughput(total, maxseg, &k);
+            krv = kbench_throughput(total, maxseg, v6, &k);
         double sg = srv == 0 ? gbit(s.bytes, s.seconds) : NAN;
         double kg = !o->no_kernel && krv == 0 ? gbit(k.bytes, k.seconds) : NAN;
         char metric[64];
-        snprintf(metric, sizeof metric, "throughput, MTU %u", mtu);
+        snprintf(metric, sizeof metric, "throughput, MTU %u%s", mtu, fam);
         bench_row *row = bench_row_add(r, metric, "Gbit/s", sg, kg, BENCH_HIGHER);
         double want = mtu == 1500 ? 2.5 : 2.0;
         double ratio = bench_ratio(row);
         char t[40];
         snprintf(t, sizeof t, "ratio >= %.1f", want);
         bench_row_target(row, t, isnan(ratio) ? -1 : ratio >= want);
-        snprintf(metric, sizeof metric, "  per CPU-second, MTU %u", mtu);
+        snprintf(metric, sizeof metric, "  per CPU-second, MTU %u%s", mtu, fam);
         bench_row_add(r, metric, "Gbit/cpu-s", srv == 0 ? gbit(s.bytes, s.cpu_seconds) : NAN,
                       !o->no_kernel && krv == 0 ? gbit(k.bytes, k.cpu_seconds) : NAN, BENCH_HIGHER);
         if (srv == 0) {
             bench_note(r,
-                       "synack MTU %u: MSS %u, %.3f s, %llu data frames, %llu ACK frames, "
+                       "synack MTU %u%s: MSS %u, %.3f s, %llu data frames, %llu ACK frames, "
                        "%.0f ns/data frame, %llu retransmitted, %llu driver drops",
-                       mtu, s.mss, s.seconds, (unsigned long long)s.frames[1],
+                       mtu, fam, s.mss, s.seconds, (unsigned long long)s.frames[1],
                        (unsigned long long)s.frames[0],
                        s.frames[1] ? s.seconds * 1e9 / (double)s.frames[1] : 0.0,
                        (unsigned long long)s.retrans, (unsigned long long)s.drops);
         } else {
-            bench_note(r, "synack MTU %u failed: %s", mtu, s.error);
+            bench_note(r, "synack MTU %u%s failed: %s", mtu, fam, s.error);
             failed = 1;
         }
         if (o->no_kernel)
             continue;
         if (krv == 0)
             bench_note(r,
-                       "kernel MTU %u: loopback (MTU 65536), TCP_MAXSEG %s (reads back %d), "
-                       "cc %s, TCP_NODELAY off, %.3f s wall, %.3f CPU-s on 2 threads",
-                       mtu, maxseg ? "1448" : "default", k.mss, k.cc, k.seconds, k.cpu_seconds);
+                       "kernel MTU %u%s: loopback %s (MTU 65536), TCP_MAXSEG %s (reads back "
+                       "%d), cc %s, TCP_NODELAY off, %.3f s wall, %.3f CPU-s on 2 threads",
+                       mtu, fam, v6 ? "::1" : "127.0.0.1",
+                       maxseg ? (v6 ? "1428" : "1448") : "default", k.mss, k.cc, k.seconds,
+                       k.cpu_seconds);
         else {
-            bench_note(r, "kernel MTU %u failed: %s", mtu, k.error);
+            bench_note(r, "kernel MTU %u%s failed: %s", mtu, fam, k.error);
             failed = 1;
         }
     }

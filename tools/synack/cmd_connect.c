@@ -21,8 +21,7 @@
 #define IO_CHUNK 65536
 
 typedef struct connect_opts {
-    uint32_t to_addr; /* --to A:PORT */
-    uint16_t to_port;
+    host_sa to;       /* --to A:PORT or [IPV6]:PORT */
     const char *send; /* --send FILE|- (NULL with --bytes) */
     const char *recv; /* --recv FILE|- */
     uint64_t bytes;   /* --bytes N: send N bytes of the /bytes/N pattern */
@@ -45,7 +44,8 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: synack connect --tap IF --addr A/LEN --to A:PORT [--send FILE|-] [--recv FILE|-]\n"
+        "usage: synack connect --tap IF --addr A/LEN [--addr6 A/LEN] --to A:PORT|[A6]:PORT\n"
+        "                      [--send FILE|-] [--recv FILE|-]\n"
         "                      [--bytes N] [--repeat N] [--wait-eof] [--hold MS] [options below]\n"
         "\n"
         "A netcat on synack. Sends FILE (default: stdin) and writes what it receives to\n"
@@ -54,7 +54,7 @@ static void usage(FILE *out)
         "JSON object, {\"summary\":\"connect\",..}). Reports go to stdout, or to stderr\n"
         "when stdout carries the received bytes (--recv -, the default).\n"
         "Exit status 1 when a connection fails (refused, reset, timed out).\n"
-        "  --to A:PORT    the server\n"
+        "  --to A:PORT    the server: A.B.C.D:PORT, or [IPV6]:PORT (needs --addr6)\n"
         "  --send FILE|-  what to send; we close our direction after it (half-close)\n"
         "  --recv FILE|-  where received bytes go (/dev/null to drop them)\n"
         "  --bytes N      send N bytes of the pattern of `serve --app http` /bytes/N\n"
@@ -81,19 +81,9 @@ static int parse_u64(const char *opt, const char *v, uint64_t max, uint64_t *out
 
 static int parse_to(const char *v, connect_opts *c)
 {
-    char ip[64];
-    const char *colon = strrchr(v, ':');
-    uint64_t port;
-    if (!colon || (size_t)(colon - v) >= sizeof(ip))
-        goto bad;
-    memcpy(ip, v, (size_t)(colon - v));
-    ip[colon - v] = '\0';
-    if (host_parse_ip(ip, &c->to_addr) || parse_u64("--to", colon + 1, 65535, &port) || !port)
-        goto bad;
-    c->to_port = (uint16_t)port;
-    return 0;
-bad:
-    fprintf(stderr, "synack connect: --to wants A.B.C.D:PORT, not '%s'\n", v);
+    if (host_parse_ep(v, &c->to) == 0)
+        return 0;
+    fprintf(stderr, "synack connect: --to wants A.B.C.D:PORT or [IPV6]:PORT, not '%s'\n", v);
     return -1;
 }
 
@@ -149,15 +139,14 @@ static int one_connection(host *h, const connect_opts *co, int out_fd, uint64_t 
             return -errno;
         }
     }
-    int s = synack_socket(h->st, SOCK_STREAM);
+    int v6 = co->to.u.v6.sin6_family == SYNACK_AF_INET6;
+    int s = v6 ? synack_socket_domain(h->st, SYNACK_AF_INET6, SOCK_STREAM)
+               : synack_socket(h->st, SOCK_STREAM);
     if (s < 0)
         return s;
     host_sockopts(h, s);
-    struct sockaddr_in sin = {.sin_family = AF_INET,
-                              .sin_port = htons(co->to_port),
-                              .sin_addr.s_addr = htonl(co->to_addr)};
     x->t_open = synack_loop_clock();
-    int rc = synack_connect(h->st, s, (struct sockaddr *)&sin, sizeof(sin));
+    int rc = synack_connect(h->st, s, (const struct sockaddr *)&co->to.u, co->to.len);
     if (rc == -EINPROGRESS)
         rc = wait_established(h, s);
     x->t_estab = synack_loop_clock();
@@ -344,6 +333,10 @@ int cmd_connect(int argc, char **argv)
         fprintf(stderr, "synack connect: where to? (--to A:PORT)\n");
         return 2;
     }
+    if (co.to.u.v6.sin6_family == SYNACK_AF_INET6 && !o.has_addr6) {
+        fprintf(stderr, "synack connect: an IPv6 --to needs our IPv6 address (--addr6 A/LEN)\n");
+        return 2;
+    }
     if (co.repeat > 1 && co.send && !strcmp(co.send, "-")) {
         fprintf(stderr, "synack connect: --repeat needs --send FILE or --bytes N, not stdin\n");
         return 2;
@@ -365,8 +358,8 @@ int cmd_connect(int argc, char **argv)
     /* Reports never mix with received bytes. */
     h.report = out_fd == STDOUT_FILENO ? stderr : stdout;
     FILE *rep = h.report;
-    char to[32];
-    host_ep_str(co.to_addr, co.to_port, to, sizeof(to));
+    char to[64];
+    host_sa_str(&co.to, to, sizeof(to));
     uint64_t ok = 0, failed = 0, tx = 0, rx = 0;
     xfer x;
     memset(&x, 0, sizeof(x));

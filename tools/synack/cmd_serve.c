@@ -27,7 +27,7 @@ typedef enum app_kind { APP_ECHO, APP_DISCARD, APP_CHARGEN, APP_HTTP } app_kind;
 /* One accepted connection. */
 typedef struct conn {
     int sock;                 /* socket id */
-    char peer[32];            /* "A.B.C.D:port" */
+    char peer[64];            /* "A.B.C.D:port" or "[IPV6]:port" */
     uint64_t start_us;        /* when it was accepted */
     serve_io io;              /* byte counts and digests */
     int eof;                  /* the peer finished sending (recv returned 0) */
@@ -42,25 +42,25 @@ typedef struct conn {
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: synack serve --tap IF --addr A/LEN [--port N] [--app echo|discard|chargen|http]\n"
-        "                    [--backlog N] [--count N] [options below]\n"
-        "\n"
-        "Serves one application on a TUN/TAP device. Prints a line per finished\n"
-        "connection (bytes each way; SHA-256 with --sha256) on stdout, and at the end\n"
-        "(SIGINT, SIGTERM or --count) a summary, the connection table and the counters.\n"
-        "  --app A        echo (port 7), discard (9), chargen (19) or http (80; default):\n"
-        "                 GET / is a page, GET /bytes/N returns N bytes\n"
-        "  --port N       listening port (default: the application's)\n"
-        "  --backlog N    listen backlog (default 128)\n"
-        "  --count N      exit after N connections have finished\n"
-        "Every report goes to stdout; with --json each is one JSON object on a line: one\n"
-        "per finished connection ({\"conn\":..}), the SIGUSR1 table, and last the summary\n"
-        "({\"summary\":\"serve\",..} with the table and the counters).\n"
-        "Exit status 1 when it ended with errors: the device failed, the capture could not\n"
-        "be written, or a connection ended with an error (reset, timeout, a failed send or\n"
-        "receive, no memory for it); 0 otherwise, 2 for a usage error.\n");
+    fprintf(out,
+            "usage: synack serve --tap IF --addr A/LEN [--addr6 A/LEN] [--port N]\n"
+            "                    [--app echo|discard|chargen|http]\n"
+            "                    [--backlog N] [--count N] [options below]\n"
+            "\n"
+            "Serves one application on a TUN/TAP device. Prints a line per finished\n"
+            "connection (bytes each way; SHA-256 with --sha256) on stdout, and at the end\n"
+            "(SIGINT, SIGTERM or --count) a summary, the connection table and the counters.\n"
+            "  --app A        echo (port 7), discard (9), chargen (19) or http (80; default):\n"
+            "                 GET / is a page, GET /bytes/N returns N bytes\n"
+            "  --port N       listening port (default: the application's)\n"
+            "  --backlog N    listen backlog (default 128)\n"
+            "  --count N      exit after N connections have finished\n"
+            "Every report goes to stdout; with --json each is one JSON object on a line: one\n"
+            "per finished connection ({\"conn\":..}), the SIGUSR1 table, and last the summary\n"
+            "({\"summary\":\"serve\",..} with the table and the counters).\n"
+            "Exit status 1 when it ended with errors: the device failed, the capture could not\n"
+            "be written, or a connection ended with an error (reset, timeout, a failed send or\n"
+            "receive, no memory for it); 0 otherwise, 2 for a usage error.\n");
     host_usage(out);
 }
 
@@ -186,14 +186,14 @@ static int conn_step(host *h, app_kind app, conn *c)
     }
 }
 
-static conn *conn_new(host *h, app_kind app, int s, const struct sockaddr_in *peer)
+static conn *conn_new(host *h, app_kind app, int s, const host_sa *peer)
 {
     conn *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
     c->sock = s;
     c->start_us = synack_loop_clock();
-    host_ep_str(ntohl(peer->sin_addr.s_addr), ntohs(peer->sin_port), c->peer, sizeof(c->peer));
+    host_sa_str(peer, c->peer, sizeof(c->peer));
     c->io.digest = h->opt.digest;
     sha256_init(&c->io.rx_sha);
     sha256_init(&c->io.tx_sha);
@@ -228,9 +228,10 @@ static uint64_t accept_all(host *h, app_kind app, int ls, conn **conns)
 {
     uint64_t errors = 0;
     for (;;) {
-        struct sockaddr_in peer;
-        socklen_t plen = sizeof(peer);
-        int s = synack_accept(h->st, ls, (struct sockaddr *)&peer, &plen);
+        host_sa peer;
+        memset(&peer, 0, sizeof(peer));
+        synack_socklen_t plen = (synack_socklen_t)sizeof(peer.u);
+        int s = synack_accept(h->st, ls, (struct sockaddr *)&peer.u, &plen);
         if (s < 0)
             return errors;
         conn *c = conn_new(h, app, s, &peer);
@@ -324,13 +325,22 @@ int cmd_serve(int argc, char **argv)
     host h;
     if (host_open(&h, "serve", &o))
         return 1;
-    int ls = synack_socket(h.st, SOCK_STREAM);
+    /* With --addr6 one dual-stack listener on [::]:port (IPV6_V6ONLY off) takes both
+     * families, IPv4 peers as ::ffff:a.b.c.d; without it, IPv4 on our address as before. */
+    int ls = o.has_addr6 ? synack_socket_domain(h.st, SYNACK_AF_INET6, SOCK_STREAM)
+                         : synack_socket(h.st, SOCK_STREAM);
     struct sockaddr_in sin = {
         .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(o.addr)};
-    int one = 1;
+    struct synack_sockaddr_in6 sin6 = {.sin6_family = SYNACK_AF_INET6,
+                                       .sin6_port = htons((uint16_t)port)};
+    int one = 1, zero = 0;
     synack_setsockopt(h.st, ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (o.has_addr6)
+        synack_setsockopt(h.st, ls, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_V6ONLY, &zero, sizeof(zero));
     host_sockopts(&h, ls);
-    int rc = ls < 0 ? ls : synack_bind(h.st, ls, (struct sockaddr *)&sin, sizeof(sin));
+    int rc = ls < 0        ? ls
+             : o.has_addr6 ? synack_bind(h.st, ls, (struct sockaddr *)&sin6, sizeof(sin6))
+                           : synack_bind(h.st, ls, (struct sockaddr *)&sin, sizeof(sin));
     if (rc == 0)
         rc = synack_listen(h.st, ls, (int)backlog);
     if (rc < 0) {
@@ -338,9 +348,14 @@ int cmd_serve(int argc, char **argv)
         host_close(&h);
         return 1;
     }
-    char addr[32];
-    fprintf(stderr, "synack serve: %s on %s (%s %s)\n", app_name(app),
-            host_ep_str(o.addr, (uint16_t)port, addr, sizeof(addr)),
+    char addr[32], addr6[64] = "";
+    if (o.has_addr6) {
+        char a6[56];
+        snprintf(addr6, sizeof(addr6), " and %s",
+                 host_ep6_str(o.addr6, (uint16_t)port, a6, sizeof(a6)));
+    }
+    fprintf(stderr, "synack serve: %s on %s%s (%s %s)\n", app_name(app),
+            host_ep_str(o.addr, (uint16_t)port, addr, sizeof(addr)), addr6,
             o.type == SYNACK_LINK_ETHERNET ? "TAP" : "TUN", h.dev.name);
 
     conn *conns = NULL;

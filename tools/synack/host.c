@@ -50,10 +50,13 @@ void host_usage(FILE *out)
 {
     fprintf(out,
             "device and stack:\n"
-            "  --tap IF | --tun IF    the TAP (Ethernet, ARP) or TUN (bare IPv4) device; it is\n"
+            "  --tap IF | --tun IF    the TAP (Ethernet, ARP/ND) or TUN (bare IP) device; it is\n"
             "                         created if missing (configure the kernel side with `ip`)\n"
-            "  --addr A/LEN           our IPv4 address and prefix length\n"
+            "  --addr A/LEN           our IPv4 address and prefix length (always needed)\n"
             "  --gw A                 next hop for other subnets\n"
+            "  --addr6 A/LEN          also IPv6: our address and prefix length (default 64),\n"
+            "                         e.g. 2001:db8::1/64; a TAP adds a link-local address\n"
+            "  --gw6 A                IPv6 next hop for other prefixes\n"
             "  --mtu N, --mss N       link MTU (default: the device's) and our MSS\n"
             "  --msl MS               maximum segment lifetime (TIME-WAIT lasts 2 MSL; 30000)\n"
             "  --sndbuf B, --rcvbuf B socket buffer sizes in bytes (256 KiB)\n"
@@ -121,8 +124,9 @@ int host_parse_opt(host_opts *o, const char *cmd, int argc, char **argv, int *i)
     static const char *const flags[] = {"--nodelay", "--trace",  "--status",  "--quiet",
                                         "--no-ctl",  "--sha256", "--offload", "--json"};
     static const char *const valued[] = {
-        "--tap",     "--tun",   "--addr", "--gw",  "--mtu",    "--mss",    "--pcap",      "--loss",
-        "--reorder", "--delay", "--seed", "--msl", "--sndbuf", "--rcvbuf", "--keepalive",
+        "--tap",    "--tun",    "--addr",      "--gw",    "--mtu",  "--mss",
+        "--pcap",   "--loss",   "--reorder",   "--delay", "--seed", "--msl",
+        "--sndbuf", "--rcvbuf", "--keepalive", "--addr6", "--gw6",
     };
     const char *a = argv[*i];
     char name[32];
@@ -189,9 +193,26 @@ int host_parse_opt(host_opts *o, const char *cmd, int argc, char **argv, int *i)
         ip[len] = '\0';
         unsigned long long plen = 24;
         if (host_parse_ip(ip, &o->addr) != 0 || (slash && parse_uint(slash + 1, 32, &plen)))
-            return bad(cmd, name, "A.B.C.D/LEN", v);
+            return bad(cmd, name,
+                       strchr(ip, ':') ? "A.B.C.D/LEN (IPv6 goes in --addr6)" : "A.B.C.D/LEN", v);
         o->prefix_len = (uint8_t)plen;
         o->has_addr = 1;
+    } else if (!strcmp(name, "--addr6")) {
+        char ip[64];
+        const char *slash = strchr(v, '/');
+        size_t len = slash ? (size_t)(slash - v) : strlen(v);
+        unsigned long long plen = 64;
+        if (len >= sizeof(ip))
+            return bad(cmd, name, "an IPv6 address/LEN", v);
+        memcpy(ip, v, len);
+        ip[len] = '\0';
+        if (host_parse_ip6(ip, o->addr6) != 0 || (slash && parse_uint(slash + 1, 128, &plen)))
+            return bad(cmd, name, "an IPv6 address/LEN", v);
+        o->prefix6_len = (uint8_t)plen;
+        o->has_addr6 = 1;
+    } else if (!strcmp(name, "--gw6")) {
+        if (host_parse_ip6(v, o->gateway6) != 0)
+            return bad(cmd, name, "an IPv6 address", v);
     } else if (!strcmp(name, "--gw")) {
         if (host_parse_ip(v, &o->gateway) != 0)
             return bad(cmd, name, "an IPv4 address", v);
@@ -298,8 +319,10 @@ int host_open(host *h, const char *cmd, const host_opts *o)
         return -1;
     }
     if (o->pcap) {
-        h->pcap = synack_pcap_open(o->pcap, o->type == SYNACK_LINK_ETHERNET ? SYNACK_PCAP_ETHERNET
-                                                                            : SYNACK_PCAP_RAW_IPV4);
+        int lt = o->type == SYNACK_LINK_ETHERNET ? SYNACK_PCAP_ETHERNET
+                 : o->has_addr6                  ? SYNACK_PCAP_RAW_IP
+                                                 : SYNACK_PCAP_RAW_IPV4;
+        h->pcap = synack_pcap_open(o->pcap, lt);
         if (!h->pcap) {
             fprintf(stderr, "synack %s: cannot create %s: %s\n", cmd, o->pcap, strerror(errno));
             synack_tuntap_close(&h->dev);
@@ -322,6 +345,11 @@ int host_open(host *h, const char *cmd, const host_opts *o)
     cfg.netif.prefix_len = o->prefix_len;
     cfg.netif.gateway = o->gateway;
     cfg.netif.mtu = o->mtu;
+    if (o->has_addr6) {
+        memcpy(cfg.netif.addr6, o->addr6, 16);
+        cfg.netif.prefix6_len = o->prefix6_len;
+        memcpy(cfg.netif.gateway6, o->gateway6, 16);
+    }
     uint64_t macseed = 0;
     synack_entropy_os(NULL, &macseed, sizeof(macseed));
     synack_tuntap_make_mac(cfg.netif.mac, macseed);
@@ -528,6 +556,14 @@ const char *host_err_str(int e)
 
 void host_view_ends(const synack_conn_view *v, char *l, char *r, size_t cap)
 {
+    if (v->ep.family == SYNACK_AF_INET6) {
+        host_ep6_str(v->ep.laddr6, v->ep.lport, l, cap);
+        if (v->state == SYNACK_LISTEN)
+            snprintf(r, cap, "[::]:*");
+        else
+            host_ep6_str(v->ep.raddr6, v->ep.rport, r, cap);
+        return;
+    }
     host_ep_str(v->ep.laddr, v->ep.lport, l, cap);
     if (v->state == SYNACK_LISTEN)
         snprintf(r, cap, "0.0.0.0:*");
@@ -551,7 +587,7 @@ struct table_ctx {
 static void table_row(void *arg, const synack_conn_view *v)
 {
     struct table_ctx *t = arg;
-    char l[32], r[32], timer[48] = "";
+    char l[64], r[64], timer[48] = "";
     host_view_ends(v, l, r, sizeof(l));
     double left = host_view_timer_s(v, t->now);
     if (left >= 0)

@@ -43,6 +43,10 @@ typedef struct host_opts {
     int no_ctl;              /* --no-ctl: no control socket for `synack stat` */
     int offload;             /* --offload: IFF_VNET_HDR, checksum offload and TSO/GSO */
     int json;                /* --json: reports as JSON objects (host_print_json) */
+    uint8_t addr6[16];       /* --addr6 A/LEN: our IPv6 address (network order) */
+    uint8_t prefix6_len;     /* --addr6 A/LEN: its on-link prefix length (default 64) */
+    uint8_t has_addr6;       /* --addr6 was given: the stack speaks IPv6 too */
+    uint8_t gateway6[16];    /* --gw6 A: next hop for other IPv6 prefixes, zero none */
 } host_opts;
 
 /* A stack running on a device. */
@@ -117,6 +121,26 @@ double host_view_timer_s(const synack_conn_view *v, uint64_t now);
 const char *host_err_str(int neg_errno);
 /* Parses "A.B.C.D" (host order). 0, or -1. */
 int host_parse_ip(const char *s, uint32_t *out);
+
+/* ---- either family (host_addr.c) ---- */
+
+/* A socket address the library takes: sockaddr_in or sockaddr_in6, its length, its port. */
+typedef struct host_sa {
+    union {
+        struct synack_sockaddr_in v4;
+        struct synack_sockaddr_in6 v6;
+    } u;
+    synack_socklen_t len; /* sizeof the member in use */
+    uint16_t port;        /* host order */
+} host_sa;
+/* Parses an IPv6 address in any RFC 4291 text form (network order). 0, or -1. */
+int host_parse_ip6(const char *s, uint8_t out[16]);
+/* Parses "A.B.C.D:PORT" or "[IPV6]:PORT" (port 1..65535). 0, or -1. */
+int host_parse_ep(const char *v, host_sa *out);
+/* "[2001:db8::1]:80" (RFC 5952; "[..]:*" for port 0); an IPv4-mapped address as IPv4. */
+const char *host_ep6_str(const uint8_t a[16], uint16_t port, char *buf, size_t cap);
+/* A sockaddr_in or sockaddr_in6 (by its family) as host_ep_str or host_ep6_str writes it. */
+const char *host_sa_str(const void *sa, char *buf, size_t cap);
 /* Prints throughput figures: "104857600 bytes in 1.234 s = 679.8 Mbit/s". */
 void host_print_rate(FILE *out, const char *what, uint64_t bytes, double secs);
 /* Prints TCP_INFO of a socket in one block. */

@@ -30,7 +30,7 @@ struct json_rows {
 static void json_row(void *arg, const synack_conn_view *v)
 {
     struct json_rows *t = arg;
-    char l[32], r[32];
+    char l[64], r[64];
     host_view_ends(v, l, r, sizeof(l));
     fprintf(t->out, "%s{\"state\":", t->n ? "," : "");
     host_json_str(t->out, synack_state_name(v->state));

@@ -119,7 +119,7 @@ const char *render_lane_text(const sim_trace *t, const sim_item *it, char *buf, 
 void render_conn_legend(const sim_trace *t, size_t i, char *buf, size_t cap)
 {
     const sim_conn_rec *c = &t->conns[i];
-    char a[20], b[20];
+    char a[48], b[48];
     const char *an = c->a_lane >= 0 ? t->lanes[c->a_lane].name : "?";
     const char *bn = c->b_lane >= 0 ? t->lanes[c->b_lane].name : "?";
     char ia[24] = "ISN unknown", ib[24] = "ISN unknown";
@@ -127,9 +127,11 @@ void render_conn_legend(const sim_trace *t, size_t i, char *buf, size_t cap)
         snprintf(ia, sizeof(ia), "ISN %u", c->isn_a);
     if (c->has_b)
         snprintf(ib, sizeof(ib), "ISN %u", c->isn_b);
-    snprintf(buf, cap, "c%u: %s %s:%u %s; %s %s:%u %s", c->disp, an,
-             sim_addr_str(c->a_addr, a, sizeof(a)), c->a_port, ia, bn,
-             sim_addr_str(c->b_addr, b, sizeof(b)), c->b_port, ib);
+    /* RFC 5952 6: an IPv6 address with a port is bracketed */
+    const char *lb = t->ipv6 ? "[" : "", *rb = t->ipv6 ? "]" : "";
+    snprintf(buf, cap, "c%u: %s %s%s%s:%u %s; %s %s%s%s:%u %s", c->disp, an, lb,
+             render_addr(t, c->a_addr, a, sizeof(a)), rb, c->a_port, ia, bn, lb,
+             render_addr(t, c->b_addr, b, sizeof(b)), rb, c->b_port, ib);
 }
 
 void render_wrap(const char *text, size_t width, void (*fn)(void *ctx, const char *line), void *ctx)

@@ -48,14 +48,14 @@ void render_mermaid(const sim_trace *t, FILE *out)
 {
     fprintf(out, "sequenceDiagram\n");
     for (int l = 0; l < t->nlanes; l++) {
-        char a[20], b[20];
+        char a[48], b[48];
         if (t->lanes[l].addr_lo != t->lanes[l].addr_hi)
             fprintf(out, "    participant %s as %s %s-%s\n", t->lanes[l].name, t->lanes[l].name,
-                    sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)),
-                    sim_addr_str(t->lanes[l].addr_hi, b, sizeof(b)));
+                    render_addr(t, t->lanes[l].addr_lo, a, sizeof(a)),
+                    render_addr(t, t->lanes[l].addr_hi, b, sizeof(b)));
         else
             fprintf(out, "    participant %s as %s %s\n", t->lanes[l].name, t->lanes[l].name,
-                    sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)));
+                    render_addr(t, t->lanes[l].addr_lo, a, sizeof(a)));
     }
     const char *first = t->lanes[0].name, *last = t->lanes[t->nlanes - 1].name;
     int open_lane = -1;    /* a note being accumulated for this lane */

@@ -538,12 +538,12 @@ void render_svg(const sim_trace *t, FILE *out)
     int life_top = 112;
     for (int l = 0; l < t->nlanes; l++) {
         int x = L.x[l];
-        char a[20], b[20], addr[48];
+        char a[48], b[48], addr[100];
         if (t->lanes[l].addr_lo != t->lanes[l].addr_hi)
-            snprintf(addr, sizeof(addr), "%s-%s", sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)),
-                     sim_addr_str(t->lanes[l].addr_hi, b, sizeof(b)));
+            snprintf(addr, sizeof(addr), "%s-%s", render_addr(t, t->lanes[l].addr_lo, a, sizeof(a)),
+                     render_addr(t, t->lanes[l].addr_hi, b, sizeof(b)));
         else
-            snprintf(addr, sizeof(addr), "%s", sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)));
+            snprintf(addr, sizeof(addr), "%s", render_addr(t, t->lanes[l].addr_lo, a, sizeof(a)));
         int w = text_w(addr, 11) + 30;
         if (w < 130)
             w = 130;

@@ -262,14 +262,14 @@ void render_text(const sim_trace *t, FILE *out)
     fprintf(out, "synack sim %s (seed %llu): %s\n", s->name, (unsigned long long)t->seed,
             s->summary);
     for (int l = 0; l < t->nlanes; l++) {
-        char a[20], b[20];
+        char a[48], b[48];
         if (t->lanes[l].ghost && t->lanes[l].addr_hi != t->lanes[l].addr_lo)
             fprintf(out, "%s%s %s-%s", l ? ", " : "", t->lanes[l].name,
-                    sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)),
-                    sim_addr_str(t->lanes[l].addr_hi, b, sizeof(b)));
+                    render_addr(t, t->lanes[l].addr_lo, a, sizeof(a)),
+                    render_addr(t, t->lanes[l].addr_hi, b, sizeof(b)));
         else
             fprintf(out, "%s%s %s", l ? ", " : "", t->lanes[l].name,
-                    sim_addr_str(t->lanes[l].addr_lo, a, sizeof(a)));
+                    render_addr(t, t->lanes[l].addr_lo, a, sizeof(a)));
     }
     fprintf(out, "; link %s%s.\n", t->link_desc, t->overridden ? " (from the command line)" : "");
     fprintf(out, "Sequence numbers are relative to each sender's initial sequence number "

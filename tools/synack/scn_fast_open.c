@@ -21,11 +21,15 @@ static int fo_open(sim *w, long *ret)
     int s = sim_socket(w, SIM_CLIENT);
     struct synack_sockaddr_in to = {.sin_family = SYNACK_AF_INET, .sin_port = htons(SIM_PORT)};
     to.sin_addr.s_addr = htonl(SIM_SERVER_ADDR);
+    struct synack_sockaddr_in6 to6 = {.sin6_family = SYNACK_AF_INET6, .sin6_port = htons(SIM_PORT)};
+    sim_addr6(SIM_SERVER_ADDR, to6.sin6_addr.s6_bytes);
+    const struct sockaddr *sa =
+        sim_ipv6(w) ? (const struct sockaddr *)&to6 : (const struct sockaddr *)&to;
+    synack_socklen_t salen = (synack_socklen_t)(sim_ipv6(w) ? sizeof(to6) : sizeof(to));
     size_t m = sim_app_begin(w, SIM_CLIENT, "sendto(%zu, MSG_FASTOPEN)", REQ_LEN);
     *ret = sim_app_ret(w, m,
                        synack_sendto(sim_stack(w, SIM_CLIENT), s, request, REQ_LEN,
-                                     SYNACK_MSG_FASTOPEN, (const struct sockaddr *)&to,
-                                     (synack_socklen_t)sizeof(to)));
+                                     SYNACK_MSG_FASTOPEN, sa, salen));
     return s;
 }
 
@@ -58,6 +62,13 @@ static void run(sim *w)
     uint64_t t1 = sim_now(w);
     long r1;
     int c1 = fo_open(w, &r1);
+    if (sim_ipv6(w) && r1 == -EOPNOTSUPP) {
+        /* The client side's Fast Open is IPv4-only for now (socket.c); the scenario plays
+         * out in full once it is not. */
+        sim_gap(w, "sendto(MSG_FASTOPEN) over IPv6 is not supported yet (-EOPNOTSUPP): the "
+                   "scenario stops here");
+        return;
+    }
     sim_wait_state(w, SIM_CLIENT, c1, SYNACK_ESTABLISHED, sim_now(w) + 10 * SIM_S);
     sim_send(w, SIM_CLIENT, c1, request, REQ_LEN);
     int s1;

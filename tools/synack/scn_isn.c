@@ -34,10 +34,7 @@ static void run(sim *w)
              isn_s[0], isn_s[1], isn_s[2]);
 
     /* The attacker knows the 4-tuple of connection 3 but not its sequence numbers. */
-    struct sockaddr_in me;
-    socklen_t mlen = sizeof(me);
-    memset(&me, 0, sizeof(me));
-    synack_getsockname(sim_stack(w, SIM_CLIENT), cs[NCONN - 1], (struct sockaddr *)&me, &mlen);
+    uint16_t me_port = sim_local_port(w, SIM_CLIENT, cs[NCONN - 1]);
     /* Where the server expects the client's next byte (no data was sent yet). */
     uint32_t rcv_nxt = isn_c[NCONN - 1] + 1;
 
@@ -48,7 +45,7 @@ static void run(sim *w)
     size_t before = sim_mark(w);
     sim_raw_seg far = {.src = SIM_CLIENT_ADDR,
                        .dst = SIM_SERVER_ADDR,
-                       .sport = ntohs(me.sin_port),
+                       .sport = me_port,
                        .dport = SIM_PORT,
                        .seq = rcv_nxt + 0x40000000u,
                        .flags = 0x04,

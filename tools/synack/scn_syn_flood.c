@@ -43,7 +43,8 @@ static void run(sim *w)
              "server: SYN cookies off; server2: SYN cookies on; both queue %d "
              "half-open connections",
              QUEUE);
-    sim_note(w, -1, "spoofed SYNs from 198.51.100.0/24 flood both servers (50 per second)");
+    sim_note(w, -1, "spoofed SYNs from %s flood both servers (50 per second)",
+             sim_ipv6(w) ? "2001:db8::c633:6400/120" : "198.51.100.0/24");
 
     sim_quiet_addrs(w, SPOOF_LO, SPOOF_HI);
     uint32_t n1 = 0, n2 = 0;

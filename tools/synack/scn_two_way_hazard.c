@@ -20,10 +20,7 @@ static void run(sim *w)
     sim_note(w, -1, "the client's SYN will be held up in the network for 5 ms");
     size_t mark = sim_mark(w);
     int cs = sim_connect(w, SIM_CLIENT, SIM_SERVER_ADDR, SIM_PORT);
-    struct sockaddr_in me;
-    socklen_t mlen = sizeof(me);
-    memset(&me, 0, sizeof(me));
-    synack_getsockname(sim_stack(w, SIM_CLIENT), cs, (struct sockaddr *)&me, &mlen);
+    uint16_t me_port = sim_local_port(w, SIM_CLIENT, cs);
     const sim_item *syn = sim_nth_tx(w, SIM_CLIENT, 0x12, 0x02, 1);
     uint32_t iss = syn ? syn->ev.u.seg.seq : 0;
 
@@ -31,7 +28,7 @@ static void run(sim *w)
     sim_note(w, -1, "an old duplicate SYN from an earlier connection reaches the server");
     sim_raw_seg old = {.src = SIM_CLIENT_ADDR,
                        .dst = SIM_SERVER_ADDR,
-                       .sport = ntohs(me.sin_port),
+                       .sport = me_port,
                        .dport = SIM_PORT,
                        .seq = iss - 100000,
                        .flags = 0x02,

@@ -15,7 +15,7 @@ void cmd_sim_usage(void)
     printf("usage: synack sim --list\n"
            "       synack sim NAME [--seed N] [--format text|json|mermaid|svg] [--pcap FILE]\n"
            "                       [--loss P] [--reorder P] [--dup P] [--delay MS] [--jitter MS]\n"
-           "                       [--rate MBIT] [--cc cubic|newreno|bbr]\n"
+           "                       [--rate MBIT] [--cc cubic|newreno|bbr] [--ipv6]\n"
            "\n"
            "Plays a TCP connection-management scenario between simulated hosts in virtual\n"
            "time and draws it. The same seed gives byte-identical output.\n"
@@ -24,13 +24,17 @@ void cmd_sim_usage(void)
            "  --format F     text (default): timeline and sequence diagram; json: the event\n"
            "                 stream, one object per line; mermaid: a sequenceDiagram; svg: a\n"
            "                 drawing\n"
-           "  --pcap FILE    also write every frame the hosts exchanged (raw IPv4 pcap)\n"
+           "  --pcap FILE    also write every frame the hosts exchanged (raw IPv4 pcap,\n"
+           "                 raw IPv6 with --ipv6)\n"
            "  --loss P, --reorder P, --dup P   probabilities in [0,1] on every link\n"
            "  --delay MS, --jitter MS          one-way delay and its jitter, milliseconds\n"
            "  --rate MBIT    bottleneck rate of every link, Mbit/s\n"
            "These six replace the scenario's own link settings; checks that only the\n"
            "scenario's links guarantee are then reported as skipped.\n"
            "  --cc NAME      every host's congestion control (default cubic; bbr paces)\n"
+           "  --ipv6         the hosts talk over IPv6: 192.0.2.N is 2001:db8::N, any other\n"
+           "                 address a.b.c.d of a scenario is 2001:db8:: with a.b.c.d as its\n"
+           "                 last 32 bits\n"
            "Exit codes: 0 the stack behaved as expected, 1 a check failed (named on stderr),\n"
            "2 usage error.\n");
 }
@@ -99,6 +103,12 @@ int cmd_sim(int argc, char **argv)
                 return usage_error("unknown option '%s'", a);
             memcpy(optname, a, n);
             optname[n] = '\0';
+            if (strcmp(optname, "--ipv6") == 0) {
+                if (eq)
+                    return usage_error("%s takes no value", optname);
+                o.ipv6 = 1;
+                continue;
+            }
             if (strcmp(optname, "--list") == 0 || strcmp(optname, "--help") == 0) {
                 if (eq)
                     return usage_error("%s takes no value", optname);

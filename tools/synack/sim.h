@@ -121,6 +121,7 @@ typedef struct sim_trace {
     const char *const *checks; /* one line per check, "ok ..." / "FAIL ..." / "skip ..." */
     size_t nchecks;            /* count */
     int failed;                /* a check failed */
+    int ipv6;                  /* the hosts talked over IPv6 (--ipv6): render_addr */
 } sim_trace;
 
 /* ---- building a world ------------------------------------------------------------------- */
@@ -286,5 +287,18 @@ void sim_gap(sim *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 const char *sim_ret_str(long ret, char *buf, size_t cap);
 /* "192.0.2.1" */
 const char *sim_addr_str(uint32_t a, char *buf, size_t cap);
+
+/* ---- IPv6 (--ipv6) ---------------------------------------------------------------------- */
+
+/* The run is over IPv6: every host also has the IPv6 address sim_addr6() gives its IPv4
+ * one, sockets are AF_INET6, and the addresses scenarios pass (sim_connect, sim_inject,
+ * ghost lanes) stand for those IPv6 addresses. */
+int sim_ipv6(const sim *w);
+/* The IPv6 address (2001:db8::/32) an IPv4 address of a scenario stands for. */
+void sim_addr6(uint32_t a, uint8_t out[16]);
+/* The IPv4 address sim_addr6() maps to a6; 0 for an address outside its range. */
+uint32_t sim_addr_key6(const uint8_t a6[16]);
+/* The local port of socket s of host (getsockname, either family); 0 on error. */
+uint16_t sim_local_port(sim *w, int host, int s);
 
 #endif

@@ -52,23 +52,55 @@ long sim_app_ret(sim *w, size_t mark, long ret)
     return ret;
 }
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
+/* A socket address of either family: addr (0: any) and port as the run speaks them. */
+typedef struct sim_sa {
+    union {
+        struct sockaddr_in v4;
+        struct synack_sockaddr_in6 v6;
+    } u;
+    synack_socklen_t len;
+} sim_sa;
+
+static sim_sa sin_of(const sim *w, uint32_t addr, uint16_t port)
 {
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(addr);
-    sin.sin_port = htons(port);
-    return sin;
+    sim_sa a;
+    memset(&a, 0, sizeof(a));
+    if (sim_ipv6(w)) {
+        a.u.v6.sin6_family = SYNACK_AF_INET6;
+        a.u.v6.sin6_port = htons(port);
+        if (addr)
+            sim_addr6(addr, a.u.v6.sin6_addr.s6_bytes);
+        a.len = (synack_socklen_t)sizeof(a.u.v6);
+        return a;
+    }
+    a.u.v4.sin_family = AF_INET;
+    a.u.v4.sin_addr.s_addr = htonl(addr);
+    a.u.v4.sin_port = htons(port);
+    a.len = (synack_socklen_t)sizeof(a.u.v4);
+    return a;
 }
+
+#define SA(a) ((struct sockaddr *)&(a).u), (a).len
 
 /* socket() is not worth a line in a drawing: it is traced but not drawn. */
 static int quiet_socket(sim *w, int host)
 {
     w->in_call++;
-    int s = synack_socket(sim_stack(w, host), SOCK_STREAM);
+    int s = sim_ipv6(w) ? synack_socket_domain(sim_stack(w, host), SYNACK_AF_INET6, SOCK_STREAM)
+                        : synack_socket(sim_stack(w, host), SOCK_STREAM);
     w->in_call--;
     return s;
+}
+
+uint16_t sim_local_port(sim *w, int host, int s)
+{
+    sim_sa a;
+    memset(&a, 0, sizeof(a));
+    synack_socklen_t len = (synack_socklen_t)sizeof(a.u);
+    if (synack_getsockname(sim_stack(w, host), s, (struct sockaddr *)&a.u, &len) != 0)
+        return 0;
+    /* sin_port and sin6_port share their offset */
+    return ntohs(a.u.v4.sin_port);
 }
 
 int sim_listen(sim *w, int host, uint16_t port, int backlog)
@@ -77,9 +109,9 @@ int sim_listen(sim *w, int host, uint16_t port, int backlog)
     int s = quiet_socket(w, host);
     if (s < 0)
         return s;
-    struct sockaddr_in sin = sin_of(0, port);
+    sim_sa sin = sin_of(w, 0, port);
     size_t m = sim_app_begin(w, host, "bind(:%u)", port);
-    int rc = (int)sim_app_ret(w, m, synack_bind(st, s, (struct sockaddr *)&sin, sizeof(sin)));
+    int rc = (int)sim_app_ret(w, m, synack_bind(st, s, SA(sin)));
     if (rc < 0)
         return rc;
     m = sim_app_begin(w, host, "listen(backlog %d)", backlog);
@@ -93,9 +125,9 @@ int sim_connect(sim *w, int host, uint32_t addr, uint16_t port)
     int s = quiet_socket(w, host);
     if (s < 0)
         return s;
-    struct sockaddr_in sin = sin_of(addr, port);
+    sim_sa sin = sin_of(w, addr, port);
     size_t m = sim_app_begin(w, host, "connect()");
-    int rc = (int)sim_app_ret(w, m, synack_connect(st, s, (struct sockaddr *)&sin, sizeof(sin)));
+    int rc = (int)sim_app_ret(w, m, synack_connect(st, s, SA(sin)));
     return rc == -EINPROGRESS || rc == 0 ? s : rc;
 }
 
@@ -110,18 +142,18 @@ int sim_connect_from(sim *w, int host, uint16_t lport, int reuseaddr, uint32_t a
         if (rc < 0)
             return rc;
     }
-    struct sockaddr_in local = sin_of(0, lport);
+    sim_sa local = sin_of(w, 0, lport);
     size_t m = sim_app_begin(w, host, "bind(:%u)", lport);
-    int rc = (int)sim_app_ret(w, m, synack_bind(st, s, (struct sockaddr *)&local, sizeof(local)));
+    int rc = (int)sim_app_ret(w, m, synack_bind(st, s, SA(local)));
     if (rc < 0) {
         w->in_call++;
         synack_close(st, s);
         w->in_call--;
         return rc;
     }
-    struct sockaddr_in sin = sin_of(addr, port);
+    sim_sa sin = sin_of(w, addr, port);
     m = sim_app_begin(w, host, "connect()");
-    rc = (int)sim_app_ret(w, m, synack_connect(st, s, (struct sockaddr *)&sin, sizeof(sin)));
+    rc = (int)sim_app_ret(w, m, synack_connect(st, s, SA(sin)));
     return rc == -EINPROGRESS || rc == 0 ? s : rc;
 }
 
@@ -236,10 +268,9 @@ int sim_socket(sim *w, int host)
 
 int sim_bind(sim *w, int host, int s, uint16_t port)
 {
-    struct sockaddr_in sin = sin_of(0, port);
+    sim_sa sin = sin_of(w, 0, port);
     size_t m = sim_app_begin(w, host, "bind(:%u)", port);
-    return (int)sim_app_ret(
-        w, m, synack_bind(sim_stack(w, host), s, (struct sockaddr *)&sin, sizeof(sin)));
+    return (int)sim_app_ret(w, m, synack_bind(sim_stack(w, host), s, SA(sin)));
 }
 
 int sim_listen_sock(sim *w, int host, int s, int backlog)

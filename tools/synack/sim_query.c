@@ -203,6 +203,7 @@ const char *sim_ret_str(long ret, char *buf, size_t cap)
         {EHOSTUNREACH, "EHOSTUNREACH"},
         {ENETUNREACH, "ENETUNREACH"},
         {ENOMEM, "ENOMEM"},
+        {EOPNOTSUPP, "EOPNOTSUPP"},
         {EFAULT, "EFAULT"},
         {EAFNOSUPPORT, "EAFNOSUPPORT"},
         {EPROTONOSUPPORT, "EPROTONOSUPPORT"},

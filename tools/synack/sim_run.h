@@ -34,6 +34,7 @@ typedef struct sim_options {
     uint64_t jitter_us;  /* jitter */
     uint64_t rate_bps;   /* bottleneck rate */
     const char *cc;      /* --cc NAME: every host's congestion control, or NULL */
+    uint8_t ipv6;        /* --ipv6: the hosts talk over IPv6 (2001:db8::/32) */
 } sim_options;
 
 /* Runs scn and writes the chosen rendering to out. Returns the exit code: 0 when every
@@ -67,6 +68,8 @@ const char *render_conn_tag(const sim_trace *t, uint32_t conn_id, char *buf, siz
 /* The legend line of connection i (one the drawings show, disp != 0):
  * "c1: client 192.0.2.1:49152 ISN 123; server 192.0.2.2:80 ISN 456". */
 void render_conn_legend(const sim_trace *t, size_t i, char *buf, size_t cap);
+/* Address a as the run shows it: "192.0.2.1", or over IPv6 "2001:db8::1" (sim_addr.c). */
+const char *render_addr(const sim_trace *t, uint32_t a, char *buf, size_t cap);
 /* Splits text into lines of at most width columns (ASCII words); calls fn per line. */
 void render_wrap(const char *text, size_t width, void (*fn)(void *ctx, const char *line),
                  void *ctx);

@@ -277,6 +277,12 @@ static void on_event(void *ctx, const synack_event *ev)
     sim_item *it = sim_push(w, ev->type == SYNACK_EV_TX ? SIM_IT_SEG : SIM_IT_EVENT, hc->host);
     it->ev = *ev;
     it->t = ev->t_us;
+    if (ev->has_conn && ev->conn.family == SYNACK_AF_INET6) {
+        /* The bookkeeping keys on the IPv4 address each IPv6 one stands for; the event
+         * keeps its family and IPv6 addresses, which the json prints. */
+        it->ev.conn.laddr = sim_addr_key6(ev->conn.laddr6);
+        it->ev.conn.raddr = sim_addr_key6(ev->conn.raddr6);
+    }
     switch (ev->type) {
     case SYNACK_EV_APP:
         quiet_classify(w, it);
@@ -307,8 +313,8 @@ static void on_event(void *ctx, const synack_event *ev)
         break;
     case SYNACK_EV_TX: {
         quiet_classify(w, it);
-        it->to = sim_lane_of(w, ev->conn.raddr);
-        conn_track(w, it, ev->conn.laddr, ev->conn.raddr);
+        it->to = sim_lane_of(w, it->ev.conn.raddr);
+        conn_track(w, it, it->ev.conn.laddr, it->ev.conn.raddr);
         size_t idx = (size_t)(it - w->items);
         sim_pending *p = &w->pending[hc->host];
         if (p->n == p->cap) {
@@ -354,7 +360,8 @@ static int frame_cmp(const void *a, const void *b)
 
 static void write_frames(sim *w)
 {
-    qsort(w->frames, w->nframes, sizeof(*w->frames), frame_cmp);
+    if (w->nframes) /* a run that sent nothing has no array: qsort's pointer may not be NULL */
+        qsort(w->frames, w->nframes, sizeof(*w->frames), frame_cmp);
     for (size_t i = 0; i < w->nframes && !w->pcap_err; i++) {
         int rc = synack_pcap_write(w->pcap, w->frames[i].t, w->frames[i].data, w->frames[i].len);
         if (rc < 0)
@@ -362,7 +369,8 @@ static void write_frames(sim *w)
     }
 }
 
-/* The TCP header fields of a raw IPv4 frame; 0 if it is not a well-formed TCP segment. */
+/* The TCP header fields of a raw IPv4 or IPv6 frame (IPv6 addresses as the IPv4 ones they
+ * stand for); 0 if it is not a well-formed TCP segment. */
 typedef struct wire_seg {
     uint32_t src, dst;
     uint16_t sport, dport;
@@ -381,8 +389,33 @@ static uint16_t rd16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static int parse_tcp(const uint8_t *t, size_t tcp_len, wire_seg *s)
+{
+    if (tcp_len < 20)
+        return 0;
+    size_t doff = (size_t)(t[12] >> 4) * 4;
+    if (doff < 20 || doff > tcp_len)
+        return 0;
+    s->sport = rd16(t);
+    s->dport = rd16(t + 2);
+    s->seq = rd32(t + 4);
+    s->ack = rd32(t + 8);
+    s->flags = t[13];
+    s->len = (uint32_t)(tcp_len - doff);
+    return 1;
+}
+
 static int parse_frame(const uint8_t *f, size_t len, wire_seg *s)
 {
+    if (len >= 40 && (f[0] >> 4) == 6) {
+        /* RFC 8200 3: the simulated hosts send no extension headers. */
+        size_t plen = rd16(f + 4);
+        if (f[6] != 6 || 40 + plen > len)
+            return 0;
+        s->src = sim_addr_key6(f + 8);
+        s->dst = sim_addr_key6(f + 24);
+        return parse_tcp(f + 40, plen, s);
+    }
     if (len < 20 || (f[0] >> 4) != 4)
         return 0;
     size_t ihl = (size_t)(f[0] & 0x0f) * 4;
@@ -505,6 +538,10 @@ int sim_add_host(sim *w, const char *name, uint32_t addr, const synack_config *c
     w->hctx[idx].host = idx;
     c.netif.type = SYNACK_LINK_IP;
     c.netif.addr = addr;
+    if (w->ipv6) {
+        sim_addr6(addr, c.netif.addr6);
+        c.netif.prefix6_len = 64;
+    }
     /* Each host gets its own secrets, all derived from --seed. */
     synack_config_deterministic(&c, w->seed * 0x9e3779b97f4a7c15ull +
                                         (uint64_t)idx * 0x632be59bd9b4e019ull + 1);
@@ -618,6 +655,11 @@ synack_simnet *sim_net(sim *w)
     return w->net;
 }
 
+int sim_ipv6(const sim *w)
+{
+    return w->ipv6;
+}
+
 int sim_overridden(const sim *w)
 {
     const sim_options *o = w->opt;
@@ -681,22 +723,12 @@ static uint16_t csum_fold(uint32_t sum)
     return (uint16_t)~sum;
 }
 
-int sim_inject(sim *w, int lane, uint64_t delay_us, const sim_raw_seg *r)
+static int inject_pkt(sim *w, int lane, uint64_t delay_us, const sim_raw_seg *r, const uint8_t *pkt,
+                      size_t total, const synack_endpoints *ep);
+
+/* The TCP header of an injected segment at t (tcp_len bytes, checksum left zero). */
+static void put_tcp(uint8_t *t, size_t tcp_len, const sim_raw_seg *r)
 {
-    uint8_t pkt[64];
-    size_t tcp_len = r->mss ? 24 : 20;
-    size_t total = 20 + tcp_len;
-    memset(pkt, 0, sizeof(pkt));
-    pkt[0] = 0x45;
-    wr16(pkt + 2, (uint16_t)total);
-    wr16(pkt + 4, (uint16_t)(0x5000 + w->ninjected));
-    pkt[6] = 0x40; /* DF */
-    pkt[8] = 64;
-    pkt[9] = 6;
-    wr32(pkt + 12, r->src);
-    wr32(pkt + 16, r->dst);
-    wr16(pkt + 10, csum_fold(csum_add(0, pkt, 20)));
-    uint8_t *t = pkt + 20;
     wr16(t, r->sport);
     wr16(t + 2, r->dport);
     wr32(t + 4, r->seq);
@@ -709,6 +741,50 @@ int sim_inject(sim *w, int lane, uint64_t delay_us, const sim_raw_seg *r)
         t[21] = 4;
         wr16(t + 22, r->mss);
     }
+}
+
+/* The injected segment as an IPv6 packet (RFC 8200 3, the pseudo-header of 8.1). */
+static size_t build_ipv6(uint8_t *pkt, const sim_raw_seg *r, synack_endpoints *ep)
+{
+    size_t tcp_len = r->mss ? 24 : 20;
+    pkt[0] = 0x60;
+    wr16(pkt + 4, (uint16_t)tcp_len);
+    pkt[6] = 6;
+    pkt[7] = 64;
+    sim_addr6(r->src, pkt + 8);
+    sim_addr6(r->dst, pkt + 24);
+    uint8_t *t = pkt + 40;
+    put_tcp(t, tcp_len, r);
+    uint8_t pseudo[8] = {0, 0, 0, (uint8_t)tcp_len, 0, 0, 0, 6};
+    uint32_t sum = csum_add(csum_add(0, pkt + 8, 32), pseudo, sizeof(pseudo));
+    wr16(t + 16, csum_fold(csum_add(sum, t, tcp_len)));
+    ep->family = SYNACK_AF_INET6;
+    memcpy(ep->laddr6, pkt + 8, 16);
+    memcpy(ep->raddr6, pkt + 24, 16);
+    return 40 + tcp_len;
+}
+
+int sim_inject(sim *w, int lane, uint64_t delay_us, const sim_raw_seg *r)
+{
+    uint8_t pkt[64];
+    synack_endpoints ep6;
+    memset(pkt, 0, sizeof(pkt));
+    memset(&ep6, 0, sizeof(ep6));
+    if (w->ipv6)
+        return inject_pkt(w, lane, delay_us, r, pkt, build_ipv6(pkt, r, &ep6), &ep6);
+    size_t tcp_len = r->mss ? 24 : 20;
+    size_t total = 20 + tcp_len;
+    pkt[0] = 0x45;
+    wr16(pkt + 2, (uint16_t)total);
+    wr16(pkt + 4, (uint16_t)(0x5000 + w->ninjected));
+    pkt[6] = 0x40; /* DF */
+    pkt[8] = 64;
+    pkt[9] = 6;
+    wr32(pkt + 12, r->src);
+    wr32(pkt + 16, r->dst);
+    wr16(pkt + 10, csum_fold(csum_add(0, pkt, 20)));
+    uint8_t *t = pkt + 20;
+    put_tcp(t, tcp_len, r);
     uint8_t pseudo[12];
     wr32(pseudo, r->src);
     wr32(pseudo + 4, r->dst);
@@ -716,7 +792,14 @@ int sim_inject(sim *w, int lane, uint64_t delay_us, const sim_raw_seg *r)
     pseudo[9] = 6;
     wr16(pseudo + 10, (uint16_t)tcp_len);
     wr16(t + 16, csum_fold(csum_add(csum_add(0, pseudo, 12), t, tcp_len)));
+    return inject_pkt(w, lane, delay_us, r, pkt, total, &ep6);
+}
 
+/* Records the injected segment (ep: its IPv6 addresses, family 0 over IPv4) and puts pkt
+ * on the wire. */
+static int inject_pkt(sim *w, int lane, uint64_t delay_us, const sim_raw_seg *r, const uint8_t *pkt,
+                      size_t total, const synack_endpoints *ep)
+{
     sim_item *it = sim_push(w, SIM_IT_SEG, lane);
     it->injected = 1;
     it->no_json = 1; /* not a stack's event; json gets a note instead */
@@ -725,6 +808,9 @@ int sim_inject(sim *w, int lane, uint64_t delay_us, const sim_raw_seg *r)
     it->ev.has_conn = 1;
     it->ev.conn.laddr = r->src;
     it->ev.conn.raddr = r->dst;
+    it->ev.conn.family = ep->family;
+    memcpy(it->ev.conn.laddr6, ep->laddr6, 16);
+    memcpy(it->ev.conn.raddr6, ep->raddr6, 16);
     it->ev.conn.lport = r->sport;
     it->ev.conn.rport = r->dport;
     it->ev.u.seg.flags = r->flags;
@@ -976,6 +1062,7 @@ static void fill_trace(sim *w)
     t->checks = (const char *const *)w->checks;
     t->nchecks = w->nchecks;
     t->failed = w->failed;
+    t->ipv6 = w->ipv6;
 }
 
 const sim_trace *sim_get_trace(const sim *w)
@@ -1012,8 +1099,10 @@ int sim_execute(const sim_scenario *scn, const sim_options *opt, FILE *out)
     w->scn = scn;
     w->opt = opt;
     w->seed = opt->seed;
+    w->ipv6 = opt->ipv6 != 0;
     if (opt->pcap) {
-        w->pcap = synack_pcap_open(opt->pcap, SYNACK_PCAP_RAW_IPV4);
+        w->pcap =
+            synack_pcap_open(opt->pcap, w->ipv6 ? SYNACK_PCAP_RAW_IPV6 : SYNACK_PCAP_RAW_IPV4);
         if (!w->pcap) {
             fprintf(stderr, "synack sim: cannot create %s: %s\n", opt->pcap, strerror(errno));
             sim_free(w);

@@ -33,6 +33,7 @@ typedef struct sim_pending {
 struct sim {
     const sim_scenario *scn;            /* what runs */
     const sim_options *opt;             /* the command line */
+    int ipv6;                           /* --ipv6 */
     uint64_t seed;                      /* --seed */
     synack_simnet *net;                 /* the network */
     int nhosts;                         /* hosts (lanes 0..nhosts-1) */
