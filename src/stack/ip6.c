@@ -106,12 +106,19 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
         return -EINVAL;
     }
-    if (!ip6_is_our_dst(st, &h.dst)) {
+    /* TCP to any other unicast address is a catch-all listener's (tcp/hold.c); nothing
+     * else to such an address is ours, nor answered. */
+    int foreign = !ip6_is_our_dst(st, &h.dst);
+    if (foreign && !tcp_catch_all_takes6(st, h.dst.b)) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
         return -EINVAL;
     }
     ipv6_chain ch;
     ipv6_walk(pkt, len, 0, NULL, &ch);
+    if (foreign && (ch.verdict != IPV6_WALK_UPPER || ch.proto != IP_PROTO_TCP)) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
+        return -EINVAL;
+    }
     switch (ch.verdict) {
     case IPV6_WALK_UPPER:
         break;
@@ -132,8 +139,9 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
         return -EINVAL;
     }
     if (ch.proto == IP_PROTO_TCP) {
-        /* TCP is for the configured address only (not multicast, not yet link-local). */
-        if (memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
+        /* TCP is for the configured address only (not multicast, not yet link-local), or
+         * a catch-all's. */
+        if (!foreign && memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
             stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "tcp-not-our-address");
             return -EINVAL;
         }
