@@ -161,11 +161,10 @@ struct synack_stack {
                              public call frees the stack as it returns */
     uint8_t output_gone;  /* the netif's output_ctx was freed: frames are dropped */
 
-    tcp_listener *catch_all; /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
-    uint8_t catch_all_ever;  /* one existed: connections it made to foreign addresses may
-                                outlive it, so IPv4 keeps passing TCP for any address */
-
+    tcp_listener *catch_all;  /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
     tcp_listener *catch_all6; /* the AF_INET6 one (one per family) */
+    uint8_t catch_all_ever;   /* one existed: connections it made to foreign addresses may
+                                 outlive it, so IPv4 keeps passing TCP for any address */
     uint8_t catch_all6_ever;  /* as catch_all_ever, for IPv6 */
 
     struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
