@@ -145,7 +145,36 @@ wait_for "$WORK/rstsrv.out" "reset\|orderly" 10
 grep -q "^reset" "$WORK/rstsrv.out" || fail "host server saw: $(cat "$WORK/rstsrv.out")"
 log "container reset: the host server saw a reset"
 
-# 7. IPv4 beside it, through the same gateway.
+# 7. `synack stat --gateway PID` shows an IPv6 flow with its addresses.
+hbg idlesrv python3 -c '
+import socket, sys, time
+l = socket.socket(socket.AF_INET6); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], 7003)); l.listen(1); print("up", flush=True)
+c, _ = l.accept(); c.recv(1); time.sleep(30)' "$SERVER6"
+IDLE_PID=$BG_PID
+wait_for "$WORK/idlesrv.out" up
+cbg idlecli python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 7003), timeout=5); s.sendall(b"1")
+print("connected %d" % s.getsockname()[1], flush=True); time.sleep(30)' "$SERVER6"
+IDLECLI_PID=$BG_PID
+wait_for "$WORK/idlecli.out" connected
+sleep 0.3
+hx "$SYNACK_BIN" stat --gateway "$GW_PID" --json >"$WORK/stat.json" || fail "stat --json"
+cport=$(sed -n 's/^connected \([0-9]*\)$/\1/p' "$WORK/idlecli.out")
+python3 - "$WORK/stat.json" "$cport" "$SERVER6" "$CONTAINER6" <<'PY' || fail "stat --json: $(cat "$WORK/stat.json")"
+import json, sys
+s = json.loads(open(sys.argv[1]).read())
+f = [f for f in s["flows"] if f["ns_peer"] == "[%s]:%s" % (sys.argv[4], sys.argv[2])]
+assert len(f) == 1 and f[0]["dir"] == "out" and f[0]["state"] == "relay", s["flows"]
+assert f[0]["ns_local"] == "[%s]:7003" % sys.argv[3], f
+assert f[0]["host_peer"] == "[%s]:7003" % sys.argv[3], f
+PY
+stop "$IDLECLI_PID" 5 || true
+stop "$IDLE_PID" 5 || true
+log "synack stat --gateway shows [$CONTAINER6]:$cport -> [$SERVER6]:7003"
+
+# 8. IPv4 beside it, through the same gateway.
 hbg http4 python3 -m http.server --bind "$SERVER" --directory "$WORK" 8081
 wait_port "$NS_H" "$SERVER" 8081
 cx timeout 30 curl -4 -sS --max-time 20 -o /dev/null "http://$SERVER:8081/data" ||
@@ -158,8 +187,8 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines() if l.startswith("{")]
 s = lines[-1]
 assert s["summary"] == "gateway", s
-assert s["accepted"] == 5 and s["refused"] == 1 and s["unreachable"] == 1, s
-assert s["denied"] == 1 and s["resets"] == 2 and s["finished"] == 3 and s["open"] == 0, s
+assert s["accepted"] == 6 and s["refused"] == 1 and s["unreachable"] == 1, s
+assert s["denied"] == 1 and s["resets"] == 2 and s["finished"] == 4 and s["open"] == 0, s
 assert s["down_bytes"] >= 200 << 20, s
 u = [l for l in lines if l["summary"] == "gateway_udp"][0]
 assert u["echo_requests"] == 2 and u["echo_replies"] == 2, u  # the gateway's own: the stack's

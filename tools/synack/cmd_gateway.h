@@ -86,6 +86,10 @@ int gw_same_ep(const synack_endpoints *a, const synack_endpoints *b);
 /* The code of the unreachable verdict for host connect error err (EHOSTUNREACH or
  * ENETUNREACH): ICMP's for IPv4, ICMPv6's for IPv6. */
 int gw_unreach_code(const synack_endpoints *ep, int err);
+/* ep's local (local != 0) or remote end as "A:P", or "[A6]:P" for IPv6. */
+void gw_ep_str(const synack_endpoints *ep, int local, char *buf, size_t cap);
+/* A host socket address (AF_INET or AF_INET6) the same way; "-" for another family. */
+void gw_sa_str(const struct sockaddr_storage *sa, char *buf, size_t cap);
 /* The AF_INET6 (V6ONLY) catch-all listener holding SYNs for hold_ms, or -1. */
 int gw_v6_listen(synack_stack *st, const gw_opts *o, int hold_ms);
 /* Opens the TAP in the namespace o->netns (from a helper thread that enters it, so the

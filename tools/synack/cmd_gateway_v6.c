@@ -202,6 +202,39 @@ int gw_unreach_code(const synack_endpoints *ep, int err)
     return err == ENETUNREACH ? 0 : 1;
 }
 
+void gw_ep_str(const synack_endpoints *ep, int local, char *buf, size_t cap)
+{
+    uint16_t port = local ? ep->lport : ep->rport;
+    if (ep->family != SYNACK_AF_INET6) {
+        uint32_t a = local ? ep->laddr : ep->raddr;
+        snprintf(buf, cap, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+                 port);
+        return;
+    }
+    char t[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, local ? ep->laddr6 : ep->raddr6, t, sizeof(t));
+    snprintf(buf, cap, "[%s]:%u", t, port);
+}
+
+void gw_sa_str(const struct sockaddr_storage *sa, char *buf, size_t cap)
+{
+    synack_endpoints ep = {0};
+    if (sa->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        ep.laddr = ntohl(in->sin_addr.s_addr);
+        ep.lport = ntohs(in->sin_port);
+    } else if (sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        ep.family = SYNACK_AF_INET6;
+        memcpy(ep.laddr6, in6->sin6_addr.s6_addr, 16);
+        ep.lport = ntohs(in6->sin6_port);
+    } else {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    gw_ep_str(&ep, 1, buf, cap);
+}
+
 int gw_v6_listen(synack_stack *st, const gw_opts *o, int hold_ms)
 {
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
