@@ -8,7 +8,8 @@
 # through a ping socket), 100 MiB by curl -6 checked by SHA-256, a refused port fails at
 # once with ECONNREFUSED, an address the host has no route to with ENETUNREACH (ICMPv6 no
 # route, as the kernel's own connect), the gateway's own address denied (RST), half-close
-# with socat, and resets both ways. IPv4 keeps working beside it.
+# with socat, resets both ways, --forward tcp6 into the container, and `synack stat
+# --gateway` naming an IPv6 flow. IPv4 keeps working beside it.
 source "$(dirname "$0")/lib/gateway.bash"
 require curl socat python3 sha256sum ping
 
@@ -19,7 +20,7 @@ GW6=2001:db8:2::2
 gw_setup
 hx sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 hx ip -6 addr add "$SERVER6/128" dev lo nodad
-gw_start --ipv6-addr "$CONTAINER6/64" --ipv6-gw "$GW6"
+gw_start --ipv6-addr "$CONTAINER6/64" --ipv6-gw "$GW6" --forward tcp6:8086:80
 routes=$(cx ip -6 route)
 case "$routes" in
 *"default via $GW6 dev tap0"*) ;;
@@ -145,7 +146,22 @@ wait_for "$WORK/rstsrv.out" "reset\|orderly" 10
 grep -q "^reset" "$WORK/rstsrv.out" || fail "host server saw: $(cat "$WORK/rstsrv.out")"
 log "container reset: the host server saw a reset"
 
-# 7. `synack stat --gateway PID` shows an IPv6 flow with its addresses.
+# 7. --forward tcp6:8086:80: the host's [::]:8086 reaches the container's port 80.
+cbg fwdsrv python3 -c '
+import socket
+l = socket.socket(socket.AF_INET6); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("::", 80)); l.listen(1); print("up", flush=True)
+c, a = l.accept(); b = c.recv(100)
+c.sendall(b"%s from [%s]:%d" % (b, a[0].encode(), a[1])); c.close()'
+wait_for "$WORK/fwdsrv.out" up
+got=$(printf 'hi' | hx timeout 10 socat -t 5 - "TCP6:[::1]:8086") || fail "forward tcp6"
+case "$got" in
+"hi from [$GW6]:"*) ;;
+*) fail "forward tcp6: got '$got'" ;;
+esac
+log "--forward tcp6: $got"
+
+# 8. `synack stat --gateway PID` shows an IPv6 flow with its addresses.
 hbg idlesrv python3 -c '
 import socket, sys, time
 l = socket.socket(socket.AF_INET6); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -174,7 +190,7 @@ stop "$IDLECLI_PID" 5 || true
 stop "$IDLE_PID" 5 || true
 log "synack stat --gateway shows [$CONTAINER6]:$cport -> [$SERVER6]:7003"
 
-# 8. IPv4 beside it, through the same gateway.
+# 9. IPv4 beside it, through the same gateway.
 hbg http4 python3 -m http.server --bind "$SERVER" --directory "$WORK" 8081
 wait_port "$NS_H" "$SERVER" 8081
 cx timeout 30 curl -4 -sS --max-time 20 -o /dev/null "http://$SERVER:8081/data" ||
@@ -188,7 +204,8 @@ lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines() if l.start
 s = lines[-1]
 assert s["summary"] == "gateway", s
 assert s["accepted"] == 6 and s["refused"] == 1 and s["unreachable"] == 1, s
-assert s["denied"] == 1 and s["resets"] == 2 and s["finished"] == 4 and s["open"] == 0, s
+assert s["denied"] == 1 and s["resets"] == 2 and s["finished"] == 5 and s["open"] == 0, s
+assert s["fwd_accepted"] == 1 and s["fwd_connected"] == 1, s
 assert s["down_bytes"] >= 200 << 20, s
 u = [l for l in lines if l["summary"] == "gateway_udp"][0]
 assert u["echo_requests"] == 2 and u["echo_replies"] == 2, u  # the gateway's own: the stack's

@@ -84,6 +84,27 @@ static void test_options_and_defaults(void **state)
     }
 }
 
+static void test_forward6(void **state)
+{
+    (void)state;
+    gw_opts o = opts();
+    assert_int_equal(gw_v6_parse(&o, "--forward", "tcp:8080:80"), 0); /* gw_opts_parse's */
+    assert_int_equal(gw_v6_parse(&o, "--forward", "tcp6:8086:80"), 2);
+    assert_int_equal(o.nfwd, 1);
+    assert_int_equal(o.ipv6, 1);
+    assert_int_equal(o.fwd[0].v6, 1);
+    assert_int_equal(o.fwd[0].host_port, 8086);
+    assert_int_equal(o.fwd[0].ns_port, 80);
+    const char *bad[] = {"tcp6:8086",      "tcp6:0:80",  "tcp6:8086:65536", "tcp6:1:2:3",
+                         "tcp6:::1:80:80", "tcp6: 1:80", "tcp6:1:80x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(gw_v6_parse(&o, "--forward", bad[i]), -1);
+    assert_int_equal(o.nfwd, 1);
+    while (o.nfwd < GW_MAX_FORWARDS)
+        assert_int_equal(gw_v6_parse(&o, "--forward", "tcp6:1:2"), 2);
+    assert_int_equal(gw_v6_parse(&o, "--forward", "tcp6:1:2"), -1); /* too many */
+}
+
 static synack_endpoints ep6(const char *dst, uint16_t port)
 {
     synack_endpoints ep = {.family = SYNACK_AF_INET6, .lport = port, .rport = 40000};
@@ -153,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_and_defaults),
+        cmocka_unit_test(test_forward6),
         cmocka_unit_test(test_destinations),
         cmocka_unit_test(test_codes_and_tuples),
     };

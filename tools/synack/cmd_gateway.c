@@ -109,9 +109,9 @@ static int parse(gw_opts *o, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n = 0;
-        int used = gw_opts_parse(o, a, v);
+        int used = gw_v6_parse(o, a, v);
         if (used == 0)
-            used = gw_v6_parse(o, a, v);
+            used = gw_opts_parse(o, a, v);
         if (used < 0)
             return -1;
         if (used > 0) {

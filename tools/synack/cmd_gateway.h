@@ -16,6 +16,7 @@ typedef struct gw_forward {
     uint32_t host_addr; /* host order; 0 for any */
     uint16_t host_port;
     uint16_t ns_port;
+    uint8_t v6; /* --forward tcp6:HOSTPORT:NSPORT: [::]:HOSTPORT to --ipv6-addr:NSPORT */
 } gw_forward;
 #define GW_MAX_FORWARDS 16
 
@@ -68,7 +69,8 @@ int gw_fd_budget(const gw_opts *o);
 
 /* IPv6 on the namespace side (cmd_gateway_v6.c). */
 extern const char gw_v6_usage[];
-/* As gw_opts_parse, for --ipv6, --ipv6-addr and --ipv6-gw. */
+/* As gw_opts_parse, for --ipv6, --ipv6-addr, --ipv6-gw and --forward tcp6:HOSTPORT:NSPORT
+ * (which turns IPv6 on); called first, so that --forward tcp:... is left to it. */
 int gw_v6_parse(gw_opts *o, const char *a, const char *v);
 /* After parsing: the defaults of what --ipv6 left unsaid, and their consistency. 0, or -1
  * after a message. */

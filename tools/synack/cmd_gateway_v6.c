@@ -22,7 +22,9 @@ const char gw_v6_usage[] =
     "                  ICMPv6 echo relayed as for IPv4 (UDP and DNS stay IPv4-only)\n"
     "  --ipv6-addr A/P the namespace's IPv6 address and prefix (2001:db8:ffff::100/64)\n"
     "  --ipv6-gw A     the gateway's IPv6 address in that prefix, the namespace's default\n"
-    "                  route (the prefix's ::2)\n";
+    "                  route (the prefix's ::2)\n"
+    "  --forward tcp6:HOSTPORT:NSPORT   (repeatable) connections to [::]:HOSTPORT on the\n"
+    "                  host are relayed to the namespace's --ipv6-addr at NSPORT\n";
 
 /* The documentation prefix (RFC 3849) as slirp4netns uses fd00::/64: host ::100, gateway
  * ::2. A real deployment names its own. */
@@ -52,11 +54,36 @@ static int parse6(const char *s, uint8_t out[16], uint8_t *plen)
     return 0;
 }
 
+/* tcp6:HOSTPORT:NSPORT */
+static int parse_forward6(gw_forward *f, const char *spec)
+{
+    unsigned hp, np;
+    char end;
+    if (sscanf(spec, "tcp6:%5u:%5u%c", &hp, &np, &end) != 2 || hp < 1 || hp > 65535 || np < 1 ||
+        np > 65535 || strspn(spec + 5, "0123456789:") != strlen(spec + 5))
+        return -1;
+    memset(f, 0, sizeof(*f));
+    f->host_port = (uint16_t)hp;
+    f->ns_port = (uint16_t)np;
+    f->v6 = 1;
+    return 0;
+}
+
 int gw_v6_parse(gw_opts *o, const char *a, const char *v)
 {
     if (strcmp(a, "--ipv6") == 0) {
         o->ipv6 = 1;
         return 1;
+    }
+    if (strcmp(a, "--forward") == 0 && v && strncmp(v, "tcp6:", 5) == 0) {
+        if (o->nfwd >= GW_MAX_FORWARDS || parse_forward6(&o->fwd[o->nfwd], v) != 0) {
+            fprintf(stderr, "synack gateway: bad value for --forward: '%s'%s\n", v,
+                    o->nfwd >= GW_MAX_FORWARDS ? " (too many)" : "");
+            return -1;
+        }
+        o->nfwd++;
+        o->ipv6 = 1;
+        return 2;
     }
     int is_addr = strcmp(a, "--ipv6-addr") == 0;
     if (!is_addr && strcmp(a, "--ipv6-gw") != 0)
