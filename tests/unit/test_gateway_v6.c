@@ -161,6 +161,11 @@ static void test_codes_and_tuples(void **state)
     assert_int_equal(gw_unreach_code(&a, EHOSTUNREACH), 3);
     assert_int_equal(gw_unreach_code(&v4, ENETUNREACH), 0);
     assert_int_equal(gw_unreach_code(&v4, EHOSTUNREACH), 1);
+    assert_int_equal(gw_unreach_code(&a, EACCES), 1);
+    assert_int_equal(gw_unreach_code(&a, EPERM), 1);
+    assert_int_equal(gw_unreach_code(&v4, EACCES), -1);
+    assert_int_equal(gw_unreach_code(&a, ETIMEDOUT), -1);
+    assert_int_equal(gw_unreach_code(&v4, ECONNRESET), -1);
     assert_true(gw_same_ep(&a, &b));
     b.raddr6[15] ^= 1;
     assert_false(gw_same_ep(&a, &b));

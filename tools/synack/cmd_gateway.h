@@ -85,8 +85,9 @@ int gw_dest_sa(const gw_opts *o, const synack_endpoints *ep, struct sockaddr_sto
 void gw_ep_of(synack_stack *st, int ss, synack_endpoints *ep);
 /* Whether a and b are the same 4-tuple of the same family. */
 int gw_same_ep(const synack_endpoints *a, const synack_endpoints *b);
-/* The code of the unreachable verdict for host connect error err (EHOSTUNREACH or
- * ENETUNREACH): ICMP's for IPv4, ICMPv6's for IPv6. */
+/* The code of the unreachable verdict for host connect error err: ICMP's for IPv4
+ * (ENETUNREACH, EHOSTUNREACH), ICMPv6's for IPv6 (those and EACCES/EPERM); -1 when err is
+ * no unreachable for ep's family. */
 int gw_unreach_code(const synack_endpoints *ep, int err);
 /* ep's local (local != 0) or remote end as "A:P", or "[A6]:P" for IPv6. */
 void gw_ep_str(const synack_endpoints *ep, int local, char *buf, size_t cap);

@@ -156,9 +156,8 @@ static void verdict(gw_relay *r, gw_conn *c, int err)
     } else if (err == ECONNREFUSED) {
         v = SYNACK_VERDICT_REFUSE;
         r->stats.refused++;
-    } else if (err == EHOSTUNREACH || err == ENETUNREACH) {
+    } else if ((code = gw_unreach_code(&c->ep, err)) >= 0) {
         v = SYNACK_VERDICT_UNREACH;
-        code = gw_unreach_code(&c->ep, err);
         r->stats.unreachable++;
     } else {
         r->stats.dropped++;

@@ -222,11 +222,17 @@ int gw_same_ep(const synack_endpoints *a, const synack_endpoints *b)
 
 int gw_unreach_code(const synack_endpoints *ep, int err)
 {
-    /* ICMP: network (0) or host (1) unreachable. ICMPv6 (RFC 4443 3.1): no route (0) or
-     * address unreachable (3); Linux's client makes them ENETUNREACH and EHOSTUNREACH. */
-    if (ep->family == SYNACK_AF_INET6)
-        return err == ENETUNREACH ? 0 : 3;
-    return err == ENETUNREACH ? 0 : 1;
+    /* ICMP: network (0) or host (1) unreachable. ICMPv6 (RFC 4443 3.1): no route (0),
+     * address unreachable (3), administratively prohibited (1, a host firewall's reject);
+     * Linux's client makes them ENETUNREACH, EHOSTUNREACH and EACCES, what its own connect
+     * would have said. (ICMP's admin-prohibited codes are EHOSTUNREACH to it, so an IPv4
+     * EACCES stays silence.) */
+    int v6 = ep->family == SYNACK_AF_INET6;
+    if (err == ENETUNREACH)
+        return 0;
+    if (err == EHOSTUNREACH)
+        return v6 ? 3 : 1;
+    return v6 && (err == EACCES || err == EPERM) ? 1 : -1;
 }
 
 void gw_ep_str(const synack_endpoints *ep, int local, char *buf, size_t cap)
