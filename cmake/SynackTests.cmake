@@ -153,7 +153,8 @@ endif()
 # test_gateway_v6 checks the gateway's IPv6 options, destination policy and relay helpers.
 if(TARGET unit_test_gateway_v6)
     target_sources(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6.c"
-        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c")
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c")
     target_include_directories(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 

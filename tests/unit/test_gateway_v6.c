@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* synack gateway over IPv6 (tools/synack/cmd_gateway_v6.c, compiled into this test): the
  * --ipv6 options and their defaults, which IPv6 destinations the namespace may reach and
- * the host address each goes to, the ICMPv6 code of an unreachable verdict, and that a
- * relay tells IPv4 and IPv6 4-tuples apart. */
+ * the host address each goes to, the ICMPv6 code of an unreachable verdict, that a relay
+ * tells IPv4 and IPv6 4-tuples apart, and which frames the ICMPv6 echo relay
+ * (cmd_gateway_v6icmp.c) takes, refuses or leaves to the stack. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cmd_gateway.h"
+#include "cmd_gateway_v6icmp.h"
 
 static gw_opts opts(void)
 {
@@ -175,13 +177,81 @@ static void test_codes_and_tuples(void **state)
     assert_true(gw_same_ep(&v4, &v4b));
 }
 
+/* An Ethernet frame with an ICMPv6 echo request from the namespace to dst; its length. */
+static size_t echo_frame(uint8_t *f, const char *dst, uint8_t type)
+{
+    memset(f, 0, 14 + 40 + 12);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    uint8_t *ip = f + 14, *m = ip + 40;
+    ip[0] = 0x60;
+    ip[5] = 12;
+    ip[6] = 58;
+    ip[7] = 64;
+    a6("2001:db8:2::100", ip + 8);
+    a6(dst, ip + 24);
+    m[0] = type;
+    m[4] = 0x12;
+    m[5] = 0x34;
+    m[7] = 1;
+    memcpy(m + 8, "ping", 4);
+    /* the checksum: the pseudo-header (RFC 8200 8.1) and the message */
+    uint32_t acc = 12 + 58;
+    for (int i = 0; i < 32; i += 2)
+        acc += (uint32_t)(ip[8 + i] << 8 | ip[9 + i]);
+    for (int i = 0; i < 12; i += 2)
+        acc += (uint32_t)(m[i] << 8 | m[i + 1]);
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    m[2] = (uint8_t)(~acc >> 8);
+    m[3] = (uint8_t)~acc;
+    return 14 + 40 + 12;
+}
+
+static void test_icmp6_frames(void **state)
+{
+    (void)state;
+    uint8_t gw6[16], ns6[16], f[128];
+    a6("2001:db8:2::2", gw6);
+    a6("2001:db8:2::100", ns6);
+    gw_icmp6 *g = gw_icmp6_new(NULL, gw6, ns6);
+    assert_non_null(g);
+    gw_icmp_stats st = {0};
+    /* the stack's: echo to the gateway, to this link (link-local, multicast), replies,
+     * truncated frames, ICMPv6 behind an extension header, IPv4 */
+    const char *stacks[] = {"2001:db8:2::2", "fe80::1", "ff02::1", "ff02::1:ff00:2"};
+    for (size_t i = 0; i < sizeof(stacks) / sizeof(stacks[0]); i++)
+        assert_int_equal(gw_icmp6_frame(g, &st, f, echo_frame(f, stacks[i], 128), 1), 0);
+    size_t n = echo_frame(f, "2001:db8:1::1", 129);
+    assert_int_equal(gw_icmp6_frame(g, &st, f, n, 1), 0);
+    n = echo_frame(f, "2001:db8:1::1", 128);
+    assert_int_equal(gw_icmp6_frame(g, &st, f, n - 1, 1), 0);
+    f[14 + 6] = 0; /* hop-by-hop first */
+    assert_int_equal(gw_icmp6_frame(g, &st, f, n, 1), 0);
+    f[14 + 6] = 58;
+    f[12] = 0x08;
+    f[13] = 0x00;
+    assert_int_equal(gw_icmp6_frame(g, &st, f, n, 1), 0);
+    /* a request elsewhere with a bad checksum: taken and dropped, not counted */
+    n = echo_frame(f, "2001:db8:1::1", 128);
+    f[14 + 40 + 8] ^= 1;
+    assert_int_equal(gw_icmp6_frame(g, &st, f, n, 1), 1);
+    assert_int_equal(st.requests + st.refused, 0);
+    /* never a host destination: refused and counted */
+    const char *denied[] = {"::1", "2001:db8:2::100", "::ffff:198.18.0.1", "fec0::1"};
+    for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+        assert_int_equal(gw_icmp6_frame(g, &st, f, echo_frame(f, denied[i], 128), 1), 1);
+    assert_int_equal(st.refused, 4);
+    assert_int_equal(st.requests, 0);
+    gw_icmp6_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_options_and_defaults),
-        cmocka_unit_test(test_forward6),
-        cmocka_unit_test(test_destinations),
-        cmocka_unit_test(test_codes_and_tuples),
+        cmocka_unit_test(test_options_and_defaults), cmocka_unit_test(test_forward6),
+        cmocka_unit_test(test_destinations),         cmocka_unit_test(test_codes_and_tuples),
+        cmocka_unit_test(test_icmp6_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
