@@ -157,10 +157,19 @@ if(TARGET unit_test_gateway_socks5)
     target_include_directories(unit_test_gateway_socks5 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_v6 checks the gateway's IPv6 options, destination policy and relay helpers.
+if(TARGET unit_test_gateway_v6)
+    target_sources(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c")
+    target_include_directories(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_gateway_udp checks the gateway's UDP and ICMP decisions that need no network.
 if(TARGET unit_test_gateway_udp)
     target_sources(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_udp.c"
-        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_icmp.c")
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_icmp.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c")
     target_include_directories(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 

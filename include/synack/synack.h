@@ -818,11 +818,13 @@ int synack_held_list(synack_stack *st, int s, synack_held_syn *out, int max);
 typedef enum synack_verdict {
     SYNACK_VERDICT_ACCEPT = 0, /* send the SYN-ACK now; accept() follows the handshake */
     SYNACK_VERDICT_REFUSE,     /* RST, as a closed port: the client sees ECONNREFUSED */
-    SYNACK_VERDICT_UNREACH,    /* ICMP destination unreachable with icmp_code (0..15) */
+    SYNACK_VERDICT_UNREACH,    /* ICMP destination unreachable with icmp_code (0..15); for
+                                  an IPv6 request ICMPv6's, code 0..6 (RFC 4443 3.1) */
     SYNACK_VERDICT_DROP        /* forget it: the client's SYN retries and timeout apply */
 } synack_verdict;
 /* Answers the held request ep (as synack_held_list() gave it). Returns 0, -EBADF, -EINVAL
- * (st or ep NULL, not a listener, unknown verdict, icmp_code > 15 for UNREACH), -ENOENT (no
+ * (st or ep NULL, not a listener, unknown verdict, icmp_code > 15 for UNREACH, > 6 for an
+ * IPv6 request's), -ENOENT (no
  * such held request: answered, expired, or reset by the peer). */
 int synack_held_verdict(synack_stack *st, int s, const synack_endpoints *ep, int verdict,
                         int icmp_code);

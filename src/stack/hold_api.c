@@ -84,7 +84,10 @@ int synack_held_verdict(synack_stack *st, int s, const synack_endpoints *ep, int
         return err;
     if (!ep || verdict < SYNACK_VERDICT_ACCEPT || verdict > SYNACK_VERDICT_DROP)
         return -EINVAL;
-    if (verdict == SYNACK_VERDICT_UNREACH && (icmp_code < 0 || icmp_code > 15))
+    /* ICMP's codes are 0..15 (RFC 792, 1122, 1812); ICMPv6 destination unreachable's 0..6
+     * (RFC 4443 3.1). */
+    if (verdict == SYNACK_VERDICT_UNREACH &&
+        (icmp_code < 0 || icmp_code > (tcp_ep_v6(ep) ? 6 : 15)))
         return -EINVAL;
     int rc = tcp_held_verdict(st, l, ep, verdict, (uint8_t)icmp_code);
     stack_app_event(st, "held_verdict", s, rc);

@@ -115,6 +115,9 @@ static void send6(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, 
     (void)ip6_output_src(st, src->b, dst->b, IP_PROTO_ICMPV6, l4, n, 0);
 }
 
+static void send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
+                       uint8_t code, uint32_t rest);
+
 void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
                       uint8_t code, uint32_t rest)
 {
@@ -123,6 +126,17 @@ void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-error-not-allowed");
         return;
     }
+    send_error(st, inv, inv_len, type, code, rest);
+}
+
+void icmp6_send_unreach_quote(synack_stack *st, const uint8_t *quote, size_t len, uint8_t code)
+{
+    send_error(st, quote, len, ICMP6_DEST_UNREACH, code, 0);
+}
+
+static void send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
+                       uint8_t code, uint32_t rest)
+{
     if (!error_allowed(st, inv + 8))
         return;
     ipv6_addr src, dst;

@@ -110,15 +110,19 @@ static int ip6_receive(synack_stack *st, const uint8_t *pkt, size_t len, const s
         stack_drop(st, NULL, SYNACK_CTR_Ip6InHdrErrors, "ipv6-bad-source");
         return -EINVAL;
     }
-    /* a UDP catch-all socket takes datagrams to any unicast address (udp6.c) */
+    /* TCP to any other unicast address is a catch-all listener's (tcp/hold.c), UDP a UDP
+     * catch-all socket's (udp6.c); nothing else to such an address is ours, nor answered. */
     int foreign = !ip6_is_our_dst(st, &h.dst);
-    if (foreign && !udp6_catch_all_takes(st, &h.dst)) {
+    if (foreign && !tcp_catch_all_takes6(st, h.dst.b) && !udp6_catch_all_takes(st, &h.dst)) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
         return -EINVAL;
     }
     ipv6_chain ch;
     ipv6_walk(pkt, len, 0, NULL, &ch);
-    if (foreign && (ch.verdict != IPV6_WALK_UPPER || ch.proto != IP_PROTO_UDP)) {
+    if (foreign && (ch.verdict != IPV6_WALK_UPPER ||
+                    (ch.proto == IP_PROTO_TCP && !tcp_catch_all_takes6(st, h.dst.b)) ||
+                    (ch.proto == IP_PROTO_UDP && !udp6_catch_all_takes(st, &h.dst)) ||
+                    (ch.proto != IP_PROTO_TCP && ch.proto != IP_PROTO_UDP))) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "not-our-address");
         return -EINVAL;
     }
@@ -145,8 +149,9 @@ static int ip6_receive(synack_stack *st, const uint8_t *pkt, size_t len, const s
         stack_count(st, SYNACK_CTR_Ip6ReasmOKs);
     }
     if (ch.proto == IP_PROTO_TCP) {
-        /* TCP is for the configured address only (not multicast, not yet link-local). */
-        if (memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
+        /* TCP is for the configured address only (not multicast, not yet link-local), or
+         * a catch-all's. */
+        if (!foreign && memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0) {
             stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "tcp-not-our-address");
             return -EINVAL;
         }

@@ -282,8 +282,8 @@ int synack_listen(synack_stack *st, int s, int backlog)
         so->lport = (uint16_t)p;
         mark_explicit(st, so);
     }
-    if (so->catch_all && st->catch_all)
-        return (int)ret_event(st, "listen", s, -EADDRINUSE); /* one catch-all per stack */
+    if (so->catch_all && (so->v6 ? st->catch_all6 : st->catch_all))
+        return (int)ret_event(st, "listen", s, -EADDRINUSE); /* one per family and stack */
     int rc = tcp_usr_listen(st, s, &so->knobs, so->laddr, so->lport, bl, &so->lst);
     if (rc == 0 && so->v6)
         tcp_usr_listen_v6(so->lst, so->v6only, so->bound6);

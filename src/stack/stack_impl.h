@@ -170,9 +170,11 @@ struct synack_stack {
                              public call frees the stack as it returns */
     uint8_t output_gone;  /* the netif's output_ctx was freed: frames are dropped */
 
-    tcp_listener *catch_all; /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
-    uint8_t catch_all_ever;  /* one existed: connections it made to foreign addresses may
-                                outlive it, so IPv4 keeps passing TCP for any address */
+    tcp_listener *catch_all;  /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
+    tcp_listener *catch_all6; /* the AF_INET6 one (one per family) */
+    uint8_t catch_all_ever;   /* one existed: connections it made to foreign addresses may
+                                 outlive it, so IPv4 keeps passing TCP for any address */
+    uint8_t catch_all6_ever;  /* as catch_all_ever, for IPv6 */
 
     struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
                               UDP socket */
@@ -262,6 +264,10 @@ int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16
 void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t len);
 void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
                       uint8_t code, uint32_t rest);
+/* A destination unreachable with code from the netif's address quoting quote (len bytes: an
+ * IPv6 header and what follows, built by the caller from a packet it kept, so not checked
+ * as an invoking packet is), rate limited as every error. */
+void icmp6_send_unreach_quote(synack_stack *st, const uint8_t *quote, size_t len, uint8_t code);
 /* nd.c: IPv6 on Ethernet (RFC 4861). The neighbor cache's life and timers; whether a
  * destination address or a 33:33 MAC is the netif's; the link-local address (EUI-64);
  * ip (len bytes, ETH_HDR_LEN of room before it) out to dst6 through resolution; an NS or

@@ -3,13 +3,17 @@
  * gateway needs to stand in for every destination, and to answer a SYN only once it knows
  * whether the real destination answers. A held SYN is an ordinary SYN-RECEIVED embryo in
  * its listener's (bounded) SYN queue that has sent nothing; its retransmission timer is
- * its expiry. */
+ * its expiry. There is one catch-all per family: a gateway serves IPv4 and IPv6 with two
+ * listeners, as it would with two wildcard ones. */
 #include <errno.h>
+#include <string.h>
 #include "util/sockdefs.h"
 
 #include "stack/ready.h"
 #include "tcp/tcp.h"
+#include "wire/icmpv6.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 
 int tcp_catch_all_takes(const synack_stack *st, uint32_t dst)
 {
@@ -29,17 +33,43 @@ int tcp_catch_all_takes(const synack_stack *st, uint32_t dst)
     return 1;
 }
 
+int tcp_catch_all_takes6(const synack_stack *st, const uint8_t dst[16])
+{
+    if (!st->catch_all6_ever)
+        return 0;
+    ipv6_addr a;
+    memcpy(a.b, dst, 16);
+    /* Link-local destinations are other nodes of this link, never ours to stand in for;
+     * the rest could not be a SYN's destination (RFC 4291 2.5.2, 2.5.3, 2.5.5.2, 2.7). */
+    return !ipv6_addr_is_unspecified(&a) && !ipv6_addr_is_loopback(&a) &&
+           !ipv6_addr_is_multicast(&a) && !ipv6_addr_is_link_local(&a) &&
+           !ipv6_addr_is_v4mapped(&a);
+}
+
+tcp_listener *tcp_catch_all_for(const synack_stack *st, const synack_endpoints *ep)
+{
+    if (tcp_ep_v6(ep))
+        return st->catch_all6;
+    if (st->catch_all)
+        return st->catch_all;
+    return st->catch_all6 && !st->catch_all6->v6only ? st->catch_all6 : NULL;
+}
+
 int tcp_catch_all_set(synack_stack *st, tcp_listener *l, int on)
 {
+    tcp_listener **slot = l->v6 ? &st->catch_all6 : &st->catch_all;
     if (!on) {
-        if (st->catch_all == l)
-            st->catch_all = NULL;
+        if (*slot == l)
+            *slot = NULL;
         return 0;
     }
-    if (st->catch_all && st->catch_all != l)
+    if (*slot && *slot != l)
         return -EADDRINUSE;
-    st->catch_all = l;
-    st->catch_all_ever = 1;
+    *slot = l;
+    if (l->v6)
+        st->catch_all6_ever = 1;
+    if (!l->v6 || !l->v6only)
+        st->catch_all_ever = 1;
     return 0;
 }
 
@@ -99,14 +129,10 @@ int tcp_held_list(const tcp_listener *l, synack_held_syn *out, int max)
     return n;
 }
 
-/* The SYN's IP header and first 8 TCP bytes, as an ICMP error quotes them (RFC 792): the
- * peer matches the error to its connection by the addresses, ports and sequence number. */
-static size_t quote_syn(const tcp_conn *c, const synack_endpoints *ep, uint8_t *q)
+/* The SYN's first 8 TCP bytes, as an ICMP error quotes them: the peer matches the error to
+ * its connection by the ports and sequence number. */
+static void quote_tcp8(const tcp_conn *c, const synack_endpoints *ep, uint8_t *t)
 {
-    ipv4_hdr h = {
-        .ttl = 64, .proto = IP_PROTO_TCP, .src = ep->raddr, .dst = ep->laddr, .frag = IPV4_FLAG_DF};
-    ipv4_emit(q, IPV4_HDR_LEN, &h, TCP_HDR_LEN);
-    uint8_t *t = q + IPV4_HDR_LEN;
     uint32_t seq = c->x->irs;
     t[0] = (uint8_t)(ep->rport >> 8);
     t[1] = (uint8_t)ep->rport;
@@ -116,7 +142,28 @@ static size_t quote_syn(const tcp_conn *c, const synack_endpoints *ep, uint8_t *
     t[5] = (uint8_t)(seq >> 16);
     t[6] = (uint8_t)(seq >> 8);
     t[7] = (uint8_t)seq;
+}
+
+/* The SYN's IP header and first 8 TCP bytes (RFC 792). */
+static size_t quote_syn(const tcp_conn *c, const synack_endpoints *ep, uint8_t *q)
+{
+    ipv4_hdr h = {
+        .ttl = 64, .proto = IP_PROTO_TCP, .src = ep->raddr, .dst = ep->laddr, .frag = IPV4_FLAG_DF};
+    ipv4_emit(q, IPV4_HDR_LEN, &h, TCP_HDR_LEN);
+    quote_tcp8(c, ep, q + IPV4_HDR_LEN);
     return IPV4_HDR_LEN + 8;
+}
+
+/* The same for IPv6 (RFC 4443 3.1 asks for as much of the invoking packet as fits, but the
+ * SYN itself is gone: its header and the 8 bytes the peer matches are what is left). */
+static size_t quote_syn6(const tcp_conn *c, const synack_endpoints *ep, uint8_t *q)
+{
+    ipv6_hdr h = {.next = IP_PROTO_TCP, .hop_limit = 64};
+    memcpy(h.src.b, ep->raddr6, 16);
+    memcpy(h.dst.b, ep->laddr6, 16);
+    ipv6_emit(q, IPV6_HDR_LEN, &h, TCP_HDR_LEN);
+    quote_tcp8(c, ep, q + IPV6_HDR_LEN);
+    return IPV6_HDR_LEN + 8;
 }
 
 int tcp_held_verdict(synack_stack *st, tcp_listener *l, const synack_endpoints *ep, int verdict,
@@ -138,8 +185,11 @@ int tcp_held_verdict(synack_stack *st, tcp_listener *l, const synack_endpoints *
          * sent to. */
         tcp_seg syn = {.sport = ep->rport, .dport = ep->lport, .seq = c->x->irs, .flags = TCP_SYN};
         tcp_reset_reply(st, ep, &syn);
-    } else if (verdict == SYNACK_VERDICT_UNREACH && !tcp_ep_v6(ep)) {
-        /* (ICMPv6 errors are not sent yet: an IPv6 SYN refused so is just dropped.) */
+    } else if (verdict == SYNACK_VERDICT_UNREACH && tcp_ep_v6(ep)) {
+        uint8_t q[IPV6_HDR_LEN + 8];
+        size_t len = quote_syn6(c, ep, q);
+        icmp6_send_unreach_quote(st, q, len, code);
+    } else if (verdict == SYNACK_VERDICT_UNREACH) {
         uint8_t q[IPV4_HDR_LEN + 8];
         size_t len = quote_syn(c, ep, q);
         ip_send_unreach(st, ep->raddr, code, q, len);

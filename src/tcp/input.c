@@ -854,8 +854,8 @@ static void segment_input(synack_stack *st, const synack_endpoints *in_ep, const
         }
     }
     tcp_listener *l = tcp_listener_find_ep(st, &ep);
-    if (!l && !tcp_ep_v6(&ep))
-        l = st->catch_all; /* what no other socket claims (hold.c) */
+    if (!l)
+        l = tcp_catch_all_for(st, &ep); /* what no other socket claims (hold.c) */
     if (l) {
         tcp_listen_input(st, l, &ep, seg, rx);
         return;

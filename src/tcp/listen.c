@@ -2,6 +2,7 @@
 /* Listeners: passive open (RFC 9293 3.10.7.2), the SYN (half-open) queue and the accept
  * (full) queue, each bounded, with the Linux counters for what they turn away. */
 #include <errno.h>
+#include <string.h>
 #include "util/sockdefs.h"
 
 #include "stack/ready.h"
@@ -38,11 +39,13 @@ tcp_listener *tcp_listener_find_ep(synack_stack *st, const synack_endpoints *ep)
             if (l->laddr == 0)
                 any = l;
         } else if (v6) {
-            /* (ip6.c delivers only what is addressed to the netif's IPv6 address) */
-            if (l->bound6)
-                return l;
-            if (l->laddr == 0)
+            /* bound to the netif's address: a catch-all's SYN to another is not for it */
+            if (l->bound6) {
+                if (memcmp(ep->laddr6, st->cfg.netif.addr6, 16) == 0)
+                    return l;
+            } else if (l->laddr == 0) {
                 any = l;
+            }
         } else if (!l->v6only && !l->bound6) {
             /* IPv4 to a dual-stack socket: bound to ::ffff:laddr, or to :: */
             if (l->laddr == ep->laddr)

@@ -514,7 +514,15 @@ void tcp_listen_free_reset(tcp_listener *l);
 /* Whether TCP to dst (not the netif's address) is taken: a catch-all listener exists or
  * did, and dst is a unicast address. */
 int tcp_catch_all_takes(const synack_stack *st, uint32_t dst);
-/* Makes l the stack's catch-all listener (on) or not: 0, or -EADDRINUSE (another is). */
+/* The same for IPv6 (dst not one of the netif's addresses): a catch-all that takes IPv6
+ * exists or did, and dst is a global unicast address (not link-local, loopback, multicast,
+ * unspecified nor IPv4-mapped). */
+int tcp_catch_all_takes6(const synack_stack *st, const uint8_t dst[16]);
+/* The catch-all listener for a SYN no other listener claims, or NULL: the AF_INET one for
+ * IPv4, the AF_INET6 one for IPv6 (and for IPv4 too when there is no AF_INET one and it is
+ * not IPV6_V6ONLY, as a wildcard dual-stack listener would be). */
+tcp_listener *tcp_catch_all_for(const synack_stack *st, const synack_endpoints *ep);
+/* Makes l its family's catch-all listener (on) or not: 0, or -EADDRINUSE (another is). */
 int tcp_catch_all_set(synack_stack *st, tcp_listener *l, int on);
 /* c, just made SYN-RECEIVED by l, waits for a verdict instead of sending its SYN-ACK. */
 void tcp_hold_begin(tcp_conn *c);

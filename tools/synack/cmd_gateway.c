@@ -48,6 +48,7 @@ static void gw_usage(FILE *out)
                  "SIGINT/SIGTERM stop it.\n");
     fputs(gw_opts_usage, out);
     fputs(gw_tun_opts_usage, out);
+    fputs(gw_v6_usage, out);
 }
 
 static int parse_addr(const char *s, uint32_t *a, uint8_t *len)
@@ -109,7 +110,9 @@ static int parse(gw_opts *o, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n = 0;
-        int used = gw_opts_parse(o, a, v);
+        int used = gw_v6_parse(o, a, v);
+        if (used == 0)
+            used = gw_opts_parse(o, a, v);
         if (used == 0)
             used = gw_tun_opts_parse(o, a, v);
         if (used < 0)
@@ -199,10 +202,10 @@ static int parse(gw_opts *o, int argc, char **argv)
     }
     if (!o->dns_server)
         o->dns_server = gw_resolv_conf("/etc/resolv.conf");
-    return 0;
+    return gw_v6_check(o);
 }
 
-static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls)
+static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls, int *ls6)
 {
     synack_config cfg;
     synack_config_default(&cfg);
@@ -214,6 +217,10 @@ static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls)
     cfg.sndbuf = o->buffer;
     cfg.rcvbuf = o->buffer;
     cfg.max_buffer_bytes = o->max_buffer;
+    if (o->ipv6) {
+        memcpy(cfg.netif.addr6, o->gw6, 16);
+        cfg.netif.prefix6_len = o->prefix6;
+    }
     synack_tuntap_make_mac(cfg.netif.mac, (uint64_t)o->gw * 2654435761u);
     synack_stack *st = synack_stack_new(&cfg);
     if (!st)
@@ -223,7 +230,8 @@ static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls)
     if (s < 0 ||
         synack_setsockopt(st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_CATCH_ALL, &one, sizeof(one)) ||
         synack_setsockopt(st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_HOLD_SYN, &hold, sizeof(hold)) ||
-        synack_listen(st, s, (int)o->max_conns) < 0) {
+        synack_listen(st, s, (int)o->max_conns) < 0 ||
+        (o->ipv6 && (*ls6 = gw_v6_listen(st, o, hold)) < 0)) {
         synack_stack_free(st);
         return NULL;
     }
@@ -265,10 +273,12 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
 
 static int serve(const gw_opts *o, synack_tuntap *dev)
 {
-    int ls = -1;
+    int ls = -1, ls6 = -1;
     gw_tap tap = {.dev = dev};
-    synack_stack *st = open_stack(o, &tap, &ls);
+    synack_stack *st = open_stack(o, &tap, &ls, &ls6);
     gw_relay *r = st ? gw_relay_new(st, ls, o) : NULL;
+    if (r)
+        gw_relay_set_ls6(r, ls6);
     gw_udp_opts uo = {.max_flows = o->max_udp,
                       .gw = o->gw,
                       .dns = o->dns,
@@ -276,6 +286,10 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
                       .dns_port = o->dns_port};
     gw_udp *u = r ? gw_udp_new(st, &uo) : NULL;
     gw_icmp *ic = u ? gw_icmp_new(dev, o->gw) : NULL;
+    if (ic && o->ipv6 && gw_icmp_enable_v6(ic, o->gw6, o->addr6) != 0) {
+        gw_icmp_free(ic);
+        ic = NULL;
+    }
     if (!ic) {
         fprintf(stderr, "synack gateway: cannot create the stack\n");
         gw_udp_free(u);

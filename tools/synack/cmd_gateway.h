@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "cmd_gateway_socks5.h"
 #include "synack/synack.h"
@@ -16,6 +17,7 @@ typedef struct gw_forward {
     uint32_t host_addr; /* host order; 0 for any */
     uint16_t host_port;
     uint16_t ns_port;
+    uint8_t v6; /* --forward tcp6:HOSTPORT:NSPORT: [::]:HOSTPORT to --ipv6-addr:NSPORT */
 } gw_forward;
 #define GW_MAX_FORWARDS 16
 
@@ -51,6 +53,11 @@ typedef struct gw_opts {
     uint16_t socks5_port;    /* its port */
     const char *socks5_user; /* --socks5-user (RFC 1929), or NULL */
     const char *socks5_pass; /* its password, from SYNACK_SOCKS5_PASSWORD */
+    /* IPv6 (cmd_gateway_v6.c): off unless --ipv6, --ipv6-addr or --ipv6-gw */
+    int ipv6;
+    uint8_t addr6[16]; /* --ipv6-addr: the namespace's address */
+    uint8_t prefix6;   /* its prefix length */
+    uint8_t gw6[16];   /* --ipv6-gw: the gateway's address, the namespace's default route */
 } gw_opts;
 
 /* Sets the defaults of the options cmd_gateway_opts.c parses. */
@@ -76,6 +83,34 @@ uint32_t gw_dest(const gw_opts *o, uint32_t dst);
  * forward listeners and a few of our own); -1 after a message when it cannot. */
 int gw_fd_budget(const gw_opts *o);
 
+/* IPv6 on the namespace side (cmd_gateway_v6.c). */
+extern const char gw_v6_usage[];
+/* As gw_opts_parse, for --ipv6, --ipv6-addr, --ipv6-gw and --forward tcp6:HOSTPORT:NSPORT
+ * (which turns IPv6 on); called first, so that --forward tcp:... is left to it. */
+int gw_v6_parse(gw_opts *o, const char *a, const char *v);
+/* After parsing: the defaults of what --ipv6 left unsaid, and their consistency. 0, or -1
+ * after a message. */
+int gw_v6_check(gw_opts *o);
+/* The host address a connection to ep's destination goes to (*len its size): 0, 1 when it
+ * is the host's loopback standing in for the gateway (--enable-host-loopback), -1 when the
+ * destination is denied (gw_dest for IPv4; for IPv6 the same policy: the gateway without
+ * --enable-host-loopback, the namespace's own address, and anything not global unicast). */
+int gw_dest_sa(const gw_opts *o, const synack_endpoints *ep, struct sockaddr_storage *sa,
+               socklen_t *len);
+/* synack socket ss's endpoints, IPv4 or IPv6, as the stack shows them in held SYNs. */
+void gw_ep_of(synack_stack *st, int ss, synack_endpoints *ep);
+/* Whether a and b are the same 4-tuple of the same family. */
+int gw_same_ep(const synack_endpoints *a, const synack_endpoints *b);
+/* The code of the unreachable verdict for host connect error err: ICMP's for IPv4
+ * (ENETUNREACH, EHOSTUNREACH), ICMPv6's for IPv6 (those and EACCES/EPERM); -1 when err is
+ * no unreachable for ep's family. */
+int gw_unreach_code(const synack_endpoints *ep, int err);
+/* ep's local (local != 0) or remote end as "A:P", or "[A6]:P" for IPv6. */
+void gw_ep_str(const synack_endpoints *ep, int local, char *buf, size_t cap);
+/* A host socket address (AF_INET or AF_INET6) the same way; "-" for another family. */
+void gw_sa_str(const struct sockaddr_storage *sa, char *buf, size_t cap);
+/* The AF_INET6 (V6ONLY) catch-all listener holding SYNs for hold_ms, or -1. */
+int gw_v6_listen(synack_stack *st, const gw_opts *o, int hold_ms);
 /* Opens the TAP in the namespace o->netns (from a helper thread that enters it, so the
  * gateway itself stays in its own namespace), and configures the namespace's side:
  * lo up, the TAP's MTU, address and default route via o->gw (with `ip`, run from that
@@ -168,6 +203,8 @@ int gw_relay_room(const gw_relay *r);
  * hfd is reset. Returns 0, or -1 (no room: the caller closes both). */
 int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now);
 gw_stats *gw_relay_stats_mut(gw_relay *r);
+/* The relay's second listener, the IPv6 one (-1: none), whose held SYNs it serves too. */
+void gw_relay_set_ls6(gw_relay *r, int ls6);
 
 /* One relayed connection, for `synack stat`. */
 typedef struct gw_flow_view {

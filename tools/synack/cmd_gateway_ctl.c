@@ -87,26 +87,27 @@ static void conn_row(void *arg, const synack_conn_view *v)
 /* The host socket's two ends, "A:P" each ("-" when unknown, e.g. not connected yet). */
 static void host_ends(int fd, char *l, char *p, size_t cap)
 {
-    struct sockaddr_in a = {.sin_family = AF_UNSPEC};
+    struct sockaddr_storage a = {.ss_family = AF_UNSPEC};
     socklen_t len = sizeof(a);
     snprintf(l, cap, "-");
     snprintf(p, cap, "-");
-    if (getsockname(fd, (struct sockaddr *)&a, &len) == 0 && a.sin_family == AF_INET)
-        host_ep_str(ntohl(a.sin_addr.s_addr), ntohs(a.sin_port), l, cap);
+    if (getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        gw_sa_str(&a, l, cap);
     len = sizeof(a);
-    if (getpeername(fd, (struct sockaddr *)&a, &len) == 0 && a.sin_family == AF_INET)
-        host_ep_str(ntohl(a.sin_addr.s_addr), ntohs(a.sin_port), p, cap);
+    a.ss_family = AF_UNSPEC;
+    if (getpeername(fd, (struct sockaddr *)&a, &len) == 0)
+        gw_sa_str(&a, p, cap);
 }
 
 static void flow_row(void *arg, const gw_flow_view *v)
 {
     struct rows *t = arg;
-    char nl[32], nr[32], hl[32], hp[32];
+    char nl[64], nr[64], hl[64], hp[64];
     /* The namespace end (the container's address:port) is always the stack's peer; the
      * gateway end is the destination the container named (outbound) or the gateway's own
      * address (forwarded). */
-    host_ep_str(v->ep.raddr, v->ep.rport, nr, sizeof(nr));
-    host_ep_str(v->ep.laddr, v->ep.lport, nl, sizeof(nl));
+    gw_ep_str(&v->ep, 0, nr, sizeof(nr));
+    gw_ep_str(&v->ep, 1, nl, sizeof(nl));
     host_ends(v->hfd, hl, hp, sizeof(hl));
     const char *dir = v->forward ? "in" : "out";
     const char *eof = v->up_eof && v->down_eof ? "both"

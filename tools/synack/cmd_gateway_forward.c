@@ -4,7 +4,9 @@
  * connection from the gateway's address to the namespace's --addr at NSPORT, handed to the
  * relay (gw_relay_adopt), which splices the two once the inner connect succeeds and resets
  * the host connection when it fails. Listeners are polled only while the relay has room,
- * so beyond the limits host clients wait in the kernel's bounded accept queue. */
+ * so beyond the limits host clients wait in the kernel's bounded accept queue. With
+ * --forward tcp6:HOSTPORT:NSPORT (cmd_gateway_v6.c) the host side is [::]:HOSTPORT and the
+ * inner connection goes from --ipv6-gw to --ipv6-addr. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -52,14 +54,24 @@ gw_fwd *gw_fwd_open(const gw_opts *o, synack_stack *st, gw_relay *r)
         struct sockaddr_in a = {.sin_family = AF_INET,
                                 .sin_port = htons(fw->host_port),
                                 .sin_addr = {htonl(fw->host_addr)}};
+        struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(fw->host_port)};
         int one = 1;
-        f->fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        f->fd[i] =
+            socket(fw->v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (f->fd[i] < 0 ||
             setsockopt(f->fd[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-            bind(f->fd[i], (struct sockaddr *)&a, sizeof(a)) != 0 || listen(f->fd[i], 128) != 0) {
-            fprintf(stderr, "synack gateway: --forward tcp:%u.%u.%u.%u:%u:%u: %s\n",
-                    fw->host_addr >> 24, (fw->host_addr >> 16) & 255, (fw->host_addr >> 8) & 255,
-                    fw->host_addr & 255, fw->host_port, fw->ns_port, strerror(errno));
+            (fw->v6 && setsockopt(f->fd[i], IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+            (fw->v6 ? bind(f->fd[i], (struct sockaddr *)&a6, sizeof(a6))
+                    : bind(f->fd[i], (struct sockaddr *)&a, sizeof(a))) != 0 ||
+            listen(f->fd[i], 128) != 0) {
+            if (fw->v6)
+                fprintf(stderr, "synack gateway: --forward tcp6:%u:%u: %s\n", fw->host_port,
+                        fw->ns_port, strerror(errno));
+            else
+                fprintf(stderr, "synack gateway: --forward tcp:%u.%u.%u.%u:%u:%u: %s\n",
+                        fw->host_addr >> 24, (fw->host_addr >> 16) & 255,
+                        (fw->host_addr >> 8) & 255, fw->host_addr & 255, fw->host_port, fw->ns_port,
+                        strerror(errno));
             gw_fwd_free(f);
             return NULL;
         }
@@ -100,8 +112,15 @@ static void take(gw_fwd *f, int i, uint64_t now)
         struct sockaddr_in a = {.sin_family = AF_INET,
                                 .sin_port = htons(f->o.fwd[i].ns_port),
                                 .sin_addr = {htonl(f->o.addr)}};
-        int ss = synack_socket(f->st, SYNACK_SOCK_STREAM);
-        int rc = ss < 0 ? ss : synack_connect(f->st, ss, (struct sockaddr *)&a, sizeof(a));
+        struct synack_sockaddr_in6 a6 = {.sin6_family = SYNACK_AF_INET6,
+                                         .sin6_port = htons(f->o.fwd[i].ns_port)};
+        memcpy(a6.sin6_addr.s6_bytes, f->o.addr6, 16);
+        int v6 = f->o.fwd[i].v6;
+        int ss =
+            synack_socket_domain(f->st, v6 ? SYNACK_AF_INET6 : SYNACK_AF_INET, SYNACK_SOCK_STREAM);
+        int rc = ss < 0 ? ss
+                 : v6   ? synack_connect(f->st, ss, (struct sockaddr *)&a6, sizeof(a6))
+                        : synack_connect(f->st, ss, (struct sockaddr *)&a, sizeof(a));
         if ((rc < 0 && rc != -EINPROGRESS) || gw_relay_adopt(f->r, hfd, ss, now) != 0) {
             s->fwd_failed++;
             if (ss >= 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd_gateway_udp.h"
+#include "cmd_gateway_v6icmp.h"
 
 #define GW_ICMP_FLOWS 64
 #define GW_ICMP_IDLE_US (10ull * 1000000)
@@ -36,6 +37,7 @@ struct gw_icmp {
     int pf_flow[GW_ICMP_FLOWS];
     int npf;
     gw_icmp_stats stats;
+    gw_icmp6 *v6; /* ICMPv6 echo (cmd_gateway_v6icmp.c), NULL without IPv6 */
     uint8_t buf[65536];
     uint8_t frame[65536 + 64];
 };
@@ -87,7 +89,14 @@ void gw_icmp_free(gw_icmp *g)
     for (int i = 0; i < GW_ICMP_FLOWS; i++)
         if (g->f[i].fd >= 0)
             close(g->f[i].fd);
+    gw_icmp6_free(g->v6);
     free(g);
+}
+
+int gw_icmp_enable_v6(gw_icmp *g, const uint8_t gw6[16], const uint8_t ns6[16])
+{
+    g->v6 = gw_icmp6_new(g->dev, gw6, ns6);
+    return g->v6 ? 0 : -1;
 }
 
 static echo_flow *flow_for(gw_icmp *g, uint32_t src, uint32_t dst, uint16_t id)
@@ -129,6 +138,8 @@ static echo_flow *flow_for(gw_icmp *g, uint32_t src, uint32_t dst, uint16_t id)
 
 int gw_icmp_frame(gw_icmp *g, const uint8_t *fr, size_t len, uint64_t now)
 {
+    if (g->v6 && len >= 14 && rd16(fr + 12) == 0x86dd)
+        return gw_icmp6_frame(g->v6, &g->stats, fr, len, now);
     /* Ethernet, IPv4 (unfragmented), ICMP echo request, to an address not the gateway's */
     if (len < 14 + 20 + 8 || rd16(fr + 12) != 0x0800)
         return 0;
@@ -191,6 +202,8 @@ static void reply(gw_icmp *g, echo_flow *f, size_t n)
 
 void gw_icmp_step(gw_icmp *g, uint64_t now)
 {
+    if (g->v6)
+        gw_icmp6_step(g->v6, &g->stats, now);
     for (int i = 0; i < g->npf; i++) {
         echo_flow *f = &g->f[g->pf_flow[i]];
         if (f->fd != g->pf[i].fd || !(g->pf[i].revents & POLLIN))
@@ -226,7 +239,7 @@ int gw_icmp_pollfds(gw_icmp *g, struct pollfd *out, int max)
     }
     g->pf = out;
     g->npf = n;
-    return n;
+    return n + (g->v6 ? gw_icmp6_pollfds(g->v6, out + n, max - n) : 0);
 }
 
 const gw_icmp_stats *gw_icmp_stats_get(const gw_icmp *g)

@@ -4,6 +4,7 @@
  * namespace. So a helper thread enters the target (setns affects only the calling thread),
  * opens the device and configures the interface there, and the gateway keeps serving from
  * its own namespace, where its host sockets connect. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -83,8 +84,23 @@ static void *attach_thread(void *arg)
     ip4(dns, sizeof(dns), o->dns);
     strcat(dns, "/32");
     char *const dn[] = {"ip", "route", "add", dns, "via", gw, "dev", (char *)dev, NULL};
-    char *const *cmds[] = {lo, up, ad, rt, dn};
-    size_t ncmds = sizeof(cmds) / sizeof(cmds[0]) - (o->dns ? 0 : 1);
+    /* IPv6: no DAD (the gateway is the link's only other node, and the address is usable
+     * at once); the gateway answers Neighbor Solicitations for its address itself */
+    char a6[64], g6[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, o->addr6, a6, sizeof(a6));
+    snprintf(a6 + strlen(a6), sizeof(a6) - strlen(a6), "/%u", o->prefix6);
+    inet_ntop(AF_INET6, o->gw6, g6, sizeof(g6));
+    char *const ad6[] = {"ip", "-6", "addr", "add", a6, "dev", (char *)dev, "nodad", NULL};
+    char *const rt6[] = {"ip",  "-6", "route", "add",       "default",
+                         "via", g6,   "dev",   (char *)dev, NULL};
+    char *const *cmds[7] = {lo, up, ad, rt};
+    size_t ncmds = 4;
+    if (o->dns)
+        cmds[ncmds++] = dn;
+    if (o->ipv6) {
+        cmds[ncmds++] = ad6;
+        cmds[ncmds++] = rt6;
+    }
     for (size_t i = 0; i < ncmds; i++) {
         if (run(cmds[i]) != 0) {
             snprintf(j->err, sizeof(j->err), "'ip %s %s' failed in %s", cmds[i][1], cmds[i][2],

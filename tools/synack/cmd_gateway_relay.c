@@ -51,6 +51,7 @@ typedef struct gw_conn {
 struct gw_relay {
     synack_stack *st;
     int ls;
+    int ls6; /* the IPv6 catch-all, or -1 (cmd_gateway_v6.c) */
     gw_opts o;
     gw_conn *c;
     uint32_t n;    /* slots */
@@ -72,6 +73,7 @@ gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
         return NULL;
     r->st = st;
     r->ls = ls;
+    r->ls6 = -1;
     r->o = *o;
     r->n = o->max_conns;
     r->c = calloc(r->n, sizeof(*r->c));
@@ -101,16 +103,21 @@ void gw_relay_free(gw_relay *r)
     free(r);
 }
 
-static int same_ep(const synack_endpoints *a, const synack_endpoints *b)
+void gw_relay_set_ls6(gw_relay *r, int ls6)
 {
-    return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport &&
-           a->rport == b->rport;
+    r->ls6 = ls6;
+}
+
+/* The listener that holds ep's SYN. */
+static int ls_of(const gw_relay *r, const synack_endpoints *ep)
+{
+    return ep->family == SYNACK_AF_INET6 ? r->ls6 : r->ls;
 }
 
 static gw_conn *find(gw_relay *r, const synack_endpoints *ep, int state)
 {
     for (uint32_t i = 0; i < r->n; i++)
-        if (r->c[i].state == state && same_ep(&r->c[i].ep, ep))
+        if (r->c[i].state == state && gw_same_ep(&r->c[i].ep, ep))
             return &r->c[i];
     return NULL;
 }
@@ -155,14 +162,13 @@ static void verdict(gw_relay *r, gw_conn *c, int err)
     } else if (err == ECONNREFUSED) {
         v = SYNACK_VERDICT_REFUSE;
         r->stats.refused++;
-    } else if (err == EHOSTUNREACH || err == ENETUNREACH) {
+    } else if ((code = gw_unreach_code(&c->ep, err)) >= 0) {
         v = SYNACK_VERDICT_UNREACH;
-        code = err == ENETUNREACH ? 0 : 1;
         r->stats.unreachable++;
     } else {
         r->stats.dropped++;
     }
-    int rc = synack_held_verdict(r->st, r->ls, &c->ep, v, code);
+    int rc = synack_held_verdict(r->st, ls_of(r, &c->ep), &c->ep, v, code);
     if (v == SYNACK_VERDICT_ACCEPT && rc == 0) {
         c->state = GW_HANDSHAKE;
         c->since = c->deadline - (uint64_t)r->o.connect_ms * 1000;
@@ -191,9 +197,16 @@ static void connected(gw_relay *r, gw_conn *c)
         verdict(r, c, 0);
         return;
     }
-    uint32_t dst = htonl(gw_dest(&r->o, c->ep.laddr));
-    gw_s5_begin(&r->s5[c - r->c], (const uint8_t *)&dst, 4, c->ep.lport, r->o.socks5_user,
-                r->o.socks5_pass);
+    /* The destination the proxy is asked for is the one a direct connect would use. */
+    struct sockaddr_storage a;
+    socklen_t alen;
+    (void)gw_dest_sa(&r->o, &c->ep, &a, &alen);
+    if (a.ss_family == AF_INET6)
+        gw_s5_begin(&r->s5[c - r->c], ((struct sockaddr_in6 *)&a)->sin6_addr.s6_addr, 16,
+                    c->ep.lport, r->o.socks5_user, r->o.socks5_pass);
+    else
+        gw_s5_begin(&r->s5[c - r->c], (const uint8_t *)&((struct sockaddr_in *)&a)->sin_addr, 4,
+                    c->ep.lport, r->o.socks5_user, r->o.socks5_pass);
     c->state = GW_SOCKS;
     socks_step(r, c);
 }
@@ -224,20 +237,22 @@ static void connect_done(gw_relay *r, gw_conn *c)
 /* Returns the slot taken (free again if the verdict came at once), or NULL. */
 static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t now)
 {
-    uint32_t dst = gw_dest(&r->o, h->ep.laddr);
-    if (!dst) {
+    struct sockaddr_storage a;
+    socklen_t alen;
+    int dst = gw_dest_sa(&r->o, &h->ep, &a, &alen);
+    if (dst < 0) {
         r->stats.denied++;
-        synack_held_verdict(r->st, r->ls, &h->ep, SYNACK_VERDICT_REFUSE, 0);
+        synack_held_verdict(r->st, ls_of(r, &h->ep), &h->ep, SYNACK_VERDICT_REFUSE, 0);
         return NULL;
     }
     if (r->open >= r->n) {
         /* A SYN flood from inside may not exhaust the host's descriptors (take_held waits
          * for room first: this is the safety net). */
         r->stats.limit++;
-        synack_held_verdict(r->st, r->ls, &h->ep, SYNACK_VERDICT_REFUSE, 0);
+        synack_held_verdict(r->st, ls_of(r, &h->ep), &h->ep, SYNACK_VERDICT_REFUSE, 0);
         return NULL;
     }
-    r->stats.loopback += dst != h->ep.laddr;
+    r->stats.loopback += dst == 1;
     gw_conn *c = NULL;
     for (uint32_t i = 0; i < r->n && !c; i++)
         if (r->c[i].state == GW_FREE)
@@ -248,7 +263,16 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
     c->ss = -1;
     c->deadline = now + (uint64_t)r->o.connect_ms * 1000;
     r->stats.held++;
-    c->hfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* With --socks5 the host side is the proxy; connected() asks it for the destination. */
+    if (r->s5) {
+        struct sockaddr_in *p = (struct sockaddr_in *)&a;
+        memset(&a, 0, sizeof(a));
+        p->sin_family = AF_INET;
+        p->sin_port = htons(r->o.socks5_port);
+        p->sin_addr.s_addr = htonl(r->o.socks5_addr);
+        alen = sizeof(*p);
+    }
+    c->hfd = socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->hfd < 0) {
         verdict(r, c, errno);
         return c;
@@ -258,13 +282,7 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
      * wait for our ACK on top of it (a round trip per small reply). */
     int one = 1;
     setsockopt(c->hfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct sockaddr_in a = {
-        .sin_family = AF_INET, .sin_port = htons(h->ep.lport), .sin_addr = {htonl(dst)}};
-    if (r->s5)
-        a = (struct sockaddr_in){.sin_family = AF_INET,
-                                 .sin_port = htons(r->o.socks5_port),
-                                 .sin_addr = {htonl(r->o.socks5_addr)}};
-    if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+    if (connect(c->hfd, (struct sockaddr *)&a, alen) == 0) {
         connected(r, c);
         return c;
     }
@@ -276,7 +294,7 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
      * the SYN-ACK then goes out in this round instead of after another poll. Asking
      * connect() again says it in one call: 0 connected, EALREADY still going, else the
      * error the attempt ended with. */
-    if (connect(c->hfd, (struct sockaddr *)&a, sizeof(a)) == 0)
+    if (connect(c->hfd, (struct sockaddr *)&a, alen) == 0)
         connected(r, c);
     else if (errno == EISCONN)
         connected(r, c);
@@ -350,6 +368,10 @@ static void take_held(gw_relay *r, uint64_t now)
     r->seen = held;
     r->deferred = 0;
     int n = synack_held_list(r->st, r->ls, r->held, (int)r->nheld);
+    if (n >= 0 && r->ls6 >= 0 && (uint32_t)n < r->nheld) {
+        int n6 = synack_held_list(r->st, r->ls6, r->held + n, (int)r->nheld - n);
+        n += n6 > 0 ? n6 : 0;
+    }
     for (int i = 0; i < n; i++) {
         if (find(r, &r->held[i].ep, GW_CONNECTING) || find(r, &r->held[i].ep, GW_SOCKS))
             continue;
@@ -375,20 +397,14 @@ static void take_held(gw_relay *r, uint64_t now)
     }
 }
 
-static void accept_new(gw_relay *r)
+static void accept_new(gw_relay *r, int ls)
 {
     for (;;) {
-        int ss = synack_accept(r->st, r->ls, NULL, NULL);
+        int ss = ls < 0 ? -1 : synack_accept(r->st, ls, NULL, NULL);
         if (ss < 0)
             return;
-        struct sockaddr_in l, p;
-        synack_socklen_t ll = sizeof(l), pl = sizeof(p);
-        synack_getsockname(r->st, ss, (struct sockaddr *)&l, &ll);
-        synack_getpeername(r->st, ss, (struct sockaddr *)&p, &pl);
-        synack_endpoints ep = {.laddr = ntohl(l.sin_addr.s_addr),
-                               .raddr = ntohl(p.sin_addr.s_addr),
-                               .lport = ntohs(l.sin_port),
-                               .rport = ntohs(p.sin_port)};
+        synack_endpoints ep;
+        gw_ep_of(r->st, ss, &ep);
         gw_conn *c = find(r, &ep, GW_HANDSHAKE);
         if (!c) {
             /* Given up (evicted or timed out): its host side is gone, so reset. */
@@ -479,14 +495,7 @@ int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now)
     c->hfd = hfd;
     c->ss = ss;
     c->deadline = now + (uint64_t)r->o.connect_ms * 1000;
-    struct sockaddr_in l, p;
-    synack_socklen_t ll = sizeof(l), pl = sizeof(p);
-    synack_getsockname(r->st, ss, (struct sockaddr *)&l, &ll);
-    synack_getpeername(r->st, ss, (struct sockaddr *)&p, &pl);
-    c->ep = (synack_endpoints){.laddr = ntohl(l.sin_addr.s_addr),
-                               .raddr = ntohl(p.sin_addr.s_addr),
-                               .lport = ntohs(l.sin_port),
-                               .rport = ntohs(p.sin_port)};
+    gw_ep_of(r->st, ss, &c->ep);
     return 0;
 }
 
@@ -622,7 +631,8 @@ void gw_relay_step(gw_relay *r, uint64_t now)
             outbound(r, c, now);
         }
     }
-    accept_new(r);
+    accept_new(r, r->ls);
+    accept_new(r, r->ls6);
     sweep(r, now);
     for (uint32_t i = 0; i < r->n; i++) {
         gw_conn *c = &r->c[i];

@@ -68,6 +68,9 @@ typedef struct gw_icmp_stats {
  * gw is the stack's address (whose echo the stack answers itself). */
 gw_icmp *gw_icmp_new(synack_tuntap *dev, uint32_t gw);
 void gw_icmp_free(gw_icmp *g);
+/* Relays ICMPv6 echo too (cmd_gateway_v6icmp.c): gw6 the stack's IPv6 address, ns6 the
+ * namespace's. 0, or -1 when out of memory. */
+int gw_icmp_enable_v6(gw_icmp *g, const uint8_t gw6[16], const uint8_t ns6[16]);
 /* A frame read from the TAP: 1 if it was an echo request for elsewhere, handled here
  * (the stack never sees it), else 0. */
 int gw_icmp_frame(gw_icmp *g, const uint8_t *frame, size_t len, uint64_t now);
