@@ -79,7 +79,9 @@ static int host_allowed(synack_stack *st, const uint8_t dst[16])
     uint64_t tmo = host_interval(st, dst);
     struct icmp6_host *e = host_slot(st, dst);
     uint64_t cap = ICMP6_HOST_BURST * tmo;
-    uint64_t tokens = e->last ? e->tokens + (st->now - e->last) : cap;
+    /* (last is 1 for a slot filled at time 0: no credit may come of that) */
+    uint64_t since = st->now > e->last ? st->now - e->last : 0;
+    uint64_t tokens = e->last ? e->tokens + since : cap;
     e->tokens = tokens > cap ? cap : tokens;
     e->last = st->now ? st->now : 1;
     if (e->tokens < tmo) {
