@@ -408,6 +408,12 @@ typedef struct synack_config {
                                  probe is a bare ACK at SND.UNA - 1, as Linux's
                                  tcp_xmit_probe_skb, not one byte of data beyond the
                                  window (RFC 9293 3.8.6.1) */
+
+    /* --- IPv6 on Ethernet: Duplicate Address Detection (RFC 4862 5.4) --- */
+    uint8_t dad_transmits; /* DupAddrDetectTransmits: Neighbor Solicitations sent for each
+                              configured address (link-local and global) before it is used,
+                              RetransTimer (1 s) apart; default 1, at most 10; 0 skips DAD
+                              (the addresses are usable at once: for tests and sims) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+#include "wire/bytes.h"
 #include "wire/eth.h"
+#include "wire/icmp.h"
 #include "wire/icmpv6.h"
 
 static const ipv6_addr all_nodes = {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
@@ -86,9 +89,39 @@ static int eth_send(synack_stack *st, uint8_t *ip, size_t len, const uint8_t mac
     return rc;
 }
 
-int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16])
+/* The next hop for dst into nh: dst itself when it is on link (link-local, or inside our
+ * prefix), else the default router (RFC 4861 5.2, static configuration). 0: none. */
+static int next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh)
 {
     const synack_netif *nif = &st->cfg.netif;
+    *nh = *dst;
+    uint8_t plen = nif->prefix6_len;
+    int on_link = ipv6_addr_is_link_local(dst);
+    if (!on_link && plen) {
+        uint8_t mask_bits = plen % 8;
+        on_link = memcmp(dst->b, nif->addr6, plen / 8) == 0 &&
+                  (!mask_bits || ((dst->b[plen / 8] ^ nif->addr6[plen / 8]) &
+                                  (uint8_t)(0xff00 >> mask_bits)) == 0);
+    }
+    if (on_link)
+        return 1;
+    static const uint8_t zero[16];
+    if (memcmp(nif->gateway6, zero, 16) == 0)
+        return 0;
+    memcpy(nh->b, nif->gateway6, 16);
+    return 1;
+}
+
+void ip6_nd_confirm(synack_stack *st, const uint8_t dst6[16])
+{
+    ipv6_addr dst, nh;
+    memcpy(dst.b, dst6, 16);
+    if (st->nd_on && next_hop(st, &dst, &nh))
+        nd_confirm(&st->nd, &nh, st->now);
+}
+
+int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16])
+{
     ipv6_addr dst, nh;
     memcpy(dst.b, dst6, 16);
     uint8_t mac[6];
@@ -96,24 +129,9 @@ int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6
         ipv6_mcast_mac(mac, &dst);
         return eth_send(st, ip, len, mac);
     }
-    /* The next hop: the destination itself when it is on link (link-local, or inside our
-     * prefix), else the default router (RFC 4861 5.2, static configuration). */
-    nh = dst;
-    uint8_t plen = nif->prefix6_len;
-    int on_link = ipv6_addr_is_link_local(&dst);
-    if (!on_link && plen) {
-        uint8_t mask_bits = plen % 8;
-        on_link = memcmp(dst.b, nif->addr6, plen / 8) == 0 &&
-                  (!mask_bits || ((dst.b[plen / 8] ^ nif->addr6[plen / 8]) &
-                                  (uint8_t)(0xff00 >> mask_bits)) == 0);
-    }
-    if (!on_link) {
-        static const uint8_t zero[16];
-        if (memcmp(nif->gateway6, zero, 16) == 0) {
-            stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
-            return -ENETUNREACH;
-        }
-        memcpy(nh.b, nif->gateway6, 16);
+    if (!next_hop(st, &dst, &nh)) {
+        stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
+        return -ENETUNREACH;
     }
     int rc = nd_resolve(&st->nd, &nh, ip, len, st->now, mac);
     if (rc == 1)
@@ -179,13 +197,37 @@ static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t 
     (void)eth_send(st, ip, len, mac);
 }
 
+/* 7.2.2: a packet whose next hop never answered. The RFC's Destination Unreachable
+ * (address unreachable) would go to ourselves, so a TCP segment's connection hears of it
+ * directly, as the soft error EHOSTUNREACH (RFC 1122 4.2.3.9): what SO_ERROR shows and
+ * what a connect() that times out reports. */
+static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pkt, size_t len)
+{
+    (void)target;
+    synack_stack *st = ctx;
+    stack_drop(st, NULL, SYNACK_CTR_Ip6OutDiscards, "nd-resolution-failed");
+    if (len < IPV6_HDR_LEN + 8 || pkt[6] != IP_PROTO_TCP)
+        return;
+    const uint8_t *t = pkt + IPV6_HDR_LEN;
+    tcp_icmp_err e = {
+        .type = ICMP_DEST_UNREACH,
+        .code = 1, /* host unreachable: EHOSTUNREACH, soft */
+        .quoted_len = (uint16_t)len,
+        .ep = {.family = SYNACK_AF_INET6, .lport = rd16(t), .rport = rd16(t + 2)},
+        .seq = rd32(t + 4),
+    };
+    memcpy(e.ep.laddr6, pkt + 8, 16);
+    memcpy(e.ep.raddr6, pkt + 24, 16);
+    tcp_icmp_input(st, &e);
+}
+
 int ip6_nd_init(synack_stack *st)
 {
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET || !ip6_enabled(st))
         return 0;
     nd_config cfg;
     nd_config_default(&cfg);
-    nd_ops ops = {.ctx = st, .send_ns = cb_send_ns, .xmit = cb_xmit, .unreachable = NULL};
+    nd_ops ops = {.ctx = st, .send_ns = cb_send_ns, .xmit = cb_xmit, .unreachable = cb_unreachable};
     int rc = nd_cache_init(&st->nd, &cfg, &st->mem, &ops, &st->rng);
     if (rc == 0)
         st->nd_on = 1;

@@ -262,6 +262,8 @@ int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a);
 int ip6_mac_ours(const synack_stack *st, const uint8_t mac[6]);
 void ip6_link_local(const synack_stack *st, ipv6_addr *out);
 int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16]);
+/* Upper-layer reachability confirmation (RFC 4861 7.3.1) for the next hop towards dst6. */
+void ip6_nd_confirm(synack_stack *st, const uint8_t dst6[16]);
 struct icmp_msg;
 void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
