@@ -748,6 +748,14 @@ typedef struct synack_tcp_info {
     0x5303 /* int 0..1, synack_config.timestamps for this socket (from the config at first):       \
               read when connect() sends the SYN and when the SYN-ACK answers it */
 
+/* ---- IPv6 address state (Duplicate Address Detection, RFC 4862 5.4) ---- */
+#define SYNACK_ADDR6_TENTATIVE 1 /* DAD under way: not used yet (bind/connect: EADDRNOTAVAIL) */
+#define SYNACK_ADDR6_PREFERRED 2 /* in use */
+#define SYNACK_ADDR6_DUPLICATE 3 /* DAD found another node using it: never used */
+/* The state of addr (network byte order), the netif's global or link-local address:
+ * SYNACK_ADDR6_*, or -EADDRNOTAVAIL (not one of them), -EINVAL (st or addr NULL). */
+int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
+
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new
  * counter goes at the end of the list, and none is ever removed, renamed or reordered
@@ -788,7 +796,8 @@ typedef struct synack_tcp_info {
     X(Icmp6InTimeExcds) X(Icmp6InParmProblems) X(Icmp6OutDestUnreachs)                     \
     X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)                                      \
     X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
-    X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)
+    X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                          \
+    X(Ip6DadFailed)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -6,7 +6,8 @@
  * its configured address and to a link-local one made from its MAC (modified EUI-64,
  * RFC 4291 appendix A), to their solicited-node groups and to all-nodes (RFC 4291 2.7.1),
  * each on its 33:33 MAC (RFC 2464 7). Another node's DAD probe (from ::) is answered, as
- * 7.2.4 says. Not here: DAD of our own addresses, MLD reports, router discovery. */
+ * 7.2.4 says; our own addresses go through DAD first (dad.c). Not here: MLD reports,
+ * router discovery. */
 #include <errno.h>
 #include <string.h>
 
@@ -31,16 +32,16 @@ void ip6_link_local(const synack_stack *st, ipv6_addr *out)
     ipv6_addr_link_local_eui64(out, st->cfg.netif.mac);
 }
 
-/* One of the netif's unicast addresses. */
+/* One of the netif's unicast addresses, in use (not tentative or duplicate, RFC 4862 5.4). */
 static int ours_unicast(const synack_stack *st, const ipv6_addr *a)
 {
     if (memcmp(a->b, st->cfg.netif.addr6, 16) == 0)
-        return 1;
+        return ip6_addr_usable(st, a->b);
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
         return 0;
     ipv6_addr ll;
     ip6_link_local(st, &ll);
-    return ipv6_addr_equal(a, &ll);
+    return ipv6_addr_equal(a, &ll) && ip6_addr_usable(st, a->b);
 }
 
 int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a)
@@ -145,8 +146,8 @@ int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6
 
 /* An ND message (l4, n bytes) with hop limit 255 from src to dst, built outside txbuf
  * (a packet waiting there may be what asked for it): to mac, or resolved when NULL. */
-static void nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst,
-                    const uint8_t *mac, const uint8_t *l4, size_t n)
+void ip6_nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, const uint8_t *mac,
+                 const uint8_t *l4, size_t n)
 {
     uint8_t f[ETH_HDR_LEN + IPV6_HDR_LEN + 64];
     uint8_t *ip = f + ETH_HDR_LEN;
@@ -184,7 +185,7 @@ static void cb_send_ns(void *ctx, const ipv6_addr *target, const uint8_t *mac)
     uint8_t l4[64];
     size_t n = nd_ns_emit(l4, sizeof(l4), target, st->cfg.netif.mac, &src, &dst);
     stack_count(st, SYNACK_CTR_Icmp6OutNeighborSolicits);
-    nd_send(st, &src, &dst, mac, l4, n);
+    ip6_nd_send(st, &src, &dst, mac, l4, n);
 }
 
 static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len)
@@ -229,8 +230,10 @@ int ip6_nd_init(synack_stack *st)
     nd_config_default(&cfg);
     nd_ops ops = {.ctx = st, .send_ns = cb_send_ns, .xmit = cb_xmit, .unreachable = cb_unreachable};
     int rc = nd_cache_init(&st->nd, &cfg, &st->mem, &ops, &st->rng);
-    if (rc == 0)
+    if (rc == 0) {
         st->nd_on = 1;
+        ip6_dad_init(st);
+    }
     return rc;
 }
 
@@ -243,13 +246,15 @@ void ip6_nd_destroy(synack_stack *st)
 
 void ip6_nd_poll(synack_stack *st)
 {
-    if (st->nd_on)
-        (void)nd_poll(&st->nd, st->now);
+    if (!st->nd_on)
+        return;
+    ip6_dad_poll(st);
+    (void)nd_poll(&st->nd, st->now);
 }
 
 uint64_t ip6_nd_deadline(const synack_stack *st)
 {
-    uint64_t t = UINT64_MAX;
+    uint64_t t = ip6_dad_deadline(st);
     if (!st->nd_on)
         return t;
     for (uint32_t i = 0; i < st->nd.cfg.size; i++) {
@@ -271,6 +276,8 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
     }
     if (nd.type == ICMP6_ND_NA) {
         stack_count(st, SYNACK_CTR_Icmp6InNeighborAdvertisements);
+        if (ip6_dad_input(st, h, &nd))
+            return;
         (void)nd_input_na(&st->nd, &nd.target, nd.flags, nd.opts.has_tlla ? nd.opts.tlla : NULL,
                           st->now);
         return;
@@ -280,6 +287,8 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         return;
     }
     stack_count(st, SYNACK_CTR_Icmp6InNeighborSolicits);
+    if (ip6_dad_input(st, h, &nd))
+        return;
     if (!ours_unicast(st, &nd.target)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ns-not-ours");
         return;
@@ -301,5 +310,5 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         ipv6_mcast_mac(mmac, &dst);
         mac = mmac;
     }
-    nd_send(st, &nd.target, &dst, mac, l4, n);
+    ip6_nd_send(st, &nd.target, &dst, mac, l4, n);
 }

@@ -172,6 +172,9 @@ struct synack_stack {
     uint64_t icmp6_stamp; /* when the ICMPv6 errors' token bucket was last refilled */
     uint32_t icmp6_debt;  /* its tokens spent (icmp6.c) */
     uint8_t nd_on;        /* nd is initialized */
+    uint8_t dad_state[2]; /* SYNACK_ADDR6_* of the link-local and global address (dad.c) */
+    uint8_t dad_sent;     /* DAD probes sent for each tentative address */
+    uint64_t dad_timer;   /* the next probe or verdict; UINT64_MAX when none */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -264,6 +267,19 @@ void ip6_link_local(const synack_stack *st, ipv6_addr *out);
 int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16]);
 /* Upper-layer reachability confirmation (RFC 4861 7.3.1) for the next hop towards dst6. */
 void ip6_nd_confirm(synack_stack *st, const uint8_t dst6[16]);
+/* An ND message (l4, n bytes) with hop limit 255 from src to dst, to mac (NULL: resolved). */
+void ip6_nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, const uint8_t *mac,
+                 const uint8_t *l4, size_t n);
+/* dad.c: Duplicate Address Detection (RFC 4862 5.4). ip6_addr_state: SYNACK_ADDR6_* of
+ * one of the netif's ND-managed addresses, else 0; ip6_addr_usable: not one of them, or
+ * preferred; ip6_dad_input: 1 when an NS or NA was about a tentative address (handled). */
+struct nd_msg;
+void ip6_dad_init(synack_stack *st);
+void ip6_dad_poll(synack_stack *st);
+uint64_t ip6_dad_deadline(const synack_stack *st);
+int ip6_addr_state(const synack_stack *st, const ipv6_addr *a);
+int ip6_addr_usable(const synack_stack *st, const uint8_t a[16]);
+int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 struct icmp_msg;
 void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes

@@ -147,6 +147,7 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6InNeighborAdvertisements, 124, "Icmp6InNeighborAdvertisements"},
     {SYNACK_CTR_Icmp6OutNeighborSolicits, 125, "Icmp6OutNeighborSolicits"},
     {SYNACK_CTR_Icmp6OutNeighborAdvertisements, 126, "Icmp6OutNeighborAdvertisements"},
+    {SYNACK_CTR_Ip6DadFailed, 127, "Ip6DadFailed"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
