@@ -414,6 +414,10 @@ typedef struct synack_config {
                               configured address (link-local and global) before it is used,
                               RetransTimer (1 s) apart; default 1, at most 10; 0 skips DAD
                               (the addresses are usable at once: for tests and sims) */
+    uint8_t mld_reports;   /* MLDv2 (RFC 3810 6.1): unsolicited reports joining our
+                              solicited-node groups at start-up (the Robustness Variable);
+                              default 2, at most 10; 0 sends none (queries are still
+                              answered) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -797,7 +801,7 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
     X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)                                      \
     X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
     X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                          \
-    X(Ip6DadFailed)
+    X(Ip6DadFailed) X(Icmp6InGroupMembQueries) X(Icmp6OutMLDv2Reports)
 /* clang-format on */
 
 typedef enum synack_counter {

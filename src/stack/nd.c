@@ -6,8 +6,8 @@
  * its configured address and to a link-local one made from its MAC (modified EUI-64,
  * RFC 4291 appendix A), to their solicited-node groups and to all-nodes (RFC 4291 2.7.1),
  * each on its 33:33 MAC (RFC 2464 7). Another node's DAD probe (from ::) is answered, as
- * 7.2.4 says; our own addresses go through DAD first (dad.c). Not here: MLD reports,
- * router discovery. */
+ * 7.2.4 says; our own addresses go through DAD first (dad.c), their groups are joined by
+ * MLD reports (mld.c). Not here: router discovery. */
 #include <errno.h>
 #include <string.h>
 
@@ -232,6 +232,7 @@ int ip6_nd_init(synack_stack *st)
     int rc = nd_cache_init(&st->nd, &cfg, &st->mem, &ops, &st->rng);
     if (rc == 0) {
         st->nd_on = 1;
+        ip6_mld_init(st);
         ip6_dad_init(st);
     }
     return rc;
@@ -248,15 +249,18 @@ void ip6_nd_poll(synack_stack *st)
 {
     if (!st->nd_on)
         return;
+    ip6_mld_poll(st); /* the groups are joined before DAD probes (RFC 4862 5.4.2) */
     ip6_dad_poll(st);
     (void)nd_poll(&st->nd, st->now);
 }
 
 uint64_t ip6_nd_deadline(const synack_stack *st)
 {
-    uint64_t t = ip6_dad_deadline(st);
     if (!st->nd_on)
-        return t;
+        return UINT64_MAX;
+    uint64_t t = ip6_dad_deadline(st), m = ip6_mld_deadline(st);
+    if (m < t)
+        t = m;
     for (uint32_t i = 0; i < st->nd.cfg.size; i++) {
         const nd_entry *e = &st->nd.e[i];
         if ((e->state == ND_INCOMPLETE || e->state == ND_DELAY || e->state == ND_PROBE) &&

@@ -172,9 +172,17 @@ struct synack_stack {
     uint64_t icmp6_stamp; /* when the ICMPv6 errors' token bucket was last refilled */
     uint32_t icmp6_debt;  /* its tokens spent (icmp6.c) */
     uint8_t nd_on;        /* nd is initialized */
-    uint8_t dad_state[2]; /* SYNACK_ADDR6_* of the link-local and global address (dad.c) */
-    uint8_t dad_sent;     /* DAD probes sent for each tentative address */
-    uint64_t dad_timer;   /* the next probe or verdict; UINT64_MAX when none */
+
+    /* our IPv6 addresses on Ethernet: DAD (dad.c) and the MLD reports for their groups
+     * (mld.c) */
+    uint8_t dad_state[2];     /* SYNACK_ADDR6_* of the link-local and global address */
+    uint8_t dad_sent;         /* DAD probes sent for each tentative address */
+    uint64_t dad_timer;       /* the next probe or verdict; UINT64_MAX when none */
+    uint64_t mld_timer;       /* the next unsolicited MLD report; UINT64_MAX none */
+    uint64_t mld_answer_at;   /* the pending answer to a query; UINT64_MAX none */
+    uint8_t mld_left;         /* unsolicited reports still to send */
+    uint8_t mld_answer_all;   /* the answer covers every group (a general query) */
+    uint8_t mld_answer_group; /* else this one (0 link-local's, 1 global's) */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -280,7 +288,12 @@ uint64_t ip6_dad_deadline(const synack_stack *st);
 int ip6_addr_state(const synack_stack *st, const ipv6_addr *a);
 int ip6_addr_usable(const synack_stack *st, const uint8_t a[16]);
 int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
+/* mld.c: MLDv2 (RFC 3810) reports joining our solicited-node groups; queries answered. */
+void ip6_mld_init(synack_stack *st);
+void ip6_mld_poll(synack_stack *st);
+uint64_t ip6_mld_deadline(const synack_stack *st);
 struct icmp_msg;
+void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */

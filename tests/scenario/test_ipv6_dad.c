@@ -65,6 +65,7 @@ static synack_stack *new_stack(uint8_t transmits)
     c.netif.prefix6_len = 64;
     c.netif.output = capture;
     c.dad_transmits = transmits;
+    c.mld_reports = 0; /* the groups' reports are test_ipv6_mld's */
     synack_stack *st = synack_stack_new(&c);
     assert_non_null(st);
     return st;

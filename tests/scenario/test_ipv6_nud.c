@@ -60,6 +60,7 @@ static synack_stack *new_stack(void)
     c.netif.prefix6_len = 64;
     c.netif.output = capture;
     c.dad_transmits = 0; /* these tests are about the neighbor, not our address */
+    c.mld_reports = 0;
     synack_stack *st = synack_stack_new(&c);
     assert_non_null(st);
     return st;

@@ -148,6 +148,8 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6OutNeighborSolicits, 125, "Icmp6OutNeighborSolicits"},
     {SYNACK_CTR_Icmp6OutNeighborAdvertisements, 126, "Icmp6OutNeighborAdvertisements"},
     {SYNACK_CTR_Ip6DadFailed, 127, "Ip6DadFailed"},
+    {SYNACK_CTR_Icmp6InGroupMembQueries, 128, "Icmp6InGroupMembQueries"},
+    {SYNACK_CTR_Icmp6OutMLDv2Reports, 129, "Icmp6OutMLDv2Reports"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
