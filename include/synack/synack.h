@@ -418,6 +418,9 @@ typedef struct synack_config {
                               solicited-node groups at start-up (the Robustness Variable);
                               default 2, at most 10; 0 sends none (queries are still
                               answered) */
+    uint8_t slaac;         /* 1: a Router Advertisement's autonomous /64 prefix forms the
+                              global address (RFC 4862 5.5) when netif.addr6 is unset;
+                              default 0, static configuration only */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -756,6 +759,7 @@ typedef struct synack_tcp_info {
 #define SYNACK_ADDR6_TENTATIVE 1 /* DAD under way: not used yet (bind/connect: EADDRNOTAVAIL) */
 #define SYNACK_ADDR6_PREFERRED 2 /* in use */
 #define SYNACK_ADDR6_DUPLICATE 3 /* DAD found another node using it: never used */
+#define SYNACK_ADDR6_DEPRECATED 4 /* formed by SLAAC, past its preferred lifetime: still used */
 /* The state of addr (network byte order), the netif's global or link-local address:
  * SYNACK_ADDR6_*, or -EADDRNOTAVAIL (not one of them), -EINVAL (st or addr NULL). */
 int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
@@ -801,7 +805,9 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
     X(Icmp6OutParmProblems) X(IcmpOutRateLimitGlobal)                                      \
     X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements)                            \
     X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                          \
-    X(Ip6DadFailed) X(Icmp6InGroupMembQueries) X(Icmp6OutMLDv2Reports)
+    X(Ip6DadFailed) X(Icmp6InGroupMembQueries) X(Icmp6OutMLDv2Reports)                    \
+    X(Icmp6InRouterAdvertisements) X(Icmp6InRedirects) X(Icmp6InRaPrefixIgnored)          \
+    X(Icmp6InRaRoutersIgnored)
 /* clang-format on */
 
 typedef enum synack_counter {

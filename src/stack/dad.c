@@ -5,9 +5,10 @@
  * Solicitations from :: to its solicited-node group (5.4.2) go out RetransTimer apart and
  * the last is left RetransTimer to draw an answer. An NA for it (5.4.4) or another node's
  * DAD probe (an NS from ::, 5.4.3) makes it a duplicate: never used, counted
- * (Ip6DadFailed), noted, and reported by synack_addr6_state. Both addresses are checked
- * in lockstep, so one timer serves. Not here: the random delay before the first probe
- * (5.4.2 SHOULD, for many hosts starting at once) and RFC 7527's looped-back probes. */
+ * (Ip6DadFailed), noted, and reported by synack_addr6_state. Each address has its own
+ * count and timer: SLAAC may add the global one while the link-local one is checked. Not here: the
+ * random delay before the first probe (5.4.2 SHOULD, for many hosts starting at once) and RFC
+ * 7527's looped-back probes. */
 #include <errno.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ static int slot_of(const synack_stack *st, const ipv6_addr *a)
 {
     if (!st->nd_on)
         return -1;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 1 + ip6_enabled(st); i++) {
         ipv6_addr x;
         slot_addr(st, i, &x);
         if (ipv6_addr_equal(&x, a))
@@ -48,9 +49,13 @@ void ip6_dad_init(synack_stack *st)
     slot_addr(st, 1, &g);
     if (ipv6_addr_equal(&ll, &g))
         st->dad_state[1] = SYNACK_ADDR6_PREFERRED; /* slot 0 decides */
-    st->dad_sent = 0;
-    /* Due at once: the first poll sends the first probes (the stack has no time before). */
-    st->dad_timer = s == SYNACK_ADDR6_TENTATIVE ? 0 : UINT64_MAX;
+    if (!ip6_enabled(st))
+        st->dad_state[1] = 0; /* none yet (SLAAC may form one) */
+    for (int i = 0; i < 2; i++) {
+        st->dad_sent[i] = 0;
+        /* Due at once: the first poll probes (the stack has no time before). */
+        st->dad_timer[i] = st->dad_state[i] == SYNACK_ADDR6_TENTATIVE ? 0 : UINT64_MAX;
+    }
 }
 
 int ip6_addr_state(const synack_stack *st, const ipv6_addr *a)
@@ -82,29 +87,38 @@ static void send_probe(synack_stack *st, const ipv6_addr *target)
 
 void ip6_dad_poll(synack_stack *st)
 {
-    if (!st->nd_on || st->now < st->dad_timer)
+    if (!st->nd_on)
         return;
-    int more = st->dad_sent < st->cfg.dad_transmits;
     for (int i = 0; i < 2; i++) {
-        if (st->dad_state[i] != SYNACK_ADDR6_TENTATIVE)
+        if (st->dad_state[i] != SYNACK_ADDR6_TENTATIVE || st->now < st->dad_timer[i])
             continue;
-        if (more) {
+        if (st->dad_sent[i] < st->cfg.dad_transmits) {
             ipv6_addr a;
             slot_addr(st, i, &a);
             send_probe(st, &a);
+            st->dad_sent[i]++;
+            st->dad_timer[i] = st->now + DAD_RETRANS_US;
         } else {
             st->dad_state[i] = SYNACK_ADDR6_PREFERRED;
+            st->dad_timer[i] = UINT64_MAX;
             stack_note(st, i ? "dad: the global address is unique, in use"
                              : "dad: the link-local address is unique, in use");
         }
     }
-    st->dad_sent++;
-    st->dad_timer = more ? st->now + DAD_RETRANS_US : UINT64_MAX;
+}
+
+void ip6_dad_start_global(synack_stack *st)
+{
+    st->dad_state[1] = st->cfg.dad_transmits ? SYNACK_ADDR6_TENTATIVE : SYNACK_ADDR6_PREFERRED;
+    st->dad_sent[1] = 0;
+    st->dad_timer[1] = st->cfg.dad_transmits ? st->now : UINT64_MAX;
 }
 
 uint64_t ip6_dad_deadline(const synack_stack *st)
 {
-    return st->nd_on ? st->dad_timer : UINT64_MAX;
+    if (!st->nd_on)
+        return UINT64_MAX;
+    return st->dad_timer[0] < st->dad_timer[1] ? st->dad_timer[0] : st->dad_timer[1];
 }
 
 int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
@@ -122,10 +136,7 @@ int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
     stack_count(st, SYNACK_CTR_Ip6DadFailed);
     stack_note(st, i ? "dad: the global address is a duplicate, not used"
                      : "dad: the link-local address is a duplicate, not used");
-    int any =
-        st->dad_state[0] == SYNACK_ADDR6_TENTATIVE || st->dad_state[1] == SYNACK_ADDR6_TENTATIVE;
-    if (!any)
-        st->dad_timer = UINT64_MAX;
+    st->dad_timer[i] = UINT64_MAX;
     return 1;
 }
 
@@ -136,6 +147,10 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16])
     ipv6_addr a;
     memcpy(a.b, addr, 16);
     int s = ip6_addr_state(st, &a);
+    /* RFC 4862 5.5.4: a formed address past its preferred lifetime */
+    if (s == SYNACK_ADDR6_PREFERRED && st->slaac_on && st->now >= st->slaac_preferred &&
+        memcmp(addr, st->cfg.netif.addr6, 16) == 0)
+        return SYNACK_ADDR6_DEPRECATED;
     if (s)
         return s;
     /* A netif without ND (a TUN link) uses its address as configured. */

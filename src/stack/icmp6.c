@@ -191,6 +191,9 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
         return;
     case ICMP6_ND_NS:
     case ICMP6_ND_NA:
+    case ICMP6_ND_RS:
+    case ICMP6_ND_RA:
+    case ICMP6_ND_REDIRECT:
         ip6_nd_input(st, h, &m);
         return;
     case 130: /* MLD Multicast Listener Query (RFC 3810 5.1) */

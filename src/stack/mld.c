@@ -30,7 +30,7 @@ static size_t groups(const synack_stack *st, ipv6_addr g[2])
     memcpy(gl.b, st->cfg.netif.addr6, 16);
     ipv6_addr_solicited_node(&g[0], &ll);
     ipv6_addr_solicited_node(&g[1], &gl);
-    return ipv6_addr_equal(&g[0], &g[1]) ? 1 : 2;
+    return !ip6_enabled(st) || ipv6_addr_equal(&g[0], &g[1]) ? 1 : 2;
 }
 
 static void send_report(synack_stack *st, uint8_t record_type, const ipv6_addr *g, size_t n)
@@ -62,6 +62,13 @@ void ip6_mld_init(synack_stack *st)
     st->mld_left = st->cfg.mld_reports;
     st->mld_timer = st->mld_left ? 0 : UINT64_MAX; /* the first poll */
     st->mld_answer_at = UINT64_MAX;
+}
+
+void ip6_mld_start(synack_stack *st)
+{
+    st->mld_left = st->cfg.mld_reports;
+    if (st->mld_left)
+        st->mld_timer = st->now;
 }
 
 void ip6_mld_poll(synack_stack *st)

@@ -7,7 +7,7 @@
  * RFC 4291 appendix A), to their solicited-node groups and to all-nodes (RFC 4291 2.7.1),
  * each on its 33:33 MAC (RFC 2464 7). Another node's DAD probe (from ::) is answered, as
  * 7.2.4 says; our own addresses go through DAD first (dad.c), their groups are joined by
- * MLD reports (mld.c). Not here: router discovery. */
+ * MLD reports (mld.c); Router Advertisements are router.c's. */
 #include <errno.h>
 #include <string.h>
 
@@ -35,7 +35,7 @@ void ip6_link_local(const synack_stack *st, ipv6_addr *out)
 /* One of the netif's unicast addresses, in use (not tentative or duplicate, RFC 4862 5.4). */
 static int ours_unicast(const synack_stack *st, const ipv6_addr *a)
 {
-    if (memcmp(a->b, st->cfg.netif.addr6, 16) == 0)
+    if (ip6_enabled(st) && memcmp(a->b, st->cfg.netif.addr6, 16) == 0)
         return ip6_addr_usable(st, a->b);
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
         return 0;
@@ -90,8 +90,9 @@ static int eth_send(synack_stack *st, uint8_t *ip, size_t len, const uint8_t mac
     return rc;
 }
 
-/* The next hop for dst into nh: dst itself when it is on link (link-local, or inside our
- * prefix), else the default router (RFC 4861 5.2, static configuration). 0: none. */
+/* The next hop for dst into nh: dst itself when it is on link (link-local, inside our
+ * prefix or an advertised on-link one), else gateway6, else a default router that
+ * advertised itself (RFC 4861 5.2). 0: none. */
 static int next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh)
 {
     const synack_netif *nif = &st->cfg.netif;
@@ -104,11 +105,11 @@ static int next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh)
                   (!mask_bits || ((dst->b[plen / 8] ^ nif->addr6[plen / 8]) &
                                   (uint8_t)(0xff00 >> mask_bits)) == 0);
     }
-    if (on_link)
+    if (on_link || (st->nd_on && ip6_ra_on_link(st, dst)))
         return 1;
     static const uint8_t zero[16];
     if (memcmp(nif->gateway6, zero, 16) == 0)
-        return 0;
+        return st->nd_on && ip6_ra_default_router(st, nh); /* RFC 4861 6.3.6 */
     memcpy(nh->b, nif->gateway6, 16);
     return 1;
 }
@@ -224,7 +225,7 @@ static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pk
 
 int ip6_nd_init(synack_stack *st)
 {
-    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET || !ip6_enabled(st))
+    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET || (!ip6_enabled(st) && !st->cfg.slaac))
         return 0;
     nd_config cfg;
     nd_config_default(&cfg);
@@ -251,6 +252,7 @@ void ip6_nd_poll(synack_stack *st)
         return;
     ip6_mld_poll(st); /* the groups are joined before DAD probes (RFC 4862 5.4.2) */
     ip6_dad_poll(st);
+    ip6_ra_poll(st);
     (void)nd_poll(&st->nd, st->now);
 }
 
@@ -258,9 +260,11 @@ uint64_t ip6_nd_deadline(const synack_stack *st)
 {
     if (!st->nd_on)
         return UINT64_MAX;
-    uint64_t t = ip6_dad_deadline(st), m = ip6_mld_deadline(st);
+    uint64_t t = ip6_dad_deadline(st), m = ip6_mld_deadline(st), r = ip6_ra_deadline(st);
     if (m < t)
         t = m;
+    if (r < t)
+        t = r;
     for (uint32_t i = 0; i < st->nd.cfg.size; i++) {
         const nd_entry *e = &st->nd.e[i];
         if ((e->state == ND_INCOMPLETE || e->state == ND_DELAY || e->state == ND_PROBE) &&
@@ -286,8 +290,17 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
                           st->now);
         return;
     }
+    if (nd.type == ICMP6_ND_RA) {
+        ip6_ra_input(st, h, &nd);
+        return;
+    }
+    if (nd.type == ICMP6_ND_REDIRECT) {
+        /* RFC 4861 8: valid, but the first hop stays the one routing chose (router.c) */
+        stack_drop(st, NULL, SYNACK_CTR_Icmp6InRedirects, "nd-redirect-ignored");
+        return;
+    }
     if (nd.type != ICMP6_ND_NS) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ignored");
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ignored"); /* a Router Solicitation */
         return;
     }
     stack_count(st, SYNACK_CTR_Icmp6InNeighborSolicits);

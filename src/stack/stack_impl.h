@@ -92,6 +92,19 @@ int sock_addr_to(const synack_sock *so, struct sockaddr *addr, synack_socklen_t 
 /* The local or remote side of a connection's endpoints. */
 void sock_addr_of(const synack_endpoints *ep, int remote, sock_addr *out);
 
+/* A default router and an on-link prefix from Router Advertisements (router.c). */
+#define RA_MAX_ROUTERS 4
+#define RA_MAX_PREFIXES 4
+typedef struct ra_router {
+    uint8_t addr[16];
+    uint64_t expires; /* not a router from then on (0: free slot) */
+} ra_router;
+typedef struct ra_prefix {
+    uint8_t prefix[16];
+    uint8_t len;
+    uint64_t expires;
+} ra_prefix;
+
 struct synack_stack {
     synack_config cfg;                   /* the configuration, defaults filled in */
     synack_allocator mem;                /* counting wrapper around cfg.allocator */
@@ -176,13 +189,20 @@ struct synack_stack {
     /* our IPv6 addresses on Ethernet: DAD (dad.c) and the MLD reports for their groups
      * (mld.c) */
     uint8_t dad_state[2];     /* SYNACK_ADDR6_* of the link-local and global address */
-    uint8_t dad_sent;         /* DAD probes sent for each tentative address */
-    uint64_t dad_timer;       /* the next probe or verdict; UINT64_MAX when none */
+    uint8_t dad_sent[2];      /* DAD probes sent for each */
+    uint64_t dad_timer[2];    /* each one's next probe or verdict; UINT64_MAX none */
     uint64_t mld_timer;       /* the next unsolicited MLD report; UINT64_MAX none */
     uint64_t mld_answer_at;   /* the pending answer to a query; UINT64_MAX none */
     uint8_t mld_left;         /* unsolicited reports still to send */
     uint8_t mld_answer_all;   /* the answer covers every group (a general query) */
     uint8_t mld_answer_group; /* else this one (0 link-local's, 1 global's) */
+
+    /* what Router Advertisements taught (router.c) */
+    ra_router ra_routers[RA_MAX_ROUTERS];    /* the Default Router List */
+    ra_prefix ra_prefixes[RA_MAX_PREFIXES]; /* on-link prefixes */
+    uint64_t slaac_valid;                    /* the formed address's valid lifetime ends */
+    uint64_t slaac_preferred;                /* and its preferred lifetime */
+    uint8_t slaac_on;                        /* cfg.netif.addr6 is a formed address */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -288,8 +308,16 @@ uint64_t ip6_dad_deadline(const synack_stack *st);
 int ip6_addr_state(const synack_stack *st, const ipv6_addr *a);
 int ip6_addr_usable(const synack_stack *st, const uint8_t a[16]);
 int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
+void ip6_dad_start_global(synack_stack *st);
+/* router.c: Router Advertisements (RFC 4861 6.3.4) and SLAAC (RFC 4862 5.5). */
+void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
+int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst);
+int ip6_ra_default_router(const synack_stack *st, ipv6_addr *out);
+void ip6_ra_poll(synack_stack *st);
+uint64_t ip6_ra_deadline(const synack_stack *st);
 /* mld.c: MLDv2 (RFC 3810) reports joining our solicited-node groups; queries answered. */
 void ip6_mld_init(synack_stack *st);
+void ip6_mld_start(synack_stack *st); /* an address was added: report its group again */
 void ip6_mld_poll(synack_stack *st);
 uint64_t ip6_mld_deadline(const synack_stack *st);
 struct icmp_msg;

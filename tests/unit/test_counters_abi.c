@@ -150,6 +150,10 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6DadFailed, 127, "Ip6DadFailed"},
     {SYNACK_CTR_Icmp6InGroupMembQueries, 128, "Icmp6InGroupMembQueries"},
     {SYNACK_CTR_Icmp6OutMLDv2Reports, 129, "Icmp6OutMLDv2Reports"},
+    {SYNACK_CTR_Icmp6InRouterAdvertisements, 130, "Icmp6InRouterAdvertisements"},
+    {SYNACK_CTR_Icmp6InRedirects, 131, "Icmp6InRedirects"},
+    {SYNACK_CTR_Icmp6InRaPrefixIgnored, 132, "Icmp6InRaPrefixIgnored"},
+    {SYNACK_CTR_Icmp6InRaRoutersIgnored, 133, "Icmp6InRaRoutersIgnored"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
