@@ -756,9 +756,9 @@ typedef struct synack_tcp_info {
               read when connect() sends the SYN and when the SYN-ACK answers it */
 
 /* ---- IPv6 address state (Duplicate Address Detection, RFC 4862 5.4) ---- */
-#define SYNACK_ADDR6_TENTATIVE 1 /* DAD under way: not used yet (bind/connect: EADDRNOTAVAIL) */
-#define SYNACK_ADDR6_PREFERRED 2 /* in use */
-#define SYNACK_ADDR6_DUPLICATE 3 /* DAD found another node using it: never used */
+#define SYNACK_ADDR6_TENTATIVE 1  /* DAD under way: not used yet (bind/connect: EADDRNOTAVAIL) */
+#define SYNACK_ADDR6_PREFERRED 2  /* in use */
+#define SYNACK_ADDR6_DUPLICATE 3  /* DAD found another node using it: never used */
 #define SYNACK_ADDR6_DEPRECATED 4 /* formed by SLAAC, past its preferred lifetime: still used */
 /* The state of addr (network byte order), the netif's global or link-local address:
  * SYNACK_ADDR6_*, or -EADDRNOTAVAIL (not one of them), -EINVAL (st or addr NULL). */

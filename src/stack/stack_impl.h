@@ -198,11 +198,11 @@ struct synack_stack {
     uint8_t mld_answer_group; /* else this one (0 link-local's, 1 global's) */
 
     /* what Router Advertisements taught (router.c) */
-    ra_router ra_routers[RA_MAX_ROUTERS];    /* the Default Router List */
+    ra_router ra_routers[RA_MAX_ROUTERS];   /* the Default Router List */
     ra_prefix ra_prefixes[RA_MAX_PREFIXES]; /* on-link prefixes */
-    uint64_t slaac_valid;                    /* the formed address's valid lifetime ends */
-    uint64_t slaac_preferred;                /* and its preferred lifetime */
-    uint8_t slaac_on;                        /* cfg.netif.addr6 is a formed address */
+    uint64_t slaac_valid;                   /* the formed address's valid lifetime ends */
+    uint64_t slaac_preferred;               /* and its preferred lifetime */
+    uint8_t slaac_on;                       /* cfg.netif.addr6 is a formed address */
 };
 
 /* --- helpers shared by the stack's files --- */
