@@ -44,6 +44,8 @@ static const char *errname(int e)
         return "ETIMEDOUT";
     case ECONNRESET:
         return "ECONNRESET";
+    case EADDRNOTAVAIL:
+        return "EADDRNOTAVAIL";
     default:
         return strerror(e);
     }
