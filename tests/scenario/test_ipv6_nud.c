@@ -272,12 +272,65 @@ static void test_resolution_failure_is_ehostunreach(void **state)
     synack_stack_free(st);
 }
 
+/* 7.1.1 and 7.1.2: an NS or NA that fails validation is dropped and counted, unanswered. */
+static void test_invalid_nd_dropped(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack();
+    ipv6_addr us = A(US6), peer = A(PEER6), sn, unspec, group;
+    ipv6_addr_solicited_node(&sn, &us);
+    memset(&unspec, 0, sizeof(unspec));
+    const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, 0, 0, 0x02};
+    uint8_t l4[64], f[200];
+    size_t n, fl;
+
+    /* a multicast target */
+    group = sn;
+    n = nd_ns_emit(l4, sizeof(l4), &group, MAC_PEER, &peer, &sn);
+    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, 1000, f, fl);
+    /* a DAD probe (from ::) to a unicast address rather than the solicited-node group */
+    n = nd_ns_emit(l4, sizeof(l4), &us, NULL, &unspec, &us);
+    fl = frame6(f, MAC_US, MAC_PEER, &unspec, &us, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, 2000, f, fl);
+    /* an option of length 0 (the SLLA's length octet zeroed, checksum fixed) */
+    n = nd_ns_emit(l4, sizeof(l4), &us, MAC_PEER, &peer, &sn);
+    assert_int_equal(n, 32);
+    l4[25] = 0;
+    wr16(l4 + 2, 0);
+    icmp6_msg m = {.type = l4[0], .payload = l4 + 8, .payload_len = n - 8};
+    uint8_t tmp[64];
+    assert_int_equal(icmp6_emit(tmp, sizeof(tmp), &m, &peer, &sn), n);
+    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, tmp, n);
+    synack_input(st, 3000, f, fl);
+    /* a solicited NA to a multicast address */
+    ipv6_addr all = {{0xff, 0x02, [15] = 1}};
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    n = nd_na_emit(l4, sizeof(l4), ND_NA_SOLICITED, &peer, MAC_PEER, &peer, &all);
+    fl = frame6(f, all_mac, MAC_PEER, &peer, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, 4000, f, fl);
+    /* an NS with hop limit 254 */
+    n = nd_ns_emit(l4, sizeof(l4), &us, MAC_PEER, &peer, &sn);
+    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 254, l4, n);
+    synack_input(st, 5000, f, fl);
+
+    assert_int_equal(nout, 0);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), 5);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InNeighborSolicits), 0);
+    /* the same NS, valid, is answered */
+    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, 6000, f, fl);
+    assert_int_equal(nout, 1);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acked_data_confirms_reachability),
         cmocka_unit_test(test_unconfirmed_neighbor_probed_then_deleted),
         cmocka_unit_test(test_resolution_failure_is_ehostunreach),
+        cmocka_unit_test(test_invalid_nd_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
