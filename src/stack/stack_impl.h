@@ -186,23 +186,23 @@ struct synack_stack {
     uint32_t icmp6_debt;  /* its tokens spent (icmp6.c) */
     uint8_t nd_on;        /* nd is initialized */
 
-    /* our IPv6 addresses on Ethernet: DAD (dad.c) and the MLD reports for their groups
-     * (mld.c) */
+    /* our IPv6 addresses on Ethernet: DAD (dad.c), the MLD reports for their groups
+     * (mld.c), and what Router Advertisements taught (router.c); the bytes first, beside
+     * nd_on, so the struct packs */
     uint8_t dad_state[2];     /* SYNACK_ADDR6_* of the link-local and global address */
     uint8_t dad_sent[2];      /* DAD probes sent for each */
-    uint64_t dad_timer[2];    /* each one's next probe or verdict; UINT64_MAX none */
-    uint64_t mld_timer;       /* the next unsolicited MLD report; UINT64_MAX none */
-    uint64_t mld_answer_at;   /* the pending answer to a query; UINT64_MAX none */
     uint8_t mld_left;         /* unsolicited reports still to send */
     uint8_t mld_answer_all;   /* the answer covers every group (a general query) */
     uint8_t mld_answer_group; /* else this one (0 link-local's, 1 global's) */
+    uint8_t slaac_on;         /* cfg.netif.addr6 is a formed address */
+    uint64_t dad_timer[2];    /* each one's next probe or verdict; UINT64_MAX none */
+    uint64_t mld_timer;       /* the next unsolicited MLD report; UINT64_MAX none */
+    uint64_t mld_answer_at;   /* the pending answer to a query; UINT64_MAX none */
+    uint64_t slaac_valid;     /* the formed address's valid lifetime ends */
+    uint64_t slaac_preferred; /* and its preferred lifetime */
 
-    /* what Router Advertisements taught (router.c) */
     ra_router ra_routers[RA_MAX_ROUTERS];   /* the Default Router List */
     ra_prefix ra_prefixes[RA_MAX_PREFIXES]; /* on-link prefixes */
-    uint64_t slaac_valid;                   /* the formed address's valid lifetime ends */
-    uint64_t slaac_preferred;               /* and its preferred lifetime */
-    uint8_t slaac_on;                       /* cfg.netif.addr6 is a formed address */
 };
 
 /* --- helpers shared by the stack's files --- */
