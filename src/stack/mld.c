@@ -82,7 +82,7 @@ void ip6_mld_poll(synack_stack *st)
     }
     if (st->now >= st->mld_answer_at) {
         size_t n = groups(st, g);
-        if (!st->mld_answer_all) {
+        if (!st->mld_answer_all && st->mld_answer_group < n) {
             g[0] = g[st->mld_answer_group];
             n = 1;
         }

@@ -182,6 +182,7 @@ void ip6_ra_poll(synack_stack *st)
     st->cfg.netif.prefix6_len = 0;
     st->slaac_on = 0;
     st->dad_state[1] = 0;
+    st->dad_timer[1] = UINT64_MAX; /* were its DAD still running */
     stack_note(st, "slaac: the global address's valid lifetime ended, removed");
 }
 

@@ -96,7 +96,8 @@ static void ra(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, 
     pay[8] = ND_OPT_SLLA;
     pay[9] = 1;
     memcpy(pay + 10, MAC_RTR, 6);
-    memcpy(pay + 16, opts, optlen);
+    if (optlen)
+        memcpy(pay + 16, opts, optlen);
     ipv6_addr s, d;
     memcpy(s.b, src, 16);
     memcpy(d.b, ALL_NODES, 16);

@@ -189,6 +189,10 @@ int main(int argc, char **argv)
         return 2;
     cfg.netif.prefix6_len = 64;
     memcpy(our6, cfg.netif.addr6, 16);
+    /* V6PEER_DAD_TRANSMITS: more DAD probes, for a peer that may miss the first (a TAP's
+     * carrier comes up in the kernel a moment after the device is opened) */
+    if (getenv("V6PEER_DAD_TRANSMITS"))
+        cfg.dad_transmits = (uint8_t)atoi(getenv("V6PEER_DAD_TRANSMITS"));
     if (tap) {
         static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x02}; /* link-local fe80::ff:fe00:2 */
         memcpy(cfg.netif.mac, mac, 6);
