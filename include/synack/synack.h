@@ -409,6 +409,19 @@ typedef struct synack_config {
                                  probe is a bare ACK at SND.UNA - 1, as Linux's
                                  tcp_xmit_probe_skb, not one byte of data beyond the
                                  window (RFC 9293 3.8.6.1) */
+
+    /* --- IPv6 on Ethernet: Duplicate Address Detection (RFC 4862 5.4) --- */
+    uint8_t dad_transmits; /* DupAddrDetectTransmits: Neighbor Solicitations sent for each
+                              configured address (link-local and global) before it is used,
+                              RetransTimer (1 s) apart; default 1, at most 10; 0 skips DAD
+                              (the addresses are usable at once: for tests and sims) */
+    uint8_t mld_reports;   /* MLDv2 (RFC 3810 6.1): unsolicited reports joining our
+                              solicited-node groups at start-up (the Robustness Variable);
+                              default 2, at most 10; 0 sends none (queries are still
+                              answered) */
+    uint8_t slaac;         /* 1: a Router Advertisement's autonomous /64 prefix forms the
+                              global address (RFC 4862 5.5) when netif.addr6 is unset;
+                              default 0, static configuration only */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
@@ -743,6 +756,15 @@ typedef struct synack_tcp_info {
     0x5303 /* int 0..1, synack_config.timestamps for this socket (from the config at first):       \
               read when connect() sends the SYN and when the SYN-ACK answers it */
 
+/* ---- IPv6 address state (Duplicate Address Detection, RFC 4862 5.4) ---- */
+#define SYNACK_ADDR6_TENTATIVE 1  /* DAD under way: not used yet (bind/connect: EADDRNOTAVAIL) */
+#define SYNACK_ADDR6_PREFERRED 2  /* in use */
+#define SYNACK_ADDR6_DUPLICATE 3  /* DAD found another node using it: never used */
+#define SYNACK_ADDR6_DEPRECATED 4 /* formed by SLAAC, past its preferred lifetime: still used */
+/* The state of addr (network byte order), the netif's global or link-local address:
+ * SYNACK_ADDR6_*, or -EADDRNOTAVAIL (not one of them), -EINVAL (st or addr NULL). */
+int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
+
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new
  * counter goes at the end of the list, and none is ever removed, renamed or reordered
@@ -788,7 +810,10 @@ typedef struct synack_tcp_info {
     X(OutOfWindowIcmps)                                                                    \
     X(Udp6InDatagrams) X(Udp6NoPorts) X(Udp6InErrors) X(Udp6OutDatagrams)                  \
     X(Udp6RcvbufErrors) X(Udp6InCsumErrors) X(Ip6FragOKs) X(Ip6FragFails)                  \
-    X(Ip6FragCreates) X(Icmp6OutRateLimitHost)
+    X(Ip6FragCreates) X(Icmp6OutRateLimitHost)                                             \
+    X(Ip6DadFailed) X(Icmp6InGroupMembQueries) X(Icmp6OutMLDv2Reports)                    \
+    X(Icmp6InRouterAdvertisements) X(Icmp6InRedirects) X(Icmp6InRaPrefixIgnored)          \
+    X(Icmp6InRaRoutersIgnored)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -234,6 +234,12 @@ static const char *check_behaviour(const synack_config *c)
         return "cwnd_restart";
     if (c->persist_bare_ack > 1)
         return "persist_bare_ack";
+    if (c->dad_transmits > 10)
+        return "dad_transmits";
+    if (c->mld_reports > 10)
+        return "mld_reports";
+    if (c->slaac > 1)
+        return "slaac";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)

@@ -311,7 +311,13 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
         return;
     case ICMP6_ND_NS:
     case ICMP6_ND_NA:
+    case ICMP6_ND_RS:
+    case ICMP6_ND_RA:
+    case ICMP6_ND_REDIRECT:
         ip6_nd_input(st, h, &m);
+        return;
+    case 130: /* MLD Multicast Listener Query (RFC 3810 5.1) */
+        ip6_mld_input(st, h, &m);
         return;
     default:
         /* RFC 4443 2.4(b): unknown informational messages are dropped silently. */

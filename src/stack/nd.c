@@ -6,12 +6,16 @@
  * its configured address and to a link-local one made from its MAC (modified EUI-64,
  * RFC 4291 appendix A), to their solicited-node groups and to all-nodes (RFC 4291 2.7.1),
  * each on its 33:33 MAC (RFC 2464 7). Another node's DAD probe (from ::) is answered, as
- * 7.2.4 says. Not here: DAD of our own addresses, MLD reports, router discovery. */
+ * 7.2.4 says; our own addresses go through DAD first (dad.c), their groups are joined by
+ * MLD reports (mld.c); Router Advertisements are router.c's. */
 #include <errno.h>
 #include <string.h>
 
 #include "stack/stack_impl.h"
+#include "tcp/tcp.h"
+#include "wire/bytes.h"
 #include "wire/eth.h"
+#include "wire/icmp.h"
 #include "wire/icmpv6.h"
 
 static const ipv6_addr all_nodes = {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
@@ -28,16 +32,16 @@ void ip6_link_local(const synack_stack *st, ipv6_addr *out)
     ipv6_addr_link_local_eui64(out, st->cfg.netif.mac);
 }
 
-/* One of the netif's unicast addresses. */
+/* One of the netif's unicast addresses, in use (not tentative or duplicate, RFC 4862 5.4). */
 static int ours_unicast(const synack_stack *st, const ipv6_addr *a)
 {
-    if (memcmp(a->b, st->cfg.netif.addr6, 16) == 0)
-        return 1;
+    if (ip6_enabled(st) && memcmp(a->b, st->cfg.netif.addr6, 16) == 0)
+        return ip6_addr_usable(st, a->b);
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
         return 0;
     ipv6_addr ll;
     ip6_link_local(st, &ll);
-    return ipv6_addr_equal(a, &ll);
+    return ipv6_addr_equal(a, &ll) && ip6_addr_usable(st, a->b);
 }
 
 int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a)
@@ -86,9 +90,40 @@ static int eth_send(synack_stack *st, uint8_t *ip, size_t len, const uint8_t mac
     return rc;
 }
 
-int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16])
+/* The next hop for dst into nh: dst itself when it is on link (link-local, inside our
+ * prefix or an advertised on-link one), else gateway6, else a default router that
+ * advertised itself (RFC 4861 5.2). 0: none. */
+static int next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh)
 {
     const synack_netif *nif = &st->cfg.netif;
+    *nh = *dst;
+    uint8_t plen = nif->prefix6_len;
+    int on_link = ipv6_addr_is_link_local(dst);
+    if (!on_link && plen) {
+        uint8_t mask_bits = plen % 8;
+        on_link = memcmp(dst->b, nif->addr6, plen / 8) == 0 &&
+                  (!mask_bits || ((dst->b[plen / 8] ^ nif->addr6[plen / 8]) &
+                                  (uint8_t)(0xff00 >> mask_bits)) == 0);
+    }
+    if (on_link || (st->nd_on && ip6_ra_on_link(st, dst)))
+        return 1;
+    static const uint8_t zero[16];
+    if (memcmp(nif->gateway6, zero, 16) == 0)
+        return st->nd_on && ip6_ra_default_router(st, nh); /* RFC 4861 6.3.6 */
+    memcpy(nh->b, nif->gateway6, 16);
+    return 1;
+}
+
+void ip6_nd_confirm(synack_stack *st, const uint8_t dst6[16])
+{
+    ipv6_addr dst, nh;
+    memcpy(dst.b, dst6, 16);
+    if (st->nd_on && next_hop(st, &dst, &nh))
+        nd_confirm(&st->nd, &nh, st->now);
+}
+
+int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16])
+{
     ipv6_addr dst, nh;
     memcpy(dst.b, dst6, 16);
     uint8_t mac[6];
@@ -96,24 +131,9 @@ int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6
         ipv6_mcast_mac(mac, &dst);
         return eth_send(st, ip, len, mac);
     }
-    /* The next hop: the destination itself when it is on link (link-local, or inside our
-     * prefix), else the default router (RFC 4861 5.2, static configuration). */
-    nh = dst;
-    uint8_t plen = nif->prefix6_len;
-    int on_link = ipv6_addr_is_link_local(&dst);
-    if (!on_link && plen) {
-        uint8_t mask_bits = plen % 8;
-        on_link = memcmp(dst.b, nif->addr6, plen / 8) == 0 &&
-                  (!mask_bits || ((dst.b[plen / 8] ^ nif->addr6[plen / 8]) &
-                                  (uint8_t)(0xff00 >> mask_bits)) == 0);
-    }
-    if (!on_link) {
-        static const uint8_t zero[16];
-        if (memcmp(nif->gateway6, zero, 16) == 0) {
-            stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
-            return -ENETUNREACH;
-        }
-        memcpy(nh.b, nif->gateway6, 16);
+    if (!next_hop(st, &dst, &nh)) {
+        stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
+        return -ENETUNREACH;
     }
     int rc = nd_resolve(&st->nd, &nh, ip, len, st->now, mac);
     if (rc == 1)
@@ -127,8 +147,8 @@ int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6
 
 /* An ND message (l4, n bytes) with hop limit 255 from src to dst, built outside txbuf
  * (a packet waiting there may be what asked for it): to mac, or resolved when NULL. */
-static void nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst,
-                    const uint8_t *mac, const uint8_t *l4, size_t n)
+void ip6_nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, const uint8_t *mac,
+                 const uint8_t *l4, size_t n)
 {
     uint8_t f[ETH_HDR_LEN + IPV6_HDR_LEN + 64];
     uint8_t *ip = f + ETH_HDR_LEN;
@@ -166,7 +186,7 @@ static void cb_send_ns(void *ctx, const ipv6_addr *target, const uint8_t *mac)
     uint8_t l4[64];
     size_t n = nd_ns_emit(l4, sizeof(l4), target, st->cfg.netif.mac, &src, &dst);
     stack_count(st, SYNACK_CTR_Icmp6OutNeighborSolicits);
-    nd_send(st, &src, &dst, mac, l4, n);
+    ip6_nd_send(st, &src, &dst, mac, l4, n);
 }
 
 static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len)
@@ -179,16 +199,43 @@ static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t 
     (void)eth_send(st, ip, len, mac);
 }
 
+/* 7.2.2: a packet whose next hop never answered. The RFC's Destination Unreachable
+ * (address unreachable) would go to ourselves, so a TCP segment's connection hears of it
+ * directly, as the soft error EHOSTUNREACH (RFC 1122 4.2.3.9): what SO_ERROR shows and
+ * what a connect() that times out reports. */
+static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pkt, size_t len)
+{
+    (void)target;
+    synack_stack *st = ctx;
+    stack_drop(st, NULL, SYNACK_CTR_Ip6OutDiscards, "nd-resolution-failed");
+    if (len < IPV6_HDR_LEN + 8 || pkt[6] != IP_PROTO_TCP)
+        return;
+    const uint8_t *t = pkt + IPV6_HDR_LEN;
+    tcp_icmp_err e = {
+        .type = ICMP_DEST_UNREACH,
+        .code = 1, /* host unreachable: EHOSTUNREACH, soft */
+        .quoted_len = (uint16_t)len,
+        .ep = {.family = SYNACK_AF_INET6, .lport = rd16(t), .rport = rd16(t + 2)},
+        .seq = rd32(t + 4),
+    };
+    memcpy(e.ep.laddr6, pkt + 8, 16);
+    memcpy(e.ep.raddr6, pkt + 24, 16);
+    tcp_icmp_input(st, &e);
+}
+
 int ip6_nd_init(synack_stack *st)
 {
-    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET || !ip6_enabled(st))
+    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET || (!ip6_enabled(st) && !st->cfg.slaac))
         return 0;
     nd_config cfg;
     nd_config_default(&cfg);
-    nd_ops ops = {.ctx = st, .send_ns = cb_send_ns, .xmit = cb_xmit, .unreachable = NULL};
+    nd_ops ops = {.ctx = st, .send_ns = cb_send_ns, .xmit = cb_xmit, .unreachable = cb_unreachable};
     int rc = nd_cache_init(&st->nd, &cfg, &st->mem, &ops, &st->rng);
-    if (rc == 0)
+    if (rc == 0) {
         st->nd_on = 1;
+        ip6_mld_init(st);
+        ip6_dad_init(st);
+    }
     return rc;
 }
 
@@ -201,15 +248,23 @@ void ip6_nd_destroy(synack_stack *st)
 
 void ip6_nd_poll(synack_stack *st)
 {
-    if (st->nd_on)
-        (void)nd_poll(&st->nd, st->now);
+    if (!st->nd_on)
+        return;
+    ip6_mld_poll(st); /* the groups are joined before DAD probes (RFC 4862 5.4.2) */
+    ip6_dad_poll(st);
+    ip6_ra_poll(st);
+    (void)nd_poll(&st->nd, st->now);
 }
 
 uint64_t ip6_nd_deadline(const synack_stack *st)
 {
-    uint64_t t = UINT64_MAX;
     if (!st->nd_on)
-        return t;
+        return UINT64_MAX;
+    uint64_t t = ip6_dad_deadline(st), m = ip6_mld_deadline(st), r = ip6_ra_deadline(st);
+    if (m < t)
+        t = m;
+    if (r < t)
+        t = r;
     for (uint32_t i = 0; i < st->nd.cfg.size; i++) {
         const nd_entry *e = &st->nd.e[i];
         if ((e->state == ND_INCOMPLETE || e->state == ND_DELAY || e->state == ND_PROBE) &&
@@ -229,15 +284,28 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
     }
     if (nd.type == ICMP6_ND_NA) {
         stack_count(st, SYNACK_CTR_Icmp6InNeighborAdvertisements);
+        if (ip6_dad_input(st, h, &nd))
+            return;
         (void)nd_input_na(&st->nd, &nd.target, nd.flags, nd.opts.has_tlla ? nd.opts.tlla : NULL,
                           st->now);
         return;
     }
+    if (nd.type == ICMP6_ND_RA) {
+        ip6_ra_input(st, h, &nd);
+        return;
+    }
+    if (nd.type == ICMP6_ND_REDIRECT) {
+        /* RFC 4861 8: valid, but the first hop stays the one routing chose (router.c) */
+        stack_drop(st, NULL, SYNACK_CTR_Icmp6InRedirects, "nd-redirect-ignored");
+        return;
+    }
     if (nd.type != ICMP6_ND_NS) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ignored");
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ignored"); /* a Router Solicitation */
         return;
     }
     stack_count(st, SYNACK_CTR_Icmp6InNeighborSolicits);
+    if (ip6_dad_input(st, h, &nd))
+        return;
     if (!ours_unicast(st, &nd.target)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ns-not-ours");
         return;
@@ -259,5 +327,5 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         ipv6_mcast_mac(mmac, &dst);
         mac = mmac;
     }
-    nd_send(st, &nd.target, &dst, mac, l4, n);
+    ip6_nd_send(st, &nd.target, &dst, mac, l4, n);
 }

@@ -56,25 +56,23 @@ static void free_pkt(nd_cache *c, nd_qpkt *p)
     c->mem->free(c->mem->ctx, p, sizeof *p + p->len);
 }
 
-/* Empties e's queue; each packet goes to unreachable when report is set. */
-static void drop_queue(nd_cache *c, nd_entry *e, int report)
-{
-    while (e->q) {
-        nd_qpkt *p = e->q;
-        e->q = p->next;
-        c->ctr.unresolved_discards++;
-        if (report && c->ops.unreachable)
-            c->ops.unreachable(c->ops.ctx, &e->addr, p->data, p->len);
-        free_pkt(c, p);
-    }
-    e->qlen = 0;
-}
-
+/* Frees e and its queue; each packet goes to unreachable when report is set. The entry
+ * is gone before the first report, so what the report provokes (a reset, a new packet to
+ * the same neighbor) meets a consistent table. */
 static void remove_entry(nd_cache *c, nd_entry *e, int report)
 {
-    drop_queue(c, e, report);
-    c->ctr.destroys++;
+    nd_qpkt *q = e->q;
+    ipv6_addr addr = e->addr;
     memset(e, 0, sizeof *e);
+    c->ctr.destroys++;
+    while (q) {
+        nd_qpkt *p = q;
+        q = p->next;
+        c->ctr.unresolved_discards++;
+        if (report && c->ops.unreachable)
+            c->ops.unreachable(c->ops.ctx, &addr, p->data, p->len);
+        free_pkt(c, p);
+    }
 }
 
 void nd_cache_destroy(nd_cache *c)
@@ -220,6 +218,7 @@ int nd_resolve(nd_cache *c, const ipv6_addr *addr, const uint8_t *pkt, size_t le
         e->state = ND_DELAY;
         e->timer = now + c->cfg.delay_first_probe_us;
     }
+    c->hint = (uint32_t)(e - c->e);
     memcpy(mac, e->mac, 6);
     return 0;
 }
@@ -294,7 +293,9 @@ void nd_input_slla(nd_cache *c, const ipv6_addr *from, const uint8_t mac[6], uin
 
 void nd_confirm(nd_cache *c, const ipv6_addr *addr, uint64_t now)
 {
-    nd_entry *e = find(c, addr);
+    nd_entry *e = &c->e[c->hint];
+    if (e->state == ND_FREE || !ipv6_addr_equal(&e->addr, addr))
+        e = find(c, addr);
     if (e && e->state != ND_INCOMPLETE)
         set_reachable(c, e, now);
 }

@@ -83,6 +83,7 @@ typedef struct nd_cache {
     uint64_t reachable_us; /* ReachableTime, re-drawn by nd_cache_set_reachable. */
     size_t qbytes;         /* Bytes waiting over all entries. */
     nd_counters ctr;
+    uint32_t hint; /* The entry nd_resolve last answered from: nd_confirm's first guess. */
 } nd_cache;
 
 /* The defaults in nd_config's comments. */
@@ -119,7 +120,8 @@ int nd_input_na(nd_cache *c, const ipv6_addr *target, uint8_t flags, const uint8
 void nd_input_slla(nd_cache *c, const ipv6_addr *from, const uint8_t mac[6], uint64_t now);
 
 /* Forward progress from an upper layer (7.3.1: new acknowledged data in TCP): the entry, if
- * resolved, becomes REACHABLE. */
+ * resolved, becomes REACHABLE. Called on every ACK of new data, so the entry last used for
+ * sending is tried before the table is searched. */
 void nd_confirm(nd_cache *c, const ipv6_addr *addr, uint64_t now);
 
 /* Runs the timers due at now (7.3.3); returns the next deadline or UINT64_MAX. */

@@ -213,8 +213,10 @@ static int pick_ephemeral(synack_stack *st, int self, const synack_endpoints *to
 static int bindable6(const synack_stack *st, const uint8_t a6[16])
 {
     static const uint8_t zero[16];
-    return memcmp(a6, zero, 16) == 0 ||
-           (ip6_enabled(st) && memcmp(a6, st->cfg.netif.addr6, 16) == 0);
+    if (memcmp(a6, zero, 16) == 0)
+        return 1;
+    /* RFC 4862 5.4: not while tentative (DAD under way), nor once found a duplicate */
+    return ip6_enabled(st) && memcmp(a6, st->cfg.netif.addr6, 16) == 0 && ip6_addr_usable(st, a6);
 }
 
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -370,6 +372,8 @@ static int connect_check(const synack_stack *st, const synack_sock *so, const so
         return -ENETUNREACH;
     if (to->v6 && (!ip6_enabled(st) || to->a6[0] == 0xff))
         return -ENETUNREACH;
+    if (to->v6 && !ip6_addr_usable(st, st->cfg.netif.addr6))
+        return -EADDRNOTAVAIL; /* RFC 4862 5.4: tentative (DAD under way) or a duplicate */
     return 0;
 }
 

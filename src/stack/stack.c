@@ -77,6 +77,8 @@ void synack_config_init(synack_config *c)
     c->probe_interval_us = 600ull * 1000000;
     c->tso_min_segs = 2; /* Linux's tcp_min_tso_segs */
     c->cwnd_restart = 1;
+    c->dad_transmits = 1;
+    c->mld_reports = 2;
 }
 
 static void *counted_alloc(void *ctx, size_t size)

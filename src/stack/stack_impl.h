@@ -100,6 +100,18 @@ struct icmp6_host {
     uint64_t last;   /* when credit was last added; 0: a free slot */
     uint64_t tokens; /* credit, in microseconds */
 };
+/* A default router and an on-link prefix from Router Advertisements (router.c). */
+#define RA_MAX_ROUTERS 4
+#define RA_MAX_PREFIXES 4
+typedef struct ra_router {
+    uint8_t addr[16];
+    uint64_t expires; /* not a router from then on (0: free slot) */
+} ra_router;
+typedef struct ra_prefix {
+    uint8_t prefix[16];
+    uint8_t len;
+    uint64_t expires;
+} ra_prefix;
 
 struct synack_stack {
     synack_config cfg;                   /* the configuration, defaults filled in */
@@ -183,6 +195,24 @@ struct synack_stack {
     uint64_t icmp6_stamp; /* when the ICMPv6 errors' token bucket was last refilled */
     uint32_t icmp6_debt;  /* its tokens spent (icmp6.c) */
     uint8_t nd_on;        /* nd is initialized */
+
+    /* our IPv6 addresses on Ethernet: DAD (dad.c), the MLD reports for their groups
+     * (mld.c), and what Router Advertisements taught (router.c); the bytes first, beside
+     * nd_on, so the struct packs */
+    uint8_t dad_state[2];     /* SYNACK_ADDR6_* of the link-local and global address */
+    uint8_t dad_sent[2];      /* DAD probes sent for each */
+    uint8_t mld_left;         /* unsolicited reports still to send */
+    uint8_t mld_answer_all;   /* the answer covers every group (a general query) */
+    uint8_t mld_answer_group; /* else this one (0 link-local's, 1 global's) */
+    uint8_t slaac_on;         /* cfg.netif.addr6 is a formed address */
+    uint64_t dad_timer[2];    /* each one's next probe or verdict; UINT64_MAX none */
+    uint64_t mld_timer;       /* the next unsolicited MLD report; UINT64_MAX none */
+    uint64_t mld_answer_at;   /* the pending answer to a query; UINT64_MAX none */
+    uint64_t slaac_valid;     /* the formed address's valid lifetime ends */
+    uint64_t slaac_preferred; /* and its preferred lifetime */
+
+    ra_router ra_routers[RA_MAX_ROUTERS];   /* the Default Router List */
+    ra_prefix ra_prefixes[RA_MAX_PREFIXES]; /* on-link prefixes */
     struct icmp6_host icmp6_hosts[ICMP6_HOSTS]; /* per-destination error limits (icmp6.c) */
 };
 
@@ -280,7 +310,35 @@ int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a);
 int ip6_mac_ours(const synack_stack *st, const uint8_t mac[6]);
 void ip6_link_local(const synack_stack *st, ipv6_addr *out);
 int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16]);
+/* Upper-layer reachability confirmation (RFC 4861 7.3.1) for the next hop towards dst6. */
+void ip6_nd_confirm(synack_stack *st, const uint8_t dst6[16]);
+/* An ND message (l4, n bytes) with hop limit 255 from src to dst, to mac (NULL: resolved). */
+void ip6_nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, const uint8_t *mac,
+                 const uint8_t *l4, size_t n);
+/* dad.c: Duplicate Address Detection (RFC 4862 5.4). ip6_addr_state: SYNACK_ADDR6_* of
+ * one of the netif's ND-managed addresses, else 0; ip6_addr_usable: not one of them, or
+ * preferred; ip6_dad_input: 1 when an NS or NA was about a tentative address (handled). */
+struct nd_msg;
+void ip6_dad_init(synack_stack *st);
+void ip6_dad_poll(synack_stack *st);
+uint64_t ip6_dad_deadline(const synack_stack *st);
+int ip6_addr_state(const synack_stack *st, const ipv6_addr *a);
+int ip6_addr_usable(const synack_stack *st, const uint8_t a[16]);
+int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
+void ip6_dad_start_global(synack_stack *st);
+/* router.c: Router Advertisements (RFC 4861 6.3.4) and SLAAC (RFC 4862 5.5). */
+void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
+int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst);
+int ip6_ra_default_router(const synack_stack *st, ipv6_addr *out);
+void ip6_ra_poll(synack_stack *st);
+uint64_t ip6_ra_deadline(const synack_stack *st);
+/* mld.c: MLDv2 (RFC 3810) reports joining our solicited-node groups; queries answered. */
+void ip6_mld_init(synack_stack *st);
+void ip6_mld_start(synack_stack *st); /* an address was added: report its group again */
+void ip6_mld_poll(synack_stack *st);
+uint64_t ip6_mld_deadline(const synack_stack *st);
 struct icmp_msg;
+void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */

@@ -4,7 +4,10 @@
 # namespace, 2001:db8::2 beside the kernel's 2001:db8::1. Neighbor Discovery both ways
 # (the kernel resolves synack to ping it and to connect; synack resolves the kernel to
 # connect), `ping -6` of synack's global and link-local addresses, and 1 MiB each way by
-# socat, checked by SHA-256. Skips (77) without root or namespaces.
+# socat, checked by SHA-256. What synack sends as it starts, seen by tshark (when
+# installed): the MLDv2 report joining its solicited-node group and its DAD probe, both
+# from ::; and DAD against the kernel: synack given the kernel's own address hears the
+# kernel's NA and refuses to use it (EADDRNOTAVAIL). Skips (77) without root or namespaces.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/v6.bash"
 require socat sha256sum ping "${SYNACK_CC:-cc}"
@@ -53,6 +56,12 @@ log "kernel -> synack: 1 MiB over IPv6 on Ethernet, SHA-256 equal"
 # 2. synack -> kernel: synack resolves the kernel first
 nsx ip -6 neigh flush dev "$TAP"
 rm -f "$WORK/received"
+CAP_PID=
+if command -v tshark >/dev/null 2>&1; then
+    bg cap timeout 40 tshark -n -i "$TAP" -f ip6 -w "$WORK/start.pcapng"
+    CAP_PID=$BG_PID
+    wait_for "$WORK/cap.err" "Capturing on"
+fi
 bg klisten timeout 25 socat -u "TCP6-LISTEN:9090,bind=[$K6],reuseaddr" "CREATE:$WORK/received"
 KL_PID=$BG_PID
 for _ in $(seq 1 100); do
@@ -65,4 +74,28 @@ wait "$KL_PID" || fail "kernel socat listener failed: $(cat "$WORK/klisten.err")
 got=$(sha256sum <"$WORK/received" | cut -d' ' -f1)
 [ "$got" = "$want" ] || fail "synack -> kernel: SHA-256 differs"
 log "synack -> kernel: 1 MiB over IPv6 on Ethernet, SHA-256 equal"
+
+# 3. synack's start-up in the capture: an MLDv2 report (hop limit 1, from ::, DAD not done)
+# joining ff02::1:ff00:2, and the DAD probe for 2001:db8::2 (an NS from ::)
+if [ -n "$CAP_PID" ]; then
+    stop "$CAP_PID" 5 || true
+    mld=$(tshark -n -r "$WORK/start.pcapng" -Y 'icmpv6.type == 143 && ipv6.src == :: && ipv6.hlim == 1' \
+        -T fields -e icmpv6.mldr.mar.multicast_address 2>/dev/null)
+    grep -q "ff02::1:ff00:2" <<<"$mld" || fail "no MLDv2 report joining ff02::1:ff00:2: '$mld'"
+    dad=$(tshark -n -r "$WORK/start.pcapng" -Y "icmpv6.type == 135 && ipv6.src == :: && icmpv6.nd.ns.target_address == $S6" \
+        -T fields -e frame.number 2>/dev/null)
+    [ -n "$dad" ] || fail "no DAD probe for $S6 in the capture"
+    log "tshark saw synack's MLDv2 report and DAD probe, both from ::"
+else
+    log "(no tshark: the start-up capture is not checked)"
+fi
+
+# 4. DAD against the kernel: synack given the kernel's address finds it taken (three probes:
+# the kernel does not send on the TAP until it sees the carrier come up, a moment after
+# v6peer opens the device)
+V6PEER_DAD_TRANSMITS=3 nsx "$WORK/v6peer" "$TAP" "$K6" send 2001:db8::9 9 "$WORK/data" >"$WORK/dup.out" 2>"$WORK/dup.err" &&
+    fail "synack used the kernel's address: $(cat "$WORK/dup.out")"
+grep -q "connect: EADDRNOTAVAIL" "$WORK/dup.out" ||
+    fail "DAD against the kernel: $(cat "$WORK/dup.out" "$WORK/dup.err")"
+log "synack's DAD found $K6 taken by the kernel: EADDRNOTAVAIL"
 log "PASS"

@@ -59,6 +59,8 @@ static synack_stack *new_stack(void)
     memcpy(c.netif.addr6, US6, 16);
     c.netif.prefix6_len = 64;
     c.netif.output = capture;
+    c.dad_transmits = 0; /* our addresses usable at once: DAD is test_ipv6_dad's */
+    c.mld_reports = 0;   /* and MLD test_ipv6_mld's */
     const char *field = NULL;
     /* Ethernet carries IPv6 now that ND is wired */
     assert_int_equal(synack_config_check(&c, &field), 0);

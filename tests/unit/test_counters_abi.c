@@ -163,6 +163,13 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6FragFails, 140, "Ip6FragFails"},
     {SYNACK_CTR_Ip6FragCreates, 141, "Ip6FragCreates"},
     {SYNACK_CTR_Icmp6OutRateLimitHost, 142, "Icmp6OutRateLimitHost"},
+    {SYNACK_CTR_Ip6DadFailed, 143, "Ip6DadFailed"},
+    {SYNACK_CTR_Icmp6InGroupMembQueries, 144, "Icmp6InGroupMembQueries"},
+    {SYNACK_CTR_Icmp6OutMLDv2Reports, 145, "Icmp6OutMLDv2Reports"},
+    {SYNACK_CTR_Icmp6InRouterAdvertisements, 146, "Icmp6InRouterAdvertisements"},
+    {SYNACK_CTR_Icmp6InRedirects, 147, "Icmp6InRedirects"},
+    {SYNACK_CTR_Icmp6InRaPrefixIgnored, 148, "Icmp6InRaPrefixIgnored"},
+    {SYNACK_CTR_Icmp6InRaRoutersIgnored, 149, "Icmp6InRaRoutersIgnored"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

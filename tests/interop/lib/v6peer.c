@@ -32,6 +32,7 @@
 
 static synack_stack *st;
 static synack_loop *lp;
+static uint8_t our6[16]; /* the stack's global address */
 
 static int parse6(const char *s, uint16_t port, struct synack_sockaddr_in6 *a)
 {
@@ -50,6 +51,8 @@ static const char *errname(int e)
         return "ETIMEDOUT";
     case ECONNRESET:
         return "ECONNRESET";
+    case EADDRNOTAVAIL:
+        return "EADDRNOTAVAIL";
     default:
         return strerror(e);
     }
@@ -116,6 +119,11 @@ static int send_file(const char *dst, uint16_t port, const char *in)
     struct synack_sockaddr_in6 to;
     if (!f || parse6(dst, port, &to) != 0)
         return 2;
+    /* Duplicate Address Detection first (RFC 4862 5.4): a tentative address is not a
+     * source yet, connect() would say EADDRNOTAVAIL. */
+    uint64_t t_dad = synack_loop_clock();
+    while (synack_addr6_state(st, our6) == SYNACK_ADDR6_TENTATIVE && step(t_dad))
+        ;
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     int rc = synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
     if (rc != -EINPROGRESS) {
@@ -247,6 +255,11 @@ int main(int argc, char **argv)
     if (inet_pton(AF_INET6, argv[2], cfg.netif.addr6) != 1)
         return 2;
     cfg.netif.prefix6_len = 64;
+    memcpy(our6, cfg.netif.addr6, 16);
+    /* V6PEER_DAD_TRANSMITS: more DAD probes, for a peer that may miss the first (a TAP's
+     * carrier comes up in the kernel a moment after the device is opened) */
+    if (getenv("V6PEER_DAD_TRANSMITS"))
+        cfg.dad_transmits = (uint8_t)atoi(getenv("V6PEER_DAD_TRANSMITS"));
     if (tap) {
         static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x02}; /* link-local fe80::ff:fe00:2 */
         memcpy(cfg.netif.mac, mac, 6);

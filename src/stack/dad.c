@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* Duplicate Address Detection (RFC 4862 5.4) for an Ethernet netif's two IPv6 addresses,
+ * the link-local one (EUI-64) and the configured global one. Each starts tentative: it
+ * neither receives nor sources packets (5.4) while cfg.dad_transmits Neighbor
+ * Solicitations from :: to its solicited-node group (5.4.2) go out RetransTimer apart and
+ * the last is left RetransTimer to draw an answer. An NA for it (5.4.4) or another node's
+ * DAD probe (an NS from ::, 5.4.3) makes it a duplicate: never used, counted
+ * (Ip6DadFailed), noted, and reported by synack_addr6_state. Each address has its own
+ * count and timer: SLAAC may add the global one while the link-local one is checked. Not here: the
+ * random delay before the first probe (5.4.2 SHOULD, for many hosts starting at once) and RFC
+ * 7527's looped-back probes. */
+#include <errno.h>
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "wire/icmpv6.h"
+
+#define DAD_RETRANS_US 1000000u /* RetransTimer (RFC 4861 10: RETRANS_TIMER) */
+
+static void slot_addr(const synack_stack *st, int slot, ipv6_addr *a)
+{
+    if (slot == 0)
+        ip6_link_local(st, a);
+    else
+        memcpy(a->b, st->cfg.netif.addr6, 16);
+}
+
+/* The slot of one of our addresses (the link-local one first: a global address configured
+ * equal to it shares its slot), or -1. */
+static int slot_of(const synack_stack *st, const ipv6_addr *a)
+{
+    if (!st->nd_on)
+        return -1;
+    for (int i = 0; i < 1 + ip6_enabled(st); i++) {
+        ipv6_addr x;
+        slot_addr(st, i, &x);
+        if (ipv6_addr_equal(&x, a))
+            return i;
+    }
+    return -1;
+}
+
+void ip6_dad_init(synack_stack *st)
+{
+    uint8_t s = st->cfg.dad_transmits ? SYNACK_ADDR6_TENTATIVE : SYNACK_ADDR6_PREFERRED;
+    st->dad_state[0] = st->dad_state[1] = s;
+    ipv6_addr ll, g;
+    slot_addr(st, 0, &ll);
+    slot_addr(st, 1, &g);
+    if (ipv6_addr_equal(&ll, &g))
+        st->dad_state[1] = SYNACK_ADDR6_PREFERRED; /* slot 0 decides */
+    if (!ip6_enabled(st))
+        st->dad_state[1] = 0; /* none yet (SLAAC may form one) */
+    for (int i = 0; i < 2; i++) {
+        st->dad_sent[i] = 0;
+        /* Due at once: the first poll probes (the stack has no time before). */
+        st->dad_timer[i] = st->dad_state[i] == SYNACK_ADDR6_TENTATIVE ? 0 : UINT64_MAX;
+    }
+}
+
+int ip6_addr_state(const synack_stack *st, const ipv6_addr *a)
+{
+    int i = slot_of(st, a);
+    return i < 0 ? 0 : st->dad_state[i];
+}
+
+int ip6_addr_usable(const synack_stack *st, const uint8_t a[16])
+{
+    ipv6_addr x;
+    memcpy(x.b, a, 16);
+    int i = slot_of(st, &x);
+    return i < 0 || st->dad_state[i] == SYNACK_ADDR6_PREFERRED;
+}
+
+static void send_probe(synack_stack *st, const ipv6_addr *target)
+{
+    ipv6_addr unspec, sn;
+    memset(&unspec, 0, sizeof unspec);
+    ipv6_addr_solicited_node(&sn, target);
+    uint8_t l4[64], mac[6];
+    /* 5.4.2 (RFC 4861 7.2.2): no source link-layer address option from :: */
+    size_t n = nd_ns_emit(l4, sizeof(l4), target, NULL, &unspec, &sn);
+    ipv6_mcast_mac(mac, &sn);
+    stack_count(st, SYNACK_CTR_Icmp6OutNeighborSolicits);
+    ip6_nd_send(st, &unspec, &sn, mac, l4, n);
+}
+
+void ip6_dad_poll(synack_stack *st)
+{
+    if (!st->nd_on)
+        return;
+    for (int i = 0; i < 2; i++) {
+        if (st->dad_state[i] != SYNACK_ADDR6_TENTATIVE || st->now < st->dad_timer[i])
+            continue;
+        if (st->dad_sent[i] < st->cfg.dad_transmits) {
+            ipv6_addr a;
+            slot_addr(st, i, &a);
+            send_probe(st, &a);
+            st->dad_sent[i]++;
+            st->dad_timer[i] = st->now + DAD_RETRANS_US;
+        } else {
+            st->dad_state[i] = SYNACK_ADDR6_PREFERRED;
+            st->dad_timer[i] = UINT64_MAX;
+            stack_note(st, i ? "dad: the global address is unique, in use"
+                             : "dad: the link-local address is unique, in use");
+        }
+    }
+}
+
+void ip6_dad_start_global(synack_stack *st)
+{
+    st->dad_state[1] = st->cfg.dad_transmits ? SYNACK_ADDR6_TENTATIVE : SYNACK_ADDR6_PREFERRED;
+    st->dad_sent[1] = 0;
+    st->dad_timer[1] = st->cfg.dad_transmits ? st->now : UINT64_MAX;
+}
+
+uint64_t ip6_dad_deadline(const synack_stack *st)
+{
+    if (!st->nd_on)
+        return UINT64_MAX;
+    return st->dad_timer[0] < st->dad_timer[1] ? st->dad_timer[0] : st->dad_timer[1];
+}
+
+int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
+{
+    int i = slot_of(st, &nd->target);
+    if (i < 0 || st->dad_state[i] != SYNACK_ADDR6_TENTATIVE)
+        return 0;
+    /* 5.4.3: an NS from a unicast source is address resolution for an address we do not
+     * hold yet: not answered. */
+    if (nd->type == ICMP6_ND_NS && !ipv6_addr_is_unspecified(&h->src)) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ns-tentative-target");
+        return 1;
+    }
+    st->dad_state[i] = SYNACK_ADDR6_DUPLICATE;
+    stack_count(st, SYNACK_CTR_Ip6DadFailed);
+    stack_note(st, i ? "dad: the global address is a duplicate, not used"
+                     : "dad: the link-local address is a duplicate, not used");
+    st->dad_timer[i] = UINT64_MAX;
+    return 1;
+}
+
+int synack_addr6_state(synack_stack *st, const uint8_t addr[16])
+{
+    if (!st || !addr)
+        return -EINVAL;
+    ipv6_addr a;
+    memcpy(a.b, addr, 16);
+    int s = ip6_addr_state(st, &a);
+    /* RFC 4862 5.5.4: a formed address past its preferred lifetime */
+    if (s == SYNACK_ADDR6_PREFERRED && st->slaac_on && st->now >= st->slaac_preferred &&
+        memcmp(addr, st->cfg.netif.addr6, 16) == 0)
+        return SYNACK_ADDR6_DEPRECATED;
+    if (s)
+        return s;
+    /* A netif without ND (a TUN link) uses its address as configured. */
+    if (ip6_enabled(st) && memcmp(addr, st->cfg.netif.addr6, 16) == 0)
+        return SYNACK_ADDR6_PREFERRED;
+    return -EADDRNOTAVAIL;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* MLDv2 (RFC 3810) for an Ethernet netif's IPv6 addresses: the solicited-node groups they
+ * need (RFC 4861 7.2.1) are announced, so a snooping switch delivers Neighbor
+ * Solicitations to us. At start-up, before the DAD probes (RFC 4862 5.4.2), a State
+ * Change Report joins them (CHANGE_TO_EXCLUDE {}, 6.1), sent cfg.mld_reports times in all,
+ * the later ones at random within the Unsolicited Report Interval (1 s). A Query (5.1) from
+ * a link-local source with hop limit 1, general or for one of our groups, is answered by
+ * one Current State Report (MODE_IS_EXCLUDE {}, 6.2) at random within its Maximum
+ * Response Delay; a pending answer is not pushed later by another query. All-nodes is never
+ * reported (6). Reports carry hop limit 1 and a Router Alert (5), from the link-local
+ * address once it is in use, else from :: (5.2.13). Not here: leaving (no address is ever
+ * removed), MLDv1 compatibility mode (an MLDv1 querier gets MLDv2 reports). */
+#include <string.h>
+
+#include "stack/stack_impl.h"
+#include "wire/bytes.h"
+#include "wire/eth.h"
+#include "wire/icmpv6.h"
+
+#define MLD_UNSOLICITED_US 1000000u /* Unsolicited Report Interval (9.11) */
+#define MLD2_IS_EXCLUDE 2           /* Current State Record: MODE_IS_EXCLUDE (5.2.12) */
+#define MLD_QUERY 130
+#define MLD_V1_QUERY_LEN 24 /* an MLDv1 query (RFC 2710); MLDv2's is at least 28 */
+
+/* Our solicited-node groups: one, or two when the addresses' low 24 bits differ. */
+static size_t groups(const synack_stack *st, ipv6_addr g[2])
+{
+    ipv6_addr ll, gl;
+    ip6_link_local(st, &ll);
+    memcpy(gl.b, st->cfg.netif.addr6, 16);
+    ipv6_addr_solicited_node(&g[0], &ll);
+    ipv6_addr_solicited_node(&g[1], &gl);
+    return !ip6_enabled(st) || ipv6_addr_equal(&g[0], &g[1]) ? 1 : 2;
+}
+
+static void send_report(synack_stack *st, uint8_t record_type, const ipv6_addr *g, size_t n)
+{
+    ipv6_addr src;
+    memset(&src, 0, sizeof src);
+    if (st->dad_state[0] == SYNACK_ADDR6_PREFERRED)
+        ip6_link_local(st, &src);
+    uint8_t f[ETH_HDR_LEN + IPV6_HDR_LEN + 8 + 8 + 2 * 20];
+    uint8_t *ip = f + ETH_HDR_LEN, *hbh = ip + IPV6_HDR_LEN, *l4 = hbh + 8;
+    size_t m = mld2_report_emit(l4, 8 + 2 * 20, record_type, g, n, &src);
+    ipv6_hdr h = {.next = IP_PROTO_HOPOPTS, .hop_limit = 1, .src = src, .dst = mld2_all_routers};
+    if (m == 0 || ipv6_hbh_router_alert_emit(hbh, 8, IP_PROTO_ICMPV6) != 8 ||
+        ipv6_emit(ip, IPV6_HDR_LEN, &h, 8 + m) == 0)
+        return;
+    eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
+    ipv6_mcast_mac(eh.dst, &mld2_all_routers);
+    memcpy(eh.src, st->cfg.netif.mac, 6);
+    eth_emit(f, ETH_HDR_LEN, &eh);
+    stack_count(st, SYNACK_CTR_Ip6OutRequests);
+    stack_count(st, SYNACK_CTR_Icmp6OutMsgs);
+    stack_count(st, SYNACK_CTR_Icmp6OutMLDv2Reports);
+    if (ip_send_frame(st, f, ETH_HDR_LEN + IPV6_HDR_LEN + 8 + m, NULL) < 0)
+        stack_count(st, SYNACK_CTR_Ip6OutDiscards);
+}
+
+void ip6_mld_init(synack_stack *st)
+{
+    st->mld_left = st->cfg.mld_reports;
+    st->mld_timer = st->mld_left ? 0 : UINT64_MAX; /* the first poll */
+    st->mld_answer_at = UINT64_MAX;
+}
+
+void ip6_mld_start(synack_stack *st)
+{
+    st->mld_left = st->cfg.mld_reports;
+    if (st->mld_left)
+        st->mld_timer = st->now;
+}
+
+void ip6_mld_poll(synack_stack *st)
+{
+    ipv6_addr g[2];
+    if (st->now >= st->mld_timer) {
+        send_report(st, MLD2_CHANGE_TO_EXCLUDE, g, groups(st, g));
+        st->mld_left--;
+        st->mld_timer =
+            st->mld_left ? st->now + 1 + rng_below(&st->rng, MLD_UNSOLICITED_US) : UINT64_MAX;
+    }
+    if (st->now >= st->mld_answer_at) {
+        size_t n = groups(st, g);
+        if (!st->mld_answer_all && st->mld_answer_group < n) {
+            g[0] = g[st->mld_answer_group];
+            n = 1;
+        }
+        send_report(st, MLD2_IS_EXCLUDE, g, n);
+        st->mld_answer_at = UINT64_MAX;
+    }
+}
+
+uint64_t ip6_mld_deadline(const synack_stack *st)
+{
+    return st->mld_timer < st->mld_answer_at ? st->mld_timer : st->mld_answer_at;
+}
+
+/* The Maximum Response Delay a Maximum Response Code stands for, in ms (5.1.3). */
+static uint32_t max_resp_ms(uint16_t code)
+{
+    if (code < 32768)
+        return code;
+    return (uint32_t)((code & 0x0fff) | 0x1000) << (((code >> 12) & 7) + 3);
+}
+
+void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
+{
+    stack_count(st, SYNACK_CTR_Icmp6InGroupMembQueries);
+    size_t len = ICMP6_HDR_LEN + m->payload_len;
+    /* 5.1.14 and 5.1.15 (RFC 2710 5 for MLDv1): a query is from a link-local router on this
+     * link, hop limit 1. */
+    if (!st->nd_on || !ipv6_addr_is_link_local(&h->src) || h->hop_limit != 1 ||
+        (len != MLD_V1_QUERY_LEN && len < 28) || m->code != 0) {
+        stack_count(st, SYNACK_CTR_Icmp6InErrors);
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-query-invalid");
+        return;
+    }
+    ipv6_addr q, g[2];
+    memcpy(q.b, m->payload, 16);
+    size_t n = groups(st, g);
+    int all = ipv6_addr_is_unspecified(&q), which = -1;
+    for (size_t i = 0; i < n && !all; i++)
+        if (ipv6_addr_equal(&q, &g[i]))
+            which = (int)i;
+    if (!all && which < 0) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-query-not-our-group");
+        return;
+    }
+    uint32_t max_ms = max_resp_ms((uint16_t)(m->rest >> 16));
+    uint64_t at = st->now + (uint64_t)rng_below(&st->rng, max_ms + 1) * 1000u;
+    if (st->mld_answer_at != UINT64_MAX) {
+        /* 6.2: an answer pending for everything covers this one; a narrower one widens */
+        st->mld_answer_all |= (uint8_t)(all || (st->mld_answer_group != (uint8_t)which));
+        if (at < st->mld_answer_at)
+            st->mld_answer_at = at;
+        return;
+    }
+    st->mld_answer_at = at;
+    st->mld_answer_all = (uint8_t)all;
+    st->mld_answer_group = (uint8_t)(which < 0 ? 0 : which);
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* MLDv2 (src/stack/mld.c, RFC 3810) on an Ethernet netif with 2001:db8::abcd:ef12 and the
+ * link-local fe80::ff:fe00:2 (MAC 02:00:00:00:00:02): at start-up, before the DAD probes,
+ * a report joins both solicited-node groups from :: (the link-local address is still
+ * tentative), and a second follows within the Unsolicited Report Interval; a router's
+ * query (link-local source, hop limit 1) is answered with the current state, a bogus one
+ * is dropped and counted. The expected reports are written out byte by byte here, their
+ * checksum computed by this file's own sum. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "synack/synack.h"
+#include "wire/bytes.h"
+#include "wire/eth.h"
+#include "wire/icmpv6.h"
+#include "wire/ipv6.h"
+
+static const uint8_t MAC_US[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t MAC_RTR[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t US6[16] = {0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,    0,
+                                0,    0,    0,    0,    0xab, 0xcd, 0xef, 0x12};
+static const uint8_t LL6[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0, 0, 0x02};
+static const uint8_t RTR_LL[16] = {0xfe, 0x80, [15] = 1};
+static const uint8_t ALL_NODES[16] = {0xff, 0x02, [15] = 1};
+static const uint8_t SN_LL[16] = {0xff, 0x02, [11] = 1, [12] = 0xff, [13] = 0, [14] = 0, [15] = 2};
+static const uint8_t SN_US[16] = {
+    0xff, 0x02, [11] = 1, [12] = 0xff, [13] = 0xcd, [14] = 0xef, [15] = 0x12};
+static const uint64_t S = 1000000u;
+
+typedef struct out_frame {
+    size_t len;
+    uint8_t b[1600];
+} out_frame;
+static out_frame out[32];
+static size_t nout;
+
+static int capture(void *ctx, const uint8_t *frame, size_t len)
+{
+    (void)ctx;
+    if (nout < sizeof(out) / sizeof(out[0])) {
+        out[nout].len = len < sizeof(out[0].b) ? len : sizeof(out[0].b);
+        memcpy(out[nout].b, frame, out[nout].len);
+        nout++;
+    }
+    return 0;
+}
+
+static synack_stack *new_stack(uint8_t dad, uint8_t reports)
+{
+    nout = 0;
+    synack_config c;
+    synack_config_default(&c);
+    assert_int_equal(c.mld_reports, 2); /* RFC 3810's Robustness Variable by default */
+    synack_config_deterministic(&c, 11);
+    c.netif.type = SYNACK_LINK_ETHERNET;
+    memcpy(c.netif.mac, MAC_US, 6);
+    c.netif.addr = 0xc0000202u;
+    c.netif.prefix_len = 24;
+    memcpy(c.netif.addr6, US6, 16);
+    c.netif.prefix6_len = 64;
+    c.netif.output = capture;
+    c.dad_transmits = dad;
+    c.mld_reports = reports;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    return st;
+}
+
+/* The ICMPv6 checksum of msg (n bytes) from src to dst (RFC 8200 8.1), written by hand. */
+static uint16_t sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *msg, size_t n)
+{
+    uint32_t s = 0;
+    for (int i = 0; i < 16; i += 2)
+        s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
+    s += (uint32_t)n + 58;
+    for (size_t i = 0; i < n; i += 2)
+        s += (uint32_t)(msg[i] << 8 | (i + 1 < n ? msg[i + 1] : 0));
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+/* The report we must send: from src, records of type rt for groups g[0..n). */
+static size_t want_report(uint8_t *w, const uint8_t *src, uint8_t rt, const uint8_t *const *g,
+                          size_t n)
+{
+    static const uint8_t hdr[14] = {0x33, 0x33, 0, 0, 0, 0x16, 0x02, 0, 0, 0, 0, 0x02, 0x86, 0xdd};
+    static const uint8_t all_rtr[16] = {0xff, 0x02, [15] = 0x16};
+    memcpy(w, hdr, 14);
+    uint8_t *ip = w + 14;
+    size_t icmp_len = 8 + 20 * n;
+    ip[0] = 0x60;
+    ip[1] = ip[2] = ip[3] = 0;
+    wr16(ip + 4, (uint16_t)(8 + icmp_len));
+    ip[6] = 0; /* hop-by-hop */
+    ip[7] = 1; /* hop limit 1 (RFC 3810 5) */
+    memcpy(ip + 8, src, 16);
+    memcpy(ip + 24, all_rtr, 16);
+    static const uint8_t hbh[8] = {58, 0, 5, 2, 0, 0, 1, 0}; /* Router Alert (MLD), PadN */
+    memcpy(ip + 40, hbh, 8);
+    uint8_t *m = ip + 48;
+    memset(m, 0, 8);
+    m[0] = 143;
+    wr16(m + 6, (uint16_t)n);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *r = m + 8 + 20 * i;
+        r[0] = rt;
+        r[1] = r[2] = r[3] = 0;
+        memcpy(r + 4, g[i], 16);
+    }
+    wr16(m + 2, sum6(src, all_rtr, m, icmp_len));
+    return 14 + 48 + icmp_len;
+}
+
+static void assert_frame(size_t i, const uint8_t *w, size_t wl)
+{
+    assert_int_equal(out[i].len, wl);
+    assert_memory_equal(out[i].b, w, wl);
+}
+
+static void test_reports_at_start_up(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(1, 2);
+    static const uint8_t unspec[16];
+    const uint8_t *g[2] = {SN_LL, SN_US};
+    uint8_t w[200];
+    size_t wl = want_report(w, unspec, 4 /* CHANGE_TO_EXCLUDE {} */, g, 2);
+
+    /* first the report (from ::, the link-local address being tentative), then the probes */
+    assert_int_equal(synack_next_deadline(st), 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(nout, 3);
+    assert_frame(0, w, wl);
+    for (size_t i = 1; i < 3; i++)
+        assert_int_equal(out[i].b[14 + 40], ICMP6_ND_NS);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 1);
+
+    /* the second within (0, 1 s], the same */
+    uint64_t t = 10000;
+    while (nout == 3 && t <= S) {
+        assert_int_equal(synack_poll(st, t), 0);
+        t += 10000;
+    }
+    assert_int_equal(nout, 4);
+    assert_frame(3, w, wl);
+    /* and no more */
+    assert_int_equal(synack_poll(st, 10 * S), 0);
+    assert_int_equal(nout, 4);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 2);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    synack_stack_free(st);
+}
+
+/* A query (MLDv2, 28 bytes) for group (NULL: general) with maximum response code mrc. */
+static void query(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
+                  const uint8_t *group, uint16_t mrc)
+{
+    uint8_t f[200], *ip = f + 14, *m = ip + 40;
+    eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
+    const uint8_t *dst = group ? group : ALL_NODES;
+    ipv6_addr d;
+    memcpy(d.b, dst, 16);
+    ipv6_mcast_mac(eh.dst, &d);
+    memcpy(eh.src, MAC_RTR, 6);
+    eth_emit(f, 14, &eh);
+    memset(m, 0, 28);
+    m[0] = 130;
+    wr16(m + 4, mrc);
+    if (group)
+        memcpy(m + 8, group, 16);
+    m[24] = 2;   /* QRV */
+    m[25] = 125; /* QQIC */
+    ipv6_hdr h = {.next = 58, .hop_limit = hop};
+    memcpy(h.src.b, src, 16);
+    memcpy(h.dst.b, dst, 16);
+    ipv6_emit(ip, 40, &h, 28);
+    wr16(m + 2, sum6(src, dst, m, 28));
+    synack_input(st, now, f, 14 + 40 + 28);
+}
+
+/* Polls in 1 ms steps from `from` to `to` until a frame appears; returns its time. */
+static uint64_t poll_until_frame(synack_stack *st, uint64_t from, uint64_t to)
+{
+    size_t n = nout;
+    for (uint64_t t = from; t <= to; t += 1000) {
+        assert_int_equal(synack_poll(st, t), 0);
+        if (nout != n)
+            return t;
+    }
+    return 0;
+}
+
+static void test_queries_answered(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(nout, 0);
+    const uint8_t *g[2] = {SN_LL, SN_US};
+    uint8_t w[200];
+
+    /* a general query, Maximum Response Delay 1 s: both groups, MODE_IS_EXCLUDE {}, from
+     * the link-local address */
+    query(st, S, RTR_LL, 1, NULL, 1000);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InGroupMembQueries), 1);
+    uint64_t t = poll_until_frame(st, S, 2 * S);
+    assert_true(t >= S && t <= 2 * S);
+    assert_int_equal(nout, 1);
+    size_t wl = want_report(w, LL6, 2, g, 2);
+    assert_frame(0, w, wl);
+
+    /* one for the global address's group: that group alone */
+    query(st, 3 * S, RTR_LL, 1, SN_US, 500);
+    t = poll_until_frame(st, 3 * S, 4 * S);
+    assert_true(t >= 3 * S && t <= 3 * S + 500000);
+    assert_int_equal(nout, 2);
+    wl = want_report(w, LL6, 2, g + 1, 1);
+    assert_frame(1, w, wl);
+
+    /* not from a link-local router, or not hop limit 1: dropped, counted */
+    uint64_t errs = synack_counter_get(st, SYNACK_CTR_Icmp6InErrors);
+    query(st, 5 * S, US6, 1, NULL, 1000);
+    query(st, 5 * S, RTR_LL, 255, NULL, 1000);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), errs + 2);
+    assert_int_equal(poll_until_frame(st, 5 * S, 7 * S), 0);
+    assert_int_equal(nout, 2);
+    synack_stack_free(st);
+
+    synack_config c;
+    synack_config_default(&c);
+    c.netif.output = capture;
+    c.netif.addr = 0xc0000202u;
+    c.mld_reports = 11;
+    const char *field = NULL;
+    assert_int_equal(synack_config_check(&c, &field), -EINVAL);
+    assert_string_equal(field, "mld_reports");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reports_at_start_up),
+        cmocka_unit_test(test_queries_answered),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

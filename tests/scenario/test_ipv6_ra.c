@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/* Router Advertisements (src/stack/router.c, RFC 4861 6.3.4) and SLAAC (RFC 4862 5.5) on
+ * an Ethernet netif (MAC 02:00:00:00:00:02, link-local fe80::ff:fe00:2): a router's RA makes
+ * it the default router an off-link SYN goes to, until its lifetime ends; an on-link
+ * prefix is resolved directly; bogus RAs and prefixes are dropped and counted; with
+ * cfg.slaac an autonomous /64 forms the global address through DAD, and its valid
+ * lifetime removes it; Redirects are validated and ignored. The router fe80::1 at
+ * 02:00:00:00:00:01 is played by the test. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "synack/synack.h"
+#include "wire/bytes.h"
+#include "wire/eth.h"
+#include "wire/icmpv6.h"
+#include "wire/ipv4.h"
+#include "wire/ipv6.h"
+
+static const uint8_t MAC_US[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t MAC_RTR[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t US6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+static const uint8_t RTR_LL[16] = {0xfe, 0x80, [15] = 1};
+static const uint8_t FAR6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 9}; /* 2001:db8:1::9 */
+static const uint8_t ALL_NODES[16] = {0xff, 0x02, [15] = 1};
+static const uint64_t S = 1000000u;
+
+typedef struct out_frame {
+    size_t len;
+    uint8_t b[1600];
+} out_frame;
+static out_frame out[32];
+static size_t nout;
+
+static int capture(void *ctx, const uint8_t *frame, size_t len)
+{
+    (void)ctx;
+    if (nout < sizeof(out) / sizeof(out[0])) {
+        out[nout].len = len < sizeof(out[0].b) ? len : sizeof(out[0].b);
+        memcpy(out[nout].b, frame, out[nout].len);
+        nout++;
+    }
+    return 0;
+}
+
+static synack_stack *new_stack(const uint8_t *addr6, uint8_t slaac, uint8_t dad)
+{
+    nout = 0;
+    synack_config c;
+    synack_config_default(&c);
+    assert_int_equal(c.slaac, 0); /* static configuration by default */
+    synack_config_deterministic(&c, 11);
+    c.netif.type = SYNACK_LINK_ETHERNET;
+    memcpy(c.netif.mac, MAC_US, 6);
+    c.netif.addr = 0xc0000202u;
+    c.netif.prefix_len = 24;
+    if (addr6) {
+        memcpy(c.netif.addr6, addr6, 16);
+        c.netif.prefix6_len = 64;
+    }
+    c.netif.output = capture;
+    c.dad_transmits = dad;
+    c.mld_reports = 0;
+    c.slaac = slaac;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_poll(st, 0), 0);
+    return st;
+}
+
+/* A prefix information option (RFC 4861 4.6.2) at b: 32 bytes. */
+static void prefix_opt(uint8_t *b, const uint8_t *prefix, uint8_t len, uint8_t flags,
+                       uint32_t valid, uint32_t preferred)
+{
+    memset(b, 0, 32);
+    b[0] = ND_OPT_PREFIX;
+    b[1] = 4;
+    b[2] = len;
+    b[3] = flags;
+    wr32(b + 4, valid);
+    wr32(b + 8, preferred);
+    memcpy(b + 16, prefix, 16);
+}
+
+/* An RA from src (hop limit hop) with router lifetime life, its SLLA, and opts. */
+static void ra(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, uint16_t life,
+               const uint8_t *opts, size_t optlen)
+{
+    uint8_t pay[8 + 8 + 64];
+    memset(pay, 0, 8); /* Reachable Time, Retrans Timer: unspecified */
+    pay[8] = ND_OPT_SLLA;
+    pay[9] = 1;
+    memcpy(pay + 10, MAC_RTR, 6);
+    if (optlen)
+        memcpy(pay + 16, opts, optlen);
+    ipv6_addr s, d;
+    memcpy(s.b, src, 16);
+    memcpy(d.b, ALL_NODES, 16);
+    icmp6_msg m = {.type = ICMP6_ND_RA,
+                   .rest = (64u << 24) | life,
+                   .payload = pay,
+                   .payload_len = 16 + optlen};
+    uint8_t f[300];
+    size_t n = icmp6_emit(f + 54, sizeof(f) - 54, &m, &s, &d);
+    assert_true(n > 0);
+    eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
+    ipv6_mcast_mac(eh.dst, &d);
+    memcpy(eh.src, MAC_RTR, 6);
+    eth_emit(f, 14, &eh);
+    ipv6_hdr h = {.next = IP_PROTO_ICMPV6, .hop_limit = hop, .src = s, .dst = d};
+    ipv6_emit(f + 14, 40, &h, n);
+    synack_input(st, now, f, 54 + n);
+}
+
+static int connect_to(synack_stack *st, const uint8_t *dst)
+{
+    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    struct synack_sockaddr_in6 to;
+    memset(&to, 0, sizeof(to));
+    to.sin6_family = SYNACK_AF_INET6;
+    wr16((uint8_t *)&to.sin6_port, 80);
+    memcpy(to.sin6_addr.s6_bytes, dst, 16);
+    return synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
+}
+
+static void test_default_router_from_ra(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    /* no gateway6, no router: the SYN has no route (connect() itself goes on, as IPv4's) */
+    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_int_equal(nout, 0);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), 1);
+
+    /* bogus: from a global address, or a hop limit below 255 (6.1.2): dropped, counted */
+    ra(st, S, US6, 255, 1800, NULL, 0);
+    ra(st, S, RTR_LL, 64, 1800, NULL, 0);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), 2);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRouterAdvertisements), 0);
+    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), 2);
+
+    /* fe80::1 advertises itself for 1800 s: the off-link SYN goes to its MAC (known from
+     * the RA's source link-layer address option) */
+    ra(st, 2 * S, RTR_LL, 255, 1800, NULL, 0);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRouterAdvertisements), 1);
+    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_int_equal(nout, 1);
+    const uint8_t *b = out[0].b;
+    assert_memory_equal(b, MAC_RTR, 6);
+    assert_memory_equal(b + 6, MAC_US, 6);
+    assert_int_equal(b[14 + 6], IP_PROTO_TCP);
+    assert_memory_equal(b + 14 + 8, US6, 16);
+    assert_memory_equal(b + 14 + 24, FAR6, 16);
+    assert_int_equal(b[14 + 40 + 13], 0x02); /* SYN */
+
+    /* its lifetime over, no router: unreachable again */
+    assert_int_equal(synack_poll(st, 1803 * S), 0);
+    uint64_t noroutes = synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes);
+    size_t before = nout;
+    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_int_equal(nout, before);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), noroutes + 1);
+    ra(st, 1804 * S, RTR_LL, 255, 600, NULL, 0);
+    ra(st, 1805 * S, RTR_LL, 255, 0, NULL, 0); /* lifetime 0: no longer a default router */
+    before = nout;
+    noroutes = synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes);
+    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_int_equal(nout, before);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), noroutes + 1);
+    synack_stack_free(st);
+}
+
+static void test_on_link_prefix(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    const uint8_t pfx[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 5};
+    const uint8_t near6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 7};
+    uint8_t o[32];
+    prefix_opt(o, pfx, 64, ND_PREFIX_ONLINK, 3600, 1800);
+    ra(st, S, RTR_LL, 255, 1800, o, 32);
+    /* 2001:db8:5::7 is on link: resolved itself (a multicast NS), not sent to the router */
+    assert_int_equal(connect_to(st, near6), -EINPROGRESS);
+    assert_int_equal(nout, 1);
+    const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, 0, 0, 7};
+    assert_memory_equal(out[0].b, sn_mac, 6);
+    assert_int_equal(out[0].b[14 + 40], ICMP6_ND_NS);
+    /* the link-local prefix is never taken (6.3.4) */
+    const uint8_t ll_pfx[16] = {0xfe, 0x80};
+    prefix_opt(o, ll_pfx, 64, ND_PREFIX_ONLINK | ND_PREFIX_AUTO, 3600, 1800);
+    ra(st, 2 * S, RTR_LL, 255, 1800, o, 32);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRaPrefixIgnored), 1);
+    synack_stack_free(st);
+}
+
+static void test_slaac(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(NULL, 1, 1);
+    const uint8_t pfx[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 7};
+    const uint8_t formed[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 7, [11] = 0xff, [12] = 0xfe, [15] = 2};
+    const uint8_t far_pfx[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 8};
+    uint8_t o[4 * 32];
+    /* unusable for SLAAC: /48, preferred above valid; counted, no address */
+    prefix_opt(o, far_pfx, 48, ND_PREFIX_AUTO, 3600, 1800);
+    prefix_opt(o + 32, far_pfx, 64, ND_PREFIX_AUTO, 1800, 3600);
+    ra(st, 2 * S, RTR_LL, 255, 1800, o, 64);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRaPrefixIgnored), 2);
+    assert_int_equal(synack_addr6_state(st, formed), -EADDRNOTAVAIL);
+
+    /* 2001:db8:7::/64, on link and autonomous: 2001:db8:7::ff:fe00:2, tentative */
+    prefix_opt(o, pfx, 64, ND_PREFIX_ONLINK | ND_PREFIX_AUTO, 7200, 3600);
+    size_t before = nout;
+    ra(st, 3 * S, RTR_LL, 255, 1800, o, 32);
+    assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_TENTATIVE);
+    assert_int_equal(connect_to(st, FAR6), -EADDRNOTAVAIL);
+    /* its DAD probe at the next poll */
+    assert_int_equal(synack_poll(st, 3 * S), 0);
+    assert_int_equal(nout, before + 1);
+    ipv6_addr t, sn, unspec;
+    memcpy(t.b, formed, 16);
+    memset(&unspec, 0, sizeof(unspec));
+    ipv6_addr_solicited_node(&sn, &t);
+    uint8_t l4[64];
+    size_t n = nd_ns_emit(l4, sizeof(l4), &t, NULL, &unspec, &sn);
+    assert_int_equal(out[before].len, 54 + n);
+    assert_memory_equal(out[before].b + 54, l4, n);
+    assert_int_equal(synack_poll(st, 4 * S), 0);
+    assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_PREFERRED);
+    /* used: an off-link SYN from it through the router */
+    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_memory_equal(out[nout - 1].b, MAC_RTR, 6);
+    assert_memory_equal(out[nout - 1].b + 14 + 8, formed, 16);
+
+    /* preferred lifetime over: deprecated, still there */
+    assert_int_equal(synack_poll(st, 3604 * S), 0);
+    assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_DEPRECATED);
+    /* 5.5.3 e): a short valid lifetime cannot cut more than two hours left... */
+    prefix_opt(o, pfx, 64, ND_PREFIX_ONLINK | ND_PREFIX_AUTO, 10, 5);
+    ra(st, 3605 * S, RTR_LL, 255, 1800, o, 32);
+    assert_int_equal(synack_poll(st, 3700 * S), 0);
+    assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_DEPRECATED);
+    /* ...and the valid lifetime's end removes the address (7200 s after 3 s) */
+    assert_int_equal(synack_next_deadline(st) <= 7203 * S, 1);
+    assert_int_equal(synack_poll(st, 7203 * S), 0);
+    assert_int_equal(synack_addr6_state(st, formed), -EADDRNOTAVAIL);
+    synack_stack_free(st);
+}
+
+static void test_redirect_ignored(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    ra(st, S, RTR_LL, 255, 1800, NULL, 0);
+    /* from the router: FAR6 is better reached through fe80::2 */
+    uint8_t pay[32];
+    const uint8_t better[16] = {0xfe, 0x80, [15] = 2};
+    memcpy(pay, better, 16);
+    memcpy(pay + 16, FAR6, 16);
+    ipv6_addr s, d;
+    memcpy(s.b, RTR_LL, 16);
+    memcpy(d.b, US6, 16);
+    icmp6_msg m = {.type = ICMP6_ND_REDIRECT, .payload = pay, .payload_len = 32};
+    uint8_t f[200];
+    size_t n = icmp6_emit(f + 54, sizeof(f) - 54, &m, &s, &d);
+    eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
+    memcpy(eh.dst, MAC_US, 6);
+    memcpy(eh.src, MAC_RTR, 6);
+    eth_emit(f, 14, &eh);
+    ipv6_hdr h = {.next = IP_PROTO_ICMPV6, .hop_limit = 255, .src = s, .dst = d};
+    ipv6_emit(f + 14, 40, &h, n);
+    synack_input(st, 2 * S, f, 54 + n);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRedirects), 1);
+    /* still through the advertising router */
+    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_memory_equal(out[nout - 1].b, MAC_RTR, 6);
+    synack_stack_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_router_from_ra),
+        cmocka_unit_test(test_on_link_prefix),
+        cmocka_unit_test(test_slaac),
+        cmocka_unit_test(test_redirect_ignored),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
