@@ -850,6 +850,8 @@ static void test_link_local_source(void **state)
     memcpy(c.netif.addr6, A6[1], 16);
     c.netif.prefix6_len = 64;
     c.netif.output = eth_capture;
+    c.dad_transmits = 0; /* our addresses usable at once: DAD is test_ipv6_dad's */
+    c.mld_reports = 0;   /* and MLD test_ipv6_mld's */
     synack_stack *st = synack_stack_new(&c);
     assert_non_null(st);
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
