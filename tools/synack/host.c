@@ -384,6 +384,17 @@ int host_open(host *h, const char *cmd, const host_opts *o)
     synack_loop_attach(h->loop, h->st);
     /* Let the kernel finish bringing the interface up, or it drops its first replies. */
     synack_tuntap_wait_up(&h->dev, 2000);
+    /* On Ethernet the IPv6 address is tentative until Duplicate Address Detection (RFC
+     * 4862) has run: connect() and bind() to it would fail with EADDRNOTAVAIL meanwhile. */
+    if (o->has_addr6) {
+        uint64_t end = synack_loop_clock() + 5000000;
+        while (synack_addr6_state(h->st, o->addr6) == SYNACK_ADDR6_TENTATIVE &&
+               synack_loop_clock() < end && !host_stopping())
+            host_run(h, 50000, NULL, 0);
+        if (synack_addr6_state(h->st, o->addr6) == SYNACK_ADDR6_DUPLICATE)
+            fprintf(stderr, "synack %s: %s is in use on the link (DAD failed)\n", cmd,
+                    "the --addr6 address");
+    }
     if (!o->no_ctl)
         h->ctl_fd = ctl_listen(h->dev.name);
     install_signals();

@@ -119,11 +119,6 @@ static int send_file(const char *dst, uint16_t port, const char *in)
     struct synack_sockaddr_in6 to;
     if (!f || parse6(dst, port, &to) != 0)
         return 2;
-    /* Duplicate Address Detection first (RFC 4862 5.4): a tentative address is not a
-     * source yet, connect() would say EADDRNOTAVAIL. */
-    uint64_t t_dad = synack_loop_clock();
-    while (synack_addr6_state(st, our6) == SYNACK_ADDR6_TENTATIVE && step(t_dad))
-        ;
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     int rc = synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
     if (rc != -EINPROGRESS) {
@@ -272,6 +267,12 @@ int main(int argc, char **argv)
         return 2;
     }
     synack_loop_attach(lp, st);
+    /* Duplicate Address Detection first (RFC 4862 5.4), whatever the mode: a tentative
+     * address neither receives (a peer's datagram would vanish unanswered) nor is a source
+     * (connect() would say EADDRNOTAVAIL). */
+    uint64_t t_dad = synack_loop_clock();
+    while (synack_addr6_state(st, our6) == SYNACK_ADDR6_TENTATIVE && step(t_dad))
+        ;
     if (strcmp(argv[3], "sink") == 0)
         rc = sink((uint16_t)atoi(argv[4]), argv[5]);
     else if (strcmp(argv[3], "send") == 0 && argc >= 7)
