@@ -211,8 +211,8 @@ struct synack_stack {
     uint64_t slaac_valid;     /* the formed address's valid lifetime ends */
     uint64_t slaac_preferred; /* and its preferred lifetime */
 
-    ra_router ra_routers[RA_MAX_ROUTERS];   /* the Default Router List */
-    ra_prefix ra_prefixes[RA_MAX_PREFIXES]; /* on-link prefixes */
+    ra_router ra_routers[RA_MAX_ROUTERS];       /* the Default Router List */
+    ra_prefix ra_prefixes[RA_MAX_PREFIXES];     /* on-link prefixes */
     struct icmp6_host icmp6_hosts[ICMP6_HOSTS]; /* per-destination error limits (icmp6.c) */
 };
 
