@@ -3,7 +3,8 @@
  * with its own stack, relay, UDP and ICMP tables and its own queue of a multi-queue TAP;
  * the library has no global state, so the stacks never meet. The limits (--max-conns,
  * --max-pending, --max-udp-flows, --max-buffer) are split evenly, each thread enforcing
- * its share without locks. Thread 0 also owns the --forward listeners and the control
+ * its share without locks (a flow hash is even enough that a share fills about when the
+ * whole would; the sum of the shares never passes the limit). Thread 0 also owns the --forward listeners and the control
  * socket; for a report it stops the others at a safe point of their loops and reads
  * everyone's tables (cmd_gateway_ctl.c). Frames read on the wrong queue are handed over
  * (cmd_gateway_steer.c, cmd_gateway_inbox.c). */
@@ -186,10 +187,11 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-/* A thread's share of a limit: the ceiling, so N shares never undercut the whole. */
+/* A thread's share of a limit: rounded down, so that the threads together never pass it
+ * (unless it is below min per thread: each gets min). */
 static uint32_t share(uint32_t v, uint32_t n, uint32_t min)
 {
-    uint32_t s = (v + n - 1) / n;
+    uint32_t s = v / n;
     return s < min ? min : s;
 }
 
