@@ -150,6 +150,14 @@ if(TARGET unit_test_gateway_opts)
     target_include_directories(unit_test_gateway_opts PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_threads checks --threads: the option, the steering of frames, the inbox.
+if(TARGET unit_test_gateway_threads)
+    target_sources(unit_test_gateway_threads PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_steer.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_inbox.c")
+    target_include_directories(unit_test_gateway_threads PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_gateway_udp checks the gateway's UDP and ICMP decisions that need no network.
 if(TARGET unit_test_gateway_udp)
     target_sources(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_udp.c"

@@ -290,6 +290,8 @@ static void summaries(const gw_opts *o, gw_thread *th, gw_tap *tap, gw_relay *r,
         ics[i] = p->ic;
         sts[i] = p->st;
     }
+    if (th)
+        gw_threads_summary(th, o->json);
     gw_tap_summary((const gw_tap *const *)taps, n, o->json);
     gw_udp_summary(o->json, us, ics, sts, n); /* before the TCP line, which stays the last */
     summary(o, rs, sts, n);

@@ -127,6 +127,64 @@ gw_thread *gw_thread_peer(const gw_thread *th, uint32_t i)
     return &th->all->t[i];
 }
 
+/* One figure per thread: ",name:[a,b,...]" (JSON) or " name a/b/..." (text). */
+static void per_thread(FILE *out, const gw_threads *a, int json, const char *name,
+                       uint64_t (*get)(const gw_thread *))
+{
+    fprintf(out, json ? ",\"%s\":[" : " %s ", name);
+    for (uint32_t i = 0; i < a->n; i++)
+        fprintf(out, "%s%llu", i ? (json ? "," : "/") : "", (unsigned long long)get(&a->t[i]));
+    if (json)
+        fputc(']', out);
+}
+
+static uint64_t get_rx(const gw_thread *t)
+{
+    return t->tap->stats.rx_frames;
+}
+static uint64_t get_tx(const gw_thread *t)
+{
+    return t->tap->stats.tx_frames;
+}
+static uint64_t get_held(const gw_thread *t)
+{
+    return gw_relay_stats(t->r)->held;
+}
+static uint64_t get_udp(const gw_thread *t)
+{
+    return gw_udp_stats_get(t->u)->flows;
+}
+static uint64_t get_handed(const gw_thread *t)
+{
+    return t->handed;
+}
+static uint64_t get_handin(const gw_thread *t)
+{
+    return t->inbox.in;
+}
+static uint64_t get_drops(const gw_thread *t)
+{
+    return t->inbox.drops;
+}
+
+void gw_threads_summary(const gw_thread *th, int json)
+{
+    const gw_threads *a = th->all;
+    FILE *out = json ? stdout : stderr;
+    if (json)
+        fprintf(out, "{\"summary\":\"gateway_threads\",\"threads\":%u", a->n);
+    else
+        fprintf(out, "synack gateway: %u threads:", a->n);
+    per_thread(out, a, json, "rx_frames", get_rx);
+    per_thread(out, a, json, "tx_frames", get_tx);
+    per_thread(out, a, json, "tcp_held", get_held);
+    per_thread(out, a, json, "udp_flows", get_udp);
+    per_thread(out, a, json, "handed_out", get_handed);
+    per_thread(out, a, json, "handed_in", get_handin);
+    per_thread(out, a, json, "handoff_drops", get_drops);
+    fputs(json ? "}\n" : "\n", out);
+}
+
 void gw_stats_add(gw_stats *d, const gw_stats *s)
 {
     d->held += s->held;

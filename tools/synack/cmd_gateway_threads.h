@@ -104,6 +104,10 @@ void gw_thread_release(gw_thread *th);
 /* Threads (1 without th), and thread i of th's gateway. */
 uint32_t gw_thread_count(const gw_thread *th);
 gw_thread *gw_thread_peer(const gw_thread *th, uint32_t i);
+/* The per-thread line of the exit summary (thread 0, after gw_thread_finish): frames,
+ * connections, flows and hand-offs of each thread, as JSON ({"summary":"gateway_threads"})
+ * or a line on stderr. */
+void gw_threads_summary(const gw_thread *th, int json);
 /* d += s, field by field. */
 void gw_stats_add(gw_stats *d, const gw_stats *s);
 
