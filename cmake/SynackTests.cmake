@@ -194,6 +194,10 @@ foreach(_script IN LISTS SYNACK_INTEROP_TESTS)
         WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
         ENVIRONMENT "${SYNACK_TEST_ENV}")
 endforeach()
+# gateway_threads runs four other gateway tests again, with --threads 2.
+if(TEST interop.gateway_threads)
+    set_tests_properties(interop.gateway_threads PROPERTIES TIMEOUT 300)
+endif()
 
 # --- package shell tests: the library as a user gets it (install, headers, version) -----------
 

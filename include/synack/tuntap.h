@@ -44,8 +44,8 @@ enum {
     SYNACK_TUNTAP_OFFLOAD = 1u << 0,
     /* IFF_MULTI_QUEUE: each open of the same name attaches one more queue (one file each,
      * up to the kernel's 256); the kernel spreads the frames it sends over the queues by
-     * flow (see docs/GATEWAY.md's threads section). Every queue must be opened with the
-     * same flags. */
+     * flow, keeping a flow on the queue its frames were last written on (docs/CLI.md,
+     * gateway --threads). Every queue must be opened with the same flags. */
     SYNACK_TUNTAP_MULTI_QUEUE = 1u << 1,
 };
 

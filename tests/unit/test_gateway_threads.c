@@ -121,6 +121,15 @@ static void test_steering(void **state)
     f[12] = 0x86;
     f[13] = 0xdd;
     assert_int_equal(gw_steer_frame(&s, 1, f, n, &owner), GW_STEER_LOCAL);
+    /* IPv6: a Neighbor Advertisement to everyone, a solicitation or echo local */
+    uint8_t v6[14 + 40 + 24] = {[12] = 0x86, [13] = 0xdd, [14] = 0x60, [14 + 6] = 58};
+    v6[14 + 40] = 136;
+    assert_int_equal(gw_steer_frame(&s, 1, v6, sizeof(v6), &owner), GW_STEER_BROADCAST);
+    v6[14 + 40] = 135;
+    assert_int_equal(gw_steer_frame(&s, 1, v6, sizeof(v6), &owner), GW_STEER_LOCAL);
+    v6[14 + 40] = 136;
+    v6[14 + 6] = 6; /* TCP, not ICMPv6 */
+    assert_int_equal(gw_steer_frame(&s, 1, v6, sizeof(v6), &owner), GW_STEER_LOCAL);
     /* one thread: everything local, ARP replies too */
     gw_steer_init(&s, &o, 1);
     n = tcp_frame(f, o.addr, 80, o.gw, 40000);

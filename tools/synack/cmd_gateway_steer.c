@@ -8,8 +8,9 @@
  * 3 s without a write). So a connection the namespace opens lands, SYN first, on one queue
  * and stays there: the thread reading that queue owns it, and its own writes keep the
  * entry pointing at it. What needs help:
- * - ARP replies answer the stack that asked, but land anywhere: every thread gets a copy
- *   (requests stay where they land: every stack answers with the same MAC).
+ * - ARP replies (and IPv6 Neighbor Advertisements) answer the stack that asked, but land
+ *   anywhere: every thread gets a copy (requests stay where they land: every stack
+ *   answers with the same MAC).
  * - Connections the gateway opens (--forward) are thread 0's: after 3 s without a write
  *   the namespace's next segment goes to the hash's queue, so every thread hands those
  *   segments (from the namespace's address and a forward port, to the gateway) to 0. */
@@ -42,6 +43,10 @@ gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t 
     if (type == 0x0806) /* ARP: opcode 2 is a reply (RFC 826) */
         return len >= 14 + 8 && f[14 + 6] == 0 && f[14 + 7] == 2 ? GW_STEER_BROADCAST
                                                                   : GW_STEER_LOCAL;
+    /* IPv6 Neighbor Advertisement (ICMPv6 136, RFC 4861), ND's ARP reply: everyone's */
+    if (type == 0x86dd)
+        return len >= 14 + 40 + 4 && f[14 + 6] == 58 && f[14 + 40] == 136 ? GW_STEER_BROADCAST
+                                                                           : GW_STEER_LOCAL;
     if (type != 0x0800 || len < 14 + 20 || (f[14] >> 4) != 4 || f[14 + 9] != 6)
         return GW_STEER_LOCAL;
     size_t ihl = (size_t)(f[14] & 15) * 4;
