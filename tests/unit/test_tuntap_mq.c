@@ -33,9 +33,8 @@ static void test_multi_queue(void **state)
     assert_true(q[1].fd >= 0 && q[1].fd != q[0].fd);
     assert_int_equal(q[1].vnet_hdr_len, q[0].vnet_hdr_len);
     /* a single-queue open of a multi-queue device is refused by the kernel */
-    assert_int_equal(synack_tuntap_open_ex(&q[2], "mq0", SYNACK_LINK_ETHERNET,
-                                           SYNACK_TUNTAP_OFFLOAD),
-                     -EINVAL);
+    assert_int_equal(
+        synack_tuntap_open_ex(&q[2], "mq0", SYNACK_LINK_ETHERNET, SYNACK_TUNTAP_OFFLOAD), -EINVAL);
     assert_int_equal(q[2].fd, -1);
     /* nothing queued on either */
     uint8_t buf[128];

@@ -72,8 +72,7 @@ static void *attach_thread(void *arg)
                                    (o->no_offload ? 0 : SYNACK_TUNTAP_OFFLOAD) |
                                        SYNACK_TUNTAP_MULTI_QUEUE);
         if (rc < 0) {
-            snprintf(j->err, sizeof(j->err), "TAP %s queue %u: %s", j->dev->name, q,
-                     strerror(-rc));
+            snprintf(j->err, sizeof(j->err), "TAP %s queue %u: %s", j->dev->name, q, strerror(-rc));
             while (q-- > 0)
                 synack_tuntap_close(&j->dev[q]);
             return NULL;

@@ -42,11 +42,11 @@ gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t 
     uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
     if (type == 0x0806) /* ARP: opcode 2 is a reply (RFC 826) */
         return len >= 14 + 8 && f[14 + 6] == 0 && f[14 + 7] == 2 ? GW_STEER_BROADCAST
-                                                                  : GW_STEER_LOCAL;
+                                                                 : GW_STEER_LOCAL;
     /* IPv6 Neighbor Advertisement (ICMPv6 136, RFC 4861), ND's ARP reply: everyone's */
     if (type == 0x86dd)
         return len >= 14 + 40 + 4 && f[14 + 6] == 58 && f[14 + 40] == 136 ? GW_STEER_BROADCAST
-                                                                           : GW_STEER_LOCAL;
+                                                                          : GW_STEER_LOCAL;
     if (type != 0x0800 || len < 14 + 20 || (f[14] >> 4) != 4 || f[14 + 9] != 6)
         return GW_STEER_LOCAL;
     size_t ihl = (size_t)(f[14] & 15) * 4;

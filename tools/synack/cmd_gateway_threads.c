@@ -4,9 +4,9 @@
  * the library has no global state, so the stacks never meet. The limits (--max-conns,
  * --max-pending, --max-udp-flows, --max-buffer) are split evenly, each thread enforcing
  * its share without locks (a flow hash is even enough that a share fills about when the
- * whole would; the sum of the shares never passes the limit). Thread 0 also owns the --forward listeners and the control
- * socket; for a report it stops the others at a safe point of their loops and reads
- * everyone's tables (cmd_gateway_ctl.c). Frames read on the wrong queue are handed over
+ * whole would; the sum of the shares never passes the limit). Thread 0 also owns the --forward
+ * listeners and the control socket; for a report it stops the others at a safe point of their loops
+ * and reads everyone's tables (cmd_gateway_ctl.c). Frames read on the wrong queue are handed over
  * (cmd_gateway_steer.c, cmd_gateway_inbox.c). */
 #include <errno.h>
 #include <stdatomic.h>
@@ -24,8 +24,8 @@ struct gw_threads {
     atomic_int failed;
     pthread_mutex_t mu; /* the world stop: */
     pthread_cond_t cv;
-    atomic_int stop;    /* thread 0 wants the others parked */
-    uint32_t parked;    /* how many are (stopped, or done with their loops) */
+    atomic_int stop; /* thread 0 wants the others parked */
+    uint32_t parked; /* how many are (stopped, or done with their loops) */
     gw_thread t[GW_MAX_THREADS];
 };
 
@@ -210,16 +210,22 @@ void gw_stats_add(gw_stats *d, const gw_stats *s)
     d->fds_peak += s->fds_peak;
 }
 
+static void world_resume(gw_threads *a)
+{
+    pthread_mutex_lock(&a->mu);
+    atomic_store(&a->stop, 0);
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
 int gw_threads_world(void *ctx, int stop)
 {
     gw_threads *a = ctx;
-    pthread_mutex_lock(&a->mu);
     if (!stop) {
-        atomic_store(&a->stop, 0);
-        pthread_cond_broadcast(&a->cv);
-        pthread_mutex_unlock(&a->mu);
+        world_resume(a);
         return 0;
     }
+    pthread_mutex_lock(&a->mu);
     atomic_store(&a->stop, 1);
     pthread_mutex_unlock(&a->mu);
     for (uint32_t i = 1; i < a->n; i++)
@@ -234,7 +240,7 @@ int gw_threads_world(void *ctx, int stop)
     int ok = a->parked == a->n - 1;
     pthread_mutex_unlock(&a->mu);
     if (!ok)
-        gw_threads_world(a, 0);
+        world_resume(a);
     return ok ? 0 : -1;
 }
 

@@ -22,18 +22,18 @@ typedef enum gw_steer_verdict {
 } gw_steer_verdict;
 
 typedef struct gw_steer {
-    uint32_t n;      /* threads */
-    uint32_t addr;   /* the namespace's address (host order) */
-    uint32_t gw;     /* the gateway's */
-    uint32_t nfwd;   /* forward ports (the namespace side's) */
+    uint32_t n;    /* threads */
+    uint32_t addr; /* the namespace's address (host order) */
+    uint32_t gw;   /* the gateway's */
+    uint32_t nfwd; /* forward ports (the namespace side's) */
     uint16_t fwd_port[GW_MAX_FORWARDS];
 } gw_steer;
 
 void gw_steer_init(gw_steer *s, const gw_opts *o, uint32_t n);
 /* The verdict for an Ethernet frame read on thread self's queue; *owner is set for
  * GW_STEER_HAND. */
-gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t *frame,
-                                size_t len, uint32_t *owner);
+gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t *frame, size_t len,
+                                uint32_t *owner);
 
 /* A thread's inbox: frames other threads read for it, bounded in frames and bytes. */
 #define GW_INBOX_FRAMES 512
@@ -77,7 +77,7 @@ typedef struct gw_thread {
     synack_tuntap dev; /* its queue */
     gw_opts o;         /* its share of the limits */
     gw_inbox inbox;
-    uint64_t handed;   /* frames this thread read for another one */
+    uint64_t handed; /* frames this thread read for another one */
     int rc;
     /* what serve() built, for the control socket and the exit summary */
     synack_stack *st;

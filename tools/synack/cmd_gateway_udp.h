@@ -54,8 +54,7 @@ uint32_t gw_udp_open(const gw_udp *u);
 int gw_parse_hostport(const char *v, uint32_t *addr, uint16_t *port);
 /* The UDP and ICMP lines of the exit summary (a JSON object with json), summed over the n
  * tables of --threads. */
-void gw_udp_summary(int json, gw_udp *const *u, gw_icmp *const *ic, synack_stack *const *st,
-                    int n);
+void gw_udp_summary(int json, gw_udp *const *u, gw_icmp *const *ic, synack_stack *const *st, int n);
 /* The first IPv4 nameserver of a resolv.conf (host order), 0 if none. */
 uint32_t gw_resolv_conf(const char *path);
 
