@@ -438,7 +438,7 @@ int cmd_gateway(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     int rc = o.threads > 1 ? gw_threads_run(&o, dev) : gw_serve(&o, dev, NULL);
-    for (uint32_t i = 0; i < o.threads; i++)
+    for (uint32_t i = 0; i < (o.threads > 1 ? o.threads : 1); i++)
         synack_tuntap_close(&dev[i]);
     return rc;
 }

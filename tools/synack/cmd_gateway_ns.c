@@ -101,7 +101,7 @@ static void *attach_thread(void *arg)
         if (run(cmds[i]) != 0) {
             snprintf(j->err, sizeof(j->err), "'ip %s %s' failed in %s", cmds[i][1], cmds[i][2],
                      o->netns);
-            for (uint32_t q = 0; q < o->threads; q++)
+            for (uint32_t q = 0; q < (o->threads > 1 ? o->threads : 1); q++)
                 synack_tuntap_close(&j->dev[q]);
             return NULL;
         }
