@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -154,7 +155,9 @@ static void test_inbox_bounded(void **state)
     assert_int_equal(b.drops, 1);
     assert_int_equal(b.in, GW_INBOX_FRAMES);
     gw_inbox_frame out[8];
+    assert_int_equal(gw_inbox_pending(&b), GW_INBOX_FRAMES);
     assert_int_equal(gw_inbox_take(&b, out, 8), 8);
+    assert_int_equal(gw_inbox_pending(&b), GW_INBOX_FRAMES - 8);
     for (uint32_t i = 0; i < 8; i++) {
         assert_int_equal(out[i].len, 60);
         assert_int_equal(out[i].buf[0], (uint8_t)i); /* in order */
@@ -185,12 +188,79 @@ static void test_inbox_bounded(void **state)
     gw_inbox_destroy(&b);
 }
 
+/* Producers on other threads, one consumer: every frame is either taken once, in each
+ * producer's order, or refused and counted. */
+#define PUTS 5000
+#define PRODUCERS 3
+
+typedef struct producer {
+    gw_inbox *b;
+    uint8_t id;
+    uint32_t ok;
+    atomic_int done;
+} producer;
+
+static void *produce(void *arg)
+{
+    producer *p = arg;
+    uint8_t f[8] = {p->id};
+    for (uint32_t i = 0; i < PUTS; i++) {
+        memcpy(f + 4, &p->ok, sizeof(p->ok));
+        if (gw_inbox_put(p->b, f, sizeof(f), NULL) == 0)
+            p->ok++;
+    }
+    atomic_store(&p->done, 1);
+    return NULL;
+}
+
+static void test_inbox_threads(void **state)
+{
+    (void)state;
+    gw_inbox b;
+    assert_int_equal(gw_inbox_init(&b), 0);
+    producer p[PRODUCERS];
+    pthread_t t[PRODUCERS];
+    for (uint8_t i = 0; i < PRODUCERS; i++) {
+        p[i].b = &b;
+        p[i].id = i;
+        p[i].ok = 0;
+        atomic_init(&p[i].done, 0);
+        assert_int_equal(pthread_create(&t[i], NULL, produce, &p[i]), 0);
+    }
+    uint32_t next[PRODUCERS] = {0}, taken = 0, running = PRODUCERS;
+    gw_inbox_frame f[16];
+    while (running || gw_inbox_pending(&b)) {
+        running = 0;
+        for (uint8_t i = 0; i < PRODUCERS; i++)
+            running += !atomic_load(&p[i].done);
+        uint32_t n = gw_inbox_take(&b, f, 16);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t seq;
+            memcpy(&seq, f[i].buf + 4, sizeof(seq));
+            assert_int_equal(seq, next[f[i].buf[0]]++);
+            free(f[i].buf);
+        }
+        taken += n;
+    }
+    uint32_t ok = 0;
+    for (uint8_t i = 0; i < PRODUCERS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(next[i], p[i].ok);
+        ok += p[i].ok;
+    }
+    assert_int_equal(taken, ok);
+    assert_int_equal(b.in, ok);
+    assert_int_equal(b.in + b.drops, PRODUCERS * PUTS);
+    gw_inbox_destroy(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_option),
         cmocka_unit_test(test_steering),
         cmocka_unit_test(test_inbox_bounded),
+        cmocka_unit_test(test_inbox_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

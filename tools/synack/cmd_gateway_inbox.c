@@ -101,3 +101,11 @@ uint32_t gw_inbox_take(gw_inbox *b, gw_inbox_frame *out, uint32_t max)
     pthread_mutex_unlock(&b->mu);
     return n;
 }
+
+uint32_t gw_inbox_pending(gw_inbox *b)
+{
+    pthread_mutex_lock(&b->mu);
+    uint32_t n = b->count;
+    pthread_mutex_unlock(&b->mu);
+    return n;
+}

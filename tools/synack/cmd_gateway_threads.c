@@ -85,6 +85,10 @@ void gw_thread_inbox(gw_thread *th, uint64_t now)
             free(f[i].buf);
         }
     }
+    /* What is left (the eventfd was cleared above) waits for the next round, not for the
+     * next hand-over. */
+    if (gw_inbox_pending(&th->inbox))
+        gw_inbox_wake(&th->inbox);
 }
 
 int gw_thread_ready(gw_thread *th)

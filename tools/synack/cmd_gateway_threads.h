@@ -62,6 +62,8 @@ void gw_inbox_destroy(gw_inbox *b);
 int gw_inbox_put(gw_inbox *b, const uint8_t *frame, size_t len, const synack_rx_meta *meta);
 /* Takes up to max frames out (the owner): the caller frees each buf. */
 uint32_t gw_inbox_take(gw_inbox *b, gw_inbox_frame *out, uint32_t max);
+/* Frames waiting now. */
+uint32_t gw_inbox_pending(gw_inbox *b);
 /* Wakes the owner's poll. */
 void gw_inbox_wake(gw_inbox *b);
 /* Clears the eventfd after a wake. */
