@@ -271,7 +271,7 @@ static void summary(const gw_opts *o, gw_relay *const *r, synack_stack *const *s
     fflush(stdout);
 }
 
-/* The exit summary: with --threads, thread 0's of everyone's tables. */
+/* The exit summaries; with --threads, thread 0 prints them for every thread's tables. */
 static void summaries(const gw_opts *o, gw_thread *th, gw_tap *tap, gw_relay *r, gw_udp *u,
                       gw_icmp *ic, synack_stack *st)
 {
