@@ -165,6 +165,14 @@ if(TARGET unit_test_gateway_v6)
     target_include_directories(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_threads checks --threads: the option, the steering of frames, the inbox.
+if(TARGET unit_test_gateway_threads)
+    target_sources(unit_test_gateway_threads PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_steer.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_inbox.c")
+    target_include_directories(unit_test_gateway_threads PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_gateway_udp checks the gateway's UDP and ICMP decisions that need no network.
 if(TARGET unit_test_gateway_udp)
     target_sources(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_udp.c"
@@ -202,6 +210,10 @@ foreach(_script IN LISTS SYNACK_INTEROP_TESTS)
         WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
         ENVIRONMENT "${SYNACK_TEST_ENV}")
 endforeach()
+# gateway_threads runs four other gateway tests again, with --threads 2.
+if(TEST interop.gateway_threads)
+    set_tests_properties(interop.gateway_threads PROPERTIES TIMEOUT 300)
+endif()
 
 # --- package shell tests: the library as a user gets it (install, headers, version) -----------
 

@@ -42,6 +42,11 @@ SYNACK_API_BEGIN
 enum {
     /* IFF_VNET_HDR with checksum offload and TSO/GSO both ways (see above). */
     SYNACK_TUNTAP_OFFLOAD = 1u << 0,
+    /* IFF_MULTI_QUEUE: each open of the same name attaches one more queue (one file each,
+     * up to the kernel's 256); the kernel spreads the frames it sends over the queues by
+     * flow, keeping a flow on the queue its frames were last written on (docs/CLI.md,
+     * gateway --threads). Every queue must be opened with the same flags. */
+    SYNACK_TUNTAP_MULTI_QUEUE = 1u << 1,
 };
 
 typedef struct synack_tuntap {

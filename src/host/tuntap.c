@@ -77,7 +77,7 @@ int synack_tuntap_open_ex(synack_tuntap *dev, const char *name, synack_link_type
     dev->fd = -1;
     if (type != SYNACK_LINK_ETHERNET && type != SYNACK_LINK_IP)
         return -EINVAL;
-    if (flags & ~(unsigned)SYNACK_TUNTAP_OFFLOAD)
+    if (flags & ~(unsigned)(SYNACK_TUNTAP_OFFLOAD | SYNACK_TUNTAP_MULTI_QUEUE))
         return -EINVAL;
     if (name && strlen(name) >= IFNAMSIZ)
         return -EINVAL;
@@ -89,7 +89,8 @@ int synack_tuntap_open_ex(synack_tuntap *dev, const char *name, synack_link_type
     /* IFF_NO_PI: frames without the 4-byte flags/protocol prefix. */
     int offload = (flags & SYNACK_TUNTAP_OFFLOAD) != 0;
     ifr.ifr_flags = (short)((type == SYNACK_LINK_ETHERNET ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
-                            (offload ? IFF_VNET_HDR : 0));
+                            (offload ? IFF_VNET_HDR : 0) |
+                            (flags & SYNACK_TUNTAP_MULTI_QUEUE ? IFF_MULTI_QUEUE : 0));
     if (name)
         copy_name(ifr.ifr_name, name);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "cmd.h"
 #include "cmd_gateway.h"
+#include "cmd_gateway_threads.h"
 #include "cmd_gateway_udp.h"
 #include "synack/loop.h"
 
@@ -22,7 +24,8 @@
 #define GW_MAX_POLL (1025 + GW_EXTRA_POLL)
 #define GW_POLL_SLOTS (GW_MAX_POLL + 4096 + 64) /* and UDP flows, ping sockets */
 
-static volatile sig_atomic_t gw_stop;
+/* Atomic: every --threads thread reads it, the signal handler sets it (lock-free). */
+static atomic_int gw_stop;
 
 static void on_signal(int sig)
 {
@@ -239,9 +242,18 @@ static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls, int *ls6
     return st;
 }
 
-static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st, int open_)
+/* Summed over the n threads' relays and stacks. */
+static void summary(const gw_opts *o, gw_relay *const *r, synack_stack *const *st, int n)
 {
-    const gw_stats *s = gw_relay_stats(r);
+    gw_stats sum = {0};
+    const gw_stats *s = &sum;
+    int open_ = 0;
+    unsigned long long expired = 0;
+    for (int i = 0; i < n; i++) {
+        gw_stats_add(&sum, gw_relay_stats(r[i]));
+        open_ += (int)gw_relay_open(r[i]);
+        expired += synack_counter_get(st[i], SYNACK_CTR_TCPSynHeldExpired);
+    }
     if (!o->json) {
         fprintf(stderr,
                 "synack gateway: %llu held, %llu accepted, %llu refused, %llu unreachable, "
@@ -262,8 +274,7 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
            (unsigned long long)s->refused, (unsigned long long)s->unreachable,
            (unsigned long long)s->dropped, (unsigned long long)s->limit,
            (unsigned long long)s->resets, (unsigned long long)s->finished, open_,
-           (unsigned long long)s->up_bytes, (unsigned long long)s->down_bytes,
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_TCPSynHeldExpired),
+           (unsigned long long)s->up_bytes, (unsigned long long)s->down_bytes, expired,
            (unsigned long long)s->denied, (unsigned long long)s->loopback,
            (unsigned long long)s->deferred, (unsigned long long)s->evicted,
            (unsigned long long)s->fwd_accepted, (unsigned long long)s->fwd_connected,
@@ -271,10 +282,39 @@ static void summary(const gw_opts *o, const gw_relay *r, const synack_stack *st,
     fflush(stdout);
 }
 
-static int serve(const gw_opts *o, synack_tuntap *dev)
+/* The exit summaries; with --threads, thread 0 prints them for every thread's tables. */
+static void summaries(const gw_opts *o, gw_thread *th, gw_tap *tap, gw_relay *r, gw_udp *u,
+                      gw_icmp *ic, synack_stack *st)
+{
+    gw_tap *taps[GW_MAX_THREADS] = {tap};
+    gw_relay *rs[GW_MAX_THREADS] = {r};
+    gw_udp *us[GW_MAX_THREADS] = {u};
+    gw_icmp *ics[GW_MAX_THREADS] = {ic};
+    synack_stack *sts[GW_MAX_THREADS] = {st};
+    int n = (int)gw_thread_count(th);
+    for (int i = 0; th && i < n; i++) {
+        gw_thread *p = gw_thread_peer(th, (uint32_t)i);
+        taps[i] = p->tap;
+        rs[i] = p->r;
+        us[i] = p->u;
+        ics[i] = p->ic;
+        sts[i] = p->st;
+    }
+    if (th)
+        gw_threads_summary(th, o->json);
+    gw_tap_summary((const gw_tap *const *)taps, n, o->json);
+    gw_udp_summary(o->json, us, ics, sts, n); /* before the TCP line, which stays the last */
+    gw_stats s5 = {0};
+    for (int i = 0; i < n; i++)
+        gw_stats_add(&s5, gw_relay_stats(rs[i]));
+    gw_socks5_summary(o, &s5);
+    summary(o, rs, sts, n);
+}
+
+int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
 {
     int ls = -1, ls6 = -1;
-    gw_tap tap = {.dev = dev};
+    gw_tap tap = {.dev = dev, .th = th};
     synack_stack *st = open_stack(o, &tap, &ls, &ls6);
     gw_relay *r = st ? gw_relay_new(st, ls, o) : NULL;
     if (r)
@@ -290,27 +330,51 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         gw_icmp_free(ic);
         ic = NULL;
     }
-    if (!ic) {
+    if (th && ic) {
+        th->st = st;
+        th->r = r;
+        th->u = u;
+        th->ic = ic;
+        th->tap = &tap;
+    }
+    if (gw_thread_ready(th) != 0 || !ic) {
         fprintf(stderr, "synack gateway: cannot create the stack\n");
         gw_udp_free(u);
-        gw_relay_free(r);
-        synack_stack_free(st);
-        return 1;
-    }
-    gw_fwd *fwd = gw_fwd_open(o, st, r);
-    gw_ctl *ctl = fwd ? gw_ctl_open(o, st, r, dev->name) : NULL;
-    if (!ctl) {
-        gw_fwd_free(fwd);
         gw_icmp_free(ic);
-        gw_udp_free(u);
         gw_relay_free(r);
         synack_stack_free(st);
         return 1;
     }
-    static struct pollfd pf[GW_POLL_SLOTS];
-    fprintf(stderr, "synack gateway: serving %s on %s (gateway %u.%u.%u.%u)\n", o->netns, dev->name,
-            o->gw >> 24, (o->gw >> 16) & 255, (o->gw >> 8) & 255, o->gw & 255);
-    int rc = 0, tap_ready = 1;
+    /* --threads: the forward listeners and the control socket are thread 0's */
+    int owner = !th || th->idx == 0;
+    gw_fwd *fwd = gw_fwd_open(o, st, r);
+    gw_ctl *ctl = fwd && owner ? gw_ctl_open(o, st, r, dev->name) : NULL;
+    if (ctl && th) {
+        synack_stack *sts[GW_MAX_THREADS];
+        gw_relay *rs[GW_MAX_THREADS];
+        for (uint32_t i = 0; i < gw_thread_count(th); i++) {
+            sts[i] = gw_thread_peer(th, i)->st;
+            rs[i] = gw_thread_peer(th, i)->r;
+        }
+        gw_ctl_threads(ctl, sts, rs, (int)gw_thread_count(th), gw_threads_world, th->all);
+    }
+    int rc = 0, tap_ready = 1, inbox_ready = 0;
+    if (!fwd || (owner && !ctl)) {
+        if (!th) {
+            gw_fwd_free(fwd);
+            gw_icmp_free(ic);
+            gw_udp_free(u);
+            gw_relay_free(r);
+            synack_stack_free(st);
+            return 1;
+        }
+        rc = 1; /* the other threads are running: stop them all, the usual way */
+        gw_stop = 1;
+    }
+    static _Thread_local struct pollfd pf[GW_POLL_SLOTS];
+    if (owner && rc == 0)
+        fprintf(stderr, "synack gateway: serving %s on %s (gateway %u.%u.%u.%u)\n", o->netns,
+                dev->name, o->gw >> 24, (o->gw >> 16) & 255, (o->gw >> 8) & 255, o->gw & 255);
     while (!gw_stop) {
         uint64_t now = synack_loop_clock();
         /* Only when poll said so: a wake for a host socket costs no empty TAP read. */
@@ -318,8 +382,11 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         if (got < 0) {
             fprintf(stderr, "synack gateway: device: %s\n", strerror(-got));
             rc = 1;
+            gw_stop = 1; /* all threads: one queue gone is the device gone */
             break;
         }
+        if (inbox_ready)
+            gw_thread_inbox(th, now);
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)
             synack_poll(st, now);
@@ -341,6 +408,9 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         int extra_end = n;
         n += gw_udp_pollfds(u, pf + n, GW_POLL_SLOTS - n);
         n += gw_icmp_pollfds(ic, pf + n, GW_POLL_SLOTS - n);
+        int inbox_at = n;
+        if (gw_thread_fd(th) >= 0)
+            pf[n++] = (struct pollfd){.fd = gw_thread_fd(th), .events = POLLIN};
         uint64_t d = synack_next_deadline(st), d2 = gw_relay_deadline(r), d3 = gw_udp_deadline(u);
         if (d2 < d)
             d = d2;
@@ -353,14 +423,15 @@ static int serve(const gw_opts *o, synack_tuntap *dev)
         if (poll(pf, (nfds_t)n, wait_ms) < 0)
             pf[0].revents = POLLIN; /* EINTR: look at everything once more */
         tap_ready = pf[0].revents != 0;
+        inbox_ready = inbox_at < n && pf[inbox_at].revents != 0;
         gw_relay_revents(r, pf + 1, nrelay);
         gw_extra_ready(fwd, ctl, pf + fwd_at, nf, extra_end - fwd_at - nf);
     }
-    gw_tap_summary(&tap, o->json);
-    gw_udp_summary(o->json, u, ic, st); /* before the TCP line, which stays the last */
-    gw_socks5_summary(o, gw_relay_stats(r));
-    summary(o, r, st, (int)gw_relay_open(r));
-    gw_ctl_free(ctl);
+    gw_ctl_free(ctl); /* before the others stop for good: it may stop them */
+    gw_thread_finish(th);
+    if (owner)
+        summaries(o, th, &tap, r, u, ic, st);
+    gw_thread_release(th);
     gw_fwd_free(fwd);
     gw_icmp_free(ic);
     gw_udp_free(u);
@@ -376,10 +447,15 @@ int cmd_gateway(int argc, char **argv)
         gw_usage(stderr);
         return 2;
     }
-    synack_tuntap dev;
+    if (o.tun && o.threads > 1) {
+        /* The steering of frames between threads reads Ethernet headers. */
+        fprintf(stderr, "synack gateway: --threads N>1 needs a TAP, not --tun\n");
+        return 2;
+    }
+    static synack_tuntap dev[GW_MAX_THREADS];
     if (gw_fd_budget(&o) != 0)
         return 1;
-    if (gw_ns_attach(&o, &dev) != 0)
+    if (gw_ns_attach(&o, dev) != 0)
         return 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -387,7 +463,8 @@ int cmd_gateway(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    int rc = serve(&o, &dev);
-    synack_tuntap_close(&dev);
+    int rc = o.threads > 1 ? gw_threads_run(&o, dev) : gw_serve(&o, dev, NULL);
+    for (uint32_t i = 0; i < (o.threads > 1 ? o.threads : 1); i++)
+        synack_tuntap_close(&dev[i]);
     return rc;
 }

@@ -20,6 +20,7 @@ typedef struct gw_forward {
     uint8_t v6; /* --forward tcp6:HOSTPORT:NSPORT: [::]:HOSTPORT to --ipv6-addr:NSPORT */
 } gw_forward;
 #define GW_MAX_FORWARDS 16
+#define GW_MAX_QUEUES 64 /* --threads at most */
 
 typedef struct gw_opts {
     const char *netns;   /* --netns PATH, or /proc/PID/ns/net for --pid PID */
@@ -58,6 +59,7 @@ typedef struct gw_opts {
     uint8_t addr6[16]; /* --ipv6-addr: the namespace's address */
     uint8_t prefix6;   /* its prefix length */
     uint8_t gw6[16];   /* --ipv6-gw: the gateway's address, the namespace's default route */
+    uint32_t threads;     /* --threads: stacks, each on a queue of a multi-queue TAP */
 } gw_opts;
 
 /* Sets the defaults of the options cmd_gateway_opts.c parses. */
@@ -114,7 +116,8 @@ int gw_v6_listen(synack_stack *st, const gw_opts *o, int hold_ms);
 /* Opens the TAP in the namespace o->netns (from a helper thread that enters it, so the
  * gateway itself stays in its own namespace), and configures the namespace's side:
  * lo up, the TAP's MTU, address and default route via o->gw (with `ip`, run from that
- * thread). Returns 0 or -1 after a message. */
+ * thread). With o->threads > 1, dev is an array of that many queues of one multi-queue
+ * TAP. Returns 0 or -1 after a message. */
 int gw_ns_attach(const gw_opts *o, synack_tuntap *dev);
 
 /* The TAP's data path (cmd_gateway_tap.c). */
@@ -135,6 +138,7 @@ typedef struct gw_tap_stats {
 typedef struct gw_tap {
     synack_tuntap *dev;
     gw_tap_stats stats;
+    struct gw_thread *th; /* --threads: the thread reading this queue (steering), or NULL */
 } gw_tap;
 
 /* Opens the TAP named o->ifname in the calling thread's namespace, with offloads unless
@@ -146,9 +150,9 @@ void gw_tap_netif(gw_tap *t, synack_netif *nif);
  * ic first (NULL: none). How many were read, or a negative errno when the device failed. */
 struct gw_icmp;
 int gw_tap_drain(gw_tap *t, struct gw_icmp *ic, synack_stack *st, uint64_t now);
-/* The TAP's counts at exit: a line on stderr, or with json a
+/* The TAP's counts at exit (the sum of the n queues t): a line on stderr, or with json a
  * {"summary":"gateway_tap",...} line on stdout (before the relay's summary line). */
-void gw_tap_summary(const gw_tap *t, int json);
+void gw_tap_summary(const gw_tap *const *t, int n, int json);
 
 /* What the relay counted. */
 typedef struct gw_stats {
@@ -235,6 +239,12 @@ void gw_ctl_free(gw_ctl *c);
 int gw_ctl_fd(const gw_ctl *c);
 /* Answers a waiting client. */
 void gw_ctl_step(gw_ctl *c);
+/* --threads: the report covers the n stacks and relays (the first ones gw_ctl_open's),
+ * read while world(ctx, 1) holds the other threads still (it returns 0 when they are;
+ * world(ctx, 0) lets them go). */
+#define GW_CTL_MAX_STACKS 64
+void gw_ctl_threads(gw_ctl *c, synack_stack *const *st, gw_relay *const *r, int n,
+                    int (*world)(void *ctx, int stop), void *ctx);
 /* After poll(): pf holds the nfwd forward listeners gw_fwd_pollfds gave, then nctl (0 or 1)
  * control sockets; whichever is ready gets its step (no syscalls for idle ones). */
 void gw_extra_ready(gw_fwd *f, gw_ctl *c, const struct pollfd *pf, int nfwd, int nctl);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd_gateway.h"
+#include "cmd_gateway_threads.h"
 #include "ctl.h"
 #include "host.h"
 #include "synack/loop.h"
@@ -22,6 +23,12 @@ struct gw_ctl {
     int fd;
     synack_stack *st;
     gw_relay *r;
+    /* --threads: everyone's, and how to hold the others still while reading them */
+    int n;
+    synack_stack *sts[GW_CTL_MAX_STACKS];
+    gw_relay *rs[GW_CTL_MAX_STACKS];
+    int (*world)(void *ctx, int stop);
+    void *world_ctx;
     gw_opts o;
     char ifname[16];
     uint64_t start_us;
@@ -37,10 +44,25 @@ gw_ctl *gw_ctl_open(const gw_opts *o, synack_stack *st, gw_relay *r, const char 
     c->fd = ctl_listen(name);
     c->st = st;
     c->r = r;
+    c->n = 1;
+    c->sts[0] = st;
+    c->rs[0] = r;
     c->o = *o;
     snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
     c->start_us = synack_loop_clock();
     return c;
+}
+
+void gw_ctl_threads(gw_ctl *c, synack_stack *const *st, gw_relay *const *r, int n,
+                    int (*world)(void *ctx, int stop), void *ctx)
+{
+    c->n = n < GW_CTL_MAX_STACKS ? n : GW_CTL_MAX_STACKS;
+    for (int i = 0; i < c->n; i++) {
+        c->sts[i] = st[i];
+        c->rs[i] = r[i];
+    }
+    c->world = world;
+    c->world_ctx = ctx;
 }
 
 void gw_ctl_free(gw_ctl *c)
@@ -128,7 +150,16 @@ static void flow_row(void *arg, const gw_flow_view *v)
 /* The gateway's own figures, name and value, for both formats. */
 static void gw_figures(gw_ctl *c, FILE *out, int json)
 {
-    const gw_stats *s = gw_relay_stats(c->r);
+    gw_stats sum = {0};
+    const gw_stats *s = &sum;
+    uint64_t open_ = 0, pending = 0, mem = 0, mem_hw = 0;
+    for (int i = 0; i < c->n; i++) {
+        gw_stats_add(&sum, gw_relay_stats(c->rs[i]));
+        open_ += gw_relay_open(c->rs[i]);
+        pending += gw_relay_pending(c->rs[i]);
+        mem += synack_mem_in_use(c->sts[i]);
+        mem_hw += synack_mem_high_water(c->sts[i]);
+    }
     const struct {
         const char *name;
         uint64_t v;
@@ -151,12 +182,12 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
         {"GwFwdAccepted", s->fwd_accepted},
         {"GwFwdConnected", s->fwd_connected},
         {"GwFwdFailed", s->fwd_failed},
-        {"GwOpen", gw_relay_open(c->r)},
-        {"GwPending", gw_relay_pending(c->r)},
+        {"GwOpen", open_},
+        {"GwPending", pending},
         {"GwHostFds", s->fds},
         {"GwHostFdsPeak", s->fds_peak},
-        {"GwMemInUse", synack_mem_in_use(c->st)},
-        {"GwMemHighWater", synack_mem_high_water(c->st)},
+        {"GwMemInUse", mem},
+        {"GwMemHighWater", mem_hw},
     };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         if (json)
@@ -174,6 +205,14 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
     }
 }
 
+static uint64_t counter_sum(const gw_ctl *c, synack_counter k)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < c->n; i++)
+        v += synack_counter_get(c->sts[i], k);
+    return v;
+}
+
 static void report(gw_ctl *c, FILE *m, int json)
 {
     uint64_t now = synack_loop_clock();
@@ -183,15 +222,17 @@ static void report(gw_ctl *c, FILE *m, int json)
         fprintf(m, "%s (synack gateway on %s, up %.3f s)\n", CTL_CONNS_HEADING, c->ifname, up);
         fprintf(m, "%-12s %7s %7s  %-21s %-21s %4s  %s\n", "State", "Recv-Q", "Send-Q",
                 "Local Address:Port", "Peer Address:Port", "Sock", "Timer");
-        synack_foreach_conn(c->st, conn_row, &t);
+        for (int i = 0; i < c->n; i++)
+            synack_foreach_conn(c->sts[i], conn_row, &t);
         fprintf(m, "(%d entr%s)\n", t.n, t.n == 1 ? "y" : "ies");
         fprintf(m, "# flows\n%-4s %-19s %-21s %-21s %-21s %-21s %s\n", "Dir", "Relay",
                 "Namespace end", "Gateway end", "Host local", "Host peer", "FIN");
         t.n = 0;
-        gw_relay_foreach(c->r, flow_row, &t);
+        for (int i = 0; i < c->n; i++)
+            gw_relay_foreach(c->rs[i], flow_row, &t);
         fprintf(m, "(%d flow%s)\n%s\n", t.n, t.n == 1 ? "" : "s", CTL_COUNTERS_HEADING);
         for (int k = 0; k < SYNACK_CTR_COUNT; k++) {
-            uint64_t v = synack_counter_get(c->st, (synack_counter)k);
+            uint64_t v = counter_sum(c, (synack_counter)k);
             if (v)
                 fprintf(m, "%-24s %llu\n", synack_counter_name((synack_counter)k),
                         (unsigned long long)v);
@@ -202,14 +243,16 @@ static void report(gw_ctl *c, FILE *m, int json)
     fprintf(m, "{\"report\":\"stat\",\"cmd\":\"gateway\",\"device\":");
     host_json_str(m, c->ifname);
     fprintf(m, ",\"up_s\":%.3f,\"conns\":[", up);
-    synack_foreach_conn(c->st, conn_row, &t);
+    for (int i = 0; i < c->n; i++)
+        synack_foreach_conn(c->sts[i], conn_row, &t);
     fprintf(m, "],\"flows\":[");
     t.n = 0;
-    gw_relay_foreach(c->r, flow_row, &t);
+    for (int i = 0; i < c->n; i++)
+        gw_relay_foreach(c->rs[i], flow_row, &t);
     fprintf(m, "],\"counters\":{");
     int n = 0;
     for (int k = 0; k < SYNACK_CTR_COUNT; k++) {
-        uint64_t v = synack_counter_get(c->st, (synack_counter)k);
+        uint64_t v = counter_sum(c, (synack_counter)k);
         if (v)
             fprintf(m, "%s\"%s\":%llu", n++ ? "," : "", synack_counter_name((synack_counter)k),
                     (unsigned long long)v);
@@ -234,7 +277,15 @@ void gw_ctl_step(gw_ctl *c)
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     if (m) {
+        /* --threads: the other stacks are read only while their threads wait (if they do
+         * not stop in time, the report is this thread's alone) */
+        int all = c->world && c->world(c->world_ctx, 1) == 0;
+        int n = c->n;
+        c->n = all ? n : 1;
         report(c, m, json);
+        c->n = n;
+        if (all)
+            c->world(c->world_ctx, 0);
         fclose(m);
     }
     /* Blocking, with a deadline: a stuck reader must not stall the relay for long. */

@@ -67,6 +67,18 @@ static void *attach_thread(void *arg)
         snprintf(j->err, sizeof(j->err), "TAP %s: %s", o->ifname, strerror(-rc));
         return NULL;
     }
+    /* --threads: the other queues of the same device, found by its name in this namespace */
+    for (uint32_t q = 1; q < o->threads; q++) {
+        rc = synack_tuntap_open_ex(&j->dev[q], j->dev->name, SYNACK_LINK_ETHERNET,
+                                   (o->no_offload ? 0 : SYNACK_TUNTAP_OFFLOAD) |
+                                       SYNACK_TUNTAP_MULTI_QUEUE);
+        if (rc < 0) {
+            snprintf(j->err, sizeof(j->err), "TAP %s queue %u: %s", j->dev->name, q, strerror(-rc));
+            while (q-- > 0)
+                synack_tuntap_close(&j->dev[q]);
+            return NULL;
+        }
+    }
     char addr[40], gw[20], mtu[16];
     ip4(gw, sizeof(gw), o->gw);
     ip4(addr, sizeof(addr), o->addr);
@@ -105,7 +117,8 @@ static void *attach_thread(void *arg)
         if (run(cmds[i]) != 0) {
             snprintf(j->err, sizeof(j->err), "'ip %s %s' failed in %s", cmds[i][1], cmds[i][2],
                      o->netns);
-            synack_tuntap_close(j->dev);
+            for (uint32_t q = 0; q < (o->threads > 1 ? o->threads : 1); q++)
+                synack_tuntap_close(&j->dev[q]);
             return NULL;
         }
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cmd_gateway.h"
 
@@ -18,13 +19,16 @@ const char gw_opts_usage[] =
     "  --max-pending N  host connects and handshakes under way at once (64); more SYNs wait\n"
     "  --keepalive S   probe a relayed connection's namespace side after S idle seconds\n"
     "                  (0, the default: never), so a peer gone without a trace (its RST\n"
-    "                  lost) frees its relay\n";
+    "                  lost) frees its relay\n"
+    "  --threads N|auto  N stacks (1..64; auto: the online cores), each on a queue of a\n"
+    "                  multi-queue TAP with its own loop; the limits are split among them\n";
 
 #define GW_DEF_PENDING 64
 
 void gw_opts_defaults(gw_opts *o)
 {
     o->max_pending = GW_DEF_PENDING;
+    o->threads = 1;
 }
 
 static int port(const char *s, uint16_t *out)
@@ -75,7 +79,7 @@ int gw_opts_parse(gw_opts *o, const char *a, const char *v)
         return 1;
     }
     if (strcmp(a, "--forward") != 0 && strcmp(a, "--max-pending") != 0 &&
-        strcmp(a, "--keepalive") != 0)
+        strcmp(a, "--keepalive") != 0 && strcmp(a, "--threads") != 0)
         return 0;
     if (!v) {
         fprintf(stderr, "synack gateway: %s needs a value\n", a);
@@ -87,6 +91,14 @@ int gw_opts_parse(gw_opts *o, const char *a, const char *v)
     if (strcmp(a, "--forward") == 0) {
         ok = o->nfwd < GW_MAX_FORWARDS && parse_forward(&o->fwd[o->nfwd], v) == 0;
         o->nfwd += ok;
+    } else if (strcmp(a, "--threads") == 0) {
+        if (strcmp(v, "auto") == 0) {
+            long c = sysconf(_SC_NPROCESSORS_ONLN);
+            n = c < 1 ? 1 : c > GW_MAX_QUEUES ? GW_MAX_QUEUES : (unsigned long long)c;
+            end = (char *)v + strlen(v);
+        }
+        ok = *v && !*end && n >= 1 && n <= GW_MAX_QUEUES;
+        o->threads = (uint32_t)n;
     } else if (strcmp(a, "--keepalive") == 0) {
         ok = *v && !*end && n <= 86400;
         o->keepalive_s = (uint32_t)n;
@@ -119,6 +131,9 @@ int gw_fd_budget(const gw_opts *o)
 {
     /* Relays, forward listeners, the TAP, the control socket, stdio and slack. */
     rlim_t need = (rlim_t)o->max_conns + o->nfwd + 32;
+    /* --threads: a queue, an eventfd and rounded-up shares of the limits each */
+    if (o->threads > 1)
+        need += (rlim_t)o->threads * 4;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
         return 0;

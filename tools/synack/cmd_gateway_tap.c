@@ -9,12 +9,14 @@
 #include <string.h>
 
 #include "cmd_gateway.h"
+#include "cmd_gateway_threads.h"
 #include "cmd_gateway_udp.h"
 
 int gw_tap_open(synack_tuntap *dev, const gw_opts *o)
 {
     return synack_tuntap_open_ex(dev, o->ifname, o->tun ? SYNACK_LINK_IP : SYNACK_LINK_ETHERNET,
-                                 o->no_offload ? 0 : SYNACK_TUNTAP_OFFLOAD);
+                                 (o->no_offload ? 0 : SYNACK_TUNTAP_OFFLOAD) |
+                                     (o->threads > 1 ? SYNACK_TUNTAP_MULTI_QUEUE : 0));
 }
 
 /* A write the kernel refuses (its queue is full) loses the frame, as a wire would: TCP
@@ -53,8 +55,9 @@ void gw_tap_netif(gw_tap *t, synack_netif *nif)
         nif->output_ex = gw_tap_output_ex;
 }
 
-/* One frame more than the largest, so that a full read means "cut" (tuntap.h). */
-static uint8_t gw_frame[SYNACK_TUNTAP_MAX_FRAME + 1];
+/* One frame more than the largest, so that a full read means "cut" (tuntap.h); one per
+ * --threads thread. */
+static _Thread_local uint8_t gw_frame[SYNACK_TUNTAP_MAX_FRAME + 1];
 
 int gw_tap_drain(gw_tap *t, gw_icmp *ic, synack_stack *st, uint64_t now)
 {
@@ -78,6 +81,8 @@ int gw_tap_drain(gw_tap *t, gw_icmp *ic, synack_stack *st, uint64_t now)
             ts->rx_partial++;
         if ((uint64_t)n > ts->rx_max)
             ts->rx_max = (uint64_t)n;
+        if (t->th && gw_thread_steer(t->th, gw_frame, (size_t)n, &meta))
+            continue;
         /* The echo relay reads Ethernet frames: not on a TUN (--tun), whose echo requests
          * for elsewhere the stack drops. */
         if (!ic || t->dev->type != SYNACK_LINK_ETHERNET ||
@@ -87,9 +92,25 @@ int gw_tap_drain(gw_tap *t, gw_icmp *ic, synack_stack *st, uint64_t now)
     return GW_TAP_BATCH;
 }
 
-void gw_tap_summary(const gw_tap *t, int json)
+void gw_tap_summary(const gw_tap *const *tq, int nq, int json)
 {
-    const gw_tap_stats *s = &t->stats;
+    const gw_tap *t = tq[0];
+    gw_tap_stats sum = t->stats;
+    for (int i = 1; i < nq; i++) {
+        const gw_tap_stats *q = &tq[i]->stats;
+        sum.rx_frames += q->rx_frames;
+        sum.rx_bytes += q->rx_bytes;
+        sum.rx_super += q->rx_super;
+        sum.rx_partial += q->rx_partial;
+        sum.rx_max = q->rx_max > sum.rx_max ? q->rx_max : sum.rx_max;
+        sum.rx_errors += q->rx_errors;
+        sum.tx_frames += q->tx_frames;
+        sum.tx_bytes += q->tx_bytes;
+        sum.tx_super += q->tx_super;
+        sum.tx_partial += q->tx_partial;
+        sum.tx_errors += q->tx_errors;
+    }
+    const gw_tap_stats *s = &sum;
     if (!json) {
         fprintf(stderr,
                 "synack gateway: TAP %s: %llu frames in (%llu super), %llu out (%llu TSO), "

@@ -318,17 +318,39 @@ int gw_parse_hostport(const char *v, uint32_t *addr, uint16_t *port)
     return 0;
 }
 
-void gw_udp_summary(int json, const gw_udp *u, const gw_icmp *ic, const synack_stack *st)
+void gw_udp_summary(int json, gw_udp *const *uq, gw_icmp *const *icq, synack_stack *const *stq,
+                    int nq)
 {
-    const gw_udp_stats *s = &u->stats;
-    const gw_icmp_stats *e = gw_icmp_stats_get(ic);
-    unsigned long long rcvbuf = synack_counter_get(st, SYNACK_CTR_UdpRcvbufErrors);
+    gw_udp_stats sum = uq[0]->stats;
+    gw_icmp_stats esum = *gw_icmp_stats_get(icq[0]);
+    unsigned long long rcvbuf = synack_counter_get(stq[0], SYNACK_CTR_UdpRcvbufErrors);
+    uint32_t open_ = uq[0]->open;
+    for (int i = 1; i < nq; i++) {
+        const gw_udp_stats *q = &uq[i]->stats;
+        const gw_icmp_stats *qe = gw_icmp_stats_get(icq[i]);
+        sum.flows += q->flows;
+        sum.expired += q->expired;
+        sum.evicted += q->evicted;
+        sum.up += q->up;
+        sum.down += q->down;
+        sum.dns += q->dns;
+        sum.blocked += q->blocked;
+        sum.errors += q->errors;
+        sum.unreachable += q->unreachable;
+        esum.requests += qe->requests;
+        esum.replies += qe->replies;
+        esum.refused += qe->refused;
+        open_ += uq[i]->open;
+        rcvbuf += synack_counter_get(stq[i], SYNACK_CTR_UdpRcvbufErrors);
+    }
+    const gw_udp_stats *s = &sum;
+    const gw_icmp_stats *e = &esum;
     if (!json) {
         fprintf(stderr,
                 "synack gateway: udp %llu flows (%u open, %llu expired, %llu evicted), %llu up / "
                 "%llu down datagrams, %llu dns, %llu blocked, %llu errors; icmp %llu echo "
                 "requests, %llu replies, %llu refused\n",
-                (unsigned long long)s->flows, u->open, (unsigned long long)s->expired,
+                (unsigned long long)s->flows, open_, (unsigned long long)s->expired,
                 (unsigned long long)s->evicted, (unsigned long long)s->up,
                 (unsigned long long)s->down, (unsigned long long)s->dns,
                 (unsigned long long)s->blocked, (unsigned long long)s->errors,
@@ -340,7 +362,7 @@ void gw_udp_summary(int json, const gw_udp *u, const gw_icmp *ic, const synack_s
            "\"evicted\":%llu,\"up\":%llu,\"down\":%llu,\"dns\":%llu,\"blocked\":%llu,"
            "\"errors\":%llu,\"unreachable\":%llu,\"rcvbuf_drops\":%llu,\"echo_requests\":%llu,"
            "\"echo_replies\":%llu,\"echo_refused\":%llu}\n",
-           (unsigned long long)s->flows, u->open, (unsigned long long)s->expired,
+           (unsigned long long)s->flows, open_, (unsigned long long)s->expired,
            (unsigned long long)s->evicted, (unsigned long long)s->up, (unsigned long long)s->down,
            (unsigned long long)s->dns, (unsigned long long)s->blocked,
            (unsigned long long)s->errors, (unsigned long long)s->unreachable, rcvbuf,

@@ -52,8 +52,9 @@ const gw_udp_stats *gw_udp_stats_get(const gw_udp *u);
 uint32_t gw_udp_open(const gw_udp *u);
 /* "A" or "A:PORT" into *addr (host order) and *port: 0, or -1. */
 int gw_parse_hostport(const char *v, uint32_t *addr, uint16_t *port);
-/* The UDP and ICMP lines of the exit summary (a JSON object with json). */
-void gw_udp_summary(int json, const gw_udp *u, const gw_icmp *ic, const synack_stack *st);
+/* The UDP and ICMP lines of the exit summary (a JSON object with json), summed over the n
+ * tables of --threads. */
+void gw_udp_summary(int json, gw_udp *const *u, gw_icmp *const *ic, synack_stack *const *st, int n);
 /* The first IPv4 nameserver of a resolv.conf (host order), 0 if none. */
 uint32_t gw_resolv_conf(const char *path);
 

@@ -63,10 +63,11 @@ gw_setup() {
 }
 
 # gw_start ARGS...: the gateway for NS_C, run in NS_H, with extra ARGS; waits until it serves.
+# GW_THREADS=N in the environment runs it with --threads N (gateway_threads.sh).
 # shellcheck disable=SC2120 # (the extra ARGS are optional)
 gw_start() {
     hbg gateway "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr "$CONTAINER/24" \
-        --gw 192.0.2.2 --connect-timeout 3000 --json "$@"
+        --gw 192.0.2.2 --connect-timeout 3000 --json ${GW_THREADS:+--threads "$GW_THREADS"} "$@"
     GW_PID=$BG_PID
     for _ in $(seq 1 200); do
         grep -q serving "$WORK/gateway.err" 2>/dev/null && return 0
