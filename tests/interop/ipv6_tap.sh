@@ -3,11 +3,13 @@
 # IPv6 on Ethernet against the kernel (issue 14): synack on a TAP device in a private
 # namespace, 2001:db8::2 beside the kernel's 2001:db8::1. Neighbor Discovery both ways
 # (the kernel resolves synack to ping it and to connect; synack resolves the kernel to
-# connect), `ping -6` of synack's global and link-local addresses, and 1 MiB each way by
-# socat, checked by SHA-256. Skips (77) without root or namespaces.
+# connect), `ping -6` of synack's global (sizes up to the MTU) and link-local addresses,
+# 1 MiB each way by socat, checked by SHA-256, and a closed port both ways (curl -6 and
+# socat see "Connection refused"; synack sees ECONNREFUSED). Skips (77) without root or
+# namespaces.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/v6.bash"
-require socat sha256sum ping "${SYNACK_CC:-cc}"
+require socat curl sha256sum ping "${SYNACK_CC:-cc}"
 
 SLL=fe80::ff:fe00:2
 SMAC=02:00:00:00:00:02
@@ -35,8 +37,13 @@ want=$(sha256sum <"$WORK/data" | cut -d' ' -f1)
 bg sink "$WORK/v6peer" "$TAP" "$S6" sink 8080 "$WORK/received"
 SINK_PID=$BG_PID
 wait_for "$WORK/sink.out" listening
-nsx ping -6 -c 3 -i 0.2 -W 2 "$S6" >"$WORK/ping.out" 2>&1 ||
-    fail "ping -6 $S6: $(cat "$WORK/ping.out")"
+# Sizes up to a full 1500-byte MTU (1452 = 1500 - 40 - 8); one more byte does not fit.
+for size in 56 1 1000 1452; do
+    out=$(nsx ping -6 -n -c 3 -i 0.2 -W 2 -s "$size" "$S6" 2>&1) || fail "ping -6 -s $size $S6: $out"
+    grep -q " 0% packet loss" <<<"$out" || fail "ping -6 -s $size lost replies: $out"
+done
+nsx ping -6 -n -c 1 -W 1 -M "do" -s 1453 "$S6" >/dev/null 2>&1 &&
+    fail "ping -6 -M do -s 1453 should not fit a 1500-byte MTU"
 nsx ping -6 -c 2 -i 0.2 -W 2 "$SLL%$TAP" >"$WORK/ping_ll.out" 2>&1 ||
     fail "ping -6 $SLL: $(cat "$WORK/ping_ll.out")"
 log "kernel pings synack (global and link-local)"
@@ -48,6 +55,9 @@ nsx timeout 25 socat -u "OPEN:$WORK/data" "TCP6:[$S6]:8080" ||
 wait "$SINK_PID" || fail "v6peer sink failed: $(cat "$WORK/sink.out" "$WORK/sink.err")"
 got=$(sha256sum <"$WORK/received" | cut -d' ' -f1)
 [ "$got" = "$want" ] || fail "kernel -> synack: SHA-256 differs"
+if ! grep -q "^Icmp6InEchos 14$" "$WORK/sink.out" || ! grep -q "^Icmp6OutEchoReplies 14$" "$WORK/sink.out"; then
+    fail "synack did not count 14 echo requests and replies: $(grep Echo "$WORK/sink.out")"
+fi
 log "kernel -> synack: 1 MiB over IPv6 on Ethernet, SHA-256 equal"
 
 # 2. synack -> kernel: synack resolves the kernel first
@@ -65,4 +75,23 @@ wait "$KL_PID" || fail "kernel socat listener failed: $(cat "$WORK/klisten.err")
 got=$(sha256sum <"$WORK/received" | cut -d' ' -f1)
 [ "$got" = "$want" ] || fail "synack -> kernel: SHA-256 differs"
 log "synack -> kernel: 1 MiB over IPv6 on Ethernet, SHA-256 equal"
+
+# 3. closed ports both ways: synack answers a SYN to a closed port with RST+ACK (RFC 9293
+#    3.10.7.1), and a RST that acknowledges synack's SYN is ECONNREFUSED (3.10.7.3).
+bg refuser "$WORK/v6peer" "$TAP" "$S6" sink 8080 "$WORK/unused"
+REFUSER=$BG_PID
+wait_for "$WORK/refuser.out" listening
+out=$(nsx timeout 10 curl -6 -sS -v "http://[$S6]:81/" 2>&1) && fail "curl -6 to a closed port succeeded: $out"
+grep -q "Connection refused" <<<"$out" || fail "curl -6 to a closed synack port: $out"
+out=$(nsx timeout 10 socat -u /dev/null "TCP6:[$S6]:4242" 2>&1) && fail "socat to a closed port succeeded"
+grep -q "Connection refused" <<<"$out" || fail "socat to a closed synack port: $out"
+stop "$REFUSER" 5 || true # it waits for a connection that never comes
+grep -q "^OutRsts 2$" "$WORK/refuser.out" || fail "synack should have sent 2 RSTs: $(grep Rst "$WORK/refuser.out")"
+log "kernel -> closed synack port: refused (curl -6, socat), 2 RSTs sent"
+rc=0
+nsx "$WORK/v6peer" "$TAP" "$S6" send "$K6" 9 /dev/null >"$WORK/refused.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "synack -> closed kernel port exited $rc: $(cat "$WORK/refused.out")"
+grep -q "ECONNREFUSED" "$WORK/refused.out" || fail "no ECONNREFUSED: $(cat "$WORK/refused.out")"
+grep -q "^AttemptFails 1$" "$WORK/refused.out" || fail "AttemptFails is not 1: $(cat "$WORK/refused.out")"
+log "synack -> closed kernel port: ECONNREFUSED"
 log "PASS"
