@@ -74,7 +74,13 @@ nsx "$WORK/v6peer" "$TAP" "$S6" send "$K6" 9090 "$WORK/data" >"$WORK/send.out" 2
 wait "$KL_PID" || fail "kernel socat listener failed: $(cat "$WORK/klisten.err")"
 got=$(sha256sum <"$WORK/received" | cut -d' ' -f1)
 [ "$got" = "$want" ] || fail "synack -> kernel: SHA-256 differs"
-log "synack -> kernel: 1 MiB over IPv6 on Ethernet, SHA-256 equal"
+# A fresh stack: it solicited the kernel's address and took its advertisement first.
+ns=$(awk '$1 == "Icmp6OutNeighborSolicits" {print $2}' "$WORK/send.out")
+na=$(awk '$1 == "Icmp6InNeighborAdvertisements" {print $2}' "$WORK/send.out")
+if [ "${ns:-0}" -lt 1 ] || [ "${na:-0}" -lt 1 ]; then
+    fail "synack did not resolve the kernel: NS ${ns:-0}, NA ${na:-0}"
+fi
+log "synack -> kernel: 1 MiB over IPv6 on Ethernet, SHA-256 equal (resolved by NS $ns / NA $na)"
 
 # 3. closed ports both ways: synack answers a SYN to a closed port with RST+ACK (RFC 9293
 #    3.10.7.1), and a RST that acknowledges synack's SYN is ECONNREFUSED (3.10.7.3).
