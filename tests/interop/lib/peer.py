@@ -10,7 +10,8 @@ sockets, bounded in count and time.
       sink   read to EOF, then close (the client closed first)
       greet  send a line and close at once (the kernel closes first)
       hold   keep one connection open until the peer goes or 60 s pass
-  (PEER_THREADS=1: the server serves each connection in its own thread)
+  (PEER_THREADS=1: the server serves each connection in its own thread; PEER_TIMEOUT: a
+  client's wait for each step of a connection, 5 s by default)
 Prints one summary line; exits 1 when a connection failed.
 """
 import os
@@ -20,6 +21,9 @@ import threading
 import time
 
 DEADLINE = time.monotonic() + 120  # no test step runs longer
+# Seconds a client waits for each step of one connection (PEER_TIMEOUT): under injected
+# loss a SYN and then data lost in a row cost 1 s + 3 s of retransmission timeouts and more.
+CONN_TIMEOUT = float(os.environ.get("PEER_TIMEOUT", "5"))
 
 
 def left():
@@ -30,7 +34,7 @@ def clients(host, port, n, mode):
     ok = 0
     for i in range(n):
         try:
-            with socket.create_connection((host, port), timeout=min(5, left())) as s:
+            with socket.create_connection((host, port), timeout=min(CONN_TIMEOUT, left())) as s:
                 if mode == "echo":
                     line = b"hello %d\n" % i
                     s.sendall(line)

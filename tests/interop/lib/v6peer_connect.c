@@ -82,7 +82,7 @@ typedef struct short_conn {
     unsigned idx;
     int est, sent;
     size_t have;
-    uint64_t until; /* gives up at this time: -ETIMEDOUT */
+    uint64_t until; /* gives up at this time (30 s on): -ETIMEDOUT */
     char got[64];
 } short_conn;
 
@@ -90,7 +90,7 @@ static int open_conn(short_conn *c, const struct synack_sockaddr_in6 *to, unsign
 {
     memset(c, 0, sizeof(*c));
     c->idx = idx;
-    c->until = synack_loop_clock() + 10000000;
+    c->until = synack_loop_clock() + 30000000; /* losses in a row back off: 1 + 3 + 6 s ... */
     c->s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     if (c->s < 0)
         return c->s;

@@ -104,6 +104,10 @@ V6_PEER="$(dirname "$0")/lib/peer.py"
 v6_many_conns() {
     local n=$1 ways=${2:-both}
     export V6PEER_STREAMS=$V6_STREAMS PEER_THREADS=1
+    # Under loss one connection may meet several backed-off timeouts in a row.
+    if [ -n "${V6PEER_LOSS:-}" ]; then
+        export PEER_TIMEOUT=30
+    fi
 
     [ "$ways" = out ] || v6_conns_in "$n"
     [ "$ways" = in ] || v6_conns_out "$n"
