@@ -312,8 +312,9 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         return TCP_FREED;
     }
     uint32_t off = seq - c->rcv_nxt;
-    int had_ooo = c->x->rcv.nranges != 0;
-    if (had_ooo && c->sack_ok)
+    /* A FIN held beyond a hole is out-of-order data too (a gap this segment may fill) */
+    int had_ooo = c->x->rcv.nranges != 0 || c->fin_rcvd_ooo;
+    if (c->x->rcv.nranges != 0 && c->sack_ok)
         note_dsack_ofo(c, off, len);
     uint32_t stored = 0;
     long adv = -1;
@@ -415,7 +416,7 @@ static int fast_path(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
         (seg->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) != TCP_ACK ||
         seg->seq != c->rcv_nxt || ((uint32_t)seg->win << c->snd_wscale) != c->snd_wnd ||
         c->snd_nxt != c->snd_max || c->in_recovery || c->x->dupacks || c->x->nsb ||
-        seg->opts.nsack || c->fin_queued || c->x->rcv.nranges || c->sock < 0 ||
+        seg->opts.nsack || c->fin_queued || c->x->rcv.nranges || c->fin_rcvd_ooo || c->sock < 0 ||
         (c->ecn_ok && (seg->flags & TCP_ECE)))
         return 0;
     if (c->ts_ok) {
@@ -561,6 +562,7 @@ static tcp_ret text_and_fin(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
             fin_seq - c->rcv_nxt < recvbuf_space(&c->x->rcv) + 1) {
             c->fin_rcvd_ooo = 1;
             c->x->rcv_fin_seq = fin_seq;
+            c->ack_now = 1; /* RFC 5681 4.2: an out-of-order segment gets a duplicate ACK */
         }
         if (!c->rd_closed && fin_seq == c->rcv_nxt)
             process_fin(c);

@@ -635,7 +635,8 @@ uint32_t tcp_usr_recv(tcp_conn *c, void *buf, uint32_t n, int peek);
  * more than are ready). */
 long tcp_usr_recv_borrow(tcp_conn *c, const void **data);
 long tcp_usr_recv_release(tcp_conn *c, size_t n);
-/* shutdown(SHUT_WR): the FIN follows the data (in SYN-SENT: the connection just goes). */
+/* shutdown(SHUT_WR): the FIN follows the data (in SYN-SENT the connection goes, and the
+ * socket reports ECONNRESET: RFC 9293 3.10.4 "error: closing"; Linux disconnects so). */
 void tcp_usr_shutdown(tcp_conn *c);
 /* CLOSE or ABORT (3.10.4, 3.10.5) of the socket's connection, decided here: SO_LINGER
  * {1,0} or unread data (RFC 2525 2.17) abort with RST; SYN-SENT just goes; TIME-WAIT

@@ -490,7 +490,7 @@ long tcp_usr_recv_release(tcp_conn *c, size_t n)
 void tcp_usr_shutdown(tcp_conn *c)
 {
     if (c->state == SYNACK_SYN_SENT) {
-        tcp_conn_close(c, 0, "shutdown");
+        tcp_conn_close(c, -ECONNRESET, "shutdown");
         return;
     }
     c->fin_queued = 1;

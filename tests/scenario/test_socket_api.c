@@ -192,6 +192,31 @@ static void test_call_order_errors(void **state)
     pair_free(&p);
 }
 
+/* shutdown(SHUT_WR) in SYN-SENT abandons the connection (RFC 9293 3.10.4: delete the TCB,
+ * "error: closing" to pending RECEIVEs; Linux disconnects with ECONNRESET). The application
+ * learns it from its next call instead of reading a clean end of stream from a connection
+ * that never was; the SYN-ACK that follows finds no connection and gets a RST. */
+static void test_shutdown_in_syn_sent(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p, NULL, DELAY);
+    synack_stack *cst = p.st[PAIR_CLIENT], *sst = p.st[PAIR_SERVER];
+    int ls = pair_listen(&p, 80, 4);
+    int s = synack_socket(cst, SOCK_STREAM);
+    struct sockaddr_in to = pair_sin(PAIR_SERVER_ADDR, 80);
+    char buf[8];
+    assert_int_equal(synack_connect(cst, s, SA(to), sizeof(to)), -EINPROGRESS);
+    assert_int_equal(synack_shutdown(cst, s, SHUT_WR), 0);
+    assert_int_equal(synack_recv(cst, s, buf, sizeof(buf), 0), -ECONNRESET);
+    assert_int_equal(synack_send(cst, s, "x", 1, 0), -EPIPE);
+    pair_run_for(&p, 100000);
+    assert_int_equal(synack_accept(sst, ls, NULL, NULL), -EAGAIN);
+    assert_int_equal(synack_counter_get(cst, SYNACK_CTR_OutRsts), 1);
+    assert_int_equal(synack_close(cst, s), 0);
+    pair_free(&p);
+}
+
 static void test_send_buffer_full(void **state)
 {
     (void)state;
@@ -401,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_ebadf),
         cmocka_unit_test(test_socket_and_bind_errors),
         cmocka_unit_test(test_call_order_errors),
+        cmocka_unit_test(test_shutdown_in_syn_sent),
         cmocka_unit_test(test_send_buffer_full),
         cmocka_unit_test(test_poll_readiness),
         cmocka_unit_test(test_options),

@@ -256,12 +256,12 @@ check_capture() {
         n=$(echo "$out" | wc -l)
         if [ -z "$(tshark_bad "$file" "${extra:+$extra|}$HOST_NOISE")" ] && [ "$n" -le "$noise_max" ]; then
             note=" except $n frames of host-scheduling noise (at most $noise_max allowed)"
-            echo "$out" | head -5 >&2
+            head -5 <<<"$out" >&2
             out=""
         fi
     fi
     if [ -n "$out" ]; then
-        echo "$out" | head -20 >&2
+        head -20 <<<"$out" >&2
         fail "capture $(basename "$file"): $(echo "$out" | wc -l) of $total frames are malformed, have bad checksums or TCP analysis warnings"
     fi
     log "capture $(basename "$file"): $total frames, clean${extra:+ (allowed: $extra)}$note"

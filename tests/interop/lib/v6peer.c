@@ -1,40 +1,63 @@
 /* SPDX-License-Identifier: MIT */
-/* synack's side of tests/interop/ipv6_tun.sh: a stack on a TUN device with an IPv6
- * address, driven through AF_INET6 sockets (the synack tool's serve/connect speak IPv4
- * only so far). Every run ends by itself within 30 s.
+/* synack's side of the IPv6 interop tests (tests/interop/ipv6_*.sh): a stack on a TUN or
+ * TAP device with an IPv6 address, driven through AF_INET6 sockets (the synack tool's
+ * serve/connect speak IPv4 only so far). Every run ends by itself (V6PEER_SECONDS, 30 s).
  *
- *   v6peer TUN ADDR6 sink PORT OUT      accept one connection on [::]:PORT (dual stack),
+ *   v6peer DEV ADDR6 sink PORT OUT      accept one connection on [::]:PORT (dual stack),
  *                                       write what arrives to OUT until end of stream;
  *                                       prints "listening", then "received N from PEER"
- *   v6peer TUN ADDR6 send DST6 PORT IN  connect to [DST6]:PORT, send IN, close after the
- *                                       peer's end of stream; prints "mss N" (TCP_MAXSEG
- *                                       at the end) and "sent"; exit 1 with the errno name
+ *   v6peer DEV ADDR6 send DST6 PORT IN  connect to [DST6]:PORT, send IN, close after the
+ *                                       peer's end of stream; exit 1 with the errno name
  *                                       (e.g. ECONNREFUSED) when the connection fails
- *   v6peer TUN ADDR6 udpecho PORT N     UDP on [::]:PORT: send each of N datagrams back to
+ *   v6peer DEV ADDR6 serve PORT MODE N [FILE]
+ *                                       serve N connections on [::]:PORT, several at once
+ *                                       (v6peer_serve.c): MODE echo, http (FILE as the
+ *                                       body of every GET) or sink (all into FILE)
+ *   v6peer DEV ADDR6 conns DST6 PORT N MODE
+ *                                       N connections one after another (v6peer_connect.c):
+ *                                       MODE close (synack sends a line and closes first)
+ *                                       or wait (synack reads to the peer's end of stream)
+ *   v6peer DEV ADDR6 udpecho PORT N     UDP on [::]:PORT: send each of N datagrams back to
  *                                       its source; prints "listening", then "echoed N"
- *   v6peer TUN ADDR6 udpsend DST6 PORT SIZE  one datagram of SIZE bytes from a socket
+ *   v6peer DEV ADDR6 udpsend DST6 PORT SIZE  one datagram of SIZE bytes from a socket
  *                                       connected to [DST6]:PORT (fragmented past the MTU);
  *                                       prints "sent", or the errno name an ICMPv6 error
  *                                       gave the socket within 2 s (e.g. ECONNREFUSED)
- * With V6PEER_TAP in the environment, TUN is a TAP device and the stack an Ethernet one
- * (MAC 02:00:00:00:00:02). */
+ * (v6peer_udp.c). send prints "mss N" (TCP_MAXSEG at the end) before "sent".
+ * At exit: the stack's non-zero counters ("Name value") and what the fault stage did.
+ *
+ * Environment: V6PEER_TAP (DEV is a TAP device: Ethernet with Neighbor Discovery, MAC
+ * 02:00:00:00:00:02), V6PEER_LOSS and V6PEER_REORDER (synack's fault injector on both
+ * directions of the device, seeded by V6PEER_SEED), V6PEER_MSL_MS (TIME-WAIT is 2*MSL),
+ * V6PEER_HOLD_MS (see report_table), V6PEER_STREAMS (see conns), V6PEER_SECONDS,
+ * V6PEER_PCAP (a capture of the frames as they cross the device, after the faults),
+ * V6PEER_DAD_TRANSMITS (more DAD probes, for a peer that may miss the first: a TAP's
+ * carrier comes up in the kernel a moment after the device is opened). */
+#include "v6peer.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "synack/loop.h"
-#include "synack/synack.h"
 #include "synack/tuntap.h"
 
-#define RUN_US 30000000ull
+synack_stack *st;
+synack_loop *lp;
+static uint64_t t0, run_us = 30000000ull;
+/* SIGTERM ends the mode early but still prints the report (a test that stops a server
+ * waiting for a connection that never comes still reads its counters). */
+static volatile sig_atomic_t stopping;
 
-static synack_stack *st;
-static synack_loop *lp;
-static uint8_t our6[16]; /* the stack's global address */
+static void on_term(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
 
-static int parse6(const char *s, uint16_t port, struct synack_sockaddr_in6 *a)
+int parse6(const char *s, uint16_t port, struct synack_sockaddr_in6 *a)
 {
     memset(a, 0, sizeof(*a));
     a->sin6_family = SYNACK_AF_INET6;
@@ -42,7 +65,7 @@ static int parse6(const char *s, uint16_t port, struct synack_sockaddr_in6 *a)
     return inet_pton(AF_INET6, s, a->sin6_addr.s6_bytes) == 1 ? 0 : -1;
 }
 
-static const char *errname(int e)
+const char *errname(int e)
 {
     switch (e) {
     case ECONNREFUSED:
@@ -58,174 +81,85 @@ static const char *errname(int e)
     }
 }
 
-/* One round of the loop: up to 10 ms of waiting. 0 once the 30 s are up. */
-static int step(uint64_t t0)
+int step(void)
 {
     synack_loop_run_once(lp, 10000, NULL, 0);
-    return synack_loop_clock() - t0 < RUN_US;
+    return !stopping && synack_loop_clock() - t0 < run_us;
 }
 
-static int sink(uint16_t port, const char *out)
+void linger(uint64_t ms)
 {
-    FILE *f = fopen(out, "wb");
-    if (!f)
-        return 2;
-    int ls = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 any;
-    parse6("::", port, &any);
-    if (synack_bind(st, ls, (struct sockaddr *)&any, sizeof(any)) != 0 ||
-        synack_listen(st, ls, 4) != 0)
-        return 2;
-    printf("listening\n");
-    fflush(stdout);
-    uint64_t t0 = synack_loop_clock(), total = 0;
-    int s = -1;
-    struct synack_sockaddr_in6 peer;
-    synack_socklen_t plen = sizeof(peer);
-    while (step(t0)) {
-        if (s < 0) {
-            s = synack_accept(st, ls, (struct sockaddr *)&peer, &plen);
-            continue;
-        }
-        char buf[16384];
-        ssize_t n;
-        while ((n = synack_recv(st, s, buf, sizeof(buf), 0)) > 0) {
-            fwrite(buf, 1, (size_t)n, f);
-            total += (uint64_t)n;
-        }
-        if (n == 0) {
-            char a[64];
-            inet_ntop(AF_INET6, peer.sin6_addr.s6_bytes, a, sizeof(a));
-            printf("received %llu from [%s]:%u\n", (unsigned long long)total, a,
-                   ntohs(peer.sin6_port));
-            synack_close(st, s);
-            for (int i = 0; i < 50; i++) /* let our FIN and its ACK go */
-                step(t0);
-            fclose(f);
-            return 0;
-        }
-        if (n != -EAGAIN) {
-            printf("recv: %s\n", errname((int)-n));
-            break;
-        }
+    uint64_t until = synack_loop_clock() + ms * 1000;
+    while (synack_loop_clock() < until && step()) {
     }
-    fclose(f);
-    return 1;
 }
 
-static int send_file(const char *dst, uint16_t port, const char *in)
+struct tally {
+    synack_tcp_state state;
+    unsigned match, other;
+};
+
+static void visit(void *ctx, const synack_conn_view *v)
 {
-    FILE *f = fopen(in, "rb");
-    struct synack_sockaddr_in6 to;
-    if (!f || parse6(dst, port, &to) != 0)
-        return 2;
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    int rc = synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
-    if (rc != -EINPROGRESS) {
-        printf("connect: %s\n", errname(-rc));
-        return 1;
-    }
-    uint64_t t0 = synack_loop_clock();
-    char buf[16384];
-    size_t have = 0, off = 0;
-    int eof = 0, shut = 0;
-    while (step(t0)) {
-        if (!eof && have == off) {
-            have = fread(buf, 1, sizeof(buf), f);
-            off = 0;
-            eof = have == 0;
-        }
-        while (off < have) {
-            ssize_t n = synack_send(st, s, buf + off, have - off, 0);
-            if (n == -EAGAIN || n == -ENOTCONN)
-                break;
-            if (n < 0) {
-                printf("send: %s\n", errname((int)-n));
-                return 1;
-            }
-            off += (size_t)n;
-        }
-        if (eof && !shut && synack_shutdown(st, s, SYNACK_SHUT_WR) == 0)
-            shut = 1;
-        char sink_buf[256];
-        ssize_t n = synack_recv(st, s, sink_buf, sizeof(sink_buf), 0);
-        if (n == 0 && shut) {
-            int mss = 0;
-            synack_socklen_t ml = sizeof(mss);
-            synack_getsockopt(st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &mss, &ml);
-            printf("mss %d\n", mss);
-            synack_close(st, s);
-            for (int i = 0; i < 20; i++)
-                step(t0);
-            printf("sent\n");
-            fclose(f);
-            return 0;
-        }
-        if (n < 0 && n != -EAGAIN && n != -ENOTCONN) {
-            printf("connect: %s\n", errname((int)-n));
-            fclose(f);
-            return 1;
-        }
-    }
-    fclose(f);
-    printf("timed out\n");
-    return 1;
+    struct tally *t = ctx;
+    if (v->state == t->state)
+        t->match++;
+    else if (v->state != SYNACK_LISTEN)
+        t->other++;
 }
 
-static int udp_echo(uint16_t port, int count)
+unsigned count_state(synack_tcp_state state)
 {
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
-    struct synack_sockaddr_in6 any;
-    parse6("::", port, &any);
-    if (synack_bind(st, s, (struct sockaddr *)&any, sizeof(any)) != 0)
-        return 2;
-    printf("listening\n");
-    fflush(stdout);
-    uint64_t t0 = synack_loop_clock();
-    int done = 0;
-    while (done < count && step(t0)) {
-        char buf[2048];
-        struct synack_sockaddr_in6 from;
-        synack_socklen_t fl = sizeof(from);
-        ssize_t n = synack_recvfrom(st, s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-        if (n >= 0 && synack_sendto(st, s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl) == n)
-            done++;
-    }
-    for (int i = 0; i < 20; i++)
-        step(t0);
-    printf("echoed %d\n", done);
-    return done == count ? 0 : 1;
+    struct tally t = {.state = state};
+    synack_foreach_conn(st, visit, &t);
+    return t.match;
 }
 
-static int udp_send(const char *dst, uint16_t port, size_t size)
+static unsigned closed_tw, closed_all;
+
+int close_tally(int s)
 {
-    static char buf[65527];
-    struct synack_sockaddr_in6 to;
-    if (size > sizeof(buf) || parse6(dst, port, &to) != 0)
-        return 2;
-    for (size_t i = 0; i < size; i++)
-        buf[i] = (char)('a' + i % 26);
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
-    if (synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)) != 0)
-        return 2;
-    uint64_t t0 = synack_loop_clock();
-    ssize_t n = -EAGAIN;
-    /* the first datagram may wait in the neighbor queue: the loop sends it once resolved */
-    while (n == -EAGAIN && step(t0))
-        n = synack_send(st, s, buf, size, 0);
-    if (n != (ssize_t)size) {
-        printf("send: %s\n", errname((int)-n));
-        return 1;
+    synack_tcp_info info;
+    synack_socklen_t len = sizeof(info);
+    if (synack_getsockopt(st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_INFO, &info, &len) == 0 &&
+        info.state == SYNACK_TIME_WAIT)
+        closed_tw++;
+    closed_all++;
+    return synack_close(st, s);
+}
+
+void report_table(void)
+{
+    printf("closed in TIME-WAIT %u of %u\n", closed_tw, closed_all);
+    printf("time-wait %u\n", count_state(SYNACK_TIME_WAIT));
+    const char *hold = getenv("V6PEER_HOLD_MS");
+    if (!hold)
+        return;
+    linger(strtoull(hold, NULL, 10));
+    struct tally t = {.state = SYNACK_TIME_WAIT};
+    synack_foreach_conn(st, visit, &t);
+    printf("after hold: time-wait %u, other %u\n", t.match, t.other);
+}
+
+static double env_double(const char *name)
+{
+    const char *v = getenv(name);
+    return v ? strtod(v, NULL) : 0;
+}
+
+static void report(void)
+{
+    for (int c = 0; c < SYNACK_CTR_COUNT; c++) {
+        uint64_t v = synack_counter_get(st, (synack_counter)c);
+        if (v)
+            printf("%s %llu\n", synack_counter_name((synack_counter)c), (unsigned long long)v);
     }
-    while (synack_loop_clock() - t0 < 2000000ull && step(t0)) {
-        ssize_t r = synack_recv(st, s, buf, sizeof(buf), 0);
-        if (r < 0 && r != -EAGAIN) {
-            printf("%s\n", errname((int)-r));
-            return 1;
-        }
-    }
-    printf("sent\n");
-    return 0;
+    synack_loop_stats s;
+    synack_loop_get_stats(lp, &s);
+    printf("faults: tx lost %llu reordered %llu, rx lost %llu reordered %llu, held drops %llu\n",
+           (unsigned long long)s.tx_link.lost, (unsigned long long)s.tx_link.reordered,
+           (unsigned long long)s.rx_link.lost, (unsigned long long)s.rx_link.reordered,
+           (unsigned long long)s.held_drops);
 }
 
 int main(int argc, char **argv)
@@ -233,7 +167,6 @@ int main(int argc, char **argv)
     if (argc < 6)
         return 2;
     synack_tuntap dev;
-    /* V6PEER_TAP set: a TAP device, so Ethernet with Neighbor Discovery (ipv6_tap.sh) */
     int tap = getenv("V6PEER_TAP") != NULL;
     int rc = synack_tuntap_open(&dev, argv[1], tap ? SYNACK_LINK_ETHERNET : SYNACK_LINK_IP);
     if (rc != 0) {
@@ -241,6 +174,15 @@ int main(int argc, char **argv)
         return 2;
     }
     synack_loop_config lc = {.dev = &dev};
+    synack_pcap *cap = NULL;
+    if (getenv("V6PEER_PCAP")) {
+        cap = synack_pcap_open(getenv("V6PEER_PCAP"),
+                               tap ? SYNACK_PCAP_ETHERNET : 101 /* LINKTYPE_RAW */);
+        lc.pcap = cap;
+    }
+    lc.tx_fault.loss = lc.rx_fault.loss = env_double("V6PEER_LOSS");
+    lc.tx_fault.reorder = lc.rx_fault.reorder = env_double("V6PEER_REORDER");
+    lc.fault_seed = getenv("V6PEER_SEED") ? strtoull(getenv("V6PEER_SEED"), NULL, 10) : 1;
     lp = synack_loop_new(&lc);
     synack_config cfg;
     synack_config_default(&cfg);
@@ -250,15 +192,18 @@ int main(int argc, char **argv)
     if (inet_pton(AF_INET6, argv[2], cfg.netif.addr6) != 1)
         return 2;
     cfg.netif.prefix6_len = 64;
+    uint8_t our6[16];
     memcpy(our6, cfg.netif.addr6, 16);
-    /* V6PEER_DAD_TRANSMITS: more DAD probes, for a peer that may miss the first (a TAP's
-     * carrier comes up in the kernel a moment after the device is opened) */
     if (getenv("V6PEER_DAD_TRANSMITS"))
         cfg.dad_transmits = (uint8_t)atoi(getenv("V6PEER_DAD_TRANSMITS"));
     if (tap) {
         static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x02}; /* link-local fe80::ff:fe00:2 */
         memcpy(cfg.netif.mac, mac, 6);
     }
+    if (getenv("V6PEER_MSL_MS"))
+        cfg.msl_us = strtoull(getenv("V6PEER_MSL_MS"), NULL, 10) * 1000;
+    if (getenv("V6PEER_SECONDS"))
+        run_us = strtoull(getenv("V6PEER_SECONDS"), NULL, 10) * 1000000;
     st = synack_stack_new(&cfg);
     if (!st) {
         const char *field = "?";
@@ -267,31 +212,37 @@ int main(int argc, char **argv)
         return 2;
     }
     synack_loop_attach(lp, st);
+    t0 = synack_loop_clock();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
     /* Duplicate Address Detection first (RFC 4862 5.4), whatever the mode: a tentative
      * address neither receives (a peer's datagram would vanish unanswered) nor is a source
      * (connect() would say EADDRNOTAVAIL). */
-    uint64_t t_dad = synack_loop_clock();
-    while (synack_addr6_state(st, our6) == SYNACK_ADDR6_TENTATIVE && step(t_dad))
-        ;
-    if (strcmp(argv[3], "sink") == 0)
-        rc = sink((uint16_t)atoi(argv[4]), argv[5]);
-    else if (strcmp(argv[3], "send") == 0 && argc >= 7)
+    while (synack_addr6_state(st, our6) == SYNACK_ADDR6_TENTATIVE && step()) {
+    }
+    const char *mode = argv[3];
+    if (strcmp(mode, "sink") == 0)
+        rc = serve((uint16_t)atoi(argv[4]), "sink", 1, argv[5]);
+    else if (strcmp(mode, "send") == 0 && argc >= 7)
         rc = send_file(argv[4], (uint16_t)atoi(argv[5]), argv[6]);
-    else if (strcmp(argv[3], "udpecho") == 0)
+    else if (strcmp(mode, "serve") == 0 && argc >= 7)
+        rc = serve((uint16_t)atoi(argv[4]), argv[5], (unsigned)atoi(argv[6]),
+                   argc >= 8 ? argv[7] : NULL);
+    else if (strcmp(mode, "conns") == 0 && argc >= 8)
+        rc = conns(argv[4], (uint16_t)atoi(argv[5]), (unsigned)atoi(argv[6]), argv[7]);
+    else if (strcmp(mode, "udpecho") == 0)
         rc = udp_echo((uint16_t)atoi(argv[4]), atoi(argv[5]));
-    else if (strcmp(argv[3], "udpsend") == 0 && argc >= 7)
+    else if (strcmp(mode, "udpsend") == 0 && argc >= 7)
         rc = udp_send(argv[4], (uint16_t)atoi(argv[5]), (size_t)atol(argv[6]));
     else
         rc = 2;
-    printf("Ip6InReceives %llu\nIp6InDelivers %llu\nOutRsts %llu\n",
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_Ip6InReceives),
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_Ip6InDelivers),
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_OutRsts));
-    printf("Icmp6InPktTooBigs %llu\nPmtuCacheUpdates %llu\n",
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_Icmp6InPktTooBigs),
-           (unsigned long long)synack_counter_get(st, SYNACK_CTR_PmtuCacheUpdates));
+    report();
     synack_stack_free(st);
     synack_loop_free(lp);
     synack_tuntap_close(&dev);
+    if (cap)
+        synack_pcap_close(cap);
     return rc;
 }
