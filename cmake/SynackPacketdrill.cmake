@@ -16,6 +16,10 @@
 #   interop.upstream_packetdrill    (labels interop, conformance) Linux's own scripts from a
 #                                   packetdrill checkout ($PACKETDRILL or /tmp/packetdrill),
 #                                   compared with tests/packetdrill/upstream-expected.txt
+#   interop.upstream_packetdrill_ipv6, interop.upstream_packetdrill_mapped  (the same labels)
+#                                   the same scripts in the ipv6 and ipv4-mapped-ipv6 modes,
+#                                   compared with upstream-expected-ipv6.txt and
+#                                   upstream-expected-ipv4-mapped-ipv6.txt
 
 file(GLOB SYNACK_PD_SOURCES CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tools/packetdrill/*.c")
 list(SORT SYNACK_PD_SOURCES)
@@ -49,15 +53,19 @@ if(SYNACK_PD_SOURCES)
             add_dependencies(${_t} synack_packetdrill)
         endif()
     endforeach()
-    foreach(_t IN ITEMS interop.packetdrill interop.upstream_packetdrill)
+    set(_pd_upstream interop.upstream_packetdrill interop.upstream_packetdrill_ipv6
+                     interop.upstream_packetdrill_mapped)
+    foreach(_t IN ITEMS interop.packetdrill ${_pd_upstream})
         if(TEST ${_t})
             set_property(TEST ${_t} APPEND PROPERTY ENVIRONMENT
                 "SYNACK_PACKETDRILL_SO=${SYNACK_PACKETDRILL_SO}")
         endif()
     endforeach()
-    if(TEST interop.upstream_packetdrill)
-        # 137 upstream scripts, some with seconds of virtual time and a retry each.
-        set_property(TEST interop.upstream_packetdrill APPEND PROPERTY LABELS conformance)
-        set_tests_properties(interop.upstream_packetdrill PROPERTIES TIMEOUT 1800)
-    endif()
+    foreach(_t IN LISTS _pd_upstream)
+        if(TEST ${_t})
+            # 137 upstream scripts, some with seconds of virtual time and a retry each.
+            set_property(TEST ${_t} APPEND PROPERTY LABELS conformance)
+            set_tests_properties(${_t} PROPERTIES TIMEOUT 1800)
+        endif()
+    endforeach()
 endif()

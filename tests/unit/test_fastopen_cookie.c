@@ -40,6 +40,20 @@ static void test_linux_vector_ipv6(void **state)
     assert_memory_equal(c, want, 8);
 }
 
+static void test_runner_ipv6_cookie(void **state)
+{
+    (void)state;
+    /* tests/interop/upstream_packetdrill.sh's ipv6 mode plays the scripts between
+     * documentation addresses, client 2001:db8::1 and server 2001:db8:1::2, and passes
+     * this as TFO_COOKIE: Linux's cookie for them under defaults.sh's key */
+    static const uint8_t client[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+    static const uint8_t server[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, [15] = 2};
+    uint8_t c[TFO_COOKIE_LEN];
+    tcp_fastopen_cookie6(key, client, server, c);
+    static const uint8_t want[8] = {0xac, 0x1a, 0x5a, 0xa9, 0x28, 0xcb, 0x98, 0xf0};
+    assert_memory_equal(c, want, 8);
+}
+
 static void test_depends_on_both_addresses(void **state)
 {
     (void)state;
@@ -56,6 +70,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linux_vector),
         cmocka_unit_test(test_linux_vector_ipv6),
+        cmocka_unit_test(test_runner_ipv6_cookie),
         cmocka_unit_test(test_depends_on_both_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
