@@ -214,6 +214,10 @@ endforeach()
 if(TEST interop.gateway_threads)
     set_tests_properties(interop.gateway_threads PROPERTIES TIMEOUT 300)
 endif()
+# bench_gateway runs the gateway benchmark twice, briefly, with every tool side by side.
+if(TEST interop.bench_gateway)
+    set_tests_properties(interop.bench_gateway PROPERTIES TIMEOUT 300)
+endif()
 
 # --- package shell tests: the library as a user gets it (install, headers, version) -----------
 

@@ -157,7 +157,8 @@ static void test_stat_json(void **state)
     free(r.out);
 }
 
-/* `synack bench gateway`'s --runs (1..99) and --seconds (1..600): out-of-range values and a
+/* `synack bench gateway`'s --runs (1..99), --seconds (1..600) and --rows (a comma list of
+ * bulk1, bulk4, cps, rr, udp, http): out-of-range values, unknown or empty row groups and a
  * missing value are refused with exit 2 before anything runs; values in range are accepted
  * (checked against a benchmark name that does not exist, so nothing needs root). */
 static void test_bench_gateway_flags(void **state)
@@ -165,9 +166,10 @@ static void test_bench_gateway_flags(void **state)
     (void)state;
     if (!bin)
         skip();
-    static const char *const bad[][2] = {{"--runs", "0"},      {"--runs", "100"},
-                                         {"--runs", "x"},      {"--seconds", "0"},
-                                         {"--seconds", "601"}, {"--seconds", "-1"}};
+    static const char *const bad[][2] = {
+        {"--runs", "0"},      {"--runs", "100"},   {"--runs", "x"},     {"--seconds", "0"},
+        {"--seconds", "601"}, {"--seconds", "-1"}, {"--rows", "bogus"}, {"--rows", "udp,"},
+        {"--rows", ",udp"},   {"--rows", ""},      {"--rows", "udp,x"}};
     proc_out r;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         tool(&r, "bench", "gateway", bad[i][0], bad[i][1]);
@@ -189,6 +191,14 @@ static void test_bench_gateway_flags(void **state)
     assert_non_null(strstr(r.err, "no benchmark named 'nosuch'"));
     free(r.out);
     tool(&r, "bench", "nosuch", "--seconds", "600");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no benchmark named 'nosuch'"));
+    free(r.out);
+    tool(&r, "bench", "nosuch", "--rows", "bulk1,bulk4,cps,rr,udp,http");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no benchmark named 'nosuch'"));
+    free(r.out);
+    tool(&r, "bench", "nosuch", "--no-rivals", "--no-threads");
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "no benchmark named 'nosuch'"));
     free(r.out);

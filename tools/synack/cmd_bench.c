@@ -55,6 +55,7 @@ static void usage(FILE *out)
         "                    [--sndbuf B] [--rcvbuf B] [--copy-link] [--zero-copy] [--step-us N]\n"
         "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
         "                    [--lwip-src DIR] [--runs N] [--seconds S]\n"
+        "                    [--rows bulk1,bulk4,cps,rr,udp,http] [--no-rivals] [--no-threads]\n"
         "benchmarks:\n");
     for (size_t i = 0; i < NBENCHES; i++)
         fprintf(out, "  %-11s %s\n", benches[i].name, benches[i].summary);
@@ -99,6 +100,10 @@ int cmd_bench(int argc, char **argv)
             o.quick = 1;
         } else if (strcmp(a, "--no-kernel") == 0) {
             o.no_kernel = 1;
+        } else if (strcmp(a, "--no-rivals") == 0) {
+            o.no_rivals = 1;
+        } else if (strcmp(a, "--no-threads") == 0) {
+            o.no_threads = 1;
         } else if (strcmp(a, "--copy-link") == 0) {
             o.copy_link = 1;
         } else if (strcmp(a, "--zero-copy") == 0) {
@@ -112,9 +117,9 @@ int cmd_bench(int argc, char **argv)
             return 0;
         } else if (a[0] == '-' && a[1] == '-') {
             static const char *const valued[] = {
-                "--bytes",  "--count",    "--conns",       "--mtu",    "--sndbuf",
-                "--rcvbuf", "--step-us",  "--max-seconds", "--cpu",    "--src",
-                "--cc",     "--lwip-src", "--runs",        "--seconds"};
+                "--bytes",  "--count",    "--conns",       "--mtu",     "--sndbuf",
+                "--rcvbuf", "--step-us",  "--max-seconds", "--cpu",     "--src",
+                "--cc",     "--lwip-src", "--runs",        "--seconds", "--rows"};
             int known = 0;
             for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
                 known |= strcmp(a, valued[k]) == 0;
@@ -166,6 +171,8 @@ int cmd_bench(int argc, char **argv)
             } else if (strcmp(a, "--seconds") == 0) {
                 bad = parse_size(val, 1000, &o.seconds);
                 bad = bad || o.seconds < 1 || o.seconds > 600;
+            } else if (strcmp(a, "--rows") == 0) {
+                bad = bench_gateway_rows(val, &o.gw_rows);
             }
             if (bad) {
                 fprintf(stderr, "synack bench: bad value for %s: %s\n", a, val);

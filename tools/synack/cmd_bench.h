@@ -34,12 +34,15 @@ typedef struct bench_opts {
     const char *lwip_src; /* --lwip-src DIR: an lwIP source tree to build for size */
     uint64_t runs;        /* --runs N: gateway reports medians of N runs (0 = default) */
     uint64_t seconds;     /* --seconds S: gateway's iperf3 duration (0 = default) */
+    unsigned gw_rows;     /* --rows LIST: gateway row groups, from bench_gateway_rows (0 = all) */
+    int no_rivals;        /* --no-rivals: gateway without slirp4netns and pasta */
+    int no_threads;       /* --no-threads: gateway without the `--threads 2` column */
 } bench_opts;
 
 /* ---- report ---- */
 
-#define BENCH_MAX_ROWS 32
-#define BENCH_MAX_NOTES 24
+#define BENCH_MAX_ROWS 96
+#define BENCH_MAX_NOTES 32
 
 /* Which way a figure is better, for the ratio column. */
 typedef enum bench_better {
@@ -193,6 +196,9 @@ int bench_throughput(const bench_opts *o, bench_report *r);
 /* cmd_bench_gateway.c: a namespace's traffic through veth, `synack gateway`, slirp4netns
  * and pasta, side by side (root). */
 int bench_gateway(const bench_opts *o, bench_report *r);
+/* Parses gateway's --rows list ("bulk1,bulk4,cps,rr,udp,http") into a bit per group;
+ * 0, or -EINVAL for an empty list or a name it does not know. */
+int bench_gateway_rows(const char *list, unsigned *mask);
 int bench_churn(const bench_opts *o, bench_report *r);
 int bench_latency(const bench_opts *o, bench_report *r);
 int bench_scale(const bench_opts *o, bench_report *r);

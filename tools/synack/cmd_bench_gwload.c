@@ -63,22 +63,30 @@ void gwload_end(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-static struct sockaddr_in sin_of(uint32_t addr)
+static struct sockaddr_in sin_port(uint32_t addr, uint16_t port)
 {
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
-    sa.sin_port = htons(GWLOAD_ECHO_PORT);
+    sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(addr);
     return sa;
 }
 
-/* Echoes whatever arrives on every accepted connection until killed. */
-static void echo_loop(int ls)
+static struct sockaddr_in sin_of(uint32_t addr)
+{
+    return sin_port(addr, GWLOAD_ECHO_PORT);
+}
+
+/* Echoes whatever arrives on every accepted connection, and every datagram on us, until
+ * killed. */
+static void echo_loop(int ls, int us)
 {
     int ep = epoll_create1(0);
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls};
-    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev) != 0)
+    struct epoll_event uev = {.events = EPOLLIN, .data.fd = us};
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev) != 0 ||
+        epoll_ctl(ep, EPOLL_CTL_ADD, us, &uev) != 0)
         _exit(1);
     char buf[4096];
     for (;;) {
@@ -86,6 +94,15 @@ static void echo_loop(int ls)
         int n = epoll_wait(ep, evs, 64, -1);
         for (int i = 0; i < n; i++) {
             int fd = evs[i].data.fd;
+            if (fd == us) {
+                struct sockaddr_in from;
+                socklen_t fl = sizeof from;
+                ssize_t r =
+                    recvfrom(us, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+                if (r >= 0)
+                    (void)sendto(us, buf, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
+                continue;
+            }
             if (fd == ls) {
                 int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
                 if (c < 0)
@@ -115,12 +132,80 @@ pid_t gwload_echo_server(const char *ns, uint32_t addr, unsigned life_s)
     if (gwload_enter(ns) != 0)
         _exit(1);
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-    struct sockaddr_in sa = sin_of(addr);
+    int us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = sin_of(addr), ua = sin_port(addr, GWLOAD_UDP_PORT);
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1024) != 0)
         _exit(1);
-    echo_loop(ls);
+    if (us < 0 || bind(us, (struct sockaddr *)&ua, sizeof ua) != 0)
+        _exit(1);
+    echo_loop(ls, us);
     _exit(0);
+}
+
+/* Reads a request's head (bounded: 4 KiB, the socket's timeout); 0 once it ended. */
+static int http_read_head(int c)
+{
+    char req[4096];
+    size_t got = 0;
+    while (got < sizeof req - 1) {
+        ssize_t r = read(c, req + got, sizeof req - 1 - got);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+        req[got] = '\0';
+        if (strstr(req, "\r\n\r\n"))
+            return strncmp(req, "GET ", 4) == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
+static void http_serve(int c)
+{
+    static char body[256 << 10];
+    memset(body, 'h', sizeof body);
+    struct timeval tv = {10, 0}; /* a client that stops reading cannot hold the server */
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (http_read_head(c) != 0)
+        return;
+    char head[160];
+    int hl = snprintf(head, sizeof head,
+                      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                      "Content-Length: %u\r\nConnection: close\r\n\r\n",
+                      GWLOAD_HTTP_BYTES);
+    if (write(c, head, (size_t)hl) != hl)
+        return;
+    for (size_t left = GWLOAD_HTTP_BYTES; left > 0;) {
+        size_t n = left < sizeof body ? left : sizeof body;
+        ssize_t w = write(c, body, n);
+        if (w <= 0)
+            return;
+        left -= (size_t)w;
+    }
+}
+
+pid_t gwload_http_server(const char *ns, uint32_t addr, unsigned life_s)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    alarm(life_s);
+    signal(SIGPIPE, SIG_IGN);
+    if (gwload_enter(ns) != 0)
+        _exit(1);
+    int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    struct sockaddr_in sa = sin_port(addr, GWLOAD_HTTP_PORT);
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 16) != 0)
+        _exit(1);
+    for (;;) {
+        int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            continue;
+        http_serve(c);
+        close(c);
+    }
 }
 
 static double now_s(void)
@@ -215,9 +300,64 @@ static void pingpong_body(uint32_t addr, uint64_t count, double max_s, gwload_re
     free(rtt);
 }
 
+static void udp_rr_body(uint32_t addr, uint64_t count, size_t size, double max_s,
+                        gwload_result *res)
+{
+    double *rtt = calloc(count ? count : 1, sizeof *rtt);
+    char out[1500], in[1500];
+    if (size > sizeof out)
+        size = sizeof out;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = sin_port(addr, GWLOAD_UDP_PORT);
+    struct timeval tv = {0, 200000};
+    if (!rtt || s < 0 || setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+        connect(s, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        res->failed = 1;
+        free(rtt);
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    double t0 = now_s();
+    for (uint64_t i = 0; i < count; i++) {
+        double a = now_s();
+        if (a - t0 >= max_s)
+            break;
+        /* Each request carries its number so that a late reply to an earlier one (after
+         * its 200 ms) is not taken for this one's. */
+        memset(out, 'u', size);
+        memcpy(out, &i, size < sizeof i ? size : sizeof i);
+        if (send(s, out, size, 0) != (ssize_t)size) {
+            res->lost++;
+            continue;
+        }
+        for (;;) {
+            ssize_t r = recv(s, in, sizeof in, 0);
+            if (r < 0) {
+                res->lost++;
+                break;
+            }
+            if ((size_t)r == size && memcmp(in, out, size) == 0) {
+                rtt[res->done++] = (now_s() - a) * 1e6;
+                break;
+            }
+        }
+    }
+    close(s);
+    if (res->done) {
+        qsort(rtt, res->done, sizeof *rtt, cmp_double);
+        res->p50_us = rtt[(size_t)(0.50 * (double)(res->done - 1) + 0.5)];
+        res->p99_us = rtt[(size_t)(0.99 * (double)(res->done - 1) + 0.5)];
+    }
+    res->failed = res->done == 0 || res->lost * 10 > res->done + res->lost;
+    free(rtt);
+}
+
+enum { CLIENT_CONNECT, CLIENT_PINGPONG, CLIENT_UDP };
+
 /* Runs one client body in a child that joined `ns`; the result comes back over a pipe. */
-static int run_client(const char *ns, uint32_t addr, uint64_t count, double max_s, int pingpong,
-                      gwload_result *res)
+static int run_client(const char *ns, uint32_t addr, uint64_t count, double max_s, int kind,
+                      size_t size, gwload_result *res)
 {
     memset(res, 0, sizeof *res);
     res->rate = res->p50_us = res->p99_us = NAN;
@@ -236,8 +376,10 @@ static int run_client(const char *ns, uint32_t addr, uint64_t count, double max_
         gwload_result r = *res;
         if (gwload_enter(ns) != 0)
             r.failed = 1;
-        else if (pingpong)
+        else if (kind == CLIENT_PINGPONG)
             pingpong_body(addr, count, max_s, &r);
+        else if (kind == CLIENT_UDP)
+            udp_rr_body(addr, count, size, max_s, &r);
         else
             connect_rate_body(addr, count, max_s, &r);
         _exit(write(pfd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
@@ -258,12 +400,18 @@ static int run_client(const char *ns, uint32_t addr, uint64_t count, double max_
 int gwload_connect_rate(const char *ns, uint32_t addr, uint64_t count, double max_s,
                         gwload_result *res)
 {
-    return run_client(ns, addr, count, max_s, 0, res);
+    return run_client(ns, addr, count, max_s, CLIENT_CONNECT, 0, res);
 }
 
 int gwload_pingpong(const char *ns, uint32_t addr, uint64_t count, double max_s, gwload_result *res)
 {
-    return run_client(ns, addr, count, max_s, 1, res);
+    return run_client(ns, addr, count, max_s, CLIENT_PINGPONG, 0, res);
+}
+
+int gwload_udp_rr(const char *ns, uint32_t addr, uint64_t count, size_t size, double max_s,
+                  gwload_result *res)
+{
+    return run_client(ns, addr, count, max_s, CLIENT_UDP, size ? size : 1, res);
 }
 
 double gwload_cpu_seconds(pid_t pid)
