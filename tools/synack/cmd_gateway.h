@@ -59,7 +59,7 @@ typedef struct gw_opts {
     uint8_t addr6[16]; /* --ipv6-addr: the namespace's address */
     uint8_t prefix6;   /* its prefix length */
     uint8_t gw6[16];   /* --ipv6-gw: the gateway's address, the namespace's default route */
-    uint32_t threads;     /* --threads: stacks, each on a queue of a multi-queue TAP */
+    uint32_t threads;  /* --threads: stacks, each on a queue of a multi-queue TAP */
 } gw_opts;
 
 /* Sets the defaults of the options cmd_gateway_opts.c parses. */
