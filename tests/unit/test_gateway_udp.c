@@ -136,7 +136,7 @@ static void test_blocked(void **state)
     synack_stack_free(h.st);
 }
 
-static const uint8_t GW6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};       /* 2001:db8::2 */
+static const uint8_t GW6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};        /* 2001:db8::2 */
 static const uint8_t CLIENT6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x64}; /* ...::100 */
 
 static gw_opts v6_opts(void)
@@ -290,12 +290,9 @@ static void test_icmp_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hostport),
-        cmocka_unit_test(test_resolv_conf),
-        cmocka_unit_test(test_blocked),
-        cmocka_unit_test(test_dest6),
-        cmocka_unit_test(test_blocked6),
-        cmocka_unit_test(test_icmp_frames),
+        cmocka_unit_test(test_hostport), cmocka_unit_test(test_resolv_conf),
+        cmocka_unit_test(test_blocked),  cmocka_unit_test(test_dest6),
+        cmocka_unit_test(test_blocked6), cmocka_unit_test(test_icmp_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,8 @@
 
 #define GW_EXTRA_POLL (GW_MAX_FORWARDS + 1) /* forward listeners, the control socket */
 #define GW_MAX_POLL (1025 + GW_EXTRA_POLL)
-#define GW_POLL_SLOTS (GW_MAX_POLL + 4096 + GW_MAX_FORWARDS + 64) /* and UDP flows and
-                                                                    forwards, ping sockets */
+/* and UDP flows and forwards, ping sockets */
+#define GW_POLL_SLOTS (GW_MAX_POLL + 4096 + GW_MAX_FORWARDS + 64)
 
 /* Atomic: every --threads thread reads it, the signal handler sets it (lock-free). */
 static atomic_int gw_stop;

@@ -73,8 +73,7 @@ gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t 
         *owner = 0;
         return GW_STEER_HAND;
     }
-    if (type != 0x0800 || len < 14 + 20 || (f[14] >> 4) != 4 ||
-        (f[14 + 9] != 6 && f[14 + 9] != 17))
+    if (type != 0x0800 || len < 14 + 20 || (f[14] >> 4) != 4 || (f[14 + 9] != 6 && f[14 + 9] != 17))
         return GW_STEER_LOCAL;
     size_t ihl = (size_t)(f[14] & 15) * 4;
     /* a fragment's ports are not where they would be: the stack drops it anyway */

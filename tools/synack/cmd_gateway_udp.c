@@ -254,9 +254,9 @@ static int fwd_reply(gw_udp *u, const udp_key *k, size_t n, uint64_t now)
     uint32_t slot = (uint32_t)(k->dport - GW_UDP_FWD_PORT0);
     udp_fwd *w = &u->fw[slot / GW_UDP_FWD_PEERS];
     fwd_peer *p = &w->p[slot % GW_UDP_FWD_PEERS];
-    int ours = k->v6 ? w->spec->v6 && memcmp(k->d6, g->gw6, 16) == 0 &&
-                           memcmp(k->c6, g->addr6, 16) == 0
-                     : !w->spec->v6 && k->daddr == u->o.gw && k->caddr == g->addr;
+    int ours =
+        k->v6 ? w->spec->v6 && memcmp(k->d6, g->gw6, 16) == 0 && memcmp(k->c6, g->addr6, 16) == 0
+              : !w->spec->v6 && k->daddr == u->o.gw && k->caddr == g->addr;
     if (!ours || k->cport != w->spec->ns_port)
         return 0;
     if (p->sa.ss_family == 0 ||
@@ -279,8 +279,9 @@ static void outbound(gw_udp *u, uint64_t now)
         synack_socklen_t sl = sizeof(src6), dl = sizeof(dst6);
         memset(&src6, 0, sizeof(src6));
         memset(&dst6, 0, sizeof(dst6));
-        ssize_t n = synack_recvfrom_to(u->st, u->s, u->buf, sizeof(u->buf), 0,
-                                       (struct sockaddr *)&src6, &sl, (struct sockaddr *)&dst6, &dl);
+        ssize_t n =
+            synack_recvfrom_to(u->st, u->s, u->buf, sizeof(u->buf), 0, (struct sockaddr *)&src6,
+                               &sl, (struct sockaddr *)&dst6, &dl);
         if (n < 0)
             return;
         udp_key key;
@@ -387,9 +388,9 @@ static void unreachable(gw_udp *u, const udp_flow *f, int err)
      * 0, administratively prohibited 1 (a host firewall's reject) */
     int code;
     if (f->k.v6)
-        code = err == ECONNREFUSED  ? 4
-               : err == EHOSTUNREACH ? 3
-               : err == ENETUNREACH  ? 0
+        code = err == ECONNREFUSED             ? 4
+               : err == EHOSTUNREACH           ? 3
+               : err == ENETUNREACH            ? 0
                : err == EACCES || err == EPERM ? 1
                                                : -1;
     else
@@ -463,8 +464,8 @@ static void fwd_inbound(gw_udp *u, udp_fwd *w, uint64_t now)
         struct sockaddr_storage sa;
         socklen_t len = sizeof(sa);
         memset(&sa, 0, sizeof(sa));
-        ssize_t n = recvfrom(w->fd, u->buf, sizeof(u->buf), MSG_DONTWAIT, (struct sockaddr *)&sa,
-                             &len);
+        ssize_t n =
+            recvfrom(w->fd, u->buf, sizeof(u->buf), MSG_DONTWAIT, (struct sockaddr *)&sa, &len);
         if (n < 0)
             return;
         if (len > sizeof(sa) || sa.ss_family == 0)
