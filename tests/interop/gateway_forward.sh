@@ -6,14 +6,17 @@
 # keeps sending after the host client's FIN); a forward to a port nobody listens on in the
 # container resets the host client at once; `synack stat --gateway PID` shows a live flow
 # with both sides' 4-tuples, as text and JSON; the container's server killed mid-transfer
-# resets the host client; the JSON summary's forward counters.
+# resets the host client; --forward udp: and udp6: carry datagrams of two host peers each
+# to the container's echo server and each peer its own replies; the JSON summary's forward
+# counters.
 source "$(dirname "$0")/lib/gateway.bash"
 require curl socat python3 sha256sum
 
 gw_setup
 gw_start --forward tcp:8080:80 --forward "tcp:$SERVER:8081:81" --forward tcp:8082:82 \
-    --forward tcp:8083:83 --forward tcp:8084:84
-log "gateway $GW_PID serves $NS_C with five forwards"
+    --forward tcp:8083:83 --forward tcp:8084:84 --forward udp:127.0.0.1:8053:53 \
+    --forward udp6:8054:54
+log "gateway $GW_PID serves $NS_C with seven forwards"
 
 # 1. 100 MiB out of the container through tcp:8080:80, by HTTP.
 head -c $((100 << 20)) /dev/urandom >"$WORK/data"
@@ -163,10 +166,48 @@ wait "$CLIENT_PID" || fail "client: $(cat "$WORK/client.out")"
 grep -q "reset after" "$WORK/client.out" || fail "client: $(cat "$WORK/client.out")"
 log "container server killed mid-transfer: host client $(cat "$WORK/client.out")"
 
+# 7. --forward udp:127.0.0.1:8053:53 and udp6:8054:54: two host peers on each reach the
+#    container's echo server (IPv4 from the gateway's address, IPv6 from its IPv6 one) and
+#    each gets its own replies.
+cbg udpsrv timeout 60 python3 -c '
+import select, socket
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("0.0.0.0", 53))
+b = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); b.bind(("::", 54))
+print("up", flush=True)
+while True:
+    for s in select.select([a, b], [], [], 60)[0]:
+        d, p = s.recvfrom(2048); s.sendto(d + b" from " + p[0].encode(), p)'
+wait_for "$WORK/udpsrv.out" up
+hx timeout 20 python3 - <<'PY' || fail "forward udp / udp6"
+import socket
+peers = [(socket.AF_INET, ("127.0.0.1", 8053), "192.0.2.2"),
+         (socket.AF_INET6, ("::1", 8054), "2001:db8:ffff::2")]
+for fam, dst, gw in peers:
+    socks = [socket.socket(fam, socket.SOCK_DGRAM) for _ in range(2)]
+    for i, s in enumerate(socks):
+        s.settimeout(2)
+        for _ in range(3):  # the first may wait for neighbor discovery
+            s.sendto(b"peer %d" % i, dst)
+            try:
+                r = s.recv(2048)
+                break
+            except socket.timeout:
+                continue
+        else:
+            raise SystemExit("no reply through %s" % (dst,))
+        assert r == b"peer %d from %s" % (i, gw.encode()), r
+PY
+log "--forward udp: and udp6: echo for two host peers each"
+
 stop "$GW_PID" 10 || fail "gateway exited $?"
 python3 - "$WORK/gateway.out" <<'PY' || fail "gateway summary: $(gw_summary)"
 import json, sys
-s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines() if l.startswith("{")]
+u = [l for l in lines if l["summary"] == "gateway_udp"][0]
+assert u["fwd_peers"] == 4 and u["fwd_in"] >= 4 and u["fwd_out"] >= 4, u
+assert u["fwd_evicted"] == 0 and u["errors"] == 0, u
+s = lines[-1]
 assert s["fwd_accepted"] == 6 and s["fwd_connected"] == 5 and s["fwd_failed"] == 1, s
 assert s["resets"] == 1, s
 assert s["held"] == 0 and s["open"] == 0, s

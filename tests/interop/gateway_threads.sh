@@ -7,7 +7,8 @@
 # exit summary has a line per thread. Then the other gateway tests run again with
 # GW_THREADS=2: 100 MiB by SHA-256, refused and unreachable, half-close, resets
 # (gateway_tcp), 1,000 connections 200 at a time (gateway_conns), DNS, UDP echo, ping
-# (gateway_udp), port forwards and the control socket (gateway_forward).
+# (gateway_udp), the same over IPv6 (gateway_udp6), TCP and UDP port forwards and the
+# control socket (gateway_forward).
 source "$(dirname "$0")/lib/gateway.bash"
 require python3 curl socat sha256sum
 
@@ -82,7 +83,7 @@ PY
 log "threads: $(grep gateway_threads "$WORK/gateway.out")"
 
 dir=$(dirname "$0")
-for t in gateway_tcp gateway_conns gateway_udp gateway_forward; do
+for t in gateway_tcp gateway_conns gateway_udp gateway_udp6 gateway_forward; do
     log "--- $t with --threads 2"
     bash "$dir/$t.sh" || fail "$t with --threads 2 (exit $?)"
 done

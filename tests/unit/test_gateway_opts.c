@@ -38,12 +38,26 @@ static void test_forward_specs(void **state)
     assert_int_equal(o.fwd[1].host_addr, IP(198, 18, 0, 1));
     assert_int_equal(o.fwd[1].host_port, 8081);
     assert_int_equal(o.fwd[1].ns_port, 81);
-    static const char *const bad[] = {
-        "udp:53:53",         "tcp:8080", "tcp:0:80", "tcp:80:65536", "tcp:1.2.3:80:80",
-        "tcp:1.2.3.4:1:2:3", "tcp::80",  "tcp:80:",  "8080:80",      "tcp:8x:80"};
+    assert_int_equal(o.fwd[1].udp, 0);
+    /* datagrams: the same spec after udp: */
+    assert_int_equal(gw_opts_parse(&o, "--forward", "udp:5353:53"), 2);
+    assert_int_equal(gw_opts_parse(&o, "--forward", "udp:198.18.0.1:5354:54"), 2);
+    assert_int_equal(o.nfwd, 4);
+    assert_int_equal(o.fwd[2].udp, 1);
+    assert_int_equal(o.fwd[2].host_addr, 0);
+    assert_int_equal(o.fwd[2].host_port, 5353);
+    assert_int_equal(o.fwd[2].ns_port, 53);
+    assert_int_equal(o.fwd[3].udp, 1);
+    assert_int_equal(o.fwd[3].host_addr, IP(198, 18, 0, 1));
+    assert_int_equal(o.fwd[3].host_port, 5354);
+    assert_int_equal(o.fwd[3].ns_port, 54);
+    static const char *const bad[] = {"udp:53",          "udp:0:53",          "sctp:53:53",
+                                      "tcp:8080",        "tcp:0:80",          "tcp:80:65536",
+                                      "tcp:1.2.3:80:80", "tcp:1.2.3.4:1:2:3", "tcp::80",
+                                      "tcp:80:",         "8080:80",           "tcp:8x:80"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(gw_opts_parse(&o, "--forward", bad[i]), -1);
-    assert_int_equal(o.nfwd, 2);
+    assert_int_equal(o.nfwd, 4);
     assert_int_equal(gw_opts_parse(&o, "--forward", NULL), -1);
     while (o.nfwd < GW_MAX_FORWARDS)
         assert_int_equal(gw_opts_parse(&o, "--forward", "tcp:9000:90"), 2);

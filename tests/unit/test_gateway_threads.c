@@ -131,6 +131,48 @@ static void test_steering(void **state)
     v6[14 + 40] = 136;
     v6[14 + 6] = 6; /* TCP, not ICMPv6 */
     assert_int_equal(gw_steer_frame(&s, 1, v6, sizeof(v6), &owner), GW_STEER_LOCAL);
+    /* --forward udp: and the IPv6 forwards: the namespace's replies from the forward's port
+     * to the gateway are thread 0's too, only of the forward's own protocol */
+    assert_int_equal(gw_opts_parse(&o, "--forward", "udp:5353:53"), 2);
+    memset(o.addr6, 0, 16);
+    o.addr6[0] = 0x20;
+    o.addr6[1] = 0x01;
+    o.addr6[15] = 0x64;
+    memcpy(o.gw6, o.addr6, 16);
+    o.gw6[15] = 2;
+    o.fwd[o.nfwd++] = (gw_forward){.host_port = 5354, .ns_port = 54, .v6 = 1, .udp = 1};
+    o.fwd[o.nfwd++] = (gw_forward){.host_port = 8086, .ns_port = 86, .v6 = 1};
+    gw_steer_init(&s, &o, 2);
+    n = tcp_frame(f, o.addr, 53, o.gw, 61000);
+    f[14 + 9] = 17;
+    owner = 99;
+    assert_int_equal(gw_steer_frame(&s, 1, f, n, &owner), GW_STEER_HAND);
+    assert_int_equal(owner, 0);
+    assert_int_equal(gw_steer_frame(&s, 0, f, n, &owner), GW_STEER_LOCAL);
+    f[14 + 9] = 6; /* TCP from 53: no forward's */
+    assert_int_equal(gw_steer_frame(&s, 1, f, n, &owner), GW_STEER_LOCAL);
+    n = tcp_frame(f, o.addr, 80, o.gw, 40000);
+    f[14 + 9] = 17; /* UDP from 80 (a TCP forward's port): not a forward's */
+    assert_int_equal(gw_steer_frame(&s, 1, f, n, &owner), GW_STEER_LOCAL);
+    uint8_t u6[14 + 40 + 8] = {[12] = 0x86, [13] = 0xdd, [14] = 0x60, [14 + 6] = 17};
+    memcpy(u6 + 14 + 8, o.addr6, 16);
+    memcpy(u6 + 14 + 24, o.gw6, 16);
+    u6[14 + 41] = 54;
+    owner = 99;
+    assert_int_equal(gw_steer_frame(&s, 1, u6, sizeof(u6), &owner), GW_STEER_HAND);
+    assert_int_equal(owner, 0);
+    u6[14 + 41] = 86; /* UDP from the TCP6 forward's port */
+    assert_int_equal(gw_steer_frame(&s, 1, u6, sizeof(u6), &owner), GW_STEER_LOCAL);
+    u6[14 + 6] = 6;
+    assert_int_equal(gw_steer_frame(&s, 1, u6, sizeof(u6), &owner), GW_STEER_HAND);
+    u6[14 + 41] = 54; /* TCP from the UDP6 forward's port */
+    assert_int_equal(gw_steer_frame(&s, 1, u6, sizeof(u6), &owner), GW_STEER_LOCAL);
+    u6[14 + 6] = 17;
+    u6[14 + 8] = 0x30; /* another source */
+    assert_int_equal(gw_steer_frame(&s, 1, u6, sizeof(u6), &owner), GW_STEER_LOCAL);
+    u6[14 + 8] = 0x20;
+    u6[14 + 24 + 15] = 3; /* to another address */
+    assert_int_equal(gw_steer_frame(&s, 1, u6, sizeof(u6), &owner), GW_STEER_LOCAL);
     /* one thread: everything local, ARP replies too */
     gw_steer_init(&s, &o, 1);
     n = tcp_frame(f, o.addr, 80, o.gw, 40000);

@@ -136,6 +136,113 @@ static void test_blocked(void **state)
     synack_stack_free(h.st);
 }
 
+static const uint8_t GW6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};        /* 2001:db8::2 */
+static const uint8_t CLIENT6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x64}; /* ...::100 */
+
+static gw_opts v6_opts(void)
+{
+    gw_opts g;
+    memset(&g, 0, sizeof(g));
+    g.addr = CLIENT;
+    g.gw = GW;
+    g.ipv6 = 1;
+    memcpy(g.gw6, GW6, 16);
+    memcpy(g.addr6, CLIENT6, 16);
+    g.prefix6 = 64;
+    return g;
+}
+
+/* IPv6's destinations: the TCP relay's policy (gw_dest_sa), DNS at the gateway's port 53. */
+static void test_dest6(void **state)
+{
+    (void)state;
+    gw_opts g = v6_opts();
+    gw_udp_opts o = {.max_flows = 4, .gw = GW, .dns = DNS, .dns_server = 0xc6120035u, .go = &g};
+    struct sockaddr_in6 to;
+    uint8_t d[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x12, [15] = 1}; /* 2001:db8:12::1 */
+    memset(&to, 0, sizeof(to));
+    assert_int_equal(gw_udp_dest6(&o, d, 7, &to), GW_UDP6_RELAY);
+    assert_int_equal(to.sin6_family, AF_INET6);
+    assert_int_equal(ntohs(to.sin6_port), 7);
+    assert_memory_equal(to.sin6_addr.s6_addr, d, 16);
+    assert_int_equal(gw_udp_dest6(&o, GW6, 53, &to), GW_UDP6_DNS);
+    assert_int_equal(gw_udp_dest6(&o, GW6, 9, &to), GW_UDP6_UNREACH);
+    assert_int_equal(gw_udp_dest6(&o, CLIENT6, 9, &to), GW_UDP6_DROP); /* itself */
+    uint8_t ll[16] = {0xfe, 0x80, [15] = 1}, mc[16] = {0xff, 0x02, [15] = 1}, lo[16] = {[15] = 1};
+    assert_int_equal(gw_udp_dest6(&o, ll, 9, &to), GW_UDP6_DROP);
+    assert_int_equal(gw_udp_dest6(&o, mc, 9, &to), GW_UDP6_DROP);
+    assert_int_equal(gw_udp_dest6(&o, lo, 9, &to), GW_UDP6_DROP);
+    g.host_loopback = 1; /* the gateway is the host's ::1, DNS still first */
+    assert_int_equal(gw_udp_dest6(&o, GW6, 9, &to), GW_UDP6_LOOPBACK);
+    assert_int_equal(ntohs(to.sin6_port), 9);
+    assert_memory_equal(to.sin6_addr.s6_addr, lo, 16);
+    assert_int_equal(gw_udp_dest6(&o, GW6, 53, &to), GW_UDP6_DNS);
+    o.dns_server = 0; /* no resolver: the port is closed */
+    assert_int_equal(gw_udp_dest6(&o, GW6, 53, &to), GW_UDP6_UNREACH);
+    o.dns = 0; /* --dns none: port 53 is the host's ::1 like any other */
+    assert_int_equal(gw_udp_dest6(&o, GW6, 53, &to), GW_UDP6_LOOPBACK);
+    g.ipv6 = 0;
+    assert_int_equal(gw_udp_dest6(&o, d, 7, &to), GW_UDP6_DROP);
+    o.go = NULL;
+    assert_int_equal(gw_udp_dest6(&o, d, 7, &to), GW_UDP6_DROP);
+}
+
+/* A datagram from the namespace's IPv6 client to dst:dport, with its mandatory checksum. */
+static void from_ns6(host *h, const uint8_t dst[16], uint16_t dport)
+{
+    uint8_t f[40 + 12] = {0x60, 0, 0, 0, 0, 12, 17, 64};
+    memcpy(f + 8, CLIENT6, 16);
+    memcpy(f + 24, dst, 16);
+    wr16(f + 40, 40000);
+    wr16(f + 42, dport);
+    wr16(f + 44, 12);
+    memcpy(f + 48, "ping", 4);
+    uint8_t ps[40 + 12] = {0}; /* the pseudo-header (RFC 8200 8.1), then the datagram */
+    memcpy(ps, f + 8, 32);
+    ps[35] = 12;
+    ps[39] = 17;
+    memcpy(ps + 40, f + 40, 12);
+    wr16(f + 46, sum(ps, sizeof(ps)));
+    assert_int_equal(synack_input(h->st, 1000, f, sizeof(f)), 0);
+}
+
+/* With --ipv6 the one catch-all is dual-stack: IPv4 is refused as before, IPv6 to the
+ * gateway's own address gets ICMPv6 port unreachable, to the namespace's own is dropped
+ * silently, and none of them costs a host socket. */
+static void test_blocked6(void **state)
+{
+    (void)state;
+    host h = {0};
+    synack_config c;
+    synack_config_default(&c);
+    synack_config_deterministic(&c, 1);
+    c.netif.addr = GW;
+    memcpy(c.netif.addr6, GW6, 16);
+    c.netif.prefix6_len = 64;
+    c.netif.output = on_output;
+    c.netif.output_ctx = &h;
+    h.st = synack_stack_new(&c);
+    assert_non_null(h.st);
+    gw_opts g = v6_opts();
+    gw_udp_opts o = {.max_flows = 4, .gw = GW, .dns = DNS, .go = &g};
+    gw_udp *u = gw_udp_new(h.st, &o);
+    assert_non_null(u);
+    from_ns(&h, GW, 9);
+    from_ns6(&h, GW6, 9);
+    from_ns6(&h, GW6, 53); /* DNS, but no resolver known */
+    from_ns6(&h, CLIENT6, 9);
+    gw_udp_step(u, 1000);
+    const gw_udp_stats *s = gw_udp_stats_get(u);
+    assert_int_equal(s->blocked, 4);
+    assert_int_equal(s->flows, 0);
+    assert_int_equal(gw_udp_open(u), 0);
+    assert_int_equal(h.frames, 3);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_Udp6InDatagrams), 3);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_Icmp6OutDestUnreachs), 2);
+    gw_udp_free(u);
+    synack_stack_free(h.st);
+}
+
 /* The ICMP side takes only well-formed echo requests for elsewhere. */
 static void test_icmp_frames(void **state)
 {
@@ -183,10 +290,9 @@ static void test_icmp_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hostport),
-        cmocka_unit_test(test_resolv_conf),
-        cmocka_unit_test(test_blocked),
-        cmocka_unit_test(test_icmp_frames),
+        cmocka_unit_test(test_hostport), cmocka_unit_test(test_resolv_conf),
+        cmocka_unit_test(test_blocked),  cmocka_unit_test(test_dest6),
+        cmocka_unit_test(test_blocked6), cmocka_unit_test(test_icmp_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,6 +97,16 @@ static void test_forward6(void **state)
     assert_int_equal(o.fwd[0].v6, 1);
     assert_int_equal(o.fwd[0].host_port, 8086);
     assert_int_equal(o.fwd[0].ns_port, 80);
+    assert_int_equal(o.fwd[0].udp, 0);
+    assert_int_equal(gw_v6_parse(&o, "--forward", "udp6:5353:53"), 2);
+    assert_int_equal(o.fwd[1].v6, 1);
+    assert_int_equal(o.fwd[1].udp, 1);
+    assert_int_equal(o.fwd[1].host_port, 5353);
+    assert_int_equal(o.fwd[1].ns_port, 53);
+    assert_int_equal(gw_v6_parse(&o, "--forward", "udp6:1:2:3"), -1);
+    assert_int_equal(gw_v6_parse(&o, "--forward", "udp6:0:53"), -1);
+    assert_int_equal(o.nfwd, 2);
+    o.nfwd = 1;
     const char *bad[] = {"tcp6:8086",      "tcp6:0:80",  "tcp6:8086:65536", "tcp6:1:2:3",
                          "tcp6:::1:80:80", "tcp6: 1:80", "tcp6:1:80x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

@@ -12,12 +12,14 @@
 #include "synack/synack.h"
 #include "synack/tuntap.h"
 
-/* --forward tcp:[HOSTADDR:]HOSTPORT:NSPORT (cmd_gateway_forward.c). */
+/* --forward tcp:[HOSTADDR:]HOSTPORT:NSPORT (cmd_gateway_forward.c), udp:... the same for
+ * datagrams (cmd_gateway_udp.c). */
 typedef struct gw_forward {
     uint32_t host_addr; /* host order; 0 for any */
     uint16_t host_port;
     uint16_t ns_port;
-    uint8_t v6; /* --forward tcp6:HOSTPORT:NSPORT: [::]:HOSTPORT to --ipv6-addr:NSPORT */
+    uint8_t v6;  /* --forward tcp6:HOSTPORT:NSPORT: [::]:HOSTPORT to --ipv6-addr:NSPORT */
+    uint8_t udp; /* udp: / udp6: */
 } gw_forward;
 #define GW_MAX_FORWARDS 16
 #define GW_MAX_QUEUES 64 /* --threads at most */

@@ -51,6 +51,8 @@ gw_fwd *gw_fwd_open(const gw_opts *o, synack_stack *st, gw_relay *r)
         f->fd[i] = -1;
     for (uint32_t i = 0; i < o->nfwd; i++) {
         const gw_forward *fw = &o->fwd[i];
+        if (fw->udp)
+            continue; /* cmd_gateway_udp.c's */
         struct sockaddr_in a = {.sin_family = AF_INET,
                                 .sin_port = htons(fw->host_port),
                                 .sin_addr = {htonl(fw->host_addr)}};
@@ -85,6 +87,8 @@ int gw_fwd_pollfds(gw_fwd *f, struct pollfd *out, int max)
         return 0;
     int n = 0;
     for (uint32_t i = 0; i < f->o.nfwd && n < max; i++) {
+        if (f->fd[i] < 0)
+            continue;
         out[n].fd = f->fd[i];
         out[n].events = POLLIN;
         out[n].revents = 0;
@@ -133,7 +137,8 @@ static void take(gw_fwd *f, int i, uint64_t now)
 void gw_fwd_step(gw_fwd *f, uint64_t now)
 {
     for (uint32_t i = 0; i < f->o.nfwd; i++)
-        take(f, (int)i, now);
+        if (f->fd[i] >= 0)
+            take(f, (int)i, now);
 }
 
 void gw_extra_ready(gw_fwd *f, gw_ctl *c, const struct pollfd *pf, int nfwd, int nctl)

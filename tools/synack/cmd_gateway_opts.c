@@ -14,6 +14,8 @@
 const char gw_opts_usage[] =
     "  --forward tcp:[HOSTADDR:]HOSTPORT:NSPORT   (repeatable) connections to HOSTPORT on\n"
     "                  the host are relayed to the namespace's --addr at NSPORT\n"
+    "  --forward udp:[HOSTADDR:]HOSTPORT:NSPORT   (repeatable) the same for datagrams; each\n"
+    "                  host peer (32 per forward, idle ones expire) gets the replies\n"
     "  --enable-host-loopback   connections to --gw reach the host's 127.0.0.1 (off: reset;\n"
     "                  slirp4netns allows it unless --disable-host-loopback)\n"
     "  --max-pending N  host connects and handshakes under way at once (64); more SYNs wait\n"
@@ -41,11 +43,12 @@ static int port(const char *s, uint16_t *out)
     return 0;
 }
 
-/* tcp:[HOSTADDR:]HOSTPORT:NSPORT */
+/* tcp:[HOSTADDR:]HOSTPORT:NSPORT or udp:... */
 static int parse_forward(gw_forward *f, const char *spec)
 {
     char buf[64];
-    if (strncmp(spec, "tcp:", 4) != 0 || strlen(spec) >= sizeof(buf))
+    int udp = strncmp(spec, "udp:", 4) == 0;
+    if ((!udp && strncmp(spec, "tcp:", 4) != 0) || strlen(spec) >= sizeof(buf))
         return -1;
     snprintf(buf, sizeof(buf), "%s", spec + 4);
     char *parts[4];
@@ -69,6 +72,7 @@ static int parse_forward(gw_forward *f, const char *spec)
     } else if (n != 2) {
         return -1;
     }
+    f->udp = (uint8_t)udp;
     return port(parts[n - 2], &f->host_port) || port(parts[n - 1], &f->ns_port) ? -1 : 0;
 }
 

@@ -13,7 +13,9 @@
  *   answers with the same MAC).
  * - Connections the gateway opens (--forward) are thread 0's: after 3 s without a write
  *   the namespace's next segment goes to the hash's queue, so every thread hands those
- *   segments (from the namespace's address and a forward port, to the gateway) to 0. */
+ *   segments (from the namespace's address and a forward port, to the gateway) to 0. The
+ *   same for the replies to --forward udp: (whose host socket is thread 0's) and for
+ *   IPv6 forwards. */
 #include <string.h>
 
 #include "cmd_gateway_threads.h"
@@ -25,8 +27,22 @@ void gw_steer_init(gw_steer *s, const gw_opts *o, uint32_t n)
     s->addr = o->addr;
     s->gw = o->gw;
     s->nfwd = o->nfwd;
-    for (uint32_t i = 0; i < o->nfwd && i < GW_MAX_FORWARDS; i++)
+    for (uint32_t i = 0; i < o->nfwd && i < GW_MAX_FORWARDS; i++) {
         s->fwd_port[i] = o->fwd[i].ns_port;
+        s->fwd_proto[i] = o->fwd[i].udp ? 17 : 6;
+        s->fwd_v6[i] = o->fwd[i].v6;
+    }
+    memcpy(s->addr6, o->addr6, 16);
+    memcpy(s->gw6, o->gw6, 16);
+}
+
+/* Whether a segment of proto from the namespace's sport to the gateway is a forward's. */
+static int forwarded(const gw_steer *s, int v6, uint8_t proto, uint16_t sport)
+{
+    for (uint32_t i = 0; i < s->nfwd; i++)
+        if (s->fwd_port[i] == sport && s->fwd_proto[i] == proto && s->fwd_v6[i] == v6)
+            return 1;
+    return 0;
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -44,10 +60,20 @@ gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t 
         return len >= 14 + 8 && f[14 + 6] == 0 && f[14 + 7] == 2 ? GW_STEER_BROADCAST
                                                                  : GW_STEER_LOCAL;
     /* IPv6 Neighbor Advertisement (ICMPv6 136, RFC 4861), ND's ARP reply: everyone's */
-    if (type == 0x86dd)
-        return len >= 14 + 40 + 4 && f[14 + 6] == 58 && f[14 + 40] == 136 ? GW_STEER_BROADCAST
-                                                                          : GW_STEER_LOCAL;
-    if (type != 0x0800 || len < 14 + 20 || (f[14] >> 4) != 4 || f[14 + 9] != 6)
+    if (type == 0x86dd) {
+        if (len < 14 + 40 + 4)
+            return GW_STEER_LOCAL;
+        if (f[14 + 6] == 58)
+            return f[14 + 40] == 136 ? GW_STEER_BROADCAST : GW_STEER_LOCAL;
+        /* a forward's (no extension headers: the namespace's kernel adds none to these) */
+        if (self == 0 || memcmp(f + 14 + 8, s->addr6, 16) != 0 ||
+            memcmp(f + 14 + 24, s->gw6, 16) != 0 ||
+            !forwarded(s, 1, f[14 + 6], (uint16_t)(f[14 + 40] << 8 | f[14 + 41])))
+            return GW_STEER_LOCAL;
+        *owner = 0;
+        return GW_STEER_HAND;
+    }
+    if (type != 0x0800 || len < 14 + 20 || (f[14] >> 4) != 4 || (f[14 + 9] != 6 && f[14 + 9] != 17))
         return GW_STEER_LOCAL;
     size_t ihl = (size_t)(f[14] & 15) * 4;
     /* a fragment's ports are not where they would be: the stack drops it anyway */
@@ -56,11 +82,8 @@ gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t 
     if (be32(f + 14 + 12) != s->addr || be32(f + 14 + 16) != s->gw || self == 0)
         return GW_STEER_LOCAL;
     uint16_t sport = (uint16_t)(f[14 + ihl] << 8 | f[14 + ihl + 1]);
-    for (uint32_t i = 0; i < s->nfwd; i++) {
-        if (s->fwd_port[i] == sport) {
-            *owner = 0;
-            return GW_STEER_HAND;
-        }
-    }
-    return GW_STEER_LOCAL;
+    if (!forwarded(s, 0, f[14 + 9], sport))
+        return GW_STEER_LOCAL;
+    *owner = 0;
+    return GW_STEER_HAND;
 }

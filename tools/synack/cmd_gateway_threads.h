@@ -27,6 +27,9 @@ typedef struct gw_steer {
     uint32_t gw;   /* the gateway's */
     uint32_t nfwd; /* forward ports (the namespace side's) */
     uint16_t fwd_port[GW_MAX_FORWARDS];
+    uint8_t fwd_proto[GW_MAX_FORWARDS]; /* 6 or 17 (--forward udp:) */
+    uint8_t fwd_v6[GW_MAX_FORWARDS];    /* tcp6: / udp6: */
+    uint8_t addr6[16], gw6[16];         /* with --ipv6 */
 } gw_steer;
 
 void gw_steer_init(gw_steer *s, const gw_opts *o, uint32_t n);

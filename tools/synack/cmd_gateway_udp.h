@@ -4,9 +4,11 @@
 #ifndef SYNACK_TOOL_CMD_GATEWAY_UDP_H
 #define SYNACK_TOOL_CMD_GATEWAY_UDP_H
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 
+#include "cmd_gateway.h"
 #include "synack/synack.h"
 #include "synack/tuntap.h"
 
@@ -23,7 +25,30 @@ typedef struct gw_udp_opts {
     uint32_t dns;        /* the namespace's DNS address (0: none) */
     uint32_t dns_server; /* where its queries go (host order) */
     uint16_t dns_port;   /* and the port (53) */
+    /* The gateway's options (NULL: IPv4 only, no forwards). With go->ipv6 the catch-all is
+     * a dual-stack AF_INET6 socket (one per stack): IPv6 datagrams go through flows on
+     * AF_INET6 host sockets under gw_dest_sa's policy, and DNS to the gateway's own IPv6
+     * address (go->gw6, port 53) goes to dns_server. go->fwd's udp entries are forwards. */
+    const gw_opts *go;
 } gw_udp_opts;
+
+/* --forward udp: each host peer of a forward speaks to the namespace from its own port of
+ * the gateway's address, GW_UDP_FWD_PORT0 + forward * GW_UDP_FWD_PEERS + peer, so that a
+ * reply names the peer; a forward keeps GW_UDP_FWD_PEERS peers (least recently used
+ * evicted), each expiring as a flow does. */
+#define GW_UDP_FWD_PEERS 32
+#define GW_UDP_FWD_PORT0 61000
+
+/* Where an IPv6 datagram to dst:dport goes (gw_dest_sa's policy, DNS first): */
+enum {
+    GW_UDP6_DROP = -2,    /* nowhere, silently (not global unicast, the namespace itself) */
+    GW_UDP6_UNREACH = -1, /* the gateway itself: port unreachable, as a host without it */
+    GW_UDP6_RELAY = 0,    /* to *to */
+    GW_UDP6_LOOPBACK = 1, /* the gateway, --enable-host-loopback: to the host's ::1 */
+    GW_UDP6_DNS = 2,      /* the gateway's port 53: to dns_server */
+};
+int gw_udp_dest6(const gw_udp_opts *o, const uint8_t dst[16], uint16_t dport,
+                 struct sockaddr_in6 *to);
 
 typedef struct gw_udp_stats {
     uint64_t flows;       /* flows opened */
@@ -34,6 +59,11 @@ typedef struct gw_udp_stats {
     uint64_t blocked;     /* datagrams to addresses never forwarded (loopback, multicast, ...) */
     uint64_t errors;      /* host socket errors (send refused, no socket) */
     uint64_t unreachable; /* ICMP errors the host heard, passed on to the namespace */
+    uint64_t flows6;      /* of the flows, IPv6 ones */
+    uint64_t fwd_in;      /* --forward udp: datagrams host peer -> namespace */
+    uint64_t fwd_out;     /* ... and namespace -> host peer */
+    uint64_t fwd_peers;   /* host peers seen (each a port of the gateway's address) */
+    uint64_t fwd_evicted; /* ... evicted from a full table */
 } gw_udp_stats;
 
 typedef struct gw_udp gw_udp;

@@ -6,7 +6,7 @@
  * gateway's own namespace reaches, never the gateway itself (unless
  * --enable-host-loopback, then the host's ::1), its own address, or a destination that is
  * not global unicast (link-local, multicast, loopback, unspecified, IPv4-mapped or
- * -compatible). UDP and DNS stay IPv4-only. */
+ * -compatible). UDP follows the same policy (cmd_gateway_udp.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,12 +19,14 @@
 const char gw_v6_usage[] =
     "  --ipv6          IPv6 too, with the defaults below (off unless an --ipv6 option is\n"
     "                  given): NDP answered by the gateway, TCP to any IPv6 destination and\n"
-    "                  ICMPv6 echo relayed as for IPv4 (UDP and DNS stay IPv4-only)\n"
+    "                  ICMPv6 echo relayed as for IPv4, UDP through NAT\n"
+    "                  flows, DNS at --ipv6-gw port 53 to --dns-server\n"
     "  --ipv6-addr A/P the namespace's IPv6 address and prefix (2001:db8:ffff::100/64)\n"
     "  --ipv6-gw A     the gateway's IPv6 address in that prefix, the namespace's default\n"
     "                  route (the prefix's ::2)\n"
     "  --forward tcp6:HOSTPORT:NSPORT   (repeatable) connections to [::]:HOSTPORT on the\n"
-    "                  host are relayed to the namespace's --ipv6-addr at NSPORT\n";
+    "                  host are relayed to the namespace's --ipv6-addr at NSPORT\n"
+    "  --forward udp6:HOSTPORT:NSPORT   the same for datagrams (as --forward udp:)\n";
 
 /* The documentation prefix (RFC 3849) as slirp4netns uses fd00::/64: host ::100, gateway
  * ::2. A real deployment names its own. */
@@ -54,18 +56,20 @@ static int parse6(const char *s, uint8_t out[16], uint8_t *plen)
     return 0;
 }
 
-/* tcp6:HOSTPORT:NSPORT */
+/* tcp6:HOSTPORT:NSPORT or udp6:... */
 static int parse_forward6(gw_forward *f, const char *spec)
 {
     unsigned hp, np;
     char end;
-    if (sscanf(spec, "tcp6:%5u:%5u%c", &hp, &np, &end) != 2 || hp < 1 || hp > 65535 || np < 1 ||
+    int udp = strncmp(spec, "udp6:", 5) == 0;
+    if (sscanf(spec + 5, "%5u:%5u%c", &hp, &np, &end) != 2 || hp < 1 || hp > 65535 || np < 1 ||
         np > 65535 || strspn(spec + 5, "0123456789:") != strlen(spec + 5))
         return -1;
     memset(f, 0, sizeof(*f));
     f->host_port = (uint16_t)hp;
     f->ns_port = (uint16_t)np;
     f->v6 = 1;
+    f->udp = (uint8_t)udp;
     return 0;
 }
 
@@ -75,7 +79,8 @@ int gw_v6_parse(gw_opts *o, const char *a, const char *v)
         o->ipv6 = 1;
         return 1;
     }
-    if (strcmp(a, "--forward") == 0 && v && strncmp(v, "tcp6:", 5) == 0) {
+    if (strcmp(a, "--forward") == 0 && v &&
+        (strncmp(v, "tcp6:", 5) == 0 || strncmp(v, "udp6:", 5) == 0)) {
         if (o->nfwd >= GW_MAX_FORWARDS || parse_forward6(&o->fwd[o->nfwd], v) != 0) {
             fprintf(stderr, "synack gateway: bad value for --forward: '%s'%s\n", v,
                     o->nfwd >= GW_MAX_FORWARDS ? " (too many)" : "");
