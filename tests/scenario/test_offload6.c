@@ -258,7 +258,7 @@ static void test_rx6_super_packet_checksum_vouched(void **state)
     /* NEEDS_CSUM: the field holds the IPv6 pseudo-header sum, as a local sender leaves it */
     static uint8_t buf[FRAME_CAP];
     uint32_t seq = PEER_ISS + 1 + (uint32_t)len;
-    size_t fl = build6(buf, sizeof buf, seq, iss + 1, TCP_ACK, data, 3 * MSS6, &ts);
+    size_t fl = build6(buf, sizeof buf, seq, iss + 1, TCP_ACK, data, (size_t)3 * MSS6, &ts);
     uint16_t p = pseudo_partial6(PEER6, US6, (uint32_t)(fl - IPV6_HDR_LEN));
     buf[IPV6_HDR_LEN + 16] = (uint8_t)(p >> 8);
     buf[IPV6_HDR_LEN + 17] = (uint8_t)p;
