@@ -55,7 +55,8 @@ typedef struct synack_rx_meta {
     uint32_t flags; /* SYNACK_RX_* bits */
     /* Non-zero: the frame is a super-packet (GRO/GSO) standing for TCP segments of
      * gso_size payload bytes each, the last one shorter; its IP packet may exceed the MTU
-     * (up to 65535 bytes). Counters count the segments it stands for. */
+     * (up to 65535 bytes; an IPv6 payload up to 65535). Counters count the segments it
+     * stands for. */
     uint16_t gso_size;
     /* SYNACK_RX_CSUM_PARTIAL: where the sum starts (from the frame's first byte) and where
      * its field lies from there. The stack does not need them; a host that wants the frame
@@ -76,14 +77,18 @@ enum {
      * VIRTIO_NET_HDR_GSO_TCPV4). Always comes with SYNACK_TX_CSUM_PARTIAL; the
      * pseudo-header sum then uses the whole frame's TCP length, as Linux's does. */
     SYNACK_TX_GSO_TCPV4 = 1u << 1,
+    /* The same for a TCP/IPv6 super-frame (virtio VIRTIO_NET_HDR_GSO_TCPV6): the device
+     * fixes each segment's IPv6 payload length; the pseudo-header sum (RFC 8200 8.1) uses
+     * the whole frame's upper-layer length. */
+    SYNACK_TX_GSO_TCPV6 = 1u << 2,
 };
 
 /* Per-frame transmit metadata passed to output_ex. All zero: an ordinary frame. */
 typedef struct synack_tx_meta {
     uint32_t flags;       /* SYNACK_TX_* bits */
-    uint16_t gso_size;    /* SYNACK_TX_GSO_TCPV4: payload bytes per segment (the MSS) */
-    uint16_t hdr_len;     /* SYNACK_TX_GSO_TCPV4: bytes of headers before the payload
-                             (link, IPv4 and TCP with options) */
+    uint16_t gso_size;    /* SYNACK_TX_GSO_TCPV4/V6: payload bytes per segment (the MSS) */
+    uint16_t hdr_len;     /* SYNACK_TX_GSO_TCPV4/V6: bytes of headers before the payload
+                             (link, IPv4 or IPv6, and TCP with options) */
     uint16_t csum_start;  /* SYNACK_TX_CSUM_PARTIAL: offset of the TCP header in the frame */
     uint16_t csum_offset; /* SYNACK_TX_CSUM_PARTIAL: offset of the checksum field from
                              csum_start (16 for TCP) */
@@ -115,8 +120,9 @@ typedef struct synack_netif {
      * `output` for every frame. Default NULL. The offloads below need it. */
     synack_output_ex_fn output_ex;
     /* Largest TCP payload per frame the device cuts into segments for us (TSO,
-     * SYNACK_TX_GSO_TCPV4); 0 = none (default). Used when larger than the MSS, and capped
-     * so that the IP packet stays within 65535 bytes. Needs output_ex. */
+     * SYNACK_TX_GSO_TCPV4 and, over IPv6, SYNACK_TX_GSO_TCPV6); 0 = none (default). Used
+     * when larger than the MSS, and capped so that an IPv4 packet stays within 65535 bytes
+     * (the same cap for IPv6). Needs output_ex. */
     uint32_t tso_max;
     /* Non-zero: the device completes TCP checksums (SYNACK_TX_CSUM_PARTIAL on every TCP
      * frame); the stack only writes the pseudo-header sum. Default 0. Needs output_ex. */

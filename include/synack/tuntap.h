@@ -14,11 +14,12 @@
  *
  * Offloads (synack_tuntap_open_ex with SYNACK_TUNTAP_OFFLOAD): the device is opened with
  * IFF_VNET_HDR, and every frame crossing the file carries a struct virtio_net_hdr
- * (<linux/virtio_net.h>) in front. TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4) tells the kernel
- * that we take frames whose TCP checksum is only partial and TCP super-packets of up to
- * 64 KiB (it then turns on tx checksumming, TSO and GSO on its side of the device); we in
- * turn hand it super-frames to cut (TSO) and partial checksums to complete. The header's
- * facts map to synack_rx_meta / synack_tx_meta (netif.h). */
+ * (<linux/virtio_net.h>) in front. TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+ * tells the kernel that we take frames whose TCP checksum is only partial and TCP/IPv4
+ * and TCP/IPv6 super-packets of up to 64 KiB (it then turns on tx checksumming, TSO and
+ * GSO on its side of the device); we in turn hand it super-frames to cut (TSO) and
+ * partial checksums to complete. The header's facts map to synack_rx_meta /
+ * synack_tx_meta (netif.h). */
 #ifndef SYNACK_TUNTAP_H
 #define SYNACK_TUNTAP_H
 
@@ -34,9 +35,10 @@ extern "C" {
 
 SYNACK_API_BEGIN
 
-/* Largest frame a device hands over: an IPv4 packet of 65535 bytes behind an Ethernet
- * header. Frames are normally up to the interface MTU (+14 on TAP). */
-#define SYNACK_TUNTAP_MAX_FRAME (65535 + 14)
+/* Largest frame a device hands over: an IPv6 packet with a payload of 65535 bytes (an
+ * IPv4 packet is at most 65535 in all) behind an Ethernet header. Frames are normally up
+ * to the interface MTU (+14 on TAP). */
+#define SYNACK_TUNTAP_MAX_FRAME (65535 + 40 + 14)
 
 /* synack_tuntap_open_ex flags. */
 enum {

@@ -55,10 +55,10 @@ static int enable_offloads(int fd)
     int sz = (int)sizeof(vnet_hdr);
     if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0)
         return -errno;
-    /* TUN_F_CSUM: partial checksums are fine; TUN_F_TSO4: so are TCP/IPv4 super-packets.
-     * The kernel turns on tx-checksumming, TSO and GSO of the device to match. No ECN
-     * (TUN_F_TSO_ECN): synack never sets CWR. */
-    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) < 0)
+    /* TUN_F_CSUM: partial checksums are fine; TUN_F_TSO4/TSO6: so are TCP/IPv4 and
+     * TCP/IPv6 super-packets. The kernel turns on tx-checksumming, TSO and GSO of the
+     * device to match. No ECN (TUN_F_TSO_ECN): synack never sets CWR on a super-frame. */
+    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0)
         return -errno;
     return 0;
 }
@@ -139,7 +139,8 @@ static void rx_meta_of(const vnet_hdr *h, synack_rx_meta *meta)
         meta->csum_start = h->csum_start;
         meta->csum_offset = h->csum_offset;
     }
-    if ((h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4)
+    uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    if (gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_TCPV6)
         meta->gso_size = h->gso_size;
 }
 
@@ -234,8 +235,9 @@ int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
         h.csum_start = meta->csum_start;
         h.csum_offset = meta->csum_offset;
     }
-    if (meta && (meta->flags & SYNACK_TX_GSO_TCPV4)) {
-        h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    if (meta && (meta->flags & (SYNACK_TX_GSO_TCPV4 | SYNACK_TX_GSO_TCPV6))) {
+        h.gso_type =
+            meta->flags & SYNACK_TX_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
         h.gso_size = meta->gso_size;
         h.hdr_len = meta->hdr_len;
     }

@@ -11,6 +11,7 @@
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
+#include "wire/eth.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
@@ -28,14 +29,22 @@ int ip6_enabled(const synack_stack *st)
 int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
                    uint8_t *l4, size_t l4_len, uint8_t ecn)
 {
+    return ip6_output_meta(st, src, dst, proto, l4, l4_len, NULL, ecn);
+}
+
+int ip6_output_meta(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                    uint8_t *l4, size_t l4_len, synack_tx_meta *meta, uint8_t ecn)
+{
     const synack_netif *nif = &st->cfg.netif;
     stack_count(st, SYNACK_CTR_Ip6OutRequests);
     if (!ip6_enabled(st)) {
         stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
         return -ENETUNREACH;
     }
-    /* RFC 8200 5: no fragmentation by us here; TCP sizes its segments to the MTU. */
-    if (l4_len + IPV6_HDR_LEN > nif->mtu) {
+    /* RFC 8200 5: no fragmentation by us here; TCP sizes its segments to the MTU. A TSO
+     * super-frame is cut to it by the device; its payload length field bounds it. */
+    int gso = meta && (meta->flags & SYNACK_TX_GSO_TCPV6);
+    if (gso ? l4_len > 0xffffu : l4_len + IPV6_HDR_LEN > nif->mtu) {
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
         return -EMSGSIZE;
     }
@@ -49,9 +58,14 @@ int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
         return -EMSGSIZE;
     }
+    size_t l2 = nif->type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0;
+    if (meta && meta->flags) { /* offsets were relative to the TCP header */
+        meta->csum_start = (uint16_t)(meta->csum_start + l2 + IPV6_HDR_LEN);
+        meta->hdr_len = (uint16_t)(meta->hdr_len + l2 + IPV6_HDR_LEN);
+    }
     if (nif->type == SYNACK_LINK_ETHERNET)
-        return ip6_eth_output(st, ip, IPV6_HDR_LEN + l4_len, dst);
-    int rc = ip_send_frame(st, ip, IPV6_HDR_LEN + l4_len, NULL);
+        return ip6_eth_output_meta(st, ip, IPV6_HDR_LEN + l4_len, dst, meta);
+    int rc = ip_send_frame(st, ip, IPV6_HDR_LEN + l4_len, meta);
     if (rc < 0)
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
     return rc;

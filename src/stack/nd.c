@@ -78,16 +78,22 @@ int ip6_mac_ours(const synack_stack *st, const uint8_t mac[6])
 }
 
 /* Sends the IPv6 packet ip (len bytes, ETH_HDR_LEN of room before it) to mac. */
-static int eth_send(synack_stack *st, uint8_t *ip, size_t len, const uint8_t mac[6])
+static int eth_send_meta(synack_stack *st, uint8_t *ip, size_t len, const uint8_t mac[6],
+                         const synack_tx_meta *meta)
 {
     eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
     memcpy(eh.dst, mac, 6);
     memcpy(eh.src, st->cfg.netif.mac, 6);
     eth_emit(ip - ETH_HDR_LEN, ETH_HDR_LEN, &eh);
-    int rc = ip_send_frame(st, ip - ETH_HDR_LEN, ETH_HDR_LEN + len, NULL);
+    int rc = ip_send_frame(st, ip - ETH_HDR_LEN, ETH_HDR_LEN + len, meta);
     if (rc < 0)
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
     return rc;
+}
+
+static int eth_send(synack_stack *st, uint8_t *ip, size_t len, const uint8_t mac[6])
+{
+    return eth_send_meta(st, ip, len, mac, NULL);
 }
 
 /* The next hop for dst into nh: dst itself when it is on link (link-local, inside our
@@ -124,25 +130,31 @@ void ip6_nd_confirm(synack_stack *st, const uint8_t dst6[16])
 
 int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16])
 {
+    return ip6_eth_output_meta(st, ip, len, dst6, NULL);
+}
+
+int ip6_eth_output_meta(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16],
+                        const synack_tx_meta *meta)
+{
     ipv6_addr dst, nh;
     memcpy(dst.b, dst6, 16);
     uint8_t mac[6];
     if (ipv6_addr_is_multicast(&dst)) {
         ipv6_mcast_mac(mac, &dst);
-        return eth_send(st, ip, len, mac);
+        return eth_send_meta(st, ip, len, mac, meta);
     }
     if (!next_hop(st, &dst, &nh)) {
         stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
         return -ENETUNREACH;
     }
-    int rc = nd_resolve(&st->nd, &nh, ip, len, st->now, mac);
+    int rc = nd_resolve_meta(&st->nd, &nh, ip, len, meta, st->now, mac);
     if (rc == 1)
         return 0; /* waits for the neighbor's address (copied into the cache's queue) */
     if (rc < 0) {
         stack_drop(st, NULL, SYNACK_CTR_Ip6OutDiscards, "nd-unresolved");
         return rc;
     }
-    return eth_send(st, ip, len, mac);
+    return eth_send_meta(st, ip, len, mac, meta);
 }
 
 /* An ND message (l4, n bytes) with hop limit 255 from src to dst, built outside txbuf
@@ -189,14 +201,20 @@ static void cb_send_ns(void *ctx, const ipv6_addr *target, const uint8_t *mac)
     ip6_nd_send(st, &src, &dst, mac, l4, n);
 }
 
-static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len)
+static void cb_xmit_meta(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len,
+                         const synack_tx_meta *meta)
 {
     synack_stack *st = ctx;
     uint8_t *ip = st->txbuf + ETH_HDR_LEN;
     if (len > st->txcap - ETH_HDR_LEN)
         return;
     memcpy(ip, pkt, len); /* the cache's copy, never txbuf itself */
-    (void)eth_send(st, ip, len, mac);
+    (void)eth_send_meta(st, ip, len, mac, meta);
+}
+
+static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len)
+{
+    cb_xmit_meta(ctx, mac, pkt, len, NULL);
 }
 
 /* 7.2.2: a packet whose next hop never answered. The RFC's Destination Unreachable
@@ -229,7 +247,11 @@ int ip6_nd_init(synack_stack *st)
         return 0;
     nd_config cfg;
     nd_config_default(&cfg);
-    nd_ops ops = {.ctx = st, .send_ns = cb_send_ns, .xmit = cb_xmit, .unreachable = cb_unreachable};
+    nd_ops ops = {.ctx = st,
+                  .send_ns = cb_send_ns,
+                  .xmit = cb_xmit,
+                  .unreachable = cb_unreachable,
+                  .xmit_meta = cb_xmit_meta};
     int rc = nd_cache_init(&st->nd, &cfg, &st->mem, &ops, &st->rng);
     if (rc == 0) {
         st->nd_on = 1;

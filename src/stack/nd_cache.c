@@ -10,6 +10,7 @@
 struct nd_qpkt {
     nd_qpkt *next;
     size_t len;
+    synack_tx_meta meta; /* what the device must do to it (zero: nothing) */
     uint8_t data[];
 };
 
@@ -142,13 +143,17 @@ static void flush_queue(nd_cache *c, nd_entry *e)
     while (e->q) {
         nd_qpkt *p = e->q;
         e->q = p->next;
-        c->ops.xmit(c->ops.ctx, e->mac, p->data, p->len);
+        if (c->ops.xmit_meta)
+            c->ops.xmit_meta(c->ops.ctx, e->mac, p->data, p->len, &p->meta);
+        else
+            c->ops.xmit(c->ops.ctx, e->mac, p->data, p->len);
         free_pkt(c, p);
     }
     e->qlen = 0;
 }
 
-static int enqueue(nd_cache *c, nd_entry *e, const uint8_t *pkt, size_t len)
+static int enqueue(nd_cache *c, nd_entry *e, const uint8_t *pkt, size_t len,
+                   const synack_tx_meta *meta)
 {
     /* 7.2.2: when the queue overflows, the new arrival replaces the oldest. */
     if (e->qlen >= c->cfg.max_queue) {
@@ -169,6 +174,10 @@ static int enqueue(nd_cache *c, nd_entry *e, const uint8_t *pkt, size_t len)
     }
     p->next = NULL;
     p->len = len;
+    if (meta)
+        p->meta = *meta;
+    else
+        memset(&p->meta, 0, sizeof p->meta);
     memcpy(p->data, pkt, len);
     nd_qpkt **tail = &e->q;
     while (*tail)
@@ -195,6 +204,12 @@ static void set_stale(nd_entry *e)
 int nd_resolve(nd_cache *c, const ipv6_addr *addr, const uint8_t *pkt, size_t len, uint64_t now,
                uint8_t mac[6])
 {
+    return nd_resolve_meta(c, addr, pkt, len, NULL, now, mac);
+}
+
+int nd_resolve_meta(nd_cache *c, const ipv6_addr *addr, const uint8_t *pkt, size_t len,
+                    const synack_tx_meta *meta, uint64_t now, uint8_t mac[6])
+{
     nd_entry *e = find(c, addr);
     if (!e) {
         e = new_entry(c, addr, now);
@@ -209,7 +224,7 @@ int nd_resolve(nd_cache *c, const ipv6_addr *addr, const uint8_t *pkt, size_t le
     }
     e->used = now;
     if (e->state == ND_INCOMPLETE)
-        return enqueue(c, e, pkt, len);
+        return enqueue(c, e, pkt, len, meta);
     if (e->state == ND_REACHABLE && now >= e->timer)
         set_stale(e);
     if (e->state == ND_STALE) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "synack/alloc.h"
+#include "synack/netif.h"
 #include "util/rng.h"
 #include "wire/ipv6.h"
 
@@ -59,6 +60,10 @@ typedef struct nd_ops {
     void (*xmit)(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len);
     /* A waiting packet was dropped because resolution failed (may be NULL). */
     void (*unreachable)(void *ctx, const ipv6_addr *target, const uint8_t *pkt, size_t len);
+    /* When set, sends a waiting packet with the offload metadata it was queued with (a
+     * TSO super-frame, a partial checksum) instead of xmit. May be NULL. */
+    void (*xmit_meta)(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len,
+                      const synack_tx_meta *meta);
 } nd_ops;
 
 typedef struct nd_qpkt nd_qpkt;
@@ -107,6 +112,10 @@ void nd_cache_set_reachable(nd_cache *c, uint64_t base_us, synack_rng *rng);
  * byte budget is spent, packet dropped and counted. */
 int nd_resolve(nd_cache *c, const ipv6_addr *addr, const uint8_t *pkt, size_t len, uint64_t now,
                uint8_t mac[6]);
+/* nd_resolve() for a packet with offload metadata (NULL: none) that a waiting packet keeps
+ * for ops.xmit_meta. */
+int nd_resolve_meta(nd_cache *c, const ipv6_addr *addr, const uint8_t *pkt, size_t len,
+                    const synack_tx_meta *meta, uint64_t now, uint8_t mac[6]);
 
 /* A Neighbor Advertisement (validated by nd_parse) at now, per 7.2.5. Returns 1 when the
  * neighbor's IsRouter flag went from set to clear (the caller drops it from the Default

@@ -288,6 +288,10 @@ int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_
 int ip6_input_reassembled(synack_stack *st, const uint8_t *pkt, size_t len);
 int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
                    uint8_t *l4, size_t l4_len, uint8_t ecn);
+/* ip6_output_src() for a TCP frame with offload metadata (NULL: none), its offsets moved
+ * as ip_output_meta() moves them. A SYNACK_TX_GSO_TCPV6 frame may exceed the MTU. */
+int ip6_output_meta(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                    uint8_t *l4, size_t l4_len, synack_tx_meta *meta, uint8_t ecn);
 /* icmp6.c (RFC 4443): an ICMPv6 message that came in h, its len bytes at p; an error
  * (type, code, rest: the MTU or pointer) quoting the invoking packet inv, subject to 2.4(e)
  * and the rate limit. inv must not point into st->txbuf. */
@@ -310,6 +314,10 @@ int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a);
 int ip6_mac_ours(const synack_stack *st, const uint8_t mac[6]);
 void ip6_link_local(const synack_stack *st, ipv6_addr *out);
 int ip6_eth_output(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16]);
+/* ip6_eth_output() with offload metadata (NULL: none), kept by a frame that waits for
+ * resolution. */
+int ip6_eth_output_meta(synack_stack *st, uint8_t *ip, size_t len, const uint8_t dst6[16],
+                        const synack_tx_meta *meta);
 /* Upper-layer reachability confirmation (RFC 4861 7.3.1) for the next hop towards dst6. */
 void ip6_nd_confirm(synack_stack *st, const uint8_t dst6[16]);
 /* An ND message (l4, n bytes) with hop limit 255 from src to dst, to mac (NULL: resolved). */

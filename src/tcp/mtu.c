@@ -10,7 +10,7 @@
 #include "tcp/rack.h"
 #include "tcp/tcp.h"
 
-#define HDRS ((uint32_t)(IPV4_HDR_LEN + TCP_HDR_LEN))
+#define HDRS4 ((uint32_t)(IPV4_HDR_LEN + TCP_HDR_LEN))
 /* Linux's tcp_mtu_probe: a probe only with this many segments of cwnd, and this many
  * segments after it to reveal its loss by duplicate ACKs (DupThresh + 1). */
 #define PROBE_MIN_CWND_SEGS 11u
@@ -20,8 +20,15 @@
 #define BLACK_HOLE_RTOS 3u
 #define PROBE_FLOOR_MSS 48u /* Linux's tcp_mtu_probe_floor */
 
-/* Routes, the path-MTU cache and PLPMTUD are IPv4's so far: an IPv6 connection's key holds
- * a reference to its addresses, not an address to look up (conn_table.h). */
+/* What a path MTU holds besides the MSS and options: the IP header of the connection's
+ * family (IPv6's is 40 bytes, RFC 8200 3) and the TCP header. */
+static uint32_t hdrs(const tcp_conn *c)
+{
+    return (ct_is_v6(&c->node) ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
+}
+
+/* Routes are IPv4's so far: an IPv6 connection's bound is the link's MTU, or what the
+ * path-MTU cache learned from Packet Too Big (RFC 8201). */
 static const synack_route *conn_route(const tcp_conn *c)
 {
     return ct_is_v6(&c->node) ? NULL : route_find(c->st, c->node.key.raddr);
@@ -34,7 +41,15 @@ static uint32_t conn_route_mtu(const tcp_conn *c)
 
 static uint32_t conn_pmtu(const tcp_conn *c)
 {
-    return ct_is_v6(&c->node) ? c->st->cfg.netif.mtu : ip_pmtu_get(c->st, c->node.key.raddr);
+    return ct_is_v6(&c->node) ? ip6_pmtu_get(c->st, ct_addr6_of(&c->node)->raddr)
+                              : ip_pmtu_get(c->st, c->node.key.raddr);
+}
+
+/* The smallest path MTU a search goes down to: IPv6 links carry 1280 (RFC 8200 5), so
+ * nothing below is worth probing (RFC 8201 4); IPv4 has Linux's tcp_mtu_probe_floor. */
+static uint32_t mtu_floor(const tcp_conn *c)
+{
+    return ct_is_v6(&c->node) ? IPV6_MIN_MTU : 0u;
 }
 
 static uint32_t opt_space(const tcp_conn *c)
@@ -45,7 +60,7 @@ static uint32_t opt_space(const tcp_conn *c)
 /* Linux's tcp_mtu_to_mss: the headers, the clamp, then the options. */
 static uint32_t mtu_to_mss(const tcp_conn *c, uint32_t mtu)
 {
-    uint32_t mss = mtu > HDRS ? mtu - HDRS : 0;
+    uint32_t mss = mtu > hdrs(c) ? mtu - hdrs(c) : 0;
     if (mss > c->x->mss_clamp)
         mss = c->x->mss_clamp;
     mss = mss > opt_space(c) ? mss - opt_space(c) : 0;
@@ -56,7 +71,7 @@ static uint32_t mtu_to_mss(const tcp_conn *c, uint32_t mtu)
  * timestamps would not fit). */
 static uint32_t mss_to_mtu(const tcp_conn *c, uint32_t mss)
 {
-    uint32_t mtu = mss + opt_space(c) + HDRS;
+    uint32_t mtu = mss + opt_space(c) + hdrs(c);
     return mtu > 65535u ? 65535u : mtu;
 }
 
@@ -67,7 +82,7 @@ uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr)
     if (!r)
         return mss;
     /* Linux's dst_metric_advmss: the route's advmss, else its MTU's. */
-    uint32_t adv = r->advmss ? r->advmss : (r->mtu > HDRS ? r->mtu - HDRS : 0u);
+    uint32_t adv = r->advmss ? r->advmss : (r->mtu > HDRS4 ? r->mtu - HDRS4 : 0u);
     return adv && adv < mss ? (uint16_t)adv : mss;
 }
 
@@ -90,8 +105,9 @@ uint32_t tcp_mss_clamp_ours(const tcp_conn *c)
 static void search_reset(tcp_conn *c)
 {
     tcp_xfer *x = c->x;
-    x->search_high = (uint16_t)(x->mss_clamp + HDRS);
-    x->search_low = (uint16_t)mss_to_mtu(c, c->st->cfg.base_mss);
+    x->search_high = (uint16_t)(x->mss_clamp + hdrs(c));
+    uint32_t low = mss_to_mtu(c, c->st->cfg.base_mss);
+    x->search_low = (uint16_t)(low < mtu_floor(c) ? mtu_floor(c) : low);
     x->probe_mtu = 0;
     x->probe_stamp = c->st->now;
 }
@@ -104,7 +120,7 @@ void tcp_mtu_init(tcp_conn *c, uint32_t clamp)
     x->pmtu_cookie = (uint16_t)conn_pmtu(c);
     x->route_mtu = x->route_seen = (uint16_t)conn_route_mtu(c);
     search_reset(c);
-    x->mtup_on = st->cfg.mtu_probing == 2 && !ct_is_v6(&c->node);
+    x->mtup_on = st->cfg.mtu_probing == 2;
 }
 
 void tcp_sync_mss(tcp_conn *c, uint32_t pmtu)
@@ -186,7 +202,7 @@ static void check_reprobe(tcp_conn *c)
     tcp_xfer *x = c->x;
     if (c->st->now - x->probe_stamp < c->st->cfg.probe_interval_us)
         return;
-    x->search_high = (uint16_t)(x->mss_clamp + HDRS);
+    x->search_high = (uint16_t)(x->mss_clamp + hdrs(c));
     x->search_low = (uint16_t)mss_to_mtu(c, c->snd_mss);
     x->probe_stamp = c->st->now;
 }
@@ -278,8 +294,7 @@ void tcp_mtu_on_rto(tcp_conn *c)
     tcp_xfer *x = c->x;
     if (x->probe_mtu && !seq_lt(c->snd_una, x->probe_start))
         probe_failed(c);
-    if (!c->st->cfg.mtu_probing || !x->mss_clamp || c->backoff < BLACK_HOLE_RTOS ||
-        ct_is_v6(&c->node))
+    if (!c->st->cfg.mtu_probing || !x->mss_clamp || c->backoff < BLACK_HOLE_RTOS)
         return;
     if (!x->mtup_on) {
         x->mtup_on = 1;
@@ -291,7 +306,8 @@ void tcp_mtu_on_rto(tcp_conn *c)
             mss = c->st->cfg.base_mss;
         if (mss < PROBE_FLOOR_MSS)
             mss = PROBE_FLOOR_MSS;
-        x->search_low = (uint16_t)mss_to_mtu(c, mss);
+        uint32_t low = mss_to_mtu(c, mss);
+        x->search_low = (uint16_t)(low < mtu_floor(c) ? mtu_floor(c) : low);
     }
     tcp_sync_mss(c, x->pmtu_cookie);
 }

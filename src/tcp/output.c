@@ -79,12 +79,9 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         return -EMSGSIZE;
     size_t n;
     /* The device completes the checksum (always for the segments it cuts): only the
-     * pseudo-header sum is written, and the payload is copied without being summed.
-     * (IPv6 segments are summed here whole: the offloads are IPv4's for now.) */
+     * pseudo-header sum is written, and the payload is copied without being summed. */
     const int v6 = tcp_ep_v6(ep);
-    if (v6)
-        gso = 0;
-    int partial = !v6 && (gso || (st->cfg.netif.tx_csum && st->cfg.netif.output_ex));
+    int partial = gso || (st->cfg.netif.tx_csum && st->cfg.netif.output_ex);
     if (partial) {
         if (seg->payload_len) {
             sendbuf_peek(&c->x->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
@@ -92,7 +89,8 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
         }
         n = tcp_emit_summed(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr, 0);
         if (n)
-            tcp_set_csum(l4, tcp_csum_pseudo_partial(ep->laddr, ep->raddr, n));
+            tcp_set_csum(l4, v6 ? tcp_csum_pseudo_partial6(ep->laddr6, ep->raddr6, n)
+                                : tcp_csum_pseudo_partial(ep->laddr, ep->raddr, n));
     } else if (seg->payload_len) {
         /* The copy out of the send ring also sums the payload: the frame's data is read
          * once, not once to copy and once to checksum. */
@@ -105,7 +103,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     }
     if (n == 0)
         return -EMSGSIZE;
-    if (v6) /* summed above over a zero IPv4 pseudo-header: add the IPv6 addresses */
+    if (v6 && !partial) /* summed above over a zero IPv4 pseudo-header: add the addresses */
         tcp_csum_add_addrs6(l4, ep->laddr6, ep->raddr6);
     if (stack_tracing(st))
         tcp_trace_seg(st, SYNACK_EV_TX, ep, c ? c->sock : -1, seg, ecn);
@@ -118,28 +116,17 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     const tcp_knobs *k = c ? c->knobs : NULL;
     st->tx_tos = k ? k->tos : 0;
     st->tx_nodf = k && k->pmtudisc == SYNACK_IP_PMTUDISC_DONT;
-    int rc;
-    if (v6) {
-        rc = ip6_output_src(st, ep->laddr6, ep->raddr6, IP_PROTO_TCP, l4, n, ecn);
-        st->tx_tos = 0;
-        st->tx_nodf = 0;
-        return rc;
-    }
-    if (!partial) {
-        rc = ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, NULL, ecn);
-        st->tx_tos = 0;
-        st->tx_nodf = 0;
-        return rc;
-    }
     synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL,
                            .csum_start = 0,
                            .csum_offset = 16,
                            .hdr_len = (uint16_t)hdr};
     if (gso) {
-        meta.flags |= SYNACK_TX_GSO_TCPV4;
+        meta.flags |= v6 ? SYNACK_TX_GSO_TCPV6 : SYNACK_TX_GSO_TCPV4;
         meta.gso_size = (uint16_t)gso;
     }
-    rc = ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, &meta, ecn);
+    synack_tx_meta *m = partial ? &meta : NULL;
+    int rc = v6 ? ip6_output_meta(st, ep->laddr6, ep->raddr6, IP_PROTO_TCP, l4, n, m, ecn)
+                : ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, m, ecn);
     st->tx_tos = 0;
     st->tx_nodf = 0;
     return rc;
@@ -288,7 +275,7 @@ static int xmit(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, int prob
         c->x->rtt_start = st->now;
     }
     uint32_t gso = 0; /* a TSO super-frame: the MSS the device cuts it into */
-    if (ip_tso_max(st) && len && c->node.kind != CT_CONN6) {
+    if (ip_tso_max(st) && len) {
         uint32_t m = send_mss(c);
         gso = len > m ? m : 0;
     }
@@ -621,8 +608,7 @@ static uint32_t frame_max(const tcp_conn *c, uint32_t mss)
 {
     uint32_t tso = ip_tso_max(c->st);
     /* (a CWR due goes on one segment, not on each a device cuts from a super-frame) */
-    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max) || c->ecn_cwr ||
-        c->node.kind == CT_CONN6) /* (TSO is IPv4's for now) */
+    if (tso <= mss || c->in_recovery || seq_lt(c->snd_nxt, c->snd_max) || c->ecn_cwr)
         return mss;
     return tso / mss * mss;
 }

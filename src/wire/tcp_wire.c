@@ -424,6 +424,11 @@ uint16_t tcp_csum_pseudo_partial(uint32_t src, uint32_t dst, size_t len)
     return (uint16_t)~csum_finish(csum_pseudo_ipv4(0, src, dst, IP_PROTO_TCP, (uint16_t)len));
 }
 
+uint16_t tcp_csum_pseudo_partial6(const uint8_t src[16], const uint8_t dst[16], size_t len)
+{
+    return (uint16_t)~csum_finish(csum_pseudo_ipv6(0, src, dst, IP_PROTO_TCP, (uint32_t)len));
+}
+
 void tcp_set_csum(uint8_t *seg, uint16_t csum)
 {
     wr16(seg + TCP_OFF_CSUM, csum);

@@ -155,6 +155,9 @@ size_t tcp_emit_summed(uint8_t *buf, size_t cap, const tcp_seg *s, tcp_opt_layou
  * virtio NEEDS_CSUM): the folded, uncomplemented sum of the pseudo-header for a segment of
  * len bytes (header included) from src to dst (RFC 9293 3.1), in host order for wr16. */
 uint16_t tcp_csum_pseudo_partial(uint32_t src, uint32_t dst, size_t len);
+/* The same under the IPv6 pseudo-header (RFC 8200 8.1; src and dst in network order), as
+ * virtio's NEEDS_CSUM expects for TCP over IPv6. */
+uint16_t tcp_csum_pseudo_partial6(const uint8_t src[16], const uint8_t dst[16], size_t len);
 
 /* A segment emitted with IPv4 addresses 0 and 0 gets the checksum of the same segment
  * under the IPv6 pseudo-header for src and dst (network order): how IPv6 segments are

@@ -31,7 +31,7 @@ static int gw_tap_output_ex(void *ctx, const uint8_t *frame, size_t len, const s
     }
     t->stats.tx_frames++;
     t->stats.tx_bytes += len;
-    if (meta && (meta->flags & SYNACK_TX_GSO_TCPV4))
+    if (meta && (meta->flags & (SYNACK_TX_GSO_TCPV4 | SYNACK_TX_GSO_TCPV6)))
         t->stats.tx_super++;
     if (meta && (meta->flags & SYNACK_TX_CSUM_PARTIAL))
         t->stats.tx_partial++;

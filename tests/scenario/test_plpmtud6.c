@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/* Packetization-Layer Path MTU Discovery over IPv6 (RFC 4821; src/tcp/mtu.c): path MTUs
+ * and MSS values with the 40-byte IPv6 header (MSS = MTU - 60 - options), black-hole
+ * detection whose search never goes below IPv6's minimum link MTU of 1280 (RFC 8200 5),
+ * and a probe sized from the IPv6 search range. The test plays the peer (2001:db8::1)
+ * with hand-built packets; the stack is 2001:db8::2 with a 1500-byte MTU. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "synack/synack.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
+#include "wire/icmpv6.h"
+#include "wire/ipv4.h"
+#include "wire/ipv6.h"
+#include "wire/tcp_wire.h"
+
+#define PEER_PORT 80
+#define PEER_ISS 5000u
+#define MAX_FRAMES 512
+
+static const uint8_t US6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+static const uint8_t PEER6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+typedef struct out_frame {
+    size_t len;
+    uint8_t b[1600];
+} out_frame;
+
+typedef struct host {
+    synack_stack *st;
+    uint64_t now;
+    out_frame out[MAX_FRAMES];
+    size_t nout;
+    uint16_t lport;
+    uint32_t iss; /* the stack's */
+    uint32_t tsval;
+} host;
+
+static int out_cb(void *ctx, const uint8_t *frame, size_t len)
+{
+    host *h = ctx;
+    assert_true(h->nout < MAX_FRAMES);
+    assert_true(len <= sizeof h->out[0].b);
+    h->out[h->nout].len = len;
+    memcpy(h->out[h->nout].b, frame, len);
+    h->nout++;
+    return 0;
+}
+
+/* Frame i as IPv6 + TCP from us, checksum verified; returns the IPv6 packet's length. */
+static size_t parse_out(const host *h, size_t i, tcp_seg *s)
+{
+    assert_true(i < h->nout);
+    const out_frame *f = &h->out[i];
+    ipv6_hdr ip;
+    assert_int_equal(ipv6_parse(f->b, f->len, &ip), WIRE_OK);
+    assert_int_equal(ip.next, IP_PROTO_TCP);
+    assert_int_equal(ip.payload_len + IPV6_HDR_LEN, f->len);
+    uint64_t hs = 0;
+    assert_int_equal(tcp_parse6(ip.payload, ip.payload_len, US6, PEER6, 0, s, &hs), WIRE_OK);
+    assert_true(tcp_csum_complete(hs, csum_add(0, s->payload, s->payload_len)));
+    return f->len;
+}
+
+static void peer_send(host *h, uint32_t seq, uint32_t ack, uint8_t flags, const tcp_opts *opts)
+{
+    uint8_t buf[200];
+    tcp_seg s;
+    memset(&s, 0, sizeof s);
+    s.sport = PEER_PORT;
+    s.dport = h->lport;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = flags;
+    s.win = 65535;
+    if (opts)
+        s.opts = *opts;
+    size_t n = tcp_emit(buf + IPV6_HDR_LEN, sizeof buf - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    assert_true(n > 0);
+    tcp_csum_add_addrs6(buf + IPV6_HDR_LEN, PEER6, US6);
+    ipv6_hdr ih = {.next = IP_PROTO_TCP, .hop_limit = 64};
+    memcpy(ih.src.b, PEER6, 16);
+    memcpy(ih.dst.b, US6, 16);
+    assert_int_equal(ipv6_emit(buf, IPV6_HDR_LEN, &ih, n), IPV6_HDR_LEN);
+    assert_int_equal(synack_input(h->st, h->now, buf, IPV6_HDR_LEN + n), 0);
+}
+
+/* A stack with PLPMTUD always on (mtu_probing 2, base_mss 1024) connected to the peer,
+ * whose SYN-ACK offers MSS 1440 and timestamps. Returns the socket (TCP_NODELAY). */
+static int open_v6(host *h, uint8_t probing)
+{
+    memset(h, 0, sizeof *h);
+    synack_config cfg;
+    synack_config_default(&cfg);
+    synack_config_deterministic(&cfg, 11);
+    cfg.netif.type = SYNACK_LINK_IP;
+    cfg.netif.addr = 0xc0000202u;
+    cfg.netif.prefix_len = 24;
+    memcpy(cfg.netif.addr6, US6, 16);
+    cfg.netif.prefix6_len = 64;
+    cfg.netif.mtu = 1500;
+    cfg.netif.output = out_cb;
+    cfg.netif.output_ctx = h;
+    cfg.mtu_probing = probing;
+    cfg.initial_cwnd_segs = 20;
+    h->now = 1000000;
+    h->st = synack_stack_new(&cfg);
+    assert_non_null(h->st);
+    return 0;
+}
+
+static int connect_v6(host *h)
+{
+    int s = synack_socket_domain(h->st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    assert_true(s >= 0);
+    struct synack_sockaddr_in6 to;
+    memset(&to, 0, sizeof to);
+    to.sin6_family = SYNACK_AF_INET6;
+    wr16((uint8_t *)&to.sin6_port, PEER_PORT);
+    memcpy(to.sin6_addr.s6_bytes, PEER6, 16);
+    size_t mark = h->nout;
+    assert_int_equal(synack_connect(h->st, s, (struct sockaddr *)&to, sizeof to), -EINPROGRESS);
+    assert_int_equal(h->nout, mark + 1);
+    tcp_seg syn;
+    parse_out(h, mark, &syn);
+    assert_int_equal(syn.flags, TCP_SYN);
+    assert_int_equal(syn.opts.mss, 1440); /* 1500 - 40 - 20 */
+    h->lport = syn.sport;
+    h->iss = syn.seq;
+    tcp_opts o = {
+        .has_mss = 1, .mss = 1440, .has_ts = 1, .ts_val = ++h->tsval, .ts_ecr = syn.opts.ts_val};
+    h->now += 1000;
+    peer_send(h, PEER_ISS, h->iss + 1, TCP_SYN | TCP_ACK, &o);
+    int one = 1;
+    assert_int_equal(
+        synack_setsockopt(h->st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_NODELAY, &one, sizeof one), 0);
+    return s;
+}
+
+static int maxseg(host *h, int s)
+{
+    int v = 0;
+    socklen_t len = sizeof v;
+    assert_int_equal(synack_getsockopt(h->st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &v, &len),
+                     0);
+    return v;
+}
+
+/* "off/len|off/len..." of the data segments in frames [from, nout), off from the ISS. */
+static void sent(host *h, size_t from, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t i = from; i < h->nout && n + 24 < cap; i++) {
+        tcp_seg s;
+        size_t plen = parse_out(h, i, &s);
+        if (!s.payload_len)
+            continue;
+        /* every frame is exactly its IPv6 packet: header, TCP header, timestamps, data */
+        assert_int_equal(plen, IPV6_HDR_LEN + TCP_HDR_LEN + 12 + s.payload_len);
+        n += (size_t)snprintf(out + n, cap - n, "%s%u/%zu", n ? "|" : "", s.seq - h->iss - 1,
+                              s.payload_len);
+    }
+}
+
+static uint8_t data[20000];
+
+/* Black-hole detection (mtu_probing 1) over IPv6: after three timeouts in a row the
+ * search starts, at IPv6's minimum link MTU rather than base_mss's 1096 (RFC 8200 5: every
+ * IPv6 link carries 1280): the segment resent is 1280 - 60 - 12 = 1208 bytes, a 1280-byte
+ * IPv6 packet. */
+static void test_black_hole_falls_back_to_1280(void **state)
+{
+    (void)state;
+    static host h;
+    open_v6(&h, 1);
+    int s = connect_v6(&h);
+    assert_int_equal(maxseg(&h, s), 1428);
+    size_t mark = h.nout;
+    assert_int_equal(synack_send(h.st, s, data, 8000, 0), 8000);
+    char got[256];
+    sent(&h, mark, got, sizeof got);
+    assert_string_equal(got, "0/1428|1428/1428|2856/1428|4284/1428|5712/1428|7140/860");
+    /* nothing comes back: each timeout resends the first segment */
+    char rto[256] = "";
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        mark = h.nout;
+        got[0] = 0;
+        for (int guard = 0; guard < 20 && !got[0]; guard++) {
+            uint64_t d = synack_next_deadline(h.st);
+            assert_true(d != UINT64_MAX);
+            h.now = d > h.now ? d : h.now + 1;
+            assert_int_equal(synack_poll(h.st, h.now), 0);
+            sent(&h, mark, got, sizeof got);
+        }
+        n += (size_t)snprintf(rto + n, sizeof rto - n, "%s[%s]", k ? " " : "", got);
+    }
+    assert_string_equal(rto, "[0/1428] [0/1428] [0/1208] [0/1208]");
+    assert_int_equal(maxseg(&h, s), 1208);
+
+    /* The path works at that size: the peer ACKs every segment as it comes, the window
+     * opens, and the search probes for MTU (1500 + 1280) / 2 = 1390 with one 1318-byte
+     * segment, a 1390-byte IPv6 packet; its ACK makes 1318 the MSS. */
+    size_t scan = mark;
+    uint32_t probe_len = 0, queued = 8000;
+    for (int round = 0; round < 200 && !probe_len; round++) {
+        uint32_t acked = 0;
+        for (; scan < h.nout; scan++) {
+            tcp_seg g;
+            parse_out(&h, scan, &g);
+            if (g.payload_len > 1208) {
+                probe_len = (uint32_t)g.payload_len;
+                assert_int_equal(h.out[scan].len, 1390);
+            }
+            acked = g.seq + (uint32_t)g.payload_len;
+        }
+        if (acked) {
+            h.now += 20000;
+            tcp_opts ts = {.has_ts = 1, .ts_val = ++h.tsval};
+            peer_send(&h, PEER_ISS + 1, acked, TCP_ACK, &ts);
+        }
+        if (queued < sizeof data * 40) {
+            ssize_t k = synack_send(h.st, s, data, sizeof data, 0);
+            if (k > 0)
+                queued += (uint32_t)k;
+        }
+    }
+    assert_int_equal(probe_len, 1318);
+    /* (the round that saw the probe ACKed it) */
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPMTUPSuccess), 1);
+    assert_int_equal(maxseg(&h, s), 1318);
+    synack_stack_free(h.st);
+}
+
+/* Without probing, an IPv6 connection's MSS is the link's: 1500 - 60 - 12. */
+static void test_no_probing_keeps_link_mss(void **state)
+{
+    (void)state;
+    static host h;
+    open_v6(&h, 0);
+    int s = connect_v6(&h);
+    assert_int_equal(maxseg(&h, s), 1428);
+    size_t mark = h.nout;
+    assert_int_equal(synack_send(h.st, s, data, 3000, 0), 3000);
+    char got[128];
+    sent(&h, mark, got, sizeof got);
+    assert_string_equal(got, "0/1428|1428/1428|2856/144");
+    synack_stack_free(h.st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_black_hole_falls_back_to_1280),
+        cmocka_unit_test(test_no_probing_keeps_link_mss),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
