@@ -104,7 +104,9 @@ typedef struct synack_netif {
     synack_link_type type;
     /* Our Ethernet address (SYNACK_LINK_ETHERNET only). */
     uint8_t mac[6];
-    /* Our IPv4 address, host byte order. */
+    /* Our IPv4 address, host byte order; 0: IPv6-only (addr6 set, or cfg.slaac on
+     * Ethernet), so IPv4 input is dropped, ARP is silent and IPv4 destinations are
+     * -ENETUNREACH. */
     uint32_t addr;
     /* Prefix length of the attached subnet; other destinations go via `gateway`. */
     uint8_t prefix_len;

@@ -125,6 +125,10 @@ void arp_input(synack_stack *st, const uint8_t *pkt, size_t len)
         return;
     }
     uint32_t me = st->cfg.netif.addr;
+    if (me == 0) { /* IPv6-only: no address to answer for, nothing to resolve */
+        stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-no-ipv4-address");
+        return;
+    }
     if (ap.spa == 0 || ap.spa == me) {
         stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-bad-sender");
         return;

@@ -80,7 +80,17 @@ static const char *check_netif6(const synack_netif *n)
     return NULL;
 }
 
-static const char *check_netif(const synack_netif *n)
+/* An IPv6-only netif (addr 0) needs an IPv6 address to speak with: a static one, or on
+ * Ethernet one SLAAC will form. With no IPv4 address there is no IPv4 next hop either. */
+static const char *check_no_addr(const synack_netif *n, uint8_t slaac)
+{
+    static const uint8_t zero[16];
+    if (memcmp(n->addr6, zero, 16) == 0 && !(slaac && n->type == SYNACK_LINK_ETHERNET))
+        return "netif.addr";
+    return n->gateway ? "netif.gateway" : NULL;
+}
+
+static const char *check_netif(const synack_netif *n, uint8_t slaac)
 {
     if (n->type != SYNACK_LINK_ETHERNET && n->type != SYNACK_LINK_IP)
         return "netif.type";
@@ -90,7 +100,10 @@ static const char *check_netif(const synack_netif *n)
         if (memcmp(n->mac, zero, 6) == 0 || (n->mac[0] & 1))
             return "netif.mac";
     }
-    if (!unicast(n->addr))
+    const char *v4 = n->addr == 0 ? check_no_addr(n, slaac) : NULL;
+    if (v4)
+        return v4;
+    if (n->addr != 0 && !unicast(n->addr))
         return "netif.addr";
     if (n->prefix_len > 32)
         return "netif.prefix_len";
@@ -290,7 +303,7 @@ void config_import(synack_config *out, const void *in, size_t n)
 
 static const char *first_bad_imported(const synack_config *cfg)
 {
-    const char *bad = check_netif(&cfg->netif);
+    const char *bad = check_netif(&cfg->netif, cfg->slaac);
     if (bad)
         return bad;
     if (cfg->allocator && (!cfg->allocator->alloc || !cfg->allocator->free))

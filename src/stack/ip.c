@@ -87,6 +87,10 @@ int ip_output_frag(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, 
                    size_t l4_len, synack_tx_meta *meta, uint8_t ecn, uint16_t id, uint16_t frag)
 {
     const synack_netif *nif = &st->cfg.netif;
+    if (nif->addr == 0) { /* IPv6-only: no IPv4 route (callers refuse before this) */
+        stack_count(st, SYNACK_CTR_OutDiscards);
+        return -ENETUNREACH;
+    }
     /* A TSO super-frame is cut to the MTU by the device. */
     int gso = meta && (meta->flags & SYNACK_TX_GSO_TCPV4);
     if (l4_len + IPV4_HDR_LEN > (gso ? 0xffffu : nif->mtu)) {
@@ -237,6 +241,12 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
 {
     ipv4_hdr ip;
     wire_result r = ipv4_parse(pkt, len, &ip);
+    /* An IPv6-only netif owns no IPv4 address: no packet is ours, whatever a catch-all
+     * socket would take (the stack has no source address to answer from). */
+    if ((r == WIRE_OK || r == WIRE_FRAGMENT) && st->cfg.netif.addr == 0) {
+        stack_drop(st, NULL, SYNACK_CTR_InAddrErrors, "not-our-address");
+        return -EINVAL;
+    }
     if (r == WIRE_FRAGMENT)
         return ip_frag_input(st, pkt, &ip);
     if (r != WIRE_OK) {

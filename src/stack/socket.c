@@ -358,9 +358,9 @@ static int connect_endpoints(synack_stack *st, int s, const synack_sock *so, con
 }
 
 /* Whether an active open may go to `to` (an address sock_addr_from accepted): 0, or
- * -EINVAL (no address or port), -ENETUNREACH (IPv4 on a v6-only socket, as Linux; IPv6
- * without an IPv6 address or to a multicast one), -EADDRNOTAVAIL (a socket bound to one
- * family's address connecting to the other). */
+ * -EINVAL (no address or port), -ENETUNREACH (IPv4 on a v6-only socket, as Linux, or
+ * without an IPv4 address; IPv6 without an IPv6 address or to a multicast one),
+ * -EADDRNOTAVAIL (a socket bound to one family's address connecting to the other). */
 static int connect_check(const synack_stack *st, const synack_sock *so, const sock_addr *to)
 {
     static const uint8_t zero[16];
@@ -370,6 +370,8 @@ static int connect_check(const synack_stack *st, const synack_sock *so, const so
         return -EADDRNOTAVAIL;
     if (to->mapped && so->v6only)
         return -ENETUNREACH;
+    if (!to->v6 && st->cfg.netif.addr == 0)
+        return -ENETUNREACH; /* IPv6-only: no IPv4 route, as Linux with no IPv4 address */
     if (to->v6 && (!ip6_enabled(st) || to->a6[0] == 0xff))
         return -ENETUNREACH;
     if (to->v6 && !ip6_addr_usable(st, st->cfg.netif.addr6))

@@ -256,6 +256,8 @@ static int dest_read(const synack_stack *st, const synack_sock *so, const struct
             return -EADDRNOTAVAIL; /* bound to an IPv4 address (as TCP's connect) */
     } else if (so->bound6) {
         return -EADDRNOTAVAIL;
+    } else if (st->cfg.netif.addr == 0) {
+        return -ENETUNREACH; /* IPv6-only: no IPv4 route, as Linux with no IPv4 address */
     }
     return 0;
 }

@@ -4,7 +4,8 @@
 # `synack serve --addr6` on a TAP (Neighbor Discovery) answers curl -6 and, on the same
 # dual-stack listener, curl -4; `synack stat` lists its IPv6 listener and connection in
 # RFC 5952 form; `synack connect --to [IPV6]:PORT` sends to the kernel's socat over a TUN
-# and over the TAP, checked by SHA-256. Short on purpose: the bulk IPv6 transfers are
+# (IPv6-only: no --addr) and over the TAP, checked by SHA-256; an IPv6-only serve on the
+# TUN answers curl -6. Short on purpose: the bulk IPv6 transfers are
 # ipv6_tap.sh, ipv6_tun.sh and the transfer tests. Skips (77) without root or namespaces.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/v6.bash"
@@ -61,7 +62,9 @@ send_to() { # send_to NAME DEVICE-OPTION DEVICE ADDR4 ADDR6 KERNEL6
         nsx ss -Hltn "sport = :9090" 2>/dev/null | grep -q 9090 && break
         sleep 0.05
     done
-    nsx timeout 20 "$SYNACK_BIN" connect "$devopt" "$dev" --addr "$a4" --addr6 "$a6/64" \
+    local v4=()
+    [ -n "$a4" ] && v4=(--addr "$a4")
+    nsx timeout 20 "$SYNACK_BIN" connect "$devopt" "$dev" "${v4[@]}" --addr6 "$a6/64" \
         --quiet --no-ctl --to "[$k6]:9090" --bytes "$N" --recv /dev/null \
         >"$WORK/$name.out" 2>"$WORK/$name.err" ||
         fail "synack connect over $dev: $(cat "$WORK/$name.out" "$WORK/$name.err")"
@@ -72,6 +75,15 @@ send_to() { # send_to NAME DEVICE-OPTION DEVICE ADDR4 ADDR6 KERNEL6
         fail "connect over $dev does not name [$k6]:9090: $(cat "$WORK/$name.err")"
     log "synack connect $devopt $dev --to [$k6]:9090: $N bytes, SHA-256 equal"
 }
-send_to tun --tun "$TUN" 198.18.0.2/24 "$S6T" "$K6T"
+send_to tun --tun "$TUN" "" "$S6T" "$K6T" # IPv6-only: --addr6 without --addr
 send_to tap --tap "$TAP" "$SYNACK_IP/24" "$S6" "$K6"
+
+# 4. an IPv6-only serve (--addr6 without --addr) over the TUN
+bg serve6 "$SYNACK_BIN" serve --tun "$TUN" --addr6 "$S6T/64" --quiet --app http
+SERVE6_PID=$BG_PID
+wait_for "$WORK/serve6.err" "synack serve: http on \[$S6T\]:80 (TUN $TUN)"
+page=$(nsx timeout 10 curl -6 -sS --fail -g "http://[$S6T]/") || fail "curl -6 of an IPv6-only serve"
+grep -q "Hello from synack" <<<"$page" || fail "IPv6-only serve: unexpected page: $page"
+stop "$SERVE6_PID" || fail "IPv6-only serve exited with an error: $(cat "$WORK/serve6.err")"
+log "an IPv6-only serve on [$S6T]:80 answers curl -6"
 log "PASS"

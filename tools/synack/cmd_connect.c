@@ -337,6 +337,10 @@ int cmd_connect(int argc, char **argv)
         fprintf(stderr, "synack connect: an IPv6 --to needs our IPv6 address (--addr6 A/LEN)\n");
         return 2;
     }
+    if (co.to.u.v6.sin6_family != SYNACK_AF_INET6 && !o.has_addr) {
+        fprintf(stderr, "synack connect: an IPv4 --to needs our IPv4 address (--addr A/LEN)\n");
+        return 2;
+    }
     if (co.repeat > 1 && co.send && !strcmp(co.send, "-")) {
         fprintf(stderr, "synack connect: --repeat needs --send FILE or --bytes N, not stdin\n");
         return 2;

@@ -348,14 +348,15 @@ int cmd_serve(int argc, char **argv)
         host_close(&h);
         return 1;
     }
-    char addr[32], addr6[64] = "";
+    char addr[32] = "", addr6[64] = "";
+    if (o.has_addr)
+        host_ep_str(o.addr, (uint16_t)port, addr, sizeof(addr));
     if (o.has_addr6) {
         char a6[56];
-        snprintf(addr6, sizeof(addr6), " and %s",
+        snprintf(addr6, sizeof(addr6), "%s%s", o.has_addr ? " and " : "",
                  host_ep6_str(o.addr6, (uint16_t)port, a6, sizeof(a6)));
     }
-    fprintf(stderr, "synack serve: %s on %s%s (%s %s)\n", app_name(app),
-            host_ep_str(o.addr, (uint16_t)port, addr, sizeof(addr)), addr6,
+    fprintf(stderr, "synack serve: %s on %s%s (%s %s)\n", app_name(app), addr, addr6,
             o.type == SYNACK_LINK_ETHERNET ? "TAP" : "TUN", h.dev.name);
 
     conn *conns = NULL;

@@ -52,10 +52,12 @@ void host_usage(FILE *out)
             "device and stack:\n"
             "  --tap IF | --tun IF    the TAP (Ethernet, ARP/ND) or TUN (bare IP) device; it is\n"
             "                         created if missing (configure the kernel side with `ip`)\n"
-            "  --addr A/LEN           our IPv4 address and prefix length (always needed)\n"
+            "  --addr A/LEN           our IPv4 address and prefix length\n"
             "  --gw A                 next hop for other subnets\n"
-            "  --addr6 A/LEN          also IPv6: our address and prefix length (default 64),\n"
-            "                         e.g. 2001:db8::1/64; a TAP adds a link-local address\n"
+            "  --addr6 A/LEN          IPv6: our address and prefix length (default 64), e.g.\n"
+            "                         2001:db8::1/64; a TAP adds a link-local address. One of\n"
+            "                         --addr and --addr6 is needed; with --addr6 alone the\n"
+            "                         stack is IPv6-only\n"
             "  --gw6 A                IPv6 next hop for other prefixes\n"
             "  --mtu N, --mss N       link MTU (default: the device's) and our MSS\n"
             "  --msl MS               maximum segment lifetime (TIME-WAIT lasts 2 MSL; 30000)\n"
@@ -273,8 +275,8 @@ int host_check_opts(const host_opts *o, const char *cmd)
         fprintf(stderr, "synack %s: which device? (--tap IF or --tun IF)\n", cmd);
         return -1;
     }
-    if (!o->has_addr) {
-        fprintf(stderr, "synack %s: which address? (--addr A/LEN)\n", cmd);
+    if (!o->has_addr && !o->has_addr6) {
+        fprintf(stderr, "synack %s: which address? (--addr A/LEN, --addr6 A/LEN or both)\n", cmd);
         return -1;
     }
     return 0;

@@ -187,8 +187,7 @@ int main(int argc, char **argv)
     synack_config cfg;
     synack_config_default(&cfg);
     synack_loop_netif(lp, &cfg.netif);
-    cfg.netif.addr = 0xc0000202u; /* 192.0.2.2: IPv4 is configured but unused here */
-    cfg.netif.prefix_len = 24;
+    cfg.netif.addr = 0; /* IPv6-only */
     if (inet_pton(AF_INET6, argv[2], cfg.netif.addr6) != 1)
         return 2;
     cfg.netif.prefix6_len = 64;
