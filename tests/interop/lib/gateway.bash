@@ -66,6 +66,8 @@ gw_setup() {
 # GW_THREADS=N in the environment runs it with --threads N (gateway_threads.sh).
 # shellcheck disable=SC2120 # (the extra ARGS are optional)
 gw_start() {
+    # A previous gateway's "serving" must not pass for this one's before its output is opened.
+    rm -f "$WORK/gateway.err"
     hbg gateway "$SYNACK_BIN" gateway --netns "/run/netns/$NS_C" --addr "$CONTAINER/24" \
         --gw 192.0.2.2 --connect-timeout 3000 --json ${GW_THREADS:+--threads "$GW_THREADS"} "$@"
     GW_PID=$BG_PID
