@@ -23,8 +23,9 @@
  *                                       connected to [DST6]:PORT (fragmented past the MTU);
  *                                       prints "sent", or the errno name an ICMPv6 error
  *                                       gave the socket within 2 s (e.g. ECONNREFUSED)
- *   v6peer DEV ADDR6 ping DST6 N        N ICMPv6 echo requests to DST6 from an echo socket,
- *                                       200 ms apart (v6peer_ping.c); prints "ping K of N
+ *   v6peer DEV ADDR6 ping DST N         N echo requests to DST from an echo socket, 200 ms
+ *                                       apart (v6peer_ping.c): ICMPv6, or ICMP from
+ *                                       192.0.2.2 for an IPv4 DST; prints "ping K of N
  *                                       answered", exit 0 when all were
  * (v6peer_udp.c). send prints "mss N" (TCP_MAXSEG at the end) before "sent".
  * At exit: the stack's non-zero counters ("Name value") and what the fault stage did.
