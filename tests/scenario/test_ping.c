@@ -88,7 +88,7 @@ static void w_free(world *w)
 
 static void run(world *w)
 {
-    w->now = synack_memlink_run(w->link, w->now, w->now + 3 * DELAY);
+    w->now = synack_memlink_run(w->link, w->now, w->now + (uint64_t)3 * DELAY);
 }
 
 static uint64_t ctr(world *w, int h, synack_counter c)
