@@ -16,7 +16,8 @@
 
 int ping_check(const synack_sock *so, const sock_addr *d, const uint8_t *buf, size_t len)
 {
-    (void)so;
+    if (so->v6 && !d->v6)
+        return -ENETUNREACH; /* ICMPv6 only, even with IPV6_V6ONLY cleared */
     /* Linux's ping_common_sendmsg: the message must hold a header, be an echo request and
      * have code 0 */
     if (len < ECHO_HDR_LEN)

@@ -456,7 +456,12 @@ static void test_misuse(void **state)
     int s6 = ping_socket(&w, 0, 1);
     n = echo_msg(m, 128, 1, 1, "ab");
     assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to), sizeof(to)), -ENETUNREACH);
+    int zero = 0;
+    assert_int_equal(
+        synack_setsockopt(st, s6, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_V6ONLY, &zero, sizeof(zero)), 0);
+    assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to), sizeof(to)), -ENETUNREACH);
     n = echo_msg(m, 8, 1, 1, "ab");
+    assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to), sizeof(to)), -ENETUNREACH);
     struct synack_sockaddr_in6 to6 = sin6(A6[1], 0);
     assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to6), sizeof(to6)), -EINVAL);
     /* the identifier space is the echo sockets' own: two cannot share one */
