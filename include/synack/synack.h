@@ -109,6 +109,8 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_TCP_HOLD_SYN 0x5311    /* int ms, 0 off: SYNs wait for synack_held_verdict() */
 #define SYNACK_HOLD_SYN_MAX_MS 600000 /* the longest a SYN may be held */
 #define SYNACK_IPPROTO_UDP 17         /* level of SYNACK_UDP_CATCH_ALL */
+#define SYNACK_IPPROTO_ICMP 1         /* synack_socket_proto(): an ICMP echo socket */
+#define SYNACK_IPPROTO_ICMPV6 58      /* synack_socket_proto(): an ICMPv6 echo socket */
 /* int 0/1 on a SOCK_DGRAM socket: it receives datagrams to any address:port that no other
  * socket claims (one per stack; synack_recvfrom_to() says where each was sent) */
 #define SYNACK_UDP_CATCH_ALL 0x5320
@@ -521,6 +523,10 @@ int synack_socket(synack_stack *st, int type);
  * calls take and give struct synack_sockaddr_in6 (IPv4 peers as ::ffff:a.b.c.d unless
  * SYNACK_IPV6_V6ONLY); another domain is -EAFNOSUPPORT. */
 int synack_socket_domain(synack_stack *st, int domain, int type);
+/* socket(domain, type, proto): proto 0 is synack_socket_domain(); SYNACK_SOCK_DGRAM with
+ * SYNACK_IPPROTO_ICMP (AF_INET) or SYNACK_IPPROTO_ICMPV6 (AF_INET6) is an echo ("ping")
+ * socket as Linux's (docs/API.md, "Ping sockets"); another pair is -EPROTONOSUPPORT. */
+int synack_socket_proto(synack_stack *st, int domain, int type, int proto);
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, synack_socklen_t len);
 int synack_listen(synack_stack *st, int s, int backlog);
 int synack_accept(synack_stack *st, int s, struct sockaddr *addr, synack_socklen_t *len);
@@ -813,7 +819,8 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
     X(Ip6FragCreates) X(Icmp6OutRateLimitHost)                                             \
     X(Ip6DadFailed) X(Icmp6InGroupMembQueries) X(Icmp6OutMLDv2Reports)                    \
     X(Icmp6InRouterAdvertisements) X(Icmp6InRedirects) X(Icmp6InRaPrefixIgnored)          \
-    X(Icmp6InRaRoutersIgnored)
+    X(Icmp6InRaRoutersIgnored) X(OutEchos) X(InEchoReps) X(Icmp6OutEchos)                \
+    X(Icmp6InEchoReplies) X(PingRcvbufErrors)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -293,6 +293,15 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
         send6(st, &from, &h->src, l4, n);
         return;
     }
+    case ICMP6_ECHO_REPLY: {
+        stack_count(st, SYNACK_CTR_Icmp6InEchoReplies);
+        sock_addr from = {.v6 = 1}, to = {.v6 = 1, .port = (uint16_t)(m.rest >> 16)};
+        memcpy(from.a6, h->src.b, 16);
+        memcpy(to.a6, h->dst.b, 16);
+        if (!ping_input(st, &from, &to, p, len))
+            stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-ignored");
+        return;
+    }
     case ICMP6_DEST_UNREACH:
         stack_count(st, SYNACK_CTR_Icmp6InDestUnreachs);
         error_to_tcp(st, &m);

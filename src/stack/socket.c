@@ -85,6 +85,29 @@ int synack_socket_domain(synack_stack *st, int domain, int type)
     return (int)ret_event(st, "socket", s < 0 ? -1 : s, s);
 }
 
+int synack_socket_proto(synack_stack *st, int domain, int type, int proto)
+{
+    if (proto == 0)
+        return synack_socket_domain(st, domain, type);
+    API_ENTER(st);
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int s;
+    if (domain != AF_INET && domain != SYNACK_AF_INET6)
+        s = -EAFNOSUPPORT;
+    else if (base != SOCK_DGRAM ||
+             proto != (domain == AF_INET ? SYNACK_IPPROTO_ICMP : SYNACK_IPPROTO_ICMPV6))
+        s = -EPROTONOSUPPORT; /* as Linux's inet_create: no such (type, protocol) pair */
+    else
+        s = sock_open(st, type);
+    if (s >= 0) {
+        st->socks[s].v6 = domain == SYNACK_AF_INET6;
+        /* an IPv6 echo socket speaks only ICMPv6, as Linux's (no mapped addresses) */
+        st->socks[s].v6only = st->socks[s].v6;
+        st->socks[s].udp->ping = 1;
+    }
+    return (int)ret_event(st, "socket", s < 0 ? -1 : s, s);
+}
+
 static int port_bit(const synack_stack *st, uint16_t port)
 {
     return (int)((st->bound_ports[port >> 6] >> (port & 63)) & 1);

@@ -20,7 +20,7 @@ static udp_table *table(synack_stack *st)
     if (!t)
         return NULL;
     for (int i = 0; i < UDP_HASH_BUCKETS; i++)
-        t->chain[i] = -1;
+        t->chain[i] = t->ping_chain[i] = -1;
     t->catch_all = -1;
     st->udp = t;
     return t;
@@ -39,12 +39,17 @@ int udp_open(synack_stack *st, synack_sock *so)
     return 0;
 }
 
+int *udp_chain(udp_table *t, const udp_sock *u, uint16_t port)
+{
+    return &(u->ping ? t->ping_chain : t->chain)[port % UDP_HASH_BUCKETS];
+}
+
 static void unhash(synack_stack *st, int s)
 {
     udp_sock *u = st->socks[s].udp;
     if (!u->hashed)
         return;
-    int *pp = &st->udp->chain[st->socks[s].lport % UDP_HASH_BUCKETS];
+    int *pp = udp_chain(st->udp, u, st->socks[s].lport);
     while (*pp != s)
         pp = &st->socks[*pp].udp->hnext;
     *pp = u->hnext;
@@ -55,7 +60,7 @@ static void unhash(synack_stack *st, int s)
 static void hash(synack_stack *st, int s)
 {
     udp_sock *u = st->socks[s].udp;
-    int *head = &st->udp->chain[st->socks[s].lport % UDP_HASH_BUCKETS];
+    int *head = udp_chain(st->udp, u, st->socks[s].lport);
     u->hnext = *head;
     *head = s;
     u->hashed = 1;
@@ -111,7 +116,8 @@ int udp_families(const synack_sock *so)
 static int port_taken(synack_stack *st, int self, uint16_t port, int reuse)
 {
     int fams = udp_families(&st->socks[self]);
-    for (int i = st->udp->chain[port % UDP_HASH_BUCKETS]; i >= 0; i = st->socks[i].udp->hnext) {
+    for (int i = *udp_chain(st->udp, st->socks[self].udp, port); i >= 0;
+         i = st->socks[i].udp->hnext) {
         const synack_sock *o = &st->socks[i];
         if (i != self && o->lport == port && !(reuse && o->reuseaddr) && (udp_families(o) & fams))
             return 1;
@@ -277,14 +283,14 @@ int udp_connect(synack_stack *st, int s, const struct sockaddr *addr, synack_soc
         memset(u->raddr6, 0, sizeof(u->raddr6));
         return 0;
     }
-    if (to.port == 0 || (!to.v6 && to.v4 == 0))
+    if ((to.port == 0 && !u->ping) || (!to.v6 && to.v4 == 0))
         return -EINVAL; /* Linux connects to 0.0.0.0 as loopback; there is none here */
     if ((rc = autobind(st, s)) != 0)
         return rc;
     u->rv6 = to.v6;
     u->raddr = to.v6 ? 0 : to.v4;
     memcpy(u->raddr6, to.v6 ? to.a6 : (const uint8_t[16]){0}, 16);
-    u->rport = to.port;
+    u->rport = u->ping ? 0 : to.port; /* a reply names no port */
     u->err = 0;
     return 0;
 }
@@ -376,7 +382,7 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
     if (rc == 1 && to && !so->v6)
         return -EAFNOSUPPORT; /* (an AF_INET6 socket's AF_UNSPEC is no address, as Linux) */
     if (rc == 0) {
-        if (d.port == 0)
+        if (d.port == 0 && !u->ping)
             return -EINVAL;
     } else {
         if (udp_peer(so, &d) != 0)
@@ -386,6 +392,8 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
         return -EFAULT;
     if (len > (d.v6 ? UDP6_MAX_PAYLOAD : UDP_MAX_PAYLOAD))
         return -EMSGSIZE;
+    if (u->ping && (rc = ping_check(so, &d, buf, len)) != 0)
+        return rc;
     uint32_t src = so->laddr ? so->laddr : st->cfg.netif.addr;
     uint8_t src6[16];
     memcpy(src6, st->cfg.netif.addr6, 16);
@@ -415,6 +423,8 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
             memcpy(src6, ll.b, 16);
         }
     }
+    if (u->ping)
+        return ping_emit(st, so, &d, src, src6, sport, buf, len);
     if (d.v6)
         return udp6_emit(st, so, src6, sport, d.a6, d.port, buf, len);
     return emit(st, so, src, sport, d.v4, d.port, buf, len);
@@ -511,7 +521,7 @@ short udp_poll(const synack_sock *so)
 int udp_setopt(synack_stack *st, int s, int name, int v)
 {
     synack_sock *so = &st->socks[s];
-    if (name != SYNACK_UDP_CATCH_ALL)
+    if (name != SYNACK_UDP_CATCH_ALL || so->udp->ping)
         return -ENOPROTOOPT;
     if (v < 0 || v > 1)
         return -EINVAL;

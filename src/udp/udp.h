@@ -42,6 +42,7 @@ typedef struct udp_sock {
     uint8_t hashed;    /* on a port chain of the table */
     uint8_t rv6;       /* connect()ed to raddr6 (IPv6), rport */
     uint8_t v4only;    /* an AF_INET6 socket bound to an IPv4-mapped address */
+    uint8_t ping;      /* an ICMP(v6) echo socket: its "port" is the echo identifier */
     uint8_t raddr6[16];
     int err;   /* pending error from ICMP (positive errno), 0: none */
     int hnext; /* next socket id on its port chain, -1: end */
@@ -51,6 +52,8 @@ typedef struct udp_sock {
 typedef struct udp_table {
     int chain[UDP_HASH_BUCKETS]; /* socket ids by port, -1: empty */
     int catch_all;               /* the SYNACK_UDP_CATCH_ALL socket, -1: none */
+    /* echo sockets by identifier: a space of their own, as Linux's ping sockets */
+    int ping_chain[UDP_HASH_BUCKETS];
 } udp_table;
 
 /* What a queued datagram costs against SO_RCVBUF (as Linux charges skb truesize). */
@@ -77,6 +80,8 @@ static inline int udp_connected(const udp_sock *u)
 
 /* --- socket side (udp.c) --- */
 int udp_open(synack_stack *st, synack_sock *so);
+/* The chain of sockets holding port (or echo identifier) in the space of u. */
+int *udp_chain(udp_table *t, const udp_sock *u, uint16_t port);
 void udp_release(synack_stack *st, int s);
 void udp_destroy(synack_stack *st);
 int udp_bind(synack_stack *st, int s, uint32_t ip, uint16_t port);
@@ -131,5 +136,19 @@ int udp6_unreach(synack_stack *st, const sock_addr *client, const sock_addr *dst
 /* Queues a datagram on socket s (either family): 0 or -ENOBUFS, counted. */
 int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *dst,
                 const uint8_t *data, uint32_t len);
+
+/* --- ICMP(v6) echo sockets (ping.c) --- */
+/* The echo socket a reply to id from src goes to, or -1. */
+int ping_lookup(synack_stack *st, const sock_addr *dst, const sock_addr *src);
+/* Sends the echo request buf (its first 8 bytes the ICMP(v6) header) to d with identifier
+ * id; the stack fills the identifier and the checksum. */
+long ping_emit(synack_stack *st, const synack_sock *so, const sock_addr *d, uint32_t src,
+               const uint8_t src6[16], uint16_t id, const uint8_t *buf, size_t len);
+/* Checks an echo request from the application: 0 or -EINVAL. */
+int ping_check(const synack_sock *so, const sock_addr *d, const uint8_t *buf, size_t len);
+/* An echo reply (msg: the whole ICMP(v6) message) from `from` to `to`; to->port is its
+ * identifier. Returns whether a socket took it. */
+int ping_input(synack_stack *st, const sock_addr *from, const sock_addr *to, const uint8_t *msg,
+               size_t len);
 
 #endif

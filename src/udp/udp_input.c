@@ -62,16 +62,30 @@ int udp_lookup(synack_stack *st, uint32_t daddr, uint16_t dport, uint32_t saddr,
     return udp_lookup_any(st, &d, &s);
 }
 
+static int lookup(synack_stack *st, int head, const sock_addr *dst, const sock_addr *src);
+
 int udp_lookup_any(synack_stack *st, const sock_addr *dst, const sock_addr *src)
 {
     if (!st->udp)
         return -1;
+    return lookup(st, st->udp->chain[dst->port % UDP_HASH_BUCKETS], dst, src);
+}
+
+int ping_lookup(synack_stack *st, const sock_addr *dst, const sock_addr *src)
+{
+    if (!st->udp)
+        return -1;
+    return lookup(st, st->udp->ping_chain[dst->port % UDP_HASH_BUCKETS], dst, src);
+}
+
+static int lookup(synack_stack *st, int head, const sock_addr *dst, const sock_addr *src)
+{
     uint16_t dport = dst->port;
     int best = -1, best_sc = -1;
     ipv6_addr d6;
     memcpy(d6.b, dst->a6, 16);
     int foreign = dst->v6 ? !ip6_is_our_dst(st, &d6) : dst->v4 != st->cfg.netif.addr;
-    for (int i = st->udp->chain[dport % UDP_HASH_BUCKETS]; i >= 0; i = st->socks[i].udp->hnext) {
+    for (int i = head; i >= 0; i = st->socks[i].udp->hnext) {
         const synack_sock *so = &st->socks[i];
         if (so->lport != dport)
             continue;
@@ -98,12 +112,20 @@ int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *
     /* Linux's __udp_enqueue_schedule_skb: refused once the queue is over SO_RCVBUF (an
      * empty queue always takes one datagram) */
     if (u->head && u->qbytes + size > so->knobs.rcvbuf) {
+        if (u->ping) {
+            stack_drop(st, NULL, SYNACK_CTR_PingRcvbufErrors, "ping-rcvbuf");
+            return -ENOBUFS;
+        }
         stack_count(st, v6 ? SYNACK_CTR_Udp6InErrors : SYNACK_CTR_UdpInErrors);
         stack_drop(st, NULL, v6 ? SYNACK_CTR_Udp6RcvbufErrors : SYNACK_CTR_UdpRcvbufErrors,
                    "udp-rcvbuf");
         return -ENOBUFS;
     }
     udp_dgram *d = st->bufmem.alloc(st->bufmem.ctx, size);
+    if (!d && u->ping) {
+        stack_drop(st, NULL, SYNACK_CTR_PingRcvbufErrors, "ping-no-memory");
+        return -ENOBUFS;
+    }
     if (!d) {
         stack_count(st, v6 ? SYNACK_CTR_Udp6InErrors : SYNACK_CTR_UdpInErrors);
         stack_drop(st, NULL, v6 ? SYNACK_CTR_Udp6RcvbufErrors : SYNACK_CTR_UdpRcvbufErrors,
@@ -128,7 +150,8 @@ int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *
         u->head = d;
     u->tail = d;
     u->qbytes += (uint32_t)size;
-    stack_count(st, v6 ? SYNACK_CTR_Udp6InDatagrams : SYNACK_CTR_UdpInDatagrams);
+    if (!u->ping)
+        stack_count(st, v6 ? SYNACK_CTR_Udp6InDatagrams : SYNACK_CTR_UdpInDatagrams);
     if (was_empty)
         sock_ready_raise(st, s, POLLIN);
     return 0;

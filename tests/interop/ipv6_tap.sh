@@ -4,6 +4,7 @@
 # namespace, 2001:db8::2 beside the kernel's 2001:db8::1. Neighbor Discovery both ways
 # (the kernel resolves synack to ping it and to connect; synack resolves the kernel to
 # connect), `ping -6` of synack's global (sizes up to the MTU) and link-local addresses,
+# synack pinging the kernel from an ICMPv6 (and an ICMP) echo socket,
 # 1 MiB each way by socat, checked by SHA-256, and a closed port both ways (curl -6 and
 # socat see "Connection refused"; synack sees ECONNREFUSED). What synack sends as it
 # starts, seen by tshark (when installed): the MLDv2 report joining its solicited-node
@@ -92,6 +93,24 @@ if [ "${ns:-0}" -lt 1 ] || [ "${na:-0}" -lt 1 ]; then
     fail "synack did not resolve the kernel: NS ${ns:-0}, NA ${na:-0}"
 fi
 log "synack -> kernel: 1 MiB over IPv6 on Ethernet, SHA-256 equal (resolved by NS $ns / NA $na)"
+
+# 2b. synack pings the kernel from an ICMPv6 echo socket, resolving it first
+nsx ip -6 neigh flush dev "$TAP"
+nsx "$WORK/v6peer" "$TAP" "$S6" ping "$K6" 5 >"$WORK/ping.out" 2>"$WORK/ping.err" ||
+    fail "synack pings the kernel: $(cat "$WORK/ping.out" "$WORK/ping.err")"
+grep -q "^ping 5 of 5 answered$" "$WORK/ping.out" || fail "synack ping -6: $(cat "$WORK/ping.out")"
+if ! grep -q "^Icmp6OutEchos 5$" "$WORK/ping.out" || ! grep -q "^Icmp6InEchoReplies 5$" "$WORK/ping.out"; then
+    fail "synack did not count 5 echo requests and replies: $(grep Echo "$WORK/ping.out")"
+fi
+log "synack -> kernel: 5 of 5 pings answered (ICMPv6 echo socket)"
+# and over IPv4 from an ICMP echo socket, the kernel resolving by ARP
+nsx ip addr add 192.0.2.1/24 dev "$TAP"
+nsx "$WORK/v6peer" "$TAP" "$S6" ping 192.0.2.1 3 >"$WORK/ping4.out" 2>"$WORK/ping4.err" ||
+    fail "synack pings the kernel over IPv4: $(cat "$WORK/ping4.out" "$WORK/ping4.err")"
+if ! grep -q "^OutEchos 3$" "$WORK/ping4.out" || ! grep -q "^InEchoReps 3$" "$WORK/ping4.out"; then
+    fail "synack did not count 3 ICMP echo requests and replies: $(cat "$WORK/ping4.out")"
+fi
+log "synack -> kernel: 3 of 3 pings answered over IPv4 (ICMP echo socket)"
 
 # 3. closed ports both ways: synack answers a SYN to a closed port with RST+ACK (RFC 9293
 #    3.10.7.1), and a RST that acknowledges synack's SYN is ECONNREFUSED (3.10.7.3).

@@ -170,6 +170,11 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6InRedirects, 147, "Icmp6InRedirects"},
     {SYNACK_CTR_Icmp6InRaPrefixIgnored, 148, "Icmp6InRaPrefixIgnored"},
     {SYNACK_CTR_Icmp6InRaRoutersIgnored, 149, "Icmp6InRaRoutersIgnored"},
+    {SYNACK_CTR_OutEchos, 150, "OutEchos"},
+    {SYNACK_CTR_InEchoReps, 151, "InEchoReps"},
+    {SYNACK_CTR_Icmp6OutEchos, 152, "Icmp6OutEchos"},
+    {SYNACK_CTR_Icmp6InEchoReplies, 153, "Icmp6InEchoReplies"},
+    {SYNACK_CTR_PingRcvbufErrors, 154, "PingRcvbufErrors"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
