@@ -30,11 +30,7 @@ static const uint8_t KEY[16] = {0xa1, 0xa1, 0xa1, 0xa1, 0xb2, 0xb2, 0xb2, 0xb2,
 
 static ip6_tap rec;
 
-typedef struct v6pair {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} v6pair;
+typedef ip6_pair v6pair;
 
 static void tweak(synack_config *c, int h, void *arg)
 {

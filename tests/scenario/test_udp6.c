@@ -34,11 +34,7 @@ static const uint8_t ANY6[16];
 
 static ip6_tap rec;
 
-typedef struct v6pair {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} v6pair;
+typedef ip6_pair v6pair;
 
 static void v6_init(v6pair *p)
 {

@@ -30,6 +30,13 @@ typedef struct ip6_tap {
     ip6_frame f[IP6_TAP_MAX];
 } ip6_tap;
 
+/* The two stacks, their link and the time; tests with nothing more to keep use it. */
+typedef struct ip6_pair {
+    synack_memlink *link;
+    synack_stack *st[2];
+    uint64_t now;
+} ip6_pair;
+
 /* Sets up two stacks on a new memlink (delay 1000 us), each config deterministic (seed 7
  * + side) with the addresses above, /64, after `tweak` (may be NULL) saw it; the tap is
  * emptied, keeps up to max frames and drops nothing. */
