@@ -62,6 +62,33 @@ void ip6_pair_free(synack_memlink *link, synack_stack *st[2])
     synack_memlink_free(link);
 }
 
+static int ip6_host_output(void *ctx, const uint8_t *f, size_t len)
+{
+    ip6_host *r = ctx;
+    if (r->nout < IP6_HOST_MAX && len <= sizeof(r->out[0].b)) {
+        memcpy(r->out[r->nout].b, f, len);
+        r->out[r->nout].len = len;
+        r->nout++;
+    }
+    return 0;
+}
+
+void ip6_host_init(ip6_host *r, uint32_t addr4, const uint8_t addr6[16], uint32_t mtu)
+{
+    memset(r, 0, sizeof(*r));
+    synack_config c;
+    synack_config_default(&c);
+    synack_config_deterministic(&c, 7);
+    c.netif.addr = addr4;
+    memcpy(c.netif.addr6, addr6, 16);
+    c.netif.prefix6_len = 64;
+    c.netif.mtu = mtu;
+    c.netif.output = ip6_host_output;
+    c.netif.output_ctx = r;
+    r->st = synack_stack_new(&c);
+    assert_non_null(r->st);
+}
+
 struct synack_sockaddr_in6 ip6_sin6(const uint8_t a[16], uint16_t port)
 {
     struct synack_sockaddr_in6 s;

@@ -48,6 +48,21 @@ void ip6_pair_free(synack_memlink *link, synack_stack *st[2]);
 /* The memlink tap; ctx is an ip6_tap. */
 int ip6_tap_fn(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len);
 
+/* One stack, IPv4 addr4 and addr6/64 (deterministic, seed 7, MTU mtu), every frame it
+ * sends up to IP6_HOST_MAX kept (a longer one dropped): the test plays its peers. */
+typedef struct ip6_host_frame {
+    uint8_t b[1600];
+    size_t len;
+} ip6_host_frame;
+#define IP6_HOST_MAX 128
+typedef struct ip6_host {
+    synack_stack *st;
+    uint64_t now;
+    ip6_host_frame out[IP6_HOST_MAX];
+    int nout;
+} ip6_host;
+void ip6_host_init(ip6_host *r, uint32_t addr4, const uint8_t addr6[16], uint32_t mtu);
+
 /* a:port as a socket address (a NULL: the unspecified address). */
 struct synack_sockaddr_in6 ip6_sin6(const uint8_t a[16], uint16_t port);
 
