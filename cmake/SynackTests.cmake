@@ -161,7 +161,8 @@ endif()
 if(TARGET unit_test_gateway_v6)
     target_sources(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c"
-        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c")
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_echo.c")
     target_include_directories(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
@@ -178,6 +179,7 @@ if(TARGET unit_test_gateway_udp)
     target_sources(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_udp.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_icmp.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_echo.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c")
     target_include_directories(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")

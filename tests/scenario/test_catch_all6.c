@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "support/ipv6_link_rig.h"
 #include "support/segbuild.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -36,43 +37,11 @@ static const uint8_t ME[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0
 static const uint8_t PEER[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 static const uint8_t FAR[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9};
 
-typedef struct frame {
-    uint8_t b[1600];
-    size_t len;
-} frame;
-
-typedef struct rig {
-    synack_stack *st;
-    uint64_t now;
-    frame out[128];
-    int nout;
-} rig;
-
-static int rig_output(void *ctx, const uint8_t *f, size_t len)
-{
-    rig *r = ctx;
-    if (r->nout < 128 && len <= sizeof(r->out[0].b)) {
-        memcpy(r->out[r->nout].b, f, len);
-        r->out[r->nout].len = len;
-        r->nout++;
-    }
-    return 0;
-}
+typedef ip6_host rig;
 
 static void rig_init(rig *r)
 {
-    memset(r, 0, sizeof(*r));
-    synack_config c;
-    synack_config_default(&c);
-    synack_config_deterministic(&c, 7);
-    c.netif.addr = ME4;
-    memcpy(c.netif.addr6, ME, 16);
-    c.netif.prefix6_len = 64;
-    c.netif.mtu = MTU;
-    c.netif.output = rig_output;
-    c.netif.output_ctx = r;
-    r->st = synack_stack_new(&c);
-    assert_non_null(r->st);
+    ip6_host_init(r, ME4, ME, MTU);
 }
 
 /* A segment from PEER:PEER_PORT to dst:dport. */

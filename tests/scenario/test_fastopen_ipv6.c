@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "synack/link.h"
+#include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "tcp/fastopen_server.h"
 #include "wire/bytes.h"
@@ -24,71 +24,33 @@
 
 #define DELAY 1000
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, /* client 2001:db8::1 */
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, /* server 2001:db8::2 */
-};
+#define A6 IP6_RIG_ADDR
 static const uint8_t KEY[16] = {0xa1, 0xa1, 0xa1, 0xa1, 0xb2, 0xb2, 0xb2, 0xb2,
                                 0xc3, 0xc3, 0xc3, 0xc3, 0xd4, 0xd4, 0xd4, 0xd4};
 
-typedef struct frame_rec {
-    int to;
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[64];
-static size_t nframes;
+static ip6_tap rec;
 
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
+typedef ip6_pair v6pair;
+
+static void tweak(synack_config *c, int h, void *arg)
 {
-    (void)ctx;
-    (void)t;
-    if (nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes];
-        f->to = side;
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    nframes++;
-    return 0;
+    (void)h;
+    (void)arg;
+    c->fastopen_client = SYNACK_TFO_CLIENT_ENABLE;
+    c->fastopen_server = SYNACK_TFO_SERVER_ENABLE;
 }
-
-typedef struct v6pair {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} v6pair;
 
 static void v6_init(v6pair *p)
 {
     memset(p, 0, sizeof(*p));
-    nframes = 0;
-    p->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(p->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 7 + (uint64_t)h);
-        c.netif.addr = h ? 0xc0000202u : 0xc0000201u;
-        memcpy(c.netif.addr6, A6[h], 16);
-        c.netif.prefix6_len = 64;
-        c.fastopen_client = SYNACK_TFO_CLIENT_ENABLE;
-        c.fastopen_server = SYNACK_TFO_SERVER_ENABLE;
-        synack_memlink_netif(p->link, h, &c.netif);
-        p->st[h] = synack_stack_new(&c);
-        assert_non_null(p->st[h]);
-        synack_memlink_attach(p->link, h, p->st[h]);
-    }
+    ip6_pair_init(&p->link, p->st, &rec, 64, tweak, NULL);
     assert_int_equal(synack_fastopen_key(p->st[1], KEY, sizeof(KEY)), 0);
-    synack_memlink_set_tap(p->link, tap, NULL);
     p->now = 1000000;
 }
 
 static void v6_free(v6pair *p)
 {
-    synack_stack_free(p->st[0]);
-    synack_stack_free(p->st[1]);
-    synack_memlink_free(p->link);
+    ip6_pair_free(p->link, p->st);
 }
 
 static void run(v6pair *p, uint64_t us)
@@ -96,18 +58,8 @@ static void run(v6pair *p, uint64_t us)
     p->now = synack_memlink_run(p->link, p->now, p->now + us);
 }
 
-static struct synack_sockaddr_in6 sin6(const uint8_t a[16], uint16_t port)
-{
-    struct synack_sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&s.sin6_port, port);
-    memcpy(s.sin6_addr.s6_bytes, a, 16);
-    return s;
-}
-
 /* A TCP segment of frame f, its checksum verified over the IPv6 pseudo-header. */
-static void seg_of(const frame_rec *f, tcp_seg *s)
+static void seg_of(const ip6_frame *f, tcp_seg *s)
 {
     assert_int_equal(f->b[0] >> 4, 6);
     assert_int_equal(f->b[6], IP_PROTO_TCP);
@@ -120,7 +72,7 @@ static void seg_of(const frame_rec *f, tcp_seg *s)
 static int listener(v6pair *p)
 {
     int l = synack_socket_domain(p->st[1], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 a = sin6((const uint8_t[16]){0}, 80);
+    struct synack_sockaddr_in6 a = ip6_sin6((const uint8_t[16]){0}, 80);
     assert_int_equal(synack_bind(p->st[1], l, (struct sockaddr *)&a, sizeof(a)), 0);
     int q = 16;
     assert_int_equal(
@@ -140,19 +92,19 @@ static void test_cookie_then_data_in_syn(void **state)
 
     /* 1: no cookie yet: the SYN asks for one (kind 34, length 2), the data waits */
     int c = synack_socket_domain(p.st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to = sin6(A6[1], 80);
+    struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 80);
     assert_int_equal(synack_sendto(p.st[0], c, "hello", 5, SYNACK_MSG_FASTOPEN,
                                    (struct sockaddr *)&to, sizeof(to)),
                      -EINPROGRESS);
     run(&p, 3 * DELAY);
-    assert_true(nframes >= 2);
+    assert_true(rec.seen >= 2);
     tcp_seg s;
-    seg_of(&frames[0], &s);
+    seg_of(&rec.f[0], &s);
     assert_int_equal(s.flags, TCP_SYN);
     assert_int_equal(s.payload_len, 0);
     assert_int_equal(s.opts.has_fo, 1);
     assert_int_equal(s.opts.fo_len, 0);
-    seg_of(&frames[1], &s);
+    seg_of(&rec.f[1], &s);
     assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
     assert_int_equal(s.opts.has_fo, 1);
     assert_int_equal(s.opts.fo_exp, 0);
@@ -166,14 +118,14 @@ static void test_cookie_then_data_in_syn(void **state)
     run(&p, 400 * DELAY);
 
     /* 2: the cookie, kept under 2001:db8::2, goes with the data in the SYN */
-    nframes = 0;
+    rec.n = rec.seen = 0;
     c = synack_socket_domain(p.st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     assert_int_equal(synack_sendto(p.st[0], c, "hello", 5, SYNACK_MSG_FASTOPEN,
                                    (struct sockaddr *)&to, sizeof(to)),
                      5);
     run(&p, DELAY); /* the SYN is there, the SYN-ACK not yet back */
-    assert_true(nframes >= 1);
-    seg_of(&frames[0], &s);
+    assert_true(rec.seen >= 1);
+    seg_of(&rec.f[0], &s);
     assert_int_equal(s.flags, TCP_SYN);
     assert_int_equal(s.opts.has_fo, 1);
     assert_int_equal(s.opts.fo_len, TFO_COOKIE_LEN);
@@ -188,11 +140,11 @@ static void test_cookie_then_data_in_syn(void **state)
     assert_memory_equal(buf, "hello", 5);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_TCPFastOpenPassive), 1);
     run(&p, 2 * DELAY);
-    seg_of(&frames[1], &s);
+    seg_of(&rec.f[1], &s);
     assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
     uint32_t syn_seq;
     tcp_seg syn;
-    seg_of(&frames[0], &syn);
+    seg_of(&rec.f[0], &syn);
     syn_seq = syn.seq;
     assert_int_equal(s.ack, syn_seq + 1 + 5); /* the SYN's data acknowledged */
     assert_int_equal(synack_counter_get(p.st[0], SYNACK_CTR_TCPFastOpenActive), 1);
@@ -210,7 +162,7 @@ static void test_wrong_cookie(void **state)
     /* a first open gets the cookie of the current key; then the key changes, and neither
      * the new key nor the one kept as the previous issued it */
     int c = synack_socket_domain(p.st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to = sin6(A6[1], 80);
+    struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 80);
     assert_int_equal(
         synack_sendto(p.st[0], c, "x", 1, SYNACK_MSG_FASTOPEN, (struct sockaddr *)&to, sizeof(to)),
         -EINPROGRESS);
@@ -222,18 +174,18 @@ static void test_wrong_cookie(void **state)
     memcpy(both, key2, 16);
     memset(both + 16, 0x6b, 16);
     assert_int_equal(synack_fastopen_key(p.st[1], both, sizeof(both)), 0);
-    nframes = 0;
+    rec.n = rec.seen = 0;
     c = synack_socket_domain(p.st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     assert_int_equal(synack_sendto(p.st[0], c, "hello", 5, SYNACK_MSG_FASTOPEN,
                                    (struct sockaddr *)&to, sizeof(to)),
                      5);
     run(&p, 3 * DELAY);
     tcp_seg s;
-    seg_of(&frames[1], &s);
+    seg_of(&rec.f[1], &s);
     assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
-    seg_of(&frames[0], &s);
+    seg_of(&rec.f[0], &s);
     uint32_t iss = s.seq;
-    seg_of(&frames[1], &s);
+    seg_of(&rec.f[1], &s);
     assert_int_equal(s.ack, iss + 1); /* the data is not acknowledged */
     uint8_t fresh[TFO_COOKIE_LEN];
     tcp_fastopen_cookie6(key2, A6[0], A6[1], fresh);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "support/ipv6_eth_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
@@ -32,38 +33,14 @@ static const uint8_t SN6[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 
 static const uint8_t SN_MAC[6] = {0x33, 0x33, 0xff, 0, 0, 0x02};
 static const uint64_t S = 1000000u;
 
-typedef struct out_frame {
-    size_t len;
-    uint8_t b[1600];
-} out_frame;
-static out_frame out[32];
-static size_t nout;
-
-static int capture(void *ctx, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    if (nout < sizeof(out) / sizeof(out[0])) {
-        out[nout].len = len < sizeof(out[0].b) ? len : sizeof(out[0].b);
-        memcpy(out[nout].b, frame, out[nout].len);
-        nout++;
-    }
-    return 0;
-}
+static eth6_cap cap;
 
 static synack_stack *new_stack(uint8_t transmits)
 {
-    nout = 0;
     synack_config c;
     synack_config_default(&c);
     assert_int_equal(c.dad_transmits, 1); /* on by default */
-    synack_config_deterministic(&c, 11);
-    c.netif.type = SYNACK_LINK_ETHERNET;
-    memcpy(c.netif.mac, MAC_US, 6);
-    c.netif.addr = 0xc0000202u;
-    c.netif.prefix_len = 24;
-    memcpy(c.netif.addr6, US6, 16);
-    c.netif.prefix6_len = 64;
-    c.netif.output = capture;
+    eth6_config(&c, &cap, MAC_US, US6);
     c.dad_transmits = transmits;
     c.mld_reports = 0; /* the groups' reports are test_ipv6_mld's */
     synack_stack *st = synack_stack_new(&c);
@@ -71,59 +48,27 @@ static synack_stack *new_stack(uint8_t transmits)
     return st;
 }
 
-static ipv6_addr A(const uint8_t b[16])
-{
-    ipv6_addr a;
-    memcpy(a.b, b, 16);
-    return a;
-}
-
-static size_t frame6(uint8_t *buf, const uint8_t *ethdst, const uint8_t *ethsrc,
-                     const ipv6_addr *src6, const ipv6_addr *dst6, uint8_t hop, const uint8_t *l4,
-                     size_t n)
-{
-    eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
-    memcpy(eh.dst, ethdst, 6);
-    memcpy(eh.src, ethsrc, 6);
-    assert_int_equal(eth_emit(buf, ETH_HDR_LEN, &eh), ETH_HDR_LEN);
-    ipv6_hdr h = {.next = IP_PROTO_ICMPV6, .hop_limit = hop, .src = *src6, .dst = *dst6};
-    assert_int_equal(ipv6_emit(buf + ETH_HDR_LEN, IPV6_HDR_LEN, &h, n), IPV6_HDR_LEN);
-    memcpy(buf + ETH_HDR_LEN + IPV6_HDR_LEN, l4, n);
-    return ETH_HDR_LEN + IPV6_HDR_LEN + n;
-}
-
-/* out[i] is the DAD probe for target: NS from :: to ff02::1:ff00:2 on its MAC, hop limit
+/* cap.f[i] is the DAD probe for target: NS from :: to ff02::1:ff00:2 on its MAC, hop limit
  * 255, no source link-layer address option (RFC 4861 7.2.2, RFC 4862 5.4.2). */
 static void assert_probe(size_t i, const uint8_t target[16])
 {
-    ipv6_addr t = A(target), sn = A(SN6), unspec;
+    ipv6_addr t = eth6_addr(target), sn = eth6_addr(SN6), unspec;
     memset(&unspec, 0, sizeof(unspec));
     uint8_t l4[64], want[200];
     size_t n = nd_ns_emit(l4, sizeof(l4), &t, NULL, &unspec, &sn);
     assert_int_equal(n, 24);
-    size_t wl = frame6(want, SN_MAC, MAC_US, &unspec, &sn, 255, l4, n);
-    assert_int_equal(out[i].len, wl);
-    assert_memory_equal(out[i].b, want, wl);
-}
-
-static int connect_peer(synack_stack *st)
-{
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to;
-    memset(&to, 0, sizeof(to));
-    to.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&to.sin6_port, 80);
-    memcpy(to.sin6_addr.s6_bytes, PEER6, 16);
-    return synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
+    size_t wl = eth6_frame_build(want, SN_MAC, MAC_US, &unspec, &sn, IP_PROTO_ICMPV6, 255, l4, n);
+    assert_int_equal(cap.f[i].len, wl);
+    assert_memory_equal(cap.f[i].b, want, wl);
 }
 
 /* The peer resolving `target` (an NS from its unicast address with its MAC). */
 static void peer_ns(synack_stack *st, uint64_t now, const uint8_t target[16])
 {
-    ipv6_addr t = A(target), p = A(PEER6), sn = A(SN6);
+    ipv6_addr t = eth6_addr(target), p = eth6_addr(PEER6), sn = eth6_addr(SN6);
     uint8_t l4[64], f[200];
     size_t n = nd_ns_emit(l4, sizeof(l4), &t, MAC_PEER, &p, &sn);
-    size_t fl = frame6(f, SN_MAC, MAC_PEER, &p, &sn, 255, l4, n);
+    size_t fl = eth6_frame_build(f, SN_MAC, MAC_PEER, &p, &sn, IP_PROTO_ICMPV6, 255, l4, n);
     synack_input(st, now, f, fl);
 }
 
@@ -138,7 +83,7 @@ static void test_dad_success(void **state)
     assert_int_equal(synack_next_deadline(st), 0); /* the probes are due */
 
     /* tentative: neither a source (connect, bind) */
-    assert_int_equal(connect_peer(st), -EADDRNOTAVAIL);
+    assert_int_equal(eth6_connect(st, PEER6), -EADDRNOTAVAIL);
     int b = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     struct synack_sockaddr_in6 me;
     memset(&me, 0, sizeof(me));
@@ -146,11 +91,11 @@ static void test_dad_success(void **state)
     wr16((uint8_t *)&me.sin6_port, 8080);
     memcpy(me.sin6_addr.s6_bytes, US6, 16);
     assert_int_equal(synack_bind(st, b, (struct sockaddr *)&me, sizeof(me)), -EADDRNOTAVAIL);
-    assert_int_equal(nout, 0);
+    assert_int_equal(cap.n, 0);
 
     /* the first poll probes both addresses, link-local first */
     assert_int_equal(synack_poll(st, 0), 0);
-    assert_int_equal(nout, 2);
+    assert_int_equal(cap.n, 2);
     assert_probe(0, LL6);
     assert_probe(1, US6);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutNeighborSolicits), 2);
@@ -159,24 +104,24 @@ static void test_dad_success(void **state)
     /* nor a destination: another node resolving it gets no answer (5.4.3) */
     peer_ns(st, 500000, US6);
     peer_ns(st, 500000, LL6);
-    assert_int_equal(nout, 2);
+    assert_int_equal(cap.n, 2);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_TENTATIVE);
 
     /* RetransTimer without an answer: both in use */
     assert_int_equal(synack_poll(st, S - 1), 0);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_TENTATIVE);
     assert_int_equal(synack_poll(st, S), 0);
-    assert_int_equal(nout, 2);
+    assert_int_equal(cap.n, 2);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_PREFERRED);
     assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_PREFERRED);
     assert_int_equal(synack_bind(st, b, (struct sockaddr *)&me, sizeof(me)), 0);
-    assert_int_equal(connect_peer(st), -EINPROGRESS); /* resolving the peer now */
-    assert_int_equal(nout, 3);
+    assert_int_equal(eth6_connect(st, PEER6), -EINPROGRESS); /* resolving the peer now */
+    assert_int_equal(cap.n, 3);
     /* the peer resolving us: its address releases our SYN, and it is answered */
     peer_ns(st, S + 1000, US6);
-    assert_int_equal(nout, 5);
-    assert_int_equal(out[3].b[ETH_HDR_LEN + 6], IP_PROTO_TCP);
-    assert_int_equal(out[4].b[ETH_HDR_LEN + IPV6_HDR_LEN], ICMP6_ND_NA);
+    assert_int_equal(cap.n, 5);
+    assert_int_equal(cap.f[3].b[ETH_HDR_LEN + 6], IP_PROTO_TCP);
+    assert_int_equal(cap.f[4].b[ETH_HDR_LEN + IPV6_HDR_LEN], ICMP6_ND_NA);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6DadFailed), 0);
     synack_stack_free(st);
 }
@@ -187,12 +132,12 @@ static void test_dad_transmits_two(void **state)
     synack_stack *st = new_stack(2);
     assert_int_equal(synack_poll(st, 0), 0);
     assert_int_equal(synack_poll(st, S), 0);
-    assert_int_equal(nout, 4);
+    assert_int_equal(cap.n, 4);
     assert_probe(2, LL6);
     assert_probe(3, US6);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_TENTATIVE);
     assert_int_equal(synack_poll(st, 2 * S), 0);
-    assert_int_equal(nout, 4);
+    assert_int_equal(cap.n, 4);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_PREFERRED);
     assert_int_equal(synack_next_deadline(st), UINT64_MAX);
     synack_stack_free(st);
@@ -204,7 +149,7 @@ static void test_dad_fails_on_na(void **state)
     synack_stack *st = new_stack(1);
     assert_int_equal(synack_poll(st, 0), 0);
     /* another node holds 2001:db8::2: its NA (to all-nodes, override) answers our probe */
-    ipv6_addr t = A(US6), p = A(PEER6), all;
+    ipv6_addr t = eth6_addr(US6), p = eth6_addr(PEER6), all;
     memset(&all, 0, sizeof(all));
     all.b[0] = 0xff;
     all.b[1] = 0x02;
@@ -212,7 +157,7 @@ static void test_dad_fails_on_na(void **state)
     const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
     uint8_t l4[64], f[200];
     size_t n = nd_na_emit(l4, sizeof(l4), ND_NA_OVERRIDE, &t, MAC_PEER, &p, &all);
-    size_t fl = frame6(f, all_mac, MAC_PEER, &p, &all, 255, l4, n);
+    size_t fl = eth6_frame_build(f, all_mac, MAC_PEER, &p, &all, IP_PROTO_ICMPV6, 255, l4, n);
     synack_input(st, 300000, f, fl);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_DUPLICATE);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6DadFailed), 1);
@@ -220,11 +165,11 @@ static void test_dad_fails_on_na(void **state)
     assert_int_equal(synack_poll(st, 5 * S), 0);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_DUPLICATE);
     assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_PREFERRED);
-    assert_int_equal(connect_peer(st), -EADDRNOTAVAIL);
+    assert_int_equal(eth6_connect(st, PEER6), -EADDRNOTAVAIL);
     peer_ns(st, 5 * S, US6);
-    assert_int_equal(nout, 2); /* the two probes only */
+    assert_int_equal(cap.n, 2); /* the two probes only */
     peer_ns(st, 5 * S, LL6);
-    assert_int_equal(nout, 3); /* the link-local address answers */
+    assert_int_equal(cap.n, 3); /* the link-local address answers */
     synack_stack_free(st);
 }
 
@@ -234,19 +179,19 @@ static void test_dad_fails_on_other_probe(void **state)
     synack_stack *st = new_stack(1);
     assert_int_equal(synack_poll(st, 0), 0);
     /* another node probing fe80::ff:fe00:2 at the same time (5.4.3) */
-    ipv6_addr t = A(LL6), sn = A(SN6), unspec;
+    ipv6_addr t = eth6_addr(LL6), sn = eth6_addr(SN6), unspec;
     memset(&unspec, 0, sizeof(unspec));
     uint8_t l4[64], f[200];
     size_t n = nd_ns_emit(l4, sizeof(l4), &t, NULL, &unspec, &sn);
-    size_t fl = frame6(f, SN_MAC, MAC_PEER, &unspec, &sn, 255, l4, n);
+    size_t fl = eth6_frame_build(f, SN_MAC, MAC_PEER, &unspec, &sn, IP_PROTO_ICMPV6, 255, l4, n);
     synack_input(st, 200000, f, fl);
-    assert_int_equal(nout, 2); /* not defended: it is not ours yet */
+    assert_int_equal(cap.n, 2); /* not defended: it is not ours yet */
     assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_DUPLICATE);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6DadFailed), 1);
     assert_int_equal(synack_poll(st, S), 0);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_PREFERRED);
     peer_ns(st, 2 * S, LL6);
-    assert_int_equal(nout, 2);
+    assert_int_equal(cap.n, 2);
     synack_stack_free(st);
 }
 
@@ -256,12 +201,12 @@ static void test_dad_off_and_bounds(void **state)
     synack_stack *st = new_stack(0);
     assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_PREFERRED);
     assert_int_equal(synack_next_deadline(st), UINT64_MAX);
-    assert_int_equal(connect_peer(st), -EINPROGRESS);
+    assert_int_equal(eth6_connect(st, PEER6), -EINPROGRESS);
     synack_stack_free(st);
 
     synack_config c;
     synack_config_default(&c);
-    c.netif.output = capture;
+    c.netif.output = eth6_capture;
     c.netif.addr = 0xc0000202u;
     assert_int_equal(synack_config_check(&c, NULL), 0);
     c.dad_transmits = 11;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "synack/link.h"
+#include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
@@ -25,66 +25,21 @@
 
 #define DELAY UINT64_C(1000)
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
-};
+#define A6 IP6_RIG_ADDR
 
-typedef struct frame_rec {
-    int to;
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[512];
-static size_t nframes;
-static int drop_to_server; /* the tap drops what goes to side 1 */
+static ip6_tap rec;
 
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    (void)t;
-    if (nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes++];
-        f->to = side;
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    return side == 1 && drop_to_server;
-}
-
-typedef struct v6pair {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} v6pair;
+typedef ip6_pair v6pair;
 
 static void v6_init(v6pair *p)
 {
     memset(p, 0, sizeof(*p));
-    nframes = 0;
-    drop_to_server = 0;
-    p->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(p->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 7 + (uint64_t)h);
-        c.netif.addr = h ? 0xc0000202u : 0xc0000201u;
-        memcpy(c.netif.addr6, A6[h], 16);
-        c.netif.prefix6_len = 64;
-        synack_memlink_netif(p->link, h, &c.netif);
-        p->st[h] = synack_stack_new(&c);
-        assert_non_null(p->st[h]);
-        synack_memlink_attach(p->link, h, p->st[h]);
-    }
-    synack_memlink_set_tap(p->link, tap, NULL);
+    ip6_pair_init(&p->link, p->st, &rec, 512, NULL, NULL);
 }
 
 static void v6_free(v6pair *p)
 {
-    synack_stack_free(p->st[0]);
-    synack_stack_free(p->st[1]);
-    synack_memlink_free(p->link);
+    ip6_pair_free(p->link, p->st);
 }
 
 static void v6_run_for(v6pair *p, uint64_t us)
@@ -136,7 +91,7 @@ static void test_echo_reply_exact(void **state)
     assert_int_equal(n, 8 + sizeof(data));
     to_stack(&p, 1, pkt, pkt6(pkt, IP_PROTO_ICMPV6, l4, n, 0));
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     /* the reply: server to client, hop limit 64, type 129, identifier, sequence and data
      * unchanged, the checksum over the pseudo-header */
     icmp6_msg rep = req;
@@ -144,9 +99,9 @@ static void test_echo_reply_exact(void **state)
     uint8_t want_l4[64], want[128];
     size_t wn = icmp6_emit(want_l4, sizeof(want_l4), &rep, &s, &c);
     size_t wlen = pkt6(want, IP_PROTO_ICMPV6, want_l4, wn, 1);
-    assert_int_equal(frames[0].to, 0);
-    assert_int_equal(frames[0].len, wlen);
-    assert_memory_equal(frames[0].b, want, wlen);
+    assert_int_equal(rec.f[0].to, 0);
+    assert_int_equal(rec.f[0].len, wlen);
+    assert_memory_equal(rec.f[0].b, want, wlen);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InMsgs), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InEchos), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutEchoReplies), 1);
@@ -160,14 +115,14 @@ static void test_echo_reply_exact(void **state)
     l4[2] ^= 0xff;
     to_stack(&p, 1, pkt, pkt6(pkt, IP_PROTO_ICMPV6, l4, n, 0));
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InCsumErrors), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InErrors), 1);
     v6_free(&p);
 }
 
 /* The error the server must send about invoking packet inv, built independently. */
-static void expect_error(const frame_rec *f, uint8_t type, uint8_t code, uint32_t rest,
+static void expect_error(const ip6_frame *f, uint8_t type, uint8_t code, uint32_t rest,
                          const uint8_t *inv, size_t inv_len)
 {
     ipv6_addr c = addr(0), s = addr(1);
@@ -189,9 +144,9 @@ static void test_unknown_next_header_parameter_problem(void **state)
     size_t len = pkt6(pkt, 253, junk, sizeof(junk), 0);
     to_stack(&p, 1, pkt, len);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     /* RFC 8200 4: code 1, the pointer at the fixed header's Next Header octet (6) */
-    expect_error(&frames[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_NH, 6, pkt, len);
+    expect_error(&rec.f[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_NH, 6, pkt, len);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Ip6InUnknownProtos), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutParmProblems), 1);
     assert_int_equal(ctr(&p, 0, SYNACK_CTR_Icmp6InParmProblems), 1);
@@ -201,7 +156,7 @@ static void test_unknown_next_header_parameter_problem(void **state)
 
     /* UDP: no AF_INET6 datagram socket has port 9, so port unreachable (the datagram is
      * a well-formed one now that UDP over IPv6 checks length and checksum) */
-    nframes = 0;
+    rec.n = 0;
     wr16(junk, 4000);
     wr16(junk + 2, 9);
     wr16(junk + 4, sizeof(junk));
@@ -213,8 +168,8 @@ static void test_unknown_next_header_parameter_problem(void **state)
     len = pkt6(pkt, IP_PROTO_UDP, junk, sizeof(junk), 0);
     to_stack(&p, 1, pkt, len);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
-    expect_error(&frames[0], ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0, pkt, len);
+    assert_int_equal(rec.n, 1);
+    expect_error(&rec.f[0], ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0, pkt, len);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutDestUnreachs), 1);
     v6_free(&p);
 }
@@ -231,9 +186,9 @@ static void test_bad_extension_header_parameter_problem(void **state)
     size_t len = pkt6(pkt, 60, ext, sizeof(ext), 0);
     to_stack(&p, 1, pkt, len);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     /* the pointer at the option's type octet: 40 + 2 */
-    expect_error(&frames[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_OPT, 42, pkt, len);
+    expect_error(&rec.f[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_OPT, 42, pkt, len);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Ip6InHdrErrors), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutParmProblems), 1);
     v6_free(&p);
@@ -263,26 +218,15 @@ static void test_errors_rate_limited(void **state)
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutParmProblems), 55);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_IcmpOutRateLimitGlobal), 11);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 55);
+    assert_int_equal(rec.n, 55);
     v6_free(&p);
-}
-
-static struct synack_sockaddr_in6 sin6(const uint8_t a[16], uint16_t port)
-{
-    struct synack_sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&s.sin6_port, port);
-    if (a)
-        memcpy(s.sin6_addr.s6_bytes, a, 16);
-    return s;
 }
 
 static int connect6(v6pair *p, uint16_t port)
 {
     int cs = synack_socket_domain(p->st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     assert_true(cs >= 0);
-    struct synack_sockaddr_in6 a = sin6(A6[1], port);
+    struct synack_sockaddr_in6 a = ip6_sin6(A6[1], port);
     assert_int_equal(synack_connect(p->st[0], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     return cs;
 }
@@ -318,14 +262,14 @@ static void packet_too_big(uint32_t mtu)
     v6pair p;
     v6_init(&p);
     int ls = synack_socket_domain(p.st[1], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 a = sin6(NULL, 80);
+    struct synack_sockaddr_in6 a = ip6_sin6(NULL, 80);
     assert_int_equal(synack_bind(p.st[1], ls, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(synack_listen(p.st[1], ls, 8), 0);
     int cs = connect6(&p, 80);
     v6_run_for(&p, 10 * DELAY);
     tcp_seg syn;
     uint64_t hs;
-    assert_int_equal(tcp_parse6(frames[0].b + IPV6_HDR_LEN, frames[0].len - IPV6_HDR_LEN, A6[0],
+    assert_int_equal(tcp_parse6(rec.f[0].b + IPV6_HDR_LEN, rec.f[0].len - IPV6_HDR_LEN, A6[0],
                                 A6[1], 0, &syn, &hs),
                      WIRE_OK);
     int ss = synack_accept(p.st[1], ls, NULL, NULL);
@@ -337,18 +281,18 @@ static void packet_too_big(uint32_t mtu)
         data[i] = (uint8_t)(i * 13 + 5);
     assert_int_equal(synack_send(p.st[0], cs, data, sizeof(data), 0), sizeof(data));
     /* the first full-sized segment met a 1280-byte link (or a claim below it) */
-    size_t mark = nframes;
+    size_t mark = rec.n;
     error_to_client(&p, ICMP6_PACKET_TOO_BIG, 0, mtu, syn.sport, syn.seq + 1, 1428 + 12);
     assert_int_equal(ctr(&p, 0, SYNACK_CTR_Icmp6InPktTooBigs), 1);
     /* RFC 8201 4 and 5.4: never below 1280, so 1280 - 60 - 12 */
     assert_int_equal(maxseg(&p, cs), 1208);
     v6_run_for(&p, 300000);
     size_t resent = 0;
-    for (size_t i = mark; i < nframes; i++) {
-        if (frames[i].to != 1)
+    for (size_t i = mark; i < rec.n; i++) {
+        if (rec.f[i].to != 1)
             continue;
         tcp_seg s;
-        assert_int_equal(tcp_parse6(frames[i].b + IPV6_HDR_LEN, frames[i].len - IPV6_HDR_LEN, A6[0],
+        assert_int_equal(tcp_parse6(rec.f[i].b + IPV6_HDR_LEN, rec.f[i].len - IPV6_HDR_LEN, A6[0],
                                     A6[1], 0, &s, &hs),
                          WIRE_OK);
         if (s.seq == syn.seq + 1 && s.payload_len == 1208)
@@ -382,13 +326,13 @@ static void test_port_unreachable_aborts_syn_sent(void **state)
     (void)state;
     v6pair p;
     v6_init(&p);
-    drop_to_server = 1;
+    rec.drop_to = 1;
     int cs = connect6(&p, 80);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     tcp_seg syn;
     uint64_t hs;
-    assert_int_equal(tcp_parse6(frames[0].b + IPV6_HDR_LEN, frames[0].len - IPV6_HDR_LEN, A6[0],
+    assert_int_equal(tcp_parse6(rec.f[0].b + IPV6_HDR_LEN, rec.f[0].len - IPV6_HDR_LEN, A6[0],
                                 A6[1], 0, &syn, &hs),
                      WIRE_OK);
     /* a stale sequence number: out of the window, ignored (RFC 5927 4.1) */

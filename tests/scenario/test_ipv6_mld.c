@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "support/ipv6_eth_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
@@ -33,38 +34,14 @@ static const uint8_t SN_US[16] = {
     0xff, 0x02, [11] = 1, [12] = 0xff, [13] = 0xcd, [14] = 0xef, [15] = 0x12};
 static const uint64_t S = 1000000u;
 
-typedef struct out_frame {
-    size_t len;
-    uint8_t b[1600];
-} out_frame;
-static out_frame out[32];
-static size_t nout;
-
-static int capture(void *ctx, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    if (nout < sizeof(out) / sizeof(out[0])) {
-        out[nout].len = len < sizeof(out[0].b) ? len : sizeof(out[0].b);
-        memcpy(out[nout].b, frame, out[nout].len);
-        nout++;
-    }
-    return 0;
-}
+static eth6_cap cap;
 
 static synack_stack *new_stack(uint8_t dad, uint8_t reports)
 {
-    nout = 0;
     synack_config c;
     synack_config_default(&c);
     assert_int_equal(c.mld_reports, 2); /* RFC 3810's Robustness Variable by default */
-    synack_config_deterministic(&c, 11);
-    c.netif.type = SYNACK_LINK_ETHERNET;
-    memcpy(c.netif.mac, MAC_US, 6);
-    c.netif.addr = 0xc0000202u;
-    c.netif.prefix_len = 24;
-    memcpy(c.netif.addr6, US6, 16);
-    c.netif.prefix6_len = 64;
-    c.netif.output = capture;
+    eth6_config(&c, &cap, MAC_US, US6);
     c.dad_transmits = dad;
     c.mld_reports = reports;
     synack_stack *st = synack_stack_new(&c);
@@ -120,8 +97,8 @@ static size_t want_report(uint8_t *w, const uint8_t *src, uint8_t rt, const uint
 
 static void assert_frame(size_t i, const uint8_t *w, size_t wl)
 {
-    assert_int_equal(out[i].len, wl);
-    assert_memory_equal(out[i].b, w, wl);
+    assert_int_equal(cap.f[i].len, wl);
+    assert_memory_equal(cap.f[i].b, w, wl);
 }
 
 static void test_reports_at_start_up(void **state)
@@ -136,23 +113,23 @@ static void test_reports_at_start_up(void **state)
     /* first the report (from ::, the link-local address being tentative), then the probes */
     assert_int_equal(synack_next_deadline(st), 0);
     assert_int_equal(synack_poll(st, 0), 0);
-    assert_int_equal(nout, 3);
+    assert_int_equal(cap.n, 3);
     assert_frame(0, w, wl);
     for (size_t i = 1; i < 3; i++)
-        assert_int_equal(out[i].b[14 + 40], ICMP6_ND_NS);
+        assert_int_equal(cap.f[i].b[14 + 40], ICMP6_ND_NS);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 1);
 
     /* the second within (0, 1 s], the same */
     uint64_t t = 10000;
-    while (nout == 3 && t <= S) {
+    while (cap.n == 3 && t <= S) {
         assert_int_equal(synack_poll(st, t), 0);
         t += 10000;
     }
-    assert_int_equal(nout, 4);
+    assert_int_equal(cap.n, 4);
     assert_frame(3, w, wl);
     /* and no more */
     assert_int_equal(synack_poll(st, 10 * S), 0);
-    assert_int_equal(nout, 4);
+    assert_int_equal(cap.n, 4);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 2);
     assert_int_equal(synack_next_deadline(st), UINT64_MAX);
     synack_stack_free(st);
@@ -188,10 +165,10 @@ static void query(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t ho
 /* Polls in 1 ms steps from `from` to `to` until a frame appears; returns its time. */
 static uint64_t poll_until_frame(synack_stack *st, uint64_t from, uint64_t to)
 {
-    size_t n = nout;
+    size_t n = cap.n;
     for (uint64_t t = from; t <= to; t += 1000) {
         assert_int_equal(synack_poll(st, t), 0);
-        if (nout != n)
+        if (cap.n != n)
             return t;
     }
     return 0;
@@ -202,7 +179,7 @@ static void test_queries_answered(void **state)
     (void)state;
     synack_stack *st = new_stack(0, 0);
     assert_int_equal(synack_poll(st, 0), 0);
-    assert_int_equal(nout, 0);
+    assert_int_equal(cap.n, 0);
     const uint8_t *g[2] = {SN_LL, SN_US};
     uint8_t w[200];
 
@@ -212,7 +189,7 @@ static void test_queries_answered(void **state)
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InGroupMembQueries), 1);
     uint64_t t = poll_until_frame(st, S, 2 * S);
     assert_true(t >= S && t <= 2 * S);
-    assert_int_equal(nout, 1);
+    assert_int_equal(cap.n, 1);
     size_t wl = want_report(w, LL6, 2, g, 2);
     assert_frame(0, w, wl);
 
@@ -220,7 +197,7 @@ static void test_queries_answered(void **state)
     query(st, 3 * S, RTR_LL, 1, SN_US, 500);
     t = poll_until_frame(st, 3 * S, 4 * S);
     assert_true(t >= 3 * S && t <= 3 * S + 500000);
-    assert_int_equal(nout, 2);
+    assert_int_equal(cap.n, 2);
     wl = want_report(w, LL6, 2, g + 1, 1);
     assert_frame(1, w, wl);
 
@@ -230,12 +207,12 @@ static void test_queries_answered(void **state)
     query(st, 5 * S, RTR_LL, 255, NULL, 1000);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), errs + 2);
     assert_int_equal(poll_until_frame(st, 5 * S, 7 * S), 0);
-    assert_int_equal(nout, 2);
+    assert_int_equal(cap.n, 2);
     synack_stack_free(st);
 
     synack_config c;
     synack_config_default(&c);
-    c.netif.output = capture;
+    c.netif.output = eth6_capture;
     c.netif.addr = 0xc0000202u;
     c.mld_reports = 11;
     const char *field = NULL;

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "support/ipv6_eth_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
@@ -28,64 +29,18 @@ static const uint8_t US6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 
 static const uint8_t PEER6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 static const uint64_t S = 1000000u;
 
-typedef struct out_frame {
-    size_t len;
-    uint8_t b[1600];
-} out_frame;
-static out_frame out[64];
-static size_t nout;
-
-static int capture(void *ctx, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    if (nout < sizeof(out) / sizeof(out[0])) {
-        out[nout].len = len < sizeof(out[0].b) ? len : sizeof(out[0].b);
-        memcpy(out[nout].b, frame, out[nout].len);
-        nout++;
-    }
-    return 0;
-}
+static eth6_cap cap;
 
 static synack_stack *new_stack(void)
 {
-    nout = 0;
     synack_config c;
     synack_config_default(&c);
-    synack_config_deterministic(&c, 11);
-    c.netif.type = SYNACK_LINK_ETHERNET;
-    memcpy(c.netif.mac, MAC_US, 6);
-    c.netif.addr = 0xc0000202u;
-    c.netif.prefix_len = 24;
-    memcpy(c.netif.addr6, US6, 16);
-    c.netif.prefix6_len = 64;
-    c.netif.output = capture;
+    eth6_config(&c, &cap, MAC_US, US6);
     c.dad_transmits = 0; /* these tests are about the neighbor, not our address */
     c.mld_reports = 0;
     synack_stack *st = synack_stack_new(&c);
     assert_non_null(st);
     return st;
-}
-
-static ipv6_addr A(const uint8_t b[16])
-{
-    ipv6_addr a;
-    memcpy(a.b, b, 16);
-    return a;
-}
-
-/* An Ethernet frame from the peer's MAC to ours holding l4 (next header nh). */
-static size_t frame6(uint8_t *buf, const uint8_t *ethdst, const uint8_t *ethsrc,
-                     const ipv6_addr *src6, const ipv6_addr *dst6, uint8_t nh, uint8_t hop,
-                     const uint8_t *l4, size_t n)
-{
-    eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
-    memcpy(eh.dst, ethdst, 6);
-    memcpy(eh.src, ethsrc, 6);
-    assert_int_equal(eth_emit(buf, ETH_HDR_LEN, &eh), ETH_HDR_LEN);
-    ipv6_hdr h = {.next = nh, .hop_limit = hop, .src = *src6, .dst = *dst6};
-    assert_int_equal(ipv6_emit(buf + ETH_HDR_LEN, IPV6_HDR_LEN, &h, n), IPV6_HDR_LEN);
-    memcpy(buf + ETH_HDR_LEN + IPV6_HDR_LEN, l4, n);
-    return ETH_HDR_LEN + IPV6_HDR_LEN + n;
 }
 
 /* The peer's TCP segment to us. */
@@ -100,20 +55,20 @@ static void peer_tcp(synack_stack *st, uint64_t now, uint16_t sport, uint16_t dp
     size_t n = tcp_emit(l4, sizeof(l4), &s, TCP_OPTS_LINUX, 0, 0);
     assert_true(n > 0);
     tcp_csum_add_addrs6(l4, PEER6, US6);
-    ipv6_addr p = A(PEER6), u = A(US6);
-    size_t fl = frame6(f, MAC_US, MAC_PEER, &p, &u, IP_PROTO_TCP, 64, l4, n);
+    ipv6_addr p = eth6_addr(PEER6), u = eth6_addr(US6);
+    size_t fl = eth6_frame_build(f, MAC_US, MAC_PEER, &p, &u, IP_PROTO_TCP, 64, l4, n);
     assert_int_equal(synack_input(st, now, f, fl), 0);
 }
 
 /* Our last frame's TCP segment. */
 static tcp_seg last_tcp(size_t i)
 {
-    const uint8_t *b = out[i].b;
+    const uint8_t *b = cap.f[i].b;
     assert_int_equal(rd16(b + 12), ETHERTYPE_IPV6);
     assert_int_equal(b[ETH_HDR_LEN + 6], IP_PROTO_TCP);
     tcp_seg seg;
     uint64_t hs;
-    size_t tl = out[i].len - ETH_HDR_LEN - IPV6_HDR_LEN;
+    size_t tl = cap.f[i].len - ETH_HDR_LEN - IPV6_HDR_LEN;
     assert_int_equal(tcp_parse6(b + ETH_HDR_LEN + IPV6_HDR_LEN, tl, US6, PEER6, 0, &seg, &hs),
                      WIRE_OK);
     return seg;
@@ -122,10 +77,10 @@ static tcp_seg last_tcp(size_t i)
 /* The NA that resolves the peer: solicited (REACHABLE) and override, with its MAC. */
 static void peer_na(synack_stack *st, uint64_t now)
 {
-    ipv6_addr p = A(PEER6), u = A(US6);
+    ipv6_addr p = eth6_addr(PEER6), u = eth6_addr(US6);
     uint8_t l4[64], f[200];
     size_t n = nd_na_emit(l4, sizeof(l4), ND_NA_SOLICITED | ND_NA_OVERRIDE, &p, MAC_PEER, &p, &u);
-    size_t fl = frame6(f, MAC_US, MAC_PEER, &p, &u, IP_PROTO_ICMPV6, 255, l4, n);
+    size_t fl = eth6_frame_build(f, MAC_US, MAC_PEER, &p, &u, IP_PROTO_ICMPV6, 255, l4, n);
     assert_int_equal(synack_input(st, now, f, fl), 0);
 }
 
@@ -140,29 +95,29 @@ static int established(synack_stack *st, uint32_t *iss, uint16_t *lport)
     wr16((uint8_t *)&to.sin6_port, 80);
     memcpy(to.sin6_addr.s6_bytes, PEER6, 16);
     assert_int_equal(synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
-    assert_int_equal(nout, 1); /* the multicast NS */
+    assert_int_equal(cap.n, 1); /* the multicast NS */
     peer_na(st, 1000);
-    assert_int_equal(nout, 2); /* the SYN */
+    assert_int_equal(cap.n, 2); /* the SYN */
     tcp_seg syn = last_tcp(1);
     *iss = syn.seq;
     *lport = syn.sport;
     peer_tcp(st, 2000, 80, syn.sport, 5000, syn.seq + 1, TCP_SYN | TCP_ACK);
-    assert_int_equal(nout, 3); /* the ACK */
+    assert_int_equal(cap.n, 3); /* the ACK */
     return s;
 }
 
 /* The unicast NS (7.3.3 PROBE) we must send to the peer's MAC, built independently. */
 static size_t want_unicast_ns(uint8_t *want)
 {
-    ipv6_addr p = A(PEER6), u = A(US6);
+    ipv6_addr p = eth6_addr(PEER6), u = eth6_addr(US6);
     uint8_t l4[64];
     size_t n = nd_ns_emit(l4, sizeof(l4), &p, MAC_US, &u, &p);
-    return frame6(want, MAC_PEER, MAC_US, &u, &p, IP_PROTO_ICMPV6, 255, l4, n);
+    return eth6_frame_build(want, MAC_PEER, MAC_US, &u, &p, IP_PROTO_ICMPV6, 255, l4, n);
 }
 
 static int is_ns(size_t i)
 {
-    const uint8_t *b = out[i].b;
+    const uint8_t *b = cap.f[i].b;
     return b[ETH_HDR_LEN + 6] == IP_PROTO_ICMPV6 && b[ETH_HDR_LEN + IPV6_HDR_LEN] == ICMP6_ND_NS;
 }
 
@@ -177,19 +132,19 @@ static void test_acked_data_confirms_reachability(void **state)
     /* 50 s on, past any ReachableTime (at most 1.5 * 30 s): the entry is STALE, and the
      * data we send now starts the 5 s DELAY */
     assert_int_equal(synack_poll(st, 50 * S), 0);
-    size_t before = nout;
+    size_t before = cap.n;
     assert_int_equal(synack_send(st, s, "hello", 5, 0), 5);
-    assert_int_equal(nout, before + 1);
-    tcp_seg d = last_tcp(nout - 1);
+    assert_int_equal(cap.n, before + 1);
+    tcp_seg d = last_tcp(cap.n - 1);
     assert_int_equal(d.payload_len, 5);
-    assert_memory_equal(out[nout - 1].b, MAC_PEER, 6);
+    assert_memory_equal(cap.f[cap.n - 1].b, MAC_PEER, 6);
 
     /* the peer acknowledges it: forward progress (7.3.1) makes the neighbor REACHABLE, so
      * DELAY_FIRST_PROBE_TIME passes without a probe */
     peer_tcp(st, 50 * S + 10000, 80, lport, 5001, iss + 1 + 5, TCP_ACK);
-    before = nout;
+    before = cap.n;
     assert_int_equal(synack_poll(st, 56 * S), 0);
-    assert_int_equal(nout, before);
+    assert_int_equal(cap.n, before);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutNeighborSolicits), 1);
     synack_stack_free(st);
 }
@@ -203,7 +158,7 @@ static void test_unconfirmed_neighbor_probed_then_deleted(void **state)
     int s = established(st, &iss, &lport);
     assert_int_equal(synack_poll(st, 50 * S), 0);
     assert_int_equal(synack_send(st, s, "hello", 5, 0), 5);
-    size_t first = nout;
+    size_t first = cap.n;
 
     /* no ACK: DELAY ends at 55 s in PROBE, one unicast NS to the cached MAC each
      * RetransTimer (1 s), MAX_UNICAST_SOLICIT (3) of them */
@@ -211,29 +166,29 @@ static void test_unconfirmed_neighbor_probed_then_deleted(void **state)
     size_t wl = want_unicast_ns(want);
     size_t probes = 0;
     for (uint64_t t = 50 * S + 100000; t <= 58 * S; t += 100000) {
-        size_t from = nout;
+        size_t from = cap.n;
         assert_int_equal(synack_poll(st, t), 0);
-        for (size_t i = from; i < nout; i++) {
+        for (size_t i = from; i < cap.n; i++) {
             if (!is_ns(i))
                 continue;
-            assert_int_equal(out[i].len, wl);
-            assert_memory_equal(out[i].b, want, wl);
+            assert_int_equal(cap.f[i].len, wl);
+            assert_memory_equal(cap.f[i].b, want, wl);
             assert_int_equal(t, (55 + probes) * S);
             probes++;
         }
     }
     assert_int_equal(probes, 3);
-    assert_true(nout > first);
+    assert_true(cap.n > first);
 
     /* unanswered: at 58 s the entry is deleted, so the next retransmission starts a new
      * resolution with a multicast NS to the solicited-node group */
-    size_t from = nout;
-    for (uint64_t t = 58 * S + 100000; t <= 120 * S && nout == from; t += 100000)
+    size_t from = cap.n;
+    for (uint64_t t = 58 * S + 100000; t <= 120 * S && cap.n == from; t += 100000)
         assert_int_equal(synack_poll(st, t), 0);
-    assert_int_equal(nout, from + 1);
+    assert_int_equal(cap.n, from + 1);
     assert_true(is_ns(from));
     const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, 0, 0, 0x01};
-    assert_memory_equal(out[from].b, sn_mac, 6);
+    assert_memory_equal(cap.f[from].b, sn_mac, 6);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutNeighborSolicits), 5);
     synack_stack_free(st);
 }
@@ -252,7 +207,7 @@ static void test_resolution_failure_is_ehostunreach(void **state)
     /* MAX_MULTICAST_SOLICIT (3) NSs at 0, 1 and 2 s; the SYN and its retransmission wait */
     for (uint64_t t = 100000; t < 3 * S; t += 100000)
         assert_int_equal(synack_poll(st, t), 0);
-    assert_int_equal(nout, 3);
+    assert_int_equal(cap.n, 3);
     for (size_t i = 0; i < 3; i++)
         assert_true(is_ns(i));
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutDiscards), 0);
@@ -264,7 +219,7 @@ static void test_resolution_failure_is_ehostunreach(void **state)
     /* RetransTimer after the third: resolution failed, the waiting packets are dropped and
      * counted, and the connection hears EHOSTUNREACH (7.2.2) */
     assert_int_equal(synack_poll(st, 3 * S), 0);
-    assert_int_equal(nout, 3);
+    assert_int_equal(cap.n, 3);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutDiscards), 3);
     el = sizeof(err);
     assert_int_equal(synack_getsockopt(st, s, SYNACK_SOL_SOCKET, SYNACK_SO_ERROR, &err, &el), 0);
@@ -277,7 +232,7 @@ static void test_invalid_nd_dropped(void **state)
 {
     (void)state;
     synack_stack *st = new_stack();
-    ipv6_addr us = A(US6), peer = A(PEER6), sn, unspec, group;
+    ipv6_addr us = eth6_addr(US6), peer = eth6_addr(PEER6), sn, unspec, group;
     ipv6_addr_solicited_node(&sn, &us);
     memset(&unspec, 0, sizeof(unspec));
     const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, 0, 0, 0x02};
@@ -287,11 +242,11 @@ static void test_invalid_nd_dropped(void **state)
     /* a multicast target */
     group = sn;
     n = nd_ns_emit(l4, sizeof(l4), &group, MAC_PEER, &peer, &sn);
-    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, l4, n);
+    fl = eth6_frame_build(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, l4, n);
     synack_input(st, 1000, f, fl);
     /* a DAD probe (from ::) to a unicast address rather than the solicited-node group */
     n = nd_ns_emit(l4, sizeof(l4), &us, NULL, &unspec, &us);
-    fl = frame6(f, MAC_US, MAC_PEER, &unspec, &us, IP_PROTO_ICMPV6, 255, l4, n);
+    fl = eth6_frame_build(f, MAC_US, MAC_PEER, &unspec, &us, IP_PROTO_ICMPV6, 255, l4, n);
     synack_input(st, 2000, f, fl);
     /* an option of length 0 (the SLLA's length octet zeroed, checksum fixed) */
     n = nd_ns_emit(l4, sizeof(l4), &us, MAC_PEER, &peer, &sn);
@@ -301,26 +256,26 @@ static void test_invalid_nd_dropped(void **state)
     icmp6_msg m = {.type = l4[0], .payload = l4 + 8, .payload_len = n - 8};
     uint8_t tmp[64];
     assert_int_equal(icmp6_emit(tmp, sizeof(tmp), &m, &peer, &sn), n);
-    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, tmp, n);
+    fl = eth6_frame_build(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, tmp, n);
     synack_input(st, 3000, f, fl);
     /* a solicited NA to a multicast address */
     ipv6_addr all = {{0xff, 0x02, [15] = 1}};
     const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
     n = nd_na_emit(l4, sizeof(l4), ND_NA_SOLICITED, &peer, MAC_PEER, &peer, &all);
-    fl = frame6(f, all_mac, MAC_PEER, &peer, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    fl = eth6_frame_build(f, all_mac, MAC_PEER, &peer, &all, IP_PROTO_ICMPV6, 255, l4, n);
     synack_input(st, 4000, f, fl);
     /* an NS with hop limit 254 */
     n = nd_ns_emit(l4, sizeof(l4), &us, MAC_PEER, &peer, &sn);
-    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 254, l4, n);
+    fl = eth6_frame_build(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 254, l4, n);
     synack_input(st, 5000, f, fl);
 
-    assert_int_equal(nout, 0);
+    assert_int_equal(cap.n, 0);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), 5);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InNeighborSolicits), 0);
     /* the same NS, valid, is answered */
-    fl = frame6(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, l4, n);
+    fl = eth6_frame_build(f, sn_mac, MAC_PEER, &peer, &sn, IP_PROTO_ICMPV6, 255, l4, n);
     synack_input(st, 6000, f, fl);
-    assert_int_equal(nout, 1);
+    assert_int_equal(cap.n, 1);
     synack_stack_free(st);
 }
 

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "synack/link.h"
+#include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/icmpv6.h"
@@ -27,31 +27,9 @@
 #define DELAY UINT64_C(1000)
 #define EXPIRE_US UINT64_C(600000000) /* cfg.pmtu_expire_us's default */
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
-};
+#define A6 IP6_RIG_ADDR
 
-typedef struct frame_rec {
-    int to;
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[256];
-static size_t nframes;
-
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    (void)t;
-    if (nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes++];
-        f->to = side;
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    return 0;
-}
+static ip6_tap rec;
 
 typedef struct v6pair {
     synack_memlink *link;
@@ -60,47 +38,19 @@ typedef struct v6pair {
     int ls; /* the server's listener on port 80 */
 } v6pair;
 
-static struct synack_sockaddr_in6 sin6(const uint8_t a[16], uint16_t port)
-{
-    struct synack_sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&s.sin6_port, port);
-    if (a)
-        memcpy(s.sin6_addr.s6_bytes, a, 16);
-    return s;
-}
-
 static void v6_init(v6pair *p)
 {
     memset(p, 0, sizeof(*p));
-    nframes = 0;
-    p->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(p->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 7 + (uint64_t)h);
-        c.netif.addr = h ? 0xc0000202u : 0xc0000201u;
-        memcpy(c.netif.addr6, A6[h], 16);
-        c.netif.prefix6_len = 64;
-        synack_memlink_netif(p->link, h, &c.netif);
-        p->st[h] = synack_stack_new(&c);
-        assert_non_null(p->st[h]);
-        synack_memlink_attach(p->link, h, p->st[h]);
-    }
-    synack_memlink_set_tap(p->link, tap, NULL);
+    ip6_pair_init(&p->link, p->st, &rec, 256, NULL, NULL);
     p->ls = synack_socket_domain(p->st[1], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 a = sin6(NULL, 80);
+    struct synack_sockaddr_in6 a = ip6_sin6(NULL, 80);
     assert_int_equal(synack_bind(p->st[1], p->ls, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(synack_listen(p->st[1], p->ls, 8), 0);
 }
 
 static void v6_free(v6pair *p)
 {
-    synack_stack_free(p->st[0]);
-    synack_stack_free(p->st[1]);
-    synack_memlink_free(p->link);
+    ip6_pair_free(p->link, p->st);
 }
 
 static void v6_run_for(v6pair *p, uint64_t us)
@@ -122,14 +72,14 @@ static int maxseg(v6pair *p, int s)
     return v;
 }
 
-/* The client's TCP segment in frames[i]. */
+/* The client's TCP segment in rec.f[i]. */
 static void seg_of(size_t i, tcp_seg *s)
 {
     uint64_t hs;
-    assert_int_equal(frames[i].to, 1);
-    assert_int_equal(tcp_parse6(frames[i].b + IPV6_HDR_LEN, frames[i].len - IPV6_HDR_LEN, A6[0],
-                                A6[1], 0, s, &hs),
-                     WIRE_OK);
+    assert_int_equal(rec.f[i].to, 1);
+    assert_int_equal(
+        tcp_parse6(rec.f[i].b + IPV6_HDR_LEN, rec.f[i].len - IPV6_HDR_LEN, A6[0], A6[1], 0, s, &hs),
+        WIRE_OK);
 }
 
 typedef struct conn {
@@ -143,17 +93,17 @@ typedef struct conn {
 static conn open_conn(v6pair *p)
 {
     conn c;
-    size_t mark = nframes;
+    size_t mark = rec.n;
     c.cs = synack_socket_domain(p->st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     assert_true(c.cs >= 0);
-    struct synack_sockaddr_in6 a = sin6(A6[1], 80);
+    struct synack_sockaddr_in6 a = ip6_sin6(A6[1], 80);
     assert_int_equal(synack_connect(p->st[0], c.cs, (struct sockaddr *)&a, sizeof(a)),
                      -EINPROGRESS);
     v6_run_for(p, 10 * DELAY);
     tcp_seg syn;
-    while (mark < nframes && frames[mark].to != 1)
+    while (mark < rec.n && rec.f[mark].to != 1)
         mark++; /* the server's last ACKs of an earlier connection */
-    assert_true(mark < nframes);
+    assert_true(mark < rec.n);
     seg_of(mark, &syn);
     assert_int_equal(syn.flags, TCP_SYN);
     assert_true(syn.opts.has_mss);
@@ -168,8 +118,8 @@ static conn open_conn(v6pair *p)
 /* The payload length of the first data segment the client sends after mark. */
 static size_t first_data_len(size_t mark)
 {
-    for (size_t i = mark; i < nframes; i++) {
-        if (frames[i].to != 1)
+    for (size_t i = mark; i < rec.n; i++) {
+        if (rec.f[i].to != 1)
             continue;
         tcp_seg s;
         seg_of(i, &s);
@@ -247,7 +197,7 @@ static void run_new_connection_after_ptb(uint32_t reported)
     conn b = open_conn(&p);
     assert_int_equal(b.syn_mss, 1440);
     assert_int_equal(maxseg(&p, b.cs), 1208);
-    size_t mark = nframes;
+    size_t mark = rec.n;
     assert_int_equal(synack_send(p.st[0], b.cs, data, sizeof(data), 0), sizeof(data));
     v6_run_for(&p, 10 * DELAY);
     assert_int_equal(first_data_len(mark), 1208);

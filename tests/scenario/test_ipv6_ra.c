@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "support/ipv6_eth_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
@@ -30,40 +31,14 @@ static const uint8_t FAR6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 9}; /* 200
 static const uint8_t ALL_NODES[16] = {0xff, 0x02, [15] = 1};
 static const uint64_t S = 1000000u;
 
-typedef struct out_frame {
-    size_t len;
-    uint8_t b[1600];
-} out_frame;
-static out_frame out[32];
-static size_t nout;
-
-static int capture(void *ctx, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    if (nout < sizeof(out) / sizeof(out[0])) {
-        out[nout].len = len < sizeof(out[0].b) ? len : sizeof(out[0].b);
-        memcpy(out[nout].b, frame, out[nout].len);
-        nout++;
-    }
-    return 0;
-}
+static eth6_cap cap;
 
 static synack_stack *new_stack(const uint8_t *addr6, uint8_t slaac, uint8_t dad)
 {
-    nout = 0;
     synack_config c;
     synack_config_default(&c);
     assert_int_equal(c.slaac, 0); /* static configuration by default */
-    synack_config_deterministic(&c, 11);
-    c.netif.type = SYNACK_LINK_ETHERNET;
-    memcpy(c.netif.mac, MAC_US, 6);
-    c.netif.addr = 0xc0000202u;
-    c.netif.prefix_len = 24;
-    if (addr6) {
-        memcpy(c.netif.addr6, addr6, 16);
-        c.netif.prefix6_len = 64;
-    }
-    c.netif.output = capture;
+    eth6_config(&c, &cap, MAC_US, addr6);
     c.dad_transmits = dad;
     c.mld_reports = 0;
     c.slaac = slaac;
@@ -117,24 +92,13 @@ static void ra(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, 
     synack_input(st, now, f, 54 + n);
 }
 
-static int connect_to(synack_stack *st, const uint8_t *dst)
-{
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to;
-    memset(&to, 0, sizeof(to));
-    to.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&to.sin6_port, 80);
-    memcpy(to.sin6_addr.s6_bytes, dst, 16);
-    return synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
-}
-
 static void test_default_router_from_ra(void **state)
 {
     (void)state;
     synack_stack *st = new_stack(US6, 0, 0);
     /* no gateway6, no router: the SYN has no route (connect() itself goes on, as IPv4's) */
-    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
-    assert_int_equal(nout, 0);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.n, 0);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), 1);
 
     /* bogus: from a global address, or a hop limit below 255 (6.1.2): dropped, counted */
@@ -142,16 +106,16 @@ static void test_default_router_from_ra(void **state)
     ra(st, S, RTR_LL, 64, 1800, NULL, 0);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), 2);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRouterAdvertisements), 0);
-    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), 2);
 
     /* fe80::1 advertises itself for 1800 s: the off-link SYN goes to its MAC (known from
      * the RA's source link-layer address option) */
     ra(st, 2 * S, RTR_LL, 255, 1800, NULL, 0);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRouterAdvertisements), 1);
-    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
-    assert_int_equal(nout, 1);
-    const uint8_t *b = out[0].b;
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.n, 1);
+    const uint8_t *b = cap.f[0].b;
     assert_memory_equal(b, MAC_RTR, 6);
     assert_memory_equal(b + 6, MAC_US, 6);
     assert_int_equal(b[14 + 6], IP_PROTO_TCP);
@@ -162,16 +126,16 @@ static void test_default_router_from_ra(void **state)
     /* its lifetime over, no router: unreachable again */
     assert_int_equal(synack_poll(st, 1803 * S), 0);
     uint64_t noroutes = synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes);
-    size_t before = nout;
-    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
-    assert_int_equal(nout, before);
+    size_t before = cap.n;
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.n, before);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), noroutes + 1);
     ra(st, 1804 * S, RTR_LL, 255, 600, NULL, 0);
     ra(st, 1805 * S, RTR_LL, 255, 0, NULL, 0); /* lifetime 0: no longer a default router */
-    before = nout;
+    before = cap.n;
     noroutes = synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes);
-    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
-    assert_int_equal(nout, before);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.n, before);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), noroutes + 1);
     synack_stack_free(st);
 }
@@ -186,11 +150,11 @@ static void test_on_link_prefix(void **state)
     prefix_opt(o, pfx, 64, ND_PREFIX_ONLINK, 3600, 1800);
     ra(st, S, RTR_LL, 255, 1800, o, 32);
     /* 2001:db8:5::7 is on link: resolved itself (a multicast NS), not sent to the router */
-    assert_int_equal(connect_to(st, near6), -EINPROGRESS);
-    assert_int_equal(nout, 1);
+    assert_int_equal(eth6_connect(st, near6), -EINPROGRESS);
+    assert_int_equal(cap.n, 1);
     const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, 0, 0, 7};
-    assert_memory_equal(out[0].b, sn_mac, 6);
-    assert_int_equal(out[0].b[14 + 40], ICMP6_ND_NS);
+    assert_memory_equal(cap.f[0].b, sn_mac, 6);
+    assert_int_equal(cap.f[0].b[14 + 40], ICMP6_ND_NS);
     /* the link-local prefix is never taken (6.3.4) */
     const uint8_t ll_pfx[16] = {0xfe, 0x80};
     prefix_opt(o, ll_pfx, 64, ND_PREFIX_ONLINK | ND_PREFIX_AUTO, 3600, 1800);
@@ -216,27 +180,27 @@ static void test_slaac(void **state)
 
     /* 2001:db8:7::/64, on link and autonomous: 2001:db8:7::ff:fe00:2, tentative */
     prefix_opt(o, pfx, 64, ND_PREFIX_ONLINK | ND_PREFIX_AUTO, 7200, 3600);
-    size_t before = nout;
+    size_t before = cap.n;
     ra(st, 3 * S, RTR_LL, 255, 1800, o, 32);
     assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_TENTATIVE);
-    assert_int_equal(connect_to(st, FAR6), -EADDRNOTAVAIL);
+    assert_int_equal(eth6_connect(st, FAR6), -EADDRNOTAVAIL);
     /* its DAD probe at the next poll */
     assert_int_equal(synack_poll(st, 3 * S), 0);
-    assert_int_equal(nout, before + 1);
+    assert_int_equal(cap.n, before + 1);
     ipv6_addr t, sn, unspec;
     memcpy(t.b, formed, 16);
     memset(&unspec, 0, sizeof(unspec));
     ipv6_addr_solicited_node(&sn, &t);
     uint8_t l4[64];
     size_t n = nd_ns_emit(l4, sizeof(l4), &t, NULL, &unspec, &sn);
-    assert_int_equal(out[before].len, 54 + n);
-    assert_memory_equal(out[before].b + 54, l4, n);
+    assert_int_equal(cap.f[before].len, 54 + n);
+    assert_memory_equal(cap.f[before].b + 54, l4, n);
     assert_int_equal(synack_poll(st, 4 * S), 0);
     assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_PREFERRED);
     /* used: an off-link SYN from it through the router */
-    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
-    assert_memory_equal(out[nout - 1].b, MAC_RTR, 6);
-    assert_memory_equal(out[nout - 1].b + 14 + 8, formed, 16);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_memory_equal(cap.f[cap.n - 1].b, MAC_RTR, 6);
+    assert_memory_equal(cap.f[cap.n - 1].b + 14 + 8, formed, 16);
 
     /* preferred lifetime over: deprecated, still there */
     assert_int_equal(synack_poll(st, 3604 * S), 0);
@@ -278,8 +242,8 @@ static void test_redirect_ignored(void **state)
     synack_input(st, 2 * S, f, 54 + n);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRedirects), 1);
     /* still through the advertising router */
-    assert_int_equal(connect_to(st, FAR6), -EINPROGRESS);
-    assert_memory_equal(out[nout - 1].b, MAC_RTR, 6);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_memory_equal(cap.f[cap.n - 1].b, MAC_RTR, 6);
     synack_stack_free(st);
 }
 

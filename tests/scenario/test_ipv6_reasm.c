@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "synack/link.h"
+#include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
@@ -32,31 +32,9 @@
 #define TIMEOUT_US UINT64_C(60000000) /* RFC 8200 4.5 */
 #define ECHO_DATA 1000                /* ICMPv6 message: 8 + 1000 = 1008 bytes */
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
-};
+#define A6 IP6_RIG_ADDR
 
-typedef struct frame_rec {
-    int to;
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[64];
-static size_t nframes;
-
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    (void)t;
-    if (nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes++];
-        f->to = side;
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    return 0;
-}
+static ip6_tap rec;
 
 typedef struct v6pair {
     synack_memlink *link;
@@ -66,28 +44,19 @@ typedef struct v6pair {
     uint8_t echo[ICMP6_HDR_LEN + ECHO_DATA];
 } v6pair;
 
+/* arg: the server's cfg.reasm_max_datagrams (0: the default) */
+static void tweak(synack_config *c, int h, void *arg)
+{
+    uint32_t max_datagrams = *(const uint32_t *)arg;
+    if (h == 1 && max_datagrams)
+        c->reasm_max_datagrams = max_datagrams;
+}
+
 /* max_datagrams: the server's cfg.reasm_max_datagrams (0: the default). */
 static void v6_init(v6pair *p, uint32_t max_datagrams)
 {
     memset(p, 0, sizeof(*p));
-    nframes = 0;
-    p->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(p->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 7 + (uint64_t)h);
-        c.netif.addr = h ? 0xc0000202u : 0xc0000201u;
-        memcpy(c.netif.addr6, A6[h], 16);
-        c.netif.prefix6_len = 64;
-        if (h == 1 && max_datagrams)
-            c.reasm_max_datagrams = max_datagrams;
-        synack_memlink_netif(p->link, h, &c.netif);
-        p->st[h] = synack_stack_new(&c);
-        assert_non_null(p->st[h]);
-        synack_memlink_attach(p->link, h, p->st[h]);
-    }
-    synack_memlink_set_tap(p->link, tap, NULL);
+    ip6_pair_init(&p->link, p->st, &rec, 64, tweak, &max_datagrams);
     p->mem0 = synack_mem_in_use(p->st[1]);
     /* An echo request from the client, its data a pattern. */
     uint8_t data[ECHO_DATA];
@@ -103,9 +72,7 @@ static void v6_init(v6pair *p, uint32_t max_datagrams)
 
 static void v6_free(v6pair *p)
 {
-    synack_stack_free(p->st[0]);
-    synack_stack_free(p->st[1]);
-    synack_memlink_free(p->link);
+    ip6_pair_free(p->link, p->st);
 }
 
 static void v6_run_for(v6pair *p, uint64_t us)
@@ -154,7 +121,7 @@ static int send_echo_frag(v6pair *p, size_t off, size_t len, int more, uint32_t 
 static void assert_one_echo_reply(v6pair *p)
 {
     v6_run_for(p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     ipv6_addr c, s;
     memcpy(c.b, A6[0], 16);
     memcpy(s.b, A6[1], 16);
@@ -165,10 +132,10 @@ static void assert_one_echo_reply(v6pair *p)
     uint8_t l4[sizeof(p->echo)], want[IPV6_HDR_LEN + sizeof(p->echo)];
     assert_int_equal(icmp6_emit(l4, sizeof(l4), &rep, &s, &c), sizeof(l4));
     size_t wlen = pkt6(want, IP_PROTO_ICMPV6, l4, sizeof(l4), 1);
-    assert_int_equal(frames[0].to, 0);
-    assert_int_equal(frames[0].len, wlen);
-    assert_memory_equal(frames[0].b, want, wlen);
-    nframes = 0;
+    assert_int_equal(rec.f[0].to, 0);
+    assert_int_equal(rec.f[0].len, wlen);
+    assert_memory_equal(rec.f[0].b, want, wlen);
+    rec.n = 0;
 }
 
 /* The 1008-byte message as [0, 400), [400, 800), [800, 1008). */
@@ -181,7 +148,7 @@ static void test_fragments_in_order(void **state)
     assert_int_equal(send_echo_frag(&p, 400, 400, 1, 0x1001), 0);
     assert_true(synack_mem_in_use(p.st[1]) > p.mem0);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 0); /* nothing to answer yet */
+    assert_int_equal(rec.n, 0); /* nothing to answer yet */
     assert_int_equal(send_echo_frag(&p, 800, 208, 0, 0x1001), 0);
     assert_one_echo_reply(&p);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmReqds), 3);
@@ -225,11 +192,11 @@ static void test_overlap_discards_datagram(void **state)
     assert_int_equal(send_echo_frag(&p, 400, 400, 1, 0x1003), 0);
     assert_int_equal(send_echo_frag(&p, 800, 208, 0, 0x1003), 0);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(rec.n, 0);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmOKs), 0);
     /* It times out without its first fragment: no Time Exceeded (RFC 8200 4.5). */
     v6_run_for(&p, TIMEOUT_US);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(rec.n, 0);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmTimeout), 1);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmFails), 2);
     assert_int_equal(ctr(&p, SYNACK_CTR_Icmp6OutTimeExcds), 0);
@@ -270,10 +237,10 @@ static void test_timeout_time_exceeded(void **state)
     assert_int_equal(send_echo_frag(&p, 800, 208, 0, 0x1005), 0);
     assert_int_equal(synack_next_deadline(p.st[1]), t0 + TIMEOUT_US);
     v6_run_for(&p, t0 + TIMEOUT_US - 1 - p.now);
-    assert_int_equal(nframes, 0);
+    assert_int_equal(rec.n, 0);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmTimeout), 0);
     v6_run_for(&p, 1 + 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     ipv6_addr c, s;
     memcpy(c.b, A6[0], 16);
     memcpy(s.b, A6[1], 16);
@@ -282,9 +249,9 @@ static void test_timeout_time_exceeded(void **state)
                                 first, flen, &s, &c);
     assert_int_equal(n, ICMP6_HDR_LEN + flen);
     size_t wlen = pkt6(want, IP_PROTO_ICMPV6, l4, n, 1);
-    assert_int_equal(frames[0].to, 0);
-    assert_int_equal(frames[0].len, wlen);
-    assert_memory_equal(frames[0].b, want, wlen);
+    assert_int_equal(rec.f[0].to, 0);
+    assert_int_equal(rec.f[0].len, wlen);
+    assert_memory_equal(rec.f[0].b, want, wlen);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmTimeout), 1);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmFails), 1);
     assert_int_equal(ctr(&p, SYNACK_CTR_Icmp6OutTimeExcds), 1);
@@ -336,7 +303,7 @@ static void test_first_fragment_without_upper_header(void **state)
     size_t n = frag6(b, IP_PROTO_TCP, tcp, 0, 16, 1, 0x1007); /* 16 of its 20 header bytes */
     assert_int_equal(synack_input(p.st[1], p.now, b, n), -EINVAL);
     v6_run_for(&p, 2 * DELAY);
-    assert_int_equal(nframes, 1);
+    assert_int_equal(rec.n, 1);
     ipv6_addr c, s;
     memcpy(c.b, A6[0], 16);
     memcpy(s.b, A6[1], 16);
@@ -344,8 +311,8 @@ static void test_first_fragment_without_upper_header(void **state)
     size_t m = icmp6_error_emit(l4, sizeof(l4), ICMP6_PARAM_PROBLEM, ICMP6_PARAM_INCOMPLETE, 0, b,
                                 n, &s, &c);
     size_t wlen = pkt6(want, IP_PROTO_ICMPV6, l4, m, 1);
-    assert_int_equal(frames[0].len, wlen);
-    assert_memory_equal(frames[0].b, want, wlen);
+    assert_int_equal(rec.f[0].len, wlen);
+    assert_memory_equal(rec.f[0].b, want, wlen);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6InHdrErrors), 1);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmReqds), 0);
     assert_int_equal(synack_mem_in_use(p.st[1]), p.mem0);
@@ -374,7 +341,7 @@ static void test_too_many_datagrams(void **state)
     v6_run_for(&p, TIMEOUT_US + DELAY);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmTimeout), 4);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmFails), 5);
-    assert_int_equal(nframes, 0); /* none had its first fragment */
+    assert_int_equal(rec.n, 0); /* none had its first fragment */
     assert_int_equal(synack_mem_in_use(p.st[1]), p.mem0);
     v6_free(&p);
 }
@@ -398,7 +365,7 @@ static void test_nested_fragment_dropped(void **state)
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmReqds), 1);
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmOKs), 0);
     v6_run_for(&p, TIMEOUT_US + DELAY);
-    assert_int_equal(nframes, 0); /* the held part never had a first fragment */
+    assert_int_equal(rec.n, 0); /* the held part never had a first fragment */
     assert_int_equal(ctr(&p, SYNACK_CTR_Ip6ReasmTimeout), 1);
     assert_int_equal(synack_mem_in_use(p.st[1]), p.mem0);
     v6_free(&p);
@@ -438,11 +405,11 @@ static void test_fragmented_tcp_syn(void **state)
     n = frag6(b, IP_PROTO_TCP, seg, 0, 24, 1, 0x4000);
     assert_int_equal(synack_input(p.st[1], p.now, b, n), 0);
     v6_run_for(&p, 2 * DELAY);
-    assert_true(nframes >= 1); /* then the client's stack, which sent no SYN, resets it */
-    assert_int_equal(frames[0].to, 0);
+    assert_true(rec.n >= 1); /* then the client's stack, which sent no SYN, resets it */
+    assert_int_equal(rec.f[0].to, 0);
     tcp_seg s;
     uint64_t hs;
-    assert_int_equal(tcp_parse6(frames[0].b + IPV6_HDR_LEN, frames[0].len - IPV6_HDR_LEN, A6[1],
+    assert_int_equal(tcp_parse6(rec.f[0].b + IPV6_HDR_LEN, rec.f[0].len - IPV6_HDR_LEN, A6[1],
                                 A6[0], 0, &s, &hs),
                      WIRE_OK);
     assert_int_equal(s.flags, TCP_SYN | TCP_ACK);

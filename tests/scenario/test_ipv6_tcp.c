@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "synack/link.h"
+#include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
@@ -25,72 +25,33 @@
 #define V4_CLIENT 0xc0000201u /* 192.0.2.1 */
 #define V4_SERVER 0xc0000202u /* 192.0.2.2 */
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, /* client 2001:db8::1 */
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, /* server 2001:db8::2 */
-};
+#define A6 IP6_RIG_ADDR
 
-/* Every frame the link delivered, as it was on the wire. */
-typedef struct frame_rec {
-    int to; /* receiving side */
-    uint64_t t;
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[256];
-static size_t nframes;
+static ip6_tap rec;
 
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    if (nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes++];
-        f->to = side;
-        f->t = t;
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    return 0;
-}
-
-typedef struct v6pair {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} v6pair;
+typedef ip6_pair v6pair;
 
 static int v6_syncookies; /* the server's cfg.syncookies for the next v6_init */
+
+/* arg: the MTU (0: the default) */
+static void tweak(synack_config *c, int h, void *arg)
+{
+    uint32_t mtu = *(const uint32_t *)arg;
+    if (mtu)
+        c->netif.mtu = mtu;
+    if (h == 1)
+        c->syncookies = (uint8_t)v6_syncookies;
+}
 
 static void v6_init(v6pair *p, uint32_t mtu)
 {
     memset(p, 0, sizeof(*p));
-    nframes = 0;
-    p->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(p->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 7 + (uint64_t)h);
-        c.netif.addr = h ? V4_SERVER : V4_CLIENT;
-        memcpy(c.netif.addr6, A6[h], 16);
-        c.netif.prefix6_len = 64;
-        if (mtu)
-            c.netif.mtu = mtu;
-        if (h == 1)
-            c.syncookies = (uint8_t)v6_syncookies;
-        synack_memlink_netif(p->link, h, &c.netif);
-        p->st[h] = synack_stack_new(&c);
-        assert_non_null(p->st[h]);
-        synack_memlink_attach(p->link, h, p->st[h]);
-    }
-    synack_memlink_set_tap(p->link, tap, NULL);
+    ip6_pair_init(&p->link, p->st, &rec, 256, tweak, &mtu);
 }
 
 static void v6_free(v6pair *p)
 {
-    synack_stack_free(p->st[0]);
-    synack_stack_free(p->st[1]);
-    synack_memlink_free(p->link);
+    ip6_pair_free(p->link, p->st);
 }
 
 static void v6_run_for(v6pair *p, uint64_t us)
@@ -98,22 +59,11 @@ static void v6_run_for(v6pair *p, uint64_t us)
     p->now = synack_memlink_run(p->link, p->now, p->now + us);
 }
 
-static struct synack_sockaddr_in6 sin6(const uint8_t a[16], uint16_t port)
-{
-    struct synack_sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&s.sin6_port, port);
-    if (a)
-        memcpy(s.sin6_addr.s6_bytes, a, 16);
-    return s;
-}
-
 static const uint8_t ANY6[16];
 
 /* A frame as an IPv6 packet carrying TCP: checks the fixed header and verifies the TCP
  * checksum independently of the stack (the RFC 8200 8.1 pseudo-header summed here). */
-static void parse_frame(const frame_rec *f, int from, tcp_seg *s)
+static void parse_frame(const ip6_frame *f, int from, tcp_seg *s)
 {
     assert_true(f->len >= IPV6_HDR_LEN + TCP_HDR_LEN);
     const uint8_t *b = f->b;
@@ -131,15 +81,15 @@ static void parse_frame(const frame_rec *f, int from, tcp_seg *s)
     assert_true(tcp_csum_complete(hs, csum_add(0, s->payload, s->payload_len)));
 }
 
-/* The TCP segments of frames [from, nframes) as "C:S|S:S.|C:./5" (C client, S server). */
+/* The TCP segments of frames [from, rec.n) as "C:S|S:S.|C:./5" (C client, S server). */
 static void flow(size_t from, char *out, size_t cap)
 {
     size_t n = 0;
     out[0] = 0;
-    for (size_t i = from; i < nframes && n + 32 < cap; i++) {
+    for (size_t i = from; i < rec.n && n + 32 < cap; i++) {
         tcp_seg s;
-        int sender = 1 - frames[i].to;
-        parse_frame(&frames[i], sender, &s);
+        int sender = 1 - rec.f[i].to;
+        parse_frame(&rec.f[i], sender, &s);
         char fl[8];
         size_t k = 0;
         if (s.flags & TCP_SYN)
@@ -167,7 +117,7 @@ static int listen6(v6pair *p, const uint8_t *addr, uint16_t port, int v6only)
                                            &one, sizeof(one)),
                          0);
     }
-    struct synack_sockaddr_in6 a = sin6(addr, port);
+    struct synack_sockaddr_in6 a = ip6_sin6(addr, port);
     assert_int_equal(synack_bind(p->st[1], ls, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(synack_listen(p->st[1], ls, 8), 0);
     return ls;
@@ -177,7 +127,7 @@ static int connect6(v6pair *p, uint16_t port)
 {
     int cs = synack_socket_domain(p->st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     assert_true(cs >= 0);
-    struct synack_sockaddr_in6 a = sin6(A6[1], port);
+    struct synack_sockaddr_in6 a = ip6_sin6(A6[1], port);
     assert_int_equal(synack_connect(p->st[0], cs, (struct sockaddr *)&a, sizeof(a)), -EINPROGRESS);
     return cs;
 }
@@ -208,8 +158,8 @@ static void test_connection_handshake_data_close(void **state)
     assert_string_equal(f, "C:S|S:S.|C:.");
     /* MSS = MTU - 60 (RFC 8200 8.3), announced both ways */
     tcp_seg syn, synack;
-    parse_frame(&frames[0], 0, &syn);
-    parse_frame(&frames[1], 1, &synack);
+    parse_frame(&rec.f[0], 0, &syn);
+    parse_frame(&rec.f[1], 1, &synack);
     assert_true(syn.opts.has_mss && synack.opts.has_mss);
     assert_int_equal(syn.opts.mss, 1440);
     assert_int_equal(synack.opts.mss, 1440);
@@ -238,7 +188,7 @@ static void test_connection_handshake_data_close(void **state)
     uint8_t data[3000], got[3000];
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 7 + 1);
-    size_t mark = nframes;
+    size_t mark = rec.n;
     assert_int_equal(synack_send(p.st[0], cs, data, sizeof(data), 0), sizeof(data));
     v6_run_for(&p, 300000);
     flow(mark, f, sizeof(f));
@@ -248,7 +198,7 @@ static void test_connection_handshake_data_close(void **state)
     assert_memory_equal(got, data, sizeof(data));
 
     /* the client closes first: FIN-WAIT, then TIME-WAIT on its side */
-    mark = nframes;
+    mark = rec.n;
     assert_int_equal(synack_close(p.st[0], cs), 0);
     v6_run_for(&p, 10 * DELAY);
     assert_int_equal(synack_recv(p.st[1], ss, got, sizeof(got), 0), 0); /* end of stream */
@@ -268,9 +218,9 @@ static void test_connection_handshake_data_close(void **state)
     /* the server's FIN again (its ACK lost, say): TIME-WAIT ACKs it once more; the
      * server, closed by then, answers that ACK with RST, which TIME-WAIT ignores
      * (RFC 1337) */
-    const frame_rec *fin = &frames[nframes - 2];
+    const ip6_frame *fin = &rec.f[rec.n - 2];
     assert_int_equal(fin->to, 0);
-    mark = nframes;
+    mark = rec.n;
     assert_int_equal(synack_input(p.st[0], p.now + 1, fin->b, fin->len), 0);
     v6_run_for(&p, 10 * DELAY);
     flow(mark, f, sizeof(f));
@@ -304,8 +254,8 @@ static void test_refused_port(void **state)
     flow(0, f, sizeof(f));
     assert_string_equal(f, "C:S|S:R.");
     tcp_seg syn, rst;
-    parse_frame(&frames[0], 0, &syn);
-    parse_frame(&frames[1], 1, &rst);
+    parse_frame(&rec.f[0], 0, &syn);
+    parse_frame(&rec.f[1], 1, &rst);
     assert_int_equal(rst.seq, 0);
     assert_int_equal(rst.ack, syn.seq + 1);
     assert_int_equal(rst.sport, 81);
@@ -335,15 +285,15 @@ static void test_dual_stack_listener(void **state)
         assert_int_equal(synack_connect(p.st[0], cs, (struct sockaddr *)&a, sizeof(a)),
                          -EINPROGRESS);
         v6_run_for(&p, 10 * DELAY);
-        assert_true(nframes >= 2);
-        assert_int_equal(frames[0].b[0] >> 4, 4); /* IPv4 on the wire */
+        assert_true(rec.n >= 2);
+        assert_int_equal(rec.f[0].b[0] >> 4, 4); /* IPv4 on the wire */
         struct synack_sockaddr_in6 peer;
         synack_socklen_t len = sizeof(peer);
         int ss = synack_accept(p.st[1], ls, (struct sockaddr *)&peer, &len);
         if (v6only) {
             assert_int_equal(ss, -EAGAIN);
-            assert_int_equal(frames[1].b[9], 6);
-            assert_int_equal(frames[1].b[20 + 13], 0x14); /* RST|ACK */
+            assert_int_equal(rec.f[1].b[9], 6);
+            assert_int_equal(rec.f[1].b[20 + 13], 0x14); /* RST|ACK */
         } else {
             static const uint8_t mapped[16] = {0, 0, 0,    0,    0,   0, 0, 0,
                                                0, 0, 0xff, 0xff, 192, 0, 2, 1};
@@ -373,7 +323,7 @@ static void test_socket_errnos(void **state)
     assert_int_equal(synack_socket_domain(st, 3, SYNACK_SOCK_STREAM), -EAFNOSUPPORT);
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
     assert_true(s >= 0);
-    struct synack_sockaddr_in6 a = sin6(A6[0], 5000);
+    struct synack_sockaddr_in6 a = ip6_sin6(A6[0], 5000);
     /* shorter than RFC 2133's 24 bytes; another family */
     assert_int_equal(synack_bind(st, s, (struct sockaddr *)&a, 23), -EINVAL);
     struct synack_sockaddr_in a4 = {.sin_family = SYNACK_AF_INET};
@@ -382,7 +332,7 @@ static void test_socket_errnos(void **state)
     wrong.sin6_family = SYNACK_AF_INET;
     assert_int_equal(synack_bind(st, s, (struct sockaddr *)&wrong, sizeof(wrong)), -EAFNOSUPPORT);
     /* not our address */
-    struct synack_sockaddr_in6 other = sin6(A6[1], 5000);
+    struct synack_sockaddr_in6 other = ip6_sin6(A6[1], 5000);
     assert_int_equal(synack_bind(st, s, (struct sockaddr *)&other, sizeof(other)), -EADDRNOTAVAIL);
     /* IPV6_V6ONLY: an int; not on an AF_INET socket; a v6-only socket refuses IPv4 */
     int one = 1, v = -1;
@@ -397,9 +347,9 @@ static void test_socket_errnos(void **state)
         synack_setsockopt(st, s4, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_V6ONLY, &one, sizeof(one)),
         -ENOPROTOOPT);
     static const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 2};
-    struct synack_sockaddr_in6 m = sin6(mapped, 80);
+    struct synack_sockaddr_in6 m = ip6_sin6(mapped, 80);
     assert_int_equal(synack_connect(st, s, (struct sockaddr *)&m, sizeof(m)), -ENETUNREACH);
-    struct synack_sockaddr_in6 mine = sin6(mapped, 80);
+    struct synack_sockaddr_in6 mine = ip6_sin6(mapped, 80);
     mine.sin6_addr.s6_bytes[15] = 1;
     assert_int_equal(synack_bind(st, s, (struct sockaddr *)&mine, sizeof(mine)), -EINVAL);
     /* bound: IPV6_V6ONLY can no longer change */
@@ -410,9 +360,9 @@ static void test_socket_errnos(void **state)
     /* a multicast destination; port 0 */
     static const uint8_t mc[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     int s2 = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to = sin6(mc, 80);
+    struct synack_sockaddr_in6 to = ip6_sin6(mc, 80);
     assert_int_equal(synack_connect(st, s2, (struct sockaddr *)&to, sizeof(to)), -ENETUNREACH);
-    to = sin6(A6[1], 0);
+    to = ip6_sin6(A6[1], 0);
     assert_int_equal(synack_connect(st, s2, (struct sockaddr *)&to, sizeof(to)), -EINVAL);
     /* getsockname of an unbound AF_INET6 socket: [::]:0, 28 bytes */
     struct synack_sockaddr_in6 name;
@@ -497,16 +447,16 @@ static void test_mss_from_min_mtu(void **state)
     int cs = connect6(&p, 80);
     v6_run_for(&p, 10 * DELAY);
     tcp_seg syn;
-    parse_frame(&frames[0], 0, &syn);
+    parse_frame(&rec.f[0], 0, &syn);
     assert_int_equal(syn.opts.mss, 1220);
     int ss = synack_accept(p.st[1], ls, NULL, NULL);
     assert_true(ss >= 0);
     uint8_t data[4000] = {0};
-    size_t mark = nframes;
+    size_t mark = rec.n;
     assert_int_equal(synack_send(p.st[1], ss, data, sizeof(data), 0), sizeof(data));
     v6_run_for(&p, 300000);
-    for (size_t i = mark; i < nframes; i++)
-        assert_true(frames[i].len <= 1280);
+    for (size_t i = mark; i < rec.n; i++)
+        assert_true(rec.f[i].len <= 1280);
     char f[256];
     flow(mark, f, sizeof(f));
     assert_string_equal(f, "S:./1208|S:./1208|S:./1208|C:.|C:.|S:./376|C:.");
@@ -557,9 +507,9 @@ static void test_time_wait_records(void **state)
     for (int i = 0; i < N; i++) {
         /* distinct client ports: a random one repeated would reopen its record (RFC 6191) */
         int cs = synack_socket_domain(p.st[0], SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-        struct synack_sockaddr_in6 me = sin6(ANY6, (uint16_t)(40000 + i));
+        struct synack_sockaddr_in6 me = ip6_sin6(ANY6, (uint16_t)(40000 + i));
         assert_int_equal(synack_bind(p.st[0], cs, (struct sockaddr *)&me, sizeof(me)), 0);
-        struct synack_sockaddr_in6 to = sin6(A6[1], 80);
+        struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 80);
         assert_int_equal(synack_connect(p.st[0], cs, (struct sockaddr *)&to, sizeof(to)),
                          -EINPROGRESS);
         v6_run_for(&p, 5 * DELAY);

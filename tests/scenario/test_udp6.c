@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "synack/link.h"
+#include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
@@ -27,69 +27,25 @@
 #define V4_CLIENT 0xc0000201u /* 192.0.2.1 */
 #define V4_SERVER 0xc0000202u /* 192.0.2.2 */
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, /* client 2001:db8::1 */
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, /* server 2001:db8::2 */
-};
+#define A6 IP6_RIG_ADDR
 /* 2001:db8:ffff::5, nobody's on this link: what a catch-all answers for */
 static const uint8_t FAR6[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
 static const uint8_t ANY6[16];
 
-typedef struct frame_rec {
-    int to; /* receiving side */
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[128];
-static size_t nframes;
+static ip6_tap rec;
 
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
-{
-    (void)ctx;
-    (void)t;
-    if (nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes];
-        f->to = side;
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    nframes++;
-    return 0;
-}
-
-typedef struct v6pair {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} v6pair;
+typedef ip6_pair v6pair;
 
 static void v6_init(v6pair *p)
 {
     memset(p, 0, sizeof(*p));
-    nframes = 0;
-    p->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(p->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 7 + (uint64_t)h);
-        c.netif.addr = h ? V4_SERVER : V4_CLIENT;
-        memcpy(c.netif.addr6, A6[h], 16);
-        c.netif.prefix6_len = 64;
-        synack_memlink_netif(p->link, h, &c.netif);
-        p->st[h] = synack_stack_new(&c);
-        assert_non_null(p->st[h]);
-        synack_memlink_attach(p->link, h, p->st[h]);
-    }
-    synack_memlink_set_tap(p->link, tap, NULL);
+    ip6_pair_init(&p->link, p->st, &rec, 128, NULL, NULL);
     p->now = 1000000;
 }
 
 static void v6_free(v6pair *p)
 {
-    synack_stack_free(p->st[0]);
-    synack_stack_free(p->st[1]);
-    synack_memlink_free(p->link);
+    ip6_pair_free(p->link, p->st);
 }
 
 static void run(v6pair *p)
@@ -102,22 +58,12 @@ static uint64_t ctr(v6pair *p, int h, synack_counter c)
     return synack_counter_get(p->st[h], c);
 }
 
-static struct synack_sockaddr_in6 sin6(const uint8_t a[16], uint16_t port)
-{
-    struct synack_sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&s.sin6_port, port);
-    memcpy(s.sin6_addr.s6_bytes, a, 16);
-    return s;
-}
-
 /* ::ffff:a.b.c.d */
 static struct synack_sockaddr_in6 sin6_mapped(uint32_t v4, uint16_t port)
 {
     uint8_t a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     wr32(a + 12, v4);
-    return sin6(a, port);
+    return ip6_sin6(a, port);
 }
 
 static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
@@ -142,7 +88,7 @@ static int udp6_socket(v6pair *p, int h, const uint8_t *a, uint16_t port)
     int s = synack_socket_domain(p->st[h], SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
     assert_true(s >= 0);
     if (a) {
-        struct synack_sockaddr_in6 b = sin6(a, port);
+        struct synack_sockaddr_in6 b = ip6_sin6(a, port);
         assert_int_equal(synack_bind(p->st[h], s, SA(b), sizeof(b)), 0);
     }
     return s;
@@ -173,7 +119,7 @@ static uint16_t udp6_sum(const uint8_t src[16], const uint8_t dst[16], const uin
 }
 
 /* Checks an IPv6 UDP frame field by field; returns its source port. */
-static uint16_t expect_udp6(const frame_rec *f, const uint8_t src[16], const uint8_t dst[16],
+static uint16_t expect_udp6(const ip6_frame *f, const uint8_t src[16], const uint8_t dst[16],
                             uint16_t dport, const void *data, size_t n)
 {
     const uint8_t *b = f->b;
@@ -229,12 +175,12 @@ static void test_echo_exact(void **state)
     v6_init(&p);
     int srv = udp6_socket(&p, 1, ANY6, 7);
     int cli = udp6_socket(&p, 0, NULL, 0);
-    struct synack_sockaddr_in6 to = sin6(A6[1], 7);
+    struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 7);
     assert_int_equal(synack_sendto(p.st[0], cli, "ping6", 5, 0, SA(to), sizeof(to)), 5);
     run(&p);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(frames[0].to, 1);
-    uint16_t sport = expect_udp6(&frames[0], A6[0], A6[1], 7, "ping6", 5);
+    assert_int_equal(rec.seen, 1);
+    assert_int_equal(rec.f[0].to, 1);
+    uint16_t sport = expect_udp6(&rec.f[0], A6[0], A6[1], 7, "ping6", 5);
     struct synack_sockaddr_in6 name;
     synack_socklen_t nl = sizeof(name);
     assert_int_equal(synack_getsockname(p.st[0], cli, (struct sockaddr *)&name, &nl), 0);
@@ -257,9 +203,9 @@ static void test_echo_exact(void **state)
     /* the reply to where it came from */
     assert_int_equal(synack_sendto(p.st[1], srv, "pong6!", 6, 0, SA(src), sl), 6);
     run(&p);
-    assert_int_equal(nframes, 2);
-    assert_int_equal(frames[1].to, 0);
-    assert_int_equal(expect_udp6(&frames[1], A6[1], A6[0], sport, "pong6!", 6), 7);
+    assert_int_equal(rec.seen, 2);
+    assert_int_equal(rec.f[1].to, 0);
+    assert_int_equal(expect_udp6(&rec.f[1], A6[1], A6[0], sport, "pong6!", 6), 7);
     sl = sizeof(src);
     assert_int_equal(
         synack_recvfrom(p.st[0], cli, buf, sizeof(buf), 0, (struct sockaddr *)&src, &sl), 6);
@@ -321,7 +267,7 @@ static void test_checksum_mandatory(void **state)
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6InDatagrams), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6NoPorts), 0);
     run(&p);
-    assert_int_equal(nframes, 0); /* nothing answered a bad one */
+    assert_int_equal(rec.seen, 0); /* nothing answered a bad one */
     v6_free(&p);
 }
 
@@ -365,24 +311,24 @@ static void test_port_unreachable_refused(void **state)
     v6pair p;
     v6_init(&p);
     int cli = udp6_socket(&p, 0, NULL, 0);
-    struct synack_sockaddr_in6 to = sin6(A6[1], 9);
+    struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 9);
     assert_int_equal(synack_connect(p.st[0], cli, SA(to), sizeof(to)), 0);
     assert_int_equal(synack_send(p.st[0], cli, "x", 1, 0), 1);
     run(&p);
-    assert_int_equal(nframes, 2);
+    assert_int_equal(rec.seen, 2);
     /* RFC 4443 3.1: Destination Unreachable code 4 from the server, quoting the datagram */
     ipv6_addr c, s;
     memcpy(c.b, A6[0], 16);
     memcpy(s.b, A6[1], 16);
     uint8_t l4[1280];
     size_t n = icmp6_error_emit(l4, sizeof(l4), ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0,
-                                frames[0].b, frames[0].len, &s, &c);
-    assert_int_equal(frames[1].to, 0);
-    assert_int_equal(frames[1].len, IPV6_HDR_LEN + n);
-    assert_int_equal(frames[1].b[6], IP_PROTO_ICMPV6);
-    assert_memory_equal(frames[1].b + 8, A6[1], 16);
-    assert_memory_equal(frames[1].b + 24, A6[0], 16);
-    assert_memory_equal(frames[1].b + IPV6_HDR_LEN, l4, n);
+                                rec.f[0].b, rec.f[0].len, &s, &c);
+    assert_int_equal(rec.f[1].to, 0);
+    assert_int_equal(rec.f[1].len, IPV6_HDR_LEN + n);
+    assert_int_equal(rec.f[1].b[6], IP_PROTO_ICMPV6);
+    assert_memory_equal(rec.f[1].b + 8, A6[1], 16);
+    assert_memory_equal(rec.f[1].b + 24, A6[0], 16);
+    assert_memory_equal(rec.f[1].b + IPV6_HDR_LEN, l4, n);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6NoPorts), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutDestUnreachs), 1);
     /* the connected socket hears of it as Linux's does: ECONNREFUSED, once */
@@ -397,7 +343,7 @@ static void test_port_unreachable_refused(void **state)
     int un = udp6_socket(&p, 0, NULL, 0);
     assert_int_equal(synack_sendto(p.st[0], un, "y", 1, 0, SA(to), sizeof(to)), 1);
     run(&p);
-    assert_int_equal(nframes, 4);
+    assert_int_equal(rec.seen, 4);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Udp6NoPorts), 2);
     assert_int_equal(synack_recv(p.st[0], un, buf, sizeof(buf), 0), -EAGAIN);
     v6_free(&p);
@@ -463,9 +409,9 @@ static void test_dual_stack_and_v6only(void **state)
     struct synack_sockaddr_in to4 = sin4(V4_SERVER, 7);
     assert_int_equal(synack_sendto(p.st[0], c4, "v4", 2, 0, SA(to4), sizeof(to4)), 2);
     run(&p);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(frames[0].b[0] >> 4, 4);
-    uint16_t sport = rd16(frames[0].b + 20);
+    assert_int_equal(rec.seen, 1);
+    assert_int_equal(rec.f[0].b[0] >> 4, 4);
+    uint16_t sport = rd16(rec.f[0].b + 20);
     /* an IPv4 datagram on a dual-stack socket: from ::ffff:192.0.2.1 */
     char buf[16];
     struct synack_sockaddr_in6 src, dst;
@@ -483,11 +429,11 @@ static void test_dual_stack_and_v6only(void **state)
     /* and the answer to ::ffff:192.0.2.1 leaves as IPv4 */
     assert_int_equal(synack_sendto(p.st[1], srv, "ok", 2, 0, SA(src), sl), 2);
     run(&p);
-    assert_int_equal(nframes, 2);
-    assert_int_equal(frames[1].b[0], 0x45);
-    assert_int_equal(frames[1].b[9], 17);
-    assert_int_equal(rd16(frames[1].b + 20), 7);
-    assert_int_equal(rd16(frames[1].b + 22), sport);
+    assert_int_equal(rec.seen, 2);
+    assert_int_equal(rec.f[1].b[0], 0x45);
+    assert_int_equal(rec.f[1].b[9], 17);
+    assert_int_equal(rd16(rec.f[1].b + 20), 7);
+    assert_int_equal(rd16(rec.f[1].b + 22), sport);
     struct synack_sockaddr_in s4;
     sl = sizeof(s4);
     assert_int_equal(synack_recvfrom(p.st[0], c4, buf, sizeof(buf), 0, (struct sockaddr *)&s4, &sl),
@@ -509,7 +455,7 @@ static void test_dual_stack_and_v6only(void **state)
         synack_setsockopt(p.st[1], only, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_V6ONLY, &one, 4), 0);
     struct synack_sockaddr_in6 m8 = sin6_mapped(V4_SERVER, 8);
     assert_int_equal(synack_bind(p.st[1], only, SA(m8), sizeof(m8)), -EINVAL);
-    struct synack_sockaddr_in6 any8 = sin6(ANY6, 8);
+    struct synack_sockaddr_in6 any8 = ip6_sin6(ANY6, 8);
     assert_int_equal(synack_bind(p.st[1], only, SA(any8), sizeof(any8)), 0);
     assert_int_equal(
         synack_setsockopt(p.st[1], only, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_V6ONLY, &one, 4),
@@ -523,11 +469,11 @@ static void test_dual_stack_and_v6only(void **state)
     to4 = sin4(V4_SERVER, 8);
     assert_int_equal(synack_sendto(p.st[0], c4, "v4", 2, 0, SA(to4), sizeof(to4)), 2);
     run(&p);
-    assert_int_equal(nframes, 5); /* the datagram and an ICMP port unreachable */
-    assert_int_equal(frames[4].b[0], 0x45);
-    assert_int_equal(frames[4].b[9], 1);
-    assert_int_equal(frames[4].b[20], 3);
-    assert_int_equal(frames[4].b[21], 3);
+    assert_int_equal(rec.seen, 5); /* the datagram and an ICMP port unreachable */
+    assert_int_equal(rec.f[4].b[0], 0x45);
+    assert_int_equal(rec.f[4].b[9], 1);
+    assert_int_equal(rec.f[4].b[20], 3);
+    assert_int_equal(rec.f[4].b[21], 3);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_UdpNoPorts), 1);
     int s4b = synack_socket(p.st[1], SYNACK_SOCK_DGRAM);
     struct synack_sockaddr_in b4 = sin4(0, 8);
@@ -546,7 +492,7 @@ static void test_dual_stack_and_v6only(void **state)
     synack_socklen_t nl = sizeof(name);
     assert_int_equal(synack_getsockname(p.st[1], dual, (struct sockaddr *)&name, &nl), 0);
     assert_memory_equal(&name, &m9, sizeof(m9));
-    struct synack_sockaddr_in6 c6 = sin6(A6[0], 4000);
+    struct synack_sockaddr_in6 c6 = ip6_sin6(A6[0], 4000);
     assert_int_equal(synack_sendto(p.st[1], dual, "no", 2, 0, SA(c6), sizeof(c6)), -EADDRNOTAVAIL);
     uint8_t f[128];
     size_t n = udp6_pkt(f, A6[0], A6[1], 4000, 9, "v6", 2, 1);
@@ -562,13 +508,13 @@ static void test_api_errors(void **state)
     v6pair p;
     v6_init(&p);
     int s = udp6_socket(&p, 0, NULL, 0);
-    struct synack_sockaddr_in6 a = sin6(ANY6, 7);
+    struct synack_sockaddr_in6 a = ip6_sin6(ANY6, 7);
     assert_int_equal(synack_connect(p.st[0], s, SA(a), sizeof(a)), -EINVAL);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(a), sizeof(a)), -EINVAL);
     uint8_t group[16] = {0xff, 0x02, [15] = 1};
-    a = sin6(group, 7);
+    a = ip6_sin6(group, 7);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(a), sizeof(a)), -ENETUNREACH);
-    a = sin6(A6[1], 0);
+    a = ip6_sin6(A6[1], 0);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(a), sizeof(a)), -EINVAL);
     /* as Linux's udpv6_sendmsg: a sockaddr_in is IPv4, AF_UNSPEC no address at all */
     struct synack_sockaddr_in v4 = sin4(V4_SERVER, 7);
@@ -580,7 +526,7 @@ static void test_api_errors(void **state)
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(un), sizeof(un)), -EDESTADDRREQ);
     un.sin6_family = 99;
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(un), sizeof(un)), -EAFNOSUPPORT);
-    a = sin6(A6[1], 7);
+    a = ip6_sin6(A6[1], 7);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(a), 23), -EINVAL);
     assert_int_equal(synack_sendto(p.st[0], s, NULL, 65528, 0, SA(a), sizeof(a)), -EFAULT);
     static char big[65528];
@@ -591,16 +537,16 @@ static void test_api_errors(void **state)
     assert_int_equal(synack_getpeername(p.st[0], s, (struct sockaddr *)&peer, &pl), -ENOTCONN);
     /* bind: only :: or our address */
     s = udp6_socket(&p, 0, NULL, 0);
-    a = sin6(FAR6, 7);
+    a = ip6_sin6(FAR6, 7);
     assert_int_equal(synack_bind(p.st[0], s, SA(a), sizeof(a)), -EADDRNOTAVAIL);
-    a = sin6(A6[0], 7);
+    a = ip6_sin6(A6[0], 7);
     assert_int_equal(synack_bind(p.st[0], s, SA(a), sizeof(a)), 0);
     assert_int_equal(synack_bind(p.st[0], s, SA(a), sizeof(a)), -EINVAL);
     /* bound to the IPv6 address: no IPv4 */
     struct synack_sockaddr_in6 m = sin6_mapped(V4_SERVER, 7);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(m), sizeof(m)), -EADDRNOTAVAIL);
     /* connect, then AF_UNSPEC dissolves it */
-    a = sin6(A6[1], 7);
+    a = ip6_sin6(A6[1], 7);
     assert_int_equal(synack_connect(p.st[0], s, SA(a), sizeof(a)), 0);
     memset(&un, 0, sizeof(un));
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(un), sizeof(un)), 1); /* the peer */
@@ -609,12 +555,12 @@ static void test_api_errors(void **state)
     v6_free(&p);
 }
 
-/* Reassembles the fragments in frames[first..first+count) as the receiver would. */
+/* Reassembles the fragments in rec.f[first..first+count) as the receiver would. */
 static size_t reassemble(size_t first, size_t count, uint32_t *id, uint8_t *out)
 {
     size_t total = 0;
     for (size_t i = first; i < first + count; i++) {
-        const uint8_t *b = frames[i].b;
+        const uint8_t *b = rec.f[i].b;
         assert_int_equal(b[6], IP_PROTO_FRAGMENT);
         const uint8_t *fh = b + IPV6_HDR_LEN;
         assert_int_equal(fh[0], 17);
@@ -627,7 +573,7 @@ static size_t reassemble(size_t first, size_t count, uint32_t *id, uint8_t *out)
             *id = rd32(fh + 4);
         assert_int_equal(rd32(fh + 4), *id);
         size_t n = rd16(b + 4) - 8u;
-        assert_int_equal(frames[i].len, IPV6_HDR_LEN + 8 + n);
+        assert_int_equal(rec.f[i].len, IPV6_HDR_LEN + 8 + n);
         if (i + 1 < first + count)
             assert_int_equal(n % 8, 0);
         memcpy(out + total, fh + 8, n);
@@ -646,14 +592,14 @@ static void test_fragmented_at_source(void **state)
     static uint8_t data[3000], whole[3100];
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 7 + 3);
-    struct synack_sockaddr_in6 to = sin6(A6[1], 7);
+    struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 7);
     assert_int_equal(synack_sendto(p.st[0], cli, data, sizeof(data), 0, SA(to), sizeof(to)), 3000);
     run(&p);
     /* (1500 - 40 - 8) rounded down to 8: 1448, 1448 and the 112 left of 3008 */
-    assert_int_equal(nframes, 3);
-    assert_int_equal(frames[0].len, 1496);
-    assert_int_equal(frames[1].len, 1496);
-    assert_int_equal(frames[2].len, 40 + 8 + 112);
+    assert_int_equal(rec.seen, 3);
+    assert_int_equal(rec.f[0].len, 1496);
+    assert_int_equal(rec.f[1].len, 1496);
+    assert_int_equal(rec.f[2].len, 40 + 8 + 112);
     uint32_t id;
     assert_int_equal(reassemble(0, 3, &id, whole), 3008);
     assert_int_equal(rd16(whole + 2), 7);
@@ -668,7 +614,7 @@ static void test_fragmented_at_source(void **state)
     /* the next datagram has an identification of its own */
     assert_int_equal(synack_sendto(p.st[0], cli, data, 2000, 0, SA(to), sizeof(to)), 2000);
     run(&p);
-    assert_int_equal(nframes, 5);
+    assert_int_equal(rec.seen, 5);
     uint32_t id2;
     assert_int_equal(reassemble(3, 2, &id2, whole), 2008);
     assert_int_not_equal(id, id2);
@@ -680,8 +626,8 @@ static void test_fragmented_at_source(void **state)
     assert_int_equal(synack_sendto(p.st[0], cli, data, 1453, 0, SA(to), sizeof(to)), -EMSGSIZE);
     assert_int_equal(synack_sendto(p.st[0], cli, data, 1452, 0, SA(to), sizeof(to)), 1452);
     run(&p);
-    assert_int_equal(nframes, 6);
-    expect_udp6(&frames[5], A6[0], A6[1], 7, data, 1452);
+    assert_int_equal(rec.seen, 6);
+    expect_udp6(&rec.f[5], A6[0], A6[1], 7, data, 1452);
     v6_free(&p);
 }
 
@@ -694,11 +640,11 @@ static void test_packet_too_big_lowers_path_mtu(void **state)
     int cli = udp6_socket(&p, 0, NULL, 0);
     static uint8_t data[1400];
     memset(data, 0x5a, sizeof(data));
-    struct synack_sockaddr_in6 to = sin6(A6[1], 7);
+    struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 7);
     assert_int_equal(synack_sendto(p.st[0], cli, data, sizeof(data), 0, SA(to), sizeof(to)), 1400);
     run(&p);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(frames[0].len, 1448);
+    assert_int_equal(rec.seen, 1);
+    assert_int_equal(rec.f[0].len, 1448);
     /* a router says 1280: RFC 4443 3.2, quoting as much of the datagram as fits */
     uint8_t router[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe};
     ipv6_addr r, c;
@@ -706,7 +652,7 @@ static void test_packet_too_big_lowers_path_mtu(void **state)
     memcpy(c.b, A6[0], 16);
     uint8_t pkt[1400];
     size_t n = icmp6_error_emit(pkt + IPV6_HDR_LEN, sizeof(pkt) - IPV6_HDR_LEN,
-                                ICMP6_PACKET_TOO_BIG, 0, 1280, frames[0].b, frames[0].len, &r, &c);
+                                ICMP6_PACKET_TOO_BIG, 0, 1280, rec.f[0].b, rec.f[0].len, &r, &c);
     assert_true(n > 48);
     ipv6_hdr h = {.next = IP_PROTO_ICMPV6, .hop_limit = 64, .src = r, .dst = c};
     assert_int_equal(ipv6_emit(pkt, IPV6_HDR_LEN, &h, n), IPV6_HDR_LEN);
@@ -716,9 +662,9 @@ static void test_packet_too_big_lowers_path_mtu(void **state)
     /* the next one leaves in fragments of at most 1280: 1232 + 176 */
     assert_int_equal(synack_sendto(p.st[0], cli, data, sizeof(data), 0, SA(to), sizeof(to)), 1400);
     run(&p);
-    assert_int_equal(nframes, 3);
-    assert_int_equal(frames[1].len, 1280);
-    assert_int_equal(frames[2].len, 40 + 8 + 176);
+    assert_int_equal(rec.seen, 3);
+    assert_int_equal(rec.f[1].len, 1280);
+    assert_int_equal(rec.f[2].len, 40 + 8 + 176);
     uint32_t id;
     static uint8_t whole[1500];
     assert_int_equal(reassemble(1, 2, &id, whole), 1408);
@@ -747,16 +693,16 @@ static void test_catch_all(void **state)
     assert_int_equal(synack_recvfrom_to(p.st[1], ca, buf, sizeof(buf), 0, (struct sockaddr *)&src,
                                         &sl, (struct sockaddr *)&dst, &dl),
                      5);
-    struct synack_sockaddr_in6 want = sin6(A6[0], 4000);
+    struct synack_sockaddr_in6 want = ip6_sin6(A6[0], 4000);
     assert_memory_equal(&src, &want, sizeof(want));
-    want = sin6(FAR6, 53);
+    want = ip6_sin6(FAR6, 53);
     assert_memory_equal(&dst, &want, sizeof(want));
     /* the answer speaks as the address it was sent to */
     int cli = udp6_socket(&p, 0, ANY6, 4000);
     assert_int_equal(synack_sendto_from(p.st[1], ca, "answer", 6, 0, SA(dst), dl, SA(src), sl), 6);
     run(&p);
-    assert_int_equal(nframes, 1);
-    assert_int_equal(expect_udp6(&frames[0], FAR6, A6[0], 4000, "answer", 6), 53);
+    assert_int_equal(rec.seen, 1);
+    assert_int_equal(expect_udp6(&rec.f[0], FAR6, A6[0], 4000, "answer", 6), 53);
     sl = sizeof(src);
     assert_int_equal(
         synack_recvfrom(p.st[0], cli, buf, sizeof(buf), 0, (struct sockaddr *)&src, &sl), 6);
@@ -764,15 +710,15 @@ static void test_catch_all(void **state)
     /* the catch-all tells the client its destination took nothing: ICMPv6 code 4 from the
      * stack's own address, and the client's connected socket fails with ECONNREFUSED */
     assert_int_equal(synack_connect(p.st[0], cli, SA(dst), dl), 0);
-    struct synack_sockaddr_in6 client = sin6(A6[0], 4000);
+    struct synack_sockaddr_in6 client = ip6_sin6(A6[0], 4000);
     assert_int_equal(synack_udp_unreach(p.st[1], ca, SA(client), sizeof(client), SA(dst), dl, 7),
                      -EINVAL);
     assert_int_equal(synack_udp_unreach(p.st[1], ca, SA(client), sizeof(client), SA(dst), dl, 4),
                      0);
     run(&p);
-    assert_int_equal(nframes, 2);
-    const uint8_t *e = frames[1].b;
-    assert_int_equal(frames[1].len, IPV6_HDR_LEN + 8 + IPV6_HDR_LEN + 8);
+    assert_int_equal(rec.seen, 2);
+    const uint8_t *e = rec.f[1].b;
+    assert_int_equal(rec.f[1].len, IPV6_HDR_LEN + 8 + IPV6_HDR_LEN + 8);
     assert_int_equal(e[6], IP_PROTO_ICMPV6);
     assert_memory_equal(e + 8, A6[1], 16);
     assert_memory_equal(e + 24, A6[0], 16);
@@ -806,7 +752,7 @@ static void test_catch_all(void **state)
 }
 
 /* One stack on Ethernet (02:00:00:00:00:02, fe80::ff:fe00:2), its frames captured. */
-static frame_rec eth_out[8];
+static ip6_frame eth_out[8];
 static size_t eth_nout;
 
 static int eth_capture(void *ctx, const uint8_t *f, size_t len)
@@ -855,7 +801,7 @@ static void test_link_local_source(void **state)
     synack_stack *st = synack_stack_new(&c);
     assert_non_null(st);
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
-    struct synack_sockaddr_in6 b = sin6(ANY6, 7);
+    struct synack_sockaddr_in6 b = ip6_sin6(ANY6, 7);
     assert_int_equal(synack_bind(st, s, SA(b), sizeof(b)), 0);
     uint8_t ip[128], f[160];
     size_t n = udp6_pkt(ip, ll_peer, ll_us, 4000, 7, "ll?", 3, 1);
@@ -885,7 +831,7 @@ static void test_link_local_source(void **state)
     assert_int_equal(synack_input(st, 2000, f, fl), 0);
     assert_int_equal(eth_nout, 2);
     assert_memory_equal(eth_out[1].b, mac_peer, 6);
-    frame_rec r = {.len = eth_out[1].len - ETH_HDR_LEN};
+    ip6_frame r = {.len = eth_out[1].len - ETH_HDR_LEN};
     memcpy(r.b, eth_out[1].b + ETH_HDR_LEN, r.len);
     assert_int_equal(expect_udp6(&r, ll_us, ll_peer, 4000, "ll!", 3), 7);
     synack_stack_free(st);

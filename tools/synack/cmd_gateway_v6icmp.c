@@ -13,29 +13,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmd_gateway_echo.h"
 #include "cmd_gateway_v6icmp.h"
 
-#define GW_ICMP6_FLOWS 64
-#define GW_ICMP6_IDLE_US (10ull * 1000000)
 #define ETH_LEN 14
 #define IP6_LEN 40
-
-typedef struct echo6_flow {
-    int fd; /* ping socket, -1: free */
-    uint8_t src[16], dst[16];
-    uint16_t id;
-    uint8_t mac[6]; /* the namespace's MAC, for the reply frames */
-    uint8_t gwmac[6];
-    uint64_t last;
-} echo6_flow;
 
 struct gw_icmp6 {
     synack_tuntap *dev;
     uint8_t gw6[16], ns6[16];
-    echo6_flow f[GW_ICMP6_FLOWS];
-    struct pollfd *pf;
-    int pf_flow[GW_ICMP6_FLOWS];
-    int npf;
+    gw_echo_table t;
+    gw_icmp_stats *st; /* the IPv4 relay's, while gw_icmp6_step runs */
     uint8_t buf[65536];
     uint8_t frame[65536 + 64];
 };
@@ -75,8 +63,7 @@ gw_icmp6 *gw_icmp6_new(synack_tuntap *dev, const uint8_t gw6[16], const uint8_t 
     g->dev = dev;
     memcpy(g->gw6, gw6, 16);
     memcpy(g->ns6, ns6, 16);
-    for (int i = 0; i < GW_ICMP6_FLOWS; i++)
-        g->f[i].fd = -1;
+    gw_echo_init(&g->t, AF_INET6);
     return g;
 }
 
@@ -84,48 +71,8 @@ void gw_icmp6_free(gw_icmp6 *g)
 {
     if (!g)
         return;
-    for (int i = 0; i < GW_ICMP6_FLOWS; i++)
-        if (g->f[i].fd >= 0)
-            close(g->f[i].fd);
+    gw_echo_close_all(&g->t);
     free(g);
-}
-
-static echo6_flow *flow_for(gw_icmp6 *g, const uint8_t *src, const uint8_t *dst, uint16_t id)
-{
-    echo6_flow *free_ = NULL, *lru = NULL;
-    for (int i = 0; i < GW_ICMP6_FLOWS; i++) {
-        echo6_flow *f = &g->f[i];
-        if (f->fd < 0) {
-            if (!free_)
-                free_ = f;
-            continue;
-        }
-        if (memcmp(f->src, src, 16) == 0 && memcmp(f->dst, dst, 16) == 0 && f->id == id)
-            return f;
-        if (!lru || f->last < lru->last)
-            lru = f;
-    }
-    echo6_flow *f = free_;
-    if (!f) {
-        close(lru->fd);
-        lru->fd = -1;
-        f = lru;
-    }
-    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-    if (fd < 0)
-        return NULL; /* EACCES: ping_group_range does not include us */
-    struct sockaddr_in6 to = {.sin6_family = AF_INET6};
-    memcpy(to.sin6_addr.s6_addr, dst, 16);
-    if (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
-        close(fd);
-        return NULL;
-    }
-    memset(f, 0, sizeof(*f));
-    f->fd = fd;
-    memcpy(f->src, src, 16);
-    memcpy(f->dst, dst, 16);
-    f->id = id;
-    return f;
 }
 
 int gw_icmp6_frame(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *fr, size_t len, uint64_t now)
@@ -151,23 +98,14 @@ int gw_icmp6_frame(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *fr, size_t len
         st->refused++; /* never a host destination the namespace may name */
         return 1;
     }
-    echo6_flow *f = flow_for(g, src, dst, rd16(icmp + 4));
-    if (!f) {
-        st->refused++;
-        return 1;
-    }
-    memcpy(f->mac, fr + 6, 6);
-    memcpy(f->gwmac, fr, 6);
-    f->last = now;
-    /* the kernel sets the identifier and the checksum */
-    if (send(f->fd, icmp, plen, 0) >= 0)
-        st->requests++;
-    return 1;
+    return gw_echo_request(&g->t, st, fr, src, dst, icmp, plen, now);
 }
 
 /* An echo reply on f's socket, as a frame from f->dst to the namespace. */
-static void reply(gw_icmp6 *g, gw_icmp_stats *st, echo6_flow *f, size_t n)
+static void reply(void *ctx, gw_echo_flow *f, size_t n)
 {
+    gw_icmp6 *g = ctx;
+    gw_icmp_stats *st = g->st;
     if (n < 8 || g->buf[0] != 129)
         return;
     uint8_t *e = g->frame, *ip = e + ETH_LEN, *icmp = ip + IP6_LEN;
@@ -191,40 +129,11 @@ static void reply(gw_icmp6 *g, gw_icmp_stats *st, echo6_flow *f, size_t n)
 
 void gw_icmp6_step(gw_icmp6 *g, gw_icmp_stats *st, uint64_t now)
 {
-    for (int i = 0; i < g->npf; i++) {
-        echo6_flow *f = &g->f[g->pf_flow[i]];
-        if (f->fd != g->pf[i].fd || !(g->pf[i].revents & POLLIN))
-            continue;
-        for (int k = 0; k < 16; k++) {
-            ssize_t n = recv(f->fd, g->buf, sizeof(g->buf), MSG_DONTWAIT);
-            if (n < 0)
-                break;
-            f->last = now;
-            reply(g, st, f, (size_t)n);
-        }
-    }
-    g->npf = 0;
-    for (int i = 0; i < GW_ICMP6_FLOWS; i++) {
-        if (g->f[i].fd >= 0 && now >= g->f[i].last + GW_ICMP6_IDLE_US) {
-            close(g->f[i].fd);
-            g->f[i].fd = -1;
-        }
-    }
+    g->st = st;
+    gw_echo_step(&g->t, now, g->buf, sizeof(g->buf), reply, g);
 }
 
 int gw_icmp6_pollfds(gw_icmp6 *g, struct pollfd *out, int max)
 {
-    int n = 0;
-    for (int i = 0; i < GW_ICMP6_FLOWS && n < max; i++) {
-        if (g->f[i].fd < 0)
-            continue;
-        out[n].fd = g->f[i].fd;
-        out[n].events = POLLIN;
-        out[n].revents = 0;
-        g->pf_flow[n] = i;
-        n++;
-    }
-    g->pf = out;
-    g->npf = n;
-    return n;
+    return gw_echo_pollfds(&g->t, out, max);
 }
