@@ -105,7 +105,7 @@ fi
 log "synack -> kernel: 5 of 5 pings answered (ICMPv6 echo socket)"
 # and over IPv4 from an ICMP echo socket, the kernel resolving by ARP
 nsx ip addr add 192.0.2.1/24 dev "$TAP"
-nsx "$WORK/v6peer" "$TAP" "$S6" ping 192.0.2.1 3 >"$WORK/ping4.out" 2>"$WORK/ping4.err" ||
+V6PEER_ADDR4=192.0.2.2 nsx "$WORK/v6peer" "$TAP" "$S6" ping 192.0.2.1 3 >"$WORK/ping4.out" 2>"$WORK/ping4.err" ||
     fail "synack pings the kernel over IPv4: $(cat "$WORK/ping4.out" "$WORK/ping4.err")"
 if ! grep -q "^OutEchos 3$" "$WORK/ping4.out" || ! grep -q "^InEchoReps 3$" "$WORK/ping4.out"; then
     fail "synack did not count 3 ICMP echo requests and replies: $(cat "$WORK/ping4.out")"

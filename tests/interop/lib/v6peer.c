@@ -35,6 +35,7 @@
  * directions of the device, seeded by V6PEER_SEED), V6PEER_MSL_MS (TIME-WAIT is 2*MSL),
  * V6PEER_HOLD_MS (see report_table), V6PEER_STREAMS (see conns), V6PEER_SECONDS,
  * V6PEER_PCAP (a capture of the frames as they cross the device, after the faults),
+ * V6PEER_ADDR4 (an IPv4 address too, in a /24: the stack is IPv6-only without it),
  * V6PEER_DAD_TRANSMITS (more DAD probes, for a peer that may miss the first: a TAP's
  * carrier comes up in the kernel a moment after the device is opened). */
 #include "v6peer.h"
@@ -191,7 +192,12 @@ int main(int argc, char **argv)
     synack_config cfg;
     synack_config_default(&cfg);
     synack_loop_netif(lp, &cfg.netif);
-    cfg.netif.addr = 0; /* IPv6-only */
+    cfg.netif.addr = 0; /* IPv6-only, unless V6PEER_ADDR4 (A.B.C.D, a /24) says otherwise */
+    struct in_addr a4;
+    if (getenv("V6PEER_ADDR4") && inet_pton(AF_INET, getenv("V6PEER_ADDR4"), &a4) == 1) {
+        cfg.netif.addr = ntohl(a4.s_addr);
+        cfg.netif.prefix_len = 24;
+    }
     if (inet_pton(AF_INET6, argv[2], cfg.netif.addr6) != 1)
         return 2;
     cfg.netif.prefix6_len = 64;
