@@ -249,6 +249,14 @@ int main(int argc, char **argv)
         rc = ping6(argv[4], atoi(argv[5]));
     else
         rc = 2;
+    /* Closes still under way (our FIN not yet acknowledged, lost under V6PEER_LOSS) finish
+     * before the stack goes: otherwise the peer would wait in FIN-WAIT-2 for a FIN that
+     * never comes. Bounded by the run's time. */
+    while (count_state(SYNACK_LAST_ACK) + count_state(SYNACK_FIN_WAIT_1) +
+                   count_state(SYNACK_CLOSING) >
+               0 &&
+           step()) {
+    }
     report();
     synack_stack_free(st);
     synack_loop_free(lp);
