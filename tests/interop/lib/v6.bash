@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-# Shared by the IPv6 interop tests (ipv6_tun.sh, ipv6_tap.sh, udp6_tap.sh): the addresses, and synack's
-# side, tests/interop/lib/v6peer.c, built from the library into $WORK/v6peer (the synack
-# tool speaks IPv4 only so far).
+# Shared by the IPv6 interop tests (ipv6_*.sh, udp6_tap.sh, pmtu_v6.sh): the addresses, and
+# synack's side, tests/interop/lib/v6peer*.c, built from the library into $WORK/v6peer (a
+# test program rather than the synack tool: the tests need its fault stage, echo and UDP
+# modes, DAD control and the full counter dump at exit).
 K6=2001:db8::1
 S6=2001:db8::2
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* synack's side of the IPv6 interop tests (tests/interop/ipv6_*.sh): a stack on a TUN or
- * TAP device with an IPv6 address, driven through AF_INET6 sockets (the synack tool's
- * serve/connect speak IPv4 only so far). Every run ends by itself (V6PEER_SECONDS, 30 s).
+ * TAP device with an IPv6 address, driven through AF_INET6 sockets (a test program, not the
+ * synack tool: the tests need the modes below, the fault stage and the counters at exit).
+ * Every run ends by itself (V6PEER_SECONDS, 30 s).
  *
  *   v6peer DEV ADDR6 sink PORT OUT      accept one connection on [::]:PORT (dual stack),
  *                                       write what arrives to OUT until end of stream;
