@@ -45,7 +45,8 @@ static void account(synack_stack *st, const pmtu_counters *was)
     st->counters[SYNACK_CTR_PmtuCacheEvict] += now->evictions - was->evictions;
 }
 
-void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_len)
+/* Both families' reports and lookups: IPv4 destinations are keyed v4-mapped. */
+static void report(synack_stack *st, const ipv6_addr *a, uint32_t mtu, uint32_t orig_len)
 {
     pmtu_cache *c = cache(st);
     if (!c) {
@@ -53,53 +54,51 @@ void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_
             stack_count(st, SYNACK_CTR_NoMemory);
         return;
     }
+    pmtu_counters was = c->ctr;
+    /* pmtu_cache_update keeps an IPv6 estimate at 1280 or above (RFC 8201 4). */
+    pmtu_cache_update(c, a, mtu, orig_len, st->cfg.netif.mtu, st->now);
+    account(st, &was);
+}
+
+static uint32_t lookup(synack_stack *st, const ipv6_addr *a, uint32_t base)
+{
+    if (!st->pmtu)
+        return base;
+    pmtu_counters was = st->pmtu->ctr;
+    uint32_t mtu = pmtu_cache_get(st->pmtu, a, base, st->now);
+    account(st, &was);
+    return mtu;
+}
+
+void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_len)
+{
     ipv6_addr a;
     ipv6_addr_v4mapped(&a, dst);
-    pmtu_counters was = c->ctr;
-    pmtu_cache_update(c, &a, mtu, orig_len, st->cfg.netif.mtu, st->now);
-    account(st, &was);
+    report(st, &a, mtu, orig_len);
 }
 
 uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst)
 {
     /* A route's MTU bounds the estimate; a locked one is the estimate (route.c). */
     uint32_t base = route_mtu(st, dst);
-    if (!st->pmtu || route_mtu_locked(st, dst))
+    if (route_mtu_locked(st, dst))
         return base;
     ipv6_addr a;
     ipv6_addr_v4mapped(&a, dst);
-    pmtu_counters was = st->pmtu->ctr;
-    uint32_t mtu = pmtu_cache_get(st->pmtu, &a, base, st->now);
-    account(st, &was);
-    return mtu;
+    return lookup(st, &a, base);
 }
 
 void ip6_pmtu_report(synack_stack *st, const uint8_t dst[16], uint32_t mtu)
 {
-    pmtu_cache *c = cache(st);
-    if (!c) {
-        if (st->cfg.pmtu_cache_size)
-            stack_count(st, SYNACK_CTR_NoMemory);
-        return;
-    }
     ipv6_addr a;
     memcpy(a.b, dst, 16);
-    pmtu_counters was = c->ctr;
-    /* pmtu_cache_update keeps an IPv6 estimate at 1280 or above (RFC 8201 4). */
-    pmtu_cache_update(c, &a, mtu, 0, st->cfg.netif.mtu, st->now);
-    account(st, &was);
+    report(st, &a, mtu, 0);
 }
 
 uint32_t ip6_pmtu_get(synack_stack *st, const uint8_t dst[16])
 {
     /* No IPv6 routes yet: the link's MTU is the bound. */
-    uint32_t base = st->cfg.netif.mtu;
-    if (!st->pmtu)
-        return base;
     ipv6_addr a;
     memcpy(a.b, dst, 16);
-    pmtu_counters was = st->pmtu->ctr;
-    uint32_t mtu = pmtu_cache_get(st->pmtu, &a, base, st->now);
-    account(st, &was);
-    return mtu;
+    return lookup(st, &a, st->cfg.netif.mtu);
 }
