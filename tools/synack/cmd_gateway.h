@@ -186,9 +186,9 @@ typedef struct gw_stats {
     uint64_t socks[GW_S5_NOUTCOMES]; /* --socks5 handshakes by outcome (gw_s5_outcome) */
     /* --socks5, UDP (cmd_gateway_socks5udp.c; counted by the UDP table of the same thread) */
     uint64_t socks_udp[GW_S5_NOUTCOMES]; /* UDP ASSOCIATE handshakes by outcome */
-    uint64_t s5u_bad_header;  /* relay datagrams dropped: truncated, RSV or ATYP wrong */
-    uint64_t s5u_fragment;    /* ... FRAG not zero (no reassembly) */
-    uint64_t s5u_wrong_src;   /* ... from another address than the flow's destination */
+    uint64_t s5u_bad_header;             /* relay datagrams dropped: truncated, RSV or ATYP wrong */
+    uint64_t s5u_fragment;               /* ... FRAG not zero (no reassembly) */
+    uint64_t s5u_wrong_src;              /* ... from another address than the flow's destination */
     uint64_t s5u_queue_drops; /* datagrams dropped while an association was being set up */
     uint64_t s5u_unreach;     /* datagrams answered with port unreachable: no association */
     uint64_t s5u_oversize;    /* datagrams too large for one relay datagram with the header */

@@ -207,9 +207,9 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
         const char *name;
         uint64_t v;
     } u[] = {
-        {"GwSocksUdpBadHeader", s->s5u_bad_header}, {"GwSocksUdpFragment", s->s5u_fragment},
+        {"GwSocksUdpBadHeader", s->s5u_bad_header},  {"GwSocksUdpFragment", s->s5u_fragment},
         {"GwSocksUdpWrongSource", s->s5u_wrong_src}, {"GwSocksUdpQueueDrops", s->s5u_queue_drops},
-        {"GwSocksUdpUnreach", s->s5u_unreach},      {"GwSocksUdpOversize", s->s5u_oversize},
+        {"GwSocksUdpUnreach", s->s5u_unreach},       {"GwSocksUdpOversize", s->s5u_oversize},
         {"GwSocksUdpEnded", s->s5u_ended},
     };
     for (int k = 0; c->o.socks5_salen && k < GW_S5_NOUTCOMES + (int)(sizeof(u) / sizeof(u[0]));

@@ -152,15 +152,17 @@ void gw_socks5_summary(const gw_opts *o, const gw_stats *s)
     const struct {
         const char *key;
         uint64_t v;
-    } u[] = {{"udp_bad_header", s->s5u_bad_header}, {"udp_fragment", s->s5u_fragment},
-             {"udp_wrong_source", s->s5u_wrong_src}, {"udp_queue_drops", s->s5u_queue_drops},
-             {"udp_unreach", s->s5u_unreach},        {"udp_oversize", s->s5u_oversize},
+    } u[] = {{"udp_bad_header", s->s5u_bad_header},
+             {"udp_fragment", s->s5u_fragment},
+             {"udp_wrong_source", s->s5u_wrong_src},
+             {"udp_queue_drops", s->s5u_queue_drops},
+             {"udp_unreach", s->s5u_unreach},
+             {"udp_oversize", s->s5u_oversize},
              {"udp_ended", s->s5u_ended}};
     /* the UDP associations' outcomes, then their datagrams' drops: udp_ok, udp_general... */
     for (int k = 0; k < GW_S5_NOUTCOMES + (int)(sizeof(u) / sizeof(u[0])); k++) {
-        unsigned long long v = (unsigned long long)(k < GW_S5_NOUTCOMES
-                                                        ? s->socks_udp[k]
-                                                        : u[k - GW_S5_NOUTCOMES].v);
+        unsigned long long v =
+            (unsigned long long)(k < GW_S5_NOUTCOMES ? s->socks_udp[k] : u[k - GW_S5_NOUTCOMES].v);
         char key[40];
         if (k < GW_S5_NOUTCOMES)
             snprintf(key, sizeof(key), "udp_%s", keys[k]);

@@ -580,8 +580,7 @@ static void inbound(gw_udp *u, udp_flow *f, uint64_t now)
         f->last = now;
         f->replied = 1;
         if (synack_sendto_from(u->st, u->s, u->buf + at, (size_t)n - (size_t)at, 0,
-                               (struct sockaddr *)&from, len,
-                               (struct sockaddr *)&to, len) >= 0)
+                               (struct sockaddr *)&from, len, (struct sockaddr *)&to, len) >= 0)
             u->stats.down++;
         else
             u->stats.errors++;
