@@ -7,7 +7,7 @@
 # proxy to the resolver (--dns-server, here a UDP echo), bytes checked, the proxy's log
 # showing the association and the datagram; a UDP echo over IPv4 and one to an IPv6
 # destination (--ipv6: ATYP 4 headers); TCP to an IPv6 destination through CONNECT ATYP 4;
-# a reply the proxy marks FRAG 1 dropped and counted; the association's control connection
+# replies the proxy marks FRAG 1 or that name another source dropped and counted; the association's control connection
 # closed when the DNS flow times out (10 s idle); a proxy refusing UDP ASSOCIATE (reply 7):
 # port unreachable in the container at once, counted; and a proxy reached over IPv6
 # ([2001:db8:1::2]:1080) for TCP and UDP.
@@ -26,10 +26,12 @@ hx ip addr add "$PROXY/32" dev lo
 hx ip -6 addr add "$SERVER6/128" dev lo nodad
 hx ip -6 addr add "$PROXY6/128" dev lo nodad
 hbg socks timeout 120 python3 "$SOCKS5D" --listen "$PROXY:1080" --source "$PROXY" \
-    --user synack --password s3cret --max-clients 32 --lifetime 110 --udp-frag-port 7010
+    --user synack --password s3cret --max-clients 32 --lifetime 110 --udp-frag-port 7010 \
+    --udp-spoof-port 7011
 wait_for "$WORK/socks.out" listening
 hbg echo4 timeout 120 socat "UDP4-RECVFROM:7007,bind=$SERVER,fork" EXEC:cat
 hbg frag4 timeout 120 socat "UDP4-RECVFROM:7010,bind=$SERVER,fork" EXEC:cat
+hbg spoof4 timeout 120 socat "UDP4-RECVFROM:7011,bind=$SERVER,fork" EXEC:cat
 hbg echo6 timeout 120 socat "UDP6-RECVFROM:7007,bind=[$SERVER6],fork" EXEC:cat
 hbg tcp6 timeout 120 socat "TCP6-LISTEN:7100,bind=[$SERVER6],fork,reuseaddr" EXEC:cat
 hbg tcp4 timeout 120 socat "TCP4-LISTEN:7101,bind=$SERVER,fork,reuseaddr" EXEC:cat
@@ -88,13 +90,17 @@ got=$(printf 'six\n' | cx timeout 10 socat -t 2 - "TCP6:[$SERVER6]:7100") || fai
 grep -q "^CONNECT $SERVER6:7100 rep=0" "$WORK/socks.out" || fail "no IPv6 CONNECT in the log"
 log "TCP to [$SERVER6]:7100 through CONNECT ATYP 4"
 
-# 4. A reply the proxy marks as a fragment (FRAG 1) never reaches the container.
+# 4. A reply the proxy marks as a fragment (FRAG 1), and one whose header names another
+# source than the flow's destination, never reach the container.
 udp_echo "$SERVER" 7010 none || fail "a FRAG 1 datagram was delivered"
 grep -q "^UDP IN $SERVER:7010 40$" "$WORK/socks.out" || fail "the proxy relayed no reply from 7010"
+udp_echo "$SERVER" 7011 none || fail "a datagram from another source was delivered"
+grep -q "^UDP IN $SERVER:7011 40$" "$WORK/socks.out" || fail "the proxy relayed no reply from 7011"
 hx "$SYNACK_BIN" stat --gateway "$GW_PID" >"$WORK/stat.txt" || fail "synack stat --gateway"
-grep -q "^GwSocksUdpOk  *4$" "$WORK/stat.txt" || fail "stat: $(grep GwSocksUdp "$WORK/stat.txt")"
-grep -q "^GwSocksUdpFragment  *1$" "$WORK/stat.txt" || fail "stat: $(grep GwSocksUdp "$WORK/stat.txt")"
-log "FRAG 1 reply dropped; stat: 4 associations, 1 fragment"
+for want in "GwSocksUdpOk  *5" "GwSocksUdpFragment  *1" "GwSocksUdpWrongSource  *1"; do
+    grep -q "^$want$" "$WORK/stat.txt" || fail "stat: $(grep GwSocksUdp "$WORK/stat.txt")"
+done
+log "FRAG 1 and wrong-source replies dropped; stat: 5 associations, counted"
 
 # 5. The DNS flow expires 10 s after its last datagram: its association's control
 # connection closes, and the proxy ends the association.
@@ -112,13 +118,14 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
 s5 = [l for l in lines if l["summary"] == "gateway_socks5"][0]
 u = [l for l in lines if l["summary"] == "gateway_udp"][0]
-assert s5["udp_ok"] == 4 and s5["udp_fragment"] == 1 and s5["udp_wrong_source"] == 0, s5
+assert s5["udp_ok"] == 5 and s5["udp_fragment"] == 1 and s5["udp_wrong_source"] == 1, s5
 assert s5["udp_bad_header"] == 0 and s5["udp_unreach"] == 0 and s5["ok"] == 1, s5
-assert u["flows"] == 4 and u["expired"] >= 1 and u["dns"] >= 1, u
+assert s5["udp_queue_drops"] == 0 and s5["udp_ended"] == 0 and s5["udp_proxy_down"] == 0, s5
+assert u["flows"] == 5 and u["expired"] >= 1 and u["dns"] >= 1, u
 PY
 n=$(grep -c "^UDP ASSOCIATE closed" "$WORK/socks.out") || true
-[ "$n" = 4 ] || fail "the proxy saw $n of the 4 associations end with the gateway"
-log "summary: 4 associations, all closed at exit"
+[ "$n" = 5 ] || fail "the proxy saw $n of the 5 associations end with the gateway"
+log "summary: 5 associations, all closed at exit"
 
 # 6. A proxy that refuses UDP ASSOCIATE (7, command not supported): port unreachable.
 hbg socksno timeout 60 python3 "$SOCKS5D" --listen "$PROXY:1081" --source "$PROXY" \

@@ -16,7 +16,8 @@
 # header naming their source, "UDP IN HOST:PORT N"; the association ends with its control
 # connection ("UDP ASSOCIATE closed") or after --udp-idle seconds without a datagram.
 # --udp-refuse answers UDP ASSOCIATE with 7 (command not supported), as CONNECT-only proxies
-# do; a reply from --udp-frag-port is relayed with FRAG 1 (the client must drop it).
+# do; a reply from --udp-frag-port is relayed with FRAG 1, one from --udp-spoof-port with
+# the header naming the next port (the client must drop both).
 import argparse
 import select
 import errno
@@ -179,8 +180,9 @@ def udp_associate(c, args):
                 if o in ready and client:
                     d, a = o.recvfrom(65535)
                     frag = 1 if a[1] == args.udp_frag_port else 0
+                    port = a[1] + 1 if a[1] == args.udp_spoof_port else a[1]
                     log("UDP IN %s:%d %d" % (a[0], a[1], len(d)))
-                    relay.sendto(udp_header(a[0], a[1], frag) + d, client)
+                    relay.sendto(udp_header(a[0], port, frag) + d, client)
     except OSError:
         pass
     finally:
@@ -281,6 +283,7 @@ def main():
     ap.add_argument("--udp-refuse", action="store_true", help="UDP ASSOCIATE gets reply 7")
     ap.add_argument("--udp-idle", type=float, default=60.0, help="an association's idle limit")
     ap.add_argument("--udp-frag-port", type=int, default=0, help="its replies get FRAG 1")
+    ap.add_argument("--udp-spoof-port", type=int, default=0, help="its replies name port+1")
     args = ap.parse_args()
     addr, port = args.listen.rsplit(":", 1)
     addr = addr.strip("[]")
