@@ -375,6 +375,12 @@ static void test_options(void **state)
                                        "[]:1080"};
     for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++)
         assert_int_equal(gw_tun_opts_parse(&o, "--socks5", bad6[i]), -1);
+    /* a name: its first address, whichever family it is */
+    assert_int_equal(gw_tun_opts_parse(&o, "--socks5", "localhost:1082"), 2);
+    assert_true((o.socks5_sa.ss_family == AF_INET && o.socks5_salen == sizeof(*sa4) &&
+                 ntohs(sa4->sin_port) == 1082) ||
+                (o.socks5_sa.ss_family == AF_INET6 && o.socks5_salen == sizeof(*sa6) &&
+                 ntohs(sa6->sin6_port) == 1082));
     assert_int_equal(gw_tun_opts_parse(&o, "--mtu", "1500"), 0);
     unsetenv("SYNACK_SOCKS5_PASSWORD");
     assert_int_equal(gw_tun_opts_parse(&o, "--socks5-user", "alice"), -1);
