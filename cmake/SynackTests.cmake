@@ -157,6 +157,13 @@ if(TARGET unit_test_gateway_socks5)
     target_include_directories(unit_test_gateway_socks5 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_socks5udp checks the UDP request header codec and the UDP ASSOCIATE of a flow.
+if(TARGET unit_test_gateway_socks5udp)
+    target_sources(unit_test_gateway_socks5udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5udp.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5.c")
+    target_include_directories(unit_test_gateway_socks5udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_gateway_v6 checks the gateway's IPv6 options, destination policy and relay helpers.
 if(TARGET unit_test_gateway_v6)
     target_sources(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6.c"
@@ -177,6 +184,8 @@ endif()
 # test_gateway_udp checks the gateway's UDP and ICMP decisions that need no network.
 if(TARGET unit_test_gateway_udp)
     target_sources(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_udp.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5udp.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_icmp.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_echo.c"

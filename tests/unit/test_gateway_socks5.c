@@ -4,7 +4,9 @@
  * of every bound-address form, fed whole or a byte at a time, truncated and hostile
  * replies, reply codes mapped to what the namespace's connect hears, and the rule that no
  * byte after the reply is taken (it belongs to the relayed stream). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -352,6 +354,33 @@ static void test_options(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(gw_tun_opts_parse(&o, "--socks5", bad[i]), -1);
     assert_int_equal(gw_tun_opts_parse(&o, "--socks5", NULL), -1);
+    /* IPv6 in brackets; the address as connect(2) takes it, either family */
+    assert_int_equal(gw_tun_opts_parse(&o, "--socks5", "198.18.0.2:1080"), 2);
+    const struct sockaddr_in *sa4 = (const struct sockaddr_in *)&o.socks5_sa;
+    assert_int_equal(o.socks5_salen, sizeof(*sa4));
+    assert_int_equal(sa4->sin_family, AF_INET);
+    assert_int_equal(ntohl(sa4->sin_addr.s_addr), (198u << 24) | (18u << 16) | 2u);
+    assert_int_equal(ntohs(sa4->sin_port), 1080);
+    assert_int_equal(gw_tun_opts_parse(&o, "--socks5", "[2001:db8::1]:1081"), 2);
+    const struct sockaddr_in6 *sa6 = (const struct sockaddr_in6 *)&o.socks5_sa;
+    static const uint8_t want6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+    assert_int_equal(o.socks5_salen, sizeof(*sa6));
+    assert_int_equal(sa6->sin6_family, AF_INET6);
+    assert_memory_equal(&sa6->sin6_addr, want6, 16);
+    assert_int_equal(ntohs(sa6->sin6_port), 1081);
+    assert_int_equal(o.socks5_addr, 0);
+    assert_int_equal(o.socks5_port, 1081);
+    static const char *const bad6[] = {"2001:db8::1:1080", "[2001:db8::1]",  "[2001:db8::1:1080",
+                                       "[::]:1080",        "[ff02::1]:1080", "[198.18.0.2]:1080",
+                                       "[]:1080"};
+    for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++)
+        assert_int_equal(gw_tun_opts_parse(&o, "--socks5", bad6[i]), -1);
+    /* a name: its first address, whichever family it is */
+    assert_int_equal(gw_tun_opts_parse(&o, "--socks5", "localhost:1082"), 2);
+    assert_true((o.socks5_sa.ss_family == AF_INET && o.socks5_salen == sizeof(*sa4) &&
+                 ntohs(sa4->sin_port) == 1082) ||
+                (o.socks5_sa.ss_family == AF_INET6 && o.socks5_salen == sizeof(*sa6) &&
+                 ntohs(sa6->sin6_port) == 1082));
     assert_int_equal(gw_tun_opts_parse(&o, "--mtu", "1500"), 0);
     unsetenv("SYNACK_SOCKS5_PASSWORD");
     assert_int_equal(gw_tun_opts_parse(&o, "--socks5-user", "alice"), -1);

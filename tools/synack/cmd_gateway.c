@@ -22,8 +22,9 @@
 
 #define GW_EXTRA_POLL (GW_MAX_FORWARDS + 1) /* forward listeners, the control socket */
 #define GW_MAX_POLL (1025 + GW_EXTRA_POLL)
-/* and UDP flows and forwards, ping sockets */
-#define GW_POLL_SLOTS (GW_MAX_POLL + 4096 + GW_MAX_FORWARDS + 64)
+/* and UDP flows (4096 at most; with --socks5 each with its association's control
+ * connection too) and forwards, ping sockets */
+#define GW_POLL_SLOTS (GW_MAX_POLL + 2 * 4096 + GW_MAX_FORWARDS + 64)
 
 /* Atomic: every --threads thread reads it, the signal handler sets it (lock-free). */
 static atomic_int gw_stop;
@@ -325,7 +326,8 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
                       .dns = o->dns,
                       .dns_server = o->dns_server,
                       .dns_port = o->dns_port,
-                      .go = o};
+                      .go = o,
+                      .stats = r ? gw_relay_stats_mut(r) : NULL};
     gw_udp *u = r ? gw_udp_new(st, &uo) : NULL;
     gw_icmp *ic = u ? gw_icmp_new(dev, o->gw) : NULL;
     if (ic && o->ipv6 && gw_icmp_enable_v6(ic, o->gw6, o->addr6) != 0) {

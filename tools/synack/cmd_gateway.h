@@ -62,6 +62,10 @@ typedef struct gw_opts {
     uint8_t prefix6;   /* its prefix length */
     uint8_t gw6[16];   /* --ipv6-gw: the gateway's address, the namespace's default route */
     uint32_t threads;  /* --threads: stacks, each on a queue of a multi-queue TAP */
+    /* --socks5 (cmd_gateway_tun.c): the proxy's address, IPv4 or IPv6, as connect(2) takes
+     * it; socks5_salen 0: no proxy. socks5_addr stays set for an IPv4 proxy. */
+    struct sockaddr_storage socks5_sa;
+    socklen_t socks5_salen;
 } gw_opts;
 
 /* Sets the defaults of the options cmd_gateway_opts.c parses. */
@@ -180,6 +184,15 @@ typedef struct gw_stats {
     uint32_t fds;           /* host sockets of relays open now */
     uint32_t fds_peak;      /* the most at once */
     uint64_t socks[GW_S5_NOUTCOMES]; /* --socks5 handshakes by outcome (gw_s5_outcome) */
+    /* --socks5, UDP (cmd_gateway_socks5udp.c; counted by the UDP table of the same thread) */
+    uint64_t socks_udp[GW_S5_NOUTCOMES]; /* UDP ASSOCIATE handshakes by outcome */
+    uint64_t s5u_bad_header;             /* relay datagrams dropped: truncated, RSV or ATYP wrong */
+    uint64_t s5u_fragment;               /* ... FRAG not zero (no reassembly) */
+    uint64_t s5u_wrong_src;              /* ... from another address than the flow's destination */
+    uint64_t s5u_queue_drops; /* datagrams dropped while an association was being set up */
+    uint64_t s5u_unreach;     /* datagrams answered with port unreachable: no association */
+    uint64_t s5u_oversize;    /* datagrams too large for one relay datagram with the header */
+    uint64_t s5u_ended;       /* associations whose control connection the proxy closed */
 } gw_stats;
 
 typedef struct gw_relay gw_relay;

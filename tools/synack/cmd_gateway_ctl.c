@@ -195,13 +195,35 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
         else
             fprintf(out, "%-24s %llu\n", f[i].name, (unsigned long long)f[i].v);
     }
-    for (int k = 0; c->o.socks5_addr && k < GW_S5_NOUTCOMES; k++) {
+    for (int k = 0; c->o.socks5_salen && k < GW_S5_NOUTCOMES; k++) {
         char name[40];
         snprintf(name, sizeof(name), "GwSocks%s", gw_s5_outcome_name((gw_s5_outcome)k));
         if (json)
             fprintf(out, ",\"%s\":%llu", name, (unsigned long long)s->socks[k]);
         else
             fprintf(out, "%-24s %llu\n", name, (unsigned long long)s->socks[k]);
+    }
+    const struct {
+        const char *name;
+        uint64_t v;
+    } u[] = {
+        {"GwSocksUdpBadHeader", s->s5u_bad_header},  {"GwSocksUdpFragment", s->s5u_fragment},
+        {"GwSocksUdpWrongSource", s->s5u_wrong_src}, {"GwSocksUdpQueueDrops", s->s5u_queue_drops},
+        {"GwSocksUdpUnreach", s->s5u_unreach},       {"GwSocksUdpOversize", s->s5u_oversize},
+        {"GwSocksUdpEnded", s->s5u_ended},
+    };
+    for (int k = 0; c->o.socks5_salen && k < GW_S5_NOUTCOMES + (int)(sizeof(u) / sizeof(u[0]));
+         k++) {
+        char name[40];
+        uint64_t v = k < GW_S5_NOUTCOMES ? s->socks_udp[k] : u[k - GW_S5_NOUTCOMES].v;
+        if (k < GW_S5_NOUTCOMES)
+            snprintf(name, sizeof(name), "GwSocksUdp%s", gw_s5_outcome_name((gw_s5_outcome)k));
+        else
+            snprintf(name, sizeof(name), "%s", u[k - GW_S5_NOUTCOMES].name);
+        if (json)
+            fprintf(out, ",\"%s\":%llu", name, (unsigned long long)v);
+        else
+            fprintf(out, "%-24s %llu\n", name, (unsigned long long)v);
     }
 }
 

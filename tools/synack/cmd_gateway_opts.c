@@ -135,6 +135,9 @@ int gw_fd_budget(const gw_opts *o)
 {
     /* Relays, forward listeners, the TAP, the control socket, stdio and slack. */
     rlim_t need = (rlim_t)o->max_conns + o->nfwd + 32;
+    /* --socks5: a UDP flow holds its association's control connection besides its socket */
+    if (o->socks5_salen)
+        need += (rlim_t)o->max_udp * 2;
     /* --threads: a queue, an eventfd and rounded-up shares of the limits each */
     if (o->threads > 1)
         need += (rlim_t)o->threads * 4;

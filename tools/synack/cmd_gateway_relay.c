@@ -80,9 +80,9 @@ gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
     r->nheld = 1024;
     r->held = calloc(r->nheld, sizeof(*r->held));
     r->pidx = calloc(r->n, sizeof(*r->pidx));
-    if (o->socks5_addr)
+    if (o->socks5_salen)
         r->s5 = calloc(r->n, sizeof(*r->s5));
-    if (!r->c || !r->held || !r->pidx || (o->socks5_addr && !r->s5)) {
+    if (!r->c || !r->held || !r->pidx || (o->socks5_salen && !r->s5)) {
         gw_relay_free(r);
         return NULL;
     }
@@ -265,12 +265,8 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
     r->stats.held++;
     /* With --socks5 the host side is the proxy; connected() asks it for the destination. */
     if (r->s5) {
-        struct sockaddr_in *p = (struct sockaddr_in *)&a;
-        memset(&a, 0, sizeof(a));
-        p->sin_family = AF_INET;
-        p->sin_port = htons(r->o.socks5_port);
-        p->sin_addr.s_addr = htonl(r->o.socks5_addr);
-        alen = sizeof(*p);
+        memcpy(&a, &r->o.socks5_sa, sizeof(a));
+        alen = r->o.socks5_salen;
     }
     c->hfd = socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->hfd < 0) {

@@ -6,7 +6,9 @@
  * server-speaks-first destination sends right after the reply stay in the socket for the
  * relay. Everything read is bounded by the largest reply the protocol allows
  * (GW_S5_MAX_REPLY); a proxy that sends anything else fails the handshake. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,6 +21,7 @@
 #define S5_USERPASS 0x02
 #define S5_NO_ACCEPTABLE 0xff
 #define S5_CONNECT 0x01
+#define S5_UDP_ASSOCIATE 0x03
 #define S5_ATYP_IPV4 1
 #define S5_ATYP_DOMAIN 3
 #define S5_ATYP_IPV6 4
@@ -43,8 +46,8 @@ void gw_s5_fail(gw_socks5 *s, gw_s5_outcome o)
     end(s, GW_S5_FAILED, o);
 }
 
-int gw_s5_begin(gw_socks5 *s, const uint8_t *addr, size_t alen, uint16_t port, const char *user,
-                const char *pass)
+static int begin(gw_socks5 *s, uint8_t cmd, const uint8_t *addr, size_t alen, uint16_t port,
+                 const char *user, const char *pass)
 {
     size_t ul = user ? strlen(user) : 0, pl = pass ? strlen(pass) : 0;
     if ((alen != 4 && alen != 16) || !user != !pass || (user && (ul < 1 || ul > 255)) ||
@@ -56,6 +59,7 @@ int gw_s5_begin(gw_socks5 *s, const uint8_t *addr, size_t alen, uint16_t port, c
     s->dst_port = port;
     s->user = user;
     s->pass = pass;
+    s->cmd = cmd;
     s->phase = GW_S5_GREET;
     static const uint8_t plain[] = {S5_VERSION, 1, S5_NO_AUTH};
     static const uint8_t with_auth[] = {S5_VERSION, 2, S5_NO_AUTH, S5_USERPASS};
@@ -64,6 +68,51 @@ int gw_s5_begin(gw_socks5 *s, const uint8_t *addr, size_t alen, uint16_t port, c
     else
         queue(s, plain, sizeof(plain));
     return 0;
+}
+
+int gw_s5_begin(gw_socks5 *s, const uint8_t *addr, size_t alen, uint16_t port, const char *user,
+                const char *pass)
+{
+    return begin(s, S5_CONNECT, addr, alen, port, user, pass);
+}
+
+int gw_s5_begin_udp(gw_socks5 *s, const char *user, const char *pass)
+{
+    /* DST is where the datagrams will come from; the gateway cannot know the address the
+     * proxy sees, and RFC 1928 section 7 says to send zeros then. */
+    static const uint8_t any[4];
+    return begin(s, S5_UDP_ASSOCIATE, any, 4, 0, user, pass);
+}
+
+int gw_s5_relay(const gw_socks5 *s, const struct sockaddr_storage *proxy,
+                struct sockaddr_storage *out, socklen_t *len)
+{
+    if (s->phase != GW_S5_DONE)
+        return -EINVAL;
+    static const uint8_t zero[16];
+    /* An unspecified BND.ADDR, or a name (resolving it would block the loop), means the
+     * proxy's own address: what proxies that answer so intend. */
+    int own = s->atyp == S5_ATYP_DOMAIN || memcmp(s->in + 4, zero, s->bnd_len) == 0;
+    memset(out, 0, sizeof(*out));
+    if (own) {
+        memcpy(out, proxy, sizeof(*out));
+    } else if (s->atyp == S5_ATYP_IPV4) {
+        struct sockaddr_in *a = (struct sockaddr_in *)out;
+        a->sin_family = AF_INET;
+        memcpy(&a->sin_addr, s->in + 4, 4);
+    } else {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
+        a->sin6_family = AF_INET6;
+        memcpy(&a->sin6_addr, s->in + 4, 16);
+    }
+    if (out->ss_family == AF_INET) {
+        ((struct sockaddr_in *)out)->sin_port = htons(s->bnd_port);
+        *len = sizeof(struct sockaddr_in);
+    } else {
+        ((struct sockaddr_in6 *)out)->sin6_port = htons(s->bnd_port);
+        *len = sizeof(struct sockaddr_in6);
+    }
+    return s->bnd_port ? 0 : -EINVAL; /* port 0 names no relay */
 }
 
 size_t gw_s5_output(const gw_socks5 *s, const uint8_t **p)
@@ -104,7 +153,7 @@ size_t gw_s5_want(const gw_socks5 *s)
 
 static void send_request(gw_socks5 *s)
 {
-    uint8_t m[4 + 16 + 2] = {S5_VERSION, S5_CONNECT, 0, s->alen == 4 ? S5_ATYP_IPV4 : S5_ATYP_IPV6};
+    uint8_t m[4 + 16 + 2] = {S5_VERSION, s->cmd, 0, s->alen == 4 ? S5_ATYP_IPV4 : S5_ATYP_IPV6};
     memcpy(m + 4, s->dst, s->alen);
     m[4 + s->alen] = (uint8_t)(s->dst_port >> 8);
     m[5 + s->alen] = (uint8_t)s->dst_port;

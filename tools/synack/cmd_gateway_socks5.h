@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Where a handshake is. */
 enum { GW_S5_GREET, GW_S5_AUTH, GW_S5_REQUEST, GW_S5_DONE, GW_S5_FAILED };
@@ -52,6 +53,7 @@ typedef struct gw_socks5 {
     const char *pass;
     uint8_t in[GW_S5_MAX_REPLY];
     uint8_t out[GW_S5_MAX_OUT];
+    uint8_t cmd; /* CONNECT (1) or UDP ASSOCIATE (3) */
 } gw_socks5;
 
 /* Starts a handshake for a CONNECT to addr (alen 4: IPv4, 16: IPv6, network order) port
@@ -60,6 +62,14 @@ typedef struct gw_socks5 {
  * -EINVAL for an address length or credentials SOCKS5 cannot carry. */
 int gw_s5_begin(gw_socks5 *s, const uint8_t *addr, size_t alen, uint16_t port, const char *user,
                 const char *pass);
+/* The same for a UDP ASSOCIATE (RFC 1928 section 7): once DONE, BND is the proxy's relay
+ * (gw_s5_relay). 0, or -EINVAL for credentials SOCKS5 cannot carry. */
+int gw_s5_begin_udp(gw_socks5 *s, const char *user, const char *pass);
+/* After a UDP ASSOCIATE ended DONE: the relay's address into *out (*len its size); an
+ * unspecified address or a name stand for the proxy's own address, *proxy. 0, or -EINVAL
+ * (the handshake did not succeed, or BND.PORT is 0). */
+int gw_s5_relay(const gw_socks5 *s, const struct sockaddr_storage *proxy,
+                struct sockaddr_storage *out, socklen_t *len);
 /* The bytes to send now (*p) and how many; 0 when nothing is queued. */
 size_t gw_s5_output(const gw_socks5 *s, const uint8_t **p);
 /* n of them were sent. */

@@ -214,6 +214,15 @@ void gw_stats_add(gw_stats *d, const gw_stats *s)
     d->fds_peak += s->fds_peak;
     for (int k = 0; k < GW_S5_NOUTCOMES; k++)
         d->socks[k] += s->socks[k];
+    for (int k = 0; k < GW_S5_NOUTCOMES; k++)
+        d->socks_udp[k] += s->socks_udp[k];
+    d->s5u_bad_header += s->s5u_bad_header;
+    d->s5u_fragment += s->s5u_fragment;
+    d->s5u_wrong_src += s->s5u_wrong_src;
+    d->s5u_queue_drops += s->s5u_queue_drops;
+    d->s5u_unreach += s->s5u_unreach;
+    d->s5u_oversize += s->s5u_oversize;
+    d->s5u_ended += s->s5u_ended;
 }
 
 static void world_resume(gw_threads *a)

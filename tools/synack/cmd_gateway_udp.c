@@ -8,7 +8,9 @@
  * counted) and flows expire when idle (cmd_gateway_udp.h gives the conventions). IPv6 is
  * the same through AF_INET6 host sockets (a dual-stack catch-all), and --forward udp:
  * datagrams come in on a host socket per forward, each host peer with its own port of the
- * gateway's address so the namespace's replies find it. */
+ * gateway's address so the namespace's replies find it. With --socks5 a flow's host socket
+ * is connected to the proxy's UDP relay instead, through an association of its own
+ * (cmd_gateway_socks5udp.c); the table, its limits and timeouts stay the same. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmd_gateway_socks5udp.h"
 #include "cmd_gateway_udp.h"
 
 /* A flow's two ends as the namespace sees them; IPv4 ones leave the 16-byte fields zero. */
@@ -62,6 +65,7 @@ struct gw_udp {
     udp_fwd fw[GW_MAX_FORWARDS];
     uint32_t nfw;
     gw_udp_stats stats;
+    gw_s5u_flow *sx; /* --socks5: each flow's association (f's index), else NULL */
     uint8_t buf[65536];
 };
 
@@ -98,7 +102,10 @@ gw_udp *gw_udp_new(synack_stack *st, const gw_udp_opts *o)
     u->st = st;
     u->o = *o;
     u->f = calloc(o->max_flows, sizeof(*u->f));
-    u->pf_flow = calloc(o->max_flows + GW_MAX_FORWARDS, sizeof(*u->pf_flow));
+    /* pf_flow: the flows, the forwards, then (--socks5) the flows' control connections */
+    u->pf_flow = calloc(2 * o->max_flows + GW_MAX_FORWARDS, sizeof(*u->pf_flow));
+    if (o->go && o->go->socks5_salen && o->stats)
+        u->sx = calloc(o->max_flows, sizeof(*u->sx));
     int one = 1;
     /* one catch-all per stack: with IPv6 a dual-stack one, IPv4 arriving as ::ffff:a.b.c.d */
     int v6 = o->go && o->go->ipv6;
@@ -106,7 +113,7 @@ gw_udp *gw_udp_new(synack_stack *st, const gw_udp_opts *o)
               : synack_socket(st, SYNACK_SOCK_DGRAM);
     for (uint32_t i = 0; i < o->max_flows && u->f; i++)
         u->f[i].fd = -1;
-    int bad = !u->f || !u->pf_flow || u->s < 0 ||
+    int bad = !u->f || !u->pf_flow || u->s < 0 || (o->go && o->go->socks5_salen && !u->sx) ||
               synack_setsockopt(st, u->s, SYNACK_IPPROTO_UDP, SYNACK_UDP_CATCH_ALL, &one,
                                 sizeof(one)) != 0;
     for (uint32_t i = 0; !bad && o->go && i < o->go->nfwd; i++)
@@ -121,6 +128,8 @@ gw_udp *gw_udp_new(synack_stack *st, const gw_udp_opts *o)
 
 static void flow_close(gw_udp *u, udp_flow *f)
 {
+    if (u->sx)
+        gw_s5u_close(&u->sx[f - u->f]);
     close(f->fd);
     f->fd = -1;
     u->open--;
@@ -138,6 +147,7 @@ void gw_udp_free(gw_udp *u)
     if (u->s >= 0)
         synack_close(u->st, u->s);
     free(u->f);
+    free(u->sx);
     free(u->pf_flow);
     free(u);
 }
@@ -202,9 +212,98 @@ static udp_flow *lookup(gw_udp *u, const udp_key *k)
     return NULL;
 }
 
+/* Flow f's client hears port unreachable from the destination it addressed: the honest
+ * answer when the proxy gives it no association (a host without that port would say so). */
+static void socks_refuse(gw_udp *u, const udp_flow *f);
+
+/* --socks5: flow f (its destination `to`) starts its association. */
+static void socks_start(gw_udp *u, udp_flow *f, const struct sockaddr *to)
+{
+    const gw_opts *g = u->o.go;
+    gw_s5u_flow *x = &u->sx[f - u->f];
+    uint64_t deadline = f->last + (uint64_t)g->connect_ms * 1000;
+    if (gw_s5u_start(x, (const struct sockaddr *)&g->socks5_sa, g->socks5_salen, g->socks5_user,
+                     g->socks5_pass, deadline) != 0)
+        u->o.stats->socks_udp[GW_S5_PROXY_DOWN]++;
+    if (to->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)to;
+        x->alen = 16;
+        memcpy(x->dst, &a->sin6_addr, 16);
+        x->dport = ntohs(a->sin6_port);
+    } else {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)to;
+        x->alen = 4;
+        memcpy(x->dst, &a->sin_addr, 4);
+        x->dport = ntohs(a->sin_port);
+    }
+}
+
+/* --socks5: datagram u->buf[0..n) through flow f's association, held while it is being
+ * set up (one at a time), refused once it failed. */
+static void socks_out(gw_udp *u, udp_flow *f, size_t n)
+{
+    gw_s5u_flow *x = &u->sx[f - u->f];
+    gw_stats *s = u->o.stats;
+    if (x->state == GW_S5U_FAILED) {
+        s->s5u_unreach++;
+        socks_refuse(u, f);
+        return;
+    }
+    if (x->state != GW_S5U_READY) {
+        if (gw_s5u_hold(x, u->buf, n) != 0)
+            s->s5u_queue_drops++;
+        return;
+    }
+    int rc = gw_s5u_send(f->fd, x->relay_v6, x->dst, x->alen, x->dport, u->buf, n);
+    if (rc == -EMSGSIZE)
+        s->s5u_oversize++;
+    else if (rc < 0)
+        u->stats.errors++;
+    else
+        u->stats.up++;
+}
+
+/* --socks5: flow f's control connection is ready (or its deadline passed). */
+static void socks_ctl(gw_udp *u, udp_flow *f, uint64_t now)
+{
+    gw_s5u_flow *x = &u->sx[f - u->f];
+    gw_stats *s = u->o.stats;
+    int held = x->pend != NULL;
+    switch (gw_s5u_step(x, &f->fd, (const struct sockaddr *)&u->o.go->socks5_sa, now)) {
+    case GW_S5U_NOW_READY:
+        s->socks_udp[GW_S5_OK]++;
+        if (held) {
+            uint8_t *p = x->pend;
+            x->pend = NULL;
+            int rc = gw_s5u_send(f->fd, x->relay_v6, x->dst, x->alen, x->dport, p, x->pend_len);
+            free(p);
+            if (rc == -EMSGSIZE)
+                s->s5u_oversize++;
+            else if (rc < 0)
+                u->stats.errors++;
+            else
+                u->stats.up++;
+        }
+        break;
+    case GW_S5U_NOW_FAILED:
+        s->socks_udp[x->hs.outcome]++;
+        if (held) { /* (the step dropped it) */
+            s->s5u_unreach++;
+            socks_refuse(u, f);
+        }
+        break;
+    case GW_S5U_ENDED:
+        s->s5u_ended++;
+        flow_close(u, f);
+        break;
+    default:
+        break;
+    }
+}
+
 /* A flow for k whose host socket is connected to `to`. */
 static udp_flow *flow_new(gw_udp *u, const udp_key *k, const struct sockaddr *to, socklen_t tolen,
-                          int dns)
+                          int dns, uint64_t now)
 {
     udp_flow *f = NULL, *lru = NULL;
     for (uint32_t i = 0; i < u->o.max_flows && !f; i++) {
@@ -220,11 +319,15 @@ static udp_flow *flow_new(gw_udp *u, const udp_key *k, const struct sockaddr *to
         u->stats.evicted++;
         f = lru;
     }
-    int fd = socket(to->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const gw_opts *g = u->o.go;
+    /* --socks5: a socket of the proxy's family, connected to the relay once the
+     * association tells where that is */
+    int fd = socket(u->sx ? g->socks5_sa.ss_family : to->sa_family,
+                    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return NULL;
     /* connected: only the destination's answers come back (endpoint-dependent filtering) */
-    if (connect(fd, to, tolen) != 0) {
+    if (!u->sx && connect(fd, to, tolen) != 0) {
         close(fd);
         return NULL;
     }
@@ -232,9 +335,12 @@ static udp_flow *flow_new(gw_udp *u, const udp_key *k, const struct sockaddr *to
     f->fd = fd;
     f->k = *k;
     f->dns = (uint8_t)dns;
+    f->last = now;
     u->open++;
     u->stats.flows++;
     u->stats.flows6 += k->v6;
+    if (u->sx)
+        socks_start(u, f, to);
     return f;
 }
 
@@ -342,15 +448,17 @@ static void outbound(gw_udp *u, uint64_t now)
         }
         udp_flow *f = lookup(u, &key);
         if (!f)
-            f = key.v6 && !dns ? flow_new(u, &key, (struct sockaddr *)&to6, sizeof(to6), 0)
-                               : flow_new(u, &key, (struct sockaddr *)&to, sizeof(to), dns);
+            f = key.v6 && !dns ? flow_new(u, &key, (struct sockaddr *)&to6, sizeof(to6), 0, now)
+                               : flow_new(u, &key, (struct sockaddr *)&to, sizeof(to), dns, now);
         if (!f) {
             u->stats.errors++;
             continue;
         }
         f->last = now;
         u->stats.dns += (uint64_t)dns;
-        if (send(f->fd, u->buf, (size_t)n, 0) < 0)
+        if (u->sx)
+            socks_out(u, f, (size_t)n);
+        else if (send(f->fd, u->buf, (size_t)n, 0) < 0)
             u->stats.errors++;
         else
             u->stats.up++;
@@ -408,6 +516,48 @@ static void unreachable(gw_udp *u, const udp_flow *f, int err)
         u->stats.errors++;
 }
 
+static void socks_refuse(gw_udp *u, const udp_flow *f)
+{
+    struct synack_sockaddr_in6 from, to;
+    synack_socklen_t len = flow_ends(f, &from, &to);
+    if (synack_udp_unreach(u->st, u->s, (const struct sockaddr *)&to, len,
+                           (const struct sockaddr *)&from, len, f->k.v6 ? 4 : 3) != 0)
+        u->stats.errors++;
+}
+
+/* --socks5: the data of relay datagram u->buf[0..n) for flow f (its offset), or -1 after
+ * counting why it is dropped. The relay must name the flow's destination as the source: an
+ * association carries one flow, and the host socket's connect() took only the relay. */
+static int socks_in(gw_udp *u, const udp_flow *f, size_t n)
+{
+    const gw_s5u_flow *x = &u->sx[f - u->f];
+    gw_stats *s = u->o.stats;
+    gw_s5u_from from;
+    int at = gw_s5u_parse(u->buf, n, &from);
+    if (at == GW_S5U_FRAGMENT) {
+        s->s5u_fragment++;
+        return -1;
+    }
+    if (at < 0) {
+        s->s5u_bad_header++;
+        return -1;
+    }
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    const uint8_t *a = from.addr;
+    size_t alen = from.len;
+    if (from.atyp == 4 && memcmp(a, mapped, 12) == 0) { /* a dual-stack proxy's IPv4 */
+        a += 12;
+        alen = 4;
+    }
+    /* A name cannot be compared without resolving it: the proxy vouches for it. */
+    if (from.atyp != 3 &&
+        (alen != x->alen || memcmp(a, x->dst, alen) != 0 || from.port != x->dport)) {
+        s->s5u_wrong_src++;
+        return -1;
+    }
+    return at;
+}
+
 /* Replies on one flow's host socket, back into the namespace as from its destination. */
 static void inbound(gw_udp *u, udp_flow *f, uint64_t now)
 {
@@ -415,15 +565,22 @@ static void inbound(gw_udp *u, udp_flow *f, uint64_t now)
     synack_socklen_t len = flow_ends(f, &from, &to);
     for (int k = 0; k < 64; k++) {
         ssize_t n = recv(f->fd, u->buf, sizeof(u->buf), MSG_DONTWAIT);
+        if (n < 0 && u->sx && errno != EAGAIN && errno != EWOULDBLOCK) {
+            u->stats.errors++; /* the relay's ICMP error says nothing of the destination */
+            return;
+        }
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 unreachable(u, f, errno);
             return;
         }
+        int at = u->sx ? socks_in(u, f, (size_t)n) : 0;
+        if (at < 0)
+            continue;
         f->last = now;
         f->replied = 1;
-        if (synack_sendto_from(u->st, u->s, u->buf, (size_t)n, 0, (struct sockaddr *)&from, len,
-                               (struct sockaddr *)&to, len) >= 0)
+        if (synack_sendto_from(u->st, u->s, u->buf + at, (size_t)n - (size_t)at, 0,
+                               (struct sockaddr *)&from, len, (struct sockaddr *)&to, len) >= 0)
             u->stats.down++;
         else
             u->stats.errors++;
@@ -507,7 +664,11 @@ void gw_udp_step(gw_udp *u, uint64_t now)
     for (int i = 0; i < u->npf; i++) {
         uint32_t j = u->pf_flow[i];
         int ready = (u->pf[i].revents & (POLLIN | POLLERR)) != 0;
-        if (j >= u->o.max_flows) {
+        if (j >= u->o.max_flows + GW_MAX_FORWARDS) { /* --socks5: a control connection */
+            udp_flow *f = &u->f[j - u->o.max_flows - GW_MAX_FORWARDS];
+            if (u->pf[i].revents && f->fd >= 0 && u->sx[f - u->f].cfd == u->pf[i].fd)
+                socks_ctl(u, f, now);
+        } else if (j >= u->o.max_flows) {
             if (ready)
                 fwd_inbound(u, &u->fw[j - u->o.max_flows], now);
         } else if (u->f[j].fd == u->pf[i].fd && ready) {
@@ -519,6 +680,8 @@ void gw_udp_step(gw_udp *u, uint64_t now)
     outbound(u, now);
     for (uint32_t i = 0; i < u->o.max_flows; i++) {
         udp_flow *f = &u->f[i];
+        if (u->sx && f->fd >= 0 && u->sx[i].state < GW_S5U_READY && now >= u->sx[i].deadline)
+            socks_ctl(u, f, now); /* the proxy took too long: the association failed */
         if (f->fd >= 0 && now >= f->last + timeout(f)) {
             flow_close(u, f);
             u->stats.expired++;
@@ -548,6 +711,12 @@ int gw_udp_pollfds(gw_udp *u, struct pollfd *out, int max)
         out[n] = (struct pollfd){.fd = u->fw[i].fd, .events = POLLIN};
         u->pf_flow[n++] = u->o.max_flows + i;
     }
+    for (uint32_t i = 0; u->sx && i < u->o.max_flows && n < max; i++) {
+        if (u->f[i].fd < 0 || u->sx[i].cfd < 0)
+            continue;
+        out[n] = (struct pollfd){.fd = u->sx[i].cfd, .events = gw_s5u_events(&u->sx[i])};
+        u->pf_flow[n++] = u->o.max_flows + GW_MAX_FORWARDS + i;
+    }
     u->pf = out;
     u->npf = n;
     return n;
@@ -559,6 +728,9 @@ uint64_t gw_udp_deadline(const gw_udp *u)
     for (uint32_t i = 0; i < u->o.max_flows; i++)
         if (u->f[i].fd >= 0 && u->f[i].last + timeout(&u->f[i]) < d)
             d = u->f[i].last + timeout(&u->f[i]);
+    for (uint32_t i = 0; u->sx && i < u->o.max_flows; i++)
+        if (u->f[i].fd >= 0 && u->sx[i].state < GW_S5U_READY && u->sx[i].deadline < d)
+            d = u->sx[i].deadline;
     for (uint32_t i = 0; i < u->nfw; i++)
         for (int j = 0; j < GW_UDP_FWD_PEERS; j++) {
             const fwd_peer *p = &u->fw[i].p[j];

@@ -30,6 +30,9 @@ typedef struct gw_udp_opts {
      * AF_INET6 host sockets under gw_dest_sa's policy, and DNS to the gateway's own IPv6
      * address (go->gw6, port 53) goes to dns_server. go->fwd's udp entries are forwards. */
     const gw_opts *go;
+    /* With go->socks5_salen (tun2socks mode): every flow is a UDP ASSOCIATE through the
+     * proxy (cmd_gateway_socks5udp.c), counted in *stats (the relay's of the same thread). */
+    gw_stats *stats;
 } gw_udp_opts;
 
 /* --forward udp: each host peer of a forward speaks to the namespace from its own port of

@@ -10,7 +10,16 @@
 # parses each of them. Half-close is passed on (shutdown(SHUT_WR)); a reset is passed on
 # as a reset (SO_LINGER {1, 0}). CONNECTs to --stall-port never get a reply (a proxy stuck in its
 # own connect), until the client closes or the handshake timeout.
+# UDP ASSOCIATE (RFC 1928 section 7): a relay socket on the address the client reached the
+# proxy at, logged as "UDP ASSOCIATE relay ADDR:PORT"; datagrams from the client's address
+# go out (from --source for IPv4) as "UDP OUT HOST:PORT N", replies come back with the
+# header naming their source, "UDP IN HOST:PORT N"; the association ends with its control
+# connection ("UDP ASSOCIATE closed") or after --udp-idle seconds without a datagram.
+# --udp-refuse answers UDP ASSOCIATE with 7 (command not supported), as CONNECT-only proxies
+# do; a reply from --udp-frag-port is relayed with FRAG 1, one from --udp-spoof-port with
+# the header naming the next port (the client must drop both).
 import argparse
+import select
 import errno
 import os
 import socket
@@ -119,6 +128,68 @@ def rep_of(e):
     return 1
 
 
+def udp_header(host, port, frag=0):
+    if ":" in host:
+        return bytes([0, 0, frag, 4]) + socket.inet_pton(socket.AF_INET6, host) + struct.pack("!H", port)
+    return bytes([0, 0, frag, 1]) + socket.inet_aton(host) + struct.pack("!H", port)
+
+
+def udp_associate(c, args):
+    """Relays datagrams until the control connection closes (or --udp-idle passes)."""
+    fam = c.family
+    here = c.getsockname()[0]
+    client_ip = c.getpeername()[0]
+    relay = socket.socket(fam, socket.SOCK_DGRAM)
+    relay.bind((here, 0))
+    rport = relay.getsockname()[1]
+    out4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    out4.bind((args.source or "0.0.0.0", 0))
+    out6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    out6.bind(("::", 0))
+    if fam == socket.AF_INET6:
+        c.sendall(bytes([5, 0, 0, 4]) + socket.inet_pton(socket.AF_INET6, here) + struct.pack("!H", rport))
+    else:
+        c.sendall(bytes([5, 0, 0, 1]) + socket.inet_aton(here) + struct.pack("!H", rport))
+    log("UDP ASSOCIATE relay %s:%d" % (here, rport))
+    client = None
+    c.settimeout(None)
+    try:
+        while True:
+            ready, _, _ = select.select([c, relay, out4, out6], [], [], args.udp_idle)
+            if not ready:
+                log("UDP ASSOCIATE idle")
+                return
+            if c in ready and not c.recv(4096):
+                log("UDP ASSOCIATE closed")
+                return
+            if relay in ready:
+                d, a = relay.recvfrom(65535)
+                if a[0] != client_ip or len(d) < 10 or d[2] != 0:
+                    continue  # RFC 1928: from the client only; no reassembly here
+                if d[3] == 1:
+                    host, at = socket.inet_ntoa(d[4:8]), 8
+                elif d[3] == 4:
+                    host, at = socket.inet_ntop(socket.AF_INET6, d[4:20]), 20
+                else:
+                    continue
+                (port,) = struct.unpack("!H", d[at:at + 2])
+                client = a
+                log("UDP OUT %s:%d %d" % (host, port, len(d) - at - 2))
+                (out6 if ":" in host else out4).sendto(d[at + 2:], (host, port))
+            for o in (out4, out6):
+                if o in ready and client:
+                    d, a = o.recvfrom(65535)
+                    frag = 1 if a[1] == args.udp_frag_port else 0
+                    port = a[1] + 1 if a[1] == args.udp_spoof_port else a[1]
+                    log("UDP IN %s:%d %d" % (a[0], a[1], len(d)))
+                    relay.sendto(udp_header(a[0], port, frag) + d, client)
+    except OSError:
+        pass
+    finally:
+        for s in (relay, out4, out6):
+            s.close()
+
+
 def serve_client(c, args, n, done):
     form = REPLY_FORMS[n % 3]
     try:
@@ -154,7 +225,13 @@ def serve_client(c, args, n, done):
             reply(c, 8, "ipv4", 0)
             raise EOFError("address type %d" % atyp)
         (port,) = struct.unpack("!H", recv_exact(c, 2))
+        if ver == 5 and cmd == 3 and not args.udp_refuse:
+            udp_associate(c, args)
+            c.close()
+            done()
+            return
         if ver != 5 or cmd != 1:
+            log("REFUSED command %d" % cmd)
             reply(c, 7, "ipv4", 0)
             raise EOFError("command %d" % cmd)
         if port == args.stall_port:
@@ -203,9 +280,14 @@ def main():
     ap.add_argument("--handshake-timeout", type=float, default=10.0)
     ap.add_argument("--lifetime", type=float, default=600.0)
     ap.add_argument("--stall-port", type=int, default=0, help="CONNECTs to it get no reply")
+    ap.add_argument("--udp-refuse", action="store_true", help="UDP ASSOCIATE gets reply 7")
+    ap.add_argument("--udp-idle", type=float, default=60.0, help="an association's idle limit")
+    ap.add_argument("--udp-frag-port", type=int, default=0, help="its replies get FRAG 1")
+    ap.add_argument("--udp-spoof-port", type=int, default=0, help="its replies name port+1")
     args = ap.parse_args()
     addr, port = args.listen.rsplit(":", 1)
-    ls = socket.socket()
+    addr = addr.strip("[]")
+    ls = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((addr, int(port)))
     ls.listen(512)
