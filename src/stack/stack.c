@@ -523,6 +523,7 @@ size_t synack_mem_high_water(const synack_stack *st)
 }
 
 struct visit_ctx {
+    const synack_stack *st;
     synack_conn_visit_fn fn;
     void *ctx;
 };
@@ -533,7 +534,7 @@ static void visit_conn(ct_node *n, void *arg)
     synack_conn_view view = {0};
     if (ct_is_tw(n)) {
         const tcp_tw *tw = tcp_tw_of(n);
-        tcp_tw_endpoints(tw, &view.ep);
+        tcp_tw_endpoints(v->st, tw, &view.ep);
         view.state = SYNACK_TIME_WAIT;
         view.sock = -1;
         view.timer = "time-wait";
@@ -583,7 +584,7 @@ void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx)
         view.timer_at = UINT64_MAX;
         fn(ctx, &view);
     }
-    struct visit_ctx v = {fn, ctx};
+    struct visit_ctx v = {st, fn, ctx};
     if (!st->free_pending)
         ct_foreach(&st->conns, visit_conn, &v);
     st->cb_depth--;

@@ -78,7 +78,7 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     c->bytes_acked += data_acked;
     c->snd_una = ack;
     if (ct_is_v6(&c->node)) /* RFC 4861 7.3.1: forward progress confirms the next hop */
-        ip6_nd_confirm(st, ct_addr6_of(&c->node)->raddr);
+        ip6_nd_confirm(st, ct_raddr6(&st->conns, &c->node));
     tcp_mtu_acked(c);
     if (was_full)
         tcp_chrono_stop(c, TCP_CHRONO_SNDBUF); /* the application can write again */

@@ -28,25 +28,22 @@ void tcp_conn_endpoints(const tcp_conn *c, synack_endpoints *ep)
     if (c->node.kind != CT_CONN6)
         tcp_key_endpoints(&c->node.key, ep);
     else
-        tcp_node6_endpoints(&c->node, ep);
+        tcp_node6_endpoints(&c->st->conns, &c->node, ep);
 }
 
-/* An IPv6 TCB's addresses, allocated beside it (conn_table.h ct_addr6): 0 or -ENOMEM. */
+/* An IPv6 TCB's addresses: references to the table's interned copies (conn_table.h),
+ * 0 or -ENOMEM. */
 static int key6_attach(tcp_conn *c, const synack_endpoints *ep)
 {
-    ct_addr6 *a = stack_alloc(c->st, sizeof(*a));
-    if (!a)
-        return -ENOMEM;
-    memcpy(a->laddr, ep->laddr6, 16);
-    memcpy(a->raddr, ep->raddr6, 16);
-    ct_set_key6(&c->node, a, ep->lport, ep->rport, CT_CONN6);
-    return 0;
+    return ct_set_key6(&c->st->conns, &c->node, ep->laddr6, ep->raddr6, ep->lport, ep->rport,
+                       CT_CONN6);
 }
 
+/* After the TCB left the table: its node's bucket is found by its addresses. */
 static void key6_free(tcp_conn *c)
 {
     if (c->node.kind == CT_CONN6)
-        stack_free(c->st, (void *)(uintptr_t)ct_addr6_of(&c->node), sizeof(ct_addr6));
+        ct_drop_key6(&c->st->conns, &c->node);
 }
 
 tcp_conn *tcp_conn_new(synack_stack *st, const synack_endpoints *ep)
@@ -233,10 +230,7 @@ ct_node *tcp_node_find(synack_stack *st, const synack_endpoints *ep)
 {
     ct_node *n;
     if (tcp_ep_v6(ep)) {
-        ct_addr6 a;
-        memcpy(a.laddr, ep->laddr6, 16);
-        memcpy(a.raddr, ep->raddr6, 16);
-        n = ct_lookup6(&st->conns, &a, ep->lport, ep->rport);
+        n = ct_lookup6(&st->conns, ep->laddr6, ep->raddr6, ep->lport, ep->rport);
     } else {
         ct_key k = {.laddr = ep->laddr, .raddr = ep->raddr, .lport = ep->lport, .rport = ep->rport};
         n = ct_lookup(&st->conns, &k);

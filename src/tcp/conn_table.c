@@ -38,11 +38,12 @@ static uint64_t tuple_hash(const conn_table *t, const ct_key *k)
 
 /* The same mix over an IPv6 tuple: all 256 address bits go through the keyed multiply
  * (RFC 6056 and hash flooding alike want every bit the peer picks to count). */
-static uint64_t tuple_hash6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport)
+static uint64_t tuple_hash6(const conn_table *t, const uint8_t *la, const uint8_t *ra,
+                            uint16_t lport, uint16_t rport)
 {
     uint64_t x = t->hk0;
     for (size_t i = 0; i < 4; i++) {
-        x ^= key_word(i < 2 ? a->laddr + 8 * i : a->raddr + 8 * (i - 2));
+        x ^= key_word(i < 2 ? la + 8 * i : ra + 8 * (i - 2));
         x *= 0x9e3779b97f4a7c15ull;
         x ^= x >> 32;
     }
@@ -54,23 +55,44 @@ static uint64_t tuple_hash6(const conn_table *t, const ct_addr6 *a, uint16_t lpo
     return x;
 }
 
-_Static_assert(sizeof(const ct_addr6 *) <= sizeof(uint32_t) * 2,
-               "an IPv6 node's address pointer must fit in key.laddr and key.raddr");
-
-void ct_set_key6(ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport, uint8_t kind)
+int ct_set_key6(conn_table *t, ct_node *n, const uint8_t laddr[16], const uint8_t raddr[16],
+                uint16_t lport, uint16_t rport, uint8_t kind)
 {
-    memset(&n->key, 0, sizeof(n->key));
-    memcpy(&n->key, &a, sizeof(a)); /* laddr and raddr, consecutive and unpadded */
-    n->key.lport = lport;
-    n->key.rport = rport;
+    if (!t->addr6) {
+        t->addr6 = t->alloc->alloc(t->alloc->ctx, sizeof(*t->addr6));
+        if (!t->addr6)
+            return -ENOMEM;
+        a6_init(t->addr6, t->alloc, t->hk0, t->hk1);
+    }
+    uint32_t l, r;
+    if (a6_hold(t->addr6, laddr, &l) != 0)
+        return -ENOMEM;
+    if (a6_hold(t->addr6, raddr, &r) != 0) {
+        a6_put(t->addr6, l);
+        return -ENOMEM;
+    }
+    n->key = (ct_key){.laddr = l, .raddr = r, .lport = lport, .rport = rport};
     n->kind = kind;
+    return 0;
 }
 
-const ct_addr6 *ct_addr6_of(const ct_node *n)
+int ct_share_key6(conn_table *t, ct_node *to, const ct_node *from, uint8_t kind)
 {
-    const ct_addr6 *a;
-    memcpy(&a, &n->key, sizeof(a));
-    return a;
+    if (a6_hold_ref(t->addr6, from->key.laddr) != 0)
+        return -ENOMEM;
+    if (a6_hold_ref(t->addr6, from->key.raddr) != 0) {
+        a6_put(t->addr6, from->key.laddr);
+        return -ENOMEM;
+    }
+    to->key = from->key;
+    to->kind = kind;
+    return 0;
+}
+
+void ct_drop_key6(conn_table *t, ct_node *n)
+{
+    a6_put(t->addr6, n->key.laddr);
+    a6_put(t->addr6, n->key.raddr);
 }
 
 static int key_equal(const ct_key *a, const ct_key *b)
@@ -79,11 +101,12 @@ static int key_equal(const ct_key *a, const ct_key *b)
            a->rport == b->rport;
 }
 
-static int key6_equal(const ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport)
+/* The remote address first: on a server every node shares the local one. */
+static int key6_equal(const conn_table *t, const ct_node *n, const uint8_t *la, const uint8_t *ra,
+                      uint16_t lport, uint16_t rport)
 {
-    const ct_addr6 *na = ct_addr6_of(n);
-    return n->key.lport == lport && n->key.rport == rport && memcmp(na->laddr, a->laddr, 16) == 0 &&
-           memcmp(na->raddr, a->raddr, 16) == 0;
+    return n->key.lport == lport && n->key.rport == rport && memcmp(ct_raddr6(t, n), ra, 16) == 0 &&
+           memcmp(ct_laddr6(t, n), la, 16) == 0;
 }
 
 /* Bucket index of a tuple in a table of nbuckets (a power of two). */
@@ -92,16 +115,17 @@ static size_t bucket_of(const conn_table *t, const ct_key *k, size_t nbuckets)
     return (size_t)(tuple_hash(t, k) & (nbuckets - 1));
 }
 
-static size_t bucket6_of(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport,
-                         size_t nbuckets)
+static size_t bucket6_of(const conn_table *t, const uint8_t *la, const uint8_t *ra, uint16_t lport,
+                         uint16_t rport, size_t nbuckets)
 {
-    return (size_t)(tuple_hash6(t, a, lport, rport) & (nbuckets - 1));
+    return (size_t)(tuple_hash6(t, la, ra, lport, rport) & (nbuckets - 1));
 }
 
 /* A node's bucket, by its family. */
 static size_t node_bucket(const conn_table *t, const ct_node *n, size_t nbuckets)
 {
-    return ct_is_v6(n) ? bucket6_of(t, ct_addr6_of(n), n->key.lport, n->key.rport, nbuckets)
+    return ct_is_v6(n) ? bucket6_of(t, ct_laddr6(t, n), ct_raddr6(t, n), n->key.lport, n->key.rport,
+                                    nbuckets)
                        : bucket_of(t, &n->key, nbuckets);
 }
 
@@ -123,7 +147,7 @@ int ct_init(conn_table *t, const synack_allocator *a, const uint8_t hash_key[16]
 {
     size_t n = initial_buckets ? 1 : CT_DEFAULT_BUCKETS;
     while (n < initial_buckets) {
-        if (n > SIZE_MAX / 2)
+        if (n > UINT32_MAX / 2)
             return -ENOMEM;
         n *= 2;
     }
@@ -132,10 +156,11 @@ int ct_init(conn_table *t, const synack_allocator *a, const uint8_t hash_key[16]
     t->hk1 = key_word(hash_key + 8) | 1; /* odd: a multiplier that loses no bits */
     t->count = 0;
     t->nbuckets = 0;
+    t->addr6 = NULL;
     t->buckets = alloc_buckets(a, n);
     if (!t->buckets)
         return -ENOMEM;
-    t->nbuckets = n;
+    t->nbuckets = (uint32_t)n;
     return 0;
 }
 
@@ -146,15 +171,20 @@ void ct_destroy(conn_table *t)
     t->buckets = NULL;
     t->nbuckets = 0;
     t->count = 0;
+    if (t->addr6) {
+        a6_destroy(t->addr6);
+        t->alloc->free(t->alloc->ctx, t->addr6, sizeof(*t->addr6));
+        t->addr6 = NULL;
+    }
 }
 
 /* Doubles the bucket array and refiles every node; on allocation failure the
  * table stays as it was, still correct, only with longer chains. */
 static void grow(conn_table *t)
 {
-    if (t->nbuckets > SIZE_MAX / 2)
+    if (t->nbuckets > UINT32_MAX / 2)
         return;
-    const size_t n = t->nbuckets * 2;
+    const uint32_t n = t->nbuckets * 2;
     ct_node **b = alloc_buckets(t->alloc, n);
     if (!b)
         return;
@@ -175,10 +205,13 @@ static void grow(conn_table *t)
 
 int ct_insert(conn_table *t, ct_node *n)
 {
-    if (ct_is_v6(n) ? ct_lookup6(t, ct_addr6_of(n), n->key.lport, n->key.rport) != NULL
-                    : ct_lookup(t, &n->key) != NULL)
+    if (ct_is_v6(n)
+            ? ct_lookup6(t, ct_laddr6(t, n), ct_raddr6(t, n), n->key.lport, n->key.rport) != NULL
+            : ct_lookup(t, &n->key) != NULL)
         return -EEXIST;
-    if (t->count >= CT_MAX_LOAD * t->nbuckets)
+    if (t->count == UINT32_MAX)
+        return -ENOMEM;
+    if (t->count >= (uint64_t)CT_MAX_LOAD * t->nbuckets)
         grow(t);
     const size_t i = node_bucket(t, n, t->nbuckets);
     n->next = t->buckets[i];
@@ -208,10 +241,11 @@ ct_node *ct_lookup(const conn_table *t, const ct_key *k)
     return n;
 }
 
-ct_node *ct_lookup6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport)
+ct_node *ct_lookup6(const conn_table *t, const uint8_t laddr[16], const uint8_t raddr[16],
+                    uint16_t lport, uint16_t rport)
 {
-    ct_node *n = t->buckets[bucket6_of(t, a, lport, rport, t->nbuckets)];
-    while (n && (!ct_is_v6(n) || !key6_equal(n, a, lport, rport)))
+    ct_node *n = t->buckets[bucket6_of(t, laddr, raddr, lport, rport, t->nbuckets)];
+    while (n && (!ct_is_v6(n) || !key6_equal(t, n, laddr, raddr, lport, rport)))
         n = n->next;
     return n;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "synack/alloc.h"
+#include "tcp/addr6_intern.h"
 
 /* A connection's 4-tuple, in host byte order. */
 typedef struct ct_key {
@@ -30,16 +31,11 @@ typedef struct ct_key {
     uint16_t rport;
 } ct_key;
 
-/* An IPv6 connection's addresses (network byte order). They do not fit a ct_node, so they
- * live beside it (a side allocation of a TCB, the tail of a TIME-WAIT record); the node's
- * key.laddr and key.raddr (8 bytes an IPv6 node does not use) hold a pointer to them, and
- * key.lport/rport are its ports as for IPv4. Its kind (CT_CONN6, CT_TIME_WAIT6) is how the
- * table and everyone else tell the families apart. Keeping them out of the node leaves
- * the IPv4 TCB and TIME-WAIT record at their sizes (docs/ARCHITECTURE.md, "Addresses"). */
-typedef struct ct_addr6 {
-    uint8_t laddr[16];
-    uint8_t raddr[16];
-} ct_addr6;
+/* An IPv6 node (kind CT_CONN6 or CT_TIME_WAIT6) keeps its ports in key.lport/rport as for
+ * IPv4, and in key.laddr/raddr not addresses but references to the table's interned
+ * copies of them (addr6_intern.h): two 16-byte addresses do not fit, and a side
+ * allocation of them would take the IPv6 TCB past 256 bytes. Its kind is how the table
+ * and everyone else tell the families apart (docs/ARCHITECTURE.md, "Addresses"). */
 
 /* Embedded in each connection. */
 typedef struct ct_node {
@@ -66,8 +62,8 @@ typedef struct ct_node {
 
 #define CT_CONN 0       /* a full TCB (tcp_conn) */
 #define CT_TIME_WAIT 1  /* a compact TIME-WAIT record (tcp_tw) */
-#define CT_CONN6 2      /* a full TCB of an IPv6 connection (tcp_conn); key -> ct_addr6 */
-#define CT_TIME_WAIT6 3 /* a compact IPv6 TIME-WAIT record (tcp_tw6); key -> ct_addr6 */
+#define CT_CONN6 2      /* a full TCB of an IPv6 connection (tcp_conn); key: a6 refs */
+#define CT_TIME_WAIT6 3 /* a compact IPv6 TIME-WAIT record (tcp_tw); key: a6 refs */
 
 /* Whether n is a full TCB, a compact TIME-WAIT record, an IPv6 node. */
 static inline int ct_is_conn(const ct_node *n)
@@ -92,22 +88,28 @@ typedef struct conn_table {
     /* Array of nbuckets chain heads. */
     ct_node **buckets;
     /* Number of buckets, a power of two so that a mask selects one. */
-    size_t nbuckets;
-    /* Number of nodes in the table. */
-    size_t count;
+    uint32_t nbuckets;
+    /* Number of nodes in the table (each at least 56 bytes: 2^32 of them is far past any
+     * memory; an insert past it fails). */
+    uint32_t count;
+    /* The addresses IPv6 nodes refer to, allocated with the first IPv6 node: an IPv4-only
+     * stack pays nothing for it (the 32-bit counts above make room for the pointer). */
+    a6_table *addr6;
 } conn_table;
 
 /* Sets up an empty table with at least initial_buckets buckets (rounded up to
- * a power of two; 0 picks a small default). Returns 0 or -ENOMEM. */
+ * a power of two, at most 2^31; 0 picks a small default). Returns 0 or -ENOMEM. */
 int ct_init(conn_table *t, const synack_allocator *a, const uint8_t hash_key[16],
             size_t initial_buckets);
 
-/* Frees the bucket array; the nodes belong to their owners and are untouched. */
+/* Frees the bucket array and the interned addresses; the nodes belong to their owners
+ * and are untouched. */
 void ct_destroy(conn_table *t);
 
 /* Files n under n->key. Returns -EEXIST if that tuple is already present,
- * else 0. Doubles the bucket array when the load factor passes CT_MAX_LOAD; if that
- * allocation fails the table keeps its size and still inserts. */
+ * -ENOMEM if the table holds 2^32 - 1 nodes, else 0. Doubles the bucket array
+ * when the load factor passes CT_MAX_LOAD; if that allocation fails the table
+ * keeps its size and still inserts. */
 int ct_insert(conn_table *t, ct_node *n);
 
 /* Removes n, which must be in the table (a node not found is left alone). */
@@ -116,12 +118,29 @@ void ct_remove(conn_table *t, ct_node *n);
 /* The node filed under *k, or NULL. */
 ct_node *ct_lookup(const conn_table *t, const ct_key *k);
 
-/* IPv6: makes n an IPv6 node of `kind` (CT_CONN6 or CT_TIME_WAIT6) with addresses *a,
- * which must outlive its time in the table, and ports lport/rport; the IPv6 node filed
- * under a:lport, rport, or NULL; the addresses of an IPv6 node. */
-void ct_set_key6(ct_node *n, const ct_addr6 *a, uint16_t lport, uint16_t rport, uint8_t kind);
-ct_node *ct_lookup6(const conn_table *t, const ct_addr6 *a, uint16_t lport, uint16_t rport);
-const ct_addr6 *ct_addr6_of(const ct_node *n);
+/* IPv6: makes n (not in the table) an IPv6 node of `kind` (CT_CONN6 or CT_TIME_WAIT6)
+ * with addresses laddr, raddr (network byte order; n holds a reference on each) and ports
+ * lport, rport. 0, or -ENOMEM with n holding nothing. */
+int ct_set_key6(conn_table *t, ct_node *n, const uint8_t laddr[16], const uint8_t raddr[16],
+                uint16_t lport, uint16_t rport, uint8_t kind);
+/* Makes `to` an IPv6 node of `kind` with the tuple of the IPv6 node `from` (its own
+ * references): 0, or -ENOMEM with `to` holding nothing. */
+int ct_share_key6(conn_table *t, ct_node *to, const ct_node *from, uint8_t kind);
+/* Drops an IPv6 node's references; it must be out of the table (removed or never in). */
+void ct_drop_key6(conn_table *t, ct_node *n);
+/* The IPv6 node filed under laddr, raddr, lport, rport, or NULL. */
+ct_node *ct_lookup6(const conn_table *t, const uint8_t laddr[16], const uint8_t raddr[16],
+                    uint16_t lport, uint16_t rport);
+
+/* An IPv6 node's local and remote addresses (valid while it holds them). */
+static inline const uint8_t *ct_laddr6(const conn_table *t, const ct_node *n)
+{
+    return a6_addr(t->addr6, n->key.laddr);
+}
+static inline const uint8_t *ct_raddr6(const conn_table *t, const ct_node *n)
+{
+    return a6_addr(t->addr6, n->key.raddr);
+}
 
 /* Number of nodes in the table. */
 size_t ct_count(const conn_table *t);

@@ -91,7 +91,7 @@ void tcp_negotiate_syn_opts(tcp_conn *c, const tcp_opts *o)
      * one too. */
     uint32_t path =
         c->node.kind == CT_CONN6
-            ? ip6_pmtu_get(c->st, ct_addr6_of(&c->node)->raddr) - IPV6_HDR_LEN - TCP_HDR_LEN
+            ? ip6_pmtu_get(c->st, ct_raddr6(&c->st->conns, &c->node)) - IPV6_HDR_LEN - TCP_HDR_LEN
             : ip_pmtu_get(c->st, c->node.key.raddr) - IPV4_HDR_LEN - TCP_HDR_LEN;
     if (path < mss)
         mss = path;

@@ -41,7 +41,7 @@ static uint32_t conn_route_mtu(const tcp_conn *c)
 
 static uint32_t conn_pmtu(const tcp_conn *c)
 {
-    return ct_is_v6(&c->node) ? ip6_pmtu_get(c->st, ct_addr6_of(&c->node)->raddr)
+    return ct_is_v6(&c->node) ? ip6_pmtu_get(c->st, ct_raddr6(&c->st->conns, &c->node))
                               : ip_pmtu_get(c->st, c->node.key.raddr);
 }
 

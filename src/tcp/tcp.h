@@ -63,13 +63,12 @@ static inline int tcp_ep_v6(const synack_endpoints *ep)
 }
 
 /* The 4-tuple of an IPv6 node (a TCB or a TIME-WAIT record), as events report it. */
-static inline void tcp_node6_endpoints(const ct_node *n, synack_endpoints *ep)
+static inline void tcp_node6_endpoints(const conn_table *t, const ct_node *n, synack_endpoints *ep)
 {
-    const ct_addr6 *a = ct_addr6_of(n);
     *ep =
         (synack_endpoints){.family = SYNACK_AF_INET6, .lport = n->key.lport, .rport = n->key.rport};
-    memcpy(ep->laddr6, a->laddr, 16);
-    memcpy(ep->raddr6, a->raddr, 16);
+    memcpy(ep->laddr6, ct_laddr6(t, n), 16);
+    memcpy(ep->raddr6, ct_raddr6(t, n), 16);
 }
 
 /* The 4-tuple of an IPv4 connection-table key, as events report it (a TCB or a TIME-WAIT

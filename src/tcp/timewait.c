@@ -9,25 +9,24 @@
 #include "tcp/tcp.h"
 
 /* 56 bytes, so a record plus its share of the connection table stays within 64; an IPv6
- * one 88, within 96. */
+ * one too (with a 24-byte interned address entry per peer not shared, within 96). */
 _Static_assert(sizeof(tcp_tw) <= 56, "a TIME-WAIT record must fit in 56 bytes");
-_Static_assert(sizeof(tcp_tw6) <= 88, "an IPv6 TIME-WAIT record must fit in 88 bytes");
 
-void tcp_tw_endpoints(const tcp_tw *tw, synack_endpoints *ep)
+void tcp_tw_endpoints(const synack_stack *st, const tcp_tw *tw, synack_endpoints *ep)
 {
     if (tw->node.kind == CT_TIME_WAIT6)
-        tcp_node6_endpoints(&tw->node, ep);
+        tcp_node6_endpoints(&st->conns, &tw->node, ep);
     else
         tcp_key_endpoints(&tw->node.key, ep);
 }
 
-/* A record's memory goes back with the size it was allocated with (its family's). */
+/* Out of the table by now (released, or never in): an IPv6 record's node is found by its
+ * addresses, so they go only after it left. */
 static void tw_free(synack_stack *st, tcp_tw *tw)
 {
     if (tw->node.kind == CT_TIME_WAIT6)
-        stack_free(st, tw, sizeof(tcp_tw6));
-    else
-        stack_free(st, tw, sizeof(*tw));
+        ct_drop_key6(&st->conns, &tw->node);
+    stack_free(st, tw, sizeof(*tw));
 }
 
 /* The FIFO is singly linked: records leave from the head only. A restarted record is
@@ -58,7 +57,7 @@ static void release(synack_stack *st, tcp_tw *tw, const char *why)
 {
     if (stack_tracing(st)) {
         synack_event ev = {.type = SYNACK_EV_STATE, .has_conn = 1, .sock = -1};
-        tcp_tw_endpoints(tw, &ev.conn);
+        tcp_tw_endpoints(st, tw, &ev.conn);
         ev.u.state.from = SYNACK_TIME_WAIT;
         ev.u.state.to = SYNACK_CLOSED;
         ev.u.state.why = why;
@@ -80,20 +79,16 @@ int tcp_tw_compact(tcp_conn *c)
     synack_stack *st = c->st;
     if (c->state != SYNACK_TIME_WAIT || c->sock >= 0 || (c->x && recvbuf_ready(&c->x->rcv) > 0))
         return TCP_DONE;
-    tcp_tw *tw;
+    tcp_tw *tw = stack_alloc(st, sizeof(*tw));
+    if (!tw)
+        return TCP_DONE; /* the full TCB keeps doing the job */
+    memset(tw, 0, sizeof(*tw));
     if (c->node.kind == CT_CONN6) {
-        tcp_tw6 *t6 = stack_alloc(st, sizeof(*t6));
-        if (!t6)
-            return TCP_DONE; /* the full TCB keeps doing the job */
-        memset(t6, 0, sizeof(*t6));
-        t6->addr = *ct_addr6_of(&c->node);
-        tw = &t6->tw;
-        ct_set_key6(&tw->node, &t6->addr, c->node.key.lport, c->node.key.rport, CT_TIME_WAIT6);
+        if (ct_share_key6(&st->conns, &tw->node, &c->node, CT_TIME_WAIT6) != 0) {
+            stack_free(st, tw, sizeof(*tw));
+            return TCP_DONE;
+        }
     } else {
-        tw = stack_alloc(st, sizeof(*tw));
-        if (!tw)
-            return TCP_DONE; /* the full TCB keeps doing the job */
-        memset(tw, 0, sizeof(*tw));
         tw->node.key = c->node.key;
         tw->node.kind = CT_TIME_WAIT;
     }
@@ -116,7 +111,7 @@ int tcp_tw_compact(tcp_conn *c)
 static void send_ack(synack_stack *st, const tcp_tw *tw)
 {
     synack_endpoints ep;
-    tcp_tw_endpoints(tw, &ep);
+    tcp_tw_endpoints(st, tw, &ep);
     tcp_seg seg = {0};
     seg.seq = tw->snd_nxt;
     seg.ack = tw->rcv_nxt;
@@ -189,7 +184,7 @@ static tcp_ret time_wait_input(const tw_ref *r, const tcp_tw_view *v, const tcp_
     if (r->c)
         tcp_conn_endpoints(r->c, &ep);
     else
-        tcp_tw_endpoints(r->tw, &ep);
+        tcp_tw_endpoints(r->st, r->tw, &ep);
     uint8_t f = seg->flags;
     if (f & TCP_RST) {
         /* RFC 1337: ignore RSTs in TIME-WAIT, or an old one could assassinate it. */

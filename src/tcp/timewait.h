@@ -21,7 +21,7 @@ struct synack_endpoints;
 #define TW_DEAD 0x04  /* released (reused): out of the table, freed when it reaches the head */
 
 typedef struct tcp_tw {
-    ct_node node;        /* connection-table entry, kind CT_TIME_WAIT */
+    ct_node node;        /* connection-table entry, kind CT_TIME_WAIT or CT_TIME_WAIT6 */
     struct tcp_tw *next; /* FIFO link: records in the order they entered (or restarted) */
     uint64_t expires;    /* end of 2*MSL */
     uint32_t snd_nxt;    /* our next sequence number (for the ACKs we send) */
@@ -32,13 +32,8 @@ typedef struct tcp_tw {
     /* node.tw_flags: TW_*; node.tw_win: the window field we last sent */
 } tcp_tw;
 
-/* An IPv6 record (node.kind CT_TIME_WAIT6): the same, its addresses after it, the node's
- * key pointing at them (conn_table.h ct_addr6). 88 bytes, so with its share of the table
- * it stays within 96. */
-typedef struct tcp_tw6 {
-    tcp_tw tw;
-    ct_addr6 addr;
-} tcp_tw6;
+/* An IPv6 record (node.kind CT_TIME_WAIT6) is the same 56 bytes: its key holds references
+ * to the table's interned addresses (conn_table.h), taken over from the TCB it replaces. */
 
 /* The record that embeds a connection-table node of kind CT_TIME_WAIT or CT_TIME_WAIT6. */
 static inline tcp_tw *tcp_tw_of(ct_node *n)
@@ -46,8 +41,8 @@ static inline tcp_tw *tcp_tw_of(ct_node *n)
     return (tcp_tw *)(void *)((char *)n - offsetof(tcp_tw, node));
 }
 
-/* The 4-tuple of a record, either family. */
-void tcp_tw_endpoints(const tcp_tw *tw, struct synack_endpoints *ep);
+/* The 4-tuple of a record of st, either family. */
+void tcp_tw_endpoints(const struct synack_stack *st, const tcp_tw *tw, struct synack_endpoints *ep);
 /* Replaces c (orphaned, in TIME-WAIT) by a compact record; keeps c when memory is short.
  * Returns TCP_FREED (tcp.h) if c was freed, else TCP_DONE. */
 int tcp_tw_compact(struct tcp_conn *c);

@@ -16,7 +16,7 @@
 
 /* ---- a counting, optionally failing allocator -------------------------- */
 
-enum { MAX_BLOCKS = 8 };
+enum { MAX_BLOCKS = 16 };
 
 typedef struct counting_alloc {
     /* Underlying allocator. */
@@ -46,7 +46,7 @@ static void *counting_alloc_fn(void *ctx, size_t size)
     int i = 0;
     while (i < MAX_BLOCKS && c->block[i])
         i++;
-    assert_true(i < MAX_BLOCKS); /* the table never holds more than two arrays */
+    assert_true(i < MAX_BLOCKS); /* two bucket arrays, the interned addresses' few blocks */
     c->block[i] = p;
     c->size[i] = size;
     c->live_blocks++;
@@ -332,19 +332,25 @@ static void test_hash_is_keyed_and_spreads(void **state)
     assert_int_equal(c.live_blocks, 0);
 }
 
-/* ---- IPv6 tuples (kinds CT_CONN6 / CT_TIME_WAIT6, the addresses beside the node) ---- */
+/* ---- IPv6 tuples (kinds CT_CONN6 / CT_TIME_WAIT6, interned addresses) ---- */
 
-static ct_addr6 addr6(uint8_t lo, uint8_t ro)
+typedef struct pair6 {
+    uint8_t l[16], r[16];
+} pair6;
+
+static pair6 addr6(uint8_t lo, uint8_t ro)
 {
-    ct_addr6 a = {.laddr = {0x20, 0x01, 0x0d, 0xb8}, .raddr = {0x20, 0x01, 0x0d, 0xb8}};
-    a.laddr[15] = lo;
-    a.raddr[15] = ro;
+    pair6 a = {.l = {0x20, 0x01, 0x0d, 0xb8}, .r = {0x20, 0x01, 0x0d, 0xb8}};
+    a.l[15] = lo;
+    a.r[15] = ro;
     return a;
 }
 
 /* IPv6 nodes are found by their whole 128-bit tuple, never by an IPv4 lookup (and IPv4
  * ones never by an IPv6 lookup), every address byte and port counts, duplicates are
- * refused whatever the kind, and they survive the table doubling. */
+ * refused whatever the kind, and they survive the table doubling. Their addresses are
+ * interned: 64 nodes over 5 distinct addresses hold 5 entries, given back with the last
+ * node holding each. */
 static void test_ipv6_tuples(void **state)
 {
     (void)state;
@@ -353,46 +359,64 @@ static void test_ipv6_tuples(void **state)
     conn_table t;
     assert_int_equal(ct_init(&t, &a, key_a, 2), 0);
     enum { N = 64 };
-    static ct_addr6 a6[N];
+    static pair6 a6[N];
     static ct_node n6[N];
     for (int i = 0; i < N; i++) {
         a6[i] = addr6(1, (uint8_t)(2 + i % 4));
         memset(&n6[i], 0, sizeof(n6[i]));
-        ct_set_key6(&n6[i], &a6[i], 80, (uint16_t)(40000 + i), i % 2 ? CT_TIME_WAIT6 : CT_CONN6);
+        assert_int_equal(ct_set_key6(&t, &n6[i], a6[i].l, a6[i].r, 80, (uint16_t)(40000 + i),
+                                     i % 2 ? CT_TIME_WAIT6 : CT_CONN6),
+                         0);
         assert_true(ct_is_v6(&n6[i]));
         assert_int_equal(ct_is_conn(&n6[i]), i % 2 == 0);
         assert_int_equal(ct_is_tw(&n6[i]), i % 2 == 1);
-        assert_ptr_equal(ct_addr6_of(&n6[i]), &a6[i]);
+        assert_memory_equal(ct_laddr6(&t, &n6[i]), a6[i].l, 16);
+        assert_memory_equal(ct_raddr6(&t, &n6[i]), a6[i].r, 16);
         assert_int_equal(ct_insert(&t, &n6[i]), 0);
     }
+    assert_int_equal(a6_count(t.addr6), 5);
+    assert_int_equal(n6[0].key.laddr, n6[1].key.laddr); /* one entry per address */
+    assert_int_equal(n6[0].key.raddr, n6[4].key.raddr);
+    assert_true(n6[0].key.raddr != n6[1].key.raddr);
     assert_true(t.nbuckets >= N / CT_MAX_LOAD); /* it doubled along the way */
     /* an IPv4 node with the same ports next to them */
     ct_node n4 = {.key = tuple(0xc0000201, 80, 0xc0000202, 40000)};
     assert_int_equal(ct_insert(&t, &n4), 0);
     for (int i = 0; i < N; i++) {
-        ct_addr6 probe = a6[i]; /* a copy: equal by value, not by pointer */
-        assert_ptr_equal(ct_lookup6(&t, &probe, 80, (uint16_t)(40000 + i)), &n6[i]);
+        pair6 probe = a6[i]; /* a copy: equal by value, not by pointer */
+        assert_ptr_equal(ct_lookup6(&t, probe.l, probe.r, 80, (uint16_t)(40000 + i)), &n6[i]);
     }
     assert_ptr_equal(ct_lookup(&t, &n4.key), &n4);
-    ct_addr6 dupa = a6[0];
     ct_node dup = {0};
-    ct_set_key6(&dup, &dupa, 80, 40000, CT_TIME_WAIT6);
+    assert_int_equal(ct_share_key6(&t, &dup, &n6[0], CT_TIME_WAIT6), 0);
+    assert_int_equal(dup.kind, CT_TIME_WAIT6);
     assert_int_equal(ct_insert(&t, &dup), -EEXIST);
     for (int b = 0; b < 16; b++) {
-        ct_addr6 k = a6[0];
-        k.laddr[b] ^= 0x40;
-        assert_null(ct_lookup6(&t, &k, 80, 40000));
+        pair6 k = a6[0];
+        k.l[b] ^= 0x40;
+        assert_null(ct_lookup6(&t, k.l, k.r, 80, 40000));
         k = a6[0];
-        k.raddr[b] ^= 0x01;
-        assert_null(ct_lookup6(&t, &k, 80, 40000));
+        k.r[b] ^= 0x01;
+        assert_null(ct_lookup6(&t, k.l, k.r, 80, 40000));
     }
-    assert_null(ct_lookup6(&t, &a6[0], 81, 40000));
-    assert_null(ct_lookup6(&t, &a6[0], 80, 40000 + N));
+    assert_null(ct_lookup6(&t, a6[0].l, a6[0].r, 81, 40000));
+    assert_null(ct_lookup6(&t, a6[0].l, a6[0].r, 80, 40000 + N));
     ct_remove(&t, &n6[0]);
-    assert_null(ct_lookup6(&t, &a6[0], 80, 40000));
+    ct_drop_key6(&t, &n6[0]);
+    assert_null(ct_lookup6(&t, a6[0].l, a6[0].r, 80, 40000));
     assert_int_equal(ct_insert(&t, &dup), 0);
-    assert_ptr_equal(ct_lookup6(&t, &a6[0], 80, 40000), &dup);
+    assert_ptr_equal(ct_lookup6(&t, a6[0].l, a6[0].r, 80, 40000), &dup);
     assert_int_equal(ct_count(&t), N + 1);
+    /* the last holder of an address gives its entry back; the others keep theirs */
+    for (int i = 1; i < N; i++) {
+        ct_remove(&t, &n6[i]);
+        ct_drop_key6(&t, &n6[i]);
+    }
+    assert_int_equal(a6_count(t.addr6), 2); /* dup's two */
+    assert_ptr_equal(ct_lookup6(&t, a6[0].l, a6[0].r, 80, 40000), &dup);
+    ct_remove(&t, &dup);
+    ct_drop_key6(&t, &dup);
+    assert_int_equal(a6_count(t.addr6), 0);
     ct_destroy(&t);
     assert_int_equal(c.live_blocks, 0);
 }
@@ -402,7 +426,6 @@ static void test_ipv6_hash_is_keyed(void **state)
 {
     (void)state;
     enum { N = 1024 };
-    static ct_addr6 a6[N];
     static ct_node node[N];
     counting_alloc c;
     synack_allocator a = counting(&c);
@@ -411,16 +434,19 @@ static void test_ipv6_hash_is_keyed(void **state)
     assert_int_equal(ct_init(&tb, &a, key_b, N), 0);
     size_t differ = 0;
     for (uint32_t i = 0; i < N; i++) {
-        a6[i] = addr6(1, 2);
-        a6[i].raddr[8] = (uint8_t)(i >> 8); /* the peer picks the low 64 bits */
-        a6[i].raddr[9] = (uint8_t)i;
-        ct_set_key6(&node[i], &a6[i], 443, 50000, CT_CONN6);
+        pair6 k = addr6(1, 2);
+        k.r[8] = (uint8_t)(i >> 8); /* the peer picks the low 64 bits */
+        k.r[9] = (uint8_t)i;
+        assert_int_equal(ct_set_key6(&ta, &node[i], k.l, k.r, 443, 50000, CT_CONN6), 0);
         assert_int_equal(ct_insert(&ta, &node[i]), 0);
         size_t ba = bucket_holding(&ta, &node[i]);
         ct_remove(&ta, &node[i]);
+        ct_drop_key6(&ta, &node[i]);
+        assert_int_equal(ct_set_key6(&tb, &node[i], k.l, k.r, 443, 50000, CT_CONN6), 0);
         assert_int_equal(ct_insert(&tb, &node[i]), 0);
         differ += ba != bucket_holding(&tb, &node[i]);
         ct_remove(&tb, &node[i]);
+        ct_drop_key6(&tb, &node[i]);
     }
     assert_true(differ > N - 20);
     ct_destroy(&ta);
