@@ -29,7 +29,7 @@ static void test_usage_errors(void **state)
     } cases[] = {
         {{"ping", "--tun", "t0", "--addr", "192.0.2.2/24"}, "whom? (DEST)"},
         {{"ping", "--tun", "t0", "--addr", "192.0.2.2/24", "-c", "0", "192.0.2.1"},
-         "-c wants a number from 1 to 100000"},
+         "-c wants a number from 1 to 65535"},
         {{"ping", "--tun", "t0", "--addr", "192.0.2.2/24", "-c", "many", "192.0.2.1"},
          "-c wants a number"},
         {{"ping", "--tun", "t0", "--addr", "192.0.2.2/24", "-c1.5", "192.0.2.1"},

@@ -14,7 +14,7 @@
 #include "cmd.h"
 #include "host.h"
 
-#define PING_MAX_COUNT 100000u
+#define PING_MAX_COUNT 65535u /* one sequence number each, no wrap */
 #define PING_DEFAULT_COUNT 4u
 #define PING_DEFAULT_SIZE 56u
 #define ECHO_HDR 8u
@@ -265,6 +265,7 @@ static void drain_errors(host *h, int s, const ping_opts *p, ping_run *r, int qu
 static void drain_replies(host *h, int s, const ping_opts *p, ping_run *r, uint8_t *buf, size_t cap,
                           int quiet)
 {
+    int errs = 0;
     for (;;) {
         union {
             struct synack_sockaddr_in v4;
@@ -274,8 +275,10 @@ static void drain_replies(host *h, int s, const ping_opts *p, ping_run *r, uint8
         long n = synack_recvfrom(h->st, s, buf, cap, 0, (struct sockaddr *)&from, &fl);
         if (n == -EAGAIN || n == 0)
             return;
-        if (n < 0)
+        if (n < 0 && ++errs == 1)
             continue; /* the pending error of a record the queue holds: read there */
+        if (n < 0)
+            return;
         if ((size_t)n < ECHO_HDR || buf[0] != (p->v6 ? 129 : 0))
             continue;
         uint16_t seq = (uint16_t)(buf[6] << 8 | buf[7]);
