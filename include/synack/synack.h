@@ -84,8 +84,10 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_IP_TOS 1           /* the TOS byte of outgoing headers (ECN bits kept 0) */
 #define SYNACK_IP_MTU_DISCOVER 10 /* SYNACK_IP_PMTUDISC_*: DONT clears DF */
 #define SYNACK_IP_FREEBIND 15     /* int: bind() to an address that is not the stack's */
+#define SYNACK_IP_RECVERR 11      /* int (echo sockets): ICMP errors on the error queue */
 #define SYNACK_IPPROTO_IPV6 41    /* level of the SYNACK_IPV6_* options */
 #define SYNACK_IPV6_V6ONLY 26     /* int 0/1: an AF_INET6 socket refuses IPv4 (::ffff:a.b.c.d) */
+#define SYNACK_IPV6_RECVERR 25    /* int (echo sockets): ICMPv6 errors on the error queue */
 #define SYNACK_IP_PMTUDISC_DONT 0
 #define SYNACK_IP_PMTUDISC_WANT 1 /* the default */
 #define SYNACK_IP_PMTUDISC_DO 2
@@ -619,6 +621,8 @@ int synack_udp_unreach(synack_stack *st, int s, const struct sockaddr *client,
 #define SYNACK_SOF_TIMESTAMPING_TX_ACK (1u << 9)      /* a record when it is acknowledged */
 #define SYNACK_SOF_TIMESTAMPING_OPT_TSONLY (1u << 11) /* no payload with the record */
 #define SYNACK_SOF_TIMESTAMPING_MASK 0x3ffffu         /* Linux's bits; others are -EINVAL */
+#define SYNACK_SO_EE_ORIGIN_ICMP 2                    /* an ICMP error (SYNACK_IP_RECVERR) */
+#define SYNACK_SO_EE_ORIGIN_ICMP6 3                   /* an ICMPv6 error (SYNACK_IPV6_RECVERR) */
 #define SYNACK_SO_EE_ORIGIN_TIMESTAMPING 4
 #define SYNACK_SO_EE_ORIGIN_ZEROCOPY 5
 #define SYNACK_SO_EE_CODE_ZEROCOPY_COPIED 1 /* the bytes were copied (always, in synack) */
@@ -636,6 +640,18 @@ typedef struct synack_sock_err {
     uint32_t ee_data;   /* zerocopy: last send id (inclusive); timestamping: with OPT_ID the
                            number of the send's last byte counted from when OPT_ID was set */
     uint64_t tstamp_us; /* timestamping: the stack time of the event; zerocopy: 0 */
+    /* ICMP and ICMP6 origins (an echo socket with SYNACK_IP_RECVERR/SYNACK_IPV6_RECVERR):
+     * ee_errno is the error's errno, ee_type/ee_code the message's, ee_info the MTU of a
+     * Fragmentation Needed / Packet Too Big, the pointer of a Parameter Problem (ICMPv6:
+     * the message's 32-bit field, as Linux). offender is who sent it (Linux's
+     * SO_EE_OFFENDER: a sockaddr_in or sockaddr_in6, port 0); quote the echo request it
+     * names, from its ICMP header on (type, code, checksum, identifier, sequence), as
+     * Linux returns it as the record's payload. Other origins: zero. */
+    union {
+        struct synack_sockaddr_in sin;
+        struct synack_sockaddr_in6 sin6;
+    } offender;
+    uint8_t quote[8];
 } synack_sock_err;
 /* Pops the oldest record into *out: 0, or -EAGAIN (empty), -EBADF, -EINVAL (NULL). */
 int synack_recv_errqueue(synack_stack *st, int s, synack_sock_err *out);

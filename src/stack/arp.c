@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "stack/stack_impl.h"
+#include "udp/udp.h"
 #include "wire/arp.h"
+#include "wire/bytes.h"
 #include "wire/eth.h"
 
 static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -206,6 +208,10 @@ uint64_t arp_poll(synack_stack *st)
             a->tail = NULL;
         a->npending--;
         stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-timeout");
+        /* Linux tells the sender Host Unreachable; an echo socket hears it (RFC 1122
+         * 2.3.2.2 leaves the notice to the implementation) */
+        if (p->len > ETH_HDR_LEN && rd16(p->frame + 12) == ETHERTYPE_IPV4)
+            ping_link_failure(st, p->frame + ETH_HDR_LEN, p->len - ETH_HDR_LEN);
         pending_free(st, p);
     }
     return a->head ? a->head->queued + ARP_PENDING_US : UINT64_MAX;

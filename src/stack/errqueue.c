@@ -19,6 +19,7 @@
 #include "stack/ready.h"
 #include "tcp/seq.h"
 #include "tcp/tcp.h"
+#include "udp/udp.h"
 #include "util/sockdefs.h"
 
 enum {
@@ -272,9 +273,23 @@ void sock_errq_post_send(synack_stack *st, int s, int flags)
     sock_errq_sent(st, s, tcp_usr_sent_end(so->conn));
 }
 
+int sock_errq_push(synack_stack *st, int s, const synack_sock_err *e)
+{
+    struct sock_errq *q = errq_get(st, &st->socks[s]);
+    if (!q)
+        return -ENOMEM;
+    push(st, s, q, e);
+    return 0;
+}
+
 short sock_errq_poll(const synack_sock *so)
 {
     return so->errq && so->errq->rlen ? POLLERR : 0;
+}
+
+static int icmp_origin(const synack_sock_err *e)
+{
+    return e->ee_origin == SYNACK_SO_EE_ORIGIN_ICMP || e->ee_origin == SYNACK_SO_EE_ORIGIN_ICMP6;
 }
 
 int synack_recv_errqueue(synack_stack *st, int s, synack_sock_err *out)
@@ -289,6 +304,12 @@ int synack_recv_errqueue(synack_stack *st, int s, synack_sock_err *out)
     *out = q->rec[q->rhead];
     q->rhead = (q->rhead + 1) % SYNACK_ERRQUEUE_MAX;
     q->rlen--;
+    /* Linux's sock_dequeue_err_skb: reading an ICMP error moves the pending error to the
+     * next record's, or clears it when no ICMP error follows */
+    if (icmp_origin(out) && st->socks[s].udp) {
+        const synack_sock_err *nx = q->rlen ? &q->rec[q->rhead] : NULL;
+        st->socks[s].udp->err = nx && icmp_origin(nx) ? (int)nx->ee_errno : 0;
+    }
     return 0;
 }
 

@@ -30,6 +30,9 @@ int sock_errq_inherit(synack_stack *st, int ns, const synack_sock *lso);
 int sock_errq_pre_send(const synack_sock *so, int flags, int *want);
 /* After n > 0 bytes of that send were queued: records what is due for them. */
 void sock_errq_post_send(synack_stack *st, int s, int flags);
+/* Queues record e on socket s (an ICMP error for an echo socket): 0, or -ENOMEM when the
+ * queue cannot be allocated (a full queue drops the record, counted in its stat). */
+int sock_errq_push(synack_stack *st, int s, const synack_sock_err *e);
 /* POLLERR while records are waiting. */
 short sock_errq_poll(const synack_sock *so);
 /* Frees the queue (socket release, stack destruction). */

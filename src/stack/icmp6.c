@@ -213,12 +213,46 @@ static void error_to_udp(synack_stack *st, const icmp6_msg *m)
     udp6_icmp_input(st, m->type, m->code, q + 8, q + 24, rd16(t), rd16(t + 2));
 }
 
+/* An echo request of ours (ICMPv6 right after the fixed header, as we send it unless
+ * fragmented): its echo socket hears of it (Linux's icmpv6_err, then ping_err); a Packet
+ * Too Big also lowers the path MTU. A quote too short for the identifier is malformed. */
+static void error_to_ping(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
+{
+    const uint8_t *q = m->payload;
+    const uint8_t *t = q + IPV6_HDR_LEN;
+    if (m->payload_len < IPV6_HDR_LEN + ICMP6_HDR_LEN) {
+        stack_drop(st, NULL, SYNACK_CTR_Icmp6InErrors, "icmp6-bad-quote");
+        return;
+    }
+    if (t[0] != ICMP6_ECHO_REQUEST || t[1] != 0) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-ignored");
+        return;
+    }
+    ping_error e = {.type = m->type,
+                    .code = m->code,
+                    .ours = {.v6 = 1, .port = rd16(t + 4)},
+                    .theirs = {.v6 = 1},
+                    .offender = {.v6 = 1},
+                    .echo = t};
+    memcpy(e.ours.a6, q + 8, 16);
+    memcpy(e.theirs.a6, q + 24, 16);
+    memcpy(e.offender.a6, h->src.b, 16);
+    e.info = m->rest; /* Linux's icmpv6_notify passes the field whatever the type */
+    if (m->type == ICMP6_PACKET_TOO_BIG)
+        ip6_pmtu_report(st, q + 24, m->rest);
+    (void)ping_err(st, &e);
+}
+
 /* An error quotes the packet that caused it from its IPv6 header on. If that was a TCP
  * segment of ours (TCP right after the fixed header, as we send it), TCP hears of it. */
-static void error_to_tcp(synack_stack *st, const icmp6_msg *m)
+static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
 {
     const uint8_t *q = m->payload;
     size_t n = m->payload_len;
+    if (n >= IPV6_HDR_LEN && (q[0] >> 4) == 6 && q[6] == IP_PROTO_ICMPV6) {
+        error_to_ping(st, h, m);
+        return;
+    }
     if (n >= IPV6_HDR_LEN + 8 && (q[0] >> 4) == 6 &&
         (q[6] == IP_PROTO_UDP || q[6] == IP_PROTO_FRAGMENT)) {
         error_to_udp(st, m);
@@ -304,19 +338,19 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
     }
     case ICMP6_DEST_UNREACH:
         stack_count(st, SYNACK_CTR_Icmp6InDestUnreachs);
-        error_to_tcp(st, &m);
+        error_to_tcp(st, h, &m);
         return;
     case ICMP6_PACKET_TOO_BIG:
         stack_count(st, SYNACK_CTR_Icmp6InPktTooBigs);
-        error_to_tcp(st, &m);
+        error_to_tcp(st, h, &m);
         return;
     case ICMP6_TIME_EXCEEDED:
         stack_count(st, SYNACK_CTR_Icmp6InTimeExcds);
-        error_to_tcp(st, &m);
+        error_to_tcp(st, h, &m);
         return;
     case ICMP6_PARAM_PROBLEM:
         stack_count(st, SYNACK_CTR_Icmp6InParmProblems);
-        error_to_tcp(st, &m);
+        error_to_tcp(st, h, &m);
         return;
     case ICMP6_ND_NS:
     case ICMP6_ND_NA:

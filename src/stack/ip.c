@@ -8,6 +8,7 @@
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
+#include "wire/bytes.h"
 #include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
@@ -160,7 +161,37 @@ static void icmp_unreachable(synack_stack *st, const ipv4_hdr *ip, const uint8_t
  * of its payload (RFC 792; RFC 1122 3.2.2). If that was a TCP segment of ours, TCP hears
  * about it (RFC 1122 4.2.3.9, RFC 1191); the quote is read byte by byte because it is
  * truncated by design, so ipv4_parse would refuse it. */
-static void icmp_error_to_tcp(synack_stack *st, const icmp_msg *m)
+/* The quote names an echo request we sent: its echo socket hears of it (Linux's ping_err).
+ * A quote too short to hold the request's identifier is malformed (Linux: InErrors). */
+static void icmp_error_to_ping(synack_stack *st, const ipv4_hdr *ip, const icmp_msg *m, size_t ihl)
+{
+    const uint8_t *q = m->payload;
+    if (ihl < IPV4_HDR_LEN || m->payload_len < ihl + ICMP_HDR_LEN) {
+        stack_count(st, SYNACK_CTR_InErrs);
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-bad-quote");
+        return;
+    }
+    const uint8_t *t = q + ihl;
+    if (t[0] != ICMP_ECHO_REQUEST || t[1] != 0 || (rd16(q + 6) & 0x1fff) != 0) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ignored");
+        return;
+    }
+    ping_error e = {.type = m->type,
+                    .code = m->code,
+                    .ours = {.v4 = rd32(q + 12), .port = rd16(t + 4)},
+                    .theirs = {.v4 = rd32(q + 16)},
+                    .offender = {.v4 = ip->src},
+                    .echo = t};
+    if (m->type == ICMP_PARAM_PROBLEM)
+        e.info = m->rest >> 24; /* the pointer, as Linux's icmp_unreach reports it */
+    if (m->type == ICMP_DEST_UNREACH && m->code == ICMP_CODE_FRAG_NEEDED) {
+        e.info = m->rest & 0xffff;
+        ip_pmtu_report(st, e.theirs.v4, e.info, rd16(q + 2));
+    }
+    (void)ping_err(st, &e);
+}
+
+static void icmp_error_to_tcp(synack_stack *st, const ipv4_hdr *ip, const icmp_msg *m)
 {
     const uint8_t *q = m->payload;
     size_t n = m->payload_len;
@@ -169,6 +200,14 @@ static void icmp_error_to_tcp(synack_stack *st, const icmp_msg *m)
         return;
     }
     size_t ihl = (size_t)(q[0] & 0x0f) * 4;
+    if (q[9] == IP_PROTO_ICMP) {
+        icmp_error_to_ping(st, ip, m, ihl);
+        return;
+    }
+    if (m->type == ICMP_PARAM_PROBLEM) { /* only an echo socket hears of one */
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ignored");
+        return;
+    }
     if (ihl < IPV4_HDR_LEN || n < ihl + 8 || (q[9] != IP_PROTO_TCP && q[9] != IP_PROTO_UDP)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-bad-quote");
         return;
@@ -229,10 +268,11 @@ static void icmp_input(synack_stack *st, const ipv4_hdr *ip)
         if (ping_input(st, &from, &to, ip->payload, ip->payload_len))
             return;
     }
-    if (m.type == ICMP_DEST_UNREACH || m.type == ICMP_TIME_EXCEEDED) {
+    if (m.type == ICMP_DEST_UNREACH || m.type == ICMP_TIME_EXCEEDED ||
+        m.type == ICMP_PARAM_PROBLEM) {
         if (m.type == ICMP_DEST_UNREACH)
             stack_count(st, SYNACK_CTR_InDestUnreachs);
-        icmp_error_to_tcp(st, &m);
+        icmp_error_to_tcp(st, ip, &m);
         return;
     }
     stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ignored");

@@ -13,6 +13,7 @@
 
 #include "stack/stack_impl.h"
 #include "tcp/tcp.h"
+#include "udp/udp.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
 #include "wire/icmp.h"
@@ -226,6 +227,10 @@ static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pk
     (void)target;
     synack_stack *st = ctx;
     stack_drop(st, NULL, SYNACK_CTR_Ip6OutDiscards, "nd-resolution-failed");
+    if (len >= IPV6_HDR_LEN && pkt[6] == IP_PROTO_ICMPV6) {
+        ping_link_failure(st, pkt, len); /* Linux: Address Unreachable, from us */
+        return;
+    }
     if (len < IPV6_HDR_LEN + 8 || pkt[6] != IP_PROTO_TCP)
         return;
     const uint8_t *t = pkt + IPV6_HDR_LEN;

@@ -1000,16 +1000,28 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
     }
 }
 
+/* IP_RECVERR / IPV6_RECVERR: only echo sockets have ICMP errors to queue (UDP sockets
+ * report them as the pending error only). Clearing it empties nothing, as Linux's. */
+static int set_recverr(synack_sock *so, int v)
+{
+    if (!so->udp || !so->udp->ping)
+        return -ENOPROTOOPT;
+    so->udp->recverr = v != 0;
+    return 0;
+}
+
 /* IPPROTO_IPV6 options of an AF_INET6 socket: IPV6_V6ONLY, settable until the socket has
  * a port (as Linux: -EINVAL after bind, listen or connect). */
 static int set_ipv6_option(synack_sock *so, int name, const void *val, socklen_t len)
 {
-    if (!so->v6 || name != SYNACK_IPV6_V6ONLY)
+    if (!so->v6 || (name != SYNACK_IPV6_V6ONLY && name != SYNACK_IPV6_RECVERR))
         return -ENOPROTOOPT;
     int v;
     int rc = get_int(val, len, &v);
     if (rc)
         return rc;
+    if (name == SYNACK_IPV6_RECVERR)
+        return set_recverr(so, v);
     if (so->bound || so->lst || so->conn)
         return -EINVAL;
     so->v6only = v != 0;
@@ -1032,12 +1044,15 @@ static int get_ip_int(const void *val, socklen_t len, int *out)
  * bind(), so a connection needs no notice. */
 static int set_ip_option(synack_sock *so, int name, const void *val, socklen_t len)
 {
-    if (name != IP_TOS && name != IP_MTU_DISCOVER && name != IP_FREEBIND)
+    if (name != IP_TOS && name != IP_MTU_DISCOVER && name != IP_FREEBIND &&
+        name != SYNACK_IP_RECVERR)
         return -ENOPROTOOPT;
     int v;
     int rc = get_ip_int(val, len, &v);
     if (rc)
         return rc;
+    if (name == SYNACK_IP_RECVERR)
+        return set_recverr(so, v);
     if (name == IP_TOS) {
         /* TCP owns the ECN field (RFC 3168 6.1.1: not the application's to set) */
         so->knobs.tos = (uint8_t)(v & ~0x03);
@@ -1264,12 +1279,18 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         }
     }
     if (level == SYNACK_IPPROTO_IPV6) {
+        if (so->v6 && name == SYNACK_IPV6_RECVERR && so->udp && so->udp->ping)
+            return put_int(val, len, so->udp->recverr);
         if (!so->v6 || name != SYNACK_IPV6_V6ONLY)
             return -ENOPROTOOPT;
         return put_int(val, len, so->v6only);
     }
     if (level == IPPROTO_IP) {
         switch (name) {
+        case SYNACK_IP_RECVERR:
+            if (!so->udp || !so->udp->ping)
+                return -ENOPROTOOPT;
+            return put_ip_int(val, len, so->udp->recverr);
         case IP_TOS:
             return put_ip_int(val, len, k->tos);
         case IP_MTU_DISCOVER:

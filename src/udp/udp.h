@@ -44,8 +44,9 @@ typedef struct udp_sock {
     uint8_t v4only;    /* an AF_INET6 socket bound to an IPv4-mapped address */
     uint8_t ping;      /* an ICMP(v6) echo socket: its "port" is the echo identifier */
     uint8_t raddr6[16];
-    int err;   /* pending error from ICMP (positive errno), 0: none */
-    int hnext; /* next socket id on its port chain, -1: end */
+    uint8_t recverr; /* IP_RECVERR / IPV6_RECVERR (echo sockets): errors go on the queue */
+    int err;         /* pending error from ICMP (positive errno), 0: none */
+    int hnext;       /* next socket id on its port chain, -1: end */
 } udp_sock;
 
 /* The stack's UDP table (synack_stack.udp), allocated with the first UDP socket. */
@@ -111,6 +112,9 @@ int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum
 /* An ICMP error quoting a UDP datagram of ours (RFC 1122 4.1.3.3). */
 void udp_icmp_input(synack_stack *st, uint8_t type, uint8_t code, uint32_t src, uint32_t dst,
                     uint16_t sport, uint16_t dport);
+/* The errno an ICMP error (type, code) stands for; *hard: whether it reaches a socket
+ * without IP_RECVERR (Linux's icmp_err_convert). 0: none. */
+int icmp_errno(uint8_t type, uint8_t code, int *hard);
 /* The socket a datagram to daddr:dport from saddr:sport goes to, or -1. */
 int udp_lookup(synack_stack *st, uint32_t daddr, uint16_t dport, uint32_t saddr, uint16_t sport);
 /* The same for either family: dst and src carry addresses and ports. */
@@ -127,6 +131,8 @@ int udp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, size_t l
 /* An ICMPv6 error (as the ICMP type and code it stands for) quoting a datagram of ours. */
 void udp6_icmp_input(synack_stack *st, uint8_t type, uint8_t code, const uint8_t src[16],
                      const uint8_t dst[16], uint16_t sport, uint16_t dport);
+/* The same for ICMPv6 (Linux's icmpv6_err_convert). */
+int icmp6_errno(uint8_t type, uint8_t code, int *hard);
 /* Sends one datagram over IPv6 from src:sport to dst:dport (fragmented at the source past
  * the path MTU, RFC 8200 4.5, unless IPV6_DONTFRAG's kin IP_PMTUDISC_DO forbids it). */
 long udp6_emit(synack_stack *st, const synack_sock *so, const uint8_t src[16], uint16_t sport,
@@ -150,5 +156,21 @@ int ping_check(const synack_sock *so, const sock_addr *d, const uint8_t *buf, si
  * identifier. Returns whether a socket took it. */
 int ping_input(synack_stack *st, const sock_addr *from, const sock_addr *to, const uint8_t *msg,
                size_t len);
+/* An ICMP(v6) error about an echo request we sent (Linux's ping_err). */
+typedef struct ping_error {
+    uint8_t type, code;  /* the error's, in its own family's numbering */
+    uint32_t info;       /* ee_info as Linux gives it: an MTU, a pointer, or 0 */
+    sock_addr ours;      /* the request's source; port: its identifier */
+    sock_addr theirs;    /* the request's destination */
+    sock_addr offender;  /* who sent the error (us, for a failed neighbor resolution) */
+    const uint8_t *echo; /* the quoted request from its ICMP header on: at least 8 bytes */
+} ping_error;
+/* Hands the error to the echo socket whose request it quotes: on its error queue with
+ * IP_RECVERR / IPV6_RECVERR, as the pending error (next recv) when that is set or the
+ * error is hard and the socket connected. Returns whether a socket took it. */
+int ping_err(synack_stack *st, const ping_error *e);
+/* A packet we sent that never left: its neighbor did not answer (ARP, RFC 4861 7.2.2).
+ * If it was an echo request, its socket hears Host / Address Unreachable from us. */
+void ping_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 
 #endif

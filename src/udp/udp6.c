@@ -82,7 +82,7 @@ int udp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, size_t l
 
 /* Linux's icmpv6_err_convert: the errno an ICMPv6 error stands for, and whether it is
  * hard (only those reach a socket without IPV6_RECVERR). */
-static int icmp6_errno(uint8_t type, uint8_t code, int *hard)
+int icmp6_errno(uint8_t type, uint8_t code, int *hard)
 {
     *hard = 0;
     switch (type) {

@@ -204,7 +204,7 @@ int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum
 
 /* The errno an ICMP error stands for, and whether it is hard (Linux's icmp_err_convert:
  * only those are reported to a socket without IP_RECVERR). */
-static int icmp_errno(uint8_t type, uint8_t code, int *hard)
+int icmp_errno(uint8_t type, uint8_t code, int *hard)
 {
     *hard = 0;
     if (type == ICMP_TIME_EXCEEDED)

@@ -14,7 +14,9 @@
 #define ICMP_DEST_UNREACH 3   /* Destination Unreachable (RFC 792). */
 #define ICMP_ECHO_REQUEST 8   /* Echo (RFC 792). */
 #define ICMP_TIME_EXCEEDED 11 /* Time Exceeded (RFC 792). */
+#define ICMP_PARAM_PROBLEM 12 /* Parameter Problem (RFC 792). */
 
+#define ICMP_CODE_HOST_UNREACH 1  /* Destination Unreachable: host unreachable. */
 #define ICMP_CODE_PROTO_UNREACH 2 /* Destination Unreachable: protocol unreachable. */
 #define ICMP_CODE_PORT_UNREACH 3  /* Destination Unreachable: port unreachable. */
 #define ICMP_CODE_FRAG_NEEDED 4   /* Destination Unreachable: DF set, too big (RFC 1191). */

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The kernel pings synack on a TAP device: ARP resolves (RFC 826), ICMP echo requests of
-# several sizes up to the full MTU are answered (RFC 792), and the capture is clean.
+# several sizes up to the full MTU are answered (RFC 792), and the capture is clean. Then
+# `synack ping` pings the kernel (3 replies) and an unresolvable address (Destination Host
+# Unreachable from ourselves, exit 1).
 source "$(dirname "$0")/lib/common.bash"
 require ping tshark
 setup_ns
@@ -24,6 +26,26 @@ nsx ip neigh show "$SYNACK_IP" dev "$TAP" | grep -q "lladdr 02:" ||
 stop "$SERVE_PID" || fail "synack serve exited with an error"
 grep -q "^InEchos *20$" "$WORK/serve.out" || fail "synack did not count 20 echo requests: $(grep Echo "$WORK/serve.out")"
 grep -q "^OutEchoReps *20$" "$WORK/serve.out" || fail "synack did not count 20 echo replies"
+
+# The other way: `synack ping` (an echo socket) pings the kernel, then an address nobody
+# holds, whose ARP resolution fails: ping's "Destination Host Unreachable" and exit 1.
+out=$(nsx timeout 20 "$SYNACK_BIN" ping --tap "$TAP" --addr "$SYNACK_IP/24" --no-ctl \
+    -c 3 -i 0.2 "$KERNEL_IP") || fail "synack ping $KERNEL_IP: exit $?: $out"
+[ "$(grep -c "^64 bytes from $KERNEL_IP: icmp_seq=[123] time=[0-9.]* ms$" <<<"$out")" = 3 ] ||
+    fail "synack ping $KERNEL_IP: not 3 replies: $out"
+grep -q "^3 packets transmitted, 3 received, 0% packet loss" <<<"$out" ||
+    fail "synack ping $KERNEL_IP: summary: $out"
+grep -q "^rtt min/avg/max/mdev = " <<<"$out" || fail "synack ping: no rtt line: $out"
+log "synack ping $KERNEL_IP: 3 replies"
+rc=0
+out=$(nsx timeout 20 "$SYNACK_BIN" ping --tap "$TAP" --addr "$SYNACK_IP/24" --no-ctl \
+    -c 2 -i 0.2 -W 5 192.0.2.77) || rc=$?
+[ "$rc" = 1 ] || fail "synack ping 192.0.2.77: exit $rc, expected 1: $out"
+grep -q "^From $SYNACK_IP icmp_seq=1 Destination Host Unreachable$" <<<"$out" ||
+    fail "synack ping 192.0.2.77: no unreachable line: $out"
+grep -q "^2 packets transmitted, 0 received, +2 errors, 100% packet loss" <<<"$out" ||
+    fail "synack ping 192.0.2.77: summary: $out"
+log "synack ping 192.0.2.77: Destination Host Unreachable, exit 1"
 stop_capture
 check_capture "$WORK/tap.pcap"
 check_capture "$WORK/synack.pcap"

@@ -5,8 +5,9 @@
 # dual-stack listener, curl -4; `synack stat` lists its IPv6 listener and connection in
 # RFC 5952 form; `synack connect --to [IPV6]:PORT` sends to the kernel's socat over a TUN
 # (IPv6-only: no --addr) and over the TAP, checked by SHA-256; an IPv6-only serve on the
-# TUN answers curl -6. Short on purpose: the bulk IPv6 transfers are
-# ipv6_tap.sh, ipv6_tun.sh and the transfer tests. Skips (77) without root or namespaces.
+# TUN answers curl -6; `synack ping -6` gets 3 replies from the kernel over the TAP and the
+# TUN, and "Address unreachable" (exit 1) from an address that never answers ND. Short on
+# purpose: the bulk IPv6 transfers are ipv6_tap.sh, ipv6_tun.sh and the transfer tests. Skips (77) without root or namespaces.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/v6.bash"
 require curl socat sha256sum python3
@@ -86,4 +87,26 @@ page=$(nsx timeout 10 curl -6 -sS --fail -g "http://[$S6T]/") || fail "curl -6 o
 grep -q "Hello from synack" <<<"$page" || fail "IPv6-only serve: unexpected page: $page"
 stop "$SERVE6_PID" || fail "IPv6-only serve exited with an error: $(cat "$WORK/serve6.err")"
 log "an IPv6-only serve on [$S6T]:80 answers curl -6"
+
+# 5. `synack ping -6` pings the kernel over the TAP (Neighbor Discovery) and the TUN, then
+# an address on the TAP's link that never answers ND: "Address unreachable", exit 1
+ping6_kernel() { # ping6_kernel DEVICE-OPTION DEVICE ADDR6 KERNEL6
+    local out
+    out=$(nsx timeout 20 "$SYNACK_BIN" ping -6 "$1" "$2" --addr6 "$3/64" --no-ctl -c 3 -i 0.2 \
+        "$4") || fail "synack ping -6 $4 over $2: exit $?: $out"
+    [ "$(grep -c "^64 bytes from $4: icmp_seq=[123] time=[0-9.]* ms$" <<<"$out")" = 3 ] ||
+        fail "synack ping -6 $4 over $2: not 3 replies: $out"
+    grep -q "^3 packets transmitted, 3 received, 0% packet loss" <<<"$out" ||
+        fail "synack ping -6 $4 over $2: summary: $out"
+    log "synack ping -6 $1 $2 $4: 3 replies"
+}
+ping6_kernel --tap "$TAP" "$S6" "$K6"
+ping6_kernel --tun "$TUN" "$S6T" "$K6T"
+rc=0
+out=$(nsx timeout 20 "$SYNACK_BIN" ping --tap "$TAP" --addr6 "$S6/64" --no-ctl -c 2 -i 0.2 -W 5 \
+    2001:db8::77) || rc=$?
+[ "$rc" = 1 ] || fail "synack ping 2001:db8::77: exit $rc, expected 1: $out"
+grep -q "^From $S6 icmp_seq=1 Destination unreachable: Address unreachable$" <<<"$out" ||
+    fail "synack ping 2001:db8::77: no unreachable line: $out"
+log "synack ping 2001:db8::77: Address unreachable, exit 1"
 log "PASS"

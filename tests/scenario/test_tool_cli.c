@@ -19,8 +19,8 @@
 
 static const char *bin; /* $SYNACK_BIN */
 
-static const char *const commands[] = {"sim",   "demo", "serve",   "connect",
-                                       "bench", "stat", "gateway", "help"};
+static const char *const commands[] = {"sim",  "demo",    "serve", "connect", "bench",
+                                       "stat", "gateway", "ping",  "help"};
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 /* Runs the tool with up to 4 arguments (NULL-terminated). */

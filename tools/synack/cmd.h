@@ -13,6 +13,8 @@ void cmd_sim_usage(void);
 int cmd_serve(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+/* ping: echo requests over a TUN/TAP device, iputils ping's output (cmd_ping.c). */
+int cmd_ping(int argc, char **argv);
 /* bench: side-by-side figures against the Linux kernel (cmd_bench*.c). */
 int cmd_bench(int argc, char **argv);
 /* gateway: a network namespace's TCP relayed to host sockets (cmd_gateway*.c). */

@@ -26,6 +26,10 @@ static const command commands[] = {
      "serve an application over a TAP device"},
     {"connect", cmd_connect, "--tap IF --addr A/LEN --to A:PORT [--send FILE|-] [--recv FILE|-]",
      "connect to a server over a TAP device"},
+    {"ping", cmd_ping,
+     "[-4|-6] [-c COUNT] [-i INTERVAL] [-s SIZE] [-W TIMEOUT] --tap IF|--tun IF --addr A/LEN "
+     "DEST",
+     "ping an address over a TUN/TAP device (iputils ping's output)"},
     {"bench", cmd_bench, "NAME|all|--list [--json] [--quick] [--bytes N] [--count N] ...",
      "side-by-side figures for synack and the Linux kernel"},
     {"stat", cmd_stat, "--tap IF | --tun IF [--conns | --counters | --count STATE]",
