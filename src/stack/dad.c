@@ -6,8 +6,11 @@
  * the last is left RetransTimer to draw an answer. An NA for it (5.4.4) or another node's
  * DAD probe (an NS from ::, 5.4.3) makes it a duplicate: never used, counted
  * (Ip6DadFailed), noted, and reported by synack_addr6_state. Each address has its own
- * count and timer: SLAAC may add the global one while the link-local one is checked. Not here: the
- * random delay before the first probe (5.4.2 SHOULD, for many hosts starting at once) and RFC
+ * count and timer: SLAAC may add the global one while the link-local one is checked. With
+ * cfg.dad_delay, joining the group and the first probe wait a random 0..1 s
+ * (MAX_RTR_SOLICITATION_DELAY, 5.4.2 SHOULD, for many hosts starting at once), from the
+ * first poll or from the RA that formed the address; off by default so that a stack's first
+ * poll probes, as tests and sims expect. A duplicate's group is left (mld.c). Not here: RFC
  * 7527's looped-back probes. */
 #include <errno.h>
 #include <string.h>
@@ -15,7 +18,8 @@
 #include "stack/stack_impl.h"
 #include "wire/icmpv6.h"
 
-#define DAD_RETRANS_US 1000000u /* RetransTimer (RFC 4861 10: RETRANS_TIMER) */
+#define DAD_RETRANS_US 1000000u   /* RetransTimer (RFC 4861 10: RETRANS_TIMER) */
+#define DAD_MAX_DELAY_US 1000000u /* MAX_RTR_SOLICITATION_DELAY (RFC 4861 10) */
 
 static void slot_addr(const synack_stack *st, int slot, ipv6_addr *a)
 {
@@ -56,6 +60,27 @@ void ip6_dad_init(synack_stack *st)
         /* Due at once: the first poll probes (the stack has no time before). */
         st->dad_timer[i] = st->dad_state[i] == SYNACK_ADDR6_TENTATIVE ? 0 : UINT64_MAX;
     }
+    st->dad_delay_armed = (uint8_t)(st->cfg.dad_delay && st->cfg.dad_transmits);
+}
+
+/* The tentative addresses' first probes, and the report joining their groups that goes
+ * before them (5.4.2), wait until `at`. */
+static void delay_until(synack_stack *st, uint64_t at)
+{
+    for (int i = 0; i < 2; i++)
+        if (st->dad_state[i] == SYNACK_ADDR6_TENTATIVE && st->dad_sent[i] == 0 &&
+            st->dad_timer[i] < at)
+            st->dad_timer[i] = at;
+    if (st->mld_timer != UINT64_MAX && st->mld_timer < at)
+        st->mld_timer = at;
+}
+
+void ip6_dad_delay(synack_stack *st)
+{
+    if (!st->dad_delay_armed)
+        return;
+    st->dad_delay_armed = 0;
+    delay_until(st, st->now + rng_below(&st->rng, DAD_MAX_DELAY_US + 1));
 }
 
 int ip6_addr_state(const synack_stack *st, const ipv6_addr *a)
@@ -112,6 +137,9 @@ void ip6_dad_start_global(synack_stack *st)
     st->dad_state[1] = st->cfg.dad_transmits ? SYNACK_ADDR6_TENTATIVE : SYNACK_ADDR6_PREFERRED;
     st->dad_sent[1] = 0;
     st->dad_timer[1] = st->cfg.dad_transmits ? st->now : UINT64_MAX;
+    /* 5.4.2: an address an RA to all-nodes formed is delayed even when not the first */
+    if (st->cfg.dad_delay && st->cfg.dad_transmits)
+        delay_until(st, st->now + rng_below(&st->rng, DAD_MAX_DELAY_US + 1));
 }
 
 uint64_t ip6_dad_deadline(const synack_stack *st)
@@ -137,6 +165,9 @@ int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
     stack_note(st, i ? "dad: the global address is a duplicate, not used"
                      : "dad: the link-local address is a duplicate, not used");
     st->dad_timer[i] = UINT64_MAX;
+    ipv6_addr a;
+    slot_addr(st, i, &a);
+    ip6_mld_leave(st, &a);
     return 1;
 }
 

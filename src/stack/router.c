@@ -10,7 +10,10 @@
  *   Lifetime, RA_MAX_PREFIXES of them, consulted for the next hop (5.2); a zero lifetime
  *   removes one.
  * - Reachable Time and Retrans Timer go to the neighbor cache; the source link-layer
- *   address to its entry (6.3.4). Cur Hop Limit and the MTU option are not applied.
+ *   address to its entry, marked a router (6.3.4). Cur Hop Limit, when specified, is the
+ *   hop limit of what we send (ip6.c); the MTU option, from 1280 up to the netif's MTU,
+ *   the link's MTU for IPv6 (ip6_link_mtu), others ignored and counted
+ *   (Icmp6InRaMtuIgnored). A non-zero Router Lifetime ends Router Solicitations (rs.c).
  * - cfg.slaac: a prefix with the autonomous flag forms the global address from it and the
  *   interface identifier (modified EUI-64) when none is configured, through DAD; its valid
  *   lifetime is kept by 5.5.3 e)'s two-hour rule, and it is removed when that runs out. A
@@ -144,14 +147,36 @@ static void autoconf(synack_stack *st, const nd_prefix *pi)
     st->slaac_valid = valid;
     st->slaac_preferred = expiry(st->now, pi->preferred);
     stack_note(st, "slaac: a global address formed, tentative");
-    ip6_dad_start_global(st);
     ip6_mld_start(st);
+    ip6_dad_start_global(st); /* after: a delayed probe delays the join with it */
+}
+
+uint32_t ip6_link_mtu(const synack_stack *st)
+{
+    return st->ra_mtu ? st->ra_mtu : st->cfg.netif.mtu;
+}
+
+/* 6.3.4: the MTU option sets the link's MTU for IPv6 when it is one the link can carry:
+ * IPv6's minimum (RFC 8200 5) up to the netif's own. */
+static void update_mtu(synack_stack *st, uint32_t mtu)
+{
+    if (mtu < IPV6_MIN_MTU || mtu > st->cfg.netif.mtu) {
+        stack_drop(st, NULL, SYNACK_CTR_Icmp6InRaMtuIgnored, "ra-mtu-bogus");
+        return;
+    }
+    st->ra_mtu = mtu;
 }
 
 void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
 {
     stack_count(st, SYNACK_CTR_Icmp6InRouterAdvertisements);
     update_router(st, &h->src, nd->router_lifetime);
+    if (nd->router_lifetime)
+        ip6_rs_stop(st); /* 6.3.7: a default router is known */
+    if (nd->cur_hop_limit)
+        st->ra_hop_limit = nd->cur_hop_limit;
+    if (nd->opts.has_mtu)
+        update_mtu(st, nd->opts.mtu);
     if (nd->reachable_ms && nd->reachable_ms <= MAX_REACHABLE_MS &&
         (uint64_t)nd->reachable_ms * 1000u != st->nd.cfg.base_reachable_us)
         nd_cache_set_reachable(&st->nd, (uint64_t)nd->reachable_ms * 1000u, &st->rng);
@@ -178,12 +203,15 @@ void ip6_ra_poll(synack_stack *st)
     if (!st->slaac_on || st->now < st->slaac_valid)
         return;
     /* 5.5.4: a valid lifetime run out, the address is gone */
+    ipv6_addr gone;
+    memcpy(gone.b, st->cfg.netif.addr6, 16);
     memset(st->cfg.netif.addr6, 0, 16);
     st->cfg.netif.prefix6_len = 0;
     st->slaac_on = 0;
     st->dad_state[1] = 0;
     st->dad_timer[1] = UINT64_MAX; /* were its DAD still running */
     stack_note(st, "slaac: the global address's valid lifetime ended, removed");
+    ip6_mld_leave(st, &gone);
 }
 
 uint64_t ip6_ra_deadline(const synack_stack *st)

@@ -215,12 +215,53 @@ static void test_dad_off_and_bounds(void **state)
     assert_string_equal(field, "dad_transmits");
 }
 
+/* cfg.dad_delay (RFC 4862 5.4.2): the join and the first probes wait one random 0..1 s
+ * from the first poll, the seeded generator's draw; the verdict RetransTimer after. */
+static void test_dad_random_delay(void **state)
+{
+    (void)state;
+    synack_config c;
+    synack_config_default(&c);
+    assert_int_equal(c.dad_delay, 0); /* off: the first poll probes */
+    eth6_config(&c, &cap, MAC_US, US6);
+    c.dad_delay = 1;
+    c.mld_reports = 1;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_next_deadline(st), 0);
+    assert_int_equal(synack_poll(st, 5 * S), 0);
+    assert_int_equal(cap.n, 0);
+    uint64_t t = synack_next_deadline(st);
+    assert_true(t > 5 * S && t <= 6 * S);
+    assert_int_equal(synack_poll(st, t - 1), 0);
+    assert_int_equal(cap.n, 0);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_TENTATIVE);
+    assert_int_equal(synack_poll(st, t), 0);
+    assert_int_equal(cap.n, 3);
+    assert_int_equal(cap.f[0].b[ETH_HDR_LEN + IPV6_HDR_LEN + 8], 143); /* the join first */
+    assert_probe(1, LL6);
+    assert_probe(2, US6);
+    assert_int_equal(synack_next_deadline(st), t + S);
+    assert_int_equal(synack_poll(st, t + S - 1), 0);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_TENTATIVE);
+    assert_int_equal(synack_poll(st, t + S), 0);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_PREFERRED);
+    assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_PREFERRED);
+    assert_int_equal(cap.n, 3);
+    synack_stack_free(st);
+
+    c.dad_delay = 2;
+    const char *field = NULL;
+    assert_int_equal(synack_config_check(&c, &field), -EINVAL);
+    assert_string_equal(field, "dad_delay");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dad_success),        cmocka_unit_test(test_dad_transmits_two),
         cmocka_unit_test(test_dad_fails_on_na),    cmocka_unit_test(test_dad_fails_on_other_probe),
-        cmocka_unit_test(test_dad_off_and_bounds),
+        cmocka_unit_test(test_dad_off_and_bounds), cmocka_unit_test(test_dad_random_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
