@@ -313,8 +313,9 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         stack_count(st, SYNACK_CTR_Icmp6InNeighborAdvertisements);
         if (ip6_dad_input(st, h, &nd))
             return;
-        (void)nd_input_na(&st->nd, &nd.target, nd.flags, nd.opts.has_tlla ? nd.opts.tlla : NULL,
-                          st->now);
+        if (nd_input_na(&st->nd, &nd.target, nd.flags, nd.opts.has_tlla ? nd.opts.tlla : NULL,
+                        st->now))
+            ip6_ra_not_router(st, &nd.target);
         return;
     }
     if (nd.type == ICMP6_ND_RA) {

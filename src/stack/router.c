@@ -10,7 +10,8 @@
  *   Lifetime, RA_MAX_PREFIXES of them, consulted for the next hop (5.2); a zero lifetime
  *   removes one.
  * - Reachable Time and Retrans Timer go to the neighbor cache; the source link-layer
- *   address to its entry, marked a router (6.3.4). Cur Hop Limit, when specified, is the
+ *   address to its entry, marked a router (6.3.4), which an NA without the Router flag
+ *   takes off the Default Router List (7.2.5). Cur Hop Limit, when specified, is the
  *   hop limit of what we send (ip6.c); the MTU option, from 1280 up to the netif's MTU,
  *   the link's MTU for IPv6 (ip6_link_mtu), others ignored and counted
  *   (Icmp6InRaMtuIgnored). A non-zero Router Lifetime ends Router Solicitations (rs.c).
@@ -50,6 +51,17 @@ int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst)
             return 1;
     }
     return 0;
+}
+
+void ip6_ra_not_router(synack_stack *st, const ipv6_addr *addr)
+{
+    for (int i = 0; i < RA_MAX_ROUTERS; i++) {
+        ra_router *r = &st->ra_routers[i];
+        if (r->expires > st->now && memcmp(r->addr, addr->b, 16) == 0) {
+            r->expires = 0;
+            stack_note(st, "ra: a default router advertised itself a host, removed");
+        }
+    }
 }
 
 int ip6_ra_default_router(const synack_stack *st, ipv6_addr *out)
@@ -184,6 +196,7 @@ void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
         st->nd.cfg.retrans_us = (uint64_t)nd->retrans_ms * 1000u;
     if (nd->opts.has_slla)
         nd_input_slla(&st->nd, &h->src, nd->opts.slla, st->now);
+    nd_set_router(&st->nd, &h->src);
     for (int i = 0; i < nd->opts.nprefix; i++) {
         const nd_prefix *pi = &nd->opts.prefix[i];
         /* 6.3.4: the link-local prefix is ignored, whatever its flags */

@@ -349,6 +349,8 @@ void ip6_dad_delay(synack_stack *st);
 void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst);
 int ip6_ra_default_router(const synack_stack *st, ipv6_addr *out);
+/* 7.2.5: an NA said addr is no longer a router: off the Default Router List. */
+void ip6_ra_not_router(synack_stack *st, const ipv6_addr *addr);
 void ip6_ra_poll(synack_stack *st);
 uint64_t ip6_ra_deadline(const synack_stack *st);
 /* rs.c: Router Solicitations (RFC 4861 6.3.7). ip6_rs_stop: an RA named a default router. */

@@ -303,6 +303,36 @@ static void test_slaac_dad_delay(void **state)
     synack_stack_free(st);
 }
 
+/* An NA from fe80::1 for itself (unsolicited, override, with its TLLA) with flags. */
+static void router_na(synack_stack *st, uint64_t now, uint8_t flags)
+{
+    ipv6_addr r = eth6_addr(RTR_LL), all = eth6_addr(ALL_NODES);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    uint8_t l4[64], f[200];
+    size_t n = nd_na_emit(l4, sizeof(l4), flags, &r, MAC_RTR, &r, &all);
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &r, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, now, f, fl);
+}
+
+/* 6.3.4: the RA's sender is a router in the neighbor cache; an NA from it without the
+ * Router flag then takes it off the Default Router List (7.2.5). */
+static void test_na_ends_router(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    ra(st, S, RTR_LL, 255, 1800, NULL, 0);
+    router_na(st, 2 * S, ND_NA_OVERRIDE | ND_NA_ROUTER); /* still a router */
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.n, 1);
+    assert_memory_equal(cap.f[0].b, MAC_RTR, 6);
+    router_na(st, 3 * S, ND_NA_OVERRIDE);
+    uint64_t noroutes = synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), noroutes + 1);
+    assert_int_equal(cap.n, 1);
+    synack_stack_free(st);
+}
+
 /* The MSS option of the SYN in frame f (0: none). */
 static uint16_t syn_mss(const eth6_frame *f)
 {
@@ -383,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_redirect_ignored),
         cmocka_unit_test(test_hop_limit_and_mtu),
         cmocka_unit_test(test_slaac_dad_delay),
+        cmocka_unit_test(test_na_ends_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
