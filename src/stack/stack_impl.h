@@ -205,17 +205,17 @@ struct synack_stack {
     uint8_t mld_answer_all;   /* the answer covers every group (a general query) */
     uint8_t mld_answer_group; /* else this one (0 link-local's, 1 global's) */
     uint8_t slaac_on;         /* cfg.netif.addr6 is a formed address */
+    uint8_t rs_left;          /* Router Solicitations still to send (rs.c) */
+    uint8_t rs_started;       /* the link-local address came into use: they are timed */
+    uint8_t ra_hop_limit;     /* an RA's Cur Hop Limit for what we send; 0: none (64) */
     uint64_t dad_timer[2];    /* each one's next probe or verdict; UINT64_MAX none */
     uint64_t mld_timer;       /* the next unsolicited MLD report; UINT64_MAX none */
     uint64_t mld_answer_at;   /* the pending answer to a query; UINT64_MAX none */
     uint64_t slaac_valid;     /* the formed address's valid lifetime ends */
     uint64_t slaac_preferred; /* and its preferred lifetime */
-    uint8_t rs_left;          /* Router Solicitations still to send (rs.c) */
-    uint8_t rs_started;       /* the link-local address came into use: they are timed */
-    uint8_t ra_hop_limit;     /* an RA's Cur Hop Limit for what we send; 0: none (64) */
+    uint32_t ra_mtu;          /* an RA's MTU option, the link's MTU for IPv6; 0: none */
     uint8_t mld_leave_left;   /* reports still to send leaving mld_leave_group (mld.c) */
     uint8_t dad_delay_armed;  /* cfg.dad_delay: the first poll draws the start's delay */
-    uint32_t ra_mtu;          /* an RA's MTU option, the link's MTU for IPv6; 0: none */
     uint64_t rs_timer;        /* the next Router Solicitation; UINT64_MAX none */
     uint64_t mld_leave_timer; /* the next of those reports; UINT64_MAX none */
     ipv6_addr mld_leave_group;
