@@ -435,6 +435,10 @@ typedef struct synack_config {
                                 joining its group) waits a random 0..1 s (RFC 4862 5.4.2
                                 SHOULD, for many hosts starting at once); default 0, so
                                 DAD runs at the first poll */
+    uint8_t dad_nonce;       /* 1: RFC 7527 enhanced DAD: each address's probes carry a
+                                random Nonce option, and a probe that comes back with it
+                                (a looped-back link) is not another node's; default 0
+                                (Linux's enhanced_dad is 1) */
 } synack_config;
 
 /* synack_config.router_solicits: the default, MAX_RTR_SOLICITATIONS with slaac, else 0. */
@@ -835,7 +839,7 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
     X(Icmp6InRouterAdvertisements) X(Icmp6InRedirects) X(Icmp6InRaPrefixIgnored)          \
     X(Icmp6InRaRoutersIgnored) X(OutEchos) X(InEchoReps) X(Icmp6OutEchos)                \
     X(Icmp6InEchoReplies) X(PingRcvbufErrors)                                              \
-    X(Icmp6OutRouterSolicits) X(Icmp6InRaMtuIgnored)
+    X(Icmp6OutRouterSolicits) X(Icmp6InRaMtuIgnored) X(Ip6DadLoopedBack)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -257,6 +257,8 @@ static const char *check_behaviour(const synack_config *c)
         return "router_solicits";
     if (c->dad_delay > 1)
         return "dad_delay";
+    if (c->dad_nonce > 1)
+        return "dad_nonce";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)

@@ -10,8 +10,9 @@
  * cfg.dad_delay, joining the group and the first probe wait a random 0..1 s
  * (MAX_RTR_SOLICITATION_DELAY, 5.4.2 SHOULD, for many hosts starting at once), from the
  * first poll or from the RA that formed the address; off by default so that a stack's first
- * poll probes, as tests and sims expect. A duplicate's group is left (mld.c). Not here: RFC
- * 7527's looped-back probes. */
+ * poll probes, as tests and sims expect. A duplicate's group is left (mld.c). With
+ * cfg.dad_nonce (RFC 7527), an address's probes carry one random nonce, and a probe that
+ * arrives with it is our own looped back, dropped (Ip6DadLoopedBack), not a duplicate. */
 #include <errno.h>
 #include <string.h>
 
@@ -97,14 +98,26 @@ int ip6_addr_usable(const synack_stack *st, const uint8_t a[16])
     return i < 0 || st->dad_state[i] == SYNACK_ADDR6_PREFERRED;
 }
 
-static void send_probe(synack_stack *st, const ipv6_addr *target)
+static void send_probe(synack_stack *st, int slot, const ipv6_addr *target)
 {
     ipv6_addr unspec, sn;
     memset(&unspec, 0, sizeof unspec);
     ipv6_addr_solicited_node(&sn, target);
     uint8_t l4[64], mac[6];
-    /* 5.4.2 (RFC 4861 7.2.2): no source link-layer address option from :: */
-    size_t n = nd_ns_emit(l4, sizeof(l4), target, NULL, &unspec, &sn);
+    size_t n;
+    if (st->cfg.dad_nonce) {
+        uint8_t *nonce = st->dad_nonce[slot];
+        /* one per run of probes, as Linux's dad_nonce */
+        if (st->dad_sent[slot] == 0) {
+            uint64_t r = rng_next(&st->rng) | 1; /* never all zero */
+            for (int k = 0; k < ND_NONCE_LEN; k++)
+                nonce[k] = (uint8_t)(r >> (8 * k));
+        }
+        n = nd_ns_nonce_emit(l4, sizeof(l4), target, nonce, &sn);
+    } else {
+        /* 5.4.2 (RFC 4861 7.2.2): no source link-layer address option from :: */
+        n = nd_ns_emit(l4, sizeof(l4), target, NULL, &unspec, &sn);
+    }
     ipv6_mcast_mac(mac, &sn);
     stack_count(st, SYNACK_CTR_Icmp6OutNeighborSolicits);
     ip6_nd_send(st, &unspec, &sn, mac, l4, n);
@@ -120,7 +133,7 @@ void ip6_dad_poll(synack_stack *st)
         if (st->dad_sent[i] < st->cfg.dad_transmits) {
             ipv6_addr a;
             slot_addr(st, i, &a);
-            send_probe(st, &a);
+            send_probe(st, i, &a);
             st->dad_sent[i]++;
             st->dad_timer[i] = st->now + DAD_RETRANS_US;
         } else {
@@ -158,6 +171,12 @@ int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
      * hold yet: not answered. */
     if (nd->type == ICMP6_ND_NS && !ipv6_addr_is_unspecified(&h->src)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ns-tentative-target");
+        return 1;
+    }
+    /* RFC 7527 4.2: our own probe come back (a looped link): not another node's */
+    if (nd->type == ICMP6_ND_NS && st->cfg.dad_nonce && nd->opts.has_nonce && st->dad_sent[i] &&
+        memcmp(nd->opts.nonce, st->dad_nonce[i], ND_NONCE_LEN) == 0) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6DadLoopedBack, "nd-dad-looped-back");
         return 1;
     }
     st->dad_state[i] = SYNACK_ADDR6_DUPLICATE;

@@ -216,6 +216,7 @@ struct synack_stack {
     uint32_t ra_mtu;          /* an RA's MTU option, the link's MTU for IPv6; 0: none */
     uint8_t mld_leave_left;   /* reports still to send leaving mld_leave_group (mld.c) */
     uint8_t dad_delay_armed;  /* cfg.dad_delay: the first poll draws the start's delay */
+    uint8_t dad_nonce[2][6];  /* cfg.dad_nonce: each address's probes' nonce (dad.c) */
     uint64_t rs_timer;        /* the next Router Solicitation; UINT64_MAX none */
     uint64_t mld_leave_timer; /* the next of those reports; UINT64_MAX none */
     ipv6_addr mld_leave_group;
