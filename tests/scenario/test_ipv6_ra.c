@@ -333,6 +333,44 @@ static void test_na_ends_router(void **state)
     synack_stack_free(st);
 }
 
+/* 6.3.4: a Retrans Timer paces the neighbor cache's solicitations (2 s here, not the
+ * default 1 s); one above an hour is not taken. */
+static void test_retrans_timer(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    uint8_t pay[16] = {[8] = ND_OPT_SLLA, [9] = 1};
+    memcpy(pay + 10, MAC_RTR, 6);
+    wr32(pay + 4, 2000);
+    ipv6_addr s = eth6_addr(RTR_LL), d = eth6_addr(ALL_NODES);
+    icmp6_msg m = {
+        .type = ICMP6_ND_RA, .rest = (64u << 24) | 1800, .payload = pay, .payload_len = 16};
+    uint8_t l4[64], f[200];
+    size_t n = icmp6_emit(l4, sizeof(l4), &m, &s, &d);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &s, &d, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, S, f, fl);
+    const uint8_t near6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 7};
+    assert_int_equal(eth6_connect(st, near6), -EINPROGRESS);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(cap.f[0].b[14 + 40], ICMP6_ND_NS);
+    assert_int_equal(synack_poll(st, 2 * S), 0);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(synack_poll(st, 3 * S), 0);
+    assert_int_equal(cap.n, 2);
+    assert_int_equal(cap.f[1].b[14 + 40], ICMP6_ND_NS);
+    /* 3600001 ms: ignored, still 2 s */
+    wr32(pay + 4, 3600001);
+    n = icmp6_emit(l4, sizeof(l4), &m, &s, &d);
+    fl = eth6_frame_build(f, all_mac, MAC_RTR, &s, &d, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, 3 * S, f, fl);
+    assert_int_equal(synack_poll(st, 4 * S), 0);
+    assert_int_equal(cap.n, 2);
+    assert_int_equal(synack_poll(st, 5 * S), 0);
+    assert_int_equal(cap.n, 3);
+    synack_stack_free(st);
+}
+
 /* The MSS option of the SYN in frame f (0: none). */
 static uint16_t syn_mss(const eth6_frame *f)
 {
@@ -414,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_hop_limit_and_mtu),
         cmocka_unit_test(test_slaac_dad_delay),
         cmocka_unit_test(test_na_ends_router),
+        cmocka_unit_test(test_retrans_timer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
