@@ -426,7 +426,25 @@ typedef struct synack_config {
     uint8_t slaac;         /* 1: a Router Advertisement's autonomous /64 prefix forms the
                               global address (RFC 4862 5.5) when netif.addr6 is unset;
                               default 0, static configuration only */
+
+    /* --- IPv6 on Ethernet: start-up pacing (RFC 4861 6.3.7, RFC 4862 5.4.2) --- */
+    uint8_t router_solicits; /* Router Solicitations (RFC 4861 6.3.7) sent once the
+                                link-local address is in use, 4 s apart after a random
+                                0..1 s, until an RA names a default router: 0 none, at
+                                most 10; default SYNACK_RTR_SOLICITS_AUTO, 3
+                                (MAX_RTR_SOLICITATIONS) when slaac is on, else none */
+    uint8_t dad_delay;       /* 1: the first DAD probe of an address (and the MLD report
+                                joining its group) waits a random 0..1 s (RFC 4862 5.4.2
+                                SHOULD, for many hosts starting at once); default 0, so
+                                DAD runs at the first poll */
+    uint8_t dad_nonce;       /* 1: RFC 7527 enhanced DAD: each address's probes carry a
+                                random Nonce option, and a probe that comes back with it
+                                (a looped-back link) is not another node's; default 0
+                                (Linux's enhanced_dad is 1) */
 } synack_config;
+
+/* synack_config.router_solicits: the default, MAX_RTR_SOLICITATIONS with slaac, else 0. */
+#define SYNACK_RTR_SOLICITS_AUTO 255
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
 #define SYNACK_TFO_CLIENT_ENABLE 0x1    /* Fast Open on active opens */
@@ -836,7 +854,8 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
     X(Ip6DadFailed) X(Icmp6InGroupMembQueries) X(Icmp6OutMLDv2Reports)                    \
     X(Icmp6InRouterAdvertisements) X(Icmp6InRedirects) X(Icmp6InRaPrefixIgnored)          \
     X(Icmp6InRaRoutersIgnored) X(OutEchos) X(InEchoReps) X(Icmp6OutEchos)                \
-    X(Icmp6InEchoReplies) X(PingRcvbufErrors)
+    X(Icmp6InEchoReplies) X(PingRcvbufErrors)                                              \
+    X(Icmp6OutRouterSolicits) X(Icmp6InRaMtuIgnored) X(Ip6DadLoopedBack)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -253,6 +253,12 @@ static const char *check_behaviour(const synack_config *c)
         return "mld_reports";
     if (c->slaac > 1)
         return "slaac";
+    if (c->router_solicits > 10 && c->router_solicits != SYNACK_RTR_SOLICITS_AUTO)
+        return "router_solicits";
+    if (c->dad_delay > 1)
+        return "dad_delay";
+    if (c->dad_nonce > 1)
+        return "dad_nonce";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)

@@ -17,7 +17,8 @@
 #include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
 
-/* The hop limit of what we send: Linux's default (net.ipv6.conf.*.hop_limit). */
+/* The hop limit of what we send unless an RA's Cur Hop Limit says otherwise (RFC 4861
+ * 6.3.4, router.c): Linux's default (net.ipv6.conf.*.hop_limit). */
 #define IP6_HOP_LIMIT 64
 
 int ip6_enabled(const synack_stack *st)
@@ -51,7 +52,7 @@ int ip6_output_meta(synack_stack *st, const uint8_t src[16], const uint8_t dst[1
     uint8_t *ip = l4 - IPV6_HDR_LEN;
     ipv6_hdr h = {.tclass = (uint8_t)(st->tx_tos | (ecn & IP_ECN_MASK)),
                   .next = proto,
-                  .hop_limit = IP6_HOP_LIMIT};
+                  .hop_limit = st->ra_hop_limit ? st->ra_hop_limit : IP6_HOP_LIMIT};
     memcpy(h.src.b, src, 16);
     memcpy(h.dst.b, dst, 16);
     if (ipv6_emit(ip, IPV6_HDR_LEN, &h, l4_len) == 0) {

@@ -8,8 +8,10 @@
  * one Current State Report (MODE_IS_EXCLUDE {}, 6.2) at random within its Maximum
  * Response Delay; a pending answer is not pushed later by another query. All-nodes is never
  * reported (6). Reports carry hop limit 1 and a Router Alert (5), from the link-local
- * address once it is in use, else from :: (5.2.13). Not here: leaving (no address is ever
- * removed), MLDv1 compatibility mode (an MLDv1 querier gets MLDv2 reports). */
+ * address once it is in use, else from :: (5.2.13). An address that goes (SLAAC's at the end
+ * of its valid lifetime) or that DAD finds a duplicate leaves its group, unless the other
+ * address shares it: a State Change Report TO_INCLUDE {} (6.1), cfg.mld_reports times as a
+ * join is. Not here: MLDv1 compatibility mode (an MLDv1 querier gets MLDv2 reports). */
 #include <string.h>
 
 #include "stack/stack_impl.h"
@@ -22,19 +24,28 @@
 #define MLD_QUERY 130
 #define MLD_V1_QUERY_LEN 24 /* an MLDv1 query (RFC 2710); MLDv2's is at least 28 */
 
-/* Our solicited-node groups: one, or two when the addresses' low 24 bits differ. */
+/* Our solicited-node groups: one, or two when the addresses' low 24 bits differ; none for
+ * an address DAD found a duplicate (it is never ours). */
 static size_t groups(const synack_stack *st, ipv6_addr g[2])
 {
-    ipv6_addr ll, gl;
-    ip6_link_local(st, &ll);
-    memcpy(gl.b, st->cfg.netif.addr6, 16);
-    ipv6_addr_solicited_node(&g[0], &ll);
-    ipv6_addr_solicited_node(&g[1], &gl);
-    return !ip6_enabled(st) || ipv6_addr_equal(&g[0], &g[1]) ? 1 : 2;
+    ipv6_addr a[2];
+    ip6_link_local(st, &a[0]);
+    memcpy(a[1].b, st->cfg.netif.addr6, 16);
+    size_t n = 0;
+    for (int i = 0; i < 1 + ip6_enabled(st); i++) {
+        if (st->dad_state[i] == SYNACK_ADDR6_DUPLICATE)
+            continue;
+        ipv6_addr_solicited_node(&g[n], &a[i]);
+        if (n == 0 || !ipv6_addr_equal(&g[0], &g[n]))
+            n++;
+    }
+    return n;
 }
 
 static void send_report(synack_stack *st, uint8_t record_type, const ipv6_addr *g, size_t n)
 {
+    if (n == 0)
+        return; /* every address a duplicate: no group to report */
     ipv6_addr src;
     memset(&src, 0, sizeof src);
     if (st->dad_state[0] == SYNACK_ADDR6_PREFERRED)
@@ -62,6 +73,23 @@ void ip6_mld_init(synack_stack *st)
     st->mld_left = st->cfg.mld_reports;
     st->mld_timer = st->mld_left ? 0 : UINT64_MAX; /* the first poll */
     st->mld_answer_at = UINT64_MAX;
+    st->mld_leave_left = 0;
+    st->mld_leave_timer = UINT64_MAX;
+}
+
+void ip6_mld_leave(synack_stack *st, const ipv6_addr *addr)
+{
+    ipv6_addr g[2], sn;
+    ipv6_addr_solicited_node(&sn, addr);
+    size_t n = groups(st, g);
+    for (size_t i = 0; i < n; i++)
+        if (ipv6_addr_equal(&g[i], &sn))
+            return; /* the other address's group too */
+    /* 6.1: as a join, Robustness Variable reports; one pending leave at a time (a second
+     * address gone takes the remaining reports over) */
+    st->mld_leave_group = sn;
+    st->mld_leave_left = st->cfg.mld_reports;
+    st->mld_leave_timer = st->mld_leave_left ? st->now : UINT64_MAX;
 }
 
 void ip6_mld_start(synack_stack *st)
@@ -74,6 +102,12 @@ void ip6_mld_start(synack_stack *st)
 void ip6_mld_poll(synack_stack *st)
 {
     ipv6_addr g[2];
+    if (st->now >= st->mld_leave_timer) {
+        send_report(st, MLD2_CHANGE_TO_INCLUDE, &st->mld_leave_group, 1);
+        st->mld_leave_left--;
+        st->mld_leave_timer =
+            st->mld_leave_left ? st->now + 1 + rng_below(&st->rng, MLD_UNSOLICITED_US) : UINT64_MAX;
+    }
     if (st->now >= st->mld_timer) {
         send_report(st, MLD2_CHANGE_TO_EXCLUDE, g, groups(st, g));
         st->mld_left--;
@@ -93,7 +127,8 @@ void ip6_mld_poll(synack_stack *st)
 
 uint64_t ip6_mld_deadline(const synack_stack *st)
 {
-    return st->mld_timer < st->mld_answer_at ? st->mld_timer : st->mld_answer_at;
+    uint64_t t = st->mld_timer < st->mld_answer_at ? st->mld_timer : st->mld_answer_at;
+    return st->mld_leave_timer < t ? st->mld_leave_timer : t;
 }
 
 /* The Maximum Response Delay a Maximum Response Code stands for, in ms (5.1.3). */

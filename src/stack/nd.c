@@ -7,7 +7,7 @@
  * RFC 4291 appendix A), to their solicited-node groups and to all-nodes (RFC 4291 2.7.1),
  * each on its 33:33 MAC (RFC 2464 7). Another node's DAD probe (from ::) is answered, as
  * 7.2.4 says; our own addresses go through DAD first (dad.c), their groups are joined by
- * MLD reports (mld.c); Router Advertisements are router.c's. */
+ * MLD reports (mld.c); Router Solicitations are rs.c's, Advertisements router.c's. */
 #include <errno.h>
 #include <string.h>
 
@@ -262,6 +262,7 @@ int ip6_nd_init(synack_stack *st)
         st->nd_on = 1;
         ip6_mld_init(st);
         ip6_dad_init(st);
+        ip6_rs_init(st);
     }
     return rc;
 }
@@ -277,8 +278,10 @@ void ip6_nd_poll(synack_stack *st)
 {
     if (!st->nd_on)
         return;
+    ip6_dad_delay(st);
     ip6_mld_poll(st); /* the groups are joined before DAD probes (RFC 4862 5.4.2) */
     ip6_dad_poll(st);
+    ip6_rs_poll(st); /* after DAD: the link-local address it waits for may be in use now */
     ip6_ra_poll(st);
     (void)nd_poll(&st->nd, st->now);
 }
@@ -291,6 +294,8 @@ uint64_t ip6_nd_deadline(const synack_stack *st)
     if (m < t)
         t = m;
     if (r < t)
+        t = r;
+    if ((r = ip6_rs_deadline(st)) < t)
         t = r;
     for (uint32_t i = 0; i < st->nd.cfg.size; i++) {
         const nd_entry *e = &st->nd.e[i];
@@ -313,8 +318,9 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         stack_count(st, SYNACK_CTR_Icmp6InNeighborAdvertisements);
         if (ip6_dad_input(st, h, &nd))
             return;
-        (void)nd_input_na(&st->nd, &nd.target, nd.flags, nd.opts.has_tlla ? nd.opts.tlla : NULL,
-                          st->now);
+        if (nd_input_na(&st->nd, &nd.target, nd.flags, nd.opts.has_tlla ? nd.opts.tlla : NULL,
+                        st->now))
+            ip6_ra_not_router(st, &nd.target);
         return;
     }
     if (nd.type == ICMP6_ND_RA) {

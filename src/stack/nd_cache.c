@@ -306,6 +306,13 @@ void nd_input_slla(nd_cache *c, const ipv6_addr *from, const uint8_t mac[6], uin
     }
 }
 
+void nd_set_router(nd_cache *c, const ipv6_addr *addr)
+{
+    nd_entry *e = find(c, addr);
+    if (e)
+        e->is_router = 1;
+}
+
 void nd_confirm(nd_cache *c, const ipv6_addr *addr, uint64_t now)
 {
     nd_entry *e = &c->e[c->hint];

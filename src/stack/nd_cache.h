@@ -128,6 +128,9 @@ int nd_input_na(nd_cache *c, const ipv6_addr *target, uint8_t flags, const uint8
  * an INCOMPLETE one (sending its queue). from is never ::. */
 void nd_input_slla(nd_cache *c, const ipv6_addr *from, const uint8_t mac[6], uint64_t now);
 
+/* An RA came from addr (6.3.4): its entry, if any, has IsRouter set. */
+void nd_set_router(nd_cache *c, const ipv6_addr *addr);
+
 /* Forward progress from an upper layer (7.3.1: new acknowledged data in TCP): the entry, if
  * resolved, becomes REACHABLE. Called on every ACK of new data, so the entry last used for
  * sending is tried before the table is searched. */

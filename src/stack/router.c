@@ -10,7 +10,11 @@
  *   Lifetime, RA_MAX_PREFIXES of them, consulted for the next hop (5.2); a zero lifetime
  *   removes one.
  * - Reachable Time and Retrans Timer go to the neighbor cache; the source link-layer
- *   address to its entry (6.3.4). Cur Hop Limit and the MTU option are not applied.
+ *   address to its entry, marked a router (6.3.4), which an NA without the Router flag
+ *   takes off the Default Router List (7.2.5). Cur Hop Limit, when specified, is the
+ *   hop limit of what we send (ip6.c); the MTU option, from 1280 up to the netif's MTU,
+ *   the link's MTU for IPv6 (ip6_link_mtu), others ignored and counted
+ *   (Icmp6InRaMtuIgnored). A non-zero Router Lifetime ends Router Solicitations (rs.c).
  * - cfg.slaac: a prefix with the autonomous flag forms the global address from it and the
  *   interface identifier (modified EUI-64) when none is configured, through DAD; its valid
  *   lifetime is kept by 5.5.3 e)'s two-hour rule, and it is removed when that runs out. A
@@ -47,6 +51,17 @@ int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst)
             return 1;
     }
     return 0;
+}
+
+void ip6_ra_not_router(synack_stack *st, const ipv6_addr *addr)
+{
+    for (int i = 0; i < RA_MAX_ROUTERS; i++) {
+        ra_router *r = &st->ra_routers[i];
+        if (r->expires > st->now && memcmp(r->addr, addr->b, 16) == 0) {
+            r->expires = 0;
+            stack_note(st, "ra: a default router advertised itself a host, removed");
+        }
+    }
 }
 
 int ip6_ra_default_router(const synack_stack *st, ipv6_addr *out)
@@ -144,14 +159,36 @@ static void autoconf(synack_stack *st, const nd_prefix *pi)
     st->slaac_valid = valid;
     st->slaac_preferred = expiry(st->now, pi->preferred);
     stack_note(st, "slaac: a global address formed, tentative");
-    ip6_dad_start_global(st);
     ip6_mld_start(st);
+    ip6_dad_start_global(st); /* after: a delayed probe delays the join with it */
+}
+
+uint32_t ip6_link_mtu(const synack_stack *st)
+{
+    return st->ra_mtu ? st->ra_mtu : st->cfg.netif.mtu;
+}
+
+/* 6.3.4: the MTU option sets the link's MTU for IPv6 when it is one the link can carry:
+ * IPv6's minimum (RFC 8200 5) up to the netif's own. */
+static void update_mtu(synack_stack *st, uint32_t mtu)
+{
+    if (mtu < IPV6_MIN_MTU || mtu > st->cfg.netif.mtu) {
+        stack_drop(st, NULL, SYNACK_CTR_Icmp6InRaMtuIgnored, "ra-mtu-bogus");
+        return;
+    }
+    st->ra_mtu = mtu;
 }
 
 void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
 {
     stack_count(st, SYNACK_CTR_Icmp6InRouterAdvertisements);
     update_router(st, &h->src, nd->router_lifetime);
+    if (nd->router_lifetime)
+        ip6_rs_stop(st); /* 6.3.7: a default router is known */
+    if (nd->cur_hop_limit)
+        st->ra_hop_limit = nd->cur_hop_limit;
+    if (nd->opts.has_mtu)
+        update_mtu(st, nd->opts.mtu);
     if (nd->reachable_ms && nd->reachable_ms <= MAX_REACHABLE_MS &&
         (uint64_t)nd->reachable_ms * 1000u != st->nd.cfg.base_reachable_us)
         nd_cache_set_reachable(&st->nd, (uint64_t)nd->reachable_ms * 1000u, &st->rng);
@@ -159,6 +196,7 @@ void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const nd_msg *nd)
         st->nd.cfg.retrans_us = (uint64_t)nd->retrans_ms * 1000u;
     if (nd->opts.has_slla)
         nd_input_slla(&st->nd, &h->src, nd->opts.slla, st->now);
+    nd_set_router(&st->nd, &h->src);
     for (int i = 0; i < nd->opts.nprefix; i++) {
         const nd_prefix *pi = &nd->opts.prefix[i];
         /* 6.3.4: the link-local prefix is ignored, whatever its flags */
@@ -178,12 +216,15 @@ void ip6_ra_poll(synack_stack *st)
     if (!st->slaac_on || st->now < st->slaac_valid)
         return;
     /* 5.5.4: a valid lifetime run out, the address is gone */
+    ipv6_addr gone;
+    memcpy(gone.b, st->cfg.netif.addr6, 16);
     memset(st->cfg.netif.addr6, 0, 16);
     st->cfg.netif.prefix6_len = 0;
     st->slaac_on = 0;
     st->dad_state[1] = 0;
     st->dad_timer[1] = UINT64_MAX; /* were its DAD still running */
     stack_note(st, "slaac: the global address's valid lifetime ended, removed");
+    ip6_mld_leave(st, &gone);
 }
 
 uint64_t ip6_ra_deadline(const synack_stack *st)

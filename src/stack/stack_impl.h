@@ -205,11 +205,21 @@ struct synack_stack {
     uint8_t mld_answer_all;   /* the answer covers every group (a general query) */
     uint8_t mld_answer_group; /* else this one (0 link-local's, 1 global's) */
     uint8_t slaac_on;         /* cfg.netif.addr6 is a formed address */
+    uint8_t rs_left;          /* Router Solicitations still to send (rs.c) */
+    uint8_t rs_started;       /* the link-local address came into use: they are timed */
+    uint8_t ra_hop_limit;     /* an RA's Cur Hop Limit for what we send; 0: none (64) */
     uint64_t dad_timer[2];    /* each one's next probe or verdict; UINT64_MAX none */
     uint64_t mld_timer;       /* the next unsolicited MLD report; UINT64_MAX none */
     uint64_t mld_answer_at;   /* the pending answer to a query; UINT64_MAX none */
     uint64_t slaac_valid;     /* the formed address's valid lifetime ends */
     uint64_t slaac_preferred; /* and its preferred lifetime */
+    uint32_t ra_mtu;          /* an RA's MTU option, the link's MTU for IPv6; 0: none */
+    uint8_t mld_leave_left;   /* reports still to send leaving mld_leave_group (mld.c) */
+    uint8_t dad_delay_armed;  /* cfg.dad_delay: the first poll draws the start's delay */
+    uint8_t dad_nonce[2][6];  /* cfg.dad_nonce: each address's probes' nonce (dad.c) */
+    uint64_t rs_timer;        /* the next Router Solicitation; UINT64_MAX none */
+    uint64_t mld_leave_timer; /* the next of those reports; UINT64_MAX none */
+    ipv6_addr mld_leave_group;
 
     ra_router ra_routers[RA_MAX_ROUTERS];       /* the Default Router List */
     ra_prefix ra_prefixes[RA_MAX_PREFIXES];     /* on-link prefixes */
@@ -334,15 +344,29 @@ int ip6_addr_state(const synack_stack *st, const ipv6_addr *a);
 int ip6_addr_usable(const synack_stack *st, const uint8_t a[16]);
 int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 void ip6_dad_start_global(synack_stack *st);
+/* cfg.dad_delay at the first poll: the first probes and the join wait a random 0..1 s. */
+void ip6_dad_delay(synack_stack *st);
 /* router.c: Router Advertisements (RFC 4861 6.3.4) and SLAAC (RFC 4862 5.5). */
 void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst);
 int ip6_ra_default_router(const synack_stack *st, ipv6_addr *out);
+/* 7.2.5: an NA said addr is no longer a router: off the Default Router List. */
+void ip6_ra_not_router(synack_stack *st, const ipv6_addr *addr);
 void ip6_ra_poll(synack_stack *st);
 uint64_t ip6_ra_deadline(const synack_stack *st);
+/* rs.c: Router Solicitations (RFC 4861 6.3.7). ip6_rs_stop: an RA named a default router. */
+void ip6_rs_init(synack_stack *st);
+void ip6_rs_poll(synack_stack *st);
+uint64_t ip6_rs_deadline(const synack_stack *st);
+void ip6_rs_stop(synack_stack *st);
+/* The link MTU for IPv6: the netif's, or an RA's MTU option below it (router.c). */
+uint32_t ip6_link_mtu(const synack_stack *st);
 /* mld.c: MLDv2 (RFC 3810) reports joining our solicited-node groups; queries answered. */
 void ip6_mld_init(synack_stack *st);
 void ip6_mld_start(synack_stack *st); /* an address was added: report its group again */
+/* addr is gone (removed, or a duplicate): its group is left unless another address
+ * still needs it. */
+void ip6_mld_leave(synack_stack *st, const ipv6_addr *addr);
 void ip6_mld_poll(synack_stack *st);
 uint64_t ip6_mld_deadline(const synack_stack *st);
 struct icmp_msg;

@@ -36,7 +36,7 @@ static const synack_route *conn_route(const tcp_conn *c)
 
 static uint32_t conn_route_mtu(const tcp_conn *c)
 {
-    return ct_is_v6(&c->node) ? c->st->cfg.netif.mtu : route_mtu(c->st, c->node.key.raddr);
+    return ct_is_v6(&c->node) ? ip6_link_mtu(c->st) : route_mtu(c->st, c->node.key.raddr);
 }
 
 static uint32_t conn_pmtu(const tcp_conn *c)

@@ -28,8 +28,10 @@ uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg)
 
 uint16_t tcp_our_mss_af(const synack_stack *st, uint16_t maxseg, int v6)
 {
-    /* IPv6's fixed header is 20 bytes longer: MSS = MTU - 60 (RFC 8200 8.3) */
-    uint32_t room = ip_max_l4(st) - TCP_HDR_LEN - (v6 ? IPV6_HDR_LEN - IPV4_HDR_LEN : 0u);
+    /* IPv6's fixed header is 20 bytes longer: MSS = MTU - 60 (RFC 8200 8.3), of the link's
+     * MTU for IPv6, which an RA may have lowered (RFC 4861 6.3.4) */
+    uint32_t room =
+        v6 ? ip6_link_mtu(st) - IPV6_HDR_LEN - TCP_HDR_LEN : ip_max_l4(st) - TCP_HDR_LEN;
     uint32_t mss = st->cfg.mss ? st->cfg.mss : room;
     if (mss > room)
         mss = room;

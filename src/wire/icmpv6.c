@@ -131,6 +131,14 @@ static int parse_opts(const uint8_t *p, size_t len, nd_opts *o)
                 o->mtu = rd32(b + 4);
             }
             break;
+        case ND_OPT_NONCE:
+            if (olen != 8 || o->has_nonce) {
+                o->ignored++;
+            } else {
+                o->has_nonce = 1;
+                memcpy(o->nonce, b + 2, ND_NONCE_LEN);
+            }
+            break;
         case ND_OPT_REDIRECT:
             if (!o->redirected) {
                 o->redirected = b + 8;
@@ -255,6 +263,22 @@ size_t nd_ns_emit(uint8_t *buf, size_t cap, const ipv6_addr *target, const uint8
     if (slla)
         put_lla(buf + 24, ND_OPT_SLLA, slla);
     return seal(buf, len, src, dst);
+}
+
+size_t nd_ns_nonce_emit(uint8_t *buf, size_t cap, const ipv6_addr *target, const uint8_t *nonce,
+                        const ipv6_addr *dst)
+{
+    if (cap < 32)
+        return 0;
+    memset(buf, 0, 8);
+    buf[0] = ICMP6_ND_NS;
+    memcpy(buf + 8, target->b, 16);
+    buf[24] = ND_OPT_NONCE;
+    buf[25] = 1;
+    memcpy(buf + 26, nonce, ND_NONCE_LEN);
+    ipv6_addr unspec;
+    memset(&unspec, 0, sizeof unspec);
+    return seal(buf, 32, &unspec, dst);
 }
 
 size_t nd_na_emit(uint8_t *buf, size_t cap, uint8_t flags, const ipv6_addr *target,

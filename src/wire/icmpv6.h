@@ -82,6 +82,8 @@ int icmp6_error_allowed(const uint8_t *inv, size_t inv_len, int ll_multicast, ui
 #define ND_OPT_PREFIX 3   /* Prefix Information (4.6.2). */
 #define ND_OPT_REDIRECT 4 /* Redirected Header (4.6.3). */
 #define ND_OPT_MTU 5      /* MTU (4.6.4). */
+#define ND_OPT_NONCE 14   /* Nonce (RFC 3971 5.3.2), in DAD probes (RFC 7527). */
+#define ND_NONCE_LEN 6    /* RFC 7527 4.1: 6 bytes, one 8-byte option. */
 
 #define ND_RA_MANAGED 0x80 /* RA M flag. */
 #define ND_RA_OTHER 0x40   /* RA O flag. */
@@ -111,6 +113,8 @@ typedef struct nd_opts {
     nd_prefix prefix[ND_MAX_PREFIXES];
     const uint8_t *redirected; /* Redirected Header's quoted packet, or NULL. */
     size_t redirected_len;
+    uint8_t has_nonce; /* A 6-byte Nonce option (RFC 7527), the first. */
+    uint8_t nonce[ND_NONCE_LEN];
 } nd_opts;
 
 typedef struct nd_msg {
@@ -147,6 +151,10 @@ int nd_prefix_autoconf_ok(const nd_prefix *p);
 size_t nd_ns_emit(uint8_t *buf, size_t cap, const ipv6_addr *target, const uint8_t *slla,
                   const ipv6_addr *src, const ipv6_addr *dst);
 
+/* Writes RFC 7527's DAD probe: an NS for target from :: to dst with a Nonce option of
+ * nonce (6 bytes). Returns 32, or 0. */
+size_t nd_ns_nonce_emit(uint8_t *buf, size_t cap, const ipv6_addr *target, const uint8_t *nonce,
+                        const ipv6_addr *dst);
 /* Writes a Neighbor Advertisement with flags (ND_NA_*) for target, with a TLLA option when
  * tlla is non-NULL. Returns its length (24 or 32) or 0. */
 size_t nd_na_emit(uint8_t *buf, size_t cap, uint8_t flags, const ipv6_addr *target,

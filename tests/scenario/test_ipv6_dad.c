@@ -215,12 +215,116 @@ static void test_dad_off_and_bounds(void **state)
     assert_string_equal(field, "dad_transmits");
 }
 
+/* cfg.dad_delay (RFC 4862 5.4.2): the join and the first probes wait one random 0..1 s
+ * from the first poll, the seeded generator's draw; the verdict RetransTimer after. */
+static void test_dad_random_delay(void **state)
+{
+    (void)state;
+    synack_config c;
+    synack_config_default(&c);
+    assert_int_equal(c.dad_delay, 0); /* off: the first poll probes */
+    eth6_config(&c, &cap, MAC_US, US6);
+    c.dad_delay = 1;
+    c.mld_reports = 1;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_next_deadline(st), 0);
+    assert_int_equal(synack_poll(st, 5 * S), 0);
+    assert_int_equal(cap.n, 0);
+    uint64_t t = synack_next_deadline(st);
+    assert_true(t > 5 * S && t <= 6 * S);
+    assert_int_equal(synack_poll(st, t - 1), 0);
+    assert_int_equal(cap.n, 0);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_TENTATIVE);
+    assert_int_equal(synack_poll(st, t), 0);
+    assert_int_equal(cap.n, 3);
+    assert_int_equal(cap.f[0].b[ETH_HDR_LEN + IPV6_HDR_LEN + 8], 143); /* the join first */
+    assert_probe(1, LL6);
+    assert_probe(2, US6);
+    assert_int_equal(synack_next_deadline(st), t + S);
+    assert_int_equal(synack_poll(st, t + S - 1), 0);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_TENTATIVE);
+    assert_int_equal(synack_poll(st, t + S), 0);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_PREFERRED);
+    assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_PREFERRED);
+    assert_int_equal(cap.n, 3);
+    synack_stack_free(st);
+
+    c.dad_delay = 2;
+    const char *field = NULL;
+    assert_int_equal(synack_config_check(&c, &field), -EINVAL);
+    assert_string_equal(field, "dad_delay");
+}
+
+/* cfg.dad_nonce (RFC 7527): each address's probe carries a Nonce option of its own; the
+ * probe looped back to us is dropped and counted, not a duplicate; another node's probe,
+ * with another nonce, is. */
+static void test_dad_nonce(void **state)
+{
+    (void)state;
+    synack_config c;
+    synack_config_default(&c);
+    assert_int_equal(c.dad_nonce, 0);
+    eth6_config(&c, &cap, MAC_US, US6);
+    c.mld_reports = 0;
+    c.dad_nonce = 1;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(cap.n, 2);
+    ipv6_addr sn = eth6_addr(SN6), unspec;
+    memset(&unspec, 0, sizeof(unspec));
+    const uint8_t *targets[2] = {LL6, US6};
+    uint8_t nonces[2][6];
+    for (size_t i = 0; i < 2; i++) {
+        const uint8_t *m = cap.f[i].b + ETH_HDR_LEN + IPV6_HDR_LEN;
+        assert_int_equal(m[24], 14); /* Nonce, one 8-byte unit */
+        assert_int_equal(m[25], 1);
+        memcpy(nonces[i], m + 26, 6);
+        ipv6_addr t = eth6_addr(targets[i]);
+        uint8_t l4[64], want[200];
+        size_t n = nd_ns_nonce_emit(l4, sizeof(l4), &t, nonces[i], &sn);
+        assert_int_equal(n, 32);
+        size_t wl =
+            eth6_frame_build(want, SN_MAC, MAC_US, &unspec, &sn, IP_PROTO_ICMPV6, 255, l4, n);
+        assert_int_equal(cap.f[i].len, wl);
+        assert_memory_equal(cap.f[i].b, want, wl);
+    }
+    assert_memory_not_equal(nonces[0], nonces[1], 6);
+
+    /* the link-local probe looped back: ours, not a duplicate */
+    eth6_frame back = cap.f[0];
+    synack_input(st, 100000, back.b, back.len);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6DadLoopedBack), 1);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6DadFailed), 0);
+    assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_TENTATIVE);
+
+    /* another node probing 2001:db8::2 with its own nonce: a duplicate */
+    ipv6_addr t = eth6_addr(US6);
+    const uint8_t other[6] = {1, 2, 3, 4, 5, 6};
+    uint8_t l4[64], f[200];
+    size_t n = nd_ns_nonce_emit(l4, sizeof(l4), &t, other, &sn);
+    size_t fl = eth6_frame_build(f, SN_MAC, MAC_PEER, &unspec, &sn, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, 200000, f, fl);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_DUPLICATE);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6DadFailed), 1);
+    assert_int_equal(synack_poll(st, S), 0);
+    assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_PREFERRED);
+    synack_stack_free(st);
+
+    c.dad_nonce = 2;
+    const char *field = NULL;
+    assert_int_equal(synack_config_check(&c, &field), -EINVAL);
+    assert_string_equal(field, "dad_nonce");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dad_success),        cmocka_unit_test(test_dad_transmits_two),
         cmocka_unit_test(test_dad_fails_on_na),    cmocka_unit_test(test_dad_fails_on_other_probe),
-        cmocka_unit_test(test_dad_off_and_bounds),
+        cmocka_unit_test(test_dad_off_and_bounds), cmocka_unit_test(test_dad_random_delay),
+        cmocka_unit_test(test_dad_nonce),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

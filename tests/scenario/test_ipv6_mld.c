@@ -220,11 +220,101 @@ static void test_queries_answered(void **state)
     assert_string_equal(field, "mld_reports");
 }
 
+/* The global address found a duplicate (an NA for it during DAD): its group, not shared
+ * with the link-local address's, is left by a State Change Report TO_INCLUDE {} (RFC 3810
+ * 6.1), twice (the Robustness Variable), from :: while the link-local address is
+ * tentative; later answers to queries no longer name it. */
+static void test_leave_on_duplicate(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(3, 2);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(cap.n, 3);
+    assert_true(poll_until_frame(st, 1000, S) > 0); /* the join's second report */
+    assert_int_equal(cap.n, 4);
+    assert_int_equal(synack_poll(st, S), 0); /* the second probes */
+    assert_int_equal(cap.n, 6);
+
+    ipv6_addr t = eth6_addr(US6), p = eth6_addr(RTR_LL), all = eth6_addr(ALL_NODES);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    uint8_t l4[64], f[200];
+    size_t n = nd_na_emit(l4, sizeof(l4), ND_NA_OVERRIDE, &t, MAC_RTR, &p, &all);
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &p, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, S + S / 2, f, fl);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_DUPLICATE);
+    assert_int_equal(synack_next_deadline(st), S + S / 2);
+
+    static const uint8_t unspec[16];
+    const uint8_t *g[1] = {SN_US};
+    uint8_t w[200];
+    size_t wl = want_report(w, unspec, 3 /* CHANGE_TO_INCLUDE {} */, g, 1);
+    assert_int_equal(synack_poll(st, S + S / 2), 0);
+    assert_int_equal(cap.n, 7);
+    assert_frame(6, w, wl);
+    /* the second within (0, 1 s]; the link-local address's probe at 2 s between them,
+     * perhaps */
+    size_t reports = 0;
+    for (uint64_t at = S + S / 2 + 1000; at <= 3 * S - 1000; at += 1000) {
+        size_t was = cap.n;
+        assert_int_equal(synack_poll(st, at), 0);
+        for (size_t i = was; i < cap.n; i++) {
+            if (cap.f[i].b[14 + 48] != 143)
+                continue;
+            assert_true(at <= S + S / 2 + S);
+            assert_frame(i, w, wl);
+            reports++;
+        }
+    }
+    assert_int_equal(reports, 1);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 4);
+
+    /* the link-local address in use at 3 s: a general query gets its group alone */
+    assert_int_equal(synack_poll(st, 3 * S), 0);
+    assert_int_equal(synack_addr6_state(st, LL6), SYNACK_ADDR6_PREFERRED);
+    size_t before = cap.n;
+    query(st, 4 * S, RTR_LL, 1, NULL, 1000);
+    assert_true(poll_until_frame(st, 4 * S, 5 * S) > 0);
+    assert_int_equal(cap.n, before + 1);
+    const uint8_t *ll[1] = {SN_LL};
+    wl = want_report(w, LL6, 2, ll, 1);
+    assert_frame(before, w, wl);
+    synack_stack_free(st);
+}
+
+/* A group both addresses share is not left when one of them goes. */
+static void test_shared_group_kept(void **state)
+{
+    (void)state;
+    synack_config c;
+    synack_config_default(&c);
+    const uint8_t shared6[16] = {0x20, 0x01, 0x0d, 0xb8, [13] = 0, [14] = 0, [15] = 2};
+    eth6_config(&c, &cap, MAC_US, shared6);
+    c.dad_transmits = 3;
+    c.mld_reports = 1;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(cap.n, 3); /* one join naming ff02::1:ff00:2, two probes */
+    ipv6_addr t = eth6_addr(shared6), p = eth6_addr(RTR_LL), all = eth6_addr(ALL_NODES);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    uint8_t l4[64], f[200];
+    size_t n = nd_na_emit(l4, sizeof(l4), ND_NA_OVERRIDE, &t, MAC_RTR, &p, &all);
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &p, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, S / 2, f, fl);
+    assert_int_equal(synack_addr6_state(st, shared6), SYNACK_ADDR6_DUPLICATE);
+    assert_int_equal(synack_poll(st, S / 2), 0);
+    assert_int_equal(cap.n, 3);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 1);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reports_at_start_up),
         cmocka_unit_test(test_queries_answered),
+        cmocka_unit_test(test_leave_on_duplicate),
+        cmocka_unit_test(test_shared_group_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

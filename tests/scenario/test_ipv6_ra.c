@@ -62,9 +62,10 @@ static void prefix_opt(uint8_t *b, const uint8_t *prefix, uint8_t len, uint8_t f
     memcpy(b + 16, prefix, 16);
 }
 
-/* An RA from src (hop limit hop) with router lifetime life, its SLLA, and opts. */
-static void ra(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, uint16_t life,
-               const uint8_t *opts, size_t optlen)
+/* An RA from src (hop limit hop) with Cur Hop Limit cur, router lifetime life, its SLLA,
+ * and opts. */
+static void ra_cur(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, uint8_t cur,
+                   uint16_t life, const uint8_t *opts, size_t optlen)
 {
     uint8_t pay[8 + 8 + 64];
     memset(pay, 0, 8); /* Reachable Time, Retrans Timer: unspecified */
@@ -77,7 +78,7 @@ static void ra(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, 
     memcpy(s.b, src, 16);
     memcpy(d.b, ALL_NODES, 16);
     icmp6_msg m = {.type = ICMP6_ND_RA,
-                   .rest = (64u << 24) | life,
+                   .rest = ((uint32_t)cur << 24) | life,
                    .payload = pay,
                    .payload_len = 16 + optlen};
     uint8_t f[300];
@@ -90,6 +91,12 @@ static void ra(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, 
     ipv6_hdr h = {.next = IP_PROTO_ICMPV6, .hop_limit = hop, .src = s, .dst = d};
     ipv6_emit(f + 14, 40, &h, n);
     synack_input(st, now, f, 54 + n);
+}
+
+static void ra(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop, uint16_t life,
+               const uint8_t *opts, size_t optlen)
+{
+    ra_cur(st, now, src, hop, 64, life, opts, optlen);
 }
 
 static void test_default_router_from_ra(void **state)
@@ -247,6 +254,194 @@ static void test_redirect_ignored(void **state)
     synack_stack_free(st);
 }
 
+/* With cfg.dad_delay, an address an RA formed is probed after a random 0..1 s (RFC 4862
+ * 5.4.2: the RA went to all-nodes, so every host it reached starts DAD at once). */
+static void test_slaac_dad_delay(void **state)
+{
+    (void)state;
+    synack_config c;
+    synack_config_default(&c);
+    eth6_config(&c, &cap, MAC_US, NULL);
+    c.mld_reports = 0;
+    c.dad_transmits = 0; /* the link-local address: in use at once */
+    c.slaac = 1;
+    c.router_solicits = 0;
+    c.dad_delay = 1;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(cap.n, 0);
+    synack_stack_free(st);
+    c.dad_transmits = 1;
+    st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_poll(st, 0), 0);
+    uint64_t t0 = synack_next_deadline(st);
+    assert_true(t0 > 0 && t0 <= S);
+    assert_int_equal(synack_poll(st, t0), 0);
+    assert_int_equal(synack_poll(st, t0 + S), 0); /* the link-local address in use */
+    assert_int_equal(cap.n, 1);
+
+    const uint8_t pfx[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 7};
+    const uint8_t formed[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 7, [11] = 0xff, [12] = 0xfe, [15] = 2};
+    uint8_t o[32];
+    prefix_opt(o, pfx, 64, ND_PREFIX_ONLINK | ND_PREFIX_AUTO, 7200, 3600);
+    ra(st, 3 * S, RTR_LL, 255, 1800, o, 32);
+    assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_TENTATIVE);
+    assert_int_equal(synack_poll(st, 3 * S), 0);
+    uint64_t t = synack_next_deadline(st);
+    assert_true(t > 3 * S && t <= 4 * S);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(synack_poll(st, t - 1), 0);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(synack_poll(st, t), 0);
+    assert_int_equal(cap.n, 2);
+    assert_int_equal(cap.f[1].b[14 + 40], ICMP6_ND_NS);
+    assert_memory_equal(cap.f[1].b + 14 + 40 + 8, formed, 16);
+    assert_int_equal(synack_poll(st, t + S), 0);
+    assert_int_equal(synack_addr6_state(st, formed), SYNACK_ADDR6_PREFERRED);
+    synack_stack_free(st);
+}
+
+/* An NA from fe80::1 for itself (unsolicited, override, with its TLLA) with flags. */
+static void router_na(synack_stack *st, uint64_t now, uint8_t flags)
+{
+    ipv6_addr r = eth6_addr(RTR_LL), all = eth6_addr(ALL_NODES);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    uint8_t l4[64], f[200];
+    size_t n = nd_na_emit(l4, sizeof(l4), flags, &r, MAC_RTR, &r, &all);
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &r, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, now, f, fl);
+}
+
+/* 6.3.4: the RA's sender is a router in the neighbor cache; an NA from it without the
+ * Router flag then takes it off the Default Router List (7.2.5). */
+static void test_na_ends_router(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    ra(st, S, RTR_LL, 255, 1800, NULL, 0);
+    router_na(st, 2 * S, ND_NA_OVERRIDE | ND_NA_ROUTER); /* still a router */
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.n, 1);
+    assert_memory_equal(cap.f[0].b, MAC_RTR, 6);
+    router_na(st, 3 * S, ND_NA_OVERRIDE);
+    uint64_t noroutes = synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutNoRoutes), noroutes + 1);
+    assert_int_equal(cap.n, 1);
+    synack_stack_free(st);
+}
+
+/* 6.3.4: a Retrans Timer paces the neighbor cache's solicitations (2 s here, not the
+ * default 1 s); one above an hour is not taken. */
+static void test_retrans_timer(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    uint8_t pay[16] = {[8] = ND_OPT_SLLA, [9] = 1};
+    memcpy(pay + 10, MAC_RTR, 6);
+    wr32(pay + 4, 2000);
+    ipv6_addr s = eth6_addr(RTR_LL), d = eth6_addr(ALL_NODES);
+    icmp6_msg m = {
+        .type = ICMP6_ND_RA, .rest = (64u << 24) | 1800, .payload = pay, .payload_len = 16};
+    uint8_t l4[64], f[200];
+    size_t n = icmp6_emit(l4, sizeof(l4), &m, &s, &d);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &s, &d, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, S, f, fl);
+    const uint8_t near6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 7};
+    assert_int_equal(eth6_connect(st, near6), -EINPROGRESS);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(cap.f[0].b[14 + 40], ICMP6_ND_NS);
+    assert_int_equal(synack_poll(st, 2 * S), 0);
+    assert_int_equal(cap.n, 1);
+    assert_int_equal(synack_poll(st, 3 * S), 0);
+    assert_int_equal(cap.n, 2);
+    assert_int_equal(cap.f[1].b[14 + 40], ICMP6_ND_NS);
+    /* 3600001 ms: ignored, still 2 s */
+    wr32(pay + 4, 3600001);
+    n = icmp6_emit(l4, sizeof(l4), &m, &s, &d);
+    fl = eth6_frame_build(f, all_mac, MAC_RTR, &s, &d, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, 3 * S, f, fl);
+    assert_int_equal(synack_poll(st, 4 * S), 0);
+    assert_int_equal(cap.n, 2);
+    assert_int_equal(synack_poll(st, 5 * S), 0);
+    assert_int_equal(cap.n, 3);
+    synack_stack_free(st);
+}
+
+/* The MSS option of the SYN in frame f (0: none). */
+static uint16_t syn_mss(const eth6_frame *f)
+{
+    const uint8_t *t = f->b + 14 + 40;
+    size_t end = (size_t)(t[12] >> 4) * 4;
+    for (size_t i = 20; i + 1 < end;) {
+        if (t[i] == 0)
+            break;
+        if (t[i] == 1) {
+            i++;
+            continue;
+        }
+        if (t[i] == 2 && t[i + 1] == 4)
+            return rd16(t + i + 2);
+        i += t[i + 1] ? t[i + 1] : 1;
+    }
+    return 0;
+}
+
+/* An MTU option (RFC 4861 4.6.4) at b: 8 bytes. */
+static void mtu_opt(uint8_t *b, uint32_t mtu)
+{
+    memset(b, 0, 8);
+    b[0] = ND_OPT_MTU;
+    b[1] = 1;
+    wr32(b + 4, mtu);
+}
+
+/* 6.3.4: Cur Hop Limit becomes the hop limit of what we send (0 leaves it); the MTU option
+ * the link's MTU for IPv6, so TCP's MSS, when 1280..the netif's 1500, else ignored and
+ * counted. */
+static void test_hop_limit_and_mtu(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    ra(st, S, RTR_LL, 255, 1800, NULL, 0);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.f[cap.n - 1].b[14 + 7], 64); /* Linux's default */
+    assert_int_equal(syn_mss(&cap.f[cap.n - 1]), 1440);
+
+    uint8_t o[8];
+    mtu_opt(o, 1400);
+    ra_cur(st, 2 * S, RTR_LL, 255, 200, 1800, o, 8);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.f[cap.n - 1].b[14 + 7], 200);
+    assert_int_equal(syn_mss(&cap.f[cap.n - 1]), 1400 - 60);
+
+    /* unspecified (0): unchanged; below IPv6's minimum or above the link's: ignored */
+    mtu_opt(o, 1279);
+    ra_cur(st, 3 * S, RTR_LL, 255, 0, 1800, o, 8);
+    mtu_opt(o, 1501);
+    ra_cur(st, 4 * S, RTR_LL, 255, 0, 1800, o, 8);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRaMtuIgnored), 2);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.f[cap.n - 1].b[14 + 7], 200);
+    assert_int_equal(syn_mss(&cap.f[cap.n - 1]), 1400 - 60);
+
+    /* the bounds themselves are taken */
+    mtu_opt(o, 1280);
+    ra(st, 5 * S, RTR_LL, 255, 1800, o, 8);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(cap.f[cap.n - 1].b[14 + 7], 64);
+    assert_int_equal(syn_mss(&cap.f[cap.n - 1]), 1280 - 60);
+    mtu_opt(o, 1500);
+    ra(st, 6 * S, RTR_LL, 255, 1800, o, 8);
+    assert_int_equal(eth6_connect(st, FAR6), -EINPROGRESS);
+    assert_int_equal(syn_mss(&cap.f[cap.n - 1]), 1440);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InRaMtuIgnored), 2);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +449,10 @@ int main(void)
         cmocka_unit_test(test_on_link_prefix),
         cmocka_unit_test(test_slaac),
         cmocka_unit_test(test_redirect_ignored),
+        cmocka_unit_test(test_hop_limit_and_mtu),
+        cmocka_unit_test(test_slaac_dad_delay),
+        cmocka_unit_test(test_na_ends_router),
+        cmocka_unit_test(test_retrans_timer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

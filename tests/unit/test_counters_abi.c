@@ -175,6 +175,9 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6OutEchos, 152, "Icmp6OutEchos"},
     {SYNACK_CTR_Icmp6InEchoReplies, 153, "Icmp6InEchoReplies"},
     {SYNACK_CTR_PingRcvbufErrors, 154, "PingRcvbufErrors"},
+    {SYNACK_CTR_Icmp6OutRouterSolicits, 155, "Icmp6OutRouterSolicits"},
+    {SYNACK_CTR_Icmp6InRaMtuIgnored, 156, "Icmp6InRaMtuIgnored"},
+    {SYNACK_CTR_Ip6DadLoopedBack, 157, "Ip6DadLoopedBack"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
