@@ -424,6 +424,14 @@ typedef struct synack_config {
     uint8_t slaac;         /* 1: a Router Advertisement's autonomous /64 prefix forms the
                               global address (RFC 4862 5.5) when netif.addr6 is unset;
                               default 0, static configuration only */
+
+    /* --- receive side, for relays --- */
+    uint8_t window_update_delack; /* 1: after a read, a window update the peer does not need
+                                     yet (the window it was offered is still at least half
+                                     of min(buffer, 65535), what a SYN can offer) waits for
+                                     the delayed-ACK timer or the next segment sent before
+                                     it, instead of going out at once as a bare ACK;
+                                     default 0 */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

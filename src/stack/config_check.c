@@ -203,6 +203,8 @@ static const char *check_behaviour(const synack_config *c)
         return "psh_burst_end";
     if (c->window_update_double > 1)
         return "window_update_double";
+    if (c->window_update_delack > 1)
+        return "window_update_delack";
     if (c->send_waits_open > 1)
         return "send_waits_open";
     if (c->fastopen_server &

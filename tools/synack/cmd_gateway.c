@@ -221,6 +221,9 @@ static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls, int *ls6
     cfg.sndbuf = o->buffer;
     cfg.rcvbuf = o->buffer;
     cfg.max_buffer_bytes = o->max_buffer;
+    /* A relay's reply carries the ACK of the request it answers: the read in between need
+     * not announce the scaled window in a frame of its own. */
+    cfg.window_update_delack = 1;
     if (o->ipv6) {
         memcpy(cfg.netif.addr6, o->gw6, 16);
         cfg.netif.prefix6_len = o->prefix6;
