@@ -56,6 +56,7 @@ struct gw_udp {
     gw_udp_opts o;
     udp_flow *f;
     uint32_t open;
+    uint32_t hi; /* flows from here on are all free: the per-round scans stop here */
     struct pollfd *pf; /* what the last gw_udp_pollfds filled, read back at the next step */
     uint32_t *pf_flow; /* the flow of each pf entry; max_flows + i: forward i */
     int npf;
@@ -124,6 +125,8 @@ static void flow_close(gw_udp *u, udp_flow *f)
     close(f->fd);
     f->fd = -1;
     u->open--;
+    while (u->hi > 0 && u->f[u->hi - 1].fd < 0)
+        u->hi--;
 }
 
 void gw_udp_free(gw_udp *u)
@@ -194,7 +197,7 @@ static uint64_t timeout(const udp_flow *f)
 
 static udp_flow *lookup(gw_udp *u, const udp_key *k)
 {
-    for (uint32_t i = 0; i < u->o.max_flows; i++) {
+    for (uint32_t i = 0; i < u->hi; i++) {
         udp_flow *f = &u->f[i];
         if (f->fd >= 0 && memcmp(&f->k, k, sizeof(*k)) == 0)
             return f;
@@ -230,6 +233,8 @@ static udp_flow *flow_new(gw_udp *u, const udp_key *k, const struct sockaddr *to
     }
     memset(f, 0, sizeof(*f));
     f->fd = fd;
+    if ((uint32_t)(f - u->f) + 1 > u->hi)
+        u->hi = (uint32_t)(f - u->f) + 1;
     f->k = *k;
     f->dns = (uint8_t)dns;
     u->open++;
@@ -517,7 +522,7 @@ void gw_udp_step(gw_udp *u, uint64_t now)
     }
     u->npf = 0;
     outbound(u, now);
-    for (uint32_t i = 0; i < u->o.max_flows; i++) {
+    for (uint32_t i = 0; i < u->hi; i++) {
         udp_flow *f = &u->f[i];
         if (f->fd >= 0 && now >= f->last + timeout(f)) {
             flow_close(u, f);
@@ -535,7 +540,7 @@ void gw_udp_step(gw_udp *u, uint64_t now)
 int gw_udp_pollfds(gw_udp *u, struct pollfd *out, int max)
 {
     int n = 0;
-    for (uint32_t i = 0; i < u->o.max_flows && n < max; i++) {
+    for (uint32_t i = 0; i < u->hi && n < max; i++) {
         if (u->f[i].fd < 0)
             continue;
         out[n].fd = u->f[i].fd;
@@ -556,7 +561,7 @@ int gw_udp_pollfds(gw_udp *u, struct pollfd *out, int max)
 uint64_t gw_udp_deadline(const gw_udp *u)
 {
     uint64_t d = UINT64_MAX;
-    for (uint32_t i = 0; i < u->o.max_flows; i++)
+    for (uint32_t i = 0; i < u->hi; i++)
         if (u->f[i].fd >= 0 && u->f[i].last + timeout(&u->f[i]) < d)
             d = u->f[i].last + timeout(&u->f[i]);
     for (uint32_t i = 0; i < u->nfw; i++)
