@@ -432,6 +432,10 @@ typedef struct synack_config {
                                      the delayed-ACK timer or the next segment sent before
                                      it, instead of going out at once as a bare ACK;
                                      default 0 */
+    uint8_t ack_every_segs;       /* full-sized segments received before an ACK goes out at
+                                     once (fewer wait for the delayed-ACK timer or a reply);
+                                     default 2 (RFC 5681 4.2's SHOULD), at most 16: more
+                                     makes stretch ACKs, fewer frames for a relay's bulk */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */

@@ -79,6 +79,7 @@ void synack_config_init(synack_config *c)
     c->cwnd_restart = 1;
     c->dad_transmits = 1;
     c->mld_reports = 2;
+    c->ack_every_segs = TCP_ACK_EVERY_SEGS;
 }
 
 static void *counted_alloc(void *ctx, size_t size)
