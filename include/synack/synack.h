@@ -441,6 +441,17 @@ typedef struct synack_config {
                                 random Nonce option, and a probe that comes back with it
                                 (a looped-back link) is not another node's; default 0
                                 (Linux's enhanced_dad is 1) */
+    /* --- receive side, for relays --- */
+    uint8_t window_update_delack; /* 1: after a read, a window update the peer does not need
+                                     yet (the window it was offered is still at least half
+                                     of min(buffer, 65535), what a SYN can offer) waits for
+                                     the delayed-ACK timer or the next segment sent before
+                                     it, instead of going out at once as a bare ACK;
+                                     default 0 */
+    uint8_t ack_every_segs;       /* full-sized segments received before an ACK goes out at
+                                     once (fewer wait for the delayed-ACK timer or a reply);
+                                     default 2 (RFC 5681 4.2's SHOULD), at most 16: more
+                                     makes stretch ACKs, fewer frames for a relay's bulk */
 } synack_config;
 
 /* synack_config.router_solicits: the default, MAX_RTR_SOLICITATIONS with slaac, else 0. */

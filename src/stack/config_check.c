@@ -16,6 +16,7 @@
 #define CFG_MAX_US (1ull << 40)
 /* The range SO_SNDBUF/SO_RCVBUF clamp to; a config outside it is a mistake, not a wish. */
 #define CFG_MIN_BUF 2048u
+#define CFG_MAX_ACK_EVERY 16u
 #define CFG_MAX_BUF (64u << 20)
 /* TCP_MAXSEG's range (Linux's: 88 is its TCP_MIN_MSS, 65495 fills a 65535-byte packet). */
 #define CFG_MIN_MSS 88u
@@ -203,6 +204,10 @@ static const char *check_behaviour(const synack_config *c)
         return "psh_burst_end";
     if (c->window_update_double > 1)
         return "window_update_double";
+    if (c->window_update_delack > 1)
+        return "window_update_delack";
+    if (c->ack_every_segs < 2 || c->ack_every_segs > CFG_MAX_ACK_EVERY)
+        return "ack_every_segs";
     if (c->send_waits_open > 1)
         return "send_waits_open";
     if (c->fastopen_server &

@@ -80,6 +80,7 @@ void synack_config_init(synack_config *c)
     c->dad_transmits = 1;
     c->mld_reports = 2;
     c->router_solicits = SYNACK_RTR_SOLICITS_AUTO;
+    c->ack_every_segs = TCP_ACK_EVERY_SEGS;
 }
 
 static void *counted_alloc(void *ctx, size_t size)

@@ -347,12 +347,13 @@ static tcp_ret process_text(tcp_conn *c, const tcp_seg *seg, const tcp_rx *rx)
     } else if (had_ooo || adv == 0) {
         c->ack_now = 1; /* filled a hole (RFC 5681 4.2) or the window is full */
     } else {
-        /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment, else
-         * within the delayed-ACK time. */
+        /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment (or
+         * every cfg.ack_every_segs: stretch ACKs for a relay's bulk), else within the
+         * delayed-ACK time. */
         uint32_t full = c->rcv_mss - (c->ts_ok ? TCP_TS_OPT_SPACE : 0u);
         c->x->segs_since_ack += full ? len / full : 1; /* a GRO/GSO super-packet: its full
                                                        segments, so it is ACKed at once */
-        if (c->x->segs_since_ack >= TCP_ACK_EVERY_SEGS || (c->quickacks && !c->x->pingpong)) {
+        if (c->x->segs_since_ack >= st->cfg.ack_every_segs || (c->quickacks && !c->x->pingpong)) {
             if (c->quickacks)
                 c->quickacks--; /* Linux: quick-ACK mode lasts a bounded number of ACKs */
             c->ack_now = 1;

@@ -416,6 +416,23 @@ uint32_t tcp_usr_inq(const tcp_conn *c)
     return tcp_usr_readable(c) + (c->rd_closed ? 1u : 0u);
 }
 
+/* cfg.window_update_delack: a peer still offered half of what a SYN-ACK can carry is not
+ * waiting for the update, so it goes out as a delayed ACK would (RFC 1122 4.2.3.2), on the
+ * next segment we send or when the timer fires. Otherwise the first read of every
+ * connection costs a bare ACK: the unscaled SYN-ACK window (RFC 7323 2.2) is always far
+ * below the scaled one the read opens, and a relay's reply would carry it anyway. */
+static void send_window_update(tcp_conn *c, uint32_t offered)
+{
+    uint32_t syn_max = c->x->rcv.cap < 0xffff ? c->x->rcv.cap : 0xffff;
+    if (c->st->cfg.window_update_delack && 2 * (uint64_t)offered >= syn_max) {
+        c->delack_pending = 1;
+        if (tcp_deadline(c, TT_DELACK) == UINT64_MAX)
+            tcp_timer_set(c, TT_DELACK, c->st->now + c->st->cfg.delack_us);
+        return;
+    }
+    tcp_send_ack(c);
+}
+
 /* After the application reads, tell the peer about a window that opened by enough to
  * matter (RFC 1122 4.2.3.3 receiver-side SWS avoidance). */
 static void window_update(tcp_conn *c)
@@ -430,11 +447,11 @@ static void window_update(tcp_conn *c)
         if (clamp > c->x->rcv.cap)
             clamp = c->x->rcv.cap;
         if (2 * (uint64_t)offered <= clamp && now > 0 && now >= 2 * (uint64_t)offered)
-            tcp_send_ack(c);
+            send_window_update(c, offered);
         return;
     }
     if (now > offered && now - offered >= thresh)
-        tcp_send_ack(c);
+        send_window_update(c, offered);
 }
 
 /* The application took bytes out of the receive ring. */

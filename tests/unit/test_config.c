@@ -356,6 +356,9 @@ MUT(paws_disordered_ack_two, c->paws_disordered_ack = 2)
 MUT(nagle_minshall_two, c->nagle_minshall = 2)
 MUT(psh_burst_end_two, c->psh_burst_end = 2)
 MUT(window_update_double_two, c->window_update_double = 2)
+MUT(window_update_delack_two, c->window_update_delack = 2)
+MUT(ack_every_segs_one, c->ack_every_segs = 1)
+MUT(ack_every_segs_huge, c->ack_every_segs = 17)
 MUT(send_waits_open_two, c->send_waits_open = 2)
 MUT(rst_reply_orphan_two, c->rst_reply_orphan = 2)
 MUT(rto_var_floor_two, c->rto_var_floor = 2)
@@ -458,6 +461,9 @@ static const bad_case bad_cases[] = {
     {"nagle_minshall", nagle_minshall_two},
     {"psh_burst_end", psh_burst_end_two},
     {"window_update_double", window_update_double_two},
+    {"window_update_delack", window_update_delack_two},
+    {"ack_every_segs", ack_every_segs_one},
+    {"ack_every_segs", ack_every_segs_huge},
     {"send_waits_open", send_waits_open_two},
     {"rst_reply_orphan", rst_reply_orphan_two},
     {"rto_var_floor", rto_var_floor_two},

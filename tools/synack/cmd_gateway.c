@@ -222,6 +222,12 @@ static synack_stack *open_stack(const gw_opts *o, gw_tap *tap, int *ls, int *ls6
     cfg.sndbuf = o->buffer;
     cfg.rcvbuf = o->buffer;
     cfg.max_buffer_bytes = o->max_buffer;
+    /* A relay's reply carries the ACK of the request it answers: the read in between need
+     * not announce the scaled window in a frame of its own. */
+    cfg.window_update_delack = 1;
+    /* A namespace's bulk upload comes in 64 KiB segments: an ACK per two of them is a TAP
+     * write (and the sender's ACK processing, in our context) per 128 KiB. */
+    cfg.ack_every_segs = 4;
     if (o->ipv6) {
         memcpy(cfg.netif.addr6, o->gw6, 16);
         cfg.netif.prefix6_len = o->prefix6;

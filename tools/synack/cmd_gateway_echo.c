@@ -69,6 +69,7 @@ static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_
     if (!f) {
         close(lru->fd);
         lru->fd = -1;
+        t->open--;
         f = lru;
     }
     int fd = ping_socket(t, dst);
@@ -76,6 +77,7 @@ static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_
         return NULL;
     memset(f, 0, sizeof(*f));
     f->fd = fd;
+    t->open++;
     memcpy(f->src, src, n);
     memcpy(f->dst, dst, n);
     f->id = id;
@@ -115,10 +117,11 @@ void gw_echo_step(gw_echo_table *t, uint64_t now, uint8_t *buf, size_t cap, gw_e
         }
     }
     t->npf = 0;
-    for (int i = 0; i < GW_ECHO_FLOWS; i++) {
+    for (int i = 0; t->open > 0 && i < GW_ECHO_FLOWS; i++) {
         if (t->f[i].fd >= 0 && now >= t->f[i].last + GW_ECHO_IDLE_US) {
             close(t->f[i].fd);
             t->f[i].fd = -1;
+            t->open--;
         }
     }
 }
@@ -126,7 +129,7 @@ void gw_echo_step(gw_echo_table *t, uint64_t now, uint8_t *buf, size_t cap, gw_e
 int gw_echo_pollfds(gw_echo_table *t, struct pollfd *out, int max)
 {
     int n = 0;
-    for (int i = 0; i < GW_ECHO_FLOWS && n < max; i++) {
+    for (int i = 0; t->open > 0 && i < GW_ECHO_FLOWS && n < max; i++) {
         if (t->f[i].fd < 0)
             continue;
         out[n].fd = t->f[i].fd;

@@ -30,6 +30,7 @@ typedef struct gw_echo_table {
     struct pollfd *pf;
     int pf_flow[GW_ECHO_FLOWS];
     int npf;
+    int open; /* flows with a socket: none, and each round's scans are skipped */
 } gw_echo_table;
 
 /* A reply of n bytes read from f's socket, to be written into the namespace. */

@@ -56,6 +56,9 @@ struct gw_relay {
     gw_conn *c;
     uint32_t n;    /* slots */
     uint32_t open; /* slots in use */
+    uint32_t hi;   /* slots from here on are all free: each round's scans stop here, so a
+                      gateway with a few connections does not walk --max-conns slots per
+                      wake-up */
     uint64_t seen; /* TCPSynHeld when the held list was last read */
     gw_stats stats;
     synack_held_syn *held;
@@ -116,9 +119,22 @@ static int ls_of(const gw_relay *r, const synack_endpoints *ep)
 
 static gw_conn *find(gw_relay *r, const synack_endpoints *ep, int state)
 {
-    for (uint32_t i = 0; i < r->n; i++)
+    for (uint32_t i = 0; i < r->hi; i++)
         if (r->c[i].state == state && gw_same_ep(&r->c[i].ep, ep))
             return &r->c[i];
+    return NULL;
+}
+
+/* The first free slot, or NULL; it counts as taken from here on. */
+static gw_conn *take_slot(gw_relay *r)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->c[i].state == GW_FREE) {
+            if (i + 1 > r->hi)
+                r->hi = i + 1;
+            r->open++;
+            return &r->c[i];
+        }
     return NULL;
 }
 
@@ -151,6 +167,8 @@ static void release(gw_relay *r, gw_conn *c)
     memset(c, 0, sizeof(*c));
     c->state = GW_FREE;
     r->open--;
+    while (r->hi > 0 && r->c[r->hi - 1].state == GW_FREE)
+        r->hi--;
 }
 
 static void verdict(gw_relay *r, gw_conn *c, int err)
@@ -253,11 +271,7 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
         return NULL;
     }
     r->stats.loopback += dst == 1;
-    gw_conn *c = NULL;
-    for (uint32_t i = 0; i < r->n && !c; i++)
-        if (r->c[i].state == GW_FREE)
-            c = &r->c[i];
-    r->open++;
+    gw_conn *c = take_slot(r); /* there is one: open < n */
     c->state = GW_CONNECTING;
     c->ep = h->ep;
     c->ss = -1;
@@ -323,7 +337,7 @@ static int is_pending(const gw_conn *c)
 uint32_t gw_relay_pending(const gw_relay *r)
 {
     uint32_t p = 0;
-    for (uint32_t i = 0; i < r->n; i++)
+    for (uint32_t i = 0; i < r->hi; i++)
         p += is_pending(&r->c[i]);
     return p;
 }
@@ -338,7 +352,7 @@ int gw_relay_room(const gw_relay *r)
 static int evict(gw_relay *r, uint64_t now)
 {
     gw_conn *old = NULL;
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = 0; i < r->hi; i++) {
         gw_conn *c = &r->c[i];
         if (c->state == GW_HANDSHAKE && c->since + GW_EVICT_US <= now &&
             (!old || c->since < old->since))
@@ -434,7 +448,7 @@ static void sweep(gw_relay *r, uint64_t now)
     if (now < r->next_sweep)
         return;
     int old = 0;
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = 0; i < r->hi; i++) {
         r->c[i].seen = 0;
         old |= r->c[i].state == GW_HANDSHAKE && r->c[i].since + GW_EVICT_US <= now;
     }
@@ -442,7 +456,7 @@ static void sweep(gw_relay *r, uint64_t now)
         return;
     r->next_sweep = now + GW_EVICT_US;
     synack_foreach_conn(r->st, sweep_visit, r);
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = 0; i < r->hi; i++) {
         gw_conn *c = &r->c[i];
         if (c->state == GW_HANDSHAKE && !c->seen && c->since + GW_EVICT_US <= now)
             give_up(r, c);
@@ -478,13 +492,9 @@ int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now)
 {
     if (!gw_relay_room(r))
         return -1;
-    gw_conn *c = NULL;
-    for (uint32_t i = 0; i < r->n && !c; i++)
-        if (r->c[i].state == GW_FREE)
-            c = &r->c[i];
+    gw_conn *c = take_slot(r);
     if (!c)
         return -1;
-    r->open++;
     fd_opened(r);
     c->state = GW_OUTBOUND;
     c->fwd = 1;
@@ -604,7 +614,7 @@ static int pump_down(gw_relay *r, gw_conn *c)
 void gw_relay_step(gw_relay *r, uint64_t now)
 {
     take_held(r, now);
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = 0; i < r->hi; i++) {
         gw_conn *c = &r->c[i];
         if (c->state == GW_CONNECTING) {
             if (c->h_out)
@@ -630,7 +640,7 @@ void gw_relay_step(gw_relay *r, uint64_t now)
     accept_new(r, r->ls);
     accept_new(r, r->ls6);
     sweep(r, now);
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = 0; i < r->hi; i++) {
         gw_conn *c = &r->c[i];
         if (c->state != GW_RELAY)
             continue;
@@ -648,7 +658,7 @@ void gw_relay_step(gw_relay *r, uint64_t now)
 int gw_relay_pollfds(gw_relay *r, struct pollfd *out, int max)
 {
     int n = 0;
-    for (uint32_t i = 0; i < r->n && n < max; i++) {
+    for (uint32_t i = 0; i < r->hi && n < max; i++) {
         gw_conn *c = &r->c[i];
         short ev = 0;
         if (c->state == GW_CONNECTING)
@@ -682,7 +692,7 @@ void gw_relay_revents(gw_relay *r, const struct pollfd *pf, int n)
 uint64_t gw_relay_deadline(const gw_relay *r)
 {
     uint64_t d = UINT64_MAX;
-    for (uint32_t i = 0; i < r->n; i++)
+    for (uint32_t i = 0; i < r->hi; i++)
         if (is_pending(&r->c[i]) && r->c[i].deadline < d)
             d = r->c[i].deadline;
     return d;
@@ -707,7 +717,7 @@ void gw_relay_foreach(const gw_relay *r, void (*fn)(void *ctx, const gw_flow_vie
 {
     static const char *const names[] = {"free",  "connecting",         "handshake",
                                         "relay", "forward-connecting", "socks"};
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = 0; i < r->hi; i++) {
         const gw_conn *c = &r->c[i];
         if (c->state == GW_FREE)
             continue;

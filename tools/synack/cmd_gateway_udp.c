@@ -59,6 +59,7 @@ struct gw_udp {
     gw_udp_opts o;
     udp_flow *f;
     uint32_t open;
+    uint32_t hi; /* flows from here on are all free: the per-round scans stop here */
     struct pollfd *pf; /* what the last gw_udp_pollfds filled, read back at the next step */
     uint32_t *pf_flow; /* the flow of each pf entry; max_flows + i: forward i */
     int npf;
@@ -133,6 +134,8 @@ static void flow_close(gw_udp *u, udp_flow *f)
     close(f->fd);
     f->fd = -1;
     u->open--;
+    while (u->hi > 0 && u->f[u->hi - 1].fd < 0)
+        u->hi--;
 }
 
 void gw_udp_free(gw_udp *u)
@@ -204,7 +207,7 @@ static uint64_t timeout(const udp_flow *f)
 
 static udp_flow *lookup(gw_udp *u, const udp_key *k)
 {
-    for (uint32_t i = 0; i < u->o.max_flows; i++) {
+    for (uint32_t i = 0; i < u->hi; i++) {
         udp_flow *f = &u->f[i];
         if (f->fd >= 0 && memcmp(&f->k, k, sizeof(*k)) == 0)
             return f;
@@ -333,6 +336,8 @@ static udp_flow *flow_new(gw_udp *u, const udp_key *k, const struct sockaddr *to
     }
     memset(f, 0, sizeof(*f));
     f->fd = fd;
+    if ((uint32_t)(f - u->f) + 1 > u->hi)
+        u->hi = (uint32_t)(f - u->f) + 1;
     f->k = *k;
     f->dns = (uint8_t)dns;
     f->last = now;
@@ -678,7 +683,7 @@ void gw_udp_step(gw_udp *u, uint64_t now)
     }
     u->npf = 0;
     outbound(u, now);
-    for (uint32_t i = 0; i < u->o.max_flows; i++) {
+    for (uint32_t i = 0; i < u->hi; i++) {
         udp_flow *f = &u->f[i];
         if (u->sx && f->fd >= 0 && u->sx[i].state < GW_S5U_READY && now >= u->sx[i].deadline)
             socks_ctl(u, f, now); /* the proxy took too long: the association failed */
@@ -698,7 +703,7 @@ void gw_udp_step(gw_udp *u, uint64_t now)
 int gw_udp_pollfds(gw_udp *u, struct pollfd *out, int max)
 {
     int n = 0;
-    for (uint32_t i = 0; i < u->o.max_flows && n < max; i++) {
+    for (uint32_t i = 0; i < u->hi && n < max; i++) {
         if (u->f[i].fd < 0)
             continue;
         out[n].fd = u->f[i].fd;
@@ -725,7 +730,7 @@ int gw_udp_pollfds(gw_udp *u, struct pollfd *out, int max)
 uint64_t gw_udp_deadline(const gw_udp *u)
 {
     uint64_t d = UINT64_MAX;
-    for (uint32_t i = 0; i < u->o.max_flows; i++)
+    for (uint32_t i = 0; i < u->hi; i++)
         if (u->f[i].fd >= 0 && u->f[i].last + timeout(&u->f[i]) < d)
             d = u->f[i].last + timeout(&u->f[i]);
     for (uint32_t i = 0; u->sx && i < u->o.max_flows; i++)
