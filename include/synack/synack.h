@@ -424,6 +424,12 @@ typedef struct synack_config {
     uint8_t slaac;         /* 1: a Router Advertisement's autonomous /64 prefix forms the
                               global address (RFC 4862 5.5) when netif.addr6 is unset;
                               default 0, static configuration only */
+
+    /* --- a later choice the RFCs leave open (linux_profile sets it) --- */
+    uint8_t mtu_probe6_linux; /* profile choice (set by linux_profile): an IPv6 PLPMTUD
+                                 search starts at base_mss and falls back as far as an IPv4
+                                 one (Linux's tcp_mtup_init), not only down to IPv6's
+                                 minimum link MTU of 1280 (RFC 4821 7.2, RFC 8201 4) */
 } synack_config;
 
 /* synack_config.fastopen_client's bits (Linux's net.ipv4.tcp_fastopen client bits). */
