@@ -59,9 +59,9 @@ static uint32_t conn_pmtu(const tcp_conn *c)
 }
 
 /* The smallest path MTU a search goes down to: IPv6 links carry 1280 (RFC 8200 5), so
- * nothing below is worth probing (RFC 8201 4; RFC 4821 7.2); IPv4 has Linux's
- * tcp_mtu_probe_floor, and so has IPv6 under cfg.mtu_probe6_linux (Linux's tcp_mtup_init
- * starts an IPv6 search at base_mss too). */
+ * nothing below is worth probing (RFC 8201 4); IPv4 has Linux's tcp_mtu_probe_floor, and
+ * so has IPv6 under cfg.mtu_probe6_linux (Linux's tcp_mtup_init starts an IPv6 search at
+ * base_mss too). */
 static uint32_t mtu_floor(const tcp_conn *c)
 {
     return ct_is_v6(&c->node) && !c->st->cfg.mtu_probe6_linux ? IPV6_MIN_MTU : 0u;
