@@ -170,7 +170,6 @@ struct synack_stack {
     struct pmtu_cache *pmtu;    /* path MTUs lowered by ICMP (ip_pmtu.c); NULL until the first */
     synack_route *routes;       /* cfg.route_table_size slots (route.c); NULL until the first */
     synack_route6 *routes6;     /* the same for IPv6 */
-    uint32_t nroutes6;          /* routes in use: the first nroutes6 slots of `routes6` */
 
     uint8_t *txbuf;   /* one frame being built */
     uint32_t txcap;   /* its size */
@@ -183,6 +182,8 @@ struct synack_stack {
     uint8_t free_pending; /* synack_stack_free() came from a callback: the outermost
                              public call frees the stack as it returns */
     uint8_t output_gone;  /* the netif's output_ctx was freed: frames are dropped */
+    uint16_t nroutes6;    /* routes in use: the first nroutes6 slots of `routes6` (at most
+                             1024: fits the padding here) */
 
     tcp_listener *catch_all;  /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
     tcp_listener *catch_all6; /* the AF_INET6 one (one per family) */
