@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* synack — per-destination route metrics, as Linux keeps them on a route (`ip route ...
- * mtu [lock] N advmss N initcwnd N`): the path MTU, whether ICMP may lower it, the MSS we
- * announce and the initial congestion window of new connections. A bounded table
- * (synack_config.route_table_size) of IPv4 prefixes, longest prefix first; all of them
- * leave through the stack's one interface (netif.gateway still picks the next hop). */
+ * mtu [lock] N advmss N initcwnd N`, `ip -6 route ...`): the path MTU, whether ICMP may
+ * lower it, the MSS we announce and the initial congestion window of new connections. Two
+ * bounded tables, one per family (synack_config.route_table_size prefixes each), longest
+ * prefix first; all of them leave through the stack's one interface (netif.gateway,
+ * netif.gateway6 or an advertised router still picks the next hop). */
 #ifndef SYNACK_ROUTE_H
 #define SYNACK_ROUTE_H
 
@@ -19,8 +20,9 @@ SYNACK_API_BEGIN
 
 typedef struct synack_stack synack_stack;
 
-/* synack_route.flags */
-#define SYNACK_ROUTE_MTU_LOCK 0x1 /* ICMP fragmentation needed does not lower `mtu` */
+/* synack_route.flags, synack_route6.flags: ICMP fragmentation needed (ICMPv6 Packet Too
+ * Big) does not lower `mtu` */
+#define SYNACK_ROUTE_MTU_LOCK 0x1
 
 typedef struct synack_route {
     uint32_t dst;       /* destination prefix, host byte order; bits past prefix_len are 0 */
@@ -43,6 +45,25 @@ int synack_route_del(synack_stack *st, uint32_t dst, uint8_t prefix_len);
 
 /* The route addr takes (the longest prefix holding it) into *out: 0; -EINVAL; -ENOENT. */
 int synack_route_lookup(const synack_stack *st, uint32_t addr, synack_route *out);
+
+/* An IPv6 destination prefix and its metrics, with synack_route's meaning. IPv4-mapped
+ * destinations (::ffff:a.b.c.d) are IPv4 on the wire and take IPv4 routes. */
+typedef struct synack_route6 {
+    uint8_t dst[16];    /* destination prefix, network byte order; bits past prefix_len 0 */
+    uint8_t prefix_len; /* 0..128 (0: every destination) */
+    uint8_t flags;      /* SYNACK_ROUTE_* */
+    uint16_t mtu;       /* path MTU, 68..netif.mtu; 0: the link's. Below IPv6's 1280
+                           minimum only TCP's segments follow it (as Linux's) */
+    uint16_t advmss;    /* as synack_route's; 0: from the MTU (MTU - 60) */
+    uint16_t initcwnd;  /* initial cwnd in segments, 1..1024; 0: cfg.initial_cwnd_segs */
+} synack_route6;
+
+/* The IPv6 table's synack_route_set, _del and _lookup: the same rules and errnos, with
+ * prefix_len up to 128. The two families' tables are separate, each of
+ * cfg.route_table_size routes. */
+int synack_route6_set(synack_stack *st, const synack_route6 *r);
+int synack_route6_del(synack_stack *st, const uint8_t dst[16], uint8_t prefix_len);
+int synack_route6_lookup(const synack_stack *st, const uint8_t addr[16], synack_route6 *out);
 
 SYNACK_API_END
 

@@ -395,8 +395,8 @@ typedef struct synack_config {
                                    a retransmission timeout suggests a black hole; 2 always */
     uint64_t probe_interval_us; /* a search that ended starts again after this long; default
                                    600 s, 1 s..1 day */
-    uint32_t route_table_size;  /* routes synack_route_set can hold; 0: none; default 16, at
-                                   most 1024 */
+    uint32_t route_table_size;  /* routes synack_route_set can hold, and as many IPv6 ones
+                                   synack_route6_set; 0: none; default 16, at most 1024 */
     uint32_t probe_threshold;   /* a search ends when what is left of its range is smaller
                                    (bytes); default 8, at most 65535 */
     uint16_t base_mss;          /* the MSS a search starts from and falls back to; default
@@ -441,6 +441,7 @@ typedef struct synack_config {
                                 random Nonce option, and a probe that comes back with it
                                 (a looped-back link) is not another node's; default 0
                                 (Linux's enhanced_dad is 1) */
+
     /* --- receive side, for relays --- */
     uint8_t window_update_delack; /* 1: after a read, a window update the peer does not need
                                      yet (the window it was offered is still at least half
@@ -452,6 +453,12 @@ typedef struct synack_config {
                                      once (fewer wait for the delayed-ACK timer or a reply);
                                      default 2 (RFC 5681 4.2's SHOULD), at most 16: more
                                      makes stretch ACKs, fewer frames for a relay's bulk */
+
+    /* --- a later choice the RFCs leave open (linux_profile sets it) --- */
+    uint8_t mtu_probe6_linux; /* profile choice (set by linux_profile): an IPv6 PLPMTUD
+                                 search starts at base_mss and falls back as far as an IPv4
+                                 one (Linux's tcp_mtup_init), not only down to IPv6's
+                                 minimum link MTU of 1280 (RFC 8200 5, RFC 8201 4) */
 } synack_config;
 
 /* synack_config.router_solicits: the default, MAX_RTR_SOLICITATIONS with slaac, else 0. */

@@ -264,6 +264,8 @@ static const char *check_behaviour(const synack_config *c)
         return "dad_delay";
     if (c->dad_nonce > 1)
         return "dad_nonce";
+    if (c->mtu_probe6_linux > 1)
+        return "mtu_probe6_linux";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
@@ -380,6 +382,7 @@ void config_apply_profile(synack_config *c)
     c->reorder_sack_growth = 1;
     c->psh_skb_model = 1;
     c->persist_bare_ack = 1;
+    c->mtu_probe6_linux = 1;
     if (c->cwnd_restart == 1) /* 0 stays: tcp_slow_start_after_idle=0 */
         c->cwnd_restart = 2;
 }

@@ -97,8 +97,10 @@ void ip6_pmtu_report(synack_stack *st, const uint8_t dst[16], uint32_t mtu)
 
 uint32_t ip6_pmtu_get(synack_stack *st, const uint8_t dst[16])
 {
-    /* No IPv6 routes yet: the link's MTU (an RA may have lowered it) is the bound. */
+    uint32_t base = route6_mtu(st, dst);
+    if (route6_mtu_locked(st, dst))
+        return base;
     ipv6_addr a;
     memcpy(a.b, dst, 16);
-    return lookup(st, &a, ip6_link_mtu(st));
+    return lookup(st, &a, base);
 }

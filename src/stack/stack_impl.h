@@ -169,6 +169,7 @@ struct synack_stack {
     struct ip_frag_state *frag; /* IPv4 and IPv6 reassembly (ip_frag.c); NULL while idle */
     struct pmtu_cache *pmtu;    /* path MTUs lowered by ICMP (ip_pmtu.c); NULL until the first */
     synack_route *routes;       /* cfg.route_table_size slots (route.c); NULL until the first */
+    synack_route6 *routes6;     /* the same for IPv6 */
 
     uint8_t *txbuf;   /* one frame being built */
     uint32_t txcap;   /* its size */
@@ -181,6 +182,8 @@ struct synack_stack {
     uint8_t free_pending; /* synack_stack_free() came from a callback: the outermost
                              public call frees the stack as it returns */
     uint8_t output_gone;  /* the netif's output_ctx was freed: frames are dropped */
+    uint16_t nroutes6;    /* routes in use: the first nroutes6 slots of `routes6` (at most
+                             1024: fits the padding here) */
 
     tcp_listener *catch_all;  /* the SYNACK_TCP_CATCH_ALL listener, or NULL (hold.c) */
     tcp_listener *catch_all6; /* the AF_INET6 one (one per family) */
@@ -390,7 +393,7 @@ void ip_pmtu_report(synack_stack *st, uint32_t dst, uint32_t mtu, uint32_t orig_
 /* The path MTU to dst: a cached, unexpired estimate, else the route's or link's MTU. */
 uint32_t ip_pmtu_get(synack_stack *st, uint32_t dst);
 /* The same for an IPv6 destination (Packet Too Big, RFC 8201), and its path MTU: a
- * cached, unexpired estimate (never below 1280), else the link's. */
+ * cached, unexpired estimate (never below 1280), else the route's or link's. */
 void ip6_pmtu_report(synack_stack *st, const uint8_t dst[16], uint32_t mtu);
 uint32_t ip6_pmtu_get(synack_stack *st, const uint8_t dst[16]);
 void ip_pmtu_destroy(synack_stack *st);
@@ -405,6 +408,19 @@ const synack_route *route_find(const synack_stack *st, uint32_t addr);
 uint32_t route_mtu(const synack_stack *st, uint32_t dst);
 /* The route to dst has "mtu lock": ICMP does not lower its path MTU (Linux's RTAX_MTU lock). */
 int route_mtu_locked(const synack_stack *st, uint32_t dst);
+/* The same three for an IPv6 destination. */
+const synack_route6 *route6_find(const synack_stack *st, const uint8_t addr[16]);
+uint32_t route6_mtu(const synack_stack *st, const uint8_t dst[16]);
+int route6_mtu_locked(const synack_stack *st, const uint8_t dst[16]);
+/* What TCP takes from a route of either family when a connection opens. */
+typedef struct route_metrics {
+    uint16_t mtu;      /* 0: the link's */
+    uint16_t advmss;   /* 0: from the MTU */
+    uint16_t initcwnd; /* 0: cfg.initial_cwnd_segs */
+} route_metrics;
+/* The metrics of the route a destination takes (a6's, IPv6, when not NULL; else a4's):
+ * 1, or 0 and all zero without one. */
+int route_metrics_of(const synack_stack *st, const uint8_t *a6, uint32_t a4, route_metrics *m);
 void route_destroy(synack_stack *st);
 /* Hands a finished frame to the netif: output_ex with meta when the netif has it, else
  * output. Does not count. */

@@ -67,8 +67,7 @@ static void pmtu_update(tcp_conn *c, const tcp_icmp_err *e)
         tcp_fo_syn_too_big(c, mss);
         return;
     }
-    /* Routes are IPv4's so far (mtu.c): an IPv6 connection has no lock to honour. */
-    if (!v6 && route_mtu_locked(c->st, c->node.key.raddr)) {
+    if (v6 ? route6_mtu_locked(c->st, e->ep.raddr6) : route_mtu_locked(c->st, c->node.key.raddr)) {
         /* "mtu lock" (Linux's RTAX_MTU lock): the route's MTU is not to be lowered. */
         stack_drop(c->st, &e->ep, SYNACK_CTR_COUNT, "icmp-mtu-locked");
         return;

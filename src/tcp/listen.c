@@ -110,8 +110,8 @@ static void inherit(tcp_conn *c, const tcp_listener *l)
     c->keepalive = k->keepalive;
     sendbuf_set_cap(&c->x->snd, &st->bufmem, k->sndbuf);
     recvbuf_set_cap(&c->x->rcv, &st->bufmem, k->rcvbuf);
-    c->rcv_mss = ct_is_v6(&c->node) ? tcp_our_mss_af(st, k->maxseg, 1)
-                                    : tcp_route_mss(st, k->maxseg, c->node.key.raddr);
+    const uint8_t *r6 = ct_is_v6(&c->node) ? ct_raddr6(&c->st->conns, &c->node) : NULL;
+    c->rcv_mss = tcp_route_mss(st, k->maxseg, r6, c->node.key.raddr);
 }
 
 /* Answers a SYN without keeping state: everything is in the ISN (and in the TSval). */
@@ -119,8 +119,8 @@ static void cookie_synack(synack_stack *st, const tcp_listener *l, const synack_
                           const tcp_seg *seg)
 {
     const synack_config *cfg = &st->cfg;
-    uint16_t our_mss = tcp_ep_v6(ep) ? tcp_our_mss_af(st, l->knobs.maxseg, 1)
-                                     : tcp_route_mss(st, l->knobs.maxseg, ep->raddr);
+    uint16_t our_mss =
+        tcp_route_mss(st, l->knobs.maxseg, tcp_ep_v6(ep) ? ep->raddr6 : NULL, ep->raddr);
     uint16_t peer_mss = seg->opts.has_mss ? seg->opts.mss : TCP_DEFAULT_MSS;
     uint32_t idx = syncookie_mss_index(peer_mss < our_mss ? peer_mss : our_mss);
     uint32_t iss = syncookie_make(st, ep, seg->seq, idx);

@@ -11,6 +11,7 @@
 #include "tcp/tcp.h"
 
 #define HDRS4 ((uint32_t)(IPV4_HDR_LEN + TCP_HDR_LEN))
+#define HDRS6 ((uint32_t)(IPV6_HDR_LEN + TCP_HDR_LEN))
 /* Linux's tcp_mtu_probe: a probe only with this many segments of cwnd, and this many
  * segments after it to reveal its loss by duplicate ACKs (DupThresh + 1). */
 #define PROBE_MIN_CWND_SEGS 11u
@@ -27,16 +28,28 @@ static uint32_t hdrs(const tcp_conn *c)
     return (ct_is_v6(&c->node) ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
 }
 
-/* Routes are IPv4's so far: an IPv6 connection's bound is the link's MTU, or what the
- * path-MTU cache learned from Packet Too Big (RFC 8201). */
-static const synack_route *conn_route(const tcp_conn *c)
+/* The IPv6 remote address of an IPv6 connection, NULL for an IPv4 one: what the route
+ * tables are looked up by (route_metrics_of). */
+static const uint8_t *raddr6_of(const tcp_conn *c)
 {
-    return ct_is_v6(&c->node) ? NULL : route_find(c->st, c->node.key.raddr);
+    return ct_is_v6(&c->node) ? ct_raddr6(&c->st->conns, &c->node) : NULL;
+}
+
+static int conn_route(const tcp_conn *c, route_metrics *m)
+{
+    return route_metrics_of(c->st, raddr6_of(c), c->node.key.raddr, m);
+}
+
+static int has_route(const tcp_conn *c)
+{
+    route_metrics m;
+    return conn_route(c, &m);
 }
 
 static uint32_t conn_route_mtu(const tcp_conn *c)
 {
-    return ct_is_v6(&c->node) ? ip6_link_mtu(c->st) : route_mtu(c->st, c->node.key.raddr);
+    return ct_is_v6(&c->node) ? route6_mtu(c->st, raddr6_of(c))
+                              : route_mtu(c->st, c->node.key.raddr);
 }
 
 static uint32_t conn_pmtu(const tcp_conn *c)
@@ -46,10 +59,12 @@ static uint32_t conn_pmtu(const tcp_conn *c)
 }
 
 /* The smallest path MTU a search goes down to: IPv6 links carry 1280 (RFC 8200 5), so
- * nothing below is worth probing (RFC 8201 4); IPv4 has Linux's tcp_mtu_probe_floor. */
+ * nothing below is worth probing (RFC 8201 4); IPv4 has Linux's tcp_mtu_probe_floor, and
+ * so has IPv6 under cfg.mtu_probe6_linux (Linux's tcp_mtup_init starts an IPv6 search at
+ * base_mss too). */
 static uint32_t mtu_floor(const tcp_conn *c)
 {
-    return ct_is_v6(&c->node) ? IPV6_MIN_MTU : 0u;
+    return ct_is_v6(&c->node) && !c->st->cfg.mtu_probe6_linux ? IPV6_MIN_MTU : 0u;
 }
 
 static uint32_t opt_space(const tcp_conn *c)
@@ -75,21 +90,24 @@ static uint32_t mss_to_mtu(const tcp_conn *c, uint32_t mss)
     return mtu > 65535u ? 65535u : mtu;
 }
 
-uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr)
+uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, const uint8_t *raddr6,
+                       uint32_t raddr)
 {
-    uint16_t mss = tcp_our_mss(st, maxseg);
-    const synack_route *r = route_find(st, raddr);
-    if (!r)
+    uint16_t mss = tcp_our_mss_af(st, maxseg, raddr6 != NULL);
+    route_metrics r;
+    if (!route_metrics_of(st, raddr6, raddr, &r))
         return mss;
     /* Linux's dst_metric_advmss: the route's advmss, else its MTU's. */
-    uint32_t adv = r->advmss ? r->advmss : (r->mtu > HDRS4 ? r->mtu - HDRS4 : 0u);
+    uint32_t h = raddr6 ? HDRS6 : HDRS4;
+    uint32_t adv = r.advmss ? r.advmss : (r.mtu > h ? r.mtu - h : 0u);
     return adv && adv < mss ? (uint16_t)adv : mss;
 }
 
 uint32_t tcp_initial_cwnd(const tcp_conn *c)
 {
-    const synack_route *r = conn_route(c);
-    uint32_t segs = r && r->initcwnd ? r->initcwnd : c->st->cfg.initial_cwnd_segs;
+    route_metrics r;
+    conn_route(c, &r);
+    uint32_t segs = r.initcwnd ? r.initcwnd : c->st->cfg.initial_cwnd_segs;
     return segs * c->snd_mss;
 }
 
@@ -97,9 +115,9 @@ uint32_t tcp_mss_clamp_ours(const tcp_conn *c)
 {
     /* The MSS we announced may be a route's advmss: that limits what the peer sends, not
      * what we send (Linux's mss_clamp holds only TCP_MAXSEG and the peer's MSS). */
-    if (!conn_route(c))
+    if (!has_route(c))
         return c->rcv_mss;
-    return tcp_our_mss(c->st, c->knobs ? c->knobs->maxseg : 0);
+    return tcp_our_mss_af(c->st, c->knobs ? c->knobs->maxseg : 0, ct_is_v6(&c->node));
 }
 
 static void search_reset(tcp_conn *c)
@@ -164,7 +182,7 @@ int tcp_mtu_forgettable(const tcp_conn *c)
     const tcp_xfer *x = c->x;
     if (x->mtup_on)
         return 0;
-    return !x->mss_clamp || x->mss_clamp == c->snd_mss + opt_space(c) || !conn_route(c);
+    return !x->mss_clamp || x->mss_clamp == c->snd_mss + opt_space(c) || !has_route(c);
 }
 
 void tcp_mtu_before_output(tcp_conn *c)
@@ -222,11 +240,18 @@ int tcp_mtu_probe(tcp_conn *c)
     if (!x->mtup_on || x->probe_mtu || !ca_open(c) || c->cwnd / mss < PROBE_MIN_CWND_SEGS ||
         x->rcv.nranges || c->dsack_pending || tcp_pacing_on(c))
         return 0;
-    uint32_t probe = mtu_to_mss(c, ((uint32_t)x->search_high + x->search_low) / 2);
+    /* Never past the MTU the route lets out now (a locked one included), which IP output
+     * would refuse as Linux's refuses a DF packet above its route's: a search reset to
+     * the peer's MSS (check_reprobe), or a passive open's, starts above it. The range
+     * stays: the route may grow before the next probe. */
+    uint32_t high = x->search_high;
+    uint32_t route = conn_route_mtu(c);
+    if (high > route)
+        high = route;
+    uint32_t probe = mtu_to_mss(c, (high + x->search_low) / 2);
     uint32_t needed = probe + PROBE_TRAIL_SEGS * mss;
-    if (probe > mtu_to_mss(c, x->search_high) || probe <= mss ||
-        (uint32_t)(x->search_high - x->search_low) < c->st->cfg.probe_threshold ||
-        x->search_high < x->search_low) {
+    if (probe > mtu_to_mss(c, high) || probe <= mss || high < x->search_low ||
+        high - x->search_low < c->st->cfg.probe_threshold) {
         check_reprobe(c);
         return 0;
     }

@@ -363,8 +363,10 @@ uint16_t tcp_our_mss(const synack_stack *st, uint16_t maxseg);
 uint16_t tcp_our_mss_af(const synack_stack *st, uint16_t maxseg, int v6);
 
 /* --- mtu.c: the MSS from the path MTU; route metrics; PLPMTUD (RFC 4821) --- */
-/* The MSS option for a SYN to raddr: tcp_our_mss, and the route's advmss or MTU. */
-uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, uint32_t raddr);
+/* The MSS option for a SYN to raddr6 (IPv6, when not NULL) or raddr: tcp_our_mss_af, and
+ * the route's advmss or MTU. */
+uint16_t tcp_route_mss(const synack_stack *st, uint16_t maxseg, const uint8_t *raddr6,
+                       uint32_t raddr);
 /* The initial window, bytes: the route's initcwnd or cfg.initial_cwnd_segs segments. */
 uint32_t tcp_initial_cwnd(const tcp_conn *c);
 /* --- cwnd_restart.c --- */

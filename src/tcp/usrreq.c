@@ -114,8 +114,7 @@ static int open_active(synack_stack *st, int sock, const tcp_knobs *k, const syn
     take_knobs(c, k);
     sendbuf_set_cap(&c->x->snd, &st->bufmem, k->sndbuf);
     recvbuf_set_cap(&c->x->rcv, &st->bufmem, k->rcvbuf);
-    c->rcv_mss =
-        tcp_ep_v6(ep) ? tcp_our_mss_af(st, k->maxseg, 1) : tcp_route_mss(st, k->maxseg, ep->raddr);
+    c->rcv_mss = tcp_route_mss(st, k->maxseg, tcp_ep_v6(ep) ? ep->raddr6 : NULL, ep->raddr);
     c->rcv_wscale = st->cfg.wscale <= TCP_MAX_WSCALE ? st->cfg.wscale : 0;
     tcp_sendseqinit(c, tcp_isn(st, ep));
     stack_count(st, SYNACK_CTR_ActiveOpens);

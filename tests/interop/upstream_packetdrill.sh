@@ -117,9 +117,14 @@ export NSTAT_HISTORY="$scratch/nstat"
 # to the remote that packetdrill's tun mode would (pd_tunaddr.c), which scripts change
 # (`ip route change 192.0.2.1 via 192.168.0.2 ... mtu lock 640`, mtu_probe/) and the shim
 # reads back (pd_route.c).
+# In ipv6 mode tun0 also holds an on-link default route: mtu_probe/basic-v6.pkt changes the
+# route to the remote `via fd3d:fa7b:d17d:8888::0`, packetdrill's own gateway, which the
+# kernel accepts only on a link that reaches it; the route names no address, and what the
+# kernel would send through it goes into tun0, which the shim reads and discards.
 new_tun0() {
     ip link del tun0 2> /dev/null
-    ip tuntap add dev tun0 mode tun && ip link set tun0 up
+    ip tuntap add dev tun0 mode tun && ip link set tun0 up || return 1
+    [ "$mode" != ipv6 ] || ip -6 route add default dev tun0
 }
 new_tun0 || { echo "SKIP: cannot create tun0 in the namespace"; exit 77; }
 

@@ -3,7 +3,8 @@
  * network namespace of its own (a forked child, so the test's own namespace is untouched),
  * a route to the remote with "advmss 700 mtu lock 1200 initcwnd 3" shapes the SYN-ACK's
  * MSS, the MSS synack sends with and its first flight; a route changed between calls
- * reaches a running connection. Skipped where namespaces or `ip` are not available (not root). */
+ * reaches a running connection; the same with `ip -6 route` in the shim's ipv6 mode. Skipped where
+ * namespaces or `ip` are not available (not root). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,7 +24,9 @@
 
 #include "pd_abi.h"
 #include "support/segbuild.h"
+#include "wire/checksum.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
 
 #ifndef SYNACK_PACKETDRILL_SO
@@ -127,6 +130,95 @@ static void in_namespace(void)
     CHECK(ifc.write(u, fd, data, 3000) == 3000);
     tcp_seg big = sniff();
     CHECK(big.seq == iss + 1 + 4000 && big.payload_len == 1460);
+    ifc.free(u);
+    dlclose(dl);
+}
+
+/* 2001:db8:1::2 (synack) and 2001:db8::1 (the remote), as the ipv6 runner's. */
+static const uint8_t LOCAL6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+static const uint8_t REMOTE6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+static void inject6(uint8_t flags, uint32_t seq, uint32_t ack, const tcp_opts *o)
+{
+    uint8_t frame[SEG_FRAME_MAX + IPV6_HDR_LEN];
+    tcp_seg s;
+    memset(&s, 0, sizeof(s));
+    s.sport = RPORT;
+    s.dport = LPORT;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = flags;
+    s.win = 65535;
+    if (o)
+        s.opts = *o;
+    size_t n =
+        tcp_emit(frame + IPV6_HDR_LEN, sizeof(frame) - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    CHECK(n > 0);
+    tcp_csum_add_addrs6(frame + IPV6_HDR_LEN, REMOTE6, LOCAL6);
+    ipv6_hdr h = {.next = IP_PROTO_TCP, .hop_limit = 64};
+    memcpy(h.src.b, REMOTE6, 16);
+    memcpy(h.dst.b, LOCAL6, 16);
+    CHECK(ipv6_emit(frame, IPV6_HDR_LEN, &h, n) == IPV6_HDR_LEN);
+    CHECK(ifc.netdev_send(u, frame, IPV6_HDR_LEN + n) == 0);
+}
+
+static tcp_seg sniff6(void)
+{
+    static uint8_t buf[2048];
+    size_t len = sizeof(buf);
+    long long t;
+    CHECK(ifc.netdev_receive(u, buf, &len, &t) == 0);
+    ipv6_hdr ip;
+    CHECK(ipv6_parse(buf, len, &ip) == WIRE_OK && ip.next == IP_PROTO_TCP);
+    tcp_seg s;
+    uint64_t hs = 0;
+    CHECK(tcp_parse6(ip.payload, ip.payload_len, LOCAL6, REMOTE6, 0, &s, &hs) == WIRE_OK);
+    return s;
+}
+
+/* The same over IPv6 (the shim in ipv6 mode): `ip -6 route` metrics become a
+ * synack_route6, and a change between calls reaches the running connection. */
+static void in_namespace6(void)
+{
+    if (system("ip link set lo up && ip -6 route add 2001:db8::1/128 dev lo advmss 700 "
+               "mtu lock 1200 initcwnd 3") != 0)
+        _exit(SKIP);
+    void *dl;
+    pd_interface_init_fn init = load_init(&dl);
+    init("addr=2001:db8:1::2,remote=2001:db8::1,profile=linux", &ifc);
+    u = ifc.userdata;
+
+    int lfd = ifc.socket(u, AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    CHECK(lfd >= 0);
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(LPORT)};
+    memcpy(&sin6.sin6_addr, LOCAL6, 16);
+    CHECK(ifc.bind(u, lfd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0);
+    CHECK(ifc.listen(u, lfd, 1) == 0);
+    tcp_opts o = {.has_mss = 1, .mss = 1440};
+    inject6(TCP_SYN, 0, 0, &o);
+    tcp_seg sa = sniff6();
+    CHECK(sa.flags == (TCP_SYN | TCP_ACK));
+    CHECK(sa.opts.mss == 700); /* the route's advmss */
+    uint32_t iss = sa.seq;
+    inject6(TCP_ACK, 1, iss + 1, NULL);
+    int fd = ifc.accept(u, lfd, NULL, NULL);
+    CHECK(fd >= 0);
+    static char data[4000];
+    CHECK(ifc.write(u, fd, data, sizeof(data)) == (ssize_t)sizeof(data));
+    /* initcwnd 3 segments of 1200 - 60 bytes. */
+    for (int i = 0; i < 3; i++) {
+        tcp_seg d = sniff6();
+        CHECK(d.seq == iss + 1 + 1140u * (uint32_t)i);
+        CHECK(d.payload_len == 1140);
+    }
+    CHECK(system("ip -6 route change 2001:db8::1/128 dev lo mtu lock 1500") == 0);
+    inject6(TCP_ACK, 1, iss + 1 + 3 * 1140u, NULL);
+    tcp_seg rest = sniff6();
+    CHECK(rest.seq == iss + 1 + 3 * 1140u && rest.payload_len == 4000 - 3 * 1140);
+    inject6(TCP_ACK, 1, iss + 1 + 4000, NULL);
+    CHECK(ifc.write(u, fd, data, 3000) == 3000);
+    tcp_seg big = sniff6();
+    CHECK(big.seq == iss + 1 + 4000 && big.payload_len == 1440);
     ifc.free(u);
     dlclose(dl);
 }
@@ -242,10 +334,17 @@ static void test_host_routes_reach_the_stack(void **state)
     in_own_netns(in_namespace);
 }
 
+static void test_host_ipv6_routes_reach_the_stack(void **state)
+{
+    (void)state;
+    in_own_netns(in_namespace6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_routes_reach_the_stack),
+        cmocka_unit_test(test_host_ipv6_routes_reach_the_stack),
         cmocka_unit_test(test_tun0_configured_as_packetdrill_does),
         cmocka_unit_test(test_tun0_configured_for_ipv6),
     };

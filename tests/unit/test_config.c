@@ -389,6 +389,7 @@ MUT(psh_skb_model_two, c->psh_skb_model = 2)
 MUT(tso_min_segs_zero, c->tso_min_segs = 0)
 MUT(cwnd_restart_three, c->cwnd_restart = 3)
 MUT(persist_bare_ack_two, c->persist_bare_ack = 2)
+MUT(mtu_probe6_linux_two, c->mtu_probe6_linux = 2)
 MUT(cc_unknown, memset(c->cc, 0, sizeof(c->cc)); memcpy(c->cc, "vegas", 5))
 MUT(cc_unterminated, memset(c->cc, 'b', sizeof(c->cc)))
 
@@ -481,6 +482,7 @@ static const bad_case bad_cases[] = {
     {"tso_min_segs", tso_min_segs_zero},
     {"cwnd_restart", cwnd_restart_three},
     {"persist_bare_ack", persist_bare_ack_two},
+    {"mtu_probe6_linux", mtu_probe6_linux_two},
     {"cc", cc_unknown},
     {"cc", cc_unterminated},
     {"netif.addr6", addr6_multicast},

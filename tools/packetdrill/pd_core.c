@@ -534,7 +534,7 @@ int pd_stack_build(pd_shim *sh)
     pd_host_apply_stack(sh, st);
     synack_stack_free(sh->st);
     sh->st = st;
-    sh->nroutes = 0; /* the new stack's table is empty */
+    sh->nroutes = sh->nroutes6 = 0; /* the new stack's tables are empty */
     synack_set_time(sh->st, sh->now);
     return 0;
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The host's routes under profile=linux: the namespace's IPv4 routes that carry TCP
- * metrics (`ip route ... mtu [lock] N advmss N initcwnd N`) become the stack's route table
- * (synack_route_set), as a Linux socket would meet them. Scripts change routes between
- * calls, so the table is read again (one netlink dump of the main table, a handful of
- * routes) before the calls that make or use a connection (pd_sock.c) and before each
- * packet packetdrill injects (pd_core.c); the stack is only told when something changed. Routes
- * past the stack's table size are left out; an MTU above the shim's link is taken as the link's.
- * Without sysctl_dir= only (the real host: packetdrill's namespace). */
+/* The host's routes under profile=linux: the namespace's IPv4 and IPv6 routes that carry
+ * TCP metrics (`ip [-6] route ... mtu [lock] N advmss N initcwnd N`) become the stack's
+ * route tables (synack_route_set, synack_route6_set), as a Linux socket would meet them.
+ * Scripts change routes between calls, so the tables are read again (a netlink dump of the
+ * main table per family, a handful of routes) before the calls that make or use a
+ * connection (pd_sock.c) and before each packet packetdrill injects (pd_core.c); the stack
+ * is only told when something changed. Routes past the stack's table size are left out;
+ * an MTU above the shim's link is taken as the link's. Without sysctl_dir= only (the real
+ * host: packetdrill's namespace). */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -16,8 +17,16 @@
 
 #include "pd_shim.h"
 
-/* Reads the metrics nested in RTA_METRICS into r; 1 if it has any we model. */
-static int read_metrics(struct rtattr *m, int len, synack_route *r)
+/* A route of either family as the dump gives it: r6's fields, with an IPv4 prefix in
+ * the first 4 bytes of dst. */
+typedef struct pd_any_route {
+    int family;
+    synack_route6 r6;
+} pd_any_route;
+
+/* Reads the metrics nested in RTA_METRICS into r; 1 if it has any we model. An MTU above
+ * the shim's link (link_mtu) is taken as the link's. */
+static int read_metrics(struct rtattr *m, int len, uint32_t link_mtu, synack_route6 *r)
 {
     uint32_t lock = 0;
     int any = 0;
@@ -31,7 +40,7 @@ static int read_metrics(struct rtattr *m, int len, synack_route *r)
             lock = v;
             break;
         case RTAX_MTU:
-            r->mtu = (uint16_t)(v > PD_MTU ? PD_MTU : v < 68 ? 68 : v);
+            r->mtu = (uint16_t)(v > link_mtu ? link_mtu : v < 68 ? 68 : v);
             any = 1;
             break;
         case RTAX_ADVMSS:
@@ -52,32 +61,40 @@ static int read_metrics(struct rtattr *m, int len, synack_route *r)
 }
 
 /* One RTM_NEWROUTE of the main table into r; 1 if it is one to mirror. */
-static int read_route(struct nlmsghdr *h, synack_route *r)
+static int read_route(struct nlmsghdr *h, uint32_t link_mtu, pd_any_route *r)
 {
     struct rtmsg *rt = NLMSG_DATA(h);
-    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) || rt->rtm_family != AF_INET ||
-        rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST || rt->rtm_dst_len > 32)
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) ||
+        (rt->rtm_family != AF_INET && rt->rtm_family != AF_INET6) ||
+        rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST)
+        return 0;
+    size_t alen = rt->rtm_family == AF_INET ? 4 : 16;
+    if (rt->rtm_dst_len > 8 * alen)
         return 0;
     memset(r, 0, sizeof(*r));
-    r->prefix_len = rt->rtm_dst_len;
+    r->family = rt->rtm_family;
+    r->r6.prefix_len = rt->rtm_dst_len;
     int any = 0;
     int len = (int)RTM_PAYLOAD(h);
     for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-        if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) >= 4) {
-            uint8_t b[4];
-            memcpy(b, RTA_DATA(a), 4);
-            r->dst = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-        } else if (a->rta_type == RTA_METRICS) {
-            any = read_metrics(RTA_DATA(a), (int)RTA_PAYLOAD(a), r);
-        }
+        if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) >= alen)
+            memcpy(r->r6.dst, RTA_DATA(a), alen);
+        else if (a->rta_type == RTA_METRICS)
+            any = read_metrics(RTA_DATA(a), (int)RTA_PAYLOAD(a), link_mtu, &r->r6);
     }
-    if (r->prefix_len < 32)
-        r->dst &= r->prefix_len ? ~0u << (32 - r->prefix_len) : 0;
+    /* the host bits the kernel keeps are not the prefix's */
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned keep = r->r6.prefix_len >= 8 * (i + 1) ? 8u
+                        : r->r6.prefix_len > 8 * i      ? r->r6.prefix_len - 8 * i
+                                                        : 0u;
+        r->r6.dst[i] &= (uint8_t)(0xff00u >> keep);
+    }
     return any;
 }
 
-/* The namespace's routes with metrics into out (at most max): their number, or -1. */
-static int dump_routes(synack_route *out, int max)
+/* The namespace's routes of one family with metrics into out (at most max): their
+ * number, or -1. */
+static int dump_routes(int family, uint32_t link_mtu, pd_any_route *out, int max)
 {
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0)
@@ -91,7 +108,7 @@ static int dump_routes(synack_route *out, int max)
     req.h.nlmsg_type = RTM_GETROUTE;
     req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     req.h.nlmsg_seq = 1;
-    req.r.rtm_family = AF_INET;
+    req.r.rtm_family = (unsigned char)family;
     int n = 0;
     if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
         close(fd);
@@ -110,7 +127,8 @@ static int dump_routes(synack_route *out, int max)
                 close(fd);
                 return n;
             }
-            if (h->nlmsg_type == RTM_NEWROUTE && n < max && read_route(h, &out[n]))
+            if (h->nlmsg_type == RTM_NEWROUTE && n < max && read_route(h, link_mtu, &out[n]) &&
+                out[n].family == family)
                 n++;
         }
     }
@@ -118,16 +136,27 @@ static int dump_routes(synack_route *out, int max)
     return n;
 }
 
-void pd_route_sync(pd_shim *sh)
+static synack_route as_v4(const synack_route6 *r)
 {
-    /* Only the real host's: a test that names its own sysctl_dir models a host of its
-     * own, whose routes are not the machine's. */
-    if (!sh->linux_profile || sh->sysctl_dir[0] || !sh->st)
-        return;
+    const uint8_t *b = r->dst;
+    return (synack_route){.dst = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+                                 b[3],
+                          .prefix_len = r->prefix_len,
+                          .flags = r->flags,
+                          .mtu = r->mtu,
+                          .advmss = r->advmss,
+                          .initcwnd = r->initcwnd};
+}
+
+static void sync_v4(pd_shim *sh)
+{
+    pd_any_route got[PD_ROUTES_MAX];
     synack_route now[PD_ROUTES_MAX];
-    int n = dump_routes(now, PD_ROUTES_MAX);
+    int n = dump_routes(AF_INET, sh->mtu, got, PD_ROUTES_MAX);
     if (n < 0)
         return;
+    for (int i = 0; i < n; i++)
+        now[i] = as_v4(&got[i].r6);
     if (n == sh->nroutes && memcmp(now, sh->routes, (size_t)n * sizeof(now[0])) == 0)
         return;
     for (int i = 0; i < sh->nroutes; i++)
@@ -136,4 +165,33 @@ void pd_route_sync(pd_shim *sh)
     for (int i = 0; i < n; i++)
         if (synack_route_set(sh->st, &now[i]) == 0)
             sh->routes[sh->nroutes++] = now[i];
+}
+
+static void sync_v6(pd_shim *sh)
+{
+    pd_any_route got[PD_ROUTES_MAX];
+    synack_route6 now[PD_ROUTES_MAX];
+    int n = dump_routes(AF_INET6, sh->mtu, got, PD_ROUTES_MAX);
+    if (n < 0)
+        return;
+    for (int i = 0; i < n; i++)
+        now[i] = got[i].r6;
+    if (n == sh->nroutes6 && memcmp(now, sh->routes6, (size_t)n * sizeof(now[0])) == 0)
+        return;
+    for (int i = 0; i < sh->nroutes6; i++)
+        synack_route6_del(sh->st, sh->routes6[i].dst, sh->routes6[i].prefix_len);
+    sh->nroutes6 = 0;
+    for (int i = 0; i < n; i++)
+        if (synack_route6_set(sh->st, &now[i]) == 0)
+            sh->routes6[sh->nroutes6++] = now[i];
+}
+
+void pd_route_sync(pd_shim *sh)
+{
+    /* Only the real host's: a test that names its own sysctl_dir models a host of its
+     * own, whose routes are not the machine's. */
+    if (!sh->linux_profile || sh->sysctl_dir[0] || !sh->st)
+        return;
+    sync_v4(sh);
+    sync_v6(sh);
 }

@@ -55,7 +55,8 @@ typedef struct pd_fd {
     size_t cap;           /* room in items */
 } pd_fd;
 
-/* Host routes with TCP metrics mirrored into the stack (its default route_table_size). */
+/* Host routes with TCP metrics mirrored into the stack, per family (its default
+ * route_table_size). */
 #define PD_ROUTES_MAX 16
 
 typedef struct pd_shim {
@@ -101,6 +102,10 @@ typedef struct pd_shim {
     /* so_flags mtu=: the link's MTU, PD_MTU unless given (run_all.py's ipv6 mode says
      * --mtu=1520, so that the MSS stays 1460) */
     uint32_t mtu;
+
+    /* the host's IPv6 routes the stack holds (pd_route.c) */
+    synack_route6 routes6[PD_ROUTES_MAX];
+    int nroutes6; /* entries in routes6 */
 } pd_shim;
 
 /* The MTU of the shim's one (virtual) link unless so_flags mtu= says otherwise. */
@@ -147,7 +152,7 @@ void pd_fd_forget(pd_shim *sh, int fd);
 int pd_stack_build(pd_shim *sh);
 
 /* --- pd_route.c: the host's routes under profile=linux --- */
-/* Brings the stack's route table in line with the namespace's routes that carry metrics. */
+/* Brings the stack's route tables in line with the namespace's routes that carry metrics. */
 void pd_route_sync(pd_shim *sh);
 
 /* --- pd_host.c: the host's sysctls under profile=linux --- */
