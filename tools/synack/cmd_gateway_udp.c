@@ -59,7 +59,7 @@ struct gw_udp {
     gw_udp_opts o;
     udp_flow *f;
     uint32_t open;
-    uint32_t hi; /* flows from here on are all free: the per-round scans stop here */
+    uint32_t hi;       /* flows from here on are all free: the per-round scans stop here */
     struct pollfd *pf; /* what the last gw_udp_pollfds filled, read back at the next step */
     uint32_t *pf_flow; /* the flow of each pf entry; max_flows + i: forward i */
     int npf;
