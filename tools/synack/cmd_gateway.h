@@ -180,6 +180,7 @@ typedef struct gw_stats {
     uint32_t fds;           /* host sockets of relays open now */
     uint32_t fds_peak;      /* the most at once */
     uint64_t socks[GW_S5_NOUTCOMES]; /* --socks5 handshakes by outcome (gw_s5_outcome) */
+    uint64_t mem_trims; /* freed heap given back to the OS after a burst (cmd_gateway_trim.c) */
 } gw_stats;
 
 typedef struct gw_relay gw_relay;

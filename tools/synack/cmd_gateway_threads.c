@@ -214,6 +214,7 @@ void gw_stats_add(gw_stats *d, const gw_stats *s)
     d->fds_peak += s->fds_peak;
     for (int k = 0; k < GW_S5_NOUTCOMES; k++)
         d->socks[k] += s->socks[k];
+    d->mem_trims += s->mem_trims;
 }
 
 static void world_resume(gw_threads *a)
