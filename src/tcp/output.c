@@ -401,6 +401,11 @@ static uint32_t ack_seq(const tcp_conn *c)
     uint32_t edge = c->snd_una + c->snd_wnd;
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED || !seq_gt(c->snd_max, edge))
         return c->snd_max;
+    /* An open window short of SND.NXT by less than its scaling granularity (RFC 7323 2.4)
+     * was only rounded down: the peer's real window still holds SND.NXT, and the edge could
+     * fall below its RCV.NXT. */
+    if (c->snd_wnd && c->snd_max - edge < (1u << c->snd_wscale))
+        return c->snd_max;
     return edge;
 }
 
