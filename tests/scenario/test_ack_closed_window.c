@@ -102,11 +102,59 @@ static void test_rst_at_peer_rcv_nxt(void **state)
     sh_free(&h);
 }
 
+/* A scaled window (shift 7: 128-byte units) a little short of SND.NXT was only rounded
+ * down by the peer (RFC 7323 2.4), not closed: ACKs stay at SND.NXT, which the peer's real
+ * window holds (the edge could lie below its RCV.NXT). */
+static void test_rounded_window_keeps_snd_nxt(void **state)
+{
+    (void)state;
+    seghost h;
+    sh_init(&h, NULL);
+    int ls = sh_listen(&h, FX_PORT, 4);
+    assert_true(ls >= 0);
+    tcp_opts o;
+    memset(&o, 0, sizeof(o));
+    o.has_mss = 1;
+    o.mss = 1000;
+    o.has_wscale = 1;
+    o.wscale = 7;
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, &o);
+    assert_int_equal(sh_last(&h)->s.flags, TCP_SYN | TCP_ACK);
+    uint32_t b = sh_last(&h)->s.seq + 1;
+    /* 32 units: 4096 bytes */
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, b, TCP_ACK, 32, NULL, 0, NULL);
+    int s = synack_accept(h.st, ls, NULL, NULL);
+    assert_true(s >= 0);
+    int one = 1;
+    assert_int_equal(
+        synack_setsockopt(h.st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_NODELAY, &one, sizeof(one)), 0);
+    size_t mark = h.nout;
+    assert_int_equal(synack_send(h.st, s, data, 6000, 0), 6000);
+    char got[128];
+    fx_sh_sent(&h, mark, b, got, sizeof(got));
+    assert_string_equal(got, "0/1000|1000/1000|2000/1000|3000/1000");
+    /* 1000 acknowledged, 23 units (2944 bytes) offered: the edge is 56 bytes short. */
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, b + 1000, TCP_ACK, 23, NULL, 0, NULL);
+    mark = h.nout;
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, b + 1000, TCP_ACK | TCP_PSH, 23, data, 1000,
+            NULL);
+    sh_send(&h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, b + 1000, TCP_ACK | TCP_PSH, 23, data, 1000,
+            NULL); /* a duplicate: answered at once */
+    assert_true(h.nout > mark);
+    const sh_seg *a = sh_last(&h);
+    assert_int_equal(a->s.flags, TCP_ACK);
+    assert_int_equal(a->s.payload_len, 0);
+    assert_int_equal(a->s.seq, b + 4000);
+    assert_int_equal(a->s.ack, FX_PEER_ISS + 1001);
+    sh_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ack_at_peer_rcv_nxt),
         cmocka_unit_test(test_rst_at_peer_rcv_nxt),
+        cmocka_unit_test(test_rounded_window_keeps_snd_nxt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
