@@ -194,6 +194,12 @@ if(TARGET unit_test_gateway_udp)
     target_include_directories(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_trim checks when the gateway gives freed heap back to the OS.
+if(TARGET unit_test_gateway_trim)
+    target_sources(unit_test_gateway_trim PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_trim.c")
+    target_include_directories(unit_test_gateway_trim PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_sim_cli drives the tool's simulator in-process (a few seeds per scenario); the same
 # program with the argument "exhaustive" sweeps every seed x every format (label exhaustive).
 if(TARGET scenario_test_sim_cli AND TARGET synack_sim)

@@ -390,23 +390,45 @@ void tcp_send_syn_fo(tcp_conn *c, const tcp_opts *fo, uint32_t len)
     send_syn(c, fo, len);
 }
 
+/* The sequence number of a segment without data: the RFC's SND.NXT (snd_max, see
+ * tcp_send_ack), but never past the right edge of the window the peer offered. After a
+ * zero-window probe byte the peer did not take (RFC 9293 3.8.6.1), or a window it shrank,
+ * SND.NXT lies beyond the peer's RCV.NXT + RCV.WND: the peer's acceptability test
+ * (3.10.7.4) fails and Linux drops the segment with the acknowledgment in it, so none of
+ * our ACKs would reach a peer whose window stays closed, and its own data would never be
+ * acknowledged. The edge passes the test (with a zero window it is the peer's RCV.NXT);
+ * Linux's own ACKs use it too. Before the handshake is done there is no such window. */
+static uint32_t ack_seq(const tcp_conn *c)
+{
+    uint32_t edge = c->snd_una + c->snd_wnd;
+    if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED || !seq_gt(c->snd_max, edge))
+        return c->snd_max;
+    /* An open window short of SND.NXT by less than its scaling granularity (RFC 7323 2.4)
+     * was only rounded down: the peer's real window still holds SND.NXT, and the edge could
+     * fall below its RCV.NXT. */
+    if (c->snd_wnd && c->snd_max - edge < (1u << c->snd_wscale))
+        return c->snd_max;
+    return edge;
+}
+
 void tcp_send_ack(tcp_conn *c)
 {
     /* <SEQ=SND.NXT><ACK=RCV.NXT> (RFC 9293 3.10.7.4) with the RFC's SND.NXT, the next new
      * sequence number: that is snd_max here, since snd_nxt goes back on an RTO. An ACK
      * carrying the rewound snd_nxt falls below the peer's RCV.NXT, fails its acceptability
-     * test and is dropped with the acknowledgment in it (as BSD does, use snd_max). */
-    tcp_xmit(c, c->snd_max, 0, TCP_ACK);
+     * test and is dropped with the acknowledgment in it (as BSD does, use snd_max), unless
+     * that lies beyond the peer's window (ack_seq). */
+    tcp_xmit(c, ack_seq(c), 0, TCP_ACK);
 }
 
 void tcp_send_rst(tcp_conn *c)
 {
     /* RFC 9293 3.10.4/3.10.5: an abort sends <SEQ=SND.NXT><CTL=RST>; the RFC's SND.NXT
      * is snd_max here (see tcp_send_ack), and RFC 5961 3.2 wants it exactly at the
-     * peer's RCV.NXT. */
+     * peer's RCV.NXT: past a closed window (ack_seq) the peer would drop it unseen. */
     synack_endpoints ep;
     tcp_seg seg;
-    seg_start(c, &ep, &seg, c->snd_max, TCP_RST);
+    seg_start(c, &ep, &seg, ack_seq(c), TCP_RST);
     if (c->state != SYNACK_SYN_SENT) {
         seg.flags |= TCP_ACK;
         seg.ack = c->rcv_nxt;

@@ -159,7 +159,8 @@ for _ in $(seq 1 100); do
     [ -e "$WORK/client.ready" ] && break
     sleep 0.1
 done
-[ -e "$WORK/client.ready" ] || fail "no data from the container's server before the kill"
+[ -e "$WORK/client.ready" ] ||
+    fail "no data from the container's server before the kill: $(cat "$WORK/client.out")"
 kill -KILL "$KILL_PID"
 wait "$KILL_PID" 2>/dev/null || true
 wait "$CLIENT_PID" || fail "client: $(cat "$WORK/client.out")"

@@ -5,9 +5,10 @@
 # echo closed in order (checked byte for byte), the client resetting mid-transfer, the
 # host server resetting mid-transfer, a connect closed at once, a refused port. Afterwards
 # the gateway must hold no relay, its file descriptors must be back at their baseline, the
-# stack's memory in use must be back where the warm-up left it, and the resident memory must
-# not have grown beyond what the first rounds made it (checked without sanitizers, whose
-# quarantine holds freed memory on purpose).
+# stack's memory in use must be back where the warm-up left it, the gateway must have given
+# the freed heap back to the OS once idle (GwMemTrims), and the resident memory must not have
+# grown beyond what the first rounds made it (checked without sanitizers, whose quarantine
+# holds freed memory on purpose).
 source "$(dirname "$0")/lib/gateway.bash"
 require python3
 
@@ -106,11 +107,24 @@ asyncio.run(main())
 PY
 }
 
+# trims_past N FILE: waits (10 s at most) until the idle gateway trimmed its heap more than
+# N times, leaving its last `stat --json` in FILE; false if it never did.
+trims_past() {
+    for _ in $(seq 1 100); do
+        hx "$SYNACK_BIN" stat --gateway "$GW_PID" --json >"$2" || fail "stat --json"
+        [ "$(grep -o '"GwMemTrims":[0-9]*' "$2" | cut -d: -f2)" -gt "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 soak 5 >"$WORK/warm.out" || fail "warm-up: $(cat "$WORK/warm.out")"
 sleep 1
+# Measured once the gateway gave back what the warm-up's burst freed, as after the soak.
+trims_past 0 "$WORK/stat0.json" || fail "no heap trim after the warm-up: $(cat "$WORK/stat0.json")"
+base_trims=$(grep -o '"GwMemTrims":[0-9]*' "$WORK/stat0.json" | cut -d: -f2)
 base_fds=$(gw_fds)
 base_rss=$(gw_rss_kb)
-hx "$SYNACK_BIN" stat --gateway "$GW_PID" --json >"$WORK/stat0.json" || fail "stat --json"
 log "after a 5 s warm-up: $base_fds fds, $base_rss KiB resident, $(grep -o '"GwMem[^,}]*' "$WORK/stat0.json" | tr '\n' ' ')"
 soak "$SOAK_SECONDS" >"$WORK/soak.out" || fail "soak: $(cat "$WORK/soak.out")"
 log "soak of $SOAK_SECONDS s: $(cat "$WORK/soak.out")"
@@ -119,11 +133,12 @@ for _ in $(seq 1 150); do
     sleep 0.1
 done
 fds=$(gw_fds)
-rss=$(gw_rss_kb)
-log "after the soak: $fds fds, $rss KiB resident"
 [ "$fds" -le "$base_fds" ] ||
     fail "fds grew: $base_fds -> $fds; $(hx "$SYNACK_BIN" stat --gateway "$GW_PID")"
-hx "$SYNACK_BIN" stat --gateway "$GW_PID" --json >"$WORK/stat.json" || fail "stat --json"
+trims_past "$base_trims" "$WORK/stat.json" ||
+    fail "no heap trim once the soak's relays closed: $(cat "$WORK/stat.json")"
+rss=$(gw_rss_kb)
+log "after the soak: $fds fds, $rss KiB resident"
 log "stack memory: $(grep -o '"GwMem[^,}]*' "$WORK/stat.json" | tr '\n' ' ')"
 python3 - "$WORK/stat0.json" "$WORK/stat.json" <<'PY' || fail "stat: $(cat "$WORK/stat.json")"
 import json, sys

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "cmd_gateway.h"
 #include "cmd_gateway_threads.h"
+#include "cmd_gateway_trim.h"
 #include "cmd_gateway_udp.h"
 #include "synack/loop.h"
 
@@ -369,6 +370,7 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         gw_ctl_threads(ctl, sts, rs, (int)gw_thread_count(th), gw_threads_world, th->all);
     }
     int rc = 0, tap_ready = 1, inbox_ready = 0;
+    gw_trim trim = {0};
     if (!fwd || (owner && !ctl)) {
         if (!th) {
             gw_fwd_free(fwd);
@@ -403,6 +405,8 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         gw_relay_step(r, now);
         gw_udp_step(u, now);
         gw_icmp_step(ic, now);
+        gw_trim_step(&trim, gw_relay_open(r), synack_mem_in_use(st), now);
+        gw_relay_stats_mut(r)->mem_trims = trim.trims;
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)
             synack_poll(st, now);

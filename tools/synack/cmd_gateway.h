@@ -193,6 +193,7 @@ typedef struct gw_stats {
     uint64_t s5u_unreach;     /* datagrams answered with port unreachable: no association */
     uint64_t s5u_oversize;    /* datagrams too large for one relay datagram with the header */
     uint64_t s5u_ended;       /* associations whose control connection the proxy closed */
+    uint64_t mem_trims; /* freed heap given back to the OS after a burst (cmd_gateway_trim.c) */
 } gw_stats;
 
 typedef struct gw_relay gw_relay;

@@ -188,6 +188,7 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
         {"GwHostFdsPeak", s->fds_peak},
         {"GwMemInUse", mem},
         {"GwMemHighWater", mem_hw},
+        {"GwMemTrims", s->mem_trims},
     };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         if (json)

@@ -223,6 +223,7 @@ void gw_stats_add(gw_stats *d, const gw_stats *s)
     d->s5u_unreach += s->s5u_unreach;
     d->s5u_oversize += s->s5u_oversize;
     d->s5u_ended += s->s5u_ended;
+    d->mem_trims += s->mem_trims;
 }
 
 static void world_resume(gw_threads *a)
