@@ -64,7 +64,9 @@ for m, u in metrics:
     if pasta:
         p = row("synack", m, u, "pasta")
         assert p["other"] == "pasta" and p["target"] == ">= 1.5x pasta", p
-        assert p["met"] in (True, False) and num(p["kernel"]), p
+        # a rival's CPU per GB below the clock tick (it stalled) is not measured: no ratio
+        assert (p["met"] in (True, False) and num(p["kernel"])) or (
+            cpu and p["kernel"] is None and p["met"] is None), p
     else:
         assert not any(k.startswith("synack vs pasta:") for k in rows), rows
     for tool, here in (("slirp4netns", slirp), ("pasta", pasta)):

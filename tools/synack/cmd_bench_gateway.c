@@ -224,9 +224,11 @@ static void measure(gw_tool *t, int run, unsigned rows, int secs, uint64_t nconn
         double c0 = t->pid > 0 ? gwload_cpu_seconds(t->pid) : NAN, bytes;
         t->v[m][run] = iperf(t->ns, secs, shape[m][0], shape[m][1], &bytes);
         double c1 = t->pid > 0 ? gwload_cpu_seconds(t->pid) : NAN;
+        /* No CPU time seen is below the clock tick's resolution (a stalled transfer of a
+         * few MB): not a measurement of zero seconds. */
         if (m == M_UP1 || m == M_DOWN1)
             t->v[m == M_UP1 ? M_CPU_UP : M_CPU_DOWN][run] =
-                bytes > 0 ? (c1 - c0) / (bytes / 1e9) : NAN;
+                bytes > 0 && c1 > c0 ? (c1 - c0) / (bytes / 1e9) : NAN;
     }
     gwload_result r;
     if (rows & 1u << G_CPS) {
