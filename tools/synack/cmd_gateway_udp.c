@@ -241,6 +241,19 @@ static void socks_start(gw_udp *u, udp_flow *f, const struct sockaddr *to)
     }
 }
 
+/* --socks5: datagram p[0..n) through flow f's ready association, counted. */
+static void socks_send(gw_udp *u, udp_flow *f, const uint8_t *p, size_t n)
+{
+    const gw_s5u_flow *x = &u->sx[f - u->f];
+    int rc = gw_s5u_send(f->fd, x->relay_v6, x->dst, x->alen, x->dport, p, n);
+    if (rc == -EMSGSIZE)
+        u->o.stats->s5u_oversize++;
+    else if (rc < 0)
+        u->stats.errors++;
+    else
+        u->stats.up++;
+}
+
 /* --socks5: datagram u->buf[0..n) through flow f's association, held while it is being
  * set up (one at a time), refused once it failed. */
 static void socks_out(gw_udp *u, udp_flow *f, size_t n)
@@ -257,13 +270,7 @@ static void socks_out(gw_udp *u, udp_flow *f, size_t n)
             s->s5u_queue_drops++;
         return;
     }
-    int rc = gw_s5u_send(f->fd, x->relay_v6, x->dst, x->alen, x->dport, u->buf, n);
-    if (rc == -EMSGSIZE)
-        s->s5u_oversize++;
-    else if (rc < 0)
-        u->stats.errors++;
-    else
-        u->stats.up++;
+    socks_send(u, f, u->buf, n);
 }
 
 /* --socks5: flow f's control connection is ready (or its deadline passed). */
@@ -278,14 +285,8 @@ static void socks_ctl(gw_udp *u, udp_flow *f, uint64_t now)
         if (held) {
             uint8_t *p = x->pend;
             x->pend = NULL;
-            int rc = gw_s5u_send(f->fd, x->relay_v6, x->dst, x->alen, x->dport, p, x->pend_len);
+            socks_send(u, f, p, x->pend_len);
             free(p);
-            if (rc == -EMSGSIZE)
-                s->s5u_oversize++;
-            else if (rc < 0)
-                u->stats.errors++;
-            else
-                u->stats.up++;
         }
         break;
     case GW_S5U_NOW_FAILED:
