@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "support/ipv6_link_rig.h"
 #include "synack/link.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -23,67 +24,30 @@
 #define V4_B 0xc0000202u /* 192.0.2.2 */
 #define V4_FAR 0xc0000209u
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
-};
 static const uint8_t FAR6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9};
 
-typedef struct frame_rec {
-    int to;
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[64];
-static size_t nframes;
+static ip6_tap tap;
+typedef ip6_pair world;
 
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
+/* The shared pair with this test's own IPv4 addresses and seed: the exact frames the
+ * assertions expect depend on them. */
+static void tweak(synack_config *c, int side, void *arg)
 {
-    (void)ctx;
-    (void)t;
-    if (nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes];
-        f->to = side;
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    nframes++;
-    return 0;
+    (void)arg;
+    synack_config_deterministic(c, 11 + (uint64_t)side);
+    c->netif.addr = side ? V4_B : V4_A;
 }
-
-typedef struct world {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} world;
 
 static void w_init(world *w)
 {
     memset(w, 0, sizeof(*w));
-    nframes = 0;
-    w->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(w->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 11 + (uint64_t)h);
-        c.netif.addr = h ? V4_B : V4_A;
-        memcpy(c.netif.addr6, A6[h], 16);
-        c.netif.prefix6_len = 64;
-        synack_memlink_netif(w->link, h, &c.netif);
-        w->st[h] = synack_stack_new(&c);
-        assert_non_null(w->st[h]);
-        synack_memlink_attach(w->link, h, w->st[h]);
-    }
-    synack_memlink_set_tap(w->link, tap, NULL);
+    ip6_pair_init(&w->link, w->st, &tap, 64, tweak, NULL);
     w->now = 1000000;
 }
 
 static void w_free(world *w)
 {
-    synack_stack_free(w->st[0]);
-    synack_stack_free(w->st[1]);
-    synack_memlink_free(w->link);
+    ip6_pair_free(w->link, w->st);
 }
 
 static void run(world *w)
@@ -103,16 +67,6 @@ static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
     s.sin_family = SYNACK_AF_INET;
     wr16((uint8_t *)&s.sin_port, port);
     wr32((uint8_t *)&s.sin_addr.s_addr, a);
-    return s;
-}
-
-static struct synack_sockaddr_in6 sin6(const uint8_t a[16], uint16_t port)
-{
-    struct synack_sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&s.sin6_port, port);
-    memcpy(s.sin6_addr.s6_bytes, a, 16);
     return s;
 }
 
@@ -221,11 +175,11 @@ static void test_ping4_exact(void **state)
     struct synack_sockaddr_in to = sin4(V4_B, 0);
     assert_int_equal(synack_sendto(w.st[0], s, req, n, 0, SA(to), sizeof(to)), (long)n);
     run(&w);
-    assert_int_equal(nframes, 2);
+    assert_int_equal(tap.seen, 2);
 
-    const uint8_t *f = frames[0].b;
-    assert_int_equal(frames[0].to, 1);
-    assert_int_equal(frames[0].len, 20 + n);
+    const uint8_t *f = tap.f[0].b;
+    assert_int_equal(tap.f[0].to, 1);
+    assert_int_equal(tap.f[0].len, 20 + n);
     assert_int_equal(f[0], 0x45);
     assert_int_equal(f[9], 1); /* ICMP */
     assert_int_equal(rd32(f + 12), V4_A);
@@ -238,8 +192,8 @@ static void test_ping4_exact(void **state)
     assert_int_equal(rd16(m + 2), icmp_sum(m, n, NULL, NULL));
     assert_memory_equal(m + 8, "hello ping", 10);
 
-    assert_int_equal(frames[1].to, 0);
-    assert_int_equal(frames[1].b[20], 0); /* B's echo reply */
+    assert_int_equal(tap.f[1].to, 0);
+    assert_int_equal(tap.f[1].b[20], 0); /* B's echo reply */
 
     uint8_t buf[64];
     struct synack_sockaddr_in from;
@@ -274,7 +228,7 @@ static void test_ping6_exact(void **state)
     int s = ping_socket(&w, 0, 1);
     uint8_t req[64];
     size_t n = echo_msg(req, 128, 0, 3, "ping over six");
-    struct synack_sockaddr_in6 to = sin6(A6[1], 0);
+    struct synack_sockaddr_in6 to = ip6_sin6(IP6_RIG_ADDR[1], 0);
     assert_int_equal(synack_sendto(w.st[0], s, req, n, 0, SA(to), sizeof(to)), (long)n);
     /* autobound: the identifier is the socket's port */
     struct synack_sockaddr_in6 name;
@@ -283,22 +237,22 @@ static void test_ping6_exact(void **state)
     uint16_t id = rd16((const uint8_t *)&name.sin6_port);
     assert_true(id != 0);
     run(&w);
-    assert_int_equal(nframes, 2);
+    assert_int_equal(tap.seen, 2);
 
-    const uint8_t *f = frames[0].b;
-    assert_int_equal(frames[0].to, 1);
-    assert_int_equal(frames[0].len, 40 + n);
+    const uint8_t *f = tap.f[0].b;
+    assert_int_equal(tap.f[0].to, 1);
+    assert_int_equal(tap.f[0].len, 40 + n);
     assert_int_equal(f[0], 0x60);
     assert_int_equal(rd16(f + 4), n);
     assert_int_equal(f[6], 58);
-    assert_memory_equal(f + 8, A6[0], 16);
-    assert_memory_equal(f + 24, A6[1], 16);
+    assert_memory_equal(f + 8, IP6_RIG_ADDR[0], 16);
+    assert_memory_equal(f + 24, IP6_RIG_ADDR[1], 16);
     const uint8_t *m = f + 40;
     assert_int_equal(m[0], 128);
     assert_int_equal(m[1], 0);
     assert_int_equal(rd16(m + 4), id);
     assert_int_equal(rd16(m + 6), 3);
-    assert_int_equal(rd16(m + 2), icmp_sum(m, n, A6[0], A6[1]));
+    assert_int_equal(rd16(m + 2), icmp_sum(m, n, IP6_RIG_ADDR[0], IP6_RIG_ADDR[1]));
     assert_memory_equal(m + 8, "ping over six", 13);
 
     uint8_t buf[64];
@@ -309,10 +263,10 @@ static void test_ping6_exact(void **state)
     assert_int_equal(buf[0], 129);
     assert_int_equal(rd16(buf + 4), id);
     assert_int_equal(rd16(buf + 6), 3);
-    assert_int_equal(rd16(buf + 2), icmp_sum(buf, n, A6[1], A6[0]));
+    assert_int_equal(rd16(buf + 2), icmp_sum(buf, n, IP6_RIG_ADDR[1], IP6_RIG_ADDR[0]));
     assert_memory_equal(buf + 8, "ping over six", 13);
     assert_int_equal(from.sin6_family, SYNACK_AF_INET6);
-    assert_memory_equal(from.sin6_addr.s6_bytes, A6[1], 16);
+    assert_memory_equal(from.sin6_addr.s6_bytes, IP6_RIG_ADDR[1], 16);
 
     assert_int_equal(ctr(&w, 0, SYNACK_CTR_Icmp6OutEchos), 1);
     assert_int_equal(ctr(&w, 0, SYNACK_CTR_Icmp6InEchoReplies), 1);
@@ -331,7 +285,7 @@ static void test_foreign_replies(void **state)
     int s4 = ping_socket(&w, 0, 0), s6 = ping_socket(&w, 0, 1);
     struct synack_sockaddr_in me = sin4(0, 500);
     assert_int_equal(synack_bind(w.st[0], s4, SA(me), sizeof(me)), 0);
-    struct synack_sockaddr_in6 me6 = sin6((const uint8_t[16]){0}, 600);
+    struct synack_sockaddr_in6 me6 = ip6_sin6((const uint8_t[16]){0}, 600);
     assert_int_equal(synack_bind(w.st[0], s6, SA(me6), sizeof(me6)), 0);
     int u = synack_socket(w.st[0], SYNACK_SOCK_DGRAM);
     struct synack_sockaddr_in ub = sin4(0, 501);
@@ -343,7 +297,7 @@ static void test_foreign_replies(void **state)
     uint8_t f[128], buf[64];
     size_t n = reply4(f, V4_B, V4_A, 501, 1, "x");
     assert_int_equal(synack_input(w.st[0], w.now, f, n), 0);
-    n = reply6(f, A6[1], A6[0], 601, 1, "y");
+    n = reply6(f, IP6_RIG_ADDR[1], IP6_RIG_ADDR[0], 601, 1, "y");
     synack_input(w.st[0], w.now, f, n);
     assert_int_equal(synack_recv(w.st[0], s4, buf, sizeof(buf), 0), -EAGAIN);
     assert_int_equal(synack_recv(w.st[0], s6, buf, sizeof(buf), 0), -EAGAIN);
@@ -363,7 +317,7 @@ static void test_foreign_replies(void **state)
     assert_int_equal(rd16(buf + 6), 3);
     assert_int_equal(synack_recv(w.st[0], u2, buf, sizeof(buf), 0), -EAGAIN);
 
-    n = reply6(f, FAR6, A6[0], 600, 4, "six");
+    n = reply6(f, FAR6, IP6_RIG_ADDR[0], 600, 4, "six");
     synack_input(w.st[0], w.now, f, n);
     assert_int_equal(synack_recv(w.st[0], s6, buf, sizeof(buf), 0), 11);
     assert_int_equal(rd16(buf + 4), 600);
@@ -462,7 +416,7 @@ static void test_misuse(void **state)
     assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to), sizeof(to)), -ENETUNREACH);
     n = echo_msg(m, 8, 1, 1, "ab");
     assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to), sizeof(to)), -ENETUNREACH);
-    struct synack_sockaddr_in6 to6 = sin6(A6[1], 0);
+    struct synack_sockaddr_in6 to6 = ip6_sin6(IP6_RIG_ADDR[1], 0);
     assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to6), sizeof(to6)), -EINVAL);
     /* the identifier space is the echo sockets' own: two cannot share one */
     int a = ping_socket(&w, 0, 0), b = ping_socket(&w, 0, 0);

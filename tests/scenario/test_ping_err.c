@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "support/ipv6_eth_rig.h"
+#include "support/ipv6_link_rig.h"
 #include "synack/link.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -28,67 +29,33 @@
 #define V4_FAR 0xc0000209u /* 192.0.2.9 */
 #define V4_RTR 0xc6120001u /* 198.18.0.1 */
 
-static const uint8_t A6[2][16] = {
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
-};
 static const uint8_t FAR6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9};
 static const uint8_t RTR6[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
-typedef struct frame_rec {
-    size_t len;
-    uint8_t b[1600];
-} frame_rec;
-static frame_rec frames[16];
-static size_t nframes;
+static ip6_tap tap;
+typedef ip6_pair world;
 
-static int tap(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len)
+/* The shared pair with this test's own IPv4 addresses, seed and gateways (A and B each the
+ * other's): the exact frames the assertions expect depend on them. */
+static void tweak(synack_config *c, int side, void *arg)
 {
-    (void)ctx;
-    (void)t;
-    if (side == 1 && nframes < sizeof(frames) / sizeof(frames[0])) {
-        frame_rec *f = &frames[nframes++];
-        f->len = len < sizeof(f->b) ? len : sizeof(f->b);
-        memcpy(f->b, frame, f->len);
-    }
-    return 0;
+    (void)arg;
+    synack_config_deterministic(c, 11 + (uint64_t)side);
+    c->netif.addr = side ? V4_B : V4_A;
+    c->netif.gateway = side ? V4_A : V4_B;
+    memcpy(c->netif.gateway6, IP6_RIG_ADDR[!side], 16);
 }
-
-typedef struct world {
-    synack_memlink *link;
-    synack_stack *st[2];
-    uint64_t now;
-} world;
 
 static void w_init(world *w)
 {
     memset(w, 0, sizeof(*w));
-    nframes = 0;
-    w->link = synack_memlink_new(NULL, DELAY, 65600, 1000);
-    assert_non_null(w->link);
-    for (int h = 0; h < 2; h++) {
-        synack_config c;
-        synack_config_default(&c);
-        synack_config_deterministic(&c, 11 + (uint64_t)h);
-        c.netif.addr = h ? V4_B : V4_A;
-        c.netif.gateway = h ? V4_A : V4_B;
-        memcpy(c.netif.addr6, A6[h], 16);
-        memcpy(c.netif.gateway6, A6[!h], 16);
-        c.netif.prefix6_len = 64;
-        synack_memlink_netif(w->link, h, &c.netif);
-        w->st[h] = synack_stack_new(&c);
-        assert_non_null(w->st[h]);
-        synack_memlink_attach(w->link, h, w->st[h]);
-    }
-    synack_memlink_set_tap(w->link, tap, NULL);
+    ip6_pair_init(&w->link, w->st, &tap, IP6_TAP_MAX, tweak, NULL);
     w->now = 1000000;
 }
 
 static void w_free(world *w)
 {
-    synack_stack_free(w->st[0]);
-    synack_stack_free(w->st[1]);
-    synack_memlink_free(w->link);
+    ip6_pair_free(w->link, w->st);
 }
 
 static void run(world *w)
@@ -108,16 +75,6 @@ static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
     s.sin_family = SYNACK_AF_INET;
     wr16((uint8_t *)&s.sin_port, port);
     wr32((uint8_t *)&s.sin_addr.s_addr, a);
-    return s;
-}
-
-static struct synack_sockaddr_in6 sin6(const uint8_t a[16], uint16_t port)
-{
-    struct synack_sockaddr_in6 s;
-    memset(&s, 0, sizeof(s));
-    s.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&s.sin6_port, port);
-    memcpy(s.sin6_addr.s6_bytes, a, 16);
     return s;
 }
 
@@ -175,7 +132,7 @@ static size_t err6(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const 
     size_t n = 8 + qlen;
     uint8_t ph[40] = {0};
     memcpy(ph, RTR6, 16);
-    memcpy(ph + 16, A6[0], 16);
+    memcpy(ph + 16, IP6_RIG_ADDR[0], 16);
     wr32(ph + 32, (uint32_t)n);
     ph[39] = 58;
     wr16(m + 2, fold(sum16(sum16(0, ph, 40), m, n)));
@@ -185,7 +142,7 @@ static size_t err6(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const 
     f[6] = 58;
     f[7] = 64;
     memcpy(f + 8, RTR6, 16);
-    memcpy(f + 24, A6[0], 16);
+    memcpy(f + 24, IP6_RIG_ADDR[0], 16);
     return 40 + n;
 }
 
@@ -204,7 +161,7 @@ static int ping_socket(synack_stack *st, int v6, uint16_t id)
                                 v6 ? SYNACK_IPPROTO_ICMPV6 : SYNACK_IPPROTO_ICMP);
     assert_true(s >= 0);
     if (v6) {
-        struct synack_sockaddr_in6 me = sin6((const uint8_t[16]){0}, id);
+        struct synack_sockaddr_in6 me = ip6_sin6((const uint8_t[16]){0}, id);
         assert_int_equal(synack_bind(st, s, SA(me), sizeof(me)), 0);
     } else {
         struct synack_sockaddr_in me = sin4(0, id);
@@ -214,27 +171,28 @@ static int ping_socket(synack_stack *st, int v6, uint16_t id)
 }
 
 /* Sends echo request seq to the far address; returns the captured packet (exact). */
-static const frame_rec *send_echo(world *w, int s, int v6, uint16_t id, uint16_t seq)
+static const ip6_frame *send_echo(world *w, int s, int v6, uint16_t id, uint16_t seq)
 {
     uint8_t req[64];
     size_t n = echo_msg(req, v6 ? 128 : 8, seq, 8);
-    size_t before = nframes;
+    size_t before = tap.n;
     if (v6) {
-        struct synack_sockaddr_in6 to = sin6(FAR6, 0);
+        struct synack_sockaddr_in6 to = ip6_sin6(FAR6, 0);
         assert_int_equal(synack_sendto(w->st[0], s, req, n, 0, SA(to), sizeof(to)), (long)n);
     } else {
         struct synack_sockaddr_in to = sin4(V4_FAR, 0);
         assert_int_equal(synack_sendto(w->st[0], s, req, n, 0, SA(to), sizeof(to)), (long)n);
     }
     run(w);
-    assert_int_equal(nframes, before + 1);
-    const frame_rec *f = &frames[before];
+    assert_int_equal(tap.n, before + 1);
+    const ip6_frame *f = &tap.f[before];
+    assert_int_equal(f->to, 1);
     size_t hl = v6 ? 40 : 20;
     assert_int_equal(f->len, hl + n);
     assert_int_equal(f->b[0], v6 ? 0x60 : 0x45);
     if (v6) {
         assert_int_equal(f->b[6], 58);
-        assert_memory_equal(f->b + 8, A6[0], 16);
+        assert_memory_equal(f->b + 8, IP6_RIG_ADDR[0], 16);
         assert_memory_equal(f->b + 24, FAR6, 16);
     } else {
         assert_int_equal(f->b[9], 1);
@@ -276,7 +234,7 @@ static void test_pending_error_v4(void **state)
     world w;
     w_init(&w);
     int s = ping_socket(w.st[0], 0, 0x1234);
-    const frame_rec *req = send_echo(&w, s, 0, 0x1234, 1);
+    const ip6_frame *req = send_echo(&w, s, 0, 0x1234, 1);
     uint8_t f[256];
 
     /* unconnected: Linux reports nothing without IP_RECVERR, hard or soft */
@@ -354,7 +312,7 @@ static void test_recverr_v4(void **state)
     assert_int_equal(synack_getsockopt(w.st[0], s, SYNACK_IPPROTO_IP, SYNACK_IP_RECVERR, &v, &vl),
                      0);
     assert_int_equal(v, 1);
-    const frame_rec *req = send_echo(&w, s, 0, 0x4321, 5);
+    const ip6_frame *req = send_echo(&w, s, 0, 0x4321, 5);
     uint8_t f[256];
 
     /* soft and unconnected alike: queued, and pending until recv reports it */
@@ -400,14 +358,14 @@ static void test_v6(void **state)
     world w;
     w_init(&w);
     int s = ping_socket(w.st[0], 1, 0x0606);
-    const frame_rec *req = send_echo(&w, s, 1, 0x0606, 9);
+    const ip6_frame *req = send_echo(&w, s, 1, 0x0606, 9);
     uint8_t f[256];
 
     /* without IPV6_RECVERR, unconnected: nothing */
     inject(&w, f, err6(f, 1, 3, 0, Q6(req)));
     inject(&w, f, err6(f, 1, 4, 0, Q6(req)));
     assert_int_equal(recv1(&w, s), -EAGAIN);
-    struct synack_sockaddr_in6 far = sin6(FAR6, 0);
+    struct synack_sockaddr_in6 far = ip6_sin6(FAR6, 0);
     assert_int_equal(synack_connect(w.st[0], s, SA(far), sizeof(far)), 0);
     inject(&w, f, err6(f, 1, 4, 0, Q6(req))); /* port unreachable: hard */
     assert_int_equal(recv1(&w, s), -ECONNREFUSED);
@@ -434,12 +392,12 @@ static void test_v6(void **state)
     /* the Packet Too Big lowered the path MTU: a 1300-byte request now leaves in fragments */
     uint8_t big[1300];
     size_t n = echo_msg(big, 128, 10, 1292);
-    size_t before = nframes;
+    size_t before = tap.n;
     assert_int_equal(synack_send(w.st[0], s, big, n, 0), (long)n);
     run(&w);
-    assert_int_equal(nframes, before + 2);
-    assert_int_equal(frames[before].b[6], 44); /* a Fragment header */
-    assert_true(frames[before].len <= 1280);
+    assert_int_equal(tap.n, before + 2);
+    assert_int_equal(tap.f[before].b[6], 44); /* a Fragment header */
+    assert_true(tap.f[before].len <= 1280);
 
     /* another identifier, and a quote too short for the echo header */
     uint8_t other[48];
@@ -486,7 +444,7 @@ static void test_link_failure(void **state)
     assert_int_equal(synack_sendto(st, s4, req, n, 0, SA(to), sizeof(to)), (long)n);
     assert_int_equal(synack_sendto(st, quiet, req, n, 0, SA(to), sizeof(to)), (long)n);
     n = echo_msg(req, 128, 2, 8);
-    struct synack_sockaddr_in6 to6 = sin6(GONE6, 0);
+    struct synack_sockaddr_in6 to6 = ip6_sin6(GONE6, 0);
     assert_int_equal(synack_sendto(st, s6, req, n, 0, SA(to6), sizeof(to6)), (long)n);
     for (uint64_t t = 100000; t < 2900000; t += 100000)
         assert_int_equal(synack_poll(st, t), 0);
