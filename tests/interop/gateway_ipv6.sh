@@ -31,120 +31,31 @@ log "gateway $GW_PID serves $NS_C over IPv6"
 # 1. ping -6: the gateway's address (the stack answers, after neighbor discovery), then the
 #    host namespace's address (relayed through an ICMPv6 ping socket).
 out=$(cx timeout 10 ping -6 -n -c 2 -W 2 "$GW6") || fail "ping -6 $GW6: $out"
-out=$(cx timeout 10 ping -6 -n -c 2 -W 2 "$SERVER6") || fail "ping -6 $SERVER6: $out"
-case "$out" in
-*"2 received"*) ;;
-*) fail "ping -6 $SERVER6: $out" ;;
-esac
+gw_check_ping "$SERVER6"
 log "ping -6: the gateway and $SERVER6 answer"
 
 # 2. 100 MiB over HTTP by curl -6, checked by SHA-256.
 head -c $((100 << 20)) /dev/urandom >"$WORK/data"
 hbg http python3 -m http.server --bind "$SERVER6" --directory "$WORK" 8080
 wait_port "$NS_H" "$SERVER6" 8080
-cx timeout 120 curl -6 -gsS --max-time 100 -o "$WORK/got" "http://[$SERVER6]:8080/data" ||
-    fail "curl -6 through the gateway failed"
-[ "$(sha_of "$WORK/got")" = "$(sha_of "$WORK/data")" ] || fail "100 MiB arrived corrupted"
+gw_check_fetch "http://[$SERVER6]:8080/data" "$WORK/data" 100
 rm -f "$WORK/got"
 log "100 MiB through the gateway over IPv6, SHA-256 matches"
 
 # 3. A refused port, an unroutable address and the gateway's own address (denied): each
 #    fails at once, as the kernel's own connect would.
-cx timeout 20 python3 - "$SERVER6" "$GW6" <<'PY' || fail "refused / unreachable / denied"
-import errno, socket, sys, time
-def attempt(addr, port, want):
-    t = time.monotonic()
-    s = socket.socket(socket.AF_INET6)
-    s.settimeout(5)
-    try:
-        s.connect((addr, port))
-        sys.exit("connected to [%s]:%d" % (addr, port))
-    except OSError as e:
-        assert e.errno == want, ("[%s]:%d" % (addr, port), e)
-    dt = time.monotonic() - t
-    assert dt < 0.9, "[%s]:%d took %.3f s (not the first SYN's answer)" % (addr, port, dt)
-attempt(sys.argv[1], 9, errno.ECONNREFUSED)
-attempt("2001:db8:dead::1", 80, errno.ENETUNREACH)
-attempt(sys.argv[2], 80, errno.ECONNREFUSED)
-PY
+gw_check_connect_fails "$SERVER6" 9 ECONNREFUSED 2001:db8:dead::1 80 ENETUNREACH \
+    "$GW6" 80 ECONNREFUSED || fail "refused / unreachable / denied"
 log "refused port: ECONNREFUSED; no route: ENETUNREACH; the gateway itself: refused"
 
 # 4. Half-close: the client's FIN reaches the server, which then still sends.
-hbg halfsrv python3 -c '
-import socket, sys
-l = socket.socket(socket.AF_INET6); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((sys.argv[1], 7000)); l.listen(1); print("up", flush=True)
-c, _ = l.accept(); n = 0
-while True:
-    b = c.recv(4096)
-    if not b: break
-    n += len(b)
-c.sendall(b"got %d bytes after your FIN\n" % n); c.close()' "$SERVER6"
-wait_for "$WORK/halfsrv.out" up
-got=$(printf 'hello' | cx timeout 10 socat -t 5 - "TCP6:[$SERVER6]:7000") || fail "socat half-close"
-[ "$got" = "got 5 bytes after your FIN" ] || fail "half-close: got '$got'"
-log "half-close: $got"
+gw_check_half_close "$SERVER6"
 
 # 5. The host-side server killed mid-transfer: the container's connection is reset.
-hbg killsrv python3 -c '
-import socket, sys, time
-l = socket.socket(socket.AF_INET6); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((sys.argv[1], 7001)); l.listen(1); print("up", flush=True)
-c, _ = l.accept()
-while True:
-    c.sendall(b"x" * 4096); time.sleep(0.01)' "$SERVER6"
-KILL_PID=$BG_PID
-wait_for "$WORK/killsrv.out" up
-cx timeout 20 python3 - "$SERVER6" "$WORK/client.ready" >"$WORK/client.out" 2>&1 <<'PY' &
-import socket, sys
-s = socket.create_connection((sys.argv[1], 7001), timeout=10)
-s.sendall(b"y" * 65536)  # unread by the server: its death is a RST, not a FIN
-got = 0
-try:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            sys.exit("orderly EOF, expected a reset")
-        got += len(b)
-        if got > 100000:
-            open(sys.argv[2], "w").close()
-except ConnectionResetError:
-    print("reset after %d bytes" % got)
-PY
-CLIENT_PID=$!
-BG_PIDS+=("$CLIENT_PID")
-for _ in $(seq 1 100); do
-    [ -e "$WORK/client.ready" ] && break
-    sleep 0.1
-done
-[ -e "$WORK/client.ready" ] || fail "no data from the killed server before the kill"
-kill -KILL "$KILL_PID"
-wait "$KILL_PID" 2>/dev/null || true
-wait "$CLIENT_PID" || fail "client: $(cat "$WORK/client.out")"
-grep -q "reset after" "$WORK/client.out" || fail "client: $(cat "$WORK/client.out")"
-log "server killed mid-transfer: $(cat "$WORK/client.out")"
+gw_check_server_killed "$SERVER6"
 
 # 6. The container resets its connection (SO_LINGER {1, 0}): the host server sees a reset.
-hbg rstsrv python3 -c '
-import socket, sys
-l = socket.socket(socket.AF_INET6); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((sys.argv[1], 7002)); l.listen(1); print("up", flush=True)
-c, _ = l.accept(); c.settimeout(10)
-try:
-    while c.recv(4096): pass
-    print("orderly EOF", flush=True)
-except ConnectionResetError:
-    print("reset", flush=True)' "$SERVER6"
-wait_for "$WORK/rstsrv.out" up
-cx timeout 10 python3 - "$SERVER6" <<'PY' || fail "container reset"
-import socket, struct, sys, time
-s = socket.create_connection((sys.argv[1], 7002), timeout=5)
-s.sendall(b"z" * 1000); time.sleep(0.3)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()
-PY
-wait_for "$WORK/rstsrv.out" "reset\|orderly" 10
-grep -q "^reset" "$WORK/rstsrv.out" || fail "host server saw: $(cat "$WORK/rstsrv.out")"
-log "container reset: the host server saw a reset"
+gw_check_container_reset "$SERVER6"
 
 # 7. --forward tcp6:8086:80: the host's [::]:8086 reaches the container's port 80.
 cbg fwdsrv python3 -c '

@@ -16,58 +16,22 @@ gw_setup
 # unprivileged ICMP sockets for the gateway (a new namespace starts with none allowed)
 hx sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 
-# The resolver: A 192.0.2.77 for any name, 60 s of life at most.
-hbg dns timeout 60 python3 -c '
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 53)); print("up", flush=True)
-while True:
-    q, a = s.recvfrom(512)
-    tid, flags, qd = struct.unpack("!HHH", q[:6])
-    end = 12
-    while q[end]: end += q[end] + 1
-    question = q[12:end + 5]
-    ans = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton("192.0.2.77")
-    s.sendto(struct.pack("!HHHHHH", tid, 0x8180, 1, 1, 0, 0) + question + ans, a)' "$SERVER"
+gw_dns_resolver "$SERVER"
 # The UDP echo server.
 hbg echo timeout 60 socat UDP4-RECVFROM:7007,bind="$SERVER",fork EXEC:cat
-wait_for "$WORK/dns.out" up
 
 gw_start --dns-server "$SERVER" --max-udp-flows 3
 log "gateway $GW_PID serves $NS_C"
 
 # 1. DNS: a query to the gateway's DNS address, answered by the host's resolver.
-cx timeout 10 python3 - <<'PY' || fail "DNS query"
-import socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(3)
-q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x04host\x04test\x00" + struct.pack("!HH", 1, 1)
-for _ in range(3):
-    s.sendto(q, ("192.0.2.3", 53))
-    try:
-        r, a = s.recvfrom(512)
-        break
-    except socket.timeout:
-        continue
-else:
-    raise SystemExit("no answer")
-assert a == ("192.0.2.3", 53), a
-assert r[:2] == b"\x12\x34" and r[-4:] == socket.inet_aton("192.0.2.77"), r
-PY
+gw_check_dns 192.0.2.3
 log "DNS: 192.0.2.3 answered host.test = 192.0.2.77"
 
 # 2. UDP echo through a NAT flow (socat in the container).
-got=$(printf 'hello over udp\n' | cx timeout 10 socat -t 2 - "UDP4:$SERVER:7007") ||
-    fail "socat UDP echo"
-[ "$got" = "hello over udp" ] || fail "UDP echo returned '$got'"
-log "UDP echo: '$got'"
+gw_check_udp_echo "$SERVER" 7007 "hello over udp"
 
 # 3. Ping through the gateway's ICMP socket.
-out=$(cx timeout 10 ping -n -c 2 -W 2 "$SERVER") || fail "ping: $out"
-case "$out" in
-*"2 received"*) ;;
-*) fail "ping: $out" ;;
-esac
+gw_check_ping "$SERVER"
 log "ping: 2 of 2 answered"
 
 # 4. Three more flows with room for three: the two oldest (DNS, socat) are evicted; the
@@ -85,19 +49,7 @@ PY
 log "three more flows answered through a table of three"
 
 # 5. A closed port: the host's Port Unreachable reaches the container's connected socket.
-cx timeout 10 python3 - "$SERVER" <<'PY' || fail "closed UDP port"
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(3)
-s.connect((sys.argv[1], 7999))
-s.send(b"anyone?")
-try:
-    s.recv(100)
-    raise SystemExit("an answer from a closed port")
-except ConnectionRefusedError:
-    pass
-PY
-log "closed UDP port: ECONNREFUSED in the container"
+gw_check_udp_closed "$SERVER"
 
 stop "$GW_PID" 10 || fail "gateway exited $?"
 python3 - "$WORK/gateway.out" "${GW_THREADS:-1}" <<'PY' || fail "gateway summary: $(cat "$WORK/gateway.out")"

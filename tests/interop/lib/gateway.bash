@@ -5,6 +5,7 @@
 # 198.18.0.1 (RFC 2544 space, on NS_H's loopback). Nothing leaves the two namespaces; every
 # process started is killed by PID on exit and both namespaces are deleted.
 source "$(dirname "$0")/lib/common.bash"
+source "$(dirname "$0")/lib/gateway_checks.bash"
 
 NS_C="synack-gwc-$$"
 NS_H="synack-gwh-$$"
