@@ -49,16 +49,10 @@ static int rig_send(rig *r, const uint8_t dst[16], uint16_t dport, uint32_t seq,
                     uint8_t flags)
 {
     uint8_t f[IPV6_HDR_LEN + 64];
-    tcp_seg s = {
-        .sport = PEER_PORT, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = 65535};
-    size_t n = tcp_emit(f + IPV6_HDR_LEN, sizeof(f) - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    size_t n = seg_build6(f, sizeof(f), PEER, dst, PEER_PORT, dport, seq, ack, flags, 65535, NULL,
+                          0, NULL);
     assert_true(n > 0);
-    tcp_csum_add_addrs6(f + IPV6_HDR_LEN, PEER, dst);
-    ipv6_hdr h = {.next = IP_PROTO_TCP, .hop_limit = 64};
-    memcpy(h.src.b, PEER, 16);
-    memcpy(h.dst.b, dst, 16);
-    assert_int_equal(ipv6_emit(f, IPV6_HDR_LEN, &h, n), IPV6_HDR_LEN);
-    return synack_input(r->st, r->now, f, IPV6_HDR_LEN + n);
+    return synack_input(r->st, r->now, f, n);
 }
 
 /* Frame i as an IPv6 packet from src to PEER with next header nh (asserted); its payload. */

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "support/segbuild.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
@@ -120,26 +121,10 @@ static size_t parse_out(const host *h, size_t i, size_t l2, tcp_seg *seg)
 static size_t build6(uint8_t *buf, size_t cap, uint32_t seq, uint32_t ack, uint8_t flags,
                      const void *data, size_t len, const tcp_opts *opts)
 {
-    tcp_seg s;
-    memset(&s, 0, sizeof s);
-    s.sport = PEER_PORT;
-    s.dport = PORT;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = flags;
-    s.win = 65535;
-    if (opts)
-        s.opts = *opts;
-    s.payload = data;
-    s.payload_len = len;
-    size_t n = tcp_emit(buf + IPV6_HDR_LEN, cap - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    size_t n =
+        seg_build6(buf, cap, PEER6, US6, PEER_PORT, PORT, seq, ack, flags, 65535, data, len, opts);
     assert_true(n > 0);
-    tcp_csum_add_addrs6(buf + IPV6_HDR_LEN, PEER6, US6);
-    ipv6_hdr h = {.next = IP_PROTO_TCP, .hop_limit = 64};
-    memcpy(h.src.b, PEER6, 16);
-    memcpy(h.dst.b, US6, 16);
-    assert_int_equal(ipv6_emit(buf, IPV6_HDR_LEN, &h, n), IPV6_HDR_LEN);
-    return IPV6_HDR_LEN + n;
+    return n;
 }
 
 static int send_seg(host *h, uint32_t seq, uint32_t ack, uint8_t flags, const void *data,

@@ -141,25 +141,10 @@ static const uint8_t REMOTE6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0,
 static void inject6(uint8_t flags, uint32_t seq, uint32_t ack, const tcp_opts *o)
 {
     uint8_t frame[SEG_FRAME_MAX + IPV6_HDR_LEN];
-    tcp_seg s;
-    memset(&s, 0, sizeof(s));
-    s.sport = RPORT;
-    s.dport = LPORT;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = flags;
-    s.win = 65535;
-    if (o)
-        s.opts = *o;
-    size_t n =
-        tcp_emit(frame + IPV6_HDR_LEN, sizeof(frame) - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    size_t n = seg_build6(frame, sizeof(frame), REMOTE6, LOCAL6, RPORT, LPORT, seq, ack, flags,
+                          65535, NULL, 0, o);
     CHECK(n > 0);
-    tcp_csum_add_addrs6(frame + IPV6_HDR_LEN, REMOTE6, LOCAL6);
-    ipv6_hdr h = {.next = IP_PROTO_TCP, .hop_limit = 64};
-    memcpy(h.src.b, REMOTE6, 16);
-    memcpy(h.dst.b, LOCAL6, 16);
-    CHECK(ipv6_emit(frame, IPV6_HDR_LEN, &h, n) == IPV6_HDR_LEN);
-    CHECK(ifc.netdev_send(u, frame, IPV6_HDR_LEN + n) == 0);
+    CHECK(ifc.netdev_send(u, frame, n) == 0);
 }
 
 static tcp_seg sniff6(void)

@@ -95,29 +95,10 @@ static void unload(fixture *f)
 static size_t build6(uint8_t *buf, size_t cap, uint8_t flags, uint32_t seq, uint32_t ack,
                      const char *data, const tcp_opts *o)
 {
-    tcp_seg s;
-    memset(&s, 0, sizeof(s));
-    s.sport = RPORT;
-    s.dport = LPORT;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = flags;
-    s.win = 29200;
-    if (o)
-        s.opts = *o;
-    s.payload = (const uint8_t *)data;
-    s.payload_len = data ? strlen(data) : 0;
-    size_t n = tcp_emit(buf + IPV6_HDR_LEN, cap - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    size_t n = seg_build6(buf, cap, REMOTE6, LOCAL6, RPORT, LPORT, seq, ack, flags, 29200, data,
+                          data ? strlen(data) : 0, o);
     assert_true(n > 0);
-    tcp_csum_add_addrs6(buf + IPV6_HDR_LEN, REMOTE6, LOCAL6);
-    ipv6_hdr h;
-    memset(&h, 0, sizeof(h));
-    h.next = IP_PROTO_TCP;
-    h.hop_limit = 64;
-    memcpy(h.src.b, REMOTE6, 16);
-    memcpy(h.dst.b, LOCAL6, 16);
-    assert_int_equal(ipv6_emit(buf, IPV6_HDR_LEN, &h, n), IPV6_HDR_LEN);
-    return IPV6_HDR_LEN + n;
+    return n;
 }
 
 static void inject6(fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, const char *data,

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "support/segbuild.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
@@ -77,24 +78,10 @@ static size_t parse_out(const host *h, size_t i, tcp_seg *s)
 static void peer_send(host *h, uint32_t seq, uint32_t ack, uint8_t flags, const tcp_opts *opts)
 {
     uint8_t buf[200];
-    tcp_seg s;
-    memset(&s, 0, sizeof s);
-    s.sport = PEER_PORT;
-    s.dport = h->lport;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = flags;
-    s.win = 65535;
-    if (opts)
-        s.opts = *opts;
-    size_t n = tcp_emit(buf + IPV6_HDR_LEN, sizeof buf - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    size_t n = seg_build6(buf, sizeof buf, PEER6, US6, PEER_PORT, h->lport, seq, ack, flags, 65535,
+                          NULL, 0, opts);
     assert_true(n > 0);
-    tcp_csum_add_addrs6(buf + IPV6_HDR_LEN, PEER6, US6);
-    ipv6_hdr ih = {.next = IP_PROTO_TCP, .hop_limit = 64};
-    memcpy(ih.src.b, PEER6, 16);
-    memcpy(ih.dst.b, US6, 16);
-    assert_int_equal(ipv6_emit(buf, IPV6_HDR_LEN, &ih, n), IPV6_HDR_LEN);
-    assert_int_equal(synack_input(h->st, h->now, buf, IPV6_HDR_LEN + n), 0);
+    assert_int_equal(synack_input(h->st, h->now, buf, n), 0);
 }
 
 /* What a test changes in open_v6's config (a zero field: open_v6's value). */

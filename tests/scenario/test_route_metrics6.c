@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "support/segbuild.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
@@ -96,24 +97,10 @@ static void parse_out(const host *h, size_t i, tcp_seg *s)
 static void peer_send(host *h, uint32_t seq, uint32_t ack, uint8_t flags, const tcp_opts *opts)
 {
     uint8_t buf[200];
-    tcp_seg s;
-    memset(&s, 0, sizeof s);
-    s.sport = PEER_PORT;
-    s.dport = US_PORT;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = flags;
-    s.win = 65535;
-    if (opts)
-        s.opts = *opts;
-    size_t n = tcp_emit(buf + IPV6_HDR_LEN, sizeof buf - IPV6_HDR_LEN, &s, TCP_OPTS_LINUX, 0, 0);
+    size_t n = seg_build6(buf, sizeof buf, PEER6, US6, PEER_PORT, US_PORT, seq, ack, flags, 65535,
+                          NULL, 0, opts);
     assert_true(n > 0);
-    tcp_csum_add_addrs6(buf + IPV6_HDR_LEN, PEER6, US6);
-    ipv6_hdr ih = {.next = IP_PROTO_TCP, .hop_limit = 64};
-    memcpy(ih.src.b, PEER6, 16);
-    memcpy(ih.dst.b, US6, 16);
-    assert_int_equal(ipv6_emit(buf, IPV6_HDR_LEN, &ih, n), IPV6_HDR_LEN);
-    assert_int_equal(synack_input(h->st, h->now, buf, IPV6_HDR_LEN + n), 0);
+    assert_int_equal(synack_input(h->st, h->now, buf, n), 0);
 }
 
 /* A listener on US_PORT (in *ls) and the peer's SYN to it (MSS 1440, no other option):

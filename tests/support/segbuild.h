@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Test helper: builds one IPv4+TCP frame (the in-memory link's bare IPv4 framing) from
- * header fields, with the wire layer's own emitters, so a scenario test can hand a stack
+/* Test helper: builds one IPv4+TCP or IPv6+TCP frame (the in-memory link's bare IP framing)
+ * from header fields, with the wire layer's own emitters, so a scenario test can hand a stack
  * exactly the segment it wants ("server receives this segment") through synack_input(). */
 #ifndef SYNACK_TEST_SEGBUILD_H
 #define SYNACK_TEST_SEGBUILD_H
@@ -21,5 +21,12 @@
 size_t seg_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst, uint16_t sport,
                  uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
                  const void *payload, size_t len, const tcp_opts *opts);
+
+/* seg_build for IPv6: an IPv6 header (src6 -> dst6, hop limit 64) and the TCP segment,
+ * its checksum over the IPv6 pseudo-header. Returns the packet length, or 0 if it does
+ * not fit in cap. */
+size_t seg_build6(uint8_t *buf, size_t cap, const uint8_t src6[16], const uint8_t dst6[16],
+                  uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                  uint16_t win, const void *payload, size_t len, const tcp_opts *opts);
 
 #endif
