@@ -49,20 +49,6 @@ static synack_stack *new_stack(uint8_t dad, uint8_t reports)
     return st;
 }
 
-/* The ICMPv6 checksum of msg (n bytes) from src to dst (RFC 8200 8.1), written by hand. */
-static uint16_t sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *msg, size_t n)
-{
-    uint32_t s = 0;
-    for (int i = 0; i < 16; i += 2)
-        s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-    s += (uint32_t)n + 58;
-    for (size_t i = 0; i < n; i += 2)
-        s += (uint32_t)(msg[i] << 8 | (i + 1 < n ? msg[i + 1] : 0));
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
-}
-
 /* The report we must send: from src, records of type rt for groups g[0..n). */
 static size_t want_report(uint8_t *w, const uint8_t *src, uint8_t rt, const uint8_t *const *g,
                           size_t n)
@@ -91,7 +77,7 @@ static size_t want_report(uint8_t *w, const uint8_t *src, uint8_t rt, const uint
         r[1] = r[2] = r[3] = 0;
         memcpy(r + 4, g[i], 16);
     }
-    wr16(m + 2, sum6(src, all_rtr, m, icmp_len));
+    wr16(m + 2, eth6_icmp_sum(src, all_rtr, m, icmp_len));
     return 14 + 48 + icmp_len;
 }
 
@@ -158,7 +144,7 @@ static void query(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t ho
     memcpy(h.src.b, src, 16);
     memcpy(h.dst.b, dst, 16);
     ipv6_emit(ip, 40, &h, 28);
-    wr16(m + 2, sum6(src, dst, m, 28));
+    wr16(m + 2, eth6_icmp_sum(src, dst, m, 28));
     synack_input(st, now, f, 14 + 40 + 28);
 }
 

@@ -47,20 +47,6 @@ static synack_stack *new_stack(const uint8_t *addr6, uint8_t slaac, uint8_t dad,
     return st;
 }
 
-/* The ICMPv6 checksum of msg (n bytes) from src to dst (RFC 8200 8.1), written by hand. */
-static uint16_t sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *msg, size_t n)
-{
-    uint32_t s = 0;
-    for (int i = 0; i < 16; i += 2)
-        s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-    s += (uint32_t)n + 58;
-    for (size_t i = 0; i < n; i += 2)
-        s += (uint32_t)(msg[i] << 8 | (i + 1 < n ? msg[i + 1] : 0));
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
-}
-
 /* cap.f[i] is our RS: to 33:33:00:00:00:02, fe80::ff:fe00:2 -> ff02::2, hop limit 255,
  * type 133 with a source link-layer address option of our MAC (4.1). */
 static void assert_rs(size_t i)
@@ -78,7 +64,7 @@ static void assert_rs(size_t i)
     m[8] = 1; /* SLLA, 8 bytes */
     m[9] = 1;
     memcpy(m + 10, MAC_US, 6);
-    wr16(m + 2, sum6(LL6, all_rtr, m, 16));
+    wr16(m + 2, eth6_icmp_sum(LL6, all_rtr, m, 16));
     assert_int_equal(cap.f[i].len, sizeof(w));
     assert_memory_equal(cap.f[i].b, w, sizeof(w));
 }

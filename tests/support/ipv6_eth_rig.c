@@ -59,6 +59,19 @@ size_t eth6_frame_build(uint8_t *buf, const uint8_t *ethdst, const uint8_t *eths
     return ETH_HDR_LEN + IPV6_HDR_LEN + n;
 }
 
+uint16_t eth6_icmp_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg, size_t n)
+{
+    uint32_t s = 0;
+    for (int i = 0; i < 16; i += 2)
+        s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
+    s += (uint32_t)n + 58;
+    for (size_t i = 0; i < n; i += 2)
+        s += (uint32_t)(msg[i] << 8 | (i + 1 < n ? msg[i + 1] : 0));
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
 int eth6_connect(synack_stack *st, const uint8_t dst[16])
 {
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);

@@ -39,6 +39,10 @@ size_t eth6_frame_build(uint8_t *buf, const uint8_t *ethdst, const uint8_t *eths
                         const ipv6_addr *src6, const ipv6_addr *dst6, uint8_t nh, uint8_t hop,
                         const uint8_t *l4, size_t n);
 
+/* The ICMPv6 checksum of msg (n bytes) from src to dst (RFC 8200 8.1), written out here so
+ * the stack's checksum code is not its own judge. */
+uint16_t eth6_icmp_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *msg, size_t n);
+
 /* Connects a new IPv6 stream socket to dst port 80; returns synack_connect's result. */
 int eth6_connect(synack_stack *st, const uint8_t dst[16]);
 
