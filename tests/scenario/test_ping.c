@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "support/ipv6_link_rig.h"
+#include "support/ref_csum.h"
 #include "synack/link.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -72,23 +73,6 @@ static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
 
 #define SA(x) ((const struct sockaddr *)&(x))
 
-/* RFC 1071, written out so the stack's checksum code is not its own judge. */
-static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1)
-        acc += (uint32_t)p[n - 1] << 8;
-    return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint16_t)~acc;
-}
-
 /* The ICMP checksum msg should carry (its checksum field read as zero). */
 static uint16_t icmp_sum(const uint8_t *msg, size_t n, const uint8_t *src6, const uint8_t *dst6)
 {
@@ -102,9 +86,9 @@ static uint16_t icmp_sum(const uint8_t *msg, size_t n, const uint8_t *src6, cons
         memcpy(ph + 16, dst6, 16);
         wr32(ph + 32, (uint32_t)n);
         ph[39] = 58;
-        acc = sum16(0, ph, 40);
+        acc = ref_sum16(0, ph, 40);
     }
-    return fold(sum16(acc, copy, n));
+    return ref_fold(ref_sum16(acc, copy, n));
 }
 
 /* An echo message: type, identifier, sequence, then data. */
@@ -133,7 +117,7 @@ static size_t reply4(uint8_t *f, uint32_t src, uint32_t dst, uint16_t id, uint16
     f[9] = 1;
     wr32(f + 12, src);
     wr32(f + 16, dst);
-    wr16(f + 10, fold(sum16(0, f, 20)));
+    wr16(f + 10, ref_fold(ref_sum16(0, f, 20)));
     return 20 + n;
 }
 

@@ -19,6 +19,7 @@
 
 #include "support/ipv6_eth_rig.h"
 #include "support/ipv6_link_rig.h"
+#include "support/ref_csum.h"
 #include "synack/link.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -80,22 +81,6 @@ static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
 
 #define SA(x) ((const struct sockaddr *)&(x))
 
-static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1)
-        acc += (uint32_t)p[n - 1] << 8;
-    return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint16_t)~acc;
-}
-
 /* An IPv4 ICMP error from the router to A quoting q (qlen bytes of our packet). */
 static size_t err4(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const uint8_t *q,
                    size_t qlen)
@@ -107,7 +92,7 @@ static size_t err4(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const 
     wr32(m + 4, rest);
     memcpy(m + 8, q, qlen);
     size_t n = 8 + qlen;
-    wr16(m + 2, fold(sum16(0, m, n)));
+    wr16(m + 2, ref_fold(ref_sum16(0, m, n)));
     memset(f, 0, 20);
     f[0] = 0x45;
     wr16(f + 2, (uint16_t)(20 + n));
@@ -115,7 +100,7 @@ static size_t err4(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const 
     f[9] = 1;
     wr32(f + 12, V4_RTR);
     wr32(f + 16, V4_A);
-    wr16(f + 10, fold(sum16(0, f, 20)));
+    wr16(f + 10, ref_fold(ref_sum16(0, f, 20)));
     return 20 + n;
 }
 
@@ -135,7 +120,7 @@ static size_t err6(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const 
     memcpy(ph + 16, IP6_RIG_ADDR[0], 16);
     wr32(ph + 32, (uint32_t)n);
     ph[39] = 58;
-    wr16(m + 2, fold(sum16(sum16(0, ph, 40), m, n)));
+    wr16(m + 2, ref_fold(ref_sum16(ref_sum16(0, ph, 40), m, n)));
     memset(f, 0, 40);
     f[0] = 0x60;
     wr16(f + 4, (uint16_t)n);

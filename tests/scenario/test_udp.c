@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "support/ref_csum.h"
 #include "synack/synack.h"
 
 #define ME 0xc0000202u   /* 192.0.2.2: the stack */
@@ -81,23 +82,6 @@ static void wr32(uint8_t *p, uint32_t v)
     wr16(p + 2, v & 0xffff);
 }
 
-/* RFC 1071, written out here so the stack's own checksum code is not its own judge. */
-static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1)
-        acc += (uint32_t)p[n - 1] << 8;
-    return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint16_t)~acc;
-}
-
 static uint16_t udp_sum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t n)
 {
     uint8_t ph[12];
@@ -106,7 +90,7 @@ static uint16_t udp_sum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t n
     ph[8] = 0;
     ph[9] = 17;
     wr16(ph + 10, (uint32_t)n);
-    return fold(sum16(sum16(0, ph, 12), udp, n));
+    return ref_fold(ref_sum16(ref_sum16(0, ph, 12), udp, n));
 }
 
 /* An IPv4 datagram from src to dst carrying `udp` (n bytes, already complete). */
@@ -120,7 +104,7 @@ static size_t ip_wrap(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto, con
     f[9] = proto;
     wr32(f + 12, src);
     wr32(f + 16, dst);
-    wr16(f + 10, fold(sum16(0, f, 20)));
+    wr16(f + 10, ref_fold(ref_sum16(0, f, 20)));
     memcpy(f + 20, l4, n);
     return 20 + n;
 }
@@ -288,7 +272,8 @@ static void test_csum_partial(void **state)
     ph[8] = 0;
     ph[9] = 17;
     wr16(ph + 10, sizeof(udp));
-    wr16(udp + 6, (uint16_t)~fold(sum16(0, ph, 12))); /* the pseudo-header sum, not inverted */
+    /* the pseudo-header sum, not inverted */
+    wr16(udp + 6, (uint16_t)~ref_fold(ref_sum16(0, ph, 12)));
     uint8_t f[64];
     size_t n = ip_wrap(f, PEER, ME, 17, udp, sizeof(udp));
     assert_int_equal(synack_input(h.st, h.now, f, n), -EINVAL); /* as a wire frame: bad */
@@ -381,7 +366,7 @@ static void icmp_back_mtu(host *h, uint8_t code, uint16_t sport, uint16_t dport,
     uint8_t icmp[36] = {3, code};
     wr16(icmp + 6, mtu);
     memcpy(icmp + 8, quoted, 28);
-    wr16(icmp + 2, fold(sum16(0, icmp, sizeof(icmp))));
+    wr16(icmp + 2, ref_fold(ref_sum16(0, icmp, sizeof(icmp))));
     uint8_t f[64];
     size_t n = ip_wrap(f, PEER, ME, 1, icmp, sizeof(icmp));
     assert_int_equal(synack_input(h->st, h->now, f, n), 0);
@@ -681,7 +666,7 @@ static void test_catch_all(void **state)
     assert_int_equal(rd16(q + 18), FAR & 0xffff);
     assert_int_equal(rd16(q + 20), 4444);
     assert_int_equal(rd16(q + 22), 53);
-    assert_int_equal(fold(sum16(0, q, 20)), 0);
+    assert_int_equal(ref_fold(ref_sum16(0, q, 20)), 0);
     assert_int_equal(synack_udp_unreach(h.st, b, (struct sockaddr *)&src, sizeof(src),
                                         (struct sockaddr *)&from, sizeof(from), 3),
                      -EINVAL);

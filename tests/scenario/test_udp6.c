@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "support/ipv6_link_rig.h"
+#include "support/ref_csum.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
@@ -94,17 +95,6 @@ static int udp6_socket(v6pair *p, int h, const uint8_t *a, uint16_t port)
     return s;
 }
 
-/* RFC 1071 over the RFC 8200 8.1 pseudo-header, written out here so the stack's own
- * checksum code is not its own judge. */
-static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1)
-        acc += (uint32_t)p[n - 1] << 8;
-    return acc;
-}
-
 static uint16_t udp6_sum(const uint8_t src[16], const uint8_t dst[16], const uint8_t *udp, size_t n)
 {
     uint8_t ph[40] = {0};
@@ -112,10 +102,7 @@ static uint16_t udp6_sum(const uint8_t src[16], const uint8_t dst[16], const uin
     memcpy(ph + 16, dst, 16);
     wr32(ph + 32, (uint32_t)n);
     ph[39] = 17;
-    uint32_t acc = sum16(sum16(0, ph, 40), udp, n);
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint16_t)~acc;
+    return ref_fold(ref_sum16(ref_sum16(0, ph, 40), udp, n));
 }
 
 /* Checks an IPv6 UDP frame field by field; returns its source port. */
