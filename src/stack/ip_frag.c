@@ -148,6 +148,17 @@ static void expire(synack_stack *st)
     account(st, REASM_V6, &was6);
 }
 
+/* A fragment with no reassembly state to take it (reassembly off, or its state not
+ * allocated): counted as a request that failed, for IPv4 or IPv6 by the counters given. */
+static int no_frag_state(synack_stack *st, synack_counter reqds, synack_counter fails)
+{
+    stack_count(st, reqds);
+    if (st->cfg.reasm_max_datagrams)
+        stack_count(st, SYNACK_CTR_NoMemory);
+    stack_drop(st, NULL, fails, st->cfg.reasm_max_datagrams ? "reasm-no-memory" : "reasm-off");
+    return -EINVAL;
+}
+
 int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip)
 {
     if (ip->dst != st->cfg.netif.addr) {
@@ -155,14 +166,8 @@ int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip)
         return -EINVAL;
     }
     struct ip_frag_state *fs = frag_state(st);
-    if (!fs) {
-        stack_count(st, SYNACK_CTR_ReasmReqds);
-        if (st->cfg.reasm_max_datagrams)
-            stack_count(st, SYNACK_CTR_NoMemory);
-        stack_drop(st, NULL, SYNACK_CTR_ReasmFails,
-                   st->cfg.reasm_max_datagrams ? "reasm-no-memory" : "reasm-off");
-        return -EINVAL;
-    }
+    if (!fs)
+        return no_frag_state(st, SYNACK_CTR_ReasmReqds, SYNACK_CTR_ReasmFails);
     /* Expired datagrams are reported before a new fragment could take their slot. */
     expire(st);
     reasm_frag f;
@@ -182,14 +187,8 @@ int ip_frag_input(synack_stack *st, const uint8_t *pkt, const ipv4_hdr *ip)
 int ip6_frag_input(synack_stack *st, const uint8_t *pkt, size_t len, const ipv6_chain *ch)
 {
     struct ip_frag_state *fs = frag_state(st);
-    if (!fs) {
-        stack_count(st, SYNACK_CTR_Ip6ReasmReqds);
-        if (st->cfg.reasm_max_datagrams)
-            stack_count(st, SYNACK_CTR_NoMemory);
-        stack_drop(st, NULL, SYNACK_CTR_Ip6ReasmFails,
-                   st->cfg.reasm_max_datagrams ? "reasm-no-memory" : "reasm-off");
-        return -EINVAL;
-    }
+    if (!fs)
+        return no_frag_state(st, SYNACK_CTR_Ip6ReasmReqds, SYNACK_CTR_Ip6ReasmFails);
     /* A Fragment header inside a reassembled datagram: pkt is fs->out, which reassembly
      * would overwrite, and no sender has a reason to nest them. */
     if (pkt == fs->out) {
