@@ -53,11 +53,6 @@ static void v6_free(v6pair *p)
     ip6_pair_free(p->link, p->st);
 }
 
-static void run(v6pair *p, uint64_t us)
-{
-    p->now = synack_memlink_run(p->link, p->now, p->now + us);
-}
-
 /* A TCP segment of frame f, its checksum verified over the IPv6 pseudo-header. */
 static void seg_of(const ip6_frame *f, tcp_seg *s)
 {
@@ -96,7 +91,7 @@ static void test_cookie_then_data_in_syn(void **state)
     assert_int_equal(synack_sendto(p.st[0], c, "hello", 5, SYNACK_MSG_FASTOPEN,
                                    (struct sockaddr *)&to, sizeof(to)),
                      -EINPROGRESS);
-    run(&p, 3 * DELAY);
+    ip6_pair_run(&p, 3 * DELAY);
     assert_true(rec.seen >= 2);
     tcp_seg s;
     seg_of(&rec.f[0], &s);
@@ -115,7 +110,7 @@ static void test_cookie_then_data_in_syn(void **state)
     assert_true(a >= 0);
     synack_close(p.st[0], c);
     synack_close(p.st[1], a);
-    run(&p, 400 * DELAY);
+    ip6_pair_run(&p, 400 * DELAY);
 
     /* 2: the cookie, kept under 2001:db8::2, goes with the data in the SYN */
     rec.n = rec.seen = 0;
@@ -123,7 +118,7 @@ static void test_cookie_then_data_in_syn(void **state)
     assert_int_equal(synack_sendto(p.st[0], c, "hello", 5, SYNACK_MSG_FASTOPEN,
                                    (struct sockaddr *)&to, sizeof(to)),
                      5);
-    run(&p, DELAY); /* the SYN is there, the SYN-ACK not yet back */
+    ip6_pair_run(&p, DELAY); /* the SYN is there, the SYN-ACK not yet back */
     assert_true(rec.seen >= 1);
     seg_of(&rec.f[0], &s);
     assert_int_equal(s.flags, TCP_SYN);
@@ -139,7 +134,7 @@ static void test_cookie_then_data_in_syn(void **state)
     assert_int_equal(synack_recv(p.st[1], a, buf, sizeof(buf), 0), 5);
     assert_memory_equal(buf, "hello", 5);
     assert_int_equal(synack_counter_get(p.st[1], SYNACK_CTR_TCPFastOpenPassive), 1);
-    run(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     seg_of(&rec.f[1], &s);
     assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
     uint32_t syn_seq;
@@ -166,9 +161,9 @@ static void test_wrong_cookie(void **state)
     assert_int_equal(
         synack_sendto(p.st[0], c, "x", 1, SYNACK_MSG_FASTOPEN, (struct sockaddr *)&to, sizeof(to)),
         -EINPROGRESS);
-    run(&p, 3 * DELAY);
+    ip6_pair_run(&p, 3 * DELAY);
     synack_close(p.st[0], c);
-    run(&p, 400 * DELAY);
+    ip6_pair_run(&p, 400 * DELAY);
     uint8_t key2[16], both[32];
     memset(key2, 0x5a, sizeof(key2));
     memcpy(both, key2, 16);
@@ -179,7 +174,7 @@ static void test_wrong_cookie(void **state)
     assert_int_equal(synack_sendto(p.st[0], c, "hello", 5, SYNACK_MSG_FASTOPEN,
                                    (struct sockaddr *)&to, sizeof(to)),
                      5);
-    run(&p, 3 * DELAY);
+    ip6_pair_run(&p, 3 * DELAY);
     tcp_seg s;
     seg_of(&rec.f[1], &s);
     assert_int_equal(s.flags, TCP_SYN | TCP_ACK);

@@ -42,11 +42,6 @@ static void v6_free(v6pair *p)
     ip6_pair_free(p->link, p->st);
 }
 
-static void v6_run_for(v6pair *p, uint64_t us)
-{
-    p->now = synack_memlink_run(p->link, p->now, p->now + us);
-}
-
 static uint64_t ctr(const v6pair *p, int h, synack_counter c)
 {
     return synack_counter_get(p->st[h], c);
@@ -90,7 +85,7 @@ static void test_echo_reply_exact(void **state)
     size_t n = icmp6_emit(l4, sizeof(l4), &req, &c, &s);
     assert_int_equal(n, 8 + sizeof(data));
     to_stack(&p, 1, pkt, pkt6(pkt, IP_PROTO_ICMPV6, l4, n, 0));
-    v6_run_for(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     assert_int_equal(rec.n, 1);
     /* the reply: server to client, hop limit 64, type 129, identifier, sequence and data
      * unchanged, the checksum over the pseudo-header */
@@ -114,7 +109,7 @@ static void test_echo_reply_exact(void **state)
     /* a corrupted checksum: dropped, counted, no reply */
     l4[2] ^= 0xff;
     to_stack(&p, 1, pkt, pkt6(pkt, IP_PROTO_ICMPV6, l4, n, 0));
-    v6_run_for(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     assert_int_equal(rec.n, 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InCsumErrors), 1);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6InErrors), 1);
@@ -143,7 +138,7 @@ static void test_unknown_next_header_parameter_problem(void **state)
     uint8_t junk[16] = {1, 2, 3, 4}, pkt[128];
     size_t len = pkt6(pkt, 253, junk, sizeof(junk), 0);
     to_stack(&p, 1, pkt, len);
-    v6_run_for(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     assert_int_equal(rec.n, 1);
     /* RFC 8200 4: code 1, the pointer at the fixed header's Next Header octet (6) */
     expect_error(&rec.f[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_NH, 6, pkt, len);
@@ -167,7 +162,7 @@ static void test_unknown_next_header_parameter_problem(void **state)
     wr16(junk + 6, sum);
     len = pkt6(pkt, IP_PROTO_UDP, junk, sizeof(junk), 0);
     to_stack(&p, 1, pkt, len);
-    v6_run_for(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     assert_int_equal(rec.n, 1);
     expect_error(&rec.f[0], ICMP6_DEST_UNREACH, ICMP6_UNREACH_PORT, 0, pkt, len);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutDestUnreachs), 1);
@@ -185,7 +180,7 @@ static void test_bad_extension_header_parameter_problem(void **state)
     uint8_t pkt[128];
     size_t len = pkt6(pkt, 60, ext, sizeof(ext), 0);
     to_stack(&p, 1, pkt, len);
-    v6_run_for(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     assert_int_equal(rec.n, 1);
     /* the pointer at the option's type octet: 40 + 2 */
     expect_error(&rec.f[0], ICMP6_PARAM_PROBLEM, ICMP6_PARAM_UNKNOWN_OPT, 42, pkt, len);
@@ -217,7 +212,7 @@ static void test_errors_rate_limited(void **state)
     }
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_Icmp6OutParmProblems), 55);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_IcmpOutRateLimitGlobal), 11);
-    v6_run_for(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     assert_int_equal(rec.n, 55);
     v6_free(&p);
 }
@@ -266,7 +261,7 @@ static void packet_too_big(uint32_t mtu)
     assert_int_equal(synack_bind(p.st[1], ls, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(synack_listen(p.st[1], ls, 8), 0);
     int cs = connect6(&p, 80);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     tcp_seg syn;
     uint64_t hs;
     assert_int_equal(tcp_parse6(rec.f[0].b + IPV6_HDR_LEN, rec.f[0].len - IPV6_HDR_LEN, A6[0],
@@ -286,7 +281,7 @@ static void packet_too_big(uint32_t mtu)
     assert_int_equal(ctr(&p, 0, SYNACK_CTR_Icmp6InPktTooBigs), 1);
     /* RFC 8201 4 and 5.4: never below 1280, so 1280 - 60 - 12 */
     assert_int_equal(maxseg(&p, cs), 1208);
-    v6_run_for(&p, 300000);
+    ip6_pair_run(&p, 300000);
     size_t resent = 0;
     for (size_t i = mark; i < rec.n; i++) {
         if (rec.f[i].to != 1)
@@ -328,7 +323,7 @@ static void test_port_unreachable_aborts_syn_sent(void **state)
     v6_init(&p);
     rec.drop_to = 1;
     int cs = connect6(&p, 80);
-    v6_run_for(&p, 2 * DELAY);
+    ip6_pair_run(&p, 2 * DELAY);
     assert_int_equal(rec.n, 1);
     tcp_seg syn;
     uint64_t hs;

@@ -54,11 +54,6 @@ static void v6_free(v6pair *p)
     ip6_pair_free(p->link, p->st);
 }
 
-static void v6_run_for(v6pair *p, uint64_t us)
-{
-    p->now = synack_memlink_run(p->link, p->now, p->now + us);
-}
-
 static const uint8_t ANY6[16];
 
 /* A frame as an IPv6 packet carrying TCP: checks the fixed header and verifies the TCP
@@ -152,7 +147,7 @@ static void test_connection_handshake_data_close(void **state)
     v6_init(&p, 0);
     int ls = listen6(&p, ANY6, 80, 0);
     int cs = connect6(&p, 80);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     char f[512];
     flow(0, f, sizeof(f));
     assert_string_equal(f, "C:S|S:S.|C:.");
@@ -190,7 +185,7 @@ static void test_connection_handshake_data_close(void **state)
         data[i] = (uint8_t)(i * 7 + 1);
     size_t mark = rec.n;
     assert_int_equal(synack_send(p.st[0], cs, data, sizeof(data), 0), sizeof(data));
-    v6_run_for(&p, 300000);
+    ip6_pair_run(&p, 300000);
     flow(mark, f, sizeof(f));
     /* (Nagle holds the sub-MSS tail until the first ACK, RFC 1122 4.2.3.4) */
     assert_string_equal(f, "C:./1428|C:./1428|S:.|C:./144|S:.");
@@ -200,10 +195,10 @@ static void test_connection_handshake_data_close(void **state)
     /* the client closes first: FIN-WAIT, then TIME-WAIT on its side */
     mark = rec.n;
     assert_int_equal(synack_close(p.st[0], cs), 0);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     assert_int_equal(synack_recv(p.st[1], ss, got, sizeof(got), 0), 0); /* end of stream */
     assert_int_equal(synack_close(p.st[1], ss), 0);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     flow(mark, f, sizeof(f));
     /* the server's window update after its read, then the close: its ACK of the FIN
      * rides on its own FIN */
@@ -222,14 +217,14 @@ static void test_connection_handshake_data_close(void **state)
     assert_int_equal(fin->to, 0);
     mark = rec.n;
     assert_int_equal(synack_input(p.st[0], p.now + 1, fin->b, fin->len), 0);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     flow(mark, f, sizeof(f));
     assert_string_equal(f, "C:.|S:R");
     tw.found = 0;
     synack_foreach_conn(p.st[0], find_tw, &tw);
     assert_int_equal(tw.found, 1);
     /* 2*MSL later the 4-tuple is free again */
-    v6_run_for(&p, 121ull * 1000000);
+    ip6_pair_run(&p, 121ull * 1000000);
     tw.found = 0;
     synack_foreach_conn(p.st[0], find_tw, &tw);
     assert_int_equal(tw.found, 0);
@@ -249,7 +244,7 @@ static void test_refused_port(void **state)
     v6pair p;
     v6_init(&p, 0);
     int cs = connect6(&p, 81);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     char f[128];
     flow(0, f, sizeof(f));
     assert_string_equal(f, "C:S|S:R.");
@@ -284,7 +279,7 @@ static void test_dual_stack_listener(void **state)
         wr32((uint8_t *)&a.sin_addr.s_addr, V4_SERVER);
         assert_int_equal(synack_connect(p.st[0], cs, (struct sockaddr *)&a, sizeof(a)),
                          -EINPROGRESS);
-        v6_run_for(&p, 10 * DELAY);
+        ip6_pair_run(&p, 10 * DELAY);
         assert_true(rec.n >= 2);
         assert_int_equal(rec.f[0].b[0] >> 4, 4); /* IPv4 on the wire */
         struct synack_sockaddr_in6 peer;
@@ -445,7 +440,7 @@ static void test_mss_from_min_mtu(void **state)
     v6_init(&p, 1280);
     int ls = listen6(&p, A6[1], 80, 1);
     int cs = connect6(&p, 80);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     tcp_seg syn;
     parse_frame(&rec.f[0], 0, &syn);
     assert_int_equal(syn.opts.mss, 1220);
@@ -454,7 +449,7 @@ static void test_mss_from_min_mtu(void **state)
     uint8_t data[4000] = {0};
     size_t mark = rec.n;
     assert_int_equal(synack_send(p.st[1], ss, data, sizeof(data), 0), sizeof(data));
-    v6_run_for(&p, 300000);
+    ip6_pair_run(&p, 300000);
     for (size_t i = mark; i < rec.n; i++)
         assert_true(rec.f[i].len <= 1280);
     char f[256];
@@ -475,7 +470,7 @@ static void test_syncookies(void **state)
     v6_syncookies = 0;
     int ls = listen6(&p, ANY6, 80, 0);
     int cs = connect6(&p, 80);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     char f[128];
     flow(0, f, sizeof(f));
     assert_string_equal(f, "C:S|S:S.|C:.");
@@ -485,7 +480,7 @@ static void test_syncookies(void **state)
     int ss = synack_accept(p.st[1], ls, NULL, NULL);
     assert_true(ss >= 0);
     assert_int_equal(synack_send(p.st[0], cs, "ping", 4, 0), 4);
-    v6_run_for(&p, 10 * DELAY);
+    ip6_pair_run(&p, 10 * DELAY);
     char buf[8];
     assert_int_equal(synack_recv(p.st[1], ss, buf, sizeof(buf), 0), 4);
     assert_memory_equal(buf, "ping", 4);
@@ -502,7 +497,7 @@ static void test_time_wait_records(void **state)
     v6pair p;
     v6_init(&p, 0);
     int ls = listen6(&p, ANY6, 80, 0);
-    v6_run_for(&p, 1000);
+    ip6_pair_run(&p, 1000);
     size_t base = synack_mem_in_use(p.st[1]);
     for (int i = 0; i < N; i++) {
         /* distinct client ports: a random one repeated would reopen its record (RFC 6191) */
@@ -512,13 +507,13 @@ static void test_time_wait_records(void **state)
         struct synack_sockaddr_in6 to = ip6_sin6(A6[1], 80);
         assert_int_equal(synack_connect(p.st[0], cs, (struct sockaddr *)&to, sizeof(to)),
                          -EINPROGRESS);
-        v6_run_for(&p, 5 * DELAY);
+        ip6_pair_run(&p, 5 * DELAY);
         int ss = synack_accept(p.st[1], ls, NULL, NULL);
         assert_true(ss >= 0);
         assert_int_equal(synack_close(p.st[1], ss), 0);
-        v6_run_for(&p, 5 * DELAY);
+        ip6_pair_run(&p, 5 * DELAY);
         assert_int_equal(synack_close(p.st[0], cs), 0);
-        v6_run_for(&p, 5 * DELAY);
+        ip6_pair_run(&p, 5 * DELAY);
     }
     struct tw_find tw = {0};
     synack_foreach_conn(p.st[1], find_tw, &tw);
@@ -528,7 +523,7 @@ static void test_time_wait_records(void **state)
     size_t per = (synack_mem_in_use(p.st[1]) - base) / N;
     print_message("IPv6 TIME-WAIT: %zu bytes per record with the table's share\n", per);
     assert_true(per <= 96);
-    v6_run_for(&p, 121ull * 1000000);
+    ip6_pair_run(&p, 121ull * 1000000);
     tw.found = 0;
     synack_foreach_conn(p.st[1], find_tw, &tw);
     assert_int_equal(tw.found, 0);

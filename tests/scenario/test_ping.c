@@ -61,16 +61,6 @@ static uint64_t ctr(world *w, int h, synack_counter c)
     return synack_counter_get(w->st[h], c);
 }
 
-static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
-{
-    struct synack_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = SYNACK_AF_INET;
-    wr16((uint8_t *)&s.sin_port, port);
-    wr32((uint8_t *)&s.sin_addr.s_addr, a);
-    return s;
-}
-
 #define SA(x) ((const struct sockaddr *)&(x))
 
 /* The ICMP checksum msg should carry (its checksum field read as zero). */
@@ -150,13 +140,13 @@ static void test_ping4_exact(void **state)
     world w;
     w_init(&w);
     int s = ping_socket(&w, 0, 0);
-    struct synack_sockaddr_in me = sin4(0, 0x1234);
+    struct synack_sockaddr_in me = ip6_sin4(0, 0x1234);
     assert_int_equal(synack_bind(w.st[0], s, SA(me), sizeof(me)), 0);
     uint8_t req[64];
     /* the identifier written is the stack's to replace */
     size_t n = echo_msg(req, 8, 0xdead, 7, "hello ping");
     wr16(req + 2, 0xbeef);
-    struct synack_sockaddr_in to = sin4(V4_B, 0);
+    struct synack_sockaddr_in to = ip6_sin4(V4_B, 0);
     assert_int_equal(synack_sendto(w.st[0], s, req, n, 0, SA(to), sizeof(to)), (long)n);
     run(&w);
     assert_int_equal(tap.seen, 2);
@@ -267,12 +257,12 @@ static void test_foreign_replies(void **state)
     world w;
     w_init(&w);
     int s4 = ping_socket(&w, 0, 0), s6 = ping_socket(&w, 0, 1);
-    struct synack_sockaddr_in me = sin4(0, 500);
+    struct synack_sockaddr_in me = ip6_sin4(0, 500);
     assert_int_equal(synack_bind(w.st[0], s4, SA(me), sizeof(me)), 0);
     struct synack_sockaddr_in6 me6 = ip6_sin6((const uint8_t[16]){0}, 600);
     assert_int_equal(synack_bind(w.st[0], s6, SA(me6), sizeof(me6)), 0);
     int u = synack_socket(w.st[0], SYNACK_SOCK_DGRAM);
-    struct synack_sockaddr_in ub = sin4(0, 501);
+    struct synack_sockaddr_in ub = ip6_sin4(0, 501);
     assert_int_equal(synack_bind(w.st[0], u, SA(ub), sizeof(ub)), 0);
     /* the same number as an echo socket's is free for UDP */
     int u2 = synack_socket(w.st[0], SYNACK_SOCK_DGRAM);
@@ -290,7 +280,7 @@ static void test_foreign_replies(void **state)
     assert_int_equal(ctr(&w, 0, SYNACK_CTR_Icmp6InEchoReplies), 1);
 
     /* a connected echo socket takes only its peer's replies */
-    struct synack_sockaddr_in b = sin4(V4_B, 0);
+    struct synack_sockaddr_in b = ip6_sin4(V4_B, 0);
     assert_int_equal(synack_connect(w.st[0], s4, SA(b), sizeof(b)), 0);
     n = reply4(f, V4_FAR, V4_A, 500, 2, "far");
     synack_input(w.st[0], w.now, f, n);
@@ -318,7 +308,7 @@ static void test_rcvbuf_bounded(void **state)
     world w;
     w_init(&w);
     int s = ping_socket(&w, 0, 0);
-    struct synack_sockaddr_in me = sin4(0, 77);
+    struct synack_sockaddr_in me = ip6_sin4(0, 77);
     assert_int_equal(synack_bind(w.st[0], s, SA(me), sizeof(me)), 0);
     int small = 1;
     assert_int_equal(
@@ -368,7 +358,7 @@ static void test_misuse(void **state)
     synack_close(st, t);
 
     int s = ping_socket(&w, 0, 0);
-    struct synack_sockaddr_in to = sin4(V4_B, 0);
+    struct synack_sockaddr_in to = ip6_sin4(V4_B, 0);
     uint8_t m[16];
     size_t n = echo_msg(m, 0, 1, 1, "ab"); /* a reply is not a request */
     assert_int_equal(synack_sendto(st, s, m, n, 0, SA(to), sizeof(to)), -EINVAL);
@@ -404,7 +394,7 @@ static void test_misuse(void **state)
     assert_int_equal(synack_sendto(st, s6, m, n, 0, SA(to6), sizeof(to6)), -EINVAL);
     /* the identifier space is the echo sockets' own: two cannot share one */
     int a = ping_socket(&w, 0, 0), b = ping_socket(&w, 0, 0);
-    struct synack_sockaddr_in id = sin4(0, 42);
+    struct synack_sockaddr_in id = ip6_sin4(0, 42);
     assert_int_equal(synack_bind(st, a, SA(id), sizeof(id)), 0);
     assert_int_equal(synack_bind(st, b, SA(id), sizeof(id)), -EADDRINUSE);
     w_free(&w);

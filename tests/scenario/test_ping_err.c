@@ -69,16 +69,6 @@ static uint64_t ctr(synack_stack *st, synack_counter c)
     return synack_counter_get(st, c);
 }
 
-static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
-{
-    struct synack_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = SYNACK_AF_INET;
-    wr16((uint8_t *)&s.sin_port, port);
-    wr32((uint8_t *)&s.sin_addr.s_addr, a);
-    return s;
-}
-
 #define SA(x) ((const struct sockaddr *)&(x))
 
 /* An IPv4 ICMP error from the router to A quoting q (qlen bytes of our packet). */
@@ -149,7 +139,7 @@ static int ping_socket(synack_stack *st, int v6, uint16_t id)
         struct synack_sockaddr_in6 me = ip6_sin6((const uint8_t[16]){0}, id);
         assert_int_equal(synack_bind(st, s, SA(me), sizeof(me)), 0);
     } else {
-        struct synack_sockaddr_in me = sin4(0, id);
+        struct synack_sockaddr_in me = ip6_sin4(0, id);
         assert_int_equal(synack_bind(st, s, SA(me), sizeof(me)), 0);
     }
     return s;
@@ -165,7 +155,7 @@ static const ip6_frame *send_echo(world *w, int s, int v6, uint16_t id, uint16_t
         struct synack_sockaddr_in6 to = ip6_sin6(FAR6, 0);
         assert_int_equal(synack_sendto(w->st[0], s, req, n, 0, SA(to), sizeof(to)), (long)n);
     } else {
-        struct synack_sockaddr_in to = sin4(V4_FAR, 0);
+        struct synack_sockaddr_in to = ip6_sin4(V4_FAR, 0);
         assert_int_equal(synack_sendto(w->st[0], s, req, n, 0, SA(to), sizeof(to)), (long)n);
     }
     run(w);
@@ -231,7 +221,7 @@ static void test_pending_error_v4(void **state)
     assert_int_equal(ctr(w.st[0], SYNACK_CTR_InDestUnreachs), 2);
 
     /* connected to the far end: a hard error is the pending error, reported once */
-    struct synack_sockaddr_in far = sin4(V4_FAR, 0);
+    struct synack_sockaddr_in far = ip6_sin4(V4_FAR, 0);
     assert_int_equal(synack_connect(w.st[0], s, SA(far), sizeof(far)), 0);
     inject(&w, f, err4(f, 3, 3, 0, Q4(req)));
     assert_int_equal(recv1(&w, s), -ECONNREFUSED);
@@ -425,7 +415,7 @@ static void test_link_failure(void **state)
         synack_setsockopt(st, s6, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_RECVERR, &one, sizeof(one)), 0);
     uint8_t req[16];
     size_t n = echo_msg(req, 8, 1, 8);
-    struct synack_sockaddr_in to = sin4(V4_FAR, 0);
+    struct synack_sockaddr_in to = ip6_sin4(V4_FAR, 0);
     assert_int_equal(synack_sendto(st, s4, req, n, 0, SA(to), sizeof(to)), (long)n);
     assert_int_equal(synack_sendto(st, quiet, req, n, 0, SA(to), sizeof(to)), (long)n);
     n = echo_msg(req, 128, 2, 8);

@@ -67,16 +67,6 @@ static struct synack_sockaddr_in6 sin6_mapped(uint32_t v4, uint16_t port)
     return ip6_sin6(a, port);
 }
 
-static struct synack_sockaddr_in sin4(uint32_t a, uint16_t port)
-{
-    struct synack_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = SYNACK_AF_INET;
-    wr16((uint8_t *)&s.sin_port, port);
-    wr32((uint8_t *)&s.sin_addr.s_addr, a);
-    return s;
-}
-
 #define SA(x) ((const struct sockaddr *)&(x))
 
 static uint16_t port_of6(const struct synack_sockaddr_in6 *s)
@@ -393,7 +383,7 @@ static void test_dual_stack_and_v6only(void **state)
     v6_init(&p);
     int srv = udp6_socket(&p, 1, ANY6, 7);
     int c4 = synack_socket(p.st[0], SYNACK_SOCK_DGRAM);
-    struct synack_sockaddr_in to4 = sin4(V4_SERVER, 7);
+    struct synack_sockaddr_in to4 = ip6_sin4(V4_SERVER, 7);
     assert_int_equal(synack_sendto(p.st[0], c4, "v4", 2, 0, SA(to4), sizeof(to4)), 2);
     run(&p);
     assert_int_equal(rec.seen, 1);
@@ -432,7 +422,7 @@ static void test_dual_stack_and_v6only(void **state)
 
     /* IPV6_V6ONLY: IPv4 is refused both ways, and the port is shared with AF_INET */
     /* a sockaddr_in to a dual-stack socket is IPv4 too (Linux) */
-    to4 = sin4(V4_CLIENT, sport);
+    to4 = ip6_sin4(V4_CLIENT, sport);
     assert_int_equal(synack_sendto(p.st[1], srv, "ok", 2, 0, SA(to4), sizeof(to4)), 2);
     run(&p);
     assert_int_equal(synack_recv(p.st[0], c4, buf, sizeof(buf), 0), 2);
@@ -450,10 +440,10 @@ static void test_dual_stack_and_v6only(void **state)
     struct synack_sockaddr_in6 mc = sin6_mapped(V4_CLIENT, sport);
     assert_int_equal(synack_sendto(p.st[1], only, "no", 2, 0, SA(mc), sizeof(mc)), -ENETUNREACH);
     assert_int_equal(synack_connect(p.st[1], only, SA(mc), sizeof(mc)), -ENETUNREACH);
-    to4 = sin4(V4_CLIENT, sport);
+    to4 = ip6_sin4(V4_CLIENT, sport);
     assert_int_equal(synack_sendto(p.st[1], only, "no", 2, 0, SA(to4), sizeof(to4)), -ENETUNREACH);
     assert_int_equal(synack_connect(p.st[1], only, SA(to4), sizeof(to4)), -EAFNOSUPPORT);
-    to4 = sin4(V4_SERVER, 8);
+    to4 = ip6_sin4(V4_SERVER, 8);
     assert_int_equal(synack_sendto(p.st[0], c4, "v4", 2, 0, SA(to4), sizeof(to4)), 2);
     run(&p);
     assert_int_equal(rec.seen, 5); /* the datagram and an ICMP port unreachable */
@@ -463,7 +453,7 @@ static void test_dual_stack_and_v6only(void **state)
     assert_int_equal(rec.f[4].b[21], 3);
     assert_int_equal(ctr(&p, 1, SYNACK_CTR_UdpNoPorts), 1);
     int s4b = synack_socket(p.st[1], SYNACK_SOCK_DGRAM);
-    struct synack_sockaddr_in b4 = sin4(0, 8);
+    struct synack_sockaddr_in b4 = ip6_sin4(0, 8);
     assert_int_equal(synack_bind(p.st[1], s4b, SA(b4), sizeof(b4)), 0);
     int dual = udp6_socket(&p, 1, NULL, 0);
     assert_int_equal(synack_bind(p.st[1], dual, SA(any8), sizeof(any8)), -EADDRINUSE);
@@ -504,7 +494,7 @@ static void test_api_errors(void **state)
     a = ip6_sin6(A6[1], 0);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(a), sizeof(a)), -EINVAL);
     /* as Linux's udpv6_sendmsg: a sockaddr_in is IPv4, AF_UNSPEC no address at all */
-    struct synack_sockaddr_in v4 = sin4(V4_SERVER, 7);
+    struct synack_sockaddr_in v4 = ip6_sin4(V4_SERVER, 7);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(v4), sizeof(v4) - 1), -EINVAL);
     assert_int_equal(synack_sendto(p.st[0], s, "x", 1, 0, SA(v4), sizeof(v4)), 1);
     assert_int_equal(ctr(&p, 0, SYNACK_CTR_UdpOutDatagrams), 1);

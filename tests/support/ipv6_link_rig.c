@@ -62,6 +62,11 @@ void ip6_pair_free(synack_memlink *link, synack_stack *st[2])
     synack_memlink_free(link);
 }
 
+void ip6_pair_run(ip6_pair *p, uint64_t us)
+{
+    p->now = synack_memlink_run(p->link, p->now, p->now + us);
+}
+
 static int ip6_host_output(void *ctx, const uint8_t *f, size_t len)
 {
     ip6_host *r = ctx;
@@ -97,5 +102,15 @@ struct synack_sockaddr_in6 ip6_sin6(const uint8_t a[16], uint16_t port)
     wr16((uint8_t *)&s.sin6_port, port);
     if (a)
         memcpy(s.sin6_addr.s6_bytes, a, 16);
+    return s;
+}
+
+struct synack_sockaddr_in ip6_sin4(uint32_t a, uint16_t port)
+{
+    struct synack_sockaddr_in s;
+    memset(&s, 0, sizeof(s));
+    s.sin_family = SYNACK_AF_INET;
+    wr16((uint8_t *)&s.sin_port, port);
+    wr32((uint8_t *)&s.sin_addr.s_addr, a);
     return s;
 }

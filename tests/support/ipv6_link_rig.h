@@ -45,6 +45,9 @@ void ip6_pair_init(synack_memlink **link, synack_stack *st[2], ip6_tap *tap, siz
                    ip6_tweak_fn tweak, void *arg);
 void ip6_pair_free(synack_memlink *link, synack_stack *st[2]);
 
+/* Runs p's link for us microseconds from p->now, which moves to where the link stopped. */
+void ip6_pair_run(ip6_pair *p, uint64_t us);
+
 /* The memlink tap; ctx is an ip6_tap. */
 int ip6_tap_fn(void *ctx, int side, uint64_t t, const uint8_t *frame, size_t len);
 
@@ -65,5 +68,8 @@ void ip6_host_init(ip6_host *r, uint32_t addr4, const uint8_t addr6[16], uint32_
 
 /* a:port as a socket address (a NULL: the unspecified address). */
 struct synack_sockaddr_in6 ip6_sin6(const uint8_t a[16], uint16_t port);
+
+/* The IPv4 address a (host order):port as a socket address, for the pair's IPv4 side. */
+struct synack_sockaddr_in ip6_sin4(uint32_t a, uint16_t port);
 
 #endif
