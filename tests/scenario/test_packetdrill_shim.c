@@ -34,25 +34,18 @@
 #include <cmocka.h>
 
 #include "pd_abi.h"
+#include "support/pd_fixture.h"
 #include "support/segbuild.h"
 #include "tcp/fastopen_server.h"
 #include "wire/ipv4.h"
 #include "wire/tcp_wire.h"
-
-#ifndef SYNACK_PACKETDRILL_SO
-#define SYNACK_PACKETDRILL_SO "libsynack_packetdrill.so"
-#endif
 
 #define LOCAL 0xc0000202u  /* 192.0.2.2: synack */
 #define REMOTE 0xc0000201u /* 192.0.2.1: the "packetdrill" side */
 #define LPORT 8080
 #define RPORT 40000
 
-typedef struct fixture {
-    void *dl;         /* the loaded shim */
-    pd_interface ifc; /* its function table */
-    void *u;          /* ifc.userdata */
-} fixture;
+typedef pd_fixture fixture;
 
 typedef struct pkt {
     ipv4_hdr ip;       /* the parsed IPv4 header */
@@ -64,33 +57,13 @@ typedef struct pkt {
 
 static fixture *load(const char *flags)
 {
-    const char *path = getenv("SYNACK_PACKETDRILL_SO");
-    if (!path || !*path)
-        path = SYNACK_PACKETDRILL_SO;
-    fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!f->dl)
-        fail_msg("dlopen %s: %s", path, dlerror());
-    pd_interface_init_fn init;
-    void *sym = dlsym(f->dl, "packetdrill_interface_init");
-    assert_non_null(sym);
-    memcpy(&init, &sym, sizeof(init));
-    init(flags, &f->ifc);
-    f->u = f->ifc.userdata;
+    fixture *f = pd_fixture_load(flags);
     /* every member of the table is filled */
     void *raw[33];
     memcpy(raw, &f->ifc, sizeof(raw));
     for (int i = 1; i < 33; i++)
         assert_non_null(raw[i]);
     return f;
-}
-
-static void unload(fixture *f)
-{
-    f->ifc.free(f->u);
-    dlclose(f->dl);
-    free(f);
 }
 
 /* Injects one segment from REMOTE:RPORT to LOCAL:LPORT. */
@@ -227,7 +200,7 @@ static void test_passive_open_data_close(void **state)
     assert_int_equal(f->ifc.listen(f->u, 1000, 1), -1);
     assert_int_equal(errno, EBADF);
     assert_int_equal(f->ifc.close(f->u, lfd), 0);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 struct accept_arg {
@@ -264,7 +237,7 @@ static void test_blocking_accept_on_second_thread(void **state)
     pkt p;
     sniff(f, &p);
     assert_int_equal(p.seg.flags, TCP_FIN | TCP_ACK);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 static void test_syn_backoff_and_virtual_time(void **state)
@@ -318,7 +291,7 @@ static void test_syn_backoff_and_virtual_time(void **state)
     assert_int_equal(f->ifc.getsockopt(f->u, fd, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
     assert_int_equal(ti.tcpi_state, 1); /* TCP_ESTABLISHED */
     assert_int_equal(ti.tcpi_snd_mss, 1460 < 1000 ? 1460 : 1000);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 static void test_nothing_to_send_fails_fast(void **state)
@@ -331,7 +304,7 @@ static void test_nothing_to_send_fails_fast(void **state)
     /* no timer, no other thread: an empty packet (packetdrill fails at once) */
     assert_int_equal(f->ifc.netdev_receive(f->u, buf, &n, &t), 0);
     assert_int_equal(n, 0);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 static void test_epoll_and_pipe(void **state)
@@ -365,7 +338,7 @@ static void test_epoll_and_pipe(void **state)
     assert_int_equal(f->ifc.close(f->u, pfds[0]), 0);
     assert_int_equal(f->ifc.close(f->u, pfds[1]), 0);
     assert_int_equal(f->ifc.close(f->u, ep), 0);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* The fixture's connection, accepted and non-blocking; returns its fd, *iss our ISS. */
@@ -469,7 +442,7 @@ static void test_libc_getsockopt_reaches_synack(void **state)
     assert_int_equal(errno, ENOTSOCK);
     close(pfds[0]);
     close(pfds[1]);
-    unload(f);
+    pd_fixture_unload(f);
     /* with the shim gone, the executable's getsockopt is libc's again */
     len = sizeof(buf);
     errno = 0;
@@ -533,7 +506,7 @@ static void test_host_sysctls_shape_the_stack(void **state)
     assert_int_equal(f->ifc.connect(f->u, fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
     sniff(f, &p[0]);
     assert_int_equal(p[0].seg.flags, TCP_SYN);
-    unload(f);
+    pd_fixture_unload(f);
 
     /* sysctl_dir=none: no host model, the profile's own choices (timestamps on) */
     f = load("addr=192.0.2.2,mss=1000,profile=linux,sysctl_dir=none");
@@ -542,7 +515,7 @@ static void test_host_sysctls_shape_the_stack(void **state)
     sniff(f, &p[0]);
     assert_true(p[0].seg.opts.has_ts);
     assert_true(p[0].seg.opts.sack_ok);
-    unload(f);
+    pd_fixture_unload(f);
 
     static const char *const names[] = {"tcp_timestamps",  "tcp_sack", "tcp_window_scaling",
                                         "tcp_syn_retries", "tcp_rmem", "tcp_ecn"};
@@ -603,7 +576,7 @@ static void test_host_fastopen_sysctls(void **state)
     char buf[8];
     assert_int_equal(f->ifc.read(f->u, fd, buf, sizeof(buf)), 3);
     assert_memory_equal(buf, "abc", 3);
-    unload(f);
+    pd_fixture_unload(f);
     static const char *const names[] = {"tcp_fastopen", "tcp_fastopen_key"};
     for (size_t i = 0; i < 2; i++) {
         char path[512];
@@ -646,7 +619,7 @@ static void test_epoll_edge_reports_every_ready_bit(void **state)
     assert_int_equal(f->ifc.read(f->u, fd, buf, sizeof(buf)), 2);
     assert_int_equal(f->ifc.epoll_wait(f->u, ep, out, 2, 0), 0);
     assert_int_equal(f->ifc.close(f->u, ep), 0);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* A script's sendfile() is libc's sendfile on the fd: the shim sends the file's bytes. */
@@ -692,7 +665,7 @@ static void test_libc_sendfile_reaches_synack(void **state)
     close(pfds[1]);
     close(file);
     unlink(path);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* recvmsg(MSG_ERRQUEUE) as Linux's: EAGAIN with the msghdr untouched when empty; a
@@ -769,7 +742,7 @@ static void test_errqueue_recvmsg(void **state)
     assert_int_equal(ee.ee_origin, SO_EE_ORIGIN_TIMESTAMPING);
     assert_int_equal(ee.ee_info, SCM_TSTAMP_SND);
     assert_int_equal(ee.ee_data, 2);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* TCP_INQ: recvmsg carries Linux's TCP_CM_INQ control message (the bytes still to read);
@@ -814,7 +787,7 @@ static void test_inq_cmsg_and_msg_more(void **state)
     assert_true(p.t_us - t0 >= 200000);
     assert_int_equal(f->ifc.close(f->u, fd), 0);
     assert_int_equal(f->ifc.close(f->u, lfd), 0);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* net.ipv4.tcp_notsent_lowat: a write that leaves unsent data above half the mark leaves
@@ -837,7 +810,7 @@ static void test_notsent_lowat_sysctl(void **state)
     assert_int_equal(f->ifc.write(f->u, fd, data, sizeof(data)), sizeof(data));
     struct pollfd pfd = {.fd = fd, .events = POLLOUT};
     assert_int_equal(f->ifc.poll(f->u, &pfd, 1, 0), 0); /* 10000 of them not sent */
-    unload(f);
+    pd_fixture_unload(f);
     char path[512];
     snprintf(path, sizeof(path), "%s/tcp_notsent_lowat", dir);
     assert_int_equal(unlink(path), 0);
@@ -867,7 +840,7 @@ static unsigned cwnd_after_idle(const char *value)
     struct tcp_info ti;
     socklen_t tl = sizeof(ti);
     assert_int_equal(f->ifc.getsockopt(f->u, fd, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
-    unload(f);
+    pd_fixture_unload(f);
     char path[512];
     snprintf(path, sizeof(path), "%s/tcp_slow_start_after_idle", dir);
     assert_int_equal(unlink(path), 0);

@@ -30,15 +30,12 @@
 #include <cmocka.h>
 
 #include "pd_abi.h"
+#include "support/pd_fixture.h"
 #include "support/segbuild.h"
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
 #include "wire/tcp_wire.h"
-
-#ifndef SYNACK_PACKETDRILL_SO
-#define SYNACK_PACKETDRILL_SO "libsynack_packetdrill.so"
-#endif
 
 #define LPORT 8080
 #define RPORT 40000
@@ -50,11 +47,7 @@ static const uint8_t LOCAL6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 
 static const uint8_t REMOTE6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 #define V6_FLAGS "addr=2001:db8:1::2,remote=2001:db8::1,mtu=1520,profile=linux,sysctl_dir=none"
 
-typedef struct fixture {
-    void *dl;         /* the loaded shim */
-    pd_interface ifc; /* its function table */
-    void *u;          /* ifc.userdata */
-} fixture;
+typedef pd_fixture fixture;
 
 /* One packet the shim handed out, parsed. */
 typedef struct pkt {
@@ -64,32 +57,6 @@ typedef struct pkt {
     uint8_t buf[2048]; /* the raw packet */
     size_t len;        /* its length */
 } pkt;
-
-static fixture *load(const char *flags)
-{
-    const char *path = getenv("SYNACK_PACKETDRILL_SO");
-    if (!path || !*path)
-        path = SYNACK_PACKETDRILL_SO;
-    fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!f->dl)
-        fail_msg("dlopen %s: %s", path, dlerror());
-    pd_interface_init_fn init;
-    void *sym = dlsym(f->dl, "packetdrill_interface_init");
-    assert_non_null(sym);
-    memcpy(&init, &sym, sizeof(init));
-    init(flags, &f->ifc);
-    f->u = f->ifc.userdata;
-    return f;
-}
-
-static void unload(fixture *f)
-{
-    f->ifc.free(f->u);
-    dlclose(f->dl);
-    free(f);
-}
 
 /* An IPv6+TCP packet from REMOTE6:RPORT to LOCAL6:LPORT, checksummed as RFC 8200 8.1 says. */
 static size_t build6(uint8_t *buf, size_t cap, uint8_t flags, uint32_t seq, uint32_t ack,
@@ -207,7 +174,7 @@ static void check_synack(const pkt *p)
 static void test_ipv6_passive_open_data_close(void **state)
 {
     (void)state;
-    fixture *f = load(V6_FLAGS);
+    fixture *f = pd_fixture_load(V6_FLAGS);
     int lfd = listener6(f, LOCAL6);
     tcp_opts o = {.has_mss = 1, .mss = 1440, .sack_ok = 1, .has_wscale = 1, .wscale = 7};
     inject6(f, TCP_SYN, 0, 0, NULL, &o);
@@ -259,7 +226,7 @@ static void test_ipv6_passive_open_data_close(void **state)
     assert_int_equal(p.seg.flags, TCP_ACK);
     assert_int_equal(p.seg.ack, 7);
     assert_int_equal(f->ifc.close(f->u, lfd), 0);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* ipv6 mode: connect() to an IPv6 peer sends an IPv6 SYN with MSS mtu - 60; a domain the
@@ -267,7 +234,7 @@ static void test_ipv6_passive_open_data_close(void **state)
 static void test_ipv6_active_open(void **state)
 {
     (void)state;
-    fixture *f = load(V6_FLAGS);
+    fixture *f = pd_fixture_load(V6_FLAGS);
     int fd = f->ifc.socket(f->u, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(fd >= 0);
     struct sockaddr_in6 to = sin6_of(REMOTE6, RPORT);
@@ -285,7 +252,7 @@ static void test_ipv6_active_open(void **state)
     errno = 0;
     assert_int_equal(f->ifc.socket(f->u, AF_UNIX, SOCK_STREAM, 0), -1);
     assert_int_equal(errno, EAFNOSUPPORT);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* An AF_INET6 socket's error-queue record is Linux's ipv6_recv_error one: SOL_IPV6,
@@ -293,7 +260,7 @@ static void test_ipv6_active_open(void **state)
 static void test_ipv6_errqueue_record(void **state)
 {
     (void)state;
-    fixture *f = load(V6_FLAGS);
+    fixture *f = pd_fixture_load(V6_FLAGS);
     int lfd = listener6(f, LOCAL6);
     inject6(f, TCP_SYN, 0, 0, NULL, NULL);
     pkt p;
@@ -333,7 +300,7 @@ static void test_ipv6_errqueue_record(void **state)
     inject6(f, TCP_ACK, 1, iss + 9, NULL, NULL);
     assert_int_equal(f->ifc.recvmsg(f->u, fd, &m, MSG_ERRQUEUE), 0);
     assert_int_equal(m.msg_flags, MSG_ERRQUEUE | MSG_CTRUNC);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 /* ipv4-mapped-ipv6 mode: AF_INET6 sockets bound and connected with ::ffff:a.b.c.d, IPv4
@@ -341,7 +308,7 @@ static void test_ipv6_errqueue_record(void **state)
 static void test_ipv4_mapped_passive_and_active(void **state)
 {
     (void)state;
-    fixture *f = load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
+    fixture *f = pd_fixture_load("addr=192.0.2.2,profile=linux,sysctl_dir=none");
     uint8_t local[16], remote[16];
     mapped(local, LOCAL4);
     mapped(remote, REMOTE4);
@@ -406,7 +373,7 @@ static void test_ipv4_mapped_passive_and_active(void **state)
     assert_int_equal(f->ifc.connect(f->u, v6only, (struct sockaddr *)&to, sizeof(to)), -1);
     assert_int_not_equal(errno, 0);
     assert_int_not_equal(errno, EINPROGRESS);
-    unload(f);
+    pd_fixture_unload(f);
 }
 
 int main(void)
