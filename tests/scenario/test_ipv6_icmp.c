@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -245,11 +246,7 @@ static void error_to_client(v6pair *p, uint8_t type, uint8_t code, uint32_t rest
 
 static int maxseg(v6pair *p, int s)
 {
-    int v = 0;
-    synack_socklen_t len = sizeof(v);
-    assert_int_equal(
-        synack_getsockopt(p->st[0], s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &v, &len), 0);
-    return v;
+    return fx_maxseg(p->st[0], s);
 }
 
 static void packet_too_big(uint32_t mtu)

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/ipv6_link_rig.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -65,11 +66,7 @@ static uint64_t ctr(const v6pair *p, synack_counter c)
 
 static int maxseg(v6pair *p, int s)
 {
-    int v = 0;
-    synack_socklen_t len = sizeof(v);
-    assert_int_equal(
-        synack_getsockopt(p->st[0], s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &v, &len), 0);
-    return v;
+    return fx_maxseg(p->st[0], s);
 }
 
 /* The client's TCP segment in rec.f[i]. */

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/segbuild.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -64,15 +65,7 @@ static int out_cb(void *ctx, const uint8_t *frame, size_t len)
 static size_t parse_out(const host *h, size_t i, tcp_seg *s)
 {
     assert_true(i < h->nout);
-    const out_frame *f = &h->out[i];
-    ipv6_hdr ip;
-    assert_int_equal(ipv6_parse(f->b, f->len, &ip), WIRE_OK);
-    assert_int_equal(ip.next, IP_PROTO_TCP);
-    assert_int_equal(ip.payload_len + IPV6_HDR_LEN, f->len);
-    uint64_t hs = 0;
-    assert_int_equal(tcp_parse6(ip.payload, ip.payload_len, US6, PEER6, 0, s, &hs), WIRE_OK);
-    assert_true(tcp_csum_complete(hs, csum_add(0, s->payload, s->payload_len)));
-    return f->len;
+    return seg_parse6(h->out[i].b, h->out[i].len, US6, PEER6, s);
 }
 
 static void peer_send(host *h, uint32_t seq, uint32_t ack, uint8_t flags, const tcp_opts *opts)
@@ -158,11 +151,7 @@ static int connect_v6(host *h)
 
 static int maxseg(host *h, int s)
 {
-    int v = 0;
-    socklen_t len = sizeof v;
-    assert_int_equal(synack_getsockopt(h->st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &v, &len),
-                     0);
-    return v;
+    return fx_maxseg(h->st, s);
 }
 
 /* "off/len|off/len..." of the data segments in frames [from, nout), off from the ISS. */

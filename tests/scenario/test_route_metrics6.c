@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "support/fixture.h"
 #include "support/segbuild.h"
 #include "synack/synack.h"
 #include "wire/bytes.h"
@@ -86,12 +87,7 @@ static void host_init(host *h, uint32_t routes, uint8_t syncookies)
 static void parse_out(const host *h, size_t i, tcp_seg *s)
 {
     assert_true(i < h->nout);
-    ipv6_hdr ip;
-    assert_int_equal(ipv6_parse(h->out[i].b, h->out[i].len, &ip), WIRE_OK);
-    assert_int_equal(ip.next, IP_PROTO_TCP);
-    uint64_t hs = 0;
-    assert_int_equal(tcp_parse6(ip.payload, ip.payload_len, US6, PEER6, 0, s, &hs), WIRE_OK);
-    assert_true(tcp_csum_complete(hs, csum_add(0, s->payload, s->payload_len)));
+    seg_parse6(h->out[i].b, h->out[i].len, US6, PEER6, s);
 }
 
 static void peer_send(host *h, uint32_t seq, uint32_t ack, uint8_t flags, const tcp_opts *opts)
@@ -144,11 +140,7 @@ static int accept_v6(host *h, uint16_t *adv, uint32_t *base)
 
 static int maxseg(host *h, int s)
 {
-    int v = 0;
-    socklen_t len = sizeof v;
-    assert_int_equal(synack_getsockopt(h->st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &v, &len),
-                     0);
-    return v;
+    return fx_maxseg(h->st, s);
 }
 
 /* "off/len|..." of the data segments in frames [from, nout), off from base. */

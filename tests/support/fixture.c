@@ -227,6 +227,14 @@ int fx_so_error(synack_stack *st, int s)
     return e;
 }
 
+int fx_maxseg(synack_stack *st, int s)
+{
+    int v = 0;
+    socklen_t len = sizeof(v);
+    assert_int_equal(synack_getsockopt(st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_MAXSEG, &v, &len), 0);
+    return v;
+}
+
 void fx_sh_sent(const seghost *h, size_t from, uint32_t base, char *buf, size_t cap)
 {
     size_t n = 0;

@@ -94,5 +94,7 @@ short fx_poll(synack_stack *st, int s, short events);
 synack_tcp_info fx_tcp_info(synack_stack *st, int s);
 /* SO_ERROR of socket s (reading clears it), asserting getsockopt succeeded. */
 int fx_so_error(synack_stack *st, int s);
+/* TCP_MAXSEG of socket s, asserting getsockopt succeeded. */
+int fx_maxseg(synack_stack *st, int s);
 
 #endif

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include "support/segbuild.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
+#include <cmocka.h>
+
+#include "wire/checksum.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
 
@@ -64,4 +70,17 @@ size_t seg_build6(uint8_t *buf, size_t cap, const uint8_t src6[16], const uint8_
     if (ipv6_emit(buf, IPV6_HDR_LEN, &ip, n) != IPV6_HDR_LEN)
         return 0;
     return IPV6_HDR_LEN + n;
+}
+
+size_t seg_parse6(const uint8_t *b, size_t len, const uint8_t src6[16], const uint8_t dst6[16],
+                  tcp_seg *s)
+{
+    ipv6_hdr ip;
+    assert_int_equal(ipv6_parse(b, len, &ip), WIRE_OK);
+    assert_int_equal(ip.next, IP_PROTO_TCP);
+    assert_int_equal(ip.payload_len + IPV6_HDR_LEN, len);
+    uint64_t hs = 0;
+    assert_int_equal(tcp_parse6(ip.payload, ip.payload_len, src6, dst6, 0, s, &hs), WIRE_OK);
+    assert_true(tcp_csum_complete(hs, csum_add(0, s->payload, s->payload_len)));
+    return len;
 }

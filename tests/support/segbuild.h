@@ -29,4 +29,10 @@ size_t seg_build6(uint8_t *buf, size_t cap, const uint8_t src6[16], const uint8_
                   uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
                   uint16_t win, const void *payload, size_t len, const tcp_opts *opts);
 
+/* Asserts (failing the running cmocka test) that b (len bytes) is exactly one IPv6 packet
+ * from src6 to dst6 holding a TCP segment with a correct checksum, parsed into s (its
+ * payload pointing into b); returns len. */
+size_t seg_parse6(const uint8_t *b, size_t len, const uint8_t src6[16], const uint8_t dst6[16],
+                  tcp_seg *s);
+
 #endif
