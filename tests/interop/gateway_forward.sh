@@ -128,43 +128,7 @@ stop "$IDLECLI_PID" 5 || true
 stop "$IDLE_PID" 5 || true
 
 # 6. The container's server killed mid-transfer: the host client is reset.
-cbg killsrv python3 -c '
-import socket, sys, time
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((sys.argv[1], 84)); l.listen(1); print("up", flush=True)
-c, _ = l.accept()
-while True:
-    c.sendall(b"x" * 4096); time.sleep(0.01)' "$CONTAINER"
-KILL_PID=$BG_PID
-wait_for "$WORK/killsrv.out" up
-hx timeout 20 python3 - "$WORK/client.ready" >"$WORK/client.out" 2>&1 <<'PY' &
-import socket, sys
-s = socket.create_connection(("127.0.0.1", 8084), timeout=10)
-s.sendall(b"y" * 65536)  # unread by the server: its death is a RST, not a FIN
-got = 0
-try:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            sys.exit("orderly EOF, expected a reset")
-        got += len(b)
-        if got > 100000:
-            open(sys.argv[1], "w").close()
-except ConnectionResetError:
-    print("reset after %d bytes" % got)
-PY
-CLIENT_PID=$!
-BG_PIDS+=("$CLIENT_PID")
-for _ in $(seq 1 100); do
-    [ -e "$WORK/client.ready" ] && break
-    sleep 0.1
-done
-[ -e "$WORK/client.ready" ] ||
-    fail "no data from the container's server before the kill: $(cat "$WORK/client.out")"
-kill -KILL "$KILL_PID"
-wait "$KILL_PID" 2>/dev/null || true
-wait "$CLIENT_PID" || fail "client: $(cat "$WORK/client.out")"
-grep -q "reset after" "$WORK/client.out" || fail "client: $(cat "$WORK/client.out")"
+gw_kill_mid_transfer container "$CONTAINER" 84 127.0.0.1 8084
 log "container server killed mid-transfer: host client $(cat "$WORK/client.out")"
 
 # 7. --forward udp:127.0.0.1:8053:53 and udp6:8054:54: two host peers on each reach the

@@ -66,23 +66,26 @@ c.sendall(b"got %d bytes after your FIN\n" % n); c.close()' "$addr"
     log "half-close: $got"
 }
 
-# gw_check_server_killed ADDR: a host server on ADDR:7001 killed mid-transfer resets the
-# container's connection.
-gw_check_server_killed() {
-    local addr=$1 kill_pid client_pid
-    hbg killsrv python3 -c '
+# gw_kill_mid_transfer SIDE SADDR SPORT CADDR CPORT: a server on SADDR:SPORT in the SIDE
+# namespace ("host": the client is in the container; "container": the client is on the
+# host) sends until it is killed; the client, connected to CADDR:CPORT, is reset. Its
+# line ("reset after N bytes") stays in $WORK/client.out.
+gw_kill_mid_transfer() {
+    local side=$1 saddr=$2 sport=$3 caddr=$4 cport=$5 srv=hbg cli=cx kill_pid client_pid
+    [ "$side" = container ] && srv=cbg cli=hx
+    "$srv" killsrv python3 -c '
 import socket, sys, time
 l = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((sys.argv[1], 7001)); l.listen(1); print("up", flush=True)
+l.bind((sys.argv[1], int(sys.argv[2]))); l.listen(1); print("up", flush=True)
 c, _ = l.accept(); print("accepted", flush=True)
 while True:
-    c.sendall(b"x" * 4096); time.sleep(0.01)' "$addr"
+    c.sendall(b"x" * 4096); time.sleep(0.01)' "$saddr" "$sport"
     kill_pid=$BG_PID
     wait_for "$WORK/killsrv.out" up
-    cx timeout 20 python3 - "$addr" "$WORK/client.ready" >"$WORK/client.out" 2>&1 <<'PY' &
+    "$cli" timeout 20 python3 - "$caddr" "$cport" "$WORK/client.ready" >"$WORK/client.out" 2>&1 <<'PY' &
 import socket, sys
-s = socket.create_connection((sys.argv[1], 7001), timeout=10)
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
 s.sendall(b"y" * 65536)  # unread by the server: its death is a RST, not a FIN
 got = 0
 try:
@@ -92,7 +95,7 @@ try:
             sys.exit("orderly EOF, expected a reset")
         got += len(b)
         if got > 100000:
-            open(sys.argv[2], "w").close()
+            open(sys.argv[3], "w").close()
 except ConnectionResetError:
     print("reset after %d bytes" % got)
 PY
@@ -102,11 +105,18 @@ PY
         [ -e "$WORK/client.ready" ] && break
         sleep 0.1
     done
-    [ -e "$WORK/client.ready" ] || fail "no data from the killed server before the kill"
+    [ -e "$WORK/client.ready" ] ||
+        fail "no data from the $side's server before the kill: $(cat "$WORK/client.out")"
     kill -KILL "$kill_pid"
     wait "$kill_pid" 2>/dev/null || true
     wait "$client_pid" || fail "client: $(cat "$WORK/client.out")"
     grep -q "reset after" "$WORK/client.out" || fail "client: $(cat "$WORK/client.out")"
+}
+
+# gw_check_server_killed ADDR: a host server on ADDR:7001 killed mid-transfer resets the
+# container's connection.
+gw_check_server_killed() {
+    gw_kill_mid_transfer host "$1" 7001 "$1" 7001
     log "server killed mid-transfer: $(cat "$WORK/client.out")"
 }
 
