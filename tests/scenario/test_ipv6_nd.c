@@ -50,13 +50,7 @@ static void test_connect_resolves_then_sends_syn(void **state)
 {
     (void)state;
     synack_stack *st = new_stack();
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to;
-    memset(&to, 0, sizeof(to));
-    to.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&to.sin6_port, 80);
-    memcpy(to.sin6_addr.s6_bytes, PEER6, 16);
-    assert_int_equal(synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+    assert_int_equal(eth6_connect(st, PEER6), -EINPROGRESS);
     /* 7.2.2: one NS, to ff02::1:ff00:1 on 33:33:ff:00:00:01, hop limit 255, with our MAC */
     assert_int_equal(cap.n, 1);
     ipv6_addr us = eth6_addr(US6), peer = eth6_addr(PEER6), sn;

@@ -88,13 +88,8 @@ static void peer_na(synack_stack *st, uint64_t now)
  * returns the socket, *iss our ISN. */
 static int established(synack_stack *st, uint32_t *iss, uint16_t *lport)
 {
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to;
-    memset(&to, 0, sizeof(to));
-    to.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&to.sin6_port, 80);
-    memcpy(to.sin6_addr.s6_bytes, PEER6, 16);
-    assert_int_equal(synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+    int s = -1;
+    assert_int_equal(eth6_connect_sock(st, PEER6, &s), -EINPROGRESS);
     assert_int_equal(cap.n, 1); /* the multicast NS */
     peer_na(st, 1000);
     assert_int_equal(cap.n, 2); /* the SYN */
@@ -197,13 +192,8 @@ static void test_resolution_failure_is_ehostunreach(void **state)
 {
     (void)state;
     synack_stack *st = new_stack();
-    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
-    struct synack_sockaddr_in6 to;
-    memset(&to, 0, sizeof(to));
-    to.sin6_family = SYNACK_AF_INET6;
-    wr16((uint8_t *)&to.sin6_port, 80);
-    memcpy(to.sin6_addr.s6_bytes, PEER6, 16);
-    assert_int_equal(synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+    int s = -1;
+    assert_int_equal(eth6_connect_sock(st, PEER6, &s), -EINPROGRESS);
     /* MAX_MULTICAST_SOLICIT (3) NSs at 0, 1 and 2 s; the SYN and its retransmission wait */
     for (uint64_t t = 100000; t < 3 * S; t += 100000)
         assert_int_equal(synack_poll(st, t), 0);

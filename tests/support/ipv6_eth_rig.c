@@ -72,13 +72,21 @@ uint16_t eth6_icmp_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *ms
     return (uint16_t)~s;
 }
 
-int eth6_connect(synack_stack *st, const uint8_t dst[16])
+int eth6_connect_sock(synack_stack *st, const uint8_t dst[16], int *sock)
 {
     int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    assert_true(s >= 0);
+    *sock = s;
     struct synack_sockaddr_in6 to;
     memset(&to, 0, sizeof(to));
     to.sin6_family = SYNACK_AF_INET6;
     wr16((uint8_t *)&to.sin6_port, 80);
     memcpy(to.sin6_addr.s6_bytes, dst, 16);
     return synack_connect(st, s, (struct sockaddr *)&to, sizeof(to));
+}
+
+int eth6_connect(synack_stack *st, const uint8_t dst[16])
+{
+    int s;
+    return eth6_connect_sock(st, dst, &s);
 }

@@ -45,5 +45,7 @@ uint16_t eth6_icmp_sum(const uint8_t *src, const uint8_t *dst, const uint8_t *ms
 
 /* Connects a new IPv6 stream socket to dst port 80; returns synack_connect's result. */
 int eth6_connect(synack_stack *st, const uint8_t dst[16]);
+/* eth6_connect, the socket in *sock. */
+int eth6_connect_sock(synack_stack *st, const uint8_t dst[16], int *sock);
 
 #endif
