@@ -85,9 +85,13 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_IP_MTU_DISCOVER 10 /* SYNACK_IP_PMTUDISC_*: DONT clears DF */
 #define SYNACK_IP_FREEBIND 15     /* int: bind() to an address that is not the stack's */
 #define SYNACK_IP_RECVERR 11      /* int (echo sockets): ICMP errors on the error queue */
+#define SYNACK_IP_TTL 2           /* int 1..255, -1 = the default (64): IPv4 TTL of what it sends */
 #define SYNACK_IPPROTO_IPV6 41    /* level of the SYNACK_IPV6_* options */
 #define SYNACK_IPV6_V6ONLY 26     /* int 0/1: an AF_INET6 socket refuses IPv4 (::ffff:a.b.c.d) */
 #define SYNACK_IPV6_RECVERR 25    /* int (echo sockets): ICMPv6 errors on the error queue */
+/* int 0..255, -1 = the default (an RA's Cur Hop Limit, else 64): the hop limit of the
+ * unicast IPv6 packets it sends */
+#define SYNACK_IPV6_UNICAST_HOPS 16
 #define SYNACK_IP_PMTUDISC_DONT 0
 #define SYNACK_IP_PMTUDISC_WANT 1 /* the default */
 #define SYNACK_IP_PMTUDISC_DO 2

@@ -99,7 +99,7 @@ int ip_output_frag(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, 
         return -EMSGSIZE;
     }
     uint8_t *ip = l4 - IPV4_HDR_LEN;
-    ipv4_hdr h = {.ttl = 64,
+    ipv4_hdr h = {.ttl = st->tx_hops ? (uint8_t)(st->tx_hops - 1) : IP_DEFAULT_TTL,
                   .tos = (uint8_t)(st->tx_tos | (ecn & IP_ECN_MASK)),
                   .proto = proto,
                   .src = src,

@@ -21,6 +21,11 @@
  * 6.3.4, router.c): Linux's default (net.ipv6.conf.*.hop_limit). */
 #define IP6_HOP_LIMIT 64
 
+uint8_t ip6_hop_limit(const synack_stack *st)
+{
+    return st->ra_hop_limit ? st->ra_hop_limit : IP6_HOP_LIMIT;
+}
+
 int ip6_enabled(const synack_stack *st)
 {
     static const uint8_t zero[16];
@@ -52,7 +57,7 @@ int ip6_output_meta(synack_stack *st, const uint8_t src[16], const uint8_t dst[1
     uint8_t *ip = l4 - IPV6_HDR_LEN;
     ipv6_hdr h = {.tclass = (uint8_t)(st->tx_tos | (ecn & IP_ECN_MASK)),
                   .next = proto,
-                  .hop_limit = st->ra_hop_limit ? st->ra_hop_limit : IP6_HOP_LIMIT};
+                  .hop_limit = st->tx_hops ? (uint8_t)(st->tx_hops - 1) : ip6_hop_limit(st)};
     memcpy(h.src.b, src, 16);
     memcpy(h.dst.b, dst, 16);
     if (ipv6_emit(ip, IPV6_HDR_LEN, &h, l4_len) == 0) {

@@ -1014,7 +1014,8 @@ static int set_recverr(synack_sock *so, int v)
  * a port (as Linux: -EINVAL after bind, listen or connect). */
 static int set_ipv6_option(synack_sock *so, int name, const void *val, socklen_t len)
 {
-    if (!so->v6 || (name != SYNACK_IPV6_V6ONLY && name != SYNACK_IPV6_RECVERR))
+    if (!so->v6 || (name != SYNACK_IPV6_V6ONLY && name != SYNACK_IPV6_RECVERR &&
+                    name != SYNACK_IPV6_UNICAST_HOPS))
         return -ENOPROTOOPT;
     int v;
     int rc = get_int(val, len, &v);
@@ -1022,6 +1023,15 @@ static int set_ipv6_option(synack_sock *so, int name, const void *val, socklen_t
         return rc;
     if (name == SYNACK_IPV6_RECVERR)
         return set_recverr(so, v);
+    if (name == SYNACK_IPV6_UNICAST_HOPS) {
+        /* read when a packet is built; 0 is a valid hop limit here (as Linux) */
+        if (v < -1 || v > 255)
+            return -EINVAL;
+        so->knobs.hops6 = (int16_t)v;
+        if (so->lst)
+            tcp_usr_listen_knobs(so->lst, &so->knobs);
+        return 0;
+    }
     if (so->bound || so->lst || so->conn)
         return -EINVAL;
     so->v6only = v != 0;
@@ -1045,7 +1055,7 @@ static int get_ip_int(const void *val, socklen_t len, int *out)
 static int set_ip_option(synack_sock *so, int name, const void *val, socklen_t len)
 {
     if (name != IP_TOS && name != IP_MTU_DISCOVER && name != IP_FREEBIND &&
-        name != SYNACK_IP_RECVERR)
+        name != SYNACK_IP_RECVERR && name != SYNACK_IP_TTL)
         return -ENOPROTOOPT;
     int v;
     int rc = get_ip_int(val, len, &v);
@@ -1060,6 +1070,10 @@ static int set_ip_option(synack_sock *so, int name, const void *val, socklen_t l
         if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT)
             return -EINVAL;
         so->knobs.pmtudisc = (uint8_t)v;
+    } else if (name == SYNACK_IP_TTL) {
+        if (v != -1 && (v < 1 || v > 255))
+            return -EINVAL;
+        so->knobs.ttl = (int16_t)v;
     } else {
         so->freebind = v != 0;
     }
@@ -1281,6 +1295,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
     if (level == SYNACK_IPPROTO_IPV6) {
         if (so->v6 && name == SYNACK_IPV6_RECVERR && so->udp && so->udp->ping)
             return put_int(val, len, so->udp->recverr);
+        if (so->v6 && name == SYNACK_IPV6_UNICAST_HOPS)
+            return put_int(val, len, k->hops6 >= 0 ? k->hops6 : ip6_hop_limit(st));
         if (!so->v6 || name != SYNACK_IPV6_V6ONLY)
             return -ENOPROTOOPT;
         return put_int(val, len, so->v6only);
@@ -1295,6 +1311,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             return put_ip_int(val, len, k->tos);
         case IP_MTU_DISCOVER:
             return put_ip_int(val, len, k->pmtudisc);
+        case SYNACK_IP_TTL:
+            return put_ip_int(val, len, k->ttl >= 0 ? k->ttl : IP_DEFAULT_TTL);
         case IP_FREEBIND:
             return put_ip_int(val, len, so->freebind);
         default:

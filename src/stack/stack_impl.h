@@ -157,6 +157,8 @@ struct synack_stack {
     uint16_t ip_id;             /* IPv4 identification counter */
     uint8_t tx_tos;             /* TOS byte of the datagram being sent (its socket's IP_TOS) */
     uint8_t tx_nodf;            /* the datagram being sent goes without DF (IP_PMTUDISC_DONT) */
+    uint16_t tx_hops;           /* 1 + the TTL or hop limit of the datagram being sent (its
+                                   socket's IP_TTL, IPV6_UNICAST_HOPS); 0: the default */
     uint16_t next_port;         /* ephemeral-port search start */
     uint64_t bound_ports[1024]; /* bitmap: ports some socket bound explicitly (O(1) checks
                                    when connect() picks an ephemeral port) */
@@ -296,6 +298,18 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
  * a packet in (it starts with the fixed header); l4 (with IPV6_HDR_LEN bytes of room
  * before it, ip_headroom) out from src to dst. */
 int ip6_enabled(const synack_stack *st);
+/* The hop limit of what we send by default: an RA's Cur Hop Limit, else 64. */
+uint8_t ip6_hop_limit(const synack_stack *st);
+/* The TTL of what we send by default (Linux's net.ipv4.ip_default_ttl). */
+#define IP_DEFAULT_TTL 64
+/* st->tx_hops for a datagram of a socket with knobs k (NULL: none) going out over IPv6
+ * (v6) or IPv4: its IPV6_UNICAST_HOPS or its IP_TTL (a dual-stack socket's IPv4 traffic
+ * takes IP_TTL, as Linux's). */
+static inline uint16_t knobs_tx_hops(const tcp_knobs *k, int v6)
+{
+    int h = !k ? -1 : v6 ? k->hops6 : k->ttl;
+    return h < 0 ? 0 : (uint16_t)(h + 1);
+}
 int ip6_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_meta *meta);
 /* A datagram reassembly put together (its fragments were counted in Ip6InReceives). */
 int ip6_input_reassembled(synack_stack *st, const uint8_t *pkt, size_t len);

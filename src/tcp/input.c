@@ -159,6 +159,8 @@ void tcp_establish(tcp_conn *c, const char *why)
 {
     /* TCP_INFO's last_data_* count from here until data moves (Linux does the same) */
     c->last_data_recv_ms = c->last_data_sent_ms = tcp_ms(c->st->now);
+    /* before the congestion control sizes its initial window in segments of snd_mss */
+    tcp_mtu_established(c);
     c->cc->init(c);
     syn_loss_fallback(c);
     tcp_set_state(c, SYNACK_ESTABLISHED, why);

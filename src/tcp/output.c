@@ -114,10 +114,12 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     st->counters[SYNACK_CTR_OutSegs] += gso ? (seg->payload_len + gso - 1) / gso : 1;
     if (seg->flags & TCP_RST)
         stack_count(st, SYNACK_CTR_OutRsts);
-    /* The connection's IP_TOS and IP_MTU_DISCOVER, for this datagram only */
+    /* The connection's IP_TOS, IP_MTU_DISCOVER and IP_TTL/IPV6_UNICAST_HOPS, for this
+     * datagram only */
     const tcp_knobs *k = c ? c->knobs : NULL;
     st->tx_tos = k ? k->tos : 0;
     st->tx_nodf = k && k->pmtudisc == SYNACK_IP_PMTUDISC_DONT;
+    st->tx_hops = knobs_tx_hops(k, v6);
     synack_tx_meta meta = {.flags = SYNACK_TX_CSUM_PARTIAL,
                            .csum_start = 0,
                            .csum_offset = 16,
@@ -131,6 +133,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
                 : ip_output_src(st, ep->laddr, ep->raddr, IP_PROTO_TCP, l4, n, m, ecn);
     st->tx_tos = 0;
     st->tx_nodf = 0;
+    st->tx_hops = 0;
     return rc;
 }
 

@@ -54,6 +54,8 @@ typedef struct tcp_knobs {
     uint8_t ecn;                 /* SYNACK_TCP_ECN (cfg.ecn's modes) */
     uint8_t timestamps;          /* SYNACK_TCP_TIMESTAMPS (cfg.timestamps) */
     uint8_t oobinline;           /* SO_OOBINLINE: the urgent byte stays in the stream */
+    int16_t ttl;                 /* IP_TTL, -1 = the default */
+    int16_t hops6;               /* IPV6_UNICAST_HOPS, -1 = the default */
 } tcp_knobs;
 
 /* Where a connection sits besides the connection table. */

@@ -378,6 +378,8 @@ void tcp_cwnd_restart_check(tcp_conn *c);
 uint32_t tcp_mss_clamp_ours(const tcp_conn *c);
 /* After the handshake set snd_mss: the clamp (options not taken out), the search range. */
 void tcp_mtu_init(tcp_conn *c, uint32_t clamp);
+/* Entering ESTABLISHED: an active open under a search (mtu_probing 2) sends at its base. */
+void tcp_mtu_established(tcp_conn *c);
 /* snd_mss from a path MTU (Linux's tcp_sync_mss). */
 void tcp_sync_mss(tcp_conn *c, uint32_t pmtu);
 /* The block may go while idle: no search runs, and either no route could raise the MSS

@@ -47,6 +47,8 @@ void tcp_usr_knobs_init(const synack_stack *st, tcp_knobs *k)
     k->pmtudisc = SYNACK_IP_PMTUDISC_WANT;
     k->ecn = st->cfg.ecn;
     k->timestamps = st->cfg.timestamps;
+    k->ttl = -1;
+    k->hops6 = -1;
 }
 
 uint16_t tcp_usr_default_maxseg(const synack_stack *st)

@@ -48,6 +48,7 @@ long ping_emit(synack_stack *st, const synack_sock *so, const sock_addr *d, uint
     if (d->v6 && mtu < IPV6_MIN_MTU)
         mtu = IPV6_MIN_MTU;
     st->tx_tos = so->knobs.tos;
+    st->tx_hops = knobs_tx_hops(&so->knobs, d->v6);
     int rc;
     if (len + hlen > mtu) {
         wr16(hdr + 2, csum_finish(csum_add(acc, data, dlen)));
@@ -61,6 +62,7 @@ long ping_emit(synack_stack *st, const synack_sock *so, const sock_addr *d, uint
                    : ip_output_src(st, src, d->v4, proto, l4, len, NULL, 0);
     }
     st->tx_tos = 0;
+    st->tx_hops = 0;
     if (rc < 0 && rc != -EAGAIN)
         return rc;
     stack_count(st, d->v6 ? SYNACK_CTR_Icmp6OutEchos : SYNACK_CTR_OutEchos);

@@ -339,6 +339,7 @@ static long emit(synack_stack *st, const synack_sock *so, uint32_t src, uint16_t
     }
     uint32_t mtu = pmtud >= IP_PMTUDISC_PROBE ? st->cfg.netif.mtu : path;
     st->tx_tos = so->knobs.tos;
+    st->tx_hops = knobs_tx_hops(&so->knobs, 0);
     int rc;
     if (total > mtu) {
         uint16_t sum = csum_finish(csum_add(acc, buf, len));
@@ -355,6 +356,7 @@ static long emit(synack_stack *st, const synack_sock *so, uint32_t src, uint16_t
         st->tx_nodf = 0;
     }
     st->tx_tos = 0;
+    st->tx_hops = 0;
     if (rc < 0 && rc != -EAGAIN)
         return rc;
     stack_count(st, SYNACK_CTR_UdpOutDatagrams);

@@ -166,6 +166,7 @@ long udp6_emit(synack_stack *st, const synack_sock *so, const uint8_t src[16], u
         (pmtud == IP_PMTUDISC_DO || pmtud == IP_PMTUDISC_PROBE))
         return -EMSGSIZE;
     st->tx_tos = so->knobs.tos;
+    st->tx_hops = knobs_tx_hops(&so->knobs, 1);
     int rc;
     if ((uint32_t)ulen + IPV6_HDR_LEN > mtu) {
         uint16_t sum = csum_finish(csum_add(acc, buf, len));
@@ -179,6 +180,7 @@ long udp6_emit(synack_stack *st, const synack_sock *so, const uint8_t src[16], u
         rc = ip6_output_src(st, src, dst, IP_PROTO_UDP, l4, ulen, 0);
     }
     st->tx_tos = 0;
+    st->tx_hops = 0;
     if (rc < 0 && rc != -EAGAIN)
         return rc;
     stack_count(st, SYNACK_CTR_Udp6OutDatagrams);

@@ -2,8 +2,8 @@
 /* The IPPROTO_IP options Linux applications set on TCP sockets: IP_TOS (the TOS byte of
  * every segment the connection sends; TCP keeps the ECN field, RFC 3168 6.1.1, so its
  * bits are cleared), IP_MTU_DISCOVER (IP_PMTUDISC_DONT sends without DF), IP_FREEBIND
- * (bind() to an address the stack does not have). Values are an int or, as Linux takes
- * them, a single byte. */
+ * (bind() to an address the stack does not have), IP_TTL (the TTL of every segment and
+ * datagram; -1 the default, 64). Values are an int or, as Linux takes them, a single byte. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -130,11 +130,85 @@ static void test_ip_option_misuse(void **state)
                      -EINVAL);
     assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TOS, &v, 0), -EINVAL);
     assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TOS, NULL, sizeof(v)), -EINVAL);
-    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TTL, &v, sizeof(v)), -ENOPROTOOPT);
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_OPTIONS, &v, sizeof(v)),
+                     -ENOPROTOOPT);
     socklen_t len = sizeof(v);
-    assert_int_equal(synack_getsockopt(h.st, s, IPPROTO_IP, IP_TTL, &v, &len), -ENOPROTOOPT);
+    assert_int_equal(synack_getsockopt(h.st, s, IPPROTO_IP, IP_OPTIONS, &v, &len), -ENOPROTOOPT);
     len = 0;
     assert_int_equal(synack_getsockopt(h.st, s, IPPROTO_IP, IP_TOS, &v, &len), -EINVAL);
+    sh_free(&h);
+}
+
+/* IP_TTL: Linux's range (1..255, -1 the default) and errnos; the TTL byte of a
+ * connection's segments, of what a listener's connections send, and of UDP datagrams. */
+static void test_ttl(void **state)
+{
+    (void)state;
+    seghost h;
+    uint32_t b;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    int s = fx_sh_sack_rtt(&h, &cfg, 1000, 10000, &b);
+    assert_int_equal(SYNACK_IP_TTL, IP_TTL);
+    assert_int_equal(ip_get(h.st, s, IP_TTL), 64);
+    assert_int_equal(synack_send(h.st, s, "x", 1, 0), 1);
+    assert_int_equal(sh_last(&h)->ttl, 64);
+    int v = 7;
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+    assert_int_equal(ip_get(h.st, s, IP_TTL), 7);
+    assert_int_equal(synack_send(h.st, s, "y", 1, 0), 1);
+    assert_int_equal(sh_last(&h)->ttl, 7);
+    uint8_t byte = 255; /* one byte, as Linux takes it */
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TTL, &byte, 1), 0);
+    assert_int_equal(ip_get(h.st, s, IP_TTL), 255);
+    static const int bad[] = {0, 256, -2};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TTL, &bad[i], sizeof(int)),
+                         -EINVAL);
+    byte = 0;
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TTL, &byte, 1), -EINVAL);
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TTL, &v, 0), -EINVAL);
+    assert_int_equal(ip_get(h.st, s, IP_TTL), 255);
+    assert_int_equal(synack_send(h.st, s, "z", 1, 0), 1);
+    assert_int_equal(sh_last(&h)->ttl, 255);
+    v = -1;
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+    assert_int_equal(ip_get(h.st, s, IP_TTL), 64);
+    assert_int_equal(synack_send(h.st, s, "w", 1, 0), 1);
+    assert_int_equal(sh_last(&h)->ttl, 64);
+    /* IPPROTO_IPV6's hop limit is not an IPv4 socket's */
+    assert_int_equal(
+        synack_setsockopt(h.st, s, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_UNICAST_HOPS, &v, sizeof(v)),
+        -ENOPROTOOPT);
+
+    /* UDP: the datagram's TTL (byte 8 of the IPv4 header on this IP link) */
+    int u = synack_socket(h.st, SOCK_DGRAM);
+    assert_true(u >= 0);
+    v = 3;
+    assert_int_equal(synack_setsockopt(h.st, u, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+    assert_int_equal(ip_get(h.st, u, IP_TTL), 3);
+    struct sockaddr_in to = pair_sin(SH_PEER, 9);
+    h.other_len = 0;
+    assert_int_equal(synack_sendto(h.st, u, "d", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+    assert_int_equal(h.other_len, IPV4_HDR_LEN + 8 + 1);
+    assert_int_equal(h.other[9], IPPROTO_UDP);
+    assert_int_equal(h.other[8], 3);
+    sh_free(&h);
+
+    /* a listener's TTL is its connections' from the SYN-ACK on */
+    sh_init(&h, NULL);
+    int ls = synack_socket(h.st, SOCK_STREAM);
+    v = 9;
+    assert_int_equal(synack_setsockopt(h.st, ls, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(FX_PORT)};
+    assert_int_equal(synack_bind(h.st, ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(synack_listen(h.st, ls, 4), 0);
+    uint32_t iss;
+    s = sh_handshake(&h, ls, FX_PORT, FX_PEER_PORT, FX_PEER_ISS, 65535, &iss);
+    assert_true(s >= 0);
+    assert_int_equal(h.out[0].s.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(h.out[0].ttl, 9);
+    assert_int_equal(ip_get(h.st, s, IP_TTL), 9);
     sh_free(&h);
 }
 
@@ -145,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_listener_passes_tos_on),
         cmocka_unit_test(test_freebind),
         cmocka_unit_test(test_ip_option_misuse),
+        cmocka_unit_test(test_ttl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -442,6 +442,114 @@ static void test_hop_limit_and_mtu(void **state)
     synack_stack_free(st);
 }
 
+static int hops_get(synack_stack *st, int s)
+{
+    int v = -2;
+    synack_socklen_t len = sizeof(v);
+    assert_int_equal(
+        synack_getsockopt(st, s, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_UNICAST_HOPS, &v, &len), 0);
+    assert_int_equal(len, sizeof(int));
+    return v;
+}
+
+static int hops_set(synack_stack *st, int s, int v)
+{
+    return synack_setsockopt(st, s, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_UNICAST_HOPS, &v, sizeof(v));
+}
+
+/* A TCP socket's SYN to FAR6 through the router; the socket, the SYN's hop limit in *hop. */
+static int syn_hop(synack_stack *st, int hops, uint8_t *hop)
+{
+    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    assert_true(s >= 0);
+    if (hops != -1)
+        assert_int_equal(hops_set(st, s, hops), 0);
+    struct synack_sockaddr_in6 to;
+    memset(&to, 0, sizeof(to));
+    to.sin6_family = SYNACK_AF_INET6;
+    wr16((uint8_t *)&to.sin6_port, 80);
+    memcpy(to.sin6_addr.s6_bytes, FAR6, 16);
+    size_t mark = cap.n;
+    assert_int_equal(synack_connect(st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+    assert_int_equal(cap.n, mark + 1);
+    assert_int_equal(cap.f[mark].b[14 + 6], IP_PROTO_TCP);
+    *hop = cap.f[mark].b[14 + 7];
+    return s;
+}
+
+/* IPV6_UNICAST_HOPS: Linux's range (0..255, -1 the default) and errnos; read back as the
+ * hop limit in force (the RA's Cur Hop Limit, else 64); the hop limit byte of TCP segments
+ * and UDP datagrams. */
+static void test_unicast_hops_option(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(US6, 0, 0);
+    ra(st, S, RTR_LL, 255, 1800, NULL, 0);
+    uint8_t hop = 0;
+    int s = syn_hop(st, -1, &hop);
+    assert_int_equal(hop, 64);
+    assert_int_equal(hops_get(st, s), 64);
+    synack_close(st, s);
+    s = syn_hop(st, 7, &hop);
+    assert_int_equal(hop, 7);
+    assert_int_equal(hops_get(st, s), 7);
+    /* a segment after the SYN: its retransmission keeps it */
+    size_t mark = cap.n;
+    uint64_t d = synack_next_deadline(st);
+    assert_true(d != UINT64_MAX);
+    assert_int_equal(synack_poll(st, d), 0);
+    assert_true(cap.n > mark);
+    assert_int_equal(cap.f[cap.n - 1].b[14 + 6], IP_PROTO_TCP);
+    assert_int_equal(cap.f[cap.n - 1].b[14 + 7], 7);
+    synack_close(st, s);
+    s = syn_hop(st, 0, &hop); /* 0 is a hop limit, not the default */
+    assert_int_equal(hop, 0);
+    synack_close(st, s);
+
+    /* the RA's Cur Hop Limit is the default, and what -1 reads back */
+    ra_cur(st, 2 * S, RTR_LL, 255, 200, 1800, NULL, 0);
+    s = syn_hop(st, -1, &hop);
+    assert_int_equal(hop, 200);
+    assert_int_equal(hops_get(st, s), 200);
+    assert_int_equal(hops_set(st, s, 5), 0);
+    assert_int_equal(hops_get(st, s), 5);
+    assert_int_equal(hops_set(st, s, -1), 0);
+    assert_int_equal(hops_get(st, s), 200);
+    static const int bad[] = {256, -2, 1000};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(hops_set(st, s, bad[i]), -EINVAL);
+    uint8_t byte = 5;
+    assert_int_equal(
+        synack_setsockopt(st, s, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_UNICAST_HOPS, &byte, 1), -EINVAL);
+    assert_int_equal(hops_get(st, s), 200);
+    synack_close(st, s);
+    /* not an IPv4 socket's */
+    int s4 = synack_socket(st, SYNACK_SOCK_STREAM);
+    assert_int_equal(hops_set(st, s4, 5), -ENOPROTOOPT);
+    synack_close(st, s4);
+
+    /* UDP over IPv6 */
+    int u = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
+    assert_true(u >= 0);
+    struct synack_sockaddr_in6 to;
+    memset(&to, 0, sizeof(to));
+    to.sin6_family = SYNACK_AF_INET6;
+    wr16((uint8_t *)&to.sin6_port, 53);
+    memcpy(to.sin6_addr.s6_bytes, FAR6, 16);
+    static const int want[] = {-1, 9};
+    for (size_t i = 0; i < 2; i++) {
+        if (want[i] != -1)
+            assert_int_equal(hops_set(st, u, want[i]), 0);
+        mark = cap.n;
+        assert_int_equal(synack_sendto(st, u, "q", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+        assert_int_equal(cap.n, mark + 1);
+        assert_int_equal(cap.f[mark].b[14 + 6], IP_PROTO_UDP);
+        assert_int_equal(cap.f[mark].b[14 + 7], want[i] == -1 ? 200 : want[i]);
+    }
+    synack_close(st, u);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_slaac_dad_delay),
         cmocka_unit_test(test_na_ends_router),
         cmocka_unit_test(test_retrans_timer),
+        cmocka_unit_test(test_unicast_hops_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

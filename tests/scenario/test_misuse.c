@@ -138,7 +138,7 @@ M(setsockopt_bad_id, synack_setsockopt(c->st, -1, SOL_SOCKET, SO_KEEPALIVE, &iva
 M(setsockopt_null_val, synack_setsockopt(c->st, c->cs, SOL_SOCKET, SO_KEEPALIVE, NULL, 4))
 M(setsockopt_short, synack_setsockopt(c->st, c->cs, SOL_SOCKET, SO_KEEPALIVE, &ival, 2))
 M(setsockopt_unknown, synack_setsockopt(c->st, c->cs, SOL_SOCKET, 0x7777, NULL, 0))
-M(setsockopt_level, synack_setsockopt(c->st, c->cs, IPPROTO_IP, IP_TTL, &ival, 4))
+M(setsockopt_level, synack_setsockopt(c->st, c->cs, IPPROTO_IP, IP_OPTIONS, &ival, 4))
 M(getsockopt_null, synack_getsockopt(NULL, c->cs, SOL_SOCKET, SO_TYPE, &ival, &slen))
 M(getsockopt_bad_id, synack_getsockopt(c->st, -1, SOL_SOCKET, SO_TYPE, &ival, &slen))
 M(getsockopt_null_val, synack_getsockopt(c->st, c->cs, SOL_SOCKET, SO_TYPE, NULL, &slen))

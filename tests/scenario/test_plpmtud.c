@@ -187,6 +187,50 @@ static void test_black_hole_falls_back_to_base_mss(void **state)
     sh_free(&h);
 }
 
+/* An active open with probing always on (mtu_probing 2) starts its search at base_mss,
+ * as Linux's tcp_connect_init (tcp_mtup_init, then tcp_sync_mss): though the peer's
+ * SYN-ACK offers 1460 on a 1500-byte link, the first data segments carry 1024 bytes
+ * (base_mss; no timestamps), and TCP_MAXSEG says so. With probing off, 1460. */
+static void active_open_first_burst(uint8_t mode, const char *want, int want_mss)
+{
+    seghost h;
+    synack_config cfg;
+    synack_config_init(&cfg);
+    cfg.mtu_probing = mode;
+    sh_init(&h, &cfg);
+    int s = synack_socket(h.st, SOCK_STREAM);
+    assert_true(s >= 0);
+    struct sockaddr_in to = pair_sin(SH_PEER, 80);
+    size_t mark = h.nout;
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+    assert_int_equal(h.nout, mark + 1);
+    const sh_seg *syn = &h.out[mark];
+    assert_int_equal(syn->s.flags, TCP_SYN);
+    assert_int_equal(syn->s.opts.mss, 1460);
+    tcp_opts o = {.has_mss = 1, .mss = 1460};
+    h.now += 1000;
+    sh_send(&h, 80, syn->s.sport, FX_PEER_ISS, syn->s.seq + 1, TCP_SYN | TCP_ACK, 65535, NULL, 0,
+            &o);
+    assert_int_equal(maxseg(&h, s), want_mss);
+    int one = 1;
+    assert_int_equal(synack_setsockopt(h.st, s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+    mark = h.nout;
+    send_bytes(&h, s, 4000);
+    char flow[128];
+    sh_flow(&h, mark, flow, sizeof(flow));
+    assert_string_equal(flow, want);
+    for (size_t i = mark; i < h.nout; i++)
+        assert_int_equal(h.out[i].s.seq, syn->s.seq + 1 + (i - mark) * (uint32_t)want_mss);
+    sh_free(&h);
+}
+
+static void test_active_open_starts_at_base_mss(void **state)
+{
+    (void)state;
+    active_open_first_burst(2, "./1024|./1024|./1024|P./928", 1024);
+    active_open_first_burst(0, "./1460|./1460|P./1080", 1460);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_lost_probe_is_not_congestion),
         cmocka_unit_test(test_probing_off_by_default),
         cmocka_unit_test(test_black_hole_falls_back_to_base_mss),
+        cmocka_unit_test(test_active_open_starts_at_base_mss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -383,6 +383,32 @@ static void test_locked_route_bounds_search(void **state)
     synack_stack_free(h.st);
 }
 
+/* An IPv6 active open with probing always on starts its search at its base: IPv6's
+ * minimum link MTU, 1280 - 60 - 12 = 1208 bytes a segment; under mtu_probe6_linux at
+ * base_mss (1024), as Linux's tcp_connect_init. The peer's SYN-ACK offered 1440. */
+static void test_active_open_starts_at_search_base(void **state)
+{
+    (void)state;
+    static host h;
+    static const struct {
+        uint8_t linux6;
+        int mss;
+        const char *want;
+    } cases[] = {{0, 1208, "0/1208|1208/1208|2416/584"}, {1, 1024, "0/1024|1024/1024|2048/952"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        v6_opts o = {.linux6 = cases[i].linux6};
+        open_v6_opts(&h, 2, &o);
+        int s = connect_v6(&h);
+        assert_int_equal(maxseg(&h, s), cases[i].mss);
+        size_t mark = h.nout;
+        assert_int_equal(synack_send(h.st, s, data, 3000, 0), 3000);
+        char got[128];
+        sent(&h, mark, got, sizeof got);
+        assert_string_equal(got, cases[i].want);
+        synack_stack_free(h.st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_basic_v6_linux_search),
         cmocka_unit_test(test_basic_v6_rfc_search),
         cmocka_unit_test(test_locked_route_bounds_search),
+        cmocka_unit_test(test_active_open_starts_at_search_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -330,7 +330,7 @@ static void test_options(void **state)
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, 9999, &v, sizeof(v)), -ENOPROTOOPT);
     assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, 9999, &v, sizeof(v)), -ENOPROTOOPT);
-    assert_int_equal(synack_setsockopt(st, s, IPPROTO_IP, IP_TTL, &v, sizeof(v)), -ENOPROTOOPT);
+    assert_int_equal(synack_setsockopt(st, s, IPPROTO_IP, IP_OPTIONS, &v, sizeof(v)), -ENOPROTOOPT);
     assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, 9999, &v, &vl), -ENOPROTOOPT);
     vl = 1;
     assert_int_equal(synack_getsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, &v, &vl), -EINVAL);

@@ -103,12 +103,12 @@ static void test_unknown_options_and_lengths(void **state)
                      -ENOPROTOOPT);
     assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, 0x7777, NULL, 0), -ENOPROTOOPT);
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, 1), -ENOPROTOOPT);
-    assert_int_equal(synack_setsockopt(st, s, IPPROTO_IP, IP_TTL, &v, sizeof(v)), -ENOPROTOOPT);
+    assert_int_equal(synack_setsockopt(st, s, IPPROTO_IP, IP_OPTIONS, &v, sizeof(v)), -ENOPROTOOPT);
     assert_int_equal(synack_setsockopt(st, s, 12345, 1, NULL, 0), -ENOPROTOOPT);
     assert_int_equal(synack_setsockopt(st, s, SOL_SOCKET, SO_TYPE, &v, sizeof(v)),
                      -ENOPROTOOPT); /* read-only */
     assert_int_equal(synack_getsockopt(st, s, SOL_SOCKET, SO_BROADCAST, &v, &len), -ENOPROTOOPT);
-    assert_int_equal(synack_getsockopt(st, s, IPPROTO_IP, IP_TTL, &v, &len), -ENOPROTOOPT);
+    assert_int_equal(synack_getsockopt(st, s, IPPROTO_IP, IP_OPTIONS, &v, &len), -ENOPROTOOPT);
     assert_int_equal(synack_getsockopt(st, s, 12345, 1, &v, &len), -ENOPROTOOPT);
     /* known options with a wrong length: -EINVAL, and nothing changes */
     assert_int_equal(synack_setsockopt(st, s, IPPROTO_TCP, TCP_NODELAY, &v, 2), -EINVAL);

@@ -64,6 +64,7 @@ static int sh_output(void *ctx, const uint8_t *frame, size_t len)
     o->tos = ip.tos;
     o->frag = ip.frag;
     o->ecn = ip.tos & IP_ECN_MASK;
+    o->ttl = ip.ttl;
     o->s = seg;
     o->s.payload = NULL;
     size_t n = seg.payload_len < sizeof(o->data) ? seg.payload_len : sizeof(o->data);

@@ -25,6 +25,7 @@ typedef struct sh_seg {
     uint8_t tos;        /* the IPv4 header's TOS byte */
     uint16_t frag;      /* its flags and fragment offset, raw (IPV4_FLAG_DF) */
     uint8_t ecn;        /* the datagram's ECN field (IP_ECN_*) */
+    uint8_t ttl;        /* the IPv4 header's TTL */
 } sh_seg;
 
 typedef struct sh_state {

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cmd_gateway.h"
+#include "cmd_gateway_echo.h"
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (d))
 
@@ -108,12 +109,43 @@ static void test_destinations(void **state)
         assert_int_equal(gw_dest(&o, never[i]), 0);
 }
 
+/* What RLIMIT_NOFILE must allow: every kind of host fd the gateway can hold at its limits. */
+static void test_fd_need(void **state)
+{
+    (void)state;
+    gw_opts o = opts();
+    o.max_udp = 256;
+    /* relays, direct UDP flows (one socket each), the IPv4 echo relay's ping sockets, 32 */
+    assert_int_equal(gw_fd_need(&o), 256 + 256 + GW_ECHO_FLOWS + 32);
+    /* forwards: one host socket each, TCP listener or UDP socket (its peers share it) */
+    assert_int_equal(gw_opts_parse(&o, "--forward", "tcp:8080:80"), 2);
+    assert_int_equal(gw_opts_parse(&o, "--forward", "udp:5353:53"), 2);
+    assert_int_equal(gw_fd_need(&o), 256 + 256 + GW_ECHO_FLOWS + 2 + 32);
+    /* IPv6: a second echo table */
+    o.ipv6 = 1;
+    assert_int_equal(gw_fd_need(&o), 256 + 256 + 2 * GW_ECHO_FLOWS + 2 + 32);
+    /* --socks5: a UDP flow's association control connection besides its socket */
+    o.socks5_salen = sizeof(struct sockaddr_in);
+    assert_int_equal(gw_fd_need(&o), 256 + 2 * 256 + 2 * GW_ECHO_FLOWS + 2 + 32);
+    /* --threads 4: the shares sum to the limits; an echo relay per thread, 4 fds each */
+    o.threads = 4;
+    assert_int_equal(gw_fd_need(&o), 256 + 2 * 256 + 4 * 2 * GW_ECHO_FLOWS + 2 + 32 + 4 * 4);
+    /* shares floored at 1 per thread: 3 threads with 2 flows hold 3 */
+    o.socks5_salen = 0;
+    o.ipv6 = 0;
+    o.threads = 3;
+    o.max_conns = 2;
+    o.max_udp = 2;
+    assert_int_equal(gw_fd_need(&o), 3 + 3 + 3 * GW_ECHO_FLOWS + 2 + 32 + 3 * 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_specs),
         cmocka_unit_test(test_limits_and_flags),
         cmocka_unit_test(test_destinations),
+        cmocka_unit_test(test_fd_need),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,8 +87,11 @@ void gw_socks5_summary(const gw_opts *o, const struct gw_stats *s);
  * the destination is denied (loopback, multicast, the gateway itself without
  * --enable-host-loopback). */
 uint32_t gw_dest(const gw_opts *o, uint32_t dst);
-/* Raises RLIMIT_NOFILE when it is too low for the host fds the options allow (relays,
- * forward listeners and a few of our own); -1 after a message when it cannot. */
+/* The host fds the gateway can hold at the limits the options set: relays, forward
+ * sockets, UDP flows (and their socks5 associations), the ICMP echo relays' ping sockets,
+ * the threads' queues and a few of our own. */
+uint64_t gw_fd_need(const gw_opts *o);
+/* Raises RLIMIT_NOFILE when it is below gw_fd_need(o); -1 after a message when it cannot. */
 int gw_fd_budget(const gw_opts *o);
 
 /* IPv6 on the namespace side (cmd_gateway_v6.c). */

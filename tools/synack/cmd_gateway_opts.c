@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd_gateway.h"
+#include "cmd_gateway_echo.h"
 
 const char gw_opts_usage[] =
     "  --forward tcp:[HOSTADDR:]HOSTPORT:NSPORT   (repeatable) connections to HOSTPORT on\n"
@@ -131,24 +132,44 @@ uint32_t gw_dest(const gw_opts *o, uint32_t dst)
     return dst;
 }
 
+/* The sum over the threads of a limit's shares (cmd_gateway_threads.c's share(): rounded
+ * down, at least 1 each), so that a floor of 1 per thread is counted. */
+static uint64_t shares(uint32_t v, uint32_t n)
+{
+    uint32_t s = v / n;
+    return (uint64_t)n * (s < 1 ? 1 : s);
+}
+
+uint64_t gw_fd_need(const gw_opts *o)
+{
+    uint32_t t = o->threads > 1 ? o->threads : 1;
+    /* Relays (one host socket each), the forward listeners and UDP forward sockets (thread
+     * 0's only: a UDP forward's host peers share its one socket), the TAP, the control
+     * socket, stdio and slack (a control client, a socks5 relay of the other family). */
+    uint64_t need = shares(o->max_conns, t) + o->nfwd + 32;
+    /* a UDP flow's connected socket; with --socks5 also its association's control
+     * connection */
+    need += shares(o->max_udp, t) * (o->socks5_salen ? 2 : 1);
+    /* each stack's ICMP echo relay: a ping socket per flow, a table per family */
+    need += (uint64_t)t * GW_ECHO_FLOWS * (o->ipv6 ? 2 : 1);
+    /* --threads: a queue and an eventfd each, and slack */
+    if (t > 1)
+        need += (uint64_t)t * 4;
+    return need;
+}
+
 int gw_fd_budget(const gw_opts *o)
 {
-    /* Relays, forward listeners, the TAP, the control socket, stdio and slack. */
-    rlim_t need = (rlim_t)o->max_conns + o->nfwd + 32;
-    /* --socks5: a UDP flow holds its association's control connection besides its socket */
-    if (o->socks5_salen)
-        need += (rlim_t)o->max_udp * 2;
-    /* --threads: a queue, an eventfd and rounded-up shares of the limits each */
-    if (o->threads > 1)
-        need += (rlim_t)o->threads * 4;
+    rlim_t need = (rlim_t)gw_fd_need(o);
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
         return 0;
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
         fprintf(stderr,
-                "synack gateway: --max-conns %u needs %llu file descriptors; the hard limit is "
-                "%llu\n",
-                o->max_conns, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+                "synack gateway: the limits (--max-conns %u, --max-udp-flows %u) need %llu file "
+                "descriptors; the hard limit is %llu\n",
+                o->max_conns, o->max_udp, (unsigned long long)need,
+                (unsigned long long)rl.rlim_max);
         return -1;
     }
     rl.rlim_cur = need;
