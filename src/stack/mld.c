@@ -17,9 +17,10 @@
  * a host speaks MLDv1 (RFC 2710 4): one Report per group, to the group, instead of each
  * report above (answers at random within the query's Maximum Response Delay, in ms with
  * no exponent), one Done to ff02::2 instead of the leave's reports, and MLDv2 queries are
- * ignored. Entering or leaving the mode cancels whatever was pending (8.2.1). Not here:
- * suppressing our Report on hearing another listener's (RFC 2710 4), so each Done is sent
- * as though we were the last reporter. */
+ * ignored. Entering or leaving the mode cancels whatever was pending (8.2.1). Another
+ * listener's MLDv1 Report for a group whose answer we are delaying answers for us too
+ * (RFC 2710 4); a Done is sent all the same (4 allows it: the router asks whether anyone
+ * is left). */
 #include <string.h>
 
 #include "stack/stack_impl.h"
@@ -264,4 +265,31 @@ void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
     st->mld_answer_at = at;
     st->mld_answer_all = (uint8_t)all;
     st->mld_answer_group = (uint8_t)(which < 0 ? 0 : which);
+}
+
+void ip6_mld_report_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
+{
+    stack_count(st, SYNACK_CTR_Icmp6InGroupMembResponses);
+    if (!st->nd_on || !ipv6_addr_is_link_local(&h->src) || h->hop_limit != 1 ||
+        ICMP6_HDR_LEN + m->payload_len < 24) {
+        stack_count(st, SYNACK_CTR_Icmp6InErrors);
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-report-invalid");
+        return;
+    }
+    /* MLDv2 has no suppression: its reports go to ff02::16, which hosts do not hear */
+    if (!v1_mode(st) || st->mld_answer_at == UINT64_MAX)
+        return;
+    ipv6_addr r, g[2];
+    memcpy(r.b, m->payload, 16);
+    size_t n = groups(st, g);
+    for (size_t i = 0; i < n; i++) {
+        if (!ipv6_addr_equal(&r, &g[i]))
+            continue;
+        if (st->mld_answer_all && n == 2) {
+            st->mld_answer_all = 0;
+            st->mld_answer_group = (uint8_t)(1 - i);
+        } else if (st->mld_answer_all || st->mld_answer_group == i) {
+            st->mld_answer_at = UINT64_MAX;
+        }
+    }
 }

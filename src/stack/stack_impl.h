@@ -376,6 +376,7 @@ void ip6_mld_poll(synack_stack *st);
 uint64_t ip6_mld_deadline(const synack_stack *st);
 struct icmp_msg;
 void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
+void ip6_mld_report_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */

@@ -505,6 +505,63 @@ static void test_bogus_v1_query_dropped(void **state)
     synack_stack_free(st);
 }
 
+/* Another listener's MLDv1 Report (hop limit 1, link-local source) for one of the groups
+ * whose answer we are delaying answers for us (RFC 2710 4): only the other group's Report
+ * goes out; with both heard, none. In MLDv2 mode such a Report changes nothing. */
+static void test_v1_report_suppressed(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    const uint8_t other_ll[16] = {0xfe, 0x80, [15] = 9};
+    uint8_t w[200], f[200];
+
+    query_len(st, S, RTR_LL, 1, NULL, 10000, 24);
+    size_t fl = want_v1(f, other_ll, 131, SN_LL);
+    f[11] = 0x09; /* from the other listener's MAC */
+    synack_input(st, S, f, fl);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InGroupMembResponses), 1);
+    assert_true(poll_until_frame(st, S, 11 * S) > 0);
+    assert_int_equal(cap.n, 1);
+    size_t wl = want_v1(w, LL6, 131, SN_US);
+    assert_frame(0, w, wl);
+    assert_int_equal(poll_until_frame(st, 11 * S, 12 * S), 0);
+
+    /* both groups heard: nothing */
+    query_len(st, 20 * S, RTR_LL, 1, NULL, 10000, 24);
+    synack_input(st, 20 * S, f, fl);
+    fl = want_v1(f, other_ll, 131, SN_US);
+    f[11] = 0x09;
+    synack_input(st, 20 * S, f, fl);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+
+    /* a bogus one (hop limit 255) is dropped, counted */
+    uint64_t errs = synack_counter_get(st, SYNACK_CTR_Icmp6InErrors);
+    query_len(st, 40 * S, RTR_LL, 1, SN_US, 10000, 24);
+    f[14 + 7] = 255;
+    synack_input(st, 40 * S, f, fl);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), errs + 1);
+    assert_true(synack_next_deadline(st) != UINT64_MAX);
+    assert_true(poll_until_frame(st, 40 * S, 51 * S) > 0);
+    assert_int_equal(cap.n, 2);
+    assert_frame(1, w, wl);
+    synack_stack_free(st);
+
+    /* MLDv2: answered in full all the same */
+    st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    query(st, S, RTR_LL, 1, NULL, 1000);
+    fl = want_v1(f, other_ll, 131, SN_LL);
+    f[11] = 0x09;
+    synack_input(st, S, f, fl);
+    assert_true(poll_until_frame(st, S, 2 * S) > 0);
+    assert_int_equal(cap.n, 1);
+    const uint8_t *g[2] = {SN_LL, SN_US};
+    wl = want_report(w, LL6, 2, g, 2);
+    assert_frame(0, w, wl);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_v1_mode_ignores_v2_queries_then_ends),
         cmocka_unit_test(test_v1_leave_is_done),
         cmocka_unit_test(test_bogus_v1_query_dropped),
+        cmocka_unit_test(test_v1_report_suppressed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

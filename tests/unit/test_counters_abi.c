@@ -180,6 +180,7 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6DadLoopedBack, 157, "Ip6DadLoopedBack"},
     {SYNACK_CTR_Icmp6OutGroupMembResponses, 158, "Icmp6OutGroupMembResponses"},
     {SYNACK_CTR_Icmp6OutGroupMembReductions, 159, "Icmp6OutGroupMembReductions"},
+    {SYNACK_CTR_Icmp6InGroupMembResponses, 160, "Icmp6InGroupMembResponses"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
