@@ -877,7 +877,9 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
     X(Icmp6InRouterAdvertisements) X(Icmp6InRedirects) X(Icmp6InRaPrefixIgnored)          \
     X(Icmp6InRaRoutersIgnored) X(OutEchos) X(InEchoReps) X(Icmp6OutEchos)                \
     X(Icmp6InEchoReplies) X(PingRcvbufErrors)                                              \
-    X(Icmp6OutRouterSolicits) X(Icmp6InRaMtuIgnored) X(Ip6DadLoopedBack)
+    X(Icmp6OutRouterSolicits) X(Icmp6InRaMtuIgnored) X(Ip6DadLoopedBack)                  \
+    X(Icmp6OutGroupMembResponses) X(Icmp6OutGroupMembReductions)                          \
+    X(Icmp6InGroupMembResponses)
 /* clang-format on */
 
 typedef enum synack_counter {

@@ -362,6 +362,9 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
     case 130: /* MLD Multicast Listener Query (RFC 3810 5.1) */
         ip6_mld_input(st, h, &m);
         return;
+    case ICMP6_MLD1_REPORT: /* another listener's (RFC 2710 3) */
+        ip6_mld_report_input(st, h, &m);
+        return;
     default:
         /* RFC 4443 2.4(b): unknown informational messages are dropped silently. */
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-ignored");

@@ -11,7 +11,16 @@
  * address once it is in use, else from :: (5.2.13). An address that goes (SLAAC's at the end
  * of its valid lifetime) or that DAD finds a duplicate leaves its group, unless the other
  * address shares it: a State Change Report TO_INCLUDE {} (6.1), cfg.mld_reports times as a
- * join is. Not here: MLDv1 compatibility mode (an MLDv1 querier gets MLDv2 reports). */
+ * join is.
+ * MLDv1 compatibility (8.2.1): an MLDv1 Query (24 bytes, RFC 2710) puts the netif in MLDv1
+ * mode for the Older Version Querier Present Timeout (9.12), restarted by each one; there
+ * a host speaks MLDv1 (RFC 2710 4): one Report per group, to the group, instead of each
+ * report above (answers at random within the query's Maximum Response Delay, in ms with
+ * no exponent), one Done to ff02::2 instead of the leave's reports, and MLDv2 queries are
+ * ignored. Entering or leaving the mode cancels whatever was pending (8.2.1). Another
+ * listener's MLDv1 Report for a group whose answer we are delaying answers for us too
+ * (RFC 2710 4); a Done is sent all the same (4 allows it: the router asks whether anyone
+ * is left). */
 #include <string.h>
 
 #include "stack/stack_impl.h"
@@ -23,6 +32,10 @@
 #define MLD2_IS_EXCLUDE 2           /* Current State Record: MODE_IS_EXCLUDE (5.2.12) */
 #define MLD_QUERY 130
 #define MLD_V1_QUERY_LEN 24 /* an MLDv1 query (RFC 2710); MLDv2's is at least 28 */
+/* 9.12's Older Version Querier Present Timeout, Robustness Variable x Query Interval +
+ * Query Response Interval: an MLDv1 query carries neither of the first two, so their
+ * defaults (9.1, 9.2); its Maximum Response Delay is its querier's third (9.3). */
+#define MLD_OLDER_QUERIER_US ((uint64_t)2 * 125 * 1000000)
 
 /* Our solicited-node groups: one, or two when the addresses' low 24 bits differ; none for
  * an address DAD found a duplicate (it is never ours). */
@@ -42,30 +55,84 @@ static size_t groups(const synack_stack *st, ipv6_addr g[2])
     return n;
 }
 
-static void send_report(synack_stack *st, uint8_t record_type, const ipv6_addr *g, size_t n)
+/* Reports come from the link-local address once it is in use, else from :: (5.2.13). */
+static ipv6_addr mld_src(const synack_stack *st)
 {
-    if (n == 0)
-        return; /* every address a duplicate: no group to report */
     ipv6_addr src;
     memset(&src, 0, sizeof src);
     if (st->dad_state[0] == SYNACK_ADDR6_PREFERRED)
         ip6_link_local(st, &src);
-    uint8_t f[ETH_HDR_LEN + IPV6_HDR_LEN + 8 + 8 + 2 * 20];
-    uint8_t *ip = f + ETH_HDR_LEN, *hbh = ip + IPV6_HDR_LEN, *l4 = hbh + 8;
-    size_t m = mld2_report_emit(l4, 8 + 2 * 20, record_type, g, n, &src);
-    ipv6_hdr h = {.next = IP_PROTO_HOPOPTS, .hop_limit = 1, .src = src, .dst = mld2_all_routers};
+    return src;
+}
+
+#define MLD_L4 (ETH_HDR_LEN + IPV6_HDR_LEN + 8) /* the message's offset in a frame */
+
+/* Sends f, the message's m bytes at MLD_L4 written, to dst with hop limit 1 behind a
+ * Router Alert (5; RFC 2710 3), counting it as ctr. */
+static void send_mld(synack_stack *st, uint8_t *f, size_t m, const ipv6_addr *src,
+                     const ipv6_addr *dst, synack_counter ctr)
+{
+    uint8_t *ip = f + ETH_HDR_LEN, *hbh = ip + IPV6_HDR_LEN;
+    ipv6_hdr h = {.next = IP_PROTO_HOPOPTS, .hop_limit = 1, .src = *src, .dst = *dst};
     if (m == 0 || ipv6_hbh_router_alert_emit(hbh, 8, IP_PROTO_ICMPV6) != 8 ||
         ipv6_emit(ip, IPV6_HDR_LEN, &h, 8 + m) == 0)
         return;
     eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
-    ipv6_mcast_mac(eh.dst, &mld2_all_routers);
+    ipv6_mcast_mac(eh.dst, dst);
     memcpy(eh.src, st->cfg.netif.mac, 6);
     eth_emit(f, ETH_HDR_LEN, &eh);
     stack_count(st, SYNACK_CTR_Ip6OutRequests);
     stack_count(st, SYNACK_CTR_Icmp6OutMsgs);
-    stack_count(st, SYNACK_CTR_Icmp6OutMLDv2Reports);
-    if (ip_send_frame(st, f, ETH_HDR_LEN + IPV6_HDR_LEN + 8 + m, NULL) < 0)
+    stack_count(st, ctr);
+    if (ip_send_frame(st, f, MLD_L4 + m, NULL) < 0)
         stack_count(st, SYNACK_CTR_Ip6OutDiscards);
+}
+
+static void send_report(synack_stack *st, uint8_t record_type, const ipv6_addr *g, size_t n)
+{
+    if (n == 0)
+        return; /* every address a duplicate: no group to report */
+    ipv6_addr src = mld_src(st);
+    uint8_t f[MLD_L4 + 8 + 2 * 20];
+    size_t m = mld2_report_emit(f + MLD_L4, 8 + 2 * 20, record_type, g, n, &src);
+    send_mld(st, f, m, &src, &mld2_all_routers, SYNACK_CTR_Icmp6OutMLDv2Reports);
+}
+
+/* MLDv1's stand-in for send_report: a Report to each group, or a Done (to ff02::2). */
+static void send_v1(synack_stack *st, uint8_t type, const ipv6_addr *g, size_t n)
+{
+    ipv6_addr src = mld_src(st);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t f[MLD_L4 + 24];
+        int done = type == ICMP6_MLD1_DONE;
+        const ipv6_addr *dst = done ? &mld1_all_routers : &g[i];
+        size_t m = mld1_emit(f + MLD_L4, 24, type, &g[i], &src, dst);
+        send_mld(st, f, m, &src, dst,
+                 done ? SYNACK_CTR_Icmp6OutGroupMembReductions
+                      : SYNACK_CTR_Icmp6OutGroupMembResponses);
+    }
+}
+
+/* 8.2.1: a change of compatibility mode cancels every pending report and answer. */
+static void cancel_pending(synack_stack *st)
+{
+    st->mld_left = 0;
+    st->mld_timer = UINT64_MAX;
+    st->mld_answer_at = UINT64_MAX;
+    st->mld_leave_left = 0;
+    st->mld_leave_timer = UINT64_MAX;
+}
+
+/* Whether MLDv1 compatibility mode holds now; its end, seen here first, is a change. */
+static int v1_mode(synack_stack *st)
+{
+    if (st->mld_v1_until == 0)
+        return 0;
+    if (st->now < st->mld_v1_until)
+        return 1;
+    st->mld_v1_until = 0;
+    cancel_pending(st);
+    return 0;
 }
 
 void ip6_mld_init(synack_stack *st)
@@ -75,6 +142,7 @@ void ip6_mld_init(synack_stack *st)
     st->mld_answer_at = UINT64_MAX;
     st->mld_leave_left = 0;
     st->mld_leave_timer = UINT64_MAX;
+    st->mld_v1_until = 0;
 }
 
 void ip6_mld_leave(synack_stack *st, const ipv6_addr *addr)
@@ -88,7 +156,7 @@ void ip6_mld_leave(synack_stack *st, const ipv6_addr *addr)
     /* 6.1: as a join, Robustness Variable reports; one pending leave at a time (a second
      * address gone takes the remaining reports over) */
     st->mld_leave_group = sn;
-    st->mld_leave_left = st->cfg.mld_reports;
+    st->mld_leave_left = v1_mode(st) ? 1 : st->cfg.mld_reports; /* MLDv1: one Done */
     st->mld_leave_timer = st->mld_leave_left ? st->now : UINT64_MAX;
 }
 
@@ -102,14 +170,21 @@ void ip6_mld_start(synack_stack *st)
 void ip6_mld_poll(synack_stack *st)
 {
     ipv6_addr g[2];
+    int v1 = v1_mode(st);
     if (st->now >= st->mld_leave_timer) {
-        send_report(st, MLD2_CHANGE_TO_INCLUDE, &st->mld_leave_group, 1);
+        if (v1)
+            send_v1(st, ICMP6_MLD1_DONE, &st->mld_leave_group, 1);
+        else
+            send_report(st, MLD2_CHANGE_TO_INCLUDE, &st->mld_leave_group, 1);
         st->mld_leave_left--;
         st->mld_leave_timer =
             st->mld_leave_left ? st->now + 1 + rng_below(&st->rng, MLD_UNSOLICITED_US) : UINT64_MAX;
     }
     if (st->now >= st->mld_timer) {
-        send_report(st, MLD2_CHANGE_TO_EXCLUDE, g, groups(st, g));
+        if (v1)
+            send_v1(st, ICMP6_MLD1_REPORT, g, groups(st, g));
+        else
+            send_report(st, MLD2_CHANGE_TO_EXCLUDE, g, groups(st, g));
         st->mld_left--;
         st->mld_timer =
             st->mld_left ? st->now + 1 + rng_below(&st->rng, MLD_UNSOLICITED_US) : UINT64_MAX;
@@ -120,7 +195,10 @@ void ip6_mld_poll(synack_stack *st)
             g[0] = g[st->mld_answer_group];
             n = 1;
         }
-        send_report(st, MLD2_IS_EXCLUDE, g, n);
+        if (v1)
+            send_v1(st, ICMP6_MLD1_REPORT, g, n);
+        else
+            send_report(st, MLD2_IS_EXCLUDE, g, n);
         st->mld_answer_at = UINT64_MAX;
     }
 }
@@ -151,6 +229,20 @@ void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-query-invalid");
         return;
     }
+    uint16_t code = (uint16_t)(m->rest >> 16);
+    uint32_t max_ms;
+    if (len == MLD_V1_QUERY_LEN) {
+        max_ms = code; /* RFC 2710 3: plain milliseconds */
+        if (!v1_mode(st))
+            cancel_pending(st);
+        /* never 0, which means MLDv2 */
+        st->mld_v1_until = st->now + MLD_OLDER_QUERIER_US + (uint64_t)max_ms * 1000u;
+    } else if (v1_mode(st)) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-v2-query-in-v1-mode");
+        return;
+    } else {
+        max_ms = max_resp_ms(code);
+    }
     ipv6_addr q, g[2];
     memcpy(q.b, m->payload, 16);
     size_t n = groups(st, g);
@@ -162,7 +254,6 @@ void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-query-not-our-group");
         return;
     }
-    uint32_t max_ms = max_resp_ms((uint16_t)(m->rest >> 16));
     uint64_t at = st->now + (uint64_t)rng_below(&st->rng, max_ms + 1) * 1000u;
     if (st->mld_answer_at != UINT64_MAX) {
         /* 6.2: an answer pending for everything covers this one; a narrower one widens */
@@ -174,4 +265,31 @@ void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
     st->mld_answer_at = at;
     st->mld_answer_all = (uint8_t)all;
     st->mld_answer_group = (uint8_t)(which < 0 ? 0 : which);
+}
+
+void ip6_mld_report_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
+{
+    stack_count(st, SYNACK_CTR_Icmp6InGroupMembResponses);
+    if (!st->nd_on || !ipv6_addr_is_link_local(&h->src) || h->hop_limit != 1 ||
+        ICMP6_HDR_LEN + m->payload_len < 24) {
+        stack_count(st, SYNACK_CTR_Icmp6InErrors);
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-report-invalid");
+        return;
+    }
+    /* MLDv2 has no suppression: its reports go to ff02::16, which hosts do not hear */
+    if (!v1_mode(st) || st->mld_answer_at == UINT64_MAX)
+        return;
+    ipv6_addr r, g[2];
+    memcpy(r.b, m->payload, 16);
+    size_t n = groups(st, g);
+    for (size_t i = 0; i < n; i++) {
+        if (!ipv6_addr_equal(&r, &g[i]))
+            continue;
+        if (st->mld_answer_all && n == 2) {
+            st->mld_answer_all = 0;
+            st->mld_answer_group = (uint8_t)(1 - i);
+        } else if (st->mld_answer_all || st->mld_answer_group == i) {
+            st->mld_answer_at = UINT64_MAX;
+        }
+    }
 }

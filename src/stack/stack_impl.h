@@ -225,6 +225,7 @@ struct synack_stack {
     uint64_t rs_timer;        /* the next Router Solicitation; UINT64_MAX none */
     uint64_t mld_leave_timer; /* the next of those reports; UINT64_MAX none */
     ipv6_addr mld_leave_group;
+    uint64_t mld_v1_until; /* MLDv1 compatibility mode until then (mld.c); 0 MLDv2 */
 
     ra_router ra_routers[RA_MAX_ROUTERS];       /* the Default Router List */
     ra_prefix ra_prefixes[RA_MAX_PREFIXES];     /* on-link prefixes */
@@ -378,7 +379,8 @@ uint64_t ip6_rs_deadline(const synack_stack *st);
 void ip6_rs_stop(synack_stack *st);
 /* The link MTU for IPv6: the netif's, or an RA's MTU option below it (router.c). */
 uint32_t ip6_link_mtu(const synack_stack *st);
-/* mld.c: MLDv2 (RFC 3810) reports joining our solicited-node groups; queries answered. */
+/* mld.c: MLDv2 (RFC 3810) reports joining our solicited-node groups; queries answered;
+ * MLDv1 (RFC 2710) while an MLDv1 querier is present (RFC 3810 8.2.1). */
 void ip6_mld_init(synack_stack *st);
 void ip6_mld_start(synack_stack *st); /* an address was added: report its group again */
 /* addr is gone (removed, or a duplicate): its group is left unless another address
@@ -388,6 +390,7 @@ void ip6_mld_poll(synack_stack *st);
 uint64_t ip6_mld_deadline(const synack_stack *st);
 struct icmp_msg;
 void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
+void ip6_mld_report_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const struct icmp_msg *m);
 /* A fragment (ipv4_parse said WIRE_FRAGMENT) into reassembly; a completed datagram goes
  * on through ip_input. Returns what ip_input did, 0 for a fragment held, -EINVAL dropped. */

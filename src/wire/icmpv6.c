@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* synack — ICMPv6 (RFC 4443), Neighbor Discovery (RFC 4861 4, 6.1, 7.1, 8.1) and the
- * MLDv2 Report (RFC 3810 5.2) over bytes. */
+ * MLDv2 Report (RFC 3810 5.2) and the MLDv1 Report and Done (RFC 2710 3) over bytes. */
 #include "wire/icmpv6.h"
 
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "wire/checksum.h"
 
 const ipv6_addr mld2_all_routers = {{0xff, 0x02, [15] = 0x16}};
+const ipv6_addr mld1_all_routers = {{0xff, 0x02, [15] = 0x02}};
 
 static uint16_t icmp6_csum(const uint8_t *p, size_t len, const ipv6_addr *src, const ipv6_addr *dst)
 {
@@ -328,4 +329,15 @@ size_t mld2_report_emit(uint8_t *buf, size_t cap, uint8_t record_type, const ipv
         memcpy(r + 4, groups[i].b, 16);
     }
     return seal(buf, len, src, &mld2_all_routers);
+}
+
+size_t mld1_emit(uint8_t *buf, size_t cap, uint8_t type, const ipv6_addr *group,
+                 const ipv6_addr *src, const ipv6_addr *dst)
+{
+    if (cap < 24)
+        return 0;
+    memset(buf, 0, 8);
+    buf[0] = type;
+    memcpy(buf + 8, group->b, 16);
+    return seal(buf, 24, src, dst);
 }

@@ -29,6 +29,8 @@
 #define ICMP6_ND_NS 135
 #define ICMP6_ND_NA 136
 #define ICMP6_ND_REDIRECT 137
+#define ICMP6_MLD1_REPORT 131 /* MLDv1 Multicast Listener Report (RFC 2710 3) */
+#define ICMP6_MLD1_DONE 132   /* MLDv1 Multicast Listener Done */
 #define ICMP6_MLD2_REPORT 143
 
 #define ICMP6_UNREACH_NO_ROUTE 0
@@ -178,5 +180,14 @@ extern const ipv6_addr mld2_all_routers;
  * hop limit 1 behind ipv6_hbh_router_alert_emit() (RFC 3810 5). Returns 8 + 20 * n, or 0. */
 size_t mld2_report_emit(uint8_t *buf, size_t cap, uint8_t record_type, const ipv6_addr *groups,
                         size_t n, const ipv6_addr *src);
+
+/* ff02::2, where an MLDv1 Done goes (RFC 2710 4). */
+extern const ipv6_addr mld1_all_routers;
+
+/* Writes the 24-byte MLDv1 message type (ICMP6_MLD1_REPORT or ICMP6_MLD1_DONE, RFC 2710 3)
+ * naming group, from src to dst (the group for a Report, mld1_all_routers for a Done),
+ * Maximum Response Delay 0. Sent as an MLDv2 Report is. Returns 24, or 0. */
+size_t mld1_emit(uint8_t *buf, size_t cap, uint8_t type, const ipv6_addr *group,
+                 const ipv6_addr *src, const ipv6_addr *dst);
 
 #endif

@@ -121,9 +121,10 @@ static void test_reports_at_start_up(void **state)
     synack_stack_free(st);
 }
 
-/* A query (MLDv2, 28 bytes) for group (NULL: general) with maximum response code mrc. */
-static void query(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
-                  const uint8_t *group, uint16_t mrc)
+/* A query of len bytes (24 MLDv1, 28 MLDv2) for group (NULL: general) with maximum
+ * response code mrc. */
+static void query_len(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
+                      const uint8_t *group, uint16_t mrc, size_t len)
 {
     uint8_t f[200], *ip = f + 14, *m = ip + 40;
     eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
@@ -138,14 +139,22 @@ static void query(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t ho
     wr16(m + 4, mrc);
     if (group)
         memcpy(m + 8, group, 16);
-    m[24] = 2;   /* QRV */
-    m[25] = 125; /* QQIC */
+    if (len >= 28) {
+        m[24] = 2;   /* QRV */
+        m[25] = 125; /* QQIC */
+    }
     ipv6_hdr h = {.next = 58, .hop_limit = hop};
     memcpy(h.src.b, src, 16);
     memcpy(h.dst.b, dst, 16);
-    ipv6_emit(ip, 40, &h, 28);
-    wr16(m + 2, eth6_icmp_sum(src, dst, m, 28));
-    synack_input(st, now, f, 14 + 40 + 28);
+    ipv6_emit(ip, 40, &h, len);
+    wr16(m + 2, eth6_icmp_sum(src, dst, m, len));
+    synack_input(st, now, f, 14 + 40 + len);
+}
+
+static void query(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
+                  const uint8_t *group, uint16_t mrc)
+{
+    query_len(st, now, src, hop, group, mrc, 28);
 }
 
 /* Polls in 1 ms steps from `from` to `to` until a frame appears; returns its time. */
@@ -294,6 +303,251 @@ static void test_shared_group_kept(void **state)
     synack_stack_free(st);
 }
 
+/* The MLDv1 message (RFC 2710 3) we must send: type 131 (a Report, to group) or 132 (a
+ * Done, to ff02::2) naming group, from src, hop limit 1 behind a Router Alert. */
+static size_t want_v1(uint8_t *w, const uint8_t *src, uint8_t type, const uint8_t *group)
+{
+    static const uint8_t all_rtr[16] = {0xff, 0x02, [15] = 2};
+    const uint8_t *dst = type == 132 ? all_rtr : group;
+    const uint8_t hdr[14] = {0x33, 0x33, dst[12], dst[13], dst[14], dst[15], 0x02,
+                             0,    0,    0,       0,       0x02,    0x86,    0xdd};
+    memcpy(w, hdr, 14);
+    uint8_t *ip = w + 14;
+    ip[0] = 0x60;
+    ip[1] = ip[2] = ip[3] = 0;
+    wr16(ip + 4, 8 + 24);
+    ip[6] = 0; /* hop-by-hop */
+    ip[7] = 1;
+    memcpy(ip + 8, src, 16);
+    memcpy(ip + 24, dst, 16);
+    static const uint8_t hbh[8] = {58, 0, 5, 2, 0, 0, 1, 0}; /* Router Alert (MLD), PadN */
+    memcpy(ip + 40, hbh, 8);
+    uint8_t *m = ip + 48;
+    memset(m, 0, 8); /* code, checksum, Maximum Response Delay 0, reserved */
+    m[0] = type;
+    memcpy(m + 8, group, 16);
+    wr16(m + 2, eth6_icmp_sum(src, dst, m, 24));
+    return 14 + 48 + 24;
+}
+
+/* An MLDv1 querier (RFC 3810 8.2.1): a general MLDv1 query is answered with one MLDv1
+ * Report per group within its Maximum Response Delay; one for a group with that group's
+ * Report alone, its delay in plain milliseconds (40000: 40 s, not MLDv2's 115 s). */
+static void test_v1_query_answered_with_v1_reports(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(cap.n, 0);
+    uint8_t w[200];
+
+    query_len(st, S, RTR_LL, 1, NULL, 1000, 24);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InGroupMembQueries), 1);
+    uint64_t t = poll_until_frame(st, S, 2 * S);
+    assert_true(t >= S && t <= 2 * S);
+    assert_int_equal(cap.n, 2);
+    size_t wl = want_v1(w, LL6, 131, SN_LL);
+    assert_frame(0, w, wl);
+    wl = want_v1(w, LL6, 131, SN_US);
+    assert_frame(1, w, wl);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutGroupMembResponses), 2);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 0);
+
+    /* eight times, so a delay drawn from up to 115 s would show */
+    for (size_t i = 0; i < 8; i++) {
+        uint64_t q = (3 + 50 * i) * S;
+        query_len(st, q, RTR_LL, 1, SN_US, 40000, 24);
+        uint64_t at = synack_next_deadline(st);
+        assert_true(at >= q && at <= q + 40 * S);
+        assert_int_equal(synack_poll(st, at), 0);
+        assert_int_equal(cap.n, 3 + i);
+        assert_frame(2 + i, w, wl);
+    }
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutGroupMembResponses), 10);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    synack_stack_free(st);
+}
+
+/* In MLDv1 mode an MLDv2 query is ignored (counted as a query, never answered); the mode
+ * lasts the Older Version Querier Present Timeout (RFC 3810 9.12: 2 x 125 s + the
+ * query's 1 s), restarted by another MLDv1 query, and afterwards MLDv2 queries get MLDv2
+ * reports again. */
+static void test_v1_mode_ignores_v2_queries_then_ends(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    query_len(st, S, RTR_LL, 1, NULL, 1000, 24);
+    assert_true(poll_until_frame(st, S, 2 * S) > 0);
+    assert_int_equal(cap.n, 2);
+
+    query(st, 10 * S, RTR_LL, 1, NULL, 1000);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InGroupMembQueries), 2);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    assert_int_equal(poll_until_frame(st, 10 * S, 12 * S), 0);
+
+    /* just before the end (1 s + 251 s): still ignored */
+    query(st, 252 * S - 1, RTR_LL, 1, NULL, 1000);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+
+    /* at the end, MLDv2 again: both groups in one MODE_IS_EXCLUDE {} report */
+    query(st, 252 * S, RTR_LL, 1, NULL, 1000);
+    assert_int_equal(poll_until_frame(st, 252 * S, 253 * S) > 0, 1);
+    assert_int_equal(cap.n, 3);
+    const uint8_t *g[2] = {SN_LL, SN_US};
+    uint8_t w[200];
+    size_t wl = want_report(w, LL6, 2, g, 2);
+    assert_frame(2, w, wl);
+
+    /* a second MLDv1 query restarts the timer: one at 300 s, another at 400 s, MLDv1 until
+     * 400 s + 251 s (each answered by MLDv1 Reports) */
+    query_len(st, 300 * S, RTR_LL, 1, NULL, 1000, 24);
+    assert_true(poll_until_frame(st, 300 * S, 301 * S) > 0);
+    query_len(st, 400 * S, RTR_LL, 1, NULL, 1000, 24);
+    assert_true(poll_until_frame(st, 400 * S, 401 * S) > 0);
+    assert_int_equal(cap.n, 7);
+    assert_int_equal(cap.f[6].b[14 + 48], 131);
+    query(st, 651 * S - 1, RTR_LL, 1, NULL, 1000);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    query(st, 651 * S, RTR_LL, 1, NULL, 1000);
+    assert_true(poll_until_frame(st, 651 * S, 652 * S) > 0);
+    assert_int_equal(cap.n, 8);
+    assert_frame(7, w, wl);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutGroupMembResponses), 6);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 2);
+    synack_stack_free(st);
+}
+
+/* In MLDv1 mode the global address found a duplicate leaves its group with one MLDv1
+ * Done to ff02::2 (from ::, the link-local address still tentative), not MLDv2 reports;
+ * the MLDv1 query cancelled the start-up join's second report (RFC 3810 8.2.1). */
+static void test_v1_leave_is_done(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(3, 2);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(cap.n, 3); /* the join, two probes */
+    query_len(st, 1000, RTR_LL, 1, NULL, 100, 24);
+    uint64_t t = poll_until_frame(st, 1000, S / 2);
+    assert_true(t > 0 && t <= 101000);
+    assert_int_equal(cap.n, 5);
+    static const uint8_t unspec[16];
+    uint8_t w[200];
+    size_t wl = want_v1(w, unspec, 131, SN_LL);
+    assert_frame(3, w, wl);
+    wl = want_v1(w, unspec, 131, SN_US);
+    assert_frame(4, w, wl);
+    assert_int_equal(synack_poll(st, S), 0); /* the second probes, no second join */
+    assert_int_equal(cap.n, 7);
+    assert_int_equal(cap.f[5].b[14 + 40], ICMP6_ND_NS);
+    assert_int_equal(cap.f[6].b[14 + 40], ICMP6_ND_NS);
+
+    ipv6_addr a = eth6_addr(US6), p = eth6_addr(RTR_LL), all = eth6_addr(ALL_NODES);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    uint8_t l4[64], f[200];
+    size_t n = nd_na_emit(l4, sizeof(l4), ND_NA_OVERRIDE, &a, MAC_RTR, &p, &all);
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &p, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, S + S / 2, f, fl);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_DUPLICATE);
+    assert_int_equal(synack_poll(st, S + S / 2), 0);
+    assert_int_equal(cap.n, 8);
+    wl = want_v1(w, unspec, 132, SN_US);
+    assert_frame(7, w, wl);
+    /* once: nothing but the link-local address's last probe until it is in use */
+    size_t was = cap.n;
+    for (uint64_t at = S + S / 2 + 1000; at <= 3 * S; at += 1000)
+        assert_int_equal(synack_poll(st, at), 0);
+    for (size_t i = was; i < cap.n; i++)
+        assert_int_equal(cap.f[i].b[14 + 40], ICMP6_ND_NS);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutGroupMembReductions), 1);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutGroupMembResponses), 2);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutMLDv2Reports), 1);
+    synack_stack_free(st);
+}
+
+/* A bogus MLDv1 query (not from a link-local source, hop limit not 1, or 26 bytes, neither
+ * MLDv1's 24 nor MLDv2's 28 or more) is dropped and counted, and does not switch to
+ * MLDv1: an MLDv2 query afterwards gets an MLDv2 report. */
+static void test_bogus_v1_query_dropped(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    query_len(st, S, US6, 1, NULL, 1000, 24);
+    query_len(st, S, RTR_LL, 255, NULL, 1000, 24);
+    query_len(st, S, RTR_LL, 1, NULL, 1000, 26);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), 3);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InGroupMembQueries), 3);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    assert_int_equal(poll_until_frame(st, S, 3 * S), 0);
+    query(st, 4 * S, RTR_LL, 1, NULL, 1000);
+    assert_true(poll_until_frame(st, 4 * S, 5 * S) > 0);
+    assert_int_equal(cap.n, 1);
+    const uint8_t *g[2] = {SN_LL, SN_US};
+    uint8_t w[200];
+    size_t wl = want_report(w, LL6, 2, g, 2);
+    assert_frame(0, w, wl);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutGroupMembResponses), 0);
+    synack_stack_free(st);
+}
+
+/* Another listener's MLDv1 Report (hop limit 1, link-local source) for one of the groups
+ * whose answer we are delaying answers for us (RFC 2710 4): only the other group's Report
+ * goes out; with both heard, none. In MLDv2 mode such a Report changes nothing. */
+static void test_v1_report_suppressed(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    const uint8_t other_ll[16] = {0xfe, 0x80, [15] = 9};
+    uint8_t w[200], f[200];
+
+    query_len(st, S, RTR_LL, 1, NULL, 10000, 24);
+    size_t fl = want_v1(f, other_ll, 131, SN_LL);
+    f[11] = 0x09; /* from the other listener's MAC */
+    synack_input(st, S, f, fl);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InGroupMembResponses), 1);
+    assert_true(poll_until_frame(st, S, 11 * S) > 0);
+    assert_int_equal(cap.n, 1);
+    size_t wl = want_v1(w, LL6, 131, SN_US);
+    assert_frame(0, w, wl);
+    assert_int_equal(poll_until_frame(st, 11 * S, 12 * S), 0);
+
+    /* both groups heard: nothing */
+    query_len(st, 20 * S, RTR_LL, 1, NULL, 10000, 24);
+    synack_input(st, 20 * S, f, fl);
+    fl = want_v1(f, other_ll, 131, SN_US);
+    f[11] = 0x09;
+    synack_input(st, 20 * S, f, fl);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+
+    /* a bogus one (hop limit 255) is dropped, counted */
+    uint64_t errs = synack_counter_get(st, SYNACK_CTR_Icmp6InErrors);
+    query_len(st, 40 * S, RTR_LL, 1, SN_US, 10000, 24);
+    f[14 + 7] = 255;
+    synack_input(st, 40 * S, f, fl);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), errs + 1);
+    assert_true(synack_next_deadline(st) != UINT64_MAX);
+    assert_true(poll_until_frame(st, 40 * S, 51 * S) > 0);
+    assert_int_equal(cap.n, 2);
+    assert_frame(1, w, wl);
+    synack_stack_free(st);
+
+    /* MLDv2: answered in full all the same */
+    st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    query(st, S, RTR_LL, 1, NULL, 1000);
+    fl = want_v1(f, other_ll, 131, SN_LL);
+    f[11] = 0x09;
+    synack_input(st, S, f, fl);
+    assert_true(poll_until_frame(st, S, 2 * S) > 0);
+    assert_int_equal(cap.n, 1);
+    const uint8_t *g[2] = {SN_LL, SN_US};
+    wl = want_report(w, LL6, 2, g, 2);
+    assert_frame(0, w, wl);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +555,11 @@ int main(void)
         cmocka_unit_test(test_queries_answered),
         cmocka_unit_test(test_leave_on_duplicate),
         cmocka_unit_test(test_shared_group_kept),
+        cmocka_unit_test(test_v1_query_answered_with_v1_reports),
+        cmocka_unit_test(test_v1_mode_ignores_v2_queries_then_ends),
+        cmocka_unit_test(test_v1_leave_is_done),
+        cmocka_unit_test(test_bogus_v1_query_dropped),
+        cmocka_unit_test(test_v1_report_suppressed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

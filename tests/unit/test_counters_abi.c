@@ -178,6 +178,9 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6OutRouterSolicits, 155, "Icmp6OutRouterSolicits"},
     {SYNACK_CTR_Icmp6InRaMtuIgnored, 156, "Icmp6InRaMtuIgnored"},
     {SYNACK_CTR_Ip6DadLoopedBack, 157, "Ip6DadLoopedBack"},
+    {SYNACK_CTR_Icmp6OutGroupMembResponses, 158, "Icmp6OutGroupMembResponses"},
+    {SYNACK_CTR_Icmp6OutGroupMembReductions, 159, "Icmp6OutGroupMembReductions"},
+    {SYNACK_CTR_Icmp6InGroupMembResponses, 160, "Icmp6InGroupMembResponses"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -357,6 +357,22 @@ static void test_mld2_join(void **state)
     assert_int_equal(mld2_report_emit(b, 27, MLD2_CHANGE_TO_EXCLUDE, &sn, 1, &LL), 0);
 }
 
+static void test_mld1_emit(void **state)
+{
+    (void)state;
+    ipv6_addr sn;
+    ipv6_addr_solicited_node(&sn, &LL);
+    uint8_t b[64];
+    assert_int_equal(mld1_emit(b, sizeof b, ICMP6_MLD1_DONE, &sn, &LL, &mld1_all_routers), 24);
+    static const uint8_t want[24] = {132, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x02, 0,    0,
+                                     0,   0, 0, 0, 0, 0, 0, 1, 0xff, 0x12, 0x34, 0x56};
+    uint16_t c = rd16(b + 2);
+    wr16(b + 2, 0);
+    assert_memory_equal(b, want, 24);
+    assert_int_equal(c, naive(&LL, &mld1_all_routers, want, 24));
+    assert_int_equal(mld1_emit(b, 23, ICMP6_MLD1_REPORT, &sn, &LL, &sn), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,7 +380,7 @@ int main(void)
         cmocka_unit_test(test_error_allowed),  cmocka_unit_test(test_ns_emit_parse),
         cmocka_unit_test(test_na_emit_parse),  cmocka_unit_test(test_rs_emit),
         cmocka_unit_test(test_ra_parse),       cmocka_unit_test(test_redirect_parse),
-        cmocka_unit_test(test_mld2_join),
+        cmocka_unit_test(test_mld2_join),      cmocka_unit_test(test_mld1_emit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
