@@ -600,6 +600,17 @@ ssize_t synack_send_reserve(synack_stack *st, int s, void **buf, size_t want);
 ssize_t synack_send_commit(synack_stack *st, int s, size_t n);
 ssize_t synack_recv_borrow(synack_stack *st, int s, const void **data);
 ssize_t synack_recv_release(synack_stack *st, int s, size_t n);
+/* Output batching, for a host that hands the stack many frames and socket calls per
+ * wake-up (a relay): between synack_batch_begin() and synack_batch_end(), what input and
+ * socket calls would transmit for a connection (data, ACKs, window updates, FIN) waits,
+ * and synack_batch_end() sends it, once per connection: one ACK for all that arrived,
+ * with the window the reads in between opened, and data in frames as large as the windows
+ * allow. Resets, SYN-ACKs, and what timers (synack_poll) send are not held; beyond 64
+ * connections with output waiting, the others transmit at once. begin: 0, -EALREADY in a
+ * batch already; end: 0, -EINVAL with no batch open; both -EINVAL for a NULL st and -EBUSY
+ * from a callback. End the batch in the same wake-up: nothing is sent until then. */
+int synack_batch_begin(synack_stack *st);
+int synack_batch_end(synack_stack *st);
 /* Bytes a recv() would return now, plus 1 once the peer's FIN has arrived: Linux's TCP_INQ
  * value (the TCP_CM_INQ control message), non-zero until a reader has seen end of stream.
  * Also 1 after the connection ended; -EBADF, -ENOTCONN (never connected), -EINVAL (st NULL

@@ -450,8 +450,12 @@ int synack_poll(synack_stack *st, uint64_t now)
     if (rc)
         return rc;
     tw_node *n;
+    /* Timers are not batched (tcp/batch.c): their outputs go now, inside a batch too. */
+    uint8_t batch_on = st->batch_on;
+    st->batch_on = 0;
     while (!st->free_pending && (n = tw_expire(&st->wheel, st->now)) != NULL)
         tcp_timers_run(tcp_conn_of_timer(n), st->now);
+    st->batch_on = batch_on;
     if (!st->free_pending)
         tcp_tw_expire(st);
     if (st->arp.head && !st->free_pending)

@@ -113,6 +113,10 @@ typedef struct ra_prefix {
     uint64_t expires;
 } ra_prefix;
 
+/* Connections a batch defers output for; beyond them output goes at once, so the list is
+ * bounded whatever the peers send. */
+#define STACK_BATCH_CONNS 64
+
 struct synack_stack {
     synack_config cfg;                   /* the configuration, defaults filled in */
     synack_allocator mem;                /* counting wrapper around cfg.allocator */
@@ -230,6 +234,11 @@ struct synack_stack {
     ra_router ra_routers[RA_MAX_ROUTERS];       /* the Default Router List */
     ra_prefix ra_prefixes[RA_MAX_PREFIXES];     /* on-link prefixes */
     struct icmp6_host icmp6_hosts[ICMP6_HOSTS]; /* per-destination error limits (icmp6.c) */
+
+    /* synack_batch_begin/end (tcp/batch.c): connections whose output waits for the end */
+    uint8_t batch_on;                         /* a batch is open */
+    uint8_t batch_len;                        /* entries used in batch_conns (some NULL) */
+    tcp_conn *batch_conns[STACK_BATCH_CONNS]; /* in the order their output was deferred */
 };
 
 /* --- helpers shared by the stack's files --- */

@@ -248,6 +248,8 @@ static void tw_list_unlink(synack_stack *st, tcp_conn *c)
 void tcp_conn_free(tcp_conn *c)
 {
     synack_stack *st = c->st;
+    if (st->batch_len)
+        tcp_batch_forget(c); /* closed either way: nothing more to send */
     if (c->queue == TCPQ_ACCEPT && c->error == -ECONNRESET && st->cfg.reset_child_stays) {
         /* Linux's child stays queued, closed and unhashed, until accept() or the listener
          * takes it: out of the table (a new SYN for its 4-tuple reaches the listener) and

@@ -668,6 +668,8 @@ void tcp_output(tcp_conn *c)
 {
     synack_stack *st = c->st;
     int sent = 0;
+    if (st->batch_on && tcp_batch_defer(c))
+        return;
     if (!c->x && tcp_xfer_attach(c) != 0) {
         /* Treated like a dropped transmission: the wheel node wakes tcp_timers_run an RTO
          * later, which attaches the block and calls us again, so queued data or a FIN does

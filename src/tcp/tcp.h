@@ -316,6 +316,12 @@ static inline int tcp_fastopen_early_send(const tcp_conn *c)
 /* --- output.c --- */
 /* Sends the data, FIN and ACK that the windows and Nagle allow. */
 void tcp_output(tcp_conn *c);
+
+/* --- batch.c (synack_batch_begin/end) --- */
+/* 1 when c's output now waits for the batch's end (tcp_output then returns at once). */
+int tcp_batch_defer(tcp_conn *c);
+/* c is being freed: its deferred output, if any, is forgotten. */
+void tcp_batch_forget(tcp_conn *c);
 /* An ACK at once (RCV.NXT, our window). */
 void tcp_send_ack(tcp_conn *c);
 /* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with our options. */

@@ -431,6 +431,12 @@ static void send_window_update(tcp_conn *c, uint32_t offered)
             tcp_timer_set(c, TT_DELACK, c->st->now + c->st->cfg.delack_us);
         return;
     }
+    if (c->st->batch_on) {
+        /* a batch's end sends it, with whatever else is read or sent before then */
+        c->ack_now = 1;
+        tcp_output(c);
+        return;
+    }
     tcp_send_ack(c);
 }
 

@@ -389,6 +389,10 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
                 dev->name, o->gw >> 24, (o->gw >> 16) & 255, (o->gw >> 8) & 255, o->gw & 255);
     while (!gw_stop) {
         uint64_t now = synack_loop_clock();
+        /* One output per connection for the frames and relay moves of this round: an ACK
+         * for all of an upload's frames, with the window the relay's sends opened, and a
+         * download's bytes in full TSO frames (synack_batch_begin). */
+        synack_batch_begin(st);
         /* Only when poll said so: a wake for a host socket costs no empty TAP read. */
         int got = tap_ready ? gw_tap_drain(&tap, ic, st, now) : 0;
         if (got < 0) {
@@ -403,6 +407,7 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         if (synack_next_deadline(st) <= now)
             synack_poll(st, now);
         gw_relay_step(r, now);
+        synack_batch_end(st);
         gw_udp_step(u, now);
         gw_icmp_step(ic, now);
         gw_trim_step(&trim, gw_relay_open(r), synack_mem_in_use(st), now);
