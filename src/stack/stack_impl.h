@@ -137,6 +137,8 @@ struct synack_stack {
     uint8_t tfo_key[16];        /* Fast Open cookie key (fastopen_server.c) */
     uint8_t tfo_key_old[16];    /* the previous one, still accepted while tfo_key_old_ok */
     uint8_t tfo_key_old_ok;     /* a previous key was installed */
+    uint8_t batch_on;           /* a synack_batch_begin is open (tcp/batch.c) */
+    uint8_t batch_len;          /* entries used in batch_conns (some NULL) */
     uint32_t listener_ids;      /* the last tcp_listener.id given */
     synack_rng rng;             /* ports, timestamps offsets, challenge-ACK budget */
 
@@ -235,9 +237,8 @@ struct synack_stack {
     ra_prefix ra_prefixes[RA_MAX_PREFIXES];     /* on-link prefixes */
     struct icmp6_host icmp6_hosts[ICMP6_HOSTS]; /* per-destination error limits (icmp6.c) */
 
-    /* synack_batch_begin/end (tcp/batch.c): connections whose output waits for the end */
-    uint8_t batch_on;                         /* a batch is open */
-    uint8_t batch_len;                        /* entries used in batch_conns (some NULL) */
+    /* synack_batch_begin/end (tcp/batch.c): connections whose output waits for the end
+     * (batch_on and batch_len sit beside tfo_key_old_ok, where the struct had a hole) */
     tcp_conn *batch_conns[STACK_BATCH_CONNS]; /* in the order their output was deferred */
 };
 
