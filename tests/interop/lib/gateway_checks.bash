@@ -229,3 +229,27 @@ gw_check_ping() {
     *) fail "ping $1: $out" ;;
     esac
 }
+
+# gw_check_udp_echoes ADDR PORT [ADDR PORT ...]: a datagram from the container to each host
+# echo server comes back from it (returns at the answer: no wait for more, as socat's -t).
+gw_check_udp_echoes() {
+    cx timeout 10 python3 - "$@" <<'PY' || fail "UDP echo to $*"
+import os, socket, sys
+a = sys.argv[1:]
+for addr, port in zip(a[0::2], map(int, a[1::2])):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(1)
+    q = os.urandom(32)
+    for _ in range(3):
+        s.sendto(q, (addr, port))
+        try:
+            r, peer = s.recvfrom(100)
+            break
+        except socket.timeout:
+            continue
+    else:
+        raise SystemExit("no echo from %s port %d" % (addr, port))
+    assert r == q and peer[:2] == (addr, port), (addr, port, r, peer)
+PY
+    log "UDP echo from $*"
+}
