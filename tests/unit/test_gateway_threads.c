@@ -222,8 +222,8 @@ static size_t v4_pkt(uint8_t *p, uint8_t ihl, uint8_t proto, uint32_t src, uint1
 }
 
 /* Steers a copy of p[0..len) in a buffer of exactly len bytes (ASan: no read past it). */
-static gw_steer_verdict steer_exact(const gw_steer *s, uint32_t self, const uint8_t *p,
-                                    size_t len, uint32_t *owner)
+static gw_steer_verdict steer_exact(const gw_steer *s, uint32_t self, const uint8_t *p, size_t len,
+                                    uint32_t *owner)
 {
     uint8_t *b = malloc(len ? len : 1);
     assert_non_null(b);
@@ -348,7 +348,8 @@ static size_t v6_pkt(uint8_t *p, const uint8_t *src, const uint8_t *dst, const u
     p[6] = first_nh;
     memcpy(p + 8, src, 16);
     memcpy(p + 24, dst, 16);
-    memcpy(p + 40, ext, extlen);
+    if (extlen)
+        memcpy(p + 40, ext, extlen);
     p[40 + extlen] = b0;
     p[40 + extlen + 1] = b1;
     size_t len = 40 + extlen + 8;
@@ -409,7 +410,7 @@ static void test_steering_ipv6_packets(void **state)
     assert_int_equal(steer_exact(&s, 1, p, n, &owner), GW_STEER_LOCAL);
     /* a chain longer than anyone sends: where it landed */
     uint8_t chain[80];
-    for (int i = 0; i < 10; i++) {
+    for (size_t i = 0; i < 10; i++) {
         chain[i * 8] = i < 9 ? 60 : 17;
         memset(chain + i * 8 + 1, 0, 7);
     }

@@ -54,8 +54,7 @@ void gw_steer_init(gw_steer *s, const gw_opts *o, uint32_t n)
 static int forwarded(const gw_steer *s, int v6, uint8_t proto, uint16_t sport, int any_port)
 {
     for (uint32_t i = 0; i < s->nfwd; i++)
-        if ((any_port || s->fwd_port[i] == sport) && s->fwd_proto[i] == proto &&
-            s->fwd_v6[i] == v6)
+        if ((any_port || s->fwd_port[i] == sport) && s->fwd_proto[i] == proto && s->fwd_v6[i] == v6)
             return 1;
     return 0;
 }
@@ -118,8 +117,9 @@ static gw_steer_verdict steer_v6(const gw_steer *s, uint32_t self, const uint8_t
             break;
         if (len < off + 8)
             return GW_STEER_LOCAL;
-        size_t hl = nh == 44 ? 8 : nh == 51 ? ((size_t)p[off + 1] + 2) * 4
-                                            : ((size_t)p[off + 1] + 1) * 8;
+        size_t hl = nh == 44   ? 8
+                    : nh == 51 ? ((size_t)p[off + 1] + 2) * 4
+                               : ((size_t)p[off + 1] + 1) * 8;
         if (nh == 44) {
             /* an atomic fragment (offset 0, no M: RFC 6946) is a whole packet */
             uint16_t fo = (uint16_t)(p[off + 2] << 8 | p[off + 3]);

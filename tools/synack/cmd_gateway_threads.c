@@ -35,8 +35,9 @@ int gw_thread_steer(gw_thread *th, const uint8_t *frame, size_t len, const synac
 {
     gw_threads *a = th->all;
     uint32_t owner = th->idx;
-    switch ((a->steer.tun ? gw_steer_packet : gw_steer_frame)(&a->steer, th->idx, frame, len,
-                                                              &owner)) {
+    gw_steer_verdict v = a->steer.tun ? gw_steer_packet(&a->steer, th->idx, frame, len, &owner)
+                                      : gw_steer_frame(&a->steer, th->idx, frame, len, &owner);
+    switch (v) {
     case GW_STEER_LOCAL:
         return 0;
     case GW_STEER_BROADCAST:

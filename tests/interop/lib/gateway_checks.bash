@@ -48,6 +48,8 @@ PY
 # then still sends (socat in the container).
 gw_check_half_close() {
     local addr=$1 got
+    # a previous call's "up" must not pass for this server's (hbg truncates in the background)
+    rm -f "$WORK/halfsrv.out"
     hbg halfsrv python3 -c '
 import socket, sys
 l = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
