@@ -314,6 +314,10 @@ static void test_steering_ipv4_packets(void **state)
     p[20] = 3;
     p[7] = 1; /* a later fragment: what looks like a type is data */
     assert_int_equal(steer_exact(&s, 1, p, n, &owner), GW_STEER_LOCAL);
+    p[6] = 0x20;
+    p[7] = 0; /* the first: with the rest, where they all land */
+    assert_int_equal(steer_exact(&s, 1, p, n, &owner), GW_STEER_LOCAL);
+    p[6] = 0;
     assert_int_equal(steer_exact(&s, 1, p, 20, &owner), GW_STEER_LOCAL); /* no type */
     assert_int_equal(owner, 99);
     /* short or malformed: where it landed (that stack drops and counts it) */

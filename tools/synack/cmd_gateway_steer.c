@@ -83,10 +83,9 @@ static gw_steer_verdict steer_v4(const gw_steer *s, uint32_t self, const uint8_t
     if (ihl < 20 || len < ihl)
         return GW_STEER_LOCAL;
     int frag = ((p[6] & 0x3f) | p[7]) != 0; /* MF or an offset */
-    int offset0 = ((p[6] & 0x1f) | p[7]) == 0;
     /* ICMP errors (RFC 792: unreachable, source quench, redirect, time exceeded, parameter
-     * problem), from the first fragment on */
-    if (proto == 1 && offset0 && len >= ihl + 1) {
+     * problem); a fragmented one (never sent: 576 bytes at most) stays whole where it is */
+    if (proto == 1 && !frag && len >= ihl + 1) {
         uint8_t t = p[ihl];
         return t == 3 || t == 4 || t == 5 || t == 11 || t == 12 ? GW_STEER_BROADCAST
                                                                 : GW_STEER_LOCAL;
