@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* synack gateway --threads N: N copies of the gateway's loop (cmd_gateway.c's serve), each
  * with its own stack, relay, UDP and ICMP tables and its own queue of a multi-queue TAP
- * (or TUN, --tun);
- * the library has no global state, so the stacks never meet. The limits (--max-conns,
+ * (or TUN, --tun); the library has no global state, so the stacks never meet. The limits (--max-conns,
  * --max-pending, --max-udp-flows, --max-buffer) are split evenly, each thread enforcing
  * its share without locks (a flow hash is even enough that a share fills about when the
  * whole would; the sum of the shares never passes the limit). Thread 0 also owns the --forward
