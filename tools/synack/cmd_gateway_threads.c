@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* synack gateway --threads N: N copies of the gateway's loop (cmd_gateway.c's serve), each
  * with its own stack, relay, UDP and ICMP tables and its own queue of a multi-queue TAP
- * (or TUN, --tun); the library has no global state, so the stacks never meet. The limits (--max-conns,
- * --max-pending, --max-udp-flows, --max-buffer) are split evenly, each thread enforcing
- * its share without locks (a flow hash is even enough that a share fills about when the
+ * (or TUN, --tun); the library has no global state, so the stacks never meet. The limits
+ * (--max-conns, --max-pending, --max-udp-flows, --max-buffer) are split evenly, each thread
+ * enforcing its share without locks (a flow hash is even enough that a share fills about when the
  * whole would; the sum of the shares never passes the limit). Thread 0 also owns the --forward
  * listeners and the control socket; for a report it stops the others at a safe point of their loops
  * and reads everyone's tables (cmd_gateway_ctl.c). Frames read on the wrong queue are handed over
