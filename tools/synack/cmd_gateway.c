@@ -466,11 +466,6 @@ int cmd_gateway(int argc, char **argv)
         gw_usage(stderr);
         return 2;
     }
-    if (o.tun && o.threads > 1) {
-        /* The steering of frames between threads reads Ethernet headers. */
-        fprintf(stderr, "synack gateway: --threads N>1 needs a TAP, not --tun\n");
-        return 2;
-    }
     static synack_tuntap dev[GW_MAX_THREADS];
     if (gw_fd_budget(&o) != 0)
         return 1;

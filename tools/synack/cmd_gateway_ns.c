@@ -69,11 +69,12 @@ static void *attach_thread(void *arg)
     }
     /* --threads: the other queues of the same device, found by its name in this namespace */
     for (uint32_t q = 1; q < o->threads; q++) {
-        rc = synack_tuntap_open_ex(&j->dev[q], j->dev->name, SYNACK_LINK_ETHERNET,
-                                   (o->no_offload ? 0 : SYNACK_TUNTAP_OFFLOAD) |
-                                       SYNACK_TUNTAP_MULTI_QUEUE);
+        rc = synack_tuntap_open_ex(
+            &j->dev[q], j->dev->name, o->tun ? SYNACK_LINK_IP : SYNACK_LINK_ETHERNET,
+            (o->no_offload ? 0 : SYNACK_TUNTAP_OFFLOAD) | SYNACK_TUNTAP_MULTI_QUEUE);
         if (rc < 0) {
-            snprintf(j->err, sizeof(j->err), "TAP %s queue %u: %s", j->dev->name, q, strerror(-rc));
+            snprintf(j->err, sizeof(j->err), "%s %s queue %u: %s", o->tun ? "TUN" : "TAP",
+                     j->dev->name, q, strerror(-rc));
             while (q-- > 0)
                 synack_tuntap_close(&j->dev[q]);
             return NULL;

@@ -24,7 +24,8 @@ const char gw_opts_usage[] =
     "                  (0, the default: never), so a peer gone without a trace (its RST\n"
     "                  lost) frees its relay\n"
     "  --threads N|auto  N stacks (1..64; auto: the online cores), each on a queue of a\n"
-    "                  multi-queue TAP with its own loop; the limits are split among them\n";
+    "                  multi-queue TAP (or TUN, with --tun) with its own loop; the limits\n"
+    "                  are split among them\n";
 
 #define GW_DEF_PENDING 64
 

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* synack gateway --threads N: N copies of the gateway's loop (cmd_gateway.c's serve), each
- * with its own stack, relay, UDP and ICMP tables and its own queue of a multi-queue TAP;
- * the library has no global state, so the stacks never meet. The limits (--max-conns,
- * --max-pending, --max-udp-flows, --max-buffer) are split evenly, each thread enforcing
- * its share without locks (a flow hash is even enough that a share fills about when the
+ * with its own stack, relay, UDP and ICMP tables and its own queue of a multi-queue TAP
+ * (or TUN, --tun); the library has no global state, so the stacks never meet. The limits
+ * (--max-conns, --max-pending, --max-udp-flows, --max-buffer) are split evenly, each thread
+ * enforcing its share without locks (a flow hash is even enough that a share fills about when the
  * whole would; the sum of the shares never passes the limit). Thread 0 also owns the --forward
  * listeners and the control socket; for a report it stops the others at a safe point of their loops
  * and reads everyone's tables (cmd_gateway_ctl.c). Frames read on the wrong queue are handed over
  * (cmd_gateway_steer.c, cmd_gateway_inbox.c). */
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,9 @@ int gw_thread_steer(gw_thread *th, const uint8_t *frame, size_t len, const synac
 {
     gw_threads *a = th->all;
     uint32_t owner = th->idx;
-    switch (gw_steer_frame(&a->steer, th->idx, frame, len, &owner)) {
+    gw_steer_verdict v = a->steer.tun ? gw_steer_packet(&a->steer, th->idx, frame, len, &owner)
+                                      : gw_steer_frame(&a->steer, th->idx, frame, len, &owner);
+    switch (v) {
     case GW_STEER_LOCAL:
         return 0;
     case GW_STEER_BROADCAST:
@@ -106,6 +109,11 @@ void gw_thread_finish(gw_thread *th)
     if (!th)
         return;
     gw_threads *a = th->all;
+    /* The signal woke one thread's poll: the others' would sleep out their timeouts (up to
+     * a second) before seeing the stop. */
+    for (uint32_t i = 0; i < a->n; i++)
+        if (i != th->idx)
+            gw_inbox_wake(&a->t[i].inbox);
     if (th->idx != 0) { /* parked for good: thread 0's control socket may still ask */
         pthread_mutex_lock(&a->mu);
         a->parked++;
@@ -315,11 +323,19 @@ int gw_threads_run(const gw_opts *o, synack_tuntap *devs)
         }
         started++;
     }
+    /* SIGINT/SIGTERM go to a thread that polls (its poll returns, it stops the others), not
+     * to this one, which only waits. */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
     for (uint32_t i = 0; i < started; i++) {
         pthread_join(a->t[i].tid, NULL);
         if (a->t[i].rc)
             rc = a->t[i].rc;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     for (uint32_t i = 0; i < ninit; i++)
         gw_inbox_destroy(&a->t[i].inbox);
     pthread_barrier_destroy(&a->start);

@@ -30,13 +30,18 @@ typedef struct gw_steer {
     uint8_t fwd_proto[GW_MAX_FORWARDS]; /* 6 or 17 (--forward udp:) */
     uint8_t fwd_v6[GW_MAX_FORWARDS];    /* tcp6: / udp6: */
     uint8_t addr6[16], gw6[16];         /* with --ipv6 */
+    uint8_t tun;                        /* --tun: the queues carry bare IP packets */
 } gw_steer;
 
 void gw_steer_init(gw_steer *s, const gw_opts *o, uint32_t n);
 /* The verdict for an Ethernet frame read on thread self's queue; *owner is set for
- * GW_STEER_HAND. */
+ * GW_STEER_HAND (always below s->n). */
 gw_steer_verdict gw_steer_frame(const gw_steer *s, uint32_t self, const uint8_t *frame, size_t len,
                                 uint32_t *owner);
+/* The same for a bare IPv4 or IPv6 packet (a TUN's, --tun), the version from its first
+ * byte. */
+gw_steer_verdict gw_steer_packet(const gw_steer *s, uint32_t self, const uint8_t *pkt, size_t len,
+                                 uint32_t *owner);
 
 /* A thread's inbox: frames other threads read for it, bounded in frames and bytes. */
 #define GW_INBOX_FRAMES 512

@@ -48,6 +48,8 @@ PY
 # then still sends (socat in the container).
 gw_check_half_close() {
     local addr=$1 got
+    # a previous call's "up" must not pass for this server's (hbg truncates in the background)
+    rm -f "$WORK/halfsrv.out"
     hbg halfsrv python3 -c '
 import socket, sys
 l = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
@@ -228,4 +230,28 @@ gw_check_ping() {
     *"2 received"*) ;;
     *) fail "ping $1: $out" ;;
     esac
+}
+
+# gw_check_udp_echoes ADDR PORT [ADDR PORT ...]: a datagram from the container to each host
+# echo server comes back from it (returns at the answer: no wait for more, as socat's -t).
+gw_check_udp_echoes() {
+    cx timeout 10 python3 - "$@" <<'PY' || fail "UDP echo to $*"
+import os, socket, sys
+a = sys.argv[1:]
+for addr, port in zip(a[0::2], map(int, a[1::2])):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(1)
+    q = os.urandom(32)
+    for _ in range(3):
+        s.sendto(q, (addr, port))
+        try:
+            r, peer = s.recvfrom(100)
+            break
+        except socket.timeout:
+            continue
+    else:
+        raise SystemExit("no echo from %s port %d" % (addr, port))
+    assert r == q and peer[:2] == (addr, port), (addr, port, r, peer)
+PY
+    log "UDP echo from $*"
 }
