@@ -68,9 +68,9 @@ typedef struct synack_route6 {
                            minimum only TCP's segments follow it (as Linux's) */
     uint16_t advmss;    /* as synack_route's; 0: from the MTU (MTU - 60) */
     uint16_t initcwnd;  /* initial cwnd in segments, 1..1024; 0: cfg.initial_cwnd_segs */
-    uint8_t gateway[16]; /* next hop (`via`), usually link-local (fe80::/10), else inside
-                            netif.addr6's prefix; all zero: none. Ignored on a
-                            SYNACK_LINK_IP link */
+    /* next hop (`via`), usually link-local (fe80::/10), else inside netif.addr6's prefix;
+     * all zero: none. Ignored on a SYNACK_LINK_IP link */
+    uint8_t gateway[16];
 } synack_route6;
 
 /* The IPv6 table's synack_route_set, _del and _lookup: the same rules and errnos, with
