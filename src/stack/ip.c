@@ -53,13 +53,6 @@ int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const syna
     return rc;
 }
 
-static int on_link(const synack_stack *st, uint32_t dst)
-{
-    uint8_t p = st->cfg.netif.prefix_len;
-    uint32_t mask = p == 0 ? 0 : p >= 32 ? 0xffffffffu : ~((1u << (32 - p)) - 1);
-    return (dst & mask) == (st->cfg.netif.addr & mask);
-}
-
 int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len)
 {
     return ip_output_meta(st, dst, proto, l4, l4_len, NULL);
@@ -122,7 +115,7 @@ int ip_output_frag(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto, 
     eth_hdr eh = {.ethertype = ETHERTYPE_IPV4};
     memcpy(eh.src, nif->mac, 6);
     eth_emit(frame, ETH_HDR_LEN, &eh);
-    uint32_t nexthop = on_link(st, dst) ? dst : nif->gateway;
+    uint32_t nexthop = route_next_hop(st, dst);
     if (nexthop == 0) {
         stack_count(st, SYNACK_CTR_OutDiscards);
         return -ENETUNREACH;

@@ -97,12 +97,15 @@ static int eth_send(synack_stack *st, uint8_t *ip, size_t len, const uint8_t mac
     return eth_send_meta(st, ip, len, mac, NULL);
 }
 
-/* The next hop for dst into nh: dst itself when it is on link (link-local, inside our
+/* The next hop for dst into nh: a route's when one more specific than the on-link
+ * prefixes says (route_nh.c), else dst itself when it is on link (link-local, inside our
  * prefix or an advertised on-link one), else gateway6, else a default router that
  * advertised itself (RFC 4861 5.2). 0: none. */
 static int next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh)
 {
     const synack_netif *nif = &st->cfg.netif;
+    if (route6_next_hop(st, dst, nh))
+        return 1;
     *nh = *dst;
     uint8_t plen = nif->prefix6_len;
     int on_link = ipv6_addr_is_link_local(dst);

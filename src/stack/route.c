@@ -18,7 +18,7 @@ static uint32_t prefix_mask(uint8_t len)
 /* The metrics both families' routes carry. */
 static int metrics_valid(const synack_stack *st, uint8_t flags, uint16_t mtu, uint16_t initcwnd)
 {
-    if (flags & ~SYNACK_ROUTE_MTU_LOCK)
+    if (flags & ~(SYNACK_ROUTE_MTU_LOCK | SYNACK_ROUTE_ON_LINK))
         return 0;
     if (mtu && (mtu < ROUTE_MIN_MTU || mtu > st->cfg.netif.mtu))
         return 0;
@@ -44,6 +44,9 @@ int synack_route_set(synack_stack *st, const synack_route *r)
 {
     if (!st || !r || !route_valid(st, r))
         return -EINVAL;
+    int rc = route_gateway_check(st, r);
+    if (rc)
+        return rc;
     if (st->cb_depth > 0)
         return -EBUSY;
     synack_route *s = slot_of(st, r->dst, r->prefix_len);
@@ -133,6 +136,9 @@ int synack_route6_set(synack_stack *st, const synack_route6 *r)
     if (!st || !r || r->prefix_len > 128 || !host_bits_clear(r->dst, r->prefix_len) ||
         !metrics_valid(st, r->flags, r->mtu, r->initcwnd))
         return -EINVAL;
+    int rc = route6_gateway_check(st, r);
+    if (rc)
+        return rc;
     if (st->cb_depth > 0)
         return -EBUSY;
     synack_route6 *s = slot6_of(st, r->dst, r->prefix_len);

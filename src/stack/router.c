@@ -53,6 +53,17 @@ int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst)
     return 0;
 }
 
+int ip6_ra_on_link_len(const synack_stack *st, const ipv6_addr *dst)
+{
+    int best = -1;
+    for (int i = 0; i < RA_MAX_PREFIXES; i++) {
+        const ra_prefix *p = &st->ra_prefixes[i];
+        if (p->expires > st->now && prefix_match(dst->b, p->prefix, p->len) && p->len > best)
+            best = p->len;
+    }
+    return best;
+}
+
 void ip6_ra_not_router(synack_stack *st, const ipv6_addr *addr)
 {
     for (int i = 0; i < RA_MAX_ROUTERS; i++) {

@@ -377,6 +377,8 @@ void ip6_dad_delay(synack_stack *st);
 /* router.c: Router Advertisements (RFC 4861 6.3.4) and SLAAC (RFC 4862 5.5). */
 void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst);
+/* The longest advertised on-link prefix holding dst: its length, or -1. */
+int ip6_ra_on_link_len(const synack_stack *st, const ipv6_addr *dst);
 int ip6_ra_default_router(const synack_stack *st, ipv6_addr *out);
 /* 7.2.5: an NA said addr is no longer a router: off the Default Router List. */
 void ip6_ra_not_router(synack_stack *st, const ipv6_addr *addr);
@@ -449,6 +451,14 @@ typedef struct route_metrics {
  * 1, or 0 and all zero without one. */
 int route_metrics_of(const synack_stack *st, const uint8_t *a6, uint32_t a4, route_metrics *m);
 void route_destroy(synack_stack *st);
+/* route_nh.c: a route's gateway as synack_route_set / synack_route6_set check it (0 or
+ * the negative errno), and the next hop a destination takes on Ethernet. IPv4: the
+ * address to resolve, 0 for none. IPv6: 1 and *nh when a route decides, 0 when the
+ * netif's rule does (nd.c). */
+int route_gateway_check(const synack_stack *st, const synack_route *r);
+int route6_gateway_check(const synack_stack *st, const synack_route6 *r);
+uint32_t route_next_hop(const synack_stack *st, uint32_t dst);
+int route6_next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh);
 /* Hands a finished frame to the netif: output_ex with meta when the netif has it, else
  * output. Does not count. */
 int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta);

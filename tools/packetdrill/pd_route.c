@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The host's routes under profile=linux: the namespace's IPv4 and IPv6 routes that carry
  * TCP metrics (`ip [-6] route ... mtu [lock] N advmss N initcwnd N`) become the stack's
- * route tables (synack_route_set, synack_route6_set), as a Linux socket would meet them.
+ * route tables (synack_route_set, synack_route6_set), as a Linux socket would meet them,
+ * with their `via` as the route's gateway where the stack takes it (the shim's link is
+ * point-to-point, where a gateway changes nothing; one the stack refuses is left out).
  * Scripts change routes between calls, so the tables are read again (a netlink dump of the
  * main table per family, a handful of routes) before the calls that make or use a
  * connection (pd_sock.c) and before each packet packetdrill injects (pd_core.c); the stack
@@ -79,6 +81,8 @@ static int read_route(struct nlmsghdr *h, uint32_t link_mtu, pd_any_route *r)
     for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
         if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) >= alen)
             memcpy(r->r6.dst, RTA_DATA(a), alen);
+        else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) >= alen)
+            memcpy(r->r6.gateway, RTA_DATA(a), alen);
         else if (a->rta_type == RTA_METRICS)
             any = read_metrics(RTA_DATA(a), (int)RTA_PAYLOAD(a), link_mtu, &r->r6);
     }
@@ -145,7 +149,9 @@ static synack_route as_v4(const synack_route6 *r)
                           .flags = r->flags,
                           .mtu = r->mtu,
                           .advmss = r->advmss,
-                          .initcwnd = r->initcwnd};
+                          .initcwnd = r->initcwnd,
+                          .gateway = (uint32_t)r->gateway[0] << 24 | (uint32_t)r->gateway[1] << 16 |
+                                     (uint32_t)r->gateway[2] << 8 | r->gateway[3]};
 }
 
 static void sync_v4(pd_shim *sh)
@@ -162,9 +168,16 @@ static void sync_v4(pd_shim *sh)
     for (int i = 0; i < sh->nroutes; i++)
         synack_route_del(sh->st, sh->routes[i].dst, sh->routes[i].prefix_len);
     sh->nroutes = 0;
-    for (int i = 0; i < n; i++)
-        if (synack_route_set(sh->st, &now[i]) == 0)
+    for (int i = 0; i < n; i++) {
+        synack_route r = now[i];
+        int rc = synack_route_set(sh->st, &r);
+        if (rc != 0 && r.gateway) { /* the metrics still hold */
+            r.gateway = 0;
+            rc = synack_route_set(sh->st, &r);
+        }
+        if (rc == 0) /* as dumped: what the next dump is compared with */
             sh->routes[sh->nroutes++] = now[i];
+    }
 }
 
 static void sync_v6(pd_shim *sh)
@@ -181,9 +194,17 @@ static void sync_v6(pd_shim *sh)
     for (int i = 0; i < sh->nroutes6; i++)
         synack_route6_del(sh->st, sh->routes6[i].dst, sh->routes6[i].prefix_len);
     sh->nroutes6 = 0;
-    for (int i = 0; i < n; i++)
-        if (synack_route6_set(sh->st, &now[i]) == 0)
+    static const uint8_t zero[16];
+    for (int i = 0; i < n; i++) {
+        synack_route6 r = now[i];
+        int rc = synack_route6_set(sh->st, &r);
+        if (rc != 0 && memcmp(r.gateway, zero, 16) != 0) {
+            memset(r.gateway, 0, 16);
+            rc = synack_route6_set(sh->st, &r);
+        }
+        if (rc == 0)
             sh->routes6[sh->nroutes6++] = now[i];
+    }
 }
 
 void pd_route_sync(pd_shim *sh)
