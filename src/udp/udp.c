@@ -260,6 +260,8 @@ static int dest_read(const synack_stack *st, const synack_sock *so, const struct
             return -ENETUNREACH; /* no IPv6 address; multicast is not supported */
         if (so->udp->v4only)
             return -EADDRNOTAVAIL; /* bound to an IPv4 address (as TCP's connect) */
+    } else if ((out->v4 >> 28) == 0xe) {
+        return -ENETUNREACH; /* multicast is not supported: no route, as Linux without one */
     } else if (so->bound6) {
         return -EADDRNOTAVAIL;
     } else if (st->cfg.netif.addr == 0) {
