@@ -437,7 +437,8 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
 #define UDP_RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC)
 
 long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, struct sockaddr *src,
-                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen)
+                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen,
+                  synack_recv_info *info)
 {
     synack_sock *so = &st->socks[s];
     udp_sock *u = so->udp;
@@ -467,6 +468,15 @@ long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, str
     } else {
         sin_write(src, srclen, d->saddr, d->sport);
         sin_write(dst, dstlen, d->daddr, d->dport);
+    }
+    /* Linux's udp(v6)_recvmsg: an IPv4 datagram gets IP_* control messages, an IPv6 one
+     * IPV6_* ones, whatever the socket's family */
+    if (info && !d->v6 && u->recvttl) {
+        info->flags |= SYNACK_RECV_TTL;
+        info->ttl = d->ttl;
+    } else if (info && d->v6 && u->rxhlim) {
+        info->flags |= SYNACK_RECV_HOPLIMIT;
+        info->hoplimit = d->ttl;
     }
     long ret = (flags & MSG_TRUNC) ? (long)d->len : (long)n;
     if (!(flags & MSG_PEEK)) {
