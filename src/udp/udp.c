@@ -260,12 +260,12 @@ static int dest_read(const synack_stack *st, const synack_sock *so, const struct
             return -ENETUNREACH; /* no IPv6 address; multicast is not supported */
         if (so->udp->v4only)
             return -EADDRNOTAVAIL; /* bound to an IPv4 address (as TCP's connect) */
-    } else if ((out->v4 >> 28) == 0xe) {
-        return -ENETUNREACH; /* multicast is not supported: no route, as Linux without one */
     } else if (so->bound6) {
         return -EADDRNOTAVAIL;
-    } else if (st->cfg.netif.addr == 0) {
-        return -ENETUNREACH; /* IPv6-only: no IPv4 route, as Linux with no IPv4 address */
+    } else if (st->cfg.netif.addr == 0 || (out->v4 >> 28) == 0xe) {
+        /* IPv6-only, or a multicast group (not supported): no IPv4 route, as Linux has
+         * none without an address or a multicast route */
+        return -ENETUNREACH;
     }
     return 0;
 }
