@@ -92,6 +92,11 @@ typedef uint32_t synack_socklen_t;
 /* int 0..255, -1 = the default (an RA's Cur Hop Limit, else 64): the hop limit of the
  * unicast IPv6 packets it sends */
 #define SYNACK_IPV6_UNICAST_HOPS 16
+/* int 0/1 (AF_INET6 UDP and echo sockets): synack_recvfrom_info() gives an IPv6 datagram's
+ * hop limit */
+#define SYNACK_IPV6_RECVHOPLIMIT 51
+/* int 0/1 (UDP and echo sockets): synack_recvfrom_info() gives an IPv4 datagram's TTL */
+#define SYNACK_IP_RECVTTL 12
 #define SYNACK_IP_PMTUDISC_DONT 0
 #define SYNACK_IP_PMTUDISC_WANT 1 /* the default */
 #define SYNACK_IP_PMTUDISC_DO 2
@@ -643,6 +648,21 @@ ssize_t synack_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flag
 ssize_t synack_recvfrom_to(synack_stack *st, int s, void *buf, size_t len, int flags,
                            struct sockaddr *src, synack_socklen_t *srclen, struct sockaddr *dst,
                            synack_socklen_t *dstlen);
+/* What Linux's recvmsg() hands over as control messages with a datagram, for the options
+ * that ask for them: `flags` says which members hold a value. */
+#define SYNACK_RECV_TTL 0x1      /* ttl: SYNACK_IP_RECVTTL set, an IPv4 datagram (IP_TTL) */
+#define SYNACK_RECV_HOPLIMIT 0x2 /* hoplimit: SYNACK_IPV6_RECVHOPLIMIT set, an IPv6 one */
+typedef struct synack_recv_info {
+    uint32_t flags; /* SYNACK_RECV_* */
+    int ttl;        /* the TTL its IPv4 header arrived with */
+    int hoplimit;   /* the hop limit its IPv6 header arrived with */
+} synack_recv_info;
+/* synack_recvfrom() that also fills *info (when not NULL) for the datagram it pops (or, with
+ * MSG_PEEK, shows); info->flags 0 when it returns no datagram. UDP and echo sockets only
+ * (-EOPNOTSUPP on TCP). */
+ssize_t synack_recvfrom_info(synack_stack *st, int s, void *buf, size_t len, int flags,
+                             struct sockaddr *src, synack_socklen_t *srclen,
+                             synack_recv_info *info);
 /* synack_sendto() from the address and port `from` instead of the socket's: a
  * SYNACK_UDP_CATCH_ALL socket answering as the destination a datagram was sent to. -EINVAL
  * on any other socket or for a port 0; -EOPNOTSUPP on TCP. */

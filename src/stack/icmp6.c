@@ -332,7 +332,7 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
         sock_addr from = {.v6 = 1}, to = {.v6 = 1, .port = (uint16_t)(m.rest >> 16)};
         memcpy(from.a6, h->src.b, 16);
         memcpy(to.a6, h->dst.b, 16);
-        if (!ping_input(st, &from, &to, p, len))
+        if (!ping_input(st, &from, &to, p, len, h->hop_limit))
             stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-ignored");
         return;
     }

@@ -258,7 +258,7 @@ static void icmp_input(synack_stack *st, const ipv4_hdr *ip)
     if (m.type == ICMP_ECHO_REPLY) {
         stack_count(st, SYNACK_CTR_InEchoReps);
         sock_addr from = {.v4 = ip->src}, to = {.v4 = ip->dst, .port = (uint16_t)(m.rest >> 16)};
-        if (ping_input(st, &from, &to, ip->payload, ip->payload_len))
+        if (ping_input(st, &from, &to, ip->payload, ip->payload_len, ip->ttl))
             return;
     }
     if (m.type == ICMP_DEST_UNREACH || m.type == ICMP_TIME_EXCEEDED ||

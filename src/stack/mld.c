@@ -20,7 +20,9 @@
  * ignored. Entering or leaving the mode cancels whatever was pending (8.2.1). Another
  * listener's MLDv1 Report for a group whose answer we are delaying answers for us too
  * (RFC 2710 4); a Done is sent all the same (4 allows it: the router asks whether anyone
- * is left). */
+ * is left). The Robustness Variable and Query Interval are the last MLDv2 query's QRV and
+ * QQIC (5.1.8, 5.1.9; 0 in either: the defaults, 2 and 125 s): they time MLDv1 mode (9.12)
+ * and count the reports of a join or leave after start-up (6.1). */
 #include <string.h>
 
 #include "stack/stack_impl.h"
@@ -32,10 +34,38 @@
 #define MLD2_IS_EXCLUDE 2           /* Current State Record: MODE_IS_EXCLUDE (5.2.12) */
 #define MLD_QUERY 130
 #define MLD_V1_QUERY_LEN 24 /* an MLDv1 query (RFC 2710); MLDv2's is at least 28 */
+
+#define MLD_ROBUSTNESS 2       /* Robustness Variable's default (9.1) */
+#define MLD_QUERY_INTERVAL 125 /* Query Interval's default, s (9.2) */
+
 /* 9.12's Older Version Querier Present Timeout, Robustness Variable x Query Interval +
- * Query Response Interval: an MLDv1 query carries neither of the first two, so their
- * defaults (9.1, 9.2); its Maximum Response Delay is its querier's third (9.3). */
-#define MLD_OLDER_QUERIER_US ((uint64_t)2 * 125 * 1000000)
+ * Query Response Interval, in us. An MLDv1 query carries neither of the first two: the
+ * last MLDv2 query's (5.1.8, 5.1.9), else their defaults; its Maximum Response Delay is
+ * its querier's third (9.3). */
+static uint64_t older_querier_us(const synack_stack *st, uint32_t max_ms)
+{
+    uint64_t qrv = st->mld_qrv ? st->mld_qrv : MLD_ROBUSTNESS;
+    uint64_t qi = st->mld_qi_s ? st->mld_qi_s : MLD_QUERY_INTERVAL;
+    return qrv * qi * 1000000u + (uint64_t)max_ms * 1000u;
+}
+
+/* How many times a State Change Report is sent (6.1: Robustness Variable - 1
+ * retransmissions): the querier's QRV once one was heard, else cfg.mld_reports; a
+ * cfg.mld_reports of 0 (no unsolicited reports) stays 0. */
+static uint8_t robustness(const synack_stack *st)
+{
+    return st->cfg.mld_reports && st->mld_qrv ? st->mld_qrv : st->cfg.mld_reports;
+}
+
+/* 5.1.8, 5.1.9: a querier's QRV and QQIC (a code as the Maximum Response Code's, 5.1.3,
+ * in seconds) replace ours; 0 in either means the default (9.1, 9.2). Every value the
+ * fields can hold is one the RFC allows: QRV at most 7, QQI at most 31744 s. */
+static void learn_querier(synack_stack *st, const uint8_t *q)
+{
+    uint8_t qqic = q[17];
+    st->mld_qrv = q[16] & 7;
+    st->mld_qi_s = qqic < 128 ? qqic : (uint32_t)((qqic & 0x0f) | 0x10) << (((qqic >> 4) & 7) + 3);
+}
 
 /* Our solicited-node groups: one, or two when the addresses' low 24 bits differ; none for
  * an address DAD found a duplicate (it is never ours). */
@@ -143,6 +173,8 @@ void ip6_mld_init(synack_stack *st)
     st->mld_leave_left = 0;
     st->mld_leave_timer = UINT64_MAX;
     st->mld_v1_until = 0;
+    st->mld_qrv = 0;
+    st->mld_qi_s = 0;
 }
 
 void ip6_mld_leave(synack_stack *st, const ipv6_addr *addr)
@@ -156,13 +188,13 @@ void ip6_mld_leave(synack_stack *st, const ipv6_addr *addr)
     /* 6.1: as a join, Robustness Variable reports; one pending leave at a time (a second
      * address gone takes the remaining reports over) */
     st->mld_leave_group = sn;
-    st->mld_leave_left = v1_mode(st) ? 1 : st->cfg.mld_reports; /* MLDv1: one Done */
+    st->mld_leave_left = v1_mode(st) ? 1 : robustness(st); /* MLDv1: one Done */
     st->mld_leave_timer = st->mld_leave_left ? st->now : UINT64_MAX;
 }
 
 void ip6_mld_start(synack_stack *st)
 {
-    st->mld_left = st->cfg.mld_reports;
+    st->mld_left = robustness(st);
     if (st->mld_left)
         st->mld_timer = st->now;
 }
@@ -236,12 +268,13 @@ void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         if (!v1_mode(st))
             cancel_pending(st);
         /* never 0, which means MLDv2 */
-        st->mld_v1_until = st->now + MLD_OLDER_QUERIER_US + (uint64_t)max_ms * 1000u;
+        st->mld_v1_until = st->now + older_querier_us(st, max_ms);
     } else if (v1_mode(st)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "mld-v2-query-in-v1-mode");
         return;
     } else {
         max_ms = max_resp_ms(code);
+        learn_querier(st, m->payload);
     }
     ipv6_addr q, g[2];
     memcpy(q.b, m->payload, 16);

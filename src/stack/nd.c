@@ -286,6 +286,7 @@ void ip6_nd_poll(synack_stack *st)
     ip6_dad_poll(st);
     ip6_rs_poll(st); /* after DAD: the link-local address it waits for may be in use now */
     ip6_ra_poll(st);
+    nd_cache_redraw(&st->nd, st->now, &st->rng);
     (void)nd_poll(&st->nd, st->now);
 }
 

@@ -30,6 +30,19 @@ void nd_cache_set_reachable(nd_cache *c, uint64_t base_us, synack_rng *rng)
 {
     c->cfg.base_reachable_us = base_us;
     c->reachable_us = base_us / 2 + rng_next(rng) % (base_us + 1);
+    c->redraw_at = 0; /* a new value: the period starts again at the next redraw call */
+}
+
+void nd_cache_redraw(nd_cache *c, uint64_t now, synack_rng *rng)
+{
+    if (c->redraw_at == 0) {
+        c->redraw_at = now + ND_REDRAW_US;
+        return;
+    }
+    if (now < c->redraw_at)
+        return;
+    nd_cache_set_reachable(c, c->cfg.base_reachable_us, rng);
+    c->redraw_at = now + ND_REDRAW_US;
 }
 
 int nd_cache_init(nd_cache *c, const nd_config *cfg, const synack_allocator *mem, const nd_ops *ops,

@@ -86,6 +86,7 @@ typedef struct nd_cache {
     nd_ops ops;
     nd_entry *e;           /* cfg.size */
     uint64_t reachable_us; /* ReachableTime, re-drawn by nd_cache_set_reachable. */
+    uint64_t redraw_at;    /* nd_cache_redraw's next draw; 0: its first call sets it */
     size_t qbytes;         /* Bytes waiting over all entries. */
     nd_counters ctr;
     uint32_t hint; /* The entry nd_resolve last answered from: nd_confirm's first guess. */
@@ -104,6 +105,14 @@ void nd_cache_destroy(nd_cache *c);
 /* Sets BaseReachableTime (an RA's Reachable Time, 6.3.4) and draws ReachableTime
  * uniformly from [0.5, 1.5] times it (MIN/MAX_RANDOM_FACTOR, 6.3.2). */
 void nd_cache_set_reachable(nd_cache *c, uint64_t base_us, synack_rng *rng);
+
+/* RFC 4861 6.3.4: ReachableTime is drawn again at least every few hours, so that hosts
+ * that drew alike drift apart; here every ND_REDRAW_US (Linux's neighbour table does it
+ * every 300 s), counted from the first call and from the last nd_cache_set_reachable. Due
+ * only when called (the stack's poll): an idle stack is not woken for it, as nothing uses
+ * the value until a neighbor is confirmed. */
+#define ND_REDRAW_US (300ull * 1000000u)
+void nd_cache_redraw(nd_cache *c, uint64_t now, synack_rng *rng);
 
 /* Resolves addr for sending pkt (len bytes, the whole IPv6 packet) at now (7.2.2, 7.3.3).
  * Returns 0 with mac filled: send it now (a STALE entry moves to DELAY). 1: the packet

@@ -705,7 +705,7 @@ ssize_t synack_recv(synack_stack *st, int s, void *buf, size_t len, int flags)
     API_ENTER(st);
     if (sock_get(st, s) && st->socks[s].udp)
         return ret_event(st, "recv", s,
-                         udp_recvfrom(st, s, buf, len, flags, NULL, NULL, NULL, NULL));
+                         udp_recvfrom(st, s, buf, len, flags, NULL, NULL, NULL, NULL, NULL));
     tcp_conn *c = NULL;
     long rc = check_flags(st, s, flags, RECV_FLAGS);
     if (rc == 0 && !buf && len > 0)
@@ -748,7 +748,7 @@ ssize_t synack_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flag
         return synack_recv(st, s, buf, len, flags);
     }
     return ret_event(st, "recvfrom", s,
-                     udp_recvfrom(st, s, buf, len, flags, src, srclen, NULL, NULL));
+                     udp_recvfrom(st, s, buf, len, flags, src, srclen, NULL, NULL, NULL));
 }
 
 ssize_t synack_recvfrom_to(synack_stack *st, int s, void *buf, size_t len, int flags,
@@ -759,7 +759,20 @@ ssize_t synack_recvfrom_to(synack_stack *st, int s, void *buf, size_t len, int f
     synack_sock *so = sock_get(st, s);
     long rc = !so        ? -EBADF
               : !so->udp ? -EOPNOTSUPP
-                         : udp_recvfrom(st, s, buf, len, flags, src, srclen, dst, dstlen);
+                         : udp_recvfrom(st, s, buf, len, flags, src, srclen, dst, dstlen, NULL);
+    return ret_event(st, "recvfrom", s, rc);
+}
+
+ssize_t synack_recvfrom_info(synack_stack *st, int s, void *buf, size_t len, int flags,
+                             struct sockaddr *src, socklen_t *srclen, synack_recv_info *info)
+{
+    API_ENTER(st);
+    synack_sock *so = sock_get(st, s);
+    if (info)
+        memset(info, 0, sizeof(*info));
+    long rc = !so        ? -EBADF
+              : !so->udp ? -EOPNOTSUPP
+                         : udp_recvfrom(st, s, buf, len, flags, src, srclen, NULL, NULL, info);
     return ret_event(st, "recvfrom", s, rc);
 }
 
@@ -1010,12 +1023,25 @@ static int set_recverr(synack_sock *so, int v)
     return 0;
 }
 
+/* IP_RECVTTL / IPV6_RECVHOPLIMIT: only datagrams carry the value (synack_recvfrom_info);
+ * on TCP, whose bytes come with no control messages, the option is missing. */
+static int set_recv_hops(synack_sock *so, int name, int v)
+{
+    if (!so->udp)
+        return -ENOPROTOOPT;
+    if (name == SYNACK_IP_RECVTTL)
+        so->udp->recvttl = v != 0;
+    else
+        so->udp->rxhlim = v != 0;
+    return 0;
+}
+
 /* IPPROTO_IPV6 options of an AF_INET6 socket: IPV6_V6ONLY, settable until the socket has
  * a port (as Linux: -EINVAL after bind, listen or connect). */
 static int set_ipv6_option(synack_sock *so, int name, const void *val, socklen_t len)
 {
     if (!so->v6 || (name != SYNACK_IPV6_V6ONLY && name != SYNACK_IPV6_RECVERR &&
-                    name != SYNACK_IPV6_UNICAST_HOPS))
+                    name != SYNACK_IPV6_UNICAST_HOPS && name != SYNACK_IPV6_RECVHOPLIMIT))
         return -ENOPROTOOPT;
     int v;
     int rc = get_int(val, len, &v);
@@ -1023,6 +1049,8 @@ static int set_ipv6_option(synack_sock *so, int name, const void *val, socklen_t
         return rc;
     if (name == SYNACK_IPV6_RECVERR)
         return set_recverr(so, v);
+    if (name == SYNACK_IPV6_RECVHOPLIMIT)
+        return set_recv_hops(so, name, v);
     if (name == SYNACK_IPV6_UNICAST_HOPS) {
         /* read when a packet is built; 0 is a valid hop limit here (as Linux) */
         if (v < -1 || v > 255)
@@ -1055,7 +1083,7 @@ static int get_ip_int(const void *val, socklen_t len, int *out)
 static int set_ip_option(synack_sock *so, int name, const void *val, socklen_t len)
 {
     if (name != IP_TOS && name != IP_MTU_DISCOVER && name != IP_FREEBIND &&
-        name != SYNACK_IP_RECVERR && name != SYNACK_IP_TTL)
+        name != SYNACK_IP_RECVERR && name != SYNACK_IP_TTL && name != SYNACK_IP_RECVTTL)
         return -ENOPROTOOPT;
     int v;
     int rc = get_ip_int(val, len, &v);
@@ -1063,6 +1091,8 @@ static int set_ip_option(synack_sock *so, int name, const void *val, socklen_t l
         return rc;
     if (name == SYNACK_IP_RECVERR)
         return set_recverr(so, v);
+    if (name == SYNACK_IP_RECVTTL)
+        return set_recv_hops(so, name, v);
     if (name == IP_TOS) {
         /* TCP owns the ECN field (RFC 3168 6.1.1: not the application's to set) */
         so->knobs.tos = (uint8_t)(v & ~0x03);
@@ -1297,6 +1327,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             return put_int(val, len, so->udp->recverr);
         if (so->v6 && name == SYNACK_IPV6_UNICAST_HOPS)
             return put_int(val, len, k->hops6 >= 0 ? k->hops6 : ip6_hop_limit(st));
+        if (so->v6 && name == SYNACK_IPV6_RECVHOPLIMIT && so->udp)
+            return put_int(val, len, so->udp->rxhlim);
         if (!so->v6 || name != SYNACK_IPV6_V6ONLY)
             return -ENOPROTOOPT;
         return put_int(val, len, so->v6only);
@@ -1313,6 +1345,8 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
             return put_ip_int(val, len, k->pmtudisc);
         case SYNACK_IP_TTL:
             return put_ip_int(val, len, k->ttl >= 0 ? k->ttl : IP_DEFAULT_TTL);
+        case SYNACK_IP_RECVTTL:
+            return so->udp ? put_ip_int(val, len, so->udp->recvttl) : -ENOPROTOOPT;
         case IP_FREEBIND:
             return put_ip_int(val, len, so->freebind);
         default:

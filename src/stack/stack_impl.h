@@ -232,6 +232,8 @@ struct synack_stack {
     uint64_t mld_leave_timer; /* the next of those reports; UINT64_MAX none */
     ipv6_addr mld_leave_group;
     uint64_t mld_v1_until; /* MLDv1 compatibility mode until then (mld.c); 0 MLDv2 */
+    uint32_t mld_qi_s;     /* the last MLDv2 query's Query Interval, s (mld.c); 0: 125 */
+    uint8_t mld_qrv;       /* and its Robustness Variable (QRV); 0: the default */
 
     ra_router ra_routers[RA_MAX_ROUTERS];       /* the Default Router List */
     ra_prefix ra_prefixes[RA_MAX_PREFIXES];     /* on-link prefixes */

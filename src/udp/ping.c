@@ -70,12 +70,12 @@ long ping_emit(synack_stack *st, const synack_sock *so, const sock_addr *d, uint
 }
 
 int ping_input(synack_stack *st, const sock_addr *from, const sock_addr *to, const uint8_t *msg,
-               size_t len)
+               size_t len, uint8_t ttl)
 {
     int s = ping_lookup(st, to, from);
     if (s < 0 || st->socks[s].shut_rd)
         return 0;
-    udp_enqueue(st, s, from, to, msg, (uint32_t)len);
+    udp_enqueue(st, s, from, to, msg, (uint32_t)len, ttl);
     return 1;
 }
 

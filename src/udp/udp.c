@@ -262,8 +262,10 @@ static int dest_read(const synack_stack *st, const synack_sock *so, const struct
             return -EADDRNOTAVAIL; /* bound to an IPv4 address (as TCP's connect) */
     } else if (so->bound6) {
         return -EADDRNOTAVAIL;
-    } else if (st->cfg.netif.addr == 0) {
-        return -ENETUNREACH; /* IPv6-only: no IPv4 route, as Linux with no IPv4 address */
+    } else if (st->cfg.netif.addr == 0 || (out->v4 >> 28) == 0xe) {
+        /* IPv6-only, or a multicast group (not supported): no IPv4 route, as Linux has
+         * none without an address or a multicast route */
+        return -ENETUNREACH;
     }
     return 0;
 }
@@ -435,7 +437,8 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
 #define UDP_RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC)
 
 long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, struct sockaddr *src,
-                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen)
+                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen,
+                  synack_recv_info *info)
 {
     synack_sock *so = &st->socks[s];
     udp_sock *u = so->udp;
@@ -465,6 +468,15 @@ long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, str
     } else {
         sin_write(src, srclen, d->saddr, d->sport);
         sin_write(dst, dstlen, d->daddr, d->dport);
+    }
+    /* Linux's udp(v6)_recvmsg: an IPv4 datagram gets IP_* control messages, an IPv6 one
+     * IPV6_* ones, whatever the socket's family */
+    if (info && !d->v6 && u->recvttl) {
+        info->flags |= SYNACK_RECV_TTL;
+        info->ttl = d->ttl;
+    } else if (info && d->v6 && u->rxhlim) {
+        info->flags |= SYNACK_RECV_HOPLIMIT;
+        info->hoplimit = d->ttl;
     }
     long ret = (flags & MSG_TRUNC) ? (long)d->len : (long)n;
     if (!(flags & MSG_PEEK)) {

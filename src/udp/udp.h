@@ -22,6 +22,7 @@ typedef struct udp_dgram {
     uint16_t sport, dport;
     uint16_t len; /* payload bytes (at most 65527) */
     uint8_t v6;   /* came over IPv6 */
+    uint8_t ttl;  /* its IPv4 TTL or IPv6 hop limit (SYNACK_IP_RECVTTL, _IPV6_RECVHOPLIMIT) */
 } udp_dgram;
 
 #define UDP_DGRAM_V6_EXTRA 32u
@@ -45,6 +46,8 @@ typedef struct udp_sock {
     uint8_t ping;      /* an ICMP(v6) echo socket: its "port" is the echo identifier */
     uint8_t raddr6[16];
     uint8_t recverr; /* IP_RECVERR / IPV6_RECVERR (echo sockets): errors go on the queue */
+    uint8_t recvttl; /* IP_RECVTTL: synack_recvfrom_info gives an IPv4 datagram's TTL */
+    uint8_t rxhlim;  /* IPV6_RECVHOPLIMIT: and an IPv6 one's hop limit */
     int err;         /* pending error from ICMP (positive errno), 0: none */
     int hnext;       /* next socket id on its port chain, -1: end */
 } udp_sock;
@@ -93,7 +96,8 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
                 const struct sockaddr *from, synack_socklen_t fromlen, const struct sockaddr *to,
                 synack_socklen_t tolen);
 long udp_recvfrom(synack_stack *st, int s, void *buf, size_t len, int flags, struct sockaddr *src,
-                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen);
+                  synack_socklen_t *srclen, struct sockaddr *dst, synack_socklen_t *dstlen,
+                  synack_recv_info *info);
 /* ICMP unreachable `code` to client about a datagram it sent to dst (the catch-all's). */
 int udp_unreach(synack_stack *st, int s, const struct sockaddr *client, synack_socklen_t clen,
                 const struct sockaddr *dst, synack_socklen_t dlen, int code);
@@ -139,9 +143,10 @@ long udp6_emit(synack_stack *st, const synack_sock *so, const uint8_t src[16], u
                const uint8_t dst[16], uint16_t dport, const uint8_t *buf, size_t len);
 /* ICMPv6 Destination Unreachable `code` to client about a datagram it sent to dst. */
 int udp6_unreach(synack_stack *st, const sock_addr *client, const sock_addr *dst, uint8_t code);
-/* Queues a datagram on socket s (either family): 0 or -ENOBUFS, counted. */
+/* Queues a datagram on socket s (either family) that came with TTL or hop limit ttl: 0 or
+ * -ENOBUFS, counted. */
 int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *dst,
-                const uint8_t *data, uint32_t len);
+                const uint8_t *data, uint32_t len, uint8_t ttl);
 
 /* --- ICMP(v6) echo sockets (ping.c) --- */
 /* The echo socket a reply to id from src goes to, or -1. */
@@ -152,10 +157,10 @@ long ping_emit(synack_stack *st, const synack_sock *so, const sock_addr *d, uint
                const uint8_t src6[16], uint16_t id, const uint8_t *buf, size_t len);
 /* Checks an echo request from the application: 0 or -EINVAL. */
 int ping_check(const synack_sock *so, const sock_addr *d, const uint8_t *buf, size_t len);
-/* An echo reply (msg: the whole ICMP(v6) message) from `from` to `to`; to->port is its
- * identifier. Returns whether a socket took it. */
+/* An echo reply (msg: the whole ICMP(v6) message) from `from` to `to` with TTL or hop limit
+ * ttl; to->port is its identifier. Returns whether a socket took it. */
 int ping_input(synack_stack *st, const sock_addr *from, const sock_addr *to, const uint8_t *msg,
-               size_t len);
+               size_t len, uint8_t ttl);
 /* An ICMP(v6) error about an echo request we sent (Linux's ping_err). */
 typedef struct ping_error {
     uint8_t type, code;  /* the error's, in its own family's numbering */

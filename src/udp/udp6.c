@@ -76,7 +76,7 @@ int udp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, size_t l
     }
     if (st->socks[s].shut_rd)
         return 0;
-    udp_enqueue(st, s, &from, &to, seg + UDP_HDR_LEN, (uint32_t)(ulen - UDP_HDR_LEN));
+    udp_enqueue(st, s, &from, &to, seg + UDP_HDR_LEN, (uint32_t)(ulen - UDP_HDR_LEN), h->hop_limit);
     return 0;
 }
 

@@ -102,11 +102,11 @@ static int lookup(synack_stack *st, int head, const sock_addr *dst, const sock_a
 }
 
 int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *dst,
-                const uint8_t *data, uint32_t len)
+                const uint8_t *data, uint32_t len, uint8_t ttl)
 {
     synack_sock *so = &st->socks[s];
     udp_sock *u = so->udp;
-    udp_dgram hd = {.v6 = src->v6, .len = (uint16_t)len};
+    udp_dgram hd = {.v6 = src->v6, .len = (uint16_t)len, .ttl = ttl};
     size_t size = udp_dgram_size(&hd);
     int v6 = src->v6;
     /* Linux's __udp_enqueue_schedule_skb: refused once the queue is over SO_RCVBUF (an
@@ -194,7 +194,7 @@ int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum
     if (st->socks[s].shut_rd)
         return 0;
     sock_addr from = {.v4 = ip->src, .port = sport}, to = {.v4 = ip->dst, .port = dport};
-    udp_enqueue(st, s, &from, &to, p + UDP_HDR_LEN, (uint32_t)(ulen - UDP_HDR_LEN));
+    udp_enqueue(st, s, &from, &to, p + UDP_HDR_LEN, (uint32_t)(ulen - UDP_HDR_LEN), ip->ttl);
     return 0;
 }
 

@@ -31,7 +31,7 @@ grep -q "^OutEchoReps *20$" "$WORK/serve.out" || fail "synack did not count 20 e
 # holds, whose ARP resolution fails: ping's "Destination Host Unreachable" and exit 1.
 out=$(nsx timeout 20 "$SYNACK_BIN" ping --tap "$TAP" --addr "$SYNACK_IP/24" --no-ctl \
     -c 3 -i 0.2 "$KERNEL_IP") || fail "synack ping $KERNEL_IP: exit $?: $out"
-[ "$(grep -c "^64 bytes from $KERNEL_IP: icmp_seq=[123] time=[0-9.]* ms$" <<<"$out")" = 3 ] ||
+[ "$(grep -c "^64 bytes from $KERNEL_IP: icmp_seq=[123] ttl=64 time=[0-9.]* ms$" <<<"$out")" = 3 ] ||
     fail "synack ping $KERNEL_IP: not 3 replies: $out"
 grep -q "^3 packets transmitted, 3 received, 0% packet loss" <<<"$out" ||
     fail "synack ping $KERNEL_IP: summary: $out"

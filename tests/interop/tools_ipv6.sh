@@ -94,7 +94,7 @@ ping6_kernel() { # ping6_kernel DEVICE-OPTION DEVICE ADDR6 KERNEL6
     local out
     out=$(nsx timeout 20 "$SYNACK_BIN" ping -6 "$1" "$2" --addr6 "$3/64" --no-ctl -c 3 -i 0.2 \
         "$4") || fail "synack ping -6 $4 over $2: exit $?: $out"
-    [ "$(grep -c "^64 bytes from $4: icmp_seq=[123] time=[0-9.]* ms$" <<<"$out")" = 3 ] ||
+    [ "$(grep -c "^64 bytes from $4: icmp_seq=[123] ttl=64 time=[0-9.]* ms$" <<<"$out")" = 3 ] ||
         fail "synack ping -6 $4 over $2: not 3 replies: $out"
     grep -q "^3 packets transmitted, 3 received, 0% packet loss" <<<"$out" ||
         fail "synack ping -6 $4 over $2: summary: $out"

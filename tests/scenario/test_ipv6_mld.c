@@ -123,8 +123,8 @@ static void test_reports_at_start_up(void **state)
 
 /* A query of len bytes (24 MLDv1, 28 MLDv2) for group (NULL: general) with maximum
  * response code mrc. */
-static void query_len(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
-                      const uint8_t *group, uint16_t mrc, size_t len)
+static void query_qrv(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
+                      const uint8_t *group, uint16_t mrc, size_t len, uint8_t qrv, uint8_t qqic)
 {
     uint8_t f[200], *ip = f + 14, *m = ip + 40;
     eth_hdr eh = {.ethertype = ETHERTYPE_IPV6};
@@ -140,8 +140,8 @@ static void query_len(synack_stack *st, uint64_t now, const uint8_t *src, uint8_
     if (group)
         memcpy(m + 8, group, 16);
     if (len >= 28) {
-        m[24] = 2;   /* QRV */
-        m[25] = 125; /* QQIC */
+        m[24] = qrv;
+        m[25] = qqic;
     }
     ipv6_hdr h = {.next = 58, .hop_limit = hop};
     memcpy(h.src.b, src, 16);
@@ -149,6 +149,12 @@ static void query_len(synack_stack *st, uint64_t now, const uint8_t *src, uint8_
     ipv6_emit(ip, 40, &h, len);
     wr16(m + 2, eth6_icmp_sum(src, dst, m, len));
     synack_input(st, now, f, 14 + 40 + len);
+}
+
+static void query_len(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
+                      const uint8_t *group, uint16_t mrc, size_t len)
+{
+    query_qrv(st, now, src, hop, group, mrc, len, 2, 125);
 }
 
 static void query(synack_stack *st, uint64_t now, const uint8_t *src, uint8_t hop,
@@ -548,6 +554,101 @@ static void test_v1_report_suppressed(void **state)
     synack_stack_free(st);
 }
 
+/* An MLDv2 query's QRV and QQIC (RFC 3810 5.1.8, 5.1.9) time MLDv1 mode: Robustness
+ * Variable x Query Interval + the MLDv1 query's Maximum Response Delay (9.12); zeros in
+ * them bring back the defaults (2, 125 s); QQIC's exponential form is decoded. */
+static void test_querier_timers_time_v1_mode(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack(0, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    /* QRV 4, QQIC 0x81: (1 | 0x10) << (0 + 3) = 136 s */
+    query_qrv(st, S, RTR_LL, 1, NULL, 1000, 28, 4, 0x81);
+    assert_true(poll_until_frame(st, S, 2 * S) > 0);
+    assert_int_equal(cap.n, 1);
+    query_len(st, 10 * S, RTR_LL, 1, NULL, 1000, 24);
+    assert_true(poll_until_frame(st, 10 * S, 11 * S) > 0);
+    assert_int_equal(cap.n, 3); /* MLDv1 Reports for both groups */
+    /* MLDv1 until 10 s + 4 x 136 s + 1 s */
+    query(st, 555 * S - 1, RTR_LL, 1, NULL, 0);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    query_qrv(st, 555 * S, RTR_LL, 1, NULL, 0, 28, 0, 0); /* MLDv2 again: answered */
+    assert_int_equal(synack_poll(st, 555 * S), 0);
+    assert_int_equal(cap.n, 4);
+    assert_int_equal(cap.f[3].b[14 + 48], 143);
+    /* that query's zeros: the defaults again, 2 x 125 s + 1 s */
+    query_len(st, 600 * S, RTR_LL, 1, NULL, 1000, 24);
+    assert_true(poll_until_frame(st, 600 * S, 601 * S) > 0);
+    query(st, 851 * S - 1, RTR_LL, 1, NULL, 0);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    query_qrv(st, 851 * S, RTR_LL, 1, NULL, 0, 28, 7, 0xff);
+    assert_int_equal(synack_poll(st, 851 * S), 0);
+    assert_int_equal(cap.n, 7);
+    /* the largest the fields hold: QRV 7, QQIC 0xff = 31 << 10 = 31744 s; a Maximum
+     * Response Delay of 0 */
+    query_len(st, 900 * S, RTR_LL, 1, NULL, 0, 24);
+    assert_int_equal(synack_poll(st, 900 * S), 0);
+    assert_int_equal(cap.n, 9);
+    const uint64_t end = (900ull + 7 * 31744) * S;
+    query(st, end - 1, RTR_LL, 1, NULL, 0);
+    assert_int_equal(synack_next_deadline(st), UINT64_MAX);
+    query(st, end, RTR_LL, 1, NULL, 0);
+    assert_int_equal(synack_poll(st, end), 0);
+    assert_int_equal(cap.n, 10);
+    assert_int_equal(cap.f[9].b[14 + 48], 143);
+    synack_stack_free(st);
+}
+
+/* The TO_INCLUDE {} reports for the global address's group after DAD found it a duplicate
+ * at 250 ms, up to 10 s (from :: or, once it is in use at 3 s, the link-local address). */
+static size_t leave_reports(synack_stack *st)
+{
+    ipv6_addr t = eth6_addr(US6), p = eth6_addr(RTR_LL), all = eth6_addr(ALL_NODES);
+    const uint8_t all_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    uint8_t l4[64], f[200];
+    size_t n = nd_na_emit(l4, sizeof(l4), ND_NA_OVERRIDE, &t, MAC_RTR, &p, &all);
+    size_t fl = eth6_frame_build(f, all_mac, MAC_RTR, &p, &all, IP_PROTO_ICMPV6, 255, l4, n);
+    synack_input(st, S / 4, f, fl);
+    assert_int_equal(synack_addr6_state(st, US6), SYNACK_ADDR6_DUPLICATE);
+    size_t reports = 0;
+    for (uint64_t at = S / 4; at <= 10 * S; at += 1000) {
+        size_t was = cap.n;
+        assert_int_equal(synack_poll(st, at), 0);
+        for (size_t i = was; i < cap.n; i++) {
+            const uint8_t *m = cap.f[i].b + 14 + 48; /* past the Hop-by-Hop header */
+            if (m[0] != 143 || m[8] != 3 /* CHANGE_TO_INCLUDE */)
+                continue;
+            assert_int_equal(rd16(m + 6), 1); /* one record */
+            assert_memory_equal(m + 12, SN_US, 16);
+            reports++;
+        }
+    }
+    return reports;
+}
+
+/* 6.1: a leave's reports number the querier's Robustness Variable (its QRV) once one was
+ * heard; QRV 0 gives back cfg.mld_reports. */
+static void test_querier_robustness_counts_reports(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t qrv;
+        size_t reports;
+    } cases[] = {{3, 3}, {1, 1}, {7, 7}, {0, 2}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        synack_stack *st = new_stack(3, 2);
+        assert_int_equal(synack_poll(st, 0), 0);
+        assert_int_equal(cap.n, 3); /* the join, two probes */
+        /* a query answered at once (MRC 0) */
+        query_qrv(st, 1000, RTR_LL, 1, NULL, 0, 28, cases[c].qrv, 125);
+        assert_int_equal(synack_poll(st, 1000), 0);
+        assert_int_equal(cap.n, 4);
+        cap.n = 0;
+        assert_int_equal(leave_reports(st), cases[c].reports);
+        synack_stack_free(st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +661,8 @@ int main(void)
         cmocka_unit_test(test_v1_leave_is_done),
         cmocka_unit_test(test_bogus_v1_query_dropped),
         cmocka_unit_test(test_v1_report_suppressed),
+        cmocka_unit_test(test_querier_timers_time_v1_mode),
+        cmocka_unit_test(test_querier_robustness_counts_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,6 +206,42 @@ static void test_reachable_time_random(void **state)
     teardown_fx(f);
 }
 
+/* 6.3.4: ReachableTime is drawn again every ND_REDRAW_US of the caller's time, from the
+ * first call on; a new BaseReachableTime starts the period again. */
+static void test_reachable_time_redrawn(void **state)
+{
+    (void)state;
+    fx *f = setup(0);
+    uint64_t t0 = f->c.reachable_us;
+    nd_cache_redraw(&f->c, 1000 * SEC, &f->rng); /* the first call only starts the clock */
+    assert_int_equal(f->c.reachable_us, t0);
+    nd_cache_redraw(&f->c, 1000 * SEC + ND_REDRAW_US - 1, &f->rng);
+    assert_int_equal(f->c.reachable_us, t0);
+    uint64_t now = 1000 * SEC + ND_REDRAW_US, prev = t0;
+    int changed = 0;
+    for (int i = 0; i < 50; i++, now += ND_REDRAW_US) {
+        nd_cache_redraw(&f->c, now, &f->rng);
+        assert_true(f->c.reachable_us >= 15 * SEC && f->c.reachable_us <= 45 * SEC);
+        changed += f->c.reachable_us != prev;
+        prev = f->c.reachable_us;
+        nd_cache_redraw(&f->c, now + ND_REDRAW_US - 1, &f->rng); /* not yet due */
+        assert_int_equal(f->c.reachable_us, prev);
+    }
+    assert_true(changed >= 49);
+    /* An RA's BaseReachableTime: drawn from its range at once, and the next draw a whole
+     * period after the next call. */
+    nd_cache_set_reachable(&f->c, 10 * SEC, &f->rng);
+    uint64_t t1 = f->c.reachable_us;
+    assert_true(t1 >= 5 * SEC && t1 <= 15 * SEC);
+    nd_cache_redraw(&f->c, now + 1, &f->rng);
+    nd_cache_redraw(&f->c, now + ND_REDRAW_US, &f->rng);
+    assert_int_equal(f->c.reachable_us, t1);
+    nd_cache_redraw(&f->c, now + 1 + ND_REDRAW_US, &f->rng);
+    assert_true(f->c.reachable_us >= 5 * SEC && f->c.reachable_us <= 15 * SEC);
+    assert_true(f->c.reachable_us != t1);
+    teardown_fx(f);
+}
+
 static void test_na_rules(void **state)
 {
     (void)state;
@@ -326,10 +362,15 @@ static void test_byte_budget(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_resolve_and_queue), cmocka_unit_test(test_incomplete_gives_up),
-        cmocka_unit_test(test_stale_delay_probe), cmocka_unit_test(test_reachable_time_random),
-        cmocka_unit_test(test_na_rules),          cmocka_unit_test(test_slla_updates),
-        cmocka_unit_test(test_table_full),        cmocka_unit_test(test_byte_budget),
+        cmocka_unit_test(test_resolve_and_queue),
+        cmocka_unit_test(test_incomplete_gives_up),
+        cmocka_unit_test(test_stale_delay_probe),
+        cmocka_unit_test(test_reachable_time_random),
+        cmocka_unit_test(test_reachable_time_redrawn),
+        cmocka_unit_test(test_na_rules),
+        cmocka_unit_test(test_slla_updates),
+        cmocka_unit_test(test_table_full),
+        cmocka_unit_test(test_byte_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,10 +46,11 @@ static void usage(FILE *out)
             "                   --tap IF|--tun IF --addr A/LEN|--addr6 A/LEN [options below] DEST\n"
             "\n"
             "iputils ping on synack's echo sockets over a TUN/TAP device: a line per reply\n"
-            "(\"64 bytes from 192.0.2.1: icmp_seq=1 time=0.123 ms\"; no ttl=, which the\n"
-            "socket API does not give), ICMP errors as ping prints them (\"From 192.0.2.2\n"
-            "icmp_seq=1 Destination Host Unreachable\"), then the summary. --json: only the\n"
-            "summary, as one JSON object ({\"summary\":\"ping\",..}).\n"
+            "(\"64 bytes from 192.0.2.1: icmp_seq=1 ttl=64 time=0.123 ms\"; ttl= is the\n"
+            "reply's TTL, or its hop limit over IPv6, as iputils prints both), ICMP errors as\n"
+            "ping prints them (\"From 192.0.2.2 icmp_seq=1 Destination Host Unreachable\"),\n"
+            "then the summary. --json: only the summary, as one JSON object\n"
+            "({\"summary\":\"ping\",..}).\n"
             "Exit status 0 when a reply came, 1 when none did, 2 on a usage or setup error.\n"
             "  DEST         an IPv4 or IPv6 address (no names: synack has no resolver)\n"
             "  -4, -6       the family (default: DEST's)\n"
@@ -272,7 +273,8 @@ static void drain_replies(host *h, int s, const ping_opts *p, ping_run *r, uint8
             struct synack_sockaddr_in6 v6;
         } from;
         synack_socklen_t fl = sizeof(from);
-        long n = synack_recvfrom(h->st, s, buf, cap, 0, (struct sockaddr *)&from, &fl);
+        synack_recv_info info;
+        long n = synack_recvfrom_info(h->st, s, buf, cap, 0, (struct sockaddr *)&from, &fl, &info);
         if (n == -EAGAIN || n == 0)
             return;
         if (n < 0 && ++errs == 1)
@@ -300,7 +302,10 @@ static void drain_replies(host *h, int s, const ping_opts *p, ping_run *r, uint8
             continue;
         char a[INET6_ADDRSTRLEN];
         addr_str(&from, a, sizeof(a));
-        printf("%ld bytes from %s: icmp_seq=%u time=", n, a, seq);
+        printf("%ld bytes from %s: icmp_seq=%u", n, a, seq);
+        if (info.flags & (SYNACK_RECV_TTL | SYNACK_RECV_HOPLIMIT))
+            printf(" ttl=%d", info.flags & SYNACK_RECV_TTL ? info.ttl : info.hoplimit);
+        printf(" time=");
         print_ms(ms);
         printf("%s\n", dup ? " (DUP!)" : "");
     }
@@ -383,10 +388,14 @@ static int run(host *h, const ping_opts *p, int json)
         return 2;
     }
     int one = 1;
-    if (p->v6)
+    if (p->v6) {
         synack_setsockopt(h->st, s, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_RECVERR, &one, sizeof(one));
-    else
+        synack_setsockopt(h->st, s, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_RECVHOPLIMIT, &one,
+                          sizeof(one));
+    } else {
         synack_setsockopt(h->st, s, SYNACK_IPPROTO_IP, SYNACK_IP_RECVERR, &one, sizeof(one));
+        synack_setsockopt(h->st, s, SYNACK_IPPROTO_IP, SYNACK_IP_RECVTTL, &one, sizeof(one));
+    }
     ping_run r;
     memset(&r, 0, sizeof(r));
     r.sent_at = calloc((size_t)p->count + 1, sizeof(*r.sent_at));
