@@ -52,6 +52,7 @@ typedef struct gw_conn {
     uint8_t h_err;  /* EPOLLERR/EPOLLHUP: a finished connect's SO_ERROR is worth reading */
     uint8_t h_fin;  /* EPOLLRDHUP: the host's FIN came, so a short read is not the end */
     uint8_t ev_out; /* EPOLLOUT is in hfd's registration */
+    uint8_t dirty;  /* GW_RELAY: on the list of relays the next step pumps */
 } gw_conn;
 
 struct gw_relay {
@@ -70,10 +71,16 @@ struct gw_relay {
     synack_held_syn *held;
     uint32_t nheld;
     gw_ev *ev;           /* the thread's event table: host sockets are registered there */
-    int more;            /* a relay stopped at its per-round share with bytes left */
     int deferred;        /* held SYNs wait for --max-pending room: read the list again */
     uint64_t next_sweep; /* when handshakes whose connection vanished are looked for next */
     gw_socks5 *s5;       /* with --socks5: each slot's SOCKS5 handshake */
+    /* The relays whose either side had an edge (an epoll event, synack_sock_ready) or
+     * that stopped at their per-round share: only they are pumped, so a step costs what
+     * is ready, not what is open. Two lists: pumping fills the other. */
+    uint32_t *dirty, *work;
+    uint32_t ndirty;
+    uint32_t nrelay; /* slots in GW_RELAY: the others (open - nrelay) are pending, and
+                        without any the per-slot scans of a step are skipped */
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -89,9 +96,11 @@ gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
     r->c = calloc(r->n, sizeof(*r->c));
     r->nheld = 1024;
     r->held = calloc(r->nheld, sizeof(*r->held));
+    r->dirty = calloc(r->n, sizeof(*r->dirty));
+    r->work = calloc(r->n, sizeof(*r->work));
     if (o->socks5_salen)
         r->s5 = calloc(r->n, sizeof(*r->s5));
-    if (!r->c || !r->held || (o->socks5_salen && !r->s5)) {
+    if (!r->c || !r->held || !r->dirty || !r->work || (o->socks5_salen && !r->s5)) {
         gw_relay_free(r);
         return NULL;
     }
@@ -107,6 +116,8 @@ void gw_relay_free(gw_relay *r)
             close(r->c[i].hfd);
     free(r->c);
     free(r->held);
+    free(r->dirty);
+    free(r->work);
     free(r->s5);
     free(r);
 }
@@ -119,6 +130,24 @@ void gw_relay_set_ls6(gw_relay *r, int ls6)
 void gw_relay_set_ev(gw_relay *r, gw_ev *ev)
 {
     r->ev = ev;
+}
+
+static void mark(gw_relay *r, gw_conn *c)
+{
+    if (c->dirty)
+        return;
+    c->dirty = 1;
+    r->dirty[r->ndirty++] = (uint32_t)(c - r->c);
+}
+
+/* c starts relaying: its synack socket's edges put it on the list from now on (synack
+ * queues it at once if it is ready already), and it is pumped once in any case. */
+static void relay_start(gw_relay *r, gw_conn *c)
+{
+    c->state = GW_RELAY;
+    r->nrelay++;
+    synack_sock_watch(r->st, c->ss, SYNACK_POLLIN | SYNACK_POLLOUT | SYNACK_POLLRDHUP, c);
+    mark(r, c);
 }
 
 /* Registers c's host socket, once for its life (edge-triggered: a relay that leaves bytes
@@ -188,7 +217,10 @@ static void release(gw_relay *r, gw_conn *c)
         close(c->hfd);
         r->stats.fds--;
     }
+    r->nrelay -= c->state == GW_RELAY;
+    uint8_t dirty = c->dirty; /* its entry stays on the list, skipped there */
     memset(c, 0, sizeof(*c));
+    c->dirty = dirty;
     c->state = GW_FREE;
     r->open--;
     while (r->hi > 0 && r->c[r->hi - 1].state == GW_FREE)
@@ -390,10 +422,7 @@ static int is_pending(const gw_conn *c)
 
 uint32_t gw_relay_pending(const gw_relay *r)
 {
-    uint32_t p = 0;
-    for (uint32_t i = 0; i < r->hi; i++)
-        p += is_pending(&r->c[i]);
-    return p;
+    return r->open - r->nrelay; /* every state but GW_FREE and GW_RELAY is pending */
 }
 
 int gw_relay_room(const gw_relay *r)
@@ -478,7 +507,7 @@ static void accept_new(gw_relay *r, int ls)
             continue;
         }
         c->ss = ss;
-        c->state = GW_RELAY;
+        relay_start(r, c);
         /* Tried once whatever the events said: a nearby host answers the request within
          * the send(2) that carries it (the kernel runs the receive path before the call
          * returns), so its reply goes out in this round instead of after another wake.
@@ -504,7 +533,7 @@ static void sweep_visit(void *ctx, const synack_conn_view *v)
  * exist, those the stack no longer has are given up (their host side reset). */
 static void sweep(gw_relay *r, uint64_t now)
 {
-    if (now < r->next_sweep)
+    if (now < r->next_sweep || r->open == r->nrelay)
         return;
     int old = 0;
     for (uint32_t i = 0; i < r->hi; i++) {
@@ -532,7 +561,7 @@ static void outbound(gw_relay *r, gw_conn *c, uint64_t now)
     synack_sock_poll(r->st, &pf, 1);
     if (!(pf.revents & (SYNACK_POLLERR | SYNACK_POLLHUP | SYNACK_POLLNVAL)) &&
         (pf.revents & SYNACK_POLLOUT)) {
-        c->state = GW_RELAY;
+        relay_start(r, c);
         r->stats.fwd_connected++;
         c->h_in = 1; /* the host client may have spoken while the connect ran */
         int one = 1;
@@ -634,7 +663,8 @@ static int pump_up(gw_relay *r, gw_conn *c)
             return 0;
         }
     }
-    r->more |= !c->up_eof;
+    if (!c->up_eof)
+        mark(r, c); /* its share used: more next round */
     return 0;
 }
 
@@ -680,15 +710,15 @@ static int pump_down(gw_relay *r, gw_conn *c)
             return 0;
         }
     }
-    r->more |= !c->down_eof;
+    if (!c->down_eof)
+        mark(r, c);
     return 0;
 }
 
 void gw_relay_step(gw_relay *r, uint64_t now)
 {
-    r->more = 0;
     take_held(r, now);
-    for (uint32_t i = 0; i < r->hi; i++) {
+    for (uint32_t i = 0; r->open > r->nrelay && i < r->hi; i++) {
         gw_conn *c = &r->c[i];
         if (c->state == GW_CONNECTING) {
             if (c->h_out)
@@ -716,8 +746,21 @@ void gw_relay_step(gw_relay *r, uint64_t now)
     accept_new(r, r->ls);
     accept_new(r, r->ls6);
     sweep(r, now);
-    for (uint32_t i = 0; i < r->hi; i++) {
-        gw_conn *c = &r->c[i];
+    synack_ready rd[64];
+    int k;
+    while ((k = synack_sock_ready(r->st, rd, 64)) > 0)
+        for (int j = 0; j < k; j++) {
+            gw_conn *c = rd[j].user;
+            if (c && c->state == GW_RELAY && c->ss == rd[j].sock)
+                mark(r, c);
+        }
+    uint32_t *work = r->dirty, nwork = r->ndirty;
+    r->dirty = r->work;
+    r->work = work;
+    r->ndirty = 0;
+    for (uint32_t i = 0; i < nwork; i++) {
+        gw_conn *c = &r->c[work[i]];
+        c->dirty = 0;
         if (c->state != GW_RELAY)
             continue;
         if (pump_up(r, c) < 0 || pump_down(r, c) < 0)
@@ -742,17 +785,19 @@ void gw_relay_event(gw_relay *r, uint32_t slot, int fd, uint32_t events)
     c->h_out |= (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
     c->h_err |= (events & (EPOLLHUP | EPOLLERR)) != 0;
     c->h_fin |= (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    if (c->state == GW_RELAY)
+        mark(r, c);
 }
 
 int gw_relay_busy(const gw_relay *r)
 {
-    return r->more;
+    return r->ndirty > 0 || synack_sock_ready_pending(r->st) > 0;
 }
 
 uint64_t gw_relay_deadline(const gw_relay *r)
 {
     uint64_t d = UINT64_MAX;
-    for (uint32_t i = 0; i < r->hi; i++)
+    for (uint32_t i = 0; r->open > r->nrelay && i < r->hi; i++)
         if (is_pending(&r->c[i]) && r->c[i].deadline < d)
             d = r->c[i].deadline;
     return d;
