@@ -53,6 +53,7 @@ typedef struct gw_conn {
     uint8_t h_fin;  /* EPOLLRDHUP: the host's FIN came, so a short read is not the end */
     uint8_t ev_out; /* EPOLLOUT is in hfd's registration */
     uint8_t dirty;  /* GW_RELAY: on the list of relays the next step pumps */
+    uint32_t pslot; /* pending (not GW_RELAY): its index in the relay's pend list */
 } gw_conn;
 
 struct gw_relay {
@@ -79,8 +80,11 @@ struct gw_relay {
      * is ready, not what is open. Two lists: pumping fills the other. */
     uint32_t *dirty, *work;
     uint32_t ndirty;
-    uint32_t nrelay; /* slots in GW_RELAY: the others (open - nrelay) are pending, and
-                        without any the per-slot scans of a step are skipped */
+    /* Slots pending (connecting, handshake, forward connect, SOCKS5: every state but
+     * GW_RELAY), which each step looks at and find() searches, and the free slots: a step,
+     * a new connection and a lookup cost what is pending, not what is open. */
+    uint32_t *pend, npend;
+    uint32_t *freel, nfree;
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -98,9 +102,15 @@ gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
     r->held = calloc(r->nheld, sizeof(*r->held));
     r->dirty = calloc(r->n, sizeof(*r->dirty));
     r->work = calloc(r->n, sizeof(*r->work));
+    r->pend = calloc(r->n, sizeof(*r->pend));
+    r->freel = calloc(r->n, sizeof(*r->freel));
+    for (uint32_t i = 0; r->freel && i < r->n; i++)
+        r->freel[i] = r->n - 1 - i; /* slot 0 first */
+    r->nfree = r->n;
     if (o->socks5_salen)
         r->s5 = calloc(r->n, sizeof(*r->s5));
-    if (!r->c || !r->held || !r->dirty || !r->work || (o->socks5_salen && !r->s5)) {
+    if (!r->c || !r->held || !r->dirty || !r->work || !r->pend || !r->freel ||
+        (o->socks5_salen && !r->s5)) {
         gw_relay_free(r);
         return NULL;
     }
@@ -118,6 +128,8 @@ void gw_relay_free(gw_relay *r)
     free(r->held);
     free(r->dirty);
     free(r->work);
+    free(r->pend);
+    free(r->freel);
     free(r->s5);
     free(r);
 }
@@ -132,6 +144,13 @@ void gw_relay_set_ev(gw_relay *r, gw_ev *ev)
     r->ev = ev;
 }
 
+static void pend_del(gw_relay *r, gw_conn *c)
+{
+    uint32_t last = r->pend[--r->npend];
+    r->pend[c->pslot] = last;
+    r->c[last].pslot = c->pslot;
+}
+
 static void mark(gw_relay *r, gw_conn *c)
 {
     if (c->dirty)
@@ -144,8 +163,8 @@ static void mark(gw_relay *r, gw_conn *c)
  * queues it at once if it is ready already), and it is pumped once in any case. */
 static void relay_start(gw_relay *r, gw_conn *c)
 {
+    pend_del(r, c);
     c->state = GW_RELAY;
-    r->nrelay++;
     synack_sock_watch(r->st, c->ss, SYNACK_POLLIN | SYNACK_POLLOUT | SYNACK_POLLRDHUP, c);
     mark(r, c);
 }
@@ -168,25 +187,29 @@ static int ls_of(const gw_relay *r, const synack_endpoints *ep)
     return ep->family == SYNACK_AF_INET6 ? r->ls6 : r->ls;
 }
 
+/* A pending slot in state (one of the pending ones) for ep. */
 static gw_conn *find(gw_relay *r, const synack_endpoints *ep, int state)
 {
-    for (uint32_t i = 0; i < r->hi; i++)
-        if (r->c[i].state == state && gw_same_ep(&r->c[i].ep, ep))
-            return &r->c[i];
+    for (uint32_t k = 0; k < r->npend; k++) {
+        gw_conn *c = &r->c[r->pend[k]];
+        if (c->state == state && gw_same_ep(&c->ep, ep))
+            return c;
+    }
     return NULL;
 }
 
-/* The first free slot, or NULL; it counts as taken from here on. */
+/* A free slot, or NULL; it counts as taken, and pending, from here on. */
 static gw_conn *take_slot(gw_relay *r)
 {
-    for (uint32_t i = 0; i < r->n; i++)
-        if (r->c[i].state == GW_FREE) {
-            if (i + 1 > r->hi)
-                r->hi = i + 1;
-            r->open++;
-            return &r->c[i];
-        }
-    return NULL;
+    if (r->nfree == 0)
+        return NULL;
+    uint32_t i = r->freel[--r->nfree];
+    if (i + 1 > r->hi)
+        r->hi = i + 1;
+    r->open++;
+    r->c[i].pslot = r->npend;
+    r->pend[r->npend++] = i;
+    return &r->c[i];
 }
 
 static void fd_opened(gw_relay *r)
@@ -217,7 +240,9 @@ static void release(gw_relay *r, gw_conn *c)
         close(c->hfd);
         r->stats.fds--;
     }
-    r->nrelay -= c->state == GW_RELAY;
+    if (c->state != GW_RELAY)
+        pend_del(r, c);
+    r->freel[r->nfree++] = (uint32_t)(c - r->c);
     uint8_t dirty = c->dirty; /* its entry stays on the list, skipped there */
     memset(c, 0, sizeof(*c));
     c->dirty = dirty;
@@ -422,7 +447,7 @@ static int is_pending(const gw_conn *c)
 
 uint32_t gw_relay_pending(const gw_relay *r)
 {
-    return r->open - r->nrelay; /* every state but GW_FREE and GW_RELAY is pending */
+    return r->npend;
 }
 
 int gw_relay_room(const gw_relay *r)
@@ -435,8 +460,8 @@ int gw_relay_room(const gw_relay *r)
 static int evict(gw_relay *r, uint64_t now)
 {
     gw_conn *old = NULL;
-    for (uint32_t i = 0; i < r->hi; i++) {
-        gw_conn *c = &r->c[i];
+    for (uint32_t k = 0; k < r->npend; k++) {
+        gw_conn *c = &r->c[r->pend[k]];
         if (c->state == GW_HANDSHAKE && c->since + GW_EVICT_US <= now &&
             (!old || c->since < old->since))
             old = c;
@@ -533,19 +558,21 @@ static void sweep_visit(void *ctx, const synack_conn_view *v)
  * exist, those the stack no longer has are given up (their host side reset). */
 static void sweep(gw_relay *r, uint64_t now)
 {
-    if (now < r->next_sweep || r->open == r->nrelay)
+    if (now < r->next_sweep)
         return;
     int old = 0;
-    for (uint32_t i = 0; i < r->hi; i++) {
-        r->c[i].seen = 0;
-        old |= r->c[i].state == GW_HANDSHAKE && r->c[i].since + GW_EVICT_US <= now;
+    for (uint32_t k = 0; k < r->npend; k++) {
+        gw_conn *c = &r->c[r->pend[k]];
+        c->seen = 0;
+        old |= c->state == GW_HANDSHAKE && c->since + GW_EVICT_US <= now;
     }
     if (!old)
         return;
     r->next_sweep = now + GW_EVICT_US;
     synack_foreach_conn(r->st, sweep_visit, r);
-    for (uint32_t i = 0; i < r->hi; i++) {
-        gw_conn *c = &r->c[i];
+    /* Backwards: give_up takes c off the list, moving the last entry (seen) into its place. */
+    for (uint32_t k = r->npend; k-- > 0;) {
+        gw_conn *c = &r->c[r->pend[k]];
         if (c->state == GW_HANDSHAKE && !c->seen && c->since + GW_EVICT_US <= now)
             give_up(r, c);
     }
@@ -718,7 +745,10 @@ static int pump_down(gw_relay *r, gw_conn *c)
 void gw_relay_step(gw_relay *r, uint64_t now)
 {
     take_held(r, now);
-    for (uint32_t i = 0; r->open > r->nrelay && i < r->hi; i++) {
+    /* Backwards: a slot that leaves the list (relay, or free) is replaced by the last
+     * entry, already looked at. */
+    for (uint32_t k = r->npend; k-- > 0;) {
+        uint32_t i = r->pend[k];
         gw_conn *c = &r->c[i];
         if (c->state == GW_CONNECTING) {
             if (c->h_out)
@@ -797,9 +827,9 @@ int gw_relay_busy(const gw_relay *r)
 uint64_t gw_relay_deadline(const gw_relay *r)
 {
     uint64_t d = UINT64_MAX;
-    for (uint32_t i = 0; r->open > r->nrelay && i < r->hi; i++)
-        if (is_pending(&r->c[i]) && r->c[i].deadline < d)
-            d = r->c[i].deadline;
+    for (uint32_t k = 0; k < r->npend; k++)
+        if (r->c[r->pend[k]].deadline < d)
+            d = r->c[r->pend[k]].deadline;
     return d;
 }
 
