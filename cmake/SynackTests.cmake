@@ -160,7 +160,8 @@ endif()
 # test_gateway_socks5udp checks the UDP request header codec and the UDP ASSOCIATE of a flow.
 if(TARGET unit_test_gateway_socks5udp)
     target_sources(unit_test_gateway_socks5udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5udp.c"
-        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5.c")
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_socks5.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_events.c")
     target_include_directories(unit_test_gateway_socks5udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
@@ -169,7 +170,8 @@ if(TARGET unit_test_gateway_v6)
     target_sources(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c"
-        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_echo.c")
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_echo.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_events.c")
     target_include_directories(unit_test_gateway_v6 PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
@@ -189,9 +191,16 @@ if(TARGET unit_test_gateway_udp)
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_icmp.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6icmp.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_echo.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_events.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_v6.c"
         "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_opts.c")
     target_include_directories(unit_test_gateway_udp PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
+# test_gateway_events checks the gateway's epoll event table.
+if(TARGET unit_test_gateway_events)
+    target_sources(unit_test_gateway_events PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_events.c")
+    target_include_directories(unit_test_gateway_events PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
 # test_gateway_trim checks when the gateway gives freed heap back to the OS.

@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "cmd_gateway.h"
+#include "cmd_gateway_events.h"
 #include "cmd_gateway_threads.h"
 #include "cmd_gateway_trim.h"
 #include "cmd_gateway_udp.h"
@@ -23,9 +24,11 @@
 
 #define GW_EXTRA_POLL (GW_MAX_FORWARDS + 1) /* forward listeners, the control socket */
 #define GW_MAX_POLL (1025 + GW_EXTRA_POLL)
-/* and UDP flows (4096 at most; with --socks5 each with its association's control
- * connection too) and forwards, ping sockets */
-#define GW_POLL_SLOTS (GW_MAX_POLL + 2 * 4096 + GW_MAX_FORWARDS + 64)
+/* The pollfd list gw_ev_sync takes: forward listeners, UDP flows (4096 at most; with
+ * --socks5 each with its association's control connection too) and forwards, ping
+ * sockets. The TAP, the inbox, the control socket and the relays register directly. */
+#define GW_POLL_SLOTS (GW_EXTRA_POLL + 2 * 4096 + GW_MAX_FORWARDS + 64)
+#define GW_EVENTS 256 /* events taken per wake-up (the rest stay ready for the next) */
 
 /* Atomic: every --threads thread reads it, the signal handler sets it (lock-free). */
 static atomic_int gw_stop;
@@ -371,8 +374,24 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
     }
     int rc = 0, tap_ready = 1, inbox_ready = 0;
     gw_trim trim = {0};
-    if (!fwd || (owner && !ctl)) {
+    gw_ev ev;
+    int ev_rc = gw_ev_init(&ev);
+    if (ev_rc == 0) {
+        gw_ev_bind(&ev);
+        gw_relay_set_ev(r, &ev);
+        ev_rc = gw_ev_set(&ev, dev->fd, EPOLLIN, GW_EV_TAG(GW_EV_TAP, 0, dev->fd));
+    }
+    if (ev_rc == 0 && gw_thread_fd(th) >= 0)
+        ev_rc =
+            gw_ev_set(&ev, gw_thread_fd(th), EPOLLIN, GW_EV_TAG(GW_EV_INBOX, 0, gw_thread_fd(th)));
+    if (ev_rc == 0 && gw_ctl_fd(ctl) >= 0)
+        ev_rc = gw_ev_set(&ev, gw_ctl_fd(ctl), EPOLLIN, GW_EV_TAG(GW_EV_CTL, 0, gw_ctl_fd(ctl)));
+    if (ev_rc != 0)
+        fprintf(stderr, "synack gateway: epoll: %s\n", strerror(-ev_rc));
+    if (!fwd || (owner && !ctl) || ev_rc != 0) {
         if (!th) {
+            gw_ctl_free(ctl);
+            gw_ev_free(&ev);
             gw_fwd_free(fwd);
             gw_icmp_free(ic);
             gw_udp_free(u);
@@ -415,21 +434,10 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)
             synack_poll(st, now);
-        pf[0].fd = dev->fd;
-        pf[0].events = POLLIN;
-        pf[0].revents = 0;
-        int nrelay = gw_relay_pollfds(r, pf + 1, GW_MAX_POLL - 1 - GW_EXTRA_POLL);
-        int n = 1 + nrelay;
-        int nf = gw_fwd_pollfds(fwd, pf + n, GW_EXTRA_POLL - 1), fwd_at = n;
-        n += nf;
-        if (gw_ctl_fd(ctl) >= 0)
-            pf[n++] = (struct pollfd){.fd = gw_ctl_fd(ctl), .events = POLLIN};
-        int extra_end = n;
+        int nf = gw_fwd_pollfds(fwd, pf, GW_EXTRA_POLL - 1), n = nf;
         n += gw_udp_pollfds(u, pf + n, GW_POLL_SLOTS - n);
         n += gw_icmp_pollfds(ic, pf + n, GW_POLL_SLOTS - n);
-        int inbox_at = n;
-        if (gw_thread_fd(th) >= 0)
-            pf[n++] = (struct pollfd){.fd = gw_thread_fd(th), .events = POLLIN};
+        gw_ev_sync(&ev, pf, n);
         uint64_t d = synack_next_deadline(st), d2 = gw_relay_deadline(r), d3 = gw_udp_deadline(u);
         if (d2 < d)
             d = d2;
@@ -439,12 +447,30 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         if (d != UINT64_MAX)
             wait_ms =
                 d <= now ? 0 : (int)((d - now + 999) / 1000 < 1000 ? (d - now + 999) / 1000 : 1000);
-        if (poll(pf, (nfds_t)n, wait_ms) < 0)
-            pf[0].revents = POLLIN; /* EINTR: look at everything once more */
-        tap_ready = pf[0].revents != 0;
-        inbox_ready = inbox_at < n && pf[inbox_at].revents != 0;
-        gw_relay_revents(r, pf + 1, nrelay);
-        gw_extra_ready(fwd, ctl, pf + fwd_at, nf, extra_end - fwd_at - nf);
+        if (gw_relay_busy(r))
+            wait_ms = 0;
+        struct epoll_event evs[GW_EVENTS];
+        int ne = gw_ev_wait(&ev, evs, GW_EVENTS, wait_ms);
+        tap_ready = ne < 0; /* EINTR: look at everything once more */
+        inbox_ready = 0;
+        for (int i = 0; i < ne; i++) {
+            uint64_t tag = evs[i].data.u64;
+            switch (GW_EV_KIND(tag)) {
+            case GW_EV_TAP:
+                tap_ready = 1;
+                break;
+            case GW_EV_INBOX:
+                inbox_ready = 1;
+                break;
+            case GW_EV_CTL:
+                gw_ctl_step(ctl);
+                break;
+            case GW_EV_RELAY:
+                gw_relay_event(r, GW_EV_IDX(tag), GW_EV_FD(tag), evs[i].events);
+                break;
+            }
+        }
+        gw_extra_ready(fwd, NULL, pf, nf, 0);
     }
     gw_ctl_free(ctl); /* before the others stop for good: it may stop them */
     gw_thread_finish(th);
@@ -455,6 +481,7 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
     gw_icmp_free(ic);
     gw_udp_free(u);
     gw_relay_free(r);
+    gw_ev_free(&ev);
     synack_stack_free(st);
     return rc;
 }

@@ -207,11 +207,15 @@ void gw_relay_free(gw_relay *r);
  * accepted connections their host socket, and data moves both ways as far as the other
  * side takes it. */
 void gw_relay_step(gw_relay *r, uint64_t now);
-/* The host fds to poll and their events (at most max); how many. */
-int gw_relay_pollfds(gw_relay *r, struct pollfd *out, int max);
-/* What poll(2) said of the n entries gw_relay_pollfds filled (before the next step): the
- * step then reads and writes only the host sockets that are ready. */
-void gw_relay_revents(gw_relay *r, const struct pollfd *pf, int n);
+/* The thread's event table (cmd_gateway_events.h): each host socket is registered there
+ * once, edge-triggered, tagged GW_EV_RELAY with its slot. */
+struct gw_ev;
+void gw_relay_set_ev(gw_relay *r, struct gw_ev *ev);
+/* An event of the table for slot's host socket fd (before the next step): the step then
+ * reads and writes only the host sockets that are ready. */
+void gw_relay_event(gw_relay *r, uint32_t slot, int fd, uint32_t events);
+/* The last step left bytes to move (a relay used its per-round share): wait for nothing. */
+int gw_relay_busy(const gw_relay *r);
 /* The earliest connect deadline, UINT64_MAX if none. */
 uint64_t gw_relay_deadline(const gw_relay *r);
 const gw_stats *gw_relay_stats(const gw_relay *r);

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmd_gateway_events.h"
+
 static size_t alen(const gw_echo_table *t)
 {
     return t->family == AF_INET6 ? 16 : 4;
@@ -67,7 +69,7 @@ static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_
     }
     gw_echo_flow *f = free_;
     if (!f) {
-        close(lru->fd);
+        gw_fd_close(lru->fd);
         lru->fd = -1;
         t->open--;
         f = lru;
@@ -119,7 +121,7 @@ void gw_echo_step(gw_echo_table *t, uint64_t now, uint8_t *buf, size_t cap, gw_e
     t->npf = 0;
     for (int i = 0; t->open > 0 && i < GW_ECHO_FLOWS; i++) {
         if (t->f[i].fd >= 0 && now >= t->f[i].last + GW_ECHO_IDLE_US) {
-            close(t->f[i].fd);
+            gw_fd_close(t->f[i].fd);
             t->f[i].fd = -1;
             t->open--;
         }

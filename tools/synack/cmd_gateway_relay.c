@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmd_gateway.h"
+#include "cmd_gateway_events.h"
 
 /* GW_OUTBOUND: a --forward connection whose synack connect into the namespace runs.
  * GW_SOCKS: connected to the --socks5 proxy, its CONNECT handshake runs (the SYN still
@@ -41,11 +42,18 @@ typedef struct gw_conn {
     uint8_t down_eof;    /* the host side's FIN was passed on (synack_shutdown) */
     uint8_t h_blocked;   /* send(2) to the host took less than offered: wait for POLLOUT */
     uint8_t s_full;      /* synack's send buffer was full: wait for its ACKs */
-    uint8_t h_in;        /* the last poll said hfd is readable (or failed, or at EOF) */
+    uint8_t h_in;        /* an event said hfd is readable (or failed, or at EOF) */
     uint8_t h_out;       /* ... writable (or failed); for a connect: it finished */
     uint8_t fwd;         /* came in on a --forward port */
     uint8_t seen;        /* GW_HANDSHAKE: the stack still has its connection (sweep) */
     uint64_t since;      /* when the handshake began (GW_HANDSHAKE) */
+    /* hfd is registered once, edge-triggered: h_in and h_out stay set from the event that
+     * set them until the relay finds hfd drained (EAGAIN, a short read, a short send). */
+    uint8_t h_err;  /* EPOLLERR/EPOLLHUP: a finished connect's SO_ERROR is worth reading */
+    uint8_t h_fin;  /* EPOLLRDHUP: the host's FIN came, so a short read is not the end */
+    uint8_t ev_out; /* EPOLLOUT is in hfd's registration */
+    uint8_t dirty;  /* GW_RELAY: on the list of relays the next step pumps */
+    uint32_t pslot; /* pending (not GW_RELAY): its index in the relay's pend list */
 } gw_conn;
 
 struct gw_relay {
@@ -63,10 +71,20 @@ struct gw_relay {
     gw_stats stats;
     synack_held_syn *held;
     uint32_t nheld;
-    uint32_t *pidx;      /* the slot of each entry gw_relay_pollfds filled */
+    gw_ev *ev;           /* the thread's event table: host sockets are registered there */
     int deferred;        /* held SYNs wait for --max-pending room: read the list again */
     uint64_t next_sweep; /* when handshakes whose connection vanished are looked for next */
     gw_socks5 *s5;       /* with --socks5: each slot's SOCKS5 handshake */
+    /* The relays whose either side had an edge (an epoll event, synack_sock_ready) or
+     * that stopped at their per-round share: only they are pumped, so a step costs what
+     * is ready, not what is open. Two lists: pumping fills the other. */
+    uint32_t *dirty, *work;
+    uint32_t ndirty;
+    /* Slots pending (connecting, handshake, forward connect, SOCKS5: every state but
+     * GW_RELAY), which each step looks at and find() searches, and the free slots: a step,
+     * a new connection and a lookup cost what is pending, not what is open. */
+    uint32_t *pend, npend;
+    uint32_t *freel, nfree;
 };
 
 gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
@@ -82,10 +100,17 @@ gw_relay *gw_relay_new(synack_stack *st, int ls, const gw_opts *o)
     r->c = calloc(r->n, sizeof(*r->c));
     r->nheld = 1024;
     r->held = calloc(r->nheld, sizeof(*r->held));
-    r->pidx = calloc(r->n, sizeof(*r->pidx));
+    r->dirty = calloc(r->n, sizeof(*r->dirty));
+    r->work = calloc(r->n, sizeof(*r->work));
+    r->pend = calloc(r->n, sizeof(*r->pend));
+    r->freel = calloc(r->n, sizeof(*r->freel));
+    for (uint32_t i = 0; r->freel && i < r->n; i++)
+        r->freel[i] = r->n - 1 - i; /* slot 0 first */
+    r->nfree = r->n;
     if (o->socks5_salen)
         r->s5 = calloc(r->n, sizeof(*r->s5));
-    if (!r->c || !r->held || !r->pidx || (o->socks5_salen && !r->s5)) {
+    if (!r->c || !r->held || !r->dirty || !r->work || !r->pend || !r->freel ||
+        (o->socks5_salen && !r->s5)) {
         gw_relay_free(r);
         return NULL;
     }
@@ -101,7 +126,10 @@ void gw_relay_free(gw_relay *r)
             close(r->c[i].hfd);
     free(r->c);
     free(r->held);
-    free(r->pidx);
+    free(r->dirty);
+    free(r->work);
+    free(r->pend);
+    free(r->freel);
     free(r->s5);
     free(r);
 }
@@ -111,31 +139,77 @@ void gw_relay_set_ls6(gw_relay *r, int ls6)
     r->ls6 = ls6;
 }
 
+void gw_relay_set_ev(gw_relay *r, gw_ev *ev)
+{
+    r->ev = ev;
+}
+
+static void pend_del(gw_relay *r, gw_conn *c)
+{
+    uint32_t last = r->pend[--r->npend];
+    r->pend[c->pslot] = last;
+    r->c[last].pslot = c->pslot;
+}
+
+static void mark(gw_relay *r, gw_conn *c)
+{
+    if (c->dirty)
+        return;
+    c->dirty = 1;
+    r->dirty[r->ndirty++] = (uint32_t)(c - r->c);
+}
+
+/* c starts relaying: its synack socket's edges put it on the list from now on (synack
+ * queues it at once if it is ready already), and it is pumped once in any case. */
+static void relay_start(gw_relay *r, gw_conn *c)
+{
+    pend_del(r, c);
+    c->state = GW_RELAY;
+    synack_sock_watch(r->st, c->ss, SYNACK_POLLIN | SYNACK_POLLOUT | SYNACK_POLLRDHUP, c);
+    mark(r, c);
+}
+
+/* Registers c's host socket, once for its life (edge-triggered: a relay that leaves bytes
+ * unread for a round needs no interest change, r->more keeps the loop from sleeping).
+ * EPOLLOUT only where a write is waiting: a connect under way, a SOCKS5 handshake, a
+ * send that blocked; a connect that completed at once would otherwise wake the loop for
+ * nothing. */
+static int watch(gw_relay *r, gw_conn *c, int out)
+{
+    c->ev_out = (uint8_t)(out || r->s5);
+    uint32_t ev = EPOLLIN | EPOLLRDHUP | EPOLLET | (c->ev_out ? EPOLLOUT : 0);
+    return r->ev ? gw_ev_set(r->ev, c->hfd, ev, GW_EV_TAG(GW_EV_RELAY, c - r->c, c->hfd)) : 0;
+}
+
 /* The listener that holds ep's SYN. */
 static int ls_of(const gw_relay *r, const synack_endpoints *ep)
 {
     return ep->family == SYNACK_AF_INET6 ? r->ls6 : r->ls;
 }
 
+/* A pending slot in state (one of the pending ones) for ep. */
 static gw_conn *find(gw_relay *r, const synack_endpoints *ep, int state)
 {
-    for (uint32_t i = 0; i < r->hi; i++)
-        if (r->c[i].state == state && gw_same_ep(&r->c[i].ep, ep))
-            return &r->c[i];
+    for (uint32_t k = 0; k < r->npend; k++) {
+        gw_conn *c = &r->c[r->pend[k]];
+        if (c->state == state && gw_same_ep(&c->ep, ep))
+            return c;
+    }
     return NULL;
 }
 
-/* The first free slot, or NULL; it counts as taken from here on. */
+/* A free slot, or NULL; it counts as taken, and pending, from here on. */
 static gw_conn *take_slot(gw_relay *r)
 {
-    for (uint32_t i = 0; i < r->n; i++)
-        if (r->c[i].state == GW_FREE) {
-            if (i + 1 > r->hi)
-                r->hi = i + 1;
-            r->open++;
-            return &r->c[i];
-        }
-    return NULL;
+    if (r->nfree == 0)
+        return NULL;
+    uint32_t i = r->freel[--r->nfree];
+    if (i + 1 > r->hi)
+        r->hi = i + 1;
+    r->open++;
+    r->c[i].pslot = r->npend;
+    r->pend[r->npend++] = i;
+    return &r->c[i];
 }
 
 static void fd_opened(gw_relay *r)
@@ -161,10 +235,17 @@ static void keepalive(gw_relay *r, int ss)
 static void release(gw_relay *r, gw_conn *c)
 {
     if (c->hfd >= 0) {
+        if (r->ev)
+            gw_ev_forget(r->ev, c->hfd);
         close(c->hfd);
         r->stats.fds--;
     }
+    if (c->state != GW_RELAY)
+        pend_del(r, c);
+    r->freel[r->nfree++] = (uint32_t)(c - r->c);
+    uint8_t dirty = c->dirty; /* its entry stays on the list, skipped there */
     memset(c, 0, sizeof(*c));
+    c->dirty = dirty;
     c->state = GW_FREE;
     r->open--;
     while (r->hi > 0 && r->c[r->hi - 1].state == GW_FREE)
@@ -242,14 +323,42 @@ static void connect_failed(gw_relay *r, gw_conn *c, int err)
 
 static void connect_done(gw_relay *r, gw_conn *c)
 {
+    /* A connect that failed reports EPOLLERR; plain EPOLLOUT is a success. */
     int err = 0;
     socklen_t el = sizeof(err);
-    if (getsockopt(c->hfd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+    if (c->h_err && getsockopt(c->hfd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
         err = errno;
     if (err == 0)
         connected(r, c);
     else
         connect_failed(r, c, err);
+}
+
+/* The endpoint already chose how to coalesce its writes; Nagle here would only add a wait
+ * for our ACK on top of it (a round trip per small reply). */
+static void nodelay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void reset_host(gw_relay *r, gw_conn *c);
+
+/* What c's host socket fd needs for the rest of its life, set once the SYN-ACK of a connect
+ * that completed at once is out (it waits for no system call of ours): TCP_NODELAY and its
+ * registration. Nothing when the verdict released the slot. */
+static void arm(gw_relay *r, gw_conn *c, int fd, int out)
+{
+    if (c->state == GW_FREE || c->hfd != fd)
+        return;
+    if (!r->s5)
+        nodelay(fd);
+    if (watch(r, c, out) == 0)
+        return;
+    if (c->state == GW_CONNECTING || c->state == GW_SOCKS)
+        connect_failed(r, c, ENOBUFS);
+    else
+        reset_host(r, c); /* its client's ACK finds no relay: reset (accept_new) */
 }
 
 /* Returns the slot taken (free again if the verdict came at once), or NULL. */
@@ -288,12 +397,12 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
         return c;
     }
     fd_opened(r);
-    /* The endpoint already chose how to coalesce its writes; Nagle here would only add a
-     * wait for our ACK on top of it (a round trip per small reply). */
-    int one = 1;
-    setsockopt(c->hfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (r->s5)
+        nodelay(c->hfd); /* the handshake's first message goes out in connected() */
+    int fd = c->hfd;
     if (connect(c->hfd, (struct sockaddr *)&a, alen) == 0) {
         connected(r, c);
+        arm(r, c, fd, 0);
         return c;
     }
     if (errno != EINPROGRESS) {
@@ -304,12 +413,14 @@ static gw_conn *start_connect(gw_relay *r, const synack_held_syn *h, uint64_t no
      * the SYN-ACK then goes out in this round instead of after another poll. Asking
      * connect() again says it in one call: 0 connected, EALREADY still going, else the
      * error the attempt ended with. */
-    if (connect(c->hfd, (struct sockaddr *)&a, alen) == 0)
-        connected(r, c);
-    else if (errno == EISCONN)
-        connected(r, c);
-    else if (errno != EALREADY && errno != EINPROGRESS)
+    int done = connect(c->hfd, (struct sockaddr *)&a, alen) == 0 || errno == EISCONN;
+    if (!done && errno != EALREADY && errno != EINPROGRESS) {
         connect_failed(r, c, errno);
+        return c;
+    }
+    if (done)
+        connected(r, c);
+    arm(r, c, fd, !done);
     return c;
 }
 
@@ -336,10 +447,7 @@ static int is_pending(const gw_conn *c)
 
 uint32_t gw_relay_pending(const gw_relay *r)
 {
-    uint32_t p = 0;
-    for (uint32_t i = 0; i < r->hi; i++)
-        p += is_pending(&r->c[i]);
-    return p;
+    return r->npend;
 }
 
 int gw_relay_room(const gw_relay *r)
@@ -352,8 +460,8 @@ int gw_relay_room(const gw_relay *r)
 static int evict(gw_relay *r, uint64_t now)
 {
     gw_conn *old = NULL;
-    for (uint32_t i = 0; i < r->hi; i++) {
-        gw_conn *c = &r->c[i];
+    for (uint32_t k = 0; k < r->npend; k++) {
+        gw_conn *c = &r->c[r->pend[k]];
         if (c->state == GW_HANDSHAKE && c->since + GW_EVICT_US <= now &&
             (!old || c->since < old->since))
             old = c;
@@ -424,8 +532,13 @@ static void accept_new(gw_relay *r, int ls)
             continue;
         }
         c->ss = ss;
-        c->state = GW_RELAY;
-        c->h_in = 1; /* the host may have spoken first: try it once */
+        relay_start(r, c);
+        /* Tried once whatever the events said: a nearby host answers the request within
+         * the send(2) that carries it (the kernel runs the receive path before the call
+         * returns), so its reply goes out in this round instead of after another wake.
+         * (After a SOCKS5 reply, too, the destination's first bytes may have come in the
+         * same segment, read by nobody yet.) */
+        c->h_in = 1;
         int one = 1;
         synack_setsockopt(r->st, ss, SYNACK_IPPROTO_TCP, SYNACK_TCP_NODELAY, &one, sizeof(one));
         keepalive(r, ss);
@@ -448,16 +561,18 @@ static void sweep(gw_relay *r, uint64_t now)
     if (now < r->next_sweep)
         return;
     int old = 0;
-    for (uint32_t i = 0; i < r->hi; i++) {
-        r->c[i].seen = 0;
-        old |= r->c[i].state == GW_HANDSHAKE && r->c[i].since + GW_EVICT_US <= now;
+    for (uint32_t k = 0; k < r->npend; k++) {
+        gw_conn *c = &r->c[r->pend[k]];
+        c->seen = 0;
+        old |= c->state == GW_HANDSHAKE && c->since + GW_EVICT_US <= now;
     }
     if (!old)
         return;
     r->next_sweep = now + GW_EVICT_US;
     synack_foreach_conn(r->st, sweep_visit, r);
-    for (uint32_t i = 0; i < r->hi; i++) {
-        gw_conn *c = &r->c[i];
+    /* Backwards: give_up takes c off the list, moving the last entry (seen) into its place. */
+    for (uint32_t k = r->npend; k-- > 0;) {
+        gw_conn *c = &r->c[r->pend[k]];
         if (c->state == GW_HANDSHAKE && !c->seen && c->since + GW_EVICT_US <= now)
             give_up(r, c);
     }
@@ -473,7 +588,7 @@ static void outbound(gw_relay *r, gw_conn *c, uint64_t now)
     synack_sock_poll(r->st, &pf, 1);
     if (!(pf.revents & (SYNACK_POLLERR | SYNACK_POLLHUP | SYNACK_POLLNVAL)) &&
         (pf.revents & SYNACK_POLLOUT)) {
-        c->state = GW_RELAY;
+        relay_start(r, c);
         r->stats.fwd_connected++;
         c->h_in = 1; /* the host client may have spoken while the connect ran */
         int one = 1;
@@ -502,6 +617,12 @@ int gw_relay_adopt(gw_relay *r, int hfd, int ss, uint64_t now)
     c->ss = ss;
     c->deadline = now + (uint64_t)r->o.connect_ms * 1000;
     gw_ep_of(r->st, ss, &c->ep);
+    if (watch(r, c, 0) != 0) {
+        c->hfd = -1; /* the caller closes it */
+        r->stats.fds--;
+        release(r, c);
+        return -1;
+    }
     return 0;
 }
 
@@ -561,9 +682,16 @@ static int pump_up(gw_relay *r, gw_conn *c)
         }
         if (w < n) {
             c->h_blocked = 1;
+            c->h_out = 0; /* until the edge that says there is room again */
+            if (!c->ev_out && watch(r, c, 1) != 0) {
+                reset_both(r, c);
+                return -1;
+            }
             return 0;
         }
     }
+    if (!c->up_eof)
+        mark(r, c); /* its share used: more next round */
     return 0;
 }
 
@@ -601,20 +729,26 @@ static int pump_down(gw_relay *r, gw_conn *c)
             return 0;
         }
         r->stats.down_bytes += (uint64_t)n;
-        if (n < room) {
+        if (n < room && !c->h_fin) {
             /* A stream socket returns less than asked only when it had no more: the next
-             * poll says when there is. */
+             * edge says when there is. After the FIN's edge, though, none comes: the next
+             * recv(2) reads the end. */
             c->h_in = 0;
             return 0;
         }
     }
+    if (!c->down_eof)
+        mark(r, c);
     return 0;
 }
 
 void gw_relay_step(gw_relay *r, uint64_t now)
 {
     take_held(r, now);
-    for (uint32_t i = 0; i < r->hi; i++) {
+    /* Backwards: a slot that leaves the list (relay, or free) is replaced by the last
+     * entry, already looked at. */
+    for (uint32_t k = r->npend; k-- > 0;) {
+        uint32_t i = r->pend[k];
         gw_conn *c = &r->c[i];
         if (c->state == GW_CONNECTING) {
             if (c->h_out)
@@ -625,8 +759,10 @@ void gw_relay_step(gw_relay *r, uint64_t now)
             }
         } else if (c->state == GW_SOCKS) {
             /* The deadline is the connect's: proxy connect and handshake together. */
-            if (c->h_in || c->h_out)
+            if (c->h_in || c->h_out) {
+                c->h_in = c->h_out = 0; /* gw_s5_io runs until EAGAIN: edges suffice */
                 socks_step(r, c);
+            }
             if (c->state == GW_SOCKS && now >= c->deadline) {
                 gw_s5_fail(&r->s5[i], GW_S5_TIMEOUT);
                 socks_step(r, c);
@@ -640,8 +776,21 @@ void gw_relay_step(gw_relay *r, uint64_t now)
     accept_new(r, r->ls);
     accept_new(r, r->ls6);
     sweep(r, now);
-    for (uint32_t i = 0; i < r->hi; i++) {
-        gw_conn *c = &r->c[i];
+    synack_ready rd[64];
+    int k;
+    while ((k = synack_sock_ready(r->st, rd, 64)) > 0)
+        for (int j = 0; j < k; j++) {
+            gw_conn *c = rd[j].user;
+            if (c && c->state == GW_RELAY && c->ss == rd[j].sock)
+                mark(r, c);
+        }
+    uint32_t *work = r->dirty, nwork = r->ndirty;
+    r->dirty = r->work;
+    r->work = work;
+    r->ndirty = 0;
+    for (uint32_t i = 0; i < nwork; i++) {
+        gw_conn *c = &r->c[work[i]];
+        c->dirty = 0;
         if (c->state != GW_RELAY)
             continue;
         if (pump_up(r, c) < 0 || pump_down(r, c) < 0)
@@ -655,46 +804,32 @@ void gw_relay_step(gw_relay *r, uint64_t now)
     }
 }
 
-int gw_relay_pollfds(gw_relay *r, struct pollfd *out, int max)
+void gw_relay_event(gw_relay *r, uint32_t slot, int fd, uint32_t events)
 {
-    int n = 0;
-    for (uint32_t i = 0; i < r->hi && n < max; i++) {
-        gw_conn *c = &r->c[i];
-        short ev = 0;
-        if (c->state == GW_CONNECTING)
-            ev = POLLOUT;
-        else if (c->state == GW_SOCKS)
-            ev = gw_s5_events(&r->s5[i]);
-        else if (c->state == GW_RELAY)
-            ev = (short)((c->h_blocked ? POLLOUT : 0) | (c->s_full || c->down_eof ? 0 : POLLIN));
-        c->h_in = c->h_out = 0; /* until gw_relay_revents says otherwise */
-        if (!ev)
-            continue;
-        r->pidx[n] = i;
-        out[n].fd = c->hfd;
-        out[n].events = ev;
-        out[n].revents = 0;
-        n++;
-    }
-    return n;
+    if (slot >= r->hi)
+        return;
+    gw_conn *c = &r->c[slot];
+    if (c->state == GW_FREE || c->hfd != fd)
+        return;
+    c->h_in |= (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
+    c->h_out |= (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
+    c->h_err |= (events & (EPOLLHUP | EPOLLERR)) != 0;
+    c->h_fin |= (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    if (c->state == GW_RELAY)
+        mark(r, c);
 }
 
-void gw_relay_revents(gw_relay *r, const struct pollfd *pf, int n)
+int gw_relay_busy(const gw_relay *r)
 {
-    for (int k = 0; k < n; k++) {
-        gw_conn *c = &r->c[r->pidx[k]];
-        short ev = pf[k].revents;
-        c->h_in = (ev & (POLLIN | POLLHUP | POLLERR)) != 0;
-        c->h_out = (ev & (POLLOUT | POLLHUP | POLLERR)) != 0;
-    }
+    return r->ndirty > 0 || synack_sock_ready_pending(r->st) > 0;
 }
 
 uint64_t gw_relay_deadline(const gw_relay *r)
 {
     uint64_t d = UINT64_MAX;
-    for (uint32_t i = 0; i < r->hi; i++)
-        if (is_pending(&r->c[i]) && r->c[i].deadline < d)
-            d = r->c[i].deadline;
+    for (uint32_t k = 0; k < r->npend; k++)
+        if (r->c[r->pend[k]].deadline < d)
+            d = r->c[r->pend[k]].deadline;
     return d;
 }
 

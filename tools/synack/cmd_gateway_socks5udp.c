@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "cmd_gateway_events.h"
 #include "cmd_gateway_socks5udp.h"
 
 #define ATYP_IPV4 1
@@ -69,7 +70,7 @@ static void fail(gw_s5u_flow *x, gw_s5_outcome o)
 {
     gw_s5_fail(&x->hs, o);
     if (x->cfd >= 0)
-        close(x->cfd);
+        gw_fd_close(x->cfd);
     x->cfd = -1;
     x->state = GW_S5U_FAILED;
     free(x->pend);
@@ -211,7 +212,7 @@ int gw_s5u_hold(gw_s5u_flow *x, const uint8_t *p, size_t n)
 void gw_s5u_close(gw_s5u_flow *x)
 {
     if (x->cfd >= 0)
-        close(x->cfd);
+        gw_fd_close(x->cfd);
     x->cfd = -1;
     free(x->pend);
     x->pend = NULL;

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmd_gateway_events.h"
 #include "cmd_gateway_socks5udp.h"
 #include "cmd_gateway_udp.h"
 
@@ -131,7 +132,7 @@ static void flow_close(gw_udp *u, udp_flow *f)
 {
     if (u->sx)
         gw_s5u_close(&u->sx[f - u->f]);
-    close(f->fd);
+    gw_fd_close(f->fd);
     f->fd = -1;
     u->open--;
     while (u->hi > 0 && u->f[u->hi - 1].fd < 0)
