@@ -16,21 +16,21 @@
 #include "stack/stack_impl.h"
 #include "wire/icmpv6.h"
 
-#define RETRANS_US 1000000u         /* RetransTimer (RFC 4861 10) */
-#define MAX_DELAY_US 1000000u       /* MAX_RTR_SOLICITATION_DELAY (RFC 4861 10) */
+#define RETRANS_US 1000000u   /* RetransTimer (RFC 4861 10) */
+#define MAX_DELAY_US 1000000u /* MAX_RTR_SOLICITATION_DELAY (RFC 4861 10) */
 #define TWO_HOURS_US (2ull * 3600u * 1000000u)
 
 typedef struct addr6x {
     ipv6_addr a;
-    uint8_t used;       /* the slot holds an address */
+    uint8_t used; /* the slot holds an address */
     uint8_t prefix_len;
-    uint8_t state;      /* SYNACK_ADDR6_TENTATIVE, _PREFERRED or _DUPLICATE */
-    uint8_t origin;     /* SYNACK_ADDR6_ADDED or SYNACK_ADDR6_SLAAC */
-    uint8_t dad_sent;   /* probes sent */
+    uint8_t state;    /* SYNACK_ADDR6_TENTATIVE, _PREFERRED or _DUPLICATE */
+    uint8_t origin;   /* SYNACK_ADDR6_ADDED or SYNACK_ADDR6_SLAAC */
+    uint8_t dad_sent; /* probes sent */
     uint8_t nonce[ND_NONCE_LEN];
-    uint64_t dad_timer; /* the next probe or the verdict; UINT64_MAX none */
+    uint64_t dad_timer;                    /* the next probe or the verdict; UINT64_MAX none */
     uint64_t valid_until, preferred_until; /* UINT64_MAX: forever */
-    uint64_t seq;       /* the order the addresses came in, for synack_addr6_list */
+    uint64_t seq; /* the order the addresses came in, for synack_addr6_list */
 } addr6x;
 
 static uint64_t expiry(uint64_t now, uint32_t seconds)
@@ -159,8 +159,8 @@ static int unicast_ok(const ipv6_addr *a)
            !ipv6_addr_is_loopback(a) && !ipv6_addr_is_v4mapped(a);
 }
 
-int synack_addr6_add(synack_stack *st, const uint8_t addr[16], uint8_t prefix_len,
-                     uint32_t valid_s, uint32_t preferred_s)
+int synack_addr6_add(synack_stack *st, const uint8_t addr[16], uint8_t prefix_len, uint32_t valid_s,
+                     uint32_t preferred_s)
 {
     if (!st || !addr)
         return -EINVAL;
@@ -191,8 +191,8 @@ int synack_addr6_del(synack_stack *st, const uint8_t addr[16])
     return 0;
 }
 
-static void fill(synack_addr6_info *o, const ipv6_addr *a, uint8_t plen, int state,
-                 uint8_t origin, uint64_t valid, uint64_t preferred)
+static void fill(synack_addr6_info *o, const ipv6_addr *a, uint8_t plen, int state, uint8_t origin,
+                 uint64_t valid, uint64_t preferred)
 {
     memcpy(o->addr, a->b, 16);
     o->prefix_len = plen;
@@ -238,8 +238,8 @@ int synack_addr6_list(synack_stack *st, synack_addr6_info *out, size_t max)
         if (!e)
             break;
         if (n < max)
-            fill(&out[n], &e->a, e->prefix_len, addr6x_state(st, &e->a), e->origin,
-                 e->valid_until, e->preferred_until);
+            fill(&out[n], &e->a, e->prefix_len, addr6x_state(st, &e->a), e->origin, e->valid_until,
+                 e->preferred_until);
         n++;
         next = e->seq + 1;
     }

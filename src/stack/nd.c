@@ -285,8 +285,10 @@ void ip6_nd_destroy(synack_stack *st)
 
 void ip6_nd_poll(synack_stack *st)
 {
-    if (!st->nd_on)
+    if (!st->nd_on) {
+        addr6x_poll(st); /* the added addresses' lifetimes (no DAD without ND) */
         return;
+    }
     ip6_dad_delay(st);
     ip6_mld_poll(st); /* the groups are joined before DAD probes (RFC 4862 5.4.2) */
     ip6_dad_poll(st);
@@ -299,7 +301,7 @@ void ip6_nd_poll(synack_stack *st)
 uint64_t ip6_nd_deadline(const synack_stack *st)
 {
     if (!st->nd_on)
-        return UINT64_MAX;
+        return addr6x_deadline(st);
     uint64_t t = ip6_dad_deadline(st), m = ip6_mld_deadline(st), r = ip6_ra_deadline(st);
     if (m < t)
         t = m;
