@@ -370,6 +370,21 @@ static void test_tcp_per_address(void **state)
     last_seg(&h, A2, FAR1, &s);
     assert_int_equal(s.flags, TCP_SYN);
     uint16_t c1_port = s.sport;
+    /* an ICMPv6 error quoting it is for that connection, not "not ours" (Icmp6InErrors) */
+    {
+        static const uint8_t rtr[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0xfe};
+        ipv6_addr ra = eth6_addr(rtr), a2 = eth6_addr(A2);
+        uint8_t pkt[400];
+        size_t m = icmp6_error_emit(pkt + 40, sizeof(pkt) - 40, ICMP6_PACKET_TOO_BIG, 0, 1280,
+                                    h.out[h.nout - 1].b, h.out[h.nout - 1].len, &ra, &a2);
+        assert_true(m > 0);
+        ipv6_hdr ih = {.next = IP_PROTO_ICMPV6, .hop_limit = 64, .src = ra, .dst = a2};
+        assert_int_equal(ipv6_emit(pkt, 40, &ih, m), 40);
+        uint64_t in_err = synack_counter_get(st, SYNACK_CTR_Icmp6InErrors);
+        synack_input(st, 35, pkt, 40 + m);
+        assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InErrors), in_err);
+        assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6InPktTooBigs), 1);
+    }
     int c0 = -1;
     assert_int_equal(eth6_connect_sock(st, FAR0, &c0), -EINPROGRESS);
     last_seg(&h, US6, FAR0, &s);
