@@ -841,8 +841,8 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
  * valid_s, or not a unicast address), -EAFNOSUPPORT (the netif has no IPv6), -EEXIST (one
  * of ours already), -ENOSPC (cfg.addr6_max reached: Ip6AddrListFull), -EBUSY (from a
  * callback). */
-int synack_addr6_add(synack_stack *st, const uint8_t addr[16], uint8_t prefix_len,
-                     uint32_t valid_s, uint32_t preferred_s);
+int synack_addr6_add(synack_stack *st, const uint8_t addr[16], uint8_t prefix_len, uint32_t valid_s,
+                     uint32_t preferred_s);
 /* Removes an address synack_addr6_add or SLAAC added: its group is left when no other
  * address shares it. Connections on it are kept, as Linux keeps them, but what arrives for
  * it is no longer accepted (Ip6InAddrErrors), so they end by their own timeouts unless the

@@ -65,12 +65,13 @@ typedef struct synack_sock {
     /* AF_INET6 (sock_inet6.c), in what was padding: the socket array does not grow */
     uint8_t v6;       /* an AF_INET6 socket: its addresses are struct sockaddr_in6 */
     uint8_t v6only;   /* IPV6_V6ONLY */
-    uint8_t bound6;   /* bound to one of the netif's IPv6 addresses, laddr6; an AF_INET6
+    uint8_t bound6;   /* bound to one of the netif's IPv6 addresses (laddr6); an AF_INET6
                          socket bound to ::ffff:a.b.c.d has it in laddr, to :: neither */
-    uint8_t laddr6[16]; /* bound6: the address */
     uint32_t hold_ms; /* SYNACK_TCP_HOLD_SYN, likewise */
 
     struct udp_sock *udp; /* a SOCK_DGRAM socket's state (src/udp/), NULL for TCP */
+
+    uint8_t laddr6[16]; /* bound6: which of our IPv6 addresses (there may be several) */
 } synack_sock;
 
 /* An address a socket call names, either family (sock_inet6.c). */
