@@ -827,7 +827,8 @@ typedef struct synack_tcp_info {
 #define SYNACK_ADDR6_PREFERRED 2  /* in use */
 #define SYNACK_ADDR6_DUPLICATE 3  /* DAD found another node using it: never used */
 #define SYNACK_ADDR6_DEPRECATED 4 /* formed by SLAAC, past its preferred lifetime: still used */
-/* The state of addr (network byte order), the netif's global or link-local address:
+/* The state of addr (network byte order), the netif's global or link-local address or
+ * one synack_addr6_add or SLAAC added:
  * SYNACK_ADDR6_*, or -EADDRNOTAVAIL (not one of them), -EINVAL (st or addr NULL). */
 int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
 

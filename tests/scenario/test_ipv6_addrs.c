@@ -590,6 +590,57 @@ static void test_slaac_two_hour_rule_raise(void **state)
     synack_stack_free(st);
 }
 
+/* An MLD message of 24 bytes (MLDv1, RFC 2710 3: a query for group NULL is general) from
+ * src to dst with hop limit 1. */
+static void mld1_in(synack_stack *st, uint64_t now, uint8_t type, const uint8_t *src,
+                    const uint8_t *dst, const uint8_t *group, uint16_t mrd)
+{
+    uint8_t m[24], f[200], mac[6], srcmac[6] = {0x02, 0, 0, 0, 0, 0x09};
+    memset(m, 0, sizeof(m));
+    m[0] = type;
+    wr16(m + 4, mrd);
+    if (group)
+        memcpy(m + 8, group, 16);
+    wr16(m + 2, eth6_icmp_sum(src, dst, m, sizeof(m)));
+    ipv6_addr s6 = eth6_addr(src), d6 = eth6_addr(dst);
+    ipv6_mcast_mac(mac, &d6);
+    size_t fl = eth6_frame_build(f, mac, srcmac, &s6, &d6, IP_PROTO_ICMPV6, 1, m, sizeof(m));
+    synack_input(st, now, f, fl);
+}
+
+static void test_mld1_suppression_three_groups(void **state)
+{
+    (void)state;
+    static const uint8_t rtr_ll[16] = {0xfe, 0x80, [15] = 1}, other[16] = {0xfe, 0x80, [15] = 9};
+    static const uint8_t all[16] = {0xff, 0x02, [15] = 1};
+    synack_stack *st = eth_stack(0, 0, 8, US6, 0);
+    assert_int_equal(synack_poll(st, 0), 0);
+    assert_int_equal(synack_addr6_add(st, A2, 64, F, F), 0);
+    assert_int_equal(synack_addr6_add(st, A3, 64, F, F), 0);
+    assert_int_equal(synack_poll(st, 1), 0);
+    size_t n0 = cap.n;
+    /* a general MLDv1 query; another listener answers for one of our three groups: the
+     * answer for the other two (and that one: one answer covers all) still goes */
+    mld1_in(st, S, 130, rtr_ll, all, NULL, 10000);
+    mld1_in(st, S, 131, other, SN_A2, SN_A2, 0);
+    uint64_t t = S;
+    while (cap.n == n0 && t <= 11 * S) {
+        assert_int_equal(synack_poll(st, t), 0);
+        t += 1000;
+    }
+    assert_int_equal(cap.n, n0 + 3);
+    const uint8_t *g[3] = {SN_US, SN_A2, SN_A3};
+    for (size_t i = 0; i < 3; i++) {
+        const uint8_t *ip = cap.f[n0 + i].b + 14;
+        assert_memory_equal(ip + 8, LL6, 16);
+        assert_memory_equal(ip + 24, g[i], 16);
+        assert_int_equal(ip[48], 131); /* after the Router Alert's 8 bytes */
+        assert_memory_equal(ip + 48 + 8, g[i], 16);
+    }
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Icmp6OutGroupMembResponses), 3);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_deprecated_then_expired),
         cmocka_unit_test(test_slaac_two_prefixes),
         cmocka_unit_test(test_slaac_two_hour_rule_raise),
+        cmocka_unit_test(test_mld1_suppression_three_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
