@@ -402,7 +402,7 @@ int host_open(host *h, const char *cmd, const host_opts *o)
     }
     for (int i = 0; i < o->n_more6; i++) {
         int arc = synack_addr6_add(h->st, o->more6[i], o->more6_len[i], SYNACK_ADDR6_FOREVER,
-                                  SYNACK_ADDR6_FOREVER);
+                                   SYNACK_ADDR6_FOREVER);
         if (arc != 0) {
             fprintf(stderr, "synack %s: cannot add IPv6 address %d: %s\n", cmd, i + 2,
                     strerror(-arc));
