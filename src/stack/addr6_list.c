@@ -341,10 +341,13 @@ void addr6x_slaac(synack_stack *st, const ipv6_addr *a, uint8_t plen, uint32_t v
             stack_note(st, "slaac: another global address formed, tentative");
         return;
     }
+    if (e->origin != SYNACK_ADDR6_SLAAC)
+        return; /* the program's own: its lifetimes are the program's */
     /* 5.5.3 e): a valid lifetime is lowered below two hours only by one above what is
      * left (the "two-hour rule" against a spoofed RA that would expire it) */
     uint64_t valid = expiry(st->now, valid_s);
-    uint64_t left = e->valid_until - st->now; /* > 0: poll removes it at its end */
+    /* (an RA between the end and the poll that removes it finds nothing left) */
+    uint64_t left = e->valid_until > st->now ? e->valid_until - st->now : 0;
     if (valid > st->now + TWO_HOURS_US || valid > e->valid_until)
         e->valid_until = valid;
     else if (left > TWO_HOURS_US)

@@ -587,6 +587,19 @@ static void test_slaac_two_hour_rule_raise(void **state)
     assert_int_equal(synack_addr6_list(st, l, 3), 3);
     assert_int_equal(l[2].valid_until, 3 * S + 7200 * S);
     assert_int_equal(l[2].preferred_until, 103 * S);
+    /* an address the program added keeps its own lifetimes when a prefix would form it */
+    static const uint8_t p3[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9};
+    static const uint8_t f3[16] = {0x20, 0x01,        0x0d,        0xb8,    0,
+                                   9,    [11] = 0xff, [12] = 0xfe, [15] = 2};
+    assert_int_equal(synack_addr6_add(st, f3, 64, 50, 40), 0);
+    prefix_opt(o, p3, 20000, 20000);
+    ra(st, 4 * S, o, 32);
+    synack_addr6_info l4[4];
+    assert_int_equal(synack_addr6_list(st, l4, 4), 4);
+    assert_memory_equal(l4[3].addr, f3, 16);
+    assert_int_equal(l4[3].origin, SYNACK_ADDR6_ADDED);
+    assert_int_equal(l4[3].valid_until, 53 * S);
+    assert_int_equal(l4[3].preferred_until, 43 * S);
     synack_stack_free(st);
 }
 
