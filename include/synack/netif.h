@@ -130,8 +130,9 @@ typedef struct synack_netif {
      * frame); the stack only writes the pseudo-header sum. Default 0. Needs output_ex. */
     uint8_t tx_csum;
     /* IPv6 (RFC 8200), static configuration; all zero (the default): no IPv6. Our global
-     * address, network byte order. On Ethernet it and the link-local address go through
-     * Duplicate Address Detection first (synack_config.dad_transmits, synack_addr6_state). */
+     * address, network byte order (the first: synack_addr6_add adds more). On Ethernet it
+     * and the link-local address go through Duplicate Address Detection first
+     * (synack_config.dad_transmits, synack_addr6_state). */
     uint8_t addr6[16];
     /* Prefix length of addr6's on-link prefix (0..128). */
     uint8_t prefix6_len;

@@ -468,6 +468,10 @@ typedef struct synack_config {
                                  search starts at base_mss and falls back as far as an IPv4
                                  one (Linux's tcp_mtup_init), not only down to IPv6's
                                  minimum link MTU of 1280 (RFC 8200 5, RFC 8201 4) */
+
+    /* --- IPv6: more addresses than netif.addr6 (synack_addr6_add, SLAAC's prefixes) --- */
+    uint8_t addr6_max; /* addresses beside netif.addr6 and the link-local one; default 8,
+                          at most 32; one more is refused (Ip6AddrListFull) */
 } synack_config;
 
 /* synack_config.router_solicits: the default, MAX_RTR_SOLICITATIONS with slaac, else 0. */
@@ -854,9 +858,46 @@ typedef struct synack_tcp_info {
 #define SYNACK_ADDR6_PREFERRED 2  /* in use */
 #define SYNACK_ADDR6_DUPLICATE 3  /* DAD found another node using it: never used */
 #define SYNACK_ADDR6_DEPRECATED 4 /* formed by SLAAC, past its preferred lifetime: still used */
-/* The state of addr (network byte order), the netif's global or link-local address:
+/* The state of addr (network byte order), the netif's global or link-local address or
+ * one synack_addr6_add or SLAAC added:
  * SYNACK_ADDR6_*, or -EADDRNOTAVAIL (not one of them), -EINVAL (st or addr NULL). */
 int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
+
+/* ---- more IPv6 addresses (beside netif.addr6 and the link-local one) ---- */
+#define SYNACK_ADDR6_FOREVER 0xffffffffu /* a lifetime that never ends (RFC 4861 4.6.2) */
+/* Adds addr (network byte order) with its on-link prefix length (0..128) and lifetimes in
+ * seconds from now (SYNACK_ADDR6_FOREVER: none); at the end of preferred_s it is
+ * deprecated (kept for existing connections, not chosen for new ones), at the end of
+ * valid_s removed. On Ethernet it runs DAD first (tentative) and joins its solicited-node
+ * group. 0, or -EINVAL (st or addr NULL, prefix_len > 128, valid_s 0, preferred_s >
+ * valid_s, or not a unicast address), -EAFNOSUPPORT (the netif has no IPv6), -EEXIST (one
+ * of ours already), -ENOSPC (cfg.addr6_max reached: Ip6AddrListFull), -EBUSY (from a
+ * callback). */
+int synack_addr6_add(synack_stack *st, const uint8_t addr[16], uint8_t prefix_len, uint32_t valid_s,
+                     uint32_t preferred_s);
+/* Removes an address synack_addr6_add or SLAAC added: its group is left when no other
+ * address shares it. Connections on it are kept, as Linux keeps them, but what arrives for
+ * it is no longer accepted (Ip6InAddrErrors), so they end by their own timeouts unless the
+ * address comes back. 0, or -EINVAL (NULL), -EPERM (netif.addr6 or the link-local
+ * address), -EADDRNOTAVAIL (not ours), -EBUSY (from a callback). */
+int synack_addr6_del(synack_stack *st, const uint8_t addr[16]);
+/* Where an address came from (synack_addr6_info.origin). */
+#define SYNACK_ADDR6_LINK_LOCAL 1 /* the EUI-64 link-local address (Ethernet) */
+#define SYNACK_ADDR6_STATIC 2     /* netif.addr6 */
+#define SYNACK_ADDR6_ADDED 3      /* synack_addr6_add */
+#define SYNACK_ADDR6_SLAAC 4      /* formed from a Router Advertisement's prefix */
+typedef struct synack_addr6_info {
+    uint8_t addr[16];         /* network byte order */
+    uint8_t prefix_len;       /* its on-link prefix */
+    uint8_t state;            /* SYNACK_ADDR6_TENTATIVE .. SYNACK_ADDR6_DEPRECATED */
+    uint8_t origin;           /* SYNACK_ADDR6_LINK_LOCAL .. SYNACK_ADDR6_SLAAC */
+    uint64_t valid_until;     /* stack time (µs) its valid lifetime ends; UINT64_MAX never */
+    uint64_t preferred_until; /* and its preferred lifetime */
+} synack_addr6_info;
+/* The netif's IPv6 addresses: the link-local one, netif.addr6, then the added and formed
+ * ones in the order they came; up to max of them into out (NULL with max 0 counts).
+ * Returns how many there are, or -EINVAL (st NULL, out NULL with max > 0). */
+int synack_addr6_list(synack_stack *st, synack_addr6_info *out, size_t max);
 
 /* ---- counters (nstat names) ----
  * Append only: a counter's number (its synack_counter value) and name are ABI, so a new
@@ -910,7 +951,7 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16]);
     X(Icmp6InEchoReplies) X(PingRcvbufErrors)                                              \
     X(Icmp6OutRouterSolicits) X(Icmp6InRaMtuIgnored) X(Ip6DadLoopedBack)                  \
     X(Icmp6OutGroupMembResponses) X(Icmp6OutGroupMembReductions)                          \
-    X(Icmp6InGroupMembResponses)
+    X(Icmp6InGroupMembResponses) X(Ip6AddrListFull)
 /* clang-format on */
 
 typedef enum synack_counter {

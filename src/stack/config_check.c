@@ -256,6 +256,8 @@ static const char *check_behaviour(const synack_config *c)
         return "dad_transmits";
     if (c->mld_reports > 10)
         return "mld_reports";
+    if (c->addr6_max > ADDR6X_MAX)
+        return "addr6_max";
     if (c->slaac > 1)
         return "slaac";
     if (c->router_solicits > 10 && c->router_solicits != SYNACK_RTR_SOLICITS_AUTO)

@@ -203,6 +203,8 @@ int synack_addr6_state(synack_stack *st, const uint8_t addr[16])
         return SYNACK_ADDR6_DEPRECATED;
     if (s)
         return s;
+    if ((s = addr6x_state(st, &a)) != 0)
+        return s;
     /* A netif without ND (a TUN link) uses its address as configured. */
     if (ip6_enabled(st) && memcmp(addr, st->cfg.netif.addr6, 16) == 0)
         return SYNACK_ADDR6_PREFERRED;

@@ -204,7 +204,8 @@ static void error_to_udp(synack_stack *st, const icmp6_msg *m)
     }
     ipv6_addr src;
     memcpy(src.b, q + 8, 16);
-    if (memcmp(src.b, st->cfg.netif.addr6, 16) != 0 && !udp6_catch_all_takes(st, &src)) {
+    if (memcmp(src.b, st->cfg.netif.addr6, 16) != 0 && !addr6x_holds(st, &src) &&
+        !udp6_catch_all_takes(st, &src)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
         return;
     }
@@ -269,7 +270,9 @@ static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m
     }
     /* A TCP segment we did not send matches no connection: counted as tcp_icmp_input
      * counts one that names none. */
-    if (memcmp(q + 8, st->cfg.netif.addr6, 16) != 0) {
+    ipv6_addr qsrc;
+    memcpy(qsrc.b, q + 8, 16);
+    if (memcmp(q + 8, st->cfg.netif.addr6, 16) != 0 && !addr6x_holds(st, &qsrc)) {
         stack_drop(st, NULL, SYNACK_CTR_Icmp6InErrors, "icmp-not-ours");
         return;
     }

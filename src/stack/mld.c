@@ -67,9 +67,11 @@ static void learn_querier(synack_stack *st, const uint8_t *q)
     st->mld_qi_s = qqic < 128 ? qqic : (uint32_t)((qqic & 0x0f) | 0x10) << (((qqic >> 4) & 7) + 3);
 }
 
-/* Our solicited-node groups: one, or two when the addresses' low 24 bits differ; none for
- * an address DAD found a duplicate (it is never ours). */
-static size_t groups(const synack_stack *st, ipv6_addr g[2])
+/* Our solicited-node groups, each once (addresses whose low 24 bits agree share one),
+ * those of the added addresses too (addr6_list.c); none for an address DAD found a
+ * duplicate (it is never ours). */
+#define MLD_GROUPS (2 + ADDR6X_MAX)
+static size_t groups(const synack_stack *st, ipv6_addr g[MLD_GROUPS])
 {
     ipv6_addr a[2];
     ip6_link_local(st, &a[0]);
@@ -82,7 +84,7 @@ static size_t groups(const synack_stack *st, ipv6_addr g[2])
         if (n == 0 || !ipv6_addr_equal(&g[0], &g[n]))
             n++;
     }
-    return n;
+    return addr6x_groups(st, g, n);
 }
 
 /* Reports come from the link-local address once it is in use, else from :: (5.2.13). */
@@ -123,8 +125,8 @@ static void send_report(synack_stack *st, uint8_t record_type, const ipv6_addr *
     if (n == 0)
         return; /* every address a duplicate: no group to report */
     ipv6_addr src = mld_src(st);
-    uint8_t f[MLD_L4 + 8 + 2 * 20];
-    size_t m = mld2_report_emit(f + MLD_L4, 8 + 2 * 20, record_type, g, n, &src);
+    uint8_t f[MLD_L4 + 8 + MLD_GROUPS * 20];
+    size_t m = mld2_report_emit(f + MLD_L4, 8 + MLD_GROUPS * 20, record_type, g, n, &src);
     send_mld(st, f, m, &src, &mld2_all_routers, SYNACK_CTR_Icmp6OutMLDv2Reports);
 }
 
@@ -179,7 +181,7 @@ void ip6_mld_init(synack_stack *st)
 
 void ip6_mld_leave(synack_stack *st, const ipv6_addr *addr)
 {
-    ipv6_addr g[2], sn;
+    ipv6_addr g[MLD_GROUPS], sn;
     ipv6_addr_solicited_node(&sn, addr);
     size_t n = groups(st, g);
     for (size_t i = 0; i < n; i++)
@@ -201,7 +203,7 @@ void ip6_mld_start(synack_stack *st)
 
 void ip6_mld_poll(synack_stack *st)
 {
-    ipv6_addr g[2];
+    ipv6_addr g[MLD_GROUPS];
     int v1 = v1_mode(st);
     if (st->now >= st->mld_leave_timer) {
         if (v1)
@@ -276,7 +278,7 @@ void ip6_mld_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         max_ms = max_resp_ms(code);
         learn_querier(st, m->payload);
     }
-    ipv6_addr q, g[2];
+    ipv6_addr q, g[MLD_GROUPS];
     memcpy(q.b, m->payload, 16);
     size_t n = groups(st, g);
     int all = ipv6_addr_is_unspecified(&q), which = -1;
@@ -312,7 +314,7 @@ void ip6_mld_report_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *
     /* MLDv2 has no suppression: its reports go to ff02::16, which hosts do not hear */
     if (!v1_mode(st) || st->mld_answer_at == UINT64_MAX)
         return;
-    ipv6_addr r, g[2];
+    ipv6_addr r, g[MLD_GROUPS];
     memcpy(r.b, m->payload, 16);
     size_t n = groups(st, g);
     for (size_t i = 0; i < n; i++) {
@@ -321,7 +323,8 @@ void ip6_mld_report_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *
         if (st->mld_answer_all && n == 2) {
             st->mld_answer_all = 0;
             st->mld_answer_group = (uint8_t)(1 - i);
-        } else if (st->mld_answer_all || st->mld_answer_group == i) {
+        } else if (st->mld_answer_all ? n == 1 : st->mld_answer_group == i) {
+            /* (one of three or more groups heard: the answer for all of them still goes) */
             st->mld_answer_at = UINT64_MAX;
         }
     }

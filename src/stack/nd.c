@@ -38,6 +38,8 @@ static int ours_unicast(const synack_stack *st, const ipv6_addr *a)
 {
     if (ip6_enabled(st) && memcmp(a->b, st->cfg.netif.addr6, 16) == 0)
         return ip6_addr_usable(st, a->b);
+    if (addr6x_usable(st, a))
+        return 1;
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
         return 0;
     ipv6_addr ll;
@@ -59,7 +61,14 @@ int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a)
     if (ipv6_addr_equal(a, &sn))
         return 1;
     ipv6_addr_solicited_node(&sn, &ll);
-    return ipv6_addr_equal(a, &sn);
+    if (ipv6_addr_equal(a, &sn))
+        return 1;
+    ipv6_addr xg[ADDR6X_MAX];
+    size_t n = addr6x_groups(st, xg, 0);
+    for (size_t i = 0; i < n; i++)
+        if (ipv6_addr_equal(a, &xg[i]))
+            return 1;
+    return 0;
 }
 
 int ip6_mac_ours(const synack_stack *st, const uint8_t mac[6])
@@ -279,11 +288,14 @@ void ip6_nd_destroy(synack_stack *st)
 
 void ip6_nd_poll(synack_stack *st)
 {
-    if (!st->nd_on)
+    if (!st->nd_on) {
+        addr6x_poll(st); /* the added addresses' lifetimes (no DAD without ND) */
         return;
+    }
     ip6_dad_delay(st);
     ip6_mld_poll(st); /* the groups are joined before DAD probes (RFC 4862 5.4.2) */
     ip6_dad_poll(st);
+    addr6x_poll(st);
     ip6_rs_poll(st); /* after DAD: the link-local address it waits for may be in use now */
     ip6_ra_poll(st);
     nd_cache_redraw(&st->nd, st->now, &st->rng);
@@ -293,13 +305,15 @@ void ip6_nd_poll(synack_stack *st)
 uint64_t ip6_nd_deadline(const synack_stack *st)
 {
     if (!st->nd_on)
-        return UINT64_MAX;
+        return addr6x_deadline(st);
     uint64_t t = ip6_dad_deadline(st), m = ip6_mld_deadline(st), r = ip6_ra_deadline(st);
     if (m < t)
         t = m;
     if (r < t)
         t = r;
     if ((r = ip6_rs_deadline(st)) < t)
+        t = r;
+    if ((r = addr6x_deadline(st)) < t)
         t = r;
     for (uint32_t i = 0; i < st->nd.cfg.size; i++) {
         const nd_entry *e = &st->nd.e[i];
@@ -320,7 +334,7 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
     }
     if (nd.type == ICMP6_ND_NA) {
         stack_count(st, SYNACK_CTR_Icmp6InNeighborAdvertisements);
-        if (ip6_dad_input(st, h, &nd))
+        if (ip6_dad_input(st, h, &nd) || addr6x_dad_input(st, h, &nd))
             return;
         if (nd_input_na(&st->nd, &nd.target, nd.flags, nd.opts.has_tlla ? nd.opts.tlla : NULL,
                         st->now))
@@ -341,7 +355,7 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
         return;
     }
     stack_count(st, SYNACK_CTR_Icmp6InNeighborSolicits);
-    if (ip6_dad_input(st, h, &nd))
+    if (ip6_dad_input(st, h, &nd) || addr6x_dad_input(st, h, &nd))
         return;
     if (!ours_unicast(st, &nd.target)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ns-not-ours");

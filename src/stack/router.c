@@ -17,7 +17,8 @@
  *   (Icmp6InRaMtuIgnored). A non-zero Router Lifetime ends Router Solicitations (rs.c).
  * - cfg.slaac: a prefix with the autonomous flag forms the global address from it and the
  *   interface identifier (modified EUI-64) when none is configured, through DAD; its valid
- *   lifetime is kept by 5.5.3 e)'s two-hour rule, and it is removed when that runs out. A
+ *   lifetime is kept by 5.5.3 e)'s two-hour rule, and it is removed when that runs out.
+ *   Every other autonomous prefix forms one more address (addr6_list.c, bounded). A
  *   prefix that cannot be used (not /64, link-local, preferred above valid) is ignored and
  *   counted (Icmp6InRaPrefixIgnored).
  * Redirects (8.1) are validated by nd_parse and then ignored (counted Icmp6InRedirects):
@@ -150,9 +151,14 @@ static void autoconf(synack_stack *st, const nd_prefix *pi)
     ip6_link_local(st, &a); /* its low 64 bits are the interface identifier */
     memcpy(a.b, pi->prefix.b, 8);
     uint64_t valid = expiry(st->now, pi->valid);
-    if (st->slaac_on) {
-        if (memcmp(st->cfg.netif.addr6, a.b, 16) != 0)
-            return; /* one global address: the first prefix's */
+    if (st->slaac_on || ip6_enabled(st)) {
+        if (memcmp(st->cfg.netif.addr6, a.b, 16) != 0) {
+            /* another prefix (or a configured address's): one more address */
+            addr6x_slaac(st, &a, 64, pi->valid, pi->preferred);
+            return;
+        }
+        if (!st->slaac_on)
+            return; /* the configured address itself: its lifetimes are none */
         /* e): a valid lifetime is lowered below two hours only by one above what is left */
         uint64_t left = st->slaac_valid > st->now ? st->slaac_valid - st->now : 0;
         if (valid - st->now > TWO_HOURS_US || valid > st->slaac_valid)
@@ -162,8 +168,6 @@ static void autoconf(synack_stack *st, const nd_prefix *pi)
         st->slaac_preferred = expiry(st->now, pi->preferred);
         return;
     }
-    if (ip6_enabled(st))
-        return; /* a configured address stays the one */
     memcpy(st->cfg.netif.addr6, a.b, 16);
     st->cfg.netif.prefix6_len = 64;
     st->slaac_on = 1;

@@ -231,15 +231,23 @@ static int pick_ephemeral(synack_stack *st, int self, const synack_endpoints *to
     return -EADDRNOTAVAIL;
 }
 
-/* Whether an AF_INET6 socket may bind a6: :: or our address (IP_FREEBIND is IPv4's for
- * now: a socket keeps only whether it is bound to the one IPv6 address, synack_sock). */
+/* Whether a6 is one of our global addresses in use: netif.addr6 or an added one (RFC
+ * 4862 5.4: not while tentative, DAD under way, nor once found a duplicate). */
+int sock_ours6(const synack_stack *st, const uint8_t a6[16])
+{
+    ipv6_addr a;
+    memcpy(a.b, a6, 16);
+    if (addr6x_usable(st, &a))
+        return 1;
+    return ip6_enabled(st) && memcmp(a6, st->cfg.netif.addr6, 16) == 0 && ip6_addr_usable(st, a6);
+}
+
+/* Whether an AF_INET6 socket may bind a6: :: or one of our addresses (IP_FREEBIND is
+ * IPv4's for now). */
 static int bindable6(const synack_stack *st, const uint8_t a6[16])
 {
     static const uint8_t zero[16];
-    if (memcmp(a6, zero, 16) == 0)
-        return 1;
-    /* RFC 4862 5.4: not while tentative (DAD under way), nor once found a duplicate */
-    return ip6_enabled(st) && memcmp(a6, st->cfg.netif.addr6, 16) == 0 && ip6_addr_usable(st, a6);
+    return memcmp(a6, zero, 16) == 0 || sock_ours6(st, a6);
 }
 
 int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t len)
@@ -275,7 +283,9 @@ int synack_bind(synack_stack *st, int s, const struct sockaddr *addr, socklen_t 
     if (rc == 0) {
         so->bound = 1;
         so->laddr = ip;
-        so->bound6 = a.v6 && ip6_enabled(st) && memcmp(a.a6, st->cfg.netif.addr6, 16) == 0;
+        so->bound6 = a.v6 && sock_ours6(st, a.a6);
+        if (so->bound6)
+            memcpy(so->laddr6, a.a6, 16);
         so->lport = port;
         mark_explicit(st, so);
     }
@@ -345,6 +355,7 @@ int synack_accept(synack_stack *st, int s, struct sockaddr *addr, socklen_t *len
     nso->v6 = so->v6; /* the listener's family, an IPv4 peer shown as ::ffff:a.b.c.d */
     nso->v6only = so->v6only;
     nso->bound6 = tcp_ep_v6(&ep);
+    memcpy(nso->laddr6, ep.laddr6, 16);
     nso->conn = c;
     /* reset while queued: gone now, nso left as any reset socket */
     tcp_listen_accepted(c, &nso->gone_options);
@@ -365,7 +376,11 @@ static int connect_endpoints(synack_stack *st, int s, const synack_sock *so, con
 {
     if (to->v6) {
         *ep = (synack_endpoints){.family = SYNACK_AF_INET6, .rport = to->port};
-        memcpy(ep->laddr6, st->cfg.netif.addr6, 16);
+        /* bound: its address; else RFC 6724 5's choice among those in use */
+        if (so->bound6)
+            memcpy(ep->laddr6, so->laddr6, 16);
+        else if (ip6_select_src(st, to->a6, ep->laddr6) != 0)
+            return -EADDRNOTAVAIL;
         memcpy(ep->raddr6, to->a6, 16);
     } else {
         *ep = (synack_endpoints){.laddr = st->cfg.netif.addr, .raddr = to->v4, .rport = to->port};
@@ -397,7 +412,8 @@ static int connect_check(const synack_stack *st, const synack_sock *so, const so
         return -ENETUNREACH; /* IPv6-only: no IPv4 route, as Linux with no IPv4 address */
     if (to->v6 && (!ip6_enabled(st) || to->a6[0] == 0xff))
         return -ENETUNREACH;
-    if (to->v6 && !ip6_addr_usable(st, st->cfg.netif.addr6))
+    uint8_t src6[16];
+    if (to->v6 && (so->bound6 ? !sock_ours6(st, so->laddr6) : ip6_select_src(st, to->a6, src6)))
         return -EADDRNOTAVAIL; /* RFC 4862 5.4: tentative (DAD under way) or a duplicate */
     return 0;
 }
@@ -411,6 +427,7 @@ static void connected(synack_sock *so, const synack_endpoints *ep)
     so->lport = ep->lport;
     so->laddr = ep->laddr;
     so->bound6 = tcp_ep_v6(ep);
+    memcpy(so->laddr6, ep->laddr6, 16);
     so->error = 0;
     so->was_connected = 0;
     so->gone_options = 0;
@@ -1438,7 +1455,7 @@ int synack_getsockname(synack_stack *st, int s, struct sockaddr *addr, socklen_t
     sock_addr a = {.v4 = so->laddr, .port = so->lport};
     if (so->bound6) {
         a.v6 = 1;
-        memcpy(a.a6, st->cfg.netif.addr6, 16);
+        memcpy(a.a6, so->laddr6, 16);
     }
     if (so->conn) {
         synack_endpoints ep;

@@ -81,6 +81,7 @@ void synack_config_init(synack_config *c)
     c->mld_reports = 2;
     c->router_solicits = SYNACK_RTR_SOLICITS_AUTO;
     c->ack_every_segs = TCP_ACK_EVERY_SEGS;
+    c->addr6_max = 8;
 }
 
 static void *counted_alloc(void *ctx, size_t size)
@@ -383,6 +384,7 @@ static void stack_destroy(synack_stack *st)
     }
     arp_cache_destroy(st);
     ip6_nd_destroy(st);
+    addr6x_destroy(st);
     tfo_cache_free(st);
     ip_frag_destroy(st);
     ip_pmtu_destroy(st);
@@ -580,7 +582,7 @@ void synack_foreach_conn(synack_stack *st, synack_conn_visit_fn fn, void *ctx)
         if (l->v6 && !l->laddr) { /* an AF_INET6 listener on :: or an IPv6 address */
             view.ep.family = SYNACK_AF_INET6;
             if (l->bound6)
-                memcpy(view.ep.laddr6, st->cfg.netif.addr6, 16);
+                memcpy(view.ep.laddr6, st->socks[l->sock].laddr6, 16);
         }
         view.state = SYNACK_LISTEN;
         view.sock = l->sock;

@@ -65,11 +65,13 @@ typedef struct synack_sock {
     /* AF_INET6 (sock_inet6.c), in what was padding: the socket array does not grow */
     uint8_t v6;       /* an AF_INET6 socket: its addresses are struct sockaddr_in6 */
     uint8_t v6only;   /* IPV6_V6ONLY */
-    uint8_t bound6;   /* bound to the netif's IPv6 address (the only one a stack has); an
-                         AF_INET6 socket bound to ::ffff:a.b.c.d has it in laddr, to :: neither */
+    uint8_t bound6;   /* bound to one of the netif's IPv6 addresses (laddr6); an AF_INET6
+                         socket bound to ::ffff:a.b.c.d has it in laddr, to :: neither */
     uint32_t hold_ms; /* SYNACK_TCP_HOLD_SYN, likewise */
 
     struct udp_sock *udp; /* a SOCK_DGRAM socket's state (src/udp/), NULL for TCP */
+
+    uint8_t laddr6[16]; /* bound6: which of our IPv6 addresses (there may be several) */
 } synack_sock;
 
 /* An address a socket call names, either family (sock_inet6.c). */
@@ -83,6 +85,8 @@ typedef struct sock_addr {
 /* The address in addr/len for socket so: a sockaddr_in for AF_INET (-EINVAL if shorter,
  * -EAFNOSUPPORT for another family), a sockaddr_in6 for AF_INET6 (-EINVAL if shorter than
  * its 24-byte RFC 2133 form, -EAFNOSUPPORT for another family). 0 with *out set. */
+/* a6 is netif.addr6 or an added address, in use: what an AF_INET6 socket may bind. */
+int sock_ours6(const synack_stack *st, const uint8_t a6[16]);
 int sock_addr_from(const synack_sock *so, const struct sockaddr *addr, synack_socklen_t len,
                    sock_addr *out);
 /* Writes a in so's family (IPv4 as ::ffff:a.b.c.d on AF_INET6), truncated to *len, and
@@ -242,6 +246,8 @@ struct synack_stack {
     /* synack_batch_begin/end (tcp/batch.c): connections whose output waits for the end
      * (batch_on and batch_len sit beside tfo_key_old_ok, where the struct had a hole) */
     tcp_conn *batch_conns[STACK_BATCH_CONNS]; /* in the order their output was deferred */
+    struct addr6x *a6x; /* cfg.addr6_max more IPv6 addresses (addr6_list.c); NULL until the
+                           first */
 };
 
 /* --- helpers shared by the stack's files --- */
@@ -376,6 +382,31 @@ int ip6_dad_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 void ip6_dad_start_global(synack_stack *st);
 /* cfg.dad_delay at the first poll: the first probes and the join wait a random 0..1 s. */
 void ip6_dad_delay(synack_stack *st);
+
+/* addr6_list.c: the addresses beside netif.addr6 and the link-local one (synack_addr6_add,
+ * SLAAC's second and later prefixes), each with its own DAD run and lifetimes. */
+#define ADDR6X_MAX 32 /* cfg.addr6_max's bound: every group fits one MLD report */
+/* One of them, in use (preferred or deprecated): a destination and a source. */
+int addr6x_usable(const synack_stack *st, const ipv6_addr *a);
+/* One of them that is not a duplicate (its solicited-node group is joined). */
+int addr6x_holds(const synack_stack *st, const ipv6_addr *a);
+/* The solicited-node groups of those, appended to g (room for cfg.addr6_max) unless
+ * already there among its n; the new n. */
+size_t addr6x_groups(const synack_stack *st, ipv6_addr *g, size_t n);
+void addr6x_poll(synack_stack *st);
+uint64_t addr6x_deadline(const synack_stack *st);
+/* An NS or NA about a tentative one of them (RFC 4862 5.4.3, 5.4.4): 1 handled. */
+int addr6x_dad_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
+/* SLAAC: an autonomous prefix other than netif.addr6's formed or refreshed address a
+ * (RFC 4862 5.5.3, lifetimes in seconds). */
+void addr6x_slaac(synack_stack *st, const ipv6_addr *a, uint8_t plen, uint32_t valid_s,
+                  uint32_t preferred_s);
+/* synack_addr6_state's answer for one of them, or 0. */
+int addr6x_state(const synack_stack *st, const ipv6_addr *a);
+void addr6x_destroy(synack_stack *st);
+/* RFC 6724 5 source selection for dst among our usable addresses (addr6_select.c):
+ * 0 and the address in out, or -EADDRNOTAVAIL (none in use). */
+int ip6_select_src(const synack_stack *st, const uint8_t dst[16], uint8_t out[16]);
 /* router.c: Router Advertisements (RFC 4861 6.3.4) and SLAAC (RFC 4862 5.5). */
 void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst);

@@ -39,9 +39,9 @@ tcp_listener *tcp_listener_find_ep(synack_stack *st, const synack_endpoints *ep)
             if (l->laddr == 0)
                 any = l;
         } else if (v6) {
-            /* bound to the netif's address: a catch-all's SYN to another is not for it */
+            /* bound to one of our addresses: a SYN to another is not for it */
             if (l->bound6) {
-                if (memcmp(ep->laddr6, st->cfg.netif.addr6, 16) == 0)
+                if (memcmp(ep->laddr6, st->socks[l->sock].laddr6, 16) == 0)
                     return l;
             } else if (l->laddr == 0) {
                 any = l;

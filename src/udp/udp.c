@@ -176,10 +176,11 @@ int udp_bind6(synack_stack *st, int s, const sock_addr *a)
             so->udp->v4only = 0;
         return rc;
     }
-    int ours = ip6_enabled(st) && memcmp(a->a6, st->cfg.netif.addr6, 16) == 0;
+    int ours = sock_ours6(st, a->a6);
     if (!ours && memcmp(a->a6, zero, 16) != 0)
         return -EADDRNOTAVAIL;
     so->bound6 = (uint8_t)ours;
+    memcpy(so->laddr6, a->a6, 16);
     int rc = udp_bind(st, s, 0, a->port);
     if (rc)
         so->bound6 = 0;
@@ -418,6 +419,11 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
         if (rc)
             return rc;
         sport = so->lport;
+        /* the bound address, else RFC 6724 5's choice (netif.addr6 when none is in use) */
+        if (so->bound6)
+            memcpy(src6, so->laddr6, 16);
+        else if (d.v6)
+            (void)ip6_select_src(st, d.a6, src6);
         /* RFC 6724 rule 2, as Linux picks: a link-local destination hears from our
          * link-local address (Ethernet has one), unless the socket is bound to addr6 */
         if (d.v6 && !so->bound6 && st->cfg.netif.type == SYNACK_LINK_ETHERNET && d.a6[0] == 0xfe &&

@@ -36,13 +36,14 @@ int udp_catch_all_takes(const synack_stack *st, uint32_t dst)
 static int score(const synack_stack *st, const synack_sock *so, const sock_addr *d,
                  const sock_addr *s)
 {
+    (void)st; /* a bound socket's address is its own (laddr6), not the netif's */
     int sc = 1;
     if (!(udp_families(so) & (d->v6 ? UDP_FAM_V6 : UDP_FAM_V4)))
         return -1;
     if (!so->v6)
         sc++; /* Linux scores an AF_INET socket above a dual-stack one for IPv4 */
     if (d->v6 ? so->bound6 : so->laddr != 0) {
-        if (d->v6 ? memcmp(d->a6, st->cfg.netif.addr6, 16) != 0 : so->laddr != d->v4)
+        if (d->v6 ? memcmp(d->a6, so->laddr6, 16) != 0 : so->laddr != d->v4)
             return -1;
         sc += 4;
     }

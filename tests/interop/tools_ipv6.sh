@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The synack tool over IPv6 against the kernel (issue 14, "The tools"), 2001:db8::/32 only:
 # `synack serve --addr6` on a TAP (Neighbor Discovery) answers curl -6 and, on the same
-# dual-stack listener, curl -4; `synack stat` lists its IPv6 listener and connection in
+# dual-stack listener, curl -4 and curl -6 to a second --addr6; `synack stat` lists its IPv6 listener and connection in
 # RFC 5952 form; `synack connect --to [IPV6]:PORT` sends to the kernel's socat over a TUN
 # (IPv6-only: no --addr) and over the TAP, checked by SHA-256; an IPv6-only serve on the
 # TUN answers curl -6; `synack ping -6` gets 3 replies from the kernel over the TAP and the
@@ -26,7 +26,8 @@ nsx ip -6 addr add "$K6T/64" dev "$TUN" nodad
 want=$(pattern_sha "$N")
 
 # 1. serve on the TAP: IPv6 and IPv4 on one listener
-synack_serve serve --app http --addr6 "$S6/64"
+S6B=2001:db8::7 # a second address of synack's (--addr6 again)
+synack_serve serve --app http --addr6 "$S6/64" --addr6 "$S6B/64"
 grep -q "synack serve: http on $SYNACK_IP:80 and \[$S6\]:80 (TAP $TAP)" "$WORK/serve.err" ||
     fail "serve's banner: $(cat "$WORK/serve.err")"
 got=$(nsx timeout 10 curl -6 -sS --fail -g "http://[$S6]/bytes/$N" | sha256sum | cut -d' ' -f1)
@@ -35,6 +36,9 @@ log "curl -6 http://[$S6]/bytes/$N: SHA-256 equal"
 page=$(nsx timeout 10 curl -4 -sS --fail "http://$SYNACK_IP/") || fail "curl -4 / failed"
 grep -q "Hello from synack" <<<"$page" || fail "curl -4: unexpected page: $page"
 log "curl -4 on the same (dual-stack) listener"
+page=$(nsx timeout 10 curl -6 -sS --fail -g "http://[$S6B]/") || fail "curl -6 [$S6B] failed"
+grep -q "Hello from synack" <<<"$page" || fail "curl -6 [$S6B]: unexpected page: $page"
+log "curl -6 to the second --addr6 [$S6B]"
 
 # 2. stat: an idle IPv6 connection and the listener, as `ss` writes them
 bg idle timeout 10 socat -u "TCP6:[$S6]:80" /dev/null

@@ -181,6 +181,7 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6OutGroupMembResponses, 158, "Icmp6OutGroupMembResponses"},
     {SYNACK_CTR_Icmp6OutGroupMembReductions, 159, "Icmp6OutGroupMembReductions"},
     {SYNACK_CTR_Icmp6InGroupMembResponses, 160, "Icmp6InGroupMembResponses"},
+    {SYNACK_CTR_Ip6AddrListFull, 161, "Ip6AddrListFull"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))

@@ -57,7 +57,7 @@ void host_usage(FILE *out)
             "  --addr6 A/LEN          IPv6: our address and prefix length (default 64), e.g.\n"
             "                         2001:db8::1/64; a TAP adds a link-local address. One of\n"
             "                         --addr and --addr6 is needed; with --addr6 alone the\n"
-            "                         stack is IPv6-only\n"
+            "                         stack is IPv6-only; repeated (up to 5), more addresses\n"
             "  --gw6 A                IPv6 next hop for other prefixes\n"
             "  --mtu N, --mss N       link MTU (default: the device's) and our MSS\n"
             "  --msl MS               maximum segment lifetime (TIME-WAIT lasts 2 MSL; 30000)\n"
@@ -208,10 +208,18 @@ int host_parse_opt(host_opts *o, const char *cmd, int argc, char **argv, int *i)
             return bad(cmd, name, "an IPv6 address/LEN", v);
         memcpy(ip, v, len);
         ip[len] = '\0';
-        if (host_parse_ip6(ip, o->addr6) != 0 || (slash && parse_uint(slash + 1, 128, &plen)))
+        /* the first is netif.addr6, the others are added (at most HOST_MORE6) */
+        if (o->has_addr6 && o->n_more6 == HOST_MORE6)
+            return bad(cmd, name, "at most 5 IPv6 addresses", v);
+        uint8_t *dst = o->has_addr6 ? o->more6[o->n_more6] : o->addr6;
+        if (host_parse_ip6(ip, dst) != 0 || (slash && parse_uint(slash + 1, 128, &plen)))
             return bad(cmd, name, "an IPv6 address/LEN", v);
-        o->prefix6_len = (uint8_t)plen;
-        o->has_addr6 = 1;
+        if (o->has_addr6) {
+            o->more6_len[o->n_more6++] = (uint8_t)plen;
+        } else {
+            o->prefix6_len = (uint8_t)plen;
+            o->has_addr6 = 1;
+        }
     } else if (!strcmp(name, "--gw6")) {
         if (host_parse_ip6(v, o->gateway6) != 0)
             return bad(cmd, name, "an IPv6 address", v);
@@ -304,6 +312,15 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* On Ethernet the addresses are tentative until DAD has run. */
+static int any_tentative(synack_stack *st, const host_opts *o)
+{
+    int t = synack_addr6_state(st, o->addr6) == SYNACK_ADDR6_TENTATIVE;
+    for (int i = 0; i < o->n_more6; i++)
+        t |= synack_addr6_state(st, o->more6[i]) == SYNACK_ADDR6_TENTATIVE;
+    return t;
+}
+
 int host_open(host *h, const char *cmd, const host_opts *o)
 {
     memset(h, 0, sizeof(*h));
@@ -383,6 +400,20 @@ int host_open(host *h, const char *cmd, const host_opts *o)
         synack_tuntap_close(&h->dev);
         return -1;
     }
+    for (int i = 0; i < o->n_more6; i++) {
+        int arc = synack_addr6_add(h->st, o->more6[i], o->more6_len[i], SYNACK_ADDR6_FOREVER,
+                                   SYNACK_ADDR6_FOREVER);
+        if (arc != 0) {
+            fprintf(stderr, "synack %s: cannot add IPv6 address %d: %s\n", cmd, i + 2,
+                    strerror(-arc));
+            synack_stack_free(h->st);
+            h->st = NULL;
+            synack_loop_free(h->loop);
+            synack_pcap_close(h->pcap);
+            synack_tuntap_close(&h->dev);
+            return -1;
+        }
+    }
     synack_loop_attach(h->loop, h->st);
     /* Let the kernel finish bringing the interface up, or it drops its first replies. */
     synack_tuntap_wait_up(&h->dev, 2000);
@@ -390,8 +421,7 @@ int host_open(host *h, const char *cmd, const host_opts *o)
      * 4862) has run: connect() and bind() to it would fail with EADDRNOTAVAIL meanwhile. */
     if (o->has_addr6) {
         uint64_t end = synack_loop_clock() + 5000000;
-        while (synack_addr6_state(h->st, o->addr6) == SYNACK_ADDR6_TENTATIVE &&
-               synack_loop_clock() < end && !host_stopping())
+        while (any_tentative(h->st, o) && synack_loop_clock() < end && !host_stopping())
             host_run(h, 50000, NULL, 0);
         if (synack_addr6_state(h->st, o->addr6) == SYNACK_ADDR6_DUPLICATE)
             fprintf(stderr, "synack %s: %s is in use on the link (DAD failed)\n", cmd,

@@ -47,6 +47,11 @@ typedef struct host_opts {
     uint8_t prefix6_len;     /* --addr6 A/LEN: its on-link prefix length (default 64) */
     uint8_t has_addr6;       /* --addr6 was given: the stack speaks IPv6 too */
     uint8_t gateway6[16];    /* --gw6 A: next hop for other IPv6 prefixes, zero none */
+    /* --addr6 again: more IPv6 addresses (synack_addr6_add), network order, and prefixes */
+#define HOST_MORE6 4
+    uint8_t more6[HOST_MORE6][16];
+    uint8_t more6_len[HOST_MORE6];
+    uint8_t n_more6;
 } host_opts;
 
 /* A stack running on a device. */
