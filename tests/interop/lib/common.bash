@@ -64,7 +64,16 @@ start_watchdog() {
     ) </dev/null >/dev/null 2>&1 &
     WATCHDOG_PID=$!
 }
+stop_watchdog() {
+    if [ -n "$WATCHDOG_PID" ]; then
+        kill -TERM "$WATCHDOG_PID" 2>/dev/null || true
+        wait "$WATCHDOG_PID" 2>/dev/null || true
+        WATCHDOG_PID=""
+    fi
+}
 start_watchdog
+# Until a setup installs its cleanup (which calls stop_bg): a skip must not leave it behind.
+trap stop_watchdog EXIT
 
 # Skips (exit 77) unless this can run: root, the tool, /dev/net/tun, and the commands named.
 require() {
@@ -92,11 +101,7 @@ sanitizer_reported() {
 # Stops every process `bg` started, by PID: TERM, up to 3 s, then KILL.
 stop_bg() {
     local p
-    if [ -n "$WATCHDOG_PID" ]; then
-        kill -TERM "$WATCHDOG_PID" 2>/dev/null || true
-        wait "$WATCHDOG_PID" 2>/dev/null || true
-        WATCHDOG_PID=""
-    fi
+    stop_watchdog
     for p in "${BG_PIDS[@]:-}"; do
         [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
     done
