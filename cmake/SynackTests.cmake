@@ -233,19 +233,25 @@ foreach(_script IN LISTS SYNACK_INTEROP_TESTS)
         LABELS "interop"
         TIMEOUT ${SYNACK_TEST_TIMEOUT}
         SKIP_RETURN_CODE 77
-        # Interop tests share network namespaces, TAP names and ports: run them one at a time.
-        RESOURCE_LOCK "synack_netns"
         WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
-        ENVIRONMENT "${SYNACK_TEST_ENV}")
+        # SYNACK_TEST_TIMEOUT: lib/common.bash ends the script with TERM before ctest's
+        # SIGKILL, so that its namespaces and processes are cleaned up.
+        ENVIRONMENT "${SYNACK_TEST_ENV};SYNACK_TEST_TIMEOUT=${SYNACK_TEST_TIMEOUT}")
 endforeach()
+# synack_interop_timeout(<test> <seconds>): a longer TIMEOUT, told to the script too.
+function(synack_interop_timeout test seconds)
+    if(TEST ${test})
+        set_tests_properties(${test} PROPERTIES TIMEOUT ${seconds})
+        set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT "SYNACK_TEST_TIMEOUT=${seconds}")
+    endif()
+endfunction()
 # gateway_threads runs four other gateway tests again, with --threads 2.
-if(TEST interop.gateway_threads)
-    set_tests_properties(interop.gateway_threads PROPERTIES TIMEOUT 300)
-endif()
+synack_interop_timeout(interop.gateway_threads 300)
 # bench_gateway runs the gateway benchmark twice, briefly, with every tool side by side.
-if(TEST interop.bench_gateway)
-    set_tests_properties(interop.bench_gateway PROPERTIES TIMEOUT 300)
-endif()
+synack_interop_timeout(interop.bench_gateway 300)
+# gateway_soak soaks 60 s; other tests run beside it.
+synack_interop_timeout(interop.gateway_soak 180)
+include(SynackTestSchedule)
 
 # --- package shell tests: the library as a user gets it (install, headers, version) -----------
 

@@ -71,6 +71,9 @@ done
 NS="synack-packetdrill-$$"
 ip netns add "$NS"
 trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
+# bash dies of TERM or INT without the EXIT trap: exit, so the namespace goes.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 ip netns exec "$NS" ip link set lo up
 fails=0
 total=0

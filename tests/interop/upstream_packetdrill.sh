@@ -95,6 +95,10 @@ if [ "${UPSTREAM_INNER:-}" != 1 ]; then
     unshare -n true 2> /dev/null || { echo "SKIP: cannot create a network namespace"; exit 77; }
     scratch=$(mktemp -d /tmp/synack-upstream.XXXXXX)
     trap 'rm -rf "$scratch"' EXIT
+    # bash dies of TERM or INT without the EXIT trap: exit, so the scratch folder goes (the
+    # private namespaces vanish with their last process).
+    trap 'exit 143' TERM
+    trap 'exit 130' INT
     UPSTREAM_INNER=1 UPSTREAM_SCRATCH="$scratch" UPSTREAM_TCP_DIR="$tcpdir" \
         PACKETDRILL="$pd" SYNACK_PACKETDRILL_SO="$so" \
         unshare -n -m --propagation private -- bash "$(readlink -f "$0")"

@@ -34,6 +34,47 @@ skip() {
     exit 77
 }
 
+# bash dies of TERM and INT without running the EXIT trap, where each setup (setup_ns,
+# gw_setup, v6_setup_tap, ...) removes its namespaces and processes: exit instead. A trap
+# runs once the foreground command ends, which a `timeout` or a Ctrl-C (sent to the whole
+# process group) ends at once, and the watchdog below ends by itself.
+trap 'log "terminated (TERM)"; exit 143' TERM
+trap 'log "interrupted (INT)"; exit 130' INT
+
+# ctest kills a test that overran its TIMEOUT with SIGKILL, which no trap sees, leaving its
+# namespaces behind. With SYNACK_TEST_TIMEOUT (seconds, set by CMake) a watchdog sends TERM
+# to the script and its children 15 s before, so the script's cleanup runs. It stays quiet
+# (no ctest pipe held open) and leaves alone a PID that is no longer this script's.
+WATCHDOG_PID=""
+start_watchdog() {
+    local secs=${SYNACK_TEST_TIMEOUT:-0} main=$$
+    [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 30 ] || return 0
+    (
+        me=$BASHPID nap=""
+        trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+        sleep $((secs - 15)) &
+        nap=$!
+        wait "$nap" || exit 0
+        # Reparented (the script is gone, its PID may be reused): nothing to end.
+        [ "$(cut -d' ' -f4 "/proc/$me/stat")" = "$main" ] || exit 0
+        kill -TERM "$main" 2>/dev/null || exit 0
+        for child in $(ps -o pid= --ppid "$main"); do
+            [ "$child" = "$me" ] || kill -TERM "$child" 2>/dev/null || true
+        done
+    ) </dev/null >/dev/null 2>&1 &
+    WATCHDOG_PID=$!
+}
+stop_watchdog() {
+    if [ -n "$WATCHDOG_PID" ]; then
+        kill -TERM "$WATCHDOG_PID" 2>/dev/null || true
+        wait "$WATCHDOG_PID" 2>/dev/null || true
+        WATCHDOG_PID=""
+    fi
+}
+start_watchdog
+# Until a setup installs its cleanup (which calls stop_bg): a skip must not leave it behind.
+trap stop_watchdog EXIT
+
 # Skips (exit 77) unless this can run: root, the tool, /dev/net/tun, and the commands named.
 require() {
     [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, TAP devices)"
@@ -60,6 +101,7 @@ sanitizer_reported() {
 # Stops every process `bg` started, by PID: TERM, up to 3 s, then KILL.
 stop_bg() {
     local p
+    stop_watchdog
     for p in "${BG_PIDS[@]:-}"; do
         [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
     done
