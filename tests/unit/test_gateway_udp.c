@@ -2,8 +2,8 @@
 /* The gateway's UDP and ICMP code (tools/synack/cmd_gateway_udp.c, cmd_gateway_icmp.c)
  * where it decides without the network: the --dns-server and resolv.conf parsing, the
  * datagrams no flow may carry (the gateway's own address, a DNS address without a
- * resolver or off port 53), and the frames the ICMP side leaves to the stack. Flows
- * through real sockets are tests/interop/gateway_udp.sh's. */
+ * resolver or off port 53), and the frames (or --tun's packets) the ICMP side leaves to the
+ * stack. Flows through real sockets are tests/interop/gateway_udp.sh's. */
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -287,12 +287,75 @@ static void test_icmp_frames(void **state)
     gw_icmp_free(g);
 }
 
+/* --tun: the relay takes bare IP packets (IPv4 and IPv6, told by the version), as a TAP's
+ * frames: to the gateway the stack's, corrupt dropped, never-host destinations refused. */
+static void test_icmp_tun_packets(void **state)
+{
+    (void)state;
+    synack_tuntap dev = {.fd = -1, .type = SYNACK_LINK_IP};
+    gw_icmp *g = gw_icmp_new(&dev, GW);
+    assert_non_null(g);
+    uint8_t gw6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}, ns6[16] = {0x20, 0x01, 0x0d, 0xb8};
+    ns6[15] = 0x64;
+    assert_int_equal(gw_icmp_enable_v6(g, gw6, ns6), 0);
+    uint8_t ip[20 + 12] = {0};
+    ip[0] = 0x45;
+    wr16(ip + 2, 32);
+    ip[8] = 64;
+    ip[9] = 1;
+    wr32(ip + 12, CLIENT);
+    wr32(ip + 16, GW);
+    wr16(ip + 10, sum(ip, 20));
+    uint8_t *icmp = ip + 20;
+    icmp[0] = 8;
+    wr16(icmp + 4, 0x1234);
+    wr16(icmp + 2, sum(icmp, 12));
+    assert_int_equal(gw_icmp_frame(g, ip, sizeof(ip), 1), 0); /* to the gateway: the stack's */
+    assert_int_equal(gw_icmp_frame(g, ip, 27, 1), 0);         /* truncated */
+    wr32(ip + 16, 0xe0000001u);                               /* multicast: refused */
+    wr16(ip + 10, 0);
+    wr16(ip + 10, sum(ip, 20));
+    assert_int_equal(gw_icmp_frame(g, ip, sizeof(ip), 1), 1);
+    assert_int_equal(gw_icmp_stats_get(g)->refused, 1);
+    icmp[6] ^= 1; /* corrupt: taken, dropped, not counted */
+    assert_int_equal(gw_icmp_frame(g, ip, sizeof(ip), 1), 1);
+    assert_int_equal(gw_icmp_stats_get(g)->refused, 1);
+
+    /* IPv6: an echo request to the gateway (the stack's), then to ::1 (refused) */
+    uint8_t p6[40 + 12] = {0};
+    p6[0] = 0x60;
+    p6[5] = 12;
+    p6[6] = 58;
+    p6[7] = 64;
+    memcpy(p6 + 8, ns6, 16);
+    memcpy(p6 + 24, gw6, 16);
+    p6[40] = 128;
+    assert_int_equal(gw_icmp_frame(g, p6, sizeof(p6), 1), 0);
+    memset(p6 + 24, 0, 16);
+    p6[39] = 1;
+    /* the checksum: the pseudo-header (RFC 8200 8.1), then the message */
+    uint32_t acc = 12 + 58;
+    for (int i = 8; i < 40; i += 2)
+        acc += (uint32_t)(p6[i] << 8 | p6[i + 1]);
+    for (int i = 40; i < 52; i += 2)
+        acc += (uint32_t)(p6[i] << 8 | p6[i + 1]);
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    wr16(p6 + 42, ~acc & 0xffff);
+    assert_int_equal(gw_icmp_frame(g, p6, sizeof(p6), 1), 1);
+    assert_int_equal(gw_icmp_stats_get(g)->refused, 2);
+    assert_int_equal(gw_icmp_frame(g, p6, 47, 1), 0); /* truncated */
+    assert_int_equal(gw_icmp_stats_get(g)->requests, 0);
+    gw_icmp_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hostport), cmocka_unit_test(test_resolv_conf),
-        cmocka_unit_test(test_blocked),  cmocka_unit_test(test_dest6),
-        cmocka_unit_test(test_blocked6), cmocka_unit_test(test_icmp_frames),
+        cmocka_unit_test(test_hostport),         cmocka_unit_test(test_resolv_conf),
+        cmocka_unit_test(test_blocked),          cmocka_unit_test(test_dest6),
+        cmocka_unit_test(test_blocked6),         cmocka_unit_test(test_icmp_frames),
+        cmocka_unit_test(test_icmp_tun_packets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

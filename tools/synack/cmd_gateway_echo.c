@@ -86,7 +86,7 @@ static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_
     return f;
 }
 
-int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *fr, const uint8_t *src,
+int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *eth, const uint8_t *src,
                     const uint8_t *dst, const uint8_t *icmp, size_t n, uint64_t now)
 {
     gw_echo_flow *f = flow_for(t, src, dst, (uint16_t)(icmp[4] << 8 | icmp[5]));
@@ -94,8 +94,10 @@ int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *fr, cons
         st->refused++;
         return 1;
     }
-    memcpy(f->mac, fr + 6, 6);
-    memcpy(f->gwmac, fr, 6);
+    if (eth) {
+        memcpy(f->mac, eth + 6, 6);
+        memcpy(f->gwmac, eth, 6);
+    }
     f->last = now;
     /* the kernel sets the identifier and the checksum */
     if (send(f->fd, icmp, n, 0) >= 0)
