@@ -89,7 +89,7 @@ log "threads: $(grep gateway_threads "$WORK/gateway.out")"
 # by SHA-256, 200 connections open at once (over both threads), a refused port, DNS and a
 # UDP echo (through UDP ASSOCIATEs with --socks5), half-close, and over IPv6 a UDP echo and
 # 20 connections; ping over IPv4 and IPv6 (echo goes direct through the host's ping sockets,
-# with --socks5 too), and to an address the host cannot route: no reply.
+# with --socks5 too), and to an address the host cannot route: net unreachable at once.
 PROXY=198.18.0.2
 SERVER6=2001:db8:1::1
 hx ip addr add "$PROXY/32" dev lo
@@ -147,6 +147,7 @@ assert min(t["tcp_held"]) > 0 and sum(t["handoff_drops"]) == 0, t
 assert u["dns"] == 1 and u["flows"] == 3, u
 # two pings each to two addresses, both answered; one each to two unroutable addresses
 assert u["echo_requests"] == 4 and u["echo_replies"] == 4 and u["echo_refused"] == 2, u
+assert u["echo_unreachable"] == 2, u
 if "socks5" in sys.argv[2]:
     s5 = [l for l in lines if l["summary"] == "gateway_socks5"][0]
     assert s5["ok"] == 222 and s5["refused"] == 1 and s5["udp_ok"] == 3, s5

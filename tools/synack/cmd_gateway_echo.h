@@ -40,7 +40,8 @@ void gw_echo_init(gw_echo_table *t, int family);
 void gw_echo_close_all(gw_echo_table *t);
 /* Sends the echo request icmp (n bytes) from src to dst out through the flow of (src, dst,
  * id), opened if need be, counting in st; eth is the request's Ethernet header (whose MACs
- * the replies swap), NULL on a TUN. Returns 1 (the packet is handled). */
+ * the replies swap), NULL on a TUN. Returns 1 (the packet is handled), or -ENETUNREACH or
+ * -EHOSTUNREACH when the host has no route to dst (refused too; the caller answers). */
 int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *eth, const uint8_t *src,
                     const uint8_t *dst, const uint8_t *icmp, size_t n, uint64_t now);
 /* Reads what the last poll found into buf, calling reply for each; closes idle flows. */

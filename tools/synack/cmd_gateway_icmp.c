@@ -48,6 +48,12 @@ static void wr16(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)v;
 }
 
+static void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, v >> 16);
+    wr16(p + 2, v & 0xffff);
+}
+
 static uint16_t csum(const uint8_t *p, size_t n)
 {
     uint32_t acc = 0;
@@ -87,6 +93,37 @@ int gw_icmp_enable_v6(gw_icmp *g, const uint8_t gw6[16], const uint8_t ns6[16])
     return g->v6 ? 0 : -1;
 }
 
+/* ICMP destination unreachable (code 0 net, 1 host) from the gateway for the request ip
+ * (tot bytes), quoting as much of it as fits 576 bytes (RFC 1812 4.3.2.3): what a router
+ * without a route answers, so ping says "Destination Net Unreachable" at once. One per
+ * request, never longer than it plus 28 bytes: no amplification. */
+static void unreach4(gw_icmp *g, const uint8_t *eth, const uint8_t *ip, size_t tot, uint8_t code)
+{
+    size_t q = tot < 576 - 28 ? tot : 576 - 28;
+    uint8_t *e = g->frame, *o = e + 14, *m = o + 20;
+    memset(e, 0, 14 + 28);
+    if (eth) {
+        memcpy(e, eth + 6, 6);
+        memcpy(e + 6, eth, 6);
+    }
+    wr16(e + 12, 0x0800);
+    o[0] = 0x45;
+    wr16(o + 2, (uint32_t)(28 + q));
+    o[8] = 64;
+    o[9] = 1;
+    wr32(o + 12, g->gw);
+    memcpy(o + 16, ip + 12, 4);
+    wr16(o + 10, csum(o, 20));
+    m[0] = 3;
+    m[1] = code;
+    memcpy(m + 8, ip, q);
+    wr16(m + 2, csum(m, 8 + q));
+    int rc = g->tun ? synack_tuntap_write(g->dev, o, 28 + q)
+                    : synack_tuntap_write(g->dev, e, 14 + 28 + q);
+    if (rc >= 0)
+        g->stats.unreachable++;
+}
+
 /* An IPv4 packet of len bytes (eth its Ethernet header, NULL on a TUN). */
 static int packet4(gw_icmp *g, const uint8_t *eth, const uint8_t *ip, size_t len, uint64_t now)
 {
@@ -108,7 +145,10 @@ static int packet4(gw_icmp *g, const uint8_t *eth, const uint8_t *ip, size_t len
         g->stats.refused++; /* this host, multicast, broadcast: never pinged for a namespace */
         return 1;
     }
-    return gw_echo_request(&g->t, &g->stats, eth, ip + 12, ip + 16, icmp, ilen, now);
+    int rc = gw_echo_request(&g->t, &g->stats, eth, ip + 12, ip + 16, icmp, ilen, now);
+    if (rc < 0)
+        unreach4(g, eth, ip, tot, rc == -ENETUNREACH ? 0 : 1);
+    return 1;
 }
 
 int gw_icmp_frame(gw_icmp *g, const uint8_t *fr, size_t len, uint64_t now)

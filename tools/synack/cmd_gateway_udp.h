@@ -96,6 +96,8 @@ typedef struct gw_icmp_stats {
     uint64_t replies;  /* echo replies written back into the namespace */
     uint64_t refused;  /* requests dropped: no ping socket (net.ipv4.ping_group_range), or
                           to this host, multicast or broadcast */
+    /* of those, answered with ICMP net/host unreachable (the host has no route) */
+    uint64_t unreachable;
 } gw_icmp_stats;
 
 /* ICMP echo through unprivileged ping sockets; frames for the namespace go to dev.

@@ -7,6 +7,7 @@
  * to the device as a packet from the destination (a frame on a TAP, bare on a TUN). Link-local and
  * multicast destinations (ND among them) are the stack's; the table is bounded, entries expire
  * after GW_ICMP6_IDLE_US. */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,36 @@ void gw_icmp6_free(gw_icmp6 *g)
     free(g);
 }
 
+/* ICMPv6 destination unreachable (RFC 4443 3.1: code 0 no route, 3 address unreachable)
+ * from the gateway for the request ip (len bytes), quoting as much of it as fits the
+ * minimum MTU (2.4(c)); one per request, so no amplification. */
+static void unreach6(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *eth, const uint8_t *ip,
+                     size_t len, uint8_t code)
+{
+    size_t q = len < 1280 - IP6_LEN - 8 ? len : 1280 - IP6_LEN - 8;
+    uint8_t *e = g->frame, *o = e + ETH_LEN, *m = o + IP6_LEN;
+    memset(e, 0, ETH_LEN + IP6_LEN + 8);
+    if (eth) {
+        memcpy(e, eth + 6, 6);
+        memcpy(e + 6, eth, 6);
+    }
+    wr16(e + 12, 0x86dd);
+    o[0] = 0x60;
+    wr16(o + 4, (uint32_t)(8 + q));
+    o[6] = 58;
+    o[7] = 64;
+    memcpy(o + 8, g->gw6, 16);
+    memcpy(o + 24, ip + 8, 16);
+    m[0] = 1;
+    m[1] = code;
+    memcpy(m + 8, ip, q);
+    wr16(m + 2, csum6(g->gw6, ip + 8, m, 8 + q));
+    int rc = g->tun ? synack_tuntap_write(g->dev, o, IP6_LEN + 8 + q)
+                    : synack_tuntap_write(g->dev, e, ETH_LEN + IP6_LEN + 8 + q);
+    if (rc >= 0)
+        st->unreachable++;
+}
+
 int gw_icmp6_frame(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *fr, size_t len, uint64_t now)
 {
     if (len < ETH_LEN || rd16(fr + 12) != 0x86dd)
@@ -107,7 +138,10 @@ int gw_icmp6_packet(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *eth, const ui
         st->refused++; /* never a host destination the namespace may name */
         return 1;
     }
-    return gw_echo_request(&g->t, st, eth, src, dst, icmp, plen, now);
+    int rc = gw_echo_request(&g->t, st, eth, src, dst, icmp, plen, now);
+    if (rc < 0)
+        unreach6(g, st, eth, ip, IP6_LEN + plen, rc == -ENETUNREACH ? 0 : 3);
+    return 1;
 }
 
 /* An echo reply on f's socket, as a packet from f->dst to the namespace. */
