@@ -385,7 +385,7 @@ static void test_icmp_unreachable(void **state)
     /* lo up: with no IPv6 address at all, connect would fail with EADDRNOTAVAIL */
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
-    memcpy(ifr.ifr_name, "lo", 3);
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
     assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
