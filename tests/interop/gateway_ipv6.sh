@@ -5,7 +5,7 @@
 # answered by synack's NDP), and reaches a server in the "host" namespace at 2001:db8:1::1
 # (on its loopback: nothing leaves the two namespaces; only 2001:db8::/32 is used).
 # Checked: ping -6 of the gateway (the stack) and of the host address (ICMPv6 echo relayed
-# through a ping socket), 100 MiB by curl -6 checked by SHA-256, a refused port fails at
+# through a ping socket; an unroutable address gets ICMPv6 no route), 100 MiB by curl -6 checked by SHA-256, a refused port fails at
 # once with ECONNREFUSED, an address the host has no route to with ENETUNREACH (ICMPv6 no
 # route, as the kernel's own connect), the gateway's own address denied (RST), half-close
 # with socat, resets both ways, --forward tcp6 into the container, and `synack stat
@@ -29,10 +29,12 @@ esac
 log "gateway $GW_PID serves $NS_C over IPv6"
 
 # 1. ping -6: the gateway's address (the stack answers, after neighbor discovery), then the
-#    host namespace's address (relayed through an ICMPv6 ping socket).
+#    host namespace's address (relayed through an ICMPv6 ping socket); an address the host
+#    cannot route gets ICMPv6 no route at once.
 out=$(cx timeout 10 ping -6 -n -c 2 -W 2 "$GW6") || fail "ping -6 $GW6: $out"
 gw_check_ping "$SERVER6"
-log "ping -6: the gateway and $SERVER6 answer"
+gw_check_ping_fails 2001:db8:dead::1
+log "ping -6: the gateway and $SERVER6 answer, 2001:db8:dead::1 has no route"
 
 # 2. 100 MiB over HTTP by curl -6, checked by SHA-256.
 head -c $((100 << 20)) /dev/urandom >"$WORK/data"
@@ -120,5 +122,6 @@ assert s["fwd_accepted"] == 1 and s["fwd_connected"] == 1, s
 assert s["down_bytes"] >= 200 << 20, s
 u = [l for l in lines if l["summary"] == "gateway_udp"][0]
 assert u["echo_requests"] == 2 and u["echo_replies"] == 2, u  # the gateway's own: the stack's
+assert u["echo_refused"] == 1 and u["echo_unreachable"] == 1, u
 PY
 log "gateway summary: $(tail -1 "$WORK/gateway.out")"

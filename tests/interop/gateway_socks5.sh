@@ -28,14 +28,18 @@ hbg http python3 -m http.server --bind "$SERVER" --directory "$WORK" 8080
 wait_port "$NS_H" "$SERVER" 8080
 
 # 0. --tun alone: direct host connects over a TUN (the server sees the gateway's namespace
-# itself, 198.18.0.1, not the proxy).
+# itself, 198.18.0.1, not the proxy); ping relayed through the host's ping socket.
+hx sysctl -qw net.ipv4.ping_group_range="0 2147483647" # unprivileged ICMP sockets
 gw_start --tun
 head -c $((1 << 20)) "$WORK/data" >"$WORK/small"
 gw_check_fetch "http://$SERVER:8080/small" "$WORK/small" 15
 grep -q "^$SERVER - - .*GET /small" "$WORK/http.err" || fail "not direct: $(cat "$WORK/http.err")"
+gw_check_ping "$SERVER"
 stop "$GW_PID" 10 || fail "the --tun gateway exited $?"
 grep -q '"summary":"gateway_socks5"' "$WORK/gateway.out" && fail "a socks5 summary without --socks5"
-log "--tun alone: 1 MiB direct over the TUN"
+grep -q '"echo_requests":2,"echo_replies":2' "$WORK/gateway.out" ||
+    fail "ping over the TUN not relayed: $(grep gateway_udp "$WORK/gateway.out")"
+log "--tun alone: 1 MiB direct over the TUN, ping answered"
 
 export SYNACK_SOCKS5_PASSWORD=s3cret
 gw_start --tun --socks5 "$PROXY:1080" --socks5-user synack

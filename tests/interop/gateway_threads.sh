@@ -88,11 +88,13 @@ log "threads: $(grep gateway_threads "$WORK/gateway.out")"
 # runs (lib/socks5d.py): the same steering on bare IP packets. Each mode: 4 MiB over HTTP
 # by SHA-256, 200 connections open at once (over both threads), a refused port, DNS and a
 # UDP echo (through UDP ASSOCIATEs with --socks5), half-close, and over IPv6 a UDP echo and
-# 20 connections.
+# 20 connections; ping over IPv4 and IPv6 (echo goes direct through the host's ping sockets,
+# with --socks5 too), and to an address the host cannot route: net unreachable at once.
 PROXY=198.18.0.2
 SERVER6=2001:db8:1::1
 hx ip addr add "$PROXY/32" dev lo
 hx ip -6 addr add "$SERVER6/128" dev lo nodad
+hx sysctl -qw net.ipv4.ping_group_range="0 2147483647" # unprivileged ICMP sockets
 head -c $((4 << 20)) /dev/urandom >"$WORK/data"
 hbg http python3 -m http.server --bind "$SERVER" --directory "$WORK" 8080
 gw_dns_resolver "$SERVER"
@@ -128,6 +130,10 @@ PY
     gw_check_dns 192.0.2.3
     gw_check_udp_echoes "$SERVER" 7007 "$SERVER6" 7007
     gw_check_half_close "$SERVER"
+    gw_check_ping "$SERVER"
+    gw_check_ping "$SERVER6"
+    gw_check_ping_fails 198.19.0.1
+    gw_check_ping_fails 2001:db8:dead::1
     stop "$GW_PID" 10 || fail "$mode: gateway exited $?"
     python3 - "$WORK/gateway.out" "$mode" <<'PY' || fail "$mode summary: $(cat "$WORK/gateway.out")"
 import json, sys
@@ -139,6 +145,9 @@ g = lines[-1]
 assert g["accepted"] == 222 and g["refused"] == 1 and g["open"] == 0, g
 assert min(t["tcp_held"]) > 0 and sum(t["handoff_drops"]) == 0, t
 assert u["dns"] == 1 and u["flows"] == 3, u
+# two pings each to two addresses, both answered; one each to two unroutable addresses
+assert u["echo_requests"] == 4 and u["echo_replies"] == 4 and u["echo_refused"] == 2, u
+assert u["echo_unreachable"] == 2, u
 if "socks5" in sys.argv[2]:
     s5 = [l for l in lines if l["summary"] == "gateway_socks5"][0]
     assert s5["ok"] == 222 and s5["refused"] == 1 and s5["udp_ok"] == 3, s5

@@ -5,8 +5,9 @@
 # 198.18.0.1 (RFC 2544 benchmarking space, on the host namespace's loopback: nothing
 # leaves the two namespaces). Checked: a DNS query to the gateway's DNS address (192.0.2.3)
 # answered by a resolver the test runs in the host namespace, a UDP echo with socat, a ping
-# through an unprivileged ICMP socket, the flow table's bound (--max-udp-flows 3: the least
-# recently used flow gives way, and every client still gets its answer), a datagram to the
+# through an unprivileged ICMP socket (an unroutable address: net unreachable), the flow
+# table's bound (--max-udp-flows 3: the least recently used flow gives way, and every
+# client still gets its answer), a datagram to the
 # gateway's own address not forwarded, a closed port's ICMP error passed on to the
 # container (ECONNREFUSED), and the gateway's JSON counts.
 source "$(dirname "$0")/lib/gateway.bash"
@@ -30,9 +31,11 @@ log "DNS: 192.0.2.3 answered host.test = 192.0.2.77"
 # 2. UDP echo through a NAT flow (socat in the container).
 gw_check_udp_echo "$SERVER" 7007 "hello over udp"
 
-# 3. Ping through the gateway's ICMP socket.
+# 3. Ping through the gateway's ICMP socket; an address the host cannot route is net
+# unreachable at once.
 gw_check_ping "$SERVER"
-log "ping: 2 of 2 answered"
+gw_check_ping_fails 198.19.0.1
+log "ping: 2 of 2 answered, 198.19.0.1 net unreachable"
 
 # 4. Three more flows with room for three: the two oldest (DNS, socat) are evicted; the
 # gateway's own address is nobody's on the host.
@@ -64,6 +67,7 @@ else:
 assert u["dns"] == 1 and u["up"] == 6 and u["down"] == 5 and u["blocked"] == 1, u
 assert u["unreachable"] == 1, u
 assert u["echo_requests"] >= 2 and u["echo_replies"] >= 2, u
+assert u["echo_refused"] == 1 and u["echo_unreachable"] == 1, u
 assert u["errors"] == 0, u
 PY
 log "gateway summary: $(grep gateway_udp "$WORK/gateway.out")"

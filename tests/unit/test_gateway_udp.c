@@ -2,9 +2,11 @@
 /* The gateway's UDP and ICMP code (tools/synack/cmd_gateway_udp.c, cmd_gateway_icmp.c)
  * where it decides without the network: the --dns-server and resolv.conf parsing, the
  * datagrams no flow may carry (the gateway's own address, a DNS address without a
- * resolver or off port 53), and the frames the ICMP side leaves to the stack. Flows
- * through real sockets are tests/interop/gateway_udp.sh's. */
+ * resolver or off port 53), and the frames (or --tun's packets) the ICMP side leaves to the
+ * stack. Flows through real sockets are tests/interop/gateway_udp.sh's. */
+#include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -287,12 +291,176 @@ static void test_icmp_frames(void **state)
     gw_icmp_free(g);
 }
 
+/* --tun: the relay takes bare IP packets (IPv4 and IPv6, told by the version), as a TAP's
+ * frames: to the gateway the stack's, corrupt dropped, never-host destinations refused. */
+static void test_icmp_tun_packets(void **state)
+{
+    (void)state;
+    synack_tuntap dev = {.fd = -1, .type = SYNACK_LINK_IP};
+    gw_icmp *g = gw_icmp_new(&dev, GW);
+    assert_non_null(g);
+    uint8_t gw6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}, ns6[16] = {0x20, 0x01, 0x0d, 0xb8};
+    ns6[15] = 0x64;
+    assert_int_equal(gw_icmp_enable_v6(g, gw6, ns6), 0);
+    uint8_t ip[20 + 12] = {0};
+    ip[0] = 0x45;
+    wr16(ip + 2, 32);
+    ip[8] = 64;
+    ip[9] = 1;
+    wr32(ip + 12, CLIENT);
+    wr32(ip + 16, GW);
+    wr16(ip + 10, sum(ip, 20));
+    uint8_t *icmp = ip + 20;
+    icmp[0] = 8;
+    wr16(icmp + 4, 0x1234);
+    wr16(icmp + 2, sum(icmp, 12));
+    assert_int_equal(gw_icmp_frame(g, ip, sizeof(ip), 1), 0); /* to the gateway: the stack's */
+    assert_int_equal(gw_icmp_frame(g, ip, 27, 1), 0);         /* truncated */
+    wr32(ip + 16, 0xe0000001u);                               /* multicast: refused */
+    wr16(ip + 10, 0);
+    wr16(ip + 10, sum(ip, 20));
+    assert_int_equal(gw_icmp_frame(g, ip, sizeof(ip), 1), 1);
+    assert_int_equal(gw_icmp_stats_get(g)->refused, 1);
+    icmp[6] ^= 1; /* corrupt: taken, dropped, not counted */
+    assert_int_equal(gw_icmp_frame(g, ip, sizeof(ip), 1), 1);
+    assert_int_equal(gw_icmp_stats_get(g)->refused, 1);
+
+    /* IPv6: an echo request to the gateway (the stack's), then to ::1 (refused) */
+    uint8_t p6[40 + 12] = {0};
+    p6[0] = 0x60;
+    p6[5] = 12;
+    p6[6] = 58;
+    p6[7] = 64;
+    memcpy(p6 + 8, ns6, 16);
+    memcpy(p6 + 24, gw6, 16);
+    p6[40] = 128;
+    assert_int_equal(gw_icmp_frame(g, p6, sizeof(p6), 1), 0);
+    memset(p6 + 24, 0, 16);
+    p6[39] = 1;
+    /* the checksum: the pseudo-header (RFC 8200 8.1), then the message */
+    uint32_t acc = 12 + 58;
+    for (int i = 8; i < 40; i += 2)
+        acc += (uint32_t)(p6[i] << 8 | p6[i + 1]);
+    for (int i = 40; i < 52; i += 2)
+        acc += (uint32_t)(p6[i] << 8 | p6[i + 1]);
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    wr16(p6 + 42, ~acc & 0xffff);
+    assert_int_equal(gw_icmp_frame(g, p6, sizeof(p6), 1), 1);
+    assert_int_equal(gw_icmp_stats_get(g)->refused, 2);
+    assert_int_equal(gw_icmp_frame(g, p6, 47, 1), 0); /* truncated */
+    assert_int_equal(gw_icmp_stats_get(g)->requests, 0);
+    gw_icmp_free(g);
+}
+
+/* The checksum of an ICMPv6 message m (n bytes) from src to dst: 0 when it is right. */
+static uint16_t sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *m, size_t n)
+{
+    uint32_t acc = (uint32_t)n + 58;
+    for (int i = 0; i < 16; i += 2)
+        acc += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
+    for (size_t i = 0; i < n; i += 2)
+        acc += (uint32_t)(m[i] << 8 | (i + 1 < n ? m[i + 1] : 0));
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint16_t)~acc;
+}
+
+/* An echo request to an address the host has no route to is answered at once, as a router
+ * without a route answers: ICMP net unreachable (ICMPv6 no route) from the gateway quoting
+ * the request, here as bare packets on a TUN (a socketpair stands in for it). Runs in a
+ * network namespace of its own (only lo: no route out) with ping sockets allowed; skipped
+ * without root. */
+static void test_icmp_unreachable(void **state)
+{
+    (void)state;
+    if (unshare(CLONE_NEWNET) != 0)
+        skip();
+    FILE *pf = fopen("/proc/sys/net/ipv4/ping_group_range", "w");
+    if (!pf)
+        skip();
+    int ok = fputs("0 2147483647\n", pf) >= 0;
+    if (fclose(pf) != 0 || !ok)
+        skip();
+    /* lo up: with no IPv6 address at all, connect would fail with EADDRNOTAVAIL */
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+    ifr.ifr_flags |= IFF_UP;
+    assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+    close(fd);
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+    synack_tuntap dev = {.fd = sv[0], .type = SYNACK_LINK_IP};
+    gw_icmp *g = gw_icmp_new(&dev, GW);
+    assert_non_null(g);
+    uint8_t gw6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}, ns6[16] = {0x20, 0x01, 0x0d, 0xb8};
+    ns6[15] = 0x64;
+    assert_int_equal(gw_icmp_enable_v6(g, gw6, ns6), 0);
+
+    uint8_t ip[20 + 12] = {0}, out[2048];
+    ip[0] = 0x45;
+    wr16(ip + 2, 32);
+    ip[8] = 64;
+    ip[9] = 1;
+    wr32(ip + 12, CLIENT);
+    wr32(ip + 16, 0xc6130001u); /* 198.19.0.1: no route in this namespace */
+    wr16(ip + 10, sum(ip, 20));
+    ip[20] = 8;
+    wr16(ip + 24, 0x1234);
+    memcpy(ip + 28, "ping", 4);
+    wr16(ip + 22, sum(ip + 20, 12));
+    assert_int_equal(gw_icmp_frame(g, ip, sizeof(ip), 1), 1);
+    assert_int_equal(recv(sv[1], out, sizeof(out), 0), 20 + 8 + 32);
+    uint8_t want[20 + 8 + 32] = {0x45, 0, 0,   60, 0, 0,   0, 0, 64, 1, 0, 0, 192, 0,
+                                 2,    2, 192, 0,  2, 100, 3, 0, 0,  0, 0, 0, 0,   0};
+    memcpy(want + 28, ip, 32);
+    wr16(want + 10, sum(want, 20));
+    wr16(want + 22, sum(want + 20, 40));
+    assert_memory_equal(out, want, sizeof(want));
+    const gw_icmp_stats *st = gw_icmp_stats_get(g);
+    assert_int_equal(st->refused, 1);
+    assert_int_equal(st->unreachable, 1);
+    assert_int_equal(st->requests, 0);
+
+    uint8_t p6[40 + 12] = {0};
+    p6[0] = 0x60;
+    p6[5] = 12;
+    p6[6] = 58;
+    p6[7] = 64;
+    memcpy(p6 + 8, ns6, 16);
+    uint8_t dead[16] = {0x20, 0x01, 0x0d, 0xb8, 0xde, 0xad, [15] = 1};
+    memcpy(p6 + 24, dead, 16);
+    p6[40] = 128;
+    wr16(p6 + 44, 0x1234);
+    wr16(p6 + 42, sum6(ns6, dead, p6 + 40, 12));
+    assert_int_equal(gw_icmp_frame(g, p6, sizeof(p6), 1), 1);
+    assert_int_equal(recv(sv[1], out, sizeof(out), 0), 40 + 8 + 52);
+    uint8_t want6[40 + 8 + 52] = {0x60, 0, 0, 0, 0, 60, 58, 64};
+    memcpy(want6 + 8, gw6, 16);
+    memcpy(want6 + 24, ns6, 16);
+    want6[40] = 1; /* destination unreachable, code 0: no route */
+    memcpy(want6 + 48, p6, 52);
+    wr16(want6 + 42, sum6(gw6, ns6, want6 + 40, 60));
+    assert_memory_equal(out, want6, sizeof(want6));
+    assert_int_equal(st->refused, 2);
+    assert_int_equal(st->unreachable, 2);
+    assert_int_equal(recv(sv[1], out, sizeof(out), 0), -1); /* nothing else */
+    gw_icmp_free(g);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hostport), cmocka_unit_test(test_resolv_conf),
-        cmocka_unit_test(test_blocked),  cmocka_unit_test(test_dest6),
-        cmocka_unit_test(test_blocked6), cmocka_unit_test(test_icmp_frames),
+        cmocka_unit_test(test_hostport),         cmocka_unit_test(test_resolv_conf),
+        cmocka_unit_test(test_blocked),          cmocka_unit_test(test_dest6),
+        cmocka_unit_test(test_blocked6),         cmocka_unit_test(test_icmp_frames),
+        cmocka_unit_test(test_icmp_tun_packets), cmocka_unit_test(test_icmp_unreachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

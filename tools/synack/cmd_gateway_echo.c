@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "cmd_gateway_echo.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,7 +34,7 @@ static int ping_socket(const gw_echo_table *t, const uint8_t *dst)
     int fd = socket(t->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                     t->family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
     if (fd < 0)
-        return -1; /* EACCES: ping_group_range does not include us */
+        return -errno; /* EACCES: ping_group_range does not include us */
     int r;
     if (t->family == AF_INET6) {
         struct sockaddr_in6 to = {.sin6_family = AF_INET6};
@@ -45,13 +46,16 @@ static int ping_socket(const gw_echo_table *t, const uint8_t *dst)
         r = connect(fd, (struct sockaddr *)&to, sizeof(to));
     }
     if (r != 0) {
+        r = -errno; /* ENETUNREACH, EHOSTUNREACH: no route to dst */
         close(fd);
-        return -1;
+        return r;
     }
     return fd;
 }
 
-static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_t *dst, uint16_t id)
+/* The flow of (src, dst, id), opened if need be; NULL with *err a negative errno if not. */
+static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_t *dst, uint16_t id,
+                              int *err)
 {
     size_t n = alen(t);
     gw_echo_flow *free_ = NULL, *lru = NULL;
@@ -75,8 +79,10 @@ static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_
         f = lru;
     }
     int fd = ping_socket(t, dst);
-    if (fd < 0)
+    if (fd < 0) {
+        *err = fd;
         return NULL;
+    }
     memset(f, 0, sizeof(*f));
     f->fd = fd;
     t->open++;
@@ -86,16 +92,19 @@ static gw_echo_flow *flow_for(gw_echo_table *t, const uint8_t *src, const uint8_
     return f;
 }
 
-int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *fr, const uint8_t *src,
+int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *eth, const uint8_t *src,
                     const uint8_t *dst, const uint8_t *icmp, size_t n, uint64_t now)
 {
-    gw_echo_flow *f = flow_for(t, src, dst, (uint16_t)(icmp[4] << 8 | icmp[5]));
+    int err = 0;
+    gw_echo_flow *f = flow_for(t, src, dst, (uint16_t)(icmp[4] << 8 | icmp[5]), &err);
     if (!f) {
         st->refused++;
-        return 1;
+        return err == -ENETUNREACH || err == -EHOSTUNREACH ? err : 1;
     }
-    memcpy(f->mac, fr + 6, 6);
-    memcpy(f->gwmac, fr, 6);
+    if (eth) {
+        memcpy(f->mac, eth + 6, 6);
+        memcpy(f->gwmac, eth, 6);
+    }
     f->last = now;
     /* the kernel sets the identifier and the checksum */
     if (send(f->fd, icmp, n, 0) >= 0)

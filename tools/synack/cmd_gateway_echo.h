@@ -19,7 +19,7 @@ typedef struct gw_echo_flow {
     int fd;                   /* ping socket, -1: free */
     uint8_t src[16], dst[16]; /* the namespace's address and the one it pinged (IPv4: 4 bytes) */
     uint16_t id;              /* its identifier */
-    uint8_t mac[6];           /* its MAC, for the reply frames */
+    uint8_t mac[6];           /* its MAC, for the reply frames (a TAP's; zero on a TUN) */
     uint8_t gwmac[6];
     uint64_t last;
 } gw_echo_flow;
@@ -38,9 +38,11 @@ typedef void (*gw_echo_reply_fn)(void *ctx, gw_echo_flow *f, size_t n);
 
 void gw_echo_init(gw_echo_table *t, int family);
 void gw_echo_close_all(gw_echo_table *t);
-/* Sends the echo request icmp (n bytes) of frame fr from src to dst out through the flow
- * of (src, dst, id), opened if need be, counting in st. Returns 1 (the frame is handled). */
-int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *fr, const uint8_t *src,
+/* Sends the echo request icmp (n bytes) from src to dst out through the flow of (src, dst,
+ * id), opened if need be, counting in st; eth is the request's Ethernet header (whose MACs
+ * the replies swap), NULL on a TUN. Returns 1 (the packet is handled), or -ENETUNREACH or
+ * -EHOSTUNREACH when the host has no route to dst (refused too; the caller answers). */
+int gw_echo_request(gw_echo_table *t, gw_icmp_stats *st, const uint8_t *eth, const uint8_t *src,
                     const uint8_t *dst, const uint8_t *icmp, size_t n, uint64_t now);
 /* Reads what the last poll found into buf, calling reply for each; closes idle flows. */
 void gw_echo_step(gw_echo_table *t, uint64_t now, uint8_t *buf, size_t cap, gw_echo_reply_fn reply,

@@ -83,10 +83,7 @@ int gw_tap_drain(gw_tap *t, gw_icmp *ic, synack_stack *st, uint64_t now)
             ts->rx_max = (uint64_t)n;
         if (t->th && gw_thread_steer(t->th, gw_frame, (size_t)n, &meta))
             continue;
-        /* The echo relay reads Ethernet frames: not on a TUN (--tun), whose echo requests
-         * for elsewhere the stack drops. */
-        if (!ic || t->dev->type != SYNACK_LINK_ETHERNET ||
-            !gw_icmp_frame(ic, gw_frame, (size_t)n, now))
+        if (!ic || !gw_icmp_frame(ic, gw_frame, (size_t)n, now))
             synack_input_ex(st, now, gw_frame, (size_t)n, &meta);
     }
     return GW_TAP_BATCH;

@@ -805,6 +805,7 @@ void gw_udp_summary(int json, gw_udp *const *uq, gw_icmp *const *icq, synack_sta
         esum.requests += qe->requests;
         esum.replies += qe->replies;
         esum.refused += qe->refused;
+        esum.unreachable += qe->unreachable;
         open_ += uq[i]->open;
         rcvbuf += synack_counter_get(stq[i], SYNACK_CTR_UdpRcvbufErrors);
     }
@@ -827,7 +828,7 @@ void gw_udp_summary(int json, gw_udp *const *uq, gw_icmp *const *icq, synack_sta
            "\"evicted\":%llu,\"up\":%llu,\"down\":%llu,\"dns\":%llu,\"blocked\":%llu,"
            "\"errors\":%llu,\"unreachable\":%llu,\"rcvbuf_drops\":%llu,\"echo_requests\":%llu,"
            "\"echo_replies\":%llu,\"echo_refused\":%llu,\"flows6\":%llu,\"fwd_in\":%llu,"
-           "\"fwd_out\":%llu,\"fwd_peers\":%llu,\"fwd_evicted\":%llu}\n",
+           "\"fwd_out\":%llu,\"fwd_peers\":%llu,\"fwd_evicted\":%llu,\"echo_unreachable\":%llu}\n",
            (unsigned long long)s->flows, open_, (unsigned long long)s->expired,
            (unsigned long long)s->evicted, (unsigned long long)s->up, (unsigned long long)s->down,
            (unsigned long long)s->dns, (unsigned long long)s->blocked,
@@ -835,6 +836,7 @@ void gw_udp_summary(int json, gw_udp *const *uq, gw_icmp *const *icq, synack_sta
            (unsigned long long)e->requests, (unsigned long long)e->replies,
            (unsigned long long)e->refused, (unsigned long long)s->flows6,
            (unsigned long long)s->fwd_in, (unsigned long long)s->fwd_out,
-           (unsigned long long)s->fwd_peers, (unsigned long long)s->fwd_evicted);
+           (unsigned long long)s->fwd_peers, (unsigned long long)s->fwd_evicted,
+           (unsigned long long)e->unreachable);
     fflush(stdout);
 }

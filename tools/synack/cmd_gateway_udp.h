@@ -96,6 +96,8 @@ typedef struct gw_icmp_stats {
     uint64_t replies;  /* echo replies written back into the namespace */
     uint64_t refused;  /* requests dropped: no ping socket (net.ipv4.ping_group_range), or
                           to this host, multicast or broadcast */
+    /* of those, answered with ICMP net/host unreachable (the host has no route) */
+    uint64_t unreachable;
 } gw_icmp_stats;
 
 /* ICMP echo through unprivileged ping sockets; frames for the namespace go to dev.
@@ -105,8 +107,9 @@ void gw_icmp_free(gw_icmp *g);
 /* Relays ICMPv6 echo too (cmd_gateway_v6icmp.c): gw6 the stack's IPv6 address, ns6 the
  * namespace's. 0, or -1 when out of memory. */
 int gw_icmp_enable_v6(gw_icmp *g, const uint8_t gw6[16], const uint8_t ns6[16]);
-/* A frame read from the TAP: 1 if it was an echo request for elsewhere, handled here
- * (the stack never sees it), else 0. */
+/* A frame read from the TAP, or a packet from the TUN (as dev is; a NULL dev counts as a
+ * TAP): 1 if it was an echo request for elsewhere, handled here (the stack never sees it),
+ * else 0. */
 int gw_icmp_frame(gw_icmp *g, const uint8_t *frame, size_t len, uint64_t now);
 void gw_icmp_step(gw_icmp *g, uint64_t now);
 int gw_icmp_pollfds(gw_icmp *g, struct pollfd *out, int max);

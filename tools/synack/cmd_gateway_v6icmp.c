@@ -4,9 +4,10 @@
  * unprivileged ICMPv6 socket (SOCK_DGRAM, IPPROTO_ICMPV6, allowed where
  * net.ipv4.ping_group_range covers the gateway's group; it covers IPv6 too), one per
  * (destination, identifier); the reply gets the namespace's identifier back and is written
- * to the TAP as a frame from the destination. Link-local and multicast destinations (ND
- * among them) are the stack's; the table is bounded, entries expire after
- * GW_ICMP6_IDLE_US. */
+ * to the device as a packet from the destination (a frame on a TAP, bare on a TUN). Link-local and
+ * multicast destinations (ND among them) are the stack's; the table is bounded, entries expire
+ * after GW_ICMP6_IDLE_US. */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 struct gw_icmp6 {
     synack_tuntap *dev;
+    int tun; /* dev is a TUN: bare IP packets both ways */
     uint8_t gw6[16], ns6[16];
     gw_echo_table t;
     gw_icmp_stats *st; /* the IPv4 relay's, while gw_icmp6_step runs */
@@ -61,6 +63,7 @@ gw_icmp6 *gw_icmp6_new(synack_tuntap *dev, const uint8_t gw6[16], const uint8_t 
     if (!g)
         return NULL;
     g->dev = dev;
+    g->tun = dev && dev->type == SYNACK_LINK_IP;
     memcpy(g->gw6, gw6, 16);
     memcpy(g->ns6, ns6, 16);
     gw_echo_init(&g->t, AF_INET6);
@@ -75,14 +78,51 @@ void gw_icmp6_free(gw_icmp6 *g)
     free(g);
 }
 
+/* ICMPv6 destination unreachable (RFC 4443 3.1: code 0 no route, 3 address unreachable)
+ * from the gateway for the request ip (len bytes), quoting as much of it as fits the
+ * minimum MTU (2.4(c)); one per request, so no amplification. */
+static void unreach6(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *eth, const uint8_t *ip,
+                     size_t len, uint8_t code)
+{
+    size_t q = len < 1280 - IP6_LEN - 8 ? len : 1280 - IP6_LEN - 8;
+    uint8_t *e = g->frame, *o = e + ETH_LEN, *m = o + IP6_LEN;
+    memset(e, 0, ETH_LEN + IP6_LEN + 8);
+    if (eth) {
+        memcpy(e, eth + 6, 6);
+        memcpy(e + 6, eth, 6);
+    }
+    wr16(e + 12, 0x86dd);
+    o[0] = 0x60;
+    wr16(o + 4, (uint32_t)(8 + q));
+    o[6] = 58;
+    o[7] = 64;
+    memcpy(o + 8, g->gw6, 16);
+    memcpy(o + 24, ip + 8, 16);
+    m[0] = 1;
+    m[1] = code;
+    memcpy(m + 8, ip, q);
+    wr16(m + 2, csum6(g->gw6, ip + 8, m, 8 + q));
+    int rc = g->tun ? synack_tuntap_write(g->dev, o, IP6_LEN + 8 + q)
+                    : synack_tuntap_write(g->dev, e, ETH_LEN + IP6_LEN + 8 + q);
+    if (rc >= 0)
+        st->unreachable++;
+}
+
 int gw_icmp6_frame(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *fr, size_t len, uint64_t now)
 {
-    /* Ethernet, IPv6 with ICMPv6 right after the fixed header, an echo request */
-    if (len < ETH_LEN + IP6_LEN + 8 || rd16(fr + 12) != 0x86dd)
+    if (len < ETH_LEN || rd16(fr + 12) != 0x86dd)
         return 0;
-    const uint8_t *ip = fr + ETH_LEN;
+    return gw_icmp6_packet(g, st, fr, fr + ETH_LEN, len - ETH_LEN, now);
+}
+
+int gw_icmp6_packet(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *eth, const uint8_t *ip,
+                    size_t len, uint64_t now)
+{
+    /* IPv6 with ICMPv6 right after the fixed header, an echo request */
+    if (len < IP6_LEN + 8)
+        return 0;
     size_t plen = rd16(ip + 4);
-    if ((ip[0] >> 4) != 6 || ip[6] != 58 || plen < 8 || plen > len - ETH_LEN - IP6_LEN)
+    if ((ip[0] >> 4) != 6 || ip[6] != 58 || plen < 8 || plen > len - IP6_LEN)
         return 0;
     const uint8_t *src = ip + 8, *dst = ip + 24, *icmp = ip + IP6_LEN;
     if (icmp[0] != 128 || icmp[1] != 0 || memcmp(dst, g->gw6, 16) == 0)
@@ -98,10 +138,13 @@ int gw_icmp6_frame(gw_icmp6 *g, gw_icmp_stats *st, const uint8_t *fr, size_t len
         st->refused++; /* never a host destination the namespace may name */
         return 1;
     }
-    return gw_echo_request(&g->t, st, fr, src, dst, icmp, plen, now);
+    int rc = gw_echo_request(&g->t, st, eth, src, dst, icmp, plen, now);
+    if (rc < 0)
+        unreach6(g, st, eth, ip, IP6_LEN + plen, rc == -ENETUNREACH ? 0 : 3);
+    return 1;
 }
 
-/* An echo reply on f's socket, as a frame from f->dst to the namespace. */
+/* An echo reply on f's socket, as a packet from f->dst to the namespace. */
 static void reply(void *ctx, gw_echo_flow *f, size_t n)
 {
     gw_icmp6 *g = ctx;
@@ -123,7 +166,9 @@ static void reply(void *ctx, gw_echo_flow *f, size_t n)
     wr16(icmp + 4, f->id); /* the namespace's identifier back */
     wr16(icmp + 2, 0);
     wr16(icmp + 2, csum6(f->dst, f->src, icmp, n));
-    if (synack_tuntap_write(g->dev, e, ETH_LEN + IP6_LEN + n) >= 0)
+    int rc = g->tun ? synack_tuntap_write(g->dev, ip, IP6_LEN + n)
+                    : synack_tuntap_write(g->dev, e, ETH_LEN + IP6_LEN + n);
+    if (rc >= 0)
         st->replies++;
 }
 

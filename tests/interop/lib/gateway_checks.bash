@@ -225,9 +225,24 @@ PY
 gw_check_ping() {
     local out fam=-4
     [[ "$1" == *:* ]] && fam=-6
-    out=$(cx timeout 10 ping "$fam" -n -c 2 -W 2 "$1") || fail "ping $1: $out"
+    out=$(cx timeout 10 ping "$fam" -n -c 2 -i 0.2 -W 2 "$1") || fail "ping $1: $out"
     case "$out" in
     *"2 received"*) ;;
+    *) fail "ping $1: $out" ;;
+    esac
+}
+
+# gw_check_ping_fails ADDR: a ping from the container to ADDR, which the host cannot route,
+# fails at once with the gateway's ICMP net unreachable (ICMPv6 no route), as through a
+# router without a route.
+gw_check_ping_fails() {
+    local out fam=-4
+    [[ "$1" == *:* ]] && fam=-6
+    if out=$(cx timeout 10 ping "$fam" -n -c 1 -W 3 "$1"); then
+        fail "ping $1 answered: $out"
+    fi
+    case "$out" in
+    *"Destination Net Unreachable"* | *"Destination unreachable: No route"*) ;;
     *) fail "ping $1: $out" ;;
     esac
 }
