@@ -370,8 +370,8 @@ static int resend_first_lost(tcp_conn *c)
         unit_psh = unit_psh && unit == len;
     }
     tcp_count_retransmission(c);
-    tcp_xmit(c, seq, len,
-             TCP_ACK | (seq + len == end || rec == len || unit_psh ? TCP_PSH : 0)); /* as output.c's */
+    /* PSH as output.c's resends give it */
+    tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end || rec == len || unit_psh ? TCP_PSH : 0));
     if (seq_lt(c->x->high_rxt, seq + len))
         c->x->high_rxt = seq + len;
     return 1;
