@@ -362,16 +362,9 @@ static int resend_first_lost(tcp_conn *c)
     uint32_t rec = tcp_eor_span(c, seq);
     if (rec < len)
         len = rec;
-    int unit_psh = 0;
-    if (c->st->cfg.psh_skb_model) { /* Linux resends the skb first sent there, PSH kept */
-        uint32_t unit = tcp_skb_rtx_unit(c, seq, tcp_send_mss(c), tcp_send_mss(c), &unit_psh);
-        if (unit < len)
-            len = unit;
-        unit_psh = unit_psh && unit == len;
-    }
     tcp_count_retransmission(c);
-    /* PSH as output.c's resends give it */
-    tcp_xmit(c, seq, len, TCP_ACK | (seq + len == end || rec == len || unit_psh ? TCP_PSH : 0));
+    tcp_xmit(c, seq, len,
+             TCP_ACK | (seq + len == end || rec == len ? TCP_PSH : 0)); /* as output.c's */
     if (seq_lt(c->x->high_rxt, seq + len))
         c->x->high_rxt = seq + len;
     return 1;
