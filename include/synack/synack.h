@@ -259,7 +259,7 @@ typedef struct synack_config {
     uint8_t rack;                 /* RFC 8985 RACK-TLP on SACK connections: a segment is lost once
                                      one sent RTT + min_RTT/4 later was delivered (replaces the
                                      3-duplicate-ACK rule and Early Retransmit), and implies the
-                                     tail loss probe; default 0 */
+                                     tail loss probe; default 1 (0: RFC 6675's rules) */
     uint8_t pacing;               /* pace every connection's data segments: at most 2 x cwnd/SRTT
                                      in slow start, 1.2 x after (Linux's rule), in bursts of at
                                      most max(2 segments, 1 ms of the rate); per socket with

@@ -60,6 +60,9 @@ void synack_config_init(synack_config *c)
     c->ephemeral_hi = 65535;
     c->challenge_ack_limit = 1000;
     c->initial_cwnd_segs = 10;
+    /* RFC 8985 RACK-TLP, as Linux, FreeBSD and Windows run by default: a lost retransmission
+     * or tail is found in about an RTT instead of waiting for the RTO */
+    c->rack = 1;
     c->notsent_lowat = UINT32_MAX;
     memcpy(c->cc, "cubic", 6);
     c->fastopen_client = SYNACK_TFO_CLIENT_ENABLE;

@@ -355,6 +355,10 @@ void tcp_timer_stop(tcp_conn *c, tcp_timer t)
     /* A later (here: no) deadline leaves the node where it is; it fires early, finds
      * nothing due and is re-armed at the real earliest deadline (tcp_timers_run). */
     tcp_deadline_put(c, (tcp_timer)t, UINT64_MAX);
+    /* A probe no longer due is not armed either: left set, it would keep an idle
+     * connection's transfer block (xfer_idle) for ever. */
+    if (t == TT_REXMIT)
+        c->tlp_armed = 0;
 }
 
 void tcp_enter_time_wait(tcp_conn *c, const char *why)

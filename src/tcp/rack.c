@@ -33,9 +33,18 @@ void tcp_rack_init(tcp_conn *c)
     r->end_seq = r->fack = r->last_una = c->snd_una;
 }
 
-static int sent_after(uint64_t t1, uint32_t seq1, uint64_t t2, uint32_t seq2)
+/* RFC 8985 RACK_sent_after, with the order of sends before the sequence numbers among
+ * equal times: a burst (one ACK's output) has one time, and a resend that left after new
+ * data would otherwise count as sent before it and be judged lost as soon as that data
+ * is SACKed (a spurious retransmission, and a D-SACK that widens the window). */
+static int sent_after(uint64_t t1, uint32_t o1, uint32_t seq1, uint64_t t2, uint32_t o2,
+                      uint32_t seq2)
 {
-    return t1 > t2 || (t1 == t2 && seq_gt(seq1, seq2));
+    if (t1 != t2)
+        return t1 > t2;
+    if (o1 != o2)
+        return (int32_t)(o1 - o2) > 0;
+    return seq_gt(seq1, seq2);
 }
 
 /* In fast recovery, or in the go-back after an RTO (SND.UNA below "recover"). */
@@ -99,8 +108,9 @@ static int delivered(tcp_conn *c, tcp_rack *r, const tcp_txrec *x, const tcp_seg
         r->min_rtt = rtt; /* step 1 */
     }
     take_rtt(c, r, x, rtt, from, part);
-    if (sent_after(x->xmit_ts, x->end, r->xmit_ts, r->end_seq)) {
+    if (sent_after(x->xmit_ts, x->order, x->end, r->xmit_ts, r->order, r->end_seq)) {
         r->xmit_ts = x->xmit_ts;
+        r->order = x->order;
         r->end_seq = x->end;
     }
     return reordered;
@@ -184,7 +194,7 @@ static void detect_loss(tcp_conn *c, tcp_txlog *l)
             break; /* not sent again yet since an RTO went back */
         if (x->flags & (TXREC_SACKED | TXREC_LOST))
             continue;
-        if (!sent_after(r->xmit_ts, r->end_seq, x->xmit_ts, x->end)) {
+        if (!sent_after(r->xmit_ts, r->order, r->end_seq, x->xmit_ts, x->order, x->end)) {
             if (x->flags & TXREC_RETRANS)
                 continue;
             break; /* never resent, so every later record went out later still */

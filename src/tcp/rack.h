@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* RACK-TLP loss detection (RFC 8985), an option (`synack_config.rack`).
+/* RACK-TLP loss detection (RFC 8985), the default (`synack_config.rack`).
  *
  * RACK marks a segment lost when a segment sent sufficiently later has been delivered
  * (acknowledged or SACKed): "sufficiently" is RACK.rtt plus a reordering window of
@@ -23,6 +23,7 @@ typedef struct tcp_rack {
     uint64_t reo_at;         /* reordering timer deadline, UINT64_MAX when off */
     uint64_t rto_at;         /* the RTO/probe deadline the reordering timer stands before */
     uint32_t end_seq;        /* RACK.end_seq: the end of that segment */
+    uint32_t order;          /* ... and its tcp_txrec.order */
     uint32_t rtt;            /* RACK.rtt: the RTT that segment measured, µs */
     uint32_t min_rtt;        /* RACK.min_RTT, µs; UINT32_MAX before any sample */
     uint32_t fack;           /* RACK.fack: highest end of any delivered segment */

@@ -61,10 +61,12 @@ static void send_probe(tcp_conn *c)
     int retrans = 0;
     uint32_t end = tcp_snd_data_end(c);
     uint32_t wnd = c->snd_wnd, inflight = c->snd_nxt - c->snd_una;
+    /* less than snd_mss while SACK blocks ride along, or the probe would exceed the MTU */
+    uint32_t mss = tcp_send_mss(c);
     if (seq_lt(c->snd_nxt, end) && wnd > inflight) {
         uint32_t len = end - c->snd_nxt;
-        if (len > c->snd_mss)
-            len = c->snd_mss;
+        if (len > mss)
+            len = mss;
         if (len > wnd - inflight)
             len = wnd - inflight;
         uint32_t rec = tcp_eor_span(c, c->snd_nxt);
@@ -76,8 +78,8 @@ static void send_probe(tcp_conn *c)
     } else {
         uint32_t top = seq_lt(c->snd_max, end) ? c->snd_max : end;
         uint32_t len = top - c->snd_una;
-        if (len > c->snd_mss)
-            len = c->snd_mss;
+        if (len > mss)
+            len = mss;
         len = tcp_eor_tail(c, top, len);
         /* A FIN sent is part of the last segment: a probe that left it out would send
          * nothing after a bare FIN, and the FIN would wait for the RTO after the probe. */

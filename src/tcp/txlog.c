@@ -91,8 +91,13 @@ int tcp_txlog_forgettable(const tcp_conn *c)
     if (l->rate_on || l->n)
         return 0;
     const tcp_rack *r = &l->rack;
+    /* A probe's episode that SND.UNA has reached waits only for an ACK beyond it to call the
+     * probe a repair (RFC 8985 7.4) and reduce cwnd; nothing is outstanding now, and after
+     * the idle linger (longer than any RTO) the restart window stands in for that response,
+     * so the episode must not pin the block for ever. */
+    int tlp_open = r->tlp_on && seq_lt(c->snd_una, r->tlp_end_seq);
     return !l->rack_on || (r->reo_wnd_mult == 1 && r->reo_wnd_persist == 0 && !r->reordering_seen &&
-                           !r->dsack_round_on && !r->tlp_on && !r->recovering && !r->rto_recovery);
+                           !r->dsack_round_on && !tlp_open && !r->recovering && !r->rto_recovery);
 }
 
 void tcp_txlog_free(tcp_conn *c)
@@ -257,12 +262,14 @@ static void append(tcp_conn *c, tcp_txlog *l, uint32_t seq, uint32_t end, int fi
         if (fin)
             last->flags |= TXREC_FIN;
         last->xmit_ts = now;
+        last->order = l->next_order++;
         return;
     }
     tcp_txrec *x = tcp_txlog_at(l, l->n);
     x->start = seq;
     x->end = end;
     x->xmit_ts = now;
+    x->order = l->next_order++;
     x->flags = fin ? TXREC_FIN : 0;
     if (snap && l->snap) {
         *tcp_txlog_snap(l, l->n) = *snap;
@@ -275,6 +282,7 @@ static void append(tcp_conn *c, tcp_txlog *l, uint32_t seq, uint32_t end, int fi
  * new snapshot: the resend is what an ACK of them will have delivered). */
 static void resent(tcp_txlog *l, uint32_t seq, uint32_t end, uint64_t now, const tcp_txsnap *snap)
 {
+    uint32_t order = l->next_order++; /* one send: its records tie, seq orders them */
     for (uint32_t i = tcp_txlog_find(l, seq); i < l->n; i++) {
         if (!seq_lt(tcp_txlog_at(l, i)->start, end))
             break;
@@ -286,6 +294,7 @@ static void resent(tcp_txlog *l, uint32_t seq, uint32_t end, uint64_t now, const
         tcp_txlog_clear_lost(l, x);
         x->flags |= TXREC_RETRANS;
         x->xmit_ts = now;
+        x->order = order;
         if (snap && l->snap) {
             *tcp_txlog_snap(l, i) = *snap;
             x->flags |= TXREC_SNAP;

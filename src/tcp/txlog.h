@@ -43,6 +43,9 @@ typedef struct tcp_txrec {
     uint32_t end;     /* one past the last (a FIN counts) */
     uint64_t xmit_ts; /* latest (re)transmission, µs */
     uint32_t flags;   /* TXREC_* */
+    uint32_t order;   /* when in the log's transmission order the latest send left (wraps):
+                         RACK's tie-break between sends of one instant, the stack having
+                         one time for a burst where Linux stamps each packet */
 } tcp_txrec;
 
 typedef struct tcp_txlog {
@@ -57,6 +60,7 @@ typedef struct tcp_txlog {
     uint32_t segs_sacked; /* records marked TXREC_SACKED */
     uint32_t lost_marks;  /* times a record was marked lost: an ACK that raised it showed a
                              further loss (RFC 9937's safeACK test) */
+    uint32_t next_order;  /* tcp_txrec.order of the next send */
     uint8_t rack_on;      /* RACK reads the log: every outstanding byte has a record */
     uint8_t rate_on;      /* rate sampling reads the log */
 } tcp_txlog;

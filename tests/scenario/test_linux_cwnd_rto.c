@@ -146,6 +146,7 @@ static uint32_t cwnd_after_ack_of_reported(unsigned knobs, int sack)
     synack_config_default(&cfg);
     cfg.ss_stretch_ack = (knobs & KNOB_STRETCH) != 0;
     cfg.linux_profile = (knobs & KNOB_PROFILE) != 0;
+    cfg.rack = 0; /* two reports are limited transmit's (RFC 3042), not yet a loss */
     seghost h;
     uint32_t iss;
     int s = fx_sh_established_opts(&h, &cfg, sack, 0, &iss);

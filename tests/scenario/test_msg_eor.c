@@ -31,6 +31,7 @@ static int full_window(seghost *h, uint32_t *b)
 {
     synack_config cfg;
     synack_config_default(&cfg);
+    cfg.rack = 0; /* the RTO, not a tail loss probe, resends the unacknowledged tail */
     int s = fx_sh_sack_rtt(h, &cfg, 1000, 10000, b);
     memset(data, 'e', sizeof(data));
     size_t first = h->nout;

@@ -25,6 +25,7 @@ static uint64_t run(int tlp, uint64_t *probes, uint64_t *timeouts)
     synack_config cfg;
     synack_config_default(&cfg);
     cfg.tail_loss_probe = (uint8_t)tlp;
+    cfg.rack = 0; /* the probe alone, against the RTO alone */
     cfg.timestamps = 0;
     pair p;
     pair_init(&p, &cfg, RTT_US / 2);

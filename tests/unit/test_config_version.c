@@ -139,7 +139,7 @@ static void test_import_defaults_what_the_program_lacks(void **state)
     in.size = 123;
     in.mss = 1000;
     in.tail_loss_probe = 1;
-    in.rack = 1;
+    in.rack = 0; /* unlike the default, 1: the cut must not carry it */
     in.pacing = 1;
     memcpy(in.cc, "bbr", 4);
     synack_config out;
@@ -149,7 +149,7 @@ static void test_import_defaults_what_the_program_lacks(void **state)
     assert_int_equal(out.netif.addr, ADDR);
     assert_int_equal(out.mss, 1000);
     assert_int_equal(out.tail_loss_probe, 1);
-    assert_int_equal(out.rack, 0);
+    assert_int_equal(out.rack, 1);
     assert_int_equal(out.pacing, 0);
     assert_string_equal(out.cc, "cubic");
     /* Longer than this build's layout: only what this build knows is read. */
