@@ -252,6 +252,7 @@ static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pk
         .quoted_len = (uint16_t)len,
         .ep = {.family = SYNACK_AF_INET6, .lport = rd16(t), .rport = rd16(t + 2)},
         .seq = rd32(t + 4),
+        .local = 1,
     };
     memcpy(e.ep.laddr6, pkt + 8, 16);
     memcpy(e.ep.raddr6, pkt + 24, 16);
