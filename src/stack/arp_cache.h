@@ -42,7 +42,7 @@ typedef struct arp_cache {
 #define ARP_PROBES 3u
 #define ARP_RETRY_US 1000000u
 /* A frame whose entry was replaced while it waited goes after as long as a failure takes. */
-#define ARP_PENDING_US (ARP_PROBES * ARP_RETRY_US)
+#define ARP_PENDING_US ((uint64_t)ARP_PROBES * ARP_RETRY_US)
 
 int arp_cache_init(struct synack_stack *st);
 void arp_cache_destroy(struct synack_stack *st);
