@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "stack/stack_impl.h"
-#include "udp/udp.h"
 #include "wire/arp.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
@@ -67,6 +66,8 @@ static arp_entry *slot_for(synack_stack *st, uint32_t ip)
         if (a->entries[i].used < victim->used)
             victim = &a->entries[i];
     }
+    if (victim->probes)
+        a->probing--; /* what waits for it goes by ARP_PENDING_US */
     memset(victim, 0, sizeof(*victim));
     victim->ip = ip;
     victim->used = st->now;
@@ -96,6 +97,14 @@ static void send_arp(synack_stack *st, uint16_t op, const uint8_t *tha, uint32_t
     size_t n = eth_emit(buf, sizeof(buf), &eh);
     n += arp_emit(buf + n, sizeof(buf) - n, &ap);
     send_frame(st, buf, n, NULL);
+}
+
+static void probe(synack_stack *st, arp_entry *e)
+{
+    static const uint8_t zero[6] = {0};
+    e->probes++;
+    e->requested = st->now;
+    send_arp(st, ARP_OP_REQUEST, zero, e->ip, broadcast);
 }
 
 static void flush_pending(synack_stack *st, const arp_entry *e)
@@ -142,6 +151,9 @@ void arp_input(synack_stack *st, const uint8_t *pkt, size_t len)
     if (e) {
         memcpy(e->mac, ap.sha, 6);
         e->resolved = 1;
+        if (e->probes)
+            st->arp.probing--;
+        e->probes = 0;
         e->used = st->now;
         flush_pending(st, e);
     }
@@ -166,10 +178,9 @@ int arp_output_meta(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t l
     }
     if (!e)
         e = slot_for(st, nexthop);
-    if (e->requested == 0 || st->now - e->requested >= ARP_RETRY_US) {
-        static const uint8_t zero[6] = {0};
-        e->requested = st->now ? st->now : 1;
-        send_arp(st, ARP_OP_REQUEST, zero, nexthop, broadcast);
+    if (!e->probes) { /* arp_poll() asks again */
+        a->probing++;
+        probe(st, e);
     }
     if (a->npending >= st->cfg.arp_pending_max) {
         stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-queue-full");
@@ -198,21 +209,77 @@ int arp_output_meta(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t l
     return 0;
 }
 
+/* p never left: dropped, and its sender told as Linux tells it (ip_link_failure). */
+static void fail_frame(synack_stack *st, arp_pending *p, const char *why)
+{
+    stack_drop(st, NULL, SYNACK_CTR_ArpDrops, why);
+    if (p->len > ETH_HDR_LEN && rd16(p->frame + 12) == ETHERTYPE_IPV4)
+        ip_link_failure(st, p->frame + ETH_HDR_LEN, p->len - ETH_HDR_LEN);
+    pending_free(st, p);
+}
+
+/* The next hop ip never answered: everything waiting for it fails. The frames are taken
+ * off the queue first, so what a sender does on hearing of it (a new frame to ip starts
+ * a new resolution) finds a consistent queue. */
+static void fail_next_hop(synack_stack *st, uint32_t ip)
+{
+    arp_cache *a = &st->arp;
+    arp_pending *failed = NULL, **fail_tail = &failed, **pp = &a->head;
+    a->tail = NULL;
+    while (*pp) {
+        arp_pending *p = *pp;
+        if (p->ip == ip) {
+            *pp = p->next;
+            a->npending--;
+            p->next = NULL;
+            *fail_tail = p;
+            fail_tail = &p->next;
+        } else {
+            a->tail = p;
+            pp = &p->next;
+        }
+    }
+    while (failed) {
+        arp_pending *p = failed;
+        failed = p->next;
+        fail_frame(st, p, "arp-failed");
+    }
+}
+
 uint64_t arp_poll(synack_stack *st)
 {
     arp_cache *a = &st->arp;
+    for (uint32_t i = 0; i < a->size && a->probing; i++) {
+        arp_entry *e = &a->entries[i];
+        if (!e->probes || st->now - e->requested < ARP_RETRY_US)
+            continue;
+        if (e->probes < ARP_PROBES) {
+            probe(st, e);
+            continue;
+        }
+        e->probes = 0;
+        a->probing--;
+        fail_next_hop(st, e->ip);
+    }
     while (a->head && st->now - a->head->queued >= ARP_PENDING_US) {
         arp_pending *p = a->head;
         a->head = p->next;
         if (!a->head)
             a->tail = NULL;
         a->npending--;
-        stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-timeout");
-        /* Linux tells the sender Host Unreachable; an echo socket hears it (RFC 1122
-         * 2.3.2.2 leaves the notice to the implementation) */
-        if (p->len > ETH_HDR_LEN && rd16(p->frame + 12) == ETHERTYPE_IPV4)
-            ping_link_failure(st, p->frame + ETH_HDR_LEN, p->len - ETH_HDR_LEN);
-        pending_free(st, p);
+        fail_frame(st, p, "arp-timeout");
     }
-    return a->head ? a->head->queued + ARP_PENDING_US : UINT64_MAX;
+    return arp_deadline(st);
+}
+
+uint64_t arp_deadline(const synack_stack *st)
+{
+    const arp_cache *a = &st->arp;
+    uint64_t t = a->head ? a->head->queued + ARP_PENDING_US : UINT64_MAX;
+    for (uint32_t i = 0; i < a->size && a->probing; i++) {
+        const arp_entry *e = &a->entries[i];
+        if (e->probes && e->requested + ARP_RETRY_US < t)
+            t = e->requested + ARP_RETRY_US;
+    }
+    return t;
 }

@@ -15,6 +15,7 @@ typedef struct arp_entry {
     uint32_t ip;        /* protocol address, host order; 0 = free slot */
     uint8_t mac[6];     /* hardware address, valid when resolved */
     uint8_t resolved;   /* mac is known */
+    uint8_t probes;     /* requests sent for the resolution under way; 0: none under way */
     uint64_t used;      /* last use or update, for LRU replacement */
     uint64_t requested; /* when we last asked for it */
 } arp_entry;
@@ -33,10 +34,15 @@ typedef struct arp_cache {
     uint32_t size;            /* number of slots */
     arp_pending *head, *tail; /* frames waiting, oldest first */
     uint32_t npending;        /* frames waiting */
+    uint32_t probing;         /* entries whose resolution is under way */
 } arp_cache;
 
-#define ARP_PENDING_US 3000000u /* give up on a frame after 3 s without an answer */
-#define ARP_RETRY_US 1000000u   /* ask again at most once a second */
+/* Linux's defaults (net.ipv4.neigh.*: mcast_solicit 3, retrans_time_ms 1000): a request
+ * a second, and one second after the third the next hop has failed. */
+#define ARP_PROBES 3u
+#define ARP_RETRY_US 1000000u
+/* A frame whose entry was replaced while it waited goes after as long as a failure takes. */
+#define ARP_PENDING_US ((uint64_t)ARP_PROBES * ARP_RETRY_US)
 
 int arp_cache_init(struct synack_stack *st);
 void arp_cache_destroy(struct synack_stack *st);
@@ -49,7 +55,11 @@ int arp_output(struct synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t
  * the answer keeps its metadata. */
 int arp_output_meta(struct synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len,
                     const synack_tx_meta *meta);
-/* Drops frames that waited too long; returns when to call again (UINT64_MAX: never). */
+/* Asks again for next hops still unresolved, fails those that never answered (what
+ * waited for them is dropped, its senders told: ip_link_failure) and drops frames that
+ * waited too long; returns arp_deadline(). */
 uint64_t arp_poll(struct synack_stack *st);
+/* When arp_poll() has work next (UINT64_MAX: never). */
+uint64_t arp_deadline(const struct synack_stack *st);
 
 #endif

@@ -184,7 +184,8 @@ static void icmp_error_to_ping(synack_stack *st, const ipv4_hdr *ip, const icmp_
     (void)ping_err(st, &e);
 }
 
-static void icmp_error_to_tcp(synack_stack *st, const ipv4_hdr *ip, const icmp_msg *m)
+/* local: the error is our own, about a next hop that never answered (ip_link_failure). */
+static void icmp_error_to_tcp(synack_stack *st, const ipv4_hdr *ip, const icmp_msg *m, int local)
 {
     const uint8_t *q = m->payload;
     size_t n = m->payload_len;
@@ -229,6 +230,7 @@ static void icmp_error_to_tcp(synack_stack *st, const ipv4_hdr *ip, const icmp_m
                .lport = (uint16_t)((uint16_t)t[0] << 8 | t[1]),
                .rport = (uint16_t)((uint16_t)t[2] << 8 | t[3])},
         .seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7],
+        .local = (uint8_t)local,
     };
     /* The quoted datagram must be one we sent (RFC 5927 4.1 starts with the addresses). */
     if (src != st->cfg.netif.addr) {
@@ -265,10 +267,33 @@ static void icmp_input(synack_stack *st, const ipv4_hdr *ip)
         m.type == ICMP_PARAM_PROBLEM) {
         if (m.type == ICMP_DEST_UNREACH)
             stack_count(st, SYNACK_CTR_InDestUnreachs);
-        icmp_error_to_tcp(st, ip, &m);
+        icmp_error_to_tcp(st, ip, &m, 0);
         return;
     }
     stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ignored");
+}
+
+/* Linux's ipv4_link_failure sends itself Host Unreachable about the datagram, which its
+ * ICMP input then hands to the sender (TCP, UDP, an echo socket): the same here, without
+ * the detour, counted as that message would be. As for any ICMP error (RFC 1122 3.2.2),
+ * none about a later fragment or about an ICMP error; the quote is what Linux's would
+ * hold (576-byte message). */
+void ip_link_failure(synack_stack *st, const uint8_t *pkt, size_t len)
+{
+    size_t ihl = len >= IPV4_HDR_LEN ? (size_t)(pkt[0] & 0x0f) * 4 : 0;
+    if (ihl < IPV4_HDR_LEN || len < ihl + 8 || (pkt[0] >> 4) != 4 || (rd16(pkt + 6) & 0x1fff))
+        return;
+    if (pkt[9] == IP_PROTO_ICMP && pkt[ihl] != ICMP_ECHO_REQUEST && pkt[ihl] != ICMP_ECHO_REPLY)
+        return;
+    stack_count(st, SYNACK_CTR_OutDestUnreachs);
+    stack_count(st, SYNACK_CTR_InDestUnreachs);
+    size_t room = 576 - IPV4_HDR_LEN - ICMP_HDR_LEN;
+    ipv4_hdr ip = {.src = st->cfg.netif.addr, .dst = st->cfg.netif.addr};
+    icmp_msg m = {.type = ICMP_DEST_UNREACH,
+                  .code = ICMP_CODE_HOST_UNREACH,
+                  .payload = pkt,
+                  .payload_len = len < room ? len : room};
+    icmp_error_to_tcp(st, &ip, &m, 1);
 }
 
 static int for_us(const synack_stack *st, uint32_t dst)

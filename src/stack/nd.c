@@ -232,8 +232,8 @@ static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t 
 
 /* 7.2.2: a packet whose next hop never answered. The RFC's Destination Unreachable
  * (address unreachable) would go to ourselves, so a TCP segment's connection hears of it
- * directly, as the soft error EHOSTUNREACH (RFC 1122 4.2.3.9): what SO_ERROR shows and
- * what a connect() that times out reports. */
+ * directly, as a local EHOSTUNREACH: the end of a connect() in SYN-SENT, else the soft
+ * error (RFC 1122 4.2.3.9) SO_ERROR shows and a timeout reports. */
 static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pkt, size_t len)
 {
     (void)target;
@@ -252,6 +252,7 @@ static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pk
         .quoted_len = (uint16_t)len,
         .ep = {.family = SYNACK_AF_INET6, .lport = rd16(t), .rport = rd16(t + 2)},
         .seq = rd32(t + 4),
+        .local = 1,
     };
     memcpy(e.ep.laddr6, pkt + 8, 16);
     memcpy(e.ep.raddr6, pkt + 24, 16);

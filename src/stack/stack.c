@@ -463,7 +463,7 @@ int synack_poll(synack_stack *st, uint64_t now)
     st->batch_on = batch_on;
     if (!st->free_pending)
         tcp_tw_expire(st);
-    if (st->arp.head && !st->free_pending)
+    if ((st->arp.head || st->arp.probing) && !st->free_pending)
         arp_poll(st);
     if (!st->free_pending)
         ip_frag_poll(st);
@@ -484,11 +484,9 @@ uint64_t synack_next_deadline(synack_stack *st)
     uint64_t nd = ip6_nd_deadline(st);
     if (nd < t)
         t = nd;
-    if (st->arp.head) {
-        uint64_t a = st->arp.head->queued + ARP_PENDING_US;
-        if (a < t)
-            t = a;
-    }
+    uint64_t a = arp_deadline(st);
+    if (a < t)
+        t = a;
     uint64_t f = ip_frag_next_deadline(st);
     return f < t ? f : t;
 }

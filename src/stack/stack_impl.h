@@ -296,6 +296,9 @@ int ip_output_frags(synack_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
  * bytes of its payload); counts OutDestUnreachs. quote must not point into st->txbuf. */
 void ip_send_unreach(synack_stack *st, uint32_t dst, uint8_t code, const uint8_t *quote,
                      size_t len);
+/* An IPv4 datagram of ours (pkt, len bytes) whose next hop never answered ARP: its
+ * sender hears Host Unreachable from us, as on Linux. */
+void ip_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 /* Room a caller leaves before its layer-4 header in st->txbuf. */
 size_t ip_headroom(const synack_stack *st);
 /* Largest layer-4 payload for the netif. */

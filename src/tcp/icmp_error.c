@@ -123,7 +123,10 @@ void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e)
     int err = e->type == ICMP_DEST_UNREACH ? unreach_errno(e->code) : -EHOSTUNREACH;
     int hard = e->type == ICMP_DEST_UNREACH &&
                (e->code == ICMP_CODE_PROTO_UNREACH || e->code == ICMP_CODE_PORT_UNREACH);
-    if (hard && c->state == SYNACK_SYN_SENT) {
+    /* A local error says our own link layer gave up on the first hop after its probes:
+     * not the transient, possibly forged news from afar that RFC 1122 4.2.3.9 and RFC 5927
+     * keep soft, so the attempt ends there, as on Linux (tcp_v4_err, tcp_v6_err). */
+    if ((hard || e->local) && c->state == SYNACK_SYN_SENT) {
         /* RFC 1122 4.2.3.9: protocol and port unreachable are hard errors and SHOULD
          * abort; RFC 5927 5.2: but only before the connection is synchronized. */
         stack_count(st, SYNACK_CTR_AttemptFails);

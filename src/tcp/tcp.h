@@ -711,10 +711,11 @@ typedef struct tcp_icmp_err {
     uint16_t quoted_len; /* total length of the quoted datagram (RFC 1191 7 plateaus) */
     synack_endpoints ep; /* the connection, from our side */
     uint32_t seq;        /* sequence number of the quoted segment */
+    uint8_t local;       /* ours: the segment's next hop never answered (ARP, ND) */
 } tcp_icmp_err;
 /* Validates the error against the connection (RFC 5927 4.1) and acts on it: a smaller
- * path MTU lowers snd_mss; a hard error aborts a connection in SYN-SENT; any other error
- * is recorded as the connection's soft error. */
+ * path MTU lowers snd_mss; a hard error, or a local one, aborts a connection in SYN-SENT;
+ * any other error is recorded as the connection's soft error. */
 void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e);
 /* The error a timed-out connection reports: its soft error if any, else -ETIMEDOUT. */
 int tcp_timeout_error(const tcp_conn *c);

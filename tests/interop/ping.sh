@@ -3,7 +3,7 @@
 # The kernel pings synack on a TAP device: ARP resolves (RFC 826), ICMP echo requests of
 # several sizes up to the full MTU are answered (RFC 792), and the capture is clean. Then
 # `synack ping` pings the kernel (3 replies) and an unresolvable address (Destination Host
-# Unreachable from ourselves, exit 1).
+# Unreachable from ourselves, exit 1), to which `synack connect` fails with EHOSTUNREACH.
 source "$(dirname "$0")/lib/common.bash"
 require ping tshark
 setup_ns
@@ -46,6 +46,17 @@ grep -q "^From $SYNACK_IP icmp_seq=1 Destination Host Unreachable$" <<<"$out" ||
 grep -q "^2 packets transmitted, 0 received, +2 errors, 100% packet loss" <<<"$out" ||
     fail "synack ping 192.0.2.77: summary: $out"
 log "synack ping 192.0.2.77: Destination Host Unreachable, exit 1"
+# `synack connect` to that address fails as Linux's connect() does: when ARP gives up
+# (three requests, 3 s), EHOSTUNREACH, not ETIMEDOUT after the SYN's schedule.
+rc=0
+t0=$(date +%s%N)
+out=$(nsx timeout 20 "$SYNACK_BIN" connect --tap "$TAP" --addr "$SYNACK_IP/24" --no-ctl \
+    --to 192.0.2.77:80 --send /dev/null --recv /dev/null 2>&1) || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$rc" = 1 ] || fail "synack connect 192.0.2.77: exit $rc, expected 1: $out"
+grep -q "No route to host" <<<"$out" || fail "synack connect 192.0.2.77: not EHOSTUNREACH: $out"
+[ "$ms" -lt 8000 ] || fail "synack connect 192.0.2.77: failed after $ms ms, not about 3 s"
+log "synack connect 192.0.2.77: No route to host after $ms ms"
 stop_capture
 check_capture "$WORK/tap.pcap"
 check_capture "$WORK/synack.pcap"

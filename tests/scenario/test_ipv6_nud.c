@@ -211,6 +211,12 @@ static void test_resolution_failure_is_ehostunreach(void **state)
     assert_int_equal(synack_poll(st, 3 * S), 0);
     assert_int_equal(cap.n, 3);
     assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutDiscards), 3);
+    /* in SYN-SENT that ends the attempt, as Linux's tcp_v6_err ends it */
+    synack_tcp_info ti;
+    el = sizeof(ti);
+    assert_int_equal(synack_getsockopt(st, s, SYNACK_IPPROTO_TCP, SYNACK_TCP_INFO, &ti, &el), 0);
+    assert_int_equal(ti.state, SYNACK_CLOSED);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_AttemptFails), 1);
     el = sizeof(err);
     assert_int_equal(synack_getsockopt(st, s, SYNACK_SOL_SOCKET, SYNACK_SO_ERROR, &err, &el), 0);
     assert_int_equal(err, EHOSTUNREACH);
