@@ -188,9 +188,8 @@ struct synack_stack {
     uint32_t nroutes; /* routes in use: the first nroutes slots of `routes` */
     /* The payload of the TCP segment being sent, where it lies in the send ring, when the
      * netif takes frames in pieces (output_iov): txbuf holds only the headers, which end
-     * at tx_payload_at; tx_npieces 0 otherwise. */
+     * at tx_payload_at; tx_npieces (below, in padding) 0 otherwise. */
     synack_iov tx_pieces[SYNACK_IOV_MAX - 1];
-    uint8_t tx_npieces;
     uint8_t *tx_payload_at;
 
     stack_hook *hooks;    /* host glue pointing at this stack (lifetime.h) */
@@ -208,6 +207,7 @@ struct synack_stack {
     uint8_t catch_all_ever;   /* one existed: connections it made to foreign addresses may
                                  outlive it, so IPv4 keeps passing TCP for any address */
     uint8_t catch_all6_ever;  /* as catch_all_ever, for IPv6 */
+    uint8_t tx_npieces;       /* tx_pieces in use */
 
     struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
                               UDP socket */
