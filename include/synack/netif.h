@@ -99,6 +99,25 @@ typedef struct synack_tx_meta {
 typedef int (*synack_output_ex_fn)(void *ctx, const uint8_t *frame, size_t len,
                                    const synack_tx_meta *meta);
 
+/* One piece of a frame handed to output_iov. */
+typedef struct synack_iov {
+    const uint8_t *base;
+    size_t len;
+} synack_iov;
+
+/* Most pieces output_iov receives: the headers, then the payload where it lies in the
+ * connection's send ring (two pieces where the ring wraps). */
+#define SYNACK_IOV_MAX 3
+
+/* Like synack_output_ex_fn, with the frame in n pieces (1..SYNACK_IOV_MAX) whose
+ * concatenation is the frame output_ex would get: iov[0] holds the headers the stack built
+ * (or, for any frame without TCP payload, the whole frame), the rest point into a
+ * connection's send ring, so no byte of payload is copied in user space. The pieces are
+ * valid only during the call: the device writes or copies them before returning. The
+ * same return values and restrictions as synack_output_fn. */
+typedef int (*synack_output_iov_fn)(void *ctx, const synack_iov *iov, unsigned n,
+                                    const synack_tx_meta *meta);
+
 typedef struct synack_netif {
     /* What the frames look like on this interface. Default SYNACK_LINK_IP. */
     synack_link_type type;
@@ -114,7 +133,7 @@ typedef struct synack_netif {
     uint32_t gateway;
     /* Largest IP packet the link carries, bytes. Default 1500. */
     uint32_t mtu;
-    /* Where frames go. Required unless output_ex is set. */
+    /* Where frames go. Required unless output_ex or output_iov is set. */
     synack_output_fn output;
     /* Passed back to `output` and `output_ex`. */
     void *output_ctx;
@@ -124,10 +143,11 @@ typedef struct synack_netif {
     /* Largest TCP payload per frame the device cuts into segments for us (TSO,
      * SYNACK_TX_GSO_TCPV4 and, over IPv6, SYNACK_TX_GSO_TCPV6); 0 = none (default). Used
      * when larger than the MSS, and capped so that an IPv4 packet stays within 65535 bytes
-     * (the same cap for IPv6). Needs output_ex. */
+     * (the same cap for IPv6). Needs output_ex or output_iov. */
     uint32_t tso_max;
     /* Non-zero: the device completes TCP checksums (SYNACK_TX_CSUM_PARTIAL on every TCP
-     * frame); the stack only writes the pseudo-header sum. Default 0. Needs output_ex. */
+     * frame); the stack only writes the pseudo-header sum. Default 0. Needs output_ex or
+     * output_iov. */
     uint8_t tx_csum;
     /* IPv6 (RFC 8200), static configuration; all zero (the default): no IPv6. Our global
      * address, network byte order (the first: synack_addr6_add adds more). On Ethernet it
@@ -139,6 +159,10 @@ typedef struct synack_netif {
     /* Next hop for off-link IPv6 destinations; all zero means none. On a point-to-point
      * SYNACK_LINK_IP link every packet goes out the one way regardless. */
     uint8_t gateway6[16];
+    /* Where frames go in pieces, with their metadata (synack_output_iov_fn); when set, the
+     * stack calls it instead of `output` for every frame. Excludes output_ex (-EINVAL).
+     * The offloads work with it as with output_ex. Default NULL. */
+    synack_output_iov_fn output_iov;
 } synack_netif;
 
 SYNACK_API_END

@@ -91,6 +91,11 @@ int synack_tuntap_write(void *ctx, const uint8_t *frame, size_t len);
  * device without offloads a frame that needs them is refused (-EINVAL). */
 int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
                              const synack_tx_meta *meta);
+/* synack_tuntap_write_meta() for a frame in n pieces (1..SYNACK_IOV_MAX), in one
+ * writev(2); fits synack_output_iov_fn. -EINVAL for a NULL dev or a bad n, -EFAULT for
+ * a NULL piece. */
+int synack_tuntap_writev_meta(void *ctx, const synack_iov *piece, unsigned n,
+                              const synack_tx_meta *meta);
 /* Fills a netif to send through dev: type, output and output_ctx, and the MTU (when
  * nif->mtu is 0 or larger than the device's). Address, prefix, gateway and MAC stay the
  * caller's. On a device with offloads also output_ex, tso_max (64 KiB) and tx_csum.

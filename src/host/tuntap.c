@@ -217,6 +217,34 @@ long synack_tuntap_read_meta(synack_tuntap *dev, void *buf, size_t cap, synack_r
     }
 }
 
+static void vnet_hdr_fill(vnet_hdr *h, const synack_tx_meta *meta)
+{
+    memset(h, 0, sizeof(*h));
+    if (meta && (meta->flags & SYNACK_TX_CSUM_PARTIAL)) {
+        h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        h->csum_start = meta->csum_start;
+        h->csum_offset = meta->csum_offset;
+    }
+    if (meta && (meta->flags & (SYNACK_TX_GSO_TCPV4 | SYNACK_TX_GSO_TCPV6))) {
+        h->gso_type =
+            meta->flags & SYNACK_TX_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+        h->gso_size = meta->gso_size;
+        h->hdr_len = meta->hdr_len;
+    }
+}
+
+static int writev_all(int fd, const struct iovec *iov, int n, size_t want)
+{
+    for (;;) {
+        ssize_t w = writev(fd, iov, n);
+        if (w >= 0)
+            return (size_t)w == want ? 0 : -EIO;
+        if (errno == EINTR)
+            continue;
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    }
+}
+
 /* NOLINTNEXTLINE(misc-no-recursion): one hop at most, decided by dev->vnet_hdr_len */
 int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
                              const synack_tx_meta *meta)
@@ -229,28 +257,39 @@ int synack_tuntap_write_meta(void *ctx, const uint8_t *frame, size_t len,
     if (!dev->vnet_hdr_len)
         return meta && meta->flags ? -EINVAL : synack_tuntap_write(dev, frame, len);
     vnet_hdr h;
-    memset(&h, 0, sizeof(h));
-    if (meta && (meta->flags & SYNACK_TX_CSUM_PARTIAL)) {
-        h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-        h.csum_start = meta->csum_start;
-        h.csum_offset = meta->csum_offset;
-    }
-    if (meta && (meta->flags & (SYNACK_TX_GSO_TCPV4 | SYNACK_TX_GSO_TCPV6))) {
-        h.gso_type =
-            meta->flags & SYNACK_TX_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
-        h.gso_size = meta->gso_size;
-        h.hdr_len = meta->hdr_len;
-    }
+    vnet_hdr_fill(&h, meta);
     struct iovec iov[2] = {{.iov_base = &h, .iov_len = sizeof(h)},
                            {.iov_base = (void *)(uintptr_t)frame, .iov_len = len}};
-    for (;;) {
-        ssize_t n = writev(dev->fd, iov, 2);
-        if (n >= 0)
-            return (size_t)n == len + sizeof(h) ? 0 : -EIO;
-        if (errno == EINTR)
-            continue;
-        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    return writev_all(dev->fd, iov, 2, len + sizeof(h));
+}
+
+int synack_tuntap_writev_meta(void *ctx, const synack_iov *piece, unsigned n,
+                              const synack_tx_meta *meta)
+{
+    synack_tuntap *dev = ctx;
+    if (!dev || n == 0 || n > SYNACK_IOV_MAX)
+        return -EINVAL;
+    if (!piece)
+        return -EFAULT;
+    if (!dev->vnet_hdr_len && meta && meta->flags)
+        return -EINVAL;
+    /* One writev(2) for the virtio header and every piece: the kernel copies the payload
+     * straight from the send ring. */
+    vnet_hdr h;
+    vnet_hdr_fill(&h, meta);
+    struct iovec iov[SYNACK_IOV_MAX + 1];
+    int k = 0;
+    size_t want = 0;
+    if (dev->vnet_hdr_len)
+        iov[k++] = (struct iovec){.iov_base = &h, .iov_len = sizeof(h)};
+    for (unsigned i = 0; i < n; i++) {
+        if (!piece[i].base && piece[i].len > 0)
+            return -EFAULT;
+        iov[k++] =
+            (struct iovec){.iov_base = (void *)(uintptr_t)piece[i].base, .iov_len = piece[i].len};
+        want += piece[i].len;
     }
+    return writev_all(dev->fd, iov, k, want + (dev->vnet_hdr_len ? sizeof(h) : 0));
 }
 
 /* NOLINTNEXTLINE(misc-no-recursion): one hop at most, as synack_tuntap_write_meta */

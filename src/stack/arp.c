@@ -195,6 +195,7 @@ int arp_output_meta(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t l
     p->ip = nexthop;
     p->len = (uint32_t)len;
     p->queued = st->now;
+    ip_tx_flatten(st, frame, len);
     if (meta)
         p->meta = *meta;
     else

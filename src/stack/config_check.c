@@ -113,15 +113,19 @@ static const char *check_netif(const synack_netif *n, uint8_t slaac)
         return "netif.gateway";
     if (n->mtu < 68 || n->mtu > 65535) /* RFC 791: every host takes 68; 16-bit total length */
         return "netif.mtu";
-    if (!n->output && !n->output_ex)
+    if (!n->output && !n->output_ex && !n->output_iov)
         return "netif.output";
+    /* Two callbacks with metadata: which one a frame takes would be a guess. */
+    if (n->output_iov && n->output_ex)
+        return "netif.output_iov";
     const char *v6 = check_netif6(n);
     if (v6)
         return v6;
-    /* The offloads travel in the metadata only output_ex receives. */
-    if (n->tso_max && !n->output_ex)
+    /* The offloads travel in the metadata only output_ex and output_iov receive. */
+    int meta = n->output_ex || n->output_iov;
+    if (n->tso_max && !meta)
         return "netif.tso_max";
-    if (n->tx_csum > 1 || (n->tx_csum && !n->output_ex))
+    if (n->tx_csum > 1 || (n->tx_csum && !meta))
         return "netif.tx_csum";
     return NULL;
 }

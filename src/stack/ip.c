@@ -31,11 +31,24 @@ uint32_t ip_max_l4(const synack_stack *st)
 uint32_t ip_tso_max(const synack_stack *st)
 {
     const synack_netif *nif = &st->cfg.netif;
-    if (!nif->output_ex)
+    if (!nif->output_ex && !nif->output_iov)
         return 0;
     /* The super-frame is one IPv4 packet: its total length field bounds it. */
     uint32_t cap = 0xffffu - IPV4_HDR_LEN - TCP_HDR_LEN - TCP_MAX_OPT_LEN;
     return nif->tso_max < cap ? nif->tso_max : cap;
+}
+
+/* Bytes of frame that are the pending payload pieces, not yet in txbuf; 0 when none are.
+ * Only the frame built over their headers has them: an ARP request or ND probe sent
+ * meanwhile is built elsewhere. */
+static size_t pending_payload(const synack_stack *st, const uint8_t *frame, size_t len)
+{
+    size_t plen = 0;
+    for (unsigned i = 0; i < st->tx_npieces; i++)
+        plen += st->tx_pieces[i].len;
+    if (!st->tx_npieces || len < plen || frame + (len - plen) != st->tx_payload_at)
+        return 0;
+    return plen;
 }
 
 int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta)
@@ -47,10 +60,35 @@ int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const syna
         return -ENETDOWN;
     static const synack_tx_meta none;
     st->cb_depth++;
-    int rc = nif->output_ex ? nif->output_ex(nif->output_ctx, frame, len, meta ? meta : &none)
+    int rc;
+    if (nif->output_iov) {
+        synack_iov iov[SYNACK_IOV_MAX] = {{frame, len}};
+        unsigned n = 1;
+        size_t plen = pending_payload(st, frame, len);
+        if (plen) {
+            iov[0].len = len - plen;
+            for (unsigned i = 0; i < st->tx_npieces; i++)
+                iov[n++] = st->tx_pieces[i];
+        }
+        rc = nif->output_iov(nif->output_ctx, iov, n, meta ? meta : &none);
+    } else {
+        rc = nif->output_ex ? nif->output_ex(nif->output_ctx, frame, len, meta ? meta : &none)
                             : nif->output(nif->output_ctx, frame, len);
+    }
     st->cb_depth--;
     return rc;
+}
+
+void ip_tx_flatten(synack_stack *st, const uint8_t *frame, size_t len)
+{
+    if (!pending_payload(st, frame, len))
+        return;
+    uint8_t *d = st->tx_payload_at;
+    for (unsigned i = 0; i < st->tx_npieces; i++) {
+        memcpy(d, st->tx_pieces[i].base, st->tx_pieces[i].len);
+        d += st->tx_pieces[i].len;
+    }
+    st->tx_npieces = 0;
 }
 
 int ip_output(synack_stack *st, uint32_t dst, uint8_t proto, uint8_t *l4, size_t l4_len)

@@ -160,6 +160,10 @@ int ip6_eth_output_meta(synack_stack *st, uint8_t *ip, size_t len, const uint8_t
         stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
         return -ENETUNREACH;
     }
+    /* A packet that waits for the neighbour is copied: its payload must be in it. */
+    const nd_entry *ne = nd_lookup(&st->nd, &nh);
+    if (!ne || ne->state == ND_INCOMPLETE)
+        ip_tx_flatten(st, ip - ETH_HDR_LEN, ETH_HDR_LEN + len);
     int rc = nd_resolve_meta(&st->nd, &nh, ip, len, meta, st->now, mac);
     if (rc == 1)
         return 0; /* waits for the neighbor's address (copied into the cache's queue) */

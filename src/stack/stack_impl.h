@@ -186,6 +186,11 @@ struct synack_stack {
     uint8_t *txbuf;   /* one frame being built */
     uint32_t txcap;   /* its size */
     uint32_t nroutes; /* routes in use: the first nroutes slots of `routes` */
+    /* The payload of the TCP segment being sent, where it lies in the send ring, when the
+     * netif takes frames in pieces (output_iov): txbuf holds only the headers, which end
+     * at tx_payload_at; tx_npieces (below, in padding) 0 otherwise. */
+    synack_iov tx_pieces[SYNACK_IOV_MAX - 1];
+    uint8_t *tx_payload_at;
 
     stack_hook *hooks;    /* host glue pointing at this stack (lifetime.h) */
     uint32_t cb_depth;    /* host callbacks running now (output, on_event, entropy,
@@ -202,6 +207,7 @@ struct synack_stack {
     uint8_t catch_all_ever;   /* one existed: connections it made to foreign addresses may
                                  outlive it, so IPv4 keeps passing TCP for any address */
     uint8_t catch_all6_ever;  /* as catch_all_ever, for IPv6 */
+    uint8_t tx_npieces;       /* tx_pieces in use */
 
     struct udp_table *udp; /* UDP ports and the catch-all (src/udp/); NULL until the first
                               UDP socket */
@@ -495,8 +501,13 @@ int route_gateway_check(const synack_stack *st, const synack_route *r);
 int route6_gateway_check(const synack_stack *st, const synack_route6 *r);
 uint32_t route_next_hop(const synack_stack *st, uint32_t dst);
 int route6_next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh);
-/* Hands a finished frame to the netif: output_ex with meta when the netif has it, else
- * output. Does not count. */
+/* Hands a finished frame to the netif: output_iov or output_ex with meta when the netif
+ * has one, else output. A frame ending at the pending payload (tx_pieces) goes to
+ * output_iov as headers plus pieces. Does not count. */
 int ip_send_frame(synack_stack *st, const uint8_t *frame, size_t len, const synack_tx_meta *meta);
+/* When frame is the one the pending payload pieces belong to, copies them behind its
+ * headers in txbuf and forgets them: for a frame that must outlive the call (queued for
+ * ARP or ND). */
+void ip_tx_flatten(synack_stack *st, const uint8_t *frame, size_t len);
 
 #endif

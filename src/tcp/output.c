@@ -83,8 +83,23 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     /* The device completes the checksum (always for the segments it cuts): only the
      * pseudo-header sum is written, and the payload is copied without being summed. */
     const int v6 = tcp_ep_v6(ep);
-    int partial = gso || (st->cfg.netif.tx_csum && st->cfg.netif.output_ex);
-    if (partial) {
+    const synack_netif *nif = &st->cfg.netif;
+    int partial = gso || (nif->tx_csum && (nif->output_ex || nif->output_iov));
+    /* A device that takes pieces reads the payload where it lies in the send ring: only
+     * the headers are built here (and summed; the payload, unless the device sums it,
+     * without being copied). IP sends the frame before the ring can change. */
+    int pieces = nif->output_iov && seg->payload_len && c && c->x;
+    if (pieces) {
+        uint64_t sum = 0;
+        st->tx_npieces = (uint8_t)sendbuf_pieces(&c->x->snd, data_off, (uint32_t)seg->payload_len,
+                                                 st->tx_pieces, partial ? NULL : &sum);
+        st->tx_payload_at = l4 + hdr;
+        seg->payload = l4 + hdr; /* where the pieces stand in, for the lengths and the sum */
+        n = tcp_emit_summed(l4, cap, seg, opt_layout(st), ep->laddr, ep->raddr, sum);
+        if (n && partial)
+            tcp_set_csum(l4, v6 ? tcp_csum_pseudo_partial6(ep->laddr6, ep->raddr6, n)
+                                : tcp_csum_pseudo_partial(ep->laddr, ep->raddr, n));
+    } else if (partial) {
         if (seg->payload_len) {
             sendbuf_peek(&c->x->snd, data_off, l4 + hdr, (uint32_t)seg->payload_len);
             seg->payload = l4 + hdr;
@@ -134,6 +149,7 @@ static int emit_gso(synack_stack *st, const synack_endpoints *ep, tcp_seg *seg, 
     st->tx_tos = 0;
     st->tx_nodf = 0;
     st->tx_hops = 0;
+    st->tx_npieces = 0;
     return rc;
 }
 

@@ -136,6 +136,23 @@ uint64_t sendbuf_peek_csum(const sendbuf *b, uint32_t off, void *dst, uint32_t n
     return acc;
 }
 
+unsigned sendbuf_pieces(const sendbuf *b, uint32_t off, uint32_t n, synack_iov p[2], uint64_t *sum)
+{
+    uint32_t start = ring_index(b->size, b->head, off);
+    uint32_t first = b->size - start;
+    if (first > n)
+        first = n;
+    p[0] = (synack_iov){b->data + start, first};
+    if (sum)
+        *sum = csum_add(0, p[0].base, first);
+    if (n == first)
+        return 1;
+    p[1] = (synack_iov){b->data, n - first};
+    if (sum)
+        *sum = csum_add_partial(*sum, csum_add(0, p[1].base, n - first), (int)(first & 1));
+    return 2;
+}
+
 void sendbuf_consume(sendbuf *b, uint32_t n)
 {
     b->len -= n;

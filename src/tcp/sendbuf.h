@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "synack/alloc.h"
+#include "synack/netif.h"
 
 /* Largest capacity: sequence comparisons (RFC 9293 3.4) only order bytes less
  * than 2^31 apart, and it keeps every count representable as a long. */
@@ -61,6 +62,10 @@ void sendbuf_peek(const sendbuf *b, uint32_t off, void *dst, uint32_t n);
 /* sendbuf_peek() that also returns the Internet checksum partial sum of the n bytes (as
  * csum_add(0, dst, n) would), computed in the same pass as the copy. */
 uint64_t sendbuf_peek_csum(const sendbuf *b, uint32_t off, void *dst, uint32_t n);
+/* Where the n bytes at offset off lie in the ring, without copying them: one or two
+ * (where the ring wraps) pieces, filled into p; returns how many. With sum non-NULL also
+ * their partial checksum, as csum_add(0, bytes, n) would give. n > 0. */
+unsigned sendbuf_pieces(const sendbuf *b, uint32_t off, uint32_t n, synack_iov p[2], uint64_t *sum);
 /* Drops n acknowledged bytes from the front (n <= len), i.e. SND.UNA advances by n.
  * The storage is kept even when the buffer becomes empty. */
 void sendbuf_consume(sendbuf *b, uint32_t n);

@@ -274,6 +274,15 @@ static int out_ex(void *ctx, const uint8_t *frame, size_t len, const synack_tx_m
     return 0;
 }
 
+static int out_iov(void *ctx, const synack_iov *iov, unsigned n, const synack_tx_meta *m)
+{
+    (void)ctx;
+    (void)iov;
+    (void)n;
+    (void)m;
+    return 0;
+}
+
 static void ethernet(synack_config *c)
 {
     static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 1};
@@ -306,6 +315,8 @@ MUT(no_output, c->netif.output = NULL)
 MUT(tso_without_ex, c->netif.tso_max = 65536)
 MUT(csum_without_ex, c->netif.tx_csum = 1)
 MUT(csum_two, c->netif.output_ex = out_ex; c->netif.tx_csum = 2)
+MUT(iov_and_ex, c->netif.output_ex = out_ex; c->netif.output_iov = out_iov)
+MUT(iov_csum_two, c->netif.output_iov = out_iov; c->netif.tx_csum = 2)
 MUT(alloc_half, c->allocator = &half_allocator)
 MUT(no_entropy, c->entropy = NULL; c->deterministic = 0)
 MUT(det_two, synack_config_deterministic(c, 1); c->deterministic = 2)
@@ -412,6 +423,8 @@ static const bad_case bad_cases[] = {
     {"netif.tso_max", tso_without_ex},
     {"netif.tx_csum", csum_without_ex},
     {"netif.tx_csum", csum_two},
+    {"netif.output_iov", iov_and_ex},
+    {"netif.tx_csum", iov_csum_two},
     {"allocator", alloc_half},
     {"entropy", no_entropy},
     {"deterministic", det_two},
@@ -526,6 +539,8 @@ MUT(ok_ethernet, ethernet(c))
 MUT(ok_arp_zero_on_ip, c->arp_cache_size = 0)
 MUT(ok_output_ex_only, c->netif.output = NULL; c->netif.output_ex = out_ex;
     c->netif.tso_max = 65536; c->netif.tx_csum = 1)
+MUT(ok_output_iov_only, c->netif.output = NULL; c->netif.output_iov = out_iov;
+    c->netif.tso_max = 65536; c->netif.tx_csum = 1)
 MUT(ok_msl_zero, c->msl_us = 0)
 MUT(ok_delack_zero, c->delack_us = 0)
 MUT(ok_mss_edges, c->mss = 88)
@@ -544,11 +559,11 @@ static void test_range_edges_are_accepted(void **state)
 {
     (void)state;
     void (*ok[])(synack_config *) = {
-        ok_mtu_68,    ok_mtu_65535,      ok_prefix_0,       ok_prefix_32, ok_gateway,
-        ok_ethernet,  ok_arp_zero_on_ip, ok_output_ex_only, ok_msl_zero,  ok_delack_zero,
-        ok_mss_edges, ok_mss_top,        ok_wscale_off,     ok_wscale_14, ok_cc_empty,
-        ok_cc_bbr,    ok_one_port,       ok_bufs,           ok_rto_equal, ok_keepcnt_127,
-        ok_iw_1024,
+        ok_mtu_68,    ok_mtu_65535,       ok_prefix_0,       ok_prefix_32, ok_gateway,
+        ok_ethernet,  ok_arp_zero_on_ip,  ok_output_ex_only, ok_msl_zero,  ok_delack_zero,
+        ok_mss_edges, ok_mss_top,         ok_wscale_off,     ok_wscale_14, ok_cc_empty,
+        ok_cc_bbr,    ok_one_port,        ok_bufs,           ok_rto_equal, ok_keepcnt_127,
+        ok_iw_1024,   ok_output_iov_only,
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         synack_config c;
