@@ -104,6 +104,9 @@ static void host_init(host *h, int iov, int eth, int v6, uint32_t tso_max, int t
 {
     synack_config cfg;
     synack_config_default(&cfg);
+    /* the silence in run() is to resend from the ring by the retransmission timer; a
+     * tail loss probe (RACK-TLP, the default) would send new data there instead */
+    cfg.rack = 0;
     cfg.netif.type = eth ? SYNACK_LINK_ETHERNET : SYNACK_LINK_IP;
     memcpy(cfg.netif.mac, our_mac, 6);
     cfg.netif.addr = ADDR;
