@@ -472,6 +472,12 @@ typedef struct synack_config {
     /* --- IPv6: more addresses than netif.addr6 (synack_addr6_add, SLAAC's prefixes) --- */
     uint8_t addr6_max; /* addresses beside netif.addr6 and the link-local one; default 8,
                           at most 32; one more is refused (Ip6AddrListFull) */
+
+    /* --- IPv6 without netif.addr6 --- */
+    uint8_t ipv6; /* 1: the netif speaks IPv6 though netif.addr6 is unset: on Ethernet from
+                     its link-local address (DAD, MLD, ND as with netif.addr6), and from
+                     the addresses synack_addr6_add gives it; default 0: IPv6 exactly when
+                     netif.addr6 is set or (Ethernet) slaac is on */
 } synack_config;
 
 /* synack_config.router_solicits: the default, MAX_RTR_SOLICITATIONS with slaac, else 0. */

@@ -141,9 +141,15 @@ static void send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uin
 {
     if (!error_allowed(st, inv + 8))
         return;
-    ipv6_addr src, dst;
-    memcpy(src.b, st->cfg.netif.addr6, 16);
+    ipv6_addr src, dst, to;
     memcpy(dst.b, inv + 8, 16); /* the invoking packet's source */
+    memcpy(to.b, inv + 24, 16);
+    /* RFC 4443 2.2: from the address the packet was sent to when it is one of ours (a),
+     * else (a group, a catch-all's foreign address) the one selection picks (b) */
+    if (ip6_origin_src(st, &dst, &to, &src) < 0) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6OutNoRoutes, "icmp6-error-no-source");
+        return;
+    }
     uint8_t *l4 = st->txbuf + ip_headroom(st);
     size_t n = icmp6_error_emit(l4, l4_room(st), type, code, rest, inv, inv_len, &src, &dst);
     if (!n)
@@ -314,12 +320,12 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
                          .rest = m.rest,
                          .payload = m.payload,
                          .payload_len = m.payload_len};
-        /* A request to a group (all-nodes) is answered from our own address. */
+        /* RFC 4443 4.2: from the address the request went to; one to a group (all-nodes)
+         * from the address selection picks for the requester. */
         ipv6_addr from = h->dst;
-        if (ipv6_addr_is_multicast(&from)) {
-            memcpy(from.b, st->cfg.netif.addr6, 16);
-            if (ipv6_addr_is_link_local(&h->src))
-                ip6_link_local(st, &from);
+        if (ipv6_addr_is_multicast(&from) && ip6_origin_src(st, &h->src, NULL, &from) < 0) {
+            stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-echo-no-source");
+            return;
         }
         size_t n = icmp6_emit(l4, l4_room(st), &rep, &from, &h->src);
         if (!n) {

@@ -32,6 +32,11 @@ int ip6_enabled(const synack_stack *st)
     return memcmp(st->cfg.netif.addr6, zero, 16) != 0;
 }
 
+int ip6_on(const synack_stack *st)
+{
+    return ip6_enabled(st) || st->nd_on || st->cfg.ipv6;
+}
+
 int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
                    uint8_t *l4, size_t l4_len, uint8_t ecn)
 {
@@ -43,7 +48,7 @@ int ip6_output_meta(synack_stack *st, const uint8_t src[16], const uint8_t dst[1
 {
     const synack_netif *nif = &st->cfg.netif;
     stack_count(st, SYNACK_CTR_Ip6OutRequests);
-    if (!ip6_enabled(st)) {
+    if (!ip6_on(st)) {
         stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
         return -ENETUNREACH;
     }

@@ -410,7 +410,7 @@ static int connect_check(const synack_stack *st, const synack_sock *so, const so
         return -ENETUNREACH;
     if (!to->v6 && st->cfg.netif.addr == 0)
         return -ENETUNREACH; /* IPv6-only: no IPv4 route, as Linux with no IPv4 address */
-    if (to->v6 && (!ip6_enabled(st) || to->a6[0] == 0xff))
+    if (to->v6 && (!ip6_on(st) || to->a6[0] == 0xff))
         return -ENETUNREACH;
     uint8_t src6[16];
     if (to->v6 && (so->bound6 ? !sock_ours6(st, so->laddr6) : ip6_select_src(st, to->a6, src6)))

@@ -257,7 +257,7 @@ static int dest_read(const synack_stack *st, const synack_sock *so, const struct
     if (out->v6) {
         if (memcmp(out->a6, zero, 16) == 0)
             return -EINVAL; /* :: would be loopback in Linux; there is none here */
-        if (!ip6_enabled(st) || out->a6[0] == 0xff)
+        if (!ip6_on(st) || out->a6[0] == 0xff)
             return -ENETUNREACH; /* no IPv6 address; multicast is not supported */
         if (so->udp->v4only)
             return -EADDRNOTAVAIL; /* bound to an IPv4 address (as TCP's connect) */
