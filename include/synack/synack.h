@@ -166,8 +166,12 @@ struct synack_sockaddr_in6 {
     uint16_t sin6_port;     /* network byte order */
     uint32_t sin6_flowinfo; /* ignored */
     struct synack_in6_addr sin6_addr;
-    uint32_t sin6_scope_id; /* ignored (synack has one interface) */
+    uint32_t sin6_scope_id; /* for a link-local (fe80::/10) address: 0 or SYNACK_IFINDEX
+                               (else -ENODEV); shown as SYNACK_IFINDEX; else ignored */
 };
+/* The index of synack's one interface, as sin6_scope_id names it (Linux's first non-
+ * loopback interface is usually 2; synack has no loopback). */
+#define SYNACK_IFINDEX 1
 /* Linux's struct linger, for SYNACK_SO_LINGER. */
 struct synack_linger {
     int l_onoff;  /* non-zero: linger on close */

@@ -409,10 +409,11 @@ static int select_src(const synack_stack *st, const ipv6_addr *dst, int with_ll,
 
 int ip6_select_src(const synack_stack *st, const uint8_t dst[16], uint8_t out[16])
 {
-    /* not the link-local address: TCP and UDP take global ones only for now (ip6.c) */
+    /* the link-local address only for a link-local peer: never a global destination's
+     * source, even with no global address in use */
     ipv6_addr d, s;
     memcpy(d.b, dst, 16);
-    int rc = select_src(st, &d, 0, &s);
+    int rc = select_src(st, &d, ipv6_addr_is_link_local(&d), &s);
     if (rc == 0)
         memcpy(out, s.b, 16);
     return rc;

@@ -110,6 +110,14 @@ static size_t l4_room(const synack_stack *st)
     return cap < mtu ? cap : mtu;
 }
 
+/* Whether a quoted packet's source is ours: what we may have sent it from (the link-local
+ * address too, for a link-local peer's connections). */
+static int quoted_ours(const synack_stack *st, const ipv6_addr *a)
+{
+    return memcmp(a->b, st->cfg.netif.addr6, 16) == 0 || addr6x_holds(st, a) ||
+           ip6_ours_unicast(st, a);
+}
+
 static void send6(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, uint8_t *l4,
                   size_t n)
 {
@@ -210,8 +218,7 @@ static void error_to_udp(synack_stack *st, const icmp6_msg *m)
     }
     ipv6_addr src;
     memcpy(src.b, q + 8, 16);
-    if (memcmp(src.b, st->cfg.netif.addr6, 16) != 0 && !addr6x_holds(st, &src) &&
-        !udp6_catch_all_takes(st, &src)) {
+    if (!quoted_ours(st, &src) && !udp6_catch_all_takes(st, &src)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
         return;
     }
@@ -278,7 +285,7 @@ static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m
      * counts one that names none. */
     ipv6_addr qsrc;
     memcpy(qsrc.b, q + 8, 16);
-    if (memcmp(q + 8, st->cfg.netif.addr6, 16) != 0 && !addr6x_holds(st, &qsrc)) {
+    if (!quoted_ours(st, &qsrc)) {
         stack_drop(st, NULL, SYNACK_CTR_Icmp6InErrors, "icmp-not-ours");
         return;
     }

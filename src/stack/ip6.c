@@ -174,10 +174,8 @@ static int ip6_receive(synack_stack *st, const uint8_t *pkt, size_t len, const s
         stack_count(st, SYNACK_CTR_Ip6ReasmOKs);
     }
     if (ch.proto == IP_PROTO_TCP) {
-        /* TCP is for the configured and added addresses only (not multicast, not yet
-         * link-local), or a catch-all's. */
-        if (!foreign && memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0 &&
-            !addr6x_usable(st, &h.dst)) {
+        /* TCP is for our unicast addresses in use (not multicast), or a catch-all's. */
+        if (!foreign && !ip6_ours_unicast(st, &h.dst)) {
             stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "tcp-not-our-address");
             return -EINVAL;
         }

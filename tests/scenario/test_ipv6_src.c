@@ -139,7 +139,15 @@ static void test_ipv6_flag_config(void **state)
     assert_non_null(st);
     assert_int_equal(synack_addr6_list(st, NULL, 0), 0);
     assert_int_equal(eth6_connect(st, FAR1), -EADDRNOTAVAIL);
+    int u = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
+    struct synack_sockaddr_in6 to = ip6_sin6(FAR1, 53);
+    assert_int_equal(synack_sendto(st, u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)),
+                     -EADDRNOTAVAIL); /* never from :: */
+    assert_int_equal(out.n, 0);
     assert_int_equal(synack_addr6_add(st, A2, 64, F, F), 0);
+    assert_int_equal(synack_sendto(st, u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+    assert_int_equal(out.n, 1);
+    assert_memory_equal(out.b[0] + 8, A2, 16);
     assert_int_equal(synack_addr6_list(st, NULL, 0), 1);
     assert_int_equal(eth6_connect(st, FAR1), -EINPROGRESS);
     synack_stack_free(st);
@@ -348,6 +356,101 @@ static void test_echo_to_all_nodes_source(void **state)
     synack_stack_free(st);
 }
 
+/* A TCP segment from the peer's link-local address, in an Ethernet frame to us. */
+static void ll_seg(synack_stack *st, uint64_t now, uint16_t sport, uint16_t dport, uint32_t seq,
+                   uint32_t ack, uint8_t flags)
+{
+    uint8_t f[14 + SEG_FRAME_MAX];
+    size_t n = seg_build6(f + 14, sizeof(f) - 14, LL_PEER, LL6, sport, dport, seq, ack, flags, 8192,
+                          NULL, 0, NULL);
+    memcpy(f, MAC_US, 6);
+    memcpy(f + 6, MAC_PEER, 6);
+    wr16(f + 12, 0x86dd);
+    synack_input(st, now, f, 14 + n);
+}
+
+static struct synack_sockaddr_in6 scoped(const uint8_t a[16], uint16_t port, uint32_t scope)
+{
+    struct synack_sockaddr_in6 s = ip6_sin6(a, port);
+    s.sin6_scope_id = scope;
+    return s;
+}
+
+static void test_link_local_tcp_udp(void **state)
+{
+    (void)state;
+    synack_stack *st = eth_stack(US6, 0);
+    int l = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    struct synack_sockaddr_in6 any = ip6_sin6(NULL, 80), got;
+    assert_int_equal(synack_bind(st, l, (struct sockaddr *)&any, sizeof(any)), 0);
+    assert_int_equal(synack_listen(st, l, 4), 0);
+
+    /* a SYN to our link-local address is accepted and answered from it */
+    ll_seg(st, 10, 4000, 80, 1000, 0, TCP_SYN);
+    assert_int_equal(cap.n, 1);
+    assert_ns(0, LL_PEER, LL6);
+    peer_na(st, 20, LL_PEER, LL6);
+    assert_int_equal(cap.n, 2);
+    tcp_seg s;
+    seg_parse6(cap.f[1].b + 14, cap.f[1].len - 14, LL6, LL_PEER, &s);
+    assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(s.ack, 1001);
+    ll_seg(st, 30, 4000, 80, 1001, s.seq + 1, TCP_ACK);
+    synack_socklen_t gl = sizeof(got);
+    int a = synack_accept(st, l, (struct sockaddr *)&got, &gl);
+    assert_true(a >= 0);
+    assert_memory_equal(got.sin6_addr.s6_bytes, LL_PEER, 16);
+    assert_int_equal(got.sin6_scope_id, SYNACK_IFINDEX);
+    gl = sizeof(got);
+    assert_int_equal(synack_getsockname(st, a, (struct sockaddr *)&got, &gl), 0);
+    assert_memory_equal(got.sin6_addr.s6_bytes, LL6, 16);
+    assert_int_equal(got.sin6_scope_id, SYNACK_IFINDEX);
+
+    /* connect() to a link-local peer: scope 0 or our index, from our link-local address */
+    int c = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    struct synack_sockaddr_in6 to = scoped(LL_PEER, 80, 0);
+    assert_int_equal(synack_connect(st, c, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+    assert_int_equal(cap.n, 3);
+    seg_parse6(cap.f[2].b + 14, cap.f[2].len - 14, LL6, LL_PEER, &s);
+    assert_int_equal(s.flags, TCP_SYN);
+    int c2 = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    to = scoped(LL_PEER, 80, SYNACK_IFINDEX);
+    assert_int_equal(synack_connect(st, c2, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+    assert_int_equal(cap.n, 4);
+    seg_parse6(cap.f[3].b + 14, cap.f[3].len - 14, LL6, LL_PEER, &s);
+    int c3 = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    to = scoped(LL_PEER, 80, 7);
+    assert_int_equal(synack_connect(st, c3, (struct sockaddr *)&to, sizeof(to)), -ENODEV);
+    /* bind() to it, named the same ways */
+    int b = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    struct synack_sockaddr_in6 me = scoped(LL6, 81, 2);
+    assert_int_equal(synack_bind(st, b, (struct sockaddr *)&me, sizeof(me)), -ENODEV);
+    me = scoped(LL6, 81, SYNACK_IFINDEX);
+    assert_int_equal(synack_bind(st, b, (struct sockaddr *)&me, sizeof(me)), 0);
+    /* a global address is never named with a scope: ignored there */
+    int g = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_STREAM);
+    me = scoped(US6, 82, 9);
+    assert_int_equal(synack_bind(st, g, (struct sockaddr *)&me, sizeof(me)), 0);
+    gl = sizeof(got);
+    assert_int_equal(synack_getsockname(st, g, (struct sockaddr *)&got, &gl), 0);
+    assert_int_equal(got.sin6_scope_id, 0);
+    synack_stack_free(st);
+
+    /* only a link-local address: never the source for a global destination */
+    st = eth_stack(NULL, 1);
+    assert_int_equal(eth6_connect(st, FAR0), -EADDRNOTAVAIL);
+    int u = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
+    to = ip6_sin6(FAR0, 53);
+    assert_int_equal(synack_sendto(st, u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)),
+                     -EADDRNOTAVAIL);
+    assert_int_equal(cap.n, 0);
+    to = ip6_sin6(LL_PEER, 53);
+    assert_int_equal(synack_sendto(st, u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+    assert_int_equal(cap.n, 1);
+    assert_ns(0, LL_PEER, LL6);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_eth_link_local_then_added),
         cmocka_unit_test(test_ns_source_follows_prompt),
         cmocka_unit_test(test_echo_to_all_nodes_source),
+        cmocka_unit_test(test_link_local_tcp_udp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
