@@ -166,8 +166,12 @@ struct synack_sockaddr_in6 {
     uint16_t sin6_port;     /* network byte order */
     uint32_t sin6_flowinfo; /* ignored */
     struct synack_in6_addr sin6_addr;
-    uint32_t sin6_scope_id; /* ignored (synack has one interface) */
+    uint32_t sin6_scope_id; /* for a link-local (fe80::/10) address: 0 or SYNACK_IFINDEX
+                               (else -ENODEV); shown as SYNACK_IFINDEX; else ignored */
 };
+/* The index of synack's one interface, as sin6_scope_id names it (Linux's first non-
+ * loopback interface is usually 2; synack has no loopback). */
+#define SYNACK_IFINDEX 1
 /* Linux's struct linger, for SYNACK_SO_LINGER. */
 struct synack_linger {
     int l_onoff;  /* non-zero: linger on close */
@@ -472,6 +476,12 @@ typedef struct synack_config {
     /* --- IPv6: more addresses than netif.addr6 (synack_addr6_add, SLAAC's prefixes) --- */
     uint8_t addr6_max; /* addresses beside netif.addr6 and the link-local one; default 8,
                           at most 32; one more is refused (Ip6AddrListFull) */
+
+    /* --- IPv6 without netif.addr6 --- */
+    uint8_t ipv6; /* 1: the netif speaks IPv6 though netif.addr6 is unset: on Ethernet from
+                     its link-local address (DAD, MLD, ND as with netif.addr6), and from
+                     the addresses synack_addr6_add gives it; default 0: IPv6 exactly when
+                     netif.addr6 is set or (Ethernet) slaac is on */
 } synack_config;
 
 /* synack_config.router_solicits: the default, MAX_RTR_SOLICITATIONS with slaac, else 0. */

@@ -170,8 +170,8 @@ int synack_addr6_add(synack_stack *st, const uint8_t addr[16], uint8_t prefix_le
     memcpy(a.b, addr, 16);
     if (prefix_len > 128 || valid_s == 0 || preferred_s > valid_s || !unicast_ok(&a))
         return -EINVAL;
-    if (!ip6_enabled(st) && !st->nd_on)
-        return -EAFNOSUPPORT;
+    if (!ip6_on(st))
+        return -EAFNOSUPPORT; /* not a netif with IPv6 (cfg.ipv6 makes one) */
     return insert(st, &a, prefix_len, expiry(st->now, valid_s), expiry(st->now, preferred_s),
                   SYNACK_ADDR6_ADDED);
 }
@@ -362,12 +362,32 @@ void addr6x_destroy(synack_stack *st)
     st->a6x = NULL;
 }
 
-int ip6_select_src(const synack_stack *st, const uint8_t dst[16], uint8_t out[16])
+int addr6x_on_link(const synack_stack *st, const ipv6_addr *dst)
 {
-    addr6_cand c[2 + ADDR6X_MAX];
+    for (uint32_t i = 0; st->a6x && i < st->cfg.addr6_max; i++) {
+        const addr6x *e = &st->a6x[i];
+        uint8_t p = e->prefix_len;
+        if (!e->used || e->origin != SYNACK_ADDR6_ADDED || p == 0 || p >= 128)
+            continue;
+        uint8_t mask = (uint8_t)(0xff00 >> (p % 8));
+        if (memcmp(dst->b, e->a.b, p / 8) == 0 &&
+            (p % 8 == 0 || ((dst->b[p / 8] ^ e->a.b[p / 8]) & mask) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* RFC 6724 5 among the usable addresses, the link-local one too when with_ll. */
+static int select_src(const synack_stack *st, const ipv6_addr *dst, int with_ll, ipv6_addr *out)
+{
+    addr6_cand c[3 + ADDR6X_MAX];
     size_t n = 0;
     ipv6_addr a;
-    /* not the link-local address: TCP and UDP take global ones only for now (ip6.c) */
+    if (with_ll && st->nd_on) {
+        ip6_link_local(st, &a);
+        if (ip6_addr_usable(st, a.b))
+            c[n++] = (addr6_cand){.a = a, .prefix_len = 64};
+    }
     if (ip6_enabled(st) && ip6_addr_usable(st, st->cfg.netif.addr6)) {
         memcpy(a.b, st->cfg.netif.addr6, 16);
         c[n++] = (addr6_cand){.a = a,
@@ -380,10 +400,31 @@ int ip6_select_src(const synack_stack *st, const uint8_t dst[16], uint8_t out[16
             c[n++] = (addr6_cand){
                 .a = e->a, .prefix_len = e->prefix_len, .deprecated = deprecated(st, e)};
     }
-    memcpy(a.b, dst, 16);
-    int k = addr6_select(c, n, &a);
+    int k = addr6_select(c, n, dst);
     if (k < 0)
         return -EADDRNOTAVAIL;
-    memcpy(out, c[k].a.b, 16);
+    *out = c[k].a;
     return 0;
+}
+
+int ip6_select_src(const synack_stack *st, const uint8_t dst[16], uint8_t out[16])
+{
+    /* the link-local address only for a link-local peer: never a global destination's
+     * source, even with no global address in use */
+    ipv6_addr d, s;
+    memcpy(d.b, dst, 16);
+    int rc = select_src(st, &d, ipv6_addr_is_link_local(&d), &s);
+    if (rc == 0)
+        memcpy(out, s.b, 16);
+    return rc;
+}
+
+int ip6_origin_src(const synack_stack *st, const ipv6_addr *dst, const ipv6_addr *prefer,
+                   ipv6_addr *out)
+{
+    if (prefer && ip6_ours_unicast(st, prefer)) {
+        *out = *prefer;
+        return 0;
+    }
+    return select_src(st, dst, 1, out);
 }

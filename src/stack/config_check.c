@@ -81,17 +81,18 @@ static const char *check_netif6(const synack_netif *n)
     return NULL;
 }
 
-/* An IPv6-only netif (addr 0) needs an IPv6 address to speak with: a static one, or on
- * Ethernet one SLAAC will form. With no IPv4 address there is no IPv4 next hop either. */
-static const char *check_no_addr(const synack_netif *n, uint8_t slaac)
+/* An IPv6-only netif (addr 0) needs an IPv6 address to speak with: a static one, on
+ * Ethernet one SLAAC will form, or (cfg.ipv6) ones the program adds. With no IPv4
+ * address there is no IPv4 next hop either. */
+static const char *check_no_addr(const synack_netif *n, uint8_t slaac, uint8_t ipv6)
 {
     static const uint8_t zero[16];
-    if (memcmp(n->addr6, zero, 16) == 0 && !(slaac && n->type == SYNACK_LINK_ETHERNET))
+    if (memcmp(n->addr6, zero, 16) == 0 && !(slaac && n->type == SYNACK_LINK_ETHERNET) && !ipv6)
         return "netif.addr";
     return n->gateway ? "netif.gateway" : NULL;
 }
 
-static const char *check_netif(const synack_netif *n, uint8_t slaac)
+static const char *check_netif(const synack_netif *n, uint8_t slaac, uint8_t ipv6)
 {
     if (n->type != SYNACK_LINK_ETHERNET && n->type != SYNACK_LINK_IP)
         return "netif.type";
@@ -101,7 +102,7 @@ static const char *check_netif(const synack_netif *n, uint8_t slaac)
         if (memcmp(n->mac, zero, 6) == 0 || (n->mac[0] & 1))
             return "netif.mac";
     }
-    const char *v4 = n->addr == 0 ? check_no_addr(n, slaac) : NULL;
+    const char *v4 = n->addr == 0 ? check_no_addr(n, slaac, ipv6) : NULL;
     if (v4)
         return v4;
     if (n->addr != 0 && !unicast(n->addr))
@@ -272,6 +273,8 @@ static const char *check_behaviour(const synack_config *c)
         return "dad_nonce";
     if (c->mtu_probe6_linux > 1)
         return "mtu_probe6_linux";
+    if (c->ipv6 > 1)
+        return "ipv6";
     if (c->reasm_max_datagrams > CFG_MAX_REASM_DATAGRAMS)
         return "reasm_max_datagrams";
     if (c->reasm_max_bytes == 0 || c->reasm_max_bytes > CFG_MAX_REASM_BYTES)
@@ -322,7 +325,7 @@ void config_import(synack_config *out, const void *in, size_t n)
 
 static const char *first_bad_imported(const synack_config *cfg)
 {
-    const char *bad = check_netif(&cfg->netif, cfg->slaac);
+    const char *bad = check_netif(&cfg->netif, cfg->slaac, cfg->ipv6);
     if (bad)
         return bad;
     if (cfg->allocator && (!cfg->allocator->alloc || !cfg->allocator->free))

@@ -110,6 +110,14 @@ static size_t l4_room(const synack_stack *st)
     return cap < mtu ? cap : mtu;
 }
 
+/* Whether a quoted packet's source is ours: what we may have sent it from (the link-local
+ * address too, for a link-local peer's connections). */
+static int quoted_ours(const synack_stack *st, const ipv6_addr *a)
+{
+    return memcmp(a->b, st->cfg.netif.addr6, 16) == 0 || addr6x_holds(st, a) ||
+           ip6_ours_unicast(st, a);
+}
+
 static void send6(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, uint8_t *l4,
                   size_t n)
 {
@@ -141,9 +149,15 @@ static void send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uin
 {
     if (!error_allowed(st, inv + 8))
         return;
-    ipv6_addr src, dst;
-    memcpy(src.b, st->cfg.netif.addr6, 16);
+    ipv6_addr src, dst, to;
     memcpy(dst.b, inv + 8, 16); /* the invoking packet's source */
+    memcpy(to.b, inv + 24, 16);
+    /* RFC 4443 2.2: from the address the packet was sent to when it is one of ours (a),
+     * else (a group, a catch-all's foreign address) the one selection picks (b) */
+    if (ip6_origin_src(st, &dst, &to, &src) < 0) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6OutNoRoutes, "icmp6-error-no-source");
+        return;
+    }
     uint8_t *l4 = st->txbuf + ip_headroom(st);
     size_t n = icmp6_error_emit(l4, l4_room(st), type, code, rest, inv, inv_len, &src, &dst);
     if (!n)
@@ -204,8 +218,7 @@ static void error_to_udp(synack_stack *st, const icmp6_msg *m)
     }
     ipv6_addr src;
     memcpy(src.b, q + 8, 16);
-    if (memcmp(src.b, st->cfg.netif.addr6, 16) != 0 && !addr6x_holds(st, &src) &&
-        !udp6_catch_all_takes(st, &src)) {
+    if (!quoted_ours(st, &src) && !udp6_catch_all_takes(st, &src)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
         return;
     }
@@ -272,7 +285,7 @@ static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m
      * counts one that names none. */
     ipv6_addr qsrc;
     memcpy(qsrc.b, q + 8, 16);
-    if (memcmp(q + 8, st->cfg.netif.addr6, 16) != 0 && !addr6x_holds(st, &qsrc)) {
+    if (!quoted_ours(st, &qsrc)) {
         stack_drop(st, NULL, SYNACK_CTR_Icmp6InErrors, "icmp-not-ours");
         return;
     }
@@ -314,12 +327,12 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
                          .rest = m.rest,
                          .payload = m.payload,
                          .payload_len = m.payload_len};
-        /* A request to a group (all-nodes) is answered from our own address. */
+        /* RFC 4443 4.2: from the address the request went to; one to a group (all-nodes)
+         * from the address selection picks for the requester. */
         ipv6_addr from = h->dst;
-        if (ipv6_addr_is_multicast(&from)) {
-            memcpy(from.b, st->cfg.netif.addr6, 16);
-            if (ipv6_addr_is_link_local(&h->src))
-                ip6_link_local(st, &from);
+        if (ipv6_addr_is_multicast(&from) && ip6_origin_src(st, &h->src, NULL, &from) < 0) {
+            stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-echo-no-source");
+            return;
         }
         size_t n = icmp6_emit(l4, l4_room(st), &rep, &from, &h->src);
         if (!n) {

@@ -20,7 +20,7 @@ size_t ip_headroom(const synack_stack *st)
     /* Room for the longer IPv6 header only where IPv6 is on (an IPv4-only stack builds
      * its frames exactly where it always did). */
     return (st->cfg.netif.type == SYNACK_LINK_ETHERNET ? ETH_HDR_LEN : 0) +
-           (ip6_enabled(st) ? IPV6_HDR_LEN : IPV4_HDR_LEN);
+           (ip6_on(st) ? IPV6_HDR_LEN : IPV4_HDR_LEN);
 }
 
 uint32_t ip_max_l4(const synack_stack *st)
@@ -410,7 +410,7 @@ static int frame_input(synack_stack *st, const uint8_t *p, size_t len, const syn
 {
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET) {
         /* A bare IP link: the version nibble tells the families apart. */
-        if (len > 0 && (p[0] >> 4) == 6 && ip6_enabled(st))
+        if (len > 0 && (p[0] >> 4) == 6 && ip6_on(st))
             return ip6_input(st, p, len, meta);
         stack_count(st, SYNACK_CTR_InReceives);
         return ip_input(st, p, len, meta);

@@ -32,6 +32,11 @@ int ip6_enabled(const synack_stack *st)
     return memcmp(st->cfg.netif.addr6, zero, 16) != 0;
 }
 
+int ip6_on(const synack_stack *st)
+{
+    return ip6_enabled(st) || st->nd_on || st->cfg.ipv6;
+}
+
 int ip6_output_src(synack_stack *st, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
                    uint8_t *l4, size_t l4_len, uint8_t ecn)
 {
@@ -43,7 +48,7 @@ int ip6_output_meta(synack_stack *st, const uint8_t src[16], const uint8_t dst[1
 {
     const synack_netif *nif = &st->cfg.netif;
     stack_count(st, SYNACK_CTR_Ip6OutRequests);
-    if (!ip6_enabled(st)) {
+    if (!ip6_on(st)) {
         stack_count(st, SYNACK_CTR_Ip6OutNoRoutes);
         return -ENETUNREACH;
     }
@@ -169,10 +174,8 @@ static int ip6_receive(synack_stack *st, const uint8_t *pkt, size_t len, const s
         stack_count(st, SYNACK_CTR_Ip6ReasmOKs);
     }
     if (ch.proto == IP_PROTO_TCP) {
-        /* TCP is for the configured and added addresses only (not multicast, not yet
-         * link-local), or a catch-all's. */
-        if (!foreign && memcmp(h.dst.b, st->cfg.netif.addr6, 16) != 0 &&
-            !addr6x_usable(st, &h.dst)) {
+        /* TCP is for our unicast addresses in use (not multicast), or a catch-all's. */
+        if (!foreign && !ip6_ours_unicast(st, &h.dst)) {
             stack_drop(st, NULL, SYNACK_CTR_Ip6InAddrErrors, "tcp-not-our-address");
             return -EINVAL;
         }

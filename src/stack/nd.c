@@ -34,7 +34,7 @@ void ip6_link_local(const synack_stack *st, ipv6_addr *out)
 }
 
 /* One of the netif's unicast addresses, in use (not tentative or duplicate, RFC 4862 5.4). */
-static int ours_unicast(const synack_stack *st, const ipv6_addr *a)
+int ip6_ours_unicast(const synack_stack *st, const ipv6_addr *a)
 {
     if (ip6_enabled(st) && memcmp(a->b, st->cfg.netif.addr6, 16) == 0)
         return ip6_addr_usable(st, a->b);
@@ -49,7 +49,7 @@ static int ours_unicast(const synack_stack *st, const ipv6_addr *a)
 
 int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a)
 {
-    if (ours_unicast(st, a))
+    if (ip6_ours_unicast(st, a))
         return 1;
     if (st->cfg.netif.type != SYNACK_LINK_ETHERNET)
         return 0;
@@ -58,7 +58,7 @@ int ip6_is_our_dst(const synack_stack *st, const ipv6_addr *a)
     ipv6_addr g = global6(st), ll, sn;
     ip6_link_local(st, &ll);
     ipv6_addr_solicited_node(&sn, &g);
-    if (ipv6_addr_equal(a, &sn))
+    if (ip6_enabled(st) && ipv6_addr_equal(a, &sn)) /* none while netif.addr6 is unset */
         return 1;
     ipv6_addr_solicited_node(&sn, &ll);
     if (ipv6_addr_equal(a, &sn))
@@ -117,8 +117,8 @@ static int next_hop(const synack_stack *st, const ipv6_addr *dst, ipv6_addr *nh)
         return 1;
     *nh = *dst;
     uint8_t plen = nif->prefix6_len;
-    int on_link = ipv6_addr_is_link_local(dst);
-    if (!on_link && plen) {
+    int on_link = ipv6_addr_is_link_local(dst) || addr6x_on_link(st, dst);
+    if (!on_link && plen && ip6_enabled(st)) {
         uint8_t mask_bits = plen % 8;
         on_link = memcmp(dst->b, nif->addr6, plen / 8) == 0 &&
                   (!mask_bits || ((dst->b[plen / 8] ^ nif->addr6[plen / 8]) &
@@ -193,19 +193,20 @@ void ip6_nd_send(synack_stack *st, const ipv6_addr *src, const ipv6_addr *dst, c
         (void)ip6_eth_output(st, ip, IPV6_HDR_LEN + n, dst->b);
 }
 
-/* The source for what goes to `to`: the link-local address for a link-local peer. */
-static ipv6_addr src_for(const synack_stack *st, const ipv6_addr *to)
-{
-    ipv6_addr s = global6(st);
-    if (ipv6_addr_is_link_local(to))
-        ip6_link_local(st, &s);
-    return s;
-}
-
-static void cb_send_ns(void *ctx, const ipv6_addr *target, const uint8_t *mac)
+/* RFC 4861 7.2.2: from the prompting packet's source when that is ours, so the neighbor's
+ * cache learns the address the packet will come from; else by selection (the link-local
+ * address for a link-local target, rule 2). */
+static void cb_send_ns(void *ctx, const ipv6_addr *target, const uint8_t *mac,
+                       const uint8_t *prompt, size_t len)
 {
     synack_stack *st = ctx;
-    ipv6_addr dst = *target, src = src_for(st, target);
+    ipv6_addr dst = *target, src, psrc;
+    if (prompt && len >= IPV6_HDR_LEN)
+        memcpy(psrc.b, prompt + 8, 16);
+    if (ip6_origin_src(st, target, prompt && len >= IPV6_HDR_LEN ? &psrc : NULL, &src) < 0) {
+        stack_drop(st, NULL, SYNACK_CTR_Ip6OutNoRoutes, "nd-ns-no-source");
+        return;
+    }
     uint8_t mmac[6];
     if (!mac) {
         ipv6_addr_solicited_node(&dst, target);
@@ -265,7 +266,8 @@ static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pk
 
 int ip6_nd_init(synack_stack *st)
 {
-    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET || (!ip6_enabled(st) && !st->cfg.slaac))
+    if (st->cfg.netif.type != SYNACK_LINK_ETHERNET ||
+        (!ip6_enabled(st) && !st->cfg.slaac && !st->cfg.ipv6))
         return 0;
     nd_config cfg;
     nd_config_default(&cfg);
@@ -362,7 +364,7 @@ void ip6_nd_input(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
     stack_count(st, SYNACK_CTR_Icmp6InNeighborSolicits);
     if (ip6_dad_input(st, h, &nd) || addr6x_dad_input(st, h, &nd))
         return;
-    if (!ours_unicast(st, &nd.target)) {
+    if (!ip6_ours_unicast(st, &nd.target)) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "nd-ns-not-ours");
         return;
     }

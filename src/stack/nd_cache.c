@@ -144,10 +144,18 @@ static nd_entry *new_entry(nd_cache *c, const ipv6_addr *a, uint64_t now)
     return victim;
 }
 
-static void send_ns(nd_cache *c, nd_entry *e, int unicast)
+static void send_ns_for(nd_cache *c, nd_entry *e, int unicast, const uint8_t *pkt, size_t len)
 {
     c->ctr.ns_sent++;
-    c->ops.send_ns(c->ops.ctx, &e->addr, unicast ? e->mac : NULL);
+    c->ops.send_ns(c->ops.ctx, &e->addr, unicast ? e->mac : NULL, pkt, len);
+}
+
+static void send_ns(nd_cache *c, nd_entry *e, int unicast)
+{
+    const nd_qpkt *q = e->q;
+    while (q && q->next)
+        q = q->next;
+    send_ns_for(c, e, unicast, q ? q->data : NULL, q ? q->len : 0);
 }
 
 /* The link-layer address is known: send what waited, in order. */
@@ -233,7 +241,7 @@ int nd_resolve_meta(nd_cache *c, const ipv6_addr *addr, const uint8_t *pkt, size
         e->state = ND_INCOMPLETE;
         e->probes = 1;
         e->timer = now + c->cfg.retrans_us;
-        send_ns(c, e, 0);
+        send_ns_for(c, e, 0, pkt, len);
     }
     e->used = now;
     if (e->state == ND_INCOMPLETE)

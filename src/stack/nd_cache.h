@@ -54,8 +54,11 @@ typedef struct nd_counters {
 typedef struct nd_ops {
     void *ctx;
     /* Send a Neighbor Solicitation for target: to its solicited-node group when mac is
-     * NULL, else unicast to mac (7.2.2, 7.3.3 PROBE). */
-    void (*send_ns)(void *ctx, const ipv6_addr *target, const uint8_t *mac);
+     * NULL, else unicast to mac (7.2.2, 7.3.3 PROBE). prompt (len bytes, an IPv6 packet)
+     * is the packet that prompted it, the newest waiting one on a retransmission, whose
+     * source 7.2.2 says the NS should come from; NULL when none waits. */
+    void (*send_ns)(void *ctx, const ipv6_addr *target, const uint8_t *mac, const uint8_t *prompt,
+                    size_t len);
     /* Send a packet that waited, now that the neighbor's mac is known. */
     void (*xmit)(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t len);
     /* A waiting packet was dropped because resolution failed (may be NULL). */

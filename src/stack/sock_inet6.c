@@ -46,6 +46,12 @@ int sock_addr_from(const synack_sock *so, const struct sockaddr *addr, synack_so
         out->v4 = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15];
         return 0;
     }
+    /* RFC 4007 6: a link-local address means nothing without its zone; synack has one
+     * interface, so 0 (Linux would want it named) or its index names it, any other none
+     * (Linux's bind says -ENODEV for an interface that is not there) */
+    if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80 && sin6.sin6_scope_id != 0 &&
+        sin6.sin6_scope_id != SYNACK_IFINDEX)
+        return -ENODEV;
     out->v6 = 1;
     memcpy(out->a6, a, 16);
     return 0;
@@ -74,6 +80,8 @@ int sock_addr_to(const synack_sock *so, struct sockaddr *addr, synack_socklen_t 
     uint8_t *b = sin6.sin6_addr.s6_bytes;
     if (a->v6) {
         memcpy(b, a->a6, 16);
+        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+            sin6.sin6_scope_id = SYNACK_IFINDEX;
     } else if (a->v4 != 0) { /* 0.0.0.0 on an AF_INET6 socket is the wildcard :: */
         memcpy(b, v4mapped_prefix, 12);
         b[12] = (uint8_t)(a->v4 >> 24);

@@ -231,15 +231,14 @@ static int pick_ephemeral(synack_stack *st, int self, const synack_endpoints *to
     return -EADDRNOTAVAIL;
 }
 
-/* Whether a6 is one of our global addresses in use: netif.addr6 or an added one (RFC
- * 4862 5.4: not while tentative, DAD under way, nor once found a duplicate). */
+/* Whether a6 is one of our addresses in use: netif.addr6, an added one or (Ethernet) the
+ * link-local one (RFC 4862 5.4: not while tentative, DAD under way, nor once found a
+ * duplicate). */
 int sock_ours6(const synack_stack *st, const uint8_t a6[16])
 {
     ipv6_addr a;
     memcpy(a.b, a6, 16);
-    if (addr6x_usable(st, &a))
-        return 1;
-    return ip6_enabled(st) && memcmp(a6, st->cfg.netif.addr6, 16) == 0 && ip6_addr_usable(st, a6);
+    return ip6_ours_unicast(st, &a);
 }
 
 /* Whether an AF_INET6 socket may bind a6: :: or one of our addresses (IP_FREEBIND is
@@ -410,7 +409,7 @@ static int connect_check(const synack_stack *st, const synack_sock *so, const so
         return -ENETUNREACH;
     if (!to->v6 && st->cfg.netif.addr == 0)
         return -ENETUNREACH; /* IPv6-only: no IPv4 route, as Linux with no IPv4 address */
-    if (to->v6 && (!ip6_enabled(st) || to->a6[0] == 0xff))
+    if (to->v6 && (!ip6_on(st) || to->a6[0] == 0xff))
         return -ENETUNREACH;
     uint8_t src6[16];
     if (to->v6 && (so->bound6 ? !sock_ours6(st, so->laddr6) : ip6_select_src(st, to->a6, src6)))

@@ -326,6 +326,11 @@ int ip_input(synack_stack *st, const uint8_t *pkt, size_t len, const synack_rx_m
  * a packet in (it starts with the fixed header); l4 (with IPV6_HDR_LEN bytes of room
  * before it, ip_headroom) out from src to dst. */
 int ip6_enabled(const synack_stack *st);
+/* Whether the netif speaks IPv6 at all: netif.addr6 set, ND running (Ethernet with
+ * netif.addr6, slaac or cfg.ipv6: the link-local address) or cfg.ipv6 (an IP link whose
+ * addresses are all synack_addr6_add's). Fixed for the stack's life; whether a packet can
+ * go out is then a question of a usable source (ip6_select_src). */
+int ip6_on(const synack_stack *st);
 /* The hop limit of what we send by default: an RA's Cur Hop Limit, else 64. */
 uint8_t ip6_hop_limit(const synack_stack *st);
 /* The TTL of what we send by default (Linux's net.ipv4.ip_default_ttl). */
@@ -416,6 +421,17 @@ void addr6x_destroy(synack_stack *st);
 /* RFC 6724 5 source selection for dst among our usable addresses (addr6_select.c):
  * 0 and the address in out, or -EADDRNOTAVAIL (none in use). */
 int ip6_select_src(const synack_stack *st, const uint8_t dst[16], uint8_t out[16]);
+/* The source of something the stack originates towards dst (an ICMPv6 error or echo
+ * reply, a Neighbor Solicitation): `prefer` when it is one of our usable addresses (RFC
+ * 4443 2.2 (a), RFC 4861 7.2.2; NULL: none), else RFC 6724 selection among the usable
+ * addresses including the link-local one. 0, or -EADDRNOTAVAIL (none in use). */
+int ip6_origin_src(const synack_stack *st, const ipv6_addr *dst, const ipv6_addr *prefer,
+                   ipv6_addr *out);
+/* Whether dst is inside the prefix of an address synack_addr6_add gave (on link, as the
+ * prefix route Linux's `ip addr add` makes). */
+int addr6x_on_link(const synack_stack *st, const ipv6_addr *dst);
+/* ip6_is_our_dst's unicast half: one of the netif's addresses in use. */
+int ip6_ours_unicast(const synack_stack *st, const ipv6_addr *a);
 /* router.c: Router Advertisements (RFC 4861 6.3.4) and SLAAC (RFC 4862 5.5). */
 void ip6_ra_input(synack_stack *st, const ipv6_hdr *h, const struct nd_msg *nd);
 int ip6_ra_on_link(const synack_stack *st, const ipv6_addr *dst);

@@ -257,7 +257,7 @@ static int dest_read(const synack_stack *st, const synack_sock *so, const struct
     if (out->v6) {
         if (memcmp(out->a6, zero, 16) == 0)
             return -EINVAL; /* :: would be loopback in Linux; there is none here */
-        if (!ip6_enabled(st) || out->a6[0] == 0xff)
+        if (!ip6_on(st) || out->a6[0] == 0xff)
             return -ENETUNREACH; /* no IPv6 address; multicast is not supported */
         if (so->udp->v4only)
             return -EADDRNOTAVAIL; /* bound to an IPv4 address (as TCP's connect) */
@@ -420,14 +420,15 @@ long udp_sendto(synack_stack *st, int s, const void *buf, size_t len, int flags,
             return rc;
         sport = so->lport;
         /* the bound address, else RFC 6724 5's choice (netif.addr6 when none is in use) */
+        int ll_dst = d.v6 && !so->bound6 && st->cfg.netif.type == SYNACK_LINK_ETHERNET &&
+                     d.a6[0] == 0xfe && (d.a6[1] & 0xc0) == 0x80;
         if (so->bound6)
             memcpy(src6, so->laddr6, 16);
-        else if (d.v6)
-            (void)ip6_select_src(st, d.a6, src6);
+        else if (d.v6 && ip6_select_src(st, d.a6, src6) < 0 && !ll_dst)
+            return -EADDRNOTAVAIL; /* IPv6 on, no address in use (never from ::) */
         /* RFC 6724 rule 2, as Linux picks: a link-local destination hears from our
          * link-local address (Ethernet has one), unless the socket is bound to addr6 */
-        if (d.v6 && !so->bound6 && st->cfg.netif.type == SYNACK_LINK_ETHERNET && d.a6[0] == 0xfe &&
-            (d.a6[1] & 0xc0) == 0x80) {
+        if (ll_dst) {
             ipv6_addr ll;
             ip6_link_local(st, &ll);
             memcpy(src6, ll.b, 16);

@@ -25,10 +25,13 @@ typedef struct rec {
     uint8_t xmit_first[8]; /* first byte of each packet sent, in order */
 } rec;
 
-static void on_ns(void *ctx, const ipv6_addr *target, const uint8_t *mac)
+static void on_ns(void *ctx, const ipv6_addr *target, const uint8_t *mac, const uint8_t *prompt,
+                  size_t len)
 {
     rec *r = ctx;
     (void)target;
+    (void)prompt;
+    (void)len;
     if (mac) {
         r->ns_uni++;
         memcpy(r->last_ns_mac, mac, 6);
