@@ -20,7 +20,7 @@ foreach(_tc IN ITEMS
         interop.upstream_packetdrill_ipv6:37 interop.upstream_packetdrill_mapped:36
         interop.ipv6_faults_conns_out:37 scenario.test_lossy_transfer:33
         interop.gateway_threads:30 interop.bench_gateway:28 interop.ipv6_faults_conns_in:28
-        interop.ipv6_faults_transfer:24 interop.packetdrill:17 interop.transfer_faults:17
+        interop.ipv6_faults_transfer:30 interop.packetdrill:17 interop.transfer_faults:17
         interop.ipv6_tap:16 interop.udp6_tap:16 interop.transfer:14
         interop.gateway_socks5_udp:13 interop.gateway_socks5:12 interop.gateway_limits:11
         interop.ipv6_many_conns:10 interop.many_conns:10 interop.ping:10)

@@ -256,6 +256,8 @@ synack_interop_timeout(interop.gateway_threads 300)
 synack_interop_timeout(interop.bench_gateway 300)
 # gateway_soak soaks 60 s; other tests run beside it.
 synack_interop_timeout(interop.gateway_soak 180)
+# ipv6_faults_transfer moves 3 x 100 MiB at 2% loss: 22 s alone, 40 s under the sanitizers.
+synack_interop_timeout(interop.ipv6_faults_transfer 300)
 include(SynackTestSchedule)
 
 # --- package shell tests: the library as a user gets it (install, headers, version) -----------
