@@ -6,8 +6,8 @@
  * Sans-I/O: time comes in as an argument, randomness from the caller's generator, and
  * everything the cache wants sent goes out through nd_ops callbacks (a Neighbor
  * Solicitation, multicast or unicast; a queued packet once its address is known; a
- * packet given up on, for the caller's Destination Unreachable code 3, 7.2.2). Not yet
- * wired into the stack: the integration round gives each Ethernet netif one. */
+ * packet given up on, for the caller's Destination Unreachable code 3, 7.2.2). nd.c gives
+ * each Ethernet netif one. */
 #ifndef SYNACK_STACK_ND_CACHE_H
 #define SYNACK_STACK_ND_CACHE_H
 

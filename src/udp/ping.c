@@ -160,27 +160,17 @@ int ping_err(synack_stack *st, const ping_error *e)
 
 void ping_link_failure(synack_stack *st, const uint8_t *pkt, size_t len)
 {
-    ping_error e = {.ours.v6 = len >= IPV6_HDR_LEN && (pkt[0] >> 4) == 6};
-    size_t hl;
-    if (e.ours.v6) {
-        hl = IPV6_HDR_LEN;
-        if (len < hl + ECHO_HDR_LEN || pkt[6] != IP_PROTO_ICMPV6 || pkt[hl] != ICMP6_ECHO_REQUEST)
-            return;
-        memcpy(e.ours.a6, pkt + 8, 16);
-        memcpy(e.theirs.a6, pkt + 24, 16);
-        e.type = ICMP6_DEST_UNREACH;
-        e.code = ICMP6_UNREACH_ADDR;
-    } else {
-        hl = len >= IPV4_HDR_LEN ? (size_t)(pkt[0] & 0x0f) * 4 : 0;
-        /* a later fragment carries no header to name the socket by */
-        if (hl < IPV4_HDR_LEN || len < hl + ECHO_HDR_LEN || pkt[9] != IP_PROTO_ICMP ||
-            (rd16(pkt + 6) & 0x1fff) != 0 || pkt[hl] != ICMP_ECHO_REQUEST)
-            return;
-        e.ours.v4 = rd32(pkt + 12);
-        e.theirs.v4 = rd32(pkt + 16);
-        e.type = ICMP_DEST_UNREACH;
-        e.code = ICMP_CODE_HOST_UNREACH;
-    }
+    /* IPv6 only: an IPv4 next hop's failure reaches echo sockets as every other IPv4
+     * sender hears it, through ip_link_failure's Host Unreachable */
+    ping_error e = {.ours.v6 = 1};
+    size_t hl = IPV6_HDR_LEN;
+    if (len < hl + ECHO_HDR_LEN || (pkt[0] >> 4) != 6 || pkt[6] != IP_PROTO_ICMPV6 ||
+        pkt[hl] != ICMP6_ECHO_REQUEST)
+        return;
+    memcpy(e.ours.a6, pkt + 8, 16);
+    memcpy(e.theirs.a6, pkt + 24, 16);
+    e.type = ICMP6_DEST_UNREACH;
+    e.code = ICMP6_UNREACH_ADDR;
     e.theirs.v6 = e.ours.v6;
     e.offender = e.ours; /* Linux sends itself the error: it comes from our address */
     e.ours.port = rd16(pkt + hl + 4);

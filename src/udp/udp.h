@@ -174,8 +174,9 @@ typedef struct ping_error {
  * IP_RECVERR / IPV6_RECVERR, as the pending error (next recv) when that is set or the
  * error is hard and the socket connected. Returns whether a socket took it. */
 int ping_err(synack_stack *st, const ping_error *e);
-/* A packet we sent that never left: its neighbor did not answer (ARP, RFC 4861 7.2.2).
- * If it was an echo request, its socket hears Host / Address Unreachable from us. */
+/* An IPv6 packet we sent that never left: its neighbor did not answer (RFC 4861 7.2.2).
+ * If it was an echo request, its socket hears Address Unreachable from us. (IPv4's go
+ * through ip_link_failure.) */
 void ping_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 
 #endif
