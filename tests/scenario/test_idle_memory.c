@@ -26,24 +26,6 @@ static tcp_conn *conn_of(pair *p, int host, int s)
     return c;
 }
 
-/* Sends len bytes from the client and reads them on the server; returns what arrived. */
-static size_t transfer(pair *p, int cs, int ss, const uint8_t *data, size_t len, uint8_t *got)
-{
-    size_t sent = 0, n = 0;
-    for (int round = 0; round < 4000 && n < len; round++) {
-        if (sent < len) {
-            long r = synack_send(p->st[PAIR_CLIENT], cs, data + sent, len - sent, 0);
-            if (r > 0)
-                sent += (size_t)r;
-        }
-        pair_run_for(p, 2000);
-        long r;
-        while (n < len && (r = synack_recv(p->st[PAIR_SERVER], ss, got + n, len - n, 0)) > 0)
-            n += (size_t)r;
-    }
-    return n;
-}
-
 static void test_idle_connection_holds_only_the_hot_tcb(void **state)
 {
     (void)state;
@@ -70,19 +52,6 @@ static void test_idle_connection_holds_only_the_hot_tcb(void **state)
     pair_free(&p);
 }
 
-/* Drops the client's data segment starting at ctx's sequence number, once. */
-static int drop_once(pair *p, const pair_seg *seg, size_t n, void *ctx)
-{
-    (void)p;
-    (void)n;
-    uint32_t *seq = ctx;
-    if (*seq && seg->from == PAIR_CLIENT && seg->s.len && seg->s.seq == *seq) {
-        *seq = 0;
-        return 1;
-    }
-    return 0;
-}
-
 static void test_transfer_idle_transfer(void **state)
 {
     (void)state;
@@ -99,7 +68,7 @@ static void test_transfer_idle_transfer(void **state)
     static uint8_t data[LEN], got[LEN];
     for (size_t i = 0; i < LEN; i++)
         data[i] = (uint8_t)(i * 13 + 5);
-    assert_int_equal(transfer(&p, cs, ss, data, LEN, got), LEN);
+    assert_int_equal(pair_transfer(&p, cs, ss, data, LEN, got), LEN);
     assert_memory_equal(got, data, LEN);
     pair_run_for(&p, 100000); /* the last ACKs */
     assert_non_null(c->x);    /* holding buffer storage: it lingers */
@@ -125,12 +94,12 @@ static void test_transfer_idle_transfer(void **state)
     uint64_t sacks = synack_counter_get(p.st[0], SYNACK_CTR_TCPSACKRecv);
     uint64_t rexmits = synack_counter_get(p.st[0], SYNACK_CTR_RetransSegs);
     uint32_t lose = c->snd_una + 2 * c->snd_mss;
-    p.filter = drop_once;
+    p.filter = pair_drop_client_seq_once;
     p.filter_ctx = &lose;
     for (size_t i = 0; i < LEN; i++)
         data[i] = (uint8_t)(i * 29 + 3);
     memset(got, 0, sizeof(got));
-    assert_int_equal(transfer(&p, cs, ss, data, LEN, got), LEN);
+    assert_int_equal(pair_transfer(&p, cs, ss, data, LEN, got), LEN);
     assert_memory_equal(got, data, LEN);
     assert_int_equal(lose, 0); /* the drop happened */
     assert_int_equal(synack_counter_get(p.st[0], SYNACK_CTR_TCPTimeouts), timeouts);

@@ -61,24 +61,6 @@ static void test_probe_fits_beside_sack_blocks(void **state)
     sh_free(&h);
 }
 
-/* Sends len bytes from the client and reads them on the server; returns what arrived. */
-static size_t transfer(pair *p, int cs, int ss, const uint8_t *data, size_t len, uint8_t *got)
-{
-    size_t sent = 0, n = 0;
-    for (int round = 0; round < 4000 && n < len; round++) {
-        if (sent < len) {
-            long r = synack_send(p->st[PAIR_CLIENT], cs, data + sent, len - sent, 0);
-            if (r > 0)
-                sent += (size_t)r;
-        }
-        pair_run_for(p, 2000);
-        long r;
-        while (n < len && (r = synack_recv(p->st[PAIR_SERVER], ss, got + n, len - n, 0)) > 0)
-            n += (size_t)r;
-    }
-    return n;
-}
-
 enum { LEN = 64 * 1024 };
 static uint8_t data[LEN], got[LEN];
 
@@ -99,24 +81,11 @@ static void test_acked_probe_leaves_connection_idle(void **state)
     pair_run_for(&p, 1000);
     size_t idle_mem = synack_mem_in_use(p.st[PAIR_CLIENT]);
     memset(data, 'i', sizeof(data));
-    assert_int_equal(transfer(&p, cs, ss, data, LEN, got), LEN);
+    assert_int_equal(pair_transfer(&p, cs, ss, data, LEN, got), LEN);
     pair_run_for(&p, 100000 + 2 * TCP_XFER_LINGER_US);
     assert_int_equal(synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_TCPLossProbes), 0);
     assert_int_equal(synack_mem_in_use(p.st[PAIR_CLIENT]), idle_mem);
     pair_free(&p);
-}
-
-/* Drops the client's data segment starting at ctx's sequence number, once. */
-static int drop_once(pair *p, const pair_seg *seg, size_t n, void *ctx)
-{
-    (void)p;
-    (void)n;
-    uint32_t *seq = ctx;
-    if (*seq && seg->from == PAIR_CLIENT && seg->s.len && seg->s.seq == *seq) {
-        *seq = 0;
-        return 1;
-    }
-    return 0;
 }
 
 /* One segment lost in the second of two transfers: the SACKs that reveal it also let new
@@ -132,17 +101,17 @@ static void test_resend_after_new_data_in_one_burst(void **state)
     assert_true(ss >= 0);
     pair_run_for(&p, 1000);
     memset(data, 'a', sizeof(data));
-    assert_int_equal(transfer(&p, cs, ss, data, LEN, got), LEN);
+    assert_int_equal(pair_transfer(&p, cs, ss, data, LEN, got), LEN);
     pair_run_for(&p, 100000);
     synack_stack *c = p.st[PAIR_CLIENT];
     uint64_t rexmits = synack_counter_get(c, SYNACK_CTR_RetransSegs);
     uint64_t dsacks = synack_counter_get(c, SYNACK_CTR_TCPDSACKRecv);
     uint64_t timeouts = synack_counter_get(c, SYNACK_CTR_TCPTimeouts);
     uint32_t lose = fx_next_seq(&p, PAIR_CLIENT) + 2 * fx_tcp_info(c, cs).snd_mss;
-    p.filter = drop_once;
+    p.filter = pair_drop_client_seq_once;
     p.filter_ctx = &lose;
     memset(data, 'b', sizeof(data));
-    assert_int_equal(transfer(&p, cs, ss, data, LEN, got), LEN);
+    assert_int_equal(pair_transfer(&p, cs, ss, data, LEN, got), LEN);
     assert_memory_equal(got, data, LEN);
     assert_int_equal(lose, 0); /* the drop happened */
     pair_run_for(&p, 100000);

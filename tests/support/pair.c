@@ -327,3 +327,32 @@ size_t pair_count_segs(const pair *p, size_t i, int host)
         n += p->segs[i].from == host;
     return n;
 }
+
+size_t pair_transfer(pair *p, int cs, int ss, const uint8_t *data, size_t len, uint8_t *got)
+{
+    size_t sent = 0, n = 0;
+    for (int round = 0; round < 4000 && n < len; round++) {
+        if (sent < len) {
+            long r = synack_send(p->st[PAIR_CLIENT], cs, data + sent, len - sent, 0);
+            if (r > 0)
+                sent += (size_t)r;
+        }
+        pair_run_for(p, 2000);
+        long r;
+        while (n < len && (r = synack_recv(p->st[PAIR_SERVER], ss, got + n, len - n, 0)) > 0)
+            n += (size_t)r;
+    }
+    return n;
+}
+
+int pair_drop_client_seq_once(pair *p, const pair_seg *seg, size_t n, void *ctx)
+{
+    (void)p;
+    (void)n;
+    uint32_t *seq = ctx;
+    if (*seq && seg->from == PAIR_CLIENT && seg->s.len && seg->s.seq == *seq) {
+        *seq = 0;
+        return 1;
+    }
+    return 0;
+}

@@ -97,5 +97,11 @@ uint64_t pair_transition_time(const pair *p, int host, synack_tcp_state from, sy
 size_t pair_next_seg(const pair *p, size_t i, int host);
 /* Segments sent by `host` from index `i` on. */
 size_t pair_count_segs(const pair *p, size_t i, int host);
+/* Sends len bytes from the client's socket cs and reads them into got on the server's ss,
+ * 2 ms of pair time a round, 4000 rounds at most; returns what arrived. */
+size_t pair_transfer(pair *p, int cs, int ss, const uint8_t *data, size_t len, uint8_t *got);
+/* A pair_filter_fn: drops the client's data segment starting at *(uint32_t *)ctx once, then
+ * sets it to 0. */
+int pair_drop_client_seq_once(pair *p, const pair_seg *seg, size_t n, void *ctx);
 
 #endif
