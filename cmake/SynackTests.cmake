@@ -209,6 +209,13 @@ if(TARGET unit_test_gateway_trim)
     target_include_directories(unit_test_gateway_trim PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
 endif()
 
+# test_gateway_spin checks when and how long the gateway polls before sleeping.
+if(TARGET unit_test_gateway_spin)
+    target_sources(unit_test_gateway_spin PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_spin.c"
+        "${PROJECT_SOURCE_DIR}/tools/synack/cmd_gateway_events.c")
+    target_include_directories(unit_test_gateway_spin PRIVATE "${PROJECT_SOURCE_DIR}/tools/synack")
+endif()
+
 # test_sim_cli drives the tool's simulator in-process (a few seeds per scenario); the same
 # program with the argument "exhaustive" sweeps every seed x every format (label exhaustive).
 if(TARGET scenario_test_sim_cli AND TARGET synack_sim)

@@ -80,7 +80,7 @@ PY
 log "all rows: $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["rows"]))' "$WORK/all.json") rows with numbers"
 
 timeout 120 "$SYNACK_BIN" bench gateway --json --runs 1 --count 100 --rows udp,http --no-rivals \
-    --no-threads >"$WORK/cut.json" 2>"$WORK/cut.err" ||
+    --no-threads --busy-poll 0 >"$WORK/cut.json" 2>"$WORK/cut.err" ||
     fail "bench gateway --rows exited $? ($(tail -3 "$WORK/cut.err"))"
 python3 - "$WORK/cut.json" <<'PY' || fail "the cut-down run's rows (kept in $WORK/cut.json)"
 import json, sys
@@ -90,5 +90,6 @@ assert got == [("synack: UDP 64-byte RR p50", "us"), ("synack: UDP 64-byte RR p9
                ("synack: HTTP GET 100 MiB (curl), host -> namespace", "s"),
                ("synack: HTTP GET 100 MiB (curl), host -> namespace", "Gbit/s")], got
 assert all(x["synack"] and x["kernel"] for x in r["rows"]), r["rows"]
+assert any("defaults but --busy-poll 0 " in n for n in r["notes"]), r["notes"]
 PY
-log "--rows udp,http --no-rivals --no-threads: the four rows of synack alone"
+log "--rows udp,http --no-rivals --no-threads --busy-poll 0: the four rows of synack alone"

@@ -56,6 +56,7 @@ static void usage(FILE *out)
         "                    [--max-seconds S] [--cpu N] [--src DIR] [--cc CC]\n"
         "                    [--lwip-src DIR] [--runs N] [--seconds S]\n"
         "                    [--rows bulk1,bulk4,cps,rr,udp,http] [--no-rivals] [--no-threads]\n"
+        "                    [--busy-poll US]\n"
         "benchmarks:\n");
     for (size_t i = 0; i < NBENCHES; i++)
         fprintf(out, "  %-11s %s\n", benches[i].name, benches[i].summary);
@@ -89,6 +90,7 @@ int cmd_bench(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.cpu = -1;
     o.step_us = 1;
+    o.gw_busy_poll = -1;
     const char *name = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -117,9 +119,9 @@ int cmd_bench(int argc, char **argv)
             return 0;
         } else if (a[0] == '-' && a[1] == '-') {
             static const char *const valued[] = {
-                "--bytes",  "--count",    "--conns",       "--mtu",     "--sndbuf",
-                "--rcvbuf", "--step-us",  "--max-seconds", "--cpu",     "--src",
-                "--cc",     "--lwip-src", "--runs",        "--seconds", "--rows"};
+                "--bytes",   "--count",       "--conns", "--mtu",      "--sndbuf", "--rcvbuf",
+                "--step-us", "--max-seconds", "--cpu",   "--src",      "--cc",     "--lwip-src",
+                "--runs",    "--seconds",     "--rows",  "--busy-poll"};
             int known = 0;
             for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
                 known |= strcmp(a, valued[k]) == 0;
@@ -173,6 +175,10 @@ int cmd_bench(int argc, char **argv)
                 bad = bad || o.seconds < 1 || o.seconds > 600;
             } else if (strcmp(a, "--rows") == 0) {
                 bad = bench_gateway_rows(val, &o.gw_rows);
+            } else if (strcmp(a, "--busy-poll") == 0) {
+                bad = parse_size(val, 1000, &v);
+                bad = bad || v > 1000; /* the gateway's own bound */
+                o.gw_busy_poll = (int)v;
             }
             if (bad) {
                 fprintf(stderr, "synack bench: bad value for %s: %s\n", a, val);

@@ -37,6 +37,7 @@ typedef struct bench_opts {
     unsigned gw_rows;     /* --rows LIST: gateway row groups, from bench_gateway_rows (0 = all) */
     int no_rivals;        /* --no-rivals: gateway without slirp4netns and pasta */
     int no_threads;       /* --no-threads: gateway without the `--threads 2` column */
+    int gw_busy_poll;     /* --busy-poll US: synack gateway's --busy-poll (-1: its default) */
 } bench_opts;
 
 /* ---- report ---- */

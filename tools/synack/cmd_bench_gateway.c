@@ -264,21 +264,24 @@ static void measure(gw_tool *t, int run, unsigned rows, int secs, uint64_t nconn
 
 /* Attaches the translators (veth is wired by setup); the ones with `skip` set stay off. */
 static void attach(gw_tool *tools, const int *skip, const char *h, const char *self, unsigned life,
-                   bench_report *r)
+                   int busy_poll, bench_report *r)
 {
-    char nspath[NTOOLS][80];
+    char nspath[NTOOLS][80], bp[16];
+    /* --busy-poll for both synack columns, or an empty argument list's end */
+    snprintf(bp, sizeof bp, "%d", busy_poll);
+    char *bp_opt = busy_poll >= 0 ? "--busy-poll" : NULL;
     for (int i = 0; i < NTOOLS; i++)
         snprintf(nspath[i], sizeof nspath[i], "/run/netns/%s", tools[i].ns);
-    char *const gw_argv[] = {(char *)self,     "gateway",   "--netns",
-                             nspath[T_SYNACK], "--addr",    "192.0.2.100/24",
-                             "--gw",           "192.0.2.2", NULL};
+    char *const gw_argv[] = {(char *)self, "gateway",
+                             "--netns",    nspath[T_SYNACK],
+                             "--addr",     "192.0.2.100/24",
+                             "--gw",       "192.0.2.2",
+                             bp_opt,       bp,
+                             NULL};
     tools[T_SYNACK].pid = gwload_spawn(h, gw_argv, life);
-    char *const gw2_argv[] = {(char *)self, "gateway",
-                              "--netns",    nspath[T_SYNACK2],
-                              "--addr",     "192.0.2.100/24",
-                              "--gw",       "192.0.2.2",
-                              "--threads",  "2",
-                              NULL};
+    char *const gw2_argv[] = {(char *)self,     "gateway", "--netns",   nspath[T_SYNACK2], "--addr",
+                              "192.0.2.100/24", "--gw",    "192.0.2.2", "--threads",       "2",
+                              bp_opt,           bp,        NULL};
     if (!skip[T_SYNACK2])
         tools[T_SYNACK2].pid = gwload_spawn(h, gw2_argv, life);
     /* slirp4netns: its own 192.0.2.0/24 (guest .100, gateway .2); MTU 65520 as podman
@@ -463,7 +466,7 @@ int bench_gateway(const bench_opts *o, bench_report *r)
     if (rows & 1u << G_HTTP)
         http = gwload_http_server(h, SERVER_ADDR, life);
     nap_ms(500);
-    attach(tools, skip, h, self, life, r);
+    attach(tools, skip, h, self, life, o->gw_busy_poll, r);
     if (!tools[T_VETH].up) {
         bench_note(r, "failed: the veth path does not reach the host namespace's servers");
         r->failed = 1;
@@ -490,9 +493,14 @@ int bench_gateway(const bench_opts *o, bench_report *r)
                "(%d B) round trips per run; servers at 198.18.0.1 on the host namespace's loopback",
                runs, secs, (unsigned long long)nconn, (unsigned long long)nrr,
                (unsigned long long)nrr, UDP_SIZE);
-    bench_note(r, "synack: `synack gateway` defaults (one thread, MTU 65520, TAP offloads), and "
-                  "with --threads 2; veth MTU 65520; slirp4netns --mtu=65520; pasta defaults "
-                  "(MTU 65520)");
+    char bp[40] = " (--busy-poll 50, ";
+    if (o->gw_busy_poll >= 0)
+        snprintf(bp, sizeof bp, " but --busy-poll %d (", o->gw_busy_poll);
+    bench_note(r,
+               "synack: `synack gateway` defaults%sone thread, MTU 65520, TAP offloads), and "
+               "with --threads 2; veth MTU 65520; slirp4netns --mtu=65520; pasta defaults "
+               "(MTU 65520)",
+               bp);
     bench_note(r, "HTTP: curl -o /dev/null of a 100 MiB body from the benchmark's own server; "
                   "CPU per GB: the translator's utime+stime over the 1-stream iperf3 run");
 out:

@@ -18,6 +18,7 @@
 #include "cmd_gateway.h"
 #include "cmd_gateway_events.h"
 #include "cmd_gateway_threads.h"
+#include "cmd_gateway_spin.h"
 #include "cmd_gateway_trim.h"
 #include "cmd_gateway_udp.h"
 #include "synack/loop.h"
@@ -281,7 +282,7 @@ static void summary(const gw_opts *o, gw_relay *const *r, synack_stack *const *s
            "\"finished\":%llu,\"open\":%d,\"up_bytes\":%llu,\"down_bytes\":%llu,"
            "\"expired\":%llu,\"denied\":%llu,\"loopback\":%llu,\"deferred\":%llu,"
            "\"evicted\":%llu,\"fwd_accepted\":%llu,\"fwd_connected\":%llu,\"fwd_failed\":%llu,"
-           "\"vanished\":%llu,\"fds_peak\":%u}\n",
+           "\"vanished\":%llu,\"fds_peak\":%u,\"busy_polls\":%llu,\"busy_poll_hits\":%llu}\n",
            (unsigned long long)s->held, (unsigned long long)s->accepted,
            (unsigned long long)s->refused, (unsigned long long)s->unreachable,
            (unsigned long long)s->dropped, (unsigned long long)s->limit,
@@ -290,7 +291,8 @@ static void summary(const gw_opts *o, gw_relay *const *r, synack_stack *const *s
            (unsigned long long)s->denied, (unsigned long long)s->loopback,
            (unsigned long long)s->deferred, (unsigned long long)s->evicted,
            (unsigned long long)s->fwd_accepted, (unsigned long long)s->fwd_connected,
-           (unsigned long long)s->fwd_failed, (unsigned long long)s->vanished, s->fds_peak);
+           (unsigned long long)s->fwd_failed, (unsigned long long)s->vanished, s->fds_peak,
+           (unsigned long long)s->busy_polls, (unsigned long long)s->busy_poll_hits);
     fflush(stdout);
 }
 
@@ -373,6 +375,10 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         gw_ctl_threads(ctl, sts, rs, (int)gw_thread_count(th), gw_threads_world, th->all);
     }
     int rc = 0, tap_ready = 1, inbox_ready = 0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    gw_spin spin = {.us = o->busy_poll_us,
+                    .max_spinners = ncpu >= 4 ? (uint32_t)(ncpu / 2) : 1,
+                    .spinners = gw_thread_spinners(th)};
     gw_trim trim = {0};
     gw_ev ev;
     int ev_rc = gw_ev_init(&ev);
@@ -431,6 +437,8 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         gw_icmp_step(ic, now);
         gw_trim_step(&trim, gw_relay_open(r), synack_mem_in_use(st), now);
         gw_relay_stats_mut(r)->mem_trims = trim.trims;
+        gw_relay_stats_mut(r)->busy_polls = spin.polls;
+        gw_relay_stats_mut(r)->busy_poll_hits = spin.hits;
         now = synack_loop_clock();
         if (synack_next_deadline(st) <= now)
             synack_poll(st, now);
@@ -450,7 +458,8 @@ int gw_serve(const gw_opts *o, synack_tuntap *dev, gw_thread *th)
         if (gw_relay_busy(r))
             wait_ms = 0;
         struct epoll_event evs[GW_EVENTS];
-        int ne = gw_ev_wait(&ev, evs, GW_EVENTS, wait_ms);
+        int ne = gw_spin_wait(&spin, &ev, evs, GW_EVENTS, wait_ms,
+                              tap.stats.rx_bytes + tap.stats.tx_bytes);
         tap_ready = ne < 0; /* EINTR: look at everything once more */
         inbox_ready = 0;
         for (int i = 0; i < ne; i++) {

@@ -46,9 +46,10 @@ typedef struct gw_opts {
     /* cmd_gateway_opts.c */
     gw_forward fwd[GW_MAX_FORWARDS]; /* --forward, repeatable */
     uint32_t nfwd;
-    int host_loopback;    /* --enable-host-loopback: --gw reaches the host's 127.0.0.1 */
-    uint32_t max_pending; /* --max-pending: host connects and handshakes in progress */
-    uint32_t keepalive_s; /* --keepalive: idle seconds before probing the namespace side */
+    int host_loopback;     /* --enable-host-loopback: --gw reaches the host's 127.0.0.1 */
+    uint32_t max_pending;  /* --max-pending: host connects and handshakes in progress */
+    uint32_t keepalive_s;  /* --keepalive: idle seconds before probing the namespace side */
+    uint32_t busy_poll_us; /* --busy-poll: poll before sleeping, this long (cmd_gateway_spin.c) */
     /* tun2socks mode (cmd_gateway_tun.c) */
     int tun;                 /* --tun: a TUN device (bare IP packets), not a TAP */
     uint32_t socks5_addr;    /* --socks5: the proxy every connection goes through (host
@@ -196,7 +197,9 @@ typedef struct gw_stats {
     uint64_t s5u_unreach;     /* datagrams answered with port unreachable: no association */
     uint64_t s5u_oversize;    /* datagrams too large for one relay datagram with the header */
     uint64_t s5u_ended;       /* associations whose control connection the proxy closed */
-    uint64_t mem_trims; /* freed heap given back to the OS after a burst (cmd_gateway_trim.c) */
+    uint64_t mem_trims;  /* freed heap given back to the OS after a burst (cmd_gateway_trim.c) */
+    uint64_t busy_polls; /* waits that polled before sleeping (cmd_gateway_spin.c) */
+    uint64_t busy_poll_hits; /* ... and were woken while polling */
 } gw_stats;
 
 typedef struct gw_relay gw_relay;

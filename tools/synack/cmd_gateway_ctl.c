@@ -189,6 +189,8 @@ static void gw_figures(gw_ctl *c, FILE *out, int json)
         {"GwMemInUse", mem},
         {"GwMemHighWater", mem_hw},
         {"GwMemTrims", s->mem_trims},
+        {"GwBusyPolls", s->busy_polls},
+        {"GwBusyPollHits", s->busy_poll_hits},
     };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         if (json)

@@ -151,6 +151,7 @@ void gw_ev_sync(gw_ev *e, struct pollfd *pf, int n)
 int gw_ev_wait(gw_ev *e, struct epoll_event *out, int max, int timeout_ms)
 {
     int n = epoll_wait(e->epfd, out, max, timeout_ms);
+    e->last = n;
     if (n < 0)
         return -errno;
     e->waits += n > 0;

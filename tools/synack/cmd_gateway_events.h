@@ -50,6 +50,7 @@ typedef struct gw_ev {
     uint32_t round;
     uint64_t ctl_calls; /* epoll_ctl(2) calls made */
     uint64_t waits;     /* epoll_wait(2) calls that returned events */
+    int last;           /* what the last epoll_wait(2) returned, its list's events too */
 } gw_ev;
 
 /* 0, or a negative errno. */

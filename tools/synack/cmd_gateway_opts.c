@@ -11,6 +11,7 @@
 
 #include "cmd_gateway.h"
 #include "cmd_gateway_echo.h"
+#include "cmd_gateway_spin.h"
 
 const char gw_opts_usage[] =
     "  --forward tcp:[HOSTADDR:]HOSTPORT:NSPORT   (repeatable) connections to HOSTPORT on\n"
@@ -23,6 +24,9 @@ const char gw_opts_usage[] =
     "  --keepalive S   probe a relayed connection's namespace side after S idle seconds\n"
     "                  (0, the default: never), so a peer gone without a trace (its RST\n"
     "                  lost) frees its relay\n"
+    "  --busy-poll US  after a round trip's small frames, poll for events this many\n"
+    "                  microseconds before sleeping (50; 0: never; at most 1000); with\n"
+    "                  --threads, at most half the cores poll at once\n"
     "  --threads N|auto  N stacks (1..64; auto: the online cores), each on a queue of a\n"
     "                  multi-queue TAP (or TUN, with --tun) with its own loop; the limits\n"
     "                  are split among them\n";
@@ -33,6 +37,7 @@ void gw_opts_defaults(gw_opts *o)
 {
     o->max_pending = GW_DEF_PENDING;
     o->threads = 1;
+    o->busy_poll_us = GW_SPIN_DEFAULT_US;
 }
 
 static int port(const char *s, uint16_t *out)
@@ -85,7 +90,8 @@ int gw_opts_parse(gw_opts *o, const char *a, const char *v)
         return 1;
     }
     if (strcmp(a, "--forward") != 0 && strcmp(a, "--max-pending") != 0 &&
-        strcmp(a, "--keepalive") != 0 && strcmp(a, "--threads") != 0)
+        strcmp(a, "--keepalive") != 0 && strcmp(a, "--threads") != 0 &&
+        strcmp(a, "--busy-poll") != 0)
         return 0;
     if (!v) {
         fprintf(stderr, "synack gateway: %s needs a value\n", a);
@@ -105,6 +111,9 @@ int gw_opts_parse(gw_opts *o, const char *a, const char *v)
         }
         ok = *v && !*end && n >= 1 && n <= GW_MAX_QUEUES;
         o->threads = (uint32_t)n;
+    } else if (strcmp(a, "--busy-poll") == 0) {
+        ok = *v && !*end && n <= GW_SPIN_MAX_US;
+        o->busy_poll_us = (uint32_t)n;
     } else if (strcmp(a, "--keepalive") == 0) {
         ok = *v && !*end && n <= 86400;
         o->keepalive_s = (uint32_t)n;

@@ -25,8 +25,9 @@ struct gw_threads {
     atomic_int failed;
     pthread_mutex_t mu; /* the world stop: */
     pthread_cond_t cv;
-    atomic_int stop; /* thread 0 wants the others parked */
-    uint32_t parked; /* how many are (stopped, or done with their loops) */
+    atomic_int stop;           /* thread 0 wants the others parked */
+    uint32_t parked;           /* how many are (stopped, or done with their loops) */
+    _Atomic uint32_t spinners; /* threads polling before sleeping (cmd_gateway_spin.c) */
     gw_thread t[GW_MAX_THREADS];
 };
 
@@ -127,6 +128,11 @@ void gw_thread_release(gw_thread *th)
 {
     if (th)
         pthread_barrier_wait(&th->all->end);
+}
+
+_Atomic uint32_t *gw_thread_spinners(gw_thread *th)
+{
+    return th ? &th->all->spinners : NULL;
 }
 
 uint32_t gw_thread_count(const gw_thread *th)
@@ -232,6 +238,8 @@ void gw_stats_add(gw_stats *d, const gw_stats *s)
     d->s5u_oversize += s->s5u_oversize;
     d->s5u_ended += s->s5u_ended;
     d->mem_trims += s->mem_trims;
+    d->busy_polls += s->busy_polls;
+    d->busy_poll_hits += s->busy_poll_hits;
 }
 
 static void world_resume(gw_threads *a)

@@ -111,6 +111,8 @@ int gw_thread_fd(const gw_thread *th);
  * all, and gw_thread_release lets everyone free their objects. */
 void gw_thread_finish(gw_thread *th);
 void gw_thread_release(gw_thread *th);
+/* The count of th's threads polling before they sleep (gw_spin), NULL without th. */
+_Atomic uint32_t *gw_thread_spinners(gw_thread *th);
 /* Threads (1 without th), and thread i of th's gateway. */
 uint32_t gw_thread_count(const gw_thread *th);
 gw_thread *gw_thread_peer(const gw_thread *th, uint32_t i);
