@@ -12,15 +12,7 @@ source "$(dirname "$0")/lib/gateway.bash"
 require python3
 
 gw_setup
-for bad in "--busy-poll 1001" "--busy-poll x" "--busy-poll -1" "--busy-poll"; do
-    # shellcheck disable=SC2086 # word-split on purpose: option and value
-    if "$SYNACK_BIN" gateway --netns /nonexistent $bad 2>"$WORK/usage.err"; then
-        fail "'$bad' was accepted"
-    else
-        rc=$?
-        [ "$rc" -eq 2 ] || fail "'$bad': exit $rc, expected 2 (usage)"
-    fi
-done
+gw_usage_errors "--busy-poll 1001" "--busy-poll x" "--busy-poll -1" "--busy-poll"
 log "bad --busy-poll values: usage errors"
 
 hbg echo python3 -c '

@@ -18,15 +18,7 @@ require python3 ethtool sha256sum
 
 gw_setup
 # Usage errors first: no namespace needed.
-for bad in "--buffer 1k" "--buffer 65M" "--max-buffer 1x" "--mtu 65521"; do
-    # shellcheck disable=SC2086 # word-split on purpose: option and value
-    if "$SYNACK_BIN" gateway --netns /nonexistent $bad 2>"$WORK/usage.err"; then
-        fail "'$bad' was accepted"
-    else
-        rc=$?
-        [ "$rc" -eq 2 ] || fail "'$bad': exit $rc, expected 2 (usage)"
-    fi
-done
+gw_usage_errors "--buffer 1k" "--buffer 65M" "--max-buffer 1x" "--mtu 65521"
 log "bad --buffer/--max-buffer/--mtu values: usage errors"
 
 head -c $((32 << 20)) /dev/urandom >"$WORK/data"

@@ -63,6 +63,21 @@ gw_setup() {
     hx ip addr add "$SERVER/32" dev lo
 }
 
+# gw_usage_errors OPTS...: each argument (an option and its value, split on spaces) must
+# make `synack gateway` exit 2 (a usage error) before it touches any namespace.
+gw_usage_errors() {
+    local bad rc
+    for bad in "$@"; do
+        # shellcheck disable=SC2086 # word-split on purpose: option and value
+        if "$SYNACK_BIN" gateway --netns /nonexistent $bad 2>"$WORK/usage.err"; then
+            fail "'$bad' was accepted"
+        else
+            rc=$?
+            [ "$rc" -eq 2 ] || fail "'$bad': exit $rc, expected 2 (usage)"
+        fi
+    done
+}
+
 # gw_start ARGS...: the gateway for NS_C, run in NS_H, with extra ARGS; waits until it serves.
 # GW_THREADS=N in the environment runs it with --threads N (gateway_threads.sh).
 # shellcheck disable=SC2120 # (the extra ARGS are optional)
