@@ -269,6 +269,30 @@ static void test_request_with_new_mac_makes_stale(void **state)
     synack_stack_free(st);
 }
 
+/* A next hop being resolved that asks for us instead of replying: its MAC is learnt as
+ * STALE (not confirmed), what waited goes out through it and so starts DELAY, as a send
+ * through a STALE entry does; unconfirmed, it is probed 5 s later. */
+static void test_request_resolves_as_stale(void **state)
+{
+    (void)state;
+    synack_stack *st = new_stack();
+    int u = udp_to_far(st);
+    send_at(st, u, 0);
+    assert_int_equal(cap.n, 1);
+    assert_arp_request(0, NULL, GW4);
+    arp_from(st, 200000, 1, GW4, MAC_GW);
+    assert_int_equal(cap.n, 3); /* the datagram and our reply to the request */
+    size_t dgram = rd16(cap.f[1].b + 12) == ETHERTYPE_IPV4 ? 1 : 2;
+    assert_memory_equal(cap.f[dgram].b, MAC_GW, 6);
+    assert_int_equal(rd16(cap.f[dgram].b + 12), ETHERTYPE_IPV4);
+    assert_int_equal(synack_next_deadline(st), 200000 + 5 * S);
+    cap.n = 0;
+    run_until(st, 200000 + 5 * S, NULL);
+    assert_int_equal(cap.n, 1);
+    assert_arp_request(0, MAC_GW, GW4);
+    synack_stack_free(st);
+}
+
 /* The peer's segment to us, through the gateway. */
 static void peer_tcp(synack_stack *st, uint64_t now, uint16_t dport, uint32_t seq, uint32_t ack,
                      uint8_t flags)
@@ -334,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_probe_reply_new_mac),
         cmocka_unit_test(test_reply_in_delay_confirms),
         cmocka_unit_test(test_request_with_new_mac_makes_stale),
+        cmocka_unit_test(test_request_resolves_as_stale),
         cmocka_unit_test(test_tcp_progress_keeps_reachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
