@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* ARP (RFC 826): answer requests for our address, learn from what we hear, resolve next
- * hops with a bounded cache and a bounded queue of waiting frames. */
+ * hops with a bounded cache and a bounded queue of waiting frames, and keep resolved
+ * entries honest with neighbour unreachability detection (RFC 4861 7.3's states, as
+ * Linux runs them for IPv4). */
 #include <errno.h>
 #include <string.h>
 
 #include "stack/stack_impl.h"
+#include "util/siphash.h"
 #include "wire/arp.h"
 #include "wire/bytes.h"
 #include "wire/eth.h"
 
 static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t zero_mac[6];
+
+/* Uniform in [0.5, 1.5] x ARP_REACHABLE_US (RFC 4861 6.3.2, Linux's neigh_rand_reach_time). */
+static void draw_reachable(arp_cache *a)
+{
+    a->reachable_us = ARP_REACHABLE_US / 2 + rng_next(&a->rng) % (ARP_REACHABLE_US + 1);
+}
 
 int arp_cache_init(synack_stack *st)
 {
@@ -22,6 +32,10 @@ int arp_cache_init(synack_stack *st)
     if (!a->entries)
         return -ENOMEM;
     memset(a->entries, 0, sizeof(arp_entry) * a->size);
+    /* Seeded from the stack's keys rather than drawn from st->rng, so that ports and the
+     * like drawn later come out as they did before ARP had timers. */
+    rng_seed(&a->rng, siphash24(st->hash_key, "arp-reachable", 13));
+    draw_reachable(a);
     return 0;
 }
 
@@ -51,6 +65,40 @@ static arp_entry *find(arp_cache *a, uint32_t ip)
     return NULL;
 }
 
+/* The entry has a deadline for arp_poll (counted in probing). */
+static int timed(const arp_entry *e)
+{
+    return e->state == ARP_INCOMPLETE ? e->probes != 0
+                                      : e->state == ARP_DELAY || e->state == ARP_PROBE;
+}
+
+static uint64_t due(const arp_entry *e)
+{
+    return e->state == ARP_DELAY ? e->timer : e->requested + ARP_RETRY_US;
+}
+
+static void set_state(arp_cache *a, arp_entry *e, uint8_t state)
+{
+    if (timed(e))
+        a->probing--;
+    e->state = state;
+    e->probes = 0;
+    if (timed(e))
+        a->probing++;
+}
+
+static void set_reachable(synack_stack *st, arp_entry *e)
+{
+    arp_cache *a = &st->arp;
+    if (st->now >= a->redraw_at) { /* lazily: an idle stack is not woken for it */
+        if (a->redraw_at)
+            draw_reachable(a);
+        a->redraw_at = st->now + ARP_REDRAW_US;
+    }
+    set_state(a, e, ARP_REACHABLE);
+    e->timer = st->now + a->reachable_us;
+}
+
 static arp_entry *slot_for(synack_stack *st, uint32_t ip)
 {
     arp_cache *a = &st->arp;
@@ -66,7 +114,7 @@ static arp_entry *slot_for(synack_stack *st, uint32_t ip)
         if (a->entries[i].used < victim->used)
             victim = &a->entries[i];
     }
-    if (victim->probes)
+    if (timed(victim))
         a->probing--; /* what waits for it goes by ARP_PENDING_US */
     memset(victim, 0, sizeof(*victim));
     victim->ip = ip;
@@ -99,17 +147,25 @@ static void send_arp(synack_stack *st, uint16_t op, const uint8_t *tha, uint32_t
     send_frame(st, buf, n, NULL);
 }
 
+/* A request for e: broadcast while resolving; in PROBE, unicast to the MAC we hold (as
+ * Linux's arp_solicit, the target hardware address left zero). */
 static void probe(synack_stack *st, arp_entry *e)
 {
-    static const uint8_t zero[6] = {0};
     e->probes++;
     e->requested = st->now;
-    send_arp(st, ARP_OP_REQUEST, zero, e->ip, broadcast);
+    if (e->state == ARP_PROBE) {
+        stack_count(st, SYNACK_CTR_ArpProbes);
+        send_arp(st, ARP_OP_REQUEST, zero_mac, e->ip, e->mac);
+    } else {
+        send_arp(st, ARP_OP_REQUEST, zero_mac, e->ip, broadcast);
+    }
 }
 
-static void flush_pending(synack_stack *st, const arp_entry *e)
+/* Sends what waited for e; returns how many frames went. */
+static uint32_t flush_pending(synack_stack *st, const arp_entry *e)
 {
     arp_cache *a = &st->arp;
+    uint32_t sent = 0;
     arp_pending **pp = &a->head;
     a->tail = NULL;
     while (*pp) {
@@ -120,11 +176,13 @@ static void flush_pending(synack_stack *st, const arp_entry *e)
             memcpy(p->frame, e->mac, 6);
             send_frame(st, p->frame, p->len, &p->meta);
             pending_free(st, p);
+            sent++;
         } else {
             a->tail = p;
             pp = &p->next;
         }
     }
+    return sent;
 }
 
 void arp_input(synack_stack *st, const uint8_t *pkt, size_t len)
@@ -144,18 +202,29 @@ void arp_input(synack_stack *st, const uint8_t *pkt, size_t len)
         stack_drop(st, NULL, SYNACK_CTR_ArpDrops, "arp-bad-sender");
         return;
     }
-    /* RFC 826 "Packet Reception": update an entry we have; add one if it is for us. */
-    arp_entry *e = find(&st->arp, ap.spa);
+    /* RFC 826 "Packet Reception": update an entry we have; add one if it is for us. A
+     * reply to us confirms the neighbour (REACHABLE, with the MAC it carries); anything
+     * else only tells us where it is: a new or changed MAC is STALE, to be checked when
+     * used, and an unchanged one keeps its state (Linux's arp_process, neigh_update). */
+    arp_cache *a = &st->arp;
+    arp_entry *e = find(a, ap.spa);
     if (!e && ap.tpa == me)
         e = slot_for(st, ap.spa);
     if (e) {
+        int confirm =
+            ap.op == ARP_OP_REPLY && ap.tpa == me && memcmp(ap.tha, st->cfg.netif.mac, 6) == 0;
+        int was_incomplete = e->state == ARP_INCOMPLETE;
+        int changed = memcmp(e->mac, ap.sha, 6) != 0;
         memcpy(e->mac, ap.sha, 6);
-        e->resolved = 1;
-        if (e->probes)
-            st->arp.probing--;
-        e->probes = 0;
+        if (confirm)
+            set_reachable(st, e);
+        else if (was_incomplete || changed)
+            set_state(a, e, ARP_STALE);
         e->used = st->now;
-        flush_pending(st, e);
+        if (was_incomplete && flush_pending(st, e) && e->state == ARP_STALE) {
+            set_state(a, e, ARP_DELAY); /* as a send through a STALE entry does */
+            e->timer = st->now + ARP_DELAY_US;
+        }
     }
     if (ap.op == ARP_OP_REQUEST && ap.tpa == me)
         send_arp(st, ARP_OP_REPLY, ap.sha, ap.spa, ap.sha);
@@ -171,8 +240,16 @@ int arp_output_meta(synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t l
 {
     arp_cache *a = &st->arp;
     arp_entry *e = find(a, nexthop);
-    if (e && e->resolved) {
+    if (e && e->state != ARP_INCOMPLETE) {
         e->used = st->now;
+        a->hint = (uint32_t)(e - a->entries);
+        if (e->state == ARP_REACHABLE && st->now >= e->timer)
+            e->state = ARP_STALE;
+        if (e->state == ARP_STALE) {
+            /* RFC 4861 7.3.3: used at once; an upper layer has DELAY to confirm it */
+            set_state(a, e, ARP_DELAY);
+            e->timer = st->now + ARP_DELAY_US;
+        }
         memcpy(frame, e->mac, 6);
         return send_frame(st, frame, len, meta);
     }
@@ -247,20 +324,48 @@ static void fail_next_hop(synack_stack *st, uint32_t ip)
     }
 }
 
+void arp_confirm(synack_stack *st, uint32_t dst)
+{
+    arp_cache *a = &st->arp;
+    if (!a->entries)
+        return;
+    uint32_t nh = route_next_hop(st, dst);
+    if (nh == 0)
+        return;
+    arp_entry *e = &a->entries[a->hint];
+    if (e->ip != nh)
+        e = find(a, nh);
+    if (e && e->state != ARP_INCOMPLETE)
+        set_reachable(st, e);
+}
+
 uint64_t arp_poll(synack_stack *st)
 {
     arp_cache *a = &st->arp;
     for (uint32_t i = 0; i < a->size && a->probing; i++) {
         arp_entry *e = &a->entries[i];
-        if (!e->probes || st->now - e->requested < ARP_RETRY_US)
+        if (!timed(e) || st->now < due(e))
             continue;
+        if (e->state == ARP_DELAY) { /* no confirmation came: ask the neighbour itself */
+            set_state(a, e, ARP_PROBE);
+            probe(st, e);
+            continue;
+        }
         if (e->probes < ARP_PROBES) {
             probe(st, e);
             continue;
         }
-        e->probes = 0;
-        a->probing--;
-        fail_next_hop(st, e->ip);
+        uint32_t ip = e->ip;
+        if (e->state == ARP_PROBE) {
+            /* gone: the next frame resolves afresh, by broadcast */
+            stack_count(st, SYNACK_CTR_ArpNudFailures);
+            a->probing--;
+            memset(e, 0, sizeof(*e));
+        } else {
+            e->probes = 0;
+            a->probing--;
+        }
+        fail_next_hop(st, ip);
     }
     while (a->head && st->now - a->head->queued >= ARP_PENDING_US) {
         arp_pending *p = a->head;
@@ -279,8 +384,8 @@ uint64_t arp_deadline(const synack_stack *st)
     uint64_t t = a->head ? a->head->queued + ARP_PENDING_US : UINT64_MAX;
     for (uint32_t i = 0; i < a->size && a->probing; i++) {
         const arp_entry *e = &a->entries[i];
-        if (e->probes && e->requested + ARP_RETRY_US < t)
-            t = e->requested + ARP_RETRY_US;
+        if (timed(e) && due(e) < t)
+            t = due(e);
     }
     return t;
 }

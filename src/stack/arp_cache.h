@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* IPv4-to-Ethernet address resolution (RFC 826) for SYNACK_LINK_ETHERNET netifs: a
- * bounded cache and a bounded queue of frames waiting for an answer. */
+ * bounded cache and a bounded queue of frames waiting for an answer. A resolved entry
+ * runs the reachability states IPv6 runs (RFC 4861 7.3, as Linux's neighbour table does
+ * for ARP too), so a neighbour that vanished or changed its MAC is noticed. */
 #ifndef SYNACK_STACK_ARP_CACHE_H
 #define SYNACK_STACK_ARP_CACHE_H
 
@@ -8,16 +10,23 @@
 #include <stdint.h>
 
 #include "synack/netif.h"
+#include "util/rng.h"
 
 struct synack_stack;
 
+/* Where an entry stands (RFC 4861 7.3.2's states; INCOMPLETE: mac not known yet). */
+enum { ARP_INCOMPLETE = 0, ARP_REACHABLE, ARP_STALE, ARP_DELAY, ARP_PROBE };
+
 typedef struct arp_entry {
     uint32_t ip;        /* protocol address, host order; 0 = free slot */
-    uint8_t mac[6];     /* hardware address, valid when resolved */
-    uint8_t resolved;   /* mac is known */
-    uint8_t probes;     /* requests sent for the resolution under way; 0: none under way */
+    uint8_t mac[6];     /* hardware address, valid unless INCOMPLETE */
+    uint8_t state;      /* ARP_INCOMPLETE .. ARP_PROBE */
+    uint8_t probes;     /* requests sent for the resolution or probe under way */
     uint64_t used;      /* last use or update, for LRU replacement */
     uint64_t requested; /* when we last asked for it */
+    /* REACHABLE: when it goes STALE (looked at when used: an idle entry wakes nobody);
+     * DELAY: when probing starts. */
+    uint64_t timer;
 } arp_entry;
 
 typedef struct arp_pending {
@@ -34,13 +43,23 @@ typedef struct arp_cache {
     uint32_t size;            /* number of slots */
     arp_pending *head, *tail; /* frames waiting, oldest first */
     uint32_t npending;        /* frames waiting */
-    uint32_t probing;         /* entries whose resolution is under way */
+    uint32_t probing;         /* entries with a timer: resolving, DELAY or PROBE */
+    uint32_t hint;            /* the entry last sent through: arp_confirm's first guess */
+    uint64_t reachable_us;    /* ReachableTime, drawn from ARP_REACHABLE_US */
+    uint64_t redraw_at;       /* when ReachableTime is drawn again */
+    synack_rng rng;           /* ReachableTime's draws, apart from the stack's */
 } arp_cache;
 
 /* Linux's defaults (net.ipv4.neigh.*: mcast_solicit 3, retrans_time_ms 1000): a request
  * a second, and one second after the third the next hop has failed. */
 #define ARP_PROBES 3u
 #define ARP_RETRY_US 1000000u
+/* Linux's net.ipv4.neigh.* NUD defaults: base_reachable_time 30 s (ReachableTime drawn
+ * from 0.5..1.5 times it, again every 300 s), delay_first_probe_time 5 s, ucast_solicit 3
+ * probes retrans_time apart. */
+#define ARP_REACHABLE_US 30000000u
+#define ARP_REDRAW_US (300ull * 1000000u)
+#define ARP_DELAY_US 5000000u
 /* A frame whose entry was replaced while it waited goes after as long as a failure takes. */
 #define ARP_PENDING_US ((uint64_t)ARP_PROBES * ARP_RETRY_US)
 
@@ -55,7 +74,11 @@ int arp_output(struct synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t
  * the answer keeps its metadata. */
 int arp_output_meta(struct synack_stack *st, uint32_t nexthop, uint8_t *frame, size_t len,
                     const synack_tx_meta *meta);
-/* Asks again for next hops still unresolved, fails those that never answered (what
+/* Forward progress to dst (host order; new data acknowledged): the next hop's entry, if
+ * resolved, is REACHABLE again (RFC 4861 7.3.1), so it is not probed. */
+void arp_confirm(struct synack_stack *st, uint32_t dst);
+/* Asks again for next hops still unresolved, probes those whose DELAY ran out (failing
+ * those that stopped answering), fails those that never answered (what
  * waited for them is dropped, its senders told: ip_link_failure) and drops frames that
  * waited too long; returns arp_deadline(). */
 uint64_t arp_poll(struct synack_stack *st);

@@ -79,6 +79,8 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
     c->snd_una = ack;
     if (ct_is_v6(&c->node)) /* RFC 4861 7.3.1: forward progress confirms the next hop */
         ip6_nd_confirm(st, ct_raddr6(&st->conns, &c->node));
+    else /* and its ARP entry (Linux's dst_confirm for IPv4 too) */
+        arp_confirm(st, c->node.key.raddr);
     tcp_mtu_acked(c);
     if (was_full)
         tcp_chrono_stop(c, TCP_CHRONO_SNDBUF); /* the application can write again */

@@ -182,6 +182,8 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Icmp6OutGroupMembReductions, 159, "Icmp6OutGroupMembReductions"},
     {SYNACK_CTR_Icmp6InGroupMembResponses, 160, "Icmp6InGroupMembResponses"},
     {SYNACK_CTR_Ip6AddrListFull, 161, "Ip6AddrListFull"},
+    {SYNACK_CTR_ArpProbes, 162, "ArpProbes"},
+    {SYNACK_CTR_ArpNudFailures, 163, "ArpNudFailures"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
