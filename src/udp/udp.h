@@ -166,8 +166,9 @@ void udp_icmp_input(synack_stack *st, const ping_error *e);
 void udp6_icmp_input(synack_stack *st, const ping_error *e);
 /* The 8-byte quote of a UDP datagram (udp, avail bytes of it quoted): its payload. */
 void udp_err_quote(uint8_t out[8], const uint8_t *udp, size_t avail);
-/* An IPv6 UDP datagram we sent whose neighbor never answered (RFC 4861 7.2.2): with
- * IPV6_RECVERR its socket hears Address Unreachable from us, as Linux's. */
+/* An IPv6 UDP datagram (or its first fragment) we sent whose neighbor never answered
+ * (RFC 4861 7.2.2): with IPV6_RECVERR its socket hears Address Unreachable from us, as
+ * Linux's. Anything else (a later fragment, another protocol) is ignored. */
 void udp6_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 
 /* --- ICMP(v6) echo sockets (ping.c) --- */

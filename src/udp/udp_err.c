@@ -110,7 +110,14 @@ void udp_err_quote(uint8_t out[8], const uint8_t *udp, size_t avail)
 void udp6_link_failure(synack_stack *st, const uint8_t *pkt, size_t len)
 {
     size_t hl = IPV6_HDR_LEN;
-    if (len < hl + UDP_HDR_LEN || (pkt[0] >> 4) != 6 || pkt[6] != IP_PROTO_UDP)
+    if (len < hl + UDP_HDR_LEN || (pkt[0] >> 4) != 6)
+        return;
+    /* a datagram sent in fragments: only the first names the socket (later ones are
+     * nobody's, as Linux's icmpv6_notify finds no header past their Fragment header) */
+    if (pkt[6] == IP_PROTO_FRAGMENT && len >= hl + 8 + UDP_HDR_LEN && pkt[hl] == IP_PROTO_UDP &&
+        (rd16(pkt + hl + 2) & 0xfff8) == 0)
+        hl += 8;
+    else if (pkt[6] != IP_PROTO_UDP)
         return;
     const uint8_t *t = pkt + hl;
     uint8_t quote[8];

@@ -505,6 +505,41 @@ static void test_link_failure(void **state)
     synack_stack_free(st);
 }
 
+/* A datagram that left in fragments is one error: the first fragment names the socket,
+ * the later ones nobody (as Linux's icmpv6_notify). */
+static void test_link_failure_fragments(void **state)
+{
+    (void)state;
+    synack_config c;
+    synack_config_default(&c);
+    eth6_config(&c, &cap, MAC_US, US6);
+    c.dad_transmits = 0;
+    c.mld_reports = 0;
+    synack_stack *st = synack_stack_new(&c);
+    assert_non_null(st);
+    assert_int_equal(synack_poll(st, 1), 0);
+    int s6 = udp_socket(st, 1);
+    set_recverr(st, s6, 1);
+    uint8_t big[1600];
+    memset(big, 'f', sizeof(big));
+    memcpy(big, PAYLOAD, sizeof(PAYLOAD));
+    struct synack_sockaddr_in6 to6 = ip6_sin6(GONE6, FAR_PORT);
+    assert_int_equal(synack_sendto(st, s6, big, sizeof(big), 0, SA(to6), sizeof(to6)),
+                     (long)sizeof(big));
+    for (uint64_t t = 100000; t < 4000000; t += 100000)
+        assert_int_equal(synack_poll(st, t), 0);
+    synack_sock_err r;
+    assert_int_equal(synack_recv_errqueue(st, s6, &r), 0);
+    assert_int_equal(r.ee_errno, EHOSTUNREACH);
+    assert_int_equal(r.ee_origin, SYNACK_SO_EE_ORIGIN_ICMP6);
+    assert_int_equal(r.ee_type, 1);
+    assert_int_equal(r.ee_code, 3);
+    assert_memory_equal(r.quote, PAYLOAD, 8);
+    assert_int_equal(synack_recv_errqueue(st, s6, &r), -EAGAIN);
+    assert_int_equal(synack_counter_get(st, SYNACK_CTR_Ip6OutDiscards), 2);
+    synack_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_v6),
         cmocka_unit_test(test_flood_bounded),
         cmocka_unit_test(test_link_failure),
+        cmocka_unit_test(test_link_failure_fragments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
