@@ -84,11 +84,11 @@ typedef uint32_t synack_socklen_t;
 #define SYNACK_IP_TOS 1           /* the TOS byte of outgoing headers (ECN bits kept 0) */
 #define SYNACK_IP_MTU_DISCOVER 10 /* SYNACK_IP_PMTUDISC_*: DONT clears DF */
 #define SYNACK_IP_FREEBIND 15     /* int: bind() to an address that is not the stack's */
-#define SYNACK_IP_RECVERR 11      /* int (echo sockets): ICMP errors on the error queue */
+#define SYNACK_IP_RECVERR 11      /* int (UDP, echo sockets): ICMP errors on the error queue */
 #define SYNACK_IP_TTL 2           /* int 1..255, -1 = the default (64): IPv4 TTL of what it sends */
 #define SYNACK_IPPROTO_IPV6 41    /* level of the SYNACK_IPV6_* options */
 #define SYNACK_IPV6_V6ONLY 26     /* int 0/1: an AF_INET6 socket refuses IPv4 (::ffff:a.b.c.d) */
-#define SYNACK_IPV6_RECVERR 25    /* int (echo sockets): ICMPv6 errors on the error queue */
+#define SYNACK_IPV6_RECVERR 25    /* int (UDP, echo): ICMPv6 errors on the error queue */
 /* int 0..255, -1 = the default (an RA's Cur Hop Limit, else 64): the hop limit of the
  * unicast IPv6 packets it sends */
 #define SYNACK_IPV6_UNICAST_HOPS 16
@@ -725,13 +725,15 @@ typedef struct synack_sock_err {
     uint32_t ee_data;   /* zerocopy: last send id (inclusive); timestamping: with OPT_ID the
                            number of the send's last byte counted from when OPT_ID was set */
     uint64_t tstamp_us; /* timestamping: the stack time of the event; zerocopy: 0 */
-    /* ICMP and ICMP6 origins (an echo socket with SYNACK_IP_RECVERR/SYNACK_IPV6_RECVERR):
+    /* ICMP and ICMP6 origins (a UDP or echo socket with SYNACK_IP_RECVERR / _IPV6_RECVERR):
      * ee_errno is the error's errno, ee_type/ee_code the message's, ee_info the MTU of a
      * Fragmentation Needed / Packet Too Big, the pointer of a Parameter Problem (ICMPv6:
      * the message's 32-bit field, as Linux). offender is who sent it (Linux's
      * SO_EE_OFFENDER: a sockaddr_in or sockaddr_in6, port 0); quote the echo request it
-     * names, from its ICMP header on (type, code, checksum, identifier, sequence), as
-     * Linux returns it as the record's payload. Other origins: zero. */
+     * names, from its ICMP header on (type, code, checksum, identifier, sequence), or the
+     * first 8 bytes of the quoted UDP datagram's payload (after its header; zero past what
+     * the error quoted), as Linux returns either as the record's payload. Other origins:
+     * zero. */
     union {
         struct synack_sockaddr_in sin;
         struct synack_sockaddr_in6 sin6;

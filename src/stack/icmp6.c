@@ -204,7 +204,7 @@ static void as_icmp(const icmp6_msg *m, tcp_icmp_err *e)
 /* A UDP datagram of ours the error quotes (right after the fixed header, or after a
  * first fragment's Fragment header, as we send them): its socket hears of it, and a
  * Packet Too Big lowers the destination's path MTU for later datagrams (RFC 8201). */
-static void error_to_udp(synack_stack *st, const icmp6_msg *m)
+static void error_to_udp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
 {
     const uint8_t *q = m->payload;
     size_t n = m->payload_len;
@@ -224,7 +224,19 @@ static void error_to_udp(synack_stack *st, const icmp6_msg *m)
     }
     if (m->type == ICMP6_PACKET_TOO_BIG)
         ip6_pmtu_report(st, q + 24, m->rest);
-    udp6_icmp_input(st, m->type, m->code, q + 8, q + 24, rd16(t), rd16(t + 2));
+    uint8_t quote[8];
+    udp_err_quote(quote, t, n - (size_t)(t - q));
+    ping_error e = {.type = m->type,
+                    .code = m->code,
+                    .info = m->rest, /* Linux's icmpv6_notify passes the field whatever the type */
+                    .ours = {.v6 = 1, .port = rd16(t)},
+                    .theirs = {.v6 = 1, .port = rd16(t + 2)},
+                    .offender = {.v6 = 1},
+                    .echo = quote};
+    memcpy(e.ours.a6, q + 8, 16);
+    memcpy(e.theirs.a6, q + 24, 16);
+    memcpy(e.offender.a6, h->src.b, 16);
+    udp6_icmp_input(st, &e);
 }
 
 /* An echo request of ours (ICMPv6 right after the fixed header, as we send it unless
@@ -269,7 +281,7 @@ static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m
     }
     if (n >= IPV6_HDR_LEN + 8 && (q[0] >> 4) == 6 &&
         (q[6] == IP_PROTO_UDP || q[6] == IP_PROTO_FRAGMENT)) {
-        error_to_udp(st, m);
+        error_to_udp(st, h, m);
         return;
     }
     /* Too short to name a connection: malformed, as Linux's icmpv6_rcv counts it. */

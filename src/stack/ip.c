@@ -222,6 +222,34 @@ static void icmp_error_to_ping(synack_stack *st, const ipv4_hdr *ip, const icmp_
     (void)ping_err(st, &e);
 }
 
+/* The quote names a UDP datagram we sent (its IP header and at least its UDP header): its
+ * socket hears of it (Linux's __udp4_lib_err), and a Fragmentation Needed lowers the path
+ * MTU for later datagrams whether or not a socket hears it. */
+static void icmp_error_to_udp(synack_stack *st, const ipv4_hdr *ip, const icmp_msg *m, size_t ihl)
+{
+    const uint8_t *q = m->payload;
+    const uint8_t *t = q + ihl;
+    uint8_t quote[8];
+    udp_err_quote(quote, t, m->payload_len - ihl);
+    ping_error e = {.type = m->type,
+                    .code = m->code,
+                    .ours = {.v4 = rd32(q + 12), .port = rd16(t)},
+                    .theirs = {.v4 = rd32(q + 16), .port = rd16(t + 2)},
+                    .offender = {.v4 = ip->src},
+                    .echo = quote};
+    if (e.ours.v4 != st->cfg.netif.addr && !udp_catch_all_takes(st, e.ours.v4)) {
+        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
+        return;
+    }
+    if (m->type == ICMP_PARAM_PROBLEM)
+        e.info = m->rest >> 24; /* the pointer, as Linux's icmp_unreach reports it */
+    if (m->type == ICMP_DEST_UNREACH && m->code == ICMP_CODE_FRAG_NEEDED) {
+        e.info = m->rest & 0xffff;
+        ip_pmtu_report(st, e.theirs.v4, e.info, rd16(q + 2));
+    }
+    udp_icmp_input(st, &e);
+}
+
 /* local: the error is our own, about a next hop that never answered (ip_link_failure). */
 static void icmp_error_to_tcp(synack_stack *st, const ipv4_hdr *ip, const icmp_msg *m, int local)
 {
@@ -236,28 +264,21 @@ static void icmp_error_to_tcp(synack_stack *st, const ipv4_hdr *ip, const icmp_m
         icmp_error_to_ping(st, ip, m, ihl);
         return;
     }
-    if (m->type == ICMP_PARAM_PROBLEM) { /* only an echo socket hears of one */
+    if (q[9] == IP_PROTO_UDP && ihl >= IPV4_HDR_LEN && n >= ihl + 8) {
+        icmp_error_to_udp(st, ip, m, ihl);
+        return;
+    }
+    if (m->type == ICMP_PARAM_PROBLEM) { /* only echo and UDP sockets hear of one */
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ignored");
         return;
     }
-    if (ihl < IPV4_HDR_LEN || n < ihl + 8 || (q[9] != IP_PROTO_TCP && q[9] != IP_PROTO_UDP)) {
+    if (ihl < IPV4_HDR_LEN || n < ihl + 8 || q[9] != IP_PROTO_TCP) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-bad-quote");
         return;
     }
     uint32_t src = (uint32_t)q[12] << 24 | (uint32_t)q[13] << 16 | (uint32_t)q[14] << 8 | q[15];
     uint32_t dst = (uint32_t)q[16] << 24 | (uint32_t)q[17] << 16 | (uint32_t)q[18] << 8 | q[19];
     const uint8_t *t = q + ihl;
-    if (q[9] == IP_PROTO_UDP) {
-        if (src != st->cfg.netif.addr && !udp_catch_all_takes(st, src)) {
-            stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-not-ours");
-            return;
-        }
-        if (m->type == ICMP_DEST_UNREACH && m->code == ICMP_CODE_FRAG_NEEDED)
-            ip_pmtu_report(st, dst, m->rest & 0xffff, (uint32_t)q[2] << 8 | q[3]);
-        udp_icmp_input(st, m->type, m->code, src, dst, (uint16_t)((uint16_t)t[0] << 8 | t[1]),
-                       (uint16_t)((uint16_t)t[2] << 8 | t[3]));
-        return;
-    }
     tcp_icmp_err e = {
         .type = m->type,
         .code = m->code,

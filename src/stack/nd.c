@@ -248,6 +248,10 @@ static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pk
         ping_link_failure(st, pkt, len); /* Linux: Address Unreachable, from us */
         return;
     }
+    if (len >= IPV6_HDR_LEN && (pkt[6] == IP_PROTO_UDP || pkt[6] == IP_PROTO_FRAGMENT)) {
+        udp6_link_failure(st, pkt, len); /* as an echo request's, with IPV6_RECVERR */
+        return;
+    }
     if (len < IPV6_HDR_LEN + 8 || pkt[6] != IP_PROTO_TCP)
         return;
     const uint8_t *t = pkt + IPV6_HDR_LEN;

@@ -1029,11 +1029,11 @@ static int set_int_knob(tcp_knobs *k, int level, int name, int v, tcp_knob *whic
     }
 }
 
-/* IP_RECVERR / IPV6_RECVERR: only echo sockets have ICMP errors to queue (UDP sockets
- * report them as the pending error only). Clearing it empties nothing, as Linux's. */
+/* IP_RECVERR / IPV6_RECVERR: only UDP and echo sockets have ICMP errors to queue (TCP
+ * reports them as its soft error). Clearing it empties nothing, as Linux's. */
 static int set_recverr(synack_sock *so, int v)
 {
-    if (!so->udp || !so->udp->ping)
+    if (!so->udp)
         return -ENOPROTOOPT;
     so->udp->recverr = v != 0;
     return 0;
@@ -1339,7 +1339,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
         }
     }
     if (level == SYNACK_IPPROTO_IPV6) {
-        if (so->v6 && name == SYNACK_IPV6_RECVERR && so->udp && so->udp->ping)
+        if (so->v6 && name == SYNACK_IPV6_RECVERR && so->udp)
             return put_int(val, len, so->udp->recverr);
         if (so->v6 && name == SYNACK_IPV6_UNICAST_HOPS)
             return put_int(val, len, k->hops6 >= 0 ? k->hops6 : ip6_hop_limit(st));
@@ -1352,7 +1352,7 @@ int synack_getsockopt(synack_stack *st, int s, int level, int name, void *val, s
     if (level == IPPROTO_IP) {
         switch (name) {
         case SYNACK_IP_RECVERR:
-            if (!so->udp || !so->udp->ping)
+            if (!so->udp)
                 return -ENOPROTOOPT;
             return put_ip_int(val, len, so->udp->recverr);
         case IP_TOS:

@@ -6,8 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "stack/errqueue.h"
-#include "stack/ready.h"
 #include "udp/udp.h"
 #include "util/sockdefs.h"
 #include "wire/bytes.h"
@@ -79,47 +77,6 @@ int ping_input(synack_stack *st, const sock_addr *from, const sock_addr *to, con
     return 1;
 }
 
-#ifndef EREMOTEIO
-#define EREMOTEIO EIO
-#endif
-
-/* Linux's ping_err: the errno an error about an echo request stands for, and whether it is
- * hard. ICMP's table is UDP's but for Parameter Problem (hard EPROTO), a Time Exceeded or
- * anything else (soft EHOSTUNREACH) and Fragmentation Needed (hard EMSGSIZE unless the
- * socket lets its requests be fragmented, then nothing: only the path MTU changes). */
-static int err_of(const synack_sock *so, const ping_error *e, int *hard)
-{
-    if (e->ours.v6)
-        return icmp6_errno(e->type, e->code, hard);
-    *hard = 0;
-    switch (e->type) {
-    case ICMP_DEST_UNREACH:
-        if (e->code == ICMP_CODE_FRAG_NEEDED) {
-            *hard = so->knobs.pmtudisc != IP_PMTUDISC_DONT;
-            return *hard ? EMSGSIZE : 0;
-        }
-        if (e->code > 15)
-            return EHOSTUNREACH;
-        return icmp_errno(e->type, e->code, hard);
-    case ICMP_PARAM_PROBLEM:
-        *hard = 1;
-        return EPROTO;
-    default:
-        return EHOSTUNREACH;
-    }
-}
-
-static void put_offender(synack_sock_err *r, const sock_addr *a)
-{
-    if (a->v6) {
-        r->offender.sin6.sin6_family = SYNACK_AF_INET6;
-        memcpy(r->offender.sin6.sin6_addr.s6_bytes, a->a6, 16);
-    } else {
-        r->offender.sin.sin_family = SYNACK_AF_INET;
-        wr32((uint8_t *)&r->offender.sin.sin_addr.s_addr, a->v4);
-    }
-}
-
 int ping_err(synack_stack *st, const ping_error *e)
 {
     /* the request's identifier is our "port"; the reply would come from its destination */
@@ -128,33 +85,7 @@ int ping_err(synack_stack *st, const ping_error *e)
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ping-no-socket");
         return 0;
     }
-    synack_sock *so = &st->socks[s];
-    udp_sock *u = so->udp;
-    int hard;
-    int err = err_of(so, e, &hard);
-    if (!err) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ping-ignored");
-        return 1;
-    }
-    if (u->recverr) {
-        synack_sock_err r;
-        memset(&r, 0, sizeof(r));
-        r.ee_errno = (uint32_t)err;
-        r.ee_origin = e->ours.v6 ? SYNACK_SO_EE_ORIGIN_ICMP6 : SYNACK_SO_EE_ORIGIN_ICMP;
-        r.ee_type = e->type;
-        r.ee_code = e->code;
-        r.ee_info = e->info;
-        put_offender(&r, &e->offender);
-        memcpy(r.quote, e->echo, sizeof(r.quote));
-        if (sock_errq_push(st, s, &r) != 0)
-            stack_drop(st, NULL, SYNACK_CTR_NoMemory, "no-memory");
-    } else if (!hard || !udp_connected(u)) {
-        /* Linux: without IP_RECVERR only a hard error about a connected socket's peer */
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-ping-ignored");
-        return 1;
-    }
-    u->err = err;
-    sock_ready_raise(st, s, POLLERR);
+    (void)udp_sock_err(st, s, e);
     return 1;
 }
 

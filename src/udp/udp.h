@@ -113,9 +113,6 @@ int udp_peer(const synack_sock *so, sock_addr *peer);
 int udp_catch_all_takes(const synack_stack *st, uint32_t dst);
 /* A UDP datagram for us; pkt is its IPv4 datagram (for the ICMP quote). */
 int udp_input(synack_stack *st, const ipv4_hdr *ip, const uint8_t *pkt, int csum_ok);
-/* An ICMP error quoting a UDP datagram of ours (RFC 1122 4.1.3.3). */
-void udp_icmp_input(synack_stack *st, uint8_t type, uint8_t code, uint32_t src, uint32_t dst,
-                    uint16_t sport, uint16_t dport);
 /* The errno an ICMP error (type, code) stands for; *hard: whether it reaches a socket
  * without IP_RECVERR (Linux's icmp_err_convert). 0: none. */
 int icmp_errno(uint8_t type, uint8_t code, int *hard);
@@ -132,9 +129,6 @@ int udp6_catch_all_takes(const synack_stack *st, const ipv6_addr *dst);
  * whole packet, for the ICMPv6 quote). */
 int udp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *seg, size_t len,
                const uint8_t *pkt, size_t pkt_len, int csum_ok);
-/* An ICMPv6 error (as the ICMP type and code it stands for) quoting a datagram of ours. */
-void udp6_icmp_input(synack_stack *st, uint8_t type, uint8_t code, const uint8_t src[16],
-                     const uint8_t dst[16], uint16_t sport, uint16_t dport);
 /* The same for ICMPv6 (Linux's icmpv6_err_convert). */
 int icmp6_errno(uint8_t type, uint8_t code, int *hard);
 /* Sends one datagram over IPv6 from src:sport to dst:dport (fragmented at the source past
@@ -147,6 +141,35 @@ int udp6_unreach(synack_stack *st, const sock_addr *client, const sock_addr *dst
  * -ENOBUFS, counted. */
 int udp_enqueue(synack_stack *st, int s, const sock_addr *src, const sock_addr *dst,
                 const uint8_t *data, uint32_t len, uint8_t ttl);
+
+/* --- ICMP(v6) errors about what a UDP or echo socket sent (udp_err.c) --- */
+/* An ICMP(v6) error about a datagram or echo request we sent. */
+typedef struct ping_error {
+    uint8_t type, code;  /* the error's, in its own family's numbering */
+    uint32_t info;       /* ee_info as Linux gives it: an MTU, a pointer, or 0 */
+    sock_addr ours;      /* the datagram's source and port (echo: the identifier) */
+    sock_addr theirs;    /* its destination and port */
+    sock_addr offender;  /* who sent the error (us, for a failed neighbor resolution) */
+    const uint8_t *echo; /* the record's 8-byte quote: an echo request from its ICMP header
+                            on, a UDP datagram's payload after its header (zero-padded) */
+} ping_error;
+/* The errno e stands for on socket so, *hard: whether a socket without IP_RECVERR hears
+ * it (Linux's icmp_err_convert, as __udp4_lib_err, __udp6_lib_err, ping_err use it). */
+int udp_err_errno(const synack_sock *so, const ping_error *e, int *hard);
+/* Hands e to UDP or echo socket s: on its error queue with IP_RECVERR / IPV6_RECVERR, and
+ * the pending error (next send or recv, once) when that is set or the error is hard and
+ * the socket connected. Returns whether the socket heard it. */
+int udp_sock_err(synack_stack *st, int s, const ping_error *e);
+/* An ICMP error quoting a UDP datagram of ours (RFC 1122 4.1.3.3). */
+void udp_icmp_input(synack_stack *st, const ping_error *e);
+/* An ICMPv6 error quoting a UDP datagram of ours. */
+void udp6_icmp_input(synack_stack *st, const ping_error *e);
+/* The 8-byte quote of a UDP datagram (udp, avail bytes of it quoted): its payload. */
+void udp_err_quote(uint8_t out[8], const uint8_t *udp, size_t avail);
+/* An IPv6 UDP datagram (or its first fragment) we sent whose neighbor never answered
+ * (RFC 4861 7.2.2): with IPV6_RECVERR its socket hears Address Unreachable from us, as
+ * Linux's. Anything else (a later fragment, another protocol) is ignored. */
+void udp6_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 
 /* --- ICMP(v6) echo sockets (ping.c) --- */
 /* The echo socket a reply to id from src goes to, or -1. */
@@ -161,15 +184,6 @@ int ping_check(const synack_sock *so, const sock_addr *d, const uint8_t *buf, si
  * ttl; to->port is its identifier. Returns whether a socket took it. */
 int ping_input(synack_stack *st, const sock_addr *from, const sock_addr *to, const uint8_t *msg,
                size_t len, uint8_t ttl);
-/* An ICMP(v6) error about an echo request we sent (Linux's ping_err). */
-typedef struct ping_error {
-    uint8_t type, code;  /* the error's, in its own family's numbering */
-    uint32_t info;       /* ee_info as Linux gives it: an MTU, a pointer, or 0 */
-    sock_addr ours;      /* the request's source; port: its identifier */
-    sock_addr theirs;    /* the request's destination */
-    sock_addr offender;  /* who sent the error (us, for a failed neighbor resolution) */
-    const uint8_t *echo; /* the quoted request from its ICMP header on: at least 8 bytes */
-} ping_error;
 /* Hands the error to the echo socket whose request it quotes: on its error queue with
  * IP_RECVERR / IPV6_RECVERR, as the pending error (next recv) when that is set or the
  * error is hard and the socket connected. Returns whether a socket took it. */

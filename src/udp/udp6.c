@@ -115,27 +115,15 @@ int icmp6_errno(uint8_t type, uint8_t code, int *hard)
     }
 }
 
-void udp6_icmp_input(synack_stack *st, uint8_t type, uint8_t code, const uint8_t src[16],
-                     const uint8_t dst[16], uint16_t sport, uint16_t dport)
+void udp6_icmp_input(synack_stack *st, const ping_error *e)
 {
-    int hard;
-    int err = icmp6_errno(type, code, &hard);
     /* the datagram's sender is the socket that would receive the reply */
-    sock_addr ours = {.v6 = 1, .port = sport}, theirs = {.v6 = 1, .port = dport};
-    memcpy(ours.a6, src, 16);
-    memcpy(theirs.a6, dst, 16);
-    int s = udp_lookup_any(st, &ours, &theirs);
+    int s = udp_lookup_any(st, &e->ours, &e->theirs);
     if (s < 0) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-udp-no-socket");
         return;
     }
-    synack_sock *so = &st->socks[s];
-    if (!err || !hard || !udp_connected(so->udp)) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp6-udp-ignored");
-        return;
-    }
-    so->udp->err = err;
-    sock_ready_raise(st, s, POLLERR);
+    (void)udp_sock_err(st, s, e);
 }
 
 /* The MTU a datagram to dst is sized to: the path's, or with IP_PMTUDISC_PROBE/OMIT the

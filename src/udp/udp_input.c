@@ -226,29 +226,14 @@ int icmp_errno(uint8_t type, uint8_t code, int *hard)
     return tab[code].err;
 }
 
-void udp_icmp_input(synack_stack *st, uint8_t type, uint8_t code, uint32_t src, uint32_t dst,
-                    uint16_t sport, uint16_t dport)
+void udp_icmp_input(synack_stack *st, const ping_error *e)
 {
-    int hard;
-    int err = icmp_errno(type, code, &hard);
-    if (type == ICMP_DEST_UNREACH && code == ICMP_CODE_FRAG_NEEDED)
-        return; /* the path MTU, recorded by the caller for later sends */
     /* the datagram's sender: the socket that would receive the reply, so our end is the
      * lookup's destination */
-    uint32_t ours = src, theirs = dst;
-    uint16_t our_port = sport, their_port = dport;
-    int s = udp_lookup(st, ours, our_port, theirs, their_port);
+    int s = udp_lookup(st, e->ours.v4, e->ours.port, e->theirs.v4, e->theirs.port);
     if (s < 0) {
         stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-udp-no-socket");
         return;
     }
-    synack_sock *so = &st->socks[s];
-    /* Linux (without IP_RECVERR): only hard errors, and only on a connected socket, whose
-     * association the error is about. */
-    if (!err || !hard || !udp_connected(so->udp)) {
-        stack_drop(st, NULL, SYNACK_CTR_COUNT, "icmp-udp-ignored");
-        return;
-    }
-    so->udp->err = err;
-    sock_ready_raise(st, s, POLLERR);
+    (void)udp_sock_err(st, s, e);
 }

@@ -4,7 +4,8 @@
 # namespace, 2001:db8::2 beside the kernel's 2001:db8::1. socat's UDP6 datagrams echoed by
 # a synack AF_INET6 datagram socket; a 3000-byte datagram synack fragments at the source
 # (RFC 8200 4.5) that the kernel reassembles and checks; a closed port both ways (ICMPv6
-# port unreachable: ECONNREFUSED on the connected sockets). Skips (77) without root or
+# port unreachable: ECONNREFUSED on the connected sockets, and an error-queue record on an
+# unconnected synack socket with IPV6_RECVERR). Skips (77) without root or
 # namespaces.
 source "$(dirname "$0")/lib/common.bash"
 source "$(dirname "$0")/lib/v6.bash"
@@ -68,6 +69,12 @@ nsx "$WORK/v6peer" "$TAP" "$S6" udpsend "$K6" 9999 10 >"$WORK/refused.out" 2>"$W
 grep -q ECONNREFUSED "$WORK/refused.out" ||
     fail "synack -> closed kernel port: $(cat "$WORK/refused.out" "$WORK/refused.err")"
 log "synack -> kernel, closed port: ECONNREFUSED"
+nsx "$WORK/v6peer" "$TAP" "$S6" udperrq "$K6" 9999 >"$WORK/errq.out" 2>"$WORK/errq.err" ||
+    fail "synack IPV6_RECVERR, closed kernel port: $(cat "$WORK/errq.out" "$WORK/errq.err")"
+want="errqueue ECONNREFUSED origin 3 type 1 code 4 offender $K6 quote abcdefgh"
+grep -qxF "$want" "$WORK/errq.out" ||
+    fail "synack IPV6_RECVERR: want '$want', got: $(cat "$WORK/errq.out")"
+log "synack -> kernel, closed port, IPV6_RECVERR: the kernel's port unreachable queued"
 bg quiet "$WORK/v6peer" "$TAP" "$S6" udpecho 7 1
 Q_PID=$BG_PID
 wait_for "$WORK/quiet.out" listening

@@ -319,10 +319,13 @@ static void test_recverr_v4(void **state)
     assert_int_equal(synack_recv_errqueue(w.st[0], s, &r), -EAGAIN);
     assert_int_equal(recv1(&w, s), -EAGAIN);
 
-    /* the option is an echo socket's: UDP reports ICMP errors as the pending error only */
+    /* UDP sockets take the option too (test_udp_err.c); TCP ones do not */
     int u = synack_socket(w.st[0], SYNACK_SOCK_DGRAM);
     assert_int_equal(
-        synack_setsockopt(w.st[0], u, SYNACK_IPPROTO_IP, SYNACK_IP_RECVERR, &one, sizeof(one)),
+        synack_setsockopt(w.st[0], u, SYNACK_IPPROTO_IP, SYNACK_IP_RECVERR, &one, sizeof(one)), 0);
+    int t = synack_socket(w.st[0], SYNACK_SOCK_STREAM);
+    assert_int_equal(
+        synack_setsockopt(w.st[0], t, SYNACK_IPPROTO_IP, SYNACK_IP_RECVERR, &one, sizeof(one)),
         -ENOPROTOOPT);
     w_free(&w);
 }

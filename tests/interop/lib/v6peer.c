@@ -24,6 +24,11 @@
  *                                       connected to [DST6]:PORT (fragmented past the MTU);
  *                                       prints "sent", or the errno name an ICMPv6 error
  *                                       gave the socket within 2 s (e.g. ECONNREFUSED)
+ *   v6peer DEV ADDR6 udperrq DST6 PORT  10 bytes from an unconnected socket with
+ *                                       IPV6_RECVERR to [DST6]:PORT; prints the error-queue
+ *                                       record of the ICMPv6 error about it ("errqueue
+ *                                       ECONNREFUSED origin 3 type 1 code 4 offender A
+ *                                       quote abcdefgh"), or "no error queued" (exit 1)
  *   v6peer DEV ADDR6 ping DST N         N echo requests to DST from an echo socket, 200 ms
  *                                       apart (v6peer_ping.c): ICMPv6, or ICMP from
  *                                       192.0.2.2 for an IPv4 DST; prints "ping K of N
@@ -246,6 +251,8 @@ int main(int argc, char **argv)
         rc = udp_echo((uint16_t)atoi(argv[4]), atoi(argv[5]));
     else if (strcmp(mode, "udpsend") == 0 && argc >= 7)
         rc = udp_send(argv[4], (uint16_t)atoi(argv[5]), (size_t)atol(argv[6]));
+    else if (strcmp(mode, "udperrq") == 0 && argc >= 6)
+        rc = udp_errq(argv[4], (uint16_t)atoi(argv[5]));
     else if (strcmp(mode, "ping") == 0 && argc >= 6)
         rc = ping6(argv[4], atoi(argv[5]));
     else

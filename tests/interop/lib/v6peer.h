@@ -37,6 +37,7 @@ int send_file(const char *dst, uint16_t port, const char *in);
 int conns(const char *dst, uint16_t port, unsigned count, const char *mode);
 int udp_echo(uint16_t port, int count);
 int udp_send(const char *dst, uint16_t port, size_t size);
+int udp_errq(const char *dst, uint16_t port);
 int ping6(const char *dst, int count);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* v6peer's UDP modes (udp6_tap.sh): an echo on [::]:PORT and one datagram sent to a peer,
- * fragmented at the source when it is over the path MTU. */
+/* v6peer's UDP modes (udp6_tap.sh): an echo on [::]:PORT, one datagram sent to a peer,
+ * fragmented at the source when it is over the path MTU, and one whose ICMPv6 error is
+ * read from the error queue (IPV6_RECVERR). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,4 +62,39 @@ int udp_send(const char *dst, uint16_t port, size_t size)
     }
     printf("sent\n");
     return 0;
+}
+
+int udp_errq(const char *dst, uint16_t port)
+{
+    static const char msg[] = "abcdefghij";
+    struct synack_sockaddr_in6 to;
+    if (parse6(dst, port, &to) != 0)
+        return 2;
+    int s = synack_socket_domain(st, SYNACK_AF_INET6, SYNACK_SOCK_DGRAM);
+    int one = 1;
+    if (s < 0 ||
+        synack_setsockopt(st, s, SYNACK_IPPROTO_IPV6, SYNACK_IPV6_RECVERR, &one, sizeof(one)) != 0)
+        return 2;
+    uint64_t t_start = synack_loop_clock();
+    ssize_t n = -EAGAIN;
+    while (n == -EAGAIN && step())
+        n = synack_sendto(st, s, msg, 10, 0, (struct sockaddr *)&to, sizeof(to));
+    if (n != 10) {
+        printf("send: %s\n", errname((int)-n));
+        return 1;
+    }
+    /* unconnected: only the error queue hears of it, within 2 s or never */
+    synack_sock_err r;
+    while (synack_loop_clock() - t_start < 2000000ull && step()) {
+        if (synack_recv_errqueue(st, s, &r) != 0)
+            continue;
+        char who[64];
+        inet_ntop(AF_INET6, r.offender.sin6.sin6_addr.s6_bytes, who, sizeof(who));
+        printf("errqueue %s origin %u type %u code %u offender %s quote %.8s\n",
+               errname((int)r.ee_errno), r.ee_origin, r.ee_type, r.ee_code, who,
+               (const char *)r.quote);
+        return 0;
+    }
+    printf("no error queued\n");
+    return 1;
 }
