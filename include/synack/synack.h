@@ -964,7 +964,7 @@ int synack_addr6_list(synack_stack *st, synack_addr6_info *out, size_t max);
     X(Icmp6OutRouterSolicits) X(Icmp6InRaMtuIgnored) X(Ip6DadLoopedBack)                  \
     X(Icmp6OutGroupMembResponses) X(Icmp6OutGroupMembReductions)                          \
     X(Icmp6InGroupMembResponses) X(Ip6AddrListFull) \
-    X(ArpProbes) X(ArpNudFailures)
+    X(ArpProbes) X(ArpNudFailures) X(TCPIcmpRtoReverts)
 /* clang-format on */
 
 typedef enum synack_counter {

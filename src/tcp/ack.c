@@ -119,6 +119,7 @@ int tcp_ack_advance(tcp_conn *c, uint32_t ack)
         tcp_rtt_sample(c, (uint32_t)(st->now - c->x->rtt_start));
     }
     c->backoff = 0;
+    c->x->rto_reverted = 0; /* the run of timeouts is over */
     c->x->persist_backoff = 0;
     c->tlp_out = 0; /* new data acknowledged: the next tail may be probed again */
     if (c->in_recovery) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ICMP errors about segments we sent: RFC 1122 4.2.3.9 (soft and hard errors), RFC 5927
  * (validation against blind attacks), RFC 1191 (Path MTU Discovery: fragmentation
- * needed). ip.c parses the quoted datagram and calls tcp_icmp_input(). */
+ * needed), RFC 6069 (an unreachable undoes an RTO backoff). ip.c parses the quoted
+ * datagram and calls tcp_icmp_input(). */
 #include <errno.h>
 #include <stddef.h>
 
@@ -136,6 +137,11 @@ void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e)
     /* RFC 1122 4.2.3.9 soft error (RFC 5927 5.2: hard errors in synchronized states too):
      * keep going, remember it for the application and for a later timeout. */
     c->soft_error = (int16_t)err;
+    /* RFC 6069 4, with Linux's codes: net or host unreachable for IPv4, "no route" (mapped
+     * to code 0) for IPv6, about the segment at SND.UNA. */
+    if (e->type == ICMP_DEST_UNREACH && e->seq == c->snd_una &&
+        (e->code == 0 || (e->code == 1 && !tcp_ep_v6(&e->ep))))
+        tcp_rto_revert(c);
 }
 
 int tcp_timeout_error(const tcp_conn *c)

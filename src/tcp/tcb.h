@@ -100,6 +100,7 @@ typedef struct tcp_xfer {
                                          log, so request/response traffic does not allocate per
                                          exchange); 0 while busy */
     uint64_t first_rexmit_at;         /* when the current run of retransmissions started */
+    uint64_t rexmit_sent_at;          /* when the last timeout resent SND.UNA (RFC 6069) */
     uint32_t rtt_seq;                 /* the sequence number being timed (while rtt_timing) */
     uint32_t dupacks;                 /* duplicate ACKs in a row, RFC 5681 */
     uint32_t limited_xmit;            /* bytes beyond cwnd that RFC 3042 limited transmit allows
@@ -141,6 +142,8 @@ typedef struct tcp_xfer {
                                          the window that ends at cwnd_usage_seq */
     uint32_t cwnd_usage_seq;          /* snd_nxt when that window began */
     uint8_t cwnd_limited;             /* the flight filled cwnd in that window */
+    uint8_t rto_reverted;             /* an ICMP unreachable undid an RTO backoff in this run of
+                                         timeouts (RFC 6069): it ends by time, not by count */
     uint32_t ack_rtt;                 /* cfg.hystart_linux: the round trip the ACK being
                                          processed measured, for the controller once SND.UNA
                                          has moved (0: none) */

@@ -448,6 +448,9 @@ void tcp_chrono_read(const tcp_conn *c, uint64_t us[TCP_CHRONO_N - 1]);
 tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now);
 /* RTO with exponential backoff, clamped to rto_max. */
 uint64_t tcp_rto_backed_off(const tcp_conn *c);
+/* RFC 6069: an ICMP unreachable quoting SND.UNA resent by a timeout undoes one backoff
+ * and re-arms the timer (or retransmits now); TCP_FREED if that ended the connection. */
+tcp_ret tcp_rto_revert(tcp_conn *c);
 void tcp_arm_rexmit(tcp_conn *c);
 void tcp_arm_keepalive(tcp_conn *c);
 
@@ -715,7 +718,8 @@ typedef struct tcp_icmp_err {
 } tcp_icmp_err;
 /* Validates the error against the connection (RFC 5927 4.1) and acts on it: a smaller
  * path MTU lowers snd_mss; a hard error, or a local one, aborts a connection in SYN-SENT;
- * any other error is recorded as the connection's soft error. */
+ * any other error is recorded as the connection's soft error, and a net or host
+ * unreachable about SND.UNA undoes one RTO backoff (RFC 6069). */
 void tcp_icmp_input(synack_stack *st, const tcp_icmp_err *e);
 /* The error a timed-out connection reports: its soft error if any, else -ETIMEDOUT. */
 int tcp_timeout_error(const tcp_conn *c);

@@ -31,7 +31,7 @@ static int tlp_state(synack_tcp_state s)
 static uint64_t tlp_pto(const tcp_conn *c, uint64_t rto)
 {
     if (!(c->st->cfg.tail_loss_probe || tcp_rack_on(c)) || c->tlp_out || c->in_recovery ||
-        c->backoff || !c->srtt_us || !tlp_state(c->state))
+        c->backoff || (c->x && c->x->rto_reverted) || !c->srtt_us || !tlp_state(c->state))
         return 0;
     uint64_t pto = 2ull * c->srtt_us;
     if (c->snd_max - c->snd_una <= c->snd_mss)
@@ -122,6 +122,19 @@ static void emit_timer(tcp_conn *c, tcp_timer t, uint32_t n)
     stack_emit(c->st, &ev);
 }
 
+/* How long after its first timeout a run of retransmissions gives up with nothing
+ * reverted: the time data_retries timeouts in a row take, each RTO doubled (RFC 6298 5.5). */
+static uint64_t giveup_after(const tcp_conn *c)
+{
+    uint64_t max = c->st->cfg.rto_max_us;
+    uint64_t rto = c->rto_us, total = 0;
+    for (uint32_t i = 1; i <= c->st->cfg.data_retries; i++) {
+        rto = rto < max ? rto * 2 : max;
+        total += rto < max ? rto : max;
+    }
+    return total;
+}
+
 static tcp_ret on_rexmit(tcp_conn *c)
 {
     synack_stack *st = c->st;
@@ -136,7 +149,9 @@ static tcp_ret on_rexmit(tcp_conn *c)
         c->tlp_armed = 0;
         return TCP_DONE;
     }
-    if (c->backoff == 0)
+    /* The first timeout of a run: none yet, and none undone to zero by RFC 6069. */
+    int first = c->backoff == 0 && !c->x->rto_reverted;
+    if (first)
         c->x->first_rexmit_at = st->now;
     if (c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED) {
         uint32_t syn_limit = c->knobs && c->knobs->syncnt ? c->knobs->syncnt : cfg->syn_retries;
@@ -166,6 +181,10 @@ static tcp_ret on_rexmit(tcp_conn *c)
     if (c->snd_una == c->snd_max)
         return TCP_DONE; /* nothing outstanding any more */
     int expired = c->backoff >= cfg->data_retries;
+    /* RFC 6069 4: a reverted backoff leaves the count behind the time spent, so the run
+     * then ends when the unreverted one would have (Linux counts tcp_retries2 in time). */
+    if (c->x->rto_reverted && st->now - c->x->first_rexmit_at >= giveup_after(c))
+        expired = 1;
     if (tcp_user_timeout_us(c) && st->now - c->x->first_rexmit_at >= tcp_user_timeout_us(c))
         expired = 1;
     if (expired) {
@@ -179,7 +198,7 @@ static tcp_ret on_rexmit(tcp_conn *c)
     stack_count(st, SYNACK_CTR_TCPTimeouts);
     /* RFC 5681 3.1 / RFC 6582 4: a timeout ends recovery and collapses the window; only
      * the first timeout of a run halves ssthresh. */
-    if (c->backoff == 0)
+    if (first)
         c->cc->on_rto(c);
     else
         c->cwnd = c->snd_mss;
@@ -188,8 +207,9 @@ static tcp_ret on_rexmit(tcp_conn *c)
     c->x->limited_xmit = 0;
     c->x->snd_recover = c->snd_max;
     c->backoff++;
+    c->x->rexmit_sent_at = st->now;
     tcp_mtu_on_rto(c);
-    if (tcp_rack_on(c) && c->backoff == 1) {
+    if (tcp_rack_on(c) && first) {
         /* RFC 8985 6.3: RACK marks lost what was sent long enough ago and resends the
          * first; SACKed data is not sent again (output.c resends the rest as the pipe
          * allows). A second timeout in a row falls back to going back: the receiver may
@@ -336,4 +356,25 @@ tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
     tcp_timers_rearm(c);
     tcp_xfer_release(c);
     return TCP_DONE;
+}
+
+/* RFC 6069 4 (Linux's tcp_ld_RTO_revert): the unreachable quoted SND.UNA as resent by a
+ * timeout, so the path is down rather than congested: one doubling is undone, and the
+ * timer runs from that segment's departure, firing now if that time has passed. */
+tcp_ret tcp_rto_revert(tcp_conn *c)
+{
+    synack_stack *st = c->st;
+    if (!c->x || !c->backoff || c->state == SYNACK_SYN_SENT || c->state == SYNACK_SYN_RECEIVED ||
+        c->snd_una == c->snd_max)
+        return TCP_DONE;
+    c->backoff--;
+    c->x->rto_reverted = 1;
+    stack_count(st, SYNACK_CTR_TCPIcmpRtoReverts);
+    uint64_t at = c->x->rexmit_sent_at + tcp_rto_backed_off(c);
+    if (at > st->now) {
+        tcp_timer_set(c, TT_REXMIT, at);
+        return TCP_DONE;
+    }
+    tcp_timer_set(c, TT_REXMIT, st->now);
+    return tcp_timers_run(c, st->now);
 }

@@ -184,6 +184,7 @@ static const golden_counter golden[] = {
     {SYNACK_CTR_Ip6AddrListFull, 161, "Ip6AddrListFull"},
     {SYNACK_CTR_ArpProbes, 162, "ArpProbes"},
     {SYNACK_CTR_ArpNudFailures, 163, "ArpNudFailures"},
+    {SYNACK_CTR_TCPIcmpRtoReverts, 164, "TCPIcmpRtoReverts"},
 };
 
 #define GOLDEN_COUNT ((int)(sizeof(golden) / sizeof(golden[0])))
