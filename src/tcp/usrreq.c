@@ -650,7 +650,9 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->reordering = tcp_rack_reordering(c);
     /* Linux's Disorder: SACKs, duplicate ACKs or losses seen, but no recovery (yet). */
     int disorder = i->sacked || i->lost || (c->x && c->x->dupacks);
-    i->ca_state = c->in_recovery ? 3 : c->backoff ? 4 : disorder ? 1 : 0;
+    /* A timeout run stays Loss when RFC 6069 undid its backoff down to none. */
+    int loss = c->backoff || (c->x && c->x->rto_reverted);
+    i->ca_state = c->in_recovery ? 3 : loss ? 4 : disorder ? 1 : 0;
     i->snd_wscale = c->snd_wscale;
     i->rcv_wscale = c->rcv_wscale;
     i->options = (uint8_t)((c->ts_ok ? 1 : 0) | (c->sack_ok ? 2 : 0) | (c->ws_ok ? 4 : 0) |

@@ -95,7 +95,13 @@ static void test_unreachable_keeps_rto_at_base(void **state)
         expect_rexmit_at(&h, t, una);
         icmp_about(&h, i % 2 ? 0 : ICMP_CODE_HOST_UNREACH, una);
         assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPIcmpRtoReverts), i + 1);
-        assert_int_equal(fx_tcp_info(h.st, s).rto_us, RTO);
+        synack_tcp_info ti = fx_tcp_info(h.st, s);
+        assert_int_equal(ti.rto_us, RTO);
+        assert_int_equal(ti.ca_state, 4); /* still Loss, as Linux's TCP_CA_Loss */
+        assert_int_equal(ti.snd_cwnd, 1460);
+        /* the first timeout's reduction (CUBIC: 0.7 of 10 segments), not made again at
+         * each timeout whose backoff was undone */
+        assert_int_equal(ti.snd_ssthresh, 7 * 1460);
     }
     /* The path is back: the next retransmission comes a base RTO later and is answered. */
     t += RTO;
