@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -30,14 +31,15 @@
 #define MS UINT64_C(1000)
 #define RTO (200 * MS) /* the base RTO after the fixture's handshake (rto_min) */
 
-/* A router's ICMP error about the stack's segment with sequence number seq. */
-static void icmp_about(seghost *h, uint8_t code, uint32_t seq)
+/* A router's ICMP error about the stack's segment from port sport with sequence number
+ * seq. */
+static void icmp_from_port(seghost *h, uint8_t code, uint16_t sport, uint32_t seq)
 {
     uint8_t quote[28];
     ipv4_hdr q = {
         .ttl = 63, .proto = IP_PROTO_TCP, .src = SH_ADDR, .dst = SH_PEER, .frag = IPV4_FLAG_DF};
     assert_int_equal(ipv4_emit(quote, sizeof(quote), &q, 20u + 100u), IPV4_HDR_LEN);
-    wr16(quote + IPV4_HDR_LEN, PORT);
+    wr16(quote + IPV4_HDR_LEN, sport);
     wr16(quote + IPV4_HDR_LEN + 2, PPORT);
     wr32(quote + IPV4_HDR_LEN + 4, seq);
     uint8_t frame[IPV4_HDR_LEN + ICMP_HDR_LEN + sizeof(quote)];
@@ -47,6 +49,11 @@ static void icmp_about(seghost *h, uint8_t code, uint32_t seq)
     ipv4_hdr o = {.ttl = 64, .proto = IP_PROTO_ICMP, .src = 0xc6120001u, .dst = SH_ADDR};
     ipv4_emit(frame, sizeof(frame), &o, n);
     assert_int_equal(synack_input(h->st, h->now, frame, IPV4_HDR_LEN + n), 0);
+}
+
+static void icmp_about(seghost *h, uint8_t code, uint32_t seq)
+{
+    icmp_from_port(h, code, PORT, seq);
 }
 
 /* An established connection (no options) with 100 bytes sent at h->now that the peer
@@ -161,6 +168,34 @@ static void test_nothing_else_reverts(void **state)
     expect_rexmit_len_at(&h, t, una, 200);
     t += 4 * RTO;
     expect_rexmit_len_at(&h, t, una, 200);
+    sh_free(&h);
+}
+
+static void test_syn_sent_not_reverted(void **state)
+{
+    (void)state;
+    seghost h;
+    sh_init(&h, NULL);
+    int s = synack_socket(h.st, SOCK_STREAM);
+    struct sockaddr_in sin = pair_sin(SH_PEER, PPORT);
+    assert_int_equal(synack_connect(h.st, s, (struct sockaddr *)&sin, sizeof(sin)), -EINPROGRESS);
+    assert_int_equal(h.nout, 1);
+    uint64_t t = h.now + 1000 * MS; /* the initial RTO */
+    sh_run_until(&h, t);
+    assert_int_equal(h.nout, 2);
+    assert_int_equal(h.out[1].t, t);
+    uint16_t sport = h.out[0].s.sport;
+    uint32_t iss = h.out[0].s.seq;
+    /* A soft error before synchronization: the SYN keeps its backoff (Linux ends the
+     * attempt instead; synack keeps trying, RFC 5927 5.2), and nothing is reverted. */
+    icmp_from_port(&h, ICMP_CODE_HOST_UNREACH, sport, iss);
+    sh_run_until(&h, t + 2000 * MS - 1);
+    assert_int_equal(h.nout, 2);
+    sh_run_until(&h, t + 2000 * MS);
+    assert_int_equal(h.nout, 3);
+    assert_int_equal(h.out[2].s.seq, iss);
+    assert_int_equal(h.out[2].s.flags, TCP_SYN);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPIcmpRtoReverts), 0);
     sh_free(&h);
 }
 
@@ -313,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_unreachable_keeps_rto_at_base),
         cmocka_unit_test(test_unreachable_after_timer_passed_resends_at_once),
         cmocka_unit_test(test_nothing_else_reverts),
+        cmocka_unit_test(test_syn_sent_not_reverted),
         cmocka_unit_test(test_revert_does_not_extend_lifetime),
         cmocka_unit_test(test_ipv6_no_route_keeps_rto_at_base),
     };
