@@ -877,12 +877,21 @@ int synack_close(synack_stack *st, int s)
     synack_sock *so = sock_get(st, s);
     if (!so)
         return (int)ret_event(st, "close", s, -EBADF);
+    /* A connection's close with SO_LINGER {1,T>0} owes one "linger" event: now, after
+     * close's own, when nothing is left to wait for; else when the FIN is acknowledged,
+     * the connection ends or T runs out (tcp/linger.h). */
+    int lingers = so->conn && so->knobs.linger_on && so->knobs.linger_s != 0;
+    long linger = 0;
     if (so->lst)
         tcp_usr_listen_close(st, so->lst);
     else if (so->conn)
-        tcp_usr_close(so->conn); /* before the socket and the knobs it lends go */
+        linger = tcp_usr_close(so->conn, s); /* before the socket and the knobs it lends go */
     sock_release(st, s);
-    return (int)ret_event(st, "close", s, 0);
+    if (!lingers || linger == 1)
+        return (int)ret_event(st, "close", s, 0);
+    stack_app_event(st, "close", s, 0);
+    ret_event(st, "linger", s, linger);
+    return 0;
 }
 
 static int get_int(const void *val, socklen_t len, int *out)
@@ -1189,7 +1198,8 @@ int synack_setsockopt(synack_stack *st, int s, int level, int name, const void *
             return (int)ret_event(st, "setsockopt", s, -EINVAL);
         memcpy(&lg, val, sizeof(lg));
         so->knobs.linger_on = lg.l_onoff != 0;
-        so->knobs.linger_s = lg.l_linger;
+        if (lg.l_onoff) /* as Linux: turning it off keeps the time getsockopt shows */
+            so->knobs.linger_s = lg.l_linger;
         return (int)ret_event(st, "setsockopt", s, 0); /* read at close: nothing to apply */
     }
 #ifdef SO_MAX_PACING_RATE

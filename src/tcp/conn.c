@@ -10,12 +10,14 @@
 #include "tcp/txlog.h"
 #include "tcp/sack.h"
 #include "tcp/fastopen_server.h"
+#include "tcp/linger.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
 static const char *const timer_names[TT_COUNT] = {
     [TT_REXMIT] = "rexmit",       [TT_PERSIST] = "persist", [TT_DELACK] = "delack",
     [TT_KEEPALIVE] = "keepalive", [TT_2MSL] = "time-wait",  [TT_PACE] = "pace",
+    [TT_LINGER] = "linger",
 };
 
 const char *tcp_timer_name(tcp_timer t)
@@ -308,6 +310,7 @@ void tcp_set_state(tcp_conn *c, synack_tcp_state to, const char *why)
         ev.u.state.why = why;
         stack_emit(st, &ev);
     }
+    tcp_linger_state(c); /* after the state event: the wait ended with this change */
 }
 
 void tcp_conn_close(tcp_conn *c, int err, const char *why)

@@ -75,6 +75,8 @@ typedef enum tcp_timer {
     TT_KEEPALIVE, /* keepalive idle/interval, RFC 1122 4.2.3.6 */
     TT_2MSL,      /* TIME-WAIT and the orphaned FIN-WAIT-2 limit */
     TT_PACE,      /* pacing: the next data segment may leave (pacing.c) */
+    TT_LINGER,    /* SO_LINGER {1,T>0}: the time close() gave the FIN to be acknowledged
+                     (linger.c) */
     TT_COUNT
 } tcp_timer;
 
@@ -249,6 +251,8 @@ typedef struct tcp_xfer {
     uint8_t snd_urg;      /* urg: MSG_OOB was sent: snd_up is the sending mark until acked */
     uint8_t skb_head;     /* skb: index of the oldest end */
     uint8_t skb_len;      /* skb: ends held */
+    int linger_sock;      /* linger: the closed socket whose "linger" event is owed */
+    uint8_t linger_wait;  /* linger: that event is owed (TT_LINGER runs unless no limit) */
 } tcp_xfer;
 
 typedef struct tcp_conn {

@@ -653,8 +653,9 @@ void tcp_usr_shutdown(tcp_conn *c);
 /* CLOSE or ABORT (3.10.4, 3.10.5) of the socket's connection, decided here: SO_LINGER
  * {1,0} or unread data (RFC 2525 2.17) abort with RST; SYN-SENT just goes; TIME-WAIT
  * becomes a compact record; anything else sends its FIN and lives on as an orphan with a
- * copy of the socket's knobs. Call before the socket's knobs go; c may be freed. */
-void tcp_usr_close(tcp_conn *c);
+ * copy of the socket's knobs. Call before the socket's knobs go; c may be freed. Returns
+ * what tcp_linger_start does for socket `sock` (0 when the connection went at once). */
+long tcp_usr_close(tcp_conn *c, int sock);
 /* The socket options a connection applies when they change (tcp_usr_knob_changed). */
 typedef enum tcp_knob {
     TK_NODELAY,

@@ -3,6 +3,7 @@
  * (RFC 1122 4.2.3.2), keepalive (RFC 1122 4.2.3.6), TIME-WAIT and FIN-WAIT-2. */
 #include <errno.h>
 
+#include "tcp/linger.h"
 #include "tcp/rack.h"
 #include "tcp/sack.h"
 #include "tcp/tcp.h"
@@ -348,6 +349,9 @@ tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
         case TT_PACE: /* the pacer has credit for the next segment (pacing.c); no trace
                          event: it fires once per segment or two */
             tcp_output(c);
+            break;
+        case TT_LINGER:
+            tcp_linger_expired(c);
             break;
         case TT_COUNT:
             break;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tcp/rack.h"
+#include "tcp/linger.h"
 #include "tcp/tcp.h"
 #include "tcp/timewait.h"
 
@@ -521,7 +522,7 @@ void tcp_usr_shutdown(tcp_conn *c)
     tcp_output(c);
 }
 
-void tcp_usr_close(tcp_conn *c)
+long tcp_usr_close(tcp_conn *c, int sock)
 {
     synack_stack *st = c->st;
     const tcp_knobs *k = c->knobs;
@@ -537,6 +538,7 @@ void tcp_usr_close(tcp_conn *c)
     }
     c->sock = -1;
     int unread = c->x && (recvbuf_ready(&c->x->rcv) > 0 || c->x->rcv.nranges > 0);
+    long linger = 0;
     switch (c->state) {
     case SYNACK_SYN_SENT:
         tcp_conn_close(c, 0, "close");
@@ -558,8 +560,10 @@ void tcp_usr_close(tcp_conn *c)
         if (c->state == SYNACK_FIN_WAIT_2 && tcp_deadline(c, TT_2MSL) == UINT64_MAX)
             tcp_timer_set(c, TT_2MSL, st->now + st->cfg.fin_wait2_us);
         tcp_output(c);
+        linger = tcp_linger_start(c, sock, k);
         break;
     }
+    return linger;
 }
 
 int tcp_usr_knob_changed(tcp_conn *c, tcp_knob which)

@@ -49,6 +49,19 @@ static void on_event(void *ctx, const synack_event *ev)
         s->from = ev->u.state.from;
         s->to = ev->u.state.to;
         s->ep = ev->conn;
+    } else if (ev->type == SYNACK_EV_APP) {
+        if (p->napps == p->capapps) {
+            p->capapps = p->capapps ? p->capapps * 2 : 64;
+            p->apps = realloc(p->apps, p->capapps * sizeof(*p->apps));
+            if (!p->apps)
+                abort();
+        }
+        pair_app *a = &p->apps[p->napps++];
+        a->host = hc->host;
+        a->t = ev->t_us;
+        snprintf(a->call, sizeof(a->call), "%s", ev->u.app.call);
+        a->sock = ev->u.app.sock;
+        a->ret = ev->u.app.ret;
     }
 }
 
@@ -168,6 +181,7 @@ void pair_free(pair *p)
         synack_simnet_free(p->net); /* the network owns the stacks */
         free(p->segs);
         free(p->states);
+        free(p->apps);
         memset(p, 0, sizeof(*p));
         return;
     }
@@ -176,6 +190,7 @@ void pair_free(pair *p)
     synack_memlink_free(p->link);
     free(p->segs);
     free(p->states);
+    free(p->apps);
     memset(p, 0, sizeof(*p));
 }
 
@@ -355,4 +370,12 @@ int pair_drop_client_seq_once(pair *p, const pair_seg *seg, size_t n, void *ctx)
         return 1;
     }
     return 0;
+}
+
+size_t pair_next_app(const pair *p, size_t i, int host, const char *call)
+{
+    for (; i < p->napps; i++)
+        if (p->apps[i].host == host && strcmp(p->apps[i].call, call) == 0)
+            return i;
+    return p->napps;
 }

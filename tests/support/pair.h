@@ -34,6 +34,14 @@ typedef struct pair_state {
     synack_endpoints ep;   /* which connection */
 } pair_state;
 
+typedef struct pair_app {
+    int host;      /* PAIR_CLIENT or PAIR_SERVER */
+    uint64_t t;    /* when */
+    char call[16]; /* "close", "linger", ... (truncated) */
+    int sock;      /* the call's socket */
+    long ret;      /* what it returned */
+} pair_app;
+
 typedef struct pair pair;
 /* Decides per delivered segment whether to drop it (return 1). n is the index in segs. */
 typedef int (*pair_filter_fn)(pair *p, const pair_seg *seg, size_t n, void *ctx);
@@ -51,6 +59,8 @@ struct pair {
     int verbose;               /* print events (PAIR_VERBOSE=1 in the environment) */
     uint64_t counters_dummy;   /* unused */
     synack_simnet *net;        /* the simulated network (pair_init_faults), else NULL */
+    pair_app *apps;            /* every app event (socket call returned) */
+    size_t napps, capapps;     /* count and capacity */
 };
 
 /* cfg may be NULL (defaults). Both stacks get the same config except addresses, and both
@@ -86,6 +96,8 @@ void pair_seg_str(const pair_seg *s, char *buf, size_t cap);
 /* Segments from index `from` on as a '|'-joined string of "C:S." style entries
  * ("C:" or "S:" then flags, then "/len" if len>0): a compact exchange to compare. */
 void pair_flow(const pair *p, size_t from, char *buf, size_t cap);
+/* Index of the first app event of `host` for `call` at index `i` or later; p->napps if none. */
+size_t pair_next_app(const pair *p, size_t i, int host, const char *call);
 /* Did `host` pass through state `to` at some point? */
 int pair_saw_state(const pair *p, int host, synack_tcp_state to);
 /* Time of the first transition of host into `to`, or UINT64_MAX. */
