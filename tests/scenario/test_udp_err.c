@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "support/icmp_frames.h"
 #include "support/ipv6_eth_rig.h"
 #include "support/ipv6_link_rig.h"
 #include "support/ref_csum.h"
@@ -66,50 +67,14 @@ static void run(world *w)
 static size_t err4(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const uint8_t *q,
                    size_t qlen)
 {
-    uint8_t *m = f + 20;
-    m[0] = type;
-    m[1] = code;
-    wr16(m + 2, 0);
-    wr32(m + 4, rest);
-    memcpy(m + 8, q, qlen);
-    size_t n = 8 + qlen;
-    wr16(m + 2, ref_fold(ref_sum16(0, m, n)));
-    memset(f, 0, 20);
-    f[0] = 0x45;
-    wr16(f + 2, (uint16_t)(20 + n));
-    f[8] = 64;
-    f[9] = 1;
-    wr32(f + 12, V4_RTR);
-    wr32(f + 16, V4_A);
-    wr16(f + 10, ref_fold(ref_sum16(0, f, 20)));
-    return 20 + n;
+    return icmp4_error_packet(f, V4_RTR, V4_A, type, code, rest, q, qlen);
 }
 
-/* The same over IPv6 (the checksum over the pseudo-header, RFC 4443 2.3). */
+/* The same over IPv6. */
 static size_t err6(uint8_t *f, uint8_t type, uint8_t code, uint32_t rest, const uint8_t *q,
                    size_t qlen)
 {
-    uint8_t *m = f + 40;
-    m[0] = type;
-    m[1] = code;
-    wr16(m + 2, 0);
-    wr32(m + 4, rest);
-    memcpy(m + 8, q, qlen);
-    size_t n = 8 + qlen;
-    uint8_t ph[40] = {0};
-    memcpy(ph, RTR6, 16);
-    memcpy(ph + 16, IP6_RIG_ADDR[0], 16);
-    wr32(ph + 32, (uint32_t)n);
-    ph[39] = 58;
-    wr16(m + 2, ref_fold(ref_sum16(ref_sum16(0, ph, 40), m, n)));
-    memset(f, 0, 40);
-    f[0] = 0x60;
-    wr16(f + 4, (uint16_t)n);
-    f[6] = 58;
-    f[7] = 64;
-    memcpy(f + 8, RTR6, 16);
-    memcpy(f + 24, IP6_RIG_ADDR[0], 16);
-    return 40 + n;
+    return icmp6_error_packet(f, RTR6, IP6_RIG_ADDR[0], type, code, rest, q, qlen);
 }
 
 /* A UDP datagram from the far host's port 7 to A's port 5000 (IPv4, no checksum). */
