@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "support/arp_frames.h"
 #include "support/fixture.h"
 #include "support/ipv6_eth_rig.h"
 #include "synack/synack.h"
@@ -59,14 +60,8 @@ static synack_stack *new_stack(void)
  * byte by byte (RFC 826; the target hardware address zero either way). */
 static void assert_arp_request(size_t i, const uint8_t *dst, uint32_t tpa)
 {
-    uint8_t want[42] = {0};
-    memcpy(want, dst ? dst : BCAST, 6);
-    memcpy(want + 6, MAC_US, 6);
-    static const uint8_t fixed[10] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1};
-    memcpy(want + 12, fixed, 10);
-    memcpy(want + 22, MAC_US, 6);
-    wr32(want + 28, US4);
-    wr32(want + 38, tpa);
+    uint8_t want[ARP_FRAME_LEN];
+    arp_frame(want, 1, dst ? dst : BCAST, MAC_US, US4, NULL, tpa);
     assert_true(i < cap.n);
     assert_int_equal(cap.f[i].len, sizeof(want));
     assert_memory_equal(cap.f[i].b, want, sizeof(want));
@@ -76,17 +71,8 @@ static void assert_arp_request(size_t i, const uint8_t *dst, uint32_t tpa)
  * (op 1). */
 static void arp_from(synack_stack *st, uint64_t now, uint16_t op, uint32_t spa, const uint8_t *mac)
 {
-    uint8_t f[42] = {0};
-    memcpy(f, op == 1 ? BCAST : MAC_US, 6);
-    memcpy(f + 6, mac, 6);
-    static const uint8_t fixed[8] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4};
-    memcpy(f + 12, fixed, 8);
-    wr16(f + 20, op);
-    memcpy(f + 22, mac, 6);
-    wr32(f + 28, spa);
-    if (op == 2)
-        memcpy(f + 32, MAC_US, 6);
-    wr32(f + 38, US4);
+    uint8_t f[ARP_FRAME_LEN];
+    arp_frame(f, op, op == 1 ? BCAST : MAC_US, mac, spa, op == 2 ? MAC_US : NULL, US4);
     assert_int_equal(synack_input(st, now, f, sizeof(f)), 0);
     last = now;
 }
