@@ -247,8 +247,10 @@ static tcp_ret on_persist(tcp_conn *c)
     /* RFC 9293 3.8.6.1 keeps probing while the peer answers, but nobody will read what an
      * orphan waits to send: a peer holding its window shut would pin it (and its buffer)
      * for ever. Linux's tcp_probe_timer gives an orphan up after tcp_orphan_retries
-     * probes (8 by default) without a word on the wire (tcp_write_err). */
-    if (c->sock < 0 && c->x->persist_backoff >= ORPHAN_PROBES) {
+     * probes (8 by default), or sooner once the backed-off interval reaches the RTO
+     * ceiling (its !alive case), without a word on the wire (tcp_write_err). */
+    if (c->sock < 0 && (c->x->persist_backoff >= ORPHAN_PROBES ||
+                        ((uint64_t)c->rto_us << c->x->persist_backoff) >= st->cfg.rto_max_us)) {
         stack_count(st, SYNACK_CTR_TCPAbortOnTimeout);
         tcp_conn_close(c, tcp_timeout_error(c), "orphan-probe-timeout");
         return TCP_FREED;

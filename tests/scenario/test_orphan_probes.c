@@ -2,8 +2,9 @@
 /* A zero window the peer keeps shut: a connection its application still holds probes it
  * for as long as the peer answers (RFC 9293 3.8.6.1), but an orphan (closed with data
  * and its FIN still to send) is given up when its ninth probe is due, after 8 probes, as
- * Linux's tcp_probe_timer does with tcp_orphan_retries at its default: nothing more on
- * the wire, the connection CLOSED, counted as TCPAbortOnTimeout. */
+ * Linux's tcp_probe_timer does with tcp_orphan_retries at its default, or sooner when the
+ * backed-off interval reaches rto_max_us: nothing more on the wire, the connection
+ * CLOSED, counted as TCPAbortOnTimeout. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,9 +23,9 @@ static char data[8000];
 
 /* MSS 1000, RTT 10 ms: 5000 bytes sent and ACKed with window 0, 3000 more written; the
  * first probe is due one RTO (the 200 ms floor) later. */
-static int closed_window(seghost *h, uint32_t *b)
+static int closed_window(seghost *h, const synack_config *cfg, uint32_t *b)
 {
-    int s = fx_sh_sack_rtt(h, NULL, 1000, 10000, b);
+    int s = fx_sh_sack_rtt(h, cfg, 1000, 10000, b);
     assert_int_equal(synack_send(h->st, s, data, 5000, 0), 5000);
     sh_run_for(h, 10000);
     sh_send(h, FX_PEER_PORT, FX_PORT, FX_PEER_ISS + 1, *b + 5000, TCP_ACK, 0, NULL, 0, NULL);
@@ -62,7 +63,7 @@ static void test_orphan_gives_up_after_8_probes(void **state)
     (void)state;
     seghost h;
     uint32_t b;
-    int s = closed_window(&h, &b);
+    int s = closed_window(&h, NULL, &b);
     uint64_t t0 = h.now;
     size_t mark = h.nout;
     assert_int_equal(synack_close(h.st, s), 0);
@@ -91,12 +92,39 @@ static void test_orphan_gives_up_after_8_probes(void **state)
     sh_free(&h);
 }
 
+/* rto_max_us 10 s: the seventh probe would be backed off to 12.8 s, past the ceiling (Linux's
+ * !alive), so the orphan ends when it is due, after 6 probes. */
+static void test_orphan_gives_up_at_rto_ceiling(void **state)
+{
+    (void)state;
+    seghost h;
+    uint32_t b;
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.rto_max_us = 10000 * MS;
+    int s = closed_window(&h, &cfg, &b);
+    uint64_t t0 = h.now;
+    assert_int_equal(synack_close(h.st, s), 0);
+    for (int i = 0; i < 6; i++)
+        probe_answered(&h, b, probe_at(t0, i));
+    uint64_t end = probe_at(t0, 5) + 10000 * MS; /* 12.8 s capped to 10 s */
+    size_t mark = h.nout;
+    sh_run_until(&h, end - 1);
+    assert_int_equal(sh_state_time(&h, SYNACK_CLOSED, t0), UINT64_MAX);
+    sh_run_until(&h, end);
+    assert_int_equal(sh_state_time(&h, SYNACK_CLOSED, t0), end);
+    assert_int_equal(h.nout, mark);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPWinProbe), 6);
+    assert_int_equal(synack_counter_get(h.st, SYNACK_CTR_TCPAbortOnTimeout), 1);
+    sh_free(&h);
+}
+
 static void test_held_connection_keeps_probing(void **state)
 {
     (void)state;
     seghost h;
     uint32_t b;
-    int s = closed_window(&h, &b);
+    int s = closed_window(&h, NULL, &b);
     uint64_t t0 = h.now;
     for (int i = 0; i < 10; i++)
         probe_answered(&h, b, probe_at(t0, i));
@@ -122,6 +150,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orphan_gives_up_after_8_probes),
+        cmocka_unit_test(test_orphan_gives_up_at_rto_ceiling),
         cmocka_unit_test(test_held_connection_keeps_probing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
