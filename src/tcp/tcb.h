@@ -144,8 +144,9 @@ typedef struct tcp_xfer {
                                          the window that ends at cwnd_usage_seq */
     uint32_t cwnd_usage_seq;          /* snd_nxt when that window began */
     uint8_t cwnd_limited;             /* the flight filled cwnd in that window */
-    uint8_t rto_reverted;             /* an ICMP unreachable undid an RTO backoff in this run of
-                                         timeouts (RFC 6069): it ends by time, not by count */
+    uint8_t rto_reverted;             /* RTO backoffs ICMP unreachables undid in this run of
+                                         timeouts (RFC 6069; saturates): when nonzero, the run
+                                         ends by time, not by count */
     uint32_t ack_rtt;                 /* cfg.hystart_linux: the round trip the ACK being
                                          processed measured, for the controller once SND.UNA
                                          has moved (0: none) */

@@ -228,7 +228,10 @@ static tcp_ret on_rexmit(tcp_conn *c)
     return TCP_DONE;
 }
 
-static void on_persist(tcp_conn *c)
+/* Linux's tcp_orphan_retries() with the sysctl at its default 0 */
+#define ORPHAN_PROBES 8u
+
+static tcp_ret on_persist(tcp_conn *c)
 {
     synack_stack *st = c->st;
     uint32_t end = tcp_snd_data_end(c);
@@ -239,7 +242,18 @@ static void on_persist(tcp_conn *c)
         c->sws_override = 1;
         tcp_output(c);
         c->sws_override = 0;
-        return;
+        return TCP_DONE;
+    }
+    /* RFC 9293 3.8.6.1 keeps probing while the peer answers, but nobody will read what an
+     * orphan waits to send: a peer holding its window shut would pin it (and its buffer)
+     * for ever. Linux's tcp_probe_timer gives an orphan up after tcp_orphan_retries
+     * probes (8 by default), or sooner once the backed-off interval reaches the RTO
+     * ceiling (its !alive case), without a word on the wire (tcp_write_err). */
+    if (c->sock < 0 && (c->x->persist_backoff >= ORPHAN_PROBES ||
+                        ((uint64_t)c->rto_us << c->x->persist_backoff) >= st->cfg.rto_max_us)) {
+        stack_count(st, SYNACK_CTR_TCPAbortOnTimeout);
+        tcp_conn_close(c, tcp_timeout_error(c), "orphan-probe-timeout");
+        return TCP_FREED;
     }
     /* RFC 9293 3.8.6.1: probe the zero window with one byte beyond it; the peer ACKs it
      * (accepting it if the window opened), which tells us the window. Linux sends a bare
@@ -256,6 +270,7 @@ static void on_persist(tcp_conn *c)
     if (t > st->cfg.rto_max_us)
         t = st->cfg.rto_max_us;
     tcp_timer_set(c, TT_PERSIST, st->now + t);
+    return TCP_DONE;
 }
 
 static tcp_ret on_keepalive(tcp_conn *c)
@@ -321,7 +336,8 @@ tcp_ret tcp_timers_run(tcp_conn *c, uint64_t now)
                     return TCP_FREED;
                 break;
             }
-            on_persist(c);
+            if (!on_persist(c))
+                return TCP_FREED;
             break;
         case TT_DELACK:
             emit_timer(c, TT_DELACK, 1);
@@ -372,7 +388,8 @@ tcp_ret tcp_rto_revert(tcp_conn *c)
         c->snd_una == c->snd_max)
         return TCP_DONE;
     c->backoff--;
-    c->x->rto_reverted = 1;
+    if (c->x->rto_reverted < UINT8_MAX)
+        c->x->rto_reverted++;
     stack_count(st, SYNACK_CTR_TCPIcmpRtoReverts);
     uint64_t at = c->x->rexmit_sent_at + tcp_rto_backed_off(c);
     if (at > st->now) {

@@ -672,7 +672,9 @@ void tcp_usr_fill_info(const tcp_conn *c, synack_tcp_info *i)
     i->snd_wnd = c->snd_wnd;
     i->rcv_wnd = tcp_rcv_window(c);
     i->unacked = c->snd_max - c->snd_una;
-    i->retransmits = c->backoff;
+    /* Linux's icsk_retransmits: the timeouts of this run, which an RFC 6069 revert of the
+     * backoff leaves counted (tcp_ld_RTO_revert touches only icsk_backoff). */
+    i->retransmits = c->backoff + (c->x ? c->x->rto_reverted : 0);
     i->total_retrans = c->total_retrans;
     i->bytes_acked = c->bytes_acked;
     i->bytes_received = c->bytes_received;

@@ -176,6 +176,47 @@ static void test_negative_is_no_limit(void **state)
     pair_free(&p);
 }
 
+/* The orphan is given up behind the window the server keeps shut (after 8 probes, as
+ * Linux's tcp_orphan_retries): the wait, which had no time limit, ends with -ETIMEDOUT
+ * when the connection does; nothing but probes went out after close. */
+static void test_orphan_given_up_while_waiting(void **state)
+{
+    (void)state;
+    pair p;
+    int cs;
+    uint8_t data[6000] = {0};
+    synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.rcvbuf = 2048;
+    /* bare-ACK probes: a byte probe the server's buffer takes would be progress */
+    cfg.persist_bare_ack = 1;
+    fx_established(&p, &cfg, DELAY, &cs);
+    assert_int_equal(synack_send(p.st[PAIR_CLIENT], cs, data, sizeof(data), 0), (long)sizeof(data));
+    pair_run_for(&p, 1000000); /* the server's buffer is full, its window shut */
+    set_linger(&p, PAIR_CLIENT, cs, 1, -1);
+    size_t mark = p.nsegs;
+    assert_int_equal(synack_close(p.st[PAIR_CLIENT], cs), 0);
+    pair_run_for(&p, 200000000);
+    uint64_t end = pair_transition_time(&p, PAIR_CLIENT, SYNACK_ESTABLISHED, SYNACK_CLOSED);
+    assert_true(end != UINT64_MAX);
+    assert_linger_event(&p, cs, end, -ETIMEDOUT);
+    size_t probes = 0;
+    for (size_t i = mark; i < p.nsegs; i++) {
+        if (p.segs[i].from != PAIR_CLIENT)
+            continue;
+        assert_int_equal(p.segs[i].s.flags, TCP_ACK);
+        assert_int_equal(p.segs[i].s.len, 0);
+        assert_true(p.segs[i].t < end);
+        probes++;
+    }
+    /* the run of probes began before close (two then): 8 in all */
+    assert_int_equal(probes, 6);
+    assert_int_equal(synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_TCPWinProbe), 8);
+    assert_int_equal(synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_TCPAbortOnTimeout), 1);
+    assert_int_equal(synack_counter_get(p.st[PAIR_CLIENT], SYNACK_CTR_OutRsts), 0);
+    pair_free(&p);
+}
+
 /* The peer resets the connection while close waits: the event reports the connection's
  * error, when the RST arrives. */
 static void test_reset_while_waiting(void **state)
@@ -316,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_acked_before_timeout),
         cmocka_unit_test(test_timeout_with_window_closed),
         cmocka_unit_test(test_negative_is_no_limit),
+        cmocka_unit_test(test_orphan_given_up_while_waiting),
         cmocka_unit_test(test_reset_while_waiting),
         cmocka_unit_test(test_nothing_to_wait_for),
         cmocka_unit_test(test_zero_still_aborts),

@@ -122,6 +122,37 @@ static void test_unreachable_keeps_rto_at_base(void **state)
     sh_free(&h);
 }
 
+/* tcp_info.retransmits is Linux's icsk_retransmits: the timeouts of the run, which a revert
+ * of the backoff (tcp_ld_RTO_revert) does not undo, while rto_us shows the undone doubling;
+ * an ACK of new data ends the run. */
+static void test_retransmits_counts_reverted_timeouts(void **state)
+{
+    (void)state;
+    seghost h;
+    uint32_t una;
+    int s = open_and_send(&h, NULL, &una);
+    uint64_t t = h.now;
+    assert_int_equal(fx_tcp_info(h.st, s).retransmits, 0);
+    for (uint32_t i = 1; i <= 3; i++) {
+        t += RTO;
+        expect_rexmit_at(&h, t, una);
+        assert_int_equal(fx_tcp_info(h.st, s).retransmits, i);
+        icmp_about(&h, ICMP_CODE_HOST_UNREACH, una);
+        synack_tcp_info ti = fx_tcp_info(h.st, s);
+        assert_int_equal(ti.retransmits, i);
+        assert_int_equal(ti.rto_us, RTO);
+    }
+    /* no ICMP for the fourth: the backoff doubles, and the count goes on */
+    t += RTO;
+    expect_rexmit_at(&h, t, una);
+    synack_tcp_info ti = fx_tcp_info(h.st, s);
+    assert_int_equal(ti.retransmits, 4);
+    assert_int_equal(ti.rto_us, 2 * RTO);
+    sh_send(&h, PPORT, PORT, FX_PEER_ISS + 1, una + 100, TCP_ACK, 65535, NULL, 0, NULL);
+    assert_int_equal(fx_tcp_info(h.st, s).retransmits, 0);
+    sh_free(&h);
+}
+
 static void test_unreachable_after_timer_passed_resends_at_once(void **state)
 {
     (void)state;
@@ -346,6 +377,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unreachable_keeps_rto_at_base),
+        cmocka_unit_test(test_retransmits_counts_reverted_timeouts),
         cmocka_unit_test(test_unreachable_after_timer_passed_resends_at_once),
         cmocka_unit_test(test_nothing_else_reverts),
         cmocka_unit_test(test_syn_sent_not_reverted),
