@@ -270,8 +270,9 @@ static void error_to_ping(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *
 }
 
 /* An error quotes the packet that caused it from its IPv6 header on. If that was a TCP
- * segment of ours (TCP right after the fixed header, as we send it), TCP hears of it. */
-static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m)
+ * segment of ours (TCP right after the fixed header, as we send it), TCP hears of it.
+ * local: the error is our own, about a next hop that never answered (ip6_link_failure). */
+static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m, int local)
 {
     const uint8_t *q = m->payload;
     size_t n = m->payload_len;
@@ -310,7 +311,26 @@ static void error_to_tcp(synack_stack *st, const ipv6_hdr *h, const icmp6_msg *m
     memcpy(e.ep.laddr6, q + 8, 16);
     memcpy(e.ep.raddr6, q + 24, 16);
     as_icmp(m, &e);
+    e.local = (uint8_t)local;
     tcp_icmp_input(st, &e);
+}
+
+/* RFC 4861 7.2.2: a packet whose next hop never answered earns an Address Unreachable,
+ * and Linux sends it to itself (ndisc_error_report, icmp6_send): its sender hears of it
+ * as of any ICMPv6 error about it, from our own address — a TCP connection as a local
+ * EHOSTUNREACH (the end of a connect() in SYN-SENT, else the soft error), an echo or UDP
+ * socket on its error queue with IPV6_RECVERR. IPv4's counterpart is ip_link_failure. */
+void ip6_link_failure(synack_stack *st, const uint8_t *pkt, size_t len)
+{
+    if (len < IPV6_HDR_LEN || (pkt[0] >> 4) != 6)
+        return;
+    ipv6_hdr h;
+    memset(&h, 0, sizeof(h));
+    memcpy(h.src.b, pkt + 8, 16);
+    h.dst = h.src;
+    icmp6_msg m = {
+        .type = ICMP6_DEST_UNREACH, .code = ICMP6_UNREACH_ADDR, .payload = pkt, .payload_len = len};
+    error_to_tcp(st, &h, &m, 1);
 }
 
 void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t len)
@@ -366,19 +386,19 @@ void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t l
     }
     case ICMP6_DEST_UNREACH:
         stack_count(st, SYNACK_CTR_Icmp6InDestUnreachs);
-        error_to_tcp(st, h, &m);
+        error_to_tcp(st, h, &m, 0);
         return;
     case ICMP6_PACKET_TOO_BIG:
         stack_count(st, SYNACK_CTR_Icmp6InPktTooBigs);
-        error_to_tcp(st, h, &m);
+        error_to_tcp(st, h, &m, 0);
         return;
     case ICMP6_TIME_EXCEEDED:
         stack_count(st, SYNACK_CTR_Icmp6InTimeExcds);
-        error_to_tcp(st, h, &m);
+        error_to_tcp(st, h, &m, 0);
         return;
     case ICMP6_PARAM_PROBLEM:
         stack_count(st, SYNACK_CTR_Icmp6InParmProblems);
-        error_to_tcp(st, h, &m);
+        error_to_tcp(st, h, &m, 0);
         return;
     case ICMP6_ND_NS:
     case ICMP6_ND_NA:

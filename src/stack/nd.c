@@ -12,11 +12,7 @@
 #include <string.h>
 
 #include "stack/stack_impl.h"
-#include "tcp/tcp.h"
-#include "udp/udp.h"
-#include "wire/bytes.h"
 #include "wire/eth.h"
-#include "wire/icmp.h"
 #include "wire/icmpv6.h"
 
 static const ipv6_addr all_nodes = {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
@@ -235,37 +231,13 @@ static void cb_xmit(void *ctx, const uint8_t mac[6], const uint8_t *pkt, size_t 
     cb_xmit_meta(ctx, mac, pkt, len, NULL);
 }
 
-/* 7.2.2: a packet whose next hop never answered. The RFC's Destination Unreachable
- * (address unreachable) would go to ourselves, so a TCP segment's connection hears of it
- * directly, as a local EHOSTUNREACH: the end of a connect() in SYN-SENT, else the soft
- * error (RFC 1122 4.2.3.9) SO_ERROR shows and a timeout reports. */
+/* 7.2.2: a packet whose next hop never answered; its sender is told by icmp6.c. */
 static void cb_unreachable(void *ctx, const ipv6_addr *target, const uint8_t *pkt, size_t len)
 {
     (void)target;
     synack_stack *st = ctx;
     stack_drop(st, NULL, SYNACK_CTR_Ip6OutDiscards, "nd-resolution-failed");
-    if (len >= IPV6_HDR_LEN && pkt[6] == IP_PROTO_ICMPV6) {
-        ping_link_failure(st, pkt, len); /* Linux: Address Unreachable, from us */
-        return;
-    }
-    if (len >= IPV6_HDR_LEN && (pkt[6] == IP_PROTO_UDP || pkt[6] == IP_PROTO_FRAGMENT)) {
-        udp6_link_failure(st, pkt, len); /* as an echo request's, with IPV6_RECVERR */
-        return;
-    }
-    if (len < IPV6_HDR_LEN + 8 || pkt[6] != IP_PROTO_TCP)
-        return;
-    const uint8_t *t = pkt + IPV6_HDR_LEN;
-    tcp_icmp_err e = {
-        .type = ICMP_DEST_UNREACH,
-        .code = 1, /* host unreachable: EHOSTUNREACH, soft */
-        .quoted_len = (uint16_t)len,
-        .ep = {.family = SYNACK_AF_INET6, .lport = rd16(t), .rport = rd16(t + 2)},
-        .seq = rd32(t + 4),
-        .local = 1,
-    };
-    memcpy(e.ep.laddr6, pkt + 8, 16);
-    memcpy(e.ep.raddr6, pkt + 24, 16);
-    tcp_icmp_input(st, &e);
+    ip6_link_failure(st, pkt, len);
 }
 
 int ip6_nd_init(synack_stack *st)

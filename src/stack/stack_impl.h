@@ -356,6 +356,9 @@ int ip6_output_meta(synack_stack *st, const uint8_t src[16], const uint8_t dst[1
  * (type, code, rest: the MTU or pointer) quoting the invoking packet inv, subject to 2.4(e)
  * and the rate limit. inv must not point into st->txbuf. */
 void icmp6_input(synack_stack *st, const ipv6_hdr *h, const uint8_t *p, size_t len);
+/* Neighbor Discovery gave up on pkt's next hop: its sender hears Address Unreachable from
+ * ourselves (icmp6.c). */
+void ip6_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 void icmp6_send_error(synack_stack *st, const uint8_t *inv, size_t inv_len, uint8_t type,
                       uint8_t code, uint32_t rest);
 /* A destination unreachable with code from the netif's address quoting quote (len bytes: an

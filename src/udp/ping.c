@@ -88,23 +88,3 @@ int ping_err(synack_stack *st, const ping_error *e)
     (void)udp_sock_err(st, s, e);
     return 1;
 }
-
-void ping_link_failure(synack_stack *st, const uint8_t *pkt, size_t len)
-{
-    /* IPv6 only: an IPv4 next hop's failure reaches echo sockets as every other IPv4
-     * sender hears it, through ip_link_failure's Host Unreachable */
-    ping_error e = {.ours.v6 = 1};
-    size_t hl = IPV6_HDR_LEN;
-    if (len < hl + ECHO_HDR_LEN || (pkt[0] >> 4) != 6 || pkt[6] != IP_PROTO_ICMPV6 ||
-        pkt[hl] != ICMP6_ECHO_REQUEST)
-        return;
-    memcpy(e.ours.a6, pkt + 8, 16);
-    memcpy(e.theirs.a6, pkt + 24, 16);
-    e.type = ICMP6_DEST_UNREACH;
-    e.code = ICMP6_UNREACH_ADDR;
-    e.theirs.v6 = e.ours.v6;
-    e.offender = e.ours; /* Linux sends itself the error: it comes from our address */
-    e.ours.port = rd16(pkt + hl + 4);
-    e.echo = pkt + hl;
-    (void)ping_err(st, &e);
-}

@@ -166,10 +166,6 @@ void udp_icmp_input(synack_stack *st, const ping_error *e);
 void udp6_icmp_input(synack_stack *st, const ping_error *e);
 /* The 8-byte quote of a UDP datagram (udp, avail bytes of it quoted): its payload. */
 void udp_err_quote(uint8_t out[8], const uint8_t *udp, size_t avail);
-/* An IPv6 UDP datagram (or its first fragment) we sent whose neighbor never answered
- * (RFC 4861 7.2.2): with IPV6_RECVERR its socket hears Address Unreachable from us, as
- * Linux's. Anything else (a later fragment, another protocol) is ignored. */
-void udp6_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 
 /* --- ICMP(v6) echo sockets (ping.c) --- */
 /* The echo socket a reply to id from src goes to, or -1. */
@@ -188,9 +184,5 @@ int ping_input(synack_stack *st, const sock_addr *from, const sock_addr *to, con
  * IP_RECVERR / IPV6_RECVERR, as the pending error (next recv) when that is set or the
  * error is hard and the socket connected. Returns whether a socket took it. */
 int ping_err(synack_stack *st, const ping_error *e);
-/* An IPv6 packet we sent that never left: its neighbor did not answer (RFC 4861 7.2.2).
- * If it was an echo request, its socket hears Address Unreachable from us. (IPv4's go
- * through ip_link_failure.) */
-void ping_link_failure(synack_stack *st, const uint8_t *pkt, size_t len);
 
 #endif

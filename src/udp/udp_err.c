@@ -106,31 +106,3 @@ void udp_err_quote(uint8_t out[8], const uint8_t *udp, size_t avail)
     if (avail > UDP_HDR_LEN)
         memcpy(out, udp + UDP_HDR_LEN, avail - UDP_HDR_LEN < 8 ? avail - UDP_HDR_LEN : 8);
 }
-
-void udp6_link_failure(synack_stack *st, const uint8_t *pkt, size_t len)
-{
-    size_t hl = IPV6_HDR_LEN;
-    if (len < hl + UDP_HDR_LEN || (pkt[0] >> 4) != 6)
-        return;
-    /* a datagram sent in fragments: only the first names the socket (later ones are
-     * nobody's, as Linux's icmpv6_notify finds no header past their Fragment header) */
-    if (pkt[6] == IP_PROTO_FRAGMENT && len >= hl + 8 + UDP_HDR_LEN && pkt[hl] == IP_PROTO_UDP &&
-        (rd16(pkt + hl + 2) & 0xfff8) == 0)
-        hl += 8;
-    else if (pkt[6] != IP_PROTO_UDP)
-        return;
-    const uint8_t *t = pkt + hl;
-    uint8_t quote[8];
-    udp_err_quote(quote, t, len - hl);
-    ping_error e = {.type = ICMP6_DEST_UNREACH,
-                    .code = ICMP6_UNREACH_ADDR,
-                    .ours = {.v6 = 1, .port = rd16(t)},
-                    .theirs = {.v6 = 1, .port = rd16(t + 2)},
-                    .echo = quote};
-    memcpy(e.ours.a6, pkt + 8, 16);
-    memcpy(e.theirs.a6, pkt + 24, 16);
-    e.offender = e.ours; /* Linux sends itself the error: it comes from our address */
-    int s = udp_lookup_any(st, &e.ours, &e.theirs);
-    if (s >= 0)
-        (void)udp_sock_err(st, s, &e);
-}
