@@ -327,7 +327,7 @@ static void fail_next_hop(synack_stack *st, uint32_t ip)
 void arp_confirm(synack_stack *st, uint32_t dst)
 {
     arp_cache *a = &st->arp;
-    if (!a->entries)
+    if (!a->entries || (dst == a->conf_dst && st->now - a->conf_at < ARP_CONFIRM_GAP_US))
         return;
     uint32_t nh = route_next_hop(st, dst);
     if (nh == 0)
@@ -335,8 +335,11 @@ void arp_confirm(synack_stack *st, uint32_t dst)
     arp_entry *e = &a->entries[a->hint];
     if (e->ip != nh)
         e = find(a, nh);
-    if (e && e->state != ARP_INCOMPLETE)
+    if (e && e->state != ARP_INCOMPLETE) {
         set_reachable(st, e);
+        a->conf_dst = dst;
+        a->conf_at = st->now;
+    }
 }
 
 uint64_t arp_poll(synack_stack *st)

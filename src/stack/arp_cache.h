@@ -47,6 +47,8 @@ typedef struct arp_cache {
     uint32_t hint;            /* the entry last sent through: arp_confirm's first guess */
     uint64_t reachable_us;    /* ReachableTime, drawn from ARP_REACHABLE_US */
     uint64_t redraw_at;       /* when ReachableTime is drawn again */
+    uint32_t conf_dst;        /* the destination arp_confirm last confirmed the hop of */
+    uint64_t conf_at;         /* ... and when */
     synack_rng rng;           /* ReachableTime's draws, apart from the stack's */
 } arp_cache;
 
@@ -60,6 +62,9 @@ typedef struct arp_cache {
 #define ARP_REACHABLE_US 30000000u
 #define ARP_REDRAW_US (300ull * 1000000u)
 #define ARP_DELAY_US 5000000u
+/* arp_confirm runs on every ACK that advances: for the destination it confirmed last, it
+ * looks the next hop up again only this long after (a reachable time is 15 s at least). */
+#define ARP_CONFIRM_GAP_US 1000000u
 /* A frame whose entry was replaced while it waited goes after as long as a failure takes. */
 #define ARP_PENDING_US ((uint64_t)ARP_PROBES * ARP_RETRY_US)
 
